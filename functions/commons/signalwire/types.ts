@@ -1,0 +1,156 @@
+/**
+ * Types of SignalWire's Compatibility API Calls resource, written from the facts of SignalWire's
+ * OpenAPI document (field names, nullability, enums). The runtime schemas in `schemas.ts` describe
+ * the same shapes; `test/unit/schemas.test.ts` keeps the two in step.
+ */
+
+export const CALL_STATUSES = [
+  'queued',
+  'ringing',
+  'in-progress',
+  'canceled',
+  'completed',
+  'busy',
+  'failed',
+  'no-answer',
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/** States in which a call is still alive; every other state is final. */
+export const ACTIVE_CALL_STATUSES = ['queued', 'ringing', 'in-progress'] as const satisfies readonly CallStatus[];
+export type ActiveCallStatus = (typeof ACTIVE_CALL_STATUSES)[number];
+
+export const isFinalStatus = (status: CallStatus): boolean =>
+  !(ACTIVE_CALL_STATUSES as readonly CallStatus[]).includes(status);
+
+/** The OpenAPI enum lists inbound/outbound; status callbacks also carry the Twilio-style outbound kinds. */
+export const CALL_DIRECTIONS = ['inbound', 'outbound', 'outbound-api', 'outbound-dial'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+export const HTTP_METHODS = ['GET', 'POST'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export const UPDATE_STATUSES = ['canceled', 'completed'] as const;
+export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
+
+/** The Call resource, with every field of the endpoint's reference page. */
+export interface Call {
+  sid: string;
+  account_sid: string;
+  date_created: string;
+  date_updated: string;
+  parent_call_sid: string | null;
+  to: string;
+  formatted_to: string;
+  to_formatted: string;
+  from: string;
+  formatted_from: string;
+  from_formatted: string;
+  phone_number_sid: string | null;
+  status: CallStatus;
+  start_time: string | null;
+  end_time: string | null;
+  duration: number;
+  price: number | null;
+  price_unit: string;
+  direction: CallDirection;
+  answered_by: 'human' | 'machine' | null;
+  api_version: string;
+  forwarded_from: string | null;
+  caller_name: string | null;
+  uri: string;
+  subresource_uris: { notifications: string | null; recordings: string };
+  annotation: string | null;
+  group_sid: string | null;
+  audio_in_mos: number | null;
+  sip_result_code: string | null;
+  audio_rtt_avg: number | null;
+  audio_rtt_min: number | null;
+  audio_rtt_max: number | null;
+  audio_out_jitter_min: number | null;
+  audio_out_jitter_max: number | null;
+  audio_out_jitter_avg: number | null;
+  audio_out_lost: number | null;
+}
+
+/** The seven fields of Update a Call, spelled as SignalWire spells them. */
+export interface CallUpdate {
+  Url?: string;
+  Method?: HttpMethod;
+  Status?: UpdateStatus;
+  FallbackUrl?: string;
+  FallbackMethod?: HttpMethod;
+  StatusCallback?: string;
+  StatusCallbackMethod?: HttpMethod;
+}
+
+export const CALL_UPDATE_FIELDS = [
+  'Url',
+  'Method',
+  'Status',
+  'FallbackUrl',
+  'FallbackMethod',
+  'StatusCallback',
+  'StatusCallbackMethod',
+] as const satisfies readonly (keyof CallUpdate)[];
+
+/** Filters of List Calls, spelled as SignalWire's query parameters. */
+export interface ListCallsFilter {
+  Status?: CallStatus;
+  To?: string;
+  From?: string;
+  ParentCallSid?: string;
+  StartTime?: string;
+  'StartTime<'?: string;
+  'StartTime>'?: string;
+  EndTime?: string;
+  'EndTime<'?: string;
+  'EndTime>'?: string;
+  PageSize?: number;
+}
+
+export const LIST_CALLS_FILTERS = [
+  'Status',
+  'To',
+  'From',
+  'ParentCallSid',
+  'StartTime',
+  'StartTime<',
+  'StartTime>',
+  'EndTime',
+  'EndTime<',
+  'EndTime>',
+  'PageSize',
+] as const satisfies readonly (keyof ListCallsFilter)[];
+
+/** One page of List Calls. */
+export interface CallListPage {
+  calls: Call[];
+  uri: string;
+  first_page_uri: string;
+  next_page_uri: string | null;
+  previous_page_uri: string | null;
+  page: number;
+  page_size: number;
+}
+
+/**
+ * The port every handler, the cleanup policy and the tests depend on. One adapter implements it over
+ * `fetch` (`client.ts`); the local emulator serves the same HTTP contract, so the real adapter runs in
+ * every integration test.
+ */
+export interface CallsApi {
+  /** Update a Call: POST the given fields, form-encoded, and return the Call as SignalWire answers it. */
+  updateCall(callSid: string, update: CallUpdate, options?: RequestOptions): Promise<Call>;
+  /** Retrieve a Call. */
+  getCall(callSid: string, options?: RequestOptions): Promise<Call>;
+  /** One page of List Calls: the first (from filters) or the one a `next_page_uri` names. */
+  listCallsPage(from: ListCallsFilter | { nextPageUri: string }, options?: RequestOptions): Promise<CallListPage>;
+  /** Every call matching the filters, page by page, following `next_page_uri` to the end. */
+  listCalls(filter: ListCallsFilter, options?: RequestOptions): AsyncGenerator<CallListPage, void, undefined>;
+}
+
+export interface RequestOptions {
+  /** Aborts the request and any retry still waiting. */
+  signal?: AbortSignal;
+}
