@@ -17,7 +17,11 @@ export const CALL_STATUSES = [
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /** States in which a call is still alive; every other state is final. */
-export const ACTIVE_CALL_STATUSES = ['queued', 'ringing', 'in-progress'] as const satisfies readonly CallStatus[];
+export const ACTIVE_CALL_STATUSES = [
+  'queued',
+  'ringing',
+  'in-progress',
+] as const satisfies readonly CallStatus[];
 export type ActiveCallStatus = (typeof ACTIVE_CALL_STATUSES)[number];
 
 export const isFinalStatus = (status: CallStatus): boolean =>
@@ -145,7 +149,10 @@ export interface CallsApi {
   /** Retrieve a Call. */
   getCall(callSid: string, options?: RequestOptions): Promise<Call>;
   /** One page of List Calls: the first (from filters) or the one a `next_page_uri` names. */
-  listCallsPage(from: ListCallsFilter | { nextPageUri: string }, options?: RequestOptions): Promise<CallListPage>;
+  listCallsPage(
+    from: ListCallsFilter | { nextPageUri: string },
+    options?: RequestOptions,
+  ): Promise<CallListPage>;
   /** Every call matching the filters, page by page, following `next_page_uri` to the end. */
   listCalls(filter: ListCallsFilter, options?: RequestOptions): AsyncGenerator<CallListPage, void, undefined>;
 }

@@ -1,0 +1,38 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CallUpdate } from './signalwire/types.ts';
+
+/** What set an action off. */
+export type AuditTrigger = 'http' | 'schedule' | 'event';
+
+/**
+ * `updated`: SignalWire applied the change. `already-ended`: the call had ended, nothing to do.
+ * `rejected`: refused (invalid request, or the call's state forbids it). `failed`: could not be done now.
+ * `would-end`: a dry run found the call and ended nothing.
+ */
+export type AuditOutcome = 'updated' | 'already-ended' | 'rejected' | 'failed' | 'would-end';
+
+/** One audit record per action: a structured log line a user can query (README, "Audit records"). */
+export interface AuditRecord {
+  trigger: AuditTrigger;
+  /** The caller's IAM principal ARN or JWT subject, the schedule's name, or the event's source. */
+  actor: string;
+  accountSid: string;
+  callSid: string;
+  /** The requested change, in SignalWire's field names (URLs included; they carry no credentials). */
+  change: CallUpdate;
+  outcome: AuditOutcome;
+  /** Why, in words: SignalWire's message, the validation failure, the cleanup rule that matched. */
+  reason?: string;
+  priorStatus?: string;
+  resultingStatus?: string;
+  errorCode?: string;
+  signalwireCode?: number;
+  correlationId?: string;
+}
+
+/** The message every audit line carries, so `filter message = "call-control audit"` finds them all. */
+export const AUDIT_MESSAGE = 'call-control audit';
+
+export const audit = (logger: Logger, record: AuditRecord): void => {
+  logger.info(AUDIT_MESSAGE, { audit: record });
+};

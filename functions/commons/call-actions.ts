@@ -1,0 +1,103 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
+import { describeError, SignalWireError } from './errors.ts';
+import {
+  type Call,
+  type CallsApi,
+  type CallUpdate,
+  isFinalStatus,
+  type RequestOptions,
+} from './signalwire/types.ts';
+
+/** What a caller asks of one call: an update with SignalWire's fields, or to end it whatever its state. */
+export type CallAction = { kind: 'update'; update: CallUpdate } | { kind: 'terminate' };
+
+export interface CallActionResult {
+  call: Call;
+  /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
+  outcome: 'updated' | 'already-ended';
+}
+
+/** Who asked, for the audit record. */
+export interface ActionOrigin {
+  trigger: AuditTrigger;
+  actor: string;
+  correlationId?: string;
+}
+
+/** SignalWire refuses an update that the call's state forbids with these codes. */
+const isStateConflict = (error: unknown): error is SignalWireError =>
+  error instanceof SignalWireError && (error.code === 10000 || error.code === 21220);
+
+/**
+ * Ends a call: `completed` hangs up whatever its state, `canceled` only ends one not yet answered.
+ * Idempotent: when SignalWire refuses because the call is already over, the call is fetched and returned
+ * as `already-ended` instead of failing, so ending twice, or racing the caller's own hang-up, is harmless.
+ */
+export const endCall = async (
+  api: CallsApi,
+  callSid: string,
+  status: 'completed' | 'canceled' = 'completed',
+  options?: RequestOptions,
+): Promise<CallActionResult> => {
+  try {
+    return { call: await api.updateCall(callSid, { Status: status }, options), outcome: 'updated' };
+  } catch (error) {
+    if (!isStateConflict(error)) throw error;
+    const call = await api.getCall(callSid, options);
+    if (isFinalStatus(call.status)) return { call, outcome: 'already-ended' };
+    throw error;
+  }
+};
+
+/** The change an action sends, in SignalWire's field names (for audit records and events). */
+export const changeOf = (action: CallAction): CallUpdate =>
+  action.kind === 'terminate' ? { Status: 'completed' } : action.update;
+
+/**
+ * Applies one action through the port and writes its audit record, whatever the outcome. Errors are
+ * rethrown unchanged for the trigger to map (HTTP status, failure event).
+ */
+export const performCallAction = async (
+  api: CallsApi & { readonly projectId: string },
+  logger: Logger,
+  origin: ActionOrigin,
+  callSid: string,
+  action: CallAction,
+  options?: RequestOptions,
+): Promise<CallActionResult> => {
+  const change = changeOf(action);
+  const base = {
+    trigger: origin.trigger,
+    actor: origin.actor,
+    accountSid: api.projectId,
+    callSid,
+    change,
+    ...(origin.correlationId ? { correlationId: origin.correlationId } : {}),
+  };
+  try {
+    const result =
+      action.kind === 'terminate'
+        ? await endCall(api, callSid, 'completed', options)
+        : { call: await api.updateCall(callSid, action.update, options), outcome: 'updated' as const };
+    audit(logger, {
+      ...base,
+      outcome: result.outcome,
+      resultingStatus: result.call.status,
+      reason:
+        result.outcome === 'already-ended' ? `the call had already ended (${result.call.status})` : 'applied',
+    });
+    return result;
+  } catch (error) {
+    const described = describeError(error, { redirect: change.Url !== undefined });
+    const outcome: AuditOutcome = described.httpStatus < 500 ? 'rejected' : 'failed';
+    audit(logger, {
+      ...base,
+      outcome,
+      reason: described.message,
+      errorCode: described.code,
+      ...(described.signalwire?.code != null ? { signalwireCode: described.signalwire.code } : {}),
+    });
+    throw error;
+  }
+};

@@ -1,0 +1,240 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AccountNotConfiguredError, CredentialsError } from './errors.ts';
+
+/** One SignalWire project's credentials, as the functions use them. */
+export interface ProjectCredentials {
+  projectId: string;
+  apiToken: string;
+  /** `https://{space}.signalwire.com`, or the explicitly allowed local emulator origin. */
+  spaceOrigin: string;
+  /** Signing key for status-callback signatures, when the secret holds one. */
+  signingKey: string | undefined;
+}
+
+/** The secret, parsed: one or several projects and the one used when a request names none. */
+export interface SignalWireSecret {
+  defaultProjectId: string;
+  projects: ReadonlyMap<string, ProjectCredentials>;
+}
+
+export interface ParseSecretOptions {
+  /**
+   * An exact origin (e.g. `http://127.0.0.1:8788`) a secret may point at besides `*.signalwire.com`: the local
+   * emulator. Only loopback origins are accepted here, and only when configured explicitly.
+   */
+  allowedLocalOrigin?: string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SPACE_HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.signalwire\.com$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Validates the local origin setting itself: a loopback `http(s)://host:port` and nothing more, so a
+ * misconfigured deployment cannot use it to send the token to an arbitrary host.
+ */
+export const parseLocalOrigin = (value: string | undefined): string | undefined => {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CredentialsError('SIGNALWIRE_LOCAL_SPACE_ORIGIN is not a URL', false);
+  }
+  if (!LOOPBACK_HOSTS.has(url.hostname) || url.origin !== value.replace(/\/$/, '')) {
+    throw new CredentialsError(
+      'SIGNALWIRE_LOCAL_SPACE_ORIGIN must be a loopback origin such as http://127.0.0.1:8788',
+      false,
+    );
+  }
+  return url.origin;
+};
+
+/**
+ * The Space URL must name a SignalWire space, so that a tampered secret cannot send the API token to
+ * another host. Accepts `example.signalwire.com` or `https://example.signalwire.com[/]`.
+ */
+export const toSpaceOrigin = (spaceUrl: string, where: string, options: ParseSecretOptions): string => {
+  const candidate = /^[a-z][a-z0-9+.-]*:\/\//i.test(spaceUrl) ? spaceUrl : `https://${spaceUrl}`;
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    throw new CredentialsError(`${where}.spaceUrl is not a valid host or URL`, false);
+  }
+  if (options.allowedLocalOrigin && url.origin === options.allowedLocalOrigin) return url.origin;
+  const clean =
+    url.protocol === 'https:' &&
+    url.port === '' &&
+    url.username === '' &&
+    url.password === '' &&
+    (url.pathname === '/' || url.pathname === '') &&
+    url.search === '' &&
+    url.hash === '';
+  if (!clean || !SPACE_HOST.test(url.hostname)) {
+    throw new CredentialsError(
+      `${where}.spaceUrl must be a SignalWire space host such as example.signalwire.com (https, no port or path)`,
+      false,
+    );
+  }
+  return url.origin;
+};
+
+const readProject = (
+  projectId: string,
+  value: unknown,
+  where: string,
+  options: ParseSecretOptions,
+): ProjectCredentials => {
+  if (!isRecord(value)) throw new CredentialsError(`${where} must be an object`, false);
+  if (!UUID.test(projectId)) throw new CredentialsError(`${where}: the project ID must be a UUID`, false);
+  const { apiToken, spaceUrl, signingKey } = value;
+  if (typeof apiToken !== 'string' || apiToken.length === 0) {
+    throw new CredentialsError(`${where}.apiToken is missing or not a string`, false);
+  }
+  if (typeof spaceUrl !== 'string' || spaceUrl.length === 0) {
+    throw new CredentialsError(`${where}.spaceUrl is missing or not a string`, false);
+  }
+  if (signingKey !== undefined && (typeof signingKey !== 'string' || signingKey.length === 0)) {
+    throw new CredentialsError(`${where}.signingKey must be a non-empty string when present`, false);
+  }
+  return {
+    projectId: projectId.toLowerCase(),
+    apiToken,
+    spaceOrigin: toSpaceOrigin(spaceUrl, where, options),
+    signingKey,
+  };
+};
+
+/**
+ * Parses the secret's JSON. Two shapes (README, "The secret"):
+ * - one project: `{ "projectId", "apiToken", "spaceUrl", "signingKey"? }`
+ * - several: `{ "defaultProjectId"?, "projects": { "<projectId>": { "apiToken", "spaceUrl", "signingKey"? } } }`
+ *
+ * Errors name the field that is wrong, never a value.
+ */
+export const parseSecret = (text: string, options: ParseSecretOptions = {}): SignalWireSecret => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CredentialsError('the SignalWire secret is not valid JSON', false);
+  }
+  if (!isRecord(json)) throw new CredentialsError('the SignalWire secret must be a JSON object', false);
+
+  if (json.projects === undefined) {
+    const { projectId } = json;
+    if (typeof projectId !== 'string') {
+      throw new CredentialsError('the SignalWire secret needs "projectId" (or a "projects" map)', false);
+    }
+    const project = readProject(projectId, json, 'secret', options);
+    return { defaultProjectId: project.projectId, projects: new Map([[project.projectId, project]]) };
+  }
+
+  if (!isRecord(json.projects) || Object.keys(json.projects).length === 0) {
+    throw new CredentialsError('secret.projects must be a non-empty object keyed by project ID', false);
+  }
+  const projects = new Map<string, ProjectCredentials>();
+  for (const [projectId, value] of Object.entries(json.projects)) {
+    const project = readProject(projectId, value, `secret.projects["${projectId}"]`, options);
+    projects.set(project.projectId, project);
+  }
+  const named = json.defaultProjectId;
+  if (named !== undefined && typeof named !== 'string') {
+    throw new CredentialsError('secret.defaultProjectId must be a string', false);
+  }
+  const defaultProjectId =
+    named?.toLowerCase() ?? (projects.size === 1 ? [...projects.keys()][0] : undefined);
+  if (!defaultProjectId || !projects.has(defaultProjectId)) {
+    throw new CredentialsError(
+      'secret.defaultProjectId must name one of secret.projects (required when there are several)',
+      false,
+    );
+  }
+  return { defaultProjectId, projects };
+};
+
+/** Where the secret comes from: Secrets Manager in production, anything in a unit test. */
+export interface SecretSource {
+  /** The secret's current text; `refresh` bypasses any cache. */
+  read(refresh: boolean): Promise<string>;
+}
+
+/** AWS error names meaning "try again later" rather than "fix the configuration". */
+const TRANSIENT_AWS_ERRORS = new Set([
+  'ThrottlingException',
+  'InternalServiceError',
+  'InternalServiceErrorException',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'TimeoutError',
+]);
+
+const awsErrorName = (error: unknown): string => {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (cause instanceof Error) return cause.name;
+  return 'UnknownError';
+};
+
+/**
+ * Reads the secret with the Powertools Parameters provider over `@aws-sdk/client-secrets-manager`, which
+ * caches it for `maxAgeSeconds` per warm container. The SDK client honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`,
+ * which is how the local stand-in is reached.
+ */
+export class SecretsManagerSource implements SecretSource {
+  private readonly provider: SecretsProvider;
+
+  constructor(
+    private readonly secretId: string,
+    private readonly maxAgeSeconds: number,
+    client: SecretsManagerClient = new SecretsManagerClient({}),
+  ) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  }
+
+  async read(refresh: boolean): Promise<string> {
+    let value: unknown;
+    try {
+      value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch: refresh });
+    } catch (error) {
+      const name = awsErrorName(error);
+      const transient = TRANSIENT_AWS_ERRORS.has(name) || !name.endsWith('Exception');
+      throw new CredentialsError(
+        `could not read the SignalWire secret "${this.secretId}" from Secrets Manager (${name})`,
+        transient,
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new CredentialsError(`the SignalWire secret "${this.secretId}" has no SecretString`, false);
+    }
+    return value;
+  }
+}
+
+/**
+ * The credentials of every configured project, parsed once per secret version. On a 401 from SignalWire the
+ * caller asks for a refresh: the secret is read again (the token may have been rotated).
+ */
+export class CredentialsStore {
+  private parsed: { text: string; secret: SignalWireSecret } | undefined;
+
+  constructor(
+    private readonly source: SecretSource,
+    private readonly options: ParseSecretOptions = {},
+  ) {}
+
+  /** The credentials for `accountSid`, or for the default project when it is not given. */
+  async get(accountSid?: string, refresh = false): Promise<ProjectCredentials> {
+    const text = await this.source.read(refresh);
+    if (this.parsed?.text !== text) this.parsed = { text, secret: parseSecret(text, this.options) };
+    const { secret } = this.parsed;
+    const projectId = accountSid?.toLowerCase() ?? secret.defaultProjectId;
+    const project = secret.projects.get(projectId);
+    if (!project) throw new AccountNotConfiguredError(projectId);
+    return project;
+  }
+}

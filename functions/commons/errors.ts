@@ -1,0 +1,276 @@
+/**
+ * The error taxonomy. Every failure a caller can see is one of these classes; `describeError` turns any of
+ * them into the stable code, HTTP status and message that the HTTP route answers and the event route
+ * publishes. Keeping the mapping in one place means an upstream code means the same thing on every trigger.
+ */
+
+/** The error body SignalWire answers with, in either documented shape, reduced to one. */
+export interface SignalWireErrorBody {
+  code: number | undefined;
+  message: string;
+  moreInfo: string | undefined;
+}
+
+/** SignalWire answered with an error status (after the client's retries, where those apply). */
+export class SignalWireError extends Error {
+  override readonly name = 'SignalWireError';
+  /** HTTP status SignalWire answered with. */
+  readonly status: number;
+  /** SignalWire's error code (e.g. 20404, 10000, 21220), when the body carried one. */
+  readonly code: number | undefined;
+  readonly moreInfo: string | undefined;
+  /** Seconds from SignalWire's `Retry-After`, when it sent one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, body: SignalWireErrorBody, retryAfterSeconds?: number) {
+    super(body.message);
+    this.status = status;
+    this.code = body.code;
+    this.moreInfo = body.moreInfo;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The request never got a complete answer: a timeout, a refused or reset connection. */
+export class SignalWireNetworkError extends Error {
+  override readonly name = 'SignalWireNetworkError';
+  /** `timeout` when the per-request timeout fired; `connection` for refused, reset or dropped sockets. */
+  readonly kind: 'timeout' | 'connection';
+  /**
+   * True when the request may have reached SignalWire (it failed after being sent). For a redirect this
+   * means the call may already be running the new LaML, so it is not resent.
+   */
+  readonly mayHaveReachedServer: boolean;
+
+  constructor(kind: 'timeout' | 'connection', mayHaveReachedServer: boolean, detail: string) {
+    super(detail);
+    this.kind = kind;
+    this.mayHaveReachedServer = mayHaveReachedServer;
+  }
+}
+
+/** The SignalWire credentials could not be loaded or are not usable. Never carries the secret's value. */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+  /** True when trying again later may help (Secrets Manager throttled or unreachable). */
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean) {
+    super(message);
+    this.retryable = retryable;
+  }
+}
+
+/** The request names a SignalWire project the configured secret does not hold. */
+export class AccountNotConfiguredError extends Error {
+  override readonly name = 'AccountNotConfiguredError';
+  readonly accountSid: string;
+
+  constructor(accountSid: string) {
+    super(`account ${accountSid} is not configured in the SignalWire secret`);
+    this.accountSid = accountSid;
+  }
+}
+
+/** One rejected input field: which one, which rule, in words. */
+export interface FieldViolation {
+  /** The field as the caller spelled it, e.g. `Status`, `callSid`, `PageSize`. */
+  field: string;
+  /** The rule broken, as a short keyword: `required`, `enum`, `format`, `unknown-field`, ... */
+  rule: string;
+  message: string;
+}
+
+/** The caller's request is invalid. Nothing was sent to SignalWire. */
+export class RequestValidationError extends Error {
+  override readonly name = 'RequestValidationError';
+  readonly violations: FieldViolation[];
+
+  constructor(violations: FieldViolation[]) {
+    const first = violations[0];
+    super(
+      first
+        ? `${first.message}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''}`
+        : 'invalid request',
+    );
+    this.violations = violations;
+  }
+}
+
+/** The HTTP request itself is unusable (wrong media type, too large, no such route). Nothing was sent. */
+export class RequestRejectedError extends Error {
+  override readonly name = 'RequestRejectedError';
+
+  constructor(
+    readonly httpStatus: 404 | 413 | 415,
+    readonly code: 'ROUTE_NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Stable error codes: part of the HTTP and event contracts (README, "Errors"). */
+export type ErrorCode =
+  | 'INVALID_REQUEST'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'ROUTE_NOT_FOUND'
+  | 'ACCOUNT_NOT_CONFIGURED'
+  | 'CALL_NOT_FOUND'
+  | 'CALL_STATE_CONFLICT'
+  | 'UPSTREAM_REJECTED'
+  | 'UPSTREAM_AUTH_FAILED'
+  | 'UPSTREAM_RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNREACHABLE'
+  | 'REDIRECT_OUTCOME_UNKNOWN'
+  | 'CREDENTIALS_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
+
+/** What a caller is told about a failure, whatever the trigger. */
+export interface ErrorDescription {
+  code: ErrorCode;
+  httpStatus: number;
+  message: string;
+  /** Whether sending the same request again later could succeed. */
+  retryable: boolean;
+  retryAfterSeconds?: number;
+  violations?: FieldViolation[];
+  /** SignalWire's own error, when it answered with one. */
+  signalwire?: { status: number; code: number | null; message: string; more_info: string | null };
+}
+
+/** SignalWire codes meaning "the call's state forbids this update" (invalid argument; not in progress). */
+const STATE_CONFLICT_CODES = new Set([10000, 21220]);
+
+const upstream = (error: SignalWireError): NonNullable<ErrorDescription['signalwire']> => ({
+  status: error.status,
+  code: error.code ?? null,
+  message: error.message,
+  more_info: error.moreInfo ?? null,
+});
+
+const describeSignalWireError = (error: SignalWireError): ErrorDescription => {
+  const signalwire = upstream(error);
+  if (error.status === 404 || error.code === 20404) {
+    return {
+      code: 'CALL_NOT_FOUND',
+      httpStatus: 404,
+      message: 'SignalWire has no such call',
+      retryable: false,
+      signalwire,
+    };
+  }
+  if (error.code !== undefined && STATE_CONFLICT_CODES.has(error.code)) {
+    return {
+      code: 'CALL_STATE_CONFLICT',
+      httpStatus: 409,
+      message: `the call's state does not allow this update: ${error.message}`,
+      retryable: false,
+      signalwire,
+    };
+  }
+  if (error.status === 401 || error.status === 403) {
+    // Our credentials, not the caller's: a gateway failure, never a 401 to the caller.
+    return {
+      code: 'UPSTREAM_AUTH_FAILED',
+      httpStatus: 502,
+      message: 'SignalWire rejected the configured credentials (check the API token and its Voice scope)',
+      retryable: false,
+      signalwire,
+    };
+  }
+  if (error.status === 429 || error.status === 503) {
+    const rateLimited = error.status === 429;
+    return {
+      code: rateLimited ? 'UPSTREAM_RATE_LIMITED' : 'UPSTREAM_UNAVAILABLE',
+      httpStatus: 503,
+      message: rateLimited
+        ? 'SignalWire is rate-limiting this project; retries were exhausted'
+        : 'SignalWire is temporarily unavailable; retries were exhausted',
+      retryable: true,
+      retryAfterSeconds: error.retryAfterSeconds ?? 1,
+      signalwire,
+    };
+  }
+  if (error.status >= 400 && error.status < 500) {
+    return {
+      code: 'UPSTREAM_REJECTED',
+      httpStatus: 422,
+      message: `SignalWire rejected the update: ${error.message}`,
+      retryable: false,
+      signalwire,
+    };
+  }
+  return {
+    code: 'UPSTREAM_ERROR',
+    httpStatus: 502,
+    message: `SignalWire answered ${error.status}`,
+    retryable: true,
+    signalwire,
+  };
+};
+
+const describeNetworkError = (error: SignalWireNetworkError, redirect: boolean): ErrorDescription => {
+  if (redirect && error.mayHaveReachedServer) {
+    return {
+      code: 'REDIRECT_OUTCOME_UNKNOWN',
+      httpStatus: error.kind === 'timeout' ? 504 : 502,
+      message:
+        'the redirect may or may not have been applied and was not resent (a repeated redirect restarts the call flow); ' +
+        'check the call before retrying',
+      retryable: false,
+    };
+  }
+  if (error.kind === 'timeout') {
+    return {
+      code: 'UPSTREAM_TIMEOUT',
+      httpStatus: 504,
+      message: 'SignalWire did not answer in time',
+      retryable: true,
+    };
+  }
+  return {
+    code: 'UPSTREAM_UNREACHABLE',
+    httpStatus: 502,
+    message: `could not reach SignalWire: ${error.message}`,
+    retryable: true,
+  };
+};
+
+/**
+ * Turns any error into what a caller is told. `redirect` says whether the failed request carried a `Url`,
+ * which changes what a lost answer means. Unknown errors become a generic 500 that reveals nothing.
+ */
+export const describeError = (error: unknown, context: { redirect?: boolean } = {}): ErrorDescription => {
+  if (error instanceof RequestValidationError) {
+    return {
+      code: 'INVALID_REQUEST',
+      httpStatus: 400,
+      message: error.message,
+      retryable: false,
+      violations: error.violations,
+    };
+  }
+  if (error instanceof RequestRejectedError) {
+    return { code: error.code, httpStatus: error.httpStatus, message: error.message, retryable: false };
+  }
+  if (error instanceof SignalWireError) return describeSignalWireError(error);
+  if (error instanceof SignalWireNetworkError) return describeNetworkError(error, context.redirect ?? false);
+  if (error instanceof AccountNotConfiguredError) {
+    return { code: 'ACCOUNT_NOT_CONFIGURED', httpStatus: 404, message: error.message, retryable: false };
+  }
+  if (error instanceof CredentialsError) {
+    return {
+      code: 'CREDENTIALS_UNAVAILABLE',
+      httpStatus: error.retryable ? 503 : 500,
+      message: error.message,
+      retryable: error.retryable,
+      ...(error.retryable ? { retryAfterSeconds: 5 } : {}),
+    };
+  }
+  return { code: 'INTERNAL_ERROR', httpStatus: 500, message: 'internal error', retryable: true };
+};

@@ -1,0 +1,26 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SignalWireConfig } from './config.ts';
+import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from './credentials.ts';
+import { AccountCalls, ClientPool } from './signalwire/account-calls.ts';
+
+/** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
+export interface SignalWireAccess {
+  /** The Calls API of `accountSid`, or of the secret's default project. Reads (or reuses) the secret. */
+  forAccount(accountSid?: string): Promise<AccountCalls>;
+}
+
+/** Wires the Secrets Manager source, the credentials cache and the client pool from configuration. */
+export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger): SignalWireAccess => {
+  const store = new CredentialsStore(new SecretsManagerSource(config.secretId, config.secretMaxAgeSeconds), {
+    allowedLocalOrigin: parseLocalOrigin(config.localSpaceOrigin),
+  });
+  const pool = new ClientPool({
+    timeoutMs: config.timeoutMs,
+    onRetry: (notice) => logger.warn('retrying SignalWire request', { retry: notice }),
+  });
+  return {
+    async forAccount(accountSid) {
+      return new AccountCalls(await store.get(accountSid), store, pool);
+    },
+  };
+};

@@ -1,0 +1,358 @@
+import { SignalWireError, type SignalWireErrorBody, SignalWireNetworkError } from '../errors.ts';
+import { paginate } from './paginate.ts';
+import {
+  CALL_UPDATE_FIELDS,
+  type Call,
+  type CallListPage,
+  type CallsApi,
+  type CallUpdate,
+  LIST_CALLS_FILTERS,
+  type ListCallsFilter,
+  type RequestOptions,
+} from './types.ts';
+
+/** Retry policy for 429 / 503 answers and lost connections. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** First backoff ceiling; doubles each attempt (full jitter below it). */
+  baseDelayMs: number;
+  /** Largest backoff ceiling. */
+  maxDelayMs: number;
+  /** No retry starts once this much time has passed since the first attempt, nor waits past it. */
+  maxTotalMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 3_000,
+  maxTotalMs: 12_000,
+};
+
+/** What the client reports before each retry (for logs and metrics; never carries credentials). */
+export interface RetryNotice {
+  attempt: number;
+  delayMs: number;
+  reason: 'rate-limited' | 'unavailable' | 'connection' | 'timeout' | 'stale-connection';
+  status?: number;
+}
+
+export interface SignalWireClientOptions {
+  /** The SignalWire Project ID (the `AccountSid` of the path). */
+  projectId: string;
+  apiToken: string;
+  /** Origin of the space, e.g. `https://example.signalwire.com` (validated by the credentials loader). */
+  spaceOrigin: string;
+  /** Per-attempt timeout, headers and body included. @default 5000 */
+  timeoutMs?: number;
+  /** @default DEFAULT_RETRY_POLICY */
+  retry?: RetryPolicy;
+  onRetry?: (notice: RetryNotice) => void;
+  /**
+   * Wall-clock idle time after which a pooled keep-alive socket may be dead (Lambda freezes containers
+   * between invocations, so the pool's own idle timers do not run). Past it, a redirect is preceded by a
+   * GET of the call, which is safe to repeat and leaves a proven socket for the redirect.
+   * @default 4000 (Node's fetch keeps idle sockets at most 4 s, well under SignalWire's keep-alive)
+   */
+  staleAfterMs?: number;
+  /** Randomness for jitter, injectable for tests. @default Math.random */
+  random?: () => number;
+}
+
+const API_PREFIX = '/api/laml/2010-04-01/Accounts';
+
+/** Connection failures that happen before a byte of the request is sent: always safe to retry. */
+const CONNECT_PHASE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** `Retry-After` is either delay-seconds or an HTTP date. */
+export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+};
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+/** Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`). */
+export const parseErrorBody = (status: number, text: string): SignalWireErrorBody => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { code: undefined, message: `SignalWire answered HTTP ${status}`, moreInfo: undefined };
+  }
+  const record = asRecord(json);
+  const errors = record?.errors;
+  const item = Array.isArray(errors) ? asRecord(errors[0]) : record;
+  const code = item?.code;
+  const numericCode = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
+  return {
+    code: Number.isInteger(numericCode) ? numericCode : undefined,
+    message:
+      typeof item?.message === 'string' && item.message.length > 0
+        ? item.message
+        : `SignalWire answered HTTP ${status}`,
+    moreInfo: typeof item?.more_info === 'string' ? item.more_info : undefined,
+  };
+};
+
+const errorCode = (error: unknown): string | undefined => {
+  const cause = asRecord(asRecord(error)?.cause);
+  const code = cause?.code ?? asRecord(error)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+interface Attempt {
+  method: 'GET' | 'POST';
+  url: URL;
+  body?: string;
+  /** May this request be sent again after it may already have reached SignalWire? */
+  repeatable: boolean;
+}
+
+/**
+ * The SignalWire Calls adapter over `fetch`: the documented `/api/laml/2010-04-01` paths, Basic auth,
+ * form-encoded bodies with exactly the given fields, a timeout per attempt, and bounded retries.
+ *
+ * Retry rules: 429 and 503 are retried with exponential backoff and full jitter, honouring `Retry-After`,
+ * for every request (SignalWire did not act on them). A failure before the request was sent (refused
+ * connection) is retried likewise. A failure after it may have been sent (timeout, reset, dropped socket)
+ * is retried once only when repeating is harmless: reads and updates without `Url`. A redirect is never
+ * resent blindly, since a second redirect restarts the caller's call flow.
+ */
+export class SignalWireClient implements CallsApi {
+  readonly projectId: string;
+  private readonly authorization: string;
+  private readonly origin: URL;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly onRetry: ((notice: RetryNotice) => void) | undefined;
+  private readonly staleAfterMs: number;
+  private readonly random: () => number;
+  private lastExchangeAt = 0;
+
+  constructor(options: SignalWireClientOptions) {
+    this.projectId = options.projectId;
+    this.authorization = `Basic ${Buffer.from(`${options.projectId}:${options.apiToken}`).toString('base64')}`;
+    this.origin = new URL(options.spaceOrigin);
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.onRetry = options.onRetry;
+    this.staleAfterMs = options.staleAfterMs ?? 4_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  async updateCall(callSid: string, update: CallUpdate, options: RequestOptions = {}): Promise<Call> {
+    const form = new URLSearchParams();
+    for (const field of CALL_UPDATE_FIELDS) {
+      const value = update[field];
+      if (value !== undefined) form.append(field, value);
+    }
+    const redirect = update.Url !== undefined;
+    if (redirect && Date.now() - this.lastExchangeAt > this.staleAfterMs) {
+      // Prove (or replace) the pooled socket with a request that is safe to repeat first.
+      await this.getCall(callSid, options);
+    }
+    return this.send<Call>(
+      { method: 'POST', url: this.callUrl(callSid), body: form.toString(), repeatable: !redirect },
+      options,
+    );
+  }
+
+  getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
+    return this.send<Call>({ method: 'GET', url: this.callUrl(callSid), repeatable: true }, options);
+  }
+
+  async listCallsPage(
+    from: ListCallsFilter | { nextPageUri: string },
+    options: RequestOptions = {},
+  ): Promise<CallListPage> {
+    const url = 'nextPageUri' in from ? this.nextPageUrl(from.nextPageUri) : this.listUrl(from);
+    return this.send<CallListPage>({ method: 'GET', url, repeatable: true }, options);
+  }
+
+  listCalls(
+    filter: ListCallsFilter,
+    options: RequestOptions = {},
+  ): AsyncGenerator<CallListPage, void, undefined> {
+    return paginate(this, filter, options);
+  }
+
+  private callUrl(callSid: string): URL {
+    return new URL(
+      `${API_PREFIX}/${encodeURIComponent(this.projectId)}/Calls/${encodeURIComponent(callSid)}.json`,
+      this.origin,
+    );
+  }
+
+  private listUrl(filter: ListCallsFilter): URL {
+    const url = new URL(`${API_PREFIX}/${encodeURIComponent(this.projectId)}/Calls.json`, this.origin);
+    for (const name of LIST_CALLS_FILTERS) {
+      const value = filter[name];
+      if (value !== undefined) url.searchParams.append(name, String(value));
+    }
+    return url;
+  }
+
+  /** `next_page_uri` is relative to the space; refuse one that would send our credentials anywhere else. */
+  private nextPageUrl(nextPageUri: string): URL {
+    const url = new URL(nextPageUri, this.origin);
+    const prefix = `${API_PREFIX}/${encodeURIComponent(this.projectId)}/Calls`;
+    if (url.origin !== this.origin.origin || !url.pathname.startsWith(prefix)) {
+      const message = 'SignalWire returned a next_page_uri outside this project';
+      throw new SignalWireError(502, { code: undefined, message, moreInfo: undefined });
+    }
+    return url;
+  }
+
+  private async send<T>(attempt: Attempt, options: RequestOptions): Promise<T> {
+    const startedAt = Date.now();
+    let ambiguousRetried = false;
+    for (let number = 1; ; number++) {
+      const outcome = await this.exchange(attempt, options.signal);
+      if (outcome.kind === 'ok') return outcome.body as T;
+
+      const elapsed = Date.now() - startedAt;
+      const attemptsLeft = number < this.retry.maxAttempts;
+      const backoff = this.backoff(number);
+
+      if (outcome.kind === 'http') {
+        const { status, error } = outcome;
+        const throttled = status === 429 || status === 503;
+        const delay = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff;
+        if (!throttled || !attemptsLeft || elapsed + delay > this.retry.maxTotalMs) throw error;
+        this.onRetry?.({
+          attempt: number,
+          delayMs: delay,
+          reason: status === 429 ? 'rate-limited' : 'unavailable',
+          status,
+        });
+        await sleep(delay, options.signal);
+        continue;
+      }
+
+      const { error } = outcome;
+      if (options.signal?.aborted) throw error;
+      const retryable = error.mayHaveReachedServer
+        ? attempt.repeatable && !ambiguousRetried
+        : attemptsLeft && elapsed + backoff <= this.retry.maxTotalMs;
+      if (!retryable) throw error;
+      if (error.mayHaveReachedServer) {
+        // A socket that died while idle (a frozen Lambda's kept-alive connection) fails at once on reuse:
+        // reconnect immediately, once.
+        ambiguousRetried = true;
+        this.onRetry?.({
+          attempt: number,
+          delayMs: 0,
+          reason: error.kind === 'timeout' ? 'timeout' : 'stale-connection',
+        });
+        continue;
+      }
+      this.onRetry?.({ attempt: number, delayMs: backoff, reason: 'connection' });
+      await sleep(backoff, options.signal);
+    }
+  }
+
+  private parseSuccess(
+    status: number,
+    text: string,
+  ): { kind: 'ok'; body: unknown } | { kind: 'http'; status: number; error: SignalWireError } {
+    try {
+      return { kind: 'ok', body: JSON.parse(text) };
+    } catch {
+      const body = {
+        code: undefined,
+        message: `SignalWire answered ${status} with a body that is not JSON`,
+        moreInfo: undefined,
+      };
+      return { kind: 'http', status: 502, error: new SignalWireError(502, body) };
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(this.random() * ceiling);
+  }
+
+  private async exchange(
+    attempt: Attempt,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<
+    | { kind: 'ok'; body: unknown }
+    | { kind: 'http'; status: number; error: SignalWireError }
+    | { kind: 'network'; error: SignalWireNetworkError }
+  > {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    if (attempt.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    try {
+      const response = await fetch(attempt.url, {
+        method: attempt.method,
+        headers,
+        ...(attempt.body !== undefined ? { body: attempt.body } : {}),
+        signal,
+        redirect: 'error',
+      });
+      const text = await response.text();
+      this.lastExchangeAt = Date.now();
+      if (response.ok) return this.parseSuccess(response.status, text);
+      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+      return {
+        kind: 'http',
+        status: response.status,
+        error: new SignalWireError(response.status, parseErrorBody(response.status, text), retryAfter),
+      };
+    } catch (error) {
+      if (timeout.aborted) {
+        return {
+          kind: 'network',
+          error: new SignalWireNetworkError(
+            'timeout',
+            true,
+            `no answer from SignalWire within ${this.timeoutMs} ms`,
+          ),
+        };
+      }
+      if (callerSignal?.aborted) throw callerSignal.reason;
+      const code = errorCode(error) ?? 'unknown';
+      const beforeSend = CONNECT_PHASE_CODES.has(code);
+      return {
+        kind: 'network',
+        error: new SignalWireNetworkError(
+          'connection',
+          !beforeSend,
+          `connection to SignalWire failed (${code})`,
+        ),
+      };
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpRouterHandler from '@middy/http-router';
+import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
+import validator from '@middy/validator';
+import { transpileSchema } from '@middy/validator/transpile';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type CallAction, performCallAction } from '#commons/call-actions';
+import { CALL_UPDATE_ALIASES, callUpdateSchema, sidSchema } from '#commons/call-update-schema';
+import { readSignalWireConfig } from '#commons/config';
+import { RequestValidationError } from '#commons/errors';
+import { errorResponse, jsonResponse, renameFields, requestGuard } from '#commons/http/middlewares';
+import { logger, metrics } from '#commons/powertools';
+import {
+  CALL_STATUSES,
+  CALL_UPDATE_FIELDS,
+  type CallUpdate,
+  type ListCallsFilter,
+} from '#commons/signalwire/types';
+import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
+
+/** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
+
+type HttpEvent = APIGatewayProxyEventV2;
+type HttpResult = APIGatewayProxyStructuredResultV2;
+type RouteHandler = (
+  event: HttpEvent,
+  context: Context,
+  extra: { signal: AbortSignal },
+) => Promise<HttpResult>;
+
+interface PathParams {
+  callSid: string;
+  accountSid?: string;
+}
+
+/** List Calls filters as the operator API spells them (camelCase), and SignalWire's names for them. */
+const LIST_QUERY_TO_SIGNALWIRE = {
+  status: 'Status',
+  to: 'To',
+  from: 'From',
+  parentCallSid: 'ParentCallSid',
+  startTime: 'StartTime',
+  startTimeBefore: 'StartTime<',
+  startTimeAfter: 'StartTime>',
+  endTime: 'EndTime',
+  endTimeBefore: 'EndTime<',
+  endTimeAfter: 'EndTime>',
+  pageSize: 'PageSize',
+} as const satisfies Record<string, keyof ListCallsFilter>;
+type ListQuery = { [K in keyof typeof LIST_QUERY_TO_SIGNALWIRE]?: string | number } & { cursor?: string };
+
+const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
+  Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
+);
+
+const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
+const pathParameters = (required: string[]) =>
+  ({
+    type: 'object',
+    required,
+    properties: { callSid: sidSchema, accountSid: sidSchema },
+  }) as const;
+
+const updateEventSchema = transpileSchema({
+  type: 'object',
+  required: ['pathParameters', 'body'],
+  properties: { pathParameters: pathParameters(['callSid']), body: callUpdateSchema },
+});
+const terminateEventSchema = transpileSchema({
+  type: 'object',
+  required: ['pathParameters'],
+  properties: { pathParameters: pathParameters(['callSid']), body: { type: 'object', maxProperties: 0 } },
+});
+const getEventSchema = transpileSchema({
+  type: 'object',
+  required: ['pathParameters'],
+  properties: { pathParameters: pathParameters(['callSid']) },
+});
+const listEventSchema = transpileSchema({
+  type: 'object',
+  properties: {
+    pathParameters: pathParameters([]),
+    queryStringParameters: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        status: { type: 'string', enum: [...CALL_STATUSES] },
+        to: { type: 'string', minLength: 1, maxLength: 256 },
+        from: { type: 'string', minLength: 1, maxLength: 256 },
+        parentCallSid: sidSchema,
+        startTime: dateFilter,
+        startTimeBefore: dateFilter,
+        startTimeAfter: dateFilter,
+        endTime: dateFilter,
+        endTimeBefore: dateFilter,
+        endTimeAfter: dateFilter,
+        pageSize: { type: 'integer', minimum: 1, maximum: 1000 },
+        cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
+      },
+    },
+  },
+});
+
+const VIOLATION_CONTEXT = {
+  allowed: {
+    body: CALL_UPDATE_FIELDS,
+    queryStringParameters: [...Object.keys(LIST_QUERY_TO_SIGNALWIRE), 'cursor'],
+  },
+  patterns: {
+    cursor: 'must be a cursor this API returned (next_cursor)',
+    startTime: 'must be a date (RFC 2822 or ISO 8601)',
+  },
+};
+
+/** The caller, for audit records: the IAM principal, or the JWT subject when a JWT authorizer is used. */
+const actorOf = (event: HttpEvent): string => {
+  const authorizer = (event.requestContext as { authorizer?: Record<string, unknown> }).authorizer;
+  const iam = authorizer?.iam as { userArn?: string } | undefined;
+  const jwt = authorizer?.jwt as { claims?: Record<string, unknown> } | undefined;
+  if (iam?.userArn) return iam.userArn;
+  if (typeof jwt?.claims?.sub === 'string') return `jwt:${jwt.claims.sub}`;
+  return 'unknown';
+};
+
+const paramsOf = (event: HttpEvent): PathParams => event.pathParameters as unknown as PathParams;
+
+/** An update or terminate without a body validates as an empty object, so the error names the fields. */
+const bodyDefault = {
+  before: ({ event }: { event: HttpEvent }) => {
+    if (event.body === undefined) (event as { body?: unknown }).body = {};
+  },
+};
+
+const encodeCursor = (nextPageUri: string | null): string | null =>
+  nextPageUri === null ? null : Buffer.from(nextPageUri, 'utf8').toString('base64url');
+
+/** A cursor is a `next_page_uri` of this project's List Calls, base64url-encoded. */
+const decodeCursor = (cursor: string, projectId: string): string => {
+  const uri = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!uri.startsWith(`/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?`)) {
+    throw new RequestValidationError([
+      { field: 'cursor', rule: 'format', message: 'cursor must be a cursor this API returned (next_cursor)' },
+    ]);
+  }
+  return uri;
+};
+
+/** Builds the handler around an access to SignalWire; tests and the local server pass their own. */
+export const createHttpApiHandler = (access: SignalWireAccess) => {
+  const act = async (event: HttpEvent, signal: AbortSignal, action: CallAction): Promise<HttpResult> => {
+    const { callSid, accountSid } = paramsOf(event);
+    logger.appendKeys({ callSid, ...(accountSid ? { accountSid } : {}) });
+    const calls = await access.forAccount(accountSid);
+    const result = await performCallAction(
+      calls,
+      logger,
+      { trigger: 'http', actor: actorOf(event) },
+      callSid,
+      action,
+      {
+        signal,
+      },
+    );
+    metrics.addMetric(
+      result.outcome === 'updated' ? 'CallsUpdated' : 'CallsAlreadyEnded',
+      MetricUnit.Count,
+      1,
+    );
+    return jsonResponse(200, result.call, { 'x-call-outcome': result.outcome });
+  };
+
+  const route = (
+    schema: ReturnType<typeof transpileSchema>,
+    handler: RouteHandler,
+    before: object[] = [],
+  ) => {
+    let chain = middy<HttpEvent, HttpResult>();
+    for (const middleware of before) chain = chain.use(middleware);
+    return chain.use(validator({ eventSchema: schema })).handler(handler);
+  };
+
+  const update = route(
+    updateEventSchema,
+    (event, _context, { signal }) =>
+      act(event, signal, { kind: 'update', update: event.body as unknown as CallUpdate }),
+    [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)],
+  );
+  const terminate = route(
+    terminateEventSchema,
+    (event, _context, { signal }) => act(event, signal, { kind: 'terminate' }),
+    [bodyDefault],
+  );
+  const get = route(getEventSchema, async (event, _context, { signal }) => {
+    const { callSid, accountSid } = paramsOf(event);
+    logger.appendKeys({ callSid });
+    const calls = await access.forAccount(accountSid);
+    return jsonResponse(200, await calls.getCall(callSid, { signal }));
+  });
+  const list = route(
+    listEventSchema,
+    async (event, _context, { signal }) => {
+      const { accountSid } = (event.pathParameters ?? {}) as Partial<PathParams>;
+      const query = (event.queryStringParameters ?? {}) as ListQuery;
+      const calls = await access.forAccount(accountSid);
+      const filter: ListCallsFilter = {};
+      for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
+        const value = query[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
+        if (value !== undefined) (filter as Record<string, string | number>)[signalwire] = value;
+      }
+      const page = await calls.listCallsPage(
+        query.cursor ? { nextPageUri: decodeCursor(query.cursor, calls.projectId) } : filter,
+        {
+          signal,
+        },
+      );
+      return jsonResponse(200, {
+        calls: page.calls,
+        page: page.page,
+        page_size: page.page_size,
+        next_cursor: encodeCursor(page.next_page_uri),
+      });
+    },
+    [renameFields('queryStringParameters', LIST_QUERY_ALIASES)],
+  );
+
+  const routes = [
+    ['POST', '/calls/{callSid}', update],
+    ['POST', '/calls/{callSid}/terminate', terminate],
+    ['GET', '/calls/{callSid}', get],
+    ['GET', '/calls', list],
+  ] as const;
+
+  return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 500 })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(errorResponse({ logger, violations: VIOLATION_CONTEXT }))
+    .use(httpHeaderNormalizer())
+    .use(httpEventNormalizer())
+    .use(requestGuard({ maxBodyBytes: 8 * 1024 }))
+    .use(httpJsonBodyParser({ disableContentTypeError: true }))
+    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
+    .handler(
+      httpRouterHandler(
+        routes.flatMap(([method, path, handler]) => [
+          { method, path, handler },
+          { method, path: `/accounts/{accountSid}${path}`, handler },
+        ]),
+      ),
+    );
+};
+
+export const handler = createHttpApiHandler(createSignalWireAccess(readSignalWireConfig(), logger));

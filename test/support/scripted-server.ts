@@ -1,0 +1,57 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One scripted answer: a status and body, a delay, or a dropped socket. */
+export type Script =
+  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+  | { drop: true };
+
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * A loopback HTTP server answering from a script, one entry per request (the last entry repeats), for
+ * tests that need exact control over what the client sees: retry timings, resets, odd bodies.
+ */
+export const startScriptedServer = async (script: Script[]) => {
+  const received: Received[] = [];
+  let index = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const step = script[Math.min(index++, script.length - 1)];
+      if (!step || 'drop' in step) {
+        req.socket.destroy();
+        return;
+      }
+      const answer = () => {
+        res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
+        res.end(typeof step.body === 'string' ? step.body : JSON.stringify(step.body ?? {}));
+      };
+      if (step.delayMs) setTimeout(answer, step.delayMs);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { CredentialsStore, parseLocalOrigin, parseSecret, type SecretSource } from '#commons/credentials';
+import { AccountNotConfiguredError, CredentialsError } from '#commons/errors';
+
+const P1 = '11111111-2222-4333-8444-555555555555';
+const P2 = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+const TOKEN = 'PTsecret-token-value';
+
+const single = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ projectId: P1, apiToken: TOKEN, spaceUrl: 'example.signalwire.com', ...extra });
+
+const errorOf = (fn: () => unknown): CredentialsError => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof CredentialsError) return error;
+    throw error;
+  }
+  throw new Error('expected a CredentialsError');
+};
+
+describe('parseSecret', () => {
+  it('reads the one-project shape', () => {
+    const secret = parseSecret(single({ signingKey: 'PSKkey' }));
+
+    expect(secret.defaultProjectId).toBe(P1);
+    expect(secret.projects.get(P1)).toEqual({
+      projectId: P1,
+      apiToken: TOKEN,
+      spaceOrigin: 'https://example.signalwire.com',
+      signingKey: 'PSKkey',
+    });
+  });
+
+  it('reads the several-projects shape with a default', () => {
+    const secret = parseSecret(
+      JSON.stringify({
+        defaultProjectId: P2,
+        projects: {
+          [P1]: { apiToken: 'a', spaceUrl: 'https://one.signalwire.com' },
+          [P2]: { apiToken: 'b', spaceUrl: 'two.signalwire.com/' },
+        },
+      }),
+    );
+
+    expect(secret.defaultProjectId).toBe(P2);
+    expect([...secret.projects.values()].map((p) => p.spaceOrigin)).toEqual([
+      'https://one.signalwire.com',
+      'https://two.signalwire.com',
+    ]);
+  });
+
+  it.each([
+    ['evil.example.com', 'secret.spaceUrl must be a SignalWire space host'],
+    ['http://example.signalwire.com', 'secret.spaceUrl must be a SignalWire space host'],
+    ['https://example.signalwire.com:8443', 'secret.spaceUrl must be a SignalWire space host'],
+    ['https://example.signalwire.com/api', 'secret.spaceUrl must be a SignalWire space host'],
+    ['https://user@example.signalwire.com', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com.evil.net', 'secret.spaceUrl must be a SignalWire space host'],
+    ['http://127.0.0.1:8788', 'secret.spaceUrl must be a SignalWire space host'],
+  ])('refuses the space URL %s, so the token cannot be sent elsewhere', (spaceUrl, message) => {
+    expect(errorOf(() => parseSecret(single({ spaceUrl })))).toMatchObject({
+      message: expect.stringContaining(message),
+    });
+  });
+
+  it('allows the local emulator only when that exact loopback origin is configured', () => {
+    const local = single({ spaceUrl: 'http://127.0.0.1:8788' });
+
+    expect(
+      parseSecret(local, { allowedLocalOrigin: 'http://127.0.0.1:8788' }).projects.get(P1)?.spaceOrigin,
+    ).toBe('http://127.0.0.1:8788');
+    expect(() => parseSecret(local, { allowedLocalOrigin: 'http://127.0.0.1:9999' })).toThrow(
+      CredentialsError,
+    );
+    expect(() => parseLocalOrigin('http://example.com:8788')).toThrow(/loopback/);
+    expect(parseLocalOrigin('http://localhost:8788/')).toBe('http://localhost:8788');
+  });
+
+  it.each([
+    ['not json', 'the SignalWire secret is not valid JSON'],
+    ['[1]', 'the SignalWire secret must be a JSON object'],
+    ['{}', 'the SignalWire secret needs "projectId"'],
+    [
+      JSON.stringify({ projectId: 'nope', apiToken: TOKEN, spaceUrl: 'a.signalwire.com' }),
+      'the project ID must be a UUID',
+    ],
+    [JSON.stringify({ projectId: P1, spaceUrl: 'a.signalwire.com' }), 'secret.apiToken is missing'],
+    [JSON.stringify({ projectId: P1, apiToken: TOKEN }), 'secret.spaceUrl is missing'],
+    [JSON.stringify({ projects: {} }), 'secret.projects must be a non-empty object'],
+    [
+      JSON.stringify({
+        projects: {
+          [P1]: { apiToken: 'a', spaceUrl: 'a.signalwire.com' },
+          [P2]: { apiToken: 'b', spaceUrl: 'b.signalwire.com' },
+        },
+      }),
+      'secret.defaultProjectId must name one of secret.projects',
+    ],
+  ])('names the problem with a malformed secret, never its value (%s)', (text, message) => {
+    const error = errorOf(() => parseSecret(text));
+
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain(TOKEN);
+    expect(error.retryable).toBe(false);
+  });
+});
+
+describe('CredentialsStore', () => {
+  const source = (texts: string[]) => {
+    const reads: boolean[] = [];
+    const src: SecretSource = {
+      read: async (refresh) => {
+        reads.push(refresh);
+        return texts[Math.min(reads.length - 1, texts.length - 1)] as string;
+      },
+    };
+    return { src, reads };
+  };
+
+  it('answers the default project, or the named one, and refuses an unknown account', async () => {
+    const text = JSON.stringify({
+      defaultProjectId: P1,
+      projects: {
+        [P1]: { apiToken: 'a', spaceUrl: 'a.signalwire.com' },
+        [P2]: { apiToken: 'b', spaceUrl: 'b.signalwire.com' },
+      },
+    });
+    const store = new CredentialsStore(source([text]).src);
+
+    expect((await store.get()).projectId).toBe(P1);
+    expect((await store.get(P2.toUpperCase())).apiToken).toBe('b');
+    await expect(store.get('99999999-2222-4333-8444-555555555555')).rejects.toBeInstanceOf(
+      AccountNotConfiguredError,
+    );
+  });
+
+  it('passes a refresh through to the source (a rotated token)', async () => {
+    const { src, reads } = source([single(), single({ apiToken: 'PTrotated' })]);
+    const store = new CredentialsStore(src);
+
+    await store.get();
+    const fresh = await store.get(P1, true);
+
+    expect(reads).toEqual([false, true]);
+    expect(fresh.apiToken).toBe('PTrotated');
+  });
+});

@@ -1,0 +1,299 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SignalWireError, SignalWireNetworkError } from '#commons/errors';
+import {
+  parseErrorBody,
+  parseRetryAfter,
+  type RetryNotice,
+  SignalWireClient,
+} from '#commons/signalwire/client';
+import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
+import { type Script, startScriptedServer } from '../support/scripted-server.ts';
+
+const TOKEN = 'PTunit-test-token-0123456789';
+let server: Awaited<ReturnType<typeof startScriptedServer>> | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const clientFor = async (
+  script: Script[],
+  options: Partial<ConstructorParameters<typeof SignalWireClient>[0]> = {},
+) => {
+  server = await startScriptedServer(script);
+  const notices: RetryNotice[] = [];
+  const client = new SignalWireClient({
+    projectId: PROJECT_ID,
+    apiToken: TOKEN,
+    spaceOrigin: server.origin,
+    retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40, maxTotalMs: 2_000 },
+    onRetry: (notice) => notices.push(notice),
+    random: () => 1,
+    ...options,
+  });
+  return { client, notices, received: server.received };
+};
+
+const rateLimited = {
+  status: 429,
+  body: { code: 20429, message: 'Too Many Requests', more_info: 'x', status: 429 },
+};
+
+describe('SignalWireClient requests', () => {
+  it('posts exactly the given fields, form-encoded, to the documented path with Basic auth', async () => {
+    const { client, received } = await clientFor([{ status: 200, body: sampleCall() }]);
+
+    const call = await client.updateCall(CALL_SID, {
+      Status: 'completed',
+      StatusCallback: 'https://example.com/status?a=1&b=2',
+    });
+
+    expect(call).toEqual(sampleCall());
+    expect(received).toHaveLength(1);
+    const [request] = received;
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe(`/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls/${CALL_SID}.json`);
+    expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${PROJECT_ID}:${TOKEN}`).toString('base64')}`,
+    );
+    expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({
+      Status: 'completed',
+      StatusCallback: 'https://example.com/status?a=1&b=2',
+    });
+  });
+
+  it('sends List Calls filters as SignalWire query parameters and follows next_page_uri to the end', async () => {
+    const base = `/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls.json`;
+    const page = (n: number, next: string | null) => ({
+      status: 200,
+      body: {
+        calls: [sampleCall({ sid: `00000000-0000-4000-8000-00000000000${n}` })],
+        uri: base,
+        first_page_uri: base,
+        next_page_uri: next,
+        previous_page_uri: null,
+        page: n,
+        page_size: 1,
+      },
+    });
+    const { client, received } = await clientFor([
+      page(0, `${base}?Status=in-progress&PageSize=1&Page=1&PageToken=PA1`),
+      page(1, `${base}?Status=in-progress&PageSize=1&Page=2&PageToken=PA2`),
+      page(2, null),
+    ]);
+
+    const sids: string[] = [];
+    for await (const p of client.listCalls({
+      Status: 'in-progress',
+      'StartTime<': '2026-11-27',
+      PageSize: 1,
+    })) {
+      sids.push(...p.calls.map((c) => c.sid));
+    }
+
+    expect(sids).toHaveLength(3);
+    expect(received.map((r) => r.url)).toEqual([
+      `${base}?Status=in-progress&StartTime%3C=2026-11-27&PageSize=1`,
+      `${base}?Status=in-progress&PageSize=1&Page=1&PageToken=PA1`,
+      `${base}?Status=in-progress&PageSize=1&Page=2&PageToken=PA2`,
+    ]);
+  });
+
+  it('refuses a next_page_uri that points outside the project, sending nothing there', async () => {
+    const { client, received } = await clientFor([{ status: 200, body: {} }]);
+
+    await expect(client.listCallsPage({ nextPageUri: 'https://evil.example.com/steal' })).rejects.toThrow(
+      /outside this project/,
+    );
+    expect(received).toHaveLength(0);
+  });
+});
+
+describe('SignalWireClient errors', () => {
+  it('carries code, message, more_info and status from the documented error body', async () => {
+    const body = {
+      code: 20404,
+      message: 'Not Found',
+      more_info: 'https://developer.signalwire.com/x',
+      status: 404,
+    };
+    const { client } = await clientFor([{ status: 404, body }]);
+
+    const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireError);
+    expect(error).toMatchObject({ status: 404, code: 20404, message: 'Not Found', moreInfo: body.more_info });
+  });
+
+  it('reads the errors-array body shape too', () => {
+    expect(
+      parseErrorBody(
+        400,
+        JSON.stringify({ errors: [{ code: '21220', message: 'not in progress', more_info: 'u' }] }),
+      ),
+    ).toEqual({ code: 21220, message: 'not in progress', moreInfo: 'u' });
+    expect(parseErrorBody(502, '<html>bad gateway</html>')).toEqual({
+      code: undefined,
+      message: 'SignalWire answered HTTP 502',
+      moreInfo: undefined,
+    });
+  });
+
+  it('parses Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('Fri, 27 Nov 2026 14:00:00 GMT');
+    expect(parseRetryAfter('7', now)).toBe(7);
+    expect(parseRetryAfter('Fri, 27 Nov 2026 14:00:03 GMT', now)).toBe(3);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('SignalWireClient retries', () => {
+  it('retries 429 and 503 with growing backoff, then succeeds', async () => {
+    const { client, notices, received } = await clientFor([
+      rateLimited,
+      { status: 503, body: { code: 503, message: 'busy', more_info: 'x', status: 503 } },
+      { status: 200, body: sampleCall({ status: 'completed' }) },
+    ]);
+
+    const call = await client.updateCall(CALL_SID, { Status: 'completed' });
+
+    expect(call.status).toBe('completed');
+    expect(received).toHaveLength(3);
+    expect(notices).toEqual([
+      { attempt: 1, delayMs: 10, reason: 'rate-limited', status: 429 },
+      { attempt: 2, delayMs: 20, reason: 'unavailable', status: 503 },
+    ]);
+  });
+
+  it('honours Retry-After when SignalWire sends it', async () => {
+    const { client, notices } = await clientFor([
+      { ...rateLimited, headers: { 'retry-after': '1' } },
+      { status: 200, body: sampleCall() },
+    ]);
+
+    const started = Date.now();
+    await client.getCall(CALL_SID);
+
+    expect(notices[0]?.delayMs).toBe(1000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
+  it('gives up after maxAttempts and surfaces the last 429 with its Retry-After', async () => {
+    const { client, received } = await clientFor([{ ...rateLimited, headers: { 'retry-after': '0' } }]);
+
+    const error = await client.updateCall(CALL_SID, { Status: 'completed' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireError);
+    expect(error).toMatchObject({ status: 429, code: 20429, retryAfterSeconds: 0 });
+    expect(received).toHaveLength(4);
+  });
+
+  it('does not wait past its total time budget for a long Retry-After', async () => {
+    const { client, received } = await clientFor([{ ...rateLimited, headers: { 'retry-after': '30' } }]);
+
+    const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 429, retryAfterSeconds: 30 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('does not retry other errors', async () => {
+    const { client, received } = await clientFor([
+      { status: 422, body: { code: 10000, message: 'Invalid argument', more_info: 'x', status: 422 } },
+    ]);
+
+    await expect(client.updateCall(CALL_SID, { Status: 'canceled' })).rejects.toMatchObject({ code: 10000 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('reconnects once when a repeatable request loses its connection', async () => {
+    const { client, notices, received } = await clientFor([
+      { drop: true },
+      { status: 200, body: sampleCall() },
+    ]);
+
+    const call = await client.updateCall(CALL_SID, { Status: 'completed' });
+
+    expect(call.sid).toBe(CALL_SID);
+    expect(received).toHaveLength(2);
+    expect(notices).toEqual([{ attempt: 1, delayMs: 0, reason: 'stale-connection' }]);
+  });
+
+  it('reconnects only once for a repeatable request', async () => {
+    const { client, received } = await clientFor([{ drop: true }]);
+
+    const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireNetworkError);
+    expect(received).toHaveLength(2);
+  });
+
+  it('never resends a redirect that may have reached SignalWire', async () => {
+    const { client, received } = await clientFor([{ status: 200, body: sampleCall() }, { drop: true }], {
+      staleAfterMs: 60_000,
+    });
+    await client.getCall(CALL_SID);
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml', Method: 'POST' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireNetworkError);
+    expect(error).toMatchObject({ kind: 'connection', mayHaveReachedServer: true });
+    expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('times out a slow answer and does not resend a redirect after it', async () => {
+    const { client, received } = await clientFor(
+      [
+        { status: 200, body: sampleCall() },
+        { status: 200, body: sampleCall(), delayMs: 500 },
+      ],
+      { timeoutMs: 100, staleAfterMs: 60_000 },
+    );
+    await client.getCall(CALL_SID);
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ kind: 'timeout', mayHaveReachedServer: true });
+    expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('checks the connection with a GET before a redirect after an idle gap', async () => {
+    const { client, received } = await clientFor([{ drop: true }, { status: 200, body: sampleCall() }], {
+      staleAfterMs: 0,
+    });
+
+    await client.updateCall(CALL_SID, { Url: 'https://example.com/next.xml' });
+
+    expect(received.map((r) => r.method)).toEqual(['GET', 'GET', 'POST']);
+    expect(new URLSearchParams(received[2]?.body).get('Url')).toBe('https://example.com/next.xml');
+  });
+
+  it('retries a refused connection (nothing was sent), even for a redirect', async () => {
+    const closed = await startScriptedServer([{ status: 200 }]);
+    const origin = closed.origin;
+    await closed.close();
+    const notices: RetryNotice[] = [];
+    const client = new SignalWireClient({
+      projectId: PROJECT_ID,
+      apiToken: TOKEN,
+      spaceOrigin: origin,
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 5, maxTotalMs: 1_000 },
+      onRetry: (n) => notices.push(n),
+      staleAfterMs: 60_000,
+    });
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/x.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ kind: 'connection', mayHaveReachedServer: false });
+    expect(notices.map((n) => n.reason)).toEqual(['connection', 'connection']);
+  });
+});
