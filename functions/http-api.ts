@@ -15,6 +15,7 @@ import { CALL_UPDATE_ALIASES, callUpdateSchema, sidSchema } from '#commons/call-
 import { readSignalWireConfig } from '#commons/config';
 import { RequestValidationError } from '#commons/errors';
 import { errorResponse, jsonResponse, renameFields, requestGuard } from '#commons/http/middlewares';
+import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { logger, metrics } from '#commons/powertools';
 import {
   CALL_STATUSES,
@@ -229,12 +230,13 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     [renameFields('queryStringParameters', LIST_QUERY_ALIASES)],
   );
 
-  const routes = [
-    ['POST', '/calls/{callSid}', update],
-    ['POST', '/calls/{callSid}/terminate', terminate],
-    ['GET', '/calls/{callSid}', get],
-    ['GET', '/calls', list],
-  ] as const;
+  // Typed by the shared route list: a route without a handler here does not compile.
+  const handlers: Record<OperatorRouteKey, typeof update> = {
+    'POST /calls/{callSid}': update,
+    'POST /calls/{callSid}/terminate': terminate,
+    'GET /calls/{callSid}': get,
+    'GET /calls': list,
+  };
 
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 500 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -246,11 +248,14 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .handler(
-      httpRouterHandler(
-        routes.flatMap(([method, path, handler]) => [
-          { method, path, handler },
-          { method, path: `/accounts/{accountSid}${path}`, handler },
-        ]),
+      httpRouterHandler<HttpEvent, HttpResult>(
+        OPERATOR_ROUTES.flatMap(({ method, path }) => {
+          const handler = handlers[`${method} ${path}` as OperatorRouteKey];
+          return [
+            { method, path, handler },
+            { method, path: `${ACCOUNT_PREFIX}${path}`, handler },
+          ];
+        }),
       ),
     );
 };

@@ -32,7 +32,7 @@ export const callUpdateSchema = {
     FallbackMethod: ['FallbackUrl'],
     StatusCallbackMethod: ['StatusCallback'],
   },
-  not: { required: ['Status', 'Url'] },
+  not: { required: ['Status', 'Url'], properties: { Status: true, Url: true } },
 } as const;
 
 /** camelCase spellings callers may use instead of SignalWire's PascalCase ones. */

@@ -1,0 +1,29 @@
+/**
+ * The operator routes of the HTTP API, in one list that the function's router, the local API Gateway and
+ * the CDK stack all read, so a route cannot exist in one place and be missing in another.
+ */
+export const OPERATOR_ROUTES = [
+  { method: 'POST', path: '/calls/{callSid}' },
+  { method: 'POST', path: '/calls/{callSid}/terminate' },
+  { method: 'GET', path: '/calls/{callSid}' },
+  { method: 'GET', path: '/calls' },
+] as const;
+
+/** Every operator route also exists under a named SignalWire project. */
+export const ACCOUNT_PREFIX = '/accounts/{accountSid}';
+
+export type OperatorRoute = (typeof OPERATOR_ROUTES)[number];
+
+/** `POST /calls/{callSid}`-style keys of the operator routes. */
+export type OperatorRouteKey = OperatorRoute extends infer R
+  ? R extends { method: infer M extends string; path: infer P extends string }
+    ? `${M} ${P}`
+    : never
+  : never;
+
+/** All operator routes as API Gateway route keys (`POST /calls/{callSid}`), plain and per account. */
+export const operatorRouteKeys = (): string[] =>
+  OPERATOR_ROUTES.flatMap(({ method, path }) => [`${method} ${path}`, `${method} ${ACCOUNT_PREFIX}${path}`]);
+
+/** The status-callback route: public, authenticated by SignalWire's signature instead of IAM. */
+export const STATUS_CALLBACK_ROUTE = { method: 'POST', path: '/webhooks/signalwire/status' } as const;

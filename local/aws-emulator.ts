@@ -1,0 +1,528 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventBridgeEvent } from 'aws-lambda';
+
+/** The event EventBridge delivers to a rule target. */
+export type EventBridgeEnvelope = EventBridgeEvent<string, Record<string, unknown>> & { version: '0' };
+
+/** One `PutEvents` request entry, as the SDK puts it on the wire. */
+export interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Resources?: string[];
+  /** Epoch seconds: the SDK serialises `Date` that way in JSON 1.1. */
+  Time?: number;
+  TraceHeader?: string;
+}
+
+/** An entry `PutEvents` accepted, with the envelope EventBridge built from it. */
+export interface PublishedEvent {
+  entry: PutEventsEntry;
+  /** Bus name, reduced from an ARN when the entry named the bus by ARN. */
+  eventBusName: string;
+  envelope: EventBridgeEnvelope;
+  receivedAt: number;
+}
+
+/** Which events a rule routes to its target; a missing list matches any value. */
+export interface LocalRule {
+  name: string;
+  /** @default 'default' */
+  eventBusName?: string;
+  source?: string[];
+  detailType?: string[];
+}
+
+/** A fault answered instead of the next Secrets Manager request(s). */
+export type SecretsManagerFault =
+  | { kind: 'error'; type: string; status: number; message?: string; times?: number }
+  | { kind: 'drop'; times?: number };
+
+/** Options for {@link LocalAws.start}. */
+export interface LocalAwsOptions {
+  /** @default 0 (an ephemeral port) */
+  port?: number;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** @default '123456789012' */
+  accountId?: string;
+}
+
+interface StoredSecret {
+  name: string;
+  arn: string;
+  versionId: string;
+  secretString: string;
+  createdDate: number;
+}
+
+interface EventWaiter {
+  predicate: (event: PublishedEvent) => boolean;
+  resolve: (event: PublishedEvent) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** An AWS JSON 1.1 error: the SDK takes the exception name from `__type`. */
+class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+const SECRETS_MANAGER_PREFIX = 'secretsmanager.';
+const EVENTBRIDGE_PREFIX = 'AWSEvents.';
+const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
+const MAX_PUT_EVENTS_ENTRIES = 10;
+// AWS raised the EventBridge event size limit from 256 KB to 1 MB on 2026-01-29 (AWS Compute Blog, "More room
+// to build: serverless services now support payloads up to 1 MB"); the entry size is counted as in
+// "Calculating PutEvents event entry size".
+const MAX_PUT_EVENTS_BYTES = 1024 * 1024;
+const TIME_FIELD_BYTES = 14;
+const ARN_SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const optionalString = (body: JsonObject, key: string): string | undefined => {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    throw new AwsServiceError('ValidationException', `${key} must be a string.`);
+  }
+  return value;
+};
+
+const requiredString = (body: JsonObject, key: string): string => {
+  const value = optionalString(body, key);
+  if (value === undefined || value === '') {
+    throw new AwsServiceError('InvalidParameterException', `You must specify a value for ${key}.`);
+  }
+  return value;
+};
+
+const randomArnSuffix = (): string =>
+  Array.from(randomBytes(6), (byte) => ARN_SUFFIX_ALPHABET[byte % ARN_SUFFIX_ALPHABET.length]).join('');
+
+const isoSeconds = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const busNameOf = (nameOrArn: string | undefined): string => {
+  if (!nameOrArn) return 'default';
+  const marker = ':event-bus/';
+  const at = nameOrArn.indexOf(marker);
+  return nameOrArn.startsWith('arn:') && at >= 0 ? nameOrArn.slice(at + marker.length) : nameOrArn;
+};
+
+const entrySize = (entry: PutEventsEntry): number => {
+  const bytes = (text: string | undefined): number => (text ? Buffer.byteLength(text, 'utf8') : 0);
+  return (
+    (entry.Time === undefined ? 0 : TIME_FIELD_BYTES) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    (entry.Resources ?? []).reduce((total, resource) => total + bytes(resource), 0)
+  );
+};
+
+const parseDetail = (detail: string): Record<string, unknown> | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const toEntry = (raw: unknown): PutEventsEntry => {
+  if (!isObject(raw)) throw new AwsServiceError('ValidationException', 'Each entry must be an object.');
+  const resources = raw.Resources;
+  if (
+    resources !== undefined &&
+    !(Array.isArray(resources) && resources.every((r) => typeof r === 'string'))
+  ) {
+    throw new AwsServiceError('ValidationException', 'Resources must be a list of strings.');
+  }
+  const time = raw.Time;
+  if (time !== undefined && typeof time !== 'number') {
+    throw new AwsServiceError('ValidationException', 'Time must be a timestamp.');
+  }
+  return {
+    Source: optionalString(raw, 'Source'),
+    DetailType: optionalString(raw, 'DetailType'),
+    Detail: optionalString(raw, 'Detail'),
+    EventBusName: optionalString(raw, 'EventBusName'),
+    Resources: resources,
+    Time: time,
+    TraceHeader: optionalString(raw, 'TraceHeader'),
+  };
+};
+
+/** The per-entry checks EventBridge makes; `undefined` when the entry is acceptable. */
+const entryError = (entry: PutEventsEntry): { ErrorCode: string; ErrorMessage: string } | undefined => {
+  for (const field of ['Source', 'DetailType', 'Detail'] as const) {
+    if (!entry[field]) {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
+    }
+  }
+  if (parseDetail(entry.Detail ?? '') === undefined) {
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  }
+  return undefined;
+};
+
+/**
+ * Secrets Manager and EventBridge on loopback, speaking the real AWS JSON 1.1 protocol, so the real SDK v3
+ * clients reach it through `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL_EVENTBRIDGE` (or their
+ * `endpoint` option) with dummy credentials. Signatures are not checked. Secret values are never logged.
+ */
+export class LocalAws {
+  /** Every `GetSecretValue` received, faulted ones included. */
+  readonly secretReads: Array<{ secretId: string; at: number }> = [];
+  /** Every entry `PutEvents` accepted, with the EventBridge envelope it became. */
+  readonly putEvents: PublishedEvent[] = [];
+  /** Errors thrown by rule targets (EventBridge would retry, then drop them; here they are kept for tests). */
+  readonly targetErrors: Array<{ rule: string; eventId: string; error: unknown }> = [];
+
+  readonly #server: Server;
+  readonly #region: string;
+  readonly #accountId: string;
+  readonly #secrets = new Map<string, StoredSecret>();
+  readonly #faults: Array<SecretsManagerFault & { remaining: number }> = [];
+  readonly #rules: Array<{ rule: LocalRule; target: (event: EventBridgeEnvelope) => Promise<unknown> }> = [];
+  readonly #targetRuns = new Set<Promise<void>>();
+  readonly #waiters = new Set<EventWaiter>();
+  #url = '';
+
+  private constructor(options: LocalAwsOptions) {
+    this.#region = options.region ?? 'us-east-1';
+    this.#accountId = options.accountId ?? '123456789012';
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+  }
+
+  /** Starts the emulator on 127.0.0.1. */
+  static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
+    const aws = new LocalAws(options);
+    await new Promise<void>((resolve, reject) => {
+      aws.#server.once('error', reject);
+      aws.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    const { port } = aws.#server.address() as AddressInfo;
+    aws.#url = `http://127.0.0.1:${port}`;
+    return aws;
+  }
+
+  /** Base URL for the SDK's `endpoint` option or the `AWS_ENDPOINT_URL_*` variables. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Creates or updates a secret (a new VersionId each time) and returns its ARN. */
+  putSecret(name: string, secretString: string): string {
+    const existing = this.#secrets.get(name);
+    const secret: StoredSecret = {
+      name,
+      arn:
+        existing?.arn ??
+        `arn:aws:secretsmanager:${this.#region}:${this.#accountId}:secret:${name}-${randomArnSuffix()}`,
+      versionId: randomUUID(),
+      secretString,
+      createdDate: Date.now() / 1000,
+    };
+    this.#secrets.set(name, secret);
+    return secret.arn;
+  }
+
+  /** Removes a secret; later reads answer `ResourceNotFoundException`. Unknown names are ignored. */
+  deleteSecret(name: string): void {
+    this.#secrets.delete(name);
+  }
+
+  /**
+   * Answers the next `times` (default 1) Secrets Manager requests with a fault instead: an AWS error with the
+   * given exception name and HTTP status (e.g. `InternalServiceError` 500, `AccessDeniedException` 400,
+   * `ThrottlingException` 400), or a connection dropped without an answer. Faults queue in order.
+   */
+  injectSecretsManagerFault(fault: SecretsManagerFault): void {
+    this.#faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  /**
+   * Routes matching events to `target`, as an EventBridge rule does: on the rule's bus (default `default`),
+   * with `source` and `detailType` as the event pattern. The target runs asynchronously, after `PutEvents`
+   * has answered, with the full event envelope; what it throws is recorded in `targetErrors`.
+   */
+  addRule(rule: LocalRule, target: (event: EventBridgeEnvelope) => Promise<unknown>): void {
+    this.#rules.push({ rule, target });
+  }
+
+  /** Resolves with the first published event matching `predicate`, already received or arriving in time. */
+  waitForEvent(predicate: (event: PublishedEvent) => boolean, timeoutMs = 5000): Promise<PublishedEvent> {
+    const received = this.putEvents.find(predicate);
+    if (received) return Promise.resolve(received);
+    return new Promise((resolve, reject) => {
+      const waiter: EventWaiter = {
+        predicate,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters.delete(waiter);
+          reject(new Error(`No matching event was published within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Settles once every rule-target invocation started so far has settled. */
+  async drainTargets(): Promise<void> {
+    await Promise.allSettled([...this.#targetRuns]);
+  }
+
+  /** Stops listening, closes open connections and rejects pending `waitForEvent` calls. */
+  async stop(): Promise<void> {
+    for (const waiter of this.#waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error('LocalAws stopped before a matching event was published'));
+    }
+    this.#waiters.clear();
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const requestId = randomUUID();
+    const answer = (status: number, payload: unknown): void => {
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': requestId,
+      });
+      res.end(JSON.stringify(payload));
+    };
+
+    try {
+      const body = this.#parseBody(Buffer.concat(chunks));
+      if (target.startsWith(SECRETS_MANAGER_PREFIX)) {
+        const operation = target.slice(SECRETS_MANAGER_PREFIX.length);
+        if (operation === 'GetSecretValue') {
+          this.secretReads.push({ secretId: String(body.SecretId ?? ''), at: Date.now() });
+        }
+        const fault = this.#takeFault();
+        if (fault?.kind === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        if (fault?.kind === 'error') {
+          throw new AwsServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, fault.status);
+        }
+        answer(200, this.#secretsManager(operation, body));
+        return;
+      }
+      if (target === `${EVENTBRIDGE_PREFIX}PutEvents`) {
+        const { result, published } = this.#acceptEvents(body);
+        this.#scheduleTargets(published, res);
+        answer(200, result);
+        this.#publish(published);
+        return;
+      }
+      throw new AwsServiceError('UnknownOperationException', `Unsupported operation: ${target || '(none)'}`);
+    } catch (error) {
+      if (error instanceof AwsServiceError) {
+        answer(error.status, { __type: error.type, message: error.message });
+        return;
+      }
+      throw error;
+    }
+  }
+
+  #parseBody(raw: Buffer): JsonObject {
+    if (raw.length === 0) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new AwsServiceError('SerializationException', 'The request body is not valid JSON.');
+    }
+    if (!isObject(parsed)) throw new AwsServiceError('SerializationException', 'Expected a JSON object.');
+    return parsed;
+  }
+
+  #takeFault(): SecretsManagerFault | undefined {
+    const fault = this.#faults[0];
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.#faults.shift();
+    return fault;
+  }
+
+  #findSecret(secretId: string): StoredSecret {
+    const secret = secretId.startsWith('arn:')
+      ? [...this.#secrets.values()].find((candidate) => candidate.arn === secretId)
+      : this.#secrets.get(secretId);
+    if (!secret) throw new AwsServiceError('ResourceNotFoundException', SECRET_NOT_FOUND);
+    return secret;
+  }
+
+  #secretsManager(operation: string, body: JsonObject): JsonObject {
+    switch (operation) {
+      case 'GetSecretValue': {
+        const secret = this.#findSecret(requiredString(body, 'SecretId'));
+        const versionId = optionalString(body, 'VersionId');
+        const versionStage = optionalString(body, 'VersionStage');
+        // Only the AWSCURRENT version is kept, so any other version or label is unknown.
+        if (versionId !== undefined && versionId !== secret.versionId) {
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`,
+          );
+        }
+        if (versionStage !== undefined && versionStage !== 'AWSCURRENT') {
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for staging label: ${versionStage}`,
+          );
+        }
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: secret.versionId,
+          SecretString: secret.secretString,
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: secret.createdDate,
+        };
+      }
+      case 'CreateSecret': {
+        const name = requiredString(body, 'Name');
+        if (this.#secrets.has(name)) {
+          throw new AwsServiceError(
+            'ResourceExistsException',
+            `The operation failed because the secret ${name} already exists.`,
+          );
+        }
+        return this.#storeVersion(name, body);
+      }
+      case 'PutSecretValue':
+        return {
+          ...this.#storeVersion(this.#findSecret(requiredString(body, 'SecretId')).name, body),
+          VersionStages: ['AWSCURRENT'],
+        };
+      default:
+        throw new AwsServiceError('UnknownOperationException', `Unsupported operation: ${operation}`);
+    }
+  }
+
+  #storeVersion(name: string, body: JsonObject): JsonObject {
+    const secretString = requiredString(body, 'SecretString');
+    const arn = this.putSecret(name, secretString);
+    const secret = this.#secrets.get(name) as StoredSecret;
+    // The SDK fills ClientRequestToken with an idempotency token, which Secrets Manager uses as the VersionId.
+    const token = optionalString(body, 'ClientRequestToken');
+    if (token) secret.versionId = token;
+    return { ARN: arn, Name: name, VersionId: secret.versionId };
+  }
+
+  #acceptEvents(body: JsonObject): { result: JsonObject; published: PublishedEvent[] } {
+    const rawEntries = body.Entries;
+    if (!Array.isArray(rawEntries) || rawEntries.length < 1 || rawEntries.length > MAX_PUT_EVENTS_ENTRIES) {
+      throw new AwsServiceError(
+        'ValidationException',
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10",
+      );
+    }
+    const entries = rawEntries.map(toEntry);
+    if (entries.reduce((total, entry) => total + entrySize(entry), 0) > MAX_PUT_EVENTS_BYTES) {
+      throw new AwsServiceError(
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
+    }
+    const receivedAt = Date.now();
+    const published: PublishedEvent[] = [];
+    const resultEntries = entries.map((entry) => {
+      const error = entryError(entry);
+      if (error) return error;
+      const envelope: EventBridgeEnvelope = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType ?? '',
+        source: entry.Source ?? '',
+        account: this.#accountId,
+        time: isoSeconds(entry.Time === undefined ? receivedAt : entry.Time * 1000),
+        region: this.#region,
+        resources: entry.Resources ?? [],
+        detail: parseDetail(entry.Detail ?? '') ?? {},
+      };
+      published.push({ entry, eventBusName: busNameOf(entry.EventBusName), envelope, receivedAt });
+      return { EventId: envelope.id };
+    });
+    return {
+      result: { FailedEntryCount: entries.length - published.length, Entries: resultEntries },
+      published,
+    };
+  }
+
+  #publish(published: PublishedEvent[]): void {
+    for (const event of published) {
+      this.putEvents.push(event);
+      for (const waiter of this.#waiters) {
+        if (waiter.predicate(event)) {
+          clearTimeout(waiter.timer);
+          this.#waiters.delete(waiter);
+          waiter.resolve(event);
+        }
+      }
+    }
+  }
+
+  #scheduleTargets(published: PublishedEvent[], res: ServerResponse): void {
+    // Registered before the answer is written, so a drainTargets() issued as soon as the SDK call resolves
+    // already waits for these; started only once the answer has gone out, as EventBridge delivers after
+    // PutEvents returns.
+    const answered = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    for (const event of published) {
+      for (const { rule, target } of this.#rules) {
+        if (!this.#matches(rule, event)) continue;
+        const run: Promise<void> = answered
+          .then(() => target(structuredClone(event.envelope)))
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              this.targetErrors.push({ rule: rule.name, eventId: event.envelope.id, error });
+            },
+          )
+          .finally(() => this.#targetRuns.delete(run));
+        this.#targetRuns.add(run);
+      }
+    }
+  }
+
+  #matches(rule: LocalRule, event: PublishedEvent): boolean {
+    return (
+      (rule.eventBusName ?? 'default') === event.eventBusName &&
+      (rule.source === undefined || rule.source.includes(event.envelope.source)) &&
+      (rule.detailType === undefined || rule.detailType.includes(event.envelope['detail-type']))
+    );
+  }
+}

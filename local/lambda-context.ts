@@ -1,0 +1,59 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+/** Options for {@link createLambdaContext}. */
+export interface LambdaContextOptions {
+  /** Name of the function being invoked. */
+  functionName: string;
+  /**
+   * Time the invocation may run before Lambda would stop it.
+   * @default 3000 (Lambda's default function timeout)
+   */
+  timeoutMs?: number;
+  /**
+   * Memory configured for the function.
+   * @default 128
+   */
+  memoryMB?: number;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** @default '123456789012' */
+  accountId?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 3000;
+const DEFAULT_MEMORY_MB = 128;
+
+const legacyMethod = (name: string) => (): never => {
+  throw new Error(
+    `context.${name}() is the callback-era Lambda API; return a value or throw from the async handler instead`,
+  );
+};
+
+/**
+ * Builds the Lambda `Context` a function receives for one invocation: a fresh `awsRequestId`, a deadline
+ * `timeoutMs` from now that `getRemainingTimeInMillis()` counts down to, and the ARN and log names Lambda
+ * derives from the function name. The legacy `done`/`fail`/`succeed` methods throw, so code that still
+ * relies on them fails locally instead of hanging.
+ */
+export function createLambdaContext(options: LambdaContextOptions): Context {
+  const { functionName } = options;
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: String(options.memoryMB ?? DEFAULT_MEMORY_MB),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: legacyMethod('done'),
+    fail: legacyMethod('fail'),
+    succeed: legacyMethod('succeed'),
+  };
+}

@@ -1,0 +1,521 @@
+import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIT_MESSAGE } from '#commons/audit';
+import { callSchema, updateCallFormSchema } from '#commons/signalwire/schemas';
+import { CALL_UPDATE_FIELDS, type Call } from '#commons/signalwire/types';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { captureOutput } from '../support/output-capture.ts';
+
+const output = captureOutput();
+let stack: LocalStack;
+/** Every API token the emulator accepted during this file: none may leak. */
+const tokens: string[] = [];
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+const isCall = ajv.compile(callSchema);
+const isUpdateForm = ajv.compile(updateCallFormSchema);
+
+beforeAll(async () => {
+  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  stack = await startLocalStack();
+  tokens.push(stack.apiToken);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+beforeEach(() => {
+  stack.emulator.clearRequests();
+  stack.emulator.clearFaults();
+});
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+  text: string;
+}
+const answers: Answer[] = [];
+
+const request = async (
+  method: string,
+  path: string,
+  body?: string | Record<string, unknown>,
+): Promise<Answer> => {
+  const init: RequestInit = { method };
+  if (typeof body === 'string') {
+    init.body = body;
+    init.headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  const response = await fetch(`${stack.api.url}${path}`, init);
+  const text = await response.text();
+  const answer = {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: text ? JSON.parse(text) : {},
+  };
+  answers.push(answer);
+  return answer;
+};
+
+const seed = (status: Call['status'], ageSeconds = 120) =>
+  stack.emulator.seedCall(stack.projectId, { status, ageSeconds });
+const posts = () => stack.emulator.requests.filter((r) => r.method === 'POST');
+const errorOf = (answer: Answer) => answer.json.error as Record<string, unknown>;
+
+describe('POST /calls/{callSid}/terminate', () => {
+  it('ends an in-progress call and answers the whole Call resource as SignalWire returned it', async () => {
+    const call = seed('in-progress');
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    expect(answer.json.status).toBe('completed');
+    expect(isCall(answer.json), JSON.stringify(isCall.errors)).toBe(true);
+    expect(Object.keys(answer.json).sort()).toEqual([...callSchema.required].sort());
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+  });
+
+  it('sends exactly Status=completed, form-encoded, to the documented path with Basic auth', async () => {
+    const call = seed('in-progress');
+
+    await request('POST', `/calls/${call.sid}/terminate`);
+
+    const [sent] = posts();
+    expect(sent?.path).toBe(`/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${call.sid}.json`);
+    expect(sent?.contentType).toBe('application/x-www-form-urlencoded');
+    expect(sent?.basicUser).toBe(stack.projectId);
+    expect(sent?.authOk).toBe(true);
+    expect(sent?.form).toEqual({ Status: 'completed' });
+    expect(isUpdateForm(sent?.form)).toBe(true);
+  });
+
+  it('is idempotent: a call that already ended answers 200 with its current state', async () => {
+    const call = seed('in-progress');
+    await request('POST', `/calls/${call.sid}/terminate`);
+
+    const again = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-call-outcome')).toBe('already-ended');
+    expect(again.json).toMatchObject({ sid: call.sid, status: 'completed' });
+  });
+
+  it('ends a ringing call too', async () => {
+    const call = seed('ringing');
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(200);
+    expect(['completed', 'canceled']).toContain(answer.json.status);
+  });
+
+  it('answers 404 for a call SignalWire does not know', async () => {
+    const answer = await request('POST', `/calls/${randomUUID()}/terminate`);
+
+    expect(answer.status).toBe(404);
+    expect(errorOf(answer)).toMatchObject({
+      code: 'CALL_NOT_FOUND',
+      signalwire: { code: 20404, status: 404 },
+    });
+  });
+});
+
+describe('POST /calls/{callSid}', () => {
+  it('redirects a live call with a form body and sends exactly the given fields', async () => {
+    const call = seed('in-progress');
+
+    const answer = await request(
+      'POST',
+      `/calls/${call.sid}`,
+      'Url=https%3A%2F%2Fexample.com%2Fnext.xml&Method=GET&FallbackUrl=https%3A%2F%2Fexample.com%2Ffb.xml',
+    );
+
+    expect(answer.status).toBe(200);
+    expect(isCall(answer.json)).toBe(true);
+    const redirect = posts().at(-1);
+    expect(redirect?.form).toEqual({
+      Url: 'https://example.com/next.xml',
+      Method: 'GET',
+      FallbackUrl: 'https://example.com/fb.xml',
+    });
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      { url: 'https://example.com/next.xml', method: 'GET' },
+    ]);
+  });
+
+  it('accepts JSON with camelCase field names', async () => {
+    const call = seed('in-progress');
+
+    const answer = await request('POST', `/calls/${call.sid}`, {
+      statusCallback: 'https://example.com/status',
+      statusCallbackMethod: 'POST',
+    });
+
+    expect(answer.status).toBe(200);
+    expect(posts().at(-1)?.form).toEqual({
+      StatusCallback: 'https://example.com/status',
+      StatusCallbackMethod: 'POST',
+    });
+  });
+
+  it('answers 409 with SignalWire code and message when Status=canceled meets an in-progress call', async () => {
+    const call = seed('in-progress');
+
+    const answer = await request('POST', `/calls/${call.sid}`, 'Status=canceled');
+
+    expect(answer.status).toBe(409);
+    const error = errorOf(answer);
+    expect(error.code).toBe('CALL_STATE_CONFLICT');
+    expect(error.signalwire).toMatchObject({ code: 10000 });
+    expect(typeof (error.signalwire as { message: unknown }).message).toBe('string');
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it('answers 409 with code 21220 for a redirect of a call that is not in progress', async () => {
+    const call = seed('ringing');
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/x.xml' });
+
+    expect(answer.status).toBe(409);
+    expect(errorOf(answer).signalwire).toMatchObject({ code: 21220 });
+  });
+
+  it('works under /accounts/{accountSid} for a configured project and refuses an unknown one', async () => {
+    const call = seed('in-progress');
+
+    const named = await request('POST', `/accounts/${stack.projectId}/calls/${call.sid}`, {
+      Status: 'completed',
+    });
+    const unknown = await request('POST', `/accounts/${randomUUID()}/calls/${call.sid}/terminate`);
+
+    expect(named.status).toBe(200);
+    expect(named.json.status).toBe('completed');
+    expect(unknown.status).toBe(404);
+    expect(errorOf(unknown).code).toBe('ACCOUNT_NOT_CONFIGURED');
+  });
+});
+
+describe('validation: every rejected request names the field and never reaches SignalWire', () => {
+  const sid = 'b3877c40-da60-4998-90ad-b792e98472ca';
+  const cases: Array<[string, string, string, string | Record<string, unknown> | undefined, string, string]> =
+    [
+      ['a malformed call SID', 'POST', '/calls/not-a-sid/terminate', undefined, 'callSid', 'sid'],
+      ['a malformed SID on update', 'POST', '/calls/CA123', { Status: 'completed' }, 'callSid', 'sid'],
+      ['no field at all', 'POST', `/calls/${sid}`, {}, 'body', 'required'],
+      ['no body at all', 'POST', `/calls/${sid}`, undefined, 'body', 'required'],
+      ['an unknown Status', 'POST', `/calls/${sid}`, 'Status=busy', 'Status', 'enum'],
+      [
+        'a lower-case Method',
+        'POST',
+        `/calls/${sid}`,
+        { Url: 'https://e.com/a', Method: 'get' },
+        'Method',
+        'enum',
+      ],
+      ['a relative Url', 'POST', `/calls/${sid}`, { Url: '/laml.xml' }, 'Url', 'url'],
+      ['a non-http Url', 'POST', `/calls/${sid}`, { Url: 'ftp://example.com/a.xml' }, 'Url', 'url'],
+      ['Method without Url', 'POST', `/calls/${sid}`, { Method: 'POST' }, 'Method', 'requires'],
+      [
+        'FallbackMethod without FallbackUrl',
+        'POST',
+        `/calls/${sid}`,
+        'FallbackMethod=GET',
+        'FallbackMethod',
+        'requires',
+      ],
+      [
+        'StatusCallbackMethod without StatusCallback',
+        'POST',
+        `/calls/${sid}`,
+        { StatusCallbackMethod: 'GET' },
+        'StatusCallbackMethod',
+        'requires',
+      ],
+      [
+        'Status with Url',
+        'POST',
+        `/calls/${sid}`,
+        { Status: 'completed', Url: 'https://e.com/a' },
+        'Status',
+        'exclusive',
+      ],
+      [
+        'an unknown field',
+        'POST',
+        `/calls/${sid}`,
+        { Status: 'completed', To: '+15550100' },
+        'To',
+        'unknown-field',
+      ],
+      [
+        'a field named twice',
+        'POST',
+        `/calls/${sid}`,
+        { Status: 'completed', status: 'completed' },
+        'Status',
+        'duplicate',
+      ],
+      [
+        'a repeated form field',
+        'POST',
+        `/calls/${sid}`,
+        'Status=completed&Status=canceled',
+        'Status',
+        'type',
+      ],
+      ['invalid JSON', 'POST', `/calls/${sid}`, undefined, 'body', 'json'],
+      ['a body on terminate', 'POST', `/calls/${sid}/terminate`, { Status: 'canceled' }, 'body', 'empty'],
+      ['a page size over 1000', 'GET', '/calls?pageSize=5000', undefined, 'pageSize', 'range'],
+      ['an unknown list status', 'GET', '/calls?status=running', undefined, 'status', 'enum'],
+      ['an unknown list filter', 'GET', '/calls?colour=blue', undefined, 'colour', 'unknown-field'],
+      ['a forged cursor', 'GET', '/calls?cursor=aHR0cHM6Ly9ldmlsLmV4YW1wbGU', undefined, 'cursor', 'format'],
+    ];
+
+  it.each(cases)('refuses %s with 400 naming the field', async (_name, method, path, body, field, rule) => {
+    const answer =
+      _name === 'invalid JSON'
+        ? await fetch(`${stack.api.url}${path}`, {
+            method,
+            body: '{"Status": ',
+            headers: { 'content-type': 'application/json' },
+          }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }))
+        : await request(method, path, body);
+
+    expect(answer.status).toBe(400);
+    const error = answer.json.error as {
+      code: string;
+      message: string;
+      violations: Array<Record<string, string>>;
+    };
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.violations).toContainEqual(expect.objectContaining({ field, rule }));
+    expect(error.message).toContain(field);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses a body of another media type with 415, and a huge body with 413', async () => {
+    const plain = await fetch(`${stack.api.url}/calls/${sid}`, {
+      method: 'POST',
+      body: 'Status=completed',
+      headers: { 'content-type': 'text/plain' },
+    });
+    const huge = await request('POST', `/calls/${sid}`, { Url: `https://example.com/${'a'.repeat(10_000)}` });
+
+    expect(plain.status).toBe(415);
+    expect(huge.status).toBe(413);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('lists the allowed fields when an unknown one is sent', async () => {
+    const answer = await request('POST', `/calls/${sid}`, { Colour: 'red' });
+
+    expect(errorOf(answer).message).toContain(CALL_UPDATE_FIELDS.join(', '));
+  });
+});
+
+describe('GET /calls and GET /calls/{callSid}', () => {
+  it('lists calls by status, page by page, with a cursor', async () => {
+    const seeded = Array.from({ length: 7 }, () => seed('queued').sid);
+
+    const first = await request('GET', '/calls?status=queued&pageSize=5');
+    const second = await request('GET', `/calls?cursor=${first.json.next_cursor}`);
+
+    expect(first.status).toBe(200);
+    const listed = [...(first.json.calls as Call[]), ...(second.json.calls as Call[])];
+    expect(listed.every((c) => c.status === 'queued')).toBe(true);
+    expect(listed.map((c) => c.sid)).toEqual(expect.arrayContaining(seeded));
+    expect(stack.emulator.requests[0]?.query).toMatchObject({ Status: 'queued', PageSize: '5' });
+  });
+
+  it('accepts SignalWire spellings of the filters', async () => {
+    seed('ringing');
+
+    const answer = await request('GET', '/calls?Status=ringing&PageSize=2');
+
+    expect(answer.status).toBe(200);
+    expect((answer.json.calls as Call[]).every((c) => c.status === 'ringing')).toBe(true);
+  });
+
+  it('reads one call', async () => {
+    const call = seed('in-progress');
+
+    const answer = await request('GET', `/calls/${call.sid}`);
+
+    expect(answer.status).toBe(200);
+    expect(isCall(answer.json)).toBe(true);
+    expect(answer.json.sid).toBe(call.sid);
+  });
+});
+
+describe('upstream faults', () => {
+  it('retries 503 and succeeds', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 503, times: 2, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(200);
+    expect(posts()).toHaveLength(3);
+  });
+
+  it('surfaces a 429 storm as 503 with Retry-After after bounded retries', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 429, times: 20, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(errorOf(answer)).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryable: true });
+    expect(posts()).toHaveLength(4);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it('honours a Retry-After that SignalWire sends', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter: '1', method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(200);
+    const [first, second] = posts();
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('does not resend a redirect whose answer was lost, and says the outcome is unknown', async () => {
+    const call = seed('in-progress');
+    await request('GET', `/calls/${call.sid}`);
+    stack.emulator.injectFault({ kind: 'drop', applyFirst: true, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/next.xml' });
+
+    expect(answer.status).toBe(502);
+    expect(errorOf(answer)).toMatchObject({ code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false });
+    expect(posts()).toHaveLength(1);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
+  it('does not resend a redirect that timed out, and answers 504', async () => {
+    const call = seed('in-progress');
+    await request('GET', `/calls/${call.sid}`);
+    stack.emulator.injectFault({ kind: 'delay', ms: 1_500, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/slow.xml' });
+
+    expect(answer.status).toBe(504);
+    expect(errorOf(answer).code).toBe('REDIRECT_OUTCOME_UNKNOWN');
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('resends a terminate whose connection dropped (ending a call is safe to repeat)', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'drop', applyFirst: true, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(200);
+    expect(answer.json.status).toBe('completed');
+    expect(posts()).toHaveLength(2);
+  });
+
+  it('answers 504 when SignalWire does not answer a read in time', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'delay', ms: 1_500, times: 2, method: 'GET' });
+
+    const answer = await request('GET', `/calls/${call.sid}`);
+
+    expect(answer.status).toBe(504);
+    expect(errorOf(answer).code).toBe('UPSTREAM_TIMEOUT');
+  });
+
+  it('recovers from a rotated token by reading the secret once more', async () => {
+    const call = seed('in-progress');
+    const rotated = `PT${randomUUID().replace(/-/g, '')}`;
+    tokens.push(rotated);
+    stack.emulator.setToken(stack.projectId, rotated);
+    const secretReads = stack.aws.secretReads.length;
+    stack.aws.putSecret(
+      'signalwire/call-control',
+      JSON.stringify({ projectId: stack.projectId, apiToken: rotated, spaceUrl: stack.emulator.url }),
+    );
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(200);
+    expect(stack.aws.secretReads.length - secretReads).toBe(1);
+    expect(posts().map((r) => r.authOk)).toEqual([false, true]);
+  });
+
+  it('answers 502, not 401, when SignalWire rejects the configured credentials', async () => {
+    const call = seed('in-progress');
+    const current = tokens.at(-1) as string;
+    stack.emulator.setToken(stack.projectId, `PT${randomUUID()}`);
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    stack.emulator.setToken(stack.projectId, current);
+    expect(answer.status).toBe(502);
+    expect(errorOf(answer)).toMatchObject({
+      code: 'UPSTREAM_AUTH_FAILED',
+      signalwire: { code: 20003, status: 401 },
+    });
+  });
+});
+
+describe('audit and secrecy', () => {
+  it('writes one audit record per action with trigger, actor, account, call, change and outcome', async () => {
+    const call = seed('in-progress');
+    const before = output.records().length;
+
+    await request('POST', `/calls/${call.sid}/terminate`);
+    await request('POST', `/calls/${call.sid}`, 'Status=canceled');
+
+    const audits = output
+      .records()
+      .slice(before)
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit as Record<string, unknown>);
+    expect(audits).toEqual([
+      expect.objectContaining({
+        trigger: 'http',
+        actor: expect.stringMatching(/^arn:aws:iam::/),
+        accountSid: stack.projectId,
+        callSid: call.sid,
+        change: { Status: 'completed' },
+        outcome: 'updated',
+        resultingStatus: 'completed',
+      }),
+      expect.objectContaining({
+        callSid: call.sid,
+        change: { Status: 'canceled' },
+        outcome: 'rejected',
+        errorCode: 'CALL_STATE_CONFLICT',
+        signalwireCode: 10000,
+      }),
+    ]);
+  });
+
+  it('never writes the API token to any log line or response', () => {
+    const everything = output.lines.join('');
+
+    expect(everything.length).toBeGreaterThan(0);
+    expect(everything).toContain(AUDIT_MESSAGE);
+    for (const token of tokens) {
+      expect(everything).not.toContain(token);
+      expect(everything).not.toContain(Buffer.from(`${stack.projectId}:${token}`).toString('base64'));
+      for (const answer of answers) expect(answer.text).not.toContain(token);
+    }
+  });
+});

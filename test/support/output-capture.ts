@@ -1,0 +1,39 @@
+/**
+ * Records everything the process writes to stdout and stderr (Powertools Logger, console, EMF) while still
+ * passing it through, so a test can assert that a secret never appears in any log line.
+ */
+export const captureOutput = () => {
+  const lines: string[] = [];
+  const originals = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
+  const tap =
+    (original: typeof process.stdout.write) =>
+    (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return (original as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
+    };
+  process.stdout.write = tap(originals.out) as typeof process.stdout.write;
+  process.stderr.write = tap(originals.err) as typeof process.stderr.write;
+  return {
+    lines,
+    /** Parsed JSON log records (Powertools writes one JSON object per line). */
+    records: (): Array<Record<string, unknown>> =>
+      lines
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    restore: () => {
+      process.stdout.write = originals.out;
+      process.stderr.write = originals.err;
+    },
+  };
+};
