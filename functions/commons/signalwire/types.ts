@@ -1,7 +1,7 @@
 /**
  * Types of SignalWire's Compatibility API Calls resource, written from the facts of SignalWire's
  * OpenAPI document (field names, nullability, enums). The runtime schemas in `schemas.ts` describe
- * the same shapes; `test/unit/schemas.test.ts` keeps the two in step.
+ * the same shapes; `test/unit/signalwire-schemas.test.ts` keeps the two in step.
  */
 
 export const CALL_STATUSES = [

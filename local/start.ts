@@ -1,0 +1,61 @@
+/**
+ * `npm start`: the whole project on loopback with nothing to set up. Starts the SignalWire emulator, the
+ * local Secrets Manager / EventBridge endpoint and a local API Gateway on http://localhost:3000 (PORT
+ * overrides) in front of the real handlers, seeds calls in several states and prints commands to try.
+ */
+import type { CallStatus } from '#commons/signalwire/types';
+import { startLocalStack } from './local-stack.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(2);
+}
+
+// Quiet by default so the commands below stay readable; LOG_LEVEL=INFO shows the structured logs and audits.
+process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';
+
+const stack = await startLocalStack({ port });
+const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
+  { status: 'in-progress', ageSeconds: 45 },
+  { status: 'in-progress', ageSeconds: 600 },
+  { status: 'in-progress', ageSeconds: 7_200 },
+  { status: 'ringing', ageSeconds: 20 },
+  { status: 'queued', ageSeconds: 5 },
+  { status: 'completed', ageSeconds: 900 },
+];
+const calls = seeded.map((init) => stack.emulator.seedCall(stack.projectId, init));
+const live = calls.filter((c) => c.status === 'in-progress');
+const ringing = calls.find((c) => c.status === 'ringing');
+const base = `http://localhost:${stack.api.port}`;
+
+const lines = [
+  '',
+  `SignalWire call control, running locally on ${base}`,
+  `  SignalWire emulator  ${stack.emulator.url}  (project ${stack.projectId})`,
+  `  AWS stand-in         ${stack.aws.url}  (Secrets Manager, EventBridge)`,
+  '',
+  'Seeded calls:',
+  ...calls.map((c) => `  ${c.sid}  ${c.status.padEnd(11)} from ${c.from} to ${c.to}`),
+  '',
+  'Try:',
+  `  curl -s '${base}/calls?status=in-progress'`,
+  `  curl -s -X POST ${base}/calls/${live[0]?.sid}/terminate`,
+  `  curl -s -X POST ${base}/calls/${live[0]?.sid}/terminate      # again: 200, already ended`,
+  `  curl -s -X POST ${base}/calls/${live[1]?.sid} -d Status=canceled   # 409: in-progress calls cannot be canceled`,
+  `  curl -s -X POST ${base}/calls/${live[1]?.sid} -d Url=https://example.com/hold.xml -d Method=GET`,
+  `  curl -s -X POST ${base}/calls/${ringing?.sid} -H 'content-type: application/json' -d '{"status":"canceled"}'`,
+  `  curl -s -X POST ${base}/calls/not-a-sid/terminate            # 400: names the field`,
+  `  curl -s ${base}/calls/${live[2]?.sid}`,
+  '',
+  'Requests without an Authorization header run as a local IAM identity. Ctrl-C stops everything.',
+  '',
+];
+console.log(lines.join('\n'));
+
+const shutdown = async () => {
+  await stack.stop();
+  process.exit(0);
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
