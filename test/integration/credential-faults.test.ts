@@ -1,0 +1,165 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CredentialsStore, SecretsManagerSource } from '#commons/credentials';
+import { CredentialsError } from '#commons/errors';
+import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { captureOutput } from '../support/output-capture.ts';
+
+/**
+ * Secrets Manager failures, through the real SDK client and the real handler. The secret is read on every
+ * request here (cache TTL 0) so each test sees its own fault.
+ */
+const output = captureOutput();
+let stack: LocalStack;
+let goodSecret: string;
+
+beforeAll(async () => {
+  process.env.SECRET_CACHE_TTL_SECONDS = '0';
+  stack = await startLocalStack();
+  goodSecret = JSON.stringify({
+    projectId: stack.projectId,
+    apiToken: stack.apiToken,
+    spaceUrl: stack.emulator.url,
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+const terminate = async () => {
+  const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+  const response = await fetch(`${stack.api.url}/calls/${call.sid}/terminate`, { method: 'POST' });
+  const text = await response.text();
+  return {
+    status: response.status,
+    text,
+    error: (JSON.parse(text) as { error: Record<string, unknown> }).error,
+  };
+};
+
+describe('SecretsManagerSource with the real SDK client', () => {
+  const source = (secretId: string) =>
+    new SecretsManagerSource(
+      secretId,
+      0,
+      new SecretsManagerClient({ endpoint: stack.aws.url, maxAttempts: 1 }),
+    );
+
+  it('names a missing secret and the AWS error, and says retrying will not help', async () => {
+    const error = await source('no/such/secret')
+      .read(false)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(error).toMatchObject({
+      message:
+        'could not read the SignalWire secret "no/such/secret" from Secrets Manager (ResourceNotFoundException)',
+      retryable: false,
+    });
+  });
+
+  it('treats Secrets Manager being unreachable as retryable', async () => {
+    stack.aws.injectSecretsManagerFault({ kind: 'drop', times: 1 });
+
+    const error = await source(LOCAL_SECRET_NAME)
+      .read(true)
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'CredentialsError', retryable: true });
+  });
+
+  it('reads the secret once per max age and again on refresh', async () => {
+    const cached = new SecretsManagerSource(
+      LOCAL_SECRET_NAME,
+      300,
+      new SecretsManagerClient({ endpoint: stack.aws.url }),
+    );
+    const before = stack.aws.secretReads.length;
+
+    await cached.read(false);
+    await cached.read(false);
+    await cached.read(true);
+
+    expect(stack.aws.secretReads.length - before).toBe(2);
+    const store = new CredentialsStore(cached, { allowedLocalOrigin: stack.emulator.url });
+    expect((await store.get()).projectId).toBe(stack.projectId);
+  });
+});
+
+describe('the HTTP function when the secret cannot be used', () => {
+  it('answers 503, retryable, when Secrets Manager fails, and sends nothing to SignalWire', async () => {
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'InternalServiceError',
+      status: 500,
+      times: 5,
+    });
+    stack.emulator.clearRequests();
+
+    const answer = await terminate();
+
+    expect(answer.status).toBe(503);
+    expect(answer.error).toMatchObject({ code: 'CREDENTIALS_UNAVAILABLE', retryable: true });
+    expect(answer.error.message).toContain('InternalServiceError');
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('answers 500 naming the malformed field, never the value', async () => {
+    stack.aws.putSecret(
+      LOCAL_SECRET_NAME,
+      JSON.stringify({ projectId: stack.projectId, apiToken: stack.apiToken }),
+    );
+
+    const answer = await terminate();
+
+    expect(answer.status).toBe(500);
+    expect(answer.error).toMatchObject({
+      code: 'CREDENTIALS_UNAVAILABLE',
+      message: 'secret.spaceUrl is missing or not a string',
+      retryable: false,
+    });
+    expect(answer.text).not.toContain(stack.apiToken);
+  });
+
+  it('refuses a secret whose space URL is not a SignalWire host, sending the token nowhere', async () => {
+    stack.aws.putSecret(
+      LOCAL_SECRET_NAME,
+      JSON.stringify({
+        projectId: stack.projectId,
+        apiToken: stack.apiToken,
+        spaceUrl: 'https://attacker.example.com',
+      }),
+    );
+
+    const answer = await terminate();
+
+    expect(answer.status).toBe(500);
+    expect(answer.error.message).toMatch(/spaceUrl must be a SignalWire space host/);
+  });
+
+  it('answers 500 for a secret that is not JSON', async () => {
+    stack.aws.putSecret(LOCAL_SECRET_NAME, `token=${stack.apiToken}`);
+
+    const answer = await terminate();
+
+    expect(answer.status).toBe(500);
+    expect(answer.error.message).toBe('the SignalWire secret is not valid JSON');
+  });
+
+  it('recovers as soon as the secret is fixed', async () => {
+    stack.aws.putSecret(LOCAL_SECRET_NAME, goodSecret);
+
+    const answer = await terminate();
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('never wrote the token to a log line in any of these scenarios', () => {
+    const everything = output.lines.join('');
+
+    expect(everything).toContain('request refused');
+    expect(everything).not.toContain(stack.apiToken);
+  });
+});
