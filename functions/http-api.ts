@@ -8,21 +8,23 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler from '@middy/http-router';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import validator from '@middy/validator';
-import { transpileSchema } from '@middy/validator/transpile';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type CallAction, performCallAction } from '#commons/call-actions';
-import { CALL_UPDATE_ALIASES, callUpdateSchema, sidSchema } from '#commons/call-update-schema';
+import { CALL_UPDATE_ALIASES } from '#commons/call-update-schema';
 import { readSignalWireConfig } from '#commons/config';
 import { RequestValidationError } from '#commons/errors';
+import {
+  validateGetCallEvent,
+  validateListCallsEvent,
+  validateTerminateCallEvent,
+  validateUpdateCallEvent,
+} from '#commons/generated/validators';
 import { errorResponse, jsonResponse, renameFields, requestGuard } from '#commons/http/middlewares';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
+import { LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
 import { logger, metrics } from '#commons/powertools';
-import {
-  CALL_STATUSES,
-  CALL_UPDATE_FIELDS,
-  type CallUpdate,
-  type ListCallsFilter,
-} from '#commons/signalwire/types';
+import { CALL_UPDATE_FIELDS, type CallUpdate, type ListCallsFilter } from '#commons/signalwire/types';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
@@ -40,73 +42,9 @@ interface PathParams {
   accountSid?: string;
 }
 
-/** List Calls filters as the operator API spells them (camelCase), and SignalWire's names for them. */
-const LIST_QUERY_TO_SIGNALWIRE = {
-  status: 'Status',
-  to: 'To',
-  from: 'From',
-  parentCallSid: 'ParentCallSid',
-  startTime: 'StartTime',
-  startTimeBefore: 'StartTime<',
-  startTimeAfter: 'StartTime>',
-  endTime: 'EndTime',
-  endTimeBefore: 'EndTime<',
-  endTimeAfter: 'EndTime>',
-  pageSize: 'PageSize',
-} as const satisfies Record<string, keyof ListCallsFilter>;
-type ListQuery = { [K in keyof typeof LIST_QUERY_TO_SIGNALWIRE]?: string | number } & { cursor?: string };
-
 const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
 );
-
-const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
-const pathParameters = (required: string[]) =>
-  ({
-    type: 'object',
-    required,
-    properties: { callSid: sidSchema, accountSid: sidSchema },
-  }) as const;
-
-const updateEventSchema = transpileSchema({
-  type: 'object',
-  required: ['pathParameters', 'body'],
-  properties: { pathParameters: pathParameters(['callSid']), body: callUpdateSchema },
-});
-const terminateEventSchema = transpileSchema({
-  type: 'object',
-  required: ['pathParameters'],
-  properties: { pathParameters: pathParameters(['callSid']), body: { type: 'object', maxProperties: 0 } },
-});
-const getEventSchema = transpileSchema({
-  type: 'object',
-  required: ['pathParameters'],
-  properties: { pathParameters: pathParameters(['callSid']) },
-});
-const listEventSchema = transpileSchema({
-  type: 'object',
-  properties: {
-    pathParameters: pathParameters([]),
-    queryStringParameters: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        status: { type: 'string', enum: [...CALL_STATUSES] },
-        to: { type: 'string', minLength: 1, maxLength: 256 },
-        from: { type: 'string', minLength: 1, maxLength: 256 },
-        parentCallSid: sidSchema,
-        startTime: dateFilter,
-        startTimeBefore: dateFilter,
-        startTimeAfter: dateFilter,
-        endTime: dateFilter,
-        endTimeBefore: dateFilter,
-        endTimeAfter: dateFilter,
-        pageSize: { type: 'integer', minimum: 1, maximum: 1000 },
-        cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
-      },
-    },
-  },
-});
 
 const VIOLATION_CONTEXT = {
   allowed: {
@@ -176,35 +114,32 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     return jsonResponse(200, result.call, { 'x-call-outcome': result.outcome });
   };
 
-  const route = (
-    schema: ReturnType<typeof transpileSchema>,
-    handler: RouteHandler,
-    before: object[] = [],
-  ) => {
+  const route = (schema: ValidateFunction, handler: RouteHandler, before: object[] = []) => {
     let chain = middy<HttpEvent, HttpResult>();
     for (const middleware of before) chain = chain.use(middleware);
-    return chain.use(validator({ eventSchema: schema })).handler(handler);
+    // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
+    return chain.use(validator({ eventSchema: schema as unknown as Ajv })).handler(handler);
   };
 
   const update = route(
-    updateEventSchema,
+    validateUpdateCallEvent,
     (event, _context, { signal }) =>
       act(event, signal, { kind: 'update', update: event.body as unknown as CallUpdate }),
     [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)],
   );
   const terminate = route(
-    terminateEventSchema,
+    validateTerminateCallEvent,
     (event, _context, { signal }) => act(event, signal, { kind: 'terminate' }),
     [bodyDefault],
   );
-  const get = route(getEventSchema, async (event, _context, { signal }) => {
+  const get = route(validateGetCallEvent, async (event, _context, { signal }) => {
     const { callSid, accountSid } = paramsOf(event);
     logger.appendKeys({ callSid });
     const calls = await access.forAccount(accountSid);
     return jsonResponse(200, await calls.getCall(callSid, { signal }));
   });
   const list = route(
-    listEventSchema,
+    validateListCallsEvent,
     async (event, _context, { signal }) => {
       const { accountSid } = (event.pathParameters ?? {}) as Partial<PathParams>;
       const query = (event.queryStringParameters ?? {}) as ListQuery;

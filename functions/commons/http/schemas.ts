@@ -1,0 +1,79 @@
+import { callUpdateSchema, sidSchema } from '../call-update-schema.ts';
+import { CALL_STATUSES, type ListCallsFilter } from '../signalwire/types.ts';
+
+/**
+ * JSON Schemas of the operator routes' events (after header/event normalisation and body parsing). They are
+ * compiled ahead of time into `../generated/validators.js` (`npm run validators`), so no schema compiler is
+ * bundled or run at cold start.
+ */
+
+/** List Calls filters as the operator API spells them (camelCase), and SignalWire's names for them. */
+export const LIST_QUERY_TO_SIGNALWIRE = {
+  status: 'Status',
+  to: 'To',
+  from: 'From',
+  parentCallSid: 'ParentCallSid',
+  startTime: 'StartTime',
+  startTimeBefore: 'StartTime<',
+  startTimeAfter: 'StartTime>',
+  endTime: 'EndTime',
+  endTimeBefore: 'EndTime<',
+  endTimeAfter: 'EndTime>',
+  pageSize: 'PageSize',
+} as const satisfies Record<string, keyof ListCallsFilter>;
+
+export type ListQuery = { [K in keyof typeof LIST_QUERY_TO_SIGNALWIRE]?: string | number } & {
+  cursor?: string;
+};
+
+const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
+
+const pathParameters = (required: string[]) =>
+  ({
+    type: 'object',
+    required,
+    properties: { callSid: sidSchema, accountSid: sidSchema },
+  }) as const;
+
+export const updateCallEventSchema = {
+  type: 'object',
+  required: ['pathParameters', 'body'],
+  properties: { pathParameters: pathParameters(['callSid']), body: callUpdateSchema },
+} as const;
+
+export const terminateCallEventSchema = {
+  type: 'object',
+  required: ['pathParameters'],
+  properties: { pathParameters: pathParameters(['callSid']), body: { type: 'object', maxProperties: 0 } },
+} as const;
+
+export const getCallEventSchema = {
+  type: 'object',
+  required: ['pathParameters'],
+  properties: { pathParameters: pathParameters(['callSid']) },
+} as const;
+
+export const listCallsEventSchema = {
+  type: 'object',
+  properties: {
+    pathParameters: pathParameters([]),
+    queryStringParameters: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        status: { type: 'string', enum: [...CALL_STATUSES] },
+        to: { type: 'string', minLength: 1, maxLength: 256 },
+        from: { type: 'string', minLength: 1, maxLength: 256 },
+        parentCallSid: sidSchema,
+        startTime: dateFilter,
+        startTimeBefore: dateFilter,
+        startTimeAfter: dateFilter,
+        endTime: dateFilter,
+        endTimeBefore: dateFilter,
+        endTimeAfter: dateFilter,
+        pageSize: { type: 'integer', minimum: 1, maximum: 1000 },
+        cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
+      },
+    },
+  },
+} as const;
