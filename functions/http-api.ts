@@ -20,7 +20,13 @@ import {
   validateTerminateCallEvent,
   validateUpdateCallEvent,
 } from '#commons/generated/validators';
-import { errorResponse, jsonResponse, renameFields, requestGuard } from '#commons/http/middlewares';
+import {
+  errorResponse,
+  jsonResponse,
+  renameFields,
+  requestGuard,
+  requestLogKeys,
+} from '#commons/http/middlewares';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
 import { logger, metrics } from '#commons/powertools';
@@ -176,6 +182,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 500 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
+    .use(requestLogKeys(logger))
     .use(errorResponse({ logger, violations: VIOLATION_CONTEXT }))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())

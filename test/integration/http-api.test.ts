@@ -487,6 +487,14 @@ describe('audit and secrecy', () => {
       .slice(before)
       .filter((r) => r.message === AUDIT_MESSAGE)
       .map((r) => r.audit as Record<string, unknown>);
+    const auditLines = output
+      .records()
+      .slice(before)
+      .filter((r) => r.message === AUDIT_MESSAGE);
+    for (const line of auditLines) {
+      expect(line).toMatchObject({ callSid: call.sid, apiRequestId: expect.any(String) });
+      expect(line.function_request_id).toEqual(expect.any(String));
+    }
     expect(audits).toEqual([
       expect.objectContaining({
         trigger: 'http',

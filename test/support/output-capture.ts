@@ -1,9 +1,11 @@
 /**
- * Records everything the process writes to stdout and stderr (Powertools Logger, console, EMF) while still
- * passing it through, so a test can assert that a secret never appears in any log line.
+ * Records everything the process writes to stdout and stderr (Powertools Logger, EMF), so a test can assert
+ * that a secret never appears in any log line. The lines are kept out of the test report unless
+ * `SHOW_LOGS=1` is set (vitest's own console interception does not see Powertools' direct writes).
  */
 export const captureOutput = () => {
   const lines: string[] = [];
+  const passThrough = process.env.SHOW_LOGS === '1';
   const originals = {
     out: process.stdout.write.bind(process.stdout),
     err: process.stderr.write.bind(process.stderr),
@@ -12,6 +14,11 @@ export const captureOutput = () => {
     (original: typeof process.stdout.write) =>
     (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
       lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      if (!passThrough) {
+        const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+        callback?.();
+        return true;
+      }
       return (original as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
     };
   process.stdout.write = tap(originals.out) as typeof process.stdout.write;

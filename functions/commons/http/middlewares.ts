@@ -76,6 +76,14 @@ export const renameFields = (
   },
 });
 
+/** Adds API Gateway's request id to every log line of the request (Powertools adds Lambda's own). */
+export const requestLogKeys = (logger: Logger): HttpMiddleware => ({
+  before: ({ event }) => {
+    const requestId = event.requestContext?.requestId;
+    if (requestId) logger.appendKeys({ apiRequestId: requestId });
+  },
+});
+
 /** Headers every JSON answer carries. */
 export const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',

@@ -1,0 +1,67 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
+import {
+  CLEANUP_CALLS_ENDED_METRIC,
+  CLEANUP_CALLS_FAILED_METRIC,
+  CLEANUP_CALLS_FOUND_METRIC,
+  CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
+} from '#commons/cleanup/metric-names';
+import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
+import { CleanupListingError, type CleanupReport, runCleanup } from '#commons/cleanup/run-cleanup';
+import { readSignalWireConfig } from '#commons/config';
+import { RequestValidationError } from '#commons/errors';
+import { logger, metrics } from '#commons/powertools';
+import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
+
+/**
+ * The scheduled cleanup: EventBridge Scheduler invokes it with `{ scheduleName, policy? }`; it ends the
+ * stale calls the policy names and returns (and logs) one report. A bad policy throws before anything is
+ * listed; a List Calls failure throws after the report is logged, so the function's error alarm fires.
+ */
+export const createCleanupHandler = (access: SignalWireAccess, config: CleanupConfig) =>
+  middy<CleanupEvent, CleanupReport>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event: CleanupEvent, context: Context) => {
+      let input: ReturnType<typeof parseCleanupEvent>;
+      try {
+        input = parseCleanupEvent(event, config.defaultPolicy);
+      } catch (error) {
+        if (error instanceof RequestValidationError) {
+          logger.error('cleanup policy rejected; nothing was ended', { violations: error.violations });
+        }
+        throw error;
+      }
+      const { scheduleName, policy } = input;
+      logger.appendKeys({ scheduleName });
+      metrics.addMetadata('scheduleName', scheduleName);
+
+      const calls = await access.forAccount(policy.accountSid);
+      const report = await runCleanup(calls, policy, {
+        scheduleName,
+        accountSid: calls.projectId,
+        logger,
+        concurrency: config.concurrency,
+        timeMarginMs: config.timeMarginMs,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      });
+
+      logger.info('cleanup report', { report });
+      metrics.addMetric(CLEANUP_CALLS_FOUND_METRIC, MetricUnit.Count, report.found);
+      metrics.addMetric(CLEANUP_CALLS_ENDED_METRIC, MetricUnit.Count, report.ended);
+      metrics.addMetric(CLEANUP_CALLS_FAILED_METRIC, MetricUnit.Count, report.failed);
+      if (report.circuitBreaker.tripped) {
+        metrics.addMetric(CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC, MetricUnit.Count, 1);
+      }
+      if (report.listingFailures.length > 0) throw new CleanupListingError(report);
+      return report;
+    });
+
+export const handler = createCleanupHandler(
+  createSignalWireAccess(readSignalWireConfig(), logger),
+  readCleanupConfig(),
+);

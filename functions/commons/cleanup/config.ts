@@ -1,0 +1,19 @@
+import { readInteger } from '../config.ts';
+import { type CleanupPolicyInput, parseDefaultPolicy } from './policy.ts';
+
+/** Settings of the cleanup function, from its environment. */
+export interface CleanupConfig {
+  /** `CLEANUP_DEFAULT_POLICY`: the policy a schedule's own `policy` is merged over. */
+  defaultPolicy: CleanupPolicyInput | undefined;
+  /** `CLEANUP_CONCURRENCY`: end requests in flight at once, 1 to 50. @default 10 */
+  concurrency: number;
+  /** `CLEANUP_TIME_MARGIN_MS`: time kept in reserve before the Lambda timeout. @default 10000 */
+  timeMarginMs: number;
+}
+
+/** Reads and validates the cleanup settings; a bad value fails the cold start, naming the variable. */
+export const readCleanupConfig = (): CleanupConfig => ({
+  defaultPolicy: parseDefaultPolicy(process.env.CLEANUP_DEFAULT_POLICY),
+  concurrency: readInteger('CLEANUP_CONCURRENCY', 10, 1, 50),
+  timeMarginMs: readInteger('CLEANUP_TIME_MARGIN_MS', 10_000, 0, 900_000),
+});

@@ -1,0 +1,124 @@
+import type { ActiveCallStatus, Call, CallListPage, CallsApi, RequestOptions } from '../signalwire/types.ts';
+import { type AddressFilter, CLEANED_STATES, type CleanupPolicy } from './policy.ts';
+
+/**
+ * What the policy makes of one listed call, checked in this order: the allow-list first (it wins over
+ * everything), then the filters, then the age. A call whose age cannot be established is never stale.
+ */
+export type Verdict =
+  | { kind: 'never-touch' }
+  | { kind: 'filtered' }
+  | { kind: 'unknown-age'; reason: string }
+  | { kind: 'fresh' }
+  | { kind: 'stale'; ageSeconds: number; maxAgeSeconds: number; basis: 'start_time' | 'date_created' };
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const RFC_2822 =
+  /^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? ([+-]\d{4}|GMT|UT)$/;
+
+/**
+ * Parses a SignalWire date (RFC 2822, e.g. `Wed, 19 Sep 2018 20:00:00 +0000`) to epoch ms, strictly: the
+ * exact grammar, numeric or GMT/UT zones only, a day that exists in its month, a weekday (when given) that
+ * matches the date. Anything else is undefined, never a guess: `Date.parse` would read `2018-09-19` or
+ * `Sep 19` as some instant, and a reaper that guesses an age ends live conversations.
+ */
+export const parseSignalWireDate = (value: string): number | undefined => {
+  const match = RFC_2822.exec(value.trim());
+  if (!match) return undefined;
+  const [, weekday, day, month, year, hour, minute, second = '00', zone = ''] = match;
+  const fields = [year, day, hour, minute, second].map(Number) as [number, number, number, number, number];
+  const [y, d, h, min, s] = fields;
+  const monthIndex = MONTHS.indexOf(month ?? '');
+  if (h > 23 || min > 59 || s > 60) return undefined;
+  const utc = Date.UTC(y, monthIndex, d, h, min, s);
+  const date = new Date(Date.UTC(y, monthIndex, d));
+  if (date.getUTCDate() !== d || date.getUTCMonth() !== monthIndex) return undefined;
+  if (weekday !== undefined && WEEKDAYS[date.getUTCDay()] !== weekday) return undefined;
+  if (zone === 'GMT' || zone === 'UT') return utc;
+  const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5));
+  if (Number(zone.slice(3, 5)) > 59) return undefined;
+  return utc - (zone.startsWith('-') ? -1 : 1) * offsetMinutes * 60_000;
+};
+
+const addressMatcher = (filter: AddressFilter | undefined): ((address: string) => boolean) => {
+  if (filter === undefined) return () => true;
+  const numbers = new Set(filter.numbers ?? []);
+  const prefixes = filter.prefixes ?? [];
+  return (address) => numbers.has(address) || prefixes.some((prefix) => address.startsWith(prefix));
+};
+
+/**
+ * Compiles the policy into a verdict per call, against one reference time (the run's start, so every call of
+ * a run is judged by the same clock). The sets are built once per run; judging a call allocates nothing
+ * beyond its verdict.
+ */
+export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: Call) => Verdict) => {
+  const neverTouch = new Set(policy.neverTouch.map((entry) => entry.toLowerCase()));
+  const protectedCall = (call: Call): boolean =>
+    neverTouch.size > 0 &&
+    (neverTouch.has(call.sid.toLowerCase()) ||
+      neverTouch.has(call.to.toLowerCase()) ||
+      neverTouch.has(call.from.toLowerCase()) ||
+      (call.parent_call_sid !== null && neverTouch.has(call.parent_call_sid.toLowerCase())));
+  const toMatches = addressMatcher(policy.to);
+  const fromMatches = addressMatcher(policy.from);
+  const directions = policy.directions && new Set<string>(policy.directions);
+  const maxAges = new Map<string, number | undefined>(
+    CLEANED_STATES.map(({ status, key }) => [status, policy.maxAgeSeconds[key]]),
+  );
+
+  return (call) => {
+    if (protectedCall(call)) return { kind: 'never-touch' };
+    const maxAgeSeconds = maxAges.get(call.status);
+    if (
+      maxAgeSeconds === undefined ||
+      !toMatches(call.to) ||
+      !fromMatches(call.from) ||
+      (directions !== undefined && !directions.has(call.direction))
+    ) {
+      return { kind: 'filtered' };
+    }
+    // An answered call's age counts from the answer; one not yet answered from its creation.
+    const basis = call.status === 'in-progress' ? 'start_time' : 'date_created';
+    const raw = basis === 'start_time' ? call.start_time : call.date_created;
+    if (raw === null || raw === undefined || raw === '') {
+      return { kind: 'unknown-age', reason: `${call.status} call without ${basis}` };
+    }
+    const since = parseSignalWireDate(raw);
+    if (since === undefined) return { kind: 'unknown-age', reason: `${basis} is not an RFC 2822 date` };
+    const ageSeconds = Math.floor((nowMs - since) / 1000);
+    return ageSeconds > maxAgeSeconds
+      ? { kind: 'stale', ageSeconds, maxAgeSeconds, basis }
+      : { kind: 'fresh' };
+  };
+};
+
+/**
+ * Every page of List Calls for one status, fetched one page ahead: the next page is requested while the
+ * caller works through the current one, so at most two pages are held at a time. Paging follows
+ * `next_page_uri`, whose PageToken is a cursor, so calls ended meanwhile do not shift later pages.
+ * No server-side time filter is sent: its date format is not pinned down, and it would hide the calls
+ * without a `start_time` that the run must report; the age is judged here, on every call.
+ */
+export async function* listCallPages(
+  api: CallsApi,
+  status: ActiveCallStatus,
+  pageSize: number,
+  options: RequestOptions = {},
+): AsyncGenerator<CallListPage, void, undefined> {
+  let next: Promise<CallListPage> | undefined = api.listCallsPage(
+    { Status: status, PageSize: pageSize },
+    options,
+  );
+  try {
+    while (next !== undefined) {
+      const page: CallListPage = await next;
+      next = page.next_page_uri ? api.listCallsPage({ nextPageUri: page.next_page_uri }, options) : undefined;
+      yield page;
+    }
+  } finally {
+    // A consumer that stops early abandons the look-ahead request; its failure then concerns no one.
+    next?.catch(() => undefined);
+  }
+}

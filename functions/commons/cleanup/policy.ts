@@ -1,0 +1,327 @@
+import { transpileSchema } from '@middy/validator/transpile';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { sidSchema } from '../call-update-schema.ts';
+import { type FieldViolation, RequestValidationError } from '../errors.ts';
+import { type ActiveCallStatus, CALL_DIRECTIONS, type CallDirection } from '../signalwire/types.ts';
+
+/**
+ * The cleanup policy: which live calls count as stale and may be ended. Every field is camelCase JSON, set
+ * in `CLEANUP_DEFAULT_POLICY` and/or in a schedule's input (`policy`); see {@link resolvePolicy} for how the
+ * two combine. Validation is strict: an unknown field, a wrong type or an out-of-range value is refused with
+ * a message naming the field, and nothing is ended.
+ */
+
+/** Seconds a call may stay in a state before it counts as stale. A state without a value is never cleaned. */
+export interface MaxAgeSeconds {
+  /** Age by `start_time` (when the call was answered). */
+  inProgress?: number;
+  /** Age by `date_created`. */
+  queued?: number;
+  /** Age by `date_created`. */
+  ringing?: number;
+}
+
+/** Matches a number (or SIP address) exactly or by prefix; a call matches when either list matches it. */
+export interface AddressFilter {
+  /** E.g. `+1310` matches `+13105550100`. */
+  prefixes?: string[];
+  numbers?: string[];
+}
+
+/** The policy as it is written (env default or schedule input): every field optional. */
+export interface CleanupPolicyInput {
+  maxAgeSeconds?: MaxAgeSeconds;
+  to?: AddressFilter;
+  from?: AddressFilter;
+  directions?: CallDirection[];
+  neverTouch?: string[];
+  maxCallsToEnd?: number;
+  dryRun?: boolean;
+  accountSid?: string;
+}
+
+/** The policy a run applies: merged, validated, defaults filled in. */
+export interface CleanupPolicy {
+  /** At least one state. Each value from 60 s to 30 days. Required (no built-in default). */
+  maxAgeSeconds: MaxAgeSeconds;
+  /** Only calls whose `to` matches. @default - any `to` */
+  to?: AddressFilter;
+  /** Only calls whose `from` matches. @default - any `from` */
+  from?: AddressFilter;
+  /** Only calls in these directions. @default - any direction */
+  directions?: CallDirection[];
+  /**
+   * Numbers, SIP addresses or call SIDs never touched, whatever else matches: a call is spared when its
+   * `sid`, `parent_call_sid`, `to` or `from` is listed (compared case-insensitively). @default []
+   */
+  neverTouch: string[];
+  /**
+   * The circuit breaker: at most this many end requests per run (1 to 10,000). Once reached, nothing more is
+   * ended; the run keeps listing only to count how many more calls were eligible. @default 100
+   */
+  maxCallsToEnd: number;
+  /** Report, and audit as `would-end`, what would be ended; end nothing. @default false */
+  dryRun: boolean;
+  /** The SignalWire project (Project ID) to clean. @default - the secret's default project */
+  accountSid?: string;
+}
+
+/** The input EventBridge Scheduler sends (`ScheduleTargetInput`), or a hand-made invocation. */
+export interface CleanupEvent {
+  /** The schedule's name: the audit records' actor. */
+  scheduleName: string;
+  /** Fields that replace the default policy's for this schedule. */
+  policy?: CleanupPolicyInput;
+}
+
+export const POLICY_DEFAULTS = { neverTouch: [], maxCallsToEnd: 100, dryRun: false } as const;
+
+/** Policy key of each state the cleanup ends, in the order the run lists them (billed calls first). */
+export const CLEANED_STATES = [
+  { status: 'in-progress', key: 'inProgress' },
+  { status: 'ringing', key: 'ringing' },
+  { status: 'queued', key: 'queued' },
+] as const satisfies ReadonlyArray<{ status: ActiveCallStatus; key: keyof MaxAgeSeconds }>;
+
+// Nothing younger than a minute is "stuck", and the floor catches a policy written in the wrong unit.
+const MIN_AGE_SECONDS = 60;
+const MAX_AGE_SECONDS = 30 * 86_400;
+const MAX_CALLS_TO_END = 10_000;
+const MAX_LIST_ITEMS = 1_000;
+
+const ageSchema = { type: 'integer', minimum: MIN_AGE_SECONDS, maximum: MAX_AGE_SECONDS } as const;
+const addressSchema = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const addressListSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: MAX_LIST_ITEMS,
+  uniqueItems: true,
+  items: addressSchema,
+} as const;
+const addressFilterSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { prefixes: addressListSchema, numbers: addressListSchema },
+} as const;
+
+/** One policy source (env default or schedule input): the rules on each field, none required. */
+export const cleanupPolicyInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    maxAgeSeconds: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { inProgress: ageSchema, queued: ageSchema, ringing: ageSchema },
+    },
+    to: addressFilterSchema,
+    from: addressFilterSchema,
+    directions: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', enum: [...CALL_DIRECTIONS] },
+    },
+    neverTouch: { type: 'array', maxItems: MAX_LIST_ITEMS, uniqueItems: true, items: addressSchema },
+    maxCallsToEnd: { type: 'integer', minimum: 1, maximum: MAX_CALLS_TO_END },
+    dryRun: { type: 'boolean' },
+    accountSid: sidSchema,
+  },
+} as const;
+
+export const cleanupEventSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['scheduleName'],
+  properties: {
+    // EventBridge Scheduler's own rule for schedule names.
+    scheduleName: { type: 'string', pattern: '^[0-9A-Za-z._-]{1,64}$' },
+    policy: cleanupPolicyInputSchema,
+  },
+} as const;
+
+// Strict: no type coercion and no defaults injected, so "300" is not a number and a typo is not ignored.
+const compile = (schema: object): ValidateFunction =>
+  transpileSchema(schema, {
+    coerceTypes: false,
+    useDefaults: false,
+    verbose: true,
+  }) as unknown as ValidateFunction;
+const validatePolicyInput = compile(cleanupPolicyInputSchema);
+const validateEvent = compile(cleanupEventSchema);
+
+/** `/to/prefixes/0` under `policy` → `policy.to.prefixes[0]`. */
+const fieldPath = (prefix: string, instancePath: string): string =>
+  instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce(
+      (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part),
+      prefix,
+    );
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  integer: 'a whole number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  string: 'a string',
+};
+
+const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  scheduleName: 'must be 1 to 64 letters, digits, dots, dashes or underscores (a schedule name)',
+  'policy.accountSid': 'must be a SignalWire Project ID (a UUID)',
+  'CLEANUP_DEFAULT_POLICY.accountSid': 'must be a SignalWire Project ID (a UUID)',
+};
+
+const join = (path: string, name: string): string => (path ? `${path}.${name}` : name);
+
+const propertiesOf = (error: ErrorObject): string => {
+  const properties = (error.parentSchema as { properties?: object } | undefined)?.properties;
+  return Object.keys(properties ?? {}).join(', ');
+};
+
+const toViolation = (error: ErrorObject, prefix: string): FieldViolation => {
+  const field = fieldPath(prefix, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const name = join(field, String(params.additionalProperty));
+      return {
+        field: name,
+        rule: 'unknown-field',
+        message: `${name} is not a known field; allowed: ${propertiesOf(error)}`,
+      };
+    }
+    case 'required': {
+      const name = join(field, String(params.missingProperty));
+      return { field: name, rule: 'required', message: `${name} is required` };
+    }
+    case 'minProperties':
+      return {
+        field,
+        rule: 'required',
+        message: `${field} must set at least one of: ${propertiesOf(error)}`,
+      };
+    case 'type':
+      return {
+        field,
+        rule: 'type',
+        message: `${field} must be ${TYPE_WORDS[String(params.type)] ?? params.type}`,
+      };
+    case 'enum':
+      return {
+        field,
+        rule: 'enum',
+        message: `${field} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+      };
+    case 'minimum':
+    case 'maximum':
+      return {
+        field,
+        rule: 'range',
+        message: `${field} must be ${String(params.comparison)} ${String(params.limit)}`,
+      };
+    case 'pattern':
+      return {
+        field,
+        rule: 'format',
+        message: `${field} ${PATTERN_WORDS[field] ?? 'is not in the expected format'}`,
+      };
+    case 'uniqueItems':
+      return { field, rule: 'unique', message: `${field} lists the same value twice` };
+    default:
+      return { field, rule: error.keyword, message: `${field} ${error.message ?? 'is invalid'}` };
+  }
+};
+
+const violationsOf = (
+  errors: readonly ErrorObject[] | null | undefined,
+  prefix: string,
+): FieldViolation[] => {
+  const seen = new Set<string>();
+  return (errors ?? [])
+    .map((error) => toViolation(error, prefix))
+    .filter(({ field, rule }) => {
+      const key = `${field}\u0000${rule}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+};
+
+/**
+ * Validates one policy source. `source` prefixes every field name in the errors (`policy`,
+ * `CLEANUP_DEFAULT_POLICY`), so a message says where the bad value was written.
+ * @throws RequestValidationError naming each bad field
+ */
+export const parsePolicyInput = (value: unknown, source: string): CleanupPolicyInput => {
+  if (!validatePolicyInput(value)) {
+    throw new RequestValidationError(violationsOf(validatePolicyInput.errors, source));
+  }
+  return value as CleanupPolicyInput;
+};
+
+/**
+ * Reads `CLEANUP_DEFAULT_POLICY`: unset or blank means no default; anything else must be a valid policy
+ * source (it may lack `maxAgeSeconds` when every schedule sets its own).
+ * @throws Error when the variable is not JSON; RequestValidationError when a field is invalid
+ */
+export const parseDefaultPolicy = (json: string | undefined): CleanupPolicyInput | undefined => {
+  if (json === undefined || json.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error('environment variable CLEANUP_DEFAULT_POLICY must be a JSON object');
+  }
+  return parsePolicyInput(value, 'CLEANUP_DEFAULT_POLICY');
+};
+
+/**
+ * Combines the default policy and a schedule's policy into the one a run applies. Field by field, a field
+ * the schedule sets replaces the default's whole value (so a schedule that names only `ringing` in
+ * `maxAgeSeconds` does not also inherit the default's `inProgress`), except `neverTouch`: the two lists are
+ * joined, because a schedule may protect more calls but never unprotect one the default protects.
+ * @throws RequestValidationError when neither source sets `maxAgeSeconds`
+ */
+export const resolvePolicy = (
+  defaults: CleanupPolicyInput | undefined,
+  override: CleanupPolicyInput | undefined,
+): CleanupPolicy => {
+  const merged: CleanupPolicyInput = { ...defaults, ...override };
+  const neverTouch = [...new Set([...(defaults?.neverTouch ?? []), ...(override?.neverTouch ?? [])])];
+  const { maxAgeSeconds } = merged;
+  if (maxAgeSeconds === undefined) {
+    throw new RequestValidationError([
+      {
+        field: 'maxAgeSeconds',
+        rule: 'required',
+        message: "maxAgeSeconds is required, in the schedule's policy or in CLEANUP_DEFAULT_POLICY",
+      },
+    ]);
+  }
+  return {
+    ...merged,
+    maxAgeSeconds,
+    neverTouch,
+    maxCallsToEnd: merged.maxCallsToEnd ?? POLICY_DEFAULTS.maxCallsToEnd,
+    dryRun: merged.dryRun ?? POLICY_DEFAULTS.dryRun,
+  };
+};
+
+/**
+ * Validates a cleanup invocation's input and resolves its policy over the default.
+ * @throws RequestValidationError naming each bad field (`scheduleName`, `policy.maxAgeSeconds.queued`, ...)
+ */
+export const parseCleanupEvent = (
+  event: unknown,
+  defaults: CleanupPolicyInput | undefined,
+): { scheduleName: string; policy: CleanupPolicy } => {
+  if (!validateEvent(event)) throw new RequestValidationError(violationsOf(validateEvent.errors, ''));
+  const { scheduleName, policy } = event as CleanupEvent;
+  return { scheduleName, policy: resolvePolicy(defaults, policy) };
+};

@@ -1,0 +1,382 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
+import { endCall } from '../call-actions.ts';
+import { describeError } from '../errors.ts';
+import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
+import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
+import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
+
+/** Options of {@link runCleanup}. */
+export interface CleanupOptions {
+  /** The schedule's name: the audit records' actor and the report's `scheduleName`. */
+  scheduleName: string;
+  /** The project `api` belongs to, for the audit records and the report. */
+  accountSid: string;
+  /** Where audit records go (one `call-control audit` line per call acted on). */
+  logger: Logger;
+  /**
+   * End requests in flight at once (1 to 50). SignalWire allows 13,800 POSTs per 10 s per project; 50 in
+   * flight stays well under that, and the client backs off on 429 / 503 anyway. @default 10
+   */
+  concurrency?: number;
+  /**
+   * Time left before the invocation is stopped (Lambda's `context.getRemainingTimeInMillis`).
+   * @default () => Infinity (no time budget)
+   */
+  remainingTimeMs?: () => number;
+  /**
+   * No new work starts once `remainingTimeMs()` is under this; requests still in flight when it falls
+   * under half of it are abandoned, so the report is always written in time. @default 10000
+   */
+  timeMarginMs?: number;
+  /** Calls per List Calls page (1 to 1000). @default 200 */
+  pageSize?: number;
+  /** Entries kept in each list of the report (`failedCalls`, `unknownAgeCalls`); counts stay exact. @default 100 */
+  maxListedCalls?: number;
+  /** The clock (epoch ms) ages are measured against, read once at the start. @default Date.now */
+  now?: () => number;
+}
+
+/** A call the run tried to end and could not. */
+export interface FailedCall {
+  sid: string;
+  /** Status when listed. */
+  status: ActiveCallStatus;
+  /** An `ErrorCode` of the error taxonomy, or `INTERRUPTED` when the time budget ran out mid-request. */
+  code: string;
+  message: string;
+  signalwireCode?: number;
+}
+
+/** A call the policy names whose age could not be established: reported, never ended. */
+export interface UnknownAgeCall {
+  sid: string;
+  status: ActiveCallStatus;
+  reason: string;
+}
+
+/**
+ * One run's summary. Counts are exact; the lists keep their first `maxListedCalls` entries.
+ * `found = eligible + skipped.fresh + skipped.filtered + skipped.neverTouch + skipped.unknownAge`, and
+ * `eligible = ended + alreadyEnded + stateChanged + failed + wouldEnd + circuitBreaker.eligibleBeyondCap`.
+ */
+export interface CleanupReport {
+  scheduleName: string;
+  accountSid: string;
+  dryRun: boolean;
+  /** ISO 8601. */
+  startedAt: string;
+  durationMs: number;
+  /** List Calls pages received. */
+  pagesRead: number;
+  /** Calls listed in the states the policy cleans and examined by the run. */
+  found: number;
+  /** Examined calls the policy names that are older than it allows. */
+  eligible: number;
+  /** Calls SignalWire ended at this run's request. */
+  ended: number;
+  /** Calls that had ended by themselves between listing and ending: not failures. */
+  alreadyEnded: number;
+  /** Ringing or queued calls answered between listing and ending: SignalWire refused to cancel them. */
+  stateChanged: number;
+  /** Dry run: calls that would have been ended. */
+  wouldEnd: number;
+  skipped: { fresh: number; filtered: number; neverTouch: number; unknownAge: number };
+  unknownAgeCalls: UnknownAgeCall[];
+  failed: number;
+  failedCalls: FailedCall[];
+  /** `tripped` once an eligible call was found with `cap` end requests already made. */
+  circuitBreaker: { cap: number; tripped: boolean; eligibleBeyondCap: number };
+  /** True when the run stopped before examining every listed call (time budget or a List Calls failure). */
+  incomplete: boolean;
+  /**
+   * What the run did not reach; the next run re-lists and picks it up. `statuses`: states whose listing was
+   * not finished (or not started); `listedCalls`: calls received but not examined.
+   */
+  notReached: { statuses: ActiveCallStatus[]; listedCalls: number };
+  /** List Calls requests that failed after the client's retries, one per state at most. */
+  listingFailures: Array<{ status: ActiveCallStatus; code: string; message: string }>;
+}
+
+/** Runs `tasks` at most `size` at a time. Tasks must not reject. */
+class TaskPool {
+  readonly #running = new Set<Promise<void>>();
+
+  constructor(private readonly size: number) {}
+
+  /** Resolves once a task may start. */
+  async slot(): Promise<void> {
+    while (this.#running.size >= this.size) await Promise.race(this.#running);
+  }
+
+  start(task: () => Promise<void>): void {
+    const running: Promise<void> = task().finally(() => this.#running.delete(running));
+    this.#running.add(running);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.#running);
+  }
+}
+
+/** setTimeout's largest delay; a longer budget (or none) needs no timer. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const INTERRUPTED_MESSAGE =
+  'the time budget ran out before SignalWire answered; the call may or may not have ended, and the next run re-lists it';
+
+const rangeCheck = (name: string, value: number, min: number, max: number): number => {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+};
+
+const ruleOf = (status: ActiveCallStatus, verdict: Extract<Verdict, { kind: 'stale' }>): string =>
+  `${status} for ${verdict.ageSeconds} s by ${verdict.basis}; the policy allows ${verdict.maxAgeSeconds} s`;
+
+/**
+ * Ends every call the policy names as stale, in the states it gives a maximum age, and reports what it did.
+ *
+ * For each state in turn (in-progress, ringing, queued) it lists every page (one page ahead, never all at
+ * once) and judges each call on the client: allow-list, filters, then age. A stale call is ended with
+ * `completed` (in-progress) or `canceled` (queued / ringing; SignalWire refuses to cancel a call that was
+ * answered meanwhile, so a conversation that just started is never cut), at most `concurrency` at a time.
+ * Each end request, or would-be end in a dry run, writes an audit record. Nothing per call is kept beyond
+ * counters and the bounded lists of the report.
+ *
+ * Circuit breaker: at most `policy.maxCallsToEnd` end requests (whatever their outcome) or, in a dry run,
+ * would-ends. Past that, nothing more is ended; listing goes on only to count `eligibleBeyondCap`.
+ *
+ * Time budget: no new page or call is started once `remainingTimeMs()` is under `timeMarginMs`; the report
+ * says `incomplete` and what was not reached, which the next run picks up.
+ *
+ * Depends only on the `CallsApi` port. Never throws for a call or a listing that fails: those are reported.
+ */
+export const runCleanup = async (
+  api: CallsApi,
+  policy: CleanupPolicy,
+  options: CleanupOptions,
+): Promise<CleanupReport> => {
+  const concurrency = rangeCheck('concurrency', options.concurrency ?? 10, 1, 50);
+  const pageSize = rangeCheck('pageSize', options.pageSize ?? 200, 1, 1000);
+  const timeMarginMs = rangeCheck('timeMarginMs', options.timeMarginMs ?? 10_000, 0, 900_000);
+  const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, 0, 10_000);
+  const remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
+  const clock = options.now ?? Date.now;
+  const startedMs = clock();
+  const { scheduleName, accountSid, logger } = options;
+
+  const report: CleanupReport = {
+    scheduleName,
+    accountSid,
+    dryRun: policy.dryRun,
+    startedAt: new Date(startedMs).toISOString(),
+    durationMs: 0,
+    pagesRead: 0,
+    found: 0,
+    eligible: 0,
+    ended: 0,
+    alreadyEnded: 0,
+    stateChanged: 0,
+    wouldEnd: 0,
+    skipped: { fresh: 0, filtered: 0, neverTouch: 0, unknownAge: 0 },
+    unknownAgeCalls: [],
+    failed: 0,
+    failedCalls: [],
+    circuitBreaker: { cap: policy.maxCallsToEnd, tripped: false, eligibleBeyondCap: 0 },
+    incomplete: false,
+    notReached: { statuses: [], listedCalls: 0 },
+    listingFailures: [],
+  };
+
+  // Requests still in flight this close to the end are abandoned so the report is written in time.
+  const hardStop = new AbortController();
+  const hardStopInMs = remainingTimeMs() - timeMarginMs / 2;
+  const timer =
+    hardStopInMs < MAX_TIMER_MS
+      ? setTimeout(() => hardStop.abort(new Error('time budget exhausted')), Math.max(0, hardStopInMs))
+      : undefined;
+  const outOfTime = (): boolean => hardStop.signal.aborted || remainingTimeMs() < timeMarginMs;
+  const requestOptions = { signal: hardStop.signal };
+
+  const judge = createCallJudge(policy, startedMs);
+  const pool = new TaskPool(concurrency);
+  let endRequests = 0;
+
+  const record = (call: Call, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
+    audit(logger, {
+      trigger: 'schedule',
+      actor: scheduleName,
+      accountSid,
+      callSid: call.sid,
+      change: { Status: call.status === 'in-progress' ? 'completed' : 'canceled' },
+      outcome,
+      priorStatus: call.status,
+      ...fields,
+    });
+
+  const fail = (
+    call: Call,
+    status: ActiveCallStatus,
+    detail: { code: string; message: string; signalwireCode?: number },
+  ): void => {
+    report.failed++;
+    if (report.failedCalls.length < maxListed) {
+      const { code, message, signalwireCode } = detail;
+      report.failedCalls.push({
+        sid: call.sid,
+        status,
+        code,
+        message,
+        ...(signalwireCode !== undefined ? { signalwireCode } : {}),
+      });
+    }
+  };
+
+  const end = async (call: Call, status: ActiveCallStatus, rule: string): Promise<void> => {
+    const target = status === 'in-progress' ? 'completed' : 'canceled';
+    try {
+      const result = await endCall(api, call.sid, target, requestOptions);
+      if (result.outcome === 'updated') report.ended++;
+      else report.alreadyEnded++;
+      record(call, result.outcome, {
+        resultingStatus: result.call.status,
+        reason:
+          result.outcome === 'updated' ? rule : `${rule}; the call had already ended (${result.call.status})`,
+      });
+    } catch (error) {
+      if (hardStop.signal.aborted) {
+        fail(call, status, { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE });
+        record(call, 'failed', { reason: `${rule}; ${INTERRUPTED_MESSAGE}`, errorCode: 'INTERRUPTED' });
+        return;
+      }
+      const described = describeError(error);
+      const signalwireCode = described.signalwire?.code ?? undefined;
+      const codes = {
+        errorCode: described.code,
+        ...(signalwireCode !== undefined ? { signalwireCode } : {}),
+      };
+      if (described.code === 'CALL_STATE_CONFLICT' && target === 'canceled') {
+        report.stateChanged++;
+        record(call, 'rejected', {
+          reason: `${rule}; not canceled: it was answered after it was listed`,
+          ...codes,
+        });
+        return;
+      }
+      fail(call, status, { code: described.code, message: described.message, ...codes });
+      record(call, described.httpStatus < 500 ? 'rejected' : 'failed', {
+        reason: `${rule}; ${described.message}`,
+        ...codes,
+      });
+    }
+  };
+
+  /** Judges and acts on one call; false when the time budget stops the run before it. */
+  const examine = async (call: Call, status: ActiveCallStatus): Promise<boolean> => {
+    const verdict = judge(call);
+    const acts = verdict.kind === 'stale' && endRequests < policy.maxCallsToEnd;
+    if (acts && !policy.dryRun) await pool.slot();
+    if (outOfTime()) return false;
+    report.found++;
+    switch (verdict.kind) {
+      case 'never-touch':
+        report.skipped.neverTouch++;
+        return true;
+      case 'filtered':
+        report.skipped.filtered++;
+        return true;
+      case 'fresh':
+        report.skipped.fresh++;
+        return true;
+      case 'unknown-age':
+        report.skipped.unknownAge++;
+        if (report.unknownAgeCalls.length < maxListed) {
+          report.unknownAgeCalls.push({ sid: call.sid, status, reason: verdict.reason });
+        }
+        return true;
+      case 'stale':
+        break;
+    }
+    report.eligible++;
+    if (!acts) {
+      report.circuitBreaker.tripped = true;
+      report.circuitBreaker.eligibleBeyondCap++;
+      return true;
+    }
+    endRequests++;
+    const rule = ruleOf(status, verdict);
+    if (policy.dryRun) {
+      report.wouldEnd++;
+      record(call, 'would-end', { reason: `${rule}; dry run, not ended` });
+    } else {
+      pool.start(() => end(call, status, rule));
+    }
+    return true;
+  };
+
+  const states = CLEANED_STATES.filter(({ key }) => policy.maxAgeSeconds[key] !== undefined);
+  try {
+    for (const [index, { status }] of states.entries()) {
+      const stop = (listedCalls: number): void => {
+        report.incomplete = true;
+        report.notReached.listedCalls += listedCalls;
+        report.notReached.statuses.push(...states.slice(index).map((state) => state.status));
+      };
+      if (outOfTime()) {
+        stop(0);
+        break;
+      }
+      let stopped = false;
+      try {
+        pages: for await (const page of listCallPages(api, status, pageSize, requestOptions)) {
+          report.pagesRead++;
+          for (const [position, call] of page.calls.entries()) {
+            // Trust the listing's filter no further than the call's own status: a call is judged once, in
+            // the state it is in.
+            if (call.status !== status) continue;
+            if (!(await examine(call, status))) {
+              stop(page.calls.length - position);
+              stopped = true;
+              break pages;
+            }
+          }
+          if (page.next_page_uri && outOfTime()) {
+            stop(0);
+            stopped = true;
+            break;
+          }
+        }
+      } catch (error) {
+        if (hardStop.signal.aborted) {
+          stop(0);
+          break;
+        }
+        const described = describeError(error);
+        report.listingFailures.push({ status, code: described.code, message: described.message });
+        report.incomplete = true;
+        report.notReached.statuses.push(status);
+        continue;
+      }
+      if (stopped) break;
+    }
+  } finally {
+    await pool.drain();
+    clearTimeout(timer);
+  }
+  report.durationMs = clock() - startedMs;
+  return report;
+};
+
+/** A run could not list every state it cleans; its report (already logged) says which and why. */
+export class CleanupListingError extends Error {
+  override readonly name = 'CleanupListingError';
+  readonly report: CleanupReport;
+
+  constructor(report: CleanupReport) {
+    const failures = report.listingFailures.map(({ status, code }) => `${status} (${code})`).join(', ');
+    super(`cleanup could not list every state: ${failures}; the rest of the run is in its report`);
+    this.report = report;
+  }
+}

@@ -1,0 +1,224 @@
+import { transpileSchema } from '@middy/validator/transpile';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { EventBridgeEvent } from 'aws-lambda';
+import type { CallActionResult } from '../call-actions.ts';
+import { callUpdateSchema, sidSchema } from '../call-update-schema.ts';
+import type { ErrorDescription, FieldViolation } from '../errors.ts';
+import { CALL_UPDATE_FIELDS, type Call, type CallStatus, type CallUpdate } from '../signalwire/types.ts';
+import { type ViolationContext, violationsFromAjv } from '../validation.ts';
+
+/**
+ * The EventBridge contract of the call-control functions, as the functions see it. The JSON Schema files in
+ * `schemas/events/` describe the same `detail` shapes for integrators (and the schema registry);
+ * `test/unit/event-contracts.test.ts` keeps the two in step.
+ */
+
+/** `source` of every event the functions publish, unless `EVENT_SOURCE` says otherwise. */
+export const DEFAULT_EVENT_SOURCE = 'signalwire.call-control';
+
+/** Inbound: another system asks for a call to be updated or ended. */
+export const CALL_UPDATE_REQUESTED = 'Call Update Requested';
+/** Outbound: the requested update was applied (or the call had already ended, for a terminate). */
+export const CALL_UPDATED = 'Call Updated';
+/** Outbound: the requested update was not applied. */
+export const CALL_UPDATE_FAILED = 'Call Update Failed';
+/** Outbound: SignalWire reported a change of a call's status through its status callback. */
+export const CALL_STATUS_CHANGED = 'Call Status Changed';
+
+/** What a "Call Update Requested" event asks for. */
+export const CALL_UPDATE_REQUEST_ACTIONS = ['update', 'terminate'] as const;
+export type CallUpdateRequestAction = (typeof CALL_UPDATE_REQUEST_ACTIONS)[number];
+
+/** `detail` of "Call Update Requested". */
+export interface CallUpdateRequestedDetail {
+  /** The call to update (a UUID). */
+  callSid: string;
+  /** The SignalWire project; the secret's default project when absent. */
+  accountSid?: string;
+  /** `update` applies `update`; `terminate` ends the call whatever its state (idempotent). */
+  action: CallUpdateRequestAction;
+  /** SignalWire's fields, with the same rules as the HTTP route. Required for `update`. */
+  update?: CallUpdate;
+  /** Deduplicates requests across events (per source); the event id is used when absent. */
+  idempotencyKey?: string;
+  /** Echoed in the result event, so the requester can match it to its request. */
+  correlationId?: string;
+}
+
+export type CallUpdateRequestedEvent = EventBridgeEvent<
+  typeof CALL_UPDATE_REQUESTED,
+  CallUpdateRequestedDetail
+>;
+
+/** Fields every result event ("Call Updated", "Call Update Failed") carries to tie it to its request. */
+export interface CallUpdateResultBase {
+  /** `id` of the "Call Update Requested" event this answers. */
+  requestEventId: string;
+  /** `source` of the request. */
+  requestSource: string;
+  /** The request's correlation id, or null when it gave none. */
+  correlationId: string | null;
+  /** The request's idempotency key, or null when it gave none. */
+  idempotencyKey: string | null;
+  /**
+   * True when the request was a repeat (same event id, or same idempotency key from the same source) of one
+   * already handled: the outcome is the one recorded then, and the call was not touched again.
+   */
+  replayed: boolean;
+}
+
+/** `detail` of "Call Updated". */
+export interface CallUpdatedDetail extends CallUpdateResultBase {
+  accountSid: string;
+  callSid: string;
+  action: CallUpdateRequestAction;
+  /** What was sent to SignalWire, in its field names (`{ Status: 'completed' }` for a terminate). */
+  change: CallUpdate;
+  /** `already-ended`: a terminate found the call over; `call` is the call as it is now. */
+  outcome: CallActionResult['outcome'];
+  /** The Call resource as SignalWire answered it. */
+  call: Call;
+}
+
+/** The error of a "Call Update Failed", in the words and codes of the HTTP API's error body. */
+export interface CallUpdateError {
+  code: ErrorDescription['code'];
+  message: string;
+  /** Whether sending the same request again later could succeed. */
+  retryable: boolean;
+  violations?: FieldViolation[];
+  /** SignalWire's own error, when it answered with one. */
+  signalwire?: NonNullable<ErrorDescription['signalwire']>;
+}
+
+/** `detail` of "Call Update Failed". */
+export interface CallUpdateFailedDetail extends CallUpdateResultBase {
+  /** As given (or as resolved, once known); null when the request did not carry a usable one. */
+  accountSid: string | null;
+  callSid: string | null;
+  action: CallUpdateRequestAction | null;
+  /**
+   * True: this is the outcome of the request. False: the failure was transient and the event is handed back
+   * for an automatic retry; a later "Call Updated" or "Call Update Failed" with the same `requestEventId`
+   * follows, unless the retries run out, in which case the event lands in the dead-letter queue.
+   */
+  final: boolean;
+  error: CallUpdateError;
+}
+
+/** `detail` of "Call Status Changed". */
+export interface CallStatusChangedDetail {
+  accountSid: string;
+  callSid: string;
+  /**
+   * `CallStatus` exactly as SignalWire sent it. SignalWire may report an answered call as `answered` and
+   * as `in-progress` (both can arrive for one call); this field says which one this callback carried.
+   */
+  callStatus: string;
+  /** `callStatus` mapped onto the Call resource's statuses (`answered` → `in-progress`, `initiated` → `queued`); null when unknown. */
+  status: CallStatus | null;
+  /** SignalWire's `SequenceNumber`: orders the callbacks of one call. */
+  sequenceNumber: number | null;
+  /** When SignalWire says the change happened (its `Timestamp`), ISO 8601; null when absent or unreadable. */
+  timestamp: string | null;
+  /** When the callback reached this function, ISO 8601. */
+  receivedAt: string;
+  /** `CallDuration` in seconds (sent with the final status); null otherwise. */
+  duration: number | null;
+  direction: string | null;
+  from: string | null;
+  to: string | null;
+  parentCallSid: string | null;
+  answeredBy: string | null;
+  sipResponseCode: string | null;
+  /** `CallbackSource` (e.g. `call-progress-events`). */
+  callbackSource: string | null;
+}
+
+/** Printable ASCII without spaces: keys and ids end up in logs and DynamoDB keys. */
+const tokenSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[!-~]+$' } as const;
+
+/** Names a "Call Update Requested" detail may carry. */
+export const CALL_UPDATE_REQUESTED_FIELDS = [
+  'callSid',
+  'accountSid',
+  'action',
+  'update',
+  'idempotencyKey',
+  'correlationId',
+] as const satisfies readonly (keyof CallUpdateRequestedDetail)[];
+
+/**
+ * The runtime schema of a "Call Update Requested" detail: the update part is `callUpdateSchema` itself, so
+ * the event and the HTTP route apply the same seven fields and rules.
+ */
+export const callUpdateRequestedDetailSchema = {
+  type: 'object',
+  required: ['callSid', 'action'],
+  additionalProperties: false,
+  properties: {
+    callSid: sidSchema,
+    accountSid: sidSchema,
+    action: { type: 'string', enum: [...CALL_UPDATE_REQUEST_ACTIONS] },
+    update: { type: 'object' },
+    idempotencyKey: tokenSchema,
+    correlationId: tokenSchema,
+  },
+  allOf: [
+    {
+      if: { properties: { action: { const: 'update' } }, required: ['action'] },
+      then: { required: ['update'], properties: { update: callUpdateSchema } },
+    },
+    {
+      // A terminate carries no update; an empty object is tolerated, as on the HTTP terminate route.
+      if: { properties: { action: { const: 'terminate' } }, required: ['action'] },
+      then: { properties: { update: { type: 'object', maxProperties: 0 } } },
+    },
+  ],
+} as const;
+
+/**
+ * The whole event the function receives, compiled once at cold start. No type coercion: unlike a query
+ * string, an event's JSON is typed, and the published JSON Schema does not coerce either. (`transpileSchema`
+ * is typed as returning `Ajv`; it returns the compiled validate function.)
+ */
+const validateEvent = transpileSchema(
+  {
+    type: 'object',
+    required: ['id', 'source', 'detail-type', 'detail'],
+    properties: {
+      id: { type: 'string', minLength: 1 },
+      source: { type: 'string', minLength: 1 },
+      'detail-type': { type: 'string', enum: [CALL_UPDATE_REQUESTED] },
+      detail: callUpdateRequestedDetailSchema,
+    },
+  },
+  { coerceTypes: false, useDefaults: false },
+) as unknown as ValidateFunction;
+
+/** Words for the violations of a "Call Update Requested" (see `eventViolations`). */
+export const CALL_UPDATE_REQUESTED_VIOLATIONS: ViolationContext = {
+  allowed: { detail: CALL_UPDATE_REQUESTED_FIELDS, update: CALL_UPDATE_FIELDS },
+  patterns: {
+    idempotencyKey: 'must be 1 to 128 printable ASCII characters without spaces',
+    correlationId: 'must be 1 to 128 printable ASCII characters without spaces',
+  },
+};
+
+/**
+ * Ajv reports paths from the event's root (`/detail/update/Url`); the update's fields are named as on the
+ * HTTP route (`Url`, container `update`), the detail's as themselves (`callSid`, container `detail`).
+ */
+const fromUpdate = (error: ErrorObject): ErrorObject =>
+  error.instancePath.startsWith('/detail/update')
+    ? { ...error, instancePath: error.instancePath.slice('/detail'.length) }
+    : error;
+
+/**
+ * Checks a "Call Update Requested" event as the function does: one violation per field and rule, in the
+ * words the HTTP API uses; empty when the event is valid.
+ */
+export const callUpdateRequestViolations = (event: unknown): FieldViolation[] =>
+  validateEvent(event)
+    ? []
+    : violationsFromAjv((validateEvent.errors ?? []).map(fromUpdate), CALL_UPDATE_REQUESTED_VIOLATIONS);

@@ -1,0 +1,81 @@
+import { RequestValidationError, type FieldViolation } from '../errors.ts';
+import { CALL_STATUSES, type CallStatus } from '../signalwire/types.ts';
+import type { CallStatusChangedDetail } from './contracts.ts';
+import type { FormParams } from './signature.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUS_WORD = /^[a-z][a-z-]{0,31}$/;
+const COUNT = /^\d{1,9}$/;
+
+/**
+ * Callback statuses that are not Call resource statuses. SignalWire reports an answered call as `answered`
+ * (the `StatusCallbackEvent` name) and also as `in-progress`; a call being set up may be `initiated`.
+ */
+const STATUS_ALIASES: Readonly<Record<string, CallStatus>> = { answered: 'in-progress', initiated: 'queued' };
+
+/** `callStatus` mapped onto the Call resource's statuses; null for a value this project does not know. */
+export const normalizeCallStatus = (callStatus: string): CallStatus | null =>
+  (CALL_STATUSES as readonly string[]).includes(callStatus)
+    ? (callStatus as CallStatus)
+    : (STATUS_ALIASES[callStatus] ?? null);
+
+const first = (params: FormParams, name: string): string | undefined =>
+  params.find(([key]) => key === name)?.[1];
+
+const text = (params: FormParams, name: string): string | null => {
+  const value = first(params, name);
+  return value === undefined || value === '' ? null : value;
+};
+
+const count = (params: FormParams, name: string): number | null => {
+  const value = first(params, name);
+  return value !== undefined && COUNT.test(value) ? Number(value) : null;
+};
+
+/** RFC 2822 (SignalWire's format) or ISO 8601, as ISO 8601; null when absent or unreadable. */
+const isoTime = (value: string | null): string | null => {
+  if (value === null) return null;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+};
+
+/**
+ * The "Call Status Changed" detail of a verified status callback. The call, project and status must be
+ * present and well-formed (the request is refused otherwise); every other field is passed on when present.
+ */
+export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallStatusChangedDetail => {
+  const violations: FieldViolation[] = [];
+  const callSid = first(params, 'CallSid') ?? '';
+  const accountSid = first(params, 'AccountSid') ?? '';
+  const callStatus = first(params, 'CallStatus') ?? '';
+  for (const [field, value] of [
+    ['CallSid', callSid],
+    ['AccountSid', accountSid],
+  ] as const) {
+    if (!UUID.test(value)) {
+      violations.push({ field, rule: 'sid', message: `${field} must be a SignalWire SID (a UUID)` });
+    }
+  }
+  if (!STATUS_WORD.test(callStatus)) {
+    violations.push({ field: 'CallStatus', rule: 'format', message: 'CallStatus must be a call status word' });
+  }
+  if (violations.length > 0) throw new RequestValidationError(violations);
+
+  return {
+    accountSid,
+    callSid,
+    callStatus,
+    status: normalizeCallStatus(callStatus),
+    sequenceNumber: count(params, 'SequenceNumber'),
+    timestamp: isoTime(text(params, 'Timestamp')),
+    receivedAt: receivedAt.toISOString(),
+    duration: count(params, 'CallDuration'),
+    direction: text(params, 'Direction'),
+    from: text(params, 'From'),
+    to: text(params, 'To'),
+    parentCallSid: text(params, 'ParentCallSid'),
+    answeredBy: text(params, 'AnsweredBy'),
+    sipResponseCode: text(params, 'SipResponseCode'),
+    callbackSource: text(params, 'CallbackSource'),
+  };
+};
