@@ -38,7 +38,6 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
       }
       const { scheduleName, policy } = input;
       logger.appendKeys({ scheduleName });
-      metrics.addMetadata('scheduleName', scheduleName);
 
       const calls = await access.forAccount(policy.accountSid);
       const report = await runCleanup(calls, policy, {
@@ -51,6 +50,7 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
       });
 
       logger.info('cleanup report', { report });
+      metrics.addMetadata('scheduleName', scheduleName);
       metrics.addMetric(CLEANUP_CALLS_FOUND_METRIC, MetricUnit.Count, report.found);
       metrics.addMetric(CLEANUP_CALLS_ENDED_METRIC, MetricUnit.Count, report.ended);
       metrics.addMetric(CLEANUP_CALLS_FAILED_METRIC, MetricUnit.Count, report.failed);

@@ -26,19 +26,20 @@ const RFC_2822 =
 export const parseSignalWireDate = (value: string): number | undefined => {
   const match = RFC_2822.exec(value.trim());
   if (!match) return undefined;
-  const [, weekday, day, month, year, hour, minute, second = '00', zone = ''] = match;
-  const fields = [year, day, hour, minute, second].map(Number) as [number, number, number, number, number];
-  const [y, d, h, min, s] = fields;
-  const monthIndex = MONTHS.indexOf(month ?? '');
-  if (h > 23 || min > 59 || s > 60) return undefined;
-  const utc = Date.UTC(y, monthIndex, d, h, min, s);
-  const date = new Date(Date.UTC(y, monthIndex, d));
-  if (date.getUTCDate() !== d || date.getUTCMonth() !== monthIndex) return undefined;
+  const [, weekday, dayText, month = '', yearText, hourText, minuteText, secondText = '00', zone = ''] =
+    match;
+  const [year, day, hour, minute, second] = [yearText, dayText, hourText, minuteText, secondText].map(Number);
+  const offsetHours = Number(zone.slice(1, 3));
+  const offsetMinutes = Number(zone.slice(3, 5));
+  if (hour! > 23 || minute! > 59 || second! > 60 || offsetMinutes > 59) return undefined;
+  const monthIndex = MONTHS.indexOf(month);
+  const date = new Date(Date.UTC(year!, monthIndex, day));
+  if (date.getUTCDate() !== day || date.getUTCMonth() !== monthIndex) return undefined;
   if (weekday !== undefined && WEEKDAYS[date.getUTCDay()] !== weekday) return undefined;
+  const utc = Date.UTC(year!, monthIndex, day, hour, minute, second);
   if (zone === 'GMT' || zone === 'UT') return utc;
-  const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5));
-  if (Number(zone.slice(3, 5)) > 59) return undefined;
-  return utc - (zone.startsWith('-') ? -1 : 1) * offsetMinutes * 60_000;
+  const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000;
+  return zone.startsWith('-') ? utc + offsetMs : utc - offsetMs;
 };
 
 const addressMatcher = (filter: AddressFilter | undefined): ((address: string) => boolean) => {

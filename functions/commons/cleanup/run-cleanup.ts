@@ -98,6 +98,17 @@ export interface CleanupReport {
   listingFailures: Array<{ status: ActiveCallStatus; code: string; message: string }>;
 }
 
+/** A call the run acts on: its SID, the state it was listed in, and the rule that made it stale. */
+interface Target {
+  sid: string;
+  status: ActiveCallStatus;
+  rule: string;
+}
+
+/** In-progress calls are hung up; queued and ringing ones canceled, which SignalWire refuses once answered. */
+const endStatusOf = (status: ActiveCallStatus): 'completed' | 'canceled' =>
+  status === 'in-progress' ? 'completed' : 'canceled';
+
 /** Runs `tasks` at most `size` at a time. Tasks must not reject. */
 class TaskPool {
   readonly #running = new Set<Promise<void>>();
@@ -163,8 +174,8 @@ export const runCleanup = async (
   const timeMarginMs = rangeCheck('timeMarginMs', options.timeMarginMs ?? 10_000, 0, 900_000);
   const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, 0, 10_000);
   const remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
-  const clock = options.now ?? Date.now;
-  const startedMs = clock();
+  const startedMs = (options.now ?? Date.now)();
+  const started = performance.now();
   const { scheduleName, accountSid, logger } = options;
 
   const report: CleanupReport = {
@@ -204,29 +215,25 @@ export const runCleanup = async (
   const pool = new TaskPool(concurrency);
   let endRequests = 0;
 
-  const record = (call: Call, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
+  const record = (target: Target, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
     audit(logger, {
       trigger: 'schedule',
       actor: scheduleName,
       accountSid,
-      callSid: call.sid,
-      change: { Status: call.status === 'in-progress' ? 'completed' : 'canceled' },
+      callSid: target.sid,
+      change: { Status: endStatusOf(target.status) },
       outcome,
-      priorStatus: call.status,
+      priorStatus: target.status,
       ...fields,
     });
 
-  const fail = (
-    call: Call,
-    status: ActiveCallStatus,
-    detail: { code: string; message: string; signalwireCode?: number },
-  ): void => {
+  const fail = (target: Target, detail: { code: string; message: string; signalwireCode?: number }): void => {
     report.failed++;
     if (report.failedCalls.length < maxListed) {
       const { code, message, signalwireCode } = detail;
       report.failedCalls.push({
-        sid: call.sid,
-        status,
+        sid: target.sid,
+        status: target.status,
         code,
         message,
         ...(signalwireCode !== undefined ? { signalwireCode } : {}),
@@ -234,21 +241,22 @@ export const runCleanup = async (
     }
   };
 
-  const end = async (call: Call, status: ActiveCallStatus, rule: string): Promise<void> => {
-    const target = status === 'in-progress' ? 'completed' : 'canceled';
+  const end = async (target: Target): Promise<void> => {
+    const { rule } = target;
+    const status = endStatusOf(target.status);
     try {
-      const result = await endCall(api, call.sid, target, requestOptions);
+      const result = await endCall(api, target.sid, status, requestOptions);
       if (result.outcome === 'updated') report.ended++;
       else report.alreadyEnded++;
-      record(call, result.outcome, {
+      record(target, result.outcome, {
         resultingStatus: result.call.status,
         reason:
           result.outcome === 'updated' ? rule : `${rule}; the call had already ended (${result.call.status})`,
       });
     } catch (error) {
       if (hardStop.signal.aborted) {
-        fail(call, status, { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE });
-        record(call, 'failed', { reason: `${rule}; ${INTERRUPTED_MESSAGE}`, errorCode: 'INTERRUPTED' });
+        fail(target, { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE });
+        record(target, 'failed', { reason: `${rule}; ${INTERRUPTED_MESSAGE}`, errorCode: 'INTERRUPTED' });
         return;
       }
       const described = describeError(error);
@@ -257,16 +265,16 @@ export const runCleanup = async (
         errorCode: described.code,
         ...(signalwireCode !== undefined ? { signalwireCode } : {}),
       };
-      if (described.code === 'CALL_STATE_CONFLICT' && target === 'canceled') {
+      if (described.code === 'CALL_STATE_CONFLICT' && status === 'canceled') {
         report.stateChanged++;
-        record(call, 'rejected', {
+        record(target, 'rejected', {
           reason: `${rule}; not canceled: it was answered after it was listed`,
           ...codes,
         });
         return;
       }
-      fail(call, status, { code: described.code, message: described.message, ...codes });
-      record(call, described.httpStatus < 500 ? 'rejected' : 'failed', {
+      fail(target, { code: described.code, message: described.message, ...codes });
+      record(target, described.httpStatus < 500 ? 'rejected' : 'failed', {
         reason: `${rule}; ${described.message}`,
         ...codes,
       });
@@ -306,12 +314,13 @@ export const runCleanup = async (
       return true;
     }
     endRequests++;
-    const rule = ruleOf(status, verdict);
+    // Only what the end request and its audit need is kept while it is in flight, not the whole call.
+    const target: Target = { sid: call.sid, status, rule: ruleOf(status, verdict) };
     if (policy.dryRun) {
       report.wouldEnd++;
-      record(call, 'would-end', { reason: `${rule}; dry run, not ended` });
+      record(target, 'would-end', { reason: `${target.rule}; dry run, not ended` });
     } else {
-      pool.start(() => end(call, status, rule));
+      pool.start(() => end(target));
     }
     return true;
   };
@@ -365,7 +374,7 @@ export const runCleanup = async (
     await pool.drain();
     clearTimeout(timer);
   }
-  report.durationMs = clock() - startedMs;
+  report.durationMs = Math.round(performance.now() - started);
   return report;
 };
 

@@ -1,0 +1,410 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIT_MESSAGE, type AuditRecord } from '#commons/audit';
+import type { CleanupPolicyInput } from '#commons/cleanup/policy';
+import { CleanupListingError, type CleanupReport } from '#commons/cleanup/run-cleanup';
+import { RequestValidationError } from '#commons/errors';
+import type { Call, CallStatus } from '#commons/signalwire/types';
+import { createLambdaContext } from '#local/lambda-context';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import type { SeedCall } from '#local/signalwire-emulator';
+import { captureOutput } from '../support/output-capture.ts';
+
+type CleanupHandler = (event: unknown, context: Context) => Promise<CleanupReport>;
+
+const output = captureOutput();
+let stack: LocalStack;
+let handler: CleanupHandler;
+
+/** Protected by CLEANUP_DEFAULT_POLICY, so every schedule's policy inherits it. */
+const DEFAULT_PROTECTED = '+13119999999';
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env.CLEANUP_CONCURRENCY = '20';
+  process.env.CLEANUP_TIME_MARGIN_MS = '1000';
+  process.env.CLEANUP_DEFAULT_POLICY = JSON.stringify({
+    neverTouch: [DEFAULT_PROTECTED],
+    maxCallsToEnd: 1000,
+  });
+  stack = await startLocalStack();
+  ({ handler } = (await import('../../functions/cleanup.ts')) as unknown as { handler: CleanupHandler });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+beforeEach(() => {
+  stack.emulator.clearRequests();
+  stack.emulator.clearFaults();
+  stack.emulator.setRateLimit(undefined);
+  stack.emulator.setLatency(0);
+});
+
+const invoke = (scheduleName: string, policy: CleanupPolicyInput, timeoutMs = 60_000) =>
+  handler({ scheduleName, policy }, createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs }));
+
+let sequence = 0;
+/** Seeds a call to `${prefix}` + a unique suffix; each test cleans only its own prefix. */
+const seed = (prefix: string, status: CallStatus, ageSeconds: number, init: Partial<SeedCall> = {}): Call =>
+  stack.emulator.seedCall(stack.projectId, {
+    status,
+    ageSeconds,
+    to: `${prefix}${String(++sequence).padStart(7, '0')}`,
+    direction: 'outbound-api',
+    ...init,
+  });
+const seedMany = (count: number, ...args: Parameters<typeof seed>): Call[] =>
+  Array.from({ length: count }, () => seed(...args));
+
+const current = (call: Call): Call | undefined => stack.emulator.getCall(stack.projectId, call.sid);
+const statusOf = (call: Call): CallStatus | undefined => current(call)?.status;
+const sids = (calls: readonly Call[]): string[] => calls.map((call) => call.sid).sort();
+const posts = () => stack.emulator.requests.filter((request) => request.method === 'POST');
+
+const auditsOf = (scheduleName: string): AuditRecord[] =>
+  output
+    .records()
+    .filter((record) => record.message === AUDIT_MESSAGE)
+    .map((record) => record.audit as AuditRecord)
+    .filter((record) => record.actor === scheduleName);
+const loggedReportsOf = (scheduleName: string): unknown[] =>
+  output
+    .records()
+    .filter((record) => record.message === 'cleanup report')
+    .map((record) => record.report as CleanupReport)
+    .filter((report) => report.scheduleName === scheduleName);
+const metricsOf = (scheduleName: string): Record<string, unknown> | undefined =>
+  output.records().find((record) => record._aws !== undefined && record.scheduleName === scheduleName);
+
+describe('a cleanup over 1,200 calls in every state and age', () => {
+  const prefix = '+1311';
+  const policyProtected = '+13119999998';
+  const policy = {
+    maxAgeSeconds: { inProgress: 3600, ringing: 120, queued: 600 },
+    to: { prefixes: [prefix] },
+    directions: ['outbound-api', 'outbound-dial'],
+    maxCallsToEnd: 1000,
+  } satisfies CleanupPolicyInput;
+
+  let stale: { inProgress: Call[]; ringing: Call[]; queued: Call[] };
+  let untouched: Call[];
+  let unknownAge: Call[];
+  let protectedBySid: Call[];
+
+  beforeAll(() => {
+    stale = {
+      inProgress: seedMany(300, prefix, 'in-progress', 7200),
+      ringing: seedMany(150, prefix, 'ringing', 300),
+      queued: seedMany(150, prefix, 'queued', 1200),
+    };
+    protectedBySid = seedMany(5, prefix, 'ringing', 300);
+    unknownAge = seedMany(5, prefix, 'in-progress', 7200, { startTime: null });
+    untouched = [
+      ...seedMany(200, prefix, 'in-progress', 1800),
+      ...seedMany(100, prefix, 'ringing', 60),
+      ...seedMany(100, prefix, 'queued', 300),
+      ...seedMany(10, prefix, 'in-progress', 7200, { to: policyProtected }),
+      ...seedMany(5, prefix, 'in-progress', 7200, { to: DEFAULT_PROTECTED }),
+      ...protectedBySid,
+      ...unknownAge,
+      // Out of the policy's filters: another prefix, and an inbound direction.
+      ...seedMany(60, '+4420', 'in-progress', 7200),
+      ...seedMany(40, prefix, 'ringing', 300, { direction: 'inbound' }),
+      // Ended long ago: never listed.
+      ...(['completed', 'canceled', 'busy', 'failed', 'no-answer'] as const).flatMap((status) =>
+        seedMany(20, prefix, status, 7200),
+      ),
+    ];
+  });
+
+  const all = () => [...stale.inProgress, ...stale.ringing, ...stale.queued, ...untouched];
+  const staleSids = () => sids([...stale.inProgress, ...stale.ringing, ...stale.queued]);
+  const fullPolicy = (): CleanupPolicyInput => ({
+    ...policy,
+    neverTouch: [policyProtected, ...protectedBySid.map((call) => call.sid)],
+  });
+  // in-progress 580 (3 pages of 200), ringing 295 (2 pages), queued 250 (2 pages)
+  const expectedCounts = {
+    pagesRead: 7,
+    found: 1125,
+    eligible: 600,
+    skipped: { fresh: 400, filtered: 100, neverTouch: 20, unknownAge: 5 },
+  };
+
+  it('seeds more than 1,200 calls', () => {
+    expect(all().length).toBeGreaterThanOrEqual(1200);
+  });
+
+  it('dry run: ends nothing, and reports and audits exactly the stale calls as would-end', async () => {
+    const report = await invoke('big-dry-run', { ...fullPolicy(), dryRun: true });
+
+    expect(report).toMatchObject({
+      ...expectedCounts,
+      dryRun: true,
+      wouldEnd: 600,
+      ended: 0,
+      alreadyEnded: 0,
+      failed: 0,
+      incomplete: false,
+      circuitBreaker: { cap: 1000, tripped: false, eligibleBeyondCap: 0 },
+    });
+    expect(posts()).toEqual([]);
+    for (const call of all()) expect(current(call)).toEqual(call);
+    const audits = auditsOf('big-dry-run');
+    expect(audits.map((record) => record.callSid).sort()).toEqual(staleSids());
+    expect(new Set(audits.map((record) => record.outcome))).toEqual(new Set(['would-end']));
+    expect(sids(unknownAge)).toEqual(report.unknownAgeCalls.map((entry) => entry.sid).sort());
+  });
+
+  it('ends exactly the stale calls, each with the status its state needs, and touches nothing else', async () => {
+    const report = await invoke('big-run', fullPolicy());
+
+    expect(report).toMatchObject({
+      ...expectedCounts,
+      dryRun: false,
+      ended: 600,
+      wouldEnd: 0,
+      alreadyEnded: 0,
+      stateChanged: 0,
+      failed: 0,
+      failedCalls: [],
+      incomplete: false,
+      notReached: { statuses: [], listedCalls: 0 },
+      listingFailures: [],
+    });
+    for (const call of stale.inProgress) expect(statusOf(call)).toBe('completed');
+    for (const call of [...stale.ringing, ...stale.queued]) expect(statusOf(call)).toBe('canceled');
+    for (const call of untouched) expect(current(call)).toEqual(call);
+    expect(
+      posts()
+        .map((request) => request.path.split('/').at(-1)?.replace('.json', ''))
+        .sort(),
+    ).toEqual(staleSids());
+  });
+
+  it('reports the calls whose age cannot be established and never ends them', async () => {
+    const report = await invoke('big-unknown-age', fullPolicy());
+
+    const bySid = (a: { sid: string }, b: { sid: string }) => a.sid.localeCompare(b.sid);
+    expect([...report.unknownAgeCalls].sort(bySid)).toEqual(
+      unknownAge
+        .map((call) => ({
+          sid: call.sid,
+          status: 'in-progress',
+          reason: 'in-progress call without start_time',
+        }))
+        .sort(bySid),
+    );
+    for (const call of unknownAge) expect(statusOf(call)).toBe('in-progress');
+  });
+
+  it('writes the audit record of the HTTP route for each call it ended', () => {
+    const audits = auditsOf('big-run');
+    const inProgress = new Set(sids(stale.inProgress));
+
+    expect(audits).toHaveLength(600);
+    for (const record of audits) {
+      const wasInProgress = inProgress.has(record.callSid);
+      expect(record).toEqual({
+        trigger: 'schedule',
+        actor: 'big-run',
+        accountSid: stack.projectId,
+        callSid: record.callSid,
+        change: { Status: wasInProgress ? 'completed' : 'canceled' },
+        outcome: 'updated',
+        priorStatus: wasInProgress ? 'in-progress' : expect.stringMatching(/^(ringing|queued)$/),
+        resultingStatus: wasInProgress ? 'completed' : 'canceled',
+        reason: expect.stringMatching(/ for \d+ s by (start_time|date_created); the policy allows \d+ s$/),
+      });
+    }
+  });
+
+  it('logs its report once and publishes CallsFound, CallsEnded and CallsFailed as EMF', async () => {
+    const [report] = loggedReportsOf('big-run') as CleanupReport[];
+
+    expect(loggedReportsOf('big-run')).toHaveLength(1);
+    expect(report?.ended).toBe(600);
+    expect(metricsOf('big-run')).toMatchObject({ CallsFound: 1125, CallsEnded: 600, CallsFailed: 0 });
+    expect(metricsOf('big-run')).not.toHaveProperty('CircuitBreakerTripped');
+  });
+});
+
+describe('under a 429 storm', () => {
+  it('ends every stale call it can through the back-off and names each one it could not, with why', async () => {
+    const calls = seedMany(80, '+1312', 'in-progress', 7200);
+    stack.emulator.setRateLimit({ maxPosts: 10, windowMs: 200 });
+
+    const report = await invoke('storm', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1312'] },
+    });
+
+    const failedSids = new Set(report.failedCalls.map((entry) => entry.sid));
+    expect(posts().length).toBeGreaterThan(calls.length);
+    expect(report.ended + report.failed).toBe(80);
+    expect(report.failedCalls).toHaveLength(report.failed);
+    for (const entry of report.failedCalls) {
+      expect(entry).toEqual({
+        sid: entry.sid,
+        status: 'in-progress',
+        code: 'UPSTREAM_RATE_LIMITED',
+        message: 'SignalWire is rate-limiting this project; retries were exhausted',
+        signalwireCode: 20429,
+      });
+    }
+    for (const call of calls)
+      expect(statusOf(call)).toBe(failedSids.has(call.sid) ? 'in-progress' : 'completed');
+
+    stack.emulator.setRateLimit(undefined);
+    const next = await invoke('storm', { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: ['+1312'] } });
+
+    expect(next).toMatchObject({ ended: report.failed, failed: 0 });
+    for (const call of calls) expect(statusOf(call)).toBe('completed');
+  });
+
+  it('reports every call when SignalWire answers nothing but 429, and audits each as failed', async () => {
+    const calls = seedMany(3, '+1316', 'in-progress', 7200);
+    stack.emulator.injectFault({ kind: 'status', status: 429, method: 'POST', times: 1000 });
+
+    const report = await invoke('storm-total', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1316'] },
+    });
+
+    expect(report).toMatchObject({ eligible: 3, ended: 0, failed: 3, incomplete: false });
+    expect(report.failedCalls.map((entry) => entry.sid).sort()).toEqual(sids(calls));
+    expect(new Set(report.failedCalls.map((entry) => entry.code))).toEqual(
+      new Set(['UPSTREAM_RATE_LIMITED']),
+    );
+    for (const call of calls) expect(statusOf(call)).toBe('in-progress');
+    expect(
+      auditsOf('storm-total').map((record) => [record.outcome, record.errorCode, record.signalwireCode]),
+    ).toEqual(Array(3).fill(['failed', 'UPSTREAM_RATE_LIMITED', 20429]));
+    expect(metricsOf('storm-total')).toMatchObject({ CallsFailed: 3, CallsEnded: 0 });
+  });
+});
+
+describe('the time budget', () => {
+  it('stops starting work under the margin, reports what remains, and the next run finishes it', async () => {
+    const calls = seedMany(200, '+1313', 'in-progress', 7200);
+    const policy = { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: ['+1313'] } };
+    stack.emulator.setLatency(50);
+
+    // 1,300 ms to live with a 1,000 ms margin: about 300 ms of work, far less than 200 calls need.
+    const first = await invoke('budget', policy, 1300);
+
+    const stillLive = calls.filter((call) => statusOf(call) === 'in-progress');
+    expect(first.incomplete).toBe(true);
+    expect(first.notReached.statuses).toEqual(['in-progress']);
+    expect(first.ended).toBeLessThan(200);
+    expect(first.ended + stillLive.length).toBe(200);
+    expect(first.failed).toBe(0);
+    expect(first.durationMs).toBeLessThan(1300);
+
+    stack.emulator.setLatency(0);
+    const second = await invoke('budget', policy);
+
+    expect(second).toMatchObject({ incomplete: false, ended: stillLive.length, alreadyEnded: 0, failed: 0 });
+    for (const call of calls) expect(statusOf(call)).toBe('completed');
+  });
+});
+
+describe('the circuit breaker', () => {
+  it('ends no call past maxCallsToEnd, counts those beyond it, and publishes CircuitBreakerTripped', async () => {
+    const calls = seedMany(30, '+1314', 'in-progress', 7200);
+
+    const report = await invoke('breaker', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1314'] },
+      maxCallsToEnd: 10,
+    });
+
+    expect(report).toMatchObject({
+      eligible: 30,
+      ended: 10,
+      circuitBreaker: { cap: 10, tripped: true, eligibleBeyondCap: 20 },
+      incomplete: false,
+    });
+    expect(posts()).toHaveLength(10);
+    expect(calls.filter((call) => statusOf(call) === 'completed')).toHaveLength(10);
+    expect(calls.filter((call) => statusOf(call) === 'in-progress')).toHaveLength(20);
+    expect(metricsOf('breaker')).toMatchObject({ CircuitBreakerTripped: 1, CallsEnded: 10 });
+  });
+
+  it('trips the same way in a dry run, so a policy can be tried against the cap first', async () => {
+    seedMany(12, '+1317', 'ringing', 600);
+
+    const report = await invoke('breaker-dry-run', {
+      maxAgeSeconds: { ringing: 120 },
+      to: { prefixes: ['+1317'] },
+      maxCallsToEnd: 5,
+      dryRun: true,
+    });
+
+    expect(report).toMatchObject({
+      wouldEnd: 5,
+      ended: 0,
+      circuitBreaker: { cap: 5, tripped: true, eligibleBeyondCap: 7 },
+    });
+    expect(posts()).toEqual([]);
+  });
+});
+
+describe('races and failures', () => {
+  it('counts a call that ended between listing and ending as already ended, not as a failure', async () => {
+    const [call] = seedMany(1, '+1315', 'in-progress', 7200);
+    stack.emulator.injectFault({ kind: 'delay', ms: 300, method: 'POST' });
+
+    const run = invoke('race', { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: ['+1315'] } });
+    // While the cleanup's end request is held back, an operator hangs up through the HTTP API.
+    for (let waited = 0; posts().length === 0 && waited < 2000; waited += 5) await sleep(5);
+    const operator = await fetch(`${stack.api.url}/calls/${call?.sid}/terminate`, { method: 'POST' });
+    const report = await run;
+
+    expect(operator.status).toBe(200);
+    expect(report).toMatchObject({ eligible: 1, ended: 0, alreadyEnded: 1, failed: 0 });
+    expect(auditsOf('race')).toEqual([
+      expect.objectContaining({ callSid: call?.sid, outcome: 'already-ended', resultingStatus: 'completed' }),
+    ]);
+  });
+
+  it('reports a state it could not list, cleans the others, and then fails the invocation', async () => {
+    const ringing = seedMany(2, '+1318', 'ringing', 600);
+    stack.emulator.injectFault({ kind: 'status', status: 500, method: 'GET' });
+
+    const error = await invoke('listing', {
+      maxAgeSeconds: { inProgress: 3600, ringing: 120 },
+      to: { prefixes: ['+1318'] },
+    }).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(CleanupListingError);
+    const { report } = error as CleanupListingError;
+    expect(report.listingFailures).toEqual([
+      { status: 'in-progress', code: 'UPSTREAM_ERROR', message: 'SignalWire answered 500' },
+    ]);
+    expect(report).toMatchObject({ incomplete: true, ended: 2, notReached: { statuses: ['in-progress'] } });
+    for (const call of ringing) expect(statusOf(call)).toBe('canceled');
+    expect(loggedReportsOf('listing')).toHaveLength(1);
+  });
+
+  it('refuses a bad policy before listing anything, naming the field', async () => {
+    const error = await invoke('bad-policy', { maxAgeSeconds: { inProgress: 5 } }).catch(
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect((error as RequestValidationError).violations).toEqual([
+      {
+        field: 'policy.maxAgeSeconds.inProgress',
+        rule: 'range',
+        message: 'policy.maxAgeSeconds.inProgress must be >= 60',
+      },
+    ]);
+    expect(stack.emulator.requests).toEqual([]);
+  });
+});

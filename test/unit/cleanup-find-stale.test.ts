@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { createCallJudge, parseSignalWireDate } from '#commons/cleanup/find-stale';
+import { type CleanupPolicy, resolvePolicy } from '#commons/cleanup/policy';
+import { sampleCall } from '../support/fixtures.ts';
+
+const NOW = Date.parse('2024-03-01T12:00:00Z');
+const rfc2822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');
+const secondsAgo = (seconds: number) => rfc2822(NOW - seconds * 1000);
+
+const policy = (overrides: Partial<CleanupPolicy> = {}): CleanupPolicy => ({
+  ...resolvePolicy(undefined, { maxAgeSeconds: { inProgress: 3600, ringing: 120, queued: 300 } }),
+  ...overrides,
+});
+
+describe('parseSignalWireDate', () => {
+  it.each([
+    ['Wed, 19 Sep 2018 20:00:00 +0000', '2018-09-19T20:00:00.000Z'],
+    ['19 Sep 2018 20:00:00 +0000', '2018-09-19T20:00:00.000Z'],
+    ['Wed, 19 Sep 2018 20:00 GMT', '2018-09-19T20:00:00.000Z'],
+    ['Wed, 19 Sep 2018 22:30:00 +0230', '2018-09-19T20:00:00.000Z'],
+    ['Wed, 19 Sep 2018 15:00:00 -0500', '2018-09-19T20:00:00.000Z'],
+    ['Thu, 29 Feb 2024 00:00:01 +0000', '2024-02-29T00:00:01.000Z'],
+  ])('reads %s as %s', (value, iso) => {
+    expect(new Date(parseSignalWireDate(value) ?? Number.NaN).toISOString()).toBe(iso);
+  });
+
+  it.each([
+    ['an ISO 8601 date', '2018-09-19T20:00:00Z'],
+    ['a date without a zone', 'Wed, 19 Sep 2018 20:00:00'],
+    ['a named US zone', 'Wed, 19 Sep 2018 20:00:00 EST'],
+    ['a day the month does not have', 'Fri, 30 Feb 2024 10:00:00 +0000'],
+    ['a weekday that contradicts the date', 'Mon, 19 Sep 2018 20:00:00 +0000'],
+    ['an hour past 23', 'Wed, 19 Sep 2018 24:00:00 +0000'],
+    ['an offset with 60 minutes', 'Wed, 19 Sep 2018 20:00:00 +0160'],
+    ['a lower-case month', 'Wed, 19 sep 2018 20:00:00 +0000'],
+    ['an empty string', ''],
+    ['words', 'yesterday'],
+  ])('refuses %s', (_label, value) => {
+    expect(parseSignalWireDate(value)).toBeUndefined();
+  });
+});
+
+describe('judging a listed call against the policy', () => {
+  it('finds an in-progress call stale by start_time, not by date_created', () => {
+    const judge = createCallJudge(policy(), NOW);
+
+    const answeredLate = sampleCall({ date_created: secondsAgo(7200), start_time: secondsAgo(60) });
+    const answeredEarly = sampleCall({ date_created: secondsAgo(7200), start_time: secondsAgo(3700) });
+
+    expect(judge(answeredLate)).toEqual({ kind: 'fresh' });
+    expect(judge(answeredEarly)).toEqual({
+      kind: 'stale',
+      ageSeconds: 3700,
+      maxAgeSeconds: 3600,
+      basis: 'start_time',
+    });
+  });
+
+  it('finds ringing and queued calls stale by date_created', () => {
+    const judge = createCallJudge(policy(), NOW);
+
+    expect(judge(sampleCall({ status: 'ringing', start_time: null, date_created: secondsAgo(121) }))).toEqual(
+      {
+        kind: 'stale',
+        ageSeconds: 121,
+        maxAgeSeconds: 120,
+        basis: 'date_created',
+      },
+    );
+    expect(judge(sampleCall({ status: 'queued', start_time: null, date_created: secondsAgo(299) }))).toEqual({
+      kind: 'fresh',
+    });
+  });
+
+  it('counts a call exactly as old as the policy allows as fresh: only older is stale', () => {
+    const judge = createCallJudge(policy(), NOW);
+
+    expect(judge(sampleCall({ start_time: secondsAgo(3600) })).kind).toBe('fresh');
+    expect(judge(sampleCall({ start_time: secondsAgo(3601) })).kind).toBe('stale');
+  });
+
+  it('never judges a call stale when its age cannot be established', () => {
+    const judge = createCallJudge(policy(), NOW);
+
+    expect(judge(sampleCall({ start_time: null, date_created: secondsAgo(86_400) }))).toEqual({
+      kind: 'unknown-age',
+      reason: 'in-progress call without start_time',
+    });
+    expect(judge(sampleCall({ start_time: '2018-09-19 20:00:00' }))).toEqual({
+      kind: 'unknown-age',
+      reason: 'start_time is not an RFC 2822 date',
+    });
+    expect(judge(sampleCall({ status: 'queued', date_created: 'not a date' }))).toEqual({
+      kind: 'unknown-age',
+      reason: 'date_created is not an RFC 2822 date',
+    });
+  });
+
+  it('leaves a state without a maximum age alone', () => {
+    const judge = createCallJudge(policy({ maxAgeSeconds: { ringing: 120 } }), NOW);
+
+    expect(judge(sampleCall({ start_time: secondsAgo(86_400) })).kind).toBe('filtered');
+  });
+
+  it('applies to/from prefixes or numbers and directions, all of them', () => {
+    const judge = createCallJudge(
+      policy({
+        to: { prefixes: ['+1310'], numbers: ['+442071234567'] },
+        from: { numbers: ['+14155550100'] },
+        directions: ['outbound-api'],
+      }),
+      NOW,
+    );
+    const stale = { start_time: secondsAgo(7200), from: '+14155550100', direction: 'outbound-api' } as const;
+
+    expect(judge(sampleCall({ ...stale, to: '+13105550123' })).kind).toBe('stale');
+    expect(judge(sampleCall({ ...stale, to: '+442071234567' })).kind).toBe('stale');
+    expect(judge(sampleCall({ ...stale, to: '+12125550123' })).kind).toBe('filtered');
+    expect(judge(sampleCall({ ...stale, to: '+13105550123', from: '+14155550101' })).kind).toBe('filtered');
+    expect(judge(sampleCall({ ...stale, to: '+13105550123', direction: 'inbound' })).kind).toBe('filtered');
+  });
+
+  it('spares a call whose SID, parent SID, to or from is on the allow-list, whatever its age', () => {
+    const parent = '0f0e0d0c-0b0a-4909-8807-060504030201';
+    const judge = createCallJudge(
+      policy({ neverTouch: ['+13105550001', 'B3877C40-DA60-4998-90AD-B792E98472CA', parent] }),
+      NOW,
+    );
+    const stale = { start_time: secondsAgo(7200) };
+
+    expect(judge(sampleCall({ ...stale })).kind).toBe('never-touch');
+    expect(judge(sampleCall({ ...stale, sid: parent.replace('0f', '1f'), to: '+13105550001' })).kind).toBe(
+      'never-touch',
+    );
+    expect(
+      judge(sampleCall({ ...stale, sid: parent.replace('0f', '2f'), from: '+13105550001', to: '+1' })).kind,
+    ).toBe('never-touch');
+    expect(
+      judge(sampleCall({ ...stale, sid: parent.replace('0f', '3f'), parent_call_sid: parent })).kind,
+    ).toBe('never-touch');
+    expect(judge(sampleCall({ ...stale, sid: parent.replace('0f', '4f') })).kind).toBe('stale');
+  });
+});

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '#commons/audit';
+import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
+import { type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
+import { SignalWireError } from '#commons/errors';
+import type { Call, CallListPage, CallsApi, CallUpdate, RequestOptions } from '#commons/signalwire/types';
+import { sampleCall } from '../support/fixtures.ts';
+
+/**
+ * The engine over an in-memory `CallsApi`: the cases the emulator cannot stage (a call answered between
+ * listing and ending, dates SignalWire would never write, a request that never answers).
+ */
+
+const NOW = Date.parse('2024-03-01T12:00:00Z');
+const hoursAgo = (hours: number) => new Date(NOW - hours * 3_600_000).toUTCString().replace('GMT', '+0000');
+const staleCall = (overrides: Partial<Call> = {}): Call =>
+  sampleCall({ sid: randomUUID(), start_time: hoursAgo(2), ...overrides });
+
+type Update = (call: Call, update: CallUpdate, options?: RequestOptions) => Promise<Call>;
+
+/** Serves `pages` to any listing and applies `update` to each end request; records what happened in order. */
+const fakeApi = (
+  pages: Call[][],
+  update: Update = async (call, { Status }) => ({ ...call, status: Status! }),
+) => {
+  const events: string[] = [];
+  const bySid = new Map(pages.flat().map((call) => [call.sid, call]));
+  const api: CallsApi = {
+    async listCallsPage(from) {
+      const index = 'nextPageUri' in from ? Number(from.nextPageUri.split('=')[1]) : 0;
+      events.push(`list ${index}`);
+      return {
+        calls: pages[index] ?? [],
+        next_page_uri: index + 1 < pages.length ? `/Calls.json?Page=${index + 1}` : null,
+      } as CallListPage;
+    },
+    async updateCall(sid, fields, options) {
+      events.push(`end ${sid}`);
+      const updated = await update(bySid.get(sid)!, fields, options);
+      bySid.set(sid, updated);
+      return updated;
+    },
+    async getCall(sid) {
+      return bySid.get(sid)!;
+    },
+    listCalls() {
+      throw new Error('the engine pages itself');
+    },
+  };
+  return {
+    api,
+    events,
+    current: (sid: string) => bySid.get(sid),
+    answer: (sid: string) =>
+      bySid.set(sid, { ...bySid.get(sid)!, status: 'in-progress', start_time: hoursAgo(0) }),
+  };
+};
+
+const captureAudits = () => {
+  const records: AuditRecord[] = [];
+  const logger = { info: (_message: string, extra: { audit: AuditRecord }) => records.push(extra.audit) };
+  return { records, logger: logger as unknown as Logger };
+};
+
+const run = (api: CallsApi, policy: CleanupPolicyInput, options: Partial<CleanupOptions> = {}) => {
+  const audits = captureAudits();
+  const report = runCleanup(api, resolvePolicy(undefined, policy), {
+    scheduleName: 'unit',
+    accountSid: 'project',
+    logger: audits.logger,
+    now: () => NOW,
+    ...options,
+  });
+  return { report, audits: audits.records };
+};
+
+describe('runCleanup over the CallsApi port', () => {
+  it('never ends a call whose dates SignalWire would not write, and reports it', async () => {
+    const iso = staleCall({ start_time: '2024-03-01T09:00:00Z' });
+    const { api, events } = fakeApi([[iso]]);
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(await report).toMatchObject({
+      found: 1,
+      eligible: 0,
+      skipped: { unknownAge: 1 },
+      unknownAgeCalls: [
+        { sid: iso.sid, status: 'in-progress', reason: 'start_time is not an RFC 2822 date' },
+      ],
+    });
+    expect(events).toEqual(['list 0']);
+  });
+
+  it('leaves a ringing call that was answered after listing, counting it as changed state', async () => {
+    const ringing = staleCall({ status: 'ringing', start_time: null, date_created: hoursAgo(1) });
+    const fake = fakeApi([[ringing]], async (call) => {
+      // SignalWire answered the call meanwhile and refuses to cancel it.
+      fake.answer(call.sid);
+      throw new SignalWireError(400, { code: 10000, message: 'cannot cancel', moreInfo: undefined });
+    });
+    const { api, current } = fake;
+
+    const { report, audits } = run(api, { maxAgeSeconds: { ringing: 120 } });
+
+    expect(await report).toMatchObject({ eligible: 1, stateChanged: 1, ended: 0, failed: 0 });
+    expect(current(ringing.sid)?.status).toBe('in-progress');
+    expect(audits).toEqual([
+      expect.objectContaining({
+        outcome: 'rejected',
+        change: { Status: 'canceled' },
+        errorCode: 'CALL_STATE_CONFLICT',
+        signalwireCode: 10000,
+        reason: expect.stringContaining('not canceled: it was answered after it was listed'),
+      }),
+    ]);
+  });
+
+  it('keeps at most maxListedCalls failures in the report while counting all of them', async () => {
+    const calls = Array.from({ length: 5 }, () => staleCall());
+    const { api } = fakeApi([calls], async () => {
+      throw new SignalWireError(500, { code: 20500, message: 'Internal Server Error', moreInfo: undefined });
+    });
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 } }, { maxListedCalls: 2 });
+
+    const result = await report;
+    expect(result.failed).toBe(5);
+    expect(result.failedCalls.map((entry) => entry.code)).toEqual(['UPSTREAM_ERROR', 'UPSTREAM_ERROR']);
+  });
+
+  it('reads one page ahead at most: a page is requested only once the one two back was dispatched', async () => {
+    const pages = Array.from({ length: 5 }, () => Array.from({ length: 4 }, () => staleCall()));
+    const { api, events } = fakeApi(pages, async (call, { Status }) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return { ...call, status: Status! };
+    });
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 } }, { concurrency: 2 });
+
+    expect((await report).ended).toBe(20);
+    for (let page = 2; page < pages.length; page++) {
+      const requested = events.indexOf(`list ${page}`);
+      for (const call of pages[page - 2]!) expect(events.indexOf(`end ${call.sid}`)).toBeLessThan(requested);
+    }
+  });
+
+  it('abandons requests still in flight at half the margin and reports them as interrupted', async () => {
+    const call = staleCall();
+    const hang: Update = (_call, _update, options) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+      });
+    const { api } = fakeApi([[call]], hang);
+    const deadline = Date.now() + 400;
+
+    const { report, audits } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600 } },
+      { remainingTimeMs: () => deadline - Date.now(), timeMarginMs: 300 },
+    );
+
+    const result = await report;
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(result).toMatchObject({
+      ended: 0,
+      failed: 1,
+      failedCalls: [{ sid: call.sid, code: 'INTERRUPTED' }],
+    });
+    expect(audits).toEqual([expect.objectContaining({ outcome: 'failed', errorCode: 'INTERRUPTED' })]);
+  });
+
+  it('starts nothing when the time left is already under the margin', async () => {
+    const { api, events } = fakeApi([[staleCall()]]);
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600, queued: 600 } },
+      { remainingTimeMs: () => 5_000, timeMarginMs: 10_000 },
+    );
+
+    expect(await report).toMatchObject({
+      found: 0,
+      incomplete: true,
+      notReached: { statuses: ['in-progress', 'queued'], listedCalls: 0 },
+    });
+    expect(events).toEqual([]);
+  });
+
+  it('refuses a concurrency above the 50 that keeps within SignalWire’s POST limit', async () => {
+    const { api } = fakeApi([[]]);
+
+    await expect(
+      run(api, { maxAgeSeconds: { inProgress: 3600 } }, { concurrency: 51 }).report,
+    ).rejects.toThrow('concurrency must be an integer from 1 to 50, got 51');
+  });
+});
