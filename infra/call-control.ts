@@ -1,0 +1,487 @@
+import { join } from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
+import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
+import {
+  CallControlFunction,
+  type CallControlFunctionProps,
+  type CallControlLogLevel,
+} from './call-control-function.ts';
+import { CallUpdateEventsConsumer, type CallUpdateEventsProps } from './call-update-events.ts';
+import { EVENT_SOURCE } from './event-contract.ts';
+import { CallControlEventSchemas } from './event-schemas.ts';
+import {
+  CALL_UPDATE_EVENTS_SERVICE_NAME,
+  CLEANUP_SERVICE_NAME,
+  DEFAULT_METRICS_NAMESPACE,
+  HTTP_API_SERVICE_NAME,
+  STATUS_CALLBACK_SERVICE_NAME,
+} from './metric-names.ts';
+import { type CleanupScheduleProps, CleanupSchedules } from './schedules.ts';
+
+/** Root of this package: the functions and schemas are found relative to it, wherever it is installed. */
+const PACKAGE_ROOT = join(import.meta.dirname, '..');
+
+/** Props of {@link CallControl}. */
+export interface CallControlProps {
+  /**
+   * Name of the Secrets Manager secret holding the SignalWire credentials. Give this or `secretArn`.
+   * @default - none; `secretArn` is used
+   */
+  readonly secretName?: string;
+  /**
+   * Complete ARN (with the six-character suffix) of the secret. Give this or `secretName`.
+   * @default - none; `secretName` is used
+   */
+  readonly secretArn?: string;
+  /**
+   * Customer-managed KMS key the secret is encrypted with; the functions get `kms:Decrypt` on it, and only
+   * through Secrets Manager.
+   * @default - the secret uses the AWS-managed key and no KMS permission is granted
+   */
+  readonly secretKmsKey?: IKey;
+  /**
+   * How operators authenticate to the API.
+   * @default { type: 'iam' }
+   */
+  readonly apiAuth?: CallControlApiAuth;
+  /**
+   * Throttling of every route of the API stage.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: CallControlThrottle;
+  /**
+   * Throttling of the unauthenticated status-callback route (`POST /webhooks/signalwire/status`).
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly webhookThrottle?: CallControlThrottle;
+  /**
+   * Scheduled cleanup runs. Cleanup ends live calls, so nothing runs unless asked for.
+   * @default [] - no schedule (the cleanup function is deployed and can be invoked by hand)
+   */
+  readonly cleanupSchedules?: readonly CleanupScheduleProps[];
+  /**
+   * Policy the cleanup function applies when its input has none (`CLEANUP_DEFAULT_POLICY`).
+   * @default - unset; the function's built-in default applies
+   */
+  readonly cleanupDefaultPolicy?: Record<string, unknown>;
+  /**
+   * Calls the cleanup function updates in parallel (`CLEANUP_CONCURRENCY`).
+   * @default 10
+   */
+  readonly cleanupConcurrency?: number;
+  /**
+   * Time the cleanup function keeps in reserve before its 5-minute timeout (`CLEANUP_TIME_MARGIN_MS`).
+   * @default Duration.seconds(10)
+   */
+  readonly cleanupTimeMargin?: Duration;
+  /**
+   * Name of an existing event bus (same account and region) to use instead of creating one.
+   * @default - a new bus
+   */
+  readonly existingEventBusName?: string;
+  /**
+   * ARN of an existing event bus (same account and region) to use instead of creating one.
+   * @default - a new bus
+   */
+  readonly existingEventBusArn?: string;
+  /**
+   * Act on "Call Update Requested" events from these sources on the bus.
+   * @default - no rule, no call-update function, no idempotency table
+   */
+  readonly callUpdateEvents?: CallUpdateEventsProps;
+  /**
+   * Public base URL SignalWire is configured with when a custom domain or proxy sits in front of the API,
+   * e.g. `https://hooks.example.com/signalwire` (`PUBLIC_BASE_URL`). The status-callback signature covers the
+   * URL SignalWire called, so it must be known exactly.
+   * @default - unset; the function rebuilds the URL from the request (right for the execute-api URL)
+   */
+  readonly webhookPublicBaseUrl?: string;
+  /**
+   * Directory holding the event JSON Schemas published in the schema registry.
+   * @default - `schemas/events` of this package
+   */
+  readonly schemasDirectory?: string;
+  /**
+   * SNS topic every alarm notifies (on alarm and on return to OK).
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Retention of every function log group and of the API access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Powertools log level of every function.
+   * @default 'INFO'
+   */
+  readonly logLevel?: CallControlLogLevel;
+  /**
+   * X-Ray active tracing and the Powertools Tracer in every function.
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
+   * What happens to the idempotency table and the log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * CloudWatch namespace of the functions' custom metrics (and of the alarms on them).
+   * @default 'SignalWireCallControl'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * How long a warm function reuses the secret before reading it again (`SECRET_CACHE_TTL_SECONDS`).
+   * @default Duration.minutes(5)
+   */
+  readonly secretCacheTtl?: Duration;
+  /**
+   * Timeout of one request to SignalWire (`SIGNALWIRE_TIMEOUT_MS`); between 100 ms and 20 s so that the
+   * API function can still answer within API Gateway's limit.
+   * @default Duration.seconds(5)
+   */
+  readonly signalWireTimeout?: Duration;
+}
+
+const HTTP_API_TIMEOUT = Duration.seconds(28);
+
+/**
+ * Everything that updates live SignalWire calls from AWS: an IAM- (or JWT-) protected HTTP API for operators,
+ * a status-callback webhook, scheduled cleanup of stale calls, an optional EventBridge consumer of
+ * "Call Update Requested" events, the event schemas, and alarms. Every function reads the one SignalWire
+ * secret and nothing else it does not need.
+ */
+export class CallControl extends Construct {
+  readonly secret: ISecret;
+  readonly eventBus: IEventBus;
+  readonly api: CallControlApi;
+  readonly httpApiFunction: CallControlFunction;
+  readonly statusCallbackFunction: CallControlFunction;
+  readonly cleanupFunction: CallControlFunction;
+  /** Present when `callUpdateEvents` is given. */
+  readonly callUpdateEventsFunction?: CallControlFunction;
+  /** Present when `callUpdateEvents` is given. */
+  readonly callUpdateEvents?: CallUpdateEventsConsumer;
+  /** Present when `cleanupSchedules` is not empty. */
+  readonly cleanupSchedules?: CleanupSchedules;
+  readonly eventSchemas: CallControlEventSchemas;
+  readonly monitoring: CallControlMonitoring;
+  /** Every dead-letter queue, labelled; watch and redrive them. */
+  readonly deadLetterQueues: readonly LabelledResource<IQueue>[];
+
+  private readonly props: CallControlProps;
+
+  constructor(scope: Construct, id: string, props: CallControlProps) {
+    super(scope, id);
+    validateProps(props);
+    this.props = props;
+
+    this.secret = this.importSecret();
+    this.eventBus = this.resolveEventBus();
+
+    this.httpApiFunction = this.createFunction('http-api-function', {
+      entry: join(PACKAGE_ROOT, 'functions', 'http-api.ts'),
+      serviceName: HTTP_API_SERVICE_NAME,
+      description: 'Operator API: read, update and end SignalWire calls',
+      timeout: HTTP_API_TIMEOUT,
+    });
+    this.statusCallbackFunction = this.createFunction('status-callback-function', {
+      entry: join(PACKAGE_ROOT, 'functions', 'status-callback.ts'),
+      serviceName: STATUS_CALLBACK_SERVICE_NAME,
+      description: 'Verifies SignalWire status callbacks and publishes Call Status Changed',
+      timeout: Duration.seconds(10),
+      environment: {
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        EVENT_SOURCE,
+        ...(props.webhookPublicBaseUrl ? { PUBLIC_BASE_URL: props.webhookPublicBaseUrl } : {}),
+      },
+    });
+    this.grantPublish(this.statusCallbackFunction);
+    this.cleanupFunction = this.createFunction('cleanup-function', {
+      entry: join(PACKAGE_ROOT, 'functions', 'cleanup.ts'),
+      serviceName: CLEANUP_SERVICE_NAME,
+      description: 'Ends stale SignalWire calls on a schedule',
+      timeout: Duration.minutes(5),
+      // Two runs never overlap: a schedule firing during a run is throttled instead of racing it.
+      reservedConcurrentExecutions: 1,
+      environment: this.cleanupEnvironment(),
+    });
+    // A failed run is not retried: the next scheduled run does the same work. A run throttled behind another
+    // one waits at most 10 minutes, so runs cannot pile up.
+    this.cleanupFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(10) });
+
+    this.api = new CallControlApi(this, 'api', {
+      operatorHandler: this.httpApiFunction,
+      webhookHandler: this.statusCallbackFunction,
+      auth: props.apiAuth ?? { type: 'iam' },
+      throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
+      webhookThrottle: props.webhookThrottle ?? { rateLimit: 100, burstLimit: 200 },
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+
+    this.eventSchemas = new CallControlEventSchemas(this, 'event-schemas', {
+      directory: props.schemasDirectory ?? join(PACKAGE_ROOT, 'schemas', 'events'),
+    });
+
+    const deadLetterQueues: LabelledResource<IQueue>[] = [];
+    if (props.callUpdateEvents) {
+      this.callUpdateEventsFunction = this.createFunction('call-update-events-function', {
+        entry: join(PACKAGE_ROOT, 'functions', 'call-update-events.ts'),
+        serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
+        description: 'Applies Call Update Requested events and publishes the outcome',
+        timeout: Duration.seconds(60),
+        environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, EVENT_SOURCE },
+      });
+      this.grantPublish(this.callUpdateEventsFunction);
+      this.callUpdateEvents = new CallUpdateEventsConsumer(this, 'call-update-events', {
+        ...props.callUpdateEvents,
+        eventBus: this.eventBus,
+        handler: this.callUpdateEventsFunction,
+        removalPolicy: this.removalPolicy,
+      });
+      deadLetterQueues.push(
+        { label: 'call-update-delivery-dlq', resource: this.callUpdateEvents.deliveryDeadLetterQueue },
+        { label: 'call-update-failure-dlq', resource: this.callUpdateEvents.failureDeadLetterQueue },
+      );
+    }
+
+    const schedules = props.cleanupSchedules ?? [];
+    if (schedules.length > 0) {
+      this.cleanupSchedules = new CleanupSchedules(this, 'cleanup-schedules', {
+        handler: this.cleanupFunction,
+        schedules,
+      });
+      deadLetterQueues.push({
+        label: 'cleanup-schedule-dlq',
+        resource: this.cleanupSchedules.deadLetterQueue,
+      });
+    }
+    this.deadLetterQueues = deadLetterQueues;
+
+    this.monitoring = new CallControlMonitoring(this, 'monitoring', {
+      functions: [
+        { label: 'http-api', resource: this.httpApiFunction },
+        { label: 'status-callback', resource: this.statusCallbackFunction },
+        { label: 'cleanup', resource: this.cleanupFunction },
+        ...(this.callUpdateEventsFunction
+          ? [{ label: 'call-update-events', resource: this.callUpdateEventsFunction }]
+          : []),
+      ],
+      httpApi: this.api.httpApi,
+      deadLetterQueues,
+      metricsNamespace: this.metricsNamespace,
+      alarmTopic: props.alarmTopic,
+    });
+  }
+
+  /** Base URL of the API (`https://{api-id}.execute-api.{region}.amazonaws.com/`). */
+  get apiUrl(): string {
+    return this.api.url;
+  }
+
+  /**
+   * Allows `grantee` to call every operator route (not the webhook). IAM authorization only; throws in
+   * JWT mode.
+   */
+  grantInvoke(grantee: IGrantable): Grant {
+    return this.api.grantInvoke(grantee);
+  }
+
+  private get logRetention(): RetentionDays {
+    return this.props.logRetention ?? RetentionDays.ONE_MONTH;
+  }
+
+  private get removalPolicy(): RemovalPolicy {
+    return this.props.removalPolicy ?? RemovalPolicy.RETAIN;
+  }
+
+  private get metricsNamespace(): string {
+    return this.props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+  }
+
+  /**
+   * The secret's ARN as IAM must see it. Secrets Manager appends six random characters to every secret ARN,
+   * so a secret known by name is matched with exactly six `?`; the imported secret's `secretArn` lacks them.
+   */
+  private get secretPolicyArn(): string {
+    const { secretName, secretArn } = this.props;
+    return (
+      secretArn ??
+      Stack.of(this).formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${secretName}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })
+    );
+  }
+
+  private importSecret(): ISecret {
+    const { secretName, secretArn } = this.props;
+    return secretArn !== undefined
+      ? Secret.fromSecretCompleteArn(this, 'signalwire-secret', secretArn)
+      : Secret.fromSecretNameV2(this, 'signalwire-secret', secretName ?? '');
+  }
+
+  private resolveEventBus(): IEventBus {
+    const { existingEventBusName, existingEventBusArn } = this.props;
+    if (existingEventBusArn !== undefined) {
+      return EventBus.fromEventBusArn(this, 'event-bus', existingEventBusArn);
+    }
+    if (existingEventBusName !== undefined) {
+      return EventBus.fromEventBusName(this, 'event-bus', existingEventBusName);
+    }
+    return new EventBus(this, 'event-bus', {
+      description:
+        'SignalWire call-control: Call Update Requested in; Call Updated, Call Update Failed, Call Status Changed out',
+    });
+  }
+
+  /**
+   * A function with the settings every call-control function shares: the secret's ID (never its value),
+   * Powertools configuration, log retention, tracing, and read access to that one secret.
+   */
+  private createFunction(id: string, props: CallControlFunctionProps): CallControlFunction {
+    const fn = new CallControlFunction(this, id, {
+      ...props,
+      metricsNamespace: this.metricsNamespace,
+      logLevel: this.props.logLevel,
+      logRetention: this.logRetention,
+      logRemovalPolicy: this.removalPolicy,
+      tracing: this.props.tracing,
+      environment: {
+        // A name is resolved by Secrets Manager; a complete ARN pins the exact secret.
+        SIGNALWIRE_SECRET_ID: this.props.secretArn ?? this.props.secretName ?? '',
+        SECRET_CACHE_TTL_SECONDS: String((this.props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
+        SIGNALWIRE_TIMEOUT_MS: String((this.props.signalWireTimeout ?? Duration.seconds(5)).toMilliseconds()),
+        ...props.environment,
+      },
+    });
+    // GetSecretValue only: DescribeSecret (part of grantRead) would expose the secret's metadata for nothing.
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secretPolicyArn] }),
+    );
+    if (this.props.secretKmsKey) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [this.props.secretKmsKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+    return fn;
+  }
+
+  /** PutEvents on this bus only, and only as `signalwire.call-control`. */
+  private grantPublish(fn: CallControlFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+      }),
+    );
+  }
+
+  private cleanupEnvironment(): Record<string, string> {
+    const {
+      cleanupDefaultPolicy,
+      cleanupConcurrency = 10,
+      cleanupTimeMargin = Duration.seconds(10),
+    } = this.props;
+    return {
+      CLEANUP_CONCURRENCY: String(cleanupConcurrency),
+      CLEANUP_TIME_MARGIN_MS: String(cleanupTimeMargin.toMilliseconds()),
+      ...(cleanupDefaultPolicy ? { CLEANUP_DEFAULT_POLICY: JSON.stringify(cleanupDefaultPolicy) } : {}),
+    };
+  }
+}
+
+/** Rejects inconsistent props at synth time, where the message can still name the prop. */
+const validateProps = (props: CallControlProps): void => {
+  const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
+  const baseUrl = props.webhookPublicBaseUrl;
+  if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
+    throw new Error(`webhookPublicBaseUrl must be an http(s) URL without query string, got "${baseUrl}"`);
+  }
+  if (given(props.secretName) === given(props.secretArn)) {
+    throw new Error('CallControl needs exactly one of secretName and secretArn');
+  }
+  if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
+    throw new Error('CallControl takes existingEventBusName or existingEventBusArn, not both');
+  }
+  const auth = props.apiAuth;
+  if (auth?.type === 'jwt') {
+    if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
+      throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
+    }
+    if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
+      throw new Error('apiAuth.audience needs at least one non-empty value');
+    }
+  }
+  for (const [name, throttle] of [
+    ['apiThrottle', props.apiThrottle],
+    ['webhookThrottle', props.webhookThrottle],
+  ] as const) {
+    if (
+      throttle &&
+      !(throttle.rateLimit > 0 && Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)
+    ) {
+      throw new Error(`${name} needs a positive rateLimit and a positive integer burstLimit`);
+    }
+  }
+  const events = props.callUpdateEvents;
+  if (events) {
+    if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
+      throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
+    }
+    const retries = events.retryAttempts;
+    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
+      throw new Error(
+        'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
+      );
+    }
+    const age = events.maxEventAge?.toSeconds() ?? 3600;
+    if (age < 60 || age > 6 * 3600) {
+      throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
+    }
+    const ttl = events.idempotencyTtl?.toSeconds();
+    if (ttl !== undefined && (ttl < age || ttl > 30 * 86_400)) {
+      throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
+    }
+  }
+  const concurrency = props.cleanupConcurrency;
+  if (
+    concurrency !== undefined &&
+    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)
+  ) {
+    throw new Error('cleanupConcurrency must be an integer from 1 to 100');
+  }
+  const margin = props.cleanupTimeMargin?.toMilliseconds();
+  if (margin !== undefined && (margin < 1_000 || margin > 240_000)) {
+    throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
+  }
+  const secretTtl = props.secretCacheTtl?.toSeconds();
+  if (secretTtl !== undefined && secretTtl > 86_400) {
+    throw new Error('secretCacheTtl must be at most 1 day');
+  }
+  const timeout = props.signalWireTimeout?.toMilliseconds();
+  if (timeout !== undefined && (timeout < 100 || timeout > 20_000)) {
+    throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};

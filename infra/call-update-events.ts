@@ -1,0 +1,122 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { createDeadLetterQueue } from './dead-letter-queue.ts';
+import { CALL_UPDATE_REQUESTED } from './event-contract.ts';
+
+/** How "Call Update Requested" events reach the call-update function. */
+export interface CallUpdateEventsProps {
+  /**
+   * `source` values whose "Call Update Requested" events are acted on; anything else on the bus is ignored.
+   * Must not be empty.
+   */
+  readonly allowedSources: readonly string[];
+  /**
+   * Retries of a failed delivery (by EventBridge) and of a failed invocation (by Lambda), each.
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How old an event may get while being retried before it goes to a dead-letter queue. Between 1 minute
+   * and 6 hours.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * How long a handled request is remembered, so that a redelivery or a repeated idempotency key is not
+   * applied twice (`IDEMPOTENCY_TTL_SECONDS`). Between `maxEventAge` and 30 days.
+   * @default Duration.days(1)
+   */
+  readonly idempotencyTtl?: Duration;
+}
+
+/** Props of {@link CallUpdateEventsConsumer}. */
+export interface CallUpdateEventsConsumerProps extends CallUpdateEventsProps {
+  readonly eventBus: IEventBus;
+  /** The call-update function; it gets `IDEMPOTENCY_TABLE_NAME` and access to the table. */
+  readonly handler: LambdaFunctionResource;
+  /** Removal policy of the idempotency table. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The rule that routes allowed "Call Update Requested" events to the call-update function, with retries and
+ * dead-letter queues on both legs (EventBridge to Lambda, and the asynchronous invocation itself), and the
+ * Powertools Idempotency table that makes a redelivered event harmless.
+ */
+export class CallUpdateEventsConsumer extends Construct {
+  readonly rule: Rule;
+  readonly idempotencyTable: Table;
+  /** Events EventBridge could not deliver to the function. */
+  readonly deliveryDeadLetterQueue: Queue;
+  /** Invocations that still failed after Lambda's retries. */
+  readonly failureDeadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: CallUpdateEventsConsumerProps) {
+    super(scope, id);
+    const retryAttempts = props.retryAttempts ?? 2;
+    const maxEventAge = props.maxEventAge ?? Duration.hours(1);
+
+    this.idempotencyTable = new Table(this, 'idempotency-table', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy,
+    });
+    // Exactly what Powertools Idempotency calls; grantReadWriteData would add Scan, Query and batch writes.
+    props.handler.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.idempotencyTable.tableArn],
+      }),
+    );
+    props.handler.addEnvironment('IDEMPOTENCY_TABLE_NAME', this.idempotencyTable.tableName);
+    props.handler.addEnvironment(
+      'IDEMPOTENCY_TTL_SECONDS',
+      String((props.idempotencyTtl ?? Duration.days(1)).toSeconds()),
+    );
+    // The rule filters on the sources; the function checks them again, so a second rule or a replay
+    // pointed at it cannot widen the allow-list.
+    props.handler.addEnvironment('ALLOWED_EVENT_SOURCES', props.allowedSources.join(','));
+
+    this.deliveryDeadLetterQueue = createDeadLetterQueue(
+      this,
+      'delivery-dead-letter-queue',
+      'Call Update Requested events EventBridge could not deliver to the function',
+    );
+    this.failureDeadLetterQueue = createDeadLetterQueue(
+      this,
+      'failure-dead-letter-queue',
+      'Call Update Requested invocations that failed after all retries',
+    );
+
+    props.handler.configureAsyncInvoke({
+      retryAttempts,
+      maxEventAge,
+      onFailure: new SqsDestination(this.failureDeadLetterQueue),
+    });
+
+    this.rule = new Rule(this, 'call-update-requested-rule', {
+      description: 'Routes Call Update Requested events from allowed sources to the call-update function',
+      eventBus: props.eventBus,
+      eventPattern: {
+        detailType: [CALL_UPDATE_REQUESTED],
+        source: [...props.allowedSources],
+      },
+      targets: [
+        new LambdaFunction(props.handler, {
+          retryAttempts,
+          maxEventAge,
+          deadLetterQueue: this.deliveryDeadLetterQueue,
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The EventBridge contract of the call-control functions: who they say they are and the detail-types they
+ * read and write. The JSON Schemas of the details live in `schemas/events/`.
+ */
+
+/** `source` of every event the functions publish. */
+export const EVENT_SOURCE = 'signalwire.call-control';
+
+/** Inbound: another system asks for a call to be updated. */
+export const CALL_UPDATE_REQUESTED = 'Call Update Requested';
+/** Outbound: the requested update succeeded. */
+export const CALL_UPDATED = 'Call Updated';
+/** Outbound: the requested update failed for good. */
+export const CALL_UPDATE_FAILED = 'Call Update Failed';
+/** Outbound: SignalWire reported a call status change through its status callback. */
+export const CALL_STATUS_CHANGED = 'Call Status Changed';
+
+/** One event type published in the schema registry. */
+export interface EventSchemaFile {
+  /** `detail-type` of the event. */
+  readonly detailType: string;
+  /** File name inside the schemas directory. */
+  readonly fileName: string;
+  /** Schema name in the registry, following EventBridge's `<source>@<DetailType>` convention. */
+  readonly schemaName: string;
+}
+
+export const EVENT_SCHEMA_FILES: readonly EventSchemaFile[] = [
+  {
+    detailType: CALL_UPDATE_REQUESTED,
+    fileName: 'call-update-requested.schema.json',
+    schemaName: `${EVENT_SOURCE}@CallUpdateRequested`,
+  },
+  {
+    detailType: CALL_UPDATED,
+    fileName: 'call-updated.schema.json',
+    schemaName: `${EVENT_SOURCE}@CallUpdated`,
+  },
+  {
+    detailType: CALL_UPDATE_FAILED,
+    fileName: 'call-update-failed.schema.json',
+    schemaName: `${EVENT_SOURCE}@CallUpdateFailed`,
+  },
+  {
+    detailType: CALL_STATUS_CHANGED,
+    fileName: 'call-status-changed.schema.json',
+    schemaName: `${EVENT_SOURCE}@CallStatusChanged`,
+  },
+];

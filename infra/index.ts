@@ -1,0 +1,14 @@
+export type { CallControlMonitoringProps, LabelledResource } from './alarms.ts';
+export { CallControlMonitoring } from './alarms.ts';
+export type { CallControlApiAuth, CallControlApiProps, CallControlThrottle } from './api.ts';
+export { CallControlApi, STATUS_WEBHOOK_PATH } from './api.ts';
+export type { CallControlProps } from './call-control.ts';
+export { CallControl } from './call-control.ts';
+export type { CallControlFunctionProps, CallControlLogLevel } from './call-control-function.ts';
+export { CallControlFunction } from './call-control-function.ts';
+export type { CallUpdateEventsProps } from './call-update-events.ts';
+export { CallUpdateEventsConsumer } from './call-update-events.ts';
+export * from './event-contract.ts';
+export * from './metric-names.ts';
+export type { CleanupScheduleProps } from './schedules.ts';
+export { CleanupSchedules } from './schedules.ts';

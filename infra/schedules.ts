@@ -1,0 +1,137 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { createDeadLetterQueue } from './dead-letter-queue.ts';
+
+/** One scheduled cleanup run: when it runs and which policy it applies. */
+export interface CleanupScheduleProps {
+  /**
+   * Identifies the schedule: sent to the function as `scheduleName` and used in construct IDs.
+   * Lowercase letters, digits and single dashes, at most 48 characters, unique within the construct.
+   */
+  readonly name: string;
+  /**
+   * EventBridge Scheduler expression: `rate(...)`, `cron(...)` (UTC) or `at(...)`.
+   * @default 'rate(5 minutes)'
+   */
+  readonly schedule?: string;
+  /** The cleanup policy of this run, passed through as `policy`; its shape is defined by the cleanup function. */
+  readonly policy: Record<string, unknown>;
+  /**
+   * A disabled schedule is deployed but does not fire, so it can be switched on without other changes.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** Scheduler retries of one invocation; failed deliveries then go to the dead-letter queue. */
+const RETRY_ATTEMPTS = 2;
+const MAX_EVENT_AGE = Duration.hours(1);
+const DEFAULT_SCHEDULE = 'rate(5 minutes)';
+const NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const EXPRESSION_PATTERN = /^(rate|cron|at)\(.+\)$/;
+
+/**
+ * Invokes the function and may do nothing else: `LambdaInvoke` would also grant `function:*` (every
+ * version and alias), which this target never calls.
+ */
+class InvokeUnqualifiedFunction extends LambdaInvoke {
+  constructor(
+    private readonly fn: IFunction,
+    props: ScheduleTargetBaseProps,
+  ) {
+    super(fn, props);
+  }
+
+  protected override addTargetActionToRole(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fn.functionArn] }),
+    );
+  }
+}
+
+/** Props of {@link CleanupSchedules}. */
+export interface CleanupSchedulesProps {
+  /** The cleanup function every schedule invokes. */
+  readonly handler: IFunction;
+  /** At least one schedule. */
+  readonly schedules: readonly CleanupScheduleProps[];
+}
+
+/**
+ * EventBridge Scheduler schedules that invoke the cleanup function with
+ * `{ "scheduleName": "<name>", "policy": { ... } }`. All of them share one schedule group, one role that may
+ * invoke only that function, and one dead-letter queue for invocations the scheduler could not deliver.
+ */
+export class CleanupSchedules extends Construct {
+  readonly scheduleGroup: ScheduleGroup;
+  readonly role: Role;
+  readonly deadLetterQueue: Queue;
+  readonly schedules: readonly Schedule[];
+
+  constructor(scope: Construct, id: string, props: CleanupSchedulesProps) {
+    super(scope, id);
+    validateSchedules(props.schedules);
+
+    this.scheduleGroup = new ScheduleGroup(this, 'schedule-group');
+    this.role = new Role(this, 'scheduler-role', {
+      description: 'Lets EventBridge Scheduler invoke the call-control cleanup function',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Stack.of(this).account,
+            'aws:SourceArn': this.scheduleGroup.scheduleGroupArn,
+          },
+        },
+      }),
+    });
+    this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      'dead-letter-queue',
+      'cleanup invocations EventBridge Scheduler could not deliver',
+    );
+
+    this.schedules = props.schedules.map((schedule) => {
+      const created = new Schedule(this, `schedule-${schedule.name}`, {
+        description: `Ends stale SignalWire calls (cleanup schedule "${schedule.name}")`,
+        scheduleGroup: this.scheduleGroup,
+        schedule: ScheduleExpression.expression(schedule.schedule?.trim() ?? DEFAULT_SCHEDULE),
+        enabled: schedule.enabled ?? true,
+        target: new InvokeUnqualifiedFunction(props.handler, {
+          role: this.role,
+          input: ScheduleTargetInput.fromObject({ scheduleName: schedule.name, policy: schedule.policy }),
+          retryAttempts: RETRY_ATTEMPTS,
+          maxEventAge: MAX_EVENT_AGE,
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      });
+      // The schedule names its group by a plain string, so CloudFormation would not order them by itself.
+      created.node.addDependency(this.scheduleGroup);
+      return created;
+    });
+  }
+}
+
+const validateSchedules = (schedules: readonly CleanupScheduleProps[]): void => {
+  const seen = new Set<string>();
+  for (const { name, schedule } of schedules) {
+    if (!NAME_PATTERN.test(name) || name.length > 48) {
+      throw new Error(
+        `cleanup schedule name "${name}" must be lowercase letters, digits and single dashes, at most 48 characters`,
+      );
+    }
+    if (seen.has(name)) {
+      throw new Error(`cleanup schedule name "${name}" is used twice`);
+    }
+    seen.add(name);
+    if (schedule !== undefined && !EXPRESSION_PATTERN.test(schedule.trim())) {
+      throw new Error(
+        `cleanup schedule "${name}" has expression "${schedule}"; expected rate(...), cron(...) or at(...)`,
+      );
+    }
+  }
+};

@@ -1,0 +1,180 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallControlFunction } from '../../infra/call-control-function.ts';
+import { cdkJsonContext, projectScratchDirectory, testApp } from './support.ts';
+
+const scratch = projectScratchDirectory();
+const entry = join(scratch, 'handler.ts');
+writeFileSync(entry, 'export const handler = async () => ({ ok: true });\n');
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const synthesise = (build: (stack: Stack) => void): Template => {
+  const stack = new Stack(testApp(), 'function-test');
+  build(stack);
+  return Template.fromStack(stack);
+};
+
+describe('CallControlFunction', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthesise((stack) => {
+      new CallControlFunction(stack, 'fn', {
+        entry,
+        serviceName: 'call-control-test',
+        logRetention: RetentionDays.ONE_WEEK,
+        environment: {
+          CALLER_SETTING: 'kept',
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          NODE_OPTIONS: '--max-old-space-size=256',
+        },
+      });
+    });
+  });
+
+  it('runs on Node.js 24 on ARM64 with X-Ray active tracing', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Handler: 'index.handler',
+    });
+  });
+
+  it("merges the caller's environment over the Powertools defaults instead of replacing them", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          CALLER_SETTING: 'kept',
+          POWERTOOLS_SERVICE_NAME: 'call-control-test',
+          POWERTOOLS_METRICS_NAMESPACE: 'SignalWireCallControl',
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          POWERTOOLS_TRACE_DISABLED: 'false',
+          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=256',
+        },
+      },
+    });
+  });
+
+  it('logs to its own log group with the given retention, kept when the stack is deleted', () => {
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    const [logGroupId, logGroup] = Object.entries(logGroups)[0] ?? [];
+    expect(Object.keys(logGroups)).toHaveLength(1);
+    expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+    });
+  });
+
+  it('has a role that may write only to that log group, without AWS managed policies', () => {
+    const [logGroupId] = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }],
+      },
+      ManagedPolicyArns: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('turns X-Ray and the Powertools tracer off together when tracing is false', () => {
+    const untraced = synthesise((stack) => {
+      new CallControlFunction(stack, 'fn', { entry, serviceName: 'call-control-test', tracing: false });
+    });
+
+    untraced.hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: Match.absent(),
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_TRACE_DISABLED: 'true' }) },
+    });
+    const statements = Object.values(untraced.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement,
+    );
+    expect(JSON.stringify(statements)).not.toContain('xray:');
+  });
+
+  it('does not add NODE_OPTIONS twice when the caller already enables source maps', () => {
+    const withSourceMaps = synthesise((stack) => {
+      new CallControlFunction(stack, 'fn', {
+        entry,
+        serviceName: 'call-control-test',
+        environment: { NODE_OPTIONS: '--enable-source-maps' },
+      });
+    });
+
+    withSourceMaps.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+});
+
+describe('CallControlFunction bundling (the one test that runs esbuild)', () => {
+  it('builds a minified ESM bundle with the AWS SDK inside, a source map, and a working require', () => {
+    // Prepare: a handler that imports an AWS SDK client and a CommonJS module that requires a Node builtin.
+    writeFileSync(
+      join(scratch, 'legacy.cjs'),
+      "const { createHash } = require('node:crypto');\nmodule.exports = (text) => createHash('sha256').update(text).digest('hex');\n",
+    );
+    const bundledEntry = join(scratch, 'bundled.ts');
+    writeFileSync(
+      bundledEntry,
+      [
+        "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+        "import digest from './legacy.cjs';",
+        "export const handler = async () => ({ client: typeof SecretsManagerClient, digest: digest('call') });",
+        '',
+      ].join('\n'),
+    );
+    const outdir = join(scratch, 'cdk.out');
+    const app = new App({ outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() });
+    const stack = new Stack(app, 'bundling-test');
+    new CallControlFunction(stack, 'fn', { entry: bundledEntry, serviceName: 'call-control-test' });
+
+    // Act
+    app.synth();
+
+    // Assess
+    const assetDirectory = readdirSync(outdir)
+      .map((name) => join(outdir, name))
+      .find((path) => existsSync(join(path, 'index.mjs')));
+    expect(assetDirectory).toBeDefined();
+    const bundlePath = join(assetDirectory ?? '', 'index.mjs');
+    const bundle = readFileSync(bundlePath, 'utf8');
+    expect(
+      bundle.startsWith(
+        "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      ),
+    ).toBe(true);
+    expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+    expect(bundle).toContain('//# sourceMappingURL=index.mjs.map');
+    expect(existsSync(join(assetDirectory ?? '', 'index.mjs.map'))).toBe(true);
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); process.stdout.write(JSON.stringify(await handler()));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(output)).toEqual({
+      client: 'function',
+      digest: '7edb360f06acaef2cc80dba16cf563f199d347db4443da04da0c8173e3f9e4ed',
+    });
+  });
+});

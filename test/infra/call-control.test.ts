@@ -1,0 +1,857 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
+import {
+  actionsOf,
+  type PolicyStatementJson,
+  renderCfnString,
+  schemaFixtureDirectory,
+  statementsOfRole,
+  testApp,
+} from './support.ts';
+
+const schemasDirectory = schemaFixtureDirectory();
+afterAll(() => rmSync(schemasDirectory, { recursive: true, force: true }));
+
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/2f6b3c1e-0000-4000-8000-000000000001';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:signalwire/call-control-AbC123';
+const NAMED_SECRET_ARN =
+  'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:signalwire/call-control-??????';
+
+/** Builds the construct in a fresh stack; `withExtras` adds a topic and a KMS key defined in that stack. */
+const synthesise = (
+  props: Partial<CallControlProps>,
+  withExtras = false,
+): { template: Template; callControl: CallControl } => {
+  const stack = new Stack(testApp(), 'call-control-test');
+  const extras = withExtras
+    ? {
+        alarmTopic: new Topic(stack, 'alarm-topic', { enforceSSL: true }),
+        secretKmsKey: Key.fromKeyArn(stack, 'secret-key', KEY_ARN),
+      }
+    : {};
+  const callControl = new CallControl(stack, 'call-control', {
+    schemasDirectory,
+    ...extras,
+    ...props,
+  } as CallControlProps);
+  return { template: Template.fromStack(stack), callControl };
+};
+
+const FULL_PROPS: Partial<CallControlProps> = {
+  secretName: 'signalwire/call-control',
+  callUpdateEvents: { allowedSources: ['com.example.dispatch', 'com.example.crm'] },
+  cleanupSchedules: [
+    { name: 'stale-calls', policy: { maxAgeSeconds: { inProgress: 14_400 }, maxCallsToEnd: 50 } },
+    {
+      name: 'nightly',
+      schedule: 'cron(0 3 * * ? *)',
+      policy: { maxAgeSeconds: { ringing: 600 } },
+      enabled: false,
+    },
+  ],
+  cleanupDefaultPolicy: { maxAgeSeconds: { inProgress: 28_800 } },
+};
+
+/** A resource as `Template.findResources` returns it. */
+type Resource = ReturnType<Template['findResources']>[string];
+
+/** The Lambda function whose POWERTOOLS_SERVICE_NAME is `service`, with its logical ID and its role's. */
+const functionByService = (
+  template: Template,
+  service: string,
+): { id: string; fn: Resource; roleId: string } => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+    ([, fn]) => fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === service,
+  );
+  if (!found) {
+    throw new Error(`no function for service ${service}`);
+  }
+  const [id, fn] = found;
+  return { id, fn, roleId: fn.Properties.Role['Fn::GetAtt'][0] };
+};
+
+const SERVICES = {
+  httpApi: 'call-control-http-api',
+  statusCallback: 'call-control-status-callback',
+  cleanup: 'call-control-cleanup',
+  callUpdateEvents: 'call-control-call-update-events',
+} as const;
+
+const allStatements = (template: Template): PolicyStatementJson[] =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as PolicyStatementJson[],
+  );
+
+const idOfType = (template: Template, type: string): string => {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids).toHaveLength(1);
+  return ids[0] ?? '';
+};
+
+describe('CallControl with every feature on (IAM auth, schedules, bus consumer, KMS key, alarm topic)', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthesise(FULL_PROPS, true));
+  });
+
+  describe('HTTP API', () => {
+    it('requires AWS_IAM on every operator route and leaves only the webhook route unauthenticated', () => {
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+      const authByRoute = Object.fromEntries(
+        routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]),
+      );
+
+      expect(authByRoute).toEqual({
+        'POST /calls/{callSid}': 'AWS_IAM',
+        'POST /calls/{callSid}/terminate': 'AWS_IAM',
+        'GET /calls/{callSid}': 'AWS_IAM',
+        'GET /calls': 'AWS_IAM',
+        'POST /accounts/{accountSid}/calls/{callSid}': 'AWS_IAM',
+        'POST /accounts/{accountSid}/calls/{callSid}/terminate': 'AWS_IAM',
+        'GET /accounts/{accountSid}/calls/{callSid}': 'AWS_IAM',
+        'GET /accounts/{accountSid}/calls': 'AWS_IAM',
+        'POST /webhooks/signalwire/status': 'NONE',
+      });
+    });
+
+    it('sends operator routes to the HTTP API function and the webhook to the status-callback function', () => {
+      const httpApi = functionByService(template, SERVICES.httpApi);
+      const statusCallback = functionByService(template, SERVICES.statusCallback);
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+      const targetOf = (routeKey: string): string => {
+        const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find(
+          (candidate) => candidate.Properties.RouteKey === routeKey,
+        );
+        const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref;
+        return integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+      };
+
+      expect(targetOf('POST /calls/{callSid}/terminate')).toBe(httpApi.id);
+      expect(targetOf('GET /accounts/{accountSid}/calls')).toBe(httpApi.id);
+      expect(targetOf('POST /webhooks/signalwire/status')).toBe(statusCallback.id);
+      template.allResourcesProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
+    });
+
+    it('throttles the $default stage and gives the webhook route its own limits', () => {
+      const webhookRouteId = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        ([, route]) => route.Properties.RouteKey === 'POST /webhooks/signalwire/status',
+      )?.[0];
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as Resource;
+
+      expect(stage.Properties).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        RouteSettings: {
+          'POST /webhooks/signalwire/status': { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+        },
+      });
+      // The route settings name the route, which must exist before the stage refers to it.
+      expect(stage.DependsOn).toContain(webhookRouteId);
+    });
+
+    it('writes JSON access logs with the caller identity to a log group with retention', () => {
+      const destination = new Capture();
+      const format = new Capture();
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [destination, 'Arn'] }, Format: format },
+      });
+
+      expect(JSON.parse(format.asString())).toMatchObject({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        callerArn: '$context.identity.userArn',
+      });
+      expect(template.findResources('AWS::Logs::LogGroup')[destination.asString()]).toMatchObject({
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('runs all four functions on nodejs24.x, arm64, with active tracing', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+      expect(functions).toHaveLength(4);
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+        });
+        expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      }
+    });
+
+    it('gives every function an explicit log group with one-month retention', () => {
+      const logGroups = template.findResources('AWS::Logs::LogGroup');
+      for (const service of Object.values(SERVICES)) {
+        const { fn } = functionByService(template, service);
+        const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+
+        expect(logGroups[logGroupId], service).toMatchObject({
+          Properties: { RetentionInDays: 30 },
+          DeletionPolicy: 'Retain',
+        });
+      }
+    });
+
+    it("passes every function the secret's name (never a value) and the SignalWire settings", () => {
+      for (const service of Object.values(SERVICES)) {
+        const { fn } = functionByService(template, service);
+
+        expect(fn.Properties.Environment.Variables, service).toMatchObject({
+          SIGNALWIRE_SECRET_ID: 'signalwire/call-control',
+          SECRET_CACHE_TTL_SECONDS: '300',
+          SIGNALWIRE_TIMEOUT_MS: '5000',
+          POWERTOOLS_METRICS_NAMESPACE: 'SignalWireCallControl',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_TRACE_DISABLED: 'false',
+        });
+      }
+    });
+
+    it('answers API requests within API Gateway\u2019s 30-second integration limit', () => {
+      expect(functionByService(template, SERVICES.httpApi).fn.Properties.Timeout).toBe(28);
+    });
+
+    it('runs one cleanup at a time, for at most 5 minutes, with its settings and default policy', () => {
+      const { id, fn } = functionByService(template, SERVICES.cleanup);
+
+      expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 300 });
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        CLEANUP_CONCURRENCY: '10',
+        CLEANUP_TIME_MARGIN_MS: '10000',
+        CLEANUP_DEFAULT_POLICY: JSON.stringify({ maxAgeSeconds: { inProgress: 28_800 } }),
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id },
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    it('tells the bus functions where to publish and as whom', () => {
+      const busId = idOfType(template, 'AWS::Events::EventBus');
+      const tableId = idOfType(template, 'AWS::DynamoDB::Table');
+
+      const environmentOf = (service: string): Record<string, unknown> =>
+        functionByService(template, service).fn.Properties.Environment.Variables;
+
+      expect(environmentOf(SERVICES.statusCallback)).toMatchObject({
+        EVENT_BUS_NAME: { Ref: busId },
+        EVENT_SOURCE: 'signalwire.call-control',
+      });
+      // Without a custom domain the function rebuilds the signed URL from the request.
+      expect(environmentOf(SERVICES.statusCallback).PUBLIC_BASE_URL).toBeUndefined();
+      expect(environmentOf(SERVICES.callUpdateEvents)).toMatchObject({
+        EVENT_BUS_NAME: { Ref: busId },
+        EVENT_SOURCE: 'signalwire.call-control',
+        IDEMPOTENCY_TABLE_NAME: { Ref: tableId },
+        IDEMPOTENCY_TTL_SECONDS: '86400',
+        ALLOWED_EVENT_SOURCES: 'com.example.dispatch,com.example.crm',
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    it('grants every function GetSecretValue on that one secret and nothing else from Secrets Manager', () => {
+      for (const service of Object.values(SERVICES)) {
+        const secretStatements = statementsOfRole(
+          template,
+          functionByService(template, service).roleId,
+        ).filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')));
+
+        expect(secretStatements, service).toHaveLength(1);
+        expect(actionsOf(secretStatements[0] as PolicyStatementJson)).toEqual([
+          'secretsmanager:GetSecretValue',
+        ]);
+        expect(renderCfnString(secretStatements[0]?.Resource)).toBe(NAMED_SECRET_ARN);
+      }
+    });
+
+    it('grants kms:Decrypt on the given key only, and only through Secrets Manager', () => {
+      for (const service of Object.values(SERVICES)) {
+        const kmsStatements = statementsOfRole(template, functionByService(template, service).roleId).filter(
+          (statement) => actionsOf(statement).some((action) => action.startsWith('kms:')),
+        );
+
+        expect(kmsStatements, service).toHaveLength(1);
+        expect(kmsStatements[0]).toMatchObject({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN });
+        expect(renderCfnString(kmsStatements[0]?.Condition?.StringEquals?.['kms:ViaService'])).toBe(
+          'secretsmanager.<AWS::Region>.amazonaws.com',
+        );
+      }
+    });
+
+    it('uses the * resource only for the X-Ray actions that support nothing else', () => {
+      const wildcard = allStatements(template).filter((statement) =>
+        JSON.stringify(statement.Resource).includes('*'),
+      );
+
+      expect(wildcard.length).toBeGreaterThan(0);
+      for (const statement of wildcard) {
+        expect(statement.Resource).toBe('*');
+        expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    });
+
+    it('lets only the bus functions publish, only to that bus and only as signalwire.call-control', () => {
+      const busId = idOfType(template, 'AWS::Events::EventBus');
+      const publishStatements = (service: string): PolicyStatementJson[] =>
+        statementsOfRole(template, functionByService(template, service).roleId).filter((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('events:')),
+        );
+
+      for (const service of [SERVICES.statusCallback, SERVICES.callUpdateEvents]) {
+        expect(publishStatements(service), service).toEqual([
+          {
+            Action: 'events:PutEvents',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
+            Condition: { StringEquals: { 'events:source': 'signalwire.call-control' } },
+          },
+        ]);
+      }
+      expect(publishStatements(SERVICES.httpApi)).toEqual([]);
+      expect(publishStatements(SERVICES.cleanup)).toEqual([]);
+    });
+
+    it('gives the call-update function item access to the idempotency table alone', () => {
+      const tableId = idOfType(template, 'AWS::DynamoDB::Table');
+      const dynamoStatements = allStatements(template).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+      );
+
+      expect(dynamoStatements).toEqual([
+        {
+          Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+      ]);
+      expect(
+        statementsOfRole(template, functionByService(template, SERVICES.callUpdateEvents).roleId),
+      ).toContainEqual(dynamoStatements[0]);
+    });
+  });
+
+  describe('cleanup schedules', () => {
+    const schedules = (): Resource[] => Object.values(template.findResources('AWS::Scheduler::Schedule'));
+
+    it('creates one schedule per entry with its expression, state and input', () => {
+      const summary = schedules().map((schedule) => ({
+        expression: schedule.Properties.ScheduleExpression,
+        state: schedule.Properties.State,
+        input: JSON.parse((schedule.Properties.Target as { Input: string }).Input),
+      }));
+
+      expect(summary).toEqual([
+        {
+          expression: 'rate(5 minutes)',
+          state: 'ENABLED',
+          input: {
+            scheduleName: 'stale-calls',
+            policy: { maxAgeSeconds: { inProgress: 14_400 }, maxCallsToEnd: 50 },
+          },
+        },
+        {
+          expression: 'cron(0 3 * * ? *)',
+          state: 'DISABLED',
+          input: { scheduleName: 'nightly', policy: { maxAgeSeconds: { ringing: 600 } } },
+        },
+      ]);
+    });
+
+    it('targets the cleanup function with two retries within an hour and an SQS dead-letter queue', () => {
+      const cleanup = functionByService(template, SERVICES.cleanup);
+      for (const schedule of schedules()) {
+        expect(schedule.Properties.Target).toMatchObject({
+          Arn: { 'Fn::GetAtt': [cleanup.id, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: {
+            Arn: {
+              'Fn::GetAtt': [expect.stringMatching(/^callcontrolcleanupschedulesdeadletterqueue/), 'Arn'],
+            },
+          },
+        });
+      }
+    });
+
+    it('uses a role that EventBridge Scheduler of this account assumes and that may invoke only the cleanup function', () => {
+      const cleanup = functionByService(template, SERVICES.cleanup);
+      const target = schedules()[0]?.Properties.Target;
+      const roleId: string = target.RoleArn['Fn::GetAtt'][0];
+      const role = template.findResources('AWS::IAM::Role')[roleId];
+
+      expect(role?.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      });
+      expect(statementsOfRole(template, roleId)).toEqual([
+        { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [cleanup.id, 'Arn'] } },
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: target.DeadLetterConfig.Arn },
+      ]);
+    });
+  });
+
+  describe('EventBridge consumer', () => {
+    it('matches only Call Update Requested events from the allowed sources', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: idOfType(template, 'AWS::Events::EventBus') },
+        EventPattern: {
+          'detail-type': ['Call Update Requested'],
+          source: ['com.example.dispatch', 'com.example.crm'],
+        },
+      });
+    });
+
+    it('delivers to the call-update function with retries and a dead-letter queue', () => {
+      const { id } = functionByService(template, SERVICES.callUpdateEvents);
+      const deadLetterQueue = new Capture();
+
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [id, 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } },
+          },
+        ],
+      });
+      expect(deadLetterQueue.asString()).toMatch(/deliverydeadletterqueue/);
+    });
+
+    it('retries failed invocations and sends the ones that still fail to a second dead-letter queue', () => {
+      const { id } = functionByService(template, SERVICES.callUpdateEvents);
+      const failureQueue = new Capture();
+
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueue, 'Arn'] } } },
+      });
+      expect(failureQueue.asString()).toMatch(/failuredeadletterqueue/);
+    });
+
+    it('keeps every dead-letter queue encrypted, TLS-only, for 14 days', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+
+      expect(Object.keys(queues)).toHaveLength(3);
+      for (const [queueId, queue] of Object.entries(queues)) {
+        expect(queue.Properties).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: queueId }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('stores idempotency records on demand, with TTL and point-in-time recovery, retained', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: {
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('publishes the four event schemas from the schema files as JSON Schema draft 4', () => {
+      const registryId = idOfType(template, 'AWS::EventSchemas::Registry');
+      const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).map((schema) => ({
+        name: schema.Properties.SchemaName,
+        type: schema.Properties.Type,
+        registry: schema.Properties.RegistryName,
+        content: JSON.parse(schema.Properties.Content),
+      }));
+      const fileContent = (fileName: string): unknown =>
+        JSON.parse(readFileSync(join(schemasDirectory, fileName), 'utf8'));
+      const registry = { 'Fn::GetAtt': [registryId, 'RegistryName'] };
+
+      expect(schemas).toEqual([
+        {
+          name: 'signalwire.call-control@CallUpdateRequested',
+          type: 'JSONSchemaDraft4',
+          registry,
+          content: fileContent('call-update-requested.schema.json'),
+        },
+        {
+          name: 'signalwire.call-control@CallUpdated',
+          type: 'JSONSchemaDraft4',
+          registry,
+          content: fileContent('call-updated.schema.json'),
+        },
+        {
+          name: 'signalwire.call-control@CallUpdateFailed',
+          type: 'JSONSchemaDraft4',
+          registry,
+          content: fileContent('call-update-failed.schema.json'),
+        },
+        {
+          name: 'signalwire.call-control@CallStatusChanged',
+          type: 'JSONSchemaDraft4',
+          registry,
+          content: fileContent('call-status-changed.schema.json'),
+        },
+      ]);
+    });
+  });
+
+  describe('alarms', () => {
+    const alarms = (): Resource[] => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+    it('watches every failure signal once: function errors and throttles, API 5xx, DLQs, cleanup metrics', () => {
+      const signals = alarms().map((alarm) => {
+        const dimensions = alarm.Properties.Dimensions as { Name: string; Value: unknown }[];
+        const target = dimensions[0]?.Value;
+        return `${alarm.Properties.Namespace} ${alarm.Properties.MetricName} ${
+          typeof target === 'string' ? target : JSON.stringify(target)
+        }`;
+      });
+      const fn = (service: string): string =>
+        JSON.stringify({ Ref: functionByService(template, service).id });
+      const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+      const apiId = JSON.stringify({ Ref: idOfType(template, 'AWS::ApiGatewayV2::Api') });
+
+      expect(signals.sort()).toEqual(
+        [
+          ...Object.values(SERVICES).flatMap((service) => [
+            `AWS/Lambda Errors ${fn(service)}`,
+            `AWS/Lambda Throttles ${fn(service)}`,
+          ]),
+          `AWS/ApiGateway 5xx ${apiId}`,
+          ...queues.map(
+            (queueId) =>
+              `AWS/SQS ApproximateNumberOfMessagesVisible ${JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] })}`,
+          ),
+          'SignalWireCallControl CallsFailed call-control-cleanup',
+          'SignalWireCallControl CircuitBreakerTripped call-control-cleanup',
+        ].sort(),
+      );
+    });
+
+    it('fires on the first failure and notifies the topic on alarm and on recovery', () => {
+      const topicId = idOfType(template, 'AWS::SNS::Topic');
+
+      expect(alarms()).toHaveLength(14);
+      for (const alarm of alarms()) {
+        expect(alarm.Properties).toMatchObject({
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: topicId }],
+          OKActions: [{ Ref: topicId }],
+        });
+      }
+    });
+
+    it('reads the cleanup metrics by the dimension Powertools Metrics writes', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'SignalWireCallControl',
+        MetricName: 'CircuitBreakerTripped',
+        Dimensions: [{ Name: 'service', Value: 'call-control-cleanup' }],
+        Statistic: 'Sum',
+      });
+    });
+
+    it('includes a dashboard of the same signals', () => {
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+    });
+  });
+});
+
+describe('CallControl variants', () => {
+  it('builds a JWT authorizer with the issuer and audience for every operator route in JWT mode', () => {
+    const { template } = synthesise({
+      secretName: 'signalwire/call-control',
+      apiAuth: {
+        type: 'jwt',
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example',
+        audience: ['operator-console'],
+        scopes: ['call-control/operate'],
+      },
+    });
+    const authorizerId = idOfType(template, 'AWS::ApiGatewayV2::Authorizer');
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example',
+        Audience: ['operator-console'],
+      },
+    });
+    for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+      const expected =
+        route.Properties.RouteKey === 'POST /webhooks/signalwire/status'
+          ? { AuthorizationType: 'NONE' }
+          : {
+              AuthorizationType: 'JWT',
+              AuthorizerId: { Ref: authorizerId },
+              AuthorizationScopes: ['call-control/operate'],
+            };
+      expect(route.Properties, route.Properties.RouteKey).toMatchObject(expected);
+    }
+  });
+
+  it('refuses grantInvoke in JWT mode, where access comes from the token issuer', () => {
+    const { callControl } = synthesise({
+      secretName: 'signalwire/call-control',
+      apiAuth: { type: 'jwt', issuer: 'https://issuer.example.com', audience: ['operators'] },
+    });
+    const role = new Role(Stack.of(callControl), 'operator', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    });
+
+    expect(() => callControl.grantInvoke(role)).toThrow(/IAM authorization/);
+  });
+
+  it('grants execute-api:Invoke on exactly the operator routes in IAM mode', () => {
+    const stack = new Stack(testApp(), 'grant-test');
+    const callControl = new CallControl(stack, 'call-control', {
+      secretName: 'signalwire/call-control',
+      schemasDirectory,
+    });
+    const role = new Role(stack, 'operator', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') });
+    callControl.grantInvoke(role);
+    const template = Template.fromStack(stack);
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('operator'),
+    );
+
+    const statements = statementsOfRole(template, roleId ?? '');
+    const resources = statements.flatMap((statement) =>
+      (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map(renderCfnString),
+    );
+    const apiId = idOfType(template, 'AWS::ApiGatewayV2::Api');
+    const prefix = `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/$default`;
+
+    expect(statements.flatMap(actionsOf).every((action) => action === 'execute-api:Invoke')).toBe(true);
+    expect(resources.sort()).toEqual(
+      [
+        `${prefix}/POST/calls/*`,
+        `${prefix}/POST/calls/*/terminate`,
+        `${prefix}/GET/calls/*`,
+        `${prefix}/GET/calls`,
+        `${prefix}/POST/accounts/*/calls/*`,
+        `${prefix}/POST/accounts/*/calls/*/terminate`,
+        `${prefix}/GET/accounts/*/calls/*`,
+        `${prefix}/GET/accounts/*/calls`,
+      ].sort(),
+    );
+  });
+
+  it('uses a secret given by complete ARN as the ID and as the only GetSecretValue resource', () => {
+    const { template } = synthesise({ secretArn: SECRET_ARN });
+    const getSecretValue = allStatements(template).filter((statement) =>
+      actionsOf(statement).includes('secretsmanager:GetSecretValue'),
+    );
+
+    expect(getSecretValue).toHaveLength(3);
+    for (const statement of getSecretValue) {
+      expect(statement.Resource).toBe(SECRET_ARN);
+    }
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SIGNALWIRE_SECRET_ID: SECRET_ARN }) },
+    });
+  });
+
+  it('grants no KMS permission without a customer-managed key', () => {
+    const { template } = synthesise({ secretName: 'signalwire/call-control' });
+
+    expect(JSON.stringify(allStatements(template))).not.toContain('kms:');
+  });
+
+  it('leaves out the bus consumer, its table and the schedules unless asked for, and alarms have no actions', () => {
+    const { template } = synthesise({ secretName: 'signalwire/call-control' });
+
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(3);
+    for (const type of [
+      'AWS::Events::Rule',
+      'AWS::DynamoDB::Table',
+      'AWS::Scheduler::Schedule',
+      'AWS::SQS::Queue',
+    ]) {
+      expect(template.findResources(type), type).toEqual({});
+    }
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+    // Errors and throttles of three functions, API 5xx and the two cleanup metrics.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+  });
+
+  it('passes the public base URL to the status-callback function and the idempotency TTL to the consumer', () => {
+    const { template } = synthesise({
+      secretName: 'signalwire/call-control',
+      webhookPublicBaseUrl: 'https://hooks.example.com/signalwire',
+      callUpdateEvents: { allowedSources: ['com.example.dispatch'], idempotencyTtl: Duration.hours(6) },
+    });
+
+    expect(
+      functionByService(template, SERVICES.statusCallback).fn.Properties.Environment.Variables,
+    ).toMatchObject({
+      PUBLIC_BASE_URL: 'https://hooks.example.com/signalwire',
+    });
+    expect(
+      functionByService(template, SERVICES.callUpdateEvents).fn.Properties.Environment.Variables,
+    ).toMatchObject({
+      IDEMPOTENCY_TTL_SECONDS: '21600',
+      ALLOWED_EVENT_SOURCES: 'com.example.dispatch',
+    });
+  });
+
+  it('uses an existing bus by name instead of creating one', () => {
+    const { template } = synthesise({
+      secretName: 'signalwire/call-control',
+      existingEventBusName: 'operations',
+      callUpdateEvents: { allowedSources: ['com.example.dispatch'] },
+    });
+    const busArn = 'arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/operations';
+    const putEvents = allStatements(template).filter((statement) =>
+      actionsOf(statement).includes('events:PutEvents'),
+    );
+
+    template.resourceCountIs('AWS::Events::EventBus', 0);
+    template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'operations' });
+    expect(putEvents).toHaveLength(2);
+    expect(putEvents.map((statement) => renderCfnString(statement.Resource))).toEqual([busArn, busArn]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: 'operations' }) },
+    });
+  });
+
+  it('applies log retention, log level, tracing, namespace, timeouts and removal policy from props', () => {
+    const { template } = synthesise({
+      secretName: 'signalwire/call-control',
+      logRetention: RetentionDays.ONE_WEEK,
+      logLevel: 'DEBUG',
+      tracing: false,
+      metricsNamespace: 'Telephony',
+      secretCacheTtl: Duration.minutes(1),
+      signalWireTimeout: Duration.seconds(3),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      TracingConfig: Match.absent(),
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          POWERTOOLS_TRACE_DISABLED: 'true',
+          POWERTOOLS_METRICS_NAMESPACE: 'Telephony',
+          SECRET_CACHE_TTL_SECONDS: '60',
+          SIGNALWIRE_TIMEOUT_MS: '3000',
+        }),
+      },
+    });
+    template.allResources('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 7 },
+      DeletionPolicy: 'Delete',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Telephony',
+      MetricName: 'CallsFailed',
+    });
+  });
+});
+
+describe('CallControl props validation', () => {
+  const secretName = 'signalwire/call-control';
+  it.each<[string, Partial<CallControlProps>, RegExp]>([
+    ['neither secret prop', {}, /exactly one of secretName and secretArn/],
+    ['both secret props', { secretName, secretArn: SECRET_ARN }, /exactly one of secretName and secretArn/],
+    [
+      'both bus imports',
+      {
+        secretName,
+        existingEventBusName: 'a',
+        existingEventBusArn: 'arn:aws:events:eu-west-1:1:event-bus/a',
+      },
+      /not both/,
+    ],
+    [
+      'an empty source allow-list',
+      { secretName, callUpdateEvents: { allowedSources: [] } },
+      /allowedSources/,
+    ],
+    [
+      'a JWT issuer that is not https',
+      { secretName, apiAuth: { type: 'jwt', issuer: 'http://issuer', audience: ['a'] } },
+      /https URL/,
+    ],
+    [
+      'a JWT without audience',
+      { secretName, apiAuth: { type: 'jwt', issuer: 'https://issuer', audience: [] } },
+      /audience/,
+    ],
+    [
+      'an invalid schedule name',
+      { secretName, cleanupSchedules: [{ name: 'Stale Calls', policy: {} }] },
+      /lowercase/,
+    ],
+    [
+      'a duplicate schedule name',
+      {
+        secretName,
+        cleanupSchedules: [
+          { name: 'a', policy: {} },
+          { name: 'a', policy: {} },
+        ],
+      },
+      /used twice/,
+    ],
+    [
+      'an invalid schedule expression',
+      { secretName, cleanupSchedules: [{ name: 'a', schedule: 'every 5 minutes', policy: {} }] },
+      /rate\(\.\.\.\)/,
+    ],
+    [
+      'a SignalWire timeout the API cannot wait for',
+      { secretName, signalWireTimeout: Duration.seconds(25) },
+      /signalWireTimeout/,
+    ],
+    [
+      'an idempotency TTL shorter than the event age',
+      { secretName, callUpdateEvents: { allowedSources: ['a'], idempotencyTtl: Duration.minutes(30) } },
+      /idempotencyTtl/,
+    ],
+    [
+      'a webhook base URL with a query string',
+      { secretName, webhookPublicBaseUrl: 'https://hooks.example.com/?a=1' },
+      /webhookPublicBaseUrl/,
+    ],
+    [
+      'a missing schema directory',
+      { secretName, schemasDirectory: '/nonexistent/schemas' },
+      /event schema \/nonexistent\/schemas\/call-update-requested\.schema\.json cannot be read/,
+    ],
+  ])('rejects %s', (_case, props, message) => {
+    expect(() => synthesise(props)).toThrow(message);
+  });
+});
