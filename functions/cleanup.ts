@@ -4,16 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
+import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
+import { CleanupListingError, type CleanupReport, runCleanup } from '#commons/cleanup/run-cleanup';
+import { readSignalWireConfig } from '#commons/config';
+import { RequestValidationError } from '#commons/errors';
 import {
   CLEANUP_CALLS_ENDED_METRIC,
   CLEANUP_CALLS_FAILED_METRIC,
   CLEANUP_CALLS_FOUND_METRIC,
   CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
-} from '#commons/cleanup/metric-names';
-import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
-import { CleanupListingError, type CleanupReport, runCleanup } from '#commons/cleanup/run-cleanup';
-import { readSignalWireConfig } from '#commons/config';
-import { RequestValidationError } from '#commons/errors';
+} from '#commons/metric-names';
 import { logger, metrics } from '#commons/powertools';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
 

@@ -71,7 +71,8 @@ export interface CallControlProps {
   readonly cleanupSchedules?: readonly CleanupScheduleProps[];
   /**
    * Policy the cleanup function applies when its input has none (`CLEANUP_DEFAULT_POLICY`).
-   * @default - unset; the function's built-in default applies
+   * @default - unset: there is no built-in policy, so each schedule's input must then give at least
+   *   `maxAgeSeconds` (a run without one is refused and ends nothing)
    */
   readonly cleanupDefaultPolicy?: Record<string, unknown>;
   /**

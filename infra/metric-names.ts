@@ -1,22 +1,5 @@
 /**
- * Names shared between the functions' telemetry and the alarms that watch it. The cleanup function emits its
- * custom metrics through Powertools Metrics (EMF); an alarm on a name that nothing emits never fires, so
- * both sides must use exactly these strings.
+ * The names the functions emit and the alarms watch live with the functions; the infrastructure reads them
+ * from there, so an alarm can never watch a name nothing emits.
  */
-
-/** Default CloudWatch namespace of the custom metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
-export const DEFAULT_METRICS_NAMESPACE = 'SignalWireCallControl';
-
-/** `POWERTOOLS_SERVICE_NAME` of the cleanup function, which Powertools Metrics adds as the `service` dimension. */
-export const CLEANUP_SERVICE_NAME = 'call-control-cleanup';
-
-/** Count of calls the cleanup function failed to end during a run. */
-export const CLEANUP_CALLS_FAILED_METRIC = 'CallsFailed';
-
-/** Emitted (1) by a cleanup run that reached its `maxCallsToEnd` cap with more stale calls left: the circuit breaker. */
-export const CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC = 'CircuitBreakerTripped';
-
-/** `POWERTOOLS_SERVICE_NAME` of the other functions. */
-export const HTTP_API_SERVICE_NAME = 'call-control-http-api';
-export const CALL_UPDATE_EVENTS_SERVICE_NAME = 'call-control-call-update-events';
-export const STATUS_CALLBACK_SERVICE_NAME = 'call-control-status-callback';
+export * from '../functions/commons/metric-names.ts';

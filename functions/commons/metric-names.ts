@@ -1,0 +1,28 @@
+/**
+ * Names shared between the functions' telemetry and the alarms that watch it. The cleanup function emits its
+ * custom metrics through Powertools Metrics (EMF); an alarm on a name that nothing emits never fires, so
+ * both sides must use exactly these strings.
+ */
+
+/** Default CloudWatch namespace of the custom metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+export const DEFAULT_METRICS_NAMESPACE = 'SignalWireCallControl';
+
+/** `POWERTOOLS_SERVICE_NAME` of the cleanup function, which Powertools Metrics adds as the `service` dimension. */
+export const CLEANUP_SERVICE_NAME = 'call-control-cleanup';
+
+/** Count of calls the cleanup function failed to end during a run. */
+export const CLEANUP_CALLS_FAILED_METRIC = 'CallsFailed';
+
+/** Emitted (1) by a cleanup run that reached its `maxCallsToEnd` cap with more stale calls left: the circuit breaker. */
+export const CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC = 'CircuitBreakerTripped';
+
+/** `POWERTOOLS_SERVICE_NAME` of the other functions. */
+export const HTTP_API_SERVICE_NAME = 'call-control-http-api';
+export const CALL_UPDATE_EVENTS_SERVICE_NAME = 'call-control-call-update-events';
+export const STATUS_CALLBACK_SERVICE_NAME = 'call-control-status-callback';
+
+/** Calls a cleanup run listed and examined in the states its policy cleans (graphed, not alarmed). */
+export const CLEANUP_CALLS_FOUND_METRIC = 'CallsFound';
+
+/** Calls SignalWire ended at a cleanup run's request (graphed, not alarmed). */
+export const CLEANUP_CALLS_ENDED_METRIC = 'CallsEnded';
