@@ -1,3 +1,4 @@
+import { cleanupEventSchema, cleanupPolicyInputSchema } from './cleanup/policy-schemas.ts';
 import {
   getCallEventSchema,
   listCallsEventSchema,
@@ -6,12 +7,29 @@ import {
 } from './http/schemas.ts';
 
 /**
- * Every schema the functions validate with, by the name its precompiled validator is exported under from
- * `generated/validators.js`. Add a schema here, run `npm run validators`, import the validator.
+ * Every schema the functions validate with, compiled ahead of time by `npm run validators` into
+ * `generated/<module>.cjs`, each validator exported under its key here. Add a schema, run the script, import.
  */
-export const VALIDATOR_SCHEMAS = {
-  validateUpdateCallEvent: updateCallEventSchema,
-  validateTerminateCallEvent: terminateCallEventSchema,
-  validateGetCallEvent: getCallEventSchema,
-  validateListCallsEvent: listCallsEventSchema,
+export const VALIDATOR_MODULES = {
+  /**
+   * HTTP events, with @middy/validator's `transpileSchema` options: query strings are coerced
+   * (`pageSize=5` is a number), a form field sent once is a string.
+   */
+  validators: {
+    options: { coerceTypes: 'array', useDefaults: 'empty' },
+    schemas: {
+      validateUpdateCallEvent: updateCallEventSchema,
+      validateTerminateCallEvent: terminateCallEventSchema,
+      validateGetCallEvent: getCallEventSchema,
+      validateListCallsEvent: listCallsEventSchema,
+    },
+  },
+  /** JSON documents (policies, events): no coercion, no defaults (`"300"` is not a number); errors keep their schema for messages. */
+  'strict-validators': {
+    options: { coerceTypes: false, useDefaults: false, verbose: true },
+    schemas: {
+      validateCleanupPolicyInput: cleanupPolicyInputSchema,
+      validateCleanupEvent: cleanupEventSchema,
+    },
+  },
 } as const;

@@ -1,27 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../scripts/compile-validators.ts';
+import { generate, generatedPath } from '../../scripts/compile-validators.ts';
 
 describe('precompiled validators', () => {
-  it('are up to date with the schemas they are generated from (else run `npm run validators`)', () => {
-    const { js, dts } = generate();
+  it.each(generate())(
+    '$module is up to date with the registry (else run `npm run validators`)',
+    ({ module, js, dts }) => {
+      expect(readFileSync(generatedPath(module, 'cjs'), 'utf8')).toBe(js);
+      expect(readFileSync(generatedPath(module, 'd.cts'), 'utf8')).toBe(dts);
+    },
+  );
 
-    expect(
-      readFileSync(new URL('../../functions/commons/generated/validators.cjs', import.meta.url), 'utf8'),
-    ).toBe(js);
-    expect(
-      readFileSync(new URL('../../functions/commons/generated/validators.d.cts', import.meta.url), 'utf8'),
-    ).toBe(dts);
-  });
+  it('coerce query strings in HTTP events but nothing in strict documents', async () => {
+    const http = await import('#commons/generated/validators');
+    const strict = await import('#commons/generated/strict-validators');
+    const list = { queryStringParameters: { pageSize: '5' } };
 
-  it('export every validator of the registry, callable from ES modules', async () => {
-    const validators = await import('#commons/generated/validators');
-
-    expect(validators.validateUpdateCallEvent({ pathParameters: { callSid: 'x' }, body: {} })).toBe(false);
-    expect(
-      validators.validateGetCallEvent({
-        pathParameters: { callSid: 'b3877c40-da60-4998-90ad-b792e98472ca' },
-      }),
-    ).toBe(true);
+    expect(http.validateListCallsEvent(list)).toBe(true);
+    expect(list.queryStringParameters.pageSize).toBe(5);
+    expect(strict.validateCleanupPolicyInput({ maxCallsToEnd: '300' })).toBe(false);
+    expect(strict.validateCleanupPolicyInput({ maxCallsToEnd: 300 })).toBe(true);
   });
 });

@@ -1,8 +1,7 @@
-import { transpileSchema } from '@middy/validator/transpile';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { sidSchema } from '../call-update-schema.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
-import { type ActiveCallStatus, CALL_DIRECTIONS, type CallDirection } from '../signalwire/types.ts';
+import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
+import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';
 
 /**
  * The cleanup policy: which live calls count as stale and may be ended. Every field is camelCase JSON, set
@@ -83,74 +82,10 @@ export const CLEANED_STATES = [
   { status: 'queued', key: 'queued' },
 ] as const satisfies ReadonlyArray<{ status: ActiveCallStatus; key: keyof MaxAgeSeconds }>;
 
-// Nothing younger than a minute is "stuck", and the floor catches a policy written in the wrong unit.
-const MIN_AGE_SECONDS = 60;
-const MAX_AGE_SECONDS = 30 * 86_400;
-const MAX_CALLS_TO_END = 10_000;
-const MAX_LIST_ITEMS = 1_000;
-
-const ageSchema = { type: 'integer', minimum: MIN_AGE_SECONDS, maximum: MAX_AGE_SECONDS } as const;
-const addressSchema = { type: 'string', minLength: 1, maxLength: 256 } as const;
-const addressListSchema = {
-  type: 'array',
-  minItems: 1,
-  maxItems: MAX_LIST_ITEMS,
-  uniqueItems: true,
-  items: addressSchema,
-} as const;
-const addressFilterSchema = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: { prefixes: addressListSchema, numbers: addressListSchema },
-} as const;
-
-/** One policy source (env default or schedule input): the rules on each field, none required. */
-export const cleanupPolicyInputSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    maxAgeSeconds: {
-      type: 'object',
-      additionalProperties: false,
-      minProperties: 1,
-      properties: { inProgress: ageSchema, queued: ageSchema, ringing: ageSchema },
-    },
-    to: addressFilterSchema,
-    from: addressFilterSchema,
-    directions: {
-      type: 'array',
-      minItems: 1,
-      uniqueItems: true,
-      items: { type: 'string', enum: [...CALL_DIRECTIONS] },
-    },
-    neverTouch: { type: 'array', maxItems: MAX_LIST_ITEMS, uniqueItems: true, items: addressSchema },
-    maxCallsToEnd: { type: 'integer', minimum: 1, maximum: MAX_CALLS_TO_END },
-    dryRun: { type: 'boolean' },
-    accountSid: sidSchema,
-  },
-} as const;
-
-export const cleanupEventSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['scheduleName'],
-  properties: {
-    // EventBridge Scheduler's own rule for schedule names.
-    scheduleName: { type: 'string', pattern: '^[0-9A-Za-z._-]{1,64}$' },
-    policy: cleanupPolicyInputSchema,
-  },
-} as const;
-
-// Strict: no type coercion and no defaults injected, so "300" is not a number and a typo is not ignored.
-const compile = (schema: object): ValidateFunction =>
-  transpileSchema(schema, {
-    coerceTypes: false,
-    useDefaults: false,
-    verbose: true,
-  }) as unknown as ValidateFunction;
-const validatePolicyInput = compile(cleanupPolicyInputSchema);
-const validateEvent = compile(cleanupEventSchema);
+// Precompiled (scripts/compile-validators.ts) strictly: no type coercion and no defaults injected, so "300" is
+// not a number and a typo is not ignored.
+const validatePolicyInput = validateCleanupPolicyInput as unknown as ValidateFunction;
+const validateEvent = validateCleanupEvent as unknown as ValidateFunction;
 
 /** `/to/prefixes/0` under `policy` → `policy.to.prefixes[0]`. */
 const fieldPath = (prefix: string, instancePath: string): string =>
