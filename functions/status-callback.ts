@@ -1,1 +1,113 @@
-export const handler = async () => ({});
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { readSignalWireConfig } from '#commons/config';
+import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/credentials';
+import { AccountNotConfiguredError } from '#commons/errors';
+import { readStatusCallbackConfig } from '#commons/events/config';
+import { CALL_STATUS_CHANGED } from '#commons/events/contracts';
+import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
+import { parseFormBody, publicUrlOf, signatureOf, verifySignature } from '#commons/events/signature';
+import { SigningKeys } from '#commons/events/signing-keys';
+import { toCallStatusChanged } from '#commons/events/status-callback';
+import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
+import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import { logger, metrics } from '#commons/powertools';
+
+/**
+ * SignalWire's status callbacks in, "Call Status Changed" events out. The route is public: the signature is
+ * its authentication. It is checked over the public URL (see `publicUrlOf`) and the form parameters with the
+ * project's Signing Key from the SignalWire secret; a missing or wrong signature gets 403 and publishes
+ * nothing. A verified callback is published as is (both `answered` and `in-progress` may arrive for one
+ * call; `callStatus` says which, `status` normalises both to `in-progress`) and answered 204.
+ */
+
+type HttpEvent = APIGatewayProxyEventV2;
+type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface StatusCallbackDependencies {
+  /** The projects' Signing Keys, from the SignalWire secret. */
+  signingKeys: SigningKeys;
+  /** Where "Call Status Changed" goes. */
+  publisher: EventPublisher;
+  /** @see PublicUrlOptions.publicBaseUrl */
+  publicBaseUrl?: string | undefined;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** As API Gateway words its own 403: nothing about why, to a caller that could not prove who it is. */
+const forbidden = (): HttpResult => jsonResponse(403, { message: 'Forbidden' });
+
+/** Builds the handler around its ports; tests and the local stack pass their own. */
+export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) => {
+  const now = deps.now ?? (() => new Date());
+
+  /** Whether the request carries the signature of the project it names (or of the default project). */
+  const isSigned = async (event: HttpEvent, params: ReturnType<typeof parseFormBody>): Promise<boolean> => {
+    const signature = signatureOf(event.headers);
+    if (!signature) return false;
+    const url = publicUrlOf(event, {
+      publicBaseUrl: deps.publicBaseUrl,
+      routePath: STATUS_CALLBACK_ROUTE.path,
+    });
+    // AccountSid is not trusted here: it only chooses which project's key must have signed the request.
+    const accountSid = params.find(([name]) => name === 'AccountSid')?.[1];
+    let key: string | undefined;
+    try {
+      key = await deps.signingKeys.current(accountSid);
+    } catch (error) {
+      if (error instanceof AccountNotConfiguredError) return false;
+      throw error;
+    }
+    if (key !== undefined && verifySignature({ signingKey: key, signature, url, params })) return true;
+    const rotated = await deps.signingKeys.rotated(accountSid, key);
+    if (key === undefined && rotated === undefined) {
+      logger.error('no signingKey for this project in the SignalWire secret: its callbacks are refused', {
+        accountSid,
+      });
+    }
+    return rotated !== undefined && verifySignature({ signingKey: rotated, signature, url, params });
+  };
+
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(requestLogKeys(logger))
+    .use(errorResponse({ logger }))
+    .use(httpHeaderNormalizer())
+    .use(requestGuard({ maxBodyBytes: 64 * 1024 }))
+    .handler(async (event) => {
+      const params = parseFormBody(event.body, event.isBase64Encoded);
+      if (!(await isSigned(event, params))) {
+        logger.warn('status callback refused: missing or invalid signature', {
+          sourceIp: event.requestContext.http.sourceIp,
+        });
+        metrics.addMetric('StatusCallbacksRejected', MetricUnit.Count, 1);
+        return forbidden();
+      }
+      const detail = toCallStatusChanged(params, now());
+      logger.appendKeys({ callSid: detail.callSid, accountSid: detail.accountSid });
+      const eventId = await deps.publisher.publish(CALL_STATUS_CHANGED, detail);
+      logger.info('call status published', { callStatus: detail.callStatus, eventId });
+      metrics.addMetric('CallStatusesPublished', MetricUnit.Count, 1);
+      return { statusCode: 204 };
+    });
+};
+
+const signalWireConfig = readSignalWireConfig();
+const config = readStatusCallbackConfig();
+
+export const handler = createStatusCallbackHandler({
+  signingKeys: new SigningKeys(
+    new CredentialsStore(
+      new SecretsManagerSource(signalWireConfig.secretId, signalWireConfig.secretMaxAgeSeconds),
+      { allowedLocalOrigin: parseLocalOrigin(signalWireConfig.localSpaceOrigin) },
+    ),
+  ),
+  publisher: new EventBridgePublisher({ eventBusName: config.eventBusName, source: config.eventSource }),
+  publicBaseUrl: config.publicBaseUrl,
+});

@@ -1,25 +1,51 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { operatorRouteKeys } from '#commons/http/routes';
+import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
+import { operatorRouteKeys, STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
-import { LocalAws } from './aws-emulator.ts';
+import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
+import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
+import { createLambdaContext } from './lambda-context.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
 
 /** The local project: a fixed Project ID so README examples work as written. */
 export const LOCAL_PROJECT_ID = '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d';
 export const LOCAL_SECRET_NAME = 'signalwire/call-control';
+/** The bus the functions publish to and the local rule listens on. */
+export const LOCAL_EVENT_BUS_NAME = 'call-control';
+/** Sources whose "Call Update Requested" events the local rule routes and the function accepts. */
+export const LOCAL_ALLOWED_EVENT_SOURCES = ['com.example.crm'] as const;
+export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'call-control-idempotency';
+/** Function name in the event function's Lambda context. */
+export const LOCAL_CALL_UPDATE_EVENTS_FUNCTION = 'call-control-call-update-events';
 
 export interface LocalStackOptions {
   /** Port of the local API Gateway. @default 0 (ephemeral) */
   port?: number;
   /** Latency the SignalWire emulator adds to each answer. @default 0 */
   latencyMs?: number;
+  /**
+   * Port of the local Secrets Manager / EventBridge endpoint, fixed so that the AWS CLI can reach it
+   * (`aws events put-events --endpoint-url`). @default 0 (ephemeral)
+   */
+  awsPort?: number;
 }
 
 export interface LocalStack {
   emulator: SignalWireEmulator;
   aws: LocalAws;
   api: LocalApiGateway;
+  /** dynalite, holding the idempotency table. */
+  dynamodb: LocalDynamoDb;
+  eventBusName: string;
+  allowedEventSources: readonly string[];
+  idempotencyTableName: string;
+  /**
+   * The target of the "Call Update Requested" rule: invokes the event function with a fresh Lambda context,
+   * as EventBridge and Lambda would. Tests call it to redeliver an event or to route one by another rule.
+   */
+  deliverCallUpdateRequested(event: EventBridgeEnvelope): Promise<unknown>;
   projectId: string;
   /** The emulator's API token for the project: for tests that rotate it or assert it never leaks. */
   apiToken: string;
@@ -28,12 +54,15 @@ export interface LocalStack {
 }
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+type EventHandler = (event: EventBridgeEnvelope, context: Context) => Promise<unknown>;
 
 /**
- * Starts every stand-in on loopback (the SignalWire emulator, Secrets Manager / EventBridge, API Gateway),
- * stores the credentials in the local Secrets Manager, points the AWS SDK at it through
- * `AWS_ENDPOINT_URL_*`, and loads the real handlers. Handlers read their configuration once at import, so
- * one process runs one local stack.
+ * Starts every stand-in on loopback (the SignalWire emulator, Secrets Manager / EventBridge, DynamoDB
+ * (dynalite), API Gateway), stores the credentials in the local Secrets Manager, creates the idempotency
+ * table, points the AWS SDK at them through `AWS_ENDPOINT_URL_*`, and loads the real handlers: the operator
+ * API and the status-callback webhook behind the local API Gateway, the event function behind a local rule
+ * for "Call Update Requested". Handlers read their configuration once at import, so one process runs one
+ * local stack.
  */
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const apiToken = `PT${randomBytes(24).toString('hex')}`;
@@ -42,7 +71,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     projects: [{ projectId: LOCAL_PROJECT_ID, apiToken }],
     latencyMs: options.latencyMs ?? 0,
   });
-  const aws = await LocalAws.start();
+  const aws = await LocalAws.start({ port: options.awsPort ?? 0 });
+  const dynamodb = await startLocalDynamoDb();
   aws.putSecret(
     LOCAL_SECRET_NAME,
     JSON.stringify({ projectId: LOCAL_PROJECT_ID, apiToken, spaceUrl: emulator.url, signingKey }),
@@ -54,30 +84,72 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
     SIGNALWIRE_SECRET_ID: LOCAL_SECRET_NAME,
+    EVENT_BUS_NAME: LOCAL_EVENT_BUS_NAME,
+    EVENT_SOURCE: DEFAULT_EVENT_SOURCE,
+    IDEMPOTENCY_TABLE_NAME: LOCAL_IDEMPOTENCY_TABLE_NAME,
+    ALLOWED_EVENT_SOURCES: LOCAL_ALLOWED_EVENT_SOURCES.join(','),
     // The one switch that lets a secret point at a non-SignalWire host: the emulator's exact origin.
     SIGNALWIRE_LOCAL_SPACE_ORIGIN: emulator.url,
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 
+  await createIdempotencyTable(new DynamoDBClient({ endpoint: dynamodb.url }), LOCAL_IDEMPOTENCY_TABLE_NAME);
+
   const { handler } = (await import('../functions/http-api.ts')) as { handler: HttpHandler };
+  const statusCallback = (await import('../functions/status-callback.ts')) as { handler: HttpHandler };
+  const callUpdateEvents = (await import('../functions/call-update-events.ts')) as unknown as {
+    handler: EventHandler;
+  };
+
+  const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
+    callUpdateEvents.handler(
+      event,
+      createLambdaContext({ functionName: LOCAL_CALL_UPDATE_EVENTS_FUNCTION, timeoutMs: 60_000 }),
+    );
+  aws.addRule(
+    {
+      name: 'call-update-requested',
+      eventBusName: LOCAL_EVENT_BUS_NAME,
+      source: [...LOCAL_ALLOWED_EVENT_SOURCES],
+      detailType: [CALL_UPDATE_REQUESTED],
+    },
+    deliverCallUpdateRequested,
+  );
+
   const api = await startLocalApiGateway({
     port: options.port ?? 0,
     functionName: 'call-control-http-api',
     timeoutMs: 29_000,
-    routes: operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
+    routes: [
+      ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
+      {
+        routeKey: `${STATUS_CALLBACK_ROUTE.method} ${STATUS_CALLBACK_ROUTE.path}`,
+        handler: statusCallback.handler,
+        // Public by nature: the SignalWire signature is the route's authentication.
+        auth: 'none' as const,
+        functionName: 'call-control-status-callback',
+      },
+    ],
   });
 
   return {
     emulator,
     aws,
     api,
+    dynamodb,
+    eventBusName: LOCAL_EVENT_BUS_NAME,
+    allowedEventSources: LOCAL_ALLOWED_EVENT_SOURCES,
+    idempotencyTableName: LOCAL_IDEMPOTENCY_TABLE_NAME,
+    deliverCallUpdateRequested,
     projectId: LOCAL_PROJECT_ID,
     apiToken,
     signingKey,
     stop: async () => {
       await api.stop();
-      await Promise.all([emulator.stop(), aws.stop()]);
+      await aws.drainTargets();
+      await Promise.all([emulator.stop(), aws.stop(), dynamodb.stop()]);
     },
   };
 };

@@ -1,4 +1,5 @@
 import { cleanupEventSchema, cleanupPolicyInputSchema } from './cleanup/policy-schemas.ts';
+import { callUpdateRequestedEventSchema } from './events/contracts.ts';
 import {
   getCallEventSchema,
   listCallsEventSchema,
@@ -30,6 +31,7 @@ export const VALIDATOR_MODULES = {
     schemas: {
       validateCleanupPolicyInput: cleanupPolicyInputSchema,
       validateCleanupEvent: cleanupEventSchema,
+      validateCallUpdateRequestedEvent: callUpdateRequestedEventSchema,
     },
   },
 } as const;

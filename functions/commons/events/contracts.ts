@@ -1,11 +1,8 @@
-import { transpileSchema } from '@middy/validator/transpile';
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { CallActionResult } from '../call-actions.ts';
 import { callUpdateSchema, sidSchema } from '../call-update-schema.ts';
 import type { ErrorDescription, FieldViolation } from '../errors.ts';
 import { CALL_UPDATE_FIELDS, type Call, type CallStatus, type CallUpdate } from '../signalwire/types.ts';
-import { type ViolationContext, violationsFromAjv } from '../validation.ts';
 
 /**
  * The EventBridge contract of the call-control functions, as the functions see it. The JSON Schema files in
@@ -152,7 +149,7 @@ export const CALL_UPDATE_REQUESTED_FIELDS = [
  * The runtime schema of a "Call Update Requested" detail: the update part is `callUpdateSchema` itself, so
  * the event and the HTTP route apply the same seven fields and rules.
  */
-export const callUpdateRequestedDetailSchema = {
+const callUpdateRequestedDetailSchema = {
   type: 'object',
   required: ['callSid', 'action'],
   additionalProperties: false,
@@ -167,58 +164,26 @@ export const callUpdateRequestedDetailSchema = {
   allOf: [
     {
       if: { properties: { action: { const: 'update' } }, required: ['action'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
       then: { required: ['update'], properties: { update: callUpdateSchema } },
     },
     {
       // A terminate carries no update; an empty object is tolerated, as on the HTTP terminate route.
       if: { properties: { action: { const: 'terminate' } }, required: ['action'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
       then: { properties: { update: { type: 'object', maxProperties: 0 } } },
     },
   ],
 } as const;
 
-/**
- * The whole event the function receives, compiled once at cold start. No type coercion: unlike a query
- * string, an event's JSON is typed, and the published JSON Schema does not coerce either. (`transpileSchema`
- * is typed as returning `Ajv`; it returns the compiled validate function.)
- */
-const validateEvent = transpileSchema(
-  {
-    type: 'object',
-    required: ['id', 'source', 'detail-type', 'detail'],
-    properties: {
-      id: { type: 'string', minLength: 1 },
-      source: { type: 'string', minLength: 1 },
-      'detail-type': { type: 'string', enum: [CALL_UPDATE_REQUESTED] },
-      detail: callUpdateRequestedDetailSchema,
-    },
+/** The whole event the function receives: the envelope fields it relies on, and the detail. */
+export const callUpdateRequestedEventSchema = {
+  type: 'object',
+  required: ['id', 'source', 'detail-type', 'detail'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    source: { type: 'string', minLength: 1 },
+    'detail-type': { type: 'string', enum: [CALL_UPDATE_REQUESTED] },
+    detail: callUpdateRequestedDetailSchema,
   },
-  { coerceTypes: false, useDefaults: false },
-) as unknown as ValidateFunction;
-
-/** Words for the violations of a "Call Update Requested" (see `eventViolations`). */
-export const CALL_UPDATE_REQUESTED_VIOLATIONS: ViolationContext = {
-  allowed: { detail: CALL_UPDATE_REQUESTED_FIELDS, update: CALL_UPDATE_FIELDS },
-  patterns: {
-    idempotencyKey: 'must be 1 to 128 printable ASCII characters without spaces',
-    correlationId: 'must be 1 to 128 printable ASCII characters without spaces',
-  },
-};
-
-/**
- * Ajv reports paths from the event's root (`/detail/update/Url`); the update's fields are named as on the
- * HTTP route (`Url`, container `update`), the detail's as themselves (`callSid`, container `detail`).
- */
-const fromUpdate = (error: ErrorObject): ErrorObject =>
-  error.instancePath.startsWith('/detail/update')
-    ? { ...error, instancePath: error.instancePath.slice('/detail'.length) }
-    : error;
-
-/**
- * Checks a "Call Update Requested" event as the function does: one violation per field and rule, in the
- * words the HTTP API uses; empty when the event is valid.
- */
-export const callUpdateRequestViolations = (event: unknown): FieldViolation[] =>
-  validateEvent(event)
-    ? []
-    : violationsFromAjv((validateEvent.errors ?? []).map(fromUpdate), CALL_UPDATE_REQUESTED_VIOLATIONS);
+} as const;

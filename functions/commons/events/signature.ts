@@ -116,7 +116,8 @@ export interface PublicUrlOptions {
  */
 export const publicUrlOf = (event: APIGatewayProxyEventV2, options: PublicUrlOptions): string => {
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  if (options.publicBaseUrl) return `${options.publicBaseUrl.replace(/\/+$/, '')}${options.routePath}${query}`;
+  if (options.publicBaseUrl)
+    return `${options.publicBaseUrl.replace(/\/+$/, '')}${options.routePath}${query}`;
   const forwarded = (event.headers['x-forwarded-proto'] ?? '').split(',', 1)[0]?.trim().toLowerCase();
   const scheme = forwarded === 'http' || forwarded === 'https' ? forwarded : 'https';
   const host = event.requestContext.domainName || event.headers.host || '';

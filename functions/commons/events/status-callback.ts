@@ -1,4 +1,4 @@
-import { RequestValidationError, type FieldViolation } from '../errors.ts';
+import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { CALL_STATUSES, type CallStatus } from '../signalwire/types.ts';
 import type { CallStatusChangedDetail } from './contracts.ts';
 import type { FormParams } from './signature.ts';
@@ -57,7 +57,11 @@ export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallS
     }
   }
   if (!STATUS_WORD.test(callStatus)) {
-    violations.push({ field: 'CallStatus', rule: 'format', message: 'CallStatus must be a call status word' });
+    violations.push({
+      field: 'CallStatus',
+      rule: 'format',
+      message: 'CallStatus must be a call status word',
+    });
   }
   if (violations.length > 0) throw new RequestValidationError(violations);
 

@@ -3,3 +3,4 @@
 import type { ValidateFunction } from 'ajv';
 export declare const validateCleanupPolicyInput: ValidateFunction;
 export declare const validateCleanupEvent: ValidateFunction;
+export declare const validateCallUpdateRequestedEvent: ValidateFunction;

@@ -1,0 +1,160 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type CallAction, changeOf, performCallAction } from '../call-actions.ts';
+import { describeError, type ErrorDescription } from '../errors.ts';
+import type { Call } from '../signalwire/types.ts';
+import type { SignalWireAccess } from '../signalwire-access.ts';
+import {
+  CALL_UPDATE_REQUEST_ACTIONS,
+  type CallUpdatedDetail,
+  type CallUpdateError,
+  type CallUpdateFailedDetail,
+  type CallUpdateRequestAction,
+  type CallUpdateRequestedEvent,
+  type CallUpdateResultBase,
+} from './contracts.ts';
+
+/**
+ * What applying a request came to, as recorded in the idempotency table and replayed for a repeated
+ * request. Only final outcomes are recorded: a transient failure throws, so that the record is released
+ * and the retry runs.
+ */
+export type AppliedRequest =
+  | {
+      kind: 'applied';
+      accountSid: string;
+      outcome: CallUpdatedDetail['outcome'];
+      call: Call;
+      /** Set by the idempotency layer when the outcome comes from the table. */
+      replayed?: boolean;
+    }
+  | { kind: 'refused'; accountSid: string | null; error: CallUpdateError; replayed?: boolean };
+
+/** The action an (already validated) request asks for. */
+export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
+  event.detail.action === 'terminate'
+    ? { kind: 'terminate' }
+    : { kind: 'update', update: event.detail.update ?? {} };
+
+/** The error part of "Call Update Failed": the HTTP API's error body without HTTP. */
+export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => ({
+  code: described.code,
+  message: described.message,
+  retryable: described.retryable,
+  ...(described.violations ? { violations: described.violations } : {}),
+  ...(described.signalwire ? { signalwire: described.signalwire } : {}),
+});
+
+/**
+ * Applies a validated request through the same domain code as the HTTP route, audit record included. Final
+ * failures (the call's state, an unknown call, a redirect whose outcome is unknown, ...) are returned, to be
+ * recorded and reported; failures worth retrying are thrown.
+ */
+export const applyCallUpdateRequest = async (
+  access: SignalWireAccess,
+  logger: Logger,
+  event: CallUpdateRequestedEvent,
+): Promise<AppliedRequest> => {
+  const { detail } = event;
+  const action = actionOf(event);
+  let accountSid = detail.accountSid ?? null;
+  try {
+    const calls = await access.forAccount(detail.accountSid);
+    accountSid = calls.projectId;
+    const result = await performCallAction(
+      calls,
+      logger,
+      {
+        trigger: 'event',
+        actor: event.source,
+        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+      },
+      detail.callSid,
+      action,
+    );
+    return { kind: 'applied', accountSid, outcome: result.outcome, call: result.call };
+  } catch (error) {
+    // A lost answer to a redirect is final (REDIRECT_OUTCOME_UNKNOWN): resending it would restart the call flow.
+    const described = describeError(error, { redirect: changeOf(action).Url !== undefined });
+    if (described.retryable) throw error;
+    return { kind: 'refused', accountSid, error: toCallUpdateError(described) };
+  }
+};
+
+/** What a request says about itself, read leniently: an invalid event still gets a useful failure event. */
+export interface RequestSummary {
+  requestEventId: string;
+  requestSource: string;
+  correlationId: string | null;
+  idempotencyKey: string | null;
+  accountSid: string | null;
+  callSid: string | null;
+  action: CallUpdateRequestAction | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TOKEN = /^[!-~]{1,128}$/;
+
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+/** Only well-formed values are echoed: a failure event must not carry whatever an invalid request held. */
+const matching = (value: unknown, pattern: RegExp): string | null =>
+  typeof value === 'string' && pattern.test(value) ? value : null;
+
+export const summarizeRequest = (event: unknown): RequestSummary => {
+  const envelope = record(event);
+  const detail = record(envelope.detail);
+  const action = detail.action;
+  return {
+    requestEventId: typeof envelope.id === 'string' ? envelope.id : '',
+    requestSource: typeof envelope.source === 'string' ? envelope.source : '',
+    correlationId: matching(detail.correlationId, TOKEN),
+    idempotencyKey: matching(detail.idempotencyKey, TOKEN),
+    accountSid: matching(detail.accountSid, UUID),
+    callSid: matching(detail.callSid, UUID),
+    action: (CALL_UPDATE_REQUEST_ACTIONS as readonly unknown[]).includes(action)
+      ? (action as CallUpdateRequestAction)
+      : null,
+  };
+};
+
+const resultBase = (summary: RequestSummary, replayed: boolean): CallUpdateResultBase => ({
+  requestEventId: summary.requestEventId,
+  requestSource: summary.requestSource,
+  correlationId: summary.correlationId,
+  idempotencyKey: summary.idempotencyKey,
+  replayed,
+});
+
+/** "Call Updated" for an applied request. */
+export const callUpdatedDetail = (
+  event: CallUpdateRequestedEvent,
+  applied: Extract<AppliedRequest, { kind: 'applied' }>,
+): CallUpdatedDetail => ({
+  ...resultBase(summarizeRequest(event), applied.replayed === true),
+  accountSid: applied.accountSid,
+  callSid: event.detail.callSid,
+  action: event.detail.action,
+  change: changeOf(actionOf(event)),
+  outcome: applied.outcome,
+  call: applied.call,
+});
+
+/** "Call Update Failed" for any request, valid or not. */
+export const callUpdateFailedDetail = (
+  event: unknown,
+  error: CallUpdateError,
+  options: { final: boolean; accountSid?: string | null; replayed?: boolean },
+): CallUpdateFailedDetail => {
+  const summary = summarizeRequest(event);
+  return {
+    ...resultBase(summary, options.replayed === true),
+    accountSid: options.accountSid ?? summary.accountSid,
+    callSid: summary.callSid,
+    action: summary.action,
+    final: options.final,
+    error,
+  };
+};

@@ -1,0 +1,521 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIT_MESSAGE } from '#commons/audit';
+import { readSignalWireConfig } from '#commons/config';
+import {
+  CALL_UPDATE_FAILED,
+  CALL_UPDATE_REQUESTED,
+  CALL_UPDATED,
+  type CallUpdatedDetail,
+  type CallUpdateFailedDetail,
+  type CallUpdateRequestedEvent,
+  DEFAULT_EVENT_SOURCE,
+} from '#commons/events/contracts';
+import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/events/idempotency';
+import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
+import { logger } from '#commons/powertools';
+import { callSchema } from '#commons/signalwire/schemas';
+import type { Call } from '#commons/signalwire/types';
+import { createSignalWireAccess } from '#commons/signalwire-access';
+import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
+import { createLambdaContext } from '#local/lambda-context';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { captureOutput } from '../support/output-capture.ts';
+
+const output = captureOutput();
+let stack: LocalStack;
+let eventBridge: EventBridgeClient;
+const SOURCE = 'com.example.crm';
+
+/** The schema files integrators read (see test/unit/event-contracts.test.ts for why draft-07 Ajv). */
+const fileValidator = (file: string): ValidateFunction => {
+  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
+  addFormats(ajv);
+  const { $schema: _draft04, ...schema } = JSON.parse(
+    readFileSync(new URL(`../../schemas/events/${file}`, import.meta.url), 'utf8'),
+  );
+  return ajv.compile(schema);
+};
+const matchesCallUpdated = fileValidator('call-updated.schema.json');
+const matchesCallUpdateFailed = fileValidator('call-update-failed.schema.json');
+const strictAjv = new Ajv2020({ strict: true, allErrors: true });
+addFormats(strictAjv);
+const isCall = strictAjv.compile(callSchema);
+
+beforeAll(async () => {
+  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  stack = await startLocalStack();
+  // The real SDK client, reaching the local PutEvents endpoint through AWS_ENDPOINT_URL_EVENTBRIDGE.
+  eventBridge = new EventBridgeClient({});
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+beforeEach(() => {
+  stack.emulator.clearRequests();
+  stack.emulator.clearFaults();
+  stack.aws.targetErrors.length = 0;
+});
+
+/** Publishes a "Call Update Requested" with the real client; resolves with its event id once handled. */
+const request = async (detail: Record<string, unknown>, source = SOURCE): Promise<string> => {
+  const answer = await eventBridge.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: stack.eventBusName,
+          Source: source,
+          DetailType: CALL_UPDATE_REQUESTED,
+          Detail: JSON.stringify(detail),
+        },
+      ],
+    }),
+  );
+  expect(answer.FailedEntryCount).toBe(0);
+  await stack.aws.drainTargets();
+  return answer.Entries?.[0]?.EventId as string;
+};
+
+/** The envelope EventBridge delivered for a request, to deliver it again. */
+const envelopeOf = (eventId: string): EventBridgeEnvelope =>
+  structuredClone((stack.aws.putEvents.find((e) => e.envelope.id === eventId) as PublishedEvent).envelope);
+
+/** Every result event published for a request, in order. */
+const resultsFor = (eventId: string): PublishedEvent[] =>
+  stack.aws.putEvents.filter(
+    (e) =>
+      (e.envelope['detail-type'] === CALL_UPDATED || e.envelope['detail-type'] === CALL_UPDATE_FAILED) &&
+      e.envelope.detail.requestEventId === eventId,
+  );
+
+const onlyResult = (eventId: string): PublishedEvent => {
+  const results = resultsFor(eventId);
+  expect(results, JSON.stringify(results.map((r) => r.envelope.detail))).toHaveLength(1);
+  return results[0] as PublishedEvent;
+};
+
+const updated = (event: PublishedEvent): CallUpdatedDetail => {
+  expect(event.envelope['detail-type']).toBe(CALL_UPDATED);
+  expect(matchesCallUpdated(event.envelope.detail), JSON.stringify(matchesCallUpdated.errors)).toBe(true);
+  return event.envelope.detail as unknown as CallUpdatedDetail;
+};
+
+const failed = (event: PublishedEvent): CallUpdateFailedDetail => {
+  expect(event.envelope['detail-type']).toBe(CALL_UPDATE_FAILED);
+  expect(matchesCallUpdateFailed(event.envelope.detail), JSON.stringify(matchesCallUpdateFailed.errors)).toBe(
+    true,
+  );
+  return event.envelope.detail as unknown as CallUpdateFailedDetail;
+};
+
+const seed = (status: Call['status']) => stack.emulator.seedCall(stack.projectId, { status, ageSeconds: 60 });
+const postsTo = (sid: string) =>
+  stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${sid}.json`));
+
+describe('a "Call Update Requested" event', () => {
+  it('redirects the call and publishes "Call Updated" with the exact source, detail-type and detail', async () => {
+    const call = seed('in-progress');
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/next.xml', Method: 'POST' },
+      correlationId: 'crm-case-4711',
+    });
+
+    const result = onlyResult(eventId);
+    expect(result.entry.Source).toBe(DEFAULT_EVENT_SOURCE);
+    expect(result.entry.DetailType).toBe(CALL_UPDATED);
+    expect(result.eventBusName).toBe(stack.eventBusName);
+    const detail = updated(result);
+    expect(detail).toEqual({
+      requestEventId: eventId,
+      requestSource: SOURCE,
+      correlationId: 'crm-case-4711',
+      idempotencyKey: null,
+      replayed: false,
+      accountSid: stack.projectId,
+      callSid: call.sid,
+      action: 'update',
+      change: { Url: 'https://example.com/next.xml', Method: 'POST' },
+      outcome: 'updated',
+      call: expect.objectContaining({ sid: call.sid, account_sid: stack.projectId, status: 'in-progress' }),
+    });
+    expect(isCall(detail.call), JSON.stringify(isCall.errors)).toBe(true);
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      { url: 'https://example.com/next.xml', method: 'POST' },
+    ]);
+    expect(postsTo(call.sid).map((r) => r.form)).toEqual([
+      { Url: 'https://example.com/next.xml', Method: 'POST' },
+    ]);
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+
+  it('ends the call with action terminate, and reports a second terminate as already-ended', async () => {
+    const call = seed('in-progress');
+
+    const first = updated(onlyResult(await request({ callSid: call.sid, action: 'terminate' })));
+    const second = updated(onlyResult(await request({ callSid: call.sid, action: 'terminate', update: {} })));
+
+    expect(first).toMatchObject({ action: 'terminate', change: { Status: 'completed' }, outcome: 'updated' });
+    expect(first.call.status).toBe('completed');
+    expect(second).toMatchObject({ outcome: 'already-ended', correlationId: null });
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+  });
+
+  it('writes the audit record with trigger event, the source as actor and the correlation id', async () => {
+    const call = seed('in-progress');
+    const before = output.records().length;
+
+    await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Status: 'completed' },
+      correlationId: 'wf-9',
+    });
+
+    const audits = output
+      .records()
+      .slice(before)
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit);
+    expect(audits).toEqual([
+      expect.objectContaining({
+        trigger: 'event',
+        actor: SOURCE,
+        correlationId: 'wf-9',
+        callSid: call.sid,
+        change: { Status: 'completed' },
+        outcome: 'updated',
+      }),
+    ]);
+  });
+});
+
+describe('delivery at least once', () => {
+  it('applies a redirect once when the same event is delivered twice, and says the second was a replay', async () => {
+    const call = seed('in-progress');
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/once.xml' },
+      correlationId: 'crm-1',
+    });
+
+    await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+    const [first, second] = resultsFor(eventId).map(updated);
+    expect(first).toMatchObject({ replayed: false, correlationId: 'crm-1' });
+    expect(second).toEqual({ ...first, replayed: true });
+    expect(postsTo(call.sid)).toHaveLength(1);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
+  it('applies two events with the same idempotency key once, echoing each one its own correlation id', async () => {
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/k.xml' } };
+
+    const first = await request({ ...detail, idempotencyKey: 'crm-redirect-77', correlationId: 'try-1' });
+    const second = await request({ ...detail, idempotencyKey: 'crm-redirect-77', correlationId: 'try-2' });
+
+    expect(updated(onlyResult(first))).toMatchObject({ replayed: false, correlationId: 'try-1' });
+    expect(updated(onlyResult(second))).toMatchObject({
+      replayed: true,
+      correlationId: 'try-2',
+      idempotencyKey: 'crm-redirect-77',
+    });
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
+  it('refuses an idempotency key reused for a different update, without calling SignalWire', async () => {
+    const call = seed('in-progress');
+    await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/a.xml' },
+      idempotencyKey: 'k-reuse',
+    });
+    stack.emulator.clearRequests();
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/b.xml' },
+      idempotencyKey: 'k-reuse',
+    });
+
+    expect(failed(onlyResult(eventId))).toMatchObject({
+      final: true,
+      error: {
+        code: 'INVALID_REQUEST',
+        retryable: false,
+        violations: [expect.objectContaining({ field: 'idempotencyKey', rule: 'reused' })],
+      },
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+
+  it("retries once a crashed invocation's in-progress record has expired, instead of blocking the call", async () => {
+    const call = seed('in-progress');
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/after-crash.xml' },
+      idempotencyKey: 'crash-1',
+    };
+    // What an invocation that died mid-update leaves behind: an in-progress record whose expiry (the
+    // invocation's remaining time when it started) has passed.
+    const leftBehind = createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 3600,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    });
+    leftBehind.persistenceStore.configure({ config: leftBehind.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    await leftBehind.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const eventId = await request(detail);
+
+    expect(updated(onlyResult(eventId))).toMatchObject({ replayed: false, outcome: 'updated' });
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      { url: 'https://example.com/after-crash.xml', method: 'POST' },
+    ]);
+  });
+
+  it('hands a request back for a retry while another invocation is still applying it', async () => {
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'busy-1' };
+    const running = createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 3600,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    });
+    running.persistenceStore.configure({ config: running.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    await running.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 60_000);
+
+    const eventId = await request(detail);
+
+    expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
+      expect.any(IdempotencyAlreadyInProgressError),
+    ]);
+    expect(resultsFor(eventId)).toEqual([]);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+  it('replays the outcome, not the redirect, when publishing it failed and the event is retried', async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
+    let refuseNext = true;
+    const flakyBus: EventPublisher = {
+      publish: async (detailType, detail) => {
+        if (!refuseNext) return bus.publish(detailType, detail);
+        refuseNext = false;
+        throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
+      },
+    };
+    const handler = createCallUpdateEventsHandler({
+      access: createSignalWireAccess(readSignalWireConfig(), logger),
+      publisher: flakyBus,
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+    });
+    const call = seed('in-progress');
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/unpublished.xml' } },
+    } as CallUpdateRequestedEvent;
+    const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
+
+    await expect(handler(event, context())).rejects.toThrow(EventPublishError);
+    await handler(event, context());
+
+    const [interim, outcome] = resultsFor(event.id);
+    expect(failed(interim as PublishedEvent)).toMatchObject({ final: false, error: { retryable: true } });
+    expect(updated(outcome as PublishedEvent)).toMatchObject({ replayed: true, outcome: 'updated' });
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
+describe('failures', () => {
+  it('refuses an invalid event with "Call Update Failed" naming the field, without calling SignalWire or retrying', async () => {
+    const call = seed('in-progress');
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: '/relative.xml' },
+      correlationId: 'bad-1',
+    });
+
+    const detail = failed(onlyResult(eventId));
+    expect(detail).toMatchObject({
+      requestEventId: eventId,
+      correlationId: 'bad-1',
+      callSid: call.sid,
+      action: 'update',
+      final: true,
+      error: { code: 'INVALID_REQUEST', retryable: false },
+    });
+    expect(detail.error.violations).toEqual([
+      { field: 'Url', rule: 'url', message: 'Url must be an absolute http(s) URL' },
+    ]);
+    expect(detail.error.message).toContain('Url');
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+
+  it('refuses an event from a source the configuration does not allow, even if a rule routes it', async () => {
+    const call = seed('in-progress');
+    stack.aws.addRule(
+      {
+        name: 'misrouted',
+        eventBusName: stack.eventBusName,
+        source: ['com.example.untrusted'],
+        detailType: [CALL_UPDATE_REQUESTED],
+      },
+      stack.deliverCallUpdateRequested,
+    );
+
+    const eventId = await request({ callSid: call.sid, action: 'terminate' }, 'com.example.untrusted');
+
+    expect(failed(onlyResult(eventId))).toMatchObject({
+      requestSource: 'com.example.untrusted',
+      final: true,
+      error: {
+        code: 'INVALID_REQUEST',
+        violations: [expect.objectContaining({ field: 'source', rule: 'not-allowed' })],
+      },
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it("reports a 409-class refusal with SignalWire's code and message, final and not retried", async () => {
+    const call = seed('in-progress');
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Status: 'canceled' },
+      correlationId: 'c-409',
+    });
+
+    const detail = failed(onlyResult(eventId));
+    expect(detail).toMatchObject({
+      correlationId: 'c-409',
+      accountSid: stack.projectId,
+      final: true,
+      error: { code: 'CALL_STATE_CONFLICT', retryable: false, signalwire: { code: 10000, status: 400 } },
+    });
+    expect(detail.error.signalwire?.message).toEqual(expect.any(String));
+    expect(postsTo(call.sid)).toHaveLength(1);
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+
+  it('reports 21220 for a redirect of a call that is not in progress', async () => {
+    const call = seed('ringing');
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/x.xml' },
+    });
+
+    expect(failed(onlyResult(eventId)).error).toMatchObject({
+      code: 'CALL_STATE_CONFLICT',
+      signalwire: { code: 21220 },
+    });
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+
+  it('reports an unknown call as CALL_NOT_FOUND', async () => {
+    const eventId = await request({ callSid: randomUUID(), action: 'terminate' });
+
+    expect(failed(onlyResult(eventId)).error).toMatchObject({
+      code: 'CALL_NOT_FOUND',
+      signalwire: { code: 20404 },
+    });
+  });
+
+  it('fails a transient error with a non-final event and a thrown invocation, and applies it on the retry', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 503, times: 4, method: 'POST' });
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/retry.xml' },
+    });
+
+    expect(failed(onlyResult(eventId))).toMatchObject({
+      final: false,
+      error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, signalwire: { status: 503 } },
+    });
+    expect(stack.aws.targetErrors).toHaveLength(1);
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([]);
+
+    // Lambda's asynchronous retry: the same event again, the idempotency record having been released.
+    await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+    const [, retried] = resultsFor(eventId);
+    expect(updated(retried as PublishedEvent)).toMatchObject({ replayed: false, outcome: 'updated' });
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      { url: 'https://example.com/retry.xml', method: 'POST' },
+    ]);
+  });
+
+  it('does not retry a redirect whose answer was lost, not even when the event is delivered again', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'drop', applyFirst: true, method: 'POST' });
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/lost.xml' },
+    });
+    await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+    const [first, again] = resultsFor(eventId).map(failed);
+    expect(first).toMatchObject({
+      final: true,
+      replayed: false,
+      error: { code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false },
+    });
+    expect(again).toMatchObject({ final: true, replayed: true, error: { code: 'REDIRECT_OUTCOME_UNKNOWN' } });
+    expect(stack.aws.targetErrors).toEqual([]);
+    expect(postsTo(call.sid)).toHaveLength(1);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
+describe('secrecy', () => {
+  it('never writes the API token or the signing key to any log line or event', () => {
+    const everything = output.lines.join('') + JSON.stringify(stack.aws.putEvents);
+
+    expect(everything).toContain(AUDIT_MESSAGE);
+    expect(everything).not.toContain(stack.apiToken);
+    expect(everything).not.toContain(stack.signingKey);
+  });
+});

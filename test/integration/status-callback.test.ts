@@ -1,0 +1,265 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CALL_STATUS_CHANGED,
+  type CallStatusChangedDetail,
+  DEFAULT_EVENT_SOURCE,
+} from '#commons/events/contracts';
+import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import type { PublishedEvent } from '#local/aws-emulator';
+import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { captureOutput } from '../support/output-capture.ts';
+
+const output = captureOutput();
+let stack: LocalStack;
+let signingKey: string;
+
+/** The schema file integrators read (see test/unit/event-contracts.test.ts for why draft-07 Ajv). */
+const fileValidator = (file: string): ValidateFunction => {
+  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
+  addFormats(ajv);
+  const { $schema: _draft04, ...schema } = JSON.parse(
+    readFileSync(new URL(`../../schemas/events/${file}`, import.meta.url), 'utf8'),
+  );
+  return ajv.compile(schema);
+};
+const matchesCallStatusChanged = fileValidator('call-status-changed.schema.json');
+
+/**
+ * SignalWire's signing, written here from its description and not with the project's code: HMAC-SHA1 over
+ * the URL and the sorted parameters, base64. test/unit/signature.test.ts checks the project's code against
+ * vectors from Python and openssl; this helper reproduces those vectors (first test below).
+ */
+const sign = (key: string, url: string, params: Array<[string, string]>): string =>
+  createHmac('sha1', key)
+    .update(
+      url +
+        [...params]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, value]) => name + value)
+          .join(''),
+    )
+    .digest('base64');
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  stack = await startLocalStack();
+  signingKey = stack.signingKey;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+const webhookUrl = (query = ''): string => `${stack.api.url}${STATUS_CALLBACK_ROUTE.path}${query}`;
+
+const callback = (overrides: Record<string, string> = {}): Array<[string, string]> =>
+  Object.entries({
+    AccountSid: stack.projectId,
+    CallSid: randomUUID(),
+    CallStatus: 'in-progress',
+    ApiVersion: '2010-04-01',
+    Direction: 'outbound-api',
+    From: '+14155550100',
+    To: '+13105550142',
+    Timestamp: 'Wed, 04 Mar 2026 10:00:03 +0000',
+    SequenceNumber: '1',
+    CallbackSource: 'call-progress-events',
+    ...overrides,
+  });
+
+/** POSTs a form body as SignalWire does, with the given headers. */
+const post = (url: string, params: Array<[string, string]>, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    body: new URLSearchParams(params).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  });
+
+const statusEventsFor = (callSid: string): PublishedEvent[] =>
+  stack.aws.putEvents.filter(
+    (e) => e.envelope['detail-type'] === CALL_STATUS_CHANGED && e.envelope.detail.callSid === callSid,
+  );
+
+describe('the test signer', () => {
+  it('reproduces the Python/openssl vector of the unit tests', () => {
+    expect(
+      sign(
+        'PSK_test_0f8e7d6c5b4a39281706f5e4d3c2b1a0',
+        'https://hooks.example.com/signalwire/webhooks/signalwire/status',
+        [],
+      ),
+    ).toBe('9vxJvmurx4FhyYcSNWlPdIz7H9Q=');
+  });
+});
+
+describe('POST /webhooks/signalwire/status', () => {
+  // First in the file: a forged request elsewhere would use up the container's one forced secret read a minute.
+  it('accepts a callback signed with a signing key rotated since the secret was cached', async () => {
+    const params = callback();
+    await post(webhookUrl(), params, { 'x-signalwire-signature': sign(signingKey, webhookUrl(), params) });
+    const rotated = `PSK_${randomUUID().replaceAll('-', '')}`;
+    stack.aws.putSecret(
+      LOCAL_SECRET_NAME,
+      JSON.stringify({
+        projectId: stack.projectId,
+        apiToken: stack.apiToken,
+        spaceUrl: stack.emulator.url,
+        signingKey: rotated,
+      }),
+    );
+    signingKey = rotated;
+    const after = callback();
+
+    const answer = await post(webhookUrl(), after, {
+      'x-signalwire-signature': sign(rotated, webhookUrl(), after),
+    });
+
+    expect(answer.status).toBe(204);
+    expect(statusEventsFor(after[1]?.[1] as string)).toHaveLength(1);
+  });
+
+  it('publishes "Call Status Changed" for a validly signed callback and answers 204', async () => {
+    const url = webhookUrl('?tenant=acme&x=a%20b');
+    const params = callback({ CallStatus: 'completed', CallDuration: '42', SequenceNumber: '3' });
+    const callSid = params[1]?.[1] as string;
+
+    const answer = await post(url, params, { 'x-signalwire-signature': sign(signingKey, url, params) });
+
+    expect(answer.status).toBe(204);
+    const [event] = statusEventsFor(callSid);
+    expect(event?.entry.Source).toBe(DEFAULT_EVENT_SOURCE);
+    expect(event?.entry.DetailType).toBe(CALL_STATUS_CHANGED);
+    expect(event?.eventBusName).toBe(stack.eventBusName);
+    expect(event?.envelope.detail).toEqual({
+      accountSid: stack.projectId,
+      callSid,
+      callStatus: 'completed',
+      status: 'completed',
+      sequenceNumber: 3,
+      timestamp: '2026-03-04T10:00:03.000Z',
+      receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      duration: 42,
+      direction: 'outbound-api',
+      from: '+14155550100',
+      to: '+13105550142',
+      parentCallSid: null,
+      answeredBy: null,
+      sipResponseCode: null,
+      callbackSource: 'call-progress-events',
+    });
+    expect(
+      matchesCallStatusChanged(event?.envelope.detail),
+      JSON.stringify(matchesCallStatusChanged.errors),
+    ).toBe(true);
+  });
+
+  it("accepts X-Twilio-Signature, and a URL signed without the port, as SignalWire's validator does", async () => {
+    const twilio = callback();
+    const portless = callback();
+    const withoutPort = webhookUrl().replace(/:\d+\//, '/');
+
+    const first = await post(webhookUrl(), twilio, {
+      'x-twilio-signature': sign(signingKey, webhookUrl(), twilio),
+    });
+    const second = await post(webhookUrl(), portless, {
+      'x-signalwire-signature': sign(signingKey, withoutPort, portless),
+    });
+
+    expect([first.status, second.status]).toEqual([204, 204]);
+    expect(statusEventsFor(twilio[1]?.[1] as string)).toHaveLength(1);
+    expect(statusEventsFor(portless[1]?.[1] as string)).toHaveLength(1);
+  });
+
+  it('publishes both answered and in-progress for one call, telling them apart', async () => {
+    const callSid = randomUUID();
+    const answered = callback({ CallSid: callSid, CallStatus: 'answered', SequenceNumber: '1' });
+    const inProgress = callback({ CallSid: callSid, CallStatus: 'in-progress', SequenceNumber: '2' });
+
+    for (const params of [answered, inProgress]) {
+      const answer = await post(webhookUrl(), params, {
+        'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+      });
+      expect(answer.status).toBe(204);
+    }
+
+    const details = statusEventsFor(callSid).map(
+      (e) => e.envelope.detail as unknown as CallStatusChangedDetail,
+    );
+    expect(
+      details.map(({ callStatus, status, sequenceNumber }) => ({ callStatus, status, sequenceNumber })),
+    ).toEqual([
+      { callStatus: 'answered', status: 'in-progress', sequenceNumber: 1 },
+      { callStatus: 'in-progress', status: 'in-progress', sequenceNumber: 2 },
+    ]);
+  });
+
+  it.each<
+    [
+      string,
+      (params: Array<[string, string]>) => Record<string, string>,
+      (params: Array<[string, string]>) => Array<[string, string]>,
+    ]
+  >([
+    ['no signature header', () => ({}), (params) => params],
+    ['an empty signature', () => ({ 'x-signalwire-signature': '' }), (params) => params],
+    [
+      'a tampered parameter',
+      (params) => ({ 'x-signalwire-signature': sign(signingKey, webhookUrl(), params) }),
+      (params) => params.map(([name, value]) => [name, name === 'CallStatus' ? 'completed' : value]),
+    ],
+    [
+      'a signature for another URL',
+      (params) => ({ 'x-signalwire-signature': sign(signingKey, webhookUrl('?tenant=other'), params) }),
+      (params) => params,
+    ],
+    [
+      'a signature with the API token instead of the signing key',
+      (params) => ({ 'x-signalwire-signature': sign(stack.apiToken, webhookUrl(), params) }),
+      (params) => params,
+    ],
+    [
+      'a signature for a project the secret does not hold',
+      (params) => ({ 'x-signalwire-signature': sign(signingKey, webhookUrl(), params) }),
+      (params) => params.map(([name, value]) => [name, name === 'AccountSid' ? randomUUID() : value]),
+    ],
+  ])('answers 403 to %s and publishes nothing', async (_name, headersFor, sent) => {
+    const params = callback();
+    const body = sent(params);
+
+    const answer = await post(webhookUrl(), body, headersFor(params));
+
+    expect(answer.status).toBe(403);
+    expect(await answer.json()).toEqual({ message: 'Forbidden' });
+    expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
+  });
+
+  it('answers 400 naming the field to a signed callback without a call SID, and publishes nothing', async () => {
+    const params = callback().filter(([name]) => name !== 'CallSid');
+    const before = stack.aws.putEvents.length;
+
+    const answer = await post(webhookUrl(), params, {
+      'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+    });
+
+    expect(answer.status).toBe(400);
+    const { error } = (await answer.json()) as {
+      error: { code: string; violations: Array<{ field: string }> };
+    };
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.violations.map((v) => v.field)).toEqual(['CallSid']);
+    expect(stack.aws.putEvents.length).toBe(before);
+  });
+
+  it('never writes a signing key or the API token to any log line or event', () => {
+    const everything = output.lines.join('') + JSON.stringify(stack.aws.putEvents);
+
+    expect(everything).toContain('status callback refused');
+    for (const secret of [stack.signingKey, signingKey, stack.apiToken])
+      expect(everything).not.toContain(secret);
+  });
+});

@@ -1,0 +1,432 @@
+import { readFileSync } from 'node:fs';
+import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { callUpdateSchema } from '#commons/call-update-schema';
+import { describeError, type ErrorCode, SignalWireError } from '#commons/errors';
+import {
+  callUpdatedDetail,
+  callUpdateFailedDetail,
+  toCallUpdateError,
+} from '#commons/events/call-update-requests';
+import {
+  CALL_STATUS_CHANGED,
+  CALL_UPDATE_FAILED,
+  CALL_UPDATE_REQUESTED,
+  CALL_UPDATED,
+  type CallUpdateRequestedEvent,
+  DEFAULT_EVENT_SOURCE,
+} from '#commons/events/contracts';
+import { toCallStatusChanged } from '#commons/events/status-callback';
+import { callUpdateRequestViolations } from '#commons/events/validate-request';
+import * as infraContract from '../../infra/event-contract.ts';
+import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
+
+/**
+ * The JSON Schema files in schemas/events are what integrators and the EventBridge schema registry
+ * (type JSONSchemaDraft4) read; the functions validate with their own runtime schema. These tests keep the
+ * two in agreement and the files within draft-04.
+ *
+ * No draft-04 validator is installed (ajv 8 dropped draft-04; ajv-draft-04 is not a dependency), so the
+ * files are written with the keywords whose meaning draft-04, draft-07 and 2020-12 share, checked below, and
+ * validated with Ajv's draft-07 and 2020-12 classes (with `$schema` removed, which Ajv cannot resolve).
+ */
+
+const SCHEMA_DIR = new URL('../../schemas/events/', import.meta.url);
+const readSchema = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
+
+const FILES = {
+  [CALL_UPDATE_REQUESTED]: 'call-update-requested.schema.json',
+  [CALL_UPDATED]: 'call-updated.schema.json',
+  [CALL_UPDATE_FAILED]: 'call-update-failed.schema.json',
+  [CALL_STATUS_CHANGED]: 'call-status-changed.schema.json',
+} as const;
+
+/** Keywords of draft-04 that mean the same in draft-07 and 2020-12 (so Ajv's verdict is draft-04's). */
+const PORTABLE_KEYWORDS = new Set([
+  '$schema',
+  '$ref',
+  'title',
+  'description',
+  'type',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'minProperties',
+  'maxProperties',
+  'dependencies',
+  'items',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'not',
+  'anyOf',
+  'allOf',
+  'oneOf',
+  'definitions',
+]);
+/** Formats draft-04 defines (ajv-formats checks them the same way). */
+const DRAFT_04_FORMATS = new Set(['date-time', 'email', 'hostname', 'ipv4', 'ipv6', 'uri']);
+
+/** Every schema object in a document, with its JSON pointer. */
+const walk = (schema: unknown, path = '#'): Array<[string, Record<string, unknown>]> => {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return [];
+  const node = schema as Record<string, unknown>;
+  const found: Array<[string, Record<string, unknown>]> = [[path, node]];
+  for (const key of ['properties', 'definitions', 'dependencies'] as const) {
+    const map = node[key];
+    if (typeof map !== 'object' || map === null) continue;
+    for (const [name, sub] of Object.entries(map)) found.push(...walk(sub, `${path}/${key}/${name}`));
+  }
+  for (const key of ['anyOf', 'allOf', 'oneOf'] as const) {
+    const list = node[key];
+    if (!Array.isArray(list)) continue;
+    for (const [index, sub] of list.entries()) found.push(...walk(sub, `${path}/${key}/${index}`));
+  }
+  for (const key of ['not', 'items', 'additionalProperties'] as const)
+    found.push(...walk(node[key], `${path}/${key}`));
+  return found;
+};
+
+const compileFile = (AjvClass: typeof Ajv | typeof Ajv2020, file: string): ValidateFunction => {
+  const ajv = new AjvClass({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
+  addFormats(ajv);
+  const { $schema: _draft04, ...schema } = readSchema(file);
+  return ajv.compile(schema);
+};
+
+const validators = Object.fromEntries(
+  Object.entries(FILES).map(([detailType, file]) => [
+    detailType,
+    { draft07: compileFile(Ajv, file), draft2020: compileFile(Ajv2020, file) },
+  ]),
+) as Record<keyof typeof FILES, { draft07: ValidateFunction; draft2020: ValidateFunction }>;
+
+/** The file's verdict on a detail; both Ajv classes must agree with each other first. */
+const fileAccepts = (detailType: keyof typeof FILES, detail: unknown): boolean => {
+  const { draft07, draft2020 } = validators[detailType];
+  const verdict = draft07(detail);
+  expect(draft2020(detail), `draft-07 and 2020-12 disagree on ${JSON.stringify(detail)}`).toBe(verdict);
+  return verdict;
+};
+
+const envelope = (detail: unknown): CallUpdateRequestedEvent =>
+  ({
+    version: '0',
+    id: '6f1e6c0e-1d7a-4d55-8c39-2b0a8d1f4a10',
+    'detail-type': CALL_UPDATE_REQUESTED,
+    source: 'com.example.crm',
+    account: '123456789012',
+    time: '2026-03-04T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  }) as CallUpdateRequestedEvent;
+
+describe('the schema files', () => {
+  it('exist for every detail-type, under the names and detail-types the infra registers', () => {
+    const registered = infraContract.EVENT_SCHEMA_FILES.map(({ detailType, fileName }) => [
+      detailType,
+      fileName,
+    ]);
+
+    expect(Object.entries(FILES).sort()).toEqual(registered.sort());
+    expect(infraContract.EVENT_SOURCE).toBe(DEFAULT_EVENT_SOURCE);
+  });
+
+  it.each(Object.values(FILES))(
+    '%s declares draft-04 and uses only keywords draft-04 shares with later drafts',
+    (file) => {
+      const schema = readSchema(file);
+
+      expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
+      for (const [path, node] of walk(schema)) {
+        for (const keyword of Object.keys(node)) {
+          if (path.endsWith('/properties') || path.endsWith('/definitions')) continue;
+          expect(PORTABLE_KEYWORDS.has(keyword), `${path}: ${keyword}`).toBe(true);
+        }
+        if (Array.isArray(node.required))
+          expect(node.required.length, `${path}: empty required`).toBeGreaterThan(0);
+        if (typeof node.format === 'string') expect(DRAFT_04_FORMATS.has(node.format), path).toBe(true);
+        if (typeof node.$ref === 'string') expect(node.$ref, path).toMatch(/^#\/definitions\/[A-Za-z]+$/);
+      }
+    },
+  );
+
+  it('describes the update with exactly the rules of callUpdateSchema, spelled in draft-04', () => {
+    const { dependentRequired, not, ...rest } = callUpdateSchema;
+    const expected = { ...rest, dependencies: dependentRequired, not: { required: not.required } };
+    const strip = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(strip)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(
+              Object.entries(value)
+                .filter(([key]) => key !== 'description' && key !== 'title')
+                .map(([key, sub]) => [key, strip(sub)]),
+            )
+          : value;
+
+    const fromFile = (readSchema(FILES[CALL_UPDATE_REQUESTED]).definitions as Record<string, unknown>)
+      .CallUpdate;
+
+    expect(strip(fromFile)).toEqual(strip(expected));
+  });
+
+  it('lists every stable error code of the error taxonomy, and only those', () => {
+    // A new ErrorCode makes this literal fail to compile until it is listed here, and then this test fails
+    // until the schema file lists it too.
+    const codes: Record<ErrorCode, true> = {
+      INVALID_REQUEST: true,
+      UNSUPPORTED_MEDIA_TYPE: true,
+      PAYLOAD_TOO_LARGE: true,
+      ROUTE_NOT_FOUND: true,
+      ACCOUNT_NOT_CONFIGURED: true,
+      CALL_NOT_FOUND: true,
+      CALL_STATE_CONFLICT: true,
+      UPSTREAM_REJECTED: true,
+      UPSTREAM_AUTH_FAILED: true,
+      UPSTREAM_RATE_LIMITED: true,
+      UPSTREAM_UNAVAILABLE: true,
+      UPSTREAM_ERROR: true,
+      UPSTREAM_TIMEOUT: true,
+      UPSTREAM_UNREACHABLE: true,
+      REDIRECT_OUTCOME_UNKNOWN: true,
+      CREDENTIALS_UNAVAILABLE: true,
+      INTERNAL_ERROR: true,
+    };
+    const definitions = readSchema(FILES[CALL_UPDATE_FAILED]).definitions as {
+      Error: { properties: { code: { enum: string[] } } };
+    };
+
+    expect([...definitions.Error.properties.code.enum].sort()).toEqual(Object.keys(codes).sort());
+  });
+});
+
+describe('"Call Update Requested": the schema file and the runtime validation agree', () => {
+  const sid = CALL_SID;
+  const samples: Array<[string, unknown, boolean]> = [
+    ['a redirect', { callSid: sid, action: 'update', update: { Url: 'https://e.com/a.xml' } }, true],
+    [
+      'a redirect with every option',
+      {
+        callSid: sid,
+        accountSid: PROJECT_ID,
+        action: 'update',
+        update: {
+          Url: 'https://e.com/a.xml',
+          Method: 'GET',
+          FallbackUrl: 'http://e.com/fb.xml',
+          FallbackMethod: 'POST',
+          StatusCallback: 'https://e.com/status',
+          StatusCallbackMethod: 'POST',
+        },
+        idempotencyKey: 'crm:case-4711:redirect',
+        correlationId: 'c0ffee-1',
+      },
+      true,
+    ],
+    ['Status=completed', { callSid: sid, action: 'update', update: { Status: 'completed' } }, true],
+    ['Status=canceled', { callSid: sid, action: 'update', update: { Status: 'canceled' } }, true],
+    ['a terminate', { callSid: sid, action: 'terminate' }, true],
+    ['a terminate with an empty update', { callSid: sid, action: 'terminate', update: {} }, true],
+    [
+      'a terminate with an update',
+      { callSid: sid, action: 'terminate', update: { Status: 'completed' } },
+      false,
+    ],
+    ['an update without update', { callSid: sid, action: 'update' }, false],
+    ['an empty update', { callSid: sid, action: 'update', update: {} }, false],
+    ['no action', { callSid: sid, update: { Status: 'completed' } }, false],
+    ['an unknown action', { callSid: sid, action: 'hangup' }, false],
+    ['no callSid', { action: 'terminate' }, false],
+    ['a CA-style callSid', { callSid: 'CA1234567890abcdef', action: 'terminate' }, false],
+    ['a numeric callSid', { callSid: 42, action: 'terminate' }, false],
+    ['a malformed accountSid', { callSid: sid, accountSid: 'acme', action: 'terminate' }, false],
+    ['an unknown detail field', { callSid: sid, action: 'terminate', reason: 'x' }, false],
+    ['an unknown Status', { callSid: sid, action: 'update', update: { Status: 'busy' } }, false],
+    [
+      'a lower-case Method',
+      { callSid: sid, action: 'update', update: { Url: 'https://e.com/a', Method: 'get' } },
+      false,
+    ],
+    ['a relative Url', { callSid: sid, action: 'update', update: { Url: '/a.xml' } }, false],
+    ['an ftp Url', { callSid: sid, action: 'update', update: { Url: 'ftp://e.com/a.xml' } }, false],
+    [
+      'a Url that is too long',
+      { callSid: sid, action: 'update', update: { Url: `https://e.com/${'a'.repeat(2040)}` } },
+      false,
+    ],
+    ['Method without Url', { callSid: sid, action: 'update', update: { Method: 'POST' } }, false],
+    [
+      'FallbackMethod without FallbackUrl',
+      { callSid: sid, action: 'update', update: { FallbackMethod: 'GET' } },
+      false,
+    ],
+    [
+      'StatusCallbackMethod without StatusCallback',
+      { callSid: sid, action: 'update', update: { StatusCallbackMethod: 'GET' } },
+      false,
+    ],
+    [
+      'Status with Url',
+      { callSid: sid, action: 'update', update: { Status: 'completed', Url: 'https://e.com/a' } },
+      false,
+    ],
+    [
+      'an unknown update field',
+      { callSid: sid, action: 'update', update: { Status: 'completed', To: '+1' } },
+      false,
+    ],
+    ['a camelCase update field', { callSid: sid, action: 'update', update: { status: 'completed' } }, false],
+    [
+      'a Status given as a list',
+      { callSid: sid, action: 'update', update: { Status: ['completed'] } },
+      false,
+    ],
+    ['an update given as a string', { callSid: sid, action: 'update', update: 'Status=completed' }, false],
+    ['an empty idempotency key', { callSid: sid, action: 'terminate', idempotencyKey: '' }, false],
+    ['an idempotency key with a space', { callSid: sid, action: 'terminate', idempotencyKey: 'a b' }, false],
+    ['a long correlation id', { callSid: sid, action: 'terminate', correlationId: 'c'.repeat(129) }, false],
+    ['a numeric correlation id', { callSid: sid, action: 'terminate', correlationId: 7 }, false],
+    ['a detail that is a list', [{ callSid: sid, action: 'terminate' }], false],
+  ];
+
+  it.each(samples)('%s: both say %s', (_name, detail, valid) => {
+    const runtime = callUpdateRequestViolations(envelope(detail));
+
+    expect(fileAccepts(CALL_UPDATE_REQUESTED, detail)).toBe(valid);
+    expect(runtime.length === 0, JSON.stringify(runtime)).toBe(valid);
+  });
+});
+
+describe('"Call Update Requested": runtime violations name the field in the HTTP API words', () => {
+  const cases: Array<[string, unknown, string, string]> = [
+    ['a relative Url', { callSid: CALL_SID, action: 'update', update: { Url: '/a.xml' } }, 'Url', 'url'],
+    ['a malformed callSid', { callSid: 'CA1', action: 'terminate' }, 'callSid', 'sid'],
+    [
+      'Method without Url',
+      { callSid: CALL_SID, action: 'update', update: { Method: 'GET' } },
+      'Method',
+      'requires',
+    ],
+    [
+      'Status with Url',
+      { callSid: CALL_SID, action: 'update', update: { Status: 'completed', Url: 'https://e.com/a' } },
+      'Status',
+      'exclusive',
+    ],
+    [
+      'an unknown update field',
+      { callSid: CALL_SID, action: 'update', update: { To: '+1' } },
+      'To',
+      'unknown-field',
+    ],
+    [
+      'an unknown detail field',
+      { callSid: CALL_SID, action: 'terminate', colour: 'red' },
+      'colour',
+      'unknown-field',
+    ],
+    ['no update', { callSid: CALL_SID, action: 'update' }, 'update', 'required'],
+    [
+      'an update on terminate',
+      { callSid: CALL_SID, action: 'terminate', update: { Url: 'https://e.com' } },
+      'update',
+      'empty',
+    ],
+    ['an unknown action', { callSid: CALL_SID, action: 'hangup' }, 'action', 'enum'],
+  ];
+
+  it.each(cases)('%s: %s / %s', (_name, detail, field, rule) => {
+    expect(callUpdateRequestViolations(envelope(detail))).toContainEqual(
+      expect.objectContaining({ field, rule }),
+    );
+  });
+
+  it('refuses another detail-type', () => {
+    const event = { ...envelope({ callSid: CALL_SID, action: 'terminate' }), 'detail-type': 'Call Updated' };
+
+    expect(callUpdateRequestViolations(event)).toContainEqual(
+      expect.objectContaining({ field: 'detail-type', rule: 'enum' }),
+    );
+  });
+});
+
+describe('the published details match their schema files', () => {
+  const request = envelope({
+    callSid: CALL_SID,
+    action: 'update',
+    update: { Url: 'https://e.com/a.xml', Method: 'POST' },
+    correlationId: 'crm-1',
+  });
+
+  it('"Call Updated", fresh and replayed', () => {
+    const applied = {
+      kind: 'applied' as const,
+      accountSid: PROJECT_ID,
+      outcome: 'updated' as const,
+      call: sampleCall(),
+    };
+
+    expect(fileAccepts(CALL_UPDATED, callUpdatedDetail(request, applied))).toBe(true);
+    expect(fileAccepts(CALL_UPDATED, callUpdatedDetail(request, { ...applied, replayed: true }))).toBe(true);
+    expect(fileAccepts(CALL_UPDATED, { ...callUpdatedDetail(request, applied), extra: 1 })).toBe(false);
+  });
+
+  it('"Call Update Failed" with SignalWire\'s error, and for an event that is not even an object', () => {
+    const conflict = describeError(
+      new SignalWireError(400, { code: 21220, message: 'Call is not in-progress', moreInfo: undefined }),
+    );
+    const invalid = describeError(new Error('boom'));
+
+    const upstream = callUpdateFailedDetail(request, toCallUpdateError(conflict), { final: true });
+    const garbage = callUpdateFailedDetail('not an event', toCallUpdateError(invalid), { final: false });
+
+    expect(fileAccepts(CALL_UPDATE_FAILED, upstream)).toBe(true);
+    expect(upstream.error.signalwire).toMatchObject({ code: 21220 });
+    expect(fileAccepts(CALL_UPDATE_FAILED, garbage)).toBe(true);
+    expect(garbage).toMatchObject({ requestEventId: '', callSid: null, action: null, final: false });
+  });
+
+  it('"Call Status Changed", with every field and with only the required parameters', () => {
+    const full = toCallStatusChanged(
+      [
+        ['AccountSid', PROJECT_ID],
+        ['CallSid', CALL_SID],
+        ['CallStatus', 'answered'],
+        ['SequenceNumber', '2'],
+        ['Timestamp', 'Wed, 04 Mar 2026 10:00:03 +0000'],
+        ['CallDuration', '17'],
+        ['Direction', 'outbound-api'],
+        ['From', '+14155550100'],
+        ['To', '+13105550142'],
+        ['CallbackSource', 'call-progress-events'],
+      ],
+      new Date('2026-03-04T10:00:04.250Z'),
+    );
+    const bare = toCallStatusChanged(
+      [
+        ['AccountSid', PROJECT_ID],
+        ['CallSid', CALL_SID],
+        ['CallStatus', 'no-such-status'],
+      ],
+      new Date('2026-03-04T10:00:04.250Z'),
+    );
+
+    expect(fileAccepts(CALL_STATUS_CHANGED, full)).toBe(true);
+    expect(full).toMatchObject({
+      callStatus: 'answered',
+      status: 'in-progress',
+      timestamp: '2026-03-04T10:00:03.000Z',
+    });
+    expect(fileAccepts(CALL_STATUS_CHANGED, bare)).toBe(true);
+    expect(bare).toMatchObject({ status: null, sequenceNumber: null, timestamp: null, duration: null });
+  });
+});
