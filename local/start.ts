@@ -15,7 +15,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 // Quiet by default so the commands below stay readable; LOG_LEVEL=INFO shows the structured logs and audits.
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';
 
-const stack = await startLocalStack({ port });
+const awsPort = Number(process.env.AWS_PORT ?? 0);
+const stack = await startLocalStack({ port, awsPort });
 const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
   { status: 'in-progress', ageSeconds: 45 },
   { status: 'in-progress', ageSeconds: 600 },
@@ -47,6 +48,14 @@ const lines = [
   `  curl -s -X POST ${base}/calls/${ringing?.sid} -H 'content-type: application/json' -d '{"status":"canceled"}'`,
   `  curl -s -X POST ${base}/calls/not-a-sid/terminate            # 400: names the field`,
   `  curl -s ${base}/calls/${live[2]?.sid}`,
+  '',
+  'Events: the local EventBridge routes "Call Update Requested" from these sources to the event function:',
+  `  bus ${stack.eventBusName}, sources ${stack.allowedEventSources.join(', ')}; results are published back to the bus.`,
+  `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region us-east-1 --endpoint-url ${stack.aws.url} events put-events \\`,
+  `    --entries '[{"EventBusName":"${stack.eventBusName}","Source":"${stack.allowedEventSources[0]}","DetailType":"Call Update Requested","Detail":"{\\"callSid\\":\\"${live[2]?.sid}\\",\\"action\\":\\"terminate\\"}"}]'`,
+  '  (or run `npm run event:local` for a self-contained round trip)',
+  '',
+  `Status callbacks: POST ${base}/webhooks/signalwire/status (form body, signed with X-SignalWire-Signature).`,
   '',
   'Requests without an Authorization header run as a local IAM identity. Ctrl-C stops everything.',
   '',
