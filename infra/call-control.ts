@@ -128,7 +128,8 @@ export interface CallControlProps {
    */
   readonly logLevel?: CallControlLogLevel;
   /**
-   * X-Ray active tracing and the Powertools Tracer in every function.
+   * X-Ray active tracing of every function (Lambda's invocation segments). The Powertools Tracer is not
+   * bundled: it would add about 124 KB to every function, a third of the HTTP function.
    * @default true
    */
   readonly tracing?: boolean;
