@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type BuildOptions, build } from 'esbuild';
+
+/**
+ * The esbuild options of `infra/call-control-function.ts` (what CDK's `NodejsFunction` passes): an ESM bundle
+ * for Node 24 with every dependency inside (the AWS SDK included), minified, with an external source map
+ * without sources, and the `createRequire` banner for bundled CommonJS.
+ */
+export const PRODUCTION_BUILD: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  external: [],
+  logLevel: 'warning',
+};
+
+/** Bytes of a bundle that came from one group of inputs. */
+export interface BundleShare {
+  group: string;
+  bytes: number;
+}
+
+export interface BundleReport {
+  /** `http-api`, `cleanup`, ... or `reference`. */
+  name: string;
+  entry: string;
+  outfile: string;
+  /** Minified JavaScript, source map excluded. */
+  bytes: number;
+  /** gzip level 9 of the same file. */
+  gzipBytes: number;
+  /** The external source map Lambda also receives (`--enable-source-maps` reads it). */
+  mapBytes: number;
+  /** Largest contributors first. */
+  shares: BundleShare[];
+}
+
+/** Groups an input path of the metafile under a name that says who is responsible for its bytes. */
+const groupOf = (input: string): string => {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  const name = match?.[1];
+  if (!name) return input.startsWith('bench/') ? 'reference handler (own code)' : 'project code';
+  if (name.startsWith('@aws-sdk/') || name.startsWith('@smithy/') || name.startsWith('@aws/')) {
+    return 'AWS SDK v3 (Secrets Manager client)';
+  }
+  if (name.startsWith('@aws-lambda-powertools/')) return 'Powertools';
+  if (name.startsWith('@middy/')) return 'middy';
+  if (name === 'ajv' || name.startsWith('ajv-') || name === 'fast-uri' || name === 'fast-deep-equal') {
+    return 'ajv';
+  }
+  if (name === '@signalwire/compatibility-api') return 'SignalWire SDK (with axios, lodash, q, ...)';
+  return name;
+};
+
+/** Every `functions/*.ts` handler, in name order. */
+export const functionEntries = (root: string): string[] =>
+  readdirSync(join(root, 'functions'))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .filter((file) => statSync(join(root, 'functions', file)).isFile())
+    .sort()
+    .map((file) => join('functions', file));
+
+/** Bundles one entry the production way into `outDir/<name>/index.mjs` and measures it. */
+export const bundle = async (
+  root: string,
+  entry: string,
+  name: string,
+  outDir: string,
+): Promise<BundleReport> => {
+  const outfile = join(outDir, name, 'index.mjs');
+  const result = await build({
+    ...PRODUCTION_BUILD,
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    metafile: true,
+  });
+  const output = result.metafile.outputs[relative(root, outfile)];
+  const groups = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const group = groupOf(input);
+    groups.set(group, (groups.get(group) ?? 0) + bytesInOutput);
+  }
+  const code = readFileSync(outfile);
+  return {
+    name,
+    entry,
+    outfile,
+    bytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    mapBytes: statSync(`${outfile}.map`).size,
+    shares: [...groups].map(([group, bytes]) => ({ group, bytes })).sort((a, b) => b.bytes - a.bytes),
+  };
+};
+
+/** Bundles every function and the reference handler. */
+export const buildAll = async (
+  root: string,
+  outDir: string,
+): Promise<{ functions: BundleReport[]; reference: BundleReport }> => {
+  const functions = await Promise.all(
+    functionEntries(root).map((entry) => bundle(root, entry, basename(entry, '.ts'), outDir)),
+  );
+  const reference = await bundle(root, 'bench/reference/sdk-update-handler.ts', 'reference', outDir);
+  return { functions, reference };
+};

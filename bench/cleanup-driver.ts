@@ -1,0 +1,202 @@
+/**
+ * Child process of the cleanup benchmark, bundled the production way and run on its own so that its peak RSS
+ * is the cleanup's alone (the emulator stays in the parent). It receives one {@link CleanupPlan} over IPC and
+ * either runs `runCleanup` with the real `SignalWireClient` until no stale call is left (or `maxRuns`), or,
+ * with `bareSids`, sends the same end requests with a bare `fetch` pool: what the loopback and the machine
+ * allow. It answers a {@link CleanupOutcome}. Audit records go to stdout, which the parent discards.
+ */
+import { parseCleanupEvent } from '#commons/cleanup/policy';
+import { runCleanup } from '#commons/cleanup/run-cleanup';
+import { logger } from '#commons/powertools';
+import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
+
+/** What the parent asks for. The token travels over IPC only and is never printed. */
+export interface CleanupPlan {
+  projectId: string;
+  apiToken: string;
+  spaceOrigin: string;
+  concurrency: number;
+  /** The circuit breaker of each run (the policy allows at most 10,000). */
+  maxCallsToEnd: number;
+  /** In-progress calls older than this are stale. */
+  maxAgeSeconds: number;
+  /** Runs at most; each further run is the next scheduled invocation picking up what is left. */
+  maxRuns: number;
+  /** Instead of the cleanup: end exactly these calls with bare `fetch`, `concurrency` at a time. */
+  bareSids?: string[];
+}
+
+/** Largest values of `process.memoryUsage()` seen while the work ran (sampled every 20 ms). */
+export interface MemoryPeaks {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** What the child reports. */
+export interface CleanupOutcome {
+  runs: number;
+  wallMs: number;
+  /** User + system CPU time of this process during the work. */
+  cpuMs: number;
+  found: number;
+  ended: number;
+  alreadyEnded: number;
+  failed: number;
+  pagesRead: number;
+  /** Retries the client made, by reason (`rate-limited`, `unavailable`, ...). */
+  retries: Record<string, number>;
+  /** Calls each run left failed (the next run picks them up). */
+  failedPerRun: number[];
+  /** First failures, for the notes. */
+  failures: Array<{ code: string; message: string }>;
+  /** RSS before the first run, after module load. */
+  rssBeforeBytes: number;
+  /** `process.resourceUsage().maxRSS` after the last run: the peak over the whole process. */
+  peakRssBytes: number;
+  /** Largest sampled RSS during each run: a trend here would mean memory that grows with the calls. */
+  runPeakRssBytes: number[];
+  peaks: MemoryPeaks;
+}
+
+interface PeakTracker {
+  peaks: MemoryPeaks;
+  /** Ends a run: returns its largest sampled RSS and starts counting the next one. */
+  endRun(): number;
+  stop(): void;
+}
+
+const trackPeaks = (): PeakTracker => {
+  const peaks: MemoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  let runPeak = 0;
+  const sample = (): void => {
+    const usage = process.memoryUsage();
+    for (const key of Object.keys(peaks) as Array<keyof MemoryPeaks>) {
+      peaks[key] = Math.max(peaks[key], usage[key]);
+    }
+    runPeak = Math.max(runPeak, usage.rss);
+  };
+  const timer = setInterval(sample, 20);
+  return {
+    peaks,
+    endRun: () => {
+      sample();
+      const peak = runPeak;
+      runPeak = 0;
+      return peak;
+    },
+    stop: () => {
+      clearInterval(timer);
+      sample();
+    },
+  };
+};
+
+const emptyOutcome = (): CleanupOutcome => ({
+  runs: 0,
+  wallMs: 0,
+  cpuMs: 0,
+  found: 0,
+  ended: 0,
+  alreadyEnded: 0,
+  failed: 0,
+  pagesRead: 0,
+  retries: {},
+  failedPerRun: [],
+  failures: [],
+  rssBeforeBytes: process.memoryUsage.rss(),
+  peakRssBytes: 0,
+  runPeakRssBytes: [],
+  peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
+});
+
+const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: PeakTracker): Promise<void> => {
+  const client = new SignalWireClient({
+    projectId: plan.projectId,
+    apiToken: plan.apiToken,
+    spaceOrigin: plan.spaceOrigin,
+    onRetry: (notice: RetryNotice) => {
+      outcome.retries[notice.reason] = (outcome.retries[notice.reason] ?? 0) + 1;
+    },
+  });
+  const { scheduleName, policy } = parseCleanupEvent(
+    {
+      scheduleName: 'bench-cleanup',
+      policy: { maxAgeSeconds: { inProgress: plan.maxAgeSeconds }, maxCallsToEnd: plan.maxCallsToEnd },
+    },
+    undefined,
+  );
+  while (outcome.runs < plan.maxRuns) {
+    const report = await runCleanup(client, policy, {
+      scheduleName,
+      accountSid: plan.projectId,
+      logger,
+      concurrency: plan.concurrency,
+    });
+    outcome.runs++;
+    outcome.found += report.found;
+    outcome.ended += report.ended;
+    outcome.alreadyEnded += report.alreadyEnded;
+    outcome.failed += report.failed;
+    outcome.pagesRead += report.pagesRead;
+    outcome.failedPerRun.push(report.failed);
+    outcome.runPeakRssBytes.push(tracker.endRun());
+    if (outcome.failures.length === 0) {
+      outcome.failures = report.failedCalls.slice(0, 3).map(({ code, message }) => ({ code, message }));
+    }
+    const left = report.circuitBreaker.eligibleBeyondCap + report.failed + report.notReached.listedCalls;
+    if (left === 0 && !report.incomplete) break;
+  }
+};
+
+const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcome): Promise<void> => {
+  const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < sids.length) {
+      const sid = sids[next++];
+      const response = await fetch(
+        `${plan.spaceOrigin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`,
+        {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'Status=completed',
+        },
+      );
+      await response.json();
+      if (response.status === 200) outcome.ended++;
+      else outcome.failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  outcome.runs = 1;
+  outcome.found = sids.length;
+};
+
+const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
+  const outcome = emptyOutcome();
+  const tracker = trackPeaks();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  if (plan.bareSids) await endBare(plan, plan.bareSids, outcome);
+  else await cleanUp(plan, outcome, tracker);
+  outcome.wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  outcome.cpuMs = (used.user + used.system) / 1000;
+  tracker.stop();
+  outcome.peaks = tracker.peaks;
+  outcome.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  return outcome;
+};
+
+process.once('message', (plan: CleanupPlan) => {
+  run(plan).then(
+    (outcome) => process.send?.(outcome, () => process.exit(0)),
+    (error: unknown) =>
+      process.send?.({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () =>
+        process.exit(1),
+      ),
+  );
+});

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { toApiGatewayEvent } from '#local/api-gateway';
+
+/** Nearest-rank percentile of `values` (0 < p <= 100). */
+export const percentile = (values: readonly number[], p: number): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+};
+
+export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+};
+
+/**
+ * The V8 heap limits the Node.js runtime's bootstrap sets from `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (new space a
+ * tenth of the memory, a semi-space a third of that, the old space the rest). Without them V8 sizes its heap
+ * from this machine's RAM and collects lazily, and peak RSS says more about the host than about the code.
+ */
+export const lambdaHeapFlags = (memoryMb: number): string => {
+  const newSpace = Math.floor(memoryMb / 10);
+  return `--max-semi-space-size=${Math.max(1, Math.floor(newSpace / 3))} --max-old-space-size=${memoryMb - newSpace}`;
+};
+
+/** The variables a function sees on Lambda, minus those of this shell (npm's, tsx's NODE_OPTIONS, ...). */
+export interface FunctionEnvironment {
+  awsEndpoint: string;
+  /** The function's memory size; sets the V8 heap flags Lambda derives from it. */
+  memoryMb: number;
+  secretId: string;
+  /** The loopback origin the secret points at (the project refuses any other non-SignalWire origin). */
+  localSpaceOrigin: string;
+  functionName: string;
+  extra?: Record<string, string>;
+}
+
+export const functionEnv = (settings: FunctionEnvironment): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  LANG: 'C.UTF-8',
+  TZ: 'UTC',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+  AWS_LAMBDA_FUNCTION_NAME: settings.functionName,
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memoryMb),
+  AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: settings.awsEndpoint,
+  SIGNALWIRE_SECRET_ID: settings.secretId,
+  SIGNALWIRE_LOCAL_SPACE_ORIGIN: settings.localSpaceOrigin,
+  POWERTOOLS_SERVICE_NAME: settings.functionName,
+  POWERTOOLS_METRICS_NAMESPACE: 'SignalWireCallControl',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_TRACE_DISABLED: 'true',
+  // What infra/call-control-function.ts sets on every function (the runtime reads the bundle's source map),
+  // plus the heap limits Lambda's bootstrap adds for the memory size.
+  NODE_OPTIONS: `--enable-source-maps ${lambdaHeapFlags(settings.memoryMb)}`,
+  ...settings.extra,
+});
+
+/** The event API Gateway (HTTP API, payload 2.0, IAM route) sends for `POST /calls/{sid}/terminate`. */
+export const terminateEvent = (callSid: string): APIGatewayProxyEventV2 =>
+  toApiGatewayEvent(
+    {
+      method: 'POST',
+      url: `/calls/${callSid}/terminate`,
+      rawHeaders: [
+        'Host',
+        'abcdef1234.execute-api.us-east-1.amazonaws.com',
+        'User-Agent',
+        'bench/1.0',
+        'Authorization',
+        'AWS4-HMAC-SHA256 Credential=AKIABENCHOPERATOR000/20261127/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+        'X-Amz-Date',
+        '20261127T120000Z',
+        'Content-Length',
+        '0',
+      ],
+      body: Buffer.alloc(0),
+      sourceIp: '203.0.113.10',
+      localPort: 443,
+    },
+    {
+      routeKey: 'POST /calls/{callSid}/terminate',
+      pathParameters: { callSid },
+      accountId: '123456789012',
+      apiId: 'abcdef1234',
+      requestId: randomBytes(11).toString('base64'),
+      authorizer: {
+        iam: {
+          accessKey: 'AKIABENCHOPERATOR000',
+          accountId: '123456789012',
+          callerId: 'AIDABENCHOPERATOR0000',
+          cognitoIdentity: null,
+          principalOrgId: null,
+          userArn: 'arn:aws:iam::123456789012:user/bench-operator',
+          userId: 'AIDABENCHOPERATOR0000',
+        },
+      },
+    },
+  );
+
+const collect = (stream: Readable | null | undefined): (() => string) => {
+  const chunks: Buffer[] = [];
+  stream?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return () => Buffer.concat(chunks).toString();
+};
+
+/** One cold process: spawn to the line on fd 3 (the first answer) and spawn to exit, in ms. */
+export interface ColdRun {
+  spawnToAnswerMs: number;
+  spawnToExitMs: number;
+  /** The driver's own line (statusCode, importMs, readyMs since process start, ...). */
+  report: Record<string, number> | undefined;
+}
+
+/** Spawns `node args...`; with `fd3`, the child's file descriptor 3 is a pipe whose first line is awaited. */
+export const coldRun = (args: string[], env: NodeJS.ProcessEnv, fd3: boolean): Promise<ColdRun> =>
+  new Promise((resolve, reject) => {
+    const started = performance.now();
+    let answeredAt: number | undefined;
+    let line = '';
+    const child = spawn(process.execPath, args, {
+      env,
+      stdio: fd3 ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe'],
+    });
+    const stderr = collect(child.stderr);
+    (child.stdio[3] as Readable | undefined)?.on('data', (chunk: Buffer) => {
+      answeredAt ??= performance.now();
+      line += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const exitedAt = performance.now();
+      if (code !== 0) {
+        reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr().slice(0, 2000)}`));
+        return;
+      }
+      resolve({
+        spawnToAnswerMs: (answeredAt ?? exitedAt) - started,
+        spawnToExitMs: exitedAt - started,
+        report: line ? (JSON.parse(line) as Record<string, number>) : undefined,
+      });
+    });
+  });
+
+/**
+ * Starts `node script` with an IPC channel, sends `message`, and resolves with the child's one answer.
+ * Its stdout (the function's log lines) is discarded; stderr is kept for the error message.
+ */
+export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: unknown): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [script], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const stderr = collect(child.stderr);
+    let answer: unknown;
+    child.once('message', (received) => {
+      answer = received;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const error = (answer as { error?: string } | undefined)?.error;
+      if (code !== 0 || answer === undefined || error) {
+        reject(new Error(`${script} failed (${code}): ${error ?? stderr().slice(0, 2000)}`));
+        return;
+      }
+      resolve(answer as Answer);
+    });
+    child.send(message as Parameters<ChildProcess['send']>[0]);
+  });

@@ -1,0 +1,87 @@
+/** One line of the results table: the project's figure next to the reference's, and the target. */
+export interface ResultRow {
+  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup throughput, 5 memory. */
+  item: 1 | 2 | 3 | 4 | 5;
+  metric: string;
+  project: string;
+  reference: string;
+  /** Project / reference, as displayed. */
+  ratio: string;
+  target: string;
+  /** `n/a` for rows shown for context only. */
+  met: 'yes' | 'no' | 'n/a' | 'not measured';
+  /** The raw numbers behind the display strings. */
+  values: { project?: number; reference?: number; ratio?: number; unit?: string };
+}
+
+export interface Machine {
+  node: string;
+  cpu: string;
+  cores: number;
+  platform: string;
+  totalMemoryMiB: number;
+  date: string;
+}
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+export const kib = (bytes: number): string => `${(bytes / KIB).toFixed(1)} KiB`;
+export const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
+export const ms = (value: number): string =>
+  value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+
+/** `0.177 (1/5.7)` for shares below one, `1.32x` above. */
+export const ratio = (value: number): string => {
+  if (!Number.isFinite(value)) return '—';
+  return value < 1 ? `${value.toFixed(3)} (1/${(1 / value).toFixed(1)})` : `${value.toFixed(2)}x`;
+};
+
+const cell = (text: string): string => text.replaceAll('|', '\\|');
+
+/** The Markdown page: machine, table, then the notes (method, and for each miss what limits it). */
+export const renderMarkdown = (
+  machine: Machine,
+  rows: ResultRow[],
+  notes: string[],
+  durationMs: number,
+): string => {
+  const table = [
+    '| # | Metric | Project | Reference | Ratio | Target | Met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((row) =>
+      [
+        '',
+        row.item,
+        cell(row.metric),
+        cell(row.project),
+        cell(row.reference),
+        cell(row.ratio),
+        cell(row.target),
+        row.met,
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    ),
+  ];
+  return [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts); the same figures, with the cold-start samples, warm',
+    'percentiles and every cleanup report, are in `bench/results.json`. Re-run it to refresh this page;',
+    'numbers depend on the machine.',
+    '',
+    `- Node: ${machine.node}`,
+    `- CPU: ${machine.cpu} (${machine.cores} cores), ${machine.platform}, ${machine.totalMemoryMiB} MiB RAM`,
+    `- Date: ${machine.date}`,
+    `- Bench run time: ${ms(durationMs)}`,
+    '',
+    ...table,
+    '',
+    '## Notes',
+    '',
+    ...notes.map((note) => `- ${note}`),
+    '',
+  ].join('\n');
+};

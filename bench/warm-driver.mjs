@@ -1,0 +1,83 @@
+/**
+ * Warm invocations in one process, as a warm Lambda container serves them. The parent sends one plan over
+ * IPC: an optional handler bundle, an API Gateway event template, and series of call SIDs to end either with
+ * the handler or with a bare `fetch`. Series run interleaved (one request of each in turn) so that drift in
+ * the machine's speed affects them alike; the first `warmup` requests of each series are not counted.
+ * Answers `{ series: { [label]: { durationsMs, failures } } }`.
+ */
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+const contextFor = (functionName) => {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+};
+
+const eventFor = (template, sid) => {
+  const event = structuredClone(template);
+  event.rawPath = `/calls/${sid}/terminate`;
+  event.requestContext.http.path = event.rawPath;
+  event.requestContext.requestId = randomUUID();
+  event.pathParameters = { callSid: sid };
+  return event;
+};
+
+const run = async (plan) => {
+  const handler = plan.bundle ? (await import(pathToFileURL(plan.bundle).href)).handler : undefined;
+  const steps = plan.series.map((series) =>
+    series.sids.map((sid) => {
+      if (series.kind === 'handler') {
+        const event = eventFor(plan.template, sid);
+        const context = contextFor('bench-function');
+        return async () => (await handler(event, context)).statusCode === 200;
+      }
+      const url = `${series.origin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`;
+      const init = {
+        method: 'POST',
+        headers: {
+          authorization: plan.authorization,
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'Status=completed',
+      };
+      return async () => {
+        const response = await fetch(url, init);
+        const call = await response.json();
+        return response.status === 200 && call.status === 'completed';
+      };
+    }),
+  );
+  const results = plan.series.map(() => ({ durationsMs: [], failures: 0 }));
+  const rounds = Math.max(...steps.map((series) => series.length));
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, series] of steps.entries()) {
+      const step = series[round];
+      if (!step) continue;
+      const started = performance.now();
+      const ok = await step();
+      const elapsed = performance.now() - started;
+      if (round < plan.warmup) continue;
+      results[index].durationsMs.push(elapsed);
+      if (!ok) results[index].failures++;
+    }
+  }
+  return { series: Object.fromEntries(plan.series.map((series, index) => [series.label, results[index]])) };
+};
+
+process.once('message', (plan) => {
+  run(plan).then(
+    (answer) => process.send(answer, () => process.exit(0)),
+    (error) => process.send({ error: String(error?.stack ?? error) }, () => process.exit(1)),
+  );
+});
