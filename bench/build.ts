@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
+import { BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS, ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
 
 /**
  * The esbuild options of `infra/call-control-function.ts` (what CDK's `NodejsFunction` passes): an ESM bundle
@@ -13,12 +14,12 @@ export const PRODUCTION_BUILD: BuildOptions = {
   platform: 'node',
   format: 'esm',
   target: 'node24',
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  mainFields: BUNDLE_MAIN_FIELDS,
+  banner: { js: ESM_REQUIRE_BANNER },
   minify: true,
   sourcemap: true,
   sourcesContent: false,
-  external: [],
+  external: BUNDLE_EXTERNALS,
   logLevel: 'warning',
 };
 

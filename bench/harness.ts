@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toApiGatewayEvent } from '#local/api-gateway';
+import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
 
 /** Nearest-rank percentile of `values` (0 < p <= 100). */
 export const percentile = (values: readonly number[], p: number): number => {
@@ -62,6 +63,7 @@ export const functionEnv = (settings: FunctionEnvironment): NodeJS.ProcessEnv =>
   POWERTOOLS_METRICS_NAMESPACE: 'SignalWireCallControl',
   POWERTOOLS_LOG_LEVEL: 'INFO',
   POWERTOOLS_TRACE_DISABLED: 'true',
+  ...FUNCTION_RUNTIME_ENVIRONMENT,
   // What infra/call-control-function.ts sets on every function (the runtime reads the bundle's source map),
   // plus the heap limits Lambda's bootstrap adds for the memory size.
   NODE_OPTIONS: `--enable-source-maps ${lambdaHeapFlags(settings.memoryMb)}`,

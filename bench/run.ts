@@ -10,6 +10,7 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalAws } from '#local/aws-emulator';
 import { type RateLimit, SignalWireEmulator } from '#local/signalwire-emulator';
+import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
 import { type BundleReport, buildAll, bundle } from './build.ts';
 import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
 import {
@@ -525,6 +526,7 @@ const cleanup = async (driver: string, scenario: CleanupScenario): Promise<Clean
         TZ: 'UTC',
         POWERTOOLS_SERVICE_NAME: 'call-control-cleanup',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...FUNCTION_RUNTIME_ENVIRONMENT,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(scenario.memoryMb),
         NODE_OPTIONS: lambdaHeapFlags(scenario.memoryMb),
       };

@@ -5,16 +5,15 @@ import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE } from './metric-names.ts';
+import {
+  BUNDLE_EXTERNALS,
+  BUNDLE_MAIN_FIELDS,
+  ESM_REQUIRE_BANNER,
+  FUNCTION_RUNTIME_ENVIRONMENT,
+} from './runtime.ts';
 
 /** Powertools log levels the functions accept in `POWERTOOLS_LOG_LEVEL`. */
 export type CallControlLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-
-/**
- * ESM bundles have no `require`, but CommonJS dependencies bundled into them still call it (esbuild's
- * `__require` shim looks for a global one).
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 const SOURCE_MAPS_OPTION = '--enable-source-maps';
 
@@ -131,6 +130,7 @@ export class CallControlFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         POWERTOOLS_LOG_LEVEL: logLevel,
         POWERTOOLS_TRACE_DISABLED: String(!tracing),
+        ...FUNCTION_RUNTIME_ENVIRONMENT,
         ...environment,
         NODE_OPTIONS: nodeOptions,
       },
@@ -138,8 +138,7 @@ export class CallControlFunction extends NodejsFunction {
         ...bundling,
         format: OutputFormat.ESM,
         target: 'node24',
-        // Prefer the ESM builds of dependencies (the AWS SDK ships both) so tree shaking works.
-        mainFields: ['module', 'main'],
+        mainFields: BUNDLE_MAIN_FIELDS,
         banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
@@ -147,7 +146,7 @@ export class CallControlFunction extends NodejsFunction {
         sourcesContent: false,
         // Bundling the SDK pins the version we tested and avoids loading the runtime's copy from disk.
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: BUNDLE_EXTERNALS,
       },
     };
   }

@@ -56,6 +56,7 @@ describe('CallControlFunction', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'SignalWireCallControl',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
           POWERTOOLS_TRACE_DISABLED: 'false',
+          MALLOC_ARENA_MAX: '2',
           NODE_OPTIONS: '--enable-source-maps --max-old-space-size=256',
         },
       },
@@ -124,7 +125,7 @@ describe('CallControlFunction', () => {
 });
 
 describe('CallControlFunction bundling (the one test that runs esbuild)', () => {
-  it('builds a minified ESM bundle with the AWS SDK inside, a source map, and a working require', () => {
+  it('builds a minified ESM bundle with the AWS SDK inside and working, a source map, and a working require', () => {
     // Prepare: a handler that imports an AWS SDK client and a CommonJS module that requires a Node builtin.
     writeFileSync(
       join(scratch, 'legacy.cjs'),
@@ -134,9 +135,16 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
     writeFileSync(
       bundledEntry,
       [
-        "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+        "import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
         "import digest from './legacy.cjs';",
-        "export const handler = async () => ({ client: typeof SecretsManagerClient, digest: digest('call') });",
+        // A real request through the SDK's whole middleware stack (user agent included) to a closed port:
+        // it must fail on the connection, not on a module left out of the bundle.
+        "const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1,",
+        "  credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });",
+        'export const handler = async () => ({',
+        "  sent: await client.send(new GetSecretValueCommand({ SecretId: 'x' })).then(() => 'answered', (e) => e.code ?? e.name),",
+        "  digest: digest('call'),",
+        '});',
         '',
       ].join('\n'),
     );
@@ -173,7 +181,7 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
       { encoding: 'utf8' },
     );
     expect(JSON.parse(output)).toEqual({
-      client: 'function',
+      sent: 'ECONNREFUSED',
       digest: '7edb360f06acaef2cc80dba16cf563f199d347db4443da04da0c8173e3f9e4ed',
     });
   });
