@@ -131,6 +131,60 @@ describe('runCleanup over the CallsApi port', () => {
     expect(result.failedCalls.map((entry) => entry.code)).toEqual(['UPSTREAM_ERROR', 'UPSTREAM_ERROR']);
   });
 
+  it('sends throttled end requests again after the listing, so a 429 storm that passes ends every call', async () => {
+    const calls = Array.from({ length: 4 }, () => staleCall());
+    const throttledOnce = new Set(calls.slice(0, 3).map((call) => call.sid));
+    const { api, events, current } = fakeApi([calls], async (call, { Status }) => {
+      if (throttledOnce.delete(call.sid)) {
+        throw new SignalWireError(429, { code: 20429, message: 'Too Many Requests', moreInfo: undefined }, 0);
+      }
+      return { ...call, status: Status! };
+    });
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    const result = await report;
+    expect(result).toMatchObject({ ended: 4, failed: 0, retriedAfterThrottling: 3 });
+    expect(calls.every((call) => current(call.sid)?.status === 'completed')).toBe(true);
+    expect(events.filter((event) => event.startsWith('end'))).toHaveLength(7);
+  });
+
+  it('reports a call SignalWire throttles on every pass as failed, after two more passes', async () => {
+    const call = staleCall();
+    const { api, events } = fakeApi([[call]], async () => {
+      throw new SignalWireError(429, { code: 20429, message: 'Too Many Requests', moreInfo: undefined }, 0);
+    });
+
+    const { report, audits } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    const result = await report;
+    expect(result).toMatchObject({ ended: 0, failed: 1, retriedAfterThrottling: 2 });
+    expect(result.failedCalls).toEqual([
+      expect.objectContaining({ sid: call.sid, code: 'UPSTREAM_RATE_LIMITED', signalwireCode: 20429 }),
+    ]);
+    expect(events.filter((event) => event.startsWith('end'))).toHaveLength(3);
+    expect(audits.map((audit) => audit.outcome)).toEqual(['failed']);
+  });
+
+  it('fails throttled calls it has no time left to send again, naming why', async () => {
+    const call = staleCall();
+    let remaining = 60_000;
+    const { api } = fakeApi([[call]], async () => {
+      remaining = 5_000;
+      throw new SignalWireError(503, { code: 20503, message: 'Service Unavailable', moreInfo: undefined });
+    });
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600 } },
+      { remainingTimeMs: () => remaining },
+    );
+
+    const result = await report;
+    expect(result).toMatchObject({ failed: 1, retriedAfterThrottling: 0 });
+    expect(result.failedCalls[0]?.message).toMatch(/ran out of time/);
+  });
+
   it('reads one page ahead at most: a page is requested only once the one two back was dispatched', async () => {
     const pages = Array.from({ length: 5 }, () => Array.from({ length: 4 }, () => staleCall()));
     const { api, events } = fakeApi(pages, async (call, { Status }) => {

@@ -85,6 +85,12 @@ export interface CleanupReport {
   unknownAgeCalls: UnknownAgeCall[];
   failed: number;
   failedCalls: FailedCall[];
+  /**
+   * End requests SignalWire still throttled (429/503) after the client's own retries, and that were sent
+   * again after the listing, once the rate limit had had time to clear. Each ends up counted as ended,
+   * already ended, state changed or failed like any other.
+   */
+  retriedAfterThrottling: number;
   /** `tripped` once an eligible call was found with `cap` end requests already made. */
   circuitBreaker: { cap: number; tripped: boolean; eligibleBeyondCap: number };
   /** True when the run stopped before examining every listed call (time budget or a List Calls failure). */
@@ -129,6 +135,28 @@ class TaskPool {
     await Promise.all(this.#running);
   }
 }
+
+/**
+ * Throttled end requests are set aside and sent again once the listing is done, up to this many times per
+ * call; at most this many calls wait at once (beyond that they fail as before), so memory stays bounded.
+ */
+const MAX_THROTTLED_RETRIES = 2;
+const MAX_THROTTLED_WAITING = 5_000;
+/** Pause before a throttled pass when SignalWire gave no `Retry-After`. */
+const THROTTLED_PAUSE_MS = 1_000;
+const THROTTLED_CODES = new Set(['UPSTREAM_RATE_LIMITED', 'UPSTREAM_UNAVAILABLE']);
+
+const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 
 /** setTimeout's largest delay; a longer budget (or none) needs no timer. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -195,6 +223,7 @@ export const runCleanup = async (
     unknownAgeCalls: [],
     failed: 0,
     failedCalls: [],
+    retriedAfterThrottling: 0,
     circuitBreaker: { cap: policy.maxCallsToEnd, tripped: false, eligibleBeyondCap: 0 },
     incomplete: false,
     notReached: { statuses: [], listedCalls: 0 },
@@ -241,7 +270,10 @@ export const runCleanup = async (
     }
   };
 
-  const end = async (target: Target): Promise<void> => {
+  const throttled: Array<{ target: Target; retries: number }> = [];
+  let throttledPauseMs = THROTTLED_PAUSE_MS;
+
+  const end = async (target: Target, retries = 0): Promise<void> => {
     const { rule } = target;
     const status = endStatusOf(target.status);
     try {
@@ -265,6 +297,15 @@ export const runCleanup = async (
         errorCode: described.code,
         ...(signalwireCode !== undefined ? { signalwireCode } : {}),
       };
+      if (
+        THROTTLED_CODES.has(described.code) &&
+        retries < MAX_THROTTLED_RETRIES &&
+        throttled.length < MAX_THROTTLED_WAITING
+      ) {
+        throttled.push({ target, retries: retries + 1 });
+        throttledPauseMs = Math.max(throttledPauseMs, (described.retryAfterSeconds ?? 0) * 1000);
+        return;
+      }
       if (described.code === 'CALL_STATE_CONFLICT' && status === 'canceled') {
         report.stateChanged++;
         record(target, 'rejected', {
@@ -325,6 +366,33 @@ export const runCleanup = async (
     return true;
   };
 
+  /**
+   * Sends throttled end requests again after a pause, while time allows. What time does not allow is
+   * reported as failed with the throttling code, and the next run lists those calls again.
+   */
+  const retryThrottled = async (): Promise<void> => {
+    while (throttled.length > 0) {
+      const batch = throttled.splice(0);
+      if (!outOfTime()) await pause(Math.min(throttledPauseMs, 10_000), hardStop.signal);
+      throttledPauseMs = THROTTLED_PAUSE_MS;
+      for (const { target, retries } of batch) {
+        await pool.slot();
+        if (outOfTime()) {
+          const message = 'SignalWire kept throttling and the run ran out of time to send this again';
+          fail(target, { code: 'UPSTREAM_RATE_LIMITED', message });
+          record(target, 'failed', {
+            reason: `${target.rule}; ${message}`,
+            errorCode: 'UPSTREAM_RATE_LIMITED',
+          });
+          continue;
+        }
+        report.retriedAfterThrottling++;
+        pool.start(() => end(target, retries));
+      }
+      await pool.drain();
+    }
+  };
+
   const states = CLEANED_STATES.filter(({ key }) => policy.maxAgeSeconds[key] !== undefined);
   try {
     for (const [index, { status }] of states.entries()) {
@@ -370,6 +438,8 @@ export const runCleanup = async (
       }
       if (stopped) break;
     }
+    await pool.drain();
+    await retryThrottled();
   } finally {
     await pool.drain();
     clearTimeout(timer);
