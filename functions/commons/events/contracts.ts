@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import type { CallActionResult } from '../call-actions.ts';
 import { callUpdateSchema, sidSchema } from '../call-update-schema.ts';
 import type { ErrorDescription, FieldViolation } from '../errors.ts';
-import { CALL_UPDATE_FIELDS, type Call, type CallStatus, type CallUpdate } from '../signalwire/types.ts';
+import type { Call, CallStatus, CallUpdate } from '../signalwire/types.ts';
 
 /**
  * The EventBridge contract of the call-control functions, as the functions see it. The JSON Schema files in
