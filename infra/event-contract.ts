@@ -3,17 +3,19 @@
  * read and write. The JSON Schemas of the details live in `schemas/events/`.
  */
 
-/** `source` of every event the functions publish. */
-export const EVENT_SOURCE = 'signalwire.call-control';
+import {
+  CALL_STATUS_CHANGED,
+  CALL_UPDATE_FAILED,
+  CALL_UPDATE_REQUESTED,
+  CALL_UPDATED,
+  DEFAULT_EVENT_SOURCE,
+} from '../functions/commons/events/contracts.ts';
 
-/** Inbound: another system asks for a call to be updated. */
-export const CALL_UPDATE_REQUESTED = 'Call Update Requested';
-/** Outbound: the requested update succeeded. */
-export const CALL_UPDATED = 'Call Updated';
-/** Outbound: the requested update failed for good. */
-export const CALL_UPDATE_FAILED = 'Call Update Failed';
-/** Outbound: SignalWire reported a call status change through its status callback. */
-export const CALL_STATUS_CHANGED = 'Call Status Changed';
+// The names live with the functions that read and write them; the infrastructure reads them from there.
+export { CALL_STATUS_CHANGED, CALL_UPDATE_FAILED, CALL_UPDATE_REQUESTED, CALL_UPDATED };
+
+/** `source` of every event the functions publish. */
+export const EVENT_SOURCE = DEFAULT_EVENT_SOURCE;
 
 /** One event type published in the schema registry. */
 export interface EventSchemaFile {
