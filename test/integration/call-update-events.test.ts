@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +25,7 @@ import { createSignalWireAccess } from '#commons/signalwire-access';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
 const output = captureOutput();
@@ -34,17 +33,8 @@ let stack: LocalStack;
 let eventBridge: EventBridgeClient;
 const SOURCE = 'com.example.crm';
 
-/** The schema files integrators read (see test/unit/event-contracts.test.ts for why draft-07 Ajv). */
-const fileValidator = (file: string): ValidateFunction => {
-  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
-  addFormats(ajv);
-  const { $schema: _draft04, ...schema } = JSON.parse(
-    readFileSync(new URL(`../../schemas/events/${file}`, import.meta.url), 'utf8'),
-  );
-  return ajv.compile(schema);
-};
-const matchesCallUpdated = fileValidator('call-updated.schema.json');
-const matchesCallUpdateFailed = fileValidator('call-update-failed.schema.json');
+const matchesCallUpdated = eventSchemaFileValidator('call-updated.schema.json');
+const matchesCallUpdateFailed = eventSchemaFileValidator('call-update-failed.schema.json');
 const strictAjv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(strictAjv);
 const isCall = strictAjv.compile(callSchema);

@@ -1,7 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CALL_STATUS_CHANGED,
@@ -11,22 +8,14 @@ import {
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import type { PublishedEvent } from '#local/aws-emulator';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
 const output = captureOutput();
 let stack: LocalStack;
 let signingKey: string;
 
-/** The schema file integrators read (see test/unit/event-contracts.test.ts for why draft-07 Ajv). */
-const fileValidator = (file: string): ValidateFunction => {
-  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
-  addFormats(ajv);
-  const { $schema: _draft04, ...schema } = JSON.parse(
-    readFileSync(new URL(`../../schemas/events/${file}`, import.meta.url), 'utf8'),
-  );
-  return ajv.compile(schema);
-};
-const matchesCallStatusChanged = fileValidator('call-status-changed.schema.json');
+const matchesCallStatusChanged = eventSchemaFileValidator('call-status-changed.schema.json');
 
 /**
  * SignalWire's signing, written here from its description and not with the project's code: HMAC-SHA1 over
