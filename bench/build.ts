@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS, ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
+import { BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS, bundleDefine, ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
 
 /**
  * The esbuild options of `infra/call-control-function.ts` (what CDK's `NodejsFunction` passes): an ESM bundle
@@ -20,6 +20,8 @@ export const PRODUCTION_BUILD: BuildOptions = {
   sourcemap: true,
   sourcesContent: false,
   external: BUNDLE_EXTERNALS,
+  // As deployed by default: the Powertools Tracer left out.
+  define: bundleDefine(false),
   logLevel: 'warning',
 };
 

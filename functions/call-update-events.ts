@@ -28,6 +28,7 @@ import { EventBridgePublisher, type EventPublisher } from '#commons/events/publi
 import { callUpdateRequestViolations } from '#commons/events/validate-request';
 import { logger, metrics } from '#commons/powertools';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
+import { traceHandler } from '#commons/tracing';
 
 /**
  * Applies "Call Update Requested" events from the bus and publishes the outcome to the same bus:
@@ -162,6 +163,7 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
 
   return middy<CallUpdateRequestedEvent, CallUpdateEventResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(logMetrics(metrics))
     .use(failureEvents(deps.publisher))
     .use(allowedSourcesOnly(deps.allowedSources))

@@ -16,6 +16,7 @@ import {
 } from '#commons/metric-names';
 import { logger, metrics } from '#commons/powertools';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
+import { traceHandler } from '#commons/tracing';
 
 /**
  * The scheduled cleanup: EventBridge Scheduler invokes it with `{ scheduleName, policy? }`; it ends the
@@ -25,6 +26,7 @@ import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwi
 export const createCleanupHandler = (access: SignalWireAccess, config: CleanupConfig) =>
   middy<CleanupEvent, CleanupReport>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(logMetrics(metrics))
     .handler(async (event: CleanupEvent, context: Context) => {
       let input: ReturnType<typeof parseCleanupEvent>;

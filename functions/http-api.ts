@@ -32,6 +32,7 @@ import { LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas'
 import { logger, metrics } from '#commons/powertools';
 import { CALL_UPDATE_FIELDS, type CallUpdate, type ListCallsFilter } from '#commons/signalwire/types';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
+import { traceHandler } from '#commons/tracing';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
 
@@ -181,6 +182,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
 
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 500 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(logMetrics(metrics))
     .use(requestLogKeys(logger))
     .use(errorResponse({ logger, violations: VIOLATION_CONTEXT }))

@@ -16,6 +16,7 @@ import { toCallStatusChanged } from '#commons/events/status-callback';
 import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import { logger, metrics } from '#commons/powertools';
+import { traceHandler } from '#commons/tracing';
 
 /**
  * SignalWire's status callbacks in, "Call Status Changed" events out. The route is public: the signature is
@@ -75,6 +76,7 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
 
   return middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceHandler())
     .use(logMetrics(metrics))
     .use(requestLogKeys(logger))
     .use(errorResponse({ logger }))

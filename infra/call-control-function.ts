@@ -8,6 +8,7 @@ import { DEFAULT_METRICS_NAMESPACE } from './metric-names.ts';
 import {
   BUNDLE_EXTERNALS,
   BUNDLE_MAIN_FIELDS,
+  bundleDefine,
   ESM_REQUIRE_BANNER,
   FUNCTION_RUNTIME_ENVIRONMENT,
 } from './runtime.ts';
@@ -54,10 +55,16 @@ export interface CallControlFunctionProps
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
-   * X-Ray active tracing plus the Powertools Tracer; `false` turns both off (`POWERTOOLS_TRACE_DISABLED`).
+   * X-Ray active tracing of the function (Lambda's invocation segments).
    * @default true
    */
   readonly tracing?: boolean;
+  /**
+   * Also bundle the Powertools Tracer: subsegments for the handler, AWS SDK calls and `fetch` to SignalWire.
+   * Off by default because it adds about 124 KB (the X-Ray SDK) that every cold start parses; needs `tracing`.
+   * @default false
+   */
+  readonly powertoolsTracer?: boolean;
 }
 
 /**
@@ -96,6 +103,7 @@ export class CallControlFunction extends NodejsFunction {
       logRetention = RetentionDays.ONE_MONTH,
       logRemovalPolicy = RemovalPolicy.RETAIN,
       tracing = true,
+      powertoolsTracer = false,
       environment = {},
       bundling,
       ...functionProps
@@ -129,7 +137,7 @@ export class CallControlFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
         POWERTOOLS_LOG_LEVEL: logLevel,
-        POWERTOOLS_TRACE_DISABLED: String(!tracing),
+        POWERTOOLS_TRACE_DISABLED: String(!(tracing && powertoolsTracer)),
         ...FUNCTION_RUNTIME_ENVIRONMENT,
         ...environment,
         NODE_OPTIONS: nodeOptions,
@@ -147,6 +155,7 @@ export class CallControlFunction extends NodejsFunction {
         // Bundling the SDK pins the version we tested and avoids loading the runtime's copy from disk.
         bundleAwsSDK: true,
         externalModules: BUNDLE_EXTERNALS,
+        define: { ...bundling?.define, ...bundleDefine(tracing && powertoolsTracer) },
       },
     };
   }

@@ -61,6 +61,7 @@ export const readCallControlContext = (node: Node): CallControlContext => {
       logRetention: retentionDays as RetentionDays | undefined,
       logLevel: logLevel as CallControlLogLevel | undefined,
       tracing: read.boolean('tracing'),
+      powertoolsTracer: read.boolean('powertoolsTracer'),
       removalPolicy: removalPolicy === undefined ? undefined : REMOVAL_POLICIES[removalPolicy],
       metricsNamespace: read.string('metricsNamespace'),
       schemasDirectory: read.path('schemasDirectory'),

@@ -27,3 +27,11 @@ export const BUNDLE_EXTERNALS = ['bowser'];
  * 15-17 MiB, memory a 128 MB function does not have to spare.
  */
 export const FUNCTION_RUNTIME_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/**
+ * Build-time switch of the Powertools Tracer (functions/commons/tracing.ts): the bundler replaces this
+ * expression with a constant, so a bundle without the Tracer does not contain it at all.
+ */
+export const bundleDefine = (powertoolsTracer: boolean): Record<string, string> => ({
+  'process.env.CALL_CONTROL_POWERTOOLS_TRACER': JSON.stringify(String(powertoolsTracer)),
+});

@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SignalWireConfig } from './config.ts';
 import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from './credentials.ts';
 import { AccountCalls, ClientPool } from './signalwire/account-calls.ts';
+import { traced } from './tracing.ts';
 
 /** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
 export interface SignalWireAccess {
@@ -11,7 +13,12 @@ export interface SignalWireAccess {
 
 /** Wires the Secrets Manager source, the credentials cache and the client pool from configuration. */
 export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger): SignalWireAccess => {
-  const store = new CredentialsStore(new SecretsManagerSource(config.secretId, config.secretMaxAgeSeconds), {
+  const source = new SecretsManagerSource(
+    config.secretId,
+    config.secretMaxAgeSeconds,
+    traced(new SecretsManagerClient({})),
+  );
+  const store = new CredentialsStore(source, {
     allowedLocalOrigin: parseLocalOrigin(config.localSpaceOrigin),
   });
   const pool = new ClientPool({

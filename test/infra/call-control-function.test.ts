@@ -55,7 +55,8 @@ describe('CallControlFunction', () => {
           POWERTOOLS_SERVICE_NAME: 'call-control-test',
           POWERTOOLS_METRICS_NAMESPACE: 'SignalWireCallControl',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
-          POWERTOOLS_TRACE_DISABLED: 'false',
+          // The Powertools Tracer is not bundled unless asked for.
+          POWERTOOLS_TRACE_DISABLED: 'true',
           MALLOC_ARENA_MAX: '2',
           NODE_OPTIONS: '--enable-source-maps --max-old-space-size=256',
         },
@@ -94,7 +95,7 @@ describe('CallControlFunction', () => {
     });
   });
 
-  it('turns X-Ray and the Powertools tracer off together when tracing is false', () => {
+  it('turns X-Ray off, and with it the Powertools tracer, when tracing is false', () => {
     const untraced = synthesise((stack) => {
       new CallControlFunction(stack, 'fn', { entry, serviceName: 'call-control-test', tracing: false });
     });
@@ -144,6 +145,8 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
         'export const handler = async () => ({',
         "  sent: await client.send(new GetSecretValueCommand({ SecretId: 'x' })).then(() => 'answered', (e) => e.code ?? e.name),",
         "  digest: digest('call'),",
+        // Replaced at build time: what the bundle says here, whatever the environment says at run time.
+        '  powertoolsTracer: process.env.CALL_CONTROL_POWERTOOLS_TRACER,',
         '});',
         '',
       ].join('\n'),
@@ -152,37 +155,53 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
     const app = new App({ outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() });
     const stack = new Stack(app, 'bundling-test');
     new CallControlFunction(stack, 'fn', { entry: bundledEntry, serviceName: 'call-control-test' });
+    new CallControlFunction(stack, 'traced', {
+      entry: bundledEntry,
+      serviceName: 'call-control-test',
+      powertoolsTracer: true,
+    });
 
     // Act
     app.synth();
 
     // Assess
-    const assetDirectory = readdirSync(outdir)
-      .map((name) => join(outdir, name))
-      .find((path) => existsSync(join(path, 'index.mjs')));
-    expect(assetDirectory).toBeDefined();
-    const bundlePath = join(assetDirectory ?? '', 'index.mjs');
-    const bundle = readFileSync(bundlePath, 'utf8');
-    expect(
-      bundle.startsWith(
-        "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      ),
-    ).toBe(true);
-    expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(bundle).toContain('//# sourceMappingURL=index.mjs.map');
-    expect(existsSync(join(assetDirectory ?? '', 'index.mjs.map'))).toBe(true);
-    const output = execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); process.stdout.write(JSON.stringify(await handler()));`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(JSON.parse(output)).toEqual({
-      sent: 'ECONNREFUSED',
-      digest: '7edb360f06acaef2cc80dba16cf563f199d347db4443da04da0c8173e3f9e4ed',
-    });
+    const bundles = readdirSync(outdir)
+      .map((name) => join(outdir, name, 'index.mjs'))
+      .filter((path) => existsSync(path));
+    expect(bundles).toHaveLength(2);
+    const run = (bundlePath: string) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const { handler } = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); process.stdout.write(JSON.stringify(await handler()));`,
+          ],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, CALL_CONTROL_POWERTOOLS_TRACER: 'flipped at run time' },
+          },
+        ),
+      ) as Record<string, string>;
+    const outputs = bundles.map(run);
+    for (const bundlePath of bundles) {
+      const bundle = readFileSync(bundlePath, 'utf8');
+      expect(
+        bundle.startsWith(
+          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        ),
+      ).toBe(true);
+      expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(bundle).toContain('//# sourceMappingURL=index.mjs.map');
+      expect(existsSync(`${bundlePath}.map`)).toBe(true);
+    }
+    for (const output of outputs) {
+      expect(output).toMatchObject({
+        sent: 'ECONNREFUSED',
+        digest: '7edb360f06acaef2cc80dba16cf563f199d347db4443da04da0c8173e3f9e4ed',
+      });
+    }
+    expect(outputs.map((output) => output.powertoolsTracer).sort()).toEqual(['false', 'true']);
   });
 });

@@ -3,6 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
+import { traced } from '../tracing.ts';
 
 /** Publishes one event to the bus; resolves with the id EventBridge gave it. */
 export interface EventPublisher {
@@ -40,7 +41,7 @@ export class EventBridgePublisher implements EventPublisher {
   readonly #source: string;
 
   constructor(options: EventBridgePublisherOptions) {
-    this.#client = options.client ?? new EventBridgeClient({});
+    this.#client = options.client ?? traced(new EventBridgeClient({}));
     this.#eventBusName = options.eventBusName;
     this.#source = options.source;
   }
