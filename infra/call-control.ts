@@ -9,6 +9,8 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CLEANUP_CONCURRENCY } from '../functions/commons/cleanup/limits.ts';
+import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
 import {
@@ -26,7 +28,7 @@ import {
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
-import { type CleanupScheduleProps, CleanupSchedules } from './schedules.ts';
+import { type CleanupScheduleProps, CleanupSchedules, checkedPolicy } from './schedules.ts';
 
 /** Root of this package: the functions and schemas are found relative to it, wherever it is installed. */
 const PACKAGE_ROOT = join(import.meta.dirname, '..');
@@ -270,6 +272,7 @@ export class CallControl extends Construct {
       this.cleanupSchedules = new CleanupSchedules(this, 'cleanup-schedules', {
         handler: this.cleanupFunction,
         schedules,
+        defaultPolicy: props.cleanupDefaultPolicy,
       });
       deadLetterQueues.push({
         label: 'cleanup-schedule-dlq',
@@ -477,9 +480,19 @@ const validateProps = (props: CallControlProps): void => {
   const concurrency = props.cleanupConcurrency;
   if (
     concurrency !== undefined &&
-    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)
+    !(
+      Number.isInteger(concurrency) &&
+      concurrency >= CLEANUP_CONCURRENCY.min &&
+      concurrency <= CLEANUP_CONCURRENCY.max
+    )
   ) {
-    throw new Error('cleanupConcurrency must be an integer from 1 to 100');
+    throw new Error(
+      `cleanupConcurrency must be an integer from ${CLEANUP_CONCURRENCY.min} to ${CLEANUP_CONCURRENCY.max} ` +
+        '(the cleanup function refuses anything else at cold start)',
+    );
+  }
+  if (props.cleanupDefaultPolicy !== undefined) {
+    checkedPolicy(() => parsePolicyInput(props.cleanupDefaultPolicy, 'cleanupDefaultPolicy'));
   }
   const margin = props.cleanupTimeMargin?.toMilliseconds();
   if (margin !== undefined && (margin < 1_000 || margin > 240_000)) {

@@ -5,6 +5,8 @@ import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { parseCleanupEvent, parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
+import { RequestValidationError } from '../functions/commons/errors.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 
 /** One scheduled cleanup run: when it runs and which policy it applies. */
@@ -60,6 +62,11 @@ export interface CleanupSchedulesProps {
   readonly handler: IFunction;
   /** At least one schedule. */
   readonly schedules: readonly CleanupScheduleProps[];
+  /**
+   * The function's default policy (`CLEANUP_DEFAULT_POLICY`), which each schedule's policy is merged over.
+   * @default - none: each schedule's policy must stand alone
+   */
+  readonly defaultPolicy?: Record<string, unknown>;
 }
 
 /**
@@ -75,7 +82,7 @@ export class CleanupSchedules extends Construct {
 
   constructor(scope: Construct, id: string, props: CleanupSchedulesProps) {
     super(scope, id);
-    validateSchedules(props.schedules);
+    validateSchedules(props.schedules, props.defaultPolicy);
 
     this.scheduleGroup = new ScheduleGroup(this, 'schedule-group');
     this.role = new Role(this, 'scheduler-role', {
@@ -116,9 +123,26 @@ export class CleanupSchedules extends Construct {
   }
 }
 
-const validateSchedules = (schedules: readonly CleanupScheduleProps[]): void => {
+/** Runs a policy check of the cleanup function and turns its refusal into a synth-time error. */
+export const checkedPolicy = <T>(check: () => T, prefix = ''): T => {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RequestValidationError) throw new Error(`${prefix}${error.message}`);
+    throw error;
+  }
+};
+
+const validateSchedules = (
+  schedules: readonly CleanupScheduleProps[],
+  defaultPolicy: Record<string, unknown> | undefined,
+): void => {
+  const defaults =
+    defaultPolicy === undefined
+      ? undefined
+      : checkedPolicy(() => parsePolicyInput(defaultPolicy, 'cleanupDefaultPolicy'));
   const seen = new Set<string>();
-  for (const { name, schedule } of schedules) {
+  for (const { name, schedule, policy } of schedules) {
     if (!NAME_PATTERN.test(name) || name.length > 48) {
       throw new Error(
         `cleanup schedule name "${name}" must be lowercase letters, digits and single dashes, at most 48 characters`,
@@ -133,5 +157,10 @@ const validateSchedules = (schedules: readonly CleanupScheduleProps[]): void => 
         `cleanup schedule "${name}" has expression "${schedule}"; expected rate(...), cron(...) or at(...)`,
       );
     }
+    // The function validates again at every run; refusing here stops a deployment that could never run.
+    checkedPolicy(
+      () => parseCleanupEvent({ scheduleName: name, policy }, defaults),
+      `cleanup schedule "${name}": `,
+    );
   }
 };

@@ -784,6 +784,7 @@ describe('CallControl variants', () => {
 
 describe('CallControl props validation', () => {
   const secretName = 'signalwire/call-control';
+  const validPolicy = { maxAgeSeconds: { inProgress: 3600 } };
   it.each<[string, Partial<CallControlProps>, RegExp]>([
     ['neither secret prop', {}, /exactly one of secretName and secretArn/],
     ['both secret props', { secretName, secretArn: SECRET_ARN }, /exactly one of secretName and secretArn/],
@@ -813,7 +814,7 @@ describe('CallControl props validation', () => {
     ],
     [
       'an invalid schedule name',
-      { secretName, cleanupSchedules: [{ name: 'Stale Calls', policy: {} }] },
+      { secretName, cleanupSchedules: [{ name: 'Stale Calls', policy: validPolicy }] },
       /lowercase/,
     ],
     [
@@ -821,16 +822,36 @@ describe('CallControl props validation', () => {
       {
         secretName,
         cleanupSchedules: [
-          { name: 'a', policy: {} },
-          { name: 'a', policy: {} },
+          { name: 'a', policy: validPolicy },
+          { name: 'a', policy: validPolicy },
         ],
       },
       /used twice/,
     ],
     [
       'an invalid schedule expression',
-      { secretName, cleanupSchedules: [{ name: 'a', schedule: 'every 5 minutes', policy: {} }] },
+      { secretName, cleanupSchedules: [{ name: 'a', schedule: 'every 5 minutes', policy: validPolicy }] },
       /rate\(\.\.\.\)/,
+    ],
+    [
+      'a schedule policy the cleanup function would refuse at every run',
+      { secretName, cleanupSchedules: [{ name: 'typo', policy: { maxAgeSecond: { inProgress: 3600 } } }] },
+      /cleanup schedule "typo": policy\.maxAgeSecond is not a known field/,
+    ],
+    [
+      'a schedule without a maximum age when there is no default policy',
+      { secretName, cleanupSchedules: [{ name: 'ageless', policy: { dryRun: true } }] },
+      /cleanup schedule "ageless": .*maxAgeSeconds/,
+    ],
+    [
+      'a cleanup concurrency the function would refuse at cold start',
+      { secretName, cleanupConcurrency: 80 },
+      /cleanupConcurrency must be an integer from 1 to 50/,
+    ],
+    [
+      'an invalid default cleanup policy',
+      { secretName, cleanupDefaultPolicy: { maxCallsToEnd: '10' } },
+      /cleanupDefaultPolicy\.maxCallsToEnd/,
     ],
     [
       'a SignalWire timeout the API cannot wait for',

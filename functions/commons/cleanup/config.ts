@@ -1,4 +1,5 @@
 import { readInteger } from '../config.ts';
+import { CLEANUP_CONCURRENCY } from './limits.ts';
 import { type CleanupPolicyInput, parseDefaultPolicy } from './policy.ts';
 
 /** Settings of the cleanup function, from its environment. */
@@ -14,6 +15,11 @@ export interface CleanupConfig {
 /** Reads and validates the cleanup settings; a bad value fails the cold start, naming the variable. */
 export const readCleanupConfig = (): CleanupConfig => ({
   defaultPolicy: parseDefaultPolicy(process.env.CLEANUP_DEFAULT_POLICY),
-  concurrency: readInteger('CLEANUP_CONCURRENCY', 10, 1, 50),
+  concurrency: readInteger(
+    'CLEANUP_CONCURRENCY',
+    CLEANUP_CONCURRENCY.default,
+    CLEANUP_CONCURRENCY.min,
+    CLEANUP_CONCURRENCY.max,
+  ),
   timeMarginMs: readInteger('CLEANUP_TIME_MARGIN_MS', 10_000, 0, 900_000),
 });

@@ -4,6 +4,7 @@ import { endCall } from '../call-actions.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
+import { CLEANUP_CONCURRENCY } from './limits.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /** Options of {@link runCleanup}. */
@@ -197,7 +198,12 @@ export const runCleanup = async (
   policy: CleanupPolicy,
   options: CleanupOptions,
 ): Promise<CleanupReport> => {
-  const concurrency = rangeCheck('concurrency', options.concurrency ?? 10, 1, 50);
+  const concurrency = rangeCheck(
+    'concurrency',
+    options.concurrency ?? CLEANUP_CONCURRENCY.default,
+    CLEANUP_CONCURRENCY.min,
+    CLEANUP_CONCURRENCY.max,
+  );
   const pageSize = rangeCheck('pageSize', options.pageSize ?? 200, 1, 1000);
   const timeMarginMs = rangeCheck('timeMarginMs', options.timeMarginMs ?? 10_000, 0, 900_000);
   const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, 0, 10_000);
