@@ -8,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { auditRefusal } from '#commons/call-actions';
 import { readSignalWireConfig } from '#commons/config';
 import { describeError, RequestValidationError } from '#commons/errors';
 import {
@@ -104,12 +105,30 @@ const failureEvents = (publisher: EventPublisher): EventMiddleware => ({
       return;
     }
     const described = describeError(error);
+    const event = request.event as Partial<CallUpdateRequestedEvent> | undefined;
+    const detail = (typeof event?.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<
+      string,
+      unknown
+    >;
+    auditRefusal(
+      logger,
+      {
+        trigger: 'event',
+        actor: typeof event?.source === 'string' ? event.source.slice(0, 256) : 'unknown',
+        ...(typeof detail.correlationId === 'string'
+          ? { correlationId: detail.correlationId.slice(0, 128) }
+          : {}),
+      },
+      detail,
+      detail.action === 'terminate' ? { Status: 'completed' } : detail.update,
+      error,
+    );
     if (described.code === 'INTERNAL_ERROR') logger.error('unexpected error', { error: error as Error });
     else logger.info('request not applied', { error: { code: described.code, message: described.message } });
-    const detail = callUpdateFailedDetail(request.event, toCallUpdateError(described), {
+    const failed = callUpdateFailedDetail(request.event, toCallUpdateError(described), {
       final: !described.retryable,
     });
-    const eventId = await publisher.publish(CALL_UPDATE_FAILED, detail);
+    const eventId = await publisher.publish(CALL_UPDATE_FAILED, failed);
     metrics.addMetric('CallUpdateRequestsFailed', MetricUnit.Count, 1);
     if (!described.retryable) {
       request.response = { published: CALL_UPDATE_FAILED, eventId, code: described.code };

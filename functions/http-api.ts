@@ -10,7 +10,7 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import validator from '@middy/validator';
 import type { Ajv, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type CallAction, performCallAction } from '#commons/call-actions';
+import { auditRefusal, type CallAction, performCallAction } from '#commons/call-actions';
 import { CALL_UPDATE_ALIASES } from '#commons/call-update-schema';
 import { readSignalWireConfig } from '#commons/config';
 import { RequestValidationError } from '#commons/errors';
@@ -28,9 +28,14 @@ import {
   requestLogKeys,
 } from '#commons/http/middlewares';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
-import { LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
+import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
 import { logger, metrics } from '#commons/powertools';
-import { CALL_UPDATE_FIELDS, type CallUpdate, type ListCallsFilter } from '#commons/signalwire/types';
+import {
+  CALL_UPDATE_FIELDS,
+  type CallUpdate,
+  LIST_CALLS_FILTERS,
+  type ListCallsFilter,
+} from '#commons/signalwire/types';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
 import { traceHandler } from '#commons/tracing';
 
@@ -74,7 +79,11 @@ const actorOf = (event: HttpEvent): string => {
   return 'unknown';
 };
 
-const paramsOf = (event: HttpEvent): PathParams => event.pathParameters as unknown as PathParams;
+/** SIDs are UUIDs, which SignalWire writes in lower case; a caller may paste them in upper case. */
+const paramsOf = (event: HttpEvent): PathParams => {
+  const { callSid, accountSid } = event.pathParameters as unknown as PathParams;
+  return { callSid: callSid.toLowerCase(), ...(accountSid ? { accountSid: accountSid.toLowerCase() } : {}) };
+};
 
 /** An update or terminate without a body validates as an empty object, so the error names the fields. */
 const bodyDefault = {
@@ -86,15 +95,48 @@ const bodyDefault = {
 const encodeCursor = (nextPageUri: string | null): string | null =>
   nextPageUri === null ? null : Buffer.from(nextPageUri, 'utf8').toString('base64url');
 
-/** A cursor is a `next_page_uri` of this project's List Calls, base64url-encoded. */
+const CURSOR_PARAMETERS = new Set<string>([...LIST_CALLS_FILTERS, 'Page', 'PageToken']);
+const badCursor = () =>
+  new RequestValidationError([
+    { field: 'cursor', rule: 'format', message: 'cursor must be a cursor this API returned (next_cursor)' },
+  ]);
+
+/**
+ * A cursor is a `next_page_uri` of this project's List Calls, base64url-encoded. It is the caller's input, so
+ * it is checked like the filters: the project's path, only List Calls parameters, a page size in range.
+ */
 const decodeCursor = (cursor: string, projectId: string): string => {
   const uri = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!uri.startsWith(`/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?`)) {
-    throw new RequestValidationError([
-      { field: 'cursor', rule: 'format', message: 'cursor must be a cursor this API returned (next_cursor)' },
-    ]);
+  const prefix = `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?`;
+  if (!uri.startsWith(prefix)) throw badCursor();
+  const query = new URLSearchParams(uri.slice(prefix.length));
+  for (const [name, value] of query) {
+    if (!CURSOR_PARAMETERS.has(name)) throw badCursor();
+    if (name === 'PageSize' && !(/^\d{1,4}$/.test(value) && Number(value) >= 1 && Number(value) <= 1000)) {
+      throw badCursor();
+    }
+    if (name === 'Page' && !/^\d{1,9}$/.test(value)) throw badCursor();
   }
   return uri;
+};
+
+/** Date filters must be dates: SignalWire would refuse anything else, and nothing is sent to be refused. */
+const checkDates = (query: ListQuery): void => {
+  const violations = DATE_FILTERS.flatMap((name) => {
+    const value = query[name];
+    return value === undefined || !Number.isNaN(Date.parse(String(value)))
+      ? []
+      : [{ field: name, rule: 'date', message: `${name} must be a date (RFC 2822 or ISO 8601)` }];
+  });
+  if (violations.length > 0) throw new RequestValidationError(violations);
+};
+
+/** A refused update or terminate still gets its audit record (reads are not actions). */
+const auditRefusedAction = (event: HttpEvent, error: unknown): void => {
+  if (event.requestContext?.http?.method !== 'POST') return;
+  const params = event.pathParameters ?? {};
+  const change = event.rawPath?.endsWith('/terminate') ? { Status: 'completed' } : event.body;
+  auditRefusal(logger, { trigger: 'http', actor: actorOf(event) }, params, change, error);
 };
 
 /** Builds the handler around an access to SignalWire; tests and the local server pass their own. */
@@ -150,6 +192,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     async (event, _context, { signal }) => {
       const { accountSid } = (event.pathParameters ?? {}) as Partial<PathParams>;
       const query = (event.queryStringParameters ?? {}) as ListQuery;
+      checkDates(query);
       const calls = await access.forAccount(accountSid);
       const filter: ListCallsFilter = {};
       for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
@@ -185,7 +228,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     .use(traceHandler())
     .use(logMetrics(metrics))
     .use(requestLogKeys(logger))
-    .use(errorResponse({ logger, violations: VIOLATION_CONTEXT }))
+    .use(errorResponse({ logger, violations: VIOLATION_CONTEXT, onRefused: auditRefusedAction }))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(requestGuard({ maxBodyBytes: 8 * 1024 }))

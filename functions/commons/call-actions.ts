@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
 import { describeError, SignalWireError } from './errors.ts';
 import {
+  CALL_UPDATE_FIELDS,
   type Call,
   type CallsApi,
   type CallUpdate,
@@ -55,6 +56,50 @@ export const changeOf = (action: CallAction): CallUpdate =>
   action.kind === 'terminate' ? { Status: 'completed' } : action.update;
 
 /**
+ * The change as an audit record keeps it: SignalWire's fields only, strings only, at most 2 KiB each, and no
+ * `user:password@` in a URL (such URLs are refused, but a refusal is audited with what was sent).
+ */
+export const changeForAudit = (change: unknown): CallUpdate => {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) return {};
+  const kept: Record<string, string> = {};
+  for (const field of CALL_UPDATE_FIELDS) {
+    const value = (change as Record<string, unknown>)[field];
+    if (typeof value !== 'string') continue;
+    kept[field] = value.slice(0, 2048).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+  }
+  return kept as CallUpdate;
+};
+
+/** Errors whose audit record `performCallAction` already wrote, so a trigger does not write a second one. */
+const audited = new WeakSet<object>();
+
+/**
+ * The audit record of an action refused before it reached SignalWire (invalid input, an account the secret
+ * does not hold, credentials that cannot be read): one per action, like every other outcome.
+ */
+export const auditRefusal = (
+  logger: Logger,
+  origin: ActionOrigin,
+  target: { accountSid?: unknown; callSid?: unknown },
+  change: unknown,
+  error: unknown,
+): void => {
+  if (typeof error === 'object' && error !== null && audited.has(error)) return;
+  const described = describeError(error);
+  audit(logger, {
+    trigger: origin.trigger,
+    actor: origin.actor,
+    accountSid: typeof target.accountSid === 'string' ? target.accountSid.slice(0, 64) : 'default',
+    callSid: typeof target.callSid === 'string' ? target.callSid.slice(0, 64) : 'unknown',
+    change: changeForAudit(change),
+    outcome: described.httpStatus < 500 ? 'rejected' : 'failed',
+    reason: described.message,
+    errorCode: described.code,
+    ...(origin.correlationId ? { correlationId: origin.correlationId } : {}),
+  });
+};
+
+/**
  * Applies one action through the port and writes its audit record, whatever the outcome. Errors are
  * rethrown unchanged for the trigger to map (HTTP status, failure event).
  */
@@ -72,7 +117,7 @@ export const performCallAction = async (
     actor: origin.actor,
     accountSid: api.projectId,
     callSid,
-    change,
+    change: changeForAudit(change),
     ...(origin.correlationId ? { correlationId: origin.correlationId } : {}),
   };
   try {
@@ -98,6 +143,7 @@ export const performCallAction = async (
       errorCode: described.code,
       ...(described.signalwire?.code != null ? { signalwireCode: described.signalwire.code } : {}),
     });
+    if (typeof error === 'object' && error !== null) audited.add(error);
     throw error;
   }
 };

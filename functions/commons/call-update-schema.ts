@@ -1,10 +1,13 @@
 import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from './signalwire/types.ts';
 
-/** A callback URL: absolute http(s), as SignalWire must be able to fetch it. */
+/**
+ * A callback URL: absolute http(s) with a host, as SignalWire must be able to fetch it. No user:password in
+ * it: credentials in a URL would be written to audit records and result events.
+ */
 const callbackUrl = {
   type: 'string',
   format: 'uri',
-  pattern: '^https?://[^\\s/?#]+',
+  pattern: '^https?://[^\\s/?#@]+(?:[/?#]|$)',
   maxLength: 2048,
 } as const;
 const method = { type: 'string', enum: [...HTTP_METHODS] } as const;
@@ -32,7 +35,8 @@ export const callUpdateSchema = {
     FallbackMethod: ['FallbackUrl'],
     StatusCallbackMethod: ['StatusCallback'],
   },
-  not: { required: ['Status', 'Url'], properties: { Status: true, Url: true } },
+  // `type` inside `not`, so that a body that is not an object fails on `type` alone, not on this rule too.
+  not: { type: 'object', required: ['Status', 'Url'], properties: { Status: true, Url: true } },
 } as const;
 
 /** camelCase spellings callers may use instead of SignalWire's PascalCase ones. */

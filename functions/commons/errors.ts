@@ -153,7 +153,7 @@ const upstream = (error: SignalWireError): NonNullable<ErrorDescription['signalw
   more_info: error.moreInfo ?? null,
 });
 
-const describeSignalWireError = (error: SignalWireError): ErrorDescription => {
+const describeSignalWireError = (error: SignalWireError, update: boolean): ErrorDescription => {
   const signalwire = upstream(error);
   if (error.status === 404 || error.code === 20404) {
     return {
@@ -164,7 +164,8 @@ const describeSignalWireError = (error: SignalWireError): ErrorDescription => {
       signalwire,
     };
   }
-  if (error.code !== undefined && STATE_CONFLICT_CODES.has(error.code)) {
+  // A state conflict only exists for an update; on a read or a list, 10000 means SignalWire refused a value.
+  if (update && error.code !== undefined && STATE_CONFLICT_CODES.has(error.code)) {
     return {
       code: 'CALL_STATE_CONFLICT',
       httpStatus: 409,
@@ -200,7 +201,7 @@ const describeSignalWireError = (error: SignalWireError): ErrorDescription => {
     return {
       code: 'UPSTREAM_REJECTED',
       httpStatus: 422,
-      message: `SignalWire rejected the update: ${error.message}`,
+      message: `SignalWire rejected the ${update ? 'update' : 'request'}: ${error.message}`,
       retryable: false,
       signalwire,
     };
@@ -243,9 +244,14 @@ const describeNetworkError = (error: SignalWireNetworkError, redirect: boolean):
 
 /**
  * Turns any error into what a caller is told. `redirect` says whether the failed request carried a `Url`,
- * which changes what a lost answer means. Unknown errors become a generic 500 that reveals nothing.
+ * which changes what a lost answer means; `update: false` says it was a read or a list, where SignalWire's
+ * 10000 is a refused value, not a call-state conflict. Unknown errors become a generic 500 that reveals
+ * nothing.
  */
-export const describeError = (error: unknown, context: { redirect?: boolean } = {}): ErrorDescription => {
+export const describeError = (
+  error: unknown,
+  context: { redirect?: boolean; update?: boolean } = {},
+): ErrorDescription => {
   if (error instanceof RequestValidationError) {
     return {
       code: 'INVALID_REQUEST',
@@ -258,7 +264,7 @@ export const describeError = (error: unknown, context: { redirect?: boolean } = 
   if (error instanceof RequestRejectedError) {
     return { code: error.code, httpStatus: error.httpStatus, message: error.message, retryable: false };
   }
-  if (error instanceof SignalWireError) return describeSignalWireError(error);
+  if (error instanceof SignalWireError) return describeSignalWireError(error, context.update ?? true);
   if (error instanceof SignalWireNetworkError) return describeNetworkError(error, context.redirect ?? false);
   if (error instanceof AccountNotConfiguredError) {
     return { code: 'ACCOUNT_NOT_CONFIGURED', httpStatus: 404, message: error.message, retryable: false };

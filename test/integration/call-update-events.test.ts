@@ -374,6 +374,21 @@ describe('failures', () => {
     expect(detail.error.message).toContain('Url');
     expect(stack.emulator.requests).toHaveLength(0);
     expect(stack.aws.targetErrors).toEqual([]);
+    const refusals = output
+      .records()
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit as Record<string, unknown>)
+      .filter((a) => a.correlationId === 'bad-1');
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        trigger: 'event',
+        actor: SOURCE,
+        callSid: call.sid,
+        outcome: 'rejected',
+        errorCode: 'INVALID_REQUEST',
+        change: { Url: '/relative.xml' },
+      }),
+    ]);
   });
 
   it('refuses an event from a source the configuration does not allow, even if a rule routes it', async () => {

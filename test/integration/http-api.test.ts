@@ -281,14 +281,56 @@ describe('validation: every rejected request names the field and never reaches S
       ['an unknown list status', 'GET', '/calls?status=running', undefined, 'status', 'enum'],
       ['an unknown list filter', 'GET', '/calls?colour=blue', undefined, 'colour', 'unknown-field'],
       ['a forged cursor', 'GET', '/calls?cursor=aHR0cHM6Ly9ldmlsLmV4YW1wbGU', undefined, 'cursor', 'format'],
+      [
+        'a cursor smuggling other parameters',
+        'GET',
+        `/calls?cursor=${Buffer.from('/api/laml/2010-04-01/Accounts/7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d/Calls.json?Status=queued&PageSize=100000').toString('base64url')}`,
+        undefined,
+        'cursor',
+        'format',
+      ],
+      ['a start time that is not a date', 'GET', '/calls?startTime=abc', undefined, 'startTime', 'date'],
+      [
+        'an end-time filter that is not a date',
+        'GET',
+        '/calls?endTimeAfter=zz',
+        undefined,
+        'endTimeAfter',
+        'date',
+      ],
+      [
+        'credentials inside a Url',
+        'POST',
+        `/calls/${sid}`,
+        { Url: 'https://user:pw@example.com/a.xml' },
+        'Url',
+        'url',
+      ],
+      ['a Url without a host', 'POST', `/calls/${sid}`, { Url: 'https://@/x' }, 'Url', 'url'],
+      [
+        'a JSON body that is an array',
+        'POST',
+        `/calls/${sid}`,
+        [] as unknown as Record<string, unknown>,
+        'body',
+        'type',
+      ],
+      [
+        'a JSON body that is a string',
+        'POST',
+        `/calls/${sid}`,
+        'x' as unknown as Record<string, unknown>,
+        'body',
+        'type',
+      ],
     ];
 
   it.each(cases)('refuses %s with 400 naming the field', async (_name, method, path, body, field, rule) => {
     const answer =
-      _name === 'invalid JSON'
+      _name === 'invalid JSON' || _name.startsWith('a JSON body')
         ? await fetch(`${stack.api.url}${path}`, {
             method,
-            body: '{"Status": ',
+            body: _name === 'invalid JSON' ? '{"Status": ' : JSON.stringify(body),
             headers: { 'content-type': 'application/json' },
           }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }))
         : await request(method, path, body);
@@ -303,6 +345,38 @@ describe('validation: every rejected request names the field and never reaches S
     expect(error.violations).toContainEqual(expect.objectContaining({ field, rule }));
     expect(error.message).toContain(field);
     expect(stack.emulator.requests).toHaveLength(0);
+    expect(error.violations.map((v) => v.rule)).not.toContain(rule === 'type' ? 'exclusive' : '-');
+  });
+
+  it('writes an audit record for a refused update, without the credentials a Url carried', async () => {
+    const before = output.records().length;
+
+    await request('POST', `/calls/${sid}`, { Url: 'https://user:secretpw@example.com/a.xml' });
+
+    const audits = output
+      .records()
+      .slice(before)
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit as Record<string, unknown>);
+    expect(audits).toEqual([
+      expect.objectContaining({
+        trigger: 'http',
+        callSid: sid,
+        outcome: 'rejected',
+        errorCode: 'INVALID_REQUEST',
+        change: { Url: 'https://***@example.com/a.xml' },
+      }),
+    ]);
+    expect(output.lines.join('')).not.toContain('secretpw');
+  });
+
+  it('accepts a call SID pasted in upper case', async () => {
+    const call = seed('in-progress');
+
+    const answer = await request('GET', `/calls/${call.sid.toUpperCase()}`);
+
+    expect(answer.status).toBe(200);
+    expect(answer.json.sid).toBe(call.sid);
   });
 
   it('refuses a body of another media type with 415, and a huge body with 413', async () => {

@@ -39,6 +39,13 @@ describe('describeError maps every failure to one stable code and status', () =>
     expect(describeError(error)).toMatchObject({ code, httpStatus, retryable });
   });
 
+  it('reads 10000 on a read or a list as a refused value, not a call-state conflict', () => {
+    expect(describeError(upstream(400, 10000), { update: false })).toMatchObject({
+      code: 'UPSTREAM_REJECTED',
+      httpStatus: 422,
+    });
+  });
+
   it('carries SignalWire code, message and more_info', () => {
     expect(describeError(upstream(400, 10000)).signalwire).toEqual({
       status: 400,

@@ -58,17 +58,20 @@ export const renameFields = (
     const source = (event as unknown as Record<string, unknown>)[container];
     if (typeof source !== 'object' || source === null || Array.isArray(source)) return;
     const renamed: Record<string, unknown> = {};
+    const spelledAs = new Map<string, string>();
     const violations: FieldViolation[] = [];
     for (const [key, value] of Object.entries(source)) {
       const name = Object.hasOwn(aliases, key) ? (aliases[key] as string) : key;
-      if (Object.hasOwn(renamed, name)) {
+      const earlier = spelledAs.get(name);
+      if (earlier !== undefined) {
         violations.push({
           field: name,
           rule: 'duplicate',
-          message: `${name} is given twice (as ${key} and ${name})`,
+          message: `${name} is given twice (as ${earlier} and ${key})`,
         });
         continue;
       }
+      spelledAs.set(name, key);
       renamed[name] = value;
     }
     if (violations.length > 0) throw new RequestValidationError(violations);
@@ -125,12 +128,16 @@ const middyHttpError = (error: unknown): RequestRejectedError | RequestValidatio
 export const errorResponse = (options: {
   logger: Logger;
   violations?: ViolationContext;
+  /** Told of every refused request before it is answered (the audit of refused actions). */
+  onRefused?: (event: APIGatewayProxyEventV2, error: unknown) => void;
 }): HttpMiddleware => ({
   onError: (request) => {
     const error = middyHttpError(request.error) ?? fromMiddyValidation(request.error, options.violations);
     const redirect =
       typeof (request.event.body as unknown as { Url?: unknown } | undefined)?.Url === 'string';
-    const described = describeError(error, { redirect });
+    const update = request.event.requestContext?.http?.method === 'POST';
+    const described = describeError(error, { redirect, update });
+    options.onRefused?.(request.event, error);
     if (described.code === 'INTERNAL_ERROR') {
       options.logger.error('unexpected error', { error: request.error as Error });
     } else {

@@ -22,6 +22,16 @@ export const LIST_QUERY_TO_SIGNALWIRE = {
   pageSize: 'PageSize',
 } as const satisfies Record<string, keyof ListCallsFilter>;
 
+/** The date filters, which are also checked to be dates before anything is sent. */
+export const DATE_FILTERS = [
+  'startTime',
+  'startTimeBefore',
+  'startTimeAfter',
+  'endTime',
+  'endTimeBefore',
+  'endTimeAfter',
+] as const satisfies ReadonlyArray<keyof typeof LIST_QUERY_TO_SIGNALWIRE>;
+
 export type ListQuery = { [K in keyof typeof LIST_QUERY_TO_SIGNALWIRE]?: string | number } & {
   cursor?: string;
 };
