@@ -14,7 +14,11 @@ import {
 } from './runtime.ts';
 
 /** Powertools log levels the functions accept in `POWERTOOLS_LOG_LEVEL`. */
-export type CallControlLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/**
+ * Log levels a function may run at. Audit records and cleanup reports are INFO lines, so a quieter level
+ * (WARN, ERROR) would silently drop them and is not offered.
+ */
+export type CallControlLogLevel = 'DEBUG' | 'INFO';
 
 const SOURCE_MAPS_OPTION = '--enable-source-maps';
 

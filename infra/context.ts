@@ -20,7 +20,7 @@ export interface CallControlContext {
   readonly alarmEmail?: string;
 }
 
-const LOG_LEVELS: readonly CallControlLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+const LOG_LEVELS: readonly CallControlLogLevel[] = ['DEBUG', 'INFO'];
 const REMOVAL_POLICIES = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
 const isRemovalPolicyName = (value: string): value is keyof typeof REMOVAL_POLICIES =>
   value in REMOVAL_POLICIES;
@@ -37,7 +37,9 @@ export const readCallControlContext = (node: Node): CallControlContext => {
     throw new Error(`context logRetentionDays: ${retentionDays} is not a CloudWatch Logs retention period`);
   }
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as CallControlLogLevel)) {
-    throw new Error(`context logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+    throw new Error(
+      `context logLevel must be one of ${LOG_LEVELS.join(', ')} (audit records are INFO lines; a quieter level would drop them)`,
+    );
   }
   if (removalPolicy !== undefined && !isRemovalPolicyName(removalPolicy)) {
     throw new Error('context removalPolicy must be "retain" or "destroy"');

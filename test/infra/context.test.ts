@@ -109,6 +109,7 @@ describe('readCallControlContext', () => {
     ['JWT without issuer', { authMode: 'jwt', jwtAudience: 'console' }, /needs jwtIssuer and jwtAudience/],
     ['a retention CloudWatch does not offer', { logRetentionDays: '45' }, /logRetentionDays: 45/],
     ['an unknown log level', { logLevel: 'verbose' }, /logLevel must be one of/],
+    ['a log level that would drop audit records', { logLevel: 'WARN' }, /audit records are INFO lines/],
     [
       'an unknown removal policy',
       { removalPolicy: 'snapshot' },
