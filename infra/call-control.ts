@@ -4,6 +4,7 @@ import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -19,6 +20,7 @@ import {
   type CallControlLogLevel,
 } from './call-control-function.ts';
 import { CallUpdateEventsConsumer, type CallUpdateEventsProps } from './call-update-events.ts';
+import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
 import {
@@ -185,6 +187,8 @@ export class CallControl extends Construct {
   readonly callUpdateEvents?: CallUpdateEventsConsumer;
   /** Present when `cleanupSchedules` is not empty. */
   readonly cleanupSchedules?: CleanupSchedules;
+  /** Where failed scheduled cleanup runs land (with their error), when there are schedules. */
+  readonly cleanupFailureDeadLetterQueue?: IQueue;
   readonly eventSchemas: CallControlEventSchemas;
   readonly monitoring: CallControlMonitoring;
   /** Every dead-letter queue, labelled; watch and redrive them. */
@@ -227,9 +231,6 @@ export class CallControl extends Construct {
       reservedConcurrentExecutions: 1,
       environment: this.cleanupEnvironment(),
     });
-    // A failed run is not retried: the next scheduled run does the same work. A run throttled behind another
-    // one waits at most 10 minutes, so runs cannot pile up.
-    this.cleanupFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(10) });
 
     this.api = new CallControlApi(this, 'api', {
       operatorHandler: this.httpApiFunction,
@@ -274,11 +275,26 @@ export class CallControl extends Construct {
         schedules,
         defaultPolicy: props.cleanupDefaultPolicy,
       });
-      deadLetterQueues.push({
-        label: 'cleanup-schedule-dlq',
-        resource: this.cleanupSchedules.deadLetterQueue,
-      });
+      this.cleanupFailureDeadLetterQueue = createDeadLetterQueue(
+        this,
+        'cleanup-failure-dead-letter-queue',
+        'cleanup runs that failed: a refused policy, a listing that failed, an unexpected error',
+      );
+      deadLetterQueues.push(
+        { label: 'cleanup-schedule-dlq', resource: this.cleanupSchedules.deadLetterQueue },
+        { label: 'cleanup-failure-dlq', resource: this.cleanupFailureDeadLetterQueue },
+      );
     }
+    // A failed run is not retried: the next scheduled run does the same work. It lands, with its error, in
+    // the failure queue (alarmed). A run throttled behind another one waits at most 10 minutes, so runs
+    // cannot pile up.
+    this.cleanupFunction.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(10),
+      ...(this.cleanupFailureDeadLetterQueue
+        ? { onFailure: new SqsDestination(this.cleanupFailureDeadLetterQueue) }
+        : {}),
+    });
     this.deadLetterQueues = deadLetterQueues;
 
     this.monitoring = new CallControlMonitoring(this, 'monitoring', {

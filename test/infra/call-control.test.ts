@@ -238,10 +238,15 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         CLEANUP_TIME_MARGIN_MS: '10000',
         CLEANUP_DEFAULT_POLICY: JSON.stringify({ maxAgeSeconds: { inProgress: 28_800 } }),
       });
+      const failureQueue = new Capture();
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: id },
         MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueue, 'Arn'] } } },
       });
+      // A failed run lands, with its error, in a queue of its own, which is alarmed like every DLQ.
+      expect(failureQueue.asString()).toMatch(/cleanupfailuredeadletterqueue/);
     });
 
     it('tells the bus functions where to publish and as whom', () => {
@@ -456,7 +461,8 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
     it('keeps every dead-letter queue encrypted, TLS-only, for 14 days', () => {
       const queues = template.findResources('AWS::SQS::Queue');
 
-      expect(Object.keys(queues)).toHaveLength(3);
+      // delivery and failure of the event consumer, the scheduler's, failed cleanup runs
+      expect(Object.keys(queues)).toHaveLength(4);
       for (const [queueId, queue] of Object.entries(queues)) {
         expect(queue.Properties).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -560,7 +566,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
     it('fires on the first failure and notifies the topic on alarm and on recovery', () => {
       const topicId = idOfType(template, 'AWS::SNS::Topic');
 
-      expect(alarms()).toHaveLength(14);
+      expect(alarms()).toHaveLength(15);
       for (const alarm of alarms()) {
         expect(alarm.Properties).toMatchObject({
           Threshold: 0,

@@ -58,6 +58,7 @@ describe('CallControlStack with every feature configured through context', () =>
         'CallUpdateDeliveryDlqUrl',
         'CallUpdateFailureDlqUrl',
         'CleanupScheduleDlqUrl',
+        'CleanupFailureDlqUrl',
       ].sort(),
     );
     template.hasOutput('StatusCallbackUrl', {
@@ -132,6 +133,7 @@ describe('CallControlStack with every feature configured through context', () =>
         'AwsSolutions-SQS3 call-control/call-update-events/delivery-dead-letter-queue/Resource',
         'AwsSolutions-SQS3 call-control/call-update-events/failure-dead-letter-queue/Resource',
         'AwsSolutions-SQS3 call-control/cleanup-schedules/dead-letter-queue/Resource',
+        'AwsSolutions-SQS3 call-control/cleanup-failure-dead-letter-queue/Resource',
       ].sort(),
     );
     for (const { path, resources } of acknowledgments) {
