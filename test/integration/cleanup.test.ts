@@ -159,6 +159,10 @@ describe('a cleanup over 1,200 calls in every state and age', () => {
     expect(audits.map((record) => record.callSid).sort()).toEqual(staleSids());
     expect(new Set(audits.map((record) => record.outcome))).toEqual(new Set(['would-end']));
     expect(sids(unknownAge)).toEqual(report.unknownAgeCalls.map((entry) => entry.sid).sort());
+    // The report names the first 100 of them itself, each one stale.
+    expect(report.wouldEndCalls).toHaveLength(100);
+    const stale = new Set(staleSids());
+    for (const entry of report.wouldEndCalls) expect(stale.has(entry.sid), entry.sid).toBe(true);
   });
 
   it('ends exactly the stale calls, each with the status its state needs, and touches nothing else', async () => {
@@ -246,6 +250,7 @@ describe('under a 429 storm', () => {
 
     const failedSids = new Set(report.failedCalls.map((entry) => entry.sid));
     expect(posts().length).toBeGreaterThan(calls.length);
+    expect(report.ended).toBeGreaterThan(0);
     expect(report.ended + report.failed).toBe(80);
     expect(report.failedCalls).toHaveLength(report.failed);
     for (const entry of report.failedCalls) {

@@ -82,6 +82,8 @@ export interface CleanupReport {
   stateChanged: number;
   /** Dry run: calls that would have been ended. */
   wouldEnd: number;
+  /** Dry run: the first of them (up to `maxListedCalls`), so a dry run says which calls, not just how many. */
+  wouldEndCalls: Array<{ sid: string; status: ActiveCallStatus; reason: string }>;
   skipped: { fresh: number; filtered: number; neverTouch: number; unknownAge: number };
   unknownAgeCalls: UnknownAgeCall[];
   failed: number;
@@ -229,6 +231,7 @@ export const runCleanup = async (
     unknownAgeCalls: [],
     failed: 0,
     failedCalls: [],
+    wouldEndCalls: [],
     retriedAfterThrottling: 0,
     circuitBreaker: { cap: policy.maxCallsToEnd, tripped: false, eligibleBeyondCap: 0 },
     incomplete: false,
@@ -365,6 +368,9 @@ export const runCleanup = async (
     const target: Target = { sid: call.sid, status, rule: ruleOf(status, verdict) };
     if (policy.dryRun) {
       report.wouldEnd++;
+      if (report.wouldEndCalls.length < maxListed) {
+        report.wouldEndCalls.push({ sid: target.sid, status, reason: target.rule });
+      }
       record(target, 'would-end', { reason: `${target.rule}; dry run, not ended` });
     } else {
       pool.start(() => end(target));
