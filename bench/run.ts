@@ -457,7 +457,7 @@ const cleanupHandler = async (
       secretId: 'bench/cleanup',
       localSpaceOrigin: emulator.url,
       functionName: 'call-control-cleanup',
-      extra: { CLEANUP_CONCURRENCY: String(CLEANUP_CONCURRENCY) },
+      extra: { CLEANUP_CONCURRENCY: String(CLEANUP_CONCURRENCY), CLEANUP_MAX_ENDS_PER_SECOND: '1380' },
     });
     const answer = await ipcRun<{
       results: Array<{ ended: number; failed: number; found: number; pagesRead: number }>;

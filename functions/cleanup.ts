@@ -47,6 +47,7 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
         accountSid: calls.projectId,
         logger,
         concurrency: config.concurrency,
+        maxEndsPerSecond: config.maxEndsPerSecond,
         timeMarginMs: config.timeMarginMs,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });

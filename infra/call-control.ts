@@ -10,7 +10,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CLEANUP_CONCURRENCY } from '../functions/commons/cleanup/limits.ts';
+import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
@@ -84,6 +84,12 @@ export interface CallControlProps {
    * @default 10
    */
   readonly cleanupConcurrency?: number;
+  /**
+   * End requests the cleanup function starts per second (`CLEANUP_MAX_ENDS_PER_SECOND`), 1 to 1380.
+   * SignalWire allows 13,800 POSTs per 10 s for the whole account, shared with the API and the events.
+   * @default 200
+   */
+  readonly cleanupMaxEndsPerSecond?: number;
   /**
    * Time the cleanup function keeps in reserve before its 5-minute timeout (`CLEANUP_TIME_MARGIN_MS`).
    * @default Duration.seconds(10)
@@ -429,11 +435,13 @@ export class CallControl extends Construct {
   private cleanupEnvironment(): Record<string, string> {
     const {
       cleanupDefaultPolicy,
-      cleanupConcurrency = 10,
+      cleanupConcurrency = CLEANUP_CONCURRENCY.default,
+      cleanupMaxEndsPerSecond = CLEANUP_ENDS_PER_SECOND.default,
       cleanupTimeMargin = Duration.seconds(10),
     } = this.props;
     return {
       CLEANUP_CONCURRENCY: String(cleanupConcurrency),
+      CLEANUP_MAX_ENDS_PER_SECOND: String(cleanupMaxEndsPerSecond),
       CLEANUP_TIME_MARGIN_MS: String(cleanupTimeMargin.toMilliseconds()),
       ...(cleanupDefaultPolicy ? { CLEANUP_DEFAULT_POLICY: JSON.stringify(cleanupDefaultPolicy) } : {}),
     };
@@ -509,6 +517,15 @@ const validateProps = (props: CallControlProps): void => {
   }
   if (props.cleanupDefaultPolicy !== undefined) {
     checkedPolicy(() => parsePolicyInput(props.cleanupDefaultPolicy, 'cleanupDefaultPolicy'));
+  }
+  const rate = props.cleanupMaxEndsPerSecond;
+  if (
+    rate !== undefined &&
+    !(Number.isInteger(rate) && rate >= CLEANUP_ENDS_PER_SECOND.min && rate <= CLEANUP_ENDS_PER_SECOND.max)
+  ) {
+    throw new Error(
+      `cleanupMaxEndsPerSecond must be an integer from ${CLEANUP_ENDS_PER_SECOND.min} to ${CLEANUP_ENDS_PER_SECOND.max}`,
+    );
   }
   const margin = props.cleanupTimeMargin?.toMilliseconds();
   if (margin !== undefined && (margin < 1_000 || margin > 240_000)) {

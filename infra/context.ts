@@ -59,6 +59,7 @@ export const readCallControlContext = (node: Node): CallControlContext => {
       cleanupSchedules: read.json('cleanupSchedules', isScheduleList),
       cleanupDefaultPolicy: read.json('cleanupDefaultPolicy', isRecord),
       cleanupConcurrency: read.integer('cleanupConcurrency'),
+      cleanupMaxEndsPerSecond: read.integer('cleanupMaxEndsPerSecond'),
       cleanupTimeMargin: milliseconds(read.integer('cleanupTimeMarginMs')),
       logRetention: retentionDays as RetentionDays | undefined,
       logLevel: logLevel as CallControlLogLevel | undefined,

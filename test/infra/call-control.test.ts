@@ -235,6 +235,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 300 });
       expect(fn.Properties.Environment.Variables).toMatchObject({
         CLEANUP_CONCURRENCY: '10',
+        CLEANUP_MAX_ENDS_PER_SECOND: '200',
         CLEANUP_TIME_MARGIN_MS: '10000',
         CLEANUP_DEFAULT_POLICY: JSON.stringify({ maxAgeSeconds: { inProgress: 28_800 } }),
       });
@@ -848,6 +849,11 @@ describe('CallControl props validation', () => {
       'a schedule without a maximum age when there is no default policy',
       { secretName, cleanupSchedules: [{ name: 'ageless', policy: { dryRun: true } }] },
       /cleanup schedule "ageless": .*maxAgeSeconds/,
+    ],
+    [
+      'a cleanup end rate above the account-wide POST budget',
+      { secretName, cleanupMaxEndsPerSecond: 5000 },
+      /cleanupMaxEndsPerSecond must be an integer from 1 to 1380/,
     ],
     [
       'a cleanup concurrency the function would refuse at cold start',

@@ -251,3 +251,33 @@ describe('runCleanup over the CallsApi port', () => {
     ).rejects.toThrow('concurrency must be an integer from 1 to 50, got 51');
   });
 });
+
+describe('runCleanup pacing', () => {
+  it('starts at most maxEndsPerSecond end requests per second, whatever the concurrency allows', async () => {
+    const calls = Array.from({ length: 6 }, () => staleCall());
+    const startedAt: number[] = [];
+    const { api } = fakeApi([calls], async (call, { Status }) => {
+      startedAt.push(performance.now());
+      return { ...call, status: Status! };
+    });
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600 } },
+      { concurrency: 50, maxEndsPerSecond: 20 },
+    );
+
+    expect((await report).ended).toBe(6);
+    // 20 per second is one every 50 ms; a busy machine can only make the gaps longer.
+    const gaps = startedAt.slice(1).map((at, i) => at - (startedAt[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(45);
+  });
+
+  it('refuses a rate above the account-wide POST budget', async () => {
+    const { api } = fakeApi([[]]);
+
+    await expect(
+      run(api, { maxAgeSeconds: { inProgress: 3600 } }, { maxEndsPerSecond: 5000 }).report,
+    ).rejects.toThrow('maxEndsPerSecond must be an integer from 1 to 1380, got 5000');
+  });
+});

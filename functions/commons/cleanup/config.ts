@@ -1,5 +1,5 @@
 import { readInteger } from '../config.ts';
-import { CLEANUP_CONCURRENCY } from './limits.ts';
+import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
 import { type CleanupPolicyInput, parseDefaultPolicy } from './policy.ts';
 
 /** Settings of the cleanup function, from its environment. */
@@ -10,6 +10,8 @@ export interface CleanupConfig {
   concurrency: number;
   /** `CLEANUP_TIME_MARGIN_MS`: time kept in reserve before the Lambda timeout. @default 10000 */
   timeMarginMs: number;
+  /** `CLEANUP_MAX_ENDS_PER_SECOND`: end requests started per second, 1 to 1380. @default 200 */
+  maxEndsPerSecond: number;
 }
 
 /** Reads and validates the cleanup settings; a bad value fails the cold start, naming the variable. */
@@ -22,4 +24,10 @@ export const readCleanupConfig = (): CleanupConfig => ({
     CLEANUP_CONCURRENCY.max,
   ),
   timeMarginMs: readInteger('CLEANUP_TIME_MARGIN_MS', 10_000, 0, 900_000),
+  maxEndsPerSecond: readInteger(
+    'CLEANUP_MAX_ENDS_PER_SECOND',
+    CLEANUP_ENDS_PER_SECOND.default,
+    CLEANUP_ENDS_PER_SECOND.min,
+    CLEANUP_ENDS_PER_SECOND.max,
+  ),
 });

@@ -4,7 +4,7 @@ import { endCall } from '../call-actions.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
-import { CLEANUP_CONCURRENCY } from './limits.ts';
+import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /** Options of {@link runCleanup}. */
@@ -15,11 +15,14 @@ export interface CleanupOptions {
   accountSid: string;
   /** Where audit records go (one `call-control audit` line per call acted on). */
   logger: Logger;
-  /**
-   * End requests in flight at once (1 to 50). SignalWire allows 13,800 POSTs per 10 s per project; 50 in
-   * flight stays well under that, and the client backs off on 429 / 503 anyway. @default 10
-   */
+  /** End requests in flight at once (1 to 50). @default 10 */
   concurrency?: number;
+  /**
+   * End requests started per second (1 to 1380). In-flight bounds alone do not bound the rate (50 in flight
+   * at 20 ms is 2,500 per second), and SignalWire allows 13,800 POSTs per 10 s for the whole account, shared
+   * with every other caller; the client still backs off on 429 / 503. @default 200
+   */
+  maxEndsPerSecond?: number;
   /**
    * Time left before the invocation is stopped (Lambda's `context.getRemainingTimeInMillis`).
    * @default () => Infinity (no time budget)
@@ -161,6 +164,20 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** Spaces out the starts of end requests: at most one every `intervalMs`, in the order they ask. */
+class Pacer {
+  #next = 0;
+
+  constructor(private readonly intervalMs: number) {}
+
+  async wait(signal: AbortSignal): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.#next);
+    this.#next = at + this.intervalMs;
+    if (at > now) await pause(at - now, signal);
+  }
+}
+
 /** setTimeout's largest delay; a longer budget (or none) needs no timer. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -279,6 +296,15 @@ export const runCleanup = async (
     }
   };
 
+  const pacer = new Pacer(
+    1000 /
+      rangeCheck(
+        'maxEndsPerSecond',
+        options.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.default,
+        CLEANUP_ENDS_PER_SECOND.min,
+        CLEANUP_ENDS_PER_SECOND.max,
+      ),
+  );
   const throttled: Array<{ target: Target; retries: number }> = [];
   let throttledPauseMs = THROTTLED_PAUSE_MS;
 
@@ -373,6 +399,7 @@ export const runCleanup = async (
       }
       record(target, 'would-end', { reason: `${target.rule}; dry run, not ended` });
     } else {
+      await pacer.wait(hardStop.signal);
       pool.start(() => end(target));
     }
     return true;
@@ -399,6 +426,7 @@ export const runCleanup = async (
           continue;
         }
         report.retriedAfterThrottling++;
+        await pacer.wait(hardStop.signal);
         pool.start(() => end(target, retries));
       }
       await pool.drain();
