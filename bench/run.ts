@@ -889,7 +889,8 @@ const missNotes = (inputs: NoteInputs): string[] => {
     const trend = heapFlat
       ? `${rssDrift}, while the JS heap peak stays flat (${mib(heapSmallPeak)} → ` +
         `${mib(memoryLarge.peaks.heapUsed)}): nothing per call is kept on the heap; the RSS above it is ` +
-        'native memory the allocator keeps after use (glibc malloc arenas; MALLOC_ARENA_MAX=2 lowers it) and ' +
+        'native memory the allocator keeps after use (glibc malloc arenas, already capped at 2 by the ' +
+        'MALLOC_ARENA_MAX=2 every function runs with) and ' +
         "V8's committed but unused heap"
       : `${rssDrift}, and the JS heap peak grows (${mib(heapSmallPeak)} → ${mib(memoryLarge.peaks.heapUsed)}): ` +
         'something per call is kept';
@@ -905,10 +906,11 @@ const missNotes = (inputs: NoteInputs): string[] => {
         `The cleanup process starts at ${mib(before)} after loading and peaks at ${mib(smallPeak)}; over ` +
         `${count(MEMORY_LARGE)} calls its per-run RSS peaks ${runPeaks.map((bytes) => mib(bytes)).join(', ')} ` +
         `${trend}. The function bundle adds the AWS SDK ` +
-        `client, middy and Powertools Metrics (${mib(handler.rssBeforeBytes)} after import). What would close ` +
-        "the gap: fewer malloc arenas (MALLOC_ARENA_MAX=2 in the function's environment), a smaller import " +
-        `(no SDK client, as for the bundle size), or run the cleanup at the ${FUNCTION_MEMORY_MB} MB that ` +
-        'infra/call-control-function.ts gives every function.',
+        `client, middy and Powertools Metrics (${mib(handler.rssBeforeBytes)} after import). These rows already ` +
+        'run with MALLOC_ARENA_MAX=2, as deployed, and at the account-wide POST budget (1,380 ends per second, ' +
+        'not the deployed default of 200). What would close the gap: a smaller import (no SDK client, as for ' +
+        `the bundle size), or running the cleanup at the ${FUNCTION_MEMORY_MB} MB that ` +
+        'infra/call-control-function.ts gives every function (the deployed default).',
     );
   }
   return notes;
