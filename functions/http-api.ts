@@ -65,7 +65,7 @@ const VIOLATION_CONTEXT = {
   },
   patterns: {
     cursor: 'must be a cursor this API returned (next_cursor)',
-    startTime: 'must be a date (RFC 2822 or ISO 8601)',
+    ...Object.fromEntries(DATE_FILTERS.map((name) => [name, 'must be a date (RFC 2822 or ISO 8601)'])),
   },
 };
 
