@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -30,6 +30,7 @@ import {
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
 import { logger, metrics } from '#commons/powertools';
+import type { AccountCalls } from '#commons/signalwire/account-calls';
 import {
   CALL_UPDATE_FIELDS,
   type CallUpdate,
@@ -43,16 +44,13 @@ import { traceHandler } from '#commons/tracing';
 
 type HttpEvent = APIGatewayProxyEventV2;
 type HttpResult = APIGatewayProxyStructuredResultV2;
+/** What a route handler gets: the Lambda context with the Calls API of the request's SignalWire project. */
+type CallsContext = Context & { calls: AccountCalls };
 type RouteHandler = (
   event: HttpEvent,
-  context: Context,
+  context: CallsContext,
   extra: { signal: AbortSignal },
 ) => Promise<HttpResult>;
-
-interface PathParams {
-  callSid: string;
-  accountSid?: string;
-}
 
 const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
@@ -80,10 +78,7 @@ const actorOf = (event: HttpEvent): string => {
 };
 
 /** SIDs are UUIDs, which SignalWire writes in lower case; a caller may paste them in upper case. */
-const paramsOf = (event: HttpEvent): PathParams => {
-  const { callSid, accountSid } = event.pathParameters as unknown as PathParams;
-  return { callSid: callSid.toLowerCase(), ...(accountSid ? { accountSid: accountSid.toLowerCase() } : {}) };
-};
+const callSidOf = (event: HttpEvent): string => (event.pathParameters?.callSid ?? '').toLowerCase();
 
 /** An update or terminate without a body validates as an empty object, so the error names the fields. */
 const bodyDefault = {
@@ -121,6 +116,10 @@ const decodeCursor = (cursor: string, projectId: string): string => {
 };
 
 /** Date filters must be dates: SignalWire would refuse anything else, and nothing is sent to be refused. */
+const datesAreDates = {
+  before: ({ event }: { event: HttpEvent }) => checkDates((event.queryStringParameters ?? {}) as ListQuery),
+};
+
 const checkDates = (query: ListQuery): void => {
   const violations = DATE_FILTERS.flatMap((name) => {
     const value = query[name];
@@ -130,6 +129,21 @@ const checkDates = (query: ListQuery): void => {
   });
   if (violations.length > 0) throw new RequestValidationError(violations);
 };
+
+/**
+ * Loads the credentials of the request's project (the secret's default, or `/accounts/{accountSid}`) from
+ * Secrets Manager, cached per warm container, once the request has been validated, and hands the handler
+ * that project's Calls API.
+ */
+const signalWireAccount = (
+  access: SignalWireAccess,
+): MiddlewareObj<HttpEvent, HttpResult, Error, CallsContext> => ({
+  before: async (request) => {
+    const accountSid = request.event.pathParameters?.accountSid?.toLowerCase();
+    if (accountSid) logger.appendKeys({ accountSid });
+    request.context.calls = await access.forAccount(accountSid);
+  },
+});
 
 /** A refused update or terminate still gets its audit record (reads are not actions). */
 const auditRefusedAction = (event: HttpEvent, error: unknown): void => {
@@ -141,10 +155,14 @@ const auditRefusedAction = (event: HttpEvent, error: unknown): void => {
 
 /** Builds the handler around an access to SignalWire; tests and the local server pass their own. */
 export const createHttpApiHandler = (access: SignalWireAccess) => {
-  const act = async (event: HttpEvent, signal: AbortSignal, action: CallAction): Promise<HttpResult> => {
-    const { callSid, accountSid } = paramsOf(event);
-    logger.appendKeys({ callSid, ...(accountSid ? { accountSid } : {}) });
-    const calls = await access.forAccount(accountSid);
+  const act = async (
+    event: HttpEvent,
+    { calls }: CallsContext,
+    signal: AbortSignal,
+    action: CallAction,
+  ): Promise<HttpResult> => {
+    const callSid = callSidOf(event);
+    logger.appendKeys({ callSid });
     const result = await performCallAction(
       calls,
       logger,
@@ -163,37 +181,47 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     return jsonResponse(200, result.call, { 'x-call-outcome': result.outcome });
   };
 
-  const route = (schema: ValidateFunction, handler: RouteHandler, before: object[] = []) => {
-    let chain = middy<HttpEvent, HttpResult>();
+  /**
+   * One route's chain: `before` (body defaults, alternative spellings), the precompiled validator, `checks`
+   * that need the validated event, then the credentials. Nothing reaches the secret, let alone SignalWire,
+   * before the request is known to be valid.
+   */
+  const route = (
+    schema: ValidateFunction,
+    handler: RouteHandler,
+    { before = [], checks = [] }: { before?: object[]; checks?: object[] } = {},
+  ) => {
+    let chain = middy<HttpEvent, HttpResult, Error, CallsContext>();
     for (const middleware of before) chain = chain.use(middleware);
     // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
-    return chain.use(validator({ eventSchema: schema as unknown as Ajv })).handler(handler);
+    chain = chain.use(validator({ eventSchema: schema as unknown as Ajv }) as object);
+    for (const middleware of checks) chain = chain.use(middleware);
+    return chain.use(signalWireAccount(access)).handler(handler) as unknown as MiddyfiedHandler<
+      HttpEvent,
+      HttpResult
+    >;
   };
 
   const update = route(
     validateUpdateCallEvent,
-    (event, _context, { signal }) =>
-      act(event, signal, { kind: 'update', update: event.body as unknown as CallUpdate }),
-    [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)],
+    (event, context, { signal }) =>
+      act(event, context, signal, { kind: 'update', update: event.body as unknown as CallUpdate }),
+    { before: [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)] },
   );
   const terminate = route(
     validateTerminateCallEvent,
-    (event, _context, { signal }) => act(event, signal, { kind: 'terminate' }),
-    [bodyDefault],
+    (event, context, { signal }) => act(event, context, signal, { kind: 'terminate' }),
+    { before: [bodyDefault] },
   );
-  const get = route(validateGetCallEvent, async (event, _context, { signal }) => {
-    const { callSid, accountSid } = paramsOf(event);
+  const get = route(validateGetCallEvent, async (event, { calls }, { signal }) => {
+    const callSid = callSidOf(event);
     logger.appendKeys({ callSid });
-    const calls = await access.forAccount(accountSid);
     return jsonResponse(200, await calls.getCall(callSid, { signal }));
   });
   const list = route(
     validateListCallsEvent,
-    async (event, _context, { signal }) => {
-      const { accountSid } = (event.pathParameters ?? {}) as Partial<PathParams>;
+    async (event, { calls }, { signal }) => {
       const query = (event.queryStringParameters ?? {}) as ListQuery;
-      checkDates(query);
-      const calls = await access.forAccount(accountSid);
       const filter: ListCallsFilter = {};
       for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
         const value = query[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
@@ -212,7 +240,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
         next_cursor: encodeCursor(page.next_page_uri),
       });
     },
-    [renameFields('queryStringParameters', LIST_QUERY_ALIASES)],
+    { before: [renameFields('queryStringParameters', LIST_QUERY_ALIASES)], checks: [datesAreDates] },
   );
 
   // Typed by the shared route list: a route without a handler here does not compile.
