@@ -1,10 +1,13 @@
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallControl } from '../../infra/call-control.ts';
+import * as PackageEntry from '../../infra/index.ts';
 import { CallControlStack } from '../../infra/stack.ts';
 import { normaliseTemplate, schemaFixtureDirectory, testApp } from './support.ts';
 
@@ -197,22 +200,24 @@ describe('CallControlStack with cdk.json defaults', () => {
 });
 
 describe('CallControl in an app of its own', () => {
-  it('synthesises with only the required props, without this project’s cdk.json', () => {
-    // Prepare: a bare App, as a consumer of the construct would have (bundling skipped to stay fast).
-    const app = new App({
-      builtinCloudFormationValidation: false,
-      context: { 'aws:cdk:bundling-stacks': [] },
-    });
+  it('synthesises and bundles from the package entry with only the required props, without this cdk.json', () => {
+    // Prepare: a bare App, as an adopting team would have, importing what the package exports (`./infra`).
+    const outdir = mkdtempSync(join(tmpdir(), 'call-control-consumer-'));
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'consumer');
-    // The schema directory is given only because the project's own schema files may not exist yet.
-    new CallControl(stack, 'call-control', { secretName: 'signalwire/call-control', schemasDirectory });
+    new PackageEntry.CallControl(stack, 'call-control', { secretName: 'signalwire/call-control' });
 
-    // Act
+    // Act: a real synth, esbuild bundles included.
     const assembly = app.synth();
 
     // Assess
     const template = Template.fromJSON(assembly.getStackByName('consumer').template);
     template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 9);
+    template.resourceCountIs('AWS::EventSchemas::Schema', 4);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default' });
+    const bundles = readdirSync(outdir).filter((name) => existsSync(join(outdir, name, 'index.mjs')));
+    expect(bundles).toHaveLength(3);
+    rmSync(outdir, { recursive: true, force: true });
   });
 });
