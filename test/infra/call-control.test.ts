@@ -403,15 +403,21 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       const roleId: string = target.RoleArn['Fn::GetAtt'][0];
       const role = template.findResources('AWS::IAM::Role')[roleId];
 
-      expect(role?.Properties.AssumeRolePolicyDocument).toMatchObject({
-        Statement: [
-          {
-            Action: 'sts:AssumeRole',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      const groupId = idOfType(template, 'AWS::Scheduler::ScheduleGroup');
+      expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          // Only this account's schedules, and only those of this schedule group (no confused deputy).
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': { 'Fn::GetAtt': [groupId, 'Arn'] },
+            },
           },
-        ],
-      });
+        },
+      ]);
       expect(statementsOfRole(template, roleId)).toEqual([
         { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [cleanup.id, 'Arn'] } },
         { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: target.DeadLetterConfig.Arn },
