@@ -25,7 +25,7 @@ import {
   createCallUpdateIdempotency,
   IDEMPOTENCY_KEY_PREFIX,
 } from '#commons/events/idempotency';
-import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
+import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
 import { callUpdateRequestViolations } from '#commons/events/validate-request';
 import { logger, metrics } from '#commons/powertools';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
@@ -110,19 +110,22 @@ const failureEvents = (publisher: EventPublisher): EventMiddleware => ({
       string,
       unknown
     >;
-    auditRefusal(
-      logger,
-      {
-        trigger: 'event',
-        actor: typeof event?.source === 'string' ? event.source.slice(0, 256) : 'unknown',
-        ...(typeof detail.correlationId === 'string'
-          ? { correlationId: detail.correlationId.slice(0, 128) }
-          : {}),
-      },
-      detail,
-      detail.action === 'terminate' ? { Status: 'completed' } : detail.update,
-      error,
-    );
+    // A failed PutEvents is not the request's outcome: that was audited when the request was applied.
+    if (!(error instanceof EventPublishError)) {
+      auditRefusal(
+        logger,
+        {
+          trigger: 'event',
+          actor: typeof event?.source === 'string' ? event.source.slice(0, 256) : 'unknown',
+          ...(typeof detail.correlationId === 'string'
+            ? { correlationId: detail.correlationId.slice(0, 128) }
+            : {}),
+        },
+        detail,
+        detail.action === 'terminate' ? { Status: 'completed' } : detail.update,
+        error,
+      );
+    }
     if (described.code === 'INTERNAL_ERROR') logger.error('unexpected error', { error: error as Error });
     else logger.info('request not applied', { error: { code: described.code, message: described.message } });
     const failed = callUpdateFailedDetail(request.event, toCallUpdateError(described), {

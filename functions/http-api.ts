@@ -31,6 +31,7 @@ import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
 import { logger, metrics } from '#commons/powertools';
 import type { AccountCalls } from '#commons/signalwire/account-calls';
+import { parseSignalWireDate } from '#commons/signalwire/dates';
 import {
   CALL_UPDATE_FIELDS,
   type CallUpdate,
@@ -44,13 +45,12 @@ import { traceHandler } from '#commons/tracing';
 
 type HttpEvent = APIGatewayProxyEventV2;
 type HttpResult = APIGatewayProxyStructuredResultV2;
-/** What a route handler gets: the Lambda context with the Calls API of the request's SignalWire project. */
-type CallsContext = Context & { calls: AccountCalls };
-type RouteHandler = (
-  event: HttpEvent,
-  context: CallsContext,
-  extra: { signal: AbortSignal },
-) => Promise<HttpResult>;
+/**
+ * What a route handler gets: the Lambda context with the Calls API of the request's SignalWire project, and
+ * a deadline for its requests to SignalWire.
+ */
+type CallsContext = Context & { calls: AccountCalls; deadline: AbortSignal };
+type RouteHandler = (event: HttpEvent, context: CallsContext) => Promise<HttpResult>;
 
 const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
@@ -115,6 +115,30 @@ const decodeCursor = (cursor: string, projectId: string): string => {
   return uri;
 };
 
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * RFC 2822 as SignalWire writes dates, or ISO 8601 (date, or date and time): checked field by field, since
+ * `Date.parse` also takes "1" or "March 7" and rolls 2024-02-30 over into March.
+ */
+const isFilterDate = (value: string): boolean => {
+  if (parseSignalWireDate(value) !== undefined) return true;
+  const match = ISO_8601.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
+  const date = new Date(Date.UTC(year!, month! - 1, day));
+  return (
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60
+  );
+};
+
 /** Date filters must be dates: SignalWire would refuse anything else, and nothing is sent to be refused. */
 const datesAreDates = {
   before: ({ event }: { event: HttpEvent }) => checkDates((event.queryStringParameters ?? {}) as ListQuery),
@@ -123,7 +147,7 @@ const datesAreDates = {
 const checkDates = (query: ListQuery): void => {
   const violations = DATE_FILTERS.flatMap((name) => {
     const value = query[name];
-    return value === undefined || !Number.isNaN(Date.parse(String(value)))
+    return value === undefined || isFilterDate(String(value))
       ? []
       : [{ field: name, rule: 'date', message: `${name} must be a date (RFC 2822 or ISO 8601)` }];
   });
@@ -142,36 +166,56 @@ const signalWireAccount = (
     const accountSid = request.event.pathParameters?.accountSid?.toLowerCase();
     if (accountSid) logger.appendKeys({ accountSid });
     request.context.calls = await access.forAccount(accountSid);
+    // SignalWire requests give up a second before the invocation ends (the outer chain's own early timeout
+    // is the last resort), so a lost request is reported and audited like any other timeout.
+    const left = request.context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
+    request.context.deadline = AbortSignal.timeout(Math.max(0, left));
   },
 });
 
-/** A refused update or terminate still gets its audit record (reads are not actions). */
+/** Requests whose action reached `performCallAction`, which writes their audit record whatever happens. */
+const actionsStarted = new WeakSet<HttpEvent>();
+
+/** How long before the Lambda timeout the function answers whatever happens, so API Gateway gets it. */
+const TIMEOUT_EARLY_MS = 500;
+/** How long before the Lambda timeout requests to SignalWire are abandoned (before TIMEOUT_EARLY_MS). */
+const REQUEST_DEADLINE_MARGIN_MS = 1_000;
+
+/**
+ * An update or terminate refused before it reached SignalWire still gets its audit record. Reads are not
+ * actions, and an action already started has its own record (even when the function then runs out of time).
+ */
 const auditRefusedAction = (event: HttpEvent, error: unknown): void => {
-  if (event.requestContext?.http?.method !== 'POST') return;
-  const params = event.pathParameters ?? {};
-  const change = event.rawPath?.endsWith('/terminate') ? { Status: 'completed' } : event.body;
-  auditRefusal(logger, { trigger: 'http', actor: actorOf(event) }, params, change, error);
+  const routeKey = event.routeKey ?? '';
+  const action = /^POST .*\/calls\/\{callSid\}(\/terminate)?$/.exec(routeKey);
+  if (!action || actionsStarted.has(event)) return;
+  const { callSid, accountSid } = event.pathParameters ?? {};
+  auditRefusal(
+    logger,
+    { trigger: 'http', actor: actorOf(event) },
+    { callSid: callSid?.toLowerCase(), accountSid: accountSid?.toLowerCase() },
+    action[1] ? { Status: 'completed' } : event.body,
+    error,
+  );
 };
 
 /** Builds the handler around an access to SignalWire; tests and the local server pass their own. */
 export const createHttpApiHandler = (access: SignalWireAccess) => {
   const act = async (
     event: HttpEvent,
-    { calls }: CallsContext,
-    signal: AbortSignal,
+    { calls, deadline }: CallsContext,
     action: CallAction,
   ): Promise<HttpResult> => {
     const callSid = callSidOf(event);
     logger.appendKeys({ callSid });
+    actionsStarted.add(event);
     const result = await performCallAction(
       calls,
       logger,
       { trigger: 'http', actor: actorOf(event) },
       callSid,
       action,
-      {
-        signal,
-      },
+      { signal: deadline },
     );
     metrics.addMetric(
       result.outcome === 'updated' ? 'CallsUpdated' : 'CallsAlreadyEnded',
@@ -191,7 +235,8 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     handler: RouteHandler,
     { before = [], checks = [] }: { before?: object[]; checks?: object[] } = {},
   ) => {
-    let chain = middy<HttpEvent, HttpResult, Error, CallsContext>();
+    // No early timeout of its own: the deadline in the context ends SignalWire requests in time.
+    let chain = middy<HttpEvent, HttpResult, Error, CallsContext>({ timeoutEarlyInMillis: 0 });
     for (const middleware of before) chain = chain.use(middleware);
     // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
     chain = chain.use(validator({ eventSchema: schema as unknown as Ajv }) as object);
@@ -204,23 +249,22 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
 
   const update = route(
     validateUpdateCallEvent,
-    (event, context, { signal }) =>
-      act(event, context, signal, { kind: 'update', update: event.body as unknown as CallUpdate }),
+    (event, context) => act(event, context, { kind: 'update', update: event.body as unknown as CallUpdate }),
     { before: [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)] },
   );
   const terminate = route(
     validateTerminateCallEvent,
-    (event, context, { signal }) => act(event, context, signal, { kind: 'terminate' }),
+    (event, context) => act(event, context, { kind: 'terminate' }),
     { before: [bodyDefault] },
   );
-  const get = route(validateGetCallEvent, async (event, { calls }, { signal }) => {
+  const get = route(validateGetCallEvent, async (event, { calls, deadline: signal }) => {
     const callSid = callSidOf(event);
     logger.appendKeys({ callSid });
     return jsonResponse(200, await calls.getCall(callSid, { signal }));
   });
   const list = route(
     validateListCallsEvent,
-    async (event, { calls }, { signal }) => {
+    async (event, { calls, deadline: signal }) => {
       const query = (event.queryStringParameters ?? {}) as ListQuery;
       const filter: ListCallsFilter = {};
       for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
@@ -251,7 +295,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     'GET /calls': list,
   };
 
-  return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 500 })
+  return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(traceHandler())
     .use(logMetrics(metrics))

@@ -65,13 +65,24 @@ export const changeForAudit = (change: unknown): CallUpdate => {
   for (const field of CALL_UPDATE_FIELDS) {
     const value = (change as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;
-    kept[field] = value.slice(0, 2048).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+    // Whatever a URL parser could read as `user:password@` (any slashes or backslashes after the scheme).
+    kept[field] = value.slice(0, 2048).replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@');
   }
   return kept as CallUpdate;
 };
 
 /** Errors whose audit record `performCallAction` already wrote, so a trigger does not write a second one. */
 const audited = new WeakSet<object>();
+
+/** True for an error `performCallAction` audited, or one wrapping it (Powertools Idempotency wraps errors). */
+const wasAudited = (error: unknown): boolean => {
+  for (let current = error, depth = 0; depth < 3; depth++) {
+    if (typeof current !== 'object' || current === null) return false;
+    if (audited.has(current)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+};
 
 /**
  * The audit record of an action refused before it reached SignalWire (invalid input, an account the secret
@@ -84,7 +95,7 @@ export const auditRefusal = (
   change: unknown,
   error: unknown,
 ): void => {
-  if (typeof error === 'object' && error !== null && audited.has(error)) return;
+  if (wasAudited(error)) return;
   const described = describeError(error);
   audit(logger, {
     trigger: origin.trigger,

@@ -143,6 +143,12 @@ export interface ErrorDescription {
   signalwire?: { status: number; code: number | null; message: string; more_info: string | null };
 }
 
+/** middy's `timeoutEarlyInMillis` fired: the invocation is about to end, whatever was in flight. */
+const isFunctionTimeout = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name === 'TimeoutError' &&
+  (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
+
 /** SignalWire codes meaning "the call's state forbids this update" (invalid argument; not in progress). */
 const STATE_CONFLICT_CODES = new Set([10000, 21220]);
 
@@ -266,6 +272,13 @@ export const describeError = (
   }
   if (error instanceof SignalWireError) return describeSignalWireError(error, context.update ?? true);
   if (error instanceof SignalWireNetworkError) return describeNetworkError(error, context.redirect ?? false);
+  if (isFunctionTimeout(error)) {
+    const detail = 'the function ran out of time before SignalWire answered';
+    return describeNetworkError(
+      new SignalWireNetworkError('timeout', true, detail),
+      context.redirect ?? false,
+    );
+  }
   if (error instanceof AccountNotConfiguredError) {
     return { code: 'ACCOUNT_NOT_CONFIGURED', httpStatus: 404, message: error.message, retryable: false };
   }

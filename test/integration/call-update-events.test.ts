@@ -337,9 +337,18 @@ describe('delivery at least once', () => {
       detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/unpublished.xml' } },
     } as CallUpdateRequestedEvent;
     const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
+    const before = output.records().length;
 
     await expect(handler(event, context())).rejects.toThrow(EventPublishError);
     await handler(event, context());
+
+    // One action, one audit record: the failed publish is not the request's outcome.
+    const audits = output
+      .records()
+      .slice(before)
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit as Record<string, unknown>);
+    expect(audits).toEqual([expect.objectContaining({ callSid: call.sid, outcome: 'updated' })]);
 
     const [interim, outcome] = resultsFor(event.id);
     expect(failed(interim as PublishedEvent)).toMatchObject({ final: false, error: { retryable: true } });
@@ -415,6 +424,39 @@ describe('failures', () => {
     });
     expect(stack.emulator.requests).toHaveLength(0);
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it('audits a request for an account the secret does not hold, once, as rejected', async () => {
+    const call = seed('in-progress');
+    const accountSid = randomUUID();
+
+    const eventId = await request({
+      callSid: call.sid,
+      accountSid,
+      action: 'terminate',
+      correlationId: 'acct-1',
+    });
+
+    expect(failed(onlyResult(eventId)).error).toMatchObject({
+      code: 'ACCOUNT_NOT_CONFIGURED',
+      retryable: false,
+    });
+    const audits = output
+      .records()
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit as Record<string, unknown>)
+      .filter((a) => a.correlationId === 'acct-1');
+    expect(audits).toEqual([
+      expect.objectContaining({
+        trigger: 'event',
+        accountSid,
+        callSid: call.sid,
+        outcome: 'rejected',
+        errorCode: 'ACCOUNT_NOT_CONFIGURED',
+        change: { Status: 'completed' },
+      }),
+    ]);
+    expect(stack.emulator.requests).toHaveLength(0);
   });
 
   it("reports a 409-class refusal with SignalWire's code and message, final and not retried", async () => {

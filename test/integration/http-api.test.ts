@@ -5,11 +5,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/audit';
 import { callSchema, updateCallFormSchema } from '#commons/signalwire/schemas';
 import { CALL_UPDATE_FIELDS, type Call } from '#commons/signalwire/types';
+import { toApiGatewayEvent } from '#local/api-gateway';
+import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 import { captureOutput } from '../support/output-capture.ts';
 
 const output = captureOutput();
 let stack: LocalStack;
+let handler: (event: unknown, context: unknown) => Promise<unknown>;
 /** Every API token the emulator accepted during this file: none may leak. */
 const tokens: string[] = [];
 
@@ -22,6 +25,8 @@ beforeAll(async () => {
   process.env.SIGNALWIRE_TIMEOUT_MS = '800';
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   stack = await startLocalStack();
+  // The same module instance the local API Gateway serves (configuration is read at import).
+  ({ handler } = (await import('../../functions/http-api.ts')) as unknown as { handler: typeof handler });
   tokens.push(stack.apiToken);
 });
 
@@ -299,6 +304,15 @@ describe('validation: every rejected request names the field and never reaches S
         'date',
       ],
       [
+        'a day that does not exist',
+        'GET',
+        '/calls?startTimeAfter=2024-02-30',
+        undefined,
+        'startTimeAfter',
+        'date',
+      ],
+      ['a bare number as a date', 'GET', '/calls?startTimeBefore=12', undefined, 'startTimeBefore', 'date'],
+      [
         'credentials inside a Url',
         'POST',
         `/calls/${sid}`,
@@ -368,6 +382,34 @@ describe('validation: every rejected request names the field and never reaches S
       }),
     ]);
     expect(output.lines.join('')).not.toContain('secretpw');
+  });
+
+  it.each([
+    'https:user:secretpw@example.com/x',
+    'https:///user:secretpw@example.com/x',
+    'https:\\\\user:secretpw@example.com/x',
+    ' https://user:secretpw@example.com/x',
+  ])('keeps credentials out of the audit record of a refused Url spelled %j', async (Url) => {
+    const before = output.lines.length;
+
+    const answer = await request('POST', `/calls/${sid}`, { Url });
+
+    expect(answer.status).toBe(400);
+    expect(output.lines.slice(before).join('')).toContain('***@');
+    expect(output.lines.slice(before).join('')).not.toContain('secretpw');
+  });
+
+  it("accepts dates in SignalWire's RFC 2822 and in ISO 8601 as list filters", async () => {
+    const answer = await request(
+      'GET',
+      `/calls?startTimeAfter=${encodeURIComponent('Wed, 19 Sep 2018 20:00:00 +0000')}&startTimeBefore=2026-11-27T14:00:00Z`,
+    );
+
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.requests[0]?.query).toMatchObject({
+      'StartTime>': 'Wed, 19 Sep 2018 20:00:00 +0000',
+      'StartTime<': '2026-11-27T14:00:00Z',
+    });
   });
 
   it('accepts a call SID pasted in upper case', async () => {
@@ -545,6 +587,59 @@ describe('upstream faults', () => {
       code: 'UPSTREAM_AUTH_FAILED',
       signalwire: { code: 20003, status: 401 },
     });
+  });
+});
+
+describe('when the function runs out of time', () => {
+  it('answers 504 with the redirect outcome unknown, aborts the request, and writes one audit record', async () => {
+    const call = seed('in-progress');
+    await request('GET', `/calls/${call.sid}`);
+    stack.emulator.clearRequests();
+    stack.emulator.injectFault({ kind: 'delay', ms: 1_500, method: 'POST' });
+    const body = JSON.stringify({ Url: 'https://example.com/late.xml' });
+    const event = toApiGatewayEvent(
+      {
+        method: 'POST',
+        url: `/calls/${call.sid}`,
+        rawHeaders: ['Host', 'api.example.com', 'Content-Type', 'application/json'],
+        body: Buffer.from(body),
+        sourceIp: '203.0.113.10',
+        localPort: 443,
+      },
+      {
+        routeKey: 'POST /calls/{callSid}',
+        pathParameters: { callSid: call.sid },
+        accountId: '123456789012',
+        apiId: 'api',
+        requestId: 'timeout-test',
+      },
+    );
+    const before = output.records().length;
+
+    // 900 ms left: the chains give up 500 ms before, while SignalWire takes 1.5 s.
+    const result = (await handler(
+      event,
+      createLambdaContext({ functionName: 'http-api', timeoutMs: 900 }),
+    )) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect(result.statusCode).toBe(504);
+    expect(JSON.parse(result.body).error.code).toBe('REDIRECT_OUTCOME_UNKNOWN');
+    const audits = output
+      .records()
+      .slice(before)
+      .filter((r) => r.message === AUDIT_MESSAGE)
+      .map((r) => r.audit as Record<string, unknown>);
+    expect(audits).toEqual([
+      expect.objectContaining({
+        callSid: call.sid,
+        outcome: 'failed',
+        errorCode: 'REDIRECT_OUTCOME_UNKNOWN',
+      }),
+    ]);
+    expect(posts()).toHaveLength(1);
   });
 });
 

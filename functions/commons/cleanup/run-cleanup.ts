@@ -311,6 +311,13 @@ export const runCleanup = async (
   const end = async (target: Target, retries = 0): Promise<void> => {
     const { rule } = target;
     const status = endStatusOf(target.status);
+    if (hardStop.signal.aborted) {
+      // Stopped while waiting for its turn: nothing was sent.
+      const message = 'the time budget ran out before this was sent; the next run lists it again';
+      fail(target, { code: 'INTERRUPTED', message });
+      record(target, 'failed', { reason: `${rule}; ${message}`, errorCode: 'INTERRUPTED' });
+      return;
+    }
     try {
       const result = await endCall(api, target.sid, status, requestOptions);
       if (result.outcome === 'updated') report.ended++;

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type CallAction, changeOf, performCallAction } from '../call-actions.ts';
+import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
 import { describeError, type ErrorDescription } from '../errors.ts';
 import type { Call } from '../signalwire/types.ts';
 import type { SignalWireAccess } from '../signalwire-access.ts';
@@ -56,26 +56,24 @@ export const applyCallUpdateRequest = async (
 ): Promise<AppliedRequest> => {
   const { detail } = event;
   const action = actionOf(event);
+  const origin = {
+    trigger: 'event' as const,
+    actor: event.source,
+    ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+  };
   let accountSid = detail.accountSid ?? null;
   try {
     const calls = await access.forAccount(detail.accountSid);
     accountSid = calls.projectId;
-    const result = await performCallAction(
-      calls,
-      logger,
-      {
-        trigger: 'event',
-        actor: event.source,
-        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-      },
-      detail.callSid,
-      action,
-    );
+    const result = await performCallAction(calls, logger, origin, detail.callSid, action);
     return { kind: 'applied', accountSid, outcome: result.outcome, call: result.call };
   } catch (error) {
     // A lost answer to a redirect is final (REDIRECT_OUTCOME_UNKNOWN): resending it would restart the call flow.
     const described = describeError(error, { redirect: changeOf(action).Url !== undefined });
     if (described.retryable) throw error;
+    // Refused before SignalWire (an account the secret does not hold, unusable credentials): audited here;
+    // a refusal from SignalWire was audited by performCallAction, and is not written twice.
+    auditRefusal(logger, origin, detail, changeOf(action), error);
     return { kind: 'refused', accountSid, error: toCallUpdateError(described) };
   }
 };

@@ -342,7 +342,17 @@ export class SignalWireClient implements CallsApi {
           ),
         };
       }
-      if (callerSignal?.aborted) throw callerSignal.reason;
+      if (callerSignal?.aborted) {
+        // The caller gave up (the function is out of time): as for a timeout, the request may have arrived.
+        return {
+          kind: 'network',
+          error: new SignalWireNetworkError(
+            'timeout',
+            true,
+            'the request was abandoned: the function ran out of time',
+          ),
+        };
+      }
       const code = errorCode(error) ?? 'unknown';
       const beforeSend = CONNECT_PHASE_CODES.has(code);
       return {
