@@ -6,7 +6,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallControl } from '../../infra/call-control.ts';
 import * as PackageEntry from '../../infra/index.ts';
 import { CallControlStack } from '../../infra/stack.ts';
 import { normaliseTemplate, schemaFixtureDirectory, testApp } from './support.ts';
