@@ -175,11 +175,7 @@ describe('a "Call Update Requested" event', () => {
       correlationId: 'wf-9',
     });
 
-    const audits = output
-      .records()
-      .slice(before)
-      .filter((r) => r.message === AUDIT_MESSAGE)
-      .map((r) => r.audit);
+    const audits = output.audits(before);
     expect(audits).toEqual([
       expect.objectContaining({
         trigger: 'event',
@@ -343,11 +339,7 @@ describe('delivery at least once', () => {
     await handler(event, context());
 
     // One action, one audit record: the failed publish is not the request's outcome.
-    const audits = output
-      .records()
-      .slice(before)
-      .filter((r) => r.message === AUDIT_MESSAGE)
-      .map((r) => r.audit as Record<string, unknown>);
+    const audits = output.audits(before);
     expect(audits).toEqual([expect.objectContaining({ callSid: call.sid, outcome: 'updated' })]);
 
     const [interim, outcome] = resultsFor(event.id);
@@ -383,11 +375,7 @@ describe('failures', () => {
     expect(detail.error.message).toContain('Url');
     expect(stack.emulator.requests).toHaveLength(0);
     expect(stack.aws.targetErrors).toEqual([]);
-    const refusals = output
-      .records()
-      .filter((r) => r.message === AUDIT_MESSAGE)
-      .map((r) => r.audit as Record<string, unknown>)
-      .filter((a) => a.correlationId === 'bad-1');
+    const refusals = output.audits().filter((a) => a.correlationId === 'bad-1');
     expect(refusals).toEqual([
       expect.objectContaining({
         trigger: 'event',
@@ -441,11 +429,7 @@ describe('failures', () => {
       code: 'ACCOUNT_NOT_CONFIGURED',
       retryable: false,
     });
-    const audits = output
-      .records()
-      .filter((r) => r.message === AUDIT_MESSAGE)
-      .map((r) => r.audit as Record<string, unknown>)
-      .filter((a) => a.correlationId === 'acct-1');
+    const audits = output.audits().filter((a) => a.correlationId === 'acct-1');
     expect(audits).toEqual([
       expect.objectContaining({
         trigger: 'event',

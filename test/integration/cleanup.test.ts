@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_MESSAGE, type AuditRecord } from '#commons/audit';
+import type { AuditRecord } from '#commons/audit';
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
 import { CleanupListingError, type CleanupReport } from '#commons/cleanup/run-cleanup';
 import { RequestValidationError } from '#commons/errors';
@@ -69,11 +69,7 @@ const sids = (calls: readonly Call[]): string[] => calls.map((call) => call.sid)
 const posts = () => stack.emulator.requests.filter((request) => request.method === 'POST');
 
 const auditsOf = (scheduleName: string): AuditRecord[] =>
-  output
-    .records()
-    .filter((record) => record.message === AUDIT_MESSAGE)
-    .map((record) => record.audit as AuditRecord)
-    .filter((record) => record.actor === scheduleName);
+  (output.audits() as unknown as AuditRecord[]).filter((record) => record.actor === scheduleName);
 const loggedReportsOf = (scheduleName: string): unknown[] =>
   output
     .records()

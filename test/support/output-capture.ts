@@ -1,3 +1,5 @@
+import { AUDIT_MESSAGE } from '#commons/audit';
+
 /**
  * Records everything the process writes to stdout and stderr (Powertools Logger, EMF), so a test can assert
  * that a secret never appears in any log line. The lines are kept out of the test report unless
@@ -38,6 +40,13 @@ export const captureOutput = () => {
             return [];
           }
         }),
+    /** The `audit` objects of the audit records written after the first `after` JSON records. */
+    audits(after = 0): Array<Record<string, unknown>> {
+      return this.records()
+        .slice(after)
+        .filter((record) => record.message === AUDIT_MESSAGE)
+        .map((record) => record.audit as Record<string, unknown>);
+    },
     restore: () => {
       process.stdout.write = originals.out;
       process.stderr.write = originals.err;
