@@ -75,21 +75,25 @@ export interface RecordedRequest {
 
 /**
  * A fault applied to the next matching request(s), in the order injected. `times` defaults to 1.
- * - `status`: answer that status with a SignalWire error body instead of processing the request;
+ * - `status`: answer that status with a SignalWire error body instead of processing the request; with
+ *   `applyFirst` the request is processed first (a gateway in front of SignalWire gave up after forwarding);
  * - `delay`: wait `ms`, then process the request as usual;
  * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
- *   (it "reached" SignalWire, only the answer was lost).
+ *   (it "reached" SignalWire, only the answer was lost);
+ * - `garble`: process the request, then answer 200 with a body that is not JSON.
  */
 export type Fault =
   | {
       kind: 'status';
-      status: 429 | 500 | 502 | 503;
+      status: 429 | 500 | 502 | 503 | 504;
       retryAfter?: string;
+      applyFirst?: boolean;
       times?: number;
       method?: 'GET' | 'POST';
     }
   | { kind: 'delay'; ms: number; times?: number; method?: 'GET' | 'POST' }
-  | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' };
+  | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' }
+  | { kind: 'garble'; times?: number; method?: 'GET' | 'POST' };
 
 /** A LaML redirect applied to a call by `Url` (+ `Method`). */
 export interface Redirect {
@@ -155,6 +159,7 @@ const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
   500: { code: 20500, message: 'Internal Server Error' },
   502: { code: 20502, message: 'Bad Gateway' },
   503: { code: 20503, message: 'Service Unavailable' },
+  504: { code: 20504, message: 'Gateway Timeout' },
 };
 
 const faultError = (fault: Extract<Fault, { kind: 'status' }>): ApiError => {
@@ -735,13 +740,18 @@ export class SignalWireEmulator {
         req.socket.destroy();
         return;
       }
-      const reply = fault?.kind === 'status' ? errorReply(faultError(fault)) : this.#respond(request);
+      const applied = fault?.kind === 'status' && !fault.applyFirst ? undefined : this.#respond(request);
       if (fault?.kind === 'drop') {
         req.socket.destroy();
         return;
       }
       await this.#pause(this.#latencyMs);
-      send(res, reply);
+      if (fault?.kind === 'garble') {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end('{"sid": "');
+        return;
+      }
+      send(res, fault?.kind === 'status' ? errorReply(faultError(fault)) : (applied as Reply));
     } catch (error) {
       // A client that went away mid-body, or a stop during a delay, needs no answer.
       if (this.#stopping.signal.aborted || res.destroyed) return;

@@ -49,6 +49,34 @@ export class SignalWireNetworkError extends Error {
   }
 }
 
+/**
+ * A redirect (`Url`) was sent and no answer says for sure what became of it: a timeout or a lost connection
+ * after sending, a 5xx other than 503 (SignalWire's, or a gateway's in front of it), a 2xx whose body cannot
+ * be read. The call may already be running the new LaML, so the redirect is never sent again on its own: a
+ * second one restarts the caller's call flow. Final on every trigger.
+ */
+export class RedirectOutcomeUnknownError extends Error {
+  override readonly name = 'RedirectOutcomeUnknownError';
+  /** `timeout`: no answer in time (ours or a gateway's 504); `answer`: an answer that says nothing sure. */
+  readonly kind: 'timeout' | 'connection' | 'answer';
+
+  constructor(override readonly cause: SignalWireError | SignalWireNetworkError) {
+    super(cause.message);
+    this.kind =
+      cause instanceof SignalWireNetworkError ? cause.kind : cause.status === 504 ? 'timeout' : 'answer';
+  }
+}
+
+/**
+ * Whether a failed redirect certainly did not change the call: a readable 4xx (SignalWire refused it), a
+ * 429 or 503 (SignalWire did not act; the client may retry those), or a failure before anything was sent.
+ * Everything else leaves the outcome unknown.
+ */
+export const redirectCertainlyNotApplied = (error: SignalWireError | SignalWireNetworkError): boolean =>
+  error instanceof SignalWireNetworkError
+    ? !error.mayHaveReachedServer
+    : (error.status >= 400 && error.status < 500) || error.status === 503;
+
 /** The SignalWire credentials could not be loaded or are not usable. Never carries the secret's value. */
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';
@@ -221,17 +249,17 @@ const describeSignalWireError = (error: SignalWireError, update: boolean): Error
   };
 };
 
-const describeNetworkError = (error: SignalWireNetworkError, redirect: boolean): ErrorDescription => {
-  if (redirect && error.mayHaveReachedServer) {
-    return {
-      code: 'REDIRECT_OUTCOME_UNKNOWN',
-      httpStatus: error.kind === 'timeout' ? 504 : 502,
-      message:
-        'the redirect may or may not have been applied and was not resent (a repeated redirect restarts the call flow); ' +
-        'check the call before retrying',
-      retryable: false,
-    };
-  }
+const redirectOutcomeUnknown = (error: RedirectOutcomeUnknownError): ErrorDescription => ({
+  code: 'REDIRECT_OUTCOME_UNKNOWN',
+  httpStatus: error.kind === 'timeout' ? 504 : 502,
+  message:
+    `the redirect may or may not have been applied (${error.cause.message}) and was not resent ` +
+    '(a repeated redirect restarts the call flow); check the call before retrying',
+  retryable: false,
+  ...(error.cause instanceof SignalWireError ? { signalwire: upstream(error.cause) } : {}),
+});
+
+const describeNetworkError = (error: SignalWireNetworkError): ErrorDescription => {
   if (error.kind === 'timeout') {
     return {
       code: 'UPSTREAM_TIMEOUT',
@@ -249,8 +277,9 @@ const describeNetworkError = (error: SignalWireNetworkError, redirect: boolean):
 };
 
 /**
- * Turns any error into what a caller is told. `redirect` says whether the failed request carried a `Url`,
- * which changes what a lost answer means; `update: false` says it was a read or a list, where SignalWire's
+ * Turns any error into what a caller is told. `redirect` says whether the action carried a `Url`: when the
+ * function itself runs out of time, the redirect may be in flight, so its outcome is unknown (the client
+ * reports every other lost redirect answer as a {@link RedirectOutcomeUnknownError}); `update: false` says it was a read or a list, where SignalWire's
  * 10000 is a refused value, not a call-state conflict. Unknown errors become a generic 500 that reveals
  * nothing.
  */
@@ -271,13 +300,17 @@ export const describeError = (
     return { code: error.code, httpStatus: error.httpStatus, message: error.message, retryable: false };
   }
   if (error instanceof SignalWireError) return describeSignalWireError(error, context.update ?? true);
-  if (error instanceof SignalWireNetworkError) return describeNetworkError(error, context.redirect ?? false);
+  if (error instanceof SignalWireNetworkError) return describeNetworkError(error);
+  if (error instanceof RedirectOutcomeUnknownError) return redirectOutcomeUnknown(error);
   if (isFunctionTimeout(error)) {
-    const detail = 'the function ran out of time before SignalWire answered';
-    return describeNetworkError(
-      new SignalWireNetworkError('timeout', true, detail),
-      context.redirect ?? false,
+    const lost = new SignalWireNetworkError(
+      'timeout',
+      true,
+      'the function ran out of time before SignalWire answered',
     );
+    return context.redirect
+      ? redirectOutcomeUnknown(new RedirectOutcomeUnknownError(lost))
+      : describeNetworkError(lost);
   }
   if (error instanceof AccountNotConfiguredError) {
     return { code: 'ACCOUNT_NOT_CONFIGURED', httpStatus: 404, message: error.message, retryable: false };

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/audit';
 import { readSignalWireConfig } from '#commons/config';
 import {
@@ -538,6 +538,75 @@ describe('failures', () => {
     expect(stack.aws.targetErrors).toEqual([]);
     expect(postsTo(call.sid)).toHaveLength(1);
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
+describe('a redirect reaches a live call at most once', () => {
+  it.each([
+    ['500', { kind: 'status', status: 500, applyFirst: true, method: 'POST' }],
+    ['a gateway 504', { kind: 'status', status: 504, applyFirst: true, method: 'POST' }],
+    ['200 with a body that is not JSON', { kind: 'garble', method: 'POST' }],
+  ] as const)(
+    'reports a redirect answered %s as final REDIRECT_OUTCOME_UNKNOWN and never resends it',
+    async (_name, fault) => {
+      const call = seed('in-progress');
+      stack.emulator.injectFault(fault);
+
+      const eventId = await request({
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: 'https://example.com/at-most-once.xml' },
+      });
+      await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+      const [first, again] = resultsFor(eventId).map(failed);
+      expect(first).toMatchObject({
+        final: true,
+        replayed: false,
+        error: { code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false },
+      });
+      expect(again).toMatchObject({
+        final: true,
+        replayed: true,
+        error: { code: 'REDIRECT_OUTCOME_UNKNOWN' },
+      });
+      expect(stack.aws.targetErrors).toEqual([]);
+      expect(postsTo(call.sid)).toHaveLength(1);
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+    },
+  );
+
+  it('retries a redirect whose safety read failed (nothing was sent), and applies it once on the retry', async () => {
+    const call = seed('in-progress');
+    const now = Date.now.bind(Date);
+    const idle = vi.spyOn(Date, 'now').mockImplementation(() => now() + 60_000);
+    stack.emulator.injectFault({ kind: 'drop', method: 'GET', times: 2 });
+
+    let eventId: string;
+    try {
+      eventId = await request({
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: 'https://example.com/after-gap.xml' },
+      });
+    } finally {
+      idle.mockRestore();
+    }
+
+    expect(failed(onlyResult(eventId))).toMatchObject({
+      final: false,
+      error: { code: 'UPSTREAM_UNREACHABLE', retryable: true },
+    });
+    expect(stack.aws.targetErrors).toHaveLength(1);
+    expect(postsTo(call.sid)).toHaveLength(0);
+
+    await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+    expect(updated(resultsFor(eventId)[1] as PublishedEvent)).toMatchObject({ replayed: false });
+    expect(postsTo(call.sid)).toHaveLength(1);
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      { url: 'https://example.com/after-gap.xml', method: 'POST' },
+    ]);
   });
 });
 

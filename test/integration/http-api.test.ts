@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/audit';
 import { callSchema, updateCallFormSchema } from '#commons/signalwire/schemas';
 import { CALL_UPDATE_FIELDS, type Call } from '#commons/signalwire/types';
@@ -529,6 +529,66 @@ describe('upstream faults', () => {
     expect(answer.status).toBe(504);
     expect(errorOf(answer).code).toBe('REDIRECT_OUTCOME_UNKNOWN');
     expect(posts()).toHaveLength(1);
+  });
+
+  it.each([
+    ['500 after applying it', { kind: 'status', status: 500, applyFirst: true, method: 'POST' }, 502],
+    [
+      'a gateway 502 after applying it',
+      { kind: 'status', status: 502, applyFirst: true, method: 'POST' },
+      502,
+    ],
+    [
+      'a gateway 504 after applying it',
+      { kind: 'status', status: 504, applyFirst: true, method: 'POST' },
+      504,
+    ],
+    ['200 with a body that is not JSON', { kind: 'garble', method: 'POST' }, 502],
+  ] as const)(
+    'sends a redirect answered %s once, final: REDIRECT_OUTCOME_UNKNOWN, not retryable',
+    async (_name, fault, status) => {
+      const call = seed('in-progress');
+      await request('GET', `/calls/${call.sid}`);
+      stack.emulator.injectFault(fault);
+
+      const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/once.xml' });
+
+      expect(answer.status).toBe(status);
+      expect(errorOf(answer)).toMatchObject({ code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false });
+      expect(posts()).toHaveLength(1);
+      expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+        { url: 'https://example.com/once.xml', method: 'POST' },
+      ]);
+    },
+  );
+
+  it('answers a terminate met by a 502 as retryable: ending a call is safe to repeat', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 502, method: 'POST' });
+
+    const failed = await request('POST', `/calls/${call.sid}/terminate`);
+    const again = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(failed.status).toBe(502);
+    expect(errorOf(failed)).toMatchObject({ code: 'UPSTREAM_ERROR', retryable: true });
+    expect(again.status).toBe(200);
+    expect(posts()).toHaveLength(2);
+  });
+
+  it('reports a failed safety read before a redirect as retryable, having sent no redirect', async () => {
+    const call = seed('in-progress');
+    // An idle gap by the wall clock: the client reads the call before redirecting it.
+    const now = Date.now.bind(Date);
+    const idle = vi.spyOn(Date, 'now').mockImplementation(() => now() + 60_000);
+    stack.emulator.injectFault({ kind: 'drop', method: 'GET', times: 2 });
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/after-gap.xml' });
+    idle.mockRestore();
+
+    expect(answer.status).toBe(502);
+    expect(errorOf(answer)).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', retryable: true });
+    expect(stack.emulator.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([]);
   });
 
   it('resends a terminate whose connection dropped (ending a call is safe to repeat)', async () => {

@@ -3,7 +3,9 @@ import {
   AccountNotConfiguredError,
   CredentialsError,
   describeError,
+  RedirectOutcomeUnknownError,
   RequestValidationError,
+  redirectCertainlyNotApplied,
   SignalWireError,
   SignalWireNetworkError,
 } from '#commons/errors';
@@ -61,7 +63,7 @@ describe('describeError maps every failure to one stable code and status', () =>
   });
 
   it('calls a lost redirect an unknown outcome, never a plain timeout to retry', () => {
-    const lost = new SignalWireNetworkError('timeout', true, 't');
+    const lost = new RedirectOutcomeUnknownError(new SignalWireNetworkError('timeout', true, 't'));
 
     expect(describeError(lost, { redirect: true })).toMatchObject({
       code: 'REDIRECT_OUTCOME_UNKNOWN',
@@ -71,6 +73,39 @@ describe('describeError maps every failure to one stable code and status', () =>
     expect(describeError(new SignalWireNetworkError('connection', false, 'c'), { redirect: true }).code).toBe(
       'UPSTREAM_UNREACHABLE',
     );
+  });
+
+  it("calls a redirect's 5xx answer an unknown outcome, final, with SignalWire's answer; 504 as a timeout", () => {
+    for (const [status, httpStatus] of [
+      [500, 502],
+      [502, 502],
+      [504, 504],
+    ] as const) {
+      expect(describeError(new RedirectOutcomeUnknownError(upstream(status)))).toMatchObject({
+        code: 'REDIRECT_OUTCOME_UNKNOWN',
+        httpStatus,
+        retryable: false,
+        signalwire: { status },
+      });
+    }
+  });
+
+  it('treats a failed safety read before a redirect as an ordinary, retryable failure', () => {
+    // The client throws the GET's own error: nothing was redirected.
+    expect(describeError(new SignalWireNetworkError('timeout', true, 't'), { redirect: true })).toMatchObject(
+      { code: 'UPSTREAM_TIMEOUT', retryable: true },
+    );
+  });
+
+  it('knows which failed redirects certainly changed nothing', () => {
+    expect(redirectCertainlyNotApplied(upstream(400, 21220))).toBe(true);
+    expect(redirectCertainlyNotApplied(upstream(429))).toBe(true);
+    expect(redirectCertainlyNotApplied(upstream(503))).toBe(true);
+    expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', false, 'c'))).toBe(true);
+    expect(redirectCertainlyNotApplied(upstream(500))).toBe(false);
+    expect(redirectCertainlyNotApplied(upstream(502))).toBe(false);
+    expect(redirectCertainlyNotApplied(upstream(504))).toBe(false);
+    expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', true, 'c'))).toBe(false);
   });
 
   it('reveals nothing of an unexpected error', () => {

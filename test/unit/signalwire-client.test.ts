@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SignalWireError, SignalWireNetworkError } from '#commons/errors';
+import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import {
   parseErrorBody,
   parseRetryAfter,
@@ -241,9 +241,62 @@ describe('SignalWireClient retries', () => {
       .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml', Method: 'POST' })
       .catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(SignalWireNetworkError);
-    expect(error).toMatchObject({ kind: 'connection', mayHaveReachedServer: true });
+    expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+    expect(error).toMatchObject({ kind: 'connection', cause: { mayHaveReachedServer: true } });
     expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it.each([
+    ['500', { status: 500, body: { code: 20500, message: 'Internal Server Error' } }, 'answer'],
+    ['502 from a gateway', { status: 502, body: '<html>Bad Gateway</html>' }, 'answer'],
+    ['504 from a gateway', { status: 504, body: '<html>Gateway Timeout</html>' }, 'timeout'],
+    ['200 with a body that is not JSON', { status: 200, body: '{"sid": "' }, 'answer'],
+  ] as const)(
+    'sends a redirect answered %s once and reports its outcome unknown',
+    async (_name, answer, kind) => {
+      const { client, received } = await clientFor([{ status: 200, body: sampleCall() }, answer], {
+        staleAfterMs: 60_000,
+      });
+      await client.getCall(CALL_SID);
+
+      const error = await client
+        .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml' })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+      expect(error).toMatchObject({ kind });
+      expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+    },
+  );
+
+  it('reports a 4xx answer to a redirect as it is: SignalWire decided', async () => {
+    const { client, received } = await clientFor(
+      [
+        { status: 200, body: sampleCall() },
+        { status: 400, body: { code: 21220, message: 'Call is not in-progress' } },
+      ],
+      { staleAfterMs: 60_000 },
+    );
+    await client.getCall(CALL_SID);
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireError);
+    expect(error).toMatchObject({ status: 400, code: 21220 });
+    expect(received.map((r) => r.method)).toEqual(['GET', 'POST']);
+  });
+
+  it('reports a failed safety read as the read failing: no redirect was sent', async () => {
+    const { client, received } = await clientFor([{ drop: true }], { staleAfterMs: 0 });
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireNetworkError);
+    expect(received.map((r) => r.method)).toEqual(['GET', 'GET']);
   });
 
   it('times out a slow answer and does not resend a redirect after it', async () => {
@@ -260,7 +313,8 @@ describe('SignalWireClient retries', () => {
       .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })
       .catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ kind: 'timeout', mayHaveReachedServer: true });
+    expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+    expect(error).toMatchObject({ kind: 'timeout', cause: { mayHaveReachedServer: true } });
     expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 

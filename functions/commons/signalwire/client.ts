@@ -1,4 +1,10 @@
-import { SignalWireError, type SignalWireErrorBody, SignalWireNetworkError } from '../errors.ts';
+import {
+  RedirectOutcomeUnknownError,
+  redirectCertainlyNotApplied,
+  SignalWireError,
+  type SignalWireErrorBody,
+  SignalWireNetworkError,
+} from '../errors.ts';
 import { paginate } from './paginate.ts';
 import {
   CALL_UPDATE_FIELDS,
@@ -178,13 +184,23 @@ export class SignalWireClient implements CallsApi {
     }
     const redirect = update.Url !== undefined;
     if (redirect && Date.now() - this.lastExchangeAt > this.staleAfterMs) {
-      // Prove (or replace) the pooled socket with a request that is safe to repeat first.
+      // Prove (or replace) the pooled socket with a request that is safe to repeat first. Its failure is an
+      // ordinary one: no redirect was sent.
       await this.getCall(callSid, options);
     }
-    return this.send<Call>(
+    const post = this.send<Call>(
       { method: 'POST', url: this.callUrl(callSid), body: form.toString(), repeatable: !redirect },
       options,
     );
+    if (!redirect) return post;
+    try {
+      return await post;
+    } catch (error) {
+      const lost =
+        (error instanceof SignalWireError || error instanceof SignalWireNetworkError) &&
+        !redirectCertainlyNotApplied(error);
+      throw lost ? new RedirectOutcomeUnknownError(error) : error;
+    }
   }
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
