@@ -17,6 +17,7 @@ import {
   callUpdatedDetail,
   callUpdateFailedDetail,
   toCallUpdateError,
+  UnrememberedRefusal,
 } from '#commons/events/call-update-requests';
 import { readCallUpdateEventsConfig } from '#commons/events/config';
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '#commons/events/contracts';
@@ -173,6 +174,8 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
       return await applyOnce(event, holder);
     } catch (error) {
       if (error instanceof IdempotencyValidationError) throw keyReused();
+      // Final, but not SignalWire's decision: reported as final, and forgotten by the idempotency layer.
+      if (error instanceof UnrememberedRefusal) return error.refused;
       if (holder.applied) {
         logger.error('the outcome could not be recorded for deduplication; publishing it anyway', {
           error: error as Error,

@@ -171,6 +171,22 @@ export interface ErrorDescription {
   signalwire?: { status: number; code: number | null; message: string; more_info: string | null };
 }
 
+/**
+ * Failures of this deployment's own configuration, not decisions SignalWire made about the call: an unusable
+ * secret, an account the secret does not hold, SignalWire rejecting our credentials. They are final for the
+ * request at hand (retrying cannot help until someone fixes the configuration), but nothing about the call
+ * was decided, so they must not be remembered as the request's outcome.
+ */
+const CONFIGURATION_FAILURES: ReadonlySet<ErrorCode> = new Set([
+  'CREDENTIALS_UNAVAILABLE',
+  'ACCOUNT_NOT_CONFIGURED',
+  'UPSTREAM_AUTH_FAILED',
+]);
+
+/** Whether a described failure is our own configuration's (see {@link CONFIGURATION_FAILURES}). */
+export const isConfigurationFailure = (described: ErrorDescription): boolean =>
+  CONFIGURATION_FAILURES.has(described.code);
+
 /** middy's `timeoutEarlyInMillis` fired: the invocation is about to end, whatever was in flight. */
 const isFunctionTimeout = (error: unknown): boolean =>
   error instanceof Error &&

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyItemNotFoundError,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -538,6 +541,76 @@ describe('failures', () => {
     expect(stack.aws.targetErrors).toEqual([]);
     expect(postsTo(call.sid)).toHaveLength(1);
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
+describe('idempotency remembers only what SignalWire decided', () => {
+  it('does not remember a refusal of our credentials: the same key resent after the fix is applied', async () => {
+    const call = seed('in-progress');
+    stack.emulator.setToken(stack.projectId, `PT${randomUUID().replace(/-/g, '')}`);
+    const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'cfg-auth-1' };
+
+    const refused = await request({ ...detail, correlationId: 'before-fix' });
+
+    expect(failed(onlyResult(refused))).toMatchObject({
+      final: true,
+      replayed: false,
+      error: { code: 'UPSTREAM_AUTH_FAILED', retryable: false },
+    });
+    expect(stack.aws.targetErrors).toEqual([]);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+
+    // The fix: a token SignalWire accepts, in the secret.
+    const fixed = `PT${randomUUID().replace(/-/g, '')}`;
+    stack.emulator.setToken(stack.projectId, fixed);
+    stack.aws.putSecret(
+      'signalwire/call-control',
+      JSON.stringify({
+        projectId: stack.projectId,
+        apiToken: fixed,
+        spaceUrl: stack.emulator.url,
+        signingKey: stack.signingKey,
+      }),
+    );
+    const resent = await request({ ...detail, correlationId: 'after-fix' });
+
+    expect(updated(onlyResult(resent))).toMatchObject({ replayed: false, outcome: 'updated' });
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+    expect(postsTo(call.sid).filter((r) => r.authOk)).toHaveLength(1);
+  });
+
+  it('does not remember an account the secret does not hold, but does remember a SignalWire refusal', async () => {
+    const call = seed('in-progress');
+    const store = createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 3600,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    });
+    store.persistenceStore.configure({ config: store.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    const unknownAccount = {
+      callSid: call.sid,
+      accountSid: randomUUID(),
+      action: 'terminate',
+      idempotencyKey: 'cfg-acct-1',
+    };
+    const conflict = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Status: 'canceled' },
+      idempotencyKey: 'sw-409-1',
+    };
+
+    const first = await request(unknownAccount);
+    const second = await request(conflict);
+
+    expect(failed(onlyResult(first)).error.code).toBe('ACCOUNT_NOT_CONFIGURED');
+    expect(failed(onlyResult(second)).error.code).toBe('CALL_STATE_CONFLICT');
+    await expect(
+      store.persistenceStore.getRecord({ id: first, source: SOURCE, detail: unknownAccount }),
+    ).rejects.toThrow(IdempotencyItemNotFoundError);
+    await expect(
+      store.persistenceStore.getRecord({ id: second, source: SOURCE, detail: conflict }),
+    ).resolves.toMatchObject({ status: 'COMPLETED' });
   });
 });
 

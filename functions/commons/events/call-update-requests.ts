@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
-import { describeError, type ErrorDescription } from '../errors.ts';
+import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
 import type { Call } from '../signalwire/types.ts';
 import type { SignalWireAccess } from '../signalwire-access.ts';
 import {
@@ -29,6 +29,20 @@ export type AppliedRequest =
     }
   | { kind: 'refused'; accountSid: string | null; error: CallUpdateError; replayed?: boolean };
 
+/**
+ * A final refusal that is not SignalWire's decision about the call (our secret, our account list, our
+ * credentials): thrown through the idempotency layer, which then forgets the request instead of recording
+ * the refusal, and caught by the trigger, which reports it as final. The same request sent again once the
+ * configuration is fixed is applied.
+ */
+export class UnrememberedRefusal extends Error {
+  override readonly name = 'UnrememberedRefusal';
+
+  constructor(readonly refused: Extract<AppliedRequest, { kind: 'refused' }>) {
+    super(refused.error.message);
+  }
+}
+
 /** The action an (already validated) request asks for. */
 export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
   event.detail.action === 'terminate'
@@ -47,7 +61,8 @@ export const toCallUpdateError = (described: ErrorDescription): CallUpdateError 
 /**
  * Applies a validated request through the same domain code as the HTTP route, audit record included. Final
  * failures (the call's state, an unknown call, a redirect whose outcome is unknown, ...) are returned, to be
- * recorded and reported; failures worth retrying are thrown.
+ * recorded and reported; final failures of our own configuration are thrown as {@link UnrememberedRefusal},
+ * so they are reported but not recorded; failures worth retrying are thrown.
  */
 export const applyCallUpdateRequest = async (
   access: SignalWireAccess,
@@ -74,7 +89,9 @@ export const applyCallUpdateRequest = async (
     // Refused before SignalWire (an account the secret does not hold, unusable credentials): audited here;
     // a refusal from SignalWire was audited by performCallAction, and is not written twice.
     auditRefusal(logger, origin, detail, changeOf(action), error);
-    return { kind: 'refused', accountSid, error: toCallUpdateError(described) };
+    const refused = { kind: 'refused' as const, accountSid, error: toCallUpdateError(described) };
+    if (isConfigurationFailure(described)) throw new UnrememberedRefusal(refused);
+    return refused;
   }
 };
 
