@@ -16,6 +16,7 @@ import {
   applyCallUpdateRequest,
   callUpdatedDetail,
   callUpdateFailedDetail,
+  canonicalRequest,
   toCallUpdateError,
   UnrememberedRefusal,
 } from '#commons/events/call-update-requests';
@@ -90,6 +91,13 @@ const validEventsOnly: EventMiddleware = {
   before: ({ event }) => {
     const violations = callUpdateRequestViolations(event);
     if (violations.length > 0) throw new RequestValidationError(violations);
+  },
+};
+
+/** SIDs in their one canonical form from here on: SignalWire, idempotency keys, audit records, results. */
+const canonicalSids: EventMiddleware = {
+  before: (request) => {
+    request.event = canonicalRequest(request.event);
   },
 };
 
@@ -193,6 +201,7 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
     .use(failureEvents(deps.publisher))
     .use(allowedSourcesOnly(deps.allowedSources))
     .use(validEventsOnly)
+    .use(canonicalSids)
     .handler(async (event, context) => {
       config.registerLambdaContext(context);
       const { detail } = event;

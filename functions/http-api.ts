@@ -30,6 +30,7 @@ import {
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons/http/schemas';
 import { logger, metrics } from '#commons/powertools';
+import { canonicalSid, requireCanonicalAccountSidInPath } from '#commons/sids';
 import type { AccountCalls } from '#commons/signalwire/account-calls';
 import { parseSignalWireDate } from '#commons/signalwire/dates';
 import {
@@ -77,8 +78,14 @@ const actorOf = (event: HttpEvent): string => {
   return 'unknown';
 };
 
-/** SIDs are UUIDs, which SignalWire writes in lower case; a caller may paste them in upper case. */
-const callSidOf = (event: HttpEvent): string => (event.pathParameters?.callSid ?? '').toLowerCase();
+/** A caller may paste a call SID in upper case; it is used in its canonical form. */
+const callSidOf = (event: HttpEvent): string => canonicalSid(event.pathParameters?.callSid ?? '');
+
+/** An account SID in the path must be canonical already, so path-scoped IAM policies hold. */
+const canonicalAccountSid = {
+  before: ({ event }: { event: HttpEvent }) =>
+    requireCanonicalAccountSidInPath(event.pathParameters?.accountSid),
+};
 
 /** An update or terminate without a body validates as an empty object, so the error names the fields. */
 const bodyDefault = {
@@ -163,7 +170,7 @@ const signalWireAccount = (
   access: SignalWireAccess,
 ): MiddlewareObj<HttpEvent, HttpResult, Error, CallsContext> => ({
   before: async (request) => {
-    const accountSid = request.event.pathParameters?.accountSid?.toLowerCase();
+    const accountSid = request.event.pathParameters?.accountSid;
     if (accountSid) logger.appendKeys({ accountSid });
     request.context.calls = await access.forAccount(accountSid);
     // SignalWire requests give up a second before the invocation ends (the outer chain's own early timeout
@@ -193,7 +200,7 @@ const auditRefusedAction = (event: HttpEvent, error: unknown): void => {
   auditRefusal(
     logger,
     { trigger: 'http', actor: actorOf(event) },
-    { callSid: callSid?.toLowerCase(), accountSid: accountSid?.toLowerCase() },
+    { callSid: callSid && canonicalSid(callSid), accountSid },
     action[1] ? { Status: 'completed' } : event.body,
     error,
   );
@@ -240,7 +247,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     for (const middleware of before) chain = chain.use(middleware);
     // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
     chain = chain.use(validator({ eventSchema: schema as unknown as Ajv }) as object);
-    for (const middleware of checks) chain = chain.use(middleware);
+    for (const middleware of [canonicalAccountSid, ...checks]) chain = chain.use(middleware);
     return chain.use(signalWireAccount(access)).handler(handler) as unknown as MiddyfiedHandler<
       HttpEvent,
       HttpResult

@@ -1,6 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AccountNotConfiguredError, CredentialsError } from './errors.ts';
+import { canonicalSid } from './sids.ts';
 
 /** One SignalWire project's credentials, as the functions use them. */
 export interface ProjectCredentials {
@@ -103,7 +104,7 @@ const readProject = (
     throw new CredentialsError(`${where}.signingKey must be a non-empty string when present`, false);
   }
   return {
-    projectId: projectId.toLowerCase(),
+    projectId: canonicalSid(projectId),
     apiToken,
     spaceOrigin: toSpaceOrigin(spaceUrl, where, options),
     signingKey,
@@ -148,7 +149,8 @@ export const parseSecret = (text: string, options: ParseSecretOptions = {}): Sig
     throw new CredentialsError('secret.defaultProjectId must be a string', false);
   }
   const defaultProjectId =
-    named?.toLowerCase() ?? (projects.size === 1 ? [...projects.keys()][0] : undefined);
+    (named === undefined ? undefined : canonicalSid(named)) ??
+    (projects.size === 1 ? [...projects.keys()][0] : undefined);
   if (!defaultProjectId || !projects.has(defaultProjectId)) {
     throw new CredentialsError(
       'secret.defaultProjectId must name one of secret.projects (required when there are several)',
@@ -232,7 +234,7 @@ export class CredentialsStore {
     const text = await this.source.read(refresh);
     if (this.parsed?.text !== text) this.parsed = { text, secret: parseSecret(text, this.options) };
     const { secret } = this.parsed;
-    const projectId = accountSid?.toLowerCase() ?? secret.defaultProjectId;
+    const projectId = accountSid === undefined ? secret.defaultProjectId : canonicalSid(accountSid);
     const project = secret.projects.get(projectId);
     if (!project) throw new AccountNotConfiguredError(projectId);
     return project;

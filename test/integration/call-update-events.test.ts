@@ -544,6 +544,43 @@ describe('failures', () => {
   });
 });
 
+describe('one SID form', () => {
+  it('ends a call whose SID and account SID the event writes in upper case', async () => {
+    const call = seed('in-progress');
+
+    const eventId = await request({
+      callSid: call.sid.toUpperCase(),
+      accountSid: stack.projectId.toUpperCase(),
+      action: 'terminate',
+    });
+
+    expect(updated(onlyResult(eventId))).toMatchObject({
+      callSid: call.sid,
+      accountSid: stack.projectId,
+      outcome: 'updated',
+    });
+    expect(postsTo(call.sid)).toHaveLength(1);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+  });
+
+  it('treats the same idempotency key with the SID in upper and in lower case as one request', async () => {
+    const call = seed('in-progress');
+    const detail = {
+      action: 'update',
+      update: { Url: 'https://example.com/one.xml' },
+      idempotencyKey: 'sid-case-1',
+    };
+
+    const upper = await request({ ...detail, callSid: call.sid.toUpperCase() });
+    const lower = await request({ ...detail, callSid: call.sid });
+
+    expect(updated(onlyResult(upper))).toMatchObject({ replayed: false, callSid: call.sid });
+    expect(updated(onlyResult(lower))).toMatchObject({ replayed: true, callSid: call.sid });
+    expect(postsTo(call.sid)).toHaveLength(1);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
 describe('idempotency remembers only what SignalWire decided', () => {
   it('does not remember a refusal of our credentials: the same key resent after the fix is applied', async () => {
     const call = seed('in-progress');

@@ -210,6 +210,33 @@ describe('POST /calls/{callSid}', () => {
     expect(unknown.status).toBe(404);
     expect(errorOf(unknown).code).toBe('ACCOUNT_NOT_CONFIGURED');
   });
+
+  it('refuses an account SID in the path that is not in canonical lower case, naming the canonical form', async () => {
+    const call = seed('in-progress');
+    const secretReads = stack.aws.secretReads.length;
+
+    const answers = [
+      await request('POST', `/accounts/${stack.projectId.toUpperCase()}/calls/${call.sid}/terminate`),
+      await request('GET', `/accounts/${stack.projectId.toUpperCase()}/calls`),
+    ];
+
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(errorOf(answer)).toMatchObject({
+        code: 'INVALID_REQUEST',
+        violations: [
+          {
+            field: 'accountSid',
+            rule: 'canonical',
+            message: `accountSid in the path must be in lower case: /accounts/${stack.projectId}/…`,
+          },
+        ],
+      });
+    }
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(stack.aws.secretReads.length).toBe(secretReads);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
 });
 
 describe('validation: every rejected request names the field and never reaches SignalWire', () => {

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
 import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
+import { canonicalSid } from '../sids.ts';
 import type { Call } from '../signalwire/types.ts';
 import type { SignalWireAccess } from '../signalwire-access.ts';
 import {
@@ -42,6 +43,22 @@ export class UnrememberedRefusal extends Error {
     super(refused.error.message);
   }
 }
+
+/**
+ * The (already validated) request with its call and account SIDs in canonical form: applied before the
+ * idempotency layer sees it, so the same request with a SID in upper case and in lower case is one request.
+ */
+export const canonicalRequest = (event: CallUpdateRequestedEvent): CallUpdateRequestedEvent => {
+  const { detail } = event;
+  return {
+    ...event,
+    detail: {
+      ...detail,
+      callSid: canonicalSid(detail.callSid),
+      ...(detail.accountSid === undefined ? {} : { accountSid: canonicalSid(detail.accountSid) }),
+    },
+  };
+};
 
 /** The action an (already validated) request asks for. */
 export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
