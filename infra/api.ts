@@ -42,6 +42,18 @@ export type CallControlApiAuth =
        * @default - no scope check
        */
       readonly scopes?: readonly string[];
+      /**
+       * Scopes accepted (any one of them) on the routes that only read (`GET /calls`, `GET /calls/{callSid}`),
+       * e.g. `['call-control/read', 'call-control/write']`: with `writeScopes`, a read-only operator role.
+       * @default - `scopes`
+       */
+      readonly readScopes?: readonly string[];
+      /**
+       * Scopes accepted (any one of them) on the routes that change a call (`POST /calls/{callSid}`, its
+       * `/terminate`), e.g. `['call-control/write']`.
+       * @default - `scopes`
+       */
+      readonly writeScopes?: readonly string[];
     };
 
 /** API Gateway throttling of a stage or route. */
@@ -145,8 +157,6 @@ export class CallControlApi extends Construct {
 
     const operatorIntegration = new HttpLambdaIntegration('operator-integration', props.operatorHandler);
     const authorizer = this.operatorAuthorizer();
-    const authorizationScopes =
-      props.auth.type === 'jwt' && props.auth.scopes ? [...props.auth.scopes] : undefined;
     this.operatorRoutes = this.operatorRouteKeys.map(
       ({ method, path }) =>
         new HttpRoute(this, routeId(method, path), {
@@ -154,7 +164,7 @@ export class CallControlApi extends Construct {
           routeKey: HttpRouteKey.with(path, method),
           integration: operatorIntegration,
           authorizer,
-          authorizationScopes,
+          authorizationScopes: jwtScopesFor(props.auth, method),
         }),
     );
 
@@ -215,6 +225,13 @@ export class CallControlApi extends Construct {
     });
   }
 }
+
+/** The JWT scopes a route accepts: the read or write scopes by its method, else the scopes of every route. */
+const jwtScopesFor = (auth: CallControlApiAuth, method: HttpMethod): string[] | undefined => {
+  if (auth.type !== 'jwt') return undefined;
+  const scopes = (method === HttpMethod.GET ? auth.readScopes : auth.writeScopes) ?? auth.scopes;
+  return scopes ? [...scopes] : undefined;
+};
 
 /** Kebab-case construct ID of a route, e.g. `post-calls-callsid-terminate`. */
 const routeId = (method: HttpMethod, path: string): string =>

@@ -93,7 +93,14 @@ const readApiAuth = (read: ContextReader): CallControlApiAuth | undefined => {
   if (issuer === undefined || audience === undefined || audience.length === 0) {
     throw new Error('context authMode "jwt" needs jwtIssuer and jwtAudience');
   }
-  return { type: 'jwt', issuer, audience, scopes: read.list('jwtScopes') };
+  return {
+    type: 'jwt',
+    issuer,
+    audience,
+    scopes: read.list('jwtScopes'),
+    readScopes: read.list('jwtReadScopes'),
+    writeScopes: read.list('jwtWriteScopes'),
+  };
 };
 
 const readThrottle = (read: ContextReader, prefix: string): CallControlThrottle | undefined => {

@@ -635,6 +635,35 @@ describe('CallControl variants', () => {
     }
   });
 
+  it('asks for the read scopes on GET routes and the write scopes on the routes that change a call', () => {
+    const { template } = synthesise({
+      secretName: 'signalwire/call-control',
+      apiAuth: {
+        type: 'jwt',
+        issuer: 'https://issuer.example.com',
+        audience: ['operator-console'],
+        readScopes: ['call-control/read', 'call-control/write'],
+        writeScopes: ['call-control/write'],
+      },
+    });
+
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const scopesOf = Object.fromEntries(
+      routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationScopes]),
+    );
+    expect(scopesOf).toEqual({
+      'GET /calls': ['call-control/read', 'call-control/write'],
+      'GET /calls/{callSid}': ['call-control/read', 'call-control/write'],
+      'GET /accounts/{accountSid}/calls': ['call-control/read', 'call-control/write'],
+      'GET /accounts/{accountSid}/calls/{callSid}': ['call-control/read', 'call-control/write'],
+      'POST /calls/{callSid}': ['call-control/write'],
+      'POST /calls/{callSid}/terminate': ['call-control/write'],
+      'POST /accounts/{accountSid}/calls/{callSid}': ['call-control/write'],
+      'POST /accounts/{accountSid}/calls/{callSid}/terminate': ['call-control/write'],
+      'POST /webhooks/signalwire/status': undefined,
+    });
+  });
+
   it('refuses grantInvoke in JWT mode, where access comes from the token issuer', () => {
     const { callControl } = synthesise({
       secretName: 'signalwire/call-control',

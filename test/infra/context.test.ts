@@ -100,6 +100,21 @@ describe('readCallControlContext', () => {
     });
   });
 
+  it('reads separate JWT scopes for the read and the write routes', () => {
+    const context = read({
+      authMode: 'jwt',
+      jwtIssuer: 'https://issuer.example.com',
+      jwtAudience: 'console',
+      jwtReadScopes: 'call-control/read,call-control/write',
+      jwtWriteScopes: 'call-control/write',
+    });
+
+    expect(context.props.apiAuth).toMatchObject({
+      readScopes: ['call-control/read', 'call-control/write'],
+      writeScopes: ['call-control/write'],
+    });
+  });
+
   it('turns the bus consumer off for an empty source list', () => {
     expect(read({ eventSources: [] }).props.callUpdateEvents).toBeUndefined();
   });
