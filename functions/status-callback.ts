@@ -7,14 +7,22 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { readSignalWireConfig } from '#commons/config';
 import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/credentials';
 import { AccountNotConfiguredError } from '#commons/errors';
+import { type CallbackReplays, createCallbackReplays } from '#commons/events/callback-replays';
 import { readStatusCallbackConfig } from '#commons/events/config';
 import { CALL_STATUS_CHANGED } from '#commons/events/contracts';
 import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
-import { parseFormBody, publicUrlOf, signatureOf, verifySignature } from '#commons/events/signature';
+import {
+  callbackParamsOf,
+  type FormParams,
+  publicUrlOf,
+  signatureOf,
+  verifySignature,
+} from '#commons/events/signature';
 import { SigningKeys } from '#commons/events/signing-keys';
 import { toCallStatusChanged } from '#commons/events/status-callback';
 import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/metric-names';
 import { logger, metrics } from '#commons/powertools';
 import { traceHandler } from '#commons/tracing';
 
@@ -23,7 +31,9 @@ import { traceHandler } from '#commons/tracing';
  * its authentication. It is checked over the public URL (see `publicUrlOf`) and the form parameters with the
  * project's Signing Key from the SignalWire secret; a missing or wrong signature gets 403 and publishes
  * nothing. A verified callback is published as is (both `answered` and `in-progress` may arrive for one
- * call; `callStatus` says which, `status` normalises both to `in-progress`) and answered 204.
+ * call; `callStatus` says which, `status` normalises both to `in-progress`) and answered 204; the same signed
+ * callback again within the replay window is answered 204 and not published again. Callbacks come as POST
+ * (form body) or GET (query string), as `StatusCallbackMethod` asks.
  */
 
 type HttpEvent = APIGatewayProxyEventV2;
@@ -34,6 +44,8 @@ export interface StatusCallbackDependencies {
   signingKeys: SigningKeys;
   /** Where "Call Status Changed" goes. */
   publisher: EventPublisher;
+  /** Remembers accepted callbacks, so a replay is not published again. */
+  replays: CallbackReplays;
   /** @see PublicUrlOptions.publicBaseUrl */
   publicBaseUrl?: string | undefined;
   /** @default () => new Date() */
@@ -48,15 +60,15 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
   const now = deps.now ?? (() => new Date());
 
   /** Whether the request carries the signature of the project it names (or of the default project). */
-  const isSigned = async (event: HttpEvent, params: ReturnType<typeof parseFormBody>): Promise<boolean> => {
+  const isSigned = async (
+    event: HttpEvent,
+    url: string,
+    { values, signed: params }: { values: FormParams; signed: FormParams },
+  ): Promise<boolean> => {
     const signature = signatureOf(event.headers);
     if (!signature) return false;
-    const url = publicUrlOf(event, {
-      publicBaseUrl: deps.publicBaseUrl,
-      routePath: STATUS_CALLBACK_ROUTE.path,
-    });
     // AccountSid is not trusted here: it only chooses which project's key must have signed the request.
-    const accountSid = params.find(([name]) => name === 'AccountSid')?.[1];
+    const accountSid = values.find(([name]) => name === 'AccountSid')?.[1];
     let key: string | undefined;
     try {
       key = await deps.signingKeys.current(accountSid);
@@ -82,19 +94,32 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
     .use(errorResponse({ logger }))
     .use(httpHeaderNormalizer())
     .use(requestGuard({ maxBodyBytes: 64 * 1024 }))
-    .handler(async (event) => {
-      const params = parseFormBody(event.body, event.isBase64Encoded);
-      if (!(await isSigned(event, params))) {
+    .handler(async (event, context) => {
+      const params = callbackParamsOf(event);
+      const url = publicUrlOf(event, {
+        publicBaseUrl: deps.publicBaseUrl,
+        routePath: STATUS_CALLBACK_ROUTE.path,
+      });
+      if (!(await isSigned(event, url, params))) {
         logger.warn('status callback refused: missing or invalid signature', {
           sourceIp: event.requestContext.http.sourceIp,
         });
-        metrics.addMetric('StatusCallbacksRejected', MetricUnit.Count, 1);
+        metrics.addMetric(STATUS_CALLBACKS_REJECTED_METRIC, MetricUnit.Count, 1);
         return forbidden();
       }
-      const detail = toCallStatusChanged(params, now());
+      const detail = toCallStatusChanged(params.values, now());
       logger.appendKeys({ callSid: detail.callSid, accountSid: detail.accountSid });
-      const eventId = await deps.publisher.publish(CALL_STATUS_CHANGED, detail);
-      logger.info('call status published', { callStatus: detail.callStatus, eventId });
+      const accepted = await deps.replays.acceptOnce({ url, params: params.signed }, context, () =>
+        deps.publisher.publish(CALL_STATUS_CHANGED, detail),
+      );
+      if (accepted.replayed) {
+        logger.info('status callback already accepted within the replay window; not published again', {
+          callStatus: detail.callStatus,
+        });
+        metrics.addMetric('StatusCallbacksReplayed', MetricUnit.Count, 1);
+        return { statusCode: 204 };
+      }
+      logger.info('call status published', { callStatus: detail.callStatus, eventId: accepted.eventId });
       metrics.addMetric('CallStatusesPublished', MetricUnit.Count, 1);
       return { statusCode: 204 };
     });
@@ -111,5 +136,9 @@ export const handler = createStatusCallbackHandler({
     ),
   ),
   publisher: new EventBridgePublisher({ eventBusName: config.eventBusName, source: config.eventSource }),
+  replays: createCallbackReplays({
+    tableName: config.idempotencyTableName,
+    windowSeconds: config.replayWindowSeconds,
+  }),
   publicBaseUrl: config.publicBaseUrl,
 });

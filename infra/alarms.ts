@@ -19,6 +19,8 @@ import {
   CLEANUP_CALLS_FAILED_METRIC,
   CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
   CLEANUP_SERVICE_NAME,
+  STATUS_CALLBACK_SERVICE_NAME,
+  STATUS_CALLBACKS_REJECTED_METRIC,
 } from './metric-names.ts';
 
 const PERIOD = Duration.minutes(5);
@@ -46,7 +48,8 @@ export interface CallControlMonitoringProps {
 /**
  * Alarms on everything that means "a call did not get updated": function errors and throttles, API 5xx,
  * messages waiting in a dead-letter queue, calls the cleanup failed to end and cleanup runs its circuit
- * breaker (`maxCallsToEnd`) cut short. Plus a dashboard of the same signals.
+ * breaker (`maxCallsToEnd`) cut short; and on refused status callbacks, which a missing or rotated signing
+ * key turns into 403s that nobody else would see. Plus a dashboard of the same signals.
  */
 export class CallControlMonitoring extends Construct {
   readonly alarms: readonly Alarm[];
@@ -55,14 +58,16 @@ export class CallControlMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: CallControlMonitoringProps) {
     super(scope, id);
 
-    const cleanupMetric = (metricName: string): Metric =>
+    const customMetric = (metricName: string, service: string): Metric =>
       new Metric({
         namespace: props.metricsNamespace,
         metricName,
-        dimensionsMap: { service: CLEANUP_SERVICE_NAME },
+        dimensionsMap: { service },
         statistic: Stats.SUM,
         period: PERIOD,
       });
+    const cleanupMetric = (metricName: string): Metric => customMetric(metricName, CLEANUP_SERVICE_NAME);
+    const callbacksRejected = customMetric(STATUS_CALLBACKS_REJECTED_METRIC, STATUS_CALLBACK_SERVICE_NAME);
     const callsFailed = cleanupMetric(CLEANUP_CALLS_FAILED_METRIC);
     const circuitBreakerTripped = cleanupMetric(CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC);
     const serverErrors = props.httpApi.metricServerError({ statistic: Stats.SUM, period: PERIOD });
@@ -116,6 +121,12 @@ export class CallControlMonitoring extends Construct {
       'cleanup-circuit-breaker-tripped',
       circuitBreakerTripped,
       'A cleanup run found more stale calls than its maxCallsToEnd allows and left the rest alone.',
+    );
+    alarm(
+      'status-callbacks-rejected',
+      callbacksRejected,
+      'A status callback was refused for a missing or wrong signature: if SignalWire sent it, the signingKey in ' +
+        'the secret is missing or was rotated without updating the secret, and no Call Status Changed is published.',
     );
     this.alarms = alarms;
 
@@ -171,6 +182,7 @@ export class CallControlMonitoring extends Construct {
             left: [callsFailed, circuitBreakerTripped],
             width: 12,
           }),
+          new GraphWidget({ title: 'Status callbacks refused', left: [callbacksRejected], width: 12 }),
         ],
       ],
     });

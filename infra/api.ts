@@ -124,7 +124,10 @@ export class CallControlApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogGroup: LogGroup;
   readonly operatorRoutes: readonly HttpRoute[];
+  /** The `POST` status-callback route. */
   readonly webhookRoute: HttpRoute;
+  /** Every status-callback route: `POST`, and `GET` for `StatusCallbackMethod=GET`. */
+  readonly webhookRoutes: readonly HttpRoute[];
   private readonly auth: CallControlApiAuth;
   private readonly operatorRouteKeys = ['', ACCOUNT_PREFIX].flatMap((prefix) =>
     OPERATOR_ROUTES.map(({ method, path }) => ({ method, path: `${prefix}${path}` })),
@@ -168,28 +171,36 @@ export class CallControlApi extends Construct {
         }),
     );
 
-    this.webhookRoute = new HttpRoute(this, routeId(HttpMethod.POST, STATUS_WEBHOOK_PATH), {
-      httpApi: this.httpApi,
-      routeKey: HttpRouteKey.with(STATUS_WEBHOOK_PATH, HttpMethod.POST),
-      integration: new HttpLambdaIntegration('webhook-integration', props.webhookHandler),
-      authorizer: new HttpNoneAuthorizer(),
+    const webhookIntegration = new HttpLambdaIntegration('webhook-integration', props.webhookHandler);
+    this.webhookRoutes = STATUS_CALLBACK_ROUTE.methods.map((method) => {
+      const route = new HttpRoute(this, routeId(HttpMethod[method], STATUS_WEBHOOK_PATH), {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(STATUS_WEBHOOK_PATH, HttpMethod[method]),
+        integration: webhookIntegration,
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      Validations.of(route.node.defaultChild ?? route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'SignalWire cannot sign requests with SigV4 or send a JWT; the function authenticates every status ' +
+          'callback by its X-SignalWire-Signature HMAC and the route has its own throttling.',
+      });
+      return route;
     });
-    Validations.of(this.webhookRoute.node.defaultChild ?? this.webhookRoute).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'SignalWire cannot sign requests with SigV4 or send a JWT; the function authenticates every status ' +
-        'callback by its X-SignalWire-Signature HMAC and the route has its own throttling.',
-    });
+    this.webhookRoute = this.webhookRoutes[0] as HttpRoute;
 
-    // Route-level throttling only exists on the L1 stage; its key must name an existing route, hence the dependency.
+    // Route-level throttling only exists on the L1 stage; its keys must name existing routes, hence the dependency.
     const cfnStage = this.stage.node.defaultChild as CfnStage;
-    cfnStage.routeSettings = {
-      [`POST ${STATUS_WEBHOOK_PATH}`]: {
-        ThrottlingRateLimit: props.webhookThrottle.rateLimit,
-        ThrottlingBurstLimit: props.webhookThrottle.burstLimit,
-      },
-    };
-    cfnStage.node.addDependency(this.webhookRoute);
+    cfnStage.routeSettings = Object.fromEntries(
+      STATUS_CALLBACK_ROUTE.methods.map((method) => [
+        `${method} ${STATUS_WEBHOOK_PATH}`,
+        {
+          ThrottlingRateLimit: props.webhookThrottle.rateLimit,
+          ThrottlingBurstLimit: props.webhookThrottle.burstLimit,
+        },
+      ]),
+    );
+    for (const route of this.webhookRoutes) cfnStage.node.addDependency(route);
   }
 
   /** Base URL of the `$default` stage, ending in `/`. */

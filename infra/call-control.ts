@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -23,6 +24,7 @@ import { CallUpdateEventsConsumer, type CallUpdateEventsProps } from './call-upd
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
+import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 import {
   CALL_UPDATE_EVENTS_SERVICE_NAME,
   CLEANUP_SERVICE_NAME,
@@ -118,6 +120,12 @@ export interface CallControlProps {
    */
   readonly webhookPublicBaseUrl?: string;
   /**
+   * How long an accepted status callback is remembered: the same signed callback again within it is answered
+   * 204 and not published again (a replay, or SignalWire resending). 1 minute to 30 days.
+   * @default Duration.days(1)
+   */
+  readonly callbackReplayWindow?: Duration;
+  /**
    * Directory holding the event JSON Schemas published in the schema registry.
    * @default - `schemas/events` of this package
    */
@@ -197,6 +205,8 @@ export class CallControl extends Construct {
   readonly cleanupFailureDeadLetterQueue?: IQueue;
   readonly eventSchemas: CallControlEventSchemas;
   readonly monitoring: CallControlMonitoring;
+  /** The Powertools Idempotency table: call-update requests and accepted status callbacks. */
+  readonly idempotencyTable: Table;
   /** Every dead-letter queue, labelled; watch and redrive them. */
   readonly deadLetterQueues: readonly LabelledResource<IQueue>[];
 
@@ -302,6 +312,16 @@ export class CallControl extends Construct {
         : {}),
     });
     this.deadLetterQueues = deadLetterQueues;
+
+    // Accepted status callbacks are remembered in the idempotency table (the event consumer's, when there is one).
+    this.idempotencyTable =
+      this.callUpdateEvents?.idempotencyTable ??
+      createIdempotencyTable(this, 'idempotency-table', this.removalPolicy);
+    useIdempotencyTable(this.statusCallbackFunction, this.idempotencyTable);
+    this.statusCallbackFunction.addEnvironment(
+      'STATUS_CALLBACK_REPLAY_WINDOW_SECONDS',
+      String((props.callbackReplayWindow ?? Duration.days(1)).toSeconds()),
+    );
 
     this.monitoring = new CallControlMonitoring(this, 'monitoring', {
       functions: [
@@ -457,6 +477,10 @@ const validateProps = (props: CallControlProps): void => {
   }
   if (given(props.secretName) === given(props.secretArn)) {
     throw new Error('CallControl needs exactly one of secretName and secretArn');
+  }
+  const replayWindow = props.callbackReplayWindow?.toSeconds();
+  if (replayWindow !== undefined && !(replayWindow >= 60 && replayWindow <= 30 * 86_400)) {
+    throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
   }
   if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
     throw new Error('CallControl takes existingEventBusName or existingEventBusArn, not both');

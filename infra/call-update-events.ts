@@ -1,14 +1,14 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED } from './event-contract.ts';
+import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 
 /** How "Call Update Requested" events reach the call-update function. */
 export interface CallUpdateEventsProps {
@@ -63,21 +63,8 @@ export class CallUpdateEventsConsumer extends Construct {
     const retryAttempts = props.retryAttempts ?? 2;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
 
-    this.idempotencyTable = new Table(this, 'idempotency-table', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy,
-    });
-    // Exactly what Powertools Idempotency calls; grantReadWriteData would add Scan, Query and batch writes.
-    props.handler.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [this.idempotencyTable.tableArn],
-      }),
-    );
-    props.handler.addEnvironment('IDEMPOTENCY_TABLE_NAME', this.idempotencyTable.tableName);
+    this.idempotencyTable = createIdempotencyTable(this, 'idempotency-table', props.removalPolicy);
+    useIdempotencyTable(props.handler, this.idempotencyTable);
     props.handler.addEnvironment(
       'IDEMPOTENCY_TTL_SECONDS',
       String((props.idempotencyTtl ?? Duration.days(1)).toSeconds()),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
-import { operatorRouteKeys, STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import { operatorRouteKeys, statusCallbackRouteKeys } from '#commons/http/routes';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
@@ -124,13 +124,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     timeoutMs: 29_000,
     routes: [
       ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
-      {
-        routeKey: `${STATUS_CALLBACK_ROUTE.method} ${STATUS_CALLBACK_ROUTE.path}`,
+      ...statusCallbackRouteKeys().map((routeKey) => ({
+        routeKey,
         handler: statusCallback.handler,
         // Public by nature: the SignalWire signature is the route's authentication.
         auth: 'none' as const,
         functionName: 'call-control-status-callback',
-      },
+      })),
     ],
   });
 

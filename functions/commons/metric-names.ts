@@ -26,3 +26,6 @@ export const CLEANUP_CALLS_FOUND_METRIC = 'CallsFound';
 
 /** Calls SignalWire ended at a cleanup run's request (graphed, not alarmed). */
 export const CLEANUP_CALLS_ENDED_METRIC = 'CallsEnded';
+
+/** Status callbacks refused for a missing or wrong signature (alarmed: a missing or rotated signing key). */
+export const STATUS_CALLBACKS_REJECTED_METRIC = 'StatusCallbacksRejected';

@@ -9,6 +9,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
 import {
+  DEFAULT_METRICS_NAMESPACE,
+  STATUS_CALLBACK_SERVICE_NAME,
+  STATUS_CALLBACKS_REJECTED_METRIC,
+} from '../../infra/metric-names.ts';
+import {
   actionsOf,
   type PolicyStatementJson,
   renderCfnString,
@@ -103,7 +108,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
   });
 
   describe('HTTP API', () => {
-    it('requires AWS_IAM on every operator route and leaves only the webhook route unauthenticated', () => {
+    it('requires AWS_IAM on every operator route and leaves only the webhook routes (POST, GET) unauthenticated', () => {
       const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
       const authByRoute = Object.fromEntries(
         routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]),
@@ -119,6 +124,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         'GET /accounts/{accountSid}/calls/{callSid}': 'AWS_IAM',
         'GET /accounts/{accountSid}/calls': 'AWS_IAM',
         'POST /webhooks/signalwire/status': 'NONE',
+        'GET /webhooks/signalwire/status': 'NONE',
       });
     });
 
@@ -336,22 +342,35 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       expect(publishStatements(SERVICES.cleanup)).toEqual([]);
     });
 
-    it('gives the call-update function item access to the idempotency table alone', () => {
+    it('gives the call-update and status-callback functions item access to the one idempotency table alone', () => {
       const tableId = idOfType(template, 'AWS::DynamoDB::Table');
+      const itemAccess = {
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      };
       const dynamoStatements = allStatements(template).filter((statement) =>
         actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
       );
 
-      expect(dynamoStatements).toEqual([
-        {
-          Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-          Effect: 'Allow',
-          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
-        },
-      ]);
-      expect(
-        statementsOfRole(template, functionByService(template, SERVICES.callUpdateEvents).roleId),
-      ).toContainEqual(dynamoStatements[0]);
+      expect(dynamoStatements).toEqual([itemAccess, itemAccess]);
+      for (const service of [SERVICES.callUpdateEvents, SERVICES.statusCallback]) {
+        expect(statementsOfRole(template, functionByService(template, service).roleId)).toContainEqual(
+          itemAccess,
+        );
+      }
+    });
+
+    it('tells the status-callback function the table and the replay window (a day by default)', () => {
+      const tableId = idOfType(template, 'AWS::DynamoDB::Table');
+      const statusCallback = Object.values(template.findResources('AWS::Lambda::Function')).find(
+        (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === SERVICES.statusCallback,
+      );
+
+      expect(statusCallback?.Properties.Environment.Variables).toMatchObject({
+        IDEMPOTENCY_TABLE_NAME: { Ref: tableId },
+        STATUS_CALLBACK_REPLAY_WINDOW_SECONDS: '86400',
+      });
     });
   });
 
@@ -566,6 +585,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
           ),
           'SignalWireCallControl CallsFailed call-control-cleanup',
           'SignalWireCallControl CircuitBreakerTripped call-control-cleanup',
+          'SignalWireCallControl StatusCallbacksRejected call-control-status-callback',
         ].sort(),
       );
     });
@@ -573,7 +593,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
     it('fires on the first failure and notifies the topic on alarm and on recovery', () => {
       const topicId = idOfType(template, 'AWS::SNS::Topic');
 
-      expect(alarms()).toHaveLength(15);
+      expect(alarms()).toHaveLength(16);
       for (const alarm of alarms()) {
         expect(alarm.Properties).toMatchObject({
           Threshold: 0,
@@ -592,6 +612,22 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         MetricName: 'CircuitBreakerTripped',
         Dimensions: [{ Name: 'service', Value: 'call-control-cleanup' }],
         Statistic: 'Sum',
+      });
+    });
+
+    it('pages on refused status callbacks (a missing or rotated signing key), by the metric the function emits', () => {
+      const topicId = idOfType(template, 'AWS::SNS::Topic');
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: DEFAULT_METRICS_NAMESPACE,
+        MetricName: STATUS_CALLBACKS_REJECTED_METRIC,
+        Dimensions: [{ Name: 'service', Value: STATUS_CALLBACK_SERVICE_NAME }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: topicId }],
+        AlarmDescription: Match.stringLikeRegexp('signingKey'),
       });
     });
 
@@ -623,14 +659,13 @@ describe('CallControl variants', () => {
       },
     });
     for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-      const expected =
-        route.Properties.RouteKey === 'POST /webhooks/signalwire/status'
-          ? { AuthorizationType: 'NONE' }
-          : {
-              AuthorizationType: 'JWT',
-              AuthorizerId: { Ref: authorizerId },
-              AuthorizationScopes: ['call-control/operate'],
-            };
+      const expected = route.Properties.RouteKey.endsWith(' /webhooks/signalwire/status')
+        ? { AuthorizationType: 'NONE' }
+        : {
+            AuthorizationType: 'JWT',
+            AuthorizerId: { Ref: authorizerId },
+            AuthorizationScopes: ['call-control/operate'],
+          };
       expect(route.Properties, route.Properties.RouteKey).toMatchObject(expected);
     }
   });
@@ -661,6 +696,7 @@ describe('CallControl variants', () => {
       'POST /accounts/{accountSid}/calls/{callSid}': ['call-control/write'],
       'POST /accounts/{accountSid}/calls/{callSid}/terminate': ['call-control/write'],
       'POST /webhooks/signalwire/status': undefined,
+      'GET /webhooks/signalwire/status': undefined,
     });
   });
 
@@ -732,21 +768,21 @@ describe('CallControl variants', () => {
     expect(JSON.stringify(allStatements(template))).not.toContain('kms:');
   });
 
-  it('leaves out the bus consumer, its table and the schedules unless asked for, and alarms have no actions', () => {
+  it('leaves out the bus consumer and the schedules unless asked for, and alarms have no actions', () => {
     const { template } = synthesise({ secretName: 'signalwire/call-control' });
 
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(3);
-    for (const type of [
-      'AWS::Events::Rule',
-      'AWS::DynamoDB::Table',
-      'AWS::Scheduler::Schedule',
-      'AWS::SQS::Queue',
-    ]) {
+    for (const type of ['AWS::Events::Rule', 'AWS::Scheduler::Schedule', 'AWS::SQS::Queue']) {
       expect(template.findResources(type), type).toEqual({});
     }
+    // The idempotency table stays: the status callbacks' replays are remembered in it.
+    const tableId = idOfType(template, 'AWS::DynamoDB::Table');
+    expect(
+      functionByService(template, SERVICES.statusCallback).fn.Properties.Environment.Variables,
+    ).toMatchObject({ IDEMPOTENCY_TABLE_NAME: { Ref: tableId } });
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
-    // Errors and throttles of three functions, API 5xx and the two cleanup metrics.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    // Errors and throttles of three functions, API 5xx, the two cleanup metrics, refused callbacks.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
   });
 
   it('passes the public base URL to the status-callback function and the idempotency TTL to the consumer', () => {

@@ -126,6 +126,7 @@ describe('CallControlStack with every feature configured through context', () =>
 
     expect(acknowledgments.map(({ path, id }) => `${id} ${path}`).sort()).toEqual(
       [
+        'AwsSolutions-APIG4 call-control/api/get-webhooks-signalwire-status/Resource',
         'AwsSolutions-APIG4 call-control/api/post-webhooks-signalwire-status/Resource',
         'AwsSolutions-IAM5[Resource::*] call-control/http-api-function-role/DefaultPolicy',
         'AwsSolutions-IAM5[Resource::*] call-control/status-callback-function-role/DefaultPolicy',
@@ -212,7 +213,7 @@ describe('CallControl in an app of its own', () => {
     // Assess
     const template = Template.fromJSON(assembly.getStackByName('consumer').template);
     template.resourceCountIs('AWS::Lambda::Function', 3);
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 9);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 10);
     template.resourceCountIs('AWS::EventSchemas::Schema', 4);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default' });
     const bundles = readdirSync(outdir).filter((name) => existsSync(join(outdir, name, 'index.mjs')));

@@ -6,6 +6,11 @@ import {
   DEFAULT_EVENT_SOURCE,
 } from '#commons/events/contracts';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  STATUS_CALLBACK_SERVICE_NAME,
+  STATUS_CALLBACKS_REJECTED_METRIC,
+} from '#commons/metric-names';
 import type { PublishedEvent } from '#local/aws-emulator';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
@@ -35,6 +40,10 @@ const sign = (key: string, url: string, params: Array<[string, string]>): string
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  // The refused-callback metric is alarmed: check that it is emitted (EMF lines on stdout).
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  // As the construct sets it for this function: the alarm's dimension.
+  process.env.POWERTOOLS_SERVICE_NAME = STATUS_CALLBACK_SERVICE_NAME;
   stack = await startLocalStack();
   signingKey = stack.signingKey;
 });
@@ -244,11 +253,99 @@ describe('POST /webhooks/signalwire/status', () => {
     expect(stack.aws.putEvents.length).toBe(before);
   });
 
+  it('emits StatusCallbacksRejected, the alarmed metric, for every refused callback', async () => {
+    const before = output.records().length;
+    const params = callback();
+
+    const answer = await post(webhookUrl(), params, { 'x-signalwire-signature': 'bm90IGEgc2lnbmF0dXJl' });
+
+    expect(answer.status).toBe(403);
+    const emitted = output
+      .records()
+      .slice(before)
+      .filter((record) => record._aws !== undefined);
+    expect(emitted).toEqual([
+      expect.objectContaining({
+        [STATUS_CALLBACKS_REJECTED_METRIC]: 1,
+        service: STATUS_CALLBACK_SERVICE_NAME,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            expect.objectContaining({
+              Namespace: DEFAULT_METRICS_NAMESPACE,
+              Dimensions: [['service']],
+              Metrics: [expect.objectContaining({ Name: STATUS_CALLBACKS_REJECTED_METRIC })],
+            }),
+          ],
+        }),
+      }),
+    ]);
+  });
+
   it('never writes a signing key or the API token to any log line or event', () => {
     const everything = output.lines.join('') + JSON.stringify(stack.aws.putEvents);
 
     expect(everything).toContain('status callback refused');
     for (const secret of [stack.signingKey, signingKey, stack.apiToken])
       expect(everything).not.toContain(secret);
+  });
+});
+
+describe('replays', () => {
+  it('answers a replayed signed callback 204 without publishing it again, within the replay window', async () => {
+    const params = callback({ CallStatus: 'completed', SequenceNumber: '4' });
+    const headers = { 'x-signalwire-signature': sign(signingKey, webhookUrl(), params) };
+
+    const first = await post(webhookUrl(), params, headers);
+    const replay = await post(webhookUrl(), params, headers);
+    const again = await post(webhookUrl(), params, headers);
+
+    expect([first.status, replay.status, again.status]).toEqual([204, 204, 204]);
+    expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(1);
+  });
+
+  it('still publishes a different callback of the same call and status (another sequence number)', async () => {
+    const callSid = randomUUID();
+    const one = callback({ CallSid: callSid, SequenceNumber: '1' });
+    const two = callback({ CallSid: callSid, SequenceNumber: '2' });
+
+    for (const params of [one, two]) {
+      await post(webhookUrl(), params, { 'x-signalwire-signature': sign(signingKey, webhookUrl(), params) });
+    }
+
+    expect(statusEventsFor(callSid)).toHaveLength(2);
+  });
+});
+
+describe('GET /webhooks/signalwire/status (StatusCallbackMethod=GET)', () => {
+  it('publishes a callback sent with GET, signed over the full URL with its query and no parameters', async () => {
+    const params = callback({ CallStatus: 'ringing', SequenceNumber: '0' });
+    const url = webhookUrl(`?${new URLSearchParams(params).toString()}`);
+
+    const answer = await fetch(url, { headers: { 'x-signalwire-signature': sign(signingKey, url, []) } });
+    const replay = await fetch(url, { headers: { 'x-signalwire-signature': sign(signingKey, url, []) } });
+
+    expect([answer.status, replay.status]).toEqual([204, 204]);
+    const events = statusEventsFor(params[1]?.[1] as string);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.envelope.detail).toMatchObject({
+      accountSid: stack.projectId,
+      callStatus: 'ringing',
+      status: 'ringing',
+      sequenceNumber: 0,
+    });
+  });
+
+  it('refuses a GET callback whose query was changed after signing, or signed as if it were a POST', async () => {
+    const params = callback();
+    const url = webhookUrl(`?${new URLSearchParams(params).toString()}`);
+    const tampered = url.replace('CallStatus=in-progress', 'CallStatus=completed');
+
+    const changed = await fetch(tampered, {
+      headers: { 'x-signalwire-signature': sign(signingKey, url, []) },
+    });
+    const asPost = await fetch(url, { headers: { 'x-signalwire-signature': sign(signingKey, url, params) } });
+
+    expect([changed.status, asPost.status]).toEqual([403, 403]);
+    expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
   });
 });

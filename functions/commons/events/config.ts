@@ -48,6 +48,10 @@ export interface StatusCallbackConfig extends EventsConfig {
    * the signed URL is this plus the route path and query string. Unset: built from the request.
    */
   publicBaseUrl: string | undefined;
+  /** The idempotency table, where accepted callbacks are remembered. */
+  idempotencyTableName: string;
+  /** How long an accepted callback is remembered: a replay within it is answered 2xx and not published. */
+  replayWindowSeconds: number;
 }
 
 const baseUrl = (name: string): string | undefined => {
@@ -68,4 +72,7 @@ const baseUrl = (name: string): string | undefined => {
 export const readStatusCallbackConfig = (): StatusCallbackConfig => ({
   ...readEventsConfig(),
   publicBaseUrl: baseUrl('PUBLIC_BASE_URL'),
+  idempotencyTableName: readRequired('IDEMPOTENCY_TABLE_NAME'),
+  // A day by default: covers SignalWire's own resends; a longer window costs only table items.
+  replayWindowSeconds: readInteger('STATUS_CALLBACK_REPLAY_WINDOW_SECONDS', 86_400, 60, 30 * 86_400),
 });

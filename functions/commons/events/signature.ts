@@ -31,6 +31,22 @@ export const parseFormBody = (body: string | undefined, isBase64Encoded: boolean
 };
 
 /**
+ * What a status callback carries (`values`) and which parameters its signature covers (`signed`). A POST
+ * callback's form parameters are both. A GET callback (`StatusCallbackMethod=GET`) carries its parameters in
+ * the query string, which is already part of the signed URL, so no parameters are appended (as Twilio's
+ * algorithm does for GET).
+ */
+export const callbackParamsOf = (
+  event: APIGatewayProxyEventV2,
+): { values: FormParams; signed: FormParams } => {
+  if (event.requestContext.http.method === 'GET') {
+    return { values: [...new URLSearchParams(event.rawQueryString ?? '')], signed: [] };
+  }
+  const values = parseFormBody(event.body, event.isBase64Encoded);
+  return { values, signed: values };
+};
+
+/**
  * The text that is signed. Names are sorted as JavaScript sorts strings (UTF-16 code units), as SignalWire's
  * own SDK does; the values of a repeated name follow each other in the order sent.
  */

@@ -25,5 +25,15 @@ export type OperatorRouteKey = OperatorRoute extends infer R
 export const operatorRouteKeys = (): string[] =>
   OPERATOR_ROUTES.flatMap(({ method, path }) => [`${method} ${path}`, `${method} ${ACCOUNT_PREFIX}${path}`]);
 
-/** The status-callback route: public, authenticated by SignalWire's signature instead of IAM. */
-export const STATUS_CALLBACK_ROUTE = { method: 'POST', path: '/webhooks/signalwire/status' } as const;
+/**
+ * The status-callback route: public, authenticated by SignalWire's signature instead of IAM. SignalWire sends
+ * POST, or GET when the call's `StatusCallbackMethod` says so.
+ */
+export const STATUS_CALLBACK_ROUTE = {
+  methods: ['POST', 'GET'],
+  path: '/webhooks/signalwire/status',
+} as const;
+
+/** The status-callback route keys (`POST /webhooks/signalwire/status`, `GET …`). */
+export const statusCallbackRouteKeys = (): string[] =>
+  STATUS_CALLBACK_ROUTE.methods.map((method) => `${method} ${STATUS_CALLBACK_ROUTE.path}`);
