@@ -8,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { eventActor } from '#commons/audit-actors';
 import { auditRefusal } from '#commons/call-actions';
 import { readSignalWireConfig } from '#commons/config';
 import { describeError, RequestValidationError } from '#commons/errors';
@@ -125,7 +126,7 @@ const failureEvents = (publisher: EventPublisher): EventMiddleware => ({
         logger,
         {
           trigger: 'event',
-          actor: typeof event?.source === 'string' ? event.source.slice(0, 256) : 'unknown',
+          actor: eventActor(event),
           ...(typeof detail.correlationId === 'string'
             ? { correlationId: detail.correlationId.slice(0, 128) }
             : {}),

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { scheduleActor } from '#commons/audit-actors';
 import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
 import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
 import { CleanupListingError, type CleanupReport, runCleanup } from '#commons/cleanup/run-cleanup';
@@ -38,12 +39,13 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
         }
         throw error;
       }
-      const { scheduleName, policy } = input;
+      const { scheduleName, policy, scheduler } = input;
       logger.appendKeys({ scheduleName });
 
       const calls = await access.forAccount(policy.accountSid);
       const report = await runCleanup(calls, policy, {
         scheduleName,
+        actor: scheduleActor(scheduleName, scheduler),
         accountSid: calls.projectId,
         logger,
         concurrency: config.concurrency,

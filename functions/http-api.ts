@@ -10,6 +10,7 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import validator from '@middy/validator';
 import type { Ajv, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { httpActor } from '#commons/audit-actors';
 import { auditRefusal, type CallAction, performCallAction } from '#commons/call-actions';
 import { CALL_UPDATE_ALIASES } from '#commons/call-update-schema';
 import { readSignalWireConfig } from '#commons/config';
@@ -66,16 +67,6 @@ const VIOLATION_CONTEXT = {
     cursor: 'must be a cursor this API returned (next_cursor)',
     ...Object.fromEntries(DATE_FILTERS.map((name) => [name, 'must be a date (RFC 2822 or ISO 8601)'])),
   },
-};
-
-/** The caller, for audit records: the IAM principal, or the JWT subject when a JWT authorizer is used. */
-const actorOf = (event: HttpEvent): string => {
-  const authorizer = (event.requestContext as { authorizer?: Record<string, unknown> }).authorizer;
-  const iam = authorizer?.iam as { userArn?: string } | undefined;
-  const jwt = authorizer?.jwt as { claims?: Record<string, unknown> } | undefined;
-  if (iam?.userArn) return iam.userArn;
-  if (typeof jwt?.claims?.sub === 'string') return `jwt:${jwt.claims.sub}`;
-  return 'unknown';
 };
 
 /** A caller may paste a call SID in upper case; it is used in its canonical form. */
@@ -199,7 +190,7 @@ const auditRefusedAction = (event: HttpEvent, error: unknown): void => {
   const { callSid, accountSid } = event.pathParameters ?? {};
   auditRefusal(
     logger,
-    { trigger: 'http', actor: actorOf(event) },
+    { trigger: 'http', actor: httpActor(event) },
     { callSid: callSid && canonicalSid(callSid), accountSid },
     action[1] ? { Status: 'completed' } : event.body,
     error,
@@ -219,7 +210,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     const result = await performCallAction(
       calls,
       logger,
-      { trigger: 'http', actor: actorOf(event) },
+      { trigger: 'http', actor: httpActor(event) },
       callSid,
       action,
       { signal: deadline },

@@ -1,7 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleGroup,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -71,7 +77,8 @@ export interface CleanupSchedulesProps {
 
 /**
  * EventBridge Scheduler schedules that invoke the cleanup function with
- * `{ "scheduleName": "<name>", "policy": { ... } }`. All of them share one schedule group, one role that may
+ * `{ "scheduleName": "<name>", "policy": { ... }, "scheduler": { "scheduleArn", "executionId", ... } }`, the
+ * last filled in by EventBridge Scheduler itself (its context attributes). All of them share one schedule group, one role that may
  * invoke only that function, and one dead-letter queue for invocations the scheduler could not deliver.
  */
 export class CleanupSchedules extends Construct {
@@ -110,7 +117,17 @@ export class CleanupSchedules extends Construct {
         enabled: schedule.enabled ?? true,
         target: new InvokeUnqualifiedFunction(props.handler, {
           role: this.role,
-          input: ScheduleTargetInput.fromObject({ scheduleName: schedule.name, policy: schedule.policy }),
+          input: ScheduleTargetInput.fromObject({
+            scheduleName: schedule.name,
+            policy: schedule.policy,
+            // Substituted by EventBridge Scheduler at each invocation: what the audit records call attested.
+            scheduler: {
+              scheduleArn: ContextAttribute.scheduleArn,
+              executionId: ContextAttribute.executionId,
+              scheduledTime: ContextAttribute.scheduledTime,
+              attemptNumber: ContextAttribute.attemptNumber,
+            },
+          }),
           retryAttempts: RETRY_ATTEMPTS,
           maxEventAge: MAX_EVENT_AGE,
           deadLetterQueue: this.deadLetterQueue,

@@ -11,11 +11,23 @@ export type AuditTrigger = 'http' | 'schedule' | 'event';
  */
 export type AuditOutcome = 'updated' | 'already-ended' | 'rejected' | 'failed' | 'would-end';
 
+/**
+ * Who asked, kept apart by who says so: `attested` holds what AWS itself vouches for (the IAM principal or JWT
+ * claims API Gateway's authorizer checked, the account EventBridge received the event from, the schedule ARN
+ * and execution id EventBridge Scheduler put in the input); `claimed` holds what the caller wrote and nothing
+ * checked (an event's `source`, a cleanup input's `scheduleName`).
+ */
+export interface AuditActor {
+  /** One line to filter on: the IAM principal ARN, `jwt:<subject>`, the schedule's name, or the event's source. */
+  name: string;
+  attested: Record<string, string>;
+  claimed: Record<string, string>;
+}
+
 /** One audit record per action: a structured log line a user can query (README, "Audit records"). */
 export interface AuditRecord {
   trigger: AuditTrigger;
-  /** The caller's IAM principal ARN or JWT subject, the schedule's name, or the event's source. */
-  actor: string;
+  actor: AuditActor;
   accountSid: string;
   callSid: string;
   /** The requested change, in SignalWire's field names (URLs included; they carry no credentials). */

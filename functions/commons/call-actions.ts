@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
+import { type AuditActor, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
 import { describeError, SignalWireError } from './errors.ts';
 import {
   CALL_UPDATE_FIELDS,
@@ -22,7 +22,7 @@ export interface CallActionResult {
 /** Who asked, for the audit record. */
 export interface ActionOrigin {
   trigger: AuditTrigger;
-  actor: string;
+  actor: AuditActor;
   correlationId?: string;
 }
 

@@ -7,6 +7,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCleanupEvent } from '../../functions/commons/cleanup/policy.ts';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
@@ -384,6 +385,13 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         input: JSON.parse((schedule.Properties.Target as { Input: string }).Input),
       }));
 
+      const scheduler = {
+        scheduleArn: '<aws.scheduler.schedule-arn>',
+        executionId: '<aws.scheduler.execution-id>',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+        attemptNumber: '<aws.scheduler.attempt-number>',
+      };
+
       expect(summary).toEqual([
         {
           expression: 'rate(5 minutes)',
@@ -391,14 +399,39 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
           input: {
             scheduleName: 'stale-calls',
             policy: { maxAgeSeconds: { inProgress: 14_400 }, maxCallsToEnd: 50 },
+            scheduler,
           },
         },
         {
           expression: 'cron(0 3 * * ? *)',
           state: 'DISABLED',
-          input: { scheduleName: 'nightly', policy: { maxAgeSeconds: { ringing: 600 } } },
+          input: { scheduleName: 'nightly', policy: { maxAgeSeconds: { ringing: 600 } }, scheduler },
         },
       ]);
+    });
+
+    it("puts the context attributes EventBridge Scheduler attests into every input, as the function's schema reads them", () => {
+      for (const schedule of schedules()) {
+        const input = JSON.parse((schedule.Properties.Target as { Input: string }).Input);
+        // What Scheduler substitutes: a real ARN of this schedule, an execution id, a time, an attempt.
+        const substituted = JSON.parse(
+          JSON.stringify(input)
+            .replace(
+              '<aws.scheduler.schedule-arn>',
+              `arn:aws:scheduler:eu-west-1:111122223333:schedule/default/${input.scheduleName}`,
+            )
+            .replace('<aws.scheduler.execution-id>', 'd32c5kddcf5bb8c3')
+            .replace('<aws.scheduler.scheduled-time>', '2026-11-29T23:00:00Z')
+            .replace('<aws.scheduler.attempt-number>', '1'),
+        );
+
+        expect(parseCleanupEvent(substituted, undefined).scheduler).toEqual({
+          scheduleArn: `arn:aws:scheduler:eu-west-1:111122223333:schedule/default/${input.scheduleName}`,
+          executionId: 'd32c5kddcf5bb8c3',
+          scheduledTime: '2026-11-29T23:00:00Z',
+          attemptNumber: '1',
+        });
+      }
     });
 
     it('targets the cleanup function with two retries within an hour and an SQS dead-letter queue', () => {

@@ -167,7 +167,7 @@ describe('a "Call Update Requested" event', () => {
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
 
-  it('writes the audit record with trigger event, the source as actor and the correlation id', async () => {
+  it('writes the audit record with trigger event, the claimed source and the attested account as actor', async () => {
     const call = seed('in-progress');
     const before = output.records().length;
 
@@ -182,7 +182,12 @@ describe('a "Call Update Requested" event', () => {
     expect(audits).toEqual([
       expect.objectContaining({
         trigger: 'event',
-        actor: SOURCE,
+        actor: {
+          name: SOURCE,
+          claimed: { source: SOURCE },
+          // Set by EventBridge from the credentials that put the event (the local stand-in's account).
+          attested: { account: '123456789012', region: 'us-east-1' },
+        },
         correlationId: 'wf-9',
         callSid: call.sid,
         change: { Status: 'completed' },
@@ -382,7 +387,7 @@ describe('failures', () => {
     expect(refusals).toEqual([
       expect.objectContaining({
         trigger: 'event',
-        actor: SOURCE,
+        actor: expect.objectContaining({ name: SOURCE, claimed: { source: SOURCE } }),
         callSid: call.sid,
         outcome: 'rejected',
         errorCode: 'INVALID_REQUEST',

@@ -47,8 +47,18 @@ beforeEach(() => {
   stack.emulator.setLatency(0);
 });
 
+/** What EventBridge Scheduler substitutes for the context attributes the construct puts in every input. */
+const schedulerOf = (scheduleName: string) => ({
+  scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/call-control/${scheduleName}`,
+  executionId: `exec-${scheduleName}`,
+  scheduledTime: '2026-11-29T23:00:00Z',
+  attemptNumber: '1',
+});
 const invoke = (scheduleName: string, policy: CleanupPolicyInput, timeoutMs = 60_000) =>
-  handler({ scheduleName, policy }, createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs }));
+  handler(
+    { scheduleName, policy, scheduler: schedulerOf(scheduleName) },
+    createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs }),
+  );
 
 let sequence = 0;
 /** Seeds a call to `${prefix}` + a unique suffix; each test cleans only its own prefix. */
@@ -69,7 +79,7 @@ const sids = (calls: readonly Call[]): string[] => calls.map((call) => call.sid)
 const posts = () => stack.emulator.requests.filter((request) => request.method === 'POST');
 
 const auditsOf = (scheduleName: string): AuditRecord[] =>
-  (output.audits() as unknown as AuditRecord[]).filter((record) => record.actor === scheduleName);
+  (output.audits() as unknown as AuditRecord[]).filter((record) => record.actor.name === scheduleName);
 const loggedReportsOf = (scheduleName: string): unknown[] =>
   output
     .records()
@@ -214,7 +224,8 @@ describe('a cleanup over 1,200 calls in every state and age', () => {
       const wasInProgress = inProgress.has(record.callSid);
       expect(record).toEqual({
         trigger: 'schedule',
-        actor: 'big-run',
+        // The name is what the input claims; the ARN and execution id are what Scheduler attests.
+        actor: { name: 'big-run', claimed: { scheduleName: 'big-run' }, attested: schedulerOf('big-run') },
         accountSid: stack.projectId,
         callSid: record.callSid,
         change: { Status: wasInProgress ? 'completed' : 'canceled' },

@@ -742,7 +742,11 @@ describe('audit and secrecy', () => {
     expect(audits).toEqual([
       expect.objectContaining({
         trigger: 'http',
-        actor: expect.stringMatching(/^arn:aws:iam::/),
+        actor: {
+          name: expect.stringMatching(/^arn:aws:iam::/),
+          attested: { principal: expect.stringMatching(/^arn:aws:iam::/), accountId: expect.any(String) },
+          claimed: {},
+        },
         accountSid: stack.projectId,
         callSid: call.sid,
         change: { Status: 'completed' },

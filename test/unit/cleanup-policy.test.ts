@@ -123,7 +123,7 @@ describe('cleanup policy validation', () => {
     ]);
   });
 
-  it('rejects an input without a schedule name, or with a field other than scheduleName and policy', () => {
+  it('rejects an input without a schedule name, or with a field other than scheduleName, policy and scheduler', () => {
     expect(violationsOf(() => parseCleanupEvent({ policy: {} }, undefined))).toEqual([
       { field: 'scheduleName', rule: 'required', message: 'scheduleName is required' },
     ]);
@@ -131,12 +131,38 @@ describe('cleanup policy validation', () => {
       {
         field: 'dryRun',
         rule: 'unknown-field',
-        message: 'dryRun is not a known field; allowed: scheduleName, policy',
+        message: 'dryRun is not a known field; allowed: scheduleName, policy, scheduler',
       },
     ]);
     expect(violationsOf(() => parseCleanupEvent({ scheduleName: 'two words' }, undefined))[0]?.field).toBe(
       'scheduleName',
     );
+  });
+
+  it("reads the schedule ARN and execution id Scheduler puts in the input, refusing what is not Scheduler's", () => {
+    const scheduler = {
+      scheduleArn: 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls',
+      executionId: 'd32c5kddcf5bb8c3',
+      scheduledTime: '2026-11-29T23:00:00Z',
+      attemptNumber: '1',
+    };
+    const input = { scheduleName: 'stale-calls', policy: { maxAgeSeconds: { ringing: 600 } } };
+
+    expect(parseCleanupEvent({ ...input, scheduler }, undefined).scheduler).toEqual(scheduler);
+    expect(parseCleanupEvent(input, undefined).scheduler).toBeUndefined();
+    expect(
+      violationsOf(() =>
+        parseCleanupEvent(
+          { ...input, scheduler: { ...scheduler, scheduleArn: 'arn:aws:lambda:x' } },
+          undefined,
+        ),
+      )[0]?.field,
+    ).toBe('scheduler.scheduleArn');
+    expect(
+      violationsOf(() =>
+        parseCleanupEvent({ ...input, scheduler: { scheduleArn: scheduler.scheduleArn } }, undefined),
+      )[0]?.field,
+    ).toBe('scheduler.executionId');
   });
 
   it('refuses a run whose policy sets no maximum age anywhere, so nothing can be ended by accident', () => {

@@ -62,5 +62,21 @@ export const cleanupEventSchema = {
     // EventBridge Scheduler's own rule for schedule names.
     scheduleName: { type: 'string', pattern: '^[0-9A-Za-z._-]{1,64}$' },
     policy: cleanupPolicyInputSchema,
+    // Put in by EventBridge Scheduler itself through its context attributes (<aws.scheduler.schedule-arn>, ...).
+    scheduler: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['scheduleArn', 'executionId'],
+      properties: {
+        scheduleArn: {
+          type: 'string',
+          pattern:
+            '^arn:aws[a-z-]*:scheduler:[a-z0-9-]+:[0-9]{12}:schedule/[0-9A-Za-z._-]{1,64}/[0-9A-Za-z._-]{1,64}$',
+        },
+        executionId: { type: 'string', pattern: '^[!-~]{1,128}$' },
+        scheduledTime: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' },
+        attemptNumber: { type: 'string', pattern: '^[0-9]{1,3}$' },
+      },
+    },
   },
 } as const;

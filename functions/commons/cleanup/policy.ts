@@ -1,4 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { SchedulerInvocation } from '../audit-actors.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
 import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';
@@ -71,6 +72,8 @@ export interface CleanupEvent {
   scheduleName: string;
   /** Fields that replace the default policy's for this schedule. */
   policy?: CleanupPolicyInput;
+  /** What EventBridge Scheduler attests about this invocation (its context attributes). */
+  scheduler?: SchedulerInvocation;
 }
 
 export const POLICY_DEFAULTS = { neverTouch: [], maxCallsToEnd: 100, dryRun: false } as const;
@@ -255,8 +258,8 @@ export const resolvePolicy = (
 export const parseCleanupEvent = (
   event: unknown,
   defaults: CleanupPolicyInput | undefined,
-): { scheduleName: string; policy: CleanupPolicy } => {
+): { scheduleName: string; policy: CleanupPolicy; scheduler?: SchedulerInvocation } => {
   if (!validateEvent(event)) throw new RequestValidationError(violationsOf(validateEvent.errors, ''));
-  const { scheduleName, policy } = event as CleanupEvent;
-  return { scheduleName, policy: resolvePolicy(defaults, policy) };
+  const { scheduleName, policy, scheduler } = event as CleanupEvent;
+  return { scheduleName, policy: resolvePolicy(defaults, policy), ...(scheduler ? { scheduler } : {}) };
 };

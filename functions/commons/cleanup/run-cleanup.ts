@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
+import { type AuditActor, type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
+import { scheduleActor } from '../audit-actors.ts';
 import { endCall } from '../call-actions.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
@@ -9,8 +10,13 @@ import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /** Options of {@link runCleanup}. */
 export interface CleanupOptions {
-  /** The schedule's name: the audit records' actor and the report's `scheduleName`. */
+  /** The schedule's name: the report's `scheduleName`. */
   scheduleName: string;
+  /**
+   * Who started the run, for the audit records (see `scheduleActor`).
+   * @default - the schedule's name, as claimed by the input
+   */
+  actor?: AuditActor;
   /** The project `api` belongs to, for the audit records and the report. */
   accountSid: string;
   /** Where audit records go (one `call-control audit` line per call acted on). */
@@ -230,6 +236,7 @@ export const runCleanup = async (
   const startedMs = (options.now ?? Date.now)();
   const started = performance.now();
   const { scheduleName, accountSid, logger } = options;
+  const actor = options.actor ?? scheduleActor(scheduleName, undefined);
 
   const report: CleanupReport = {
     scheduleName,
@@ -273,7 +280,7 @@ export const runCleanup = async (
   const record = (target: Target, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
     audit(logger, {
       trigger: 'schedule',
-      actor: scheduleName,
+      actor,
       accountSid,
       callSid: target.sid,
       change: { Status: endStatusOf(target.status) },

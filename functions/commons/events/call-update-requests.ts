@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { eventActor } from '../audit-actors.ts';
 import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
 import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
 import { canonicalSid } from '../sids.ts';
@@ -90,7 +91,7 @@ export const applyCallUpdateRequest = async (
   const action = actionOf(event);
   const origin = {
     trigger: 'event' as const,
-    actor: event.source,
+    actor: eventActor(event),
     ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
   };
   let accountSid = detail.accountSid ?? null;

@@ -1,0 +1,88 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { AuditActor } from './audit.ts';
+
+/**
+ * The audit actor of each trigger, built in one place: which parts of "who asked" AWS attests and which the
+ * caller merely claims (see {@link AuditActor}). Values are cut to 256 characters: they may come from input
+ * that failed validation.
+ */
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value.slice(0, 256) : undefined;
+
+const defined = (entries: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(entries).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+/**
+ * An HTTP caller: the IAM principal (SigV4) or the JWT's subject and issuer, as API Gateway's authorizer
+ * checked them. Nothing the caller wrote in the request names the actor.
+ */
+export const httpActor = (event: APIGatewayProxyEventV2): AuditActor => {
+  const authorizer = record((event.requestContext as { authorizer?: unknown }).authorizer);
+  const iam = record(authorizer.iam);
+  const claims = record(record(authorizer.jwt).claims);
+  const principal = text(iam.userArn);
+  if (principal) {
+    return { name: principal, attested: defined({ principal, accountId: text(iam.accountId) }), claimed: {} };
+  }
+  const subject = text(claims.sub);
+  if (subject) {
+    return {
+      name: `jwt:${subject}`,
+      attested: defined({ jwtSubject: subject, jwtIssuer: text(claims.iss) }),
+      claimed: {},
+    };
+  }
+  return { name: 'unknown', attested: {}, claimed: {} };
+};
+
+/**
+ * An event's requester: the `source` is whatever the publisher wrote (claimed); the `account` and `region` are
+ * set by EventBridge from the credentials that put the event on the bus (attested). Read leniently: an
+ * invalid event is audited too.
+ */
+export const eventActor = (event: unknown): AuditActor => {
+  const envelope = record(event);
+  const source = text(envelope.source);
+  return {
+    name: source ?? 'unknown',
+    attested: defined({ account: text(envelope.account), region: text(envelope.region) }),
+    claimed: defined({ source }),
+  };
+};
+
+/** What EventBridge Scheduler puts in a cleanup input through its context attributes. */
+export interface SchedulerInvocation {
+  scheduleArn: string;
+  executionId: string;
+  scheduledTime?: string;
+  attemptNumber?: string;
+}
+
+/**
+ * A scheduled cleanup: the input's `scheduleName` is claimed (anyone who may invoke the function can write
+ * it); the schedule ARN, execution id, scheduled time and attempt number are attested, since EventBridge
+ * Scheduler itself substitutes them into the input (`<aws.scheduler.schedule-arn>`, ...).
+ */
+export const scheduleActor = (
+  scheduleName: string,
+  invocation: SchedulerInvocation | undefined,
+): AuditActor => ({
+  name: scheduleName,
+  attested: invocation
+    ? defined({
+        scheduleArn: invocation.scheduleArn,
+        executionId: invocation.executionId,
+        scheduledTime: invocation.scheduledTime,
+        attemptNumber: invocation.attemptNumber,
+      })
+    : {},
+  claimed: { scheduleName },
+});
