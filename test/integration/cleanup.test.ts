@@ -369,6 +369,32 @@ describe('the circuit breaker', () => {
   });
 });
 
+describe('one SID form', () => {
+  it('cleans a project named in upper case, and reports and audits it, and neverTouch SIDs, in lower case', async () => {
+    const [spared, ...ended] = seedMany(3, '+1318', 'in-progress', 7200);
+
+    const report = await invoke('upper-case-sids', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1318'] },
+      neverTouch: [(spared as Call).sid.toUpperCase()],
+      accountSid: stack.projectId.toUpperCase(),
+    });
+
+    expect(report).toMatchObject({ accountSid: stack.projectId, ended: 2 });
+    expect(statusOf(spared as Call)).toBe('in-progress');
+    expect(ended.map(statusOf)).toEqual(['completed', 'completed']);
+    expect(posts().map((request) => request.path)).toEqual(
+      expect.arrayContaining(
+        ended.map((call) => expect.stringContaining(`/Accounts/${stack.projectId}/Calls/${call.sid}.json`)),
+      ),
+    );
+    expect(auditsOf('upper-case-sids').map((record) => record.accountSid)).toEqual([
+      stack.projectId,
+      stack.projectId,
+    ]);
+  });
+});
+
 describe('races and failures', () => {
   it('counts a call that ended between listing and ending as already ended, not as a failure', async () => {
     const [call] = seedMany(1, '+1315', 'in-progress', 7200);
