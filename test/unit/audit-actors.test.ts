@@ -1,0 +1,58 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { eventActor, httpActor, scheduleActor } from '#commons/audit-actors';
+
+const httpEvent = (authorizer: unknown): APIGatewayProxyEventV2 =>
+  ({ requestContext: { authorizer } }) as unknown as APIGatewayProxyEventV2;
+
+describe('audit actors: what AWS attests and what the caller claims', () => {
+  it('takes an HTTP caller from what the authorizer checked, IAM or JWT, and nothing as claimed', () => {
+    expect(
+      httpActor(
+        httpEvent({ iam: { userArn: 'arn:aws:iam::111122223333:user/ops', accountId: '111122223333' } }),
+      ),
+    ).toEqual({
+      name: 'arn:aws:iam::111122223333:user/ops',
+      attested: { principal: 'arn:aws:iam::111122223333:user/ops', accountId: '111122223333' },
+      claimed: {},
+    });
+    expect(
+      httpActor(
+        httpEvent({ jwt: { claims: { sub: 'u-42', iss: 'https://issuer.example.com' }, scopes: [] } }),
+      ),
+    ).toEqual({
+      name: 'jwt:u-42',
+      attested: { jwtSubject: 'u-42', jwtIssuer: 'https://issuer.example.com' },
+      claimed: {},
+    });
+    expect(httpActor(httpEvent(undefined))).toEqual({ name: 'unknown', attested: {}, claimed: {} });
+  });
+
+  it("keeps an event's source as claimed and its account and region as attested, even for an invalid event", () => {
+    expect(eventActor({ source: 'com.example.crm', account: '111122223333', region: 'eu-west-1' })).toEqual({
+      name: 'com.example.crm',
+      attested: { account: '111122223333', region: 'eu-west-1' },
+      claimed: { source: 'com.example.crm' },
+    });
+    expect(eventActor({ source: 42, account: 'x'.repeat(1000) })).toEqual({
+      name: 'unknown',
+      attested: { account: 'x'.repeat(256) },
+      claimed: {},
+    });
+  });
+
+  it("keeps a schedule's name as claimed and Scheduler's context attributes as attested", () => {
+    const arn = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
+
+    expect(scheduleActor('stale-calls', { scheduleArn: arn, executionId: 'e-1' })).toEqual({
+      name: 'stale-calls',
+      attested: { scheduleArn: arn, executionId: 'e-1' },
+      claimed: { scheduleName: 'stale-calls' },
+    });
+    expect(scheduleActor('by-hand', undefined)).toEqual({
+      name: 'by-hand',
+      attested: {},
+      claimed: { scheduleName: 'by-hand' },
+    });
+  });
+});
