@@ -170,17 +170,20 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** Spaces out the starts of end requests: at most one every `intervalMs`, in the order they ask. */
+/**
+ * Spaces out the starts of end requests: at most one every `intervalMs`. The next start is counted from when
+ * this one actually started, not from when it was due: a timer that fires late (a busy machine) must not let
+ * the next request follow it closer than the interval.
+ */
 class Pacer {
   #next = 0;
 
   constructor(private readonly intervalMs: number) {}
 
   async wait(signal: AbortSignal): Promise<void> {
-    const now = performance.now();
-    const at = Math.max(now, this.#next);
-    this.#next = at + this.intervalMs;
-    if (at > now) await pause(at - now, signal);
+    const delay = this.#next - performance.now();
+    if (delay > 0) await pause(delay, signal);
+    this.#next = performance.now() + this.intervalMs;
   }
 }
 
