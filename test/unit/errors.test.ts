@@ -3,6 +3,7 @@ import {
   AccountNotConfiguredError,
   CredentialsError,
   describeError,
+  isConfigurationFailure,
   RedirectOutcomeUnknownError,
   RequestValidationError,
   redirectCertainlyNotApplied,
@@ -106,6 +107,26 @@ describe('describeError maps every failure to one stable code and status', () =>
     expect(redirectCertainlyNotApplied(upstream(502))).toBe(false);
     expect(redirectCertainlyNotApplied(upstream(504))).toBe(false);
     expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', true, 'c'))).toBe(false);
+  });
+
+  it('tells failures of our own configuration from what SignalWire decided about the call', () => {
+    const configuration = [
+      new CredentialsError('secret.apiToken is missing', false),
+      new AccountNotConfiguredError('0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f'),
+      upstream(401, 20003),
+    ];
+    const decided = [upstream(404, 20404), upstream(400, 21220), upstream(422, 21205)];
+
+    expect(configuration.map((error) => isConfigurationFailure(describeError(error)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(decided.map((error) => isConfigurationFailure(describeError(error)))).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('reveals nothing of an unexpected error', () => {
