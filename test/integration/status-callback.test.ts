@@ -349,3 +349,24 @@ describe('GET /webhooks/signalwire/status (StatusCallbackMethod=GET)', () => {
     expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
   });
 });
+
+describe('one SID form', () => {
+  it('publishes the SIDs of a callback that wrote them in upper case in their canonical lower case', async () => {
+    const callSid = randomUUID();
+    const parentCallSid = randomUUID();
+    const params = callback({
+      CallSid: callSid.toUpperCase(),
+      AccountSid: stack.projectId.toUpperCase(),
+      ParentCallSid: parentCallSid.toUpperCase(),
+    });
+
+    const answer = await post(webhookUrl(), params, {
+      'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+    });
+
+    expect(answer.status).toBe(204);
+    expect(statusEventsFor(callSid).map((e) => e.envelope.detail)).toEqual([
+      expect.objectContaining({ callSid, accountSid: stack.projectId, parentCallSid }),
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
+import { canonicalSid } from '../sids.ts';
 import { CALL_STATUSES, type CallStatus } from '../signalwire/types.ts';
 import type { CallStatusChangedDetail } from './contracts.ts';
 import type { FormParams } from './signature.ts';
@@ -42,6 +43,7 @@ const isoTime = (value: string | null): string | null => {
 /**
  * The "Call Status Changed" detail of a verified status callback. The call, project and status must be
  * present and well-formed (the request is refused otherwise); every other field is passed on when present.
+ * SIDs are published in their canonical form, as every other event carries them.
  */
 export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallStatusChangedDetail => {
   const violations: FieldViolation[] = [];
@@ -65,9 +67,10 @@ export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallS
   }
   if (violations.length > 0) throw new RequestValidationError(violations);
 
+  const parentCallSid = text(params, 'ParentCallSid');
   return {
-    accountSid,
-    callSid,
+    accountSid: canonicalSid(accountSid),
+    callSid: canonicalSid(callSid),
     callStatus,
     status: normalizeCallStatus(callStatus),
     sequenceNumber: count(params, 'SequenceNumber'),
@@ -77,7 +80,8 @@ export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallS
     direction: text(params, 'Direction'),
     from: text(params, 'From'),
     to: text(params, 'To'),
-    parentCallSid: text(params, 'ParentCallSid'),
+    parentCallSid:
+      parentCallSid !== null && UUID.test(parentCallSid) ? canonicalSid(parentCallSid) : parentCallSid,
     answeredBy: text(params, 'AnsweredBy'),
     sipResponseCode: text(params, 'SipResponseCode'),
     callbackSource: text(params, 'CallbackSource'),
