@@ -62,8 +62,10 @@ const VIOLATION_CONTEXT = {
   },
   patterns: {
     cursor: 'must be a cursor this API returned (next_cursor)',
+    pageSize: 'must be a whole number from 1 to 1000, in decimal digits',
     ...Object.fromEntries(DATE_FILTERS.map((name) => [name, DATE_RULE])),
   },
+  patternRules: { pageSize: 'range' },
 };
 
 /** The caller, for audit records: the IAM principal, or the JWT subject when a JWT authorizer is used. */

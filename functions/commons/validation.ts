@@ -10,6 +10,8 @@ export interface ViolationContext {
   allowed?: Readonly<Record<string, readonly string[]>>;
   /** Words for a `pattern` failure on a field that is neither a URL nor a SID. */
   patterns?: Readonly<Record<string, string>>;
+  /** The rule a `pattern` failure breaks, when it is not `format` (a number checked as text breaks `range`). */
+  patternRules?: Readonly<Record<string, string>>;
 }
 
 const param = (error: ErrorObject, name: string): unknown => (error.params as Record<string, unknown>)[name];
@@ -111,7 +113,7 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
       }
       return {
         field: name,
-        rule: 'format',
+        rule: context.patternRules?.[name] ?? 'format',
         message: `${name} ${context.patterns?.[name] ?? 'is not in the expected format'}`,
       };
     case 'dependentRequired': {
@@ -175,7 +177,9 @@ export const violationsFromAjv = (
     // `format` and `pattern` both fire for a bad URL; `if`/`anyOf` wrappers add nothing a user needs.
     if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
     const violation = toViolation(error, context);
-    const key = `${violation.field}\u0000${violation.rule}`;
+    // Keyed by the field as sent, not as shown: two long names cut to the same label are still two fields.
+    const named = param(error, 'additionalProperty') ?? param(error, 'missingProperty') ?? '';
+    const key = `${error.instancePath}\u0000${String(named)}\u0000${violation.rule}`;
     if (seen.has(key)) continue;
     seen.add(key);
     violations.push(violation);
