@@ -299,6 +299,22 @@ const findRoute = (routes: CompiledRoute[], method: string, path: string): Route
   return undefined;
 };
 
+/**
+ * The route API Gateway picks for a request among `routeKeys`, with its path parameters, as the server does:
+ * for tests that build events in-process with {@link toApiGatewayEvent}. Undefined when none matches.
+ */
+export const matchRoute = (
+  routeKeys: readonly string[],
+  method: string,
+  path: string,
+): { routeKey: string; pathParameters: Record<string, string> } | undefined => {
+  const routes = routeKeys
+    .map((routeKey) => compileRoute({ routeKey, auth: 'none', handler: async () => undefined }))
+    .sort(compareRank);
+  const match = findRoute(routes, method.toUpperCase(), path);
+  return match && { routeKey: match.route.routeKey, pathParameters: match.pathParameters };
+};
+
 const accessKeyOf = (authorization: string): string | undefined =>
   /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
 
