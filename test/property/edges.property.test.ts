@@ -33,9 +33,9 @@ import { captureOutput } from '../support/output-capture.ts';
  */
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_129);
-const HTTP_RUNS = 6500;
-const EVENT_RUNS = 2500;
-const CALLBACK_RUNS = 1000;
+const HTTP_RUNS = 7000;
+const EVENT_RUNS = 1500;
+const CALLBACK_RUNS = 1500;
 
 const output = captureOutput();
 let stack: LocalStack;
@@ -181,7 +181,7 @@ const strayName = fc.oneof(
  * An object built from a schema's properties, each maybe present: as a careful caller writes it (`clean`), or
  * with values mutated and stray fields added.
  */
-const objectFrom = (
+const recordFrom = (
   properties: Readonly<Record<string, Schema>>,
   options: { strayMax?: number; clean?: boolean } = {},
 ) =>
@@ -205,6 +205,53 @@ const objectFrom = (
       // fromEntries, so `__proto__` becomes a field as a JSON parser would make it, not a prototype.
       Object.fromEntries([...Object.entries(known), ...(options.clean || strays < 7 ? [] : stray)]),
     );
+
+/** A value that is wrong for its field: another type, an array, something huge. */
+const wrongValue = (valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    valid.map((value) => [value]),
+    fc.tuple(valid, valid),
+    fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant({})),
+    fc.nat({ max: 5000 }).map((n) => 'x'.repeat(n)),
+  );
+
+/**
+ * Objects from a schema, in three shapes: as a careful caller writes them; the same with exactly one fault
+ * (one field wrong, or one stray, reserved, empty or huge name), so that every rule is met on its own; and
+ * with faults anywhere.
+ */
+const objectFrom = (
+  properties: Readonly<Record<string, Schema>>,
+  options: { strayMax?: number; cleanWithout?: readonly string[] } = {},
+) => {
+  const cleanProperties = Object.fromEntries(
+    Object.entries(properties).filter(([name]) => !(options.cleanWithout ?? []).includes(name)),
+  );
+  const clean = recordFrom(cleanProperties, { clean: true });
+  const names = Object.keys(properties);
+  const oneFault = clean.chain((record) =>
+    fc.oneof(
+      fc
+        .constantFrom(...names)
+        .chain((name) =>
+          wrongValue(valueFor(name, properties[name] ?? {})).map((value) =>
+            Object.fromEntries([...Object.entries(record), [name, value]]),
+          ),
+        ),
+      fc
+        .tuple(strayName, fc.string({ maxLength: 30 }))
+        .map(([name, value]) => Object.fromEntries([...Object.entries(record), [name, value]])),
+      fc
+        .constantFrom(...names)
+        .chain((name) =>
+          valueFor(name, properties[name] ?? {}).map((value) =>
+            Object.fromEntries([...Object.entries(record), [name, value]]),
+          ),
+        ),
+    ),
+  );
+  return fc.oneof(clean, oneFault, recordFrom(properties, options));
+};
 
 const updateProperties = callUpdateSchema.properties as unknown as Record<string, Schema>;
 const listProperties = listCallsEventSchema.properties.queryStringParameters.properties as unknown as Record<
@@ -347,23 +394,25 @@ const httpInput: fc.Arbitrary<HttpInput> = fc.oneof(
     body: undefined,
     contentType: undefined,
   })),
-  fc.tuple(accountPrefix, objectFrom(listProperties), fc.boolean()).map(([prefix, query, pascal]) => {
-    const renamed = Object.fromEntries(
-      Object.entries(query).map(([name, value]) => [
-        pascal && name in LIST_QUERY_TO_SIGNALWIRE
-          ? LIST_QUERY_TO_SIGNALWIRE[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE]
-          : name,
-        value,
-      ]),
-    );
-    return {
-      method: 'GET',
-      path: `${prefix}/calls`,
-      query: new URLSearchParams(formPairs(renamed)).toString(),
-      body: undefined,
-      contentType: undefined,
-    };
-  }),
+  fc
+    .tuple(accountPrefix, objectFrom(listProperties, { cleanWithout: ['cursor'] }), fc.boolean())
+    .map(([prefix, query, pascal]) => {
+      const renamed = Object.fromEntries(
+        Object.entries(query).map(([name, value]) => [
+          pascal && name in LIST_QUERY_TO_SIGNALWIRE
+            ? LIST_QUERY_TO_SIGNALWIRE[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE]
+            : name,
+          value,
+        ]),
+      );
+      return {
+        method: 'GET',
+        path: `${prefix}/calls`,
+        query: new URLSearchParams(formPairs(renamed)).toString(),
+        body: undefined,
+        contentType: undefined,
+      };
+    }),
 );
 
 const IAM = {
@@ -467,8 +516,8 @@ describe('properties of the operator HTTP API', () => {
 const detail = fc.oneof(
   fc
     .tuple(
-      objectFrom(detailProperties, { clean: true }),
-      objectFrom(updateProperties, { clean: true }),
+      recordFrom(detailProperties, { clean: true }),
+      objectFrom(updateProperties),
       fc.constantFrom(...CALL_UPDATE_REQUEST_ACTIONS),
       liveSid(),
     )
