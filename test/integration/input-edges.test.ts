@@ -253,6 +253,19 @@ describe('media types', () => {
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
 
+  it('a body without a media type is refused with 415 saying so', async () => {
+    // Bytes, not a string: fetch would label a string body text/plain.
+    const response = await fetch(`${stack.api.url}/calls/${sid}`, {
+      method: 'POST',
+      body: new Uint8Array(Buffer.from('Status=completed')),
+    });
+    const answer = (await response.json()) as Answer['json'];
+
+    expect(response.status).toBe(415);
+    expect(answer.error?.message).toContain('a body without a media type is not supported');
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
   it.each([
     ['text/plain', 'media type "text/plain"'],
     ['application/xml', 'media type "application/xml"'],

@@ -61,7 +61,7 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
       const shown =
         header.trim() === ''
-          ? 'no media type'
+          ? 'a body without a media type'
           : `media type ${JSON.stringify(header.slice(0, MAX_MEDIA_TYPE_ECHO))}`;
       throw new RequestRejectedError(
         415,
