@@ -236,6 +236,15 @@ const cursor: fc.Arbitrary<string> = fc
     ).toString('base64url'),
   );
 
+/** Media types as odd as a header can hold: any text, and JSON types with odd parameters. */
+const mediaTypeNoise = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc
+    .tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }))
+    .map(([name, value]) => `application/json; ${name}=${value}`),
+  fc.string({ maxLength: 10 }).map((value) => `application/json; charset="${value}"`),
+);
+
 export const MEDIA_TYPES = [
   'application/json',
   'application/json; charset=utf-8',
@@ -304,7 +313,7 @@ const bodyOf = (record: Record<string, unknown>) =>
     {
       weight: 1,
       arbitrary: fc
-        .tuple(fc.constantFrom(...MEDIA_TYPES), fc.string({ maxLength: 60 }))
+        .tuple(fc.oneof(fc.constantFrom(...MEDIA_TYPES), mediaTypeNoise), fc.string({ maxLength: 60 }))
         .map(([type, body]) => ({ type, body })),
     },
   );

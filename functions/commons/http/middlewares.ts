@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { format as formatContentType, isTypeValid, parse as parseContentType } from 'content-type';
+import { isTypeValid, parse as parseContentType } from 'content-type';
 import {
   describeError,
   type FieldViolation,
@@ -41,9 +41,9 @@ export const decodedBodyBytes = (body: string, isBase64Encoded: boolean): number
  * caller is told that instead of a confusing schema error. Bodies are small: a full update is well under 8 KiB.
  *
  * The media type is parsed as RFC 9110 writes it (`content-type`: case-insensitive type and subtype,
- * parameters after optional whitespace and `;`), and the header is then rewritten to its canonical form
- * (`application/json; charset=utf-8`), so the body parsers, which match the header with their own
- * stricter patterns, read every body this guard lets through.
+ * parameters after optional whitespace and `;`), and the header is then rewritten to the bare lower-case type
+ * (`application/json`), so the body parsers, which match the header with their own stricter patterns, read
+ * every body this guard lets through. Parameters are not used: both parsers read UTF-8.
  */
 export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware => ({
   before: ({ event }) => {
@@ -57,7 +57,7 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
       );
     }
     const header = event.headers['content-type'] ?? '';
-    const { type, parameters } = parseContentType(header);
+    const { type } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
       const shown =
         header.trim() === ''
@@ -69,7 +69,7 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
         `${shown} is not supported: send the body as application/json (or a +json type) or application/x-www-form-urlencoded`,
       );
     }
-    event.headers['content-type'] = formatContentType({ type, parameters });
+    event.headers['content-type'] = type;
   },
 });
 
