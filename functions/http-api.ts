@@ -14,7 +14,7 @@ import { httpActor } from '#commons/audit-actors';
 import { auditRefusal, type CallAction, performCallAction } from '#commons/call-actions';
 import { CALL_UPDATE_ALIASES } from '#commons/call-update-schema';
 import { readSignalWireConfig } from '#commons/config';
-import { RequestValidationError } from '#commons/errors';
+import { type FieldViolation, RequestValidationError } from '#commons/errors';
 import {
   validateGetCallEvent,
   validateListCallsEvent,
@@ -23,6 +23,7 @@ import {
 } from '#commons/generated/validators';
 import {
   errorResponse,
+  inputShape,
   jsonResponse,
   renameFields,
   requestGuard,
@@ -33,15 +34,11 @@ import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from '#commons
 import { logger, metrics } from '#commons/powertools';
 import { canonicalSid, requireCanonicalAccountSidInPath } from '#commons/sids';
 import type { AccountCalls } from '#commons/signalwire/account-calls';
-import { parseSignalWireDate } from '#commons/signalwire/dates';
-import {
-  CALL_UPDATE_FIELDS,
-  type CallUpdate,
-  LIST_CALLS_FILTERS,
-  type ListCallsFilter,
-} from '#commons/signalwire/types';
+import { parseFilterDate, toSignalWireDate } from '#commons/signalwire/dates';
+import { CALL_UPDATE_FIELDS, type CallUpdate, type ListCallsFilter } from '#commons/signalwire/types';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
 import { traceHandler } from '#commons/tracing';
+import { fieldLabel, violationsFromAjv } from '#commons/validation';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
 
@@ -58,6 +55,8 @@ const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
 );
 
+const DATE_RULE = 'must be a date (RFC 2822 or ISO 8601, offset at most ±14:00)';
+
 const VIOLATION_CONTEXT = {
   allowed: {
     body: CALL_UPDATE_FIELDS,
@@ -65,8 +64,10 @@ const VIOLATION_CONTEXT = {
   },
   patterns: {
     cursor: 'must be a cursor this API returned (next_cursor)',
-    ...Object.fromEntries(DATE_FILTERS.map((name) => [name, 'must be a date (RFC 2822 or ISO 8601)'])),
+    pageSize: 'must be a whole number from 1 to 1000, in decimal digits',
+    ...Object.fromEntries(DATE_FILTERS.map((name) => [name, DATE_RULE])),
   },
+  patternRules: { pageSize: 'range' },
 };
 
 /** A caller may paste a call SID in upper case; it is used in its canonical form. */
@@ -88,68 +89,102 @@ const bodyDefault = {
 const encodeCursor = (nextPageUri: string | null): string | null =>
   nextPageUri === null ? null : Buffer.from(nextPageUri, 'utf8').toString('base64url');
 
-const CURSOR_PARAMETERS = new Set<string>([...LIST_CALLS_FILTERS, 'Page', 'PageToken']);
-const badCursor = () =>
-  new RequestValidationError([
-    { field: 'cursor', rule: 'format', message: 'cursor must be a cursor this API returned (next_cursor)' },
-  ]);
-
-/**
- * A cursor is a `next_page_uri` of this project's List Calls, base64url-encoded. It is the caller's input, so
- * it is checked like the filters: the project's path, only List Calls parameters, a page size in range.
- */
-const decodeCursor = (cursor: string, projectId: string): string => {
-  const uri = Buffer.from(cursor, 'base64url').toString('utf8');
-  const prefix = `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?`;
-  if (!uri.startsWith(prefix)) throw badCursor();
-  const query = new URLSearchParams(uri.slice(prefix.length));
-  for (const [name, value] of query) {
-    if (!CURSOR_PARAMETERS.has(name)) throw badCursor();
-    if (name === 'PageSize' && !(/^\d{1,4}$/.test(value) && Number(value) >= 1 && Number(value) <= 1000)) {
-      throw badCursor();
-    }
-    if (name === 'Page' && !/^\d{1,9}$/.test(value)) throw badCursor();
-  }
-  return uri;
+/** What a cursor may carry besides the filters: SignalWire's page number and page token. */
+const PAGE_PARAMETERS: Readonly<Record<string, RegExp>> = {
+  Page: /^\d{1,9}$/,
+  PageToken: /^P[AB][A-Za-z0-9_.=-]{0,512}$/,
 };
+const CURSOR_PATH = /^\/api\/laml\/2010-04-01\/Accounts\/([0-9a-f-]{36})\/Calls\.json\?(.*)$/s;
 
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const badCursor = (message = 'cursor must be a cursor this API returned (next_cursor)') =>
+  new RequestValidationError([{ field: 'cursor', rule: 'format', message }]);
 
-/**
- * RFC 2822 as SignalWire writes dates, or ISO 8601 (date, or date and time): checked field by field, since
- * `Date.parse` also takes "1" or "March 7" and rolls 2024-02-30 over into March.
- */
-const isFilterDate = (value: string): boolean => {
-  if (parseSignalWireDate(value) !== undefined) return true;
-  const match = ISO_8601.exec(value);
-  if (!match) return false;
-  const [year, month, day, hour = 0, minute = 0, second = 0] = match
-    .slice(1, 7)
-    .map((part) => Number(part ?? 0));
-  const date = new Date(Date.UTC(year!, month! - 1, day));
-  return (
-    date.getUTCMonth() === month! - 1 &&
-    date.getUTCDate() === day &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 60
-  );
-};
+/** A cursor taken apart: the project it belongs to, its filters in the API's names, its page parameters. */
+interface DecodedCursor {
+  projectId: string;
+  filters: ListQuery;
+  page: Array<[string, string]>;
+}
 
 /** Date filters must be dates: SignalWire would refuse anything else, and nothing is sent to be refused. */
-const datesAreDates = {
-  before: ({ event }: { event: HttpEvent }) => checkDates((event.queryStringParameters ?? {}) as ListQuery),
+const dateViolations = (query: ListQuery): FieldViolation[] =>
+  DATE_FILTERS.flatMap((name) => {
+    const value = query[name];
+    return value === undefined || parseFilterDate(String(value)) !== undefined
+      ? []
+      : [{ field: name, rule: 'date', message: `${name} ${DATE_RULE}` }];
+  });
+
+/**
+ * A cursor is a `next_page_uri` of List Calls, base64url-encoded. It is the caller's input, so its filters are
+ * checked by the same validator and date rules as the query's (nothing can be smuggled in a cursor): each
+ * parameter at most once, only List Calls filters and page parameters, every value as a query must spell it.
+ */
+const decodeCursor = (cursor: string): DecodedCursor => {
+  const match = CURSOR_PATH.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badCursor();
+  const filters: Array<[string, string]> = [];
+  const page: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const [name, value] of new URLSearchParams(match[2])) {
+    if (seen.has(name)) throw badCursor(`cursor gives ${fieldLabel(name)} more than once`);
+    seen.add(name);
+    const pattern = PAGE_PARAMETERS[name];
+    if (pattern) {
+      if (!pattern.test(value)) throw badCursor(`cursor carries an invalid ${name}`);
+      page.push([name, value]);
+      continue;
+    }
+    const filter = Object.hasOwn(LIST_QUERY_ALIASES, name) ? LIST_QUERY_ALIASES[name] : undefined;
+    if (filter === undefined) {
+      throw badCursor(`cursor carries ${fieldLabel(name)}, which is not a List Calls filter`);
+    }
+    filters.push([filter, value]);
+  }
+  const event = { queryStringParameters: Object.fromEntries(filters) };
+  const violations = validateListCallsEvent(event)
+    ? dateViolations(event.queryStringParameters as ListQuery)
+    : violationsFromAjv(validateListCallsEvent.errors, VIOLATION_CONTEXT);
+  const first = violations[0];
+  if (first) throw badCursor(`cursor carries an invalid filter: ${first.message}`);
+  return { projectId: match[1] as string, filters: event.queryStringParameters as ListQuery, page };
 };
 
-const checkDates = (query: ListQuery): void => {
-  const violations = DATE_FILTERS.flatMap((name) => {
-    const value = query[name];
-    return value === undefined || isFilterDate(String(value))
-      ? []
-      : [{ field: name, rule: 'date', message: `${name} must be a date (RFC 2822 or ISO 8601)` }];
-  });
-  if (violations.length > 0) throw new RequestValidationError(violations);
+/** The caller's filters in SignalWire's names, dates rewritten in RFC 2822 GMT (the form SignalWire documents). */
+const toSignalWireFilter = (query: ListQuery): ListCallsFilter => {
+  const filter: Record<string, string | number> = {};
+  for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
+    const value = query[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
+    if (value === undefined) continue;
+    const date = (DATE_FILTERS as readonly string[]).includes(name)
+      ? parseFilterDate(String(value))
+      : undefined;
+    filter[signalwire] = date === undefined ? value : toSignalWireDate(date);
+  }
+  return filter as ListCallsFilter;
+};
+
+/** A checked cursor as the page URI sent to SignalWire: this project's path, the filters as a query sends them. */
+const cursorUri = (cursor: DecodedCursor, projectId: string): string => {
+  if (cursor.projectId !== projectId) throw badCursor('cursor belongs to another project');
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(toSignalWireFilter(cursor.filters)))
+    query.set(name, String(value));
+  for (const [name, value] of cursor.page) query.set(name, value);
+  return `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`;
+};
+
+/** Cursors decoded and checked before anything else is loaded, kept for the handler. */
+const decodedCursors = new WeakMap<HttpEvent, DecodedCursor>();
+
+/** The list route's checks on the validated query: dates are dates, a cursor holds only what a query may. */
+const listChecks = {
+  before: ({ event }: { event: HttpEvent }) => {
+    const query = (event.queryStringParameters ?? {}) as ListQuery;
+    const violations = dateViolations(query);
+    if (violations.length > 0) throw new RequestValidationError(violations);
+    if (query.cursor !== undefined) decodedCursors.set(event, decodeCursor(query.cursor));
+  },
 };
 
 /**
@@ -263,17 +298,12 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
   const list = route(
     validateListCallsEvent,
     async (event, { calls, deadline: signal }) => {
-      const query = (event.queryStringParameters ?? {}) as ListQuery;
-      const filter: ListCallsFilter = {};
-      for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
-        const value = query[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
-        if (value !== undefined) (filter as Record<string, string | number>)[signalwire] = value;
-      }
+      const cursor = decodedCursors.get(event);
       const page = await calls.listCallsPage(
-        query.cursor ? { nextPageUri: decodeCursor(query.cursor, calls.projectId) } : filter,
-        {
-          signal,
-        },
+        cursor
+          ? { nextPageUri: cursorUri(cursor, calls.projectId) }
+          : toSignalWireFilter((event.queryStringParameters ?? {}) as ListQuery),
+        { signal },
       );
       return jsonResponse(200, {
         calls: page.calls,
@@ -282,7 +312,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
         next_cursor: encodeCursor(page.next_page_uri),
       });
     },
-    { before: [renameFields('queryStringParameters', LIST_QUERY_ALIASES)], checks: [datesAreDates] },
+    { before: [renameFields('queryStringParameters', LIST_QUERY_ALIASES)], checks: [listChecks] },
   );
 
   // Typed by the shared route list: a route without a handler here does not compile.
@@ -304,6 +334,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
     .use(requestGuard({ maxBodyBytes: 8 * 1024 }))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
+    .use(inputShape())
     .handler(
       httpRouterHandler<HttpEvent, HttpResult>(
         OPERATOR_ROUTES.flatMap(({ method, path }) => {

@@ -185,10 +185,14 @@ export function toApiGatewayEvent(
   headers['x-amzn-trace-id'] ??=
     `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 
-  const query: Record<string, string> = {};
+  // A Map, then fromEntries: every name becomes an own field, `__proto__` included, as in the JSON event Lambda
+  // parses (an assignment would set the object's prototype instead).
+  const joined = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(rawQueryString)) {
-    query[key] = key in query ? `${query[key]},${value}` : value;
+    const earlier = joined.get(key);
+    joined.set(key, earlier === undefined ? value : `${earlier},${value}`);
   }
+  const query: Record<string, string> = Object.fromEntries(joined);
 
   const host = headers.host ?? '';
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
@@ -221,7 +225,7 @@ export function toApiGatewayEvent(
     rawQueryString,
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(joined.size > 0 ? { queryStringParameters: query } : {}),
     requestContext,
     ...(hasBody ? { body: request.body.toString(asText ? 'utf8' : 'base64') } : {}),
     ...(settings.pathParameters && Object.keys(settings.pathParameters).length > 0
@@ -293,6 +297,22 @@ const findRoute = (routes: CompiledRoute[], method: string, path: string): Route
     if (pathParameters) return { route: compiled.route, pathParameters };
   }
   return undefined;
+};
+
+/**
+ * The route API Gateway picks for a request among `routeKeys`, with its path parameters, as the server does:
+ * for tests that build events in-process with {@link toApiGatewayEvent}. Undefined when none matches.
+ */
+export const matchRoute = (
+  routeKeys: readonly string[],
+  method: string,
+  path: string,
+): { routeKey: string; pathParameters: Record<string, string> } | undefined => {
+  const routes = routeKeys
+    .map((routeKey) => compileRoute({ routeKey, auth: 'none', handler: async () => undefined }))
+    .sort(compareRank);
+  const match = findRoute(routes, method.toUpperCase(), path);
+  return match && { routeKey: match.route.routeKey, pathParameters: match.pathParameters };
 };
 
 const accessKeyOf = (authorization: string): string | undefined =>

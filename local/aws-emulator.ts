@@ -49,6 +49,22 @@ export interface LocalAwsOptions {
   region?: string;
   /** @default '123456789012' */
   accountId?: string;
+  /**
+   * Told of every event a rule matched but could not deliver (its target failed). EventBridge would retry
+   * and then drop it, or send it to the rule's dead-letter queue; here it is recorded in `undeliverable` too.
+   * @default writes one line to stderr (rule, event id, detail-type, reason; never the event's detail)
+   */
+  onUndeliverable?: (report: UndeliverableEvent) => void;
+}
+
+/** An event a rule matched and could not deliver to its target. */
+export interface UndeliverableEvent {
+  rule: string;
+  eventId: string;
+  detailType: string;
+  /** What the target threw, in words. */
+  reason: string;
+  error: unknown;
 }
 
 interface StoredSecret {
@@ -83,10 +99,15 @@ const SECRETS_MANAGER_PREFIX = 'secretsmanager.';
 const EVENTBRIDGE_PREFIX = 'AWSEvents.';
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MAX_PUT_EVENTS_ENTRIES = 10;
-// AWS raised the EventBridge event size limit from 256 KB to 1 MB on 2026-01-29 (AWS Compute Blog, "More room
-// to build: serverless services now support payloads up to 1 MB"); the entry size is counted as in
-// "Calculating PutEvents event entry size".
-const MAX_PUT_EVENTS_BYTES = 1024 * 1024;
+/**
+ * The size the entries of one PutEvents request may have together, counted as in "Calculating PutEvents event
+ * entry size" (Time 14 bytes; Source, DetailType, Detail and each Resource as UTF-8 bytes). The PutEvents API
+ * reference and that page give 256 KB. AWS announced 1 MB for EventBridge on 2026-01-29; the stand-in keeps
+ * the documented 256 KiB, the stricter of the two, so what passes here passes on any bus.
+ */
+export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+/** "PutEvents will only process nested JSON up to 1000 levels deep" (PutEvents API reference). */
+export const MAX_DETAIL_DEPTH = 1000;
 const TIME_FIELD_BYTES = 14;
 const ARN_SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -133,6 +154,23 @@ const entrySize = (entry: PutEventsEntry): number => {
   );
 };
 
+/** How deeply a JSON text nests objects and arrays, counted on the text (no recursion, whatever the depth). */
+const jsonDepth = (text: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') deepest = Math.max(deepest, ++depth);
+    else if (char === '}' || char === ']') depth--;
+  }
+  return deepest;
+};
+
 const parseDetail = (detail: string): Record<string, unknown> | undefined => {
   try {
     const parsed: unknown = JSON.parse(detail);
@@ -176,6 +214,13 @@ const entryError = (entry: PutEventsEntry): { ErrorCode: string; ErrorMessage: s
       };
     }
   }
+  if (jsonDepth(entry.Detail ?? '') > MAX_DETAIL_DEPTH) {
+    return {
+      ErrorCode: 'MalformedDetail',
+      ErrorMessage: `Detail is malformed: nested deeper than ${MAX_DETAIL_DEPTH} levels.`,
+    };
+  }
+  // Detail must be a JSON object: a string, a number or an array is refused like text that is not JSON.
   if (parseDetail(entry.Detail ?? '') === undefined) {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
@@ -194,6 +239,14 @@ export class LocalAws {
   readonly putEvents: PublishedEvent[] = [];
   /** Errors thrown by rule targets (EventBridge would retry, then drop them; here they are kept for tests). */
   readonly targetErrors: Array<{ rule: string; eventId: string; error: unknown }> = [];
+  /** Every event a rule matched but could not deliver, oldest first (also told to `onUndeliverable`). */
+  readonly undeliverable: UndeliverableEvent[] = [];
+  /** Entries `PutEvents` refused, with the per-entry error it answered (the entry itself is not kept). */
+  readonly refusedEntries: Array<{
+    ErrorCode: string;
+    ErrorMessage: string;
+    detailType: string | undefined;
+  }> = [];
 
   readonly #server: Server;
   readonly #region: string;
@@ -203,9 +256,16 @@ export class LocalAws {
   readonly #rules: Array<{ rule: LocalRule; target: (event: EventBridgeEnvelope) => Promise<unknown> }> = [];
   readonly #targetRuns = new Set<Promise<void>>();
   readonly #waiters = new Set<EventWaiter>();
+  readonly #onUndeliverable: (report: UndeliverableEvent) => void;
   #url = '';
 
   private constructor(options: LocalAwsOptions) {
+    this.#onUndeliverable =
+      options.onUndeliverable ??
+      ((report) =>
+        process.stderr.write(
+          `LocalAws: event ${report.eventId} (${report.detailType}) was not delivered by rule ${report.rule}: ${report.reason}\n`,
+        ));
     this.#region = options.region ?? 'us-east-1';
     this.#accountId = options.accountId ?? '123456789012';
     this.#server = createServer((req, res) => {
@@ -459,7 +519,10 @@ export class LocalAws {
     const published: PublishedEvent[] = [];
     const resultEntries = entries.map((entry) => {
       const error = entryError(entry);
-      if (error) return error;
+      if (error) {
+        this.refusedEntries.push({ ...error, detailType: entry.DetailType });
+        return error;
+      }
       const envelope: EventBridgeEnvelope = {
         version: '0',
         id: randomUUID(),
@@ -510,6 +573,15 @@ export class LocalAws {
             () => undefined,
             (error: unknown) => {
               this.targetErrors.push({ rule: rule.name, eventId: event.envelope.id, error });
+              const report: UndeliverableEvent = {
+                rule: rule.name,
+                eventId: event.envelope.id,
+                detailType: event.envelope['detail-type'],
+                reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+                error,
+              };
+              this.undeliverable.push(report);
+              this.#onUndeliverable(report);
             },
           )
           .finally(() => this.#targetRuns.delete(run));

@@ -7,7 +7,7 @@
  */
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
-import type { Call, CallDirection, CallStatus } from '#commons/signalwire/types';
+import type { Call, CallResourceDirection, CallStatus } from '#commons/signalwire/types';
 import { createLambdaContext } from './lambda-context.ts';
 import { startLocalStack } from './local-stack.ts';
 
@@ -27,7 +27,7 @@ process.env.POWERTOOLS_SERVICE_NAME ??= 'call-control-cleanup';
 const PROTECTED_NUMBER = '+13105550199';
 const policy: CleanupPolicyInput = {
   maxAgeSeconds: { inProgress: 3600, ringing: 120, queued: 600 },
-  directions: ['outbound-api', 'outbound-dial'],
+  directions: ['outbound'],
   neverTouch: [PROTECTED_NUMBER],
   maxCallsToEnd: 50,
   dryRun,
@@ -38,7 +38,7 @@ interface Seed {
   ageSeconds: number;
   why: string;
   to?: string;
-  direction?: CallDirection;
+  direction?: CallResourceDirection;
   startTime?: null;
 }
 const seeds: Seed[] = [
@@ -62,7 +62,7 @@ try {
     handler: (event: unknown, context: ReturnType<typeof createLambdaContext>) => Promise<CleanupReport>;
   };
   const calls: Array<{ call: Call; why: string }> = seeds.map(({ why, ...init }) => ({
-    call: stack.emulator.seedCall(stack.projectId, { direction: 'outbound-api', ...init }),
+    call: stack.emulator.seedCall(stack.projectId, { direction: 'outbound', ...init }),
     why,
   }));
 

@@ -12,7 +12,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { listCallsQuerySchema, updateCallFormSchema } from '#commons/signalwire/schemas';
-import type { Call, CallDirection, CallStatus, CallUpdate } from '#commons/signalwire/types';
+import type { Call, CallResourceDirection, CallStatus, CallUpdate } from '#commons/signalwire/types';
 import { isFinalStatus, LIST_CALLS_FILTERS } from '#commons/signalwire/types';
 
 /** Options for {@link SignalWireEmulator.start}. */
@@ -50,8 +50,8 @@ export interface SeedCall {
   to?: string;
   /** @default '+14155550100' */
   from?: string;
-  /** @default 'outbound-api' */
-  direction?: CallDirection;
+  /** One of the published Call schema's values. @default 'outbound' */
+  direction?: CallResourceDirection;
   /** A UUID. @default a random UUID */
   sid?: string;
   /** A UUID or null. @default null */
@@ -201,7 +201,7 @@ interface StoredCall {
   readonly parentCallSid: string | null;
   readonly to: string;
   readonly from: string;
-  readonly direction: CallDirection;
+  readonly direction: CallResourceDirection;
   /** Whole-second epoch ms: the API shows seconds, so storing more would make filters disagree with it. */
   readonly createdMs: number;
   updatedMs: number;
@@ -672,7 +672,7 @@ export class SignalWireEmulator {
       parentCallSid,
       to: init.to ?? `+1310555${String(this.#seeded % 10_000).padStart(4, '0')}`,
       from: init.from ?? DEFAULT_FROM,
-      direction: init.direction ?? 'outbound-api',
+      direction: init.direction ?? 'outbound',
       createdMs,
       updatedMs: endMs ?? startMs ?? createdMs,
       status: init.status,

@@ -1,13 +1,17 @@
 import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from './signalwire/types.ts';
 
+/** A TCP port as a URL may name it: 1 to 65535, decimal, no leading zero. */
+const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+
 /**
- * A callback URL: absolute http(s) with a host, as SignalWire must be able to fetch it. No user:password in
- * it: credentials in a URL would be written to audit records and result events.
+ * A callback URL: absolute http(s) with a host and, optionally, a port from 1 to 65535, as SignalWire must be
+ * able to fetch it (Ajv's `uri` format takes any digits as a port, and `:http` or `:99999` is no port). No
+ * user:password in it: credentials in a URL would be written to audit records and result events.
  */
 const callbackUrl = {
   type: 'string',
   format: 'uri',
-  pattern: '^https?://[^\\s/?#@]+(?:[/?#]|$)',
+  pattern: `^https?://(?:\\[[0-9A-Fa-f:.]+\\]|[^\\s/?#@:\\[\\]]+)(?::${PORT})?(?:[/?#]|$)`,
   maxLength: 2048,
 } as const;
 const method = { type: 'string', enum: [...HTTP_METHODS] } as const;

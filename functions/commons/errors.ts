@@ -109,19 +109,44 @@ export interface FieldViolation {
   message: string;
 }
 
-/** The caller's request is invalid. Nothing was sent to SignalWire. */
+/** How many violations a refusal lists; the rest are counted (`moreViolations`). */
+export const MAX_LISTED_VIOLATIONS = 10;
+/** Longest violation message a refusal carries; a longer one is cut (`…`). */
+export const MAX_VIOLATION_MESSAGE_CHARS = 300;
+const MAX_FIELD_CHARS = 64;
+
+const cut = (text: string, max: number): string => {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+};
+
+/**
+ * The caller's request is invalid. Nothing was sent to SignalWire.
+ *
+ * Whatever was sent, the refusal stays small: at most `MAX_LISTED_VIOLATIONS` violations (the others
+ * counted in `moreViolations`), field names and messages cut to a bounded length, and a field is never
+ * empty. A 400 body and a "Call Update Failed" event therefore fit well within any size limit.
+ */
 export class RequestValidationError extends Error {
   override readonly name = 'RequestValidationError';
   readonly violations: FieldViolation[];
+  /** How many violations were found beyond `violations`; 0 when all are listed. */
+  readonly moreViolations: number;
 
   constructor(violations: FieldViolation[]) {
-    const first = violations[0];
+    const listed = violations.slice(0, MAX_LISTED_VIOLATIONS).map((violation) => ({
+      field: violation.field === '' ? '""' : cut(violation.field, MAX_FIELD_CHARS),
+      rule: cut(violation.rule, MAX_FIELD_CHARS) || 'invalid',
+      message: cut(violation.message, MAX_VIOLATION_MESSAGE_CHARS),
+    }));
+    const first = listed[0];
     super(
       first
         ? `${first.message}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''}`
         : 'invalid request',
     );
-    this.violations = violations;
+    this.violations = listed;
+    this.moreViolations = violations.length - listed.length;
   }
 }
 
@@ -167,6 +192,8 @@ export interface ErrorDescription {
   retryable: boolean;
   retryAfterSeconds?: number;
   violations?: FieldViolation[];
+  /** How many violations were found beyond the ones listed. */
+  moreViolations?: number;
   /** SignalWire's own error, when it answered with one. */
   signalwire?: { status: number; code: number | null; message: string; more_info: string | null };
 }
@@ -310,6 +337,7 @@ export const describeError = (
       message: error.message,
       retryable: false,
       violations: error.violations,
+      ...(error.moreViolations > 0 ? { moreViolations: error.moreViolations } : {}),
     };
   }
   if (error instanceof RequestRejectedError) {

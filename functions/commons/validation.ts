@@ -10,9 +10,58 @@ export interface ViolationContext {
   allowed?: Readonly<Record<string, readonly string[]>>;
   /** Words for a `pattern` failure on a field that is neither a URL nor a SID. */
   patterns?: Readonly<Record<string, string>>;
+  /** The rule a `pattern` failure breaks, when it is not `format` (a number checked as text breaks `range`). */
+  patternRules?: Readonly<Record<string, string>>;
 }
 
 const param = (error: ErrorObject, name: string): unknown => (error.params as Record<string, unknown>)[name];
+
+/**
+ * Names no input may use, at any depth: JavaScript gives them meaning on every object, so a parser or a copy
+ * may drop them, or worse, act on them. They are refused by name rather than skipped.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Longest field name a refusal repeats; longer ones are cut, so an answer stays small whatever was sent. */
+export const MAX_FIELD_NAME_CHARS = 64;
+
+/**
+ * A field name as a refusal shows it: never empty (`""` stands for the empty name), and at most
+ * `MAX_FIELD_NAME_CHARS` characters (`…` marks a cut).
+ */
+export const fieldLabel = (name: string): string => {
+  if (name === '') return '""';
+  const chars = [...name];
+  return chars.length > MAX_FIELD_NAME_CHARS ? `${chars.slice(0, MAX_FIELD_NAME_CHARS - 1).join('')}…` : name;
+};
+
+/** The refusal of a reserved or empty field name; undefined for any other name. */
+export const keyNameViolation = (key: string): FieldViolation | undefined => {
+  if (key === '') return { field: '""', rule: 'empty-name', message: 'empty field name ("") is not allowed' };
+  if (RESERVED_KEYS.has(key)) {
+    return { field: key, rule: 'reserved', message: `${key} is a reserved name and is never accepted` };
+  }
+  return undefined;
+};
+
+/** How deep `keyViolations` looks; anything deeper is refused by the schema's types anyway. */
+const MAX_KEY_DEPTH = 8;
+
+/**
+ * Reserved (`__proto__`, `constructor`, `prototype`) and empty field names anywhere in a parsed input, in the
+ * order met. Runs before schema validation, on every path (HTTP body and query, events), because a schema
+ * cannot see a name a parser or a copy already dropped.
+ */
+export const keyViolations = (value: unknown, depth = 0): FieldViolation[] => {
+  if (typeof value !== 'object' || value === null || depth > MAX_KEY_DEPTH) return [];
+  const violations: FieldViolation[] = [];
+  for (const key of Object.keys(value)) {
+    const violation = keyNameViolation(key);
+    if (violation) violations.push(violation);
+    else violations.push(...keyViolations((value as Record<string, unknown>)[key], depth + 1));
+  }
+  return violations;
+};
 
 /** `/body/Url` → container `body`, field `Url`; `/pathParameters/callSid` → `callSid`. */
 const locate = (instancePath: string): { container: string; field: string | undefined } => {
@@ -25,15 +74,20 @@ const locate = (instancePath: string): { container: string; field: string | unde
 };
 
 const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolation => {
-  const { container, field } = locate(error.instancePath);
-  const name = field ?? container;
+  const located = locate(error.instancePath);
+  const container = located.container;
+  const field = located.field === undefined ? undefined : fieldLabel(located.field);
+  const name = field ?? fieldLabel(container);
   switch (error.keyword) {
     case 'required': {
-      const missing = String(param(error, 'missingProperty'));
+      const missing = fieldLabel(String(param(error, 'missingProperty')));
       return { field: missing, rule: 'required', message: `${missing} is required` };
     }
     case 'additionalProperties': {
-      const extra = String(param(error, 'additionalProperty'));
+      const raw = String(param(error, 'additionalProperty'));
+      const named = keyNameViolation(raw);
+      if (named) return named;
+      const extra = fieldLabel(raw);
       const allowed = context.allowed?.[container];
       return {
         field: extra,
@@ -48,19 +102,23 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
     case 'format':
     case 'pattern':
       if (field && URL_FIELDS.has(field)) {
-        return { field, rule: 'url', message: `${field} must be an absolute http(s) URL` };
+        return {
+          field,
+          rule: 'url',
+          message: `${field} must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535)`,
+        };
       }
       if (field && SID_FIELDS.has(field)) {
         return { field, rule: 'sid', message: `${field} must be a SignalWire SID (a UUID)` };
       }
       return {
         field: name,
-        rule: 'format',
+        rule: context.patternRules?.[name] ?? 'format',
         message: `${name} ${context.patterns?.[name] ?? 'is not in the expected format'}`,
       };
     case 'dependentRequired': {
-      const property = String(param(error, 'property'));
-      const missing = String(param(error, 'missingProperty'));
+      const property = fieldLabel(String(param(error, 'property')));
+      const missing = fieldLabel(String(param(error, 'missingProperty')));
       return {
         field: property,
         rule: 'requires',
@@ -119,7 +177,9 @@ export const violationsFromAjv = (
     // `format` and `pattern` both fire for a bad URL; `if`/`anyOf` wrappers add nothing a user needs.
     if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
     const violation = toViolation(error, context);
-    const key = `${violation.field}\u0000${violation.rule}`;
+    // Keyed by the field as sent, not as shown: two long names cut to the same label are still two fields.
+    const named = param(error, 'additionalProperty') ?? param(error, 'missingProperty') ?? '';
+    const key = `${error.instancePath}\u0000${String(named)}\u0000${violation.rule}`;
     if (seen.has(key)) continue;
     seen.add(key);
     violations.push(violation);

@@ -14,10 +14,11 @@ import {
 export const VALIDATOR_MODULES = {
   /**
    * HTTP events, with @middy/validator's `transpileSchema` options: query strings are coerced
-   * (`pageSize=5` is a number), a form field sent once is a string.
+   * (`pageSize=5` is a number), but never into or out of an array: a field sent twice is refused, not
+   * silently reduced to one of its values.
    */
   validators: {
-    options: { coerceTypes: 'array', useDefaults: 'empty' },
+    options: { coerceTypes: true, useDefaults: 'empty' },
     schemas: {
       validateUpdateCallEvent: updateCallEventSchema,
       validateTerminateCallEvent: terminateCallEventSchema,

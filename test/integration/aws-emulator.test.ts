@@ -1,7 +1,13 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventBridgeEnvelope, LocalAws } from '#local/aws-emulator';
+import {
+  type EventBridgeEnvelope,
+  LocalAws,
+  MAX_DETAIL_DEPTH,
+  MAX_PUT_EVENTS_BYTES,
+  type UndeliverableEvent,
+} from '#local/aws-emulator';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'us-east-1';
@@ -277,6 +283,93 @@ describe('LocalAws EventBridge', () => {
       name: 'ValidationException',
       message: 'Total size of the entries in the request is over the limit.',
     });
+  });
+
+  it('accepts entries of exactly 256 KiB together, as AWS counts them, and refuses one byte more', async () => {
+    // Prepare: Source (1 byte) + DetailType (1 byte) + Time (14 bytes) + Detail, with a 3-byte character.
+    const entry = (bytes: number) => {
+      const padding = bytes - 2 - 14 - '{"p":""}'.length - 3;
+      return {
+        Source: 's',
+        DetailType: 'd',
+        Time: new Date(),
+        Detail: JSON.stringify({ p: `€${'x'.repeat(padding)}` }),
+      };
+    };
+    expect(MAX_PUT_EVENTS_BYTES).toBe(262_144);
+
+    // Act
+    const atLimit = await events.send(new PutEventsCommand({ Entries: [entry(MAX_PUT_EVENTS_BYTES)] }));
+    const over = events.send(new PutEventsCommand({ Entries: [entry(MAX_PUT_EVENTS_BYTES + 1)] }));
+
+    // Assess
+    expect(atLimit.FailedEntryCount).toBe(0);
+    await expect(over).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Total size of the entries in the request is over the limit.',
+    });
+    expect(aws.putEvents).toHaveLength(1);
+  });
+
+  it('fails an entry whose Detail nests deeper than 1000 levels, and keeps the others', async () => {
+    // Prepare
+    const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+
+    // Act
+    const result = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 's', DetailType: 'deep-ok', Detail: nested(MAX_DETAIL_DEPTH) },
+          { Source: 's', DetailType: 'too-deep', Detail: nested(MAX_DETAIL_DEPTH + 1) },
+        ],
+      }),
+    );
+
+    // Assess
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries?.[1]).toEqual({
+      ErrorCode: 'MalformedDetail',
+      ErrorMessage: 'Detail is malformed: nested deeper than 1000 levels.',
+    });
+    expect(aws.refusedEntries).toEqual([
+      expect.objectContaining({ ErrorCode: 'MalformedDetail', detailType: 'too-deep' }),
+    ]);
+    expect(aws.putEvents.map((event) => event.envelope['detail-type'])).toEqual(['deep-ok']);
+  });
+
+  it('reports an event its target could not take: recorded, exposed and told, never dropped silently', async () => {
+    // Prepare
+    const told: UndeliverableEvent[] = [];
+    const local = await LocalAws.start({ onUndeliverable: (report) => told.push(report) });
+    const client = new EventBridgeClient({
+      endpoint: local.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    local.addRule({ name: 'refusing-target' }, async () => {
+      throw new RangeError('payload too large for the target');
+    });
+
+    try {
+      // Act
+      const result = await client.send(
+        new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'Lost', Detail: '{"secret":"x"}' }] }),
+      );
+      await local.drainTargets();
+
+      // Assess
+      const expected = {
+        rule: 'refusing-target',
+        eventId: result.Entries?.[0]?.EventId,
+        detailType: 'Lost',
+        reason: 'RangeError: payload too large for the target',
+      };
+      expect(local.undeliverable).toEqual([expect.objectContaining(expected)]);
+      expect(told).toEqual([expect.objectContaining(expected)]);
+    } finally {
+      client.destroy();
+      await local.stop();
+    }
   });
 
   it('invokes a rule target with the envelope of matching events only', async () => {

@@ -378,7 +378,11 @@ describe('failures', () => {
       error: { code: 'INVALID_REQUEST', retryable: false },
     });
     expect(detail.error.violations).toEqual([
-      { field: 'Url', rule: 'url', message: 'Url must be an absolute http(s) URL' },
+      {
+        field: 'Url',
+        rule: 'url',
+        message: 'Url must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535)',
+      },
     ]);
     expect(detail.error.message).toContain('Url');
     expect(stack.emulator.requests).toHaveLength(0);

@@ -67,7 +67,7 @@ const seed = (prefix: string, status: CallStatus, ageSeconds: number, init: Part
     status,
     ageSeconds,
     to: `${prefix}${String(++sequence).padStart(7, '0')}`,
-    direction: 'outbound-api',
+    direction: 'outbound',
     ...init,
   });
 const seedMany = (count: number, ...args: Parameters<typeof seed>): Call[] =>
@@ -95,7 +95,7 @@ describe('a cleanup over 1,200 calls in every state and age', () => {
   const policy = {
     maxAgeSeconds: { inProgress: 3600, ringing: 120, queued: 600 },
     to: { prefixes: [prefix] },
-    directions: ['outbound-api', 'outbound-dial'],
+    directions: ['outbound'],
     maxCallsToEnd: 1000,
   } satisfies CleanupPolicyInput;
 

@@ -422,7 +422,7 @@ describe('validation: every rejected request names the field and never reaches S
     expect(output.lines.slice(before).join('')).not.toContain('secretpw');
   });
 
-  it("accepts dates in SignalWire's RFC 2822 and in ISO 8601 as list filters", async () => {
+  it("accepts dates in SignalWire's RFC 2822 and in ISO 8601 as list filters, sent on in RFC 2822 GMT", async () => {
     const answer = await request(
       'GET',
       `/calls?startTimeAfter=${encodeURIComponent('Wed, 19 Sep 2018 20:00:00 +0000')}&startTimeBefore=2026-11-27T14:00:00Z`,
@@ -431,7 +431,7 @@ describe('validation: every rejected request names the field and never reaches S
     expect(answer.status).toBe(200);
     expect(stack.emulator.requests[0]?.query).toMatchObject({
       'StartTime>': 'Wed, 19 Sep 2018 20:00:00 +0000',
-      'StartTime<': '2026-11-27T14:00:00Z',
+      'StartTime<': 'Fri, 27 Nov 2026 14:00:00 +0000',
     });
   });
 

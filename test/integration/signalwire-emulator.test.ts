@@ -169,7 +169,7 @@ describe('Retrieve a Call', () => {
       price: null,
       price_unit: 'USD',
       api_version: '2010-04-01',
-      direction: 'outbound-api',
+      direction: 'outbound',
       uri: `${API}/Calls/${seeded.sid}.json`,
       subresource_uris: { notifications: null, recordings: `${API}/Calls/${seeded.sid}/Recordings.json` },
     });

@@ -120,6 +120,30 @@ describe('judging a listed call against the policy', () => {
     expect(judge(sampleCall({ ...stale, to: '+13105550123', direction: 'inbound' })).kind).toBe('filtered');
   });
 
+  it.each([
+    // [policy direction, call direction as SignalWire sends it, matched]
+    ['outbound', 'outbound', true],
+    ['outbound', 'outbound-api', true],
+    ['outbound', 'outbound-dial', true],
+    ['outbound', 'inbound', false],
+    ['outbound-api', 'outbound-api', true],
+    ['outbound-api', 'outbound', false],
+    ['outbound-api', 'outbound-dial', false],
+    ['outbound-dial', 'outbound-dial', true],
+    ['outbound-dial', 'outbound', false],
+    ['inbound', 'inbound', true],
+    ['inbound', 'outbound', false],
+  ] as const)(
+    'a policy for %s direction, given a call SignalWire reports as %s, matches it: %s',
+    (wanted, direction, matched) => {
+      const judge = createCallJudge(policy({ directions: [wanted] }), NOW);
+
+      expect(judge(sampleCall({ start_time: secondsAgo(7200), direction })).kind).toBe(
+        matched ? 'stale' : 'filtered',
+      );
+    },
+  );
+
   it('spares a call whose SID, parent SID, to or from is on the allow-list, whatever its age', () => {
     const parent = '0f0e0d0c-0b0a-4909-8807-060504030201';
     const judge = createCallJudge(

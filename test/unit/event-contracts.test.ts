@@ -57,6 +57,8 @@ const PORTABLE_KEYWORDS = new Set([
   'additionalProperties',
   'minProperties',
   'maxProperties',
+  'minItems',
+  'maxItems',
   'dependencies',
   'items',
   'pattern',

@@ -1,5 +1,12 @@
 import { parseSignalWireDate } from '../signalwire/dates.ts';
-import type { ActiveCallStatus, Call, CallListPage, CallsApi, RequestOptions } from '../signalwire/types.ts';
+import {
+  type ActiveCallStatus,
+  type Call,
+  type CallListPage,
+  type CallsApi,
+  DIRECTION_MATCHES,
+  type RequestOptions,
+} from '../signalwire/types.ts';
 import { type AddressFilter, CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /**
@@ -37,7 +44,9 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
       (call.parent_call_sid !== null && neverTouch.has(call.parent_call_sid.toLowerCase())));
   const toMatches = addressMatcher(policy.to);
   const fromMatches = addressMatcher(policy.from);
-  const directions = policy.directions && new Set<string>(policy.directions);
+  const directions =
+    policy.directions &&
+    new Set<string>(policy.directions.flatMap((direction) => DIRECTION_MATCHES[direction]));
   const maxAges = new Map<string, number | undefined>(
     CLEANED_STATES.map(({ status, key }) => [status, policy.maxAgeSeconds[key]]),
   );

@@ -73,6 +73,7 @@ export const toCallUpdateError = (described: ErrorDescription): CallUpdateError 
   message: described.message,
   retryable: described.retryable,
   ...(described.violations ? { violations: described.violations } : {}),
+  ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
   ...(described.signalwire ? { signalwire: described.signalwire } : {}),
 });
 
@@ -141,8 +142,9 @@ export const summarizeRequest = (event: unknown): RequestSummary => {
   const detail = record(envelope.detail);
   const action = detail.action;
   return {
-    requestEventId: typeof envelope.id === 'string' ? envelope.id : '',
-    requestSource: typeof envelope.source === 'string' ? envelope.source : '',
+    // Cut like everything else a failure event echoes: an event's id and source are whatever its sender wrote.
+    requestEventId: typeof envelope.id === 'string' ? envelope.id.slice(0, 256) : '',
+    requestSource: typeof envelope.source === 'string' ? envelope.source.slice(0, 256) : '',
     correlationId: matching(detail.correlationId, TOKEN),
     idempotencyKey: matching(detail.idempotencyKey, TOKEN),
     accountSid: matching(detail.accountSid, UUID),

@@ -83,7 +83,10 @@ export interface CallUpdateError {
   message: string;
   /** Whether sending the same request again later could succeed. */
   retryable: boolean;
+  /** The first violations (at most 10), names and messages cut to a bounded length. */
   violations?: FieldViolation[];
+  /** How many violations were found beyond the listed ones. */
+  moreViolations?: number;
   /** SignalWire's own error, when it answered with one. */
   signalwire?: NonNullable<ErrorDescription['signalwire']>;
 }

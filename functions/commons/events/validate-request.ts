@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FieldViolation } from '../errors.ts';
 import { validateCallUpdateRequestedEvent } from '../generated/strict-validators.cjs';
 import { CALL_UPDATE_FIELDS } from '../signalwire/types.ts';
-import { type ViolationContext, violationsFromAjv } from '../validation.ts';
+import { keyViolations, type ViolationContext, violationsFromAjv } from '../validation.ts';
 import { CALL_UPDATE_REQUESTED_FIELDS } from './contracts.ts';
 
 /**
@@ -33,7 +33,13 @@ const fromUpdate = (error: ErrorObject): ErrorObject =>
  * Checks a "Call Update Requested" event as the function does: one violation per field and rule, in the
  * words the HTTP API uses; empty when the event is valid.
  */
-export const callUpdateRequestViolations = (event: unknown): FieldViolation[] =>
-  validateEvent(event)
+export const callUpdateRequestViolations = (event: unknown): FieldViolation[] => {
+  // Reserved and empty names first, by name: as on the HTTP routes, whatever the schema says of them.
+  const detail =
+    typeof event === 'object' && event !== null ? (event as { detail?: unknown }).detail : undefined;
+  const named = keyViolations(detail);
+  if (named.length > 0) return named;
+  return validateEvent(event)
     ? []
     : violationsFromAjv((validateEvent.errors ?? []).map(fromUpdate), CALL_UPDATE_REQUESTED_VIOLATIONS);
+};

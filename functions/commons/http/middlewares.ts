@@ -1,13 +1,20 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { isTypeValid, parse as parseContentType } from 'content-type';
 import {
   describeError,
   type FieldViolation,
   RequestRejectedError,
   RequestValidationError,
 } from '../errors.ts';
-import { fromMiddyValidation, type ViolationContext } from '../validation.ts';
+import {
+  fieldLabel,
+  fromMiddyValidation,
+  keyNameViolation,
+  keyViolations,
+  type ViolationContext,
+} from '../validation.ts';
 
 type HttpMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,
@@ -16,33 +23,82 @@ type HttpMiddleware = MiddlewareObj<
   Context
 >;
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json(?:\s*;.*)?$/i;
-const FORM_TYPE = /^application\/x-www-form-urlencoded(?:\s*;.*)?$/i;
+/** The media types the body parsers read: JSON, any `+json` structured syntax, and HTML forms. */
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const isJsonType = (type: string): boolean =>
+  type === 'application/json' || /^application\/[^/]+\+json$/.test(type);
+const MAX_MEDIA_TYPE_ECHO = 100;
+
+/**
+ * The body's bytes as the caller sent them. API Gateway base64-encodes non-text bodies (forms among them):
+ * the decoded length is computed exactly, padding included, so a body at the cap is not counted over it.
+ */
+export const decodedBodyBytes = (body: string, isBase64Encoded: boolean): number =>
+  isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
 
 /**
  * Rejects, before any parsing, a body that is too large or of a type neither body parser reads, so the
  * caller is told that instead of a confusing schema error. Bodies are small: a full update is well under 8 KiB.
+ *
+ * The media type is parsed as RFC 9110 writes it (`content-type`: case-insensitive type and subtype,
+ * parameters after optional whitespace and `;`), and the header is then rewritten to the bare lower-case type
+ * (`application/json`), so the body parsers, which match the header with their own stricter patterns, read
+ * every body this guard lets through. Parameters are not used: both parsers read UTF-8.
  */
 export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware => ({
   before: ({ event }) => {
     const body = event.body;
     if (body === undefined || body === '') return;
-    const bytes = event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
-    if (bytes > options.maxBodyBytes) {
+    if (decodedBodyBytes(body, event.isBase64Encoded === true) > options.maxBodyBytes) {
       throw new RequestRejectedError(
         413,
         'PAYLOAD_TOO_LARGE',
         `the body must be at most ${options.maxBodyBytes} bytes`,
       );
     }
-    const contentType = event.headers['content-type'] ?? '';
-    if (!JSON_TYPE.test(contentType) && !FORM_TYPE.test(contentType)) {
+    const header = event.headers['content-type'] ?? '';
+    const { type } = parseContentType(header);
+    if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
+      const shown =
+        header.trim() === ''
+          ? 'a body without a media type'
+          : `media type ${JSON.stringify(header.slice(0, MAX_MEDIA_TYPE_ECHO))}`;
       throw new RequestRejectedError(
         415,
         'UNSUPPORTED_MEDIA_TYPE',
-        'send the body as application/json or application/x-www-form-urlencoded',
+        `${shown} is not supported: send the body as application/json (or a +json type) or application/x-www-form-urlencoded`,
       );
     }
+    event.headers['content-type'] = type;
+  },
+});
+
+/**
+ * Refuses what no schema can see once a parser has run: a query parameter given twice (API Gateway joins
+ * the values with commas, so the function would read one made-up value), and reserved (`__proto__`,
+ * `constructor`, `prototype`) or empty field names in the query or the body. Runs after the body parsers,
+ * before any route's own middleware.
+ */
+export const inputShape = (): HttpMiddleware => ({
+  before: ({ event }) => {
+    const violations: FieldViolation[] = [];
+    const seen = new Set<string>();
+    const repeated = new Set<string>();
+    for (const [name] of new URLSearchParams(event.rawQueryString ?? '')) {
+      if (seen.has(name)) repeated.add(name);
+      seen.add(name);
+    }
+    for (const name of repeated) {
+      const field = fieldLabel(name);
+      violations.push({
+        field,
+        rule: 'type',
+        message: `${field} must be a single string (it is given more than once)`,
+      });
+    }
+    violations.push(...keyViolations(event.queryStringParameters));
+    violations.push(...keyViolations(event.body));
+    if (violations.length > 0) throw new RequestValidationError(violations);
   },
 });
 
@@ -57,7 +113,7 @@ export const renameFields = (
   before: ({ event }) => {
     const source = (event as unknown as Record<string, unknown>)[container];
     if (typeof source !== 'object' || source === null || Array.isArray(source)) return;
-    const renamed: Record<string, unknown> = {};
+    const renamed: Array<[string, unknown]> = [];
     const spelledAs = new Map<string, string>();
     const violations: FieldViolation[] = [];
     for (const [key, value] of Object.entries(source)) {
@@ -72,10 +128,11 @@ export const renameFields = (
         continue;
       }
       spelledAs.set(name, key);
-      renamed[name] = value;
+      renamed.push([name, value]);
     }
     if (violations.length > 0) throw new RequestValidationError(violations);
-    (event as unknown as Record<string, unknown>)[container] = renamed;
+    // fromEntries defines every name as an own field: an assignment would turn `__proto__` into a prototype.
+    (event as unknown as Record<string, unknown>)[container] = Object.fromEntries(renamed);
   },
 });
 
@@ -108,6 +165,11 @@ const middyHttpError = (error: unknown): RequestRejectedError | RequestValidatio
   const status = (error as { statusCode?: unknown }).statusCode;
   const pkg = (error as { cause?: { package?: unknown } }).cause?.package;
   if (status === 422 && pkg === '@middy/http-json-body-parser') {
+    // The parser refuses `__proto__` (and `constructor` holding a `prototype`) while parsing, naming the key.
+    const key = (error as { cause?: { data?: unknown } }).cause?.data;
+    const forbidden = /forbidden key/i.test((error as Error).message) && typeof key === 'string';
+    const reserved = forbidden ? keyNameViolation(key) : undefined;
+    if (reserved) return new RequestValidationError([reserved]);
     return new RequestValidationError([{ field: 'body', rule: 'json', message: 'body is not valid JSON' }]);
   }
   if (status === 404 && pkg === '@middy/http-router') {
@@ -154,6 +216,7 @@ export const errorResponse = (options: {
           message: described.message,
           retryable: described.retryable,
           ...(described.violations ? { violations: described.violations } : {}),
+          ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
           ...(described.signalwire ? { signalwire: described.signalwire } : {}),
           requestId: request.event.requestContext?.requestId,
         },

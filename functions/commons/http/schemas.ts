@@ -81,7 +81,9 @@ export const listCallsEventSchema = {
         endTime: dateFilter,
         endTimeBefore: dateFilter,
         endTimeAfter: dateFilter,
-        pageSize: { type: 'integer', minimum: 1, maximum: 1000 },
+        // Decimal digits, checked as text: Ajv's coercion would read `0x10`, `1e3` or ` 5` as numbers, and turns
+        // `Infinity` into a number its own minimum/maximum checks then skip.
+        pageSize: { type: 'string', pattern: '^(?:[1-9][0-9]{0,2}|1000)$' },
         cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
       },
     },

@@ -6,6 +6,14 @@ const RFC_2822 =
   /^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? ([+-]\d{4}|GMT|UT)$/;
 
 /**
+ * A UTC offset that exists: at most 14 hours (the widest in use, UTC+14 and UTC-12) and 0-59 minutes.
+ * `+2500` or `-9959` is no offset, and is refused rather than read as a shift of days.
+ */
+const MAX_OFFSET_MINUTES = 14 * 60;
+const isOffset = (hours: number, minutes: number): boolean =>
+  minutes <= 59 && hours * 60 + minutes <= MAX_OFFSET_MINUTES;
+
+/**
  * Parses a SignalWire date (RFC 2822, e.g. `Wed, 19 Sep 2018 20:00:00 +0000`) to epoch ms, strictly: the
  * exact grammar, numeric or GMT/UT zones only, a day that exists in its month, a weekday (when given) that
  * matches the date. Anything else is undefined, never a guess: `Date.parse` would read `2018-09-19` or
@@ -19,7 +27,9 @@ export const parseSignalWireDate = (value: string): number | undefined => {
   const [year, day, hour, minute, second] = [yearText, dayText, hourText, minuteText, secondText].map(Number);
   const offsetHours = Number(zone.slice(1, 3));
   const offsetMinutes = Number(zone.slice(3, 5));
-  if (hour! > 23 || minute! > 59 || second! > 60 || offsetMinutes > 59) return undefined;
+  const numericZone = zone !== 'GMT' && zone !== 'UT';
+  if (hour! > 23 || minute! > 59 || second! > 60) return undefined;
+  if (numericZone && !isOffset(offsetHours, offsetMinutes)) return undefined;
   const monthIndex = MONTHS.indexOf(month);
   const date = new Date(Date.UTC(year!, monthIndex, day));
   if (date.getUTCDate() !== day || date.getUTCMonth() !== monthIndex) return undefined;
@@ -28,4 +38,49 @@ export const parseSignalWireDate = (value: string): number | undefined => {
   if (zone === 'GMT' || zone === 'UT') return utc;
   const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000;
   return zone.startsWith('-') ? utc + offsetMs : utc - offsetMs;
+};
+
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Parses a date filter as a caller may write it: RFC 2822 as SignalWire writes dates, or ISO 8601 (a date,
+ * or a date and time with an optional offset; no offset means UTC, a date alone its midnight UTC). Checked
+ * field by field, since `Date.parse` also takes "1" or "March 7" and rolls 2024-02-30 over into March.
+ * Undefined when the value is not such a date.
+ */
+export const parseFilterDate = (value: string): number | undefined => {
+  const rfc2822 = parseSignalWireDate(value);
+  if (rfc2822 !== undefined) return rfc2822;
+  const match = ISO_8601.exec(value);
+  if (!match) return undefined;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
+  const fraction = match[7] === undefined ? 0 : Math.floor(Number(match[7]) * 1000);
+  const zone = match[8] ?? 'Z';
+  const date = new Date(Date.UTC(year!, month! - 1, day));
+  date.setUTCFullYear(year!);
+  if (date.getUTCMonth() !== month! - 1 || date.getUTCDate() !== day) return undefined;
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
+  let offsetMs = 0;
+  if (zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const [offsetHours, offsetMinutes] = [Number(digits.slice(0, 2)), Number(digits.slice(2, 4))];
+    if (!isOffset(offsetHours, offsetMinutes)) return undefined;
+    offsetMs = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  }
+  return date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offsetMs;
+};
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/** An instant as SignalWire writes and documents dates: RFC 2822 in GMT, `Wed, 19 Sep 2018 20:00:00 +0000`. */
+export const toSignalWireDate = (epochMs: number): string => {
+  const date = new Date(epochMs);
+  return (
+    `${WEEKDAYS[date.getUTCDay()]}, ${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ` +
+    `${pad(date.getUTCFullYear(), 4)} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:` +
+    `${pad(date.getUTCSeconds())} +0000`
+  );
 };

@@ -31,6 +31,23 @@ export const isFinalStatus = (status: CallStatus): boolean =>
 export const CALL_DIRECTIONS = ['inbound', 'outbound', 'outbound-api', 'outbound-dial'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
+/** The directions SignalWire's published Call schema lists: what its Call resource says of a call. */
+export const CALL_RESOURCE_DIRECTIONS = ['inbound', 'outbound'] as const satisfies readonly CallDirection[];
+export type CallResourceDirection = (typeof CALL_RESOURCE_DIRECTIONS)[number];
+
+/**
+ * The directions a cleanup policy's `directions` entry matches. `outbound` is the family: SignalWire's Call
+ * resource says `outbound`, and the Twilio-style kinds `outbound-api` (created through the API) and
+ * `outbound-dial` (a `<Dial>` leg) are outbound calls too. A kind matches only itself: a policy written for
+ * API calls never ends dialed legs, nor a call SignalWire reports only as `outbound`.
+ */
+export const DIRECTION_MATCHES: Readonly<Record<CallDirection, readonly CallDirection[]>> = {
+  inbound: ['inbound'],
+  outbound: ['outbound', 'outbound-api', 'outbound-dial'],
+  'outbound-api': ['outbound-api'],
+  'outbound-dial': ['outbound-dial'],
+};
+
 export const HTTP_METHODS = ['GET', 'POST'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 

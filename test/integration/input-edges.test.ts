@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CALL_UPDATE_FAILED,
+  CALL_UPDATE_REQUESTED,
+  type CallUpdateFailedDetail,
+} from '#commons/events/contracts';
+import type { EventBridgeEnvelope } from '#local/aws-emulator';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
+import { captureOutput } from '../support/output-capture.ts';
+
+/**
+ * The edges of the input: every way a value reaches SignalWire is checked by the same rules, every refusal
+ * is a 400 (or a "Call Update Failed") naming a non-empty field, and refused input never reaches the
+ * emulator. Through the local API Gateway (real v2 events), the real handlers and the stand-ins.
+ */
+
+const output = captureOutput();
+let stack: LocalStack;
+const matchesCallUpdateFailed = eventSchemaFileValidator('call-update-failed.schema.json');
+
+beforeAll(async () => {
+  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
+  stack = await startLocalStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+beforeEach(() => {
+  stack.emulator.clearRequests();
+});
+
+interface Answer {
+  status: number;
+  json: { error?: { code: string; message: string; violations?: Violation[]; moreViolations?: number } };
+}
+interface Violation {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+const send = async (method: string, path: string, body?: string, contentType?: string): Promise<Answer> => {
+  const response = await fetch(`${stack.api.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body }),
+    headers: contentType === undefined ? {} : { 'content-type': contentType },
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : {} };
+};
+const json = (path: string, body: string) => send('POST', path, body, 'application/json');
+const form = (path: string, body: string) => send('POST', path, body, 'application/x-www-form-urlencoded');
+
+const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+const sid = '0f0e0d0c-0b0a-4909-8807-060504030201';
+
+/** A refusal: 400, every violation names a field, the expected one among them, nothing sent to SignalWire. */
+const expectRefused = (answer: Answer, field: string, rule: string): void => {
+  expect(answer.status, JSON.stringify(answer.json)).toBe(400);
+  const violations = answer.json.error?.violations ?? [];
+  for (const violation of violations) expect(violation.field).not.toBe('');
+  expect(violations).toContainEqual(expect.objectContaining({ field, rule }));
+  expect(stack.emulator.requests).toHaveLength(0);
+};
+
+const cursorOf = (query: string, projectId = stack.projectId): string =>
+  Buffer.from(`/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query}`, 'utf8').toString('base64url');
+
+describe('a list cursor', () => {
+  it.each([
+    ['a status no query may ask for', 'Status=bogus'],
+    ['a date that is not one', 'StartTime%3E=yesterday'],
+    ['an offset of 25 hours', 'StartTime%3E=2026-11-27T14%3A00%3A00%2B25%3A00'],
+    ['a filter given twice', 'To=%2B1310&To=%2B1415'],
+    ['a page size out of range', 'PageSize=5000'],
+    ['a parameter that is no filter', 'Beta=true'],
+    ['a malformed SID', 'ParentCallSid=not-a-sid'],
+  ])('carrying %s is refused naming cursor, and nothing is sent', async (_name, query) => {
+    expectRefused(await send('GET', `/calls?cursor=${cursorOf(query)}`), 'cursor', 'format');
+  });
+
+  it('is refused for another project', async () => {
+    expectRefused(await send('GET', `/calls?cursor=${cursorOf('Page=1', randomUUID())}`), 'cursor', 'format');
+  });
+
+  it('sends its date filters to SignalWire in RFC 2822 GMT, like the query does', async () => {
+    const cursor = cursorOf('StartTime%3E=2026-11-27T15%3A30%3A00%2B01%3A00&PageSize=5&Page=1');
+
+    const answer = await send('GET', `/calls?cursor=${cursor}`);
+
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.requests.map((request) => request.query)).toEqual([
+      expect.objectContaining({ 'StartTime>': 'Fri, 27 Nov 2026 14:30:00 +0000', PageSize: '5', Page: '1' }),
+    ]);
+  });
+});
+
+describe('arrays where a string is expected', () => {
+  it('are refused in a JSON body', async () => {
+    expectRefused(await json(`/calls/${sid}`, '{"Status":["completed"]}'), 'Status', 'type');
+  });
+
+  it('are refused when a form repeats a field', async () => {
+    expectRefused(await form(`/calls/${sid}`, 'Status=completed&Status=completed'), 'Status', 'type');
+  });
+
+  it('are refused when a query repeats a parameter (API Gateway would join the values)', async () => {
+    expectRefused(await send('GET', '/calls?status=queued&status=ringing'), 'status', 'type');
+    expectRefused(await send('GET', '/calls?to=%2B1310&to=%2B1415'), 'to', 'type');
+  });
+});
+
+describe('reserved and empty field names', () => {
+  it.each([
+    ['a JSON body', () => json(`/calls/${sid}`, '{"__proto__":{"Status":"completed"}}'), '__proto__'],
+    ['a JSON body', () => json(`/calls/${sid}`, '{"constructor":{"prototype":{}}}'), 'constructor'],
+    ['a JSON body', () => json(`/calls/${sid}`, '{"prototype":"x","Status":"completed"}'), 'prototype'],
+    ['a form', () => form(`/calls/${sid}`, '__proto__=x&Status=completed'), '__proto__'],
+    ['a form', () => form(`/calls/${sid}`, 'constructor=x&Status=completed'), 'constructor'],
+    ['a query', () => send('GET', '/calls?__proto__=x'), '__proto__'],
+    ['a query', () => send('GET', '/calls?prototype=x&status=queued'), 'prototype'],
+  ])('in %s are refused by name (%s)', async (_where, act, field) => {
+    expectRefused(await act(), field, 'reserved');
+  });
+
+  it.each([
+    ['a JSON body', () => json(`/calls/${sid}`, '{"":"x","Status":"completed"}')],
+    ['a form', () => form(`/calls/${sid}`, '=x&Status=completed')],
+    ['a query', () => send('GET', '/calls?=x')],
+  ])('in %s: an empty name is refused as such, never as an empty field', async (_where, act) => {
+    const answer = await act();
+
+    expectRefused(answer, '""', 'empty-name');
+    expect(answer.json.error?.message).toContain('empty field name');
+  });
+});
+
+describe('URL ports', () => {
+  it.each([
+    'https://example.com:99999/a.xml',
+    'https://example.com:0/a.xml',
+    'https://example.com:http/a.xml',
+    'https://example.com:08080/a.xml',
+    'https://example.com:-1/a.xml',
+  ])('refuses %s naming Url', async (Url) => {
+    expectRefused(await json(`/calls/${sid}`, JSON.stringify({ Url })), 'Url', 'url');
+  });
+
+  it.each([
+    'https://example.com:1/a.xml',
+    'https://example.com:8443/a.xml',
+    'https://example.com:65535/a.xml',
+    'https://[2001:db8::1]:443/a.xml',
+  ])('accepts %s and sends it on', async (Url) => {
+    const call = seed();
+
+    const answer = await json(`/calls/${call.sid}`, JSON.stringify({ Url }));
+
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.redirectsOf(call.sid).map((redirect) => redirect.url)).toEqual([Url]);
+  });
+});
+
+describe('date filters', () => {
+  it.each([
+    ['an ISO 8601 offset of 25 hours', '2026-11-27T14:00:00+25:00'],
+    ['an ISO 8601 offset of 14:01', '2026-11-27T14:00:00-14:01'],
+    ['an RFC 2822 offset of 25 hours', 'Fri, 27 Nov 2026 14:00:00 +2500'],
+    ['an RFC 2822 offset with 60 minutes', 'Fri, 27 Nov 2026 14:00:00 +0060'],
+  ])('refuse %s naming the filter', async (_name, value) => {
+    expectRefused(
+      await send('GET', `/calls?startTimeAfter=${encodeURIComponent(value)}`),
+      'startTimeAfter',
+      'date',
+    );
+  });
+
+  it.each([
+    ['an ISO 8601 date with a +14:00 offset', '2026-11-28T04:00:00+14:00', 'Fri, 27 Nov 2026 14:00:00 +0000'],
+    ['an ISO 8601 date alone (midnight UTC)', '2026-11-27', 'Fri, 27 Nov 2026 00:00:00 +0000'],
+    ['an RFC 2822 date with an offset', 'Fri, 27 Nov 2026 09:00:00 -0500', 'Fri, 27 Nov 2026 14:00:00 +0000'],
+    ['an RFC 2822 date in GMT', 'Fri, 27 Nov 2026 14:00:00 GMT', 'Fri, 27 Nov 2026 14:00:00 +0000'],
+  ])('send %s to SignalWire in RFC 2822 GMT', async (_name, value, sent) => {
+    const answer = await send('GET', `/calls?endTimeBefore=${encodeURIComponent(value)}`);
+
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.requests[0]?.query['EndTime<']).toBe(sent);
+  });
+});
+
+describe('numbers', () => {
+  it.each(['Infinity', 'NaN', '1e400', '-0', '2.5', '0x10', '1e3', ' 5', '0', '1001'])(
+    'a page size of %s is refused',
+    async (value) => {
+      expectRefused(
+        await send('GET', `/calls?pageSize=${encodeURIComponent(value)}`),
+        'pageSize',
+        expect.any(String) as unknown as string,
+      );
+    },
+  );
+});
+
+describe('the 8 KiB body cap', () => {
+  /** A valid redirect form of exactly `bytes` bytes: `%61` pads the body while its decoded URLs stay short. */
+  const formOf = (bytes: number): string => {
+    const head = 'Url=https%3A%2F%2Fexample.com%2F';
+    const middle = '&StatusCallback=https%3A%2F%2Fexample.com%2F';
+    const room = bytes - head.length - middle.length;
+    const padding = (count: number) => '%61'.repeat(Math.floor(count / 3)) + 'a'.repeat(count % 3);
+    return `${head}${padding(Math.floor(room / 2))}${middle}${padding(room - Math.floor(room / 2))}`;
+  };
+
+  it('counts decoded bytes: a form of exactly 8 KiB (sent base64-encoded by API Gateway) is applied', async () => {
+    const call = seed();
+    const body = formOf(8192);
+    expect(Buffer.byteLength(body)).toBe(8192);
+
+    const answer = await send('POST', `/calls/${call.sid}`, body, 'application/x-www-form-urlencoded');
+
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
+  it('refuses one byte more with 413', async () => {
+    const answer = await send('POST', `/calls/${sid}`, formOf(8193), 'application/x-www-form-urlencoded');
+
+    expect(answer.status).toBe(413);
+    expect(answer.json.error?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('media types', () => {
+  it.each([
+    ['application/json ; charset=utf-8', '{"Status":"completed"}'],
+    ['Application/JSON', '{"Status":"completed"}'],
+    ['application/json;charset="UTF-8"', '{"Status":"completed"}'],
+    ['application/merge-patch+json', '{"Status":"completed"}'],
+    ['application/vnd.example.call-update+json; version=1', '{"Status":"completed"}'],
+    ['APPLICATION/X-WWW-FORM-URLENCODED ;charset=utf-8', 'Status=completed'],
+  ])('%s reaches its parser and the call is ended', async (contentType, body) => {
+    const call = seed();
+
+    const answer = await send('POST', `/calls/${call.sid}`, body, contentType);
+
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+  });
+
+  it('a body without a media type is refused with 415 saying so', async () => {
+    // Bytes, not a string: fetch would label a string body text/plain.
+    const response = await fetch(`${stack.api.url}/calls/${sid}`, {
+      method: 'POST',
+      body: new Uint8Array(Buffer.from('Status=completed')),
+    });
+    const answer = (await response.json()) as Answer['json'];
+
+    expect(response.status).toBe(415);
+    expect(answer.error?.message).toContain('a body without a media type is not supported');
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['text/plain', 'media type "text/plain"'],
+    ['application/xml', 'media type "application/xml"'],
+    ['application/jsonx', 'media type "application/jsonx"'],
+    ['application/json, text/plain', 'media type "application/json, text/plain"'],
+  ])('%s is refused with 415 naming the type', async (contentType, named) => {
+    const answer = await send('POST', `/calls/${sid}`, '{"Status":"completed"}', contentType);
+
+    expect(answer.status).toBe(415);
+    expect(answer.json.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(answer.json.error?.message).toContain(named);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('"Call Update Failed" stays small whatever the request', () => {
+  const envelope = (detail: Record<string, unknown>, source = 'com.example.crm'): EventBridgeEnvelope => ({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': CALL_UPDATE_REQUESTED,
+    source,
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  });
+  const failuresFor = (id: string) =>
+    stack.aws.putEvents.filter(
+      (event) =>
+        event.envelope['detail-type'] === CALL_UPDATE_FAILED && event.envelope.detail.requestEventId === id,
+    );
+
+  it('lists 10 violations and counts the rest, with names and messages cut, for 3,000 long unknown fields', async () => {
+    const update = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`${'x'.repeat(200)}${i}`, 'y'.repeat(100)]),
+    );
+    const event = envelope({ callSid: sid, action: 'update', update });
+
+    await stack.deliverCallUpdateRequested(event);
+
+    const [published, ...more] = failuresFor(event.id);
+    expect(more).toHaveLength(0);
+    const detail = published?.envelope.detail as unknown as CallUpdateFailedDetail;
+    expect(matchesCallUpdateFailed(detail), JSON.stringify(matchesCallUpdateFailed.errors)).toBe(true);
+    expect(detail.error.violations).toHaveLength(10);
+    expect(detail.error.moreViolations).toBe(2990);
+    for (const violation of detail.error.violations ?? [])
+      expect([...violation.field].length).toBeLessThanOrEqual(64);
+    expect(Buffer.byteLength(published?.entry.Detail ?? '')).toBeLessThan(16 * 1024);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('cuts an oversized source and id, and still publishes exactly one outcome', async () => {
+    const event = {
+      ...envelope({ callSid: sid, action: 'terminate' }, 's'.repeat(300_000)),
+      id: 'i'.repeat(300_000),
+    };
+
+    await stack.deliverCallUpdateRequested(event);
+
+    const published = stack.aws.putEvents.filter(
+      (e) =>
+        e.envelope['detail-type'] === CALL_UPDATE_FAILED &&
+        e.envelope.detail.requestEventId === 'i'.repeat(256),
+    );
+    expect(published).toHaveLength(1);
+    expect(published[0]?.envelope.detail.requestSource).toBe('s'.repeat(256));
+    expect(stack.aws.undeliverable).toEqual([]);
+  });
+
+  it('refuses reserved names in the detail by name', async () => {
+    const detail = JSON.parse(
+      `{"callSid":"${sid}","action":"update","update":{"Status":"completed","__proto__":{"Url":"https://x"}}}`,
+    ) as Record<string, unknown>;
+    const event = envelope(detail);
+
+    await stack.deliverCallUpdateRequested(event);
+
+    const [published] = failuresFor(event.id);
+    const failure = published?.envelope.detail as unknown as CallUpdateFailedDetail;
+    expect(failure.error.violations).toContainEqual(
+      expect.objectContaining({ field: '__proto__', rule: 'reserved' }),
+    );
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('directions', () => {
+  it("are the published Call schema's values on the emulator's calls", async () => {
+    const call = seed();
+    const inbound = stack.emulator.seedCall(stack.projectId, { status: 'ringing', direction: 'inbound' });
+
+    expect(call.direction).toBe('outbound');
+    expect(inbound.direction).toBe('inbound');
+  });
+});

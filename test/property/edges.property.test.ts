@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_UPDATE_FAILED, CALL_UPDATED } from '#commons/events/contracts';
+import { computeSignature } from '#commons/events/signature';
+import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import { matchRoute, toApiGatewayEvent } from '#local/api-gateway';
+import { createLambdaContext } from '#local/lambda-context';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { captureOutput } from '../support/output-capture.ts';
+import {
+  callback,
+  formPairs,
+  host,
+  httpEvent,
+  httpInput,
+  ROUTE_KEYS,
+  requestEvent,
+  seededSids,
+} from './arbitraries.ts';
+
+/**
+ * Property-based edges of every input path: the operator HTTP API (real v2 events through the real middy
+ * chain), "Call Update Requested" events (the real event function, publishing through the real SDK client to
+ * the local EventBridge) and SignalWire's status callbacks. Inputs are derived from the project's own schemas
+ * and field lists, then mutated: wrong types, arrays, reserved and empty names, huge and unknown fields, bad
+ * URLs, ports, dates and offsets, odd media types.
+ *
+ * The seed is fixed so that a run is repeatable; `FC_SEED=<integer> npm test` (or `npx vitest run
+ * test/property`) runs the same properties on other inputs. A failure prints the seed and the shrunk input.
+ */
+
+const SEED = Number(process.env.FC_SEED ?? 20_261_129);
+const HTTP_RUNS = 7000;
+const EVENT_RUNS = 1500;
+const CALLBACK_RUNS = 1500;
+
+const output = captureOutput();
+let stack: LocalStack;
+let httpApi: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+let statusCallback: typeof httpApi;
+/** Everything any handler answered or published, searched for the API token at the end. */
+const outputs: string[] = [];
+
+beforeAll(async () => {
+  process.env.SIGNALWIRE_TIMEOUT_MS = '2000';
+  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  stack = await startLocalStack();
+  ({ handler: httpApi } = (await import('../../functions/http-api.ts')) as unknown as {
+    handler: typeof httpApi;
+  });
+  ({ handler: statusCallback } = (await import('../../functions/status-callback.ts')) as unknown as {
+    handler: typeof httpApi;
+  });
+  for (const [i, sid] of seededSids.entries()) {
+    const status = (['in-progress', 'ringing', 'queued', 'completed'] as const)[i % 4] ?? 'in-progress';
+    stack.emulator.seedCall(stack.projectId, { sid, status, ageSeconds: 600 });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  output.restore();
+});
+
+const context = (functionName: string) => createLambdaContext({ functionName, timeoutMs: 30_000 });
+
+const REFUSAL_CODES = new Set([
+  'INVALID_REQUEST',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'ROUTE_NOT_FOUND',
+  'ACCOUNT_NOT_CONFIGURED',
+]);
+
+describe('properties of the operator HTTP API', () => {
+  it(`hold for ${HTTP_RUNS} generated requests (seed ${SEED})`, async () => {
+    const counts = { refused: 0, reached: 0 };
+    await fc.assert(
+      fc.asyncProperty(httpInput, async (input) => {
+        const route = matchRoute(ROUTE_KEYS, input.method, input.path);
+        if (!route) return; // API Gateway answers 404 itself; nothing reaches the function.
+        const before = stack.emulator.requests.length;
+        const result = await httpApi(
+          httpEvent(input, route.routeKey, route.pathParameters),
+          context('call-control-http-api'),
+        );
+        const sent = stack.emulator.requests.length - before;
+        const body = String(result.body ?? '');
+        outputs.push(body);
+        const status = result.statusCode ?? 200;
+        expect(status, body).toBeLessThan(500);
+        const error = body
+          ? (JSON.parse(body) as { error?: { code: string; violations?: Array<{ field: string }> } }).error
+          : undefined;
+        if (error && REFUSAL_CODES.has(error.code)) {
+          counts.refused++;
+          expect(sent, `refused input reached SignalWire: ${body}`).toBe(0);
+        } else {
+          counts.reached++;
+        }
+        if (status === 400) {
+          expect(error?.violations?.length, body).toBeGreaterThan(0);
+          for (const violation of error?.violations ?? []) expect(violation.field, body).not.toBe('');
+        }
+        // Accepted input is never input SignalWire refuses as invalid.
+        expect(error?.code, body).not.toBe('UPSTREAM_REJECTED');
+      }),
+      { seed: SEED, numRuns: HTTP_RUNS, endOnFailure: true },
+    );
+    // The generators reach both sides of the validation, or the properties above say little.
+    expect(counts.refused).toBeGreaterThan(HTTP_RUNS / 10);
+    expect(counts.reached).toBeGreaterThan(HTTP_RUNS / 20);
+  }, 120_000);
+});
+
+describe('properties of the event function', () => {
+  it(`hold for ${EVENT_RUNS} generated "Call Update Requested" events (seed ${SEED})`, async () => {
+    const outcomes = (id: string) =>
+      stack.aws.putEvents.filter(
+        (event) =>
+          (event.envelope['detail-type'] === CALL_UPDATED ||
+            event.envelope['detail-type'] === CALL_UPDATE_FAILED) &&
+          event.envelope.detail.requestEventId === id,
+      );
+    const counts = { refused: 0, applied: 0 };
+    await fc.assert(
+      fc.asyncProperty(requestEvent, async (event) => {
+        const before = stack.emulator.requests.length;
+        const published = stack.aws.putEvents.length;
+        // The invocation ends normally: a throw would make Lambda retry and, after that, drop the request.
+        await stack.deliverCallUpdateRequested(structuredClone(event));
+        const sent = stack.emulator.requests.length - before;
+        const results = outcomes(event.id);
+        expect(results, JSON.stringify(event).slice(0, 2000)).toHaveLength(1);
+        const outcome = results[0]?.envelope;
+        outputs.push(...stack.aws.putEvents.slice(published).map((e) => JSON.stringify(e.envelope)));
+        const error = outcome?.detail.error as
+          | { code: string; violations?: Array<{ field: string }> }
+          | undefined;
+        if (error?.code === 'INVALID_REQUEST') {
+          counts.refused++;
+          expect(sent).toBe(0);
+          expect(error.violations?.length).toBeGreaterThan(0);
+          for (const violation of error.violations ?? []) expect(violation.field).not.toBe('');
+        } else {
+          counts.applied++;
+        }
+        expect(error?.code).not.toBe('UPSTREAM_REJECTED');
+        expect(error?.code).not.toBe('INTERNAL_ERROR');
+      }),
+      { seed: SEED, numRuns: EVENT_RUNS, endOnFailure: true },
+    );
+    expect(stack.aws.refusedEntries).toEqual([]);
+    expect(stack.aws.undeliverable).toEqual([]);
+    expect(counts.refused).toBeGreaterThan(EVENT_RUNS / 10);
+    expect(counts.applied).toBeGreaterThan(EVENT_RUNS / 20);
+  }, 120_000);
+});
+
+describe('properties of the status-callback webhook', () => {
+  it(`hold for ${CALLBACK_RUNS} generated callbacks (seed ${SEED})`, async () => {
+    const accepted = { GET: 0, POST: 0 };
+    await fc.assert(
+      fc.asyncProperty(callback, async ([record, signing, contentType, method]) => {
+        const params = formPairs(record);
+        const encoded = new URLSearchParams(params).toString();
+        // A GET callback carries its parameters in the query and is signed over the URL alone.
+        const path =
+          method === 'GET' && encoded
+            ? `${STATUS_CALLBACK_ROUTE.path}?${encoded}`
+            : STATUS_CALLBACK_ROUTE.path;
+        const body = method === 'GET' ? '' : encoded;
+        const signed: Array<[string, string]> = method === 'GET' ? [] : params;
+        // The local API Gateway serves plain http and sets X-Forwarded-Proto accordingly, as API Gateway does.
+        const url = `http://${host}${path}`;
+        const signature =
+          signing === 'signed'
+            ? computeSignature(stack.signingKey, url, signed)
+            : signing === 'forged'
+              ? computeSignature('PSK_wrong', url, signed)
+              : undefined;
+        const event = toApiGatewayEvent(
+          {
+            method,
+            url: path,
+            rawHeaders: [
+              'Host',
+              host,
+              ...(method === 'GET' ? [] : ['Content-Type', contentType]),
+              ...(signature ? ['X-SignalWire-Signature', signature] : []),
+            ],
+            body: Buffer.from(body),
+            sourceIp: '127.0.0.1',
+            localPort: 443,
+          },
+          {
+            routeKey: `${method} ${STATUS_CALLBACK_ROUTE.path}`,
+            accountId: '123456789012',
+            apiId: 'abc123',
+            requestId: randomBytes(8).toString('hex'),
+          },
+        );
+        const published = stack.aws.putEvents.length;
+        const result = await statusCallback(event, context('call-control-status-callback'));
+        outputs.push(String(result.body ?? ''));
+        expect(result.statusCode ?? 200, String(result.body)).toBeLessThan(500);
+        if ((result.statusCode ?? 200) < 300) accepted[method] += 1;
+        // Without the project's signature nothing is published, whatever else is wrong with the request.
+        if (signing !== 'signed') {
+          expect([403, 413, 415]).toContain(result.statusCode);
+          expect(stack.aws.putEvents.length).toBe(published);
+        }
+      }),
+      { seed: SEED, numRuns: CALLBACK_RUNS, endOnFailure: true },
+    );
+    // Both methods SignalWire may use must reach the accepting path, not only the refusals.
+    expect(accepted.GET).toBeGreaterThan(5);
+    expect(accepted.POST).toBeGreaterThan(5);
+  }, 120_000);
+});
+
+describe('secrecy', () => {
+  it('no answer, published event or log line carries the API token', () => {
+    const token = stack.apiToken;
+    expect(outputs.length).toBeGreaterThan(HTTP_RUNS / 2);
+    for (const text of outputs) expect(text.includes(token)).toBe(false);
+    expect(output.lines.join('').includes(token)).toBe(false);
+    expect(JSON.stringify(stack.aws.putEvents.map((event) => event.envelope)).includes(token)).toBe(false);
+  });
+});
