@@ -27,6 +27,7 @@ describe('CallControlFunction', () => {
     template = synthesise((stack) => {
       new CallControlFunction(stack, 'fn', {
         entry,
+        bundling: 'source',
         serviceName: 'call-control-test',
         logRetention: RetentionDays.ONE_WEEK,
         environment: {
@@ -97,7 +98,12 @@ describe('CallControlFunction', () => {
 
   it('turns X-Ray off, and with it the Powertools tracer, when tracing is false', () => {
     const untraced = synthesise((stack) => {
-      new CallControlFunction(stack, 'fn', { entry, serviceName: 'call-control-test', tracing: false });
+      new CallControlFunction(stack, 'fn', {
+        entry,
+        bundling: 'source',
+        serviceName: 'call-control-test',
+        tracing: false,
+      });
     });
 
     untraced.hasResourceProperties('AWS::Lambda::Function', {
@@ -114,6 +120,7 @@ describe('CallControlFunction', () => {
     const withSourceMaps = synthesise((stack) => {
       new CallControlFunction(stack, 'fn', {
         entry,
+        bundling: 'source',
         serviceName: 'call-control-test',
         environment: { NODE_OPTIONS: '--enable-source-maps' },
       });
@@ -154,9 +161,14 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
     const outdir = join(scratch, 'cdk.out');
     const app = new App({ outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() });
     const stack = new Stack(app, 'bundling-test');
-    new CallControlFunction(stack, 'fn', { entry: bundledEntry, serviceName: 'call-control-test' });
+    new CallControlFunction(stack, 'fn', {
+      entry: bundledEntry,
+      bundling: 'source',
+      serviceName: 'call-control-test',
+    });
     new CallControlFunction(stack, 'traced', {
       entry: bundledEntry,
+      bundling: 'source',
       serviceName: 'call-control-test',
       powertoolsTracer: true,
     });

@@ -259,13 +259,13 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
 
       expect(environmentOf(SERVICES.statusCallback)).toMatchObject({
         EVENT_BUS_NAME: { Ref: busId },
-        EVENT_SOURCE: 'signalwire.call-control',
+        EVENT_SOURCE: 'call-control',
       });
       // Without a custom domain the function rebuilds the signed URL from the request.
       expect(environmentOf(SERVICES.statusCallback).PUBLIC_BASE_URL).toBeUndefined();
       expect(environmentOf(SERVICES.callUpdateEvents)).toMatchObject({
         EVENT_BUS_NAME: { Ref: busId },
-        EVENT_SOURCE: 'signalwire.call-control',
+        EVENT_SOURCE: 'call-control',
         IDEMPOTENCY_TABLE_NAME: { Ref: tableId },
         IDEMPOTENCY_TTL_SECONDS: '86400',
         ALLOWED_EVENT_SOURCES: 'com.example.dispatch,com.example.crm',
@@ -315,7 +315,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       }
     });
 
-    it('lets only the bus functions publish, only to that bus and only as signalwire.call-control', () => {
+    it('lets only the bus functions publish, only to that bus and only as their event source (call-control by default)', () => {
       const busId = idOfType(template, 'AWS::Events::EventBus');
       const publishStatements = (service: string): PolicyStatementJson[] =>
         statementsOfRole(template, functionByService(template, service).roleId).filter((statement) =>
@@ -328,7 +328,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
             Action: 'events:PutEvents',
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
-            Condition: { StringEquals: { 'events:source': 'signalwire.call-control' } },
+            Condition: { StringEquals: { 'events:source': 'call-control' } },
           },
         ]);
       }
@@ -510,25 +510,25 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
 
       expect(schemas).toEqual([
         {
-          name: 'signalwire.call-control@CallUpdateRequested',
+          name: 'call-control@CallUpdateRequested',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-update-requested.schema.json'),
         },
         {
-          name: 'signalwire.call-control@CallUpdated',
+          name: 'call-control@CallUpdated',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-updated.schema.json'),
         },
         {
-          name: 'signalwire.call-control@CallUpdateFailed',
+          name: 'call-control@CallUpdateFailed',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-update-failed.schema.json'),
         },
         {
-          name: 'signalwire.call-control@CallStatusChanged',
+          name: 'call-control@CallStatusChanged',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-status-changed.schema.json'),
