@@ -22,7 +22,6 @@ import {
   prebuiltBundleDirectory,
   writeBundle,
 } from '../infra/function-bundles.ts';
-import { ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 
@@ -55,8 +54,11 @@ const buildLibrary = async (): Promise<void> => {
     ...common,
     format: 'esm',
     outfile: join(DIST, 'index.js'),
-    // Bundled CommonJS (Ajv's runtime helpers) still calls `require`.
-    banner: { js: ESM_REQUIRE_BANNER },
+    // Bundled CommonJS (Ajv's runtime helpers) still calls `require`. Not the functions' banner: the library
+    // imports `createRequire` itself, and a second binding of that name would not load.
+    banner: {
+      js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
+    },
   });
   await build({
     ...common,
