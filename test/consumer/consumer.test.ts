@@ -318,7 +318,9 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
     },
   );
 
-  it.each(['system', 'project'] as const)(
+  // On the machine's Node.js 20 only: there `require` cannot load an ES module before 20.19, which is what the
+  // CommonJS build is for; Node.js 24 loads the CommonJS build in the synths above.
+  it.each(['system'] as const)(
     'loads the package with import (ESM build) and require (CommonJS build) alike on %s Node.js',
     (node) => {
       const program = (load: string): string =>
