@@ -2,26 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS, bundleDefine, ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
+import { functionBundleOptions } from '../infra/runtime.ts';
 
 /**
- * The esbuild options of `infra/call-control-function.ts` (what CDK's `NodejsFunction` passes): an ESM bundle
- * for Node 24 with every dependency inside (the AWS SDK included), minified, with an external source map
- * without sources, and the `createRequire` banner for bundled CommonJS.
+ * The esbuild options every deployed function is built with (`infra/runtime.ts`, shared with the package build
+ * and the construct's source bundling), as deployed by default: the Powertools Tracer left out.
  */
 export const PRODUCTION_BUILD: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  mainFields: BUNDLE_MAIN_FIELDS,
-  banner: { js: ESM_REQUIRE_BANNER },
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  external: BUNDLE_EXTERNALS,
-  // As deployed by default: the Powertools Tracer left out.
-  define: bundleDefine(false),
+  ...functionBundleOptions(false),
   logLevel: 'warning',
 };
 

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { CLEANUP_REPORT_MESSAGE } from '#commons/audit';
 import { scheduleActor } from '#commons/audit-actors';
 import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
 import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
@@ -54,7 +55,7 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });
 
-      logger.info('cleanup report', { report });
+      logger.info(CLEANUP_REPORT_MESSAGE, { report });
       metrics.addMetadata('scheduleName', scheduleName);
       metrics.addMetric(CLEANUP_CALLS_FOUND_METRIC, MetricUnit.Count, report.found);
       metrics.addMetric(CLEANUP_CALLS_ENDED_METRIC, MetricUnit.Count, report.ended);

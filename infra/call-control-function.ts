@@ -1,19 +1,29 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { AssetHashType, DockerImage, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  type FunctionProps,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_METRICS_NAMESPACE } from './metric-names.ts';
 import {
-  BUNDLE_EXTERNALS,
-  BUNDLE_MAIN_FIELDS,
-  bundleDefine,
-  ESM_REQUIRE_BANNER,
-  FUNCTION_RUNTIME_ENVIRONMENT,
-} from './runtime.ts';
+  BUNDLE_FILE,
+  bundleFunction,
+  bundleVariant,
+  type CallControlBundling,
+  PACKAGE_ROOT,
+  requirePrebuiltBundle,
+  writeBundle,
+} from './function-bundles.ts';
+import { DEFAULT_METRICS_NAMESPACE } from './metric-names.ts';
+import { FUNCTION_RUNTIME_ENVIRONMENT } from './runtime.ts';
 
-/** Powertools log levels the functions accept in `POWERTOOLS_LOG_LEVEL`. */
 /**
  * Log levels a function may run at. Audit records and cleanup reports are INFO lines, so a quieter level
  * (WARN, ERROR) would silently drop them and is not offered.
@@ -23,16 +33,26 @@ export type CallControlLogLevel = 'DEBUG' | 'INFO';
 const SOURCE_MAPS_OPTION = '--enable-source-maps';
 
 /**
- * Props of {@link CallControlFunction}. Runtime, architecture, log group, role and tracing mode are fixed by
- * the construct; the remaining `NodejsFunctionProps` pass through.
+ * Props of {@link CallControlFunction}. Code, handler, runtime, architecture, log group, role and tracing mode
+ * are fixed by the construct; the remaining `FunctionProps` pass through.
  */
 export interface CallControlFunctionProps
   extends Omit<
-    NodejsFunctionProps,
-    'runtime' | 'architecture' | 'logGroup' | 'logRetention' | 'tracing' | 'role'
+    FunctionProps,
+    'code' | 'handler' | 'runtime' | 'architecture' | 'logGroup' | 'logRetention' | 'tracing' | 'role'
   > {
-  /** Absolute path of the handler's TypeScript file; it must export `handler`. */
+  /**
+   * The handler: the name of one of the package's functions (`http-api`, `status-callback`, `cleanup`,
+   * `call-update-events`), or, with `bundling: 'source'`, the absolute path of a TypeScript file that exports
+   * `handler`.
+   */
   readonly entry: string;
+  /**
+   * Deploy the bundle prebuilt in the package, or bundle `entry` from its source at synth time (same esbuild
+   * settings, same bytes; needs esbuild and the sources of a checkout).
+   * @default 'prebuilt'
+   */
+  readonly bundling?: CallControlBundling;
   /**
    * Powertools service name (`POWERTOOLS_SERVICE_NAME`): the `service` key of every log line and the `service`
    * dimension of every custom metric.
@@ -73,13 +93,13 @@ export interface CallControlFunctionProps
 
 /**
  * The one way this project builds a Lambda function: Node.js 24 on ARM64, a minified ESM bundle that carries
- * its own AWS SDK, source maps enabled at run time, an explicit log group with retention, a role that may
+ * its own AWS SDK (prebuilt, or bundled at synth time with the same settings), source maps enabled at run time, an explicit log group with retention, a role that may
  * write only to that log group, and Powertools configured from props.
  *
  * The caller's `environment` is merged over the defaults, never dropped; `NODE_OPTIONS` is combined so that
  * source maps stay on.
  */
-export class CallControlFunction extends NodejsFunction {
+export class CallControlFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: CallControlFunctionProps) {
     super(scope, id, CallControlFunction.resolveProps(scope, id, props));
     if (props.tracing ?? true) {
@@ -95,12 +115,10 @@ export class CallControlFunction extends NodejsFunction {
     }
   }
 
-  private static resolveProps(
-    scope: Construct,
-    id: string,
-    props: CallControlFunctionProps,
-  ): NodejsFunctionProps {
+  private static resolveProps(scope: Construct, id: string, props: CallControlFunctionProps): FunctionProps {
     const {
+      entry,
+      bundling = 'prebuilt',
       serviceName,
       metricsNamespace = DEFAULT_METRICS_NAMESPACE,
       logLevel = 'INFO',
@@ -109,7 +127,6 @@ export class CallControlFunction extends NodejsFunction {
       tracing = true,
       powertoolsTracer = false,
       environment = {},
-      bundling,
       ...functionProps
     } = props;
 
@@ -146,21 +163,45 @@ export class CallControlFunction extends NodejsFunction {
         ...environment,
         NODE_OPTIONS: nodeOptions,
       },
-      bundling: {
-        ...bundling,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: BUNDLE_MAIN_FIELDS,
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        // Stack traces only need file and line; embedding the sources would double the asset size.
-        sourcesContent: false,
-        // Bundling the SDK pins the version we tested and avoids loading the runtime's copy from disk.
-        bundleAwsSDK: true,
-        externalModules: BUNDLE_EXTERNALS,
-        define: { ...bundling?.define, ...bundleDefine(tracing && powertoolsTracer) },
-      },
+      code: functionCode(entry, bundling, tracing && powertoolsTracer),
+      handler: `${basename(BUNDLE_FILE, '.mjs')}.handler`,
     };
   }
 }
+
+/**
+ * The function's code: the prebuilt bundle as is, or the entry bundled at synth time. Both hash the bundle's
+ * bytes, so the same sources give the same asset hash either way.
+ */
+const functionCode = (entry: string, bundling: CallControlBundling, powertoolsTracer: boolean): Code => {
+  if (bundling === 'prebuilt') {
+    return Code.fromAsset(requirePrebuiltBundle(basename(entry, '.ts'), powertoolsTracer));
+  }
+  const sourceFile = isAbsolute(entry) ? entry : join(PACKAGE_ROOT, 'functions', `${entry}.ts`);
+  if (!existsSync(sourceFile)) {
+    throw new Error(
+      `bundling 'source' needs the handler's TypeScript source, and ${sourceFile} does not exist ` +
+        "(the published package ships prebuilt bundles only: use bundling 'prebuilt')",
+    );
+  }
+  return Code.fromAsset(dirname(sourceFile), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: bundling is local, and a failure to bundle throws instead of falling back to Docker.
+      image: DockerImage.fromRegistry('local-esbuild-only'),
+      // What the local bundling does, spelled out: CDK caches assets by these options (a function is not part
+      // of the key), so two entries or tracer variants must differ here or they would share one bundle.
+      command: [
+        'esbuild',
+        relative(PACKAGE_ROOT, sourceFile),
+        `--variant=${bundleVariant(powertoolsTracer)}`,
+      ],
+      local: {
+        tryBundle: (outputDir) => {
+          writeBundle(bundleFunction(sourceFile, powertoolsTracer), outputDir);
+          return true;
+        },
+      },
+    },
+  });
+};

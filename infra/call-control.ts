@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,6 +14,7 @@ import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from '../functions/commo
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
+import { CallControlAuditQueries } from './audit-queries.ts';
 import {
   CallControlFunction,
   type CallControlFunctionProps,
@@ -22,8 +22,9 @@ import {
 } from './call-control-function.ts';
 import { CallUpdateEventsConsumer, type CallUpdateEventsProps } from './call-update-events.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
-import { EVENT_SOURCE } from './event-contract.ts';
+import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
+import { type CallControlBundling, PACKAGE_ROOT } from './function-bundles.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 import {
   CALL_UPDATE_EVENTS_SERVICE_NAME,
@@ -33,9 +34,6 @@ import {
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
 import { type CleanupScheduleProps, CleanupSchedules, checkedPolicy } from './schedules.ts';
-
-/** Root of this package: the functions and schemas are found relative to it, wherever it is installed. */
-const PACKAGE_ROOT = join(import.meta.dirname, '..');
 
 /** Props of {@link CallControl}. */
 export interface CallControlProps {
@@ -108,6 +106,13 @@ export interface CallControlProps {
    */
   readonly existingEventBusArn?: string;
   /**
+   * `source` of every event the functions publish (Call Updated, Call Update Failed, Call Status Changed), and
+   * the prefix of the event schemas' names. Consumers' rules match on it.
+   * @default 'call-control' (before 0.2.0 the fixed `signalwire.call-control`; set that to keep old rules
+   *   matching)
+   */
+  readonly eventSource?: string;
+  /**
    * Act on "Call Update Requested" events from these sources on the bus.
    * @default - no rule, no call-update function, no idempotency table
    */
@@ -178,6 +183,19 @@ export interface CallControlProps {
    * @default Duration.seconds(5)
    */
   readonly signalWireTimeout?: Duration;
+  /**
+   * Where the functions' code comes from. `prebuilt`: the bundles built with the package and shipped in it,
+   * deployed as they are (what the package's tests ran; the app needs no esbuild). `source`: bundled from the
+   * TypeScript sources at synth time with the same esbuild settings (a checkout of this repository only).
+   * @default 'prebuilt'
+   */
+  readonly bundling?: CallControlBundling;
+}
+
+/** Options of {@link CallControl.grantPublishCallUpdateRequests}. */
+export interface PublishCallUpdateRequestsOptions {
+  /** The producer's event `source`; one of `callUpdateEvents.allowedSources`. */
+  readonly source: string;
 }
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
@@ -209,6 +227,10 @@ export class CallControl extends Construct {
   readonly idempotencyTable: Table;
   /** Every dead-letter queue, labelled; watch and redrive them. */
   readonly deadLetterQueues: readonly LabelledResource<IQueue>[];
+  /** `source` of the events the functions publish. */
+  readonly eventSource: string;
+  /** Saved Logs Insights queries over the audit records and cleanup reports. */
+  readonly auditQueries: CallControlAuditQueries;
 
   private readonly props: CallControlProps;
 
@@ -216,30 +238,31 @@ export class CallControl extends Construct {
     super(scope, id);
     validateProps(props);
     this.props = props;
+    this.eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
 
     this.secret = this.importSecret();
     this.eventBus = this.resolveEventBus();
 
     this.httpApiFunction = this.createFunction('http-api-function', {
-      entry: join(PACKAGE_ROOT, 'functions', 'http-api.ts'),
+      entry: 'http-api',
       serviceName: HTTP_API_SERVICE_NAME,
       description: 'Operator API: read, update and end SignalWire calls',
       timeout: HTTP_API_TIMEOUT,
     });
     this.statusCallbackFunction = this.createFunction('status-callback-function', {
-      entry: join(PACKAGE_ROOT, 'functions', 'status-callback.ts'),
+      entry: 'status-callback',
       serviceName: STATUS_CALLBACK_SERVICE_NAME,
       description: 'Verifies SignalWire status callbacks and publishes Call Status Changed',
       timeout: Duration.seconds(10),
       environment: {
         EVENT_BUS_NAME: this.eventBus.eventBusName,
-        EVENT_SOURCE,
+        EVENT_SOURCE: this.eventSource,
         ...(props.webhookPublicBaseUrl ? { PUBLIC_BASE_URL: props.webhookPublicBaseUrl } : {}),
       },
     });
     this.grantPublish(this.statusCallbackFunction);
     this.cleanupFunction = this.createFunction('cleanup-function', {
-      entry: join(PACKAGE_ROOT, 'functions', 'cleanup.ts'),
+      entry: 'cleanup',
       serviceName: CLEANUP_SERVICE_NAME,
       description: 'Ends stale SignalWire calls on a schedule',
       timeout: Duration.minutes(5),
@@ -260,16 +283,17 @@ export class CallControl extends Construct {
 
     this.eventSchemas = new CallControlEventSchemas(this, 'event-schemas', {
       directory: props.schemasDirectory ?? join(PACKAGE_ROOT, 'schemas', 'events'),
+      source: this.eventSource,
     });
 
     const deadLetterQueues: LabelledResource<IQueue>[] = [];
     if (props.callUpdateEvents) {
       this.callUpdateEventsFunction = this.createFunction('call-update-events-function', {
-        entry: join(PACKAGE_ROOT, 'functions', 'call-update-events.ts'),
+        entry: 'call-update-events',
         serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
         description: 'Applies Call Update Requested events and publishes the outcome',
         timeout: Duration.seconds(60),
-        environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, EVENT_SOURCE },
+        environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, EVENT_SOURCE: this.eventSource },
       });
       this.grantPublish(this.callUpdateEventsFunction);
       this.callUpdateEvents = new CallUpdateEventsConsumer(this, 'call-update-events', {
@@ -337,6 +361,16 @@ export class CallControl extends Construct {
       metricsNamespace: this.metricsNamespace,
       alarmTopic: props.alarmTopic,
     });
+
+    this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
+      logGroups: [
+        this.httpApiFunction,
+        this.statusCallbackFunction,
+        this.cleanupFunction,
+        ...(this.callUpdateEventsFunction ? [this.callUpdateEventsFunction] : []),
+      ].map((fn) => fn.logGroup),
+      folder: `${Stack.of(this).stackName}/${this.node.id}`,
+    });
   }
 
   /** Base URL of the API (`https://{api-id}.execute-api.{region}.amazonaws.com/`). */
@@ -350,6 +384,35 @@ export class CallControl extends Construct {
    */
   grantInvoke(grantee: IGrantable): Grant {
     return this.api.grantInvoke(grantee);
+  }
+
+  /**
+   * Onboards a producer: lets `grantee` put "Call Update Requested" events on the bus, and only under its own
+   * `source` (IAM conditions on `events:source` and `events:detail-type`), so that the `allowedSources` list
+   * means something: a producer cannot pass for another one, nor publish the functions' outcome events.
+   */
+  grantPublishCallUpdateRequests(grantee: IGrantable, options: PublishCallUpdateRequestsOptions): Grant {
+    const { source } = options;
+    const allowed = this.props.callUpdateEvents?.allowedSources;
+    if (!allowed) {
+      throw new Error(
+        'grantPublishCallUpdateRequests needs callUpdateEvents: without it nothing acts on the requests',
+      );
+    }
+    if (!allowed.includes(source)) {
+      throw new Error(
+        `grantPublishCallUpdateRequests: source "${source}" is not one of callUpdateEvents.allowedSources ` +
+          `(${allowed.join(', ')}), so its requests would be ignored`,
+      );
+    }
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.eventBus.eventBusArn],
+      conditions: {
+        StringEquals: { 'events:source': source, 'events:detail-type': CALL_UPDATE_REQUESTED },
+      },
+    });
   }
 
   private get logRetention(): RetentionDays {
@@ -415,6 +478,7 @@ export class CallControl extends Construct {
       logRemovalPolicy: this.removalPolicy,
       tracing: this.props.tracing,
       powertoolsTracer: this.props.powertoolsTracer,
+      bundling: this.props.bundling,
       environment: {
         // A name is resolved by Secrets Manager; a complete ARN pins the exact secret.
         SIGNALWIRE_SECRET_ID: this.props.secretArn ?? this.props.secretName ?? '',
@@ -441,13 +505,13 @@ export class CallControl extends Construct {
     return fn;
   }
 
-  /** PutEvents on this bus only, and only as `signalwire.call-control`. */
+  /** PutEvents on this bus only, and only as `eventSource`. */
   private grantPublish(fn: CallControlFunction): void {
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['events:PutEvents'],
         resources: [this.eventBus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+        conditions: { StringEquals: { 'events:source': this.eventSource } },
       }),
     );
   }
@@ -505,10 +569,23 @@ const validateProps = (props: CallControlProps): void => {
       throw new Error(`${name} needs a positive rateLimit and a positive integer burstLimit`);
     }
   }
+  const eventSource = props.eventSource;
+  if (eventSource !== undefined && !Token.isUnresolved(eventSource) && !isEventSource(eventSource)) {
+    throw new Error(
+      `eventSource must be 1 to 256 characters without spaces and must not start with "aws.", got "${eventSource}"`,
+    );
+  }
   const events = props.callUpdateEvents;
   if (events) {
     if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
       throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
+    }
+    const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
+    if (events.allowedSources.includes(ownSource)) {
+      throw new Error(
+        `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
+          'under it, producers must not',
+      );
     }
     const retries = events.retryAttempts;
     if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
@@ -564,3 +641,7 @@ const validateProps = (props: CallControlProps): void => {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
   }
 };
+
+/** What EventBridge accepts as a custom event's `source` (the `aws.` prefix is reserved for AWS services). */
+const isEventSource = (source: string): boolean =>
+  source.length >= 1 && source.length <= 256 && !/\s/.test(source) && !source.startsWith('aws.');

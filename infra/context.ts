@@ -32,6 +32,7 @@ export const readCallControlContext = (node: Node): CallControlContext => {
   const retentionDays = read.integer('logRetentionDays');
   const logLevel = read.string('logLevel')?.toUpperCase();
   const removalPolicy = read.string('removalPolicy')?.toLowerCase();
+  const bundling = read.string('bundling')?.toLowerCase();
 
   if (retentionDays !== undefined && !Object.values(RetentionDays).includes(retentionDays)) {
     throw new Error(`context logRetentionDays: ${retentionDays} is not a CloudWatch Logs retention period`);
@@ -43,6 +44,9 @@ export const readCallControlContext = (node: Node): CallControlContext => {
   }
   if (removalPolicy !== undefined && !isRemovalPolicyName(removalPolicy)) {
     throw new Error('context removalPolicy must be "retain" or "destroy"');
+  }
+  if (bundling !== undefined && bundling !== 'prebuilt' && bundling !== 'source') {
+    throw new Error('context bundling must be "prebuilt" or "source"');
   }
 
   return {
@@ -71,6 +75,8 @@ export const readCallControlContext = (node: Node): CallControlContext => {
       webhookPublicBaseUrl: read.string('webhookPublicBaseUrl'),
       secretCacheTtl: seconds(read.integer('secretCacheTtlSeconds')),
       signalWireTimeout: milliseconds(read.integer('signalWireTimeoutMs')),
+      eventSource: read.string('eventSource'),
+      bundling,
     },
     secretKmsKeyArn: read.string('secretKmsKeyArn'),
     alarmEmail: read.string('alarmEmail'),

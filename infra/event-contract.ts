@@ -12,9 +12,12 @@ import {
 } from '../functions/commons/events/contracts.ts';
 
 // The names live with the functions that read and write them; the infrastructure reads them from there.
-export { CALL_STATUS_CHANGED, CALL_UPDATE_FAILED, CALL_UPDATE_REQUESTED, CALL_UPDATED };
+export { CALL_STATUS_CHANGED, CALL_UPDATE_FAILED, CALL_UPDATE_REQUESTED, CALL_UPDATED, DEFAULT_EVENT_SOURCE };
 
-/** `source` of every event the functions publish. */
+/**
+ * Default `source` of every event the functions publish (`CallControl`'s `eventSource` prop sets another).
+ * @deprecated since 0.2.0: read `DEFAULT_EVENT_SOURCE`, or `CallControl.eventSource` for the one in use.
+ */
 export const EVENT_SOURCE = DEFAULT_EVENT_SOURCE;
 
 /** One event type published in the schema registry. */
@@ -23,29 +26,29 @@ export interface EventSchemaFile {
   readonly detailType: string;
   /** File name inside the schemas directory. */
   readonly fileName: string;
-  /** Schema name in the registry, following EventBridge's `<source>@<DetailType>` convention. */
-  readonly schemaName: string;
+  /** Schema name in the registry after `<source>@`, following EventBridge's `<source>@<DetailType>` convention. */
+  readonly schemaType: string;
 }
 
 export const EVENT_SCHEMA_FILES: readonly EventSchemaFile[] = [
   {
     detailType: CALL_UPDATE_REQUESTED,
     fileName: 'call-update-requested.schema.json',
-    schemaName: `${EVENT_SOURCE}@CallUpdateRequested`,
+    schemaType: 'CallUpdateRequested',
   },
   {
     detailType: CALL_UPDATED,
     fileName: 'call-updated.schema.json',
-    schemaName: `${EVENT_SOURCE}@CallUpdated`,
+    schemaType: 'CallUpdated',
   },
   {
     detailType: CALL_UPDATE_FAILED,
     fileName: 'call-update-failed.schema.json',
-    schemaName: `${EVENT_SOURCE}@CallUpdateFailed`,
+    schemaType: 'CallUpdateFailed',
   },
   {
     detailType: CALL_STATUS_CHANGED,
     fileName: 'call-status-changed.schema.json',
-    schemaName: `${EVENT_SOURCE}@CallStatusChanged`,
+    schemaType: 'CallStatusChanged',
   },
 ];

@@ -8,6 +8,8 @@ import { EVENT_SCHEMA_FILES } from './event-contract.ts';
 export interface CallControlEventSchemasProps {
   /** Directory holding the `*.schema.json` files named in `EVENT_SCHEMA_FILES`. */
   readonly directory: string;
+  /** `source` of the events: each schema is named `<source>@<DetailType>`. */
+  readonly source: string;
 }
 
 /**
@@ -25,10 +27,10 @@ export class CallControlEventSchemas extends Construct {
       description: 'Events read and published by the SignalWire call-control functions',
     });
     this.schemas = EVENT_SCHEMA_FILES.map(
-      ({ detailType, fileName, schemaName }) =>
+      ({ detailType, fileName, schemaType }) =>
         new CfnSchema(this, fileName.replace('.schema.json', ''), {
           registryName: this.registry.attrRegistryName,
-          schemaName,
+          schemaName: `${props.source}@${schemaType}`,
           type: 'JSONSchemaDraft4',
           description: `detail of "${detailType}" events`,
           content: readSchema(join(props.directory, fileName)),

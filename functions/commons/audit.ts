@@ -45,6 +45,9 @@ export interface AuditRecord {
 /** The message every audit line carries, so `filter message = "call-control audit"` finds them all. */
 export const AUDIT_MESSAGE = 'call-control audit';
 
+/** The message of the cleanup function's one report line per run (the report under `report`). */
+export const CLEANUP_REPORT_MESSAGE = 'cleanup report';
+
 export const audit = (logger: Logger, record: AuditRecord): void => {
   logger.info(AUDIT_MESSAGE, { audit: record });
 };

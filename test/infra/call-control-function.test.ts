@@ -27,6 +27,7 @@ describe('CallControlFunction', () => {
     template = synthesise((stack) => {
       new CallControlFunction(stack, 'fn', {
         entry,
+        bundling: 'source',
         serviceName: 'call-control-test',
         logRetention: RetentionDays.ONE_WEEK,
         environment: {
@@ -97,7 +98,12 @@ describe('CallControlFunction', () => {
 
   it('turns X-Ray off, and with it the Powertools tracer, when tracing is false', () => {
     const untraced = synthesise((stack) => {
-      new CallControlFunction(stack, 'fn', { entry, serviceName: 'call-control-test', tracing: false });
+      new CallControlFunction(stack, 'fn', {
+        entry,
+        bundling: 'source',
+        serviceName: 'call-control-test',
+        tracing: false,
+      });
     });
 
     untraced.hasResourceProperties('AWS::Lambda::Function', {
@@ -114,6 +120,7 @@ describe('CallControlFunction', () => {
     const withSourceMaps = synthesise((stack) => {
       new CallControlFunction(stack, 'fn', {
         entry,
+        bundling: 'source',
         serviceName: 'call-control-test',
         environment: { NODE_OPTIONS: '--enable-source-maps' },
       });
@@ -154,9 +161,14 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
     const outdir = join(scratch, 'cdk.out');
     const app = new App({ outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() });
     const stack = new Stack(app, 'bundling-test');
-    new CallControlFunction(stack, 'fn', { entry: bundledEntry, serviceName: 'call-control-test' });
+    new CallControlFunction(stack, 'fn', {
+      entry: bundledEntry,
+      bundling: 'source',
+      serviceName: 'call-control-test',
+    });
     new CallControlFunction(stack, 'traced', {
       entry: bundledEntry,
+      bundling: 'source',
       serviceName: 'call-control-test',
       powertoolsTracer: true,
     });
@@ -203,5 +215,50 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
       });
     }
     expect(outputs.map((output) => output.powertoolsTracer).sort()).toEqual(['false', 'true']);
+  });
+});
+
+describe('CallControlFunction code: prebuilt bundles and bundling from source', () => {
+  it('bundles a package function from source into the bytes of its prebuilt bundle (same asset hash)', () => {
+    // Prepare: bundling on, as in `cdk synth`. Needs `npm run build` (npm test runs it first).
+    const outdir = join(scratch, 'cdk.out-same-bytes');
+    const app = new App({ outdir, builtinCloudFormationValidation: false, context: cdkJsonContext() });
+    const stack = new Stack(app, 'same-bytes');
+    for (const powertoolsTracer of [false, true]) {
+      const props = { entry: 'status-callback', serviceName: 'call-control-test', powertoolsTracer };
+      new CallControlFunction(stack, `source-${powertoolsTracer}`, { ...props, bundling: 'source' });
+      new CallControlFunction(stack, `prebuilt-${powertoolsTracer}`, { ...props, bundling: 'prebuilt' });
+    }
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const keyOf = (idPrefix: string): string => {
+      const found = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith(idPrefix),
+      );
+      return found?.[1].Properties.Code.S3Key;
+    };
+    expect(keyOf('sourcefalse')).toMatch(/^[0-9a-f]{64}\.zip$/);
+    expect(keyOf('sourcefalse')).toBe(keyOf('prebuiltfalse'));
+    expect(keyOf('sourcetrue')).toBe(keyOf('prebuilttrue'));
+    expect(keyOf('prebuilttrue')).not.toBe(keyOf('prebuiltfalse'));
+  });
+
+  it('says how to get a bundle when there is no prebuilt one, and when there is no source to bundle', () => {
+    const stack = new Stack(testApp(), 'missing');
+
+    expect(
+      () => new CallControlFunction(stack, 'prebuilt', { entry: 'no-such-function', serviceName: 'test' }),
+    ).toThrow(/no prebuilt bundle of the no-such-function function .*run `npm run build`/);
+    expect(
+      () =>
+        new CallControlFunction(stack, 'source', {
+          entry: 'no-such-function',
+          bundling: 'source',
+          serviceName: 'test',
+        }),
+    ).toThrow(/bundling 'source' needs the handler's TypeScript source/);
   });
 });

@@ -7,6 +7,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../functions/commons/audit.ts';
 import { parseCleanupEvent } from '../../functions/commons/cleanup/policy.ts';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
 import {
@@ -266,13 +267,13 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
 
       expect(environmentOf(SERVICES.statusCallback)).toMatchObject({
         EVENT_BUS_NAME: { Ref: busId },
-        EVENT_SOURCE: 'signalwire.call-control',
+        EVENT_SOURCE: 'call-control',
       });
       // Without a custom domain the function rebuilds the signed URL from the request.
       expect(environmentOf(SERVICES.statusCallback).PUBLIC_BASE_URL).toBeUndefined();
       expect(environmentOf(SERVICES.callUpdateEvents)).toMatchObject({
         EVENT_BUS_NAME: { Ref: busId },
-        EVENT_SOURCE: 'signalwire.call-control',
+        EVENT_SOURCE: 'call-control',
         IDEMPOTENCY_TABLE_NAME: { Ref: tableId },
         IDEMPOTENCY_TTL_SECONDS: '86400',
         ALLOWED_EVENT_SOURCES: 'com.example.dispatch,com.example.crm',
@@ -322,7 +323,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       }
     });
 
-    it('lets only the bus functions publish, only to that bus and only as signalwire.call-control', () => {
+    it('lets only the bus functions publish, only to that bus and only as their event source (call-control by default)', () => {
       const busId = idOfType(template, 'AWS::Events::EventBus');
       const publishStatements = (service: string): PolicyStatementJson[] =>
         statementsOfRole(template, functionByService(template, service).roleId).filter((statement) =>
@@ -335,7 +336,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
             Action: 'events:PutEvents',
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
-            Condition: { StringEquals: { 'events:source': 'signalwire.call-control' } },
+            Condition: { StringEquals: { 'events:source': 'call-control' } },
           },
         ]);
       }
@@ -562,25 +563,25 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
 
       expect(schemas).toEqual([
         {
-          name: 'signalwire.call-control@CallUpdateRequested',
+          name: 'call-control@CallUpdateRequested',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-update-requested.schema.json'),
         },
         {
-          name: 'signalwire.call-control@CallUpdated',
+          name: 'call-control@CallUpdated',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-updated.schema.json'),
         },
         {
-          name: 'signalwire.call-control@CallUpdateFailed',
+          name: 'call-control@CallUpdateFailed',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-update-failed.schema.json'),
         },
         {
-          name: 'signalwire.call-control@CallStatusChanged',
+          name: 'call-control@CallStatusChanged',
           type: 'JSONSchemaDraft4',
           registry,
           content: fileContent('call-status-changed.schema.json'),
@@ -985,11 +986,177 @@ describe('CallControl props validation', () => {
       /webhookPublicBaseUrl/,
     ],
     [
+      'an event source AWS reserves',
+      { secretName, eventSource: 'aws.call-control' },
+      /eventSource must be 1 to 256 characters without spaces and must not start with "aws\."/,
+    ],
+    [
+      'its own event source among the producers',
+      {
+        secretName,
+        eventSource: 'com.example.calls',
+        callUpdateEvents: { allowedSources: ['com.example.calls'] },
+      },
+      /allowedSources must not include eventSource "com\.example\.calls"/,
+    ],
+    [
       'a missing schema directory',
       { secretName, schemasDirectory: '/nonexistent/schemas' },
       /event schema \/nonexistent\/schemas\/call-update-requested\.schema\.json cannot be read/,
     ],
   ])('rejects %s', (_case, props, message) => {
     expect(() => synthesise(props)).toThrow(message);
+  });
+});
+
+describe('CallControl handles for producers and auditors', () => {
+  it('lets a producer put only Call Update Requested events, only under its own source, only on the bus', () => {
+    // Prepare
+    const stack = new Stack(testApp(), 'producer-test');
+    const callControl = new CallControl(stack, 'call-control', {
+      secretName: 'signalwire/call-control',
+      schemasDirectory,
+      callUpdateEvents: { allowedSources: ['com.example.dispatch', 'com.example.crm'] },
+    });
+    const crm = new Role(stack, 'crm', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+
+    // Act
+    callControl.grantPublishCallUpdateRequests(crm, { source: 'com.example.crm' });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    const busId = idOfType(template, 'AWS::Events::EventBus');
+    const crmRoleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('crm'),
+    );
+    expect(statementsOfRole(template, crmRoleId ?? '')).toEqual([
+      {
+        Action: 'events:PutEvents',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
+        Condition: {
+          StringEquals: { 'events:source': 'com.example.crm', 'events:detail-type': 'Call Update Requested' },
+        },
+      },
+    ]);
+  });
+
+  it('refuses to onboard a producer whose requests nothing would act on', () => {
+    const { callControl: withConsumer } = synthesise({
+      secretName: 'signalwire/call-control',
+      callUpdateEvents: { allowedSources: ['com.example.crm'] },
+    });
+    const { callControl: withoutConsumer } = synthesise({ secretName: 'signalwire/call-control' });
+    const principal = new Role(Stack.of(withConsumer), 'other', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+
+    expect(() =>
+      withConsumer.grantPublishCallUpdateRequests(principal, { source: 'com.example.erp' }),
+    ).toThrow(
+      /source "com\.example\.erp" is not one of callUpdateEvents\.allowedSources \(com\.example\.crm\)/,
+    );
+    expect(() =>
+      withoutConsumer.grantPublishCallUpdateRequests(principal, { source: 'com.example.crm' }),
+    ).toThrow(/needs callUpdateEvents/);
+  });
+
+  it('publishes, names the schemas and lets the functions publish under the eventSource prop', () => {
+    const { template, callControl } = synthesise({
+      secretName: 'signalwire/call-control',
+      eventSource: 'com.example.calls',
+      callUpdateEvents: { allowedSources: ['com.example.crm'] },
+    });
+
+    expect(callControl.eventSource).toBe('com.example.calls');
+    for (const service of [SERVICES.statusCallback, SERVICES.callUpdateEvents]) {
+      const { fn, roleId } = functionByService(template, service);
+      expect(fn.Properties.Environment.Variables.EVENT_SOURCE).toBe('com.example.calls');
+      expect(
+        statementsOfRole(template, roleId).filter((statement) =>
+          actionsOf(statement).includes('events:PutEvents'),
+        ),
+      ).toEqual([
+        expect.objectContaining({ Condition: { StringEquals: { 'events:source': 'com.example.calls' } } }),
+      ]);
+    }
+    const schemaNames = Object.values(template.findResources('AWS::EventSchemas::Schema'))
+      .map((schema) => schema.Properties.SchemaName)
+      .sort();
+    expect(schemaNames).toEqual([
+      'com.example.calls@CallStatusChanged',
+      'com.example.calls@CallUpdateFailed',
+      'com.example.calls@CallUpdateRequested',
+      'com.example.calls@CallUpdated',
+    ]);
+  });
+
+  it('saves Logs Insights queries over every function log group for audit records and cleanup reports', () => {
+    const { template } = synthesise(FULL_PROPS);
+    const logGroupIds = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.LoggingConfig.LogGroup.Ref,
+    );
+    const queries: Record<string, { QueryString: string; LogGroupNames: Array<{ Ref: string }> }> =
+      Object.fromEntries(
+        Object.values(template.findResources('AWS::Logs::QueryDefinition')).map((query) => [
+          query.Properties.Name,
+          query.Properties,
+        ]),
+      );
+
+    expect(Object.keys(queries).sort()).toEqual([
+      'call-control-test/call-control/audit records by actor',
+      'call-control-test/call-control/audit records of one call (replace the SID)',
+      'call-control-test/call-control/cleanup runs and their reports',
+      'call-control-test/call-control/refused actions',
+    ]);
+    for (const query of Object.values(queries)) {
+      expect(query.LogGroupNames.map((name) => name.Ref).sort()).toEqual(logGroupIds.sort());
+    }
+    const text = (name: string): string =>
+      queries[`call-control-test/call-control/${name}`]?.QueryString ?? '';
+    const isAudit = 'filter message = "call-control audit"';
+    expect(text('audit records of one call (replace the SID)')).toContain(isAudit);
+    expect(text('audit records of one call (replace the SID)')).toContain(
+      'filter audit.callSid = "00000000-0000-0000-0000-000000000000"',
+    );
+    expect(text('audit records by actor')).toContain(isAudit);
+    expect(text('audit records by actor')).toMatch(/stats count\(\*\) as actions.* by audit\.actor/);
+    expect(text('refused actions')).toContain(isAudit);
+    expect(text('refused actions')).toContain('filter audit.outcome = "rejected"');
+    expect(text('cleanup runs and their reports')).toContain('filter message = "cleanup report"');
+    expect(text('cleanup runs and their reports')).toContain('report.ended');
+  });
+
+  it('saved queries name only fields that audit records really carry', () => {
+    const { template } = synthesise(FULL_PROPS);
+    // Every field of an audit record, as the functions log it (the type makes this sample complete).
+    const sample: Required<AuditRecord> = {
+      trigger: 'http',
+      actor: { name: 'arn:aws:iam::123456789012:user/oncall', attested: {}, claimed: {} },
+      accountSid: '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d',
+      callSid: '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5e',
+      change: { Status: 'completed' },
+      outcome: 'updated',
+      reason: 'r',
+      priorStatus: 'in-progress',
+      resultingStatus: 'completed',
+      errorCode: 'E',
+      signalwireCode: 1,
+      correlationId: 'c',
+    };
+    // Logs Insights flattens JSON with dots; field names are case-sensitive.
+    const paths = new Set<string>();
+    // Only leaves: grouping or filtering by an object (say `audit.actor`) finds nothing useful.
+    const walk = (value: unknown, path: string): void => {
+      if (typeof value !== 'object' || value === null) paths.add(path);
+      else for (const [key, inner] of Object.entries(value)) walk(inner, `${path}.${key}`);
+    };
+    walk(sample, 'audit');
+    const named = Object.values(template.findResources('AWS::Logs::QueryDefinition')).flatMap(
+      (query) => (query.Properties.QueryString as string).match(/\baudit(?:\.[A-Za-z]+)+/g) ?? [],
+    );
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter((path) => !paths.has(path))).toEqual([]);
   });
 });

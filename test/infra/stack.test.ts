@@ -200,14 +200,14 @@ describe('CallControlStack with cdk.json defaults', () => {
 });
 
 describe('CallControl in an app of its own', () => {
-  it('synthesises and bundles from the package entry with only the required props, without this cdk.json', () => {
+  it('synthesises from the package entry with only the required props, without this cdk.json, staging the prebuilt bundles', () => {
     // Prepare: a bare App, as an adopting team would have, importing what the package exports (`./infra`).
     const outdir = mkdtempSync(join(tmpdir(), 'call-control-consumer-'));
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'consumer');
     new PackageEntry.CallControl(stack, 'call-control', { secretName: 'signalwire/call-control' });
 
-    // Act: a real synth, esbuild bundles included.
+    // Act: a real synth; the functions' code is the prebuilt bundles of `npm run build` (the default).
     const assembly = app.synth();
 
     // Assess

@@ -11,7 +11,9 @@ import type { Call, CallStatus, CallUpdate } from '../signalwire/types.ts';
  */
 
 /** `source` of every event the functions publish, unless `EVENT_SOURCE` says otherwise. */
-export const DEFAULT_EVENT_SOURCE = 'signalwire.call-control';
+// Not `signalwire.…`: these events are published by this deployment, not by SignalWire (before 0.2.0 it was
+// `signalwire.call-control`).
+export const DEFAULT_EVENT_SOURCE = 'call-control';
 
 /** Inbound: another system asks for a call to be updated or ended. */
 export const CALL_UPDATE_REQUESTED = 'Call Update Requested';
