@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE } from './metric-names.ts';
 import {
+  BUNDLE_ALIAS,
   BUNDLE_EXTERNALS,
   BUNDLE_MAIN_FIELDS,
   bundleDefine,
@@ -21,6 +22,12 @@ import {
 export type CallControlLogLevel = 'DEBUG' | 'INFO';
 
 const SOURCE_MAPS_OPTION = '--enable-source-maps';
+
+/** The project's aliases as esbuild `--alias` arguments, then the caller's own (which win on a clash). */
+const aliasArgs = (callers: string | boolean | string[] | undefined): string[] => [
+  ...Object.entries(BUNDLE_ALIAS).map(([module, replacement]) => `${module}=${replacement}`),
+  ...(Array.isArray(callers) ? callers : typeof callers === 'string' ? [callers] : []),
+];
 
 /**
  * Props of {@link CallControlFunction}. Runtime, architecture, log group, role and tracing mode are fixed by
@@ -160,6 +167,7 @@ export class CallControlFunction extends NodejsFunction {
         bundleAwsSDK: true,
         externalModules: BUNDLE_EXTERNALS,
         define: { ...bundling?.define, ...bundleDefine(tracing && powertoolsTracer) },
+        esbuildArgs: { ...bundling?.esbuildArgs, '--alias': aliasArgs(bundling?.esbuildArgs?.['--alias']) },
       },
     };
   }
