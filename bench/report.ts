@@ -1,7 +1,7 @@
 /** One line of the results table: the project's figure next to the reference's, and the target. */
 export interface ResultRow {
-  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup throughput, 5 memory. */
-  item: 1 | 2 | 3 | 4 | 5;
+  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup, 5 memory, 6 CLI start-up. */
+  item: number;
   metric: string;
   project: string;
   reference: string;
@@ -68,9 +68,10 @@ export const renderMarkdown = (
   return [
     '# Benchmarks',
     '',
-    'Written by `npm run bench` (bench/run.ts); the same figures, with the cold-start samples, warm',
-    'percentiles and every cleanup report, are in `bench/results.json`. Re-run it to refresh this page;',
-    'numbers depend on the machine.',
+    'Written by `npm run bench` (bench/run.ts, one module per measurement); the same figures, with the',
+    'cold-start samples, warm percentiles and every cleanup report, are in `bench/results.json`. Re-run it to',
+    'refresh this page (`npm run bench -- cold-start` runs one measurement and writes bench/.out/results.json',
+    'only); numbers depend on the machine.',
     '',
     `- Node: ${machine.node}`,
     `- CPU: ${machine.cpu} (${machine.cores} cores), ${machine.platform}, ${machine.totalMemoryMiB} MiB RAM`,
