@@ -28,11 +28,14 @@ export interface CleanupScenario {
   memoryMb: number;
   /**
    * `engine`: runCleanup with a SignalWireClient (bench/cleanup-driver.ts); `bare`: a bare fetch pool ending
-   * the same calls; `handler`: the cleanup function's own bundle, invoked like a schedule would.
+   * the same calls; `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
+   * only the audit records of as many calls, nothing sent.
    */
-  mode: 'engine' | 'bare' | 'handler';
+  mode: 'engine' | 'bare' | 'handler' | 'audit';
   /** Serve the emulator over https with this certificate (the child trusts only its CA). */
   certificates?: BenchCertificates;
+  /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
+  trackMemory?: boolean;
 }
 
 export interface CleanupResult extends CleanupOutcome {
@@ -147,6 +150,8 @@ export const runScenario = async (
         maxAgeSeconds: MAX_AGE_SECONDS,
         maxRuns: scenario.maxRuns,
         ...(scenario.mode === 'bare' ? { bareSids: sids } : {}),
+        ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
+        trackMemory: scenario.trackMemory ?? true,
       };
       const env = {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -155,7 +160,13 @@ export const runScenario = async (
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...FUNCTION_RUNTIME_ENVIRONMENT,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(scenario.memoryMb),
-        NODE_OPTIONS: lambdaHeapFlags(scenario.memoryMb),
+        // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile of every cleanup child there (`node --cpu-prof`).
+        NODE_OPTIONS: [
+          lambdaHeapFlags(scenario.memoryMb),
+          ...(process.env.BENCH_CPU_PROF_DIR
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+            : []),
+        ].join(' '),
         ...(scenario.certificates ? { NODE_EXTRA_CA_CERTS: scenario.certificates.caFile } : {}),
       };
       outcome = await ipcRun<CleanupOutcome>(await cleanupDriver(context), env, plan);
