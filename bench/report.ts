@@ -86,3 +86,43 @@ export const renderMarkdown = (
     '',
   ].join('\n');
 };
+
+export const README_SUMMARY_START = '<!-- bench:summary:start (written by npm run bench) -->';
+export const README_SUMMARY_END = '<!-- bench:summary:end -->';
+
+/** The README's summary: every row with a target, from the same run as docs/benchmarks.md. */
+export const renderSummary = (machine: Machine, rows: ResultRow[]): string =>
+  [
+    README_SUMMARY_START,
+    `Last full run: ${machine.date.slice(0, 10)}, Node ${machine.node}, ${machine.cores} cores ` +
+      '(a shared machine: figures move by 10-20 % from run to run; ratios compare figures of the same run).',
+    '',
+    '| # | measurement | project | reference | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows
+      .filter((row) => row.met === 'yes' || row.met === 'no' || row.met === 'not measured')
+      .map((row) =>
+        [
+          '',
+          row.item,
+          cell(row.metric),
+          cell(row.project),
+          cell(row.reference),
+          cell(row.ratio),
+          cell(row.target),
+          row.met,
+          '',
+        ]
+          .join(' | ')
+          .trim(),
+      ),
+    README_SUMMARY_END,
+  ].join('\n');
+
+/** Replaces the summary block of `readme` (between the markers); the text unchanged when it has none. */
+export const replaceSummary = (readme: string, summary: string): string => {
+  const start = readme.indexOf(README_SUMMARY_START);
+  const end = readme.indexOf(README_SUMMARY_END);
+  if (start < 0 || end < start) return readme;
+  return readme.slice(0, start) + summary + readme.slice(end + README_SUMMARY_END.length);
+};

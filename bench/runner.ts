@@ -1,8 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAll } from './build.ts';
 import { type BenchContext, type Bundles, type Measurement, machine } from './measurement.ts';
-import { ms, type ResultRow, renderMarkdown } from './report.ts';
+import { ms, type ResultRow, renderMarkdown, renderSummary, replaceSummary } from './report.ts';
 import { type BenchCertificates, makeCertificates } from './tls.ts';
 
 const log = (message: string): void => {
@@ -19,7 +19,7 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 
 /**
  * Runs `measurements` (all of them, or those named in `only`) and writes the figures. A full run writes
- * bench/results.json and docs/benchmarks.md; a run of some measurements writes bench/.out/results.json only,
+ * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements writes bench/.out/results.json only,
  * so the committed page always comes from one complete run.
  */
 export const runBench = async (root: string, measurements: Measurement[], only: string[]): Promise<void> => {
@@ -85,8 +85,14 @@ export const runBench = async (root: string, measurements: Measurement[], only: 
   if (full) {
     mkdirSync(join(root, 'docs'), { recursive: true });
     writeFileSync(join(root, 'docs', 'benchmarks.md'), renderMarkdown(info, rows, notes, durationMs));
+    const readme = join(root, 'README.md');
+    if (existsSync(readme)) {
+      writeFileSync(readme, replaceSummary(readFileSync(readme, 'utf8'), renderSummary(info, rows)));
+    }
   }
-  log(`done in ${ms(durationMs)}: ${full ? 'bench/results.json, docs/benchmarks.md' : resultsFile}`);
+  log(
+    `done in ${ms(durationMs)}: ${full ? 'bench/results.json, docs/benchmarks.md, README.md' : resultsFile}`,
+  );
   for (const row of rows) {
     log(`${row.met.padEnd(12)} ${row.metric}: ${row.project} | ${row.reference} | ${row.ratio}`);
   }
