@@ -32,6 +32,8 @@ export interface BundleReport {
   mapBytes: number;
   /** Largest contributors first. */
   shares: BundleShare[];
+  /** Packages bundled from more than one installed copy (split versions), with the copies' paths. */
+  duplicates: Array<{ name: string; copies: string[] }>;
 }
 
 /** Groups an input path of the metafile under a name that says who is responsible for its bytes. */
@@ -65,10 +67,12 @@ export const bundle = async (
   entry: string,
   name: string,
   outDir: string,
+  overrides: BuildOptions = {},
 ): Promise<BundleReport> => {
   const outfile = join(outDir, name, 'index.mjs');
   const result = await build({
     ...PRODUCTION_BUILD,
+    ...overrides,
     absWorkingDir: root,
     entryPoints: [entry],
     outfile,
@@ -76,9 +80,14 @@ export const bundle = async (
   });
   const output = result.metafile.outputs[relative(root, outfile)];
   const groups = new Map<string, number>();
+  const copies = new Map<string, Set<string>>();
   for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
     const group = groupOf(input);
     groups.set(group, (groups.get(group) ?? 0) + bytesInOutput);
+    const installed = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (installed?.[1] && installed[2]) {
+      copies.set(installed[2], (copies.get(installed[2]) ?? new Set()).add(installed[1]));
+    }
   }
   const code = readFileSync(outfile);
   return {
@@ -89,17 +98,27 @@ export const bundle = async (
     gzipBytes: gzipSync(code, { level: 9 }).length,
     mapBytes: statSync(`${outfile}.map`).size,
     shares: [...groups].map(([group, bytes]) => ({ group, bytes })).sort((a, b) => b.bytes - a.bytes),
+    duplicates: [...copies]
+      .filter(([, paths]) => paths.size > 1)
+      .map(([packageName, paths]) => ({ name: packageName, copies: [...paths].sort() })),
   };
 };
 
-/** Bundles every function and the reference handler. */
+const REFERENCE_ENTRY = 'bench/reference/sdk-update-handler.ts';
+
+/**
+ * Bundles every function and the reference handler. The reference is bundled as a user would bundle it (the
+ * AWS SDK's default credential chain included, no alias); `referenceEnvCredentials` is the same handler with
+ * this project's alias too, for the context row.
+ */
 export const buildAll = async (
   root: string,
   outDir: string,
-): Promise<{ functions: BundleReport[]; reference: BundleReport }> => {
+): Promise<{ functions: BundleReport[]; reference: BundleReport; referenceEnvCredentials: BundleReport }> => {
   const functions = await Promise.all(
     functionEntries(root).map((entry) => bundle(root, entry, basename(entry, '.ts'), outDir)),
   );
-  const reference = await bundle(root, 'bench/reference/sdk-update-handler.ts', 'reference', outDir);
-  return { functions, reference };
+  const reference = await bundle(root, REFERENCE_ENTRY, 'reference', outDir, { alias: {} });
+  const referenceEnvCredentials = await bundle(root, REFERENCE_ENTRY, 'reference-env-credentials', outDir);
+  return { functions, reference, referenceEnvCredentials };
 };

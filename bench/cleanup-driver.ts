@@ -5,6 +5,9 @@
  * with `bareSids`, sends the same end requests with a bare `fetch` pool: what the loopback and the machine
  * allow. It answers a {@link CleanupOutcome}. Audit records go to stdout, which the parent discards.
  */
+import { randomUUID } from 'node:crypto';
+import { audit } from '#commons/audit';
+import { scheduleActor } from '#commons/audit-actors';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
 import { logger } from '#commons/powertools';
@@ -25,6 +28,22 @@ export interface CleanupPlan {
   maxRuns: number;
   /** Instead of the cleanup: end exactly these calls with bare `fetch`, `concurrency` at a time. */
   bareSids?: string[];
+  /**
+   * Give each bare request what any client with a timeout needs: an abort signal and a timer (5 s), as
+   * SignalWireClient does. Measures what passing a signal to `fetch` costs on its own.
+   */
+  bareTimeout?: boolean;
+  /**
+   * Sample `process.memoryUsage()` every 20 ms for the memory rows. Off for the CPU rows: the sampling costs
+   * CPU in proportion to the wall time, which would be charged to the slower of the compared clients.
+   * @default true
+   */
+  trackMemory?: boolean;
+  /**
+   * Instead of ending calls: write this many audit records as the cleanup writes them (the same logger and
+   * record shape), so the CPU of the audit line alone can be set against the cleanup's.
+   */
+  auditLines?: number;
 }
 
 /** Largest values of `process.memoryUsage()` seen while the work ran (sampled every 20 ms). */
@@ -69,7 +88,7 @@ interface PeakTracker {
   stop(): void;
 }
 
-const trackPeaks = (): PeakTracker => {
+const trackPeaks = (enabled: boolean): PeakTracker => {
   const peaks: MemoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
   let runPeak = 0;
   const sample = (): void => {
@@ -79,7 +98,7 @@ const trackPeaks = (): PeakTracker => {
     }
     runPeak = Math.max(runPeak, usage.rss);
   };
-  const timer = setInterval(sample, 20);
+  const timer = enabled ? setInterval(sample, 20) : undefined;
   return {
     peaks,
     endRun: () => {
@@ -161,15 +180,19 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
   const worker = async (): Promise<void> => {
     while (next < sids.length) {
       const sid = sids[next++];
+      const controller = plan.bareTimeout ? new AbortController() : undefined;
+      const timer = controller ? setTimeout(() => controller.abort(), 5_000) : undefined;
       const response = await fetch(
         `${plan.spaceOrigin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`,
         {
           method: 'POST',
           headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
           body: 'Status=completed',
+          ...(controller ? { signal: controller.signal } : {}),
         },
       );
       await response.json();
+      clearTimeout(timer);
       if (response.status === 200) outcome.ended++;
       else outcome.failed++;
     }
@@ -179,12 +202,39 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
   outcome.found = sids.length;
 };
 
+const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
+  const lines = plan.auditLines ?? 0;
+  // The actor a scheduled run records: the schedule's name and what EventBridge Scheduler attests.
+  const actor = scheduleActor('bench-cleanup', {
+    scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench-cleanup',
+    executionId: randomUUID(),
+    scheduledTime: new Date().toISOString(),
+    attemptNumber: '1',
+  });
+  for (let line = 0; line < lines; line++) {
+    audit(logger, {
+      trigger: 'schedule',
+      actor,
+      accountSid: plan.projectId,
+      callSid: randomUUID(),
+      change: { Status: 'completed' },
+      outcome: 'updated',
+      priorStatus: 'in-progress',
+      resultingStatus: 'completed',
+      reason: `in-progress for 7200 s by start_time; the policy allows ${plan.maxAgeSeconds} s`,
+    });
+  }
+  outcome.runs = 1;
+  outcome.ended = lines;
+};
+
 const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   const outcome = emptyOutcome();
-  const tracker = trackPeaks();
+  const tracker = trackPeaks(plan.trackMemory ?? true);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  if (plan.bareSids) await endBare(plan, plan.bareSids, outcome);
+  if (plan.auditLines !== undefined) writeAudits(plan, outcome);
+  else if (plan.bareSids) await endBare(plan, plan.bareSids, outcome);
   else await cleanUp(plan, outcome, tracker);
   outcome.wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);

@@ -1,4 +1,13 @@
-import { Agent, createServer, type IncomingHttpHeaders, request } from 'node:http';
+import {
+  Agent,
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** A loopback HTTP proxy in front of the emulator; see {@link startProxy}. */
@@ -17,6 +26,10 @@ export interface ProxyOptions {
   target: string;
   /** Maps the incoming path (query included) to the upstream one; identity for a pass-through proxy. */
   rewrite?: (path: string) => string;
+  /** Serve https with this key and certificate (the client's side of the TLS rows); upstream stays http. */
+  tls?: { key: string; cert: string };
+  /** CA the proxy trusts for an https `target` (this agent only, never process-wide). */
+  upstreamCa?: string;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -31,15 +44,23 @@ const forwardable = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
  */
 export const startProxy = async (options: ProxyOptions): Promise<LoopbackProxy> => {
   const target = new URL(options.target);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const secure = target.protocol === 'https:';
+  const agent = secure
+    ? new HttpsAgent({
+        keepAlive: true,
+        maxSockets: 256,
+        ...(options.upstreamCa ? { ca: options.upstreamCa } : {}),
+      })
+    : new Agent({ keepAlive: true, maxSockets: 256 });
+  const send = secure ? httpsRequest : request;
   let rewritten = 0;
   let forwarded = 0;
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const path = req.url ?? '/';
     const upstreamPath = options.rewrite ? options.rewrite(path) : path;
     if (upstreamPath !== path) rewritten++;
     forwarded++;
-    const upstream = request(
+    const upstream = send(
       {
         host: target.hostname,
         port: target.port,
@@ -58,13 +79,14 @@ export const startProxy = async (options: ProxyOptions): Promise<LoopbackProxy> 
       res.end('{"message":"bench proxy: upstream failed"}');
     });
     req.pipe(upstream);
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     get rewritten() {
       return rewritten;
     },

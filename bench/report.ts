@@ -1,7 +1,7 @@
 /** One line of the results table: the project's figure next to the reference's, and the target. */
 export interface ResultRow {
-  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup throughput, 5 memory. */
-  item: 1 | 2 | 3 | 4 | 5;
+  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup, 5 memory, 6 CLI start-up. */
+  item: number;
   metric: string;
   project: string;
   reference: string;
@@ -68,9 +68,10 @@ export const renderMarkdown = (
   return [
     '# Benchmarks',
     '',
-    'Written by `npm run bench` (bench/run.ts); the same figures, with the cold-start samples, warm',
-    'percentiles and every cleanup report, are in `bench/results.json`. Re-run it to refresh this page;',
-    'numbers depend on the machine.',
+    'Written by `npm run bench` (bench/run.ts, one module per measurement); the same figures, with the',
+    'cold-start samples, warm percentiles and every cleanup report, are in `bench/results.json`. Re-run it to',
+    'refresh this page (`npm run bench -- cold-start` runs one measurement and writes bench/.out/results.json',
+    'only); numbers depend on the machine.',
     '',
     `- Node: ${machine.node}`,
     `- CPU: ${machine.cpu} (${machine.cores} cores), ${machine.platform}, ${machine.totalMemoryMiB} MiB RAM`,
@@ -84,4 +85,44 @@ export const renderMarkdown = (
     ...notes.map((note) => `- ${note}`),
     '',
   ].join('\n');
+};
+
+export const README_SUMMARY_START = '<!-- bench:summary:start (written by npm run bench) -->';
+export const README_SUMMARY_END = '<!-- bench:summary:end -->';
+
+/** The README's summary: every row with a target, from the same run as docs/benchmarks.md. */
+export const renderSummary = (machine: Machine, rows: ResultRow[]): string =>
+  [
+    README_SUMMARY_START,
+    `Last full run: ${machine.date.slice(0, 10)}, Node ${machine.node}, ${machine.cores} cores ` +
+      '(a shared machine: figures move by 10-20 % from run to run; ratios compare figures of the same run).',
+    '',
+    '| # | measurement | project | reference | ratio | target | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows
+      .filter((row) => row.met === 'yes' || row.met === 'no' || row.met === 'not measured')
+      .map((row) =>
+        [
+          '',
+          row.item,
+          cell(row.metric),
+          cell(row.project),
+          cell(row.reference),
+          cell(row.ratio),
+          cell(row.target),
+          row.met,
+          '',
+        ]
+          .join(' | ')
+          .trim(),
+      ),
+    README_SUMMARY_END,
+  ].join('\n');
+
+/** Replaces the summary block of `readme` (between the markers); the text unchanged when it has none. */
+export const replaceSummary = (readme: string, summary: string): string => {
+  const start = readme.indexOf(README_SUMMARY_START);
+  const end = readme.indexOf(README_SUMMARY_END);
+  if (start < 0 || end < start) return readme;
+  return readme.slice(0, start) + summary + readme.slice(end + README_SUMMARY_END.length);
 };

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /**
  * How every function is bundled and what it runs with, in one place that the CDK function construct and the
  * benchmark (`bench/build.ts`, `bench/harness.ts`) both read, so the benchmark measures what is deployed.
@@ -20,6 +22,26 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  * the bundle, so a Node path that needed it would fail there.)
  */
 export const BUNDLE_EXTERNALS = ['bowser'];
+
+/**
+ * Modules replaced in every bundle (esbuild `alias`). The AWS SDK's default credential chain
+ * (`@aws-sdk/credential-provider-node`: SSO, shared ini files, `credential_process`, web identity, container and
+ * instance metadata, with their nested STS / SSO clients) becomes functions/commons/platform/aws-credentials.ts,
+ * which reads the environment only: Lambda always puts the execution role's credentials there. Measured, the
+ * chain was about 130 KiB of the 426 KiB http-api bundle. test/infra/call-control-function.test.ts proves a
+ * bundle signs requests with environment credentials and contains none of the other providers.
+ */
+export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
+  // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
+  '@aws-sdk/credential-provider-node': join(
+    import.meta.dirname,
+    '..',
+    'functions',
+    'commons',
+    'platform',
+    'aws-credentials.ts',
+  ),
+};
 
 /**
  * Environment every function gets (a caller's own `environment` wins). `MALLOC_ARENA_MAX=2` stops glibc from
@@ -54,5 +76,6 @@ export const functionBundleOptions = (powertoolsTracer: boolean) => ({
   // Stack traces only need file and line; embedding the sources would double the asset size.
   sourcesContent: false,
   external: [...BUNDLE_EXTERNALS],
+  alias: { ...BUNDLE_ALIAS },
   define: bundleDefine(powertoolsTracer),
 });

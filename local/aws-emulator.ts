@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { EventBridgeEvent } from 'aws-lambda';
 
@@ -55,6 +56,8 @@ export interface LocalAwsOptions {
    * @default writes one line to stderr (rule, event id, detail-type, reason; never the event's detail)
    */
   onUndeliverable?: (report: UndeliverableEvent) => void;
+  /** Serve https with this key and certificate instead of http (the benchmark's TLS rows). @default http */
+  tls?: { key: string; cert: string };
 }
 
 /** An event a rule matched and could not deliver to its target. */
@@ -268,11 +271,12 @@ export class LocalAws {
         ));
     this.#region = options.region ?? 'us-east-1';
     this.#accountId = options.accountId ?? '123456789012';
-    this.#server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500).end();
       });
-    });
+    };
+    this.#server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   }
 
   /** Starts the emulator on 127.0.0.1. */
@@ -283,7 +287,7 @@ export class LocalAws {
       aws.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const { port } = aws.#server.address() as AddressInfo;
-    aws.#url = `http://127.0.0.1:${port}`;
+    aws.#url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return aws;
   }
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
@@ -29,6 +30,8 @@ export interface SignalWireEmulatorOptions {
   now?: () => Date;
   /** Recorded requests kept; older ones are dropped in bulk once twice as many piled up. @default 10_000 */
   maxRecordedRequests?: number;
+  /** Serve https with this key and certificate instead of http (the benchmark's TLS rows). @default http */
+  tls?: { key: string; cert: string };
 }
 
 /** A fixed-window limit on POSTs, per project (SignalWire limits write requests per account). */
@@ -602,7 +605,7 @@ export class SignalWireEmulator {
 
   private constructor(server: Server, options: SignalWireEmulatorOptions) {
     this.#server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.#clock = options.now ?? (() => new Date());
     this.#latencyMs = options.latencyMs ?? 0;
     this.#rateLimit = options.rateLimit;
@@ -622,7 +625,7 @@ export class SignalWireEmulator {
 
   /** Starts listening on 127.0.0.1 (`port` 0 picks a free one). */
   static async start(options: SignalWireEmulatorOptions): Promise<SignalWireEmulator> {
-    const server = createServer();
+    const server: Server = options.tls ? createHttpsServer(options.tls) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, '127.0.0.1', () => {

@@ -231,7 +231,7 @@ const expectProtectedRoutes = (template: Template): void => {
   // SignalWire signs its callbacks (POST, or GET when StatusCallbackMethod=GET); it cannot sign with SigV4.
   const webhookKeys = [`POST ${STATUS_WEBHOOK_PATH}`, `GET ${STATUS_WEBHOOK_PATH}`];
   for (const key of webhookKeys) expect(routes).toContainEqual({ key, auth: 'NONE' });
-  const operatorRoutes = routes.filter((route) => !webhookKeys.includes(route.key));
+  const operatorRoutes = routes.filter((route) => !webhookKeys.includes(route.key ?? ''));
   expect(operatorRoutes.length).toBeGreaterThanOrEqual(8);
   expect(operatorRoutes.every((route) => route.auth === 'AWS_IAM')).toBe(true);
 };

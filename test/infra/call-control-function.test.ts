@@ -133,7 +133,7 @@ describe('CallControlFunction', () => {
 });
 
 describe('CallControlFunction bundling (the one test that runs esbuild)', () => {
-  it('builds a minified ESM bundle with the AWS SDK inside and working, a source map, and a working require', () => {
+  it('builds a minified ESM bundle with the AWS SDK inside and working, a source map, and a working require; the SDK signs with the environment credentials and carries no other credential provider', () => {
     // Prepare: a handler that imports an AWS SDK client and a CommonJS module that requires a Node builtin.
     writeFileSync(
       join(scratch, 'legacy.cjs'),
@@ -145,6 +145,25 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
       [
         "import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
         "import digest from './legacy.cjs';",
+        "import { createServer } from 'node:http';",
+        // A loopback Secrets Manager that records how the request was signed and answers it.
+        'const signedWith = () => new Promise((resolve) => {',
+        '  const server = createServer((request, response) => {',
+        '    request.resume();',
+        "    request.on('end', () => {",
+        "      response.setHeader('content-type', 'application/x-amz-json-1.1');",
+        "      response.end(JSON.stringify({ Name: 'x', SecretString: 'read through the bundle' }));",
+        '      server.close();',
+        "      resolve({ authorization: request.headers.authorization, token: request.headers['x-amz-security-token'] });",
+        '    });',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        // No credentials in the client's configuration: the SDK asks its default provider.
+        "    const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:' + server.address().port, maxAttempts: 1 });",
+        "    const answer = await client.send(new GetSecretValueCommand({ SecretId: 'x' }));",
+        "    if (answer.SecretString !== 'read through the bundle') resolve({ error: answer });",
+        '  });',
+        '});',
         // A real request through the SDK's whole middleware stack (user agent included) to a closed port:
         // it must fail on the connection, not on a module left out of the bundle.
         "const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1,",
@@ -152,6 +171,7 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
         'export const handler = async () => ({',
         "  sent: await client.send(new GetSecretValueCommand({ SecretId: 'x' })).then(() => 'answered', (e) => e.code ?? e.name),",
         "  digest: digest('call'),",
+        '  signed: await signedWith(),',
         // Replaced at build time: what the bundle says here, whatever the environment says at run time.
         '  powertoolsTracer: process.env.CALL_CONTROL_POWERTOOLS_TRACER,',
         '});',
@@ -192,7 +212,14 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
           ],
           {
             encoding: 'utf8',
-            env: { ...process.env, CALL_CONTROL_POWERTOOLS_TRACER: 'flipped at run time' },
+            env: {
+              ...process.env,
+              CALL_CONTROL_POWERTOOLS_TRACER: 'flipped at run time',
+              // What Lambda sets for the execution role.
+              AWS_ACCESS_KEY_ID: 'ASIAFROMTHEENVIRONMENT',
+              AWS_SECRET_ACCESS_KEY: 'secret-from-the-environment',
+              AWS_SESSION_TOKEN: 'session-token-from-the-environment',
+            },
           },
         ),
       ) as Record<string, string>;
@@ -207,11 +234,27 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
       expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(bundle).toContain('//# sourceMappingURL=index.mjs.map');
       expect(existsSync(`${bundlePath}.map`)).toBe(true);
+      // Only the environment provider (infra/runtime.ts BUNDLE_ALIAS): none of the default chain's others.
+      expect(bundle).toContain('AWS_SESSION_TOKEN');
+      for (const otherProvider of [
+        'sso_start_url', // SSO
+        'credential_process', // shared ini files and credential_process
+        'AWS_WEB_IDENTITY_TOKEN_FILE', // web identity
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', // container metadata
+      ]) {
+        expect(bundle).not.toContain(otherProvider);
+      }
     }
     for (const output of outputs) {
       expect(output).toMatchObject({
         sent: 'ECONNREFUSED',
         digest: '7edb360f06acaef2cc80dba16cf563f199d347db4443da04da0c8173e3f9e4ed',
+        signed: {
+          authorization: expect.stringMatching(
+            /^AWS4-HMAC-SHA256 Credential=ASIAFROMTHEENVIRONMENT\/\d{8}\/us-east-1\/secretsmanager\/aws4_request, SignedHeaders=[^,]*x-amz-security-token[^,]*, Signature=[0-9a-f]{64}$/,
+          ),
+          token: 'session-token-from-the-environment',
+        },
       });
     }
     expect(outputs.map((output) => output.powertoolsTracer).sort()).toEqual(['false', 'true']);

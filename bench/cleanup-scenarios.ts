@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { LocalAws } from '#local/aws-emulator';
+import { type RateLimit, SignalWireEmulator } from '#local/signalwire-emulator';
+import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
+import { bundle } from './build.ts';
+import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
+import { functionEnv, ipcRun, lambdaHeapFlags } from './harness.ts';
+import type { BenchContext } from './measurement.ts';
+import type { BenchCertificates } from './tls.ts';
+import { PROJECT_ID } from './world.ts';
+
+export const CLEANUP_CONCURRENCY = 25;
+export const STALE_AGE_SECONDS = 7200;
+export const MAX_AGE_SECONDS = 3600;
+/** The policy's largest circuit breaker: bigger cleanups take several (scheduled) runs. */
+export const MAX_CALLS_PER_RUN = 10_000;
+
+/** The engine the cleanup rows measure; without it they say "not measured". */
+export const CLEANUP_ENGINE = 'functions/commons/cleanup/run-cleanup.ts';
+
+export interface CleanupScenario {
+  calls: number;
+  latencyMs: number;
+  rateLimit?: RateLimit;
+  maxRuns: number;
+  /** Lambda memory size whose heap flags the child gets. */
+  memoryMb: number;
+  /**
+   * `engine`: runCleanup with a SignalWireClient (bench/cleanup-driver.ts); `bare`: a bare fetch pool ending
+   * the same calls (`bare-timeout`: each with an abort signal and a timer, as a client with a timeout
+   * sends them); `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
+   * only the audit records of as many calls, nothing sent.
+   */
+  mode: 'engine' | 'bare' | 'bare-timeout' | 'handler' | 'audit';
+  /** Serve the emulator over https with this certificate (the child trusts only its CA). */
+  certificates?: BenchCertificates;
+  /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
+  trackMemory?: boolean;
+}
+
+export interface CleanupResult extends CleanupOutcome {
+  stillLive: number;
+  posts: number;
+  rateLimited: number;
+}
+
+const drivers = new Map<string, Promise<string>>();
+
+/** bench/cleanup-driver.ts bundled the production way, once per run. */
+const cleanupDriver = (context: BenchContext): Promise<string> => {
+  let driver = drivers.get(context.out);
+  if (!driver) {
+    driver = bundle(context.root, 'bench/cleanup-driver.ts', 'cleanup-driver', context.out).then(
+      (report) => report.outfile,
+    );
+    drivers.set(context.out, driver);
+  }
+  return driver;
+};
+
+const cleanupEvent = (maxCallsToEnd: number) => ({
+  scheduleName: 'bench-cleanup',
+  policy: { maxAgeSeconds: { inProgress: MAX_AGE_SECONDS }, maxCallsToEnd },
+});
+
+/** Runs the cleanup function's bundle in a child, with its secret in a local Secrets Manager. */
+const cleanupHandler = async (
+  context: BenchContext,
+  scenario: CleanupScenario,
+  emulator: SignalWireEmulator,
+  apiToken: string,
+): Promise<CleanupOutcome> => {
+  const aws = await LocalAws.start();
+  try {
+    aws.putSecret(
+      'bench/cleanup',
+      JSON.stringify({ projectId: PROJECT_ID, apiToken, spaceUrl: emulator.url }),
+    );
+    const env = functionEnv({
+      awsEndpoint: aws.url,
+      memoryMb: scenario.memoryMb,
+      secretId: 'bench/cleanup',
+      localSpaceOrigin: emulator.url,
+      functionName: 'call-control-cleanup',
+      extra: { CLEANUP_CONCURRENCY: String(CLEANUP_CONCURRENCY), CLEANUP_MAX_ENDS_PER_SECOND: '1380' },
+    });
+    const answer = await ipcRun<{
+      results: Array<{ ended: number; failed: number; found: number; pagesRead: number }>;
+      wallMs: number;
+      rssBeforeBytes: number;
+      peakRssBytes: number;
+    }>(join(context.root, 'bench', 'invoke-driver.mjs'), env, {
+      bundle: join(context.out, 'cleanup', 'index.mjs'),
+      event: cleanupEvent(Math.min(MAX_CALLS_PER_RUN, scenario.calls)),
+      times: scenario.maxRuns,
+      timeoutMs: 300_000,
+    });
+    const sum = (key: 'ended' | 'failed' | 'found' | 'pagesRead') =>
+      answer.results.reduce((total, report) => total + report[key], 0);
+    return {
+      runs: answer.results.length,
+      wallMs: answer.wallMs,
+      cpuMs: Number.NaN,
+      found: sum('found'),
+      ended: sum('ended'),
+      alreadyEnded: 0,
+      failed: sum('failed'),
+      pagesRead: sum('pagesRead'),
+      retries: {},
+      failedPerRun: answer.results.map((report) => report.failed),
+      failures: [],
+      rssBeforeBytes: answer.rssBeforeBytes,
+      peakRssBytes: answer.peakRssBytes,
+      runPeakRssBytes: [],
+      peaks: { rss: answer.peakRssBytes, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
+    };
+  } finally {
+    await aws.stop();
+  }
+};
+
+/** One cleanup scenario on a fresh emulator, the cleanup in a child process. */
+export const runScenario = async (
+  context: BenchContext,
+  scenario: CleanupScenario,
+): Promise<CleanupResult> => {
+  const apiToken = `PT${randomBytes(24).toString('hex')}`;
+  const emulator = await SignalWireEmulator.start({
+    projects: [{ projectId: PROJECT_ID, apiToken }],
+    latencyMs: scenario.latencyMs,
+    maxRecordedRequests: scenario.rateLimit ? 200_000 : 1000,
+    ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
+    ...(scenario.certificates ? { tls: scenario.certificates.server } : {}),
+  });
+  try {
+    const sids = Array.from(
+      { length: scenario.calls },
+      () => emulator.seedCall(PROJECT_ID, { status: 'in-progress', ageSeconds: STALE_AGE_SECONDS }).sid,
+    );
+    let outcome: CleanupOutcome;
+    if (scenario.mode === 'handler') {
+      outcome = await cleanupHandler(context, scenario, emulator, apiToken);
+    } else {
+      const plan: CleanupPlan = {
+        projectId: PROJECT_ID,
+        apiToken,
+        spaceOrigin: emulator.url,
+        concurrency: CLEANUP_CONCURRENCY,
+        maxCallsToEnd: Math.min(MAX_CALLS_PER_RUN, scenario.calls),
+        maxAgeSeconds: MAX_AGE_SECONDS,
+        maxRuns: scenario.maxRuns,
+        ...(scenario.mode === 'bare' || scenario.mode === 'bare-timeout' ? { bareSids: sids } : {}),
+        ...(scenario.mode === 'bare-timeout' ? { bareTimeout: true } : {}),
+        ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
+        trackMemory: scenario.trackMemory ?? true,
+      };
+      const env = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        TZ: 'UTC',
+        POWERTOOLS_SERVICE_NAME: 'call-control-cleanup',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...FUNCTION_RUNTIME_ENVIRONMENT,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(scenario.memoryMb),
+        // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile of every cleanup child there (`node --cpu-prof`).
+        NODE_OPTIONS: [
+          lambdaHeapFlags(scenario.memoryMb),
+          ...(process.env.BENCH_CPU_PROF_DIR
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+            : []),
+        ].join(' '),
+        ...(scenario.certificates ? { NODE_EXTRA_CA_CERTS: scenario.certificates.caFile } : {}),
+      };
+      outcome = await ipcRun<CleanupOutcome>(await cleanupDriver(context), env, plan);
+    }
+    const stillLive = sids.filter(
+      (sid) => emulator.getCall(PROJECT_ID, sid)?.status === 'in-progress',
+    ).length;
+    const posts = emulator.requests.filter((request) => request.method === 'POST').length;
+    return { ...outcome, stillLive, posts, rateLimited: scenario.rateLimit ? posts - outcome.ended : 0 };
+  } finally {
+    await emulator.stop();
+  }
+};

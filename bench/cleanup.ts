@@ -1,0 +1,231 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RateLimit } from '#local/signalwire-emulator';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENGINE,
+  type CleanupResult,
+  MAX_AGE_SECONDS,
+  MAX_CALLS_PER_RUN,
+  runScenario,
+  STALE_AGE_SECONDS,
+} from './cleanup-scenarios.ts';
+import { count, FUNCTION_MEMORY_MB, type Measurement, percent, yesNo } from './measurement.ts';
+import { ms, type ResultRow, ratio } from './report.ts';
+
+const CLEANUP_CALLS = 5000;
+const CLEANUP_LATENCY_MS = 20;
+/** 500 POSTs per second where the cleanup asks for up to 1,250: 429s are certain. */
+const RATE_LIMIT: RateLimit = { maxPosts: 250, windowMs: 500 };
+/** Item 4's target: client CPU per ended call at most this multiple of the bare fetch pool's. */
+const TARGET_CPU = 1.15;
+
+const cpuPerCall = (result: CleanupResult) => result.cpuMs / Math.max(1, result.ended);
+
+const cpuRow = (metric: string, project: CleanupResult, bare: CleanupResult, target: boolean): ResultRow => {
+  const value = cpuPerCall(project) / cpuPerCall(bare);
+  return {
+    item: 4,
+    metric,
+    project: ms(cpuPerCall(project)),
+    reference: `bare fetch ${ms(cpuPerCall(bare))}`,
+    ratio: ratio(value),
+    target: target ? `≤ ${TARGET_CPU}x` : '— (context)',
+    met: target ? yesNo(value <= TARGET_CPU) : 'n/a',
+    values: { project: cpuPerCall(project), reference: cpuPerCall(bare), ratio: value, unit: 'ms' },
+  };
+};
+
+/** Item 4: cleanup throughput and client CPU per ended call, against a bare `fetch` pool; also over https. */
+export const cleanup: Measurement = {
+  name: 'cleanup',
+  async run(context) {
+    if (!existsSync(join(context.root, CLEANUP_ENGINE))) {
+      return {
+        rows: [],
+        notes: [`Cleanup rows are not measured: ${CLEANUP_ENGINE} is missing.`],
+        details: {},
+      };
+    }
+    const base = {
+      calls: CLEANUP_CALLS,
+      latencyMs: CLEANUP_LATENCY_MS,
+      maxRuns: 1,
+      memoryMb: FUNCTION_MEMORY_MB,
+      trackMemory: false,
+    };
+    context.log(`cleanup: ${CLEANUP_CALLS} calls at ${CLEANUP_LATENCY_MS} ms`);
+    const plain = await runScenario(context, { ...base, mode: 'engine' });
+    context.log('cleanup: the same calls with a bare fetch pool');
+    const bare = await runScenario(context, { ...base, mode: 'bare' });
+    context.log('cleanup: rate-limited');
+    const limited = await runScenario(context, {
+      ...base,
+      rateLimit: RATE_LIMIT,
+      maxRuns: 5,
+      mode: 'engine',
+    });
+    context.log('cleanup: the bare fetch pool with a timeout signal per request');
+    const bareTimeout = await runScenario(context, { ...base, mode: 'bare-timeout' });
+    context.log('cleanup: the audit records of as many calls, nothing sent');
+    const audits = await runScenario(context, { ...base, mode: 'audit' });
+    const certificates = await context.certificates();
+    let tls: { plain: CleanupResult; bare: CleanupResult } | undefined;
+    if (certificates) {
+      context.log('cleanup: https, the cleanup and a bare fetch pool');
+      tls = {
+        plain: await runScenario(context, { ...base, mode: 'engine', certificates }),
+        bare: await runScenario(context, { ...base, mode: 'bare', certificates }),
+      };
+    }
+
+    const ideal = (CLEANUP_CALLS * CLEANUP_LATENCY_MS) / CLEANUP_CONCURRENCY;
+    const efficiency = ideal / plain.wallMs;
+    const limitedIdeal = Math.max(ideal, (CLEANUP_CALLS * RATE_LIMIT.windowMs) / RATE_LIMIT.maxPosts);
+    const rows: ResultRow[] = [
+      {
+        item: 4,
+        metric: `Cleanup of ${count(CLEANUP_CALLS)} stale calls, latency ${CLEANUP_LATENCY_MS} ms, concurrency ${CLEANUP_CONCURRENCY}`,
+        project: `${ms(plain.wallMs)}, ${count(plain.ended)} ended, ${plain.stillLive} left`,
+        reference: `ideal ${ms(ideal)}`,
+        ratio: `${(efficiency * 100).toFixed(1)} % of ideal`,
+        target: '≥ 90 % of ideal, every call ended',
+        met: yesNo(efficiency >= 0.9 && plain.stillLive === 0),
+        values: { project: plain.wallMs, reference: ideal, ratio: efficiency, unit: 'ms' },
+      },
+      {
+        item: 4,
+        metric: 'Same calls ended by a bare fetch pool (what loopback and 2 shared cores allow)',
+        project: ms(plain.wallMs),
+        reference: `bare fetch ${ms(bare.wallMs)} (${((ideal / bare.wallMs) * 100).toFixed(1)} % of ideal)`,
+        ratio: `${((bare.wallMs / plain.wallMs) * 100).toFixed(1)} % of bare fetch`,
+        target: '— (context)',
+        met: 'n/a',
+        values: {
+          project: plain.wallMs,
+          reference: bare.wallMs,
+          ratio: bare.wallMs / plain.wallMs,
+          unit: 'ms',
+        },
+      },
+      cpuRow('Client CPU per ended call (user + system, the cleanup process only)', plain, bare, true),
+      cpuRow(
+        'Same, against a bare fetch pool whose requests carry an abort signal and a timer (as any client with a timeout)',
+        plain,
+        bareTimeout,
+        false,
+      ),
+      {
+        item: 4,
+        metric:
+          'Of which the audit record (one Powertools log line per call, written alone in the same set-up)',
+        project: ms(cpuPerCall(audits)),
+        reference: `cleanup without it ${ms(cpuPerCall(plain) - cpuPerCall(audits))}`,
+        ratio: `without it ${ratio((cpuPerCall(plain) - cpuPerCall(audits)) / cpuPerCall(bare))} of bare fetch`,
+        target: '— (context)',
+        met: 'n/a',
+        values: {
+          project: cpuPerCall(audits),
+          reference: cpuPerCall(plain) - cpuPerCall(audits),
+          ratio: (cpuPerCall(plain) - cpuPerCall(audits)) / cpuPerCall(bare),
+          unit: 'ms',
+        },
+      },
+      {
+        item: 4,
+        metric: `Same, emulator rate-limited to ${RATE_LIMIT.maxPosts} POSTs / ${RATE_LIMIT.windowMs} ms (429, no Retry-After)`,
+        project:
+          `${ms(limited.wallMs)} in ${limited.runs} run(s) (failed per run: ${limited.failedPerRun.join(', ')}), ` +
+          `${count(limited.rateLimited)} × 429, ${limited.stillLive} left`,
+        reference: `floor ${ms(limitedIdeal)} (rate limit)`,
+        ratio: `${((limitedIdeal / limited.wallMs) * 100).toFixed(1)} % of floor`,
+        target: 'every call ended in the run',
+        met: yesNo(limited.stillLive === 0 && limited.runs === 1),
+        values: {
+          project: limited.wallMs,
+          reference: limitedIdeal,
+          ratio: limitedIdeal / limited.wallMs,
+          unit: 'ms',
+        },
+      },
+    ];
+    if (tls) {
+      rows.push(
+        cpuRow(
+          'Client CPU per ended call over https (both keep their connections alive)',
+          tls.plain,
+          tls.bare,
+          false,
+        ),
+        {
+          item: 4,
+          metric: `Cleanup of ${count(CLEANUP_CALLS)} stale calls over https, latency ${CLEANUP_LATENCY_MS} ms`,
+          project: `${ms(tls.plain.wallMs)}, ${count(tls.plain.ended)} ended, ${tls.plain.stillLive} left`,
+          reference: `bare fetch ${ms(tls.bare.wallMs)}`,
+          ratio: `${((tls.bare.wallMs / tls.plain.wallMs) * 100).toFixed(1)} % of bare fetch`,
+          target: '— (context)',
+          met: 'n/a',
+          values: { project: tls.plain.wallMs, reference: tls.bare.wallMs, unit: 'ms' },
+        },
+      );
+    }
+
+    const notes = [
+      'Cleanup: bench/cleanup-driver.ts (bundled like a function) runs `runCleanup` with the real ' +
+        '`SignalWireClient` in a child process; the emulator runs in the parent. Stale calls: in-progress, ' +
+        `${STALE_AGE_SECONDS} s old, policy inProgress ${MAX_AGE_SECONDS} s, page size 200 (default), ` +
+        `concurrency ${CLEANUP_CONCURRENCY}, ${count(MAX_CALLS_PER_RUN)} ends at most per run. Client CPU is ` +
+        '`process.cpuUsage()` of the child over the run, every audit line written to a discarded stdout, no ' +
+        'memory sampling in these rows (it would charge the slower client more). The ' +
+        'bare pool POSTs the same end requests with `fetch`, reads the answers and does nothing else.' +
+        (tls ? ' The https rows serve the emulator with the certificate of the TLS rows of item 3.' : ''),
+    ];
+    const cpu = cpuPerCall(plain);
+    const bareCpu = cpuPerCall(bare);
+    if (rows.some((row) => row.met === 'no' && row.metric.startsWith('Client CPU'))) {
+      const auditCpu = cpuPerCall(audits);
+      const timeoutCpu = cpuPerCall(bareTimeout);
+      notes.push(
+        `Missed, cleanup CPU: ${ms(cpu)} per ended call against ${ms(bareCpu)} for bare fetch ` +
+          `(${ratio(cpu / bareCpu)}). A bare pool whose requests carry an abort signal and a timer, as any ` +
+          `client with a timeout must send them, spends ${ms(timeoutCpu)} per call in the same run ` +
+          `(${ratio(timeoutCpu / bareCpu)} of the bare pool; undici registers every signal it is given: a ` +
+          `listener, a weak reference and a finaliser per request); the cleanup is at ` +
+          `${ratio(cpu / timeoutCpu)} of that pool. The signal stays: without it a request that never answers ` +
+          'would hold its socket past the timeout. The audit record alone, written as the cleanup writes it ' +
+          `(Powertools Logger), costs ${ms(auditCpu)} per call. The rest is what the bare pool does not do: ` +
+          `${plain.pagesRead} List Calls pages of 200 calls, the policy's verdict, the pacer (one start every ` +
+          `${ms(1000 / 1380)} at the account-wide budget) and the retry bookkeeping. Already cheaper per call ` +
+          'in this issue: one abort controller and a plain timer per request instead of `AbortSignal.any` over ' +
+          '`AbortSignal.timeout`, and a pool that hands a finished slot to the next call instead of racing every ' +
+          'request in flight. On this shared machine the ratios of single runs move by ±15 %: compare the ' +
+          'https row, the same work over TLS in the same run.',
+      );
+    }
+    if (plain.wallMs > ideal / 0.9) {
+      const demand = (CLEANUP_CONCURRENCY / CLEANUP_LATENCY_MS) * 1000;
+      notes.push(
+        `Missed, cleanup throughput (${ms(plain.wallMs)} against an ideal of ${ms(ideal)}): the ideal assumes ` +
+          `requests cost no CPU. Here ${count(demand)} requests per second must be produced by the cleanup ` +
+          'and answered by the emulator on the same 2 cores: a bare `fetch` pool sending the same requests ' +
+          `needs ${ms(bare.wallMs)} (${percent(ideal, bare.wallMs)} of ideal)` +
+          (bare.wallMs > ideal / 0.9 ? ', so on this machine no client reaches 90 %. ' : '. ') +
+          `The cleanup reaches ${percent(bare.wallMs, plain.wallMs)} of the bare pool's speed. At ` +
+          `${ms(cpu)} of CPU per call one vCPU tops out near ${count(Math.round(1000 / cpu))} calls per second, ` +
+          `and a ${FUNCTION_MEMORY_MB} MB Lambda has ${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.`,
+      );
+    }
+    if (limited.stillLive > 0 || limited.runs > 1) {
+      notes.push(
+        `Missed, rate-limited cleanup: ${count(limited.rateLimited)} requests were answered 429; the first ` +
+          `run left ${limited.failedPerRun[0] ?? 0} calls failed, and the next run ended them ` +
+          `(${limited.stillLive} left after ${limited.runs} runs).`,
+      );
+    }
+    return {
+      rows,
+      notes,
+      details: { plain, bare, bareTimeout, limited, audits, tls, rateLimit: RATE_LIMIT },
+    };
+  },
+};

@@ -1,0 +1,99 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildAll } from './build.ts';
+import { type BenchContext, type Bundles, type Measurement, machine } from './measurement.ts';
+import { ms, type ResultRow, renderMarkdown, renderSummary, replaceSummary } from './report.ts';
+import { type BenchCertificates, makeCertificates } from './tls.ts';
+
+const log = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
+};
+
+const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+};
+
+/**
+ * Runs `measurements` (all of them, or those named in `only`) and writes the figures. A full run writes
+ * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements writes bench/.out/results.json only,
+ * so the committed page always comes from one complete run.
+ */
+export const runBench = async (root: string, measurements: Measurement[], only: string[]): Promise<void> => {
+  const unknown = only.filter((name) => !measurements.some((measurement) => measurement.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown measurement ${unknown.join(', ')}; known: ${measurements.map((measurement) => measurement.name).join(', ')}`,
+    );
+  }
+  const selected =
+    only.length === 0 ? measurements : measurements.filter((measurement) => only.includes(measurement.name));
+  const started = performance.now();
+  if (!process.version.startsWith('v24.')) {
+    log(`warning: running on Node ${process.version}; run it through \`npm run bench\` to get Node 24`);
+  }
+  const out = join(root, 'bench', '.out');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  const context: BenchContext = {
+    root,
+    out,
+    log,
+    bundles: once(async (): Promise<Bundles> => {
+      log('building the production bundles');
+      return buildAll(root, out);
+    }),
+    certificates: once(async (): Promise<BenchCertificates | undefined> => {
+      const made = makeCertificates(join(out, 'tls'));
+      if (!made) log('openssl not found: the https rows are not measured');
+      return made;
+    }),
+  };
+
+  const rows: ResultRow[] = [];
+  const notes: string[] = [];
+  const details: Record<string, unknown> = {};
+  for (const measurement of selected) {
+    log(`${measurement.name}`);
+    const result = await measurement.run(context);
+    rows.push(...result.rows);
+    notes.push(...result.notes);
+    details[measurement.name] = result.details;
+  }
+  notes.push(
+    'Timings come from a shared 2-core machine; other work running at the same time shows up as noise, ' +
+      'mostly in the p99 and cleanup rows. Ratios compare figures of the same run.',
+  );
+
+  const durationMs = performance.now() - started;
+  const info = machine();
+  const results = {
+    machine: info,
+    durationMs,
+    measurements: selected.map((m) => m.name),
+    rows,
+    notes,
+    details,
+  };
+  const full = selected.length === measurements.length;
+  const resultsFile = full ? join(root, 'bench', 'results.json') : join(out, 'results.json');
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  if (full) {
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    writeFileSync(join(root, 'docs', 'benchmarks.md'), renderMarkdown(info, rows, notes, durationMs));
+    const readme = join(root, 'README.md');
+    if (existsSync(readme)) {
+      writeFileSync(readme, replaceSummary(readFileSync(readme, 'utf8'), renderSummary(info, rows)));
+    }
+  }
+  log(
+    `done in ${ms(durationMs)}: ${full ? 'bench/results.json, docs/benchmarks.md, README.md' : resultsFile}`,
+  );
+  for (const row of rows) {
+    log(`${row.met.padEnd(12)} ${row.metric}: ${row.project} | ${row.reference} | ${row.ratio}`);
+  }
+};

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(root, file), 'utf8')) as T;
+// The functions' dependencies are devDependencies: the package ships them inside its prebuilt bundles.
+const manifest = readJson<{ devDependencies: Record<string, string> }>('package.json');
+const lock = readJson<{ packages: Record<string, { version?: string }> }>('package-lock.json');
+
+describe('the functions\' dependencies', () => {
+  it('pins every Powertools package to one exact version, so the lockfile holds a single copy of their commons', () => {
+    // Prepare
+    const powertools = Object.entries(manifest.devDependencies).filter(([name]) =>
+      name.startsWith('@aws-lambda-powertools/'),
+    );
+    const commons = Object.entries(lock.packages).filter(([path]) =>
+      path.endsWith('node_modules/@aws-lambda-powertools/commons'),
+    );
+
+    // Assess: split versions put a copy of commons in each bundle that reaches both.
+    expect(powertools.length).toBeGreaterThan(0);
+    expect(new Set(powertools.map(([, range]) => range)).size).toBe(1);
+    expect(powertools[0]?.[1]).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(commons.map(([path, { version }]) => `${path}@${version}`)).toEqual([
+      `node_modules/@aws-lambda-powertools/commons@${powertools[0]?.[1]}`,
+    ]);
+  });
+});
