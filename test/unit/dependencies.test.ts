@@ -8,7 +8,7 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(root, file
 const manifest = readJson<{ devDependencies: Record<string, string> }>('package.json');
 const lock = readJson<{ packages: Record<string, { version?: string }> }>('package-lock.json');
 
-describe('the functions\' dependencies', () => {
+describe("the functions' dependencies", () => {
   it('pins every Powertools package to one exact version, so the lockfile holds a single copy of their commons', () => {
     // Prepare
     const powertools = Object.entries(manifest.devDependencies).filter(([name]) =>
