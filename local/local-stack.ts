@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
@@ -8,6 +10,7 @@ import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
+import type { LocalCredentials } from './sigv4-check.ts';
 
 /** The local project: a fixed Project ID so README examples work as written. */
 export const LOCAL_PROJECT_ID = '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d';
@@ -20,7 +23,40 @@ export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'call-control-idempotency';
 /** Function name in the event function's Lambda context. */
 export const LOCAL_CALL_UPDATE_EVENTS_FUNCTION = 'call-control-call-update-events';
 
+/**
+ * The AWS credentials of the local stack: the local API Gateway checks SigV4 signatures against them, and
+ * the local Secrets Manager / EventBridge are called with them.
+ */
+export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** The IAM caller the local API Gateway reports for requests signed with {@link LOCAL_CREDENTIALS}. */
+export const LOCAL_IDENTITY_ARN = 'arn:aws:iam::123456789012:user/local-developer';
+
+/**
+ * What `call-control --local` reads from the state directory (`stack.json`) to reach a running local stack,
+ * as the deployed mode reads a CloudFormation stack's outputs.
+ */
+export interface LocalStackState {
+  apiUrl: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The local Secrets Manager / EventBridge endpoint. */
+  awsEndpoint: string;
+  secretId: string;
+  /** The SignalWire emulator's origin, the one non-SignalWire host a secret may name locally. */
+  localSpaceOrigin: string;
+  identityArn: string;
+  /** JSON lines, one per audit record, newest last: the local stack's "log group". */
+  auditLog: string;
+}
+
 export interface LocalStackOptions {
+  /**
+   * Directory for `stack.json` (how the CLI finds this stack) and `audit.ndjson` (every audit record the
+   * functions write, kept as CloudWatch Logs keeps them, whatever the console's log level).
+   * @default - neither file is written
+   */
+  stateDir?: string;
   /** Port of the local API Gateway. @default 0 (ephemeral) */
   port?: number;
   /** Latency the SignalWire emulator adds to each answer. @default 0 */
@@ -50,6 +86,8 @@ export interface LocalStack {
   /** The emulator's API token for the project: for tests that rotate it or assert it never leaks. */
   apiToken: string;
   signingKey: string;
+  /** Set when `stateDir` was given. */
+  state?: LocalStackState;
   stop(): Promise<void>;
 }
 
@@ -80,8 +118,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
@@ -103,6 +141,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     handler: EventHandler;
   };
 
+  const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
+  if (auditLog) await keepAuditRecords(auditLog);
+
   const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
     callUpdateEvents.handler(
       event,
@@ -122,6 +163,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     port: options.port ?? 0,
     functionName: 'call-control-http-api',
     timeoutMs: 29_000,
+    credentials: LOCAL_CREDENTIALS,
+    identity: {
+      userArn: LOCAL_IDENTITY_ARN,
+      accountId: '123456789012',
+      callerId: 'AIDALOCALDEVELOPER000',
+      accessKey: LOCAL_CREDENTIALS.accessKeyId,
+      userId: 'AIDALOCALDEVELOPER000',
+    },
     routes: [
       ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
       {
@@ -134,7 +183,25 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     ],
   });
 
+  let state: LocalStackState | undefined;
+  if (options.stateDir && auditLog) {
+    state = {
+      apiUrl: api.url,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      ...LOCAL_CREDENTIALS,
+      awsEndpoint: aws.url,
+      secretId: LOCAL_SECRET_NAME,
+      localSpaceOrigin: emulator.url,
+      identityArn: LOCAL_IDENTITY_ARN,
+      auditLog,
+    };
+    writeFileSync(join(options.stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, {
+      mode: 0o600,
+    });
+  }
+
   return {
+    state,
     emulator,
     aws,
     api,
@@ -152,4 +219,29 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       await Promise.all([emulator.stop(), aws.stop(), dynamodb.stop()]);
     },
   };
+};
+
+/**
+ * Appends every audit record the functions write to `file`, as one JSON line shaped like the Powertools log
+ * line CloudWatch Logs would keep, before (and whatever) the console's log level filters.
+ */
+const keepAuditRecords = async (file: string): Promise<void> => {
+  const { logger } = await import('#commons/powertools');
+  const { AUDIT_MESSAGE } = await import('#commons/audit');
+  mkdirSync(join(file, '..'), { recursive: true });
+  const info = logger.info.bind(logger);
+  logger.info = ((message: unknown, ...rest: unknown[]) => {
+    const attributes = rest[0];
+    if (message === AUDIT_MESSAGE && typeof attributes === 'object' && attributes !== null) {
+      const line = {
+        level: 'INFO',
+        timestamp: new Date().toISOString(),
+        service: process.env.POWERTOOLS_SERVICE_NAME ?? 'call-control',
+        ...(attributes as Record<string, unknown>),
+        message,
+      };
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    }
+    (info as (...args: unknown[]) => void)(message, ...rest);
+  }) as typeof logger.info;
 };

@@ -1,5 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
+import { type AuditLog, type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
 import { endCall } from '../call-actions.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
@@ -14,7 +13,7 @@ export interface CleanupOptions {
   /** The project `api` belongs to, for the audit records and the report. */
   accountSid: string;
   /** Where audit records go (one `call-control audit` line per call acted on). */
-  logger: Logger;
+  logger: AuditLog;
   /** End requests in flight at once (1 to 50). @default 10 */
   concurrency?: number;
   /**
