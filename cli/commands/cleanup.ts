@@ -169,6 +169,7 @@ const runHere = async (context: CommandContext, policy: CleanupPolicy): Promise<
   );
   const report = await runCleanup(access.calls, policy, {
     scheduleName: access.actor,
+    trigger: 'cli',
     accountSid: access.calls.projectId,
     logger: counting(access.auditLog, bar, {}),
   });

@@ -370,6 +370,17 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     expect(run.stdout).toContain('ended 1, already ended 0');
     expect(run.stderr).toMatch(/cleanup \(cap 100\) \[#*-*\] 1\/100 \(1 updated\)/);
     expect([statusOf(stale), statusOf(fresh)]).toEqual(['canceled', 'ringing']);
+    const audit = json<{ records: Array<{ audit: Record<string, unknown> }> }>(
+      await cli('audit', '--local', '--call', stale, '-o', 'json'),
+    );
+    expect(audit.records.map((record) => record.audit)).toEqual([
+      expect.objectContaining({
+        trigger: 'cli',
+        actor: 'arn:aws:iam::123456789012:user/local-developer',
+        outcome: 'updated',
+        change: { Status: 'canceled' },
+      }),
+    ]);
   });
 
   it('refuses an invalid policy with exit 2, naming the field', async () => {

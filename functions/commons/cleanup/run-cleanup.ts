@@ -1,4 +1,4 @@
-import { type AuditLog, type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
+import { type AuditLog, type AuditOutcome, type AuditRecord, type AuditTrigger, audit } from '../audit.ts';
 import { endCall } from '../call-actions.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
@@ -14,6 +14,8 @@ export interface CleanupOptions {
   accountSid: string;
   /** Where audit records go (one `call-control audit` line per call acted on). */
   logger: AuditLog;
+  /** The audit records' trigger: `cli` when the `call-control` CLI runs the engine itself. @default 'schedule' */
+  trigger?: AuditTrigger;
   /** End requests in flight at once (1 to 50). @default 10 */
   concurrency?: number;
   /**
@@ -271,7 +273,7 @@ export const runCleanup = async (
 
   const record = (target: Target, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
     audit(logger, {
-      trigger: 'schedule',
+      trigger: options.trigger ?? 'schedule',
       actor: scheduleName,
       accountSid,
       callSid: target.sid,
