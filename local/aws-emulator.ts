@@ -199,6 +199,7 @@ export class LocalAws {
   readonly #region: string;
   readonly #accountId: string;
   readonly #secrets = new Map<string, StoredSecret>();
+  readonly #stacks = new Map<string, Record<string, string>>();
   readonly #faults: Array<SecretsManagerFault & { remaining: number }> = [];
   readonly #rules: Array<{ rule: LocalRule; target: (event: EventBridgeEnvelope) => Promise<unknown> }> = [];
   readonly #targetRuns = new Set<Promise<void>>();
@@ -230,6 +231,14 @@ export class LocalAws {
   /** Base URL for the SDK's `endpoint` option or the `AWS_ENDPOINT_URL_*` variables. */
   get url(): string {
     return this.#url;
+  }
+
+  /**
+   * Creates or replaces a CloudFormation stack with these outputs, for `DescribeStacks` (the AWS Query
+   * protocol, as `@aws-sdk/client-cloudformation` speaks it through `AWS_ENDPOINT_URL_CLOUDFORMATION`).
+   */
+  putStack(name: string, outputs: Record<string, string>): void {
+    this.#stacks.set(name, { ...outputs });
   }
 
   /** Creates or updates a secret (a new VersionId each time) and returns its ARN. */
@@ -306,6 +315,40 @@ export class LocalAws {
     await closed;
   }
 
+  /** CloudFormation's `DescribeStacks` by name, answered in the Query protocol's XML. */
+  #cloudFormation(form: URLSearchParams, res: ServerResponse, requestId: string): void {
+    const xml = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+    };
+    const escapeXml = (text: string) =>
+      text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const name = form.get('StackName') ?? '';
+    const outputs = this.#stacks.get(name);
+    if (form.get('Action') !== 'DescribeStacks' || !outputs) {
+      const message =
+        form.get('Action') === 'DescribeStacks'
+          ? `Stack with id ${name} does not exist`
+          : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
+      xml(
+        400,
+        `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const members = Object.entries(outputs)
+      .map(
+        ([key, value]) =>
+          `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue></member>`,
+      )
+      .join('');
+    const stackId = `arn:aws:cloudformation:${this.#region}:${this.#accountId}:stack/${escapeXml(name)}/${requestId}`;
+    xml(
+      200,
+      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${escapeXml(name)}</StackName><StackId>${stackId}</StackId><CreationTime>2026-11-29T00:00:00.000Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -318,6 +361,14 @@ export class LocalAws {
       });
       res.end(JSON.stringify(payload));
     };
+
+    if (
+      !target &&
+      String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
+      this.#cloudFormation(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), res, requestId);
+      return;
+    }
 
     try {
       const body = this.#parseBody(Buffer.concat(chunks));

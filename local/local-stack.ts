@@ -15,6 +15,8 @@ import type { LocalCredentials } from './sigv4-check.ts';
 /** The local project: a fixed Project ID so README examples work as written. */
 export const LOCAL_PROJECT_ID = '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d';
 export const LOCAL_SECRET_NAME = 'signalwire/call-control';
+/** The CloudFormation stack name the local Secrets Manager / EventBridge endpoint also describes. */
+export const LOCAL_STACK_NAME = 'SignalWireCallControl';
 /** The bus the functions publish to and the local rule listens on. */
 export const LOCAL_EVENT_BUS_NAME = 'call-control';
 /** Sources whose "Call Update Requested" events the local rule routes and the function accepts. */
@@ -182,6 +184,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       },
     ],
   });
+
+  // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
+  aws.putStack(LOCAL_STACK_NAME, { ApiUrl: `${api.url}/`, EventBusName: LOCAL_EVENT_BUS_NAME });
 
   let state: LocalStackState | undefined;
   if (options.stateDir && auditLog) {

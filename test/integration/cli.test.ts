@@ -499,3 +499,49 @@ describe('SigV4 against the local API Gateway', () => {
     expect(statusOf(sid)).toBe('in-progress');
   });
 });
+
+describe('the deployed target (CloudFormation outputs, SigV4 with the standard credential chain)', () => {
+  /** As on a workstation: the SDK finds region and keys in the environment; only CloudFormation is local. */
+  const deployedEnv = () => ({
+    ...env,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  const deployed = (...args: string[]) =>
+    collect(spawn(process.execPath, [bundle, ...args], { env: deployedEnv() }), '');
+
+  it('reads ApiUrl from the stack outputs and ends a call through the signed API', async () => {
+    const sid = seed('in-progress', 100, '+13105550999');
+    const list = json<{ calls: Array<{ sid: string }> }>(
+      await deployed('calls', 'list', '--to', '+13105550999', '-o', 'json'),
+    );
+    expect(list.calls.map((call) => call.sid)).toEqual([sid]);
+    const run = await deployed('calls', 'end', sid, '--yes');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${sid}  ended (completed)`);
+    expect(statusOf(sid)).toBe('completed');
+  });
+
+  it('names the stack it could not find and what to do', async () => {
+    const run = await deployed('calls', 'list', '--stack', 'NoSuchStack');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('CloudFormation stack "NoSuchStack" not found in us-east-1');
+    expect(run.stderr).toContain('--stack NAME');
+  });
+
+  it('is refused 403 when the credentials are not the ones the API trusts', async () => {
+    const sid = seed('in-progress', 100);
+    const run = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'end', sid, '--yes'], {
+        env: { ...deployedEnv(), AWS_SECRET_ACCESS_KEY: 'someone-else' },
+      }),
+      '',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('refused the request (403)');
+    expect(run.stderr).toContain('execute-api:Invoke');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+});
