@@ -81,6 +81,14 @@ class AwsServiceError extends Error {
 
 const SECRETS_MANAGER_PREFIX = 'secretsmanager.';
 const EVENTBRIDGE_PREFIX = 'AWSEvents.';
+const LOGS_PREFIX = 'Logs_20140328.';
+const LAMBDA_FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/(configuration|invocations)$/;
+
+/** A Lambda function of the local stack: its log group, and what running it means. */
+export interface LocalFunction {
+  logGroup: string;
+  invoke(payload: unknown): Promise<unknown>;
+}
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MAX_PUT_EVENTS_ENTRIES = 10;
 // AWS raised the EventBridge event size limit from 256 KB to 1 MB on 2026-01-29 (AWS Compute Blog, "More room
@@ -200,6 +208,8 @@ export class LocalAws {
   readonly #accountId: string;
   readonly #secrets = new Map<string, StoredSecret>();
   readonly #stacks = new Map<string, Record<string, string>>();
+  readonly #functions = new Map<string, LocalFunction>();
+  readonly #logs = new Map<string, Array<{ eventId: string; timestamp: number; message: string }>>();
   readonly #faults: Array<SecretsManagerFault & { remaining: number }> = [];
   readonly #rules: Array<{ rule: LocalRule; target: (event: EventBridgeEnvelope) => Promise<unknown> }> = [];
   readonly #targetRuns = new Set<Promise<void>>();
@@ -239,6 +249,21 @@ export class LocalAws {
    */
   putStack(name: string, outputs: Record<string, string>): void {
     this.#stacks.set(name, { ...outputs });
+  }
+
+  /**
+   * Registers a Lambda function for `GetFunctionConfiguration` and `Invoke` (`RequestResponse` answers its
+   * result; `Event` answers 202 and runs it in the background, awaited by {@link drainTargets}).
+   */
+  addFunction(name: string, fn: LocalFunction): void {
+    this.#functions.set(name, fn);
+  }
+
+  /** Appends a log event to a log group, for CloudWatch Logs `FilterLogEvents`. */
+  putLogEvent(logGroup: string, message: string, timestamp = Date.now()): void {
+    const events = this.#logs.get(logGroup) ?? [];
+    events.push({ eventId: randomUUID(), timestamp, message });
+    this.#logs.set(logGroup, events);
   }
 
   /** Creates or updates a secret (a new VersionId each time) and returns its ARN. */
@@ -315,6 +340,78 @@ export class LocalAws {
     await closed;
   }
 
+  /** Lambda's REST API: `GetFunctionConfiguration` and `Invoke`. */
+  #lambda(
+    name: string,
+    operation: string,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    requestId: string,
+  ): void {
+    const json = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-amzn-requestid': requestId,
+        ...headers,
+      });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+    const fn = this.#functions.get(name);
+    if (!fn) {
+      json(
+        404,
+        { Type: 'User', message: `Function not found: ${name}` },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
+      return;
+    }
+    if (operation === 'configuration') {
+      json(200, {
+        FunctionName: name,
+        FunctionArn: `arn:aws:lambda:${this.#region}:${this.#accountId}:function:${name}`,
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: fn.logGroup },
+      });
+      return;
+    }
+    const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+    if (String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse') === 'Event') {
+      const run: Promise<void> = fn
+        .invoke(payload)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => this.#targetRuns.delete(run));
+      this.#targetRuns.add(run);
+      json(202, undefined);
+      return;
+    }
+    fn.invoke(payload).then(
+      (result) => json(200, result ?? null, { 'x-amz-executed-version': '$LATEST' }),
+      (error: unknown) =>
+        json(
+          200,
+          { errorType: error instanceof Error ? error.name : 'Error', errorMessage: String(error) },
+          { 'x-amz-function-error': 'Unhandled' },
+        ),
+    );
+  }
+
+  /** `FilterLogEvents` with a time window and a quoted-term pattern (`"text"`: lines containing it). */
+  #filterLogEvents(body: Record<string, unknown>): unknown {
+    const group = String(body.logGroupName ?? '');
+    const startTime = typeof body.startTime === 'number' ? body.startTime : 0;
+    const term = /^"(.*)"$/.exec(String(body.filterPattern ?? '').trim())?.[1];
+    const events = (this.#logs.get(group) ?? []).filter(
+      (event) => event.timestamp >= startTime && (term === undefined || event.message.includes(term)),
+    );
+    return {
+      events: events.map((event) => ({ ...event, logStreamName: 'local', ingestionTime: event.timestamp })),
+      searchedLogStreams: [{ logStreamName: 'local', searchedCompletely: true }],
+    };
+  }
+
   /** CloudFormation's `DescribeStacks` by name, answered in the Query protocol's XML. */
   #cloudFormation(form: URLSearchParams, res: ServerResponse, requestId: string): void {
     const xml = (status: number, body: string) => {
@@ -362,6 +459,11 @@ export class LocalAws {
       res.end(JSON.stringify(payload));
     };
 
+    const lambda = LAMBDA_FUNCTION_PATH.exec((req.url ?? '').split('?', 1)[0] ?? '');
+    if (lambda) {
+      this.#lambda(decodeURIComponent(lambda[1]!), lambda[2]!, req, Buffer.concat(chunks), res, requestId);
+      return;
+    }
     if (
       !target &&
       String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
@@ -386,6 +488,10 @@ export class LocalAws {
           throw new AwsServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, fault.status);
         }
         answer(200, this.#secretsManager(operation, body));
+        return;
+      }
+      if (target === `${LOGS_PREFIX}FilterLogEvents`) {
+        answer(200, this.#filterLogEvents(body));
         return;
       }
       if (target === `${EVENTBRIDGE_PREFIX}PutEvents`) {

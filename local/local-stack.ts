@@ -15,6 +15,10 @@ import type { LocalCredentials } from './sigv4-check.ts';
 /** The local project: a fixed Project ID so README examples work as written. */
 export const LOCAL_PROJECT_ID = '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d';
 export const LOCAL_SECRET_NAME = 'signalwire/call-control';
+/** The scheduled cleanup function, invocable through the local Lambda API (`aws lambda invoke`). */
+export const LOCAL_CLEANUP_FUNCTION = 'call-control-cleanup';
+/** The one log group of the local stack: the audit records and cleanup reports of every function. */
+export const LOCAL_LOG_GROUP = '/aws/lambda/call-control';
 /** The CloudFormation stack name the local Secrets Manager / EventBridge endpoint also describes. */
 export const LOCAL_STACK_NAME = 'SignalWireCallControl';
 /** The bus the functions publish to and the local rule listens on. */
@@ -144,7 +148,17 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   };
 
   const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
-  if (auditLog) await keepAuditRecords(auditLog);
+  await keepLogs(aws, auditLog);
+  aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    invoke: async (payload) => {
+      const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
+      return cleanup.handler(
+        payload as EventBridgeEnvelope,
+        createLambdaContext({ functionName: LOCAL_CLEANUP_FUNCTION, timeoutMs: 300_000 }),
+      );
+    },
+  });
 
   const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
     callUpdateEvents.handler(
@@ -186,7 +200,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   });
 
   // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
-  aws.putStack(LOCAL_STACK_NAME, { ApiUrl: `${api.url}/`, EventBusName: LOCAL_EVENT_BUS_NAME });
+  aws.putStack(LOCAL_STACK_NAME, {
+    ApiUrl: `${api.url}/`,
+    EventBusName: LOCAL_EVENT_BUS_NAME,
+    CleanupFunctionName: LOCAL_CLEANUP_FUNCTION,
+  });
 
   let state: LocalStackState | undefined;
   if (options.stateDir && auditLog) {
@@ -226,26 +244,32 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   };
 };
 
+/** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
+const KEPT_MESSAGES = new Set(['cleanup report']);
+
 /**
- * Appends every audit record the functions write to `file`, as one JSON line shaped like the Powertools log
- * line CloudWatch Logs would keep, before (and whatever) the console's log level filters.
+ * Keeps every audit record and cleanup report the functions write, whatever the console's log level: in the
+ * local log group (`FilterLogEvents`) and, with a state directory, appended to `file` as JSON lines shaped like
+ * the Powertools line CloudWatch Logs would hold.
  */
-const keepAuditRecords = async (file: string): Promise<void> => {
+const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> => {
   const { logger } = await import('#commons/powertools');
   const { AUDIT_MESSAGE } = await import('#commons/audit');
-  mkdirSync(join(file, '..'), { recursive: true });
+  if (file) mkdirSync(join(file, '..'), { recursive: true });
   const info = logger.info.bind(logger);
   logger.info = ((message: unknown, ...rest: unknown[]) => {
     const attributes = rest[0];
-    if (message === AUDIT_MESSAGE && typeof attributes === 'object' && attributes !== null) {
-      const line = {
+    const kept = message === AUDIT_MESSAGE || KEPT_MESSAGES.has(String(message));
+    if (kept && typeof attributes === 'object' && attributes !== null) {
+      const line = JSON.stringify({
         level: 'INFO',
         timestamp: new Date().toISOString(),
         service: process.env.POWERTOOLS_SERVICE_NAME ?? 'call-control',
         ...(attributes as Record<string, unknown>),
         message,
-      };
-      appendFileSync(file, `${JSON.stringify(line)}\n`);
+      });
+      aws.putLogEvent(LOCAL_LOG_GROUP, line);
+      if (file) appendFileSync(file, `${line}\n`);
     }
     (info as (...args: unknown[]) => void)(message, ...rest);
   }) as typeof logger.info;

@@ -505,6 +505,8 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
   const deployedEnv = () => ({
     ...env,
     AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
+    AWS_ENDPOINT_URL_LAMBDA: stack.aws.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.aws.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -522,6 +524,44 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`${sid}  ended (completed)`);
     expect(statusOf(sid)).toBe('completed');
+  });
+
+  it('cleanup invokes the cleanup function asynchronously and follows its logs to the report', async () => {
+    const stale = seed('ringing', 3_000, '+13105551234');
+    const fresh = seed('ringing', 10, '+13105551234');
+    const dry = await deployed(
+      'cleanup',
+      '--dry-run',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555123',
+      '-o',
+      'json',
+    );
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(
+      /Invoked call-control-cleanup as "cli-[^"]+"; following \/aws\/lambda\/call-control/,
+    );
+    expect(json<{ dryRun: boolean; wouldEnd: number; scheduleName: string }>(dry)).toMatchObject({
+      dryRun: true,
+      wouldEnd: 1,
+      scheduleName: expect.stringMatching(/^cli-/),
+    });
+    expect(statusOf(stale)).toBe('ringing');
+
+    const apply = await deployed(
+      'cleanup',
+      '--apply',
+      '--yes',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555123',
+    );
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('ended 1, already ended 0');
+    expect([statusOf(stale), statusOf(fresh)]).toEqual(['canceled', 'ringing']);
   });
 
   it('names the stack it could not find and what to do', async () => {
