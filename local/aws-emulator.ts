@@ -210,6 +210,11 @@ export class LocalAws {
   readonly #stacks = new Map<string, Record<string, string>>();
   readonly #functions = new Map<string, LocalFunction>();
   readonly #logs = new Map<string, Array<{ eventId: string; timestamp: number; message: string }>>();
+  readonly #queries = new Map<string, unknown>();
+  readonly #stackResources = new Map<
+    string,
+    Array<{ logicalId: string; type: string; physicalId: string }>
+  >();
   readonly #faults: Array<SecretsManagerFault & { remaining: number }> = [];
   readonly #rules: Array<{ rule: LocalRule; target: (event: EventBridgeEnvelope) => Promise<unknown> }> = [];
   readonly #targetRuns = new Set<Promise<void>>();
@@ -247,8 +252,13 @@ export class LocalAws {
    * Creates or replaces a CloudFormation stack with these outputs, for `DescribeStacks` (the AWS Query
    * protocol, as `@aws-sdk/client-cloudformation` speaks it through `AWS_ENDPOINT_URL_CLOUDFORMATION`).
    */
-  putStack(name: string, outputs: Record<string, string>): void {
+  putStack(
+    name: string,
+    outputs: Record<string, string>,
+    resources: Array<{ logicalId: string; type: string; physicalId: string }> = [],
+  ): void {
     this.#stacks.set(name, { ...outputs });
+    this.#stackResources.set(name, resources);
   }
 
   /**
@@ -398,6 +408,69 @@ export class LocalAws {
     );
   }
 
+  /**
+   * A Logs Insights query, with the subset of the language the project's queries use: `filter f = "v"`,
+   * `filter f like "v"` (substring), `filter f like /re/`, `sort @timestamp desc|asc`, `limit n`, over the
+   * JSON log lines of the named groups in the time window (seconds). Rows carry `@timestamp` and `@message`.
+   */
+  #runQuery(body: Record<string, unknown>): unknown {
+    const groups = Array.isArray(body.logGroupNames) ? body.logGroupNames.map(String) : [];
+    const from = Number(body.startTime ?? 0) * 1000;
+    const to = Number(body.endTime ?? Number.MAX_SAFE_INTEGER / 1000) * 1000;
+    let rows = groups
+      .flatMap((group) => this.#logs.get(group) ?? [])
+      .filter((event) => event.timestamp >= from && event.timestamp <= to);
+    let limit = Number(body.limit ?? 1000);
+    const read = (message: string, field: string): unknown => {
+      try {
+        return field
+          .split('.')
+          .reduce<unknown>(
+            (value, key) =>
+              typeof value === 'object' && value !== null
+                ? (value as Record<string, unknown>)[key]
+                : undefined,
+            JSON.parse(message),
+          );
+      } catch {
+        return undefined;
+      }
+    };
+    for (const command of String(body.queryString ?? '')
+      .split('|')
+      .map((part) => part.trim())) {
+      const equals = /^filter\s+([\w.@]+)\s*=\s*"((?:[^"\\]|\\.)*)"$/.exec(command);
+      const like = /^filter\s+([\w.@]+)\s+like\s+(?:"((?:[^"\\]|\\.)*)"|\/(.*)\/)$/.exec(command);
+      const sort = /^sort\s+@timestamp\s+(asc|desc)$/.exec(command);
+      const limited = /^limit\s+(\d+)$/.exec(command);
+      if (equals) {
+        const value = JSON.parse(`"${equals[2]}"`) as string;
+        rows = rows.filter((event) => read(event.message, equals[1]!) === value);
+      } else if (like) {
+        const pattern = like[2] !== undefined ? (JSON.parse(`"${like[2]}"`) as string) : new RegExp(like[3]!);
+        rows = rows.filter((event) => {
+          const value = String(read(event.message, like[1]!) ?? '');
+          return typeof pattern === 'string' ? value.includes(pattern) : pattern.test(value);
+        });
+      } else if (sort) {
+        rows = [...rows].sort((a, b) =>
+          sort[1] === 'asc' ? a.timestamp - b.timestamp : b.timestamp - a.timestamp,
+        );
+      } else if (limited) {
+        limit = Math.min(limit, Number(limited[1]));
+      } else if (!/^fields\b/.test(command)) {
+        throw new AwsServiceError('MalformedQueryException', `LocalAws cannot run "${command}"`, 400);
+      }
+    }
+    return rows.slice(0, limit).map((event) => [
+      {
+        field: '@timestamp',
+        value: new Date(event.timestamp).toISOString().replace('T', ' ').replace('Z', ''),
+      },
+      { field: '@message', value: event.message },
+    ]);
+  }
+
   /** `FilterLogEvents` with a time window and a quoted-term pattern (`"text"`: lines containing it). */
   #filterLogEvents(body: Record<string, unknown>): unknown {
     const group = String(body.logGroupName ?? '');
@@ -422,9 +495,22 @@ export class LocalAws {
       text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
     const name = form.get('StackName') ?? '';
     const outputs = this.#stacks.get(name);
+    if (form.get('Action') === 'DescribeStackResources' && outputs) {
+      const members = (this.#stackResources.get(name) ?? [])
+        .map(
+          (resource) =>
+            `<member><StackName>${escapeXml(name)}</StackName><LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId><ResourceType>${escapeXml(resource.type)}</ResourceType><Timestamp>2026-11-29T00:00:00.000Z</Timestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
+        )
+        .join('');
+      xml(
+        200,
+        `<DescribeStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStackResourcesResult><StackResources>${members}</StackResources></DescribeStackResourcesResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackResourcesResponse>`,
+      );
+      return;
+    }
     if (form.get('Action') !== 'DescribeStacks' || !outputs) {
       const message =
-        form.get('Action') === 'DescribeStacks'
+        form.get('Action') === 'DescribeStacks' || form.get('Action') === 'DescribeStackResources'
           ? `Stack with id ${name} does not exist`
           : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
       xml(
@@ -492,6 +578,18 @@ export class LocalAws {
       }
       if (target === `${LOGS_PREFIX}FilterLogEvents`) {
         answer(200, this.#filterLogEvents(body));
+        return;
+      }
+      if (target === `${LOGS_PREFIX}StartQuery`) {
+        const queryId = randomUUID();
+        this.#queries.set(queryId, this.#runQuery(body));
+        answer(200, { queryId });
+        return;
+      }
+      if (target === `${LOGS_PREFIX}GetQueryResults`) {
+        const results = this.#queries.get(String(body.queryId ?? ''));
+        if (!results) throw new AwsServiceError('ResourceNotFoundException', 'Query does not exist', 400);
+        answer(200, { status: 'Complete', results, statistics: {} });
         return;
       }
       if (target === `${EVENTBRIDGE_PREFIX}PutEvents`) {

@@ -200,11 +200,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   });
 
   // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
-  aws.putStack(LOCAL_STACK_NAME, {
-    ApiUrl: `${api.url}/`,
-    EventBusName: LOCAL_EVENT_BUS_NAME,
-    CleanupFunctionName: LOCAL_CLEANUP_FUNCTION,
-  });
+  aws.putStack(
+    LOCAL_STACK_NAME,
+    {
+      ApiUrl: `${api.url}/`,
+      EventBusName: LOCAL_EVENT_BUS_NAME,
+      CleanupFunctionName: LOCAL_CLEANUP_FUNCTION,
+    },
+    [{ logicalId: 'calllogs', type: 'AWS::Logs::LogGroup', physicalId: LOCAL_LOG_GROUP }],
+  );
 
   let state: LocalStackState | undefined;
   if (options.stateDir && auditLog) {

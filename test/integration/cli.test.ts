@@ -564,6 +564,30 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     expect([statusOf(stale), statusOf(fresh)]).toEqual(['canceled', 'ringing']);
   });
 
+  it('audit queries CloudWatch Logs Insights over the stack’s log groups, newest first', async () => {
+    const sid = seed('in-progress', 100);
+    await deployed('calls', 'end', sid, '--yes');
+    await deployed('calls', 'end', sid, '--yes');
+    const run = await deployed('audit', '--call', sid, '--actor', 'local-developer', '-o', 'json');
+    expect(run.code).toBe(0);
+    const { records } = json<{ records: Array<{ audit: Record<string, unknown> }> }>(run);
+    expect(records.map((record) => [record.audit.callSid, record.audit.outcome])).toEqual([
+      [sid, 'already-ended'],
+      [sid, 'updated'],
+    ]);
+    const none = json<{ records: unknown[] }>(await deployed('audit', '--actor', 'cli:nobody', '-o', 'json'));
+    expect(none.records).toEqual([]);
+  });
+
+  it('doctor checks the stack outputs and the secret the functions read', async () => {
+    const run = await deployed('doctor');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /PASS {2}stack outputs +SignalWireCallControl \(us-east-1\): ApiUrl http:\/\/127\.0\.0\.1/,
+    );
+    expect(run.stdout).toMatch(/PASS {2}API token/);
+  });
+
   it('names the stack it could not find and what to do', async () => {
     const run = await deployed('calls', 'list', '--stack', 'NoSuchStack');
     expect(run.code).toBe(1);
