@@ -197,4 +197,10 @@ const main = async (argv: string[]): Promise<number> => {
   }
 };
 
+// `call-control calls list | head`: the reader went away, which is not a failure of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv.slice(2));

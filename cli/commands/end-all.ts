@@ -147,9 +147,17 @@ export const run = async (context: CommandContext): Promise<number> => {
   const interval = 1000 / rate;
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
+  // Ctrl-C stops sending: requests in flight finish, and the summary says what was and was not done.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    context.note('\ninterrupted: no more end requests will be sent');
+  };
+  process.once('SIGINT', onInterrupt);
   for (const [index, call] of matches.entries()) {
     const wait = started + index * interval - performance.now();
     if (wait > 0) await sleep(wait);
+    if (interrupted) break;
     while (inFlight.size >= 10) await Promise.race(inFlight);
     const task: Promise<void> = backend
       .endCall(call.sid)
@@ -172,6 +180,7 @@ export const run = async (context: CommandContext): Promise<number> => {
     inFlight.add(task);
   }
   await Promise.all(inFlight);
+  process.removeListener('SIGINT', onInterrupt);
   bar.finish();
 
   const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
@@ -180,19 +189,21 @@ export const run = async (context: CommandContext): Promise<number> => {
     ended: count('updated'),
     alreadyEnded: count('already-ended'),
     failed: count('failed'),
+    notSent: matches.length - results.length,
     durationSeconds: Math.round((performance.now() - started) / 100) / 10,
   };
   if (context.output === 'table') {
     context.print(
-      `Ended ${summary.ended}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.`,
+      `Ended ${summary.ended}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
+        (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
     );
     for (const failure of results.filter((result) => result.outcome === 'failed')) {
       context.print(`  ${failure.sid}  ${context.style.red(failure.error ?? 'failed')}`);
     }
-    if (summary.failed > 0)
-      context.note('next: run the same end-all again; ended calls are skipped, failed ones retried.');
+    if (summary.failed + summary.notSent > 0)
+      context.note('next: run the same end-all again; ended calls are skipped, the rest retried.');
   } else {
     printJson(context, { preview, summary, results }, results);
   }
-  return batchExit(summary.ended + summary.alreadyEnded, summary.failed);
+  return batchExit(summary.ended + summary.alreadyEnded, summary.failed + summary.notSent);
 };

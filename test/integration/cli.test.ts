@@ -296,6 +296,31 @@ describe('end-all', () => {
     expect(sids.map(statusOf)).toEqual(['completed', 'completed', 'completed']);
   });
 
+  it('stops sending on Ctrl-C and says what was not done (exit 3)', async () => {
+    const to = '+13105550700';
+    const sids = Array.from({ length: 6 }, () => seed('in-progress', 900, to));
+    const child = spawn(
+      process.execPath,
+      [bundle, 'end-all', '--local', '--to', to, '--yes', '--rate', '1'],
+      {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ending [')) child.kill('SIGINT');
+    });
+    const run = await collect(child, '');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('interrupted: no more end requests will be sent');
+    expect(run.stdout).toMatch(
+      /Ended [12], already ended 0, failed 0 of 6 in .*Not sent \(interrupted\): [45]\./,
+    );
+    const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
+    expect(ended).toBeGreaterThanOrEqual(1);
+    expect(ended).toBeLessThanOrEqual(2);
+  });
+
   it('refuses without a terminal and without --yes', async () => {
     const to = '+13105550555';
     const sid = seed('in-progress', 900, to);
