@@ -59,9 +59,15 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
  * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` once the prompt appears.
  * Returns everything the terminal showed.
  */
-const cliOnTerminal = (answer: string, ...args: string[]): Promise<Run> => {
+const cliOnTerminal = (answer: string, ...args: string[]): Promise<Run> =>
+  cliOnTerminalWith(env, answer, ...args);
+
+const cliOnTerminalWith = (runEnv: NodeJS.ProcessEnv, answer: string, ...args: string[]): Promise<Run> => {
   const command = [process.execPath, bundle, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: runEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let answered = false;
   child.stdout.on('data', (chunk: Buffer) => {
     if (!answered && chunk.toString().includes('to go ahead')) {
@@ -131,6 +137,18 @@ describe('calls (local stack, signed requests)', () => {
       await cli('calls', 'list', '--local', '--to', '+13105550111', '-o', 'json'),
     );
     expect(asJson.calls.map((call) => call.sid)).toEqual([live]);
+  });
+
+  it('colours a terminal, unless NO_COLOR is set', async () => {
+    seed('in-progress', 30, '+13105550112');
+    const args = ['calls', 'list', '--local', '--to', '+13105550112'];
+    const coloured = await cliOnTerminal('', ...args);
+    expect(coloured.code).toBe(0);
+    expect(coloured.stdout).toContain('\u001b[32min-progress\u001b[39m');
+    const plain = await cliOnTerminalWith({ ...env, NO_COLOR: '1' }, '', ...args);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('in-progress');
+    expect(plain.stdout).not.toContain('\u001b[');
   });
 
   it('follows every page with --all, one call per line with ndjson', async () => {
