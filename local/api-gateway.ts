@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createLambdaContext } from './lambda-context.ts';
+import { checkSignature, type LocalCredentials } from './sigv4-check.ts';
 
 /** The IAM caller API Gateway puts in `requestContext.authorizer.iam` for routes with IAM authorization. */
 export interface IamIdentity {
@@ -60,6 +61,12 @@ export interface LocalApiGatewayOptions {
   region?: string;
   /** @default a random 10-character id */
   apiId?: string;
+  /**
+   * Credentials whose SigV4 signatures IAM routes accept: a signed request with another key, a wrong
+   * signature or a date more than five minutes off is refused 403, as API Gateway does.
+   * @default - signatures are not checked (the access key is taken from the credential scope)
+   */
+  credentials?: LocalCredentials;
   /** Told about each handler failure (throw or timeout). @default writes the error to stderr */
   onHandlerError?: (error: unknown, routeKey: string) => void;
 }
@@ -400,8 +407,9 @@ const withTimeout = async (work: Promise<unknown>, timeoutMs: number): Promise<u
  * `{"message":"Not Found"}`, handler failures 500 `{"message":"Internal Server Error"}`, bodies over 10 MB
  * 413; every answer carries an `apigw-requestid` header.
  *
- * IAM routes: a request whose `Authorization` header is a SigV4 one (`AWS4-HMAC-SHA256 ...`) is accepted
- * WITHOUT checking the signature, with the access key taken from its credential scope; a request with no
+ * IAM routes: a request whose `Authorization` header is a SigV4 one (`AWS4-HMAC-SHA256 ...`) has its
+ * signature checked against `credentials` when they are given (403 with API Gateway's message when it does
+ * not hold), and is otherwise accepted with the access key taken from its credential scope; a request with no
  * `Authorization` header at all is accepted as the configured local `identity`, so curl works without
  * signing; any other `Authorization` gets 403. This is a local stand-in, not a security boundary.
  */
@@ -429,6 +437,14 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
       const authorization = req.headers.authorization;
       if (authorization !== undefined && !authorization.startsWith('AWS4-HMAC-SHA256')) {
         return jsonAnswer(403, { message: 'Forbidden' });
+      }
+      if (authorization !== undefined && options.credentials) {
+        const refusal = await checkSignature(
+          { method, url, headers: req.headers, body },
+          authorization,
+          options.credentials,
+        );
+        if (refusal) return jsonAnswer(refusal.status, { message: refusal.message });
       }
       const accessKey = authorization === undefined ? undefined : accessKeyOf(authorization);
       authorizer = {

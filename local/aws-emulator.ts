@@ -100,6 +100,14 @@ class AwsServiceError extends Error {
 
 const SECRETS_MANAGER_PREFIX = 'secretsmanager.';
 const EVENTBRIDGE_PREFIX = 'AWSEvents.';
+const LOGS_PREFIX = 'Logs_20140328.';
+const LAMBDA_FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/(configuration|invocations)$/;
+
+/** A Lambda function of the local stack: its log group, and what running it means. */
+export interface LocalFunction {
+  logGroup: string;
+  invoke(payload: unknown): Promise<unknown>;
+}
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MAX_PUT_EVENTS_ENTRIES = 10;
 /**
@@ -255,6 +263,14 @@ export class LocalAws {
   readonly #region: string;
   readonly #accountId: string;
   readonly #secrets = new Map<string, StoredSecret>();
+  readonly #stacks = new Map<string, Record<string, string>>();
+  readonly #functions = new Map<string, LocalFunction>();
+  readonly #logs = new Map<string, Array<{ eventId: string; timestamp: number; message: string }>>();
+  readonly #queries = new Map<string, unknown>();
+  readonly #stackResources = new Map<
+    string,
+    Array<{ logicalId: string; type: string; physicalId: string }>
+  >();
   readonly #faults: Array<SecretsManagerFault & { remaining: number }> = [];
   readonly #rules: Array<{ rule: LocalRule; target: (event: EventBridgeEnvelope) => Promise<unknown> }> = [];
   readonly #targetRuns = new Set<Promise<void>>();
@@ -294,6 +310,34 @@ export class LocalAws {
   /** Base URL for the SDK's `endpoint` option or the `AWS_ENDPOINT_URL_*` variables. */
   get url(): string {
     return this.#url;
+  }
+
+  /**
+   * Creates or replaces a CloudFormation stack with these outputs, for `DescribeStacks` (the AWS Query
+   * protocol, as `@aws-sdk/client-cloudformation` speaks it through `AWS_ENDPOINT_URL_CLOUDFORMATION`).
+   */
+  putStack(
+    name: string,
+    outputs: Record<string, string>,
+    resources: Array<{ logicalId: string; type: string; physicalId: string }> = [],
+  ): void {
+    this.#stacks.set(name, { ...outputs });
+    this.#stackResources.set(name, resources);
+  }
+
+  /**
+   * Registers a Lambda function for `GetFunctionConfiguration` and `Invoke` (`RequestResponse` answers its
+   * result; `Event` answers 202 and runs it in the background, awaited by {@link drainTargets}).
+   */
+  addFunction(name: string, fn: LocalFunction): void {
+    this.#functions.set(name, fn);
+  }
+
+  /** Appends a log event to a log group, for CloudWatch Logs `FilterLogEvents`. */
+  putLogEvent(logGroup: string, message: string, timestamp = Date.now()): void {
+    const events = this.#logs.get(logGroup) ?? [];
+    events.push({ eventId: randomUUID(), timestamp, message });
+    this.#logs.set(logGroup, events);
   }
 
   /** Creates or updates a secret (a new VersionId each time) and returns its ARN. */
@@ -370,6 +414,188 @@ export class LocalAws {
     await closed;
   }
 
+  /** Lambda's REST API: `GetFunctionConfiguration` and `Invoke`. */
+  #lambda(
+    name: string,
+    operation: string,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    requestId: string,
+  ): void {
+    const json = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-amzn-requestid': requestId,
+        ...headers,
+      });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+    const fn = this.#functions.get(name);
+    if (!fn) {
+      json(
+        404,
+        { Type: 'User', message: `Function not found: ${name}` },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
+      return;
+    }
+    if (operation === 'configuration') {
+      json(200, {
+        FunctionName: name,
+        FunctionArn: `arn:aws:lambda:${this.#region}:${this.#accountId}:function:${name}`,
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: fn.logGroup },
+      });
+      return;
+    }
+    const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+    if (String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse') === 'Event') {
+      const run: Promise<void> = fn
+        .invoke(payload)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => this.#targetRuns.delete(run));
+      this.#targetRuns.add(run);
+      json(202, undefined);
+      return;
+    }
+    fn.invoke(payload).then(
+      (result) => json(200, result ?? null, { 'x-amz-executed-version': '$LATEST' }),
+      (error: unknown) =>
+        json(
+          200,
+          { errorType: error instanceof Error ? error.name : 'Error', errorMessage: String(error) },
+          { 'x-amz-function-error': 'Unhandled' },
+        ),
+    );
+  }
+
+  /**
+   * A Logs Insights query, with the subset of the language the project's queries use: `filter f = "v"`,
+   * `filter f like "v"` (substring), `filter f like /re/`, `sort @timestamp desc|asc`, `limit n`, over the
+   * JSON log lines of the named groups in the time window (seconds). Rows carry `@timestamp` and `@message`.
+   */
+  #runQuery(body: Record<string, unknown>): unknown {
+    const groups = Array.isArray(body.logGroupNames) ? body.logGroupNames.map(String) : [];
+    const from = Number(body.startTime ?? 0) * 1000;
+    const to = Number(body.endTime ?? Number.MAX_SAFE_INTEGER / 1000) * 1000;
+    let rows = groups
+      .flatMap((group) => this.#logs.get(group) ?? [])
+      .filter((event) => event.timestamp >= from && event.timestamp <= to);
+    let limit = Number(body.limit ?? 1000);
+    const read = (message: string, field: string): unknown => {
+      try {
+        return field
+          .split('.')
+          .reduce<unknown>(
+            (value, key) =>
+              typeof value === 'object' && value !== null
+                ? (value as Record<string, unknown>)[key]
+                : undefined,
+            JSON.parse(message),
+          );
+      } catch {
+        return undefined;
+      }
+    };
+    for (const command of String(body.queryString ?? '')
+      .split('|')
+      .map((part) => part.trim())) {
+      const equals = /^filter\s+([\w.@]+)\s*=\s*"((?:[^"\\]|\\.)*)"$/.exec(command);
+      const like = /^filter\s+([\w.@]+)\s+like\s+(?:"((?:[^"\\]|\\.)*)"|\/(.*)\/)$/.exec(command);
+      const sort = /^sort\s+@timestamp\s+(asc|desc)$/.exec(command);
+      const limited = /^limit\s+(\d+)$/.exec(command);
+      if (equals) {
+        const value = JSON.parse(`"${equals[2]}"`) as string;
+        rows = rows.filter((event) => read(event.message, equals[1]!) === value);
+      } else if (like) {
+        const pattern = like[2] !== undefined ? (JSON.parse(`"${like[2]}"`) as string) : new RegExp(like[3]!);
+        rows = rows.filter((event) => {
+          const value = String(read(event.message, like[1]!) ?? '');
+          return typeof pattern === 'string' ? value.includes(pattern) : pattern.test(value);
+        });
+      } else if (sort) {
+        rows = [...rows].sort((a, b) =>
+          sort[1] === 'asc' ? a.timestamp - b.timestamp : b.timestamp - a.timestamp,
+        );
+      } else if (limited) {
+        limit = Math.min(limit, Number(limited[1]));
+      } else if (!/^fields\b/.test(command)) {
+        throw new AwsServiceError('MalformedQueryException', `LocalAws cannot run "${command}"`, 400);
+      }
+    }
+    return rows.slice(0, limit).map((event) => [
+      {
+        field: '@timestamp',
+        value: new Date(event.timestamp).toISOString().replace('T', ' ').replace('Z', ''),
+      },
+      { field: '@message', value: event.message },
+    ]);
+  }
+
+  /** `FilterLogEvents` with a time window and a quoted-term pattern (`"text"`: lines containing it). */
+  #filterLogEvents(body: Record<string, unknown>): unknown {
+    const group = String(body.logGroupName ?? '');
+    const startTime = typeof body.startTime === 'number' ? body.startTime : 0;
+    const term = /^"(.*)"$/.exec(String(body.filterPattern ?? '').trim())?.[1];
+    const events = (this.#logs.get(group) ?? []).filter(
+      (event) => event.timestamp >= startTime && (term === undefined || event.message.includes(term)),
+    );
+    return {
+      events: events.map((event) => ({ ...event, logStreamName: 'local', ingestionTime: event.timestamp })),
+      searchedLogStreams: [{ logStreamName: 'local', searchedCompletely: true }],
+    };
+  }
+
+  /** CloudFormation's `DescribeStacks` by name, answered in the Query protocol's XML. */
+  #cloudFormation(form: URLSearchParams, res: ServerResponse, requestId: string): void {
+    const xml = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+    };
+    const escapeXml = (text: string) =>
+      text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const name = form.get('StackName') ?? '';
+    const outputs = this.#stacks.get(name);
+    if (form.get('Action') === 'DescribeStackResources' && outputs) {
+      const members = (this.#stackResources.get(name) ?? [])
+        .map(
+          (resource) =>
+            `<member><StackName>${escapeXml(name)}</StackName><LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId><ResourceType>${escapeXml(resource.type)}</ResourceType><Timestamp>2026-11-29T00:00:00.000Z</Timestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
+        )
+        .join('');
+      xml(
+        200,
+        `<DescribeStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStackResourcesResult><StackResources>${members}</StackResources></DescribeStackResourcesResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackResourcesResponse>`,
+      );
+      return;
+    }
+    if (form.get('Action') !== 'DescribeStacks' || !outputs) {
+      const message =
+        form.get('Action') === 'DescribeStacks' || form.get('Action') === 'DescribeStackResources'
+          ? `Stack with id ${name} does not exist`
+          : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
+      xml(
+        400,
+        `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const members = Object.entries(outputs)
+      .map(
+        ([key, value]) =>
+          `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue></member>`,
+      )
+      .join('');
+    const stackId = `arn:aws:cloudformation:${this.#region}:${this.#accountId}:stack/${escapeXml(name)}/${requestId}`;
+    xml(
+      200,
+      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${escapeXml(name)}</StackName><StackId>${stackId}</StackId><CreationTime>2026-11-29T00:00:00.000Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -382,6 +608,19 @@ export class LocalAws {
       });
       res.end(JSON.stringify(payload));
     };
+
+    const lambda = LAMBDA_FUNCTION_PATH.exec((req.url ?? '').split('?', 1)[0] ?? '');
+    if (lambda) {
+      this.#lambda(decodeURIComponent(lambda[1]!), lambda[2]!, req, Buffer.concat(chunks), res, requestId);
+      return;
+    }
+    if (
+      !target &&
+      String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
+      this.#cloudFormation(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), res, requestId);
+      return;
+    }
 
     try {
       const body = this.#parseBody(Buffer.concat(chunks));
@@ -399,6 +638,22 @@ export class LocalAws {
           throw new AwsServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, fault.status);
         }
         answer(200, this.#secretsManager(operation, body));
+        return;
+      }
+      if (target === `${LOGS_PREFIX}FilterLogEvents`) {
+        answer(200, this.#filterLogEvents(body));
+        return;
+      }
+      if (target === `${LOGS_PREFIX}StartQuery`) {
+        const queryId = randomUUID();
+        this.#queries.set(queryId, this.#runQuery(body));
+        answer(200, { queryId });
+        return;
+      }
+      if (target === `${LOGS_PREFIX}GetQueryResults`) {
+        const results = this.#queries.get(String(body.queryId ?? ''));
+        if (!results) throw new AwsServiceError('ResourceNotFoundException', 'Query does not exist', 400);
+        answer(200, { status: 'Complete', results, statistics: {} });
         return;
       }
       if (target === `${EVENTBRIDGE_PREFIX}PutEvents`) {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
@@ -8,10 +10,17 @@ import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
+import type { LocalCredentials } from './sigv4-check.ts';
 
 /** The local project: a fixed Project ID so README examples work as written. */
 export const LOCAL_PROJECT_ID = '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d';
 export const LOCAL_SECRET_NAME = 'signalwire/call-control';
+/** The scheduled cleanup function, invocable through the local Lambda API (`aws lambda invoke`). */
+export const LOCAL_CLEANUP_FUNCTION = 'call-control-cleanup';
+/** The one log group of the local stack: the audit records and cleanup reports of every function. */
+export const LOCAL_LOG_GROUP = '/aws/lambda/call-control';
+/** The CloudFormation stack name the local Secrets Manager / EventBridge endpoint also describes. */
+export const LOCAL_STACK_NAME = 'SignalWireCallControl';
 /** The bus the functions publish to and the local rule listens on. */
 export const LOCAL_EVENT_BUS_NAME = 'call-control';
 /** Sources whose "Call Update Requested" events the local rule routes and the function accepts. */
@@ -20,7 +29,40 @@ export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'call-control-idempotency';
 /** Function name in the event function's Lambda context. */
 export const LOCAL_CALL_UPDATE_EVENTS_FUNCTION = 'call-control-call-update-events';
 
+/**
+ * The AWS credentials of the local stack: the local API Gateway checks SigV4 signatures against them, and
+ * the local Secrets Manager / EventBridge are called with them.
+ */
+export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** The IAM caller the local API Gateway reports for requests signed with {@link LOCAL_CREDENTIALS}. */
+export const LOCAL_IDENTITY_ARN = 'arn:aws:iam::123456789012:user/local-developer';
+
+/**
+ * What `call-control --local` reads from the state directory (`stack.json`) to reach a running local stack,
+ * as the deployed mode reads a CloudFormation stack's outputs.
+ */
+export interface LocalStackState {
+  apiUrl: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The local Secrets Manager / EventBridge endpoint. */
+  awsEndpoint: string;
+  secretId: string;
+  /** The SignalWire emulator's origin, the one non-SignalWire host a secret may name locally. */
+  localSpaceOrigin: string;
+  identityArn: string;
+  /** JSON lines, one per audit record, newest last: the local stack's "log group". */
+  auditLog: string;
+}
+
 export interface LocalStackOptions {
+  /**
+   * Directory for `stack.json` (how the CLI finds this stack) and `audit.ndjson` (every audit record the
+   * functions write, kept as CloudWatch Logs keeps them, whatever the console's log level).
+   * @default - neither file is written
+   */
+  stateDir?: string;
   /** Port of the local API Gateway. @default 0 (ephemeral) */
   port?: number;
   /** Latency the SignalWire emulator adds to each answer. @default 0 */
@@ -50,6 +92,8 @@ export interface LocalStack {
   /** The emulator's API token for the project: for tests that rotate it or assert it never leaks. */
   apiToken: string;
   signingKey: string;
+  /** Set when `stateDir` was given. */
+  state?: LocalStackState;
   stop(): Promise<void>;
 }
 
@@ -80,8 +124,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
@@ -103,6 +147,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     handler: EventHandler;
   };
 
+  const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
+  await keepLogs(aws, auditLog);
+  aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    invoke: async (payload) => {
+      const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
+      return cleanup.handler(
+        payload as EventBridgeEnvelope,
+        createLambdaContext({ functionName: LOCAL_CLEANUP_FUNCTION, timeoutMs: 300_000 }),
+      );
+    },
+  });
+
   const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
     callUpdateEvents.handler(
       event,
@@ -122,6 +179,14 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     port: options.port ?? 0,
     functionName: 'call-control-http-api',
     timeoutMs: 29_000,
+    credentials: LOCAL_CREDENTIALS,
+    identity: {
+      userArn: LOCAL_IDENTITY_ARN,
+      accountId: '123456789012',
+      callerId: 'AIDALOCALDEVELOPER000',
+      accessKey: LOCAL_CREDENTIALS.accessKeyId,
+      userId: 'AIDALOCALDEVELOPER000',
+    },
     routes: [
       ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
       ...statusCallbackRouteKeys().map((routeKey) => ({
@@ -134,7 +199,36 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     ],
   });
 
+  // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
+  aws.putStack(
+    LOCAL_STACK_NAME,
+    {
+      ApiUrl: `${api.url}/`,
+      EventBusName: LOCAL_EVENT_BUS_NAME,
+      CleanupFunctionName: LOCAL_CLEANUP_FUNCTION,
+    },
+    [{ logicalId: 'calllogs', type: 'AWS::Logs::LogGroup', physicalId: LOCAL_LOG_GROUP }],
+  );
+
+  let state: LocalStackState | undefined;
+  if (options.stateDir && auditLog) {
+    state = {
+      apiUrl: api.url,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      ...LOCAL_CREDENTIALS,
+      awsEndpoint: aws.url,
+      secretId: LOCAL_SECRET_NAME,
+      localSpaceOrigin: emulator.url,
+      identityArn: LOCAL_IDENTITY_ARN,
+      auditLog,
+    };
+    writeFileSync(join(options.stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, {
+      mode: 0o600,
+    });
+  }
+
   return {
+    state,
     emulator,
     aws,
     api,
@@ -152,4 +246,35 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       await Promise.all([emulator.stop(), aws.stop(), dynamodb.stop()]);
     },
   };
+};
+
+/** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
+const KEPT_MESSAGES = new Set(['cleanup report']);
+
+/**
+ * Keeps every audit record and cleanup report the functions write, whatever the console's log level: in the
+ * local log group (`FilterLogEvents`) and, with a state directory, appended to `file` as JSON lines shaped like
+ * the Powertools line CloudWatch Logs would hold.
+ */
+const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> => {
+  const { logger } = await import('#commons/powertools');
+  const { AUDIT_MESSAGE } = await import('#commons/audit');
+  if (file) mkdirSync(join(file, '..'), { recursive: true });
+  const info = logger.info.bind(logger);
+  logger.info = ((message: unknown, ...rest: unknown[]) => {
+    const attributes = rest[0];
+    const kept = message === AUDIT_MESSAGE || KEPT_MESSAGES.has(String(message));
+    if (kept && typeof attributes === 'object' && attributes !== null) {
+      const line = JSON.stringify({
+        level: 'INFO',
+        timestamp: new Date().toISOString(),
+        service: process.env.POWERTOOLS_SERVICE_NAME ?? 'call-control',
+        ...(attributes as Record<string, unknown>),
+        message,
+      });
+      aws.putLogEvent(LOCAL_LOG_GROUP, line);
+      if (file) appendFileSync(file, `${line}\n`);
+    }
+    (info as (...args: unknown[]) => void)(message, ...rest);
+  }) as typeof logger.info;
 };

@@ -3,8 +3,11 @@
  * local Secrets Manager / EventBridge endpoint and a local API Gateway on http://localhost:3000 (PORT
  * overrides) in front of the real handlers, seeds calls in several states and prints commands to try.
  */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
-import { startLocalStack } from './local-stack.ts';
+import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -16,7 +19,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';
 
 const awsPort = Number(process.env.AWS_PORT ?? 0);
-const stack = await startLocalStack({ port, awsPort });
+// Where `call-control --local` finds this stack (stack.json) and its audit records (audit.ndjson).
+const stateDir =
+  process.env.CALL_CONTROL_LOCAL_STATE_DIR ?? join(tmpdir(), 'call-control-local', String(port));
+mkdirSync(stateDir, { recursive: true });
+const stack = await startLocalStack({ port, awsPort, stateDir });
 const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
   { status: 'in-progress', ageSeconds: 45 },
   { status: 'in-progress', ageSeconds: 600 },
@@ -49,9 +56,19 @@ const lines = [
   `  curl -s -X POST ${base}/calls/not-a-sid/terminate            # 400: names the field`,
   `  curl -s ${base}/calls/${live[2]?.sid}`,
   '',
+  'Or with the operator CLI (signed requests; `npx call-control --help`):',
+  '  npx call-control calls list --local',
+  `  npx call-control calls end ${live[0]?.sid} --local`,
+  `  npx call-control audit --local --call ${live[0]?.sid}`,
+  '',
+  `AWS credentials of this stack: AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} (region us-east-1).`,
+  'Signed requests are checked against them (a wrong signature gets 403, as on API Gateway), e.g.',
+  `  curl -s --aws-sigv4 aws:amz:us-east-1:execute-api --user ${LOCAL_CREDENTIALS.accessKeyId}:${LOCAL_CREDENTIALS.secretAccessKey} '${base}/calls?status=in-progress'`,
+  `Audit records (as CloudWatch Logs would keep them): ${join(stateDir, 'audit.ndjson')}`,
+  '',
   'Events: the local EventBridge routes "Call Update Requested" from these sources to the event function:',
   `  bus ${stack.eventBusName}, sources ${stack.allowedEventSources.join(', ')}; results are published back to the bus.`,
-  `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region us-east-1 --endpoint-url ${stack.aws.url} events put-events \\`,
+  `  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} aws --region us-east-1 --endpoint-url ${stack.aws.url} events put-events \\`,
   `    --entries '[{"EventBusName":"${stack.eventBusName}","Source":"${stack.allowedEventSources[0]}","DetailType":"Call Update Requested","Detail":"{\\"callSid\\":\\"${live[2]?.sid}\\",\\"action\\":\\"terminate\\"}"}]'`,
   '  (or run `npm run event:local` for a self-contained round trip)',
   '',

@@ -86,3 +86,13 @@ export const scheduleActor = (
     : {},
   claimed: { scheduleName },
 });
+
+/**
+ * The `call-control` CLI acting itself (`--direct`, or a cleanup it runs in-process): `cli:<user>` (or the
+ * local stack's identity), which only the operator's own machine vouches for, so it is claimed.
+ */
+export const cliActor = (name: string): AuditActor => ({
+  name: name.slice(0, 256),
+  attested: {},
+  claimed: { cliUser: name.slice(0, 256) },
+});

@@ -1,8 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CallUpdate } from './signalwire/types.ts';
 
-/** What set an action off. */
-export type AuditTrigger = 'http' | 'schedule' | 'event';
+/** What set an action off. `cli`: the `call-control` command talking to SignalWire itself (`--direct`). */
+export type AuditTrigger = 'http' | 'schedule' | 'event' | 'cli';
 
 /**
  * `updated`: SignalWire applied the change. `already-ended`: the call had ended, nothing to do.
@@ -48,6 +47,14 @@ export const AUDIT_MESSAGE = 'call-control audit';
 /** The message of the cleanup function's one report line per run (the report under `report`). */
 export const CLEANUP_REPORT_MESSAGE = 'cleanup report';
 
-export const audit = (logger: Logger, record: AuditRecord): void => {
+/**
+ * Where audit records are written: the functions' Powertools logger (CloudWatch Logs), or, for the
+ * `call-control` CLI, a file of JSON lines in the same shape.
+ */
+export interface AuditLog {
+  info(message: typeof AUDIT_MESSAGE, attributes: { audit: AuditRecord }): void;
+}
+
+export const audit = (logger: AuditLog, record: AuditRecord): void => {
   logger.info(AUDIT_MESSAGE, { audit: record });
 };

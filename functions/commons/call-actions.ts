@@ -1,5 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AuditActor, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
+import { type AuditActor, type AuditLog, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
 import { describeError, SignalWireError } from './errors.ts';
 import {
   CALL_UPDATE_FIELDS,
@@ -89,7 +88,7 @@ const wasAudited = (error: unknown): boolean => {
  * does not hold, credentials that cannot be read): one per action, like every other outcome.
  */
 export const auditRefusal = (
-  logger: Logger,
+  logger: AuditLog,
   origin: ActionOrigin,
   target: { accountSid?: unknown; callSid?: unknown },
   change: unknown,
@@ -116,7 +115,7 @@ export const auditRefusal = (
  */
 export const performCallAction = async (
   api: CallsApi & { readonly projectId: string },
-  logger: Logger,
+  logger: AuditLog,
   origin: ActionOrigin,
   callSid: string,
   action: CallAction,

@@ -320,6 +320,18 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
     },
   );
 
+  it.each(['system', 'project'] as const)(
+    'installs the call-control command, which runs from its bundle on %s Node.js (no TypeScript loader here)',
+    (node) => {
+      expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
+      const help = run('npx', ['--no-install', 'call-control', '--help'], app, node);
+      for (const command of ['calls', 'end-all', 'cleanup', 'audit', 'doctor'])
+        expect(help.stdout).toContain(command);
+      const endHelp = run('npx', ['--no-install', 'call-control', 'calls', 'end', '--help'], app, node);
+      expect(endHelp.stdout).toContain('--yes');
+    },
+  );
+
   // On the machine's Node.js 20 only: there `require` cannot load an ES module before 20.19, which is what the
   // CommonJS build is for; Node.js 24 loads the CommonJS build in the synths above.
   it.each(['system'] as const)(

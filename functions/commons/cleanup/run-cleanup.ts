@@ -1,5 +1,11 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AuditActor, type AuditOutcome, type AuditRecord, audit } from '../audit.ts';
+import {
+  type AuditActor,
+  type AuditLog,
+  type AuditOutcome,
+  type AuditRecord,
+  type AuditTrigger,
+  audit,
+} from '../audit.ts';
 import { scheduleActor } from '../audit-actors.ts';
 import { endCall } from '../call-actions.ts';
 import { describeError } from '../errors.ts';
@@ -20,7 +26,9 @@ export interface CleanupOptions {
   /** The project `api` belongs to, for the audit records and the report. */
   accountSid: string;
   /** Where audit records go (one `call-control audit` line per call acted on). */
-  logger: Logger;
+  logger: AuditLog;
+  /** The audit records' trigger: `cli` when the `call-control` CLI runs the engine itself. @default 'schedule' */
+  trigger?: AuditTrigger;
   /** End requests in flight at once (1 to 50). @default 10 */
   concurrency?: number;
   /**
@@ -294,7 +302,7 @@ export const runCleanup = async (
 
   const record = (target: Target, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
     audit(logger, {
-      trigger: 'schedule',
+      trigger: options.trigger ?? 'schedule',
       actor,
       accountSid,
       callSid: target.sid,

@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { AuditRecord } from '#commons/audit';
+import { parseDuration } from '../core/calls-view.ts';
+import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { EXIT, UsageError } from '../core/errors.ts';
+import {
+  awsClientConfig,
+  awsFailure,
+  describeDeployedStack,
+  readLocalState,
+  targetKind,
+} from '../core/target.ts';
+import { renderTable } from '../core/terminal.ts';
+import { checkCallSid } from '../core/validate.ts';
+
+export const spec: CommandSpec = {
+  name: 'audit',
+  summary: 'Audit records (who did what to which call, and how it ended), newest first.',
+  positionals: { min: 0, max: 0 },
+  description: [
+    'Deployed: CloudWatch Logs Insights over the stack’s function log groups.',
+    '--local: the local stack’s records (audit.ndjson in its state directory).',
+    '--direct: the records of what this CLI did itself (CALL_CONTROL_AUDIT_LOG, ~/.local/state/call-control/audit.ndjson).',
+  ].join('\n'),
+  options: {
+    call: { type: 'string', value: 'sid', description: 'Records of this call.' },
+    actor: {
+      type: 'string',
+      value: 'text',
+      description: 'Records whose actor contains this (an IAM ARN, cli:<user>, a schedule).',
+    },
+    since: {
+      type: 'string',
+      value: 'age|date',
+      description: 'From this long ago (24h) or this date. [default 24h]',
+    },
+    until: { type: 'string', value: 'date', description: 'Up to this date. [default now]' },
+    limit: { type: 'string', value: 'n', description: 'At most n records. [default 50]' },
+  },
+  examples: [
+    'call-control audit --call 3f2a6c1e-...',
+    'call-control audit --actor cli:alice --since 2h',
+    'call-control audit --since 2026-11-29T00:00:00Z --until 2026-11-29T06:00:00Z -o ndjson',
+  ],
+};
+
+export interface AuditEntry {
+  timestamp: string;
+  audit: AuditRecord;
+}
+
+const parseWhen = (value: string, flag: string, now: number): number => {
+  if (/^\d+\s*[smhd]?$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new UsageError(`${flag} must be a duration (24h) or a date (2026-11-29T00:00:00Z), got "${value}"`);
+  return ms;
+};
+
+const readFile = (file: string): AuditEntry[] => {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        const parsed = JSON.parse(line) as Partial<AuditEntry> & { message?: string };
+        return parsed.message === 'call-control audit' && parsed.audit && parsed.timestamp
+          ? [parsed as AuditEntry]
+          : [];
+      } catch {
+        return [];
+      }
+    });
+};
+
+/** Logs Insights: the records of the stack's function log groups, filtered there, newest first. */
+const queryDeployed = async (
+  context: CommandContext,
+  filter: { call?: string; actor?: string; from: number; to: number; limit: number },
+): Promise<AuditEntry[]> => {
+  const stack = await describeDeployedStack(context.globals);
+  const [cfn, logs] = await Promise.all([
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-cloudwatch-logs'),
+  ]);
+  const config = { ...awsClientConfig(context.globals), region: stack.region };
+  try {
+    const resources = await new cfn.CloudFormationClient(config).send(
+      new cfn.DescribeStackResourcesCommand({ StackName: stack.name }),
+    );
+    const logGroupNames = (resources.StackResources ?? [])
+      .filter((resource) => resource.ResourceType === 'AWS::Logs::LogGroup' && resource.PhysicalResourceId)
+      .map((resource) => resource.PhysicalResourceId!);
+    const quote = (text: string) => JSON.stringify(text);
+    const query = [
+      'fields @timestamp, @message',
+      '| filter message = "call-control audit"',
+      ...(filter.call ? [`| filter audit.callSid = ${quote(filter.call)}`] : []),
+      ...(filter.actor ? [`| filter audit.actor.name like ${quote(filter.actor)}`] : []),
+      '| sort @timestamp desc',
+      `| limit ${filter.limit}`,
+    ].join('\n');
+    const client = new logs.CloudWatchLogsClient(config);
+    const { queryId } = await client.send(
+      new logs.StartQueryCommand({
+        logGroupNames,
+        startTime: Math.floor(filter.from / 1000),
+        endTime: Math.ceil(filter.to / 1000),
+        queryString: query,
+        limit: filter.limit,
+      }),
+    );
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const answer = await client.send(new logs.GetQueryResultsCommand({ queryId }));
+      if (answer.status === 'Complete') {
+        return (answer.results ?? []).flatMap((row) => {
+          const message = row.find((field) => field.field === '@message')?.value;
+          try {
+            const line = JSON.parse(message ?? '') as AuditEntry;
+            return line.audit ? [line] : [];
+          } catch {
+            return [];
+          }
+        });
+      }
+      if (answer.status === 'Failed' || answer.status === 'Cancelled' || answer.status === 'Timeout') {
+        throw new Error(`the Logs Insights query ended ${answer.status}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    throw new Error('the Logs Insights query did not finish in 60 s');
+  } catch (error) {
+    throw awsFailure('querying the audit records in CloudWatch Logs', error);
+  }
+};
+
+export const run = async (context: CommandContext): Promise<number> => {
+  const { values } = context;
+  const now = Date.now();
+  const from = parseWhen(typeof values.since === 'string' ? values.since : '24h', '--since', now);
+  const to = typeof values.until === 'string' ? parseWhen(values.until, '--until', now) : now;
+  const limit = Number(values.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new UsageError(`--limit must be an integer from 1 to 10000, got "${values.limit}"`);
+  const call = typeof values.call === 'string' ? checkCallSid(values.call) : undefined;
+  const actor = typeof values.actor === 'string' ? values.actor : undefined;
+
+  const kind = targetKind(context.globals);
+  let entries: AuditEntry[];
+  if (kind === 'deployed') {
+    entries = await queryDeployed(context, { call, actor, from, to, limit });
+  } else {
+    const file =
+      kind === 'local'
+        ? readLocalState(context.globals).auditLog
+        : (await import('../core/audit-file.ts')).defaultAuditFile();
+    entries = readFile(file)
+      .filter((entry) => {
+        const at = Date.parse(entry.timestamp);
+        return (
+          at >= from &&
+          at <= to &&
+          (!call || entry.audit.callSid === call) &&
+          (!actor || entry.audit.actor.name.includes(actor))
+        );
+      })
+      .reverse()
+      .slice(0, limit);
+  }
+
+  if (context.output !== 'table') {
+    printJson(context, { records: entries }, entries);
+    return EXIT.ok;
+  }
+  if (entries.length === 0) {
+    context.print('No audit records match.');
+    context.note(
+      context.errStyle.dim(
+        'Widen the window with --since (e.g. --since 7d), or check the target (--local, --direct).',
+      ),
+    );
+    return EXIT.ok;
+  }
+  const rows = entries.map(({ timestamp, audit }) => [
+    timestamp.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'),
+    audit.actor.name,
+    audit.trigger,
+    audit.callSid,
+    Object.entries(audit.change)
+      .map(([field, value]) => `${field}=${value}`)
+      .join(' ') || '-',
+    audit.outcome + (audit.resultingStatus ? ` (${audit.resultingStatus})` : ''),
+    audit.reason ?? '',
+  ]);
+  context.print(
+    renderTable(['TIME', 'ACTOR', 'TRIGGER', 'CALL', 'CHANGE', 'OUTCOME', 'REASON'], rows, context.style),
+  );
+  return EXIT.ok;
+};

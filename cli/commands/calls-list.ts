@@ -1,0 +1,84 @@
+import type { Call } from '#commons/signalwire/types';
+import { type ListFilter, listAll } from '../core/backend.ts';
+import { callsTable } from '../core/calls-view.ts';
+import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { EXIT, UsageError } from '../core/errors.ts';
+import { openCalls } from '../core/target.ts';
+
+export const spec: CommandSpec = {
+  name: 'calls list',
+  summary: 'List calls, newest first, with the API’s filters. One page unless --all.',
+  positionals: { min: 0, max: 0 },
+  options: {
+    status: {
+      type: 'string',
+      value: 'status',
+      description: 'queued, ringing, in-progress, completed, busy, failed, no-answer or canceled.',
+    },
+    to: { type: 'string', value: 'number', description: 'Calls to this number or SIP address.' },
+    from: { type: 'string', value: 'number', description: 'Calls from this number or SIP address.' },
+    parent: { type: 'string', value: 'sid', description: 'Legs of this parent call.' },
+    'started-after': { type: 'string', value: 'date', description: 'Started after (ISO 8601 or RFC 2822).' },
+    'started-before': { type: 'string', value: 'date', description: 'Started before.' },
+    'ended-after': { type: 'string', value: 'date', description: 'Ended after.' },
+    'ended-before': { type: 'string', value: 'date', description: 'Ended before.' },
+    'page-size': { type: 'string', value: 'n', description: 'Calls per page, 1 to 1000. [default 50]' },
+    all: { type: 'boolean', description: 'Follow every page to the end.' },
+    cursor: {
+      type: 'string',
+      value: 'cursor',
+      description: 'Start at this page (the next_cursor of a previous list).',
+    },
+  },
+  examples: [
+    'call-control calls list --status in-progress',
+    'call-control calls list --to +13105550100 --all -o ndjson | jq -r .sid',
+    'call-control calls list --local --started-after 2026-11-29T00:00:00Z -o json',
+  ],
+};
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export const run = async (context: CommandContext): Promise<number> => {
+  const { values } = context;
+  const pageSize = Number(values['page-size'] ?? 50);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+    throw new UsageError(`--page-size must be an integer from 1 to 1000, got "${values['page-size']}"`);
+  }
+  const filter: Record<string, string | number | undefined> = {
+    status: str(values.status),
+    to: str(values.to),
+    from: str(values.from),
+    parentCallSid: str(values.parent),
+    startTimeAfter: str(values['started-after']),
+    startTimeBefore: str(values['started-before']),
+    endTimeAfter: str(values['ended-after']),
+    endTimeBefore: str(values['ended-before']),
+    pageSize,
+  };
+  for (const key of Object.keys(filter)) if (filter[key] === undefined) delete filter[key];
+  const backend = await openCalls(context.globals);
+
+  let calls: Call[];
+  let nextCursor: string | null = null;
+  if (values.all) {
+    calls = [];
+    for await (const call of listAll(backend, filter as ListFilter)) {
+      if (context.output === 'ndjson') context.print(JSON.stringify(call));
+      else calls.push(call);
+    }
+    if (context.output === 'ndjson') return EXIT.ok;
+  } else {
+    const page = await backend.listPage(filter as ListFilter, str(values.cursor));
+    calls = page.calls;
+    nextCursor = page.nextCursor;
+  }
+
+  if (context.output === 'json') printJson(context, { calls, next_cursor: nextCursor });
+  else if (context.output === 'ndjson') printJson(context, null, calls);
+  else {
+    context.print(calls.length === 0 ? 'No calls match.' : callsTable(calls, context.style));
+    if (nextCursor) context.note(context.errStyle.dim(`More calls: add --all, or --cursor ${nextCursor}`));
+  }
+  return EXIT.ok;
+};

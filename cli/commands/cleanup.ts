@@ -1,0 +1,315 @@
+import { readFileSync } from 'node:fs';
+import type { AuditLog, AuditRecord } from '#commons/audit';
+import { cliActor } from '#commons/audit-actors';
+import type { CleanupPolicy, CleanupPolicyInput } from '#commons/cleanup/policy';
+import type { CleanupReport } from '#commons/cleanup/run-cleanup';
+import { humanSeconds, parseDuration } from '../core/calls-view.ts';
+import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { CliError, EXIT, UsageError } from '../core/errors.ts';
+import { confirm } from '../core/prompt.ts';
+import {
+  awsClientConfig,
+  awsFailure,
+  describeDeployedStack,
+  localUser,
+  openSignalWire,
+  targetKind,
+} from '../core/target.ts';
+import { ProgressBar } from '../core/terminal.ts';
+
+export const spec: CommandSpec = {
+  name: 'cleanup',
+  summary: 'Run the stale-call cleanup with a policy, judged by the same rules as the scheduled function.',
+  positionals: { min: 0, max: 0 },
+  description: [
+    'Exactly one of --dry-run (report and audit what would be ended) or --apply (end it; asks you to type "yes").',
+    'The policy comes from --policy-file (the JSON a schedule takes as "policy") and/or the flags, flags winning.',
+    'Deployed: invokes the cleanup function asynchronously and follows its logs to the report.',
+    '--local / --direct: runs the same engine here. Either way a progress bar, then the report.',
+  ].join('\n'),
+  options: {
+    'dry-run': { type: 'boolean', description: 'End nothing; report what would be ended.' },
+    apply: { type: 'boolean', description: 'End the stale calls.' },
+    'policy-file': {
+      type: 'string',
+      value: 'file',
+      description: 'Policy JSON (maxAgeSeconds, to, from, directions, neverTouch, maxCallsToEnd).',
+    },
+    'max-age-in-progress': {
+      type: 'string',
+      value: 'age',
+      description: 'Answered calls older than this are stale (e.g. 4h).',
+    },
+    'max-age-ringing': {
+      type: 'string',
+      value: 'age',
+      description: 'Ringing calls older than this are stale (e.g. 2m).',
+    },
+    'max-age-queued': {
+      type: 'string',
+      value: 'age',
+      description: 'Queued calls older than this are stale (e.g. 10m).',
+    },
+    'to-prefix': {
+      type: 'string',
+      multiple: true,
+      value: 'prefix',
+      description: 'Only calls to numbers starting so (repeatable).',
+    },
+    'from-prefix': {
+      type: 'string',
+      multiple: true,
+      value: 'prefix',
+      description: 'Only calls from numbers starting so (repeatable).',
+    },
+    direction: {
+      type: 'string',
+      multiple: true,
+      value: 'dir',
+      description: 'Only calls in this direction (repeatable).',
+    },
+    'never-touch': {
+      type: 'string',
+      multiple: true,
+      value: 'number|sid',
+      description: 'Never end calls to/from this number, or this call (repeatable).',
+    },
+    'max-calls': {
+      type: 'string',
+      value: 'n',
+      description: 'Circuit breaker: at most n end requests. [default 100]',
+    },
+  },
+  examples: [
+    'call-control cleanup --dry-run --max-age-in-progress 4h --max-age-ringing 2m',
+    'call-control cleanup --apply --policy-file policy.json --yes',
+    'call-control cleanup --local --dry-run --max-age-in-progress 1h -o json | jq .wouldEnd',
+  ],
+};
+
+const list = (value: unknown): string[] | undefined =>
+  Array.isArray(value) && value.length > 0 ? (value as string[]) : undefined;
+
+/** The policy input from the file and the flags (flags win field by field), before validation. */
+const policyInput = (context: CommandContext): CleanupPolicyInput => {
+  const { values } = context;
+  let fromFile: Record<string, unknown> = {};
+  if (typeof values['policy-file'] === 'string') {
+    try {
+      fromFile = JSON.parse(readFileSync(values['policy-file'], 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(
+        `--policy-file ${values['policy-file']}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  const maxAge: Record<string, number> = { ...((fromFile.maxAgeSeconds as Record<string, number>) ?? {}) };
+  for (const [flag, key] of [
+    ['max-age-in-progress', 'inProgress'],
+    ['max-age-ringing', 'ringing'],
+    ['max-age-queued', 'queued'],
+  ] as const) {
+    const value = values[flag];
+    if (typeof value === 'string') maxAge[key] = parseDuration(value, `--${flag}`);
+  }
+  const toPrefixes = list(values['to-prefix']);
+  const fromPrefixes = list(values['from-prefix']);
+  const directions = list(values.direction);
+  const neverTouch = list(values['never-touch']);
+  return {
+    ...fromFile,
+    ...(Object.keys(maxAge).length > 0 ? { maxAgeSeconds: maxAge } : {}),
+    ...(toPrefixes ? { to: { prefixes: toPrefixes } } : {}),
+    ...(fromPrefixes ? { from: { prefixes: fromPrefixes } } : {}),
+    ...(directions ? { directions } : {}),
+    ...(neverTouch ? { neverTouch: [...((fromFile.neverTouch as string[]) ?? []), ...neverTouch] } : {}),
+    ...(values['max-calls'] !== undefined ? { maxCallsToEnd: Number(values['max-calls']) } : {}),
+    dryRun: values['dry-run'] === true,
+  } as CleanupPolicyInput;
+};
+
+/** Validates the policy with the function's own validator and merge rules. */
+const resolve = async (input: CleanupPolicyInput): Promise<CleanupPolicy> => {
+  const { parsePolicyInput, resolvePolicy } = await import('#commons/cleanup/policy');
+  const { RequestValidationError } = await import('#commons/errors');
+  try {
+    return resolvePolicy(undefined, parsePolicyInput(input, 'policy'));
+  } catch (error) {
+    if (error instanceof RequestValidationError) {
+      throw new UsageError(
+        `invalid policy: ${error.violations.map((violation) => violation.message).join('; ')}`,
+        'Give at least one --max-age-* (60 s to 30 days); see `call-control cleanup --help`. Nothing was ended.',
+      );
+    }
+    throw error;
+  }
+};
+
+/** Counts each audit record the run writes, for the progress bar. */
+const counting = (inner: AuditLog, bar: ProgressBar, tally: Record<string, number>): AuditLog => ({
+  info(message, attributes) {
+    inner.info(message, attributes);
+    const outcome = (attributes.audit as AuditRecord).outcome;
+    tally[outcome] = (tally[outcome] ?? 0) + 1;
+    bar.tick(
+      `(${Object.entries(tally)
+        .map(([name, n]) => `${n} ${name}`)
+        .join(', ')})`,
+    );
+  },
+});
+
+const runHere = async (context: CommandContext, policy: CleanupPolicy): Promise<CleanupReport> => {
+  const [access, { runCleanup }] = await Promise.all([
+    openSignalWire(context.globals),
+    import('#commons/cleanup/run-cleanup'),
+  ]);
+  const bar = new ProgressBar(
+    `${policy.dryRun ? 'dry run' : 'cleanup'} (cap ${policy.maxCallsToEnd})`,
+    policy.maxCallsToEnd,
+  );
+  const report = await runCleanup(access.calls, policy, {
+    scheduleName: access.actor,
+    actor: cliActor(access.actor),
+    trigger: 'cli',
+    accountSid: access.calls.projectId,
+    logger: counting(access.auditLog, bar, {}),
+  });
+  bar.finish();
+  return report;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Deployed: invokes the cleanup function asynchronously (`Event`, so the AWS CLI's 60 s read timeout and its
+ * retries into the reserved concurrency do not apply) under a unique schedule name, then follows the
+ * function's log group: each audit record with that name moves the progress bar, the `cleanup report` line
+ * ends the wait.
+ */
+const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput): Promise<CleanupReport> => {
+  const stack = await describeDeployedStack(context.globals);
+  if (!stack.cleanupFunctionName)
+    throw new CliError(`stack ${stack.name} has no CleanupFunctionName output`, 'Redeploy the stack.');
+  const [
+    { LambdaClient, InvokeCommand, GetFunctionConfigurationCommand },
+    { CloudWatchLogsClient, FilterLogEventsCommand },
+  ] = await Promise.all([import('@aws-sdk/client-lambda'), import('@aws-sdk/client-cloudwatch-logs')]);
+  const config = { ...awsClientConfig(context.globals), region: stack.region };
+  const lambda = new LambdaClient(config);
+  const logs = new CloudWatchLogsClient(config);
+  const scheduleName = `cli-${localUser()}-${Date.now().toString(36)}`
+    .replace(/[^0-9A-Za-z._-]/g, '-')
+    .slice(0, 64);
+  let logGroup: string;
+  try {
+    const fn = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: stack.cleanupFunctionName }),
+    );
+    logGroup = fn.LoggingConfig?.LogGroup ?? `/aws/lambda/${stack.cleanupFunctionName}`;
+    const started = Date.now();
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: stack.cleanupFunctionName,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify({ scheduleName, policy })),
+      }),
+    );
+    context.note(`Invoked ${stack.cleanupFunctionName} as "${scheduleName}"; following ${logGroup}.`);
+    const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', policy.maxCallsToEnd ?? 100);
+    const seen = new Set<string>();
+    // The function's own timeout is 5 minutes; give its logs a minute more to arrive.
+    for (const deadline = started + 6 * 60_000; Date.now() < deadline; ) {
+      let token: string | undefined;
+      do {
+        const page = await logs.send(
+          new FilterLogEventsCommand({
+            logGroupName: logGroup,
+            startTime: started - 60_000,
+            filterPattern: `"${scheduleName}"`,
+            nextToken: token,
+          }),
+        );
+        for (const event of page.events ?? []) {
+          if (!event.eventId || seen.has(event.eventId)) continue;
+          seen.add(event.eventId);
+          const line = JSON.parse(event.message ?? '{}') as {
+            message?: string;
+            report?: CleanupReport;
+            violations?: unknown;
+          };
+          if (line.message === 'call-control audit') bar.tick();
+          if (line.message === 'cleanup report' && line.report) {
+            bar.finish();
+            return line.report;
+          }
+          if (line.message === 'cleanup policy rejected; nothing was ended') {
+            throw new CliError(`the function rejected the policy: ${JSON.stringify(line.violations)}`);
+          }
+        }
+        token = page.nextToken;
+      } while (token);
+      await sleep(2_000);
+    }
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw awsFailure('following the cleanup function', error);
+  }
+  throw new CliError(
+    `no report from ${stack.cleanupFunctionName} after 6 minutes`,
+    `Look at the log group ${logGroup} for schedule "${scheduleName}", and at the function's errors alarm.`,
+  );
+};
+
+const printReport = (context: CommandContext, report: CleanupReport): void => {
+  if (context.output !== 'table') {
+    printJson(context, report, [report]);
+    return;
+  }
+  const { style } = context;
+  const lines = [
+    style.bold(
+      `Cleanup ${report.dryRun ? '(dry run) ' : ''}of project ${report.accountSid} by ${report.scheduleName}, ${humanSeconds(report.durationMs / 1000)}`,
+    ),
+    `  examined ${report.found} live call(s) on ${report.pagesRead} page(s); ${report.eligible} stale`,
+    report.dryRun
+      ? `  would end ${report.wouldEnd}`
+      : `  ended ${report.ended}, already ended ${report.alreadyEnded}, answered meanwhile ${report.stateChanged}, failed ${report.failed}`,
+    `  skipped: ${report.skipped.fresh} fresh, ${report.skipped.filtered} filtered out, ${report.skipped.neverTouch} never-touch, ${report.skipped.unknownAge} unknown age`,
+  ];
+  if (report.circuitBreaker.tripped) {
+    lines.push(
+      style.yellow(
+        `  circuit breaker: stopped at ${report.circuitBreaker.cap}; ${report.circuitBreaker.eligibleBeyondCap} more stale call(s) left`,
+      ),
+    );
+  }
+  for (const call of report.wouldEndCalls) lines.push(`  would end ${call.sid}  ${call.reason}`);
+  for (const call of report.failedCalls)
+    lines.push(style.red(`  failed ${call.sid}  ${call.code}: ${call.message}`));
+  for (const failure of report.listingFailures)
+    lines.push(style.red(`  could not list ${failure.status}: ${failure.message}`));
+  if (report.incomplete) lines.push(style.yellow('  incomplete: run it again to reach the rest'));
+  context.print(lines.join('\n'));
+};
+
+export const run = async (context: CommandContext): Promise<number> => {
+  const { values } = context;
+  if ((values['dry-run'] === true) === (values.apply === true)) {
+    throw new UsageError(
+      'give exactly one of --dry-run or --apply',
+      'Start with --dry-run to see what the policy would end.',
+    );
+  }
+  const input = policyInput(context);
+  const policy = await resolve(input);
+  if (!policy.dryRun) await confirm('End every call this policy finds stale?', 'yes', context.yes);
+  const report =
+    targetKind(context.globals) === 'deployed'
+      ? await runDeployed(context, input)
+      : await runHere(context, policy);
+  printReport(context, report);
+  const problems = report.failed + report.listingFailures.length + (report.incomplete ? 1 : 0);
+  if (problems === 0) return EXIT.ok;
+  return report.ended + report.alreadyEnded + report.wouldEnd > 0 ? EXIT.partial : EXIT.failed;
+};

@@ -1,0 +1,65 @@
+import type { CallActionResult } from '#commons/call-actions';
+import type { CallUpdate } from '#commons/signalwire/types';
+import type { CallsBackend } from './backend.ts';
+import { outcomeText } from './calls-view.ts';
+import { type CommandContext, printJson } from './command.ts';
+import { CliError } from './errors.ts';
+import { confirm } from './prompt.ts';
+import { openCalls } from './target.ts';
+import { batchExit } from './terminal.ts';
+import { checkCallSid, checkUpdate } from './validate.ts';
+
+const DONE = { End: 'ended', Redirect: 'redirected', Update: 'updated' } as const;
+
+export interface ActionResult {
+  sid: string;
+  outcome: CallActionResult['outcome'] | 'failed';
+  status?: string;
+  error?: { code: string; message: string; hint?: string };
+}
+
+/**
+ * The shared path of `calls end`, `calls redirect` and `calls update`: validate every SID (and the update)
+ * before anything is sent, confirm, act on each call in turn, print one line per call, and exit 0 (all
+ * done), 1 (none) or 3 (some).
+ */
+export const actOnCalls = async (
+  context: CommandContext,
+  sids: string[],
+  what: 'End' | 'Redirect' | 'Update',
+  act: (backend: CallsBackend, sid: string) => Promise<CallActionResult>,
+  update?: CallUpdate,
+): Promise<number> => {
+  const checked = sids.map(checkCallSid);
+  if (update) for (const sid of checked) checkUpdate(sid, update);
+  const backend = await openCalls(context.globals);
+  await confirm(
+    `${what} ${checked.length === 1 ? checked[0] : `${checked.length} calls`} on ${backend.where}?`,
+    'yes',
+    context.yes,
+  );
+
+  const results: ActionResult[] = [];
+  for (const sid of checked) {
+    try {
+      const result = await act(backend, sid);
+      results.push({ sid, outcome: result.outcome, status: result.call.status });
+      if (context.output === 'table')
+        context.print(`${sid}  ${context.style.green(outcomeText(result, DONE[what]))}`);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      results.push({
+        sid,
+        outcome: 'failed',
+        error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+      });
+      if (context.output === 'table') {
+        context.print(`${sid}  ${context.style.red(`failed: ${error.message}`)}`);
+        if (error.hint) context.note(`  next: ${error.hint}`);
+      }
+    }
+  }
+  if (context.output !== 'table') printJson(context, { results }, results);
+  const failed = results.filter((result) => result.outcome === 'failed').length;
+  return batchExit(results.length - failed, failed);
+};

@@ -1,0 +1,143 @@
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { CallActionResult } from '#commons/call-actions';
+import type { Call, CallUpdate } from '#commons/signalwire/types';
+import { cliErrorOf, forbidden } from './api-errors.ts';
+import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';
+import { CliError } from './errors.ts';
+import { NodeSha256 } from './sha256.ts';
+
+export interface ApiBackendOptions {
+  /** The API's base URL (`ApiUrl` output, or the local stack's). */
+  apiUrl: string;
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** For messages: "the deployed stack X", "the local stack". */
+  where: string;
+  /** What to try when the API cannot be reached at all. */
+  unreachableHint: string;
+  /** Per request. @default 35000 (longer than API Gateway's own 30 s integration timeout) */
+  timeoutMs?: number;
+}
+
+interface ApiErrorBody {
+  error?: { code?: string; message?: string };
+  message?: string;
+}
+
+/**
+ * The operator HTTP API, every request signed with SigV4 (service `execute-api`) using the caller's AWS
+ * credentials, as API Gateway's IAM authorization requires. The function behind it validates, acts and
+ * writes the audit record with the caller's IAM identity.
+ */
+export class ApiBackend implements CallsBackend {
+  readonly where: string;
+  readonly #signer: SignatureV4;
+  readonly #base: URL;
+
+  constructor(private readonly options: ApiBackendOptions) {
+    this.where = options.where;
+    this.#base = new URL(options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
+    this.#signer = new SignatureV4({
+      credentials: options.credentials,
+      region: options.region,
+      service: 'execute-api',
+      sha256: NodeSha256,
+    });
+  }
+
+  async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
+    const query: Record<string, string> = {};
+    for (const [name, value] of Object.entries(filter)) if (value !== undefined) query[name] = String(value);
+    if (cursor) query.cursor = cursor;
+    const page = (await this.#send('GET', 'calls', query)).body as {
+      calls: Call[];
+      next_cursor: string | null;
+    };
+    return { calls: page.calls, nextCursor: page.next_cursor };
+  }
+
+  async getCall(callSid: string): Promise<Call> {
+    return (await this.#send('GET', `calls/${callSid}`)).body as Call;
+  }
+
+  async endCall(callSid: string): Promise<CallActionResult> {
+    return this.#action(await this.#send('POST', `calls/${callSid}/terminate`));
+  }
+
+  async updateCall(callSid: string, update: CallUpdate): Promise<CallActionResult> {
+    return this.#action(await this.#send('POST', `calls/${callSid}`, {}, update));
+  }
+
+  #action(answer: { body: unknown; outcome: string | null }): CallActionResult {
+    return {
+      call: answer.body as Call,
+      outcome: answer.outcome === 'already-ended' ? 'already-ended' : 'updated',
+    };
+  }
+
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Record<string, string> = {},
+    json?: unknown,
+  ): Promise<{ body: unknown; outcome: string | null }> {
+    const url = new URL(path, this.#base);
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const headers: Record<string, string> = { host: url.host, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const signed = await this.#signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const search = new URLSearchParams(query).toString();
+    const target = `${url.origin}${url.pathname}${search ? `?${search}` : ''}`;
+    let response: Response;
+    try {
+      const sent = { ...(signed.headers as Record<string, string>) };
+      delete sent.host;
+      response = await fetch(target, {
+        method,
+        headers: sent,
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 35_000),
+      });
+    } catch (error) {
+      const reason =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
+      throw new CliError(
+        `could not reach ${this.where} at ${url.origin} (${reason})`,
+        this.options.unreachableHint,
+        1,
+        'API_UNREACHABLE',
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (response.ok) return { body: parsed, outcome: response.headers.get('x-call-outcome') };
+    const answer = (parsed ?? {}) as ApiErrorBody;
+    if (response.status === 403 && !answer.error) {
+      throw forbidden(`${this.where} refused the request (403): ${answer.message ?? 'Forbidden'}`);
+    }
+    throw cliErrorOf({
+      code: answer.error?.code ?? (response.status === 404 ? 'ROUTE_NOT_FOUND' : 'INTERNAL_ERROR'),
+      message: answer.error?.message ?? answer.message ?? `${this.where} answered HTTP ${response.status}`,
+      httpStatus: response.status,
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import type { CallActionResult } from '#commons/call-actions';
+import { parseSignalWireDate } from '#commons/signalwire/dates';
+import type { Call } from '#commons/signalwire/types';
+import { UsageError } from './errors.ts';
+import { type Paint, renderTable } from './terminal.ts';
+
+const iso = (value: string | null): string => {
+  if (!value) return '-';
+  const ms = parseSignalWireDate(value);
+  return ms === undefined
+    ? value
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, 'Z');
+};
+
+/** `1h 02m`, `3m 05s`, `42s`. */
+export const humanSeconds = (seconds: number): string => {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+};
+
+/** A live call's duration is 0 until it ends: show how long it has been up instead, marked `+`. */
+const durationOf = (call: Call, nowMs: number): string => {
+  if (call.status === 'in-progress' && call.start_time) {
+    const started = parseSignalWireDate(call.start_time);
+    if (started !== undefined) return `${humanSeconds((nowMs - started) / 1000)}+`;
+  }
+  return call.duration ? humanSeconds(call.duration) : '-';
+};
+
+/** How long a call has been in its state: since it was answered (in-progress), else since created. */
+export const ageSecondsOf = (call: Call, nowMs: number): number | undefined => {
+  const basis = call.status === 'in-progress' ? call.start_time : call.date_created;
+  const ms = basis ? parseSignalWireDate(basis) : undefined;
+  return ms === undefined ? undefined : (nowMs - ms) / 1000;
+};
+
+const statusColour = (status: string, style: Paint): string =>
+  status === 'in-progress'
+    ? style.green(status)
+    : status === 'ringing' || status === 'queued'
+      ? style.yellow(status)
+      : status;
+
+export const CALL_COLUMNS = ['SID', 'FROM', 'TO', 'STATUS', 'DIRECTION', 'STARTED', 'DURATION'];
+
+export const callRow = (call: Call, nowMs: number): string[] => [
+  call.sid,
+  call.from,
+  call.to,
+  call.status,
+  call.direction,
+  iso(call.start_time ?? call.date_created),
+  durationOf(call, nowMs),
+];
+
+export const callsTable = (calls: Call[], style: Paint, nowMs = Date.now()): string =>
+  renderTable(
+    CALL_COLUMNS,
+    calls.map((call) => callRow(call, nowMs)),
+    style,
+  ).replace(/(in-progress|ringing|queued)(?= )/g, (status) => statusColour(status, style));
+
+export const callDetails = (call: Call, nowMs = Date.now()): string => {
+  const rows: Array<[string, string]> = [
+    ['sid', call.sid],
+    ['status', call.status],
+    ['direction', call.direction],
+    ['from', call.from],
+    ['to', call.to],
+    ['created', iso(call.date_created)],
+    ['started', iso(call.start_time)],
+    ['ended', iso(call.end_time)],
+    ['duration', durationOf(call, nowMs)],
+    ['parent call', call.parent_call_sid ?? '-'],
+    ['account', call.account_sid],
+  ];
+  return rows.map(([name, value]) => `${name.padEnd(12)} ${value}`).join('\n');
+};
+
+/** `ended (completed)`, `already ended (completed)`, `redirected (in-progress)`. */
+export const outcomeText = (result: CallActionResult, done = 'updated'): string =>
+  result.outcome === 'already-ended'
+    ? `already ended (${result.call.status})`
+    : `${done} (${result.call.status})`;
+
+/** `90s`, `15m`, `2h`, `1d`, or a number of seconds. */
+export const parseDuration = (value: string, flag: string): number => {
+  const match = /^(\d+)\s*(s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new UsageError(`${flag} must be a duration such as 90s, 15m, 2h or 1d, got "${value}"`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+};

@@ -1,0 +1,219 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { AuditLog } from '#commons/audit';
+import type { AccountCalls } from '#commons/signalwire/account-calls';
+import type { CallsBackend } from './backend.ts';
+import { CliError, UsageError } from './errors.ts';
+
+/** Options every command takes: where to act, and as whom. */
+export interface GlobalOptions {
+  local: boolean;
+  direct: boolean;
+  /** CloudFormation stack name (deployed mode). */
+  stack: string;
+  profile: string | undefined;
+  region: string | undefined;
+  /** Port of the local stack (`--local`). */
+  port: number;
+  /** The SignalWire secret's name or ARN (`--direct`). */
+  secretId: string;
+}
+
+export type TargetKind = 'deployed' | 'direct' | 'local';
+
+export const targetKind = (options: GlobalOptions): TargetKind => {
+  if (options.local && options.direct) throw new UsageError('--local and --direct cannot be used together');
+  return options.local ? 'local' : options.direct ? 'direct' : 'deployed';
+};
+
+/** What `npm start` writes for the CLI (see local/local-stack.ts, `LocalStackState`). */
+export interface LocalState {
+  apiUrl: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  awsEndpoint: string;
+  secretId: string;
+  localSpaceOrigin: string;
+  identityArn: string;
+  auditLog: string;
+}
+
+export const localStateDir = (port: number): string =>
+  process.env.CALL_CONTROL_LOCAL_STATE_DIR ?? join(tmpdir(), 'call-control-local', String(port));
+
+export const readLocalState = (options: GlobalOptions): LocalState => {
+  const file = join(localStateDir(options.port), 'stack.json');
+  if (!existsSync(file)) {
+    throw new CliError(
+      `no local stack found on port ${options.port} (${file} does not exist)`,
+      'Start it with `npm start` (PORT=... for another port), or pass --port.',
+    );
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as LocalState;
+};
+
+/** The local user, for `cli:<user>` actors. */
+export const localUser = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+};
+
+/** AWS SDK client settings from the user's standard configuration, narrowed by --profile / --region. */
+export const awsClientConfig = (options: GlobalOptions) => ({
+  ...(options.profile ? { profile: options.profile } : {}),
+  ...(options.region ? { region: options.region } : {}),
+});
+
+/** An AWS SDK failure, with what to do about it. */
+export const awsFailure = (what: string, error: unknown): CliError => {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const credentials = /credential|token|expired|sso/i.test(`${name} ${message}`);
+  return new CliError(
+    `${what} failed: ${name}: ${message}`,
+    credentials
+      ? 'Refresh your AWS credentials (`aws sso login`, AWS_PROFILE or --profile), then run it again.'
+      : 'Check --region / --profile, and that your role may do this; `call-control doctor` checks the setup.',
+  );
+};
+
+/** The deployed stack's outputs, read with CloudFormation DescribeStacks. */
+export interface DeployedStack {
+  name: string;
+  region: string;
+  outputs: Record<string, string>;
+  apiUrl: string;
+  cleanupFunctionName: string | undefined;
+}
+
+export const describeDeployedStack = async (options: GlobalOptions): Promise<DeployedStack> => {
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const client = new CloudFormationClient(awsClientConfig(options));
+  let stack: { Outputs?: Array<{ OutputKey?: string; OutputValue?: string }> } | undefined;
+  try {
+    stack = (await client.send(new DescribeStacksCommand({ StackName: options.stack }))).Stacks?.[0];
+  } catch (error) {
+    if (error instanceof Error && /does not exist/.test(error.message)) {
+      throw new CliError(
+        `CloudFormation stack "${options.stack}" not found in ${await client.config.region()}`,
+        'Pass --stack NAME (or set CALL_CONTROL_STACK) and --region; `--local` targets `npm start`, `--direct` SignalWire itself.',
+      );
+    }
+    throw awsFailure(`reading the outputs of stack "${options.stack}"`, error);
+  }
+  const outputs = Object.fromEntries(
+    (stack?.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
+  );
+  if (!outputs.ApiUrl) {
+    throw new CliError(
+      `stack "${options.stack}" has no ApiUrl output`,
+      'Is it a call-control stack? Redeploy it with `npx cdk deploy`.',
+    );
+  }
+  return {
+    name: options.stack,
+    region: await client.config.region(),
+    outputs,
+    apiUrl: outputs.ApiUrl,
+    cleanupFunctionName: outputs.CleanupFunctionName,
+  };
+};
+
+/** The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). */
+export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> => {
+  const kind = targetKind(options);
+  const { ApiBackend } = await import('./api-backend.ts');
+  if (kind === 'local') {
+    const state = readLocalState(options);
+    return new ApiBackend({
+      apiUrl: state.apiUrl,
+      region: state.region,
+      credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
+      where: `the local stack (${state.apiUrl})`,
+      unreachableHint: 'Is `npm start` still running? Start it again, or pass --port.',
+    });
+  }
+  if (kind === 'direct') {
+    const { DirectBackend } = await import('./direct-backend.ts');
+    const access = await openSignalWire(options);
+    return new DirectBackend(access.calls, access.auditLog, access.actor);
+  }
+  const stack = await describeDeployedStack(options);
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  return new ApiBackend({
+    apiUrl: stack.apiUrl,
+    region: stack.region,
+    credentials: defaultProvider(options.profile ? { profile: options.profile } : {}),
+    where: `stack ${stack.name}`,
+    unreachableHint:
+      'Check your network and the ApiUrl output; `--direct` talks to SignalWire without the API.',
+  });
+};
+
+/** SignalWire reached with the credentials in the secret, as the functions reach it. */
+export interface SignalWireAccess {
+  calls: AccountCalls;
+  /** Where this process's own actions are audited. */
+  auditLog: AuditLog;
+  /** `cli:<user>`, or the local IAM identity for the local stack. */
+  actor: string;
+  /** The secret's text, for `doctor` (never printed). */
+  readSecret(): Promise<string>;
+  allowedLocalOrigin: string | undefined;
+}
+
+/**
+ * Reads the SignalWire secret from Secrets Manager (the user's AWS credentials; the local stand-in with its
+ * credentials for `--local`), parsed and checked by the functions' own rules, and opens that project's
+ * Calls API. `--direct` also honours SIGNALWIRE_LOCAL_SPACE_ORIGIN like the functions do.
+ */
+export const openSignalWire = async (options: GlobalOptions): Promise<SignalWireAccess> => {
+  const kind = targetKind(options);
+  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts, audit] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('#commons/credentials'),
+    import('#commons/signalwire/account-calls'),
+    import('./audit-file.ts'),
+  ]);
+  const state = kind === 'local' ? readLocalState(options) : undefined;
+  const client = state
+    ? new SecretsManagerClient({
+        region: state.region,
+        endpoint: state.awsEndpoint,
+        credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
+      })
+    : new SecretsManagerClient(awsClientConfig(options));
+  const secretId = state?.secretId ?? options.secretId;
+  const allowedLocalOrigin = state
+    ? state.localSpaceOrigin
+    : credentials.parseLocalOrigin(process.env.SIGNALWIRE_LOCAL_SPACE_ORIGIN);
+  const store = new credentials.CredentialsStore(new credentials.SecretsManagerSource(secretId, 0, client), {
+    allowedLocalOrigin,
+  });
+  let project: Awaited<ReturnType<typeof store.get>>;
+  try {
+    project = await store.get();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(
+      message,
+      `Check the secret "${secretId}" (--secret-id) and your AWS credentials; \`call-control doctor${kind === 'local' ? ' --local' : ' --direct'}\` checks its shape.`,
+    );
+  }
+  const pool = new accounts.ClientPool({ timeoutMs: 10_000 });
+  return {
+    calls: new accounts.AccountCalls(project, store, pool),
+    auditLog: audit.fileAuditLog(state?.auditLog ?? audit.defaultAuditFile()),
+    actor: state ? state.identityArn : `cli:${localUser()}`,
+    allowedLocalOrigin,
+    async readSecret() {
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      return answer.SecretString ?? '';
+    },
+  };
+};

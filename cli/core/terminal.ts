@@ -1,0 +1,93 @@
+import { EXIT } from './errors.ts';
+
+type Stream = NodeJS.WriteStream;
+
+/** Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org) or `--no-color`. */
+export const colourEnabled = (stream: Stream, noColorFlag = false): boolean =>
+  !noColorFlag && stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
+
+export interface Paint {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+}
+
+const sgr = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+const plain = (text: string) => text;
+
+export const paint = (enabled: boolean): Paint =>
+  enabled
+    ? { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39) }
+    : { bold: plain, dim: plain, red: plain, green: plain, yellow: plain };
+
+/** Column widths from content; the last column is not padded. */
+export const renderTable = (header: string[], rows: string[][], style: Paint): string => {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [style.bold(line(header)), ...rows.map(line)].join('\n');
+};
+
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, one line per 10 % otherwise (so a log or a
+ * test still sees progress without a flood of lines).
+ */
+export class ProgressBar {
+  #done = 0;
+  #lastDecile = -1;
+  readonly #tty: boolean;
+
+  constructor(
+    private readonly label: string,
+    private total: number,
+    private readonly stream: Stream = process.stderr,
+  ) {
+    this.#tty = stream.isTTY === true;
+  }
+
+  setTotal(total: number): void {
+    this.total = total;
+  }
+
+  tick(detail = ''): void {
+    this.#done++;
+    this.draw(detail);
+  }
+
+  set(done: number, detail = ''): void {
+    this.#done = done;
+    this.draw(detail);
+  }
+
+  finish(): void {
+    if (this.#tty) this.stream.write('\n');
+  }
+
+  private draw(detail: string): void {
+    const total = Math.max(this.total, this.#done, 1);
+    const ratio = this.#done / total;
+    const width = 24;
+    const filled = Math.round(ratio * width);
+    const text = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.#done}/${this.total}${detail ? ` ${detail}` : ''}`;
+    if (this.#tty) {
+      this.stream.write(`\r\u001b[2K${text}`);
+      return;
+    }
+    const decile = Math.floor(ratio * 10);
+    if (decile !== this.#lastDecile) {
+      this.#lastDecile = decile;
+      this.stream.write(`${text}\n`);
+    }
+  }
+}
+
+/** Exit code of a batch: all done, none done, or some of each. */
+export const batchExit = (succeeded: number, failed: number): number =>
+  failed === 0 ? EXIT.ok : succeeded === 0 ? EXIT.failed : EXIT.partial;

@@ -1,0 +1,668 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { buildCli } from '../../scripts/build-cli.ts';
+
+/**
+ * The `call-control` CLI run as a process, from its esbuild bundle, against one local stack (the real
+ * handlers behind the local API Gateway, which checks the CLI's SigV4 signatures; the SignalWire emulator;
+ * the local Secrets Manager). Each test asserts stdout, stderr and the exit code, and what became of the
+ * calls in the emulator.
+ */
+
+let stack: LocalStack;
+let bundle: string;
+let env: NodeJS.ProcessEnv;
+let directAuditLog: string;
+/** Every byte any CLI run printed, to check that no secret ever appears. */
+const printed: string[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const collect = (child: ChildProcess, input?: string): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI timed out; stdout: ${stdout}; stderr: ${stderr}`));
+    }, 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    if (input !== undefined) child.stdin?.end(input);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      printed.push(stdout, stderr);
+      resolve({ code, stdout, stderr });
+    });
+  });
+
+/** Runs the CLI without a terminal (stdin is a closed pipe, as in a script or CI). */
+const cli = (...args: string[]): Promise<Run> =>
+  collect(spawn(process.execPath, [bundle, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] }), '');
+
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` once the prompt appears.
+ * Returns everything the terminal showed.
+ */
+const cliOnTerminal = (answer: string, ...args: string[]): Promise<Run> =>
+  cliOnTerminalWith(env, answer, ...args);
+
+const cliOnTerminalWith = (runEnv: NodeJS.ProcessEnv, answer: string, ...args: string[]): Promise<Run> => {
+  const command = [process.execPath, bundle, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: runEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let answered = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (!answered && chunk.toString().includes('to go ahead')) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  return collect(child);
+};
+
+const json = <T>(run: Run): T => JSON.parse(run.stdout) as T;
+const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
+const seed = (status: 'in-progress' | 'ringing' | 'queued', ageSeconds: number, to?: string) =>
+  stack.emulator.seedCall(stack.projectId, { status, ageSeconds, ...(to ? { to } : {}) }).sid;
+
+beforeAll(async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'call-control-cli-'));
+  directAuditLog = join(stateDir, 'direct', 'audit.ndjson');
+  [bundle, stack] = await Promise.all([buildCli(), startLocalStack({ stateDir })]);
+  env = {
+    ...process.env,
+    CALL_CONTROL_LOCAL_STATE_DIR: stateDir,
+    CALL_CONTROL_AUDIT_LOG: directAuditLog,
+    PORT: String(stack.api.port),
+    TERM: 'xterm',
+  };
+  delete env.NO_COLOR;
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  const all = printed.join('\n');
+  expect(all).not.toContain(stack.apiToken);
+  expect(all).not.toContain(stack.signingKey);
+});
+
+describe('call-control --help', () => {
+  it('lists every command, and each command has help with examples', async () => {
+    const main = await cli('--help');
+    expect(main.code).toBe(0);
+    for (const name of ['calls list', 'calls end', 'end-all', 'cleanup', 'audit', 'doctor']) {
+      expect(main.stdout).toContain(name);
+    }
+    const endAll = await cli('end-all', '--help');
+    expect(endAll.code).toBe(0);
+    expect(endAll.stdout).toContain('Examples:');
+    expect(endAll.stdout).toContain('--expect');
+  });
+
+  it('exits 2 on a flag it does not know, naming it', async () => {
+    const run = await cli('calls', 'list', '--local', '--colour');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("'--colour'");
+  });
+});
+
+describe('calls (local stack, signed requests)', () => {
+  it('lists calls as a table and as JSON', async () => {
+    const live = seed('in-progress', 300, '+13105550111');
+    const table = await cli('calls', 'list', '--local', '--status', 'in-progress');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION/);
+    expect(table.stdout).toMatch(new RegExp(`${live}\\s+\\+14155550100\\s+\\+13105550111\\s+in-progress`));
+    expect(table.stdout).not.toContain('\u001b['); // no colour without a terminal
+
+    const asJson = json<{ calls: Array<{ sid: string; status: string }> }>(
+      await cli('calls', 'list', '--local', '--to', '+13105550111', '-o', 'json'),
+    );
+    expect(asJson.calls.map((call) => call.sid)).toEqual([live]);
+  });
+
+  it('colours a terminal, unless NO_COLOR is set', async () => {
+    seed('in-progress', 30, '+13105550112');
+    const args = ['calls', 'list', '--local', '--to', '+13105550112'];
+    const coloured = await cliOnTerminal('', ...args);
+    expect(coloured.code).toBe(0);
+    expect(coloured.stdout).toContain('\u001b[32min-progress\u001b[39m');
+    const plain = await cliOnTerminalWith({ ...env, NO_COLOR: '1' }, '', ...args);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('in-progress');
+    expect(plain.stdout).not.toContain('\u001b[');
+  });
+
+  it('follows every page with --all, one call per line with ndjson', async () => {
+    const to = '+13105550222';
+    const sids = [seed('queued', 10, to), seed('queued', 20, to), seed('queued', 30, to)];
+    const run = await cli(
+      'calls',
+      'list',
+      '--local',
+      '--to',
+      to,
+      '--page-size',
+      '1',
+      '--all',
+      '-o',
+      'ndjson',
+    );
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { sid: string }).sid);
+    expect(lines.sort()).toEqual([...sids].sort());
+  });
+
+  it('gets one call', async () => {
+    const sid = seed('ringing', 15);
+    const run = await cli('calls', 'get', sid, '--local');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^sid\s+\S+/);
+    expect(run.stdout).toMatch(/status\s+ringing/);
+    expect(
+      json<{ sid: string }>(await cli('calls', 'get', sid.toUpperCase(), '--local', '-o', 'json')).sid,
+    ).toBe(sid);
+  });
+
+  it('ends a call, and ending it again succeeds with its outcome (idempotent)', async () => {
+    const sid = seed('in-progress', 120);
+    const first = await cli('calls', 'end', sid, '--local', '--yes');
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toContain(`${sid}  ended (completed)`);
+    expect(statusOf(sid)).toBe('completed');
+
+    const again = await cli('calls', 'end', sid, '--local', '--yes', '-o', 'json');
+    expect(again.code).toBe(0);
+    expect(json<{ results: unknown[] }>(again).results).toEqual([
+      { sid, outcome: 'already-ended', status: 'completed' },
+    ]);
+  });
+
+  it('refuses to end a call without a terminal and without --yes, changing nothing', async () => {
+    const sid = seed('in-progress', 120);
+    const run = await cli('calls', 'end', sid, '--local');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('refusing to change calls without confirmation');
+    expect(run.stderr).toContain('--yes');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
+  it('exits 3 when some calls of several could not be ended', async () => {
+    const live = seed('in-progress', 60);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const run = await cli('calls', 'end', live, unknown, '--local', '--yes');
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain(`${live}  ended (completed)`);
+    expect(run.stdout).toContain(`${unknown}  failed: SignalWire has no such call`);
+    expect(run.stderr).toContain('next: Check the SID');
+  });
+
+  it('refuses a malformed SID with exit 2 before anything is sent', async () => {
+    stack.emulator.clearRequests();
+    const run = await cli('calls', 'end', 'not-a-sid', '--local', '--yes');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('callSid');
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('redirects a call', async () => {
+    const sid = seed('in-progress', 60);
+    const run = await cli(
+      'calls',
+      'redirect',
+      sid,
+      '--url',
+      'https://example.com/hold.xml',
+      '--method',
+      'get',
+      '--local',
+      '--yes',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${sid}  redirected (in-progress)`);
+    expect(stack.emulator.redirectsOf(sid)).toEqual([{ url: 'https://example.com/hold.xml', method: 'GET' }]);
+  });
+
+  it('updates callback fields, checked by the same rules as the API', async () => {
+    const sid = seed('in-progress', 60);
+    const run = await cli(
+      'calls',
+      'update',
+      sid,
+      '--status-callback',
+      'https://example.com/status',
+      '--status-callback-method',
+      'GET',
+      '--fallback-url',
+      'https://example.com/fallback',
+      '--local',
+      '--yes',
+    );
+    expect(run.code).toBe(0);
+    expect(stack.emulator.callbacksOf(sid)).toMatchObject({
+      StatusCallback: 'https://example.com/status',
+      StatusCallbackMethod: 'GET',
+      FallbackUrl: 'https://example.com/fallback',
+    });
+
+    const both = await cli(
+      'calls',
+      'update',
+      sid,
+      '--status',
+      'completed',
+      '--url',
+      'https://example.com/x',
+      '--local',
+      '--yes',
+    );
+    expect(both.code).toBe(2);
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+});
+
+describe('end-all', () => {
+  it('previews and stops with --dry-run', async () => {
+    const to = '+13105550333';
+    const sids = [seed('in-progress', 900, to), seed('ringing', 30, to)];
+    const run = await cli('end-all', '--local', '--to', to, '--dry-run');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('2 live call(s) match');
+    for (const sid of sids) expect(run.stderr).toContain(sid);
+    expect(run.stderr).toContain('Dry run: nothing was ended.');
+    expect(sids.map(statusOf)).toEqual(['in-progress', 'ringing']);
+
+    const older = json<{ preview: { count: number; calls: Array<{ sid: string }> } }>(
+      await cli('end-all', '--local', '--to', to, '--older-than', '10m', '--dry-run', '-o', 'json'),
+    );
+    expect(older.preview.calls.map((call) => call.sid)).toEqual([sids[0]]);
+  });
+
+  it('with --yes refuses when the preview differs from --expect, and ends them when it matches', async () => {
+    const to = '+13105550444';
+    const sids = [seed('in-progress', 900, to), seed('queued', 30, to), seed('in-progress', 60, to)];
+    const mismatch = await cli('end-all', '--local', '--to', to, '--yes', '--expect', '2');
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain('the preview found 3 call(s), not the 2 expected; nothing was ended');
+    expect(sids.map(statusOf)).toEqual(['in-progress', 'queued', 'in-progress']);
+
+    const run = await cli('end-all', '--local', '--to', to, '--yes', '--expect', '3');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/ending \[#+\] 3\/3/);
+    expect(run.stdout).toMatch(/Ended 3, already ended 0, failed 0 of 3/);
+    expect(sids.map(statusOf)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('stops sending on Ctrl-C and says what was not done (exit 3)', async () => {
+    const to = '+13105550700';
+    const sids = Array.from({ length: 6 }, () => seed('in-progress', 900, to));
+    const child = spawn(
+      process.execPath,
+      [bundle, 'end-all', '--local', '--to', to, '--yes', '--rate', '1'],
+      {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ending [')) child.kill('SIGINT');
+    });
+    const run = await collect(child, '');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('interrupted: no more end requests will be sent');
+    expect(run.stdout).toMatch(
+      /Ended [12], already ended 0, failed 0 of 6 in .*Not sent \(interrupted\): [45]\./,
+    );
+    const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
+    expect(ended).toBeGreaterThanOrEqual(1);
+    expect(ended).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses without a terminal and without --yes', async () => {
+    const to = '+13105550555';
+    const sid = seed('in-progress', 900, to);
+    const run = await cli('end-all', '--local', '--to', to);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('1 live call(s) match');
+    expect(run.stderr).toContain('nothing was changed');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
+  it('on a terminal, ends the calls once the count is typed, and not on another answer', async () => {
+    const to = '+13105550666';
+    const sids = [seed('in-progress', 900, to), seed('in-progress', 800, to)];
+    const wrong = await cliOnTerminal('yes', 'end-all', '--local', '--to', to);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('Type 2 to go ahead');
+    expect(wrong.stdout).toContain('not confirmed');
+    expect(sids.map(statusOf)).toEqual(['in-progress', 'in-progress']);
+
+    const run = await cliOnTerminal('2', 'end-all', '--local', '--to', to);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Ended 2, already ended 0, failed 0 of 2');
+    expect(sids.map(statusOf)).toEqual(['completed', 'completed']);
+  });
+});
+
+describe('cleanup (the function’s engine, in-process against the local stack)', () => {
+  interface Report {
+    dryRun: boolean;
+    wouldEnd: number;
+    ended: number;
+    wouldEndCalls: Array<{ sid: string }>;
+    scheduleName: string;
+  }
+
+  it('dry run reports what the policy would end, with progress, and ends nothing', async () => {
+    const stale = seed('ringing', 3_000, '+13105550777');
+    const fresh = seed('ringing', 10, '+13105550777');
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555077',
+      '-o',
+      'json',
+    );
+    expect(run.code).toBe(0);
+    const report = json<Report>(run);
+    expect(report).toMatchObject({ dryRun: true, wouldEnd: 1, ended: 0 });
+    expect(report.wouldEndCalls.map((call) => call.sid)).toEqual([stale]);
+    expect(run.stderr).toMatch(/dry run \(cap 100\) \[#*-*\] 1\/100 \(1 would-end\)/);
+    expect([statusOf(stale), statusOf(fresh)]).toEqual(['ringing', 'ringing']);
+  });
+
+  it('apply ends the stale calls and audits each with the local identity', async () => {
+    const stale = seed('ringing', 3_000, '+13105550888');
+    const fresh = seed('ringing', 10, '+13105550888');
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555088',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ended 1, already ended 0');
+    expect(run.stderr).toMatch(/cleanup \(cap 100\) \[#*-*\] 1\/100 \(1 updated\)/);
+    expect([statusOf(stale), statusOf(fresh)]).toEqual(['canceled', 'ringing']);
+    const audit = json<{ records: Array<{ audit: Record<string, unknown> }> }>(
+      await cli('audit', '--local', '--call', stale, '-o', 'json'),
+    );
+    expect(audit.records.map((record) => record.audit)).toEqual([
+      expect.objectContaining({
+        trigger: 'cli',
+        // The CLI's own process ran the engine: nothing but the operator's machine vouches for who it was.
+        actor: {
+          name: 'arn:aws:iam::123456789012:user/local-developer',
+          attested: {},
+          claimed: { cliUser: 'arn:aws:iam::123456789012:user/local-developer' },
+        },
+        outcome: 'updated',
+        change: { Status: 'canceled' },
+      }),
+    ]);
+  });
+
+  it('refuses an invalid policy with exit 2, naming the field', async () => {
+    const run = await cli('cleanup', '--local', '--dry-run', '--max-age-ringing', '10s');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('maxAgeSeconds.ringing');
+  });
+});
+
+describe('audit', () => {
+  it('shows who ended a call just ended, newest first', async () => {
+    const sid = seed('in-progress', 100);
+    await cli('calls', 'end', sid, '--local', '--yes');
+    await cli('calls', 'end', sid, '--local', '--yes');
+    const run = await cli('audit', '--local', '--call', sid, '-o', 'json');
+    expect(run.code).toBe(0);
+    const { records } = json<{ records: Array<{ audit: Record<string, unknown> }> }>(run);
+    expect(records.map((record) => record.audit.outcome)).toEqual(['already-ended', 'updated']);
+    expect(records[1]?.audit).toMatchObject({
+      trigger: 'http',
+      // The request went through the (local) API Gateway's IAM authorizer, which attests the principal.
+      actor: {
+        name: 'arn:aws:iam::123456789012:user/local-developer',
+        attested: { principal: 'arn:aws:iam::123456789012:user/local-developer' },
+        claimed: {},
+      },
+      callSid: sid,
+      change: { Status: 'completed' },
+      resultingStatus: 'completed',
+    });
+    const table = await cli('audit', '--local', '--call', sid);
+    expect(table.stdout).toMatch(/^TIME\s+ACTOR\s+TRIGGER\s+CALL\s+CHANGE\s+OUTCOME\s+REASON/);
+    expect(table.stdout).toContain('Status=completed');
+  });
+});
+
+describe('--direct (SignalWire itself, credentials from Secrets Manager)', () => {
+  it('ends a call through the port and audits it as cli:<user> in its own audit file', async () => {
+    const sid = seed('in-progress', 100);
+    // The local stack points the SDK at its Secrets Manager and allows the emulator's origin, as a test
+    // deployment would; --direct reads the same secret the functions read.
+    const run = await cli('calls', 'end', sid, '--direct', '--secret-id', LOCAL_SECRET_NAME, '--yes');
+    expect(run.code).toBe(0);
+    expect(statusOf(sid)).toBe('completed');
+    const line = readFileSync(directAuditLog, 'utf8').trim().split('\n').at(-1) ?? '{}';
+    expect(JSON.parse(line).audit).toMatchObject({
+      trigger: 'cli',
+      actor: {
+        name: `cli:${userInfo().username}`,
+        attested: {},
+        claimed: { cliUser: `cli:${userInfo().username}` },
+      },
+      callSid: sid,
+      outcome: 'updated',
+    });
+    const audit = json<{ records: Array<{ audit: { callSid: string } }> }>(
+      await cli('audit', '--direct', '--call', sid, '-o', 'json'),
+    );
+    expect(audit.records.map((record) => record.audit.callSid)).toEqual([sid]);
+  });
+});
+
+describe('doctor', () => {
+  it('passes every check against a healthy local stack', async () => {
+    const run = await cli('doctor', '--local');
+    expect(run.code).toBe(0);
+    for (const check of [
+      'local stack',
+      'secret',
+      'SignalWire host',
+      'API token',
+      'signing key',
+      'clock skew',
+    ]) {
+      expect(run.stdout).toMatch(new RegExp(`PASS  ${check}`));
+    }
+  });
+
+  it('fails the secret check on a broken secret, saying what to fix, without printing it', async () => {
+    const healthy = JSON.stringify({
+      projectId: stack.projectId,
+      apiToken: stack.apiToken,
+      spaceUrl: stack.emulator.url,
+      signingKey: stack.signingKey,
+    });
+    stack.aws.putSecret(
+      LOCAL_SECRET_NAME,
+      JSON.stringify({
+        projectId: stack.projectId,
+        apiToken: stack.apiToken,
+        spaceUrl: 'https://evil.example.com',
+      }),
+    );
+    try {
+      const run = await cli('doctor', '--local', '-o', 'json');
+      expect(run.code).toBe(1);
+      const { checks } = json<{ checks: Array<{ name: string; ok: boolean; detail: string }> }>(run);
+      expect(checks.find((check) => check.name === 'secret')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('spaceUrl'),
+      });
+    } finally {
+      stack.aws.putSecret(LOCAL_SECRET_NAME, healthy);
+    }
+  });
+});
+
+describe('SigV4 against the local API Gateway', () => {
+  it('refuses a request signed with the wrong secret key (403), and the CLI says what to do', async () => {
+    const state = JSON.parse(readFileSync(join(env.CALL_CONTROL_LOCAL_STATE_DIR!, 'stack.json'), 'utf8'));
+    const forged = mkdtempSync(join(tmpdir(), 'call-control-forged-'));
+    mkdirSync(forged, { recursive: true });
+    writeFileSync(join(forged, 'stack.json'), JSON.stringify({ ...state, secretAccessKey: 'not-the-key' }));
+    const sid = seed('in-progress', 100);
+    const run = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'end', sid, '--local', '--yes'], {
+        env: { ...env, CALL_CONTROL_LOCAL_STATE_DIR: forged },
+      }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('failed: the local stack');
+    expect(run.stdout).toContain(
+      'refused the request (403): The request signature we calculated does not match',
+    );
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+});
+
+describe('the deployed target (CloudFormation outputs, SigV4 with the standard credential chain)', () => {
+  /** As on a workstation: the SDK finds region and keys in the environment; only CloudFormation is local. */
+  const deployedEnv = () => ({
+    ...env,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
+    AWS_ENDPOINT_URL_LAMBDA: stack.aws.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.aws.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  const deployed = (...args: string[]) =>
+    collect(spawn(process.execPath, [bundle, ...args], { env: deployedEnv() }), '');
+
+  it('reads ApiUrl from the stack outputs and ends a call through the signed API', async () => {
+    const sid = seed('in-progress', 100, '+13105550999');
+    const list = json<{ calls: Array<{ sid: string }> }>(
+      await deployed('calls', 'list', '--to', '+13105550999', '-o', 'json'),
+    );
+    expect(list.calls.map((call) => call.sid)).toEqual([sid]);
+    const run = await deployed('calls', 'end', sid, '--yes');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${sid}  ended (completed)`);
+    expect(statusOf(sid)).toBe('completed');
+  });
+
+  it('cleanup invokes the cleanup function asynchronously and follows its logs to the report', async () => {
+    const stale = seed('ringing', 3_000, '+13105551234');
+    const fresh = seed('ringing', 10, '+13105551234');
+    const dry = await deployed(
+      'cleanup',
+      '--dry-run',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555123',
+      '-o',
+      'json',
+    );
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(
+      /Invoked call-control-cleanup as "cli-[^"]+"; following \/aws\/lambda\/call-control/,
+    );
+    expect(json<{ dryRun: boolean; wouldEnd: number; scheduleName: string }>(dry)).toMatchObject({
+      dryRun: true,
+      wouldEnd: 1,
+      scheduleName: expect.stringMatching(/^cli-/),
+    });
+    expect(statusOf(stale)).toBe('ringing');
+
+    const apply = await deployed(
+      'cleanup',
+      '--apply',
+      '--yes',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555123',
+    );
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('ended 1, already ended 0');
+    expect([statusOf(stale), statusOf(fresh)]).toEqual(['canceled', 'ringing']);
+  });
+
+  it('audit queries CloudWatch Logs Insights over the stack’s log groups, newest first', async () => {
+    const sid = seed('in-progress', 100);
+    await deployed('calls', 'end', sid, '--yes');
+    await deployed('calls', 'end', sid, '--yes');
+    const run = await deployed('audit', '--call', sid, '--actor', 'local-developer', '-o', 'json');
+    expect(run.code).toBe(0);
+    const { records } = json<{ records: Array<{ audit: Record<string, unknown> }> }>(run);
+    expect(records.map((record) => [record.audit.callSid, record.audit.outcome])).toEqual([
+      [sid, 'already-ended'],
+      [sid, 'updated'],
+    ]);
+    const none = json<{ records: unknown[] }>(await deployed('audit', '--actor', 'cli:nobody', '-o', 'json'));
+    expect(none.records).toEqual([]);
+  });
+
+  it('doctor checks the stack outputs and the secret the functions read', async () => {
+    const run = await deployed('doctor');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /PASS {2}stack outputs +SignalWireCallControl \(us-east-1\): ApiUrl http:\/\/127\.0\.0\.1/,
+    );
+    expect(run.stdout).toMatch(/PASS {2}API token/);
+  });
+
+  it('names the stack it could not find and what to do', async () => {
+    const run = await deployed('calls', 'list', '--stack', 'NoSuchStack');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('CloudFormation stack "NoSuchStack" not found in us-east-1');
+    expect(run.stderr).toContain('--stack NAME');
+  });
+
+  it('is refused 403 when the credentials are not the ones the API trusts', async () => {
+    const sid = seed('in-progress', 100);
+    const run = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'end', sid, '--yes'], {
+        env: { ...deployedEnv(), AWS_SECRET_ACCESS_KEY: 'someone-else' },
+      }),
+      '',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('refused the request (403)');
+    expect(run.stderr).toContain('execute-api:Invoke');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+});
