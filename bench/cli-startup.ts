@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildCli } from '../scripts/build-cli.ts';
+import type { Measurement } from './measurement.ts';
 
 export interface CliStartupFigures {
   runs: number;
@@ -73,3 +74,34 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   );
   console.log(JSON.stringify(figures));
 }
+
+/** The `cli-startup` measurement of `npm run bench` (issue 13, item 6). */
+export const cliStartup: Measurement = {
+  name: 'cli-startup',
+  async run() {
+    const figures = await measureCliStartup();
+    return {
+      rows: [
+        {
+          item: 6,
+          metric: `\`call-control --help\` start-up, median of ${figures.runs} (${figures.nodeVersion})`,
+          project: `${figures.cliHelpMedianMs} ms`,
+          reference: `${figures.nodeMedianMs} ms (\`node -e 0\`)`,
+          ratio: `${figures.ratio}×`,
+          target: '≤ 3×',
+          met: figures.ratio <= 3 ? 'yes' : 'no',
+          values: {
+            project: figures.cliHelpMedianMs,
+            reference: figures.nodeMedianMs,
+            ratio: figures.ratio,
+            unit: 'ms',
+          },
+        },
+      ],
+      notes: [
+        `CLI start-up: \`node bin/call-control.mjs --help\` (what \`npx call-control\` runs) against \`node -e 0\`, alternated, medians of ${figures.runs} after two warm-up runs each. The bundle's entry file is ${(figures.entryBytes / 1024).toFixed(1)} KiB; commands load the AWS SDK and the cleanup engine only when they run (one chunk per command).`,
+      ],
+      details: figures,
+    };
+  },
+};
