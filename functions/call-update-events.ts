@@ -114,12 +114,15 @@ const failureEvents = (publisher: EventPublisher): EventMiddleware => ({
       logger.warn('the same request is being applied by another invocation; leaving it to a retry');
       return;
     }
-    const described = describeError(error);
     const event = request.event as Partial<CallUpdateRequestedEvent> | undefined;
     const detail = (typeof event?.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<
       string,
       unknown
     >;
+    // A redirect cut short by the function's own timeout may have been applied: final, never retried.
+    const update = detail.update;
+    const redirect = typeof update === 'object' && update !== null && 'Url' in update;
+    const described = describeError(error, { redirect });
     // A failed PutEvents is not the request's outcome: that was audited when the request was applied.
     if (!(error instanceof EventPublishError)) {
       auditRefusal(
@@ -149,6 +152,9 @@ const failureEvents = (publisher: EventPublisher): EventMiddleware => ({
   },
 });
 
+/** How long before the Lambda timeout requests to SignalWire are abandoned (time left to record and publish). */
+const REQUEST_DEADLINE_MARGIN_MS = 1_000;
+
 const keyReused = (): RequestValidationError =>
   new RequestValidationError([
     {
@@ -169,16 +175,21 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
   const applyOnce = makeIdempotent(
     async (
       event: CallUpdateRequestedEvent,
-      holder: { applied?: AppliedRequest },
+      holder: { applied?: AppliedRequest; signal: AbortSignal },
     ): Promise<AppliedRequest> => {
-      holder.applied = await applyCallUpdateRequest(deps.access, logger, event);
+      holder.applied = await applyCallUpdateRequest(deps.access, logger, event, { signal: holder.signal });
       return holder.applied;
     },
     { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
   );
 
-  const apply = async (event: CallUpdateRequestedEvent): Promise<AppliedRequest> => {
-    const holder: { applied?: AppliedRequest } = {};
+  const apply = async (event: CallUpdateRequestedEvent, context: Context): Promise<AppliedRequest> => {
+    // SignalWire requests give up before the invocation ends, so a lost redirect is reported and recorded
+    // as final instead of being cut by the timeout (whose retry would send it again).
+    const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
+    const holder: { applied?: AppliedRequest; signal: AbortSignal } = {
+      signal: AbortSignal.timeout(Math.max(0, left)),
+    };
     try {
       return await applyOnce(event, holder);
     } catch (error) {
@@ -213,7 +224,7 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
         ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
       });
 
-      const applied = await apply(event);
+      const applied = await apply(event, context);
       if (applied.replayed) metrics.addMetric('CallUpdateRequestsReplayed', MetricUnit.Count, 1);
       if (applied.kind === 'applied') {
         const eventId = await deps.publisher.publish(CALL_UPDATED, callUpdatedDetail(event, applied));

@@ -199,6 +199,10 @@ export interface PublishCallUpdateRequestsOptions {
 }
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
+/** Timeout of the function applying "Call Update Requested" events. */
+const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(60);
+/** Time an event invocation keeps beyond its SignalWire requests: secret read, deadline margin, publishing. */
+const EVENTS_FUNCTION_MARGIN_MS = 5_000;
 
 /**
  * Everything that updates live SignalWire calls from AWS: an IAM- (or JWT-) protected HTTP API for operators,
@@ -292,7 +296,7 @@ export class CallControl extends Construct {
         entry: 'call-update-events',
         serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
         description: 'Applies Call Update Requested events and publishes the outcome',
-        timeout: Duration.seconds(60),
+        timeout: EVENTS_FUNCTION_TIMEOUT,
         environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, EVENT_SOURCE: this.eventSource },
       });
       this.grantPublish(this.callUpdateEventsFunction);
@@ -596,6 +600,18 @@ const validateProps = (props: CallControlProps): void => {
     const age = events.maxEventAge?.toSeconds() ?? 3600;
     if (age < 60 || age > 6 * 3600) {
       throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
+    }
+    // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
+    // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
+    const perRequest = props.signalWireTimeout?.toMilliseconds() ?? 5_000;
+    const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
+    if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
+      throw new Error(
+        `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
+          `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
+          `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
+          `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
+      );
     }
     const ttl = events.idempotencyTtl?.toSeconds();
     if (ttl !== undefined && (ttl < age || ttl > 30 * 86_400)) {

@@ -976,6 +976,11 @@ describe('CallControl props validation', () => {
       /signalWireTimeout/,
     ],
     [
+      'defect: a SignalWire timeout whose worst-case redirect (3 requests) does not fit the event function',
+      { secretName, signalWireTimeout: Duration.seconds(19), callUpdateEvents: { allowedSources: ['a'] } },
+      /signalWireTimeout 19000 ms is too long for callUpdateEvents.*at most 18333 ms/,
+    ],
+    [
       'an idempotency TTL shorter than the event age',
       { secretName, callUpdateEvents: { allowedSources: ['a'], idempotencyTtl: Duration.minutes(30) } },
       /idempotencyTtl/,

@@ -23,7 +23,7 @@ import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/ev
 import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
 import { logger } from '#commons/powertools';
 import { callSchema } from '#commons/signalwire/schemas';
-import type { Call } from '#commons/signalwire/types';
+import type { Call, CallUpdate } from '#commons/signalwire/types';
 import { createSignalWireAccess } from '#commons/signalwire-access';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
@@ -550,6 +550,92 @@ describe('failures', () => {
     expect(stack.aws.targetErrors).toEqual([]);
     expect(postsTo(call.sid)).toHaveLength(1);
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
+describe('defect: event-path redirect sent twice when the function runs out of time', () => {
+  it('gives its SignalWire requests a deadline, so a redirect cut by the function timeout is final and never resent', async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const handler = createCallUpdateEventsHandler({
+      access: createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger),
+      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+    });
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_500, method: 'POST' });
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/slow.xml' } },
+    } as CallUpdateRequestedEvent;
+    const context = () => createLambdaContext({ functionName: 'short-events', timeoutMs: 1_500 });
+
+    // Every delivery ends normally (a thrown invocation would be retried by Lambda).
+    await handler(structuredClone(event), context());
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await handler(structuredClone(event), context());
+
+    expect(postsTo(call.sid)).toHaveLength(1);
+    const [first, again] = resultsFor(event.id).map(failed);
+    expect(first).toMatchObject({
+      final: true,
+      error: { code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false },
+    });
+    expect(again).toMatchObject({ final: true, replayed: true, error: { code: 'REDIRECT_OUTCOME_UNKNOWN' } });
+  });
+
+  it("reports a redirect cut by middy's early timeout as final REDIRECT_OUTCOME_UNKNOWN, not retried", async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const real = createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger);
+    const handler = createCallUpdateEventsHandler({
+      // The real Calls API, with the deadline dropped: only the function's own timeout can stop the redirect.
+      access: {
+        forAccount: async (sid) => {
+          const calls = await real.forAccount(sid);
+          return Object.assign(Object.create(calls), {
+            updateCall: (callSid: string, update: CallUpdate) => calls.updateCall(callSid, update),
+          });
+        },
+      },
+      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+    });
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_500, method: 'POST' });
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/cut.xml' } },
+    } as CallUpdateRequestedEvent;
+
+    await expect(
+      handler(event, createLambdaContext({ functionName: 'short-events', timeoutMs: 1_500 })),
+    ).resolves.toMatchObject({ published: CALL_UPDATE_FAILED, code: 'REDIRECT_OUTCOME_UNKNOWN' });
+    expect(failed(onlyResult(event.id))).toMatchObject({ final: true, error: { retryable: false } });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(postsTo(call.sid)).toHaveLength(1);
   });
 });
 

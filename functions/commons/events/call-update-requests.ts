@@ -3,7 +3,7 @@ import { eventActor } from '../audit-actors.ts';
 import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
 import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
 import { canonicalSid } from '../sids.ts';
-import type { Call } from '../signalwire/types.ts';
+import type { Call, RequestOptions } from '../signalwire/types.ts';
 import type { SignalWireAccess } from '../signalwire-access.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
@@ -81,12 +81,14 @@ export const toCallUpdateError = (described: ErrorDescription): CallUpdateError 
  * Applies a validated request through the same domain code as the HTTP route, audit record included. Final
  * failures (the call's state, an unknown call, a redirect whose outcome is unknown, ...) are returned, to be
  * recorded and reported; final failures of our own configuration are thrown as {@link UnrememberedRefusal},
- * so they are reported but not recorded; failures worth retrying are thrown.
+ * so they are reported but not recorded; failures worth retrying are thrown. `options.signal` is the
+ * invocation's deadline: a redirect it cuts short is final (REDIRECT_OUTCOME_UNKNOWN), never retried.
  */
 export const applyCallUpdateRequest = async (
   access: SignalWireAccess,
   logger: Logger,
   event: CallUpdateRequestedEvent,
+  options: RequestOptions = {},
 ): Promise<AppliedRequest> => {
   const { detail } = event;
   const action = actionOf(event);
@@ -99,7 +101,7 @@ export const applyCallUpdateRequest = async (
   try {
     const calls = await access.forAccount(detail.accountSid);
     accountSid = calls.projectId;
-    const result = await performCallAction(calls, logger, origin, detail.callSid, action);
+    const result = await performCallAction(calls, logger, origin, detail.callSid, action, options);
     return { kind: 'applied', accountSid, outcome: result.outcome, call: result.call };
   } catch (error) {
     // A lost answer to a redirect is final (REDIRECT_OUTCOME_UNKNOWN): resending it would restart the call flow.
