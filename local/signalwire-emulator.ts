@@ -88,8 +88,10 @@ export interface RecordedRequest {
 export type Fault =
   | {
       kind: 'status';
-      status: 429 | 500 | 502 | 503 | 504;
+      status: 400 | 429 | 500 | 502 | 503 | 504;
       retryAfter?: string;
+      /** Replaces the status's usual error message (e.g. an oversized one from a gateway). */
+      message?: string;
       applyFirst?: boolean;
       times?: number;
       method?: 'GET' | 'POST';
@@ -159,6 +161,7 @@ const tooManyRequests = (retryAfter: string | undefined) =>
   new ApiError(429, 20429, 'Too Many Requests', retryAfterHeader(retryAfter));
 
 const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
+  400: { code: 10000, message: 'Invalid argument' },
   500: { code: 20500, message: 'Internal Server Error' },
   502: { code: 20502, message: 'Bad Gateway' },
   503: { code: 20503, message: 'Service Unavailable' },
@@ -168,7 +171,7 @@ const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
 const faultError = (fault: Extract<Fault, { kind: 'status' }>): ApiError => {
   if (fault.status === 429) return tooManyRequests(fault.retryAfter);
   const { code, message } = FAULT_ERRORS[fault.status] ?? { code: 20500, message: 'Internal Server Error' };
-  return new ApiError(fault.status, code, message, retryAfterHeader(fault.retryAfter));
+  return new ApiError(fault.status, code, fault.message ?? message, retryAfterHeader(fault.retryAfter));
 };
 
 // ---------------------------------------------------------------------------------------------------

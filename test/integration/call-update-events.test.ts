@@ -639,6 +639,38 @@ describe('defect: event-path redirect sent twice when the function runs out of t
   });
 });
 
+describe('defect: outcome events not bounded when SignalWire or a gateway sends a huge body', () => {
+  it('publishes "Call Update Failed" for a 400 with a 200 KB message, cut to a bounded size', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 400, method: 'POST', message: 'x'.repeat(200_000) });
+
+    const eventId = await request({ callSid: call.sid, action: 'update', update: { Status: 'completed' } });
+
+    const detail = failed(onlyResult(eventId));
+    expect(detail).toMatchObject({
+      final: true,
+      error: { code: 'CALL_STATE_CONFLICT', signalwire: { status: 400 } },
+    });
+    expect(JSON.stringify(detail).length).toBeLessThan(4_000);
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+
+  it('publishes "Call Updated" for a call whose SignalWire body holds a 200 KB field, cut to a bounded size', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 60,
+      to: `+1${'9'.repeat(200_000)}`,
+    });
+
+    const eventId = await request({ callSid: call.sid, action: 'terminate' });
+
+    const detail = updated(onlyResult(eventId));
+    expect(detail).toMatchObject({ outcome: 'updated', call: { sid: call.sid, status: 'completed' } });
+    expect(JSON.stringify(detail).length).toBeLessThan(64 * 1024);
+    expect(stack.aws.targetErrors).toEqual([]);
+  });
+});
+
 describe('one SID form', () => {
   it('ends a call whose SID and account SID the event writes in upper case', async () => {
     const call = seed('in-progress');

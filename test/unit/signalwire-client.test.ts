@@ -141,6 +141,16 @@ describe('SignalWireClient errors', () => {
     });
   });
 
+  it('defect: unbounded error body: cuts message and more_info to 500 characters', () => {
+    const parsed = parseErrorBody(
+      400,
+      JSON.stringify({ code: 21220, message: 'm'.repeat(200_000), more_info: 'i'.repeat(200_000) }),
+    );
+    expect(parsed.code).toBe(21220);
+    expect(parsed.message).toBe(`${'m'.repeat(499)}…`);
+    expect(parsed.moreInfo).toBe(`${'i'.repeat(499)}…`);
+  });
+
   it('parses Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('Fri, 27 Nov 2026 14:00:00 GMT');
     expect(parseRetryAfter('7', now)).toBe(7);

@@ -176,8 +176,30 @@ export const callUpdatedDetail = (
   action: event.detail.action,
   change: changeOf(actionOf(event)),
   outcome: applied.outcome,
-  call: applied.call,
+  call: boundedCall(applied.call),
 });
+
+/** Longest string a "Call Updated" keeps of a Call field (SignalWire's own are far shorter). */
+export const MAX_CALL_FIELD_CHARS = 2_048;
+
+/** The Call with unexpectedly long strings cut (at any depth), so the event always fits EventBridge's 256 KiB. */
+const boundedCall = (call: Call): Call => {
+  const bound = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.length > MAX_CALL_FIELD_CHARS ? `${value.slice(0, MAX_CALL_FIELD_CHARS - 1)}…` : value;
+    }
+    if (Array.isArray(value)) return value.slice(0, 100).map(bound);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(
+        Object.entries(value)
+          .slice(0, 100)
+          .map(([key, inner]) => [key, bound(inner)]),
+      );
+    }
+    return value;
+  };
+  return bound(call) as Call;
+};
 
 /** "Call Update Failed" for any request, valid or not. */
 export const callUpdateFailedDetail = (

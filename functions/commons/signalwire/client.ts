@@ -108,6 +108,11 @@ const asRecord = (value: unknown): Record<string, unknown> | undefined =>
     : undefined;
 
 /** Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`). */
+/** Longest `message` or `more_info` kept from an error body. */
+export const MAX_ERROR_TEXT_CHARS = 500;
+const cutText = (text: string): string =>
+  text.length > MAX_ERROR_TEXT_CHARS ? `${text.slice(0, MAX_ERROR_TEXT_CHARS - 1)}…` : text;
+
 export const parseErrorBody = (status: number, text: string): SignalWireErrorBody => {
   let json: unknown;
   try {
@@ -120,13 +125,14 @@ export const parseErrorBody = (status: number, text: string): SignalWireErrorBod
   const item = Array.isArray(errors) ? asRecord(errors[0]) : record;
   const code = item?.code;
   const numericCode = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
+  // Cut: the body is SignalWire's or a gateway's, of any length, and ends up in responses and events.
   return {
     code: Number.isInteger(numericCode) ? numericCode : undefined,
     message:
       typeof item?.message === 'string' && item.message.length > 0
-        ? item.message
+        ? cutText(item.message)
         : `SignalWire answered HTTP ${status}`,
-    moreInfo: typeof item?.more_info === 'string' ? item.more_info : undefined,
+    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info) : undefined,
   };
 };
 
