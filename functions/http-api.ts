@@ -150,17 +150,42 @@ const decodeCursor = (cursor: string): DecodedCursor => {
   return { projectId: match[1] as string, filters: event.queryStringParameters as ListQuery, page };
 };
 
-/** The caller's filters in SignalWire's names, dates rewritten in RFC 2822 GMT (the form SignalWire documents). */
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * The caller's filters in SignalWire's names, dates rewritten in RFC 2822 GMT (the form SignalWire documents),
+ * `parentCallSid` in its canonical form (SignalWire compares it case-sensitively). An exact `startTime` or
+ * `endTime` given as a date alone means that whole UTC day (Twilio's reading): it is sent as the pair
+ * `X>`=the day's midnight (inclusive) and `X<`=the next midnight (exclusive), tightening any bound also given.
+ */
 const toSignalWireFilter = (query: ListQuery): ListCallsFilter => {
   const filter: Record<string, string | number> = {};
+  const bounds: Record<string, number> = {};
   for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
     const value = query[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
     if (value === undefined) continue;
     const date = (DATE_FILTERS as readonly string[]).includes(name)
       ? parseFilterDate(String(value))
       : undefined;
-    filter[signalwire] = date === undefined ? value : toSignalWireDate(date);
+    if (date !== undefined && DATE_ONLY.test(String(value)) && !/[<>]$/.test(signalwire)) {
+      bounds[`${signalwire}>`] = Math.max(bounds[`${signalwire}>`] ?? date, date);
+      bounds[`${signalwire}<`] = Math.min(bounds[`${signalwire}<`] ?? date + DAY_MS, date + DAY_MS);
+      continue;
+    }
+    if (date !== undefined && /[<>]$/.test(signalwire)) {
+      const tighter = signalwire.endsWith('>') ? Math.max : Math.min;
+      bounds[signalwire] = bounds[signalwire] === undefined ? date : tighter(bounds[signalwire], date);
+      continue;
+    }
+    filter[signalwire] =
+      date !== undefined
+        ? toSignalWireDate(date)
+        : name === 'parentCallSid'
+          ? canonicalSid(String(value))
+          : value;
   }
+  for (const [signalwire, date] of Object.entries(bounds)) filter[signalwire] = toSignalWireDate(date);
   return filter as ListCallsFilter;
 };
 

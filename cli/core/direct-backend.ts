@@ -3,6 +3,7 @@ import { cliActor } from '#commons/audit-actors';
 import { type CallActionResult, performCallAction } from '#commons/call-actions';
 import { describeError } from '#commons/errors';
 import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
+import { canonicalSid } from '#commons/sids';
 import type { AccountCalls } from '#commons/signalwire/account-calls';
 import type { Call, CallUpdate, ListCallsFilter } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
@@ -28,7 +29,11 @@ export class DirectBackend implements CallsBackend {
     const signalwire: ListCallsFilter = {};
     for (const [name, value] of Object.entries(filter)) {
       const field = LIST_QUERY_TO_SIGNALWIRE[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
-      if (field && value !== undefined) (signalwire as Record<string, string | number>)[field] = value;
+      if (field && value !== undefined) {
+        // SignalWire compares SIDs case-sensitively; the canonical form is lower case.
+        (signalwire as Record<string, string | number>)[field] =
+          field === 'ParentCallSid' ? canonicalSid(String(value)) : value;
+      }
     }
     const page = await this.#wrap(
       () => this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : signalwire),

@@ -491,6 +491,23 @@ describe('--direct (SignalWire itself, credentials from Secrets Manager)', () =>
   });
 });
 
+describe('defect: parentCallSid not normalised (CLI)', () => {
+  it('lists the child of a parent given in upper case, through the API and --direct', async () => {
+    const parent = seed('in-progress', 100);
+    const child = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 50,
+      parentCallSid: parent,
+    }).sid;
+    for (const mode of [['--local'], ['--direct', '--secret-id', LOCAL_SECRET_NAME]]) {
+      const listed = json<{ calls: Array<{ sid: string }> }>(
+        await cli('calls', 'list', ...mode, '--parent', parent.toUpperCase(), '-o', 'json'),
+      );
+      expect(listed.calls.map((call) => call.sid)).toEqual([child]);
+    }
+  });
+});
+
 describe('doctor', () => {
   it('passes every check against a healthy local stack', async () => {
     const run = await cli('doctor', '--local');

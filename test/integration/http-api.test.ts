@@ -487,6 +487,63 @@ describe('GET /calls and GET /calls/{callSid}', () => {
     expect((answer.json.calls as Call[]).every((c) => c.status === 'ringing')).toBe(true);
   });
 
+  it('defect: parentCallSid not normalised: finds the child of a parent given in upper case, on every page', async () => {
+    const parent = seed('in-progress');
+    const children = [1, 2].map(
+      () =>
+        stack.emulator.seedCall(stack.projectId, {
+          status: 'in-progress',
+          ageSeconds: 30,
+          parentCallSid: parent.sid,
+        }).sid,
+    );
+
+    const first = await request('GET', `/calls?parentCallSid=${parent.sid.toUpperCase()}&pageSize=1`);
+    const second = await request('GET', `/calls?cursor=${first.json.next_cursor}`);
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    const listed = [...(first.json.calls as Call[]), ...(second.json.calls as Call[])].map((c) => c.sid);
+    expect(listed.sort()).toEqual([...children].sort());
+    expect(stack.emulator.requests.map((r) => r.query.ParentCallSid)).toEqual([parent.sid, parent.sid]);
+  });
+
+  it('defect: date-only exact filter changed meaning: startTime=<day> lists the calls started that UTC day', async () => {
+    const at = (iso: string) =>
+      stack.emulator.seedCall(stack.projectId, {
+        status: 'completed',
+        ageSeconds: 0,
+        startTime: new Date(iso),
+      }).sid;
+    const before = at('2031-03-14T23:59:59Z');
+    const morning = at('2031-03-15T00:00:00Z');
+    const evening = at('2031-03-15T23:59:59Z');
+    const after = at('2031-03-16T00:00:00Z');
+
+    const answer = await request('GET', '/calls?startTime=2031-03-15&pageSize=50');
+
+    expect(answer.status).toBe(200);
+    const listed = (answer.json.calls as Call[]).map((c) => c.sid);
+    expect(listed.sort()).toEqual([morning, evening].sort());
+    expect(listed).not.toContain(before);
+    expect(listed).not.toContain(after);
+    expect(stack.emulator.requests[0]?.query).toEqual({
+      'StartTime>': 'Sat, 15 Mar 2031 00:00:00 +0000',
+      'StartTime<': 'Sun, 16 Mar 2031 00:00:00 +0000',
+      PageSize: '50',
+    });
+  });
+
+  it('defect: date-only exact filter: endTime=<day> is sent as that UTC day, an instant stays exact', async () => {
+    await request('GET', '/calls?endTime=2031-03-15');
+    await request('GET', '/calls?endTime=2031-03-15T10:00:00Z');
+
+    expect(stack.emulator.requests.map((r) => r.query)).toEqual([
+      { 'EndTime>': 'Sat, 15 Mar 2031 00:00:00 +0000', 'EndTime<': 'Sun, 16 Mar 2031 00:00:00 +0000' },
+      { EndTime: 'Sat, 15 Mar 2031 10:00:00 +0000' },
+    ]);
+  });
+
   it('reads one call', async () => {
     const call = seed('in-progress');
 
