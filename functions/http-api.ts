@@ -21,6 +21,7 @@ import {
   validateTerminateCallEvent,
   validateUpdateCallEvent,
 } from '#commons/generated/validators';
+import { isSealedWith, type OpenedCursor, openCursor, sealCursor } from '#commons/http/cursor-seal';
 import {
   errorResponse,
   inputShape,
@@ -86,8 +87,8 @@ const bodyDefault = {
   },
 };
 
-const encodeCursor = (nextPageUri: string | null): string | null =>
-  nextPageUri === null ? null : Buffer.from(nextPageUri, 'utf8').toString('base64url');
+const encodeCursor = (nextPageUri: string | null, key: Buffer): string | null =>
+  nextPageUri === null ? null : sealCursor(nextPageUri, key);
 
 /** What a cursor may carry besides the filters: SignalWire's page number and page token. */
 const PAGE_PARAMETERS: Readonly<Record<string, RegExp>> = {
@@ -101,6 +102,7 @@ const badCursor = (message = 'cursor must be a cursor this API returned (next_cu
 
 /** A cursor taken apart: the project it belongs to, its filters in the API's names, its page parameters. */
 interface DecodedCursor {
+  opened: OpenedCursor;
   projectId: string;
   filters: ListQuery;
   page: Array<[string, string]>;
@@ -121,7 +123,8 @@ const dateViolations = (query: ListQuery): FieldViolation[] =>
  * parameter at most once, only List Calls filters and page parameters, every value as a query must spell it.
  */
 const decodeCursor = (cursor: string): DecodedCursor => {
-  const match = CURSOR_PATH.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const opened = openCursor(cursor);
+  const match = opened && CURSOR_PATH.exec(opened.uri);
   if (!match) throw badCursor();
   const filters: Array<[string, string]> = [];
   const page: Array<[string, string]> = [];
@@ -147,7 +150,7 @@ const decodeCursor = (cursor: string): DecodedCursor => {
     : violationsFromAjv(validateListCallsEvent.errors, VIOLATION_CONTEXT);
   const first = violations[0];
   if (first) throw badCursor(`cursor carries an invalid filter: ${first.message}`);
-  return { projectId: match[1] as string, filters: event.queryStringParameters as ListQuery, page };
+  return { opened, projectId: match[1] as string, filters: event.queryStringParameters as ListQuery, page };
 };
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -190,8 +193,11 @@ const toSignalWireFilter = (query: ListQuery): ListCallsFilter => {
 };
 
 /** A checked cursor as the page URI sent to SignalWire: this project's path, the filters as a query sends them. */
-const cursorUri = (cursor: DecodedCursor, projectId: string): string => {
+const cursorUri = (cursor: DecodedCursor, projectId: string, key: Buffer): string => {
   if (cursor.projectId !== projectId) throw badCursor('cursor belongs to another project');
+  if (!isSealedWith(cursor.opened, key)) {
+    throw badCursor('cursor was not issued by this API (or the API token has changed since): list again');
+  }
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(toSignalWireFilter(cursor.filters)))
     query.set(name, String(value));
@@ -208,7 +214,18 @@ const listChecks = {
     const query = (event.queryStringParameters ?? {}) as ListQuery;
     const violations = dateViolations(query);
     if (violations.length > 0) throw new RequestValidationError(violations);
-    if (query.cursor !== undefined) decodedCursors.set(event, decodeCursor(query.cursor));
+    if (query.cursor !== undefined) {
+      if (Object.keys(query).some((name) => name !== 'cursor')) {
+        throw new RequestValidationError([
+          {
+            field: 'cursor',
+            rule: 'alone',
+            message: 'cursor must be sent alone: its filters travel inside the cursor (page size too)',
+          },
+        ]);
+      }
+      decodedCursors.set(event, decodeCursor(query.cursor));
+    }
   },
 };
 
@@ -326,7 +343,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
       const cursor = decodedCursors.get(event);
       const page = await calls.listCallsPage(
         cursor
-          ? { nextPageUri: cursorUri(cursor, calls.projectId) }
+          ? { nextPageUri: cursorUri(cursor, calls.projectId, calls.cursorKey()) }
           : toSignalWireFilter((event.queryStringParameters ?? {}) as ListQuery),
         { signal },
       );
@@ -334,7 +351,7 @@ export const createHttpApiHandler = (access: SignalWireAccess) => {
         calls: page.calls,
         page: page.page,
         page_size: page.page_size,
-        next_cursor: encodeCursor(page.next_page_uri),
+        next_cursor: encodeCursor(page.next_page_uri, calls.cursorKey()),
       });
     },
     { before: [renameFields('queryStringParameters', LIST_QUERY_ALIASES)], checks: [listChecks] },

@@ -48,8 +48,11 @@ export class ApiBackend implements CallsBackend {
 
   async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
     const query: Record<string, string> = {};
-    for (const [name, value] of Object.entries(filter)) if (value !== undefined) query[name] = String(value);
+    // A cursor is sent alone: the API refuses filters next to it (they travel inside the cursor).
     if (cursor) query.cursor = cursor;
+    else
+      for (const [name, value] of Object.entries(filter))
+        if (value !== undefined) query[name] = String(value);
     const page = (await this.#send('GET', 'calls', query)).body as {
       calls: Call[];
       next_cursor: string | null;

@@ -5,6 +5,7 @@ import {
   CALL_UPDATE_REQUESTED,
   type CallUpdateFailedDetail,
 } from '#commons/events/contracts';
+import { cursorKey, sealCursor } from '#commons/http/cursor-seal';
 import type { EventBridgeEnvelope } from '#local/aws-emulator';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
@@ -68,8 +69,12 @@ const expectRefused = (answer: Answer, field: string, rule: string): void => {
   expect(stack.emulator.requests).toHaveLength(0);
 };
 
+const pageUri = (query: string, projectId: string) =>
+  `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query}`;
+
+/** A cursor as this API issues it: sealed with the key derived from the local project's API token. */
 const cursorOf = (query: string, projectId = stack.projectId): string =>
-  Buffer.from(`/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query}`, 'utf8').toString('base64url');
+  sealCursor(pageUri(query, projectId), cursorKey(stack.apiToken, stack.projectId));
 
 describe('a list cursor', () => {
   it.each([
@@ -97,6 +102,42 @@ describe('a list cursor', () => {
     expect(stack.emulator.requests.map((request) => request.query)).toEqual([
       expect.objectContaining({ 'StartTime>': 'Fri, 27 Nov 2026 14:30:00 +0000', PageSize: '5', Page: '1' }),
     ]);
+  });
+});
+
+describe('defect: hand-made cursor reaches SignalWire', () => {
+  it('refuses a cursor this API did not issue (no seal), naming cursor, and sends nothing', async () => {
+    const handMade = Buffer.from(pageUri('Page=1&PageToken=PAabc', stack.projectId)).toString('base64url');
+    expectRefused(await send('GET', `/calls?cursor=${handMade}`), 'cursor', 'format');
+  });
+
+  it("refuses a cursor sealed with another key (not derived from this project's API token)", async () => {
+    const forged = sealCursor(
+      pageUri('Page=1&PageToken=PAabc', stack.projectId),
+      cursorKey('guess', stack.projectId),
+    );
+    expectRefused(await send('GET', `/calls?cursor=${forged}`), 'cursor', 'format');
+  });
+
+  it('refuses a cursor given together with filters, saying the filters travel inside the cursor', async () => {
+    const answer = await send(
+      'GET',
+      `/calls?cursor=${cursorOf('Status=queued&PageSize=5&Page=1')}&status=queued&pageSize=5`,
+    );
+    expectRefused(answer, 'cursor', 'alone');
+    expect(answer.json.error?.message).toMatch(
+      /cursor must be sent alone: its filters travel inside the cursor/,
+    );
+  });
+
+  it('never reveals the API token in a cursor it issues', async () => {
+    for (let i = 0; i < 3; i++) stack.emulator.seedCall(stack.projectId, { status: 'queued', ageSeconds: 5 });
+    const first = await send('GET', '/calls?status=queued&pageSize=1');
+    const cursor = String((first.json as { next_cursor?: unknown }).next_cursor);
+    expect(Buffer.from(cursor, 'base64url').toString('latin1')).not.toContain(stack.apiToken);
+    expect(cursor).not.toContain(stack.apiToken);
+    const second = await send('GET', `/calls?cursor=${cursor}`);
+    expect(second.status).toBe(200);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { CredentialsStore, ProjectCredentials } from '../credentials.ts';
 import { SignalWireError } from '../errors.ts';
+import { cursorKey } from '../http/cursor-seal.ts';
 import { SignalWireClient, type SignalWireClientOptions } from './client.ts';
 import { paginate } from './paginate.ts';
 import type { Call, CallListPage, CallsApi, CallUpdate, ListCallsFilter, RequestOptions } from './types.ts';
@@ -44,6 +45,11 @@ export class AccountCalls implements CallsApi {
 
   get projectId(): string {
     return this.credentials.projectId;
+  }
+
+  /** The key list cursors of this project are sealed with (derived from its API token, never revealing it). */
+  cursorKey(): Buffer {
+    return cursorKey(this.credentials.apiToken, this.credentials.projectId);
   }
 
   updateCall(callSid: string, update: CallUpdate, options?: RequestOptions): Promise<Call> {

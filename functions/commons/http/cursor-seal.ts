@@ -1,0 +1,40 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * List cursors are sealed with an HMAC, so only a cursor this API issued reaches SignalWire. The key is
+ * derived with HKDF-SHA256 from the project's API token (salt: the project id): every Lambda instance derives
+ * the same key, and the key, like the cursor, reveals nothing of the token. A cursor issued before the token
+ * was rotated is refused; the listing starts again from its first page.
+ */
+const MAC_BYTES = 32;
+const INFO = 'signalwire-call-control list cursor v1';
+
+/** The cursor key of a project. */
+export const cursorKey = (apiToken: string, projectId: string): Buffer =>
+  Buffer.from(hkdfSync('sha256', apiToken, projectId, INFO, MAC_BYTES));
+
+const macOf = (key: Buffer, body: Buffer): Buffer => createHmac('sha256', key).update(body).digest();
+
+/** A `next_page_uri` as a cursor: base64url of the MAC followed by the URI. */
+export const sealCursor = (nextPageUri: string, key: Buffer): string => {
+  const body = Buffer.from(nextPageUri, 'utf8');
+  return Buffer.concat([macOf(key, body), body]).toString('base64url');
+};
+
+/** A cursor taken apart, unchecked: its MAC and the URI it carries; undefined when too short to hold both. */
+export interface OpenedCursor {
+  mac: Buffer;
+  body: Buffer;
+  uri: string;
+}
+
+export const openCursor = (cursor: string): OpenedCursor | undefined => {
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.length <= MAC_BYTES) return undefined;
+  const body = bytes.subarray(MAC_BYTES);
+  return { mac: bytes.subarray(0, MAC_BYTES), body, uri: body.toString('utf8') };
+};
+
+/** Whether the cursor was sealed with `key` (constant-time comparison). */
+export const isSealedWith = (opened: OpenedCursor, key: Buffer): boolean =>
+  timingSafeEqual(opened.mac, macOf(key, opened.body));
