@@ -132,7 +132,7 @@ const decodeCursor = (cursor: string): DecodedCursor => {
   for (const [name, value] of new URLSearchParams(match[2])) {
     if (seen.has(name)) throw badCursor(`cursor gives ${fieldLabel(name)} more than once`);
     seen.add(name);
-    const pattern = PAGE_PARAMETERS[name];
+    const pattern = Object.hasOwn(PAGE_PARAMETERS, name) ? PAGE_PARAMETERS[name] : undefined;
     if (pattern) {
       if (!pattern.test(value)) throw badCursor(`cursor carries an invalid ${name}`);
       page.push([name, value]);

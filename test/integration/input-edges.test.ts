@@ -85,6 +85,7 @@ describe('a list cursor', () => {
     ['a page size out of range', 'PageSize=5000'],
     ['a parameter that is no filter', 'Beta=true'],
     ['a malformed SID', 'ParentCallSid=not-a-sid'],
+    ['a parameter named like an Object method (found by the property suite)', 'hasOwnProperty=busy'],
   ])('carrying %s is refused naming cursor, and nothing is sent', async (_name, query) => {
     expectRefused(await send('GET', `/calls?cursor=${cursorOf(query)}`), 'cursor', 'format');
   });

@@ -6,6 +6,7 @@ import {
   CALL_UPDATE_REQUESTED,
   callUpdateRequestedEventSchema,
 } from '#commons/events/contracts';
+import { sealCursor } from '#commons/http/cursor-seal';
 import { operatorRouteKeys } from '#commons/http/routes';
 import { LIST_QUERY_TO_SIGNALWIRE, listCallsEventSchema } from '#commons/http/schemas';
 import { CALL_STATUSES } from '#commons/signalwire/types';
@@ -213,28 +214,80 @@ const detailProperties = callUpdateRequestedEventSchema.properties.detail.proper
   Schema
 >;
 
-/** Cursors: what this API hands out, and forgeries carrying filters in every spelling. */
-const cursor: fc.Arbitrary<string> = fc
-  .tuple(
-    fc.constantFrom('7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d', OTHER_PROJECT),
-    fc.array(
-      fc.tuple(
-        fc.oneof(fc.constantFrom(...Object.values(LIST_QUERY_TO_SIGNALWIRE), 'Page', 'PageToken'), strayName),
-        fc.oneof(
-          dateText,
-          fc.constantFrom(...CALL_STATUSES),
-          fc.integer({ min: -2, max: 2000 }).map(String),
-          fc.string(),
+/** The key cursors are sealed with, set by the suite once the local stack has its API token. */
+export const cursorSeal: { key?: Buffer } = {};
+const LOCAL_PROJECT = '7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d';
+const pageUri = (project: string, params: Array<[string, string]>) =>
+  `/api/laml/2010-04-01/Accounts/${project}/Calls.json?${new URLSearchParams(params).toString()}`;
+const sealed = (uri: string) => sealCursor(uri, cursorSeal.key ?? Buffer.alloc(32));
+
+/** A List Calls parameter a cursor may carry, with a value that is right for it or wrong. */
+const cursorParam: fc.Arbitrary<[string, string]> = fc
+  .constantFrom(...Object.values(LIST_QUERY_TO_SIGNALWIRE), 'Page')
+  .chain((name) => {
+    const good =
+      name === 'Status'
+        ? fc.constantFrom(...CALL_STATUSES)
+        : name === 'To' || name === 'From'
+          ? fc.constantFrom('+13105550100', '+14155550100')
+          : name === 'ParentCallSid'
+            ? fc.oneof(
+                liveSid(),
+                liveSid().map((value) => value.toUpperCase()),
+              )
+            : /Time/.test(name)
+              ? dateText
+              : name === 'PageSize'
+                ? fc.integer({ min: 1, max: 1000 }).map(String)
+                : fc.integer({ min: 0, max: 3 }).map(String);
+    const bad = fc.oneof(
+      fc.constantFrom('bogus', '', '-1', '5000', 'yesterday', 'not-a-sid', '2026-11-27T14:00:00+25:00'),
+      fc.string({ maxLength: 12 }),
+    );
+    return fc
+      .oneof({ weight: 2, arbitrary: good }, { weight: 1, arbitrary: bad })
+      .map((value) => [name, value] as [string, string]);
+  });
+
+/**
+ * Cursors: mostly as this API seals them for the local project, with List Calls names and right or wrong
+ * values (what the cursor's own checks are for); then forgeries carrying any name, for any project, sealed or
+ * not.
+ */
+const cursor: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .uniqueArray(cursorParam, { maxLength: 4, selector: ([name]) => name })
+      .map((params) => sealed(pageUri(LOCAL_PROJECT, params))),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(LOCAL_PROJECT, OTHER_PROJECT),
+        fc.array(
+          fc.tuple(
+            fc.oneof(
+              fc.constantFrom(...Object.values(LIST_QUERY_TO_SIGNALWIRE), 'Page', 'PageToken'),
+              strayName,
+            ),
+            fc.oneof(
+              dateText,
+              fc.constantFrom(...CALL_STATUSES),
+              fc.integer({ min: -2, max: 2000 }).map(String),
+              fc.string(),
+            ),
+          ),
+          { maxLength: 4 },
         ),
+        fc.boolean(),
+      )
+      .map(([project, params, seal]) =>
+        seal ? sealed(pageUri(project, params)) : Buffer.from(pageUri(project, params)).toString('base64url'),
       ),
-      { maxLength: 4 },
-    ),
-  )
-  .map(([project, params]) =>
-    Buffer.from(
-      `/api/laml/2010-04-01/Accounts/${project}/Calls.json?${new URLSearchParams(params).toString()}`,
-    ).toString('base64url'),
-  );
+  },
+);
 
 /** Media types as odd as a header can hold: any text, and JSON types with odd parameters. */
 const mediaTypeNoise = fc.oneof(
@@ -368,6 +421,14 @@ export const httpInput: fc.Arbitrary<HttpInput> = fc.oneof(
         contentType: undefined,
       };
     }),
+  // A cursor alone, as a client pages: what reaches the cursor's own checks.
+  fc.tuple(accountPrefix, cursor).map(([prefix, value]) => ({
+    method: 'GET',
+    path: `${prefix}/calls`,
+    query: new URLSearchParams({ cursor: value }).toString(),
+    body: undefined,
+    contentType: undefined,
+  })),
 );
 
 const IAM = {

@@ -4,13 +4,17 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_UPDATE_FAILED, CALL_UPDATED } from '#commons/events/contracts';
 import { computeSignature } from '#commons/events/signature';
+import { cursorKey, openCursor } from '#commons/http/cursor-seal';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
+import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
+import { parseFilterDate, toSignalWireDate } from '#commons/signalwire/dates';
 import { matchRoute, toApiGatewayEvent } from '#local/api-gateway';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 import { captureOutput } from '../support/output-capture.ts';
 import {
   callback,
+  cursorSeal,
   formPairs,
   host,
   httpEvent,
@@ -47,6 +51,7 @@ beforeAll(async () => {
   process.env.SIGNALWIRE_TIMEOUT_MS = '2000';
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
   stack = await startLocalStack();
+  cursorSeal.key = cursorKey(stack.apiToken, stack.projectId);
   ({ handler: httpApi } = (await import('../../functions/http-api.ts')) as unknown as {
     handler: typeof httpApi;
   });
@@ -66,6 +71,55 @@ afterAll(async () => {
 
 const context = (functionName: string) => createLambdaContext({ functionName, timeoutMs: 30_000 });
 
+const DAY_MS = 86_400_000;
+const SIGNALWIRE_NAMES: Record<string, string> = {
+  ...LIST_QUERY_TO_SIGNALWIRE,
+  ...Object.fromEntries(Object.values(LIST_QUERY_TO_SIGNALWIRE).map((name) => [name, name])),
+  Page: 'Page',
+  PageToken: 'PageToken',
+};
+
+/**
+ * What SignalWire must receive for an accepted list request, worked out from the caller's parameters (the
+ * query's, or those inside the cursor): SignalWire's names; SIDs in lower case; dates in RFC 2822 GMT; a date
+ * alone on an exact StartTime/EndTime as that UTC day (X> its midnight, X< the next), bounds tightened.
+ */
+const canonicalListQuery = (pairs: Array<[string, string]>): Record<string, string> => {
+  const query: Record<string, string> = {};
+  const after: Record<string, number> = {};
+  const before: Record<string, number> = {};
+  for (const [given, value] of pairs) {
+    const name = SIGNALWIRE_NAMES[given] ?? given;
+    const time = /^(StartTime|EndTime)([<>]?)$/.exec(name);
+    if (!time) {
+      query[name] = name === 'ParentCallSid' ? value.toLowerCase() : value;
+      continue;
+    }
+    const [, base = '', bound] = time;
+    const at = parseFilterDate(value) as number;
+    if (bound === '>' || (bound === '' && /^\d{4}-\d{2}-\d{2}$/.test(value))) {
+      after[base] = Math.max(after[base] ?? at, at);
+    }
+    if (bound === '<' || (bound === '' && /^\d{4}-\d{2}-\d{2}$/.test(value))) {
+      const end = bound === '<' ? at : at + DAY_MS;
+      before[base] = Math.min(before[base] ?? end, end);
+    }
+    if (bound === '' && !/^\d{4}-\d{2}-\d{2}$/.test(value)) query[name] = toSignalWireDate(at);
+  }
+  for (const [base, at] of Object.entries(after)) query[`${base}>`] = toSignalWireDate(at);
+  for (const [base, at] of Object.entries(before)) query[`${base}<`] = toSignalWireDate(at);
+  return query;
+};
+
+/** The parameters a list request gave: the query's, or, for a cursor, those the cursor carries. */
+const listParameters = (query: string): Array<[string, string]> => {
+  const pairs = [...new URLSearchParams(query)];
+  const cursor = pairs.find(([name]) => name === 'cursor')?.[1];
+  if (cursor === undefined) return pairs;
+  const uri = openCursor(cursor)?.uri ?? '';
+  return [...new URLSearchParams(uri.slice(uri.indexOf('?') + 1))];
+};
+
 const REFUSAL_CODES = new Set([
   'INVALID_REQUEST',
   'UNSUPPORTED_MEDIA_TYPE',
@@ -76,7 +130,7 @@ const REFUSAL_CODES = new Set([
 
 describe('properties of the operator HTTP API', () => {
   it(`hold for ${HTTP_RUNS} generated requests (seed ${SEED})`, async () => {
-    const counts = { refused: 0, reached: 0 };
+    const counts = { refused: 0, reached: 0, listed: 0, cursors: 0 };
     await fc.assert(
       fc.asyncProperty(httpInput, async (input) => {
         const route = matchRoute(ROUTE_KEYS, input.method, input.path);
@@ -106,12 +160,24 @@ describe('properties of the operator HTTP API', () => {
         }
         // Accepted input is never input SignalWire refuses as invalid.
         expect(error?.code, body).not.toBe('UPSTREAM_REJECTED');
+        // An accepted list request sends SignalWire exactly the canonical form of what was validated.
+        if (/^GET .*\/calls$/.test(route.routeKey) && status === 200) {
+          counts.listed++;
+          if (/(^|&)cursor=/.test(input.query)) counts.cursors++;
+          expect(sent, body).toBe(1);
+          expect(stack.emulator.requests.at(-1)?.query, input.query).toEqual(
+            canonicalListQuery(listParameters(input.query)),
+          );
+        }
       }),
       { seed: SEED, numRuns: HTTP_RUNS, endOnFailure: true },
     );
     // The generators reach both sides of the validation, or the properties above say little.
     expect(counts.refused).toBeGreaterThan(HTTP_RUNS / 10);
     expect(counts.reached).toBeGreaterThan(HTTP_RUNS / 20);
+    // Accepted lists, from queries and from cursors, are compared with their canonical form.
+    expect(counts.listed).toBeGreaterThan(HTTP_RUNS / 50);
+    expect(counts.cursors).toBeGreaterThan(HTTP_RUNS / 200);
   }, 120_000);
 });
 
@@ -162,6 +228,8 @@ describe('properties of the event function', () => {
 describe('properties of the status-callback webhook', () => {
   it(`hold for ${CALLBACK_RUNS} generated callbacks (seed ${SEED})`, async () => {
     const accepted = { GET: 0, POST: 0 };
+    /** Signed callbacks already accepted (fast-check may generate the same one twice). */
+    const seen = new Set<string>();
     await fc.assert(
       fc.asyncProperty(callback, async ([record, signing, contentType, method]) => {
         const params = formPairs(record);
@@ -203,10 +271,23 @@ describe('properties of the status-callback webhook', () => {
           },
         );
         const published = stack.aws.putEvents.length;
-        const result = await statusCallback(event, context('call-control-status-callback'));
+        const result = await statusCallback(structuredClone(event), context('call-control-status-callback'));
         outputs.push(String(result.body ?? ''));
         expect(result.statusCode ?? 200, String(result.body)).toBeLessThan(500);
-        if ((result.statusCode ?? 200) < 300) accepted[method] += 1;
+        if ((result.statusCode ?? 200) < 300) {
+          accepted[method] += 1;
+          // A signed callback seen for the first time is published once; the same request again, not at all.
+          const key = `${method} ${path} ${body}`;
+          expect(stack.aws.putEvents.length - published, key).toBe(seen.has(key) ? 0 : 1);
+          seen.add(key);
+          const again = stack.aws.putEvents.length;
+          const replay = await statusCallback(
+            structuredClone(event),
+            context('call-control-status-callback'),
+          );
+          expect(replay.statusCode, String(replay.body)).toBe(result.statusCode);
+          expect(stack.aws.putEvents.length - again, `replay of ${key}`).toBe(0);
+        }
         // Without the project's signature nothing is published, whatever else is wrong with the request.
         if (signing !== 'signed') {
           expect([403, 413, 415]).toContain(result.statusCode);
