@@ -11,7 +11,7 @@ const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|65
 const callbackUrl = {
   type: 'string',
   format: 'uri',
-  pattern: `^https?://(?:\\[[0-9A-Fa-f:.]+\\]|[^\\s/?#@:\\[\\]]+)(?::${PORT})?(?:[/?#]|$)`,
+  pattern: `^[Hh][Tt][Tt][Pp][Ss]?://(?:\\[[0-9A-Fa-f:.]+\\]|[^\\s/?#@:\\[\\]]+)(?::${PORT})?(?:[/?#]|$)`,
   maxLength: 2048,
 } as const;
 const method = { type: 'string', enum: [...HTTP_METHODS] } as const;

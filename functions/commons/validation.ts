@@ -155,12 +155,16 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
         message: `${name} must be ${String(param(error, 'comparison'))} ${String(param(error, 'limit'))}`,
       };
     case 'maxLength':
-    case 'minLength':
-      return {
-        field: name,
-        rule: 'length',
-        message: `${name} must have ${error.message ?? 'a valid length'}`,
-      };
+    case 'minLength': {
+      const limit = Number(param(error, 'limit'));
+      const message =
+        error.keyword === 'maxLength'
+          ? `${name} must be at most ${limit} characters long`
+          : limit === 1
+            ? `${name} must not be empty`
+            : `${name} must be at least ${limit} characters long`;
+      return { field: name, rule: 'length', message };
+    }
     default:
       return { field: name, rule: error.keyword, message: `${name} ${error.message ?? 'is invalid'}` };
   }
@@ -173,9 +177,15 @@ export const violationsFromAjv = (
 ): FieldViolation[] => {
   const seen = new Set<string>();
   const violations: FieldViolation[] = [];
+  // A value too short (an empty one) also misses its pattern; the length says it all.
+  const tooShort = new Set(
+    (errors ?? []).filter((error) => error.keyword === 'minLength').map((error) => error.instancePath),
+  );
   for (const error of errors ?? []) {
     // `format` and `pattern` both fire for a bad URL; `if`/`anyOf` wrappers add nothing a user needs.
     if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
+    if ((error.keyword === 'pattern' || error.keyword === 'format') && tooShort.has(error.instancePath))
+      continue;
     const violation = toViolation(error, context);
     // Keyed by the field as sent, not as shown: two long names cut to the same label are still two fields.
     const named = param(error, 'additionalProperty') ?? param(error, 'missingProperty') ?? '';

@@ -142,6 +142,41 @@ describe('defect: hand-made cursor reaches SignalWire', () => {
   });
 });
 
+describe('defect: duplicate JSON keys silently merged', () => {
+  it('refuses a JSON body naming a field twice, naming the field, and sends nothing', async () => {
+    const answer = await json(`/calls/${sid}`, '{"Status":"completed","Status":"canceled"}');
+    expectRefused(answer, 'Status', 'duplicate');
+  });
+
+  it('refuses a duplicate key in a nested object too, but not the same key in two objects', async () => {
+    expectRefused(await json(`/calls/${sid}`, '{"Status":"completed","x":{"a":1,"a":2}}'), 'a', 'duplicate');
+    const answer = await json(`/calls/${sid}`, '{"Status":"completed","x":{"Status":1}}');
+    expect(answer.json.error?.violations?.map((v) => v.rule)).not.toContain('duplicate');
+  });
+});
+
+describe('defect: URL with an upper-case scheme refused', () => {
+  it('accepts HTTPS://EXAMPLE.COM/a as a redirect URL (the scheme is case-insensitive)', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30 });
+    const answer = await json(`/calls/${call.sid}`, '{"Url":"HTTPS://EXAMPLE.COM/a"}');
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      expect.objectContaining({ url: 'HTTPS://EXAMPLE.COM/a' }),
+    ]);
+  });
+});
+
+describe('defect: length messages and double violations for empty values', () => {
+  it.each([
+    ['cursor', 'cursor must not be empty'],
+    ['startTime', 'startTime must not be empty'],
+  ])('refuses an empty %s with one violation that reads well', async (name, message) => {
+    const answer = await send('GET', `/calls?${name}=`);
+    expectRefused(answer, name, 'length');
+    expect(answer.json.error?.violations).toEqual([{ field: name, rule: 'length', message }]);
+  });
+});
+
 describe('arrays where a string is expected', () => {
   it('are refused in a JSON body', async () => {
     expectRefused(await json(`/calls/${sid}`, '{"Status":["completed"]}'), 'Status', 'type');

@@ -70,8 +70,58 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
       );
     }
     event.headers['content-type'] = type;
+    if (isJsonType(type)) {
+      const text = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      const duplicate = duplicateJsonKey(text);
+      if (duplicate !== undefined) {
+        const field = fieldLabel(duplicate);
+        throw new RequestValidationError([
+          { field, rule: 'duplicate', message: `${field} is given more than once in the JSON body` },
+        ]);
+      }
+    }
   },
 });
+
+/**
+ * The first key that one JSON object names twice, at any depth; undefined when there is none or the text is
+ * not JSON (the body parser refuses that). `JSON.parse` keeps the last of two values silently.
+ */
+export const duplicateJsonKey = (text: string): string | undefined => {
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  // A stack of the keys seen per open object (null for an array); valid JSON, so strings are terminated.
+  const open: Array<Set<string> | null> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      if (keys && expectKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = end;
+    } else if (char === '{') {
+      open.push(new Set());
+      expectKey = true;
+    } else if (char === '[') {
+      open.push(null);
+    } else if (char === '}' || char === ']') {
+      open.pop();
+    } else if (char === ',') {
+      expectKey = open.at(-1) instanceof Set;
+    }
+  }
+  return undefined;
+};
 
 /**
  * Refuses what no schema can see once a parser has run: a query parameter given twice (API Gateway joins
