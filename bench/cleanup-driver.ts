@@ -205,12 +205,16 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
 const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
   const lines = plan.auditLines ?? 0;
   // The actor a scheduled run records: the schedule's name and what EventBridge Scheduler attests.
-  const actor = scheduleActor('bench-cleanup', {
-    scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench-cleanup',
-    executionId: randomUUID(),
-    scheduledTime: new Date().toISOString(),
-    attemptNumber: '1',
-  });
+  const actor = scheduleActor(
+    'bench-cleanup',
+    {
+      scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench-cleanup',
+      executionId: randomUUID(),
+      scheduledTime: new Date().toISOString(),
+      attemptNumber: '1',
+    },
+    'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup',
+  );
   for (let line = 0; line < lines; line++) {
     audit(logger, {
       trigger: 'schedule',

@@ -46,7 +46,7 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
       const calls = await access.forAccount(policy.accountSid);
       const report = await runCleanup(calls, policy, {
         scheduleName,
-        actor: scheduleActor(scheduleName, scheduler),
+        actor: scheduleActor(scheduleName, scheduler, context.invokedFunctionArn),
         accountSid: calls.projectId,
         logger,
         concurrency: config.concurrency,

@@ -67,25 +67,54 @@ export interface SchedulerInvocation {
 }
 
 /**
+ * Whether a schedule ARN can be Scheduler's own substitution for this invocation: the same partition, region
+ * and account as the function (`context.invokedFunctionArn`), and the input's schedule name.
+ */
+const isOwnSchedule = (
+  scheduleArn: string,
+  scheduleName: string,
+  functionArn: string | undefined,
+): boolean => {
+  const schedule = /^arn:([^:]+):scheduler:([^:]+):(\d{12}):schedule\/[^/]+\/([^/]+)$/.exec(scheduleArn);
+  const lambda = /^arn:([^:]+):lambda:([^:]+):(\d{12}):function:/.exec(functionArn ?? '');
+  return (
+    schedule !== null &&
+    lambda !== null &&
+    schedule[1] === lambda[1] &&
+    schedule[2] === lambda[2] &&
+    schedule[3] === lambda[3] &&
+    schedule[4] === scheduleName
+  );
+};
+
+/**
  * A scheduled cleanup: the input's `scheduleName` is claimed (anyone who may invoke the function can write
  * it); the schedule ARN, execution id, scheduled time and attempt number are attested, since EventBridge
- * Scheduler itself substitutes them into the input (`<aws.scheduler.schedule-arn>`, ...).
+ * Scheduler itself substitutes them into the input (`<aws.scheduler.schedule-arn>`, ...), but only when the
+ * ARN names a schedule of the function's own account and region with the input's schedule name: anyone who
+ * may invoke the function can write those fields too, so any other value is recorded as claimed.
  */
 export const scheduleActor = (
   scheduleName: string,
   invocation: SchedulerInvocation | undefined,
-): AuditActor => ({
-  name: scheduleName,
-  attested: invocation
+  functionArn: string | undefined,
+): AuditActor => {
+  const fields = invocation
     ? defined({
         scheduleArn: invocation.scheduleArn,
         executionId: invocation.executionId,
         scheduledTime: invocation.scheduledTime,
         attemptNumber: invocation.attemptNumber,
       })
-    : {},
-  claimed: { scheduleName },
-});
+    : {};
+  const attested =
+    invocation !== undefined && isOwnSchedule(invocation.scheduleArn, scheduleName, functionArn);
+  return {
+    name: scheduleName,
+    attested: attested ? fields : {},
+    claimed: attested ? { scheduleName } : { scheduleName, ...fields },
+  };
+};
 
 /**
  * The `call-control` CLI acting itself (`--direct`, or a cleanup it runs in-process): `cli:<user>` (or the

@@ -395,6 +395,30 @@ describe('one SID form', () => {
   });
 });
 
+describe("defect: schedule 'attested' fields writable by anyone who may invoke the function", () => {
+  it.each([
+    ['another account', 'arn:aws:scheduler:us-east-1:999999999999:schedule/call-control/forged-a'],
+    ['another region', 'arn:aws:scheduler:eu-west-1:123456789012:schedule/call-control/forged-b'],
+    ['another schedule name', 'arn:aws:scheduler:us-east-1:123456789012:schedule/call-control/other-name'],
+  ])('records a schedule ARN of %s as claimed, not attested', async (_case, scheduleArn) => {
+    const name = scheduleArn.endsWith('other-name') ? 'forged-c' : (scheduleArn.split('/').at(-1) as string);
+    seedMany(1, `+1319${name.length}`, 'in-progress', 7200);
+    const scheduler = { scheduleArn, executionId: `exec-${name}` };
+
+    await handler(
+      {
+        scheduleName: name,
+        policy: { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: [`+1319${name.length}`] } },
+        scheduler,
+      },
+      createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs: 60_000 }),
+    );
+
+    const [record] = auditsOf(name);
+    expect(record?.actor).toEqual({ name, attested: {}, claimed: { scheduleName: name, ...scheduler } });
+  });
+});
+
 describe('races and failures', () => {
   it('counts a call that ended between listing and ending as already ended, not as a failure', async () => {
     const [call] = seedMany(1, '+1315', 'in-progress', 7200);

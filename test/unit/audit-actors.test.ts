@@ -44,15 +44,37 @@ describe('audit actors: what AWS attests and what the caller claims', () => {
   it("keeps a schedule's name as claimed and Scheduler's context attributes as attested", () => {
     const arn = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
 
-    expect(scheduleActor('stale-calls', { scheduleArn: arn, executionId: 'e-1' })).toEqual({
+    const functionArn = 'arn:aws:lambda:eu-west-1:111122223333:function:call-control-cleanup';
+    expect(scheduleActor('stale-calls', { scheduleArn: arn, executionId: 'e-1' }, functionArn)).toEqual({
       name: 'stale-calls',
       attested: { scheduleArn: arn, executionId: 'e-1' },
       claimed: { scheduleName: 'stale-calls' },
     });
-    expect(scheduleActor('by-hand', undefined)).toEqual({
+    expect(scheduleActor('by-hand', undefined, functionArn)).toEqual({
       name: 'by-hand',
       attested: {},
       claimed: { scheduleName: 'by-hand' },
     });
+  });
+
+  it("defect: schedule 'attested' fields writable by anyone: attests a schedule ARN only for this function's account, region and schedule name", () => {
+    const functionArn = 'arn:aws:lambda:eu-west-1:111122223333:function:call-control-cleanup:live';
+    const invocation = (scheduleArn: string) => ({ scheduleArn, executionId: 'e-1' });
+    const own = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
+    expect(scheduleActor('stale-calls', invocation(own), functionArn).attested).toEqual(invocation(own));
+    for (const scheduleArn of [
+      'arn:aws:scheduler:eu-west-1:444455556666:schedule/call-control/stale-calls',
+      'arn:aws:scheduler:us-east-1:111122223333:schedule/call-control/stale-calls',
+      'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/other',
+      'arn:aws-cn:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls',
+    ]) {
+      expect(scheduleActor('stale-calls', invocation(scheduleArn), functionArn)).toEqual({
+        name: 'stale-calls',
+        attested: {},
+        claimed: { scheduleName: 'stale-calls', ...invocation(scheduleArn) },
+      });
+    }
+    // Without the function's own ARN nothing can be checked, so nothing is attested.
+    expect(scheduleActor('stale-calls', invocation(own), undefined).attested).toEqual({});
   });
 });

@@ -259,7 +259,7 @@ export const runCleanup = async (
   const startedMs = (options.now ?? Date.now)();
   const started = performance.now();
   const { scheduleName, accountSid, logger } = options;
-  const actor = options.actor ?? scheduleActor(scheduleName, undefined);
+  const actor = options.actor ?? scheduleActor(scheduleName, undefined, undefined);
 
   const report: CleanupReport = {
     scheduleName,
