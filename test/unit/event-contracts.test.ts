@@ -386,6 +386,27 @@ describe('the published details match their schema files', () => {
     expect(fileAccepts(CALL_UPDATED, { ...callUpdatedDetail(request, applied), extra: 1 })).toBe(false);
   });
 
+  it('defect: outcome events not bounded: "Call Updated" stays small whatever shape the Call body has', () => {
+    const control = '\u0000'.repeat(3_000);
+    const deep = (level: number): unknown =>
+      level === 0
+        ? control
+        : Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d${i}`.repeat(200), deep(level - 1)]));
+    const wide = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 'v'.repeat(300)]));
+    const list = Array.from({ length: 10_000 }, () => control);
+    const call = { nested: deep(3), list, ...sampleCall(), ...wide };
+    const detail = callUpdatedDetail(request, {
+      kind: 'applied',
+      accountSid: PROJECT_ID,
+      outcome: 'updated',
+      call: call as unknown as ReturnType<typeof sampleCall>,
+    });
+
+    expect(Buffer.byteLength(JSON.stringify(detail))).toBeLessThan(128 * 1024);
+    // SignalWire's own fields come through whole.
+    expect(detail.call).toMatchObject(sampleCall());
+  });
+
   it('"Call Update Failed" with SignalWire\'s error, and for an event that is not even an object', () => {
     const conflict = describeError(
       new SignalWireError(400, { code: 21220, message: 'Call is not in-progress', moreInfo: undefined }),

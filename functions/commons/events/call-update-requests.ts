@@ -3,6 +3,7 @@ import { eventActor } from '../audit-actors.ts';
 import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
 import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
 import { canonicalSid } from '../sids.ts';
+import { callSchema } from '../signalwire/schemas.ts';
 import type { Call, RequestOptions } from '../signalwire/types.ts';
 import type { SignalWireAccess } from '../signalwire-access.ts';
 import {
@@ -181,24 +182,49 @@ export const callUpdatedDetail = (
 
 /** Longest string a "Call Updated" keeps of a Call field (SignalWire's own are far shorter). */
 export const MAX_CALL_FIELD_CHARS = 2_048;
+/** Bytes of JSON a "Call Updated" spends on the Call at most (a real Call takes about 2 KiB). */
+export const MAX_CALL_JSON_BYTES = 32 * 1024;
+const MAX_CALL_DEPTH = 4;
 
-/** The Call with unexpectedly long strings cut (at any depth), so the event always fits EventBridge's 256 KiB. */
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? 'null');
+
+/**
+ * The Call within a byte budget, so the event always fits EventBridge's 256 KiB whatever SignalWire (or a
+ * gateway) answered: SignalWire's documented fields first, then any others; strings cut to
+ * `MAX_CALL_FIELD_CHARS`; at most `MAX_CALL_DEPTH` levels; once the budget is spent, further fields are left out.
+ */
 const boundedCall = (call: Call): Call => {
-  const bound = (value: unknown): unknown => {
+  let budget = MAX_CALL_JSON_BYTES;
+  const bound = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') {
-      return value.length > MAX_CALL_FIELD_CHARS ? `${value.slice(0, MAX_CALL_FIELD_CHARS - 1)}…` : value;
+      let kept = value.slice(0, MAX_CALL_FIELD_CHARS);
+      while (kept.length > 0 && jsonBytes(kept) > budget) kept = kept.slice(0, Math.floor(kept.length / 2));
+      const result = kept.length < value.length ? `${kept}…` : value;
+      budget -= jsonBytes(result);
+      return result;
     }
-    if (Array.isArray(value)) return value.slice(0, 100).map(bound);
-    if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(
-        Object.entries(value)
-          .slice(0, 100)
-          .map(([key, inner]) => [key, bound(inner)]),
-      );
+    if (typeof value !== 'object' || value === null) {
+      budget -= jsonBytes(value);
+      return value;
     }
-    return value;
+    if (depth >= MAX_CALL_DEPTH) return null;
+    const entries: Array<[string, unknown]> = Array.isArray(value)
+      ? value.map((item, index) => [String(index), item])
+      : Object.entries(value);
+    if (depth === 0) {
+      const documented = (name: string) => (Object.hasOwn(callSchema.properties, name) ? 0 : 1);
+      entries.sort(([a], [b]) => documented(a) - documented(b));
+    }
+    const kept: Array<[string, unknown]> = [];
+    for (const [key, inner] of entries) {
+      const cost = jsonBytes(key) + 2;
+      if (budget - cost <= 0) break;
+      budget -= cost;
+      kept.push([key, bound(inner, depth + 1)]);
+    }
+    return Array.isArray(value) ? kept.map(([, inner]) => inner) : Object.fromEntries(kept);
   };
-  return bound(call) as Call;
+  return bound(call, 0) as Call;
 };
 
 /** "Call Update Failed" for any request, valid or not. */
