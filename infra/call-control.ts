@@ -179,7 +179,8 @@ export interface CallControlProps {
   readonly secretCacheTtl?: Duration;
   /**
    * Timeout of one request to SignalWire (`SIGNALWIRE_TIMEOUT_MS`); between 100 ms and 20 s so that the
-   * API function can still answer within API Gateway's limit.
+   * API function can still answer within API Gateway's limit, and at most 18,333 ms with `callUpdateEvents`
+   * (a redirect's 3 requests plus 5 s must fit the event function's 60 s).
    * @default Duration.seconds(5)
    */
   readonly signalWireTimeout?: Duration;
