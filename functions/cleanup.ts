@@ -1,6 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CLEANUP_REPORT_MESSAGE } from '#commons/audit';
@@ -16,9 +14,9 @@ import {
   CLEANUP_CALLS_FOUND_METRIC,
   CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
 } from '#commons/metric-names';
+import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/powertools';
 import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
-import { traceHandler } from '#commons/tracing';
 
 /**
  * The scheduled cleanup: EventBridge Scheduler invokes it with `{ scheduleName, policy? }`; it ends the
@@ -27,9 +25,7 @@ import { traceHandler } from '#commons/tracing';
  */
 export const createCleanupHandler = (access: SignalWireAccess, config: CleanupConfig) =>
   middy<CleanupEvent, CleanupReport>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(traceHandler())
-    .use(logMetrics(metrics))
+    .use(powertoolsMiddlewares())
     .handler(async (event: CleanupEvent, context: Context) => {
       let input: ReturnType<typeof parseCleanupEvent>;
       try {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/audit';
-import type { AccountCalls } from '#commons/signalwire/account-calls';
+import type { ProjectCallsApi } from '#commons/signalwire/types';
 import type { CallsBackend } from './backend.ts';
 import { CliError, UsageError } from './errors.ts';
 
@@ -157,7 +157,7 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
 
 /** SignalWire reached with the credentials in the secret, as the functions reach it. */
 export interface SignalWireAccess {
-  calls: AccountCalls;
+  calls: ProjectCallsApi;
   /** Where this process's own actions are audited. */
   auditLog: AuditLog;
   /** `cli:<user>`, or the local IAM identity for the local stack. */

@@ -9,6 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/audit';
+import { createCallService } from '#commons/calls/service';
 import { readSignalWireConfig } from '#commons/config';
 import {
   CALL_UPDATE_FAILED,
@@ -319,7 +320,7 @@ describe('delivery at least once', () => {
       },
     };
     const handler = createCallUpdateEventsHandler({
-      access: createSignalWireAccess(readSignalWireConfig(), logger),
+      calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
       publisher: flakyBus,
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,

@@ -1,13 +1,7 @@
-import {
-  type AuditActor,
-  type AuditLog,
-  type AuditOutcome,
-  type AuditRecord,
-  type AuditTrigger,
-  audit,
-} from '../audit.ts';
+import type { AuditActor, AuditLog, AuditTrigger } from '../audit.ts';
 import { scheduleActor } from '../audit-actors.ts';
-import { endCall } from '../call-actions.ts';
+import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
+import { applyToProject, auditedResultOf } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
@@ -300,17 +294,14 @@ export const runCleanup = async (
   const pool = new TaskPool(concurrency);
   let endRequests = 0;
 
-  const record = (target: Target, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
-    audit(logger, {
-      trigger: options.trigger ?? 'schedule',
-      actor,
-      accountSid,
-      callSid: target.sid,
-      change: { Status: endStatusOf(target.status) },
-      outcome,
-      priorStatus: target.status,
-      ...fields,
-    });
+  /** Each call's audit record, through the one builder every trigger uses. */
+  const record = (target: Target, result: AuditedResult): void =>
+    writeAuditRecord(
+      logger,
+      { trigger: options.trigger ?? 'schedule', actor },
+      { accountSid, callSid: target.sid, change: { Status: endStatusOf(target.status) } },
+      { ...result, priorStatus: target.status },
+    );
 
   const fail = (target: Target, detail: { code: string; message: string; signalwireCode?: number }): void => {
     report.failed++;
@@ -345,25 +336,29 @@ export const runCleanup = async (
       // Stopped while waiting for its turn: nothing was sent.
       const message = 'the time budget ran out before this was sent; the next run lists it again';
       fail(target, { code: 'INTERRUPTED', message });
-      record(target, 'failed', { reason: `${rule}; ${message}`, errorCode: 'INTERRUPTED' });
+      record(target, { outcome: 'failed', reason: `${rule}; ${message}`, errorCode: 'INTERRUPTED' });
       return;
     }
-    try {
-      const result = await endCall(api, target.sid, status, requestOptions);
-      if (result.outcome === 'updated') report.ended++;
+    const outcome = await applyToProject(api, accountSid, {
+      callSid: target.sid,
+      action: { kind: 'terminate', status },
+      ...requestOptions,
+    });
+    if (outcome.ok) {
+      if (outcome.outcome === 'updated') report.ended++;
       else report.alreadyEnded++;
-      record(target, result.outcome, {
-        resultingStatus: result.call.status,
-        reason:
-          result.outcome === 'updated' ? rule : `${rule}; the call had already ended (${result.call.status})`,
-      });
-    } catch (error) {
+      record(target, auditedResultOf(outcome, rule));
+    } else {
       if (hardStop.signal.aborted) {
         fail(target, { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE });
-        record(target, 'failed', { reason: `${rule}; ${INTERRUPTED_MESSAGE}`, errorCode: 'INTERRUPTED' });
+        record(target, {
+          outcome: 'failed',
+          reason: `${rule}; ${INTERRUPTED_MESSAGE}`,
+          errorCode: 'INTERRUPTED',
+        });
         return;
       }
-      const described = describeError(error);
+      const described = outcome.error;
       const signalwireCode = described.signalwire?.code ?? undefined;
       const codes = {
         errorCode: described.code,
@@ -380,17 +375,15 @@ export const runCleanup = async (
       }
       if (described.code === 'CALL_STATE_CONFLICT' && status === 'canceled') {
         report.stateChanged++;
-        record(target, 'rejected', {
+        record(target, {
+          outcome: 'rejected',
           reason: `${rule}; not canceled: it was answered after it was listed`,
           ...codes,
         });
         return;
       }
       fail(target, { code: described.code, message: described.message, ...codes });
-      record(target, described.httpStatus < 500 ? 'rejected' : 'failed', {
-        reason: `${rule}; ${described.message}`,
-        ...codes,
-      });
+      record(target, failureResult(described, rule));
     }
   };
 
@@ -434,7 +427,7 @@ export const runCleanup = async (
       if (report.wouldEndCalls.length < maxListed) {
         report.wouldEndCalls.push({ sid: target.sid, status, reason: target.rule });
       }
-      record(target, 'would-end', { reason: `${target.rule}; dry run, not ended` });
+      record(target, { outcome: 'would-end', reason: `${target.rule}; dry run, not ended` });
     } else {
       await pacer.wait(hardStop.signal);
       pool.start(() => end(target));
@@ -456,7 +449,8 @@ export const runCleanup = async (
         if (outOfTime()) {
           const message = 'SignalWire kept throttling and the run ran out of time to send this again';
           fail(target, { code: 'UPSTREAM_RATE_LIMITED', message });
-          record(target, 'failed', {
+          record(target, {
+            outcome: 'failed',
             reason: `${target.rule}; ${message}`,
             errorCode: 'UPSTREAM_RATE_LIMITED',
           });

@@ -1,10 +1,8 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { eventActor } from '../audit-actors.ts';
-import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
-import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
+import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
+import { type ErrorDescription, isConfigurationFailure } from '../errors.ts';
 import { canonicalSid } from '../sids.ts';
 import type { Call } from '../signalwire/types.ts';
-import type { SignalWireAccess } from '../signalwire-access.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
   type CallUpdatedDetail,
@@ -40,7 +38,10 @@ export type AppliedRequest =
 export class UnrememberedRefusal extends Error {
   override readonly name = 'UnrememberedRefusal';
 
-  constructor(readonly refused: Extract<AppliedRequest, { kind: 'refused' }>) {
+  constructor(
+    readonly refused: Extract<AppliedRequest, { kind: 'refused' }>,
+    readonly described: ErrorDescription,
+  ) {
     super(refused.error.message);
   }
 }
@@ -78,40 +79,58 @@ export const toCallUpdateError = (described: ErrorDescription): CallUpdateError 
 });
 
 /**
- * Applies a validated request through the same domain code as the HTTP route, audit record included. Final
- * failures (the call's state, an unknown call, a redirect whose outcome is unknown, ...) are returned, to be
- * recorded and reported; final failures of our own configuration are thrown as {@link UnrememberedRefusal},
- * so they are reported but not recorded; failures worth retrying are thrown.
+ * A failure worth retrying, thrown through the idempotency layer (which then releases the request for the
+ * retry). It carries the outcome the call service already described and audited.
+ */
+export class RetryableFailure extends Error {
+  override readonly name = 'RetryableFailure';
+
+  constructor(
+    readonly described: ErrorDescription,
+    cause: unknown,
+  ) {
+    super(described.message, { cause });
+  }
+}
+
+/** The description a call-service outcome carried through the idempotency layer (which may wrap errors). */
+export const describedOutcomeOf = (error: unknown): ErrorDescription | undefined => {
+  for (let current = error, depth = 0; depth < 3; depth++) {
+    if (current instanceof RetryableFailure) return current.described;
+    if (current instanceof UnrememberedRefusal) return current.described;
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
+
+/**
+ * Applies a validated request through the call service, which audits it. Final failures (the call's state, an
+ * unknown call, a redirect whose outcome is unknown, ...) are returned, to be recorded and reported; final
+ * failures of our own configuration are thrown as {@link UnrememberedRefusal}, so they are reported but not
+ * recorded; failures worth retrying are thrown as {@link RetryableFailure}.
  */
 export const applyCallUpdateRequest = async (
-  access: SignalWireAccess,
-  logger: Logger,
+  calls: CallService,
   event: CallUpdateRequestedEvent,
 ): Promise<AppliedRequest> => {
   const { detail } = event;
-  const action = actionOf(event);
-  const origin = {
-    trigger: 'event' as const,
+  const outcome = await calls.apply({
+    trigger: 'event',
     actor: eventActor(event),
     ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-  };
-  let accountSid = detail.accountSid ?? null;
-  try {
-    const calls = await access.forAccount(detail.accountSid);
-    accountSid = calls.projectId;
-    const result = await performCallAction(calls, logger, origin, detail.callSid, action);
-    return { kind: 'applied', accountSid, outcome: result.outcome, call: result.call };
-  } catch (error) {
-    // A lost answer to a redirect is final (REDIRECT_OUTCOME_UNKNOWN): resending it would restart the call flow.
-    const described = describeError(error, { redirect: changeOf(action).Url !== undefined });
-    if (described.retryable) throw error;
-    // Refused before SignalWire (an account the secret does not hold, unusable credentials): audited here;
-    // a refusal from SignalWire was audited by performCallAction, and is not written twice.
-    auditRefusal(logger, origin, detail, changeOf(action), error);
-    const refused = { kind: 'refused' as const, accountSid, error: toCallUpdateError(described) };
-    if (isConfigurationFailure(described)) throw new UnrememberedRefusal(refused);
-    return refused;
+    ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
+    callSid: detail.callSid,
+    action: actionOf(event),
+  });
+  if (outcome.ok) {
+    return { kind: 'applied', accountSid: outcome.accountSid, outcome: outcome.outcome, call: outcome.call };
   }
+  if (outcome.error.retryable) throw new RetryableFailure(outcome.error, outcome.cause);
+  const accountSid = outcome.accountSid ?? detail.accountSid ?? null;
+  const refused = { kind: 'refused' as const, accountSid, error: toCallUpdateError(outcome.error) };
+  if (isConfigurationFailure(outcome.error)) throw new UnrememberedRefusal(refused, outcome.error);
+  return refused;
 };
 
 /** What a request says about itself, read leniently: an invalid event still gets a useful failure event. */
