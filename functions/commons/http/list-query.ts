@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { validateListCallsEvent } from '#commons/generated/validators';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { parseFilterDate, toSignalWireDate } from '../signalwire/dates.ts';
-import { CALL_UPDATE_FIELDS, type ListCallsFilter } from '../signalwire/types.ts';
+import { CALL_UPDATE_FIELDS, type CallListPage, type ListCallsFilter } from '../signalwire/types.ts';
 import { fieldLabel, violationsFromAjv } from '../validation.ts';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from './schemas.ts';
 
@@ -116,12 +116,26 @@ export const cursorUri = (cursor: DecodedCursor, projectId: string): string => {
   return `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`;
 };
 
+/** The page a list request asks for: its filters, or the page its (checked) cursor names in its project. */
+export const listPageOf = (
+  event: APIGatewayProxyEventV2,
+): ListCallsFilter | ((projectId: string) => { nextPageUri: string }) => {
+  const cursor = decodedCursors.get(event);
+  return cursor
+    ? (projectId) => ({ nextPageUri: cursorUri(cursor, projectId) })
+    : toSignalWireFilter((event.queryStringParameters ?? {}) as ListQuery);
+};
+
+/** The list route's answer: SignalWire's page with its `next_page_uri` as this API's cursor. */
+export const listAnswer = (page: CallListPage) => ({
+  calls: page.calls,
+  page: page.page,
+  page_size: page.page_size,
+  next_cursor: encodeCursor(page.next_page_uri),
+});
+
 /** Cursors decoded and checked before anything else is loaded, kept for the handler. */
 const decodedCursors = new WeakMap<APIGatewayProxyEventV2, DecodedCursor>();
-
-/** The cursor {@link listChecks} decoded for this request, if it carried one. */
-export const decodedCursorOf = (event: APIGatewayProxyEventV2): DecodedCursor | undefined =>
-  decodedCursors.get(event);
 
 /** The list route's checks on the validated query: dates are dates, a cursor holds only what a query may. */
 export const listChecks: MiddlewareObj<APIGatewayProxyEventV2> = {
