@@ -12,6 +12,13 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
+import {
+  CLEANUP_TIME_MARGIN_MS,
+  ENV,
+  inRange,
+  SECRET_CACHE_TTL_SECONDS,
+  SIGNALWIRE_TIMEOUT_MS,
+} from '../functions/commons/platform/settings.ts';
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
@@ -255,9 +262,9 @@ export class CallControl extends Construct {
       description: 'Verifies SignalWire status callbacks and publishes Call Status Changed',
       timeout: Duration.seconds(10),
       environment: {
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
-        EVENT_SOURCE: this.eventSource,
-        ...(props.webhookPublicBaseUrl ? { PUBLIC_BASE_URL: props.webhookPublicBaseUrl } : {}),
+        [ENV.eventBusName]: this.eventBus.eventBusName,
+        [ENV.eventSource]: this.eventSource,
+        ...(props.webhookPublicBaseUrl ? { [ENV.publicBaseUrl]: props.webhookPublicBaseUrl } : {}),
       },
     });
     this.grantPublish(this.statusCallbackFunction);
@@ -293,7 +300,7 @@ export class CallControl extends Construct {
         serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
         description: 'Applies Call Update Requested events and publishes the outcome',
         timeout: Duration.seconds(60),
-        environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, EVENT_SOURCE: this.eventSource },
+        environment: { [ENV.eventBusName]: this.eventBus.eventBusName, [ENV.eventSource]: this.eventSource },
       });
       this.grantPublish(this.callUpdateEventsFunction);
       this.callUpdateEvents = new CallUpdateEventsConsumer(this, 'call-update-events', {
@@ -343,7 +350,7 @@ export class CallControl extends Construct {
       createIdempotencyTable(this, 'idempotency-table', this.removalPolicy);
     useIdempotencyTable(this.statusCallbackFunction, this.idempotencyTable);
     this.statusCallbackFunction.addEnvironment(
-      'STATUS_CALLBACK_REPLAY_WINDOW_SECONDS',
+      ENV.replayWindowSeconds,
       String((props.callbackReplayWindow ?? Duration.days(1)).toSeconds()),
     );
 
@@ -481,9 +488,13 @@ export class CallControl extends Construct {
       bundling: this.props.bundling,
       environment: {
         // A name is resolved by Secrets Manager; a complete ARN pins the exact secret.
-        SIGNALWIRE_SECRET_ID: this.props.secretArn ?? this.props.secretName ?? '',
-        SECRET_CACHE_TTL_SECONDS: String((this.props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
-        SIGNALWIRE_TIMEOUT_MS: String((this.props.signalWireTimeout ?? Duration.seconds(5)).toMilliseconds()),
+        [ENV.signalWireSecretId]: this.props.secretArn ?? this.props.secretName ?? '',
+        [ENV.secretCacheTtlSeconds]: String(
+          this.props.secretCacheTtl?.toSeconds() ?? SECRET_CACHE_TTL_SECONDS.default,
+        ),
+        [ENV.signalWireTimeoutMs]: String(
+          this.props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default,
+        ),
         ...props.environment,
       },
     });
@@ -521,13 +532,13 @@ export class CallControl extends Construct {
       cleanupDefaultPolicy,
       cleanupConcurrency = CLEANUP_CONCURRENCY.default,
       cleanupMaxEndsPerSecond = CLEANUP_ENDS_PER_SECOND.default,
-      cleanupTimeMargin = Duration.seconds(10),
+      cleanupTimeMargin = Duration.millis(CLEANUP_TIME_MARGIN_MS.default),
     } = this.props;
     return {
-      CLEANUP_CONCURRENCY: String(cleanupConcurrency),
-      CLEANUP_MAX_ENDS_PER_SECOND: String(cleanupMaxEndsPerSecond),
-      CLEANUP_TIME_MARGIN_MS: String(cleanupTimeMargin.toMilliseconds()),
-      ...(cleanupDefaultPolicy ? { CLEANUP_DEFAULT_POLICY: JSON.stringify(cleanupDefaultPolicy) } : {}),
+      [ENV.cleanupConcurrency]: String(cleanupConcurrency),
+      [ENV.cleanupMaxEndsPerSecond]: String(cleanupMaxEndsPerSecond),
+      [ENV.cleanupTimeMarginMs]: String(cleanupTimeMargin.toMilliseconds()),
+      ...(cleanupDefaultPolicy ? { [ENV.cleanupDefaultPolicy]: JSON.stringify(cleanupDefaultPolicy) } : {}),
     };
   }
 }
@@ -603,14 +614,7 @@ const validateProps = (props: CallControlProps): void => {
     }
   }
   const concurrency = props.cleanupConcurrency;
-  if (
-    concurrency !== undefined &&
-    !(
-      Number.isInteger(concurrency) &&
-      concurrency >= CLEANUP_CONCURRENCY.min &&
-      concurrency <= CLEANUP_CONCURRENCY.max
-    )
-  ) {
+  if (concurrency !== undefined && !inRange(CLEANUP_CONCURRENCY, concurrency)) {
     throw new Error(
       `cleanupConcurrency must be an integer from ${CLEANUP_CONCURRENCY.min} to ${CLEANUP_CONCURRENCY.max} ` +
         '(the cleanup function refuses anything else at cold start)',
@@ -620,24 +624,21 @@ const validateProps = (props: CallControlProps): void => {
     checkedPolicy(() => parsePolicyInput(props.cleanupDefaultPolicy, 'cleanupDefaultPolicy'));
   }
   const rate = props.cleanupMaxEndsPerSecond;
-  if (
-    rate !== undefined &&
-    !(Number.isInteger(rate) && rate >= CLEANUP_ENDS_PER_SECOND.min && rate <= CLEANUP_ENDS_PER_SECOND.max)
-  ) {
+  if (rate !== undefined && !inRange(CLEANUP_ENDS_PER_SECOND, rate)) {
     throw new Error(
       `cleanupMaxEndsPerSecond must be an integer from ${CLEANUP_ENDS_PER_SECOND.min} to ${CLEANUP_ENDS_PER_SECOND.max}`,
     );
   }
   const margin = props.cleanupTimeMargin?.toMilliseconds();
-  if (margin !== undefined && (margin < 1_000 || margin > 240_000)) {
+  if (margin !== undefined && !inRange(CLEANUP_TIME_MARGIN_MS, margin)) {
     throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
   }
   const secretTtl = props.secretCacheTtl?.toSeconds();
-  if (secretTtl !== undefined && secretTtl > 86_400) {
+  if (secretTtl !== undefined && secretTtl > SECRET_CACHE_TTL_SECONDS.max) {
     throw new Error('secretCacheTtl must be at most 1 day');
   }
   const timeout = props.signalWireTimeout?.toMilliseconds();
-  if (timeout !== undefined && (timeout < 100 || timeout > 20_000)) {
+  if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
   }
 };

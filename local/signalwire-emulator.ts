@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { isSid } from '#commons/sids';
 import { listCallsQuerySchema, updateCallFormSchema } from '#commons/signalwire/schemas';
 import type { Call, CallResourceDirection, CallStatus, CallUpdate } from '#commons/signalwire/types';
 import { isFinalStatus, LIST_CALLS_FILTERS } from '#commons/signalwire/types';
@@ -120,7 +121,6 @@ const PRICE_PER_MINUTE = 0.0065;
 const SEEDED_RING_SECONDS = 3;
 const SEEDED_TALK_SECONDS = 30;
 const DAY_MS = 86_400_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // ---------------------------------------------------------------------------------------------------
 // Errors: the one place that shapes an error body.
@@ -655,9 +655,9 @@ export class SignalWireEmulator {
   seedCall(projectId: string, init: SeedCall): Call {
     const project = this.#project(projectId);
     const sid = init.sid ?? randomUUID();
-    if (!UUID.test(sid) || project.calls.get(sid)) throw new Error(`seedCall: sid ${sid} is not a new UUID`);
+    if (!isSid(sid) || project.calls.get(sid)) throw new Error(`seedCall: sid ${sid} is not a new UUID`);
     const parentCallSid = init.parentCallSid ?? null;
-    if (parentCallSid !== null && !UUID.test(parentCallSid)) {
+    if (parentCallSid !== null && !isSid(parentCallSid)) {
       throw new Error('seedCall: parentCallSid is not a UUID');
     }
     const nowMs = this.#nowMs();
@@ -806,7 +806,7 @@ export class SignalWireEmulator {
     if (method === 'POST' && this.#overRateLimit(project)) throw tooManyRequests(this.#rateLimitRetryAfter());
     if (route.kind === 'none') throw notFound(path);
     if (route.kind === 'list') return this.#listCalls(project, route.accountSid, query);
-    const call = UUID.test(route.callSid) ? project.calls.get(route.callSid) : undefined;
+    const call = isSid(route.callSid) ? project.calls.get(route.callSid) : undefined;
     if (!call) throw notFound(path);
     if (method === 'GET') return renderCall(call);
     if (!isFormContentType(contentType) || form === null) {

@@ -3,6 +3,7 @@ import { scheduleActor } from '../audit-actors.ts';
 import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
 import { applyToProject, auditedResultOf } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
+import { CLEANUP_TIME_MARGIN_MS, type IntegerRange, inRange } from '../platform/settings.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
 import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
@@ -207,9 +208,9 @@ const MAX_TIMER_MS = 2_147_483_647;
 const INTERRUPTED_MESSAGE =
   'the time budget ran out before SignalWire answered; the call may or may not have ended, and the next run re-lists it';
 
-const rangeCheck = (name: string, value: number, min: number, max: number): number => {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+const rangeCheck = (name: string, value: number, range: IntegerRange): number => {
+  if (!inRange(range, value)) {
+    throw new RangeError(`${name} must be an integer from ${range.min} to ${range.max}, got ${value}`);
   }
   return value;
 };
@@ -243,12 +244,20 @@ export const runCleanup = async (
   const concurrency = rangeCheck(
     'concurrency',
     options.concurrency ?? CLEANUP_CONCURRENCY.default,
-    CLEANUP_CONCURRENCY.min,
-    CLEANUP_CONCURRENCY.max,
+    CLEANUP_CONCURRENCY,
   );
-  const pageSize = rangeCheck('pageSize', options.pageSize ?? 200, 1, 1000);
-  const timeMarginMs = rangeCheck('timeMarginMs', options.timeMarginMs ?? 10_000, 0, 900_000);
-  const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, 0, 10_000);
+  const pageSize = rangeCheck('pageSize', options.pageSize ?? 200, { min: 1, max: 1000, default: 200 });
+  const timeMarginMs = rangeCheck(
+    'timeMarginMs',
+    options.timeMarginMs ?? CLEANUP_TIME_MARGIN_MS.default,
+    // Below the deployed minimum too: a run without a Lambda deadline (tests, the CLI) may keep less.
+    { ...CLEANUP_TIME_MARGIN_MS, min: 0 },
+  );
+  const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, {
+    min: 0,
+    max: 10_000,
+    default: 100,
+  });
   const remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
   const startedMs = (options.now ?? Date.now)();
   const started = performance.now();
@@ -322,8 +331,7 @@ export const runCleanup = async (
       rangeCheck(
         'maxEndsPerSecond',
         options.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.default,
-        CLEANUP_ENDS_PER_SECOND.min,
-        CLEANUP_ENDS_PER_SECOND.max,
+        CLEANUP_ENDS_PER_SECOND,
       ),
   );
   const throttled: Array<{ target: Target; retries: number }> = [];

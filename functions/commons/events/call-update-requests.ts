@@ -1,7 +1,7 @@
 import { eventActor } from '../audit-actors.ts';
 import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
 import { type ErrorDescription, isConfigurationFailure } from '../errors.ts';
-import { canonicalSid } from '../sids.ts';
+import { canonicalSid, SID_PATTERN } from '../sids.ts';
 import type { Call } from '../signalwire/types.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
@@ -144,7 +144,7 @@ export interface RequestSummary {
   action: CallUpdateRequestAction | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = new RegExp(SID_PATTERN);
 const TOKEN = /^[!-~]{1,128}$/;
 
 const record = (value: unknown): Record<string, unknown> =>
