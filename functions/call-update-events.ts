@@ -1,7 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { type CallService, createCallService } from '#commons/calls/service';
-import { readSignalWireConfig } from '#commons/config';
 import { createApplyOnce } from '#commons/events/apply-once';
 import { callUpdatedDetail, callUpdateFailedDetail } from '#commons/events/call-update-requests';
 import { readCallUpdateEventsConfig } from '#commons/events/config';
@@ -15,9 +14,10 @@ import {
   failureEvents,
   validEventsOnly,
 } from '#commons/events/request-middlewares';
+import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
-import { logger, metrics } from '#commons/powertools';
-import { createSignalWireAccess } from '#commons/signalwire-access';
+import { logger, metrics } from '#commons/platform/powertools';
+import { createSignalWireAccess } from '#commons/signalwire/access';
 
 /**
  * Applies "Call Update Requested" events from the bus and publishes the outcome to the same bus:

@@ -1,22 +1,22 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { CLEANUP_REPORT_MESSAGE } from '#commons/audit';
-import { scheduleActor } from '#commons/audit-actors';
+import { CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
+import { scheduleActor } from '#commons/calls/audit-actors';
 import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
 import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
 import { CleanupListingError, type CleanupReport, runCleanup } from '#commons/cleanup/run-cleanup';
-import { readSignalWireConfig } from '#commons/config';
 import { RequestValidationError } from '#commons/errors';
+import { readSignalWireConfig } from '#commons/platform/config';
 import {
   CLEANUP_CALLS_ENDED_METRIC,
   CLEANUP_CALLS_FAILED_METRIC,
   CLEANUP_CALLS_FOUND_METRIC,
   CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
-} from '#commons/metric-names';
+} from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
-import { logger, metrics } from '#commons/powertools';
-import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
+import { logger, metrics } from '#commons/platform/powertools';
+import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire/access';
 
 /**
  * The scheduled cleanup: EventBridge Scheduler invokes it with `{ scheduleName, policy? }`; it ends the

@@ -9,10 +9,9 @@ import type {
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
-import { httpActor } from '#commons/audit-actors';
-import { CALL_UPDATE_ALIASES } from '#commons/call-update-schema';
+import { httpActor } from '#commons/calls/audit-actors';
+import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
-import { readSignalWireConfig } from '#commons/config';
 import * as validators from '#commons/generated/validators';
 import {
   LIST_QUERY_ALIASES,
@@ -33,11 +32,12 @@ import {
 } from '#commons/http/middlewares';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
+import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
-import { logger, metrics } from '#commons/powertools';
-import { canonicalSid } from '#commons/sids';
+import { logger, metrics } from '#commons/platform/powertools';
+import { createSignalWireAccess } from '#commons/signalwire/access';
+import { canonicalSid } from '#commons/signalwire/sids';
 import type { CallUpdate } from '#commons/signalwire/types';
-import { createSignalWireAccess } from '#commons/signalwire-access';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
 

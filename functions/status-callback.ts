@@ -2,8 +2,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { readSignalWireConfig } from '#commons/config';
-import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/credentials';
 import { type CallbackReplays, createCallbackReplays } from '#commons/events/callback-replays';
 import { readStatusCallbackConfig } from '#commons/events/config';
 import { CALL_STATUS_CHANGED } from '#commons/events/contracts';
@@ -13,9 +11,11 @@ import { isSignedCallback, SigningKeys } from '#commons/events/signing-keys';
 import { toCallStatusChanged } from '#commons/events/status-callback';
 import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
-import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/metric-names';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
-import { logger, metrics } from '#commons/powertools';
+import { logger, metrics } from '#commons/platform/powertools';
+import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/signalwire/credentials';
 
 /**
  * SignalWire's status callbacks in, "Call Status Changed" events out. The route is public: the signature is

@@ -12,8 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { isSid } from '#commons/sids';
 import { listCallsQuerySchema, updateCallFormSchema } from '#commons/signalwire/schemas';
+import { isSid } from '#commons/signalwire/sids';
 import type { Call, CallResourceDirection, CallStatus, CallUpdate } from '#commons/signalwire/types';
 import { isFinalStatus, LIST_CALLS_FILTERS } from '#commons/signalwire/types';
 

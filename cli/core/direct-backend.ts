@@ -1,5 +1,5 @@
-import type { AuditLog } from '#commons/audit';
-import { cliActor } from '#commons/audit-actors';
+import type { AuditLog } from '#commons/calls/audit';
+import { cliActor } from '#commons/calls/audit-actors';
 import {
   type CallAction,
   type CallActionResult,

@@ -8,9 +8,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_MESSAGE } from '#commons/audit';
+import { AUDIT_MESSAGE } from '#commons/calls/audit';
 import { createCallService } from '#commons/calls/service';
-import { readSignalWireConfig } from '#commons/config';
 import {
   CALL_UPDATE_FAILED,
   CALL_UPDATE_REQUESTED,
@@ -22,10 +21,11 @@ import {
 } from '#commons/events/contracts';
 import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/events/idempotency';
 import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
-import { logger } from '#commons/powertools';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { logger } from '#commons/platform/powertools';
+import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call } from '#commons/signalwire/types';
-import { createSignalWireAccess } from '#commons/signalwire-access';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';

@@ -1,6 +1,6 @@
-import { type AuditActor, type AuditLog, type AuditOutcome, type AuditTrigger, audit } from '../audit.ts';
 import type { ErrorDescription } from '../errors.ts';
 import { CALL_UPDATE_FIELDS, type CallUpdate } from '../signalwire/types.ts';
+import { type AuditActor, type AuditLog, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
 
 /** Who asked, through which trigger, for the audit record. */
 export interface CallOrigin {

@@ -1,6 +1,6 @@
-import type { AuditLog } from '../audit.ts';
 import { describeError, type ErrorDescription, SignalWireError } from '../errors.ts';
-import { canonicalSid } from '../sids.ts';
+import type { SignalWireAccess } from '../signalwire/access.ts';
+import { canonicalSid } from '../signalwire/sids.ts';
 import {
   type Call,
   type CallListPage,
@@ -10,7 +10,7 @@ import {
   type ListCallsFilter,
   type RequestOptions,
 } from '../signalwire/types.ts';
-import type { SignalWireAccess } from '../signalwire-access.ts';
+import type { AuditLog } from './audit.ts';
 import { type AuditedResult, type CallOrigin, failureResult, writeAuditRecord } from './audit-record.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { readInteger } from '../config.ts';
+import { readInteger } from '../platform/config.ts';
 import { CLEANUP_TIME_MARGIN_MS, ENV } from '../platform/settings.ts';
 import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
 import { type CleanupPolicyInput, parseDefaultPolicy } from './policy.ts';

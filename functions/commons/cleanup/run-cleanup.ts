@@ -1,5 +1,5 @@
-import type { AuditActor, AuditLog, AuditTrigger } from '../audit.ts';
-import { scheduleActor } from '../audit-actors.ts';
+import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
+import { scheduleActor } from '../calls/audit-actors.ts';
 import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
 import { applyToProject, auditedResultOf } from '../calls/service.ts';
 import { describeError } from '../errors.ts';

@@ -1,7 +1,7 @@
 import { IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { CallService } from '../calls/service.ts';
 import { RequestValidationError } from '../errors.ts';
-import { logger } from '../powertools.ts';
+import { logger } from '../platform/powertools.ts';
 import { type AppliedRequest, applyCallUpdateRequest, UnrememberedRefusal } from './call-update-requests.ts';
 import type { CallUpdateRequestedEvent } from './contracts.ts';
 import { type CallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from './idempotency.ts';

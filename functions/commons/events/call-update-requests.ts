@@ -1,7 +1,7 @@
-import { eventActor } from '../audit-actors.ts';
+import { eventActor } from '../calls/audit-actors.ts';
 import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
 import { type ErrorDescription, isConfigurationFailure } from '../errors.ts';
-import { canonicalSid, SID_PATTERN } from '../sids.ts';
+import { canonicalSid, SID_PATTERN } from '../signalwire/sids.ts';
 import type { Call } from '../signalwire/types.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,

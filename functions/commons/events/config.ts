@@ -1,4 +1,4 @@
-import { readInteger, readRequired } from '../config.ts';
+import { readInteger, readRequired } from '../platform/config.ts';
 import { ENV, REMEMBERED_SECONDS } from '../platform/settings.ts';
 import { DEFAULT_EVENT_SOURCE } from './contracts.ts';
 

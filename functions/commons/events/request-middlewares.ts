@@ -2,10 +2,10 @@ import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempo
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { eventActor } from '../audit-actors.ts';
+import { eventActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import { describeError, RequestValidationError } from '../errors.ts';
-import { logger, metrics } from '../powertools.ts';
+import { logger, metrics } from '../platform/powertools.ts';
 import {
   callUpdateFailedDetail,
   canonicalRequest,

@@ -1,6 +1,6 @@
-import type { CredentialsStore } from '../credentials.ts';
 import { AccountNotConfiguredError } from '../errors.ts';
-import { logger } from '../powertools.ts';
+import { logger } from '../platform/powertools.ts';
+import type { CredentialsStore } from '../signalwire/credentials.ts';
 import { type FormParams, signatureOf, verifySignature } from './signature.ts';
 
 export interface SigningKeysOptions {

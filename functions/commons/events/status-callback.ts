@@ -1,5 +1,5 @@
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
-import { canonicalSid, isSid } from '../sids.ts';
+import { canonicalSid, isSid } from '../signalwire/sids.ts';
 import { CALL_STATUSES, type CallStatus } from '../signalwire/types.ts';
 import type { CallStatusChangedDetail } from './contracts.ts';
 import type { FormParams } from './signature.ts';

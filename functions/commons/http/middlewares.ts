@@ -9,14 +9,14 @@ import {
   RequestRejectedError,
   RequestValidationError,
 } from '../errors.ts';
-import { requireCanonicalAccountSidInPath } from '../sids.ts';
+import { requireCanonicalAccountSidInPath } from '../signalwire/sids.ts';
 import {
   fieldLabel,
   fromMiddyValidation,
   keyNameViolation,
   keyViolations,
   type ViolationContext,
-} from '../validation.ts';
+} from './validation.ts';
 
 type HttpMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,

@@ -5,10 +5,10 @@ import type {
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
-import { httpActor } from '../audit-actors.ts';
+import { httpActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import type { ErrorDescription } from '../errors.ts';
-import { canonicalSid } from '../sids.ts';
+import { canonicalSid } from '../signalwire/sids.ts';
 import { canonicalAccountSid } from './middlewares.ts';
 import { actionOfRoute } from './routes.ts';
 

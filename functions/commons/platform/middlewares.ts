@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import { logger, metrics } from '../powertools.ts';
-import { traceHandler } from '../tracing.ts';
+import { logger, metrics } from './powertools.ts';
+import { traceHandler } from './tracing.ts';
 
 /**
  * The one Powertools middleware set every function starts with: the Lambda context in every log line (keys

@@ -4,7 +4,7 @@ import {
   inRange,
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
-} from './platform/settings.ts';
+} from './settings.ts';
 
 /**
  * Configuration from the environment, read once at module scope. A missing required variable fails the

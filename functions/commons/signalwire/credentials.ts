@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AccountNotConfiguredError, CredentialsError } from './errors.ts';
+import { AccountNotConfiguredError, CredentialsError } from '../errors.ts';
 import { canonicalSid, isSid } from './sids.ts';
 
 /** One SignalWire project's credentials, as the functions use them. */

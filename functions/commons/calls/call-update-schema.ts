@@ -1,5 +1,5 @@
-import { SID_PATTERN } from './sids.ts';
-import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from './signalwire/types.ts';
+import { SID_PATTERN } from '../signalwire/sids.ts';
+import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from '../signalwire/types.ts';
 
 /** A TCP port as a URL may name it: 1 to 65535, decimal, no leading zero. */
 const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';

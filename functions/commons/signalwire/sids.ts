@@ -1,4 +1,4 @@
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../errors.ts';
 
 /** A SignalWire SID (a call's or a project's): a UUID in either case. The one pattern every check uses. */
 export const SID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
