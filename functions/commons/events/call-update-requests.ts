@@ -1,6 +1,6 @@
 import { eventActor } from '../calls/audit-actors.ts';
 import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
-import { type ErrorDescription, isConfigurationFailure } from '../errors.ts';
+import { type ErrorDescription, isConfigurationFailure, publicError } from '../errors.ts';
 import { canonicalSid, SID_PATTERN } from '../signalwire/sids.ts';
 import type { Call } from '../signalwire/types.ts';
 import {
@@ -69,14 +69,7 @@ export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
     : { kind: 'update', update: event.detail.update ?? {} };
 
 /** The error part of "Call Update Failed": the HTTP API's error body without HTTP. */
-export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => ({
-  code: described.code,
-  message: described.message,
-  retryable: described.retryable,
-  ...(described.violations ? { violations: described.violations } : {}),
-  ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
-  ...(described.signalwire ? { signalwire: described.signalwire } : {}),
-});
+export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => publicError(described);
 
 /**
  * A failure worth retrying, thrown through the idempotency layer (which then releases the request for the

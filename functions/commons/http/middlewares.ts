@@ -6,6 +6,7 @@ import {
   describeError,
   type ErrorDescription,
   type FieldViolation,
+  publicError,
   RequestRejectedError,
   RequestValidationError,
 } from '../errors.ts';
@@ -200,21 +201,7 @@ export const failureResponse = (
   }
   const headers: Record<string, string> = {};
   if (described.retryAfterSeconds !== undefined) headers['retry-after'] = String(described.retryAfterSeconds);
-  return jsonResponse(
-    described.httpStatus,
-    {
-      error: {
-        code: described.code,
-        message: described.message,
-        retryable: described.retryable,
-        ...(described.violations ? { violations: described.violations } : {}),
-        ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
-        ...(described.signalwire ? { signalwire: described.signalwire } : {}),
-        requestId,
-      },
-    },
-    headers,
-  );
+  return jsonResponse(described.httpStatus, { error: { ...publicError(described), requestId } }, headers);
 };
 
 /**
