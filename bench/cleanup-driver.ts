@@ -12,7 +12,7 @@ import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
 import { logger } from '#commons/platform/powertools';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
-import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
+import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 
 /** What the parent asks for. The token travels over IPC only and is never printed. */
 export interface CleanupPlan {

@@ -1,7 +1,8 @@
 import { Token } from 'aws-cdk-lib';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
   CLEANUP_TIME_MARGIN_MS,
   inRange,
   SECRET_CACHE_TTL_SECONDS,

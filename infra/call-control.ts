@@ -10,8 +10,9 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
 import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
   CLEANUP_TIME_MARGIN_MS,
   ENV,
   SECRET_CACHE_TTL_SECONDS,

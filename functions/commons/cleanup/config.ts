@@ -1,6 +1,10 @@
 import { readInteger } from '../platform/config.ts';
-import { CLEANUP_TIME_MARGIN_MS, ENV } from '../platform/settings.ts';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  ENV,
+} from '../platform/settings.ts';
 import { type CleanupPolicyInput, parseDefaultPolicy } from './policy.ts';
 
 /** Settings of the cleanup function, from its environment. */

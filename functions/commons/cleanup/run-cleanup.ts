@@ -3,10 +3,15 @@ import { scheduleActor } from '../calls/audit-actors.ts';
 import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
 import { applyToProject, auditedResultOf } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
-import { CLEANUP_TIME_MARGIN_MS, type IntegerRange, inRange } from '../platform/settings.ts';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  type IntegerRange,
+  inRange,
+} from '../platform/settings.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /** Options of {@link runCleanup}. */

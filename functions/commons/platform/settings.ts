@@ -46,6 +46,16 @@ export const SECRET_CACHE_TTL_SECONDS = { min: 0, max: 86_400, default: 300 } as
  */
 export const CLEANUP_TIME_MARGIN_MS = { min: 1_000, max: 240_000, default: 10_000 } as const;
 
+/** End requests in flight at once. */
+export const CLEANUP_CONCURRENCY = { min: 1, max: 50, default: 10 } as const;
+
+/**
+ * End requests started per second. SignalWire allows 13,800 POST/PUT/PATCH requests per 10 s for the whole
+ * account, shared with the HTTP API and the event consumer: the default, 200 per second (2,000 per 10 s),
+ * leaves most of it to them. The maximum is the account's whole budget.
+ */
+export const CLEANUP_ENDS_PER_SECOND = { min: 1, max: 1380, default: 200 } as const;
+
 /** How long a request's outcome is remembered by idempotency, or a callback against replays: 1 min to 30 days. */
 export const REMEMBERED_SECONDS = { min: 60, max: 30 * 86_400, default: 86_400 } as const;
 
