@@ -6,13 +6,13 @@
  * allow. It answers a {@link CleanupOutcome}. Audit records go to stdout, which the parent discards.
  */
 import { randomUUID } from 'node:crypto';
-import { audit } from '#commons/audit';
-import { scheduleActor } from '#commons/audit-actors';
+import { audit } from '#commons/calls/audit';
+import { scheduleActor } from '#commons/calls/audit-actors';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
-import { logger } from '#commons/powertools';
+import { logger } from '#commons/platform/powertools';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
-import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
+import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 
 /** What the parent asks for. The token travels over IPC only and is never printed. */
 export interface CleanupPlan {

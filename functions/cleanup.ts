@@ -1,24 +1,22 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { CLEANUP_REPORT_MESSAGE } from '#commons/audit';
-import { scheduleActor } from '#commons/audit-actors';
+import { CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
+import { scheduleActor } from '#commons/calls/audit-actors';
 import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
 import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
 import { CleanupListingError, type CleanupReport, runCleanup } from '#commons/cleanup/run-cleanup';
-import { readSignalWireConfig } from '#commons/config';
 import { RequestValidationError } from '#commons/errors';
+import { readSignalWireConfig } from '#commons/platform/config';
 import {
   CLEANUP_CALLS_ENDED_METRIC,
   CLEANUP_CALLS_FAILED_METRIC,
   CLEANUP_CALLS_FOUND_METRIC,
   CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
-} from '#commons/metric-names';
-import { logger, metrics } from '#commons/powertools';
-import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire-access';
-import { traceHandler } from '#commons/tracing';
+} from '#commons/platform/metric-names';
+import { powertoolsMiddlewares } from '#commons/platform/middlewares';
+import { logger, metrics } from '#commons/platform/powertools';
+import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire/access';
 
 /**
  * The scheduled cleanup: EventBridge Scheduler invokes it with `{ scheduleName, policy? }`; it ends the
@@ -27,9 +25,7 @@ import { traceHandler } from '#commons/tracing';
  */
 export const createCleanupHandler = (access: SignalWireAccess, config: CleanupConfig) =>
   middy<CleanupEvent, CleanupReport>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(traceHandler())
-    .use(logMetrics(metrics))
+    .use(powertoolsMiddlewares())
     .handler(async (event: CleanupEvent, context: Context) => {
       let input: ReturnType<typeof parseCleanupEvent>;
       try {

@@ -1,30 +1,21 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { readSignalWireConfig } from '#commons/config';
-import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/credentials';
-import { AccountNotConfiguredError } from '#commons/errors';
 import { type CallbackReplays, createCallbackReplays } from '#commons/events/callback-replays';
 import { readStatusCallbackConfig } from '#commons/events/config';
 import { CALL_STATUS_CHANGED } from '#commons/events/contracts';
 import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
-import {
-  callbackParamsOf,
-  type FormParams,
-  publicUrlOf,
-  signatureOf,
-  verifySignature,
-} from '#commons/events/signature';
-import { SigningKeys } from '#commons/events/signing-keys';
+import { callbackParamsOf, publicUrlOf } from '#commons/events/signature';
+import { isSignedCallback, SigningKeys } from '#commons/events/signing-keys';
 import { toCallStatusChanged } from '#commons/events/status-callback';
 import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
-import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/metric-names';
-import { logger, metrics } from '#commons/powertools';
-import { traceHandler } from '#commons/tracing';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/platform/metric-names';
+import { powertoolsMiddlewares } from '#commons/platform/middlewares';
+import { logger, metrics } from '#commons/platform/powertools';
+import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/signalwire/credentials';
 
 /**
  * SignalWire's status callbacks in, "Call Status Changed" events out. The route is public: the signature is
@@ -59,37 +50,8 @@ const forbidden = (): HttpResult => jsonResponse(403, { message: 'Forbidden' });
 export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) => {
   const now = deps.now ?? (() => new Date());
 
-  /** Whether the request carries the signature of the project it names (or of the default project). */
-  const isSigned = async (
-    event: HttpEvent,
-    url: string,
-    { values, signed: params }: { values: FormParams; signed: FormParams },
-  ): Promise<boolean> => {
-    const signature = signatureOf(event.headers);
-    if (!signature) return false;
-    // AccountSid is not trusted here: it only chooses which project's key must have signed the request.
-    const accountSid = values.find(([name]) => name === 'AccountSid')?.[1];
-    let key: string | undefined;
-    try {
-      key = await deps.signingKeys.current(accountSid);
-    } catch (error) {
-      if (error instanceof AccountNotConfiguredError) return false;
-      throw error;
-    }
-    if (key !== undefined && verifySignature({ signingKey: key, signature, url, params })) return true;
-    const rotated = await deps.signingKeys.rotated(accountSid, key);
-    if (key === undefined && rotated === undefined) {
-      logger.error('no signingKey for this project in the SignalWire secret: its callbacks are refused', {
-        accountSid,
-      });
-    }
-    return rotated !== undefined && verifySignature({ signingKey: rotated, signature, url, params });
-  };
-
   return middy<HttpEvent, HttpResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(traceHandler())
-    .use(logMetrics(metrics))
+    .use(powertoolsMiddlewares())
     .use(requestLogKeys(logger))
     .use(errorResponse({ logger }))
     .use(httpHeaderNormalizer())
@@ -100,7 +62,7 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
         publicBaseUrl: deps.publicBaseUrl,
         routePath: STATUS_CALLBACK_ROUTE.path,
       });
-      if (!(await isSigned(event, url, params))) {
+      if (!(await isSignedCallback(deps.signingKeys, event.headers, url, params))) {
         logger.warn('status callback refused: missing or invalid signature', {
           sourceIp: event.requestContext.http.sourceIp,
         });

@@ -1,6 +1,6 @@
 import { type ILogGroup, QueryDefinition, QueryString } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { AUDIT_MESSAGE, CLEANUP_REPORT_MESSAGE } from '../functions/commons/audit.ts';
+import { AUDIT_MESSAGE, CLEANUP_REPORT_MESSAGE } from '../functions/commons/calls/audit.ts';
 
 /** Props of {@link CallControlAuditQueries}. */
 export interface CallControlAuditQueriesProps {
@@ -30,7 +30,7 @@ const AUDIT_FIELDS = [
 const isAudit = `message = "${AUDIT_MESSAGE}"`;
 
 /**
- * Saved CloudWatch Logs Insights queries over the audit records (functions/commons/audit.ts: one INFO line per
+ * Saved CloudWatch Logs Insights queries over the audit records (functions/commons/calls/audit.ts: one INFO line per
  * action, message "call-control audit", the record under `audit`) and the cleanup reports, so an auditor picks
  * them from the console's "Saved queries" instead of typing them.
  */

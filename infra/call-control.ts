@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,8 +10,14 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from '../functions/commons/cleanup/limits.ts';
-import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  ENV,
+  SECRET_CACHE_TTL_SECONDS,
+  SIGNALWIRE_TIMEOUT_MS,
+} from '../functions/commons/platform/settings.ts';
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
@@ -20,6 +26,7 @@ import {
   type CallControlFunctionProps,
   type CallControlLogLevel,
 } from './call-control-function.ts';
+import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './call-control-props.ts';
 import { CallUpdateEventsConsumer, type CallUpdateEventsProps } from './call-update-events.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
@@ -33,7 +40,7 @@ import {
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
-import { type CleanupScheduleProps, CleanupSchedules, checkedPolicy } from './schedules.ts';
+import { type CleanupScheduleProps, CleanupSchedules } from './schedules.ts';
 
 /** Props of {@link CallControl}. */
 export interface CallControlProps {
@@ -200,10 +207,6 @@ export interface PublishCallUpdateRequestsOptions {
 }
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
-/** Timeout of the function applying "Call Update Requested" events. */
-const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(60);
-/** Time an event invocation keeps beyond its SignalWire requests: secret read, deadline margin, publishing. */
-const EVENTS_FUNCTION_MARGIN_MS = 5_000;
 
 /**
  * Everything that updates live SignalWire calls from AWS: an IAM- (or JWT-) protected HTTP API for operators,
@@ -260,9 +263,9 @@ export class CallControl extends Construct {
       description: 'Verifies SignalWire status callbacks and publishes Call Status Changed',
       timeout: Duration.seconds(10),
       environment: {
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
-        EVENT_SOURCE: this.eventSource,
-        ...(props.webhookPublicBaseUrl ? { PUBLIC_BASE_URL: props.webhookPublicBaseUrl } : {}),
+        [ENV.eventBusName]: this.eventBus.eventBusName,
+        [ENV.eventSource]: this.eventSource,
+        ...(props.webhookPublicBaseUrl ? { [ENV.publicBaseUrl]: props.webhookPublicBaseUrl } : {}),
       },
     });
     this.grantPublish(this.statusCallbackFunction);
@@ -298,7 +301,7 @@ export class CallControl extends Construct {
         serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
         description: 'Applies Call Update Requested events and publishes the outcome',
         timeout: EVENTS_FUNCTION_TIMEOUT,
-        environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, EVENT_SOURCE: this.eventSource },
+        environment: { [ENV.eventBusName]: this.eventBus.eventBusName, [ENV.eventSource]: this.eventSource },
       });
       this.grantPublish(this.callUpdateEventsFunction);
       this.callUpdateEvents = new CallUpdateEventsConsumer(this, 'call-update-events', {
@@ -348,7 +351,7 @@ export class CallControl extends Construct {
       createIdempotencyTable(this, 'idempotency-table', this.removalPolicy);
     useIdempotencyTable(this.statusCallbackFunction, this.idempotencyTable);
     this.statusCallbackFunction.addEnvironment(
-      'STATUS_CALLBACK_REPLAY_WINDOW_SECONDS',
+      ENV.replayWindowSeconds,
       String((props.callbackReplayWindow ?? Duration.days(1)).toSeconds()),
     );
 
@@ -486,9 +489,13 @@ export class CallControl extends Construct {
       bundling: this.props.bundling,
       environment: {
         // A name is resolved by Secrets Manager; a complete ARN pins the exact secret.
-        SIGNALWIRE_SECRET_ID: this.props.secretArn ?? this.props.secretName ?? '',
-        SECRET_CACHE_TTL_SECONDS: String((this.props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
-        SIGNALWIRE_TIMEOUT_MS: String((this.props.signalWireTimeout ?? Duration.seconds(5)).toMilliseconds()),
+        [ENV.signalWireSecretId]: this.props.secretArn ?? this.props.secretName ?? '',
+        [ENV.secretCacheTtlSeconds]: String(
+          this.props.secretCacheTtl?.toSeconds() ?? SECRET_CACHE_TTL_SECONDS.default,
+        ),
+        [ENV.signalWireTimeoutMs]: String(
+          this.props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default,
+        ),
         ...props.environment,
       },
     });
@@ -526,139 +533,13 @@ export class CallControl extends Construct {
       cleanupDefaultPolicy,
       cleanupConcurrency = CLEANUP_CONCURRENCY.default,
       cleanupMaxEndsPerSecond = CLEANUP_ENDS_PER_SECOND.default,
-      cleanupTimeMargin = Duration.seconds(10),
+      cleanupTimeMargin = Duration.millis(CLEANUP_TIME_MARGIN_MS.default),
     } = this.props;
     return {
-      CLEANUP_CONCURRENCY: String(cleanupConcurrency),
-      CLEANUP_MAX_ENDS_PER_SECOND: String(cleanupMaxEndsPerSecond),
-      CLEANUP_TIME_MARGIN_MS: String(cleanupTimeMargin.toMilliseconds()),
-      ...(cleanupDefaultPolicy ? { CLEANUP_DEFAULT_POLICY: JSON.stringify(cleanupDefaultPolicy) } : {}),
+      [ENV.cleanupConcurrency]: String(cleanupConcurrency),
+      [ENV.cleanupMaxEndsPerSecond]: String(cleanupMaxEndsPerSecond),
+      [ENV.cleanupTimeMarginMs]: String(cleanupTimeMargin.toMilliseconds()),
+      ...(cleanupDefaultPolicy ? { [ENV.cleanupDefaultPolicy]: JSON.stringify(cleanupDefaultPolicy) } : {}),
     };
   }
 }
-
-/** Rejects inconsistent props at synth time, where the message can still name the prop. */
-const validateProps = (props: CallControlProps): void => {
-  const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
-  const baseUrl = props.webhookPublicBaseUrl;
-  if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
-    throw new Error(`webhookPublicBaseUrl must be an http(s) URL without query string, got "${baseUrl}"`);
-  }
-  if (given(props.secretName) === given(props.secretArn)) {
-    throw new Error('CallControl needs exactly one of secretName and secretArn');
-  }
-  const replayWindow = props.callbackReplayWindow?.toSeconds();
-  if (replayWindow !== undefined && !(replayWindow >= 60 && replayWindow <= 30 * 86_400)) {
-    throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
-  }
-  if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
-    throw new Error('CallControl takes existingEventBusName or existingEventBusArn, not both');
-  }
-  const auth = props.apiAuth;
-  if (auth?.type === 'jwt') {
-    if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
-      throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
-    }
-    if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
-      throw new Error('apiAuth.audience needs at least one non-empty value');
-    }
-  }
-  for (const [name, throttle] of [
-    ['apiThrottle', props.apiThrottle],
-    ['webhookThrottle', props.webhookThrottle],
-  ] as const) {
-    if (
-      throttle &&
-      !(throttle.rateLimit > 0 && Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)
-    ) {
-      throw new Error(`${name} needs a positive rateLimit and a positive integer burstLimit`);
-    }
-  }
-  const eventSource = props.eventSource;
-  if (eventSource !== undefined && !Token.isUnresolved(eventSource) && !isEventSource(eventSource)) {
-    throw new Error(
-      `eventSource must be 1 to 256 characters without spaces and must not start with "aws.", got "${eventSource}"`,
-    );
-  }
-  const events = props.callUpdateEvents;
-  if (events) {
-    if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
-      throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
-    }
-    const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
-    if (events.allowedSources.includes(ownSource)) {
-      throw new Error(
-        `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
-          'under it, producers must not',
-      );
-    }
-    const retries = events.retryAttempts;
-    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
-      throw new Error(
-        'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
-      );
-    }
-    const age = events.maxEventAge?.toSeconds() ?? 3600;
-    if (age < 60 || age > 6 * 3600) {
-      throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
-    }
-    // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
-    // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
-    const perRequest = props.signalWireTimeout?.toMilliseconds() ?? 5_000;
-    const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
-    if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
-      throw new Error(
-        `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
-          `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
-          `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
-          `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
-      );
-    }
-    const ttl = events.idempotencyTtl?.toSeconds();
-    if (ttl !== undefined && (ttl < age || ttl > 30 * 86_400)) {
-      throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
-    }
-  }
-  const concurrency = props.cleanupConcurrency;
-  if (
-    concurrency !== undefined &&
-    !(
-      Number.isInteger(concurrency) &&
-      concurrency >= CLEANUP_CONCURRENCY.min &&
-      concurrency <= CLEANUP_CONCURRENCY.max
-    )
-  ) {
-    throw new Error(
-      `cleanupConcurrency must be an integer from ${CLEANUP_CONCURRENCY.min} to ${CLEANUP_CONCURRENCY.max} ` +
-        '(the cleanup function refuses anything else at cold start)',
-    );
-  }
-  if (props.cleanupDefaultPolicy !== undefined) {
-    checkedPolicy(() => parsePolicyInput(props.cleanupDefaultPolicy, 'cleanupDefaultPolicy'));
-  }
-  const rate = props.cleanupMaxEndsPerSecond;
-  if (
-    rate !== undefined &&
-    !(Number.isInteger(rate) && rate >= CLEANUP_ENDS_PER_SECOND.min && rate <= CLEANUP_ENDS_PER_SECOND.max)
-  ) {
-    throw new Error(
-      `cleanupMaxEndsPerSecond must be an integer from ${CLEANUP_ENDS_PER_SECOND.min} to ${CLEANUP_ENDS_PER_SECOND.max}`,
-    );
-  }
-  const margin = props.cleanupTimeMargin?.toMilliseconds();
-  if (margin !== undefined && (margin < 1_000 || margin > 240_000)) {
-    throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
-  }
-  const secretTtl = props.secretCacheTtl?.toSeconds();
-  if (secretTtl !== undefined && secretTtl > 86_400) {
-    throw new Error('secretCacheTtl must be at most 1 day');
-  }
-  const timeout = props.signalWireTimeout?.toMilliseconds();
-  if (timeout !== undefined && (timeout < 100 || timeout > 20_000)) {
-    throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
-  }
-};
-
-/** What EventBridge accepts as a custom event's `source` (the `aws.` prefix is reserved for AWS services). */
-const isEventSource = (source: string): boolean =>
-  source.length >= 1 && source.length <= 256 && !/\s/.test(source) && !source.startsWith('aws.');

@@ -6,6 +6,7 @@ import type { Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda'
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '../functions/commons/platform/settings.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED } from './event-contract.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
@@ -66,12 +67,12 @@ export class CallUpdateEventsConsumer extends Construct {
     this.idempotencyTable = createIdempotencyTable(this, 'idempotency-table', props.removalPolicy);
     useIdempotencyTable(props.handler, this.idempotencyTable);
     props.handler.addEnvironment(
-      'IDEMPOTENCY_TTL_SECONDS',
+      ENV.idempotencyTtlSeconds,
       String((props.idempotencyTtl ?? Duration.days(1)).toSeconds()),
     );
     // The rule filters on the sources; the function checks them again, so a second rule or a replay
     // pointed at it cannot widen the allow-list.
-    props.handler.addEnvironment('ALLOWED_EVENT_SOURCES', props.allowedSources.join(','));
+    props.handler.addEnvironment(ENV.allowedEventSources, props.allowedSources.join(','));
 
     this.deliveryDeadLetterQueue = createDeadLetterQueue(
       this,

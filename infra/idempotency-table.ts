@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { ENV } from '../functions/commons/platform/settings.ts';
 
 /**
  * The Powertools Idempotency table (key `id`, TTL attribute `expiration`): call-update requests and accepted
@@ -26,5 +27,5 @@ export const useIdempotencyTable = (handler: LambdaFunctionResource, table: Tabl
       resources: [table.tableArn],
     }),
   );
-  handler.addEnvironment('IDEMPOTENCY_TABLE_NAME', table.tableName);
+  handler.addEnvironment(ENV.idempotencyTableName, table.tableName);
 };

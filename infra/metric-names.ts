@@ -2,4 +2,4 @@
  * The names the functions emit and the alarms watch live with the functions; the infrastructure reads them
  * from there, so an alarm can never watch a name nothing emits.
  */
-export * from '../functions/commons/metric-names.ts';
+export * from '../functions/commons/platform/metric-names.ts';

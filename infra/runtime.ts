@@ -51,7 +51,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
 export const FUNCTION_RUNTIME_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 /**
- * Build-time switch of the Powertools Tracer (functions/commons/tracing.ts): the bundler replaces this
+ * Build-time switch of the Powertools Tracer (functions/commons/platform/tracing.ts): the bundler replaces this
  * expression with a constant, so a bundle without the Tracer does not contain it at all.
  */
 export const bundleDefine = (powertoolsTracer: boolean): Record<string, string> => ({

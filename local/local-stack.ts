@@ -257,8 +257,8 @@ const KEPT_MESSAGES = new Set(['cleanup report']);
  * the Powertools line CloudWatch Logs would hold.
  */
 const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> => {
-  const { logger } = await import('#commons/powertools');
-  const { AUDIT_MESSAGE } = await import('#commons/audit');
+  const { logger } = await import('#commons/platform/powertools');
+  const { AUDIT_MESSAGE } = await import('#commons/calls/audit');
   if (file) mkdirSync(join(file, '..'), { recursive: true });
   const info = logger.info.bind(logger);
   logger.info = ((message: unknown, ...rest: unknown[]) => {

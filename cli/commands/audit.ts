@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { AuditRecord } from '#commons/audit';
+import type { AuditRecord } from '#commons/calls/audit';
 import { parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
 import { EXIT, UsageError } from '../core/errors.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { AuditLog, AuditRecord } from '#commons/audit';
-import { cliActor } from '#commons/audit-actors';
+import type { AuditLog, AuditRecord } from '#commons/calls/audit';
+import { cliActor } from '#commons/calls/audit-actors';
 import type { CleanupPolicy, CleanupPolicyInput } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';

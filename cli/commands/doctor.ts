@@ -1,4 +1,4 @@
-import type { ProjectCredentials } from '#commons/credentials';
+import type { ProjectCredentials } from '#commons/signalwire/credentials';
 import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
 import { CliError, EXIT } from '../core/errors.ts';
 import {
@@ -89,7 +89,7 @@ export const run = async (context: CommandContext): Promise<number> => {
   let project: ProjectCredentials | undefined;
   try {
     access = await openSignalWire(context.globals);
-    const { parseSecret } = await import('#commons/credentials');
+    const { parseSecret } = await import('#commons/signalwire/credentials');
     const secret = parseSecret(await access.readSecret(), { allowedLocalOrigin: access.allowedLocalOrigin });
     project = secret.projects.get(secret.defaultProjectId);
     add({

@@ -1,4 +1,4 @@
-import { CLEANUP_ENDS_PER_SECOND } from '#commons/cleanup/limits';
+import { CLEANUP_ENDS_PER_SECOND } from '#commons/platform/settings';
 import type { Call, CallStatus } from '#commons/signalwire/types';
 import { type ListFilter, listAll } from '../core/backend.ts';
 import { ageSecondsOf, callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';

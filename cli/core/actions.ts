@@ -1,4 +1,4 @@
-import type { CallActionResult } from '#commons/call-actions';
+import type { CallActionResult } from '#commons/calls/service';
 import type { CallUpdate } from '#commons/signalwire/types';
 import type { CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';

@@ -1,6 +1,6 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { CallActionResult } from '#commons/call-actions';
+import type { CallActionResult } from '#commons/calls/service';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf, forbidden } from './api-errors.ts';
 import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';

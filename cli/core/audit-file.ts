@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { AUDIT_MESSAGE, AuditLog, AuditRecord } from '#commons/audit';
+import type { AUDIT_MESSAGE, AuditLog, AuditRecord } from '#commons/calls/audit';
 
 /**
  * Where the CLI keeps the audit records of what it does itself (`--direct`, and in-process cleanups):

@@ -1,4 +1,4 @@
-import type { CallActionResult } from '#commons/call-actions';
+import type { CallActionResult } from '#commons/calls/service';
 import type { ListQuery } from '#commons/http/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
 

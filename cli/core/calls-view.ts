@@ -1,4 +1,4 @@
-import type { CallActionResult } from '#commons/call-actions';
+import type { CallActionResult } from '#commons/calls/service';
 import { parseSignalWireDate } from '#commons/signalwire/dates';
 import type { Call } from '#commons/signalwire/types';
 import { UsageError } from './errors.ts';

@@ -1,16 +1,20 @@
-import type { AuditLog } from '#commons/audit';
-import { cliActor } from '#commons/audit-actors';
-import { type CallActionResult, performCallAction } from '#commons/call-actions';
+import type { AuditLog } from '#commons/calls/audit';
+import { cliActor } from '#commons/calls/audit-actors';
+import {
+  type CallAction,
+  type CallActionResult,
+  type CallService,
+  createCallService,
+} from '#commons/calls/service';
 import { describeError } from '#commons/errors';
 import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
-import { canonicalSid } from '#commons/sids';
-import type { AccountCalls } from '#commons/signalwire/account-calls';
-import type { Call, CallUpdate, ListCallsFilter } from '#commons/signalwire/types';
+import { canonicalSid } from '#commons/signalwire/sids';
+import type { Call, CallUpdate, ListCallsFilter, ProjectCallsApi } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
 import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';
 
 /**
- * SignalWire itself, through the functions' port and application code (`performCallAction`): the same
+ * SignalWire itself, through the functions' port and application code (the call service): the same
  * idempotent end, the same errors, and one audit record per action with trigger `cli` and actor
  * `cli:<user>`, appended to the CLI's audit file.
  */
@@ -18,12 +22,15 @@ export class DirectBackend implements CallsBackend {
   readonly where: string;
 
   constructor(
-    private readonly calls: AccountCalls,
-    private readonly auditLog: AuditLog,
+    private readonly calls: ProjectCallsApi,
+    auditLog: AuditLog,
     private readonly actor: string,
   ) {
     this.where = `SignalWire project ${calls.projectId}`;
+    this.service = createCallService({ forAccount: async () => calls }, auditLog);
   }
+
+  private readonly service: CallService;
 
   async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
     const signalwire: ListCallsFilter = {};
@@ -35,48 +42,42 @@ export class DirectBackend implements CallsBackend {
           field === 'ParentCallSid' ? canonicalSid(String(value)) : value;
       }
     }
-    const page = await this.#wrap(
-      () => this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : signalwire),
-      false,
+    const page = await this.#read(() =>
+      this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : signalwire),
     );
     return { calls: page.calls, nextCursor: page.next_page_uri };
   }
 
   getCall(callSid: string): Promise<Call> {
-    return this.#wrap(() => this.calls.getCall(callSid), false);
+    return this.#read(() => this.calls.getCall(callSid));
   }
 
   endCall(callSid: string): Promise<CallActionResult> {
-    return this.#wrap(() =>
-      performCallAction(this.calls, this.auditLog, { trigger: 'cli', actor: cliActor(this.actor) }, callSid, {
-        kind: 'terminate',
-      }),
-    );
+    return this.#apply(callSid, { kind: 'terminate' });
   }
 
   updateCall(callSid: string, update: CallUpdate): Promise<CallActionResult> {
-    return this.#wrap(
-      () =>
-        performCallAction(
-          this.calls,
-          this.auditLog,
-          { trigger: 'cli', actor: cliActor(this.actor) },
-          callSid,
-          {
-            kind: 'update',
-            update,
-          },
-        ),
-      true,
-      update.Url !== undefined,
-    );
+    return this.#apply(callSid, { kind: 'update', update });
   }
 
-  async #wrap<T>(work: () => Promise<T>, update = true, redirect = false): Promise<T> {
+  /** An action through the call service, which audits it; a failure is thrown as the CLI reports errors. */
+  async #apply(callSid: string, action: CallAction): Promise<CallActionResult> {
+    const outcome = await this.service.apply({
+      trigger: 'cli',
+      actor: cliActor(this.actor),
+      callSid,
+      action,
+    });
+    if (!outcome.ok) throw cliErrorOf(outcome.error);
+    return { call: outcome.call, outcome: outcome.outcome };
+  }
+
+  /** A read or a list, whose failure is described as one (SignalWire's 10000 is a refused value there). */
+  async #read<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      throw cliErrorOf(describeError(error, { update, redirect }));
+      throw cliErrorOf(describeError(error, { update: false }));
     }
   }
 }

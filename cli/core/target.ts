@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { AuditLog } from '#commons/audit';
-import type { AccountCalls } from '#commons/signalwire/account-calls';
+import type { AuditLog } from '#commons/calls/audit';
+import type { ProjectCallsApi } from '#commons/signalwire/types';
 import type { CallsBackend } from './backend.ts';
 import { CliError, UsageError } from './errors.ts';
 
@@ -157,7 +157,7 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
 
 /** SignalWire reached with the credentials in the secret, as the functions reach it. */
 export interface SignalWireAccess {
-  calls: AccountCalls;
+  calls: ProjectCallsApi;
   /** Where this process's own actions are audited. */
   auditLog: AuditLog;
   /** `cli:<user>`, or the local IAM identity for the local stack. */
@@ -176,7 +176,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   const kind = targetKind(options);
   const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts, audit] = await Promise.all([
     import('@aws-sdk/client-secrets-manager'),
-    import('#commons/credentials'),
+    import('#commons/signalwire/credentials'),
     import('#commons/signalwire/account-calls'),
     import('./audit-file.ts'),
   ]);

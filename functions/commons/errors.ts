@@ -198,6 +198,16 @@ export interface ErrorDescription {
   signalwire?: { status: number; code: number | null; message: string; more_info: string | null };
 }
 
+/** What any caller is told of a failure: the HTTP API's error body, and the `error` of "Call Update Failed". */
+export const publicError = (described: ErrorDescription) => ({
+  code: described.code,
+  message: described.message,
+  retryable: described.retryable,
+  ...(described.violations ? { violations: described.violations } : {}),
+  ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
+  ...(described.signalwire ? { signalwire: described.signalwire } : {}),
+});
+
 /**
  * Failures of this deployment's own configuration, not decisions SignalWire made about the call: an unusable
  * secret, an account the secret does not hold, SignalWire rejecting our credentials. They are final for the

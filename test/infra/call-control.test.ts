@@ -7,7 +7,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../functions/commons/audit.ts';
+import type { AuditRecord } from '../../functions/commons/calls/audit.ts';
 import { parseCleanupEvent } from '../../functions/commons/cleanup/policy.ts';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
 import {

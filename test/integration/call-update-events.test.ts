@@ -8,8 +8,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_MESSAGE } from '#commons/audit';
-import { readSignalWireConfig } from '#commons/config';
+import { AUDIT_MESSAGE } from '#commons/calls/audit';
+import { createCallService } from '#commons/calls/service';
 import {
   CALL_UPDATE_FAILED,
   CALL_UPDATE_REQUESTED,
@@ -21,10 +21,11 @@ import {
 } from '#commons/events/contracts';
 import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/events/idempotency';
 import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
-import { logger } from '#commons/powertools';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { logger } from '#commons/platform/powertools';
+import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
-import { createSignalWireAccess } from '#commons/signalwire-access';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
@@ -319,7 +320,7 @@ describe('delivery at least once', () => {
       },
     };
     const handler = createCallUpdateEventsHandler({
-      access: createSignalWireAccess(readSignalWireConfig(), logger),
+      calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
       publisher: flakyBus,
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,
@@ -557,7 +558,10 @@ describe('defect: event-path redirect sent twice when the function runs out of t
   it('gives its SignalWire requests a deadline, so a redirect cut by the function timeout is final and never resent', async () => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     const handler = createCallUpdateEventsHandler({
-      access: createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger),
+      calls: createCallService(
+        createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger),
+        logger,
+      ),
       publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,
@@ -600,14 +604,17 @@ describe('defect: event-path redirect sent twice when the function runs out of t
     const real = createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger);
     const handler = createCallUpdateEventsHandler({
       // The real Calls API, with the deadline dropped: only the function's own timeout can stop the redirect.
-      access: {
-        forAccount: async (sid) => {
-          const calls = await real.forAccount(sid);
-          return Object.assign(Object.create(calls), {
-            updateCall: (callSid: string, update: CallUpdate) => calls.updateCall(callSid, update),
-          });
+      calls: createCallService(
+        {
+          forAccount: async (sid) => {
+            const calls = await real.forAccount(sid);
+            return Object.assign(Object.create(calls), {
+              updateCall: (callSid: string, update: CallUpdate) => calls.updateCall(callSid, update),
+            });
+          },
         },
-      },
+        logger,
+      ),
       publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '#commons/audit';
+import type { AuditRecord } from '#commons/calls/audit';
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
 import { CleanupListingError, type CleanupReport } from '#commons/cleanup/run-cleanup';
 import { RequestValidationError } from '#commons/errors';

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialsStore, SecretsManagerSource } from '#commons/credentials';
 import { CredentialsError } from '#commons/errors';
+import { CredentialsStore, SecretsManagerSource } from '#commons/signalwire/credentials';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { captureOutput } from '../support/output-capture.ts';
 

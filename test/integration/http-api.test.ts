@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_MESSAGE } from '#commons/audit';
+import { AUDIT_MESSAGE } from '#commons/calls/audit';
 import { callSchema, updateCallFormSchema } from '#commons/signalwire/schemas';
 import { CALL_UPDATE_FIELDS, type Call } from '#commons/signalwire/types';
 import { toApiGatewayEvent } from '#local/api-gateway';

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLocalOrigin, parseSecret } from '#commons/credentials';
+import { parseLocalOrigin, parseSecret } from '#commons/signalwire/credentials';
 import { LocalAws } from '#local/aws-emulator';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
 import { makeCertificates } from '../../bench/tls.ts';

@@ -10,7 +10,7 @@ import {
   DEFAULT_METRICS_NAMESPACE,
   STATUS_CALLBACK_SERVICE_NAME,
   STATUS_CALLBACKS_REJECTED_METRIC,
-} from '#commons/metric-names';
+} from '#commons/platform/metric-names';
 import type { PublishedEvent } from '#local/aws-emulator';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { eventSchemaFileValidator } from '../support/event-schema-files.ts';

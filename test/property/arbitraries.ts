@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { callUpdateSchema } from '#commons/call-update-schema';
+import { callUpdateSchema } from '#commons/calls/call-update-schema';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
   CALL_UPDATE_REQUESTED,
@@ -9,8 +9,8 @@ import {
 import { sealCursor } from '#commons/http/cursor-seal';
 import { operatorRouteKeys } from '#commons/http/routes';
 import { LIST_QUERY_TO_SIGNALWIRE, listCallsEventSchema } from '#commons/http/schemas';
+import { RESERVED_KEYS } from '#commons/http/validation';
 import { CALL_STATUSES } from '#commons/signalwire/types';
-import { RESERVED_KEYS } from '#commons/validation';
 import { toApiGatewayEvent } from '#local/api-gateway';
 import type { EventBridgeEnvelope } from '#local/aws-emulator';
 

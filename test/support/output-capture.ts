@@ -1,4 +1,4 @@
-import { AUDIT_MESSAGE } from '#commons/audit';
+import { AUDIT_MESSAGE } from '#commons/calls/audit';
 
 /**
  * Records everything the process writes to stdout and stderr (Powertools Logger, EMF), so a test can assert

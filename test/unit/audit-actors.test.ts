@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { eventActor, httpActor, scheduleActor } from '#commons/audit-actors';
+import { eventActor, httpActor, scheduleActor } from '#commons/calls/audit-actors';
 
 const httpEvent = (authorizer: unknown): APIGatewayProxyEventV2 =>
   ({ requestContext: { authorizer } }) as unknown as APIGatewayProxyEventV2;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord } from '#commons/audit';
+import type { AuditRecord } from '#commons/calls/audit';
 import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
 import { type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
 import { SignalWireError } from '#commons/errors';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CredentialsStore, parseLocalOrigin, parseSecret, type SecretSource } from '#commons/credentials';
 import { AccountNotConfiguredError, CredentialsError } from '#commons/errors';
+import {
+  CredentialsStore,
+  parseLocalOrigin,
+  parseSecret,
+  type SecretSource,
+} from '#commons/signalwire/credentials';
 
 const P1 = '11111111-2222-4333-8444-555555555555';
 const P2 = '66666666-7777-4888-9999-aaaaaaaaaaaa';

@@ -3,7 +3,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { callUpdateSchema } from '#commons/call-update-schema';
+import { callUpdateSchema } from '#commons/calls/call-update-schema';
 import { describeError, type ErrorCode, SignalWireError } from '#commons/errors';
 import {
   callUpdatedDetail,

@@ -2,7 +2,6 @@ import * as crypto from 'node:crypto';
 import { RestClient } from '@signalwire/compatibility-api';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CredentialsStore } from '#commons/credentials';
 import {
   computeSignature,
   type FormParams,
@@ -13,6 +12,7 @@ import {
   verifySignature,
 } from '#commons/events/signature';
 import { SigningKeys } from '#commons/events/signing-keys';
+import { CredentialsStore } from '#commons/signalwire/credentials';
 
 // The comparison must go through timingSafeEqual: wrap it to watch what it is given.
 vi.mock('node:crypto', async (importOriginal) => {

@@ -5,7 +5,7 @@ const load = async (switchedOn: boolean) => {
   vi.resetModules();
   if (switchedOn) process.env.CALL_CONTROL_POWERTOOLS_TRACER = 'true';
   else delete process.env.CALL_CONTROL_POWERTOOLS_TRACER;
-  return import('#commons/tracing');
+  return import('#commons/platform/tracing');
 };
 
 afterEach(() => {

@@ -1,5 +1,10 @@
-import { readInteger } from '../config.ts';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
+import { readInteger } from '../platform/config.ts';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  ENV,
+} from '../platform/settings.ts';
 import { type CleanupPolicyInput, parseDefaultPolicy } from './policy.ts';
 
 /** Settings of the cleanup function, from its environment. */
@@ -16,18 +21,8 @@ export interface CleanupConfig {
 
 /** Reads and validates the cleanup settings; a bad value fails the cold start, naming the variable. */
 export const readCleanupConfig = (): CleanupConfig => ({
-  defaultPolicy: parseDefaultPolicy(process.env.CLEANUP_DEFAULT_POLICY),
-  concurrency: readInteger(
-    'CLEANUP_CONCURRENCY',
-    CLEANUP_CONCURRENCY.default,
-    CLEANUP_CONCURRENCY.min,
-    CLEANUP_CONCURRENCY.max,
-  ),
-  timeMarginMs: readInteger('CLEANUP_TIME_MARGIN_MS', 10_000, 0, 900_000),
-  maxEndsPerSecond: readInteger(
-    'CLEANUP_MAX_ENDS_PER_SECOND',
-    CLEANUP_ENDS_PER_SECOND.default,
-    CLEANUP_ENDS_PER_SECOND.min,
-    CLEANUP_ENDS_PER_SECOND.max,
-  ),
+  defaultPolicy: parseDefaultPolicy(process.env[ENV.cleanupDefaultPolicy]),
+  concurrency: readInteger(ENV.cleanupConcurrency, CLEANUP_CONCURRENCY),
+  timeMarginMs: readInteger(ENV.cleanupTimeMarginMs, CLEANUP_TIME_MARGIN_MS),
+  maxEndsPerSecond: readInteger(ENV.cleanupMaxEndsPerSecond, CLEANUP_ENDS_PER_SECOND),
 });

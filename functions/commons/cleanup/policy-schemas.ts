@@ -1,4 +1,4 @@
-import { sidSchema } from '../call-update-schema.ts';
+import { sidSchema } from '../calls/call-update-schema.ts';
 import { CALL_DIRECTIONS } from '../signalwire/types.ts';
 
 /**

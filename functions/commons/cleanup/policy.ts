@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { SchedulerInvocation } from '../audit-actors.ts';
+import type { SchedulerInvocation } from '../calls/audit-actors.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
 import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';

@@ -1,17 +1,17 @@
-import {
-  type AuditActor,
-  type AuditLog,
-  type AuditOutcome,
-  type AuditRecord,
-  type AuditTrigger,
-  audit,
-} from '../audit.ts';
-import { scheduleActor } from '../audit-actors.ts';
-import { endCall } from '../call-actions.ts';
+import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
+import { scheduleActor } from '../calls/audit-actors.ts';
+import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
+import { applyToProject, auditedResultOf } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  type IntegerRange,
+  inRange,
+} from '../platform/settings.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
-import { CLEANUP_CONCURRENCY, CLEANUP_ENDS_PER_SECOND } from './limits.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /** Options of {@link runCleanup}. */
@@ -213,9 +213,9 @@ const MAX_TIMER_MS = 2_147_483_647;
 const INTERRUPTED_MESSAGE =
   'the time budget ran out before SignalWire answered; the call may or may not have ended, and the next run re-lists it';
 
-const rangeCheck = (name: string, value: number, min: number, max: number): number => {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+const rangeCheck = (name: string, value: number, range: IntegerRange): number => {
+  if (!inRange(range, value)) {
+    throw new RangeError(`${name} must be an integer from ${range.min} to ${range.max}, got ${value}`);
   }
   return value;
 };
@@ -249,12 +249,20 @@ export const runCleanup = async (
   const concurrency = rangeCheck(
     'concurrency',
     options.concurrency ?? CLEANUP_CONCURRENCY.default,
-    CLEANUP_CONCURRENCY.min,
-    CLEANUP_CONCURRENCY.max,
+    CLEANUP_CONCURRENCY,
   );
-  const pageSize = rangeCheck('pageSize', options.pageSize ?? 200, 1, 1000);
-  const timeMarginMs = rangeCheck('timeMarginMs', options.timeMarginMs ?? 10_000, 0, 900_000);
-  const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, 0, 10_000);
+  const pageSize = rangeCheck('pageSize', options.pageSize ?? 200, { min: 1, max: 1000, default: 200 });
+  const timeMarginMs = rangeCheck(
+    'timeMarginMs',
+    options.timeMarginMs ?? CLEANUP_TIME_MARGIN_MS.default,
+    // Below the deployed minimum too: a run without a Lambda deadline (tests, the CLI) may keep less.
+    { ...CLEANUP_TIME_MARGIN_MS, min: 0 },
+  );
+  const maxListed = rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, {
+    min: 0,
+    max: 10_000,
+    default: 100,
+  });
   const remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
   const startedMs = (options.now ?? Date.now)();
   const started = performance.now();
@@ -300,17 +308,14 @@ export const runCleanup = async (
   const pool = new TaskPool(concurrency);
   let endRequests = 0;
 
-  const record = (target: Target, outcome: AuditOutcome, fields: Partial<AuditRecord>): void =>
-    audit(logger, {
-      trigger: options.trigger ?? 'schedule',
-      actor,
-      accountSid,
-      callSid: target.sid,
-      change: { Status: endStatusOf(target.status) },
-      outcome,
-      priorStatus: target.status,
-      ...fields,
-    });
+  /** Each call's audit record, through the one builder every trigger uses. */
+  const record = (target: Target, result: AuditedResult): void =>
+    writeAuditRecord(
+      logger,
+      { trigger: options.trigger ?? 'schedule', actor },
+      { accountSid, callSid: target.sid, change: { Status: endStatusOf(target.status) } },
+      { ...result, priorStatus: target.status },
+    );
 
   const fail = (target: Target, detail: { code: string; message: string; signalwireCode?: number }): void => {
     report.failed++;
@@ -331,8 +336,7 @@ export const runCleanup = async (
       rangeCheck(
         'maxEndsPerSecond',
         options.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.default,
-        CLEANUP_ENDS_PER_SECOND.min,
-        CLEANUP_ENDS_PER_SECOND.max,
+        CLEANUP_ENDS_PER_SECOND,
       ),
   );
   const throttled: Array<{ target: Target; retries: number }> = [];
@@ -345,25 +349,29 @@ export const runCleanup = async (
       // Stopped while waiting for its turn: nothing was sent.
       const message = 'the time budget ran out before this was sent; the next run lists it again';
       fail(target, { code: 'INTERRUPTED', message });
-      record(target, 'failed', { reason: `${rule}; ${message}`, errorCode: 'INTERRUPTED' });
+      record(target, { outcome: 'failed', reason: `${rule}; ${message}`, errorCode: 'INTERRUPTED' });
       return;
     }
-    try {
-      const result = await endCall(api, target.sid, status, requestOptions);
-      if (result.outcome === 'updated') report.ended++;
+    const outcome = await applyToProject(api, accountSid, {
+      callSid: target.sid,
+      action: { kind: 'terminate', status },
+      ...requestOptions,
+    });
+    if (outcome.ok) {
+      if (outcome.outcome === 'updated') report.ended++;
       else report.alreadyEnded++;
-      record(target, result.outcome, {
-        resultingStatus: result.call.status,
-        reason:
-          result.outcome === 'updated' ? rule : `${rule}; the call had already ended (${result.call.status})`,
-      });
-    } catch (error) {
+      record(target, auditedResultOf(outcome, rule));
+    } else {
       if (hardStop.signal.aborted) {
         fail(target, { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE });
-        record(target, 'failed', { reason: `${rule}; ${INTERRUPTED_MESSAGE}`, errorCode: 'INTERRUPTED' });
+        record(target, {
+          outcome: 'failed',
+          reason: `${rule}; ${INTERRUPTED_MESSAGE}`,
+          errorCode: 'INTERRUPTED',
+        });
         return;
       }
-      const described = describeError(error);
+      const described = outcome.error;
       const signalwireCode = described.signalwire?.code ?? undefined;
       const codes = {
         errorCode: described.code,
@@ -380,17 +388,15 @@ export const runCleanup = async (
       }
       if (described.code === 'CALL_STATE_CONFLICT' && status === 'canceled') {
         report.stateChanged++;
-        record(target, 'rejected', {
+        record(target, {
+          outcome: 'rejected',
           reason: `${rule}; not canceled: it was answered after it was listed`,
           ...codes,
         });
         return;
       }
       fail(target, { code: described.code, message: described.message, ...codes });
-      record(target, described.httpStatus < 500 ? 'rejected' : 'failed', {
-        reason: `${rule}; ${described.message}`,
-        ...codes,
-      });
+      record(target, failureResult(described, rule));
     }
   };
 
@@ -434,7 +440,7 @@ export const runCleanup = async (
       if (report.wouldEndCalls.length < maxListed) {
         report.wouldEndCalls.push({ sid: target.sid, status, reason: target.rule });
       }
-      record(target, 'would-end', { reason: `${target.rule}; dry run, not ended` });
+      record(target, { outcome: 'would-end', reason: `${target.rule}; dry run, not ended` });
     } else {
       await pacer.wait(hardStop.signal);
       pool.start(() => end(target));
@@ -456,7 +462,8 @@ export const runCleanup = async (
         if (outOfTime()) {
           const message = 'SignalWire kept throttling and the run ran out of time to send this again';
           fail(target, { code: 'UPSTREAM_RATE_LIMITED', message });
-          record(target, 'failed', {
+          record(target, {
+            outcome: 'failed',
             reason: `${target.rule}; ${message}`,
             errorCode: 'UPSTREAM_RATE_LIMITED',
           });

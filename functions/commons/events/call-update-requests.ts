@@ -1,11 +1,9 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { eventActor } from '../audit-actors.ts';
-import { auditRefusal, type CallAction, changeOf, performCallAction } from '../call-actions.ts';
-import { describeError, type ErrorDescription, isConfigurationFailure } from '../errors.ts';
-import { canonicalSid } from '../sids.ts';
+import { eventActor } from '../calls/audit-actors.ts';
+import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
+import { type ErrorDescription, isConfigurationFailure, publicError } from '../errors.ts';
 import { callSchema } from '../signalwire/schemas.ts';
-import type { Call, RequestOptions } from '../signalwire/types.ts';
-import type { SignalWireAccess } from '../signalwire-access.ts';
+import { canonicalSid, SID_PATTERN } from '../signalwire/sids.ts';
+import type { Call } from '../signalwire/types.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
   type CallUpdatedDetail,
@@ -41,7 +39,10 @@ export type AppliedRequest =
 export class UnrememberedRefusal extends Error {
   override readonly name = 'UnrememberedRefusal';
 
-  constructor(readonly refused: Extract<AppliedRequest, { kind: 'refused' }>) {
+  constructor(
+    readonly refused: Extract<AppliedRequest, { kind: 'refused' }>,
+    readonly described: ErrorDescription,
+  ) {
     super(refused.error.message);
   }
 }
@@ -69,52 +70,63 @@ export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
     : { kind: 'update', update: event.detail.update ?? {} };
 
 /** The error part of "Call Update Failed": the HTTP API's error body without HTTP. */
-export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => ({
-  code: described.code,
-  message: described.message,
-  retryable: described.retryable,
-  ...(described.violations ? { violations: described.violations } : {}),
-  ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
-  ...(described.signalwire ? { signalwire: described.signalwire } : {}),
-});
+export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => publicError(described);
 
 /**
- * Applies a validated request through the same domain code as the HTTP route, audit record included. Final
- * failures (the call's state, an unknown call, a redirect whose outcome is unknown, ...) are returned, to be
- * recorded and reported; final failures of our own configuration are thrown as {@link UnrememberedRefusal},
- * so they are reported but not recorded; failures worth retrying are thrown. `options.signal` is the
- * invocation's deadline: a redirect it cuts short is final (REDIRECT_OUTCOME_UNKNOWN), never retried.
+ * A failure worth retrying, thrown through the idempotency layer (which then releases the request for the
+ * retry). It carries the outcome the call service already described and audited.
+ */
+export class RetryableFailure extends Error {
+  override readonly name = 'RetryableFailure';
+
+  constructor(
+    readonly described: ErrorDescription,
+    cause: unknown,
+  ) {
+    super(described.message, { cause });
+  }
+}
+
+/** The description a call-service outcome carried through the idempotency layer (which may wrap errors). */
+export const describedOutcomeOf = (error: unknown): ErrorDescription | undefined => {
+  for (let current = error, depth = 0; depth < 3; depth++) {
+    if (current instanceof RetryableFailure) return current.described;
+    if (current instanceof UnrememberedRefusal) return current.described;
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
+
+/**
+ * Applies a validated request through the call service, which audits it. Final failures (the call's state, an
+ * unknown call, a redirect whose outcome is unknown, ...) are returned, to be recorded and reported; final
+ * failures of our own configuration are thrown as {@link UnrememberedRefusal}, so they are reported but not
+ * recorded; failures worth retrying are thrown as {@link RetryableFailure}.
  */
 export const applyCallUpdateRequest = async (
-  access: SignalWireAccess,
-  logger: Logger,
+  calls: CallService,
   event: CallUpdateRequestedEvent,
-  options: RequestOptions = {},
+  signal?: AbortSignal,
 ): Promise<AppliedRequest> => {
   const { detail } = event;
-  const action = actionOf(event);
-  const origin = {
-    trigger: 'event' as const,
+  const outcome = await calls.apply({
+    ...(signal ? { signal } : {}),
+    trigger: 'event',
     actor: eventActor(event),
     ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-  };
-  let accountSid = detail.accountSid ?? null;
-  try {
-    const calls = await access.forAccount(detail.accountSid);
-    accountSid = calls.projectId;
-    const result = await performCallAction(calls, logger, origin, detail.callSid, action, options);
-    return { kind: 'applied', accountSid, outcome: result.outcome, call: result.call };
-  } catch (error) {
-    // A lost answer to a redirect is final (REDIRECT_OUTCOME_UNKNOWN): resending it would restart the call flow.
-    const described = describeError(error, { redirect: changeOf(action).Url !== undefined });
-    if (described.retryable) throw error;
-    // Refused before SignalWire (an account the secret does not hold, unusable credentials): audited here;
-    // a refusal from SignalWire was audited by performCallAction, and is not written twice.
-    auditRefusal(logger, origin, detail, changeOf(action), error);
-    const refused = { kind: 'refused' as const, accountSid, error: toCallUpdateError(described) };
-    if (isConfigurationFailure(described)) throw new UnrememberedRefusal(refused);
-    return refused;
+    ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
+    callSid: detail.callSid,
+    action: actionOf(event),
+  });
+  if (outcome.ok) {
+    return { kind: 'applied', accountSid: outcome.accountSid, outcome: outcome.outcome, call: outcome.call };
   }
+  if (outcome.error.retryable) throw new RetryableFailure(outcome.error, outcome.cause);
+  const accountSid = outcome.accountSid ?? detail.accountSid ?? null;
+  const refused = { kind: 'refused' as const, accountSid, error: toCallUpdateError(outcome.error) };
+  if (isConfigurationFailure(outcome.error)) throw new UnrememberedRefusal(refused, outcome.error);
+  return refused;
 };
 
 /** What a request says about itself, read leniently: an invalid event still gets a useful failure event. */
@@ -128,7 +140,7 @@ export interface RequestSummary {
   action: CallUpdateRequestAction | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = new RegExp(SID_PATTERN);
 const TOKEN = /^[!-~]{1,128}$/;
 
 const record = (value: unknown): Record<string, unknown> =>

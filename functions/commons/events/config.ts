@@ -1,4 +1,5 @@
-import { readInteger, readRequired } from '../config.ts';
+import { readInteger, readRequired } from '../platform/config.ts';
+import { ENV, REMEMBERED_SECONDS } from '../platform/settings.ts';
 import { DEFAULT_EVENT_SOURCE } from './contracts.ts';
 
 /** Where the functions publish. */
@@ -10,8 +11,8 @@ export interface EventsConfig {
 }
 
 export const readEventsConfig = (): EventsConfig => ({
-  eventBusName: readRequired('EVENT_BUS_NAME'),
-  eventSource: process.env.EVENT_SOURCE?.trim() || DEFAULT_EVENT_SOURCE,
+  eventBusName: readRequired(ENV.eventBusName),
+  eventSource: process.env[ENV.eventSource]?.trim() || DEFAULT_EVENT_SOURCE,
 });
 
 /** Settings of the function that applies "Call Update Requested" events. */
@@ -35,10 +36,10 @@ const sourceList = (name: string): string[] => {
 
 export const readCallUpdateEventsConfig = (): CallUpdateEventsConfig => ({
   ...readEventsConfig(),
-  idempotencyTableName: readRequired('IDEMPOTENCY_TABLE_NAME'),
-  allowedEventSources: sourceList('ALLOWED_EVENT_SOURCES'),
+  idempotencyTableName: readRequired(ENV.idempotencyTableName),
+  allowedEventSources: sourceList(ENV.allowedEventSources),
   // A day covers EventBridge's and Lambda's retry windows (at most 24 h and 6 h).
-  idempotencyTtlSeconds: readInteger('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+  idempotencyTtlSeconds: readInteger(ENV.idempotencyTtlSeconds, REMEMBERED_SECONDS),
 });
 
 /** Settings of the status-callback function. */
@@ -71,8 +72,8 @@ const baseUrl = (name: string): string | undefined => {
 
 export const readStatusCallbackConfig = (): StatusCallbackConfig => ({
   ...readEventsConfig(),
-  publicBaseUrl: baseUrl('PUBLIC_BASE_URL'),
-  idempotencyTableName: readRequired('IDEMPOTENCY_TABLE_NAME'),
+  publicBaseUrl: baseUrl(ENV.publicBaseUrl),
+  idempotencyTableName: readRequired(ENV.idempotencyTableName),
   // A day by default: covers SignalWire's own resends; a longer window costs only table items.
-  replayWindowSeconds: readInteger('STATUS_CALLBACK_REPLAY_WINDOW_SECONDS', 86_400, 60, 30 * 86_400),
+  replayWindowSeconds: readInteger(ENV.replayWindowSeconds, REMEMBERED_SECONDS),
 });

@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { CallActionResult } from '../call-actions.ts';
-import { callUpdateSchema, sidSchema } from '../call-update-schema.ts';
+import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
+import type { CallActionResult } from '../calls/service.ts';
 import type { ErrorDescription, FieldViolation } from '../errors.ts';
 import type { Call, CallStatus, CallUpdate } from '../signalwire/types.ts';
 

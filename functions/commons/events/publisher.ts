@@ -3,7 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
-import { traced } from '../tracing.ts';
+import { traced } from '../platform/tracing.ts';
 
 /** Publishes one event to the bus; resolves with the id EventBridge gave it. */
 export interface EventPublisher {

@@ -1,4 +1,7 @@
-import type { CredentialsStore } from '../credentials.ts';
+import { AccountNotConfiguredError } from '../errors.ts';
+import { logger } from '../platform/powertools.ts';
+import type { CredentialsStore } from '../signalwire/credentials.ts';
+import { type FormParams, signatureOf, verifySignature } from './signature.ts';
 
 export interface SigningKeysOptions {
   /** Least time between two forced reads of the secret. @default 60000 */
@@ -41,3 +44,31 @@ export class SigningKeys {
     return key !== previous ? key : undefined;
   }
 }
+
+/** Whether a callback carries the signature of the project it names (or of the default project). */
+export const isSignedCallback = async (
+  signingKeys: SigningKeys,
+  headers: Record<string, string | undefined>,
+  url: string,
+  { values, signed: params }: { values: FormParams; signed: FormParams },
+): Promise<boolean> => {
+  const signature = signatureOf(headers);
+  if (!signature) return false;
+  // AccountSid is not trusted here: it only chooses which project's key must have signed the request.
+  const accountSid = values.find(([name]) => name === 'AccountSid')?.[1];
+  let key: string | undefined;
+  try {
+    key = await signingKeys.current(accountSid);
+  } catch (error) {
+    if (error instanceof AccountNotConfiguredError) return false;
+    throw error;
+  }
+  if (key !== undefined && verifySignature({ signingKey: key, signature, url, params })) return true;
+  const rotated = await signingKeys.rotated(accountSid, key);
+  if (key === undefined && rotated === undefined) {
+    logger.error('no signingKey for this project in the SignalWire secret: its callbacks are refused', {
+      accountSid,
+    });
+  }
+  return rotated !== undefined && verifySignature({ signingKey: rotated, signature, url, params });
+};

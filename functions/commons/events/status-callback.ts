@@ -1,10 +1,9 @@
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
-import { canonicalSid } from '../sids.ts';
+import { canonicalSid, isSid } from '../signalwire/sids.ts';
 import { CALL_STATUSES, type CallStatus } from '../signalwire/types.ts';
 import type { CallStatusChangedDetail } from './contracts.ts';
 import type { FormParams } from './signature.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUS_WORD = /^[a-z][a-z-]{0,31}$/;
 const COUNT = /^\d{1,9}$/;
 
@@ -54,7 +53,7 @@ export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallS
     ['CallSid', callSid],
     ['AccountSid', accountSid],
   ] as const) {
-    if (!UUID.test(value)) {
+    if (!isSid(value)) {
       violations.push({ field, rule: 'sid', message: `${field} must be a SignalWire SID (a UUID)` });
     }
   }
@@ -81,7 +80,7 @@ export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallS
     from: text(params, 'From'),
     to: text(params, 'To'),
     parentCallSid:
-      parentCallSid !== null && UUID.test(parentCallSid) ? canonicalSid(parentCallSid) : parentCallSid,
+      parentCallSid !== null && isSid(parentCallSid) ? canonicalSid(parentCallSid) : parentCallSid,
     answeredBy: text(params, 'AnsweredBy'),
     sipResponseCode: text(params, 'SipResponseCode'),
     callbackSource: text(params, 'CallbackSource'),

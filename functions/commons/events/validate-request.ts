@@ -1,8 +1,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FieldViolation } from '../errors.ts';
 import { validateCallUpdateRequestedEvent } from '../generated/strict-validators.cjs';
+import { keyViolations, type ViolationContext, violationsFromAjv } from '../http/validation.ts';
 import { CALL_UPDATE_FIELDS } from '../signalwire/types.ts';
-import { keyViolations, type ViolationContext, violationsFromAjv } from '../validation.ts';
 import { CALL_UPDATE_REQUESTED_FIELDS } from './contracts.ts';
 
 /**

@@ -4,17 +4,20 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { isTypeValid, parse as parseContentType } from 'content-type';
 import {
   describeError,
+  type ErrorDescription,
   type FieldViolation,
+  publicError,
   RequestRejectedError,
   RequestValidationError,
 } from '../errors.ts';
+import { requireCanonicalAccountSidInPath } from '../signalwire/sids.ts';
 import {
   fieldLabel,
   fromMiddyValidation,
   keyNameViolation,
   keyViolations,
   type ViolationContext,
-} from '../validation.ts';
+} from './validation.ts';
 
 type HttpMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,
@@ -232,46 +235,63 @@ const middyHttpError = (error: unknown): RequestRejectedError | RequestValidatio
 };
 
 /**
- * The one place an error becomes an HTTP answer: `{ "error": { code, message, ... } }` with the status
- * `describeError` assigns. Unexpected errors are logged in full and answered with a bare 500.
+ * The one place a described failure becomes an HTTP answer: `{ "error": { code, message, ... } }` with the
+ * status `describeError` assigned, logged once (unexpected errors in full, others by code).
+ */
+export const failureResponse = (
+  logger: Logger,
+  described: ErrorDescription,
+  cause: unknown,
+  requestId: string | undefined,
+): APIGatewayProxyStructuredResultV2 => {
+  if (described.code === 'INTERNAL_ERROR') {
+    logger.error('unexpected error', { error: cause as Error });
+  } else {
+    logger.info('request refused', { error: { code: described.code, message: described.message } });
+  }
+  const headers: Record<string, string> = {};
+  if (described.retryAfterSeconds !== undefined) headers['retry-after'] = String(described.retryAfterSeconds);
+  return jsonResponse(described.httpStatus, { error: { ...publicError(described), requestId } }, headers);
+};
+
+/**
+ * Answers every error thrown in the chain (refusals before the call service, reads and lists, the function
+ * running out of time) through {@link failureResponse}. `describe` may describe it itself, for instance to
+ * audit a refused action with the same description.
  * Written here rather than with `@middy/http-error-handler`, which answers a plain-text message and knows
  * neither SignalWire's error codes nor per-field violations.
  */
 export const errorResponse = (options: {
   logger: Logger;
   violations?: ViolationContext;
-  /** Told of every refused request before it is answered (the audit of refused actions). */
-  onRefused?: (event: APIGatewayProxyEventV2, error: unknown) => void;
+  /** Describes a refused request (and may audit it); by default `describeError`. */
+  describe?: (event: APIGatewayProxyEventV2, error: unknown) => ErrorDescription | undefined;
 }): HttpMiddleware => ({
   onError: (request) => {
     const error = middyHttpError(request.error) ?? fromMiddyValidation(request.error, options.violations);
-    const redirect =
-      typeof (request.event.body as unknown as { Url?: unknown } | undefined)?.Url === 'string';
-    const update = request.event.requestContext?.http?.method === 'POST';
-    const described = describeError(error, { redirect, update });
-    options.onRefused?.(request.event, error);
-    if (described.code === 'INTERNAL_ERROR') {
-      options.logger.error('unexpected error', { error: request.error as Error });
-    } else {
-      options.logger.info('request refused', { error: { code: described.code, message: described.message } });
-    }
-    const headers: Record<string, string> = {};
-    if (described.retryAfterSeconds !== undefined)
-      headers['retry-after'] = String(described.retryAfterSeconds);
-    request.response = jsonResponse(
-      described.httpStatus,
-      {
-        error: {
-          code: described.code,
-          message: described.message,
-          retryable: described.retryable,
-          ...(described.violations ? { violations: described.violations } : {}),
-          ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
-          ...(described.signalwire ? { signalwire: described.signalwire } : {}),
-          requestId: request.event.requestContext?.requestId,
-        },
-      },
-      headers,
+    const described =
+      options.describe?.(request.event, error) ??
+      describeError(error, {
+        redirect: typeof (request.event.body as unknown as { Url?: unknown } | undefined)?.Url === 'string',
+        update: request.event.requestContext?.http?.method === 'POST',
+      });
+    request.response = failureResponse(
+      options.logger,
+      described,
+      request.error,
+      request.event.requestContext?.requestId,
     );
   },
 });
+
+/** An account SID in the path must be canonical already, so path-scoped IAM policies hold. */
+export const canonicalAccountSid: HttpMiddleware = {
+  before: ({ event }) => requireCanonicalAccountSidInPath(event.pathParameters?.accountSid),
+};
+
+/** An update or terminate without a body validates as an empty object, so the error names the fields. */
+export const bodyDefault: HttpMiddleware = {
+  before: ({ event }) => {
+    if (event.body === undefined) (event as { body?: unknown }).body = {};
+  },
+};

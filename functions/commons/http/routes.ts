@@ -3,10 +3,10 @@
  * the CDK stack all read, so a route cannot exist in one place and be missing in another.
  */
 export const OPERATOR_ROUTES = [
-  { method: 'POST', path: '/calls/{callSid}' },
-  { method: 'POST', path: '/calls/{callSid}/terminate' },
-  { method: 'GET', path: '/calls/{callSid}' },
-  { method: 'GET', path: '/calls' },
+  { method: 'POST', path: '/calls/{callSid}', action: 'update' },
+  { method: 'POST', path: '/calls/{callSid}/terminate', action: 'terminate' },
+  { method: 'GET', path: '/calls/{callSid}', action: null },
+  { method: 'GET', path: '/calls', action: null },
 ] as const;
 
 /** Every operator route also exists under a named SignalWire project. */
@@ -24,6 +24,16 @@ export type OperatorRouteKey = OperatorRoute extends infer R
 /** All operator routes as API Gateway route keys (`POST /calls/{callSid}`), plain and per account. */
 export const operatorRouteKeys = (): string[] =>
   OPERATOR_ROUTES.flatMap(({ method, path }) => [`${method} ${path}`, `${method} ${ACCOUNT_PREFIX}${path}`]);
+
+/** The action a route key (as API Gateway names it) stands for, or undefined for reads and unknown routes. */
+export const actionOfRoute = (routeKey: string | undefined): 'update' | 'terminate' | undefined => {
+  for (const { method, path, action } of OPERATOR_ROUTES) {
+    if (action && (routeKey === `${method} ${path}` || routeKey === `${method} ${ACCOUNT_PREFIX}${path}`)) {
+      return action;
+    }
+  }
+  return undefined;
+};
 
 /**
  * The status-callback route: public, authenticated by SignalWire's signature instead of IAM. SignalWire sends

@@ -1,4 +1,4 @@
-import { callUpdateSchema, sidSchema } from '../call-update-schema.ts';
+import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
 import { CALL_STATUSES, type ListCallsFilter } from '../signalwire/types.ts';
 
 /**

@@ -1,7 +1,7 @@
-import type { CredentialsStore, ProjectCredentials } from '../credentials.ts';
 import { SignalWireError } from '../errors.ts';
 import { cursorKey } from '../http/cursor-seal.ts';
 import { SignalWireClient, type SignalWireClientOptions } from './client.ts';
+import type { CredentialsStore, ProjectCredentials } from './credentials.ts';
 import { paginate } from './paginate.ts';
 import type { Call, CallListPage, CallsApi, CallUpdate, ListCallsFilter, RequestOptions } from './types.ts';
 

@@ -174,6 +174,14 @@ export interface CallsApi {
   listCalls(filter: ListCallsFilter, options?: RequestOptions): AsyncGenerator<CallListPage, void, undefined>;
 }
 
+/** The Calls API of one project: the port every trigger reaches SignalWire through. */
+export interface ProjectCallsApi extends CallsApi {
+  /** The project (account SID) the API acts for. */
+  readonly projectId: string;
+  /** The key this project's list cursors are sealed with (derived from its API token, never revealing it). */
+  cursorKey(): Buffer;
+}
+
 export interface RequestOptions {
   /** Aborts the request and any retry still waiting. */
   signal?: AbortSignal;

@@ -1,14 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SignalWireConfig } from './config.ts';
+import type { SignalWireConfig } from '../platform/config.ts';
+import { traced } from '../platform/tracing.ts';
+import { AccountCalls, ClientPool } from './account-calls.ts';
 import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from './credentials.ts';
-import { AccountCalls, ClientPool } from './signalwire/account-calls.ts';
-import { traced } from './tracing.ts';
+import type { ProjectCallsApi } from './types.ts';
 
 /** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
 export interface SignalWireAccess {
   /** The Calls API of `accountSid`, or of the secret's default project. Reads (or reuses) the secret. */
-  forAccount(accountSid?: string): Promise<AccountCalls>;
+  forAccount(accountSid?: string): Promise<ProjectCallsApi>;
 }
 
 /** Wires the Secrets Manager source, the credentials cache and the client pool from configuration. */

@@ -1,3 +1,11 @@
+import {
+  ENV,
+  type IntegerRange,
+  inRange,
+  SECRET_CACHE_TTL_SECONDS,
+  SIGNALWIRE_TIMEOUT_MS,
+} from './settings.ts';
+
 /**
  * Configuration from the environment, read once at module scope. A missing required variable fails the
  * cold start loudly instead of failing each request obscurely.
@@ -11,12 +19,14 @@ const required = (name: string): string => {
   return value.trim();
 };
 
-const integer = (name: string, fallback: number, min: number, max: number): number => {
+const integer = (name: string, range: IntegerRange): number => {
   const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw === undefined || raw.trim() === '') return range.default;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!inRange(range, value)) {
+    throw new Error(
+      `environment variable ${name} must be an integer from ${range.min} to ${range.max}, got "${raw}"`,
+    );
   }
   return value;
 };
@@ -34,10 +44,10 @@ export interface SignalWireConfig {
 }
 
 export const readSignalWireConfig = (): SignalWireConfig => ({
-  secretId: required('SIGNALWIRE_SECRET_ID'),
-  secretMaxAgeSeconds: integer('SECRET_CACHE_TTL_SECONDS', 300, 0, 86_400),
-  timeoutMs: integer('SIGNALWIRE_TIMEOUT_MS', 5_000, 100, 60_000),
-  localSpaceOrigin: process.env.SIGNALWIRE_LOCAL_SPACE_ORIGIN?.trim() || undefined,
+  secretId: required(ENV.signalWireSecretId),
+  secretMaxAgeSeconds: integer(ENV.secretCacheTtlSeconds, SECRET_CACHE_TTL_SECONDS),
+  timeoutMs: integer(ENV.signalWireTimeoutMs, SIGNALWIRE_TIMEOUT_MS),
+  localSpaceOrigin: process.env[ENV.signalWireLocalSpaceOrigin]?.trim() || undefined,
 });
 
 export const readRequired = required;

@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AccountNotConfiguredError, CredentialsError } from './errors.ts';
-import { canonicalSid } from './sids.ts';
+import { AccountNotConfiguredError, CredentialsError } from '../errors.ts';
+import { canonicalSid, isSid } from './sids.ts';
 
 /** One SignalWire project's credentials, as the functions use them. */
 export interface ProjectCredentials {
@@ -27,7 +27,6 @@ export interface ParseSecretOptions {
   allowedLocalOrigin?: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SPACE_HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.signalwire\.com$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -92,7 +91,7 @@ const readProject = (
   options: ParseSecretOptions,
 ): ProjectCredentials => {
   if (!isRecord(value)) throw new CredentialsError(`${where} must be an object`, false);
-  if (!UUID.test(projectId)) throw new CredentialsError(`${where}: the project ID must be a UUID`, false);
+  if (!isSid(projectId)) throw new CredentialsError(`${where}: the project ID must be a UUID`, false);
   const { apiToken, spaceUrl, signingKey } = value;
   if (typeof apiToken !== 'string' || apiToken.length === 0) {
     throw new CredentialsError(`${where}.apiToken is missing or not a string`, false);

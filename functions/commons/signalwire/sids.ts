@@ -1,4 +1,11 @@
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../errors.ts';
+
+/** A SignalWire SID (a call's or a project's): a UUID in either case. The one pattern every check uses. */
+export const SID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+/** Whether `value` is a SignalWire SID (see {@link SID_PATTERN}). */
+export const isSid = (value: string): boolean => SID.test(value);
+const SID = new RegExp(SID_PATTERN);
 
 /**
  * The one form of a SignalWire SID (a call's or a project's) that every path uses: SIDs are UUIDs, which

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { type FieldViolation, RequestValidationError } from './errors.ts';
+import { type FieldViolation, RequestValidationError } from '../errors.ts';
 
 /** Field names whose `format`/`pattern` failure means "not an absolute http(s) URL". */
 const URL_FIELDS = new Set(['Url', 'FallbackUrl', 'StatusCallback']);

@@ -1,4 +1,5 @@
-import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from './signalwire/types.ts';
+import { SID_PATTERN } from '../signalwire/sids.ts';
+import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from '../signalwire/types.ts';
 
 /** A TCP port as a URL may name it: 1 to 65535, decimal, no leading zero. */
 const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
@@ -51,5 +52,5 @@ export const CALL_UPDATE_ALIASES: Readonly<Record<string, string>> = Object.from
 /** A SignalWire SID (call or project): a UUID. */
 export const sidSchema = {
   type: 'string',
-  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  pattern: SID_PATTERN,
 } as const;

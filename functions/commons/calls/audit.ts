@@ -1,4 +1,4 @@
-import type { CallUpdate } from './signalwire/types.ts';
+import type { CallUpdate } from '../signalwire/types.ts';
 
 /** What set an action off. `cli`: the `call-control` command talking to SignalWire itself (`--direct`). */
 export type AuditTrigger = 'http' | 'schedule' | 'event' | 'cli';

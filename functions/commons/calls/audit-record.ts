@@ -1,0 +1,68 @@
+import type { ErrorDescription } from '../errors.ts';
+import { CALL_UPDATE_FIELDS, type CallUpdate } from '../signalwire/types.ts';
+import { type AuditActor, type AuditLog, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
+
+/** Who asked, through which trigger, for the audit record. */
+export interface CallOrigin {
+  trigger: AuditTrigger;
+  actor: AuditActor;
+  correlationId?: string;
+}
+
+/**
+ * The change as an audit record keeps it: SignalWire's fields only, strings only, at most 2 KiB each, and no
+ * `user:password@` in a URL (such URLs are refused, but a refusal is audited with what was sent).
+ */
+export const changeForAudit = (change: unknown): CallUpdate => {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) return {};
+  const kept: Record<string, string> = {};
+  for (const field of CALL_UPDATE_FIELDS) {
+    const value = (change as Record<string, unknown>)[field];
+    if (typeof value !== 'string') continue;
+    // Whatever a URL parser could read as `user:password@` (any slashes or backslashes after the scheme).
+    kept[field] = value.slice(0, 2048).replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@');
+  }
+  return kept as CallUpdate;
+};
+
+/** What an audit record says happened, besides who asked and for what. */
+export interface AuditedResult {
+  outcome: AuditOutcome;
+  reason: string;
+  priorStatus?: string;
+  resultingStatus?: string;
+  errorCode?: string;
+  signalwireCode?: number;
+}
+
+/** The audit result of a described failure: `rejected` below 500 (the request's fault), else `failed`. */
+export const failureResult = (described: ErrorDescription, reasonPrefix?: string): AuditedResult => ({
+  outcome: described.httpStatus < 500 ? 'rejected' : 'failed',
+  reason: reasonPrefix ? `${reasonPrefix}; ${described.message}` : described.message,
+  errorCode: described.code,
+  ...(described.signalwire?.code != null ? { signalwireCode: described.signalwire.code } : {}),
+});
+
+/**
+ * The one builder of audit records, for every trigger and every outcome (applied, refused before SignalWire,
+ * refused or failed by SignalWire, a cleanup's dry run). Inputs that may come from an invalid request are cut.
+ */
+export const writeAuditRecord = (
+  log: AuditLog,
+  origin: CallOrigin,
+  target: { accountSid?: unknown; callSid?: unknown; change?: unknown },
+  result: AuditedResult,
+): void => {
+  const { outcome, reason, ...details } = result;
+  audit(log, {
+    trigger: origin.trigger,
+    actor: origin.actor,
+    accountSid: typeof target.accountSid === 'string' ? target.accountSid.slice(0, 64) : 'default',
+    callSid: typeof target.callSid === 'string' ? target.callSid.slice(0, 64) : 'unknown',
+    change: changeForAudit(target.change),
+    outcome,
+    reason,
+    ...details,
+    ...(origin.correlationId ? { correlationId: origin.correlationId } : {}),
+  });
+};

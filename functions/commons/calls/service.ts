@@ -1,0 +1,216 @@
+import { describeError, type ErrorDescription, SignalWireError } from '../errors.ts';
+import type { SignalWireAccess } from '../signalwire/access.ts';
+import { canonicalSid } from '../signalwire/sids.ts';
+import {
+  type Call,
+  type CallListPage,
+  type CallsApi,
+  type CallUpdate,
+  isFinalStatus,
+  type ListCallsFilter,
+  type RequestOptions,
+} from '../signalwire/types.ts';
+import type { AuditLog } from './audit.ts';
+import { type AuditedResult, type CallOrigin, failureResult, writeAuditRecord } from './audit-record.ts';
+
+/**
+ * What a caller asks of one call: an update with SignalWire's fields, or to end it whatever its state
+ * (`completed` hangs up; `canceled`, which a cleanup uses for calls not yet answered, only ends those).
+ */
+export type CallAction =
+  | { kind: 'update'; update: CallUpdate }
+  | { kind: 'terminate'; status?: 'completed' | 'canceled' };
+
+export interface CallActionResult {
+  call: Call;
+  /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
+  outcome: 'updated' | 'already-ended';
+}
+
+/** One request to act on a call, from any trigger: who asked, through what, for which project, call and change. */
+export interface CallCommand extends CallOrigin {
+  /** The project (account SID) asked for; absent for the secret's default project. */
+  project?: string;
+  callSid: string;
+  action: CallAction;
+  /** Ends the SignalWire requests (the trigger's deadline). */
+  signal?: AbortSignal;
+}
+
+/** What a command came to. A failure is described once, here, for every trigger to report as it must. */
+export type CallOutcome =
+  | ({ ok: true; accountSid: string; callSid: string } & CallActionResult)
+  | {
+      ok: false;
+      /** The project, once known (null when it could not be chosen). */
+      accountSid: string | null;
+      callSid: string;
+      error: ErrorDescription;
+      /** The error itself, for logging an unexpected one in full. */
+      cause: unknown;
+    };
+
+/** A read or a list of one project's calls. */
+export interface CallQuery {
+  project?: string;
+  signal?: AbortSignal;
+}
+
+/** The call service: every trigger's one way to act on, read and list calls. */
+export interface CallService {
+  /** Chooses the project, applies the action through the port, writes the one audit record, never throws. */
+  apply(command: CallCommand): Promise<CallOutcome>;
+  /** Audits an action refused before it could be applied (invalid input, a disallowed source), once. */
+  refuse(origin: CallOrigin, target: RefusedTarget, error: unknown): ErrorDescription;
+  get(query: CallQuery & { callSid: string }): Promise<Call>;
+  /**
+   * One page of List Calls: from filters, or the page a checked cursor names (built per project, with the key
+   * the project's cursors are sealed with); the page comes back with that key, to seal its next cursor.
+   */
+  list(
+    query: CallQuery & {
+      from: ListCallsFilter | ((projectId: string, cursorKey: Buffer) => { nextPageUri: string });
+    },
+  ): Promise<CallListPage & { cursorKey: Buffer }>;
+}
+
+/** What is known of a refused action: whatever the invalid input held, read leniently. */
+export interface RefusedTarget {
+  accountSid?: unknown;
+  callSid?: unknown;
+  change?: unknown;
+}
+
+/** The change an action sends, in SignalWire's field names (for audit records and events). */
+export const changeOf = (action: CallAction): CallUpdate =>
+  action.kind === 'terminate' ? { Status: action.status ?? 'completed' } : action.update;
+
+/** SignalWire refuses an update that the call's state forbids with these codes. */
+const isStateConflict = (error: unknown): error is SignalWireError =>
+  error instanceof SignalWireError && (error.code === 10000 || error.code === 21220);
+
+/**
+ * Ends a call. Idempotent: when SignalWire refuses because the call is already over, the call is fetched and
+ * returned as `already-ended` instead of failing, so ending twice, or racing the caller's own hang-up, is
+ * harmless.
+ */
+const endCall = async (
+  api: CallsApi,
+  callSid: string,
+  status: 'completed' | 'canceled',
+  options?: RequestOptions,
+): Promise<CallActionResult> => {
+  try {
+    return { call: await api.updateCall(callSid, { Status: status }, options), outcome: 'updated' };
+  } catch (error) {
+    if (!isStateConflict(error)) throw error;
+    const call = await api.getCall(callSid, options);
+    if (isFinalStatus(call.status)) return { call, outcome: 'already-ended' };
+    throw error;
+  }
+};
+
+/**
+ * Applies one action to a call of a project already chosen, without auditing: the cleanup, which reports
+ * and audits a run's calls its own way (throttled ends are sent again), uses this with {@link auditOutcome}.
+ */
+export const applyToProject = async (
+  api: CallsApi,
+  accountSid: string,
+  command: Pick<CallCommand, 'callSid' | 'action' | 'signal'>,
+): Promise<CallOutcome> => {
+  const { action, signal } = command;
+  const callSid = canonicalSid(command.callSid);
+  try {
+    const result =
+      action.kind === 'terminate'
+        ? await endCall(api, callSid, action.status ?? 'completed', { signal })
+        : { call: await api.updateCall(callSid, action.update, { signal }), outcome: 'updated' as const };
+    return { ok: true, accountSid, callSid, ...result };
+  } catch (error) {
+    return { ok: false, accountSid, callSid, error: describe(action, error), cause: error };
+  }
+};
+
+/** A lost answer to a redirect is REDIRECT_OUTCOME_UNKNOWN: resending it would restart the call flow. */
+const describe = (action: CallAction, error: unknown): ErrorDescription =>
+  describeError(error, { redirect: changeOf(action).Url !== undefined });
+
+/** The audit result of an outcome; `rule` (a cleanup's reason) goes first in the reason when given. */
+export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedResult => {
+  if (!outcome.ok) return failureResult(outcome.error, rule);
+  const ended =
+    outcome.outcome === 'already-ended' ? `the call had already ended (${outcome.call.status})` : '';
+  return {
+    outcome: outcome.outcome,
+    resultingStatus: outcome.call.status,
+    reason: [rule ?? (ended ? '' : 'applied'), ended].filter(Boolean).join('; '),
+  };
+};
+
+/** Writes the one audit record of a command's outcome. */
+export const auditOutcome = (
+  log: AuditLog,
+  command: CallOrigin & { action: CallAction; project?: string },
+  outcome: CallOutcome,
+  extra: { rule?: string; priorStatus?: string } = {},
+): void =>
+  writeAuditRecord(
+    log,
+    command,
+    {
+      accountSid: outcome.accountSid ?? command.project,
+      callSid: outcome.callSid,
+      change: changeOf(command.action),
+    },
+    {
+      ...auditedResultOf(outcome, extra.rule),
+      ...(extra.priorStatus ? { priorStatus: extra.priorStatus } : {}),
+    },
+  );
+
+/** The call service over an access to SignalWire (credentials, one client per project) and an audit log. */
+export const createCallService = (access: SignalWireAccess, log: AuditLog): CallService => ({
+  async apply(command) {
+    const project = command.project === undefined ? undefined : canonicalSid(command.project);
+    let outcome: CallOutcome;
+    try {
+      const api = await access.forAccount(project);
+      outcome = await applyToProject(api, api.projectId, command);
+    } catch (error) {
+      // The project could not be chosen (an account the secret does not hold, credentials unreadable).
+      const callSid = canonicalSid(command.callSid);
+      outcome = {
+        ok: false,
+        accountSid: null,
+        callSid,
+        error: describe(command.action, error),
+        cause: error,
+      };
+    }
+    auditOutcome(log, { ...command, ...(project ? { project } : {}) }, outcome);
+    return outcome;
+  },
+
+  refuse(origin, target, error) {
+    const described = describeError(error, {
+      redirect: typeof (target.change as CallUpdate | undefined)?.Url === 'string',
+    });
+    writeAuditRecord(log, origin, target, failureResult(described));
+    return described;
+  },
+
+  async get({ project, callSid, signal }) {
+    const api = await access.forAccount(project);
+    return api.getCall(canonicalSid(callSid), { signal });
+  },
+
+  async list({ project, signal, from }) {
+    const api = await access.forAccount(project);
+    const cursorKey = api.cursorKey();
+    const page = await api.listCallsPage(typeof from === 'function' ? from(api.projectId, cursorKey) : from, {
+      signal,
+    });
+    return { ...page, cursorKey };
+  },
+});

@@ -1,0 +1,61 @@
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import validator from '@middy/validator';
+import type { Ajv, ValidateFunction } from 'ajv';
+import type {
+  APIGatewayProxyEventV2 as HttpEvent,
+  APIGatewayProxyStructuredResultV2 as HttpResult,
+} from 'aws-lambda';
+import { httpActor } from '../calls/audit-actors.ts';
+import type { CallService } from '../calls/service.ts';
+import type { ErrorDescription } from '../errors.ts';
+import { canonicalSid } from '../signalwire/sids.ts';
+import { canonicalAccountSid } from './middlewares.ts';
+import { actionOfRoute } from './routes.ts';
+
+/** How long before the Lambda timeout the function answers whatever happens, so API Gateway gets it. */
+export const TIMEOUT_EARLY_MS = 500;
+/** How long before the Lambda timeout requests to SignalWire are abandoned (before TIMEOUT_EARLY_MS). */
+const REQUEST_DEADLINE_MARGIN_MS = 1_000;
+
+export type Route = MiddyfiedHandler<HttpEvent, HttpResult>;
+
+/**
+ * One route's chain: `before` (body defaults, alternative spellings), the precompiled validator, `checks`
+ * that need the validated event, then the handler with a deadline for its SignalWire requests. Nothing
+ * reaches the secret, let alone SignalWire, before the request is known to be valid.
+ */
+export const route = (
+  schema: ValidateFunction,
+  handler: (event: HttpEvent, signal: AbortSignal) => Promise<HttpResult>,
+  before: object[] = [],
+  checks: object[] = [],
+): Route => {
+  // No early timeout of its own: the deadline ends SignalWire requests in time.
+  let chain = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 });
+  for (const middleware of before) chain = chain.use(middleware);
+  // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
+  chain = chain.use(validator({ eventSchema: schema as unknown as Ajv }) as object);
+  for (const middleware of [canonicalAccountSid, ...checks]) chain = chain.use(middleware);
+  return chain.handler((event, context) => {
+    // SignalWire requests give up a second before the invocation ends, so a lost request is reported and
+    // audited like any other timeout (the outer chain's early timeout is the last resort).
+    const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
+    return handler(event, AbortSignal.timeout(Math.max(0, left)));
+  }) as unknown as Route;
+};
+
+/**
+ * Describes an error the chain threw and, for an update or terminate refused before it reached the call
+ * service, has the service audit it (once). An action the service took is answered from its outcome by the
+ * handler, so only the outer chain's early timeout is left to skip.
+ */
+export const refusalAuditor =
+  (calls: CallService) =>
+  (event: HttpEvent, error: unknown): ErrorDescription | undefined => {
+    const action = actionOfRoute(event.routeKey);
+    if (!action || (error as Error | undefined)?.name === 'TimeoutError') return undefined;
+    const { callSid, accountSid } = event.pathParameters ?? {};
+    const change = action === 'terminate' ? { Status: 'completed' } : event.body;
+    const target = { callSid: callSid && canonicalSid(callSid), accountSid, change };
+    return calls.refuse({ trigger: 'http', actor: httpActor(event) }, target, error);
+  };

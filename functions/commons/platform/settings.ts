@@ -1,0 +1,64 @@
+/**
+ * The functions' settings in one place: the environment variable each is read from, and for numbers the
+ * range and default. The functions read them at cold start (and refuse a value out of range); the CDK
+ * construct sets them and refuses the same values at synth time, so a deployment that could not run is
+ * never made.
+ */
+
+/** Environment variable names, shared by the functions (which read them) and the construct (which sets them). */
+export const ENV = {
+  signalWireSecretId: 'SIGNALWIRE_SECRET_ID',
+  secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
+  signalWireTimeoutMs: 'SIGNALWIRE_TIMEOUT_MS',
+  signalWireLocalSpaceOrigin: 'SIGNALWIRE_LOCAL_SPACE_ORIGIN',
+  eventBusName: 'EVENT_BUS_NAME',
+  eventSource: 'EVENT_SOURCE',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
+  idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  allowedEventSources: 'ALLOWED_EVENT_SOURCES',
+  replayWindowSeconds: 'STATUS_CALLBACK_REPLAY_WINDOW_SECONDS',
+  cleanupDefaultPolicy: 'CLEANUP_DEFAULT_POLICY',
+  cleanupConcurrency: 'CLEANUP_CONCURRENCY',
+  cleanupMaxEndsPerSecond: 'CLEANUP_MAX_ENDS_PER_SECOND',
+  cleanupTimeMarginMs: 'CLEANUP_TIME_MARGIN_MS',
+} as const;
+
+/** An integer setting: its inclusive range and its default. */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
+
+/**
+ * Timeout of one request to SignalWire. At most 20 s, so that the API function (29 s, API Gateway's limit)
+ * can still answer after the client's retry.
+ */
+export const SIGNALWIRE_TIMEOUT_MS = { min: 100, max: 20_000, default: 5_000 } as const;
+
+/** How long a warm container reuses the secret before reading it again: up to a day. */
+export const SECRET_CACHE_TTL_SECONDS = { min: 0, max: 86_400, default: 300 } as const;
+
+/**
+ * Time the cleanup keeps in reserve before its 5-minute timeout: at least a second (the report must be
+ * written), at most 4 minutes (a run must have time to do something).
+ */
+export const CLEANUP_TIME_MARGIN_MS = { min: 1_000, max: 240_000, default: 10_000 } as const;
+
+/** End requests in flight at once. */
+export const CLEANUP_CONCURRENCY = { min: 1, max: 50, default: 10 } as const;
+
+/**
+ * End requests started per second. SignalWire allows 13,800 POST/PUT/PATCH requests per 10 s for the whole
+ * account, shared with the HTTP API and the event consumer: the default, 200 per second (2,000 per 10 s),
+ * leaves most of it to them. The maximum is the account's whole budget.
+ */
+export const CLEANUP_ENDS_PER_SECOND = { min: 1, max: 1380, default: 200 } as const;
+
+/** How long a request's outcome is remembered by idempotency, or a callback against replays: 1 min to 30 days. */
+export const REMEMBERED_SECONDS = { min: 60, max: 30 * 86_400, default: 86_400 } as const;
+
+/** Whether `value` is an integer within `range`. */
+export const inRange = (range: IntegerRange, value: number): boolean =>
+  Number.isInteger(value) && value >= range.min && value <= range.max;

@@ -1,0 +1,134 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  inRange,
+  SECRET_CACHE_TTL_SECONDS,
+  SIGNALWIRE_TIMEOUT_MS,
+} from '../functions/commons/platform/settings.ts';
+import type { CallControlProps } from './call-control.ts';
+import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
+import { checkedPolicy } from './schedules.ts';
+
+/** Timeout of the function applying "Call Update Requested" events. */
+export const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(60);
+/** Time an event invocation keeps beyond its SignalWire requests: secret read, deadline margin, publishing. */
+const EVENTS_FUNCTION_MARGIN_MS = 5_000;
+
+/** Rejects inconsistent props at synth time, where the message can still name the prop. */
+export const validateProps = (props: CallControlProps): void => {
+  const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
+  const baseUrl = props.webhookPublicBaseUrl;
+  if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
+    throw new Error(`webhookPublicBaseUrl must be an http(s) URL without query string, got "${baseUrl}"`);
+  }
+  if (given(props.secretName) === given(props.secretArn)) {
+    throw new Error('CallControl needs exactly one of secretName and secretArn');
+  }
+  const replayWindow = props.callbackReplayWindow?.toSeconds();
+  if (replayWindow !== undefined && !(replayWindow >= 60 && replayWindow <= 30 * 86_400)) {
+    throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
+  }
+  if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
+    throw new Error('CallControl takes existingEventBusName or existingEventBusArn, not both');
+  }
+  const auth = props.apiAuth;
+  if (auth?.type === 'jwt') {
+    if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
+      throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
+    }
+    if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
+      throw new Error('apiAuth.audience needs at least one non-empty value');
+    }
+  }
+  for (const [name, throttle] of [
+    ['apiThrottle', props.apiThrottle],
+    ['webhookThrottle', props.webhookThrottle],
+  ] as const) {
+    if (
+      throttle &&
+      !(throttle.rateLimit > 0 && Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)
+    ) {
+      throw new Error(`${name} needs a positive rateLimit and a positive integer burstLimit`);
+    }
+  }
+  const eventSource = props.eventSource;
+  if (eventSource !== undefined && !Token.isUnresolved(eventSource) && !isEventSource(eventSource)) {
+    throw new Error(
+      `eventSource must be 1 to 256 characters without spaces and must not start with "aws.", got "${eventSource}"`,
+    );
+  }
+  const events = props.callUpdateEvents;
+  if (events) {
+    if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
+      throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
+    }
+    const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
+    if (events.allowedSources.includes(ownSource)) {
+      throw new Error(
+        `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
+          'under it, producers must not',
+      );
+    }
+    const retries = events.retryAttempts;
+    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
+      throw new Error(
+        'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
+      );
+    }
+    const age = events.maxEventAge?.toSeconds() ?? 3600;
+    if (age < 60 || age > 6 * 3600) {
+      throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
+    }
+    // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
+    // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
+    const perRequest = props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default;
+    const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
+    if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
+      throw new Error(
+        `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
+          `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
+          `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
+          `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
+      );
+    }
+    const ttl = events.idempotencyTtl?.toSeconds();
+    if (ttl !== undefined && (ttl < age || ttl > 30 * 86_400)) {
+      throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
+    }
+  }
+  const concurrency = props.cleanupConcurrency;
+  if (concurrency !== undefined && !inRange(CLEANUP_CONCURRENCY, concurrency)) {
+    throw new Error(
+      `cleanupConcurrency must be an integer from ${CLEANUP_CONCURRENCY.min} to ${CLEANUP_CONCURRENCY.max} ` +
+        '(the cleanup function refuses anything else at cold start)',
+    );
+  }
+  if (props.cleanupDefaultPolicy !== undefined) {
+    checkedPolicy(() => parsePolicyInput(props.cleanupDefaultPolicy, 'cleanupDefaultPolicy'));
+  }
+  const rate = props.cleanupMaxEndsPerSecond;
+  if (rate !== undefined && !inRange(CLEANUP_ENDS_PER_SECOND, rate)) {
+    throw new Error(
+      `cleanupMaxEndsPerSecond must be an integer from ${CLEANUP_ENDS_PER_SECOND.min} to ${CLEANUP_ENDS_PER_SECOND.max}`,
+    );
+  }
+  const margin = props.cleanupTimeMargin?.toMilliseconds();
+  if (margin !== undefined && !inRange(CLEANUP_TIME_MARGIN_MS, margin)) {
+    throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
+  }
+  const secretTtl = props.secretCacheTtl?.toSeconds();
+  if (secretTtl !== undefined && secretTtl > SECRET_CACHE_TTL_SECONDS.max) {
+    throw new Error('secretCacheTtl must be at most 1 day');
+  }
+  const timeout = props.signalWireTimeout?.toMilliseconds();
+  if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
+    throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};
+
+/** What EventBridge accepts as a custom event's `source` (the `aws.` prefix is reserved for AWS services). */
+const isEventSource = (source: string): boolean =>
+  source.length >= 1 && source.length <= 256 && !/\s/.test(source) && !source.startsWith('aws.');

@@ -1,0 +1,285 @@
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { listCallsQuerySchema, updateCallFormSchema } from '#commons/signalwire/schemas';
+import type { Call, CallResourceDirection, CallStatus, CallUpdate } from '#commons/signalwire/types';
+import { isFinalStatus } from '#commons/signalwire/types';
+/** Options for {@link SignalWireEmulator.start}. */
+export interface SignalWireEmulatorOptions {
+  /** Projects the emulator knows; Basic auth user = `projectId`, password = `apiToken`. */
+  projects: Array<{ projectId: string; apiToken: string }>;
+  /** @default 0 (an ephemeral port) */
+  port?: number;
+  /** Added to every response. @default 0 */
+  latencyMs?: number;
+  /** POSTs beyond `maxPosts` per `windowMs` and project are answered 429 / 20429. @default no limit */
+  rateLimit?: RateLimit;
+  /** The clock behind every call timestamp. @default real time */
+  now?: () => Date;
+  /** Recorded requests kept; older ones are dropped in bulk once twice as many piled up. @default 10_000 */
+  maxRecordedRequests?: number;
+  /** Serve https with this key and certificate instead of http (the benchmark's TLS rows). @default http */
+  tls?: { key: string; cert: string };
+}
+
+/** A fixed-window limit on POSTs, per project (SignalWire limits write requests per account). */
+export interface RateLimit {
+  maxPosts: number;
+  windowMs: number;
+  /** Sent as `Retry-After` when given; SignalWire documents no such header, so it is absent by default. */
+  retryAfterSeconds?: number;
+}
+
+/** A call to create with {@link SignalWireEmulator.seedCall}. */
+export interface SeedCall {
+  status: CallStatus;
+  /** Seconds since `date_created`; an answered or ended call started a few seconds after it. @default 0 */
+  ageSeconds?: number;
+  /** Overrides the derived `start_time`; null for a call that never started. */
+  startTime?: Date | null;
+  /** @default a +1 310 555 number that changes with every seeded call (cycling after 10,000) */
+  to?: string;
+  /** @default '+14155550100' */
+  from?: string;
+  /** One of the published Call schema's values. @default 'outbound' */
+  direction?: CallResourceDirection;
+  /** A UUID. @default a random UUID */
+  sid?: string;
+  /** A UUID or null. @default null */
+  parentCallSid?: string | null;
+}
+
+/** One request as the emulator received it. The Basic auth password is never kept. */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  /** The parsed form body of a form-encoded POST; null otherwise. */
+  form: Record<string, string> | null;
+  contentType: string | undefined;
+  basicUser: string | null;
+  authOk: boolean;
+  /** Wall-clock epoch ms (real time, not the `now` option), so tests can measure a client's back-off. */
+  at: number;
+}
+
+/**
+ * A fault applied to the next matching request(s), in the order injected. `times` defaults to 1.
+ * - `status`: answer that status with a SignalWire error body instead of processing the request; with
+ *   `applyFirst` the request is processed first (a gateway in front of SignalWire gave up after forwarding);
+ * - `delay`: wait `ms`, then process the request as usual;
+ * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
+ *   (it "reached" SignalWire, only the answer was lost);
+ * - `garble`: process the request, then answer 200 with a body that is not JSON.
+ */
+export type Fault =
+  | {
+      kind: 'status';
+      status: 400 | 429 | 500 | 502 | 503 | 504;
+      retryAfter?: string;
+      /** Replaces the status's usual error message (e.g. an oversized one from a gateway). */
+      message?: string;
+      applyFirst?: boolean;
+      times?: number;
+      method?: 'GET' | 'POST';
+    }
+  | { kind: 'delay'; ms: number; times?: number; method?: 'GET' | 'POST' }
+  | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' }
+  | { kind: 'garble'; times?: number; method?: 'GET' | 'POST' };
+
+/** A LaML redirect applied to a call by `Url` (+ `Method`). */
+export interface Redirect {
+  url: string;
+  method: string;
+}
+
+/** Callback settings an update stored on a call. */
+export type CallbackSettings = Pick<
+  CallUpdate,
+  'FallbackUrl' | 'FallbackMethod' | 'StatusCallback' | 'StatusCallbackMethod'
+>;
+
+export const API_VERSION = '2010-04-01';
+export const API_ROOT = `/api/laml/${API_VERSION}`;
+export const MORE_INFO_URL = 'https://signalwire.com/docs/compatibility-api/reference/errors';
+export const DEFAULT_PAGE_SIZE = 50;
+export const DEFAULT_FROM = '+14155550100';
+export const PRICE_PER_MINUTE = 0.0065;
+/** Seconds between creation and answer of a seeded call, and the talk time of a seeded ended call. */
+export const SEEDED_RING_SECONDS = 3;
+export const SEEDED_TALK_SECONDS = 30;
+export const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Errors: the one place that shapes an error body.
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A SignalWire API error; thrown anywhere in request handling and answered by {@link errorReply}. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const errorReply = (error: ApiError): Reply => ({
+  status: error.status,
+  body: { code: error.code, message: error.message, more_info: MORE_INFO_URL, status: error.status },
+  headers: error.headers,
+});
+
+export const unauthorized = () =>
+  new ApiError(401, 20003, 'Authentication Failed', { 'www-authenticate': 'Basic realm="SignalWire"' });
+export const notFound = (path: string) =>
+  new ApiError(404, 20404, `The requested resource ${path} was not found`);
+export const invalidArgument = (message: string, status = 400) => new ApiError(status, 10000, message);
+export const retryAfterHeader = (retryAfter: string | undefined): Record<string, string> =>
+  retryAfter === undefined ? {} : { 'retry-after': retryAfter };
+export const tooManyRequests = (retryAfter: string | undefined) =>
+  new ApiError(429, 20429, 'Too Many Requests', retryAfterHeader(retryAfter));
+
+export const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
+  400: { code: 10000, message: 'Invalid argument' },
+  500: { code: 20500, message: 'Internal Server Error' },
+  502: { code: 20502, message: 'Bad Gateway' },
+  503: { code: 20503, message: 'Service Unavailable' },
+  504: { code: 20504, message: 'Gateway Timeout' },
+};
+
+export const faultError = (fault: Extract<Fault, { kind: 'status' }>): ApiError => {
+  if (fault.status === 429) return tooManyRequests(fault.retryAfter);
+  const { code, message } = FAULT_ERRORS[fault.status] ?? { code: 20500, message: 'Internal Server Error' };
+  return new ApiError(fault.status, code, fault.message ?? message, retryAfterHeader(fault.retryAfter));
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Request validation against the project's own schemas, so the emulator accepts exactly what they do.
+
+export const ajv = new Ajv2020({ strict: true });
+addFormats(ajv);
+export const validateUpdateForm = ajv.compile<CallUpdate>(updateCallFormSchema);
+export const validateListQuery = ajv.compile(listCallsQuerySchema);
+
+/** Turns the first schema violation into SignalWire's error, naming the field but never echoing its value. */
+export const schemaError = (error: ErrorObject | undefined): ApiError => {
+  if (error?.keyword === 'additionalProperties') {
+    return invalidArgument(`Unknown parameter: ${String(error.params.additionalProperty)}`);
+  }
+  const field = (error?.instancePath ?? '').slice(1).replaceAll('~1', '/').replaceAll('~0', '~');
+  if (error?.keyword === 'enum' && field.endsWith('Method')) {
+    return new ApiError(400, 21209, `Invalid ${field}: must be GET or POST`);
+  }
+  return invalidArgument(`Invalid value for ${field}: ${error?.message ?? 'not valid'}`);
+};
+
+export const isFormContentType = (contentType: string | undefined): boolean =>
+  contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+
+// ---------------------------------------------------------------------------------------------------
+// Stored calls and their rendering: the one place that turns a call into the API's JSON.
+
+export interface StoredCall {
+  readonly sid: string;
+  readonly accountSid: string;
+  readonly phoneNumberSid: string;
+  readonly parentCallSid: string | null;
+  readonly to: string;
+  readonly from: string;
+  readonly direction: CallResourceDirection;
+  /** Whole-second epoch ms: the API shows seconds, so storing more would make filters disagree with it. */
+  readonly createdMs: number;
+  updatedMs: number;
+  status: CallStatus;
+  startMs: number | null;
+  endMs: number | null;
+  callbacks: CallbackSettings | undefined;
+  redirects: Redirect[] | undefined;
+}
+
+export const floorToSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+
+/** RFC 2822 in GMT, as SignalWire writes it: `Wed, 19 Sep 2018 20:00:00 +0000`. */
+export const rfc2822 = (ms: number): string => new Date(ms).toUTCString().replace('GMT', '+0000');
+export const rfc2822OrNull = (ms: number | null): string | null => (ms === null ? null : rfc2822(ms));
+
+export const formatAddress = (address: string): string => {
+  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(address);
+  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : address;
+};
+
+export const SIP_RESULT_CODES: Partial<Record<CallStatus, string>> = {
+  'in-progress': '200',
+  completed: '200',
+  busy: '486',
+  'no-answer': '480',
+  canceled: '487',
+  failed: '500',
+};
+
+export const callPath = (accountSid: string, sid: string): string =>
+  `${API_ROOT}/Accounts/${accountSid}/Calls/${sid}`;
+
+export const renderCall = (call: StoredCall): Call => {
+  const connected = call.startMs !== null && (call.status === 'completed' || call.status === 'in-progress');
+  const ended = isFinalStatus(call.status);
+  const duration =
+    connected && call.endMs !== null && call.startMs !== null
+      ? Math.max(0, Math.floor((call.endMs - call.startMs) / 1000))
+      : 0;
+  const billedMinutes = Math.max(1, Math.ceil(duration / 60));
+  const price = !ended ? null : connected ? -Number((billedMinutes * PRICE_PER_MINUTE).toFixed(5)) : 0;
+  const metrics = ended && connected;
+  const formattedTo = formatAddress(call.to);
+  const formattedFrom = formatAddress(call.from);
+  const path = callPath(call.accountSid, call.sid);
+  return {
+    sid: call.sid,
+    account_sid: call.accountSid,
+    date_created: rfc2822(call.createdMs),
+    date_updated: rfc2822(call.updatedMs),
+    parent_call_sid: call.parentCallSid,
+    to: call.to,
+    formatted_to: formattedTo,
+    to_formatted: formattedTo,
+    from: call.from,
+    formatted_from: formattedFrom,
+    from_formatted: formattedFrom,
+    phone_number_sid: call.phoneNumberSid,
+    status: call.status,
+    start_time: rfc2822OrNull(call.startMs),
+    end_time: rfc2822OrNull(call.endMs),
+    duration,
+    price,
+    price_unit: 'USD',
+    direction: call.direction,
+    answered_by: null,
+    api_version: API_VERSION,
+    forwarded_from: null,
+    caller_name: null,
+    uri: `${path}.json`,
+    subresource_uris: { notifications: null, recordings: `${path}/Recordings.json` },
+    annotation: null,
+    group_sid: null,
+    audio_in_mos: metrics ? 4.3 : null,
+    // A call ended before anyone answered was cancelled at the SIP level, whatever status ended it.
+    sip_result_code:
+      ended && !connected && call.status === 'completed' ? '487' : (SIP_RESULT_CODES[call.status] ?? null),
+    audio_rtt_avg: metrics ? 48 : null,
+    audio_rtt_min: metrics ? 21 : null,
+    audio_rtt_max: metrics ? 97 : null,
+    audio_out_jitter_min: metrics ? 0 : null,
+    audio_out_jitter_max: metrics ? 9 : null,
+    audio_out_jitter_avg: metrics ? 3 : null,
+    audio_out_lost: metrics ? 0 : null,
+  };
+};
