@@ -91,6 +91,7 @@ const globalsOf = (values: CommandContext['values']): GlobalOptions => {
     local: values.local === true,
     direct: values.direct === true,
     stack: (values.stack as string | undefined) ?? process.env.CALL_CONTROL_STACK ?? 'SignalWireCallControl',
+    construct: values.construct as string | undefined,
     profile: values.profile as string | undefined,
     region: values.region as string | undefined,
     port,

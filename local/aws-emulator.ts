@@ -263,7 +263,7 @@ export class LocalAws {
   readonly #region: string;
   readonly #accountId: string;
   readonly #secrets = new Map<string, StoredSecret>();
-  readonly #stacks = new Map<string, Record<string, string>>();
+  readonly #stacks = new Map<string, Record<string, { value: string; description?: string }>>();
   readonly #functions = new Map<string, LocalFunction>();
   readonly #logs = new Map<string, Array<{ eventId: string; timestamp: number; message: string }>>();
   readonly #queries = new Map<string, unknown>();
@@ -318,10 +318,18 @@ export class LocalAws {
    */
   putStack(
     name: string,
-    outputs: Record<string, string>,
+    outputs: Record<string, string | { value: string; description?: string }>,
     resources: Array<{ logicalId: string; type: string; physicalId: string }> = [],
   ): void {
-    this.#stacks.set(name, { ...outputs });
+    this.#stacks.set(
+      name,
+      Object.fromEntries(
+        Object.entries(outputs).map(([key, output]) => [
+          key,
+          typeof output === 'string' ? { value: output } : output,
+        ]),
+      ),
+    );
     this.#stackResources.set(name, resources);
   }
 
@@ -585,8 +593,8 @@ export class LocalAws {
     }
     const members = Object.entries(outputs)
       .map(
-        ([key, value]) =>
-          `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue></member>`,
+        ([key, { value, description }]) =>
+          `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue>${description === undefined ? '' : `<Description>${escapeXml(description)}</Description>`}</member>`,
       )
       .join('');
     const stackId = `arn:aws:cloudformation:${this.#region}:${this.#accountId}:stack/${escapeXml(name)}/${requestId}`;

@@ -52,7 +52,7 @@ export const run = async (context: CommandContext): Promise<number> => {
   if (kind === 'deployed') {
     try {
       const stack = await describeDeployedStack(context.globals);
-      const missing = ['ApiUrl', 'CleanupFunctionName'].filter((name) => !stack.outputs[name]);
+      const missing = stack.cleanupFunctionName ? [] : ['CleanupFunctionName'];
       add({
         name: 'stack outputs',
         ok: missing.length === 0,

@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/audit';
 import type { AccountCalls } from '#commons/signalwire/account-calls';
+import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';
 import { CliError, UsageError } from './errors.ts';
 
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   direct: boolean;
   /** CloudFormation stack name (deployed mode). */
   stack: string;
+  /** Path of the CallControl construct, when the stack holds several (deployed mode). */
+  construct: string | undefined;
   profile: string | undefined;
   region: string | undefined;
   /** Port of the local stack (`--local`). */
@@ -109,19 +112,62 @@ export const describeDeployedStack = async (options: GlobalOptions): Promise<Dep
   const outputs = Object.fromEntries(
     (stack?.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
   );
-  if (!outputs.ApiUrl) {
-    throw new CliError(
-      `stack "${options.stack}" has no ApiUrl output`,
-      'Is it a call-control stack? Redeploy it with `npx cdk deploy`.',
-    );
-  }
+  const found = callControlOutputs(options, stack?.Outputs ?? []);
   return {
     name: options.stack,
     region: await client.config.region(),
     outputs,
-    apiUrl: outputs.ApiUrl,
-    cleanupFunctionName: outputs.CleanupFunctionName,
+    apiUrl: found.ApiUrl,
+    cleanupFunctionName: found.CleanupFunctionName,
   };
+};
+
+/**
+ * The outputs of one CallControl construct: found by the Description marker the construct writes
+ * (infra/stack-outputs.ts), else by this repository's own stack's keys (ApiUrl, CleanupFunctionName).
+ */
+export const callControlOutputs = (
+  options: Pick<GlobalOptions, 'stack' | 'construct'>,
+  outputs: ReadonlyArray<{ OutputKey?: string; OutputValue?: string; Description?: string }>,
+): { ApiUrl: string; CleanupFunctionName: string | undefined } => {
+  const byConstruct = new Map<string, Partial<Record<MarkedOutput, string>>>();
+  for (const output of outputs) {
+    const marker = parseMarkedDescription(output.Description);
+    if (!marker || output.OutputValue === undefined) continue;
+    const entry = byConstruct.get(marker.constructPath) ?? {};
+    entry[marker.name] = output.OutputValue;
+    byConstruct.set(marker.constructPath, entry);
+  }
+  const paths = [...byConstruct.keys()];
+  let chosen: Partial<Record<MarkedOutput, string>> | undefined;
+  if (options.construct !== undefined) {
+    chosen = byConstruct.get(options.construct);
+    if (!chosen) {
+      throw new CliError(
+        `stack "${options.stack}" has no CallControl construct at "${options.construct}"`,
+        paths.length > 0
+          ? `Its CallControl constructs: ${paths.join(', ')}; pass one to --construct.`
+          : 'Its CallControl construct declares no CLI outputs (cliOutputs: false?); redeploy with them.',
+      );
+    }
+  } else if (paths.length > 1) {
+    throw new UsageError(
+      `stack "${options.stack}" holds ${paths.length} CallControl constructs: ${paths.join(', ')}`,
+      `Pass --construct PATH, e.g. --construct ${paths[0]}.`,
+    );
+  } else if (paths.length === 1) {
+    chosen = byConstruct.get(paths[0]!);
+  } else {
+    const exact = (key: string) => outputs.find((output) => output.OutputKey === key)?.OutputValue;
+    chosen = { ApiUrl: exact('ApiUrl'), CleanupFunctionName: exact('CleanupFunctionName') };
+  }
+  if (!chosen?.ApiUrl) {
+    throw new CliError(
+      `stack "${options.stack}" has no call-control ApiUrl output`,
+      'Is it a stack with a CallControl construct (cliOutputs on, the default)? Redeploy it with `npx cdk deploy`.',
+    );
+  }
+  return { ApiUrl: chosen.ApiUrl, CleanupFunctionName: chosen.CleanupFunctionName };
 };
 
 /** The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). */

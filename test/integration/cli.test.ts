@@ -2,9 +2,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import {
+  LOCAL_CLEANUP_FUNCTION,
+  LOCAL_SECRET_NAME,
+  type LocalStack,
+  startLocalStack,
+} from '#local/local-stack';
+import { CallControl } from '../../infra/call-control.ts';
+import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import { buildCli } from '../../scripts/build-cli.ts';
+import { schemaFixtureDirectory, testApp } from '../infra/support.ts';
+
+const schemasDirectory = schemaFixtureDirectory();
 
 /**
  * The `call-control` CLI run as a process, from its esbuild bundle, against one local stack (the real
@@ -643,6 +655,76 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
       /PASS {2}stack outputs +SignalWireCallControl \(us-east-1\): ApiUrl http:\/\/127\.0\.0\.1/,
     );
     expect(run.stdout).toMatch(/PASS {2}API token/);
+  });
+
+  it('finds the outputs of a CallControl embedded in any stack by their marker, and asks which of several', async () => {
+    // A consumer's stack, synthesised from the construct; CloudFormation would resolve its output values,
+    // here they are the local stack's.
+    const app = testApp();
+    const telephony = new Stack(app, 'TelephonyStack');
+    new CallControl(telephony, 'Calls', { secretName: LOCAL_SECRET_NAME, schemasDirectory });
+    const synthesised = Template.fromStack(telephony).toJSON().Outputs as Record<
+      string,
+      { Description: string }
+    >;
+    const resolved = (description: string) =>
+      parseMarkedDescription(description)?.name === 'ApiUrl' ? `${stack.api.url}/` : LOCAL_CLEANUP_FUNCTION;
+    const outputs = (prefix = '') =>
+      Object.fromEntries(
+        Object.entries(synthesised).map(([key, { Description }]) => [
+          `${prefix}${key}`,
+          {
+            value: resolved(Description),
+            description: Description.replace('[TelephonyStack/', `[${prefix}TelephonyStack/`),
+          },
+        ]),
+      );
+    expect(Object.keys(synthesised)).not.toContain('ApiUrl');
+    stack.aws.putStack('TelephonyStack', outputs());
+
+    const sid = seed('in-progress', 100, '+13105550998');
+    const list = await deployed(
+      'calls',
+      'list',
+      '--stack',
+      'TelephonyStack',
+      '--to',
+      '+13105550998',
+      '-o',
+      'json',
+    );
+    expect(list.code).toBe(0);
+    expect(json<{ calls: Array<{ sid: string }> }>(list).calls.map((call) => call.sid)).toEqual([sid]);
+    const doctor = await deployed('doctor', '--stack', 'TelephonyStack');
+    expect(doctor.stdout).toMatch(
+      /PASS {2}stack outputs +TelephonyStack \(us-east-1\): ApiUrl http:\/\/127\.0\.0\.1/,
+    );
+
+    stack.aws.putStack('TwoCallControls', { ...outputs(), ...outputs('Other') });
+    const ambiguous = await deployed('calls', 'list', '--stack', 'TwoCallControls');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(
+      'stack "TwoCallControls" holds 2 CallControl constructs: TelephonyStack/Calls, OtherTelephonyStack/Calls',
+    );
+    expect(ambiguous.stderr).toContain('--construct');
+    const chosen = await deployed(
+      'calls',
+      'list',
+      '--stack',
+      'TwoCallControls',
+      '--construct',
+      'TelephonyStack/Calls',
+      '--to',
+      '+13105550998',
+      '-o',
+      'json',
+    );
+    expect(json<{ calls: Array<{ sid: string }> }>(chosen).calls.map((call) => call.sid)).toEqual([sid]);
+    const wrong = await deployed('calls', 'list', '--stack', 'TwoCallControls', '--construct', 'Nope/Calls');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'Its CallControl constructs: TelephonyStack/Calls, OtherTelephonyStack/Calls',
+    );
   });
 
   it('names the stack it could not find and what to do', async () => {
