@@ -126,19 +126,20 @@ export const run = async (context: CommandContext): Promise<number> => {
     if (unknownAge > 0)
       context.note(`${unknownAge} call(s) without a start time were left out (age unknown).`);
   }
-  if (values['dry-run'] || matches.length === 0) {
-    if (context.output !== 'table')
-      printJson(context, { preview, dryRun: values['dry-run'] === true }, [preview]);
-    else context.note(matches.length === 0 ? 'Nothing to end.' : 'Dry run: nothing was ended.');
-    return EXIT.ok;
-  }
-  if (context.yes && expect !== undefined && expect !== matches.length) {
+  // Before anything else: a script that expected calls must not read "Nothing to end." as success.
+  if (context.yes && expect !== undefined && expect !== matches.length && !values['dry-run']) {
     throw new CliError(
       `the preview found ${matches.length} call(s), not the ${expect} expected; nothing was ended`,
       'Run it with --dry-run to see the calls, then adjust --expect or the filters.',
       EXIT.failed,
       'PREVIEW_MISMATCH',
     );
+  }
+  if (values['dry-run'] || matches.length === 0) {
+    if (context.output !== 'table')
+      printJson(context, { preview, dryRun: values['dry-run'] === true }, [preview]);
+    else context.note(matches.length === 0 ? 'Nothing to end.' : 'Dry run: nothing was ended.');
+    return EXIT.ok;
   }
   await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
 

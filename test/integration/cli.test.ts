@@ -326,6 +326,16 @@ describe('end-all', () => {
     expect(sids.map(statusOf)).toEqual(['completed', 'completed', 'completed']);
   });
 
+  it('with --yes --expect N fails when nothing matches, rather than reporting "Nothing to end."', async () => {
+    const run = await cli('end-all', '--local', '--to', '+13105550099', '--yes', '--expect', '1');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the preview found 0 call(s), not the 1 expected; nothing was ended');
+    expect(run.stderr).not.toContain('Nothing to end.');
+    const zero = await cli('end-all', '--local', '--to', '+13105550099', '--yes', '--expect', '0');
+    expect(zero.code).toBe(0);
+    expect(zero.stderr).toContain('Nothing to end.');
+  });
+
   it('stops sending on Ctrl-C and says what was not done (exit 3)', async () => {
     const to = '+13105550700';
     const sids = Array.from({ length: 6 }, () => seed('in-progress', 900, to));
