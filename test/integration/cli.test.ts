@@ -336,6 +336,39 @@ describe('end-all', () => {
     expect(zero.stderr).toContain('Nothing to end.');
   });
 
+  it('--direction follows the cleanup policy rule, and an unknown direction is a usage error', async () => {
+    const to = '+13105550098';
+    const inbound = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 60,
+      to,
+      direction: 'inbound',
+    }).sid;
+    const outbound = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 60,
+      to,
+      direction: 'outbound',
+    }).sid;
+    const preview = async (...direction: string[]) =>
+      json<{ preview: { calls: Array<{ sid: string }> } }>(
+        await cli('end-all', '--local', '--to', to, '--dry-run', '-o', 'json', ...direction),
+      ).preview.calls.map((call) => call.sid);
+    expect(await preview('--direction', 'outbound')).toEqual([outbound]);
+    expect(await preview('--direction', 'inbound')).toEqual([inbound]);
+    expect(await preview('--direction', 'outbound-dial')).toEqual([]);
+
+    const bad = await cli('end-all', '--local', '--to', to, '--direction', 'foo', '--yes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      '--direction must be inbound, outbound, outbound-api, outbound-dial, got "foo"',
+    );
+    expect([statusOf(inbound), statusOf(outbound)]).toEqual(['in-progress', 'in-progress']);
+    expect((await cli('end-all', '--help')).stdout).toContain(
+      'inbound, outbound, outbound-api, outbound-dial',
+    );
+  });
+
   it('stops sending on Ctrl-C and says what was not done (exit 3)', async () => {
     const to = '+13105550700';
     const sids = Array.from({ length: 6 }, () => seed('in-progress', 900, to));
