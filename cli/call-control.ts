@@ -67,8 +67,41 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',
-    'Run `call-control <command> --help` for its options. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly done.',
+    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly done.',
   ].join('\n');
+};
+
+const callsHelp = (style: ReturnType<typeof styles>['style']): string => {
+  const calls = Object.entries(COMMANDS).filter(([name]) => name.startsWith('calls '));
+  const width = Math.max(...calls.map(([name]) => name.length));
+  return [
+    `${style.bold('Usage:')} call-control calls <subcommand> [options]`,
+    '',
+    style.bold('Subcommands:'),
+    ...calls.map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    'Run `call-control calls <subcommand> --help` for its options.',
+  ].join('\n');
+};
+
+/** The installed package's version: the nearest package.json of this package above this file. */
+const packageVersion = async (): Promise<string> => {
+  const [{ existsSync, readFileSync }, { dirname, join }, { fileURLToPath }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('node:url'),
+  ]);
+  // From cli/ (source) or dist/cli/ (bundle): at most a few levels up.
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (let level = 0; level < 4; level++) {
+    const file = join(directory, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'signalwire-call-control' && manifest.version) return manifest.version;
+    }
+    directory = dirname(directory);
+  }
+  return 'unknown';
 };
 
 const commandOf = (argv: string[]): { name: string | undefined; rest: string[] } => {
@@ -108,20 +141,27 @@ const main = async (argv: string[]): Promise<number> => {
   const { name, rest } = commandOf(argv);
   const wantsJson = /(^|\s)(-o|--output)[ =]?n?djson(\s|$)/.test(argv.join(' '));
   try {
+    if (argv.includes('--version')) {
+      process.stdout.write(`call-control ${await packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (name === 'calls') {
+      const asked = argv.includes('--help') || argv.includes('-h');
+      (asked ? process.stdout : process.stderr).write(`${callsHelp(asked ? style : errStyle)}\n`);
+      return asked ? EXIT.ok : EXIT.usage;
+    }
     if (name === undefined || name === 'help') {
       const asked = argv.includes('--help') || argv.includes('-h') || name === 'help';
       (asked ? process.stdout : process.stderr).write(`${mainHelp(asked ? style : errStyle)}\n`);
       return asked ? EXIT.ok : EXIT.usage;
     }
-    if (argv.includes('--version')) {
-      process.stdout.write('call-control 0.1.0\n');
-      return EXIT.ok;
-    }
     const entry = COMMANDS[name];
     if (!entry) {
       throw new UsageError(
         `unknown command "${name}"`,
-        'Run `call-control --help` for the list of commands.',
+        name.startsWith('calls ')
+          ? 'Run `call-control calls --help` for the calls subcommands.'
+          : 'Run `call-control --help` for the list of commands.',
       );
     }
     const command = await entry.load();

@@ -129,6 +129,28 @@ describe('call-control --help', () => {
     expect(endAll.stdout).toContain('--expect');
   });
 
+  it('lists the calls subcommands for `calls --help` (exit 0) and bare `calls` (exit 2), and prints its version', async () => {
+    const help = await cli('calls', '--help');
+    expect(help.code).toBe(0);
+    for (const name of ['calls list', 'calls get', 'calls end', 'calls redirect', 'calls update']) {
+      expect(help.stdout).toContain(name);
+    }
+    const bare = await cli('calls');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('calls redirect');
+    expect(bare.stderr).not.toContain('unknown command');
+    const unknown = await cli('calls', 'hangup');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "calls hangup"');
+    expect(unknown.stderr).toContain('call-control calls --help');
+
+    const { version } = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    );
+    const printed = await cli('--version');
+    expect(printed).toMatchObject({ code: 0, stdout: `call-control ${version}\n` });
+  });
+
   it('exits 2 on a flag it does not know, naming it', async () => {
     const run = await cli('calls', 'list', '--local', '--colour');
     expect(run.code).toBe(2);
