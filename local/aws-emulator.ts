@@ -106,6 +106,8 @@ const LAMBDA_FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/(configuration|
 /** A Lambda function of the local stack: its log group, and what running it means. */
 export interface LocalFunction {
   logGroup: string;
+  /** The function's environment, as `GetFunctionConfiguration` reports it. */
+  environment?: Record<string, string>;
   invoke(payload: unknown): Promise<unknown>;
 }
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
@@ -453,6 +455,7 @@ export class LocalAws {
         FunctionName: name,
         FunctionArn: `arn:aws:lambda:${this.#region}:${this.#accountId}:function:${name}`,
         LoggingConfig: { LogFormat: 'JSON', LogGroup: fn.logGroup },
+        ...(fn.environment ? { Environment: { Variables: fn.environment } } : {}),
       });
       return;
     }

@@ -5,7 +5,7 @@ import type { AuditLog } from '#commons/audit';
 import type { AccountCalls } from '#commons/signalwire/account-calls';
 import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';
-import { CliError, UsageError } from './errors.ts';
+import { CliError, EXIT, UsageError } from './errors.ts';
 
 /** Options every command takes: where to act, and as whom. */
 export interface GlobalOptions {
@@ -82,6 +82,52 @@ export const awsFailure = (what: string, error: unknown): CliError => {
     credentials
       ? 'Refresh your AWS credentials (`aws sso login`, AWS_PROFILE or --profile), then run it again.'
       : 'Check --region / --profile, and that your role may do this; `call-control doctor` checks the setup.',
+  );
+};
+
+/**
+ * Why the SignalWire secret could not be read, with what to do: the AWS SDK's error classified (no region,
+ * no credentials, no such secret, access denied), never the secret's content.
+ */
+export const secretReadFailure = (secretId: string, error: unknown, kind: TargetKind): CliError => {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const fail = (what: string, hint: string) =>
+    new CliError(
+      `could not read the SignalWire secret "${secretId}": ${what}`,
+      hint,
+      EXIT.failed,
+      'SECRET_UNREADABLE',
+    );
+  if (/region is missing/i.test(message)) {
+    return fail(
+      'no AWS region is set',
+      'Set AWS_REGION (or a region in your AWS profile), or pass --region.',
+    );
+  }
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return fail(
+      `no AWS credentials (${name})`,
+      'Configure AWS credentials (`aws configure`, `aws sso login`, or AWS_PROFILE), or pass --profile.',
+    );
+  }
+  if (name === 'ResourceNotFoundException') {
+    return fail(
+      'Secrets Manager has no secret by that name in this region',
+      kind === 'deployed'
+        ? 'The stack’s functions name it (SIGNALWIRE_SECRET_ID); check --region, or create the secret (docs/deploy.md).'
+        : 'Pass the right --secret-id (or SIGNALWIRE_SECRET_ID) and --region, or create the secret (docs/deploy.md).',
+    );
+  }
+  if (name === 'AccessDeniedException' || /not authorized|access ?denied/i.test(message)) {
+    return fail(
+      `access denied (${name})`,
+      `Your AWS identity needs secretsmanager:GetSecretValue on "${secretId}" (and kms:Decrypt on its key, if it has a customer-managed one).`,
+    );
+  }
+  return fail(
+    `${name}: ${message}`,
+    'Check --region / --profile and your network; `call-control doctor` checks the setup.',
   );
 };
 
@@ -246,9 +292,19 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
     project = await store.get();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (message.startsWith('could not read the SignalWire secret')) {
+      // The credentials module names only the SDK error's class; read once more for the error itself.
+      const cause = await client.send(new GetSecretValueCommand({ SecretId: secretId })).then(
+        () => error,
+        (sdkError: unknown) => sdkError,
+      );
+      throw secretReadFailure(secretId, cause, kind);
+    }
     throw new CliError(
       message,
-      `Check the secret "${secretId}" (--secret-id) and your AWS credentials; \`call-control doctor${kind === 'local' ? ' --local' : ' --direct'}\` checks its shape.`,
+      `Fix the secret "${secretId}": {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); \`call-control doctor${kind === 'local' ? ' --local' : kind === 'direct' ? ' --direct' : ''}\` checks its shape.`,
+      EXIT.failed,
+      'SECRET_INVALID',
     );
   }
   const pool = new accounts.ClientPool({ timeoutMs: 10_000 });

@@ -792,6 +792,67 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     );
   });
 
+  it('doctor checks the secret the stack’s functions name (SIGNALWIRE_SECRET_ID), not --secret-id’s default', async () => {
+    stack.aws.putSecret('team/broken-secret', JSON.stringify({ projectId: 'not-a-project' }));
+    stack.aws.addFunction('telephony-cleanup', {
+      logGroup: '/aws/lambda/telephony-cleanup',
+      environment: { SIGNALWIRE_SECRET_ID: 'team/broken-secret' },
+      invoke: async () => ({}),
+    });
+    stack.aws.putStack('BrokenSecretStack', {
+      ApiUrl: `${stack.api.url}/`,
+      CleanupFunctionName: 'telephony-cleanup',
+    });
+    const broken = await deployed('doctor', '--stack', 'BrokenSecretStack');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/FAIL {2}secret +.*team\/broken-secret/);
+    expect((await deployed('doctor')).stdout).toMatch(/PASS {2}secret +signalwire\/call-control: 1 project/);
+  });
+
+  it('says why the secret could not be read: no region, no credentials, no such secret', async () => {
+    const bare: NodeJS.ProcessEnv = {
+      ...deployedEnv(),
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    for (const name of [
+      'AWS_PROFILE',
+      'AWS_DEFAULT_REGION',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    ]) {
+      delete bare[name];
+    }
+    const doctor = (runEnv: NodeJS.ProcessEnv, ...args: string[]) =>
+      collect(spawn(process.execPath, [bundle, 'doctor', '--direct', ...args], { env: runEnv }), '');
+
+    const noRegion = { ...bare };
+    delete noRegion.AWS_REGION;
+    const region = await doctor(noRegion);
+    expect(region.code).toBe(1);
+    expect(region.stdout).toContain(
+      'could not read the SignalWire secret "signalwire/call-control": no AWS region is set',
+    );
+    expect(region.stdout).toContain('next: Set AWS_REGION');
+
+    const noCredentials = { ...bare };
+    delete noCredentials.AWS_ACCESS_KEY_ID;
+    delete noCredentials.AWS_SECRET_ACCESS_KEY;
+    delete noCredentials.AWS_SESSION_TOKEN;
+    const credentials = await doctor(noCredentials);
+    expect(credentials.stdout).toContain('no AWS credentials (CredentialsProviderError)');
+    expect(credentials.stdout).toContain('or pass --profile');
+    expect(credentials.stdout).not.toContain('Fix the secret');
+
+    const missing = await doctor(bare, '--secret-id', 'team/no-such-secret');
+    expect(missing.stdout).toContain(
+      'could not read the SignalWire secret "team/no-such-secret": Secrets Manager has no secret by that name',
+    );
+    expect(missing.stdout).toContain('next: Pass the right --secret-id');
+  });
+
   it('names the stack it could not find and what to do', async () => {
     const run = await deployed('calls', 'list', '--stack', 'NoSuchStack');
     expect(run.code).toBe(1);
