@@ -110,6 +110,8 @@ export interface LocalFunction {
   environment?: Record<string, string>;
   invoke(payload: unknown): Promise<unknown>;
 }
+/** Resources per CloudFormation page: DescribeStackResources returns only these, ListStackResources pages. */
+const STACK_RESOURCES_PAGE = 100;
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MAX_PUT_EVENTS_ENTRIES = 10;
 /**
@@ -570,24 +572,38 @@ export class LocalAws {
       text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
     const name = form.get('StackName') ?? '';
     const outputs = this.#stacks.get(name);
+    const resourceMember = (resource: { logicalId: string; type: string; physicalId: string }) =>
+      `<member><StackName>${escapeXml(name)}</StackName><LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId><ResourceType>${escapeXml(resource.type)}</ResourceType><Timestamp>2026-11-29T00:00:00.000Z</Timestamp><LastUpdatedTimestamp>2026-11-29T00:00:00.000Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`;
+    const resources = this.#stackResources.get(name) ?? [];
     if (form.get('Action') === 'DescribeStackResources' && outputs) {
-      const members = (this.#stackResources.get(name) ?? [])
-        .map(
-          (resource) =>
-            `<member><StackName>${escapeXml(name)}</StackName><LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId><ResourceType>${escapeXml(resource.type)}</ResourceType><Timestamp>2026-11-29T00:00:00.000Z</Timestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
-        )
-        .join('');
+      // As AWS: the first 100 resources only (ListStackResources pages through all of them).
+      const members = resources.slice(0, STACK_RESOURCES_PAGE).map(resourceMember).join('');
       xml(
         200,
         `<DescribeStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStackResourcesResult><StackResources>${members}</StackResources></DescribeStackResourcesResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackResourcesResponse>`,
       );
       return;
     }
+    if (form.get('Action') === 'ListStackResources' && outputs) {
+      const start = Number(form.get('NextToken') ?? 0) || 0;
+      const members = resources
+        .slice(start, start + STACK_RESOURCES_PAGE)
+        .map(resourceMember)
+        .join('');
+      const next =
+        start + STACK_RESOURCES_PAGE < resources.length ? String(start + STACK_RESOURCES_PAGE) : '';
+      xml(
+        200,
+        `<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStackResourcesResult><StackResourceSummaries>${members}</StackResourceSummaries>${next ? `<NextToken>${next}</NextToken>` : ''}</ListStackResourcesResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></ListStackResourcesResponse>`,
+      );
+      return;
+    }
     if (form.get('Action') !== 'DescribeStacks' || !outputs) {
-      const message =
-        form.get('Action') === 'DescribeStacks' || form.get('Action') === 'DescribeStackResources'
-          ? `Stack with id ${name} does not exist`
-          : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
+      const message = ['DescribeStacks', 'DescribeStackResources', 'ListStackResources'].includes(
+        form.get('Action') ?? '',
+      )
+        ? `Stack with id ${name} does not exist`
+        : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
       xml(
         400,
         `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCAL_CLEANUP_FUNCTION,
+  LOCAL_LOG_GROUP,
   LOCAL_SECRET_NAME,
   type LocalStack,
   startLocalStack,
@@ -851,6 +852,24 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
       'could not read the SignalWire secret "team/no-such-secret": Secrets Manager has no secret by that name',
     );
     expect(missing.stdout).toContain('next: Pass the right --secret-id');
+  });
+
+  it('audit finds the log groups of a stack with more than 100 resources (every ListStackResources page)', async () => {
+    const sid = seed('in-progress', 100);
+    await deployed('calls', 'end', sid, '--yes');
+    const filler = Array.from({ length: 230 }, (_, index) => ({
+      logicalId: `queue${index}`,
+      type: 'AWS::SQS::Queue',
+      physicalId: `https://sqs.us-east-1.amazonaws.com/123456789012/queue-${index}`,
+    }));
+    stack.aws.putStack('LargeStack', { ApiUrl: `${stack.api.url}/` }, [
+      ...filler,
+      { logicalId: 'calllogs', type: 'AWS::Logs::LogGroup', physicalId: LOCAL_LOG_GROUP },
+    ]);
+    const run = await deployed('audit', '--stack', 'LargeStack', '--call', sid, '-o', 'json');
+    expect(run.code).toBe(0);
+    const { records } = json<{ records: Array<{ audit: Record<string, unknown> }> }>(run);
+    expect(records.map((record) => [record.audit.callSid, record.audit.outcome])).toEqual([[sid, 'updated']]);
   });
 
   it('names the stack it could not find and what to do', async () => {
