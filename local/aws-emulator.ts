@@ -51,6 +51,11 @@ export interface LocalAwsOptions {
   /** @default '123456789012' */
   accountId?: string;
   /**
+   * Who STS `GetCallerIdentity` says the caller is (every caller: the stand-in checks no keys).
+   * @default `arn:aws:iam::<accountId>:user/local-developer`
+   */
+  callerArn?: string;
+  /**
    * Told of every event a rule matched but could not deliver (its target failed). EventBridge would retry
    * and then drop it, or send it to the rule's dead-letter queue; here it is recorded in `undeliverable` too.
    * @default writes one line to stderr (rule, event id, detail-type, reason; never the event's detail)
@@ -281,6 +286,7 @@ export class LocalAws {
   readonly #waiters = new Set<EventWaiter>();
   readonly #onUndeliverable: (report: UndeliverableEvent) => void;
   #url = '';
+  readonly #callerArn: string;
 
   private constructor(options: LocalAwsOptions) {
     this.#onUndeliverable =
@@ -291,6 +297,7 @@ export class LocalAws {
         ));
     this.#region = options.region ?? 'us-east-1';
     this.#accountId = options.accountId ?? '123456789012';
+    this.#callerArn = options.callerArn ?? `arn:aws:iam::${this.#accountId}:user/local-developer`;
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500).end();
@@ -562,6 +569,14 @@ export class LocalAws {
     };
   }
 
+  /** STS `GetCallerIdentity` (Query protocol, XML): the configured caller. */
+  #getCallerIdentity(res: ServerResponse, requestId: string): void {
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${this.#callerArn}</Arn><UserId>AIDALOCALDEVELOPER</UserId><Account>${this.#accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+    );
+  }
+
   /** CloudFormation's `DescribeStacks` by name, answered in the Query protocol's XML. */
   #cloudFormation(form: URLSearchParams, res: ServerResponse, requestId: string): void {
     const xml = (status: number, body: string) => {
@@ -645,7 +660,12 @@ export class LocalAws {
       !target &&
       String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
     ) {
-      this.#cloudFormation(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), res, requestId);
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      if (form.get('Action') === 'GetCallerIdentity') {
+        this.#getCallerIdentity(res, requestId);
+        return;
+      }
+      this.#cloudFormation(form, res, requestId);
       return;
     }
 

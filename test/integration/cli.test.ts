@@ -642,6 +642,7 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
     AWS_ENDPOINT_URL_LAMBDA: stack.aws.url,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.aws.url,
+    AWS_ENDPOINT_URL_STS: stack.aws.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -675,13 +676,14 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
       'json',
     );
     expect(dry.code).toBe(0);
+    // Named after the caller's IAM principal (STS GetCallerIdentity), not the OS user.
     expect(dry.stderr).toMatch(
-      /Invoked call-control-cleanup as "cli-[^"]+"; following \/aws\/lambda\/call-control/,
+      /Invoked call-control-cleanup as "cli-123456789012-user-local-developer-[0-9a-z]+" \(arn:aws:iam::123456789012:user\/local-developer\); following \/aws\/lambda\/call-control/,
     );
     expect(json<{ dryRun: boolean; wouldEnd: number; scheduleName: string }>(dry)).toMatchObject({
       dryRun: true,
       wouldEnd: 1,
-      scheduleName: expect.stringMatching(/^cli-/),
+      scheduleName: expect.stringMatching(/^cli-123456789012-user-local-developer-[0-9a-z]+$/),
     });
     expect(statusOf(stale)).toBe('ringing');
 
