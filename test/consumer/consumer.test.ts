@@ -278,6 +278,21 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
     expect(resourcesOf(template, 'AWS::Logs::QueryDefinition')).toHaveLength(4);
   });
 
+  it('type-checks the event contract types, whose declarations need nothing the app lacks (skipLibCheck off)', () => {
+    // lib/crm-requests.ts imports CallUpdateRequestedEvent & co.; the synth above ran the app's tsc over it.
+    // Here the package's own .d.ts files are checked too: none may import a module the app does not have.
+    const checked = spawnSync('npx', ['--no-install', 'tsc', '--noEmit', '--skipLibCheck', 'false'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, PATH: NODES.system },
+    });
+    const packageErrors = `${checked.stdout}${checked.stderr}`
+      .split('\n')
+      .filter((line) => line.includes(`node_modules/${PACKAGE_NAME}/`) || line.includes('crm-requests'));
+    expect(packageErrors).toEqual([]);
+  });
+
   it('uses the app’s own aws-cdk-lib and constructs, not copies of its own', () => {
     const installed = join(app, 'node_modules', PACKAGE_NAME, 'node_modules');
     expect(existsSync(join(installed, 'aws-cdk-lib'))).toBe(false);
