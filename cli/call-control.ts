@@ -135,7 +135,33 @@ const globalsOf = (values: CommandContext['values']): GlobalOptions => {
   };
 };
 
+/** The target flags of this command line (`--local`, `--port 3001`, `--stack X`, …), to repeat in hints. */
+const TARGET_FLAGS = ['local', 'direct', 'port', 'stack', 'construct', 'profile', 'region', 'secret-id'];
+const targetFlagsOf = (argv: string[]): string[] => {
+  const flags: string[] = [];
+  for (const [index, arg] of argv.entries()) {
+    const [name, inline] = arg.replace(/^--/, '').split('=', 2) as [string, string | undefined];
+    if (!arg.startsWith('--') || !TARGET_FLAGS.includes(name)) continue;
+    if (name === 'local' || name === 'direct') flags.push(`--${name}`);
+    else if (inline !== undefined) flags.push(`--${name} ${inline}`);
+    else if (argv[index + 1] !== undefined) flags.push(`--${name} ${argv[index + 1]}`);
+  }
+  return flags;
+};
+
+/** A hint's suggested `call-control …` commands, with this command line's target flags added. */
+const withTargetFlags = (hint: string, argv: string[]): string => {
+  const flags = targetFlagsOf(argv);
+  if (flags.length === 0) return hint;
+  return hint.replace(/`call-control ([^`]*)`/g, (_, command: string) => {
+    const missing = flags.filter((flag) => !command.includes(flag.split(' ')[0]!));
+    return `\`call-control ${[command.trimEnd(), ...missing].join(' ')}\``;
+  });
+};
+
 const main = async (argv: string[]): Promise<number> => {
+  // The AWS SDK warns on Node.js 20 about its future releases; an operator running a command cannot act on it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const noColor = argv.includes('--no-color');
   const { style, errStyle } = styles(noColor);
   const { name, rest } = commandOf(argv);
@@ -220,13 +246,14 @@ const main = async (argv: string[]): Promise<number> => {
     return await command.run(context);
   } catch (error) {
     if (error instanceof CliError) {
+      const hint = error.hint && withTargetFlags(error.hint, argv);
       if (wantsJson) {
         process.stdout.write(
-          `${JSON.stringify({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } })}\n`,
+          `${JSON.stringify({ error: { code: error.code, message: error.message, ...(hint ? { hint } : {}) } })}\n`,
         );
       }
       process.stderr.write(
-        `${errStyle.red('error:')} ${error.message}\n${error.hint ? `${errStyle.dim('next:')}  ${error.hint}\n` : ''}`,
+        `${errStyle.red('error:')} ${error.message}\n${hint ? `${errStyle.dim('next:')}  ${hint}\n` : ''}`,
       );
       return error.exitCode;
     }

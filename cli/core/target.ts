@@ -228,6 +228,8 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
       credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
       where: `the local stack (${state.apiUrl})`,
       unreachableHint: 'Is `npm start` still running? Start it again, or pass --port.',
+      // The local gateway trusts only the credentials `npm start` wrote to its stack.json: no AWS profile is involved.
+      forbiddenHint: `The local stack refused the signature: the CLI signs with the credentials in ${localStateDir(options.port)}/stack.json; restart \`npm start\` (or pass the --port it runs on) so they match.`,
     });
   }
   if (kind === 'direct') {

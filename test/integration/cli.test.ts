@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -632,6 +632,34 @@ describe('SigV4 against the local API Gateway', () => {
       'refused the request (403): The request signature we calculated does not match',
     );
     expect(statusOf(sid)).toBe('in-progress');
+
+    // The hint speaks of the local stack's credentials, not of AWS profiles.
+    const list = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'list', '--local'], {
+        env: { ...env, CALL_CONTROL_LOCAL_STATE_DIR: forged },
+      }),
+    );
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain(`the CLI signs with the credentials in ${forged}/stack.json`);
+    expect(list.stderr).not.toContain('AWS_PROFILE');
+  });
+});
+
+describe('hints and messages', () => {
+  it('repeats the target flags in the commands a hint suggests', async () => {
+    const missing = '6b7c9d1e-0000-4000-8000-00000000dead';
+    const run = await cli('calls', 'get', missing, '--local', '--port', String(stack.api.port));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `\`call-control calls list --status in-progress --local --port ${stack.api.port}\``,
+    );
+  });
+
+  it('names the flag, not the API field, when a date filter is wrong', async () => {
+    const run = await cli('calls', 'list', '--local', '--started-after', 'yesterday');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--started-after');
+    expect(run.stderr).not.toContain('startTimeAfter');
   });
 });
 
@@ -872,6 +900,36 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     expect(run.code).toBe(0);
     const { records } = json<{ records: Array<{ audit: Record<string, unknown> }> }>(run);
     expect(records.map((record) => [record.audit.callSid, record.audit.outcome])).toEqual([[sid, 'updated']]);
+  });
+
+  it('prints no AWS SDK Node.js-support warning on the machine’s Node.js 20, unless asked to', async () => {
+    const systemPath = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((entry) => !entry.includes('node_modules'))
+      .join(delimiter);
+    const systemNode = spawnSync('node', ['-p', 'process.execPath'], {
+      env: { PATH: systemPath },
+      encoding: 'utf8',
+    }).stdout.trim();
+    const major = Number(
+      spawnSync(systemNode, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout,
+    );
+    expect(major).toBe(20); // this machine's Node.js; the SDK warns below 22
+    // Asynchronously: the local stack answering the CLI runs in this process.
+    const list = (extra: NodeJS.ProcessEnv) =>
+      collect(
+        spawn(systemNode, [bundle, 'calls', 'list', '--to', '+13105550997'], {
+          env: { ...deployedEnv(), ...extra },
+        }),
+        '',
+      );
+    const quiet = await list({});
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toContain('NodeVersionSupportWarning');
+    // The SDK's own switch, which the CLI only defaults: set to false, the warning is back.
+    expect((await list({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' })).stderr).toContain(
+      'NodeVersionSupportWarning',
+    );
   });
 
   it('names the stack it could not find and what to do', async () => {
