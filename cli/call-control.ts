@@ -67,8 +67,41 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',
-    'Run `call-control <command> --help` for its options. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly done.',
+    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly done.',
   ].join('\n');
+};
+
+const callsHelp = (style: ReturnType<typeof styles>['style']): string => {
+  const calls = Object.entries(COMMANDS).filter(([name]) => name.startsWith('calls '));
+  const width = Math.max(...calls.map(([name]) => name.length));
+  return [
+    `${style.bold('Usage:')} call-control calls <subcommand> [options]`,
+    '',
+    style.bold('Subcommands:'),
+    ...calls.map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    'Run `call-control calls <subcommand> --help` for its options.',
+  ].join('\n');
+};
+
+/** The installed package's version: the nearest package.json of this package above this file. */
+const packageVersion = async (): Promise<string> => {
+  const [{ existsSync, readFileSync }, { dirname, join }, { fileURLToPath }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('node:url'),
+  ]);
+  // From cli/ (source) or dist/cli/ (bundle): at most a few levels up.
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (let level = 0; level < 4; level++) {
+    const file = join(directory, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'signalwire-call-control' && manifest.version) return manifest.version;
+    }
+    directory = dirname(directory);
+  }
+  return 'unknown';
 };
 
 const commandOf = (argv: string[]): { name: string | undefined; rest: string[] } => {
@@ -91,6 +124,7 @@ const globalsOf = (values: CommandContext['values']): GlobalOptions => {
     local: values.local === true,
     direct: values.direct === true,
     stack: (values.stack as string | undefined) ?? process.env.CALL_CONTROL_STACK ?? 'SignalWireCallControl',
+    construct: values.construct as string | undefined,
     profile: values.profile as string | undefined,
     region: values.region as string | undefined,
     port,
@@ -101,26 +135,59 @@ const globalsOf = (values: CommandContext['values']): GlobalOptions => {
   };
 };
 
+/** The target flags of this command line (`--local`, `--port 3001`, `--stack X`, …), to repeat in hints. */
+const TARGET_FLAGS = ['local', 'direct', 'port', 'stack', 'construct', 'profile', 'region', 'secret-id'];
+const targetFlagsOf = (argv: string[]): string[] => {
+  const flags: string[] = [];
+  for (const [index, arg] of argv.entries()) {
+    const [name, inline] = arg.replace(/^--/, '').split('=', 2) as [string, string | undefined];
+    if (!arg.startsWith('--') || !TARGET_FLAGS.includes(name)) continue;
+    if (name === 'local' || name === 'direct') flags.push(`--${name}`);
+    else if (inline !== undefined) flags.push(`--${name} ${inline}`);
+    else if (argv[index + 1] !== undefined) flags.push(`--${name} ${argv[index + 1]}`);
+  }
+  return flags;
+};
+
+/** A hint's suggested `call-control …` commands, with this command line's target flags added. */
+const withTargetFlags = (hint: string, argv: string[]): string => {
+  const flags = targetFlagsOf(argv);
+  if (flags.length === 0) return hint;
+  return hint.replace(/`call-control ([^`]*)`/g, (_, command: string) => {
+    const missing = flags.filter((flag) => !command.includes(flag.split(' ')[0]!));
+    return `\`call-control ${[command.trimEnd(), ...missing].join(' ')}\``;
+  });
+};
+
 const main = async (argv: string[]): Promise<number> => {
+  // The AWS SDK warns on Node.js 20 about its future releases; an operator running a command cannot act on it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const noColor = argv.includes('--no-color');
   const { style, errStyle } = styles(noColor);
   const { name, rest } = commandOf(argv);
   const wantsJson = /(^|\s)(-o|--output)[ =]?n?djson(\s|$)/.test(argv.join(' '));
   try {
+    if (argv.includes('--version')) {
+      process.stdout.write(`call-control ${await packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (name === 'calls') {
+      const asked = argv.includes('--help') || argv.includes('-h');
+      (asked ? process.stdout : process.stderr).write(`${callsHelp(asked ? style : errStyle)}\n`);
+      return asked ? EXIT.ok : EXIT.usage;
+    }
     if (name === undefined || name === 'help') {
       const asked = argv.includes('--help') || argv.includes('-h') || name === 'help';
       (asked ? process.stdout : process.stderr).write(`${mainHelp(asked ? style : errStyle)}\n`);
       return asked ? EXIT.ok : EXIT.usage;
     }
-    if (argv.includes('--version')) {
-      process.stdout.write('call-control 0.1.0\n');
-      return EXIT.ok;
-    }
     const entry = COMMANDS[name];
     if (!entry) {
       throw new UsageError(
         `unknown command "${name}"`,
-        'Run `call-control --help` for the list of commands.',
+        name.startsWith('calls ')
+          ? 'Run `call-control calls --help` for the calls subcommands.'
+          : 'Run `call-control --help` for the list of commands.',
       );
     }
     const command = await entry.load();
@@ -179,13 +246,14 @@ const main = async (argv: string[]): Promise<number> => {
     return await command.run(context);
   } catch (error) {
     if (error instanceof CliError) {
+      const hint = error.hint && withTargetFlags(error.hint, argv);
       if (wantsJson) {
         process.stdout.write(
-          `${JSON.stringify({ error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } })}\n`,
+          `${JSON.stringify({ error: { code: error.code, message: error.message, ...(hint ? { hint } : {}) } })}\n`,
         );
       }
       process.stderr.write(
-        `${errStyle.red('error:')} ${error.message}\n${error.hint ? `${errStyle.dim('next:')}  ${error.hint}\n` : ''}`,
+        `${errStyle.red('error:')} ${error.message}\n${hint ? `${errStyle.dim('next:')}  ${hint}\n` : ''}`,
       );
       return error.exitCode;
     }

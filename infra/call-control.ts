@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -41,6 +41,7 @@ import {
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
 import { type CleanupScheduleProps, CleanupSchedules } from './schedules.ts';
+import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
 /** Props of {@link CallControl}. */
 export interface CallControlProps {
@@ -119,6 +120,14 @@ export interface CallControlProps {
    *   matching)
    */
   readonly eventSource?: string;
+
+  /**
+   * Declare stack outputs the `call-control` CLI finds by their Description marker
+   * (`call-control:ApiUrl [<path>] …`): the API's URL and the cleanup function's name, so
+   * `call-control --stack <your stack>` works for any stack embedding this construct.
+   * @default true
+   */
+  readonly cliOutputs?: boolean;
   /**
    * Act on "Call Update Requested" events from these sources on the bus.
    * @default - no rule, no call-update function, no idempotency table
@@ -379,6 +388,20 @@ export class CallControl extends Construct {
       ].map((fn) => fn.logGroup),
       folder: `${Stack.of(this).stackName}/${this.node.id}`,
     });
+
+    if (props.cliOutputs !== false) this.declareCliOutputs();
+  }
+
+  /** Outputs the CLI discovers by marker; see infra/stack-outputs.ts. */
+  private declareCliOutputs(): void {
+    const path = this.node.path;
+    const outputs: Array<[MarkedOutput, string, string]> = [
+      ['ApiUrl', this.apiUrl, 'Base URL of the HTTP API'],
+      ['CleanupFunctionName', this.cleanupFunction.functionName, 'Invoke for a one-off cleanup'],
+    ];
+    for (const [name, value, what] of outputs) {
+      new CfnOutput(this, `cli-output-${name}`, { value, description: markedDescription(name, path, what) });
+    }
   }
 
   /** Base URL of the API (`https://{api-id}.execute-api.{region}.amazonaws.com/`). */

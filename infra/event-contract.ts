@@ -11,6 +11,19 @@ import {
   DEFAULT_EVENT_SOURCE,
 } from '../functions/commons/events/contracts.ts';
 
+// The event contract types: what producers put on the bus and consumers of the result events read.
+export type {
+  CallStatusChangedDetail,
+  CallUpdatedDetail,
+  CallUpdateError,
+  CallUpdateFailedDetail,
+  CallUpdateRequestAction,
+  CallUpdateRequestedDetail,
+  CallUpdateRequestedEvent,
+  CallUpdateResultBase,
+  EventBridgeEnvelopeOf,
+} from '../functions/commons/events/contracts.ts';
+
 // The names live with the functions that read and write them; the infrastructure reads them from there.
 export { CALL_STATUS_CHANGED, CALL_UPDATE_FAILED, CALL_UPDATE_REQUESTED, CALL_UPDATED, DEFAULT_EVENT_SOURCE };
 

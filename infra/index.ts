@@ -15,3 +15,4 @@ export type { CallControlBundling } from './function-bundles.ts';
 export * from './metric-names.ts';
 export type { CleanupScheduleProps } from './schedules.ts';
 export { CleanupSchedules } from './schedules.ts';
+export * from './stack-outputs.ts';

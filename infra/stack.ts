@@ -21,6 +21,8 @@ export class CallControlStack extends Stack {
 
     this.callControl = new CallControl(this, 'call-control', {
       ...context.props,
+      // This stack names its outputs itself (ApiUrl, CleanupFunctionName), which the CLI also reads.
+      cliOutputs: false,
       secretKmsKey: context.secretKmsKeyArn
         ? Key.fromKeyArn(this, 'secret-key', context.secretKmsKeyArn)
         : undefined,

@@ -51,6 +51,11 @@ export interface LocalAwsOptions {
   /** @default '123456789012' */
   accountId?: string;
   /**
+   * Who STS `GetCallerIdentity` says the caller is (every caller: the stand-in checks no keys).
+   * @default `arn:aws:iam::<accountId>:user/local-developer`
+   */
+  callerArn?: string;
+  /**
    * Told of every event a rule matched but could not deliver (its target failed). EventBridge would retry
    * and then drop it, or send it to the rule's dead-letter queue; here it is recorded in `undeliverable` too.
    * @default writes one line to stderr (rule, event id, detail-type, reason; never the event's detail)
@@ -106,8 +111,12 @@ const LAMBDA_FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/(configuration|
 /** A Lambda function of the local stack: its log group, and what running it means. */
 export interface LocalFunction {
   logGroup: string;
+  /** The function's environment, as `GetFunctionConfiguration` reports it. */
+  environment?: Record<string, string>;
   invoke(payload: unknown): Promise<unknown>;
 }
+/** Resources per CloudFormation page: DescribeStackResources returns only these, ListStackResources pages. */
+const STACK_RESOURCES_PAGE = 100;
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MAX_PUT_EVENTS_ENTRIES = 10;
 /**
@@ -263,7 +272,7 @@ export class LocalAws {
   readonly #region: string;
   readonly #accountId: string;
   readonly #secrets = new Map<string, StoredSecret>();
-  readonly #stacks = new Map<string, Record<string, string>>();
+  readonly #stacks = new Map<string, Record<string, { value: string; description?: string }>>();
   readonly #functions = new Map<string, LocalFunction>();
   readonly #logs = new Map<string, Array<{ eventId: string; timestamp: number; message: string }>>();
   readonly #queries = new Map<string, unknown>();
@@ -277,6 +286,7 @@ export class LocalAws {
   readonly #waiters = new Set<EventWaiter>();
   readonly #onUndeliverable: (report: UndeliverableEvent) => void;
   #url = '';
+  readonly #callerArn: string;
 
   private constructor(options: LocalAwsOptions) {
     this.#onUndeliverable =
@@ -287,6 +297,7 @@ export class LocalAws {
         ));
     this.#region = options.region ?? 'us-east-1';
     this.#accountId = options.accountId ?? '123456789012';
+    this.#callerArn = options.callerArn ?? `arn:aws:iam::${this.#accountId}:user/local-developer`;
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500).end();
@@ -318,10 +329,18 @@ export class LocalAws {
    */
   putStack(
     name: string,
-    outputs: Record<string, string>,
+    outputs: Record<string, string | { value: string; description?: string }>,
     resources: Array<{ logicalId: string; type: string; physicalId: string }> = [],
   ): void {
-    this.#stacks.set(name, { ...outputs });
+    this.#stacks.set(
+      name,
+      Object.fromEntries(
+        Object.entries(outputs).map(([key, output]) => [
+          key,
+          typeof output === 'string' ? { value: output } : output,
+        ]),
+      ),
+    );
     this.#stackResources.set(name, resources);
   }
 
@@ -445,6 +464,7 @@ export class LocalAws {
         FunctionName: name,
         FunctionArn: `arn:aws:lambda:${this.#region}:${this.#accountId}:function:${name}`,
         LoggingConfig: { LogFormat: 'JSON', LogGroup: fn.logGroup },
+        ...(fn.environment ? { Environment: { Variables: fn.environment } } : {}),
       });
       return;
     }
@@ -549,6 +569,14 @@ export class LocalAws {
     };
   }
 
+  /** STS `GetCallerIdentity` (Query protocol, XML): the configured caller. */
+  #getCallerIdentity(res: ServerResponse, requestId: string): void {
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${this.#callerArn}</Arn><UserId>AIDALOCALDEVELOPER</UserId><Account>${this.#accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+    );
+  }
+
   /** CloudFormation's `DescribeStacks` by name, answered in the Query protocol's XML. */
   #cloudFormation(form: URLSearchParams, res: ServerResponse, requestId: string): void {
     const xml = (status: number, body: string) => {
@@ -559,24 +587,38 @@ export class LocalAws {
       text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
     const name = form.get('StackName') ?? '';
     const outputs = this.#stacks.get(name);
+    const resourceMember = (resource: { logicalId: string; type: string; physicalId: string }) =>
+      `<member><StackName>${escapeXml(name)}</StackName><LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId><ResourceType>${escapeXml(resource.type)}</ResourceType><Timestamp>2026-11-29T00:00:00.000Z</Timestamp><LastUpdatedTimestamp>2026-11-29T00:00:00.000Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`;
+    const resources = this.#stackResources.get(name) ?? [];
     if (form.get('Action') === 'DescribeStackResources' && outputs) {
-      const members = (this.#stackResources.get(name) ?? [])
-        .map(
-          (resource) =>
-            `<member><StackName>${escapeXml(name)}</StackName><LogicalResourceId>${escapeXml(resource.logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(resource.physicalId)}</PhysicalResourceId><ResourceType>${escapeXml(resource.type)}</ResourceType><Timestamp>2026-11-29T00:00:00.000Z</Timestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
-        )
-        .join('');
+      // As AWS: the first 100 resources only (ListStackResources pages through all of them).
+      const members = resources.slice(0, STACK_RESOURCES_PAGE).map(resourceMember).join('');
       xml(
         200,
         `<DescribeStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStackResourcesResult><StackResources>${members}</StackResources></DescribeStackResourcesResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackResourcesResponse>`,
       );
       return;
     }
+    if (form.get('Action') === 'ListStackResources' && outputs) {
+      const start = Number(form.get('NextToken') ?? 0) || 0;
+      const members = resources
+        .slice(start, start + STACK_RESOURCES_PAGE)
+        .map(resourceMember)
+        .join('');
+      const next =
+        start + STACK_RESOURCES_PAGE < resources.length ? String(start + STACK_RESOURCES_PAGE) : '';
+      xml(
+        200,
+        `<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStackResourcesResult><StackResourceSummaries>${members}</StackResourceSummaries>${next ? `<NextToken>${next}</NextToken>` : ''}</ListStackResourcesResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></ListStackResourcesResponse>`,
+      );
+      return;
+    }
     if (form.get('Action') !== 'DescribeStacks' || !outputs) {
-      const message =
-        form.get('Action') === 'DescribeStacks' || form.get('Action') === 'DescribeStackResources'
-          ? `Stack with id ${name} does not exist`
-          : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
+      const message = ['DescribeStacks', 'DescribeStackResources', 'ListStackResources'].includes(
+        form.get('Action') ?? '',
+      )
+        ? `Stack with id ${name} does not exist`
+        : `LocalAws does not implement CloudFormation ${form.get('Action')}`;
       xml(
         400,
         `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
@@ -585,8 +627,8 @@ export class LocalAws {
     }
     const members = Object.entries(outputs)
       .map(
-        ([key, value]) =>
-          `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue></member>`,
+        ([key, { value, description }]) =>
+          `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue>${description === undefined ? '' : `<Description>${escapeXml(description)}</Description>`}</member>`,
       )
       .join('');
     const stackId = `arn:aws:cloudformation:${this.#region}:${this.#accountId}:stack/${escapeXml(name)}/${requestId}`;
@@ -618,7 +660,12 @@ export class LocalAws {
       !target &&
       String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
     ) {
-      this.#cloudFormation(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), res, requestId);
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      if (form.get('Action') === 'GetCallerIdentity') {
+        this.#getCallerIdentity(res, requestId);
+        return;
+      }
+      this.#cloudFormation(form, res, requestId);
       return;
     }
 

@@ -151,6 +151,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   await keepLogs(aws, auditLog);
   aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
     logGroup: LOCAL_LOG_GROUP,
+    environment: { SIGNALWIRE_SECRET_ID: LOCAL_SECRET_NAME },
     invoke: async (payload) => {
       const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
       return cleanup.handler(

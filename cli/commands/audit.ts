@@ -86,12 +86,18 @@ const queryDeployed = async (
   ]);
   const config = { ...awsClientConfig(context.globals), region: stack.region };
   try {
-    const resources = await new cfn.CloudFormationClient(config).send(
-      new cfn.DescribeStackResourcesCommand({ StackName: stack.name }),
+    // ListStackResources, every page: DescribeStackResources stops at the first 100 resources.
+    const logGroupNames: string[] = [];
+    const pages = cfn.paginateListStackResources(
+      { client: new cfn.CloudFormationClient(config) },
+      { StackName: stack.name },
     );
-    const logGroupNames = (resources.StackResources ?? [])
-      .filter((resource) => resource.ResourceType === 'AWS::Logs::LogGroup' && resource.PhysicalResourceId)
-      .map((resource) => resource.PhysicalResourceId!);
+    for await (const page of pages) {
+      for (const resource of page.StackResourceSummaries ?? []) {
+        if (resource.ResourceType === 'AWS::Logs::LogGroup' && resource.PhysicalResourceId)
+          logGroupNames.push(resource.PhysicalResourceId);
+      }
+    }
     const quote = (text: string) => JSON.stringify(text);
     const query = [
       'fields @timestamp, @message',

@@ -1,8 +1,8 @@
 import type { Call } from '#commons/signalwire/types';
-import { type ListFilter, listAll } from '../core/backend.ts';
+import { type CallsBackend, type ListFilter, listAll } from '../core/backend.ts';
 import { callsTable } from '../core/calls-view.ts';
 import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
-import { EXIT, UsageError } from '../core/errors.ts';
+import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { openCalls } from '../core/target.ts';
 
 export const spec: CommandSpec = {
@@ -37,6 +37,25 @@ export const spec: CommandSpec = {
   ],
 };
 
+/** The API's query fields and the flags that set them: a refusal names the flag the operator typed. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  startTimeAfter: '--started-after',
+  startTimeBefore: '--started-before',
+  endTimeAfter: '--ended-after',
+  endTimeBefore: '--ended-before',
+  parentCallSid: '--parent',
+  pageSize: '--page-size',
+};
+
+const inFlagTerms = (error: unknown): unknown => {
+  if (!(error instanceof CliError) || error.code !== 'INVALID_REQUEST') return error;
+  const message = error.message.replace(
+    /\b(startTimeAfter|startTimeBefore|endTimeAfter|endTimeBefore|parentCallSid|pageSize)\b/g,
+    (field) => FLAG_OF_FIELD[field] ?? field,
+  );
+  return new CliError(message, error.hint, error.exitCode, error.code);
+};
+
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export const run = async (context: CommandContext): Promise<number> => {
@@ -58,6 +77,19 @@ export const run = async (context: CommandContext): Promise<number> => {
   };
   for (const key of Object.keys(filter)) if (filter[key] === undefined) delete filter[key];
   const backend = await openCalls(context.globals);
+  try {
+    return await list(context, backend, filter);
+  } catch (error) {
+    throw inFlagTerms(error);
+  }
+};
+
+const list = async (
+  context: CommandContext,
+  backend: CallsBackend,
+  filter: Record<string, string | number | undefined>,
+): Promise<number> => {
+  const { values } = context;
 
   let calls: Call[];
   let nextCursor: string | null = null;

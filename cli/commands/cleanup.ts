@@ -181,6 +181,23 @@ const runHere = async (context: CommandContext, policy: CleanupPolicy): Promise<
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The caller's IAM principal (STS GetCallerIdentity), or undefined when STS cannot say. */
+const callerArn = async (config: ReturnType<typeof awsClientConfig>): Promise<string | undefined> => {
+  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const identity = await new STSClient(config).send(new GetCallerIdentityCommand({})).catch(() => undefined);
+  return identity?.Arn;
+};
+
+/**
+ * A schedule name (1 to 64 of `0-9A-Za-z._-`) from a principal: `arn:aws:sts::123456789012:assumed-role/Ops/alice`
+ * becomes `cli-123456789012-assumed-role-Ops-alice-<time>`; the time keeps runs apart in the logs.
+ */
+export const cleanupScheduleName = (principal: string, nowMs: number): string => {
+  const stamp = nowMs.toString(36);
+  const name = `cli-${principal.replace(/^arn:[^:]*:(iam|sts)::/, '')}`.replace(/[^0-9A-Za-z._-]+/g, '-');
+  return `${name.slice(0, 64 - stamp.length - 1)}-${stamp}`;
+};
+
 /**
  * Deployed: invokes the cleanup function asynchronously (`Event`, so the AWS CLI's 60 s read timeout and its
  * retries into the reserved concurrency do not apply) under a unique schedule name, then follows the
@@ -198,9 +215,10 @@ const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput):
   const config = { ...awsClientConfig(context.globals), region: stack.region };
   const lambda = new LambdaClient(config);
   const logs = new CloudWatchLogsClient(config);
-  const scheduleName = `cli-${localUser()}-${Date.now().toString(36)}`
-    .replace(/[^0-9A-Za-z._-]/g, '-')
-    .slice(0, 64);
+  // Lambda Invoke tells the function nothing of its caller: the name is claimed, built from the caller's
+  // IAM principal (CloudTrail records who really invoked).
+  const caller = await callerArn(config);
+  const scheduleName = cleanupScheduleName(caller ?? `cli:${localUser()}`, Date.now());
   let logGroup: string;
   try {
     const fn = await lambda.send(
@@ -215,7 +233,9 @@ const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput):
         Payload: new TextEncoder().encode(JSON.stringify({ scheduleName, policy })),
       }),
     );
-    context.note(`Invoked ${stack.cleanupFunctionName} as "${scheduleName}"; following ${logGroup}.`);
+    context.note(
+      `Invoked ${stack.cleanupFunctionName} as "${scheduleName}" (${caller ?? 'STS GetCallerIdentity failed: named after the local user'}); following ${logGroup}.`,
+    );
     const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', policy.maxCallsToEnd ?? 100);
     const seen = new Set<string>();
     // The function's own timeout is 5 minutes; give its logs a minute more to arrive.

@@ -2,7 +2,9 @@ import type { ProjectCredentials } from '#commons/signalwire/credentials';
 import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
 import { CliError, EXIT } from '../core/errors.ts';
 import {
+  awsClientConfig,
   describeDeployedStack,
+  type GlobalOptions,
   openCalls,
   openSignalWire,
   readLocalState,
@@ -37,6 +39,20 @@ const MAX_SKEW_SECONDS = 30;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** SIGNALWIRE_SECRET_ID of the stack's cleanup function (GetFunctionConfiguration), if it can be read. */
+const functionSecretId = async (
+  globals: GlobalOptions,
+  functionName: string | undefined,
+): Promise<string | undefined> => {
+  if (!functionName) return undefined;
+  const { LambdaClient, GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+  const client = new LambdaClient(awsClientConfig(globals));
+  const configuration = await client
+    .send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))
+    .catch(() => undefined);
+  return configuration?.Environment?.Variables?.SIGNALWIRE_SECRET_ID || undefined;
+};
+
 export const run = async (context: CommandContext): Promise<number> => {
   const kind = targetKind(context.globals);
   const checks: Check[] = [];
@@ -49,10 +65,14 @@ export const run = async (context: CommandContext): Promise<number> => {
     }
   };
 
+  // Deployed: the secret the stack's functions read (their SIGNALWIRE_SECRET_ID), not --secret-id's default.
+  let globals = context.globals;
   if (kind === 'deployed') {
     try {
       const stack = await describeDeployedStack(context.globals);
-      const missing = ['ApiUrl', 'CleanupFunctionName'].filter((name) => !stack.outputs[name]);
+      const secretId = await functionSecretId(context.globals, stack.cleanupFunctionName);
+      if (secretId) globals = { ...globals, secretId };
+      const missing = stack.cleanupFunctionName ? [] : ['CleanupFunctionName'];
       add({
         name: 'stack outputs',
         ok: missing.length === 0,
@@ -88,21 +108,27 @@ export const run = async (context: CommandContext): Promise<number> => {
   let access: SignalWireAccess | undefined;
   let project: ProjectCredentials | undefined;
   try {
-    access = await openSignalWire(context.globals);
+    access = await openSignalWire(globals);
     const { parseSecret } = await import('#commons/signalwire/credentials');
     const secret = parseSecret(await access.readSecret(), { allowedLocalOrigin: access.allowedLocalOrigin });
     project = secret.projects.get(secret.defaultProjectId);
     add({
       name: 'secret',
       ok: true,
-      detail: `${secret.projects.size} project(s); default ${secret.defaultProjectId}`,
+      detail: `${kind === 'local' ? '' : `${globals.secretId}: `}${secret.projects.size} project(s); default ${secret.defaultProjectId}`,
     });
   } catch (error) {
     add({
       name: 'secret',
       ok: false,
-      detail: messageOf(error),
-      hint: 'Fix the secret: {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); --secret-id names it.',
+      detail:
+        kind === 'local' || messageOf(error).includes(`"${globals.secretId}"`)
+          ? messageOf(error)
+          : `${globals.secretId}: ${messageOf(error)}`,
+      hint:
+        error instanceof CliError && error.hint
+          ? error.hint
+          : 'Fix the secret: {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); --secret-id names it.',
     });
   }
 

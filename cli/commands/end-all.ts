@@ -1,5 +1,11 @@
 import { CLEANUP_ENDS_PER_SECOND } from '#commons/platform/settings';
-import type { Call, CallStatus } from '#commons/signalwire/types';
+import {
+  CALL_DIRECTIONS,
+  type Call,
+  type CallDirection,
+  type CallStatus,
+  DIRECTION_MATCHES,
+} from '#commons/signalwire/types';
 import { type ListFilter, listAll } from '../core/backend.ts';
 import { ageSecondsOf, callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
@@ -34,7 +40,8 @@ export const spec: CommandSpec = {
       type: 'string',
       multiple: true,
       value: 'dir',
-      description: 'inbound, outbound-api, outbound-dial (repeatable).',
+      description:
+        'inbound, outbound, outbound-api, outbound-dial (repeatable); as in cleanup policies, outbound also matches outbound-api and outbound-dial.',
     },
     'older-than': {
       type: 'string',
@@ -72,6 +79,14 @@ export const run = async (context: CommandContext): Promise<number> => {
       );
   }
   const directions = values.direction as string[] | undefined;
+  for (const direction of directions ?? []) {
+    if (!(CALL_DIRECTIONS as readonly string[]).includes(direction))
+      throw new UsageError(`--direction must be ${CALL_DIRECTIONS.join(', ')}, got "${direction}"`);
+  }
+  // The cleanup policy's rule: `outbound` is the family, a Twilio-style kind matches only itself.
+  const matchingDirections =
+    directions &&
+    new Set<string>((directions as CallDirection[]).flatMap((direction) => DIRECTION_MATCHES[direction]));
   const olderThan =
     typeof values['older-than'] === 'string'
       ? parseDuration(values['older-than'], '--older-than')
@@ -99,7 +114,7 @@ export const run = async (context: CommandContext): Promise<number> => {
     };
     for await (const call of listAll(backend, filter)) {
       if (call.status !== status) continue;
-      if (directions && !directions.includes(call.direction)) continue;
+      if (matchingDirections && !matchingDirections.has(call.direction)) continue;
       if (olderThan !== undefined) {
         const age = ageSecondsOf(call, now);
         if (age === undefined) {
@@ -126,19 +141,20 @@ export const run = async (context: CommandContext): Promise<number> => {
     if (unknownAge > 0)
       context.note(`${unknownAge} call(s) without a start time were left out (age unknown).`);
   }
-  if (values['dry-run'] || matches.length === 0) {
-    if (context.output !== 'table')
-      printJson(context, { preview, dryRun: values['dry-run'] === true }, [preview]);
-    else context.note(matches.length === 0 ? 'Nothing to end.' : 'Dry run: nothing was ended.');
-    return EXIT.ok;
-  }
-  if (context.yes && expect !== undefined && expect !== matches.length) {
+  // Before anything else: a script that expected calls must not read "Nothing to end." as success.
+  if (context.yes && expect !== undefined && expect !== matches.length && !values['dry-run']) {
     throw new CliError(
       `the preview found ${matches.length} call(s), not the ${expect} expected; nothing was ended`,
       'Run it with --dry-run to see the calls, then adjust --expect or the filters.',
       EXIT.failed,
       'PREVIEW_MISMATCH',
     );
+  }
+  if (values['dry-run'] || matches.length === 0) {
+    if (context.output !== 'table')
+      printJson(context, { preview, dryRun: values['dry-run'] === true }, [preview]);
+    else context.note(matches.length === 0 ? 'Nothing to end.' : 'Dry run: nothing was ended.');
+    return EXIT.ok;
   }
   await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
 

@@ -16,6 +16,8 @@ export interface ApiBackendOptions {
   where: string;
   /** What to try when the API cannot be reached at all. */
   unreachableHint: string;
+  /** What to try when the API refuses the signature (403). @default the AWS credentials hint */
+  forbiddenHint?: string;
   /** Per request. @default 35000 (longer than API Gateway's own 30 s integration timeout) */
   timeoutMs?: number;
 }
@@ -135,7 +137,10 @@ export class ApiBackend implements CallsBackend {
     if (response.ok) return { body: parsed, outcome: response.headers.get('x-call-outcome') };
     const answer = (parsed ?? {}) as ApiErrorBody;
     if (response.status === 403 && !answer.error) {
-      throw forbidden(`${this.where} refused the request (403): ${answer.message ?? 'Forbidden'}`);
+      throw forbidden(
+        `${this.where} refused the request (403): ${answer.message ?? 'Forbidden'}`,
+        this.options.forbiddenHint,
+      );
     }
     throw cliErrorOf({
       code: answer.error?.code ?? (response.status === 404 ? 'ROUTE_NOT_FOUND' : 'INTERNAL_ERROR'),

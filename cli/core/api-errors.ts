@@ -33,5 +33,5 @@ export const cliErrorOf = (described: { code: string; message: string; httpStatu
     described.code,
   );
 
-export const forbidden = (message: string): CliError =>
-  new CliError(message, NEXT_STEP.FORBIDDEN, EXIT.failed, 'FORBIDDEN');
+export const forbidden = (message: string, hint = NEXT_STEP.FORBIDDEN): CliError =>
+  new CliError(message, hint, EXIT.failed, 'FORBIDDEN');

@@ -62,6 +62,12 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     value: 'name',
     description: 'CloudFormation stack to target. [env CALL_CONTROL_STACK, default SignalWireCallControl]',
   },
+  construct: {
+    type: 'string',
+    value: 'path',
+    description:
+      'Path of the CallControl construct, when the stack holds several (e.g. TelephonyStack/Calls).',
+  },
   profile: { type: 'string', value: 'name', description: 'AWS profile. [env AWS_PROFILE]' },
   region: { type: 'string', value: 'region', description: 'AWS region. [env AWS_REGION, or the profile’s]' },
   port: { type: 'string', value: 'n', description: 'Port of the local stack. [env PORT, default 3000]' },

@@ -3,8 +3,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { ProjectCallsApi } from '#commons/signalwire/types';
+import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';
-import { CliError, UsageError } from './errors.ts';
+import { CliError, EXIT, UsageError } from './errors.ts';
 
 /** Options every command takes: where to act, and as whom. */
 export interface GlobalOptions {
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   direct: boolean;
   /** CloudFormation stack name (deployed mode). */
   stack: string;
+  /** Path of the CallControl construct, when the stack holds several (deployed mode). */
+  construct: string | undefined;
   profile: string | undefined;
   region: string | undefined;
   /** Port of the local stack (`--local`). */
@@ -82,6 +85,52 @@ export const awsFailure = (what: string, error: unknown): CliError => {
   );
 };
 
+/**
+ * Why the SignalWire secret could not be read, with what to do: the AWS SDK's error classified (no region,
+ * no credentials, no such secret, access denied), never the secret's content.
+ */
+export const secretReadFailure = (secretId: string, error: unknown, kind: TargetKind): CliError => {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const fail = (what: string, hint: string) =>
+    new CliError(
+      `could not read the SignalWire secret "${secretId}": ${what}`,
+      hint,
+      EXIT.failed,
+      'SECRET_UNREADABLE',
+    );
+  if (/region is missing/i.test(message)) {
+    return fail(
+      'no AWS region is set',
+      'Set AWS_REGION (or a region in your AWS profile), or pass --region.',
+    );
+  }
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return fail(
+      `no AWS credentials (${name})`,
+      'Configure AWS credentials (`aws configure`, `aws sso login`, or AWS_PROFILE), or pass --profile.',
+    );
+  }
+  if (name === 'ResourceNotFoundException') {
+    return fail(
+      'Secrets Manager has no secret by that name in this region',
+      kind === 'deployed'
+        ? 'The stack’s functions name it (SIGNALWIRE_SECRET_ID); check --region, or create the secret (docs/deploy.md).'
+        : 'Pass the right --secret-id (or SIGNALWIRE_SECRET_ID) and --region, or create the secret (docs/deploy.md).',
+    );
+  }
+  if (name === 'AccessDeniedException' || /not authorized|access ?denied/i.test(message)) {
+    return fail(
+      `access denied (${name})`,
+      `Your AWS identity needs secretsmanager:GetSecretValue on "${secretId}" (and kms:Decrypt on its key, if it has a customer-managed one).`,
+    );
+  }
+  return fail(
+    `${name}: ${message}`,
+    'Check --region / --profile and your network; `call-control doctor` checks the setup.',
+  );
+};
+
 /** The deployed stack's outputs, read with CloudFormation DescribeStacks. */
 export interface DeployedStack {
   name: string;
@@ -109,19 +158,62 @@ export const describeDeployedStack = async (options: GlobalOptions): Promise<Dep
   const outputs = Object.fromEntries(
     (stack?.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
   );
-  if (!outputs.ApiUrl) {
-    throw new CliError(
-      `stack "${options.stack}" has no ApiUrl output`,
-      'Is it a call-control stack? Redeploy it with `npx cdk deploy`.',
-    );
-  }
+  const found = callControlOutputs(options, stack?.Outputs ?? []);
   return {
     name: options.stack,
     region: await client.config.region(),
     outputs,
-    apiUrl: outputs.ApiUrl,
-    cleanupFunctionName: outputs.CleanupFunctionName,
+    apiUrl: found.ApiUrl,
+    cleanupFunctionName: found.CleanupFunctionName,
   };
+};
+
+/**
+ * The outputs of one CallControl construct: found by the Description marker the construct writes
+ * (infra/stack-outputs.ts), else by this repository's own stack's keys (ApiUrl, CleanupFunctionName).
+ */
+export const callControlOutputs = (
+  options: Pick<GlobalOptions, 'stack' | 'construct'>,
+  outputs: ReadonlyArray<{ OutputKey?: string; OutputValue?: string; Description?: string }>,
+): { ApiUrl: string; CleanupFunctionName: string | undefined } => {
+  const byConstruct = new Map<string, Partial<Record<MarkedOutput, string>>>();
+  for (const output of outputs) {
+    const marker = parseMarkedDescription(output.Description);
+    if (!marker || output.OutputValue === undefined) continue;
+    const entry = byConstruct.get(marker.constructPath) ?? {};
+    entry[marker.name] = output.OutputValue;
+    byConstruct.set(marker.constructPath, entry);
+  }
+  const paths = [...byConstruct.keys()];
+  let chosen: Partial<Record<MarkedOutput, string>> | undefined;
+  if (options.construct !== undefined) {
+    chosen = byConstruct.get(options.construct);
+    if (!chosen) {
+      throw new CliError(
+        `stack "${options.stack}" has no CallControl construct at "${options.construct}"`,
+        paths.length > 0
+          ? `Its CallControl constructs: ${paths.join(', ')}; pass one to --construct.`
+          : 'Its CallControl construct declares no CLI outputs (cliOutputs: false?); redeploy with them.',
+      );
+    }
+  } else if (paths.length > 1) {
+    throw new UsageError(
+      `stack "${options.stack}" holds ${paths.length} CallControl constructs: ${paths.join(', ')}`,
+      `Pass --construct PATH, e.g. --construct ${paths[0]}.`,
+    );
+  } else if (paths.length === 1) {
+    chosen = byConstruct.get(paths[0]!);
+  } else {
+    const exact = (key: string) => outputs.find((output) => output.OutputKey === key)?.OutputValue;
+    chosen = { ApiUrl: exact('ApiUrl'), CleanupFunctionName: exact('CleanupFunctionName') };
+  }
+  if (!chosen?.ApiUrl) {
+    throw new CliError(
+      `stack "${options.stack}" has no call-control ApiUrl output`,
+      'Is it a stack with a CallControl construct (cliOutputs on, the default)? Redeploy it with `npx cdk deploy`.',
+    );
+  }
+  return { ApiUrl: chosen.ApiUrl, CleanupFunctionName: chosen.CleanupFunctionName };
 };
 
 /** The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). */
@@ -136,6 +228,8 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
       credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
       where: `the local stack (${state.apiUrl})`,
       unreachableHint: 'Is `npm start` still running? Start it again, or pass --port.',
+      // The local gateway trusts only the credentials `npm start` wrote to its stack.json: no AWS profile is involved.
+      forbiddenHint: `The local stack refused the signature: the CLI signs with the credentials in ${localStateDir(options.port)}/stack.json; restart \`npm start\` (or pass the --port it runs on) so they match.`,
     });
   }
   if (kind === 'direct') {
@@ -200,9 +294,19 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
     project = await store.get();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (message.startsWith('could not read the SignalWire secret')) {
+      // The credentials module names only the SDK error's class; read once more for the error itself.
+      const cause = await client.send(new GetSecretValueCommand({ SecretId: secretId })).then(
+        () => error,
+        (sdkError: unknown) => sdkError,
+      );
+      throw secretReadFailure(secretId, cause, kind);
+    }
     throw new CliError(
       message,
-      `Check the secret "${secretId}" (--secret-id) and your AWS credentials; \`call-control doctor${kind === 'local' ? ' --local' : ' --direct'}\` checks its shape.`,
+      `Fix the secret "${secretId}": {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); \`call-control doctor${kind === 'local' ? ' --local' : kind === 'direct' ? ' --direct' : ''}\` checks its shape.`,
+      EXIT.failed,
+      'SECRET_INVALID',
     );
   }
   const pool = new accounts.ClientPool({ timeoutMs: 10_000 });

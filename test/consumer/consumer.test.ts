@@ -100,6 +100,7 @@ interface PackedFile {
 let tarball: string;
 let packedFiles: PackedFile[];
 let tarballBytes: number;
+let unpackedBytes: number;
 let hashesBeforePack: Record<string, string>;
 let hashesAfterPack: Record<string, string>;
 
@@ -113,12 +114,14 @@ beforeAll(() => {
   const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('\n[') + 1)) as Array<{
     filename: string;
     size: number;
+    unpackedSize: number;
     files: PackedFile[];
   }>;
   if (!report) throw new Error('npm pack reported nothing');
   tarball = join(scratch, report.filename);
   packedFiles = report.files;
   tarballBytes = report.size;
+  unpackedBytes = report.unpackedSize;
   hashesAfterPack = bundleHashes(PROJECT_ROOT);
 }, 600_000);
 
@@ -145,6 +148,23 @@ describe('the packed tarball', () => {
       ]),
     );
     console.log(`tarball: ${paths.length} files, ${(tarballBytes / 1_048_576).toFixed(2)} MiB packed`);
+  });
+
+  it('stays within the bounds docs/package.md documents: 200 files, 3 MiB packed, 12 MiB unpacked, known paths', () => {
+    expect(packedFiles.length).toBeLessThanOrEqual(200);
+    expect(tarballBytes).toBeLessThan(3 * 1_048_576);
+    expect(unpackedBytes).toBeLessThan(12 * 1_048_576);
+    const unexpected = packedFiles
+      .map((file) => file.path)
+      .filter(
+        (path) =>
+          !/^(package\.json|README\.md|CHANGELOG\.md|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
+            path,
+          ),
+      );
+    expect(unexpected).toEqual([]);
+    const documented = readFileSync(join(PROJECT_ROOT, 'docs', 'package.md'), 'utf8');
+    expect(documented).toContain('200 files, 3 MiB packed or 12 MiB unpacked');
   });
 
   it('leaves out tests, benchmarks, CI, local stand-ins and the TypeScript sources', () => {
@@ -276,6 +296,21 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
       }),
     );
     expect(resourcesOf(template, 'AWS::Logs::QueryDefinition')).toHaveLength(4);
+  });
+
+  it('type-checks the event contract types, whose declarations need nothing the app lacks (skipLibCheck off)', () => {
+    // lib/crm-requests.ts imports CallUpdateRequestedEvent & co.; the synth above ran the app's tsc over it.
+    // Here the package's own .d.ts files are checked too: none may import a module the app does not have.
+    const checked = spawnSync('npx', ['--no-install', 'tsc', '--noEmit', '--skipLibCheck', 'false'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, PATH: NODES.system },
+    });
+    const packageErrors = `${checked.stdout}${checked.stderr}`
+      .split('\n')
+      .filter((line) => line.includes(`node_modules/${PACKAGE_NAME}/`) || line.includes('crm-requests'));
+    expect(packageErrors).toEqual([]);
   });
 
   it('uses the app’s own aws-cdk-lib and constructs, not copies of its own', () => {

@@ -15,6 +15,7 @@ import {
   STATUS_CALLBACK_SERVICE_NAME,
   STATUS_CALLBACKS_REJECTED_METRIC,
 } from '../../infra/metric-names.ts';
+import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import {
   actionsOf,
   type PolicyStatementJson,
@@ -891,6 +892,26 @@ describe('CallControl variants', () => {
       Namespace: 'Telephony',
       MetricName: 'CallsFailed',
     });
+  });
+});
+
+describe('CallControl outputs for the call-control CLI', () => {
+  it('declares ApiUrl and CleanupFunctionName outputs marked with the construct path, unless cliOutputs is false', () => {
+    const { template, callControl } = synthesise({ secretName: 'signalwire/call-control' });
+    const outputs = Object.values(template.toJSON().Outputs as Record<string, { Description: string }>);
+    expect(outputs.map((output) => parseMarkedDescription(output.Description))).toEqual([
+      { name: 'ApiUrl', constructPath: callControl.node.path },
+      { name: 'CleanupFunctionName', constructPath: callControl.node.path },
+    ]);
+    template.hasOutput('*', {
+      Description: Match.stringLikeRegexp(
+        '^call-control:CleanupFunctionName \\[call-control-test/call-control\\]',
+      ),
+      Value: { Ref: Match.stringLikeRegexp('^callcontrolcleanupfunction') },
+    });
+
+    const without = synthesise({ secretName: 'signalwire/call-control', cliOutputs: false });
+    expect(without.template.toJSON().Outputs).toBeUndefined();
   });
 });
 

@@ -1,10 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import {
+  LOCAL_CLEANUP_FUNCTION,
+  LOCAL_LOG_GROUP,
+  LOCAL_SECRET_NAME,
+  type LocalStack,
+  startLocalStack,
+} from '#local/local-stack';
+import { CallControl } from '../../infra/call-control.ts';
+import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import { buildCli } from '../../scripts/build-cli.ts';
+import { schemaFixtureDirectory, testApp } from '../infra/support.ts';
+
+const schemasDirectory = schemaFixtureDirectory();
 
 /**
  * The `call-control` CLI run as a process, from its esbuild bundle, against one local stack (the real
@@ -115,6 +128,28 @@ describe('call-control --help', () => {
     expect(endAll.code).toBe(0);
     expect(endAll.stdout).toContain('Examples:');
     expect(endAll.stdout).toContain('--expect');
+  });
+
+  it('lists the calls subcommands for `calls --help` (exit 0) and bare `calls` (exit 2), and prints its version', async () => {
+    const help = await cli('calls', '--help');
+    expect(help.code).toBe(0);
+    for (const name of ['calls list', 'calls get', 'calls end', 'calls redirect', 'calls update']) {
+      expect(help.stdout).toContain(name);
+    }
+    const bare = await cli('calls');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('calls redirect');
+    expect(bare.stderr).not.toContain('unknown command');
+    const unknown = await cli('calls', 'hangup');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "calls hangup"');
+    expect(unknown.stderr).toContain('call-control calls --help');
+
+    const { version } = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    );
+    const printed = await cli('--version');
+    expect(printed).toMatchObject({ code: 0, stdout: `call-control ${version}\n` });
   });
 
   it('exits 2 on a flag it does not know, naming it', async () => {
@@ -312,6 +347,49 @@ describe('end-all', () => {
     expect(run.stderr).toMatch(/ending \[#+\] 3\/3/);
     expect(run.stdout).toMatch(/Ended 3, already ended 0, failed 0 of 3/);
     expect(sids.map(statusOf)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('with --yes --expect N fails when nothing matches, rather than reporting "Nothing to end."', async () => {
+    const run = await cli('end-all', '--local', '--to', '+13105550099', '--yes', '--expect', '1');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the preview found 0 call(s), not the 1 expected; nothing was ended');
+    expect(run.stderr).not.toContain('Nothing to end.');
+    const zero = await cli('end-all', '--local', '--to', '+13105550099', '--yes', '--expect', '0');
+    expect(zero.code).toBe(0);
+    expect(zero.stderr).toContain('Nothing to end.');
+  });
+
+  it('--direction follows the cleanup policy rule, and an unknown direction is a usage error', async () => {
+    const to = '+13105550098';
+    const inbound = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 60,
+      to,
+      direction: 'inbound',
+    }).sid;
+    const outbound = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 60,
+      to,
+      direction: 'outbound',
+    }).sid;
+    const preview = async (...direction: string[]) =>
+      json<{ preview: { calls: Array<{ sid: string }> } }>(
+        await cli('end-all', '--local', '--to', to, '--dry-run', '-o', 'json', ...direction),
+      ).preview.calls.map((call) => call.sid);
+    expect(await preview('--direction', 'outbound')).toEqual([outbound]);
+    expect(await preview('--direction', 'inbound')).toEqual([inbound]);
+    expect(await preview('--direction', 'outbound-dial')).toEqual([]);
+
+    const bad = await cli('end-all', '--local', '--to', to, '--direction', 'foo', '--yes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      '--direction must be inbound, outbound, outbound-api, outbound-dial, got "foo"',
+    );
+    expect([statusOf(inbound), statusOf(outbound)]).toEqual(['in-progress', 'in-progress']);
+    expect((await cli('end-all', '--help')).stdout).toContain(
+      'inbound, outbound, outbound-api, outbound-dial',
+    );
   });
 
   it('stops sending on Ctrl-C and says what was not done (exit 3)', async () => {
@@ -571,6 +649,34 @@ describe('SigV4 against the local API Gateway', () => {
       'refused the request (403): The request signature we calculated does not match',
     );
     expect(statusOf(sid)).toBe('in-progress');
+
+    // The hint speaks of the local stack's credentials, not of AWS profiles.
+    const list = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'list', '--local'], {
+        env: { ...env, CALL_CONTROL_LOCAL_STATE_DIR: forged },
+      }),
+    );
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain(`the CLI signs with the credentials in ${forged}/stack.json`);
+    expect(list.stderr).not.toContain('AWS_PROFILE');
+  });
+});
+
+describe('hints and messages', () => {
+  it('repeats the target flags in the commands a hint suggests', async () => {
+    const missing = '6b7c9d1e-0000-4000-8000-00000000dead';
+    const run = await cli('calls', 'get', missing, '--local', '--port', String(stack.api.port));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `\`call-control calls list --status in-progress --local --port ${stack.api.port}\``,
+    );
+  });
+
+  it('names the flag, not the API field, when a date filter is wrong', async () => {
+    const run = await cli('calls', 'list', '--local', '--started-after', 'yesterday');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--started-after');
+    expect(run.stderr).not.toContain('startTimeAfter');
   });
 });
 
@@ -581,6 +687,7 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
     AWS_ENDPOINT_URL_LAMBDA: stack.aws.url,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.aws.url,
+    AWS_ENDPOINT_URL_STS: stack.aws.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -614,13 +721,14 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
       'json',
     );
     expect(dry.code).toBe(0);
+    // Named after the caller's IAM principal (STS GetCallerIdentity), not the OS user.
     expect(dry.stderr).toMatch(
-      /Invoked call-control-cleanup as "cli-[^"]+"; following \/aws\/lambda\/call-control/,
+      /Invoked call-control-cleanup as "cli-123456789012-user-local-developer-[0-9a-z]+" \(arn:aws:iam::123456789012:user\/local-developer\); following \/aws\/lambda\/call-control/,
     );
     expect(json<{ dryRun: boolean; wouldEnd: number; scheduleName: string }>(dry)).toMatchObject({
       dryRun: true,
       wouldEnd: 1,
-      scheduleName: expect.stringMatching(/^cli-/),
+      scheduleName: expect.stringMatching(/^cli-123456789012-user-local-developer-[0-9a-z]+$/),
     });
     expect(statusOf(stale)).toBe('ringing');
 
@@ -660,6 +768,185 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
       /PASS {2}stack outputs +SignalWireCallControl \(us-east-1\): ApiUrl http:\/\/127\.0\.0\.1/,
     );
     expect(run.stdout).toMatch(/PASS {2}API token/);
+  });
+
+  it('finds the outputs of a CallControl embedded in any stack by their marker, and asks which of several', async () => {
+    // A consumer's stack, synthesised from the construct; CloudFormation would resolve its output values,
+    // here they are the local stack's.
+    const app = testApp();
+    const telephony = new Stack(app, 'TelephonyStack');
+    new CallControl(telephony, 'Calls', { secretName: LOCAL_SECRET_NAME, schemasDirectory });
+    const synthesised = Template.fromStack(telephony).toJSON().Outputs as Record<
+      string,
+      { Description: string }
+    >;
+    const resolved = (description: string) =>
+      parseMarkedDescription(description)?.name === 'ApiUrl' ? `${stack.api.url}/` : LOCAL_CLEANUP_FUNCTION;
+    const outputs = (prefix = '') =>
+      Object.fromEntries(
+        Object.entries(synthesised).map(([key, { Description }]) => [
+          `${prefix}${key}`,
+          {
+            value: resolved(Description),
+            description: Description.replace('[TelephonyStack/', `[${prefix}TelephonyStack/`),
+          },
+        ]),
+      );
+    expect(Object.keys(synthesised)).not.toContain('ApiUrl');
+    stack.aws.putStack('TelephonyStack', outputs());
+
+    const sid = seed('in-progress', 100, '+13105550998');
+    const list = await deployed(
+      'calls',
+      'list',
+      '--stack',
+      'TelephonyStack',
+      '--to',
+      '+13105550998',
+      '-o',
+      'json',
+    );
+    expect(list.code).toBe(0);
+    expect(json<{ calls: Array<{ sid: string }> }>(list).calls.map((call) => call.sid)).toEqual([sid]);
+    const doctor = await deployed('doctor', '--stack', 'TelephonyStack');
+    expect(doctor.stdout).toMatch(
+      /PASS {2}stack outputs +TelephonyStack \(us-east-1\): ApiUrl http:\/\/127\.0\.0\.1/,
+    );
+
+    stack.aws.putStack('TwoCallControls', { ...outputs(), ...outputs('Other') });
+    const ambiguous = await deployed('calls', 'list', '--stack', 'TwoCallControls');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(
+      'stack "TwoCallControls" holds 2 CallControl constructs: TelephonyStack/Calls, OtherTelephonyStack/Calls',
+    );
+    expect(ambiguous.stderr).toContain('--construct');
+    const chosen = await deployed(
+      'calls',
+      'list',
+      '--stack',
+      'TwoCallControls',
+      '--construct',
+      'TelephonyStack/Calls',
+      '--to',
+      '+13105550998',
+      '-o',
+      'json',
+    );
+    expect(json<{ calls: Array<{ sid: string }> }>(chosen).calls.map((call) => call.sid)).toEqual([sid]);
+    const wrong = await deployed('calls', 'list', '--stack', 'TwoCallControls', '--construct', 'Nope/Calls');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'Its CallControl constructs: TelephonyStack/Calls, OtherTelephonyStack/Calls',
+    );
+  });
+
+  it('doctor checks the secret the stack’s functions name (SIGNALWIRE_SECRET_ID), not --secret-id’s default', async () => {
+    stack.aws.putSecret('team/broken-secret', JSON.stringify({ projectId: 'not-a-project' }));
+    stack.aws.addFunction('telephony-cleanup', {
+      logGroup: '/aws/lambda/telephony-cleanup',
+      environment: { SIGNALWIRE_SECRET_ID: 'team/broken-secret' },
+      invoke: async () => ({}),
+    });
+    stack.aws.putStack('BrokenSecretStack', {
+      ApiUrl: `${stack.api.url}/`,
+      CleanupFunctionName: 'telephony-cleanup',
+    });
+    const broken = await deployed('doctor', '--stack', 'BrokenSecretStack');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/FAIL {2}secret +.*team\/broken-secret/);
+    expect((await deployed('doctor')).stdout).toMatch(/PASS {2}secret +signalwire\/call-control: 1 project/);
+  });
+
+  it('says why the secret could not be read: no region, no credentials, no such secret', async () => {
+    const bare: NodeJS.ProcessEnv = {
+      ...deployedEnv(),
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    for (const name of [
+      'AWS_PROFILE',
+      'AWS_DEFAULT_REGION',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    ]) {
+      delete bare[name];
+    }
+    const doctor = (runEnv: NodeJS.ProcessEnv, ...args: string[]) =>
+      collect(spawn(process.execPath, [bundle, 'doctor', '--direct', ...args], { env: runEnv }), '');
+
+    const noRegion = { ...bare };
+    delete noRegion.AWS_REGION;
+    const region = await doctor(noRegion);
+    expect(region.code).toBe(1);
+    expect(region.stdout).toContain(
+      'could not read the SignalWire secret "signalwire/call-control": no AWS region is set',
+    );
+    expect(region.stdout).toContain('next: Set AWS_REGION');
+
+    const noCredentials = { ...bare };
+    delete noCredentials.AWS_ACCESS_KEY_ID;
+    delete noCredentials.AWS_SECRET_ACCESS_KEY;
+    delete noCredentials.AWS_SESSION_TOKEN;
+    const credentials = await doctor(noCredentials);
+    expect(credentials.stdout).toContain('no AWS credentials (CredentialsProviderError)');
+    expect(credentials.stdout).toContain('or pass --profile');
+    expect(credentials.stdout).not.toContain('Fix the secret');
+
+    const missing = await doctor(bare, '--secret-id', 'team/no-such-secret');
+    expect(missing.stdout).toContain(
+      'could not read the SignalWire secret "team/no-such-secret": Secrets Manager has no secret by that name',
+    );
+    expect(missing.stdout).toContain('next: Pass the right --secret-id');
+  });
+
+  it('audit finds the log groups of a stack with more than 100 resources (every ListStackResources page)', async () => {
+    const sid = seed('in-progress', 100);
+    await deployed('calls', 'end', sid, '--yes');
+    const filler = Array.from({ length: 230 }, (_, index) => ({
+      logicalId: `queue${index}`,
+      type: 'AWS::SQS::Queue',
+      physicalId: `https://sqs.us-east-1.amazonaws.com/123456789012/queue-${index}`,
+    }));
+    stack.aws.putStack('LargeStack', { ApiUrl: `${stack.api.url}/` }, [
+      ...filler,
+      { logicalId: 'calllogs', type: 'AWS::Logs::LogGroup', physicalId: LOCAL_LOG_GROUP },
+    ]);
+    const run = await deployed('audit', '--stack', 'LargeStack', '--call', sid, '-o', 'json');
+    expect(run.code).toBe(0);
+    const { records } = json<{ records: Array<{ audit: Record<string, unknown> }> }>(run);
+    expect(records.map((record) => [record.audit.callSid, record.audit.outcome])).toEqual([[sid, 'updated']]);
+  });
+
+  it('prints no AWS SDK Node.js-support warning on the machine’s Node.js 20, unless asked to', async () => {
+    const systemPath = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((entry) => !entry.includes('node_modules'))
+      .join(delimiter);
+    const systemNode = spawnSync('node', ['-p', 'process.execPath'], {
+      env: { PATH: systemPath },
+      encoding: 'utf8',
+    }).stdout.trim();
+    const major = Number(
+      spawnSync(systemNode, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout,
+    );
+    expect(major).toBe(20); // this machine's Node.js; the SDK warns below 22
+    // Asynchronously: the local stack answering the CLI runs in this process.
+    const list = (extra: NodeJS.ProcessEnv) =>
+      collect(
+        spawn(systemNode, [bundle, 'calls', 'list', '--to', '+13105550997'], {
+          env: { ...deployedEnv(), ...extra },
+        }),
+        '',
+      );
+    const quiet = await list({});
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toContain('NodeVersionSupportWarning');
+    // The SDK's own switch, which the CLI only defaults: set to false, the warning is back.
+    expect((await list({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' })).stderr).toContain(
+      'NodeVersionSupportWarning',
+    );
   });
 
   it('names the stack it could not find and what to do', async () => {

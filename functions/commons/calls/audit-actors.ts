@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AuditActor } from './audit.ts';
 
 /**
@@ -24,8 +23,9 @@ const record = (value: unknown): Record<string, unknown> =>
  * An HTTP caller: the IAM principal (SigV4) or the JWT's subject and issuer, as API Gateway's authorizer
  * checked them. Nothing the caller wrote in the request names the actor.
  */
-export const httpActor = (event: APIGatewayProxyEventV2): AuditActor => {
-  const authorizer = record((event.requestContext as { authorizer?: unknown }).authorizer);
+// Typed by the one field it reads, so the package's declarations need no @types/aws-lambda.
+export const httpActor = (event: { requestContext: unknown }): AuditActor => {
+  const authorizer = record(record(event.requestContext).authorizer);
   const iam = record(authorizer.iam);
   const claims = record(record(authorizer.jwt).claims);
   const principal = text(iam.userArn);

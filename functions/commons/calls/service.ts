@@ -12,6 +12,7 @@ import {
 } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type AuditedResult, type CallOrigin, failureResult, writeAuditRecord } from './audit-record.ts';
+import type { CallActionResult } from './result.ts';
 
 /**
  * What a caller asks of one call: an update with SignalWire's fields, or to end it whatever its state
@@ -21,11 +22,7 @@ export type CallAction =
   | { kind: 'update'; update: CallUpdate }
   | { kind: 'terminate'; status?: 'completed' | 'canceled' };
 
-export interface CallActionResult {
-  call: Call;
-  /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
-  outcome: 'updated' | 'already-ended';
-}
+export type { CallActionResult } from './result.ts';
 
 /** One request to act on a call, from any trigger: who asked, through what, for which project, call and change. */
 export interface CallCommand extends CallOrigin {

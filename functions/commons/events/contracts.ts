@@ -1,6 +1,5 @@
-import type { EventBridgeEvent } from 'aws-lambda';
 import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
-import type { CallActionResult } from '../calls/service.ts';
+import type { CallActionResult } from '../calls/result.ts';
 import type { ErrorDescription, FieldViolation } from '../errors.ts';
 import type { Call, CallStatus, CallUpdate } from '../signalwire/types.ts';
 
@@ -44,7 +43,21 @@ export interface CallUpdateRequestedDetail {
   correlationId?: string;
 }
 
-export type CallUpdateRequestedEvent = EventBridgeEvent<
+/** EventBridge's envelope, as `aws-lambda`'s `EventBridgeEvent`: declared here so the package needs no @types. */
+export interface EventBridgeEnvelopeOf<TDetailType extends string, TDetail> {
+  id: string;
+  version: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  source: string;
+  'detail-type': TDetailType;
+  detail: TDetail;
+  'replay-name'?: string;
+}
+
+export type CallUpdateRequestedEvent = EventBridgeEnvelopeOf<
   typeof CALL_UPDATE_REQUESTED,
   CallUpdateRequestedDetail
 >;

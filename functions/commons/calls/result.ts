@@ -1,0 +1,11 @@
+import type { Call } from '../signalwire/types.ts';
+
+/**
+ * What an applied action gives back. In a file of its own, importing types only, so that the event contracts
+ * (part of the package's public declarations) reach nothing beyond them.
+ */
+export interface CallActionResult {
+  call: Call;
+  /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
+  outcome: 'updated' | 'already-ended';
+}
