@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { ProjectCallsApi } from '#commons/signalwire/types';
+import type { LocalStackState } from '#local/local-stack';
 import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
@@ -30,18 +31,8 @@ export const targetKind = (options: GlobalOptions): TargetKind => {
   return options.local ? 'local' : options.direct ? 'direct' : 'deployed';
 };
 
-/** What `npm start` writes for the CLI (see local/local-stack.ts, `LocalStackState`). */
-export interface LocalState {
-  apiUrl: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  awsEndpoint: string;
-  secretId: string;
-  localSpaceOrigin: string;
-  identityArn: string;
-  auditLog: string;
-}
+/** What `npm start` writes for the CLI: the local stack's own type (a type import, erased from the bundle). */
+export type LocalState = LocalStackState;
 
 export const localStateDir = (port: number): string =>
   process.env.CALL_CONTROL_LOCAL_STATE_DIR ?? join(tmpdir(), 'call-control-local', String(port));
