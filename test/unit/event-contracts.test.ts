@@ -3,7 +3,6 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { callUpdateSchema } from '#commons/calls/call-update-schema';
 import { describeError, type ErrorCode, SignalWireError } from '#commons/errors';
 import {
   callUpdatedDetail,
@@ -18,18 +17,21 @@ import {
   type CallUpdateRequestedEvent,
   DEFAULT_EVENT_SOURCE,
 } from '#commons/events/contracts';
+import { EVENT_DETAIL_JSON_SCHEMAS, schemaFileText } from '#commons/events/schemas/index';
 import { toCallStatusChanged } from '#commons/events/status-callback';
 import { callUpdateRequestViolations } from '#commons/events/validate-request';
 import * as infraContract from '../../infra/event-contract.ts';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 
 /**
- * The JSON Schema files in schemas/events are what integrators and the EventBridge schema registry
- * (type JSONSchemaDraft4) read; the functions validate with their own runtime schema. These tests keep the
- * two in agreement and the files within draft-04.
+ * The JSON Schemas of the event details have one source, `functions/commons/events/schemas/`; `npm run
+ * schemas` writes them to schemas/events, which integrators and the EventBridge schema registry (type
+ * JSONSchemaDraft4) read. The public types are checked against them at compile time
+ * (test/types/event-contract-types.ts). These tests check that the committed files are the generated ones,
+ * stay within draft-04, and agree with the functions' runtime validation and with what the functions publish.
  *
  * No draft-04 validator is installed (ajv 8 dropped draft-04; ajv-draft-04 is not a dependency), so the
- * files are written with the keywords whose meaning draft-04, draft-07 and 2020-12 share, checked below, and
+ * schemas use the keywords whose meaning draft-04, draft-07 and 2020-12 share, checked below, and are
  * validated with Ajv's draft-07 and 2020-12 classes (with `$schema` removed, which Ajv cannot resolve).
  */
 
@@ -42,7 +44,7 @@ const FILES = {
   [CALL_UPDATED]: 'call-updated.schema.json',
   [CALL_UPDATE_FAILED]: 'call-update-failed.schema.json',
   [CALL_STATUS_CHANGED]: 'call-status-changed.schema.json',
-} as const;
+} as const satisfies Record<(typeof EVENT_DETAIL_JSON_SCHEMAS)[number]['detailType'], string>;
 
 /** Keywords of draft-04 that mean the same in draft-07 and 2020-12 (so Ajv's verdict is draft-04's). */
 const PORTABLE_KEYWORDS = new Set([
@@ -132,13 +134,22 @@ const envelope = (detail: unknown): CallUpdateRequestedEvent =>
   }) as CallUpdateRequestedEvent;
 
 describe('the schema files', () => {
+  it.each(EVENT_DETAIL_JSON_SCHEMAS)(
+    'schemas/events/$fileName is what `npm run schemas` writes from its source',
+    ({ fileName, schema }) => {
+      expect(readFileSync(new URL(fileName, SCHEMA_DIR), 'utf8')).toBe(schemaFileText(schema));
+    },
+  );
+
   it('exist for every detail-type, under the names and detail-types the infra registers', () => {
     const registered = infraContract.EVENT_SCHEMA_FILES.map(({ detailType, fileName }) => [
       detailType,
       fileName,
     ]);
+    const generated = EVENT_DETAIL_JSON_SCHEMAS.map(({ detailType, fileName }) => [detailType, fileName]);
 
     expect(Object.entries(FILES).sort()).toEqual(registered.sort());
+    expect(generated.sort()).toEqual(registered.sort());
     expect(infraContract.EVENT_SOURCE).toBe(DEFAULT_EVENT_SOURCE);
   });
 
@@ -160,30 +171,6 @@ describe('the schema files', () => {
       }
     },
   );
-
-  it('describes the update with exactly the rules of callUpdateSchema, spelled in draft-04', () => {
-    const { dependentRequired, not, ...rest } = callUpdateSchema;
-    const expected = {
-      ...rest,
-      dependencies: dependentRequired,
-      not: { type: not.type, required: not.required },
-    };
-    const strip = (value: unknown): unknown =>
-      Array.isArray(value)
-        ? value.map(strip)
-        : typeof value === 'object' && value !== null
-          ? Object.fromEntries(
-              Object.entries(value)
-                .filter(([key]) => key !== 'description' && key !== 'title')
-                .map(([key, sub]) => [key, strip(sub)]),
-            )
-          : value;
-
-    const fromFile = (readSchema(FILES[CALL_UPDATE_REQUESTED]).definitions as Record<string, unknown>)
-      .CallUpdate;
-
-    expect(strip(fromFile)).toEqual(strip(expected));
-  });
 
   it('lists every stable error code of the error taxonomy, and only those', () => {
     // A new ErrorCode makes this literal fail to compile until it is listed here, and then this test fails

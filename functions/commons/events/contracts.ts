@@ -4,9 +4,11 @@ import type { ErrorDescription, FieldViolation } from '../errors.ts';
 import type { Call, CallStatus, CallUpdate } from '../signalwire/types.ts';
 
 /**
- * The EventBridge contract of the call-control functions, as the functions see it. The JSON Schema files in
- * `schemas/events/` describe the same `detail` shapes for integrators (and the schema registry);
- * `test/unit/event-contracts.test.ts` keeps the two in step.
+ * The EventBridge contract of the call-control functions, as the functions see it. The one source of the
+ * `detail` shapes is the JSON Schemas in `./schemas/` (`npm run schemas` writes them to `schemas/events/` for
+ * integrators and the schema registry); the types below are written out, as the package exports them, and
+ * `test/types/event-contract-types.ts` checks at compile time that they are the types `json-schema-to-ts`
+ * derives from those schemas.
  */
 
 /** `source` of every event the functions publish, unless `EVENT_SOURCE` says otherwise. */
