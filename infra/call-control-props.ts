@@ -8,7 +8,7 @@ import {
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
-import type { CallControlProps } from './call-control.ts';
+import type { CallControlProps } from './call-control-types.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { checkedPolicy } from './schedules.ts';
 

@@ -3,11 +3,9 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-li
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -19,19 +17,16 @@ import {
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
-import { CallControlApi, type CallControlApiAuth, type CallControlThrottle } from './api.ts';
+import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
-import {
-  CallControlFunction,
-  type CallControlFunctionProps,
-  type CallControlLogLevel,
-} from './call-control-function.ts';
+import { CallControlFunction, type CallControlFunctionProps } from './call-control-function.ts';
 import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './call-control-props.ts';
-import { CallUpdateEventsConsumer, type CallUpdateEventsProps } from './call-update-events.ts';
+import type { CallControlProps, PublishCallUpdateRequestsOptions } from './call-control-types.ts';
+import { CallUpdateEventsConsumer } from './call-update-events.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
-import { type CallControlBundling, PACKAGE_ROOT } from './function-bundles.ts';
+import { PACKAGE_ROOT } from './function-bundles.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 import {
   CALL_UPDATE_EVENTS_SERVICE_NAME,
@@ -40,180 +35,10 @@ import {
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
-import { type CleanupScheduleProps, CleanupSchedules } from './schedules.ts';
+import { CleanupSchedules } from './schedules.ts';
 import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
-/** Props of {@link CallControl}. */
-export interface CallControlProps {
-  /**
-   * Name of the Secrets Manager secret holding the SignalWire credentials. Give this or `secretArn`.
-   * @default - none; `secretArn` is used
-   */
-  readonly secretName?: string;
-  /**
-   * Complete ARN (with the six-character suffix) of the secret. Give this or `secretName`.
-   * @default - none; `secretName` is used
-   */
-  readonly secretArn?: string;
-  /**
-   * Customer-managed KMS key the secret is encrypted with; the functions get `kms:Decrypt` on it, and only
-   * through Secrets Manager.
-   * @default - the secret uses the AWS-managed key and no KMS permission is granted
-   */
-  readonly secretKmsKey?: IKey;
-  /**
-   * How operators authenticate to the API.
-   * @default { type: 'iam' }
-   */
-  readonly apiAuth?: CallControlApiAuth;
-  /**
-   * Throttling of every route of the API stage.
-   * @default { rateLimit: 50, burstLimit: 100 }
-   */
-  readonly apiThrottle?: CallControlThrottle;
-  /**
-   * Throttling of the unauthenticated status-callback route (`POST /webhooks/signalwire/status`).
-   * @default { rateLimit: 100, burstLimit: 200 }
-   */
-  readonly webhookThrottle?: CallControlThrottle;
-  /**
-   * Scheduled cleanup runs. Cleanup ends live calls, so nothing runs unless asked for.
-   * @default [] - no schedule (the cleanup function is deployed and can be invoked by hand)
-   */
-  readonly cleanupSchedules?: readonly CleanupScheduleProps[];
-  /**
-   * Policy the cleanup function applies when its input has none (`CLEANUP_DEFAULT_POLICY`).
-   * @default - unset: there is no built-in policy, so each schedule's input must then give at least
-   *   `maxAgeSeconds` (a run without one is refused and ends nothing)
-   */
-  readonly cleanupDefaultPolicy?: Record<string, unknown>;
-  /**
-   * Calls the cleanup function updates in parallel (`CLEANUP_CONCURRENCY`).
-   * @default 10
-   */
-  readonly cleanupConcurrency?: number;
-  /**
-   * End requests the cleanup function starts per second (`CLEANUP_MAX_ENDS_PER_SECOND`), 1 to 1380.
-   * SignalWire allows 13,800 POSTs per 10 s for the whole account, shared with the API and the events.
-   * @default 200
-   */
-  readonly cleanupMaxEndsPerSecond?: number;
-  /**
-   * Time the cleanup function keeps in reserve before its 5-minute timeout (`CLEANUP_TIME_MARGIN_MS`).
-   * @default Duration.seconds(10)
-   */
-  readonly cleanupTimeMargin?: Duration;
-  /**
-   * Name of an existing event bus (same account and region) to use instead of creating one.
-   * @default - a new bus
-   */
-  readonly existingEventBusName?: string;
-  /**
-   * ARN of an existing event bus (same account and region) to use instead of creating one.
-   * @default - a new bus
-   */
-  readonly existingEventBusArn?: string;
-  /**
-   * `source` of every event the functions publish (Call Updated, Call Update Failed, Call Status Changed), and
-   * the prefix of the event schemas' names. Consumers' rules match on it.
-   * @default 'call-control' (before 0.2.0 the fixed `signalwire.call-control`; set that to keep old rules
-   *   matching)
-   */
-  readonly eventSource?: string;
-
-  /**
-   * Declare stack outputs the `call-control` CLI finds by their Description marker
-   * (`call-control:ApiUrl [<path>] …`): the API's URL and the cleanup function's name, so
-   * `call-control --stack <your stack>` works for any stack embedding this construct.
-   * @default true
-   */
-  readonly cliOutputs?: boolean;
-  /**
-   * Act on "Call Update Requested" events from these sources on the bus.
-   * @default - no rule, no call-update function, no idempotency table
-   */
-  readonly callUpdateEvents?: CallUpdateEventsProps;
-  /**
-   * Public base URL SignalWire is configured with when a custom domain or proxy sits in front of the API,
-   * e.g. `https://hooks.example.com/signalwire` (`PUBLIC_BASE_URL`). The status-callback signature covers the
-   * URL SignalWire called, so it must be known exactly.
-   * @default - unset; the function rebuilds the URL from the request (right for the execute-api URL)
-   */
-  readonly webhookPublicBaseUrl?: string;
-  /**
-   * How long an accepted status callback is remembered: the same signed callback again within it is answered
-   * 204 and not published again (a replay, or SignalWire resending). 1 minute to 30 days.
-   * @default Duration.days(1)
-   */
-  readonly callbackReplayWindow?: Duration;
-  /**
-   * Directory holding the event JSON Schemas published in the schema registry.
-   * @default - `schemas/events` of this package
-   */
-  readonly schemasDirectory?: string;
-  /**
-   * SNS topic every alarm notifies (on alarm and on return to OK).
-   * @default - alarms without actions
-   */
-  readonly alarmTopic?: ITopic;
-  /**
-   * Retention of every function log group and of the API access logs.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-  /**
-   * Powertools log level of every function.
-   * @default 'INFO'
-   */
-  readonly logLevel?: CallControlLogLevel;
-  /**
-   * X-Ray active tracing of every function (Lambda's invocation segments).
-   * @default true
-   */
-  readonly tracing?: boolean;
-  /**
-   * Also bundle the Powertools Tracer into every function: subsegments for the handler, the AWS SDK calls and
-   * the `fetch` requests to SignalWire. It adds about 124 KB to every function (a third of the HTTP function),
-   * which every cold start parses, so it is off unless asked for. Needs `tracing`.
-   * @default false
-   */
-  readonly powertoolsTracer?: boolean;
-  /**
-   * What happens to the idempotency table and the log groups when they leave the stack.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * CloudWatch namespace of the functions' custom metrics (and of the alarms on them).
-   * @default 'SignalWireCallControl'
-   */
-  readonly metricsNamespace?: string;
-  /**
-   * How long a warm function reuses the secret before reading it again (`SECRET_CACHE_TTL_SECONDS`).
-   * @default Duration.minutes(5)
-   */
-  readonly secretCacheTtl?: Duration;
-  /**
-   * Timeout of one request to SignalWire (`SIGNALWIRE_TIMEOUT_MS`); between 100 ms and 20 s so that the
-   * API function can still answer within API Gateway's limit, and at most 18,333 ms with `callUpdateEvents`
-   * (a redirect's 3 requests plus 5 s must fit the event function's 60 s).
-   * @default Duration.seconds(5)
-   */
-  readonly signalWireTimeout?: Duration;
-  /**
-   * Where the functions' code comes from. `prebuilt`: the bundles built with the package and shipped in it,
-   * deployed as they are (what the package's tests ran; the app needs no esbuild). `source`: bundled from the
-   * TypeScript sources at synth time with the same esbuild settings (a checkout of this repository only).
-   * @default 'prebuilt'
-   */
-  readonly bundling?: CallControlBundling;
-}
-
-/** Options of {@link CallControl.grantPublishCallUpdateRequests}. */
-export interface PublishCallUpdateRequestsOptions {
-  /** The producer's event `source`; one of `callUpdateEvents.allowedSources`. */
-  readonly source: string;
-}
+export type { CallControlProps, PublishCallUpdateRequestsOptions } from './call-control-types.ts';
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
 

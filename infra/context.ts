@@ -3,8 +3,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import type { CallControlApiAuth, CallControlThrottle } from './api.ts';
-import type { CallControlProps } from './call-control.ts';
 import type { CallControlLogLevel } from './call-control-function.ts';
+import type { CallControlProps } from './call-control-types.ts';
 import type { CleanupScheduleProps } from './schedules.ts';
 
 /**
