@@ -39,6 +39,22 @@ export const ratio = (value: number): string => {
 
 const cell = (text: string): string => text.replaceAll('|', '\\|');
 
+/** One result row as a Markdown table row (docs/benchmarks.md and the README summary). */
+const tableRow = (row: ResultRow): string =>
+  [
+    '',
+    row.item,
+    cell(row.metric),
+    cell(row.project),
+    cell(row.reference),
+    cell(row.ratio),
+    cell(row.target),
+    row.met,
+    '',
+  ]
+    .join(' | ')
+    .trim();
+
 /** The Markdown page: machine, table, then the notes (method, and for each miss what limits it). */
 export const renderMarkdown = (
   machine: Machine,
@@ -49,21 +65,7 @@ export const renderMarkdown = (
   const table = [
     '| # | Metric | Project | Reference | Ratio | Target | Met |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((row) =>
-      [
-        '',
-        row.item,
-        cell(row.metric),
-        cell(row.project),
-        cell(row.reference),
-        cell(row.ratio),
-        cell(row.target),
-        row.met,
-        '',
-      ]
-        .join(' | ')
-        .trim(),
-    ),
+    ...rows.map(tableRow),
   ];
   return [
     '# Benchmarks',
@@ -101,21 +103,7 @@ export const renderSummary = (machine: Machine, rows: ResultRow[]): string =>
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows
       .filter((row) => row.met === 'yes' || row.met === 'no' || row.met === 'not measured')
-      .map((row) =>
-        [
-          '',
-          row.item,
-          cell(row.metric),
-          cell(row.project),
-          cell(row.reference),
-          cell(row.ratio),
-          cell(row.target),
-          row.met,
-          '',
-        ]
-          .join(' | ')
-          .trim(),
-      ),
+      .map(tableRow),
     README_SUMMARY_END,
   ].join('\n');
 
