@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/calls/audit';
-import { createCallService } from '#commons/calls/service';
+import { type CallService, createCallService } from '#commons/calls/service';
 import {
   CALL_UPDATE_FAILED,
   CALL_UPDATE_REQUESTED,
@@ -555,13 +555,11 @@ describe('failures', () => {
 });
 
 describe('defect: event-path redirect sent twice when the function runs out of time', () => {
-  it('gives its SignalWire requests a deadline, so a redirect cut by the function timeout is final and never resent', async () => {
+  /** The event function over the given call service, with the stack's real bus and idempotency table. */
+  const handlerOver = async (calls: CallService) => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
-    const handler = createCallUpdateEventsHandler({
-      calls: createCallService(
-        createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger),
-        logger,
-      ),
+    return createCallUpdateEventsHandler({
+      calls,
       publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,
@@ -570,19 +568,31 @@ describe('defect: event-path redirect sent twice when the function runs out of t
       }),
       allowedSources: [SOURCE],
     });
+  };
+
+  /** A "Call Update Requested" envelope asking to redirect the call, as EventBridge delivers it. */
+  const redirectRequest = (callSid: string, url: string): CallUpdateRequestedEvent => ({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': CALL_UPDATE_REQUESTED,
+    source: SOURCE,
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: { callSid, action: 'update', update: { Url: url } },
+  });
+
+  it('gives its SignalWire requests a deadline, so a redirect cut by the function timeout is final and never resent', async () => {
+    const handler = await handlerOver(
+      createCallService(
+        createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger),
+        logger,
+      ),
+    );
     const call = seed('in-progress');
     stack.emulator.injectFault({ kind: 'delay', ms: 2_500, method: 'POST' });
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/slow.xml' } },
-    } as CallUpdateRequestedEvent;
+    const event = redirectRequest(call.sid, 'https://example.com/slow.xml');
     const context = () => createLambdaContext({ functionName: 'short-events', timeoutMs: 1_500 });
 
     // Every delivery ends normally (a thrown invocation would be retried by Lambda).
@@ -600,11 +610,10 @@ describe('defect: event-path redirect sent twice when the function runs out of t
   });
 
   it("reports a redirect cut by middy's early timeout as final REDIRECT_OUTCOME_UNKNOWN, not retried", async () => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     const real = createSignalWireAccess({ ...readSignalWireConfig(), timeoutMs: 3_000 }, logger);
-    const handler = createCallUpdateEventsHandler({
-      // The real Calls API, with the deadline dropped: only the function's own timeout can stop the redirect.
-      calls: createCallService(
+    // The real Calls API, with the deadline dropped: only the function's own timeout can stop the redirect.
+    const handler = await handlerOver(
+      createCallService(
         {
           forAccount: async (sid) => {
             const calls = await real.forAccount(sid);
@@ -615,27 +624,10 @@ describe('defect: event-path redirect sent twice when the function runs out of t
         },
         logger,
       ),
-      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
-    });
+    );
     const call = seed('in-progress');
     stack.emulator.injectFault({ kind: 'delay', ms: 2_500, method: 'POST' });
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/cut.xml' } },
-    } as CallUpdateRequestedEvent;
+    const event = redirectRequest(call.sid, 'https://example.com/cut.xml');
 
     await expect(
       handler(event, createLambdaContext({ functionName: 'short-events', timeoutMs: 1_500 })),
