@@ -11,6 +11,8 @@ export interface Received {
   url: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** The client's port: requests on one kept-alive connection share it. */
+  remotePort: number | undefined;
 }
 
 /**
@@ -29,6 +31,7 @@ export const startScriptedServer = async (script: Script[]) => {
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        remotePort: req.socket.remotePort,
       });
       const step = script[Math.min(index++, script.length - 1)];
       if (!step || 'drop' in step) {

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import {
@@ -6,6 +7,7 @@ import {
   type RetryNotice,
   SignalWireClient,
 } from '#commons/signalwire/client';
+import { MAX_ANSWER_BYTES } from '#commons/signalwire/transport';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 import { type Script, startScriptedServer } from '../support/scripted-server.ts';
 
@@ -359,5 +361,105 @@ describe('SignalWireClient retries', () => {
 
     expect(error).toMatchObject({ kind: 'connection', mayHaveReachedServer: false });
     expect(notices.map((n) => n.reason)).toEqual(['connection', 'connection']);
+  });
+
+  it('fails a silent TLS handshake as a connection that never carried the request, so a redirect is retried', async () => {
+    // A TCP listener that accepts and never speaks: the https client connects, and its handshake never ends.
+    const accepted: Socket[] = [];
+    const silent = createNetServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const notices: RetryNotice[] = [];
+    const client = new SignalWireClient({
+      projectId: PROJECT_ID,
+      apiToken: TOKEN,
+      spaceOrigin: `https://127.0.0.1:${port}`,
+      timeoutMs: 100,
+      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 5, maxTotalMs: 1_000 },
+      onRetry: (n) => notices.push(n),
+      staleAfterMs: 60_000,
+    });
+    try {
+      const error = await client
+        .updateCall(CALL_SID, { Url: 'https://example.com/x.xml' })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(SignalWireNetworkError);
+      expect(error).toMatchObject({ kind: 'connection', mayHaveReachedServer: false });
+      expect((error as Error).message).toBe('could not connect to SignalWire within 100 ms');
+      expect(notices.map((n) => n.reason)).toEqual(['connection']);
+      expect(accepted).toHaveLength(2);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
+describe('SignalWireClient transport', () => {
+  it('sends a Content-Length body (never chunked), a user agent, and reuses one kept-alive connection', async () => {
+    const { client, received } = await clientFor([{ status: 200, body: sampleCall() }]);
+
+    await client.updateCall(CALL_SID, { Status: 'completed' });
+    await client.updateCall(CALL_SID, { Status: 'completed' });
+    await client.getCall(CALL_SID);
+
+    const [post] = received;
+    expect(post?.headers['content-length']).toBe(String(Buffer.byteLength('Status=completed')));
+    expect(post?.headers['transfer-encoding']).toBeUndefined();
+    expect(post?.headers['user-agent']).toBe('signalwire-call-control');
+    expect(received[2]?.headers['content-length']).toBeUndefined();
+    expect(new Set(received.map((r) => r.remotePort)).size).toBe(1);
+  });
+
+  it('does not follow a 3xx: the credentials stay with the space, and a redirect sent is outcome-unknown', async () => {
+    const moved = { status: 301, headers: { location: 'https://elsewhere.example.com/steal' }, body: '' };
+    const { client, received } = await clientFor([moved], { staleAfterMs: 60_000 });
+
+    const read = await client.getCall(CALL_SID).catch((e: unknown) => e);
+    const redirect = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })
+      .catch((e: unknown) => e);
+
+    expect(read).toBeInstanceOf(SignalWireError);
+    expect(read).toMatchObject({
+      status: 502,
+      message: 'SignalWire answered HTTP 301, a redirect, which is not followed',
+    });
+    expect(redirect).toBeInstanceOf(RedirectOutcomeUnknownError);
+    expect(received).toHaveLength(2);
+  });
+
+  it('reads a multi-chunk answer whole, multi-byte characters split across chunks included', async () => {
+    const name = 'Zoë 🚀 '.repeat(20_000);
+    const { client } = await clientFor([{ status: 200, body: sampleCall({ caller_name: name }) }]);
+
+    const call = await client.getCall(CALL_SID);
+
+    expect(call.caller_name).toBe(name);
+  });
+
+  it(`refuses an answer over ${MAX_ANSWER_BYTES} bytes instead of holding it in memory`, async () => {
+    const huge = { status: 200, body: `"${'x'.repeat(MAX_ANSWER_BYTES)}"` };
+    const { client } = await clientFor([huge], {
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 1 },
+    });
+
+    const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireNetworkError);
+    expect((error as Error).message).toBe(`SignalWire's answer exceeded ${MAX_ANSWER_BYTES} bytes`);
+  });
+
+  it('gives up at once, sending nothing, when the caller has already run out of time', async () => {
+    const { client, received } = await clientFor([{ status: 200, body: sampleCall() }]);
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' }, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireNetworkError);
+    expect(error).toMatchObject({ mayHaveReachedServer: false });
+    expect(received).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
 
 /**
- * The Powertools Tracer (X-Ray subsegments for the handler, AWS SDK calls and `fetch` to SignalWire), opt-in
+ * The Powertools Tracer (X-Ray subsegments for the handler, AWS SDK calls and the https requests to SignalWire), opt-in
  * at build time. The CDK construct replaces `process.env.CALL_CONTROL_POWERTOOLS_TRACER` with a constant when
  * it bundles (prop `powertoolsTracer`); when it is off, the bundler drops these imports, so neither the
  * Tracer nor the X-Ray SDK (124 KB, a third of the HTTP function) is shipped or parsed at cold start.

@@ -6,6 +6,7 @@ import {
   SignalWireNetworkError,
 } from '../errors.ts';
 import { paginate } from './paginate.ts';
+import { ExchangeFailure, exchange, type HttpAnswer, MAX_ANSWER_BYTES } from './transport.ts';
 import {
   CALL_UPDATE_FIELDS,
   type Call,
@@ -59,7 +60,7 @@ export interface SignalWireClientOptions {
    * Wall-clock idle time after which a pooled keep-alive socket may be dead (Lambda freezes containers
    * between invocations, so the pool's own idle timers do not run). Past it, a redirect is preceded by a
    * GET of the call, which is safe to repeat and leaves a proven socket for the redirect.
-   * @default 4000 (Node's fetch keeps idle sockets at most 4 s, well under SignalWire's keep-alive)
+   * @default 4000 (the transport keeps idle sockets at most 4 s, well under SignalWire's keep-alive)
    */
   staleAfterMs?: number;
   /** Randomness for jitter, injectable for tests. @default Math.random */
@@ -75,8 +76,9 @@ const CONNECT_PHASE_CODES = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
 ]);
+
+const USER_AGENT = 'signalwire-call-control';
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -151,7 +153,7 @@ interface Attempt {
 }
 
 /**
- * The SignalWire Calls adapter over `fetch`: the documented `/api/laml/2010-04-01` paths, Basic auth,
+ * The SignalWire Calls adapter over `node:https` (`transport.ts`): the documented `/api/laml/2010-04-01` paths, Basic auth,
  * form-encoded bodies with exactly the given fields, a timeout per attempt, and bounded retries.
  *
  * Retry rules: 429 and 503 are retried with exponential backoff and full jitter, honouring `Retry-After`,
@@ -332,73 +334,91 @@ export class SignalWireClient implements CallsApi {
     | { kind: 'http'; status: number; error: SignalWireError }
     | { kind: 'network'; error: SignalWireNetworkError }
   > {
-    // One controller per attempt, aborted by a plain timer or by the caller. Cheaper per request than
-    // `AbortSignal.any([caller, AbortSignal.timeout(ms)])` (two signals, weak references and a finaliser each),
-    // and Node keeps every timer of the same duration in one list, so a pool of requests shares one timer.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    const abortWithCaller = (): void => controller.abort();
-    if (callerSignal?.aborted) controller.abort();
-    else callerSignal?.addEventListener('abort', abortWithCaller, { once: true });
-    const signal = controller.signal;
-    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: this.authorization,
+      accept: 'application/json',
+      'user-agent': USER_AGENT,
+    };
     if (attempt.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    let answer: HttpAnswer;
     try {
-      const response = await fetch(attempt.url, {
+      answer = await exchange({
         method: attempt.method,
+        url: attempt.url,
         headers,
-        ...(attempt.body !== undefined ? { body: attempt.body } : {}),
-        signal,
-        redirect: 'error',
+        body: attempt.body,
+        timeoutMs: this.timeoutMs,
+        signal: callerSignal,
       });
-      const text = await response.text();
-      this.lastExchangeAt = Date.now();
-      if (response.ok) return this.parseSuccess(response.status, text);
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    } catch (error) {
+      return { kind: 'network', error: this.networkError(error) };
+    }
+    this.lastExchangeAt = Date.now();
+    const { status, text } = answer;
+    if (status >= 200 && status < 300) return this.parseSuccess(status, text);
+    if (status < 400) {
+      // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
+      const message = `SignalWire answered HTTP ${status}, a redirect, which is not followed`;
       return {
         kind: 'http',
-        status: response.status,
-        error: new SignalWireError(response.status, parseErrorBody(response.status, text), retryAfter),
+        status: 502,
+        error: new SignalWireError(502, { code: undefined, message, moreInfo: undefined }),
       };
-    } catch (error) {
-      if (timedOut) {
-        return {
-          kind: 'network',
-          error: new SignalWireNetworkError(
-            'timeout',
-            true,
-            `no answer from SignalWire within ${this.timeoutMs} ms`,
-          ),
-        };
-      }
-      if (callerSignal?.aborted) {
+    }
+    return {
+      kind: 'http',
+      status,
+      error: new SignalWireError(
+        status,
+        parseErrorBody(status, text),
+        parseRetryAfter(answer.retryAfter ?? null),
+      ),
+    };
+  }
+
+  private networkError(error: unknown): SignalWireNetworkError {
+    if (!(error instanceof ExchangeFailure)) {
+      return new SignalWireNetworkError(
+        'connection',
+        true,
+        `connection to SignalWire failed (${errorCode(error) ?? 'unknown'})`,
+      );
+    }
+    switch (error.reason) {
+      case 'timeout':
+        return error.sent
+          ? new SignalWireNetworkError(
+              'timeout',
+              true,
+              `no answer from SignalWire within ${this.timeoutMs} ms`,
+            )
+          : new SignalWireNetworkError(
+              'connection',
+              false,
+              `could not connect to SignalWire within ${this.timeoutMs} ms`,
+            );
+      case 'aborted':
         // The caller gave up (the function is out of time): as for a timeout, the request may have arrived.
-        return {
-          kind: 'network',
-          error: new SignalWireNetworkError(
-            'timeout',
-            true,
-            'the request was abandoned: the function ran out of time',
-          ),
-        };
-      }
-      const code = errorCode(error) ?? 'unknown';
-      const beforeSend = CONNECT_PHASE_CODES.has(code);
-      return {
-        kind: 'network',
-        error: new SignalWireNetworkError(
+        return new SignalWireNetworkError(
+          'timeout',
+          error.sent,
+          'the request was abandoned: the function ran out of time',
+        );
+      case 'too-large':
+        return new SignalWireNetworkError(
+          'connection',
+          true,
+          `SignalWire's answer exceeded ${MAX_ANSWER_BYTES} bytes`,
+        );
+      default: {
+        const code = error.code ?? 'unknown';
+        const beforeSend = !error.sent || CONNECT_PHASE_CODES.has(code);
+        return new SignalWireNetworkError(
           'connection',
           !beforeSend,
           `connection to SignalWire failed (${code})`,
-        ),
-      };
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', abortWithCaller);
+        );
+      }
     }
   }
 }

@@ -1,0 +1,144 @@
+// The modules themselves, not named imports: `request` is read at call time, so the Powertools Tracer (which
+// patches `http.request`/`https.request` for X-Ray when it is bundled) sees these requests.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+
+/**
+ * One HTTP exchange with SignalWire over `node:http`/`node:https`, on keep-alive agents shared by every client
+ * in the process.
+ *
+ * Written by hand rather than with the global `fetch` because the calls' hot path pays for it: on Node 24,
+ * `fetch` (undici) spends about twice the CPU of `http.request` per loopback request (WHATWG `Headers`,
+ * `Response` and streams around every exchange, and a listener, weak reference and finaliser for every abort
+ * signal it is given), and its first use loads undici, tens of milliseconds of a cold start. The AWS SDK
+ * already loads `node:https` for Secrets Manager, so this costs nothing at import.
+ */
+
+/** The answer: status, the body as text and the one header the client reads. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+export interface HttpExchange {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  timeoutMs: number;
+  /** Aborts the exchange (the caller is out of time). */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Why an exchange failed without an answer. `sent` is false only when the request certainly did not leave this
+ * process: the connection (TCP, and TLS for https) was never established.
+ */
+export class ExchangeFailure extends Error {
+  override readonly name = 'ExchangeFailure';
+  constructor(
+    readonly reason: 'timeout' | 'aborted' | 'connection' | 'too-large',
+    readonly sent: boolean,
+    readonly code: string | undefined,
+  ) {
+    super(reason);
+  }
+}
+
+/** Largest answer read (a List Calls page of 1,000 calls is about 1.5 MB); past it the exchange fails. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Idle keep-alive sockets are closed after 4 s (as `fetch` does), unless the server's `Keep-Alive: timeout=`
+ * asks for less. Lambda freezes containers between invocations, so these timers may not run: the client's
+ * `staleAfterMs` covers that case.
+ */
+const AGENT_OPTIONS = { keepAlive: true, timeout: 4_000, scheduling: 'lifo' } as const;
+let httpAgent: http.Agent | undefined;
+let httpsAgent: https.Agent | undefined;
+const agentFor = (tls: boolean): http.Agent => {
+  if (tls) {
+    httpsAgent ??= new https.Agent(AGENT_OPTIONS);
+    return httpsAgent;
+  }
+  httpAgent ??= new http.Agent(AGENT_OPTIONS);
+  return httpAgent;
+};
+
+const errorCode = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
+  new Promise<HttpAnswer>((resolve, reject) => {
+    const { signal } = request;
+    if (signal?.aborted) {
+      reject(new ExchangeFailure('aborted', false, undefined));
+      return;
+    }
+    const tls = request.url.protocol === 'https:';
+    const headers =
+      request.body === undefined
+        ? request.headers
+        : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
+    const options = {
+      method: request.method,
+      headers,
+      agent: agentFor(tls),
+    };
+    const req = tls ? https.request(request.url, options) : http.request(request.url, options);
+
+    // Connected (and, for https, past the TLS handshake): from here on the request may reach SignalWire.
+    let connected = false;
+    let failure: ExchangeFailure | undefined;
+    const fail = (reason: ExchangeFailure['reason'], code?: string): void => {
+      failure ??= new ExchangeFailure(reason, connected, code);
+      req.destroy(failure);
+    };
+    // Node keeps every timer of the same duration in one list: a pool of requests shares one OS timer.
+    const timer = setTimeout(() => fail('timeout'), request.timeoutMs);
+    const onAbort = (): void => fail('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const lost = (error: unknown): void => {
+      if (settle()) reject(failure ?? new ExchangeFailure('connection', connected, errorCode(error)));
+    };
+
+    req.once('socket', (socket) => {
+      if (!socket.connecting) connected = true;
+      else
+        socket.once(tls ? 'secureConnect' : 'connect', () => {
+          connected = true;
+        });
+    });
+    req.on('error', lost);
+    req.once('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > MAX_ANSWER_BYTES) fail('too-large');
+        else chunks.push(chunk);
+      });
+      response.once('end', () => {
+        if (!settle()) return;
+        const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
+        resolve({ status: response.statusCode ?? 0, text, retryAfter: response.headers['retry-after'] });
+      });
+      // A body cut short (reset, timeout, abort, too large) ends in 'error' or a 'close' without 'end'.
+      response.on('error', lost);
+      response.once('close', () => {
+        if (!response.complete) lost(undefined);
+      });
+    });
+    req.end(request.body);
+  });
