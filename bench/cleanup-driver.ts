@@ -2,10 +2,12 @@
  * Child process of the cleanup benchmark, bundled the production way and run on its own so that its peak RSS
  * is the cleanup's alone (the emulator stays in the parent). It receives one {@link CleanupPlan} over IPC and
  * either runs `runCleanup` with the real `SignalWireClient` until no stale call is left (or `maxRuns`), or,
- * with `bareSids`, sends the same end requests with a bare `fetch` pool: what the loopback and the machine
- * allow. It answers a {@link CleanupOutcome}. Audit records go to stdout, which the parent discards.
+ * with `bareSids`, sends the same end requests with a bare `fetch` (or `node:http`) pool: what the loopback and
+ * the machine allow. It answers a {@link CleanupOutcome}. Audit records go to stdout, which the parent discards.
  */
 import { randomUUID } from 'node:crypto';
+import http, { type Agent as HttpAgent } from 'node:http';
+import https from 'node:https';
 import { audit } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
@@ -29,10 +31,11 @@ export interface CleanupPlan {
   /** Instead of the cleanup: end exactly these calls with bare `fetch`, `concurrency` at a time. */
   bareSids?: string[];
   /**
-   * Give each bare request what any client with a timeout needs: an abort signal and a timer (5 s), as
-   * SignalWireClient does. Measures what passing a signal to `fetch` costs on its own.
+   * The bare pool's transport: the global `fetch` (the reference of the CPU target), or `node:http(s)` on a
+   * keep-alive agent, the transport SignalWireClient uses, doing nothing else (the floor under the cleanup).
+   * @default 'fetch'
    */
-  bareTimeout?: boolean;
+  bareTransport?: 'fetch' | 'http';
   /**
    * Sample `process.memoryUsage()` every 20 ms for the memory rows. Off for the CPU rows: the sampling costs
    * CPU in proportion to the wall time, which would be charged to the slower of the compared clients.
@@ -174,30 +177,53 @@ const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: Peak
   }
 };
 
+/** One bare POST over `node:http(s)` on a keep-alive agent: the answer's status once its body is read. */
+const postBare = (
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  agent: HttpAgent,
+): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    const request = send(url, { method: 'POST', headers, agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        resolve(response.statusCode ?? 0);
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+
 const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcome): Promise<void> => {
   const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
+  const body = 'Status=completed';
+  const headers = { authorization, 'content-type': 'application/x-www-form-urlencoded' };
+  const tls = plan.spaceOrigin.startsWith('https:');
+  const agent = tls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const end = async (sid: string): Promise<number> => {
+    const url = `${plan.spaceOrigin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`;
+    if (plan.bareTransport === 'http') {
+      return postBare(new URL(url), { ...headers, 'content-length': String(body.length) }, body, agent);
+    }
+    const response = await fetch(url, { method: 'POST', headers, body });
+    await response.json();
+    return response.status;
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sids.length) {
-      const sid = sids[next++];
-      const controller = plan.bareTimeout ? new AbortController() : undefined;
-      const timer = controller ? setTimeout(() => controller.abort(), 5_000) : undefined;
-      const response = await fetch(
-        `${plan.spaceOrigin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`,
-        {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'Status=completed',
-          ...(controller ? { signal: controller.signal } : {}),
-        },
-      );
-      await response.json();
-      clearTimeout(timer);
-      if (response.status === 200) outcome.ended++;
+      const sid = sids[next++] as string;
+      if ((await end(sid)) === 200) outcome.ended++;
       else outcome.failed++;
     }
   };
   await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  agent.destroy();
   outcome.runs = 1;
   outcome.found = sids.length;
 };

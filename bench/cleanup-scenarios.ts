@@ -28,11 +28,11 @@ export interface CleanupScenario {
   memoryMb: number;
   /**
    * `engine`: runCleanup with a SignalWireClient (bench/cleanup-driver.ts); `bare`: a bare fetch pool ending
-   * the same calls (`bare-timeout`: each with an abort signal and a timer, as a client with a timeout
-   * sends them); `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
+   * the same calls (`bare-http`: over `node:http` on a keep-alive agent, SignalWireClient's transport, doing
+   * nothing else); `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
    * only the audit records of as many calls, nothing sent.
    */
-  mode: 'engine' | 'bare' | 'bare-timeout' | 'handler' | 'audit';
+  mode: 'engine' | 'bare' | 'bare-http' | 'handler' | 'audit';
   /** Serve the emulator over https with this certificate (the child trusts only its CA). */
   certificates?: BenchCertificates;
   /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
@@ -150,8 +150,8 @@ export const runScenario = async (
         maxCallsToEnd: Math.min(MAX_CALLS_PER_RUN, scenario.calls),
         maxAgeSeconds: MAX_AGE_SECONDS,
         maxRuns: scenario.maxRuns,
-        ...(scenario.mode === 'bare' || scenario.mode === 'bare-timeout' ? { bareSids: sids } : {}),
-        ...(scenario.mode === 'bare-timeout' ? { bareTimeout: true } : {}),
+        ...(scenario.mode === 'bare' || scenario.mode === 'bare-http' ? { bareSids: sids } : {}),
+        ...(scenario.mode === 'bare-http' ? { bareTransport: 'http' as const } : {}),
         ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
         trackMemory: scenario.trackMemory ?? true,
       };
