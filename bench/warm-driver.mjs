@@ -1,12 +1,37 @@
 /**
  * Warm invocations in one process, as a warm Lambda container serves them. The parent sends one plan over
- * IPC: an optional handler bundle, an API Gateway event template, and series of call SIDs to end either with
- * the handler or with a bare `fetch`. Series run interleaved (one request of each in turn) so that drift in
+ * IPC: an optional handler bundle, an API Gateway event template, and series of call SIDs to end with the
+ * handler, a bare `fetch` or a bare `node:http(s)` request. Series run interleaved (one request of each in turn) so that drift in
  * the machine's speed affects them alike; the first `warmup` requests of each series are not counted.
  * Answers `{ series: { [label]: { durationsMs, failures } } }`.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { pathToFileURL } from 'node:url';
+
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
+/** A bare POST over `node:http(s)` on a keep-alive agent: SignalWireClient's transport, doing nothing else. */
+const postBare = (url, init) =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? https.request : http.request;
+    const headers = { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+    const request = send(target, { method: 'POST', headers, agent: agents[target.protocol] }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode, call: JSON.parse(Buffer.concat(chunks)) }),
+      );
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
 
 const contextFor = (functionName) => {
   const deadline = Date.now() + 30_000;
@@ -51,6 +76,12 @@ const run = async (plan) => {
         },
         body: 'Status=completed',
       };
+      if (series.kind === 'http') {
+        return async () => {
+          const { status, call } = await postBare(url, init);
+          return status === 200 && call.status === 'completed';
+        };
+      }
       return async () => {
         const response = await fetch(url, init);
         const call = await response.json();
