@@ -182,3 +182,37 @@ export const runScenario = async (
     await emulator.stop();
   }
 };
+
+/** Calls on one List Calls page as the cleanup reads them (its default page size). */
+export const LIST_PAGE_SIZE = 200;
+
+/**
+ * CPU of `JSON.parse` per listed call: one List Calls page of {@link LIST_PAGE_SIZE} stale calls, as the emulator
+ * serves it, parsed whole repeatedly in this process. Sets the cost of parsing whole pages against the cleanup's
+ * CPU per call.
+ */
+export const listPageParseCpu = async (): Promise<{ pageBytes: number; msPerCall: number }> => {
+  const apiToken = `PT${randomBytes(24).toString('hex')}`;
+  const emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT_ID, apiToken }] });
+  try {
+    for (let i = 0; i < LIST_PAGE_SIZE; i++) {
+      emulator.seedCall(PROJECT_ID, { status: 'in-progress', ageSeconds: STALE_AGE_SECONDS });
+    }
+    const response = await fetch(
+      `${emulator.url}/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls.json?PageSize=${LIST_PAGE_SIZE}`,
+      { headers: { authorization: `Basic ${Buffer.from(`${PROJECT_ID}:${apiToken}`).toString('base64')}` } },
+    );
+    const page = await response.text();
+    const rounds = 1000;
+    for (let round = 0; round < 100; round++) JSON.parse(page);
+    const started = process.cpuUsage();
+    for (let round = 0; round < rounds; round++) JSON.parse(page);
+    const used = process.cpuUsage(started);
+    return {
+      pageBytes: Buffer.byteLength(page),
+      msPerCall: (used.user + used.system) / 1000 / rounds / LIST_PAGE_SIZE,
+    };
+  } finally {
+    await emulator.stop();
+  }
+};

@@ -55,14 +55,25 @@ export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
  * `staleAfterMs` covers that case.
  */
 const AGENT_OPTIONS = { keepAlive: true, timeout: 4_000, scheduling: 'lifo' } as const;
+
+/**
+ * With `NODE_USE_ENV_PROXY=1` (or `--use-env-proxy`), Node sends `fetch` and its global agents through
+ * `HTTP_PROXY`/`HTTPS_PROXY` (minus `NO_PROXY`); agents made here must be given the environment to do the same
+ * (Node 24.5 and later; older versions ignore the option). An operator's CLI behind a corporate proxy needs it.
+ */
+const agentOptions = (): http.AgentOptions & { proxyEnv?: NodeJS.ProcessEnv } =>
+  process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy')
+    ? { ...AGENT_OPTIONS, proxyEnv: process.env }
+    : AGENT_OPTIONS;
+
 let httpAgent: http.Agent | undefined;
 let httpsAgent: https.Agent | undefined;
 const agentFor = (tls: boolean): http.Agent => {
   if (tls) {
-    httpsAgent ??= new https.Agent(AGENT_OPTIONS);
+    httpsAgent ??= new https.Agent(agentOptions());
     return httpsAgent;
   }
-  httpAgent ??= new http.Agent(AGENT_OPTIONS);
+  httpAgent ??= new http.Agent(agentOptions());
   return httpAgent;
 };
 
