@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallControlFunction } from '../../infra/call-control-function.ts';
+import { BUILTINS_AS_COMMONJS } from '../../infra/runtime.ts';
 import { cdkJsonContext, projectScratchDirectory, testApp } from './support.ts';
 
 const scratch = projectScratchDirectory();
@@ -232,6 +233,11 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
         ),
       ).toBe(true);
       expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+      // Built-ins taken as CommonJS module objects, never through their ESM facade (infra/runtime.ts).
+      for (const builtin of BUILTINS_AS_COMMONJS) {
+        expect(bundle).not.toMatch(new RegExp(`from\\s*["'](node:)?${builtin}["']`));
+        expect(bundle).not.toMatch(new RegExp(`import\\s*["'](node:)?${builtin}["']`));
+      }
       expect(bundle).toContain('//# sourceMappingURL=index.mjs.map');
       expect(existsSync(`${bundlePath}.map`)).toBe(true);
       // Only the environment provider (infra/runtime.ts BUNDLE_ALIAS): none of the default chain's others.
