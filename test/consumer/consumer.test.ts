@@ -133,6 +133,7 @@ describe('the packed tarball', () => {
         'package.json',
         'README.md',
         'CHANGELOG.md',
+        'LICENSE',
         'dist/index.js',
         'dist/index.cjs',
         'dist/types/esm/infra/index.d.ts',
