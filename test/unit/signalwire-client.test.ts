@@ -430,6 +430,14 @@ describe('SignalWireClient transport', () => {
     expect(received).toHaveLength(2);
   });
 
+  it("waits past the idle sockets' 4 s keep-alive timeout for a slow answer, up to its own timeout", async () => {
+    const { client } = await clientFor([{ status: 200, body: sampleCall(), delayMs: 4_300 }], {
+      timeoutMs: 8_000,
+    });
+
+    await expect(client.getCall(CALL_SID)).resolves.toEqual(sampleCall());
+  });
+
   it('reads a multi-chunk answer whole, multi-byte characters split across chunks included', async () => {
     const name = 'Zoë 🚀 '.repeat(20_000);
     const { client } = await clientFor([{ status: 200, body: sampleCall({ caller_name: name }) }]);
