@@ -157,7 +157,7 @@ export interface CallListPage {
 
 /**
  * The port every handler, the cleanup policy and the tests depend on. One adapter implements it over
- * `fetch` (`client.ts`); the local emulator serves the same HTTP contract, so the real adapter runs in
+ * `node:https` (`client.ts` over `transport.ts`); the local emulator serves the same HTTP contract, so the real adapter runs in
  * every integration test.
  */
 export interface CallsApi {
