@@ -157,8 +157,8 @@ export interface CallListPage {
 
 /**
  * The port every handler, the cleanup policy and the tests depend on. One adapter implements it over
- * `node:https` (`client.ts` over `transport.ts`); the local emulator serves the same HTTP contract, so the real adapter runs in
- * every integration test.
+ * `node:https` (`client.ts` over `transport.ts`); the local emulator serves the same HTTP contract, so the real
+ * adapter runs in every integration test.
  */
 export interface CallsApi {
   /** Update a Call: POST the given fields, form-encoded, and return the Call as SignalWire answers it. */
