@@ -159,7 +159,7 @@ describe('the packed tarball', () => {
       .map((file) => file.path)
       .filter(
         (path) =>
-          !/^(package\.json|README\.md|CHANGELOG\.md|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
+          !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
             path,
           ),
       );
