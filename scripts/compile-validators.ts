@@ -1,7 +1,8 @@
 /**
  * Compiles every schema of `functions/commons/validator-registry.ts` ahead of time into standalone Ajv
  * validators (`functions/commons/generated/<module>.cjs`). Bundles then carry small generated functions
- * instead of the Ajv compiler, and cold starts skip the compile (middy's docs put it at 50-100 ms).
+ * instead of the Ajv compiler, and cold starts skip the compile (middy's docs put it at 50-100 ms). A sub-schema
+ * that repeats within a module is compiled once and called from each place (`shared-subschemas.ts`).
  *
  * `npm run validators` writes the files; `--check` exits non-zero when they are stale (a unit test also
  * compares them).
