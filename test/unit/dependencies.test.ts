@@ -26,4 +26,12 @@ describe("the functions' dependencies", () => {
       `node_modules/@aws-lambda-powertools/commons@${powertools[0]?.[1]}`,
     ]);
   });
+
+  it("installs one copy of middy's util, so the HTTP bundle carries one", () => {
+    // Prepare: @middy/validator pins an older util than the other middy packages (package.json overrides it).
+    const utils = Object.entries(lock.packages).filter(([path]) => path.endsWith('node_modules/@middy/util'));
+
+    // Assess
+    expect(utils.map(([path]) => path)).toEqual(['node_modules/@middy/util']);
+  });
 });
