@@ -85,14 +85,16 @@ export const bundleSize: Measurement = {
     const notes = [
       'Bundles: esbuild with the options of infra/call-control-function.ts, read from infra/runtime.ts (ESM, ' +
         'minify, target node24, platform node, main fields module/main, every dependency including @aws-sdk/* ' +
-        'bundled, the `createRequire` banner, external source map without sources, and the alias that replaces ' +
-        "the AWS SDK's default credential chain with the environment provider). Sizes are the .mjs alone; the " +
+        'bundled, the `createRequire` banner, external source map without sources, and the aliases that replace ' +
+        "the AWS SDK's default credential chain with the environment provider and take `node:http`, `https`, " +
+        '`crypto` and `process` as CommonJS module objects). Sizes are the .mjs alone; the ' +
         `source maps are ${http ? kib(http.mapBytes) : '—'} (http-api) and ${kib(reference.mapBytes)} (reference).`,
       'Reference: bench/reference/sdk-update-handler.ts, a handler built on `@signalwire/compatibility-api` ' +
         '(`RestClient(...).calls(sid).update({ status: "completed" })`) and `@aws-sdk/client-secrets-manager`, ' +
-        'reading the same secret and bundled the same way, except that it keeps the default credential chain as ' +
-        'a user bundling it would; the row "with the same environment-only credentials alias" shows the ratio ' +
-        `if it dropped the chain too (${kib(referenceEnvCredentials.bytes)}).`,
+        'reading the same secret and bundled the same way, except for the aliases: it keeps the default ' +
+        'credential chain and ES imports of the built-ins, as a user bundling it would; the row "with the same ' +
+        'environment-only credentials alias" shows the ratio if it had the aliases too ' +
+        `(${kib(referenceEnvCredentials.bytes)}).`,
       `Share of each package in each bundle (metafile \`bytesInOutput\`): ${[...functions, reference]
         .map(sharesNote)
         .join('; ')}.`,
