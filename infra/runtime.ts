@@ -23,23 +23,56 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  */
 export const BUNDLE_EXTERNALS = ['bowser'];
 
+const platformFile = (...path: string[]): string =>
+  // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
+  join(import.meta.dirname, '..', 'functions', 'commons', 'platform', ...path);
+
+/**
+ * Node's built-in modules the bundles use, each loaded the way `require` loads it. An ESM `import` of a
+ * built-in builds an ES module facade first, which reads every export once, lazy getters included: for
+ * `node:http` that loads undici for `http.WebSocket` (measured here: about 45 ms of a 95 ms import, for
+ * nothing any function uses), for `node:process` and `node:fs` a few ms more. Each one is aliased to a
+ * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
+ * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade.
+ * test/infra/function-bundles.test.ts fails when a bundle imports a built-in missing from this list.
+ */
+export const BUNDLE_BUILTINS = [
+  'console',
+  'crypto',
+  'diagnostics_channel',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'os',
+  'path',
+  'process',
+  'querystring',
+  'stream',
+  'timers',
+  'url',
+  'zlib',
+] as const;
+
 /**
  * Modules replaced in every bundle (esbuild `alias`). The AWS SDK's default credential chain
  * (`@aws-sdk/credential-provider-node`: SSO, shared ini files, `credential_process`, web identity, container and
  * instance metadata, with their nested STS / SSO clients) becomes functions/commons/platform/aws-credentials.ts,
  * which reads the environment only: Lambda always puts the execution role's credentials there. Measured, the
  * chain was about 130 KiB of the 426 KiB http-api bundle. test/infra/call-control-function.test.ts proves a
- * bundle signs requests with environment credentials and contains none of the other providers.
+ * bundle signs requests with environment credentials and contains none of the other providers. Every built-in
+ * of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
-  // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
-  '@aws-sdk/credential-provider-node': join(
-    import.meta.dirname,
-    '..',
-    'functions',
-    'commons',
-    'platform',
-    'aws-credentials.ts',
+  '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
+  ...Object.fromEntries(
+    BUNDLE_BUILTINS.flatMap((name) => {
+      const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
+      return [
+        [name, file],
+        [`node:${name}`, file],
+      ];
+    }),
   ),
 };
 
