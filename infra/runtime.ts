@@ -33,7 +33,8 @@ const platformFile = (...path: string[]): string =>
  * `node:http` that loads undici for `http.WebSocket` (measured here: about 45 ms of a 95 ms import, for
  * nothing any function uses), for `node:process` and `node:fs` a few ms more. Each one is aliased to a
  * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
- * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade.
+ * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade (`node:process`
+ * is the global `process` itself).
  * test/infra/function-bundles.test.ts fails when a bundle imports a built-in missing from this list.
  */
 export const BUNDLE_BUILTINS = [

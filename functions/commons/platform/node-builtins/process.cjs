@@ -1,2 +1,2 @@
-// node:process as `require` returns it, without the ESM facade an `import` builds (infra/runtime.ts).
-module.exports = process.getBuiltinModule('node:process');
+// node:process is the global `process` (infra/runtime.ts): no facade, and no module to load.
+module.exports = process;
