@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-cold-start.ts [bundle] [--maps] [--runs N] [--top N]`: where a cold start of a function
+ * `npx tsx bench/profile-cold-start.ts [bundle] [--maps] [--runs N] [--top N] [--keep DIR]`: where a cold start of a function
  * bundle spends its CPU. Starts the loopback world of the cold-start row (bench/world.ts), runs the same cold
  * sample as `npm run bench -- cold-start` (one fresh `node` per run, the same environment, the first request a
  * `POST /calls/{sid}/terminate`) under `--cpu-prof`, maps every sampled frame back through the bundle's source
@@ -9,7 +9,15 @@
  * `npm run build`, without `--enable-source-maps`, 5 runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +53,8 @@ const option = (name: string, fallback: number): number => {
 const runs = option('--runs', 5);
 const top = option('--top', 25);
 const maps = args.includes('--maps');
+/** `--keep DIR`: also leave the .cpuprofile files there (for Chrome DevTools or another analysis). */
+const keep = args.includes('--keep') ? resolve(args[args.indexOf('--keep') + 1] ?? '.') : undefined;
 const bundle = resolve(
   args.find((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
     join(root, 'dist', 'functions', 'default', 'http-api', 'index.mjs'),
@@ -101,7 +111,12 @@ const ownerOf = (frame: CallFrame): { owner: string; where: string } => {
 
 type Phase = 'before import' | 'import' | 'first request' | 'after';
 const PHASES: Phase[] = ['before import', 'import', 'first request', 'after'];
-const table = () => ({ self: new Map<string, number>(), total: new Map<string, number>() });
+const table = () => ({
+  self: new Map<string, number>(),
+  total: new Map<string, number>(),
+  /** Self time of node's own code charged to the nearest bundle frame that called it. */
+  caller: new Map<string, number>(),
+});
 const byPhase = Object.fromEntries(
   PHASES.map((phase) => [phase, { owners: table(), functions: table(), ms: 0 }]),
 ) as Record<Phase, { owners: ReturnType<typeof table>; functions: ReturnType<typeof table>; ms: number }>;
@@ -140,6 +155,10 @@ try {
     assertEnded(world, [sid], 'profiled cold start');
     const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     const profile = JSON.parse(readFileSync(join(dir, file ?? ''), 'utf8')) as CpuProfile;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      copyFileSync(join(dir, file ?? ''), join(keep, `run-${run}.cpuprofile`));
+    }
     const parent = new Map<number, number>();
     const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
     for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -157,6 +176,7 @@ try {
       const seenOwners = new Set<string>();
       const seenFunctions = new Set<string>();
       let first = true;
+      let charged = false;
       for (let node = nodes.get(id); node; node = nodes.get(parent.get(node.id) ?? -1)) {
         const { owner, where } = ownerOf(node.callFrame);
         const fn = `${node.callFrame.functionName || '(anonymous)'} ${where}`;
@@ -164,6 +184,11 @@ try {
           add(into.owners.self, owner, us);
           add(into.functions.self, fn, us);
           first = false;
+        }
+        if (!charged && node.callFrame.url === bundleUrl) {
+          add(into.owners.caller, owner, us);
+          add(into.functions.caller, fn, us);
+          charged = true;
         }
         if (!seenOwners.has(owner)) add(into.owners.total, owner, us);
         if (!seenFunctions.has(fn)) add(into.functions.total, fn, us);
@@ -187,7 +212,9 @@ for (const phase of PHASES) {
   const { owners, functions, ms } = byPhase[phase];
   console.log(`\n${phase}: ${(ms / runs).toFixed(1)} ms sampled`);
   print('self, by owner', owners.self, top);
+  print('self with the node built-ins it called, by owner', owners.caller, top);
   print('total, by owner', owners.total, top);
   print('self, by function', functions.self, top);
+  print('self with the node built-ins it called, by function', functions.caller, top);
   print('total, by function', functions.total, top);
 }
