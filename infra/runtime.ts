@@ -30,12 +30,13 @@ const platformFile = (...path: string[]): string =>
 /**
  * Node's built-in modules the bundles use, each loaded the way `require` loads it. An ESM `import` of a
  * built-in builds an ES module facade first, which reads every export once, lazy getters included: for
- * `node:http` that loads undici for `http.WebSocket` (measured here: about 45 ms of a 95 ms import, for
- * nothing any function uses), for `node:process` and `node:fs` a few ms more. Each one is aliased to a
+ * `node:http` that loads undici for `http.WebSocket`, which no function uses. Measured here, an
+ * `import('node:http')` alone takes 35-50 ms against 4-6 ms for `process.getBuiltinModule`, and the http-api
+ * bundle's import 17-20 ms less (66-72 ms instead of 83-92 ms, no source maps). Each one is aliased to a
  * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
  * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade (`node:process`
- * is the global `process` itself).
- * test/infra/function-bundles.test.ts fails when a bundle imports a built-in missing from this list.
+ * is the global `process` itself). A test in test/infra/call-control-function.test.ts fails, naming it, when a
+ * prebuilt bundle imports a built-in missing from this list.
  */
 export const BUNDLE_BUILTINS = [
   'console',
