@@ -86,8 +86,8 @@ export const bundleSize: Measurement = {
       'Bundles: esbuild with the options of infra/call-control-function.ts, read from infra/runtime.ts (ESM, ' +
         'minify, target node24, platform node, main fields module/main, every dependency including @aws-sdk/* ' +
         'bundled, the `createRequire` banner, external source map without sources, and the aliases that replace ' +
-        "the AWS SDK's default credential chain with the environment provider and take `node:http`, `https`, " +
-        '`crypto` and `process` as CommonJS module objects). Sizes are the .mjs alone; the ' +
+        "the AWS SDK's default credential chain with the environment provider and load Node's built-ins as " +
+        '`require` does, not through ES module facades). Sizes are the .mjs alone; the ' +
         `source maps are ${http ? kib(http.mapBytes) : '—'} (http-api) and ${kib(reference.mapBytes)} (reference).`,
       'Reference: bench/reference/sdk-update-handler.ts, a handler built on `@signalwire/compatibility-api` ' +
         '(`RestClient(...).calls(sid).update({ status: "completed" })`) and `@aws-sdk/client-secrets-manager`, ' +

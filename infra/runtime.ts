@@ -23,37 +23,56 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  */
 export const BUNDLE_EXTERNALS = ['bowser'];
 
+const platformFile = (...path: string[]): string =>
+  // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
+  join(import.meta.dirname, '..', 'functions', 'commons', 'platform', ...path);
+
+/**
+ * Node's built-in modules the bundles use, each loaded the way `require` loads it. An ESM `import` of a
+ * built-in builds an ES module facade first, which reads every export once, lazy getters included: for
+ * `node:http` that loads undici for `http.WebSocket`, which no function uses. Measured here, an
+ * `import('node:http')` alone takes 35-50 ms against 4-6 ms for `process.getBuiltinModule`, and the http-api
+ * bundle's import 17-20 ms less (66-72 ms instead of 83-92 ms, no source maps). Each one is aliased to a
+ * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
+ * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade (`node:process`
+ * is the global `process` itself). A test in test/infra/call-control-function.test.ts fails, naming it, when a
+ * prebuilt bundle imports a built-in missing from this list.
+ */
+export const BUNDLE_BUILTINS = [
+  'console',
+  'crypto',
+  'diagnostics_channel',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'os',
+  'path',
+  'process',
+  'querystring',
+  'stream',
+  'timers',
+  'url',
+  'zlib',
+] as const;
+
 /**
  * Modules replaced in every bundle (esbuild `alias`). The AWS SDK's default credential chain
  * (`@aws-sdk/credential-provider-node`: SSO, shared ini files, `credential_process`, web identity, container and
  * instance metadata, with their nested STS / SSO clients) becomes functions/commons/platform/aws-credentials.ts,
  * which reads the environment only: Lambda always puts the execution role's credentials there. Measured, the
  * chain was about 130 KiB of the 426 KiB http-api bundle. test/infra/call-control-function.test.ts proves a
- * bundle signs requests with environment credentials and contains none of the other providers.
+ * bundle signs requests with environment credentials and contains none of the other providers. Every built-in
+ * of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
  */
-// import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
-const PLATFORM_DIRECTORY = join(import.meta.dirname, '..', 'functions', 'commons', 'platform');
-
-/**
- * Node built-ins that the bundles take as CommonJS module objects instead of importing them as ES modules. An
- * ES `import` of a built-in makes Node build its ESM facade, which reads every export, lazy ones included:
- * `node:http`'s `WebSocket`, `CloseEvent` and `MessageEvent` getters load all of undici. Measured on this
- * machine in a fresh process, `import 'node:http'` took about 60 ms where `require('node:http')` took 5 ms
- * (`node:crypto` 10 against 6, `node:process` 8 against 0.1). Each stand-in in
- * functions/commons/platform/node-builtins/ is `module.exports = process.getBuiltinModule('node:<name>')`;
- * esbuild's CommonJS interop reads the exports only when they are used. The bundle-content test checks that no
- * bundle imports these modules.
- */
-export const BUILTINS_AS_COMMONJS = ['http', 'https', 'crypto', 'process'] as const;
-
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': join(PLATFORM_DIRECTORY, 'aws-credentials.ts'),
+  '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
   ...Object.fromEntries(
-    BUILTINS_AS_COMMONJS.flatMap((name) => {
-      const standIn = join(PLATFORM_DIRECTORY, 'node-builtins', `${name}.cjs`);
+    BUNDLE_BUILTINS.flatMap((name) => {
+      const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
       return [
-        [name, standIn],
-        [`node:${name}`, standIn],
+        [name, file],
+        [`node:${name}`, file],
       ];
     }),
   ),

@@ -3,6 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
+import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import { traced } from '../platform/tracing.ts';
 
 /** Publishes one event to the bus; resolves with the id EventBridge gave it. */
@@ -41,7 +42,7 @@ export class EventBridgePublisher implements EventPublisher {
   readonly #source: string;
 
   constructor(options: EventBridgePublisherOptions) {
-    this.#client = options.client ?? traced(new EventBridgeClient({}));
+    this.#client = options.client ?? traced(new EventBridgeClient(sdkClientDefaults()));
     this.#eventBusName = options.eventBusName;
     this.#source = options.source;
   }

@@ -1,7 +1,8 @@
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import middy, { type MiddyfiedHandler, type MiddyHandlerObject } from '@middy/core';
 import validator from '@middy/validator';
 import type { Ajv, ValidateFunction } from 'ajv';
 import type {
+  Handler,
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
@@ -17,12 +18,14 @@ export const TIMEOUT_EARLY_MS = 500;
 /** How long before the Lambda timeout requests to SignalWire are abandoned (before TIMEOUT_EARLY_MS). */
 const REQUEST_DEADLINE_MARGIN_MS = 1_000;
 
-export type Route = MiddyfiedHandler<HttpEvent, HttpResult>;
+/** A route's handler, as @middy/http-router takes it. */
+export type Route = Handler<HttpEvent, HttpResult>;
 
 /**
  * One route's chain: `before` (body defaults, alternative spellings), the precompiled validator, `checks`
  * that need the validated event, then the handler with a deadline for its SignalWire requests. Nothing
- * reaches the secret, let alone SignalWire, before the request is known to be valid.
+ * reaches the secret, let alone SignalWire, before the request is known to be valid. The chain is built on
+ * the route's first request, so a cold start builds only the chain it serves.
  */
 export const route = (
   schema: ValidateFunction,
@@ -30,18 +33,27 @@ export const route = (
   before: object[] = [],
   checks: object[] = [],
 ): Route => {
-  // No early timeout of its own: the deadline ends SignalWire requests in time.
-  let chain = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 });
-  for (const middleware of before) chain = chain.use(middleware);
-  // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
-  chain = chain.use(validator({ eventSchema: schema as unknown as Ajv }) as object);
-  for (const middleware of [canonicalAccountSid, ...checks]) chain = chain.use(middleware);
-  return chain.handler((event, context) => {
-    // SignalWire requests give up a second before the invocation ends, so a lost request is reported and
-    // audited like any other timeout (the outer chain's early timeout is the last resort).
-    const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
-    return handler(event, AbortSignal.timeout(Math.max(0, left)));
-  }) as unknown as Route;
+  const build = (): MiddyfiedHandler<HttpEvent, HttpResult> => {
+    // No early timeout of its own: the deadline ends SignalWire requests in time.
+    let chain = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 });
+    for (const middleware of before) chain = chain.use(middleware);
+    // middy types `eventSchema` as an Ajv instance; at run time it takes any compiled validate function.
+    chain = chain.use(validator({ eventSchema: schema as unknown as Ajv }) as object);
+    for (const middleware of [canonicalAccountSid, ...checks]) chain = chain.use(middleware);
+    return chain.handler((event, context) => {
+      // SignalWire requests give up a second before the invocation ends, so a lost request is reported and
+      // audited like any other timeout (the outer chain's early timeout is the last resort).
+      const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
+      return handler(event, AbortSignal.timeout(Math.max(0, left)));
+    }) as unknown as MiddyfiedHandler<HttpEvent, HttpResult>;
+  };
+  let built: MiddyfiedHandler<HttpEvent, HttpResult> | undefined;
+  // The router calls a route as it calls a middy handler, `(event, context, { signal })`, whatever the third
+  // parameter's type says (aws-lambda types it as the old callback).
+  return (event, context, options) => {
+    built ??= build();
+    return built(event, context, options as unknown as MiddyHandlerObject) as Promise<HttpResult>;
+  };
 };
 
 /**

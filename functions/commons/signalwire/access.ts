@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import type { SignalWireConfig } from '../platform/config.ts';
 import { traced } from '../platform/tracing.ts';
 import { AccountCalls, ClientPool } from './account-calls.ts';
@@ -17,7 +18,7 @@ export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger)
   const source = new SecretsManagerSource(
     config.secretId,
     config.secretMaxAgeSeconds,
-    traced(new SecretsManagerClient({})),
+    traced(new SecretsManagerClient(sdkClientDefaults())),
   );
   const store = new CredentialsStore(source, {
     allowedLocalOrigin: parseLocalOrigin(config.localSpaceOrigin),

@@ -1,6 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AccountNotConfiguredError, CredentialsError } from '../errors.ts';
+import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import { canonicalSid, isSid } from './sids.ts';
 
 /** One SignalWire project's credentials, as the functions use them. */
@@ -192,7 +193,7 @@ export class SecretsManagerSource implements SecretSource {
   constructor(
     private readonly secretId: string,
     private readonly maxAgeSeconds: number,
-    client: SecretsManagerClient = new SecretsManagerClient({}),
+    client: SecretsManagerClient = new SecretsManagerClient(sdkClientDefaults()),
   ) {
     this.provider = new SecretsProvider({ awsSdkV3Client: client });
   }

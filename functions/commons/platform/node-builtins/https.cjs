@@ -1,3 +1,2 @@
-// Bundle-time stand-in for `node:https` (see BUILTIN_ALIAS in infra/runtime.ts): the module object itself,
-// without the ESM facade whose creation reads every export, lazy ones included.
+// node:https as `require` returns it, without the ESM facade an `import` builds (infra/runtime.ts).
 module.exports = process.getBuiltinModule('node:https');

@@ -1,0 +1,42 @@
+import type { StreamCollector } from '@smithy/types';
+
+const isNodeStream = (value: unknown): value is NodeJS.ReadableStream =>
+  typeof (value as NodeJS.ReadableStream | undefined)?.on === 'function' &&
+  typeof (value as NodeJS.ReadableStream | undefined)?.pipe === 'function';
+
+/**
+ * Collects a response body into one Uint8Array, as the AWS SDK's own collector does with the Node.js stream
+ * (`http.IncomingMessage`) its Node.js HTTP handler hands over, without first asking whether the body is a web
+ * `ReadableStream` or a `Blob`: that question reads the global `ReadableStream`, and the first read of it
+ * loads Node's web streams (about 3 ms of a cold start here) for a body that never is one.
+ */
+export const collectNodeStream: StreamCollector = (stream: unknown) =>
+  new Promise<Uint8Array>((resolve, reject) => {
+    if (!isNodeStream(stream)) {
+      reject(new TypeError('the AWS SDK response body is not a Node.js stream'));
+      return;
+    }
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    stream.on('data', (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(bytes);
+      length += bytes.byteLength;
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const body = new Uint8Array(length);
+      let offset = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      resolve(body);
+    });
+  });
+
+/**
+ * Configuration every AWS SDK client of the functions starts from (the rest comes from the environment, as
+ * the SDK reads it).
+ */
+export const sdkClientDefaults = () => ({ streamCollector: collectNodeStream });

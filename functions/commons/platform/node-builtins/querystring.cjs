@@ -1,0 +1,2 @@
+// node:querystring as `require` returns it, without the ESM facade an `import` builds (infra/runtime.ts).
+module.exports = process.getBuiltinModule('node:querystring');
