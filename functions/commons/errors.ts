@@ -42,10 +42,19 @@ export class SignalWireNetworkError extends Error {
    */
   readonly mayHaveReachedServer: boolean;
 
-  constructor(kind: 'timeout' | 'connection', mayHaveReachedServer: boolean, detail: string) {
+  /** True when trying again cannot help (a TLS certificate that is refused): the client does not retry. */
+  readonly permanent: boolean;
+
+  constructor(
+    kind: 'timeout' | 'connection',
+    mayHaveReachedServer: boolean,
+    detail: string,
+    options: { permanent?: boolean } = {},
+  ) {
     super(detail);
     this.kind = kind;
     this.mayHaveReachedServer = mayHaveReachedServer;
+    this.permanent = options.permanent ?? false;
   }
 }
 
@@ -325,7 +334,8 @@ const describeNetworkError = (error: SignalWireNetworkError): ErrorDescription =
     code: 'UPSTREAM_UNREACHABLE',
     httpStatus: 502,
     message: `could not reach SignalWire: ${error.message}`,
-    retryable: true,
+    // A refused certificate stays refused: retrying needs a fix (a proxy's CA in NODE_EXTRA_CA_CERTS), not time.
+    retryable: !error.permanent,
   };
 };
 

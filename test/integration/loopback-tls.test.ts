@@ -3,6 +3,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeError, SignalWireNetworkError } from '#commons/errors';
+import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { parseLocalOrigin, parseSecret } from '#commons/signalwire/credentials';
 import { LocalAws } from '#local/aws-emulator';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
@@ -78,6 +80,42 @@ describe.skipIf(!hasOpenssl)('the loopback stand-ins over https (the benchmarkâ€
       expect(secret.projects.get(PROJECT_ID)).toMatchObject({ spaceOrigin: emulator.url });
     } finally {
       await Promise.all([emulator.stop(), aws.stop()]);
+    }
+  });
+
+  it('SignalWireClient refuses an untrusted certificate at once: nothing sent, not retried, not retryable', async () => {
+    // Prepare
+    const certificates = makeCertificates(join(scratch, 'tls-untrusted'));
+    if (!certificates) throw new Error('openssl was found but made no certificate');
+    const emulator = await SignalWireEmulator.start({
+      projects: [{ projectId: PROJECT_ID, apiToken: API_TOKEN }],
+      tls: certificates.server,
+    });
+    const notices: RetryNotice[] = [];
+    const client = new SignalWireClient({
+      projectId: PROJECT_ID,
+      apiToken: API_TOKEN,
+      spaceOrigin: emulator.url,
+      onRetry: (notice) => notices.push(notice),
+    });
+    try {
+      // Act
+      const error = await client
+        .updateCall('00000000-0000-4000-8000-000000000001', { Url: 'https://example.com/next.xml' })
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(SignalWireNetworkError);
+      expect(error).toMatchObject({
+        mayHaveReachedServer: false,
+        permanent: true,
+        message: "SignalWire's TLS certificate was refused (UNABLE_TO_VERIFY_LEAF_SIGNATURE)",
+      });
+      expect(describeError(error as Error)).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', retryable: false });
+      expect(notices).toEqual([]);
+      expect(emulator.requests).toEqual([]);
+    } finally {
+      await emulator.stop();
     }
   });
 });

@@ -438,6 +438,46 @@ describe('SignalWireClient transport', () => {
     await expect(client.getCall(CALL_SID)).resolves.toEqual(sampleCall());
   });
 
+  it('defect: an unrequested 101 left the request pending past its timeout; now it settles as a lost answer', async () => {
+    // A raw server: the safety read is answered, the redirect's POST gets `101 Switching Protocols`, which
+    // makes Node drop the socket without an error or a response.
+    const posts: string[] = [];
+    const raw = createNetServer((socket) => {
+      socket.on('data', (data) => {
+        const head = data.toString('latin1');
+        if (head.startsWith('POST')) {
+          posts.push(head);
+          socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n');
+          return;
+        }
+        const body = JSON.stringify(sampleCall());
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const client = new SignalWireClient({
+      projectId: PROJECT_ID,
+      apiToken: TOKEN,
+      spaceOrigin: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`,
+      timeoutMs: 5_000,
+      staleAfterMs: 0,
+    });
+    try {
+      const started = Date.now();
+      const error = await client
+        .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(posts).toHaveLength(1);
+    } finally {
+      raw.close();
+    }
+  });
+
   it('reads a multi-chunk answer whole, multi-byte characters split across chunks included', async () => {
     const name = 'Zoë 🚀 '.repeat(20_000);
     const { client } = await clientFor([{ status: 200, body: sampleCall({ caller_name: name }) }]);

@@ -69,14 +69,11 @@ export interface SignalWireClientOptions {
 
 const API_PREFIX = '/api/laml/2010-04-01/Accounts';
 
-/** Connection failures that happen before a byte of the request is sent: always safe to retry. */
-const CONNECT_PHASE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
+/**
+ * TLS verification failures (OpenSSL's codes, Node's `ERR_TLS_CERT_ALTNAME_INVALID`): nothing was sent, and
+ * trying again cannot help, so they are not retried.
+ */
+const CERTIFICATE_FAILURE = /CERT|SIGNATURE|SELF_SIGNED|HOSTNAME_MISMATCH/;
 
 const USER_AGENT = 'signalwire-call-control';
 
@@ -284,7 +281,7 @@ export class SignalWireClient implements CallsApi {
       }
 
       const { error } = outcome;
-      if (options.signal?.aborted) throw error;
+      if (options.signal?.aborted || error.permanent) throw error;
       const retryable = error.mayHaveReachedServer
         ? attempt.repeatable && !ambiguousRetried
         : attemptsLeft && elapsed + backoff <= this.retry.maxTotalMs;
@@ -412,10 +409,20 @@ export class SignalWireClient implements CallsApi {
         );
       default: {
         const code = error.code ?? 'unknown';
-        const beforeSend = !error.sent || CONNECT_PHASE_CODES.has(code);
+        if (!error.sent && CERTIFICATE_FAILURE.test(code)) {
+          return new SignalWireNetworkError(
+            'connection',
+            false,
+            `SignalWire's TLS certificate was refused (${code})`,
+            { permanent: true },
+          );
+        }
+        // Only the transport knows whether the connection was established: a refused or unreachable host
+        // before it is certainly not sent; the same codes on an established connection (an ICMP error after
+        // the request went out) may follow a request that arrived.
         return new SignalWireNetworkError(
           'connection',
-          !beforeSend,
+          error.sent,
           `connection to SignalWire failed (${code})`,
         );
       }

@@ -107,6 +107,9 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
     const fail = (reason: ExchangeFailure['reason'], code?: string): void => {
       failure ??= new ExchangeFailure(reason, connected, code);
       req.destroy(failure);
+      // Settle now: the request may have no socket yet (a proxy tunnel still being set up), or already be
+      // destroyed (a 101 answer), and then destroying it emits nothing.
+      lost(failure);
     };
     // Node keeps every timer of the same duration in one list: a pool of requests shares one OS timer.
     const timer = setTimeout(() => fail('timeout'), request.timeoutMs);
@@ -132,7 +135,13 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
         });
     });
     req.on('error', lost);
+    // A request closed with no complete answer and no error (Node destroys the socket of an unrequested 101).
+    let answered = false;
+    req.once('close', () => {
+      if (!answered) lost(undefined);
+    });
     req.once('response', (response: IncomingMessage) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let bytes = 0;
       response.on('data', (chunk: Buffer) => {
