@@ -12,6 +12,7 @@ import {
 } from '../platform/settings.ts';
 import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
+import { Pacer, pause } from './pacer.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /** Options of {@link runCleanup}. */
@@ -177,35 +178,6 @@ const MAX_THROTTLED_WAITING = 5_000;
 /** Pause before a throttled pass when SignalWire gave no `Retry-After`. */
 const THROTTLED_PAUSE_MS = 1_000;
 const THROTTLED_CODES = new Set(['UPSTREAM_RATE_LIMITED', 'UPSTREAM_UNAVAILABLE']);
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-
-/**
- * Spaces out the starts of end requests: at most one every `intervalMs`. The next start is counted from when
- * this one actually started, not from when it was due: a timer that fires late (a busy machine) must not let
- * the next request follow it closer than the interval.
- */
-class Pacer {
-  #next = 0;
-
-  constructor(private readonly intervalMs: number) {}
-
-  async wait(signal: AbortSignal): Promise<void> {
-    const delay = this.#next - performance.now();
-    if (delay > 0) await pause(delay, signal);
-    this.#next = performance.now() + this.intervalMs;
-  }
-}
 
 /** setTimeout's largest delay; a longer budget (or none) needs no timer. */
 const MAX_TIMER_MS = 2_147_483_647;

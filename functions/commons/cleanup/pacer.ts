@@ -1,0 +1,54 @@
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** The pacer's time: injectable so that tests can make every sleep overshoot as a busy machine's timers do. */
+export interface PacerClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const REAL_CLOCK: PacerClock = { now: () => performance.now(), sleep: pause };
+
+/**
+ * How far the schedule may run behind the clock, in intervals: enough to absorb a timer that fires 1 ms late at
+ * the highest rate (0.72 ms apart), little enough to keep bursts to a few requests.
+ */
+const CATCH_UP_INTERVALS = 2;
+
+/**
+ * Spaces out the starts of end requests to one per `intervalMs` on average: in any window of `W` ms at most
+ * `W / intervalMs + 4` requests start (13,804 in 10 s at the account-wide 1,380 per second, where SignalWire
+ * answers the few beyond its budget with a 429 that the cleanup retries).
+ *
+ * The start times follow a schedule spaced by the interval, not the times the previous requests actually
+ * started. Node's timers have a 1 ms granularity and fire late on a busy machine, so spacing each start from
+ * the last one set the rate by the timer, not the budget: at 1,380 per second (0.72 ms apart) it ran at about
+ * 770 per second. A start never comes before its time in the schedule; after a timer fired late, the next
+ * starts may follow at once, catching up on the schedule by at most two intervals; when the caller itself is
+ * late (no call to end, a full pool), the schedule restarts from now, so no backlog builds up.
+ */
+export class Pacer {
+  #due = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly clock: PacerClock = REAL_CLOCK,
+  ) {}
+
+  async wait(signal: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    const due = Math.max(this.#due, now - CATCH_UP_INTERVALS * this.intervalMs);
+    this.#due = due + this.intervalMs;
+    if (due > now) await this.clock.sleep(due - now, signal);
+  }
+}

@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Pacer, type PacerClock } from '#commons/cleanup/pacer';
+
+const SEED = Number(process.env.FC_SEED ?? 20_261_130);
+
+/**
+ * A simulated clock: every sleep ends `overshoot()` ms after it was due, as Node's timers do (1 ms granularity,
+ * later on a busy machine), and the caller may itself spend time between two waits.
+ */
+const simulated = (overshoot: () => number) => {
+  let now = 0;
+  const clock: PacerClock = {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms + overshoot();
+    },
+  };
+  return { clock, advance: (ms: number) => (now += ms), now: () => now };
+};
+
+/** Starts `count` requests through the pacer, the caller spending `work(i)` ms before asking for each. */
+const startTimes = async (
+  pacer: Pacer,
+  sim: ReturnType<typeof simulated>,
+  count: number,
+  work: (i: number) => number = () => 0,
+): Promise<number[]> => {
+  const signal = new AbortController().signal;
+  const starts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    sim.advance(work(i));
+    await pacer.wait(signal);
+    starts.push(sim.now());
+  }
+  return starts;
+};
+
+/** The most starts in any window of `windowMs` (inclusive at both ends). */
+const busiestWindow = (starts: number[], windowMs: number): number => {
+  let most = 0;
+  for (let first = 0, last = 0; first < starts.length; first++) {
+    while (last < starts.length && (starts[last] as number) - (starts[first] as number) <= windowMs) last++;
+    most = Math.max(most, last - first);
+  }
+  return most;
+};
+
+describe('Pacer', () => {
+  it('defect: 1,380 per second ran at about 770 when every timer fired late; the schedule now keeps the rate', async () => {
+    // 0.72 ms apart, and every sleep ends 1 ms late (Node's timer granularity).
+    const sim = simulated(() => 1);
+    const interval = 1000 / 1380;
+
+    const starts = await startTimes(new Pacer(interval, sim.clock), sim, 1380);
+
+    // Spacing each start from the previous one would take 1,380 × 1.72 ms ≈ 2.4 s.
+    expect(starts.at(-1)).toBeLessThanOrEqual(1000 + 1);
+  });
+
+  it('never starts more than W / interval + 4 in any window, whatever the timers and the caller do', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1380 }),
+        fc.array(fc.double({ min: 0, max: 5, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 1, max: 3000 }),
+        async (perSecond, overshoots, works, windowMs) => {
+          let o = 0;
+          const sim = simulated(() => overshoots[o++ % overshoots.length] as number);
+          const interval = 1000 / perSecond;
+
+          const starts = await startTimes(
+            new Pacer(interval, sim.clock),
+            sim,
+            300,
+            (i) => works[i % works.length] as number,
+          );
+
+          expect(busiestWindow(starts, windowMs)).toBeLessThanOrEqual(Math.floor(windowMs / interval) + 4);
+          for (let i = 1; i < starts.length; i++) {
+            expect(starts[i]).toBeGreaterThanOrEqual(starts[i - 1] as number);
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it('builds no backlog: after the caller was idle, at most three start at once, then one per interval', async () => {
+    const sim = simulated(() => 0);
+    const pacer = new Pacer(50, sim.clock);
+
+    const first = await startTimes(pacer, sim, 5);
+    sim.advance(10_000);
+    const later = await startTimes(pacer, sim, 5);
+
+    expect(first).toEqual([0, 0, 0, 50, 100]);
+    expect(later).toEqual([10_100, 10_100, 10_100, 10_150, 10_200]);
+  });
+});
