@@ -221,11 +221,15 @@ export const cleanup: Measurement = {
         `Missed, cleanup throughput (${ms(plain.wallMs)} against an ideal of ${ms(ideal)}): the ideal assumes ` +
           `requests cost no CPU. Here ${count(demand)} requests per second must be produced by the cleanup ` +
           'and answered by the emulator on the same 2 cores: a bare `fetch` pool sending the same requests ' +
-          `needs ${ms(bare.wallMs)} (${percent(ideal, bare.wallMs)} of ideal)` +
-          (bare.wallMs > ideal / 0.9 ? ', so on this machine no client reaches 90 %. ' : '. ') +
-          `The cleanup reaches ${percent(bare.wallMs, plain.wallMs)} of the bare pool's speed. At ` +
-          `${ms(cpu)} of CPU per call one vCPU tops out near ${count(Math.round(1000 / cpu))} calls per second, ` +
-          `and a ${FUNCTION_MEMORY_MB} MB Lambda has ${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.`,
+          `needs ${ms(bare.wallMs)} (${percent(ideal, bare.wallMs)} of ideal), a bare \`node:http\` pool, the ` +
+          `client's transport doing nothing else, ${ms(bareHttp.wallMs)} (${percent(ideal, bareHttp.wallMs)}). ` +
+          `The cleanup spends ${ms(cpu)} of CPU per call against ${ms(httpCpu)} for that pool (see the CPU ` +
+          `note), on one event loop that was busy ${percent(plain.cpuMs, plain.wallMs)} of the run: with ` +
+          `${CLEANUP_CONCURRENCY} requests in flight, each answer waits for the work of the others before it is ` +
+          'read, which lengthens every round trip. Against SignalWire, tens of ms away, that work is a smaller ' +
+          `share of each round trip. At ${ms(cpu)} of CPU per call one vCPU tops out near ` +
+          `${count(Math.round(1000 / cpu))} calls per second, and a ${FUNCTION_MEMORY_MB} MB Lambda has ` +
+          `${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.`,
       );
     }
     if (limited.stillLive > 0 || limited.runs > 1) {
