@@ -18,7 +18,15 @@ export interface ColdSeries {
   firstInvokeMs: number[];
 }
 
-const NAMES = ['bare', 'project', 'projectDirect', 'reference', 'projectNoMaps', 'referenceNoMaps'] as const;
+const NAMES = [
+  'bare',
+  'project',
+  'projectDirect',
+  'reference',
+  'projectNoMaps',
+  'referenceNoMaps',
+  'referenceAliasedNoMaps',
+] as const;
 type Name = (typeof NAMES)[number];
 
 /** Item 2: spawn to the first answer of a fresh `node` per sample, the project against the reference. */
@@ -36,6 +44,12 @@ export const coldStart: Measurement = {
         ...base,
         projectNoMaps: withoutSourceMaps(base.project),
         referenceNoMaps: withoutSourceMaps(base.reference),
+        // The reference bundled with the project's aliases too (environment-only credentials, built-ins as
+        // `require` loads them): how much of the difference those bundling choices make.
+        referenceAliasedNoMaps: withoutSourceMaps({
+          ...base.reference,
+          bundle: join(context.out, 'reference-env-credentials', 'index.mjs'),
+        }),
       };
       const driver = join(context.root, 'bench', 'cold-start-driver.mjs');
       context.log(`cold start: ${COLD_SAMPLES} rounds`);
@@ -103,6 +117,13 @@ export const coldStart: Measurement = {
         wall('projectNoMaps'),
         wall('referenceNoMaps'),
         TARGET_NO_MAPS,
+      ),
+      row(
+        "Cold start without --enable-source-maps, against the reference bundled with the project's aliases " +
+          '(environment-only credentials, built-ins as `require` loads them)',
+        wall('projectNoMaps'),
+        wall('referenceAliasedNoMaps'),
+        undefined,
       ),
       row(
         'Cold start minus bare `node -e 0` (as deployed)',
