@@ -42,7 +42,7 @@ export class SignalWireNetworkError extends Error {
    */
   readonly mayHaveReachedServer: boolean;
 
-  /** True when trying again cannot help (a TLS certificate that is refused): the client does not retry. */
+  /** True when trying again at once cannot help (a refused TLS certificate): the client does not retry it. */
   readonly permanent: boolean;
 
   constructor(
@@ -334,8 +334,10 @@ const describeNetworkError = (error: SignalWireNetworkError): ErrorDescription =
     code: 'UPSTREAM_UNREACHABLE',
     httpStatus: 502,
     message: `could not reach SignalWire: ${error.message}`,
-    // A refused certificate stays refused: retrying needs a fix (a proxy's CA in NODE_EXTRA_CA_CERTS), not time.
-    retryable: !error.permanent,
+    // Also a refused TLS certificate: the client does not retry it at once (time does not fix it), but the same
+    // request can succeed later, once the certificate or the trusted CAs are fixed; an event is retried by
+    // Lambda and never remembered as the call's outcome.
+    retryable: true,
   };
 };
 

@@ -2,8 +2,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyTable } from '#commons/events/idempotency';
 import { collectNodeStream, sdkClientDefaults } from '#commons/platform/aws-sdk';
 
 describe('collectNodeStream', () => {
@@ -95,5 +97,22 @@ describe('an AWS SDK client built from sdkClientDefaults', () => {
       message: "Secrets Manager can't find it",
       $metadata: { httpStatusCode: 400 },
     });
+  });
+});
+
+describe('the idempotency table (call-update requests and status-callback replays)', () => {
+  // Powertools keeps its DynamoDB client in a TypeScript-private field; read here to pin what it was built from.
+  const clientOf = (store: unknown) => (store as { client: DynamoDBClient }).client;
+
+  it('builds its DynamoDB client from sdkClientDefaults, so answers are collected as Node streams', () => {
+    expect(clientOf(idempotencyTable('call-control-idempotency')).config.streamCollector).toBe(
+      collectNodeStream,
+    );
+  });
+
+  it('uses the client it is given as it is', () => {
+    const given = new DynamoDBClient({ region: 'us-east-1' });
+
+    expect(clientOf(idempotencyTable('call-control-idempotency', given))).toBe(given);
   });
 });

@@ -83,7 +83,7 @@ describe.skipIf(!hasOpenssl)('the loopback stand-ins over https (the benchmarkâ€
     }
   });
 
-  it('SignalWireClient refuses an untrusted certificate at once: nothing sent, not retried, not retryable', async () => {
+  it('SignalWireClient refuses an untrusted certificate at once: nothing sent, not retried at once, retryable later', async () => {
     // Prepare
     const certificates = makeCertificates(join(scratch, 'tls-untrusted'));
     if (!certificates) throw new Error('openssl was found but made no certificate');
@@ -111,7 +111,9 @@ describe.skipIf(!hasOpenssl)('the loopback stand-ins over https (the benchmarkâ€
         permanent: true,
         message: "SignalWire's TLS certificate was refused (UNABLE_TO_VERIFY_LEAF_SIGNATURE)",
       });
-      expect(describeError(error as Error)).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', retryable: false });
+      // Retryable later (once the certificate or the trusted CAs are fixed): an event is retried by Lambda, not
+      // remembered as the call's outcome.
+      expect(describeError(error as Error)).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', retryable: true });
       expect(notices).toEqual([]);
       expect(emulator.requests).toEqual([]);
     } finally {

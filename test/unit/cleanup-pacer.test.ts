@@ -98,4 +98,34 @@ describe('Pacer', () => {
     expect(first).toEqual([0, 0, 0, 50, 100]);
     expect(later).toEqual([10_100, 10_100, 10_100, 10_150, 10_200]);
   });
+
+  it('serves callers that wait at once in turn: a stalled event loop does not release them all together', async () => {
+    // Sleeps end only when the test moves the clock: a stall of 100 ms wakes every sleeper that is due by then.
+    let now = 0;
+    const sleepers: Array<{ until: number; wake: () => void }> = [];
+    const clock: PacerClock = {
+      now: () => now,
+      sleep: (ms) => new Promise<void>((wake) => sleepers.push({ until: now + ms, wake })),
+    };
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const advanceTo = async (time: number) => {
+      now = time;
+      for (const sleeper of sleepers.splice(0)) {
+        if (sleeper.until <= now) sleeper.wake();
+        else sleepers.push(sleeper);
+      }
+      await settle();
+    };
+    const pacer = new Pacer(10, clock);
+    const signal = new AbortController().signal;
+    const starts: number[] = [];
+
+    for (let i = 0; i < 8; i++) void pacer.wait(signal).then(() => starts.push(now));
+    await settle();
+    await advanceTo(100);
+    for (let time = 110; starts.length < 8; time += 10) await advanceTo(time);
+
+    expect(starts).toEqual([0, 0, 0, 100, 100, 100, 100, 110]);
+    expect(busiestWindow(starts, 0)).toBeLessThanOrEqual(4);
+  });
 });

@@ -58,7 +58,7 @@ describe('SignalWireClient: what each transport failure means', () => {
     },
   );
 
-  it('a refused certificate is final: not retried, reported as not sent', async () => {
+  it('a refused certificate is not retried within the request, and reported as not sent', async () => {
     const client = clientWith(new ExchangeFailure('connection', false, 'CERT_HAS_EXPIRED'), ok);
 
     const error = await client.getCall(CALL_SID).catch((e: unknown) => e);

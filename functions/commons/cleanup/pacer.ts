@@ -27,8 +27,9 @@ const CATCH_UP_INTERVALS = 2;
 
 /**
  * Spaces out the starts of end requests to one per `intervalMs` on average: in any window of `W` ms at most
- * `W / intervalMs + 4` requests start (13,804 in 10 s at the account-wide 1,380 per second, where SignalWire
- * answers the few beyond its budget with a 429 that the cleanup retries).
+ * `W / intervalMs + 4` requests start, however many callers wait at once (their turns are served in order).
+ * At the highest setting, 1,380 per second, that is at most 13,804 in 10 s where SignalWire's budget is
+ * 13,800: the few beyond it are answered 429, which the cleanup retries.
  *
  * The start times follow a schedule spaced by the interval, not the times the previous requests actually
  * started. Node's timers have a 1 ms granularity and fire late on a busy machine, so spacing each start from
@@ -39,13 +40,21 @@ const CATCH_UP_INTERVALS = 2;
  */
 export class Pacer {
   #due = Number.NEGATIVE_INFINITY;
+  /** The previous caller's turn: waits are served one after the other, which the bound above relies on. */
+  #turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly intervalMs: number,
     private readonly clock: PacerClock = REAL_CLOCK,
   ) {}
 
-  async wait(signal: AbortSignal): Promise<void> {
+  wait(signal: AbortSignal): Promise<void> {
+    const turn = this.#turn.then(() => this.#take(signal));
+    this.#turn = turn;
+    return turn;
+  }
+
+  async #take(signal: AbortSignal): Promise<void> {
     const now = this.clock.now();
     const due = Math.max(this.#due, now - CATCH_UP_INTERVALS * this.intervalMs);
     this.#due = due + this.intervalMs;

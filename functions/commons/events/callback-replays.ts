@@ -4,10 +4,9 @@ import {
   IdempotencyConfig,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TABLE_TTL } from './idempotency.ts';
+import { idempotencyTable } from './idempotency.ts';
 import { type FormParams, signedText } from './signature.ts';
 
 /** Prefix of the replay records in the idempotency table, apart from the call-update requests'. */
@@ -50,12 +49,7 @@ export const createCallbackReplays = (options: CallbackReplaysOptions): Callback
     expiresAfterSeconds: options.windowSeconds,
     responseHook: (response) => ({ ...(response as object), replayed: true }),
   });
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: options.tableName,
-    keyAttr: IDEMPOTENCY_TABLE_KEY,
-    expiryAttr: IDEMPOTENCY_TABLE_TTL,
-    ...(options.client ? { awsSdkV3Client: options.client } : {}),
-  });
+  const persistenceStore = idempotencyTable(options.tableName, options.client);
   const publishOnce = makeIdempotent(
     async (_callback: { digest: string }, publish: () => Promise<string>) => ({
       replayed: false as boolean,

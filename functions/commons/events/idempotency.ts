@@ -2,6 +2,7 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { ResponseHook } from '@aws-lambda-powertools/idempotency/types';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 
 /** Prefix of every idempotency record's key, fixed so that records survive a renamed function. */
 export const IDEMPOTENCY_KEY_PREFIX = 'call-update-requested';
@@ -21,6 +22,18 @@ export const IDEMPOTENCY_PAYLOAD_JMESPATH = 'detail.[callSid, accountSid, action
 /** Attribute names of the table (the CDK table and the local one use the same). */
 export const IDEMPOTENCY_TABLE_KEY = 'id';
 export const IDEMPOTENCY_TABLE_TTL = 'expiration';
+
+/**
+ * The idempotency table as Powertools reads and writes it, for the call-update requests and the status
+ * callbacks' replay records alike: the given client, or one built from the functions' SDK defaults.
+ */
+export const idempotencyTable = (tableName: string, client?: DynamoDBClient): DynamoDBPersistenceLayer =>
+  new DynamoDBPersistenceLayer({
+    tableName,
+    keyAttr: IDEMPOTENCY_TABLE_KEY,
+    expiryAttr: IDEMPOTENCY_TABLE_TTL,
+    ...(client ? { awsSdkV3Client: client } : { clientConfig: sdkClientDefaults() }),
+  });
 
 export interface CallUpdateIdempotencyOptions {
   tableName: string;
@@ -62,10 +75,5 @@ export const createCallUpdateIdempotency = (
     expiresAfterSeconds: options.expiresAfterSeconds,
     responseHook: markReplayed,
   }),
-  persistenceStore: new DynamoDBPersistenceLayer({
-    tableName: options.tableName,
-    keyAttr: IDEMPOTENCY_TABLE_KEY,
-    expiryAttr: IDEMPOTENCY_TABLE_TTL,
-    ...(options.client ? { awsSdkV3Client: options.client } : {}),
-  }),
+  persistenceStore: idempotencyTable(options.tableName, options.client),
 });
