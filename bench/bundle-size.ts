@@ -51,7 +51,7 @@ export const bundleSize: Measurement = {
       const value = http.bytes / referenceEnvCredentials.bytes;
       rows.push({
         item: 1,
-        metric: 'Bundle size, http-api vs the reference with the same environment-only credentials alias',
+        metric: "Bundle size, http-api vs the reference bundled with the project's aliases too",
         project: kib(http.bytes),
         reference: kib(referenceEnvCredentials.bytes),
         ratio: ratio(value),
@@ -92,8 +92,8 @@ export const bundleSize: Measurement = {
       'Reference: bench/reference/sdk-update-handler.ts, a handler built on `@signalwire/compatibility-api` ' +
         '(`RestClient(...).calls(sid).update({ status: "completed" })`) and `@aws-sdk/client-secrets-manager`, ' +
         'reading the same secret and bundled the same way, except for the aliases: it keeps the default ' +
-        'credential chain and ES imports of the built-ins, as a user bundling it would; the row "with the same ' +
-        'environment-only credentials alias" shows the ratio if it had the aliases too ' +
+        'credential chain and ES imports of the built-ins, as a user bundling it would; the row "the reference ' +
+        'bundled with the project\'s aliases too" shows the ratio if it had them as well ' +
         `(${kib(referenceEnvCredentials.bytes)}).`,
       `Share of each package in each bundle (metafile \`bytesInOutput\`): ${[...functions, reference]
         .map(sharesNote)

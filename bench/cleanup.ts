@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RateLimit } from '#local/signalwire-emulator';
+import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENGINE,
@@ -211,7 +212,7 @@ export const cleanup: Measurement = {
         `(\`JSON.parse\` of a whole page, ${(parse.pageBytes / 1024).toFixed(0)} KiB, costs ` +
         `${parse.msPerCall.toFixed(4)} ms per call measured alone: reading only the fields the policy needs would ` +
         "take a JavaScript parser, slower than V8's native one), the policy's " +
-        `verdict, the pacer (one start every ${ms(1000 / 1380)} at the account-wide budget), a timeout timer per ` +
+        `verdict, the pacer (one start every ${ms(1000 / CLEANUP_ENDS_PER_SECOND.max)} on average at the account-wide budget), a timeout timer per ` +
         'request and the retry bookkeeping. On this shared machine the ratios of single runs move by ±15 %: ' +
         'compare the https row, the same work over TLS in the same run.',
     );
