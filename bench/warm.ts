@@ -122,12 +122,15 @@ const warmRows = (w: WarmDurations, tls: boolean): ResultRow[] => {
       tls ? undefined : TARGET_P50,
     ),
     row(`Warm p99${over}: full handler vs bare fetch`, w.handler, w.fetch, 99),
-    row(
-      `Warm p50${over}: full handler vs a bare \`node:http\` keep-alive request (the client's transport)`,
-      w.handler,
-      w.http,
-      50,
-    ),
+    {
+      ...row(
+        `Warm p50${over}: full handler vs a bare \`node:http\` keep-alive request (the client's transport)`,
+        w.handler,
+        w.http,
+        50,
+      ),
+      summary: !tls,
+    },
     row(
       `Warm p50${over}: project vs official SDK (n=${w.reference.length}, both through a proxy)`,
       w.proxiedHandler,

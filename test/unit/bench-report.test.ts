@@ -28,10 +28,15 @@ const row = (metric: string, met: ResultRow['met']): ResultRow => ({
 });
 
 describe('the benchmark report', () => {
-  it('puts every row with a target in the README summary, and nothing of the README outside the markers changes', () => {
+  it('puts every row with a target, and the context rows marked for it, in the README summary, and nothing of the README outside the markers changes', () => {
     // Prepare
     const readme = `# Title\n\nbefore\n\n${README_SUMMARY_START}\nold figures\n${README_SUMMARY_END}\n\nafter\n`;
-    const summary = renderSummary(machine, [row('met', 'yes'), row('missed', 'no'), row('context', 'n/a')]);
+    const summary = renderSummary(machine, [
+      row('met', 'yes'),
+      row('missed', 'no'),
+      row('context', 'n/a'),
+      { ...row('context for a target', 'n/a'), summary: true },
+    ]);
 
     // Act
     const updated = replaceSummary(readme, summary);
@@ -43,6 +48,7 @@ describe('the benchmark report', () => {
     expect(updated).toContain('| 1 | met | 1 \\| 2 | 3 | 0.5 | ≤ 1 | yes |');
     expect(updated).toContain('| 1 | missed | 1 \\| 2 | 3 | 0.5 | ≤ 1 | no |');
     expect(updated).not.toContain('| context |');
+    expect(updated).toContain('| 1 | context for a target | 1 \\| 2 | 3 | 0.5 | ≤ 1 | n/a |');
     expect(replaceSummary(updated, summary)).toBe(updated);
     expect(replaceSummary('# no markers\n', summary)).toBe('# no markers\n');
   });
