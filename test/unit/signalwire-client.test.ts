@@ -1,5 +1,6 @@
+import http from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import {
   parseErrorBody,
@@ -7,7 +8,7 @@ import {
   type RetryNotice,
   SignalWireClient,
 } from '#commons/signalwire/client';
-import { MAX_ANSWER_BYTES } from '#commons/signalwire/transport';
+import { ExchangeFailure, exchange, MAX_ANSWER_BYTES } from '#commons/signalwire/transport';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 import { type Script, startScriptedServer } from '../support/scripted-server.ts';
 
@@ -476,6 +477,30 @@ describe('SignalWireClient transport', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('sends through http.request as read at call time, which the Powertools Tracer patches for X-Ray', async () => {
+    const { client } = await clientFor([{ status: 200, body: sampleCall() }]);
+    const sent = vi.spyOn(http, 'request');
+    try {
+      await client.getCall(CALL_SID);
+
+      expect(sent).toHaveBeenCalledTimes(1);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
+  it('fails a request Node refuses to build as unsent, naming the code', async () => {
+    const failure = await exchange({
+      method: 'GET',
+      url: new URL('http://127.0.0.1:9/'),
+      headers: { 'x-bad': 'line\nbreak' },
+      timeoutMs: 1_000,
+    }).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(ExchangeFailure);
+    expect(failure).toMatchObject({ reason: 'connection', sent: false, code: 'ERR_INVALID_CHAR' });
   });
 
   it('reads a multi-chunk answer whole, multi-byte characters split across chunks included', async () => {

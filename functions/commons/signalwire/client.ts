@@ -135,12 +135,6 @@ export const parseErrorBody = (status: number, text: string): SignalWireErrorBod
   };
 };
 
-const errorCode = (error: unknown): string | undefined => {
-  const cause = asRecord(asRecord(error)?.cause);
-  const code = cause?.code ?? asRecord(error)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-
 interface Attempt {
   method: 'GET' | 'POST';
   url: URL;
@@ -374,12 +368,9 @@ export class SignalWireClient implements CallsApi {
   }
 
   private networkError(error: unknown): SignalWireNetworkError {
+    // The transport fails only with ExchangeFailure; anything else is read as the least safe case.
     if (!(error instanceof ExchangeFailure)) {
-      return new SignalWireNetworkError(
-        'connection',
-        true,
-        `connection to SignalWire failed (${errorCode(error) ?? 'unknown'})`,
-      );
+      return new SignalWireNetworkError('connection', true, 'connection to SignalWire failed (unknown)');
     }
     switch (error.reason) {
       case 'timeout':

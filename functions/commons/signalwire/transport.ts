@@ -99,7 +99,14 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       headers,
       agent: agentFor(tls),
     };
-    const req = tls ? https.request(request.url, options) : http.request(request.url, options);
+    let req: http.ClientRequest;
+    try {
+      req = tls ? https.request(request.url, options) : http.request(request.url, options);
+    } catch (error) {
+      // Refused before anything was sent (an invalid header value, say).
+      reject(new ExchangeFailure('connection', false, errorCode(error)));
+      return;
+    }
 
     // Connected (and, for https, past the TLS handshake): from here on the request may reach SignalWire.
     let connected = false;
