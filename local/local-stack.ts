@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
 import { operatorRouteKeys, statusCallbackRouteKeys } from '#commons/http/routes';
+import { LOCAL_STATE_FILE, type LocalStackState, makePrivateDir } from '../cli/core/local-state.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
@@ -37,24 +38,8 @@ export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secre
 /** The IAM caller the local API Gateway reports for requests signed with {@link LOCAL_CREDENTIALS}. */
 export const LOCAL_IDENTITY_ARN = 'arn:aws:iam::123456789012:user/local-developer';
 
-/**
- * What `call-control --local` reads from the state directory (`stack.json`) to reach a running local stack,
- * as the deployed mode reads a CloudFormation stack's outputs.
- */
-export interface LocalStackState {
-  apiUrl: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** The local Secrets Manager / EventBridge endpoint. */
-  awsEndpoint: string;
-  secretId: string;
-  /** The SignalWire emulator's origin, the one non-SignalWire host a secret may name locally. */
-  localSpaceOrigin: string;
-  identityArn: string;
-  /** JSON lines, one per audit record, newest last: the local stack's "log group". */
-  auditLog: string;
-}
+/** What `call-control --local` reads from the state directory: its shape is the CLI's (cli/core/local-state.ts). */
+export type { LocalStackState };
 
 export interface LocalStackOptions {
   /**
@@ -223,7 +208,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       identityArn: LOCAL_IDENTITY_ARN,
       auditLog,
     };
-    writeFileSync(join(options.stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, {
+    makePrivateDir(options.stateDir);
+    writeFileSync(join(options.stateDir, LOCAL_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, {
       mode: 0o600,
     });
   }

@@ -1,0 +1,132 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { AuditLog } from '#commons/calls/audit';
+import type { ProjectCallsApi } from '#commons/calls/port';
+import { awsClientConfig, checkProfile } from './aws.ts';
+import type { CallsBackend } from './backend.ts';
+import { describeDeployedStack } from './deployed-stack.ts';
+import { CliError, EXIT, UsageError } from './errors.ts';
+import { LOCAL_STATE_FILE, type LocalStackState, localStateDir, readLocalState } from './local-state.ts';
+import type { GlobalOptions } from './options.ts';
+import { SecretReadError, secretReadFailure } from './secret-errors.ts';
+
+export type TargetKind = 'deployed' | 'direct' | 'local';
+
+export const targetKind = (options: Pick<GlobalOptions, 'local' | 'direct'>): TargetKind => {
+  if (options.local && options.direct) throw new UsageError('--local and --direct cannot be used together');
+  return options.local ? 'local' : options.direct ? 'direct' : 'deployed';
+};
+
+/** The local user, for `cli:<user>` actors. */
+export const localUser = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+};
+
+/** The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). */
+export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> => {
+  const kind = targetKind(options);
+  const { ApiBackend } = await import('./api-backend.ts');
+  if (kind === 'local') {
+    const state = readLocalState(options.port);
+    return new ApiBackend({
+      apiUrl: state.apiUrl,
+      region: state.region,
+      credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
+      where: `the local stack (${state.apiUrl})`,
+      unreachableHint: 'Is `npm start` still running? Start it again, or pass --port.',
+      // The local gateway trusts only the credentials `npm start` wrote to its stack.json: no AWS profile is involved.
+      forbiddenHint: `The local stack refused the signature: the CLI signs with the credentials in ${join(localStateDir(options.port), LOCAL_STATE_FILE)}; restart \`npm start\` (or pass the --port it runs on) so they match.`,
+    });
+  }
+  if (kind === 'direct') {
+    const { DirectBackend } = await import('./direct-backend.ts');
+    const access = await openSignalWire(options);
+    return new DirectBackend(access.calls, access.auditLog, access.actor);
+  }
+  const stack = await describeDeployedStack(options);
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  return new ApiBackend({
+    apiUrl: stack.apiUrl,
+    region: stack.region,
+    credentials: defaultProvider(options.profile ? { profile: options.profile } : {}),
+    where: `stack ${stack.name}`,
+    unreachableHint: `Check your network and the ApiUrl output (region ${stack.region}, profile ${options.profile ?? process.env.AWS_PROFILE ?? 'default'}); \`--direct\` talks to SignalWire without the API.`,
+  });
+};
+
+/** SignalWire reached with the credentials in the secret, as the functions reach it. */
+export interface SignalWireAccess {
+  calls: ProjectCallsApi;
+  /** Where this process's own actions are audited. */
+  auditLog: AuditLog;
+  /** `cli:<user>`, or the local IAM identity for the local stack. */
+  actor: string;
+  /** The secret's text, for `doctor` (never printed). */
+  readSecret(): Promise<string>;
+  allowedLocalOrigin: string | undefined;
+}
+
+/**
+ * Reads the SignalWire secret from Secrets Manager (the user's AWS credentials; the local stand-in with its
+ * credentials for `--local`), parsed and checked by the functions' own rules, and opens that project's
+ * Calls API. `--direct` also honours SIGNALWIRE_LOCAL_SPACE_ORIGIN like the functions do.
+ */
+export const openSignalWire = async (options: GlobalOptions): Promise<SignalWireAccess> => {
+  const kind = targetKind(options);
+  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts, audit] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('#commons/signalwire/credentials'),
+    import('#commons/signalwire/account-calls'),
+    import('./audit-file.ts'),
+  ]);
+  const state: LocalStackState | undefined = kind === 'local' ? readLocalState(options.port) : undefined;
+  if (!state) checkProfile(options);
+  const client = state
+    ? new SecretsManagerClient({
+        region: state.region,
+        endpoint: state.awsEndpoint,
+        credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
+      })
+    : new SecretsManagerClient(awsClientConfig(options));
+  const secretId = state?.secretId ?? options.secretId;
+  const readSecret = async (): Promise<string> => {
+    // No region at all: nothing can be sent; said as such, not read from the SDK's wording.
+    if ((await client.config.region().catch(() => undefined)) === undefined)
+      throw new SecretReadError(secretId, undefined);
+    try {
+      return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '';
+    } catch (error) {
+      throw new SecretReadError(secretId, error);
+    }
+  };
+  const allowedLocalOrigin = state
+    ? state.localSpaceOrigin
+    : credentials.parseLocalOrigin(process.env.SIGNALWIRE_LOCAL_SPACE_ORIGIN);
+  const store = new credentials.CredentialsStore({ read: readSecret }, { allowedLocalOrigin });
+  let project: Awaited<ReturnType<typeof store.get>>;
+  try {
+    project = await store.get();
+  } catch (error) {
+    if (error instanceof SecretReadError) throw secretReadFailure(error, kind);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(
+      message,
+      (command) =>
+        `Fix the secret "${secretId}": {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); \`${command('doctor')}\` checks its shape.`,
+      EXIT.failed,
+      'SECRET_INVALID',
+    );
+  }
+  const pool = new accounts.ClientPool({ timeoutMs: 10_000 });
+  return {
+    calls: new accounts.AccountCalls(project, store, pool),
+    auditLog: audit.fileAuditLog(state?.auditLog ?? audit.defaultAuditFile()),
+    actor: state ? state.identityArn : `cli:${localUser()}`,
+    allowedLocalOrigin,
+    readSecret,
+  };
+};
