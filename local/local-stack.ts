@@ -246,7 +246,7 @@ const KEPT_MESSAGES = new Set(['cleanup report']);
 const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> => {
   const { logger } = await import('#commons/platform/powertools');
   const { AUDIT_MESSAGE } = await import('#commons/calls/audit');
-  if (file) mkdirSync(join(file, '..'), { recursive: true });
+  if (file) mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const info = logger.info.bind(logger);
   logger.info = ((message: unknown, ...rest: unknown[]) => {
     const attributes = rest[0];
@@ -260,7 +260,7 @@ const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> 
         message,
       });
       aws.putLogEvent(LOCAL_LOG_GROUP, line);
-      if (file) appendFileSync(file, `${line}\n`);
+      if (file) appendFileSync(file, `${line}\n`, { mode: 0o600 });
     }
     (info as (...args: unknown[]) => void)(message, ...rest);
   }) as typeof logger.info;

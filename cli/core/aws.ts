@@ -79,8 +79,8 @@ export const awsFailure = (
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   const where = [
-    `region ${options?.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '(the profile’s)'}`,
-    `profile ${options?.profile ?? process.env.AWS_PROFILE ?? 'default'}`,
+    `region ${options?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || '(the profile’s)'}`,
+    `profile ${options?.profile || process.env.AWS_PROFILE || 'default'}`,
   ].join(', ');
   if (isNetworkError(error)) {
     return new CliError(

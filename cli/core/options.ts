@@ -109,9 +109,8 @@ export const nearest = (typed: string, candidates: readonly string[]): string | 
     const distance = name.startsWith(typed) && typed.length >= 3 ? 1 : editDistance(typed, name);
     if (!best || distance < best.distance) best = { name, distance };
   }
-  return best && best.distance <= Math.max(1, Math.min(2, Math.floor(typed.length / 3)))
-    ? best.name
-    : undefined;
+  // One edit for a short word, two for a longer one (`lsit` is `list`).
+  return best && best.distance <= (typed.length <= 3 ? 1 : 2) ? best.name : undefined;
 };
 
 const editDistance = (a: string, b: string): number => {

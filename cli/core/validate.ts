@@ -23,7 +23,7 @@ export const checkCallSid = (callSid: string): string => {
   const sid = callSid.trim().toLowerCase();
   if (!validateGetCallEvent({ pathParameters: { callSid: sid } })) {
     throw new UsageError(
-      `"${visible(callSid)}" is not a call SID: a SID is a UUID, 36 characters (8-4-4-4-12 hexadecimal digits)${sid.length !== 36 ? `, this is ${sid.length}` : ''}`,
+      `"${visible(callSid)}" is not a call SID (callSid must be a UUID: 36 characters, 8-4-4-4-12 hexadecimal digits${sid.length !== 36 ? `; this is ${sid.length}` : ''})`,
       (command) => `\`${command('calls list')}\` shows the calls and their SIDs.`,
     );
   }
