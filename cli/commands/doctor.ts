@@ -129,61 +129,68 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
     });
   }
 
-  if (project && access) {
-    add({ name: 'SignalWire host', ok: true, detail: project.spaceOrigin });
-    try {
-      const page = await access.calls.listCallsPage({ PageSize: 1 });
-      add({
-        name: 'API token',
-        ok: true,
-        detail: `accepted (List Calls answered, ${page.calls.length} call on the first page)`,
-      });
-    } catch (error) {
-      const { describeError } = await import('#commons/errors');
-      const described = describeError(error, { update: false });
-      add({
-        name: 'API token',
-        ok: false,
-        detail: `${described.code}: ${described.message}`,
-        hint:
-          described.code === 'UPSTREAM_AUTH_FAILED'
-            ? 'Put a valid API token in the secret (SignalWire space > API).'
-            : 'Check the space URL and the network.',
-      });
-    }
-    add({
-      name: 'signing key',
-      ok: project.signingKey !== undefined,
-      detail: project.signingKey !== undefined ? 'present' : 'missing: status callbacks cannot be verified',
-      hint: 'Add "signingKey" (SignalWire space > API > Signing Key) to the secret.',
-    });
-    try {
-      const before = Date.now();
-      const answer = await fetch(project.spaceOrigin, {
-        method: 'HEAD',
-        signal: AbortSignal.timeout(10_000),
-      });
-      const after = Date.now();
-      const date = Date.parse(answer.headers.get('date') ?? '');
-      if (Number.isNaN(date)) throw new Error('SignalWire sent no Date header');
-      // The Date header has whole seconds: compare with the middle of the round trip, allow one second.
-      const skew = Math.round(((before + after) / 2 - date) / 1000);
-      add({
-        name: 'clock skew',
-        ok: Math.abs(skew) <= MAX_SKEW_SECONDS,
-        detail: `${skew >= 0 ? '+' : ''}${skew} s against SignalWire's clock`,
-        hint: 'Sync this machine’s clock (timedatectl set-ntp true): SigV4 fails past 5 minutes.',
-      });
-    } catch (error) {
-      add({
-        name: 'clock skew',
-        ok: false,
-        detail: `could not read SignalWire's clock: ${messageOf(error)}`,
-      });
-    }
-  }
+  if (project && access) await checkSignalWire(add, access, project);
 
   if (context.output !== 'table')
     printJson(context, { ok: checks.every((check) => check.ok), checks }, checks);
   return checks.every((check) => check.ok) ? EXIT.ok : EXIT.failed;
 });
+
+/** The checks that need the secret: host, token (one-call List Calls), signing key, clock against SignalWire's. */
+const checkSignalWire = async (
+  add: (check: Check) => void,
+  access: SignalWireAccess,
+  project: ProjectCredentials,
+): Promise<void> => {
+  add({ name: 'SignalWire host', ok: true, detail: project.spaceOrigin });
+  try {
+    const page = await access.calls.listCallsPage({ PageSize: 1 });
+    add({
+      name: 'API token',
+      ok: true,
+      detail: `accepted (List Calls answered, ${page.calls.length} call on the first page)`,
+    });
+  } catch (error) {
+    const { describeError } = await import('#commons/errors');
+    const described = describeError(error, { update: false });
+    add({
+      name: 'API token',
+      ok: false,
+      detail: `${described.code}: ${described.message}`,
+      hint:
+        described.code === 'UPSTREAM_AUTH_FAILED'
+          ? 'Put a valid API token in the secret (SignalWire space > API).'
+          : 'Check the space URL and the network.',
+    });
+  }
+  add({
+    name: 'signing key',
+    ok: project.signingKey !== undefined,
+    detail: project.signingKey !== undefined ? 'present' : 'missing: status callbacks cannot be verified',
+    hint: 'Add "signingKey" (SignalWire space > API > Signing Key) to the secret.',
+  });
+  try {
+    const before = Date.now();
+    const answer = await fetch(project.spaceOrigin, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(10_000),
+    });
+    const after = Date.now();
+    const date = Date.parse(answer.headers.get('date') ?? '');
+    if (Number.isNaN(date)) throw new Error('SignalWire sent no Date header');
+    // The Date header has whole seconds: compare with the middle of the round trip, allow one second.
+    const skew = Math.round(((before + after) / 2 - date) / 1000);
+    add({
+      name: 'clock skew',
+      ok: Math.abs(skew) <= MAX_SKEW_SECONDS,
+      detail: `${skew >= 0 ? '+' : ''}${skew} s against SignalWire's clock`,
+      hint: 'Sync this machine’s clock (timedatectl set-ntp true): SigV4 fails past 5 minutes.',
+    });
+  } catch (error) {
+    add({
+      name: 'clock skew',
+      ok: false,
+      detail: `could not read SignalWire's clock: ${messageOf(error)}`,
+    });
+  }
+};

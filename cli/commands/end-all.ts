@@ -6,9 +6,9 @@ import {
   type CallStatus,
   DIRECTION_MATCHES,
 } from '#commons/signalwire/types';
-import { type ListFilter, listAll } from '../core/backend.ts';
+import { type CallsBackend, type ListFilter, listAll } from '../core/backend.ts';
 import { ageSecondsOf, callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
-import { defineCommand, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { confirm, interactive } from '../core/prompt.ts';
 import { visible } from '../core/safe-text.ts';
@@ -157,46 +157,8 @@ export const command = defineCommand(
     }
     await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
 
-    const bar = new ProgressBar('ending', matches.length);
-    const results: Array<{ sid: string; outcome: string; status?: string; error?: string }> = [];
-    const interval = 1000 / rate;
-    const inFlight = new Set<Promise<void>>();
     const started = performance.now();
-    // Ctrl-C stops sending: requests in flight finish, and the summary says what was and was not done.
-    let interrupted = false;
-    const onInterrupt = () => {
-      interrupted = true;
-      context.note('\ninterrupted: no more end requests will be sent');
-    };
-    process.once('SIGINT', onInterrupt);
-    for (const [index, call] of matches.entries()) {
-      const wait = started + index * interval - performance.now();
-      if (wait > 0) await sleep(wait);
-      if (interrupted) break;
-      while (inFlight.size >= 10) await Promise.race(inFlight);
-      const task: Promise<void> = backend
-        .endCall(call.sid)
-        .then(
-          (result) => {
-            results.push({ sid: call.sid, outcome: result.outcome, status: result.call.status });
-          },
-          (error: unknown) => {
-            results.push({
-              sid: call.sid,
-              outcome: 'failed',
-              error: error instanceof Error ? error.message : String(error),
-            });
-          },
-        )
-        .finally(() => {
-          inFlight.delete(task);
-          bar.tick();
-        });
-      inFlight.add(task);
-    }
-    await Promise.all(inFlight);
-    process.removeListener('SIGINT', onInterrupt);
-    bar.finish();
+    const results = await endPaced(context, backend, matches, rate);
 
     const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
     const summary = {
@@ -223,5 +185,65 @@ export const command = defineCommand(
     return batchExit(summary.ended + summary.alreadyEnded, summary.failed + summary.notSent);
   },
 );
+
+interface EndResult {
+  sid: string;
+  outcome: string;
+  status?: string;
+  error?: string;
+}
+
+/**
+ * Ends `matches` at `rate` per second, at most 10 in flight, with a progress bar. Ctrl-C stops sending:
+ * requests in flight finish, and the results say what was and was not done.
+ */
+const endPaced = async (
+  context: CommandContext,
+  backend: CallsBackend,
+  matches: Call[],
+  rate: number,
+): Promise<EndResult[]> => {
+  const started = performance.now();
+  const bar = new ProgressBar('ending', matches.length);
+  const results: EndResult[] = [];
+  const interval = 1000 / rate;
+  const inFlight = new Set<Promise<void>>();
+  // Ctrl-C stops sending: requests in flight finish, and the summary says what was and was not done.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    context.note('\ninterrupted: no more end requests will be sent');
+  };
+  process.once('SIGINT', onInterrupt);
+  for (const [index, call] of matches.entries()) {
+    const wait = started + index * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (interrupted) break;
+    while (inFlight.size >= 10) await Promise.race(inFlight);
+    const task: Promise<void> = backend
+      .endCall(call.sid)
+      .then(
+        (result) => {
+          results.push({ sid: call.sid, outcome: result.outcome, status: result.call.status });
+        },
+        (error: unknown) => {
+          results.push({
+            sid: call.sid,
+            outcome: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          });
+        },
+      )
+      .finally(() => {
+        inFlight.delete(task);
+        bar.tick();
+      });
+    inFlight.add(task);
+  }
+  await Promise.all(inFlight);
+  process.removeListener('SIGINT', onInterrupt);
+  bar.finish();
+  return results;
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
