@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { AUDIT_MESSAGE, type AuditRecord } from '#commons/calls/audit';
+import { defaultAuditFile } from '../core/audit-file.ts';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
@@ -161,7 +162,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
     const file =
       kind === 'local'
         ? readLocalState(context.globals.port).auditLog
-        : (await import('../core/audit-file.ts')).defaultAuditFile();
+        : defaultAuditFile();
     entries = readFile(file)
       .filter((entry) => {
         const at = Date.parse(entry.timestamp);

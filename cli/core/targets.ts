@@ -2,8 +2,11 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { ProjectCallsApi } from '#commons/calls/port';
+import { ApiBackend } from './api-backend.ts';
+import { defaultAuditFile, fileAuditLog } from './audit-file.ts';
 import { awsClientConfig, checkProfile } from './aws.ts';
 import type { CallsBackend } from './backend.ts';
+import { DirectBackend } from './direct-backend.ts';
 import { describeDeployedStack } from './deployed-stack.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
 import { LOCAL_STATE_FILE, type LocalStackState, localStateDir, readLocalState } from './local-state.ts';
@@ -26,10 +29,13 @@ export const localUser = (): string => {
   }
 };
 
-/** The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). */
+/**
+ * The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). The backends
+ * are imported statically: as dynamic imports they split the modules `--help` loads into more chunks, and
+ * `--help` must start within 1.35× of a bare `node` (docs/benchmarks.md).
+ */
 export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> => {
   const kind = targetKind(options);
-  const { ApiBackend } = await import('./api-backend.ts');
   if (kind === 'local') {
     const state = readLocalState(options.port);
     return new ApiBackend({
@@ -43,7 +49,6 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
     });
   }
   if (kind === 'direct') {
-    const { DirectBackend } = await import('./direct-backend.ts');
     const access = await openSignalWire(options);
     return new DirectBackend(access.calls, access.auditLog, access.actor);
   }
@@ -77,11 +82,10 @@ export interface SignalWireAccess {
  */
 export const openSignalWire = async (options: GlobalOptions): Promise<SignalWireAccess> => {
   const kind = targetKind(options);
-  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts, audit] = await Promise.all([
+  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts] = await Promise.all([
     import('@aws-sdk/client-secrets-manager'),
     import('#commons/signalwire/credentials'),
     import('#commons/signalwire/account-calls'),
-    import('./audit-file.ts'),
   ]);
   const state: LocalStackState | undefined = kind === 'local' ? readLocalState(options.port) : undefined;
   if (!state) checkProfile(options);
@@ -124,7 +128,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   const pool = new accounts.ClientPool({ timeoutMs: 10_000 });
   return {
     calls: new accounts.AccountCalls(project, store, pool),
-    auditLog: audit.fileAuditLog(state?.auditLog ?? audit.defaultAuditFile()),
+    auditLog: fileAuditLog(state?.auditLog ?? defaultAuditFile()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,
     readSecret,
