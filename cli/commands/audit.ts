@@ -159,10 +159,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   if (kind === 'deployed') {
     entries = await queryDeployed(context, { call, actor, from, to, limit });
   } else {
-    const file =
-      kind === 'local'
-        ? readLocalState(context.globals.port).auditLog
-        : defaultAuditFile();
+    const file = kind === 'local' ? readLocalState(context.globals.port).auditLog : defaultAuditFile();
     entries = readFile(file)
       .filter((entry) => {
         const at = Date.parse(entry.timestamp);
