@@ -235,9 +235,6 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   };
 };
 
-/** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
-const KEPT_MESSAGES = new Set(['cleanup report']);
-
 /**
  * Keeps every audit record and cleanup report the functions write, whatever the console's log level: in the
  * local log group (`FilterLogEvents`) and, with a state directory, appended to `file` as JSON lines shaped like
@@ -245,12 +242,13 @@ const KEPT_MESSAGES = new Set(['cleanup report']);
  */
 const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> => {
   const { logger } = await import('#commons/platform/powertools');
-  const { AUDIT_MESSAGE } = await import('#commons/calls/audit');
+  const { AUDIT_MESSAGE, CLEANUP_REPORT_MESSAGE } = await import('#commons/calls/audit');
   if (file) mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const info = logger.info.bind(logger);
   logger.info = ((message: unknown, ...rest: unknown[]) => {
     const attributes = rest[0];
-    const kept = message === AUDIT_MESSAGE || KEPT_MESSAGES.has(String(message));
+    // The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back.
+    const kept = message === AUDIT_MESSAGE || message === CLEANUP_REPORT_MESSAGE;
     if (kept && typeof attributes === 'object' && attributes !== null) {
       const line = JSON.stringify({
         level: 'INFO',
