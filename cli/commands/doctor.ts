@@ -119,7 +119,8 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
       name: 'secret',
       ok: false,
       detail:
-        kind === 'local' || messageOf(error).includes(`"${globals.secretId}"`)
+        // A read failure names the secret itself; other failures get its name in front.
+        kind === 'local' || (error instanceof CliError && error.code === 'SECRET_UNREADABLE')
           ? messageOf(error)
           : `${globals.secretId}: ${messageOf(error)}`,
       hint:
