@@ -135,7 +135,8 @@ export const command = defineCommand(
     const asking = !context.yes && interactive() && !values['dry-run'] && matches.length > 0;
     if (context.output === 'table' || asking) {
       context.note(context.errStyle.bold(`${matches.length} live call(s) match on ${backend.where}`));
-      if (matches.length > 0) context.note(callsTable(matches.slice(0, PREVIEW_ROWS), context.errStyle, now));
+      if (matches.length > 0)
+        context.note(callsTable(matches.slice(0, PREVIEW_ROWS), context.errStyle, now, process.stderr));
       if (matches.length > PREVIEW_ROWS) context.note(`... and ${matches.length - PREVIEW_ROWS} more`);
       if (unknownAge > 0)
         context.note(`${unknownAge} call(s) without a start time were left out (age unknown).`);

@@ -69,7 +69,8 @@ export const callsTable = (
   calls: Call[],
   style: Paint,
   nowMs = Date.now(),
-  layout: TableLayout = { width: tableWidth(), dropOrder: CALL_DROP_ORDER },
+  stream: NodeJS.WriteStream = process.stdout,
+  layout: TableLayout = { width: tableWidth(stream), dropOrder: CALL_DROP_ORDER },
 ): string =>
   renderTable(
     CALL_COLUMNS,

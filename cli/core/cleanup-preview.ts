@@ -31,7 +31,8 @@ export const confirmStale = async (context: CommandContext, policy: CleanupPolic
   const asking = !context.yes && interactive() && count > 0;
   if (context.output === 'table' || asking) {
     context.note(context.errStyle.bold(`${stale.length} stale call(s) on ${backend.where}`));
-    if (stale.length > 0) context.note(callsTable(stale.slice(0, PREVIEW_ROWS), context.errStyle, now));
+    if (stale.length > 0)
+      context.note(callsTable(stale.slice(0, PREVIEW_ROWS), context.errStyle, now, process.stderr));
     if (stale.length > PREVIEW_ROWS) context.note(`... and ${stale.length - PREVIEW_ROWS} more`);
     if (stale.length > count)
       context.note(

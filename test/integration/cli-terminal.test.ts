@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
 
@@ -22,6 +22,9 @@ import { buildCli } from '../../scripts/build-cli.ts';
  * `call-control` bundle run as a process against one local stack, on a pseudo-terminal (util-linux `script`)
  * where a person would be typing. Each test is named after the finding it shows fixed.
  */
+
+// Each test runs the CLI several times as a process; on a busy machine that takes a while.
+vi.setConfig({ testTimeout: 120_000 });
 
 const root = join(import.meta.dirname, '..', '..');
 let stack: LocalStack;
