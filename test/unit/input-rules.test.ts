@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeError, RequestValidationError } from '#commons/errors';
 import { parseFilterDate, parseSignalWireDate, toSignalWireDate } from '#commons/signalwire/dates';
+import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
 import { fieldLabel, keyViolations } from '#commons/validation/violations';
 
 describe('refusals stay bounded', () => {
@@ -87,6 +88,33 @@ describe('date filters', () => {
   it('refuse impossible offsets in SignalWire dates too, rather than shift them by days', () => {
     expect(parseSignalWireDate('Fri, 27 Nov 2026 14:00:00 +9900')).toBeUndefined();
     expect(parseSignalWireDate('Fri, 27 Nov 2026 14:00:00 +1400')).toBe(Date.parse('2026-11-27T00:00:00Z'));
+  });
+
+  it('finding 6: startTimeAfter=0000-01-01T00:00:00+14:00 is refused by name, not sent as `Fri, 31 Dec 00-1 …`', () => {
+    expect(parseFilterDate('0000-01-01T00:00:00+14:00')).toBeUndefined();
+    expect(() => toSignalWireFilter({ startTimeAfter: '0000-01-01T00:00:00+14:00' })).toThrow(
+      expect.objectContaining({
+        violations: [
+          {
+            field: 'startTimeAfter',
+            rule: 'date',
+            message:
+              'startTimeAfter must be a date (RFC 2822 or ISO 8601, years 1000 to 9999, offset at most ±14:00)',
+          },
+        ],
+      }),
+    );
+    // The bounds are the instant's too: the first minute of year 1000 at +14:00 is still year 999 in UTC.
+    expect(parseFilterDate('1000-01-01T00:00:00+14:00')).toBeUndefined();
+    expect(parseFilterDate('1000-01-01T00:00:00Z')).toBe(Date.parse('1000-01-01T00:00:00Z'));
+    expect(parseFilterDate('9999-12-31T23:59:59Z')).toBe(Date.parse('9999-12-31T23:59:59Z'));
+    expect(parseFilterDate('9999-12-31T23:59:59-00:01')).toBeUndefined();
+  });
+
+  it("finding 6: SignalWire's `01 Jan 0099 00:00 GMT` is not read as 1999 but as no date at all", () => {
+    expect(parseSignalWireDate('01 Jan 0099 00:00 GMT')).toBeUndefined();
+    expect(parseSignalWireDate('01 Jan 1999 00:00 GMT')).toBe(Date.parse('1999-01-01T00:00:00Z'));
+    expect(parseFilterDate('Thu, 01 Jan 0099 00:00:00 +0000')).toBeUndefined();
   });
 
   it('are written for SignalWire in RFC 2822 GMT, as it writes its own dates', () => {
