@@ -636,7 +636,7 @@ describe('defect: --direct drifted from the API in its list filters (ISO date se
       '0000-01-01T00:00:00+14:00',
     );
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('startTimeAfter must be a date');
+    expect(run.stderr).toContain('--started-after must be a date (RFC 2822 or ISO 8601, years 1000 to 9999');
     expect(stack.emulator.requests.filter((request) => request.path.endsWith('/Calls.json'))).toEqual([]);
   });
 });

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_YEAR,
-  MIN_YEAR,
-  parseFilterDate,
-  parseSignalWireDate,
-  toSignalWireDate,
-} from '#commons/signalwire/dates';
+import { MAX_YEAR, MIN_YEAR, parseFilterDate, parseSignalWireDate } from '#commons/signalwire/dates';
 import { dateViolations, toSignalWireFilter } from '#commons/signalwire/list-query-params';
 
 /**
