@@ -624,6 +624,16 @@ describe('defect: --direct drifted from the API in its list filters (ISO date se
     expect(direct).toEqual(api);
   });
 
+  it('describes a 10000 from List Calls through --direct as a refused listing, not a call-state conflict', async () => {
+    stack.emulator.injectFault({ kind: 'status', status: 400, method: 'GET' });
+    const run = await cli('calls', 'list', '--direct', '--secret-id', LOCAL_SECRET_NAME, '-o', 'json');
+    stack.emulator.clearFaults();
+
+    expect(run.code).not.toBe(0);
+    expect(`${run.stdout}${run.stderr}`).toContain('UPSTREAM_REJECTED');
+    expect(`${run.stdout}${run.stderr}`).not.toContain('CALL_STATE_CONFLICT');
+  });
+
   it('refuses a date filter outside years 1000-9999 through --direct by name, sending nothing', async () => {
     stack.emulator.clearRequests();
     const run = await cli(
