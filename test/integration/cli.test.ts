@@ -630,8 +630,8 @@ describe('defect: --direct drifted from the API in its list filters (ISO date se
     stack.emulator.clearFaults();
 
     expect(run.code).not.toBe(0);
-    expect(`${run.stdout}${run.stderr}`).toContain('UPSTREAM_REJECTED');
-    expect(`${run.stdout}${run.stderr}`).not.toContain('CALL_STATE_CONFLICT');
+    expect(run.stderr).toContain('SignalWire rejected the request: Invalid argument');
+    expect(run.stderr).not.toContain("the call's state does not allow");
   });
 
   it('refuses a date filter outside years 1000-9999 through --direct by name, sending nothing', async () => {
