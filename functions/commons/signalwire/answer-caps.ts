@@ -10,7 +10,9 @@
  * - The function's memory: reading, decoding and parsing an answer peaks at about 46 bytes of RSS per byte
  *   received (a 16 MiB page peaked at ~730 MB in a 512 MB function, issue 17 finding 5), on top of the runtime's
  *   own ~64 MB.
- * A single Call is about 1.5 KB: its cap is far above any real one and far below what a function can hold.
+ * A single Call is about 1.5 KB; its cap leaves room for a call whose fields carry hundreds of KB (a huge `to` or
+ * caller name is still a call to end, and its outcome is published cut to size) and stays far below what a
+ * function can hold.
  * A 1,000-call page is about 1.5 MB: it fits from 192 MB of memory up (a 128 MB function lists fewer per page).
  */
 
@@ -24,7 +26,7 @@ export const PEAK_RSS_PER_ANSWER_BYTE = 46;
 export const RUNTIME_BASELINE_MB = 64;
 
 /** Largest answer to a single-call request (get, update, end). */
-export const CALL_ANSWER_MAX_BYTES = 256 * 1024;
+export const CALL_ANSWER_MAX_BYTES = 1024 * 1024;
 
 export interface AnswerCaps {
   /** Largest answer to a get, update or end of one call. */
@@ -43,7 +45,10 @@ export const answerCapsFor = (memoryMb: number | undefined): AnswerCaps => {
     memoryMb === undefined || !Number.isFinite(memoryMb) || memoryMb <= 0
       ? Number.POSITIVE_INFINITY
       : Math.floor((Math.max(0, memoryMb - RUNTIME_BASELINE_MB) * 1024 * 1024) / PEAK_RSS_PER_ANSWER_BYTE);
-  return { call: Math.min(CALL_ANSWER_MAX_BYTES, returnable), list: Math.min(returnable, holdable) };
+  return {
+    call: Math.min(CALL_ANSWER_MAX_BYTES, returnable, holdable),
+    list: Math.min(returnable, holdable),
+  };
 };
 
 /** The caps of this process: Lambda's memory setting when it runs in Lambda. */
