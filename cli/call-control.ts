@@ -203,7 +203,12 @@ const main = async (argv: string[]): Promise<number> => {
   try {
     return await run(argv, style, errStyle);
   } catch (error) {
-    const output = (parsedValues?.output as OutputFormat | undefined) ?? outputOf(argv);
+    // The parsed -o when it is valid; otherwise what can be read of it (a parse that failed, or `-o xml`).
+    const parsed = parsedValues?.output;
+    const output =
+      parsed !== undefined && (OUTPUT_FORMATS as readonly string[]).includes(parsed)
+        ? (parsed as OutputFormat)
+        : outputOf(argv);
     const known = error instanceof CliError;
     const hint = known
       ? hintText(error.hint, commandWith(parsedValues))
