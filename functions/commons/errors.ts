@@ -172,8 +172,8 @@ export class RequestRejectedError extends Error {
   }
 }
 
-/** Stable error codes: part of the HTTP and event contracts (README, "Errors"). */
-export type ErrorCode =
+/** Stable error codes of a request: part of the HTTP and event contracts (README, "Errors"). */
+export type RequestErrorCode =
   | 'INVALID_REQUEST'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
@@ -192,9 +192,15 @@ export type ErrorCode =
   | 'CREDENTIALS_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
+/**
+ * Every stable error code: a request's, and `INTERRUPTED`, a cleanup's end request abandoned when the run's
+ * time budget ran out (the call may or may not have ended), which only cleanup reports and audit records carry.
+ */
+export type ErrorCode = RequestErrorCode | 'INTERRUPTED';
+
 /** What a caller is told about a failure, whatever the trigger. */
 export interface ErrorDescription {
-  code: ErrorCode;
+  code: RequestErrorCode;
   httpStatus: number;
   message: string;
   /** Whether sending the same request again later could succeed. */
@@ -223,7 +229,7 @@ export const publicError = (described: ErrorDescription) => ({
  * request at hand (retrying cannot help until someone fixes the configuration), but nothing about the call
  * was decided, so they must not be remembered as the request's outcome.
  */
-const CONFIGURATION_FAILURES: ReadonlySet<ErrorCode> = new Set([
+const CONFIGURATION_FAILURES: ReadonlySet<RequestErrorCode> = new Set([
   'CREDENTIALS_UNAVAILABLE',
   'ACCOUNT_NOT_CONFIGURED',
   'UPSTREAM_AUTH_FAILED',
@@ -249,7 +255,14 @@ const upstream = (error: SignalWireError): NonNullable<ErrorDescription['signalw
   more_info: error.moreInfo ?? null,
 });
 
-const describeSignalWireError = (error: SignalWireError, update: boolean): ErrorDescription => {
+/** What was asked of SignalWire when it failed: an update of a call, a read of one, or a listing. */
+export type SignalWireOperation = 'update' | 'read' | 'list';
+
+const describeSignalWireError = (
+  error: SignalWireError,
+  operation: SignalWireOperation,
+): ErrorDescription => {
+  const update = operation === 'update';
   const signalwire = upstream(error);
   if (error.status === 404 || error.code === 20404) {
     return {
@@ -260,7 +273,7 @@ const describeSignalWireError = (error: SignalWireError, update: boolean): Error
       signalwire,
     };
   }
-  // A state conflict only exists for an update; on a read or a list, 10000 means SignalWire refused a value.
+  // A state conflict only exists for an update; on a read or a listing, 10000 means SignalWire refused a value.
   if (update && error.code !== undefined && STATE_CONFLICT_CODES.has(error.code)) {
     return {
       code: 'CALL_STATE_CONFLICT',
@@ -344,13 +357,13 @@ const describeNetworkError = (error: SignalWireNetworkError): ErrorDescription =
 /**
  * Turns any error into what a caller is told. `redirect` says whether the action carried a `Url`: when the
  * function itself runs out of time, the redirect may be in flight, so its outcome is unknown (the client
- * reports every other lost redirect answer as a {@link RedirectOutcomeUnknownError}); `update: false` says it was a read or a list, where SignalWire's
- * 10000 is a refused value, not a call-state conflict. Unknown errors become a generic 500 that reveals
- * nothing.
+ * reports every other lost redirect answer as a {@link RedirectOutcomeUnknownError}). `operation` says what
+ * failed (an update by default): on a read or a listing, SignalWire's 10000 is a refused value, not a
+ * call-state conflict. Unknown errors become a generic 500 that reveals nothing.
  */
 export const describeError = (
   error: unknown,
-  context: { redirect?: boolean; update?: boolean } = {},
+  context: { redirect?: boolean; operation?: SignalWireOperation } = {},
 ): ErrorDescription => {
   if (error instanceof RequestValidationError) {
     return {
@@ -365,7 +378,7 @@ export const describeError = (
   if (error instanceof RequestRejectedError) {
     return { code: error.code, httpStatus: error.httpStatus, message: error.message, retryable: false };
   }
-  if (error instanceof SignalWireError) return describeSignalWireError(error, context.update ?? true);
+  if (error instanceof SignalWireError) return describeSignalWireError(error, context.operation ?? 'update');
   if (error instanceof SignalWireNetworkError) return describeNetworkError(error);
   if (error instanceof RedirectOutcomeUnknownError) return redirectOutcomeUnknown(error);
   if (isFunctionTimeout(error)) {

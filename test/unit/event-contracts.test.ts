@@ -3,7 +3,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { describeError, type ErrorCode, SignalWireError } from '#commons/errors';
+import { describeError, type RequestErrorCode, SignalWireError } from '#commons/errors';
 import {
   CALL_STATUS_CHANGED,
   CALL_UPDATE_FAILED,
@@ -173,9 +173,9 @@ describe('the schema files', () => {
   );
 
   it('lists every stable error code of the error taxonomy, and only those', () => {
-    // A new ErrorCode makes this literal fail to compile until it is listed here, and then this test fails
+    // A new RequestErrorCode makes this literal fail to compile until it is listed here, and then this test fails
     // until the schema file lists it too.
-    const codes: Record<ErrorCode, true> = {
+    const codes: Record<RequestErrorCode, true> = {
       INVALID_REQUEST: true,
       UNSUPPORTED_MEDIA_TYPE: true,
       PAYLOAD_TOO_LARGE: true,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../errors.ts';
+import type { RequestErrorCode } from '../../errors.ts';
 import { MAX_LISTED_VIOLATIONS, MAX_VIOLATION_MESSAGE_CHARS } from '../../errors.ts';
 import { CALL_UPDATE_REQUEST_ACTIONS } from '../contracts.ts';
 import {
@@ -28,7 +28,7 @@ const ERROR_CODES = [
   'REDIRECT_OUTCOME_UNKNOWN',
   'CREDENTIALS_UNAVAILABLE',
   'INTERNAL_ERROR',
-] as const satisfies readonly ErrorCode[];
+] as const satisfies readonly RequestErrorCode[];
 
 /** `detail` of "Call Update Failed", as integrators and the schema registry read it. */
 export const callUpdateFailedDetailJsonSchema = {
