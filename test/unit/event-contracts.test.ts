@@ -11,8 +11,18 @@ import {
   CALL_UPDATED,
   type CallUpdateRequestedEvent,
   DEFAULT_EVENT_SOURCE,
+  EVENT_CONTRACTS,
+  type EventContract,
+  schemaFileText,
 } from '#commons/events/contracts';
-import { EVENT_DETAIL_JSON_SCHEMAS, schemaFileText } from '#commons/events/schemas/index';
+
+/** Each contract's published schema with its detail-type and file. */
+const EVENT_DETAIL_JSON_SCHEMAS = EVENT_CONTRACTS.map(({ detailType, fileName, detailJsonSchema }) => ({
+  detailType,
+  fileName,
+  schema: detailJsonSchema,
+}));
+
 import { toCallStatusChanged } from '#commons/status-callbacks/status-callback';
 import {
   callUpdatedDetail,
@@ -24,7 +34,8 @@ import * as infraContract from '../../infra/event-contract.ts';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 
 /**
- * The JSON Schemas of the event details have one source, `functions/commons/events/schemas/`; `npm run
+ * The JSON Schemas of the event details have one source, a module per contract in
+ * `functions/commons/events/contracts/`; `npm run
  * schemas` writes them to schemas/events, which integrators and the EventBridge schema registry (type
  * JSONSchemaDraft4) read. The public types are checked against them at compile time
  * (test/types/event-contract-types.ts). These tests check that the committed files are the generated ones,
@@ -151,6 +162,34 @@ describe('the schema files', () => {
     expect(Object.entries(FILES).sort()).toEqual(registered.sort());
     expect(generated.sort()).toEqual(registered.sort());
     expect(infraContract.EVENT_SOURCE).toBe(DEFAULT_EVENT_SOURCE);
+  });
+
+  it.each(Object.values(FILES))(
+    '%s names the source of published events as configurable (eventSource, call-control by default), not signalwire.call-control',
+    (file) => {
+      const { description } = readSchema(file) as { description: string };
+
+      expect(description).not.toContain('signalwire.call-control');
+      expect(description).toMatch(/eventSource, "call-control" by default/);
+    },
+  );
+
+  it('takes each contract from one module: detail-type, type, schemas, file and registry names exported together', async () => {
+    const modules = await Promise.all(
+      ['call-update-requested', 'call-updated', 'call-update-failed', 'call-status-changed'].map(
+        (name) =>
+          import(`../../functions/commons/events/contracts/${name}.ts`) as Promise<Record<string, unknown>>,
+      ),
+    );
+    const contracts = modules.map(
+      (module) => Object.entries(module).find(([name]) => name.endsWith('Contract'))?.[1] as EventContract,
+    );
+
+    expect(contracts).toEqual([...EVENT_CONTRACTS]);
+    expect(infraContract.EVENT_SCHEMA_FILES).toEqual(
+      contracts.map(({ detailType, fileName, schemaType }) => ({ detailType, fileName, schemaType })),
+    );
+    expect(contracts.map(({ fileName }) => fileName)).toEqual(Object.values(FILES));
   });
 
   it.each(Object.values(FILES))(
