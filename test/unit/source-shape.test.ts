@@ -32,6 +32,9 @@ const FILES = SOURCE_DIRS.flatMap((dir) => {
 const parse = (file: string): ts.SourceFile =>
   ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
 
+/** Lines as an editor (and `wc -l`) counts them: a final newline ends the last line, it starts none. */
+const lineCount = (text: string): number => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+
 const lineOf = (source: ts.SourceFile, position: number): number =>
   source.getLineAndCharacterOfPosition(position).line;
 
@@ -77,10 +80,7 @@ describe('source shape', () => {
   });
 
   it(`keeps every source file outside the tests at ${MAX_FILE_LINES} lines or fewer`, () => {
-    const long = FILES.map((file) => ({
-      file,
-      lines: parse(file).getLineAndCharacterOfPosition(Number.MAX_SAFE_INTEGER).line + 1,
-    }))
+    const long = FILES.map((file) => ({ file, lines: lineCount(readFileSync(join(ROOT, file), 'utf8')) }))
       .filter(({ lines }) => lines > MAX_FILE_LINES)
       .map(({ file, lines }) => `${file} (${lines} lines)`);
     expect(long).toEqual([]);
