@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { ProjectCallsApi } from '#commons/calls/port';
+import { ENV } from '#commons/platform/settings';
 import type { LocalStackState } from '#local/local-stack';
 import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';
@@ -277,7 +278,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   const secretId = state?.secretId ?? options.secretId;
   const allowedLocalOrigin = state
     ? state.localSpaceOrigin
-    : credentials.parseLocalOrigin(process.env.SIGNALWIRE_LOCAL_SPACE_ORIGIN);
+    : credentials.parseLocalOrigin(process.env[ENV.signalWireLocalSpaceOrigin]);
   const access = composition.composeSignalWireAccess({
     secretId,
     secretMaxAgeSeconds: 0,

@@ -118,11 +118,13 @@ export interface FieldViolation {
   message: string;
 }
 
+import { MAX_ECHOED_NAME_CHARS as MAX_FIELD_CHARS } from './platform/settings.ts';
+import { isStateConflictCode } from './signalwire/api-facts.ts';
+
 /** How many violations a refusal lists; the rest are counted (`moreViolations`). */
 export const MAX_LISTED_VIOLATIONS = 10;
 /** Longest violation message a refusal carries; a longer one is cut (`…`). */
 export const MAX_VIOLATION_MESSAGE_CHARS = 300;
-const MAX_FIELD_CHARS = 64;
 
 const cut = (text: string, max: number): string => {
   const chars = [...text];
@@ -245,9 +247,6 @@ const isFunctionTimeout = (error: unknown): boolean =>
   error.name === 'TimeoutError' &&
   (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
 
-/** SignalWire codes meaning "the call's state forbids this update" (invalid argument; not in progress). */
-const STATE_CONFLICT_CODES = new Set([10000, 21220]);
-
 const upstream = (error: SignalWireError): NonNullable<ErrorDescription['signalwire']> => ({
   status: error.status,
   code: error.code ?? null,
@@ -274,7 +273,7 @@ const describeSignalWireError = (
     };
   }
   // A state conflict only exists for an update; on a read or a listing, 10000 means SignalWire refused a value.
-  if (update && error.code !== undefined && STATE_CONFLICT_CODES.has(error.code)) {
+  if (update && isStateConflictCode(error.code)) {
     return {
       code: 'CALL_STATE_CONFLICT',
       httpStatus: 409,
