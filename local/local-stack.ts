@@ -180,29 +180,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     deliverCallUpdateRequested,
   );
 
-  const api = await startLocalApiGateway({
-    port: options.port ?? 0,
-    functionName: 'call-control-http-api',
-    timeoutMs: 29_000,
-    credentials: LOCAL_CREDENTIALS,
-    identity: {
-      userArn: LOCAL_IDENTITY_ARN,
-      accountId: '123456789012',
-      callerId: 'AIDALOCALDEVELOPER000',
-      accessKey: LOCAL_CREDENTIALS.accessKeyId,
-      userId: 'AIDALOCALDEVELOPER000',
-    },
-    routes: [
-      ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
-      ...statusCallbackRouteKeys().map((routeKey) => ({
-        routeKey,
-        handler: statusCallback.handler,
-        // Public by nature: the SignalWire signature is the route's authentication.
-        auth: 'none' as const,
-        functionName: 'call-control-status-callback',
-      })),
-    ],
-  });
+  const api = await startGateway(options.port ?? 0, handler, statusCallback.handler);
 
   // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
   aws.putStack(
@@ -215,22 +193,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     [{ logicalId: 'calllogs', type: 'AWS::Logs::LogGroup', physicalId: LOCAL_LOG_GROUP }],
   );
 
-  let state: LocalStackState | undefined;
-  if (options.stateDir && auditLog) {
-    state = {
-      apiUrl: api.url,
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      ...LOCAL_CREDENTIALS,
-      awsEndpoint: aws.url,
-      secretId: LOCAL_SECRET_NAME,
-      localSpaceOrigin: emulator.url,
-      identityArn: LOCAL_IDENTITY_ARN,
-      auditLog,
-    };
-    writeFileSync(join(options.stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, {
-      mode: 0o600,
-    });
-  }
+  const state =
+    options.stateDir && auditLog
+      ? writeState(options.stateDir, {
+          apiUrl: api.url,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          ...LOCAL_CREDENTIALS,
+          awsEndpoint: aws.url,
+          secretId: LOCAL_SECRET_NAME,
+          localSpaceOrigin: emulator.url,
+          identityArn: LOCAL_IDENTITY_ARN,
+          auditLog,
+        })
+      : undefined;
 
   return {
     state,
@@ -251,6 +226,42 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       await Promise.all([emulator.stop(), aws.stop(), dynamodb.stop()]);
     },
   };
+};
+
+/** The operator routes (SigV4, as IAM-authorised API Gateway routes) and the public status-callback route. */
+const startGateway = (
+  port: number,
+  operator: HttpHandler,
+  statusCallback: HttpHandler,
+): Promise<LocalApiGateway> =>
+  startLocalApiGateway({
+    port,
+    functionName: 'call-control-http-api',
+    timeoutMs: 29_000,
+    credentials: LOCAL_CREDENTIALS,
+    identity: {
+      userArn: LOCAL_IDENTITY_ARN,
+      accountId: '123456789012',
+      callerId: 'AIDALOCALDEVELOPER000',
+      accessKey: LOCAL_CREDENTIALS.accessKeyId,
+      userId: 'AIDALOCALDEVELOPER000',
+    },
+    routes: [
+      ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler: operator, auth: 'iam' as const })),
+      ...statusCallbackRouteKeys().map((routeKey) => ({
+        routeKey,
+        handler: statusCallback,
+        // Public by nature: the SignalWire signature is the route's authentication.
+        auth: 'none' as const,
+        functionName: 'call-control-status-callback',
+      })),
+    ],
+  });
+
+/** Writes what the CLI's `--local` target reads (`stack.json`, owner-only: it holds the local credentials). */
+const writeState = (stateDir: string, state: LocalStackState): LocalStackState => {
+  writeFileSync(join(stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  return state;
 };
 
 /** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
