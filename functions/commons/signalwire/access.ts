@@ -6,7 +6,7 @@ import { traced } from '../platform/tracing.ts';
 import { type ComposedSignalWireAccess, composeSignalWireAccess } from './compose-access.ts';
 import { parseLocalOrigin } from './credentials.ts';
 
-export type { ComposedSignalWireAccess, SignalWireAccess } from './compose-access.ts';
+export type { ComposedSignalWireAccess, ProjectKeys, SignalWireAccess } from './compose-access.ts';
 
 /**
  * A function's access to SignalWire, from its configuration, through the one composition root

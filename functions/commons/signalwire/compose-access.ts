@@ -1,10 +1,24 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProjectCallsApi } from '../calls/port.ts';
 import { AccountCalls, ClientPool, type ClientSettings } from './account-calls.ts';
-import { CredentialsStore, type ProjectCredentials, SecretsManagerSource } from './credentials.ts';
+import {
+  CredentialsStore,
+  type ProjectCredentials,
+  projectKeyOf,
+  SecretsManagerSource,
+} from './credentials.ts';
+
+/** Keys derived per project from its credentials, for callers that seal their own tokens (the list cursor). */
+export interface ProjectKeys {
+  /**
+   * The key for `purpose` of `accountSid` (or of the secret's default project) and the project it belongs to;
+   * derived from the API token, never revealing it. Reads (or reuses) the secret.
+   */
+  projectKey(accountSid: string | undefined, purpose: string): Promise<{ projectId: string; key: Buffer }>;
+}
 
 /** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
-export interface SignalWireAccess {
+export interface SignalWireAccess extends ProjectKeys {
   /** The Calls API of `accountSid`, or of the secret's default project. Reads (or reuses) the secret. */
   forAccount(accountSid?: string): Promise<ProjectCallsApi>;
 }
@@ -47,6 +61,10 @@ export const composeSignalWireAccess = (parts: SignalWireAccessParts): ComposedS
     callsOf,
     async forAccount(accountSid) {
       return callsOf(await credentials.get(accountSid));
+    },
+    async projectKey(accountSid, purpose) {
+      const project = await credentials.get(accountSid);
+      return { projectId: project.projectId, key: projectKeyOf(project, purpose) };
     },
   };
 };
