@@ -9,6 +9,7 @@ import {
 import { cliActor } from '#commons/calls/audit-actors';
 import type { CleanupPolicy, CleanupPolicyInput } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
+import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { confirmStale } from '../core/cleanup-preview.ts';
@@ -248,8 +249,8 @@ const runDeployed = async (
     );
     const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
     const seen = new Set<string>();
-    // The function's own timeout is 5 minutes; give its logs a minute more to arrive.
-    for (const deadline = started + 6 * 60_000; Date.now() < deadline; ) {
+    // Past the function's own timeout, with a minute more for its logs to arrive.
+    for (const deadline = started + (CLEANUP_FUNCTION_TIMEOUT_SECONDS + 60) * 1000; Date.now() < deadline; ) {
       let token: string | undefined;
       do {
         const page = await logs.send(
@@ -288,7 +289,7 @@ const runDeployed = async (
     throw awsFailure('following the cleanup function', error, context.globals);
   }
   throw new CliError(
-    `no report from ${stack.cleanupFunctionName} after 6 minutes`,
+    `no report from ${stack.cleanupFunctionName} after ${CLEANUP_FUNCTION_TIMEOUT_SECONDS / 60 + 1} minutes`,
     `Look at the log group ${logGroup} for schedule "${scheduleName}", and at the function's errors alarm.`,
   );
 };

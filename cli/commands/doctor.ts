@@ -153,7 +153,7 @@ const checkSignalWire = async (
     });
   } catch (error) {
     const { describeError } = await import('#commons/errors');
-    const described = describeError(error, { update: false });
+    const described = describeError(error, { operation: 'list' });
     add({
       name: 'API token',
       ok: false,

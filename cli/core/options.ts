@@ -3,6 +3,8 @@
  * or after the command), and the typed values a parse yields. Kept free of heavy imports: `--help` loads it.
  */
 
+import { DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
+
 /** One option of a command, for `util.parseArgs` and for `--help`. */
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -90,16 +92,17 @@ export interface GlobalOptions {
   secretId: string;
 }
 
-/** Environment variables the CLI reads (one home for their names). */
+/** Environment variables the CLI reads (one home for their names; the functions' own from their settings). */
 export const CLI_ENV = {
   stack: 'CALL_CONTROL_STACK',
   port: 'PORT',
-  secretId: 'SIGNALWIRE_SECRET_ID',
+  secretId: ENV.signalWireSecretId,
+  localSpaceOrigin: ENV.signalWireLocalSpaceOrigin,
   localStateDir: 'CALL_CONTROL_LOCAL_STATE_DIR',
   auditLog: 'CALL_CONTROL_AUDIT_LOG',
 } as const;
 
-export const DEFAULT_STACK = 'SignalWireCallControl';
+export const DEFAULT_STACK = DEFAULT_STACK_NAME;
 export const DEFAULT_SECRET_ID = 'signalwire/call-control';
 
 /** The "nearest valid spelling" of `typed` among `candidates` (Levenshtein distance ≤ 2, or a prefix). */

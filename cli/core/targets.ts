@@ -10,7 +10,7 @@ import { describeDeployedStack } from './deployed-stack.ts';
 import { DirectBackend } from './direct-backend.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
 import { LOCAL_STATE_FILE, type LocalStackState, localStateDir, readLocalState } from './local-state.ts';
-import type { GlobalOptions } from './options.ts';
+import { CLI_ENV, type GlobalOptions } from './options.ts';
 import { SecretReadError, secretReadFailure } from './secret-errors.ts';
 
 export type TargetKind = 'deployed' | 'direct' | 'local';
@@ -82,10 +82,10 @@ export interface SignalWireAccess {
  */
 export const openSignalWire = async (options: GlobalOptions): Promise<SignalWireAccess> => {
   const kind = targetKind(options);
-  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts] = await Promise.all([
+  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, composition] = await Promise.all([
     import('@aws-sdk/client-secrets-manager'),
     import('#commons/signalwire/credentials'),
-    import('#commons/signalwire/account-calls'),
+    import('#commons/signalwire/compose-access'),
   ]);
   const state: LocalStackState | undefined = kind === 'local' ? readLocalState(options.port) : undefined;
   if (!state) checkProfile(options);
@@ -109,13 +109,25 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   };
   const allowedLocalOrigin = state
     ? state.localSpaceOrigin
-    : credentials.parseLocalOrigin(process.env.SIGNALWIRE_LOCAL_SPACE_ORIGIN);
-  const store = new credentials.CredentialsStore({ read: readSecret }, { allowedLocalOrigin });
-  let project: Awaited<ReturnType<typeof store.get>>;
+    : credentials.parseLocalOrigin(process.env[CLI_ENV.localSpaceOrigin]);
+  // The functions' composition root: the same secret source, credentials cache and client pool.
+  const access = composition.composeSignalWireAccess({
+    secretId,
+    secretMaxAgeSeconds: 0,
+    allowedLocalOrigin,
+    secretsManager: client,
+    client: { timeoutMs: 10_000 },
+  });
+  let project: Awaited<ReturnType<typeof access.credentials.get>>;
   try {
-    project = await store.get();
+    project = await access.credentials.get();
   } catch (error) {
-    if (error instanceof SecretReadError) throw secretReadFailure(error, kind);
+    // Read once more, typed: an unreadable secret (the AWS SDK's error) is told from a malformed one.
+    const failure = await readSecret().then(
+      () => undefined,
+      (readError: unknown) => readError,
+    );
+    if (failure instanceof SecretReadError) throw secretReadFailure(failure, kind);
     const message = error instanceof Error ? error.message : String(error);
     throw new CliError(
       message,
@@ -125,9 +137,8 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
       'SECRET_INVALID',
     );
   }
-  const pool = new accounts.ClientPool({ timeoutMs: 10_000 });
   return {
-    calls: new accounts.AccountCalls(project, store, pool),
+    calls: access.callsOf(project),
     auditLog: fileAuditLog(state?.auditLog ?? defaultAuditFile()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,
