@@ -105,13 +105,42 @@ const asRecord = (value: unknown): Record<string, unknown> | undefined =>
     ? (value as Record<string, unknown>)
     : undefined;
 
-/** Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`). */
 /** Longest `message` or `more_info` kept from an error body. */
 export const MAX_ERROR_TEXT_CHARS = 500;
-const cutText = (text: string): string =>
-  text.length > MAX_ERROR_TEXT_CHARS ? `${text.slice(0, MAX_ERROR_TEXT_CHARS - 1)}…` : text;
 
-export const parseErrorBody = (status: number, text: string): SignalWireErrorBody => {
+/**
+ * What looks like a credential in text from upstream: an `Authorization` value (Basic or Bearer and its
+ * token), or a SignalWire API token (`PT` and hex). A gateway or a misbehaving upstream may echo the request's
+ * headers into its error message, and that text reaches HTTP answers, events and audit records.
+ */
+const CREDENTIAL_PATTERNS = [/\b(?:Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+/gi, /\bPT[0-9a-f]{16,}\b/gi];
+const REDACTED = '[redacted]';
+
+/** Upstream text with anything that looks like a credential (and the given secrets) replaced by `[redacted]`. */
+export const scrubCredentials = (text: string, secrets: readonly string[] = []): string => {
+  let scrubbed = text;
+  for (const pattern of CREDENTIAL_PATTERNS) scrubbed = scrubbed.replace(pattern, REDACTED);
+  for (const secret of secrets) if (secret.length >= 8) scrubbed = scrubbed.split(secret).join(REDACTED);
+  return scrubbed;
+};
+
+const cutText = (text: string, secrets: readonly string[]): string => {
+  // Cut first, so a credential split by the cut is not left half visible; then scrub.
+  const cut = text.length > MAX_ERROR_TEXT_CHARS ? text.slice(0, MAX_ERROR_TEXT_CHARS - 1) : text;
+  const scrubbed = scrubCredentials(cut, secrets);
+  return cut.length < text.length ? `${scrubbed}…` : scrubbed;
+};
+
+/**
+ * Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`):
+ * only its `code`, `message` and `more_info`, each cut and scrubbed of credentials (`secrets`: the client's own,
+ * removed wherever they appear).
+ */
+export const parseErrorBody = (
+  status: number,
+  text: string,
+  secrets: readonly string[] = [],
+): SignalWireErrorBody => {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -128,9 +157,9 @@ export const parseErrorBody = (status: number, text: string): SignalWireErrorBod
     code: Number.isInteger(numericCode) ? numericCode : undefined,
     message:
       typeof item?.message === 'string' && item.message.length > 0
-        ? cutText(item.message)
+        ? cutText(item.message, secrets)
         : `SignalWire answered HTTP ${status}`,
-    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info) : undefined,
+    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info, secrets) : undefined,
   };
 };
 
@@ -140,14 +169,49 @@ interface Attempt {
   body?: string;
   /** May this request be sent again after it may already have reached SignalWire? */
   repeatable: boolean;
+  /** What a 2xx must hold to be used: `call`, a usable Call resource. */
+  expects?: 'call';
 }
+
+/** Deepest nesting kept from an answer (a Call is 2 levels deep): deeper JSON cannot be serialised safely. */
+export const MAX_ANSWER_DEPTH = 16;
+
+/** How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). */
+const depthOf = (value: unknown): number => {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_ANSWER_DEPTH) return deepest;
+    for (const inner of Object.values(current)) pending.push([inner, depth + 1]);
+  }
+  return deepest;
+};
+
+/**
+ * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` and
+ * `status` (what every trigger reads of it), nested no deeper than {@link MAX_ANSWER_DEPTH}, so that the
+ * answer, the event and the audit record built from it can always be serialised.
+ */
+export const unusableCallReason = (body: unknown): string | undefined => {
+  const call = asRecord(body);
+  if (!call)
+    return `is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}, not a Call`;
+  if (typeof call.sid !== 'string') return 'has no string "sid"';
+  if (typeof call.status !== 'string') return 'has no string "status"';
+  if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
+  return undefined;
+};
 
 /**
  * The SignalWire Calls adapter over `node:https` (`transport.ts`): the documented `/api/laml/2010-04-01` paths, Basic auth,
  * form-encoded bodies with exactly the given fields, a timeout per attempt, and bounded retries.
  *
- * Retry rules: 429 and 503 are retried with exponential backoff and full jitter, honouring `Retry-After`,
- * for every request (SignalWire did not act on them). A failure before the request was sent (refused
+ * Retry rules: 429 is retried with exponential backoff and full jitter, honouring `Retry-After`, for every
+ * request (it is answered before anything is done); 503 likewise, except for a redirect (a gateway may answer
+ * 503 after forwarding it, so it may have been applied). A failure before the request was sent (refused
  * connection) is retried likewise. A failure after it may have been sent (timeout, reset, dropped socket)
  * is retried once only when repeating is harmless: reads and updates without `Url`. A redirect is never
  * resent blindly, since a second redirect restarts the caller's call flow.
@@ -155,6 +219,8 @@ interface Attempt {
 export class SignalWireClient implements CallsApi {
   readonly projectId: string;
   private readonly authorization: string;
+  /** Removed from any upstream text kept (an echo of our own request's credentials). */
+  private readonly secrets: readonly string[];
   private readonly origin: URL;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
@@ -165,7 +231,9 @@ export class SignalWireClient implements CallsApi {
 
   constructor(options: SignalWireClientOptions) {
     this.projectId = options.projectId;
-    this.authorization = `Basic ${Buffer.from(`${options.projectId}:${options.apiToken}`).toString('base64')}`;
+    const basic = Buffer.from(`${options.projectId}:${options.apiToken}`).toString('base64');
+    this.authorization = `Basic ${basic}`;
+    this.secrets = [basic, options.apiToken];
     this.origin = new URL(options.spaceOrigin);
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -187,7 +255,13 @@ export class SignalWireClient implements CallsApi {
       await this.getCall(callSid, options);
     }
     const post = this.send<Call>(
-      { method: 'POST', url: this.callUrl(callSid), body: form.toString(), repeatable: !redirect },
+      {
+        method: 'POST',
+        url: this.callUrl(callSid),
+        body: form.toString(),
+        repeatable: !redirect,
+        expects: 'call',
+      },
       options,
     );
     if (!redirect) return post;
@@ -202,7 +276,10 @@ export class SignalWireClient implements CallsApi {
   }
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
-    return this.send<Call>({ method: 'GET', url: this.callUrl(callSid), repeatable: true }, options);
+    return this.send<Call>(
+      { method: 'GET', url: this.callUrl(callSid), repeatable: true, expects: 'call' },
+      options,
+    );
   }
 
   async listCallsPage(
@@ -260,7 +337,9 @@ export class SignalWireClient implements CallsApi {
 
       if (outcome.kind === 'http') {
         const { status, error } = outcome;
-        const throttled = status === 429 || status === 503;
+        // A 503 may come from a gateway after it forwarded the request: only a request safe to repeat is sent
+        // again on it. A 429 is answered before anything is done, so even a redirect is retried on it.
+        const throttled = status === 429 || (status === 503 && attempt.repeatable);
         const delay = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff;
         if (!throttled || !attemptsLeft || elapsed + delay > this.retry.maxTotalMs) throw error;
         this.onRetry?.({
@@ -269,7 +348,7 @@ export class SignalWireClient implements CallsApi {
           reason: status === 429 ? 'rate-limited' : 'unavailable',
           status,
         });
-        await sleep(delay, options.signal);
+        await this.backOff(delay, options.signal, `SignalWire answered ${status}`);
         continue;
       }
 
@@ -291,24 +370,49 @@ export class SignalWireClient implements CallsApi {
         continue;
       }
       this.onRetry?.({ attempt: number, delayMs: backoff, reason: 'connection' });
-      await sleep(backoff, options.signal);
+      await this.backOff(backoff, options.signal, error.message);
     }
   }
 
+  /**
+   * Waits before a retry. The caller's deadline ending the wait is a timeout like any other: nothing is in
+   * flight (the last attempt was answered, or never sent), so it is described as a retryable timeout.
+   */
+  private async backOff(delayMs: number, signal: AbortSignal | undefined, after: string): Promise<void> {
+    try {
+      await sleep(delayMs, signal);
+    } catch {
+      throw new SignalWireNetworkError(
+        'timeout',
+        false,
+        `the function ran out of time while waiting to retry (${after})`,
+      );
+    }
+  }
+
+  /** A 2xx body, parsed and checked; an unusable one is a 502 (for a redirect: outcome unknown). */
   private parseSuccess(
     status: number,
     text: string,
+    expects: Attempt['expects'],
   ): { kind: 'ok'; body: unknown } | { kind: 'http'; status: number; error: SignalWireError } {
-    try {
-      return { kind: 'ok', body: JSON.parse(text) };
-    } catch {
-      const body = {
+    const unusable = (why: string) => ({
+      kind: 'http' as const,
+      status: 502,
+      error: new SignalWireError(502, {
         code: undefined,
-        message: `SignalWire answered ${status} with a body that is not JSON`,
+        message: `SignalWire answered ${status} with a body that ${why}`,
         moreInfo: undefined,
-      };
-      return { kind: 'http', status: 502, error: new SignalWireError(502, body) };
+      }),
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return unusable('is not JSON');
     }
+    const why = expects === 'call' ? unusableCallReason(body) : undefined;
+    return why === undefined ? { kind: 'ok', body } : unusable(why);
   }
 
   private backoff(attempt: number): number {
@@ -345,7 +449,7 @@ export class SignalWireClient implements CallsApi {
     }
     this.lastExchangeAt = Date.now();
     const { status, text } = answer;
-    if (status >= 200 && status < 300) return this.parseSuccess(status, text);
+    if (status >= 200 && status < 300) return this.parseSuccess(status, text, attempt.expects);
     if (status < 400) {
       // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
       const message = `SignalWire answered HTTP ${status}, a redirect, which is not followed`;
@@ -360,7 +464,7 @@ export class SignalWireClient implements CallsApi {
       status,
       error: new SignalWireError(
         status,
-        parseErrorBody(status, text),
+        parseErrorBody(status, text, this.secrets),
         parseRetryAfter(answer.retryAfter ?? null),
       ),
     };
