@@ -234,7 +234,7 @@ export const isConfigurationFailure = (described: ErrorDescription): boolean =>
   CONFIGURATION_FAILURES.has(described.code);
 
 /** middy's `timeoutEarlyInMillis` fired: the invocation is about to end, whatever was in flight. */
-const isFunctionTimeout = (error: unknown): boolean =>
+export const isFunctionTimeout = (error: unknown): boolean =>
   error instanceof Error &&
   error.name === 'TimeoutError' &&
   (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';

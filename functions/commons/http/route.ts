@@ -9,14 +9,13 @@ import type {
 import { httpActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import type { ErrorDescription } from '../errors.ts';
+import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import { canonicalAccountSid } from './middlewares.ts';
 import { actionOfRoute } from './routes.ts';
 
 /** How long before the Lambda timeout the function answers whatever happens, so API Gateway gets it. */
 export const TIMEOUT_EARLY_MS = 500;
-/** How long before the Lambda timeout requests to SignalWire are abandoned (before TIMEOUT_EARLY_MS). */
-const REQUEST_DEADLINE_MARGIN_MS = 1_000;
 
 /** A route's handler, as @middy/http-router takes it. */
 export type Route = Handler<HttpEvent, HttpResult>;
