@@ -1,4 +1,4 @@
-import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
+import { type CallAction, changeOf } from '../calls/service.ts';
 import { type ErrorDescription, publicError } from '../errors.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
