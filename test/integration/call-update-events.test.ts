@@ -945,11 +945,17 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     };
   };
 
-  const handlerOverTable = async (client: DynamoDBClient) => {
+  const handlerOverTable = async (
+    client: DynamoDBClient,
+    publisher: EventPublisher = new EventBridgePublisher({
+      eventBusName: stack.eventBusName,
+      source: DEFAULT_EVENT_SOURCE,
+    }),
+  ) => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     return createCallUpdateEventsHandler({
       calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
-      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+      publisher,
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,
         expiresAfterSeconds: 3600,
@@ -1011,4 +1017,46 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
       }
     },
   );
+
+  it('refused first PutEvents of an applied redirect that could not be recorded: ends normally, logged, never sent again', async () => {
+    const proxy = await startTableProxy('fail');
+    try {
+      const refusing: EventPublisher = {
+        publish: async (detailType) => {
+          throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
+        },
+      };
+      const handler = await handlerOverTable(
+        new DynamoDBClient({
+          endpoint: proxy.url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+        refusing,
+      );
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/unpublished-unrecorded.xml');
+      const before = output.records().length;
+      const context = () => createLambdaContext({ functionName: 'lost-result', timeoutMs: 4_000 });
+
+      await expect(handler(structuredClone(event), context())).resolves.toEqual({
+        published: null,
+        eventId: null,
+      });
+      await expect(handler(structuredClone(event), context())).rejects.toThrow(
+        IdempotencyAlreadyInProgressError,
+      );
+
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+      expect(resultsFor(event.id)).toEqual([]);
+      const lines = output.records().slice(before);
+      expect(lines.filter((line) => line.message === AUDIT_MESSAGE)).toHaveLength(1);
+      expect(lines.map((line) => line.message)).toContain(
+        'SignalWire acted on the call, but its result could be neither recorded nor published',
+      );
+    } finally {
+      proxy.close();
+    }
+  });
 });

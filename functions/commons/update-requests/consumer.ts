@@ -78,68 +78,45 @@ const keyReused = () =>
     },
   ]);
 
-/**
- * The "Call Update Requested" consumer, the counterpart of Powertools' `IdempotencyHandler`: refuse, or apply
- * once under the idempotency record, then let `outcome.ts` decide, then settle: publish the one result event,
- * count it, and end the invocation or fail it for Lambda's retry.
- */
-export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) => {
-  const { calls, publisher, idempotency } = deps;
-  const { config, persistenceStore } = idempotency;
-
-  const applyOnce = makeIdempotent(
-    async (event: CallUpdateRequestedEvent, signal: AbortSignal): Promise<AppliedRequest> => {
-      const { detail } = event;
-      const outcome = await calls.apply({
-        signal,
-        trigger: 'event',
-        actor: eventActor(event),
-        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-        ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
-        callSid: detail.callSid,
-        action: actionOf(event),
-      });
-      const decision = decideOutcome(event, outcome);
-      if (!decision.remember) throw new ReleaseRecordError(decision);
-      return recordOf(event, outcome);
+/** Audits a refusal (the call service's one record of it) and decides what it means. */
+const refuse = (calls: CallService, event: unknown, error: unknown): Decision => {
+  const envelope = (
+    typeof event === 'object' && event !== null ? event : {}
+  ) as Partial<CallUpdateRequestedEvent>;
+  const detail = (
+    typeof envelope.detail === 'object' && envelope.detail !== null ? envelope.detail : {}
+  ) as Record<string, unknown>;
+  const described = calls.refuse(
+    {
+      trigger: 'event',
+      actor: eventActor(envelope),
+      ...(typeof detail.correlationId === 'string'
+        ? { correlationId: detail.correlationId.slice(0, 128) }
+        : {}),
     },
-    { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
+    { ...detail, change: detail.action === 'terminate' ? { Status: 'completed' } : detail.update },
+    error,
   );
+  return decideRefusal(event, described, error);
+};
 
-  /** Audits a refusal (the call service's one record of it) and decides what it means. */
-  const refuse = (event: unknown, error: unknown): Decision => {
-    const envelope = (
-      typeof event === 'object' && event !== null ? event : {}
-    ) as Partial<CallUpdateRequestedEvent>;
-    const detail = (
-      typeof envelope.detail === 'object' && envelope.detail !== null ? envelope.detail : {}
-    ) as Record<string, unknown>;
-    const described = calls.refuse(
-      {
-        trigger: 'event',
-        actor: eventActor(envelope),
-        ...(typeof detail.correlationId === 'string'
-          ? { correlationId: detail.correlationId.slice(0, 128) }
-          : {}),
-      },
-      { ...detail, change: detail.action === 'terminate' ? { Status: 'completed' } : detail.update },
-      error,
-    );
-    return decideRefusal(event, described, error);
-  };
+/** Whether the outcome is in the table as COMPLETED (so a retry replays it instead of running it again). */
+const remembered = async (
+  store: CallUpdateIdempotency['persistenceStore'],
+  event: CallUpdateRequestedEvent,
+): Promise<boolean> => {
+  try {
+    const record = await store.getRecord(event as unknown as RecordData);
+    return record.getStatus() === IdempotencyRecordStatus.COMPLETED;
+  } catch {
+    return false;
+  }
+};
 
-  /** Whether the outcome is in the table as COMPLETED (so a retry replays it instead of running it again). */
-  const remembered = async (event: CallUpdateRequestedEvent): Promise<boolean> => {
-    try {
-      const record = await persistenceStore.getRecord(event as unknown as RecordData);
-      return record.getStatus() === IdempotencyRecordStatus.COMPLETED;
-    } catch {
-      return false;
-    }
-  };
-
-  /** The one place a result is published and counted, and the invocation ended or failed. */
-  const settle = async (event: unknown, decision: Decision): Promise<CallUpdateEventResult> => {
+/** The one place a result is published and counted, and the invocation ended or failed. */
+const settler =
+  (publisher: EventPublisher, store: CallUpdateIdempotency['persistenceStore']) =>
+  async (event: unknown, decision: Decision): Promise<CallUpdateEventResult> => {
     const { result, failure } = decision;
     if (failure?.described.code === 'INTERNAL_ERROR') {
       logger.error('unexpected error', { error: failure.cause as Error });
@@ -153,7 +130,10 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       eventId = await publisher.publish(result.detailType, result.detail);
     } catch (error) {
       if (
-        retryUnpublished(decision, decision.acted && (await remembered(event as CallUpdateRequestedEvent)))
+        retryUnpublished(
+          decision,
+          decision.acted && (await remembered(store, event as CallUpdateRequestedEvent)),
+        )
       ) {
         throw error;
       }
@@ -179,6 +159,35 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       : { published: CALL_UPDATE_FAILED, eventId, code: result.code };
   };
 
+/**
+ * The "Call Update Requested" consumer, the counterpart of Powertools' `IdempotencyHandler`: refuse, or apply
+ * once under the idempotency record, then let `outcome.ts` decide, then settle: publish the one result event,
+ * count it, and end the invocation or fail it for Lambda's retry.
+ */
+export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) => {
+  const { calls, publisher, idempotency } = deps;
+  const { config, persistenceStore } = idempotency;
+  const settle = settler(publisher, persistenceStore);
+
+  const applyOnce = makeIdempotent(
+    async (event: CallUpdateRequestedEvent, signal: AbortSignal): Promise<AppliedRequest> => {
+      const { detail } = event;
+      const outcome = await calls.apply({
+        signal,
+        trigger: 'event',
+        actor: eventActor(event),
+        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+        ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
+        callSid: detail.callSid,
+        action: actionOf(event),
+      });
+      const decision = decideOutcome(event, outcome);
+      if (!decision.remember) throw new ReleaseRecordError(decision);
+      return recordOf(event, outcome);
+    },
+    { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
+  );
+
   return {
     /**
      * middy's early timeout fired while the request was being applied: the outcome is described as lost (for a
@@ -186,13 +195,13 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
      */
     async interrupted(event: unknown, error: unknown): Promise<CallUpdateEventResult> {
       if (!isFunctionTimeout(error)) throw error;
-      return settle(event, refuse(event, error));
+      return settle(event, refuse(calls, event, error));
     },
 
     async handle(received: unknown, context: Context): Promise<CallUpdateEventResult> {
       config.registerLambdaContext(context);
       const refusal = refusalOf(received, deps.allowedSources);
-      if (refusal) return settle(received, refuse(received, refusal));
+      if (refusal) return settle(received, refuse(calls, received, refusal));
       const event = canonicalRequest(received as CallUpdateRequestedEvent);
       const { detail } = event;
       logger.appendKeys({
@@ -214,7 +223,8 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
         else if (error instanceof IdempotencyAlreadyInProgressError) {
           logger.warn('the same request is being applied by another invocation; leaving it to a retry');
           throw error;
-        } else decision = refuse(event, error instanceof IdempotencyValidationError ? keyReused() : error);
+        } else
+          decision = refuse(calls, event, error instanceof IdempotencyValidationError ? keyReused() : error);
       }
       return settle(event, decision);
     },
