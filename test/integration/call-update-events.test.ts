@@ -1012,6 +1012,12 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
         expect(output.audits(before).filter((a) => a.callSid === call.sid)).toEqual([
           expect.objectContaining({ outcome: 'updated' }),
         ]);
+        expect(
+          output
+            .records()
+            .slice(before)
+            .map((line) => line.message),
+        ).toContain('the outcome could not be recorded; publishing it anyway');
       } finally {
         proxy.close();
       }

@@ -3,7 +3,6 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { DynamoDBPersistenceOptions, ResponseHook } from '@aws-lambda-powertools/idempotency/types';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
-import { logger } from '../platform/powertools.ts';
 import { RECORD_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 
 /** Prefix of every idempotency record's key, fixed so that records survive a renamed function. */
@@ -91,6 +90,9 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
   async #bounded(failure: string, write: Promise<void>): Promise<void> {
     const result = await within(write, this.#timeLeft() - RECORD_DEADLINE_MARGIN_MS);
     if (result === 'written') return;
+    // Imported here, on this rare path: the local stack imports this module before a test sets the service name
+    // the Powertools logger is built with.
+    const { logger } = await import('../platform/powertools.ts');
     logger.error(failure, {
       error: result === 'late' ? new Error('the write did not finish in time') : result,
     });
