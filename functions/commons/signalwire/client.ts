@@ -3,11 +3,12 @@ import {
   RedirectOutcomeUnknownError,
   redirectCertainlyNotApplied,
   SignalWireError,
-  type SignalWireErrorBody,
   SignalWireNetworkError,
 } from '../errors.ts';
+import { type AnswerCaps, answerCaps } from './answer-caps.ts';
+import { parseErrorBody, parseRetryAfter, unusableCallReason } from './answers.ts';
 import { paginate } from './paginate.ts';
-import { ExchangeFailureError, exchange, type HttpAnswer, MAX_ANSWER_BYTES } from './transport.ts';
+import { ExchangeFailureError, exchange, type HttpAnswer } from './transport.ts';
 import {
   CALL_UPDATE_FIELDS,
   type Call,
@@ -64,7 +65,11 @@ export interface SignalWireClientOptions {
   staleAfterMs?: number;
   /** Randomness for jitter, injectable for tests. @default Math.random */
   random?: () => number;
+  /** Largest answer read per operation. @default answerCaps() (from the function's memory setting) */
+  answerCaps?: AnswerCaps;
 }
+
+export { MAX_ERROR_TEXT_CHARS, parseErrorBody, parseRetryAfter } from './answers.ts';
 
 const API_PREFIX = '/api/laml/2010-04-01/Accounts';
 
@@ -90,120 +95,15 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-/** `Retry-After` is either delay-seconds or an HTTP date. */
-export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
-};
-
-const asRecord = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-
-/** Longest `message` or `more_info` kept from an error body. */
-export const MAX_ERROR_TEXT_CHARS = 500;
-
-/**
- * What looks like a credential in text from upstream: an `Authorization` value (Basic or Bearer and its
- * token), or a SignalWire API token (`PT` and hex). A gateway or a misbehaving upstream may echo the request's
- * headers into its error message, and that text reaches HTTP answers, events and audit records.
- */
-const CREDENTIAL_PATTERNS = [/\b(?:Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+/gi, /\bPT[0-9a-f]{16,}\b/gi];
-const REDACTED = '[redacted]';
-
-/** Upstream text with anything that looks like a credential (and the given secrets) replaced by `[redacted]`. */
-export const scrubCredentials = (text: string, secrets: readonly string[] = []): string => {
-  let scrubbed = text;
-  for (const pattern of CREDENTIAL_PATTERNS) scrubbed = scrubbed.replace(pattern, REDACTED);
-  for (const secret of secrets) if (secret.length >= 8) scrubbed = scrubbed.split(secret).join(REDACTED);
-  return scrubbed;
-};
-
-const cutText = (text: string, secrets: readonly string[]): string => {
-  // Cut first, so a credential split by the cut is not left half visible; then scrub.
-  const cut = text.length > MAX_ERROR_TEXT_CHARS ? text.slice(0, MAX_ERROR_TEXT_CHARS - 1) : text;
-  const scrubbed = scrubCredentials(cut, secrets);
-  return cut.length < text.length ? `${scrubbed}…` : scrubbed;
-};
-
-/**
- * Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`):
- * only its `code`, `message` and `more_info`, each cut and scrubbed of credentials (`secrets`: the client's own,
- * removed wherever they appear).
- */
-export const parseErrorBody = (
-  status: number,
-  text: string,
-  secrets: readonly string[] = [],
-): SignalWireErrorBody => {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { code: undefined, message: `SignalWire answered HTTP ${status}`, moreInfo: undefined };
-  }
-  const record = asRecord(json);
-  const errors = record?.errors;
-  const item = Array.isArray(errors) ? asRecord(errors[0]) : record;
-  const code = item?.code;
-  const numericCode = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
-  // Cut: the body is SignalWire's or a gateway's, of any length, and ends up in responses and events.
-  return {
-    code: Number.isInteger(numericCode) ? numericCode : undefined,
-    message:
-      typeof item?.message === 'string' && item.message.length > 0
-        ? cutText(item.message, secrets)
-        : `SignalWire answered HTTP ${status}`,
-    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info, secrets) : undefined,
-  };
-};
-
 interface Attempt {
   method: 'GET' | 'POST';
   url: URL;
   body?: string;
   /** May this request be sent again after it may already have reached SignalWire? */
   repeatable: boolean;
-  /** What a 2xx must hold to be used: `call`, a usable Call resource. */
-  expects?: 'call';
+  /** Which answer cap applies, and what a 2xx must hold: a list page, or a usable Call resource. */
+  answer: keyof AnswerCaps;
 }
-
-/** Deepest nesting kept from an answer (a Call is 2 levels deep): deeper JSON cannot be serialised safely. */
-export const MAX_ANSWER_DEPTH = 16;
-
-/** How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). */
-const depthOf = (value: unknown): number => {
-  let deepest = 0;
-  const pending: Array<[unknown, number]> = [[value, 0]];
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop() as [unknown, number];
-    if (typeof current !== 'object' || current === null) continue;
-    deepest = Math.max(deepest, depth + 1);
-    if (deepest > MAX_ANSWER_DEPTH) return deepest;
-    for (const inner of Object.values(current)) pending.push([inner, depth + 1]);
-  }
-  return deepest;
-};
-
-/**
- * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` and
- * `status` (what every trigger reads of it), nested no deeper than {@link MAX_ANSWER_DEPTH}, so that the
- * answer, the event and the audit record built from it can always be serialised.
- */
-export const unusableCallReason = (body: unknown): string | undefined => {
-  const call = asRecord(body);
-  if (!call)
-    return `is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}, not a Call`;
-  if (typeof call.sid !== 'string') return 'has no string "sid"';
-  if (typeof call.status !== 'string') return 'has no string "status"';
-  if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
-  return undefined;
-};
 
 /**
  * The SignalWire Calls adapter over `node:https` (`transport.ts`): the documented `/api/laml/2010-04-01` paths, Basic auth,
@@ -227,6 +127,7 @@ export class SignalWireClient implements CallsApi {
   private readonly onRetry: ((notice: RetryNotice) => void) | undefined;
   private readonly staleAfterMs: number;
   private readonly random: () => number;
+  private readonly answerCaps: AnswerCaps;
   private lastExchangeAt = 0;
 
   constructor(options: SignalWireClientOptions) {
@@ -240,6 +141,7 @@ export class SignalWireClient implements CallsApi {
     this.onRetry = options.onRetry;
     this.staleAfterMs = options.staleAfterMs ?? 4_000;
     this.random = options.random ?? Math.random;
+    this.answerCaps = options.answerCaps ?? answerCaps();
   }
 
   async updateCall(callSid: string, update: CallUpdate, options: RequestOptions = {}): Promise<Call> {
@@ -260,7 +162,7 @@ export class SignalWireClient implements CallsApi {
         url: this.callUrl(callSid),
         body: form.toString(),
         repeatable: !redirect,
-        expects: 'call',
+        answer: 'call',
       },
       options,
     );
@@ -277,7 +179,7 @@ export class SignalWireClient implements CallsApi {
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
     return this.send<Call>(
-      { method: 'GET', url: this.callUrl(callSid), repeatable: true, expects: 'call' },
+      { method: 'GET', url: this.callUrl(callSid), repeatable: true, answer: 'call' },
       options,
     );
   }
@@ -287,7 +189,7 @@ export class SignalWireClient implements CallsApi {
     options: RequestOptions = {},
   ): Promise<CallListPage> {
     const url = 'nextPageUri' in from ? this.nextPageUrl(from.nextPageUri) : this.listUrl(from);
-    return this.send<CallListPage>({ method: 'GET', url, repeatable: true }, options);
+    return this.send<CallListPage>({ method: 'GET', url, repeatable: true, answer: 'list' }, options);
   }
 
   listCalls(
@@ -394,7 +296,7 @@ export class SignalWireClient implements CallsApi {
   private parseSuccess(
     status: number,
     text: string,
-    expects: Attempt['expects'],
+    answer: Attempt['answer'],
   ): { kind: 'ok'; body: unknown } | { kind: 'http'; status: number; error: SignalWireError } {
     const unusable = (why: string) => ({
       kind: 'http' as const,
@@ -411,7 +313,7 @@ export class SignalWireClient implements CallsApi {
     } catch {
       return unusable('is not JSON');
     }
-    const why = expects === 'call' ? unusableCallReason(body) : undefined;
+    const why = answer === 'call' ? unusableCallReason(body) : undefined;
     return why === undefined ? { kind: 'ok', body } : unusable(why);
   }
 
@@ -443,13 +345,14 @@ export class SignalWireClient implements CallsApi {
         body: attempt.body,
         timeoutMs: this.timeoutMs,
         signal: callerSignal,
+        maxAnswerBytes: this.answerCaps[attempt.answer],
       });
     } catch (error) {
-      return { kind: 'network', error: this.networkError(error) };
+      return { kind: 'network', error: this.networkError(error, this.answerCaps[attempt.answer]) };
     }
     this.lastExchangeAt = Date.now();
     const { status, text } = answer;
-    if (status >= 200 && status < 300) return this.parseSuccess(status, text, attempt.expects);
+    if (status >= 200 && status < 300) return this.parseSuccess(status, text, attempt.answer);
     if (status < 400) {
       // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
       const message = `SignalWire answered HTTP ${status}, a redirect, which is not followed`;
@@ -470,7 +373,7 @@ export class SignalWireClient implements CallsApi {
     };
   }
 
-  private networkError(error: unknown): SignalWireNetworkError {
+  private networkError(error: unknown, maxAnswerBytes: number): SignalWireNetworkError {
     // The transport fails only with ExchangeFailureError; anything else is read as the least safe case.
     if (!(error instanceof ExchangeFailureError)) {
       return new SignalWireNetworkError('connection', true, 'connection to SignalWire failed (unknown)');
@@ -499,7 +402,7 @@ export class SignalWireClient implements CallsApi {
         return new SignalWireNetworkError(
           'connection',
           true,
-          `SignalWire's answer exceeded ${MAX_ANSWER_BYTES} bytes`,
+          `SignalWire's answer exceeded ${maxAnswerBytes} bytes`,
         );
       default: {
         const code = error.code ?? 'unknown';
