@@ -10,6 +10,7 @@ import { httpActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import type { ErrorDescription } from '../errors.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
+import { terminateChange } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import { canonicalAccountSid } from './middlewares.ts';
 import { actionOfRoute } from './routes.ts';
@@ -66,7 +67,7 @@ export const refusalAuditor =
     const action = actionOfRoute(event.routeKey);
     if (!action || (error as Error | undefined)?.name === 'TimeoutError') return undefined;
     const { callSid, accountSid } = event.pathParameters ?? {};
-    const change = action === 'terminate' ? { Status: 'completed' } : event.body;
+    const change = action === 'terminate' ? terminateChange() : event.body;
     const target = { callSid: callSid && canonicalSid(callSid), accountSid, change };
     return calls.refuse({ trigger: 'http', actor: httpActor(event) }, target, error);
   };

@@ -13,6 +13,7 @@ import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from 
 import type { EventPublisher } from '../events/publisher.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
+import { terminateChange } from '../signalwire/api-facts.ts';
 import { type AppliedRequest, actionOf, canonicalRequest } from './call-update-requests.ts';
 import { type CallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX, type RecordData } from './idempotency.ts';
 import {
@@ -94,7 +95,7 @@ const refuse = (calls: CallService, event: unknown, error: unknown): Decision =>
         ? { correlationId: detail.correlationId.slice(0, 128) }
         : {}),
     },
-    { ...detail, change: detail.action === 'terminate' ? { Status: 'completed' } : detail.update },
+    { ...detail, change: detail.action === 'terminate' ? terminateChange() : detail.update },
     error,
   );
   return decideRefusal(event, described, error);
