@@ -449,6 +449,7 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
           { method, url, headers: req.headers, body },
           authorization,
           options.credentials,
+          { region },
         );
         if (refusal) return jsonAnswer(refusal.status, { message: refusal.message });
       }
