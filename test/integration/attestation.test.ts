@@ -209,3 +209,45 @@ describe('forgery: a direct invoke of the HTTP function with its own requestCont
     });
   });
 });
+
+describe('finding 12: a percent-encoded account SID in the path (path-scoped IAM policies)', () => {
+  /** `/accounts/{sid}` with the SID's first character percent-encoded: the same path parameter once decoded. */
+  const encoded = () => `%${stack.projectId.charCodeAt(0).toString(16)}${stack.projectId.slice(1)}`;
+
+  it('is refused, naming accountSid, before SignalWire or the audit of an action sees it', async () => {
+    const call = seed();
+    stack.emulator.clearRequests();
+
+    const answer = await fetch(`${stack.api.url}/accounts/${encoded()}/calls/${call.sid}/terminate`, {
+      method: 'POST',
+    });
+
+    expect(answer.status).toBe(400);
+    const body = (await answer.json()) as { error: { code: string; violations?: Array<{ field: string }> } };
+    expect(JSON.stringify(body)).toContain('accountSid');
+    expect(JSON.stringify(body)).toContain('percent-encoded');
+    expect(stack.emulator.requests).toEqual([]);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it('is refused on reads too, and percent-encoding the word "accounts" does not slip past', async () => {
+    const reads = [
+      `${stack.api.url}/accounts/${encoded()}/calls`,
+      `${stack.api.url}/%61ccounts/${stack.projectId}/calls`,
+    ];
+    for (const url of reads) {
+      const answer = await fetch(url);
+      expect([400, 404]).toContain(answer.status);
+    }
+    expect((await fetch(reads[0] ?? '')).status).toBe(400);
+  });
+
+  it('acts on the same account written out literally', async () => {
+    const call = seed();
+    const answer = await fetch(`${stack.api.url}/accounts/${stack.projectId}/calls/${call.sid}/terminate`, {
+      method: 'POST',
+    });
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+  });
+});

@@ -288,9 +288,9 @@ export const errorResponse = (options: {
   },
 });
 
-/** An account SID in the path must be canonical already, so path-scoped IAM policies hold. */
+/** An account SID in the path must be canonical and literal already, so path-scoped IAM policies hold. */
 export const canonicalAccountSid: HttpMiddleware = {
-  before: ({ event }) => requireCanonicalAccountSidInPath(event.pathParameters?.accountSid),
+  before: ({ event }) => requireCanonicalAccountSidInPath(event.pathParameters?.accountSid, event.rawPath),
 };
 
 /** An update or terminate without a body validates as an empty object, so the error names the fields. */
