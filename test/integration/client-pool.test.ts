@@ -32,7 +32,7 @@ const credentialsAt = (space: SignalWireEmulator): ProjectCredentials => ({
   signingKey: undefined,
 });
 
-describe('ClientPool', () => {
+describe('finding 12: ClientPool keyed by project and token but not by space', () => {
   it('keeps one client per project, token and space: the same project and token in another space gets another client', async () => {
     const pool = new ClientPool({ timeoutMs: 2_000 });
     const onlyInB = spaceB.seedCall(PROJECT, { status: 'in-progress', ageSeconds: 60 });

@@ -8,7 +8,7 @@ const outputsWith = (apiUrl: string) => [
 ];
 const options = { stack: 'Telephony', construct: undefined };
 
-describe('the deployed ApiUrl (https required)', () => {
+describe('finding 12: the deployed ApiUrl is not required to be https', () => {
   it('takes an https API URL as it is', () => {
     const url = 'https://abc123.execute-api.eu-west-1.amazonaws.com/';
     expect(callControlOutputs(options, outputsWith(url)).ApiUrl).toBe(url);
