@@ -157,64 +157,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
   await keepLogs(aws, auditLog);
-  aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
-    logGroup: LOCAL_LOG_GROUP,
-    environment: { [ENV.signalWireSecretId]: LOCAL_SECRET_NAME },
-    // As deployed: the schedules invoke the `scheduler` alias; the CLI's `cleanup` invokes the function itself.
-    aliases: [TRIGGER_ALIASES.schedule],
-    invoke: async (payload, alias) => {
-      const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
-      return cleanup.handler(
-        payload as EventBridgeEnvelope,
-        createLambdaContext({
-          functionName: LOCAL_CLEANUP_FUNCTION,
-          timeoutMs: CLEANUP_FUNCTION_TIMEOUT_SECONDS * 1000,
-          ...(alias ? { alias } : {}),
-        }),
-      );
-    },
-  });
-
-  const invokeCallUpdateEvents = (event: EventBridgeEnvelope, alias?: string): Promise<unknown> =>
-    callUpdateEvents.handler(
-      event,
-      createLambdaContext({
-        functionName: LOCAL_CALL_UPDATE_EVENTS_FUNCTION,
-        timeoutMs: 60_000,
-        ...(alias ? { alias } : {}),
-      }),
-    );
-  // A hand invoke (`aws lambda invoke`) reaches the unqualified function, and is audited as such.
-  aws.addFunction(LOCAL_CALL_UPDATE_EVENTS_FUNCTION, {
-    logGroup: LOCAL_LOG_GROUP,
-    aliases: [TRIGGER_ALIASES.event],
-    invoke: (payload, alias) => invokeCallUpdateEvents(payload as EventBridgeEnvelope, alias),
-  });
-  aws.addFunction(LOCAL_HTTP_API_FUNCTION, {
-    logGroup: LOCAL_LOG_GROUP,
-    aliases: [TRIGGER_ALIASES.http],
-    invoke: (payload, alias) =>
-      handler(
-        payload as APIGatewayProxyEventV2,
-        createLambdaContext({
-          functionName: LOCAL_HTTP_API_FUNCTION,
-          timeoutMs: 29_000,
-          ...(alias ? { alias } : {}),
-        }),
-      ),
-  });
-  // The rule's target is the `event-rule` alias, as deployed, so the envelope's account is attested.
-  const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
-    invokeCallUpdateEvents(event, TRIGGER_ALIASES.event);
-  aws.addRule(
-    {
-      name: 'call-update-requested',
-      eventBusName: LOCAL_EVENT_BUS_NAME,
-      source: [...LOCAL_ALLOWED_EVENT_SOURCES],
-      detailType: [CALL_UPDATE_REQUESTED],
-    },
-    deliverCallUpdateRequested,
-  );
+  const deliverCallUpdateRequested = registerFunctions(aws, handler, callUpdateEvents.handler);
 
   const api = await startGateway(options.port ?? 0, handler, statusCallback.handler);
 
@@ -299,6 +242,77 @@ const startGateway = (
       })),
     ],
   });
+
+/**
+ * The local Lambda functions and the rule, as deployed: the cleanup, event and HTTP functions invocable by hand
+ * (`aws lambda invoke --endpoint-url`, unqualified or with their trigger's alias as `Qualifier`), and the rule
+ * delivering to the event function's `event-rule` alias. Returns the rule's target.
+ */
+const registerFunctions = (
+  aws: LocalAws,
+  operator: HttpHandler,
+  callUpdateEvents: EventHandler,
+): ((event: EventBridgeEnvelope) => Promise<unknown>) => {
+  aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    environment: { [ENV.signalWireSecretId]: LOCAL_SECRET_NAME },
+    // As deployed: the schedules invoke the `scheduler` alias; the CLI's `cleanup` invokes the function itself.
+    aliases: [TRIGGER_ALIASES.schedule],
+    invoke: async (payload, alias) => {
+      const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
+      return cleanup.handler(
+        payload as EventBridgeEnvelope,
+        createLambdaContext({
+          functionName: LOCAL_CLEANUP_FUNCTION,
+          timeoutMs: CLEANUP_FUNCTION_TIMEOUT_SECONDS * 1000,
+          ...(alias ? { alias } : {}),
+        }),
+      );
+    },
+  });
+
+  const invokeCallUpdateEvents = (event: EventBridgeEnvelope, alias?: string): Promise<unknown> =>
+    callUpdateEvents(
+      event,
+      createLambdaContext({
+        functionName: LOCAL_CALL_UPDATE_EVENTS_FUNCTION,
+        timeoutMs: 60_000,
+        ...(alias ? { alias } : {}),
+      }),
+    );
+  // A hand invoke (`aws lambda invoke`) reaches the unqualified function, and is audited as such.
+  aws.addFunction(LOCAL_CALL_UPDATE_EVENTS_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    aliases: [TRIGGER_ALIASES.event],
+    invoke: (payload, alias) => invokeCallUpdateEvents(payload as EventBridgeEnvelope, alias),
+  });
+  aws.addFunction(LOCAL_HTTP_API_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    aliases: [TRIGGER_ALIASES.http],
+    invoke: (payload, alias) =>
+      operator(
+        payload as APIGatewayProxyEventV2,
+        createLambdaContext({
+          functionName: LOCAL_HTTP_API_FUNCTION,
+          timeoutMs: 29_000,
+          ...(alias ? { alias } : {}),
+        }),
+      ),
+  });
+  // The rule's target is the `event-rule` alias, as deployed, so the envelope's account is attested.
+  const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
+    invokeCallUpdateEvents(event, TRIGGER_ALIASES.event);
+  aws.addRule(
+    {
+      name: 'call-update-requested',
+      eventBusName: LOCAL_EVENT_BUS_NAME,
+      source: [...LOCAL_ALLOWED_EVENT_SOURCES],
+      detailType: [CALL_UPDATE_REQUESTED],
+    },
+    deliverCallUpdateRequested,
+  );
+  return deliverCallUpdateRequested;
+};
 
 /** Writes what the CLI's `--local` target reads (`stack.json`, owner-only: it holds the local credentials). */
 const writeState = (stateDir: string, state: LocalStackState): LocalStackState => {
