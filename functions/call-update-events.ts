@@ -49,7 +49,7 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
     .use(powertoolsMiddlewares())
     .use({
       onError: async (request) => {
-        request.response = await consumer.interrupted(request.event, request.error);
+        request.response = await consumer.interrupted(request.event, request.error, request.context);
       },
     })
     .handler((event, context) => consumer.handle(event, context));

@@ -80,7 +80,12 @@ const keyReused = () =>
   ]);
 
 /** Audits a refusal (the call service's one record of it) and decides what it means. */
-const refuse = (calls: CallService, event: unknown, error: unknown): Decision => {
+const refuse = (
+  calls: CallService,
+  invokedFunctionArn: string | undefined,
+  event: unknown,
+  error: unknown,
+): Decision => {
   const envelope = (
     typeof event === 'object' && event !== null ? event : {}
   ) as Partial<CallUpdateRequestedEvent>;
@@ -90,7 +95,7 @@ const refuse = (calls: CallService, event: unknown, error: unknown): Decision =>
   const described = calls.refuse(
     {
       trigger: 'event',
-      actor: eventActor(envelope),
+      actor: eventActor(envelope, invokedFunctionArn),
       ...(typeof detail.correlationId === 'string'
         ? { correlationId: detail.correlationId.slice(0, 128) }
         : {}),
@@ -171,12 +176,16 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
   const settle = settler(publisher, persistenceStore);
 
   const applyOnce = makeIdempotent(
-    async (event: CallUpdateRequestedEvent, signal: AbortSignal): Promise<AppliedRequest> => {
+    async (
+      event: CallUpdateRequestedEvent,
+      signal: AbortSignal,
+      invokedFunctionArn: string,
+    ): Promise<AppliedRequest> => {
       const { detail } = event;
       const outcome = await calls.apply({
         signal,
         trigger: 'event',
-        actor: eventActor(event),
+        actor: eventActor(event, invokedFunctionArn),
         ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
         ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
         callSid: detail.callSid,
@@ -194,15 +203,15 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
      * middy's early timeout fired while the request was being applied: the outcome is described as lost (for a
      * redirect: unknown, final) and settled like any other; any other error is left to Lambda.
      */
-    async interrupted(event: unknown, error: unknown): Promise<CallUpdateEventResult> {
+    async interrupted(event: unknown, error: unknown, context: Context): Promise<CallUpdateEventResult> {
       if (!isFunctionTimeout(error)) throw error;
-      return settle(event, refuse(calls, event, error));
+      return settle(event, refuse(calls, context.invokedFunctionArn, event, error));
     },
 
     async handle(received: unknown, context: Context): Promise<CallUpdateEventResult> {
       config.registerLambdaContext(context);
       const refusal = refusalOf(received, deps.allowedSources);
-      if (refusal) return settle(received, refuse(calls, received, refusal));
+      if (refusal) return settle(received, refuse(calls, context.invokedFunctionArn, received, refusal));
       const event = canonicalRequest(received as CallUpdateRequestedEvent);
       const { detail } = event;
       logger.appendKeys({
@@ -218,14 +227,19 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       );
       let decision: Decision;
       try {
-        decision = decideRecord(event, await applyOnce(event, signal));
+        decision = decideRecord(event, await applyOnce(event, signal, context.invokedFunctionArn));
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
           logger.warn('the same request is being applied by another invocation; leaving it to a retry');
           throw error;
         } else
-          decision = refuse(calls, event, error instanceof IdempotencyValidationError ? keyReused() : error);
+          decision = refuse(
+            calls,
+            context.invokedFunctionArn,
+            event,
+            error instanceof IdempotencyValidationError ? keyReused() : error,
+          );
       }
       return settle(event, decision);
     },
