@@ -1,0 +1,36 @@
+// StrykerJS: mutation testing over the modules that hold the project's guarantees (`npm run mutation`).
+// Not part of `npm test`: a full run takes long on a small machine; run it before a release, or one module at
+// a time with `npm run mutation -- --mutate <file>`.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: {
+    configFile: 'vitest.mutation.config.ts',
+    // Only the test files that import the mutated module (vitest's import graph) run in the dry run.
+    related: true,
+  },
+  // Each mutant runs only the tests that reached it in the dry run.
+  coverageAnalysis: 'perTest',
+  mutate: [
+    // error taxonomy and redirect classes
+    'functions/commons/errors.ts',
+    // the client's retry rules
+    'functions/commons/signalwire/client.ts',
+    // SID canonical form
+    'functions/commons/signalwire/sids.ts',
+    // credentials and their error messages
+    'functions/commons/signalwire/credentials.ts',
+    // callback signature and replays
+    'functions/commons/events/signature.ts',
+    'functions/commons/events/callback-replays.ts',
+  ],
+  ignorePatterns: ['reports', 'cdk.out', 'coverage', 'dist', '.tmp'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.tmp/stryker',
+  concurrency: 2,
+  timeoutMS: 10_000,
+  thresholds: { high: 90, low: 85, break: null },
+};
