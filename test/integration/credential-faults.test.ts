@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialsError } from '#commons/errors';
 import { CredentialsStore, SecretsManagerSource } from '#commons/signalwire/credentials';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { malformedSecrets } from '../support/malformed-secrets.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
 /**
@@ -146,6 +147,31 @@ describe('the HTTP function when the secret cannot be used', () => {
 
     expect(answer.status).toBe(500);
     expect(answer.error.message).toBe('the SignalWire secret is not valid JSON');
+  });
+
+  it('never puts the API token in the message, the HTTP body or the logs, whatever the shape of malformed secret (a malformed signingKey included)', async () => {
+    const shapes = malformedSecrets({
+      projectId: stack.projectId,
+      apiToken: stack.apiToken,
+      spaceUrl: stack.emulator.url,
+    });
+    stack.emulator.clearRequests();
+
+    for (const { name, text, message } of shapes) {
+      const logged = output.lines.length;
+      stack.aws.putSecret(LOCAL_SECRET_NAME, text);
+
+      const answer = await terminate();
+
+      const logs = output.lines.slice(logged).join('');
+      expect(answer.status, name).toBe(500);
+      expect(answer.error, name).toMatchObject({ code: 'CREDENTIALS_UNAVAILABLE', retryable: false });
+      expect(answer.error.message, name).toContain(message);
+      expect(answer.text, name).not.toContain(stack.apiToken);
+      expect(logs, name).toContain('request refused');
+      expect(logs, name).not.toContain(stack.apiToken);
+    }
+    expect(stack.emulator.requests).toHaveLength(0);
   });
 
   it('recovers as soon as the secret is fixed', async () => {

@@ -6,6 +6,7 @@ import {
   parseSecret,
   type SecretSource,
 } from '#commons/signalwire/credentials';
+import { malformedSecrets } from '../support/malformed-secrets.ts';
 
 const P1 = '11111111-2222-4333-8444-555555555555';
 const P2 = '66666666-7777-4888-9999-aaaaaaaaaaaa';
@@ -109,6 +110,19 @@ describe('parseSecret', () => {
     expect(error.message).not.toContain(TOKEN);
     expect(error.retryable).toBe(false);
   });
+});
+
+describe('the API token in the error of a malformed secret', () => {
+  it.each(malformedSecrets({ projectId: P1, apiToken: TOKEN, spaceUrl: 'example.signalwire.com' }))(
+    'is never in the message, whatever the shape (a malformed signingKey included): $name',
+    ({ text, message }) => {
+      const error = errorOf(() => parseSecret(text));
+
+      expect(error.message).toContain(message);
+      expect(error.message).not.toContain(TOKEN);
+      expect(error.retryable).toBe(false);
+    },
+  );
 });
 
 describe('CredentialsStore', () => {
