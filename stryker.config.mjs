@@ -13,17 +13,33 @@ export default {
   // Each mutant runs only the tests that reached it in the dry run.
   coverageAnalysis: 'perTest',
   mutate: [
-    // error taxonomy and redirect classes
+    // the error taxonomy and the redirect classes
     'functions/commons/errors.ts',
     // the client's retry rules
     'functions/commons/signalwire/client.ts',
-    // SID canonical form
+    // the SID canonical form
     'functions/commons/signalwire/sids.ts',
-    // credentials and their error messages
+    // the credentials and their error messages
     'functions/commons/signalwire/credentials.ts',
-    // callback signature and replays
-    'functions/commons/events/signature.ts',
-    'functions/commons/events/callback-replays.ts',
+    // input rules and validation
+    'functions/commons/validation/violations.ts',
+    // the list cursor's seal
+    'functions/commons/http/cursor-seal.ts',
+    // the callback signature and replays
+    'functions/commons/status-callbacks/signature.ts',
+    'functions/commons/status-callbacks/callback-replays.ts',
+    // the idempotency decisions
+    'functions/commons/update-requests/apply-once.ts',
+    // the cleanup's policy (with its allow-list), its breaker (in the run) and pacer
+    'functions/commons/cleanup/policy.ts',
+    'functions/commons/cleanup/find-stale.ts',
+    'functions/commons/cleanup/run-cleanup.ts',
+    'functions/commons/cleanup/pacer.ts',
+    // the CLI's confirmations
+    'cli/core/prompt.ts',
+    // the construct's IAM and authorization
+    'infra/api.ts',
+    'infra/call-control.ts',
   ],
   ignorePatterns: ['reports', 'cdk.out', 'coverage', 'dist', '.tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],

@@ -207,7 +207,9 @@ describe('callSchema', () => {
     });
 
     it.each(
-      Object.entries(UNPUBLISHED).flatMap(([field, values]) => values.map((value) => [field, value] as const)),
+      Object.entries(UNPUBLISHED).flatMap(([field, values]) =>
+        values.map((value) => [field, value] as const),
+      ),
     )('refuses %s %j, which the published enum does not list', (field, value) => {
       expect(validateCall({ ...sampleCall(), [field]: value })).toBe(false);
       expect(errorsOf(validateCall)).toEqual([`/${field} enum`]);
