@@ -1,15 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
-// The tests Stryker runs against each mutant: the project's suite without the slow end-to-end files that
-// drive a built bundle in a child process (no coverage reaches Stryker from there) or synthesise whole apps.
+// The tests Stryker runs against each mutant. Without a list from stryker.config.mjs (a module outside its
+// list), the project's suite without the CLI's end-to-end file, which drives a built bundle in a child process
+// where no coverage reaches Stryker.
+/** The test files of the modules being mutated, set by stryker.config.mjs; the whole list otherwise. */
+const named = (process.env.MUTATION_TEST_FILES ?? '').split(',').filter(Boolean);
+
 export default defineConfig({
   test: {
-    include: [
-      'test/unit/**/*.test.ts',
-      'test/property/**/*.test.ts',
-      'test/integration/**/*.test.ts',
-      'test/infra/**/*.test.ts',
-    ],
+    include:
+      named.length > 0
+        ? named
+        : [
+            'test/unit/**/*.test.ts',
+            'test/property/**/*.test.ts',
+            'test/integration/**/*.test.ts',
+            'test/infra/**/*.test.ts',
+          ],
     exclude: ['test/consumer/**', 'test/integration/cli.test.ts', '**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -140,8 +140,24 @@ describe('verifySignature', () => {
 
   it('checks a URL it cannot split into scheme and host exactly as it is', () => {
     const url = 'urn:signalwire:status';
+    const embedding = 'urn:x:https://hooks.example.com/status';
 
     expect(verify({ url, params: [], signature: computeSignature(KEY, url, []) })).toBe(true);
+    expect(
+      verify({
+        url: embedding,
+        params: [],
+        signature: computeSignature(KEY, 'https://hooks.example.com/status', []),
+      }),
+    ).toBe(false);
+  });
+
+  it('accepts the default-port form of a host written as a number, which has no port to take off', () => {
+    const url = 'http://2130706433/status';
+
+    expect(
+      verify({ url, params: [], signature: computeSignature(KEY, 'http://2130706433:80/status', []) }),
+    ).toBe(true);
   });
 
   it.each<[string, Partial<Parameters<typeof verifySignature>[0]>]>([

@@ -70,7 +70,8 @@ export const computeSignature = (signingKey: string, url: string, params: FormPa
   // A string is hashed as UTF-8.
   createHmac('sha1', signingKey).update(signedText(url, params)).digest('base64');
 
-const AUTHORITY = /^(https?:)\/\/([^/?#]*)(.*)$/is;
+// The last group takes the rest of the text, newlines included (`s`), so it needs no `$`.
+const AUTHORITY = /^(https?:)\/\/([^/?#]*)(.*)/is;
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
 
 /**
@@ -138,6 +139,7 @@ export const publicUrlOf = (event: APIGatewayProxyEventV2, options: PublicUrlOpt
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   if (options.publicBaseUrl)
     return `${options.publicBaseUrl.replace(/\/+$/, '')}${options.routePath}${query}`;
+  // Stryker disable next-line OptionalChaining: split always returns at least one element
   const forwarded = event.headers['x-forwarded-proto']?.split(',', 1)[0]?.trim().toLowerCase();
   const scheme = forwarded === 'http' ? 'http' : 'https';
   // Stryker disable next-line StringLiteral: API Gateway always sets domainName; the fallback only satisfies the type
