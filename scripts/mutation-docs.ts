@@ -13,7 +13,7 @@ const docFile = join(root, 'docs', 'mutation.md');
 const readmeFile = join(root, 'README.md');
 
 /** The statuses of mutation-testing-report-schema that the score counts. */
-interface Counts {
+export interface Counts {
   killed: number;
   timeout: number;
   survived: number;
@@ -24,7 +24,7 @@ interface Counts {
   ignored: number;
 }
 
-interface Row extends Counts {
+export interface Row extends Counts {
   module: string;
   date: string;
 }
@@ -33,7 +33,7 @@ interface Report {
   files: Record<string, { mutants: Array<{ status: string }> }>;
 }
 
-const countsOf = (mutants: ReadonlyArray<{ status: string }>): Counts => {
+export const countsOf = (mutants: ReadonlyArray<{ status: string }>): Counts => {
   const counts: Counts = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0, ignored: 0 };
   for (const { status } of mutants) {
     if (status === 'Killed') counts.killed++;
@@ -55,7 +55,7 @@ export const score = (c: Counts): number => {
 const ROW = /^\| `([^`]+)` \| [\d.]+ % \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\S+) \|$/;
 
 /** The rows already in docs/mutation.md. */
-const readRows = (text: string): Row[] =>
+export const readRows = (text: string): Row[] =>
   text.split('\n').flatMap((line) => {
     const m = ROW.exec(line);
     if (!m) return [];
@@ -98,7 +98,7 @@ const HEADER = [
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
 
-const render = (rows: readonly Row[]): string => {
+export const render = (rows: readonly Row[]): string => {
   const sum = total(rows);
   return [
     '# Mutation testing',
@@ -136,6 +136,12 @@ const summary = (rows: readonly Row[]): string => {
   } mutants detected); per module in [docs/mutation.md](docs/mutation.md).`;
 };
 
+/** The table after a run: the modules it measured replace their rows, the others keep theirs. */
+export const mergeRows = (kept: readonly Row[], fresh: readonly Row[]): Row[] => [
+  ...kept.filter((r) => !fresh.some((f) => f.module === r.module)),
+  ...fresh,
+];
+
 const main = (): void => {
   if (!existsSync(reportFile)) throw new Error(`no report at ${reportFile}: run \`npm run mutation\` first`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
@@ -146,7 +152,7 @@ const main = (): void => {
     date,
     ...countsOf(file.mutants),
   }));
-  const rows = [...kept.filter((r) => !fresh.some((f) => f.module === r.module)), ...fresh];
+  const rows = mergeRows(kept, fresh);
   writeFileSync(docFile, render(rows));
   const readme = readFileSync(readmeFile, 'utf8');
   const block = /(<!-- mutation:summary:start[^\n]*-->\n)[\s\S]*?(\n<!-- mutation:summary:end -->)/;
@@ -155,4 +161,4 @@ const main = (): void => {
   console.log(`total: ${percent(score(total(rows)))} (docs/mutation.md, README.md)`);
 };
 
-main();
+if (import.meta.main) main();
