@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { AccountNotConfiguredError, CredentialsError } from '#commons/errors';
 import {
@@ -5,6 +6,7 @@ import {
   parseLocalOrigin,
   parseSecret,
   type SecretSource,
+  SecretsManagerSource,
 } from '#commons/signalwire/credentials';
 import { malformedSecrets } from '../support/malformed-secrets.ts';
 
@@ -163,5 +165,67 @@ describe('CredentialsStore', () => {
 
     expect(reads).toEqual([false, true]);
     expect(fresh.apiToken).toBe('PTrotated');
+  });
+});
+
+describe('SecretsManagerSource', () => {
+  /** A real SDK client whose every call ends in `answer`, before anything is sent. */
+  const clientAnswering = (answer: () => Promise<unknown>): SecretsManagerClient => {
+    const client = new SecretsManagerClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    client.middlewareStack.add(() => async () => ({ output: await answer(), response: {} }) as never, {
+      step: 'initialize',
+    });
+    return client;
+  };
+  const failing = (name: string) =>
+    clientAnswering(async () => {
+      throw Object.assign(new Error(`${name} from AWS`), { name });
+    });
+
+  it.each([
+    ['ThrottlingException', true],
+    ['InternalServiceError', true],
+    ['InternalServiceErrorException', true],
+    ['ServiceUnavailableException', true],
+    ['RequestTimeout', true],
+    ['TimeoutError', true],
+    ['Error', true],
+    ['ResourceNotFoundException', false],
+    ['AccessDeniedException', false],
+    ['InvalidRequestException', false],
+  ])('reports %s as retryable %s, naming the secret and the AWS error', async (name, retryable) => {
+    const error = await new SecretsManagerSource('signalwire/call-control', 0, failing(name))
+      .read(false)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(error).toMatchObject({
+      retryable,
+      message: `could not read the SignalWire secret "signalwire/call-control" from Secrets Manager (${name})`,
+    });
+  });
+
+  it('refuses a secret stored as binary, which has no SecretString, as a configuration error', async () => {
+    const binary = clientAnswering(async () => ({ Name: 's', SecretBinary: new Uint8Array([1, 2]) }));
+
+    const error = await new SecretsManagerSource('signalwire/call-control', 0, binary)
+      .read(false)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({
+      name: 'CredentialsError',
+      retryable: false,
+      message: 'the SignalWire secret "signalwire/call-control" has no SecretString',
+    });
+  });
+
+  it('answers the SecretString', async () => {
+    const stored = clientAnswering(async () => ({ Name: 's', SecretString: '{"a":1}' }));
+
+    expect(await new SecretsManagerSource('signalwire/call-control', 0, stored).read(false)).toBe('{"a":1}');
   });
 });
