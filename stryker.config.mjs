@@ -107,6 +107,11 @@ export default {
   ...(testFiles.length > 0 ? { testFiles } : {}),
   // Each mutant runs only the tests that reached it in the dry run.
   coverageAnalysis: 'perTest',
+  // Static mutants (module-level code: constant sets, regular expressions, lookup tables) are left out: with
+  // vitest 5 they survived tests that, run by hand with the same change, fail (e.g. a transient AWS error name
+  // emptied in TRANSIENT_AWS_ERRORS against its retryable table in test/unit/credentials.test.ts), so their
+  // count would be wrong; and they take most of a run's time, as each runs every test of the module.
+  ignoreStatic: true,
   mutate: Object.keys(MODULES),
   ignorePatterns: ['reports', 'cdk.out', 'coverage', 'dist', '.tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],

@@ -22,6 +22,7 @@ export const malformedSecrets = (good: {
   const project = (fields: Record<string, unknown> = {}) => ({ apiToken, spaceUrl, ...fields });
   return [
     { name: 'not JSON', text: `token=${apiToken}`, message: 'the SignalWire secret is not valid JSON' },
+    { name: 'JSON null', text: 'null', message: 'the SignalWire secret must be a JSON object' },
     {
       name: 'a JSON array',
       text: JSON.stringify([apiToken]),
@@ -93,6 +94,11 @@ export const malformedSecrets = (good: {
     {
       name: 'a project that is not an object',
       text: many({ projects: { [projectId]: apiToken } }),
+      message: `secret.projects["${projectId}"] must be an object`,
+    },
+    {
+      name: 'a project that is null',
+      text: many({ projects: { [projectId]: null }, token: apiToken }),
       message: `secret.projects["${projectId}"] must be an object`,
     },
     {

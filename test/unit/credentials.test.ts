@@ -40,6 +40,15 @@ describe('parseSecret', () => {
     });
   });
 
+  it('takes the only project of a projects map as the default', () => {
+    const secret = parseSecret(
+      JSON.stringify({ projects: { [P2.toUpperCase()]: { apiToken: 'b', spaceUrl: 'two.signalwire.com' } } }),
+    );
+
+    expect(secret.defaultProjectId).toBe(P2);
+    expect(secret.projects.get(P2)?.apiToken).toBe('b');
+  });
+
   it('reads the several-projects shape with a default', () => {
     const secret = parseSecret(
       JSON.stringify({
@@ -66,6 +75,10 @@ describe('parseSecret', () => {
     ['https://user@example.signalwire.com', 'secret.spaceUrl must be a SignalWire space host'],
     ['example.signalwire.com.evil.net', 'secret.spaceUrl must be a SignalWire space host'],
     ['http://127.0.0.1:8788', 'secret.spaceUrl must be a SignalWire space host'],
+    ['https://:password@example.signalwire.com', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com?region=eu', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com#top', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com/a://b', 'secret.spaceUrl must be a SignalWire space host'],
   ])('refuses the space URL %s, so the token cannot be sent elsewhere', (spaceUrl, message) => {
     expect(errorOf(() => parseSecret(single({ spaceUrl })))).toMatchObject({
       message: expect.stringContaining(message),
@@ -83,6 +96,25 @@ describe('parseSecret', () => {
     );
     expect(() => parseLocalOrigin('http://example.com:8788')).toThrow(/loopback/);
     expect(parseLocalOrigin('http://localhost:8788/')).toBe('http://localhost:8788');
+  });
+
+  it('reads an unset or empty local origin setting as none, and refuses anything but a bare loopback origin', () => {
+    expect(parseLocalOrigin(undefined)).toBeUndefined();
+    expect(parseLocalOrigin('')).toBeUndefined();
+    expect(parseLocalOrigin('http://[::1]:8788')).toBe('http://[::1]:8788');
+    expect(errorOf(() => parseLocalOrigin('127.0.0.1:8788'))).toMatchObject({
+      message: 'SIGNALWIRE_LOCAL_SPACE_ORIGIN is not a URL',
+      retryable: false,
+    });
+    for (const value of ['http://127.0.0.1:8788/api', 'http://127.0.0.1:8788?x=1', 'http://10.0.0.1:8788']) {
+      expect(
+        errorOf(() => parseLocalOrigin(value)),
+        value,
+      ).toMatchObject({
+        message: 'SIGNALWIRE_LOCAL_SPACE_ORIGIN must be a loopback origin such as http://127.0.0.1:8788',
+        retryable: false,
+      });
+    }
   });
 
   it.each([
