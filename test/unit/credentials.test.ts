@@ -261,3 +261,23 @@ describe('SecretsManagerSource', () => {
     expect(await new SecretsManagerSource('signalwire/call-control', 0, stored).read(false)).toBe('{"a":1}');
   });
 });
+
+describe('projectKeyOf', () => {
+  it('derives the HKDF-SHA256 key of a project and purpose from its token, as openssl does', () => {
+    // openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt key:PTsecret-token-value \
+    //   -kdfopt salt:11111111-2222-4333-8444-555555555555 -kdfopt "info:signalwire-call-control list cursor v1" HKDF
+    const expected = '25A1607DDEC7C68D25BBAF0467A82D5A28AAFBFEA7E0C81131406CEBC1C98C91';
+
+    const key = projectKeyOf({ apiToken: TOKEN, projectId: P1 }, 'signalwire-call-control list cursor v1');
+
+    expect(key.toString('hex').toUpperCase()).toBe(expected);
+  });
+
+  it('changes with the token (a rotation), the project and the purpose', () => {
+    const key = (apiToken: string, projectId: string, purpose: string) =>
+      projectKeyOf({ apiToken, projectId }, purpose).toString('hex');
+    const base = key(TOKEN, P1, 'a');
+
+    expect(new Set([base, key('PTrotated', P1, 'a'), key(TOKEN, P2, 'a'), key(TOKEN, P1, 'b')]).size).toBe(4);
+  });
+});
