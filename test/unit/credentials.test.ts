@@ -5,6 +5,7 @@ import {
   CredentialsStore,
   parseLocalOrigin,
   parseSecret,
+  projectKeyOf,
   type SecretSource,
   SecretsManagerSource,
 } from '#commons/signalwire/credentials';
