@@ -242,6 +242,22 @@ describe('SecretsManagerSource', () => {
     });
   });
 
+  it('names the provider failure when what failed is not an error at all, and says to retry later', async () => {
+    const odd = clientAnswering(async () => {
+      throw 'a string';
+    });
+
+    const error = await new SecretsManagerSource('signalwire/call-control', 0, odd)
+      .read(false)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({
+      retryable: true,
+      message:
+        'could not read the SignalWire secret "signalwire/call-control" from Secrets Manager (GetParameterError)',
+    });
+  });
+
   it('refuses a secret stored as binary, which has no SecretString, as a configuration error', async () => {
     const binary = clientAnswering(async () => ({ Name: 's', SecretBinary: new Uint8Array([1, 2]) }));
 
