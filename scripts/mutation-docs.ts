@@ -20,7 +20,7 @@ export interface Counts {
   noCoverage: number;
   /** Mutants that do not compile or crash outside a test: not counted in the score, as Stryker does. */
   invalid: number;
-  /** Mutants marked equivalent in the source (`// Stryker disable … : why`). */
+  /** Mutants left out: static ones (`ignoreStatic`) and those marked equivalent (`// Stryker disable … : why`). */
   ignored: number;
 }
 
@@ -94,7 +94,7 @@ const total = (rows: readonly Row[]): Counts =>
   );
 
 const HEADER = [
-  '| module | score | killed | timed out | survived | no coverage | equivalent (marked) | not valid | measured |',
+  '| module | score | killed | timed out | survived | no coverage | ignored (static or marked equivalent) | not valid | measured |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
 
@@ -108,8 +108,11 @@ export const render = (rows: readonly Row[]): string => {
     "[StrykerJS](https://stryker-mutator.io) changes the code of the modules that hold the project's guarantees",
     'one small change (a *mutant*) at a time and runs the tests that reach it (`coverageAnalysis: "perTest"`).',
     'A mutant the tests notice is *killed*; one they do not notice *survived*, and shows a behaviour no test',
-    'pins down. The score is killed and timed-out mutants over all valid ones (equivalent mutants, marked in the',
-    'source with `// Stryker disable next-line <mutator>: why`, and mutants that are not valid code are left out).',
+    'pins down. A timed-out mutant made the tests hang (e.g. a confirmation that never stops waiting) and counts as',
+    'detected. The score is killed and timed-out mutants over all valid ones. Left out: equivalent mutants, marked',
+    'in the source with `// Stryker disable next-line <mutator>: why`; static mutants (module-level constants and',
+    'tables: with vitest 5 they were seen surviving tests that fail by hand with the same change, so they are not',
+    'counted, `ignoreStatic` in `stryker.config.mjs`); and mutants that are not valid code.',
     '',
     '```sh',
     'npm run mutation                                            # every module below (long: see the README)',
