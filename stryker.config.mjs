@@ -86,14 +86,20 @@ const MODULES = {
 /**
  * The score each module reached in its last full run (docs/mutation.md), floored: a run of these modules that
  * scores below the lowest of them fails (`thresholds.break`). A module not measured yet, or the whole list,
- * falls back to WHOLE_LIST_BREAK.
+ * falls back to WHOLE_LIST_BREAK. Raise a figure when a run reaches more.
  */
 const REACHED = {
   'functions/commons/status-callbacks/signature.ts': 100,
   'functions/commons/signalwire/credentials.ts': 97,
+  'functions/commons/signalwire/sids.ts': 100,
   'cli/core/prompt.ts': 100,
+  'functions/commons/http/cursor-seal.ts': 78,
+  'functions/commons/errors.ts': 71,
+  'functions/commons/cleanup/pacer.ts': 72,
+  'functions/commons/status-callbacks/callback-replays.ts': 26,
 };
-const WHOLE_LIST_BREAK = 85;
+/** The total over the modules measured so far (86.16 %, docs/mutation.md); the whole list has not run here. */
+const WHOLE_LIST_BREAK = 86;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
 const named = () => {
