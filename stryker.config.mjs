@@ -93,12 +93,12 @@ const REACHED = {
   'functions/commons/signalwire/credentials.ts': 97,
   'functions/commons/signalwire/sids.ts': 100,
   'cli/core/prompt.ts': 100,
-  'functions/commons/http/cursor-seal.ts': 78,
+  'functions/commons/http/cursor-seal.ts': 100,
   'functions/commons/errors.ts': 71,
   'functions/commons/cleanup/pacer.ts': 72,
   'functions/commons/status-callbacks/callback-replays.ts': 26,
 };
-/** The total over the modules measured so far (86.16 %, docs/mutation.md); the whole list has not run here. */
+/** The total over the modules measured so far (86.51 %, docs/mutation.md); the whole list has not run here. */
 const WHOLE_LIST_BREAK = 86;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
