@@ -374,6 +374,44 @@ describe('the replay store', () => {
     expect(await first).toEqual({ replayed: false, eventId: 'first' });
   });
 
+  it('acknowledges a delivery of a callback already published as a replay, without publishing it again', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
+    const request = signed();
+    let publishes = 0;
+    const publish = async () => `event-${++publishes}`;
+
+    const first = await replays.acceptOnce(request, context(60_000), publish);
+    const again = await replays.acceptOnce(request, context(60_000), publish);
+
+    expect([first, again]).toEqual([{ replayed: false, eventId: 'event-1' }, { replayed: true }]);
+    expect(publishes).toBe(1);
+  });
+
+  it('fails a delivery whose publish failed, so that SignalWire sends it again, and publishes the next one', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
+    const request = signed();
+
+    const failed = replays.acceptOnce(request, context(60_000), async () => {
+      throw new Error('EventBridge is unavailable');
+    });
+    await expect(failed).rejects.toThrow('EventBridge is unavailable');
+    const next = await replays.acceptOnce(request, context(60_000), async () => 'published-on-redelivery');
+
+    expect(next).toEqual({ replayed: false, eventId: 'published-on-redelivery' });
+  });
+
+  it('publishes the same signed callback again once the replay window has passed', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 1 });
+    const request = signed();
+
+    await replays.acceptOnce(request, context(60_000), async () => 'first');
+    // The window is counted in whole seconds.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const after = await replays.acceptOnce(request, context(60_000), async () => 'after-the-window');
+
+    expect(after).toEqual({ replayed: false, eventId: 'after-the-window' });
+  });
+
   it("publishes the next delivery of a callback whose first acceptance was cut off by the Lambda's timeout", async () => {
     const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
     const request = signed();

@@ -113,6 +113,11 @@ describe('describeError maps every failure to one stable code and status', () =>
     expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', true, 'c'))).toBe(false);
   });
 
+  it('a 3xx answer to a redirect refuses nothing: its outcome stays unknown', () => {
+    expect(redirectCertainlyNotApplied(upstream(302))).toBe(false);
+    expect(redirectCertainlyNotApplied(upstream(399))).toBe(false);
+  });
+
   it('gateway 503 after forwarding: a redirect answered 503 may have been applied, so its outcome is unknown', () => {
     expect(redirectCertainlyNotApplied(upstream(503))).toBe(false);
   });
@@ -200,6 +205,14 @@ describe('what a caller reads of a failure', () => {
     ],
   ] as const)('%o (%o) -> %s: "%s"', (error, context, code, message) => {
     expect(publicError(describeError(error, context))).toMatchObject({ code, message });
+  });
+
+  it('names the account the secret does not hold', () => {
+    const error = new AccountNotConfiguredError('0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f');
+
+    expect(publicError(describeError(error)).message).toBe(
+      'account 0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f is not configured in the SignalWire secret',
+    );
   });
 
   it('refuses an unusable HTTP request as final, with its own code and status', () => {
