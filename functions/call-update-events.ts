@@ -15,6 +15,7 @@ import {
   validEventsOnly,
 } from '#commons/events/request-middlewares';
 import { readSignalWireConfig } from '#commons/platform/config';
+import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
@@ -69,7 +70,7 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
       if (applied.replayed) metrics.addMetric('CallUpdateRequestsReplayed', MetricUnit.Count, 1);
       if (applied.kind === 'applied') {
         const eventId = await deps.publisher.publish(CALL_UPDATED, callUpdatedDetail(event, applied));
-        metrics.addMetric('CallUpdateRequestsApplied', MetricUnit.Count, 1);
+        metrics.addMetric(EVENTS_CALLS_UPDATED_METRIC, MetricUnit.Count, 1);
         return { published: CALL_UPDATED, eventId };
       }
       const failed = callUpdateFailedDetail(event, applied.error, {
@@ -78,7 +79,7 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
         replayed: applied.replayed === true,
       });
       const eventId = await deps.publisher.publish(CALL_UPDATE_FAILED, failed);
-      metrics.addMetric('CallUpdateRequestsFailed', MetricUnit.Count, 1);
+      metrics.addMetric(EVENTS_CALLS_FAILED_METRIC, MetricUnit.Count, 1);
       return { published: CALL_UPDATE_FAILED, eventId, code: applied.error.code };
     });
 };

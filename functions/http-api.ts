@@ -12,6 +12,7 @@ import type {
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
+import type { ErrorDescription } from '#commons/errors';
 import * as validators from '#commons/generated/validators';
 import {
   LIST_QUERY_ALIASES,
@@ -33,6 +34,11 @@ import {
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
+import {
+  HTTP_CALL_ACTIONS_FAILED_METRIC,
+  HTTP_CALL_ACTIONS_REJECTED_METRIC,
+  HTTP_CALLS_UPDATED_METRIC,
+} from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
@@ -40,6 +46,24 @@ import { canonicalSid } from '#commons/signalwire/sids';
 import type { CallUpdate } from '#commons/signalwire/types';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
+
+/** Counts a call action the API did not carry out: refused (4xx, the request's fault) or failed (5xx). */
+const countRefusal = (described: ErrorDescription): void => {
+  metrics.addMetric(
+    described.httpStatus < 500 ? HTTP_CALL_ACTIONS_REJECTED_METRIC : HTTP_CALL_ACTIONS_FAILED_METRIC,
+    MetricUnit.Count,
+    1,
+  );
+};
+
+/** The refusal auditor, counting what it audits (a call action refused before it reached the service). */
+const countedRefusals =
+  (audit: ReturnType<typeof refusalAuditor>): ReturnType<typeof refusalAuditor> =>
+  (event, error) => {
+    const described = audit(event, error);
+    if (described) countRefusal(described);
+    return described;
+  };
 
 /** Builds the handler around the call service; tests and the local server pass their own. */
 export const createHttpApiHandler = (calls: CallService) => {
@@ -61,10 +85,12 @@ export const createHttpApiHandler = (calls: CallService) => {
       signal,
       ...(accountSid ? { project: accountSid } : {}),
     });
-    if (!outcome.ok)
+    if (!outcome.ok) {
+      countRefusal(outcome.error);
       return failureResponse(logger, outcome.error, outcome.cause, event.requestContext?.requestId);
+    }
     metrics.addMetric(
-      outcome.outcome === 'updated' ? 'CallsUpdated' : 'CallsAlreadyEnded',
+      outcome.outcome === 'updated' ? HTTP_CALLS_UPDATED_METRIC : 'CallsAlreadyEnded',
       MetricUnit.Count,
       1,
     );
@@ -101,7 +127,13 @@ export const createHttpApiHandler = (calls: CallService) => {
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(powertoolsMiddlewares())
     .use(requestLogKeys(logger))
-    .use(errorResponse({ logger, violations: VIOLATION_CONTEXT, describe: refusalAuditor(calls) }))
+    .use(
+      errorResponse({
+        logger,
+        violations: VIOLATION_CONTEXT,
+        describe: countedRefusals(refusalAuditor(calls)),
+      }),
+    )
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(requestGuard({ maxBodyBytes: 8 * 1024 }))

@@ -8,8 +8,10 @@ import {
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
+import { checkRuntime } from './call-control-function.ts';
 import type { CallControlProps } from './call-control-types.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
+import { checkMetricsInstance } from './metrics.ts';
 import { checkedPolicy } from './schedules.ts';
 
 /** Timeout of the function applying "Call Update Requested" events. */
@@ -31,9 +33,18 @@ export const validateProps = (props: CallControlProps): void => {
   if (replayWindow !== undefined && !(replayWindow >= 60 && replayWindow <= 30 * 86_400)) {
     throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
   }
-  if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
-    throw new Error('CallControl takes existingEventBusName or existingEventBusArn, not both');
+  const buses = [
+    props.existingEventBus !== undefined ? 'existingEventBus' : undefined,
+    given(props.existingEventBusName) ? 'existingEventBusName' : undefined,
+    given(props.existingEventBusArn) ? 'existingEventBusArn' : undefined,
+  ].filter((name) => name !== undefined);
+  if (buses.length > 1) {
+    throw new Error(
+      `CallControl takes one of existingEventBus, existingEventBusName and existingEventBusArn, got ${buses.join(' and ')}`,
+    );
   }
+  if (props.metricsInstance !== undefined) checkMetricsInstance(props.metricsInstance);
+  if (props.runtime !== undefined) checkRuntime(props.runtime);
   const auth = props.apiAuth;
   if (auth?.type === 'jwt') {
     if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {

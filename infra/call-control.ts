@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { IAlarmAction, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -35,6 +37,7 @@ import {
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
+import { CallControlMetrics, type CallControlTrigger, defaultMetricsInstance } from './metrics.ts';
 import { CleanupSchedules } from './schedules.ts';
 import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
@@ -73,6 +76,10 @@ export class CallControl extends Construct {
   readonly eventSource: string;
   /** Saved Logs Insights queries over the audit records and cleanup reports. */
   readonly auditQueries: CallControlAuditQueries;
+  /** The `instance` dimension of this construct's custom metrics (see the `metricsInstance` prop). */
+  readonly metricsInstance: string;
+  /** This construct's custom metrics; the `metric…()` methods read from it. */
+  readonly metrics: CallControlMetrics;
 
   private readonly props: CallControlProps;
 
@@ -81,6 +88,8 @@ export class CallControl extends Construct {
     validateProps(props);
     this.props = props;
     this.eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
+    this.metricsInstance = props.metricsInstance ?? defaultMetricsInstance(this);
+    this.metrics = new CallControlMetrics(this.metricsNamespace, this.metricsInstance);
 
     this.secret = this.importSecret();
     this.eventBus = this.resolveEventBus();
@@ -200,8 +209,8 @@ export class CallControl extends Construct {
       ],
       httpApi: this.api.httpApi,
       deadLetterQueues,
-      metricsNamespace: this.metricsNamespace,
-      alarmTopic: props.alarmTopic,
+      metrics: this.metrics,
+      alarmActions: this.alarmActions,
     });
 
     this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
@@ -271,6 +280,48 @@ export class CallControl extends Construct {
     });
   }
 
+  /**
+   * Calls updated or ended per trigger: by the API (`http`), by "Call Update Requested" events (`event`), by
+   * the scheduled cleanup (`cleanup`, calls ended). Sum over 5 minutes unless `props` say otherwise.
+   */
+  metricCallsUpdated(trigger: CallControlTrigger, props?: MetricOptions): Metric {
+    return this.metrics.callsUpdated(trigger, props);
+  }
+
+  /**
+   * Call actions that failed per trigger: API actions SignalWire or the network failed (5xx), events answered
+   * with Call Update Failed, calls a cleanup run failed to end (alarmed).
+   */
+  metricCallsFailed(trigger: CallControlTrigger, props?: MetricOptions): Metric {
+    return this.metrics.callsFailed(trigger, props);
+  }
+
+  /** Call actions the API refused as the request's fault (4xx: invalid input, a state that forbids it). */
+  metricCallActionsRejected(props?: MetricOptions): Metric {
+    return this.metrics.callActionsRejected(props);
+  }
+
+  /** Cleanup runs cut short by their `maxCallsToEnd` circuit breaker (alarmed). */
+  metricCircuitBreakerTripped(props?: MetricOptions): Metric {
+    return this.metrics.circuitBreakerTripped(props);
+  }
+
+  /** Status callbacks refused for a missing or wrong signature (alarmed). */
+  metricStatusCallbacksRejected(props?: MetricOptions): Metric {
+    return this.metrics.statusCallbacksRejected(props);
+  }
+
+  /** Cleanup runs that produced a report, dry runs included. */
+  metricCleanupRuns(props?: MetricOptions): Metric {
+    return this.metrics.cleanupRuns(props);
+  }
+
+  /** `alarmTopic` (as an SNS action) followed by `alarmActions`. */
+  private get alarmActions(): IAlarmAction[] {
+    const { alarmTopic, alarmActions = [] } = this.props;
+    return [...(alarmTopic ? [new SnsAction(alarmTopic)] : []), ...alarmActions];
+  }
+
   private get logRetention(): RetentionDays {
     return this.props.logRetention ?? RetentionDays.ONE_MONTH;
   }
@@ -308,7 +359,8 @@ export class CallControl extends Construct {
   }
 
   private resolveEventBus(): IEventBus {
-    const { existingEventBusName, existingEventBusArn } = this.props;
+    const { existingEventBus, existingEventBusName, existingEventBusArn } = this.props;
+    if (existingEventBus !== undefined) return existingEventBus;
     if (existingEventBusArn !== undefined) {
       return EventBus.fromEventBusArn(this, 'event-bus', existingEventBusArn);
     }
@@ -329,6 +381,7 @@ export class CallControl extends Construct {
     const fn = new CallControlFunction(this, id, {
       ...props,
       metricsNamespace: this.metricsNamespace,
+      runtime: this.props.runtime,
       logLevel: this.props.logLevel,
       logRetention: this.logRetention,
       logRemovalPolicy: this.removalPolicy,
@@ -344,6 +397,7 @@ export class CallControl extends Construct {
         [ENV.signalWireTimeoutMs]: String(
           this.props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default,
         ),
+        [ENV.metricsInstance]: this.metricsInstance,
         ...props.environment,
       },
     });

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { eventActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import { describeError, RequestValidationError } from '../errors.ts';
+import { EVENTS_CALLS_FAILED_METRIC } from '../platform/metric-names.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import {
   callUpdateFailedDetail,
@@ -98,7 +99,7 @@ export const failureEvents = (publisher: EventPublisher, calls: CallService): Ev
       final: !described.retryable,
     });
     const eventId = await publisher.publish(CALL_UPDATE_FAILED, failed);
-    metrics.addMetric('CallUpdateRequestsFailed', MetricUnit.Count, 1);
+    metrics.addMetric(EVENTS_CALLS_FAILED_METRIC, MetricUnit.Count, 1);
     if (!described.retryable) {
       request.response = { published: CALL_UPDATE_FAILED, eventId, code: described.code };
     }
