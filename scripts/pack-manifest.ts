@@ -23,7 +23,13 @@ const REWRITTEN = ['package.json', 'README.md'] as const;
 export const PACKAGE_README = join(ROOT, 'packaging', 'README.md');
 
 /** Fields of the repository's package.json that only matter inside the repository. */
-export const REPOSITORY_ONLY_FIELDS = ['scripts', 'devDependencies', 'overrides', 'allowScripts', 'imports'] as const;
+export const REPOSITORY_ONLY_FIELDS = [
+  'scripts',
+  'devDependencies',
+  'overrides',
+  'allowScripts',
+  'imports',
+] as const;
 
 /** The manifest as shipped: the repository's, less what only the repository uses. */
 export const packedManifest = (manifest: Record<string, unknown>): Record<string, unknown> =>
@@ -44,7 +50,8 @@ const restore = (): boolean => {
 };
 
 const prepare = (): void => {
-  if (restore()) console.error('pack-manifest: put back package.json and README.md left over by an earlier pack');
+  if (restore())
+    console.error('pack-manifest: put back package.json and README.md left over by an earlier pack');
   mkdirSync(BACKUP, { recursive: true });
   for (const file of REWRITTEN) copyFileSync(join(ROOT, file), join(BACKUP, file));
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;

@@ -9,9 +9,9 @@ import {
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
 import { checkRuntime } from './call-control-function.ts';
-import type { CallControlProps } from './call-control-types.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { checkMetricsInstance } from './metrics.ts';
+import type { CallControlProps } from './props.ts';
 import { checkedPolicy } from './schedules.ts';
 
 /** Timeout of the function applying "Call Update Requested" events. */
