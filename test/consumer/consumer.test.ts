@@ -386,7 +386,11 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
     newest = AWS_CDK_LIB.newest();
     app = installApp(
       'ts-app',
-      { 'lib/telephony-stack.ts': 'lib/telephony-stack.ts', 'bin/telephony.ts': 'bin/telephony.ts' },
+      {
+        'lib/telephony-stack.ts': 'lib/telephony-stack.ts',
+        'bin/telephony.ts': 'bin/telephony.ts',
+        'lib/refusals-alarm.ts': 'lib/refusals-alarm.ts',
+      },
       newest,
     );
   }, 600_000);
@@ -428,6 +432,38 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
       expect(resourcesOf(template, 'AWS::Logs::QueryDefinition')).toHaveLength(4);
     },
   );
+
+  it('builds the docs’ custom alarm from a metric method: on this construct’s instance, with the options given', () => {
+    // lib/refusals-alarm.ts went through the app's tsc in the synths above; here it runs.
+    const program = [
+      "import { App, Stack } from 'aws-cdk-lib';",
+      "import { CallControl } from 'signalwire-call-control';",
+      "import { refusalsAlarm } from './lib/refusals-alarm';",
+      'const app = new App({ outdir: process.argv[1] });',
+      "const stack = new Stack(app, 'Alarms');",
+      "refusalsAlarm(stack, new CallControl(stack, 'CallControl', { secretName: 'x' }));",
+      "const { template } = app.synth().getStackByName('Alarms');",
+      'const alarms = Object.values(template.Resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm");',
+      'process.stdout.write(JSON.stringify(alarms.map((a) => a.Properties)));',
+    ].join('\n');
+    const file = join(app, 'alarm-example.ts');
+    writeFileSync(file, program);
+    const alarms = JSON.parse(
+      run('npx', ['--no-install', 'tsx', file, join(scratch, 'alarm-example-out')], app).stdout,
+    ) as Array<Record<string, unknown>>;
+
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        MetricName: 'CallActionsRejected',
+        Period: 900,
+        Threshold: 20,
+        Dimensions: [
+          { Name: 'instance', Value: 'Alarms/CallControl' },
+          { Name: 'service', Value: HTTP_API_SERVICE_NAME },
+        ],
+      }),
+    );
+  });
 
   it('type-checks the event contract types, whose declarations need nothing the app lacks (skipLibCheck off)', () => {
     // lib/crm-requests.ts imports CallUpdateRequestedEvent & co.; the synth above ran the app's tsc over it.
