@@ -217,13 +217,17 @@ const installedManifest = (app: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(app, 'node_modules', PACKAGE_NAME, 'package.json'), 'utf8'));
 
 /**
- * The code blocks of docs/package.md that follow a line naming a file (`` `lib/telephony-stack.ts`: ``), by
+ * The code blocks of docs/package.md that follow a line naming a file (`` `lib/telephony-stack.ts`: ``, or
+ * `` `bin/telephony.ts`, with …: ``), by
  * that file name: the apps below are those examples, so the docs cannot drift from what is tested.
  */
 const documentedFiles = (): Record<string, string> => {
   const docs = readFileSync(join(PROJECT_ROOT, 'docs', 'package.md'), 'utf8');
   return Object.fromEntries(
-    [...docs.matchAll(/^`([\w/.-]+)`:\n\n```\w+\n([\s\S]*?)```$/gm)].map((match) => [match[1], match[2]]),
+    [...docs.matchAll(/^`([\w/.-]+)`[^\n]*:\n\n```\w+\n([\s\S]*?)```$/gm)].map((match) => [
+      match[1],
+      match[2],
+    ]),
   );
 };
 
