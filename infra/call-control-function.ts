@@ -55,8 +55,8 @@ export const checkRuntime = (runtime: Runtime): void => {
 };
 
 /**
- * Props of {@link CallControlFunction}. Code, handler, runtime, architecture, log group, role and tracing mode
- * are fixed by the construct; the remaining `FunctionProps` pass through.
+ * Props of {@link CallControlFunction}. Code, handler, architecture, log group, role and tracing mode are fixed
+ * by the construct, the runtime is a Node.js 24 or later; the remaining `FunctionProps` pass through.
  */
 export interface CallControlFunctionProps
   extends Omit<

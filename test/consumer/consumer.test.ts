@@ -469,6 +469,36 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
     );
   });
 
+  it('has cdk-nag really on: a wildcard of the app’s own in the operators’ policy fails the synth, alone', () => {
+    // The docs' stack again, with one unacknowledged wildcard added to the role that grantInvoke wrote into.
+    const out = join(scratch, 'nag-canary-out');
+    const program = [
+      "import { App, Validations } from 'aws-cdk-lib';",
+      "import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';",
+      "import { AwsSolutionsChecks } from 'cdk-nag';",
+      "import { TelephonyStack } from './lib/telephony-stack';",
+      'const app = new App({ outdir: process.argv[2] });',
+      'Validations.of(app).addPlugins(new AwsSolutionsChecks(app));',
+      "const stack = new TelephonyStack(app, 'TelephonyStack');",
+      "const operators = stack.node.findChild('Operators') as Role;",
+      "operators.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));",
+      "try { app.synth(); process.stdout.write('synthesised'); } catch (error) { process.stdout.write(String(error)); }",
+    ].join('\n');
+    const file = join(app, 'nag-canary.ts');
+    writeFileSync(file, program);
+    const said = run('npx', ['--no-install', 'tsx', file, out], app).stdout;
+    const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as {
+      pluginReports: Array<{ violations: Array<{ ruleName: string; violatingConstructs: unknown[] }> }>;
+    };
+
+    expect(said).toContain('Validation failed');
+    expect(
+      report.pluginReports.flatMap((plugin) =>
+        plugin.violations.map((violation) => [violation.ruleName, violation.violatingConstructs.length]),
+      ),
+    ).toEqual([['AwsSolutions-IAM5[Resource::*]', 1]]);
+  });
+
   it('type-checks the event contract types, whose declarations need nothing the app lacks (skipLibCheck off)', () => {
     // lib/crm-requests.ts imports CallUpdateRequestedEvent & co.; the synth above ran the app's tsc over it.
     // Here the package's own .d.ts files are checked too: none may import a module the app does not have.
