@@ -59,15 +59,8 @@ export interface CallService {
   /** Audits an action refused before it could be applied (invalid input, a disallowed source), once. */
   refuse(origin: CallOrigin, target: RefusedTarget, error: unknown): ErrorDescription;
   get(query: CallQuery & { callSid: string }): Promise<Call>;
-  /**
-   * One page of List Calls: from filters, or the page a checked cursor names (built per project, with the key
-   * the project's cursors are sealed with); the page comes back with that key, to seal its next cursor.
-   */
-  list(
-    query: CallQuery & {
-      from: ListCallsFilter | ((projectId: string, cursorKey: Buffer) => { nextPageUri: string });
-    },
-  ): Promise<CallListPage & { cursorKey: Buffer }>;
+  /** One page of List Calls: the first (from filters) or the one a `next_page_uri` of the project names. */
+  list(query: CallQuery & { from: ListCallsFilter | { nextPageUri: string } }): Promise<CallListPage>;
 }
 
 /** What is known of a refused action: whatever the invalid input held, read leniently. */
@@ -166,7 +159,10 @@ export const auditOutcome = (
   );
 
 /** The call service over an access to SignalWire (credentials, one client per project) and an audit log. */
-export const createCallService = (access: SignalWireAccess, log: AuditLog): CallService => ({
+export const createCallService = (
+  access: Pick<SignalWireAccess, 'forAccount'>,
+  log: AuditLog,
+): CallService => ({
   async apply(command) {
     const project = command.project === undefined ? undefined : canonicalSid(command.project);
     let outcome: CallOutcome;
@@ -203,10 +199,6 @@ export const createCallService = (access: SignalWireAccess, log: AuditLog): Call
 
   async list({ project, signal, from }) {
     const api = await access.forAccount(project);
-    const cursorKey = api.cursorKey();
-    const page = await api.listCallsPage(typeof from === 'function' ? from(api.projectId, cursorKey) : from, {
-      signal,
-    });
-    return { ...page, cursorKey };
+    return api.listCallsPage(from, { signal });
   },
 });

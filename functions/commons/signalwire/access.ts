@@ -5,10 +5,19 @@ import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import type { SignalWireConfig } from '../platform/config.ts';
 import { traced } from '../platform/tracing.ts';
 import { AccountCalls, ClientPool } from './account-calls.ts';
-import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from './credentials.ts';
+import { CredentialsStore, parseLocalOrigin, projectKeyOf, SecretsManagerSource } from './credentials.ts';
+
+/** Keys derived per project from its credentials, for callers that seal their own tokens (the list cursor). */
+export interface ProjectKeys {
+  /**
+   * The key for `purpose` of `accountSid` (or of the secret's default project) and the project it belongs to;
+   * derived from the API token, never revealing it. Reads (or reuses) the secret.
+   */
+  projectKey(accountSid: string | undefined, purpose: string): Promise<{ projectId: string; key: Buffer }>;
+}
 
 /** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
-export interface SignalWireAccess {
+export interface SignalWireAccess extends ProjectKeys {
   /** The Calls API of `accountSid`, or of the secret's default project. Reads (or reuses) the secret. */
   forAccount(accountSid?: string): Promise<ProjectCallsApi>;
 }
@@ -30,6 +39,10 @@ export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger)
   return {
     async forAccount(accountSid) {
       return new AccountCalls(await store.get(accountSid), store, pool);
+    },
+    async projectKey(accountSid, purpose) {
+      const credentials = await store.get(accountSid);
+      return { projectId: credentials.projectId, key: projectKeyOf(credentials, purpose) };
     },
   };
 };

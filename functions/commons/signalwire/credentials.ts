@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AccountNotConfiguredError, CredentialsError } from '../errors.ts';
@@ -13,6 +14,15 @@ export interface ProjectCredentials {
   /** Signing key for status-callback signatures, when the secret holds one. */
   signingKey: string | undefined;
 }
+
+/**
+ * A 32-byte key for `purpose` derived from a project's API token with HKDF-SHA256 (salt: the project id): the
+ * same in every instance, revealing nothing of the token, and changed when the token is rotated.
+ */
+export const projectKeyOf = (
+  credentials: Pick<ProjectCredentials, 'apiToken' | 'projectId'>,
+  purpose: string,
+): Buffer => Buffer.from(hkdfSync('sha256', credentials.apiToken, credentials.projectId, purpose, 32));
 
 /** The secret, parsed: one or several projects and the one used when a request names none. */
 export interface SignalWireSecret {
