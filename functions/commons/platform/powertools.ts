@@ -1,7 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
-import { EMPTY_METRICS_WARNING_PREFIX, METRICS_INSTANCE_DIMENSION } from './metric-names.ts';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  EMPTY_METRICS_WARNING_PREFIX,
+  METRICS_INSTANCE_DIMENSION,
+} from './metric-names.ts';
 import { ENV } from './settings.ts';
 
 /** Service name shared by logs and metrics; functions override it through POWERTOOLS_SERVICE_NAME. */
@@ -36,7 +40,7 @@ const instance = process.env[ENV.metricsInstance]?.trim();
 /** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware). */
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'SignalWireCallControl',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
   logger: metricsLogger(logger),
   ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
 });

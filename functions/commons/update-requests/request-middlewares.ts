@@ -9,6 +9,7 @@ import { CALL_UPDATE_FAILED, type CALL_UPDATED, type CallUpdateRequestedEvent } 
 import { EventPublishError, type EventPublisher } from '../events/publisher.ts';
 import { EVENTS_CALLS_FAILED_METRIC } from '../platform/metric-names.ts';
 import { logger, metrics } from '../platform/powertools.ts';
+import { terminateChange } from '../signalwire/api-facts.ts';
 import {
   callUpdateFailedDetail,
   canonicalRequest,
@@ -90,7 +91,7 @@ export const failureEvents = (publisher: EventPublisher, calls: CallService): Ev
                 ? { correlationId: detail.correlationId.slice(0, 128) }
                 : {}),
             },
-            { ...detail, change: detail.action === 'terminate' ? { Status: 'completed' } : detail.update },
+            { ...detail, change: detail.action === 'terminate' ? terminateChange() : detail.update },
             error,
           ));
     if (described.code === 'INTERNAL_ERROR') logger.error('unexpected error', { error: error as Error });
