@@ -12,7 +12,6 @@ import type {
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
-import type { ErrorDescription } from '#commons/errors';
 import * as validators from '#commons/generated/validators';
 import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
 import { LIST_QUERY_ALIASES, listAnswer, listRequestOf, VIOLATION_CONTEXT } from '#commons/http/list-query';
@@ -26,14 +25,11 @@ import {
   requestGuard,
   requestLogKeys,
 } from '#commons/http/middlewares';
+import { countedRefusals, countRefusal } from '#commons/http/refusal-metrics';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
-import {
-  HTTP_CALL_ACTIONS_FAILED_METRIC,
-  HTTP_CALL_ACTIONS_REJECTED_METRIC,
-  HTTP_CALLS_UPDATED_METRIC,
-} from '#commons/platform/metric-names';
+import { HTTP_CALLS_UPDATED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess, type ProjectKeys } from '#commons/signalwire/access';
@@ -41,24 +37,6 @@ import { canonicalSid } from '#commons/signalwire/sids';
 import type { CallUpdate } from '#commons/signalwire/types';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
-
-/** Counts a call action the API did not carry out: refused (4xx, the request's fault) or failed (5xx). */
-const countRefusal = (described: ErrorDescription): void => {
-  metrics.addMetric(
-    described.httpStatus < 500 ? HTTP_CALL_ACTIONS_REJECTED_METRIC : HTTP_CALL_ACTIONS_FAILED_METRIC,
-    MetricUnit.Count,
-    1,
-  );
-};
-
-/** The refusal auditor, counting what it audits (a call action refused before it reached the service). */
-const countedRefusals =
-  (audit: ReturnType<typeof refusalAuditor>): ReturnType<typeof refusalAuditor> =>
-  (event, error) => {
-    const described = audit(event, error);
-    if (described) countRefusal(described);
-    return described;
-  };
 
 /**
  * Builds the handler around the call service and the credentials layer's per-project keys (list cursors are
