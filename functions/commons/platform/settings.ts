@@ -25,6 +25,18 @@ export const ENV = {
   metricsInstance: 'CALL_CONTROL_METRICS_INSTANCE',
 } as const;
 
+/**
+ * The Lambda alias each AWS trigger invokes, and that only that trigger is granted: API Gateway's integration,
+ * the event rule's target, the schedules' target. The function reads which one it was invoked through from
+ * `context.invokedFunctionArn`, which Lambda sets and no invoker can write, and attests a trigger's identity
+ * fields only then; an invoke of the unqualified function (by hand, the CLI's `cleanup`) is recorded as claimed.
+ */
+export const TRIGGER_ALIASES = {
+  http: 'api-gateway',
+  event: 'event-rule',
+  schedule: 'scheduler',
+} as const;
+
 /** An integer setting: its inclusive range and its default. */
 export interface IntegerRange {
   readonly min: number;
@@ -78,3 +90,10 @@ export const REMEMBERED_SECONDS = { min: 60, max: 30 * 86_400, default: 86_400 }
 /** Whether `value` is an integer within `range`. */
 export const inRange = (range: IntegerRange, value: number): boolean =>
   Number.isInteger(value) && value >= range.min && value <= range.max;
+
+/**
+ * How long before the Lambda timeout the event function stops waiting for an idempotency record write
+ * (COMPLETED, or the release of a record): the result is then published without it, instead of the invocation
+ * being cut (and retried into a second request to SignalWire).
+ */
+export const RECORD_DEADLINE_MARGIN_MS = 500;
