@@ -19,8 +19,8 @@ export const countRefusal = (described: ErrorDescription): void => {
 /** The refusal auditor, counting what it audits (a call action refused before it reached the service). */
 export const countedRefusals =
   (audit: ReturnType<typeof refusalAuditor>): ReturnType<typeof refusalAuditor> =>
-  (event, error) => {
-    const described = audit(event, error);
+  (event, error, context) => {
+    const described = audit(event, error, context);
     if (described) countRefusal(described);
     return described;
   };
