@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { IAlarmAction, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
@@ -223,7 +223,11 @@ export class CallControl extends Construct {
       httpApi: this.api.httpApi,
       deadLetterQueues,
       metrics: this.metrics,
-      alarmActions: this.alarmActions,
+      // `alarmTopic` (as an SNS action) first, then `alarmActions`.
+      alarmActions: [
+        ...(props.alarmTopic ? [new SnsAction(props.alarmTopic)] : []),
+        ...(props.alarmActions ?? []),
+      ],
     });
 
     this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
@@ -307,47 +311,19 @@ export class CallControl extends Construct {
     });
   }
 
-  /**
-   * Calls updated or ended per trigger: by the API (`http`), by "Call Update Requested" events (`event`), by
-   * the scheduled cleanup (`cleanup`, calls ended). Sum over 5 minutes unless `props` say otherwise.
-   */
-  metricCallsUpdated(trigger: CallControlTrigger, props?: MetricOptions): Metric {
-    return this.metrics.callsUpdated(trigger, props);
-  }
-
-  /**
-   * Call actions that failed per trigger: API actions SignalWire or the network failed (5xx), events answered
-   * with Call Update Failed, calls a cleanup run failed to end (alarmed).
-   */
-  metricCallsFailed(trigger: CallControlTrigger, props?: MetricOptions): Metric {
-    return this.metrics.callsFailed(trigger, props);
-  }
-
-  /** Call actions the API refused as the request's fault (4xx: invalid input, a state that forbids it). */
-  metricCallActionsRejected(props?: MetricOptions): Metric {
-    return this.metrics.callActionsRejected(props);
-  }
-
+  /** Calls updated or ended (then: failed) by the API (`http`), events (`event`), the cleanup (`cleanup`). */
+  metricCallsUpdated = (trigger: CallControlTrigger, props?: MetricOptions): Metric =>
+    this.metrics.callsUpdated(trigger, props);
+  metricCallsFailed = (trigger: CallControlTrigger, props?: MetricOptions): Metric =>
+    this.metrics.callsFailed(trigger, props);
+  /** Call actions the API refused as the request's fault (4xx); what each metric counts: infra/metrics.ts. */
+  metricCallActionsRejected = (props?: MetricOptions): Metric => this.metrics.callActionsRejected(props);
   /** Cleanup runs cut short by their `maxCallsToEnd` circuit breaker (alarmed). */
-  metricCircuitBreakerTripped(props?: MetricOptions): Metric {
-    return this.metrics.circuitBreakerTripped(props);
-  }
-
-  /** Status callbacks refused for a missing or wrong signature (alarmed). */
-  metricStatusCallbacksRejected(props?: MetricOptions): Metric {
-    return this.metrics.statusCallbacksRejected(props);
-  }
-
-  /** Cleanup runs that produced a report, dry runs included. */
-  metricCleanupRuns(props?: MetricOptions): Metric {
-    return this.metrics.cleanupRuns(props);
-  }
-
-  /** `alarmTopic` (as an SNS action) followed by `alarmActions`. */
-  private get alarmActions(): IAlarmAction[] {
-    const { alarmTopic, alarmActions = [] } = this.props;
-    return [...(alarmTopic ? [new SnsAction(alarmTopic)] : []), ...alarmActions];
-  }
+  metricCircuitBreakerTripped = (props?: MetricOptions): Metric => this.metrics.circuitBreakerTripped(props);
+  /** Status callbacks refused for a wrong or missing signature (alarmed); then cleanup runs with a report. */
+  metricStatusCallbacksRejected = (props?: MetricOptions): Metric =>
+    this.metrics.statusCallbacksRejected(props);
+  metricCleanupRuns = (props?: MetricOptions): Metric => this.metrics.cleanupRuns(props);
 
   private get logRetention(): RetentionDays {
     return this.props.logRetention ?? RetentionDays.ONE_MONTH;
