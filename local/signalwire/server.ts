@@ -40,6 +40,7 @@ import {
   validateUpdateForm,
 } from './calls.ts';
 import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
+import { isNativePath, NativeCalls, nativeFaultReply } from './native.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Routing and authentication.
@@ -125,6 +126,8 @@ interface IncomingRequest {
   route: Route;
   query: URLSearchParams;
   form: Record<string, string> | null;
+  /** The raw body of a POST (the native Calling API reads it as JSON). */
+  body: string | null;
   contentType: string | undefined;
   user: string | null;
   authOk: boolean;
@@ -141,6 +144,8 @@ export class SignalWireEmulator {
   readonly #requests: RecordedRequest[] = [];
   readonly #faults: Array<{ fault: Fault; remaining: number }> = [];
   readonly #stopping = new AbortController();
+  /** The native Calling API and voice logs of the same projects (`native.ts`). */
+  readonly native: NativeCalls;
   #latencyMs: number;
   #rateLimit: RateLimit | undefined;
   #seeded = 0;
@@ -160,6 +165,11 @@ export class SignalWireEmulator {
         window: undefined,
       });
     }
+    this.native = new NativeCalls(
+      () => this.#nowMs(),
+      () => this.url,
+      (projectId) => this.#projects.get(projectId)?.calls.ordered() ?? [],
+    );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.#serve(req, res);
     });
@@ -296,7 +306,11 @@ export class SignalWireEmulator {
         res.end('{"sid": "');
         return;
       }
-      send(res, fault?.kind === 'status' ? errorReply(faultError(fault)) : (applied as Reply));
+      if (fault?.kind === 'status') {
+        send(res, isNativePath(request.path) ? nativeFaultReply(fault) : errorReply(faultError(fault)));
+        return;
+      }
+      send(res, applied as Reply);
     } catch (error) {
       // A client that went away mid-body, or a stop during a delay, needs no answer.
       if (this.#stopping.signal.aborted || res.destroyed) return;
@@ -317,6 +331,7 @@ export class SignalWireEmulator {
     const body = method === 'POST' ? await readBody(req) : null;
     const form =
       body !== null && isFormContentType(contentType) ? Object.fromEntries(new URLSearchParams(body)) : null;
+    const json = body !== null && isNativePath(path) ? parseJsonOrUndefined(body) : undefined;
     const credentials = parseBasicAuth(req.headers.authorization);
     const authOk = this.#authenticate(credentials, route.accountSid);
     const user = credentials?.user ?? null;
@@ -325,15 +340,24 @@ export class SignalWireEmulator {
       path,
       query: Object.fromEntries(query),
       form,
+      ...(json === undefined ? {} : { json }),
       contentType,
       basicUser: user,
       authOk,
       at: Date.now(),
     });
-    return { method, path, route, query, form, contentType, user, authOk };
+    return { method, path, route, query, form, body, contentType, user, authOk };
   }
 
   #respond(request: IncomingRequest): Reply {
+    if (isNativePath(request.path)) {
+      const project = request.authOk && request.user !== null ? this.#project(request.user) : undefined;
+      return this.native.respond({
+        ...request,
+        projectId: project ? (request.user as string) : null,
+        overRateLimit: project !== undefined && request.method === 'POST' && this.#overRateLimit(project),
+      });
+    }
     try {
       return { status: 200, body: this.#handle(request) };
     } catch (error) {
@@ -484,4 +508,12 @@ const pickCallbacks = (update: CallUpdate): CallbackSettings => {
   if (update.StatusCallback !== undefined) settings.StatusCallback = update.StatusCallback;
   if (update.StatusCallbackMethod !== undefined) settings.StatusCallbackMethod = update.StatusCallbackMethod;
   return settings;
+};
+
+const parseJsonOrUndefined = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 };
