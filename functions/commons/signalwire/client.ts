@@ -137,10 +137,13 @@ export const parseErrorBody = (status: number, text: string): SignalWireErrorBod
   };
 };
 
-interface Attempt {
+/** One request and how it may be retried. */
+export interface Attempt {
   method: 'GET' | 'POST';
   url: URL;
   body?: string;
+  /** The body is JSON (the native Calling API); form-encoded otherwise. */
+  json?: boolean;
   /** May this request be sent again after it may already have reached SignalWire? */
   repeatable: boolean;
   /** Which answer cap applies: a list page's or a single call's. */
@@ -212,6 +215,24 @@ export class SignalWireClient implements CallsApi {
         !redirectCertainlyNotApplied(error);
       throw lost ? new RedirectOutcomeUnknownError(error) : error;
     }
+  }
+
+  /**
+   * One request to another API of the same space (the native Calling API, the voice logs: `calling/client.ts`)
+   * on this client's credentials, transport, answer caps and retry rules.
+   */
+  request<T>(attempt: Attempt, options: RequestOptions = {}): Promise<T> {
+    return this.send<T>(attempt, options);
+  }
+
+  /** A URL of this client's space (`path` relative to it). */
+  spaceUrl(path: string): URL {
+    return new URL(path, this.origin);
+  }
+
+  /** Whether the pooled socket may have died while idle, so a redirect should first be preceded by a safe read. */
+  connectionMayBeStale(): boolean {
+    return Date.now() - this.lastExchangeAt > this.staleAfterMs;
   }
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
@@ -345,7 +366,9 @@ export class SignalWireClient implements CallsApi {
       accept: 'application/json',
       'user-agent': USER_AGENT,
     };
-    if (attempt.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (attempt.body !== undefined) {
+      headers['content-type'] = attempt.json ? 'application/json' : 'application/x-www-form-urlencoded';
+    }
     let answer: HttpAnswer;
     try {
       answer = await exchange({
