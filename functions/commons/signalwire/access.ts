@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ProjectCallsApi } from '../calls/port.ts';
+import { CallingClient } from '../calling/client.ts';
+import type { NativeCallsApi, ProjectCallsApi } from '../calls/port.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import type { SignalWireConfig } from '../platform/config.ts';
 import { traced } from '../platform/tracing.ts';
@@ -22,8 +23,20 @@ export interface SignalWireAccess extends ProjectKeys {
   forAccount(accountSid?: string): Promise<ProjectCallsApi>;
 }
 
+/** How functions reach the native Calling API and voice logs of a project (`calls/native-calls.ts`). */
+export interface NativeCallsAccess {
+  /**
+   * The native API of `accountSid` (or of the secret's default project), on the same pooled client as its
+   * Compatibility API. A token rotated under it is picked up on the next read of the secret, not on a 401.
+   */
+  nativeFor(accountSid?: string): Promise<NativeCallsApi>;
+}
+
 /** Wires the Secrets Manager source, the credentials cache and the client pool from configuration. */
-export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger): SignalWireAccess => {
+export const createSignalWireAccess = (
+  config: SignalWireConfig,
+  logger: Logger,
+): SignalWireAccess & NativeCallsAccess => {
   const source = new SecretsManagerSource(
     config.secretId,
     config.secretMaxAgeSeconds,
@@ -39,6 +52,9 @@ export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger)
   return {
     async forAccount(accountSid) {
       return new AccountCalls(await store.get(accountSid), store, pool);
+    },
+    async nativeFor(accountSid) {
+      return new CallingClient(pool.clientFor(await store.get(accountSid)));
     },
     async projectKey(accountSid, purpose) {
       const credentials = await store.get(accountSid);
