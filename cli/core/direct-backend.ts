@@ -69,7 +69,7 @@ export class DirectBackend implements CallsBackend {
     try {
       return await work();
     } catch (error) {
-      throw cliErrorOf(describeError(error, { update: false }));
+      throw cliErrorOf(describeError(error, { operation: 'read' }));
     }
   }
 }

@@ -1,5 +1,6 @@
 import { describeError, type ErrorDescription, SignalWireError } from '../errors.ts';
 import type { SignalWireAccess } from '../signalwire/access.ts';
+import { isStateConflictCode } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import {
   type Call,
@@ -76,7 +77,7 @@ export const changeOf = (action: CallAction): CallUpdate =>
 
 /** SignalWire refuses an update that the call's state forbids with these codes. */
 const isStateConflict = (error: unknown): error is SignalWireError =>
-  error instanceof SignalWireError && (error.code === 10000 || error.code === 21220);
+  error instanceof SignalWireError && isStateConflictCode(error.code);
 
 /**
  * Ends a call. Idempotent: when SignalWire refuses because the call is already over, the call is fetched and

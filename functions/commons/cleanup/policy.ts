@@ -2,6 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
+import { ENV } from '../platform/settings.ts';
 import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';
 import { violationsFromAjv } from '../validation/violations.ts';
 
@@ -94,7 +95,7 @@ const validateEvent = validateCleanupEvent as unknown as ValidateFunction;
 const PATTERN_WORDS: Readonly<Record<string, string>> = {
   scheduleName: 'must be 1 to 64 letters, digits, dots, dashes or underscores (a schedule name)',
   'policy.accountSid': 'must be a SignalWire Project ID (a UUID)',
-  'CLEANUP_DEFAULT_POLICY.accountSid': 'must be a SignalWire Project ID (a UUID)',
+  [`${ENV.cleanupDefaultPolicy}.accountSid`]: 'must be a SignalWire Project ID (a UUID)',
 };
 
 /** The policy's refusals, worded by the one translator every trigger uses, fields named from `prefix`. */
@@ -124,9 +125,9 @@ export const parseDefaultPolicy = (json: string | undefined): CleanupPolicyInput
   try {
     value = JSON.parse(json);
   } catch {
-    throw new Error('environment variable CLEANUP_DEFAULT_POLICY must be a JSON object');
+    throw new Error(`environment variable ${ENV.cleanupDefaultPolicy} must be a JSON object`);
   }
-  return parsePolicyInput(value, 'CLEANUP_DEFAULT_POLICY');
+  return parsePolicyInput(value, ENV.cleanupDefaultPolicy);
 };
 
 /**
@@ -148,7 +149,7 @@ export const resolvePolicy = (
       {
         field: 'maxAgeSeconds',
         rule: 'required',
-        message: "maxAgeSeconds is required, in the schedule's policy or in CLEANUP_DEFAULT_POLICY",
+        message: `maxAgeSeconds is required, in the schedule's policy or in ${ENV.cleanupDefaultPolicy}`,
       },
     ]);
   }

@@ -217,23 +217,12 @@ export class SignalWireClient implements CallsApi {
     }
   }
 
-  /**
-   * One request to another API of the same space (the native Calling API, the voice logs: `calling/client.ts`)
-   * on this client's credentials, transport, answer caps and retry rules.
-   */
-  request<T>(attempt: Attempt, options: RequestOptions = {}): Promise<T> {
-    return this.send<T>(attempt, options);
-  }
-
+  /** One request to another API of this space (`calling/client.ts`): same credentials, transport and retries. */
+  request = <T>(attempt: Attempt, options: RequestOptions = {}): Promise<T> => this.send<T>(attempt, options);
   /** A URL of this client's space (`path` relative to it). */
-  spaceUrl(path: string): URL {
-    return new URL(path, this.origin);
-  }
-
-  /** Whether the pooled socket may have died while idle, so a redirect should first be preceded by a safe read. */
-  connectionMayBeStale(): boolean {
-    return Date.now() - this.lastExchangeAt > this.staleAfterMs;
-  }
+  spaceUrl = (path: string): URL => new URL(path, this.origin);
+  /** Whether the pooled socket may have died while idle (a redirect is then preceded by a safe read). */
+  connectionMayBeStale = (): boolean => Date.now() - this.lastExchangeAt > this.staleAfterMs;
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
     return this.send<Call>(

@@ -3,6 +3,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AccountNotConfiguredError, CredentialsError } from '../errors.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
+import { ENV } from '../platform/settings.ts';
 import { canonicalSid, isSid } from './sids.ts';
 
 /** One SignalWire project's credentials, as the functions use them. */
@@ -54,11 +55,11 @@ export const parseLocalOrigin = (value: string | undefined): string | undefined 
   try {
     url = new URL(value);
   } catch {
-    throw new CredentialsError('SIGNALWIRE_LOCAL_SPACE_ORIGIN is not a URL', false);
+    throw new CredentialsError(`${ENV.signalWireLocalSpaceOrigin} is not a URL`, false);
   }
   if (!LOOPBACK_HOSTS.has(url.hostname) || url.origin !== value.replace(/\/$/, '')) {
     throw new CredentialsError(
-      'SIGNALWIRE_LOCAL_SPACE_ORIGIN must be a loopback origin such as http://127.0.0.1:8788',
+      `${ENV.signalWireLocalSpaceOrigin} must be a loopback origin such as http://127.0.0.1:8788`,
       false,
     );
   }

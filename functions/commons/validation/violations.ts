@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
+import { MAX_ECHOED_NAME_CHARS } from '../platform/settings.ts';
 
 /** Field names whose `format`/`pattern` failure means "not an absolute http(s) URL". */
 const URL_FIELDS = new Set(['Url', 'FallbackUrl', 'StatusCallback']);
@@ -34,7 +35,7 @@ const param = (error: ErrorObject, name: string): unknown => (error.params as Re
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Longest field name a refusal repeats; longer ones are cut, so an answer stays small whatever was sent. */
-export const MAX_FIELD_NAME_CHARS = 64;
+export const MAX_FIELD_NAME_CHARS = MAX_ECHOED_NAME_CHARS;
 
 /**
  * A field name as a refusal shows it: never empty (`""` stands for the empty name), and at most
