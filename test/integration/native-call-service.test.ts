@@ -135,4 +135,15 @@ describe('the call service over both APIs', () => {
       account_sid: PROJECT,
     });
   });
+
+  it('reads a Compatibility call with one Compatibility request, and neither kind twice', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    expect(await serviceFor().get({ callSid: call.sid })).toMatchObject({
+      sid: call.sid,
+      status: 'in-progress',
+    });
+    expect(emulator.requests.map((request) => request.path)).toEqual([
+      `/api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${call.sid}.json`,
+    ]);
+  });
 });

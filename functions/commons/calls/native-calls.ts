@@ -222,10 +222,26 @@ export const withNativeCalls = (
 
     async get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<Call> {
       const callSid = canonicalSid(query.callSid);
-      const owner = await ownerOf(query.project, callSid, query.api, query.signal);
-      if (owner === 'compatibility') return compatibility.get(query);
-      const native = await access.nativeFor(query.project);
-      return nativeCallView(await native.getVoiceLog(callSid, { signal: query.signal }), native.projectId);
+      const nativeRead = async () => {
+        const native = await access.nativeFor(query.project);
+        const log = await native.getVoiceLog(callSid, { signal: query.signal });
+        return { native, log };
+      };
+      if (query.api === 'calling') {
+        const { native, log } = await nativeRead();
+        return nativeCallView(log, native.projectId);
+      }
+      try {
+        // The read is the resolution: a Compatibility call is read once.
+        return await compatibility.get(query);
+      } catch (error) {
+        if (query.api === 'compatibility' || !isNotFound(error)) throw error;
+        const { native, log } = await nativeRead().catch((nativeError: unknown) => {
+          throw isNotFound(nativeError) ? error : nativeError;
+        });
+        if (!(NATIVE_SOURCES as readonly string[]).includes(log.source)) throw error;
+        return nativeCallView(log, native.projectId);
+      }
     },
   };
 };
