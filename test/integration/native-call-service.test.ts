@@ -146,4 +146,28 @@ describe('the call service over both APIs', () => {
       `/api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${call.sid}.json`,
     ]);
   });
+
+  it('transfers a native call once with calling.transfer', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const outcome = await serviceFor().transfer({
+      ...command(id, { kind: 'terminate' }),
+      dest: 'sip:desk@example.com',
+    });
+    expect(outcome).toMatchObject({ ok: true, api: 'calling', outcome: 'updated' });
+    expect(emulator.native.transfersOf(PROJECT, id)).toEqual(['sip:desk@example.com']);
+    expect(writes()).toHaveLength(1);
+    expect(audits).toHaveLength(1);
+  });
+
+  it('refuses to transfer a Compatibility call by name, sending no change', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const outcome = await serviceFor().transfer({
+      ...command(call.sid, { kind: 'terminate' }),
+      dest: '+15550100',
+    });
+    expect(outcome).toMatchObject({ ok: false, error: { httpStatus: 400 } });
+    if (!outcome.ok) expect(outcome.error.message).toMatch(/^transfer is a native Calling API command/);
+    expect(writes()).toHaveLength(0);
+    expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
+  });
 });

@@ -161,6 +161,16 @@ export const applyToNativeCall = async (
 /** A command that may name the API owning its call. */
 export type ApiCommand = CallCommand & { api?: CallApi };
 
+/** A transfer of a call to a SIP URI, phone number or SWML URL (`calling.transfer`). */
+export type TransferCommand = Omit<ApiCommand, 'action'> & { dest: string };
+
+/** The call service over both APIs, with the change only the native API has: a transfer. */
+export type NativeAwareCallService = CallService & {
+  apply(command: ApiCommand): Promise<CallOutcome>;
+  /** Transfers a native call (sent at most once); a Compatibility call's transfer is refused by name. */
+  transfer(command: TransferCommand): Promise<CallOutcome>;
+};
+
 /**
  * The call service over both APIs: the Compatibility service for Compatibility calls, the native path for
  * native ones, chosen by the rule of the module comment. Every native outcome is audited once, here.
@@ -169,7 +179,7 @@ export const withNativeCalls = (
   compatibility: CallService,
   access: { forAccount(accountSid?: string): Promise<ProjectCallsApi> } & NativeAccess,
   log: AuditLog,
-): CallService & { apply(command: ApiCommand): Promise<CallOutcome> } => {
+): NativeAwareCallService => {
   const ownerOf = async (
     project: string | undefined,
     callSid: string,
@@ -217,6 +227,47 @@ export const withNativeCalls = (
         };
       }
       auditOutcome(log, command, outcome);
+      return outcome;
+    },
+
+    async transfer(command: TransferCommand) {
+      const project = command.project === undefined ? undefined : canonicalSid(command.project);
+      const callSid = canonicalSid(command.callSid);
+      // Audited as an update whose change names the destination (the audit's change is a Compatibility update).
+      const audited = { ...command, action: { kind: 'update' as const, update: { Url: command.dest } } };
+      let outcome: CallOutcome;
+      try {
+        const owner = await ownerOf(project, callSid, command.api, command.signal);
+        if (owner === 'compatibility') {
+          refuse([
+            {
+              field: 'transfer',
+              rule: 'api',
+              message:
+                'transfer is a native Calling API command; the Compatibility API, which owns this call, has none',
+            },
+          ]);
+        }
+        const native = await access.nativeFor(project);
+        const call = await native.transferCall(callSid, command.dest, { signal: command.signal });
+        outcome = {
+          ok: true,
+          accountSid: native.projectId,
+          callSid,
+          call: nativeCallView(call, native.projectId),
+          outcome: 'updated',
+          api: 'calling',
+        };
+      } catch (error) {
+        outcome = {
+          ok: false,
+          accountSid: project ?? null,
+          callSid,
+          error: describeError(error, { redirect: true }),
+          cause: error,
+        };
+      }
+      auditOutcome(log, audited, outcome);
       return outcome;
     },
 
