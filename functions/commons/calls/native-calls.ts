@@ -171,6 +171,89 @@ export type NativeAwareCallService = CallService & {
   transfer(command: TransferCommand): Promise<CallOutcome>;
 };
 
+interface Deps {
+  ownerOf(
+    project: string | undefined,
+    callSid: string,
+    named: CallApi | undefined,
+    signal?: AbortSignal,
+  ): Promise<CallApi>;
+  access: NativeAccess;
+  log: AuditLog;
+}
+
+/** The service's transfer: the owner decided as for any change, a Compatibility call refused by name. */
+const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<CallOutcome> => {
+  const { access, log } = deps;
+  const project = command.project === undefined ? undefined : canonicalSid(command.project);
+  const callSid = canonicalSid(command.callSid);
+  // Audited as an update whose change names the destination (the audit's change is a Compatibility update).
+  const audited = { ...command, action: { kind: 'update' as const, update: { Url: command.dest } } };
+  let outcome: CallOutcome;
+  try {
+    const owner = await deps.ownerOf(project, callSid, command.api, command.signal);
+    if (owner === 'compatibility') {
+      refuse([
+        {
+          field: 'transfer',
+          rule: 'api',
+          message:
+            'transfer is a native Calling API command; the Compatibility API, which owns this call, has none',
+        },
+      ]);
+    }
+    const native = await access.nativeFor(project);
+    const call = await native.transferCall(callSid, command.dest, { signal: command.signal });
+    outcome = {
+      ok: true,
+      accountSid: native.projectId,
+      callSid,
+      call: nativeCallView(call, native.projectId),
+      outcome: 'updated',
+      api: 'calling',
+    };
+  } catch (error) {
+    outcome = {
+      ok: false,
+      accountSid: project ?? null,
+      callSid,
+      error: describeError(error, { redirect: true }),
+      cause: error,
+    };
+  }
+  auditOutcome(log, audited, outcome);
+  return outcome;
+};
+
+/** The service's read: a Compatibility call read once, a native one from its voice log. */
+const readOverBoth = async (
+  compatibility: CallService,
+  access: NativeAccess,
+  query: CallQuery & { callSid: string; api?: CallApi },
+): Promise<Call> => {
+  const callSid = canonicalSid(query.callSid);
+  const nativeRead = async () => {
+    const native = await access.nativeFor(query.project);
+    const log = await native.getVoiceLog(callSid, { signal: query.signal });
+    return { native, log };
+  };
+  if (query.api === 'calling') {
+    const { native, log } = await nativeRead();
+    return nativeCallView(log, native.projectId);
+  }
+  try {
+    // The read is the resolution: a Compatibility call is read once.
+    return await compatibility.get(query);
+  } catch (error) {
+    if (query.api === 'compatibility' || !isNotFound(error)) throw error;
+    const { native, log } = await nativeRead().catch((nativeError: unknown) => {
+      throw isNotFound(nativeError) ? error : nativeError;
+    });
+    if (!(NATIVE_SOURCES as readonly string[]).includes(log.source)) throw error;
+    return nativeCallView(log, native.projectId);
+  }
+};
+
 /**
  * The call service over both APIs: the Compatibility service for Compatibility calls, the native path for
  * native ones, chosen by the rule of the module comment. Every native outcome is audited once, here.
@@ -230,69 +313,8 @@ export const withNativeCalls = (
       return outcome;
     },
 
-    async transfer(command: TransferCommand) {
-      const project = command.project === undefined ? undefined : canonicalSid(command.project);
-      const callSid = canonicalSid(command.callSid);
-      // Audited as an update whose change names the destination (the audit's change is a Compatibility update).
-      const audited = { ...command, action: { kind: 'update' as const, update: { Url: command.dest } } };
-      let outcome: CallOutcome;
-      try {
-        const owner = await ownerOf(project, callSid, command.api, command.signal);
-        if (owner === 'compatibility') {
-          refuse([
-            {
-              field: 'transfer',
-              rule: 'api',
-              message:
-                'transfer is a native Calling API command; the Compatibility API, which owns this call, has none',
-            },
-          ]);
-        }
-        const native = await access.nativeFor(project);
-        const call = await native.transferCall(callSid, command.dest, { signal: command.signal });
-        outcome = {
-          ok: true,
-          accountSid: native.projectId,
-          callSid,
-          call: nativeCallView(call, native.projectId),
-          outcome: 'updated',
-          api: 'calling',
-        };
-      } catch (error) {
-        outcome = {
-          ok: false,
-          accountSid: project ?? null,
-          callSid,
-          error: describeError(error, { redirect: true }),
-          cause: error,
-        };
-      }
-      auditOutcome(log, audited, outcome);
-      return outcome;
-    },
-
-    async get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<Call> {
-      const callSid = canonicalSid(query.callSid);
-      const nativeRead = async () => {
-        const native = await access.nativeFor(query.project);
-        const log = await native.getVoiceLog(callSid, { signal: query.signal });
-        return { native, log };
-      };
-      if (query.api === 'calling') {
-        const { native, log } = await nativeRead();
-        return nativeCallView(log, native.projectId);
-      }
-      try {
-        // The read is the resolution: a Compatibility call is read once.
-        return await compatibility.get(query);
-      } catch (error) {
-        if (query.api === 'compatibility' || !isNotFound(error)) throw error;
-        const { native, log } = await nativeRead().catch((nativeError: unknown) => {
-          throw isNotFound(nativeError) ? error : nativeError;
-        });
-        if (!(NATIVE_SOURCES as readonly string[]).includes(log.source)) throw error;
-        return nativeCallView(log, native.projectId);
-      }
-    },
+    transfer: (command: TransferCommand) => transferOverBoth({ ownerOf, access, log }, command),
+    get: (query: CallQuery & { callSid: string; api?: CallApi }) =>
+      readOverBoth(compatibility, access, query),
   };
 };
