@@ -242,7 +242,7 @@ export class SignalWireEmulator {
       await this.#pause(this.#latencyMs);
       if (fault?.kind === 'garble') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end('{"sid": "');
+        res.end(fault.body ?? '{"sid": "');
         return;
       }
       if (fault?.kind === 'status') {

@@ -103,7 +103,10 @@ export class CallingClient implements NativeCallsApi {
 
   getVoiceLog(id: string, options: RequestOptions = {}): Promise<VoiceLog> {
     const url = this.space.spaceUrl(`${VOICE_LOGS_PATH}/${encodeURIComponent(id)}`);
-    return this.space.request<VoiceLog>({ method: 'GET', url, repeatable: true, answer: 'call' }, options);
+    return this.space.request<VoiceLog>(
+      { method: 'GET', url, repeatable: true, answer: 'call', native: true },
+      options,
+    );
   }
 
   async listVoiceLogsPage(
@@ -112,7 +115,10 @@ export class CallingClient implements NativeCallsApi {
   ): Promise<VoiceLogPage> {
     const url = 'next' in from ? this.nextUrl(from.next) : this.listUrl(from);
     return checkPage(
-      await this.space.request({ method: 'GET', url, repeatable: true, answer: 'list' }, options),
+      await this.space.request(
+        { method: 'GET', url, repeatable: true, answer: 'list', native: true },
+        options,
+      ),
     );
   }
 
@@ -156,7 +162,7 @@ export class CallingClient implements NativeCallsApi {
       method: 'POST',
       url: this.space.spaceUrl(CALLING_PATH),
       body: JSON.stringify(body),
-      json: true,
+      native: true,
       repeatable,
       answer: 'call',
     };
