@@ -12,6 +12,7 @@ import type {
 } from 'aws-lambda';
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
+import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
 import * as validators from '#commons/generated/validators';
 import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
@@ -139,4 +140,7 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
 };
 
 const access = createSignalWireAccess(readSignalWireConfig(), logger);
-export const handler = createHttpApiHandler(createCallService(access, logger), access);
+export const handler = createHttpApiHandler(
+  withNativeCalls(createCallService(access, logger), access, logger),
+  access,
+);
