@@ -106,9 +106,10 @@ const REACHED = {
   'functions/commons/cleanup/pacer.ts': 100,
   'functions/commons/status-callbacks/callback-replays.ts': 100,
   'functions/commons/update-requests/outcome.ts': 100,
+  'functions/commons/cleanup/find-stale.ts': 99,
 };
 /**
- * The total over the modules measured so far (98.75 %, docs/mutation.md), floored; the whole list has not run
+ * The total over the modules measured so far (98.80 %, docs/mutation.md), floored; the whole list has not run
  * here, and the modules not measured yet (docs/mutation.md lists them) may lower it: set it from a whole run.
  */
 const WHOLE_LIST_BREAK = 98;
