@@ -1,8 +1,22 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAll } from './build.ts';
-import { type BenchContext, type Bundles, type Measurement, machine } from './measurement.ts';
-import { ms, type ResultRow, renderMarkdown, renderSummary, replaceSummary } from './report.ts';
+import {
+  type BenchContext,
+  type Bundles,
+  FUNCTION_MEMORY_MB,
+  type Measurement,
+  machine,
+} from './measurement.ts';
+import {
+  costRow,
+  LAMBDA_ARM64_PRICE,
+  ms,
+  type ResultRow,
+  renderMarkdown,
+  renderSummary,
+  replaceSummary,
+} from './report.ts';
 import { type BenchCertificates, makeCertificates } from './tls.ts';
 
 const log = (message: string): void => {
@@ -63,6 +77,16 @@ export const runBench = async (root: string, measurements: Measurement[], only: 
     rows.push(...result.rows);
     notes.push(...result.notes);
     details[measurement.name] = result.details;
+  }
+  if (rows.some((row) => row.id === 'warm-vs-sdk' || row.id === 'cold-vs-sdk-default')) {
+    rows.push(costRow(rows, FUNCTION_MEMORY_MB));
+    notes.push(
+      `Cost per 1M requests: ${LAMBDA_ARM64_PRICE.usdPerMillionRequests} USD per million requests plus ` +
+        `${LAMBDA_ARM64_PRICE.usdPerGbSecond} USD per GB-s (${LAMBDA_ARM64_PRICE.source}) of the configured ` +
+        'memory, for the warm p50 of each side (rounded up to whole ms, as Lambda bills) and, for the share of ' +
+        'cold requests, its spawn-to-first-answer time as init. Loopback latency 0: against a real SignalWire ' +
+        'both sides add the same network wait, which shrinks the ratio towards 1.',
+    );
   }
   notes.push(
     'Timings come from a shared 2-core machine; other work running at the same time shows up as noise, ' +
