@@ -10,6 +10,8 @@ export interface Bundles {
   reference: BundleReport;
   /** The same reference with this project's credential alias (infra/runtime.ts): context for row 1. */
   referenceEnvCredentials: BundleReport;
+  /** The reference with `@aws-sdk/*` left external: the AWS SDK taken from the Lambda runtime. */
+  referenceRuntimeSdk: BundleReport;
 }
 
 /** What every measurement may use; the expensive parts are made on first use and shared. */
