@@ -10,20 +10,23 @@ import {
   runScenario,
 } from './cleanup-scenarios.ts';
 import { lambdaHeapFlags } from './harness.ts';
-import { count, type Measurement, percent, SMALLEST_MEMORY_MB, yesNo } from './measurement.ts';
+import { count, type Measurement, percent, SMALLEST_MEMORY_MB, scaled, yesNo } from './measurement.ts';
 import { mib, type ResultRow, ratio } from './report.ts';
 
-const MEMORY_SMALL = 10_000;
-const MEMORY_LARGE = 50_000;
+const MEMORY_SMALL = scaled(10_000, 200);
+const MEMORY_LARGE = scaled(50_000, 1000);
 /** Peak RSS varies with GC timing from one run to the next: the small case is run this often, worst kept. */
 const MEMORY_REPEATS = 3;
 /** Calls the function-bundle memory row cleans: one scheduled invocation at the policy's largest cap. */
-const HANDLER_MEMORY_CALLS = 10_000;
+const HANDLER_MEMORY_CALLS = scaled(10_000, 200);
+/** Issue 22's target over https: peak RSS at most this multiple of a bare `node:http` pool's, and under 100 MiB. */
+const TARGET_HTTPS_VS_NODE_HTTP = 1.15;
+const TARGET_HTTPS_PEAK_BYTES = 100 * 1024 * 1024;
 const LAMBDA_MIN_MEMORY_BYTES = SMALLEST_MEMORY_MB * 1024 * 1024;
 /** Peak RSS may grow this share from 10,000 to 50,000 calls and still count as flat (GC noise). */
 const FLAT_GROWTH_SHARE = 0.1;
 
-const scenario = (calls: number, mode: 'engine' | 'bare'): CleanupScenario => ({
+const scenario = (calls: number, mode: 'engine' | 'bare' | 'bare-http'): CleanupScenario => ({
   calls,
   latencyMs: 0,
   maxRuns: Math.ceil(calls / MAX_CALLS_PER_RUN) + 1,
@@ -60,6 +63,23 @@ export const memory: Measurement = {
       memoryMb: SMALLEST_MEMORY_MB,
       mode: 'handler',
     });
+    // Over https, as in production: the cleanup and a bare `node:http` pool (its transport, doing nothing
+    // else), alternated, each in its own process; worst peak of each.
+    const certificates = await context.certificates();
+    const httpsRuns: Record<'engine' | 'pool', CleanupResult[]> = { engine: [], pool: [] };
+    if (certificates) {
+      for (let repeat = 1; repeat <= MEMORY_REPEATS; repeat++) {
+        context.log(
+          `memory: ${MEMORY_SMALL} calls over https, cleanup and bare node:http pool (${repeat} of ${MEMORY_REPEATS})`,
+        );
+        httpsRuns.engine.push(
+          await runScenario(context, { ...scenario(MEMORY_SMALL, 'engine'), certificates }),
+        );
+        httpsRuns.pool.push(
+          await runScenario(context, { ...scenario(MEMORY_SMALL, 'bare-http'), certificates }),
+        );
+      }
+    }
     const bareNodeRssBytes = Number(
       execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.memoryUsage.rss()))'], {
         env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: lambdaHeapFlags(SMALLEST_MEMORY_MB) },
@@ -81,7 +101,40 @@ export const memory: Measurement = {
       values: { project: peak, reference: barePeak, ratio: peak / barePeak, unit: 'bytes' },
     });
     const growth = memoryLarge.peakRssBytes - smallPeak;
+    const httpsPeak = Math.max(...httpsRuns.engine.map((result) => result.peakRssBytes));
+    const poolPeak = Math.max(...httpsRuns.pool.map((result) => result.peakRssBytes));
+    const httpsLeft = httpsRuns.engine.reduce((total, result) => total + result.stillLive, 0);
+    const httpsRow: ResultRow = certificates
+      ? {
+          item: 5,
+          id: 'rss-https-vs-node-http',
+          metric:
+            `Peak RSS over https, runCleanup over ${count(MEMORY_SMALL)} calls (worst of ${MEMORY_REPEATS}) vs a ` +
+            'bare `node:http` keep-alive pool ending the same calls (worst of as many), 128 MB heap flags',
+          project: `${mib(httpsPeak)} (runs ${httpsRuns.engine.map((r) => mib(r.peakRssBytes)).join(', ')}), ${httpsLeft} left`,
+          reference: `bare node:http ${mib(poolPeak)} (runs ${httpsRuns.pool.map((r) => mib(r.peakRssBytes)).join(', ')})`,
+          ratio: ratio(httpsPeak / poolPeak),
+          target: `≤ ${TARGET_HTTPS_VS_NODE_HTTP}x and < 100 MiB`,
+          met: yesNo(
+            httpsPeak / poolPeak <= TARGET_HTTPS_VS_NODE_HTTP &&
+              httpsPeak < TARGET_HTTPS_PEAK_BYTES &&
+              httpsLeft === 0,
+          ),
+          values: { project: httpsPeak, reference: poolPeak, ratio: httpsPeak / poolPeak, unit: 'bytes' },
+        }
+      : {
+          item: 5,
+          id: 'rss-https-vs-node-http',
+          metric: 'Peak RSS over https',
+          project: 'not measured: the `openssl` CLI is not installed',
+          reference: '—',
+          ratio: '—',
+          target: `≤ ${TARGET_HTTPS_VS_NODE_HTTP}x and < 100 MiB`,
+          met: 'not measured',
+          values: {},
+        };
     const rows: ResultRow[] = [
+      httpsRow,
       memoryRow(
         `Peak RSS, runCleanup over ${count(MEMORY_SMALL)} calls (latency 0, 128 MB heap flags; worst of ${MEMORY_REPEATS})`,
         smallPeak,
@@ -150,7 +203,7 @@ export const memory: Measurement = {
     return {
       rows,
       notes,
-      details: { memorySmall, memoryLarge, memoryBare, handler, bareNodeRssBytes },
+      details: { memorySmall, memoryLarge, memoryBare, handler, bareNodeRssBytes, https: httpsRuns },
     };
   },
 };
