@@ -33,8 +33,9 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 
 /**
  * Runs `measurements` (all of them, or those named in `only`) and writes the figures. A full run writes
- * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements writes bench/.out/results.json only,
- * so the committed page always comes from one complete run.
+ * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements, or a
+ * shortened one (`BENCH_SCALE`), writes bench/.out/results.json only, so the committed page always comes from
+ * one complete run.
  */
 export const runBench = async (root: string, measurements: Measurement[], only: string[]): Promise<void> => {
   const unknown = only.filter((name) => !measurements.some((measurement) => measurement.name === name));
@@ -103,7 +104,13 @@ export const runBench = async (root: string, measurements: Measurement[], only: 
     notes,
     details,
   };
-  const full = selected.length === measurements.length;
+  // A shortened run (BENCH_SCALE) checks the code; its figures never replace the published ones.
+  const full = selected.length === measurements.length && BENCH_SCALE === 1;
+  if (BENCH_SCALE !== 1) {
+    notes.push(
+      `BENCH_SCALE=${BENCH_SCALE}: sample counts scaled for a check of the code; not for publishing.`,
+    );
+  }
   const resultsFile = full ? join(root, 'bench', 'results.json') : join(out, 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (full) {
