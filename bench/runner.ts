@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { buildAll } from './build.ts';
 import {
+  BENCH_SCALE,
   type BenchContext,
   type Bundles,
   FUNCTION_MEMORY_MB,
