@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import {
   COST_COLD_SHARE,
   costPerMillion,
@@ -144,5 +147,38 @@ describe('the benchmark report', () => {
     const page = renderMarkdown(machine, [{ ...row('Cold start', 'yes'), id: 'cold-vs-floor' }], [], 1000);
 
     expect(page).toContain('| 1 | Cold start `cold-vs-floor` | 1 \\| 2 | 3 | 0.5 | ≤ 1 | yes |');
+  });
+
+  it('writes a shortened run (BENCH_SCALE) to bench/.out only, never over the published results, with a note saying so', async () => {
+    // Prepare
+    const root = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+    vi.stubEnv('BENCH_SCALE', '0.1');
+    vi.resetModules();
+    const { runBench: run } = await import('../../bench/runner.ts');
+    const measurement = {
+      name: 'only',
+      run: async () => ({ rows: [{ ...row('figure', 'yes'), id: 'cli-help' }], notes: [], details: {} }),
+    };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+    try {
+      // Act
+      await run(root, [measurement], []);
+
+      // Assess
+      expect(existsSync(join(root, 'bench', 'results.json'))).toBe(false);
+      expect(existsSync(join(root, 'docs', 'benchmarks.md'))).toBe(false);
+      const written = JSON.parse(readFileSync(join(root, 'bench', '.out', 'results.json'), 'utf8')) as {
+        rows: ResultRow[];
+        notes: string[];
+      };
+      expect(written.rows.map((r) => r.id)).toEqual(['cli-help']);
+      expect(written.notes.some((note) => note.startsWith('BENCH_SCALE=0.1'))).toBe(true);
+    } finally {
+      stderr.mockRestore();
+      vi.unstubAllEnvs();
+      vi.resetModules();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
