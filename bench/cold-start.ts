@@ -129,6 +129,100 @@ const coldRow = (spec: RowSpec, perRepeat: number): ResultRow => {
   };
 };
 
+type HttpSeries = Record<(typeof HTTP_NAMES)[number], ColdSeries>;
+type HttpsSeries = Record<(typeof HTTPS_NAMES)[number], ColdSeries>;
+
+/** The cold-start rows: the targets first (issue 22's ids), then context, then the baseline. */
+const coldRows = (
+  h: HttpSeries,
+  s: HttpsSeries | undefined,
+  perRepeat: number,
+  rounds: number,
+): ResultRow[] => {
+  const row = (spec: RowSpec) => coldRow(spec, perRepeat);
+  const vsDefault = { bound: TARGET_VS_SDK_DEFAULT, display: `≤ ${TARGET_VS_SDK_DEFAULT}` };
+  const rows: ResultRow[] = [
+    row({
+      id: 'cold-vs-sdk-default',
+      metric:
+        `Cold start, spawn → first answer (median of ${rounds}): project as deployed (source maps on) vs the ` +
+        'reference deployed the default way (no source maps, AWS SDK bundled), http',
+      project: h.project,
+      reference: h.referenceNoMaps,
+      target: vsDefault,
+    }),
+    s
+      ? row({
+          id: 'cold-vs-sdk-default-https',
+          metric: 'Cold start, the same over https (every loopback server on TLS)',
+          project: s.project,
+          reference: s.referenceNoMaps,
+          target: vsDefault,
+        })
+      : {
+          item: 2,
+          id: 'cold-vs-sdk-default-https',
+          metric: 'Cold start over https',
+          project: 'not measured: the `openssl` CLI is not installed',
+          reference: '—',
+          ratio: '—',
+          target: vsDefault.display,
+          met: 'not measured',
+          values: {},
+        },
+    row({
+      id: 'cold-vs-floor',
+      metric:
+        'Cold start vs the floor script (`node` + one small ES module + the same two loopback exchanges, ' +
+        'nothing else), http',
+      project: h.project,
+      reference: h.floor,
+      target: { bound: TARGET_VS_FLOOR, display: `≤ ${TARGET_VS_FLOOR}x` },
+    }),
+    row({
+      id: 'cold-vs-sdk-runtime',
+      metric:
+        'Cold start vs the reference taking the AWS SDK from the Lambda runtime (`@aws-sdk/*` external, no ' +
+        'source maps), http',
+      project: h.project,
+      reference: h.referenceRuntimeSdkNoMaps,
+      summary: true,
+    }),
+    row({
+      metric: 'Cold start without source maps on either side, http',
+      project: h.projectNoMaps,
+      reference: h.referenceNoMaps,
+    }),
+    row({
+      metric:
+        'Context, flattering: cold start as deployed vs the reference with `--enable-source-maps` too (a ' +
+        'setting the reference does not need and a user would not set; it parses its whole source map)',
+      project: h.project,
+      reference: h.reference,
+    }),
+    ...(s
+      ? [
+          row({
+            metric: 'Cold start over https vs the floor script over https',
+            project: s.project,
+            reference: s.floor,
+          }),
+        ]
+      : []),
+    {
+      item: 2,
+      metric: 'Bare `node -e 0` (spawn → exit, median)',
+      project: ms(median(h.bare.wallMs)),
+      reference: ms(median(h.bare.wallMs)),
+      ratio: '—',
+      target: '— (baseline)',
+      met: 'n/a',
+      values: { project: median(h.bare.wallMs), reference: median(h.bare.wallMs), unit: 'ms' },
+    },
+  ];
+  return rows;
+};
+
 /** Cold start: spawn to the first answer of a fresh `node` per sample, the project against its references. */
 export const coldStart: Measurement = {
   name: 'cold-start',
@@ -142,88 +236,7 @@ export const coldStart: Measurement = {
     if (tlsAvailable) context.log(`cold start: ${rounds} rounds (https)`);
     const s = tlsAvailable ? await runSeries(context, HTTPS_NAMES, rounds, true) : undefined;
 
-    const row = (spec: RowSpec) => coldRow(spec, perRepeat);
-    const vsDefault = { bound: TARGET_VS_SDK_DEFAULT, display: `≤ ${TARGET_VS_SDK_DEFAULT}` };
-    const rows: ResultRow[] = [
-      row({
-        id: 'cold-vs-sdk-default',
-        metric:
-          `Cold start, spawn → first answer (median of ${rounds}): project as deployed (source maps on) vs the ` +
-          'reference deployed the default way (no source maps, AWS SDK bundled), http',
-        project: h.project,
-        reference: h.referenceNoMaps,
-        target: vsDefault,
-      }),
-      s
-        ? row({
-            id: 'cold-vs-sdk-default-https',
-            metric: 'Cold start, the same over https (every loopback server on TLS)',
-            project: s.project,
-            reference: s.referenceNoMaps,
-            target: vsDefault,
-          })
-        : {
-            item: 2,
-            id: 'cold-vs-sdk-default-https',
-            metric: 'Cold start over https',
-            project: 'not measured: the `openssl` CLI is not installed',
-            reference: '—',
-            ratio: '—',
-            target: vsDefault.display,
-            met: 'not measured',
-            values: {},
-          },
-      row({
-        id: 'cold-vs-floor',
-        metric:
-          'Cold start vs the floor script (`node` + one small ES module + the same two loopback exchanges, ' +
-          'nothing else), http',
-        project: h.project,
-        reference: h.floor,
-        target: { bound: TARGET_VS_FLOOR, display: `≤ ${TARGET_VS_FLOOR}x` },
-      }),
-      row({
-        id: 'cold-vs-sdk-runtime',
-        metric:
-          'Cold start vs the reference taking the AWS SDK from the Lambda runtime (`@aws-sdk/*` external, no ' +
-          'source maps), http',
-        project: h.project,
-        reference: h.referenceRuntimeSdkNoMaps,
-        summary: true,
-      }),
-      row({
-        metric: 'Cold start without source maps on either side, http',
-        project: h.projectNoMaps,
-        reference: h.referenceNoMaps,
-      }),
-      row({
-        metric:
-          'Context, flattering: cold start as deployed vs the reference with `--enable-source-maps` too (a ' +
-          'setting the reference does not need and a user would not set; it parses its whole source map)',
-        project: h.project,
-        reference: h.reference,
-      }),
-      ...(s
-        ? [
-            row({
-              metric: 'Cold start over https vs the floor script over https',
-              project: s.project,
-              reference: s.floor,
-            }),
-          ]
-        : []),
-      {
-        item: 2,
-        metric: 'Bare `node -e 0` (spawn → exit, median)',
-        project: ms(median(h.bare.wallMs)),
-        reference: ms(median(h.bare.wallMs)),
-        ratio: '—',
-        target: '— (baseline)',
-        met: 'n/a',
-        values: { project: median(h.bare.wallMs), reference: median(h.bare.wallMs), unit: 'ms' },
-      },
-    ];
-
+    const rows = coldRows(h, s, perRepeat, rounds);
     const bare = median(h.bare.wallMs);
     const wall = (name: Name) => median(h[name].wallMs);
     const importOf = (name: Name) => ms(median(h[name].importMs));
