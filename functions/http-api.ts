@@ -12,6 +12,7 @@ import type {
 } from 'aws-lambda';
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
+import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
 import * as validators from '#commons/generated/validators';
 import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
@@ -26,9 +27,11 @@ import {
   requestGuard,
   requestLogKeys,
 } from '#commons/http/middlewares';
+import { countedRefusals, countRefusal } from '#commons/http/refusal-metrics';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
+import { HTTP_CALLS_UPDATED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess, type ProjectKeys } from '#commons/signalwire/access';
@@ -65,10 +68,12 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
       signal,
       ...(accountSid ? { project: accountSid } : {}),
     });
-    if (!outcome.ok)
+    if (!outcome.ok) {
+      countRefusal(outcome.error);
       return failureResponse(logger, outcome.error, outcome.cause, event.requestContext?.requestId);
+    }
     metrics.addMetric(
-      outcome.outcome === 'updated' ? 'CallsUpdated' : 'CallsAlreadyEnded',
+      outcome.outcome === 'updated' ? HTTP_CALLS_UPDATED_METRIC : 'CallsAlreadyEnded',
       MetricUnit.Count,
       1,
     );
@@ -108,7 +113,13 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(powertoolsMiddlewares())
     .use(requestLogKeys(logger))
-    .use(errorResponse({ logger, violations: VIOLATION_CONTEXT, describe: refusalAuditor(calls) }))
+    .use(
+      errorResponse({
+        logger,
+        violations: VIOLATION_CONTEXT,
+        describe: countedRefusals(refusalAuditor(calls)),
+      }),
+    )
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(requestGuard({ maxBodyBytes: 8 * 1024 }))
@@ -129,4 +140,7 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
 };
 
 const access = createSignalWireAccess(readSignalWireConfig(), logger);
-export const handler = createHttpApiHandler(createCallService(access, logger), access);
+export const handler = createHttpApiHandler(
+  withNativeCalls(createCallService(access, logger), access, logger),
+  access,
+);
