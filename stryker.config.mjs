@@ -108,9 +108,10 @@ const REACHED = {
   'functions/commons/update-requests/outcome.ts': 100,
   'functions/commons/cleanup/find-stale.ts': 99,
   'functions/commons/cleanup/policy.ts': 100,
+  'functions/commons/cleanup/report.ts': 94,
 };
 /**
- * The total over the modules measured so far (98.87 %, docs/mutation.md), floored; the whole list has not run
+ * The total over the modules measured so far (98.54 %, docs/mutation.md), floored; the whole list has not run
  * here, and the modules not measured yet (docs/mutation.md lists them) may lower it: set it from a whole run.
  */
 const WHOLE_LIST_BREAK = 98;
