@@ -31,7 +31,13 @@ import {
   requestLogKeys,
 } from '#commons/http/middlewares';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
-import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
+import {
+  ACCOUNT_PREFIX,
+  CONSOLE_API_PREFIX,
+  END_ALL_PATH,
+  OPERATOR_ROUTES,
+  type OperatorRouteKey,
+} from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
@@ -109,15 +115,22 @@ export const createHttpApiHandler = (calls: CallService) => {
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(inputShape())
     .handler(
-      httpRouterHandler<HttpEvent, HttpResult>(
-        OPERATOR_ROUTES.flatMap(({ method, path }) => {
+      httpRouterHandler<HttpEvent, HttpResult>([
+        ...OPERATOR_ROUTES.flatMap(({ method, path }) => {
           const handler = handlers[`${method} ${path}` as OperatorRouteKey];
-          return [
-            { method, path, handler },
-            { method, path: `${ACCOUNT_PREFIX}${path}`, handler },
-          ];
+          // Machines sign with IAM under the plain paths; people signed in to the console use the prefixed
+          // ones behind the JWT authorizer. The handler is the same.
+          return ['', CONSOLE_API_PREFIX].flatMap((prefix) => [
+            { method, path: `${prefix}${path}`, handler },
+            { method, path: `${prefix}${ACCOUNT_PREFIX}${path}`, handler },
+          ]);
         }),
-      ),
+        {
+          method: 'POST' as const,
+          path: `${CONSOLE_API_PREFIX}${END_ALL_PATH}`,
+          handler: handlers['POST /calls/{callSid}/terminate'],
+        },
+      ]),
     );
 };
 

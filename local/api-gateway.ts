@@ -19,9 +19,17 @@ export interface IamAuthorizer {
   iam: IamIdentity & { cognitoIdentity: null; principalOrgId: null };
 }
 
-/** The payload format 2.0 event this server builds; `authorizer` is present on IAM routes only. */
+/**
+ * `requestContext.authorizer` of a JWT-authorized HTTP API route: the verified token's claims, each value a
+ * string as API Gateway writes them (an array claim becomes `[a b]`), and its scopes.
+ */
+export interface JwtAuthorizer {
+  jwt: { claims: Record<string, string>; scopes: string[] | null };
+}
+
+/** The payload format 2.0 event this server builds; `authorizer` is present on IAM and JWT routes only. */
 export type LocalApiGatewayEvent = APIGatewayProxyEventV2 & {
-  requestContext: APIGatewayEventRequestContextV2 & { authorizer?: IamAuthorizer };
+  requestContext: APIGatewayEventRequestContextV2 & { authorizer?: IamAuthorizer | JwtAuthorizer };
 };
 
 /** One HTTP API route with its Lambda proxy integration. */
@@ -34,8 +42,13 @@ export interface LocalRoute {
    * `APIGatewayProxyResultV2` or any JSON value.
    */
   handler(event: APIGatewayProxyEventV2, context: Context): Promise<unknown>;
-  /** `'iam'`: the route uses AWS_IAM authorization (see {@link startLocalApiGateway}). */
-  auth: 'iam' | 'none';
+  /**
+   * `'iam'`: the route uses AWS_IAM authorization; `'jwt'`: a JWT authorizer (`jwt` option) with the route's
+   * `scopes` (see {@link startLocalApiGateway}).
+   */
+  auth: 'iam' | 'jwt' | 'none';
+  /** JWT routes: the token must carry one of these scopes. @default - any verified token */
+  scopes?: readonly string[];
   /** Function name for the Lambda context. @default LocalApiGatewayOptions.functionName */
   functionName?: string;
 }
@@ -67,6 +80,11 @@ export interface LocalApiGatewayOptions {
    * @default - signatures are not checked (the access key is taken from the credential scope)
    */
   credentials?: LocalCredentials;
+  /**
+   * What JWT routes verify a bearer token with: the token's claims, or a throw when its signature, issuer,
+   * audience or lifetime does not hold. @default - JWT routes refuse every request 401
+   */
+  verifyJwt?: (token: string) => Promise<Record<string, unknown>>;
   /** Told about each handler failure (throw or timeout). @default writes the error to stderr */
   onHandlerError?: (error: unknown, routeKey: string) => void;
 }
@@ -99,8 +117,8 @@ export interface EventSettings {
   accountId: string;
   apiId: string;
   requestId: string;
-  /** Set on IAM routes only. */
-  authorizer?: IamAuthorizer;
+  /** Set on IAM and JWT routes only. */
+  authorizer?: IamAuthorizer | JwtAuthorizer;
   /** @default new Date() */
   now?: Date;
 }
@@ -277,7 +295,10 @@ const matchPath = (segments: string[], requestSegments: string[]): Record<string
     const actual = requestSegments[index];
     if (segment.startsWith('{') && segment.endsWith('+}')) {
       const rest = requestSegments.slice(index).join('/');
-      if (rest === '') return undefined;
+      // `/console/` is `/console/{proxy+}` with an empty proxy, so a directory URL reaches its route (how AWS
+      // treats the trailing slash has not been checked; the construct's docs say so). No segment at all
+      // (`/console`) is no match.
+      if (rest === '' && requestSegments.length === index) return undefined;
       parameters[segment.slice(1, -2)] = decodeComponent(rest);
       return parameters;
     }
@@ -324,6 +345,42 @@ export const matchRoute = (
 
 const accessKeyOf = (authorization: string): string | undefined =>
   /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
+
+const claimText = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : Array.isArray(value)
+      ? `[${value.map(String).join(' ')}]`
+      : typeof value === 'object' && value !== null
+        ? JSON.stringify(value)
+        : String(value);
+
+/**
+ * A JWT authorizer's check, as API Gateway makes it: no bearer token or a token that does not verify is 401
+ * `Unauthorized`; a verified token without one of the route's scopes (its `scope` claim, space-separated) is
+ * 403 `Forbidden`. Otherwise the claims and scopes the handler reads in `requestContext.authorizer.jwt`.
+ */
+const checkJwt = async (
+  authorization: string | undefined,
+  routeScopes: readonly string[] | undefined,
+  verify: LocalApiGatewayOptions['verifyJwt'],
+): Promise<{ authorizer: JwtAuthorizer } | { refusal: HttpAnswer }> => {
+  const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? '')?.[1];
+  const unauthorized = { refusal: jsonAnswer(401, { message: 'Unauthorized' }) };
+  if (!token || !verify) return unauthorized;
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verify(token);
+  } catch {
+    return unauthorized;
+  }
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
+  if (routeScopes && routeScopes.length > 0 && !scopes.some((scope) => routeScopes.includes(scope))) {
+    return { refusal: jsonAnswer(403, { message: 'Forbidden' }) };
+  }
+  const flat = Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, claimText(value)]));
+  return { authorizer: { jwt: { claims: flat, scopes: scopes.length > 0 ? scopes : null } } };
+};
 
 const isStructuredResult = (result: unknown): result is Record<string, unknown> =>
   typeof result === 'object' && result !== null && !Array.isArray(result) && 'statusCode' in result;
@@ -432,8 +489,12 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
     const match = findRoute(routes, method, url.split('?', 1)[0] ?? '/');
     if (!match) return jsonAnswer(404, { message: 'Not Found' });
 
-    let authorizer: IamAuthorizer | undefined;
-    if (match.route.auth === 'iam') {
+    let authorizer: IamAuthorizer | JwtAuthorizer | undefined;
+    if (match.route.auth === 'jwt') {
+      const checked = await checkJwt(req.headers.authorization, match.route.scopes, options.verifyJwt);
+      if ('refusal' in checked) return checked.refusal;
+      authorizer = checked.authorizer;
+    } else if (match.route.auth === 'iam') {
       const authorization = req.headers.authorization;
       if (authorization !== undefined && !authorization.startsWith('AWS4-HMAC-SHA256')) {
         return jsonAnswer(403, { message: 'Forbidden' });

@@ -4,11 +4,24 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
-import { operatorRouteKeys, statusCallbackRouteKeys } from '#commons/http/routes';
+import {
+  CONSOLE_API_PREFIX,
+  CONSOLE_SCOPES,
+  consoleRoutes,
+  operatorRouteKeys,
+  statusCallbackRouteKeys,
+} from '#commons/http/routes';
+import { buildConsole } from '../console/build.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
 import { createLambdaContext } from './lambda-context.ts';
+import {
+  createLocalSignIn,
+  LOCAL_CONSOLE_CLIENT_ID,
+  LOCAL_SIGN_IN_PREFIX,
+  type LocalSignIn,
+} from './sign-in.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
 import type { LocalCredentials } from './sigv4-check.ts';
 
@@ -94,6 +107,10 @@ export interface LocalStack {
   signingKey: string;
   /** Set when `stateDir` was given. */
   state?: LocalStackState;
+  /** The operator console: `http://localhost:<port>/console/`. */
+  consoleUrl: string;
+  /** The local sign-in stand-in (its users are {@link LOCAL_USERS}). */
+  signIn: LocalSignIn;
   stop(): Promise<void>;
 }
 
@@ -129,6 +146,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
+    AUDIT_LOG_GROUPS: LOCAL_LOG_GROUP,
     SIGNALWIRE_SECRET_ID: LOCAL_SECRET_NAME,
     EVENT_BUS_NAME: LOCAL_EVENT_BUS_NAME,
     EVENT_SOURCE: DEFAULT_EVENT_SOURCE,
@@ -145,6 +164,27 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const statusCallback = (await import('../functions/status-callback.ts')) as { handler: HttpHandler };
   const callUpdateEvents = (await import('../functions/call-update-events.ts')) as unknown as {
     handler: EventHandler;
+  };
+  const auditSearch = (await import('../functions/audit-search.ts')) as { handler: HttpHandler };
+  const { createConsoleAssetsHandler } = await import('#commons/console/assets');
+  const consoleAssets = createConsoleAssetsHandler(await buildConsole(), {
+    clientId: LOCAL_CONSOLE_CLIENT_ID,
+    authBase: LOCAL_SIGN_IN_PREFIX,
+    apiBase: CONSOLE_API_PREFIX,
+    scope: ['openid', ...Object.values(CONSOLE_SCOPES)].join(' '),
+  });
+  // The gateway's port is known once it listens; tokens name `localhost`, where `npm start` sends people.
+  let gatewayOrigin = '';
+  const signIn = await createLocalSignIn(() => gatewayOrigin);
+  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** API Gateway's JWT authorizer, locally: signature against the stand-in's JWKS, issuer, audience, expiry. */
+  const verifyJwt = async (token: string): Promise<Record<string, unknown>> => {
+    jwks ??= createRemoteJWKSet(new URL(`${api.url}${LOCAL_SIGN_IN_PREFIX}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(token, jwks, { issuer: signIn.issuer(), algorithms: ['ES256'] });
+    // Cognito access tokens carry no `aud`: API Gateway matches the audience against `client_id`.
+    if (payload.client_id !== LOCAL_CONSOLE_CLIENT_ID) throw new Error('token of another client');
+    return payload as Record<string, unknown>;
   };
 
   const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
@@ -181,6 +221,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     functionName: 'call-control-http-api',
     timeoutMs: 29_000,
     credentials: LOCAL_CREDENTIALS,
+    verifyJwt,
     identity: {
       userArn: LOCAL_IDENTITY_ARN,
       accountId: '123456789012',
@@ -190,6 +231,25 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     },
     routes: [
       ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
+      ...consoleRoutes().map(({ routeKey, scope }) => ({
+        routeKey,
+        handler: routeKey.endsWith('/audit') ? auditSearch.handler : handler,
+        auth: 'jwt' as const,
+        scopes: [scope],
+        ...(routeKey.endsWith('/audit') ? { functionName: 'call-control-audit-search' } : {}),
+      })),
+      ...['GET /console', 'GET /console/{proxy+}'].map((routeKey) => ({
+        routeKey,
+        handler: consoleAssets,
+        auth: 'none' as const,
+        functionName: 'call-control-console-assets',
+      })),
+      ...signIn.routes.map(({ routeKey, handler: signInHandler }) => ({
+        routeKey,
+        handler: signInHandler,
+        auth: 'none' as const,
+        functionName: 'local-sign-in',
+      })),
       ...statusCallbackRouteKeys().map((routeKey) => ({
         routeKey,
         handler: statusCallback.handler,
@@ -199,6 +259,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       })),
     ],
   });
+
+  gatewayOrigin = `http://localhost:${api.port}`;
 
   // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
   aws.putStack(
@@ -230,6 +292,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   return {
     state,
+    consoleUrl: `${gatewayOrigin}/console/`,
+    signIn,
     emulator,
     aws,
     api,

@@ -28,6 +28,19 @@ describe('audit actors: what AWS attests and what the caller claims', () => {
     expect(httpActor(httpEvent(undefined))).toEqual({ name: 'unknown', attested: {}, claimed: {} });
   });
 
+  it("names a console user by the verified access token's username, keeping the subject and issuer", () => {
+    const claims = { sub: 'u-7', username: 'operator', iss: 'https://cognito-idp.example.com/pool' };
+    expect(httpActor(httpEvent({ jwt: { claims, scopes: ['call-control/write'] } }))).toEqual({
+      name: 'jwt:operator',
+      attested: {
+        jwtSubject: 'u-7',
+        jwtUsername: 'operator',
+        jwtIssuer: 'https://cognito-idp.example.com/pool',
+      },
+      claimed: {},
+    });
+  });
+
   it("keeps an event's source as claimed and its account and region as attested, even for an invalid event", () => {
     expect(eventActor({ source: 'com.example.crm', account: '111122223333', region: 'eu-west-1' })).toEqual({
       name: 'com.example.crm',

@@ -34,9 +34,12 @@ export const httpActor = (event: { requestContext: unknown }): AuditActor => {
   }
   const subject = text(claims.sub);
   if (subject) {
+    // Cognito access tokens name the signed-in user in `username` (ID tokens in `cognito:username`); the
+    // authorizer verified the token, so the name is attested like the subject.
+    const username = text(claims.username) ?? text(claims['cognito:username']);
     return {
-      name: `jwt:${subject}`,
-      attested: defined({ jwtSubject: subject, jwtIssuer: text(claims.iss) }),
+      name: `jwt:${username ?? subject}`,
+      attested: defined({ jwtSubject: subject, jwtUsername: username, jwtIssuer: text(claims.iss) }),
       claimed: {},
     };
   }
