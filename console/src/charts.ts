@@ -69,6 +69,18 @@ export const timeline = (
       )
       .join(' ');
     chart.append(svg('polyline', { points, class: `line line-${index % 4}`, fill: 'none' }));
+    // The latest sample as a dot, so the line's end (or a first lone sample) shows.
+    const last = samples.at(-1);
+    if (last) {
+      chart.append(
+        svg('circle', {
+          cx: (((last.at - from) / 3_600_000) * width).toFixed(1),
+          cy: (height - ((last.counts[status] ?? 0) / max) * (height - 4)).toFixed(1),
+          r: 3,
+          class: `dot line-${index % 4}`,
+        }),
+      );
+    }
   });
   const axis = svg('text', { x: 0, y: height + 12, class: 'chart-label' });
   axis.textContent = '1 h ago';

@@ -53,7 +53,14 @@ export const table = (caption: string, head: string[], rows: Child[][]): HTMLEle
       {},
       h('caption', { class: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, ...head.map((name) => h('th', { scope: 'col' }, name)))),
-      h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell))))),
+      h(
+        'tbody',
+        {},
+        // Each cell names its column, for the narrow layout where rows stack as cards.
+        ...rows.map((cells) =>
+          h('tr', {}, ...cells.map((cell, i) => h('td', { 'data-label': head[i] ?? '' }, cell))),
+        ),
+      ),
     ),
   );
 

@@ -66,6 +66,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const canEnd = currentSession()?.scopes.has('call-control/write') ?? false;
   let calls: Call[] = [];
   let timer: number | undefined;
+  let failing = false;
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, 'Loading live calls…');
   const list = h('div');
   const charts = h('div', { class: 'charts' });
@@ -130,7 +131,11 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const drawCharts = (endedToday: Array<[string, number]>) => {
     replace(
       charts,
-      timeline('Live calls by status, last hour', samples, LIVE_STATUSES),
+      timeline(
+        'Live calls by status (since this page opened, the last hour at most)',
+        samples,
+        LIVE_STATUSES,
+      ),
       barChart('Calls ended today, by trigger', endedToday),
     );
   };
@@ -145,7 +150,9 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       samples.push({ at: Date.now(), counts });
       while (samples.length > 0 && (samples[0]?.at ?? 0) < Date.now() - 3_600_000) samples.shift();
       render();
-      announce(undefined);
+      // Clears only the refresh's own error: an action's result stays up until the next action.
+      if (failing) announce(undefined);
+      failing = false;
       const midnight = new Date();
       midnight.setHours(0, 0, 0, 0);
       const { records } = await searchAudit({ since: midnight.toISOString(), limit: '1000' });
@@ -162,6 +169,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       }
       drawCharts([...ended].map(([trigger, n]) => [trigger === 'http' ? 'API / console' : trigger, n]));
     } catch (error) {
+      failing = true;
       announce((error as Error).message);
     }
     timer = window.setTimeout(() => void refresh(), REFRESH_MS);
