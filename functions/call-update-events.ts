@@ -1,23 +1,26 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { type CallService, createCallService } from '#commons/calls/service';
-import { createApplyOnce } from '#commons/events/apply-once';
-import { callUpdatedDetail, callUpdateFailedDetail } from '#commons/events/call-update-requests';
 import { readCallUpdateEventsConfig } from '#commons/events/config';
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '#commons/events/contracts';
-import { type CallUpdateIdempotency, createCallUpdateIdempotency } from '#commons/events/idempotency';
 import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { powertoolsMiddlewares } from '#commons/platform/middlewares';
+import { logger, metrics } from '#commons/platform/powertools';
+import { createSignalWireAccess } from '#commons/signalwire/access';
+import { createApplyOnce } from '#commons/update-requests/apply-once';
+import { callUpdatedDetail, callUpdateFailedDetail } from '#commons/update-requests/call-update-requests';
+import {
+  type CallUpdateIdempotency,
+  createCallUpdateIdempotency,
+} from '#commons/update-requests/idempotency';
 import {
   allowedSourcesOnly,
   type CallUpdateEventResult,
   canonicalSids,
   failureEvents,
   validEventsOnly,
-} from '#commons/events/request-middlewares';
-import { readSignalWireConfig } from '#commons/platform/config';
-import { powertoolsMiddlewares } from '#commons/platform/middlewares';
-import { logger, metrics } from '#commons/platform/powertools';
-import { createSignalWireAccess } from '#commons/signalwire/access';
+} from '#commons/update-requests/request-middlewares';
 
 /**
  * Applies "Call Update Requested" events from the bus and publishes the outcome to the same bus:
@@ -34,7 +37,7 @@ import { createSignalWireAccess } from '#commons/signalwire/access';
  *   and finally the dead-letter queue take over. The idempotency record is released for the retry.
  */
 
-export type { CallUpdateEventResult } from '#commons/events/request-middlewares';
+export type { CallUpdateEventResult } from '#commons/update-requests/request-middlewares';
 
 export interface CallUpdateEventsDependencies {
   /** The call service: the same one the HTTP route uses. */

@@ -2,13 +2,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type CallbackReplays, createCallbackReplays } from '#commons/events/callback-replays';
 import { readStatusCallbackConfig } from '#commons/events/config';
 import { CALL_STATUS_CHANGED } from '#commons/events/contracts';
 import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
-import { callbackParamsOf, publicUrlOf } from '#commons/events/signature';
-import { isSignedCallback, SigningKeys } from '#commons/events/signing-keys';
-import { toCallStatusChanged } from '#commons/events/status-callback';
 import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
@@ -16,6 +12,10 @@ import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/platform/metric-names
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/signalwire/credentials';
+import { type CallbackReplays, createCallbackReplays } from '#commons/status-callbacks/callback-replays';
+import { callbackParamsOf, publicUrlOf } from '#commons/status-callbacks/signature';
+import { isSignedCallback, SigningKeys } from '#commons/status-callbacks/signing-keys';
+import { toCallStatusChanged } from '#commons/status-callbacks/status-callback';
 
 /**
  * SignalWire's status callbacks in, "Call Status Changed" events out. The route is public: the signature is

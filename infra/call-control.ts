@@ -20,8 +20,6 @@ import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
 import { CallControlFunction, type CallControlFunctionProps } from './call-control-function.ts';
-import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './call-control-props.ts';
-import type { CallControlProps, PublishCallUpdateRequestsOptions } from './call-control-types.ts';
 import { CallUpdateEventsConsumer } from './call-update-events.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
@@ -35,10 +33,12 @@ import {
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
+import type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
+import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './props-validation.ts';
 import { CleanupSchedules } from './schedules.ts';
 import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
-export type { CallControlProps, PublishCallUpdateRequestsOptions } from './call-control-types.ts';
+export type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
 

@@ -4,7 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import type { CallControlApiAuth, CallControlThrottle } from './api.ts';
 import type { CallControlLogLevel } from './call-control-function.ts';
-import type { CallControlProps } from './call-control-types.ts';
+import type { CallControlProps } from './props.ts';
 import type { CleanupScheduleProps } from './schedules.ts';
 
 /**

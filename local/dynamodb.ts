@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE_KEY } from '#commons/events/idempotency';
+import { IDEMPOTENCY_TABLE_KEY } from '#commons/update-requests/idempotency';
 
 /** dynalite ships no types: it is a function returning a node HTTP server. */
 type Dynalite = (options: {

@@ -1,5 +1,6 @@
 import type { AuditLog } from '#commons/calls/audit';
 import { cliActor } from '#commons/calls/audit-actors';
+import type { ProjectCallsApi } from '#commons/calls/port';
 import {
   type CallAction,
   type CallActionResult,
@@ -9,7 +10,7 @@ import {
 import { describeError } from '#commons/errors';
 import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
 import { canonicalSid } from '#commons/signalwire/sids';
-import type { Call, CallUpdate, ListCallsFilter, ProjectCallsApi } from '#commons/signalwire/types';
+import type { Call, CallUpdate, ListCallsFilter } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
 import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';
 

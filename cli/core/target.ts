@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
-import type { ProjectCallsApi } from '#commons/signalwire/types';
+import type { ProjectCallsApi } from '#commons/calls/port';
 import type { LocalStackState } from '#local/local-stack';
 import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';

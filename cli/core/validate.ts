@@ -1,7 +1,7 @@
 import { RequestValidationError } from '#commons/errors';
 import { validateGetCallEvent, validateUpdateCallEvent } from '#commons/generated/validators';
-import { violationsFromAjv } from '#commons/http/validation';
 import type { CallUpdate } from '#commons/signalwire/types';
+import { violationsFromAjv } from '#commons/validation/violations';
 import { UsageError } from './errors.ts';
 
 /**

@@ -5,8 +5,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyTable } from '#commons/events/idempotency';
 import { collectNodeStream, sdkClientDefaults } from '#commons/platform/aws-sdk';
+import { idempotencyTable } from '#commons/update-requests/idempotency';
 
 describe('collectNodeStream', () => {
   it('collects every chunk of a Node.js stream, in order, into one plain Uint8Array', async () => {

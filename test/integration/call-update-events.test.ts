@@ -19,13 +19,13 @@ import {
   type CallUpdateRequestedEvent,
   DEFAULT_EVENT_SOURCE,
 } from '#commons/events/contracts';
-import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/events/idempotency';
 import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { logger } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
+import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';

@@ -9,8 +9,8 @@ import {
 import { sealCursor } from '#commons/http/cursor-seal';
 import { operatorRouteKeys } from '#commons/http/routes';
 import { LIST_QUERY_TO_SIGNALWIRE, listCallsEventSchema } from '#commons/http/schemas';
-import { RESERVED_KEYS } from '#commons/http/validation';
 import { CALL_STATUSES } from '#commons/signalwire/types';
+import { RESERVED_KEYS } from '#commons/validation/violations';
 import { toApiGatewayEvent } from '#local/api-gateway';
 import type { EventBridgeEnvelope } from '#local/aws-emulator';
 

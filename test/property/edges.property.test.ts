@@ -3,11 +3,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_UPDATE_FAILED, CALL_UPDATED } from '#commons/events/contracts';
-import { computeSignature } from '#commons/events/signature';
 import { cursorKey, openCursor } from '#commons/http/cursor-seal';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
 import { parseFilterDate, toSignalWireDate } from '#commons/signalwire/dates';
+import { computeSignature } from '#commons/status-callbacks/signature';
 import { matchRoute, toApiGatewayEvent } from '#local/api-gateway';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';

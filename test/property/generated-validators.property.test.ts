@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as strict from '#commons/generated/strict-validators';
 import * as http from '#commons/generated/validators';
-import { VALIDATOR_MODULES } from '#commons/validator-registry';
+import { VALIDATOR_MODULES } from '#commons/validation/registry';
 import { compilerFor } from '../../scripts/compile-validators.ts';
 import { shareSubschemas } from '../../scripts/shared-subschemas.ts';
 

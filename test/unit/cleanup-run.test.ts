@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '#commons/calls/audit';
+import type { CallsApi, RequestOptions } from '#commons/calls/port';
 import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
 import { type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
 import { SignalWireError } from '#commons/errors';
-import type { Call, CallListPage, CallsApi, CallUpdate, RequestOptions } from '#commons/signalwire/types';
+import type { Call, CallListPage, CallUpdate } from '#commons/signalwire/types';
 import { sampleCall } from '../support/fixtures.ts';
 
 /**

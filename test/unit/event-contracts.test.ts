@@ -5,11 +5,6 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { describeError, type ErrorCode, SignalWireError } from '#commons/errors';
 import {
-  callUpdatedDetail,
-  callUpdateFailedDetail,
-  toCallUpdateError,
-} from '#commons/events/call-update-requests';
-import {
   CALL_STATUS_CHANGED,
   CALL_UPDATE_FAILED,
   CALL_UPDATE_REQUESTED,
@@ -18,8 +13,13 @@ import {
   DEFAULT_EVENT_SOURCE,
 } from '#commons/events/contracts';
 import { EVENT_DETAIL_JSON_SCHEMAS, schemaFileText } from '#commons/events/schemas/index';
-import { toCallStatusChanged } from '#commons/events/status-callback';
-import { callUpdateRequestViolations } from '#commons/events/validate-request';
+import { toCallStatusChanged } from '#commons/status-callbacks/status-callback';
+import {
+  callUpdatedDetail,
+  callUpdateFailedDetail,
+  toCallUpdateError,
+} from '#commons/update-requests/call-update-requests';
+import { callUpdateRequestViolations } from '#commons/update-requests/validate-request';
 import * as infraContract from '../../infra/event-contract.ts';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeError, RequestValidationError } from '#commons/errors';
-import { fieldLabel, keyViolations } from '#commons/http/validation';
 import { parseFilterDate, parseSignalWireDate, toSignalWireDate } from '#commons/signalwire/dates';
+import { fieldLabel, keyViolations } from '#commons/validation/violations';
 
 describe('refusals stay bounded', () => {
   it('list the first 10 violations, count the rest, and cut names and messages', () => {

@@ -8,7 +8,7 @@ import {
   type RetryNotice,
   SignalWireClient,
 } from '#commons/signalwire/client';
-import { ExchangeFailure, exchange, MAX_ANSWER_BYTES } from '#commons/signalwire/transport';
+import { ExchangeFailureError, exchange, MAX_ANSWER_BYTES } from '#commons/signalwire/transport';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 import { type Script, startScriptedServer } from '../support/scripted-server.ts';
 
@@ -499,7 +499,7 @@ describe('SignalWireClient transport', () => {
       timeoutMs: 1_000,
     }).catch((e: unknown) => e);
 
-    expect(failure).toBeInstanceOf(ExchangeFailure);
+    expect(failure).toBeInstanceOf(ExchangeFailureError);
     expect(failure).toMatchObject({ reason: 'connection', sent: false, code: 'ERR_INVALID_CHAR' });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { RedirectOutcomeUnknownError, SignalWireNetworkError } from '#commons/errors';
 import { SignalWireClient } from '#commons/signalwire/client';
-import { ExchangeFailure, exchange } from '#commons/signalwire/transport';
+import { ExchangeFailureError, exchange } from '#commons/signalwire/transport';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 
 // The transport knows whether the connection was established; these tests script what it reports, so that
@@ -14,10 +14,10 @@ vi.mock('#commons/signalwire/transport', async (importOriginal) => ({
 const scripted = vi.mocked(exchange);
 const ok = { status: 200, text: JSON.stringify(sampleCall()), retryAfter: undefined };
 
-const clientWith = (...outcomes: Array<ExchangeFailure | typeof ok>) => {
+const clientWith = (...outcomes: Array<ExchangeFailureError | typeof ok>) => {
   scripted.mockReset();
   for (const outcome of outcomes) {
-    if (outcome instanceof ExchangeFailure) scripted.mockRejectedValueOnce(outcome);
+    if (outcome instanceof ExchangeFailureError) scripted.mockRejectedValueOnce(outcome);
     else scripted.mockResolvedValueOnce(outcome);
   }
   return new SignalWireClient({
@@ -33,7 +33,7 @@ describe('SignalWireClient: what each transport failure means', () => {
   it.each(['EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED'])(
     'defect: %s on an established connection was read as "not sent", so a redirect could go out twice',
     async (code) => {
-      const client = clientWith(ok, new ExchangeFailure('connection', true, code), ok);
+      const client = clientWith(ok, new ExchangeFailureError('connection', true, code), ok);
       await client.getCall(CALL_SID); // a recent exchange: the redirect goes out without a safety read
 
       const error = await client
@@ -48,7 +48,7 @@ describe('SignalWireClient: what each transport failure means', () => {
   it.each(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET'])(
     '%s before the connection was established is not sent: a redirect is retried',
     async (code) => {
-      const client = clientWith(ok, new ExchangeFailure('connection', false, code), ok);
+      const client = clientWith(ok, new ExchangeFailureError('connection', false, code), ok);
       await client.getCall(CALL_SID);
 
       await expect(client.updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })).resolves.toEqual(
@@ -59,7 +59,7 @@ describe('SignalWireClient: what each transport failure means', () => {
   );
 
   it('a refused certificate is not retried within the request, and reported as not sent', async () => {
-    const client = clientWith(new ExchangeFailure('connection', false, 'CERT_HAS_EXPIRED'), ok);
+    const client = clientWith(new ExchangeFailureError('connection', false, 'CERT_HAS_EXPIRED'), ok);
 
     const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
 

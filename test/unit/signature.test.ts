@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import { RestClient } from '@signalwire/compatibility-api';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { CredentialsStore } from '#commons/signalwire/credentials';
 import {
   computeSignature,
   type FormParams,
@@ -10,9 +11,8 @@ import {
   signatureOf,
   urlVariants,
   verifySignature,
-} from '#commons/events/signature';
-import { SigningKeys } from '#commons/events/signing-keys';
-import { CredentialsStore } from '#commons/signalwire/credentials';
+} from '#commons/status-callbacks/signature';
+import { SigningKeys } from '#commons/status-callbacks/signing-keys';
 
 // The comparison must go through timingSafeEqual: wrap it to watch what it is given.
 vi.mock('node:crypto', async (importOriginal) => {

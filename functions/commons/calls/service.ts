@@ -4,14 +4,13 @@ import { canonicalSid } from '../signalwire/sids.ts';
 import {
   type Call,
   type CallListPage,
-  type CallsApi,
   type CallUpdate,
   isFinalStatus,
   type ListCallsFilter,
-  type RequestOptions,
 } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type AuditedResult, type CallOrigin, failureResult, writeAuditRecord } from './audit-record.ts';
+import type { CallsApi, RequestOptions } from './port.ts';
 import type { CallActionResult } from './result.ts';
 
 /**

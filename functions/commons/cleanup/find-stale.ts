@@ -1,11 +1,10 @@
+import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import { parseSignalWireDate } from '../signalwire/dates.ts';
 import {
   type ActiveCallStatus,
   type Call,
   type CallListPage,
-  type CallsApi,
   DIRECTION_MATCHES,
-  type RequestOptions,
 } from '../signalwire/types.ts';
 import { type AddressFilter, CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 

@@ -3,7 +3,7 @@ import { CALL_DIRECTIONS } from '../signalwire/types.ts';
 
 /**
  * JSON Schemas of the cleanup policy and the scheduler's input. Compiled ahead of time, strictly, by
- * `npm run validators` (see functions/commons/validator-registry.ts); `policy.ts` uses the validators.
+ * `npm run validators` (see functions/commons/validation/registry.ts); `policy.ts` uses the validators.
  */
 
 // Nothing younger than a minute is "stuck", and the floor catches a policy written in the wrong unit.

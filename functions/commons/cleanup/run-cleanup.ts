@@ -1,6 +1,7 @@
 import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
 import { scheduleActor } from '../calls/audit-actors.ts';
 import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
+import type { CallsApi } from '../calls/port.ts';
 import { applyToProject, auditedResultOf } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
 import {
@@ -10,7 +11,7 @@ import {
   type IntegerRange,
   inRange,
 } from '../platform/settings.ts';
-import type { ActiveCallStatus, Call, CallsApi } from '../signalwire/types.ts';
+import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
 import { Pacer, pause } from './pacer.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';

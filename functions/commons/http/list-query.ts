@@ -5,9 +5,9 @@ import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { parseFilterDate, toSignalWireDate } from '../signalwire/dates.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import { CALL_UPDATE_FIELDS, type CallListPage, type ListCallsFilter } from '../signalwire/types.ts';
+import { fieldLabel, violationsFromAjv } from '../validation/violations.ts';
 import { isSealedWith, type OpenedCursor, openCursor, sealCursor } from './cursor-seal.ts';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from './schemas.ts';
-import { fieldLabel, violationsFromAjv } from './validation.ts';
 
 /** The list route's query: the API's camelCase names, SignalWire's PascalCase accepted as aliases. */
 export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(

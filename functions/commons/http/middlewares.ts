@@ -17,7 +17,7 @@ import {
   keyNameViolation,
   keyViolations,
   type ViolationContext,
-} from './validation.ts';
+} from '../validation/violations.ts';
 
 type HttpMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,

@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ProjectCallsApi } from '../calls/port.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import type { SignalWireConfig } from '../platform/config.ts';
 import { traced } from '../platform/tracing.ts';
 import { AccountCalls, ClientPool } from './account-calls.ts';
 import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from './credentials.ts';
-import type { ProjectCallsApi } from './types.ts';
 
 /** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
 export interface SignalWireAccess {

@@ -1,9 +1,10 @@
+import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import { SignalWireError } from '../errors.ts';
 import { cursorKey } from '../http/cursor-seal.ts';
 import { SignalWireClient, type SignalWireClientOptions } from './client.ts';
 import type { CredentialsStore, ProjectCredentials } from './credentials.ts';
 import { paginate } from './paginate.ts';
-import type { Call, CallListPage, CallsApi, CallUpdate, ListCallsFilter, RequestOptions } from './types.ts';
+import type { Call, CallListPage, CallUpdate, ListCallsFilter } from './types.ts';
 
 /** Client settings that do not come from the secret. */
 export type ClientSettings = Omit<SignalWireClientOptions, 'projectId' | 'apiToken' | 'spaceOrigin'>;

@@ -1,3 +1,4 @@
+import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import {
   RedirectOutcomeUnknownError,
   redirectCertainlyNotApplied,
@@ -6,16 +7,14 @@ import {
   SignalWireNetworkError,
 } from '../errors.ts';
 import { paginate } from './paginate.ts';
-import { ExchangeFailure, exchange, type HttpAnswer, MAX_ANSWER_BYTES } from './transport.ts';
+import { ExchangeFailureError, exchange, type HttpAnswer, MAX_ANSWER_BYTES } from './transport.ts';
 import {
   CALL_UPDATE_FIELDS,
   type Call,
   type CallListPage,
-  type CallsApi,
   type CallUpdate,
   LIST_CALLS_FILTERS,
   type ListCallsFilter,
-  type RequestOptions,
 } from './types.ts';
 
 /** Retry policy for 429 / 503 answers and lost connections. */
@@ -368,8 +367,8 @@ export class SignalWireClient implements CallsApi {
   }
 
   private networkError(error: unknown): SignalWireNetworkError {
-    // The transport fails only with ExchangeFailure; anything else is read as the least safe case.
-    if (!(error instanceof ExchangeFailure)) {
+    // The transport fails only with ExchangeFailureError; anything else is read as the least safe case.
+    if (!(error instanceof ExchangeFailureError)) {
       return new SignalWireNetworkError('connection', true, 'connection to SignalWire failed (unknown)');
     }
     switch (error.reason) {

@@ -1,4 +1,5 @@
-import type { CallListPage, CallsApi, ListCallsFilter, RequestOptions } from './types.ts';
+import type { CallsApi, RequestOptions } from '../calls/port.ts';
+import type { CallListPage, ListCallsFilter } from './types.ts';
 
 /** Follows `next_page_uri` to the end, yielding each page as it arrives (never holding them all). */
 export async function* paginate(

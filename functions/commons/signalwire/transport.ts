@@ -35,8 +35,8 @@ export interface HttpExchange {
  * Why an exchange failed without an answer. `sent` is false only when the request certainly did not leave this
  * process: the connection (TCP, and TLS for https) was never established.
  */
-export class ExchangeFailure extends Error {
-  override readonly name = 'ExchangeFailure';
+export class ExchangeFailureError extends Error {
+  override readonly name = 'ExchangeFailureError';
   constructor(
     readonly reason: 'timeout' | 'aborted' | 'connection' | 'too-large',
     readonly sent: boolean,
@@ -86,7 +86,7 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
   new Promise<HttpAnswer>((resolve, reject) => {
     const { signal } = request;
     if (signal?.aborted) {
-      reject(new ExchangeFailure('aborted', false, undefined));
+      reject(new ExchangeFailureError('aborted', false, undefined));
       return;
     }
     const tls = request.url.protocol === 'https:';
@@ -104,15 +104,15 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       req = tls ? https.request(request.url, options) : http.request(request.url, options);
     } catch (error) {
       // Refused before anything was sent (an invalid header value, say).
-      reject(new ExchangeFailure('connection', false, errorCode(error)));
+      reject(new ExchangeFailureError('connection', false, errorCode(error)));
       return;
     }
 
     // Connected (and, for https, past the TLS handshake): from here on the request may reach SignalWire.
     let connected = false;
-    let failure: ExchangeFailure | undefined;
-    const fail = (reason: ExchangeFailure['reason'], code?: string): void => {
-      failure ??= new ExchangeFailure(reason, connected, code);
+    let failure: ExchangeFailureError | undefined;
+    const fail = (reason: ExchangeFailureError['reason'], code?: string): void => {
+      failure ??= new ExchangeFailureError(reason, connected, code);
       req.destroy(failure);
       // Settle now: the request may have no socket yet (a proxy tunnel still being set up), or already be
       // destroyed (a 101 answer), and then destroying it emits nothing.
@@ -131,7 +131,7 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       return true;
     };
     const lost = (error: unknown): void => {
-      if (settle()) reject(failure ?? new ExchangeFailure('connection', connected, errorCode(error)));
+      if (settle()) reject(failure ?? new ExchangeFailureError('connection', connected, errorCode(error)));
     };
 
     req.once('socket', (socket) => {

@@ -2,9 +2,9 @@ import { IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertoo
 import type { Context } from 'aws-lambda';
 import type { CallService } from '../calls/service.ts';
 import { RequestValidationError } from '../errors.ts';
+import type { CallUpdateRequestedEvent } from '../events/contracts.ts';
 import { logger } from '../platform/powertools.ts';
 import { type AppliedRequest, applyCallUpdateRequest, UnrememberedRefusal } from './call-update-requests.ts';
-import type { CallUpdateRequestedEvent } from './contracts.ts';
 import { type CallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from './idempotency.ts';
 
 /** How long before the Lambda timeout requests to SignalWire are abandoned (time left to record and publish). */

@@ -5,6 +5,8 @@ import type { Context } from 'aws-lambda';
 import { eventActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import { describeError, RequestValidationError } from '../errors.ts';
+import { CALL_UPDATE_FAILED, type CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
+import { EventPublishError, type EventPublisher } from '../events/publisher.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import {
   callUpdateFailedDetail,
@@ -12,8 +14,6 @@ import {
   describedOutcomeOf,
   toCallUpdateError,
 } from './call-update-requests.ts';
-import { CALL_UPDATE_FAILED, type CALL_UPDATED, type CallUpdateRequestedEvent } from './contracts.ts';
-import { EventPublishError, type EventPublisher } from './publisher.ts';
 import { callUpdateRequestViolations } from './validate-request.ts';
 
 /** What an invocation returns (logged by Lambda; EventBridge does not read it). */

@@ -1,7 +1,7 @@
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
+import type { CallStatusChangedDetail } from '../events/contracts.ts';
 import { canonicalSid, isSid } from '../signalwire/sids.ts';
 import { CALL_STATUSES, type CallStatus } from '../signalwire/types.ts';
-import type { CallStatusChangedDetail } from './contracts.ts';
 import type { FormParams } from './signature.ts';
 
 const STATUS_WORD = /^[a-z][a-z-]{0,31}$/;

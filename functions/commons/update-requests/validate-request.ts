@@ -1,9 +1,9 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FieldViolation } from '../errors.ts';
+import { CALL_UPDATE_REQUESTED_FIELDS } from '../events/contracts.ts';
 import { validateCallUpdateRequestedEvent } from '../generated/strict-validators.cjs';
-import { keyViolations, type ViolationContext, violationsFromAjv } from '../http/validation.ts';
 import { CALL_UPDATE_FIELDS } from '../signalwire/types.ts';
-import { CALL_UPDATE_REQUESTED_FIELDS } from './contracts.ts';
+import { keyViolations, type ViolationContext, violationsFromAjv } from '../validation/violations.ts';
 
 /**
  * Precompiled strictly (no type coercion): unlike a query string, an event's JSON is typed, and the

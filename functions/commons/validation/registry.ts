@@ -1,11 +1,11 @@
-import { cleanupEventSchema, cleanupPolicyInputSchema } from './cleanup/policy-schemas.ts';
-import { callUpdateRequestedEventSchema } from './events/contracts.ts';
+import { cleanupEventSchema, cleanupPolicyInputSchema } from '../cleanup/policy-schemas.ts';
+import { callUpdateRequestedEventSchema } from '../events/contracts.ts';
 import {
   getCallEventSchema,
   listCallsEventSchema,
   terminateCallEventSchema,
   updateCallEventSchema,
-} from './http/schemas.ts';
+} from '../http/schemas.ts';
 
 /**
  * Every schema the functions validate with, compiled ahead of time by `npm run validators` into

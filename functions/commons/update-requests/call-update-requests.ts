@@ -1,9 +1,6 @@
 import { eventActor } from '../calls/audit-actors.ts';
 import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
 import { type ErrorDescription, isConfigurationFailure, publicError } from '../errors.ts';
-import { callSchema } from '../signalwire/schemas.ts';
-import { canonicalSid, SID_PATTERN } from '../signalwire/sids.ts';
-import type { Call } from '../signalwire/types.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
   type CallUpdatedDetail,
@@ -12,7 +9,10 @@ import {
   type CallUpdateRequestAction,
   type CallUpdateRequestedEvent,
   type CallUpdateResultBase,
-} from './contracts.ts';
+} from '../events/contracts.ts';
+import { callSchema } from '../signalwire/schemas.ts';
+import { canonicalSid, SID_PATTERN } from '../signalwire/sids.ts';
+import type { Call } from '../signalwire/types.ts';
 
 /**
  * What applying a request came to, as recorded in the idempotency table and replayed for a repeated

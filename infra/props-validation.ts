@@ -8,8 +8,8 @@ import {
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
-import type { CallControlProps } from './call-control-types.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
+import type { CallControlProps } from './props.ts';
 import { checkedPolicy } from './schedules.ts';
 
 /** Timeout of the function applying "Call Update Requested" events. */

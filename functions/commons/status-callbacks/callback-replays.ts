@@ -6,7 +6,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { idempotencyTable } from './idempotency.ts';
+import { idempotencyTable } from '../update-requests/idempotency.ts';
 import { type FormParams, signedText } from './signature.ts';
 
 /** Prefix of the replay records in the idempotency table, apart from the call-update requests'. */
