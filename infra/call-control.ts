@@ -4,7 +4,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -21,6 +21,7 @@ import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
 import { CallControlFunction, type CallControlFunctionProps } from './call-control-function.ts';
 import { CallUpdateEventsConsumer } from './call-update-events.ts';
+import { CallControlConsole } from './console.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
@@ -73,6 +74,8 @@ export class CallControl extends Construct {
   readonly eventSource: string;
   /** Saved Logs Insights queries over the audit records and cleanup reports. */
   readonly auditQueries: CallControlAuditQueries;
+  /** Present when `console` is given: the operator console, its user pool and its routes. */
+  readonly console?: CallControlConsole;
 
   private readonly props: CallControlProps;
 
@@ -205,16 +208,42 @@ export class CallControl extends Construct {
     });
 
     this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
-      logGroups: [
-        this.httpApiFunction,
-        this.statusCallbackFunction,
-        this.cleanupFunction,
-        ...(this.callUpdateEventsFunction ? [this.callUpdateEventsFunction] : []),
-      ].map((fn) => fn.logGroup),
+      logGroups: this.auditLogGroups(),
       folder: `${Stack.of(this).stackName}/${this.node.id}`,
     });
 
+    if (props.console) {
+      this.console = new CallControlConsole(this, 'console', {
+        ...props.console,
+        httpApi: this.api.httpApi,
+        apiUrl: this.api.url,
+        operatorHandler: this.httpApiFunction,
+        auditLogGroups: this.auditLogGroups(),
+        removalPolicy: this.removalPolicy,
+        functions: {
+          bundling: props.bundling,
+          logLevel: props.logLevel,
+          logRetention: this.logRetention,
+          removalPolicy: this.removalPolicy,
+          tracing: props.tracing,
+          powertoolsTracer: props.powertoolsTracer,
+          metricsNamespace: this.metricsNamespace,
+        },
+      });
+      new CfnOutput(this, 'console-url', { value: this.console.url, description: 'The operator console' });
+    }
+
     if (props.cliOutputs !== false) this.declareCliOutputs();
+  }
+
+  /** The log groups that hold audit records: every function that acts on calls. */
+  private auditLogGroups(): ILogGroup[] {
+    return [
+      this.httpApiFunction,
+      this.statusCallbackFunction,
+      this.cleanupFunction,
+      ...(this.callUpdateEventsFunction ? [this.callUpdateEventsFunction] : []),
+    ].map((fn) => fn.logGroup);
   }
 
   /** Outputs the CLI discovers by marker; see infra/stack-outputs.ts. */

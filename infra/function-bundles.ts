@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
+import { buildConsoleFiles, CONSOLE_ASSETS_DIRECTORY } from './console-bundle.ts';
 import { functionBundleOptions } from './runtime.ts';
 
 /**
@@ -17,7 +18,15 @@ export const PACKAGE_ROOT = join(import.meta.dirname, '..');
 export type CallControlBundling = 'prebuilt' | 'source';
 
 /** The functions the package ships, named after their handler file in `functions/`. */
-export const FUNCTION_NAMES = ['http-api', 'status-callback', 'cleanup', 'call-update-events'] as const;
+export const FUNCTION_NAMES = [
+  'http-api',
+  'status-callback',
+  'cleanup',
+  'call-update-events',
+  'audit-search',
+  'console-assets',
+  'console-pre-token',
+] as const;
 
 /** File of a bundle that exports `handler` (Lambda handler `index.handler`). */
 export const BUNDLE_FILE = 'index.mjs';
@@ -72,9 +81,17 @@ export const bundleFunction = (entry: string, powertoolsTracer: boolean): Bundle
     write: false,
     logLevel: 'warning',
   });
-  return result.outputFiles
-    .map((file) => ({ path: relative(directory, file.path), contents: file.contents }))
-    .sort((a, b) => a.path.localeCompare(b.path));
+  const files = result.outputFiles.map((file) => ({
+    path: relative(directory, file.path),
+    contents: file.contents,
+  }));
+  // The console-assets function serves the console's files, which travel in its bundle.
+  if (basename(entry, '.ts') === 'console-assets') {
+    for (const [path, contents] of buildConsoleFiles(loadEsbuild())) {
+      files.push({ path: `${CONSOLE_ASSETS_DIRECTORY}/${path}`, contents });
+    }
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
 };
 
 /** Writes a bundle's files into `directory`. */

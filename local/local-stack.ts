@@ -11,7 +11,7 @@ import {
   operatorRouteKeys,
   statusCallbackRouteKeys,
 } from '#commons/http/routes';
-import { buildConsole } from '../console/build.ts';
+import { buildConsoleFiles } from '../infra/console-bundle.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
@@ -167,7 +167,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   };
   const auditSearch = (await import('../functions/audit-search.ts')) as { handler: HttpHandler };
   const { createConsoleAssetsHandler } = await import('#commons/console/assets');
-  const consoleAssets = createConsoleAssetsHandler(await buildConsole(), {
+  const consoleAssets = createConsoleAssetsHandler(buildConsoleFiles(await import('esbuild')), {
     clientId: LOCAL_CONSOLE_CLIENT_ID,
     authBase: LOCAL_SIGN_IN_PREFIX,
     apiBase: CONSOLE_API_PREFIX,
