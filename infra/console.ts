@@ -38,6 +38,17 @@ import {
 } from '../functions/commons/http/routes.ts';
 import { CallControlFunction, type CallControlLogLevel } from './call-control-function.ts';
 import type { CallControlBundling } from './function-bundles.ts';
+import {
+  AUDIT_SEARCH_SERVICE_NAME,
+  CONSOLE_ASSETS_SERVICE_NAME,
+  CONSOLE_PRE_TOKEN_SERVICE_NAME,
+} from './metric-names.ts';
+
+const SERVICE_NAMES = {
+  'audit-search': AUDIT_SEARCH_SERVICE_NAME,
+  'console-assets': CONSOLE_ASSETS_SERVICE_NAME,
+  'console-pre-token': CONSOLE_PRE_TOKEN_SERVICE_NAME,
+} as const;
 
 /** The operator console (`CallControlProps.console`): a browser console behind the stack's own sign-in. */
 export interface CallControlConsoleProps {
@@ -114,14 +125,14 @@ export class CallControlConsole extends Construct {
     super(scope, id);
     const fn = (
       fnId: string,
-      entry: string,
+      entry: keyof typeof SERVICE_NAMES,
       description: string,
       extra: Partial<{ timeout: Duration }> = {},
     ) =>
       new CallControlFunction(this, fnId, {
         entry,
         description,
-        serviceName: `call-control-${entry}`,
+        serviceName: SERVICE_NAMES[entry],
         bundling: props.functions.bundling,
         logLevel: props.functions.logLevel,
         logRetention: props.functions.logRetention,

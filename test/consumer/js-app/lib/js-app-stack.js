@@ -15,6 +15,8 @@ class JsAppStack extends Stack {
       secretName: 'signalwire/call-control',
       // The Powertools Tracer variant of the prebuilt bundles.
       powertoolsTracer: true,
+      // The operator console in the browser, with a new Cognito user pool.
+      console: {},
     });
 
     new CfnOutput(this, 'ApiUrl', { value: callControl.apiUrl });

@@ -10,6 +10,8 @@ export class TsAppStack extends cdk.Stack {
     const callControl = new CallControl(this, 'CallControl', {
       secretName: 'signalwire/call-control',
       callUpdateEvents: { allowedSources: ['com.example.crm'] },
+      // The operator console in the browser, with a new Cognito user pool.
+      console: {},
     });
 
     // Operators call the API with IAM credentials.
