@@ -1,6 +1,6 @@
 /** One line of the results table: the project's figure next to the reference's, and the target. */
 export interface ResultRow {
-  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup, 5 memory, 6 CLI start-up. */
+  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup, 5 memory, 6 CLI start-up, 7 console. */
   item: number;
   metric: string;
   project: string;
