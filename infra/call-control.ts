@@ -29,6 +29,7 @@ import { PACKAGE_ROOT } from './function-bundles.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 import {
   CALL_UPDATE_EVENTS_SERVICE_NAME,
+  CLEANUP_DRY_RUN_SERVICE_NAME,
   CLEANUP_SERVICE_NAME,
   DEFAULT_METRICS_NAMESPACE,
   HTTP_API_SERVICE_NAME,
@@ -218,6 +219,12 @@ export class CallControl extends Construct {
         httpApi: this.api.httpApi,
         apiUrl: this.api.url,
         operatorHandler: this.httpApiFunction,
+        cleanupDryRunHandler: this.createFunction('cleanup-dry-run-function', {
+          entry: 'cleanup-dry-run',
+          serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
+          description: 'The console’s cleanup dry run: what a policy would end, ending nothing',
+          timeout: HTTP_API_TIMEOUT,
+        }),
         auditLogGroups: this.auditLogGroups(),
         removalPolicy: this.removalPolicy,
         functions: {

@@ -30,11 +30,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
-  AUDIT_ROUTE,
-  CONSOLE_API_PREFIX,
   CONSOLE_GROUPS,
   CONSOLE_SCOPES,
   consoleRoutes,
+  consoleRouteTarget,
 } from '../functions/commons/http/routes.ts';
 import { CallControlFunction, type CallControlLogLevel } from './call-control-function.ts';
 import type { CallControlBundling } from './function-bundles.ts';
@@ -91,6 +90,8 @@ export interface CallControlConsoleConstructProps extends CallControlConsoleProp
   readonly apiUrl: string;
   /** The operator function: the console's call routes reach it, behind the JWT authorizer. */
   readonly operatorHandler: IFunction;
+  /** The cleanup dry run (admin): the cleanup engine on the live calls, ending nothing; it reads the secret. */
+  readonly cleanupDryRunHandler: IFunction;
   /** The log groups whose audit records the console searches. */
   readonly auditLogGroups: readonly ILogGroup[];
   readonly functions: ConsoleFunctionSettings;
@@ -260,13 +261,17 @@ export class CallControlConsole extends Construct {
       props.operatorHandler,
     );
     const auditIntegration = new HttpLambdaIntegration('console-audit-integration', this.auditSearchFunction);
-    const auditKey = `${AUDIT_ROUTE.method} ${CONSOLE_API_PREFIX}${AUDIT_ROUTE.path}`;
+    const integrations = {
+      operator: operatorIntegration,
+      'audit-search': auditIntegration,
+      'cleanup-dry-run': new HttpLambdaIntegration('console-cleanup-integration', props.cleanupDryRunHandler),
+    };
     const apiRoutes = consoleRoutes().map(({ routeKey, scope }) => {
       const [method = 'GET', path = '/'] = routeKey.split(' ');
       return new HttpRoute(this, routeIdOf(routeKey), {
         httpApi: props.httpApi,
         routeKey: HttpRouteKey.with(path, HttpMethod[method as keyof typeof HttpMethod]),
-        integration: routeKey === auditKey ? auditIntegration : operatorIntegration,
+        integration: integrations[consoleRouteTarget(routeKey)],
         authorizer: this.authorizer,
         authorizationScopes: [scope],
       });

@@ -8,6 +8,7 @@ import {
   CONSOLE_API_PREFIX,
   CONSOLE_SCOPES,
   consoleRoutes,
+  consoleRouteTarget,
   operatorRouteKeys,
   statusCallbackRouteKeys,
 } from '#commons/http/routes';
@@ -166,6 +167,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     handler: EventHandler;
   };
   const auditSearch = (await import('../functions/audit-search.ts')) as { handler: HttpHandler };
+  const cleanupDryRun = (await import('../functions/cleanup-dry-run.ts')) as { handler: HttpHandler };
   const { createConsoleAssetsHandler } = await import('#commons/console/assets');
   const consoleAssets = createConsoleAssetsHandler(buildConsoleFiles(await import('esbuild')), {
     clientId: LOCAL_CONSOLE_CLIENT_ID,
@@ -231,13 +233,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     },
     routes: [
       ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
-      ...consoleRoutes().map(({ routeKey, scope }) => ({
-        routeKey,
-        handler: routeKey.endsWith('/audit') ? auditSearch.handler : handler,
-        auth: 'jwt' as const,
-        scopes: [scope],
-        ...(routeKey.endsWith('/audit') ? { functionName: 'call-control-audit-search' } : {}),
-      })),
+      ...consoleRoutes().map(({ routeKey, scope }) => {
+        const target = consoleRouteTarget(routeKey);
+        return {
+          routeKey,
+          handler: {
+            operator: handler,
+            'audit-search': auditSearch.handler,
+            'cleanup-dry-run': cleanupDryRun.handler,
+          }[target],
+          auth: 'jwt' as const,
+          scopes: [scope],
+          functionName: target === 'operator' ? 'call-control-http-api' : `call-control-${target}`,
+        };
+      }),
       ...['GET /console', 'GET /console/{proxy+}'].map((routeKey) => ({
         routeKey,
         handler: consoleAssets,

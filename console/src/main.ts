@@ -4,6 +4,7 @@ import { announce, h, replace, visible } from './dom.ts';
 import { auditPage } from './pages-audit.ts';
 import { callPage } from './pages-call.ts';
 import { callsPage } from './pages-calls.ts';
+import { cleanupPage } from './pages-cleanup.ts';
 import { endAllPage } from './pages-end-all.ts';
 
 /** The console: reads its settings, finishes a sign-in if one is coming back, then routes on the hash. */
@@ -42,6 +43,7 @@ const route = () => {
     link('#/calls', 'Live calls', 'calls'),
     isAdmin ? link('#/end-all', 'End all', 'end-all') : null,
     link('#/audit', 'Audit', 'audit'),
+    link('#/cleanup', 'Cleanup', 'cleanup'),
     h('span', { class: 'who' }, `${visible(session.username)} (${ROLE_OF_SCOPES(session.scopes)})`),
     h(
       'button',
@@ -60,6 +62,7 @@ const route = () => {
   if (callMatch?.[1]) leave = callPage(main, callMatch[1]);
   else if (hash === '#/end-all' && isAdmin) leave = endAllPage(main);
   else if (hash === '#/audit') leave = auditPage(main);
+  else if (hash === '#/cleanup') leave = cleanupPage(main);
   else leave = callsPage(main);
   main.focus({ preventScroll: true });
 };

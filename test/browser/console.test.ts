@@ -68,7 +68,7 @@ afterAll(async () => {
 const open = async (width = 1280): Promise<Page> => {
   const context = await browser.newContext({ viewport: { width, height: 900 } });
   // Well inside the test's own timeout, so a failure names the step that did not happen.
-  context.setDefaultTimeout(8_000);
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   page.on('pageerror', (error) => {
     throw error;
@@ -116,7 +116,7 @@ const shoot = async (page: Page, name: string): Promise<void> => {
   expect(readFileSync(file).readUInt32BE(16)).toBe(page.viewportSize()?.width);
 };
 
-describe('the operator console in Chromium', () => {
+describe('the operator console in Chromium', { timeout: 90_000 }, () => {
   it('signs the operator in, lists the seeded live calls newest first, ends one and shows its audit record naming operator', async () => {
     const page = await open();
     await page.goto(stack.consoleUrl);
@@ -221,6 +221,15 @@ describe('the operator console in Chromium', () => {
     await page.getByText(`${live.length} records`).waitFor();
     await expectAccessible(page, 'audit');
     await shoot(page, 'audit-1280');
+
+    // The cleanup page: a dry run of a policy ends nothing and names the calls it would end.
+    await page.getByRole('link', { name: 'Cleanup' }).click();
+    await page.getByLabel('In progress over (min)').fill('1');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText('Would end: 1').waitFor();
+    await page.getByRole('region', { name: 'Calls the policy would end' }).getByText(hostile.sid).waitFor();
+    expect(stack.emulator.getCall(stack.projectId, hostile.sid)?.status).toBe('in-progress');
+    await expectAccessible(page, 'cleanup');
     await page.close();
   });
 

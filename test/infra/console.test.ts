@@ -91,6 +91,12 @@ describe('the operator console (opt-in)', () => {
     expect(scopeOf('POST /console-api/end-all/{callSid}')).toMatchObject({
       AuthorizationScopes: ['call-control/admin'],
     });
+    expect(scopeOf('POST /console-api/cleanup/dry-run')).toMatchObject({
+      AuthorizationScopes: ['call-control/admin'],
+    });
+    expect(scopeOf('GET /console-api/cleanup/runs')).toMatchObject({
+      AuthorizationScopes: ['call-control/read'],
+    });
     for (const route of routes.filter((r) => r.RouteKey.includes('/console-api/'))) {
       expect(route.AuthorizationType, route.RouteKey).toBe('JWT');
       expect(route.AuthorizationScopes, route.RouteKey).toHaveLength(1);

@@ -156,6 +156,67 @@ describe('console API: the JWT authorizer enforces each role by scope', () => {
   });
 });
 
+describe('console cleanup: a dry run for admins, the last runs for everyone', () => {
+  const dryRun = (token: string | undefined, body: unknown) =>
+    post('/console-api/cleanup/dry-run', token, body);
+
+  it('reports what a policy would end, ends nothing, and audits each would-end under the admin', async () => {
+    const old = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 9_000 });
+    const answer = await dryRun(tokens.admin, { policy: { maxAgeSeconds: { inProgress: 8_000 } } });
+    expect(answer.status).toBe(200);
+    const { report } = (await answer.json()) as { report: { dryRun: boolean; wouldEnd: number } };
+    expect(report.dryRun).toBe(true);
+    expect(report.wouldEnd).toBeGreaterThanOrEqual(1);
+    expect(stack.emulator.getCall(stack.projectId, old.sid)?.status).toBe('in-progress');
+    const search = await fetch(`${origin}/console-api/audit?callSid=${old.sid}`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    const { records } = (await search.json()) as {
+      records: Array<{ audit: { outcome: string; actor: { name: string } } }>;
+    };
+    expect(records.map((r) => [r.audit.outcome, r.audit.actor.name])).toEqual([['would-end', 'jwt:admin']]);
+  });
+
+  it('keeps a dry run even when the policy says dryRun false', async () => {
+    const old = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 9_500 });
+    const answer = await dryRun(tokens.admin, {
+      policy: { maxAgeSeconds: { inProgress: 9_000 }, dryRun: false },
+    });
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.getCall(stack.projectId, old.sid)?.status).toBe('in-progress');
+  });
+
+  it('refuses the operator 403 and a bad policy 400 naming the field', async () => {
+    expect((await dryRun(tokens.operator, { policy: { maxAgeSeconds: { inProgress: 60 } } })).status).toBe(
+      403,
+    );
+    const bad = await dryRun(tokens.admin, { policy: { maxAgeSeconds: { inProgress: -5 } } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('policy.maxAgeSeconds.inProgress');
+  });
+
+  it('lists the last cleanup reports for a viewer', async () => {
+    // A cleanup run as the schedule would invoke it, through the local Lambda API.
+    const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const lambda = new LambdaClient({ endpoint: stack.aws.url });
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'call-control-cleanup',
+        Payload: JSON.stringify({
+          scheduleName: 'nightly',
+          policy: { maxAgeSeconds: { queued: 86_400 }, dryRun: true },
+        }),
+      }),
+    );
+    const answer = await fetch(`${origin}/console-api/cleanup/runs`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    expect(answer.status).toBe(200);
+    const { runs } = (await answer.json()) as { runs: Array<{ report: { scheduleName: string } }> };
+    expect(runs[0]?.report.scheduleName).toBe('nightly');
+  });
+});
+
 describe('console assets', () => {
   it('serves the page with a strict CSP that forbids inline script and framing', async () => {
     const answer = await fetch(`${origin}/console/`);

@@ -94,6 +94,10 @@ export const scopesOfGroups = (groups: readonly string[]): string[] => {
 /** The audit search route, read-only: the console's audit pages and charts. */
 export const AUDIT_ROUTE = { method: 'GET', path: '/audit' } as const;
 
+/** The console's cleanup routes: a dry run of a policy (admin), and the last cleanup reports (read). */
+export const CLEANUP_DRY_RUN_ROUTE = { method: 'POST', path: '/cleanup/dry-run' } as const;
+export const CLEANUP_RUNS_ROUTE = { method: 'GET', path: '/cleanup/runs' } as const;
+
 /** A console route: its API Gateway route key and the one scope it requires. */
 export interface ConsoleRoute {
   routeKey: string;
@@ -114,7 +118,27 @@ export const consoleRoutes = (): ConsoleRoute[] => [
   }),
   { routeKey: `POST ${CONSOLE_API_PREFIX}${END_ALL_PATH}`, scope: CONSOLE_SCOPES.admin },
   { routeKey: `${AUDIT_ROUTE.method} ${CONSOLE_API_PREFIX}${AUDIT_ROUTE.path}`, scope: CONSOLE_SCOPES.read },
+  {
+    routeKey: `${CLEANUP_RUNS_ROUTE.method} ${CONSOLE_API_PREFIX}${CLEANUP_RUNS_ROUTE.path}`,
+    scope: CONSOLE_SCOPES.read,
+  },
+  {
+    routeKey: `${CLEANUP_DRY_RUN_ROUTE.method} ${CONSOLE_API_PREFIX}${CLEANUP_DRY_RUN_ROUTE.path}`,
+    scope: CONSOLE_SCOPES.admin,
+  },
 ];
+
+/** Which function serves a console route: the operator API, the audit search, or the cleanup dry run. */
+export const consoleRouteTarget = (routeKey: string): 'operator' | 'audit-search' | 'cleanup-dry-run' => {
+  const path = routeKey.slice(routeKey.indexOf(' ') + 1);
+  if (
+    path === `${CONSOLE_API_PREFIX}${AUDIT_ROUTE.path}` ||
+    path === `${CONSOLE_API_PREFIX}${CLEANUP_RUNS_ROUTE.path}`
+  )
+    return 'audit-search';
+  if (path === `${CONSOLE_API_PREFIX}${CLEANUP_DRY_RUN_ROUTE.path}`) return 'cleanup-dry-run';
+  return 'operator';
+};
 
 /**
  * The kill switch's one step: end this call as part of an end-all. The console previews the matching calls,

@@ -1,0 +1,73 @@
+import type {
+  APIGatewayProxyEventV2 as HttpEvent,
+  APIGatewayProxyStructuredResultV2 as HttpResult,
+} from 'aws-lambda';
+import { httpActor } from '#commons/calls/audit-actors';
+import { parseCleanupEvent } from '#commons/cleanup/policy';
+import { runCleanup } from '#commons/cleanup/run-cleanup';
+import { RequestValidationError } from '#commons/errors';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { logger } from '#commons/platform/powertools';
+import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire/access';
+
+/**
+ * The console's cleanup dry run (`POST /console-api/cleanup/dry-run`, admin scope): the scheduled cleanup's
+ * engine and policy rules on the live calls, ending nothing whatever the policy says (`dryRun` forced on), and
+ * its report. Each call it would end is audited as `would-end` under the signed-in admin.
+ */
+
+/** The name a console dry run reports under (a cleanup report's `scheduleName`). */
+export const CONSOLE_DRY_RUN_NAME = 'console-dry-run';
+/** Leaves the API Gateway integration (29 s) time to answer. */
+const TIME_BUDGET_MS = 25_000;
+
+const answer = (statusCode: number, body: unknown): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+const bodyOf = (event: HttpEvent): unknown => {
+  if (!event.body) return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return JSON.parse(text);
+};
+
+export const createCleanupDryRunHandler =
+  (access: SignalWireAccess) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    let input: ReturnType<typeof parseCleanupEvent>;
+    try {
+      const body = bodyOf(event) as { policy?: unknown } | null;
+      const policy = body && typeof body === 'object' && !Array.isArray(body) ? body.policy : undefined;
+      // The whole policy comes from the console: no schedule's default applies.
+      input = parseCleanupEvent(
+        {
+          scheduleName: CONSOLE_DRY_RUN_NAME,
+          policy: { ...(typeof policy === 'object' && policy !== null ? policy : {}), dryRun: true },
+        },
+        undefined,
+      );
+    } catch (error) {
+      if (error instanceof RequestValidationError)
+        return answer(400, { message: 'Invalid policy', violations: error.violations });
+      return answer(400, { message: 'The body must be JSON: {"policy": {...}}' });
+    }
+    const started = Date.now();
+    try {
+      const calls = await access.forAccount(input.policy.accountSid);
+      const report = await runCleanup(calls, input.policy, {
+        scheduleName: CONSOLE_DRY_RUN_NAME,
+        actor: httpActor(event),
+        accountSid: calls.projectId,
+        logger,
+        remainingTimeMs: () => TIME_BUDGET_MS - (Date.now() - started),
+      });
+      return answer(200, { report });
+    } catch (error) {
+      logger.error('console cleanup dry run failed', { error });
+      return answer(502, { message: 'The dry run could not list the calls now; try again.' });
+    }
+  };
+
+export const handler = createCleanupDryRunHandler(createSignalWireAccess(readSignalWireConfig(), logger));
