@@ -56,6 +56,187 @@ const cpuRow = (
   };
 };
 
+/** What the cleanup measurement ran, for its rows and notes. */
+interface Measured {
+  plain: CleanupResult;
+  bare: CleanupResult;
+  bareHttp: CleanupResult;
+  limited: CleanupResult;
+  audits: CleanupResult;
+  parse: Awaited<ReturnType<typeof listPageParseCpu>>;
+  tls: { plain: CleanupResult; bare: CleanupResult } | undefined;
+}
+
+/** The ideal wall time: every call one round trip, `CLEANUP_CONCURRENCY` at a time. */
+const IDEAL_MS = (CLEANUP_CALLS * CLEANUP_LATENCY_MS) / CLEANUP_CONCURRENCY;
+
+const cleanupRows = ({ plain, bare, bareHttp, limited, audits, tls }: Measured): ResultRow[] => {
+  const ideal = IDEAL_MS;
+  const efficiency = ideal / plain.wallMs;
+  const limitedIdeal = Math.max(ideal, (CLEANUP_CALLS * RATE_LIMIT.windowMs) / RATE_LIMIT.maxPosts);
+  const rows: ResultRow[] = [
+    {
+      item: 4,
+      metric: `Cleanup of ${count(CLEANUP_CALLS)} stale calls, latency ${CLEANUP_LATENCY_MS} ms, concurrency ${CLEANUP_CONCURRENCY}`,
+      project: `${ms(plain.wallMs)}, ${count(plain.ended)} ended, ${plain.stillLive} left`,
+      reference: `ideal ${ms(ideal)}`,
+      ratio: `${(efficiency * 100).toFixed(1)} % of ideal`,
+      target: '≥ 90 % of ideal, every call ended',
+      met: yesNo(efficiency >= 0.9 && plain.stillLive === 0),
+      values: { project: plain.wallMs, reference: ideal, ratio: efficiency, unit: 'ms' },
+    },
+    {
+      item: 4,
+      metric: 'Same calls ended by a bare fetch pool (what loopback and 2 shared cores allow)',
+      project: ms(plain.wallMs),
+      reference: `bare fetch ${ms(bare.wallMs)} (${((ideal / bare.wallMs) * 100).toFixed(1)} % of ideal)`,
+      ratio: `${((bare.wallMs / plain.wallMs) * 100).toFixed(1)} % of bare fetch`,
+      target: '— (context)',
+      met: 'n/a',
+      values: {
+        project: plain.wallMs,
+        reference: bare.wallMs,
+        ratio: bare.wallMs / plain.wallMs,
+        unit: 'ms',
+      },
+    },
+    cpuRow('Client CPU per ended call (user + system, the cleanup process only)', plain, bare, true),
+    {
+      ...cpuRow(
+        "Same, against a bare `node:http` keep-alive pool (SignalWireClient's transport, doing nothing else)",
+        plain,
+        bareHttp,
+        false,
+        'bare node:http',
+      ),
+      summary: true,
+    },
+    {
+      item: 4,
+      metric:
+        'Of which the audit record (one Powertools log line per call, written alone in the same set-up)',
+      project: ms(cpuPerCall(audits)),
+      reference: `cleanup without it ${ms(cpuPerCall(plain) - cpuPerCall(audits))}`,
+      ratio: `without it ${ratio((cpuPerCall(plain) - cpuPerCall(audits)) / cpuPerCall(bare))} of bare fetch`,
+      target: '— (context)',
+      met: 'n/a',
+      values: {
+        project: cpuPerCall(audits),
+        reference: cpuPerCall(plain) - cpuPerCall(audits),
+        ratio: (cpuPerCall(plain) - cpuPerCall(audits)) / cpuPerCall(bare),
+        unit: 'ms',
+      },
+    },
+    {
+      item: 4,
+      metric: `Same, emulator rate-limited to ${RATE_LIMIT.maxPosts} POSTs / ${RATE_LIMIT.windowMs} ms (429, no Retry-After)`,
+      project:
+        `${ms(limited.wallMs)} in ${limited.runs} run(s) (failed per run: ${limited.failedPerRun.join(', ')}), ` +
+        `${count(limited.rateLimited)} × 429, ${limited.stillLive} left`,
+      reference: `floor ${ms(limitedIdeal)} (rate limit)`,
+      ratio: `${((limitedIdeal / limited.wallMs) * 100).toFixed(1)} % of floor`,
+      target: 'every call ended in the run',
+      met: yesNo(limited.stillLive === 0 && limited.runs === 1),
+      values: {
+        project: limited.wallMs,
+        reference: limitedIdeal,
+        ratio: limitedIdeal / limited.wallMs,
+        unit: 'ms',
+      },
+    },
+  ];
+  if (tls) {
+    rows.push(
+      cpuRow(
+        'Client CPU per ended call over https (both keep their connections alive)',
+        tls.plain,
+        tls.bare,
+        false,
+      ),
+      {
+        item: 4,
+        metric: `Cleanup of ${count(CLEANUP_CALLS)} stale calls over https, latency ${CLEANUP_LATENCY_MS} ms`,
+        project: `${ms(tls.plain.wallMs)}, ${count(tls.plain.ended)} ended, ${tls.plain.stillLive} left`,
+        reference: `bare fetch ${ms(tls.bare.wallMs)}`,
+        ratio: `${((tls.bare.wallMs / tls.plain.wallMs) * 100).toFixed(1)} % of bare fetch`,
+        target: '— (context)',
+        met: 'n/a',
+        values: { project: tls.plain.wallMs, reference: tls.bare.wallMs, unit: 'ms' },
+      },
+    );
+  }
+
+  return rows;
+};
+
+const cleanupNotes = (
+  { plain, bare, bareHttp, limited, audits, parse, tls }: Measured,
+  rows: ResultRow[],
+): string[] => {
+  const ideal = IDEAL_MS;
+  const notes = [
+    'Cleanup: bench/cleanup-driver.ts (bundled like a function) runs `runCleanup` with the real ' +
+      '`SignalWireClient` in a child process; the emulator runs in the parent. Stale calls: in-progress, ' +
+      `${STALE_AGE_SECONDS} s old, policy inProgress ${MAX_AGE_SECONDS} s, page size ${LIST_PAGE_SIZE} (default), ` +
+      `concurrency ${CLEANUP_CONCURRENCY}, ${count(MAX_CALLS_PER_RUN)} ends at most per run. Client CPU is ` +
+      '`process.cpuUsage()` of the child over the run, every audit line written to a discarded stdout, no ' +
+      'memory sampling in these rows (it would charge the slower client more). The cleanup and both bare ' +
+      `pools run ${CPU_ROUNDS} times, alternated; each row takes the run with the median CPU per call. The ` +
+      'bare pool POSTs the same end requests with `fetch`, reads the answers and does nothing else; the bare ' +
+      '`node:http` pool does the same over a keep-alive `http.Agent`, the transport SignalWireClient uses ' +
+      '(functions/commons/signalwire/transport.ts), so the gap between the two bare pools is what the choice ' +
+      'of transport saves, and the gap above the `node:http` pool is what the cleanup itself costs.' +
+      (tls ? ' The https rows serve the emulator with the certificate of the TLS rows of item 3.' : ''),
+  ];
+  const cpu = cpuPerCall(plain);
+  const bareCpu = cpuPerCall(bare);
+  const auditCpu = cpuPerCall(audits);
+  const httpCpu = cpuPerCall(bareHttp);
+  const cpuVerdict = rows.some((row) => row.met === 'no' && row.metric.startsWith('Client CPU'))
+    ? 'Missed, cleanup CPU'
+    : 'Cleanup CPU';
+  notes.push(
+    `${cpuVerdict}: ${ms(cpu)} per ended call against ${ms(bareCpu)} for bare fetch (${ratio(cpu / bareCpu)}). ` +
+      `SignalWireClient sends over \`node:http(s)\`, not \`fetch\`: a bare pool on that transport spends ` +
+      `${ms(httpCpu)} per call in the same run (${ratio(httpCpu / bareCpu)} of bare fetch; undici wraps every ` +
+      'exchange in WHATWG Headers, Response and streams). Above that floor the cleanup spends ' +
+      `${ms(Math.max(0, cpu - httpCpu))} per call (${ratio(cpu / httpCpu)} of the bare \`node:http\` pool) on what ` +
+      `the bare pool does not do: the audit record (${ms(auditCpu)} per call, written alone as the cleanup ` +
+      `writes it with the Powertools Logger), ${plain.pagesRead} List Calls pages of ${LIST_PAGE_SIZE} calls ` +
+      `(\`JSON.parse\` of a whole page, ${(parse.pageBytes / 1024).toFixed(0)} KiB, costs ` +
+      `${parse.msPerCall.toFixed(4)} ms per call measured alone: reading only the fields the policy needs would ` +
+      "take a JavaScript parser, slower than V8's native one), the policy's " +
+      `verdict, the pacer (one start every ${ms(1000 / CLEANUP_ENDS_PER_SECOND.max)} on average at the account-wide budget), a timeout timer per ` +
+      'request and the retry bookkeeping. On this shared machine the ratios of single runs move by ±15 %: ' +
+      'compare the https row, the same work over TLS in the same run.',
+  );
+  if (plain.wallMs > ideal / 0.9) {
+    const demand = (CLEANUP_CONCURRENCY / CLEANUP_LATENCY_MS) * 1000;
+    notes.push(
+      `Missed, cleanup throughput (${ms(plain.wallMs)} against an ideal of ${ms(ideal)}): the ideal assumes ` +
+        `requests cost no CPU. Here ${count(demand)} requests per second must be produced by the cleanup ` +
+        'and answered by the emulator on the same 2 cores: a bare `fetch` pool sending the same requests ' +
+        `needs ${ms(bare.wallMs)} (${percent(ideal, bare.wallMs)} of ideal), a bare \`node:http\` pool, the ` +
+        `client's transport doing nothing else, ${ms(bareHttp.wallMs)} (${percent(ideal, bareHttp.wallMs)}). ` +
+        `The cleanup spends ${ms(cpu)} of CPU per call against ${ms(httpCpu)} for that pool (see the CPU ` +
+        `note), on one event loop that was busy ${percent(plain.cpuMs, plain.wallMs)} of the run: with ` +
+        `${CLEANUP_CONCURRENCY} requests in flight, each answer waits for the work of the others before it is ` +
+        'read, which lengthens every round trip. Against SignalWire, tens of ms away, that work is a smaller ' +
+        `share of each round trip. At ${ms(cpu)} of CPU per call one vCPU tops out near ` +
+        `${count(Math.round(1000 / cpu))} calls per second, and a ${FUNCTION_MEMORY_MB} MB Lambda has ` +
+        `${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.`,
+    );
+  }
+  if (limited.stillLive > 0 || limited.runs > 1) {
+    notes.push(
+      `Missed, rate-limited cleanup: ${count(limited.rateLimited)} requests were answered 429; the first ` +
+        `run left ${limited.failedPerRun[0] ?? 0} calls failed, and the next run ended them ` +
+        `(${limited.stillLive} left after ${limited.runs} runs).`,
+    );
+  }
+  return notes;
+};
+
 /** Item 4: cleanup throughput and client CPU per ended call, against a bare `fetch` pool; also over https. */
 export const cleanup: Measurement = {
   name: 'cleanup',
@@ -112,161 +293,9 @@ export const cleanup: Measurement = {
       };
     }
 
-    const ideal = (CLEANUP_CALLS * CLEANUP_LATENCY_MS) / CLEANUP_CONCURRENCY;
-    const efficiency = ideal / plain.wallMs;
-    const limitedIdeal = Math.max(ideal, (CLEANUP_CALLS * RATE_LIMIT.windowMs) / RATE_LIMIT.maxPosts);
-    const rows: ResultRow[] = [
-      {
-        item: 4,
-        metric: `Cleanup of ${count(CLEANUP_CALLS)} stale calls, latency ${CLEANUP_LATENCY_MS} ms, concurrency ${CLEANUP_CONCURRENCY}`,
-        project: `${ms(plain.wallMs)}, ${count(plain.ended)} ended, ${plain.stillLive} left`,
-        reference: `ideal ${ms(ideal)}`,
-        ratio: `${(efficiency * 100).toFixed(1)} % of ideal`,
-        target: '≥ 90 % of ideal, every call ended',
-        met: yesNo(efficiency >= 0.9 && plain.stillLive === 0),
-        values: { project: plain.wallMs, reference: ideal, ratio: efficiency, unit: 'ms' },
-      },
-      {
-        item: 4,
-        metric: 'Same calls ended by a bare fetch pool (what loopback and 2 shared cores allow)',
-        project: ms(plain.wallMs),
-        reference: `bare fetch ${ms(bare.wallMs)} (${((ideal / bare.wallMs) * 100).toFixed(1)} % of ideal)`,
-        ratio: `${((bare.wallMs / plain.wallMs) * 100).toFixed(1)} % of bare fetch`,
-        target: '— (context)',
-        met: 'n/a',
-        values: {
-          project: plain.wallMs,
-          reference: bare.wallMs,
-          ratio: bare.wallMs / plain.wallMs,
-          unit: 'ms',
-        },
-      },
-      cpuRow('Client CPU per ended call (user + system, the cleanup process only)', plain, bare, true),
-      {
-        ...cpuRow(
-          "Same, against a bare `node:http` keep-alive pool (SignalWireClient's transport, doing nothing else)",
-          plain,
-          bareHttp,
-          false,
-          'bare node:http',
-        ),
-        summary: true,
-      },
-      {
-        item: 4,
-        metric:
-          'Of which the audit record (one Powertools log line per call, written alone in the same set-up)',
-        project: ms(cpuPerCall(audits)),
-        reference: `cleanup without it ${ms(cpuPerCall(plain) - cpuPerCall(audits))}`,
-        ratio: `without it ${ratio((cpuPerCall(plain) - cpuPerCall(audits)) / cpuPerCall(bare))} of bare fetch`,
-        target: '— (context)',
-        met: 'n/a',
-        values: {
-          project: cpuPerCall(audits),
-          reference: cpuPerCall(plain) - cpuPerCall(audits),
-          ratio: (cpuPerCall(plain) - cpuPerCall(audits)) / cpuPerCall(bare),
-          unit: 'ms',
-        },
-      },
-      {
-        item: 4,
-        metric: `Same, emulator rate-limited to ${RATE_LIMIT.maxPosts} POSTs / ${RATE_LIMIT.windowMs} ms (429, no Retry-After)`,
-        project:
-          `${ms(limited.wallMs)} in ${limited.runs} run(s) (failed per run: ${limited.failedPerRun.join(', ')}), ` +
-          `${count(limited.rateLimited)} × 429, ${limited.stillLive} left`,
-        reference: `floor ${ms(limitedIdeal)} (rate limit)`,
-        ratio: `${((limitedIdeal / limited.wallMs) * 100).toFixed(1)} % of floor`,
-        target: 'every call ended in the run',
-        met: yesNo(limited.stillLive === 0 && limited.runs === 1),
-        values: {
-          project: limited.wallMs,
-          reference: limitedIdeal,
-          ratio: limitedIdeal / limited.wallMs,
-          unit: 'ms',
-        },
-      },
-    ];
-    if (tls) {
-      rows.push(
-        cpuRow(
-          'Client CPU per ended call over https (both keep their connections alive)',
-          tls.plain,
-          tls.bare,
-          false,
-        ),
-        {
-          item: 4,
-          metric: `Cleanup of ${count(CLEANUP_CALLS)} stale calls over https, latency ${CLEANUP_LATENCY_MS} ms`,
-          project: `${ms(tls.plain.wallMs)}, ${count(tls.plain.ended)} ended, ${tls.plain.stillLive} left`,
-          reference: `bare fetch ${ms(tls.bare.wallMs)}`,
-          ratio: `${((tls.bare.wallMs / tls.plain.wallMs) * 100).toFixed(1)} % of bare fetch`,
-          target: '— (context)',
-          met: 'n/a',
-          values: { project: tls.plain.wallMs, reference: tls.bare.wallMs, unit: 'ms' },
-        },
-      );
-    }
-
-    const notes = [
-      'Cleanup: bench/cleanup-driver.ts (bundled like a function) runs `runCleanup` with the real ' +
-        '`SignalWireClient` in a child process; the emulator runs in the parent. Stale calls: in-progress, ' +
-        `${STALE_AGE_SECONDS} s old, policy inProgress ${MAX_AGE_SECONDS} s, page size ${LIST_PAGE_SIZE} (default), ` +
-        `concurrency ${CLEANUP_CONCURRENCY}, ${count(MAX_CALLS_PER_RUN)} ends at most per run. Client CPU is ` +
-        '`process.cpuUsage()` of the child over the run, every audit line written to a discarded stdout, no ' +
-        'memory sampling in these rows (it would charge the slower client more). The cleanup and both bare ' +
-        `pools run ${CPU_ROUNDS} times, alternated; each row takes the run with the median CPU per call. The ` +
-        'bare pool POSTs the same end requests with `fetch`, reads the answers and does nothing else; the bare ' +
-        '`node:http` pool does the same over a keep-alive `http.Agent`, the transport SignalWireClient uses ' +
-        '(functions/commons/signalwire/transport.ts), so the gap between the two bare pools is what the choice ' +
-        'of transport saves, and the gap above the `node:http` pool is what the cleanup itself costs.' +
-        (tls ? ' The https rows serve the emulator with the certificate of the TLS rows of item 3.' : ''),
-    ];
-    const cpu = cpuPerCall(plain);
-    const bareCpu = cpuPerCall(bare);
-    const auditCpu = cpuPerCall(audits);
-    const httpCpu = cpuPerCall(bareHttp);
-    const cpuVerdict = rows.some((row) => row.met === 'no' && row.metric.startsWith('Client CPU'))
-      ? 'Missed, cleanup CPU'
-      : 'Cleanup CPU';
-    notes.push(
-      `${cpuVerdict}: ${ms(cpu)} per ended call against ${ms(bareCpu)} for bare fetch (${ratio(cpu / bareCpu)}). ` +
-        `SignalWireClient sends over \`node:http(s)\`, not \`fetch\`: a bare pool on that transport spends ` +
-        `${ms(httpCpu)} per call in the same run (${ratio(httpCpu / bareCpu)} of bare fetch; undici wraps every ` +
-        'exchange in WHATWG Headers, Response and streams). Above that floor the cleanup spends ' +
-        `${ms(Math.max(0, cpu - httpCpu))} per call (${ratio(cpu / httpCpu)} of the bare \`node:http\` pool) on what ` +
-        `the bare pool does not do: the audit record (${ms(auditCpu)} per call, written alone as the cleanup ` +
-        `writes it with the Powertools Logger), ${plain.pagesRead} List Calls pages of ${LIST_PAGE_SIZE} calls ` +
-        `(\`JSON.parse\` of a whole page, ${(parse.pageBytes / 1024).toFixed(0)} KiB, costs ` +
-        `${parse.msPerCall.toFixed(4)} ms per call measured alone: reading only the fields the policy needs would ` +
-        "take a JavaScript parser, slower than V8's native one), the policy's " +
-        `verdict, the pacer (one start every ${ms(1000 / CLEANUP_ENDS_PER_SECOND.max)} on average at the account-wide budget), a timeout timer per ` +
-        'request and the retry bookkeeping. On this shared machine the ratios of single runs move by ±15 %: ' +
-        'compare the https row, the same work over TLS in the same run.',
-    );
-    if (plain.wallMs > ideal / 0.9) {
-      const demand = (CLEANUP_CONCURRENCY / CLEANUP_LATENCY_MS) * 1000;
-      notes.push(
-        `Missed, cleanup throughput (${ms(plain.wallMs)} against an ideal of ${ms(ideal)}): the ideal assumes ` +
-          `requests cost no CPU. Here ${count(demand)} requests per second must be produced by the cleanup ` +
-          'and answered by the emulator on the same 2 cores: a bare `fetch` pool sending the same requests ' +
-          `needs ${ms(bare.wallMs)} (${percent(ideal, bare.wallMs)} of ideal), a bare \`node:http\` pool, the ` +
-          `client's transport doing nothing else, ${ms(bareHttp.wallMs)} (${percent(ideal, bareHttp.wallMs)}). ` +
-          `The cleanup spends ${ms(cpu)} of CPU per call against ${ms(httpCpu)} for that pool (see the CPU ` +
-          `note), on one event loop that was busy ${percent(plain.cpuMs, plain.wallMs)} of the run: with ` +
-          `${CLEANUP_CONCURRENCY} requests in flight, each answer waits for the work of the others before it is ` +
-          'read, which lengthens every round trip. Against SignalWire, tens of ms away, that work is a smaller ' +
-          `share of each round trip. At ${ms(cpu)} of CPU per call one vCPU tops out near ` +
-          `${count(Math.round(1000 / cpu))} calls per second, and a ${FUNCTION_MEMORY_MB} MB Lambda has ` +
-          `${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.`,
-      );
-    }
-    if (limited.stillLive > 0 || limited.runs > 1) {
-      notes.push(
-        `Missed, rate-limited cleanup: ${count(limited.rateLimited)} requests were answered 429; the first ` +
-          `run left ${limited.failedPerRun[0] ?? 0} calls failed, and the next run ended them ` +
-          `(${limited.stillLive} left after ${limited.runs} runs).`,
-      );
-    }
+    const measured: Measured = { plain, bare, bareHttp, limited, audits, parse, tls };
+    const rows = cleanupRows(measured);
+    const notes = cleanupNotes(measured, rows);
     return {
       rows,
       notes,

@@ -29,6 +29,81 @@ const NAMES = [
 ] as const;
 type Name = (typeof NAMES)[number];
 
+/** The cold-start rows: each series' median against its reference, with its target where it has one. */
+const coldRows = (series: Record<Name, ColdSeries>): ResultRow[] => {
+  const bare = median(series.bare.wallMs);
+  const parts = (s: ColdSeries) =>
+    `import ${ms(median(s.importMs))} + first request ${ms(median(s.firstInvokeMs))}`;
+  const row = (
+    metric: string,
+    a: number,
+    b: number,
+    target: number | undefined,
+    display?: { project: string; reference: string },
+  ): ResultRow => ({
+    item: 2,
+    metric,
+    project: display?.project ?? ms(a),
+    reference: display?.reference ?? ms(b),
+    ratio: ratio(a / b),
+    target: target === undefined ? '— (context)' : `≤ ${target}`,
+    met: target === undefined ? 'n/a' : yesNo(a / b <= target),
+    values: { project: a, reference: b, ratio: a / b, unit: 'ms' },
+  });
+  const wall = (name: Name) => median(series[name].wallMs);
+  const rows: ResultRow[] = [
+    row(
+      `Cold start: spawn → first answer, median of ${COLD_SAMPLES} (as deployed: --enable-source-maps)`,
+      wall('project'),
+      wall('reference'),
+      TARGET_DEPLOYED,
+    ),
+    row(
+      'Cold start without --enable-source-maps, both sides',
+      wall('projectNoMaps'),
+      wall('referenceNoMaps'),
+      TARGET_NO_MAPS,
+    ),
+    row(
+      "Cold start without --enable-source-maps, against the reference bundled with the project's aliases " +
+        '(environment-only credentials, built-ins as `require` loads them)',
+      wall('projectNoMaps'),
+      wall('referenceAliasedNoMaps'),
+      undefined,
+    ),
+    row(
+      'Cold start minus bare `node -e 0` (as deployed)',
+      wall('project') - bare,
+      wall('reference') - bare,
+      undefined,
+    ),
+    row(
+      'Cold start inside the process: ready at (median, as deployed)',
+      median(series.project.readyMs),
+      median(series.reference.readyMs),
+      undefined,
+      { project: parts(series.project), reference: parts(series.reference) },
+    ),
+    row(
+      'Cold start, project without the proxy hop (as deployed)',
+      wall('projectDirect'),
+      wall('reference'),
+      undefined,
+    ),
+    {
+      item: 2,
+      metric: 'Bare `node -e 0` (spawn → exit, median)',
+      project: ms(bare),
+      reference: ms(bare),
+      ratio: '—',
+      target: '— (baseline)',
+      met: 'n/a',
+      values: { project: bare, reference: bare, unit: 'ms' },
+    },
+  ];
+  return rows;
+};
+
 /** Item 2: spawn to the first answer of a fresh `node` per sample, the project against the reference. */
 export const coldStart: Measurement = {
   name: 'cold-start',
@@ -85,77 +160,9 @@ export const coldStart: Measurement = {
       await world.stop();
     }
 
+    const rows = coldRows(series);
     const bare = median(series.bare.wallMs);
-    const parts = (s: ColdSeries) =>
-      `import ${ms(median(s.importMs))} + first request ${ms(median(s.firstInvokeMs))}`;
-    const row = (
-      metric: string,
-      a: number,
-      b: number,
-      target: number | undefined,
-      display?: { project: string; reference: string },
-    ): ResultRow => ({
-      item: 2,
-      metric,
-      project: display?.project ?? ms(a),
-      reference: display?.reference ?? ms(b),
-      ratio: ratio(a / b),
-      target: target === undefined ? '— (context)' : `≤ ${target}`,
-      met: target === undefined ? 'n/a' : yesNo(a / b <= target),
-      values: { project: a, reference: b, ratio: a / b, unit: 'ms' },
-    });
     const wall = (name: Name) => median(series[name].wallMs);
-    const rows: ResultRow[] = [
-      row(
-        `Cold start: spawn → first answer, median of ${COLD_SAMPLES} (as deployed: --enable-source-maps)`,
-        wall('project'),
-        wall('reference'),
-        TARGET_DEPLOYED,
-      ),
-      row(
-        'Cold start without --enable-source-maps, both sides',
-        wall('projectNoMaps'),
-        wall('referenceNoMaps'),
-        TARGET_NO_MAPS,
-      ),
-      row(
-        "Cold start without --enable-source-maps, against the reference bundled with the project's aliases " +
-          '(environment-only credentials, built-ins as `require` loads them)',
-        wall('projectNoMaps'),
-        wall('referenceAliasedNoMaps'),
-        undefined,
-      ),
-      row(
-        'Cold start minus bare `node -e 0` (as deployed)',
-        wall('project') - bare,
-        wall('reference') - bare,
-        undefined,
-      ),
-      row(
-        'Cold start inside the process: ready at (median, as deployed)',
-        median(series.project.readyMs),
-        median(series.reference.readyMs),
-        undefined,
-        { project: parts(series.project), reference: parts(series.reference) },
-      ),
-      row(
-        'Cold start, project without the proxy hop (as deployed)',
-        wall('projectDirect'),
-        wall('reference'),
-        undefined,
-      ),
-      {
-        item: 2,
-        metric: 'Bare `node -e 0` (spawn → exit, median)',
-        project: ms(bare),
-        reference: ms(bare),
-        ratio: '—',
-        target: '— (baseline)',
-        met: 'n/a',
-        values: { project: bare, reference: bare, unit: 'ms' },
-      },
-    ];
-
     const http = functions.find((fn) => fn.name === 'http-api');
     const notes = [
       'Cold start: a fresh `node` (the Node 24 running the bench) per sample runs bench/cold-start-driver.mjs, ' +

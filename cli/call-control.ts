@@ -5,6 +5,7 @@
  * is loaded only when that command runs.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
 import {
   type CommandContext,
   type CommandModule,
@@ -123,14 +124,14 @@ const globalsOf = (values: CommandContext['values']): GlobalOptions => {
   return {
     local: values.local === true,
     direct: values.direct === true,
-    stack: (values.stack as string | undefined) ?? process.env.CALL_CONTROL_STACK ?? 'SignalWireCallControl',
+    stack: (values.stack as string | undefined) ?? process.env.CALL_CONTROL_STACK ?? DEFAULT_STACK_NAME,
     construct: values.construct as string | undefined,
     profile: values.profile as string | undefined,
     region: values.region as string | undefined,
     port,
     secretId:
       (values['secret-id'] as string | undefined) ??
-      process.env.SIGNALWIRE_SECRET_ID ??
+      process.env[ENV.signalWireSecretId] ??
       'signalwire/call-control',
   };
 };

@@ -13,13 +13,8 @@ import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
 import * as validators from '#commons/generated/validators';
-import {
-  LIST_QUERY_ALIASES,
-  listAnswer,
-  listChecks,
-  listPageOf,
-  VIOLATION_CONTEXT,
-} from '#commons/http/list-query';
+import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
+import { LIST_QUERY_ALIASES, listAnswer, listRequestOf, VIOLATION_CONTEXT } from '#commons/http/list-query';
 import {
   bodyDefault,
   errorResponse,
@@ -41,14 +36,17 @@ import {
 import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
-import { createSignalWireAccess } from '#commons/signalwire/access';
+import { createSignalWireAccess, type ProjectKeys } from '#commons/signalwire/access';
 import { canonicalSid } from '#commons/signalwire/sids';
 import type { CallUpdate } from '#commons/signalwire/types';
 
 /** The operator API: update, terminate, read and list calls over API Gateway HTTP API (payload v2). */
 
-/** Builds the handler around the call service; tests and the local server pass their own. */
-export const createHttpApiHandler = (calls: CallService) => {
+/**
+ * Builds the handler around the call service and the credentials layer's per-project keys (list cursors are
+ * sealed with them); tests and the local server pass their own.
+ */
+export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
   /** The project the path names (logged with every line), or undefined for the secret's default. */
   const project = (event: HttpEvent): string | undefined => {
     const accountSid = event.pathParameters?.accountSid;
@@ -96,11 +94,13 @@ export const createHttpApiHandler = (calls: CallService) => {
     'GET /calls': route(
       validators.validateListCallsEvent,
       async (event, signal) => {
-        const page = await calls.list({ project: project(event), signal, from: listPageOf(event) });
-        return jsonResponse(200, listAnswer(page));
+        // Checked before anything is loaded; the cursor key is the credentials layer's, never the port's.
+        const pageOf = listRequestOf(event);
+        const { projectId, key } = await keys.projectKey(project(event), CURSOR_KEY_PURPOSE);
+        const page = await calls.list({ project: projectId, signal, from: pageOf(projectId, key) });
+        return jsonResponse(200, listAnswer(page, key));
       },
       [renameFields('queryStringParameters', LIST_QUERY_ALIASES)],
-      [listChecks],
     ),
   };
 
@@ -134,6 +134,5 @@ export const createHttpApiHandler = (calls: CallService) => {
     );
 };
 
-export const handler = createHttpApiHandler(
-  createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
-);
+const access = createSignalWireAccess(readSignalWireConfig(), logger);
+export const handler = createHttpApiHandler(createCallService(access, logger), access);

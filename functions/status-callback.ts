@@ -11,7 +11,7 @@ import { readSignalWireConfig } from '#commons/platform/config';
 import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
-import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from '#commons/signalwire/credentials';
+import { createSignalWireAccess } from '#commons/signalwire/access';
 import { type CallbackReplays, createCallbackReplays } from '#commons/status-callbacks/callback-replays';
 import { callbackParamsOf, publicUrlOf } from '#commons/status-callbacks/signature';
 import { isSignedCallback, SigningKeys } from '#commons/status-callbacks/signing-keys';
@@ -91,12 +91,7 @@ const signalWireConfig = readSignalWireConfig();
 const config = readStatusCallbackConfig();
 
 export const handler = createStatusCallbackHandler({
-  signingKeys: new SigningKeys(
-    new CredentialsStore(
-      new SecretsManagerSource(signalWireConfig.secretId, signalWireConfig.secretMaxAgeSeconds),
-      { allowedLocalOrigin: parseLocalOrigin(signalWireConfig.localSpaceOrigin) },
-    ),
-  ),
+  signingKeys: new SigningKeys(createSignalWireAccess(signalWireConfig).credentials),
   publisher: new EventBridgePublisher({ eventBusName: config.eventBusName, source: config.eventSource }),
   replays: createCallbackReplays({
     tableName: config.idempotencyTableName,

@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_STACK_NAME } from '../functions/commons/platform/settings.ts';
 import { CallControlStack } from './stack.ts';
 
 const app = new App();
@@ -7,7 +8,7 @@ const stackName: unknown = app.node.tryGetContext('stackName');
 
 new CallControlStack(
   app,
-  typeof stackName === 'string' && stackName !== '' ? stackName : 'SignalWireCallControl',
+  typeof stackName === 'string' && stackName !== '' ? stackName : DEFAULT_STACK_NAME,
   {
     description:
       'Updates live SignalWire calls: operator API, status callbacks, cleanup, EventBridge consumer',

@@ -85,7 +85,7 @@ export interface CallControlFunctionProps
   readonly tracing?: boolean;
   /**
    * Also bundle the Powertools Tracer: subsegments for the handler, AWS SDK calls and the https requests to SignalWire.
-   * Off by default because it adds about 124 KB (the X-Ray SDK) that every cold start parses; needs `tracing`.
+   * Off by default because it adds the X-Ray SDK (its size in docs/benchmarks.md), which every cold start parses; needs `tracing`.
    * @default false
    */
   readonly powertoolsTracer?: boolean;

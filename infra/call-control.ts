@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_FUNCTION_TIMEOUT_SECONDS,
   CLEANUP_TIME_MARGIN_MS,
   ENV,
   SECRET_CACHE_TTL_SECONDS,
@@ -111,7 +112,7 @@ export class CallControl extends Construct {
       entry: 'cleanup',
       serviceName: CLEANUP_SERVICE_NAME,
       description: 'Ends stale SignalWire calls on a schedule',
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(CLEANUP_FUNCTION_TIMEOUT_SECONDS),
       // Two runs never overlap: a schedule firing during a run is throttled instead of racing it.
       reservedConcurrentExecutions: 1,
       environment: this.cleanupEnvironment(),

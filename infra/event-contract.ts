@@ -1,6 +1,7 @@
 /**
  * The EventBridge contract of the call-control functions: who they say they are and the detail-types they
- * read and write. The JSON Schemas of the details live in `schemas/events/`.
+ * read and write, read from the contracts' modules (`functions/commons/events/contracts/`). The JSON Schemas of
+ * the details are published in `schemas/events/`.
  */
 
 import {
@@ -9,6 +10,7 @@ import {
   CALL_UPDATE_REQUESTED,
   CALL_UPDATED,
   DEFAULT_EVENT_SOURCE,
+  EVENT_CONTRACTS,
 } from '../functions/commons/events/contracts.ts';
 
 // The event contract types: what producers put on the bus and consumers of the result events read.
@@ -43,25 +45,7 @@ export interface EventSchemaFile {
   readonly schemaType: string;
 }
 
-export const EVENT_SCHEMA_FILES: readonly EventSchemaFile[] = [
-  {
-    detailType: CALL_UPDATE_REQUESTED,
-    fileName: 'call-update-requested.schema.json',
-    schemaType: 'CallUpdateRequested',
-  },
-  {
-    detailType: CALL_UPDATED,
-    fileName: 'call-updated.schema.json',
-    schemaType: 'CallUpdated',
-  },
-  {
-    detailType: CALL_UPDATE_FAILED,
-    fileName: 'call-update-failed.schema.json',
-    schemaType: 'CallUpdateFailed',
-  },
-  {
-    detailType: CALL_STATUS_CHANGED,
-    fileName: 'call-status-changed.schema.json',
-    schemaType: 'CallStatusChanged',
-  },
-];
+/** Read from the contracts' own modules: each names its file and registry name next to its schema. */
+export const EVENT_SCHEMA_FILES: readonly EventSchemaFile[] = EVENT_CONTRACTS.map(
+  ({ detailType, fileName, schemaType }) => ({ detailType, fileName, schemaType }),
+);

@@ -5,6 +5,7 @@ import {
   CLEANUP_ENDS_PER_SECOND,
   CLEANUP_TIME_MARGIN_MS,
   inRange,
+  REMEMBERED_SECONDS,
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
@@ -28,7 +29,10 @@ export const validateProps = (props: CallControlProps): void => {
     throw new Error('CallControl needs exactly one of secretName and secretArn');
   }
   const replayWindow = props.callbackReplayWindow?.toSeconds();
-  if (replayWindow !== undefined && !(replayWindow >= 60 && replayWindow <= 30 * 86_400)) {
+  if (
+    replayWindow !== undefined &&
+    !(replayWindow >= REMEMBERED_SECONDS.min && replayWindow <= REMEMBERED_SECONDS.max)
+  ) {
     throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
   }
   if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
@@ -95,7 +99,7 @@ export const validateProps = (props: CallControlProps): void => {
       );
     }
     const ttl = events.idempotencyTtl?.toSeconds();
-    if (ttl !== undefined && (ttl < age || ttl > 30 * 86_400)) {
+    if (ttl !== undefined && (ttl < age || ttl > REMEMBERED_SECONDS.max)) {
       throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
     }
   }

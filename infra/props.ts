@@ -150,7 +150,7 @@ export interface CallControlProps {
   readonly tracing?: boolean;
   /**
    * Also bundle the Powertools Tracer into every function: subsegments for the handler, the AWS SDK calls and
-   * the https requests to SignalWire. It adds about 124 KB to every function (a third of the HTTP function),
+   * the https requests to SignalWire. It adds the X-Ray SDK to every function (its size: docs/benchmarks.md),
    * which every cold start parses, so it is off unless asked for. Needs `tracing`.
    * @default false
    */

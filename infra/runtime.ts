@@ -17,7 +17,7 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 
 /**
  * Left out of every bundle. `bowser` is the AWS SDK's browser user-agent parser, reached only through a
- * dynamic `import()` on the SDK's browser path, which never runs on Node; bundling it would add 34 KB that
+ * dynamic `import()` on the SDK's browser path, which never runs on Node; bundling it would add code that
  * every cold start parses. (The real-bundle infra test and the benchmark's cold start run the SDK client from
  * the bundle, so a Node path that needed it would fail there.)
  */
@@ -30,9 +30,9 @@ const platformFile = (...path: string[]): string =>
 /**
  * Node's built-in modules the bundles use, each loaded the way `require` loads it. An ESM `import` of a
  * built-in builds an ES module facade first, which reads every export once, lazy getters included: for
- * `node:http` that loads undici for `http.WebSocket`, which no function uses. Measured here, an
- * `import('node:http')` alone takes 35-50 ms against 4-6 ms for `process.getBuiltinModule`, and the http-api
- * bundle's import 17-20 ms less (66-72 ms instead of 83-92 ms, no source maps). Each one is aliased to a
+ * `node:http` that loads undici for `http.WebSocket`, which no function uses. An `import('node:http')` alone
+ * takes several times as long as `process.getBuiltinModule`, and the http-api bundle imports faster without
+ * the facades (measured: docs/benchmarks.md). Each one is aliased to a
  * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
  * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade (`node:process`
  * is the global `process` itself). A test in test/infra/call-control-function.test.ts fails, naming it, when a

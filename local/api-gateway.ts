@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { compareRank, compileRoute, findRoute } from './api-gateway-routes.ts';
+
 import { createLambdaContext } from './lambda-context.ts';
 import { checkSignature, type LocalCredentials } from './sigv4-check.ts';
+
+export { matchRoute } from './api-gateway-routes.ts';
 
 /** The IAM caller API Gateway puts in `requestContext.authorizer.iam` for routes with IAM authorization. */
 export interface IamIdentity {
@@ -163,14 +167,6 @@ const isTextBody = (contentType: string | undefined): boolean => {
   );
 };
 
-const decodeComponent = (value: string): string => {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-};
-
 /**
  * Builds the payload format 2.0 event API Gateway HTTP APIs send to a Lambda proxy integration: headers
  * lower-cased with repeated headers joined by `,`, cookies moved from the `Cookie` header to `cookies`,
@@ -259,89 +255,6 @@ export function toApiGatewayEvent(
     isBase64Encoded: hasBody && !asText,
   };
 }
-
-interface CompiledRoute {
-  route: LocalRoute;
-  method: string;
-  segments: string[];
-  /** Higher wins: static routes, then routes with more literal segments, then a named method over ANY. */
-  rank: [number, number, number];
-}
-
-interface RouteMatch {
-  route: LocalRoute;
-  pathParameters: Record<string, string>;
-}
-
-const compileRoute = (route: LocalRoute): CompiledRoute => {
-  if (route.routeKey === '$default') return { route, method: 'ANY', segments: [], rank: [-1, 0, 0] };
-  const [method = '', path = ''] = route.routeKey.split(' ', 2);
-  if (!path.startsWith('/')) throw new Error(`Invalid route key: ${route.routeKey}`);
-  const segments = path.split('/').slice(1);
-  const greedy = segments.at(-1)?.endsWith('+}') ?? false;
-  const params = segments.filter((segment) => segment.startsWith('{')).length;
-  const literals = segments.length - params;
-  return {
-    route,
-    method: method.toUpperCase(),
-    segments,
-    rank: [greedy ? 0 : params === 0 ? 2 : 1, literals, method.toUpperCase() === 'ANY' ? 0 : 1],
-  };
-};
-
-const matchPath = (segments: string[], requestSegments: string[]): Record<string, string> | undefined => {
-  const parameters: Record<string, string> = {};
-  for (const [index, segment] of segments.entries()) {
-    const actual = requestSegments[index];
-    if (segment.startsWith('{') && segment.endsWith('+}')) {
-      const rest = requestSegments.slice(index).join('/');
-      // `/console/` is `/console/{proxy+}` with an empty proxy, so a directory URL reaches its route (how AWS
-      // treats the trailing slash has not been checked; the construct's docs say so). No segment at all
-      // (`/console`) is no match.
-      if (rest === '' && requestSegments.length === index) return undefined;
-      parameters[segment.slice(1, -2)] = decodeComponent(rest);
-      return parameters;
-    }
-    if (actual === undefined) return undefined;
-    if (segment.startsWith('{') && segment.endsWith('}')) {
-      if (actual === '') return undefined;
-      parameters[segment.slice(1, -1)] = decodeComponent(actual);
-    } else if (segment !== actual) {
-      return undefined;
-    }
-  }
-  return segments.length === requestSegments.length ? parameters : undefined;
-};
-
-const compareRank = (a: CompiledRoute, b: CompiledRoute): number =>
-  b.rank[0] - a.rank[0] || b.rank[1] - a.rank[1] || b.rank[2] - a.rank[2];
-
-const findRoute = (routes: CompiledRoute[], method: string, path: string): RouteMatch | undefined => {
-  const requestSegments = path.split('/').slice(1);
-  for (const compiled of routes) {
-    if (compiled.route.routeKey === '$default') return { route: compiled.route, pathParameters: {} };
-    if (compiled.method !== 'ANY' && compiled.method !== method) continue;
-    const pathParameters = matchPath(compiled.segments, requestSegments);
-    if (pathParameters) return { route: compiled.route, pathParameters };
-  }
-  return undefined;
-};
-
-/**
- * The route API Gateway picks for a request among `routeKeys`, with its path parameters, as the server does:
- * for tests that build events in-process with {@link toApiGatewayEvent}. Undefined when none matches.
- */
-export const matchRoute = (
-  routeKeys: readonly string[],
-  method: string,
-  path: string,
-): { routeKey: string; pathParameters: Record<string, string> } | undefined => {
-  const routes = routeKeys
-    .map((routeKey) => compileRoute({ routeKey, auth: 'none', handler: async () => undefined }))
-    .sort(compareRank);
-  const match = findRoute(routes, method.toUpperCase(), path);
-  return match && { routeKey: match.route.routeKey, pathParameters: match.pathParameters };
-};
 
 const accessKeyOf = (authorization: string): string | undefined =>
   /Credential=([^/,\s]+)\//.exec(authorization)?.[1];

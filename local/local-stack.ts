@@ -12,8 +12,9 @@ import {
   operatorRouteKeys,
   statusCallbackRouteKeys,
 } from '#commons/http/routes';
+import { CLEANUP_FUNCTION_TIMEOUT_SECONDS, DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
 import { buildConsoleFiles } from '../infra/console-bundle.ts';
-import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
+import { type LocalApiGateway, type LocalRoute, startLocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
 import { createLambdaContext } from './lambda-context.ts';
@@ -34,7 +35,7 @@ export const LOCAL_CLEANUP_FUNCTION = 'call-control-cleanup';
 /** The one log group of the local stack: the audit records and cleanup reports of every function. */
 export const LOCAL_LOG_GROUP = '/aws/lambda/call-control';
 /** The CloudFormation stack name the local Secrets Manager / EventBridge endpoint also describes. */
-export const LOCAL_STACK_NAME = 'SignalWireCallControl';
+export const LOCAL_STACK_NAME = DEFAULT_STACK_NAME;
 /** The bus the functions publish to and the local rule listens on. */
 export const LOCAL_EVENT_BUS_NAME = 'call-control';
 /** Sources whose "Call Update Requested" events the local rule routes and the function accepts. */
@@ -149,13 +150,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
     AUDIT_LOG_GROUPS: LOCAL_LOG_GROUP,
-    SIGNALWIRE_SECRET_ID: LOCAL_SECRET_NAME,
-    EVENT_BUS_NAME: LOCAL_EVENT_BUS_NAME,
-    EVENT_SOURCE: DEFAULT_EVENT_SOURCE,
-    IDEMPOTENCY_TABLE_NAME: LOCAL_IDEMPOTENCY_TABLE_NAME,
-    ALLOWED_EVENT_SOURCES: LOCAL_ALLOWED_EVENT_SOURCES.join(','),
+    [ENV.signalWireSecretId]: LOCAL_SECRET_NAME,
+    [ENV.eventBusName]: LOCAL_EVENT_BUS_NAME,
+    [ENV.eventSource]: DEFAULT_EVENT_SOURCE,
+    [ENV.idempotencyTableName]: LOCAL_IDEMPOTENCY_TABLE_NAME,
+    [ENV.allowedEventSources]: LOCAL_ALLOWED_EVENT_SOURCES.join(','),
     // The one switch that lets a secret point at a non-SignalWire host: the emulator's exact origin.
-    SIGNALWIRE_LOCAL_SPACE_ORIGIN: emulator.url,
+    [ENV.signalWireLocalSpaceOrigin]: emulator.url,
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 
@@ -193,12 +194,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   await keepLogs(aws, auditLog);
   aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
     logGroup: LOCAL_LOG_GROUP,
-    environment: { SIGNALWIRE_SECRET_ID: LOCAL_SECRET_NAME },
+    environment: { [ENV.signalWireSecretId]: LOCAL_SECRET_NAME },
     invoke: async (payload) => {
       const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
       return cleanup.handler(
         payload as EventBridgeEnvelope,
-        createLambdaContext({ functionName: LOCAL_CLEANUP_FUNCTION, timeoutMs: 300_000 }),
+        createLambdaContext({
+          functionName: LOCAL_CLEANUP_FUNCTION,
+          timeoutMs: CLEANUP_FUNCTION_TIMEOUT_SECONDS * 1000,
+        }),
       );
     },
   });
@@ -218,21 +222,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     deliverCallUpdateRequested,
   );
 
-  const api = await startLocalApiGateway({
-    port: options.port ?? 0,
-    functionName: 'call-control-http-api',
-    timeoutMs: 29_000,
-    credentials: LOCAL_CREDENTIALS,
+  const api = await startGateway(options.port ?? 0, handler, statusCallback.handler, {
     verifyJwt,
-    identity: {
-      userArn: LOCAL_IDENTITY_ARN,
-      accountId: '123456789012',
-      callerId: 'AIDALOCALDEVELOPER000',
-      accessKey: LOCAL_CREDENTIALS.accessKeyId,
-      userId: 'AIDALOCALDEVELOPER000',
-    },
     routes: [
-      ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler, auth: 'iam' as const })),
       ...consoleRoutes().map(({ routeKey, scope }) => {
         const target = consoleRouteTarget(routeKey);
         return {
@@ -259,13 +251,6 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         auth: 'none' as const,
         functionName: 'local-sign-in',
       })),
-      ...statusCallbackRouteKeys().map((routeKey) => ({
-        routeKey,
-        handler: statusCallback.handler,
-        // Public by nature: the SignalWire signature is the route's authentication.
-        auth: 'none' as const,
-        functionName: 'call-control-status-callback',
-      })),
     ],
   });
 
@@ -282,22 +267,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     [{ logicalId: 'calllogs', type: 'AWS::Logs::LogGroup', physicalId: LOCAL_LOG_GROUP }],
   );
 
-  let state: LocalStackState | undefined;
-  if (options.stateDir && auditLog) {
-    state = {
-      apiUrl: api.url,
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      ...LOCAL_CREDENTIALS,
-      awsEndpoint: aws.url,
-      secretId: LOCAL_SECRET_NAME,
-      localSpaceOrigin: emulator.url,
-      identityArn: LOCAL_IDENTITY_ARN,
-      auditLog,
-    };
-    writeFileSync(join(options.stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, {
-      mode: 0o600,
-    });
-  }
+  const state =
+    options.stateDir && auditLog
+      ? writeState(options.stateDir, {
+          apiUrl: api.url,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          ...LOCAL_CREDENTIALS,
+          awsEndpoint: aws.url,
+          secretId: LOCAL_SECRET_NAME,
+          localSpaceOrigin: emulator.url,
+          identityArn: LOCAL_IDENTITY_ARN,
+          auditLog,
+        })
+      : undefined;
 
   return {
     state,
@@ -320,6 +302,46 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       await Promise.all([emulator.stop(), aws.stop(), dynamodb.stop()]);
     },
   };
+};
+
+/** The operator routes (SigV4, as IAM-authorised API Gateway routes) and the public status-callback route. */
+const startGateway = (
+  port: number,
+  operator: HttpHandler,
+  statusCallback: HttpHandler,
+  console: { routes: LocalRoute[]; verifyJwt: (token: string) => Promise<Record<string, unknown>> },
+): Promise<LocalApiGateway> =>
+  startLocalApiGateway({
+    port,
+    functionName: 'call-control-http-api',
+    timeoutMs: 29_000,
+    credentials: LOCAL_CREDENTIALS,
+    verifyJwt: console.verifyJwt,
+    identity: {
+      userArn: LOCAL_IDENTITY_ARN,
+      accountId: '123456789012',
+      callerId: 'AIDALOCALDEVELOPER000',
+      accessKey: LOCAL_CREDENTIALS.accessKeyId,
+      userId: 'AIDALOCALDEVELOPER000',
+    },
+    routes: [
+      ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler: operator, auth: 'iam' as const })),
+      // The operator console: its JWT routes, its static files and the local sign-in stand-in.
+      ...console.routes,
+      ...statusCallbackRouteKeys().map((routeKey) => ({
+        routeKey,
+        handler: statusCallback,
+        // Public by nature: the SignalWire signature is the route's authentication.
+        auth: 'none' as const,
+        functionName: 'call-control-status-callback',
+      })),
+    ],
+  });
+
+/** Writes what the CLI's `--local` target reads (`stack.json`, owner-only: it holds the local credentials). */
+const writeState = (stateDir: string, state: LocalStackState): LocalStackState => {
+  writeFileSync(join(stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  return state;
 };
 
 /** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */

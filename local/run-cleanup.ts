@@ -7,6 +7,7 @@
  */
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
+import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import type { Call, CallResourceDirection, CallStatus } from '#commons/signalwire/types';
 import { createLambdaContext } from './lambda-context.ts';
 import { startLocalStack } from './local-stack.ts';
@@ -70,7 +71,10 @@ try {
   console.log(`Invoking the cleanup handler with ${JSON.stringify(event, null, 2)}\n`);
   const report = await handler(
     event,
-    createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs: 300_000 }),
+    createLambdaContext({
+      functionName: 'call-control-cleanup',
+      timeoutMs: CLEANUP_FUNCTION_TIMEOUT_SECONDS * 1000,
+    }),
   );
 
   console.log('Cleanup report:');

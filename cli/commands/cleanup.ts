@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { AuditLog, AuditRecord } from '#commons/calls/audit';
 import { cliActor } from '#commons/calls/audit-actors';
-import type { CleanupPolicy, CleanupPolicyInput } from '#commons/cleanup/policy';
+import { type CleanupPolicy, type CleanupPolicyInput, POLICY_DEFAULTS } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
+import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
@@ -236,10 +237,13 @@ const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput):
     context.note(
       `Invoked ${stack.cleanupFunctionName} as "${scheduleName}" (${caller ?? 'STS GetCallerIdentity failed: named after the local user'}); following ${logGroup}.`,
     );
-    const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', policy.maxCallsToEnd ?? 100);
+    const bar = new ProgressBar(
+      policy.dryRun ? 'dry run' : 'cleanup',
+      policy.maxCallsToEnd ?? POLICY_DEFAULTS.maxCallsToEnd,
+    );
     const seen = new Set<string>();
-    // The function's own timeout is 5 minutes; give its logs a minute more to arrive.
-    for (const deadline = started + 6 * 60_000; Date.now() < deadline; ) {
+    // Past the function's own timeout, with a minute more for its logs to arrive.
+    for (const deadline = started + (CLEANUP_FUNCTION_TIMEOUT_SECONDS + 60) * 1000; Date.now() < deadline; ) {
       let token: string | undefined;
       do {
         const page = await logs.send(

@@ -143,7 +143,7 @@ export const run = async (context: CommandContext): Promise<number> => {
       });
     } catch (error) {
       const { describeError } = await import('#commons/errors');
-      const described = describeError(error, { update: false });
+      const described = describeError(error, { operation: 'list' });
       add({
         name: 'API token',
         ok: false,

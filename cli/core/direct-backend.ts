@@ -8,9 +8,8 @@ import {
   createCallService,
 } from '#commons/calls/service';
 import { describeError } from '#commons/errors';
-import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
-import { canonicalSid } from '#commons/signalwire/sids';
-import type { Call, CallUpdate, ListCallsFilter } from '#commons/signalwire/types';
+import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
+import type { Call, CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
 import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';
 
@@ -34,17 +33,9 @@ export class DirectBackend implements CallsBackend {
   private readonly service: CallService;
 
   async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
-    const signalwire: ListCallsFilter = {};
-    for (const [name, value] of Object.entries(filter)) {
-      const field = LIST_QUERY_TO_SIGNALWIRE[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
-      if (field && value !== undefined) {
-        // SignalWire compares SIDs case-sensitively; the canonical form is lower case.
-        (signalwire as Record<string, string | number>)[field] =
-          field === 'ParentCallSid' ? canonicalSid(String(value)) : value;
-      }
-    }
+    // The API's one mapping (dates in RFC 2822 GMT, SIDs canonical): `--direct` sends what the API sends.
     const page = await this.#read(() =>
-      this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : signalwire),
+      this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : toSignalWireFilter(filter)),
     );
     return { calls: page.calls, nextCursor: page.next_page_uri };
   }
@@ -78,7 +69,7 @@ export class DirectBackend implements CallsBackend {
     try {
       return await work();
     } catch (error) {
-      throw cliErrorOf(describeError(error, { update: false }));
+      throw cliErrorOf(describeError(error, { operation: 'read' }));
     }
   }
 }

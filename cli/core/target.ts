@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { ProjectCallsApi } from '#commons/calls/port';
+import { ENV } from '#commons/platform/settings';
 import type { LocalStackState } from '#local/local-stack';
 import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import type { CallsBackend } from './backend.ts';
@@ -259,12 +260,13 @@ export interface SignalWireAccess {
  */
 export const openSignalWire = async (options: GlobalOptions): Promise<SignalWireAccess> => {
   const kind = targetKind(options);
-  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, accounts, audit] = await Promise.all([
-    import('@aws-sdk/client-secrets-manager'),
-    import('#commons/signalwire/credentials'),
-    import('#commons/signalwire/account-calls'),
-    import('./audit-file.ts'),
-  ]);
+  const [{ SecretsManagerClient, GetSecretValueCommand }, credentials, composition, audit] =
+    await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('#commons/signalwire/credentials'),
+      import('#commons/signalwire/compose-access'),
+      import('./audit-file.ts'),
+    ]);
   const state = kind === 'local' ? readLocalState(options) : undefined;
   const client = state
     ? new SecretsManagerClient({
@@ -276,10 +278,15 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   const secretId = state?.secretId ?? options.secretId;
   const allowedLocalOrigin = state
     ? state.localSpaceOrigin
-    : credentials.parseLocalOrigin(process.env.SIGNALWIRE_LOCAL_SPACE_ORIGIN);
-  const store = new credentials.CredentialsStore(new credentials.SecretsManagerSource(secretId, 0, client), {
+    : credentials.parseLocalOrigin(process.env[ENV.signalWireLocalSpaceOrigin]);
+  const access = composition.composeSignalWireAccess({
+    secretId,
+    secretMaxAgeSeconds: 0,
     allowedLocalOrigin,
+    secretsManager: client,
+    client: { timeoutMs: 10_000 },
   });
+  const store = access.credentials;
   let project: Awaited<ReturnType<typeof store.get>>;
   try {
     project = await store.get();
@@ -300,9 +307,8 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
       'SECRET_INVALID',
     );
   }
-  const pool = new accounts.ClientPool({ timeoutMs: 10_000 });
   return {
-    calls: new accounts.AccountCalls(project, store, pool),
+    calls: access.callsOf(project),
     auditLog: audit.fileAuditLog(state?.auditLog ?? audit.defaultAuditFile()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,

@@ -118,11 +118,13 @@ export interface FieldViolation {
   message: string;
 }
 
+import { MAX_ECHOED_NAME_CHARS as MAX_FIELD_CHARS } from './platform/settings.ts';
+import { isStateConflictCode } from './signalwire/api-facts.ts';
+
 /** How many violations a refusal lists; the rest are counted (`moreViolations`). */
 export const MAX_LISTED_VIOLATIONS = 10;
 /** Longest violation message a refusal carries; a longer one is cut (`…`). */
 export const MAX_VIOLATION_MESSAGE_CHARS = 300;
-const MAX_FIELD_CHARS = 64;
 
 const cut = (text: string, max: number): string => {
   const chars = [...text];
@@ -172,8 +174,8 @@ export class RequestRejectedError extends Error {
   }
 }
 
-/** Stable error codes: part of the HTTP and event contracts (README, "Errors"). */
-export type ErrorCode =
+/** Stable error codes of a request: part of the HTTP and event contracts (README, "Errors"). */
+export type RequestErrorCode =
   | 'INVALID_REQUEST'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
@@ -192,9 +194,15 @@ export type ErrorCode =
   | 'CREDENTIALS_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
+/**
+ * Every stable error code: a request's, and `INTERRUPTED`, a cleanup's end request abandoned when the run's
+ * time budget ran out (the call may or may not have ended), which only cleanup reports and audit records carry.
+ */
+export type ErrorCode = RequestErrorCode | 'INTERRUPTED';
+
 /** What a caller is told about a failure, whatever the trigger. */
 export interface ErrorDescription {
-  code: ErrorCode;
+  code: RequestErrorCode;
   httpStatus: number;
   message: string;
   /** Whether sending the same request again later could succeed. */
@@ -223,7 +231,7 @@ export const publicError = (described: ErrorDescription) => ({
  * request at hand (retrying cannot help until someone fixes the configuration), but nothing about the call
  * was decided, so they must not be remembered as the request's outcome.
  */
-const CONFIGURATION_FAILURES: ReadonlySet<ErrorCode> = new Set([
+const CONFIGURATION_FAILURES: ReadonlySet<RequestErrorCode> = new Set([
   'CREDENTIALS_UNAVAILABLE',
   'ACCOUNT_NOT_CONFIGURED',
   'UPSTREAM_AUTH_FAILED',
@@ -239,9 +247,6 @@ const isFunctionTimeout = (error: unknown): boolean =>
   error.name === 'TimeoutError' &&
   (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
 
-/** SignalWire codes meaning "the call's state forbids this update" (invalid argument; not in progress). */
-const STATE_CONFLICT_CODES = new Set([10000, 21220]);
-
 const upstream = (error: SignalWireError): NonNullable<ErrorDescription['signalwire']> => ({
   status: error.status,
   code: error.code ?? null,
@@ -249,7 +254,14 @@ const upstream = (error: SignalWireError): NonNullable<ErrorDescription['signalw
   more_info: error.moreInfo ?? null,
 });
 
-const describeSignalWireError = (error: SignalWireError, update: boolean): ErrorDescription => {
+/** What was asked of SignalWire when it failed: an update of a call, a read of one, or a listing. */
+export type SignalWireOperation = 'update' | 'read' | 'list';
+
+const describeSignalWireError = (
+  error: SignalWireError,
+  operation: SignalWireOperation,
+): ErrorDescription => {
+  const update = operation === 'update';
   const signalwire = upstream(error);
   if (error.status === 404 || error.code === 20404) {
     return {
@@ -260,8 +272,8 @@ const describeSignalWireError = (error: SignalWireError, update: boolean): Error
       signalwire,
     };
   }
-  // A state conflict only exists for an update; on a read or a list, 10000 means SignalWire refused a value.
-  if (update && error.code !== undefined && STATE_CONFLICT_CODES.has(error.code)) {
+  // A state conflict only exists for an update; on a read or a listing, 10000 means SignalWire refused a value.
+  if (update && isStateConflictCode(error.code)) {
     return {
       code: 'CALL_STATE_CONFLICT',
       httpStatus: 409,
@@ -344,13 +356,13 @@ const describeNetworkError = (error: SignalWireNetworkError): ErrorDescription =
 /**
  * Turns any error into what a caller is told. `redirect` says whether the action carried a `Url`: when the
  * function itself runs out of time, the redirect may be in flight, so its outcome is unknown (the client
- * reports every other lost redirect answer as a {@link RedirectOutcomeUnknownError}); `update: false` says it was a read or a list, where SignalWire's
- * 10000 is a refused value, not a call-state conflict. Unknown errors become a generic 500 that reveals
- * nothing.
+ * reports every other lost redirect answer as a {@link RedirectOutcomeUnknownError}). `operation` says what
+ * failed (an update by default): on a read or a listing, SignalWire's 10000 is a refused value, not a
+ * call-state conflict. Unknown errors become a generic 500 that reveals nothing.
  */
 export const describeError = (
   error: unknown,
-  context: { redirect?: boolean; update?: boolean } = {},
+  context: { redirect?: boolean; operation?: SignalWireOperation } = {},
 ): ErrorDescription => {
   if (error instanceof RequestValidationError) {
     return {
@@ -365,7 +377,7 @@ export const describeError = (
   if (error instanceof RequestRejectedError) {
     return { code: error.code, httpStatus: error.httpStatus, message: error.message, retryable: false };
   }
-  if (error instanceof SignalWireError) return describeSignalWireError(error, context.update ?? true);
+  if (error instanceof SignalWireError) return describeSignalWireError(error, context.operation ?? 'update');
   if (error instanceof SignalWireNetworkError) return describeNetworkError(error);
   if (error instanceof RedirectOutcomeUnknownError) return redirectOutcomeUnknown(error);
   if (isFunctionTimeout(error)) {

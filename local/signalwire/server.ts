@@ -4,7 +4,7 @@
  * same contract the real adapter speaks (Basic auth, form bodies, error bodies, cursor paging), so
  * integration tests, `npm start` and the benchmark exercise the production client unchanged.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -39,77 +39,16 @@ import {
   unauthorized,
   validateUpdateForm,
 } from './calls.ts';
+import {
+  type Credentials,
+  matchRoute,
+  parseBasicAuth,
+  type Route,
+  readBody,
+  sameSecret,
+  send,
+} from './http.ts';
 import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
-
-// ---------------------------------------------------------------------------------------------------
-// Routing and authentication.
-
-type Route =
-  | { kind: 'list'; accountSid: string }
-  | { kind: 'call'; accountSid: string; callSid: string }
-  | { kind: 'none'; accountSid: string | null };
-
-const LIST_PATH = /^\/api\/laml\/2010-04-01\/Accounts\/([^/]+)\/Calls(?:\.json)?$/;
-const CALL_PATH = /^\/api\/laml\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+?)(?:\.json)?$/;
-const ACCOUNT_PATH = /^\/api\/laml\/2010-04-01\/Accounts\/([^/]+)/;
-
-const decodeSegment = (segment: string): string => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-};
-
-const matchRoute = (method: string, path: string): Route => {
-  const list = LIST_PATH.exec(path);
-  if (list?.[1] && method === 'GET') return { kind: 'list', accountSid: decodeSegment(list[1]) };
-  const call = CALL_PATH.exec(path);
-  if (call?.[1] && call[2] && (method === 'GET' || method === 'POST')) {
-    return { kind: 'call', accountSid: decodeSegment(call[1]), callSid: decodeSegment(call[2]) };
-  }
-  const account = ACCOUNT_PATH.exec(path)?.[1];
-  return { kind: 'none', accountSid: account === undefined ? null : decodeSegment(account) };
-};
-
-interface Credentials {
-  user: string;
-  password: string;
-}
-
-const parseBasicAuth = (header: string | undefined): Credentials | null => {
-  const match = /^Basic\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString();
-  const separator = decoded.indexOf(':');
-  return separator < 0 ? null : { user: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
-};
-
-const sameSecret = (given: string, expected: string): boolean => {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
-};
-
-const send = (res: ServerResponse, reply: Reply): void => {
-  if (res.destroyed) return;
-  const payload = JSON.stringify(reply.body);
-  res.writeHead(reply.status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    ...reply.headers,
-  });
-  res.end(payload);
-};
-
-// ---------------------------------------------------------------------------------------------------
-// The emulator.
 
 interface Project {
   apiToken: string;

@@ -586,6 +586,71 @@ describe('defect: parentCallSid not normalised (CLI)', () => {
   });
 });
 
+describe('defect: --direct drifted from the API in its list filters (ISO date sent as StartTime>)', () => {
+  it('sends SignalWire the same List Calls query through --direct as through the API, dates included', async () => {
+    const parent = seed('in-progress', 100);
+    const filters = [
+      ...['--status', 'in-progress', '--to', '+13105550000', '--parent', parent.toUpperCase()],
+      ...[
+        '--started-after',
+        '2026-11-29T10:00:00+02:00',
+        '--started-before',
+        'Mon, 30 Nov 2026 08:00:00 GMT',
+      ],
+      ...['--ended-after', '2026-11-29', '--ended-before', '2026-12-01T00:00:00Z', '--page-size', '7'],
+    ];
+    const queryThrough = async (...mode: string[]) => {
+      stack.emulator.clearRequests();
+      const run = await cli('calls', 'list', ...mode, ...filters, '-o', 'json');
+      expect(run.code, run.stderr).toBe(0);
+      const lists = stack.emulator.requests.filter(
+        (request) => request.method === 'GET' && request.path.endsWith('/Calls.json'),
+      );
+      expect(lists).toHaveLength(1);
+      return lists[0]?.query;
+    };
+    const api = await queryThrough('--local');
+    const direct = await queryThrough('--direct', '--secret-id', LOCAL_SECRET_NAME);
+    expect(api).toEqual({
+      Status: 'in-progress',
+      To: '+13105550000',
+      ParentCallSid: parent,
+      'StartTime>': 'Sun, 29 Nov 2026 08:00:00 +0000',
+      'StartTime<': 'Mon, 30 Nov 2026 08:00:00 +0000',
+      'EndTime>': 'Sun, 29 Nov 2026 00:00:00 +0000',
+      'EndTime<': 'Tue, 01 Dec 2026 00:00:00 +0000',
+      PageSize: '7',
+    });
+    expect(direct).toEqual(api);
+  });
+
+  it('describes a 10000 from List Calls through --direct as a refused listing, not a call-state conflict', async () => {
+    stack.emulator.injectFault({ kind: 'status', status: 400, method: 'GET' });
+    const run = await cli('calls', 'list', '--direct', '--secret-id', LOCAL_SECRET_NAME, '-o', 'json');
+    stack.emulator.clearFaults();
+
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('SignalWire rejected the request: Invalid argument');
+    expect(run.stderr).not.toContain("the call's state does not allow");
+  });
+
+  it('refuses a date filter outside years 1000-9999 through --direct by name, sending nothing', async () => {
+    stack.emulator.clearRequests();
+    const run = await cli(
+      'calls',
+      'list',
+      '--direct',
+      '--secret-id',
+      LOCAL_SECRET_NAME,
+      '--started-after',
+      '0000-01-01T00:00:00+14:00',
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('--started-after must be a date (RFC 2822 or ISO 8601, years 1000 to 9999');
+    expect(stack.emulator.requests.filter((request) => request.path.endsWith('/Calls.json'))).toEqual([]);
+  });
+});
+
 describe('doctor', () => {
   it('passes every check against a healthy local stack', async () => {
     const run = await cli('doctor', '--local');

@@ -175,6 +175,17 @@ describe('POST /calls/{callSid}', () => {
     });
   });
 
+  it('describes a 10000 from List Calls as a refused listing (422), never as a call-state conflict', async () => {
+    stack.emulator.injectFault({ kind: 'status', status: 400, method: 'GET' });
+
+    const answer = await request('GET', '/calls?status=in-progress');
+
+    expect(answer.status).toBe(422);
+    const error = errorOf(answer);
+    expect(error.code).toBe('UPSTREAM_REJECTED');
+    expect(error.signalwire).toMatchObject({ code: 10000 });
+  });
+
   it('answers 409 with SignalWire code and message when Status=canceled meets an in-progress call', async () => {
     const call = seed('in-progress');
 

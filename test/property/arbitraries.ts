@@ -84,6 +84,18 @@ const dateText = fc.oneof(
         `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${sign}${pad(h)}${pad(m)}`,
     ),
   fc.constantFrom('yesterday', '2024-02-30', '2026-13-01T00:00:00Z', 'Mon, 31 Feb 2026 10:00:00 +0000', '1'),
+  // The year bounds (1000 to 9999, written and as a UTC instant), issue 17 finding 6: each side of each edge.
+  fc.constantFrom(
+    '0000-01-01T00:00:00+14:00',
+    '0999-12-31T23:59:59Z',
+    '1000-01-01T00:00:00+14:00',
+    '1000-01-01T00:00:00Z',
+    'Thu, 01 Jan 0099 00:00:00 +0000',
+    'Wed, 01 Jan 1000 00:00:00 +0000',
+    '9999-12-31T23:59:59Z',
+    '9999-12-31T23:59:59-00:01',
+    'Fri, 31 Dec 9999 23:59:59 -0100',
+  ),
 );
 
 /** A value for one property schema: valid by the schema's own enum/pattern/format, or plausibly close. */

@@ -1,6 +1,6 @@
 /**
  * Compile-time checks (`npm run typecheck`) that the public event contract types in
- * `functions/commons/events/contracts.ts` say what the JSON Schemas in `functions/commons/events/schemas/`
+ * `functions/commons/events/contracts.ts` say what the JSON Schemas in `functions/commons/events/contracts/`
  * (the contracts' one source) say, as `json-schema-to-ts` reads them. The public types stay written out,
  * not derived, because they are exported from the package: derived ones would put `FromSchema` (a
  * devDependency) into its declarations, and they carry the documentation integrators read in their editor.
@@ -12,13 +12,11 @@ import type {
   CallUpdatedDetail,
   CallUpdateFailedDetail,
   CallUpdateRequestedDetail,
-} from '../../functions/commons/events/contracts.ts';
-import type {
   callStatusChangedDetailJsonSchema,
   callUpdatedDetailJsonSchema,
   callUpdateFailedDetailJsonSchema,
   callUpdateRequestedDetailJsonSchema,
-} from '../../functions/commons/events/schemas/index.ts';
+} from '../../functions/commons/events/contracts.ts';
 
 /** Exactly the same type (not merely assignable either way). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

@@ -96,6 +96,15 @@ describe('judging a listed call against the policy', () => {
     });
   });
 
+  it('finding 6: a call started `01 Jan 0099 00:00 GMT` is of unknown age, not 27 years old (read as 1999)', () => {
+    const judge = createCallJudge(policy(), NOW);
+
+    expect(judge(sampleCall({ start_time: '01 Jan 0099 00:00 GMT' }))).toEqual({
+      kind: 'unknown-age',
+      reason: 'start_time is not an RFC 2822 date',
+    });
+  });
+
   it('leaves a state without a maximum age alone', () => {
     const judge = createCallJudge(policy({ maxAgeSeconds: { ringing: 120 } }), NOW);
 

@@ -79,12 +79,8 @@ describe('cleanup policy validation', () => {
     ],
     [{ from: {} }, 'policy.from', 'required', 'must set at least one of: prefixes, numbers'],
     [{ to: { numbers: [] } }, 'policy.to.numbers', 'minItems', 'must NOT have fewer than 1 items'],
-    [
-      { to: { prefixes: [''] } },
-      'policy.to.prefixes[0]',
-      'minLength',
-      'must NOT have fewer than 1 characters',
-    ],
+    // Issue 18 item 5: one wording for every trigger; the operator API has always said an empty value this way.
+    [{ to: { prefixes: [''] } }, 'policy.to.prefixes[0]', 'length', 'must not be empty'],
     [
       { directions: ['sideways'] },
       'policy.directions[0]',

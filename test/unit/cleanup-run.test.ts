@@ -119,6 +119,58 @@ describe('runCleanup over the CallsApi port', () => {
     ]);
   });
 
+  it('reports a 10000 from List Calls as a listing failure (UPSTREAM_REJECTED), not CALL_STATE_CONFLICT', async () => {
+    const { api } = fakeApi([[staleCall()]]);
+    const refusing: CallsApi = {
+      ...api,
+      async listCallsPage() {
+        throw new SignalWireError(400, { code: 10000, message: 'Invalid argument', moreInfo: undefined });
+      },
+    };
+
+    const { report, audits } = run(refusing, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(await report).toMatchObject({
+      incomplete: true,
+      failed: 0,
+      notReached: { statuses: ['in-progress'] },
+      listingFailures: [{ status: 'in-progress', code: 'UPSTREAM_REJECTED' }],
+    });
+    expect(audits).toEqual([]);
+  });
+
+  it('settles every call it acts on once: one audit record per counted call, with the counted outcome', async () => {
+    const calls = [
+      staleCall(),
+      staleCall(),
+      staleCall(),
+      staleCall({ status: 'ringing', date_created: hoursAgo(3), start_time: null }),
+    ];
+    const [ended, endedToo, broken, answered] = calls.map((call) => call.sid);
+    const fake = fakeApi([calls], async (call, { Status }) => {
+      if (call.sid === broken)
+        throw new SignalWireError(500, { code: 20500, message: 'boom', moreInfo: undefined });
+      if (call.sid === answered)
+        throw new SignalWireError(400, { code: 21220, message: 'answered', moreInfo: undefined });
+      return { ...call, status: Status! };
+    });
+
+    const { report, audits } = run(fake.api, { maxAgeSeconds: { inProgress: 60, ringing: 60 } });
+    const done = await report;
+
+    expect(done).toMatchObject({ eligible: 4, ended: 2, stateChanged: 1, failed: 1 });
+    expect(done.failedCalls).toEqual([expect.objectContaining({ sid: broken, code: 'UPSTREAM_ERROR' })]);
+    expect(done.ended + done.alreadyEnded + done.stateChanged + done.failed).toBe(audits.length);
+    expect(
+      Object.fromEntries(audits.map((record) => [record.callSid, [record.outcome, record.errorCode]])),
+    ).toEqual({
+      [ended!]: ['updated', undefined],
+      [endedToo!]: ['updated', undefined],
+      [broken!]: ['failed', 'UPSTREAM_ERROR'],
+      [answered!]: ['rejected', 'CALL_STATE_CONFLICT'],
+    });
+  });
+
   it('keeps at most maxListedCalls failures in the report while counting all of them', async () => {
     const calls = Array.from({ length: 5 }, () => staleCall());
     const { api } = fakeApi([calls], async () => {

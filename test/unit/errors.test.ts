@@ -43,7 +43,7 @@ describe('describeError maps every failure to one stable code and status', () =>
   });
 
   it('reads 10000 on a read or a list as a refused value, not a call-state conflict', () => {
-    expect(describeError(upstream(400, 10000), { update: false })).toMatchObject({
+    expect(describeError(upstream(400, 10000), { operation: 'read' })).toMatchObject({
       code: 'UPSTREAM_REJECTED',
       httpStatus: 422,
     });

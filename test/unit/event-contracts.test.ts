@@ -3,7 +3,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { describeError, type ErrorCode, SignalWireError } from '#commons/errors';
+import { describeError, type RequestErrorCode, SignalWireError } from '#commons/errors';
 import {
   CALL_STATUS_CHANGED,
   CALL_UPDATE_FAILED,
@@ -11,8 +11,18 @@ import {
   CALL_UPDATED,
   type CallUpdateRequestedEvent,
   DEFAULT_EVENT_SOURCE,
+  EVENT_CONTRACTS,
+  type EventContract,
+  schemaFileText,
 } from '#commons/events/contracts';
-import { EVENT_DETAIL_JSON_SCHEMAS, schemaFileText } from '#commons/events/schemas/index';
+
+/** Each contract's published schema with its detail-type and file. */
+const EVENT_DETAIL_JSON_SCHEMAS = EVENT_CONTRACTS.map(({ detailType, fileName, detailJsonSchema }) => ({
+  detailType,
+  fileName,
+  schema: detailJsonSchema,
+}));
+
 import { toCallStatusChanged } from '#commons/status-callbacks/status-callback';
 import {
   callUpdatedDetail,
@@ -24,7 +34,8 @@ import * as infraContract from '../../infra/event-contract.ts';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 
 /**
- * The JSON Schemas of the event details have one source, `functions/commons/events/schemas/`; `npm run
+ * The JSON Schemas of the event details have one source, a module per contract in
+ * `functions/commons/events/contracts/`; `npm run
  * schemas` writes them to schemas/events, which integrators and the EventBridge schema registry (type
  * JSONSchemaDraft4) read. The public types are checked against them at compile time
  * (test/types/event-contract-types.ts). These tests check that the committed files are the generated ones,
@@ -154,6 +165,34 @@ describe('the schema files', () => {
   });
 
   it.each(Object.values(FILES))(
+    '%s names the source of published events as configurable (eventSource, call-control by default), not signalwire.call-control',
+    (file) => {
+      const { description } = readSchema(file) as { description: string };
+
+      expect(description).not.toContain('signalwire.call-control');
+      expect(description).toMatch(/eventSource, "call-control" by default/);
+    },
+  );
+
+  it('takes each contract from one module: detail-type, type, schemas, file and registry names exported together', async () => {
+    const modules = await Promise.all(
+      ['call-update-requested', 'call-updated', 'call-update-failed', 'call-status-changed'].map(
+        (name) =>
+          import(`../../functions/commons/events/contracts/${name}.ts`) as Promise<Record<string, unknown>>,
+      ),
+    );
+    const contracts = modules.map(
+      (module) => Object.entries(module).find(([name]) => name.endsWith('Contract'))?.[1] as EventContract,
+    );
+
+    expect(contracts).toEqual([...EVENT_CONTRACTS]);
+    expect(infraContract.EVENT_SCHEMA_FILES).toEqual(
+      contracts.map(({ detailType, fileName, schemaType }) => ({ detailType, fileName, schemaType })),
+    );
+    expect(contracts.map(({ fileName }) => fileName)).toEqual(Object.values(FILES));
+  });
+
+  it.each(Object.values(FILES))(
     '%s declares draft-04 and uses only keywords draft-04 shares with later drafts',
     (file) => {
       const schema = readSchema(file);
@@ -173,9 +212,9 @@ describe('the schema files', () => {
   );
 
   it('lists every stable error code of the error taxonomy, and only those', () => {
-    // A new ErrorCode makes this literal fail to compile until it is listed here, and then this test fails
+    // A new RequestErrorCode makes this literal fail to compile until it is listed here, and then this test fails
     // until the schema file lists it too.
-    const codes: Record<ErrorCode, true> = {
+    const codes: Record<RequestErrorCode, true> = {
       INVALID_REQUEST: true,
       UNSUPPORTED_MEDIA_TYPE: true,
       PAYLOAD_TOO_LARGE: true,

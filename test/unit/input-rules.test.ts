@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { describeError, RequestValidationError } from '#commons/errors';
 import { parseFilterDate, parseSignalWireDate, toSignalWireDate } from '#commons/signalwire/dates';
-import { fieldLabel, keyViolations } from '#commons/validation/violations';
+import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
+import type { CallUpdate } from '#commons/signalwire/types';
+import { callUpdateRequestViolations } from '#commons/update-requests/validate-request';
+import { fieldLabel, keyViolations, violationsFromAjv } from '#commons/validation/violations';
+import { checkUpdate } from '../../cli/core/validate.ts';
 
 describe('refusals stay bounded', () => {
   it('list the first 10 violations, count the rest, and cut names and messages', () => {
@@ -89,8 +94,98 @@ describe('date filters', () => {
     expect(parseSignalWireDate('Fri, 27 Nov 2026 14:00:00 +1400')).toBe(Date.parse('2026-11-27T00:00:00Z'));
   });
 
+  it('finding 6: startTimeAfter=0000-01-01T00:00:00+14:00 is refused by name, not sent as `Fri, 31 Dec 00-1 …`', () => {
+    expect(parseFilterDate('0000-01-01T00:00:00+14:00')).toBeUndefined();
+    expect(() => toSignalWireFilter({ startTimeAfter: '0000-01-01T00:00:00+14:00' })).toThrow(
+      expect.objectContaining({
+        violations: [
+          {
+            field: 'startTimeAfter',
+            rule: 'date',
+            message:
+              'startTimeAfter must be a date (RFC 2822 or ISO 8601, years 1000 to 9999, offset at most ±14:00)',
+          },
+        ],
+      }),
+    );
+    // The bounds are the instant's too: the first minute of year 1000 at +14:00 is still year 999 in UTC.
+    expect(parseFilterDate('1000-01-01T00:00:00+14:00')).toBeUndefined();
+    expect(parseFilterDate('1000-01-01T00:00:00Z')).toBe(Date.parse('1000-01-01T00:00:00Z'));
+    expect(parseFilterDate('9999-12-31T23:59:59Z')).toBe(Date.parse('9999-12-31T23:59:59Z'));
+    expect(parseFilterDate('9999-12-31T23:59:59-00:01')).toBeUndefined();
+  });
+
+  it("finding 6: SignalWire's `01 Jan 0099 00:00 GMT` is not read as 1999 but as no date at all", () => {
+    expect(parseSignalWireDate('01 Jan 0099 00:00 GMT')).toBeUndefined();
+    expect(parseSignalWireDate('01 Jan 1999 00:00 GMT')).toBe(Date.parse('1999-01-01T00:00:00Z'));
+    expect(parseFilterDate('Thu, 01 Jan 0099 00:00:00 +0000')).toBeUndefined();
+  });
+
   it('are written for SignalWire in RFC 2822 GMT, as it writes its own dates', () => {
     expect(toSignalWireDate(Date.parse('2018-09-19T20:00:00.900Z'))).toBe('Wed, 19 Sep 2018 20:00:00 +0000');
     expect(toSignalWireDate(Date.parse('2026-01-05T03:04:05Z'))).toBe('Mon, 05 Jan 2026 03:04:05 +0000');
+  });
+});
+
+describe('issue 18 item 5: one translator of schema errors, one wording on every trigger', () => {
+  const envelope = (detail: unknown) => ({
+    version: '0',
+    id: '6f1e6c0e-1d7a-4d55-8c39-2b0a8d1f4a10',
+    'detail-type': 'Call Update Requested',
+    source: 'com.example.crm',
+    account: '123456789012',
+    time: '2026-03-04T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  });
+  const cleanupRefusal = (policy: object) => {
+    try {
+      parseCleanupEvent(
+        { scheduleName: 'nightly', policy: { maxAgeSeconds: { inProgress: 3600 }, ...policy } },
+        undefined,
+      );
+    } catch (error) {
+      return (error as RequestValidationError).violations;
+    }
+    throw new Error('the policy was accepted');
+  };
+  const sid = '0f0e0d0c-0b0a-4909-8807-060504030201';
+
+  it('words a value that is not a whole number the same for the cleanup as for any other input ("a whole number", never "a single integer")', () => {
+    const ajvError = {
+      keyword: 'type',
+      instancePath: '/body/Timeout',
+      schemaPath: '#',
+      params: { type: 'integer' },
+    };
+
+    expect(violationsFromAjv([ajvError])).toEqual([
+      { field: 'Timeout', rule: 'type', message: 'Timeout must be a whole number' },
+    ]);
+    expect(cleanupRefusal({ maxCallsToEnd: '5' })).toEqual([
+      { field: 'policy.maxCallsToEnd', rule: 'type', message: 'policy.maxCallsToEnd must be a whole number' },
+    ]);
+  });
+
+  it('words a wrong type and an empty value alike for events (the HTTP words), the cleanup and the CLI', () => {
+    expect(
+      callUpdateRequestViolations(envelope({ callSid: sid, action: 'terminate', correlationId: 7 })),
+    ).toEqual([{ field: 'correlationId', rule: 'type', message: 'correlationId must be a string' }]);
+    expect(cleanupRefusal({ to: { prefixes: [7] } })).toEqual([
+      { field: 'policy.to.prefixes[0]', rule: 'type', message: 'policy.to.prefixes[0] must be a string' },
+    ]);
+    expect(
+      callUpdateRequestViolations(envelope({ callSid: sid, action: 'terminate', idempotencyKey: '' })),
+    ).toEqual([{ field: 'idempotencyKey', rule: 'length', message: 'idempotencyKey must not be empty' }]);
+    expect(cleanupRefusal({ to: { prefixes: [''] } })).toEqual([
+      { field: 'policy.to.prefixes[0]', rule: 'length', message: 'policy.to.prefixes[0] must not be empty' },
+    ]);
+    expect(() => checkUpdate(sid, { Status: 'ended' } as unknown as CallUpdate)).toThrow(
+      /^Status must be one of: /,
+    );
+    expect(cleanupRefusal({ directions: ['sideways'] })[0]?.message).toMatch(
+      /^policy\.directions\[0\] must be one of: /,
+    );
   });
 });

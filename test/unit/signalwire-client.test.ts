@@ -3,12 +3,19 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from '
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import {
+  answerCapsFor,
+  CALL_ANSWER_MAX_BYTES,
+  LAMBDA_RESPONSE_LIMIT_BYTES,
+  PEAK_RSS_PER_ANSWER_BYTE,
+  RUNTIME_BASELINE_MB,
+} from '#commons/signalwire/answer-caps';
+import {
   parseErrorBody,
   parseRetryAfter,
   type RetryNotice,
   SignalWireClient,
 } from '#commons/signalwire/client';
-import { ExchangeFailureError, exchange, MAX_ANSWER_BYTES } from '#commons/signalwire/transport';
+import { ExchangeFailureError, exchange } from '#commons/signalwire/transport';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
 import { type Script, startScriptedServer } from '../support/scripted-server.ts';
 
@@ -497,6 +504,7 @@ describe('SignalWireClient transport', () => {
       url: new URL('http://127.0.0.1:9/'),
       headers: { 'x-bad': 'line\nbreak' },
       timeoutMs: 1_000,
+      maxAnswerBytes: 1024,
     }).catch((e: unknown) => e);
 
     expect(failure).toBeInstanceOf(ExchangeFailureError);
@@ -512,8 +520,8 @@ describe('SignalWireClient transport', () => {
     expect(call.caller_name).toBe(name);
   });
 
-  it(`refuses an answer over ${MAX_ANSWER_BYTES} bytes instead of holding it in memory`, async () => {
-    const huge = { status: 200, body: `"${'x'.repeat(MAX_ANSWER_BYTES)}"` };
+  it(`refuses a single call's answer over ${CALL_ANSWER_MAX_BYTES} bytes instead of holding it in memory`, async () => {
+    const huge = { status: 200, body: `"${'x'.repeat(CALL_ANSWER_MAX_BYTES)}"` };
     const { client } = await clientFor([huge], {
       retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 1 },
     });
@@ -521,7 +529,55 @@ describe('SignalWireClient transport', () => {
     const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SignalWireNetworkError);
-    expect((error as Error).message).toBe(`SignalWire's answer exceeded ${MAX_ANSWER_BYTES} bytes`);
+    expect((error as Error).message).toBe(`SignalWire's answer exceeded ${CALL_ANSWER_MAX_BYTES} bytes`);
+  });
+
+  it('finding 5: caps each answer by its operation, a list page higher than a single call', async () => {
+    const calls = Array.from({ length: 200 }, () => sampleCall({ caller_name: 'n'.repeat(1_500) }));
+    const page = {
+      calls,
+      uri: '/x',
+      first_page_uri: '/x',
+      next_page_uri: null,
+      previous_page_uri: null,
+      page: 0,
+      page_size: 200,
+    };
+    const size = JSON.stringify(page).length;
+    const caps = { call: Math.floor(size / 2), list: size + 1 };
+    const { client } = await clientFor(
+      [
+        { status: 200, body: page },
+        { status: 200, body: sampleCall({ caller_name: 'n'.repeat(size) }) },
+      ],
+      { answerCaps: caps, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 1 } },
+    );
+
+    expect((await client.listCallsPage({ PageSize: 200 })).calls).toHaveLength(200);
+    const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`SignalWire's answer exceeded ${caps.call} bytes`);
+  });
+
+  it.each([128, 192, 256, 512, 1024, 3008, 10_240])(
+    'finding 5: a %i MB function lists only pages it can hold and return (no 16 MiB page in 512 MB)',
+    (memoryMb) => {
+      const caps = answerCapsFor(memoryMb);
+
+      // Returnable: the page re-serialised, then escaped as the proxy result's body (at most twice), fits 6 MB.
+      expect(2 * caps.list).toBeLessThan(LAMBDA_RESPONSE_LIMIT_BYTES);
+      // Holdable: the measured peak per byte read, on top of the runtime, fits the memory setting.
+      expect(caps.list * PEAK_RSS_PER_ANSWER_BYTE + RUNTIME_BASELINE_MB * 2 ** 20).toBeLessThanOrEqual(
+        memoryMb * 2 ** 20,
+      );
+      expect(caps.call).toBe(CALL_ANSWER_MAX_BYTES);
+      // A page of 1,000 calls (about 1.5 MB) still fits from 192 MB up.
+      if (memoryMb >= 192) expect(caps.list).toBeGreaterThan(1_500_000);
+    },
+  );
+
+  it('finding 5: without a memory setting (the CLI) only the response limit bounds a list page', () => {
+    expect(answerCapsFor(undefined).list).toBe(answerCapsFor(10_240).list);
+    expect(answerCapsFor(512).list).toBeLessThan(16 * 2 ** 20);
   });
 
   it('gives up at once, sending nothing, when the caller has already run out of time', async () => {

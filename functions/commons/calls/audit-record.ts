@@ -1,4 +1,5 @@
 import type { ErrorDescription } from '../errors.ts';
+import { MAX_ECHOED_NAME_CHARS } from '../platform/settings.ts';
 import { CALL_UPDATE_FIELDS, type CallUpdate } from '../signalwire/types.ts';
 import { type AuditActor, type AuditLog, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
 
@@ -57,8 +58,9 @@ export const writeAuditRecord = (
   audit(log, {
     trigger: origin.trigger,
     actor: origin.actor,
-    accountSid: typeof target.accountSid === 'string' ? target.accountSid.slice(0, 64) : 'default',
-    callSid: typeof target.callSid === 'string' ? target.callSid.slice(0, 64) : 'unknown',
+    accountSid:
+      typeof target.accountSid === 'string' ? target.accountSid.slice(0, MAX_ECHOED_NAME_CHARS) : 'default',
+    callSid: typeof target.callSid === 'string' ? target.callSid.slice(0, MAX_ECHOED_NAME_CHARS) : 'unknown',
     change: changeForAudit(target.change),
     outcome,
     reason,

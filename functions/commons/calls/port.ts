@@ -23,8 +23,6 @@ export interface CallsApi {
 export interface ProjectCallsApi extends CallsApi {
   /** The project (account SID) the API acts for. */
   readonly projectId: string;
-  /** The key this project's list cursors are sealed with (derived from its API token, never revealing it). */
-  cursorKey(): Buffer;
 }
 
 export interface RequestOptions {

@@ -1,5 +1,6 @@
 import { describeError, type ErrorDescription, SignalWireError } from '../errors.ts';
 import type { SignalWireAccess } from '../signalwire/access.ts';
+import { isStateConflictCode } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import {
   type Call,
@@ -59,15 +60,8 @@ export interface CallService {
   /** Audits an action refused before it could be applied (invalid input, a disallowed source), once. */
   refuse(origin: CallOrigin, target: RefusedTarget, error: unknown): ErrorDescription;
   get(query: CallQuery & { callSid: string }): Promise<Call>;
-  /**
-   * One page of List Calls: from filters, or the page a checked cursor names (built per project, with the key
-   * the project's cursors are sealed with); the page comes back with that key, to seal its next cursor.
-   */
-  list(
-    query: CallQuery & {
-      from: ListCallsFilter | ((projectId: string, cursorKey: Buffer) => { nextPageUri: string });
-    },
-  ): Promise<CallListPage & { cursorKey: Buffer }>;
+  /** One page of List Calls: the first (from filters) or the one a `next_page_uri` of the project names. */
+  list(query: CallQuery & { from: ListCallsFilter | { nextPageUri: string } }): Promise<CallListPage>;
 }
 
 /** What is known of a refused action: whatever the invalid input held, read leniently. */
@@ -83,7 +77,7 @@ export const changeOf = (action: CallAction): CallUpdate =>
 
 /** SignalWire refuses an update that the call's state forbids with these codes. */
 const isStateConflict = (error: unknown): error is SignalWireError =>
-  error instanceof SignalWireError && (error.code === 10000 || error.code === 21220);
+  error instanceof SignalWireError && isStateConflictCode(error.code);
 
 /**
  * Ends a call. Idempotent: when SignalWire refuses because the call is already over, the call is fetched and
@@ -166,7 +160,10 @@ export const auditOutcome = (
   );
 
 /** The call service over an access to SignalWire (credentials, one client per project) and an audit log. */
-export const createCallService = (access: SignalWireAccess, log: AuditLog): CallService => ({
+export const createCallService = (
+  access: Pick<SignalWireAccess, 'forAccount'>,
+  log: AuditLog,
+): CallService => ({
   async apply(command) {
     const project = command.project === undefined ? undefined : canonicalSid(command.project);
     let outcome: CallOutcome;
@@ -203,10 +200,6 @@ export const createCallService = (access: SignalWireAccess, log: AuditLog): Call
 
   async list({ project, signal, from }) {
     const api = await access.forAccount(project);
-    const cursorKey = api.cursorKey();
-    const page = await api.listCallsPage(typeof from === 'function' ? from(api.projectId, cursorKey) : from, {
-      signal,
-    });
-    return { ...page, cursorKey };
+    return api.listCallsPage(from, { signal });
   },
 });

@@ -1,5 +1,6 @@
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import { parseSignalWireDate } from '../signalwire/dates.ts';
+import { toSignalWireFilter } from '../signalwire/list-query-params.ts';
 import {
   type ActiveCallStatus,
   type Call,
@@ -90,7 +91,7 @@ export async function* listCallPages(
   options: RequestOptions = {},
 ): AsyncGenerator<CallListPage, void, undefined> {
   let next: Promise<CallListPage> | undefined = api.listCallsPage(
-    { Status: status, PageSize: pageSize },
+    toSignalWireFilter({ status, pageSize }),
     options,
   );
   try {

@@ -33,8 +33,8 @@ const CATCH_UP_INTERVALS = 2;
  *
  * The start times follow a schedule spaced by the interval, not the times the previous requests actually
  * started. Node's timers have a 1 ms granularity and fire late on a busy machine, so spacing each start from
- * the last one set the rate by the timer, not the budget: at 1,380 per second (0.72 ms apart) it ran at about
- * 770 per second. A start never comes before its time in the schedule; after a timer fired late, the next
+ * the last one set the rate by the timer, not the budget: at 1,380 per second (0.72 ms apart) it ran well
+ * below that (CHANGELOG 0.2.0, docs/benchmarks.md). A start never comes before its time in the schedule; after a timer fired late, the next
  * starts may follow at once, catching up on the schedule by at most two intervals; when the caller itself is
  * late (no call to end, a full pool), the schedule restarts from now, so no backlog builds up.
  */

@@ -2,7 +2,9 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
+import { ENV } from '../platform/settings.ts';
 import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';
+import { violationsFromAjv } from '../validation/violations.ts';
 
 /**
  * The cleanup policy: which live calls count as stale and may be ended. Every field is camelCase JSON, set
@@ -90,106 +92,15 @@ export const CLEANED_STATES = [
 const validatePolicyInput = validateCleanupPolicyInput as unknown as ValidateFunction;
 const validateEvent = validateCleanupEvent as unknown as ValidateFunction;
 
-/** `/to/prefixes/0` under `policy` → `policy.to.prefixes[0]`. */
-const fieldPath = (prefix: string, instancePath: string): string =>
-  instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce(
-      (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part),
-      prefix,
-    );
-
-const TYPE_WORDS: Readonly<Record<string, string>> = {
-  integer: 'a whole number',
-  boolean: 'true or false',
-  array: 'an array',
-  object: 'an object',
-  string: 'a string',
-};
-
 const PATTERN_WORDS: Readonly<Record<string, string>> = {
   scheduleName: 'must be 1 to 64 letters, digits, dots, dashes or underscores (a schedule name)',
   'policy.accountSid': 'must be a SignalWire Project ID (a UUID)',
-  'CLEANUP_DEFAULT_POLICY.accountSid': 'must be a SignalWire Project ID (a UUID)',
+  [`${ENV.cleanupDefaultPolicy}.accountSid`]: 'must be a SignalWire Project ID (a UUID)',
 };
 
-const join = (path: string, name: string): string => (path ? `${path}.${name}` : name);
-
-const propertiesOf = (error: ErrorObject): string => {
-  const properties = (error.parentSchema as { properties?: object } | undefined)?.properties;
-  return Object.keys(properties ?? {}).join(', ');
-};
-
-const toViolation = (error: ErrorObject, prefix: string): FieldViolation => {
-  const field = fieldPath(prefix, error.instancePath);
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const name = join(field, String(params.additionalProperty));
-      return {
-        field: name,
-        rule: 'unknown-field',
-        message: `${name} is not a known field; allowed: ${propertiesOf(error)}`,
-      };
-    }
-    case 'required': {
-      const name = join(field, String(params.missingProperty));
-      return { field: name, rule: 'required', message: `${name} is required` };
-    }
-    case 'minProperties':
-      return {
-        field,
-        rule: 'required',
-        message: `${field} must set at least one of: ${propertiesOf(error)}`,
-      };
-    case 'type':
-      return {
-        field,
-        rule: 'type',
-        message: `${field} must be ${TYPE_WORDS[String(params.type)] ?? params.type}`,
-      };
-    case 'enum':
-      return {
-        field,
-        rule: 'enum',
-        message: `${field} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
-      };
-    case 'minimum':
-    case 'maximum':
-      return {
-        field,
-        rule: 'range',
-        message: `${field} must be ${String(params.comparison)} ${String(params.limit)}`,
-      };
-    case 'pattern':
-      return {
-        field,
-        rule: 'format',
-        message: `${field} ${PATTERN_WORDS[field] ?? 'is not in the expected format'}`,
-      };
-    case 'uniqueItems':
-      return { field, rule: 'unique', message: `${field} lists the same value twice` };
-    default:
-      return { field, rule: error.keyword, message: `${field} ${error.message ?? 'is invalid'}` };
-  }
-};
-
-const violationsOf = (
-  errors: readonly ErrorObject[] | null | undefined,
-  prefix: string,
-): FieldViolation[] => {
-  const seen = new Set<string>();
-  return (errors ?? [])
-    .map((error) => toViolation(error, prefix))
-    .filter(({ field, rule }) => {
-      const key = `${field}\u0000${rule}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-};
+/** The policy's refusals, worded by the one translator every trigger uses, fields named from `prefix`. */
+const violationsOf = (errors: readonly ErrorObject[] | null | undefined, prefix: string): FieldViolation[] =>
+  violationsFromAjv(errors, { prefix, patterns: PATTERN_WORDS });
 
 /**
  * Validates one policy source. `source` prefixes every field name in the errors (`policy`,
@@ -214,9 +125,9 @@ export const parseDefaultPolicy = (json: string | undefined): CleanupPolicyInput
   try {
     value = JSON.parse(json);
   } catch {
-    throw new Error('environment variable CLEANUP_DEFAULT_POLICY must be a JSON object');
+    throw new Error(`environment variable ${ENV.cleanupDefaultPolicy} must be a JSON object`);
   }
-  return parsePolicyInput(value, 'CLEANUP_DEFAULT_POLICY');
+  return parsePolicyInput(value, ENV.cleanupDefaultPolicy);
 };
 
 /**
@@ -238,7 +149,7 @@ export const resolvePolicy = (
       {
         field: 'maxAgeSeconds',
         rule: 'required',
-        message: "maxAgeSeconds is required, in the schedule's policy or in CLEANUP_DEFAULT_POLICY",
+        message: `maxAgeSeconds is required, in the schedule's policy or in ${ENV.cleanupDefaultPolicy}`,
       },
     ]);
   }

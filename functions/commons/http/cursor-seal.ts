@@ -1,17 +1,21 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { projectKeyOf } from '../signalwire/credentials.ts';
 
 /**
- * List cursors are sealed with an HMAC, so only a cursor this API issued reaches SignalWire. The key is
- * derived with HKDF-SHA256 from the project's API token (salt: the project id): every Lambda instance derives
- * the same key, and the key, like the cursor, reveals nothing of the token. A cursor issued before the token
- * was rotated is refused; the listing starts again from its first page.
+ * List cursors are sealed with an HMAC, so only a cursor this API issued reaches SignalWire. The key is the
+ * project's key for this purpose, which the credentials layer derives from its API token (HKDF-SHA256, salt:
+ * the project id): every Lambda instance derives the same key, and the key, like the cursor, reveals nothing
+ * of the token. A cursor issued before the token was rotated is refused; the listing starts again from its
+ * first page. The HTTP layer asks for the key per project; the port and the adapter know nothing of cursors.
  */
 const MAC_BYTES = 32;
-const INFO = 'signalwire-call-control list cursor v1';
+
+/** The purpose cursor keys are derived for (the HKDF info): changing it invalidates every cursor issued. */
+export const CURSOR_KEY_PURPOSE = 'signalwire-call-control list cursor v1';
 
 /** The cursor key of a project. */
 export const cursorKey = (apiToken: string, projectId: string): Buffer =>
-  Buffer.from(hkdfSync('sha256', apiToken, projectId, INFO, MAC_BYTES));
+  projectKeyOf({ apiToken, projectId }, CURSOR_KEY_PURPOSE);
 
 const macOf = (key: Buffer, body: Buffer): Buffer => createHmac('sha256', key).update(body).digest();
 

@@ -1,20 +1,22 @@
-import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { validateListCallsEvent } from '#commons/generated/validators';
-import { type FieldViolation, RequestValidationError } from '../errors.ts';
-import { parseFilterDate, toSignalWireDate } from '../signalwire/dates.ts';
-import { canonicalSid } from '../signalwire/sids.ts';
+import { RequestValidationError } from '../errors.ts';
+import {
+  DATE_FILTERS,
+  DATE_RULE,
+  dateViolations,
+  LIST_QUERY_TO_SIGNALWIRE,
+  toSignalWireFilter,
+} from '../signalwire/list-query-params.ts';
 import { CALL_UPDATE_FIELDS, type CallListPage, type ListCallsFilter } from '../signalwire/types.ts';
 import { fieldLabel, violationsFromAjv } from '../validation/violations.ts';
 import { isSealedWith, type OpenedCursor, openCursor, sealCursor } from './cursor-seal.ts';
-import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListQuery } from './schemas.ts';
+import type { ListQuery } from './schemas.ts';
 
 /** The list route's query: the API's camelCase names, SignalWire's PascalCase accepted as aliases. */
 export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
 );
-
-const DATE_RULE = 'must be a date (RFC 2822 or ISO 8601, offset at most ±14:00)';
 
 /** How the operator API words Ajv's refusals: which fields exist, what each pattern means. */
 export const VIOLATION_CONTEXT = {
@@ -50,15 +52,6 @@ export interface DecodedCursor {
   filters: ListQuery;
   page: Array<[string, string]>;
 }
-
-/** Date filters must be dates: SignalWire would refuse anything else, and nothing is sent to be refused. */
-const dateViolations = (query: ListQuery): FieldViolation[] =>
-  DATE_FILTERS.flatMap((name) => {
-    const value = query[name];
-    return value === undefined || parseFilterDate(String(value)) !== undefined
-      ? []
-      : [{ field: name, rule: 'date', message: `${name} ${DATE_RULE}` }];
-  });
 
 /**
  * A cursor is a `next_page_uri` of List Calls, base64url-encoded. It is the caller's input, so its filters are
@@ -96,45 +89,6 @@ const decodeCursor = (cursor: string): DecodedCursor => {
   return { opened, projectId: match[1] as string, filters: event.queryStringParameters as ListQuery, page };
 };
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
-/**
- * The caller's filters in SignalWire's names, dates rewritten in RFC 2822 GMT (the form SignalWire documents),
- * `parentCallSid` in its canonical form (SignalWire compares it case-sensitively). An exact `startTime` or
- * `endTime` given as a date alone means that whole UTC day (Twilio's reading): it is sent as the pair
- * `X>`=the day's midnight (inclusive) and `X<`=the next midnight (exclusive), tightening any bound also given.
- */
-export const toSignalWireFilter = (query: ListQuery): ListCallsFilter => {
-  const filter: Record<string, string | number> = {};
-  const bounds: Record<string, number> = {};
-  for (const [name, signalwire] of Object.entries(LIST_QUERY_TO_SIGNALWIRE)) {
-    const value = query[name as keyof typeof LIST_QUERY_TO_SIGNALWIRE];
-    if (value === undefined) continue;
-    const date = (DATE_FILTERS as readonly string[]).includes(name)
-      ? parseFilterDate(String(value))
-      : undefined;
-    if (date !== undefined && DATE_ONLY.test(String(value)) && !/[<>]$/.test(signalwire)) {
-      bounds[`${signalwire}>`] = Math.max(bounds[`${signalwire}>`] ?? date, date);
-      bounds[`${signalwire}<`] = Math.min(bounds[`${signalwire}<`] ?? date + DAY_MS, date + DAY_MS);
-      continue;
-    }
-    if (date !== undefined && /[<>]$/.test(signalwire)) {
-      const tighter = signalwire.endsWith('>') ? Math.max : Math.min;
-      bounds[signalwire] = bounds[signalwire] === undefined ? date : tighter(bounds[signalwire], date);
-      continue;
-    }
-    filter[signalwire] =
-      date !== undefined
-        ? toSignalWireDate(date)
-        : name === 'parentCallSid'
-          ? canonicalSid(String(value))
-          : value;
-  }
-  for (const [signalwire, date] of Object.entries(bounds)) filter[signalwire] = toSignalWireDate(date);
-  return filter as ListCallsFilter;
-};
-
 /** A checked cursor as the page URI sent to SignalWire: this project's path, the filters as a query sends them. */
 export const cursorUri = (cursor: DecodedCursor, projectId: string, key: Buffer): string => {
   if (cursor.projectId !== projectId) throw badCursor('cursor belongs to another project');
@@ -148,44 +102,38 @@ export const cursorUri = (cursor: DecodedCursor, projectId: string, key: Buffer)
   return `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`;
 };
 
-/** The page a list request asks for: its filters, or the page its (checked) cursor names in its project. */
-export const listPageOf = (
+/**
+ * The list route's checks on the validated query, before anything is loaded: dates are dates, a cursor comes
+ * alone and holds only what a query may. Answers the page the request asks for, once its project's cursor key
+ * is known: its filters in SignalWire's names, or the page its cursor names in that project.
+ */
+export const listRequestOf = (
   event: APIGatewayProxyEventV2,
-): ListCallsFilter | ((projectId: string, key: Buffer) => { nextPageUri: string }) => {
-  const cursor = decodedCursors.get(event);
-  return cursor
-    ? (projectId, key) => ({ nextPageUri: cursorUri(cursor, projectId, key) })
-    : toSignalWireFilter((event.queryStringParameters ?? {}) as ListQuery);
+): ((projectId: string, key: Buffer) => ListCallsFilter | { nextPageUri: string }) => {
+  const query = (event.queryStringParameters ?? {}) as ListQuery;
+  const violations = dateViolations(query);
+  if (violations.length > 0) throw new RequestValidationError(violations);
+  if (query.cursor === undefined) {
+    const filter = toSignalWireFilter(query);
+    return () => filter;
+  }
+  if (Object.keys(query).some((name) => name !== 'cursor')) {
+    throw new RequestValidationError([
+      {
+        field: 'cursor',
+        rule: 'alone',
+        message: 'cursor must be sent alone: its filters travel inside the cursor (page size too)',
+      },
+    ]);
+  }
+  const cursor = decodeCursor(query.cursor);
+  return (projectId, key) => ({ nextPageUri: cursorUri(cursor, projectId, key) });
 };
 
 /** The list route's answer: SignalWire's page with its `next_page_uri` as this API's cursor. */
-export const listAnswer = (page: CallListPage & { cursorKey: Buffer }) => ({
+export const listAnswer = (page: CallListPage, cursorKey: Buffer) => ({
   calls: page.calls,
   page: page.page,
   page_size: page.page_size,
-  next_cursor: encodeCursor(page.next_page_uri, page.cursorKey),
+  next_cursor: encodeCursor(page.next_page_uri, cursorKey),
 });
-
-/** Cursors decoded and checked before anything else is loaded, kept for the handler. */
-const decodedCursors = new WeakMap<APIGatewayProxyEventV2, DecodedCursor>();
-
-/** The list route's checks on the validated query: dates are dates, a cursor holds only what a query may. */
-export const listChecks: MiddlewareObj<APIGatewayProxyEventV2> = {
-  before: ({ event }) => {
-    const query = (event.queryStringParameters ?? {}) as ListQuery;
-    const violations = dateViolations(query);
-    if (violations.length > 0) throw new RequestValidationError(violations);
-    if (query.cursor !== undefined) {
-      if (Object.keys(query).some((name) => name !== 'cursor')) {
-        throw new RequestValidationError([
-          {
-            field: 'cursor',
-            rule: 'alone',
-            message: 'cursor must be sent alone: its filters travel inside the cursor (page size too)',
-          },
-        ]);
-      }
-      decodedCursors.set(event, decodeCursor(query.cursor));
-    }
-  },
-};

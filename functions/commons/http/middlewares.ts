@@ -273,7 +273,7 @@ export const errorResponse = (options: {
       options.describe?.(request.event, error) ??
       describeError(error, {
         redirect: typeof (request.event.body as unknown as { Url?: unknown } | undefined)?.Url === 'string',
-        update: request.event.requestContext?.http?.method === 'POST',
+        operation: request.event.requestContext?.http?.method === 'POST' ? 'update' : 'read',
       });
     request.response = failureResponse(
       options.logger,

@@ -9,6 +9,8 @@ import type {
 import { httpActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import type { ErrorDescription } from '../errors.ts';
+import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
+import { terminateChange } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import { canonicalAccountSid } from './middlewares.ts';
 import { actionOfRoute } from './routes.ts';
@@ -16,7 +18,6 @@ import { actionOfRoute } from './routes.ts';
 /** How long before the Lambda timeout the function answers whatever happens, so API Gateway gets it. */
 export const TIMEOUT_EARLY_MS = 500;
 /** How long before the Lambda timeout requests to SignalWire are abandoned (before TIMEOUT_EARLY_MS). */
-const REQUEST_DEADLINE_MARGIN_MS = 1_000;
 
 /** A route's handler, as @middy/http-router takes it. */
 export type Route = Handler<HttpEvent, HttpResult>;
@@ -67,7 +68,7 @@ export const refusalAuditor =
     const action = actionOfRoute(event.routeKey);
     if (!action || (error as Error | undefined)?.name === 'TimeoutError') return undefined;
     const { callSid, accountSid } = event.pathParameters ?? {};
-    const change = action === 'terminate' ? { Status: 'completed' } : event.body;
+    const change = action === 'terminate' ? terminateChange() : event.body;
     const target = { callSid: callSid && canonicalSid(callSid), accountSid, change };
     return calls.refuse({ trigger: 'http', actor: httpActor(event) }, target, error);
   };

@@ -1,5 +1,9 @@
 import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
-import { CALL_STATUSES, type ListCallsFilter } from '../signalwire/types.ts';
+import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListFilters } from '../signalwire/list-query-params.ts';
+import { CALL_STATUSES } from '../signalwire/types.ts';
+
+// The filters' names live with their mapping to SignalWire's query; the route's schema and checks read them here.
+export { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE };
 
 /**
  * JSON Schemas of the operator routes' events (after header/event normalisation and body parsing). They are
@@ -7,34 +11,8 @@ import { CALL_STATUSES, type ListCallsFilter } from '../signalwire/types.ts';
  * bundled or run at cold start.
  */
 
-/** List Calls filters as the operator API spells them (camelCase), and SignalWire's names for them. */
-export const LIST_QUERY_TO_SIGNALWIRE = {
-  status: 'Status',
-  to: 'To',
-  from: 'From',
-  parentCallSid: 'ParentCallSid',
-  startTime: 'StartTime',
-  startTimeBefore: 'StartTime<',
-  startTimeAfter: 'StartTime>',
-  endTime: 'EndTime',
-  endTimeBefore: 'EndTime<',
-  endTimeAfter: 'EndTime>',
-  pageSize: 'PageSize',
-} as const satisfies Record<string, keyof ListCallsFilter>;
-
-/** The date filters, which are also checked to be dates before anything is sent. */
-export const DATE_FILTERS = [
-  'startTime',
-  'startTimeBefore',
-  'startTimeAfter',
-  'endTime',
-  'endTimeBefore',
-  'endTimeAfter',
-] as const satisfies ReadonlyArray<keyof typeof LIST_QUERY_TO_SIGNALWIRE>;
-
-export type ListQuery = { [K in keyof typeof LIST_QUERY_TO_SIGNALWIRE]?: string | number } & {
-  cursor?: string;
-};
+/** The list route's query: the filters, or a cursor alone. */
+export type ListQuery = ListFilters & { cursor?: string };
 
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 

@@ -8,7 +8,7 @@ const isNodeStream = (value: unknown): value is NodeJS.ReadableStream =>
  * Collects a response body into one Uint8Array, as the AWS SDK's own collector does with the Node.js stream
  * (`http.IncomingMessage`) its Node.js HTTP handler hands over, without first asking whether the body is a web
  * `ReadableStream` or a `Blob`: that question reads the global `ReadableStream`, and the first read of it
- * loads Node's web streams (about 3 ms of a cold start here) for a body that never is one.
+ * loads Node's web streams (a cold-start cost: docs/benchmarks.md) for a body that never is one.
  */
 export const collectNodeStream: StreamCollector = (stream: unknown) =>
   new Promise<Uint8Array>((resolve, reject) => {

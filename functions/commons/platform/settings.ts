@@ -56,6 +56,21 @@ export const CLEANUP_CONCURRENCY = { min: 1, max: 50, default: 10 } as const;
  */
 export const CLEANUP_ENDS_PER_SECOND = { min: 1, max: 1380, default: 200 } as const;
 
+/**
+ * Time a request keeps before its invocation's deadline for what follows SignalWire's answer (the audit
+ * record, the response or the result event): SignalWire requests are cut this long before it.
+ */
+export const REQUEST_DEADLINE_MARGIN_MS = 1_000;
+
+/** Longest name or id echoed back (a refused field's name, an audit record's project and call); longer ones are cut. */
+export const MAX_ECHOED_NAME_CHARS = 64;
+
+/** The cleanup function's timeout: the construct sets it, the local stack gives its runs as much, the CLI waits past it. */
+export const CLEANUP_FUNCTION_TIMEOUT_SECONDS = 300;
+
+/** The stack's default name: cdk.json's `stackName`, the CLI's `--stack` default, the local stack's name. */
+export const DEFAULT_STACK_NAME = 'SignalWireCallControl';
+
 /** How long a request's outcome is remembered by idempotency, or a callback against replays: 1 min to 30 days. */
 export const REMEMBERED_SECONDS = { min: 60, max: 30 * 86_400, default: 86_400 } as const;
 

@@ -5,7 +5,7 @@ import type { MiddlewareObj } from '@middy/core';
  * The Powertools Tracer (X-Ray subsegments for the handler, AWS SDK calls and the https requests to SignalWire), opt-in
  * at build time. The CDK construct replaces `process.env.CALL_CONTROL_POWERTOOLS_TRACER` with a constant when
  * it bundles (prop `powertoolsTracer`); when it is off, the bundler drops these imports, so neither the
- * Tracer nor the X-Ray SDK (124 KB, a third of the HTTP function) is shipped or parsed at cold start.
+ * Tracer nor the X-Ray SDK (a large part of the HTTP function: docs/benchmarks.md) is shipped or parsed at cold start.
  * Outside a bundle (tests, `npm start`) the variable is read at run time.
  */
 const enabled = process.env.CALL_CONTROL_POWERTOOLS_TRACER === 'true';

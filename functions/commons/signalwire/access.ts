@@ -1,35 +1,28 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ProjectCallsApi } from '../calls/port.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import type { SignalWireConfig } from '../platform/config.ts';
 import { traced } from '../platform/tracing.ts';
-import { AccountCalls, ClientPool } from './account-calls.ts';
-import { CredentialsStore, parseLocalOrigin, SecretsManagerSource } from './credentials.ts';
+import { type ComposedSignalWireAccess, composeSignalWireAccess } from './compose-access.ts';
+import { parseLocalOrigin } from './credentials.ts';
 
-/** How functions reach SignalWire: credentials from Secrets Manager, one kept-alive client per project. */
-export interface SignalWireAccess {
-  /** The Calls API of `accountSid`, or of the secret's default project. Reads (or reuses) the secret. */
-  forAccount(accountSid?: string): Promise<ProjectCallsApi>;
-}
+export type { ComposedSignalWireAccess, ProjectKeys, SignalWireAccess } from './compose-access.ts';
 
-/** Wires the Secrets Manager source, the credentials cache and the client pool from configuration. */
-export const createSignalWireAccess = (config: SignalWireConfig, logger: Logger): SignalWireAccess => {
-  const source = new SecretsManagerSource(
-    config.secretId,
-    config.secretMaxAgeSeconds,
-    traced(new SecretsManagerClient(sdkClientDefaults())),
-  );
-  const store = new CredentialsStore(source, {
+/**
+ * A function's access to SignalWire, from its configuration, through the one composition root
+ * ({@link composeSignalWireAccess}): the secret read with a traced Secrets Manager client, retries logged as
+ * warnings.
+ */
+export const createSignalWireAccess = (config: SignalWireConfig, logger?: Logger): ComposedSignalWireAccess =>
+  composeSignalWireAccess({
+    secretId: config.secretId,
+    secretMaxAgeSeconds: config.secretMaxAgeSeconds,
     allowedLocalOrigin: parseLocalOrigin(config.localSpaceOrigin),
-  });
-  const pool = new ClientPool({
-    timeoutMs: config.timeoutMs,
-    onRetry: (notice) => logger.warn('retrying SignalWire request', { retry: notice }),
-  });
-  return {
-    async forAccount(accountSid) {
-      return new AccountCalls(await store.get(accountSid), store, pool);
+    secretsManager: traced(new SecretsManagerClient(sdkClientDefaults())),
+    client: {
+      timeoutMs: config.timeoutMs,
+      ...(logger
+        ? { onRetry: (notice) => logger.warn('retrying SignalWire request', { retry: notice }) }
+        : {}),
     },
-  };
-};
+  });

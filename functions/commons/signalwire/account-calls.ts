@@ -1,6 +1,5 @@
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import { SignalWireError } from '../errors.ts';
-import { cursorKey } from '../http/cursor-seal.ts';
 import { SignalWireClient, type SignalWireClientOptions } from './client.ts';
 import type { CredentialsStore, ProjectCredentials } from './credentials.ts';
 import { paginate } from './paginate.ts';
@@ -46,11 +45,6 @@ export class AccountCalls implements CallsApi {
 
   get projectId(): string {
     return this.credentials.projectId;
-  }
-
-  /** The key list cursors of this project are sealed with (derived from its API token, never revealing it). */
-  cursorKey(): Buffer {
-    return cursorKey(this.credentials.apiToken, this.credentials.projectId);
   }
 
   updateCall(callSid: string, update: CallUpdate, options?: RequestOptions): Promise<Call> {

@@ -6,8 +6,9 @@ import {
   type SignalWireErrorBody,
   SignalWireNetworkError,
 } from '../errors.ts';
+import { type AnswerCaps, answerCaps } from './answer-caps.ts';
 import { paginate } from './paginate.ts';
-import { ExchangeFailureError, exchange, type HttpAnswer, MAX_ANSWER_BYTES } from './transport.ts';
+import { ExchangeFailureError, exchange, type HttpAnswer } from './transport.ts';
 import {
   CALL_UPDATE_FIELDS,
   type Call,
@@ -64,6 +65,8 @@ export interface SignalWireClientOptions {
   staleAfterMs?: number;
   /** Randomness for jitter, injectable for tests. @default Math.random */
   random?: () => number;
+  /** Largest answer read per operation. @default answerCaps() (from the function's memory setting) */
+  answerCaps?: AnswerCaps;
 }
 
 const API_PREFIX = '/api/laml/2010-04-01/Accounts';
@@ -140,6 +143,8 @@ interface Attempt {
   body?: string;
   /** May this request be sent again after it may already have reached SignalWire? */
   repeatable: boolean;
+  /** Which answer cap applies: a list page's or a single call's. */
+  answer: keyof AnswerCaps;
 }
 
 /**
@@ -161,6 +166,7 @@ export class SignalWireClient implements CallsApi {
   private readonly onRetry: ((notice: RetryNotice) => void) | undefined;
   private readonly staleAfterMs: number;
   private readonly random: () => number;
+  private readonly answerCaps: AnswerCaps;
   private lastExchangeAt = 0;
 
   constructor(options: SignalWireClientOptions) {
@@ -172,6 +178,7 @@ export class SignalWireClient implements CallsApi {
     this.onRetry = options.onRetry;
     this.staleAfterMs = options.staleAfterMs ?? 4_000;
     this.random = options.random ?? Math.random;
+    this.answerCaps = options.answerCaps ?? answerCaps();
   }
 
   async updateCall(callSid: string, update: CallUpdate, options: RequestOptions = {}): Promise<Call> {
@@ -187,7 +194,13 @@ export class SignalWireClient implements CallsApi {
       await this.getCall(callSid, options);
     }
     const post = this.send<Call>(
-      { method: 'POST', url: this.callUrl(callSid), body: form.toString(), repeatable: !redirect },
+      {
+        method: 'POST',
+        url: this.callUrl(callSid),
+        body: form.toString(),
+        repeatable: !redirect,
+        answer: 'call',
+      },
       options,
     );
     if (!redirect) return post;
@@ -202,7 +215,10 @@ export class SignalWireClient implements CallsApi {
   }
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
-    return this.send<Call>({ method: 'GET', url: this.callUrl(callSid), repeatable: true }, options);
+    return this.send<Call>(
+      { method: 'GET', url: this.callUrl(callSid), repeatable: true, answer: 'call' },
+      options,
+    );
   }
 
   async listCallsPage(
@@ -210,7 +226,7 @@ export class SignalWireClient implements CallsApi {
     options: RequestOptions = {},
   ): Promise<CallListPage> {
     const url = 'nextPageUri' in from ? this.nextPageUrl(from.nextPageUri) : this.listUrl(from);
-    return this.send<CallListPage>({ method: 'GET', url, repeatable: true }, options);
+    return this.send<CallListPage>({ method: 'GET', url, repeatable: true, answer: 'list' }, options);
   }
 
   listCalls(
@@ -339,9 +355,10 @@ export class SignalWireClient implements CallsApi {
         body: attempt.body,
         timeoutMs: this.timeoutMs,
         signal: callerSignal,
+        maxAnswerBytes: this.answerCaps[attempt.answer],
       });
     } catch (error) {
-      return { kind: 'network', error: this.networkError(error) };
+      return { kind: 'network', error: this.networkError(error, this.answerCaps[attempt.answer]) };
     }
     this.lastExchangeAt = Date.now();
     const { status, text } = answer;
@@ -366,7 +383,7 @@ export class SignalWireClient implements CallsApi {
     };
   }
 
-  private networkError(error: unknown): SignalWireNetworkError {
+  private networkError(error: unknown, maxAnswerBytes: number): SignalWireNetworkError {
     // The transport fails only with ExchangeFailureError; anything else is read as the least safe case.
     if (!(error instanceof ExchangeFailureError)) {
       return new SignalWireNetworkError('connection', true, 'connection to SignalWire failed (unknown)');
@@ -395,7 +412,7 @@ export class SignalWireClient implements CallsApi {
         return new SignalWireNetworkError(
           'connection',
           true,
-          `SignalWire's answer exceeded ${MAX_ANSWER_BYTES} bytes`,
+          `SignalWire's answer exceeded ${maxAnswerBytes} bytes`,
         );
       default: {
         const code = error.code ?? 'unknown';

@@ -1,7 +1,9 @@
+import { hkdfSync } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AccountNotConfiguredError, CredentialsError } from '../errors.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
+import { ENV } from '../platform/settings.ts';
 import { canonicalSid, isSid } from './sids.ts';
 
 /** One SignalWire project's credentials, as the functions use them. */
@@ -13,6 +15,15 @@ export interface ProjectCredentials {
   /** Signing key for status-callback signatures, when the secret holds one. */
   signingKey: string | undefined;
 }
+
+/**
+ * A 32-byte key for `purpose` derived from a project's API token with HKDF-SHA256 (salt: the project id): the
+ * same in every instance, revealing nothing of the token, and changed when the token is rotated.
+ */
+export const projectKeyOf = (
+  credentials: Pick<ProjectCredentials, 'apiToken' | 'projectId'>,
+  purpose: string,
+): Buffer => Buffer.from(hkdfSync('sha256', credentials.apiToken, credentials.projectId, purpose, 32));
 
 /** The secret, parsed: one or several projects and the one used when a request names none. */
 export interface SignalWireSecret {
@@ -44,11 +55,11 @@ export const parseLocalOrigin = (value: string | undefined): string | undefined 
   try {
     url = new URL(value);
   } catch {
-    throw new CredentialsError('SIGNALWIRE_LOCAL_SPACE_ORIGIN is not a URL', false);
+    throw new CredentialsError(`${ENV.signalWireLocalSpaceOrigin} is not a URL`, false);
   }
   if (!LOOPBACK_HOSTS.has(url.hostname) || url.origin !== value.replace(/\/$/, '')) {
     throw new CredentialsError(
-      'SIGNALWIRE_LOCAL_SPACE_ORIGIN must be a loopback origin such as http://127.0.0.1:8788',
+      `${ENV.signalWireLocalSpaceOrigin} must be a loopback origin such as http://127.0.0.1:8788`,
       false,
     );
   }

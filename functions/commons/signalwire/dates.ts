@@ -14,6 +14,18 @@ const isOffset = (hours: number, minutes: number): boolean =>
   minutes <= 59 && hours * 60 + minutes <= MAX_OFFSET_MINUTES;
 
 /**
+ * Years a date may fall in, written and as an instant in UTC: four digits, as RFC 2822 writes them.
+ * `0000-01-01T00:00:00+14:00` is an instant in year -1, which no RFC 2822 date can say; `01 Jan 0099` would
+ * be read by `Date.UTC` as 1999. Such dates are refused (undefined), never guessed.
+ */
+export const MIN_YEAR = 1000;
+export const MAX_YEAR = 9999;
+const inYears = (year: number, epochMs: number): boolean => {
+  const utcYear = new Date(epochMs).getUTCFullYear();
+  return year >= MIN_YEAR && year <= MAX_YEAR && utcYear >= MIN_YEAR && utcYear <= MAX_YEAR;
+};
+
+/**
  * Parses a SignalWire date (RFC 2822, e.g. `Wed, 19 Sep 2018 20:00:00 +0000`) to epoch ms, strictly: the
  * exact grammar, numeric or GMT/UT zones only, a day that exists in its month, a weekday (when given) that
  * matches the date. Anything else is undefined, never a guess: `Date.parse` would read `2018-09-19` or
@@ -35,9 +47,9 @@ export const parseSignalWireDate = (value: string): number | undefined => {
   if (date.getUTCDate() !== day || date.getUTCMonth() !== monthIndex) return undefined;
   if (weekday !== undefined && WEEKDAYS[date.getUTCDay()] !== weekday) return undefined;
   const utc = Date.UTC(year!, monthIndex, day, hour, minute, second);
-  if (zone === 'GMT' || zone === 'UT') return utc;
-  const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000;
-  return zone.startsWith('-') ? utc + offsetMs : utc - offsetMs;
+  const offsetMs = numericZone ? (offsetHours * 60 + offsetMinutes) * 60_000 : 0;
+  const instant = zone.startsWith('-') ? utc + offsetMs : utc - offsetMs;
+  return inYears(year!, instant) ? instant : undefined;
 };
 
 const ISO_8601 =
@@ -70,7 +82,8 @@ export const parseFilterDate = (value: string): number | undefined => {
     if (!isOffset(offsetHours, offsetMinutes)) return undefined;
     offsetMs = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
   }
-  return date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offsetMs;
+  const instant = date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + fraction - offsetMs;
+  return inYears(year!, instant) ? instant : undefined;
 };
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');

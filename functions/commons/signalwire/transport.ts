@@ -29,6 +29,8 @@ export interface HttpExchange {
   timeoutMs: number;
   /** Aborts the exchange (the caller is out of time). */
   signal?: AbortSignal | undefined;
+  /** Largest answer read, per operation (`answer-caps.ts`); past it the exchange fails as `too-large`. */
+  maxAnswerBytes: number;
 }
 
 /**
@@ -45,9 +47,6 @@ export class ExchangeFailureError extends Error {
     super(reason);
   }
 }
-
-/** Largest answer read (a List Calls page of 1,000 calls is about 1.5 MB); past it the exchange fails. */
-export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /**
  * Idle keep-alive sockets are closed after 4 s (as `fetch` does), unless the server's `Keep-Alive: timeout=`
@@ -153,7 +152,7 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       let bytes = 0;
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (bytes > MAX_ANSWER_BYTES) fail('too-large');
+        if (bytes > request.maxAnswerBytes) fail('too-large');
         else chunks.push(chunk);
       });
       response.once('end', () => {

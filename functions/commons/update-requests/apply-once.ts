@@ -4,11 +4,11 @@ import type { CallService } from '../calls/service.ts';
 import { RequestValidationError } from '../errors.ts';
 import type { CallUpdateRequestedEvent } from '../events/contracts.ts';
 import { logger } from '../platform/powertools.ts';
+import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { type AppliedRequest, applyCallUpdateRequest, UnrememberedRefusal } from './call-update-requests.ts';
 import { type CallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from './idempotency.ts';
 
 /** How long before the Lambda timeout requests to SignalWire are abandoned (time left to record and publish). */
-const REQUEST_DEADLINE_MARGIN_MS = 1_000;
 
 const keyReused = (): RequestValidationError =>
   new RequestValidationError([

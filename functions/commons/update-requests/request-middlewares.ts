@@ -8,6 +8,7 @@ import { describeError, RequestValidationError } from '../errors.ts';
 import { CALL_UPDATE_FAILED, type CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
 import { EventPublishError, type EventPublisher } from '../events/publisher.ts';
 import { logger, metrics } from '../platform/powertools.ts';
+import { terminateChange } from '../signalwire/api-facts.ts';
 import {
   callUpdateFailedDetail,
   canonicalRequest,
@@ -89,7 +90,7 @@ export const failureEvents = (publisher: EventPublisher, calls: CallService): Ev
                 ? { correlationId: detail.correlationId.slice(0, 128) }
                 : {}),
             },
-            { ...detail, change: detail.action === 'terminate' ? { Status: 'completed' } : detail.update },
+            { ...detail, change: detail.action === 'terminate' ? terminateChange() : detail.update },
             error,
           ));
     if (described.code === 'INTERNAL_ERROR') logger.error('unexpected error', { error: error as Error });

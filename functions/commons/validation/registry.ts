@@ -1,5 +1,5 @@
 import { cleanupEventSchema, cleanupPolicyInputSchema } from '../cleanup/policy-schemas.ts';
-import { callUpdateRequestedEventSchema } from '../events/contracts.ts';
+import { callUpdateRequestedEventSchema } from '../events/contracts/call-update-requested.ts';
 import {
   getCallEventSchema,
   listCallsEventSchema,

@@ -1,15 +1,27 @@
 import type { ErrorObject } from 'ajv';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
+import { MAX_ECHOED_NAME_CHARS } from '../platform/settings.ts';
 
 /** Field names whose `format`/`pattern` failure means "not an absolute http(s) URL". */
 const URL_FIELDS = new Set(['Url', 'FallbackUrl', 'StatusCallback']);
 const SID_FIELDS = new Set(['callSid', 'accountSid', 'parentCallSid', 'ParentCallSid']);
 
+/**
+ * How one input's refusals are worded. Two ways to name a field: an HTTP event or an EventBridge event names a
+ * field by its place in its container (`/body/Url` → `Url`); a document validated whole (a cleanup policy)
+ * gives a `prefix` saying where it was written, and every field is named by its full path from there
+ * (`policy.to.prefixes[0]`).
+ */
 export interface ViolationContext {
-  /** Allowed field names per container (`body`, `detail`, ...), for the unknown-field message. */
+  /**
+   * Allowed field names per container (`body`, `detail`, ...), for the unknown-field message; without it,
+   * the schema's own properties (verbose validators) are listed.
+   */
   allowed?: Readonly<Record<string, readonly string[]>>;
-  /** Words for a `pattern` failure on a field that is neither a URL nor a SID. */
+  /** Words for a `pattern` failure on a field that is neither a URL nor a SID, by the field as named. */
   patterns?: Readonly<Record<string, string>>;
+  /** Name fields by their full path after this prefix (`policy`, `CLEANUP_DEFAULT_POLICY`, or `''`). */
+  prefix?: string;
   /** The rule a `pattern` failure breaks, when it is not `format` (a number checked as text breaks `range`). */
   patternRules?: Readonly<Record<string, string>>;
 }
@@ -23,7 +35,7 @@ const param = (error: ErrorObject, name: string): unknown => (error.params as Re
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Longest field name a refusal repeats; longer ones are cut, so an answer stays small whatever was sent. */
-export const MAX_FIELD_NAME_CHARS = 64;
+export const MAX_FIELD_NAME_CHARS = MAX_ECHOED_NAME_CHARS;
 
 /**
  * A field name as a refusal shows it: never empty (`""` stands for the empty name), and at most
@@ -63,32 +75,72 @@ export const keyViolations = (value: unknown, depth = 0): FieldViolation[] => {
   return violations;
 };
 
-/** `/body/Url` → container `body`, field `Url`; `/pathParameters/callSid` → `callSid`. */
-const locate = (instancePath: string): { container: string; field: string | undefined } => {
-  const parts = instancePath
+/** How a schema's type is said in a refusal: `must be a whole number`, on every trigger. */
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  string: 'a string',
+  null: 'null',
+};
+
+const pathParts = (instancePath: string): string[] =>
+  instancePath
     .split('/')
     .slice(1)
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const container = parts[0] ?? '';
-  return { container, field: parts.length > 1 ? parts.slice(1).join('.') : undefined };
+
+/** `/to/prefixes/0` under `policy` → `policy.to.prefixes[0]`. */
+const fullPath = (prefix: string, parts: readonly string[]): string =>
+  parts.reduce(
+    (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part),
+    prefix,
+  );
+
+/**
+ * `/body/Url` → container `body`, field `Url`; `/pathParameters/callSid` → `callSid`. With a prefix, the
+ * field is the full path (`policy.to.prefixes[0]`), and `child` names a property under it.
+ */
+const locate = (
+  instancePath: string,
+  prefix: string | undefined,
+): { container: string; field: string | undefined; child: (name: string) => string } => {
+  const parts = pathParts(instancePath);
+  if (prefix !== undefined) {
+    const field = fullPath(prefix, parts);
+    return { container: '', field, child: (name) => fieldLabel(field ? `${field}.${name}` : name) };
+  }
+  return {
+    container: parts[0] ?? '',
+    field: parts.length > 1 ? parts.slice(1).join('.') : undefined,
+    child: fieldLabel,
+  };
+};
+
+/** The properties a schema object allows (from a verbose validator's `parentSchema`), or undefined. */
+const propertiesOf = (error: ErrorObject): string[] | undefined => {
+  const properties = (error.parentSchema as { properties?: object } | undefined)?.properties;
+  return properties ? Object.keys(properties) : undefined;
 };
 
 const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolation => {
-  const located = locate(error.instancePath);
+  const located = locate(error.instancePath, context.prefix);
   const container = located.container;
   const field = located.field === undefined ? undefined : fieldLabel(located.field);
   const name = field ?? fieldLabel(container);
+  const allowed = context.allowed?.[container] ?? propertiesOf(error);
   switch (error.keyword) {
     case 'required': {
-      const missing = fieldLabel(String(param(error, 'missingProperty')));
+      const missing = located.child(String(param(error, 'missingProperty')));
       return { field: missing, rule: 'required', message: `${missing} is required` };
     }
     case 'additionalProperties': {
       const raw = String(param(error, 'additionalProperty'));
       const named = keyNameViolation(raw);
       if (named) return named;
-      const extra = fieldLabel(raw);
-      const allowed = context.allowed?.[container];
+      const extra = located.child(raw);
       return {
         field: extra,
         rule: 'unknown-field',
@@ -129,7 +181,7 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
       return {
         field: name,
         rule: 'required',
-        message: `${name} must set at least one of: ${(context.allowed?.[container] ?? []).join(', ')}`,
+        message: `${name} must set at least one of: ${(allowed ?? []).join(', ')}`,
       };
     case 'maxProperties':
       return { field: name, rule: 'empty', message: `${name} must be empty` };
@@ -143,8 +195,10 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
       return {
         field: name,
         rule: 'type',
-        message: `${name} must be a single ${String(param(error, 'type'))}`,
+        message: `${name} must be ${TYPE_WORDS[String(param(error, 'type'))] ?? String(param(error, 'type'))}`,
       };
+    case 'uniqueItems':
+      return { field: name, rule: 'unique', message: `${name} lists the same value twice` };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -170,7 +224,10 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
   }
 };
 
-/** Turns Ajv's errors into one violation per field and rule, in the words the API answers with. */
+/**
+ * Turns Ajv's errors into one violation per field and rule, in the one wording every trigger answers with
+ * (the HTTP API, "Call Update Requested" events, the cleanup's policy, the CLI).
+ */
 export const violationsFromAjv = (
   errors: readonly ErrorObject[] | null | undefined,
   context: ViolationContext = {},

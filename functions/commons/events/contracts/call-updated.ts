@@ -1,5 +1,12 @@
-import { CALL_STATUSES } from '../../signalwire/types.ts';
-import { CALL_UPDATE_REQUEST_ACTIONS } from '../contracts.ts';
+import type { CallActionResult } from '../../calls/result.ts';
+import { CALL_STATUSES, type Call, type CallUpdate } from '../../signalwire/types.ts';
+import {
+  CALL_UPDATE_REQUEST_ACTIONS,
+  type CallUpdateRequestAction,
+  type CallUpdateResultBase,
+  type EventContract,
+  PUBLISHED_SOURCE,
+} from './event-contract.ts';
 import {
   DRAFT_04,
   idempotencyKeyEchoProperty,
@@ -7,7 +14,23 @@ import {
   requestSourceProperty,
   resultBaseRequired,
   sidDefinition,
-} from './shared.ts';
+} from './json-schema-parts.ts';
+
+/** Outbound: the requested update was applied (or the call had already ended, for a terminate). */
+export const CALL_UPDATED = 'Call Updated';
+
+/** `detail` of "Call Updated". */
+export interface CallUpdatedDetail extends CallUpdateResultBase {
+  accountSid: string;
+  callSid: string;
+  action: CallUpdateRequestAction;
+  /** What was sent to SignalWire, in its field names (`{ Status: 'completed' }` for a terminate). */
+  change: CallUpdate;
+  /** `already-ended`: a terminate found the call over; `call` is the call as it is now. */
+  outcome: CallActionResult['outcome'];
+  /** The Call resource as SignalWire answered it. */
+  call: Call;
+}
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -15,8 +38,7 @@ const nullableString = { type: ['string', 'null'] } as const;
 export const callUpdatedDetailJsonSchema = {
   $schema: DRAFT_04,
   title: 'CallUpdated',
-  description:
-    'detail of a "Call Updated" event (source signalwire.call-control): the "Call Update Requested" event requestEventId was applied. Published at least once: a repeated request publishes the recorded outcome again with replayed=true, so deduplicate on requestEventId (or on requestSource + idempotencyKey).',
+  description: `detail of a "Call Updated" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was applied. Published at least once: a repeated request publishes the recorded outcome again with replayed=true, so deduplicate on requestEventId (or on requestSource + idempotencyKey).`,
   type: 'object',
   required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'change', 'outcome', 'call'],
   additionalProperties: false,
@@ -92,3 +114,11 @@ export const callUpdatedDetailJsonSchema = {
     },
   },
 } as const;
+
+/** The "Call Updated" contract, for the infra, `npm run schemas` and the docs. */
+export const callUpdatedContract = {
+  detailType: CALL_UPDATED,
+  fileName: 'call-updated.schema.json',
+  schemaType: 'CallUpdated',
+  detailJsonSchema: callUpdatedDetailJsonSchema,
+} as const satisfies EventContract;

@@ -1,13 +1,51 @@
-import type { ErrorCode } from '../../errors.ts';
+import type { ErrorDescription, FieldViolation, RequestErrorCode } from '../../errors.ts';
 import { MAX_LISTED_VIOLATIONS, MAX_VIOLATION_MESSAGE_CHARS } from '../../errors.ts';
-import { CALL_UPDATE_REQUEST_ACTIONS } from '../contracts.ts';
+import {
+  CALL_UPDATE_REQUEST_ACTIONS,
+  type CallUpdateRequestAction,
+  type CallUpdateResultBase,
+  type EventContract,
+  PUBLISHED_SOURCE,
+} from './event-contract.ts';
 import {
   DRAFT_04,
   idempotencyKeyEchoProperty,
   requestEventIdProperty,
   requestSourceProperty,
   resultBaseRequired,
-} from './shared.ts';
+} from './json-schema-parts.ts';
+
+/** Outbound: the requested update was not applied. */
+export const CALL_UPDATE_FAILED = 'Call Update Failed';
+
+/** The error of a "Call Update Failed", in the words and codes of the HTTP API's error body. */
+export interface CallUpdateError {
+  code: ErrorDescription['code'];
+  message: string;
+  /** Whether sending the same request again later could succeed. */
+  retryable: boolean;
+  /** The first violations (at most 10), names and messages cut to a bounded length. */
+  violations?: FieldViolation[];
+  /** How many violations were found beyond the listed ones. */
+  moreViolations?: number;
+  /** SignalWire's own error, when it answered with one. */
+  signalwire?: NonNullable<ErrorDescription['signalwire']>;
+}
+
+/** `detail` of "Call Update Failed". */
+export interface CallUpdateFailedDetail extends CallUpdateResultBase {
+  /** As given (or as resolved, once known); null when the request did not carry a usable one. */
+  accountSid: string | null;
+  callSid: string | null;
+  action: CallUpdateRequestAction | null;
+  /**
+   * True: this is the outcome of the request. False: the failure was transient and the event is handed back
+   * for an automatic retry; a later "Call Updated" or "Call Update Failed" with the same `requestEventId`
+   * follows, unless the retries run out, in which case the event lands in the dead-letter queue.
+   */
+  final: boolean;
+  error: CallUpdateError;
+}
 
 /** Every stable code of the error taxonomy (`test/unit/event-contracts.test.ts` checks none is missing). */
 const ERROR_CODES = [
@@ -28,14 +66,13 @@ const ERROR_CODES = [
   'REDIRECT_OUTCOME_UNKNOWN',
   'CREDENTIALS_UNAVAILABLE',
   'INTERNAL_ERROR',
-] as const satisfies readonly ErrorCode[];
+] as const satisfies readonly RequestErrorCode[];
 
 /** `detail` of "Call Update Failed", as integrators and the schema registry read it. */
 export const callUpdateFailedDetailJsonSchema = {
   $schema: DRAFT_04,
   title: 'CallUpdateFailed',
-  description:
-    'detail of a "Call Update Failed" event (source signalwire.call-control): the "Call Update Requested" event requestEventId was not applied. final=true: this is the outcome (invalid event, source not allowed, the call\'s state, unknown call, a redirect whose outcome is unknown, ...). final=false: a transient failure; the event is retried automatically and a later "Call Updated" or "Call Update Failed" with the same requestEventId follows, unless the retries run out and the event lands in the dead-letter queue.',
+  description: `detail of a "Call Update Failed" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was not applied. final=true: this is the outcome (invalid event, source not allowed, the call's state, unknown call, a redirect whose outcome is unknown, ...). final=false: a transient failure; the event is retried automatically and a later "Call Updated" or "Call Update Failed" with the same requestEventId follows, unless the retries run out and the event lands in the dead-letter queue.`,
   type: 'object',
   required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'final', 'error'],
   additionalProperties: false,
@@ -124,3 +161,11 @@ export const callUpdateFailedDetailJsonSchema = {
     },
   },
 } as const;
+
+/** The "Call Update Failed" contract, for the infra, `npm run schemas` and the docs. */
+export const callUpdateFailedContract = {
+  detailType: CALL_UPDATE_FAILED,
+  fileName: 'call-update-failed.schema.json',
+  schemaType: 'CallUpdateFailed',
+  detailJsonSchema: callUpdateFailedDetailJsonSchema,
+} as const satisfies EventContract;

@@ -1,0 +1,209 @@
+import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
+import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
+import { auditedResultOf, type CallOutcome } from '../calls/service.ts';
+import type { ErrorCode, ErrorDescription } from '../errors.ts';
+import type { ActiveCallStatus } from '../signalwire/types.ts';
+
+/** A call the run tried to end and could not. */
+export interface FailedCall {
+  sid: string;
+  /** Status when listed. */
+  status: ActiveCallStatus;
+  /** The error taxonomy's code; `INTERRUPTED` when the time budget ran out mid-request. */
+  code: ErrorCode;
+  message: string;
+  signalwireCode?: number;
+}
+
+/** A call the policy names whose age could not be established: reported, never ended. */
+export interface UnknownAgeCall {
+  sid: string;
+  status: ActiveCallStatus;
+  reason: string;
+}
+
+/**
+ * One run's summary. Counts are exact; the lists keep their first `maxListedCalls` entries.
+ * `found = eligible + skipped.fresh + skipped.filtered + skipped.neverTouch + skipped.unknownAge`, and
+ * `eligible = ended + alreadyEnded + stateChanged + failed + wouldEnd + circuitBreaker.eligibleBeyondCap`.
+ */
+export interface CleanupReport {
+  scheduleName: string;
+  accountSid: string;
+  dryRun: boolean;
+  /** ISO 8601. */
+  startedAt: string;
+  durationMs: number;
+  /** List Calls pages received. */
+  pagesRead: number;
+  /** Calls listed in the states the policy cleans and examined by the run. */
+  found: number;
+  /** Examined calls the policy names that are older than it allows. */
+  eligible: number;
+  /** Calls SignalWire ended at this run's request. */
+  ended: number;
+  /** Calls that had ended by themselves between listing and ending: not failures. */
+  alreadyEnded: number;
+  /** Ringing or queued calls answered between listing and ending: SignalWire refused to cancel them. */
+  stateChanged: number;
+  /** Dry run: calls that would have been ended. */
+  wouldEnd: number;
+  /** Dry run: the first of them (up to `maxListedCalls`), so a dry run says which calls, not just how many. */
+  wouldEndCalls: Array<{ sid: string; status: ActiveCallStatus; reason: string }>;
+  skipped: { fresh: number; filtered: number; neverTouch: number; unknownAge: number };
+  unknownAgeCalls: UnknownAgeCall[];
+  failed: number;
+  failedCalls: FailedCall[];
+  /**
+   * End requests SignalWire still throttled (429/503) after the client's own retries, and that were sent
+   * again after the listing, once the rate limit had had time to clear. Each ends up counted as ended,
+   * already ended, state changed or failed like any other.
+   */
+  retriedAfterThrottling: number;
+  /** `tripped` once an eligible call was found with `cap` end requests already made. */
+  circuitBreaker: { cap: number; tripped: boolean; eligibleBeyondCap: number };
+  /** True when the run stopped before examining every listed call (time budget or a List Calls failure). */
+  incomplete: boolean;
+  /**
+   * What the run did not reach; the next run re-lists and picks it up. `statuses`: states whose listing was
+   * not finished (or not started); `listedCalls`: calls received but not examined.
+   */
+  notReached: { statuses: ActiveCallStatus[]; listedCalls: number };
+  /** List Calls requests that failed after the client's retries, one per state at most. */
+  listingFailures: Array<{ status: ActiveCallStatus; code: ErrorCode; message: string }>;
+}
+
+/** A call the run acts on: its SID, the state it was listed in, and the rule that made it stale. */
+export interface Target {
+  sid: string;
+  status: ActiveCallStatus;
+  rule: string;
+}
+
+/**
+ * How one call the run acted on was settled. `failed` carries either SignalWire's described answer or the
+ * run's own reason (`INTERRUPTED`, throttled with no time left to resend).
+ */
+export type Settlement =
+  | { kind: 'applied'; outcome: Extract<CallOutcome, { ok: true }> }
+  | { kind: 'state-changed'; error: ErrorDescription }
+  | { kind: 'failed'; error: ErrorDescription }
+  | { kind: 'gave-up'; code: ErrorCode; message: string }
+  | { kind: 'would-end' };
+
+/** In-progress calls are hung up; queued and ringing ones canceled, which SignalWire refuses once answered. */
+export const endStatusOf = (status: ActiveCallStatus): 'completed' | 'canceled' =>
+  status === 'in-progress' ? 'completed' : 'canceled';
+
+/** Who the run's audit records name, and where they go. */
+export interface RunAudit {
+  logger: AuditLog;
+  trigger: AuditTrigger;
+  actor: AuditActor;
+}
+
+const signalwireCodeOf = (error: ErrorDescription): { signalwireCode?: number } =>
+  error.signalwire?.code != null ? { signalwireCode: error.signalwire.code } : {};
+
+/**
+ * The report of one run and the only writer of its per-call facts: {@link settle} counts a call and writes
+ * its audit record together, so a counter and an audit line can never disagree.
+ */
+export class CleanupLedger {
+  readonly report: CleanupReport;
+
+  constructor(
+    head: Pick<CleanupReport, 'scheduleName' | 'accountSid' | 'dryRun' | 'startedAt'> & { cap: number },
+    private readonly audit: RunAudit,
+    private readonly maxListed: number,
+  ) {
+    const { cap, ...rest } = head;
+    this.report = {
+      ...rest,
+      durationMs: 0,
+      pagesRead: 0,
+      found: 0,
+      eligible: 0,
+      ended: 0,
+      alreadyEnded: 0,
+      stateChanged: 0,
+      wouldEnd: 0,
+      wouldEndCalls: [],
+      skipped: { fresh: 0, filtered: 0, neverTouch: 0, unknownAge: 0 },
+      unknownAgeCalls: [],
+      failed: 0,
+      failedCalls: [],
+      retriedAfterThrottling: 0,
+      circuitBreaker: { cap, tripped: false, eligibleBeyondCap: 0 },
+      incomplete: false,
+      notReached: { statuses: [], listedCalls: 0 },
+      listingFailures: [],
+    };
+  }
+
+  /** Pushes to one of the report's bounded lists. */
+  #list<T>(list: T[], entry: T): void {
+    if (list.length < this.maxListed) list.push(entry);
+  }
+
+  /** A call that could not be judged for want of a usable age. */
+  unknownAge(entry: UnknownAgeCall): void {
+    this.report.skipped.unknownAge++;
+    this.#list(this.report.unknownAgeCalls, entry);
+  }
+
+  /** Settles one call the run acted on: its counter, its report entry and its audit record, once. */
+  settle(target: Target, settlement: Settlement): void {
+    const { report } = this;
+    const { rule } = target;
+    let result: AuditedResult;
+    switch (settlement.kind) {
+      case 'applied':
+        if (settlement.outcome.outcome === 'updated') report.ended++;
+        else report.alreadyEnded++;
+        result = auditedResultOf(settlement.outcome, rule);
+        break;
+      case 'state-changed':
+        report.stateChanged++;
+        result = {
+          outcome: 'rejected',
+          reason: `${rule}; not canceled: it was answered after it was listed`,
+          errorCode: settlement.error.code,
+          ...signalwireCodeOf(settlement.error),
+        };
+        break;
+      case 'failed': {
+        const { code, message } = settlement.error;
+        this.#fail(target, { code, message, ...signalwireCodeOf(settlement.error) });
+        result = failureResult(settlement.error, rule);
+        break;
+      }
+      case 'gave-up': {
+        const { code, message } = settlement;
+        this.#fail(target, { code, message });
+        result = { outcome: 'failed', reason: `${rule}; ${message}`, errorCode: code };
+        break;
+      }
+      case 'would-end':
+        report.wouldEnd++;
+        this.#list(report.wouldEndCalls, { sid: target.sid, status: target.status, reason: rule });
+        result = { outcome: 'would-end', reason: `${rule}; dry run, not ended` };
+        break;
+    }
+    writeAuditRecord(
+      this.audit.logger,
+      { trigger: this.audit.trigger, actor: this.audit.actor },
+      {
+        accountSid: report.accountSid,
+        callSid: target.sid,
+        change: { Status: endStatusOf(target.status) },
+      },
+      { ...result, priorStatus: target.status },
+    );
+  }
+
+  #fail(target: Target, detail: Omit<FailedCall, 'sid' | 'status'>): void {
+    this.report.failed++;
+    this.#list(this.report.failedCalls, { sid: target.sid, status: target.status, ...detail });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Runs tasks at most `size` at a time. Tasks must not reject. A finished task hands its slot to the oldest
+ * waiter directly, so waiting costs one promise per call, not a race over every task in flight.
+ */
+export class TaskPool {
+  #running = 0;
+  readonly #waiters: Array<() => void> = [];
+  readonly #idle: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  /** Resolves once a task may start. */
+  slot(): Promise<void> {
+    if (this.#running + this.#waiters.length < this.size) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  start(task: () => Promise<void>): void {
+    this.#running++;
+    void task().finally(() => {
+      this.#running--;
+      this.#waiters.shift()?.();
+      if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    });
+  }
+
+  /** Resolves once no task is running. */
+  drain(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+}

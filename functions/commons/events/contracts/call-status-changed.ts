@@ -1,0 +1,113 @@
+import { CALL_STATUSES, type CallStatus } from '../../signalwire/types.ts';
+import { type EventContract, PUBLISHED_SOURCE } from './event-contract.ts';
+import { DRAFT_04, sidDefinition } from './json-schema-parts.ts';
+
+/** Outbound: SignalWire reported a change of a call's status through its status callback. */
+export const CALL_STATUS_CHANGED = 'Call Status Changed';
+
+/** `detail` of "Call Status Changed". */
+export interface CallStatusChangedDetail {
+  accountSid: string;
+  callSid: string;
+  /**
+   * `CallStatus` exactly as SignalWire sent it. SignalWire may report an answered call as `answered` and
+   * as `in-progress` (both can arrive for one call); this field says which one this callback carried.
+   */
+  callStatus: string;
+  /** `callStatus` mapped onto the Call resource's statuses (`answered` → `in-progress`, `initiated` → `queued`); null when unknown. */
+  status: CallStatus | null;
+  /** SignalWire's `SequenceNumber`: orders the callbacks of one call. */
+  sequenceNumber: number | null;
+  /** When SignalWire says the change happened (its `Timestamp`), ISO 8601; null when absent or unreadable. */
+  timestamp: string | null;
+  /** When the callback reached this function, ISO 8601. */
+  receivedAt: string;
+  /** `CallDuration` in seconds (sent with the final status); null otherwise. */
+  duration: number | null;
+  direction: string | null;
+  from: string | null;
+  to: string | null;
+  parentCallSid: string | null;
+  answeredBy: string | null;
+  sipResponseCode: string | null;
+  /** `CallbackSource` (e.g. `call-progress-events`). */
+  callbackSource: string | null;
+}
+
+const nullableString = { type: ['string', 'null'] } as const;
+
+/** `detail` of "Call Status Changed", as integrators and the schema registry read it. */
+export const callStatusChangedDetailJsonSchema = {
+  $schema: DRAFT_04,
+  title: 'CallStatusChanged',
+  description: `detail of a "Call Status Changed" event (${PUBLISHED_SOURCE}): a status callback SignalWire sent, with a verified signature. Status callbacks are not guaranteed to arrive once or in order: order by sequenceNumber (or timestamp) per callSid, and expect both "answered" and "in-progress" for one answered call; both have status "in-progress".`,
+  type: 'object',
+  required: [
+    'accountSid',
+    'callSid',
+    'callStatus',
+    'status',
+    'sequenceNumber',
+    'timestamp',
+    'receivedAt',
+    'duration',
+    'direction',
+    'from',
+    'to',
+    'parentCallSid',
+    'answeredBy',
+    'sipResponseCode',
+    'callbackSource',
+  ],
+  additionalProperties: false,
+  properties: {
+    accountSid: { $ref: '#/definitions/Sid' },
+    callSid: { $ref: '#/definitions/Sid' },
+    callStatus: {
+      description:
+        'CallStatus exactly as SignalWire sent it, e.g. ringing, answered, in-progress, completed.',
+      type: 'string',
+    },
+    status: {
+      description:
+        'callStatus as a Call resource status: answered becomes in-progress, initiated becomes queued; null for a value not known here.',
+      type: ['string', 'null'],
+      enum: [...CALL_STATUSES, null],
+    },
+    sequenceNumber: {
+      description: "SignalWire's SequenceNumber: orders the callbacks of one call.",
+      type: ['integer', 'null'],
+    },
+    timestamp: {
+      description:
+        'When SignalWire says the change happened (its Timestamp), ISO 8601 UTC; null when absent or unreadable.',
+      type: ['string', 'null'],
+      format: 'date-time',
+    },
+    receivedAt: {
+      description: 'When the callback was received, ISO 8601 UTC.',
+      type: 'string',
+      format: 'date-time',
+    },
+    duration: {
+      description: 'CallDuration in seconds, sent with the final status; null otherwise.',
+      type: ['integer', 'null'],
+    },
+    direction: { description: 'inbound, outbound-api or outbound-dial.', type: ['string', 'null'] },
+    from: nullableString,
+    to: nullableString,
+    parentCallSid: nullableString,
+    answeredBy: nullableString,
+    sipResponseCode: nullableString,
+    callbackSource: { description: 'CallbackSource, e.g. call-progress-events.', type: ['string', 'null'] },
+  },
+  definitions: { Sid: sidDefinition },
+} as const;
+
+/** The "Call Status Changed" contract, for the infra, `npm run schemas` and the docs. */
+export const callStatusChangedContract = {
+  detailType: CALL_STATUS_CHANGED,
+  fileName: 'call-status-changed.schema.json',
+  schemaType: 'CallStatusChanged',
+  detailJsonSchema: callStatusChangedDetailJsonSchema,
+} as const satisfies EventContract;

@@ -1,0 +1,154 @@
+import { callUpdateSchema, sidSchema } from '../../calls/call-update-schema.ts';
+import type { CallUpdate } from '../../signalwire/types.ts';
+import {
+  CALL_UPDATE_REQUEST_ACTIONS,
+  type CallUpdateRequestAction,
+  type EventBridgeEnvelopeOf,
+  type EventContract,
+  PUBLISHED_SOURCE,
+} from './event-contract.ts';
+import { callUpdateDefinition, DRAFT_04, sidDefinition } from './json-schema-parts.ts';
+
+/**
+ * The "Call Update Requested" contract (inbound: another system asks for a call to be updated or ended): its
+ * detail-type, its TypeScript type, the runtime schema the function validates with, and the published schema.
+ */
+
+/** Inbound: another system asks for a call to be updated or ended. */
+export const CALL_UPDATE_REQUESTED = 'Call Update Requested';
+
+/** `detail` of "Call Update Requested". */
+export interface CallUpdateRequestedDetail {
+  /** The call to update (a UUID). */
+  callSid: string;
+  /** The SignalWire project; the secret's default project when absent. */
+  accountSid?: string;
+  /** `update` applies `update`; `terminate` ends the call whatever its state (idempotent). */
+  action: CallUpdateRequestAction;
+  /** SignalWire's fields, with the same rules as the HTTP route. Required for `update`. */
+  update?: CallUpdate;
+  /** Deduplicates requests across events (per source); the event id is used when absent. */
+  idempotencyKey?: string;
+  /** Echoed in the result event, so the requester can match it to its request. */
+  correlationId?: string;
+}
+
+export type CallUpdateRequestedEvent = EventBridgeEnvelopeOf<
+  typeof CALL_UPDATE_REQUESTED,
+  CallUpdateRequestedDetail
+>;
+
+/** Printable ASCII without spaces: keys and ids end up in logs and DynamoDB keys. */
+const token = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[!-~]+$' } as const;
+
+/** `detail` of "Call Update Requested", as integrators and the schema registry read it. */
+export const callUpdateRequestedDetailJsonSchema = {
+  $schema: DRAFT_04,
+  title: 'CallUpdateRequested',
+  description: `detail of a "Call Update Requested" event (any allowed source, detail-type "Call Update Requested"): asks for a live SignalWire call to be updated or ended. The outcome is published as "Call Updated" or "Call Update Failed" (${PUBLISHED_SOURCE}) carrying this event's id as requestEventId and its correlationId.`,
+  type: 'object',
+  required: ['callSid', 'action'],
+  additionalProperties: false,
+  properties: {
+    callSid: {
+      description: 'The call to update: a SignalWire call SID (a UUID).',
+      ...sidDefinition,
+    },
+    accountSid: {
+      description:
+        'The SignalWire project (Project ID, a UUID). Absent: the default project of the configured secret.',
+      ...sidDefinition,
+    },
+    action: {
+      description:
+        'update: apply `update` (required). terminate: end the call whatever its state (Status=completed); ending a call that has already ended succeeds with outcome already-ended.',
+      type: 'string',
+      enum: [...CALL_UPDATE_REQUEST_ACTIONS],
+    },
+    update: {
+      description:
+        "For action update: SignalWire's Update a Call fields, with the same rules as the HTTP route. For terminate: absent or empty.",
+      type: 'object',
+    },
+    idempotencyKey: {
+      description:
+        'Requests from the same source with the same key are applied once (within the idempotency window, 24 hours by default); repeats get the recorded outcome again with replayed=true. Absent: the event id deduplicates redeliveries. Reusing a key for a different call or update fails with INVALID_REQUEST.',
+      ...token,
+    },
+    correlationId: { description: 'Echoed in the result event.', ...token },
+  },
+  anyOf: [
+    {
+      properties: { action: { enum: ['update'] }, update: { $ref: '#/definitions/CallUpdate' } },
+      required: ['update'],
+    },
+    {
+      properties: {
+        action: { enum: ['terminate'] },
+        update: { type: 'object', maxProperties: 0 },
+      },
+    },
+  ],
+  definitions: { CallUpdate: callUpdateDefinition },
+} as const;
+
+/** Names a "Call Update Requested" detail may carry. */
+export const CALL_UPDATE_REQUESTED_FIELDS = [
+  'callSid',
+  'accountSid',
+  'action',
+  'update',
+  'idempotencyKey',
+  'correlationId',
+] as const satisfies readonly (keyof CallUpdateRequestedDetail)[];
+
+/**
+ * The runtime schema of a "Call Update Requested" detail: the update part is `callUpdateSchema` itself, so
+ * the event and the HTTP route apply the same seven fields and rules.
+ */
+const callUpdateRequestedDetailSchema = {
+  type: 'object',
+  required: ['callSid', 'action'],
+  additionalProperties: false,
+  properties: {
+    callSid: sidSchema,
+    accountSid: sidSchema,
+    action: { type: 'string', enum: [...CALL_UPDATE_REQUEST_ACTIONS] },
+    update: { type: 'object' },
+    idempotencyKey: token,
+    correlationId: token,
+  },
+  allOf: [
+    {
+      if: { properties: { action: { const: 'update' } }, required: ['action'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
+      then: { required: ['update'], properties: { update: callUpdateSchema } },
+    },
+    {
+      // A terminate carries no update; an empty object is tolerated, as on the HTTP terminate route.
+      if: { properties: { action: { const: 'terminate' } }, required: ['action'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
+      then: { properties: { update: { type: 'object', maxProperties: 0 } } },
+    },
+  ],
+} as const;
+
+/** The whole event the function receives: the envelope fields it relies on, and the detail. */
+export const callUpdateRequestedEventSchema = {
+  type: 'object',
+  required: ['id', 'source', 'detail-type', 'detail'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    source: { type: 'string', minLength: 1 },
+    'detail-type': { type: 'string', enum: [CALL_UPDATE_REQUESTED] },
+    detail: callUpdateRequestedDetailSchema,
+  },
+} as const;
+
+/** The "Call Update Requested" contract, for the infra, `npm run schemas` and the docs. */
+export const callUpdateRequestedContract = {
+  detailType: CALL_UPDATE_REQUESTED,
+  fileName: 'call-update-requested.schema.json',
+  schemaType: 'CallUpdateRequested',
+  detailJsonSchema: callUpdateRequestedDetailJsonSchema,
+} as const satisfies EventContract;
