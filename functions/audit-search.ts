@@ -1,15 +1,11 @@
-import {
-  CloudWatchLogsClient,
-  GetQueryResultsCommand,
-  type ResultField,
-  StartQueryCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type {
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
-import { type AuditEntry, insightsQuery, readAuditQuery } from '#commons/audit/query';
-import { type AuditRecord, CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
+import { entryOf, runQuery } from '#commons/audit/insights';
+import { insightsQuery, readAuditQuery } from '#commons/audit/query';
+import { CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
 import { CLEANUP_RUNS_ROUTE } from '#commons/http/routes';
 import { sdkClientDefaults } from '#commons/platform/aws-sdk';
 import { logger } from '#commons/platform/powertools';
@@ -20,7 +16,6 @@ import { logger } from '#commons/platform/powertools';
  * Read-only.
  */
 
-const POLL_MS = 500;
 const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 const answer = (statusCode: number, body: unknown): HttpResult => ({
@@ -28,47 +23,6 @@ const answer = (statusCode: number, body: unknown): HttpResult => ({
   headers: HEADERS,
   body: JSON.stringify(body),
 });
-
-const entryOf = (row: ResultField[]): AuditEntry[] => {
-  const message = row.find((field) => field.field === '@message')?.value;
-  try {
-    const line = JSON.parse(message ?? '') as { timestamp?: string; audit?: AuditRecord };
-    return line.audit && typeof line.timestamp === 'string'
-      ? [{ timestamp: line.timestamp, audit: line.audit }]
-      : [];
-  } catch {
-    return [];
-  }
-};
-
-/** Runs a Logs Insights query to its end and returns each row's `@message`, parsed. */
-const runQuery = async (
-  client: CloudWatchLogsClient,
-  logGroupNames: readonly string[],
-  queryString: string,
-  from: number,
-  to: number,
-  limit: number,
-): Promise<ResultField[][]> => {
-  const { queryId } = await client.send(
-    new StartQueryCommand({
-      logGroupNames: [...logGroupNames],
-      startTime: Math.floor(from / 1000),
-      endTime: Math.ceil(to / 1000),
-      queryString,
-      limit,
-    }),
-  );
-  // Logs Insights answers within seconds; the API's 29 s integration timeout bounds the wait.
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const results = await client.send(new GetQueryResultsCommand({ queryId }));
-    if (results.status === 'Complete') return results.results ?? [];
-    if (results.status !== 'Running' && results.status !== 'Scheduled')
-      throw new Error(`the Logs Insights query ended ${results.status}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  throw new Error('the Logs Insights query did not finish in time');
-};
 
 /** The last 20 cleanup reports of the past week (`GET /console-api/cleanup/runs`), newest first. */
 const lastCleanupRuns = async (

@@ -83,6 +83,14 @@ export interface ConsoleFunctionSettings {
   readonly metricsNamespace: string;
 }
 
+/** Makes one of the console's functions with the shared settings. */
+type FunctionFactory = (
+  id: string,
+  entry: keyof typeof SERVICE_NAMES,
+  description: string,
+  extra?: Partial<{ timeout: Duration }>,
+) => CallControlFunction;
+
 /** Props of {@link CallControlConsole}. */
 export interface CallControlConsoleConstructProps extends CallControlConsoleProps {
   readonly httpApi: HttpApi;
@@ -124,7 +132,7 @@ export class CallControlConsole extends Construct {
     props: CallControlConsoleProps & CallControlConsoleConstructProps,
   ) {
     super(scope, id);
-    const fn = (
+    const fn: FunctionFactory = (
       fnId: string,
       entry: keyof typeof SERVICE_NAMES,
       description: string,
@@ -172,26 +180,7 @@ export class CallControlConsole extends Construct {
     }
 
     this.url = `${props.apiUrl}console/`;
-    this.userPoolClient = this.userPool.addClient('console-client', {
-      // A browser cannot keep a secret: a public client, authorization code with PKCE only.
-      generateSecret: false,
-      authFlows: {},
-      oAuth: {
-        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
-        scopes: [
-          OAuthScope.OPENID,
-          ...Object.values(CONSOLE_SCOPES).map((scope) => OAuthScope.custom(scope)),
-        ],
-        callbackUrls: [this.url],
-        logoutUrls: [this.url],
-      },
-      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-      preventUserExistenceErrors: true,
-      accessTokenValidity: Duration.hours(1),
-      idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.hours(12),
-      enableTokenRevocation: true,
-    });
+    this.userPoolClient = this.createClient();
     this.userPoolClient.node.addDependency(resourceServer);
 
     this.domain =
@@ -225,23 +214,48 @@ export class CallControlConsole extends Construct {
     this.assetsFunction.addEnvironment('CONSOLE_CLIENT_ID', this.userPoolClient.userPoolClientId);
     this.assetsFunction.addEnvironment('CONSOLE_AUTH_BASE', this.domain.baseUrl());
 
-    this.auditSearchFunction = fn('audit-search-function', 'audit-search', 'Searches the audit records', {
+    this.auditSearchFunction = this.createAuditSearch(fn, props.auditLogGroups);
+    this.routes = this.createRoutes(props);
+  }
+
+  /** The console's public app client: authorization code with PKCE only, back to the console's URL. */
+  private createClient(): UserPoolClient {
+    return this.userPool.addClient('console-client', {
+      // A browser cannot keep a secret: a public client, authorization code with PKCE only.
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [
+          OAuthScope.OPENID,
+          ...Object.values(CONSOLE_SCOPES).map((scope) => OAuthScope.custom(scope)),
+        ],
+        callbackUrls: [this.url],
+        logoutUrls: [this.url],
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      enableTokenRevocation: true,
+    });
+  }
+
+  /** The audit search: Logs Insights queries started on the audit log groups only. */
+  private createAuditSearch(fn: FunctionFactory, auditLogGroups: readonly ILogGroup[]): CallControlFunction {
+    const search = fn('audit-search-function', 'audit-search', 'Searches the audit records', {
       timeout: Duration.seconds(29),
     });
-    this.auditSearchFunction.addEnvironment(
-      'AUDIT_LOG_GROUPS',
-      props.auditLogGroups.map((group) => group.logGroupName).join(','),
-    );
-    this.auditSearchFunction.addToRolePolicy(
+    search.addEnvironment('AUDIT_LOG_GROUPS', auditLogGroups.map((group) => group.logGroupName).join(','));
+    search.addToRolePolicy(
       new PolicyStatement({
         actions: ['logs:StartQuery'],
-        resources: props.auditLogGroups.map((group) => group.logGroupArn),
+        resources: auditLogGroups.map((group) => group.logGroupArn),
       }),
     );
-    this.auditSearchFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['logs:GetQueryResults'], resources: ['*'] }),
-    );
-    const searchPolicy = this.auditSearchFunction.role?.node.tryFindChild('DefaultPolicy');
+    search.addToRolePolicy(new PolicyStatement({ actions: ['logs:GetQueryResults'], resources: ['*'] }));
+    const searchPolicy = search.role?.node.tryFindChild('DefaultPolicy');
     if (searchPolicy) {
       Validations.of(searchPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -256,6 +270,11 @@ export class CallControlConsole extends Construct {
       });
     }
 
+    return search;
+  }
+
+  /** The console's routes: its API behind the JWT authorizer (one scope each), its public static files. */
+  private createRoutes(props: CallControlConsoleConstructProps): HttpRoute[] {
     const operatorIntegration = new HttpLambdaIntegration(
       'console-operator-integration',
       props.operatorHandler,
@@ -293,7 +312,7 @@ export class CallControlConsole extends Construct {
       });
       return route;
     });
-    this.routes = [...apiRoutes, ...assetRoutes];
+    return [...apiRoutes, ...assetRoutes];
   }
 
   private createUserPool(removalPolicy: RemovalPolicy): UserPool {

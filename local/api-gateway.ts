@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { checkJwt, type JwtAuthorizer } from './api-gateway-jwt.ts';
 import { compareRank, compileRoute, findRoute } from './api-gateway-routes.ts';
-
 import { createLambdaContext } from './lambda-context.ts';
 import { checkSignature, type LocalCredentials } from './sigv4-check.ts';
 
@@ -23,14 +23,6 @@ export interface IamAuthorizer {
   iam: IamIdentity & { cognitoIdentity: null; principalOrgId: null };
 }
 
-/**
- * `requestContext.authorizer` of a JWT-authorized HTTP API route: the verified token's claims, each value a
- * string as API Gateway writes them (an array claim becomes `[a b]`), and its scopes.
- */
-export interface JwtAuthorizer {
-  jwt: { claims: Record<string, string>; scopes: string[] | null };
-}
-
 /** The payload format 2.0 event this server builds; `authorizer` is present on IAM and JWT routes only. */
 export type LocalApiGatewayEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayEventRequestContextV2 & { authorizer?: IamAuthorizer | JwtAuthorizer };
@@ -46,12 +38,9 @@ export interface LocalRoute {
    * `APIGatewayProxyResultV2` or any JSON value.
    */
   handler(event: APIGatewayProxyEventV2, context: Context): Promise<unknown>;
-  /**
-   * `'iam'`: the route uses AWS_IAM authorization; `'jwt'`: a JWT authorizer (`jwt` option) with the route's
-   * `scopes` (see {@link startLocalApiGateway}).
-   */
+  /** `'iam'`: AWS_IAM authorization; `'jwt'`: a JWT authorizer (`verifyJwt`) with the route's `scopes`. */
   auth: 'iam' | 'jwt' | 'none';
-  /** JWT routes: the token must carry one of these scopes. @default - any verified token */
+  /** JWT routes: one of these scopes is needed. @default - any verified token */
   scopes?: readonly string[];
   /** Function name for the Lambda context. @default LocalApiGatewayOptions.functionName */
   functionName?: string;
@@ -84,10 +73,7 @@ export interface LocalApiGatewayOptions {
    * @default - signatures are not checked (the access key is taken from the credential scope)
    */
   credentials?: LocalCredentials;
-  /**
-   * What JWT routes verify a bearer token with: the token's claims, or a throw when its signature, issuer,
-   * audience or lifetime does not hold. @default - JWT routes refuse every request 401
-   */
+  /** Verifies a JWT route's bearer token: its claims, or a throw. @default - JWT routes answer 401 */
   verifyJwt?: (token: string) => Promise<Record<string, unknown>>;
   /** Told about each handler failure (throw or timeout). @default writes the error to stderr */
   onHandlerError?: (error: unknown, routeKey: string) => void;
@@ -259,42 +245,6 @@ export function toApiGatewayEvent(
 const accessKeyOf = (authorization: string): string | undefined =>
   /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
 
-const claimText = (value: unknown): string =>
-  typeof value === 'string'
-    ? value
-    : Array.isArray(value)
-      ? `[${value.map(String).join(' ')}]`
-      : typeof value === 'object' && value !== null
-        ? JSON.stringify(value)
-        : String(value);
-
-/**
- * A JWT authorizer's check, as API Gateway makes it: no bearer token or a token that does not verify is 401
- * `Unauthorized`; a verified token without one of the route's scopes (its `scope` claim, space-separated) is
- * 403 `Forbidden`. Otherwise the claims and scopes the handler reads in `requestContext.authorizer.jwt`.
- */
-const checkJwt = async (
-  authorization: string | undefined,
-  routeScopes: readonly string[] | undefined,
-  verify: LocalApiGatewayOptions['verifyJwt'],
-): Promise<{ authorizer: JwtAuthorizer } | { refusal: HttpAnswer }> => {
-  const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? '')?.[1];
-  const unauthorized = { refusal: jsonAnswer(401, { message: 'Unauthorized' }) };
-  if (!token || !verify) return unauthorized;
-  let claims: Record<string, unknown>;
-  try {
-    claims = await verify(token);
-  } catch {
-    return unauthorized;
-  }
-  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
-  if (routeScopes && routeScopes.length > 0 && !scopes.some((scope) => routeScopes.includes(scope))) {
-    return { refusal: jsonAnswer(403, { message: 'Forbidden' }) };
-  }
-  const flat = Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, claimText(value)]));
-  return { authorizer: { jwt: { claims: flat, scopes: scopes.length > 0 ? scopes : null } } };
-};
-
 const isStructuredResult = (result: unknown): result is Record<string, unknown> =>
   typeof result === 'object' && result !== null && !Array.isArray(result) && 'statusCode' in result;
 
@@ -404,9 +354,9 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
 
     let authorizer: IamAuthorizer | JwtAuthorizer | undefined;
     if (match.route.auth === 'jwt') {
-      const checked = await checkJwt(req.headers.authorization, match.route.scopes, options.verifyJwt);
-      if ('refusal' in checked) return checked.refusal;
-      authorizer = checked.authorizer;
+      const jwt = await checkJwt(req.headers.authorization, match.route.scopes, options.verifyJwt);
+      if ('refusal' in jwt) return jsonAnswer(jwt.refusal.status, { message: jwt.refusal.message });
+      authorizer = jwt.authorizer;
     } else if (match.route.auth === 'iam') {
       const authorization = req.headers.authorization;
       if (authorization !== undefined && !authorization.startsWith('AWS4-HMAC-SHA256')) {

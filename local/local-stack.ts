@@ -4,26 +4,14 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
-import {
-  CONSOLE_API_PREFIX,
-  CONSOLE_SCOPES,
-  consoleRoutes,
-  consoleRouteTarget,
-  operatorRouteKeys,
-  statusCallbackRouteKeys,
-} from '#commons/http/routes';
+import { operatorRouteKeys, statusCallbackRouteKeys } from '#commons/http/routes';
 import { CLEANUP_FUNCTION_TIMEOUT_SECONDS, DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
-import { buildConsoleFiles } from '../infra/console-bundle.ts';
-import { type LocalApiGateway, type LocalRoute, startLocalApiGateway } from './api-gateway.ts';
+import type { LocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
+import { type LocalConsole, prepareLocalConsole } from './console-local.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
 import { createLambdaContext } from './lambda-context.ts';
-import {
-  createLocalSignIn,
-  LOCAL_CONSOLE_CLIENT_ID,
-  LOCAL_SIGN_IN_PREFIX,
-  type LocalSignIn,
-} from './sign-in.ts';
+import type { LocalSignIn } from './sign-in.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
 import type { LocalCredentials } from './sigv4-check.ts';
 
@@ -148,8 +136,6 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
-    AUDIT_LOG_GROUPS: LOCAL_LOG_GROUP,
     [ENV.signalWireSecretId]: LOCAL_SECRET_NAME,
     [ENV.eventBusName]: LOCAL_EVENT_BUS_NAME,
     [ENV.eventSource]: DEFAULT_EVENT_SOURCE,
@@ -167,29 +153,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const callUpdateEvents = (await import('../functions/call-update-events.ts')) as unknown as {
     handler: EventHandler;
   };
-  const auditSearch = (await import('../functions/audit-search.ts')) as { handler: HttpHandler };
-  const cleanupDryRun = (await import('../functions/cleanup-dry-run.ts')) as { handler: HttpHandler };
-  const { createConsoleAssetsHandler } = await import('#commons/console/assets');
-  const consoleAssets = createConsoleAssetsHandler(buildConsoleFiles(await import('esbuild')), {
-    clientId: LOCAL_CONSOLE_CLIENT_ID,
-    authBase: LOCAL_SIGN_IN_PREFIX,
-    apiBase: CONSOLE_API_PREFIX,
-    scope: ['openid', ...Object.values(CONSOLE_SCOPES)].join(' '),
-  });
-  // The gateway's port is known once it listens; tokens name `localhost`, where `npm start` sends people.
-  let gatewayOrigin = '';
-  const signIn = await createLocalSignIn(() => gatewayOrigin);
-  const { createRemoteJWKSet, jwtVerify } = await import('jose');
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-  /** API Gateway's JWT authorizer, locally: signature against the stand-in's JWKS, issuer, audience, expiry. */
-  const verifyJwt = async (token: string): Promise<Record<string, unknown>> => {
-    jwks ??= createRemoteJWKSet(new URL(`${api.url}${LOCAL_SIGN_IN_PREFIX}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(token, jwks, { issuer: signIn.issuer(), algorithms: ['ES256'] });
-    // Cognito access tokens carry no `aud`: API Gateway matches the audience against `client_id`.
-    if (payload.client_id !== LOCAL_CONSOLE_CLIENT_ID) throw new Error('token of another client');
-    return payload as Record<string, unknown>;
-  };
-
+  const localConsole = await prepareLocalConsole(handler, { awsUrl: aws.url, logGroup: LOCAL_LOG_GROUP });
   const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
   await keepLogs(aws, auditLog);
   aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
@@ -222,39 +186,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     deliverCallUpdateRequested,
   );
 
-  const api = await startGateway(options.port ?? 0, handler, statusCallback.handler, {
-    verifyJwt,
-    routes: [
-      ...consoleRoutes().map(({ routeKey, scope }) => {
-        const target = consoleRouteTarget(routeKey);
-        return {
-          routeKey,
-          handler: {
-            operator: handler,
-            'audit-search': auditSearch.handler,
-            'cleanup-dry-run': cleanupDryRun.handler,
-          }[target],
-          auth: 'jwt' as const,
-          scopes: [scope],
-          functionName: target === 'operator' ? 'call-control-http-api' : `call-control-${target}`,
-        };
-      }),
-      ...['GET /console', 'GET /console/{proxy+}'].map((routeKey) => ({
-        routeKey,
-        handler: consoleAssets,
-        auth: 'none' as const,
-        functionName: 'call-control-console-assets',
-      })),
-      ...signIn.routes.map(({ routeKey, handler: signInHandler }) => ({
-        routeKey,
-        handler: signInHandler,
-        auth: 'none' as const,
-        functionName: 'local-sign-in',
-      })),
-    ],
-  });
-
-  gatewayOrigin = `http://localhost:${api.port}`;
+  const api = await startGateway(options.port ?? 0, handler, statusCallback.handler, localConsole);
 
   // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
   aws.putStack(
@@ -283,8 +215,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   return {
     state,
-    consoleUrl: `${gatewayOrigin}/console/`,
-    signIn,
+    consoleUrl: localConsole.url(),
+    signIn: localConsole.signIn,
     emulator,
     aws,
     api,
@@ -309,9 +241,9 @@ const startGateway = (
   port: number,
   operator: HttpHandler,
   statusCallback: HttpHandler,
-  console: { routes: LocalRoute[]; verifyJwt: (token: string) => Promise<Record<string, unknown>> },
+  console: LocalConsole,
 ): Promise<LocalApiGateway> =>
-  startLocalApiGateway({
+  console.listenOn({
     port,
     functionName: 'call-control-http-api',
     timeoutMs: 29_000,

@@ -106,6 +106,85 @@ export interface LocalSignIn {
 }
 
 /**
+ * The authorization request, or why it is refused. The redirect URI must be the console on this very
+ * loopback origin: a code never leaves for another host.
+ */
+const readAuthorize = (
+  params: URLSearchParams,
+  origin: string,
+): { ok: true; request: AuthorizeRequest } | { ok: false; message: string } => {
+  if (params.get('response_type') !== 'code') return { ok: false, message: 'response_type must be code' };
+  const clientId = params.get('client_id') ?? '';
+  if (clientId !== LOCAL_CONSOLE_CLIENT_ID) return { ok: false, message: 'client_id is not known' };
+  const redirectUri = params.get('redirect_uri') ?? '';
+  let redirect: URL;
+  try {
+    redirect = new URL(redirectUri);
+  } catch {
+    return { ok: false, message: 'redirect_uri must be a URL' };
+  }
+  const gateway = new URL(origin);
+  if (
+    !LOOPBACK_HOSTS.has(redirect.hostname) ||
+    redirect.port !== gateway.port ||
+    redirect.protocol !== 'http:' ||
+    redirect.pathname !== '/console/' ||
+    redirect.search !== '' ||
+    redirect.hash !== ''
+  ) {
+    return { ok: false, message: 'redirect_uri must be this stack’s console (/console/ on loopback)' };
+  }
+  if (params.get('code_challenge_method') !== 'S256')
+    return { ok: false, message: 'code_challenge_method must be S256 (PKCE)' };
+  const challenge = params.get('code_challenge') ?? '';
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+    return { ok: false, message: 'code_challenge must be a base64url SHA-256' };
+  const state = params.get('state') ?? '';
+  if (state.length < 8 || state.length > 256)
+    return { ok: false, message: 'state must be 8 to 256 characters' };
+  return { ok: true, request: { clientId, redirectUri, state, challenge } };
+};
+
+const page = (request: AuthorizeRequest, error?: string): Result => {
+  const hidden = Object.entries({
+    response_type: 'code',
+    client_id: request.clientId,
+    redirect_uri: request.redirectUri,
+    state: request.state,
+    code_challenge: request.challenge,
+    code_challenge_method: 'S256',
+  })
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
+    .join('\n      ');
+  const body = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Sign in · call control (local)</title>
+  <link rel="stylesheet" href="${LOCAL_SIGN_IN_PREFIX}/sign-in.css">
+</head>
+<body>
+  <main>
+    <h1>Sign in to call control</h1>
+    <p>Local stand-in for the stack’s sign-in. Users: viewer, operator, admin (password local-&lt;user&gt;).</p>
+    ${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}
+    <form method="post" action="${LOCAL_SIGN_IN_PREFIX}/oauth2/authorize">
+    ${hidden}
+      <label for="username">Username</label>
+      <input id="username" name="username" autocomplete="username" required autofocus>
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required>
+      <button type="submit">Sign in</button>
+    </form>
+  </main>
+</body>
+</html>
+`;
+  return { statusCode: 200, headers: PAGE_HEADERS, body };
+};
+
+/**
  * Makes the stand-in with a fresh ES256 key. `origin()` is the local API Gateway's origin
  * (`http://localhost:<port>`) once it listens: the tokens' issuer.
  */
@@ -135,85 +214,6 @@ export const createLocalSignIn = async (origin: () => string): Promise<LocalSign
       .setJti(randomUUID())
       .setExpirationTime(`${TOKEN_SECONDS}s`)
       .sign(privateKey);
-
-  /**
-   * The authorization request, or why it is refused. The redirect URI must be the console on this very
-   * loopback origin: a code never leaves for another host.
-   */
-  const readAuthorize = (
-    params: URLSearchParams,
-    origin: string,
-  ): { ok: true; request: AuthorizeRequest } | { ok: false; message: string } => {
-    if (params.get('response_type') !== 'code') return { ok: false, message: 'response_type must be code' };
-    const clientId = params.get('client_id') ?? '';
-    if (clientId !== LOCAL_CONSOLE_CLIENT_ID) return { ok: false, message: 'client_id is not known' };
-    const redirectUri = params.get('redirect_uri') ?? '';
-    let redirect: URL;
-    try {
-      redirect = new URL(redirectUri);
-    } catch {
-      return { ok: false, message: 'redirect_uri must be a URL' };
-    }
-    const gateway = new URL(origin);
-    if (
-      !LOOPBACK_HOSTS.has(redirect.hostname) ||
-      redirect.port !== gateway.port ||
-      redirect.protocol !== 'http:' ||
-      redirect.pathname !== '/console/' ||
-      redirect.search !== '' ||
-      redirect.hash !== ''
-    ) {
-      return { ok: false, message: 'redirect_uri must be this stack’s console (/console/ on loopback)' };
-    }
-    if (params.get('code_challenge_method') !== 'S256')
-      return { ok: false, message: 'code_challenge_method must be S256 (PKCE)' };
-    const challenge = params.get('code_challenge') ?? '';
-    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
-      return { ok: false, message: 'code_challenge must be a base64url SHA-256' };
-    const state = params.get('state') ?? '';
-    if (state.length < 8 || state.length > 256)
-      return { ok: false, message: 'state must be 8 to 256 characters' };
-    return { ok: true, request: { clientId, redirectUri, state, challenge } };
-  };
-
-  const page = (request: AuthorizeRequest, error?: string): Result => {
-    const hidden = Object.entries({
-      response_type: 'code',
-      client_id: request.clientId,
-      redirect_uri: request.redirectUri,
-      state: request.state,
-      code_challenge: request.challenge,
-      code_challenge_method: 'S256',
-    })
-      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
-      .join('\n      ');
-    const body = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>Sign in · call control (local)</title>
-    <link rel="stylesheet" href="${LOCAL_SIGN_IN_PREFIX}/sign-in.css">
-  </head>
-  <body>
-    <main>
-      <h1>Sign in to call control</h1>
-      <p>Local stand-in for the stack’s sign-in. Users: viewer, operator, admin (password local-&lt;user&gt;).</p>
-      ${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}
-      <form method="post" action="${LOCAL_SIGN_IN_PREFIX}/oauth2/authorize">
-      ${hidden}
-        <label for="username">Username</label>
-        <input id="username" name="username" autocomplete="username" required autofocus>
-        <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required>
-        <button type="submit">Sign in</button>
-      </form>
-    </main>
-  </body>
-</html>
-`;
-    return { statusCode: 200, headers: PAGE_HEADERS, body };
-  };
 
   const authorizePage = async (event: APIGatewayProxyEventV2): Promise<Result> => {
     const read = readAuthorize(new URLSearchParams(event.rawQueryString), originOf(event));
