@@ -239,7 +239,8 @@ const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
       scheduledTime: new Date().toISOString(),
       attemptNumber: '1',
     },
-    'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup',
+    // Through the schedules' alias, as a scheduled run is invoked.
+    'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup:scheduler',
   );
   for (let line = 0; line < lines; line++) {
     audit(logger, {

@@ -1,4 +1,5 @@
 import type {
+  Context,
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
@@ -35,7 +36,7 @@ const bodyOf = (event: HttpEvent): unknown => {
 
 export const createCleanupDryRunHandler =
   (access: SignalWireAccess) =>
-  async (event: HttpEvent): Promise<HttpResult> => {
+  async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     let input: ReturnType<typeof parseCleanupEvent>;
     try {
       const body = bodyOf(event) as { policy?: unknown } | null;
@@ -58,7 +59,7 @@ export const createCleanupDryRunHandler =
       const calls = await access.forAccount(input.policy.accountSid);
       const report = await runCleanup(calls, input.policy, {
         scheduleName: CONSOLE_DRY_RUN_NAME,
-        actor: httpActor(event),
+        actor: httpActor(event, context.invokedFunctionArn),
         accountSid: calls.projectId,
         logger,
         remainingTimeMs: () => TIME_BUDGET_MS - (Date.now() - started),

@@ -6,6 +6,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler from '@middy/http-router';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type {
+  Context,
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
@@ -53,13 +54,18 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
     if (accountSid) logger.appendKeys({ accountSid });
     return accountSid;
   };
-  const act = async (event: HttpEvent, signal: AbortSignal, action: CallAction): Promise<HttpResult> => {
+  const act = async (
+    event: HttpEvent,
+    signal: AbortSignal,
+    context: Context,
+    action: CallAction,
+  ): Promise<HttpResult> => {
     const callSid = canonicalSid(event.pathParameters?.callSid ?? '');
     logger.appendKeys({ callSid });
     const accountSid = project(event);
     const outcome = await calls.apply({
       trigger: 'http',
-      actor: httpActor(event),
+      actor: httpActor(event, context.invokedFunctionArn),
       callSid,
       action,
       signal,
@@ -78,12 +84,13 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
   const handlers: Record<OperatorRouteKey, Route> = {
     'POST /calls/{callSid}': route(
       validators.validateUpdateCallEvent,
-      (event, signal) => act(event, signal, { kind: 'update', update: event.body as unknown as CallUpdate }),
+      (event, signal, context) =>
+        act(event, signal, context, { kind: 'update', update: event.body as unknown as CallUpdate }),
       [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)],
     ),
     'POST /calls/{callSid}/terminate': route(
       validators.validateTerminateCallEvent,
-      (event, signal) => act(event, signal, { kind: 'terminate' }),
+      (event, signal, context) => act(event, signal, context, { kind: 'terminate' }),
       [bodyDefault],
     ),
     'GET /calls/{callSid}': route(validators.validateGetCallEvent, async (event, signal) => {

@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { AssetHashType, DockerImage, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
+  Alias,
   Architecture,
   Code,
   type FunctionProps,
@@ -12,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { TRIGGER_ALIASES } from '../functions/commons/platform/settings.ts';
 import {
   BUNDLE_FILE,
   bundleFunction,
@@ -205,3 +207,17 @@ const functionCode = (entry: string, bundling: CallControlBundling, powertoolsTr
     },
   });
 };
+
+/**
+ * The alias through which one AWS trigger (API Gateway, the event rule, the schedules) invokes `fn`, and the
+ * only thing that trigger is granted. It points at `$LATEST`, so it runs exactly what the unqualified function
+ * runs; what differs is the `context.invokedFunctionArn` Lambda hands the function, which the audit records
+ * read to tell the trigger from a hand invoke (see `TRIGGER_ALIASES`). Grant operators the unqualified ARN
+ * only: CDK's `grantInvoke` also grants `function:<name>:*`, every alias included.
+ */
+export const triggerAlias = (fn: LambdaFunction, trigger: keyof typeof TRIGGER_ALIASES): Alias =>
+  new Alias(fn, `${TRIGGER_ALIASES[trigger]}-alias`, {
+    aliasName: TRIGGER_ALIASES[trigger],
+    version: fn.latestVersion,
+    description: `Invoked only by the ${trigger} trigger; its audit records attest what that trigger wrote`,
+  });

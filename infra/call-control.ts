@@ -3,6 +3,7 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-li
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { type ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,7 +21,7 @@ import {
 import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
-import { CallControlFunction, type CallControlFunctionProps } from './call-control-function.ts';
+import { CallControlFunction, type CallControlFunctionProps, triggerAlias } from './call-control-function.ts';
 import { CallUpdateEventsConsumer } from './call-update-events.ts';
 import { CallControlConsole } from './console.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
@@ -56,6 +57,10 @@ export class CallControl extends Construct {
   readonly eventBus: IEventBus;
   readonly api: CallControlApi;
   readonly httpApiFunction: CallControlFunction;
+  /** The operator routes' integration: the HTTP function's `api-gateway` alias, which only this API may invoke. */
+  readonly httpApiAlias: Alias;
+  /** What the schedules invoke: the cleanup function's `scheduler` alias, which only their role may invoke. */
+  readonly cleanupSchedulerAlias: Alias;
   readonly statusCallbackFunction: CallControlFunction;
   readonly cleanupFunction: CallControlFunction;
   /** Present when `callUpdateEvents` is given. */
@@ -118,8 +123,12 @@ export class CallControl extends Construct {
       environment: this.cleanupEnvironment(),
     });
 
+    // Each AWS trigger invokes its own alias, so the audit records can tell it from a hand invoke.
+    this.httpApiAlias = triggerAlias(this.httpApiFunction, 'http');
+    this.cleanupSchedulerAlias = triggerAlias(this.cleanupFunction, 'schedule');
+
     this.api = new CallControlApi(this, 'api', {
-      operatorHandler: this.httpApiFunction,
+      operatorHandler: this.httpApiAlias,
       webhookHandler: this.statusCallbackFunction,
       auth: props.apiAuth ?? { type: 'iam' },
       throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
@@ -158,7 +167,7 @@ export class CallControl extends Construct {
     const schedules = props.cleanupSchedules ?? [];
     if (schedules.length > 0) {
       this.cleanupSchedules = new CleanupSchedules(this, 'cleanup-schedules', {
-        handler: this.cleanupFunction,
+        handler: this.cleanupSchedulerAlias,
         schedules,
         defaultPolicy: props.cleanupDefaultPolicy,
       });
@@ -175,13 +184,16 @@ export class CallControl extends Construct {
     // A failed run is not retried: the next scheduled run does the same work. It lands, with its error, in
     // the failure queue (alarmed). A run throttled behind another one waits at most 10 minutes, so runs
     // cannot pile up.
-    this.cleanupFunction.configureAsyncInvoke({
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(10),
-      ...(this.cleanupFailureDeadLetterQueue
-        ? { onFailure: new SqsDestination(this.cleanupFailureDeadLetterQueue) }
-        : {}),
-    });
+    // Per qualifier: the schedules' alias, and the unqualified function the CLI's `cleanup` invokes.
+    for (const target of [this.cleanupFunction, this.cleanupSchedulerAlias]) {
+      target.configureAsyncInvoke({
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(10),
+        ...(this.cleanupFailureDeadLetterQueue
+          ? { onFailure: new SqsDestination(this.cleanupFailureDeadLetterQueue) }
+          : {}),
+      });
+    }
     this.deadLetterQueues = deadLetterQueues;
 
     // Accepted status callbacks are remembered in the idempotency table (the event consumer's, when there is one).
@@ -219,13 +231,17 @@ export class CallControl extends Construct {
         ...props.console,
         httpApi: this.api.httpApi,
         apiUrl: this.api.url,
-        operatorHandler: this.httpApiFunction,
-        cleanupDryRunHandler: this.createFunction('cleanup-dry-run-function', {
-          entry: 'cleanup-dry-run',
-          serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
-          description: 'The console’s cleanup dry run: what a policy would end, ending nothing',
-          timeout: HTTP_API_TIMEOUT,
-        }),
+        // The aliases only API Gateway invokes: the signed-in user the JWT authorizer checked is attested.
+        operatorHandler: this.httpApiAlias,
+        cleanupDryRunHandler: triggerAlias(
+          this.createFunction('cleanup-dry-run-function', {
+            entry: 'cleanup-dry-run',
+            serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
+            description: 'The console’s cleanup dry run: what a policy would end, ending nothing',
+            timeout: HTTP_API_TIMEOUT,
+          }),
+          'http',
+        ),
         auditLogGroups: this.auditLogGroups(),
         removalPolicy: this.removalPolicy,
         functions: {
@@ -277,6 +293,20 @@ export class CallControl extends Construct {
    */
   grantInvoke(grantee: IGrantable): Grant {
     return this.api.grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` run a one-off cleanup (`call-control cleanup`): invoke the unqualified cleanup function and
+   * read its configuration, and nothing else. Not its `scheduler` alias: its runs are audited as claimed,
+   * never as a schedule's (README, "Who can act, and what is attested"). CDK's `grantInvoke` would also grant
+   * `function:<name>:*`, every alias included, and with it the schedules' attestation.
+   */
+  grantCleanupInvoke(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+      resourceArns: [this.cleanupFunction.functionArn],
+    });
   }
 
   /**

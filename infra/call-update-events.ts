@@ -2,11 +2,12 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
+import type { Alias, Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/commons/platform/settings.ts';
+import { triggerAlias } from './call-control-function.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED } from './event-contract.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
@@ -53,6 +54,12 @@ export interface CallUpdateEventsConsumerProps extends CallUpdateEventsProps {
  */
 export class CallUpdateEventsConsumer extends Construct {
   readonly rule: Rule;
+  /**
+   * The rule's target: the function's `event-rule` alias, which only this rule may invoke, so the audit records
+   * attest the account and region EventBridge wrote; an invoke of the unqualified function records them as
+   * claimed.
+   */
+  readonly ruleTarget: Alias;
   readonly idempotencyTable: Table;
   /** Events EventBridge could not deliver to the function. */
   readonly deliveryDeadLetterQueue: Queue;
@@ -85,11 +92,16 @@ export class CallUpdateEventsConsumer extends Construct {
       'Call Update Requested invocations that failed after all retries',
     );
 
-    props.handler.configureAsyncInvoke({
-      retryAttempts,
-      maxEventAge,
-      onFailure: new SqsDestination(this.failureDeadLetterQueue),
-    });
+    this.ruleTarget = triggerAlias(props.handler, 'event');
+    // Asynchronous invoke settings are per qualifier: the rule's alias, and the unqualified function for a
+    // hand invoke.
+    for (const target of [props.handler, this.ruleTarget]) {
+      target.configureAsyncInvoke({
+        retryAttempts,
+        maxEventAge,
+        onFailure: new SqsDestination(this.failureDeadLetterQueue),
+      });
+    }
 
     this.rule = new Rule(this, 'call-update-requested-rule', {
       description: 'Routes Call Update Requested events from allowed sources to the call-update function',
@@ -99,7 +111,7 @@ export class CallUpdateEventsConsumer extends Construct {
         source: [...props.allowedSources],
       },
       targets: [
-        new LambdaFunction(props.handler, {
+        new LambdaFunction(this.ruleTarget, {
           retryAttempts,
           maxEventAge,
           deadLetterQueue: this.deliveryDeadLetterQueue,

@@ -44,10 +44,10 @@ const NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const EXPRESSION_PATTERN = /^(rate|cron|at)\(.+\)$/;
 
 /**
- * Invokes the function and may do nothing else: `LambdaInvoke` would also grant `function:*` (every
- * version and alias), which this target never calls.
+ * Invokes exactly the function (or alias) it names and may do nothing else: `LambdaInvoke` would also grant
+ * `<arn>:*` (every version and alias of a function), which this target never calls.
  */
-class InvokeUnqualifiedFunction extends LambdaInvoke {
+class InvokeExactly extends LambdaInvoke {
   constructor(
     private readonly fn: IFunction,
     props: ScheduleTargetBaseProps,
@@ -64,7 +64,10 @@ class InvokeUnqualifiedFunction extends LambdaInvoke {
 
 /** Props of {@link CleanupSchedules}. */
 export interface CleanupSchedulesProps {
-  /** The cleanup function every schedule invokes. */
+  /**
+   * What every schedule invokes: the cleanup function's `scheduler` alias (see `triggerAlias`), which only the
+   * schedules' role is granted, so the audit records attest the schedule ARN Scheduler substitutes.
+   */
   readonly handler: IFunction;
   /** At least one schedule. */
   readonly schedules: readonly CleanupScheduleProps[];
@@ -115,7 +118,7 @@ export class CleanupSchedules extends Construct {
         scheduleGroup: this.scheduleGroup,
         schedule: ScheduleExpression.expression(schedule.schedule?.trim() ?? DEFAULT_SCHEDULE),
         enabled: schedule.enabled ?? true,
-        target: new InvokeUnqualifiedFunction(props.handler, {
+        target: new InvokeExactly(props.handler, {
           role: this.role,
           input: ScheduleTargetInput.fromObject({
             scheduleName: schedule.name,

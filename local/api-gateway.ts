@@ -44,6 +44,12 @@ export interface LocalRoute {
   scopes?: readonly string[];
   /** Function name for the Lambda context. @default LocalApiGatewayOptions.functionName */
   functionName?: string;
+  /**
+   * The alias the integration invokes (the deployed operator routes invoke `api-gateway`), which the function
+   * reads from `context.invokedFunctionArn` to tell API Gateway from a direct invoke.
+   * @default - the unqualified function
+   */
+  alias?: string;
 }
 
 /** Options for {@link startLocalApiGateway}. */
@@ -367,6 +373,7 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
           { method, url, headers: req.headers, body },
           authorization,
           options.credentials,
+          { region },
         );
         if (refusal) return jsonAnswer(refusal.status, { message: refusal.message });
       }
@@ -407,6 +414,7 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
       timeoutMs,
       region,
       accountId: identity.accountId,
+      ...(match.route.alias ? { alias: match.route.alias } : {}),
     });
     try {
       return toHttpAnswer(await withTimeout(match.route.handler(event, context), timeoutMs));

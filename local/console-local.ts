@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createConsoleAssetsHandler } from '#commons/console/assets';
 import { CONSOLE_API_PREFIX, CONSOLE_SCOPES, consoleRoutes, consoleRouteTarget } from '#commons/http/routes';
+import { TRIGGER_ALIASES } from '#commons/platform/settings';
 import { buildConsoleFiles } from '../infra/console-bundle.ts';
 import {
   type LocalApiGateway,
@@ -85,6 +86,9 @@ export const prepareLocalConsole = async (
           auth: 'jwt' as const,
           scopes: [scope],
           functionName: target === 'operator' ? 'call-control-http-api' : `call-control-${target}`,
+          // As deployed: the console's routes invoke the functions' `api-gateway` alias, so the signed-in user
+          // the authorizer checked is attested.
+          alias: TRIGGER_ALIASES.http,
         };
       }),
       ...['GET /console', 'GET /console/{proxy+}'].map((routeKey) => ({

@@ -19,6 +19,11 @@ export interface LambdaContextOptions {
   region?: string;
   /** @default '123456789012' */
   accountId?: string;
+  /**
+   * The alias the invocation went through, as Lambda reports it in `invokedFunctionArn`.
+   * @default - the unqualified function
+   */
+  alias?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 3000;
@@ -46,7 +51,7 @@ export function createLambdaContext(options: LambdaContextOptions): Context {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}${options.alias ? `:${options.alias}` : ''}`,
     memoryLimitInMB: String(options.memoryMB ?? DEFAULT_MEMORY_MB),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

@@ -5,7 +5,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '#commons/events/contracts';
 import { operatorRouteKeys, statusCallbackRouteKeys } from '#commons/http/routes';
-import { CLEANUP_FUNCTION_TIMEOUT_SECONDS, DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
+import {
+  CLEANUP_FUNCTION_TIMEOUT_SECONDS,
+  DEFAULT_STACK_NAME,
+  ENV,
+  TRIGGER_ALIASES,
+} from '#commons/platform/settings';
 import type { LocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { type LocalConsole, prepareLocalConsole } from './console-local.ts';
@@ -29,8 +34,10 @@ export const LOCAL_EVENT_BUS_NAME = 'call-control';
 /** Sources whose "Call Update Requested" events the local rule routes and the function accepts. */
 export const LOCAL_ALLOWED_EVENT_SOURCES = ['com.example.crm'] as const;
 export const LOCAL_IDEMPOTENCY_TABLE_NAME = 'call-control-idempotency';
-/** Function name in the event function's Lambda context. */
+/** The event function: the local rule's target (its `event-rule` alias), and invocable by hand. */
 export const LOCAL_CALL_UPDATE_EVENTS_FUNCTION = 'call-control-call-update-events';
+/** The operator API function: the local API Gateway's integration (its `api-gateway` alias), and invocable by hand. */
+export const LOCAL_HTTP_API_FUNCTION = 'call-control-http-api';
 
 /**
  * The AWS credentials of the local stack: the local API Gateway checks SigV4 signatures against them, and
@@ -156,35 +163,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const localConsole = await prepareLocalConsole(handler, { awsUrl: aws.url, logGroup: LOCAL_LOG_GROUP });
   const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
   await keepLogs(aws, auditLog);
-  aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
-    logGroup: LOCAL_LOG_GROUP,
-    environment: { [ENV.signalWireSecretId]: LOCAL_SECRET_NAME },
-    invoke: async (payload) => {
-      const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
-      return cleanup.handler(
-        payload as EventBridgeEnvelope,
-        createLambdaContext({
-          functionName: LOCAL_CLEANUP_FUNCTION,
-          timeoutMs: CLEANUP_FUNCTION_TIMEOUT_SECONDS * 1000,
-        }),
-      );
-    },
-  });
-
-  const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
-    callUpdateEvents.handler(
-      event,
-      createLambdaContext({ functionName: LOCAL_CALL_UPDATE_EVENTS_FUNCTION, timeoutMs: 60_000 }),
-    );
-  aws.addRule(
-    {
-      name: 'call-update-requested',
-      eventBusName: LOCAL_EVENT_BUS_NAME,
-      source: [...LOCAL_ALLOWED_EVENT_SOURCES],
-      detailType: [CALL_UPDATE_REQUESTED],
-    },
-    deliverCallUpdateRequested,
-  );
+  const deliverCallUpdateRequested = registerFunctions(aws, handler, callUpdateEvents.handler);
 
   const api = await startGateway(options.port ?? 0, handler, statusCallback.handler, localConsole);
 
@@ -245,7 +224,7 @@ const startGateway = (
 ): Promise<LocalApiGateway> =>
   console.listenOn({
     port,
-    functionName: 'call-control-http-api',
+    functionName: LOCAL_HTTP_API_FUNCTION,
     timeoutMs: 29_000,
     credentials: LOCAL_CREDENTIALS,
     verifyJwt: console.verifyJwt,
@@ -257,7 +236,13 @@ const startGateway = (
       userId: 'AIDALOCALDEVELOPER000',
     },
     routes: [
-      ...operatorRouteKeys().map((routeKey) => ({ routeKey, handler: operator, auth: 'iam' as const })),
+      // As deployed, the operator routes invoke the `api-gateway` alias: the authorizer's caller is attested.
+      ...operatorRouteKeys().map((routeKey) => ({
+        routeKey,
+        handler: operator,
+        auth: 'iam' as const,
+        alias: TRIGGER_ALIASES.http,
+      })),
       // The operator console: its JWT routes, its static files and the local sign-in stand-in.
       ...console.routes,
       ...statusCallbackRouteKeys().map((routeKey) => ({
@@ -269,6 +254,77 @@ const startGateway = (
       })),
     ],
   });
+
+/**
+ * The local Lambda functions and the rule, as deployed: the cleanup, event and HTTP functions invocable by hand
+ * (`aws lambda invoke --endpoint-url`, unqualified or with their trigger's alias as `Qualifier`), and the rule
+ * delivering to the event function's `event-rule` alias. Returns the rule's target.
+ */
+const registerFunctions = (
+  aws: LocalAws,
+  operator: HttpHandler,
+  callUpdateEvents: EventHandler,
+): ((event: EventBridgeEnvelope) => Promise<unknown>) => {
+  aws.addFunction(LOCAL_CLEANUP_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    environment: { [ENV.signalWireSecretId]: LOCAL_SECRET_NAME },
+    // As deployed: the schedules invoke the `scheduler` alias; the CLI's `cleanup` invokes the function itself.
+    aliases: [TRIGGER_ALIASES.schedule],
+    invoke: async (payload, alias) => {
+      const cleanup = (await import('../functions/cleanup.ts')) as unknown as { handler: EventHandler };
+      return cleanup.handler(
+        payload as EventBridgeEnvelope,
+        createLambdaContext({
+          functionName: LOCAL_CLEANUP_FUNCTION,
+          timeoutMs: CLEANUP_FUNCTION_TIMEOUT_SECONDS * 1000,
+          ...(alias ? { alias } : {}),
+        }),
+      );
+    },
+  });
+
+  const invokeCallUpdateEvents = (event: EventBridgeEnvelope, alias?: string): Promise<unknown> =>
+    callUpdateEvents(
+      event,
+      createLambdaContext({
+        functionName: LOCAL_CALL_UPDATE_EVENTS_FUNCTION,
+        timeoutMs: 60_000,
+        ...(alias ? { alias } : {}),
+      }),
+    );
+  // A hand invoke (`aws lambda invoke`) reaches the unqualified function, and is audited as such.
+  aws.addFunction(LOCAL_CALL_UPDATE_EVENTS_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    aliases: [TRIGGER_ALIASES.event],
+    invoke: (payload, alias) => invokeCallUpdateEvents(payload as EventBridgeEnvelope, alias),
+  });
+  aws.addFunction(LOCAL_HTTP_API_FUNCTION, {
+    logGroup: LOCAL_LOG_GROUP,
+    aliases: [TRIGGER_ALIASES.http],
+    invoke: (payload, alias) =>
+      operator(
+        payload as APIGatewayProxyEventV2,
+        createLambdaContext({
+          functionName: LOCAL_HTTP_API_FUNCTION,
+          timeoutMs: 29_000,
+          ...(alias ? { alias } : {}),
+        }),
+      ),
+  });
+  // The rule's target is the `event-rule` alias, as deployed, so the envelope's account is attested.
+  const deliverCallUpdateRequested = (event: EventBridgeEnvelope): Promise<unknown> =>
+    invokeCallUpdateEvents(event, TRIGGER_ALIASES.event);
+  aws.addRule(
+    {
+      name: 'call-update-requested',
+      eventBusName: LOCAL_EVENT_BUS_NAME,
+      source: [...LOCAL_ALLOWED_EVENT_SOURCES],
+      detailType: [CALL_UPDATE_REQUESTED],
+    },
+    deliverCallUpdateRequested,
+  );
+  return deliverCallUpdateRequested;
+};
 
 /** Writes what the CLI's `--local` target reads (`stack.json`, owner-only: it holds the local credentials). */
 const writeState = (stateDir: string, state: LocalStackState): LocalStackState => {

@@ -12,6 +12,13 @@ export interface SignatureRefusal {
   message: string;
 }
 
+/** The credential scope a signature must be made for: API Gateway's own region and `execute-api`. */
+export interface SigningScope {
+  region: string;
+  /** @default 'execute-api' */
+  service?: string;
+}
+
 export interface SignedRequest {
   method: string;
   /** Path and query as sent. */
@@ -55,15 +62,18 @@ const parseAmzDate = (value: string): Date | undefined => {
 
 /**
  * Checks a SigV4 `Authorization` header the way API Gateway does for IAM routes: a known access key, a
- * date within five minutes, and the signature recomputed from the specification (canonical request over the
- * headers it names, the path, the query and the body; written here independently of the SDK's signer, so
- * the CLI's signing is checked by a second implementation). Returns the refusal, or undefined when the
- * signature holds.
+ * credential scope of this gateway's region and service and of the request's own date, a date within five
+ * minutes, and the signature recomputed from the specification (canonical request over the headers it names,
+ * the path, the query and the hash of the body as received; written here independently of the SDK's signer,
+ * so the CLI's signing is checked by a second implementation). An `x-amz-content-sha256` header never stands
+ * in for the body's hash: one that differs from it (`UNSIGNED-PAYLOAD` included) is refused. Returns the
+ * refusal, or undefined when the signature holds.
  */
 export const checkSignature = async (
   request: SignedRequest,
   authorization: string,
   credentials: LocalCredentials,
+  gateway: SigningScope,
   now = new Date(),
 ): Promise<SignatureRefusal | undefined> => {
   const parts = AUTHORIZATION.exec(authorization.trim());
@@ -73,9 +83,23 @@ export const checkSignature = async (
   if (accessKeyId !== credentials.accessKeyId) {
     return { status: 403, message: 'The security token included in the request is invalid.' };
   }
+  // API Gateway's own messages for a signature made for another service, region or day.
+  const expectedService = gateway.service ?? 'execute-api';
+  if (service !== expectedService) {
+    return { status: 403, message: `Credential should be scoped to correct service: '${expectedService}'.` };
+  }
+  if (region !== gateway.region) {
+    return { status: 403, message: `Credential should be scoped to a valid region, not '${region}'.` };
+  }
   const amzDate = request.headers['x-amz-date'];
   const signingDate = typeof amzDate === 'string' ? parseAmzDate(amzDate) : undefined;
   if (!signingDate) return { status: 403, message: MISMATCH };
+  if (amzDate?.slice(0, 8) !== date) {
+    return {
+      status: 403,
+      message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${amzDate?.slice(0, 8)}'.`,
+    };
+  }
   if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS) {
     return { status: 403, message: 'Signature expired: the request date is more than 5 minutes from now.' };
   }
@@ -97,8 +121,12 @@ export const checkSignature = async (
     .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : x > y ? 1 : 0) : a < b ? -1 : 1))
     .map(([key, value]) => `${key}=${value}`)
     .join('&');
+  // The body as received decides the hash; a header claiming another one is a body swapped after signing.
+  const payloadHash = sha256Hex(request.body);
   const payloadHeader = request.headers['x-amz-content-sha256'];
-  const payloadHash = typeof payloadHeader === 'string' ? payloadHeader : sha256Hex(request.body);
+  if (payloadHeader !== undefined && payloadHeader !== payloadHash) {
+    return { status: 403, message: MISMATCH };
+  }
   const canonicalRequest = [
     request.method,
     canonicalUri,

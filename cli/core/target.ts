@@ -205,7 +205,31 @@ export const callControlOutputs = (
       'Is it a stack with a CallControl construct (cliOutputs on, the default)? Redeploy it with `npx cdk deploy`.',
     );
   }
-  return { ApiUrl: chosen.ApiUrl, CleanupFunctionName: chosen.CleanupFunctionName };
+  return {
+    ApiUrl: secureApiUrl(options.stack, chosen.ApiUrl),
+    CleanupFunctionName: chosen.CleanupFunctionName,
+  };
+};
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * A deployed API is reached over https only: over http every signed request (a signature replayable for five
+ * minutes) and every answer (call details) would cross the network in the clear. Loopback is allowed, since
+ * nothing leaves the machine (a test stack standing in for AWS).
+ */
+export const secureApiUrl = (stackName: string, value: string): string => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK.test(url.hostname))) return value;
+  throw new CliError(
+    `stack "${stackName}" output ApiUrl is ${JSON.stringify(value)}: the API must be reached over https`,
+    'Deploy the CallControl construct as it is (API Gateway serves https only), or point --stack at the right stack.',
+  );
 };
 
 /** The Calls API of the target: its HTTP API (deployed, local), or SignalWire itself (direct). */

@@ -6,7 +6,13 @@ export interface LocalFunction {
   logGroup: string;
   /** The function's environment, as `GetFunctionConfiguration` reports it. */
   environment?: Record<string, string>;
-  invoke(payload: unknown): Promise<unknown>;
+  /**
+   * Aliases an `Invoke` may name (`name:alias` or `?Qualifier=alias`); any other qualifier is not found,
+   * as in Lambda. @default [] (the unqualified function only)
+   */
+  aliases?: readonly string[];
+  /** Runs the function; `alias` is the one the invoke named, for the context's `invokedFunctionArn`. */
+  invoke(payload: unknown, alias?: string): Promise<unknown>;
 }
 
 /** The REST paths of `GetFunctionConfiguration` and `Invoke`: the function name, then the operation. */
@@ -45,8 +51,13 @@ export class LocalLambda {
       });
       res.end(payload === undefined ? '' : JSON.stringify(payload));
     };
-    const fn = this.#functions.get(name);
-    if (!fn) {
+    // Lambda takes the qualifier from the name (`fn:alias`) or the `Qualifier` query parameter.
+    const [bare = name, suffix] = name.split(':', 2);
+    const qualifier =
+      suffix ?? new URL(req.url ?? '/', 'http://localhost').searchParams.get('Qualifier') ?? undefined;
+    const fn = this.#functions.get(bare);
+    const alias = qualifier === '$LATEST' ? undefined : qualifier;
+    if (!fn || (alias !== undefined && !(fn.aliases ?? []).includes(alias))) {
       json(
         404,
         { Type: 'User', message: `Function not found: ${name}` },
@@ -56,7 +67,7 @@ export class LocalLambda {
     }
     if (operation === 'configuration') {
       json(200, {
-        FunctionName: name,
+        FunctionName: bare,
         FunctionArn: `arn:aws:lambda:${this.#account.region}:${this.#account.accountId}:function:${name}`,
         LoggingConfig: { LogFormat: 'JSON', LogGroup: fn.logGroup },
         ...(fn.environment ? { Environment: { Variables: fn.environment } } : {}),
@@ -66,7 +77,7 @@ export class LocalLambda {
     const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
     if (String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse') === 'Event') {
       const run: Promise<void> = fn
-        .invoke(payload)
+        .invoke(payload, alias)
         .then(
           () => undefined,
           () => undefined,
@@ -76,7 +87,7 @@ export class LocalLambda {
       json(202, undefined);
       return;
     }
-    fn.invoke(payload).then(
+    fn.invoke(payload, alias).then(
       (result) => json(200, result ?? null, { 'x-amz-executed-version': '$LATEST' }),
       (error: unknown) =>
         json(

@@ -98,6 +98,16 @@ const allStatements = (template: Template): PolicyStatementJson[] =>
     (policy) => policy.Properties.PolicyDocument.Statement as PolicyStatementJson[],
   );
 
+/** The logical ID of `fn`'s alias `name`, which must point at `$LATEST`. */
+const aliasOf = (template: Template, functionId: string, name: string): string => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Alias')).filter(
+    ([, alias]) => alias.Properties.FunctionName.Ref === functionId && alias.Properties.Name === name,
+  );
+  expect(found).toHaveLength(1);
+  expect(found[0]?.[1].Properties.FunctionVersion).toBe('$LATEST');
+  return found[0]?.[0] ?? '';
+};
+
 const idOfType = (template: Template, type: string): string => {
   const ids = Object.keys(template.findResources(type));
   expect(ids).toHaveLength(1);
@@ -140,11 +150,14 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
           (candidate) => candidate.Properties.RouteKey === routeKey,
         );
         const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref;
-        return integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+        const uri = integrations[integrationId]?.Properties.IntegrationUri;
+        return uri?.Ref ?? uri?.['Fn::GetAtt'][0];
       };
 
-      expect(targetOf('POST /calls/{callSid}/terminate')).toBe(httpApi.id);
-      expect(targetOf('GET /accounts/{accountSid}/calls')).toBe(httpApi.id);
+      // The operator routes invoke the HTTP function's api-gateway alias (its Ref is the alias ARN).
+      const operatorAlias = aliasOf(template, httpApi.id, 'api-gateway');
+      expect(targetOf('POST /calls/{callSid}/terminate')).toBe(operatorAlias);
+      expect(targetOf('GET /accounts/{accountSid}/calls')).toBe(operatorAlias);
       expect(targetOf('POST /webhooks/signalwire/status')).toBe(statusCallback.id);
       template.allResourcesProperties('AWS::ApiGatewayV2::Integration', {
         IntegrationType: 'AWS_PROXY',
@@ -440,7 +453,8 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       const cleanup = functionByService(template, SERVICES.cleanup);
       for (const schedule of schedules()) {
         expect(schedule.Properties.Target).toMatchObject({
-          Arn: { 'Fn::GetAtt': [cleanup.id, 'Arn'] },
+          // The scheduler alias: what the audit records attest a schedule by.
+          Arn: { Ref: aliasOf(template, cleanup.id, 'scheduler') },
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
           DeadLetterConfig: {
             Arn: {
@@ -473,9 +487,83 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         },
       ]);
       expect(statementsOfRole(template, roleId)).toEqual([
-        { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [cleanup.id, 'Arn'] } },
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: { Ref: aliasOf(template, cleanup.id, 'scheduler') },
+        },
         { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: target.DeadLetterConfig.Arn },
       ]);
+    });
+  });
+
+  describe('issue 17: who may invoke which alias (attestation only from what AWS attests)', () => {
+    const permissionsOf = (target: unknown) =>
+      Object.values(template.findResources('AWS::Lambda::Permission'))
+        .map((permission) => permission.Properties)
+        .filter((properties) => JSON.stringify(properties.FunctionName) === JSON.stringify(target));
+
+    it('lets only this API Gateway invoke the HTTP function, and only through its api-gateway alias', () => {
+      const httpApi = functionByService(template, SERVICES.httpApi);
+      const alias = aliasOf(template, httpApi.id, 'api-gateway');
+      const apiId = idOfType(template, 'AWS::ApiGatewayV2::Api');
+
+      const onAlias = permissionsOf({ Ref: alias });
+      expect(onAlias.length).toBeGreaterThan(0);
+      for (const permission of onAlias) {
+        expect(permission).toMatchObject({
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+        });
+        expect(JSON.stringify(permission.SourceArn)).toContain(apiId);
+      }
+      // Nothing may invoke the unqualified function through its resource policy: a direct invoke needs an
+      // IAM grant, and is audited as claimed.
+      expect(permissionsOf({ 'Fn::GetAtt': [httpApi.id, 'Arn'] })).toEqual([]);
+      expect(permissionsOf({ Ref: httpApi.id })).toEqual([]);
+    });
+
+    it('lets only the Call Update Requested rule invoke the event function, and only through its event-rule alias', () => {
+      const { id } = functionByService(template, SERVICES.callUpdateEvents);
+      const alias = aliasOf(template, id, 'event-rule');
+      const ruleId = idOfType(template, 'AWS::Events::Rule');
+
+      expect(permissionsOf({ Ref: alias })).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { Ref: alias },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+        },
+      ]);
+      expect(permissionsOf({ 'Fn::GetAtt': [id, 'Arn'] })).toEqual([]);
+      // Retries and the failure queue apply to the rule's alias as to a hand invoke.
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id },
+        // The alias's name, read from its ARN.
+        Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: alias }] }] },
+        MaximumRetryAttempts: 2,
+      });
+    });
+
+    it("grants the scheduler alias to the schedules' role alone, and nobody a wildcard over the functions' aliases", () => {
+      const cleanup = functionByService(template, SERVICES.cleanup);
+      const alias = aliasOf(template, cleanup.id, 'scheduler');
+
+      const onAlias = allStatements(template).filter(
+        (statement) => JSON.stringify(statement.Resource) === JSON.stringify({ Ref: alias }),
+      );
+      expect(onAlias).toEqual([
+        { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { Ref: alias } },
+      ]);
+      expect(permissionsOf({ Ref: alias })).toEqual([]);
+      // No `function:<name>:*` (what CDK's grantInvoke adds), which would cover every alias.
+      expect(JSON.stringify(allStatements(template))).not.toMatch(/:\*"\]\]\}/);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: cleanup.id },
+        Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: alias }] }] },
+        MaximumRetryAttempts: 0,
+      });
     });
   });
 
@@ -497,7 +585,7 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       template.hasResourceProperties('AWS::Events::Rule', {
         Targets: [
           {
-            Arn: { 'Fn::GetAtt': [id, 'Arn'] },
+            Arn: { Ref: aliasOf(template, id, 'event-rule') },
             RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } },
           },
@@ -1063,6 +1151,35 @@ describe('CallControl handles for producers and auditors', () => {
         Condition: {
           StringEquals: { 'events:source': 'com.example.crm', 'events:detail-type': 'Call Update Requested' },
         },
+      },
+    ]);
+  });
+
+  it("lets an operator run a one-off cleanup through the unqualified function only, never the schedules' alias", () => {
+    // Prepare
+    const stack = new Stack(testApp(), 'cleanup-operator-test');
+    const callControl = new CallControl(stack, 'call-control', {
+      secretName: 'signalwire/call-control',
+      schemasDirectory,
+      cleanupSchedules: [{ name: 'nightly', policy: { maxAgeSeconds: { inProgress: 3600 } } }],
+    });
+    const operator = new Role(stack, 'operator', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+
+    // Act
+    callControl.grantCleanupInvoke(operator);
+
+    // Assess
+    const template = Template.fromStack(stack);
+    const cleanup = functionByService(template, SERVICES.cleanup);
+    const operatorRoleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('operator'),
+    );
+    // Exactly the unqualified ARN: no `:*`, so the scheduler alias (and its attestation) stays out of reach.
+    expect(statementsOfRole(template, operatorRoleId ?? '')).toEqual([
+      {
+        Action: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [cleanup.id, 'Arn'] },
       },
     ]);
   });

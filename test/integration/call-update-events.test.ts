@@ -187,7 +187,13 @@ describe('a "Call Update Requested" event', () => {
           name: SOURCE,
           claimed: { source: SOURCE },
           // Set by EventBridge from the credentials that put the event (the local stand-in's account).
-          attested: { account: '123456789012', region: 'us-east-1' },
+          // through the rule's `event-rule` alias, which only EventBridge may invoke.
+          attested: {
+            invokedAs:
+              'arn:aws:lambda:us-east-1:123456789012:function:call-control-call-update-events:event-rule',
+            account: '123456789012',
+            region: 'us-east-1',
+          },
         },
         correlationId: 'wf-9',
         callSid: call.sid,

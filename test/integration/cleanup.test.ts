@@ -57,8 +57,10 @@ const schedulerOf = (scheduleName: string) => ({
 const invoke = (scheduleName: string, policy: CleanupPolicyInput, timeoutMs = 60_000) =>
   handler(
     { scheduleName, policy, scheduler: schedulerOf(scheduleName) },
-    createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs }),
+    // Through the `scheduler` alias, as EventBridge Scheduler invokes it.
+    createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs, alias: 'scheduler' }),
   );
+const SCHEDULER_ALIAS_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup:scheduler';
 
 let sequence = 0;
 /** Seeds a call to `${prefix}` + a unique suffix; each test cleans only its own prefix. */
@@ -225,7 +227,11 @@ describe('a cleanup over 1,200 calls in every state and age', () => {
       expect(record).toEqual({
         trigger: 'schedule',
         // The name is what the input claims; the ARN and execution id are what Scheduler attests.
-        actor: { name: 'big-run', claimed: { scheduleName: 'big-run' }, attested: schedulerOf('big-run') },
+        actor: {
+          name: 'big-run',
+          claimed: { scheduleName: 'big-run' },
+          attested: { invokedAs: SCHEDULER_ALIAS_ARN, ...schedulerOf('big-run') },
+        },
         accountSid: stack.projectId,
         callSid: record.callSid,
         change: { Status: wasInProgress ? 'completed' : 'canceled' },
@@ -411,11 +417,15 @@ describe("defect: schedule 'attested' fields writable by anyone who may invoke t
         policy: { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: [`+1319${name.length}`] } },
         scheduler,
       },
-      createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs: 60_000 }),
+      createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs: 60_000, alias: 'scheduler' }),
     );
 
     const [record] = auditsOf(name);
-    expect(record?.actor).toEqual({ name, attested: {}, claimed: { scheduleName: name, ...scheduler } });
+    expect(record?.actor).toEqual({
+      name,
+      attested: { invokedAs: SCHEDULER_ALIAS_ARN },
+      claimed: { scheduleName: name, ...scheduler },
+    });
   });
 });
 

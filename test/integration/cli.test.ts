@@ -772,7 +772,7 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     expect(statusOf(sid)).toBe('completed');
   });
 
-  it('cleanup invokes the cleanup function asynchronously and follows its logs to the report', async () => {
+  it('cleanup invokes the cleanup function asynchronously, follows its logs to the report, and is audited as claimed', async () => {
     const stale = seed('ringing', 3_000, '+13105551234');
     const fresh = seed('ringing', 10, '+13105551234');
     const dry = await deployed(
@@ -809,6 +809,20 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('ended 1, already ended 0');
     expect([statusOf(stale), statusOf(fresh)]).toEqual(['canceled', 'ringing']);
+    // A hand invoke of the unqualified function, not the schedules' alias: what AWS attests is only that;
+    // the name (after the caller's principal) is claimed.
+    const audit = json<{ records: Array<{ audit: Record<string, unknown> }> }>(
+      await deployed('audit', '--call', stale, '-o', 'json'),
+    );
+    const handInvoked = {
+      name: expect.stringMatching(/^cli-123456789012-user-local-developer-[0-9a-z]+$/),
+      attested: { invokedAs: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup' },
+      claimed: { scheduleName: expect.stringMatching(/^cli-123456789012-user-local-developer-/) },
+    };
+    expect(audit.records.map((record) => record.audit)).toEqual([
+      expect.objectContaining({ trigger: 'schedule', actor: handInvoked, outcome: 'updated' }),
+      expect.objectContaining({ trigger: 'schedule', actor: handInvoked, outcome: 'would-end' }),
+    ]);
   });
 
   it('audit queries CloudWatch Logs Insights over the stack’s log groups, newest first', async () => {

@@ -812,7 +812,11 @@ describe('audit and secrecy', () => {
         trigger: 'http',
         actor: {
           name: expect.stringMatching(/^arn:aws:iam::/),
-          attested: { principal: expect.stringMatching(/^arn:aws:iam::/), accountId: expect.any(String) },
+          attested: {
+            invokedAs: expect.stringMatching(/^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+:api-gateway$/),
+            principal: expect.stringMatching(/^arn:aws:iam::/),
+            accountId: expect.any(String),
+          },
           claimed: {},
         },
         accountSid: stack.projectId,

@@ -5,34 +5,50 @@ import { eventActor, httpActor, scheduleActor } from '#commons/calls/audit-actor
 const httpEvent = (authorizer: unknown): APIGatewayProxyEventV2 =>
   ({ requestContext: { authorizer } }) as unknown as APIGatewayProxyEventV2;
 
+const FUNCTION = 'arn:aws:lambda:eu-west-1:111122223333:function:call-control';
+const viaApiGateway = `${FUNCTION}:api-gateway`;
+const viaRule = `${FUNCTION}:event-rule`;
+const viaScheduler = `${FUNCTION}:scheduler`;
+
 describe('audit actors: what AWS attests and what the caller claims', () => {
-  it('takes an HTTP caller from what the authorizer checked, IAM or JWT, and nothing as claimed', () => {
+  it('takes an HTTP caller invoked through the api-gateway alias from what the authorizer checked, IAM or JWT', () => {
     expect(
       httpActor(
         httpEvent({ iam: { userArn: 'arn:aws:iam::111122223333:user/ops', accountId: '111122223333' } }),
+        viaApiGateway,
       ),
     ).toEqual({
       name: 'arn:aws:iam::111122223333:user/ops',
-      attested: { principal: 'arn:aws:iam::111122223333:user/ops', accountId: '111122223333' },
+      attested: {
+        invokedAs: viaApiGateway,
+        principal: 'arn:aws:iam::111122223333:user/ops',
+        accountId: '111122223333',
+      },
       claimed: {},
     });
     expect(
       httpActor(
         httpEvent({ jwt: { claims: { sub: 'u-42', iss: 'https://issuer.example.com' }, scopes: [] } }),
+        viaApiGateway,
       ),
     ).toEqual({
       name: 'jwt:u-42',
-      attested: { jwtSubject: 'u-42', jwtIssuer: 'https://issuer.example.com' },
+      attested: { invokedAs: viaApiGateway, jwtSubject: 'u-42', jwtIssuer: 'https://issuer.example.com' },
       claimed: {},
     });
-    expect(httpActor(httpEvent(undefined))).toEqual({ name: 'unknown', attested: {}, claimed: {} });
+    expect(httpActor(httpEvent(undefined), viaApiGateway)).toEqual({
+      name: 'unknown',
+      attested: { invokedAs: viaApiGateway },
+      claimed: {},
+    });
   });
 
   it("names a console user by the verified access token's username, keeping the subject and issuer", () => {
     const claims = { sub: 'u-7', username: 'operator', iss: 'https://cognito-idp.example.com/pool' };
-    expect(httpActor(httpEvent({ jwt: { claims, scopes: ['call-control/write'] } }))).toEqual({
+    expect(httpActor(httpEvent({ jwt: { claims, scopes: ['call-control/write'] } }), viaApiGateway)).toEqual({
       name: 'jwt:operator',
       attested: {
+        invokedAs: viaApiGateway,
         jwtSubject: 'u-7',
         jwtUsername: 'operator',
         jwtIssuer: 'https://cognito-idp.example.com/pool',
@@ -41,53 +57,103 @@ describe('audit actors: what AWS attests and what the caller claims', () => {
     });
   });
 
-  it("keeps an event's source as claimed and its account and region as attested, even for an invalid event", () => {
-    expect(eventActor({ source: 'com.example.crm', account: '111122223333', region: 'eu-west-1' })).toEqual({
+  it('forgery: an HTTP event invoked directly (not through the api-gateway alias) has its authorizer claimed, not attested', () => {
+    const forged = httpEvent({
+      iam: { userArn: 'arn:aws:iam::111122223333:role/admin', accountId: '111122223333' },
+    });
+    for (const invoked of [FUNCTION, viaRule, viaScheduler, `${FUNCTION}:7`, `${FUNCTION}:api-gateway-x`]) {
+      expect(httpActor(forged, invoked)).toEqual({
+        name: 'arn:aws:iam::111122223333:role/admin',
+        attested: { invokedAs: invoked },
+        claimed: { principal: 'arn:aws:iam::111122223333:role/admin', accountId: '111122223333' },
+      });
+    }
+    const jwt = httpEvent({ jwt: { claims: { sub: 'boss', iss: 'https://issuer.example.com' } } });
+    expect(httpActor(jwt, FUNCTION).attested).toEqual({ invokedAs: FUNCTION });
+    expect(httpActor(jwt, undefined)).toEqual({
+      name: 'jwt:boss',
+      attested: {},
+      claimed: { jwtSubject: 'boss', jwtIssuer: 'https://issuer.example.com' },
+    });
+  });
+
+  it("keeps an event's source as claimed and, delivered by the rule, its account and region as attested, even for an invalid event", () => {
+    expect(
+      eventActor({ source: 'com.example.crm', account: '111122223333', region: 'eu-west-1' }, viaRule),
+    ).toEqual({
       name: 'com.example.crm',
-      attested: { account: '111122223333', region: 'eu-west-1' },
+      attested: { invokedAs: viaRule, account: '111122223333', region: 'eu-west-1' },
       claimed: { source: 'com.example.crm' },
     });
-    expect(eventActor({ source: 42, account: 'x'.repeat(1000) })).toEqual({
+    expect(eventActor({ source: 42, account: 'x'.repeat(1000) }, viaRule)).toEqual({
       name: 'unknown',
-      attested: { account: 'x'.repeat(256) },
+      attested: { invokedAs: viaRule, account: 'x'.repeat(256) },
       claimed: {},
     });
   });
 
-  it("keeps a schedule's name as claimed and Scheduler's context attributes as attested", () => {
-    const arn = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
+  it('forgery: a direct invoke of the event function with account 999999999999 records that account as claimed, not attested', () => {
+    const event = { source: 'com.example.crm', account: '999999999999', region: 'eu-west-1' };
+    for (const invoked of [FUNCTION, viaApiGateway, viaScheduler]) {
+      expect(eventActor(event, invoked)).toEqual({
+        name: 'com.example.crm',
+        attested: { invokedAs: invoked },
+        claimed: { source: 'com.example.crm', account: '999999999999', region: 'eu-west-1' },
+      });
+    }
+  });
 
-    const functionArn = 'arn:aws:lambda:eu-west-1:111122223333:function:call-control-cleanup';
-    expect(scheduleActor('stale-calls', { scheduleArn: arn, executionId: 'e-1' }, functionArn)).toEqual({
+  it("keeps a schedule's name as claimed and, through the scheduler alias, Scheduler's context attributes as attested", () => {
+    const arn = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
+    expect(scheduleActor('stale-calls', { scheduleArn: arn, executionId: 'e-1' }, viaScheduler)).toEqual({
       name: 'stale-calls',
-      attested: { scheduleArn: arn, executionId: 'e-1' },
+      attested: { invokedAs: viaScheduler, scheduleArn: arn, executionId: 'e-1' },
       claimed: { scheduleName: 'stale-calls' },
     });
-    expect(scheduleActor('by-hand', undefined, functionArn)).toEqual({
+    expect(scheduleActor('by-hand', undefined, FUNCTION)).toEqual({
       name: 'by-hand',
-      attested: {},
+      attested: { invokedAs: FUNCTION },
       claimed: { scheduleName: 'by-hand' },
     });
   });
 
-  it("defect: schedule 'attested' fields writable by anyone: attests a schedule ARN only for this function's account, region and schedule name", () => {
-    const functionArn = 'arn:aws:lambda:eu-west-1:111122223333:function:call-control-cleanup:live';
+  it("forgery: a hand invoke of the unqualified cleanup function with the nightly schedule's own ARN is recorded as claimed", () => {
+    // Exactly what Scheduler would substitute: only the invoked alias tells them apart.
+    const invocation = {
+      scheduleArn: 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/nightly',
+      executionId: 'e-1',
+      scheduledTime: '2026-12-06T03:00:00Z',
+      attemptNumber: '1',
+    };
+    for (const invoked of [FUNCTION, viaApiGateway, viaRule]) {
+      expect(scheduleActor('nightly', invocation, invoked)).toEqual({
+        name: 'nightly',
+        attested: { invokedAs: invoked },
+        claimed: { scheduleName: 'nightly', ...invocation },
+      });
+    }
+  });
+
+  it("defect: schedule 'attested' fields writable by anyone: through the scheduler alias, attests a schedule ARN only for this function's account, region and schedule name", () => {
     const invocation = (scheduleArn: string) => ({ scheduleArn, executionId: 'e-1' });
     const own = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
-    expect(scheduleActor('stale-calls', invocation(own), functionArn).attested).toEqual(invocation(own));
+    expect(scheduleActor('stale-calls', invocation(own), viaScheduler).attested).toEqual({
+      invokedAs: viaScheduler,
+      ...invocation(own),
+    });
     for (const scheduleArn of [
       'arn:aws:scheduler:eu-west-1:444455556666:schedule/call-control/stale-calls',
       'arn:aws:scheduler:us-east-1:111122223333:schedule/call-control/stale-calls',
       'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/other',
       'arn:aws-cn:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls',
     ]) {
-      expect(scheduleActor('stale-calls', invocation(scheduleArn), functionArn)).toEqual({
+      expect(scheduleActor('stale-calls', invocation(scheduleArn), viaScheduler)).toEqual({
         name: 'stale-calls',
-        attested: {},
+        attested: { invokedAs: viaScheduler },
         claimed: { scheduleName: 'stale-calls', ...invocation(scheduleArn) },
       });
     }
-    // Without the function's own ARN nothing can be checked, so nothing is attested.
+    // Without the invoked ARN nothing can be checked, so nothing is attested.
     expect(scheduleActor('stale-calls', invocation(own), undefined).attested).toEqual({});
   });
 });

@@ -1,3 +1,4 @@
+import { TRIGGER_ALIASES } from '../platform/settings.ts';
 import type { AuditActor } from './audit.ts';
 
 /**
@@ -20,45 +21,86 @@ const record = (value: unknown): Record<string, unknown> =>
     : {};
 
 /**
- * An HTTP caller: the IAM principal (SigV4) or the JWT's subject and issuer, as API Gateway's authorizer
- * checked them. Nothing the caller wrote in the request names the actor.
+ * The alias a function was invoked through, from `context.invokedFunctionArn` (set by Lambda, never by the
+ * invoker), or undefined for the unqualified function or a version.
+ */
+const aliasOf = (invokedFunctionArn: string | undefined): string | undefined =>
+  /^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+:([A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*)$/.exec(
+    invokedFunctionArn ?? '',
+  )?.[1];
+
+/**
+ * An actor whose identity fields are attested only when the function was invoked through `alias`, the one
+ * only the trigger's AWS service is granted; otherwise the same fields are recorded as claimed. The invoked
+ * ARN itself is always attested: it says how the function was reached.
+ */
+const through = (
+  alias: string,
+  invokedFunctionArn: string | undefined,
+  name: string,
+  identity: Record<string, string>,
+  claimed: Record<string, string> = {},
+): AuditActor => {
+  const invokedAs = defined({ invokedAs: text(invokedFunctionArn) });
+  return aliasOf(invokedFunctionArn) === alias
+    ? { name, attested: { ...invokedAs, ...identity }, claimed }
+    : { name, attested: invokedAs, claimed: { ...claimed, ...identity } };
+};
+
+/**
+ * An HTTP caller: the IAM principal (SigV4) or the JWT's subject and issuer, which API Gateway's authorizer
+ * checked and wrote into `requestContext.authorizer`. Attested only when the function was invoked through the
+ * `api-gateway` alias, which only API Gateway may invoke: a direct invoke can write any `requestContext`, so
+ * there the same fields are claimed. Nothing the caller wrote in the request names the actor.
  */
 // Typed by the one field it reads, so the package's declarations need no @types/aws-lambda.
-export const httpActor = (event: { requestContext: unknown }): AuditActor => {
+export const httpActor = (
+  event: { requestContext: unknown },
+  invokedFunctionArn: string | undefined,
+): AuditActor => {
   const authorizer = record(record(event.requestContext).authorizer);
   const iam = record(authorizer.iam);
   const claims = record(record(authorizer.jwt).claims);
   const principal = text(iam.userArn);
   if (principal) {
-    return { name: principal, attested: defined({ principal, accountId: text(iam.accountId) }), claimed: {} };
+    return through(
+      TRIGGER_ALIASES.http,
+      invokedFunctionArn,
+      principal,
+      defined({ principal, accountId: text(iam.accountId) }),
+    );
   }
   const subject = text(claims.sub);
   if (subject) {
-    // Cognito access tokens name the signed-in user in `username` (ID tokens in `cognito:username`); the
-    // authorizer verified the token, so the name is attested like the subject.
+    // Cognito access tokens name the signed-in user in `username` (ID tokens in `cognito:username`); checked by
+    // the authorizer like the subject, so attested or claimed with it.
     const username = text(claims.username) ?? text(claims['cognito:username']);
-    return {
-      name: `jwt:${username ?? subject}`,
-      attested: defined({ jwtSubject: subject, jwtUsername: username, jwtIssuer: text(claims.iss) }),
-      claimed: {},
-    };
+    return through(
+      TRIGGER_ALIASES.http,
+      invokedFunctionArn,
+      `jwt:${username ?? subject}`,
+      defined({ jwtSubject: subject, jwtUsername: username, jwtIssuer: text(claims.iss) }),
+    );
   }
-  return { name: 'unknown', attested: {}, claimed: {} };
+  return through(TRIGGER_ALIASES.http, invokedFunctionArn, 'unknown', {});
 };
 
 /**
  * An event's requester: the `source` is whatever the publisher wrote (claimed); the `account` and `region` are
- * set by EventBridge from the credentials that put the event on the bus (attested). Read leniently: an
- * invalid event is audited too.
+ * set by EventBridge from the credentials that put the event on the bus, so they are attested when the rule
+ * delivered the event (the `event-rule` alias); a direct invoke writes them itself, so there they are claimed.
+ * Read leniently: an invalid event is audited too.
  */
-export const eventActor = (event: unknown): AuditActor => {
+export const eventActor = (event: unknown, invokedFunctionArn: string | undefined): AuditActor => {
   const envelope = record(event);
   const source = text(envelope.source);
-  return {
-    name: source ?? 'unknown',
-    attested: defined({ account: text(envelope.account), region: text(envelope.region) }),
-    claimed: defined({ source }),
-  };
+  return through(
+    TRIGGER_ALIASES.event,
+    invokedFunctionArn,
+    source ?? 'unknown',
+    defined({ account: text(envelope.account), region: text(envelope.region) }),
+    defined({ source }),
+  );
 };
 
 /** What EventBridge Scheduler puts in a cleanup input through its context attributes. */
@@ -71,15 +113,11 @@ export interface SchedulerInvocation {
 
 /**
  * Whether a schedule ARN can be Scheduler's own substitution for this invocation: the same partition, region
- * and account as the function (`context.invokedFunctionArn`), and the input's schedule name.
+ * and account as the function, and the input's schedule name.
  */
-const isOwnSchedule = (
-  scheduleArn: string,
-  scheduleName: string,
-  functionArn: string | undefined,
-): boolean => {
+const isOwnSchedule = (scheduleArn: string, scheduleName: string, functionArn: string): boolean => {
   const schedule = /^arn:([^:]+):scheduler:([^:]+):(\d{12}):schedule\/[^/]+\/([^/]+)$/.exec(scheduleArn);
-  const lambda = /^arn:([^:]+):lambda:([^:]+):(\d{12}):function:/.exec(functionArn ?? '');
+  const lambda = /^arn:([^:]+):lambda:([^:]+):(\d{12}):function:/.exec(functionArn);
   return (
     schedule !== null &&
     lambda !== null &&
@@ -91,16 +129,17 @@ const isOwnSchedule = (
 };
 
 /**
- * A scheduled cleanup: the input's `scheduleName` is claimed (anyone who may invoke the function can write
- * it); the schedule ARN, execution id, scheduled time and attempt number are attested, since EventBridge
- * Scheduler itself substitutes them into the input (`<aws.scheduler.schedule-arn>`, ...), but only when the
- * ARN names a schedule of the function's own account and region with the input's schedule name: anyone who
- * may invoke the function can write those fields too, so any other value is recorded as claimed.
+ * A scheduled cleanup: the input's `scheduleName` is claimed. The schedule ARN, execution id, scheduled time
+ * and attempt number, which EventBridge Scheduler substitutes into the input (`<aws.scheduler.schedule-arn>`,
+ * ...), are attested only when the function was invoked through the `scheduler` alias, which only the
+ * schedules' role may invoke, and the ARN names a schedule of the function's own account and region with the
+ * input's name. Anyone who may invoke the unqualified function can write the same fields, so there, as for
+ * the CLI's deployed `cleanup`, they are claimed.
  */
 export const scheduleActor = (
   scheduleName: string,
   invocation: SchedulerInvocation | undefined,
-  functionArn: string | undefined,
+  invokedFunctionArn: string | undefined,
 ): AuditActor => {
   const fields = invocation
     ? defined({
@@ -110,13 +149,13 @@ export const scheduleActor = (
         attemptNumber: invocation.attemptNumber,
       })
     : {};
-  const attested =
-    invocation !== undefined && isOwnSchedule(invocation.scheduleArn, scheduleName, functionArn);
-  return {
-    name: scheduleName,
-    attested: attested ? fields : {},
-    claimed: attested ? { scheduleName } : { scheduleName, ...fields },
-  };
+  const scheduled =
+    invocation !== undefined &&
+    invokedFunctionArn !== undefined &&
+    isOwnSchedule(invocation.scheduleArn, scheduleName, invokedFunctionArn);
+  // Not Scheduler's own substitution: nothing of it can be attested, whichever alias was invoked.
+  const alias = scheduled ? TRIGGER_ALIASES.schedule : '';
+  return through(alias, invokedFunctionArn, scheduleName, fields, { scheduleName });
 };
 
 /**

@@ -11,10 +11,12 @@ export type AuditTrigger = 'http' | 'schedule' | 'event' | 'cli';
 export type AuditOutcome = 'updated' | 'already-ended' | 'rejected' | 'failed' | 'would-end';
 
 /**
- * Who asked, kept apart by who says so: `attested` holds what AWS itself vouches for (the IAM principal or JWT
- * claims API Gateway's authorizer checked, the account EventBridge received the event from, the schedule ARN
- * and execution id EventBridge Scheduler put in the input); `claimed` holds what the caller wrote and nothing
- * checked (an event's `source`, a cleanup input's `scheduleName`).
+ * Who asked, kept apart by who says so: `attested` holds what AWS itself vouches for (`invokedAs`, the ARN
+ * Lambda says the function was invoked through, and, only when that is the trigger's own alias, the IAM
+ * principal or JWT claims API Gateway's authorizer checked, the account EventBridge received the event from,
+ * the schedule ARN and execution id EventBridge Scheduler put in the input); `claimed` holds what the caller
+ * wrote and nothing checked (an event's `source`, a cleanup input's `scheduleName`, and every identity field of
+ * a direct invoke, whose invoker writes the whole input).
  */
 export interface AuditActor {
   /** One line to filter on: the IAM principal ARN, `jwt:<subject>`, the schedule's name, or the event's source. */

@@ -265,12 +265,16 @@ export const errorResponse = (options: {
   logger: Logger;
   violations?: ViolationContext;
   /** Describes a refused request (and may audit it); by default `describeError`. */
-  describe?: (event: APIGatewayProxyEventV2, error: unknown) => ErrorDescription | undefined;
+  describe?: (
+    event: APIGatewayProxyEventV2,
+    error: unknown,
+    context: Pick<Context, 'invokedFunctionArn'>,
+  ) => ErrorDescription | undefined;
 }): HttpMiddleware => ({
   onError: (request) => {
     const error = middyHttpError(request.error) ?? fromMiddyValidation(request.error, options.violations);
     const described =
-      options.describe?.(request.event, error) ??
+      options.describe?.(request.event, error, request.context) ??
       describeError(error, {
         redirect: typeof (request.event.body as unknown as { Url?: unknown } | undefined)?.Url === 'string',
         operation: request.event.requestContext?.http?.method === 'POST' ? 'update' : 'read',
@@ -284,9 +288,9 @@ export const errorResponse = (options: {
   },
 });
 
-/** An account SID in the path must be canonical already, so path-scoped IAM policies hold. */
+/** An account SID in the path must be canonical and literal already, so path-scoped IAM policies hold. */
 export const canonicalAccountSid: HttpMiddleware = {
-  before: ({ event }) => requireCanonicalAccountSidInPath(event.pathParameters?.accountSid),
+  before: ({ event }) => requireCanonicalAccountSidInPath(event.pathParameters?.accountSid, event.rawPath),
 };
 
 /** An update or terminate without a body validates as an empty object, so the error names the fields. */

@@ -2,6 +2,7 @@ import middy, { type MiddyfiedHandler, type MiddyHandlerObject } from '@middy/co
 import validator from '@middy/validator';
 import type { Ajv, ValidateFunction } from 'ajv';
 import type {
+  Context,
   Handler,
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
@@ -30,7 +31,7 @@ export type Route = Handler<HttpEvent, HttpResult>;
  */
 export const route = (
   schema: ValidateFunction,
-  handler: (event: HttpEvent, signal: AbortSignal) => Promise<HttpResult>,
+  handler: (event: HttpEvent, signal: AbortSignal, context: Context) => Promise<HttpResult>,
   before: object[] = [],
   checks: object[] = [],
 ): Route => {
@@ -45,7 +46,7 @@ export const route = (
       // SignalWire requests give up a second before the invocation ends, so a lost request is reported and
       // audited like any other timeout (the outer chain's early timeout is the last resort).
       const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
-      return handler(event, AbortSignal.timeout(Math.max(0, left)));
+      return handler(event, AbortSignal.timeout(Math.max(0, left)), context);
     }) as unknown as MiddyfiedHandler<HttpEvent, HttpResult>;
   };
   let built: MiddyfiedHandler<HttpEvent, HttpResult> | undefined;
@@ -64,11 +65,19 @@ export const route = (
  */
 export const refusalAuditor =
   (calls: CallService) =>
-  (event: HttpEvent, error: unknown): ErrorDescription | undefined => {
+  (
+    event: HttpEvent,
+    error: unknown,
+    context: Pick<Context, 'invokedFunctionArn'>,
+  ): ErrorDescription | undefined => {
     const action = actionOfRoute(event.routeKey);
     if (!action || (error as Error | undefined)?.name === 'TimeoutError') return undefined;
     const { callSid, accountSid } = event.pathParameters ?? {};
     const change = action === 'terminate' ? terminateChange() : event.body;
     const target = { callSid: callSid && canonicalSid(callSid), accountSid, change };
-    return calls.refuse({ trigger: 'http', actor: httpActor(event) }, target, error);
+    return calls.refuse(
+      { trigger: 'http', actor: httpActor(event, context.invokedFunctionArn) },
+      target,
+      error,
+    );
   };

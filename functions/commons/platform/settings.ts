@@ -24,6 +24,18 @@ export const ENV = {
   cleanupTimeMarginMs: 'CLEANUP_TIME_MARGIN_MS',
 } as const;
 
+/**
+ * The Lambda alias each AWS trigger invokes, and that only that trigger is granted: API Gateway's integration,
+ * the event rule's target, the schedules' target. The function reads which one it was invoked through from
+ * `context.invokedFunctionArn`, which Lambda sets and no invoker can write, and attests a trigger's identity
+ * fields only then; an invoke of the unqualified function (by hand, the CLI's `cleanup`) is recorded as claimed.
+ */
+export const TRIGGER_ALIASES = {
+  http: 'api-gateway',
+  event: 'event-rule',
+  schedule: 'scheduler',
+} as const;
+
 /** An integer setting: its inclusive range and its default. */
 export interface IntegerRange {
   readonly min: number;

@@ -9,24 +9,35 @@ import type { Call, CallListPage, CallUpdate, ListCallsFilter } from './types.ts
 export type ClientSettings = Omit<SignalWireClientOptions, 'projectId' | 'apiToken' | 'spaceOrigin'>;
 
 /**
- * Builds clients and keeps one per project and token for the life of the container, so kept-alive sockets
- * and the client's idle bookkeeping survive between invocations.
+ * Builds clients and keeps one per project, space and token for the life of the container, so kept-alive
+ * sockets and the client's idle bookkeeping survive between invocations. A project moved to another space (or
+ * given another token) in the secret gets a new client: a cached one would send the new credentials' requests
+ * to the old space.
  */
 export class ClientPool {
-  private readonly clients = new Map<string, { token: string; client: SignalWireClient }>();
+  private readonly clients = new Map<
+    string,
+    { token: string; spaceOrigin: string; client: SignalWireClient }
+  >();
 
   constructor(private readonly settings: ClientSettings) {}
 
   clientFor(credentials: ProjectCredentials): SignalWireClient {
     const cached = this.clients.get(credentials.projectId);
-    if (cached && cached.token === credentials.apiToken) return cached.client;
+    if (cached && cached.token === credentials.apiToken && cached.spaceOrigin === credentials.spaceOrigin) {
+      return cached.client;
+    }
     const client = new SignalWireClient({
       ...this.settings,
       projectId: credentials.projectId,
       apiToken: credentials.apiToken,
       spaceOrigin: credentials.spaceOrigin,
     });
-    this.clients.set(credentials.projectId, { token: credentials.apiToken, client });
+    this.clients.set(credentials.projectId, {
+      token: credentials.apiToken,
+      spaceOrigin: credentials.spaceOrigin,
+      client,
+    });
     return client;
   }
 }

@@ -32,9 +32,9 @@ export const createApplyOnce = (calls: CallService, idempotency: CallUpdateIdemp
   const applyOnce = makeIdempotent(
     async (
       event: CallUpdateRequestedEvent,
-      holder: { applied?: AppliedRequest; signal: AbortSignal },
+      holder: { applied?: AppliedRequest; signal: AbortSignal; invokedFunctionArn: string },
     ): Promise<AppliedRequest> => {
-      holder.applied = await applyCallUpdateRequest(calls, event, holder.signal);
+      holder.applied = await applyCallUpdateRequest(calls, event, holder.invokedFunctionArn, holder.signal);
       return holder.applied;
     },
     { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
@@ -47,8 +47,9 @@ export const createApplyOnce = (calls: CallService, idempotency: CallUpdateIdemp
       // SignalWire requests give up before the invocation ends, so a lost redirect is reported and recorded
       // as final instead of being cut by the timeout (whose retry would send it again).
       const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
-      const holder: { applied?: AppliedRequest; signal: AbortSignal } = {
+      const holder: { applied?: AppliedRequest; signal: AbortSignal; invokedFunctionArn: string } = {
         signal: AbortSignal.timeout(Math.max(0, left)),
+        invokedFunctionArn: context.invokedFunctionArn,
       };
       try {
         return await applyOnce(event, holder);

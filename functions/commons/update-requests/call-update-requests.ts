@@ -107,13 +107,14 @@ export const describedOutcomeOf = (error: unknown): ErrorDescription | undefined
 export const applyCallUpdateRequest = async (
   calls: CallService,
   event: CallUpdateRequestedEvent,
+  invokedFunctionArn: string | undefined,
   signal?: AbortSignal,
 ): Promise<AppliedRequest> => {
   const { detail } = event;
   const outcome = await calls.apply({
     ...(signal ? { signal } : {}),
     trigger: 'event',
-    actor: eventActor(event),
+    actor: eventActor(event, invokedFunctionArn),
     ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
     ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
     callSid: detail.callSid,

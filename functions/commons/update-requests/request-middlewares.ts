@@ -85,7 +85,7 @@ export const failureEvents = (publisher: EventPublisher, calls: CallService): Ev
         : calls.refuse(
             {
               trigger: 'event',
-              actor: eventActor(event),
+              actor: eventActor(event, request.context.invokedFunctionArn),
               ...(typeof detail.correlationId === 'string'
                 ? { correlationId: detail.correlationId.slice(0, 128) }
                 : {}),
