@@ -23,7 +23,7 @@ import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
 import { CallControlFunction, type CallControlFunctionProps, triggerAlias } from './call-control-function.ts';
 import { CallUpdateEventsConsumer } from './call-update-events.ts';
-import { CallControlConsole } from './console.ts';
+import { CallControlConsole, CLEANUP_DRY_RUN } from './console.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
@@ -31,7 +31,6 @@ import { PACKAGE_ROOT } from './function-bundles.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 import {
   CALL_UPDATE_EVENTS_SERVICE_NAME,
-  CLEANUP_DRY_RUN_SERVICE_NAME,
   CLEANUP_SERVICE_NAME,
   DEFAULT_METRICS_NAMESPACE,
   HTTP_API_SERVICE_NAME,
@@ -234,27 +233,12 @@ export class CallControl extends Construct {
         // The aliases only API Gateway invokes: the signed-in user the JWT authorizer checked is attested.
         operatorHandler: this.httpApiAlias,
         cleanupDryRunHandler: triggerAlias(
-          this.createFunction('cleanup-dry-run-function', {
-            entry: 'cleanup-dry-run',
-            serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
-            description: 'The console’s cleanup dry run: what a policy would end, ending nothing',
-            timeout: HTTP_API_TIMEOUT,
-          }),
+          this.createFunction('cleanup-dry-run-function', CLEANUP_DRY_RUN),
           'http',
         ),
         auditLogGroups: this.auditLogGroups(),
-        removalPolicy: this.removalPolicy,
-        functions: {
-          bundling: props.bundling,
-          logLevel: props.logLevel,
-          logRetention: this.logRetention,
-          removalPolicy: this.removalPolicy,
-          tracing: props.tracing,
-          powertoolsTracer: props.powertoolsTracer,
-          metricsNamespace: this.metricsNamespace,
-        },
+        functions: { ...props, ...this.functionDefaults },
       });
-      new CfnOutput(this, 'console-url', { value: this.console.url, description: 'The operator console' });
     }
 
     if (props.cliOutputs !== false) this.declareCliOutputs();
@@ -344,6 +328,12 @@ export class CallControl extends Construct {
 
   private get removalPolicy(): RemovalPolicy {
     return this.props.removalPolicy ?? RemovalPolicy.RETAIN;
+  }
+
+  /** What the console's functions share with the others. */
+  private get functionDefaults() {
+    const { logRetention, removalPolicy, metricsNamespace } = this;
+    return { logRetention, removalPolicy, metricsNamespace };
   }
 
   private get metricsNamespace(): string {

@@ -1,4 +1,4 @@
-import { Duration, Names, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   type HttpApi,
   HttpMethod,
@@ -39,6 +39,7 @@ import { CallControlFunction, type CallControlLogLevel } from './call-control-fu
 import type { CallControlBundling } from './function-bundles.ts';
 import {
   AUDIT_SEARCH_SERVICE_NAME,
+  CLEANUP_DRY_RUN_SERVICE_NAME,
   CONSOLE_ASSETS_SERVICE_NAME,
   CONSOLE_PRE_TOKEN_SERVICE_NAME,
 } from './metric-names.ts';
@@ -103,8 +104,15 @@ export interface CallControlConsoleConstructProps extends CallControlConsoleProp
   /** The log groups whose audit records the console searches. */
   readonly auditLogGroups: readonly ILogGroup[];
   readonly functions: ConsoleFunctionSettings;
-  readonly removalPolicy: RemovalPolicy;
 }
+
+/** The cleanup dry run's function (`functions/cleanup-dry-run.ts`), made by `CallControl` with the secret. */
+export const CLEANUP_DRY_RUN = {
+  entry: 'cleanup-dry-run',
+  serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
+  description: 'The console’s cleanup dry run: what a policy would end, ending nothing',
+  timeout: Duration.seconds(28),
+} as const;
 
 /**
  * The operator console, deployed on the stack's own HTTP API: its static files at `GET /console/…` (served by a
@@ -158,7 +166,7 @@ export class CallControlConsole extends Construct {
       'console-pre-token',
       'Leaves each console access token the scopes of its user’s groups',
     );
-    this.userPool = props.userPool ?? this.createUserPool(props.removalPolicy);
+    this.userPool = props.userPool ?? this.createUserPool(props.functions.removalPolicy);
 
     const resourceServer = this.userPool.addResourceServer('resource-server', {
       identifier: 'call-control',
@@ -216,6 +224,7 @@ export class CallControlConsole extends Construct {
 
     this.auditSearchFunction = this.createAuditSearch(fn, props.auditLogGroups);
     this.routes = this.createRoutes(props);
+    new CfnOutput(this, 'url', { value: this.url, description: 'The operator console' });
   }
 
   /** The console's public app client: authorization code with PKCE only, back to the console's URL. */
