@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { createConsoleAssetsHandler, readConsoleFiles } from '#commons/console/assets';
+import { createConsoleAssetsHandler } from '#commons/console/assets';
 import { CONSOLE_API_PREFIX, CONSOLE_SCOPES } from '#commons/http/routes';
 
 /** The operator console's static files and settings (`GET /console/…`); see `#commons/console/assets`. */
@@ -10,8 +9,17 @@ const required = (name: string): string => {
   return value;
 };
 
-/** The deployed function: the console's files sit in `console/` beside this bundle. */
-export const handler = createConsoleAssetsHandler(readConsoleFiles(join(import.meta.dirname, 'console')), {
+/** The console's files, `{ "<name>": "<base64>" }`: a constant the bundler defines (infra/function-bundles.ts). */
+declare const CONSOLE_FILES: string;
+
+const files = new Map(
+  Object.entries(JSON.parse(CONSOLE_FILES) as Record<string, string>).map(([name, base64]) => [
+    name,
+    Buffer.from(base64, 'base64'),
+  ]),
+);
+
+export const handler = createConsoleAssetsHandler(files, {
   clientId: required('CONSOLE_CLIENT_ID'),
   authBase: required('CONSOLE_AUTH_BASE'),
   apiBase: CONSOLE_API_PREFIX,

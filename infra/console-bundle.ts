@@ -5,9 +5,6 @@ import type { BuildOptions, BuildResult } from 'esbuild';
 /** Where the console's sources are, in a checkout of this package. */
 const CONSOLE_ROOT = join(import.meta.dirname, '..', 'console');
 
-/** The directory of the console-assets function's bundle that holds the console's files. */
-export const CONSOLE_ASSETS_DIRECTORY = 'console';
-
 /** The part of esbuild this needs: handed in, so the construct library never loads esbuild by itself. */
 export interface ConsoleBundler {
   buildSync(

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
-import { buildConsoleFiles, CONSOLE_ASSETS_DIRECTORY } from './console-bundle.ts';
+import { buildConsoleFiles } from './console-bundle.ts';
 import { functionBundleOptions } from './runtime.ts';
 
 /**
@@ -81,19 +81,28 @@ export const bundleFunction = (entry: string, powertoolsTracer: boolean): Bundle
     absWorkingDir: PACKAGE_ROOT,
     write: false,
     logLevel: 'warning',
+    // The console-assets function serves the console's files: they travel inside its bundle, as one constant.
+    ...(basename(entry, '.ts') === 'console-assets'
+      ? { define: { CONSOLE_FILES: consoleFilesConstant() } }
+      : {}),
   });
-  const files = result.outputFiles.map((file) => ({
-    path: relative(directory, file.path),
-    contents: file.contents,
-  }));
-  // The console-assets function serves the console's files, which travel in its bundle.
-  if (basename(entry, '.ts') === 'console-assets') {
-    for (const [path, contents] of buildConsoleFiles(loadEsbuild())) {
-      files.push({ path: `${CONSOLE_ASSETS_DIRECTORY}/${path}`, contents });
-    }
-  }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  return result.outputFiles
+    .map((file) => ({ path: relative(directory, file.path), contents: file.contents }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 };
+
+/** The console's files as a JSON string literal: `{ "<name>": "<base64>" }`. */
+const consoleFilesConstant = (): string =>
+  JSON.stringify(
+    JSON.stringify(
+      Object.fromEntries(
+        [...buildConsoleFiles(loadEsbuild())].map(([name, bytes]) => [
+          name,
+          Buffer.from(bytes).toString('base64'),
+        ]),
+      ),
+    ),
+  );
 
 /** Writes a bundle's files into `directory`. */
 export const writeBundle = (files: readonly BundleFile[], directory: string): void => {

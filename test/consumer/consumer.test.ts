@@ -167,7 +167,7 @@ describe('the packed tarball', () => {
       .map((file) => file.path)
       .filter(
         (path) =>
-          !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/functions\/(default|powertools-tracer)\/console-assets\/console\/(index\.html|console\.css|console\.js)|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
+          !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
             path,
           ),
       );
@@ -391,6 +391,7 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
             'audit-search',
             'console-assets',
             'console-pre-token',
+            'cleanup-dry-run',
           ].map((name) => [name, hashesBeforePack[`${variant}/${name}`]]),
         ),
       );

@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
@@ -6,6 +8,7 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
+import { prebuiltBundleDirectory } from '../../infra/function-bundles.ts';
 import { schemaFixtureDirectory, statementsOfRole, testApp } from './support.ts';
 
 const schemasDirectory = schemaFixtureDirectory();
@@ -157,6 +160,30 @@ describe('the operator console (opt-in)', () => {
     expect(JSON.stringify(authorizer?.Properties.JwtConfiguration.Issuer)).toMatch(
       /https:\/\/cognito-idp\.eu-west-1\..*\/eu-west-1_AbCdEf123/,
     );
+  });
+
+  it('ships the console’s files inside the prebuilt assets bundle, served with the strict CSP', async () => {
+    process.env.CONSOLE_CLIENT_ID = 'client-1';
+    process.env.CONSOLE_AUTH_BASE = 'https://ops.auth.eu-west-1.amazoncognito.com';
+    const bundle = join(prebuiltBundleDirectory('console-assets', false), 'index.mjs');
+    const { handler } = (await import(pathToFileURL(bundle).href)) as {
+      handler: (
+        event: unknown,
+      ) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+    };
+    const get = (rawPath: string) => handler({ rawPath });
+    const page = await get('/console/');
+    expect(page.statusCode).toBe(200);
+    expect(Buffer.from(page.body, 'base64').toString()).toContain('src="console.js"');
+    expect(page.headers['content-security-policy']).toContain(
+      "connect-src 'self' https://ops.auth.eu-west-1.amazoncognito.com",
+    );
+    const script = await get('/console/console.js');
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(Buffer.from(script.body, 'base64').length).toBeGreaterThan(1_000);
+    const config = JSON.parse(Buffer.from((await get('/console/config.json')).body, 'base64').toString());
+    expect(config).toMatchObject({ clientId: 'client-1', apiBase: '/console-api' });
+    expect((await get('/console/../../etc/passwd')).statusCode).toBe(404);
   });
 
   it('has no unacknowledged AwsSolutions (cdk-nag) finding with the console on', () => {

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
@@ -91,14 +89,3 @@ export const createConsoleAssetsHandler = (files: ReadonlyMap<string, Uint8Array
     };
   };
 };
-
-/** Every file under `directory`, by its path relative to it. */
-export const readConsoleFiles = (directory: string): Map<string, Uint8Array> =>
-  new Map(
-    readdirSync(directory, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => {
-        const full = join(entry.parentPath, entry.name);
-        return [full.slice(directory.length + 1).replaceAll('\\', '/'), readFileSync(full)];
-      }),
-  );
