@@ -13,6 +13,7 @@ import type {
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
+import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import * as validators from '#commons/generated/validators';
 import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
 import { LIST_QUERY_ALIASES, listAnswer, listRequestOf, VIOLATION_CONTEXT } from '#commons/http/list-query';
@@ -27,13 +28,7 @@ import {
   requestLogKeys,
 } from '#commons/http/middlewares';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
-import {
-  ACCOUNT_PREFIX,
-  CONSOLE_API_PREFIX,
-  END_ALL_PATH,
-  OPERATOR_ROUTES,
-  type OperatorRouteKey,
-} from '#commons/http/routes';
+import { type OperatorRouteKey, routerRoutes } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
@@ -47,7 +42,11 @@ import type { CallUpdate } from '#commons/signalwire/types';
  * Builds the handler around the call service and the credentials layer's per-project keys (list cursors are
  * sealed with them); tests and the local server pass their own.
  */
-export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
+export const createHttpApiHandler = (
+  calls: CallService,
+  keys: ProjectKeys,
+  cleanupDryRun: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+) => {
   /** The project the path names (logged with every line), or undefined for the secret's default. */
   const project = (event: HttpEvent): string | undefined => {
     const accountSid = event.pathParameters?.accountSid;
@@ -122,24 +121,15 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(inputShape())
     .handler(
-      httpRouterHandler<HttpEvent, HttpResult>([
-        ...OPERATOR_ROUTES.flatMap(({ method, path }) => {
-          const handler = handlers[`${method} ${path}` as OperatorRouteKey];
-          // Machines sign with IAM under the plain paths; people signed in to the console use the prefixed
-          // ones behind the JWT authorizer. The handler is the same.
-          return ['', CONSOLE_API_PREFIX].flatMap((prefix) => [
-            { method, path: `${prefix}${path}`, handler },
-            { method, path: `${prefix}${ACCOUNT_PREFIX}${path}`, handler },
-          ]);
-        }),
-        {
-          method: 'POST' as const,
-          path: `${CONSOLE_API_PREFIX}${END_ALL_PATH}`,
-          handler: handlers['POST /calls/{callSid}/terminate'],
-        },
-      ]),
+      httpRouterHandler<HttpEvent, HttpResult>(
+        routerRoutes(handlers, { endAll: handlers['POST /calls/{callSid}/terminate'], cleanupDryRun }),
+      ),
     );
 };
 
 const access = createSignalWireAccess(readSignalWireConfig(), logger);
-export const handler = createHttpApiHandler(createCallService(access, logger), access);
+export const handler = createHttpApiHandler(
+  createCallService(access, logger),
+  access,
+  createCleanupDryRun(access),
+);

@@ -23,7 +23,7 @@ import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
 import { CallControlFunction, type CallControlFunctionProps, triggerAlias } from './call-control-function.ts';
 import { CallUpdateEventsConsumer } from './call-update-events.ts';
-import { CallControlConsole, CLEANUP_DRY_RUN } from './console.ts';
+import { CallControlConsole } from './console.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
@@ -232,10 +232,6 @@ export class CallControl extends Construct {
         apiUrl: this.api.url,
         // The aliases only API Gateway invokes: the signed-in user the JWT authorizer checked is attested.
         operatorHandler: this.httpApiAlias,
-        cleanupDryRunHandler: triggerAlias(
-          this.createFunction('cleanup-dry-run-function', CLEANUP_DRY_RUN),
-          'http',
-        ),
         auditLogGroups: this.auditLogGroups(),
         functions: { ...props, ...this.functionDefaults },
       });

@@ -39,7 +39,6 @@ import { CallControlFunction, type CallControlLogLevel } from './call-control-fu
 import type { CallControlBundling } from './function-bundles.ts';
 import {
   AUDIT_SEARCH_SERVICE_NAME,
-  CLEANUP_DRY_RUN_SERVICE_NAME,
   CONSOLE_ASSETS_SERVICE_NAME,
   CONSOLE_PRE_TOKEN_SERVICE_NAME,
 } from './metric-names.ts';
@@ -99,20 +98,10 @@ export interface CallControlConsoleConstructProps extends CallControlConsoleProp
   readonly apiUrl: string;
   /** The operator function: the console's call routes reach it, behind the JWT authorizer. */
   readonly operatorHandler: IFunction;
-  /** The cleanup dry run (admin): the cleanup engine on the live calls, ending nothing; it reads the secret. */
-  readonly cleanupDryRunHandler: IFunction;
   /** The log groups whose audit records the console searches. */
   readonly auditLogGroups: readonly ILogGroup[];
   readonly functions: ConsoleFunctionSettings;
 }
-
-/** The cleanup dry run's function (`functions/cleanup-dry-run.ts`), made by `CallControl` with the secret. */
-export const CLEANUP_DRY_RUN = {
-  entry: 'cleanup-dry-run',
-  serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
-  description: 'The console’s cleanup dry run: what a policy would end, ending nothing',
-  timeout: Duration.seconds(28),
-} as const;
 
 /**
  * The operator console, deployed on the stack's own HTTP API: its static files at `GET /console/…` (served by a
@@ -292,7 +281,6 @@ export class CallControlConsole extends Construct {
     const integrations = {
       operator: operatorIntegration,
       'audit-search': auditIntegration,
-      'cleanup-dry-run': new HttpLambdaIntegration('console-cleanup-integration', props.cleanupDryRunHandler),
     };
     const apiRoutes = consoleRoutes().map(({ routeKey, scope }) => {
       const [method = 'GET', path = '/'] = routeKey.split(' ');

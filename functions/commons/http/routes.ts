@@ -128,15 +128,14 @@ export const consoleRoutes = (): ConsoleRoute[] => [
   },
 ];
 
-/** Which function serves a console route: the operator API, the audit search, or the cleanup dry run. */
-export const consoleRouteTarget = (routeKey: string): 'operator' | 'audit-search' | 'cleanup-dry-run' => {
+/** Which function serves a console route: the operator function (calls, end-all, the cleanup dry run) or the audit search. */
+export const consoleRouteTarget = (routeKey: string): 'operator' | 'audit-search' => {
   const path = routeKey.slice(routeKey.indexOf(' ') + 1);
   if (
     path === `${CONSOLE_API_PREFIX}${AUDIT_ROUTE.path}` ||
     path === `${CONSOLE_API_PREFIX}${CLEANUP_RUNS_ROUTE.path}`
   )
     return 'audit-search';
-  if (path === `${CONSOLE_API_PREFIX}${CLEANUP_DRY_RUN_ROUTE.path}`) return 'cleanup-dry-run';
   return 'operator';
 };
 
@@ -145,3 +144,34 @@ export const consoleRouteTarget = (routeKey: string): 'operator' | 'audit-search
  * asks for their count, then ends them one request each (a progress bar, and each end audited on its own).
  */
 export const END_ALL_PATH = '/end-all/{callSid}';
+
+/** A route of the operator function's router (@middy/http-router's shape). */
+export interface RouterRoute<H> {
+  method: 'GET' | 'POST';
+  path: string;
+  handler: H;
+}
+
+/**
+ * The operator function's router table: each operator route under its plain path (machines, IAM) and under
+ * `/console-api` (people, the JWT authorizer), both also per account; then the console's own routes that this
+ * function serves, the kill switch's step and the cleanup dry run.
+ */
+export const routerRoutes = <H>(
+  handlers: Record<OperatorRouteKey, H>,
+  console: { endAll: H; cleanupDryRun: H },
+): RouterRoute<H>[] => [
+  ...OPERATOR_ROUTES.flatMap(({ method, path }) => {
+    const handler = handlers[`${method} ${path}` as OperatorRouteKey];
+    return ['', CONSOLE_API_PREFIX].flatMap((prefix) => [
+      { method, path: `${prefix}${path}`, handler },
+      { method, path: `${prefix}${ACCOUNT_PREFIX}${path}`, handler },
+    ]);
+  }),
+  { method: 'POST', path: `${CONSOLE_API_PREFIX}${END_ALL_PATH}`, handler: console.endAll },
+  {
+    method: 'POST',
+    path: `${CONSOLE_API_PREFIX}${CLEANUP_DRY_RUN_ROUTE.path}`,
+    handler: console.cleanupDryRun,
+  },
+];

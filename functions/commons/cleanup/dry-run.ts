@@ -3,16 +3,16 @@ import type {
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
-import { httpActor } from '#commons/calls/audit-actors';
-import { parseCleanupEvent } from '#commons/cleanup/policy';
-import { runCleanup } from '#commons/cleanup/run-cleanup';
-import { RequestValidationError } from '#commons/errors';
-import { readSignalWireConfig } from '#commons/platform/config';
-import { logger } from '#commons/platform/powertools';
-import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire/access';
+import { httpActor } from '../calls/audit-actors.ts';
+import { RequestValidationError } from '../errors.ts';
+import { logger } from '../platform/powertools.ts';
+import type { SignalWireAccess } from '../signalwire/access.ts';
+import { parseCleanupEvent } from './policy.ts';
+import { runCleanup } from './run-cleanup.ts';
 
 /**
- * The console's cleanup dry run (`POST /console-api/cleanup/dry-run`, admin scope): the scheduled cleanup's
+ * The console's cleanup dry run (`POST /console-api/cleanup/dry-run`, admin scope; a route of the operator
+ * function, which already holds the SignalWire access): the scheduled cleanup's
  * engine and policy rules on the live calls, ending nothing whatever the policy says (`dryRun` forced on), and
  * its report. Each call it would end is audited as `would-end` under the signed-in admin.
  */
@@ -28,13 +28,16 @@ const answer = (statusCode: number, body: unknown): HttpResult => ({
   body: JSON.stringify(body),
 });
 
+/** The body, parsed by the operator function's JSON parser already, or as sent. */
 const bodyOf = (event: HttpEvent): unknown => {
+  const parsed: unknown = event.body;
+  if (typeof parsed === 'object' && parsed !== null) return parsed;
   if (!event.body) return {};
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   return JSON.parse(text);
 };
 
-export const createCleanupDryRunHandler =
+export const createCleanupDryRun =
   (access: SignalWireAccess) =>
   async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     let input: ReturnType<typeof parseCleanupEvent>;
@@ -70,5 +73,3 @@ export const createCleanupDryRunHandler =
       return answer(502, { message: 'The dry run could not list the calls now; try again.' });
     }
   };
-
-export const handler = createCleanupDryRunHandler(createSignalWireAccess(readSignalWireConfig(), logger));
