@@ -4,10 +4,9 @@
  * overrides) in front of the real handlers, the operator console at /console/ with a local sign-in stand-in,
  * seeds calls in several states and prints the console's URL, its users and commands to try.
  */
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
+import { localStateDir, makePrivateDir } from '../cli/core/local-state.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts';
 import { LOCAL_USERS } from './sign-in.ts';
 
@@ -22,9 +21,9 @@ process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';
 
 const awsPort = Number(process.env.AWS_PORT ?? 0);
 // Where `call-control --local` finds this stack (stack.json) and its audit records (audit.ndjson).
-const stateDir =
-  process.env.CALL_CONTROL_LOCAL_STATE_DIR ?? join(tmpdir(), 'call-control-local', String(port));
-mkdirSync(stateDir, { recursive: true });
+const stateDir = localStateDir(port);
+// The CLI trusts only a folder of this user's with mode 0700 (another user could point it elsewhere).
+makePrivateDir(stateDir);
 const stack = await startLocalStack({ port, awsPort, stateDir });
 const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
   { status: 'in-progress', ageSeconds: 45 },

@@ -60,8 +60,8 @@ export class SignalWireNetworkError extends Error {
 
 /**
  * A redirect (`Url`) was sent and no answer says for sure what became of it: a timeout or a lost connection
- * after sending, a 5xx other than 503 (SignalWire's, or a gateway's in front of it), a 2xx whose body cannot
- * be read. The call may already be running the new LaML, so the redirect is never sent again on its own: a
+ * after sending, a 5xx (SignalWire's, or a gateway's in front of it, 503 included), a 2xx whose body is not a
+ * usable Call (not JSON, `null`, wrong types, nested too deep). The call may already be running the new LaML, so the redirect is never sent again on its own: a
  * second one restarts the caller's call flow. Final on every trigger.
  */
 export class RedirectOutcomeUnknownError extends Error {
@@ -77,14 +77,14 @@ export class RedirectOutcomeUnknownError extends Error {
 }
 
 /**
- * Whether a failed redirect certainly did not change the call: a readable 4xx (SignalWire refused it), a
- * 429 or 503 (SignalWire did not act; the client may retry those), or a failure before anything was sent.
- * Everything else leaves the outcome unknown.
+ * Whether a failed redirect certainly did not change the call: a readable 4xx (SignalWire refused it; a 429
+ * is answered before anything is done), or a failure before anything was sent. Everything else leaves the
+ * outcome unknown, a 503 included: a gateway in front of SignalWire may answer 503 after forwarding the request.
  */
 export const redirectCertainlyNotApplied = (error: SignalWireError | SignalWireNetworkError): boolean =>
   error instanceof SignalWireNetworkError
     ? !error.mayHaveReachedServer
-    : (error.status >= 400 && error.status < 500) || error.status === 503;
+    : error.status >= 400 && error.status < 500;
 
 /** The SignalWire credentials could not be loaded or are not usable. Never carries the secret's value. */
 export class CredentialsError extends Error {
@@ -242,7 +242,7 @@ export const isConfigurationFailure = (described: ErrorDescription): boolean =>
   CONFIGURATION_FAILURES.has(described.code);
 
 /** middy's `timeoutEarlyInMillis` fired: the invocation is about to end, whatever was in flight. */
-const isFunctionTimeout = (error: unknown): boolean =>
+export const isFunctionTimeout = (error: unknown): boolean =>
   error instanceof Error &&
   error.name === 'TimeoutError' &&
   (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';

@@ -73,7 +73,7 @@ export interface RecordedRequest {
  * - `delay`: wait `ms`, then process the request as usual;
  * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
  *   (it "reached" SignalWire, only the answer was lost);
- * - `garble`: process the request, then answer 200 with a body that is not JSON.
+ * - `garble`: process the request, then answer 200 with `body` (by default one that is not JSON).
  */
 export type Fault =
   | {
@@ -88,7 +88,7 @@ export type Fault =
     }
   | { kind: 'delay'; ms: number; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' }
-  | { kind: 'garble'; times?: number; method?: 'GET' | 'POST' };
+  | { kind: 'garble'; body?: string; times?: number; method?: 'GET' | 'POST' };
 
 /** A LaML redirect applied to a call by `Url` (+ `Method`). */
 export interface Redirect {

@@ -233,7 +233,7 @@ export class SignalWireEmulator {
       await this.#pause(this.#latencyMs);
       if (fault?.kind === 'garble') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end('{"sid": "');
+        res.end(fault.body ?? '{"sid": "');
         return;
       }
       send(res, fault?.kind === 'status' ? errorReply(faultError(fault)) : (applied as Reply));

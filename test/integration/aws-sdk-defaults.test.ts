@@ -2,10 +2,17 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectNodeStream, sdkClientDefaults } from '#commons/platform/aws-sdk';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EventBridgePublisher, EventPublishError } from '#commons/events/publisher';
+import {
+  collectNodeStream,
+  SDK_CONNECTION_TIMEOUT_MS,
+  SDK_REQUEST_TIMEOUT_MS,
+  sdkClientDefaults,
+} from '#commons/platform/aws-sdk';
 import { idempotencyTable } from '#commons/update-requests/idempotency';
 
 describe('collectNodeStream', () => {
@@ -114,5 +121,82 @@ describe('the idempotency table (call-update requests and status-callback replay
     const given = new DynamoDBClient({ region: 'us-east-1' });
 
     expect(clientOf(idempotencyTable('call-control-idempotency', given))).toBe(given);
+  });
+});
+
+describe('every AWS SDK client of the functions, against an endpoint that never answers', () => {
+  let server: Server;
+  let endpoint: string;
+  const held: Array<{ destroy(): void }> = [];
+
+  beforeAll(async () => {
+    // Reads the request and then says nothing: a stalled AWS service.
+    server = createServer((request) => {
+      held.push(request.socket);
+      request.resume();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    for (const socket of held) socket.destroy();
+    server.close();
+  });
+
+  const local = { region: 'us-east-1', maxAttempts: 1 } as const;
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+  const timed = async (send: () => Promise<unknown>) => {
+    const started = Date.now();
+    const error = await send().catch((e: unknown) => e);
+    return { error, elapsedMs: Date.now() - started };
+  };
+
+  it('stalled AWS call: Secrets Manager gives up after the request timeout, well within any function deadline', async () => {
+    const client = new SecretsManagerClient({ ...sdkClientDefaults(), ...local, endpoint, credentials });
+
+    const { error, elapsedMs } = await timed(() => client.send(new GetSecretValueCommand({ SecretId: 's' })));
+
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(elapsedMs).toBeGreaterThanOrEqual(SDK_REQUEST_TIMEOUT_MS - 100);
+    expect(elapsedMs).toBeLessThan(SDK_REQUEST_TIMEOUT_MS + 1_500);
+  });
+
+  it('stalled AWS call: EventBridge PutEvents gives up after the request timeout', async () => {
+    const client = new EventBridgeClient({ ...sdkClientDefaults(), ...local, endpoint, credentials });
+    const publisher = new EventBridgePublisher({ eventBusName: 'bus', source: 'call-control', client });
+
+    const { error, elapsedMs } = await timed(() => publisher.publish('Call Updated', {}));
+
+    expect(error).toBeInstanceOf(EventPublishError);
+    expect((error as EventPublishError).errorCode).toBe('TimeoutError');
+    expect(elapsedMs).toBeLessThan(SDK_REQUEST_TIMEOUT_MS + 1_500);
+  });
+
+  it('stalled AWS call: the idempotency table (DynamoDB, built by Powertools from sdkClientDefaults) gives up after the request timeout', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', endpoint);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+    try {
+      const client = (idempotencyTable('call-control-idempotency') as unknown as { client: DynamoDBClient })
+        .client;
+
+      const { error, elapsedMs } = await timed(() =>
+        client.send(new GetItemCommand({ TableName: 't', Key: { id: { S: 'k' } } })),
+      );
+
+      expect((error as Error).name).toBe('TimeoutError');
+      expect(elapsedMs).toBeLessThan(SDK_REQUEST_TIMEOUT_MS + 1_500);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('keeps three attempts of connection plus request timeout under the shortest function timeout (10 s)', () => {
+    expect(3 * (SDK_CONNECTION_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS)).toBeLessThan(10_000);
   });
 });

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyItemNotFoundError,
@@ -20,6 +23,7 @@ import {
   DEFAULT_EVENT_SOURCE,
 } from '#commons/events/contracts';
 import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
+import { sdkClientDefaults } from '#commons/platform/aws-sdk';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { logger } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
@@ -314,7 +318,7 @@ describe('delivery at least once', () => {
     expect(resultsFor(eventId)).toEqual([]);
     expect(stack.emulator.requests).toHaveLength(0);
   });
-  it('replays the outcome, not the redirect, when publishing it failed and the event is retried', async () => {
+  it('refused first PutEvents of an applied redirect: retried and replayed, never a "Call Update Failed"', async () => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
     let refuseNext = true;
@@ -357,9 +361,8 @@ describe('delivery at least once', () => {
     const audits = output.audits(before);
     expect(audits).toEqual([expect.objectContaining({ callSid: call.sid, outcome: 'updated' })]);
 
-    const [interim, outcome] = resultsFor(event.id);
-    expect(failed(interim as PublishedEvent)).toMatchObject({ final: false, error: { retryable: true } });
-    expect(updated(outcome as PublishedEvent)).toMatchObject({ replayed: true, outcome: 'updated' });
+    // What happened, once: the redirect was applied. The refused PutEvents is no new failure of the request.
+    expect(updated(onlyResult(event.id))).toMatchObject({ replayed: true, outcome: 'updated' });
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
   });
 });
@@ -511,7 +514,8 @@ describe('failures', () => {
 
   it('fails a transient error with a non-final event and a thrown invocation, and applies it on the retry', async () => {
     const call = seed('in-progress');
-    stack.emulator.injectFault({ kind: 'status', status: 503, times: 4, method: 'POST' });
+    // Rate-limited on every attempt: answered before anything was done, so the redirect is retried.
+    stack.emulator.injectFault({ kind: 'status', status: 429, times: 4, method: 'POST' });
 
     const eventId = await request({
       callSid: call.sid,
@@ -521,7 +525,7 @@ describe('failures', () => {
 
     expect(failed(onlyResult(eventId))).toMatchObject({
       final: false,
-      error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, signalwire: { status: 503 } },
+      error: { code: 'UPSTREAM_RATE_LIMITED', retryable: true, signalwire: { status: 429 } },
     });
     expect(stack.aws.targetErrors).toHaveLength(1);
     expect(stack.emulator.redirectsOf(call.sid)).toEqual([]);
@@ -859,5 +863,212 @@ describe('secrecy', () => {
     expect(everything).toContain(AUDIT_MESSAGE);
     expect(everything).not.toContain(stack.apiToken);
     expect(everything).not.toContain(stack.signingKey);
+  });
+});
+
+/** `depth` nested JSON arrays inside a Call: parses, but a recursive serialiser overflows on it. */
+const deeplyNested = (sid: string, depth: number) =>
+  `{"sid":"${sid}","status":"in-progress","extra":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+describe('odd 2xx body: a redirect answered 2xx with JSON that is not a usable Call', () => {
+  it.each([
+    ['null', () => 'null'],
+    ['a deeply nested body', (sid: string) => deeplyNested(sid, 100_000)],
+    ['wrong types', (sid: string) => JSON.stringify({ sid, status: 7 })],
+  ] as const)(
+    'odd 2xx body (%s): final REDIRECT_OUTCOME_UNKNOWN, one POST, one audit record, a redelivery replays it',
+    async (_name, body) => {
+      const call = seed('in-progress');
+      stack.emulator.injectFault({ kind: 'garble', body: body(call.sid), method: 'POST' });
+      const before = output.records().length;
+
+      const eventId = await request({
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: 'https://example.com/odd-body.xml' },
+      });
+      await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+      const [first, again] = resultsFor(eventId).map(failed);
+      expect(first).toMatchObject({
+        final: true,
+        replayed: false,
+        error: { code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false },
+      });
+      expect(again).toMatchObject({
+        final: true,
+        replayed: true,
+        error: { code: 'REDIRECT_OUTCOME_UNKNOWN' },
+      });
+      expect(stack.aws.targetErrors).toEqual([]);
+      expect(postsTo(call.sid)).toHaveLength(1);
+      expect(output.audits(before).filter((a) => a.callSid === call.sid)).toEqual([
+        expect.objectContaining({ outcome: 'failed', errorCode: 'REDIRECT_OUTCOME_UNKNOWN' }),
+      ]);
+    },
+  );
+});
+
+describe('stalled idempotency write: remembering cannot undo an applied redirect', () => {
+  /**
+   * A loopback proxy in front of the local DynamoDB that stalls (or fails) the COMPLETED write, Powertools'
+   * UpdateItem, and passes everything else through.
+   */
+  const startTableProxy = async (mode: 'stall' | 'fail') => {
+    const held: Array<{ destroy(): void }> = [];
+    const server = createServer((incoming, answer) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', async () => {
+        if (String(incoming.headers['x-amz-target']).endsWith('.UpdateItem')) {
+          if (mode === 'stall') {
+            held.push(incoming.socket);
+            return;
+          }
+          answer.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          answer.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
+          return;
+        }
+        const forwarded = await fetch(`${stack.dynamodb.url}${incoming.url}`, {
+          method: incoming.method,
+          headers: Object.fromEntries(
+            Object.entries(incoming.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
+          ) as Record<string, string>,
+          body: Buffer.concat(chunks),
+        });
+        answer.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? '' });
+        answer.end(Buffer.from(await forwarded.arrayBuffer()));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => {
+        for (const socket of held) socket.destroy();
+        server.close();
+      },
+    };
+  };
+
+  const handlerOverTable = async (
+    client: DynamoDBClient,
+    publisher: EventPublisher = new EventBridgePublisher({
+      eventBusName: stack.eventBusName,
+      source: DEFAULT_EVENT_SOURCE,
+    }),
+  ) => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    return createCallUpdateEventsHandler({
+      calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
+      publisher,
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client,
+      }),
+      allowedSources: [SOURCE],
+    });
+  };
+
+  const redirectEvent = (callSid: string, url: string): CallUpdateRequestedEvent => ({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': CALL_UPDATE_REQUESTED,
+    source: SOURCE,
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: { callSid, action: 'update', update: { Url: url } },
+  });
+
+  it.each([
+    ['fails', 'fail', { maxAttempts: 1 }],
+    ['stalls past the SDK request timeout', 'stall', { ...sdkClientDefaults(), maxAttempts: 1 }],
+    ['stalls, on a client without any timeout, until the deadline', 'stall', { maxAttempts: 1 }],
+  ] as const)(
+    'stalled idempotency write: when the COMPLETED write %s, "Call Updated" is published and audited and a redelivery sends nothing',
+    async (_name, mode, clientConfig) => {
+      const proxy = await startTableProxy(mode);
+      try {
+        const handler = await handlerOverTable(
+          new DynamoDBClient({
+            ...clientConfig,
+            endpoint: proxy.url,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+          }),
+        );
+        const call = seed('in-progress');
+        const event = redirectEvent(call.sid, 'https://example.com/unrecorded.xml');
+        const before = output.records().length;
+        const context = () => createLambdaContext({ functionName: 'stalled-table', timeoutMs: 4_000 });
+
+        await expect(handler(structuredClone(event), context())).resolves.toMatchObject({
+          published: CALL_UPDATED,
+        });
+        // A redelivery while the in-progress record stands (until the first invocation's deadline).
+        await expect(handler(structuredClone(event), context())).rejects.toThrow(
+          IdempotencyAlreadyInProgressError,
+        );
+
+        expect(updated(onlyResult(event.id))).toMatchObject({ outcome: 'updated', replayed: false });
+        expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+        expect(output.audits(before).filter((a) => a.callSid === call.sid)).toEqual([
+          expect.objectContaining({ outcome: 'updated' }),
+        ]);
+        expect(
+          output
+            .records()
+            .slice(before)
+            .map((line) => line.message),
+        ).toContain('the outcome could not be recorded; publishing it anyway');
+      } finally {
+        proxy.close();
+      }
+    },
+  );
+
+  it('refused first PutEvents of an applied redirect that could not be recorded: ends normally, logged, never sent again', async () => {
+    const proxy = await startTableProxy('fail');
+    try {
+      const refusing: EventPublisher = {
+        publish: async (detailType) => {
+          throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
+        },
+      };
+      const handler = await handlerOverTable(
+        new DynamoDBClient({
+          endpoint: proxy.url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+        refusing,
+      );
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/unpublished-unrecorded.xml');
+      const before = output.records().length;
+      const context = () => createLambdaContext({ functionName: 'lost-result', timeoutMs: 4_000 });
+
+      await expect(handler(structuredClone(event), context())).resolves.toEqual({
+        published: null,
+        eventId: null,
+      });
+      await expect(handler(structuredClone(event), context())).rejects.toThrow(
+        IdempotencyAlreadyInProgressError,
+      );
+
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+      expect(resultsFor(event.id)).toEqual([]);
+      const lines = output.records().slice(before);
+      expect(lines.filter((line) => line.message === AUDIT_MESSAGE)).toHaveLength(1);
+      expect(lines.map((line) => line.message)).toContain(
+        'SignalWire acted on the call, but its result could be neither recorded nor published',
+      );
+    } finally {
+      proxy.close();
+    }
   });
 });

@@ -847,3 +847,89 @@ describe('audit and secrecy', () => {
     }
   });
 });
+
+describe('odd 2xx body: an answer that is not a usable Call', () => {
+  const deeplyNested = (sid: string) =>
+    `{"sid":"${sid}","status":"in-progress","extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+
+  it.each([
+    ['null', () => 'null'],
+    ['a deeply nested body', deeplyNested],
+    ['wrong types', (sid: string) => JSON.stringify({ sid, status: ['in-progress'] })],
+  ] as const)(
+    'odd 2xx body (%s) to a redirect: 502 REDIRECT_OUTCOME_UNKNOWN, not retryable, one POST, one audit record',
+    async (_name, body) => {
+      const call = seed('in-progress');
+      await request('GET', `/calls/${call.sid}`);
+      stack.emulator.clearRequests();
+      stack.emulator.injectFault({ kind: 'garble', body: body(call.sid), method: 'POST' });
+      const before = output.records().length;
+
+      const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/odd.xml' });
+
+      expect(answer.status).toBe(502);
+      expect(errorOf(answer)).toMatchObject({ code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false });
+      expect(posts()).toHaveLength(1);
+      expect(output.audits(before)).toEqual([
+        expect.objectContaining({
+          callSid: call.sid,
+          outcome: 'failed',
+          errorCode: 'REDIRECT_OUTCOME_UNKNOWN',
+        }),
+      ]);
+    },
+  );
+
+  it('odd 2xx body to a terminate: a described, retryable 502 naming what was wrong, one audit record', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'garble', body: 'null', method: 'POST' });
+    const before = output.records().length;
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status).toBe(502);
+    expect(errorOf(answer)).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      retryable: true,
+      signalwire: { message: 'SignalWire answered 200 with a body that is null, not a Call' },
+    });
+    expect(output.audits(before)).toEqual([
+      expect.objectContaining({ callSid: call.sid, outcome: 'failed' }),
+    ]);
+  });
+});
+
+describe('deadline during 429/503 backoff', () => {
+  it('deadline during 429/503 backoff: answers 504 UPSTREAM_TIMEOUT, retryable, not 500 INTERNAL_ERROR', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter: '5', method: 'POST' });
+    const event = toApiGatewayEvent(
+      {
+        method: 'POST',
+        url: `/calls/${call.sid}/terminate`,
+        rawHeaders: ['Host', 'api.example.com'],
+        body: Buffer.alloc(0),
+        sourceIp: '203.0.113.10',
+        localPort: 443,
+      },
+      {
+        routeKey: 'POST /calls/{callSid}/terminate',
+        pathParameters: { callSid: call.sid },
+        accountId: '123456789012',
+        apiId: 'api',
+        requestId: 'backoff-deadline',
+      },
+    );
+
+    const result = (await handler(
+      event,
+      createLambdaContext({ functionName: 'http-api', timeoutMs: 1_800 }),
+    )) as {
+      statusCode: number;
+      body: string;
+    };
+
+    expect(result.statusCode).toBe(504);
+    expect(JSON.parse(result.body).error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', retryable: true });
+  });
+});

@@ -582,3 +582,46 @@ export const callback = fc.tuple(
   // SignalWire sends a callback with GET when the call's StatusCallbackMethod says so.
   fc.constantFrom('POST', 'POST', 'GET'),
 );
+
+/**
+ * 2xx bodies that are not a usable Call resource: JSON of another type, a Call whose `sid` or `status` has the
+ * wrong type or is missing, and a Call with a field nested deeper than any serialiser should follow.
+ */
+export const oddSuccessBody = (callSid: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.constantFrom('null', 'true', '0', '""', '[]', '[{}]'),
+    fc
+      .jsonValue()
+      .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
+      .map((value) => JSON.stringify(value)),
+    fc
+      .record({
+        sid: fc.oneof(fc.constant(undefined), fc.integer(), fc.constant(null), fc.array(fc.string())),
+        status: fc.oneof(
+          fc.constant('in-progress'),
+          fc.constant(undefined),
+          fc.integer(),
+          fc.dictionary(fc.string(), fc.string()),
+        ),
+      })
+      .map(({ sid, status }) =>
+        JSON.stringify({
+          ...(sid === undefined ? {} : { sid }),
+          ...(status === undefined ? {} : { status }),
+        }),
+      ),
+    fc
+      .record({ status: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null)) })
+      .map(({ status }) => JSON.stringify({ sid: callSid, status })),
+    fc.tuple(fc.integer({ min: 17, max: 150_000 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) => {
+      const close = open === '[' ? ']' : '}';
+      return `{"sid":"${callSid}","status":"in-progress","extra":${open.repeat(depth)}${open === '[' ? '' : '1'}${close.repeat(depth)}}`;
+    }),
+  );
+
+/** A plan for an AWS call that goes wrong: which DynamoDB write, how, and how long the invocation has left. */
+export const stalledWrite = fc.record({
+  operation: fc.constantFrom('UpdateItem' as const, 'DeleteItem' as const),
+  behaviour: fc.constantFrom('stall' as const, 'fail' as const, 'reset' as const),
+  remainingMs: fc.integer({ min: 600, max: 1_400 }),
+});

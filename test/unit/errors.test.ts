@@ -101,12 +101,15 @@ describe('describeError maps every failure to one stable code and status', () =>
   it('knows which failed redirects certainly changed nothing', () => {
     expect(redirectCertainlyNotApplied(upstream(400, 21220))).toBe(true);
     expect(redirectCertainlyNotApplied(upstream(429))).toBe(true);
-    expect(redirectCertainlyNotApplied(upstream(503))).toBe(true);
     expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', false, 'c'))).toBe(true);
     expect(redirectCertainlyNotApplied(upstream(500))).toBe(false);
     expect(redirectCertainlyNotApplied(upstream(502))).toBe(false);
     expect(redirectCertainlyNotApplied(upstream(504))).toBe(false);
     expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', true, 'c'))).toBe(false);
+  });
+
+  it('gateway 503 after forwarding: a redirect answered 503 may have been applied, so its outcome is unknown', () => {
+    expect(redirectCertainlyNotApplied(upstream(503))).toBe(false);
   });
 
   it('tells failures of our own configuration from what SignalWire decided about the call', () => {

@@ -592,3 +592,159 @@ describe('SignalWireClient transport', () => {
     expect(received).toHaveLength(0);
   });
 });
+
+/** `depth` nested JSON arrays around a Call's fields: parses, but a recursive serialiser overflows on it. */
+const deeplyNested = (depth: number) =>
+  `{"sid":"${CALL_SID}","status":"in-progress","extra":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+describe('SignalWireClient: a 2xx that is not a usable Call', () => {
+  const odd = [
+    ['null', 'null', 'is null, not a Call'],
+    ['an array', '[]', 'is an array, not a Call'],
+    ['a number', '42', 'is a number, not a Call'],
+    ['a Call whose sid is a number', JSON.stringify({ ...sampleCall(), sid: 7 }), 'has no string "sid"'],
+    [
+      'a Call whose status is an object',
+      JSON.stringify({ ...sampleCall(), status: {} }),
+      'has no string "status"',
+    ],
+    ['a deeply nested Call', deeplyNested(100_000), 'nests deeper than 16 levels'],
+  ] as const;
+
+  it.each(odd)(
+    'odd 2xx body: a redirect answered 200 with %s is sent once and its outcome unknown',
+    async (_name, body, why) => {
+      const { client, received } = await clientFor(
+        [
+          { status: 200, body: sampleCall() },
+          { status: 200, body },
+        ],
+        {
+          staleAfterMs: 60_000,
+        },
+      );
+      await client.getCall(CALL_SID);
+
+      const error = await client
+        .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml' })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+      expect(error).toMatchObject({
+        kind: 'answer',
+        message: `SignalWire answered 200 with a body that ${why}`,
+      });
+      expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+    },
+  );
+
+  it.each(odd)(
+    'odd 2xx body: a read answered 200 with %s fails as a 502 saying why',
+    async (_name, body, why) => {
+      const { client } = await clientFor([{ status: 200, body }]);
+
+      const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(SignalWireError);
+      expect(error).toMatchObject({
+        status: 502,
+        message: `SignalWire answered 200 with a body that ${why}`,
+      });
+    },
+  );
+});
+
+describe('SignalWireClient: a gateway 503 after forwarding', () => {
+  it('gateway 503 after forwarding: a redirect answered 503 is sent once, not up to 4 times, and its outcome is unknown', async () => {
+    const unavailable = { status: 503, body: '<html>Service Unavailable</html>' };
+    const { client, received } = await clientFor([{ status: 200, body: sampleCall() }, unavailable], {
+      staleAfterMs: 60_000,
+    });
+    await client.getCall(CALL_SID);
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+    expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('still retries a redirect answered 429: a rate limit is answered before anything is done', async () => {
+    const { client, received } = await clientFor(
+      [{ status: 200, body: sampleCall() }, rateLimited, { status: 200, body: sampleCall() }],
+      { staleAfterMs: 60_000 },
+    );
+    await client.getCall(CALL_SID);
+
+    await client.updateCall(CALL_SID, { Url: 'https://example.com/laml.xml' });
+
+    expect(received.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+});
+
+describe('SignalWireClient: the deadline during a backoff', () => {
+  it('deadline during 429/503 backoff: fails as a timeout of a request that did not reach SignalWire', async () => {
+    const { client, received } = await clientFor([{ ...rateLimited, headers: { 'retry-after': '1' } }], {
+      retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40, maxTotalMs: 5_000 },
+    });
+
+    const error = await client
+      .updateCall(CALL_SID, { Status: 'completed' }, { signal: AbortSignal.timeout(200) })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireNetworkError);
+    expect(error).toMatchObject({ kind: 'timeout', mayHaveReachedServer: false });
+    expect((error as Error).message).toBe(
+      'the function ran out of time while waiting to retry (SignalWire answered 429)',
+    );
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('SignalWireClient: upstream error text', () => {
+  it('upstream echoes Authorization: the Basic credentials and the token never reach the error', async () => {
+    const echo = http.createServer((request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          code: 21205,
+          message: `bad request; you sent Authorization: ${request.headers.authorization} (token ${TOKEN})`,
+          more_info: `https://example.com/?auth=${request.headers.authorization}`,
+          debug: "a field that is not SignalWire's message",
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new SignalWireClient({
+        projectId: PROJECT_ID,
+        apiToken: TOKEN,
+        spaceOrigin: `http://127.0.0.1:${(echo.address() as AddressInfo).port}`,
+      });
+
+      const error = (await client.getCall(CALL_SID).catch((e: unknown) => e)) as SignalWireError;
+
+      const basic = Buffer.from(`${PROJECT_ID}:${TOKEN}`).toString('base64');
+      const text = `${error.message} ${error.moreInfo}`;
+      expect(text).not.toContain(basic);
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain('not SignalWire');
+      expect(error.message).toBe('bad request; you sent Authorization: [redacted] (token [redacted])');
+    } finally {
+      echo.close();
+    }
+  });
+
+  it.each([
+    [
+      'a Bearer header',
+      'Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl',
+      'Authorization: [redacted]',
+    ],
+    ['a Basic header', 'basic dXNlcjpwYXNz went through', '[redacted] went through'],
+    ['an API token', 'token PT0123456789abcdef0123456789abcdef is bad', 'token [redacted] is bad'],
+  ])('scrubs %s out of upstream error text', (_name, message, scrubbed) => {
+    expect(parseErrorBody(400, JSON.stringify({ message })).message).toBe(scrubbed);
+  });
+});

@@ -18,7 +18,6 @@ import { actionOfRoute } from './routes.ts';
 
 /** How long before the Lambda timeout the function answers whatever happens, so API Gateway gets it. */
 export const TIMEOUT_EARLY_MS = 500;
-/** How long before the Lambda timeout requests to SignalWire are abandoned (before TIMEOUT_EARLY_MS). */
 
 /** A route's handler, as @middy/http-router takes it. */
 export type Route = Handler<HttpEvent, HttpResult>;

@@ -36,7 +36,27 @@ export const collectNodeStream: StreamCollector = (stream: unknown) =>
   });
 
 /**
- * Configuration every AWS SDK client of the functions starts from (the rest comes from the environment, as
- * the SDK reads it).
+ * How long an AWS SDK client waits for a connection, and then for an answer, per attempt. Without them a
+ * stalled Secrets Manager, EventBridge or DynamoDB call waits until the function is killed: a stalled COMPLETED
+ * idempotency write would then leave an applied redirect unrecorded and the invocation cut short. With the
+ * SDK's default three attempts, a call that stalls every time gives up within
+ * 3 × (`SDK_CONNECTION_TIMEOUT_MS` + `SDK_REQUEST_TIMEOUT_MS`) plus backoff, under the shortest function
+ * timeout (the status-callback function's 10 s).
  */
-export const sdkClientDefaults = () => ({ streamCollector: collectNodeStream });
+export const SDK_CONNECTION_TIMEOUT_MS = 1_000;
+export const SDK_REQUEST_TIMEOUT_MS = 2_000;
+
+/**
+ * Configuration every AWS SDK client of the functions starts from (the rest comes from the environment, as
+ * the SDK reads it). `requestHandler` is given as the Node.js HTTP handler's options, which the SDK turns into
+ * its own `NodeHttpHandler`.
+ */
+export const sdkClientDefaults = () => ({
+  streamCollector: collectNodeStream,
+  requestHandler: {
+    connectionTimeout: SDK_CONNECTION_TIMEOUT_MS,
+    requestTimeout: SDK_REQUEST_TIMEOUT_MS,
+    // Without it, @smithy/node-http-handler 4 only logs a warning when the request timeout passes.
+    throwOnRequestTimeout: true,
+  },
+});

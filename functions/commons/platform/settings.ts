@@ -89,3 +89,10 @@ export const REMEMBERED_SECONDS = { min: 60, max: 30 * 86_400, default: 86_400 }
 /** Whether `value` is an integer within `range`. */
 export const inRange = (range: IntegerRange, value: number): boolean =>
   Number.isInteger(value) && value >= range.min && value <= range.max;
+
+/**
+ * How long before the Lambda timeout the event function stops waiting for an idempotency record write
+ * (COMPLETED, or the release of a record): the result is then published without it, instead of the invocation
+ * being cut (and retried into a second request to SignalWire).
+ */
+export const RECORD_DEADLINE_MARGIN_MS = 500;

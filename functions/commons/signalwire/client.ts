@@ -3,10 +3,10 @@ import {
   RedirectOutcomeUnknownError,
   redirectCertainlyNotApplied,
   SignalWireError,
-  type SignalWireErrorBody,
   SignalWireNetworkError,
 } from '../errors.ts';
 import { type AnswerCaps, answerCaps } from './answer-caps.ts';
+import { parseErrorBody, parseRetryAfter, unusableCallReason } from './answers.ts';
 import { paginate } from './paginate.ts';
 import { ExchangeFailureError, exchange, type HttpAnswer } from './transport.ts';
 import {
@@ -69,6 +69,8 @@ export interface SignalWireClientOptions {
   answerCaps?: AnswerCaps;
 }
 
+export { MAX_ERROR_TEXT_CHARS, parseErrorBody, parseRetryAfter } from './answers.ts';
+
 const API_PREFIX = '/api/laml/2010-04-01/Accounts';
 
 /**
@@ -93,57 +95,13 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-/** `Retry-After` is either delay-seconds or an HTTP date. */
-export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
-};
-
-const asRecord = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-
-/** Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`). */
-/** Longest `message` or `more_info` kept from an error body. */
-export const MAX_ERROR_TEXT_CHARS = 500;
-const cutText = (text: string): string =>
-  text.length > MAX_ERROR_TEXT_CHARS ? `${text.slice(0, MAX_ERROR_TEXT_CHARS - 1)}…` : text;
-
-export const parseErrorBody = (status: number, text: string): SignalWireErrorBody => {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { code: undefined, message: `SignalWire answered HTTP ${status}`, moreInfo: undefined };
-  }
-  const record = asRecord(json);
-  const errors = record?.errors;
-  const item = Array.isArray(errors) ? asRecord(errors[0]) : record;
-  const code = item?.code;
-  const numericCode = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
-  // Cut: the body is SignalWire's or a gateway's, of any length, and ends up in responses and events.
-  return {
-    code: Number.isInteger(numericCode) ? numericCode : undefined,
-    message:
-      typeof item?.message === 'string' && item.message.length > 0
-        ? cutText(item.message)
-        : `SignalWire answered HTTP ${status}`,
-    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info) : undefined,
-  };
-};
-
 interface Attempt {
   method: 'GET' | 'POST';
   url: URL;
   body?: string;
   /** May this request be sent again after it may already have reached SignalWire? */
   repeatable: boolean;
-  /** Which answer cap applies: a list page's or a single call's. */
+  /** Which answer cap applies, and what a 2xx must hold: a list page, or a usable Call resource. */
   answer: keyof AnswerCaps;
 }
 
@@ -151,8 +109,9 @@ interface Attempt {
  * The SignalWire Calls adapter over `node:https` (`transport.ts`): the documented `/api/laml/2010-04-01` paths, Basic auth,
  * form-encoded bodies with exactly the given fields, a timeout per attempt, and bounded retries.
  *
- * Retry rules: 429 and 503 are retried with exponential backoff and full jitter, honouring `Retry-After`,
- * for every request (SignalWire did not act on them). A failure before the request was sent (refused
+ * Retry rules: 429 is retried with exponential backoff and full jitter, honouring `Retry-After`, for every
+ * request (it is answered before anything is done); 503 likewise, except for a redirect (a gateway may answer
+ * 503 after forwarding it, so it may have been applied). A failure before the request was sent (refused
  * connection) is retried likewise. A failure after it may have been sent (timeout, reset, dropped socket)
  * is retried once only when repeating is harmless: reads and updates without `Url`. A redirect is never
  * resent blindly, since a second redirect restarts the caller's call flow.
@@ -160,6 +119,8 @@ interface Attempt {
 export class SignalWireClient implements CallsApi {
   readonly projectId: string;
   private readonly authorization: string;
+  /** Removed from any upstream text kept (an echo of our own request's credentials). */
+  private readonly secrets: readonly string[];
   private readonly origin: URL;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
@@ -171,7 +132,9 @@ export class SignalWireClient implements CallsApi {
 
   constructor(options: SignalWireClientOptions) {
     this.projectId = options.projectId;
-    this.authorization = `Basic ${Buffer.from(`${options.projectId}:${options.apiToken}`).toString('base64')}`;
+    const basic = Buffer.from(`${options.projectId}:${options.apiToken}`).toString('base64');
+    this.authorization = `Basic ${basic}`;
+    this.secrets = [basic, options.apiToken];
     this.origin = new URL(options.spaceOrigin);
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -276,7 +239,9 @@ export class SignalWireClient implements CallsApi {
 
       if (outcome.kind === 'http') {
         const { status, error } = outcome;
-        const throttled = status === 429 || status === 503;
+        // A 503 may come from a gateway after it forwarded the request: only a request safe to repeat is sent
+        // again on it. A 429 is answered before anything is done, so even a redirect is retried on it.
+        const throttled = status === 429 || (status === 503 && attempt.repeatable);
         const delay = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff;
         if (!throttled || !attemptsLeft || elapsed + delay > this.retry.maxTotalMs) throw error;
         this.onRetry?.({
@@ -285,7 +250,7 @@ export class SignalWireClient implements CallsApi {
           reason: status === 429 ? 'rate-limited' : 'unavailable',
           status,
         });
-        await sleep(delay, options.signal);
+        await this.backOff(delay, options.signal, `SignalWire answered ${status}`);
         continue;
       }
 
@@ -307,24 +272,49 @@ export class SignalWireClient implements CallsApi {
         continue;
       }
       this.onRetry?.({ attempt: number, delayMs: backoff, reason: 'connection' });
-      await sleep(backoff, options.signal);
+      await this.backOff(backoff, options.signal, error.message);
     }
   }
 
+  /**
+   * Waits before a retry. The caller's deadline ending the wait is a timeout like any other: nothing is in
+   * flight (the last attempt was answered, or never sent), so it is described as a retryable timeout.
+   */
+  private async backOff(delayMs: number, signal: AbortSignal | undefined, after: string): Promise<void> {
+    try {
+      await sleep(delayMs, signal);
+    } catch {
+      throw new SignalWireNetworkError(
+        'timeout',
+        false,
+        `the function ran out of time while waiting to retry (${after})`,
+      );
+    }
+  }
+
+  /** A 2xx body, parsed and checked; an unusable one is a 502 (for a redirect: outcome unknown). */
   private parseSuccess(
     status: number,
     text: string,
+    answer: Attempt['answer'],
   ): { kind: 'ok'; body: unknown } | { kind: 'http'; status: number; error: SignalWireError } {
-    try {
-      return { kind: 'ok', body: JSON.parse(text) };
-    } catch {
-      const body = {
+    const unusable = (why: string) => ({
+      kind: 'http' as const,
+      status: 502,
+      error: new SignalWireError(502, {
         code: undefined,
-        message: `SignalWire answered ${status} with a body that is not JSON`,
+        message: `SignalWire answered ${status} with a body that ${why}`,
         moreInfo: undefined,
-      };
-      return { kind: 'http', status: 502, error: new SignalWireError(502, body) };
+      }),
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return unusable('is not JSON');
     }
+    const why = answer === 'call' ? unusableCallReason(body) : undefined;
+    return why === undefined ? { kind: 'ok', body } : unusable(why);
   }
 
   private backoff(attempt: number): number {
@@ -362,7 +352,7 @@ export class SignalWireClient implements CallsApi {
     }
     this.lastExchangeAt = Date.now();
     const { status, text } = answer;
-    if (status >= 200 && status < 300) return this.parseSuccess(status, text);
+    if (status >= 200 && status < 300) return this.parseSuccess(status, text, attempt.answer);
     if (status < 400) {
       // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
       const message = `SignalWire answered HTTP ${status}, a redirect, which is not followed`;
@@ -377,7 +367,7 @@ export class SignalWireClient implements CallsApi {
       status,
       error: new SignalWireError(
         status,
-        parseErrorBody(status, text),
+        parseErrorBody(status, text, this.secrets),
         parseRetryAfter(answer.retryAfter ?? null),
       ),
     };

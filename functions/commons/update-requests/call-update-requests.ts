@@ -1,6 +1,5 @@
-import { eventActor } from '../calls/audit-actors.ts';
-import { type CallAction, type CallService, changeOf } from '../calls/service.ts';
-import { type ErrorDescription, isConfigurationFailure, publicError } from '../errors.ts';
+import { type CallAction, changeOf } from '../calls/service.ts';
+import { type ErrorDescription, publicError } from '../errors.ts';
 import {
   CALL_UPDATE_REQUEST_ACTIONS,
   type CallUpdatedDetail,
@@ -16,8 +15,7 @@ import type { Call } from '../signalwire/types.ts';
 
 /**
  * What applying a request came to, as recorded in the idempotency table and replayed for a repeated
- * request. Only final outcomes are recorded: a transient failure throws, so that the record is released
- * and the retry runs.
+ * request. Only final outcomes are recorded (`outcome.ts` decides which).
  */
 export type AppliedRequest =
   | {
@@ -29,23 +27,6 @@ export type AppliedRequest =
       replayed?: boolean;
     }
   | { kind: 'refused'; accountSid: string | null; error: CallUpdateError; replayed?: boolean };
-
-/**
- * A final refusal that is not SignalWire's decision about the call (our secret, our account list, our
- * credentials): thrown through the idempotency layer, which then forgets the request instead of recording
- * the refusal, and caught by the trigger, which reports it as final. The same request sent again once the
- * configuration is fixed is applied.
- */
-export class UnrememberedRefusal extends Error {
-  override readonly name = 'UnrememberedRefusal';
-
-  constructor(
-    readonly refused: Extract<AppliedRequest, { kind: 'refused' }>,
-    readonly described: ErrorDescription,
-  ) {
-    super(refused.error.message);
-  }
-}
 
 /**
  * The (already validated) request with its call and account SIDs in canonical form: applied before the
@@ -71,64 +52,6 @@ export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
 
 /** The error part of "Call Update Failed": the HTTP API's error body without HTTP. */
 export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => publicError(described);
-
-/**
- * A failure worth retrying, thrown through the idempotency layer (which then releases the request for the
- * retry). It carries the outcome the call service already described and audited.
- */
-export class RetryableFailure extends Error {
-  override readonly name = 'RetryableFailure';
-
-  constructor(
-    readonly described: ErrorDescription,
-    cause: unknown,
-  ) {
-    super(described.message, { cause });
-  }
-}
-
-/** The description a call-service outcome carried through the idempotency layer (which may wrap errors). */
-export const describedOutcomeOf = (error: unknown): ErrorDescription | undefined => {
-  for (let current = error, depth = 0; depth < 3; depth++) {
-    if (current instanceof RetryableFailure) return current.described;
-    if (current instanceof UnrememberedRefusal) return current.described;
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-};
-
-/**
- * Applies a validated request through the call service, which audits it. Final failures (the call's state, an
- * unknown call, a redirect whose outcome is unknown, ...) are returned, to be recorded and reported; final
- * failures of our own configuration are thrown as {@link UnrememberedRefusal}, so they are reported but not
- * recorded; failures worth retrying are thrown as {@link RetryableFailure}.
- */
-export const applyCallUpdateRequest = async (
-  calls: CallService,
-  event: CallUpdateRequestedEvent,
-  invokedFunctionArn: string | undefined,
-  signal?: AbortSignal,
-): Promise<AppliedRequest> => {
-  const { detail } = event;
-  const outcome = await calls.apply({
-    ...(signal ? { signal } : {}),
-    trigger: 'event',
-    actor: eventActor(event, invokedFunctionArn),
-    ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-    ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
-    callSid: detail.callSid,
-    action: actionOf(event),
-  });
-  if (outcome.ok) {
-    return { kind: 'applied', accountSid: outcome.accountSid, outcome: outcome.outcome, call: outcome.call };
-  }
-  if (outcome.error.retryable) throw new RetryableFailure(outcome.error, outcome.cause);
-  const accountSid = outcome.accountSid ?? detail.accountSid ?? null;
-  const refused = { kind: 'refused' as const, accountSid, error: toCallUpdateError(outcome.error) };
-  if (isConfigurationFailure(outcome.error)) throw new UnrememberedRefusal(refused, outcome.error);
-  return refused;
-};
 
 /** What a request says about itself, read leniently: an invalid event still gets a useful failure event. */
 export interface RequestSummary {

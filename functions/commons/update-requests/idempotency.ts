@@ -1,8 +1,9 @@
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { ResponseHook } from '@aws-lambda-powertools/idempotency/types';
+import type { DynamoDBPersistenceOptions, ResponseHook } from '@aws-lambda-powertools/idempotency/types';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
+import { RECORD_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 
 /** Prefix of every idempotency record's key, fixed so that records survive a renamed function. */
 export const IDEMPOTENCY_KEY_PREFIX = 'call-update-requested';
@@ -27,13 +28,76 @@ export const IDEMPOTENCY_TABLE_TTL = 'expiration';
  * The idempotency table as Powertools reads and writes it, for the call-update requests and the status
  * callbacks' replay records alike: the given client, or one built from the functions' SDK defaults.
  */
+const tableOptions = (tableName: string, client?: DynamoDBClient): DynamoDBPersistenceOptions => ({
+  tableName,
+  keyAttr: IDEMPOTENCY_TABLE_KEY,
+  expiryAttr: IDEMPOTENCY_TABLE_TTL,
+  ...(client ? { awsSdkV3Client: client } : { clientConfig: sdkClientDefaults() }),
+});
+
+/** What Powertools stores and hashes (its commons' `RecordData`, a package not depended on directly). */
+export type RecordData = Parameters<DynamoDBPersistenceLayer['saveSuccess']>[0];
+
 export const idempotencyTable = (tableName: string, client?: DynamoDBClient): DynamoDBPersistenceLayer =>
-  new DynamoDBPersistenceLayer({
-    tableName,
-    keyAttr: IDEMPOTENCY_TABLE_KEY,
-    expiryAttr: IDEMPOTENCY_TABLE_TTL,
-    ...(client ? { awsSdkV3Client: client } : { clientConfig: sdkClientDefaults() }),
+  new DynamoDBPersistenceLayer(tableOptions(tableName, client));
+
+/** Settles with `work` (`written`, or its error) or with `late` after `ms`, whichever comes first. */
+const within = async (work: Promise<void>, ms: number): Promise<'written' | 'late' | Error> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, ms));
   });
+  const settled = work.then(
+    () => 'written' as const,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/**
+ * The call-update requests' table. Writing the outcome (COMPLETED) and releasing a record happen after
+ * SignalWire may have acted: such a write that fails, or has not finished shortly before the invocation's
+ * deadline, is logged and passed over instead of failing the invocation, since a failed invocation is retried
+ * by Lambda and the retry would send the request (a redirect) again. The in-progress record then stays until
+ * its own expiry, the invocation's deadline: the remaining window is a redelivery of the same event after it.
+ */
+class CallUpdateRecords extends DynamoDBPersistenceLayer {
+  readonly #timeLeft: () => number;
+
+  constructor(options: DynamoDBPersistenceOptions, timeLeft: () => number) {
+    super(options);
+    this.#timeLeft = timeLeft;
+  }
+
+  override saveSuccess(data: RecordData, result: RecordData) {
+    return this.#bounded(
+      'the outcome could not be recorded; publishing it anyway',
+      super.saveSuccess(data, result),
+    );
+  }
+
+  override deleteRecord(data: RecordData) {
+    return this.#bounded(
+      'the idempotency record could not be released; a retry runs once it expires',
+      super.deleteRecord(data),
+    );
+  }
+
+  async #bounded(failure: string, write: Promise<void>): Promise<void> {
+    const result = await within(write, this.#timeLeft() - RECORD_DEADLINE_MARGIN_MS);
+    if (result === 'written') return;
+    // Imported here, on this rare path: the local stack imports this module before a test sets the service name
+    // the Powertools logger is built with.
+    const { logger } = await import('../platform/powertools.ts');
+    logger.error(failure, {
+      error: result === 'late' ? new Error('the write did not finish in time') : result,
+    });
+  }
+}
 
 export interface CallUpdateIdempotencyOptions {
   tableName: string;
@@ -65,15 +129,20 @@ const markReplayed: ResponseHook = (response) =>
  * (from the registered Lambda context): a record left behind by a crashed or timed-out invocation stops
  * blocking once that time has passed, and the next retry runs.
  */
-export const createCallUpdateIdempotency = (
-  options: CallUpdateIdempotencyOptions,
-): CallUpdateIdempotency => ({
-  config: new IdempotencyConfig({
+export const createCallUpdateIdempotency = (options: CallUpdateIdempotencyOptions): CallUpdateIdempotency => {
+  const config = new IdempotencyConfig({
     eventKeyJmesPath: IDEMPOTENCY_KEY_JMESPATH,
     payloadValidationJmesPath: IDEMPOTENCY_PAYLOAD_JMESPATH,
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: options.expiresAfterSeconds,
     responseHook: markReplayed,
-  }),
-  persistenceStore: idempotencyTable(options.tableName, options.client),
-});
+  });
+  return {
+    config,
+    persistenceStore: new CallUpdateRecords(
+      tableOptions(options.tableName, options.client),
+      // The registered invocation's time left; a generous default outside one (a test calling the store).
+      () => config.lambdaContext?.getRemainingTimeInMillis() ?? 60_000,
+    ),
+  };
+};

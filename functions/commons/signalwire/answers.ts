@@ -1,0 +1,111 @@
+import type { SignalWireErrorBody } from '../errors.ts';
+
+/**
+ * Reading what SignalWire (or a gateway in front of it) answered, before anything else sees it: `Retry-After`,
+ * error bodies (only their own fields, cut and scrubbed of credentials) and whether a 2xx holds a usable Call.
+ */
+
+/** `Retry-After` is either delay-seconds or an HTTP date. */
+export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+};
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+/** Longest `message` or `more_info` kept from an error body. */
+export const MAX_ERROR_TEXT_CHARS = 500;
+
+/**
+ * What looks like a credential in text from upstream: an `Authorization` value (Basic or Bearer and its
+ * token), or a SignalWire API token (`PT` and hex). A gateway or a misbehaving upstream may echo the request's
+ * headers into its error message, and that text reaches HTTP answers, events and audit records.
+ */
+const CREDENTIAL_PATTERNS = [/\b(?:Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+/gi, /\bPT[0-9a-f]{16,}\b/gi];
+const REDACTED = '[redacted]';
+
+/** Upstream text with anything that looks like a credential (and the given secrets) replaced by `[redacted]`. */
+export const scrubCredentials = (text: string, secrets: readonly string[] = []): string => {
+  let scrubbed = text;
+  for (const pattern of CREDENTIAL_PATTERNS) scrubbed = scrubbed.replace(pattern, REDACTED);
+  for (const secret of secrets) if (secret.length >= 8) scrubbed = scrubbed.split(secret).join(REDACTED);
+  return scrubbed;
+};
+
+const cutText = (text: string, secrets: readonly string[]): string => {
+  // Cut first, so a credential split by the cut is not left half visible; then scrub.
+  const cut = text.length > MAX_ERROR_TEXT_CHARS ? text.slice(0, MAX_ERROR_TEXT_CHARS - 1) : text;
+  const scrubbed = scrubCredentials(cut, secrets);
+  return cut.length < text.length ? `${scrubbed}…` : scrubbed;
+};
+
+/**
+ * Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`):
+ * only its `code`, `message` and `more_info`, each cut and scrubbed of credentials (`secrets`: the client's own,
+ * removed wherever they appear).
+ */
+export const parseErrorBody = (
+  status: number,
+  text: string,
+  secrets: readonly string[] = [],
+): SignalWireErrorBody => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { code: undefined, message: `SignalWire answered HTTP ${status}`, moreInfo: undefined };
+  }
+  const record = asRecord(json);
+  const errors = record?.errors;
+  const item = Array.isArray(errors) ? asRecord(errors[0]) : record;
+  const code = item?.code;
+  const numericCode = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
+  // Cut: the body is SignalWire's or a gateway's, of any length, and ends up in responses and events.
+  return {
+    code: Number.isInteger(numericCode) ? numericCode : undefined,
+    message:
+      typeof item?.message === 'string' && item.message.length > 0
+        ? cutText(item.message, secrets)
+        : `SignalWire answered HTTP ${status}`,
+    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info, secrets) : undefined,
+  };
+};
+
+/** Deepest nesting kept from an answer (a Call is 2 levels deep): deeper JSON cannot be serialised safely. */
+export const MAX_ANSWER_DEPTH = 16;
+
+/** How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). */
+const depthOf = (value: unknown): number => {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_ANSWER_DEPTH) return deepest;
+    for (const inner of Object.values(current)) pending.push([inner, depth + 1]);
+  }
+  return deepest;
+};
+
+/**
+ * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` and
+ * `status` (what every trigger reads of it), nested no deeper than {@link MAX_ANSWER_DEPTH}, so that the
+ * answer, the event and the audit record built from it can always be serialised.
+ */
+export const unusableCallReason = (body: unknown): string | undefined => {
+  const call = asRecord(body);
+  if (!call)
+    return `is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}, not a Call`;
+  if (typeof call.sid !== 'string') return 'has no string "sid"';
+  if (typeof call.status !== 'string') return 'has no string "status"';
+  if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
+  return undefined;
+};

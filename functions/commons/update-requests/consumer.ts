@@ -1,0 +1,247 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyRecordStatus,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { eventActor } from '../calls/audit-actors.ts';
+import type { CallService } from '../calls/service.ts';
+import { type FieldViolation, isFunctionTimeout, RequestValidationError } from '../errors.ts';
+import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
+import type { EventPublisher } from '../events/publisher.ts';
+import { logger, metrics } from '../platform/powertools.ts';
+import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
+import { terminateChange } from '../signalwire/api-facts.ts';
+import { type AppliedRequest, actionOf, canonicalRequest } from './call-update-requests.ts';
+import { type CallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX, type RecordData } from './idempotency.ts';
+import {
+  type Decision,
+  decideOutcome,
+  decideRecord,
+  decideRefusal,
+  recordOf,
+  retryUnpublished,
+} from './outcome.ts';
+import { callUpdateRequestViolations } from './validate-request.ts';
+
+/** What an invocation returns (logged by Lambda; EventBridge does not read it). */
+export interface CallUpdateEventResult {
+  /** The result event published; null when it could not be and a retry would touch the call again. */
+  published: typeof CALL_UPDATED | typeof CALL_UPDATE_FAILED | null;
+  /** Id of the published event (null when none was). */
+  eventId: string | null;
+  /** Error code, for "Call Update Failed". */
+  code?: string;
+}
+
+export interface CallUpdateConsumerDependencies {
+  calls: CallService;
+  publisher: EventPublisher;
+  idempotency: CallUpdateIdempotency;
+  allowedSources: readonly string[];
+}
+
+/**
+ * Powertools deletes the in-progress record when the idempotent function throws, and only then: this carries a
+ * decision not to remember (a transient failure, our own configuration) out through it. The one exception
+ * on the consumer's path.
+ */
+export class ReleaseRecordError extends Error {
+  override readonly name = 'ReleaseRecordError';
+
+  constructor(readonly decision: Decision) {
+    super(decision.failure?.described.message ?? 'released');
+  }
+}
+
+const refusedBy = (violations: FieldViolation[]) => new RequestValidationError(violations);
+
+/** The refusal of a request before anything else looks at it: a source not allowed, or an invalid event. */
+const refusalOf = (event: unknown, allowed: readonly string[]): RequestValidationError | undefined => {
+  const source =
+    typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined;
+  if (typeof source !== 'string' || !allowed.includes(source)) {
+    const message = `source ${JSON.stringify(source)} is not allowed to request call updates`;
+    return refusedBy([{ field: 'source', rule: 'not-allowed', message }]);
+  }
+  const violations = callUpdateRequestViolations(event);
+  return violations.length > 0 ? refusedBy(violations) : undefined;
+};
+
+const keyReused = () =>
+  refusedBy([
+    {
+      field: 'idempotencyKey',
+      rule: 'reused',
+      message: 'idempotencyKey was already used by this source for a different call or update',
+    },
+  ]);
+
+/** Audits a refusal (the call service's one record of it) and decides what it means. */
+const refuse = (
+  calls: CallService,
+  invokedFunctionArn: string | undefined,
+  event: unknown,
+  error: unknown,
+): Decision => {
+  const envelope = (
+    typeof event === 'object' && event !== null ? event : {}
+  ) as Partial<CallUpdateRequestedEvent>;
+  const detail = (
+    typeof envelope.detail === 'object' && envelope.detail !== null ? envelope.detail : {}
+  ) as Record<string, unknown>;
+  const described = calls.refuse(
+    {
+      trigger: 'event',
+      actor: eventActor(envelope, invokedFunctionArn),
+      ...(typeof detail.correlationId === 'string'
+        ? { correlationId: detail.correlationId.slice(0, 128) }
+        : {}),
+    },
+    { ...detail, change: detail.action === 'terminate' ? terminateChange() : detail.update },
+    error,
+  );
+  return decideRefusal(event, described, error);
+};
+
+/** Whether the outcome is in the table as COMPLETED (so a retry replays it instead of running it again). */
+const remembered = async (
+  store: CallUpdateIdempotency['persistenceStore'],
+  event: CallUpdateRequestedEvent,
+): Promise<boolean> => {
+  try {
+    const record = await store.getRecord(event as unknown as RecordData);
+    return record.getStatus() === IdempotencyRecordStatus.COMPLETED;
+  } catch {
+    return false;
+  }
+};
+
+/** The one place a result is published and counted, and the invocation ended or failed. */
+const settler =
+  (publisher: EventPublisher, store: CallUpdateIdempotency['persistenceStore']) =>
+  async (event: unknown, decision: Decision): Promise<CallUpdateEventResult> => {
+    const { result, failure } = decision;
+    if (failure?.described.code === 'INTERNAL_ERROR') {
+      logger.error('unexpected error', { error: failure.cause as Error });
+    } else if (failure) {
+      logger.info('request not applied', {
+        error: { code: failure.described.code, message: failure.described.message },
+      });
+    }
+    let eventId: string;
+    try {
+      eventId = await publisher.publish(result.detailType, result.detail);
+    } catch (error) {
+      if (
+        retryUnpublished(
+          decision,
+          decision.acted && (await remembered(store, event as CallUpdateRequestedEvent)),
+        )
+      ) {
+        throw error;
+      }
+      logger.error('SignalWire acted on the call, but its result could be neither recorded nor published', {
+        error: error as Error,
+        detailType: result.detailType,
+      });
+      metrics.addMetric('CallUpdateResultsUnpublished', MetricUnit.Count, 1);
+      return { published: null, eventId: null, ...('code' in result ? { code: result.code } : {}) };
+    }
+    if (decision.replayed) metrics.addMetric('CallUpdateRequestsReplayed', MetricUnit.Count, 1);
+    metrics.addMetric(
+      result.detailType === CALL_UPDATED ? 'CallUpdateRequestsApplied' : 'CallUpdateRequestsFailed',
+      MetricUnit.Count,
+      1,
+    );
+    if (decision.retry) {
+      // Failing the invocation is how Lambda is asked to retry; the error is the failure's own.
+      throw failure?.cause instanceof Error ? failure.cause : new Error(failure?.described.message);
+    }
+    return result.detailType === CALL_UPDATED
+      ? { published: CALL_UPDATED, eventId }
+      : { published: CALL_UPDATE_FAILED, eventId, code: result.code };
+  };
+
+/**
+ * The "Call Update Requested" consumer, the counterpart of Powertools' `IdempotencyHandler`: refuse, or apply
+ * once under the idempotency record, then let `outcome.ts` decide, then settle: publish the one result event,
+ * count it, and end the invocation or fail it for Lambda's retry.
+ */
+export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) => {
+  const { calls, publisher, idempotency } = deps;
+  const { config, persistenceStore } = idempotency;
+  const settle = settler(publisher, persistenceStore);
+
+  const applyOnce = makeIdempotent(
+    async (
+      event: CallUpdateRequestedEvent,
+      signal: AbortSignal,
+      invokedFunctionArn: string,
+    ): Promise<AppliedRequest> => {
+      const { detail } = event;
+      const outcome = await calls.apply({
+        signal,
+        trigger: 'event',
+        actor: eventActor(event, invokedFunctionArn),
+        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+        ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
+        callSid: detail.callSid,
+        action: actionOf(event),
+      });
+      const decision = decideOutcome(event, outcome);
+      if (!decision.remember) throw new ReleaseRecordError(decision);
+      return recordOf(event, outcome);
+    },
+    { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
+  );
+
+  return {
+    /**
+     * middy's early timeout fired while the request was being applied: the outcome is described as lost (for a
+     * redirect: unknown, final) and settled like any other; any other error is left to Lambda.
+     */
+    async interrupted(event: unknown, error: unknown, context: Context): Promise<CallUpdateEventResult> {
+      if (!isFunctionTimeout(error)) throw error;
+      return settle(event, refuse(calls, context.invokedFunctionArn, event, error));
+    },
+
+    async handle(received: unknown, context: Context): Promise<CallUpdateEventResult> {
+      config.registerLambdaContext(context);
+      const refusal = refusalOf(received, deps.allowedSources);
+      if (refusal) return settle(received, refuse(calls, context.invokedFunctionArn, received, refusal));
+      const event = canonicalRequest(received as CallUpdateRequestedEvent);
+      const { detail } = event;
+      logger.appendKeys({
+        requestEventId: event.id,
+        requestSource: event.source,
+        callSid: detail.callSid,
+        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+      });
+      // SignalWire requests give up before the invocation ends, so a lost redirect is reported and recorded as
+      // final instead of being cut by the timeout (whose retry would send it again).
+      const signal = AbortSignal.timeout(
+        Math.max(0, context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS),
+      );
+      let decision: Decision;
+      try {
+        decision = decideRecord(event, await applyOnce(event, signal, context.invokedFunctionArn));
+      } catch (error) {
+        if (error instanceof ReleaseRecordError) decision = error.decision;
+        else if (error instanceof IdempotencyAlreadyInProgressError) {
+          logger.warn('the same request is being applied by another invocation; leaving it to a retry');
+          throw error;
+        } else
+          decision = refuse(
+            calls,
+            context.invokedFunctionArn,
+            event,
+            error instanceof IdempotencyValidationError ? keyReused() : error,
+          );
+      }
+      return settle(event, decision);
+    },
+  };
+};
