@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
+import { buildConsoleFiles } from './console-bundle.ts';
 import { functionBundleOptions } from './runtime.ts';
 
 /**
@@ -17,7 +18,15 @@ export const PACKAGE_ROOT = join(import.meta.dirname, '..');
 export type CallControlBundling = 'prebuilt' | 'source';
 
 /** The functions the package ships, named after their handler file in `functions/`. */
-export const FUNCTION_NAMES = ['http-api', 'status-callback', 'cleanup', 'call-update-events'] as const;
+export const FUNCTION_NAMES = [
+  'http-api',
+  'status-callback',
+  'cleanup',
+  'call-update-events',
+  'audit-search',
+  'console-assets',
+  'console-pre-token',
+] as const;
 
 /** File of a bundle that exports `handler` (Lambda handler `index.handler`). */
 export const BUNDLE_FILE = 'index.mjs';
@@ -71,11 +80,28 @@ export const bundleFunction = (entry: string, powertoolsTracer: boolean): Bundle
     absWorkingDir: PACKAGE_ROOT,
     write: false,
     logLevel: 'warning',
+    // The console-assets function serves the console's files: they travel inside its bundle, as one constant.
+    ...(basename(entry, '.ts') === 'console-assets'
+      ? { define: { CONSOLE_FILES: consoleFilesConstant() } }
+      : {}),
   });
   return result.outputFiles
     .map((file) => ({ path: relative(directory, file.path), contents: file.contents }))
     .sort((a, b) => a.path.localeCompare(b.path));
 };
+
+/** The console's files as a JSON string literal: `{ "<name>": "<base64>" }`. */
+const consoleFilesConstant = (): string =>
+  JSON.stringify(
+    JSON.stringify(
+      Object.fromEntries(
+        [...buildConsoleFiles(loadEsbuild())].map(([name, bytes]) => [
+          name,
+          Buffer.from(bytes).toString('base64'),
+        ]),
+      ),
+    ),
+  );
 
 /** Writes a bundle's files into `directory`. */
 export const writeBundle = (files: readonly BundleFile[], directory: string): void => {

@@ -167,6 +167,7 @@ export class SignalWireEmulator {
       to: init.to ?? `+1310555${String(this.#seeded % 10_000).padStart(4, '0')}`,
       from: init.from ?? DEFAULT_FROM,
       direction: init.direction ?? 'outbound',
+      callerName: init.callerName ?? null,
       createdMs,
       updatedMs: endMs ?? startMs ?? createdMs,
       status: init.status,
