@@ -4,49 +4,57 @@
  * fast, so each command's module (and through it the AWS SDK, the SignalWire client, the cleanup engine)
  * is loaded only when that command runs.
  */
-import { parseArgs } from 'node:util';
-import { DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
+import { type BaseContext, commandHelp, errorDocument, printJson, styles, writers } from './core/command.ts';
+import { CliError, EXIT, hintText, UsageError } from './core/errors.ts';
 import {
-  type CommandContext,
-  type CommandModule,
-  commandHelp,
-  GLOBAL_OPTIONS,
+  CLI_ENV,
+  DEFAULT_SECRET_ID,
+  DEFAULT_STACK,
+  type GlobalOptions,
+  type GlobalValues,
+  OUTPUT_FORMATS,
   type OutputFormat,
-  styles,
-} from './core/command.ts';
-import { CliError, EXIT, UsageError } from './core/errors.ts';
-import type { GlobalOptions } from './core/target.ts';
+  TARGET_OPTIONS,
+} from './core/options.ts';
+import { type CommandEntry, outputOf, parseCommandLine } from './core/parse.ts';
+import { visible } from './core/safe-text.ts';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+const COMMANDS: Record<string, CommandEntry> = {
   'calls list': {
     summary: 'List calls (table, json or ndjson), with filters.',
-    load: () => import('./commands/calls-list.ts'),
+    load: () => import('./commands/calls-list.ts').then((module) => module.command),
   },
-  'calls get': { summary: 'Show one call.', load: () => import('./commands/calls-get.ts') },
-  'calls end': { summary: 'End calls now (idempotent).', load: () => import('./commands/calls-end.ts') },
+  'calls get': {
+    summary: 'Show one call.',
+    load: () => import('./commands/calls-get.ts').then((module) => module.command),
+  },
+  'calls end': {
+    summary: 'End calls now (idempotent).',
+    load: () => import('./commands/calls-end.ts').then((module) => module.command),
+  },
   'calls redirect': {
     summary: 'Point a live call at new instructions.',
-    load: () => import('./commands/calls-redirect.ts'),
+    load: () => import('./commands/calls-redirect.ts').then((module) => module.command),
   },
   'calls update': {
     summary: 'Update any of the seven fields of a call.',
-    load: () => import('./commands/calls-update.ts'),
+    load: () => import('./commands/calls-update.ts').then((module) => module.command),
   },
   'end-all': {
     summary: 'Kill switch: end every call matching filters, after a preview.',
-    load: () => import('./commands/end-all.ts'),
+    load: () => import('./commands/end-all.ts').then((module) => module.command),
   },
   cleanup: {
     summary: 'Run the stale-call cleanup policy (dry run or apply).',
-    load: () => import('./commands/cleanup.ts'),
+    load: () => import('./commands/cleanup.ts').then((module) => module.command),
   },
   audit: {
     summary: 'Who did what to a call: audit records, newest first.',
-    load: () => import('./commands/audit.ts'),
+    load: () => import('./commands/audit.ts').then((module) => module.command),
   },
   doctor: {
     summary: 'Check the setup: secret, SignalWire host, token, signing key, stack, clock.',
-    load: () => import('./commands/doctor.ts'),
+    load: () => import('./commands/doctor.ts').then((module) => module.command),
   },
 };
 
@@ -68,7 +76,8 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',
-    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly done.',
+    'Global options (--local, --direct, --stack, --profile, --region, --port, -o, --yes, --no-color) go before or after the command.',
+    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly done, 130 cancelled at a prompt.',
   ].join('\n');
 };
 
@@ -105,164 +114,120 @@ const packageVersion = async (): Promise<string> => {
   return 'unknown';
 };
 
-const commandOf = (argv: string[]): { name: string | undefined; rest: string[] } => {
-  const [first, second] = argv;
-  if (first === 'calls') {
-    if (second && COMMANDS[`calls ${second}`]) return { name: `calls ${second}`, rest: argv.slice(2) };
-    return { name: second && !second.startsWith('-') ? `calls ${second}` : 'calls', rest: argv.slice(2) };
-  }
-  return {
-    name: first && !first.startsWith('-') ? first : undefined,
-    rest: first?.startsWith('-') ? argv : argv.slice(1),
-  };
-};
-
-const globalsOf = (values: CommandContext['values']): GlobalOptions => {
-  const port = Number(values.port ?? process.env.PORT ?? 3000);
+const globalsOf = (values: GlobalValues): GlobalOptions => {
+  const port = Number(values.port ?? process.env[CLI_ENV.port] ?? 3000);
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw new UsageError(`--port must be a port number, got "${values.port}"`);
   return {
     local: values.local === true,
     direct: values.direct === true,
-    stack: (values.stack as string | undefined) ?? process.env.CALL_CONTROL_STACK ?? DEFAULT_STACK_NAME,
-    construct: values.construct as string | undefined,
-    profile: values.profile as string | undefined,
-    region: values.region as string | undefined,
+    stack: values.stack ?? process.env[CLI_ENV.stack] ?? DEFAULT_STACK,
+    construct: values.construct,
+    profile: values.profile,
+    region: values.region,
     port,
-    secretId:
-      (values['secret-id'] as string | undefined) ??
-      process.env[ENV.signalWireSecretId] ??
-      'signalwire/call-control',
+    secretId: values['secret-id'] ?? process.env[CLI_ENV.secretId] ?? DEFAULT_SECRET_ID,
   };
 };
 
-/** The target flags of this command line (`--local`, `--port 3001`, `--stack X`, …), to repeat in hints. */
-const TARGET_FLAGS = ['local', 'direct', 'port', 'stack', 'construct', 'profile', 'region', 'secret-id'];
-const targetFlagsOf = (argv: string[]): string[] => {
-  const flags: string[] = [];
-  for (const [index, arg] of argv.entries()) {
-    const [name, inline] = arg.replace(/^--/, '').split('=', 2) as [string, string | undefined];
-    if (!arg.startsWith('--') || !TARGET_FLAGS.includes(name)) continue;
-    if (name === 'local' || name === 'direct') flags.push(`--${name}`);
-    else if (inline !== undefined) flags.push(`--${name} ${inline}`);
-    else if (argv[index + 1] !== undefined) flags.push(`--${name} ${argv[index + 1]}`);
-  }
-  return flags;
-};
+const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 
-/** A hint's suggested `call-control …` commands, with this command line's target flags added. */
-const withTargetFlags = (hint: string, argv: string[]): string => {
-  const flags = targetFlagsOf(argv);
-  if (flags.length === 0) return hint;
-  return hint.replace(/`call-control ([^`]*)`/g, (_, command: string) => {
-    const missing = flags.filter((flag) => !command.includes(flag.split(' ')[0]!));
-    return `\`call-control ${[command.trimEnd(), ...missing].join(' ')}\``;
+/** A suggested command line with this run's target options (`--local`, `--port 3001`, `--stack X`, …). */
+const commandWith =
+  (values: GlobalValues | undefined) =>
+  (args: string): string => {
+    const target = TARGET_OPTIONS.flatMap((name) => {
+      const value = values?.[name];
+      if (value === true) return [`--${name}`];
+      return typeof value === 'string' ? [`--${name} ${shellWord(value)}`] : [];
+    });
+    return ['call-control', args, ...target].join(' ');
+  };
+
+let parsedValues: GlobalValues | undefined;
+
+const run = async (
+  argv: string[],
+  style: BaseContext['style'],
+  errStyle: BaseContext['errStyle'],
+): Promise<number> => {
+  const line = await parseCommandLine(argv, COMMANDS);
+  if (line.kind === 'version') {
+    process.stdout.write(`call-control ${await packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  if (line.kind === 'help') {
+    const text =
+      line.topic === 'calls'
+        ? callsHelp(line.asked ? style : errStyle)
+        : mainHelp(line.asked ? style : errStyle);
+    (line.asked ? process.stdout : process.stderr).write(`${text}\n`);
+    return line.asked ? EXIT.ok : EXIT.usage;
+  }
+  const { module, name, positionals } = line;
+  const values = line.values as GlobalValues;
+  parsedValues = values;
+  if (values.help) {
+    process.stdout.write(`${commandHelp(module.spec, style)}\n`);
+    return EXIT.ok;
+  }
+  const { min, max } = module.spec.positionals;
+  if (positionals.length < min || positionals.length > max) {
+    throw new UsageError(
+      positionals.length < min
+        ? `missing ${module.spec.args ?? 'argument'}`
+        : `unexpected argument "${positionals[max]}"`,
+      `Usage: call-control ${name}${module.spec.args ? ` ${module.spec.args}` : ''} [options]; see --help.`,
+    );
+  }
+  const output = values.output ?? 'table';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(output))
+    throw new UsageError(`-o must be table, json or ndjson, got "${output}"`);
+  return module.run(line.values, {
+    positionals,
+    globals: globalsOf(values),
+    output: output as OutputFormat,
+    yes: values.yes === true,
+    style,
+    errStyle,
+    command: commandWith(values),
+    ...writers,
   });
 };
 
 const main = async (argv: string[]): Promise<number> => {
   // The AWS SDK warns on Node.js 20 about its future releases; an operator running a command cannot act on it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const noColor = argv.includes('--no-color');
-  const { style, errStyle } = styles(noColor);
-  const { name, rest } = commandOf(argv);
-  const wantsJson = /(^|\s)(-o|--output)[ =]?n?djson(\s|$)/.test(argv.join(' '));
+  const { style, errStyle } = styles(argv.includes('--no-color'));
   try {
-    if (argv.includes('--version')) {
-      process.stdout.write(`call-control ${await packageVersion()}\n`);
-      return EXIT.ok;
-    }
-    if (name === 'calls') {
-      const asked = argv.includes('--help') || argv.includes('-h');
-      (asked ? process.stdout : process.stderr).write(`${callsHelp(asked ? style : errStyle)}\n`);
-      return asked ? EXIT.ok : EXIT.usage;
-    }
-    if (name === undefined || name === 'help') {
-      const asked = argv.includes('--help') || argv.includes('-h') || name === 'help';
-      (asked ? process.stdout : process.stderr).write(`${mainHelp(asked ? style : errStyle)}\n`);
-      return asked ? EXIT.ok : EXIT.usage;
-    }
-    const entry = COMMANDS[name];
-    if (!entry) {
-      throw new UsageError(
-        `unknown command "${name}"`,
-        name.startsWith('calls ')
-          ? 'Run `call-control calls --help` for the calls subcommands.'
-          : 'Run `call-control --help` for the list of commands.',
-      );
-    }
-    const command = await entry.load();
-    const options = { ...GLOBAL_OPTIONS, ...command.spec.options };
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: Object.fromEntries(
-          Object.entries(options).map(([key, option]) => [
-            key,
-            {
-              type: option.type,
-              ...(option.short ? { short: option.short } : {}),
-              ...(option.multiple ? { multiple: true } : {}),
-            },
-          ]),
-        ),
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (error) {
-      throw new UsageError(
-        error instanceof Error ? error.message.split('\n')[0]! : String(error),
-        `Run \`call-control ${name} --help\` for its options and examples.`,
-      );
-    }
-    const values = parsed.values as CommandContext['values'];
-    if (values.help) {
-      process.stdout.write(`${commandHelp(command.spec, style)}\n`);
-      return EXIT.ok;
-    }
-    const { min, max } = command.spec.positionals;
-    if (parsed.positionals.length < min || parsed.positionals.length > max) {
-      throw new UsageError(
-        parsed.positionals.length < min
-          ? `missing ${command.spec.args ?? 'argument'}`
-          : `unexpected argument "${parsed.positionals[max]}"`,
-        `Usage: call-control ${name}${command.spec.args ? ` ${command.spec.args}` : ''} [options]; see --help.`,
-      );
-    }
-    const output = (values.output ?? 'table') as OutputFormat;
-    if (!['table', 'json', 'ndjson'].includes(output))
-      throw new UsageError(`-o must be table, json or ndjson, got "${output}"`);
-    const context: CommandContext = {
-      values,
-      positionals: parsed.positionals,
-      globals: globalsOf(values),
-      output,
-      yes: values.yes === true,
-      style,
-      errStyle,
-      print: (text) => process.stdout.write(`${text}\n`),
-      note: (text) => process.stderr.write(`${text}\n`),
-    };
-    return await command.run(context);
+    return await run(argv, style, errStyle);
   } catch (error) {
-    if (error instanceof CliError) {
-      const hint = error.hint && withTargetFlags(error.hint, argv);
-      if (wantsJson) {
-        process.stdout.write(
-          `${JSON.stringify({ error: { code: error.code, message: error.message, ...(hint ? { hint } : {}) } })}\n`,
-        );
-      }
-      process.stderr.write(
-        `${errStyle.red('error:')} ${error.message}\n${hint ? `${errStyle.dim('next:')}  ${hint}\n` : ''}`,
-      );
-      return error.exitCode;
-    }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // The parsed -o when it is valid; otherwise what can be read of it (a parse that failed, or `-o xml`).
+    const parsed = parsedValues?.output;
+    const output =
+      parsed !== undefined && (OUTPUT_FORMATS as readonly string[]).includes(parsed)
+        ? (parsed as OutputFormat)
+        : outputOf(argv);
+    const known = error instanceof CliError;
+    const hint = known
+      ? hintText(error.hint, commandWith(parsedValues))
+      : 'Run it again; if it persists, report it with the command line (no secrets are printed).';
+    const described = known
+      ? { code: error.code, message: error.message }
+      : {
+          code: 'UNEXPECTED',
+          message: `unexpected failure: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        };
+    // Every output mode carries the error: a script reading stdout (`| jq`) sees it as JSON.
+    if (output !== 'table')
+      printJson({ output, print: writers.print }, errorDocument(described, hint), [
+        errorDocument(described, hint),
+      ]);
     process.stderr.write(
-      `${errStyle.red('error:')} unexpected failure: ${message}\n${errStyle.dim('next:')}  Run it again; if it persists, report it with the command line (no secrets are printed).\n`,
+      `${errStyle.red('error:')} ${visible(described.message)}\n${hint ? `${errStyle.dim('next:')}  ${visible(hint)}\n` : ''}`,
     );
-    return EXIT.failed;
+    return known ? error.exitCode : EXIT.failed;
   }
 };
 

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
+import { CLEANUP_POLICY_REJECTED_MESSAGE, CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
 import { type CleanupConfig, readCleanupConfig } from '#commons/cleanup/config';
 import { type CleanupEvent, parseCleanupEvent } from '#commons/cleanup/policy';
@@ -32,7 +32,7 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
         input = parseCleanupEvent(event, config.defaultPolicy);
       } catch (error) {
         if (error instanceof RequestValidationError) {
-          logger.error('cleanup policy rejected; nothing was ended', { violations: error.violations });
+          logger.error(CLEANUP_POLICY_REJECTED_MESSAGE, { violations: error.violations });
         }
         throw error;
       }

@@ -11,6 +11,7 @@ import {
   ENV,
   TRIGGER_ALIASES,
 } from '#commons/platform/settings';
+import { LOCAL_STATE_FILE, type LocalStackState, makePrivateDir } from '../cli/core/local-state.ts';
 import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
@@ -45,24 +46,8 @@ export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secre
 /** The IAM caller the local API Gateway reports for requests signed with {@link LOCAL_CREDENTIALS}. */
 export const LOCAL_IDENTITY_ARN = 'arn:aws:iam::123456789012:user/local-developer';
 
-/**
- * What `call-control --local` reads from the state directory (`stack.json`) to reach a running local stack,
- * as the deployed mode reads a CloudFormation stack's outputs.
- */
-export interface LocalStackState {
-  apiUrl: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** The local Secrets Manager / EventBridge endpoint. */
-  awsEndpoint: string;
-  secretId: string;
-  /** The SignalWire emulator's origin, the one non-SignalWire host a secret may name locally. */
-  localSpaceOrigin: string;
-  identityArn: string;
-  /** JSON lines, one per audit record, newest last: the local stack's "log group". */
-  auditLog: string;
-}
+/** What `call-control --local` reads from the state directory: its shape is the CLI's (cli/core/local-state.ts). */
+export type { LocalStackState };
 
 export interface LocalStackOptions {
   /**
@@ -316,12 +301,10 @@ const registerFunctions = (
 
 /** Writes what the CLI's `--local` target reads (`stack.json`, owner-only: it holds the local credentials). */
 const writeState = (stateDir: string, state: LocalStackState): LocalStackState => {
-  writeFileSync(join(stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  makePrivateDir(stateDir);
+  writeFileSync(join(stateDir, LOCAL_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return state;
 };
-
-/** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
-const KEPT_MESSAGES = new Set(['cleanup report']);
 
 /**
  * Keeps every audit record and cleanup report the functions write, whatever the console's log level: in the
@@ -330,12 +313,13 @@ const KEPT_MESSAGES = new Set(['cleanup report']);
  */
 const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> => {
   const { logger } = await import('#commons/platform/powertools');
-  const { AUDIT_MESSAGE } = await import('#commons/calls/audit');
-  if (file) mkdirSync(join(file, '..'), { recursive: true });
+  const { AUDIT_MESSAGE, CLEANUP_REPORT_MESSAGE } = await import('#commons/calls/audit');
+  if (file) mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const info = logger.info.bind(logger);
   logger.info = ((message: unknown, ...rest: unknown[]) => {
     const attributes = rest[0];
-    const kept = message === AUDIT_MESSAGE || KEPT_MESSAGES.has(String(message));
+    // The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back.
+    const kept = message === AUDIT_MESSAGE || message === CLEANUP_REPORT_MESSAGE;
     if (kept && typeof attributes === 'object' && attributes !== null) {
       const line = JSON.stringify({
         level: 'INFO',
@@ -345,7 +329,7 @@ const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> 
         message,
       });
       aws.putLogEvent(LOCAL_LOG_GROUP, line);
-      if (file) appendFileSync(file, `${line}\n`);
+      if (file) appendFileSync(file, `${line}\n`, { mode: 0o600 });
     }
     (info as (...args: unknown[]) => void)(message, ...rest);
   }) as typeof logger.info;

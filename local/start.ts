@@ -3,10 +3,9 @@
  * local Secrets Manager / EventBridge endpoint and a local API Gateway on http://localhost:3000 (PORT
  * overrides) in front of the real handlers, seeds calls in several states and prints commands to try.
  */
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
+import { localStateDir, makePrivateDir } from '../cli/core/local-state.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -20,9 +19,9 @@ process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';
 
 const awsPort = Number(process.env.AWS_PORT ?? 0);
 // Where `call-control --local` finds this stack (stack.json) and its audit records (audit.ndjson).
-const stateDir =
-  process.env.CALL_CONTROL_LOCAL_STATE_DIR ?? join(tmpdir(), 'call-control-local', String(port));
-mkdirSync(stateDir, { recursive: true });
+const stateDir = localStateDir(port);
+// The CLI trusts only a folder of this user's with mode 0700 (another user could point it elsewhere).
+makePrivateDir(stateDir);
 const stack = await startLocalStack({ port, awsPort, stateDir });
 const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
   { status: 'in-progress', ageSeconds: 45 },

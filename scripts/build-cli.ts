@@ -12,12 +12,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const CLI_OUT_DIR = `${root}dist/cli`;
 export const CLI_BUNDLE = `${CLI_OUT_DIR}/call-control.mjs`;
 
-/** Builds the bundle; returns the entry file's path. */
-export const buildCli = async (): Promise<string> => {
-  rmSync(CLI_OUT_DIR, { recursive: true, force: true });
+/**
+ * Builds the bundle; returns the entry file's path. Tests that run side by side each pass their own `outDir`,
+ * so one build never removes the bundle another is running.
+ */
+export const buildCli = async (outDir = CLI_OUT_DIR): Promise<string> => {
+  rmSync(outDir, { recursive: true, force: true });
   await build({
     entryPoints: { 'call-control': `${root}cli/call-control.ts` },
-    outdir: CLI_OUT_DIR,
+    outdir: outDir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
@@ -36,7 +39,7 @@ export const buildCli = async (): Promise<string> => {
     },
   });
   // The shebang goes on the entry only; esbuild keeps the source's first-line hashbang there.
-  return CLI_BUNDLE;
+  return `${outDir}/call-control.mjs`;
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

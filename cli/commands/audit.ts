@@ -1,19 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { AuditRecord } from '#commons/calls/audit';
+import { AUDIT_MESSAGE, type AuditRecord } from '#commons/calls/audit';
+import { defaultAuditFile } from '../core/audit-file.ts';
+import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { parseDuration } from '../core/calls-view.ts';
-import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
+import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { EXIT, UsageError } from '../core/errors.ts';
-import {
-  awsClientConfig,
-  awsFailure,
-  describeDeployedStack,
-  readLocalState,
-  targetKind,
-} from '../core/target.ts';
-import { renderTable } from '../core/terminal.ts';
+import { readLocalState } from '../core/local-state.ts';
+import { targetKind } from '../core/targets.ts';
+import { renderTable, tableWidth } from '../core/terminal.ts';
 import { checkCallSid } from '../core/validate.ts';
 
-export const spec: CommandSpec = {
+const spec = {
   name: 'audit',
   summary: 'Audit records (who did what to which call, and how it ended), newest first.',
   positionals: { min: 0, max: 0 },
@@ -42,7 +40,7 @@ export const spec: CommandSpec = {
     'call-control audit --actor cli:alice --since 2h',
     'call-control audit --since 2026-11-29T00:00:00Z --until 2026-11-29T06:00:00Z -o ndjson',
   ],
-};
+} as const;
 
 export interface AuditEntry {
   timestamp: string;
@@ -50,6 +48,7 @@ export interface AuditEntry {
 }
 
 const parseWhen = (value: string, flag: string, now: number): number => {
+  // A bare number is refused by parseDuration: it needs a unit.
   if (/^\d+\s*[smhd]?$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
   const ms = Date.parse(value);
   if (Number.isNaN(ms))
@@ -65,7 +64,7 @@ const readFile = (file: string): AuditEntry[] => {
     .flatMap((line) => {
       try {
         const parsed = JSON.parse(line) as Partial<AuditEntry> & { message?: string };
-        return parsed.message === 'call-control audit' && parsed.audit && parsed.timestamp
+        return parsed.message === AUDIT_MESSAGE && parsed.audit && parsed.timestamp
           ? [parsed as AuditEntry]
           : [];
       } catch {
@@ -101,7 +100,7 @@ const queryDeployed = async (
     const quote = (text: string) => JSON.stringify(text);
     const query = [
       'fields @timestamp, @message',
-      '| filter message = "call-control audit"',
+      `| filter message = ${quote(AUDIT_MESSAGE)}`,
       ...(filter.call ? [`| filter audit.callSid = ${quote(filter.call)}`] : []),
       ...(filter.actor ? [`| filter audit.actor.name like ${quote(filter.actor)}`] : []),
       '| sort @timestamp desc',
@@ -137,30 +136,30 @@ const queryDeployed = async (
     }
     throw new Error('the Logs Insights query did not finish in 60 s');
   } catch (error) {
-    throw awsFailure('querying the audit records in CloudWatch Logs', error);
+    throw awsFailure('querying the audit records in CloudWatch Logs', error, context.globals);
   }
 };
 
-export const run = async (context: CommandContext): Promise<number> => {
+/** The audit table drops REASON, TRIGGER, CHANGE, ACTOR, then TIME when the terminal is too narrow. */
+const AUDIT_DROP_ORDER = [6, 2, 4, 1, 0];
+
+export const command = defineCommand({ ...spec, examples: [...spec.examples] }, async (context) => {
   const { values } = context;
   const now = Date.now();
-  const from = parseWhen(typeof values.since === 'string' ? values.since : '24h', '--since', now);
-  const to = typeof values.until === 'string' ? parseWhen(values.until, '--until', now) : now;
+  const from = parseWhen(values.since ?? '24h', '--since', now);
+  const to = values.until !== undefined ? parseWhen(values.until, '--until', now) : now;
   const limit = Number(values.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
     throw new UsageError(`--limit must be an integer from 1 to 10000, got "${values.limit}"`);
-  const call = typeof values.call === 'string' ? checkCallSid(values.call) : undefined;
-  const actor = typeof values.actor === 'string' ? values.actor : undefined;
+  const call = values.call !== undefined ? checkCallSid(values.call) : undefined;
+  const actor = values.actor;
 
   const kind = targetKind(context.globals);
   let entries: AuditEntry[];
   if (kind === 'deployed') {
     entries = await queryDeployed(context, { call, actor, from, to, limit });
   } else {
-    const file =
-      kind === 'local'
-        ? readLocalState(context.globals).auditLog
-        : (await import('../core/audit-file.ts')).defaultAuditFile();
+    const file = kind === 'local' ? readLocalState(context.globals.port).auditLog : defaultAuditFile();
     entries = readFile(file)
       .filter((entry) => {
         const at = Date.parse(entry.timestamp);
@@ -200,7 +199,10 @@ export const run = async (context: CommandContext): Promise<number> => {
     audit.reason ?? '',
   ]);
   context.print(
-    renderTable(['TIME', 'ACTOR', 'TRIGGER', 'CALL', 'CHANGE', 'OUTCOME', 'REASON'], rows, context.style),
+    renderTable(['TIME', 'ACTOR', 'TRIGGER', 'CALL', 'CHANGE', 'OUTCOME', 'REASON'], rows, context.style, {
+      width: tableWidth(),
+      dropOrder: AUDIT_DROP_ORDER,
+    }),
   );
   return EXIT.ok;
-};
+});

@@ -1,20 +1,21 @@
 import { actOnCalls } from '../core/actions.ts';
-import type { CommandContext, CommandSpec } from '../core/command.ts';
+import { defineCommand } from '../core/command.ts';
 
-export const spec: CommandSpec = {
-  name: 'calls end',
-  summary:
-    'End calls now, whatever their state. Idempotent: a call already over is a success, with its outcome.',
-  args: '<sid>...',
-  positionals: { min: 1, max: 1000 },
-  description: 'Asks you to type "yes" on a terminal; refuses without --yes when not on one.',
-  options: {},
-  examples: [
-    'call-control calls end 3f2a6c1e-...',
-    'call-control calls end 3f2a6c1e-... 9b1d0a7f-... --yes -o json',
-    'call-control calls end 3f2a6c1e-... --direct --yes     # the API is down',
-  ],
-};
-
-export const run = (context: CommandContext): Promise<number> =>
-  actOnCalls(context, context.positionals, 'End', (backend, sid) => backend.endCall(sid));
+export const command = defineCommand(
+  {
+    name: 'calls end',
+    summary:
+      'End calls now, whatever their state. Idempotent: a call already over is a success, with its outcome.',
+    args: '<sid>...',
+    positionals: { min: 1, max: 1000 },
+    description:
+      'Lists the calls and asks you to type "yes" on a terminal; refuses without --yes when not on one.',
+    options: {},
+    examples: [
+      'call-control calls end 3f2a6c1e-...',
+      'call-control calls end 3f2a6c1e-... 9b1d0a7f-... --yes -o json',
+      'call-control calls end 3f2a6c1e-... --direct --yes     # the API is down',
+    ],
+  },
+  (context) => actOnCalls(context, context.positionals, 'End', (backend, sid) => backend.endCall(sid)),
+);

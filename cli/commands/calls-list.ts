@@ -1,11 +1,12 @@
 import type { Call } from '#commons/signalwire/types';
 import { type CallsBackend, type ListFilter, listAll } from '../core/backend.ts';
 import { callsTable } from '../core/calls-view.ts';
-import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
-import { openCalls } from '../core/target.ts';
+import { visible } from '../core/safe-text.ts';
+import { openCalls } from '../core/targets.ts';
 
-export const spec: CommandSpec = {
+const spec = {
   name: 'calls list',
   summary: 'List calls, newest first, with the API’s filters. One page unless --all.',
   positionals: { min: 0, max: 0 },
@@ -35,7 +36,9 @@ export const spec: CommandSpec = {
     'call-control calls list --to +13105550100 --all -o ndjson | jq -r .sid',
     'call-control calls list --local --started-after 2026-11-29T00:00:00Z -o json',
   ],
-};
+} as const;
+
+type ListContext = CommandContext<(typeof spec)['options']>;
 
 /** The API's query fields and the flags that set them: a refusal names the flag the operator typed. */
 const FLAG_OF_FIELD: Record<string, string> = {
@@ -56,36 +59,37 @@ const inFlagTerms = (error: unknown): unknown => {
   return new CliError(message, error.hint, error.exitCode, error.code);
 };
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-export const run = async (context: CommandContext): Promise<number> => {
-  const { values } = context;
-  const pageSize = Number(values['page-size'] ?? 50);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-    throw new UsageError(`--page-size must be an integer from 1 to 1000, got "${values['page-size']}"`);
-  }
-  const filter: Record<string, string | number | undefined> = {
-    status: str(values.status),
-    to: str(values.to),
-    from: str(values.from),
-    parentCallSid: str(values.parent),
-    startTimeAfter: str(values['started-after']),
-    startTimeBefore: str(values['started-before']),
-    endTimeAfter: str(values['ended-after']),
-    endTimeBefore: str(values['ended-before']),
-    pageSize,
-  };
-  for (const key of Object.keys(filter)) if (filter[key] === undefined) delete filter[key];
-  const backend = await openCalls(context.globals);
-  try {
-    return await list(context, backend, filter);
-  } catch (error) {
-    throw inFlagTerms(error);
-  }
-};
+export const command = defineCommand(
+  { ...spec, positionals: { ...spec.positionals }, examples: [...spec.examples] },
+  async (context) => {
+    const { values } = context;
+    const pageSize = Number(values['page-size'] ?? 50);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+      throw new UsageError(`--page-size must be an integer from 1 to 1000, got "${values['page-size']}"`);
+    }
+    const filter: Record<string, string | number | undefined> = {
+      status: values.status,
+      to: values.to,
+      from: values.from,
+      parentCallSid: values.parent,
+      startTimeAfter: values['started-after'],
+      startTimeBefore: values['started-before'],
+      endTimeAfter: values['ended-after'],
+      endTimeBefore: values['ended-before'],
+      pageSize,
+    };
+    for (const key of Object.keys(filter)) if (filter[key] === undefined) delete filter[key];
+    const backend = await openCalls(context.globals);
+    try {
+      return await list(context, backend, filter);
+    } catch (error) {
+      throw inFlagTerms(error);
+    }
+  },
+);
 
 const list = async (
-  context: CommandContext,
+  context: ListContext,
   backend: CallsBackend,
   filter: Record<string, string | number | undefined>,
 ): Promise<number> => {
@@ -101,7 +105,7 @@ const list = async (
     }
     if (context.output === 'ndjson') return EXIT.ok;
   } else {
-    const page = await backend.listPage(filter as ListFilter, str(values.cursor));
+    const page = await backend.listPage(filter as ListFilter, values.cursor);
     calls = page.calls;
     nextCursor = page.nextCursor;
   }
@@ -110,7 +114,8 @@ const list = async (
   else if (context.output === 'ndjson') printJson(context, null, calls);
   else {
     context.print(calls.length === 0 ? 'No calls match.' : callsTable(calls, context.style));
-    if (nextCursor) context.note(context.errStyle.dim(`More calls: add --all, or --cursor ${nextCursor}`));
+    if (nextCursor)
+      context.note(context.errStyle.dim(`More calls: add --all, or --cursor ${visible(nextCursor)}`));
   }
   return EXIT.ok;
 };

@@ -1,24 +1,26 @@
 import { readFileSync } from 'node:fs';
-import type { AuditLog, AuditRecord } from '#commons/calls/audit';
+import {
+  AUDIT_MESSAGE,
+  type AuditLog,
+  type AuditRecord,
+  CLEANUP_POLICY_REJECTED_MESSAGE,
+  CLEANUP_REPORT_MESSAGE,
+} from '#commons/calls/audit';
 import { cliActor } from '#commons/calls/audit-actors';
-import { type CleanupPolicy, type CleanupPolicyInput, POLICY_DEFAULTS } from '#commons/cleanup/policy';
+import type { CleanupPolicy, CleanupPolicyInput } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
 import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
+import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
-import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { confirmStale } from '../core/cleanup-preview.ts';
+import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
+import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
-import { confirm } from '../core/prompt.ts';
-import {
-  awsClientConfig,
-  awsFailure,
-  describeDeployedStack,
-  localUser,
-  openSignalWire,
-  targetKind,
-} from '../core/target.ts';
+import { visible } from '../core/safe-text.ts';
+import { localUser, openSignalWire, targetKind } from '../core/targets.ts';
 import { ProgressBar } from '../core/terminal.ts';
 
-export const spec: CommandSpec = {
+const spec = {
   name: 'cleanup',
   summary: 'Run the stale-call cleanup with a policy, judged by the same rules as the scheduled function.',
   positionals: { min: 0, max: 0 },
@@ -86,16 +88,18 @@ export const spec: CommandSpec = {
     'call-control cleanup --apply --policy-file policy.json --yes',
     'call-control cleanup --local --dry-run --max-age-in-progress 1h -o json | jq .wouldEnd',
   ],
-};
+} as const;
 
-const list = (value: unknown): string[] | undefined =>
-  Array.isArray(value) && value.length > 0 ? (value as string[]) : undefined;
+type CleanupContext = CommandContext<(typeof spec)['options']>;
+
+const list = (value: string[] | undefined): string[] | undefined =>
+  value !== undefined && value.length > 0 ? value : undefined;
 
 /** The policy input from the file and the flags (flags win field by field), before validation. */
-const policyInput = (context: CommandContext): CleanupPolicyInput => {
+const policyInput = (context: CleanupContext): CleanupPolicyInput => {
   const { values } = context;
   let fromFile: Record<string, unknown> = {};
-  if (typeof values['policy-file'] === 'string') {
+  if (values['policy-file'] !== undefined) {
     try {
       fromFile = JSON.parse(readFileSync(values['policy-file'], 'utf8')) as Record<string, unknown>;
     } catch (error) {
@@ -111,7 +115,7 @@ const policyInput = (context: CommandContext): CleanupPolicyInput => {
     ['max-age-queued', 'queued'],
   ] as const) {
     const value = values[flag];
-    if (typeof value === 'string') maxAge[key] = parseDuration(value, `--${flag}`);
+    if (value !== undefined) maxAge[key] = parseDuration(value, `--${flag}`);
   }
   const toPrefixes = list(values['to-prefix']);
   const fromPrefixes = list(values['from-prefix']);
@@ -160,15 +164,17 @@ const counting = (inner: AuditLog, bar: ProgressBar, tally: Record<string, numbe
   },
 });
 
-const runHere = async (context: CommandContext, policy: CleanupPolicy): Promise<CleanupReport> => {
+/** In this process (`--local`, `--direct`); `found`: the stale calls the preview found (the bar's total). */
+const runHere = async (
+  context: CommandContext,
+  policy: CleanupPolicy,
+  found: number | undefined,
+): Promise<CleanupReport> => {
   const [access, { runCleanup }] = await Promise.all([
     openSignalWire(context.globals),
     import('#commons/cleanup/run-cleanup'),
   ]);
-  const bar = new ProgressBar(
-    `${policy.dryRun ? 'dry run' : 'cleanup'} (cap ${policy.maxCallsToEnd})`,
-    policy.maxCallsToEnd,
-  );
+  const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
   const report = await runCleanup(access.calls, policy, {
     scheduleName: access.actor,
     actor: cliActor(access.actor),
@@ -205,7 +211,11 @@ export const cleanupScheduleName = (principal: string, nowMs: number): string =>
  * function's log group: each audit record with that name moves the progress bar, the `cleanup report` line
  * ends the wait.
  */
-const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput): Promise<CleanupReport> => {
+const runDeployed = async (
+  context: CommandContext,
+  policy: CleanupPolicyInput,
+  found: number | undefined,
+): Promise<CleanupReport> => {
   const stack = await describeDeployedStack(context.globals);
   if (!stack.cleanupFunctionName)
     throw new CliError(`stack ${stack.name} has no CleanupFunctionName output`, 'Redeploy the stack.');
@@ -237,10 +247,7 @@ const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput):
     context.note(
       `Invoked ${stack.cleanupFunctionName} as "${scheduleName}" (${caller ?? 'STS GetCallerIdentity failed: named after the local user'}); following ${logGroup}.`,
     );
-    const bar = new ProgressBar(
-      policy.dryRun ? 'dry run' : 'cleanup',
-      policy.maxCallsToEnd ?? POLICY_DEFAULTS.maxCallsToEnd,
-    );
+    const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
     const seen = new Set<string>();
     // Past the function's own timeout, with a minute more for its logs to arrive.
     for (const deadline = started + (CLEANUP_FUNCTION_TIMEOUT_SECONDS + 60) * 1000; Date.now() < deadline; ) {
@@ -262,13 +269,15 @@ const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput):
             report?: CleanupReport;
             violations?: unknown;
           };
-          if (line.message === 'call-control audit') bar.tick();
-          if (line.message === 'cleanup report' && line.report) {
+          if (line.message === AUDIT_MESSAGE) bar.tick();
+          if (line.message === CLEANUP_REPORT_MESSAGE && line.report) {
             bar.finish();
             return line.report;
           }
-          if (line.message === 'cleanup policy rejected; nothing was ended') {
-            throw new CliError(`the function rejected the policy: ${JSON.stringify(line.violations)}`);
+          if (line.message === CLEANUP_POLICY_REJECTED_MESSAGE) {
+            throw new CliError(
+              `the function rejected the policy: ${visible(JSON.stringify(line.violations))}`,
+            );
           }
         }
         token = page.nextToken;
@@ -277,10 +286,10 @@ const runDeployed = async (context: CommandContext, policy: CleanupPolicyInput):
     }
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw awsFailure('following the cleanup function', error);
+    throw awsFailure('following the cleanup function', error, context.globals);
   }
   throw new CliError(
-    `no report from ${stack.cleanupFunctionName} after 6 minutes`,
+    `no report from ${stack.cleanupFunctionName} after ${CLEANUP_FUNCTION_TIMEOUT_SECONDS / 60 + 1} minutes`,
     `Look at the log group ${logGroup} for schedule "${scheduleName}", and at the function's errors alarm.`,
   );
 };
@@ -293,7 +302,7 @@ const printReport = (context: CommandContext, report: CleanupReport): void => {
   const { style } = context;
   const lines = [
     style.bold(
-      `Cleanup ${report.dryRun ? '(dry run) ' : ''}of project ${report.accountSid} by ${report.scheduleName}, ${humanSeconds(report.durationMs / 1000)}`,
+      `Cleanup ${report.dryRun ? '(dry run) ' : ''}of project ${visible(report.accountSid)} by ${visible(report.scheduleName)}, ${humanSeconds(report.durationMs / 1000)}`,
     ),
     `  examined ${report.found} live call(s) on ${report.pagesRead} page(s); ${report.eligible} stale`,
     report.dryRun
@@ -308,16 +317,17 @@ const printReport = (context: CommandContext, report: CleanupReport): void => {
       ),
     );
   }
-  for (const call of report.wouldEndCalls) lines.push(`  would end ${call.sid}  ${call.reason}`);
+  for (const call of report.wouldEndCalls)
+    lines.push(`  would end ${visible(call.sid)}  ${visible(call.reason)}`);
   for (const call of report.failedCalls)
-    lines.push(style.red(`  failed ${call.sid}  ${call.code}: ${call.message}`));
+    lines.push(style.red(`  failed ${visible(call.sid)}  ${visible(call.code)}: ${visible(call.message)}`));
   for (const failure of report.listingFailures)
-    lines.push(style.red(`  could not list ${failure.status}: ${failure.message}`));
+    lines.push(style.red(`  could not list ${visible(failure.status)}: ${visible(failure.message)}`));
   if (report.incomplete) lines.push(style.yellow('  incomplete: run it again to reach the rest'));
   context.print(lines.join('\n'));
 };
 
-export const run = async (context: CommandContext): Promise<number> => {
+export const command = defineCommand({ ...spec, examples: [...spec.examples] }, async (context) => {
   const { values } = context;
   if ((values['dry-run'] === true) === (values.apply === true)) {
     throw new UsageError(
@@ -327,13 +337,16 @@ export const run = async (context: CommandContext): Promise<number> => {
   }
   const input = policyInput(context);
   const policy = await resolve(input);
-  if (!policy.dryRun) await confirm('End every call this policy finds stale?', 'yes', context.yes);
+  // Before ending anything: the stale calls found (shown, counted, confirmed); their count is the bar's total.
+  const found = policy.dryRun ? undefined : await confirmStale(context, policy);
+  // The run ends at most the calls confirmed: one that went stale since the preview waits for the next run.
+  const cap = found === undefined || found === 0 ? {} : { maxCallsToEnd: found };
   const report =
     targetKind(context.globals) === 'deployed'
-      ? await runDeployed(context, input)
-      : await runHere(context, policy);
+      ? await runDeployed(context, { ...input, ...cap }, found)
+      : await runHere(context, { ...policy, ...cap }, found);
   printReport(context, report);
   const problems = report.failed + report.listingFailures.length + (report.incomplete ? 1 : 0);
   if (problems === 0) return EXIT.ok;
   return report.ended + report.alreadyEnded + report.wouldEnd > 0 ? EXIT.partial : EXIT.failed;
-};
+});

@@ -1,18 +1,14 @@
 import type { ProjectCredentials } from '#commons/signalwire/credentials';
-import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
-import { CliError, EXIT } from '../core/errors.ts';
-import {
-  awsClientConfig,
-  describeDeployedStack,
-  type GlobalOptions,
-  openCalls,
-  openSignalWire,
-  readLocalState,
-  type SignalWireAccess,
-  targetKind,
-} from '../core/target.ts';
+import { awsClientConfig } from '../core/aws.ts';
+import { defineCommand, printJson } from '../core/command.ts';
+import { describeDeployedStack } from '../core/deployed-stack.ts';
+import { CliError, EXIT, hintText } from '../core/errors.ts';
+import { readLocalState } from '../core/local-state.ts';
+import type { GlobalOptions } from '../core/options.ts';
+import { visible } from '../core/safe-text.ts';
+import { openCalls, openSignalWire, type SignalWireAccess, targetKind } from '../core/targets.ts';
 
-export const spec: CommandSpec = {
+const spec = {
   name: 'doctor',
   summary:
     'Pre-flight checks, each pass or fail: stack outputs, secret shape, SignalWire host, API token, signing key, clock.',
@@ -25,7 +21,7 @@ export const spec: CommandSpec = {
     'call-control doctor --direct --secret-id signalwire/call-control',
     'call-control doctor --local -o json',
   ],
-};
+} as const;
 
 interface Check {
   name: string;
@@ -53,15 +49,16 @@ const functionSecretId = async (
   return configuration?.Environment?.Variables?.SIGNALWIRE_SECRET_ID || undefined;
 };
 
-export const run = async (context: CommandContext): Promise<number> => {
+export const command = defineCommand({ ...spec, examples: [...spec.examples] }, async (context) => {
   const kind = targetKind(context.globals);
   const checks: Check[] = [];
   const add = (check: Check) => {
     checks.push(check);
     if (context.output === 'table') {
       const mark = check.ok ? context.style.green('PASS') : context.style.red('FAIL');
-      context.print(`${mark}  ${check.name.padEnd(16)} ${check.detail}`);
-      if (!check.ok && check.hint) context.print(`      ${context.style.dim(`next: ${check.hint}`)}`);
+      context.print(`${mark}  ${check.name.padEnd(16)} ${visible(check.detail)}`);
+      if (!check.ok && check.hint)
+        context.print(`      ${context.style.dim(`next: ${visible(check.hint)}`)}`);
     }
   };
 
@@ -87,12 +84,12 @@ export const run = async (context: CommandContext): Promise<number> => {
         name: 'stack outputs',
         ok: false,
         detail: messageOf(error),
-        hint: error instanceof CliError ? error.hint : undefined,
+        hint: error instanceof CliError ? hintText(error.hint, context.command) : undefined,
       });
     }
   } else if (kind === 'local') {
     try {
-      const state = readLocalState(context.globals);
+      const state = readLocalState(context.globals.port);
       await (await openCalls(context.globals)).listPage({ pageSize: 1 });
       add({ name: 'local stack', ok: true, detail: `${state.apiUrl} answers signed requests` });
     } catch (error) {
@@ -100,7 +97,7 @@ export const run = async (context: CommandContext): Promise<number> => {
         name: 'local stack',
         ok: false,
         detail: messageOf(error),
-        hint: error instanceof CliError ? error.hint : undefined,
+        hint: error instanceof CliError ? hintText(error.hint, context.command) : undefined,
       });
     }
   }
@@ -122,71 +119,79 @@ export const run = async (context: CommandContext): Promise<number> => {
       name: 'secret',
       ok: false,
       detail:
-        kind === 'local' || messageOf(error).includes(`"${globals.secretId}"`)
+        // A read failure names the secret itself; other failures get its name in front.
+        kind === 'local' || (error instanceof CliError && error.code === 'SECRET_UNREADABLE')
           ? messageOf(error)
           : `${globals.secretId}: ${messageOf(error)}`,
       hint:
         error instanceof CliError && error.hint
-          ? error.hint
+          ? hintText(error.hint, context.command)
           : 'Fix the secret: {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); --secret-id names it.',
     });
   }
 
-  if (project && access) {
-    add({ name: 'SignalWire host', ok: true, detail: project.spaceOrigin });
-    try {
-      const page = await access.calls.listCallsPage({ PageSize: 1 });
-      add({
-        name: 'API token',
-        ok: true,
-        detail: `accepted (List Calls answered, ${page.calls.length} call on the first page)`,
-      });
-    } catch (error) {
-      const { describeError } = await import('#commons/errors');
-      const described = describeError(error, { operation: 'list' });
-      add({
-        name: 'API token',
-        ok: false,
-        detail: `${described.code}: ${described.message}`,
-        hint:
-          described.code === 'UPSTREAM_AUTH_FAILED'
-            ? 'Put a valid API token in the secret (SignalWire space > API).'
-            : 'Check the space URL and the network.',
-      });
-    }
-    add({
-      name: 'signing key',
-      ok: project.signingKey !== undefined,
-      detail: project.signingKey !== undefined ? 'present' : 'missing: status callbacks cannot be verified',
-      hint: 'Add "signingKey" (SignalWire space > API > Signing Key) to the secret.',
-    });
-    try {
-      const before = Date.now();
-      const answer = await fetch(project.spaceOrigin, {
-        method: 'HEAD',
-        signal: AbortSignal.timeout(10_000),
-      });
-      const after = Date.now();
-      const date = Date.parse(answer.headers.get('date') ?? '');
-      if (Number.isNaN(date)) throw new Error('SignalWire sent no Date header');
-      // The Date header has whole seconds: compare with the middle of the round trip, allow one second.
-      const skew = Math.round(((before + after) / 2 - date) / 1000);
-      add({
-        name: 'clock skew',
-        ok: Math.abs(skew) <= MAX_SKEW_SECONDS,
-        detail: `${skew >= 0 ? '+' : ''}${skew} s against SignalWire's clock`,
-        hint: 'Sync this machine’s clock (timedatectl set-ntp true): SigV4 fails past 5 minutes.',
-      });
-    } catch (error) {
-      add({
-        name: 'clock skew',
-        ok: false,
-        detail: `could not read SignalWire's clock: ${messageOf(error)}`,
-      });
-    }
-  }
+  if (project && access) await checkSignalWire(add, access, project);
 
   if (context.output !== 'table')
     printJson(context, { ok: checks.every((check) => check.ok), checks }, checks);
   return checks.every((check) => check.ok) ? EXIT.ok : EXIT.failed;
+});
+
+/** The checks that need the secret: host, token (one-call List Calls), signing key, clock against SignalWire's. */
+const checkSignalWire = async (
+  add: (check: Check) => void,
+  access: SignalWireAccess,
+  project: ProjectCredentials,
+): Promise<void> => {
+  add({ name: 'SignalWire host', ok: true, detail: project.spaceOrigin });
+  try {
+    const page = await access.calls.listCallsPage({ PageSize: 1 });
+    add({
+      name: 'API token',
+      ok: true,
+      detail: `accepted (List Calls answered, ${page.calls.length} call on the first page)`,
+    });
+  } catch (error) {
+    const { describeError } = await import('#commons/errors');
+    const described = describeError(error, { operation: 'list' });
+    add({
+      name: 'API token',
+      ok: false,
+      detail: `${described.code}: ${described.message}`,
+      hint:
+        described.code === 'UPSTREAM_AUTH_FAILED'
+          ? 'Put a valid API token in the secret (SignalWire space > API).'
+          : 'Check the space URL and the network.',
+    });
+  }
+  add({
+    name: 'signing key',
+    ok: project.signingKey !== undefined,
+    detail: project.signingKey !== undefined ? 'present' : 'missing: status callbacks cannot be verified',
+    hint: 'Add "signingKey" (SignalWire space > API > Signing Key) to the secret.',
+  });
+  try {
+    const before = Date.now();
+    const answer = await fetch(project.spaceOrigin, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(10_000),
+    });
+    const after = Date.now();
+    const date = Date.parse(answer.headers.get('date') ?? '');
+    if (Number.isNaN(date)) throw new Error('SignalWire sent no Date header');
+    // The Date header has whole seconds: compare with the middle of the round trip, allow one second.
+    const skew = Math.round(((before + after) / 2 - date) / 1000);
+    add({
+      name: 'clock skew',
+      ok: Math.abs(skew) <= MAX_SKEW_SECONDS,
+      detail: `${skew >= 0 ? '+' : ''}${skew} s against SignalWire's clock`,
+      hint: 'Sync this machine’s clock (timedatectl set-ntp true): SigV4 fails past 5 minutes.',
+    });
+  } catch (error) {
+    add({
+      name: 'clock skew',
+      ok: false,
+      detail: `could not read SignalWire's clock: ${messageOf(error)}`,
+    });
+  }
 };

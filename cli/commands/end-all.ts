@@ -6,163 +6,209 @@ import {
   type CallStatus,
   DIRECTION_MATCHES,
 } from '#commons/signalwire/types';
-import { type ListFilter, listAll } from '../core/backend.ts';
+import { type CallsBackend, type ListFilter, listAll } from '../core/backend.ts';
 import { ageSecondsOf, callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
-import { type CommandContext, type CommandSpec, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
-import { confirm } from '../core/prompt.ts';
-import { openCalls } from '../core/target.ts';
+import { confirm, interactive } from '../core/prompt.ts';
+import { visible } from '../core/safe-text.ts';
+import { openCalls } from '../core/targets.ts';
 import { batchExit, ProgressBar } from '../core/terminal.ts';
 
 const LIVE: CallStatus[] = ['in-progress', 'ringing', 'queued'];
 const PREVIEW_ROWS = 20;
 
-export const spec: CommandSpec = {
-  name: 'end-all',
-  summary: 'The kill switch: end every live call matching the filters, now.',
-  positionals: { min: 0, max: 0 },
-  description: [
-    'Always lists the matching calls first (the preview). On a terminal you confirm by typing how many calls',
-    'will be ended; in a script, --yes goes ahead and --expect N refuses unless the preview found exactly N.',
-    'Ends are paced (--rate) well under SignalWire’s account-wide POST limit, with a progress bar and a summary.',
-    'A call that ended meanwhile counts as ended, not as a failure.',
-  ].join('\n'),
-  options: {
-    status: {
-      type: 'string',
-      multiple: true,
-      value: 'status',
-      description: 'in-progress, ringing, queued (repeatable). [default all three]',
+export const command = defineCommand(
+  {
+    name: 'end-all',
+    summary: 'The kill switch: end every live call matching the filters, now.',
+    positionals: { min: 0, max: 0 },
+    description: [
+      'Always lists the matching calls first (the preview). On a terminal you confirm by typing how many calls',
+      'will be ended; in a script, --yes goes ahead and --expect N refuses unless the preview found exactly N.',
+      'Ends are paced (--rate) well under SignalWire’s account-wide POST limit, with a progress bar and a summary.',
+      'A call that ended meanwhile counts as ended, not as a failure.',
+    ].join('\n'),
+    options: {
+      status: {
+        type: 'string',
+        multiple: true,
+        value: 'status',
+        description: 'in-progress, ringing, queued (repeatable). [default all three]',
+      },
+      to: { type: 'string', value: 'number', description: 'Only calls to this number.' },
+      from: { type: 'string', value: 'number', description: 'Only calls from this number.' },
+      direction: {
+        type: 'string',
+        multiple: true,
+        value: 'dir',
+        description:
+          'inbound, outbound, outbound-api, outbound-dial (repeatable); as in cleanup policies, outbound also matches outbound-api and outbound-dial.',
+      },
+      'older-than': {
+        type: 'string',
+        value: 'age',
+        description: 'Only calls up (or ringing, queued) longer than this: 90s, 15m, 2h.',
+      },
+      'dry-run': { type: 'boolean', description: 'Show the preview and stop.' },
+      expect: {
+        type: 'string',
+        value: 'n',
+        description: 'With --yes: refuse unless the preview found exactly n calls.',
+      },
+      rate: {
+        type: 'string',
+        value: 'n',
+        description: `End requests per second, 1 to ${CLEANUP_ENDS_PER_SECOND.max}. [default 20]`,
+      },
     },
-    to: { type: 'string', value: 'number', description: 'Only calls to this number.' },
-    from: { type: 'string', value: 'number', description: 'Only calls from this number.' },
-    direction: {
-      type: 'string',
-      multiple: true,
-      value: 'dir',
-      description:
-        'inbound, outbound, outbound-api, outbound-dial (repeatable); as in cleanup policies, outbound also matches outbound-api and outbound-dial.',
-    },
-    'older-than': {
-      type: 'string',
-      value: 'age',
-      description: 'Only calls up (or ringing, queued) longer than this: 90s, 15m, 2h.',
-    },
-    'dry-run': { type: 'boolean', description: 'Show the preview and stop.' },
-    expect: {
-      type: 'string',
-      value: 'n',
-      description: 'With --yes: refuse unless the preview found exactly n calls.',
-    },
-    rate: {
-      type: 'string',
-      value: 'n',
-      description: `End requests per second, 1 to ${CLEANUP_ENDS_PER_SECOND.max}. [default 20]`,
-    },
+    examples: [
+      'call-control end-all --to +13105550100 --dry-run',
+      'call-control end-all --to +13105550100                     # preview, then type the count',
+      'call-control end-all --status in-progress --older-than 2h --yes --expect 12 -o json',
+    ],
   },
-  examples: [
-    'call-control end-all --to +13105550100 --dry-run',
-    'call-control end-all --to +13105550100                     # preview, then type the count',
-    'call-control end-all --status in-progress --older-than 2h --yes --expect 12 -o json',
-  ],
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export const run = async (context: CommandContext): Promise<number> => {
-  const { values } = context;
-  const statuses = ((values.status as string[] | undefined) ?? LIVE) as CallStatus[];
-  for (const status of statuses) {
-    if (!LIVE.includes(status))
-      throw new UsageError(
-        `--status must be in-progress, ringing or queued, got "${status}" (only live calls can be ended)`,
-      );
-  }
-  const directions = values.direction as string[] | undefined;
-  for (const direction of directions ?? []) {
-    if (!(CALL_DIRECTIONS as readonly string[]).includes(direction))
-      throw new UsageError(`--direction must be ${CALL_DIRECTIONS.join(', ')}, got "${direction}"`);
-  }
-  // The cleanup policy's rule: `outbound` is the family, a Twilio-style kind matches only itself.
-  const matchingDirections =
-    directions &&
-    new Set<string>((directions as CallDirection[]).flatMap((direction) => DIRECTION_MATCHES[direction]));
-  const olderThan =
-    typeof values['older-than'] === 'string'
-      ? parseDuration(values['older-than'], '--older-than')
-      : undefined;
-  const rate = Number(values.rate ?? 20);
-  if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max) {
-    throw new UsageError(
-      `--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${values.rate}"`,
-    );
-  }
-  const expect = values.expect === undefined ? undefined : Number(values.expect);
-  if (expect !== undefined && !(Number.isInteger(expect) && expect >= 0))
-    throw new UsageError(`--expect must be a count, got "${values.expect}"`);
-
-  const backend = await openCalls(context.globals);
-  const now = Date.now();
-  const matches: Call[] = [];
-  let unknownAge = 0;
-  for (const status of statuses) {
-    const filter: ListFilter = {
-      status,
-      pageSize: 200,
-      ...(typeof values.to === 'string' ? { to: values.to } : {}),
-      ...(typeof values.from === 'string' ? { from: values.from } : {}),
-    };
-    for await (const call of listAll(backend, filter)) {
-      if (call.status !== status) continue;
-      if (matchingDirections && !matchingDirections.has(call.direction)) continue;
-      if (olderThan !== undefined) {
-        const age = ageSecondsOf(call, now);
-        if (age === undefined) {
-          unknownAge++;
-          continue;
-        }
-        if (age < olderThan) continue;
-      }
-      matches.push(call);
+  async (context) => {
+    const { values } = context;
+    const statuses = (values.status ?? LIVE) as CallStatus[];
+    for (const status of statuses) {
+      if (!LIVE.includes(status))
+        throw new UsageError(
+          `--status must be in-progress, ringing or queued, got "${status}" (only live calls can be ended)`,
+        );
     }
-  }
+    const directions = values.direction;
+    for (const direction of directions ?? []) {
+      if (!(CALL_DIRECTIONS as readonly string[]).includes(direction))
+        throw new UsageError(`--direction must be ${CALL_DIRECTIONS.join(', ')}, got "${direction}"`);
+    }
+    // The cleanup policy's rule: `outbound` is the family, a Twilio-style kind matches only itself.
+    const matchingDirections =
+      directions &&
+      new Set<string>((directions as CallDirection[]).flatMap((direction) => DIRECTION_MATCHES[direction]));
+    const olderThan =
+      values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined;
+    const rate = Number(values.rate ?? 20);
+    if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max) {
+      throw new UsageError(
+        `--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${values.rate}"`,
+      );
+    }
+    const expect = values.expect === undefined ? undefined : Number(values.expect);
+    if (expect !== undefined && !(Number.isInteger(expect) && expect >= 0))
+      throw new UsageError(`--expect must be a count, got "${values.expect}"`);
 
-  // The preview goes to stderr in table mode so stdout carries only the outcome; to stdout in json.
-  const preview = {
-    target: backend.where,
-    filters: { statuses, to: values.to, from: values.from, directions, olderThanSeconds: olderThan },
-    count: matches.length,
-    calls: matches.map(({ sid, from, to, status, direction }) => ({ sid, from, to, status, direction })),
-  };
-  if (context.output === 'table') {
-    context.note(context.errStyle.bold(`${matches.length} live call(s) match on ${backend.where}`));
-    if (matches.length > 0) context.note(callsTable(matches.slice(0, PREVIEW_ROWS), context.errStyle, now));
-    if (matches.length > PREVIEW_ROWS) context.note(`... and ${matches.length - PREVIEW_ROWS} more`);
-    if (unknownAge > 0)
-      context.note(`${unknownAge} call(s) without a start time were left out (age unknown).`);
-  }
-  // Before anything else: a script that expected calls must not read "Nothing to end." as success.
-  if (context.yes && expect !== undefined && expect !== matches.length && !values['dry-run']) {
-    throw new CliError(
-      `the preview found ${matches.length} call(s), not the ${expect} expected; nothing was ended`,
-      'Run it with --dry-run to see the calls, then adjust --expect or the filters.',
-      EXIT.failed,
-      'PREVIEW_MISMATCH',
-    );
-  }
-  if (values['dry-run'] || matches.length === 0) {
-    if (context.output !== 'table')
-      printJson(context, { preview, dryRun: values['dry-run'] === true }, [preview]);
-    else context.note(matches.length === 0 ? 'Nothing to end.' : 'Dry run: nothing was ended.');
-    return EXIT.ok;
-  }
-  await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
+    const backend = await openCalls(context.globals);
+    const now = Date.now();
+    const matches: Call[] = [];
+    let unknownAge = 0;
+    for (const status of statuses) {
+      const filter: ListFilter = {
+        status,
+        pageSize: 200,
+        ...(values.to !== undefined ? { to: values.to } : {}),
+        ...(values.from !== undefined ? { from: values.from } : {}),
+      };
+      for await (const call of listAll(backend, filter)) {
+        if (call.status !== status) continue;
+        if (matchingDirections && !matchingDirections.has(call.direction)) continue;
+        if (olderThan !== undefined) {
+          const age = ageSecondsOf(call, now);
+          if (age === undefined) {
+            unknownAge++;
+            continue;
+          }
+          if (age < olderThan) continue;
+        }
+        matches.push(call);
+      }
+    }
 
+    // The preview goes to stderr in table mode so stdout carries only the outcome; to stdout in json.
+    const preview = {
+      target: backend.where,
+      filters: { statuses, to: values.to, from: values.from, directions, olderThanSeconds: olderThan },
+      count: matches.length,
+      calls: matches.map(({ sid, from, to, status, direction }) => ({ sid, from, to, status, direction })),
+    };
+    // On a terminal about to ask, the calls are shown whatever the output mode: a confirmation shows what it acts on.
+    const asking = !context.yes && interactive() && !values['dry-run'] && matches.length > 0;
+    if (context.output === 'table' || asking) {
+      context.note(context.errStyle.bold(`${matches.length} live call(s) match on ${backend.where}`));
+      if (matches.length > 0)
+        context.note(callsTable(matches.slice(0, PREVIEW_ROWS), context.errStyle, now, process.stderr));
+      if (matches.length > PREVIEW_ROWS) context.note(`... and ${matches.length - PREVIEW_ROWS} more`);
+      if (unknownAge > 0)
+        context.note(`${unknownAge} call(s) without a start time were left out (age unknown).`);
+    }
+    // Before anything else: a script that expected calls must not read "Nothing to end." as success.
+    if (context.yes && expect !== undefined && expect !== matches.length && !values['dry-run']) {
+      throw new CliError(
+        `the preview found ${matches.length} call(s), not the ${expect} expected; nothing was ended`,
+        'Run it with --dry-run to see the calls, then adjust --expect or the filters.',
+        EXIT.failed,
+        'PREVIEW_MISMATCH',
+      );
+    }
+    if (values['dry-run'] || matches.length === 0) {
+      if (context.output !== 'table')
+        printJson(context, { preview, dryRun: values['dry-run'] === true }, [preview]);
+      else context.note(matches.length === 0 ? 'Nothing to end.' : 'Dry run: nothing was ended.');
+      return EXIT.ok;
+    }
+    await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
+
+    const started = performance.now();
+    const results = await endPaced(context, backend, matches, rate);
+
+    const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
+    const summary = {
+      matched: matches.length,
+      ended: count('updated'),
+      alreadyEnded: count('already-ended'),
+      failed: count('failed'),
+      notSent: matches.length - results.length,
+      durationSeconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+    if (context.output === 'table') {
+      context.print(
+        `Ended ${summary.ended}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
+          (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
+      );
+      for (const failure of results.filter((result) => result.outcome === 'failed')) {
+        context.print(`  ${failure.sid}  ${context.style.red(visible(failure.error ?? 'failed'))}`);
+      }
+      if (summary.failed + summary.notSent > 0)
+        context.note('next: run the same end-all again; ended calls are skipped, the rest retried.');
+    } else {
+      printJson(context, { preview, summary, results }, results);
+    }
+    return batchExit(summary.ended + summary.alreadyEnded, summary.failed + summary.notSent);
+  },
+);
+
+interface EndResult {
+  sid: string;
+  outcome: string;
+  status?: string;
+  error?: string;
+}
+
+/**
+ * Ends `matches` at `rate` per second, at most 10 in flight, with a progress bar. Ctrl-C stops sending:
+ * requests in flight finish, and the results say what was and was not done.
+ */
+const endPaced = async (
+  context: CommandContext,
+  backend: CallsBackend,
+  matches: Call[],
+  rate: number,
+): Promise<EndResult[]> => {
+  const started = performance.now();
   const bar = new ProgressBar('ending', matches.length);
-  const results: Array<{ sid: string; outcome: string; status?: string; error?: string }> = [];
+  const results: EndResult[] = [];
   const interval = 1000 / rate;
   const inFlight = new Set<Promise<void>>();
-  const started = performance.now();
   // Ctrl-C stops sending: requests in flight finish, and the summary says what was and was not done.
   let interrupted = false;
   const onInterrupt = () => {
@@ -198,28 +244,7 @@ export const run = async (context: CommandContext): Promise<number> => {
   await Promise.all(inFlight);
   process.removeListener('SIGINT', onInterrupt);
   bar.finish();
-
-  const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
-  const summary = {
-    matched: matches.length,
-    ended: count('updated'),
-    alreadyEnded: count('already-ended'),
-    failed: count('failed'),
-    notSent: matches.length - results.length,
-    durationSeconds: Math.round((performance.now() - started) / 100) / 10,
-  };
-  if (context.output === 'table') {
-    context.print(
-      `Ended ${summary.ended}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
-        (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
-    );
-    for (const failure of results.filter((result) => result.outcome === 'failed')) {
-      context.print(`  ${failure.sid}  ${context.style.red(failure.error ?? 'failed')}`);
-    }
-    if (summary.failed + summary.notSent > 0)
-      context.note('next: run the same end-all again; ended calls are skipped, the rest retried.');
-  } else {
-    printJson(context, { preview, summary, results }, results);
-  }
-  return batchExit(summary.ended + summary.alreadyEnded, summary.failed + summary.notSent);
+  return results;
 };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,9 +3,10 @@ import type { CallUpdate } from '#commons/signalwire/types';
 import type { CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';
 import { type CommandContext, printJson } from './command.ts';
-import { CliError } from './errors.ts';
-import { confirm } from './prompt.ts';
-import { openCalls } from './target.ts';
+import { CliError, hintText } from './errors.ts';
+import { confirm, interactive } from './prompt.ts';
+import { visible } from './safe-text.ts';
+import { openCalls } from './targets.ts';
 import { batchExit } from './terminal.ts';
 import { checkCallSid, checkUpdate } from './validate.ts';
 
@@ -18,10 +19,18 @@ export interface ActionResult {
   error?: { code: string; message: string; hint?: string };
 }
 
+/** What a confirmation acts on: each call, and the change when there is one. */
+const describeChange = (update: CallUpdate | undefined): string =>
+  update
+    ? ` with ${Object.entries(update)
+        .map(([field, value]) => `${field}=${visible(String(value))}`)
+        .join(' ')}`
+    : '';
+
 /**
  * The shared path of `calls end`, `calls redirect` and `calls update`: validate every SID (and the update)
- * before anything is sent, confirm, act on each call in turn, print one line per call, and exit 0 (all
- * done), 1 (none) or 3 (some).
+ * before anything is sent, confirm (listing the calls), act on each call in turn, print one line per call,
+ * and exit 0 (all done), 1 (none) or 3 (some).
  */
 export const actOnCalls = async (
   context: CommandContext,
@@ -33,8 +42,12 @@ export const actOnCalls = async (
   const checked = sids.map(checkCallSid);
   if (update) for (const sid of checked) checkUpdate(sid, update);
   const backend = await openCalls(context.globals);
+  if (!context.yes && interactive()) {
+    context.note(`${what} ${checked.length} call(s) on ${backend.where}${describeChange(update)}:`);
+    for (const sid of checked) context.note(`  ${sid}`);
+  }
   await confirm(
-    `${what} ${checked.length === 1 ? checked[0] : `${checked.length} calls`} on ${backend.where}?`,
+    `${what} ${checked.length === 1 ? checked[0] : `these ${checked.length} calls`} on ${backend.where}?`,
     'yes',
     context.yes,
   );
@@ -45,17 +58,18 @@ export const actOnCalls = async (
       const result = await act(backend, sid);
       results.push({ sid, outcome: result.outcome, status: result.call.status });
       if (context.output === 'table')
-        context.print(`${sid}  ${context.style.green(outcomeText(result, DONE[what]))}`);
+        context.print(`${sid}  ${context.style.green(visible(outcomeText(result, DONE[what])))}`);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
+      const hint = hintText(error.hint, context.command);
       results.push({
         sid,
         outcome: 'failed',
-        error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+        error: { code: error.code, message: error.message, ...(hint ? { hint } : {}) },
       });
       if (context.output === 'table') {
-        context.print(`${sid}  ${context.style.red(`failed: ${error.message}`)}`);
-        if (error.hint) context.note(`  next: ${error.hint}`);
+        context.print(`${sid}  ${context.style.red(`failed: ${visible(error.message)}`)}`);
+        if (hint) context.note(`  next: ${visible(hint)}`);
       }
     }
   }

@@ -1,24 +1,26 @@
 import type { ErrorCode } from '#commons/errors';
-import { CliError, EXIT } from './errors.ts';
+import { CliError, EXIT, type Hint } from './errors.ts';
 
 /** What to do next, per error code of the API's (and the functions') error taxonomy. */
-const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN', string>> = {
+const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN', Hint>> = {
   INVALID_REQUEST: 'Fix the value named above; nothing was sent to SignalWire.',
-  CALL_NOT_FOUND: 'Check the SID: `call-control calls list --status in-progress` shows the live calls.',
+  CALL_NOT_FOUND: (command) =>
+    `Check the SID: \`${command('calls list --status in-progress')}\` shows the live calls.`,
   CALL_STATE_CONFLICT:
     'The call is not in a state that allows this (a ringing call can be canceled, an answered one completed).',
   ACCOUNT_NOT_CONFIGURED: 'Add the project to the secret, or leave out the account.',
-  UPSTREAM_AUTH_FAILED:
-    'SignalWire refused the API token: run `call-control doctor`, then rotate the token in the secret.',
+  UPSTREAM_AUTH_FAILED: (command) =>
+    `SignalWire refused the API token: run \`${command('doctor')}\`, then rotate the token in the secret.`,
   UPSTREAM_RATE_LIMITED: 'SignalWire is throttling the account: wait a few seconds and run it again.',
   UPSTREAM_UNAVAILABLE: 'SignalWire is unavailable: run it again in a minute.',
-  UPSTREAM_TIMEOUT:
-    'SignalWire did not answer in time: `call-control calls get <sid>` shows whether it acted.',
-  REDIRECT_OUTCOME_UNKNOWN:
-    'The redirect may or may not have happened: check with `call-control calls get <sid>` before retrying.',
-  UPSTREAM_UNREACHABLE: 'SignalWire could not be reached: check the space URL with `call-control doctor`.',
-  CREDENTIALS_UNAVAILABLE:
-    'The SignalWire secret could not be read or is malformed: run `call-control doctor`.',
+  UPSTREAM_TIMEOUT: (command) =>
+    `SignalWire did not answer in time: \`${command('calls get <sid>')}\` shows whether it acted.`,
+  REDIRECT_OUTCOME_UNKNOWN: (command) =>
+    `The redirect may or may not have happened: check with \`${command('calls get <sid>')}\` before retrying.`,
+  UPSTREAM_UNREACHABLE: (command) =>
+    `SignalWire could not be reached: check the space URL with \`${command('doctor')}\`.`,
+  CREDENTIALS_UNAVAILABLE: (command) =>
+    `The SignalWire secret could not be read or is malformed: run \`${command('doctor')}\`.`,
   FORBIDDEN:
     'Your AWS credentials were refused: check AWS_PROFILE / --profile and --region, and that your role may call the API (execute-api:Invoke).',
   INTERNAL_ERROR: 'Look at the function logs for the request ID, or try `--direct`.',
@@ -33,5 +35,5 @@ export const cliErrorOf = (described: { code: string; message: string; httpStatu
     described.code,
   );
 
-export const forbidden = (message: string, hint = NEXT_STEP.FORBIDDEN): CliError =>
+export const forbidden = (message: string, hint: Hint | undefined = NEXT_STEP.FORBIDDEN): CliError =>
   new CliError(message, hint, EXIT.failed, 'FORBIDDEN');

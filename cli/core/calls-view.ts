@@ -2,7 +2,8 @@ import type { CallActionResult } from '#commons/calls/service';
 import { parseSignalWireDate } from '#commons/signalwire/dates';
 import type { Call } from '#commons/signalwire/types';
 import { UsageError } from './errors.ts';
-import { type Paint, renderTable } from './terminal.ts';
+import { visible } from './safe-text.ts';
+import { type Paint, renderTable, type TableLayout, tableWidth } from './terminal.ts';
 
 const iso = (value: string | null): string => {
   if (!value) return '-';
@@ -58,11 +59,24 @@ export const callRow = (call: Call, nowMs: number): string[] => [
   durationOf(call, nowMs),
 ];
 
-export const callsTable = (calls: Call[], style: Paint, nowMs = Date.now()): string =>
+/**
+ * Too narrow a terminal drops DIRECTION, then DURATION, FROM, STARTED and TO, in that order (README,
+ * "Narrow terminals"); SID and STATUS stay.
+ */
+export const CALL_DROP_ORDER = [4, 6, 1, 5, 2];
+
+export const callsTable = (
+  calls: Call[],
+  style: Paint,
+  nowMs = Date.now(),
+  stream: NodeJS.WriteStream = process.stdout,
+  layout: TableLayout = { width: tableWidth(stream), dropOrder: CALL_DROP_ORDER },
+): string =>
   renderTable(
     CALL_COLUMNS,
     calls.map((call) => callRow(call, nowMs)),
     style,
+    layout,
   ).replace(/(in-progress|ringing|queued)(?= )/g, (status) => statusColour(status, style));
 
 export const callDetails = (call: Call, nowMs = Date.now()): string => {
@@ -79,7 +93,7 @@ export const callDetails = (call: Call, nowMs = Date.now()): string => {
     ['parent call', call.parent_call_sid ?? '-'],
     ['account', call.account_sid],
   ];
-  return rows.map(([name, value]) => `${name.padEnd(12)} ${value}`).join('\n');
+  return rows.map(([name, value]) => `${name.padEnd(12)} ${visible(value)}`).join('\n');
 };
 
 /** `ended (completed)`, `already ended (completed)`, `redirected (in-progress)`. */
@@ -88,10 +102,16 @@ export const outcomeText = (result: CallActionResult, done = 'updated'): string 
     ? `already ended (${result.call.status})`
     : `${done} (${result.call.status})`;
 
-/** `90s`, `15m`, `2h`, `1d`, or a number of seconds. */
+/** `90s`, `15m`, `2h`, `1d`: the unit is required (a bare `15` could mean minutes as well as seconds). */
 export const parseDuration = (value: string, flag: string): number => {
-  const match = /^(\d+)\s*(s|m|h|d)?$/.exec(value.trim());
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    throw new UsageError(
+      `${flag} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d (got "${trimmed}")`,
+    );
+  }
+  const match = /^(\d+)\s*(s|m|h|d)$/.exec(trimmed);
   if (!match) throw new UsageError(`${flag} must be a duration such as 90s, 15m, 2h or 1d, got "${value}"`);
-  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
 };

@@ -1,18 +1,18 @@
-import { EXIT } from './errors.ts';
-import type { GlobalOptions } from './target.ts';
+import { EXIT, type Hint } from './errors.ts';
+import {
+  GLOBAL_OPTIONS,
+  type GlobalOptions,
+  type OptionSpec,
+  type OptionSpecs,
+  type OutputFormat,
+  type ValuesOf,
+} from './options.ts';
+import { safeJson, visibleBlock } from './safe-text.ts';
 import { colourEnabled, type Paint, paint } from './terminal.ts';
 
-/** One option of a command, for `util.parseArgs` and for `--help`. */
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  multiple?: boolean;
-  /** Placeholder in help: `--url <url>`. */
-  value?: string;
-  description: string;
-}
+export type { OptionSpec, OutputFormat } from './options.ts';
 
-export interface CommandSpec {
+export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   /** `calls list`, `end-all`, ... */
   name: string;
   summary: string;
@@ -22,16 +22,13 @@ export interface CommandSpec {
   positionals: { min: number; max: number };
   /** Paragraphs after the usage line. */
   description?: string;
-  options: Record<string, OptionSpec>;
+  options: O;
   examples: string[];
 }
 
-export type OutputFormat = 'table' | 'json' | 'ndjson';
-export type Values = Record<string, string | boolean | string[] | undefined>;
-
-/** What a command runs with. */
-export interface CommandContext {
-  values: Values;
+/** What a command runs with: its own options typed by its spec, the target, the output. */
+export interface CommandContext<O extends OptionSpecs = OptionSpecs> {
+  values: ValuesOf<O>;
   positionals: string[];
   globals: GlobalOptions;
   output: OutputFormat;
@@ -39,49 +36,33 @@ export interface CommandContext {
   /** Styles for stdout and stderr (plain unless a TTY without NO_COLOR). */
   style: Paint;
   errStyle: Paint;
-  /** Writes a line to stdout. */
+  /** A suggested `call-control …` command line for a hint, with this run's target options. */
+  command(args: string): string;
+  /** Writes a line to stdout, control characters from outside escaped. */
   print(text: string): void;
-  /** Writes a line to stderr (progress, previews, notes). */
+  /** Writes a line to stderr (progress, previews, notes), control characters from outside escaped. */
   note(text: string): void;
 }
 
+/** What every command gets from the command line, whichever its options. */
+export type BaseContext = Omit<CommandContext, 'values'>;
+
 export interface CommandModule {
   spec: CommandSpec;
-  run(context: CommandContext): Promise<number>;
+  run(values: Record<string, unknown>, context: BaseContext): Promise<number>;
 }
 
-/** Options every command takes. */
-export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  local: { type: 'boolean', description: 'Target the local stack of `npm start` (http://localhost:$PORT).' },
-  direct: {
-    type: 'boolean',
-    description: 'Talk to SignalWire directly with the secret from Secrets Manager (API down, not deployed).',
-  },
-  stack: {
-    type: 'string',
-    value: 'name',
-    description: 'CloudFormation stack to target. [env CALL_CONTROL_STACK, default SignalWireCallControl]',
-  },
-  construct: {
-    type: 'string',
-    value: 'path',
-    description:
-      'Path of the CallControl construct, when the stack holds several (e.g. TelephonyStack/Calls).',
-  },
-  profile: { type: 'string', value: 'name', description: 'AWS profile. [env AWS_PROFILE]' },
-  region: { type: 'string', value: 'region', description: 'AWS region. [env AWS_REGION, or the profile’s]' },
-  port: { type: 'string', value: 'n', description: 'Port of the local stack. [env PORT, default 3000]' },
-  'secret-id': {
-    type: 'string',
-    value: 'id',
-    description:
-      'SignalWire secret for --direct. [env SIGNALWIRE_SECRET_ID, default signalwire/call-control]',
-  },
-  output: { type: 'string', short: 'o', value: 'format', description: 'table (default), json or ndjson.' },
-  yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation (scripts).' },
-  'no-color': { type: 'boolean', description: 'No colour (also NO_COLOR=1, or when not on a terminal).' },
-  help: { type: 'boolean', short: 'h', description: 'Show this help.' },
-};
+/**
+ * A command: its spec (options as a literal, so their values are typed) and what it does. The parse
+ * checked every option against the spec, so the values are of the spec's types.
+ */
+export const defineCommand = <const O extends OptionSpecs>(
+  spec: CommandSpec<O>,
+  run: (context: CommandContext<O>) => Promise<number>,
+): CommandModule => ({
+  spec,
+  run: (values, context) => run({ ...context, values: values as ValuesOf<O> }),
+});
 
 const optionLine = (name: string, option: OptionSpec): [string, string] => [
   `${option.short ? `-${option.short}, ` : '    '}--${name}${option.value ? ` <${option.value}>` : ''}`,
@@ -103,13 +84,13 @@ export const commandHelp = (spec: CommandSpec, style: Paint): string => {
     ...(spec.description ? ['', spec.description] : []),
     ...(own.length > 0 ? ['', style.bold('Options:'), columns(own)] : []),
     '',
-    style.bold('Targets and output:'),
+    style.bold('Targets and output (before or after the command):'),
     columns(global),
     '',
     style.bold('Examples:'),
     ...spec.examples.map((example) => `  ${example}`),
     '',
-    `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage error, ${EXIT.partial} partly done.`,
+    `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage error, ${EXIT.partial} partly done, ${EXIT.cancelled} cancelled at a prompt.`,
   ].join('\n');
 };
 
@@ -118,11 +99,28 @@ export const styles = (noColor: boolean) => ({
   errStyle: paint(colourEnabled(process.stderr, noColor)),
 });
 
+/** Writers of stdout and stderr that escape control characters from outside (see safe-text.ts). */
+export const writers = {
+  print: (text: string) => process.stdout.write(`${visibleBlock(text)}\n`),
+  note: (text: string) => process.stderr.write(`${visibleBlock(text)}\n`),
+};
+
 /** Prints values as JSON (`json`: one document; `ndjson`: one line per item). */
-export const printJson = (context: CommandContext, value: unknown, items?: unknown[]): void => {
+export const printJson = (
+  context: Pick<CommandContext, 'output' | 'print'>,
+  value: unknown,
+  items?: unknown[],
+): void => {
   if (context.output === 'ndjson' && items) {
-    for (const item of items) context.print(JSON.stringify(item));
+    for (const item of items) context.print(safeJson(item));
     return;
   }
-  context.print(JSON.stringify(value, null, 2));
+  context.print(safeJson(value, 2));
 };
+
+/** The error object `-o json` / `-o ndjson` print on stdout when a command fails. */
+export const errorDocument = (error: { code: string; message: string }, hint: string | undefined) => ({
+  error: { code: error.code, message: error.message, ...(hint ? { hint } : {}) },
+});
+
+export type { Hint };

@@ -8,8 +8,17 @@ export const EXIT = {
   usage: 2,
   /** Some of several actions were done and some were not: read the summary. */
   partial: 3,
+  /** The operator cancelled at a prompt (Ctrl-C, Ctrl-D): nothing was changed. 128 + SIGINT, as shells say. */
+  cancelled: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * What to do next. A function when the hint suggests `call-control …` commands: it is handed `command`,
+ * which writes a suggested command line with this run's target (`--local`, `--port 3001`, `--stack X`), so a
+ * hint never loses the target nor appends it where it does not belong.
+ */
+export type Hint = string | ((command: (args: string) => string) => string);
 
 /** A failure the CLI explains: what went wrong, and what to do next. */
 export class CliError extends Error {
@@ -17,12 +26,13 @@ export class CliError extends Error {
 
   constructor(
     message: string,
-    readonly hint?: string,
+    readonly hint?: Hint,
     readonly exitCode: ExitCode = EXIT.failed,
     /** A stable code (the API's error code when it came from the API), for `-o json`. */
     readonly code = 'FAILED',
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -30,7 +40,20 @@ export class CliError extends Error {
 export class UsageError extends CliError {
   override readonly name = 'UsageError';
 
-  constructor(message: string, hint = 'Run the command with --help for its options and examples.') {
+  constructor(message: string, hint: Hint = 'Run the command with --help for its options and examples.') {
     super(message, hint, EXIT.usage, 'USAGE');
   }
 }
+
+/** The operator said no, or pressed Ctrl-C, at a confirmation prompt. */
+export class CancelledError extends CliError {
+  override readonly name = 'CancelledError';
+
+  constructor(message = 'cancelled at the prompt; nothing was changed') {
+    super(message, undefined, EXIT.cancelled, 'CANCELLED');
+  }
+}
+
+/** A hint's text with its suggested commands written for this run's target. */
+export const hintText = (hint: Hint | undefined, command: (args: string) => string): string | undefined =>
+  typeof hint === 'function' ? hint(command) : hint;

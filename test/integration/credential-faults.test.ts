@@ -1,8 +1,11 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialsError } from '#commons/errors';
+import { CALL_UPDATE_FAILED, CALL_UPDATE_REQUESTED, CALL_UPDATED } from '#commons/events/contracts';
 import { CredentialsStore, SecretsManagerSource } from '#commons/signalwire/credentials';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { malformedSecrets } from '../support/malformed-secrets.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
 /**
@@ -148,6 +151,31 @@ describe('the HTTP function when the secret cannot be used', () => {
     expect(answer.error.message).toBe('the SignalWire secret is not valid JSON');
   });
 
+  it('never puts the API token in the message, the HTTP body or the logs, whatever the shape of malformed secret (a malformed signingKey included)', async () => {
+    const shapes = malformedSecrets({
+      projectId: stack.projectId,
+      apiToken: stack.apiToken,
+      spaceUrl: stack.emulator.url,
+    });
+    stack.emulator.clearRequests();
+
+    for (const { name, text, message } of shapes) {
+      const logged = output.lines.length;
+      stack.aws.putSecret(LOCAL_SECRET_NAME, text);
+
+      const answer = await terminate();
+
+      const logs = output.lines.slice(logged).join('');
+      expect(answer.status, name).toBe(500);
+      expect(answer.error, name).toMatchObject({ code: 'CREDENTIALS_UNAVAILABLE', retryable: false });
+      expect(answer.error.message, name).toContain(message);
+      expect(answer.text, name).not.toContain(stack.apiToken);
+      expect(logs, name).toContain('request refused');
+      expect(logs, name).not.toContain(stack.apiToken);
+    }
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
   it('recovers as soon as the secret is fixed', async () => {
     stack.aws.putSecret(LOCAL_SECRET_NAME, goodSecret);
 
@@ -161,5 +189,60 @@ describe('the HTTP function when the secret cannot be used', () => {
 
     expect(everything).toContain('request refused');
     expect(everything).not.toContain(stack.apiToken);
+  });
+});
+
+describe('the event function when the secret cannot be used', () => {
+  /** Publishes a "Call Update Requested" with the real client; resolves with the result events once handled. */
+  const request = async (detail: Record<string, unknown>) => {
+    const answer = await new EventBridgeClient({}).send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: stack.eventBusName,
+            Source: 'com.example.crm',
+            DetailType: CALL_UPDATE_REQUESTED,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    await stack.aws.drainTargets();
+    const id = answer.Entries?.[0]?.EventId;
+    return stack.aws.putEvents
+      .filter(
+        (e) =>
+          (e.envelope['detail-type'] === CALL_UPDATED || e.envelope['detail-type'] === CALL_UPDATE_FAILED) &&
+          e.envelope.detail.requestEventId === id,
+      )
+      .map((e) => ({ type: e.envelope['detail-type'], detail: e.envelope.detail }));
+  };
+
+  it('does not remember an unreadable secret: the same idempotency key resent after the fix is applied', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+    const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'unreadable-secret-1' };
+    stack.aws.putSecret(
+      LOCAL_SECRET_NAME,
+      JSON.stringify({ projectId: stack.projectId, apiToken: stack.apiToken }),
+    );
+
+    const refused = await request({ ...detail, correlationId: 'before-fix' });
+    stack.aws.putSecret(LOCAL_SECRET_NAME, goodSecret);
+    const resent = await request({ ...detail, correlationId: 'after-fix' });
+
+    expect(refused).toEqual([
+      {
+        type: CALL_UPDATE_FAILED,
+        detail: expect.objectContaining({
+          final: true,
+          replayed: false,
+          error: expect.objectContaining({ code: 'CREDENTIALS_UNAVAILABLE', retryable: false }),
+        }),
+      },
+    ]);
+    expect(resent).toEqual([
+      { type: CALL_UPDATED, detail: expect.objectContaining({ replayed: false, outcome: 'updated' }) },
+    ]);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
 });

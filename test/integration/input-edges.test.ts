@@ -197,6 +197,16 @@ describe('reserved and empty field names', () => {
     ['a JSON body', () => json(`/calls/${sid}`, '{"__proto__":{"Status":"completed"}}'), '__proto__'],
     ['a JSON body', () => json(`/calls/${sid}`, '{"constructor":{"prototype":{}}}'), 'constructor'],
     ['a JSON body', () => json(`/calls/${sid}`, '{"prototype":"x","Status":"completed"}'), 'prototype'],
+    [
+      'a JSON body, nested',
+      () => json(`/calls/${sid}`, '{"Status":"completed","Url":{"a":{"__proto__":{"b":1}}}}'),
+      '__proto__',
+    ],
+    [
+      'a JSON body, nested deep',
+      () => json(`/calls/${sid}`, '{"Status":"completed","Url":{"a":{"b":{"c":{"d":{"constructor":1}}}}}}'),
+      'constructor',
+    ],
     ['a form', () => form(`/calls/${sid}`, '__proto__=x&Status=completed'), '__proto__'],
     ['a form', () => form(`/calls/${sid}`, 'constructor=x&Status=completed'), 'constructor'],
     ['a query', () => send('GET', '/calls?__proto__=x'), '__proto__'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callControlOutputs } from '../../cli/core/target.ts';
+import { callControlOutputs } from '../../cli/core/deployed-stack.ts';
 
 /** Issue 17, finding 12: the deployed `ApiUrl` was not required to be https. */
 const outputsWith = (apiUrl: string) => [

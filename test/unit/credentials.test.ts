@@ -1,11 +1,15 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { AccountNotConfiguredError, CredentialsError } from '#commons/errors';
 import {
   CredentialsStore,
   parseLocalOrigin,
   parseSecret,
+  projectKeyOf,
   type SecretSource,
+  SecretsManagerSource,
 } from '#commons/signalwire/credentials';
+import { malformedSecrets } from '../support/malformed-secrets.ts';
 
 const P1 = '11111111-2222-4333-8444-555555555555';
 const P2 = '66666666-7777-4888-9999-aaaaaaaaaaaa';
@@ -37,6 +41,15 @@ describe('parseSecret', () => {
     });
   });
 
+  it('takes the only project of a projects map as the default', () => {
+    const secret = parseSecret(
+      JSON.stringify({ projects: { [P2.toUpperCase()]: { apiToken: 'b', spaceUrl: 'two.signalwire.com' } } }),
+    );
+
+    expect(secret.defaultProjectId).toBe(P2);
+    expect(secret.projects.get(P2)?.apiToken).toBe('b');
+  });
+
   it('reads the several-projects shape with a default', () => {
     const secret = parseSecret(
       JSON.stringify({
@@ -63,6 +76,10 @@ describe('parseSecret', () => {
     ['https://user@example.signalwire.com', 'secret.spaceUrl must be a SignalWire space host'],
     ['example.signalwire.com.evil.net', 'secret.spaceUrl must be a SignalWire space host'],
     ['http://127.0.0.1:8788', 'secret.spaceUrl must be a SignalWire space host'],
+    ['https://:password@example.signalwire.com', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com?region=eu', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com#top', 'secret.spaceUrl must be a SignalWire space host'],
+    ['example.signalwire.com/a://b', 'secret.spaceUrl must be a SignalWire space host'],
   ])('refuses the space URL %s, so the token cannot be sent elsewhere', (spaceUrl, message) => {
     expect(errorOf(() => parseSecret(single({ spaceUrl })))).toMatchObject({
       message: expect.stringContaining(message),
@@ -80,6 +97,25 @@ describe('parseSecret', () => {
     );
     expect(() => parseLocalOrigin('http://example.com:8788')).toThrow(/loopback/);
     expect(parseLocalOrigin('http://localhost:8788/')).toBe('http://localhost:8788');
+  });
+
+  it('reads an unset or empty local origin setting as none, and refuses anything but a bare loopback origin', () => {
+    expect(parseLocalOrigin(undefined)).toBeUndefined();
+    expect(parseLocalOrigin('')).toBeUndefined();
+    expect(parseLocalOrigin('http://[::1]:8788')).toBe('http://[::1]:8788');
+    expect(errorOf(() => parseLocalOrigin('127.0.0.1:8788'))).toMatchObject({
+      message: 'SIGNALWIRE_LOCAL_SPACE_ORIGIN is not a URL',
+      retryable: false,
+    });
+    for (const value of ['http://127.0.0.1:8788/api', 'http://127.0.0.1:8788?x=1', 'http://10.0.0.1:8788']) {
+      expect(
+        errorOf(() => parseLocalOrigin(value)),
+        value,
+      ).toMatchObject({
+        message: 'SIGNALWIRE_LOCAL_SPACE_ORIGIN must be a loopback origin such as http://127.0.0.1:8788',
+        retryable: false,
+      });
+    }
   });
 
   it.each([
@@ -109,6 +145,19 @@ describe('parseSecret', () => {
     expect(error.message).not.toContain(TOKEN);
     expect(error.retryable).toBe(false);
   });
+});
+
+describe('the API token in the error of a malformed secret', () => {
+  it.each(malformedSecrets({ projectId: P1, apiToken: TOKEN, spaceUrl: 'example.signalwire.com' }))(
+    'is never in the message, whatever the shape (a malformed signingKey included): $name',
+    ({ text, message }) => {
+      const error = errorOf(() => parseSecret(text));
+
+      expect(error.message).toContain(message);
+      expect(error.message).not.toContain(TOKEN);
+      expect(error.retryable).toBe(false);
+    },
+  );
 });
 
 describe('CredentialsStore', () => {
@@ -149,5 +198,103 @@ describe('CredentialsStore', () => {
 
     expect(reads).toEqual([false, true]);
     expect(fresh.apiToken).toBe('PTrotated');
+  });
+});
+
+describe('SecretsManagerSource', () => {
+  /** A real SDK client whose every call ends in `answer`, before anything is sent. */
+  const clientAnswering = (answer: () => Promise<unknown>): SecretsManagerClient => {
+    const client = new SecretsManagerClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    client.middlewareStack.add(() => async () => ({ output: await answer(), response: {} }) as never, {
+      step: 'initialize',
+    });
+    return client;
+  };
+  const failing = (name: string) =>
+    clientAnswering(async () => {
+      throw Object.assign(new Error(`${name} from AWS`), { name });
+    });
+
+  it.each([
+    ['ThrottlingException', true],
+    ['InternalServiceError', true],
+    ['InternalServiceErrorException', true],
+    ['ServiceUnavailableException', true],
+    ['RequestTimeout', true],
+    ['TimeoutError', true],
+    ['Error', true],
+    ['ResourceNotFoundException', false],
+    ['AccessDeniedException', false],
+    ['InvalidRequestException', false],
+  ])('reports %s as retryable %s, naming the secret and the AWS error', async (name, retryable) => {
+    const error = await new SecretsManagerSource('signalwire/call-control', 0, failing(name))
+      .read(false)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(error).toMatchObject({
+      retryable,
+      message: `could not read the SignalWire secret "signalwire/call-control" from Secrets Manager (${name})`,
+    });
+  });
+
+  it('names the provider failure when what failed is not an error at all, and says to retry later', async () => {
+    const odd = clientAnswering(async () => {
+      throw 'a string';
+    });
+
+    const error = await new SecretsManagerSource('signalwire/call-control', 0, odd)
+      .read(false)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({
+      retryable: true,
+      message:
+        'could not read the SignalWire secret "signalwire/call-control" from Secrets Manager (GetParameterError)',
+    });
+  });
+
+  it('refuses a secret stored as binary, which has no SecretString, as a configuration error', async () => {
+    const binary = clientAnswering(async () => ({ Name: 's', SecretBinary: new Uint8Array([1, 2]) }));
+
+    const error = await new SecretsManagerSource('signalwire/call-control', 0, binary)
+      .read(false)
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({
+      name: 'CredentialsError',
+      retryable: false,
+      message: 'the SignalWire secret "signalwire/call-control" has no SecretString',
+    });
+  });
+
+  it('answers the SecretString', async () => {
+    const stored = clientAnswering(async () => ({ Name: 's', SecretString: '{"a":1}' }));
+
+    expect(await new SecretsManagerSource('signalwire/call-control', 0, stored).read(false)).toBe('{"a":1}');
+  });
+});
+
+describe('projectKeyOf', () => {
+  it('derives the HKDF-SHA256 key of a project and purpose from its token, as openssl does', () => {
+    // openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt key:PTsecret-token-value \
+    //   -kdfopt salt:11111111-2222-4333-8444-555555555555 -kdfopt "info:signalwire-call-control list cursor v1" HKDF
+    const expected = '25A1607DDEC7C68D25BBAF0467A82D5A28AAFBFEA7E0C81131406CEBC1C98C91';
+
+    const key = projectKeyOf({ apiToken: TOKEN, projectId: P1 }, 'signalwire-call-control list cursor v1');
+
+    expect(key.toString('hex').toUpperCase()).toBe(expected);
+  });
+
+  it('changes with the token (a rotation), the project and the purpose', () => {
+    const key = (apiToken: string, projectId: string, purpose: string) =>
+      projectKeyOf({ apiToken, projectId }, purpose).toString('hex');
+    const base = key(TOKEN, P1, 'a');
+
+    expect(new Set([base, key('PTrotated', P1, 'a'), key(TOKEN, P2, 'a'), key(TOKEN, P1, 'b')]).size).toBe(4);
   });
 });

@@ -44,7 +44,7 @@ const sampleCall = (): Call => ({
   duration: 300,
   price: -0.0325,
   price_unit: 'USD',
-  direction: 'outbound-api',
+  direction: 'outbound',
   answered_by: null,
   api_version: '2010-04-01',
   forwarded_from: null,
@@ -186,15 +186,34 @@ describe('callSchema', () => {
     expect(errorsOf(validateCall)).toEqual([`/${field} enum`]);
   });
 
-  it.each(['queued', 'ringing', 'in-progress', 'canceled', 'completed', 'busy', 'failed', 'no-answer'])(
-    'accepts status %s',
-    (status) => {
-      expect(validateCall({ ...sampleCall(), status })).toBe(true);
-    },
-  );
+  describe("holds the Call's enums to SignalWire's published ones", () => {
+    // From SignalWire's OpenAPI document of the Calls resource (components.schemas CallStatus, CallDirection,
+    // AnsweredBy), copied here as facts: the project's schema must accept each value and nothing else.
+    const PUBLISHED = {
+      status: ['queued', 'ringing', 'in-progress', 'canceled', 'completed', 'busy', 'failed', 'no-answer'],
+      direction: ['inbound', 'outbound'],
+      answered_by: ['human', 'machine', null],
+    } as const;
+    const UNPUBLISHED = {
+      status: ['answered', 'in progress', 'cancelled', 'COMPLETED', ''],
+      direction: ['outbound-api', 'outbound-dial', 'Inbound', ''],
+      answered_by: ['machine_start', 'unknown', ''],
+    } as const;
 
-  it.each(['inbound', 'outbound', 'outbound-api', 'outbound-dial'])('accepts direction %s', (direction) => {
-    expect(validateCall({ ...sampleCall(), direction })).toBe(true);
+    it.each(
+      Object.entries(PUBLISHED).flatMap(([field, values]) => values.map((value) => [field, value] as const)),
+    )('accepts %s %j', (field, value) => {
+      expect(validateCall({ ...sampleCall(), [field]: value })).toBe(true);
+    });
+
+    it.each(
+      Object.entries(UNPUBLISHED).flatMap(([field, values]) =>
+        values.map((value) => [field, value] as const),
+      ),
+    )('refuses %s %j, which the published enum does not list', (field, value) => {
+      expect(validateCall({ ...sampleCall(), [field]: value })).toBe(false);
+      expect(errorsOf(validateCall)).toEqual([`/${field} enum`]);
+    });
   });
 
   it('accepts null in every nullable field', () => {

@@ -120,6 +120,44 @@ describe('verifySignature', () => {
   it('accepts a URL signed with the default port when the request has none, and the reverse', () => {
     expect(verify({ signature: V2 })).toBe(true);
     expect(verify({ url: URL_.replace('.com/', '.com:443/'), signature: V1 })).toBe(true);
+    const plain = 'http://hooks.example.com/status';
+    expect(
+      verify({
+        url: plain,
+        params: [],
+        signature: computeSignature(KEY, 'http://hooks.example.com:80/status', []),
+      }),
+    ).toBe(true);
+  });
+
+  it('accepts an http URL with a port signed without it, as the local API Gateway is reached', () => {
+    const signedWithout = computeSignature(KEY, 'http://127.0.0.1/webhooks/signalwire/status', PARAMS);
+
+    expect(
+      verify({ url: 'http://127.0.0.1:3000/webhooks/signalwire/status', signature: signedWithout }),
+    ).toBe(true);
+  });
+
+  it('checks a URL it cannot split into scheme and host exactly as it is', () => {
+    const url = 'urn:signalwire:status';
+    const embedding = 'urn:x:https://hooks.example.com/status';
+
+    expect(verify({ url, params: [], signature: computeSignature(KEY, url, []) })).toBe(true);
+    expect(
+      verify({
+        url: embedding,
+        params: [],
+        signature: computeSignature(KEY, 'https://hooks.example.com/status', []),
+      }),
+    ).toBe(false);
+  });
+
+  it('accepts the default-port form of a host written as a number, which has no port to take off', () => {
+    const url = 'http://2130706433/status';
+
+    expect(
+      verify({ url, params: [], signature: computeSignature(KEY, 'http://2130706433:80/status', []) }),
+    ).toBe(true);
   });
 
   it.each<[string, Partial<Parameters<typeof verifySignature>[0]>]>([
@@ -132,6 +170,18 @@ describe('verifySignature', () => {
     ],
     ['another query string', { url: URL_.replace('tenant=acme', 'tenant=evil') }],
     ['no query string', { url: URL_.replace('?tenant=acme', '') }],
+    [
+      'a signature computed over the callback URL without its query',
+      { signature: computeSignature(KEY, URL_.replace('?tenant=acme', ''), PARAMS) },
+    ],
+    [
+      'a signature over a host cut at the colon of its user info, as if that were a port',
+      {
+        url: 'https://hooks:x@abc123def4.execute-api.us-east-1.amazonaws.com/status',
+        params: [],
+        signature: computeSignature(KEY, 'https://hooks/status', []),
+      },
+    ],
     ['another path', { url: URL_.replace('/status', '/status2') }],
     ['another host', { url: URL_.replace('abc123def4', 'abc123def5') }],
     ['http instead of https', { url: URL_.replace('https:', 'http:') }],
@@ -227,6 +277,8 @@ describe('parseFormBody', () => {
     ]);
     expect(parseFormBody(form, false)).toEqual(parseFormBody(Buffer.from(form).toString('base64'), true));
     expect(parseFormBody(undefined, false)).toEqual([]);
+    expect(parseFormBody(undefined, true)).toEqual([]);
+    expect(parseFormBody('', true)).toEqual([]);
   });
 });
 
@@ -269,12 +321,18 @@ describe('publicUrlOf', () => {
       publicUrlOf(event({ headers: { 'x-forwarded-proto': 'http' }, domainName: '127.0.0.1:3000' }), route),
     ).toBe('http://127.0.0.1:3000/webhooks/signalwire/status');
     expect(publicUrlOf(event({ headers: { 'x-forwarded-proto': 'gopher' } }), route)).toMatch(/^https:/);
+    expect(publicUrlOf(event({ headers: { 'x-forwarded-proto': ' HTTP , https' } }), route)).toMatch(
+      /^http:/,
+    );
   });
 
   it('uses PUBLIC_BASE_URL instead of the host and any stage or mapping, then the route path and query', () => {
     const staged = event({ rawPath: '/prod/webhooks/signalwire/status', rawQueryString: 'tenant=acme' });
 
     expect(publicUrlOf(staged, { ...route, publicBaseUrl: 'https://hooks.example.com/signalwire/' })).toBe(
+      'https://hooks.example.com/signalwire/webhooks/signalwire/status?tenant=acme',
+    );
+    expect(publicUrlOf(staged, { ...route, publicBaseUrl: 'https://hooks.example.com/signalwire//' })).toBe(
       'https://hooks.example.com/signalwire/webhooks/signalwire/status?tenant=acme',
     );
   });

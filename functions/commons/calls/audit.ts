@@ -49,6 +49,9 @@ export const AUDIT_MESSAGE = 'call-control audit';
 /** The message of the cleanup function's one report line per run (the report under `report`). */
 export const CLEANUP_REPORT_MESSAGE = 'cleanup report';
 
+/** The message of the cleanup function's log line when it refuses the policy it was given. */
+export const CLEANUP_POLICY_REJECTED_MESSAGE = 'cleanup policy rejected; nothing was ended';
+
 /**
  * Where audit records are written: the functions' Powertools logger (CloudWatch Logs), or, for the
  * `call-control` CLI, a file of JSON lines in the same shape.

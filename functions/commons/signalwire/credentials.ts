@@ -84,7 +84,8 @@ export const toSpaceOrigin = (spaceUrl: string, where: string, options: ParseSec
     url.port === '' &&
     url.username === '' &&
     url.password === '' &&
-    (url.pathname === '/' || url.pathname === '') &&
+    // An http(s) URL's path is never empty: it is `/` at least.
+    url.pathname === '/' &&
     url.search === '' &&
     url.hash === '';
   if (!clean || !SPACE_HOST.test(url.hostname)) {
@@ -243,6 +244,7 @@ export class CredentialsStore {
   /** The credentials for `accountSid`, or for the default project when it is not given. */
   async get(accountSid?: string, refresh = false): Promise<ProjectCredentials> {
     const text = await this.source.read(refresh);
+    // Stryker disable next-line ConditionalExpression: parsing the same text again gives the same credentials
     if (this.parsed?.text !== text) this.parsed = { text, secret: parseSecret(text, this.options) };
     const { secret } = this.parsed;
     const projectId = accountSid === undefined ? secret.defaultProjectId : canonicalSid(accountSid);

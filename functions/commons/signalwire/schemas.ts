@@ -5,7 +5,7 @@
  * They compile under Ajv's strict mode, the mode `@middy/validator` uses.
  */
 import type { Call } from './types.ts';
-import { CALL_DIRECTIONS, CALL_STATUSES, HTTP_METHODS, UPDATE_STATUSES } from './types.ts';
+import { CALL_RESOURCE_DIRECTIONS, CALL_STATUSES, HTTP_METHODS, UPDATE_STATUSES } from './types.ts';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 
@@ -87,8 +87,10 @@ const callObject = {
     duration: integer,
     price: nullableNumber,
     price_unit: string,
-    // The published enum has only inbound/outbound; status callbacks use the Twilio-style outbound kinds too.
-    direction: { type: 'string', enum: CALL_DIRECTIONS },
+    // The published enum (OpenAPI `CallDirection`): inbound and outbound only. The `Call` type reads the
+    // Twilio-style kinds too (status callbacks carry them), but the resource is held to what SignalWire publishes,
+    // so the emulator cannot drift to answers the real API does not document.
+    direction: { type: 'string', enum: CALL_RESOURCE_DIRECTIONS },
     answered_by: { type: ['string', 'null'], enum: ANSWERED_BY },
     api_version: string,
     forwarded_from: nullableString,

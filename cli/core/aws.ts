@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CliError } from './errors.ts';
+import type { GlobalOptions } from './options.ts';
+
+/** AWS SDK client settings from the user's standard configuration, narrowed by --profile / --region. */
+export const awsClientConfig = (options: Pick<GlobalOptions, 'profile' | 'region'>) => ({
+  ...(options.profile ? { profile: options.profile } : {}),
+  ...(options.region ? { region: options.region } : {}),
+});
+
+const sections = (file: string): string[] =>
+  existsSync(file)
+    ? [...readFileSync(file, 'utf8').matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)].map((match) => match[1]!)
+    : [];
+
+/**
+ * Refuses a `--profile` (or AWS_PROFILE) that neither ~/.aws/config nor ~/.aws/credentials defines, naming it:
+ * the SDK would only say it found no credentials.
+ */
+export const checkProfile = (options: Pick<GlobalOptions, 'profile'>): void => {
+  const profile = options.profile ?? process.env.AWS_PROFILE;
+  if (!profile) return;
+  const config = process.env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config');
+  const credentials = process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials');
+  const known = new Set([
+    ...sections(config).map((name) => name.replace(/^profile\s+/, '')),
+    ...sections(credentials),
+  ]);
+  if (known.has(profile)) return;
+  throw new CliError(
+    `AWS profile "${profile}" does not exist (not in ${config} nor ${credentials})`,
+    known.size > 0
+      ? `Known profiles: ${[...known].join(', ')}; pass one to --profile (or AWS_PROFILE).`
+      : 'Create it with `aws configure --profile NAME` (or `aws configure sso`), or leave out --profile.',
+    1,
+    'AWS_PROFILE_NOT_FOUND',
+  );
+};
+
+/** Node's and the SDK's names for "the endpoint could not be reached". */
+const NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
+const CREDENTIAL_NAMES = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'TokenRefreshRequired',
+  'SSOTokenProviderFailure',
+]);
+
+/** True when `error` (or its cause) is a failure to reach the network endpoint at all. */
+export const isNetworkError = (error: unknown): boolean => {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if ((code && NETWORK_CODES.has(code)) || NETWORK_NAMES.has(current.name)) return true;
+    current = current.cause;
+  }
+  return false;
+};
+
+/** An AWS SDK failure, classified by its type, with what to do about it. */
+export const awsFailure = (
+  what: string,
+  error: unknown,
+  options?: Pick<GlobalOptions, 'profile' | 'region'>,
+): CliError => {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const where = [
+    `region ${options?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || '(the profile’s)'}`,
+    `profile ${options?.profile || process.env.AWS_PROFILE || 'default'}`,
+  ].join(', ');
+  if (isNetworkError(error)) {
+    return new CliError(
+      `${what} failed: AWS could not be reached (${name}: ${message})`,
+      `Check the network, and --region / --profile (${where}): a mistyped region has no endpoint.`,
+      1,
+      'AWS_UNREACHABLE',
+      { cause: error },
+    );
+  }
+  return new CliError(
+    `${what} failed: ${name}: ${message}`,
+    CREDENTIAL_NAMES.has(name)
+      ? 'Refresh your AWS credentials (`aws sso login`, AWS_PROFILE or --profile), then run it again.'
+      : (command) =>
+          `Check --region / --profile (${where}), and that your role may do this; \`${command('doctor')}\` checks the setup.`,
+    1,
+    'AWS_FAILED',
+    { cause: error },
+  );
+};

@@ -1,0 +1,130 @@
+/**
+ * The command line's vocabulary: the shape of an option, the options every command takes (accepted before
+ * or after the command), and the typed values a parse yields. Kept free of heavy imports: `--help` loads it.
+ */
+
+import { DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
+
+/** One option of a command, for `util.parseArgs` and for `--help`. */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** Placeholder in help: `--url <url>`. */
+  readonly value?: string;
+  readonly description: string;
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['multiple'] extends true
+    ? string[]
+    : string;
+
+/** What a parse yields for `O`: each option's value, typed by its spec, absent when not given. */
+export type ValuesOf<O extends OptionSpecs> = { -readonly [K in keyof O]?: ValueOf<O[K]> };
+
+/** Options every command takes, before or after the command's name. */
+export const GLOBAL_OPTIONS = {
+  local: { type: 'boolean', description: 'Target the local stack of `npm start` (http://localhost:$PORT).' },
+  direct: {
+    type: 'boolean',
+    description: 'Talk to SignalWire directly with the secret from Secrets Manager (API down, not deployed).',
+  },
+  stack: {
+    type: 'string',
+    value: 'name',
+    description: 'CloudFormation stack to target. [env CALL_CONTROL_STACK, default SignalWireCallControl]',
+  },
+  construct: {
+    type: 'string',
+    value: 'path',
+    description:
+      'Path of the CallControl construct, when the stack holds several (e.g. TelephonyStack/Calls).',
+  },
+  profile: { type: 'string', value: 'name', description: 'AWS profile. [env AWS_PROFILE]' },
+  region: { type: 'string', value: 'region', description: 'AWS region. [env AWS_REGION, or the profile’s]' },
+  port: { type: 'string', value: 'n', description: 'Port of the local stack. [env PORT, default 3000]' },
+  'secret-id': {
+    type: 'string',
+    value: 'id',
+    description:
+      'SignalWire secret for --direct. [env SIGNALWIRE_SECRET_ID, default signalwire/call-control]',
+  },
+  output: { type: 'string', short: 'o', value: 'format', description: 'table (default), json or ndjson.' },
+  yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation (scripts).' },
+  'no-color': { type: 'boolean', description: 'No colour (also NO_COLOR=1, or when not on a terminal).' },
+  help: { type: 'boolean', short: 'h', description: 'Show this help.' },
+} as const satisfies OptionSpecs;
+
+export type GlobalValues = ValuesOf<typeof GLOBAL_OPTIONS>;
+
+/** The options that say where a command acts: repeated in the commands a hint suggests. */
+export const TARGET_OPTIONS = [
+  'local',
+  'direct',
+  'port',
+  'stack',
+  'construct',
+  'profile',
+  'region',
+  'secret-id',
+] as const satisfies ReadonlyArray<keyof typeof GLOBAL_OPTIONS>;
+
+export const OUTPUT_FORMATS = ['table', 'json', 'ndjson'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Options every command takes: where to act, and as whom. */
+export interface GlobalOptions {
+  local: boolean;
+  direct: boolean;
+  /** CloudFormation stack name (deployed mode). */
+  stack: string;
+  /** Path of the CallControl construct, when the stack holds several (deployed mode). */
+  construct: string | undefined;
+  profile: string | undefined;
+  region: string | undefined;
+  /** Port of the local stack (`--local`). */
+  port: number;
+  /** The SignalWire secret's name or ARN (`--direct`). */
+  secretId: string;
+}
+
+/** Environment variables the CLI reads (one home for their names; the functions' own from their settings). */
+export const CLI_ENV = {
+  stack: 'CALL_CONTROL_STACK',
+  port: 'PORT',
+  secretId: ENV.signalWireSecretId,
+  localSpaceOrigin: ENV.signalWireLocalSpaceOrigin,
+  localStateDir: 'CALL_CONTROL_LOCAL_STATE_DIR',
+  auditLog: 'CALL_CONTROL_AUDIT_LOG',
+} as const;
+
+export const DEFAULT_STACK = DEFAULT_STACK_NAME;
+export const DEFAULT_SECRET_ID = 'signalwire/call-control';
+
+/** The "nearest valid spelling" of `typed` among `candidates` (Levenshtein distance ≤ 2, or a prefix). */
+export const nearest = (typed: string, candidates: readonly string[]): string | undefined => {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = name.startsWith(typed) && typed.length >= 3 ? 1 : editDistance(typed, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  // One edit for a short word, two for a longer one (`lsit` is `list`).
+  return best && best.distance <= (typed.length <= 3 ? 1 : 2) ? best.name : undefined;
+};
+
+const editDistance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+};

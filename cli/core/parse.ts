@@ -1,0 +1,165 @@
+import { parseArgs } from 'node:util';
+import type { CommandModule } from './command.ts';
+import { UsageError } from './errors.ts';
+import { GLOBAL_OPTIONS, nearest, type OptionSpecs, OUTPUT_FORMATS, type OutputFormat } from './options.ts';
+
+/** A command of the registry: its one-line summary (for `--help`) and how to load it. */
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+export type CommandLine =
+  | { kind: 'version' }
+  | { kind: 'help'; topic: 'main' | 'calls'; asked: boolean }
+  | {
+      kind: 'command';
+      name: string;
+      module: CommandModule;
+      values: Record<string, string | boolean | string[] | undefined>;
+      positionals: string[];
+    };
+
+const globalTakesValue = (token: string): boolean => {
+  if (token.includes('=')) return false;
+  if (token.startsWith('--')) {
+    const spec = (GLOBAL_OPTIONS as OptionSpecs)[token.slice(2)];
+    return spec?.type === 'string';
+  }
+  // `-o json`, not `-ojson`.
+  return (
+    token.length === 2 &&
+    Object.values(GLOBAL_OPTIONS).some(
+      (spec) => 'short' in spec && `-${spec.short}` === token && spec.type === 'string',
+    )
+  );
+};
+
+/**
+ * Where the command's words are: the first one or two words that are neither an option nor the value of a
+ * global option, so global options may come first (`call-control --local --port 3001 calls list`).
+ */
+const commandWords = (argv: string[]): number[] => {
+  const at: number[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index]!;
+    if (token === '--') break;
+    if (token.startsWith('-') && token !== '-') {
+      if (globalTakesValue(token)) index++;
+      continue;
+    }
+    at.push(index);
+    if (at.length === 2 || argv[at[0]!] !== 'calls') break;
+  }
+  return at;
+};
+
+/** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
+export const outputOf = (argv: string[]): OutputFormat => {
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index]!;
+    if (token === '--') break;
+    const value =
+      token === '-o' || token === '--output'
+        ? argv[index + 1]
+        : token.startsWith('--output=')
+          ? token.slice(9)
+          : token.startsWith('-o') && token.length > 2 && !token.startsWith('--')
+            ? token.slice(2).replace(/^=/, '')
+            : undefined;
+    if (value && (OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+  }
+  return 'table';
+};
+
+const asks = (argv: string[], ...flags: string[]): boolean => {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((token) => flags.includes(token));
+};
+
+/** The command named by the words, or a usage error naming what was typed and its nearest spelling. */
+const findCommand = (words: string[], registry: Record<string, CommandEntry>): string => {
+  const name = words.join(' ');
+  if (registry[name]) return name;
+  const names = Object.keys(registry);
+  const candidates =
+    words[0] === 'calls'
+      ? names.filter((entry) => entry.startsWith('calls ')).map((entry) => entry.slice(6))
+      : [...new Set([...names.map((entry) => entry.split(' ')[0]!), 'help'])];
+  const typed = words[0] === 'calls' ? (words[1] ?? '') : words[0]!;
+  const guess = nearest(typed, candidates);
+  const suggestion = guess ? (words[0] === 'calls' ? `calls ${guess}` : guess) : undefined;
+  throw new UsageError(
+    `unknown command "${words[0] === 'calls' ? name : typed}"${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
+    words[0] === 'calls'
+      ? 'Run `call-control calls --help` for the calls subcommands.'
+      : 'Run `call-control --help` for the list of commands.',
+  );
+};
+
+/**
+ * Reads the command line once: finds the command (global options may come before it), loads its module,
+ * and parses every option, global or the command's own, wherever it stands, into typed values. An unknown
+ * command or option is a usage error naming it, with its nearest valid spelling.
+ */
+export const parseCommandLine = async (
+  argv: string[],
+  registry: Record<string, CommandEntry>,
+): Promise<CommandLine> => {
+  if (asks(argv, '--version')) return { kind: 'version' };
+  const at = commandWords(argv);
+  const words = at.map((index) => argv[index]!);
+  const helpAsked = asks(argv, '--help', '-h');
+  if (words.length === 0 || words[0] === 'help') {
+    return { kind: 'help', topic: 'main', asked: helpAsked || words[0] === 'help' };
+  }
+  if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
+  const name = findCommand(words, registry);
+  const module = await registry[name]!.load();
+  const rest = argv.filter((_, index) => !at.includes(index));
+  const options: OptionSpecs = { ...GLOBAL_OPTIONS, ...module.spec.options };
+  const usage = `Run \`call-control ${name} --help\` for its options and examples.`;
+  // Not strict: the tokens say which option was unknown or lacks its value, so the refusal names it
+  // without reading Node's message.
+  const { values, positionals, tokens } = parseArgs({
+    args: rest,
+    options: Object.fromEntries(
+      Object.entries(options).map(([key, option]) => [
+        key,
+        {
+          type: option.type,
+          ...(option.short ? { short: option.short } : {}),
+          ...(option.multiple ? { multiple: true } : {}),
+        },
+      ]),
+    ),
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (!spec) {
+      const guess = nearest(token.name, Object.keys(options));
+      throw new UsageError(
+        `unknown option '${token.rawName}' for \`call-control ${name}\`${guess ? ` (did you mean \`--${guess}\`?)` : ''}`,
+        usage,
+      );
+    }
+    if (spec.type === 'string' && token.value === undefined)
+      throw new UsageError(
+        `option '${token.rawName}' needs a value (${token.rawName} <${spec.value ?? 'value'}>)`,
+        usage,
+      );
+    if (spec.type === 'boolean' && token.inlineValue)
+      throw new UsageError(`option '${token.rawName}' takes no value`, usage);
+  }
+  return {
+    kind: 'command',
+    name,
+    module,
+    values: values as Record<string, string | boolean | string[] | undefined>,
+    positionals,
+  };
+};

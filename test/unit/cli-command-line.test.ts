@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { CALL_UPDATE_FIELDS } from '#commons/signalwire/types';
+import { command as callsUpdate } from '../../cli/commands/calls-update.ts';
+import { parseDuration } from '../../cli/core/calls-view.ts';
+import { type CommandModule, defineCommand } from '../../cli/core/command.ts';
+import { UsageError } from '../../cli/core/errors.ts';
+import { nearest } from '../../cli/core/options.ts';
+import { parseCommandLine } from '../../cli/core/parse.ts';
+import { safeJson, visible, visibleBlock } from '../../cli/core/safe-text.ts';
+import { paint, renderTable } from '../../cli/core/terminal.ts';
+
+const listCommand: CommandModule = defineCommand(
+  {
+    name: 'calls list',
+    summary: 'List.',
+    positionals: { min: 0, max: 0 },
+    options: {
+      status: { type: 'string', description: 'status' },
+      all: { type: 'boolean', description: 'all' },
+    },
+    examples: [],
+  },
+  async () => 0,
+);
+const registry = {
+  'calls list': { summary: 'List.', load: async () => listCommand },
+  'end-all': { summary: 'End all.', load: async () => listCommand },
+};
+
+const usageOf = async (argv: string[]): Promise<string> => {
+  try {
+    await parseCommandLine(argv, registry);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error('parsed without a usage error');
+};
+
+describe('the command line, read once', () => {
+  it('reads global options before or after the command into the same typed values', async () => {
+    const before = await parseCommandLine(
+      ['--local', '--port', '3001', 'calls', 'list', '--status', 'ringing'],
+      registry,
+    );
+    const after = await parseCommandLine(
+      ['calls', 'list', '--status', 'ringing', '--port', '3001', '--local'],
+      registry,
+    );
+    expect(before).toMatchObject({
+      kind: 'command',
+      name: 'calls list',
+      values: { local: true, port: '3001', status: 'ringing' },
+    });
+    expect(after).toMatchObject({
+      kind: 'command',
+      name: 'calls list',
+      values: { local: true, port: '3001', status: 'ringing' },
+    });
+    expect(await parseCommandLine(['-o', 'json', 'calls', 'list'], registry)).toMatchObject({
+      values: { output: 'json' },
+    });
+  });
+
+  it('names an unknown command or option with its nearest valid spelling', async () => {
+    expect(await usageOf(['cals', 'list'])).toBe('unknown command "cals" (did you mean `calls`?)');
+    expect(await usageOf(['calls', 'lsit'])).toBe(
+      'unknown command "calls lsit" (did you mean `calls list`?)',
+    );
+    expect(await usageOf(['calls', 'list', '--stauts', 'x'])).toBe(
+      "unknown option '--stauts' for `call-control calls list` (did you mean `--status`?)",
+    );
+    expect(await usageOf(['zzzzzz'])).toBe('unknown command "zzzzzz"');
+    expect(await usageOf(['calls', 'list', '--status'])).toContain("option '--status' needs a value");
+    expect(await usageOf(['calls', 'list', '--all=yes'])).toBe("option '--all' takes no value");
+  });
+
+  it('finds two edits for a longer word, one for a short one', () => {
+    expect(nearest('lsit', ['list', 'get'])).toBe('list');
+    expect(nearest('gte', ['list', 'get'])).toBeUndefined();
+    expect(nearest('cleanp', ['cleanup', 'calls'])).toBe('cleanup');
+  });
+
+  it('gives `calls update` one flag per field of Update a Call', () => {
+    expect(Object.keys(callsUpdate.spec.options).sort()).toEqual(
+      CALL_UPDATE_FIELDS.map((field) =>
+        field.replace(/[A-Z]/g, (letter, at: number) => `${at > 0 ? '-' : ''}${letter.toLowerCase()}`),
+      ).sort(),
+    );
+  });
+
+  it('requires a unit on every duration', () => {
+    expect(parseDuration('15m', '--older-than')).toBe(900);
+    expect(() => parseDuration('15', '--older-than')).toThrow(
+      '--older-than needs a unit: 15s, 15m, 15h or 15d',
+    );
+  });
+});
+
+describe('text from outside, shown', () => {
+  const hostile = 'a\u001b]0;x\u0007b\u001b[2J\u202ec\u009bd\u007fe\r\n';
+
+  it('escapes C0, DEL, C1 and bidi controls visibly in a value', () => {
+    expect(visible(hostile)).toBe('a\\x1b]0;x\\x07b\\x1b[2J\\u202ec\\x9bd\\x7fe\\x0d\\x0a');
+  });
+
+  it('keeps line feeds and this CLI’s own colours in a block, and nothing else', () => {
+    const own = paint(true).red('red');
+    expect(visibleBlock(`${own}\n${hostile}`)).toBe(
+      `${own}\na\\x1b]0;x\\x07b\\x1b[2J\\u202ec\\x9bd\\x7fe\\x0d\n`,
+    );
+  });
+
+  it('writes JSON that reads back the raw value, with no control character left raw', () => {
+    const text = safeJson({ v: hostile });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(text)).toEqual({ v: hostile });
+  });
+});
+
+describe('tables on a narrow terminal', () => {
+  const header = ['SID', 'FROM', 'TO', 'STATUS', 'DIRECTION'];
+  const rows = [
+    ['3f2a6c1e-0000-4000-8000-000000000001', '+14155550100', '+13105550100', 'in-progress', 'outbound'],
+  ];
+
+  it('drops columns in the given order until the table fits, then cuts the last with an ellipsis', () => {
+    const fits = (width: number) => renderTable(header, rows, paint(false), { width, dropOrder: [4, 1, 2] });
+    expect(fits(200).split('\n')[0]).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION$/);
+    expect(fits(80).split('\n')[0]).toMatch(/^SID\s+FROM\s+TO\s+STATUS$/);
+    expect(fits(70).split('\n')[0]).toMatch(/^SID\s+TO\s+STATUS$/);
+    expect(fits(44).split('\n')).toEqual([
+      'SID                                   STATUS',
+      `${rows[0]![0]}  in-pr…`,
+    ]);
+    for (const width of [40, 44, 60, 80])
+      for (const line of fits(width).split('\n')) expect(line.length).toBeLessThanOrEqual(width);
+  });
+
+  it('escapes control characters in every cell', () => {
+    expect(renderTable(['A'], [['x\u001b[2Jy']], paint(false))).toBe('A\nx\\x1b[2Jy');
+  });
+});
