@@ -57,7 +57,11 @@ const MODULES = {
   ],
   'functions/commons/status-callbacks/callback-replays.ts': ['test/integration/status-callback.test.ts'],
   // the idempotency decisions
-  'functions/commons/update-requests/apply-once.ts': [
+  'functions/commons/update-requests/outcome.ts': [
+    'test/unit/update-request-outcome.test.ts',
+    'test/integration/call-update-events.test.ts',
+  ],
+  'functions/commons/update-requests/consumer.ts': [
     'test/integration/call-update-events.test.ts',
     'test/integration/credential-faults.test.ts',
   ],
@@ -72,6 +76,10 @@ const MODULES = {
     'test/integration/cleanup.test.ts',
   ],
   'functions/commons/cleanup/run-cleanup.ts': [
+    'test/unit/cleanup-run.test.ts',
+    'test/integration/cleanup.test.ts',
+  ],
+  'functions/commons/cleanup/report.ts': [
     'test/unit/cleanup-run.test.ts',
     'test/integration/cleanup.test.ts',
   ],
@@ -95,6 +103,10 @@ const REACHED = {
   'cli/core/prompt.ts': 100,
   'functions/commons/http/cursor-seal.ts': 100,
   'functions/commons/errors.ts': 71,
+  'functions/commons/cleanup/report.ts': [
+    'test/unit/cleanup-run.test.ts',
+    'test/integration/cleanup.test.ts',
+  ],
   'functions/commons/cleanup/pacer.ts': 72,
   'functions/commons/status-callbacks/callback-replays.ts': 26,
 };

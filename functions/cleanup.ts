@@ -13,6 +13,7 @@ import {
   CLEANUP_CALLS_FAILED_METRIC,
   CLEANUP_CALLS_FOUND_METRIC,
   CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
+  CLEANUP_RUNS_METRIC,
 } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
@@ -53,6 +54,7 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
 
       logger.info(CLEANUP_REPORT_MESSAGE, { report });
       metrics.addMetadata('scheduleName', scheduleName);
+      metrics.addMetric(CLEANUP_RUNS_METRIC, MetricUnit.Count, 1);
       metrics.addMetric(CLEANUP_CALLS_FOUND_METRIC, MetricUnit.Count, report.found);
       metrics.addMetric(CLEANUP_CALLS_ENDED_METRIC, MetricUnit.Count, report.ended);
       metrics.addMetric(CLEANUP_CALLS_FAILED_METRIC, MetricUnit.Count, report.failed);

@@ -26,9 +26,11 @@ import {
   requestGuard,
   requestLogKeys,
 } from '#commons/http/middlewares';
+import { countedRefusals, countRefusal } from '#commons/http/refusal-metrics';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
+import { HTTP_CALLS_UPDATED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess, type ProjectKeys } from '#commons/signalwire/access';
@@ -65,10 +67,12 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
       signal,
       ...(accountSid ? { project: accountSid } : {}),
     });
-    if (!outcome.ok)
+    if (!outcome.ok) {
+      countRefusal(outcome.error);
       return failureResponse(logger, outcome.error, outcome.cause, event.requestContext?.requestId);
+    }
     metrics.addMetric(
-      outcome.outcome === 'updated' ? 'CallsUpdated' : 'CallsAlreadyEnded',
+      outcome.outcome === 'updated' ? HTTP_CALLS_UPDATED_METRIC : 'CallsAlreadyEnded',
       MetricUnit.Count,
       1,
     );
@@ -108,7 +112,13 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(powertoolsMiddlewares())
     .use(requestLogKeys(logger))
-    .use(errorResponse({ logger, violations: VIOLATION_CONTEXT, describe: refusalAuditor(calls) }))
+    .use(
+      errorResponse({
+        logger,
+        violations: VIOLATION_CONTEXT,
+        describe: countedRefusals(refusalAuditor(calls)),
+      }),
+    )
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(requestGuard({ maxBodyBytes: 8 * 1024 }))

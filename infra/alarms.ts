@@ -5,25 +5,17 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type IAlarmAction,
   type IMetric,
-  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  CLEANUP_CALLS_FAILED_METRIC,
-  CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC,
-  CLEANUP_SERVICE_NAME,
-  STATUS_CALLBACK_SERVICE_NAME,
-  STATUS_CALLBACKS_REJECTED_METRIC,
-} from './metric-names.ts';
+import { type CallControlMetrics, METRIC_PERIOD } from './metrics.ts';
 
-const PERIOD = Duration.minutes(5);
+const PERIOD = METRIC_PERIOD;
 
 /** A resource to watch, with the kebab-case label its alarms are named after. */
 export interface LabelledResource<T> {
@@ -36,13 +28,13 @@ export interface CallControlMonitoringProps {
   readonly functions: readonly LabelledResource<IFunction>[];
   readonly httpApi: IHttpApi;
   readonly deadLetterQueues: readonly LabelledResource<IQueue>[];
-  /** Namespace the cleanup function's custom metrics are published in. */
-  readonly metricsNamespace: string;
+  /** The construct's custom metrics (its namespace and `instance` dimension). */
+  readonly metrics: CallControlMetrics;
   /**
-   * Receives every alarm and its return to OK.
-   * @default - alarms have no actions
+   * Run on every alarm and on its return to OK.
+   * @default [] - alarms have no actions
    */
-  readonly alarmTopic?: ITopic;
+  readonly alarmActions?: readonly IAlarmAction[];
 }
 
 /**
@@ -58,18 +50,9 @@ export class CallControlMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: CallControlMonitoringProps) {
     super(scope, id);
 
-    const customMetric = (metricName: string, service: string): Metric =>
-      new Metric({
-        namespace: props.metricsNamespace,
-        metricName,
-        dimensionsMap: { service },
-        statistic: Stats.SUM,
-        period: PERIOD,
-      });
-    const cleanupMetric = (metricName: string): Metric => customMetric(metricName, CLEANUP_SERVICE_NAME);
-    const callbacksRejected = customMetric(STATUS_CALLBACKS_REJECTED_METRIC, STATUS_CALLBACK_SERVICE_NAME);
-    const callsFailed = cleanupMetric(CLEANUP_CALLS_FAILED_METRIC);
-    const circuitBreakerTripped = cleanupMetric(CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC);
+    const callbacksRejected = props.metrics.statusCallbacksRejected();
+    const callsFailed = props.metrics.callsFailed('cleanup');
+    const circuitBreakerTripped = props.metrics.circuitBreakerTripped();
     const serverErrors = props.httpApi.metricServerError({ statistic: Stats.SUM, period: PERIOD });
 
     const alarms: Alarm[] = [];
@@ -84,10 +67,10 @@ export class CallControlMonitoring extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      if (props.alarmTopic) {
-        const action = new SnsAction(props.alarmTopic);
-        created.addAlarmAction(action);
-        created.addOkAction(action);
+      const actions = props.alarmActions ?? [];
+      if (actions.length > 0) {
+        created.addAlarmAction(...actions);
+        created.addOkAction(...actions);
       }
       alarms.push(created);
     };

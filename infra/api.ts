@@ -22,6 +22,7 @@ import {
   OPERATOR_ROUTES as SHARED_ROUTES,
   STATUS_CALLBACK_ROUTE,
 } from '../functions/commons/http/routes.ts';
+import { acknowledgeGrantedWildcards } from './nag-acknowledgements.ts';
 
 /**
  * How operators authenticate to the API.
@@ -218,13 +219,17 @@ export class CallControlApi extends Construct {
     }
     // One ARN per route with `*` for each path parameter; HttpRoute.grantInvoke would cut the path at the
     // first parameter and allow every stage.
-    return Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: this.operatorRouteKeys.map(({ method, path }) =>
-        this.httpApi.arnForExecuteApi(method, path.replace(/\{[^}]+\}/g, '*'), this.stage.stageName),
-      ),
-    });
+    const resourceArns = this.operatorRouteKeys.map(({ method, path }) =>
+      this.httpApi.arnForExecuteApi(method, path.replace(/\{[^}]+\}/g, '*'), this.stage.stageName),
+    );
+    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+    acknowledgeGrantedWildcards(
+      grantee.grantPrincipal,
+      resourceArns,
+      'execute-api:Invoke on the call-control operator routes only: each `*` stands for a path parameter ' +
+        '(a call SID, an account SID) of one route, method and stage, which IAM cannot name in advance.',
+    );
+    return grant;
   }
 
   private operatorAuthorizer(): IHttpRouteAuthorizer {

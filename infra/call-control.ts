@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -35,6 +37,7 @@ import {
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from './metric-names.ts';
+import { CallControlMetrics, type CallControlTrigger, defaultMetricsInstance } from './metrics.ts';
 import type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './props-validation.ts';
 import { CleanupSchedules } from './schedules.ts';
@@ -79,6 +82,10 @@ export class CallControl extends Construct {
   readonly eventSource: string;
   /** Saved Logs Insights queries over the audit records and cleanup reports. */
   readonly auditQueries: CallControlAuditQueries;
+  /** The `instance` dimension of this construct's custom metrics (see the `metricsInstance` prop). */
+  readonly metricsInstance: string;
+  /** This construct's custom metrics; the `metric…()` methods read from it. */
+  readonly metrics: CallControlMetrics;
 
   private readonly props: CallControlProps;
 
@@ -87,6 +94,8 @@ export class CallControl extends Construct {
     validateProps(props);
     this.props = props;
     this.eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
+    this.metricsInstance = props.metricsInstance ?? defaultMetricsInstance(this);
+    this.metrics = new CallControlMetrics(this.metricsNamespace, this.metricsInstance);
 
     this.secret = this.importSecret();
     this.eventBus = this.resolveEventBus();
@@ -213,8 +222,12 @@ export class CallControl extends Construct {
       ],
       httpApi: this.api.httpApi,
       deadLetterQueues,
-      metricsNamespace: this.metricsNamespace,
-      alarmTopic: props.alarmTopic,
+      metrics: this.metrics,
+      // `alarmTopic` (as an SNS action) first, then `alarmActions`.
+      alarmActions: [
+        ...(props.alarmTopic ? [new SnsAction(props.alarmTopic)] : []),
+        ...(props.alarmActions ?? []),
+      ],
     });
 
     this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
@@ -298,6 +311,20 @@ export class CallControl extends Construct {
     });
   }
 
+  /** Calls updated or ended (then: failed) by the API (`http`), events (`event`), the cleanup (`cleanup`). */
+  metricCallsUpdated = (trigger: CallControlTrigger, props?: MetricOptions): Metric =>
+    this.metrics.callsUpdated(trigger, props);
+  metricCallsFailed = (trigger: CallControlTrigger, props?: MetricOptions): Metric =>
+    this.metrics.callsFailed(trigger, props);
+  /** Call actions the API refused as the request's fault (4xx); what each metric counts: infra/metrics.ts. */
+  metricCallActionsRejected = (props?: MetricOptions): Metric => this.metrics.callActionsRejected(props);
+  /** Cleanup runs cut short by their `maxCallsToEnd` circuit breaker (alarmed). */
+  metricCircuitBreakerTripped = (props?: MetricOptions): Metric => this.metrics.circuitBreakerTripped(props);
+  /** Status callbacks refused for a wrong or missing signature (alarmed); then cleanup runs with a report. */
+  metricStatusCallbacksRejected = (props?: MetricOptions): Metric =>
+    this.metrics.statusCallbacksRejected(props);
+  metricCleanupRuns = (props?: MetricOptions): Metric => this.metrics.cleanupRuns(props);
+
   private get logRetention(): RetentionDays {
     return this.props.logRetention ?? RetentionDays.ONE_MONTH;
   }
@@ -335,7 +362,8 @@ export class CallControl extends Construct {
   }
 
   private resolveEventBus(): IEventBus {
-    const { existingEventBusName, existingEventBusArn } = this.props;
+    const { existingEventBus, existingEventBusName, existingEventBusArn } = this.props;
+    if (existingEventBus !== undefined) return existingEventBus;
     if (existingEventBusArn !== undefined) {
       return EventBus.fromEventBusArn(this, 'event-bus', existingEventBusArn);
     }
@@ -356,6 +384,7 @@ export class CallControl extends Construct {
     const fn = new CallControlFunction(this, id, {
       ...props,
       metricsNamespace: this.metricsNamespace,
+      runtime: this.props.runtime,
       logLevel: this.props.logLevel,
       logRetention: this.logRetention,
       logRemovalPolicy: this.removalPolicy,
@@ -371,6 +400,7 @@ export class CallControl extends Construct {
         [ENV.signalWireTimeoutMs]: String(
           this.props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default,
         ),
+        [ENV.metricsInstance]: this.metricsInstance,
         ...props.environment,
       },
     });

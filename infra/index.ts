@@ -13,6 +13,8 @@ export { CallUpdateEventsConsumer } from './call-update-events.ts';
 export * from './event-contract.ts';
 export type { CallControlBundling } from './function-bundles.ts';
 export * from './metric-names.ts';
+export type { CallControlTrigger } from './metrics.ts';
+export { CallControlMetrics } from './metrics.ts';
 export type { CleanupScheduleProps } from './schedules.ts';
 export { CleanupSchedules } from './schedules.ts';
 export * from './stack-outputs.ts';

@@ -9,7 +9,9 @@ import {
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
+import { checkRuntime } from './call-control-function.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
+import { checkMetricsInstance } from './metrics.ts';
 import type { CallControlProps } from './props.ts';
 import { checkedPolicy } from './schedules.ts';
 
@@ -35,9 +37,7 @@ export const validateProps = (props: CallControlProps): void => {
   ) {
     throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
   }
-  if (given(props.existingEventBusName) && given(props.existingEventBusArn)) {
-    throw new Error('CallControl takes existingEventBusName or existingEventBusArn, not both');
-  }
+  checkPlatformProps(props);
   const auth = props.apiAuth;
   if (auth?.type === 'jwt') {
     if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
@@ -131,6 +131,23 @@ export const validateProps = (props: CallControlProps): void => {
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
   }
+};
+
+/** The props a platform team sets around the construct: the event bus, the metrics instance, the runtime. */
+const checkPlatformProps = (props: CallControlProps): void => {
+  const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
+  const buses = [
+    props.existingEventBus !== undefined ? 'existingEventBus' : undefined,
+    given(props.existingEventBusName) ? 'existingEventBusName' : undefined,
+    given(props.existingEventBusArn) ? 'existingEventBusArn' : undefined,
+  ].filter((name) => name !== undefined);
+  if (buses.length > 1) {
+    throw new Error(
+      `CallControl takes one of existingEventBus, existingEventBusName and existingEventBusArn, got ${buses.join(' and ')}`,
+    );
+  }
+  if (props.metricsInstance !== undefined) checkMetricsInstance(props.metricsInstance);
+  if (props.runtime !== undefined) checkRuntime(props.runtime);
 };
 
 /** What EventBridge accepts as a custom event's `source` (the `aws.` prefix is reserved for AWS services). */

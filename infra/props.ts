@@ -1,5 +1,8 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { CallControlApiAuth, CallControlThrottle } from './api.ts';
@@ -72,6 +75,12 @@ export interface CallControlProps {
    */
   readonly cleanupTimeMargin?: Duration;
   /**
+   * An existing event bus to use instead of creating one (`EventBus.fromEventBusName`, or a bus of your
+   * stack). Give at most one of `existingEventBus`, `existingEventBusName` and `existingEventBusArn`.
+   * @default - a new bus
+   */
+  readonly existingEventBus?: IEventBus;
+  /**
    * Name of an existing event bus (same account and region) to use instead of creating one.
    * @default - a new bus
    */
@@ -120,10 +129,16 @@ export interface CallControlProps {
    */
   readonly schemasDirectory?: string;
   /**
-   * SNS topic every alarm notifies (on alarm and on return to OK).
-   * @default - alarms without actions
+   * SNS topic every alarm notifies (on alarm and on return to OK): the simple case of `alarmActions`.
+   * @default - no topic
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Actions every alarm runs on alarm and on return to OK (`SnsAction`, `LambdaAction`, an incident
+   * manager's action…), after `alarmTopic`'s when both are given.
+   * @default [] - with no `alarmTopic` either, alarms without actions
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
   /**
    * Retention of every function log group and of the API access logs.
    * @default RetentionDays.ONE_MONTH
@@ -156,6 +171,21 @@ export interface CallControlProps {
    * @default 'SignalWireCallControl'
    */
   readonly metricsNamespace?: string;
+  /**
+   * Value of the `instance` dimension of every custom metric (`CALL_CONTROL_METRICS_INSTANCE`), which keeps
+   * two constructs in one account and region (staging and production) apart: each one's alarms and
+   * `metric…()` methods see its own data only. Set it to keep a metric's identity when the stack is renamed or
+   * the construct moved; two constructs in one account and region must never share it.
+   * @default - `<stack name>/<construct path inside the stack>`, e.g. `Telephony/CallControl`
+   */
+  readonly metricsInstance?: string;
+  /**
+   * Lambda runtime of every function. The bundles are built for Node.js 24 (esbuild target `node24`) and
+   * every test of this package runs them on Node.js 24; a later `nodejs*.x` runtime may be chosen, an
+   * earlier one is refused.
+   * @default Runtime.NODEJS_24_X
+   */
+  readonly runtime?: Runtime;
   /**
    * How long a warm function reuses the secret before reading it again (`SECRET_CACHE_TTL_SECONDS`).
    * @default Duration.minutes(5)

@@ -7,7 +7,7 @@
  * be byte for byte those of that earlier build, which is what makes the asset hashes reproducible.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { FileSystem } from 'aws-cdk-lib';
@@ -22,6 +22,7 @@ import {
   STATUS_CALLBACK_SERVICE_NAME,
 } from '../../infra/metric-names.ts';
 import { PROJECT_ROOT } from '../infra/support.ts';
+import { PACKAGE_FIGURES_END, PACKAGE_FIGURES_START, renderPackageFigures } from './package-figures.ts';
 
 const PACKAGE_NAME = 'signalwire-call-control';
 const SECRET_NAME = 'signalwire/call-control';
@@ -104,8 +105,12 @@ let unpackedBytes: number;
 let hashesBeforePack: Record<string, string>;
 let hashesAfterPack: Record<string, string>;
 
+let manifestBeforePack: string;
+let readmeBeforePack: string;
 beforeAll(() => {
   hashesBeforePack = bundleHashes(PROJECT_ROOT);
+  manifestBeforePack = readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8');
+  readmeBeforePack = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
   // `npm pack` runs `prepack`, i.e. a second complete build of the same sources.
   const packed = timed('npm pack', () =>
     run('npm', ['pack', '--json', '--pack-destination', scratch], PROJECT_ROOT, 'project'),
@@ -134,6 +139,8 @@ describe('the packed tarball', () => {
         'README.md',
         'CHANGELOG.md',
         'LICENSE',
+        'docs/package.md',
+        'docs/deploy.md',
         'dist/index.js',
         'dist/index.cjs',
         'dist/types/esm/infra/index.d.ts',
@@ -159,7 +166,7 @@ describe('the packed tarball', () => {
       .map((file) => file.path)
       .filter(
         (path) =>
-          !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
+          !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|docs\/(package|deploy)\.md|bin\/call-control\.mjs|dist\/index\.(js|cjs)|dist\/types\/(esm|cjs)\/.+\.d\.ts|dist\/types\/cjs\/package\.json|dist\/functions\/(default|powertools-tracer)\/[a-z-]+\/index\.mjs(\.map)?|dist\/cli\/call-control\.mjs|dist\/cli\/chunks\/[\w-]+\.mjs|schemas\/events\/[a-z-]+\.schema\.json)$/.test(
             path,
           ),
       );
@@ -171,25 +178,110 @@ describe('the packed tarball', () => {
   it('leaves out tests, benchmarks, CI, local stand-ins and the TypeScript sources', () => {
     const unwanted = packedFiles
       .map((file) => file.path)
-      .filter((path) => /^(test|bench|\.ci|local|functions|infra|scripts|types|node_modules)\//.test(path));
+      .filter((path) =>
+        /^(test|bench|\.ci|local|functions|infra|scripts|types|packaging|node_modules)\//.test(path),
+      );
     expect(unwanted).toEqual([]);
   });
 
   it('packs bundles identical to the earlier build: the same sources give the same asset hashes', () => {
     expect(hashesAfterPack).toEqual(hashesBeforePack);
   });
+
+  it('leaves the repository’s own package.json and README.md as they were once packed', () => {
+    expect(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).toBe(manifestBeforePack);
+    expect(readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')).toBe(readmeBeforePack);
+    expect(existsSync(join(PROJECT_ROOT, '.tmp', 'pack-backup'))).toBe(false);
+  });
+
+  it('is what docs/package.md says it is: its figures are this pack’s (UPDATE_DOC_FIGURES=1 rewrites them)', () => {
+    const docsPath = join(PROJECT_ROOT, 'docs', 'package.md');
+    const docs = readFileSync(docsPath, 'utf8');
+    const version = (JSON.parse(manifestBeforePack) as { version: string }).version;
+    const measured = renderPackageFigures({ version, files: packedFiles, tarballBytes, unpackedBytes });
+    const start = docs.indexOf(PACKAGE_FIGURES_START);
+    const end = docs.indexOf(PACKAGE_FIGURES_END);
+    expect(start, 'docs/package.md has the figures markers').toBeGreaterThan(0);
+    const documented = docs.slice(start, end + PACKAGE_FIGURES_END.length);
+    if (process.env.UPDATE_DOC_FIGURES === '1' && documented !== measured) {
+      writeFileSync(docsPath, docs.slice(0, start) + measured + docs.slice(end + PACKAGE_FIGURES_END.length));
+      return;
+    }
+
+    expect(documented).toBe(measured);
+  });
 });
 
-/** One consumer app: copied from its fixture, the tarball installed into it. */
-const installApp = (fixture: string): string => {
+/** The manifest as packed, read from an app's node_modules. */
+const installedManifest = (app: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(app, 'node_modules', PACKAGE_NAME, 'package.json'), 'utf8'));
+
+/**
+ * The code blocks of docs/package.md that follow a line naming a file (`` `lib/telephony-stack.ts`: ``, or
+ * `` `bin/telephony.ts`, with …: ``), by
+ * that file name: the apps below are those examples, so the docs cannot drift from what is tested.
+ */
+const documentedFiles = (): Record<string, string> => {
+  const docs = readFileSync(join(PROJECT_ROOT, 'docs', 'package.md'), 'utf8');
+  return Object.fromEntries(
+    [...docs.matchAll(/^`([\w/.-]+)`[^\n]*:\n\n```\w+\n([\s\S]*?)```$/gm)].map((match) => [
+      match[1],
+      match[2],
+    ]),
+  );
+};
+
+/** The aws-cdk-lib a consumer app is tested with: the lowest the peer range allows, and the registry's newest. */
+const AWS_CDK_LIB = {
+  minimum: (
+    JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+    }
+  ).peerDependencies['aws-cdk-lib']?.replace(/^[\^~>=]+/, '') as string,
+  newest: (): string => run('npm', ['view', 'aws-cdk-lib', 'version'], PROJECT_ROOT).stdout.trim(),
+};
+const CDK_NAG_VERSION = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  }
+).devDependencies['cdk-nag']?.replace(/^[\^~]/, '') as string;
+
+/**
+ * One consumer app: copied from its fixture, the docs' example files written into it (the stack and the app
+ * entry with cdk-nag on), then the tarball, `awsCdkLib` and cdk-nag installed from the registry.
+ */
+const installApp = (fixture: string, files: Record<string, string>, awsCdkLib: string): string => {
   const app = join(scratch, fixture);
   cpSync(join(import.meta.dirname, fixture), app, { recursive: true });
-  // Only the local tarball and the registry; the npm cache makes the second install cheap.
-  timed(`npm install (${fixture})`, () =>
-    run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], app),
+  const documented = documentedFiles();
+  for (const [documentedName, target] of Object.entries(files)) {
+    const content = documented[documentedName];
+    if (content === undefined) throw new Error(`docs/package.md has no \`${documentedName}\`: block`);
+    mkdirSync(dirname(join(app, target)), { recursive: true });
+    writeFileSync(join(app, target), content);
+  }
+  // The local tarball and the registry; the npm cache makes a second install of a version cheap.
+  timed(`npm install (${fixture}, aws-cdk-lib ${awsCdkLib})`, () =>
+    run(
+      'npm',
+      [
+        'install',
+        tarball,
+        `aws-cdk-lib@${awsCdkLib}`,
+        `cdk-nag@${CDK_NAG_VERSION}`,
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+      ],
+      app,
+    ),
   );
   return app;
 };
+
+const installedVersion = (app: string, name: string): string =>
+  (JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 /** `npx cdk synth` with the app's own cdk.json launcher; the template and what CDK printed. */
 const synth = (
@@ -268,35 +360,144 @@ const expectSecretGrant = (template: Template, functions: number): void => {
   }
 };
 
-describe('a TypeScript app made by `cdk init app --language typescript` (tsc, then tsx)', () => {
+/** What an app's synth must show: cdk-nag ran over it (it reports its findings and acknowledgements by rule). */
+const expectNagClean = (output: string): void => {
+  expect(output).not.toMatch(/AwsSolutions-\w+/);
+  expect(output).not.toMatch(/Validation failed/i);
+};
+
+/** The packed manifest: what a user's npm reads. */
+const expectProductManifest = (app: string): void => {
+  const manifest = installedManifest(app);
+  for (const field of ['imports', 'devDependencies', 'scripts', 'overrides', 'allowScripts']) {
+    expect(manifest, field).not.toHaveProperty(field);
+  }
+  expect(manifest).toMatchObject({
+    name: PACKAGE_NAME,
+    peerDependencies: { 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) },
+    bin: { 'call-control': 'bin/call-control.mjs' },
+  });
+  // The README for people who install it, not the contributors' one.
+  expect(readFileSync(join(app, 'node_modules', PACKAGE_NAME, 'README.md'), 'utf8')).toBe(
+    readFileSync(join(PROJECT_ROOT, 'packaging', 'README.md'), 'utf8'),
+  );
+};
+
+describe('a TypeScript app made by `cdk init app --language typescript` (tsc, then tsx), newest aws-cdk-lib', () => {
   let app: string;
+  let newest: string;
   beforeAll(() => {
-    app = installApp('ts-app');
+    newest = AWS_CDK_LIB.newest();
+    app = installApp(
+      'ts-app',
+      {
+        'lib/telephony-stack.ts': 'lib/telephony-stack.ts',
+        'bin/telephony.ts': 'bin/telephony.ts',
+        'lib/refusals-alarm.ts': 'lib/refusals-alarm.ts',
+      },
+      newest,
+    );
   }, 600_000);
 
-  it.each(['system', 'project'] as const)('synthesises from the prebuilt bundles on %s Node.js', (node) => {
-    const { template, output, nodeVersion } = synth(app, 'TsAppStack', node);
+  it('runs the docs’ own TypeScript example against the registry’s newest aws-cdk-lib', () => {
+    expect(installedVersion(app, 'aws-cdk-lib')).toBe(newest);
+    expect(readFileSync(join(app, 'bin', 'telephony.ts'), 'utf8')).toContain('new AwsSolutionsChecks(app)');
+  });
 
-    expect(nodeVersion).toMatch(node === 'system' ? /^v20\./ : /^v24\./);
-    // Nothing bundled at the consumer: every function is a packaged bundle, hash for hash.
-    expect(output).not.toContain('Bundling asset');
-    const installed = bundleHashes(join(app, 'node_modules', PACKAGE_NAME));
-    expect(installed).toEqual(hashesBeforePack);
-    expect(deployedBundles(template)).toEqual(
-      Object.fromEntries(FUNCTION_NAMES.map((name) => [name, installed[`default/${name}`]])),
-    );
-    expectProtectedRoutes(template);
-    expectSecretGrant(template, 4);
-    // The producer onboarded with the grant helper may publish requests under its own source only.
-    expect(statements(template)).toContainEqual(
+  it('installs a package.json without imports, scripts or devDependencies, and the users’ README', () => {
+    expectProductManifest(app);
+  });
+
+  it.each(['system', 'project'] as const)(
+    'synthesises from the prebuilt bundles on %s Node.js, cdk-nag clean',
+    (node) => {
+      const { template, output, nodeVersion } = synth(app, 'TelephonyStack', node);
+
+      expectNagClean(output);
+      expect(nodeVersion).toMatch(node === 'system' ? /^v20\./ : /^v24\./);
+      // Nothing bundled at the consumer: every function is a packaged bundle, hash for hash.
+      expect(output).not.toContain('Bundling asset');
+      const installed = bundleHashes(join(app, 'node_modules', PACKAGE_NAME));
+      expect(installed).toEqual(hashesBeforePack);
+      expect(deployedBundles(template)).toEqual(
+        Object.fromEntries(FUNCTION_NAMES.map((name) => [name, installed[`default/${name}`]])),
+      );
+      expectProtectedRoutes(template);
+      expectSecretGrant(template, 4);
+      // The producer onboarded with the grant helper may publish requests under its own source only.
+      expect(statements(template)).toContainEqual(
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Condition: {
+            StringEquals: { 'events:source': 'com.example.crm', 'events:detail-type': CALL_UPDATE_REQUESTED },
+          },
+        }),
+      );
+      expect(resourcesOf(template, 'AWS::Logs::QueryDefinition')).toHaveLength(4);
+    },
+  );
+
+  it('builds the docs’ custom alarm from a metric method: on this construct’s instance, with the options given', () => {
+    // lib/refusals-alarm.ts went through the app's tsc in the synths above; here it runs.
+    const program = [
+      "import { App, Stack } from 'aws-cdk-lib';",
+      "import { CallControl } from 'signalwire-call-control';",
+      "import { refusalsAlarm } from './lib/refusals-alarm';",
+      'const app = new App({ outdir: process.argv[2] });',
+      "const stack = new Stack(app, 'Alarms');",
+      "refusalsAlarm(stack, new CallControl(stack, 'CallControl', { secretName: 'x' }));",
+      "const { template } = app.synth().getStackByName('Alarms');",
+      'const alarms = Object.values(template.Resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm");',
+      'process.stdout.write(JSON.stringify(alarms.map((a) => a.Properties)));',
+    ].join('\n');
+    const file = join(app, 'alarm-example.ts');
+    writeFileSync(file, program);
+    const alarms = JSON.parse(
+      run('npx', ['--no-install', 'tsx', file, join(scratch, 'alarm-example-out')], app).stdout,
+    ) as Array<Record<string, unknown>>;
+
+    expect(alarms).toContainEqual(
       expect.objectContaining({
-        Action: 'events:PutEvents',
-        Condition: {
-          StringEquals: { 'events:source': 'com.example.crm', 'events:detail-type': CALL_UPDATE_REQUESTED },
-        },
+        MetricName: 'CallActionsRejected',
+        Period: 900,
+        Threshold: 20,
+        Dimensions: [
+          { Name: 'instance', Value: 'Alarms/CallControl' },
+          { Name: 'service', Value: HTTP_API_SERVICE_NAME },
+        ],
       }),
     );
-    expect(resourcesOf(template, 'AWS::Logs::QueryDefinition')).toHaveLength(4);
+  });
+
+  it('has cdk-nag really on: a wildcard of the app’s own in the operators’ policy fails the synth, alone', () => {
+    // The docs' stack again, with one unacknowledged wildcard added to the role that grantInvoke wrote into.
+    const out = join(scratch, 'nag-canary-out');
+    const program = [
+      "import { App, Validations } from 'aws-cdk-lib';",
+      "import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';",
+      "import { AwsSolutionsChecks } from 'cdk-nag';",
+      "import { TelephonyStack } from './lib/telephony-stack';",
+      'const app = new App({ outdir: process.argv[2] });',
+      'Validations.of(app).addPlugins(new AwsSolutionsChecks(app));',
+      "const stack = new TelephonyStack(app, 'TelephonyStack');",
+      "const operators = stack.node.findChild('Operators') as Role;",
+      "operators.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));",
+      "try { app.synth(); process.stdout.write('synthesised'); } catch (error) { process.stdout.write(String(error)); }",
+    ].join('\n');
+    const file = join(app, 'nag-canary.ts');
+    writeFileSync(file, program);
+    const said = run('npx', ['--no-install', 'tsx', file, out], app).stdout;
+    const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as {
+      pluginReports: Array<{ violations: Array<{ ruleName: string; violatingConstructs: unknown[] }> }>;
+    };
+
+    // aws-cdk-lib words it 'Validation failed' or 'ValidationFailed', depending on the version.
+    expect(said).toMatch(/Validation ?failed/i);
+    expect(
+      report.pluginReports.flatMap((plugin) =>
+        plugin.violations.map((violation) => [violation.ruleName, violation.violatingConstructs.length]),
+      ),
+    ).toEqual([['AwsSolutions-IAM5[Resource::*]', 1]]);
   });
 
   it('type-checks the event contract types, whose declarations need nothing the app lacks (skipLibCheck off)', () => {
@@ -321,11 +522,20 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
   });
 });
 
-describe('a JavaScript app made by `cdk init app --language javascript` (CommonJS, node)', () => {
+describe('a JavaScript app made by `cdk init app --language javascript` (CommonJS, node), lowest aws-cdk-lib', () => {
   let app: string;
   beforeAll(() => {
-    app = installApp('js-app');
+    app = installApp(
+      'js-app',
+      { 'lib/telephony-stack.js': 'lib/telephony-stack.js', 'bin/telephony.js': 'bin/telephony.js' },
+      AWS_CDK_LIB.minimum,
+    );
   }, 600_000);
+
+  it('runs the docs’ own JavaScript example against the lowest aws-cdk-lib the peer range allows', () => {
+    expect(installedVersion(app, 'aws-cdk-lib')).toBe(AWS_CDK_LIB.minimum);
+    expectProductManifest(app);
+  });
 
   it('has no esbuild to bundle with', () => {
     expect(existsSync(join(app, 'node_modules', 'esbuild'))).toBe(false);
@@ -333,10 +543,11 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
   });
 
   it.each(['system', 'project'] as const)(
-    'synthesises from the prebuilt Powertools Tracer bundles on %s Node.js',
+    'synthesises from the prebuilt Powertools Tracer bundles on %s Node.js, cdk-nag clean',
     (node) => {
-      const { template, output } = synth(app, 'JsAppStack', node);
+      const { template, output } = synth(app, 'TelephonyStack', node);
 
+      expectNagClean(output);
       expect(output).not.toContain('Bundling asset');
       const variant = bundleVariant(true);
       expect(deployedBundles(template)).toEqual(

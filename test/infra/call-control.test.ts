@@ -685,10 +685,10 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
     it('watches every failure signal once: function errors and throttles, API 5xx, DLQs, cleanup metrics', () => {
       const signals = alarms().map((alarm) => {
         const dimensions = alarm.Properties.Dimensions as { Name: string; Value: unknown }[];
-        const target = dimensions[0]?.Value;
-        return `${alarm.Properties.Namespace} ${alarm.Properties.MetricName} ${
-          typeof target === 'string' ? target : JSON.stringify(target)
-        }`;
+        const targets = dimensions.map(({ Value }) =>
+          typeof Value === 'string' ? Value : JSON.stringify(Value),
+        );
+        return `${alarm.Properties.Namespace} ${alarm.Properties.MetricName} ${targets.join(' ')}`;
       });
       const fn = (service: string): string =>
         JSON.stringify({ Ref: functionByService(template, service).id });
@@ -706,9 +706,10 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
             (queueId) =>
               `AWS/SQS ApproximateNumberOfMessagesVisible ${JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] })}`,
           ),
-          'SignalWireCallControl CallsFailed call-control-cleanup',
-          'SignalWireCallControl CircuitBreakerTripped call-control-cleanup',
-          'SignalWireCallControl StatusCallbacksRejected call-control-status-callback',
+          // The construct's own instance first (CDK sorts dimensions by name), then the function's service.
+          'SignalWireCallControl CallsFailed call-control-test/call-control call-control-cleanup',
+          'SignalWireCallControl CircuitBreakerTripped call-control-test/call-control call-control-cleanup',
+          'SignalWireCallControl StatusCallbacksRejected call-control-test/call-control call-control-status-callback',
         ].sort(),
       );
     });
@@ -729,11 +730,14 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       }
     });
 
-    it('reads the cleanup metrics by the dimension Powertools Metrics writes', () => {
+    it('reads the cleanup metrics by the dimensions Powertools Metrics writes: service, and this instance', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'SignalWireCallControl',
         MetricName: 'CircuitBreakerTripped',
-        Dimensions: [{ Name: 'service', Value: 'call-control-cleanup' }],
+        Dimensions: [
+          { Name: 'instance', Value: 'call-control-test/call-control' },
+          { Name: 'service', Value: 'call-control-cleanup' },
+        ],
         Statistic: 'Sum',
       });
     });
@@ -744,7 +748,10 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: DEFAULT_METRICS_NAMESPACE,
         MetricName: STATUS_CALLBACKS_REJECTED_METRIC,
-        Dimensions: [{ Name: 'service', Value: STATUS_CALLBACK_SERVICE_NAME }],
+        Dimensions: [
+          { Name: 'instance', Value: 'call-control-test/call-control' },
+          { Name: 'service', Value: STATUS_CALLBACK_SERVICE_NAME },
+        ],
         Statistic: 'Sum',
         Period: 300,
         Threshold: 0,
@@ -1016,7 +1023,7 @@ describe('CallControl props validation', () => {
         existingEventBusName: 'a',
         existingEventBusArn: 'arn:aws:events:eu-west-1:1:event-bus/a',
       },
-      /not both/,
+      /takes one of existingEventBus, existingEventBusName and existingEventBusArn, got existingEventBusName and existingEventBusArn/,
     ],
     [
       'an empty source allow-list',

@@ -128,6 +128,10 @@ describe('CallControlStack with every feature configured through context', () =>
       [
         'AwsSolutions-APIG4 call-control/api/get-webhooks-signalwire-status/Resource',
         'AwsSolutions-APIG4 call-control/api/post-webhooks-signalwire-status/Resource',
+        'AwsSolutions-L1 call-control/http-api-function/Resource',
+        'AwsSolutions-L1 call-control/status-callback-function/Resource',
+        'AwsSolutions-L1 call-control/cleanup-function/Resource',
+        'AwsSolutions-L1 call-control/call-update-events-function/Resource',
         'AwsSolutions-IAM5[Resource::*] call-control/http-api-function-role/DefaultPolicy',
         'AwsSolutions-IAM5[Resource::*] call-control/status-callback-function-role/DefaultPolicy',
         'AwsSolutions-IAM5[Resource::*] call-control/cleanup-function-role/DefaultPolicy',

@@ -7,6 +7,15 @@
 /** Default CloudWatch namespace of the custom metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
 export const DEFAULT_METRICS_NAMESPACE = 'SignalWireCallControl';
 
+/**
+ * Dimension naming the construct instance a metric comes from (its value: `CALL_CONTROL_METRICS_INSTANCE`),
+ * next to Powertools' own `service` dimension.
+ */
+export const METRICS_INSTANCE_DIMENSION = 'instance';
+
+/** How Powertools Metrics' warning about an invocation with nothing to publish starts. */
+export const EMPTY_METRICS_WARNING_PREFIX = 'No application metrics to publish';
+
 /** `POWERTOOLS_SERVICE_NAME` of the cleanup function, which Powertools Metrics adds as the `service` dimension. */
 export const CLEANUP_SERVICE_NAME = 'call-control-cleanup';
 
@@ -29,3 +38,21 @@ export const CLEANUP_CALLS_ENDED_METRIC = 'CallsEnded';
 
 /** Status callbacks refused for a missing or wrong signature (alarmed: a missing or rotated signing key). */
 export const STATUS_CALLBACKS_REJECTED_METRIC = 'StatusCallbacksRejected';
+
+/** Calls the HTTP API updated or ended (answered 200 `updated`). */
+export const HTTP_CALLS_UPDATED_METRIC = 'CallsUpdated';
+
+/** Call actions the HTTP API refused: the request's fault (a 4xx: invalid input, the call's state forbids it). */
+export const HTTP_CALL_ACTIONS_REJECTED_METRIC = 'CallActionsRejected';
+
+/** Call actions the HTTP API could not carry out now (a 5xx: SignalWire unreachable, throttled, failing). */
+export const HTTP_CALL_ACTIONS_FAILED_METRIC = 'CallActionsFailed';
+
+/** "Call Update Requested" events applied (the call updated or ended). */
+export const EVENTS_CALLS_UPDATED_METRIC = 'CallUpdateRequestsApplied';
+
+/** "Call Update Requested" events answered with Call Update Failed (refused or failed). */
+export const EVENTS_CALLS_FAILED_METRIC = 'CallUpdateRequestsFailed';
+
+/** Cleanup runs (one per invocation that got as far as a report: dry runs included). */
+export const CLEANUP_RUNS_METRIC = 'CleanupRuns';

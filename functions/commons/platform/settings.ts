@@ -22,6 +22,7 @@ export const ENV = {
   cleanupConcurrency: 'CLEANUP_CONCURRENCY',
   cleanupMaxEndsPerSecond: 'CLEANUP_MAX_ENDS_PER_SECOND',
   cleanupTimeMarginMs: 'CLEANUP_TIME_MARGIN_MS',
+  metricsInstance: 'CALL_CONTROL_METRICS_INSTANCE',
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import type { CallService } from '../calls/service.ts';
 import { type FieldViolation, isFunctionTimeout, RequestValidationError } from '../errors.ts';
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
 import type { EventPublisher } from '../events/publisher.ts';
+import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '../platform/metric-names.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { terminateChange } from '../signalwire/api-facts.ts';
@@ -152,7 +153,7 @@ const settler =
     }
     if (decision.replayed) metrics.addMetric('CallUpdateRequestsReplayed', MetricUnit.Count, 1);
     metrics.addMetric(
-      result.detailType === CALL_UPDATED ? 'CallUpdateRequestsApplied' : 'CallUpdateRequestsFailed',
+      result.detailType === CALL_UPDATED ? EVENTS_CALLS_UPDATED_METRIC : EVENTS_CALLS_FAILED_METRIC,
       MetricUnit.Count,
       1,
     );

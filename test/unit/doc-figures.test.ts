@@ -1,0 +1,44 @@
+/**
+ * Figures in the docs come from the run that measured them: the benchmark's full run writes bench/results.json,
+ * docs/benchmarks.md and the README's summary together. These tests fail when either document no longer shows
+ * what results.json holds (a figure edited by hand, or a results.json committed without its documents).
+ * The tarball's figures are checked the same way by the consumer suite, which packs it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type Machine,
+  README_SUMMARY_END,
+  README_SUMMARY_START,
+  type ResultRow,
+  renderMarkdown,
+  renderSummary,
+} from '../../bench/report.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const results = JSON.parse(read('bench/results.json')) as {
+  machine: Machine;
+  durationMs: number;
+  rows: ResultRow[];
+  notes: string[];
+};
+
+describe('benchmark figures in the docs', () => {
+  it('docs/benchmarks.md is exactly what the last full run of npm run bench wrote', () => {
+    expect(read('docs/benchmarks.md')).toBe(
+      renderMarkdown(results.machine, results.rows, results.notes, results.durationMs),
+    );
+  });
+
+  it('the README summary (bundle size, cold start, warm, cleanup, memory, CLI start-up) is that run’s', () => {
+    const readme = read('README.md');
+    const block = readme.slice(
+      readme.indexOf(README_SUMMARY_START),
+      readme.indexOf(README_SUMMARY_END) + README_SUMMARY_END.length,
+    );
+
+    expect(block).toBe(renderSummary(results.machine, results.rows));
+  });
+});
