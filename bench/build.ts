@@ -109,16 +109,29 @@ const REFERENCE_ENTRY = 'bench/reference/sdk-update-handler.ts';
 /**
  * Bundles every function and the reference handler. The reference is bundled as a user would bundle it (the
  * AWS SDK's default credential chain included, no alias); `referenceEnvCredentials` is the same handler with
- * this project's alias too, for the context row.
+ * this project's alias too, for the context row; `referenceRuntimeSdk` takes the AWS SDK from the Lambda
+ * runtime instead of bundling it.
  */
 export const buildAll = async (
   root: string,
   outDir: string,
-): Promise<{ functions: BundleReport[]; reference: BundleReport; referenceEnvCredentials: BundleReport }> => {
+): Promise<{
+  functions: BundleReport[];
+  reference: BundleReport;
+  referenceEnvCredentials: BundleReport;
+  referenceRuntimeSdk: BundleReport;
+}> => {
   const functions = await Promise.all(
     functionEntries(root).map((entry) => bundle(root, entry, basename(entry, '.ts'), outDir)),
   );
   const reference = await bundle(root, REFERENCE_ENTRY, 'reference', outDir, { alias: {} });
   const referenceEnvCredentials = await bundle(root, REFERENCE_ENTRY, 'reference-env-credentials', outDir);
-  return { functions, reference, referenceEnvCredentials };
+  // Lambda's Node.js runtimes ship the AWS SDK v3; a user may leave it out of the bundle (NodejsFunction's
+  // `externalModules: ['@aws-sdk/*']`, its default before CDK bundled it). Locally the import resolves to this
+  // repository's node_modules, the same version the bundled reference carries.
+  const referenceRuntimeSdk = await bundle(root, REFERENCE_ENTRY, 'reference-runtime-sdk', outDir, {
+    alias: {},
+    external: ['@aws-sdk/*'],
+  });
+  return { functions, reference, referenceEnvCredentials, referenceRuntimeSdk };
 };

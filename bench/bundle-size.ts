@@ -14,14 +14,17 @@ const bundleRows = (functions: BundleReport[], reference: BundleReport): ResultR
     .sort((a, b) => Number(b.name === 'http-api') - Number(a.name === 'http-api'))
     .flatMap((fn) => {
       const row = (kind: 'minified' | 'gzip'): ResultRow => {
-        // The target is on what Lambda loads and parses, the minified file; gzip is shown for context.
-        const isTarget = fn.name === 'http-api' && kind === 'minified';
+        // Context: the reference with the AWS SDK bundled is the heavier way to deploy it; the target row
+        // compares with the reference that takes the AWS SDK from the runtime (bundle-vs-runtime-sdk).
+        const isTarget = false;
         const project = kind === 'minified' ? fn.bytes : fn.gzipBytes;
         const ref = kind === 'minified' ? reference.bytes : reference.gzipBytes;
         const value = project / ref;
         return {
           item: 1,
-          metric: `Bundle size, ${fn.name} (${kind === 'minified' ? 'minified' : 'minified + gzip -9'})`,
+          metric:
+            `Bundle size, ${fn.name} (${kind === 'minified' ? 'minified' : 'minified + gzip -9'}), against the ` +
+            'reference with the AWS SDK bundled',
           project: kib(project),
           reference: kib(ref),
           ratio: ratio(value),
@@ -44,10 +47,29 @@ const sharesNote = (report: BundleReport): string =>
 export const bundleSize: Measurement = {
   name: 'bundle-size',
   async run(context) {
-    const { functions, reference, referenceEnvCredentials } = await context.bundles();
+    const { functions, reference, referenceEnvCredentials, referenceRuntimeSdk } = await context.bundles();
     const http = functions.find((fn) => fn.name === 'http-api');
     const rows = bundleRows(functions, reference);
     if (http) {
+      const runtimeShare = http.bytes / referenceRuntimeSdk.bytes;
+      rows.unshift({
+        item: 1,
+        id: 'bundle-vs-runtime-sdk',
+        metric:
+          'Bundle size, http-api (minified) vs the reference with the AWS SDK taken from the Lambda runtime ' +
+          '(`@aws-sdk/*` external)',
+        project: kib(http.bytes),
+        reference: kib(referenceRuntimeSdk.bytes),
+        ratio: ratio(runtimeShare),
+        target: `≤ 1/8 (${TARGET_SHARE.toFixed(3)})`,
+        met: yesNo(runtimeShare <= TARGET_SHARE),
+        values: {
+          project: http.bytes,
+          reference: referenceRuntimeSdk.bytes,
+          ratio: runtimeShare,
+          unit: 'bytes',
+        },
+      });
       const value = http.bytes / referenceEnvCredentials.bytes;
       rows.push({
         item: 1,
@@ -94,7 +116,10 @@ export const bundleSize: Measurement = {
         'reading the same secret and bundled the same way, except for the aliases: it keeps the default ' +
         'credential chain and ES imports of the built-ins, as a user bundling it would; the row "the reference ' +
         'bundled with the project\'s aliases too" shows the ratio if it had them as well ' +
-        `(${kib(referenceEnvCredentials.bytes)}).`,
+        `(${kib(referenceEnvCredentials.bytes)}). The target row compares with the same reference built with ` +
+        "`@aws-sdk/*` external, as a user relying on the AWS SDK that Lambda's Node.js runtime ships would " +
+        `deploy it (${kib(referenceRuntimeSdk.bytes)}); the project bundles its AWS SDK client, as the style it ` +
+        'follows asks, so its figure carries the Secrets Manager client the runtime variant leaves out.',
       `Share of each package in each bundle (metafile \`bytesInOutput\`): ${[...functions, reference]
         .map(sharesNote)
         .join('; ')}.`,
@@ -104,7 +129,7 @@ export const bundleSize: Measurement = {
       const aws = share(http, 'AWS SDK v3 (Secrets Manager client)');
       notes.push(
         `Missed, bundle size: http-api is ${kib(http.bytes)} against a budget of ` +
-          `${kib(reference.bytes * TARGET_SHARE)} (1/8 of the reference). The AWS SDK's Secrets Manager client ` +
+          `${kib(referenceRuntimeSdk.bytes * TARGET_SHARE)} (1/8 of the reference with the runtime's AWS SDK). The AWS SDK's Secrets Manager client ` +
           `with @smithy/* is ${kib(aws)} of it (${percent(aws, http.bytes)}); Powertools ` +
           `${kib(share(http, 'Powertools'))}, middy ${kib(share(http, 'middy'))}, ajv ${kib(share(http, 'ajv'))}, ` +
           `the project's own code ${kib(share(http, 'project code'))}. What would close the gap: read the ` +
@@ -112,6 +137,6 @@ export const bundleSize: Measurement = {
           '`GetSecretValue` over `fetch`), which the issue rules out for now.',
       );
     }
-    return { rows, notes, details: { functions, reference, referenceEnvCredentials } };
+    return { rows, notes, details: { functions, reference, referenceEnvCredentials, referenceRuntimeSdk } };
   },
 };

@@ -84,12 +84,13 @@ export const cliStartup: Measurement = {
       rows: [
         {
           item: 6,
+          id: 'cli-help',
           metric: `\`call-control --help\` start-up, median of ${figures.runs} (${figures.nodeVersion})`,
           project: `${figures.cliHelpMedianMs} ms`,
           reference: `${figures.nodeMedianMs} ms (\`node -e 0\`)`,
           ratio: `${figures.ratio}×`,
-          target: '≤ 3×',
-          met: figures.ratio <= 3 ? 'yes' : 'no',
+          target: '≤ 1.35×',
+          met: figures.ratio <= 1.35 ? 'yes' : 'no',
           values: {
             project: figures.cliHelpMedianMs,
             reference: figures.nodeMedianMs,

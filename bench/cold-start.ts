@@ -1,16 +1,24 @@
 import { join } from 'node:path';
-import { coldRun, lambdaHeapFlags, median, terminateEvent } from './harness.ts';
-import { FUNCTION_MEMORY_MB, type Measurement, yesNo } from './measurement.ts';
-import { kib, ms, type ResultRow, ratio } from './report.ts';
-import { assertEnded, seedLive, setups, startWorld, withoutSourceMaps } from './world.ts';
+import { coldRun, median, terminateEvent } from './harness.ts';
+import {
+  type BenchContext,
+  FUNCTION_MEMORY_MB,
+  type Measurement,
+  REPEATS,
+  scaled,
+  yesNo,
+} from './measurement.ts';
+import { kib, ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
+import { assertEnded, type Setup, seedLive, setups, startWorld, withoutSourceMaps } from './world.ts';
 
-const COLD_SAMPLES = 15;
-/** Item 2's targets: cold start as deployed, and without `--enable-source-maps` on both sides. */
-const TARGET_DEPLOYED = 0.28;
-const TARGET_NO_MAPS = 0.45;
+/** Rounds per repeat; every round runs each series once, in rotating order. */
+const ROUNDS_PER_REPEAT = 5;
+/** Issue 22's targets: against the reference deployed the default way (no source maps), and against the floor. */
+const TARGET_VS_SDK_DEFAULT = 0.3;
+const TARGET_VS_FLOOR = 2.5;
 
 export interface ColdSeries {
-  /** Spawn to the first answer, measured by the parent. */
+  /** Spawn to the first answer, measured by the parent; index = round. */
   wallMs: number[];
   /** `performance.now()` in the child when the answer was ready (ms since process start). */
   readyMs: number[];
@@ -18,151 +26,220 @@ export interface ColdSeries {
   firstInvokeMs: number[];
 }
 
-const NAMES = [
+const HTTP_NAMES = [
   'bare',
+  'floor',
   'project',
-  'projectDirect',
-  'reference',
   'projectNoMaps',
+  'reference',
   'referenceNoMaps',
-  'referenceAliasedNoMaps',
+  'referenceRuntimeSdkNoMaps',
 ] as const;
-type Name = (typeof NAMES)[number];
+const HTTPS_NAMES = ['floor', 'project', 'referenceNoMaps'] as const;
+type Name = (typeof HTTP_NAMES)[number];
 
-/** The cold-start rows: each series' median against its reference, with its target where it has one. */
-const coldRows = (series: Record<Name, ColdSeries>): ResultRow[] => {
-  const bare = median(series.bare.wallMs);
-  const parts = (s: ColdSeries) =>
-    `import ${ms(median(s.importMs))} + first request ${ms(median(s.firstInvokeMs))}`;
-  const row = (
-    metric: string,
-    a: number,
-    b: number,
-    target: number | undefined,
-    display?: { project: string; reference: string },
-  ): ResultRow => ({
-    item: 2,
-    metric,
-    project: display?.project ?? ms(a),
-    reference: display?.reference ?? ms(b),
-    ratio: ratio(a / b),
-    target: target === undefined ? '— (context)' : `≤ ${target}`,
-    met: target === undefined ? 'n/a' : yesNo(a / b <= target),
-    values: { project: a, reference: b, ratio: a / b, unit: 'ms' },
+const emptySeries = (): ColdSeries => ({ wallMs: [], readyMs: [], importMs: [], firstInvokeMs: [] });
+
+/** Runs `names` for `rounds` counted rounds (after one that warms the page cache), in rotating order. */
+const runSeries = async <N extends Name>(
+  context: BenchContext,
+  names: readonly N[],
+  rounds: number,
+  https: boolean,
+): Promise<Record<N, ColdSeries>> => {
+  const certificates = https ? await context.certificates() : undefined;
+  const world = await startWorld(certificates);
+  const series = Object.fromEntries(names.map((name) => [name, emptySeries()])) as Record<N, ColdSeries>;
+  try {
+    const base = setups(world, context.out);
+    const set: Record<Exclude<Name, 'bare'>, Setup> = {
+      floor: withoutSourceMaps(base.project),
+      project: base.project,
+      projectNoMaps: withoutSourceMaps(base.project),
+      reference: base.reference,
+      referenceNoMaps: withoutSourceMaps(base.reference),
+      referenceRuntimeSdkNoMaps: withoutSourceMaps({
+        ...base.reference,
+        bundle: join(context.out, 'reference-runtime-sdk', 'index.mjs'),
+      }),
+    };
+    const driver = join(context.root, 'bench', 'cold-start-driver.mjs');
+    const floor = join(context.root, 'bench', 'cold-floor.mjs');
+    for (let round = 0; round <= rounds; round++) {
+      for (let offset = 0; offset < names.length; offset++) {
+        const name = names[(round + offset) % names.length] as N;
+        const target = series[name];
+        if (name === 'bare') {
+          const run = await coldRun(['-e', '0'], set.project.env, false);
+          if (round > 0) target.wallMs.push(run.spawnToExitMs);
+          continue;
+        }
+        const { bundle: file, env } = set[name as Exclude<Name, 'bare'>];
+        const sid = seedLive(world);
+        const args = name === 'floor' ? [floor] : [driver, file];
+        const run = await coldRun(args, { ...env, BENCH_EVENT: JSON.stringify(terminateEvent(sid)) }, true);
+        if (run.report?.statusCode !== 200) {
+          throw new Error(`cold start of ${name} answered ${run.report?.statusCode}`);
+        }
+        assertEnded(world, [sid], `cold start of ${name}`);
+        if (round === 0) continue;
+        target.wallMs.push(run.spawnToAnswerMs);
+        target.readyMs.push(run.report.readyMs ?? Number.NaN);
+        target.importMs.push(run.report.importMs ?? Number.NaN);
+        target.firstInvokeMs.push(run.report.firstInvokeMs ?? Number.NaN);
+      }
+    }
+  } finally {
+    await world.stop();
+  }
+  return series;
+};
+
+/** The per-repeat ratios of two series' wall times: repeat r is rounds [r·n, (r+1)·n). */
+const repeatRatios = (a: ColdSeries, b: ColdSeries, perRepeat: number): number[] =>
+  Array.from({ length: REPEATS }, (_, r) => {
+    const slice = (values: number[]) => values.slice(r * perRepeat, (r + 1) * perRepeat);
+    return median(slice(a.wallMs)) / median(slice(b.wallMs));
   });
-  const wall = (name: Name) => median(series[name].wallMs);
+
+interface RowSpec {
+  id?: string;
+  metric: string;
+  project: ColdSeries;
+  reference: ColdSeries;
+  target?: { bound: number; display: string };
+  summary?: boolean;
+}
+
+const coldRow = (spec: RowSpec, perRepeat: number): ResultRow => {
+  const a = median(spec.project.wallMs);
+  const b = median(spec.reference.wallMs);
+  const s = spread(repeatRatios(spec.project, spec.reference, perRepeat));
+  return {
+    item: 2,
+    ...(spec.id ? { id: spec.id } : {}),
+    metric: spec.metric,
+    project: ms(a),
+    reference: ms(b),
+    ratio: ratioSpread(s),
+    target: spec.target?.display ?? '— (context)',
+    met: spec.target ? yesNo(s.median <= spec.target.bound) : 'n/a',
+    values: spreadValues(s, a, b, 'ms'),
+    ...(spec.summary ? { summary: true } : {}),
+  };
+};
+
+type HttpSeries = Record<(typeof HTTP_NAMES)[number], ColdSeries>;
+type HttpsSeries = Record<(typeof HTTPS_NAMES)[number], ColdSeries>;
+
+/** The cold-start rows: the targets first (issue 22's ids), then context, then the baseline. */
+const coldRows = (
+  h: HttpSeries,
+  s: HttpsSeries | undefined,
+  perRepeat: number,
+  rounds: number,
+): ResultRow[] => {
+  const row = (spec: RowSpec) => coldRow(spec, perRepeat);
+  const vsDefault = { bound: TARGET_VS_SDK_DEFAULT, display: `≤ ${TARGET_VS_SDK_DEFAULT}` };
   const rows: ResultRow[] = [
-    row(
-      `Cold start: spawn → first answer, median of ${COLD_SAMPLES} (as deployed: --enable-source-maps)`,
-      wall('project'),
-      wall('reference'),
-      TARGET_DEPLOYED,
-    ),
-    row(
-      'Cold start without --enable-source-maps, both sides',
-      wall('projectNoMaps'),
-      wall('referenceNoMaps'),
-      TARGET_NO_MAPS,
-    ),
-    row(
-      "Cold start without --enable-source-maps, against the reference bundled with the project's aliases " +
-        '(environment-only credentials, built-ins as `require` loads them)',
-      wall('projectNoMaps'),
-      wall('referenceAliasedNoMaps'),
-      undefined,
-    ),
-    row(
-      'Cold start minus bare `node -e 0` (as deployed)',
-      wall('project') - bare,
-      wall('reference') - bare,
-      undefined,
-    ),
-    row(
-      'Cold start inside the process: ready at (median, as deployed)',
-      median(series.project.readyMs),
-      median(series.reference.readyMs),
-      undefined,
-      { project: parts(series.project), reference: parts(series.reference) },
-    ),
-    row(
-      'Cold start, project without the proxy hop (as deployed)',
-      wall('projectDirect'),
-      wall('reference'),
-      undefined,
-    ),
+    row({
+      id: 'cold-vs-sdk-default',
+      metric:
+        `Cold start, spawn → first answer (median of ${rounds}): project as deployed (source maps on) vs the ` +
+        'reference deployed the default way (no source maps, AWS SDK bundled), http',
+      project: h.project,
+      reference: h.referenceNoMaps,
+      target: vsDefault,
+    }),
+    s
+      ? row({
+          id: 'cold-vs-sdk-default-https',
+          metric: 'Cold start, the same over https (every loopback server on TLS)',
+          project: s.project,
+          reference: s.referenceNoMaps,
+          target: vsDefault,
+        })
+      : {
+          item: 2,
+          id: 'cold-vs-sdk-default-https',
+          metric: 'Cold start over https',
+          project: 'not measured: the `openssl` CLI is not installed',
+          reference: '—',
+          ratio: '—',
+          target: vsDefault.display,
+          met: 'not measured',
+          values: {},
+        },
+    row({
+      id: 'cold-vs-floor',
+      metric:
+        'Cold start vs the floor script (`node` + one small ES module + the same two loopback exchanges, ' +
+        'nothing else), http',
+      project: h.project,
+      reference: h.floor,
+      target: { bound: TARGET_VS_FLOOR, display: `≤ ${TARGET_VS_FLOOR}x` },
+    }),
+    row({
+      id: 'cold-vs-sdk-runtime',
+      metric:
+        'Cold start vs the reference taking the AWS SDK from the Lambda runtime (`@aws-sdk/*` external, no ' +
+        'source maps), http',
+      project: h.project,
+      reference: h.referenceRuntimeSdkNoMaps,
+      summary: true,
+    }),
+    row({
+      metric: 'Cold start without source maps on either side, http',
+      project: h.projectNoMaps,
+      reference: h.referenceNoMaps,
+    }),
+    row({
+      metric:
+        'Context, flattering: cold start as deployed vs the reference with `--enable-source-maps` too (a ' +
+        'setting the reference does not need and a user would not set; it parses its whole source map)',
+      project: h.project,
+      reference: h.reference,
+    }),
+    ...(s
+      ? [
+          row({
+            metric: 'Cold start over https vs the floor script over https',
+            project: s.project,
+            reference: s.floor,
+          }),
+        ]
+      : []),
     {
       item: 2,
       metric: 'Bare `node -e 0` (spawn → exit, median)',
-      project: ms(bare),
-      reference: ms(bare),
+      project: ms(median(h.bare.wallMs)),
+      reference: ms(median(h.bare.wallMs)),
       ratio: '—',
       target: '— (baseline)',
       met: 'n/a',
-      values: { project: bare, reference: bare, unit: 'ms' },
+      values: { project: median(h.bare.wallMs), reference: median(h.bare.wallMs), unit: 'ms' },
     },
   ];
   return rows;
 };
 
-/** Item 2: spawn to the first answer of a fresh `node` per sample, the project against the reference. */
+/** Cold start: spawn to the first answer of a fresh `node` per sample, the project against its references. */
 export const coldStart: Measurement = {
   name: 'cold-start',
   async run(context) {
     const { functions, reference } = await context.bundles();
-    const world = await startWorld();
-    const series = Object.fromEntries(
-      NAMES.map((name) => [name, { wallMs: [], readyMs: [], importMs: [], firstInvokeMs: [] }]),
-    ) as unknown as Record<Name, ColdSeries>;
-    try {
-      const base = setups(world, context.out);
-      const set = {
-        ...base,
-        projectNoMaps: withoutSourceMaps(base.project),
-        referenceNoMaps: withoutSourceMaps(base.reference),
-        // The reference bundled with the project's aliases too (environment-only credentials, built-ins as
-        // `require` loads them): how much of the difference those bundling choices make.
-        referenceAliasedNoMaps: withoutSourceMaps({
-          ...base.reference,
-          bundle: join(context.out, 'reference-env-credentials', 'index.mjs'),
-        }),
-      };
-      const driver = join(context.root, 'bench', 'cold-start-driver.mjs');
-      context.log(`cold start: ${COLD_SAMPLES} rounds`);
-      // Round 0 warms the page cache and is not counted; the order rotates so none always runs first.
-      for (let round = 0; round <= COLD_SAMPLES; round++) {
-        for (let offset = 0; offset < NAMES.length; offset++) {
-          const name = NAMES[(round + offset) % NAMES.length] as Name;
-          const target = series[name];
-          if (name === 'bare') {
-            const run = await coldRun(['-e', '0'], set.project.env, false);
-            if (round > 0) target.wallMs.push(run.spawnToExitMs);
-            continue;
-          }
-          const { bundle: file, env } = set[name];
-          const sid = seedLive(world);
-          const run = await coldRun(
-            [driver, file],
-            { ...env, BENCH_EVENT: JSON.stringify(terminateEvent(sid)) },
-            true,
-          );
-          if (run.report?.statusCode !== 200) {
-            throw new Error(`cold start of ${name} answered ${run.report?.statusCode}`);
-          }
-          assertEnded(world, [sid], `cold start of ${name}`);
-          if (round === 0) continue;
-          target.wallMs.push(run.spawnToAnswerMs);
-          target.readyMs.push(run.report.readyMs ?? Number.NaN);
-          target.importMs.push(run.report.importMs ?? Number.NaN);
-          target.firstInvokeMs.push(run.report.firstInvokeMs ?? Number.NaN);
-        }
-      }
-    } finally {
-      await world.stop();
-    }
+    const perRepeat = scaled(ROUNDS_PER_REPEAT);
+    const rounds = perRepeat * REPEATS;
+    context.log(`cold start: ${rounds} rounds (http)`);
+    const h = await runSeries(context, HTTP_NAMES, rounds, false);
+    const tlsAvailable = (await context.certificates()) !== undefined;
+    if (tlsAvailable) context.log(`cold start: ${rounds} rounds (https)`);
+    const s = tlsAvailable ? await runSeries(context, HTTPS_NAMES, rounds, true) : undefined;
 
-    const rows = coldRows(series);
-    const bare = median(series.bare.wallMs);
-    const wall = (name: Name) => median(series[name].wallMs);
+    const rows = coldRows(h, s, perRepeat, rounds);
+    const bare = median(h.bare.wallMs);
+    const wall = (name: Name) => median(h[name].wallMs);
+    const importOf = (name: Name) => ms(median(h[name].importMs));
     const http = functions.find((fn) => fn.name === 'http-api');
     const notes = [
       'Cold start: a fresh `node` (the Node 24 running the bench) per sample runs bench/cold-start-driver.mjs, ' +
@@ -170,28 +247,31 @@ export const coldStart: Measurement = {
         '`POST /calls/{sid}/terminate` (built by local/api-gateway.ts): the secret comes from the local ' +
         'Secrets Manager over the real AWS SDK (credentials from the environment), the update goes to the ' +
         'emulator, and a fresh in-progress call is seeded per sample. The environment is Lambda-like for a ' +
-        `${FUNCTION_MEMORY_MB} MB function: NODE_OPTIONS=\`--enable-source-maps ${lambdaHeapFlags(FUNCTION_MEMORY_MB)}\` ` +
-        "(source maps as the CDK construct sets them, heap limits as Lambda's bootstrap derives them), " +
-        'Powertools at INFO, dummy credentials. Wall time is spawn to the answer line, measured by the parent; ' +
-        `one unmeasured round, then ${COLD_SAMPLES} rounds in rotating order. The same pair also runs without ` +
-        '`--enable-source-maps`. The reference goes through a loopback proxy that adds the `/api/laml` prefix ' +
-        'its SDK leaves out; the project goes through the same proxy without the rewrite. Not included: what ' +
-        'Lambda adds before `node` starts (sandbox, code download), the same for both and growing with the ' +
-        'package size.',
+        `${FUNCTION_MEMORY_MB} MB function (heap limits as Lambda's bootstrap derives them, Powertools at INFO, ` +
+        'dummy credentials); the project runs as deployed, with `--enable-source-maps` (the construct sets it). ' +
+        'The reference runs the way `NodejsFunction` deploys it by default: no source maps. Wall time is spawn ' +
+        `to the answer line, measured by the parent; one unmeasured round, then ${REPEATS} repeats of ` +
+        `${perRepeat} rounds, every series once per round in rotating order. The ratio is the median of the ` +
+        'per-repeat ratios of medians, with their min–max. The floor script (bench/cold-floor.mjs) makes the ' +
+        'same two exchanges with bare `node:http`. The reference goes through a loopback proxy that adds the ' +
+        '`/api/laml` prefix its SDK leaves out; the project and the floor go through the same proxy without the ' +
+        "rewrite. Not included: what Lambda adds before `node` starts (sandbox, code download), the same for both and growing with the package size; the runtime's AWS SDK is read from local disk here, from the runtime image on Lambda.",
+      `Where the cold start goes: bare node ${ms(bare)}; floor ${ms(wall('floor'))}; project ${ms(wall('project'))} ` +
+        `(import ${importOf('project')}, ${importOf('projectNoMaps')} without source maps; the http-api map is ` +
+        `${http ? kib(http.mapBytes) : '—'}); reference ${ms(wall('referenceNoMaps'))} (import ` +
+        `${importOf('referenceNoMaps')}; ${importOf('referenceRuntimeSdkNoMaps')} with the runtime's AWS SDK), ` +
+        `${ms(wall('reference'))} with source maps (map ${kib(reference.mapBytes)}).`,
     ];
     const missed = rows.filter((r) => r.met === 'no');
     if (missed.length > 0) {
-      const importOf = (name: Name) => ms(median(series[name].importMs));
       notes.push(
-        `Missed, cold start, ${missed.map((r) => r.metric.replace(/^Cold start:? ?/, '')).join('; ')}: node itself ` +
-          `costs ${ms(bare)} of every sample on both sides, which bounds the ratio of totals (the project's ` +
-          `time above bare node is ${ms(wall('project') - bare)} against ${ms(wall('reference') - bare)}). ` +
-          `The import is ${importOf('project')} as deployed and ${importOf('projectNoMaps')} without source ` +
-          `maps, against ${importOf('reference')} and ${importOf('referenceNoMaps')} for the reference; with ` +
-          '`--enable-source-maps` node parses the whole source map at load ' +
-          `(${http ? kib(http.mapBytes) : '—'} against ${kib(reference.mapBytes)}).`,
+        `Missed, cold start (${missed.map((r) => r.id).join(', ')}): node itself costs ${ms(bare)} of every ` +
+          `sample, which bounds any ratio of totals; above bare node the project takes ${ms(wall('project') - bare)} ` +
+          `against ${ms(wall('referenceNoMaps') - bare)} for the reference and ${ms(wall('floor') - bare)} for the ` +
+          `floor. The project's import is ${importOf('project')}, most of it the AWS SDK client and module ` +
+          'compilation (bench/profile-cold-start.ts).',
       );
     }
-    return { rows, notes, details: series };
+    return { rows, notes, details: { rounds, perRepeat, http: h, https: s } };
   },
 };

@@ -10,6 +10,8 @@ export interface Bundles {
   reference: BundleReport;
   /** The same reference with this project's credential alias (infra/runtime.ts): context for row 1. */
   referenceEnvCredentials: BundleReport;
+  /** The reference with `@aws-sdk/*` left external: the AWS SDK taken from the Lambda runtime. */
+  referenceRuntimeSdk: BundleReport;
 }
 
 /** What every measurement may use; the expensive parts are made on first use and shared. */
@@ -57,3 +59,15 @@ export const percent = (part: number, whole: number): string => `${((part / whol
 export const FUNCTION_MEMORY_MB = 512;
 /** Lambda's smallest memory size, the target of item 5. */
 export const SMALLEST_MEMORY_MB = 128;
+
+/**
+ * `BENCH_SCALE` (default 1) multiplies the sample counts, for a short run that checks the measurement code
+ * (e.g. `BENCH_SCALE=0.1 npm run bench -- cold-start`); figures of such a run are not for publishing.
+ */
+export const BENCH_SCALE = Number(process.env.BENCH_SCALE ?? '1') || 1;
+
+/** `count` scaled by {@link BENCH_SCALE}, at least `least`. */
+export const scaled = (count: number, least = 1): number => Math.max(least, Math.round(count * BENCH_SCALE));
+
+/** Alternated repeats of every timed row; each row shows the median of its repeats and their min–max. */
+export const REPEATS = 3;

@@ -1,8 +1,23 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAll } from './build.ts';
-import { type BenchContext, type Bundles, type Measurement, machine } from './measurement.ts';
-import { ms, type ResultRow, renderMarkdown, renderSummary, replaceSummary } from './report.ts';
+import {
+  BENCH_SCALE,
+  type BenchContext,
+  type Bundles,
+  FUNCTION_MEMORY_MB,
+  type Measurement,
+  machine,
+} from './measurement.ts';
+import {
+  costRow,
+  LAMBDA_ARM64_PRICE,
+  ms,
+  type ResultRow,
+  renderMarkdown,
+  renderSummary,
+  replaceSummary,
+} from './report.ts';
 import { type BenchCertificates, makeCertificates } from './tls.ts';
 
 const log = (message: string): void => {
@@ -19,8 +34,9 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 
 /**
  * Runs `measurements` (all of them, or those named in `only`) and writes the figures. A full run writes
- * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements writes bench/.out/results.json only,
- * so the committed page always comes from one complete run.
+ * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements, or a
+ * shortened one (`BENCH_SCALE`), writes bench/.out/results.json only, so the committed page always comes from
+ * one complete run.
  */
 export const runBench = async (root: string, measurements: Measurement[], only: string[]): Promise<void> => {
   const unknown = only.filter((name) => !measurements.some((measurement) => measurement.name === name));
@@ -64,6 +80,16 @@ export const runBench = async (root: string, measurements: Measurement[], only: 
     notes.push(...result.notes);
     details[measurement.name] = result.details;
   }
+  if (rows.some((row) => row.id === 'warm-vs-sdk' || row.id === 'cold-vs-sdk-default')) {
+    rows.push(costRow(rows, FUNCTION_MEMORY_MB));
+    notes.push(
+      `Cost per 1M requests: ${LAMBDA_ARM64_PRICE.usdPerMillionRequests} USD per million requests plus ` +
+        `${LAMBDA_ARM64_PRICE.usdPerGbSecond} USD per GB-s (${LAMBDA_ARM64_PRICE.source}) of the configured ` +
+        'memory, for the warm p50 of each side (rounded up to whole ms, as Lambda bills) and, for the share of ' +
+        'cold requests, its spawn-to-first-answer time as init. Loopback latency 0: against a real SignalWire ' +
+        'both sides add the same network wait, which shrinks the ratio towards 1.',
+    );
+  }
   notes.push(
     'Timings come from a shared 2-core machine; other work running at the same time shows up as noise, ' +
       'mostly in the p99 and cleanup rows. Ratios compare figures of the same run.',
@@ -79,7 +105,13 @@ export const runBench = async (root: string, measurements: Measurement[], only: 
     notes,
     details,
   };
-  const full = selected.length === measurements.length;
+  // A shortened run (BENCH_SCALE) checks the code; its figures never replace the published ones.
+  const full = selected.length === measurements.length && BENCH_SCALE === 1;
+  if (BENCH_SCALE !== 1) {
+    notes.push(
+      `BENCH_SCALE=${BENCH_SCALE}: sample counts scaled for a check of the code; not for publishing.`,
+    );
+  }
   const resultsFile = full ? join(root, 'bench', 'results.json') : join(out, 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (full) {

@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -12,8 +11,10 @@ import type {
 } from 'aws-lambda';
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
+import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
 import * as validators from '#commons/generated/validators';
+import { countApplied, countedRefusals, countRefusal } from '#commons/http/action-metrics';
 import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
 import { LIST_QUERY_ALIASES, listAnswer, listRequestOf, VIOLATION_CONTEXT } from '#commons/http/list-query';
 import {
@@ -26,13 +27,11 @@ import {
   requestGuard,
   requestLogKeys,
 } from '#commons/http/middlewares';
-import { countedRefusals, countRefusal } from '#commons/http/refusal-metrics';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
-import { HTTP_CALLS_UPDATED_METRIC } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
-import { logger, metrics } from '#commons/platform/powertools';
+import { logger } from '#commons/platform/powertools';
 import { createSignalWireAccess, type ProjectKeys } from '#commons/signalwire/access';
 import { canonicalSid } from '#commons/signalwire/sids';
 import type { CallUpdate } from '#commons/signalwire/types';
@@ -71,11 +70,7 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
       countRefusal(outcome.error);
       return failureResponse(logger, outcome.error, outcome.cause, event.requestContext?.requestId);
     }
-    metrics.addMetric(
-      outcome.outcome === 'updated' ? HTTP_CALLS_UPDATED_METRIC : 'CallsAlreadyEnded',
-      MetricUnit.Count,
-      1,
-    );
+    countApplied(outcome.outcome);
     return jsonResponse(200, outcome.call, { 'x-call-outcome': outcome.outcome });
   };
 
@@ -139,4 +134,7 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
 };
 
 const access = createSignalWireAccess(readSignalWireConfig(), logger);
-export const handler = createHttpApiHandler(createCallService(access, logger), access);
+export const handler = createHttpApiHandler(
+  withNativeCalls(createCallService(access, logger), access, logger),
+  access,
+);

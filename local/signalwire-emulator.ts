@@ -8,4 +8,5 @@ export type {
   SeedCall,
   SignalWireEmulatorOptions,
 } from './signalwire/calls.ts';
+export type { NativeCalls, NativeRedirect, SeedNativeCall } from './signalwire/native.ts';
 export { SignalWireEmulator } from './signalwire/server.ts';

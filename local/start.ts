@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
 import { localStateDir, makePrivateDir } from '../cli/core/local-state.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts';
+import { seedNativeCalls } from './native-seeds.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -34,6 +35,7 @@ const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
 const calls = seeded.map((init) => stack.emulator.seedCall(stack.projectId, init));
 const live = calls.filter((c) => c.status === 'in-progress');
 const ringing = calls.find((c) => c.status === 'ringing');
+const native = seedNativeCalls(stack.emulator, stack.projectId);
 const base = `http://localhost:${stack.api.port}`;
 
 const lines = [
@@ -45,6 +47,11 @@ const lines = [
   'Seeded calls:',
   ...calls.map((c) => `  ${c.sid}  ${c.status.padEnd(11)} from ${c.from} to ${c.to}`),
   '',
+  'Seeded native calls (SWML, AI agents: the Calling API owns them; not yet in GET /calls):',
+  `  ${native.aiAgent.id}  ${(native.aiAgent.status ?? '').padEnd(11)} AI agent, ${native.aiAgent.url}`,
+  ...native.swml.map((c) => `  ${c.id}  ${(c.status ?? '').padEnd(11)} SWML, ${c.url}`),
+  ...native.campaign.map((c) => `  ${c.id}  ${(c.status ?? '').padEnd(11)} campaign, ${c.url}`),
+  '',
   'Try:',
   `  curl -s '${base}/calls?status=in-progress'`,
   `  curl -s -X POST ${base}/calls/${live[0]?.sid}/terminate`,
@@ -54,6 +61,14 @@ const lines = [
   `  curl -s -X POST ${base}/calls/${ringing?.sid} -H 'content-type: application/json' -d '{"status":"canceled"}'`,
   `  curl -s -X POST ${base}/calls/not-a-sid/terminate            # 400: names the field`,
   `  curl -s ${base}/calls/${live[2]?.sid}`,
+  '',
+  'Native calls (the service finds their API: Compatibility 404, then the voice log):',
+  `  curl -s -X POST ${base}/calls/${native.aiAgent.id}/terminate      # the AI agent call: 200, ended`,
+  `  curl -s -X POST ${base}/calls/${native.aiAgent.id}/terminate      # again: 200, already ended`,
+  `  curl -s -X POST ${base}/calls/${native.swml[0]?.id} -d Url=https://example.com/hold.swml -d Method=GET   # 400: names Method`,
+  `  curl -s -X POST ${base}/calls/${native.swml[0]?.id} -d Url=https://example.com/hold.swml`,
+  `  curl -s -X POST ${base}/calls/${native.campaign[0]?.id}/terminate      # a queued campaign call: canceled`,
+  `  curl -s ${base}/calls/${native.swml[1]?.id}`,
   '',
   'Or with the operator CLI (signed requests; `npx call-control --help`):',
   '  npx call-control calls list --local',

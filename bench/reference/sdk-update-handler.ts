@@ -10,16 +10,30 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
  */
 
 const secretId = process.env.SIGNALWIRE_SECRET_ID;
+/**
+ * `REFERENCE_KEEP_ALIVE=true` is the variant a user who tunes the SDK deploys: its request client asks for
+ * `forever` (the SDK's `Connection: keep-alive`; Node's global agent then keeps the connection), which is off
+ * by default, so each request otherwise pays a new TCP (and TLS) handshake.
+ */
+const keepAlive = process.env.REFERENCE_KEEP_ALIVE === 'true';
 const secrets = new SecretsManagerClient({});
 
 /**
  * The SDK always builds `https://{signalwireSpaceUrl}/...`. The local emulator speaks plain HTTP, so for a
  * loopback `http://` space the SDK's own request client (axios) is kept and only the scheme is changed,
- * through the SDK's supported `httpClient` option.
+ * through the SDK's supported `httpClient` option. The same option carries `forever` for the keep-alive variant.
  */
-class PlainHttpRequestClient extends RestClient.RequestClient {
+class BenchRequestClient extends RestClient.RequestClient {
+  constructor(private readonly plainHttp: boolean) {
+    super();
+  }
+
   override request(opts: SdkRequestOptions) {
-    return super.request({ ...opts, uri: opts.uri.replace(/^https:/, 'http:') });
+    return super.request({
+      ...opts,
+      uri: this.plainHttp ? opts.uri.replace(/^https:/, 'http:') : opts.uri,
+      ...(keepAlive ? { forever: true } : {}),
+    });
   }
 }
 
@@ -35,7 +49,9 @@ const connect = async (): Promise<CompatibilityApi> => {
   const space = new URL(/^https?:\/\//.test(spaceUrl) ? spaceUrl : `https://${spaceUrl}`);
   return RestClient(projectId, apiToken, {
     signalwireSpaceUrl: space.host,
-    ...(space.protocol === 'http:' ? { httpClient: new PlainHttpRequestClient() } : {}),
+    ...(space.protocol === 'http:' || keepAlive
+      ? { httpClient: new BenchRequestClient(space.protocol === 'http:') }
+      : {}),
   });
 };
 

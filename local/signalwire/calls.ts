@@ -57,6 +57,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** The parsed form body of a form-encoded POST; null otherwise. */
   form: Record<string, string> | null;
+  /** The parsed JSON body of a POST to the native Calling API (absent otherwise, or when not JSON). */
+  json?: unknown;
   contentType: string | undefined;
   basicUser: string | null;
   authOk: boolean;

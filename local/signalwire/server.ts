@@ -49,6 +49,7 @@ import {
   send,
 } from './http.ts';
 import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
+import { isNativePath, NativeCalls, nativeFaultReply, parseJsonOrUndefined } from './native.ts';
 
 interface Project {
   apiToken: string;
@@ -64,6 +65,8 @@ interface IncomingRequest {
   route: Route;
   query: URLSearchParams;
   form: Record<string, string> | null;
+  /** The raw body of a POST (the native Calling API reads it as JSON). */
+  body: string | null;
   contentType: string | undefined;
   user: string | null;
   authOk: boolean;
@@ -80,6 +83,8 @@ export class SignalWireEmulator {
   readonly #requests: RecordedRequest[] = [];
   readonly #faults: Array<{ fault: Fault; remaining: number }> = [];
   readonly #stopping = new AbortController();
+  /** The native Calling API and voice logs of the same projects (`native.ts`). */
+  readonly native: NativeCalls;
   #latencyMs: number;
   #rateLimit: RateLimit | undefined;
   #seeded = 0;
@@ -99,6 +104,11 @@ export class SignalWireEmulator {
         window: undefined,
       });
     }
+    this.native = new NativeCalls(
+      () => this.#nowMs(),
+      () => this.url,
+      (projectId) => this.#projects.get(projectId)?.calls.ordered() ?? [],
+    );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.#serve(req, res);
     });
@@ -235,7 +245,11 @@ export class SignalWireEmulator {
         res.end(fault.body ?? '{"sid": "');
         return;
       }
-      send(res, fault?.kind === 'status' ? errorReply(faultError(fault)) : (applied as Reply));
+      if (fault?.kind === 'status') {
+        send(res, isNativePath(request.path) ? nativeFaultReply(fault) : errorReply(faultError(fault)));
+        return;
+      }
+      send(res, applied as Reply);
     } catch (error) {
       // A client that went away mid-body, or a stop during a delay, needs no answer.
       if (this.#stopping.signal.aborted || res.destroyed) return;
@@ -256,6 +270,7 @@ export class SignalWireEmulator {
     const body = method === 'POST' ? await readBody(req) : null;
     const form =
       body !== null && isFormContentType(contentType) ? Object.fromEntries(new URLSearchParams(body)) : null;
+    const json = body !== null && isNativePath(path) ? parseJsonOrUndefined(body) : undefined;
     const credentials = parseBasicAuth(req.headers.authorization);
     const authOk = this.#authenticate(credentials, route.accountSid);
     const user = credentials?.user ?? null;
@@ -264,15 +279,24 @@ export class SignalWireEmulator {
       path,
       query: Object.fromEntries(query),
       form,
+      ...(json === undefined ? {} : { json }),
       contentType,
       basicUser: user,
       authOk,
       at: Date.now(),
     });
-    return { method, path, route, query, form, contentType, user, authOk };
+    return { method, path, route, query, form, body, contentType, user, authOk };
   }
 
   #respond(request: IncomingRequest): Reply {
+    if (isNativePath(request.path)) {
+      const project = request.authOk && request.user !== null ? this.#project(request.user) : undefined;
+      return this.native.respond({
+        ...request,
+        projectId: project ? (request.user as string) : null,
+        overRateLimit: project !== undefined && request.method === 'POST' && this.#overRateLimit(project),
+      });
+    }
     try {
       return { status: 200, body: this.#handle(request) };
     } catch (error) {

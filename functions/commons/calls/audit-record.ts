@@ -20,8 +20,12 @@ export const changeForAudit = (change: unknown): CallUpdate => {
   for (const field of CALL_UPDATE_FIELDS) {
     const value = (change as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;
-    // Whatever a URL parser could read as `user:password@` (any slashes or backslashes after the scheme).
-    kept[field] = value.slice(0, 2048).replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@');
+    const cut = value.length > 2048 ? value.slice(0, 2048) : value;
+    // Whatever a URL parser could read as `user:password@` (any slashes or backslashes after the scheme); the
+    // pattern needs an `@`, so a value without one (a status, most URLs) is kept as it is, with no new string.
+    kept[field] = cut.includes('@')
+      ? cut.replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@')
+      : cut;
   }
   return kept as CallUpdate;
 };

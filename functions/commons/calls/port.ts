@@ -1,3 +1,11 @@
+import type {
+  CallingCall,
+  HangupReason,
+  UpdateParams,
+  VoiceLog,
+  VoiceLogPage,
+  VoiceLogQuery,
+} from '../calling/types.ts';
 import type { Call, CallListPage, CallUpdate, ListCallsFilter } from '../signalwire/types.ts';
 
 /**
@@ -23,6 +31,33 @@ export interface CallsApi {
 export interface ProjectCallsApi extends CallsApi {
   /** The project (account SID) the API acts for. */
   readonly projectId: string;
+}
+
+/**
+ * The native Calling API and voice logs of one project (`calling/client.ts`): the second port, for calls
+ * created from SWML, the RELAY SDKs, the Calling API's `dial`, Call Fabric and AI agents (`realtime_api`).
+ */
+export interface NativeCallsApi {
+  readonly projectId: string;
+  /** `calling.end`. Safe to repeat: a second one is refused because the call has ended. */
+  endCall(id: string, reason: HangupReason, options?: RequestOptions): Promise<CallingCall>;
+  /** `update` with a new `url` or `swml` (a redirect: sent at most once), optionally `fallback_url`, `status`. */
+  updateCall(id: string, params: Omit<UpdateParams, 'id'>, options?: RequestOptions): Promise<CallingCall>;
+  /** `calling.transfer` (a redirect: sent at most once). */
+  transferCall(
+    id: string,
+    dest: string | Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<CallingCall>;
+  /** Get voice log: one call of either kind, by id. */
+  getVoiceLog(id: string, options?: RequestOptions): Promise<VoiceLog>;
+  /** One page of voice logs: the first (from the query) or the one a `links.next` names. */
+  listVoiceLogsPage(from: VoiceLogQuery | { next: string }, options?: RequestOptions): Promise<VoiceLogPage>;
+  /** Native calls that may still be live, created after `createdAfter`, page by page (filtered here). */
+  liveCalls(
+    window: { createdAfter: Date; pageSize?: number },
+    options?: RequestOptions,
+  ): AsyncGenerator<VoiceLog[], void, undefined>;
 }
 
 export interface RequestOptions {

@@ -8,4 +8,6 @@ export interface CallActionResult {
   call: Call;
   /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
   outcome: 'updated' | 'already-ended';
+  /** Which API owns the call (`calls/native-calls.ts`); absent where only the Compatibility API is reached. */
+  api?: 'compatibility' | 'calling';
 }

@@ -95,10 +95,13 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-interface Attempt {
+/** One request and how it may be retried. */
+export interface Attempt {
   method: 'GET' | 'POST';
   url: URL;
   body?: string;
+  /** The native Calling API or voice logs: a JSON body, and a 2xx the caller checks (not a Compatibility Call). */
+  native?: boolean;
   /** May this request be sent again after it may already have reached SignalWire? */
   repeatable: boolean;
   /** Which answer cap applies, and what a 2xx must hold: a list page, or a usable Call resource. */
@@ -176,6 +179,13 @@ export class SignalWireClient implements CallsApi {
       throw lost ? new RedirectOutcomeUnknownError(error) : error;
     }
   }
+
+  /** One request to another API of this space (`calling/client.ts`): same credentials, transport and retries. */
+  request = <T>(attempt: Attempt, options: RequestOptions = {}): Promise<T> => this.send<T>(attempt, options);
+  /** A URL of this client's space (`path` relative to it). */
+  spaceUrl = (path: string): URL => new URL(path, this.origin);
+  /** Whether the pooled socket may have died while idle (a redirect is then preceded by a safe read). */
+  connectionMayBeStale = (): boolean => Date.now() - this.lastExchangeAt > this.staleAfterMs;
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
     return this.send<Call>(
@@ -296,7 +306,7 @@ export class SignalWireClient implements CallsApi {
   private parseSuccess(
     status: number,
     text: string,
-    answer: Attempt['answer'],
+    answer: Attempt['answer'] | 'native',
   ): { kind: 'ok'; body: unknown } | { kind: 'http'; status: number; error: SignalWireError } {
     const unusable = (why: string) => ({
       kind: 'http' as const,
@@ -335,7 +345,9 @@ export class SignalWireClient implements CallsApi {
       accept: 'application/json',
       'user-agent': USER_AGENT,
     };
-    if (attempt.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (attempt.body !== undefined) {
+      headers['content-type'] = attempt.native ? 'application/json' : 'application/x-www-form-urlencoded';
+    }
     let answer: HttpAnswer;
     try {
       answer = await exchange({
@@ -352,7 +364,8 @@ export class SignalWireClient implements CallsApi {
     }
     this.lastExchangeAt = Date.now();
     const { status, text } = answer;
-    if (status >= 200 && status < 300) return this.parseSuccess(status, text, attempt.answer);
+    if (status >= 200 && status < 300)
+      return this.parseSuccess(status, text, attempt.native ? 'native' : attempt.answer);
     if (status < 400) {
       // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
       const message = `SignalWire answered HTTP ${status}, a redirect, which is not followed`;

@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ProjectCallsApi } from '../calls/port.ts';
+import { CallingClient } from '../calling/client.ts';
+import type { NativeCallsApi, ProjectCallsApi } from '../calls/port.ts';
 import { AccountCalls, ClientPool, type ClientSettings } from './account-calls.ts';
 import {
   CredentialsStore,
@@ -23,8 +24,17 @@ export interface SignalWireAccess extends ProjectKeys {
   forAccount(accountSid?: string): Promise<ProjectCallsApi>;
 }
 
+/** How functions reach the native Calling API and voice logs of a project (`calls/native-calls.ts`). */
+export interface NativeCallsAccess {
+  /**
+   * The native API of `accountSid` (or of the secret's default project), on the same pooled client as its
+   * Compatibility API. A token rotated under it is picked up on the next read of the secret, not on a 401.
+   */
+  nativeFor(accountSid?: string): Promise<NativeCallsApi>;
+}
+
 /** The parts of an access, for a caller that also reads the credentials themselves (signing keys, the CLI). */
-export interface ComposedSignalWireAccess extends SignalWireAccess {
+export interface ComposedSignalWireAccess extends SignalWireAccess, NativeCallsAccess {
   /** The secret source behind a cache of its parsed credentials. */
   readonly credentials: CredentialsStore;
   /** The Calls API of credentials already read from {@link credentials}. */
@@ -61,6 +71,9 @@ export const composeSignalWireAccess = (parts: SignalWireAccessParts): ComposedS
     callsOf,
     async forAccount(accountSid) {
       return callsOf(await credentials.get(accountSid));
+    },
+    async nativeFor(accountSid) {
+      return new CallingClient(pool.clientFor(await credentials.get(accountSid)));
     },
     async projectKey(accountSid, purpose) {
       const project = await credentials.get(accountSid);

@@ -1,0 +1,125 @@
+/**
+ * Every assumption about SignalWire's native Calling API and voice logs that SignalWire does not state
+ * anywhere we could read (the reference notes mark them **unverified**), in one place. Each names what is
+ * assumed and how to check it against a real space; the code that relies on one reads its value from here,
+ * so correcting one is a change to this file (and to the tests that pin the behaviour it drives).
+ * `UNVERIFIED_ASSUMPTIONS` lists them all for the README and a read-only probe.
+ */
+
+/** The voice-log `source` of calls the Calling API acts on (stated); every other source is not native. */
+export const NATIVE_SOURCES = ['realtime_api'] as const;
+
+/**
+ * The voice-log statuses of a call that may still be live (queued, dialling, ringing or talking). The spec
+ * lists the statuses but not which are final; `ending` is counted live (the call is not over yet).
+ * Check: watch a call's voice log through its life (`GET /api/voice/logs/{id}`).
+ */
+export const LIVE_VOICE_LOG_STATUSES = [
+  'queued',
+  'initiated',
+  'created',
+  'ringing',
+  'answered',
+  'in-progress',
+  'ending',
+  'joined',
+] as const;
+
+/**
+ * How far back the voice logs are read for live calls: a call older than the longest allowed call cannot
+ * still be live. SignalWire's default maximum duration is 4 hours (stated); a space that raised
+ * `max_duration` needs a longer window. 15 minutes of slack cover a call queued before it was dialled.
+ */
+export const LIVE_CALL_WINDOW_SECONDS = 4 * 3600 + 15 * 60;
+
+/**
+ * `created_after` / `created_before` take an ISO 8601 instant (the spec says only "string"). Check: list with
+ * `created_after=<ISO instant>` and compare the entries' `created_at`.
+ */
+export const formatVoiceLogTime = (date: Date): string => date.toISOString();
+
+/**
+ * `calling.end` reaches a call that has not connected yet (queued or ringing) and cancels it; the project ends
+ * a runaway campaign's queued calls with it (`reason: cancel`), since the published `update` schema requires a
+ * `url` or `swml` beside `status: canceled`. Check: `calling.end` on a queued outbound call of a test space.
+ */
+export const END_REASON_FOR_LIVE_CALL = 'hangup' as const;
+export const END_REASON_FOR_UNCONNECTED_CALL = 'cancel' as const;
+
+/**
+ * A command on a call that has already ended is refused with 422 (the spec says only that such a call "cannot
+ * be updated"); a 404 is read the same way when the voice log shows the call ended. The service then reads
+ * the voice log and reports `already-ended`. Check: `calling.end` twice on a test call.
+ */
+export const ENDED_CALL_REFUSAL_STATUSES: readonly number[] = [404, 422];
+
+/** One unverified assumption: what is assumed, and how to check it against a real space. */
+export interface UnverifiedAssumption {
+  name: string;
+  assumed: string;
+  check: string;
+}
+
+export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = [
+  {
+    name: 'voice-log-id-is-call-id',
+    assumed:
+      "A voice log's id is the call id the Calling API takes (the spec calls it the RELAY segment ID).",
+    check:
+      'List the voice logs of a space with a live SWML call, then calling.end with that id: a 404 disproves it.',
+  },
+  {
+    name: 'compatibility-cannot-see-native-calls',
+    assumed:
+      'Compatibility Retrieve/Update/List Calls cannot see a realtime_api call; each kind is changed only through its own API.',
+    check: "Retrieve a Call (Compatibility) with a native call's id: a 404 confirms it.",
+  },
+  {
+    name: 'live-voice-log-statuses',
+    assumed: `A voice log in one of ${LIVE_VOICE_LOG_STATUSES.join(', ')} may still be live; every other status is final.`,
+    check: "Watch a test call's GET /api/voice/logs/{id} through its life.",
+  },
+  {
+    name: 'live-call-window',
+    assumed: `No native call lives longer than ${LIVE_CALL_WINDOW_SECONDS} s (4 h default maximum duration plus queueing slack).`,
+    check: "Compare the space's SWML max_duration settings with the window.",
+  },
+  {
+    name: 'voice-log-time-format',
+    assumed: 'created_after / created_before take an ISO 8601 instant.',
+    check: "List with created_after=<ISO instant> and compare the entries' created_at.",
+  },
+  {
+    name: 'end-cancels-unconnected-call',
+    assumed: 'calling.end (reason cancel) cancels a queued or ringing call.',
+    check: 'calling.end on a queued outbound call of a test space, then read its voice log.',
+  },
+  {
+    name: 'ended-call-refusal',
+    assumed: `A command on an ended call is refused with HTTP ${ENDED_CALL_REFUSAL_STATUSES.join(' or ')}.`,
+    check: 'calling.end twice on a test call.',
+  },
+  {
+    name: 'transfer-needs-answered-call',
+    assumed: 'calling.transfer applies only to an answered call (the emulator enforces it).',
+    check: 'calling.transfer on a ringing test call.',
+  },
+  {
+    name: 'undocumented-error-body',
+    assumed:
+      'Answers the Calling API does not document (429, 502, 503, 504) carry { "error": "<reason phrase>" }.',
+    check: 'Exceed the POST budget of a test project and read the 429 body.',
+  },
+  {
+    name: 'next-link-on-space-origin',
+    assumed:
+      "links.next of a voice-log page is an absolute URL on the space's origin; the reader refuses any other.",
+    check: 'List the voice logs with page_size=1 and read links.next.',
+  },
+  {
+    name: 'native-status-callback-signature',
+    assumed:
+      'The string signed for a JSON status callback is not published: native status callbacks are not accepted.',
+    check: "SignalWire's published SDKs or docs stating the JSON signing scheme.",
+  },
+];

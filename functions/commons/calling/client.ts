@@ -1,0 +1,199 @@
+import type { NativeCallsApi, RequestOptions } from '../calls/port.ts';
+import {
+  RedirectOutcomeUnknownError,
+  redirectCertainlyNotApplied,
+  SignalWireError,
+  SignalWireNetworkError,
+} from '../errors.ts';
+import type { Attempt, SignalWireClient } from '../signalwire/client.ts';
+import { formatVoiceLogTime, NATIVE_SOURCES } from './assumptions.ts';
+import {
+  CALLING_STATUSES,
+  type CallingCall,
+  type CallingCommand,
+  type HangupReason,
+  RELAY_VOICE_TYPES,
+  type UpdateParams,
+  type VoiceLog,
+  type VoiceLogEntry,
+  type VoiceLogPage,
+  type VoiceLogQuery,
+} from './types.ts';
+import { isLiveNativeStatus } from './vocabulary.ts';
+
+const CALLING_PATH = '/api/calling/calls';
+const VOICE_LOGS_PATH = '/api/voice/logs';
+/** The query parameters this project sends to List voice logs, in a fixed order. */
+const QUERY_PARAMS = ['created_after', 'created_before', 'created_on', 'page_size'] as const;
+
+const unusable = (why: string): SignalWireError =>
+  new SignalWireError(502, {
+    code: undefined,
+    message: `SignalWire answered the Calling API with a body that ${why}`,
+    moreInfo: undefined,
+  });
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The least a command's answer must hold to be read as the call: its id and a known status (or null). */
+const checkCall = (body: unknown): CallingCall => {
+  if (!isRecord(body) || typeof body.id !== 'string') throw unusable('is not a call');
+  const { status } = body;
+  if (status !== null && !(CALLING_STATUSES as readonly unknown[]).includes(status)) {
+    throw unusable('holds an unknown call status');
+  }
+  return body as unknown as CallingCall;
+};
+
+const checkPage = (body: unknown): VoiceLogPage => {
+  if (!isRecord(body) || !Array.isArray(body.data) || !isRecord(body.links)) {
+    throw unusable('is not a page of voice logs');
+  }
+  return body as unknown as VoiceLogPage;
+};
+
+/** A call log (of either kind) rather than a video-room leg, a Dialogflow or Fabric log, or a discarded one. */
+export const isCallLog = (entry: VoiceLogEntry): entry is VoiceLog =>
+  (RELAY_VOICE_TYPES as readonly unknown[]).includes(entry.type) && 'source' in entry;
+
+/** A native call (not a Compatibility one) that may still be live: what the cleanup and listings look for. */
+export const isLiveNativeCall = (entry: VoiceLogEntry): entry is VoiceLog =>
+  isCallLog(entry) &&
+  (NATIVE_SOURCES as readonly string[]).includes(entry.source) &&
+  isLiveNativeStatus(entry.status);
+
+/**
+ * The native Calling API and voice-logs adapter, on a project's {@link SignalWireClient}: the same credentials,
+ * transport (`node:http`/`node:https`, keep-alive pool), answer caps and retry rules (429 and 503 retried with
+ * backoff, a refused connection retried, a request that may have been sent repeated only when harmless).
+ *
+ * A redirect reaches a call at most once: an `update` (it always carries a new `url` or `swml`) and a
+ * `calling.transfer` are never resent once they may have been sent, and a lost answer to one is
+ * {@link RedirectOutcomeUnknownError}. Before one, a socket that may have died while idle is proven by reading
+ * the call's voice log, a request safe to repeat. `calling.end` is repeated like any harmless request: a second
+ * one is refused because the call has ended.
+ */
+export class CallingClient implements NativeCallsApi {
+  constructor(private readonly space: SignalWireClient) {}
+
+  get projectId(): string {
+    return this.space.projectId;
+  }
+
+  async endCall(id: string, reason: HangupReason, options: RequestOptions = {}): Promise<CallingCall> {
+    return checkCall(await this.command({ command: 'calling.end', id, params: { reason } }, true, options));
+  }
+
+  updateCall(
+    id: string,
+    params: Omit<UpdateParams, 'id'>,
+    options: RequestOptions = {},
+  ): Promise<CallingCall> {
+    return this.redirect(id, { command: 'update', params: { id, ...params } }, options);
+  }
+
+  transferCall(
+    id: string,
+    dest: string | Record<string, unknown>,
+    options: RequestOptions = {},
+  ): Promise<CallingCall> {
+    return this.redirect(id, { command: 'calling.transfer', id, params: { dest } }, options);
+  }
+
+  getVoiceLog(id: string, options: RequestOptions = {}): Promise<VoiceLog> {
+    const url = this.space.spaceUrl(`${VOICE_LOGS_PATH}/${encodeURIComponent(id)}`);
+    return this.space.request<VoiceLog>(
+      { method: 'GET', url, repeatable: true, answer: 'call', native: true },
+      options,
+    );
+  }
+
+  async listVoiceLogsPage(
+    from: VoiceLogQuery | { next: string },
+    options: RequestOptions = {},
+  ): Promise<VoiceLogPage> {
+    const url = 'next' in from ? this.nextUrl(from.next) : this.listUrl(from);
+    return checkPage(
+      await this.space.request(
+        { method: 'GET', url, repeatable: true, answer: 'list', native: true },
+        options,
+      ),
+    );
+  }
+
+  /**
+   * The voice logs have no status filter: pages created after the window's start are read newest first and
+   * filtered here to native calls that may still be live. Each yield is one page's live calls (maybe none).
+   */
+  async *liveCalls(
+    window: { createdAfter: Date; pageSize?: number },
+    options: RequestOptions = {},
+  ): AsyncGenerator<VoiceLog[], void, undefined> {
+    let page = await this.listVoiceLogsPage(
+      { created_after: formatVoiceLogTime(window.createdAfter), page_size: window.pageSize ?? 1000 },
+      options,
+    );
+    for (;;) {
+      yield page.data.filter(isLiveNativeCall);
+      const { next } = page.links;
+      if (next === undefined) return;
+      page = await this.listVoiceLogsPage({ next }, options);
+    }
+  }
+
+  private async redirect(id: string, body: CallingCommand, options: RequestOptions): Promise<CallingCall> {
+    if (this.space.connectionMayBeStale()) {
+      // Prove (or replace) the pooled socket with a request safe to repeat; its failure sends no redirect.
+      await this.getVoiceLog(id, options);
+    }
+    try {
+      return checkCall(await this.command(body, false, options));
+    } catch (error) {
+      const lost =
+        (error instanceof SignalWireError || error instanceof SignalWireNetworkError) &&
+        !redirectCertainlyNotApplied(error);
+      throw lost ? new RedirectOutcomeUnknownError(error) : error;
+    }
+  }
+
+  private command(body: CallingCommand, repeatable: boolean, options: RequestOptions): Promise<unknown> {
+    const attempt: Attempt = {
+      method: 'POST',
+      url: this.space.spaceUrl(CALLING_PATH),
+      body: JSON.stringify(body),
+      native: true,
+      repeatable,
+      answer: 'call',
+    };
+    return this.space.request<unknown>(attempt, options);
+  }
+
+  private listUrl(query: VoiceLogQuery): URL {
+    const url = this.space.spaceUrl(VOICE_LOGS_PATH);
+    for (const name of QUERY_PARAMS) {
+      const value = query[name];
+      if (value !== undefined) url.searchParams.append(name, String(value));
+    }
+    return url;
+  }
+
+  /** `links.next` is absolute: refuse one that would send the credentials anywhere but this list. */
+  private nextUrl(next: string): URL {
+    const home = this.space.spaceUrl(VOICE_LOGS_PATH);
+    let url: URL;
+    try {
+      url = new URL(next, home);
+    } catch {
+      throw unusable('holds a links.next that is not a URL');
+    }
+    if (url.origin !== home.origin || url.pathname !== VOICE_LOGS_PATH) {
+      throw new SignalWireError(502, {
+        code: undefined,
+        message: 'SignalWire returned a links.next outside the voice logs of this space',
+        moreInfo: undefined,
+      });
+    }
+    return url;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * One vocabulary over both kinds of call: the native Calling API's and voice logs' statuses and directions
+ * read in the Compatibility API's words, which the project's HTTP API, events, cleanup and CLI speak. The
+ * mapping lives here only; the reverse (a filter's status to the native statuses it covers) is derived from it.
+ */
+import type { Call, CallDirection, CallStatus } from '../signalwire/types.ts';
+import { LIVE_VOICE_LOG_STATUSES } from './assumptions.ts';
+import type { CallingCall, CallingStatus, VoiceLog, VoiceLogDirection, VoiceLogStatus } from './types.ts';
+
+/**
+ * A native status in the Compatibility vocabulary. `initiated` and `created` are a call set up but not yet
+ * ringing (Compatibility `queued`); `answered`, `ending` and `joined` are a connected call (`in-progress`);
+ * `ended` is a call that connected and hung up (`completed`).
+ */
+export const STATUS_OF_NATIVE: Readonly<Record<CallingStatus | VoiceLogStatus, CallStatus>> = {
+  queued: 'queued',
+  initiated: 'queued',
+  created: 'queued',
+  ringing: 'ringing',
+  answered: 'in-progress',
+  'in-progress': 'in-progress',
+  ending: 'in-progress',
+  joined: 'in-progress',
+  ended: 'completed',
+  completed: 'completed',
+  canceled: 'canceled',
+  failed: 'failed',
+  busy: 'busy',
+  'no-answer': 'no-answer',
+};
+
+/** The native statuses a Compatibility status covers (a list filter's `status` over voice logs). */
+export const nativeStatusesFor = (status: CallStatus): VoiceLogStatus[] =>
+  (Object.keys(STATUS_OF_NATIVE) as VoiceLogStatus[]).filter((native) => STATUS_OF_NATIVE[native] === status);
+
+/** Directions need no translation: the voice logs' four are the Compatibility API's four. */
+export const directionOfNative = (direction: VoiceLogDirection): CallDirection => direction;
+
+/** Whether a native call in this status may still be live (an assumption: `assumptions.ts`). */
+export const isLiveNativeStatus = (status: VoiceLogStatus | CallingStatus | null): boolean =>
+  status !== null && (LIVE_VOICE_LOG_STATUSES as readonly string[]).includes(status);
+
+/** A native call not yet connected: ended with `cancel` rather than `hangup`. */
+export const isUnconnectedNativeStatus = (status: VoiceLogStatus | CallingStatus | null): boolean =>
+  status !== null && ['queued', 'initiated', 'created', 'ringing'].includes(status);
+
+/** The two APIs a call may belong to. */
+export const CALL_APIS = ['compatibility', 'calling'] as const;
+export type CallApi = (typeof CALL_APIS)[number];
+
+/** RFC 2822 in GMT, as the Compatibility API writes its dates. */
+const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GMT', '+0000');
+
+/**
+ * A native call (a command's answer or its voice log) in the Compatibility Call's shape, so every trigger
+ * reads one kind of call: the status and direction in the Compatibility words, `sid` the native id,
+ * `price` the charge (negative, as the Compatibility API writes a cost), and `uri` the call's voice log.
+ * Fields the native API has no counterpart for are null (or 0 for `duration` while the call is live).
+ */
+export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string): Call => {
+  const status = STATUS_OF_NATIVE[call.status ?? 'queued'];
+  const ended = !isLiveNativeStatus(call.status);
+  const created = rfc2822(call.created_at);
+  return {
+    sid: call.id,
+    account_sid: projectId,
+    date_created: created,
+    date_updated: created,
+    parent_call_sid: call.parent_id,
+    to: call.to,
+    formatted_to: call.to,
+    to_formatted: call.to,
+    from: call.from,
+    formatted_from: call.from,
+    from_formatted: call.from,
+    phone_number_sid: null,
+    status,
+    start_time: null,
+    end_time: null,
+    duration: call.duration ?? 0,
+    price: ended ? -call.charge : null,
+    price_unit: 'USD',
+    direction: call.direction,
+    answered_by: null,
+    api_version: 'calling',
+    forwarded_from: null,
+    caller_name: null,
+    uri: `/api/voice/logs/${call.id}`,
+    subresource_uris: { notifications: null, recordings: `/api/voice/logs/${call.id}/events` },
+    annotation: null,
+    group_sid: null,
+    audio_in_mos: null,
+    sip_result_code: null,
+    audio_rtt_avg: null,
+    audio_rtt_min: null,
+    audio_rtt_max: null,
+    audio_out_jitter_min: null,
+    audio_out_jitter_max: null,
+    audio_out_jitter_avg: null,
+    audio_out_lost: null,
+  };
+};
