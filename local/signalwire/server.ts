@@ -10,8 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSid } from '#commons/signalwire/sids';
-import type { Call, CallUpdate } from '#commons/signalwire/types';
-import { isFinalStatus } from '#commons/signalwire/types';
+import { type Call, type CallUpdate, isFinalStatus } from '#commons/signalwire/types';
 import {
   API_ROOT,
   ApiError,
