@@ -38,9 +38,28 @@ export const BUNDLE_FILE = 'index.mjs';
 export const bundleVariant = (powertoolsTracer: boolean): string =>
   powertoolsTracer ? 'powertools-tracer' : 'default';
 
+/**
+ * The functions that import nothing of the Powertools Tracer (the console's and the audit search): their
+ * Tracer build is byte for byte the default one, so the package ships it once, in `default/`
+ * (`test/infra/call-control-function.test.ts` checks that the two builds are the same bytes).
+ */
+export const TRACER_FREE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'audit-search',
+  'console-assets',
+  'console-pre-token',
+]);
+
+/** Whether the function `name` is built with the Tracer when the Tracer variant is asked for. */
+const tracedBuild = (name: string, powertoolsTracer: boolean): boolean =>
+  powertoolsTracer && !TRACER_FREE_FUNCTIONS.has(name);
+
+/** The variant directory that holds the function `name`'s bundle for the given Tracer setting. */
+export const bundleVariantOf = (name: string, powertoolsTracer: boolean): string =>
+  bundleVariant(tracedBuild(name, powertoolsTracer));
+
 /** Directory of the prebuilt bundle of the function `name` (a handler file's base name). */
 export const prebuiltBundleDirectory = (name: string, powertoolsTracer: boolean): string =>
-  join(PACKAGE_ROOT, 'dist', 'functions', bundleVariant(powertoolsTracer), name);
+  join(PACKAGE_ROOT, 'dist', 'functions', bundleVariantOf(name, powertoolsTracer), name);
 
 /** One file of a bundle, relative to the bundle's directory. */
 export interface BundleFile {
@@ -73,7 +92,7 @@ const loadEsbuild = (): Esbuild => {
 export const bundleFunction = (entry: string, powertoolsTracer: boolean): BundleFile[] => {
   const directory = prebuiltBundleDirectory(basename(entry, '.ts'), powertoolsTracer);
   const result = loadEsbuild().buildSync({
-    ...functionBundleOptions(powertoolsTracer),
+    ...functionBundleOptions(tracedBuild(basename(entry, '.ts'), powertoolsTracer)),
     entryPoints: [entry],
     outfile: join(directory, BUNDLE_FILE),
     // Paths esbuild prints into the output (legal comments) are relative to this, not to the shell's cwd.

@@ -14,7 +14,7 @@ import { FileSystem } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_WEBHOOK_PATH } from '../../infra/api.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '../../infra/event-contract.ts';
-import { bundleVariant, FUNCTION_NAMES } from '../../infra/function-bundles.ts';
+import { bundleVariant, bundleVariantOf, FUNCTION_NAMES } from '../../infra/function-bundles.ts';
 import {
   AUDIT_SEARCH_SERVICE_NAME,
   CALL_UPDATE_EVENTS_SERVICE_NAME,
@@ -49,7 +49,7 @@ const bundleHashes = (packageRoot: string): Record<string, string> =>
     [false, true].flatMap((tracer) =>
       FUNCTION_NAMES.map((name) => [
         `${bundleVariant(tracer)}/${name}`,
-        assetHash(join(packageRoot, 'dist', 'functions', bundleVariant(tracer), name)),
+        assetHash(join(packageRoot, 'dist', 'functions', bundleVariantOf(name, tracer), name)),
       ]),
     ),
   );
@@ -155,8 +155,8 @@ describe('the packed tarball', () => {
         'schemas/events/call-update-requested.schema.json',
         ...[false, true].flatMap((tracer) =>
           FUNCTION_NAMES.flatMap((name) => [
-            `dist/functions/${bundleVariant(tracer)}/${name}/index.mjs`,
-            `dist/functions/${bundleVariant(tracer)}/${name}/index.mjs.map`,
+            `dist/functions/${bundleVariantOf(name, tracer)}/${name}/index.mjs`,
+            `dist/functions/${bundleVariantOf(name, tracer)}/${name}/index.mjs.map`,
           ]),
         ),
       ]),
