@@ -1,6 +1,6 @@
 /** One line of the results table: the project's figure next to the reference's, and the target. */
 export interface ResultRow {
-  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup, 5 memory, 6 CLI start-up, 7 cost. */
+  /** Issue item: 1 bundle size, 2 cold start, 3 warm overhead, 4 cleanup, 5 memory, 6 CLI start-up, 7 cost, 8 console. */
   item: number;
   /**
    * Stable name of a target row (issue 22's table: `cold-vs-sdk-default`, `warm-vs-node-http`, ...), so a reader

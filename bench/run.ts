@@ -9,12 +9,22 @@ import { bundleSize } from './bundle-size.ts';
 import { cleanup } from './cleanup.ts';
 import { cliStartup } from './cli-startup.ts';
 import { coldStart } from './cold-start.ts';
+import { consoleFigures } from './console.ts';
 import type { Measurement } from './measurement.ts';
 import { memory } from './memory.ts';
 import { runBench } from './runner.ts';
 import { warm, warmTls } from './warm.ts';
 
 /** In this order in the table. */
-const MEASUREMENTS: Measurement[] = [bundleSize, coldStart, warm, warmTls, cleanup, memory, cliStartup];
+const MEASUREMENTS: Measurement[] = [
+  bundleSize,
+  coldStart,
+  warm,
+  warmTls,
+  cleanup,
+  memory,
+  cliStartup,
+  consoleFigures,
+];
 
 await runBench(resolve(import.meta.dirname, '..'), MEASUREMENTS, process.argv.slice(2));

@@ -13,6 +13,7 @@ import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
 import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
+import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import * as validators from '#commons/generated/validators';
 import { countApplied, countedRefusals, countRefusal } from '#commons/http/action-metrics';
 import { CURSOR_KEY_PURPOSE } from '#commons/http/cursor-seal';
@@ -28,7 +29,7 @@ import {
   requestLogKeys,
 } from '#commons/http/middlewares';
 import { type Route, refusalAuditor, route, TIMEOUT_EARLY_MS } from '#commons/http/route';
-import { ACCOUNT_PREFIX, OPERATOR_ROUTES, type OperatorRouteKey } from '#commons/http/routes';
+import { type OperatorRouteKey, routerRoutes } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger } from '#commons/platform/powertools';
@@ -42,7 +43,11 @@ import type { CallUpdate } from '#commons/signalwire/types';
  * Builds the handler around the call service and the credentials layer's per-project keys (list cursors are
  * sealed with them); tests and the local server pass their own.
  */
-export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
+export const createHttpApiHandler = (
+  calls: CallService,
+  keys: ProjectKeys,
+  cleanupDryRun: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+) => {
   /** The project the path names (logged with every line), or undefined for the secret's default. */
   const project = (event: HttpEvent): string | undefined => {
     const accountSid = event.pathParameters?.accountSid;
@@ -122,13 +127,7 @@ export const createHttpApiHandler = (calls: CallService, keys: ProjectKeys) => {
     .use(inputShape())
     .handler(
       httpRouterHandler<HttpEvent, HttpResult>(
-        OPERATOR_ROUTES.flatMap(({ method, path }) => {
-          const handler = handlers[`${method} ${path}` as OperatorRouteKey];
-          return [
-            { method, path, handler },
-            { method, path: `${ACCOUNT_PREFIX}${path}`, handler },
-          ];
-        }),
+        routerRoutes(handlers, { endAll: handlers['POST /calls/{callSid}/terminate'], cleanupDryRun }),
       ),
     );
 };
@@ -137,4 +136,5 @@ const access = createSignalWireAccess(readSignalWireConfig(), logger);
 export const handler = createHttpApiHandler(
   withNativeCalls(createCallService(access, logger), access, logger),
   access,
+  createCleanupDryRun(access),
 );

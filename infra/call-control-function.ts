@@ -18,7 +18,7 @@ import { TRIGGER_ALIASES } from '../functions/commons/platform/settings.ts';
 import {
   BUNDLE_FILE,
   bundleFunction,
-  bundleVariant,
+  bundleVariantOf,
   type CallControlBundling,
   PACKAGE_ROOT,
   requirePrebuiltBundle,
@@ -234,7 +234,7 @@ const functionCode = (entry: string, bundling: CallControlBundling, powertoolsTr
       command: [
         'esbuild',
         relative(PACKAGE_ROOT, sourceFile),
-        `--variant=${bundleVariant(powertoolsTracer)}`,
+        `--variant=${bundleVariantOf(basename(sourceFile, '.ts'), powertoolsTracer)}`,
       ],
       local: {
         tryBundle: (outputDir) => {

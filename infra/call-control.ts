@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -25,6 +25,7 @@ import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
 import { CallControlFunction, type CallControlFunctionProps, triggerAlias } from './call-control-function.ts';
 import { CallUpdateEventsConsumer } from './call-update-events.ts';
+import { CallControlConsole } from './console.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
 import { CallControlEventSchemas } from './event-schemas.ts';
@@ -41,6 +42,7 @@ import { CallControlMetrics, type CallControlTrigger, defaultMetricsInstance } f
 import type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './props-validation.ts';
 import { CleanupSchedules } from './schedules.ts';
+import { importSecret, resolveEventBus, secretPolicyArn } from './shared-resources.ts';
 import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
 export type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
@@ -86,6 +88,8 @@ export class CallControl extends Construct {
   readonly metricsInstance: string;
   /** This construct's custom metrics; the `metric…()` methods read from it. */
   readonly metrics: CallControlMetrics;
+  /** Present when `console` is given: the operator console, its user pool and its routes. */
+  readonly console?: CallControlConsole;
 
   private readonly props: CallControlProps;
 
@@ -97,8 +101,8 @@ export class CallControl extends Construct {
     this.metricsInstance = props.metricsInstance ?? defaultMetricsInstance(this);
     this.metrics = new CallControlMetrics(this.metricsNamespace, this.metricsInstance);
 
-    this.secret = this.importSecret();
-    this.eventBus = this.resolveEventBus();
+    this.secret = importSecret(this, props);
+    this.eventBus = resolveEventBus(this, props);
 
     this.httpApiFunction = this.createFunction('http-api-function', {
       entry: 'http-api',
@@ -231,16 +235,33 @@ export class CallControl extends Construct {
     });
 
     this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
-      logGroups: [
-        this.httpApiFunction,
-        this.statusCallbackFunction,
-        this.cleanupFunction,
-        ...(this.callUpdateEventsFunction ? [this.callUpdateEventsFunction] : []),
-      ].map((fn) => fn.logGroup),
+      logGroups: this.auditLogGroups(),
       folder: `${Stack.of(this).stackName}/${this.node.id}`,
     });
 
+    if (props.console) {
+      this.console = new CallControlConsole(this, 'console', {
+        ...props.console,
+        httpApi: this.api.httpApi,
+        apiUrl: this.api.url,
+        // The aliases only API Gateway invokes: the signed-in user the JWT authorizer checked is attested.
+        operatorHandler: this.httpApiAlias,
+        auditLogGroups: this.auditLogGroups(),
+        functions: { ...props, ...this.functionDefaults },
+      });
+    }
+
     if (props.cliOutputs !== false) this.declareCliOutputs();
+  }
+
+  /** The log groups that hold audit records: every function that acts on calls. */
+  private auditLogGroups(): ILogGroup[] {
+    return [
+      this.httpApiFunction,
+      this.statusCallbackFunction,
+      this.cleanupFunction,
+      ...(this.callUpdateEventsFunction ? [this.callUpdateEventsFunction] : []),
+    ].map((fn) => fn.logGroup);
   }
 
   /** Outputs the CLI discovers by marker; see infra/stack-outputs.ts. */
@@ -333,47 +354,14 @@ export class CallControl extends Construct {
     return this.props.removalPolicy ?? RemovalPolicy.RETAIN;
   }
 
+  /** What the console's functions share with the others. */
+  private get functionDefaults() {
+    const { logRetention, removalPolicy, metricsNamespace } = this;
+    return { logRetention, removalPolicy, metricsNamespace };
+  }
+
   private get metricsNamespace(): string {
     return this.props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-  }
-
-  /**
-   * The secret's ARN as IAM must see it. Secrets Manager appends six random characters to every secret ARN,
-   * so a secret known by name is matched with exactly six `?`; the imported secret's `secretArn` lacks them.
-   */
-  private get secretPolicyArn(): string {
-    const { secretName, secretArn } = this.props;
-    return (
-      secretArn ??
-      Stack.of(this).formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${secretName}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })
-    );
-  }
-
-  private importSecret(): ISecret {
-    const { secretName, secretArn } = this.props;
-    return secretArn !== undefined
-      ? Secret.fromSecretCompleteArn(this, 'signalwire-secret', secretArn)
-      : Secret.fromSecretNameV2(this, 'signalwire-secret', secretName ?? '');
-  }
-
-  private resolveEventBus(): IEventBus {
-    const { existingEventBus, existingEventBusName, existingEventBusArn } = this.props;
-    if (existingEventBus !== undefined) return existingEventBus;
-    if (existingEventBusArn !== undefined) {
-      return EventBus.fromEventBusArn(this, 'event-bus', existingEventBusArn);
-    }
-    if (existingEventBusName !== undefined) {
-      return EventBus.fromEventBusName(this, 'event-bus', existingEventBusName);
-    }
-    return new EventBus(this, 'event-bus', {
-      description:
-        'SignalWire call-control: Call Update Requested in; Call Updated, Call Update Failed, Call Status Changed out',
-    });
   }
 
   /**
@@ -406,7 +394,10 @@ export class CallControl extends Construct {
     });
     // GetSecretValue only: DescribeSecret (part of grantRead) would expose the secret's metadata for nothing.
     fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secretPolicyArn] }),
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretPolicyArn(this, this.props)],
+      }),
     );
     if (this.props.secretKmsKey) {
       fn.addToRolePolicy(

@@ -76,6 +76,13 @@ export const readCallControlContext = (node: Node): CallControlContext => {
       secretCacheTtl: seconds(read.integer('secretCacheTtlSeconds')),
       signalWireTimeout: milliseconds(read.integer('signalWireTimeoutMs')),
       eventSource: read.string('eventSource'),
+      console: read.boolean('console')
+        ? {
+            ...(read.string('consoleDomainPrefix')
+              ? { domainPrefix: read.string('consoleDomainPrefix') }
+              : {}),
+          }
+        : undefined,
       bundling,
     },
     secretKmsKeyArn: read.string('secretKmsKeyArn'),

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
+import { buildConsoleFiles } from './console-bundle.ts';
 import { functionBundleOptions } from './runtime.ts';
 
 /**
@@ -17,7 +18,15 @@ export const PACKAGE_ROOT = join(import.meta.dirname, '..');
 export type CallControlBundling = 'prebuilt' | 'source';
 
 /** The functions the package ships, named after their handler file in `functions/`. */
-export const FUNCTION_NAMES = ['http-api', 'status-callback', 'cleanup', 'call-update-events'] as const;
+export const FUNCTION_NAMES = [
+  'http-api',
+  'status-callback',
+  'cleanup',
+  'call-update-events',
+  'audit-search',
+  'console-assets',
+  'console-pre-token',
+] as const;
 
 /** File of a bundle that exports `handler` (Lambda handler `index.handler`). */
 export const BUNDLE_FILE = 'index.mjs';
@@ -29,9 +38,28 @@ export const BUNDLE_FILE = 'index.mjs';
 export const bundleVariant = (powertoolsTracer: boolean): string =>
   powertoolsTracer ? 'powertools-tracer' : 'default';
 
+/**
+ * The functions that import nothing of the Powertools Tracer (the console's and the audit search): their
+ * Tracer build is byte for byte the default one, so the package ships it once, in `default/`
+ * (`test/infra/call-control-function.test.ts` checks that the two builds are the same bytes).
+ */
+export const TRACER_FREE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'audit-search',
+  'console-assets',
+  'console-pre-token',
+]);
+
+/** Whether the function `name` is built with the Tracer when the Tracer variant is asked for. */
+const tracedBuild = (name: string, powertoolsTracer: boolean): boolean =>
+  powertoolsTracer && !TRACER_FREE_FUNCTIONS.has(name);
+
+/** The variant directory that holds the function `name`'s bundle for the given Tracer setting. */
+export const bundleVariantOf = (name: string, powertoolsTracer: boolean): string =>
+  bundleVariant(tracedBuild(name, powertoolsTracer));
+
 /** Directory of the prebuilt bundle of the function `name` (a handler file's base name). */
 export const prebuiltBundleDirectory = (name: string, powertoolsTracer: boolean): string =>
-  join(PACKAGE_ROOT, 'dist', 'functions', bundleVariant(powertoolsTracer), name);
+  join(PACKAGE_ROOT, 'dist', 'functions', bundleVariantOf(name, powertoolsTracer), name);
 
 /** One file of a bundle, relative to the bundle's directory. */
 export interface BundleFile {
@@ -64,18 +92,35 @@ const loadEsbuild = (): Esbuild => {
 export const bundleFunction = (entry: string, powertoolsTracer: boolean): BundleFile[] => {
   const directory = prebuiltBundleDirectory(basename(entry, '.ts'), powertoolsTracer);
   const result = loadEsbuild().buildSync({
-    ...functionBundleOptions(powertoolsTracer),
+    ...functionBundleOptions(tracedBuild(basename(entry, '.ts'), powertoolsTracer)),
     entryPoints: [entry],
     outfile: join(directory, BUNDLE_FILE),
     // Paths esbuild prints into the output (legal comments) are relative to this, not to the shell's cwd.
     absWorkingDir: PACKAGE_ROOT,
     write: false,
     logLevel: 'warning',
+    // The console-assets function serves the console's files: they travel inside its bundle, as one constant.
+    ...(basename(entry, '.ts') === 'console-assets'
+      ? { define: { CONSOLE_FILES: consoleFilesConstant() } }
+      : {}),
   });
   return result.outputFiles
     .map((file) => ({ path: relative(directory, file.path), contents: file.contents }))
     .sort((a, b) => a.path.localeCompare(b.path));
 };
+
+/** The console's files as a JSON string literal: `{ "<name>": "<base64>" }`. */
+const consoleFilesConstant = (): string =>
+  JSON.stringify(
+    JSON.stringify(
+      Object.fromEntries(
+        [...buildConsoleFiles(loadEsbuild())].map(([name, bytes]) => [
+          name,
+          Buffer.from(bytes).toString('base64'),
+        ]),
+      ),
+    ),
+  );
 
 /** Writes a bundle's files into `directory`. */
 export const writeBundle = (files: readonly BundleFile[], directory: string): void => {

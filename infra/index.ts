@@ -10,6 +10,8 @@ export type { CallControlFunctionProps, CallControlLogLevel } from './call-contr
 export { CallControlFunction } from './call-control-function.ts';
 export type { CallUpdateEventsProps } from './call-update-events.ts';
 export { CallUpdateEventsConsumer } from './call-update-events.ts';
+export type { CallControlConsoleProps } from './console.ts';
+export { CallControlConsole } from './console.ts';
 export * from './event-contract.ts';
 export type { CallControlBundling } from './function-bundles.ts';
 export * from './metric-names.ts';

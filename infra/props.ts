@@ -8,6 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { CallControlApiAuth, CallControlThrottle } from './api.ts';
 import type { CallControlLogLevel } from './call-control-function.ts';
 import type { CallUpdateEventsProps } from './call-update-events.ts';
+import type { CallControlConsoleProps } from './console.ts';
 import type { CallControlBundling } from './function-bundles.ts';
 import type { CleanupScheduleProps } from './schedules.ts';
 
@@ -37,6 +38,14 @@ export interface CallControlProps {
    * @default { type: 'iam' }
    */
   readonly apiAuth?: CallControlApiAuth;
+  /**
+   * The operator console in the browser: `GET /console/` on this API, sign-in with a Cognito user pool
+   * (created, or `userPool`) through the managed login (authorization code with PKCE), the groups `viewer`,
+   * `operator` and `admin` enforced by a JWT authorizer's scopes on the console's routes (`/console-api/…`).
+   * The IAM routes are unchanged. `{}` switches it on with a new user pool.
+   * @default - no console, no user pool
+   */
+  readonly console?: CallControlConsoleProps;
   /**
    * Throttling of every route of the API stage.
    * @default { rateLimit: 50, burstLimit: 100 }

@@ -45,7 +45,10 @@ const matchPath = (segments: string[], requestSegments: string[]): Record<string
     const actual = requestSegments[index];
     if (segment.startsWith('{') && segment.endsWith('+}')) {
       const rest = requestSegments.slice(index).join('/');
-      if (rest === '') return undefined;
+      // `/console/` is `/console/{proxy+}` with an empty proxy, so a directory URL reaches its route (how AWS
+      // treats the trailing slash has not been checked; the construct's docs say so). No segment at all
+      // (`/console`) is no match.
+      if (rest === '' && requestSegments.length === index) return undefined;
       parameters[segment.slice(1, -2)] = decodeComponent(rest);
       return parameters;
     }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type HttpAnswer, INTERNAL_SERVER_ERROR, jsonAnswer, toHttpAnswer } from './api-gateway-answer.ts';
+import { checkJwt, type JwtAuthorizer } from './api-gateway-jwt.ts';
 import { compareRank, compileRoute, findRoute } from './api-gateway-routes.ts';
-
 import { createLambdaContext } from './lambda-context.ts';
 import { checkSignature, type LocalCredentials } from './sigv4-check.ts';
 
@@ -23,9 +24,9 @@ export interface IamAuthorizer {
   iam: IamIdentity & { cognitoIdentity: null; principalOrgId: null };
 }
 
-/** The payload format 2.0 event this server builds; `authorizer` is present on IAM routes only. */
+/** The payload format 2.0 event this server builds; `authorizer` is present on IAM and JWT routes only. */
 export type LocalApiGatewayEvent = APIGatewayProxyEventV2 & {
-  requestContext: APIGatewayEventRequestContextV2 & { authorizer?: IamAuthorizer };
+  requestContext: APIGatewayEventRequestContextV2 & { authorizer?: IamAuthorizer | JwtAuthorizer };
 };
 
 /** One HTTP API route with its Lambda proxy integration. */
@@ -38,8 +39,10 @@ export interface LocalRoute {
    * `APIGatewayProxyResultV2` or any JSON value.
    */
   handler(event: APIGatewayProxyEventV2, context: Context): Promise<unknown>;
-  /** `'iam'`: the route uses AWS_IAM authorization (see {@link startLocalApiGateway}). */
-  auth: 'iam' | 'none';
+  /** `'iam'`: AWS_IAM authorization; `'jwt'`: a JWT authorizer (`verifyJwt`) with the route's `scopes`. */
+  auth: 'iam' | 'jwt' | 'none';
+  /** JWT routes: one of these scopes is needed. @default - any verified token */
+  scopes?: readonly string[];
   /** Function name for the Lambda context. @default LocalApiGatewayOptions.functionName */
   functionName?: string;
   /**
@@ -77,6 +80,8 @@ export interface LocalApiGatewayOptions {
    * @default - signatures are not checked (the access key is taken from the credential scope)
    */
   credentials?: LocalCredentials;
+  /** Verifies a JWT route's bearer token: its claims, or a throw. @default - JWT routes answer 401 */
+  verifyJwt?: (token: string) => Promise<Record<string, unknown>>;
   /** Told about each handler failure (throw or timeout). @default writes the error to stderr */
   onHandlerError?: (error: unknown, routeKey: string) => void;
 }
@@ -109,8 +114,8 @@ export interface EventSettings {
   accountId: string;
   apiId: string;
   requestId: string;
-  /** Set on IAM routes only. */
-  authorizer?: IamAuthorizer;
+  /** Set on IAM and JWT routes only. */
+  authorizer?: IamAuthorizer | JwtAuthorizer;
   /** @default new Date() */
   now?: Date;
 }
@@ -247,54 +252,6 @@ export function toApiGatewayEvent(
 const accessKeyOf = (authorization: string): string | undefined =>
   /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
 
-const isStructuredResult = (result: unknown): result is Record<string, unknown> =>
-  typeof result === 'object' && result !== null && !Array.isArray(result) && 'statusCode' in result;
-
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: Buffer;
-}
-
-const jsonAnswer = (status: number, payload: unknown): HttpAnswer => ({
-  status,
-  headers: { 'content-type': 'application/json' },
-  body: Buffer.from(JSON.stringify(payload) ?? 'null'),
-});
-
-const INTERNAL_SERVER_ERROR = (): HttpAnswer => jsonAnswer(500, { message: 'Internal Server Error' });
-
-/** Maps a Lambda result to the HTTP answer, as API Gateway does for payload format 2.0. */
-const toHttpAnswer = (result: unknown): HttpAnswer => {
-  if (!isStructuredResult(result)) return jsonAnswer(200, result ?? null);
-  const { statusCode, headers, cookies, body, isBase64Encoded } = result;
-  if (
-    typeof statusCode !== 'number' ||
-    !Number.isInteger(statusCode) ||
-    statusCode < 100 ||
-    statusCode > 599
-  ) {
-    return INTERNAL_SERVER_ERROR();
-  }
-  const answerHeaders: Record<string, string | string[]> = {};
-  if (typeof headers === 'object' && headers !== null) {
-    for (const [name, value] of Object.entries(headers)) answerHeaders[name.toLowerCase()] = String(value);
-  }
-  if (Array.isArray(cookies) && cookies.length > 0) {
-    const fromHeader = answerHeaders['set-cookie'];
-    answerHeaders['set-cookie'] = [
-      ...cookies.map(String),
-      ...(fromHeader === undefined ? [] : [fromHeader].flat()),
-    ];
-  }
-  const text = typeof body === 'string' ? body : '';
-  return {
-    status: statusCode,
-    headers: answerHeaders,
-    body: Buffer.from(text, isBase64Encoded === true ? 'base64' : 'utf8'),
-  };
-};
-
 const readBody = async (req: IncomingMessage): Promise<Buffer | undefined> => {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -354,8 +311,12 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions): Pro
     const match = findRoute(routes, method, url.split('?', 1)[0] ?? '/');
     if (!match) return jsonAnswer(404, { message: 'Not Found' });
 
-    let authorizer: IamAuthorizer | undefined;
-    if (match.route.auth === 'iam') {
+    let authorizer: IamAuthorizer | JwtAuthorizer | undefined;
+    if (match.route.auth === 'jwt') {
+      const jwt = await checkJwt(req.headers.authorization, match.route.scopes, options.verifyJwt);
+      if ('refusal' in jwt) return jsonAnswer(jwt.refusal.status, { message: jwt.refusal.message });
+      authorizer = jwt.authorizer;
+    } else if (match.route.auth === 'iam') {
       const authorization = req.headers.authorization;
       if (authorization !== undefined && !authorization.startsWith('AWS4-HMAC-SHA256')) {
         return jsonAnswer(403, { message: 'Forbidden' });

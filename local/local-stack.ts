@@ -12,10 +12,12 @@ import {
   TRIGGER_ALIASES,
 } from '#commons/platform/settings';
 import { LOCAL_STATE_FILE, type LocalStackState, makePrivateDir } from '../cli/core/local-state.ts';
-import { type LocalApiGateway, startLocalApiGateway } from './api-gateway.ts';
+import type { LocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
+import { type LocalConsole, prepareLocalConsole } from './console-local.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
 import { createLambdaContext } from './lambda-context.ts';
+import type { LocalSignIn } from './sign-in.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
 import type { LocalCredentials } from './sigv4-check.ts';
 
@@ -87,6 +89,10 @@ export interface LocalStack {
   signingKey: string;
   /** Set when `stateDir` was given. */
   state?: LocalStackState;
+  /** The operator console: `http://localhost:<port>/console/`. */
+  consoleUrl: string;
+  /** The local sign-in stand-in (its users are {@link LOCAL_USERS}). */
+  signIn: LocalSignIn;
   stop(): Promise<void>;
 }
 
@@ -139,12 +145,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   const callUpdateEvents = (await import('../functions/call-update-events.ts')) as unknown as {
     handler: EventHandler;
   };
-
+  const localConsole = await prepareLocalConsole(handler, { awsUrl: aws.url, logGroup: LOCAL_LOG_GROUP });
   const auditLog = options.stateDir ? join(options.stateDir, 'audit.ndjson') : undefined;
   await keepLogs(aws, auditLog);
   const deliverCallUpdateRequested = registerFunctions(aws, handler, callUpdateEvents.handler);
 
-  const api = await startGateway(options.port ?? 0, handler, statusCallback.handler);
+  const api = await startGateway(options.port ?? 0, handler, statusCallback.handler, localConsole);
 
   // The deployed stack's outputs, as `call-control` (default target) reads them with DescribeStacks.
   aws.putStack(
@@ -173,6 +179,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   return {
     state,
+    consoleUrl: localConsole.url(),
+    signIn: localConsole.signIn,
     emulator,
     aws,
     api,
@@ -197,12 +205,14 @@ const startGateway = (
   port: number,
   operator: HttpHandler,
   statusCallback: HttpHandler,
+  console: LocalConsole,
 ): Promise<LocalApiGateway> =>
-  startLocalApiGateway({
+  console.listenOn({
     port,
     functionName: LOCAL_HTTP_API_FUNCTION,
     timeoutMs: 29_000,
     credentials: LOCAL_CREDENTIALS,
+    verifyJwt: console.verifyJwt,
     identity: {
       userArn: LOCAL_IDENTITY_ARN,
       accountId: '123456789012',
@@ -218,6 +228,8 @@ const startGateway = (
         auth: 'iam' as const,
         alias: TRIGGER_ALIASES.http,
       })),
+      // The operator console: its JWT routes, its static files and the local sign-in stand-in.
+      ...console.routes,
       ...statusCallbackRouteKeys().map((routeKey) => ({
         routeKey,
         handler: statusCallback,

@@ -7,7 +7,7 @@
  */
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
-import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
+import { CLEANUP_CONCURRENCY, CLEANUP_FUNCTION_TIMEOUT_SECONDS, ENV } from '#commons/platform/settings';
 import type { Call, CallResourceDirection, CallStatus } from '#commons/signalwire/types';
 import { createLambdaContext } from './lambda-context.ts';
 import { startLocalStack } from './local-stack.ts';
@@ -58,7 +58,7 @@ const seeds: Seed[] = [
 
 const stack = await startLocalStack();
 try {
-  process.env.CLEANUP_CONCURRENCY ??= '10';
+  process.env[ENV.cleanupConcurrency] ??= String(CLEANUP_CONCURRENCY.default);
   const { handler } = (await import('../functions/cleanup.ts')) as unknown as {
     handler: (event: unknown, context: ReturnType<typeof createLambdaContext>) => Promise<CleanupReport>;
   };

@@ -1,13 +1,15 @@
 /**
  * `npm start`: the whole project on loopback with nothing to set up. Starts the SignalWire emulator, the
  * local Secrets Manager / EventBridge endpoint and a local API Gateway on http://localhost:3000 (PORT
- * overrides) in front of the real handlers, seeds calls in several states and prints commands to try.
+ * overrides) in front of the real handlers, the operator console at /console/ with a local sign-in stand-in,
+ * seeds calls in several states and prints the console's URL, its users and commands to try.
  */
 import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
 import { localStateDir, makePrivateDir } from '../cli/core/local-state.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts';
 import { seedNativeCalls } from './native-seeds.ts';
+import { LOCAL_USERS } from './sign-in.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -37,10 +39,22 @@ const live = calls.filter((c) => c.status === 'in-progress');
 const ringing = calls.find((c) => c.status === 'ringing');
 const native = seedNativeCalls(stack.emulator, stack.projectId);
 const base = `http://localhost:${stack.api.port}`;
+const ROLE_WORDS = {
+  viewer: 'sees live calls and the audit trail',
+  operator: 'also ends, redirects and updates calls',
+  admin: 'also runs end-all (the kill switch)',
+} as const;
 
 const lines = [
   '',
   `SignalWire call control, running locally on ${base}`,
+  '',
+  `Operator console: ${stack.consoleUrl}`,
+  '  Sign in as (local stand-in for the stack’s sign-in; loopback only):',
+  ...LOCAL_USERS.map(
+    (user) => `    ${user.username.padEnd(9)} password ${user.password.padEnd(15)} ${ROLE_WORDS[user.group]}`,
+  ),
+  '',
   `  SignalWire emulator  ${stack.emulator.url}  (project ${stack.projectId})`,
   `  AWS stand-in         ${stack.aws.url}  (Secrets Manager, EventBridge)`,
   '',

@@ -20,6 +20,7 @@ import {
   FUNCTION_NAMES,
   PACKAGE_ROOT,
   prebuiltBundleDirectory,
+  TRACER_FREE_FUNCTIONS,
   writeBundle,
 } from '../infra/function-bundles.ts';
 
@@ -31,6 +32,8 @@ const LIBRARY_TARGET = 'node20';
 const buildFunctions = (): void => {
   for (const powertoolsTracer of [false, true]) {
     for (const name of FUNCTION_NAMES) {
+      // A function without the Tracer is shipped once, in the default variant (TRACER_FREE_FUNCTIONS).
+      if (powertoolsTracer && TRACER_FREE_FUNCTIONS.has(name)) continue;
       const entry = join(PACKAGE_ROOT, 'functions', `${name}.ts`);
       writeBundle(bundleFunction(entry, powertoolsTracer), prebuiltBundleDirectory(name, powertoolsTracer));
     }

@@ -47,6 +47,8 @@ export interface SeedCall {
   sid?: string;
   /** A UUID or null. @default null */
   parentCallSid?: string | null;
+  /** The caller ID name (CNAM) SignalWire shows for the caller: outside text. @default null */
+  callerName?: string | null;
 }
 
 /** One request as the emulator received it. The Basic auth password is never kept. */
@@ -198,6 +200,7 @@ export interface StoredCall {
   readonly to: string;
   readonly from: string;
   readonly direction: CallResourceDirection;
+  readonly callerName?: string | null;
   /** Whole-second epoch ms: the API shows seconds, so storing more would make filters disagree with it. */
   readonly createdMs: number;
   updatedMs: number;
@@ -267,7 +270,7 @@ export const renderCall = (call: StoredCall): Call => {
     answered_by: null,
     api_version: API_VERSION,
     forwarded_from: null,
-    caller_name: null,
+    caller_name: call.callerName ?? null,
     uri: `${path}.json`,
     subresource_uris: { notifications: null, recordings: `${path}/Recordings.json` },
     annotation: null,

@@ -10,8 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSid } from '#commons/signalwire/sids';
-import type { Call, CallUpdate } from '#commons/signalwire/types';
-import { isFinalStatus } from '#commons/signalwire/types';
+import { type Call, type CallUpdate, isFinalStatus } from '#commons/signalwire/types';
 import {
   API_ROOT,
   ApiError,
@@ -167,6 +166,7 @@ export class SignalWireEmulator {
       to: init.to ?? `+1310555${String(this.#seeded % 10_000).padStart(4, '0')}`,
       from: init.from ?? DEFAULT_FROM,
       direction: init.direction ?? 'outbound',
+      callerName: init.callerName ?? null,
       createdMs,
       updatedMs: endMs ?? startMs ?? createdMs,
       status: init.status,

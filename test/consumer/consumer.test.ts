@@ -14,10 +14,13 @@ import { FileSystem } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_WEBHOOK_PATH } from '../../infra/api.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from '../../infra/event-contract.ts';
-import { bundleVariant, FUNCTION_NAMES } from '../../infra/function-bundles.ts';
+import { bundleVariant, bundleVariantOf, FUNCTION_NAMES } from '../../infra/function-bundles.ts';
 import {
+  AUDIT_SEARCH_SERVICE_NAME,
   CALL_UPDATE_EVENTS_SERVICE_NAME,
   CLEANUP_SERVICE_NAME,
+  CONSOLE_ASSETS_SERVICE_NAME,
+  CONSOLE_PRE_TOKEN_SERVICE_NAME,
   HTTP_API_SERVICE_NAME,
   STATUS_CALLBACK_SERVICE_NAME,
 } from '../../infra/metric-names.ts';
@@ -31,6 +34,9 @@ const FUNCTION_OF_SERVICE: Record<string, (typeof FUNCTION_NAMES)[number]> = {
   [STATUS_CALLBACK_SERVICE_NAME]: 'status-callback',
   [CLEANUP_SERVICE_NAME]: 'cleanup',
   [CALL_UPDATE_EVENTS_SERVICE_NAME]: 'call-update-events',
+  [AUDIT_SEARCH_SERVICE_NAME]: 'audit-search',
+  [CONSOLE_ASSETS_SERVICE_NAME]: 'console-assets',
+  [CONSOLE_PRE_TOKEN_SERVICE_NAME]: 'console-pre-token',
 };
 
 /** The asset hash CDK gives a directory deployed with `Code.fromAsset` (AssetStaging's fingerprint options). */
@@ -43,7 +49,7 @@ const bundleHashes = (packageRoot: string): Record<string, string> =>
     [false, true].flatMap((tracer) =>
       FUNCTION_NAMES.map((name) => [
         `${bundleVariant(tracer)}/${name}`,
-        assetHash(join(packageRoot, 'dist', 'functions', bundleVariant(tracer), name)),
+        assetHash(join(packageRoot, 'dist', 'functions', bundleVariantOf(name, tracer), name)),
       ]),
     ),
   );
@@ -149,8 +155,8 @@ describe('the packed tarball', () => {
         'schemas/events/call-update-requested.schema.json',
         ...[false, true].flatMap((tracer) =>
           FUNCTION_NAMES.flatMap((name) => [
-            `dist/functions/${bundleVariant(tracer)}/${name}/index.mjs`,
-            `dist/functions/${bundleVariant(tracer)}/${name}/index.mjs.map`,
+            `dist/functions/${bundleVariantOf(name, tracer)}/${name}/index.mjs`,
+            `dist/functions/${bundleVariantOf(name, tracer)}/${name}/index.mjs.map`,
           ]),
         ),
       ]),
@@ -344,9 +350,42 @@ const expectProtectedRoutes = (template: Template): void => {
   // SignalWire signs its callbacks (POST, or GET when StatusCallbackMethod=GET); it cannot sign with SigV4.
   const webhookKeys = [`POST ${STATUS_WEBHOOK_PATH}`, `GET ${STATUS_WEBHOOK_PATH}`];
   for (const key of webhookKeys) expect(routes).toContainEqual({ key, auth: 'NONE' });
-  const operatorRoutes = routes.filter((route) => !webhookKeys.includes(route.key ?? ''));
-  expect(operatorRoutes.length).toBeGreaterThanOrEqual(8);
-  expect(operatorRoutes.every((route) => route.auth === 'AWS_IAM')).toBe(true);
+  const consoleFiles = ['GET /console', 'GET /console/{proxy+}'];
+  for (const key of consoleFiles) expect(routes).toContainEqual({ key, auth: 'NONE' });
+  const operatorRoutes = routes.filter(
+    (route) => !webhookKeys.includes(route.key ?? '') && !consoleFiles.includes(route.key ?? ''),
+  );
+  const machineRoutes = operatorRoutes.filter((route) => !route.key?.includes(' /console-api/'));
+  const consoleRoutes = operatorRoutes.filter((route) => route.key?.includes(' /console-api/'));
+  expect(machineRoutes.length).toBeGreaterThanOrEqual(8);
+  expect(machineRoutes.every((route) => route.auth === 'AWS_IAM')).toBe(true);
+  // The console's routes: each behind the JWT authorizer with one of the console's scopes.
+  expect(consoleRoutes.length).toBeGreaterThanOrEqual(10);
+  for (const route of resourcesOf(template, 'AWS::ApiGatewayV2::Route')) {
+    if (!String(route.Properties.RouteKey).includes(' /console-api/')) continue;
+    expect(route.Properties.AuthorizationType).toBe('JWT');
+    expect(route.Properties.AuthorizationScopes).toEqual([
+      expect.stringMatching(/^call-control\/(read|write|admin)$/),
+    ]);
+  }
+};
+
+/** The console's sign-in: a user pool with its groups, the console's public client, the JWT authorizer. */
+const expectConsoleSignIn = (template: Template): void => {
+  expect(resourcesOf(template, 'AWS::Cognito::UserPool')).toHaveLength(1);
+  expect(
+    resourcesOf(template, 'AWS::Cognito::UserPoolGroup')
+      .map((g) => g.Properties.GroupName)
+      .sort(),
+  ).toEqual(['admin', 'operator', 'viewer']);
+  expect(resourcesOf(template, 'AWS::Cognito::UserPoolClient')).toEqual([
+    expect.objectContaining({
+      Properties: expect.objectContaining({ GenerateSecret: false, AllowedOAuthFlows: ['code'] }),
+    }),
+  ]);
+  expect(resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer')).toEqual([
+    expect.objectContaining({ Properties: expect.objectContaining({ AuthorizerType: 'JWT' }) }),
+  ]);
 };
 
 const expectSecretGrant = (template: Template, functions: number): void => {
@@ -423,6 +462,7 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
         Object.fromEntries(FUNCTION_NAMES.map((name) => [name, installed[`default/${name}`]])),
       );
       expectProtectedRoutes(template);
+      expectConsoleSignIn(template);
       expectSecretGrant(template, 4);
       // The producer onboarded with the grant helper may publish requests under its own source only.
       expect(statements(template)).toContainEqual(
@@ -552,13 +592,18 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
       const variant = bundleVariant(true);
       expect(deployedBundles(template)).toEqual(
         Object.fromEntries(
-          ['http-api', 'status-callback', 'cleanup'].map((name) => [
-            name,
-            hashesBeforePack[`${variant}/${name}`],
-          ]),
+          [
+            'http-api',
+            'status-callback',
+            'cleanup',
+            'audit-search',
+            'console-assets',
+            'console-pre-token',
+          ].map((name) => [name, hashesBeforePack[`${variant}/${name}`]]),
         ),
       );
       expectProtectedRoutes(template);
+      expectConsoleSignIn(template);
       expectSecretGrant(template, 3);
       const sources = resourcesOf(template, 'AWS::Lambda::Function').map(
         (fn) => fn.Properties.Environment?.Variables?.EVENT_SOURCE,

@@ -2,7 +2,7 @@
  * The tarball's figures as docs/package.md shows them, rendered from what `npm pack --json` reported for the
  * pack the consumer suite made, so the docs never carry a figure copied by hand.
  */
-import { FUNCTION_NAMES } from '../../infra/function-bundles.ts';
+import { bundleVariantOf, FUNCTION_NAMES } from '../../infra/function-bundles.ts';
 
 export const PACKAGE_FIGURES_START =
   '<!-- package:figures:start (written by the consumer suite: UPDATE_DOC_FIGURES=1 npm run test:consumer) -->';
@@ -27,8 +27,8 @@ export const renderPackageFigures = (report: PackReport): string => {
     const matching = report.files.filter((file) => pattern.test(file.path));
     return { count: matching.length, bytes: matching.reduce((total, file) => total + file.size, 0) };
   };
-  const bundle = (variant: string, name: string): number =>
-    size(`dist/functions/${variant}/${name}/index.mjs`);
+  const bundle = (tracer: boolean, name: string): number =>
+    size(`dist/functions/${bundleVariantOf(name, tracer)}/${name}/index.mjs`);
   const maps = sum(/\.map$/);
   const chunks = sum(/^dist\/cli\/chunks\//);
   const lines = [
@@ -40,8 +40,7 @@ export const renderPackageFigures = (report: PackReport): string => {
     '| function | bundle | with the Powertools Tracer |',
     '| --- | --- | --- |',
     ...FUNCTION_NAMES.map(
-      (name) =>
-        `| \`${name}\` | ${kib(bundle('default', name))} | ${kib(bundle('powertools-tracer', name))} |`,
+      (name) => `| \`${name}\` | ${kib(bundle(false, name))} | ${kib(bundle(true, name))} |`,
     ),
     '',
     `The library: \`dist/index.js\` ${kib(size('dist/index.js'))}, \`dist/index.cjs\` ` +

@@ -8,8 +8,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallControlFunction } from '../../infra/call-control-function.ts';
-import { BUNDLE_FILE, FUNCTION_NAMES, prebuiltBundleDirectory } from '../../infra/function-bundles.ts';
-import { ESM_REQUIRE_BANNER } from '../../infra/runtime.ts';
+import {
+  BUNDLE_FILE,
+  FUNCTION_NAMES,
+  prebuiltBundleDirectory,
+  TRACER_FREE_FUNCTIONS,
+} from '../../infra/function-bundles.ts';
+import { ESM_REQUIRE_BANNER, functionBundleOptions } from '../../infra/runtime.ts';
 import { cdkJsonContext, projectScratchDirectory, testApp } from './support.ts';
 
 const scratch = projectScratchDirectory();
@@ -291,6 +296,33 @@ describe('CallControlFunction code: prebuilt bundles and bundling from source', 
     expect(keyOf('sourcetrue')).toBe(keyOf('prebuilttrue'));
     expect(keyOf('prebuilttrue')).not.toBe(keyOf('prebuiltfalse'));
   });
+
+  it.each([...TRACER_FREE_FUNCTIONS])(
+    'ships %s once: built with the Tracer switched on it is byte for byte the default bundle',
+    async (name) => {
+      // Prepare: the two builds of the handler, in memory, laid out at the same place.
+      const { build } = await import('esbuild');
+      const bytesWith = async (powertoolsTracer: boolean): Promise<string[]> => {
+        const result = await build({
+          ...functionBundleOptions(powertoolsTracer),
+          entryPoints: [join(import.meta.dirname, '..', '..', 'functions', `${name}.ts`)],
+          outfile: join(prebuiltBundleDirectory(name, false), BUNDLE_FILE),
+          absWorkingDir: join(import.meta.dirname, '..', '..'),
+          write: false,
+          logLevel: 'silent',
+          ...(name === 'console-assets' ? { define: { CONSOLE_FILES: '"{}"' } } : {}),
+        });
+        return result.outputFiles.map((file) => Buffer.from(file.contents).toString('base64'));
+      };
+
+      // Act
+      const [plain, traced] = await Promise.all([bytesWith(false), bytesWith(true)]);
+
+      // Assess: the Tracer variant of the construct deploys the default bundle for it.
+      expect(traced).toEqual(plain);
+      expect(prebuiltBundleDirectory(name, true)).toBe(prebuiltBundleDirectory(name, false));
+    },
+  );
 
   it('loads the Node built-ins of every function as require does, never through an ES module facade', () => {
     // Prepare: the prebuilt bundles of `npm run build` (npm test runs it first). A facade reads every export of

@@ -115,6 +115,15 @@ describe('readCallControlContext', () => {
     });
   });
 
+  it('switches the operator console on from a command-line string, with an optional domain prefix', () => {
+    expect(read({}).props.console).toBeUndefined();
+    expect(read({ console: 'false' }).props.console).toBeUndefined();
+    expect(read({ console: 'true' }).props.console).toEqual({});
+    expect(read({ console: 'true', consoleDomainPrefix: 'ops-calls' }).props.console).toEqual({
+      domainPrefix: 'ops-calls',
+    });
+  });
+
   it('turns the bus consumer off for an empty source list', () => {
     expect(read({ eventSources: [] }).props.callUpdateEvents).toBeUndefined();
   });

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  type IamAuthorizer,
   type LocalApiGateway,
   type LocalApiGatewayEvent,
   type LocalRoute,
@@ -256,7 +257,9 @@ describe('startLocalApiGateway IAM routes', () => {
     });
 
     // Assess
-    expect(lastEvent().requestContext.authorizer?.iam.accessKey).toBe('AKIASIGNED');
+    expect((lastEvent().requestContext.authorizer as IamAuthorizer | undefined)?.iam.accessKey).toBe(
+      'AKIASIGNED',
+    );
   });
 
   it('refuses an Authorization header that is not SigV4 with 403', async () => {

@@ -1071,4 +1071,40 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
       proxy.close();
     }
   });
+
+  it("stalled idempotency write, the README's remaining window: a redelivery handed back while the record is in progress runs the redirect again once Lambda retries it after the first invocation's deadline", async () => {
+    const proxy = await startTableProxy('fail');
+    try {
+      const handler = await handlerOverTable(
+        new DynamoDBClient({
+          endpoint: proxy.url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+      );
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/window.xml');
+      const timeoutMs = 1_500;
+      const context = () => createLambdaContext({ functionName: 'remaining-window', timeoutMs });
+
+      await expect(handler(structuredClone(event), context())).resolves.toMatchObject({
+        published: CALL_UPDATED,
+      });
+      await expect(handler(structuredClone(event), context())).rejects.toThrow(
+        IdempotencyAlreadyInProgressError,
+      );
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+
+      // Lambda's retry of the handed-back invocation comes a minute or more later: past the first deadline.
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs + 200));
+      await expect(handler(structuredClone(event), context())).resolves.toMatchObject({
+        published: CALL_UPDATED,
+      });
+
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(2);
+    } finally {
+      proxy.close();
+    }
+  });
 });

@@ -43,6 +43,20 @@ describe('audit actors: what AWS attests and what the caller claims', () => {
     });
   });
 
+  it("names a console user by the verified access token's username, keeping the subject and issuer", () => {
+    const claims = { sub: 'u-7', username: 'operator', iss: 'https://cognito-idp.example.com/pool' };
+    expect(httpActor(httpEvent({ jwt: { claims, scopes: ['call-control/write'] } }), viaApiGateway)).toEqual({
+      name: 'jwt:operator',
+      attested: {
+        invokedAs: viaApiGateway,
+        jwtSubject: 'u-7',
+        jwtUsername: 'operator',
+        jwtIssuer: 'https://cognito-idp.example.com/pool',
+      },
+      claimed: {},
+    });
+  });
+
   it('forgery: an HTTP event invoked directly (not through the api-gateway alias) has its authorizer claimed, not attested', () => {
     const forged = httpEvent({
       iam: { userArn: 'arn:aws:iam::111122223333:role/admin', accountId: '111122223333' },

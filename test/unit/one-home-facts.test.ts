@@ -21,7 +21,10 @@ const files = ['functions', 'infra', 'local', 'cli'].flatMap((dir) =>
 /** The SignalWire emulator answers as SignalWire does on its own: it must not borrow the functions' facts. */
 const EMULATOR = /^local\/(signalwire\/|signalwire-emulator)/;
 
-/** Files whose code (not comments) holds `literal` as a string or number literal. */
+/**
+ * Files whose code (not comments) holds `literal` as a string or number literal, or reads it as a name from the
+ * environment (`process.env.NAME`, which holds the name without quoting it).
+ */
 const holding = (literal: string | number): string[] =>
   files.filter((file) => {
     const source = ts.createSourceFile(
@@ -33,6 +36,13 @@ const holding = (literal: string | number): string[] =>
     let found = false;
     const visit = (node: ts.Node): void => {
       if (typeof literal === 'string' && ts.isStringLiteralLike(node) && node.text === literal) found = true;
+      if (
+        typeof literal === 'string' &&
+        ts.isPropertyAccessExpression(node) &&
+        node.name.text === literal &&
+        node.expression.getText(source) === 'process.env'
+      )
+        found = true;
       if (
         typeof literal === 'number' &&
         ts.isNumericLiteral(node) &&
@@ -63,7 +73,7 @@ describe('every shared fact has one home', () => {
   });
 
   it.each(Object.values(ENV))(
-    'the environment variable name %s is written only in platform/settings.ts',
+    'the environment variable name %s is written only in platform/settings.ts (process.env.NAME included)',
     (name) => {
       expect(holding(name)).toEqual(['functions/commons/platform/settings.ts']);
     },

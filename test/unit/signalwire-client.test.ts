@@ -747,4 +747,24 @@ describe('SignalWireClient: upstream error text', () => {
   ])('scrubs %s out of upstream error text', (_name, message, scrubbed) => {
     expect(parseErrorBody(400, JSON.stringify({ message })).message).toBe(scrubbed);
   });
+
+  it.each([470, 480, 490, 495])(
+    'finding 9: a credential that the 500-character cut would split is scrubbed whole, not left half visible (at %i)',
+    (padding) => {
+      const basic = Buffer.from(`${PROJECT_ID}:${TOKEN}`).toString('base64');
+      for (const credential of [TOKEN, basic, `Basic ${basic}`]) {
+        const message = `${'x'.repeat(padding)} ${credential}`;
+
+        const parsed = parseErrorBody(400, JSON.stringify({ message, more_info: message }), [basic, TOKEN]);
+
+        for (const text of [parsed.message, parsed.moreInfo ?? '']) {
+          expect(text.length).toBeLessThanOrEqual(500);
+          expect(text.startsWith('x'.repeat(padding))).toBe(true);
+          // Not even the credential's first 8 characters survive the cut.
+          expect(text.slice(padding)).not.toContain(credential.slice(0, 8));
+          expect(text.slice(padding)).not.toContain(basic.slice(0, 8));
+        }
+      }
+    },
+  );
 });

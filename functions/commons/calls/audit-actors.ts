@@ -72,11 +72,14 @@ export const httpActor = (
   }
   const subject = text(claims.sub);
   if (subject) {
+    // Cognito access tokens name the signed-in user in `username` (ID tokens in `cognito:username`); checked by
+    // the authorizer like the subject, so attested or claimed with it.
+    const username = text(claims.username) ?? text(claims['cognito:username']);
     return through(
       TRIGGER_ALIASES.http,
       invokedFunctionArn,
-      `jwt:${subject}`,
-      defined({ jwtSubject: subject, jwtIssuer: text(claims.iss) }),
+      `jwt:${username ?? subject}`,
+      defined({ jwtSubject: subject, jwtUsername: username, jwtIssuer: text(claims.iss) }),
     );
   }
   return through(TRIGGER_ALIASES.http, invokedFunctionArn, 'unknown', {});

@@ -29,6 +29,10 @@ export const CLEANUP_CIRCUIT_BREAKER_TRIPPED_METRIC = 'CircuitBreakerTripped';
 export const HTTP_API_SERVICE_NAME = 'call-control-http-api';
 export const CALL_UPDATE_EVENTS_SERVICE_NAME = 'call-control-call-update-events';
 export const STATUS_CALLBACK_SERVICE_NAME = 'call-control-status-callback';
+/** `POWERTOOLS_SERVICE_NAME` of the operator console's functions (`CallControlProps.console`). */
+export const AUDIT_SEARCH_SERVICE_NAME = 'call-control-audit-search';
+export const CONSOLE_ASSETS_SERVICE_NAME = 'call-control-console-assets';
+export const CONSOLE_PRE_TOKEN_SERVICE_NAME = 'call-control-console-pre-token';
 
 /** Calls a cleanup run listed and examined in the states its policy cleans (graphed, not alarmed). */
 export const CLEANUP_CALLS_FOUND_METRIC = 'CallsFound';

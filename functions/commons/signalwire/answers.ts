@@ -40,10 +40,12 @@ export const scrubCredentials = (text: string, secrets: readonly string[] = []):
 };
 
 const cutText = (text: string, secrets: readonly string[]): string => {
-  // Cut first, so a credential split by the cut is not left half visible; then scrub.
-  const cut = text.length > MAX_ERROR_TEXT_CHARS ? text.slice(0, MAX_ERROR_TEXT_CHARS - 1) : text;
-  const scrubbed = scrubCredentials(cut, secrets);
-  return cut.length < text.length ? `${scrubbed}…` : scrubbed;
+  // Scrub the whole text first, then cut: a credential the cut splits would match neither the patterns nor the
+  // client's own secrets, and its first half would stay visible.
+  const scrubbed = scrubCredentials(text, secrets);
+  return scrubbed.length > MAX_ERROR_TEXT_CHARS
+    ? `${scrubbed.slice(0, MAX_ERROR_TEXT_CHARS - 1)}…`
+    : scrubbed;
 };
 
 /**

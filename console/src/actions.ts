@@ -1,0 +1,70 @@
+import { api, type Call } from './api.ts';
+import { confirmAction } from './confirm.ts';
+import { announce, h, visible } from './dom.ts';
+
+/** Who the call is between, for confirmations. */
+const between = (call: Call): string => `from ${visible(call.from)} to ${visible(call.to)}`;
+
+/** Asks, then ends the call (`terminate`): "End call" in a dialog that names the call and its numbers. */
+export const endCall = async (call: Call, after: () => void): Promise<void> => {
+  const { confirmed } = await confirmAction({
+    title: 'End this call?',
+    lines: [
+      `Call ${visible(call.sid)}, ${between(call)}, is ${visible(call.status)}.`,
+      'Ending it hangs up every party. This cannot be undone.',
+    ],
+    action: 'End call',
+  });
+  if (!confirmed) return;
+  try {
+    const result = await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}/terminate`);
+    announce(`Call ${visible(call.sid)} is ${visible(result.status)}.`);
+  } catch (error) {
+    announce(`Call ${visible(call.sid)} was not ended: ${(error as Error).message}`);
+  }
+  after();
+};
+
+/** Asks for the URL, then points the call at new instructions (`Url`, `Method`). */
+export const redirectCall = async (call: Call, after: () => void): Promise<void> => {
+  const input = h('input', {
+    id: 'redirect-url',
+    type: 'url',
+    required: true,
+    placeholder: 'https://example.com/hold.xml',
+  });
+  const { confirmed, value } = await confirmAction({
+    title: 'Redirect this call?',
+    lines: [`Call ${visible(call.sid)}, ${between(call)}, will fetch new instructions from the URL.`],
+    input,
+    inputLabel: 'Instructions URL',
+    action: 'Redirect call',
+  });
+  if (!confirmed) return;
+  try {
+    await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { url: value, method: 'POST' });
+    announce(`Call ${visible(call.sid)} was redirected.`);
+  } catch (error) {
+    announce(`Call ${visible(call.sid)} was not redirected: ${(error as Error).message}`);
+  }
+  after();
+};
+
+/** Asks, then cancels a call that has not been answered (`Status=canceled`). */
+export const cancelCall = async (call: Call, after: () => void): Promise<void> => {
+  const { confirmed } = await confirmAction({
+    title: 'Cancel this call?',
+    lines: [
+      `Call ${visible(call.sid)}, ${between(call)}, has not been answered; canceling stops it ringing.`,
+    ],
+    action: 'Cancel call',
+  });
+  if (!confirmed) return;
+  try {
+    await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { status: 'canceled' });
+    announce(`Call ${visible(call.sid)} was canceled.`);
+  } catch (error) {
+    announce(`Call ${visible(call.sid)} was not canceled: ${(error as Error).message}`);
+  }
+  after();
+};

@@ -1,0 +1,81 @@
+import { setApiBase } from './api.ts';
+import { type ConsoleConfig, completeSignIn, currentSession, signOut, startSignIn } from './auth.ts';
+import { announce, h, replace, visible } from './dom.ts';
+import { auditPage } from './pages-audit.ts';
+import { callPage } from './pages-call.ts';
+import { callsPage } from './pages-calls.ts';
+import { cleanupPage } from './pages-cleanup.ts';
+import { endAllPage } from './pages-end-all.ts';
+
+/** The console: reads its settings, finishes a sign-in if one is coming back, then routes on the hash. */
+
+const main = document.getElementById('main') as HTMLElement;
+const nav = document.getElementById('nav') as HTMLElement;
+let leave: () => void = () => undefined;
+let config: ConsoleConfig;
+
+const ROLE_OF_SCOPES = (scopes: Set<string>): string =>
+  scopes.has('call-control/admin') ? 'admin' : scopes.has('call-control/write') ? 'operator' : 'viewer';
+
+const signedOut = (message?: string) => {
+  replace(nav);
+  replace(
+    main,
+    h('h1', {}, 'Call control console'),
+    h('p', {}, 'Live calls, their audit trail, and the actions your role allows.'),
+    h('button', { type: 'button', class: 'primary', onclick: () => void startSignIn(config) }, 'Sign in'),
+  );
+  announce(message);
+};
+
+const route = () => {
+  leave();
+  leave = () => undefined;
+  const session = currentSession();
+  if (!session) return signedOut(undefined);
+  const isAdmin = session.scopes.has('call-control/admin');
+  const hash = location.hash || '#/calls';
+  const current = hash.split('/')[1] ?? 'calls';
+  const link = (href: string, name: string, key: string) =>
+    h('a', { href, ...(current === key ? { 'aria-current': 'page' } : {}) }, name);
+  replace(
+    nav,
+    link('#/calls', 'Live calls', 'calls'),
+    isAdmin ? link('#/end-all', 'End all', 'end-all') : null,
+    link('#/audit', 'Audit', 'audit'),
+    link('#/cleanup', 'Cleanup', 'cleanup'),
+    h('span', { class: 'who' }, `${visible(session.username)} (${ROLE_OF_SCOPES(session.scopes)})`),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'small',
+        onclick: () => {
+          signOut();
+          signedOut('You are signed out.');
+        },
+      },
+      'Sign out',
+    ),
+  );
+  const callMatch = /^#\/calls\/([0-9A-Za-z-]{1,64})$/.exec(hash);
+  if (callMatch?.[1]) leave = callPage(main, callMatch[1]);
+  else if (hash === '#/end-all' && isAdmin) leave = endAllPage(main);
+  else if (hash === '#/audit') leave = auditPage(main);
+  else if (hash === '#/cleanup') leave = cleanupPage(main);
+  else leave = callsPage(main);
+  main.focus({ preventScroll: true });
+};
+
+const start = async () => {
+  const response = await fetch('config.json');
+  config = (await response.json()) as ConsoleConfig;
+  setApiBase(config.apiBase);
+  const error = await completeSignIn(config);
+  window.addEventListener('hashchange', route);
+  if (error) signedOut(error);
+  else route();
+};
+
+main.tabIndex = -1;
+void start();

@@ -1,0 +1,120 @@
+import { cancelCall, endCall, redirectCall } from './actions.ts';
+import { type AuditEntry, api, type Call, searchAudit } from './api.ts';
+import { currentSession } from './auth.ts';
+import { announce, h, replace, table, visible } from './dom.ts';
+
+/** One audit record as table cells: every value text. */
+export const auditCells = (entry: AuditEntry, linkCall: boolean) => {
+  const { audit } = entry;
+  const attested = Object.entries(audit.actor.attested ?? {});
+  const claimed = Object.entries(audit.actor.claimed ?? {});
+  return [
+    visible(entry.timestamp.replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
+    h(
+      'span',
+      {},
+      visible(audit.actor.name),
+      h('br'),
+      h('small', {}, attested.length > 0 ? 'attested' : claimed.length > 0 ? 'claimed' : 'unknown'),
+    ),
+    visible(audit.trigger),
+    linkCall
+      ? h('a', { href: `#/calls/${visible(audit.callSid)}`, class: 'sid' }, visible(audit.callSid))
+      : visible(audit.callSid),
+    visible(
+      Object.entries(audit.change ?? {})
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ') || '-',
+    ),
+    visible(`${audit.outcome}${audit.resultingStatus ? ` (${audit.resultingStatus})` : ''}`),
+    visible(audit.reason ?? ''),
+  ];
+};
+
+export const AUDIT_HEAD = ['Time', 'Actor', 'Trigger', 'Call', 'Change', 'Outcome', 'Reason'];
+
+const FIELDS: Array<[keyof Call, string]> = [
+  ['status', 'Status'],
+  ['from', 'From'],
+  ['to', 'To'],
+  ['caller_name', 'Caller name'],
+  ['direction', 'Direction'],
+  ['date_created', 'Created'],
+  ['start_time', 'Started'],
+  ['end_time', 'Ended'],
+  ['duration', 'Duration (s)'],
+  ['answered_by', 'Answered by'],
+  ['parent_call_sid', 'Parent call'],
+];
+
+/** One call: its resource, the actions the role allows (each confirmed), and its audit trail. */
+export const callPage = (main: HTMLElement, sid: string): (() => void) => {
+  const canWrite = currentSession()?.scopes.has('call-control/write') ?? false;
+  const details = h('div', {}, h('p', {}, 'Loading the call…'));
+  const trail = h('div', {}, h('p', {}, 'Loading its audit trail…'));
+  replace(
+    main,
+    h('h1', {}, 'Call ', h('span', { class: 'sid' }, visible(sid))),
+    details,
+    h('h2', {}, 'Audit trail'),
+    trail,
+  );
+  let live = true;
+  const load = async () => {
+    try {
+      const call = await api<Call>('GET', `/calls/${encodeURIComponent(sid)}`);
+      if (!live) return;
+      const ended = ['completed', 'canceled', 'failed', 'busy', 'no-answer'].includes(call.status);
+      const actions =
+        canWrite && !ended
+          ? h(
+              'div',
+              { class: 'buttons' },
+              h(
+                'button',
+                { type: 'button', class: 'danger', onclick: () => void endCall(call, load) },
+                'End call…',
+              ),
+              h('button', { type: 'button', onclick: () => void redirectCall(call, load) }, 'Redirect…'),
+              call.status === 'in-progress'
+                ? null
+                : h(
+                    'button',
+                    { type: 'button', onclick: () => void cancelCall(call, load) },
+                    'Cancel ringing…',
+                  ),
+            )
+          : null;
+      replace(
+        details,
+        h(
+          'dl',
+          { class: 'resource' },
+          ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+        ),
+        actions,
+      );
+      const { records } = await searchAudit({
+        callSid: sid,
+        since: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+      });
+      if (!live) return;
+      replace(
+        trail,
+        records.length === 0
+          ? h('p', {}, 'No audit record for this call in the last 7 days.')
+          : table(
+              `Audit trail of call ${sid}`,
+              AUDIT_HEAD,
+              records.map((entry) => auditCells(entry, false)),
+            ),
+      );
+    } catch (error) {
+      announce((error as Error).message);
+    }
+  };
+  void load();
+  return () => {
+    live = false;
+  };
+};

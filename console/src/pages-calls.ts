@@ -1,0 +1,189 @@
+import { endCall } from './actions.ts';
+import { type Call, LIVE_STATUSES, listLiveCalls, searchAudit, startedAt } from './api.ts';
+import { currentSession } from './auth.ts';
+import { barChart, timeline } from './charts.ts';
+import { announce, duration, field, h, replace, select, table, visible } from './dom.ts';
+
+const REFRESH_MS = 5_000;
+const AGES: Array<[string, string]> = [
+  ['', 'Any age'],
+  ['60', 'Over 1 minute'],
+  ['600', 'Over 10 minutes'],
+  ['3600', 'Over 1 hour'],
+];
+
+/** Samples of the live counts, kept while the console is open (the last hour), for the timeline. */
+const samples: Array<{ at: number; counts: Record<string, number> }> = [];
+
+export interface CallFilter {
+  to: string;
+  from: string;
+  status: string;
+  minAge: string;
+}
+
+/** Whether a call passes the filters (numbers match as substrings; age in seconds since it started). */
+export const matches = (call: Call, filter: CallFilter, now: number): boolean =>
+  (!filter.to || call.to.includes(filter.to)) &&
+  (!filter.from || call.from.includes(filter.from)) &&
+  (!filter.status || call.status === filter.status) &&
+  (!filter.minAge || (now - startedAt(call)) / 1000 >= Number(filter.minAge));
+
+/** The filter inputs; `onChange` runs on every edit. */
+export const filterForm = (onChange: () => void) => {
+  const to = h('input', { name: 'to', type: 'search', inputmode: 'tel' });
+  const from = h('input', { name: 'from', type: 'search', inputmode: 'tel' });
+  const status = select('status', [
+    ['', 'Any live status'],
+    ...LIVE_STATUSES.map((s): [string, string] => [s, s]),
+  ]);
+  const minAge = select('minAge', AGES);
+  for (const input of [to, from, status, minAge]) input.addEventListener('input', onChange);
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      role: 'search',
+      'aria-label': 'Filter calls',
+      onsubmit: (e: Event) => e.preventDefault(),
+    },
+    field('To', to),
+    field('From', from),
+    field('Status', status),
+    field('Age', minAge),
+  );
+  const value = (): CallFilter => ({
+    to: to.value,
+    from: from.value,
+    status: status.value,
+    minAge: minAge.value,
+  });
+  return { form, value };
+};
+
+/** The live calls page: every live call, newest first, refreshed every 5 s, durations ticking. */
+export const callsPage = (main: HTMLElement): (() => void) => {
+  const canEnd = currentSession()?.scopes.has('call-control/write') ?? false;
+  let calls: Call[] = [];
+  let timer: number | undefined;
+  let failing = false;
+  const count = h('p', { class: 'count', 'aria-live': 'polite' }, 'Loading live calls…');
+  const list = h('div');
+  const charts = h('div', { class: 'charts' });
+  const { form, value } = filterForm(() => render());
+  replace(main, h('h1', {}, 'Live calls'), count, charts, form, list);
+
+  const durationCells: Array<[HTMLElement, Call]> = [];
+  const render = () => {
+    const now = Date.now();
+    const shown = calls.filter((call) => matches(call, value(), now));
+    replace(
+      count,
+      `${shown.length} live call${shown.length === 1 ? '' : 's'}${shown.length === calls.length ? '' : ` (of ${calls.length})`}`,
+    );
+    durationCells.length = 0;
+    const rows = shown.map((call) => {
+      const cell = h('span', { class: 'duration' }, duration((now - startedAt(call)) / 1000));
+      durationCells.push([cell, call]);
+      return [
+        h('a', { href: `#/calls/${call.sid}`, class: 'sid' }, visible(call.sid)),
+        h('span', { class: `status status-${call.status}` }, visible(call.status)),
+        visible(call.from),
+        visible(call.to),
+        visible(call.caller_name ?? ''),
+        visible(call.direction),
+        cell,
+        canEnd
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'danger small',
+                'aria-label': `End ${call.sid}`,
+                onclick: () => void endCall(call, refresh),
+              },
+              'End',
+            )
+          : '',
+      ];
+    });
+    replace(
+      list,
+      shown.length === 0
+        ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
+        : table(
+            'Live calls, newest first',
+            [
+              'Call SID',
+              'Status',
+              'From',
+              'To',
+              'Caller name',
+              'Direction',
+              'Duration',
+              canEnd ? 'Action' : '',
+            ],
+            rows,
+          ),
+    );
+  };
+
+  const drawCharts = (endedToday: Array<[string, number]>) => {
+    replace(
+      charts,
+      timeline(
+        'Live calls by status (since this page opened, the last hour at most)',
+        samples,
+        LIVE_STATUSES,
+      ),
+      barChart('Calls ended today, by trigger', endedToday),
+    );
+  };
+
+  const refresh = async () => {
+    window.clearTimeout(timer);
+    try {
+      calls = await listLiveCalls();
+      const counts = Object.fromEntries(
+        LIVE_STATUSES.map((s) => [s, calls.filter((c) => c.status === s).length]),
+      );
+      samples.push({ at: Date.now(), counts });
+      while (samples.length > 0 && (samples[0]?.at ?? 0) < Date.now() - 3_600_000) samples.shift();
+      render();
+      // For `npm run bench`: when the first list is on screen, counted from the navigation's start.
+      if (performance.getEntriesByName('live-calls-painted').length === 0)
+        performance.mark('live-calls-painted');
+      // Clears only the refresh's own error: an action's result stays up until the next action.
+      if (failing) announce(undefined);
+      failing = false;
+      const midnight = new Date();
+      midnight.setHours(0, 0, 0, 0);
+      const { records } = await searchAudit({ since: midnight.toISOString(), limit: '1000' });
+      const ended = new Map<string, number>([
+        ['http', 0],
+        ['schedule', 0],
+        ['event', 0],
+        ['cli', 0],
+      ]);
+      for (const { audit } of records) {
+        const ends =
+          audit.outcome === 'updated' && ['completed', 'canceled'].includes(audit.change.Status ?? '');
+        if (ends) ended.set(audit.trigger, (ended.get(audit.trigger) ?? 0) + 1);
+      }
+      drawCharts([...ended].map(([trigger, n]) => [trigger === 'http' ? 'API / console' : trigger, n]));
+    } catch (error) {
+      failing = true;
+      announce((error as Error).message);
+    }
+    timer = window.setTimeout(() => void refresh(), REFRESH_MS);
+  };
+  const ticker = window.setInterval(() => {
+    const now = Date.now();
+    for (const [cell, call] of durationCells) cell.textContent = duration((now - startedAt(call)) / 1000);
+  }, 1_000);
+  void refresh();
+  return () => {
+    window.clearTimeout(timer);
+    window.clearInterval(ticker);
+  };
+};
