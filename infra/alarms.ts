@@ -56,23 +56,8 @@ export class CallControlMonitoring extends Construct {
     const serverErrors = props.httpApi.metricServerError({ statistic: Stats.SUM, period: PERIOD });
 
     const alarms: Alarm[] = [];
-    // Every signal here counts failures, so a single one within a period is worth an alarm.
     const alarm = (alarmId: string, metric: IMetric, description: string): void => {
-      const created = new Alarm(this, alarmId, {
-        metric,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        // No data means nothing happened: no invocation, no message, no cleanup run.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      const actions = props.alarmActions ?? [];
-      if (actions.length > 0) {
-        created.addAlarmAction(...actions);
-        created.addOkAction(...actions);
-      }
-      alarms.push(created);
+      alarms.push(this.failureAlarm(alarmId, metric, description, props.alarmActions ?? []));
     };
 
     for (const { label, resource: fn } of props.functions) {
@@ -169,5 +154,28 @@ export class CallControlMonitoring extends Construct {
         ],
       ],
     });
+  }
+
+  /** Every signal watched counts failures, so a single one within a period is worth an alarm. */
+  private failureAlarm(
+    alarmId: string,
+    metric: IMetric,
+    description: string,
+    actions: readonly IAlarmAction[],
+  ): Alarm {
+    const created = new Alarm(this, alarmId, {
+      metric,
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // No data means nothing happened: no invocation, no message, no cleanup run.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    if (actions.length > 0) {
+      created.addAlarmAction(...actions);
+      created.addOkAction(...actions);
+    }
+    return created;
   }
 }

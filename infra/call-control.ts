@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -12,10 +12,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  CLEANUP_CONCURRENCY,
-  CLEANUP_ENDS_PER_SECOND,
   CLEANUP_FUNCTION_TIMEOUT_SECONDS,
-  CLEANUP_TIME_MARGIN_MS,
   ENV,
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
@@ -42,8 +39,13 @@ import { CallControlMetrics, type CallControlTrigger, defaultMetricsInstance } f
 import type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './props-validation.ts';
 import { CleanupSchedules } from './schedules.ts';
-import { importSecret, resolveEventBus, secretPolicyArn } from './shared-resources.ts';
-import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
+import {
+  cleanupEnvironment,
+  declareCliOutputs,
+  importSecret,
+  resolveEventBus,
+  secretPolicyArn,
+} from './shared-resources.ts';
 
 export type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 
@@ -66,9 +68,8 @@ export class CallControl extends Construct {
   readonly cleanupSchedulerAlias: Alias;
   readonly statusCallbackFunction: CallControlFunction;
   readonly cleanupFunction: CallControlFunction;
-  /** Present when `callUpdateEvents` is given. */
+  /** The event consumer's function and rule: present when `callUpdateEvents` is given. */
   readonly callUpdateEventsFunction?: CallControlFunction;
-  /** Present when `callUpdateEvents` is given. */
   readonly callUpdateEvents?: CallUpdateEventsConsumer;
   /** Present when `cleanupSchedules` is not empty. */
   readonly cleanupSchedules?: CleanupSchedules;
@@ -129,7 +130,7 @@ export class CallControl extends Construct {
       timeout: Duration.seconds(CLEANUP_FUNCTION_TIMEOUT_SECONDS),
       // Two runs never overlap: a schedule firing during a run is throttled instead of racing it.
       reservedConcurrentExecutions: 1,
-      environment: this.cleanupEnvironment(),
+      environment: cleanupEnvironment(props),
     });
 
     // Each AWS trigger invokes its own alias, so the audit records can tell it from a hand invoke.
@@ -153,20 +154,9 @@ export class CallControl extends Construct {
 
     const deadLetterQueues: LabelledResource<IQueue>[] = [];
     if (props.callUpdateEvents) {
-      this.callUpdateEventsFunction = this.createFunction('call-update-events-function', {
-        entry: 'call-update-events',
-        serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
-        description: 'Applies Call Update Requested events and publishes the outcome',
-        timeout: EVENTS_FUNCTION_TIMEOUT,
-        environment: { [ENV.eventBusName]: this.eventBus.eventBusName, [ENV.eventSource]: this.eventSource },
-      });
-      this.grantPublish(this.callUpdateEventsFunction);
-      this.callUpdateEvents = new CallUpdateEventsConsumer(this, 'call-update-events', {
-        ...props.callUpdateEvents,
-        eventBus: this.eventBus,
-        handler: this.callUpdateEventsFunction,
-        removalPolicy: this.removalPolicy,
-      });
+      ({ fn: this.callUpdateEventsFunction, consumer: this.callUpdateEvents } = this.createCallUpdateEvents(
+        props.callUpdateEvents,
+      ));
       deadLetterQueues.push(
         { label: 'call-update-delivery-dlq', resource: this.callUpdateEvents.deliveryDeadLetterQueue },
         { label: 'call-update-failure-dlq', resource: this.callUpdateEvents.failureDeadLetterQueue },
@@ -175,64 +165,19 @@ export class CallControl extends Construct {
 
     const schedules = props.cleanupSchedules ?? [];
     if (schedules.length > 0) {
-      this.cleanupSchedules = new CleanupSchedules(this, 'cleanup-schedules', {
-        handler: this.cleanupSchedulerAlias,
-        schedules,
-        defaultPolicy: props.cleanupDefaultPolicy,
-      });
-      this.cleanupFailureDeadLetterQueue = createDeadLetterQueue(
-        this,
-        'cleanup-failure-dead-letter-queue',
-        'cleanup runs that failed: a refused policy, a listing that failed, an unexpected error',
-      );
+      ({ schedules: this.cleanupSchedules, failureQueue: this.cleanupFailureDeadLetterQueue } =
+        this.createCleanupSchedules(schedules));
       deadLetterQueues.push(
         { label: 'cleanup-schedule-dlq', resource: this.cleanupSchedules.deadLetterQueue },
         { label: 'cleanup-failure-dlq', resource: this.cleanupFailureDeadLetterQueue },
       );
     }
-    // A failed run is not retried: the next scheduled run does the same work. It lands, with its error, in
-    // the failure queue (alarmed). A run throttled behind another one waits at most 10 minutes, so runs
-    // cannot pile up.
-    // Per qualifier: the schedules' alias, and the unqualified function the CLI's `cleanup` invokes.
-    for (const target of [this.cleanupFunction, this.cleanupSchedulerAlias]) {
-      target.configureAsyncInvoke({
-        retryAttempts: 0,
-        maxEventAge: Duration.minutes(10),
-        ...(this.cleanupFailureDeadLetterQueue
-          ? { onFailure: new SqsDestination(this.cleanupFailureDeadLetterQueue) }
-          : {}),
-      });
-    }
+    this.configureCleanupRetries();
     this.deadLetterQueues = deadLetterQueues;
 
-    // Accepted status callbacks are remembered in the idempotency table (the event consumer's, when there is one).
-    this.idempotencyTable =
-      this.callUpdateEvents?.idempotencyTable ??
-      createIdempotencyTable(this, 'idempotency-table', this.removalPolicy);
-    useIdempotencyTable(this.statusCallbackFunction, this.idempotencyTable);
-    this.statusCallbackFunction.addEnvironment(
-      ENV.replayWindowSeconds,
-      String((props.callbackReplayWindow ?? Duration.days(1)).toSeconds()),
-    );
+    this.idempotencyTable = this.rememberStatusCallbacks();
 
-    this.monitoring = new CallControlMonitoring(this, 'monitoring', {
-      functions: [
-        { label: 'http-api', resource: this.httpApiFunction },
-        { label: 'status-callback', resource: this.statusCallbackFunction },
-        { label: 'cleanup', resource: this.cleanupFunction },
-        ...(this.callUpdateEventsFunction
-          ? [{ label: 'call-update-events', resource: this.callUpdateEventsFunction }]
-          : []),
-      ],
-      httpApi: this.api.httpApi,
-      deadLetterQueues,
-      metrics: this.metrics,
-      // `alarmTopic` (as an SNS action) first, then `alarmActions`.
-      alarmActions: [
-        ...(props.alarmTopic ? [new SnsAction(props.alarmTopic)] : []),
-        ...(props.alarmActions ?? []),
-      ],
-    });
+    this.monitoring = this.createMonitoring(deadLetterQueues);
 
     this.auditQueries = new CallControlAuditQueries(this, 'audit-queries', {
       logGroups: this.auditLogGroups(),
@@ -251,7 +196,101 @@ export class CallControl extends Construct {
       });
     }
 
-    if (props.cliOutputs !== false) this.declareCliOutputs();
+    if (props.cliOutputs !== false) declareCliOutputs(this, this.apiUrl, this.cleanupFunction.functionName);
+  }
+
+  /** The "Call Update Requested" consumer: its function (publishing its results) and its rule and queues. */
+  private createCallUpdateEvents(options: NonNullable<CallControlProps['callUpdateEvents']>): {
+    fn: CallControlFunction;
+    consumer: CallUpdateEventsConsumer;
+  } {
+    const fn = this.createFunction('call-update-events-function', {
+      entry: 'call-update-events',
+      serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,
+      description: 'Applies Call Update Requested events and publishes the outcome',
+      timeout: EVENTS_FUNCTION_TIMEOUT,
+      environment: { [ENV.eventBusName]: this.eventBus.eventBusName, [ENV.eventSource]: this.eventSource },
+    });
+    this.grantPublish(fn);
+    const consumer = new CallUpdateEventsConsumer(this, 'call-update-events', {
+      ...options,
+      eventBus: this.eventBus,
+      handler: fn,
+      removalPolicy: this.removalPolicy,
+    });
+    return { fn, consumer };
+  }
+
+  /** The cleanup's schedules (invoking its scheduler alias) and the queue its failed runs land in. */
+  private createCleanupSchedules(schedules: NonNullable<CallControlProps['cleanupSchedules']>): {
+    schedules: CleanupSchedules;
+    failureQueue: IQueue;
+  } {
+    return {
+      schedules: new CleanupSchedules(this, 'cleanup-schedules', {
+        handler: this.cleanupSchedulerAlias,
+        schedules,
+        defaultPolicy: this.props.cleanupDefaultPolicy,
+      }),
+      failureQueue: createDeadLetterQueue(
+        this,
+        'cleanup-failure-dead-letter-queue',
+        'cleanup runs that failed: a refused policy, a listing that failed, an unexpected error',
+      ),
+    };
+  }
+
+  /**
+   * A failed run is not retried: the next scheduled run does the same work. It lands, with its error, in
+   * the failure queue (alarmed). A run throttled behind another one waits at most 10 minutes, so runs
+   * cannot pile up.
+   * Per qualifier: the schedules' alias, and the unqualified function the CLI's `cleanup` invokes.
+   */
+  private configureCleanupRetries(): void {
+    for (const target of [this.cleanupFunction, this.cleanupSchedulerAlias]) {
+      target.configureAsyncInvoke({
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(10),
+        ...(this.cleanupFailureDeadLetterQueue
+          ? { onFailure: new SqsDestination(this.cleanupFailureDeadLetterQueue) }
+          : {}),
+      });
+    }
+  }
+
+  /** Accepted status callbacks are remembered in the idempotency table (the event consumer's, when there is one). */
+  private rememberStatusCallbacks(): Table {
+    const table =
+      this.callUpdateEvents?.idempotencyTable ??
+      createIdempotencyTable(this, 'idempotency-table', this.removalPolicy);
+    useIdempotencyTable(this.statusCallbackFunction, table);
+    this.statusCallbackFunction.addEnvironment(
+      ENV.replayWindowSeconds,
+      String((this.props.callbackReplayWindow ?? Duration.days(1)).toSeconds()),
+    );
+    return table;
+  }
+
+  /** The alarms on every function, the API and the dead-letter queues, sent to the alarm actions. */
+  private createMonitoring(deadLetterQueues: LabelledResource<IQueue>[]): CallControlMonitoring {
+    return new CallControlMonitoring(this, 'monitoring', {
+      functions: [
+        { label: 'http-api', resource: this.httpApiFunction },
+        { label: 'status-callback', resource: this.statusCallbackFunction },
+        { label: 'cleanup', resource: this.cleanupFunction },
+        ...(this.callUpdateEventsFunction
+          ? [{ label: 'call-update-events', resource: this.callUpdateEventsFunction }]
+          : []),
+      ],
+      httpApi: this.api.httpApi,
+      deadLetterQueues,
+      metrics: this.metrics,
+      // `alarmTopic` (as an SNS action) first, then `alarmActions`.
+      alarmActions: [
+        ...(this.props.alarmTopic ? [new SnsAction(this.props.alarmTopic)] : []),
+        ...(this.props.alarmActions ?? []),
+      ],
+    });
   }
 
   /** The log groups that hold audit records: every function that acts on calls. */
@@ -264,27 +303,12 @@ export class CallControl extends Construct {
     ].map((fn) => fn.logGroup);
   }
 
-  /** Outputs the CLI discovers by marker; see infra/stack-outputs.ts. */
-  private declareCliOutputs(): void {
-    const path = this.node.path;
-    const outputs: Array<[MarkedOutput, string, string]> = [
-      ['ApiUrl', this.apiUrl, 'Base URL of the HTTP API'],
-      ['CleanupFunctionName', this.cleanupFunction.functionName, 'Invoke for a one-off cleanup'],
-    ];
-    for (const [name, value, what] of outputs) {
-      new CfnOutput(this, `cli-output-${name}`, { value, description: markedDescription(name, path, what) });
-    }
-  }
-
   /** Base URL of the API (`https://{api-id}.execute-api.{region}.amazonaws.com/`). */
   get apiUrl(): string {
     return this.api.url;
   }
 
-  /**
-   * Allows `grantee` to call every operator route (not the webhook). IAM authorization only; throws in
-   * JWT mode.
-   */
+  /** Allows `grantee` to call every operator route (not the webhook). IAM authorization only; throws in JWT mode. */
   grantInvoke(grantee: IGrantable): Grant {
     return this.api.grantInvoke(grantee);
   }
@@ -422,20 +446,5 @@ export class CallControl extends Construct {
         conditions: { StringEquals: { 'events:source': this.eventSource } },
       }),
     );
-  }
-
-  private cleanupEnvironment(): Record<string, string> {
-    const {
-      cleanupDefaultPolicy,
-      cleanupConcurrency = CLEANUP_CONCURRENCY.default,
-      cleanupMaxEndsPerSecond = CLEANUP_ENDS_PER_SECOND.default,
-      cleanupTimeMargin = Duration.millis(CLEANUP_TIME_MARGIN_MS.default),
-    } = this.props;
-    return {
-      [ENV.cleanupConcurrency]: String(cleanupConcurrency),
-      [ENV.cleanupMaxEndsPerSecond]: String(cleanupMaxEndsPerSecond),
-      [ENV.cleanupTimeMarginMs]: String(cleanupTimeMargin.toMilliseconds()),
-      ...(cleanupDefaultPolicy ? { [ENV.cleanupDefaultPolicy]: JSON.stringify(cleanupDefaultPolicy) } : {}),
-    };
   }
 }

@@ -1,10 +1,17 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  CLEANUP_CONCURRENCY,
+  CLEANUP_ENDS_PER_SECOND,
+  CLEANUP_TIME_MARGIN_MS,
+  ENV,
+} from '../functions/commons/platform/settings.ts';
 import type { CallControlProps } from './props.ts';
+import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
-// The resources a CallControl uses but may not own (the secret, the bus), resolved from its props.
+// What a CallControl derives from its props alone: the secret and the bus it may not own, the cleanup's settings.
 
 /**
  * The secret's ARN as IAM must see it. Secrets Manager appends six random characters to every secret ARN,
@@ -37,4 +44,34 @@ export const resolveEventBus = (scope: Construct, props: CallControlProps): IEve
     description:
       'SignalWire call-control: Call Update Requested in; Call Updated, Call Update Failed, Call Status Changed out',
   });
+};
+
+/** The cleanup function's settings, from the props and their defaults (platform/settings.ts). */
+export const cleanupEnvironment = (props: CallControlProps): Record<string, string> => {
+  const {
+    cleanupDefaultPolicy,
+    cleanupConcurrency = CLEANUP_CONCURRENCY.default,
+    cleanupMaxEndsPerSecond = CLEANUP_ENDS_PER_SECOND.default,
+    cleanupTimeMargin = Duration.millis(CLEANUP_TIME_MARGIN_MS.default),
+  } = props;
+  return {
+    [ENV.cleanupConcurrency]: String(cleanupConcurrency),
+    [ENV.cleanupMaxEndsPerSecond]: String(cleanupMaxEndsPerSecond),
+    [ENV.cleanupTimeMarginMs]: String(cleanupTimeMargin.toMilliseconds()),
+    ...(cleanupDefaultPolicy ? { [ENV.cleanupDefaultPolicy]: JSON.stringify(cleanupDefaultPolicy) } : {}),
+  };
+};
+
+/** Declares, on `scope`, the outputs the CLI discovers by marker (its construct path in each description). */
+export const declareCliOutputs = (scope: Construct, apiUrl: string, cleanupFunctionName: string): void => {
+  const outputs: Array<[MarkedOutput, string, string]> = [
+    ['ApiUrl', apiUrl, 'Base URL of the HTTP API'],
+    ['CleanupFunctionName', cleanupFunctionName, 'Invoke for a one-off cleanup'],
+  ];
+  for (const [name, value, what] of outputs) {
+    new CfnOutput(scope, `cli-output-${name}`, {
+      value,
+      description: markedDescription(name, scope.node.path, what),
+    });
+  }
 };

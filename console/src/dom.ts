@@ -7,11 +7,7 @@
 type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | number | boolean | EventListener | undefined>;
 
-const HIDDEN = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/gu;
-
-/** `text` with every control or invisible formatting character written as `\u{…}`. */
-export const visible = (text: unknown): string =>
-  String(text ?? '').replace(HIDDEN, (char) => `\\u{${char.codePointAt(0)?.toString(16)}}`);
+export { visible } from './text.ts';
 
 /** An element with attributes (`on…` functions become listeners) and children appended as nodes or text. */
 export const h = <K extends keyof HTMLElementTagNameMap>(

@@ -23,7 +23,7 @@ const MAX_HANDLER_LINES = 100;
  * Each entry must still be over the limit (the test below fails once it is not, so the list only shrinks);
  * whoever merges those branches removes the entries they fix.
  */
-const PENDING_ELSEWHERE = new Set(['infra/alarms.ts: (anonymous)', 'infra/call-control.ts: (anonymous)']);
+const PENDING_ELSEWHERE = new Set<string>([]);
 const pendingKey = (finding: string): string => finding.replace(/ \(\d+ lines\)$/, '');
 
 const sourceFiles = (dir: string): string[] =>
