@@ -102,16 +102,19 @@ const REACHED = {
   'functions/commons/signalwire/sids.ts': 100,
   'cli/core/prompt.ts': 100,
   'functions/commons/http/cursor-seal.ts': 100,
-  'functions/commons/errors.ts': 71,
-  'functions/commons/cleanup/report.ts': [
-    'test/unit/cleanup-run.test.ts',
-    'test/integration/cleanup.test.ts',
-  ],
-  'functions/commons/cleanup/pacer.ts': 72,
-  'functions/commons/status-callbacks/callback-replays.ts': 26,
+  'functions/commons/errors.ts': 98,
+  'functions/commons/cleanup/pacer.ts': 100,
+  'functions/commons/status-callbacks/callback-replays.ts': 100,
+  'functions/commons/update-requests/outcome.ts': 100,
+  'functions/commons/cleanup/find-stale.ts': 99,
+  'functions/commons/cleanup/policy.ts': 100,
+  'functions/commons/cleanup/report.ts': 94,
 };
-/** The total over the modules measured so far (86.51 %, docs/mutation.md); the whole list has not run here. */
-const WHOLE_LIST_BREAK = 86;
+/**
+ * The total over the modules measured so far (98.54 %, docs/mutation.md), floored; the whole list has not run
+ * here, and the modules not measured yet (docs/mutation.md lists them) may lower it: set it from a whole run.
+ */
+const WHOLE_LIST_BREAK = 98;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
 const named = () => {

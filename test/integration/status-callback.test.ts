@@ -11,7 +11,9 @@ import {
   STATUS_CALLBACK_SERVICE_NAME,
   STATUS_CALLBACKS_REJECTED_METRIC,
 } from '#commons/platform/metric-names';
+import { createCallbackReplays } from '#commons/status-callbacks/callback-replays';
 import type { PublishedEvent } from '#local/aws-emulator';
+import { createLambdaContext } from '#local/lambda-context';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
 import { captureOutput } from '../support/output-capture.ts';
@@ -313,6 +315,118 @@ describe('replays', () => {
     }
 
     expect(statusEventsFor(callSid)).toHaveLength(2);
+  });
+  it('counts the first delivery as published, with the id of the event on the bus, and a replay as replayed', async () => {
+    const params = callback({ CallStatus: 'ringing', SequenceNumber: '0' });
+    const headers = { 'x-signalwire-signature': sign(signingKey, webhookUrl(), params) };
+    const metricsOf = (from: number) =>
+      output
+        .records()
+        .slice(from)
+        .filter((record) => record._aws !== undefined)
+        .map((record) =>
+          Object.keys(record).filter(
+            (key) => key.startsWith('CallStatuses') || key.startsWith('StatusCallbacks'),
+          ),
+        );
+
+    const beforeFirst = output.records().length;
+    await post(webhookUrl(), params, headers);
+    const published = output
+      .records()
+      .slice(beforeFirst)
+      .find((record) => record.message === 'call status published');
+    const beforeReplay = output.records().length;
+    await post(webhookUrl(), params, headers);
+
+    const [event] = statusEventsFor(params[1]?.[1] as string);
+    expect(published?.eventId).toBe(event?.envelope.id);
+    expect(metricsOf(beforeFirst).slice(0, 1)).toEqual([['CallStatusesPublished']]);
+    expect(metricsOf(beforeReplay)).toEqual([['StatusCallbacksReplayed']]);
+  });
+});
+
+describe('the replay store', () => {
+  const signed = () => ({ url: webhookUrl(), params: callback() });
+  const context = (timeoutMs: number) => createLambdaContext({ functionName: 'status-callback', timeoutMs });
+
+  it('acknowledges a delivery that arrives while the first is still being published, without publishing it', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
+    const request = signed();
+    let finish: ((eventId: string) => void) | undefined;
+    const first = replays.acceptOnce(
+      request,
+      context(60_000),
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    );
+    // The first invocation's in-progress record is written before its publish starts.
+    await expect.poll(() => finish !== undefined, { timeout: 5_000 }).toBe(true);
+    let publishedAgain = false;
+
+    const second = await replays.acceptOnce(request, context(60_000), async () => {
+      publishedAgain = true;
+      return 'second';
+    });
+    finish?.('first');
+
+    expect(second).toEqual({ replayed: true });
+    expect(publishedAgain).toBe(false);
+    expect(await first).toEqual({ replayed: false, eventId: 'first' });
+  });
+
+  it('acknowledges a delivery of a callback already published as a replay, without publishing it again', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
+    const request = signed();
+    let publishes = 0;
+    const publish = async () => `event-${++publishes}`;
+
+    const first = await replays.acceptOnce(request, context(60_000), publish);
+    const again = await replays.acceptOnce(request, context(60_000), publish);
+
+    expect([first, again]).toEqual([{ replayed: false, eventId: 'event-1' }, { replayed: true }]);
+    expect(publishes).toBe(1);
+  });
+
+  it('fails a delivery whose publish failed, so that SignalWire sends it again, and publishes the next one', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
+    const request = signed();
+
+    const failed = replays.acceptOnce(request, context(60_000), async () => {
+      throw new Error('EventBridge is unavailable');
+    });
+    await expect(failed).rejects.toThrow('EventBridge is unavailable');
+    const next = await replays.acceptOnce(request, context(60_000), async () => 'published-on-redelivery');
+
+    expect(next).toEqual({ replayed: false, eventId: 'published-on-redelivery' });
+  });
+
+  it('publishes the same signed callback again once the replay window has passed', async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 1 });
+    const request = signed();
+
+    await replays.acceptOnce(request, context(60_000), async () => 'first');
+    // The window is counted in whole seconds.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const after = await replays.acceptOnce(request, context(60_000), async () => 'after-the-window');
+
+    expect(after).toEqual({ replayed: false, eventId: 'after-the-window' });
+  });
+
+  it("publishes the next delivery of a callback whose first acceptance was cut off by the Lambda's timeout", async () => {
+    const replays = createCallbackReplays({ tableName: stack.idempotencyTableName, windowSeconds: 60 });
+    const request = signed();
+    let started = false;
+    // The first invocation times out (10 ms) while publishing and never finishes.
+    void replays.acceptOnce(request, context(10), () => {
+      started = true;
+      return new Promise<string>(() => undefined);
+    });
+    await expect.poll(() => started, { timeout: 5_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const next = await replays.acceptOnce(request, context(60_000), async () => 'published-by-the-retry');
+
+    expect(next).toEqual({ replayed: false, eventId: 'published-by-the-retry' });
   });
 });
 

@@ -173,4 +173,22 @@ describe('judging a listed call against the policy', () => {
     ).toBe('never-touch');
     expect(judge(sampleCall({ ...stale, sid: parent.replace('0f', '4f') })).kind).toBe('stale');
   });
+
+  it('spares a call to or from an allow-listed SIP address, whatever its case', () => {
+    const judge = createCallJudge(policy({ neverTouch: ['sip:desk@example.com'] }), NOW);
+    const stale = { start_time: secondsAgo(7200) };
+
+    expect(judge(sampleCall({ ...stale, to: 'sip:Desk@Example.com' })).kind).toBe('never-touch');
+    expect(judge(sampleCall({ ...stale, from: 'SIP:DESK@EXAMPLE.COM' })).kind).toBe('never-touch');
+  });
+
+  it('calls an empty or absent start_time a call without one, not a malformed date', () => {
+    const judge = createCallJudge(policy(), NOW);
+    const absent = sampleCall();
+    Reflect.deleteProperty(absent, 'start_time');
+
+    for (const call of [sampleCall({ start_time: '' }), absent]) {
+      expect(judge(call)).toEqual({ kind: 'unknown-age', reason: 'in-progress call without start_time' });
+    }
+  });
 });

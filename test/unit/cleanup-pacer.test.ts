@@ -1,6 +1,7 @@
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { Pacer, type PacerClock } from '#commons/cleanup/pacer';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Pacer, type PacerClock, pause } from '#commons/cleanup/pacer';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_130);
 
@@ -127,5 +128,53 @@ describe('Pacer', () => {
 
     expect(starts).toEqual([0, 0, 0, 100, 100, 100, 100, 110]);
     expect(busiestWindow(starts, 0)).toBeLessThanOrEqual(4);
+  });
+});
+
+/** The cleanup's pause between rounds of throttled end requests, cut short when the run's time is up. */
+describe('pause', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Whether `promise` has settled once pending callbacks ran, without moving the clock. */
+  const settled = async (promise: Promise<void>): Promise<boolean> => {
+    let done = false;
+    void promise.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    return done;
+  };
+
+  it('ends at once when the run was already stopped', async () => {
+    const stop = new AbortController();
+    stop.abort();
+
+    expect(await settled(pause(60_000, stop.signal))).toBe(true);
+  });
+
+  it('ends at once when the run stops mid-pause, leaving no timer to hold the Lambda open', async () => {
+    const stop = new AbortController();
+    const paused = pause(60_000, stop.signal);
+    expect(await settled(paused)).toBe(false);
+
+    stop.abort();
+
+    expect(await settled(paused)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('leaves no abort listener behind when it runs its time, however many pauses share the run', async () => {
+    const stop = new AbortController();
+
+    for (let i = 0; i < 20; i++) {
+      const paused = pause(1_000, stop.signal);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await settled(paused)).toBe(true);
+    }
+
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -4,12 +4,17 @@ import {
   CredentialsError,
   describeError,
   isConfigurationFailure,
+  MAX_LISTED_VIOLATIONS,
+  MAX_VIOLATION_MESSAGE_CHARS,
+  publicError,
   RedirectOutcomeUnknownError,
+  RequestRejectedError,
   RequestValidationError,
   redirectCertainlyNotApplied,
   SignalWireError,
   SignalWireNetworkError,
 } from '#commons/errors';
+import { MAX_ECHOED_NAME_CHARS } from '#commons/platform/settings';
 
 const upstream = (status: number, code?: number, retryAfter?: number) =>
   new SignalWireError(status, { code, message: `m${code ?? ''}`, moreInfo: 'https://x' }, retryAfter);
@@ -108,6 +113,11 @@ describe('describeError maps every failure to one stable code and status', () =>
     expect(redirectCertainlyNotApplied(new SignalWireNetworkError('connection', true, 'c'))).toBe(false);
   });
 
+  it('a 3xx answer to a redirect refuses nothing: its outcome stays unknown', () => {
+    expect(redirectCertainlyNotApplied(upstream(302))).toBe(false);
+    expect(redirectCertainlyNotApplied(upstream(399))).toBe(false);
+  });
+
   it('gateway 503 after forwarding: a redirect answered 503 may have been applied, so its outcome is unknown', () => {
     expect(redirectCertainlyNotApplied(upstream(503))).toBe(false);
   });
@@ -134,5 +144,212 @@ describe('describeError maps every failure to one stable code and status', () =>
 
   it('reveals nothing of an unexpected error', () => {
     expect(describeError(new Error('token=PTsecret')).message).toBe('internal error');
+  });
+});
+
+describe('what a caller reads of a failure', () => {
+  it.each([
+    [upstream(404), {}, 'CALL_NOT_FOUND', 'SignalWire has no such call'],
+    [upstream(400, 20404), {}, 'CALL_NOT_FOUND', 'SignalWire has no such call'],
+    [upstream(400, 10000), {}, 'CALL_STATE_CONFLICT', "the call's state does not allow this update: m10000"],
+    [upstream(400, 21209), {}, 'UPSTREAM_REJECTED', 'SignalWire rejected the update: m21209'],
+    [
+      upstream(400, 10000),
+      { operation: 'read' },
+      'UPSTREAM_REJECTED',
+      'SignalWire rejected the request: m10000',
+    ],
+    [
+      upstream(403),
+      {},
+      'UPSTREAM_AUTH_FAILED',
+      'SignalWire rejected the configured credentials (check the API token and its Voice scope)',
+    ],
+    [
+      upstream(429),
+      {},
+      'UPSTREAM_RATE_LIMITED',
+      'SignalWire is rate-limiting this project; retries were exhausted',
+    ],
+    [
+      upstream(503),
+      {},
+      'UPSTREAM_UNAVAILABLE',
+      'SignalWire is temporarily unavailable; retries were exhausted',
+    ],
+    [upstream(500), {}, 'UPSTREAM_ERROR', 'SignalWire answered 500'],
+    [upstream(399), {}, 'UPSTREAM_ERROR', 'SignalWire answered 399'],
+    [
+      new SignalWireNetworkError('timeout', true, 't'),
+      {},
+      'UPSTREAM_TIMEOUT',
+      'SignalWire did not answer in time',
+    ],
+    [
+      new SignalWireNetworkError('connection', false, 'ECONNREFUSED'),
+      {},
+      'UPSTREAM_UNREACHABLE',
+      'could not reach SignalWire: ECONNREFUSED',
+    ],
+    [
+      new RedirectOutcomeUnknownError(upstream(502)),
+      { redirect: true },
+      'REDIRECT_OUTCOME_UNKNOWN',
+      'the redirect may or may not have been applied (m) and was not resent (a repeated redirect restarts the call flow); check the call before retrying',
+    ],
+    [
+      new AccountNotConfiguredError('0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f'),
+      {},
+      'ACCOUNT_NOT_CONFIGURED',
+      'account 0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f is not configured in the SignalWire secret',
+    ],
+  ] as const)('%o (%o) -> %s: "%s"', (error, context, code, message) => {
+    expect(publicError(describeError(error, context))).toMatchObject({ code, message });
+  });
+
+  it('names the account the secret does not hold', () => {
+    const error = new AccountNotConfiguredError('0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f');
+
+    expect(publicError(describeError(error)).message).toBe(
+      'account 0f6e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f is not configured in the SignalWire secret',
+    );
+  });
+
+  it('refuses an unusable HTTP request as final, with its own code and status', () => {
+    const rejected = new RequestRejectedError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+
+    expect(describeError(rejected)).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      httpStatus: 415,
+      message: 'send application/json',
+      retryable: false,
+    });
+  });
+
+  it('tells a caller to come back in 5 s only when the credentials may load later', () => {
+    expect(describeError(new CredentialsError('Secrets Manager is throttling', true))).toMatchObject({
+      httpStatus: 503,
+      retryAfterSeconds: 5,
+    });
+    expect(describeError(new CredentialsError('secret.apiToken is missing', false))).not.toHaveProperty(
+      'retryAfterSeconds',
+    );
+  });
+
+  it('names each error by its class in what the logs write', () => {
+    const errors = [
+      upstream(500),
+      new SignalWireNetworkError('timeout', true, 't'),
+      new RedirectOutcomeUnknownError(upstream(502)),
+      new AccountNotConfiguredError('x'),
+      new RequestValidationError([]),
+      new RequestRejectedError(404, 'ROUTE_NOT_FOUND', 'no such route'),
+    ];
+
+    expect(errors.map((error) => String(error).split(':')[0])).toEqual([
+      'SignalWireError',
+      'SignalWireNetworkError',
+      'RedirectOutcomeUnknownError',
+      'AccountNotConfiguredError',
+      'RequestValidationError',
+      'RequestRejectedError',
+    ]);
+  });
+});
+
+describe("the function's own timeout (middy's timeoutEarlyInMillis)", () => {
+  const middyTimeout = () =>
+    Object.assign(
+      new Error('[AbortError]: The operation was aborted.', { cause: { package: '@middy/core' } }),
+      {
+        name: 'TimeoutError',
+      },
+    );
+
+  it('leaves a redirect in flight with an unknown outcome, final, as a 504', () => {
+    expect(describeError(middyTimeout(), { redirect: true })).toEqual({
+      code: 'REDIRECT_OUTCOME_UNKNOWN',
+      httpStatus: 504,
+      message:
+        'the redirect may or may not have been applied (the function ran out of time before SignalWire answered) ' +
+        'and was not resent (a repeated redirect restarts the call flow); check the call before retrying',
+      retryable: false,
+    });
+  });
+
+  it('is a timeout to retry for any other action', () => {
+    expect(describeError(middyTimeout())).toEqual({
+      code: 'UPSTREAM_TIMEOUT',
+      httpStatus: 504,
+      message: 'SignalWire did not answer in time',
+      retryable: true,
+    });
+  });
+
+  it('is told apart from another TimeoutError, an error without a cause, or an object that is not an Error', () => {
+    const others = [
+      Object.assign(new Error('aws-sdk timed out'), { name: 'TimeoutError' }),
+      Object.assign(new Error('aborted', { cause: { package: '@middy/core' } }), { name: 'AbortError' }),
+      { name: 'TimeoutError', message: 'x', cause: { package: '@middy/core' } },
+    ];
+
+    expect(others.map((error) => describeError(error, { redirect: true }).code)).toEqual([
+      'INTERNAL_ERROR',
+      'INTERNAL_ERROR',
+      'INTERNAL_ERROR',
+    ]);
+  });
+});
+
+describe('a refused input, as the caller reads it', () => {
+  const violation = (field: string, message = `${field} is wrong`, rule = 'format') => ({
+    field,
+    rule,
+    message,
+  });
+
+  it('says how many more violations follow the first in its message', () => {
+    expect(new RequestValidationError([violation('Url')]).message).toBe('Url is wrong');
+    expect(new RequestValidationError([violation('Url'), violation('To')]).message).toBe(
+      'Url is wrong (and 1 more)',
+    );
+    expect(new RequestValidationError([violation('Url'), violation('To'), violation('From')]).message).toBe(
+      'Url is wrong (and 2 more)',
+    );
+    expect(new RequestValidationError([]).message).toBe('invalid request');
+  });
+
+  it(`lists ${MAX_LISTED_VIOLATIONS} violations and counts the rest, in the HTTP body and the event alike`, () => {
+    const many = Array.from({ length: MAX_LISTED_VIOLATIONS + 2 }, (_, i) => violation(`F${i}`));
+    const exactly = many.slice(0, MAX_LISTED_VIOLATIONS);
+
+    const body = publicError(describeError(new RequestValidationError(many)));
+    const full = publicError(describeError(new RequestValidationError(exactly)));
+
+    expect(body.violations).toHaveLength(MAX_LISTED_VIOLATIONS);
+    expect(body.moreViolations).toBe(2);
+    expect(describeError(new RequestValidationError(many)).moreViolations).toBe(2);
+    expect(full.violations?.map((v) => v.field)).toEqual(exactly.map((v) => v.field));
+    expect(full).not.toHaveProperty('moreViolations');
+    expect(describeError(new RequestValidationError(exactly))).not.toHaveProperty('moreViolations');
+  });
+
+  it('never leaves a field or a rule empty, and cuts a long field name, rule or message with an ellipsis', () => {
+    const longest = 'F'.repeat(MAX_ECHOED_NAME_CHARS);
+    const [empty, atLimit, over, longMessage, emoji] = new RequestValidationError([
+      violation('', 'no name', ''),
+      violation(longest, 'fits'),
+      violation(`${longest}G`, 'too long', `${'r'.repeat(MAX_ECHOED_NAME_CHARS)}s`),
+      violation('Url', 'm'.repeat(MAX_VIOLATION_MESSAGE_CHARS + 1)),
+      violation('To', '📞'.repeat(MAX_VIOLATION_MESSAGE_CHARS)),
+    ]).violations;
+
+    expect(empty).toEqual({ field: '""', rule: 'invalid', message: 'no name' });
+    expect(atLimit?.field).toBe(longest);
+    expect(over?.field).toBe(`${'F'.repeat(MAX_ECHOED_NAME_CHARS - 1)}…`);
+    expect(over?.rule).toBe(`${'r'.repeat(MAX_ECHOED_NAME_CHARS - 1)}…`);
+    expect(longMessage?.message).toBe(`${'m'.repeat(MAX_VIOLATION_MESSAGE_CHARS - 1)}…`);
+    // Counted in characters, not UTF-16 units: a message of exactly the limit is kept whole.
+    expect(emoji?.message).toBe('📞'.repeat(MAX_VIOLATION_MESSAGE_CHARS));
   });
 });

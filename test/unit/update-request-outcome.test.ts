@@ -127,4 +127,22 @@ describe('the outcome classifier of "Call Update Requested"', () => {
     expect(retryUnpublished(applied, false)).toBe(false);
     expect(retryUnpublished(transient, false)).toBe(true);
   });
+
+  it('remembers a refusal SignalWire decided as refused, with the account and the error the caller was told', () => {
+    expect(recordOf(event, failedWith(upstream(404, 20404)))).toEqual({
+      kind: 'refused',
+      accountSid: PROJECT_ID,
+      error: expect.objectContaining({ code: 'CALL_NOT_FOUND' }),
+    });
+  });
+
+  it("publishes a failure it does not remember with the call's account, and never counts it as a replay", () => {
+    for (const error of [new SignalWireNetworkError('connection', false, 'refused'), upstream(401)]) {
+      const decision = decideOutcome(event, failedWith(error, PROJECT_ID));
+
+      expect(decision.replayed).toBe(false);
+      expect(decision.result.detail).toMatchObject({ accountSid: PROJECT_ID, replayed: false });
+    }
+    expect(decideRefusal({ source: 'x' }, describeError(new Error('boom'))).replayed).toBe(false);
+  });
 });

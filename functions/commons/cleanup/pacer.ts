@@ -8,6 +8,7 @@ export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
       resolve();
     };
     const timer = setTimeout(done, ms);
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, `done` removes the listener itself.
     signal.addEventListener('abort', done, { once: true });
   });
 
