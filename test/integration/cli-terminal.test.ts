@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
+import { type CliRun, collectRun, spawnOnTerminal } from '../support/cli-process.ts';
 
 /**
  * The terminal findings of issue 18 (item 8) and the terminal-safety ones of issue 17 (items 4 and 5): the
@@ -32,40 +33,13 @@ let bundle: string;
 let env: NodeJS.ProcessEnv;
 let stateDir: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const collect = (child: ChildProcess, input?: string): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    if (input !== undefined) child.stdin?.end(input);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+type Run = CliRun;
+const collect = (child: ChildProcess, input?: string): Promise<Run> => collectRun(child, 30_000, input);
 
 /** The CLI without a terminal (stdin a closed pipe, as in a script). */
 const cliWith = (runEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> =>
   collect(spawn(process.execPath, [bundle, ...args], { env: runEnv, stdio: ['pipe', 'pipe', 'pipe'] }), '');
 const cli = (...args: string[]) => cliWith(env, ...args);
-
-const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The CLI on a pseudo-terminal `cols` wide; `react` sees everything the terminal has shown so far and may
@@ -75,18 +49,7 @@ const onTerminal = (
   args: string[],
   react: (shown: string, type: (keys: string) => void) => void = () => {},
   cols = 120,
-): Promise<Run> => {
-  const command = `stty cols ${cols} rows 50; exec ${[process.execPath, bundle, ...args].map(quote).join(' ')}`;
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let shown = '';
-  // Keys typed after the process has gone are dropped, not an error of the test.
-  child.stdin.on('error', () => {});
-  child.stdout.on('data', (chunk: Buffer) => {
-    shown += chunk.toString();
-    react(shown, (keys) => child.stdin.write(keys));
-  });
-  return collect(child);
-};
+): Promise<Run> => collect(spawnOnTerminal(bundle, args, env, react, cols));
 
 const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
 const seed = (status: 'in-progress' | 'ringing' | 'queued', ageSeconds: number, to?: string, from?: string) =>

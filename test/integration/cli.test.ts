@@ -16,6 +16,7 @@ import { CallControl } from '../../infra/call-control.ts';
 import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { schemaFixtureDirectory, testApp } from '../infra/support.ts';
+import { type CliRun, collectRun, spawnOnTerminal } from '../support/cli-process.ts';
 
 const schemasDirectory = schemaFixtureDirectory();
 
@@ -33,40 +34,16 @@ let directAuditLog: string;
 /** Every byte any CLI run printed, to check that no secret ever appears. */
 const printed: string[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const collect = (child: ChildProcess, input?: string): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    if (input !== undefined) child.stdin?.end(input);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      printed.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+type Run = CliRun;
+const collect = async (child: ChildProcess, input?: string): Promise<Run> => {
+  const run = await collectRun(child, 20_000, input);
+  printed.push(run.stdout, run.stderr);
+  return run;
+};
 
 /** Runs the CLI without a terminal (stdin is a closed pipe, as in a script or CI). */
 const cli = (...args: string[]): Promise<Run> =>
   collect(spawn(process.execPath, [bundle, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] }), '');
-
-const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /**
  * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` once the prompt appears.
@@ -76,19 +53,15 @@ const cliOnTerminal = (answer: string, ...args: string[]): Promise<Run> =>
   cliOnTerminalWith(env, answer, ...args);
 
 const cliOnTerminalWith = (runEnv: NodeJS.ProcessEnv, answer: string, ...args: string[]): Promise<Run> => {
-  const command = [process.execPath, bundle, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], {
-    env: runEnv,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
   let answered = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (!answered && chunk.toString().includes('to go ahead')) {
-      answered = true;
-      child.stdin.write(`${answer}\r`);
-    }
-  });
-  return collect(child);
+  return collect(
+    spawnOnTerminal(bundle, args, runEnv, (shown, type) => {
+      if (!answered && shown.includes('to go ahead')) {
+        answered = true;
+        type(`${answer}\r`);
+      }
+    }),
+  );
 };
 
 const json = <T>(run: Run): T => JSON.parse(run.stdout) as T;
