@@ -22,6 +22,8 @@ const MODULES = {
   ],
   // the client's retry rules
   'functions/commons/signalwire/client.ts': [
+    'test/unit/signalwire-client-edges.test.ts',
+    'test/integration/calling-client.test.ts',
     'test/unit/signalwire-client.test.ts',
     'test/unit/signalwire-failure-classes.test.ts',
     'test/unit/signalwire-proxy.test.ts',
@@ -122,13 +124,16 @@ const named = () => {
   return at < 0 ? [] : (process.argv[at + 1] ?? '').split(',').filter(Boolean);
 };
 
+/** The module a `--mutate` entry names: `file.ts`, or a range of it (`file.ts:12-40`, `file.ts:12:5-40:9`). */
+const moduleOf = (entry) => entry.replace(/:\d+(?::\d+)?-\d+(?::\d+)?$/, '');
+
 const testFilesFor = (modules) => {
   const files = new Set(modules.flatMap((module) => MODULES[module] ?? []));
   // A module outside the list: the whole mutation suite (vitest.mutation.config.ts).
   return modules.some((module) => !(module in MODULES)) ? [] : [...files];
 };
 
-const modules = named().length > 0 ? named() : Object.keys(MODULES);
+const modules = (named().length > 0 ? named() : Object.keys(MODULES)).map(moduleOf);
 const testFiles = testFilesFor(modules);
 const breakAt = modules.every((module) => module in REACHED)
   ? Math.min(...modules.map((module) => REACHED[module]))
