@@ -43,6 +43,7 @@ const MODULES = {
   ],
   // input rules and validation
   'functions/commons/validation/violations.ts': [
+    'test/unit/violations.test.ts',
     'test/unit/input-rules.test.ts',
     'test/unit/event-contracts.test.ts',
     'test/integration/input-edges.test.ts',
