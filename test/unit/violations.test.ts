@@ -357,6 +357,7 @@ describe('one refusal per field and rule', () => {
   it.each([
     ['anyOf', { anyOf: [{ type: 'string' }, { type: 'integer' }] }],
     ['oneOf', { oneOf: [{ type: 'string' }, { type: 'integer' }] }],
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
     ['if/then', { if: { type: 'string' }, then: { type: 'string', minLength: 2 } }],
   ])('names the broken rules inside %s, not the wrapper', (keyword, rule) => {
     const violations = refusals(inBody({ a: rule }), { body: { a: keyword === 'if/then' ? 'x' : true } });
