@@ -2,6 +2,8 @@
 // Not part of `npm test`: the whole list takes long on a small machine; run it before a release, or one module
 // at a time with `npm run mutation -- --mutate <file>`.
 
+import { createHash } from 'node:crypto';
+
 /**
  * Each module that holds a guarantee, with the test files that specify it. A mutant runs only the tests of
  * these files that reached it in the dry run (`perTest` coverage). The files are named rather than found through
@@ -89,9 +91,33 @@ const MODULES = {
   'functions/commons/cleanup/pacer.ts': ['test/unit/cleanup-pacer.test.ts', 'test/unit/cleanup-run.test.ts'],
   // the CLI's confirmations
   'cli/core/prompt.ts': ['test/unit/cli-confirm.test.ts'],
-  // the construct's IAM and authorization
+  // the construct's IAM and authorization (only those lines: INFRA_LINES)
   'infra/api.ts': ['test/infra/call-control.test.ts', 'test/infra/stack.test.ts'],
   'infra/call-control.ts': ['test/infra/call-control.test.ts', 'test/infra/stack.test.ts'],
+};
+
+/**
+ * The lines of the two infra modules that `npm run mutation` mutates: those holding IAM and authorization, the
+ * guarantee they are on the list for. The rest of each file (alarms, logs, environment, names) is wiring whose
+ * mutants each cost a CDK synthesis, several minutes per module on this machine for nothing the list is about.
+ * `npm run mutation -- --mutate infra/api.ts` still mutates a whole file. Keep these ranges on the code they name
+ * when the files change (docs/mutation.md says what each covers).
+ */
+const INFRA_LINES = {
+  'infra/api.ts': [
+    // the operator routes' authorizer and JWT scopes, the status-callback route's (none: HMAC in the function)
+    '162-182',
+    // grantInvoke (execute-api:Invoke on exactly the operator routes), the IAM or JWT authorizer, the scopes
+    '216-252',
+  ],
+  'infra/call-control.ts': [
+    // IAM authorization unless the app chooses JWT
+    '143-143',
+    // grantInvoke, grantCleanupInvoke, grantPublishCallUpdateRequests
+    '312-358',
+    // each function's GetSecretValue on its one secret, kms:Decrypt via Secrets Manager, PutEvents as its source
+    '419-449',
+  ],
 };
 
 /**
@@ -134,6 +160,12 @@ const testFilesFor = (modules) => {
   return modules.some((module) => !(module in MODULES)) ? [] : [...files];
 };
 
+/** A file name for the report of a run over `modules`: the module's path, or for several a digest of their list. */
+const reportName = (modules) =>
+  modules.length === 1
+    ? modules[0].replace(/[/:]/g, '_')
+    : `${modules.length}-modules-${createHash('sha256').update(modules.join(',')).digest('hex').slice(0, 12)}`;
+
 const modules = (named().length > 0 ? named() : Object.keys(MODULES)).map(moduleOf);
 const testFiles = testFilesFor(modules);
 const breakAt = modules.every((module) => module in REACHED)
@@ -155,11 +187,20 @@ export default {
   // emptied in TRANSIENT_AWS_ERRORS against its retryable table in test/unit/credentials.test.ts), so their
   // count would be wrong; and they take most of a run's time, as each runs every test of the module.
   ignoreStatic: true,
-  mutate: Object.keys(MODULES),
+  mutate: Object.keys(MODULES).flatMap((module) =>
+    (INFRA_LINES[module] ?? ['']).map((lines) => (lines ? `${module}:${lines}` : module)),
+  ),
   ignorePatterns: ['reports', 'cdk.out', 'coverage', 'dist', '.tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // A run over named modules keeps its own report, so that `npm run mutation:docs` can combine runs made one
+  // module at a time into the whole list's table (docs/mutation.md says how).
+  jsonReporter: {
+    fileName:
+      named().length > 0
+        ? `reports/mutation/by-module/${reportName([...new Set(modules)])}.json`
+        : 'reports/mutation/mutation.json',
+  },
   tempDirName: '.tmp/stryker',
   concurrency: 2,
   // The machine may be busy with other work: a mutant is a timeout only when far slower than the dry run.
