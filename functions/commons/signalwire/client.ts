@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import {
   RedirectOutcomeUnknownError,
@@ -80,24 +81,6 @@ const API_PREFIX = '/api/laml/2010-04-01/Accounts';
 const CERTIFICATE_FAILURE = /CERT|SIGNATURE|SELF_SIGNED|HOSTNAME_MISMATCH/;
 
 const USER_AGENT = 'signalwire-call-control';
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      // Stryker disable next-line StringLiteral: equivalent, a listener left behind only rejects a settled promise
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      // Stryker disable next-line CallExpression: equivalent, the timer left running only resolves a settled promise
-      clearTimeout(timer);
-      // Stryker disable next-line OptionalChaining: equivalent, onAbort is only ever registered on a signal
-      reject(signal?.reason);
-    };
-    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, a signal fires 'abort' at most once
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /** One request and how it may be retried. */
 export interface Attempt {
@@ -307,7 +290,8 @@ export class SignalWireClient implements CallsApi {
    */
   private async backOff(delayMs: number, signal: AbortSignal | undefined, after: string): Promise<void> {
     try {
-      await sleep(delayMs, signal);
+      // Node's own abortable timer: it rejects at once for a signal already aborted, and clears itself on abort.
+      await sleep(delayMs, undefined, { signal });
     } catch {
       throw new SignalWireNetworkError(
         'timeout',
