@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import {
   RedirectOutcomeUnknownError,
@@ -58,9 +57,8 @@ export interface SignalWireClientOptions {
   retry?: RetryPolicy;
   onRetry?: (notice: RetryNotice) => void;
   /**
-   * Wall-clock idle time after which a pooled keep-alive socket may be dead (Lambda freezes containers
-   * between invocations, so the pool's own idle timers do not run). Past it, a redirect is preceded by a
-   * GET of the call, which is safe to repeat and leaves a proven socket for the redirect.
+   * Idle time after which a pooled keep-alive socket may be dead (a frozen Lambda's pool timers do not run):
+   * past it, a redirect is preceded by a GET of the call, safe to repeat, leaving a proven socket for it.
    * @default 4000 (the transport keeps idle sockets at most 4 s, well under SignalWire's keep-alive)
    */
   staleAfterMs?: number;
@@ -82,6 +80,20 @@ const CERTIFICATE_FAILURE = /CERT|SIGNATURE|SELF_SIGNED|HOSTNAME_MISMATCH/;
 
 const USER_AGENT = 'signalwire-call-control';
 
+/** Resolves after `ms`; rejects at once when `signal` aborts, before or during the wait. */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(resolve, ms);
+    const onAbort = () => {
+      // Stryker disable next-line CallExpression: equivalent, the timer left running only resolves a settled promise
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, a signal fires 'abort' at most once
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
 /** One request and how it may be retried. */
 export interface Attempt {
   method: 'GET' | 'POST';
@@ -96,15 +108,14 @@ export interface Attempt {
 }
 
 /**
- * The SignalWire Calls adapter over `node:https` (`transport.ts`): the documented `/api/laml/2010-04-01` paths, Basic auth,
- * form-encoded bodies with exactly the given fields, a timeout per attempt, and bounded retries.
- *
+ * The SignalWire Calls adapter over `node:https` (`transport.ts`): the documented `/api/laml/2010-04-01` paths,
+ * Basic auth, form-encoded bodies with exactly the given fields, a timeout per attempt, and bounded retries.
  * Retry rules: 429 is retried with exponential backoff and full jitter, honouring `Retry-After`, for every
  * request (it is answered before anything is done); 503 likewise, except for a redirect (a gateway may answer
  * 503 after forwarding it, so it may have been applied). A failure before the request was sent (refused
- * connection) is retried likewise. A failure after it may have been sent (timeout, reset, dropped socket)
- * is retried once only when repeating is harmless: reads and updates without `Url`. A redirect is never
- * resent blindly, since a second redirect restarts the caller's call flow.
+ * connection) is retried likewise. A failure after it may have been sent (timeout, reset, dropped socket) is
+ * retried once only when repeating is harmless: reads and updates without `Url`. A redirect is never resent
+ * blindly, since a second redirect restarts the caller's call flow.
  */
 export class SignalWireClient implements CallsApi {
   readonly projectId: string;
@@ -161,8 +172,7 @@ export class SignalWireClient implements CallsApi {
       return await post;
     } catch (error) {
       const lost =
-        // send() rejects only with these two classes, so the parenthesis made `true` changes nothing:
-        // Stryker disable next-line ConditionalExpression: equivalent, see above
+        // Stryker disable next-line ConditionalExpression: equivalent, send() rejects only with these two classes
         (error instanceof SignalWireError || error instanceof SignalWireNetworkError) &&
         !redirectCertainlyNotApplied(error);
       throw lost ? new RedirectOutcomeUnknownError(error) : error;
@@ -290,8 +300,7 @@ export class SignalWireClient implements CallsApi {
    */
   private async backOff(delayMs: number, signal: AbortSignal | undefined, after: string): Promise<void> {
     try {
-      // Node's own abortable timer: it rejects at once for a signal already aborted, and clears itself on abort.
-      await sleep(delayMs, undefined, { signal });
+      await sleep(delayMs, signal);
     } catch {
       throw new SignalWireNetworkError(
         'timeout',
@@ -364,11 +373,7 @@ export class SignalWireClient implements CallsApi {
     }
     this.lastExchangeAt = Date.now();
     const { status, text } = answer;
-    if (
-      status < 300 &&
-      // Stryker disable next-line ConditionalExpression: equivalent (its `true`), Node hands no 1xx answer here
-      status >= 200
-    )
+    if (status >= 200 && status < 300)
       return this.parseSuccess(status, text, attempt.native ? 'native' : attempt.answer);
     if (status < 400) {
       // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
