@@ -11,8 +11,8 @@ import type {
 } from 'aws-lambda';
 import { httpActor } from '#commons/calls/audit-actors';
 import { CALL_UPDATE_ALIASES } from '#commons/calls/call-update-schema';
-import { withNativeCalls } from '#commons/calls/native-calls';
-import { type CallAction, type CallService, createCallService } from '#commons/calls/service';
+import { type NativeAwareCallService, withNativeCalls } from '#commons/calls/native-calls';
+import { type CallAction, createCallService } from '#commons/calls/service';
 import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import * as validators from '#commons/generated/validators';
 import { countApplied, countedRefusals, countRefusal } from '#commons/http/action-metrics';
@@ -44,7 +44,7 @@ import type { CallUpdate } from '#commons/signalwire/types';
  * sealed with them); tests and the local server pass their own.
  */
 export const createHttpApiHandler = (
-  calls: CallService,
+  calls: NativeAwareCallService,
   keys: ProjectKeys,
   cleanupDryRun: (event: HttpEvent, context: Context) => Promise<HttpResult>,
 ) => {
@@ -103,7 +103,7 @@ export const createHttpApiHandler = (
         const pageOf = listRequestOf(event);
         const { projectId, key } = await keys.projectKey(project(event), CURSOR_KEY_PURPOSE);
         const page = await calls.list({ project: projectId, signal, from: pageOf(projectId, key) });
-        return jsonResponse(200, listAnswer(page, key));
+        return jsonResponse(200, listAnswer(page, projectId, key));
       },
       [renameFields('queryStringParameters', LIST_QUERY_ALIASES)],
     ),

@@ -1,3 +1,4 @@
+import { CALL_APIS } from '../calling/vocabulary.ts';
 import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListFilters } from '../signalwire/list-query-params.ts';
 import { CALL_STATUSES } from '../signalwire/types.ts';
@@ -11,8 +12,11 @@ export { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE };
  * bundled or run at cold start.
  */
 
-/** The list route's query: the filters, or a cursor alone. */
-export type ListQuery = ListFilters & { cursor?: string };
+/** The list route's query: the filters (and the API to narrow to), or a cursor alone. */
+export type ListQuery = ListFilters & { cursor?: string; api?: (typeof CALL_APIS)[number] };
+
+/** The API a request names for its call (`compatibility` or `calling`), skipping the read-first resolution. */
+export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 
@@ -63,6 +67,7 @@ export const listCallsEventSchema = {
         // `Infinity` into a number its own minimum/maximum checks then skip.
         pageSize: { type: 'string', pattern: '^(?:[1-9][0-9]{0,2}|1000)$' },
         cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
+        api: apiSchema,
       },
     },
   },
