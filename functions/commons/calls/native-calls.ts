@@ -95,8 +95,18 @@ export const nativeChangeOf = (action: CallAction): NativeChange => {
   };
 };
 
+const isNativeSource = (source: string): boolean => (NATIVE_SOURCES as readonly string[]).includes(source);
+
 const isNotFound = (error: unknown): boolean =>
   error instanceof SignalWireError && (error.status === 404 || error.code === 20404);
+
+/** A call the request said the Calling API owns, which it does not: CALL_NOT_FOUND, as SignalWire says it. */
+const notOwnedByCallingApi = (): SignalWireError =>
+  new SignalWireError(404, {
+    code: undefined,
+    message: 'The native Calling API has no such call (the voice logs show a Compatibility call)',
+    moreInfo: undefined,
+  });
 
 /** The rule of the module comment, steps 2 to 4: reads only. */
 export const resolveOwner = async (
@@ -143,7 +153,8 @@ export const applyToNativeCall = async (
       if (!(error instanceof SignalWireError) || !ENDED_CALL_REFUSAL_STATUSES.includes(error.status))
         throw error;
       const log = await api.getVoiceLog(callSid, options);
-      if (isLiveNativeStatus(log.status)) throw error;
+      // A Compatibility call's log (a request that named the wrong API) is not this call ending: not found.
+      if (isLiveNativeStatus(log.status) || !isNativeSource(log.source)) throw error;
       return {
         ok: true,
         accountSid,
@@ -254,6 +265,8 @@ const readOverBoth = async (
   };
   if (query.api === 'calling') {
     const { native, log } = await nativeRead();
+    // The voice logs list Compatibility calls too: one is not the Calling API's to answer for.
+    if (!isNativeSource(log.source)) throw notOwnedByCallingApi();
     return nativeCallView(log, native.projectId);
   }
   try {

@@ -23,7 +23,7 @@ export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
 /** How the operator API words Ajv's refusals: which fields exist, what each pattern means. */
 export const VIOLATION_CONTEXT = {
   allowed: {
-    body: CALL_UPDATE_FIELDS,
+    body: [...CALL_UPDATE_FIELDS, 'api'],
     queryStringParameters: [...Object.keys(LIST_QUERY_TO_SIGNALWIRE), 'cursor', 'api'],
   },
   patterns: {
@@ -32,6 +32,16 @@ export const VIOLATION_CONTEXT = {
     ...Object.fromEntries(DATE_FILTERS.map((name) => [name, DATE_RULE])),
   },
   patternRules: { pageSize: 'range' },
+};
+
+/** The transfer route's wording: its own body fields, and what `dest` may be. */
+export const TRANSFER_VIOLATION_CONTEXT = {
+  ...VIOLATION_CONTEXT,
+  allowed: { ...VIOLATION_CONTEXT.allowed, body: ['dest', 'api'] },
+  patterns: {
+    ...VIOLATION_CONTEXT.patterns,
+    dest: 'must be a SIP URI (sip:agent@example.com), a phone number in E.164 (+14155550100) or the http(s) URL of a SWML script, with no user:password@',
+  },
 };
 
 /**
