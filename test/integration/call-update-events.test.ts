@@ -941,7 +941,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
    * A loopback proxy in front of the local DynamoDB that stalls (or fails) the COMPLETED write, Powertools'
    * UpdateItem, and passes everything else through.
    */
-  const startTableProxy = async (mode: 'stall' | 'fail' | 'lose-put-answer') => {
+  const startTableProxy = async (mode: 'stall' | 'fail' | 'fail-release' | 'lose-put-answer') => {
     const held: Array<{ destroy(): void }> = [];
     let putWritten = (): void => undefined;
     const written = new Promise<void>((resolve) => {
@@ -951,7 +951,8 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', async () => {
-        if (String(incoming.headers['x-amz-target']).endsWith('.UpdateItem')) {
+        const target = String(incoming.headers['x-amz-target']);
+        if (target.endsWith(mode === 'fail-release' ? '.DeleteItem' : '.UpdateItem')) {
           if (mode === 'stall') {
             held.push(incoming.socket);
             return;
@@ -1276,4 +1277,49 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     },
     60_000,
   );
+
+  it('a redirect refused 429 whose record could not be released: nothing was applied, yet its retry after the deadline sends nothing either (the record says nothing of what was sent) and is handed back to Lambda', async () => {
+    const proxy = await startTableProxy('fail-release');
+    try {
+      const handler = await handlerOverTable(
+        new DynamoDBClient({
+          endpoint: proxy.url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+      );
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/unreleased.xml');
+      const timeoutMs = 3_000;
+      const context = () => createLambdaContext({ functionName: 'unreleased', timeoutMs });
+      stack.emulator.injectFault({ kind: 'status', status: 429, times: 4, method: 'POST' });
+      const before = output.records().length;
+
+      await expect(handler(structuredClone(event), context())).rejects.toThrow();
+      expect(failed(onlyResult(event.id))).toMatchObject({
+        final: false,
+        error: { code: 'UPSTREAM_RATE_LIMITED' },
+      });
+      expect(
+        output
+          .records()
+          .slice(before)
+          .map((line) => line.message),
+      ).toContain(
+        "the idempotency record could not be released; this redirect's retries are handed back until it expires, at the end of the idempotency window (the event ends in the dead-letter queue)",
+      );
+      stack.emulator.clearRequests();
+
+      await pastTheDeadline(timeoutMs);
+      await expect(handler(structuredClone(event), context())).rejects.toThrow(
+        IdempotencyAlreadyInProgressError,
+      );
+
+      expect(stack.emulator.requests).toEqual([]);
+      expect(stack.emulator.redirectsOf(call.sid)).toEqual([]);
+    } finally {
+      proxy.close();
+    }
+  });
 });

@@ -108,7 +108,10 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
 
   override deleteRecord(data: RecordData) {
     return this.#bounded(
-      'the idempotency record could not be released; a retry runs once it expires',
+      redirectsTheCall(data)
+        ? "the idempotency record could not be released; this redirect's retries are handed back until it " +
+            'expires, at the end of the idempotency window (the event ends in the dead-letter queue)'
+        : 'the idempotency record could not be released; a retry runs once it expires',
       super.deleteRecord(data),
     );
   }
