@@ -85,6 +85,7 @@ export class SignalWireEmulator {
   /** The native Calling API and voice logs of the same projects (`native.ts`). */
   readonly native: NativeCalls;
   #latencyMs: number;
+  readonly #latencySpreadMs: number;
   #rateLimit: RateLimit | undefined;
   #seeded = 0;
 
@@ -93,6 +94,7 @@ export class SignalWireEmulator {
     this.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.#clock = options.now ?? (() => new Date());
     this.#latencyMs = options.latencyMs ?? 0;
+    this.#latencySpreadMs = options.latencySpreadMs ?? 0;
     this.#rateLimit = options.rateLimit;
     this.#maxRecorded = options.maxRecordedRequests ?? 10_000;
     for (const { projectId, apiToken } of options.projects) {
@@ -239,7 +241,9 @@ export class SignalWireEmulator {
         req.socket.destroy();
         return;
       }
-      await this.#pause(this.#latencyMs);
+      await this.#pause(
+        this.#latencySpreadMs > 0 ? this.#latencyMs + Math.random() * this.#latencySpreadMs : this.#latencyMs,
+      );
       if (fault?.kind === 'garble') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(fault.body ?? '{"sid": "');
