@@ -13,6 +13,7 @@ import { coldStart } from './cold-start.ts';
 import { consoleFigures } from './console.ts';
 import type { Measurement } from './measurement.ts';
 import { memory } from './memory.ts';
+import { nativeWarm } from './native-warm.ts';
 import { runBench } from './runner.ts';
 import { warm, warmTls } from './warm.ts';
 
@@ -22,6 +23,7 @@ const MEASUREMENTS: Measurement[] = [
   coldStart,
   warm,
   warmTls,
+  nativeWarm,
   cleanup,
   cleanupDeployed,
   memory,
