@@ -11,6 +11,7 @@ import { cleanupDeployed } from './cleanup-deployed.ts';
 import { cliStartup } from './cli-startup.ts';
 import { coldStart } from './cold-start.ts';
 import { consoleFigures } from './console.ts';
+import { eventPath } from './event-path.ts';
 import type { Measurement } from './measurement.ts';
 import { memory } from './memory.ts';
 import { nativeWarm } from './native-warm.ts';
@@ -24,6 +25,7 @@ const MEASUREMENTS: Measurement[] = [
   warm,
   warmTls,
   nativeWarm,
+  eventPath,
   cleanup,
   cleanupDeployed,
   memory,
