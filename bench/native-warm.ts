@@ -36,6 +36,71 @@ const assertNativeEnded = (world: World, ids: readonly string[]): void => {
     throw new Error(`native-warm: ${live.length} of ${ids.length} native calls were not ended`);
 };
 
+/** The rows and the note of the repeats: per-repeat ratios of the p50s, their median and min–max. */
+const nativeRows = (repeats: Repeat[]): { rows: ResultRow[]; notes: string[] } => {
+  const all = (key: keyof Repeat) => repeats.flatMap((repeat) => repeat[key]);
+  const row = (
+    id: string | undefined,
+    metric: string,
+    [project, reference]: [keyof Repeat, keyof Repeat],
+    label: string,
+  ): ResultRow => {
+    const a = percentile(all(project), 50);
+    const b = percentile(all(reference), 50);
+    const s = spread(
+      repeats.map((repeat) => percentile(repeat[project], 50) / percentile(repeat[reference], 50)),
+    );
+    return {
+      item: 3,
+      ...(id ? { id } : {}),
+      metric,
+      project: ms(a),
+      reference: `${label} ${ms(b)}`,
+      ratio: ratioSpread(s),
+      target: '— (context)',
+      met: 'n/a',
+      values: spreadValues(s, a, b, 'ms'),
+    };
+  };
+  const n = count(all('native').length);
+  const rows = [
+    row(
+      'native-warm',
+      `Warm p50, http: terminate a native call through http-api, read-first resolution included (Compatibility ` +
+        `404, voice log, native \`end\`: 3 round trips; n=${n}) vs a bare \`node:http\` request in its own process`,
+      ['native', 'http'],
+      'bare node:http',
+    ),
+    row(
+      undefined,
+      'Warm p50, http: the same native terminate vs a Compatibility terminate (2 round trips: Retrieve a ' +
+        'Call, then the update), interleaved in one process',
+      ['native', 'compatibility'],
+      'Compatibility',
+    ),
+    row(
+      'warm-vs-node-http-read-first',
+      'Context: warm p50, http, a Compatibility terminate through http-api vs its own two round trips done bare ' +
+        '(`node:http` GET of the call, then the POST, in their own process): the handler with the round trips ' +
+        'of the read-first resolution set equal',
+      ['compatibility', 'readFirst'],
+      'bare GET + POST',
+    ),
+  ];
+  const p99 = percentile(all('native'), 99);
+  const notes = [
+    'Native warm: bench/native-warm.ts. http-api is asked to terminate a call without being told its API, ' +
+      'so it resolves the call as deployed (functions/commons/calls/native-calls.ts): Retrieve a Call on the ' +
+      'Compatibility API answers 404, the voice log says `realtime_api`, and only then is the native `end` ' +
+      `sent: three round trips against one for the floor. A Compatibility call takes two (Retrieve a Call, then ` +
+      'the update): since the read-first resolution, the warm target row (`warm-vs-node-http`, one bare POST) ' +
+      'sets two round trips against one, and the `warm-vs-node-http-read-first` row shows the handler against ' +
+      `the same two round trips done bare. A request that names \`api\` skips the reads. Native p99 ` +
+      `${ms(p99)}. ${REPEATS} alternated repeats (the processes rotate), min–max of the per-repeat ratios shown.`,
+  ];
+  return { rows, notes };
+};
+
 export const nativeWarm: Measurement = {
   name: 'native-warm',
   async run(context) {
@@ -105,66 +170,7 @@ export const nativeWarm: Measurement = {
         for (let i = 0; i < steps.length; i++) await steps[(r + i) % steps.length]?.();
         repeats.push(repeat);
       }
-      const all = (key: keyof Repeat) => repeats.flatMap((repeat) => repeat[key]);
-      const row = (
-        id: string | undefined,
-        metric: string,
-        [project, reference]: [keyof Repeat, keyof Repeat],
-        label: string,
-      ): ResultRow => {
-        const a = percentile(all(project), 50);
-        const b = percentile(all(reference), 50);
-        const s = spread(
-          repeats.map((repeat) => percentile(repeat[project], 50) / percentile(repeat[reference], 50)),
-        );
-        return {
-          item: 3,
-          ...(id ? { id } : {}),
-          metric,
-          project: ms(a),
-          reference: `${label} ${ms(b)}`,
-          ratio: ratioSpread(s),
-          target: '— (context)',
-          met: 'n/a',
-          values: spreadValues(s, a, b, 'ms'),
-        };
-      };
-      const n = count(all('native').length);
-      const rows = [
-        row(
-          'native-warm',
-          `Warm p50, http: terminate a native call through http-api, read-first resolution included (Compatibility ` +
-            `404, voice log, native \`end\`: 3 round trips; n=${n}) vs a bare \`node:http\` request in its own process`,
-          ['native', 'http'],
-          'bare node:http',
-        ),
-        row(
-          undefined,
-          'Warm p50, http: the same native terminate vs a Compatibility terminate (2 round trips: Retrieve a ' +
-            'Call, then the update), interleaved in one process',
-          ['native', 'compatibility'],
-          'Compatibility',
-        ),
-        row(
-          'warm-vs-node-http-read-first',
-          'Context: warm p50, http, a Compatibility terminate through http-api vs its own two round trips done bare ' +
-            '(`node:http` GET of the call, then the POST, in their own process): the handler with the round trips ' +
-            'of the read-first resolution set equal',
-          ['compatibility', 'readFirst'],
-          'bare GET + POST',
-        ),
-      ];
-      const p99 = percentile(all('native'), 99);
-      const notes = [
-        'Native warm: bench/native-warm.ts. http-api is asked to terminate a call without being told its API, ' +
-          'so it resolves the call as deployed (functions/commons/calls/native-calls.ts): Retrieve a Call on the ' +
-          'Compatibility API answers 404, the voice log says `realtime_api`, and only then is the native `end` ' +
-          `sent: three round trips against one for the floor. A Compatibility call takes two (Retrieve a Call, then ` +
-          'the update): since the read-first resolution, the warm target row (`warm-vs-node-http`, one bare POST) ' +
-          'sets two round trips against one, and the `warm-vs-node-http-read-first` row shows the handler against ' +
-          `the same two round trips done bare. A request that names \`api\` skips the reads. Native p99 ` +
-          `${ms(p99)}. ${REPEATS} alternated repeats (the processes rotate), min–max of the per-repeat ratios shown.`,
-      ];
+      const { rows, notes } = nativeRows(repeats);
       return { rows, notes, details: { repeats: repeats.map((r) => ({ ...r })) } };
     } finally {
       await world.stop();
