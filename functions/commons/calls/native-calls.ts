@@ -154,7 +154,14 @@ export const applyToNativeCall = async (
     }
   } catch (error) {
     const redirect = command.action.kind === 'update' && command.action.update.Url !== undefined;
-    return { ok: false, accountSid, callSid, error: describeError(error, { redirect }), cause: error };
+    return {
+      ok: false,
+      accountSid,
+      callSid,
+      error: describeError(error, { redirect }),
+      cause: error,
+      api: 'calling',
+    };
   }
 };
 
@@ -190,8 +197,9 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   // Audited as an update whose change names the destination (the audit's change is a Compatibility update).
   const audited = { ...command, action: { kind: 'update' as const, update: { Url: command.dest } } };
   let outcome: CallOutcome;
+  let owner: CallApi | undefined;
   try {
-    const owner = await deps.ownerOf(project, callSid, command.api, command.signal);
+    owner = await deps.ownerOf(project, callSid, command.api, command.signal);
     if (owner === 'compatibility') {
       refuse([
         {
@@ -219,6 +227,7 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
       callSid,
       error: describeError(error, { redirect: true }),
       cause: error,
+      ...(owner ? { api: owner } : {}),
     };
   }
   auditOutcome(log, audited, outcome);
@@ -293,8 +302,7 @@ export const withNativeCalls = (
         return outcome;
       }
       if (owner === 'compatibility') {
-        const outcome = await compatibility.apply(command);
-        return outcome.ok ? { ...outcome, api: 'compatibility' } : outcome;
+        return { ...(await compatibility.apply(command)), api: 'compatibility' };
       }
       let outcome: CallOutcome;
       try {
@@ -307,6 +315,7 @@ export const withNativeCalls = (
           callSid,
           error: describeError(error, { redirect: false }),
           cause: error,
+          api: 'calling',
         };
       }
       auditOutcome(log, command, outcome);
