@@ -197,7 +197,6 @@ describe('properties of the event function', () => {
         const published = stack.aws.putEvents.length;
         // The invocation ends normally: a throw would make Lambda retry and, after that, drop the request.
         await stack.deliverCallUpdateRequested(structuredClone(event));
-        const sent = stack.emulator.requests.length - before;
         const results = outcomes(event.id);
         expect(results, JSON.stringify(event).slice(0, 2000)).toHaveLength(1);
         const outcome = results[0]?.envelope;
