@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -7,6 +10,7 @@ import {
   type CallUpdatedDetail,
   type CallUpdateFailedDetail,
 } from '#commons/events/contracts';
+import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
@@ -156,6 +160,34 @@ describe('a "Call Update Requested" event for a native call', () => {
     expect(again).toMatchObject({ api: 'calling', replayed: true });
     expect(stack.emulator.native.transfersOf(stack.projectId, call.id)).toEqual(['sip:desk@example.com']);
     expect(nativeCommands()).toHaveLength(1);
+  });
+
+  it("never sends a transfer again that a crashed invocation left in progress, even after that invocation's deadline", async () => {
+    const call = answered();
+    const detail = {
+      callSid: call.id,
+      action: 'transfer',
+      api: 'calling',
+      transfer: { dest: 'sip:after-crash@example.com' },
+      idempotencyKey: 'crash-transfer-1',
+    };
+    const leftBehind = createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 3600,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    });
+    leftBehind.persistenceStore.configure({ config: leftBehind.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    // The crashed invocation had 1 ms left; a transfer's record, like a redirect's, blocks for the whole window.
+    await leftBehind.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const eventId = await request(detail);
+
+    expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
+      expect.any(IdempotencyAlreadyInProgressError),
+    ]);
+    expect(resultsFor(eventId)).toEqual([]);
+    expect(stack.emulator.requests).toEqual([]);
   });
 
   it('reports a transfer answered 500 as final REDIRECT_OUTCOME_UNKNOWN and never sends it again', async () => {
