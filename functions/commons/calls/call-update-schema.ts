@@ -57,16 +57,23 @@ export const sidSchema = {
 } as const;
 
 /**
- * Where a native call may be transferred (`calling.transfer`'s `dest`): a SIP URI (`sip:`/`sips:`, printable,
- * no spaces), an E.164 phone number, or an http(s) SWML URL with the callback URLs' rules. SignalWire also takes
- * an inline SWML document; this project does not, since the published spec leaves SWML's schema out and a
- * document it cannot check would reach SignalWire unchecked.
+ * Where a native call may be transferred (`calling.transfer`'s `dest`): a SIP URI (`sip:`/`sips:`, an optional
+ * user, a host, an optional port and parameters), a phone number in E.164, or the http(s) URL of a SWML script
+ * with the callback URLs' rules (a port from 1 to 65535, no `user:password@`, printable ASCII). The one rule of
+ * the HTTP transfer route and the "Call Update Requested" event. SignalWire also takes an inline SWML document;
+ * this project does not, since the published spec leaves SWML's schema out and a document it cannot check would
+ * reach SignalWire unchecked.
  */
+export const TRANSFER_DEST_PATTERN =
+  "^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:;[A-Za-z0-9._~=%-]+)*$" +
+  '|\\+[1-9][0-9]{6,14}$' +
+  `|${HTTP_URL}[!-~]*$)`;
+
 export const transferDestSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 2048,
-  pattern: `^(?:[Ss][Ii][Pp][Ss]?:[!-~]+$|\\+[1-9][0-9]{6,14}$|${HTTP_URL}[!-~]*$)`,
+  pattern: TRANSFER_DEST_PATTERN,
 } as const;
 
 /** The words for a `dest` that is none of the three. */

@@ -97,13 +97,14 @@ const keyReused = () =>
 
 /**
  * The change a refused request asked for, as the audit records it. A transfer is recorded as the service
- * records one, its destination as `Url`: a redirect, so a transfer cut by the timeout is REDIRECT_OUTCOME_UNKNOWN.
+ * records one (`Transfer`: where to), which the service's `refuse` also reads as a redirect, so a transfer cut by
+ * the timeout is REDIRECT_OUTCOME_UNKNOWN.
  */
 const refusedChange = (detail: Record<string, unknown>): unknown => {
   if (detail.action === 'terminate') return terminateChange();
   if (detail.action !== 'transfer') return detail.update;
   const dest = (detail.transfer as { dest?: unknown } | undefined)?.dest;
-  return typeof dest === 'string' ? { Url: dest } : {};
+  return typeof dest === 'string' ? { Transfer: dest } : {};
 };
 
 /** Audits a refusal (the call service's one record of it) and decides what it means. */
