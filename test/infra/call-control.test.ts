@@ -904,15 +904,19 @@ describe('CallControl variants', () => {
     expect(JSON.stringify(allStatements(template))).not.toContain('kms:');
   });
 
-  it('grants kms:Decrypt on the customer-managed key it is given, for a stack of its own', () => {
+  it('grants kms:Decrypt on the customer-managed key it is given, only through Secrets Manager, for a stack of its own', () => {
     const { template } = synthesise({ secretName: 'signalwire/call-control' }, true);
 
     const kms = allStatements(template).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('kms:')),
     );
     expect(kms.length).toBeGreaterThan(0);
-    for (const statement of kms)
+    for (const statement of kms) {
       expect(statement).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY_ARN });
+      expect(renderCfnString(statement.Condition?.StringEquals?.['kms:ViaService'])).toBe(
+        'secretsmanager.<AWS::Region>.amazonaws.com',
+      );
+    }
   });
 
   it('leaves out the bus consumer and the schedules unless asked for, and alarms have no actions', () => {
