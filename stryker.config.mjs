@@ -68,6 +68,7 @@ const MODULES = {
   ],
   'functions/commons/update-requests/consumer.ts': [
     'test/integration/call-update-events.test.ts',
+    'test/integration/native-call-update-events.test.ts',
     'test/integration/credential-faults.test.ts',
   ],
   // the cleanup's policy (with its allow-list), its breaker (in the run) and its pacer
