@@ -1293,6 +1293,7 @@ describe('CallControl handles for producers and auditors', () => {
       resultingStatus: 'completed',
       errorCode: 'E',
       signalwireCode: 1,
+      api: 'calling',
       correlationId: 'c',
     };
     // Logs Insights flattens JSON with dots; field names are case-sensitive.

@@ -36,6 +36,7 @@ export interface AuditedResult {
   reason: string;
   priorStatus?: string;
   resultingStatus?: string;
+  api?: 'compatibility' | 'calling';
   errorCode?: string;
   signalwireCode?: number;
 }
