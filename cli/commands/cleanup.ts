@@ -176,6 +176,7 @@ const runHere = async (
   ]);
   const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
   const report = await runCleanup(access.calls, policy, {
+    native: access.native,
     scheduleName: access.actor,
     actor: cliActor(access.actor),
     trigger: 'cli',
