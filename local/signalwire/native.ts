@@ -61,6 +61,11 @@ export interface SeedNativeCall {
   status: CallingStatus;
   /** Seconds since `created_at`; an answered call was answered a few seconds after it. @default 0 */
   ageSeconds?: number;
+  /**
+   * Seconds from `created_at` to the answer of an answered call (a campaign call may wait long in the queue).
+   * @default 3, or the call's age when younger
+   */
+  answeredAfterSeconds?: number;
   /** @default 'relay_pstn_call' */
   type?: CallLegType;
   /** @default 'outbound-api' */
@@ -127,7 +132,8 @@ export class NativeCalls {
     const createdMs = nowMs - ageSeconds * 1000;
     const answered =
       !UNCONNECTED.includes(init.status) && init.status !== 'failed' && init.status !== 'canceled';
-    const answeredMs = answered ? createdMs + Math.min(SEEDED_RING_SECONDS, ageSeconds) * 1000 : null;
+    const ringSeconds = Math.min(init.answeredAfterSeconds ?? SEEDED_RING_SECONDS, ageSeconds);
+    const answeredMs = answered ? createdMs + ringSeconds * 1000 : null;
     this.#seeded++;
     const call: StoredNativeCall = {
       id,
