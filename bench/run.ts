@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { bundleSize } from './bundle-size.ts';
 import { cleanup } from './cleanup.ts';
+import { nativeCleanup } from './cleanup-native.ts';
 import { cliStartup } from './cli-startup.ts';
 import { coldStart } from './cold-start.ts';
 import { consoleFigures } from './console.ts';
@@ -22,6 +23,7 @@ const MEASUREMENTS: Measurement[] = [
   warm,
   warmTls,
   cleanup,
+  nativeCleanup,
   memory,
   cliStartup,
   consoleFigures,
