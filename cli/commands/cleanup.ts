@@ -36,7 +36,7 @@ const spec = {
     'policy-file': {
       type: 'string',
       value: 'file',
-      description: 'Policy JSON (maxAgeSeconds, to, from, directions, neverTouch, maxCallsToEnd).',
+      description: 'Policy JSON (maxAgeSeconds, to, from, directions, apis, neverTouch, maxCallsToEnd).',
     },
     'max-age-in-progress': {
       type: 'string',
