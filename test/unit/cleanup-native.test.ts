@@ -253,6 +253,27 @@ describe('the cleanup over native calls: what a policy covers', () => {
     );
   });
 
+  it('paces native and Compatibility end requests on one schedule: they share the account-wide POST budget', async () => {
+    const compatibilityCalls = ['1', '2', '3'].map((n) =>
+      sampleCall({ ...compatibilityCall, sid: `c0ffee00-0000-4000-8000-00000000000${n}` }),
+    );
+    const compatibility = fakeCompatibility(compatibilityCalls);
+    const talking = Array.from({ length: 3 }, () => nativeLog({ created_at: isoAgo(7300) }));
+    const native = fakeNative(talking, Object.fromEntries(talking.map((call) => [call.id, isoAgo(7200)])));
+
+    const started = performance.now();
+    const { report } = await run(
+      native.api,
+      { maxAgeSeconds: { inProgress: 3600 } },
+      { compatibility: compatibility.api, maxEndsPerSecond: 5 },
+    );
+
+    expect(report.ended).toBe(6);
+    // Six starts at 5 per second, the first three allowed at once (the pacer's catch-up): at least 600 ms.
+    // Each kind on its own schedule would start its three at once.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(550);
+  });
+
   it("leaves native calls alone under apis ['compatibility'], and Compatibility calls under ['calling']", async () => {
     const compatibility = fakeCompatibility([compatibilityCall]);
     const native = fakeNative([nativeLog({ created_at: isoAgo(7300) })]);
