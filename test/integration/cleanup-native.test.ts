@@ -197,7 +197,10 @@ describe('a policy narrowed by apis', () => {
       apis: ['calling'],
     });
 
-    expect(report).toMatchObject({ ended: 1, pagesRead: 0 });
+    expect(report).toMatchObject({ ended: 1, pagesRead: 0, voiceLogPagesRead: 1 });
+    const listing = stack.emulator.requests.find((request) => request.path === '/api/voice/logs');
+    // Pages as full as SignalWire serves them: most entries of the window are not live native calls.
+    expect(listing?.query).toMatchObject({ page_size: '1000' });
     expect(nativeStatus(native)).toBe('canceled');
     expect(compatibilityStatus(compatibility)).toBe('in-progress');
   });

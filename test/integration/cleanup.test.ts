@@ -437,7 +437,13 @@ describe('races and failures', () => {
     const [call] = seedMany(1, '+1315', 'in-progress', 7200);
     stack.emulator.injectFault({ kind: 'delay', ms: 300, method: 'POST' });
 
-    const run = invoke('race', { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: ['+1315'] } });
+    // Compatibility calls only: the race is on List Calls' path, and this file's 1,500 calls in the voice logs,
+    // read in this same process, would slow the operator's request past the 300 ms it has on a busy machine.
+    const run = invoke('race', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1315'] },
+      apis: ['compatibility'],
+    });
     // While the cleanup's end request is held back, an operator hangs up through the HTTP API.
     for (let waited = 0; posts().length === 0 && waited < 2000; waited += 5) await sleep(5);
     const operator = await fetch(`${stack.api.url}/calls/${call?.sid}/terminate`, { method: 'POST' });

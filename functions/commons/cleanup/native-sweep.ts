@@ -27,6 +27,12 @@ import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
 import type { Verdict } from './find-stale.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
+/**
+ * Voice-log entries per page: SignalWire's largest. The pages hold every call of the window, of both kinds and
+ * live or not, and only the live native ones are kept, so fewer, fuller pages cost the fewest round trips.
+ */
+export const VOICE_LOG_PAGE_SIZE = 1000;
+
 /** Slack past a policy age longer than the live-call window, so a call over that age is still read. */
 const WINDOW_SLACK_SECONDS = 15 * 60;
 

@@ -12,6 +12,7 @@ import {
   liveNativePages,
   type NativeBasis,
   nativeWindowStart,
+  VOICE_LOG_PAGE_SIZE,
 } from './native-sweep.ts';
 import { Pacer, pause } from './pacer.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
@@ -208,7 +209,7 @@ class CleanupRun {
     const judge = createNativeJudge(this.#judge, native);
     const createdAfter = nativeWindowStart(this.policy, this.#startedMs);
     try {
-      for await (const page of liveNativePages(native, createdAfter, this.bounds.pageSize, { signal })) {
+      for await (const page of liveNativePages(native, createdAfter, VOICE_LOG_PAGE_SIZE, { signal })) {
         this.#report.voiceLogPagesRead++;
         for (const [position, log] of page.calls.entries()) {
           const status = cleanedStateOf(log, this.policy);
