@@ -30,23 +30,12 @@ const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy
  * engine's native rules (the answer event of an answered call included), in the Compatibility Call's shape.
  */
 const staleNative = async (context: CommandContext, policy: CleanupPolicy, now: number): Promise<Call[]> => {
-  const [access, sweep, { createCallJudge }, { nativeCallView }] = await Promise.all([
+  // From the engine's module, which the run loads anyway: no chunk of its own in the CLI's bundle.
+  const [access, { findStaleNative }] = await Promise.all([
     openSignalWire(context.globals),
-    import('#commons/cleanup/native-sweep'),
-    import('#commons/cleanup/find-stale'),
-    import('#commons/calling/vocabulary'),
+    import('#commons/cleanup/run-cleanup'),
   ]);
-  const judge = sweep.createNativeJudge(createCallJudge(policy, now), access.native);
-  const stale: Call[] = [];
-  const window = sweep.nativeWindowStart(policy, now);
-  for await (const page of sweep.liveNativePages(access.native, window, 200, {})) {
-    for (const log of page.calls) {
-      if (sweep.cleanedStateOf(log, policy) === undefined) continue;
-      if ((await judge(log, {})).verdict.kind === 'stale')
-        stale.push(nativeCallView(log, access.native.projectId));
-    }
-  }
-  return stale;
+  return findStaleNative(access.native, policy, now);
 };
 
 /**

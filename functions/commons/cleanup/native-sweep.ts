@@ -24,7 +24,7 @@ import type { NativeCallsApi, RequestOptions } from '../calls/port.ts';
 import type { CallOutcome } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
-import type { Verdict } from './find-stale.ts';
+import { createCallJudge, type Verdict } from './find-stale.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /**
@@ -142,4 +142,31 @@ export const endNativeCall = async (
   }
   const status = target.status === 'in-progress' ? 'completed' : 'canceled';
   return applyToNativeCall(api, { callSid, action: { kind: 'terminate', status }, signal });
+};
+
+/**
+ * The native calls a run with this policy would end now, in the Compatibility Call's shape: the CLI's preview
+ * before `cleanup --apply`, judged by the same window, states and rules as the run.
+ */
+export const findStaleNative = async (
+  api: NativeCallsApi,
+  policy: CleanupPolicy,
+  nowMs: number,
+  options: RequestOptions = {},
+): Promise<Call[]> => {
+  const judge = createNativeJudge(createCallJudge(policy, nowMs), api);
+  const stale: Call[] = [];
+  for await (const page of liveNativePages(
+    api,
+    nativeWindowStart(policy, nowMs),
+    VOICE_LOG_PAGE_SIZE,
+    options,
+  )) {
+    for (const log of page.calls) {
+      if (cleanedStateOf(log, policy) === undefined) continue;
+      if ((await judge(log, options)).verdict.kind === 'stale')
+        stale.push(nativeCallView(log, api.projectId));
+    }
+  }
+  return stale;
 };

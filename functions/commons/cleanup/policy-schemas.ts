@@ -1,5 +1,5 @@
-import { CALL_APIS } from '../calling/vocabulary.ts';
 import { sidSchema } from '../calls/call-update-schema.ts';
+import { CALL_APIS } from '../calls/result.ts';
 import { CALL_DIRECTIONS } from '../signalwire/types.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { CALL_APIS, type CallApi } from '../calling/vocabulary.ts';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
+import { CALL_APIS, type CallApi } from '../calls/result.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
 import { ENV } from '../platform/settings.ts';
