@@ -11,7 +11,7 @@ const CLEANED_STATUSES = ['in-progress', 'ringing', 'queued'] as const;
 
 /** The stale Compatibility calls, listed through the target and judged by the engine's own judge. */
 const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy, now: number) => {
-  const [backend, { createCallJudge }] = await Promise.all([
+  const [backend, { apiOfCall, createCallJudge }] = await Promise.all([
     openCalls(context.globals),
     import('#commons/cleanup/find-stale'),
   ]);
@@ -19,6 +19,8 @@ const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy
   const stale: Call[] = [];
   for (const status of CLEANED_STATUSES) {
     for await (const call of listAll(backend, { status, pageSize: 200 })) {
+      // The API lists native calls too; they are judged by the engine's native rules (or not previewed).
+      if (apiOfCall(call) === 'calling') continue;
       if (call.status === status && judge(call).kind === 'stale') stale.push(call);
     }
   }
@@ -42,8 +44,8 @@ const staleNative = async (context: CommandContext, policy: CleanupPolicy, now: 
  * Before `cleanup --apply` ends anything: lists the live calls the policy covers, judges each with the engine's
  * own rules, shows the stale ones and asks for their count (as `end-all` does). Returns how many the run may
  * end: the stale calls found, at most the policy's cap. Native calls are previewed with `--local` and
- * `--direct`, which hold the secret; deployed, the API lists Compatibility calls only, so a policy covering
- * native calls is confirmed as such and bounded by its own circuit breaker.
+ * `--direct`, which hold the secret and read their answer events as the run does; deployed, the function alone
+ * can, so a policy covering native calls is confirmed as such and bounded by its own circuit breaker.
  */
 export const confirmStale = async (context: CommandContext, policy: CleanupPolicy): Promise<number> => {
   const now = Date.now();
@@ -69,7 +71,7 @@ export const confirmStale = async (context: CommandContext, policy: CleanupPolic
       );
     if (unseenNative)
       context.note(
-        `Native calls (SWML, AI agents) are not in this preview: the deployed API lists Compatibility calls. The run also ends the stale native calls the policy names, at most ${policy.maxCallsToEnd} calls in all.`,
+        `Native calls (SWML, AI agents) are not in this preview: their age is judged by the function (an answered call's by its answer event in the voice logs). The run also ends the stale native calls the policy names, at most ${policy.maxCallsToEnd} calls in all.`,
       );
   }
   if (unseenNative) {

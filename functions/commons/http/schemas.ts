@@ -1,4 +1,5 @@
-import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
+import { CALL_APIS } from '../calling/vocabulary.ts';
+import { callUpdateSchema, sidSchema, transferDestSchema } from '../calls/call-update-schema.ts';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListFilters } from '../signalwire/list-query-params.ts';
 import { CALL_STATUSES } from '../signalwire/types.ts';
 
@@ -11,8 +12,11 @@ export { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE };
  * bundled or run at cold start.
  */
 
-/** The list route's query: the filters, or a cursor alone. */
-export type ListQuery = ListFilters & { cursor?: string };
+/** The list route's query: the filters (and the API to narrow to), or a cursor alone. */
+export type ListQuery = ListFilters & { cursor?: string; api?: (typeof CALL_APIS)[number] };
+
+/** The API a request names for its call (`compatibility` or `calling`), skipping the read-first resolution. */
+export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 
@@ -23,22 +27,53 @@ const pathParameters = (required: string[]) =>
     properties: { callSid: sidSchema, accountSid: sidSchema },
   }) as const;
 
+/**
+ * The API a request names for its call. Update, terminate and transfer take it in the body; the chain moves it
+ * to the query (`apiOutOfBody`) before validation, so every route checks it in one place and the change's own
+ * schema stays the change's.
+ */
+const apiQuery = { type: 'object', properties: { api: apiSchema } } as const;
+
 export const updateCallEventSchema = {
   type: 'object',
   required: ['pathParameters', 'body'],
-  properties: { pathParameters: pathParameters(['callSid']), body: callUpdateSchema },
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    queryStringParameters: apiQuery,
+    body: callUpdateSchema,
+  },
 } as const;
 
 export const terminateCallEventSchema = {
   type: 'object',
   required: ['pathParameters'],
-  properties: { pathParameters: pathParameters(['callSid']), body: { type: 'object', maxProperties: 0 } },
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    queryStringParameters: apiQuery,
+    body: { type: 'object', maxProperties: 0 },
+  },
 } as const;
 
 export const getCallEventSchema = {
   type: 'object',
   required: ['pathParameters'],
-  properties: { pathParameters: pathParameters(['callSid']) },
+  properties: { pathParameters: pathParameters(['callSid']), queryStringParameters: apiQuery },
+} as const;
+
+/** The transfer route's body: where to, and optionally the API that owns the call. */
+export const transferCallEventSchema = {
+  type: 'object',
+  required: ['pathParameters', 'body'],
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    queryStringParameters: apiQuery,
+    body: {
+      type: 'object',
+      required: ['dest'],
+      additionalProperties: false,
+      properties: { dest: transferDestSchema },
+    },
+  },
 } as const;
 
 export const listCallsEventSchema = {
@@ -63,6 +98,7 @@ export const listCallsEventSchema = {
         // `Infinity` into a number its own minimum/maximum checks then skip.
         pageSize: { type: 'string', pattern: '^(?:[1-9][0-9]{0,2}|1000)$' },
         cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
+        api: apiSchema,
       },
     },
   },
