@@ -36,7 +36,7 @@ const spec = {
     'policy-file': {
       type: 'string',
       value: 'file',
-      description: 'Policy JSON (maxAgeSeconds, to, from, directions, neverTouch, maxCallsToEnd).',
+      description: 'Policy JSON (maxAgeSeconds, to, from, directions, apis, neverTouch, maxCallsToEnd).',
     },
     'max-age-in-progress': {
       type: 'string',
@@ -176,6 +176,7 @@ const runHere = async (
   ]);
   const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
   const report = await runCleanup(access.calls, policy, {
+    native: access.native,
     scheduleName: access.actor,
     actor: cliActor(access.actor),
     trigger: 'cli',

@@ -484,6 +484,34 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     ]);
   });
 
+  it('previews and ends native calls too: a stale campaign cancelled, a fresh call left dialling', async () => {
+    const native = (ageSeconds: number) =>
+      stack.emulator.native.seed(stack.projectId, {
+        status: 'queued',
+        ageSeconds,
+        from: '+14155550166',
+        to: '+13105550966',
+      }).id;
+    const campaign = [native(600), native(600)];
+    const fresh = native(10);
+    const nativeStatus = (id: string) => stack.emulator.native.get(stack.projectId, id)?.status;
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-queued',
+      '5m',
+      '--from-prefix',
+      '+14155550166',
+    );
+    expect(run.code).toBe(0);
+    // The preview counted both native calls, so the run was allowed to end both.
+    expect(run.stderr).toMatch(/cleanup \[#+\] 2\/2 \(2 updated\)/);
+    expect(run.stdout).toContain('ended 2, already ended 0');
+    expect([...campaign.map(nativeStatus), nativeStatus(fresh)]).toEqual(['canceled', 'canceled', 'queued']);
+  });
+
   it('refuses an invalid policy with exit 2, naming the field', async () => {
     const run = await cli('cleanup', '--local', '--dry-run', '--max-age-ringing', '10s');
     expect(run.code).toBe(2);
