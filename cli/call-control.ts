@@ -21,7 +21,7 @@ import { visible } from './core/safe-text.ts';
 
 const COMMANDS: Record<string, CommandEntry> = {
   'calls list': {
-    summary: 'List calls (table, json or ndjson), with filters.',
+    summary: 'List calls of both kinds (KIND compat or native), with filters.',
     load: () => import('./commands/calls-list.ts').then((module) => module.command),
   },
   'calls get': {
@@ -29,7 +29,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/calls-get.ts').then((module) => module.command),
   },
   'calls end': {
-    summary: 'End calls now (idempotent).',
+    summary: 'End calls of either kind now (idempotent).',
     load: () => import('./commands/calls-end.ts').then((module) => module.command),
   },
   'calls redirect': {
@@ -40,8 +40,13 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Update any of the seven fields of a call.',
     load: () => import('./commands/calls-update.ts').then((module) => module.command),
   },
+  'calls transfer': {
+    summary: 'Transfer a native call to a SIP URI, number or SWML URL.',
+    load: () => import('./commands/calls-transfer.ts').then((module) => module.command),
+  },
   'end-all': {
-    summary: 'Kill switch: end every call matching filters, after a preview.',
+    summary:
+      'Kill switch: end (or cancel) every live or queued call of both kinds matching filters, after a preview.',
     load: () => import('./commands/end-all.ts').then((module) => module.command),
   },
   cleanup: {
@@ -65,6 +70,7 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '',
     'End, redirect and clean up live SignalWire calls through the call-control stack.',
     'Targets: the deployed stack (default; SigV4 with your AWS credentials), --local (npm start), --direct (SignalWire).',
+    'Calls of both kinds: Compatibility (cXML) and native (SWML, RELAY, AI agents); --api compatibility|calling names one.',
     '',
     style.bold('Commands:'),
     ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
