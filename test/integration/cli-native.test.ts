@@ -251,3 +251,111 @@ describe('--help', () => {
     expect(endAll.stdout).toContain('queued calls');
   });
 });
+
+describe('listing and end-all over both kinds', () => {
+  it('lists both kinds with a KIND column and api in JSON; --api narrows to one kind', async () => {
+    const to = '+13105558101';
+    const sid = compat('in-progress', to);
+    const id = native('answered', { to });
+    const table = await cli('calls', 'list', '--local', '--to', to);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION\s+KIND$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${sid}\\s.*\\scompat$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${id}\\s.*in-progress\\s.*\\snative$`, 'm'));
+
+    const both = json<{ calls: Array<{ sid: string; api: string }> }>(
+      await cli('calls', 'list', '--local', '--to', to, '-o', 'json'),
+    );
+    expect(
+      both.calls.map(({ sid, api }) => ({ sid, api })).sort((a, b) => a.api.localeCompare(b.api)),
+    ).toEqual([
+      { sid: id, api: 'calling' },
+      { sid, api: 'compatibility' },
+    ]);
+    for (const [api, expected] of [
+      ['calling', id],
+      ['compatibility', sid],
+    ] as const) {
+      for (const mode of [['--local'], DIRECT]) {
+        const narrowed = json<{ calls: Array<{ sid: string }> }>(
+          await cli('calls', 'list', ...mode, '--to', to, '--api', api, '-o', 'json'),
+        );
+        expect(
+          narrowed.calls.map((call) => call.sid),
+          `${api} ${mode[0]}`,
+        ).toEqual([expected]);
+      }
+    }
+  });
+
+  it('end-all --dry-run -o json previews live and queued calls of both kinds; --yes ends or cancels them all', async () => {
+    const from = '+14155558102';
+    const compatLive = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 60,
+      from,
+    }).sid;
+    const compatQueued = stack.emulator.seedCall(stack.projectId, {
+      status: 'queued',
+      ageSeconds: 5,
+      from,
+    }).sid;
+    const agent = native('answered', { from });
+    const campaign = [native('queued', { from }), native('queued', { from }), native('queued', { from })];
+    const expected = [
+      { sid: compatLive, api: 'compatibility', status: 'in-progress' },
+      { sid: compatQueued, api: 'compatibility', status: 'queued' },
+      { sid: agent, api: 'calling', status: 'in-progress' },
+      ...campaign.map((sid) => ({ sid, api: 'calling', status: 'queued' })),
+    ];
+    const bySid = <T extends { sid: string }>(list: T[]) =>
+      [...list].sort((a, b) => a.sid.localeCompare(b.sid));
+    stack.emulator.clearRequests();
+
+    const preview = json<{
+      dryRun: boolean;
+      preview: { count: number; calls: Array<{ sid: string; api: string; status: string }> };
+    }>(await cli('end-all', '--local', '--from', from, '--dry-run', '-o', 'json'));
+    expect(preview.dryRun).toBe(true);
+    expect(preview.preview.count).toBe(6);
+    expect(bySid(preview.preview.calls.map(({ sid, api, status }) => ({ sid, api, status })))).toEqual(
+      bySid(expected),
+    );
+    expect(stack.emulator.requests.filter((request) => request.method === 'POST')).toEqual([]);
+
+    const run = await cli('end-all', '--local', '--from', from, '--yes', '--expect', '6', '-o', 'json');
+    const done = json<{
+      summary: Record<string, number>;
+      results: Array<{ sid: string; api: string; status: string }>;
+    }>(run);
+    expect(done.summary).toMatchObject({ matched: 6, ended: 6, canceled: 3, alreadyEnded: 0, failed: 0 });
+    expect(bySid(done.results.map(({ sid, api, status }) => ({ sid, api, status })))).toEqual(
+      bySid([
+        { sid: compatLive, api: 'compatibility', status: 'completed' },
+        { sid: compatQueued, api: 'compatibility', status: 'completed' },
+        { sid: agent, api: 'calling', status: 'completed' },
+        ...campaign.map((sid) => ({ sid, api: 'calling', status: 'canceled' })),
+      ]),
+    );
+    expect([compatLive, compatQueued].map(compatStatus)).toEqual(['completed', 'completed']);
+    expect([agent, ...campaign].map(nativeStatus)).toEqual(['ended', 'canceled', 'canceled', 'canceled']);
+    // The listing named each call's API: no call was looked up again before its end.
+    const lookups = stack.emulator.requests.filter(
+      (request) =>
+        request.method === 'GET' && /\/Calls\/[^/]+\.json$|\/api\/voice\/logs\/[^/]+$/.test(request.path),
+    );
+    expect(lookups).toEqual([]);
+  });
+
+  it('end-all --api calling stops a runaway campaign and leaves Compatibility calls alone', async () => {
+    const from = '+14155558103';
+    const sid = stack.emulator.seedCall(stack.projectId, { status: 'queued', ageSeconds: 5, from }).sid;
+    const campaign = [native('queued', { from }), native('queued', { from })];
+    const table = await cli('end-all', '--local', '--from', from, '--api', 'calling', '--yes');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stderr).toContain('2 live call(s) match');
+    expect(table.stdout).toContain('Ended 2 (2 cancelled before answer), already ended 0, failed 0 of 2');
+    expect(campaign.map(nativeStatus)).toEqual(['canceled', 'canceled']);
+    expect(compatStatus(sid)).toBe('queued');
+  });
+});
