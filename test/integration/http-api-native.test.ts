@@ -97,3 +97,126 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     expect(writes()).toHaveLength(0);
   });
 });
+
+const postJson = async (path: string, body: unknown) => {
+  const response = await fetch(`${stack.api.url}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as {
+      sid?: string;
+      status?: string;
+      error?: { code: string; message: string; violations?: Array<{ field: string; rule: string }> };
+    },
+  };
+};
+const compatibilityCall = () =>
+  stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30 });
+
+describe('POST /calls/{callSid}/transfer', () => {
+  it('transfers an answered native call once with calling.transfer, answering the call and its api', async () => {
+    const [call] = native.swml;
+    const answer = await postJson(`/calls/${call?.id}/transfer`, { dest: 'sip:agent@example.com' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-call-api')).toBe('calling');
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    expect(answer.json).toMatchObject({ sid: call?.id, status: 'in-progress' });
+    expect(stack.emulator.native.transfersOf(stack.projectId, call?.id ?? '')).toEqual([
+      'sip:agent@example.com',
+    ]);
+    expect(writes().map((r) => r.json)).toEqual([
+      { command: 'calling.transfer', id: call?.id, params: { dest: 'sip:agent@example.com' } },
+    ]);
+  });
+
+  it('takes a phone number or a SWML URL as dest, with api=calling reading nothing first', async () => {
+    const { id } = native.aiAgent;
+    const answer = await postJson(`/calls/${id}/transfer`, { dest: '+14155550123', api: 'calling' });
+    expect(answer.status).toBe(200);
+    expect(stack.emulator.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/calling/calls']);
+    const [call] = native.swml;
+    const swml = await postJson(`/calls/${call?.id}/transfer`, { dest: 'https://example.com/queue.swml' });
+    expect(swml.status).toBe(200);
+  });
+
+  it("refuses a Compatibility call's transfer with 400 naming transfer, sending nothing to either API", async () => {
+    const call = compatibilityCall();
+    const answer = await postJson(`/calls/${call.sid}/transfer`, { dest: 'sip:agent@example.com' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error?.violations).toContainEqual(expect.objectContaining({ field: 'transfer' }));
+    expect(writes()).toHaveLength(0);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it.each([
+    ['no dest', {}, 'dest', 'required'],
+    ['a dest that is no destination', { dest: 'agent desk 4' }, 'dest', 'format'],
+    ['a SWML URL with a password', { dest: 'https://user:pw@example.com/a.swml' }, 'dest', 'format'],
+    ['an unknown field', { dest: '+14155550123', Url: 'https://example.com/a' }, 'Url', 'unknown-field'],
+    ['an unknown api', { dest: '+14155550123', api: 'laml' }, 'api', 'enum'],
+  ])('refuses %s with 400 naming the field, and sends nothing', async (_name, body, field, rule) => {
+    const answer = await postJson(`/calls/${native.aiAgent.id}/transfer`, body);
+    expect(answer.status).toBe(400);
+    expect(answer.json.error?.violations).toContainEqual(expect.objectContaining({ field, rule }));
+    expect(answer.json.error?.message).toContain(field);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('a request naming the API that owns its call (api)', () => {
+  it('terminates a native call with api=calling without asking the Compatibility API first', async () => {
+    const { id } = native.aiAgent;
+    const answer = await postJson(`/calls/${id}/terminate`, { api: 'calling' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-call-api')).toBe('calling');
+    expect(stack.emulator.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/calling/calls']);
+  });
+
+  it('answers 404 CALL_NOT_FOUND when api=calling names a Compatibility call, changing nothing', async () => {
+    const call = compatibilityCall();
+    const ended = stack.emulator.seedCall(stack.projectId, { status: 'completed', ageSeconds: 90 });
+    for (const sid of [call.sid, ended.sid]) {
+      const answer = await postJson(`/calls/${sid}/terminate`, { api: 'calling' });
+      expect(answer.status).toBe(404);
+      expect(answer.json.error?.code).toBe('CALL_NOT_FOUND');
+    }
+    const read = await fetch(`${stack.api.url}/calls/${call.sid}?api=calling`);
+    expect(read.status).toBe(404);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+    expect(writes().filter((r) => r.path.includes('/laml/'))).toHaveLength(0);
+  });
+
+  it('answers 404 CALL_NOT_FOUND when api=compatibility names a native call, changing nothing', async () => {
+    const [call] = native.swml;
+    const answer = await postJson(`/calls/${call?.id}`, {
+      Url: 'https://example.com/a.xml',
+      api: 'compatibility',
+    });
+    expect(answer.status).toBe(404);
+    expect(answer.json.error?.code).toBe('CALL_NOT_FOUND');
+    expect(stack.emulator.native.redirectsOf(stack.projectId, call?.id ?? '')).toEqual([]);
+    expect(writes().filter((r) => r.path === '/api/calling/calls')).toHaveLength(0);
+  });
+
+  it('marks every answer with the API that owns the call, without api as with it', async () => {
+    const call = compatibilityCall();
+    const compatibility = await fetch(`${stack.api.url}/calls/${call.sid}`);
+    expect(compatibility.headers.get('x-call-api')).toBe('compatibility');
+    const nativeRead = await fetch(`${stack.api.url}/calls/${native.aiAgent.id}?api=calling`);
+    expect(nativeRead.status).toBe(200);
+    expect(nativeRead.headers.get('x-call-api')).toBe('calling');
+    const ended = await postJson(`/calls/${call.sid}/terminate`, {});
+    expect(ended.headers.get('x-call-api')).toBe('compatibility');
+  });
+
+  it('refuses api alone as an update, naming the body, and sends nothing', async () => {
+    const answer = await postJson(`/calls/${native.aiAgent.id}`, { api: 'calling' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error?.violations).toContainEqual(expect.objectContaining({ field: 'body' }));
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+});

@@ -516,7 +516,10 @@ describe('GET /calls and GET /calls/{callSid}', () => {
     expect(second.status).toBe(200);
     const listed = [...(first.json.calls as Call[]), ...(second.json.calls as Call[])].map((c) => c.sid);
     expect(listed.sort()).toEqual([...children].sort());
-    expect(stack.emulator.requests.map((r) => r.query.ParentCallSid)).toEqual([parent.sid, parent.sid]);
+    // Every List Calls request carries the canonical parent (the voice logs, read after the last page, have no
+    // such filter: the native calls are compared with it here).
+    const listCalls = stack.emulator.requests.filter((r) => r.path.endsWith('/Calls.json'));
+    expect(listCalls.map((r) => r.query.ParentCallSid)).toEqual([parent.sid, parent.sid]);
   });
 
   it('defect: date-only exact filter changed meaning: startTime=<day> lists the calls started that UTC day', async () => {

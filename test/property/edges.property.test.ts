@@ -160,14 +160,28 @@ describe('properties of the operator HTTP API', () => {
         }
         // Accepted input is never input SignalWire refuses as invalid.
         expect(error?.code, body).not.toBe('UPSTREAM_REJECTED');
-        // An accepted list request sends SignalWire exactly the canonical form of what was validated.
+        // An accepted list request sends List Calls exactly the canonical form of what was validated, once
+        // (unless it names the Calling API alone), and reads at most one voice-log page after it.
         if (/^GET .*\/calls$/.test(route.routeKey) && status === 200) {
           counts.listed++;
           if (/(^|&)cursor=/.test(input.query)) counts.cursors++;
-          expect(sent, body).toBe(1);
-          expect(stack.emulator.requests.at(-1)?.query, input.query).toEqual(
-            canonicalListQuery(listParameters(input.query)),
-          );
+          const fresh = stack.emulator.requests.slice(before);
+          const listCalls = fresh.filter((request) => request.path.endsWith('/Calls.json'));
+          const voiceLogs = fresh.filter((request) => request.path === '/api/voice/logs');
+          expect(listCalls.length + voiceLogs.length, body).toBe(sent);
+          expect(voiceLogs.length, body).toBeLessThanOrEqual(1);
+          const parameters = listParameters(input.query);
+          const named = parameters.find(([name]) => name === 'api')?.[1];
+          if (named === 'calling') {
+            expect(listCalls, body).toHaveLength(0);
+            const pageSize = parameters.find(([name]) => /^page_?size$/i.test(name))?.[1] ?? '50';
+            expect(voiceLogs[0]?.query.page_size, input.query).toBe(String(Number(pageSize)));
+          } else {
+            expect(listCalls, body).toHaveLength(1);
+            expect(listCalls[0]?.query, input.query).toEqual(
+              canonicalListQuery(parameters.filter(([name]) => name !== 'api')),
+            );
+          }
         }
       }),
       { seed: SEED, numRuns: HTTP_RUNS, endOnFailure: true },

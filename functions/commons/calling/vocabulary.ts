@@ -48,6 +48,13 @@ export const isUnconnectedNativeStatus = (status: VoiceLogStatus | CallingStatus
 export const CALL_APIS = ['compatibility', 'calling'] as const;
 export type CallApi = (typeof CALL_APIS)[number];
 
+/** The `api_version` of a native call's view (the Compatibility API writes its own version there). */
+const NATIVE_API_VERSION = 'calling';
+
+/** The API that owns a call as the service answers it: a native call's view says `api_version: calling`. */
+export const apiOfCall = (call: Pick<Call, 'api_version'>): CallApi =>
+  call.api_version === NATIVE_API_VERSION ? 'calling' : 'compatibility';
+
 /** RFC 2822 in GMT, as the Compatibility API writes its dates. */
 const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GMT', '+0000');
 
@@ -82,7 +89,7 @@ export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string):
     price_unit: 'USD',
     direction: call.direction,
     answered_by: null,
-    api_version: 'calling',
+    api_version: NATIVE_API_VERSION,
     forwarded_from: null,
     caller_name: null,
     uri: `/api/voice/logs/${call.id}`,

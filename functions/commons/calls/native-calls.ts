@@ -17,6 +17,7 @@ import { describeError, type FieldViolation, RequestValidationError, SignalWireE
 import { canonicalSid } from '../signalwire/sids.ts';
 import type { Call, CallUpdate } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
+import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
 import type { CallsApi, NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
   auditOutcome,
@@ -94,8 +95,18 @@ export const nativeChangeOf = (action: CallAction): NativeChange => {
   };
 };
 
+const isNativeSource = (source: string): boolean => (NATIVE_SOURCES as readonly string[]).includes(source);
+
 const isNotFound = (error: unknown): boolean =>
   error instanceof SignalWireError && (error.status === 404 || error.code === 20404);
+
+/** A call the request said the Calling API owns, which it does not: CALL_NOT_FOUND, as SignalWire says it. */
+const notOwnedByCallingApi = (): SignalWireError =>
+  new SignalWireError(404, {
+    code: undefined,
+    message: 'The native Calling API has no such call (the voice logs show a Compatibility call)',
+    moreInfo: undefined,
+  });
 
 /** The rule of the module comment, steps 2 to 4: reads only. */
 export const resolveOwner = async (
@@ -142,7 +153,8 @@ export const applyToNativeCall = async (
       if (!(error instanceof SignalWireError) || !ENDED_CALL_REFUSAL_STATUSES.includes(error.status))
         throw error;
       const log = await api.getVoiceLog(callSid, options);
-      if (isLiveNativeStatus(log.status)) throw error;
+      // A Compatibility call's log (a request that named the wrong API) is not this call ending: not found.
+      if (isLiveNativeStatus(log.status) || !isNativeSource(log.source)) throw error;
       return {
         ok: true,
         accountSid,
@@ -164,11 +176,25 @@ export type ApiCommand = CallCommand & { api?: CallApi };
 /** A transfer of a call to a SIP URI, phone number or SWML URL (`calling.transfer`). */
 export type TransferCommand = Omit<ApiCommand, 'action'> & { dest: string };
 
-/** The call service over both APIs, with the change only the native API has: a transfer. */
+/** A listing over both APIs (`list-both.ts`): from the filters (both kinds unless `apis` narrows) or a position. */
+export type BothListQuery = CallQuery & { from: BothListFrom };
+
+/**
+ * The call service over both APIs, with the change only the native API has: a transfer. Its `list` still takes
+ * the Compatibility service's query (a List Calls filter or `next_page_uri`: Compatibility calls only, as
+ * before); given `{ filter, apis? }` or `{ position }` it lists both kinds.
+ */
 export type NativeAwareCallService = CallService & {
   apply(command: ApiCommand): Promise<CallOutcome>;
   /** Transfers a native call (sent at most once); a Compatibility call's transfer is refused by name. */
   transfer(command: TransferCommand): Promise<CallOutcome>;
+  get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<Call>;
+  list(query: BothListQuery): Promise<BothListPage>;
+};
+
+const isBothListQuery = (query: object): query is BothListQuery => {
+  const { from } = query as { from?: object };
+  return from !== undefined && ('filter' in from || 'position' in from);
 };
 
 interface Deps {
@@ -239,6 +265,8 @@ const readOverBoth = async (
   };
   if (query.api === 'calling') {
     const { native, log } = await nativeRead();
+    // The voice logs list Compatibility calls too: one is not the Calling API's to answer for.
+    if (!isNativeSource(log.source)) throw notOwnedByCallingApi();
     return nativeCallView(log, native.projectId);
   }
   try {
@@ -316,5 +344,18 @@ export const withNativeCalls = (
     transfer: (command: TransferCommand) => transferOverBoth({ ownerOf, access, log }, command),
     get: (query: CallQuery & { callSid: string; api?: CallApi }) =>
       readOverBoth(compatibility, access, query),
+    // One function for both signatures (TypeScript reads the intersection as overloads): the query's shape
+    // tells them apart.
+    list: ((query: Parameters<CallService['list']>[0] | BothListQuery) =>
+      isBothListQuery(query)
+        ? listOverBoth(
+            {
+              compatibility: () => access.forAccount(query.project),
+              native: () => access.nativeFor(query.project),
+            },
+            query.from,
+            { signal: query.signal },
+          )
+        : compatibility.list(query)) as NativeAwareCallService['list'],
   };
 };

@@ -5,3 +5,4 @@ export declare const validateUpdateCallEvent: ValidateFunction;
 export declare const validateTerminateCallEvent: ValidateFunction;
 export declare const validateGetCallEvent: ValidateFunction;
 export declare const validateListCallsEvent: ValidateFunction;
+export declare const validateTransferCallEvent: ValidateFunction;

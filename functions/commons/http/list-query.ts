@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { validateListCallsEvent } from '#commons/generated/validators';
+import type { CallApi } from '../calling/vocabulary.ts';
+import { apisFor, type BothListFrom, type BothListPage, type ListPosition } from '../calls/list-both.ts';
 import { RequestValidationError } from '../errors.ts';
 import {
   DATE_FILTERS,
@@ -8,7 +10,7 @@ import {
   LIST_QUERY_TO_SIGNALWIRE,
   toSignalWireFilter,
 } from '../signalwire/list-query-params.ts';
-import { CALL_UPDATE_FIELDS, type CallListPage, type ListCallsFilter } from '../signalwire/types.ts';
+import { CALL_UPDATE_FIELDS } from '../signalwire/types.ts';
 import { fieldLabel, violationsFromAjv } from '../validation/violations.ts';
 import { isSealedWith, type OpenedCursor, openCursor, sealCursor } from './cursor-seal.ts';
 import type { ListQuery } from './schemas.ts';
@@ -21,8 +23,8 @@ export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
 /** How the operator API words Ajv's refusals: which fields exist, what each pattern means. */
 export const VIOLATION_CONTEXT = {
   allowed: {
-    body: CALL_UPDATE_FIELDS,
-    queryStringParameters: [...Object.keys(LIST_QUERY_TO_SIGNALWIRE), 'cursor'],
+    body: [...CALL_UPDATE_FIELDS, 'api'],
+    queryStringParameters: [...Object.keys(LIST_QUERY_TO_SIGNALWIRE), 'cursor', 'api'],
   },
   patterns: {
     cursor: 'must be a cursor this API returned (next_cursor)',
@@ -32,8 +34,37 @@ export const VIOLATION_CONTEXT = {
   patternRules: { pageSize: 'range' },
 };
 
-export const encodeCursor = (nextPageUri: string | null, key: Buffer): string | null =>
-  nextPageUri === null ? null : sealCursor(nextPageUri, key);
+/** The transfer route's wording: its own body fields, and what `dest` may be. */
+export const TRANSFER_VIOLATION_CONTEXT = {
+  ...VIOLATION_CONTEXT,
+  allowed: { ...VIOLATION_CONTEXT.allowed, body: ['dest', 'api'] },
+  patterns: {
+    ...VIOLATION_CONTEXT.patterns,
+    dest: 'must be a SIP URI (sip:agent@example.com), a phone number in E.164 (+14155550100) or the http(s) URL of a SWML script, with no user:password@',
+  },
+};
+
+/**
+ * What a cursor seals: the position's text. A Compatibility position is its `next_page_uri` (as cursors were
+ * before the native calls were listed: such a cursor lists Compatibility calls only), prefixed with `both:`
+ * when the native calls follow; a native position is `calling:<project>:` and the voice logs' `links.next`,
+ * with the filters compared on the client side added in List Calls' names (`Status`, `To`, `From`,
+ * `ParentCallSid`; the voice logs' own parameters are snake_case, so the two cannot be confused).
+ */
+export const positionText = (position: ListPosition, projectId: string): string => {
+  if (position.api === 'compatibility') {
+    return position.thenCalling ? `${BOTH_PREFIX}${position.nextPageUri}` : position.nextPageUri;
+  }
+  const url = new URL(position.next);
+  for (const [name, value] of Object.entries(position.filter)) url.searchParams.append(name, String(value));
+  return `${CALLING_PREFIX}${projectId}:${url.toString()}`;
+};
+
+export const encodeCursor = (position: ListPosition | null, projectId: string, key: Buffer): string | null =>
+  position === null ? null : sealCursor(positionText(position, projectId), key);
+
+const BOTH_PREFIX = 'both:';
+const CALLING_PREFIX = 'calling:';
 
 /** What a cursor may carry besides the filters: SignalWire's page number and page token. */
 const PAGE_PARAMETERS: Readonly<Record<string, RegExp>> = {
@@ -41,6 +72,19 @@ const PAGE_PARAMETERS: Readonly<Record<string, RegExp>> = {
   PageToken: /^P[AB][A-Za-z0-9_.=-]{0,512}$/,
 };
 const CURSOR_PATH = /^\/api\/laml\/2010-04-01\/Accounts\/([0-9a-f-]{36})\/Calls\.json\?(.*)$/s;
+const NATIVE_CURSOR = /^calling:([0-9a-f-]{36}):(https?:\/\/[^/?#\s]+\/api\/voice\/logs)\?([^#\s]*)$/s;
+/** The voice logs' own parameters a native cursor may carry (its `links.next`), with the values each may take. */
+const VOICE_LOG_PARAMETERS: Readonly<Record<string, RegExp>> = {
+  created_after: /^[0-9A-Za-z:.+-]{1,64}$/,
+  created_before: /^[0-9A-Za-z:.+-]{1,64}$/,
+  created_on: /^[0-9A-Za-z:.+-]{1,64}$/,
+  include_deleted: /^(?:true|false)$/,
+  page_number: /^\d{1,9}$/,
+  page_size: /^(?:[1-9][0-9]{0,2}|1000)$/,
+  page_token: /^[A-Za-z0-9_.=-]{1,512}$/,
+};
+/** The filters a native cursor carries for the client-side comparison. */
+const NATIVE_CURSOR_FILTERS = ['Status', 'To', 'From', 'ParentCallSid'];
 
 const badCursor = (message = 'cursor must be a cursor this API returned (next_cursor)') =>
   new RequestValidationError([{ field: 'cursor', rule: 'format', message }]);
@@ -51,55 +95,99 @@ export interface DecodedCursor {
   projectId: string;
   filters: ListQuery;
   page: Array<[string, string]>;
+  /** Which page: a Compatibility one (then native calls or not), or a voice-log page at `voiceLogs`. */
+  phase: { api: 'compatibility'; thenCalling: boolean } | { api: 'calling'; voiceLogs: string };
 }
 
-/**
- * A cursor is a `next_page_uri` of List Calls, base64url-encoded. It is the caller's input, so its filters are
- * checked by the same validator and date rules as the query's (nothing can be smuggled in a cursor): each
- * parameter at most once, only List Calls filters and page parameters, every value as a query must spell it.
- */
-const decodeCursor = (cursor: string): DecodedCursor => {
-  const opened = openCursor(cursor);
-  const match = opened && CURSOR_PATH.exec(opened.uri);
-  if (!match) throw badCursor();
-  const filters: Array<[string, string]> = [];
-  const page: Array<[string, string]> = [];
-  const seen = new Set<string>();
-  for (const [name, value] of new URLSearchParams(match[2])) {
-    if (seen.has(name)) throw badCursor(`cursor gives ${fieldLabel(name)} more than once`);
-    seen.add(name);
-    const pattern = Object.hasOwn(PAGE_PARAMETERS, name) ? PAGE_PARAMETERS[name] : undefined;
-    if (pattern) {
-      if (!pattern.test(value)) throw badCursor(`cursor carries an invalid ${name}`);
-      page.push([name, value]);
-      continue;
-    }
-    const filter = Object.hasOwn(LIST_QUERY_ALIASES, name) ? LIST_QUERY_ALIASES[name] : undefined;
-    if (filter === undefined) {
-      throw badCursor(`cursor carries ${fieldLabel(name)}, which is not a List Calls filter`);
-    }
-    filters.push([filter, value]);
-  }
+/** The filters a cursor carries, checked by the query's own validator and date rules. */
+const checkedFilters = (filters: Array<[string, string]>): ListQuery => {
   const event = { queryStringParameters: Object.fromEntries(filters) };
   const violations = validateListCallsEvent(event)
     ? dateViolations(event.queryStringParameters as ListQuery)
     : violationsFromAjv(validateListCallsEvent.errors, VIOLATION_CONTEXT);
   const first = violations[0];
   if (first) throw badCursor(`cursor carries an invalid filter: ${first.message}`);
-  return { opened, projectId: match[1] as string, filters: event.queryStringParameters as ListQuery, page };
+  return event.queryStringParameters as ListQuery;
 };
 
-/** A checked cursor as the page URI sent to SignalWire: this project's path, the filters as a query sends them. */
-export const cursorUri = (cursor: DecodedCursor, projectId: string, key: Buffer): string => {
+/** A cursor's parameters sorted into page parameters and filters, each given at most once. */
+const sortParameters = (
+  query: string,
+  pageParameters: Readonly<Record<string, RegExp>>,
+  filterNames: readonly string[],
+) => {
+  const filters: Array<[string, string]> = [];
+  const page: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (seen.has(name)) throw badCursor(`cursor gives ${fieldLabel(name)} more than once`);
+    seen.add(name);
+    const pattern = Object.hasOwn(pageParameters, name) ? pageParameters[name] : undefined;
+    if (pattern) {
+      if (!pattern.test(value)) throw badCursor(`cursor carries an invalid ${name}`);
+      page.push([name, value]);
+      continue;
+    }
+    const filter = Object.hasOwn(LIST_QUERY_ALIASES, name) ? LIST_QUERY_ALIASES[name] : undefined;
+    if (filter === undefined || !filterNames.includes(name)) {
+      throw badCursor(`cursor carries ${fieldLabel(name)}, which is not a List Calls filter`);
+    }
+    filters.push([filter, value]);
+  }
+  return { filters: checkedFilters(filters), page };
+};
+
+/**
+ * A cursor is a position's text ({@link positionText}), sealed. It is the caller's input, so its filters are
+ * checked by the same validator and date rules as the query's (nothing can be smuggled in a cursor): each
+ * parameter at most once, only List Calls filters and page parameters, every value as a query must spell it.
+ */
+const decodeCursor = (cursor: string): DecodedCursor => {
+  const opened = openCursor(cursor);
+  if (!opened) throw badCursor();
+  const native = NATIVE_CURSOR.exec(opened.uri);
+  if (native) {
+    const { filters, page } = sortParameters(
+      native[3] as string,
+      VOICE_LOG_PARAMETERS,
+      NATIVE_CURSOR_FILTERS,
+    );
+    const voiceLogs = `${native[2]}?${new URLSearchParams(page).toString()}`;
+    return { opened, projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs } };
+  }
+  const thenCalling = opened.uri.startsWith(BOTH_PREFIX);
+  const match = CURSOR_PATH.exec(thenCalling ? opened.uri.slice(BOTH_PREFIX.length) : opened.uri);
+  if (!match) throw badCursor();
+  const { filters, page } = sortParameters(
+    match[2] as string,
+    PAGE_PARAMETERS,
+    Object.keys(LIST_QUERY_ALIASES),
+  );
+  return {
+    opened,
+    projectId: match[1] as string,
+    filters,
+    page,
+    phase: { api: 'compatibility', thenCalling },
+  };
+};
+
+/** A checked cursor as the position it names: this project's page, its filters as a query sends them. */
+export const cursorPosition = (cursor: DecodedCursor, projectId: string, key: Buffer): ListPosition => {
   if (cursor.projectId !== projectId) throw badCursor('cursor belongs to another project');
   if (!isSealedWith(cursor.opened, key)) {
     throw badCursor('cursor was not issued by this API (or the API token has changed since): list again');
   }
+  const filter = toSignalWireFilter(cursor.filters);
+  if (cursor.phase.api === 'calling') return { api: 'calling', next: cursor.phase.voiceLogs, filter };
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(toSignalWireFilter(cursor.filters)))
-    query.set(name, String(value));
+  for (const [name, value] of Object.entries(filter)) query.set(name, String(value));
   for (const [name, value] of cursor.page) query.set(name, value);
-  return `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`;
+  return {
+    api: 'compatibility',
+    nextPageUri: `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`,
+    thenCalling: cursor.phase.thenCalling,
+  };
 };
 
 /**
@@ -109,13 +197,15 @@ export const cursorUri = (cursor: DecodedCursor, projectId: string, key: Buffer)
  */
 export const listRequestOf = (
   event: APIGatewayProxyEventV2,
-): ((projectId: string, key: Buffer) => ListCallsFilter | { nextPageUri: string }) => {
+): ((projectId: string, key: Buffer) => BothListFrom) => {
   const query = (event.queryStringParameters ?? {}) as ListQuery;
   const violations = dateViolations(query);
   if (violations.length > 0) throw new RequestValidationError(violations);
   if (query.cursor === undefined) {
     const filter = toSignalWireFilter(query);
-    return () => filter;
+    // A filter one kind cannot honour is refused (or that kind left out) here, before anything is loaded.
+    const apis = apisFor(filter, query.api as CallApi | undefined);
+    return () => ({ filter, apis });
   }
   if (Object.keys(query).some((name) => name !== 'cursor')) {
     throw new RequestValidationError([
@@ -127,13 +217,14 @@ export const listRequestOf = (
     ]);
   }
   const cursor = decodeCursor(query.cursor);
-  return (projectId, key) => ({ nextPageUri: cursorUri(cursor, projectId, key) });
+  return (projectId, key) => ({ position: cursorPosition(cursor, projectId, key) });
 };
 
-/** The list route's answer: SignalWire's page with its `next_page_uri` as this API's cursor. */
-export const listAnswer = (page: CallListPage, cursorKey: Buffer) => ({
+/** The list route's answer: the page's calls (each with its `api`), the next position as this API's cursor. */
+export const listAnswer = (page: BothListPage, projectId: string, cursorKey: Buffer) => ({
   calls: page.calls,
   page: page.page,
   page_size: page.page_size,
-  next_cursor: encodeCursor(page.next_page_uri, cursorKey),
+  next_cursor: encodeCursor(page.next, projectId, cursorKey),
+  apis: page.apis,
 });

@@ -263,7 +263,8 @@ export const failureResponse = (
  */
 export const errorResponse = (options: {
   logger: Logger;
-  violations?: ViolationContext;
+  /** How refusals are worded: one context, or the context of the request's route. */
+  violations?: ViolationContext | ((event: APIGatewayProxyEventV2) => ViolationContext);
   /** Describes a refused request (and may audit it); by default `describeError`. */
   describe?: (
     event: APIGatewayProxyEventV2,
@@ -272,7 +273,9 @@ export const errorResponse = (options: {
   ) => ErrorDescription | undefined;
 }): HttpMiddleware => ({
   onError: (request) => {
-    const error = middyHttpError(request.error) ?? fromMiddyValidation(request.error, options.violations);
+    const context =
+      typeof options.violations === 'function' ? options.violations(request.event) : options.violations;
+    const error = middyHttpError(request.error) ?? fromMiddyValidation(request.error, context);
     const described =
       options.describe?.(request.event, error, request.context) ??
       describeError(error, {

@@ -5,6 +5,7 @@
 export const OPERATOR_ROUTES = [
   { method: 'POST', path: '/calls/{callSid}', action: 'update' },
   { method: 'POST', path: '/calls/{callSid}/terminate', action: 'terminate' },
+  { method: 'POST', path: '/calls/{callSid}/transfer', action: 'transfer' },
   { method: 'GET', path: '/calls/{callSid}', action: null },
   { method: 'GET', path: '/calls', action: null },
 ] as const;
@@ -26,7 +27,9 @@ export const operatorRouteKeys = (): string[] =>
   OPERATOR_ROUTES.flatMap(({ method, path }) => [`${method} ${path}`, `${method} ${ACCOUNT_PREFIX}${path}`]);
 
 /** The action a route key (as API Gateway names it) stands for, or undefined for reads and unknown routes. */
-export const actionOfRoute = (routeKey: string | undefined): 'update' | 'terminate' | undefined => {
+export const actionOfRoute = (
+  routeKey: string | undefined,
+): 'update' | 'terminate' | 'transfer' | undefined => {
   if (routeKey === `POST ${CONSOLE_API_PREFIX}${END_ALL_PATH}`) return 'terminate';
   // A console route is the operator route it prefixes.
   if (routeKey?.includes(` ${CONSOLE_API_PREFIX}/`))

@@ -1,3 +1,4 @@
+import { CALL_APIS } from '../calling/vocabulary.ts';
 import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListFilters } from '../signalwire/list-query-params.ts';
 import { CALL_STATUSES } from '../signalwire/types.ts';
@@ -11,8 +12,11 @@ export { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE };
  * bundled or run at cold start.
  */
 
-/** The list route's query: the filters, or a cursor alone. */
-export type ListQuery = ListFilters & { cursor?: string };
+/** The list route's query: the filters (and the API to narrow to), or a cursor alone. */
+export type ListQuery = ListFilters & { cursor?: string; api?: (typeof CALL_APIS)[number] };
+
+/** The API a request names for its call (`compatibility` or `calling`), skipping the read-first resolution. */
+export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 
@@ -23,22 +27,72 @@ const pathParameters = (required: string[]) =>
     properties: { callSid: sidSchema, accountSid: sidSchema },
   }) as const;
 
+/** The update route's body: a call update, and optionally the API that owns the call (never `api` alone). */
+const updateBodySchema = {
+  ...callUpdateSchema,
+  properties: { ...callUpdateSchema.properties, api: apiSchema },
+  if: { type: 'object', required: ['api'], properties: { api: true } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
+  then: { type: 'object', minProperties: 2 },
+} as const;
+
 export const updateCallEventSchema = {
   type: 'object',
   required: ['pathParameters', 'body'],
-  properties: { pathParameters: pathParameters(['callSid']), body: callUpdateSchema },
+  properties: { pathParameters: pathParameters(['callSid']), body: updateBodySchema },
 } as const;
 
+/** The terminate route's body: empty, or naming the API that owns the call. */
 export const terminateCallEventSchema = {
   type: 'object',
   required: ['pathParameters'],
-  properties: { pathParameters: pathParameters(['callSid']), body: { type: 'object', maxProperties: 0 } },
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    body: {
+      type: 'object',
+      properties: { api: apiSchema },
+      if: { type: 'object', required: ['api'], properties: { api: true } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, never awaited
+      then: { type: 'object', maxProperties: 1 },
+      else: { type: 'object', maxProperties: 0 },
+    },
+  },
 } as const;
 
 export const getCallEventSchema = {
   type: 'object',
   required: ['pathParameters'],
-  properties: { pathParameters: pathParameters(['callSid']) },
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    queryStringParameters: { type: 'object', properties: { api: apiSchema } },
+  },
+} as const;
+
+/**
+ * Where a native call may be transferred (`calling.transfer`'s `dest`): a SIP URI, a phone number in E.164, or
+ * the http(s) URL of a SWML script. No `user:password@` in a URL, as for every URL this API takes.
+ */
+export const TRANSFER_DEST_PATTERN =
+  "^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:;[A-Za-z0-9._~=%-]+)*" +
+  '|\\+[1-9][0-9]{6,14}' +
+  '|[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@:\\[\\]]+(?::[0-9]{1,5})?(?:[/?#][^\\s]*)?)$';
+
+/** The transfer route's body: where to, and optionally the API that owns the call. */
+export const transferCallEventSchema = {
+  type: 'object',
+  required: ['pathParameters', 'body'],
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    body: {
+      type: 'object',
+      required: ['dest'],
+      additionalProperties: false,
+      properties: {
+        dest: { type: 'string', minLength: 1, maxLength: 2048, pattern: TRANSFER_DEST_PATTERN },
+        api: apiSchema,
+      },
+    },
+  },
 } as const;
 
 export const listCallsEventSchema = {
@@ -63,6 +117,7 @@ export const listCallsEventSchema = {
         // `Infinity` into a number its own minimum/maximum checks then skip.
         pageSize: { type: 'string', pattern: '^(?:[1-9][0-9]{0,2}|1000)$' },
         cursor: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[A-Za-z0-9_-]+$' },
+        api: apiSchema,
       },
     },
   },

@@ -4,6 +4,7 @@ import {
   getCallEventSchema,
   listCallsEventSchema,
   terminateCallEventSchema,
+  transferCallEventSchema,
   updateCallEventSchema,
 } from '../http/schemas.ts';
 
@@ -24,6 +25,7 @@ export const VALIDATOR_MODULES = {
       validateTerminateCallEvent: terminateCallEventSchema,
       validateGetCallEvent: getCallEventSchema,
       validateListCallsEvent: listCallsEventSchema,
+      validateTransferCallEvent: transferCallEventSchema,
     },
   },
   /** JSON documents (policies, events): no coercion, no defaults (`"300"` is not a number); errors keep their schema for messages. */
