@@ -1,6 +1,7 @@
 import type { CallApi } from '#commons/calling/vocabulary';
 import type { AuditLog } from '#commons/calls/audit';
 import { cliActor } from '#commons/calls/audit-actors';
+import { apisFor } from '#commons/calls/list-both';
 import { type ApiCommand, type NativeAwareCallService, withNativeCalls } from '#commons/calls/native-calls';
 import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { type CallActionResult, type CallOutcome, createCallService } from '#commons/calls/service';
@@ -9,6 +10,7 @@ import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
 import type { CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
 import { apiOf, type CallsBackend, type CallsPage, type ListedCall, type ListFilter } from './backend.ts';
+import { cursorOfPosition, positionOfCursor } from './direct-cursor.ts';
 
 /**
  * SignalWire itself, through the functions' port and application code (the call service over both kinds of
@@ -35,15 +37,16 @@ export class DirectBackend implements CallsBackend {
   }
 
   async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
-    const { api, ...filters } = filter;
-    // The API's one mapping (dates in RFC 2822 GMT, SIDs canonical): `--direct` sends what the API sends.
-    const page = await this.#read(() =>
-      this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : toSignalWireFilter(filters)),
-    );
-    return {
-      calls: api === 'calling' ? [] : page.calls.map((call) => ({ ...call, api: 'compatibility' })),
-      nextCursor: page.next_page_uri,
-    };
+    const position = cursor === undefined ? undefined : positionOfCursor(cursor);
+    const page = await this.#read(() => {
+      if (position) return this.service.list({ from: { position } });
+      // The API's one mapping (dates in RFC 2822 GMT, SIDs canonical) and its one rule for which kinds a
+      // listing covers: `--direct` sends what the API sends, and refuses what it refuses.
+      const { api, ...filters } = filter;
+      const signalWireFilter = toSignalWireFilter(filters);
+      return this.service.list({ from: { filter: signalWireFilter, apis: apisFor(signalWireFilter, api) } });
+    });
+    return { calls: page.calls, nextCursor: page.next === null ? null : cursorOfPosition(page.next) };
   }
 
   getCall(callSid: string, api?: CallApi): Promise<ListedCall> {

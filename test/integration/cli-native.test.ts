@@ -359,3 +359,98 @@ describe('listing and end-all over both kinds', () => {
     expect(compatStatus(sid)).toBe('queued');
   });
 });
+
+describe('transfer and paging through each target', () => {
+  it('transfers a native call through the local API (named or looked up), and the API refuses a Compatibility call by name', async () => {
+    const id = native('answered');
+    const run = await cli('calls', 'transfer', id, '--to', '+13105550100', '--local', '--yes', '-o', 'json');
+    expect(json<{ results: unknown[] }>(run).results).toEqual([
+      { sid: id, outcome: 'updated', status: 'in-progress', api: 'calling' },
+    ]);
+    const named = native('answered');
+    const again = await cli(
+      'calls',
+      'transfer',
+      named,
+      '--to',
+      'https://example.com/escalate.swml',
+      '--api',
+      'calling',
+      '--local',
+      '--yes',
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(stack.emulator.native.transfersOf(stack.projectId, id)).toEqual(['+13105550100']);
+    expect(stack.emulator.native.transfersOf(stack.projectId, named)).toEqual([
+      'https://example.com/escalate.swml',
+    ]);
+
+    const sid = compat('in-progress', '+13105558201');
+    stack.emulator.clearRequests();
+    const refused = await cli('calls', 'transfer', sid, '--to', 'sip:a@example.com', '--local', '--yes');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`${sid}  failed: transfer is a native Calling API command`);
+    expect(nativeWrites()).toEqual([]);
+  });
+
+  it('pages both kinds one call at a time with --all through --direct, and refuses a cursor it did not write', async () => {
+    const to = '+13105558202';
+    const sids = [
+      compat('in-progress', to),
+      compat('ringing', to),
+      native('answered', { to }),
+      native('queued', { to }),
+    ];
+    const run = await cli(
+      'calls',
+      'list',
+      ...DIRECT,
+      '--to',
+      to,
+      '--page-size',
+      '1',
+      '--all',
+      '-o',
+      'ndjson',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const listed = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { sid: string; api: string });
+    expect(listed.map((call) => call.sid).sort()).toEqual([...sids].sort());
+    expect(
+      listed
+        .filter((call) => call.api === 'calling')
+        .map((call) => call.sid)
+        .sort(),
+    ).toEqual(sids.slice(2).sort());
+
+    const first = json<{ next_cursor: string }>(
+      await cli('calls', 'list', ...DIRECT, '--to', to, '--page-size', '1', '-o', 'json'),
+    );
+    const next = json<{ calls: Array<{ sid: string }> }>(
+      await cli('calls', 'list', ...DIRECT, '--cursor', first.next_cursor, '-o', 'json'),
+    );
+    // The page where the Compatibility calls end also holds the first voice-log page (the listing's rule 4).
+    expect(next.calls.length).toBeGreaterThanOrEqual(1);
+    for (const call of next.calls) expect(sids).toContain(call.sid);
+    const forged = await cli(
+      'calls',
+      'list',
+      ...DIRECT,
+      '--cursor',
+      Buffer.from('{"api":"x"}').toString('base64url'),
+    );
+    expect(forged.code).toBe(2);
+    expect(forged.stderr).toContain('--cursor is not a cursor of a --direct listing');
+  });
+
+  it('refuses --api calling with an end-time filter by flag name, through both targets', async () => {
+    for (const mode of [['--local'], DIRECT]) {
+      const run = await cli('calls', 'list', ...mode, '--api', 'calling', '--ended-after', '2026-11-29');
+      expect(run.code, `${mode[0]}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain('--ended-after cannot be applied to native calls');
+    }
+  });
+});
