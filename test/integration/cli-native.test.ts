@@ -58,7 +58,9 @@ const nativeWrites = () =>
 beforeAll(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'call-control-cli-native-'));
   directAuditLog = join(stateDir, 'direct', 'audit.ndjson');
-  [bundle, stack] = await Promise.all([buildCli(), startLocalStack({ stateDir })]);
+  // A bundle of its own: test files run side by side, and another's build would remove the shared one.
+  const outDir = join(import.meta.dirname, '..', '..', 'dist', 'cli-native-test');
+  [bundle, stack] = await Promise.all([buildCli(outDir), startLocalStack({ stateDir })]);
   env = {
     ...process.env,
     CALL_CONTROL_LOCAL_STATE_DIR: stateDir,
