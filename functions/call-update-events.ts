@@ -26,7 +26,10 @@ import {
  *   succeeds, so nothing retries it;
  * - transient (SignalWire unavailable after the client's own retries, secret unreadable, ...): "Call Update
  *   Failed" with `final: false` on every attempt, then the invocation fails, so Lambda's asynchronous retries
- *   and finally the dead-letter queue take over. The idempotency record is released for the retry.
+ *   and finally the dead-letter queue take over. The idempotency record is released for the retry;
+ * - a request whose record is still in progress is handed back to Lambda (the invocation fails): its retry
+ *   replays the outcome once recorded. A redirect's record stays in progress for the idempotency window if its
+ *   invocation died or could not record the outcome, so it is never sent again: it ends in the dead-letter queue.
  */
 
 export type { CallUpdateEventResult } from '#commons/update-requests/consumer';

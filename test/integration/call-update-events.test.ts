@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyItemNotFoundError,
@@ -29,6 +31,7 @@ import { logger } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
+import { REDIRECT_IN_PROGRESS_MESSAGE } from '#commons/update-requests/consumer';
 import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
@@ -37,6 +40,7 @@ import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
 const output = captureOutput();
+const invokeScript = fileURLToPath(new URL('../support/invoke-call-update-events.ts', import.meta.url));
 let stack: LocalStack;
 let eventBridge: EventBridgeClient;
 const SOURCE = 'com.example.crm';
@@ -272,31 +276,54 @@ describe('delivery at least once', () => {
     expect(stack.aws.targetErrors).toEqual([]);
   });
 
-  it("retries once a crashed invocation's in-progress record has expired, instead of blocking the call", async () => {
-    const call = seed('in-progress');
-    const detail = {
-      callSid: call.sid,
-      action: 'update',
-      update: { Url: 'https://example.com/after-crash.xml' },
-      idempotencyKey: 'crash-1',
-    };
-    // What an invocation that died mid-update leaves behind: an in-progress record whose expiry (the
-    // invocation's remaining time when it started) has passed.
+  /** What an invocation that died mid-request leaves behind: its in-progress record, written as it writes it. */
+  const leaveInProgress = async (
+    detail: Record<string, string | Record<string, string>>,
+    remainingTimeInMillis: number,
+  ) => {
     const leftBehind = createCallUpdateIdempotency({
       tableName: stack.idempotencyTableName,
       expiresAfterSeconds: 3600,
       client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
     });
     leftBehind.persistenceStore.configure({ config: leftBehind.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
-    await leftBehind.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 1);
+    await leftBehind.persistenceStore.saveInProgress(
+      { id: randomUUID(), source: SOURCE, detail },
+      remainingTimeInMillis,
+    );
     await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  it("ends the call once a crashed invocation's in-progress record has expired (an end is safe to repeat), instead of blocking it", async () => {
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'crash-end-1' };
+    // The crashed invocation had 1 ms left: its record stopped blocking at that deadline.
+    await leaveInProgress(detail, 1);
 
     const eventId = await request(detail);
 
     expect(updated(onlyResult(eventId))).toMatchObject({ replayed: false, outcome: 'updated' });
-    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
-      { url: 'https://example.com/after-crash.xml', method: 'POST' },
+    expect(postsTo(call.sid)).toHaveLength(1);
+  });
+
+  it("never sends a redirect again that a crashed invocation left in progress, even after that invocation's deadline: the redelivery is handed back to Lambda (retries, then the dead-letter queue)", async () => {
+    const call = seed('in-progress');
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/after-crash.xml' },
+      idempotencyKey: 'crash-redirect-1',
+    };
+    // The crashed invocation had 1 ms left; a redirect's record blocks for the idempotency window all the same.
+    await leaveInProgress(detail, 1);
+
+    const eventId = await request(detail);
+
+    expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
+      expect.any(IdempotencyAlreadyInProgressError),
     ]);
+    expect(resultsFor(eventId)).toEqual([]);
+    expect(stack.emulator.requests).toEqual([]);
   });
 
   it('hands a request back for a retry while another invocation is still applying it', async () => {
@@ -914,13 +941,18 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
    * A loopback proxy in front of the local DynamoDB that stalls (or fails) the COMPLETED write, Powertools'
    * UpdateItem, and passes everything else through.
    */
-  const startTableProxy = async (mode: 'stall' | 'fail') => {
+  const startTableProxy = async (mode: 'stall' | 'fail' | 'fail-release' | 'lose-put-answer') => {
     const held: Array<{ destroy(): void }> = [];
+    let putWritten = (): void => undefined;
+    const written = new Promise<void>((resolve) => {
+      putWritten = resolve;
+    });
     const server = createServer((incoming, answer) => {
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', async () => {
-        if (String(incoming.headers['x-amz-target']).endsWith('.UpdateItem')) {
+        const target = String(incoming.headers['x-amz-target']);
+        if (target.endsWith(mode === 'fail-release' ? '.DeleteItem' : '.UpdateItem')) {
           if (mode === 'stall') {
             held.push(incoming.socket);
             return;
@@ -936,6 +968,12 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
           ) as Record<string, string>,
           body: Buffer.concat(chunks),
         });
+        if (mode === 'lose-put-answer' && String(incoming.headers['x-amz-target']).endsWith('.PutItem')) {
+          // The in-progress record is written; its writer never hears so.
+          held.push(incoming.socket);
+          putWritten();
+          return;
+        }
         answer.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? '' });
         answer.end(Buffer.from(await forwarded.arrayBuffer()));
       });
@@ -944,6 +982,8 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     await once(server, 'listening');
     return {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      /** Settles once a PutItem was written and its answer held back (`lose-put-answer`). */
+      written,
       close: () => {
         for (const socket of held) socket.destroy();
         server.close();
@@ -1072,7 +1112,11 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     }
   });
 
-  it("stalled idempotency write, the README's remaining window: a redelivery handed back while the record is in progress runs the redirect again once Lambda retries it after the first invocation's deadline", async () => {
+  /** Lambda's retry of a handed-back invocation comes a minute or more later: past the first one's deadline. */
+  const pastTheDeadline = (timeoutMs: number) =>
+    new Promise((resolve) => setTimeout(resolve, timeoutMs + 200));
+
+  it("stalled idempotency write, the window closed: a redirect's redelivery after the first invocation's deadline sends nothing to SignalWire and is handed back to Lambda", async () => {
     const proxy = await startTableProxy('fail');
     try {
       const handler = await handlerOverTable(
@@ -1091,18 +1135,189 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
       await expect(handler(structuredClone(event), context())).resolves.toMatchObject({
         published: CALL_UPDATED,
       });
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+      stack.emulator.clearRequests();
+      const before = output.records().length;
+
+      await pastTheDeadline(timeoutMs);
       await expect(handler(structuredClone(event), context())).rejects.toThrow(
         IdempotencyAlreadyInProgressError,
       );
-      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
 
-      // Lambda's retry of the handed-back invocation comes a minute or more later: past the first deadline.
-      await new Promise((resolve) => setTimeout(resolve, timeoutMs + 200));
+      expect(stack.emulator.requests).toEqual([]);
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+      expect(updated(onlyResult(event.id))).toMatchObject({ outcome: 'updated', replayed: false });
+      expect(
+        output
+          .records()
+          .slice(before)
+          .map((line) => line.message),
+      ).toContain(REDIRECT_IN_PROGRESS_MESSAGE);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("stalled idempotency write of an end: a redelivery after the deadline ends the call again, which is harmless (the in-progress record keeps the invocation's deadline)", async () => {
+    const proxy = await startTableProxy('fail');
+    try {
+      const handler = await handlerOverTable(
+        new DynamoDBClient({
+          endpoint: proxy.url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+      );
+      const call = seed('in-progress');
+      const event: CallUpdateRequestedEvent = {
+        ...redirectEvent(call.sid, 'https://example.com/unused.xml'),
+        detail: { callSid: call.sid, action: 'terminate' },
+      };
+      const timeoutMs = 1_500;
+      const context = () => createLambdaContext({ functionName: 'remaining-window-end', timeoutMs });
+
+      await expect(handler(structuredClone(event), context())).resolves.toMatchObject({
+        published: CALL_UPDATED,
+      });
+      await pastTheDeadline(timeoutMs);
       await expect(handler(structuredClone(event), context())).resolves.toMatchObject({
         published: CALL_UPDATED,
       });
 
-      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(2);
+      expect(postsTo(call.sid)).toHaveLength(2);
+      expect(resultsFor(event.id).map((result) => updated(result).outcome)).toEqual([
+        'updated',
+        'already-ended',
+      ]);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  /** Waits until `condition` holds, failing with `what` (and the child's output) if it does not in time. */
+  const until = async (condition: () => boolean, what: () => string, ms = 30_000) => {
+    const end = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it.each([
+    ['after writing its in-progress record, before sending', false],
+    ['while SignalWire holds the redirect it sent', true],
+  ] as const)(
+    'a redirect whose invocation crashed %s is never sent again: a redelivery after its deadline sends nothing and is handed back to Lambda',
+    async (_name, sent) => {
+      const proxy = await startTableProxy('lose-put-answer');
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/crashed.xml');
+      const timeoutMs = 4_000;
+      if (sent) stack.emulator.injectFault({ kind: 'delay', ms: 3_000, method: 'POST' });
+      // The real function in a process of its own, killed below: nothing after the kill runs, as in a crash.
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', invokeScript, JSON.stringify(event), String(timeoutMs)],
+        {
+          env: {
+            ...process.env,
+            // Longer than the held POST: the crash, not the client's own timeout, ends the request.
+            SIGNALWIRE_TIMEOUT_MS: '10000',
+            ...(sent ? {} : { AWS_ENDPOINT_URL_DYNAMODB: proxy.url }),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let childOutput = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        childOutput += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        childOutput += chunk.toString();
+      });
+      const exited = once(child, 'exit');
+      try {
+        const ended = () => child.exitCode !== null || child.signalCode !== null;
+        await Promise.race([
+          sent
+            ? until(
+                () => postsTo(call.sid).length === 1 || ended(),
+                () => `the POST; ${childOutput}`,
+              )
+            : proxy.written,
+          exited,
+        ]);
+        if (ended()) throw new Error(`the invocation ended before its crash: ${childOutput}`);
+        child.kill('SIGKILL');
+        await exited;
+        expect(resultsFor(event.id)).toEqual([]);
+        stack.emulator.clearRequests();
+        const before = output.records().length;
+
+        await pastTheDeadline(timeoutMs);
+        const handler = await handlerOverTable(new DynamoDBClient({ endpoint: stack.dynamodb.url }));
+        await expect(
+          handler(structuredClone(event), createLambdaContext({ functionName: 'redelivered', timeoutMs })),
+        ).rejects.toThrow(IdempotencyAlreadyInProgressError);
+
+        expect(stack.emulator.requests).toEqual([]);
+        expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(sent ? 1 : 0);
+        expect(resultsFor(event.id)).toEqual([]);
+        expect(
+          output
+            .records()
+            .slice(before)
+            .map((line) => line.message),
+        ).toContain(REDIRECT_IN_PROGRESS_MESSAGE);
+      } finally {
+        child.kill('SIGKILL');
+        proxy.close();
+      }
+    },
+    60_000,
+  );
+
+  it('a redirect refused 429 whose record could not be released: nothing was applied, yet its retry after the deadline sends nothing either (the record says nothing of what was sent) and is handed back to Lambda', async () => {
+    const proxy = await startTableProxy('fail-release');
+    try {
+      const handler = await handlerOverTable(
+        new DynamoDBClient({
+          endpoint: proxy.url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+      );
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/unreleased.xml');
+      const timeoutMs = 3_000;
+      const context = () => createLambdaContext({ functionName: 'unreleased', timeoutMs });
+      stack.emulator.injectFault({ kind: 'status', status: 429, times: 4, method: 'POST' });
+      const before = output.records().length;
+
+      await expect(handler(structuredClone(event), context())).rejects.toThrow();
+      expect(failed(onlyResult(event.id))).toMatchObject({
+        final: false,
+        error: { code: 'UPSTREAM_RATE_LIMITED' },
+      });
+      expect(
+        output
+          .records()
+          .slice(before)
+          .map((line) => line.message),
+      ).toContain(
+        "the idempotency record could not be released; this redirect's retries are handed back until it expires, at the end of the idempotency window (the event ends in the dead-letter queue)",
+      );
+      stack.emulator.clearRequests();
+
+      await pastTheDeadline(timeoutMs);
+      await expect(handler(structuredClone(event), context())).rejects.toThrow(
+        IdempotencyAlreadyInProgressError,
+      );
+
+      expect(stack.emulator.requests).toEqual([]);
+      expect(stack.emulator.redirectsOf(call.sid)).toEqual([]);
     } finally {
       proxy.close();
     }

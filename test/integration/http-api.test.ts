@@ -942,3 +942,43 @@ describe('deadline during 429/503 backoff', () => {
     expect(JSON.parse(result.body).error).toMatchObject({ code: 'UPSTREAM_TIMEOUT', retryable: true });
   });
 });
+
+describe('finding 9, end to end: upstream error text that echoes the credentials', () => {
+  it.each([
+    // The logs carry SignalWire's message for a refusal (the audit record's error), its code only otherwise.
+    ['a 400 to an end', 400, 'POST', true],
+    ['a 500 to an end', 500, 'POST', false],
+    ['a 502 to a read', 502, 'GET', false],
+  ] as const)(
+    '%s whose message echoes the Authorization header and the token: neither reaches the HTTP answer or the logs, the message arrives scrubbed',
+    async (_name, status, method, messageLogged) => {
+      const call = seed('in-progress');
+      const basic = Buffer.from(`${stack.projectId}:${stack.apiToken}`).toString('base64');
+      stack.emulator.injectFault({
+        kind: 'status',
+        status,
+        method,
+        times: 4,
+        message: `refused; you sent Authorization: Basic ${basic} (token ${stack.apiToken})`,
+      });
+      const logged = output.lines.length;
+
+      const answer =
+        method === 'GET'
+          ? await request('GET', `/calls/${call.sid}`)
+          : await request('POST', `/calls/${call.sid}/terminate`);
+
+      const logs = output.lines.slice(logged).join('');
+      for (const credential of [stack.apiToken, basic, basic.slice(0, 12)]) {
+        expect(answer.text).not.toContain(credential);
+        expect(logs).not.toContain(credential);
+      }
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(errorOf(answer).signalwire).toMatchObject({
+        status,
+        message: 'refused; you sent Authorization: [redacted] (token [redacted])',
+      });
+      if (messageLogged) expect(logs).toContain('you sent Authorization: [redacted]');
+    },
+  );
+});

@@ -16,7 +16,12 @@ import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { terminateChange } from '../signalwire/api-facts.ts';
 import { type AppliedRequest, actionOf, canonicalRequest } from './call-update-requests.ts';
-import { type CallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX, type RecordData } from './idempotency.ts';
+import {
+  type CallUpdateIdempotency,
+  IDEMPOTENCY_KEY_PREFIX,
+  type RecordData,
+  redirectsTheCall,
+} from './idempotency.ts';
 import {
   type Decision,
   decideOutcome,
@@ -56,6 +61,14 @@ export class ReleaseRecordError extends Error {
     super(decision.failure?.described.message ?? 'released');
   }
 }
+
+/**
+ * Logged when a redirect's record is still in progress: it is being applied by another invocation, or an
+ * invocation ended (crashed, timed out, could not record the outcome) without saying what became of it.
+ */
+export const REDIRECT_IN_PROGRESS_MESSAGE =
+  'this redirect is in progress under another invocation, or its outcome was never recorded: it is not sent ' +
+  "again; if it stays so, Lambda's retries end in the dead-letter queue (check the call's audit records)";
 
 const refusedBy = (violations: FieldViolation[]) => new RequestValidationError(violations);
 
@@ -232,7 +245,13 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
-          logger.warn('the same request is being applied by another invocation; leaving it to a retry');
+          // Failing the invocation hands the event back to Lambda: its retry a minute later replays the
+          // outcome once recorded; a redirect whose record stays in progress ends in the dead-letter queue.
+          logger.warn(
+            redirectsTheCall(event as unknown as RecordData)
+              ? REDIRECT_IN_PROGRESS_MESSAGE
+              : 'the same request is being applied by another invocation; leaving it to a retry',
+          );
           throw error;
         } else
           decision = refuse(

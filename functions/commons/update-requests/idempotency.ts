@@ -2,6 +2,7 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBPersistenceOptions, ResponseHook } from '@aws-lambda-powertools/idempotency/types';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CallUpdateRequestedEvent } from '../events/contracts.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import { RECORD_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 
@@ -59,11 +60,20 @@ const within = async (work: Promise<void>, ms: number): Promise<'written' | 'lat
 };
 
 /**
+ * Whether a request redirects the call (`action: update` with `update.Url`, already validated): the one change
+ * that must never be sent twice, since a second redirect restarts the caller's call flow.
+ */
+export const redirectsTheCall = (data: RecordData): boolean => {
+  const detail = (data as Partial<CallUpdateRequestedEvent> | null)?.detail;
+  return detail?.action === 'update' && typeof detail.update?.Url === 'string';
+};
+
+/**
  * The call-update requests' table. Writing the outcome (COMPLETED) and releasing a record happen after
  * SignalWire may have acted: such a write that fails, or has not finished shortly before the invocation's
  * deadline, is logged and passed over instead of failing the invocation, since a failed invocation is retried
  * by Lambda and the retry would send the request (a redirect) again. The in-progress record then stays until
- * its own expiry, the invocation's deadline: the remaining window is a redelivery of the same event after it.
+ * its in-progress expiry (see {@link CallUpdateRecords.saveInProgress}).
  */
 class CallUpdateRecords extends DynamoDBPersistenceLayer {
   readonly #timeLeft: () => number;
@@ -71,6 +81,22 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
   constructor(options: DynamoDBPersistenceOptions, timeLeft: () => number) {
     super(options);
     this.#timeLeft = timeLeft;
+  }
+
+  /**
+   * Powertools lets an in-progress record stop blocking at the invocation's deadline, so that the retry of a
+   * crashed invocation runs. A redirect's record instead stays in progress for the whole idempotency window:
+   * once it is written, nothing says whether the redirect went out (a crash or a timeout before, while or after
+   * sending, a COMPLETED write that failed after SignalWire applied it), and running it again could restart the
+   * call flow. A redelivery then sends nothing and is handed back to Lambda, whose retries end in the failure
+   * dead-letter queue for an operator to look at. Ending a call and changing its callbacks are safe to repeat:
+   * their records keep Powertools' expiry, and a retry after the deadline runs them again.
+   */
+  override saveInProgress(data: RecordData, remainingTimeInMillis?: number) {
+    return super.saveInProgress(
+      data,
+      redirectsTheCall(data) ? this.getExpiresAfterSeconds() * 1000 : remainingTimeInMillis,
+    );
   }
 
   override saveSuccess(data: RecordData, result: RecordData) {
@@ -82,7 +108,10 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
 
   override deleteRecord(data: RecordData) {
     return this.#bounded(
-      'the idempotency record could not be released; a retry runs once it expires',
+      redirectsTheCall(data)
+        ? "the idempotency record could not be released; this redirect's retries are handed back until it " +
+            'expires, at the end of the idempotency window (the event ends in the dead-letter queue)'
+        : 'the idempotency record could not be released; a retry runs once it expires',
       super.deleteRecord(data),
     );
   }
@@ -109,7 +138,10 @@ export interface CallUpdateIdempotencyOptions {
 
 /** Powertools Idempotency, configured for "Call Update Requested" events. */
 export interface CallUpdateIdempotency {
-  /** Register each invocation's Lambda context on it: an in-progress record then expires with the invocation. */
+  /**
+   * Register each invocation's Lambda context on it: an in-progress record then expires with the invocation
+   * (a redirect's, with the idempotency window).
+   */
   config: IdempotencyConfig;
   persistenceStore: DynamoDBPersistenceLayer;
 }
@@ -127,7 +159,8 @@ const markReplayed: ResponseHook = (response) =>
  * The idempotency configuration and DynamoDB persistence of the event function. Powertools writes an
  * in-progress record before the work starts, with an in-progress expiry of the invocation's remaining time
  * (from the registered Lambda context): a record left behind by a crashed or timed-out invocation stops
- * blocking once that time has passed, and the next retry runs.
+ * blocking once that time has passed, and the next retry runs; except a redirect's, which blocks for the whole
+ * idempotency window (`expiresAfterSeconds`), so a redirect is never sent again on its own.
  */
 export const createCallUpdateIdempotency = (options: CallUpdateIdempotencyOptions): CallUpdateIdempotency => {
   const config = new IdempotencyConfig({
