@@ -261,10 +261,23 @@ export const listLogs = (entries: Listed[], query: URLSearchParams, origin: stri
     return `${origin}${VOICE_LOGS_PATH}?${params}`;
   };
   const self = new URLSearchParams(query);
+  // The previous page starts a page size earlier: after the entry that ends the page before it, if any.
+  const previousBegin = Math.max(0, begin - pageSize);
+  const beforePrevious = matching[previousBegin - 1];
+  const prev =
+    begin === 0 || pageNumber === 0
+      ? undefined
+      : beforePrevious
+        ? link({
+            page_number: String(pageNumber - 1),
+            page_token: encodeToken(beforePrevious, pageNumber - 1),
+          })
+        : link({ page_number: '0' });
   return {
     links: {
       self: `${origin}${VOICE_LOGS_PATH}${self.size > 0 ? `?${self}` : ''}`,
       first: link({}),
+      ...(prev === undefined ? {} : { prev }),
       ...(last && begin + pageSize < matching.length
         ? {
             next: link({

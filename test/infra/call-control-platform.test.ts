@@ -323,6 +323,7 @@ describe('cdk-nag in the app that embeds CallControl', () => {
     const ids = entries.map(([id]) => id.replace(/^annotation::/i, ''));
     const routes = ['POST/calls/*', 'POST/calls/*/terminate', 'GET/calls/*', 'POST/accounts/*/calls/*'];
     routes.push('POST/accounts/*/calls/*/terminate', 'GET/accounts/*/calls/*', 'GET/accounts/*/calls');
+    routes.push('POST/calls/*/transfer', 'POST/accounts/*/calls/*/transfer');
 
     expect(ids).toHaveLength(routes.length);
     for (const route of routes) {

@@ -217,7 +217,7 @@ describe('CallControl in an app of its own', () => {
     // Assess
     const template = Template.fromJSON(assembly.getStackByName('consumer').template);
     template.resourceCountIs('AWS::Lambda::Function', 3);
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 10);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 12);
     template.resourceCountIs('AWS::EventSchemas::Schema', 4);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default' });
     const bundles = readdirSync(outdir).filter((name) => existsSync(join(outdir, name, 'index.mjs')));

@@ -267,6 +267,25 @@ describe('the voice logs of the emulator', () => {
     expect(seen).toEqual(seeded.map((call) => call.id));
   });
 
+  it('links each page after the first to the page before it (links.prev), and the first to none', async () => {
+    const seeded = Array.from({ length: 7 }, (_, index) =>
+      emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: index * 10 }),
+    );
+    const read = async (link: string) => {
+      const url = new URL(link, emulator.url);
+      expect(url.origin).toBe(emulator.url);
+      return (await get(`${url.pathname}${url.search}`)).body as VoiceLogPage;
+    };
+    const ids = (page: VoiceLogPage) => page.data.map((log) => log.id);
+    const first = await read('/api/voice/logs?page_size=3');
+    const second = await read(first.links.next ?? '');
+    const third = await read(second.links.next ?? '');
+    expect(first.links.prev).toBeUndefined();
+    expect(ids(await read(second.links.prev ?? ''))).toEqual(ids(first));
+    expect(ids(await read(third.links.prev ?? ''))).toEqual(ids(second));
+    expect(ids(third)).toEqual(seeded.slice(6).map((call) => call.id));
+  });
+
   it('filters by created_after, created_before and created_on', async () => {
     const young = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 60 });
     const middle = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 3600 });

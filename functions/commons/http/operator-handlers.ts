@@ -9,6 +9,7 @@ import { httpActor } from '../calls/audit-actors.ts';
 import { CALL_UPDATE_ALIASES } from '../calls/call-update-schema.ts';
 import type { NativeAwareCallService } from '../calls/native-calls.ts';
 import type { CallAction, CallOutcome } from '../calls/service.ts';
+import { RequestValidationError } from '../errors.ts';
 import { logger } from '../platform/powertools.ts';
 import type { ProjectKeys } from '../signalwire/access.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
@@ -30,9 +31,28 @@ const projectOf = (event: HttpEvent): string | undefined => {
   return accountSid;
 };
 
-/** The `api` a change's body names, if any (validated by the route's schema). */
+/** The `api` a request names, if any (validated by the route's schema). */
 const namedApi = (event: HttpEvent): CallApi | undefined =>
-  (event.body as unknown as { api?: CallApi } | undefined)?.api;
+  event.queryStringParameters?.api as CallApi | undefined;
+
+/**
+ * A change's body may name the API that owns the call (`api`); it is moved to the query, where a read names
+ * it, so that one schema checks it on every route and the rest of the body is the change alone.
+ */
+const apiOutOfBody = {
+  before: ({ event }: { event: HttpEvent }) => {
+    const body = event.body as unknown as Record<string, unknown> | undefined;
+    if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'api')) return;
+    if (event.queryStringParameters?.api !== undefined) {
+      throw new RequestValidationError([
+        { field: 'api', rule: 'duplicate', message: 'api is given twice (body and query): give it once' },
+      ]);
+    }
+    const { api, ...change } = body;
+    event.queryStringParameters = { ...event.queryStringParameters, api: api as string };
+    (event as { body?: unknown }).body = change;
+  },
+};
 
 /**
  * The operator routes' handlers over the call service: each takes the already validated event, asks the
@@ -73,17 +93,14 @@ export const operatorHandlers = (
   return {
     'POST /calls/{callSid}': route(
       validators.validateUpdateCallEvent,
-      (event, signal, context) => {
-        // `api` says which API owns the call; the rest is the change.
-        const { api: _api, ...update } = event.body as unknown as CallUpdate & { api?: CallApi };
-        return act(event, signal, context, { kind: 'update', update });
-      },
-      [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES)],
+      (event, signal, context) =>
+        act(event, signal, context, { kind: 'update', update: event.body as unknown as CallUpdate }),
+      [bodyDefault, renameFields('body', CALL_UPDATE_ALIASES), apiOutOfBody],
     ),
     'POST /calls/{callSid}/terminate': route(
       validators.validateTerminateCallEvent,
       (event, signal, context) => act(event, signal, context, { kind: 'terminate' }),
-      [bodyDefault],
+      [bodyDefault, apiOutOfBody],
     ),
     'POST /calls/{callSid}/transfer': route(
       validators.validateTransferCallEvent,
@@ -91,12 +108,12 @@ export const operatorHandlers = (
         const { dest } = event.body as unknown as { dest: string };
         return answer(event, await calls.transfer({ ...origin(event, context), dest, signal }));
       },
-      [bodyDefault],
+      [bodyDefault, apiOutOfBody],
     ),
     'GET /calls/{callSid}': route(validators.validateGetCallEvent, async (event, signal) => {
       const callSid = event.pathParameters?.callSid ?? '';
       logger.appendKeys({ callSid: canonicalSid(callSid) });
-      const api = event.queryStringParameters?.api as CallApi | undefined;
+      const api = namedApi(event);
       const call = await calls.get({ project: projectOf(event), callSid, signal, ...(api ? { api } : {}) });
       return jsonResponse(200, call, { [CALL_API_HEADER]: apiOfCall(call) });
     }),

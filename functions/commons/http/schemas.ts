@@ -27,45 +27,37 @@ const pathParameters = (required: string[]) =>
     properties: { callSid: sidSchema, accountSid: sidSchema },
   }) as const;
 
-/** The update route's body: a call update, and optionally the API that owns the call (never `api` alone). */
-const updateBodySchema = {
-  ...callUpdateSchema,
-  properties: { ...callUpdateSchema.properties, api: apiSchema },
-  if: { type: 'object', required: ['api'], properties: { api: true } },
-  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
-  then: { type: 'object', minProperties: 2 },
-} as const;
+/**
+ * The API a request names for its call. Update, terminate and transfer take it in the body; the chain moves it
+ * to the query (`apiOutOfBody`) before validation, so every route checks it in one place and the change's own
+ * schema stays the change's.
+ */
+const apiQuery = { type: 'object', properties: { api: apiSchema } } as const;
 
 export const updateCallEventSchema = {
   type: 'object',
   required: ['pathParameters', 'body'],
-  properties: { pathParameters: pathParameters(['callSid']), body: updateBodySchema },
+  properties: {
+    pathParameters: pathParameters(['callSid']),
+    queryStringParameters: apiQuery,
+    body: callUpdateSchema,
+  },
 } as const;
 
-/** The terminate route's body: empty, or naming the API that owns the call. */
 export const terminateCallEventSchema = {
   type: 'object',
   required: ['pathParameters'],
   properties: {
     pathParameters: pathParameters(['callSid']),
-    body: {
-      type: 'object',
-      properties: { api: apiSchema },
-      if: { type: 'object', required: ['api'], properties: { api: true } },
-      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, never awaited
-      then: { type: 'object', maxProperties: 1 },
-      else: { type: 'object', maxProperties: 0 },
-    },
+    queryStringParameters: apiQuery,
+    body: { type: 'object', maxProperties: 0 },
   },
 } as const;
 
 export const getCallEventSchema = {
   type: 'object',
   required: ['pathParameters'],
-  properties: {
-    pathParameters: pathParameters(['callSid']),
-    queryStringParameters: { type: 'object', properties: { api: apiSchema } },
-  },
+  properties: { pathParameters: pathParameters(['callSid']), queryStringParameters: apiQuery },
 } as const;
 
 /**
@@ -83,14 +75,12 @@ export const transferCallEventSchema = {
   required: ['pathParameters', 'body'],
   properties: {
     pathParameters: pathParameters(['callSid']),
+    queryStringParameters: apiQuery,
     body: {
       type: 'object',
       required: ['dest'],
       additionalProperties: false,
-      properties: {
-        dest: { type: 'string', minLength: 1, maxLength: 2048, pattern: TRANSFER_DEST_PATTERN },
-        api: apiSchema,
-      },
+      properties: { dest: { type: 'string', minLength: 1, maxLength: 2048, pattern: TRANSFER_DEST_PATTERN } },
     },
   },
 } as const;

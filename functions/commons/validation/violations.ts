@@ -183,16 +183,8 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
         rule: 'required',
         message: `${name} must set at least one of: ${(allowed ?? []).join(', ')}`,
       };
-    case 'maxProperties': {
-      const limit = Number(param(error, 'limit'));
-      return limit === 0
-        ? { field: name, rule: 'empty', message: `${name} must be empty` }
-        : {
-            field: name,
-            rule: 'size',
-            message: `${name} must hold at most ${limit} field${limit === 1 ? '' : 's'}`,
-          };
-    }
+    case 'maxProperties':
+      return { field: name, rule: 'empty', message: `${name} must be empty` };
     case 'not':
       return {
         field: 'Status',
