@@ -456,3 +456,16 @@ describe('transfer and paging through each target', () => {
     }
   });
 });
+
+describe('end-all --older-than on native calls', () => {
+  it('leaves an answered native call out as of unknown age, and ages a queued one from its creation', async () => {
+    const to = '+13105558301';
+    native('answered', { to });
+    const queued = stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 600, to }).id;
+    const run = await cli('end-all', '--local', '--to', to, '--older-than', '5m', '--dry-run');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('1 live call(s) match');
+    expect(run.stderr).toContain(queued);
+    expect(run.stderr).toContain('1 call(s) without a start time were left out (age unknown).');
+  });
+});
