@@ -45,8 +45,12 @@ export interface CallsBackend {
  * The API owning a call: what the target said, else what the call shows (a native call's view has
  * `api_version` `calling`, `calling/vocabulary.ts`).
  */
-export const apiOf = (call: ListedCall): CallApi =>
-  call.api ?? (call.api_version === 'calling' ? 'calling' : 'compatibility');
+export const apiOf = (call: ListedCall): CallApi => {
+  // Read from an answer: anything but the two names is not taken at its word.
+  const said: unknown = call.api;
+  if (said === 'calling' || said === 'compatibility') return said;
+  return call.api_version === 'calling' ? 'calling' : 'compatibility';
+};
 
 /** Every call matching `filter`, page by page, up to `limit` calls. */
 export async function* listAll(
