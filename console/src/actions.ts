@@ -1,4 +1,4 @@
-import { api, apiOf, type Call, kindOf } from './api.ts';
+import { api, apiOf, type Call, kindOf, namedApi } from './api.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, visible } from './dom.ts';
 
@@ -9,7 +9,10 @@ const between = (call: Call): string => `from ${visible(call.from)} to ${visible
  * The API that owns the call, for a change's body when the listing said it (the call is then not looked up
  * again); nothing when it did not, and the API finds it.
  */
-const owner = (call: Call): { api?: 'compatibility' | 'calling' } => (call.api ? { api: call.api } : {});
+const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
+  const named = namedApi(call);
+  return named ? { api: named } : {};
+};
 
 /** Asks, then ends the call (`terminate`): "End call" in a dialog that names the call and its numbers. */
 export const endCall = async (call: Call, after: () => void): Promise<void> => {

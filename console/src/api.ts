@@ -75,8 +75,17 @@ export const CALL_KINDS = [
 ] as const;
 
 /** The API that owns a call: what the API said, else what the call shows (a native call's `api_version`). */
-export const apiOf = (call: Call): 'compatibility' | 'calling' =>
-  call.api ?? (call.api_version === 'calling' ? 'calling' : 'compatibility');
+export const apiOf = (call: Call): 'compatibility' | 'calling' => {
+  const said: unknown = call.api;
+  if (said === 'calling' || said === 'compatibility') return said;
+  return call.api_version === 'calling' ? 'calling' : 'compatibility';
+};
+
+/** The API the listing named (one of the two), or undefined when it named none. */
+export const namedApi = (call: Call): 'compatibility' | 'calling' | undefined => {
+  const said: unknown = call.api;
+  return said === 'calling' || said === 'compatibility' ? said : undefined;
+};
 
 /** `Native` or `Compatibility`, for a column or a confirmation. */
 export const kindOf = (call: Call): string => (apiOf(call) === 'calling' ? 'Native' : 'Compatibility');

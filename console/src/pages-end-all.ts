@@ -1,4 +1,4 @@
-import { api, type Call, kindOf, listLiveCalls } from './api.ts';
+import { api, type Call, kindOf, listLiveCalls, namedApi } from './api.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
 import { filterForm, matches } from './pages-calls.ts';
@@ -93,7 +93,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
           const response = await api<Call & { outcome?: string }>(
             'POST',
             `/end-all/${encodeURIComponent(call.sid)}`,
-            call.api ? { api: call.api } : undefined,
+            namedApi(call) ? { api: namedApi(call) } : undefined,
           );
           outcomes[
             ['completed', 'canceled'].includes(response.status) && call.status !== response.status
