@@ -4,8 +4,15 @@
  */
 import type { NativeSeeds } from './native-seeds.ts';
 
-/** The seeded native calls, and `curl` commands on them through the HTTP API. */
-export const nativeCallLines = (base: string, native: NativeSeeds): string[] => {
+/**
+ * The seeded native calls, and `curl` commands on them through the HTTP API; `compatibilitySid`, a live
+ * Compatibility call, shows the transfer refused.
+ */
+export const nativeCallLines = (
+  base: string,
+  native: NativeSeeds,
+  compatibilitySid: string | undefined,
+): string[] => {
   const [swml, ringing] = native.swml;
   const [queued] = native.campaign;
   const { aiAgent } = native;
@@ -16,12 +23,13 @@ export const nativeCallLines = (base: string, native: NativeSeeds): string[] => 
     ...native.campaign.map((c) => `  ${c.id}  ${(c.status ?? '').padEnd(11)} campaign, ${c.url}`),
     '',
     'Native calls over HTTP (the service finds their API, or api names it):',
-    `  curl -s '${base}/calls?api=calling'`,
+    `  curl -s '${base}/calls?api=calling&pageSize=2'      # native calls only, then follow next_cursor`,
     `  curl -s -X POST ${base}/calls/${aiAgent.id}/terminate      # the AI agent call: 200, ended`,
     `  curl -s -X POST ${base}/calls/${aiAgent.id}/terminate      # again: 200, already ended`,
     `  curl -s -X POST ${base}/calls/${swml?.id} -d Url=https://example.com/hold.swml -d Method=GET   # 400: names Method`,
     `  curl -s -X POST ${base}/calls/${swml?.id} -d Url=https://example.com/hold.swml`,
     `  curl -s -X POST ${base}/calls/${swml?.id}/transfer -H 'content-type: application/json' -d '{"dest":"sip:supervisor@example.com","api":"calling"}'`,
+    `  curl -s -X POST ${base}/calls/${compatibilitySid}/transfer --data-urlencode dest=+14155550123   # 400: a Compatibility call has no transfer`,
     `  curl -s -X POST ${base}/calls/${queued?.id}/terminate      # a queued campaign call: canceled`,
     `  curl -s '${base}/calls/${ringing?.id}?api=calling'`,
   ];

@@ -72,7 +72,7 @@ const lines = [
   `  curl -s -X POST ${base}/calls/not-a-sid/terminate            # 400: names the field`,
   `  curl -s ${base}/calls/${live[2]?.sid}`,
   '',
-  ...nativeCallLines(base, native),
+  ...nativeCallLines(base, native, live[2]?.sid),
   '',
   'Or with the operator CLI (signed requests; `npx call-control --help`):',
   `  npx call-control calls list ${localFlags(stack.api.port)}`,

@@ -167,6 +167,19 @@ describe('POST /calls/{callSid}/transfer', () => {
   });
 });
 
+describe('the audit record of a transfer', () => {
+  it('says Transfer and where to, once, whether the transfer was applied or refused', async () => {
+    const [call] = native.swml;
+    const before = output.records().length;
+    await postJson(`/calls/${call?.id}/transfer`, { dest: 'sip:agent@example.com' });
+    await postJson(`/calls/${call?.id}/transfer`, { dest: 'agent desk 4' });
+    expect(output.audits(before)).toEqual([
+      expect.objectContaining({ change: { Transfer: 'sip:agent@example.com' }, outcome: 'updated' }),
+      expect.objectContaining({ change: { Transfer: 'agent desk 4' }, outcome: 'rejected' }),
+    ]);
+  });
+});
+
 describe('a request naming the API that owns its call (api)', () => {
   it('terminates a native call with api=calling without asking the Compatibility API first', async () => {
     const { id } = native.aiAgent;

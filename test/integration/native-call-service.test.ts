@@ -147,7 +147,7 @@ describe('the call service over both APIs', () => {
     ]);
   });
 
-  it('transfers a native call once with calling.transfer', async () => {
+  it('transfers a native call once with calling.transfer, audited as a transfer to its destination', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
     const outcome = await serviceFor().transfer({
       ...command(id, { kind: 'terminate' }),
@@ -157,6 +157,8 @@ describe('the call service over both APIs', () => {
     expect(emulator.native.transfersOf(PROJECT, id)).toEqual(['sip:desk@example.com']);
     expect(writes()).toHaveLength(1);
     expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ change: { Transfer: 'sip:desk@example.com' }, outcome: 'updated' });
+    expect(audits[0]?.change).not.toHaveProperty('Url');
   });
 
   it('refuses to transfer a Compatibility call by name, sending no change', async () => {
@@ -169,5 +171,8 @@ describe('the call service over both APIs', () => {
     if (!outcome.ok) expect(outcome.error.message).toMatch(/^transfer is a native Calling API command/);
     expect(writes()).toHaveLength(0);
     expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
+    expect(audits).toEqual([
+      expect.objectContaining({ change: { Transfer: '+15550100' }, outcome: 'rejected' }),
+    ]);
   });
 });

@@ -21,6 +21,7 @@ let stack: LocalStack;
 let bundle: string;
 let env: NodeJS.ProcessEnv;
 let native: NativeSeeds;
+let compatibilitySid: string;
 
 beforeAll(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'call-control-banner-'));
@@ -29,7 +30,7 @@ beforeAll(async () => {
   env = { ...process.env, CALL_CONTROL_LOCAL_STATE_DIR: stateDir };
   delete env.PORT;
   // A live Compatibility call beside them, as `npm start` seeds several.
-  stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 45 });
+  compatibilitySid = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 45 }).sid;
   native = seedNativeCalls(stack.emulator, stack.projectId);
 }, 60_000);
 
@@ -53,7 +54,7 @@ const commandsOf = (lines: string[]) =>
 describe('npm start’s commands for the native calls', () => {
   it('run as printed: the AI agent ended, a campaign call cancelled, the SWML call redirected and transferred', async () => {
     const base = `http://localhost:${stack.api.port}`;
-    const curls = commandsOf(nativeCallLines(base, native));
+    const curls = commandsOf(nativeCallLines(base, native, compatibilitySid));
     const clis = commandsOf(nativeCliLines(native, stack.api.port));
     expect(curls.length).toBeGreaterThanOrEqual(8);
     expect(clis.length).toBeGreaterThanOrEqual(7);
@@ -68,7 +69,9 @@ describe('npm start’s commands for the native calls', () => {
 
     const [swml, ringing] = native.swml;
     const [queued, ...stillQueued] = native.campaign;
-    expect(printed('/calls?api=calling')).toContain(native.aiAgent.id);
+    expect(printed('/calls?api=calling')).toContain('"api":"calling"');
+    expect(printed('--data-urlencode dest=')).toContain('transfer is a native Calling API command');
+    expect(stack.emulator.getCall(stack.projectId, compatibilitySid)?.status).toBe('in-progress');
     expect(printed('-d Method=GET')).toContain('Method is a Compatibility API field');
     expect(stack.emulator.native.get(stack.projectId, native.aiAgent.id)?.status).toBe('ended');
     expect(stack.emulator.native.get(stack.projectId, queued?.id ?? '')?.status).toBe('canceled');

@@ -126,4 +126,20 @@ describe('the audit line', () => {
     expect(changeForAudit({ Url: long }).Url).toBe(long.slice(0, 2048));
     expect(changeForAudit({ Url: `${long}@` }).Url).toBe(long.slice(0, 2048));
   });
+
+  it("keeps a transfer's SIP address with its user, and masks a SIP user:password or a SWML URL's user", () => {
+    expect(changeForAudit({ Transfer: 'sip:desk@example.com' })).toEqual({
+      Transfer: 'sip:desk@example.com',
+    });
+    expect(changeForAudit({ Transfer: 'sip:desk:secret@example.com' })).toEqual({
+      Transfer: 'sip:***@example.com',
+    });
+    expect(changeForAudit({ Transfer: 'https://user:secret@example.com/a.swml' })).toEqual({
+      Transfer: 'https://***@example.com/a.swml',
+    });
+    expect(changeForAudit({ Transfer: '+14155550123', Url: 'sip:desk@example.com' })).toEqual({
+      Transfer: '+14155550123',
+      Url: 'sip:***@example.com',
+    });
+  });
 });

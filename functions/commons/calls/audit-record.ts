@@ -1,7 +1,14 @@
 import type { ErrorDescription } from '../errors.ts';
 import { MAX_ECHOED_NAME_CHARS } from '../platform/settings.ts';
-import { CALL_UPDATE_FIELDS, type CallUpdate } from '../signalwire/types.ts';
-import { type AuditActor, type AuditLog, type AuditOutcome, type AuditTrigger, audit } from './audit.ts';
+import {
+  AUDITED_CHANGE_FIELDS,
+  type AuditActor,
+  type AuditedChange,
+  type AuditLog,
+  type AuditOutcome,
+  type AuditTrigger,
+  audit,
+} from './audit.ts';
 
 /** Who asked, through which trigger, for the audit record. */
 export interface CallOrigin {
@@ -12,22 +19,27 @@ export interface CallOrigin {
 
 /**
  * The change as an audit record keeps it: SignalWire's fields only, strings only, at most 2 KiB each, and no
- * `user:password@` in a URL (such URLs are refused, but a refusal is audited with what was sent).
+ * `user:password@` in a URL (such URLs are refused, but a refusal is audited with what was sent); a transfer's
+ * SIP address keeps its user.
  */
-export const changeForAudit = (change: unknown): CallUpdate => {
+export const changeForAudit = (change: unknown): AuditedChange => {
   if (typeof change !== 'object' || change === null || Array.isArray(change)) return {};
   const kept: Record<string, string> = {};
-  for (const field of CALL_UPDATE_FIELDS) {
+  for (const field of AUDITED_CHANGE_FIELDS) {
     const value = (change as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;
     const cut = value.length > 2048 ? value.slice(0, 2048) : value;
     // Whatever a URL parser could read as `user:password@` (any slashes or backslashes after the scheme); the
     // pattern needs an `@`, so a value without one (a status, most URLs) is kept as it is, with no new string.
-    kept[field] = cut.includes('@')
-      ? cut.replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@')
-      : cut;
+    // A SIP URI's user is its address, not a credential: only a `user:password@` of one is hidden.
+    const sip = field === 'Transfer' && /^\s*sips?:/i.test(cut);
+    kept[field] = !cut.includes('@')
+      ? cut
+      : sip
+        ? cut.replace(/^(\s*sips?:)[^@]*:[^@]*@/i, '$1***@')
+        : cut.replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@');
   }
-  return kept as CallUpdate;
+  return kept as AuditedChange;
 };
 
 /** What an audit record says happened, besides who asked and for what. */

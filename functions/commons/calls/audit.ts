@@ -1,4 +1,4 @@
-import type { CallUpdate } from '../signalwire/types.ts';
+import { CALL_UPDATE_FIELDS, type CallUpdate } from '../signalwire/types.ts';
 
 /** What set an action off. `cli`: the `call-control` command talking to SignalWire itself (`--direct`). */
 export type AuditTrigger = 'http' | 'schedule' | 'event' | 'cli';
@@ -25,6 +25,15 @@ export interface AuditActor {
   claimed: Record<string, string>;
 }
 
+/**
+ * A change as audit records keep it: an update's fields, or a native call's transfer (`Transfer`: where to,
+ * the `dest` of `calling.transfer`), which no update field says honestly.
+ */
+export type AuditedChange = CallUpdate & { Transfer?: string };
+
+/** The fields an audited change may hold. */
+export const AUDITED_CHANGE_FIELDS = [...CALL_UPDATE_FIELDS, 'Transfer'] as const;
+
 /** One audit record per action: a structured log line a user can query (README, "Audit records"). */
 export interface AuditRecord {
   trigger: AuditTrigger;
@@ -32,7 +41,7 @@ export interface AuditRecord {
   accountSid: string;
   callSid: string;
   /** The requested change, in SignalWire's field names (URLs included; they carry no credentials). */
-  change: CallUpdate;
+  change: AuditedChange;
   outcome: AuditOutcome;
   /** Why, in words: SignalWire's message, the validation failure, the cleanup rule that matched. */
   reason?: string;

@@ -213,8 +213,8 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   const { access, log } = deps;
   const project = command.project === undefined ? undefined : canonicalSid(command.project);
   const callSid = canonicalSid(command.callSid);
-  // Audited as an update whose change names the destination (the audit's change is a Compatibility update).
-  const audited = { ...command, action: { kind: 'update' as const, update: { Url: command.dest } } };
+  // The audit record's change says what was asked: a transfer and where to.
+  const audited = { ...command, action: { kind: 'update' as const, update: {} } };
   let outcome: CallOutcome;
   try {
     const owner = await deps.ownerOf(project, callSid, command.api, command.signal);
@@ -247,7 +247,7 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
       cause: error,
     };
   }
-  auditOutcome(log, audited, outcome);
+  auditOutcome(log, audited, outcome, { change: { Transfer: command.dest } });
   return outcome;
 };
 

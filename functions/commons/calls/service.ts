@@ -9,7 +9,7 @@ import {
   isFinalStatus,
   type ListCallsFilter,
 } from '../signalwire/types.ts';
-import type { AuditLog } from './audit.ts';
+import type { AuditedChange, AuditLog } from './audit.ts';
 import { type AuditedResult, type CallOrigin, failureResult, writeAuditRecord } from './audit-record.ts';
 import type { CallsApi, RequestOptions } from './port.ts';
 import type { CallActionResult } from './result.ts';
@@ -143,7 +143,7 @@ export const auditOutcome = (
   log: AuditLog,
   command: CallOrigin & { action: CallAction; project?: string },
   outcome: CallOutcome,
-  extra: { rule?: string; priorStatus?: string } = {},
+  extra: { rule?: string; priorStatus?: string; change?: AuditedChange } = {},
 ): void =>
   writeAuditRecord(
     log,
@@ -151,7 +151,7 @@ export const auditOutcome = (
     {
       accountSid: outcome.accountSid ?? command.project,
       callSid: outcome.callSid,
-      change: changeOf(command.action),
+      change: extra.change ?? changeOf(command.action),
     },
     {
       ...auditedResultOf(outcome, extra.rule),
@@ -187,7 +187,9 @@ export const createCallService = (
 
   refuse(origin, target, error) {
     const described = describeError(error, {
-      redirect: typeof (target.change as CallUpdate | undefined)?.Url === 'string',
+      redirect: ['Url', 'Transfer'].some(
+        (field) => typeof (target.change as Record<string, unknown> | undefined)?.[field] === 'string',
+      ),
     });
     writeAuditRecord(log, origin, target, failureResult(described));
     return described;

@@ -89,15 +89,17 @@ const NATIVE_CURSOR_FILTERS = ['Status', 'To', 'From', 'ParentCallSid'];
 const badCursor = (message = 'cursor must be a cursor this API returned (next_cursor)') =>
   new RequestValidationError([{ field: 'cursor', rule: 'format', message }]);
 
-/** A cursor taken apart: the project it belongs to, its filters in the API's names, its page parameters. */
-export interface DecodedCursor {
-  opened: OpenedCursor;
+/** A position's text taken apart: the project it belongs to, its filters in the API's names, its page. */
+export interface DecodedPosition {
   projectId: string;
   filters: ListQuery;
   page: Array<[string, string]>;
   /** Which page: a Compatibility one (then native calls or not), or a voice-log page at `voiceLogs`. */
   phase: { api: 'compatibility'; thenCalling: boolean } | { api: 'calling'; voiceLogs: string };
 }
+
+/** A cursor taken apart: its position and its seal. */
+export type DecodedCursor = DecodedPosition & { opened: OpenedCursor };
 
 /** The filters a cursor carries, checked by the query's own validator and date rules. */
 const checkedFilters = (filters: Array<[string, string]>): ListQuery => {
@@ -138,56 +140,55 @@ const sortParameters = (
 };
 
 /**
- * A cursor is a position's text ({@link positionText}), sealed. It is the caller's input, so its filters are
- * checked by the same validator and date rules as the query's (nothing can be smuggled in a cursor): each
- * parameter at most once, only List Calls filters and page parameters, every value as a query must spell it.
+ * A position's text ({@link positionText}) read back and checked. It is the caller's input (a cursor seals it),
+ * so its filters are checked by the same validator and date rules as the query's (nothing can be smuggled in a
+ * cursor): each parameter at most once, only List Calls filters and page parameters, every value as a query
+ * must spell it. The CLI reads the text of its own cursors with it too.
+ * @throws RequestValidationError naming `cursor`
  */
+export const readPositionText = (text: string): DecodedPosition => {
+  const native = NATIVE_CURSOR.exec(text);
+  if (native) {
+    const query = native[3] as string;
+    const { filters, page } = sortParameters(query, VOICE_LOG_PARAMETERS, NATIVE_CURSOR_FILTERS);
+    const voiceLogs = `${native[2]}?${new URLSearchParams(page).toString()}`;
+    return { projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs } };
+  }
+  const thenCalling = text.startsWith(BOTH_PREFIX);
+  const match = CURSOR_PATH.exec(thenCalling ? text.slice(BOTH_PREFIX.length) : text);
+  if (!match) throw badCursor();
+  const parameters = sortParameters(match[2] as string, PAGE_PARAMETERS, Object.keys(LIST_QUERY_ALIASES));
+  return { projectId: match[1] as string, ...parameters, phase: { api: 'compatibility', thenCalling } };
+};
+
 const decodeCursor = (cursor: string): DecodedCursor => {
   const opened = openCursor(cursor);
   if (!opened) throw badCursor();
-  const native = NATIVE_CURSOR.exec(opened.uri);
-  if (native) {
-    const { filters, page } = sortParameters(
-      native[3] as string,
-      VOICE_LOG_PARAMETERS,
-      NATIVE_CURSOR_FILTERS,
-    );
-    const voiceLogs = `${native[2]}?${new URLSearchParams(page).toString()}`;
-    return { opened, projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs } };
-  }
-  const thenCalling = opened.uri.startsWith(BOTH_PREFIX);
-  const match = CURSOR_PATH.exec(thenCalling ? opened.uri.slice(BOTH_PREFIX.length) : opened.uri);
-  if (!match) throw badCursor();
-  const { filters, page } = sortParameters(
-    match[2] as string,
-    PAGE_PARAMETERS,
-    Object.keys(LIST_QUERY_ALIASES),
-  );
+  return { ...readPositionText(opened.uri), opened };
+};
+
+/** A read position as the call service's position in this project: its filters as a query sends them. */
+export const positionOf = (position: DecodedPosition, projectId: string): ListPosition => {
+  if (position.projectId !== projectId) throw badCursor('cursor belongs to another project');
+  const filter = toSignalWireFilter(position.filters);
+  if (position.phase.api === 'calling') return { api: 'calling', next: position.phase.voiceLogs, filter };
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter)) query.set(name, String(value));
+  for (const [name, value] of position.page) query.set(name, value);
   return {
-    opened,
-    projectId: match[1] as string,
-    filters,
-    page,
-    phase: { api: 'compatibility', thenCalling },
+    api: 'compatibility',
+    nextPageUri: `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`,
+    thenCalling: position.phase.thenCalling,
   };
 };
 
-/** A checked cursor as the position it names: this project's page, its filters as a query sends them. */
+/** A checked cursor as the position it names, once its seal is this project's. */
 export const cursorPosition = (cursor: DecodedCursor, projectId: string, key: Buffer): ListPosition => {
   if (cursor.projectId !== projectId) throw badCursor('cursor belongs to another project');
   if (!isSealedWith(cursor.opened, key)) {
     throw badCursor('cursor was not issued by this API (or the API token has changed since): list again');
   }
-  const filter = toSignalWireFilter(cursor.filters);
-  if (cursor.phase.api === 'calling') return { api: 'calling', next: cursor.phase.voiceLogs, filter };
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(filter)) query.set(name, String(value));
-  for (const [name, value] of cursor.page) query.set(name, value);
-  return {
-    api: 'compatibility',
-    nextPageUri: `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`,
-    thenCalling: cursor.phase.thenCalling,
-  };
+  return positionOf(cursor, projectId);
 };
 
 /**

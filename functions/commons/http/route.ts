@@ -72,10 +72,10 @@ export const refusalAuditor =
     const action = actionOfRoute(event.routeKey);
     if (!action || (error as Error | undefined)?.name === 'TimeoutError') return undefined;
     const { callSid, accountSid } = event.pathParameters ?? {};
-    // A transfer is audited as the service audits it: a redirect to its destination.
+    // A transfer is audited as the service audits it: `Transfer`, its destination.
     const dest = (event.body as unknown as { dest?: unknown } | undefined)?.dest;
     const change =
-      action === 'terminate' ? terminateChange() : action === 'transfer' ? { Url: dest } : event.body;
+      action === 'terminate' ? terminateChange() : action === 'transfer' ? { Transfer: dest } : event.body;
     const target = { callSid: callSid && canonicalSid(callSid), accountSid, change };
     return calls.refuse(
       { trigger: 'http', actor: httpActor(event, context.invokedFunctionArn) },
