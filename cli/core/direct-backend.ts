@@ -37,7 +37,7 @@ export class DirectBackend implements CallsBackend {
   }
 
   async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
-    const position = cursor === undefined ? undefined : positionOfCursor(cursor);
+    const position = cursor === undefined ? undefined : positionOfCursor(cursor, this.calls.projectId);
     const page = await this.#read(() => {
       if (position) return this.service.list({ from: { position } });
       // The API's one mapping (dates in RFC 2822 GMT, SIDs canonical) and its one rule for which kinds a
@@ -46,7 +46,10 @@ export class DirectBackend implements CallsBackend {
       const signalWireFilter = toSignalWireFilter(filters);
       return this.service.list({ from: { filter: signalWireFilter, apis: apisFor(signalWireFilter, api) } });
     });
-    return { calls: page.calls, nextCursor: page.next === null ? null : cursorOfPosition(page.next) };
+    return {
+      calls: page.calls,
+      nextCursor: page.next === null ? null : cursorOfPosition(page.next, this.calls.projectId),
+    };
   }
 
   getCall(callSid: string, api?: CallApi): Promise<ListedCall> {

@@ -1,40 +1,22 @@
 import type { ListPosition } from '#commons/calls/list-both';
+import { positionOf, positionText, readPositionText } from '#commons/http/list-query';
 import { UsageError } from './errors.ts';
 
 /**
- * `--direct`'s list cursor: where a listing over both kinds stands (a List Calls `next_page_uri`, or a voice-log
- * page and the filters compared on the client side), as base64url JSON. Not sealed, unlike the API's: it goes
- * from this CLI back to itself, and only ever to the SignalWire project of the user's own secret.
+ * `--direct`'s list cursor: the position text the API seals into its cursors (a List Calls `next_page_uri`, or
+ * a voice-log page with the filters compared on the client side), unsealed. It goes from this CLI back to
+ * itself, only ever to the project of the user's own secret, and is read by the API's own rules.
  */
-export const cursorOfPosition = (position: ListPosition): string =>
-  Buffer.from(JSON.stringify(position)).toString('base64url');
+export const cursorOfPosition = (position: ListPosition, projectId: string): string =>
+  positionText(position, projectId);
 
-const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-
-/** A cursor as typed back, checked to be one this CLI wrote; anything else is a usage error naming --cursor. */
-export const positionOfCursor = (cursor: string): ListPosition => {
-  let value: unknown;
+/** A cursor as typed back, checked to be one of this project's listings; anything else names --cursor. */
+export const positionOfCursor = (cursor: string, projectId: string): ListPosition => {
   try {
-    value = JSON.parse(Buffer.from(cursor.trim(), 'base64url').toString('utf8'));
+    return positionOf(readPositionText(cursor.trim()), projectId);
   } catch {
-    value = undefined;
+    throw new UsageError(
+      '--cursor is not a cursor of a --direct listing of this project (give the next_cursor a previous `calls list --direct` printed)',
+    );
   }
-  const position = value as Partial<Record<string, unknown>> | undefined;
-  if (
-    position?.api === 'compatibility' &&
-    isText(position.nextPageUri) &&
-    typeof position.thenCalling === 'boolean'
-  )
-    return { api: 'compatibility', nextPageUri: position.nextPageUri, thenCalling: position.thenCalling };
-  if (
-    position?.api === 'calling' &&
-    isText(position.next) &&
-    typeof position.filter === 'object' &&
-    position.filter !== null &&
-    Object.values(position.filter).every((filter) => typeof filter === 'string')
-  )
-    return { api: 'calling', next: position.next, filter: position.filter };
-  throw new UsageError(
-    '--cursor is not a cursor of a --direct listing (give the next_cursor a previous `calls list --direct` printed)',
-  );
 };
