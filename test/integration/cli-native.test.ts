@@ -161,6 +161,21 @@ describe('calls get/end/redirect on native calls', () => {
     ]);
   });
 
+  it('--api naming the other API finds no call there, and never reaches the API that owns it', async () => {
+    const id = native('answered');
+    const sid = compat('in-progress', '+13105558401');
+    stack.emulator.clearRequests();
+    const nativeAsCompat = await cli('calls', 'end', id, '--api', 'compatibility', '--local', '--yes');
+    expect(nativeAsCompat.code).toBe(1);
+    expect(nativeAsCompat.stdout).toContain(`${id}  failed: SignalWire has no such call`);
+    const compatAsNative = await cli('calls', 'get', sid, '--api', 'calling', '--local');
+    expect(compatAsNative.code).toBe(1);
+    // The change went to the named API only (which does not know the call), never to the one owning it.
+    expect(nativeWrites()).toEqual([]);
+    expect(nativeStatus(id)).toBe('answered');
+    expect(compatStatus(sid)).toBe('in-progress');
+  });
+
   it('refuses a bad --api with exit 2, naming it, before anything is sent', async () => {
     const id = native('answered');
     stack.emulator.clearRequests();
