@@ -21,6 +21,9 @@ let browser: Browser;
 let compat: Call;
 let agent: CallingCall;
 let swml: CallingCall;
+let ivr: CallingCall;
+let campaign: CallingCall[];
+let sameNumber: Call;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -38,6 +41,24 @@ beforeAll(async () => {
   swml = stack.emulator.native.seed(stack.projectId, {
     status: 'queued',
     url: 'https://example.com/campaign.swml',
+  });
+  ivr = stack.emulator.native.seed(stack.projectId, {
+    status: 'answered',
+    ageSeconds: 30,
+    url: 'https://example.com/ivr.swml',
+  });
+  campaign = [1, 2].map(() =>
+    stack.emulator.native.seed(stack.projectId, {
+      status: 'queued',
+      from: '+14155550177',
+      url: 'https://example.com/c.swml',
+    }),
+  );
+  // A Compatibility call from the same number: the Kind filter keeps it out of a native kill switch.
+  sameNumber = stack.emulator.seedCall(stack.projectId, {
+    status: 'queued',
+    ageSeconds: 5,
+    from: '+14155550177',
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -107,6 +128,44 @@ describe('the console on calls of both kinds', { timeout: 90_000 }, () => {
       (request) => request.method === 'POST' && request.path === '/api/calling/calls',
     );
     expect(ends).toHaveLength(1);
+    await page.close();
+  });
+
+  it('redirects a native call from its page to new SWML, sent without a method', async () => {
+    const page = await signIn('operator');
+    await page.evaluate((sid) => {
+      (globalThis as unknown as { location: { hash: string } }).location.hash = `#/calls/${sid}`;
+    }, ivr.id);
+    await page.getByRole('definition').filter({ hasText: 'Native' }).waitFor();
+    await page.getByRole('button', { name: 'Redirect…' }).click();
+    await page.getByLabel('Instructions URL').fill('https://example.com/hold.swml');
+    await page.getByRole('dialog').getByRole('button', { name: 'Redirect call' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain(`Call ${ivr.id} was redirected.`);
+    expect(stack.emulator.native.redirectsOf(stack.projectId, ivr.id).map((r) => r.url)).toEqual([
+      'https://example.com/hold.swml',
+    ]);
+    await page.close();
+  });
+
+  it('lets the admin cancel a native campaign’s queued calls with the kill switch, the Kind filter keeping Compatibility calls out', async () => {
+    const page = await signIn('admin');
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByLabel('From').fill('+14155550177');
+    await page.getByLabel('Kind').selectOption('calling');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('heading', { name: '2 calls match' }).waitFor();
+    await page.getByRole('button', { name: 'End 2 calls…' }).click();
+    await page.getByLabel('Type the number of calls to end').fill('2');
+    await page.getByRole('button', { name: 'End all' }).click();
+    await page.getByText('Ended: 2').waitFor();
+    await page.getByText('Failed: 0').waitFor();
+    expect(campaign.map((call) => stack.emulator.native.get(stack.projectId, call.id)?.status)).toEqual([
+      'canceled',
+      'canceled',
+    ]);
+    expect(stack.emulator.getCall(stack.projectId, sameNumber.sid)?.status).toBe('queued');
     await page.close();
   });
 });
