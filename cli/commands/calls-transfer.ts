@@ -1,24 +1,28 @@
+import { validateTransferCallEvent } from '#commons/generated/validators';
 import { actOnCalls } from '../core/actions.ts';
 import { checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
 import { UsageError } from '../core/errors.ts';
 import { visible } from '../core/safe-text.ts';
 
-/** What `calling.transfer` takes as `dest`, in the forms SignalWire names (a SIP URI, a number, SWML's URL). */
-const DESTINATIONS = [/^sips?:[^\s@]+@[^\s@]+$/i, /^\+[1-9]\d{6,14}$/, /^https?:\/\/[^\s/@]+(?:\/\S*)?$/i];
-
-/** `--to` checked before anything is sent: one of the three forms, nothing from outside hidden in it. */
+/**
+ * `--to` checked before anything is sent, by the API's own precompiled rule for `dest` (so `--direct` refuses
+ * what the API refuses): a SIP URI, an E.164 number or an http(s) URL of SWML, without `user:password@`.
+ */
 const checkDestination = (value: string | undefined): string => {
   if (value === undefined)
     throw new UsageError('--to is required: the SIP URI, number or SWML URL to transfer to');
   const dest = value.trim();
-  if (dest.length > 2048 || !DESTINATIONS.some((form) => form.test(dest))) {
+  if (!validateTransferCallEvent({ pathParameters: { callSid: SAMPLE_SID }, body: { dest } })) {
     throw new UsageError(
       `--to must be a SIP URI (sip:agent@example.com), an E.164 number (+13105550100) or an http(s) URL of SWML, got "${visible(value)}"`,
     );
   }
   return dest;
 };
+
+/** A well-formed SID, so that the route's rule judges `dest` alone (the SIDs are checked on their own). */
+const SAMPLE_SID = '00000000-0000-4000-8000-000000000000';
 
 export const command = defineCommand(
   {

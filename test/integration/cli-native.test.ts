@@ -237,6 +237,20 @@ describe('calls transfer', () => {
     expect(malformed.stderr).toContain('--to must be a SIP URI');
     expect(malformed.stderr).toContain('ftp://x\\x1b[2J');
     expect(malformed.stderr).not.toContain('\u001b');
+    // The API's own rule for dest: no user:password in a SWML URL (checked before --direct sends anything too).
+    for (const mode of [['--local'], DIRECT]) {
+      const withPassword = await cli(
+        'calls',
+        'transfer',
+        id,
+        '--to',
+        'https://u:p@example.com/x.swml',
+        ...mode,
+        '--yes',
+      );
+      expect(withPassword.code, mode[0]).toBe(2);
+      expect(withPassword.stderr).toContain('--to must be a SIP URI');
+    }
     const unconfirmed = await cli('calls', 'transfer', id, '--to', 'sip:a@example.com', '--local');
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('refusing to change calls without confirmation');
