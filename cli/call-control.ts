@@ -25,7 +25,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/calls-list.ts').then((module) => module.command),
   },
   'calls get': {
-    summary: 'Show one call.',
+    summary: 'Show one call of either kind.',
     load: () => import('./commands/calls-get.ts').then((module) => module.command),
   },
   'calls end': {
@@ -33,7 +33,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/calls-end.ts').then((module) => module.command),
   },
   'calls redirect': {
-    summary: 'Point a live call at new instructions.',
+    summary: 'Point a live call at new instructions (cXML, or SWML for a native call).',
     load: () => import('./commands/calls-redirect.ts').then((module) => module.command),
   },
   'calls update': {
@@ -79,6 +79,7 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '  call-control calls list --status in-progress',
     '  call-control calls end 3f2a...  --yes',
     '  call-control end-all --to +13105550100 --dry-run',
+    '  call-control calls transfer 7c41d2b0-... --to sip:agent@example.com',
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',
