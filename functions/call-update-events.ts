@@ -1,5 +1,6 @@
 import middy from '@middy/core';
-import { type CallService, createCallService } from '#commons/calls/service';
+import { type NativeAwareCallService, withNativeCalls } from '#commons/calls/native-calls';
+import { createCallService } from '#commons/calls/service';
 import { readCallUpdateEventsConfig } from '#commons/events/config';
 import type { CallUpdateRequestedEvent } from '#commons/events/contracts';
 import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
@@ -35,8 +36,8 @@ import {
 export type { CallUpdateEventResult } from '#commons/update-requests/consumer';
 
 export interface CallUpdateEventsDependencies {
-  /** The call service: the same one the HTTP route uses. */
-  calls: CallService;
+  /** The call service over both kinds of call: the same one the HTTP route uses. */
+  calls: NativeAwareCallService;
   /** Where "Call Updated" and "Call Update Failed" go. */
   publisher: EventPublisher;
   /** Powertools Idempotency over the DynamoDB table. */
@@ -59,9 +60,10 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
 };
 
 const config = readCallUpdateEventsConfig();
+const access = createSignalWireAccess(readSignalWireConfig(), logger);
 
 export const handler = createCallUpdateEventsHandler({
-  calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
+  calls: withNativeCalls(createCallService(access, logger), access, logger),
   publisher: new EventBridgePublisher({ eventBusName: config.eventBusName, source: config.eventSource }),
   idempotency: createCallUpdateIdempotency({
     tableName: config.idempotencyTableName,

@@ -13,18 +13,19 @@ import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
 import { type CallbackReplays, createCallbackReplays } from '#commons/status-callbacks/callback-replays';
-import { callbackParamsOf, publicUrlOf } from '#commons/status-callbacks/signature';
-import { isSignedCallback, SigningKeys } from '#commons/status-callbacks/signing-keys';
-import { toCallStatusChanged } from '#commons/status-callbacks/status-callback';
+import { readCallback } from '#commons/status-callbacks/callbacks';
+import { publicUrlOf } from '#commons/status-callbacks/signature';
+import { isSignedBy, SigningKeys } from '#commons/status-callbacks/signing-keys';
 
 /**
  * SignalWire's status callbacks in, "Call Status Changed" events out. The route is public: the signature is
- * its authentication. It is checked over the public URL (see `publicUrlOf`) and the form parameters with the
- * project's Signing Key from the SignalWire secret; a missing or wrong signature gets 403 and publishes
- * nothing. A verified callback is published as is (both `answered` and `in-progress` may arrive for one
+ * its authentication. It is checked over the public URL (see `publicUrlOf`) and the form parameters (a
+ * Compatibility call's callback) or the raw JSON body (a native call's `status_url`/`call_state_url`, whose
+ * scheme `native-callback.ts` grounds in SignalWire's SDKs) with the project's Signing Key from the secret;
+ * a missing or wrong signature gets 403 and publishes nothing. A verified callback is published as is (both `answered` and `in-progress` may arrive for one
  * call; `callStatus` says which, `status` normalises both to `in-progress`) and answered 204; the same signed
  * callback again within the replay window is answered 204 and not published again. Callbacks come as POST
- * (form body) or GET (query string), as `StatusCallbackMethod` asks.
+ * (form body, or JSON for a native call) or GET (query string), as `StatusCallbackMethod` asks.
  */
 
 type HttpEvent = APIGatewayProxyEventV2;
@@ -57,21 +58,21 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
     .use(httpHeaderNormalizer())
     .use(requestGuard({ maxBodyBytes: 64 * 1024 }))
     .handler(async (event, context) => {
-      const params = callbackParamsOf(event);
       const url = publicUrlOf(event, {
         publicBaseUrl: deps.publicBaseUrl,
         routePath: STATUS_CALLBACK_ROUTE.path,
       });
-      if (!(await isSignedCallback(deps.signingKeys, event.headers, url, params))) {
+      const callback = readCallback(event, url);
+      if (!(await isSignedBy(deps.signingKeys, event.headers, callback.accountSid, callback.verify))) {
         logger.warn('status callback refused: missing or invalid signature', {
           sourceIp: event.requestContext.http.sourceIp,
         });
         metrics.addMetric(STATUS_CALLBACKS_REJECTED_METRIC, MetricUnit.Count, 1);
         return forbidden();
       }
-      const detail = toCallStatusChanged(params.values, now());
-      logger.appendKeys({ callSid: detail.callSid, accountSid: detail.accountSid });
-      const accepted = await deps.replays.acceptOnce({ url, params: params.signed }, context, () =>
+      const detail = callback.detail(now());
+      logger.appendKeys({ callSid: detail.callSid, accountSid: detail.accountSid, api: detail.api });
+      const accepted = await deps.replays.acceptOnce({ url, params: callback.signed }, context, () =>
         deps.publisher.publish(CALL_STATUS_CHANGED, detail),
       );
       if (accepted.replayed) {

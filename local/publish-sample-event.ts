@@ -7,6 +7,8 @@
  *   npm run event:local                      # redirect the call to https://example.com/next.xml
  *   npm run event:local -- --terminate       # end the call instead
  *   npm run event:local -- --url https://example.com/other.xml
+ *   npm run event:local -- --native          # the same for a native (SWML) call: "Call Updated" says api "calling"
+ *   npm run event:local -- --transfer sip:desk@example.com   # transfer a native call (calling.transfer)
  */
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -17,22 +19,31 @@ const { values } = parseArgs({
   options: {
     terminate: { type: 'boolean', default: false },
     url: { type: 'string', default: 'https://example.com/next.xml' },
+    native: { type: 'boolean', default: false },
+    transfer: { type: 'string' },
   },
 });
+const native = values.native || values.transfer !== undefined;
 
 // The functions' logs would drown the two events this command is about.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const stack = await startLocalStack();
 try {
-  const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30 });
-  const detail = values.terminate
-    ? { callSid: call.sid, action: 'terminate', correlationId: 'sample-terminate' }
-    : {
-        callSid: call.sid,
-        action: 'update',
-        update: { Url: values.url, Method: 'POST' },
-        correlationId: 'sample-redirect',
-      };
+  const callSid = native
+    ? stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 30 }).id
+    : stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30 }).sid;
+  const detail =
+    values.transfer !== undefined
+      ? { callSid, action: 'transfer', transfer: { dest: values.transfer }, correlationId: 'sample-transfer' }
+      : values.terminate
+        ? { callSid, action: 'terminate', correlationId: 'sample-terminate' }
+        : {
+            callSid,
+            action: 'update',
+            // A native call has no Method: the Calling API fetches its SWML its own way.
+            update: native ? { Url: values.url } : { Url: values.url, Method: 'POST' },
+            correlationId: 'sample-redirect',
+          };
   const entry = {
     EventBusName: stack.eventBusName,
     Source: LOCAL_ALLOWED_EVENT_SOURCES[0],
@@ -57,9 +68,10 @@ try {
   console.log(JSON.stringify(published?.envelope ?? entry, null, 2));
   console.log(`\nThe function answered on the same bus with "${result.envelope['detail-type']}":`);
   console.log(JSON.stringify(result.envelope, null, 2));
-  console.log(
-    `\nThe call in the SignalWire emulator is now: ${stack.emulator.getCall(stack.projectId, call.sid)?.status}`,
-  );
+  const status = native
+    ? stack.emulator.native.get(stack.projectId, callSid)?.status
+    : stack.emulator.getCall(stack.projectId, callSid)?.status;
+  console.log(`\nThe call in the SignalWire emulator is now: ${status}`);
 } finally {
   await stack.stop();
 }

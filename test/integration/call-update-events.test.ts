@@ -14,6 +14,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/calls/audit';
+import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallService, createCallService } from '#commons/calls/service';
 import {
   CALL_UPDATE_FAILED,
@@ -121,6 +122,12 @@ const failed = (event: PublishedEvent): CallUpdateFailedDetail => {
   return event.envelope.detail as unknown as CallUpdateFailedDetail;
 };
 
+/** The function's call service over both kinds of call, as `functions/call-update-events.ts` builds it. */
+const bothKinds = (compatibility?: CallService) => {
+  const access = createSignalWireAccess(readSignalWireConfig(), logger);
+  return withNativeCalls(compatibility ?? createCallService(access, logger), access, logger);
+};
+
 const seed = (status: Call['status']) => stack.emulator.seedCall(stack.projectId, { status, ageSeconds: 60 });
 const postsTo = (sid: string) =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${sid}.json`));
@@ -150,6 +157,7 @@ describe('a "Call Update Requested" event', () => {
       accountSid: stack.projectId,
       callSid: call.sid,
       action: 'update',
+      api: 'compatibility',
       change: { Url: 'https://example.com/next.xml', Method: 'POST' },
       outcome: 'updated',
       call: expect.objectContaining({ sid: call.sid, account_sid: stack.projectId, status: 'in-progress' }),
@@ -357,7 +365,7 @@ describe('delivery at least once', () => {
       },
     };
     const handler = createCallUpdateEventsHandler({
-      calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
+      calls: bothKinds(),
       publisher: flakyBus,
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,
@@ -596,7 +604,7 @@ describe('defect: event-path redirect sent twice when the function runs out of t
   const handlerOver = async (calls: CallService) => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     return createCallUpdateEventsHandler({
-      calls,
+      calls: bothKinds(calls),
       publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,
@@ -1000,7 +1008,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
   ) => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     return createCallUpdateEventsHandler({
-      calls: createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger),
+      calls: bothKinds(),
       publisher,
       idempotency: createCallUpdateIdempotency({
         tableName: stack.idempotencyTableName,

@@ -136,6 +136,7 @@ describe('POST /webhooks/signalwire/status', () => {
     expect(event?.entry.DetailType).toBe(CALL_STATUS_CHANGED);
     expect(event?.eventBusName).toBe(stack.eventBusName);
     expect(event?.envelope.detail).toEqual({
+      api: 'compatibility',
       accountSid: stack.projectId,
       callSid,
       callStatus: 'completed',

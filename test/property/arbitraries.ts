@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { callUpdateSchema } from '#commons/calls/call-update-schema';
 import {
+  CALL_APIS,
   CALL_UPDATE_REQUEST_ACTIONS,
   CALL_UPDATE_REQUESTED,
   callUpdateRequestedEventSchema,
@@ -483,6 +484,28 @@ export const httpEvent = (input: HttpInput, routeKey: string, pathParameters: Re
   );
 
 /**
+ * A transfer's `dest` as callers write it: SIP URIs, E.164 numbers and SWML URLs, right and wrong (no scheme,
+ * a short or zero-led number, a URL with credentials, spaces, control characters).
+ */
+export const transferDest: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(fc.constantFrom('sip:', 'sips:', 'SIP:'), fc.emailAddress()).map(([scheme, at]) => scheme + at),
+  fc.integer({ min: 1_000_000, max: 999_999_999_999_999 }).map((n) => `+${n}`),
+  url,
+  fc.constantFrom(
+    'sip:',
+    'desk@example.com',
+    '+0123456789',
+    '+1415',
+    '14155550100',
+    'sip:desk @example.com',
+    'tel:+14155550100',
+    'sip:a\u0000b',
+    '',
+  ),
+  fc.string({ maxLength: 30 }),
+);
+
+/**
  * Details: half as a careful requester writes them (the update's own fields and rules still generated, so
  * many are refused and many applied), half with every field open to mutation and stray fields.
  */
@@ -493,10 +516,19 @@ const detail = fc.oneof(
       objectFrom(updateProperties),
       fc.constantFrom(...CALL_UPDATE_REQUEST_ACTIONS),
       liveSid(),
+      transferDest,
+      fc.option(fc.constantFrom(...CALL_APIS), { freq: 3 }),
     )
-    .map(([base, update, action, callSid]) => {
-      const { accountSid: _accountSid, ...rest } = base;
-      return { ...rest, callSid, action, ...(action === 'update' ? { update } : {}) };
+    .map(([base, update, action, callSid, dest, api]) => {
+      const { accountSid: _accountSid, transfer: _transfer, api: _api, ...rest } = base;
+      return {
+        ...rest,
+        callSid,
+        action,
+        ...(action === 'update' ? { update } : {}),
+        ...(action === 'transfer' ? { transfer: { dest } } : {}),
+        ...(api === null ? {} : { api }),
+      };
     }),
   fc
     .tuple(

@@ -328,6 +328,69 @@ describe('"Call Update Requested": the schema file and the runtime validation ag
     ['a long correlation id', { callSid: sid, action: 'terminate', correlationId: 'c'.repeat(129) }, false],
     ['a numeric correlation id', { callSid: sid, action: 'terminate', correlationId: 7 }, false],
     ['a detail that is a list', [{ callSid: sid, action: 'terminate' }], false],
+    [
+      'a transfer to a SIP URI',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'sip:a@e.com' } },
+      true,
+    ],
+    [
+      'a transfer to a number, naming the native API',
+      { callSid: sid, action: 'transfer', api: 'calling', transfer: { dest: '+14155550100' } },
+      true,
+    ],
+    [
+      'a transfer to a SWML URL',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'https://e.com/a' } },
+      true,
+    ],
+    [
+      'a redirect naming its API',
+      { callSid: sid, action: 'update', api: 'compatibility', update: { Status: 'completed' } },
+      true,
+    ],
+    ['an unknown api', { callSid: sid, action: 'terminate', api: 'laml' }, false],
+    ['a transfer without transfer', { callSid: sid, action: 'transfer' }, false],
+    ['a transfer without dest', { callSid: sid, action: 'transfer', transfer: {} }, false],
+    [
+      'a transfer to an ftp URL',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'ftp://e.com/a' } },
+      false,
+    ],
+    [
+      'a transfer to a short number',
+      { callSid: sid, action: 'transfer', transfer: { dest: '+1415' } },
+      false,
+    ],
+    [
+      'a transfer to an inline SWML document',
+      { callSid: sid, action: 'transfer', transfer: { dest: { version: '1.0.0' } } },
+      false,
+    ],
+    [
+      'a transfer with a stray field',
+      { callSid: sid, action: 'transfer', transfer: { dest: '+14155550100', to: 'x' } },
+      false,
+    ],
+    [
+      'a transfer with an update',
+      {
+        callSid: sid,
+        action: 'transfer',
+        transfer: { dest: '+14155550100' },
+        update: { Status: 'completed' },
+      },
+      false,
+    ],
+    [
+      'an update with a transfer',
+      { callSid: sid, action: 'update', update: { Status: 'completed' }, transfer: { dest: '+14155550100' } },
+      false,
+    ],
+    [
+      'a terminate with a transfer',
+      { callSid: sid, action: 'terminate', transfer: { dest: '+14155550100' } },
+      false,
+    ],
   ];
 
   it.each(samples)('%s: both say %s', (_name, detail, valid) => {
@@ -374,6 +437,43 @@ describe('"Call Update Requested": runtime violations name the field in the HTTP
       'empty',
     ],
     ['an unknown action', { callSid: CALL_SID, action: 'hangup' }, 'action', 'enum'],
+    ['an unknown api', { callSid: CALL_SID, action: 'terminate', api: 'relay' }, 'api', 'enum'],
+    ['a transfer without dest', { callSid: CALL_SID, action: 'transfer', transfer: {} }, 'dest', 'required'],
+    [
+      'a malformed dest',
+      { callSid: CALL_SID, action: 'transfer', transfer: { dest: 'desk@e.com' } },
+      'dest',
+      'format',
+    ],
+    [
+      'a stray transfer field',
+      { callSid: CALL_SID, action: 'transfer', transfer: { dest: '+14155550100', via: 'x' } },
+      'via',
+      'unknown-field',
+    ],
+    ['no transfer', { callSid: CALL_SID, action: 'transfer' }, 'transfer', 'required'],
+    [
+      'a transfer on an update',
+      {
+        callSid: CALL_SID,
+        action: 'update',
+        update: { Status: 'completed' },
+        transfer: { dest: '+14155550100' },
+      },
+      'transfer',
+      'action',
+    ],
+    [
+      'an update on a transfer',
+      {
+        callSid: CALL_SID,
+        action: 'transfer',
+        transfer: { dest: '+14155550100' },
+        update: { Status: 'completed' },
+      },
+      'update',
+      'action',
+    ],
   ];
 
   it.each(cases)('%s: %s / %s', (_name, detail, field, rule) => {

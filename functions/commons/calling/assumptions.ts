@@ -117,9 +117,9 @@ export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = [
     check: 'List the voice logs with page_size=1 and read links.next.',
   },
   {
-    name: 'native-status-callback-signature',
+    name: 'native-status-callback-payload',
     assumed:
-      'The string signed for a JSON status callback is not published: native status callbacks are not accepted.',
-    check: "SignalWire's published SDKs or docs stating the JSON signing scheme.",
+      "A native call's status_url / call_state_url POSTs the CallState payload (project_id, params.call_id, params.call_state), signed as SignalWire's SDKs verify JSON webhooks: hex HMAC-SHA1 over the URL and the raw body (status-callbacks/native-callback.ts cites them).",
+    check: "Point a test call's status_url at the webhook and compare the body and signature it receives.",
   },
 ];

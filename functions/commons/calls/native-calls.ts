@@ -166,7 +166,14 @@ export const applyToNativeCall = async (
     }
   } catch (error) {
     const redirect = command.action.kind === 'update' && command.action.update.Url !== undefined;
-    return { ok: false, accountSid, callSid, error: describeError(error, { redirect }), cause: error };
+    return {
+      ok: false,
+      accountSid,
+      callSid,
+      error: describeError(error, { redirect }),
+      cause: error,
+      api: 'calling',
+    };
   }
 };
 
@@ -216,8 +223,9 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   // The audit record's change says what was asked: a transfer and where to.
   const audited = { ...command, action: { kind: 'update' as const, update: {} } };
   let outcome: CallOutcome;
+  let owner: CallApi | undefined;
   try {
-    const owner = await deps.ownerOf(project, callSid, command.api, command.signal);
+    owner = await deps.ownerOf(project, callSid, command.api, command.signal);
     if (owner === 'compatibility') {
       refuse([
         {
@@ -245,6 +253,7 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
       callSid,
       error: describeError(error, { redirect: true }),
       cause: error,
+      ...(owner ? { api: owner } : {}),
     };
   }
   auditOutcome(log, audited, outcome, { change: { Transfer: command.dest } });
@@ -321,8 +330,7 @@ export const withNativeCalls = (
         return outcome;
       }
       if (owner === 'compatibility') {
-        const outcome = await compatibility.apply(command);
-        return outcome.ok ? { ...outcome, api: 'compatibility' } : outcome;
+        return { ...(await compatibility.apply(command)), api: 'compatibility' };
       }
       let outcome: CallOutcome;
       try {
@@ -335,6 +343,7 @@ export const withNativeCalls = (
           callSid,
           error: describeError(error, { redirect: false }),
           cause: error,
+          api: 'calling',
         };
       }
       auditOutcome(log, command, outcome);

@@ -45,6 +45,8 @@ export type CallOutcome =
       error: ErrorDescription;
       /** The error itself, for logging an unexpected one in full. */
       cause: unknown;
+      /** Which API owns the call, once known (`calls/native-calls.ts`). */
+      api?: CallActionResult['api'];
     };
 
 /** A read or a list of one project's calls. */

@@ -1,5 +1,5 @@
 import { CALL_APIS } from '../calling/vocabulary.ts';
-import { callUpdateSchema, sidSchema } from '../calls/call-update-schema.ts';
+import { callUpdateSchema, sidSchema, transferDestSchema } from '../calls/call-update-schema.ts';
 import { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE, type ListFilters } from '../signalwire/list-query-params.ts';
 import { CALL_STATUSES } from '../signalwire/types.ts';
 
@@ -60,15 +60,6 @@ export const getCallEventSchema = {
   properties: { pathParameters: pathParameters(['callSid']), queryStringParameters: apiQuery },
 } as const;
 
-/**
- * Where a native call may be transferred (`calling.transfer`'s `dest`): a SIP URI, a phone number in E.164, or
- * the http(s) URL of a SWML script. No `user:password@` in a URL, as for every URL this API takes.
- */
-export const TRANSFER_DEST_PATTERN =
-  "^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:;[A-Za-z0-9._~=%-]+)*" +
-  '|\\+[1-9][0-9]{6,14}' +
-  '|[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@:\\[\\]]+(?::[0-9]{1,5})?(?:[/?#][^\\s]*)?)$';
-
 /** The transfer route's body: where to, and optionally the API that owns the call. */
 export const transferCallEventSchema = {
   type: 'object',
@@ -80,7 +71,7 @@ export const transferCallEventSchema = {
       type: 'object',
       required: ['dest'],
       additionalProperties: false,
-      properties: { dest: { type: 'string', minLength: 1, maxLength: 2048, pattern: TRANSFER_DEST_PATTERN } },
+      properties: { dest: transferDestSchema },
     },
   },
 } as const;

@@ -45,17 +45,19 @@ export class SigningKeys {
   }
 }
 
-/** Whether a callback carries the signature of the project it names (or of the default project). */
-export const isSignedCallback = async (
+/**
+ * Whether a callback carries the signature of the project it names (or of the default project): `verify`
+ * checks a signature with a key, by the scheme of the callback's kind.
+ */
+export const isSignedBy = async (
   signingKeys: SigningKeys,
   headers: Record<string, string | undefined>,
-  url: string,
-  { values, signed: params }: { values: FormParams; signed: FormParams },
+  accountSid: string | undefined,
+  verify: (signingKey: string, signature: string) => boolean,
 ): Promise<boolean> => {
   const signature = signatureOf(headers);
   if (!signature) return false;
-  // AccountSid is not trusted here: it only chooses which project's key must have signed the request.
-  const accountSid = values.find(([name]) => name === 'AccountSid')?.[1];
+  // The project named is not trusted here: it only chooses which project's key must have signed the request.
   let key: string | undefined;
   try {
     key = await signingKeys.current(accountSid);
@@ -63,12 +65,26 @@ export const isSignedCallback = async (
     if (error instanceof AccountNotConfiguredError) return false;
     throw error;
   }
-  if (key !== undefined && verifySignature({ signingKey: key, signature, url, params })) return true;
+  if (key !== undefined && verify(key, signature)) return true;
   const rotated = await signingKeys.rotated(accountSid, key);
   if (key === undefined && rotated === undefined) {
     logger.error('no signingKey for this project in the SignalWire secret: its callbacks are refused', {
       accountSid,
     });
   }
-  return rotated !== undefined && verifySignature({ signingKey: rotated, signature, url, params });
+  return rotated !== undefined && verify(rotated, signature);
 };
+
+/** Whether a form callback carries the signature of the project it names (or of the default project). */
+export const isSignedCallback = (
+  signingKeys: SigningKeys,
+  headers: Record<string, string | undefined>,
+  url: string,
+  { values, signed: params }: { values: FormParams; signed: FormParams },
+): Promise<boolean> =>
+  isSignedBy(
+    signingKeys,
+    headers,
+    values.find(([name]) => name === 'AccountSid')?.[1],
+    (signingKey, signature) => verifySignature({ signingKey, signature, url, params }),
+  );

@@ -68,6 +68,7 @@ export const toCallStatusChanged = (params: FormParams, receivedAt: Date): CallS
 
   const parentCallSid = text(params, 'ParentCallSid');
   return {
+    api: 'compatibility',
     accountSid: canonicalSid(accountSid),
     callSid: canonicalSid(callSid),
     callStatus,

@@ -1,6 +1,8 @@
+import type { CallApi } from '../calling/vocabulary.ts';
 import { type CallAction, changeOf } from '../calls/service.ts';
 import { type ErrorDescription, publicError } from '../errors.ts';
 import {
+  CALL_APIS,
   CALL_UPDATE_REQUEST_ACTIONS,
   type CallUpdatedDetail,
   type CallUpdateError,
@@ -23,10 +25,19 @@ export type AppliedRequest =
       accountSid: string;
       outcome: CallUpdatedDetail['outcome'];
       call: Call;
+      /** The API that owns the call (absent in records written before native calls: those are Compatibility). */
+      api?: CallApi;
       /** Set by the idempotency layer when the outcome comes from the table. */
       replayed?: boolean;
     }
-  | { kind: 'refused'; accountSid: string | null; error: CallUpdateError; replayed?: boolean };
+  | {
+      kind: 'refused';
+      accountSid: string | null;
+      error: CallUpdateError;
+      /** The API that owns the call, once known. */
+      api?: CallApi | null;
+      replayed?: boolean;
+    };
 
 /**
  * The (already validated) request with its call and account SIDs in canonical form: applied before the
@@ -44,11 +55,17 @@ export const canonicalRequest = (event: CallUpdateRequestedEvent): CallUpdateReq
   };
 };
 
-/** The action an (already validated) request asks for. */
+/** The action an (already validated) update or terminate request asks for. */
 export const actionOf = (event: CallUpdateRequestedEvent): CallAction =>
   event.detail.action === 'terminate'
     ? { kind: 'terminate' }
     : { kind: 'update', update: event.detail.update ?? {} };
+
+/** What a request asks for, as a result event and the audit show it: the update's fields, or `{ dest }`. */
+export const requestedChange = (event: CallUpdateRequestedEvent): CallUpdatedDetail['change'] =>
+  event.detail.action === 'transfer'
+    ? { dest: event.detail.transfer?.dest ?? '' }
+    : changeOf(actionOf(event));
 
 /** The error part of "Call Update Failed": the HTTP API's error body without HTTP. */
 export const toCallUpdateError = (described: ErrorDescription): CallUpdateError => publicError(described);
@@ -62,6 +79,8 @@ export interface RequestSummary {
   accountSid: string | null;
   callSid: string | null;
   action: CallUpdateRequestAction | null;
+  /** The API the request names, when it names a known one. */
+  api: CallApi | null;
 }
 
 const UUID = new RegExp(SID_PATTERN);
@@ -91,6 +110,7 @@ export const summarizeRequest = (event: unknown): RequestSummary => {
     action: (CALL_UPDATE_REQUEST_ACTIONS as readonly unknown[]).includes(action)
       ? (action as CallUpdateRequestAction)
       : null,
+    api: (CALL_APIS as readonly unknown[]).includes(detail.api) ? (detail.api as CallApi) : null,
   };
 };
 
@@ -111,7 +131,9 @@ export const callUpdatedDetail = (
   accountSid: applied.accountSid,
   callSid: event.detail.callSid,
   action: event.detail.action,
-  change: changeOf(actionOf(event)),
+  // A record from before native calls has no `api`: only Compatibility calls were reached then.
+  api: applied.api ?? event.detail.api ?? 'compatibility',
+  change: requestedChange(event),
   outcome: applied.outcome,
   call: boundedCall(applied.call),
 });
@@ -167,7 +189,7 @@ const boundedCall = (call: Call): Call => {
 export const callUpdateFailedDetail = (
   event: unknown,
   error: CallUpdateError,
-  options: { final: boolean; accountSid?: string | null; replayed?: boolean },
+  options: { final: boolean; accountSid?: string | null; api?: CallApi | null; replayed?: boolean },
 ): CallUpdateFailedDetail => {
   const summary = summarizeRequest(event);
   return {
@@ -175,6 +197,7 @@ export const callUpdateFailedDetail = (
     accountSid: options.accountSid ?? summary.accountSid,
     callSid: summary.callSid,
     action: summary.action,
+    api: options.api ?? summary.api,
     final: options.final,
     error,
   };

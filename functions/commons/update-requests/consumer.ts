@@ -7,7 +7,8 @@ import {
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { eventActor } from '../calls/audit-actors.ts';
-import type { CallService } from '../calls/service.ts';
+import type { NativeAwareCallService } from '../calls/native-calls.ts';
+import type { CallOutcome, CallService } from '../calls/service.ts';
 import { type FieldViolation, isFunctionTimeout, RequestValidationError } from '../errors.ts';
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
 import type { EventPublisher } from '../events/publisher.ts';
@@ -43,7 +44,8 @@ export interface CallUpdateEventResult {
 }
 
 export interface CallUpdateConsumerDependencies {
-  calls: CallService;
+  /** The call service over both kinds of call (`withNativeCalls`), as the HTTP API uses it. */
+  calls: NativeAwareCallService;
   publisher: EventPublisher;
   idempotency: CallUpdateIdempotency;
   allowedSources: readonly string[];
@@ -93,6 +95,18 @@ const keyReused = () =>
     },
   ]);
 
+/**
+ * The change a refused request asked for, as the audit records it. A transfer is recorded as the service
+ * records one (`Transfer`: where to), which the service's `refuse` also reads as a redirect, so a transfer cut by
+ * the timeout is REDIRECT_OUTCOME_UNKNOWN.
+ */
+const refusedChange = (detail: Record<string, unknown>): unknown => {
+  if (detail.action === 'terminate') return terminateChange();
+  if (detail.action !== 'transfer') return detail.update;
+  const dest = (detail.transfer as { dest?: unknown } | undefined)?.dest;
+  return typeof dest === 'string' ? { Transfer: dest } : {};
+};
+
 /** Audits a refusal (the call service's one record of it) and decides what it means. */
 const refuse = (
   calls: CallService,
@@ -114,7 +128,7 @@ const refuse = (
         ? { correlationId: detail.correlationId.slice(0, 128) }
         : {}),
     },
-    { ...detail, change: detail.action === 'terminate' ? terminateChange() : detail.update },
+    { ...detail, change: refusedChange(detail) },
     error,
   );
   return decideRefusal(event, described, error);
@@ -179,6 +193,28 @@ const settler =
       : { published: CALL_UPDATE_FAILED, eventId, code: result.code };
   };
 
+/** Sends the request to the call service: a transfer as one, anything else as an update or a terminate. */
+const applyTo = (
+  calls: NativeAwareCallService,
+  event: CallUpdateRequestedEvent,
+  signal: AbortSignal,
+  invokedFunctionArn: string,
+): Promise<CallOutcome> => {
+  const { detail } = event;
+  const command = {
+    signal,
+    trigger: 'event' as const,
+    actor: eventActor(event, invokedFunctionArn),
+    ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+    ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
+    ...(detail.api === undefined ? {} : { api: detail.api }),
+    callSid: detail.callSid,
+  };
+  return detail.action === 'transfer'
+    ? calls.transfer({ ...command, dest: detail.transfer?.dest ?? '' })
+    : calls.apply({ ...command, action: actionOf(event) });
+};
+
 /**
  * The "Call Update Requested" consumer, the counterpart of Powertools' `IdempotencyHandler`: refuse, or apply
  * once under the idempotency record, then let `outcome.ts` decide, then settle: publish the one result event,
@@ -195,16 +231,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       signal: AbortSignal,
       invokedFunctionArn: string,
     ): Promise<AppliedRequest> => {
-      const { detail } = event;
-      const outcome = await calls.apply({
-        signal,
-        trigger: 'event',
-        actor: eventActor(event, invokedFunctionArn),
-        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-        ...(detail.accountSid === undefined ? {} : { project: detail.accountSid }),
-        callSid: detail.callSid,
-        action: actionOf(event),
-      });
+      const outcome = await applyTo(calls, event, signal, invokedFunctionArn);
       const decision = decideOutcome(event, outcome);
       if (!decision.remember) throw new ReleaseRecordError(decision);
       return recordOf(event, outcome);

@@ -17,9 +17,11 @@ export const IDEMPOTENCY_KEY_JMESPATH = '[source, detail.idempotencyKey || id]';
 
 /**
  * What a repeated idempotency key must ask for again: the same call and the same action. A correlation id may
- * differ (a requester retrying under a new one); anything else is a reused key and is refused.
+ * differ (a requester retrying under a new one); anything else is a reused key and is refused. A transfer's
+ * `transfer` takes the place of `update` (never both in one request; `transfer || update` is the update, empty or
+ * absent as it was, whenever there is no transfer), so a request without one hashes as it always has and records written before transfers still match; `api` only names the owner of the same call.
  */
-export const IDEMPOTENCY_PAYLOAD_JMESPATH = 'detail.[callSid, accountSid, action, update]';
+export const IDEMPOTENCY_PAYLOAD_JMESPATH = 'detail.[callSid, accountSid, action, transfer || update]';
 
 /** Attribute names of the table (the CDK table and the local one use the same). */
 export const IDEMPOTENCY_TABLE_KEY = 'id';
@@ -60,12 +62,15 @@ const within = async (work: Promise<void>, ms: number): Promise<'written' | 'lat
 };
 
 /**
- * Whether a request redirects the call (`action: update` with `update.Url`, already validated): the one change
- * that must never be sent twice, since a second redirect restarts the caller's call flow.
+ * Whether a request redirects the call (`action: update` with `update.Url`, or a native call's `transfer`,
+ * already validated): the changes that must never be sent twice, since a second redirect restarts the caller's
+ * call flow and a second transfer moves the call again.
  */
 export const redirectsTheCall = (data: RecordData): boolean => {
   const detail = (data as Partial<CallUpdateRequestedEvent> | null)?.detail;
-  return detail?.action === 'update' && typeof detail.update?.Url === 'string';
+  return (
+    (detail?.action === 'update' && typeof detail.update?.Url === 'string') || detail?.action === 'transfer'
+  );
 };
 
 /**

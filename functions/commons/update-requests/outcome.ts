@@ -57,7 +57,7 @@ export interface Decision {
 const failedResult = (
   event: unknown,
   described: ErrorDescription,
-  options: { accountSid?: string | null; replayed?: boolean },
+  options: { accountSid?: string | null; api?: AppliedRequest['api']; replayed?: boolean },
 ): ResultEvent => ({
   detailType: CALL_UPDATE_FAILED,
   detail: callUpdateFailedDetail(event, toCallUpdateError(described), {
@@ -70,11 +70,18 @@ const failedResult = (
 /** The outcome as the idempotency record keeps it (the shape records have always had, so old ones replay). */
 export const recordOf = (event: CallUpdateRequestedEvent, outcome: CallOutcome): AppliedRequest =>
   outcome.ok
-    ? { kind: 'applied', accountSid: outcome.accountSid, outcome: outcome.outcome, call: outcome.call }
+    ? {
+        kind: 'applied',
+        accountSid: outcome.accountSid,
+        outcome: outcome.outcome,
+        call: outcome.call,
+        ...(outcome.api ? { api: outcome.api } : {}),
+      }
     : {
         kind: 'refused',
         accountSid: outcome.accountSid ?? event.detail.accountSid ?? null,
         error: toCallUpdateError(outcome.error),
+        ...(outcome.api ? { api: outcome.api } : {}),
       };
 
 /** What a recorded outcome means, fresh or replayed: final, remembered, published as it was recorded. */
@@ -95,6 +102,7 @@ export const decideRecord = (event: CallUpdateRequestedEvent, record: AppliedReq
       detail: callUpdateFailedDetail(event, record.error, {
         final: true,
         accountSid: record.accountSid,
+        api: record.api ?? null,
         replayed,
       }),
       code: record.error.code as ErrorCode,
@@ -117,7 +125,10 @@ export const decideOutcome = (event: CallUpdateRequestedEvent, outcome: CallOutc
   const failure = { described, cause: outcome.cause };
   if (described.retryable || isConfigurationFailure(described)) {
     return {
-      result: failedResult(event, described, { accountSid: recordOf(event, outcome).accountSid }),
+      result: failedResult(event, described, {
+        accountSid: recordOf(event, outcome).accountSid,
+        api: outcome.api ?? null,
+      }),
       remember: false,
       retry: described.retryable,
       acted: false,

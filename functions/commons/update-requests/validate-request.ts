@@ -1,4 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { TRANSFER_DEST_RULE, TRANSFER_FIELDS } from '../calls/call-update-schema.ts';
 import type { FieldViolation } from '../errors.ts';
 import { CALL_UPDATE_REQUESTED_FIELDS } from '../events/contracts.ts';
 import { validateCallUpdateRequestedEvent } from '../generated/strict-validators.cjs';
@@ -13,21 +14,31 @@ const validateEvent = validateCallUpdateRequestedEvent as unknown as ValidateFun
 
 /** Words for the violations of a "Call Update Requested". */
 const CALL_UPDATE_REQUESTED_VIOLATIONS: ViolationContext = {
-  allowed: { detail: CALL_UPDATE_REQUESTED_FIELDS, update: CALL_UPDATE_FIELDS },
+  allowed: { detail: CALL_UPDATE_REQUESTED_FIELDS, update: CALL_UPDATE_FIELDS, transfer: TRANSFER_FIELDS },
   patterns: {
+    dest: TRANSFER_DEST_RULE,
     idempotencyKey: 'must be 1 to 128 printable ASCII characters without spaces',
     correlationId: 'must be 1 to 128 printable ASCII characters without spaces',
   },
 };
 
 /**
- * Ajv reports paths from the event's root (`/detail/update/Url`); the update's fields are named as on the
- * HTTP route (`Url`, container `update`), the detail's as themselves (`callSid`, container `detail`).
+ * Ajv reports paths from the event's root (`/detail/update/Url`); the update's and the transfer's fields are
+ * named as on the HTTP routes (`Url`, container `update`; `dest`, container `transfer`), the detail's as
+ * themselves (`callSid`, container `detail`).
  */
 const fromUpdate = (error: ErrorObject): ErrorObject =>
-  error.instancePath === '/detail/update' || error.instancePath.startsWith('/detail/update/')
+  /^\/detail\/(?:update|transfer)(?:\/|$)/.test(error.instancePath)
     ? { ...error, instancePath: error.instancePath.slice('/detail'.length) }
     : error;
+
+/** `update` with a transfer, `transfer` with an update or a terminate: the schema's `false`, in words. */
+const misplaced = (error: ErrorObject): FieldViolation | undefined => {
+  if (error.keyword !== 'false schema') return undefined;
+  const field = error.instancePath === '/detail/transfer' ? 'transfer' : 'update';
+  const actions = field === 'transfer' ? 'transfer' : 'update or terminate';
+  return { field, rule: 'action', message: `${field} is only allowed with action ${actions}` };
+};
 
 /**
  * Checks a "Call Update Requested" event as the function does: one violation per field and rule, in the
@@ -39,7 +50,14 @@ export const callUpdateRequestViolations = (event: unknown): FieldViolation[] =>
     typeof event === 'object' && event !== null ? (event as { detail?: unknown }).detail : undefined;
   const named = keyViolations(detail);
   if (named.length > 0) return named;
-  return validateEvent(event)
-    ? []
-    : violationsFromAjv((validateEvent.errors ?? []).map(fromUpdate), CALL_UPDATE_REQUESTED_VIOLATIONS);
+  if (validateEvent(event)) return [];
+  const errors = validateEvent.errors ?? [];
+  const placement = errors.map(misplaced).filter((violation) => violation !== undefined);
+  return [
+    ...placement,
+    ...violationsFromAjv(
+      errors.filter((error) => error.keyword !== 'false schema').map(fromUpdate),
+      CALL_UPDATE_REQUESTED_VIOLATIONS,
+    ),
+  ];
 };

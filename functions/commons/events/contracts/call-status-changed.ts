@@ -1,5 +1,5 @@
 import { CALL_STATUSES, type CallStatus } from '../../signalwire/types.ts';
-import { type EventContract, PUBLISHED_SOURCE } from './event-contract.ts';
+import { CALL_APIS, type CallApiName, type EventContract, PUBLISHED_SOURCE } from './event-contract.ts';
 import { DRAFT_04, sidDefinition } from './json-schema-parts.ts';
 
 /** Outbound: SignalWire reported a change of a call's status through its status callback. */
@@ -7,6 +7,11 @@ export const CALL_STATUS_CHANGED = 'Call Status Changed';
 
 /** `detail` of "Call Status Changed". */
 export interface CallStatusChangedDetail {
+  /**
+   * Which kind of call: `compatibility` (a form-encoded Compatibility callback, `StatusCallback`) or `calling`
+   * (a native call's JSON callback, `status_url`/`call_state_url`).
+   */
+  api: CallApiName;
   accountSid: string;
   callSid: string;
   /**
@@ -43,6 +48,7 @@ export const callStatusChangedDetailJsonSchema = {
   description: `detail of a "Call Status Changed" event (${PUBLISHED_SOURCE}): a status callback SignalWire sent, with a verified signature. Status callbacks are not guaranteed to arrive once or in order: order by sequenceNumber (or timestamp) per callSid, and expect both "answered" and "in-progress" for one answered call; both have status "in-progress".`,
   type: 'object',
   required: [
+    'api',
     'accountSid',
     'callSid',
     'callStatus',
@@ -61,16 +67,22 @@ export const callStatusChangedDetailJsonSchema = {
   ],
   additionalProperties: false,
   properties: {
+    api: {
+      description:
+        "compatibility: a Compatibility call's form-encoded StatusCallback. calling: a native call's JSON callback (status_url, call_state_url); its sequenceNumber, duration, answeredBy and sipResponseCode are null, callbackSource is its event_type.",
+      type: 'string',
+      enum: [...CALL_APIS],
+    },
     accountSid: { $ref: '#/definitions/Sid' },
     callSid: { $ref: '#/definitions/Sid' },
     callStatus: {
       description:
-        'CallStatus exactly as SignalWire sent it, e.g. ringing, answered, in-progress, completed.',
+        'CallStatus exactly as SignalWire sent it, e.g. ringing, answered, in-progress, completed; for a native call its call_state (created, ringing, answered, ending, ended).',
       type: 'string',
     },
     status: {
       description:
-        'callStatus as a Call resource status: answered becomes in-progress, initiated becomes queued; null for a value not known here.',
+        'callStatus as a Call resource status: answered becomes in-progress, initiated becomes queued; a native created becomes queued, ending in-progress, ended completed; null for a value not known here.',
       type: ['string', 'null'],
       enum: [...CALL_STATUSES, null],
     },

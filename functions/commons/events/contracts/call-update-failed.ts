@@ -1,7 +1,9 @@
 import type { ErrorDescription, FieldViolation, RequestErrorCode } from '../../errors.ts';
 import { MAX_LISTED_VIOLATIONS, MAX_VIOLATION_MESSAGE_CHARS } from '../../errors.ts';
 import {
+  CALL_APIS,
   CALL_UPDATE_REQUEST_ACTIONS,
+  type CallApiName,
   type CallUpdateRequestAction,
   type CallUpdateResultBase,
   type EventContract,
@@ -38,6 +40,8 @@ export interface CallUpdateFailedDetail extends CallUpdateResultBase {
   accountSid: string | null;
   callSid: string | null;
   action: CallUpdateRequestAction | null;
+  /** The API that owns the call, once known (named by the request or found by reading); null otherwise. */
+  api: CallApiName | null;
   /**
    * True: this is the outcome of the request. False: the failure was transient and the event is handed back
    * for an automatic retry; a later "Call Updated" or "Call Update Failed" with the same `requestEventId`
@@ -74,7 +78,7 @@ export const callUpdateFailedDetailJsonSchema = {
   title: 'CallUpdateFailed',
   description: `detail of a "Call Update Failed" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was not applied. final=true: this is the outcome (invalid event, source not allowed, the call's state, unknown call, a redirect whose outcome is unknown, ...). final=false: a transient failure; the event is retried automatically and a later "Call Updated" or "Call Update Failed" with the same requestEventId follows, unless the retries run out and the event lands in the dead-letter queue.`,
   type: 'object',
-  required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'final', 'error'],
+  required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'api', 'final', 'error'],
   additionalProperties: false,
   properties: {
     requestEventId: requestEventIdProperty,
@@ -97,6 +101,12 @@ export const callUpdateFailedDetailJsonSchema = {
       type: ['string', 'null'],
     },
     action: { type: ['string', 'null'], enum: [...CALL_UPDATE_REQUEST_ACTIONS, null] },
+    api: {
+      description:
+        'The API that owns the call, as the request named it or as found by reading; null when not known (e.g. an invalid request, or a call neither API knows).',
+      type: ['string', 'null'],
+      enum: [...CALL_APIS, null],
+    },
     final: {
       description:
         'false: the failure was transient and the request is being retried; wait for a later result.',

@@ -1,7 +1,15 @@
-import { callUpdateSchema, sidSchema } from '../../calls/call-update-schema.ts';
+import {
+  callUpdateSchema,
+  sidSchema,
+  TRANSFER_DEST_RULE,
+  transferDestSchema,
+  transferSchema,
+} from '../../calls/call-update-schema.ts';
 import type { CallUpdate } from '../../signalwire/types.ts';
 import {
+  CALL_APIS,
   CALL_UPDATE_REQUEST_ACTIONS,
+  type CallApiName,
   type CallUpdateRequestAction,
   type EventBridgeEnvelopeOf,
   type EventContract,
@@ -23,10 +31,20 @@ export interface CallUpdateRequestedDetail {
   callSid: string;
   /** The SignalWire project; the secret's default project when absent. */
   accountSid?: string;
-  /** `update` applies `update`; `terminate` ends the call whatever its state (idempotent). */
+  /**
+   * `update` applies `update`; `terminate` ends the call whatever its state (idempotent); `transfer` transfers a
+   * native call to `transfer.dest` (`calling.transfer`, sent at most once).
+   */
   action: CallUpdateRequestAction;
+  /**
+   * The API that owns the call: `compatibility` (cXML/LaML) or `calling` (the native Calling API). Absent: the
+   * service finds out by reading (the Compatibility API first, then the voice logs).
+   */
+  api?: CallApiName;
   /** SignalWire's fields, with the same rules as the HTTP route. Required for `update`. */
   update?: CallUpdate;
+  /** For `transfer` (required): where the call goes. */
+  transfer?: { dest: string };
   /** Deduplicates requests across events (per source); the event id is used when absent. */
   idempotencyKey?: string;
   /** Echoed in the result event, so the requester can match it to its request. */
@@ -61,14 +79,24 @@ export const callUpdateRequestedDetailJsonSchema = {
     },
     action: {
       description:
-        'update: apply `update` (required). terminate: end the call whatever its state (Status=completed); ending a call that has already ended succeeds with outcome already-ended.',
+        'update: apply `update` (required). terminate: end the call whatever its state (Status=completed); ending a call that has already ended succeeds with outcome already-ended. transfer: transfer a native call to `transfer.dest` (required; calling.transfer, sent at most once).',
       type: 'string',
       enum: [...CALL_UPDATE_REQUEST_ACTIONS],
     },
+    api: {
+      description:
+        'The API that owns the call: compatibility (cXML/LaML calls) or calling (native calls: SWML, RELAY, AI agents). Absent: found by reading (the Compatibility API, then the voice logs). A field the named API lacks (Method, FallbackMethod, StatusCallback, StatusCallbackMethod for calling; transfer for compatibility) fails with INVALID_REQUEST naming it, and nothing is sent.',
+      type: 'string',
+      enum: [...CALL_APIS],
+    },
     update: {
       description:
-        "For action update: SignalWire's Update a Call fields, with the same rules as the HTTP route. For terminate: absent or empty.",
+        "For action update: SignalWire's Update a Call fields, with the same rules as the HTTP route. For terminate: absent or empty. For a native call, Url redirects it to new SWML (update with url) and Status ends it (calling.end).",
       type: 'object',
+    },
+    transfer: {
+      description: 'For action transfer only (required there): where the native call goes.',
+      $ref: '#/definitions/Transfer',
     },
     idempotencyKey: {
       description:
@@ -79,17 +107,43 @@ export const callUpdateRequestedDetailJsonSchema = {
   },
   anyOf: [
     {
-      properties: { action: { enum: ['update'] }, update: { $ref: '#/definitions/CallUpdate' } },
+      properties: {
+        action: { enum: ['update'] },
+        update: { $ref: '#/definitions/CallUpdate' },
+        transfer: { not: {} },
+      },
       required: ['update'],
     },
     {
       properties: {
         action: { enum: ['terminate'] },
         update: { type: 'object', maxProperties: 0 },
+        transfer: { not: {} },
       },
     },
+    {
+      properties: {
+        action: { enum: ['transfer'] },
+        update: { not: {} },
+      },
+      required: ['transfer'],
+    },
   ],
-  definitions: { CallUpdate: callUpdateDefinition },
+  definitions: {
+    CallUpdate: callUpdateDefinition,
+    Transfer: {
+      description: 'Where a native call is transferred (calling.transfer).',
+      type: 'object',
+      required: ['dest'],
+      additionalProperties: false,
+      properties: {
+        dest: {
+          description: `A SIP URI (sip:…), an E.164 phone number (+…) or an absolute http(s) SWML URL; an inline SWML document is not accepted. ${TRANSFER_DEST_RULE}.`,
+          ...transferDestSchema,
+        },
+      },
+    },
+  },
 } as const;
 
 /** Names a "Call Update Requested" detail may carry. */
@@ -97,14 +151,16 @@ export const CALL_UPDATE_REQUESTED_FIELDS = [
   'callSid',
   'accountSid',
   'action',
+  'api',
   'update',
+  'transfer',
   'idempotencyKey',
   'correlationId',
 ] as const satisfies readonly (keyof CallUpdateRequestedDetail)[];
 
 /**
- * The runtime schema of a "Call Update Requested" detail: the update part is `callUpdateSchema` itself, so
- * the event and the HTTP route apply the same seven fields and rules.
+ * The runtime schema of a "Call Update Requested" detail: the update part is `callUpdateSchema` itself and
+ * the transfer part `transferSchema`, so the event and the HTTP routes apply the same fields and rules.
  */
 const callUpdateRequestedDetailSchema = {
   type: 'object',
@@ -114,7 +170,9 @@ const callUpdateRequestedDetailSchema = {
     callSid: sidSchema,
     accountSid: sidSchema,
     action: { type: 'string', enum: [...CALL_UPDATE_REQUEST_ACTIONS] },
+    api: { type: 'string', enum: [...CALL_APIS] },
     update: { type: 'object' },
+    transfer: { type: 'object' },
     idempotencyKey: token,
     correlationId: token,
   },
@@ -122,13 +180,18 @@ const callUpdateRequestedDetailSchema = {
     {
       if: { properties: { action: { const: 'update' } }, required: ['action'] },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
-      then: { required: ['update'], properties: { update: callUpdateSchema } },
+      then: { required: ['update'], properties: { update: callUpdateSchema, transfer: false } },
     },
     {
       // A terminate carries no update; an empty object is tolerated, as on the HTTP terminate route.
       if: { properties: { action: { const: 'terminate' } }, required: ['action'] },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
-      then: { properties: { update: { type: 'object', maxProperties: 0 } } },
+      then: { properties: { update: { type: 'object', maxProperties: 0 }, transfer: false } },
+    },
+    {
+      if: { properties: { action: { const: 'transfer' } }, required: ['action'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
+      then: { required: ['transfer'], properties: { transfer: transferSchema, update: false } },
     },
   ],
 } as const;

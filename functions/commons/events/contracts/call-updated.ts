@@ -1,7 +1,9 @@
 import type { CallActionResult } from '../../calls/result.ts';
 import { CALL_STATUSES, type Call, type CallUpdate } from '../../signalwire/types.ts';
 import {
+  CALL_APIS,
   CALL_UPDATE_REQUEST_ACTIONS,
+  type CallApiName,
   type CallUpdateRequestAction,
   type CallUpdateResultBase,
   type EventContract,
@@ -24,8 +26,13 @@ export interface CallUpdatedDetail extends CallUpdateResultBase {
   accountSid: string;
   callSid: string;
   action: CallUpdateRequestAction;
-  /** What was sent to SignalWire, in its field names (`{ Status: 'completed' }` for a terminate). */
-  change: CallUpdate;
+  /** The API that owns the call, and that the change went to. */
+  api: CallApiName;
+  /**
+   * What was asked, in the Compatibility API's field names (`{ Status: 'completed' }` for a terminate), or
+   * `{ dest }` for a transfer.
+   */
+  change: CallUpdate | { dest: string };
   /** `already-ended`: a terminate found the call over; `call` is the call as it is now. */
   outcome: CallActionResult['outcome'];
   /** The Call resource as SignalWire answered it. */
@@ -40,7 +47,7 @@ export const callUpdatedDetailJsonSchema = {
   title: 'CallUpdated',
   description: `detail of a "Call Updated" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was applied. Published at least once: a repeated request publishes the recorded outcome again with replayed=true, so deduplicate on requestEventId (or on requestSource + idempotencyKey).`,
   type: 'object',
-  required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'change', 'outcome', 'call'],
+  required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'api', 'change', 'outcome', 'call'],
   additionalProperties: false,
   properties: {
     requestEventId: requestEventIdProperty,
@@ -61,8 +68,15 @@ export const callUpdatedDetailJsonSchema = {
     },
     callSid: { $ref: '#/definitions/Sid' },
     action: { type: 'string', enum: [...CALL_UPDATE_REQUEST_ACTIONS] },
+    api: {
+      description:
+        'The API that owns the call and received the change: compatibility (cXML/LaML) or calling (the native Calling API).',
+      type: 'string',
+      enum: [...CALL_APIS],
+    },
     change: {
-      description: 'The fields sent to SignalWire ({"Status":"completed"} for a terminate).',
+      description:
+        'What was asked, in the Compatibility field names ({"Status":"completed"} for a terminate; for a native call Url became update with url and Status calling.end), or {"dest": ...} for a transfer.',
       type: 'object',
       additionalProperties: { type: 'string' },
     },

@@ -12,8 +12,12 @@ export const DEFAULT_EVENT_SOURCE = 'call-control';
 export const PUBLISHED_SOURCE =
   `source: the deployment's eventSource, "${DEFAULT_EVENT_SOURCE}" by default` as const;
 
-/** What a "Call Update Requested" event asks for. */
-export const CALL_UPDATE_REQUEST_ACTIONS = ['update', 'terminate'] as const;
+/** What a "Call Update Requested" event asks for (`transfer`: native calls only). */
+export const CALL_UPDATE_REQUEST_ACTIONS = ['update', 'terminate', 'transfer'] as const;
+
+/** The two APIs a call may belong to (the same pair as `calling/vocabulary.ts`'s `CALL_APIS`). */
+export const CALL_APIS = ['compatibility', 'calling'] as const;
+export type CallApiName = (typeof CALL_APIS)[number];
 export type CallUpdateRequestAction = (typeof CALL_UPDATE_REQUEST_ACTIONS)[number];
 
 /** EventBridge's envelope, as `aws-lambda`'s `EventBridgeEvent`: declared here so the package needs no @types. */
