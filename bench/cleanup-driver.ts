@@ -22,6 +22,11 @@ export interface CleanupPlan {
   apiToken: string;
   spaceOrigin: string;
   concurrency: number;
+  /**
+   * The cleanup's pace: starts per second, shared by its workers. @default the account-wide budget
+   * (CLEANUP_ENDS_PER_SECOND.max), so the engine, not the pacer, is measured; deployed runs default to 200.
+   */
+  maxEndsPerSecond?: number;
   /** The circuit breaker of each run (the policy allows at most 10,000). */
   maxCallsToEnd: number;
   /** In-progress calls older than this are stale. */
@@ -159,7 +164,7 @@ const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: Peak
       concurrency: plan.concurrency,
       // The scenario measures the engine against the emulator's latency, so it may use the account's whole
       // POST budget (13,800 per 10 s), above the 1,250 per second the ideal needs; deployed runs default to 200.
-      maxEndsPerSecond: CLEANUP_ENDS_PER_SECOND.max,
+      maxEndsPerSecond: plan.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.max,
     });
     outcome.runs++;
     outcome.found += report.found;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LocalAws } from '#local/aws-emulator';
 import { type RateLimit, SignalWireEmulator } from '#local/signalwire-emulator';
+import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
 import { bundle } from './build.ts';
 import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
@@ -22,6 +23,12 @@ export const CLEANUP_ENGINE = 'functions/commons/cleanup/run-cleanup.ts';
 export interface CleanupScenario {
   calls: number;
   latencyMs: number;
+  /** Each answer waits up to this much longer, at random (the emulator's `latencySpreadMs`). @default 0 */
+  latencySpreadMs?: number;
+  /** Workers of the cleanup. @default CLEANUP_CONCURRENCY (25, the engine's rows) */
+  concurrency?: number;
+  /** The cleanup's pace. @default the account-wide budget (see CleanupPlan) */
+  maxEndsPerSecond?: number;
   rateLimit?: RateLimit;
   maxRuns: number;
   /** Lambda memory size whose heap flags the child gets. */
@@ -83,7 +90,10 @@ const cleanupHandler = async (
       secretId: 'bench/cleanup',
       localSpaceOrigin: emulator.url,
       functionName: 'call-control-cleanup',
-      extra: { CLEANUP_CONCURRENCY: String(CLEANUP_CONCURRENCY), CLEANUP_MAX_ENDS_PER_SECOND: '1380' },
+      extra: {
+        CLEANUP_CONCURRENCY: String(scenario.concurrency ?? CLEANUP_CONCURRENCY),
+        CLEANUP_MAX_ENDS_PER_SECOND: String(scenario.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.max),
+      },
     });
     const answer = await ipcRun<{
       results: Array<{ ended: number; failed: number; found: number; pagesRead: number }>;
@@ -129,6 +139,7 @@ export const runScenario = async (
   const emulator = await SignalWireEmulator.start({
     projects: [{ projectId: PROJECT_ID, apiToken }],
     latencyMs: scenario.latencyMs,
+    ...(scenario.latencySpreadMs ? { latencySpreadMs: scenario.latencySpreadMs } : {}),
     maxRecordedRequests: scenario.rateLimit ? 200_000 : 1000,
     ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
     ...(scenario.certificates ? { tls: scenario.certificates.server } : {}),
@@ -146,7 +157,8 @@ export const runScenario = async (
         projectId: PROJECT_ID,
         apiToken,
         spaceOrigin: emulator.url,
-        concurrency: CLEANUP_CONCURRENCY,
+        concurrency: scenario.concurrency ?? CLEANUP_CONCURRENCY,
+        ...(scenario.maxEndsPerSecond ? { maxEndsPerSecond: scenario.maxEndsPerSecond } : {}),
         maxCallsToEnd: Math.min(MAX_CALLS_PER_RUN, scenario.calls),
         maxAgeSeconds: MAX_AGE_SECONDS,
         maxRuns: scenario.maxRuns,
@@ -162,13 +174,8 @@ export const runScenario = async (
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...FUNCTION_RUNTIME_ENVIRONMENT,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(scenario.memoryMb),
-        // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile of every cleanup child there (`node --cpu-prof`).
-        NODE_OPTIONS: [
-          lambdaHeapFlags(scenario.memoryMb),
-          ...(process.env.BENCH_CPU_PROF_DIR
-            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
-            : []),
-        ].join(' '),
+        // BENCH_CPU_PROF_DIR=dir profiles the child (bench/harness.ts: Node refuses --cpu-prof in NODE_OPTIONS).
+        NODE_OPTIONS: lambdaHeapFlags(scenario.memoryMb),
         ...(scenario.certificates ? { NODE_EXTRA_CA_CERTS: scenario.certificates.caFile } : {}),
       };
       outcome = await ipcRun<CleanupOutcome>(await cleanupDriver(context), env, plan);

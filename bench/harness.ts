@@ -157,12 +157,19 @@ export const coldRun = (args: string[], env: NodeJS.ProcessEnv, fd3: boolean): P
   });
 
 /**
+ * `BENCH_CPU_PROF_DIR`: every IPC child (warm, cleanup, memory drivers) writes a V8 CPU profile there, to see
+ * where a row's time goes (Node refuses `--cpu-prof` in NODE_OPTIONS). Profiled figures are slower: not for rows.
+ */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
+
+/**
  * Starts `node script` with an IPC channel, sends `message`, and resolves with the child's one answer.
  * Its stdout (the function's log lines) is discarded; stderr is kept for the error message.
  */
 export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: unknown): Promise<Answer> =>
   new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [script], {
+    const args = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, script] : [script];
+    const child: ChildProcess = spawn(process.execPath, args, {
       env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -7,11 +7,14 @@
 import { resolve } from 'node:path';
 import { bundleSize } from './bundle-size.ts';
 import { cleanup } from './cleanup.ts';
+import { cleanupDeployed } from './cleanup-deployed.ts';
 import { cliStartup } from './cli-startup.ts';
 import { coldStart } from './cold-start.ts';
 import { consoleFigures } from './console.ts';
+import { eventPath } from './event-path.ts';
 import type { Measurement } from './measurement.ts';
 import { memory } from './memory.ts';
+import { nativeWarm } from './native-warm.ts';
 import { runBench } from './runner.ts';
 import { warm, warmTls } from './warm.ts';
 
@@ -21,7 +24,10 @@ const MEASUREMENTS: Measurement[] = [
   coldStart,
   warm,
   warmTls,
+  nativeWarm,
+  eventPath,
   cleanup,
+  cleanupDeployed,
   memory,
   cliStartup,
   consoleFigures,

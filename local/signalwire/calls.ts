@@ -12,6 +12,11 @@ export interface SignalWireEmulatorOptions {
   port?: number;
   /** Added to every response. @default 0 */
   latencyMs?: number;
+  /**
+   * Each response waits a further uniformly random 0 to `latencySpreadMs` ms (a network whose round trips vary,
+   * e.g. 50–150 ms as `latencyMs: 50, latencySpreadMs: 100`). @default 0
+   */
+  latencySpreadMs?: number;
   /** POSTs beyond `maxPosts` per `windowMs` and project are answered 429 / 20429. @default no limit */
   rateLimit?: RateLimit;
   /** The clock behind every call timestamp. @default real time */

@@ -84,7 +84,7 @@ export class SignalWireEmulator {
   readonly #stopping = new AbortController();
   /** The native Calling API and voice logs of the same projects (`native.ts`). */
   readonly native: NativeCalls;
-  #latencyMs: number;
+  readonly #latency: { ms: number; spreadMs: number };
   #rateLimit: RateLimit | undefined;
   #seeded = 0;
 
@@ -92,7 +92,7 @@ export class SignalWireEmulator {
     this.#server = server;
     this.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.#clock = options.now ?? (() => new Date());
-    this.#latencyMs = options.latencyMs ?? 0;
+    this.#latency = { ms: options.latencyMs ?? 0, spreadMs: options.latencySpreadMs ?? 0 };
     this.#rateLimit = options.rateLimit;
     this.#maxRecorded = options.maxRecordedRequests ?? 10_000;
     for (const { projectId, apiToken } of options.projects) {
@@ -207,7 +207,7 @@ export class SignalWireEmulator {
 
   /** Sets the delay added to every response from now on. */
   setLatency(ms: number): void {
-    this.#latencyMs = ms;
+    this.#latency.ms = ms;
   }
 
   /** Replaces the POST rate limit (undefined removes it) and starts every window afresh. */
@@ -239,7 +239,7 @@ export class SignalWireEmulator {
         req.socket.destroy();
         return;
       }
-      await this.#pause(this.#latencyMs);
+      await this.#pause(this.#latency.ms + Math.random() * this.#latency.spreadMs);
       if (fault?.kind === 'garble') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(fault.body ?? '{"sid": "');

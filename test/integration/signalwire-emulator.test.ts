@@ -809,6 +809,24 @@ describe('fault injection', () => {
     expect(fast).toBeLessThan(75);
   });
 
+  it('spreads the latency over latencyMs to latencyMs + latencySpreadMs, varying from answer to answer', async () => {
+    // Prepare
+    const emulator = await startEmulator({ latencyMs: 30, latencySpreadMs: 60 });
+    const { sid } = emulator.seedCall(PROJECT, { status: 'in-progress' });
+
+    // Act
+    const durations: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const started = performance.now();
+      asCall(await getCall(emulator, sid));
+      durations.push(performance.now() - started);
+    }
+
+    // Assess: never below the base; on a loaded machine an answer may come late, so only the spread is bounded
+    expect(Math.min(...durations)).toBeGreaterThanOrEqual(29);
+    expect(Math.max(...durations) - Math.min(...durations)).toBeGreaterThan(5);
+  });
+
   it('drops the connection without applying the update', async () => {
     // Prepare
     const emulator = await startEmulator();

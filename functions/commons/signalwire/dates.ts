@@ -36,20 +36,25 @@ export const parseSignalWireDate = (value: string): number | undefined => {
   if (!match) return undefined;
   const [, weekday, dayText, month = '', yearText, hourText, minuteText, secondText = '00', zone = ''] =
     match;
-  const [year, day, hour, minute, second] = [yearText, dayText, hourText, minuteText, secondText].map(Number);
+  // One Number() each, not an array mapped: this runs for every listed call of a cleanup.
+  const year = Number(yearText);
+  const day = Number(dayText);
+  const hour = Number(hourText);
+  const minute = Number(minuteText);
+  const second = Number(secondText);
   const offsetHours = Number(zone.slice(1, 3));
   const offsetMinutes = Number(zone.slice(3, 5));
   const numericZone = zone !== 'GMT' && zone !== 'UT';
-  if (hour! > 23 || minute! > 59 || second! > 60) return undefined;
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
   if (numericZone && !isOffset(offsetHours, offsetMinutes)) return undefined;
   const monthIndex = MONTHS.indexOf(month);
-  const date = new Date(Date.UTC(year!, monthIndex, day));
+  const date = new Date(Date.UTC(year, monthIndex, day));
   if (date.getUTCDate() !== day || date.getUTCMonth() !== monthIndex) return undefined;
   if (weekday !== undefined && WEEKDAYS[date.getUTCDay()] !== weekday) return undefined;
-  const utc = Date.UTC(year!, monthIndex, day, hour, minute, second);
+  const utc = Date.UTC(year, monthIndex, day, hour, minute, second);
   const offsetMs = numericZone ? (offsetHours * 60 + offsetMinutes) * 60_000 : 0;
   const instant = zone.startsWith('-') ? utc + offsetMs : utc - offsetMs;
-  return inYears(year!, instant) ? instant : undefined;
+  return inYears(year, instant) ? instant : undefined;
 };
 
 const ISO_8601 =

@@ -1,0 +1,149 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
+import { CallControlLogger } from '../../functions/commons/platform/powertools.ts';
+
+/**
+ * The audit line is written from a template Powertools renders once; these check that every change of what the
+ * line carries (a new invocation, its trace id, the keys, the level) still shows in the next line, exactly as
+ * Powertools' own Logger writes it.
+ */
+
+const invocation = (awsRequestId: string): Context => ({
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'call-control-http-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-http-api',
+  memoryLimitInMB: '512',
+  awsRequestId,
+  logGroupName: '/aws/lambda/call-control-http-api',
+  logStreamName: '2026/12/06/[$LATEST]abc',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+const record = (callSid: string): AuditRecord => ({
+  trigger: 'http',
+  actor: { name: 'jwt:user-1', attested: { sub: 'user-1' }, claimed: {} },
+  accountSid: 'default',
+  callSid,
+  change: { Status: 'completed' },
+  outcome: 'updated',
+  reason: 'asked "politely" \u2028',
+});
+
+/** Every line written to stdout, parsed, without its timestamp (the two loggers write a few µs apart). */
+const capture = () => {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  return {
+    lines,
+    parsed: () =>
+      lines.map((line) => {
+        const { timestamp, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        expect(timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        return { rest, keys: Object.keys(JSON.parse(line) as object) };
+      }),
+  };
+};
+
+const trace = (root: string) => `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`;
+
+describe('the templated audit line', () => {
+  let powertools: Logger;
+  let lean: CallControlLogger;
+  const both = (act: (logger: Logger) => void) => {
+    act(powertools);
+    act(lean);
+  };
+
+  beforeEach(() => {
+    vi.stubEnv('POWERTOOLS_DEV', '');
+    vi.stubEnv('_X_AMZN_TRACE_ID', trace('1-5759e988-bd862e3fe1be46a994272793'));
+    powertools = new Logger({ serviceName: 'call-control-http-api' });
+    lean = new CallControlLogger({ serviceName: 'call-control-http-api' });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it("follows each invocation's context and trace id, and every key change, as Powertools' own line does", () => {
+    // Prepare
+    const output = capture();
+    const steps: Array<(logger: Logger) => void> = [
+      (logger) => logger.addContext(invocation('req-1')),
+      (logger) => logger.appendKeys({ route: 'POST /calls/{sid}' }),
+      (logger) => logger.appendPersistentKeys({ tenant: 'acme' }),
+      (logger) => logger.removeKeys(['route']),
+      (logger) => {
+        vi.stubEnv('_X_AMZN_TRACE_ID', trace('1-6759e988-00000000000000000000000a'));
+        logger.addContext(invocation('req-2'));
+      },
+      (logger) => logger.resetKeys(),
+      (logger) => logger.removePersistentKeys(['tenant']),
+    ];
+
+    // Act: after every step, one audit line from each logger
+    steps.forEach((step, index) => {
+      both(step);
+      both((logger) => audit(logger, record(`CA${index}`)));
+    });
+
+    // Assess: pairwise the same fields, values and key order; and the changes really show
+    const lines = output.parsed();
+    expect(lines).toHaveLength(steps.length * 2);
+    for (let i = 0; i < lines.length; i += 2) {
+      expect(lines[i + 1]?.rest).toEqual(lines[i]?.rest);
+      expect(lines[i + 1]?.keys).toEqual(lines[i]?.keys);
+    }
+    const leanLines = lines.filter((_, i) => i % 2 === 1).map((line) => line.rest);
+    expect(leanLines[0]).toMatchObject({
+      function_request_id: 'req-1',
+      audit: record('CA0'),
+    });
+    expect(leanLines[1]).toMatchObject({ route: 'POST /calls/{sid}' });
+    expect(leanLines[2]).toMatchObject({ route: 'POST /calls/{sid}', tenant: 'acme' });
+    expect(leanLines[3]).not.toHaveProperty('route');
+    expect(leanLines[4]).toMatchObject({
+      function_request_id: 'req-2',
+      xray_trace_id: '1-6759e988-00000000000000000000000a',
+    });
+    expect(leanLines[6]).not.toHaveProperty('tenant');
+  });
+
+  it('writes no audit line while the level is above INFO, and writes again once it is lowered', () => {
+    // Prepare
+    const output = capture();
+    audit(lean, record('CA-before'));
+
+    // Act
+    lean.setLogLevel('WARN');
+    audit(lean, record('CA-hidden'));
+    lean.setLogLevel('INFO');
+    audit(lean, record('CA-after'));
+
+    // Assess
+    expect(output.lines.map((line) => (JSON.parse(line) as { audit: AuditRecord }).audit.callSid)).toEqual([
+      'CA-before',
+      'CA-after',
+    ]);
+  });
+
+  it('leaves an audit line with other attributes besides the record to Powertools, which keeps them all', () => {
+    // Prepare
+    const output = capture();
+
+    // Act
+    lean.info('call-control audit', { audit: record('CA1'), extra: 'kept' });
+
+    // Assess
+    expect(JSON.parse(output.lines[0] ?? '{}')).toMatchObject({ extra: 'kept', audit: record('CA1') });
+  });
+});
