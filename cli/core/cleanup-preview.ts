@@ -37,7 +37,7 @@ const staleNative = async (context: CommandContext, policy: CleanupPolicy, now: 
     openSignalWire(context.globals),
     import('#commons/cleanup/run-cleanup'),
   ]);
-  return findStaleNative(access.native, policy, now);
+  return findStaleNative(await access.native(), policy, now);
 };
 
 /**

@@ -50,7 +50,7 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
   }
   if (kind === 'direct') {
     const access = await openSignalWire(options);
-    return new DirectBackend(access.calls, access.auditLog, access.actor);
+    return new DirectBackend(access.calls, access.native, access.auditLog, access.actor);
   }
   const stack = await describeDeployedStack(options);
   const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
@@ -66,8 +66,8 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
 /** SignalWire reached with the credentials in the secret, as the functions reach it. */
 export interface SignalWireAccess {
   calls: ProjectCallsApi;
-  /** The same project's native Calling API and voice logs (SWML, RELAY, AI agent calls). */
-  native: NativeCallsApi;
+  /** The same project's native Calling API and voice logs (opened on first use). */
+  native(): Promise<NativeCallsApi>;
   /** Where this process's own actions are audited. */
   auditLog: AuditLog;
   /** `cli:<user>`, or the local IAM identity for the local stack. */
@@ -141,7 +141,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   }
   return {
     calls: access.callsOf(project),
-    native: await access.nativeFor(project.projectId),
+    native: () => access.nativeFor(project.projectId),
     auditLog: fileAuditLog(state?.auditLog ?? defaultAuditFile()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,

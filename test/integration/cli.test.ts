@@ -137,7 +137,7 @@ describe('calls (local stack, signed requests)', () => {
     const live = seed('in-progress', 300, '+13105550111');
     const table = await cli('calls', 'list', '--local', '--status', 'in-progress');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION/);
+    expect(table.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION\s+KIND$/m);
     expect(table.stdout).toMatch(new RegExp(`${live}\\s+\\+14155550100\\s+\\+13105550111\\s+in-progress`));
     expect(table.stdout).not.toContain('\u001b['); // no colour without a terminal
 
@@ -203,7 +203,7 @@ describe('calls (local stack, signed requests)', () => {
     const again = await cli('calls', 'end', sid, '--local', '--yes', '-o', 'json');
     expect(again.code).toBe(0);
     expect(json<{ results: unknown[] }>(again).results).toEqual([
-      { sid, outcome: 'already-ended', status: 'completed' },
+      { sid, outcome: 'already-ended', status: 'completed', api: 'compatibility' },
     ]);
   });
 
