@@ -83,6 +83,8 @@ const MODULES = {
   ],
   'functions/commons/cleanup/run-cleanup.ts': [
     'test/unit/cleanup-run.test.ts',
+    'test/unit/cleanup-run-edges.test.ts',
+    'test/unit/cleanup-native.test.ts',
     'test/integration/cleanup.test.ts',
   ],
   'functions/commons/cleanup/report.ts': [

@@ -7,6 +7,7 @@ import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy'
 import { CleanupListingError, type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
 import { SignalWireError } from '#commons/errors';
 import type { Call, CallListPage, CallUpdate } from '#commons/signalwire/types';
+import { fakeNative } from '../support/fake-native.ts';
 import { sampleCall } from '../support/fixtures.ts';
 
 // The edges of the cleanup run that cleanup-run.test.ts leaves open, over an in-memory CallsApi: what the
@@ -61,6 +62,8 @@ const run = (api: CallsApi, policy: CleanupPolicyInput, options: Partial<Cleanup
     accountSid: 'project',
     logger: logger as unknown as Logger,
     now: () => NOW,
+    // No native call: the policies cover both kinds (the default), and these cases are Compatibility ones.
+    native: fakeNative([]).api,
     ...options,
   });
   return { report, audits };
