@@ -8,9 +8,10 @@
  * compares them).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020, { type Options } from 'ajv/dist/2020.js';
+import Ajv2020, { _, type Options } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 import { VALIDATOR_MODULES } from '../functions/commons/validation/registry.ts';
@@ -56,13 +57,35 @@ const schemaOf = (schemas: Schemas, name: string) => {
   return schema;
 };
 
-/** One standalone module of `schemas`, compiled together so that their repeated sub-schemas are shared. */
-const compileModule = (options: Options, schemas: Schemas): string => {
+/**
+ * The formats the generated code takes from the project's copy (functions/commons/validation/formats.cjs), not
+ * from ajv-formats' table: a CommonJS module, all of which a bundle would carry for the one format it uses.
+ */
+const FORMATS_FILE = fileURLToPath(new URL('../functions/commons/validation/formats.cjs', import.meta.url));
+const FORMATS = Object.keys(createRequire(import.meta.url)(FORMATS_FILE) as object);
+
+/**
+ * One standalone module of `schemas`, compiled together so that their repeated sub-schemas are shared, for
+ * `generated/<module>.cjs`.
+ * @throws Error when a schema uses a format that formats.cjs does not have
+ */
+const compileModule = (module: string, options: Options, schemas: Schemas): string => {
   const ajv = compilerFor(options);
+  const formats = relative(dirname(generatedPath(module, 'cjs')), FORMATS_FILE);
+  // Ajv checks formats with ajv-formats' functions while it compiles; the code it writes calls the copies.
+  ajv.opts.code.formats = _`require(${formats.startsWith('.') ? formats : `./${formats}`})`;
   const compiled = shareSubschemas(schemas);
   for (const { id, schema } of compiled.shared) ajv.addSchema(schema, id);
   for (const [name, schema] of Object.entries(compiled.schemas)) ajv.addSchema(schema, name);
   const code = standaloneCode(ajv, Object.fromEntries(Object.keys(schemas).map((name) => [name, name])));
+  const missing = [...code.matchAll(/require\("[^"]*formats\.cjs"\)(?:\.(\w+)|\["([^"]+)"\])/g)]
+    .map((match) => match[1] ?? match[2] ?? '')
+    .filter((format) => !FORMATS.includes(format));
+  if (missing.length > 0) {
+    throw new Error(
+      `${module}: add format ${missing.join(', ')} to functions/commons/validation/formats.cjs`,
+    );
+  }
   return `${HEADER}${code}\n`;
 };
 
@@ -79,7 +102,7 @@ export const generate = (): Array<{ module: string; js: string; dts: string }> =
     const names = Object.keys(schemas);
     const groups: Readonly<Record<string, readonly string[]>> | undefined =
       'files' in entry ? entry.files : undefined;
-    if (!groups) return [{ module, js: compileModule(options, schemas), dts: declarations(names) }];
+    if (!groups) return [{ module, js: compileModule(module, options, schemas), dts: declarations(names) }];
     const grouped = Object.values(groups).flat();
     const ungrouped = names.filter((name) => !grouped.includes(name));
     if (ungrouped.length > 0 || grouped.length !== names.length) {
@@ -89,7 +112,11 @@ export const generate = (): Array<{ module: string; js: string; dts: string }> =
     }
     const files = Object.entries(groups).map(([file, members]) => ({
       module: `${module}/${file}`,
-      js: compileModule(options, Object.fromEntries(members.map((name) => [name, schemaOf(schemas, name)]))),
+      js: compileModule(
+        `${module}/${file}`,
+        options,
+        Object.fromEntries(members.map((name) => [name, schemaOf(schemas, name)])),
+      ),
       dts: declarations(members),
     }));
     const reexports = Object.entries(groups).flatMap(([file, members]) =>
