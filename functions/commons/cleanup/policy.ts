@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
+import { CALL_APIS, type CallApi } from '../calls/result.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import {
   validateCleanupEvent,
@@ -39,6 +40,7 @@ export interface CleanupPolicyInput {
   to?: AddressFilter;
   from?: AddressFilter;
   directions?: CallDirection[];
+  apis?: CallApi[];
   neverTouch?: string[];
   maxCallsToEnd?: number;
   dryRun?: boolean;
@@ -55,6 +57,12 @@ export interface CleanupPolicy {
   from?: AddressFilter;
   /** Only calls in these directions. @default - any direction */
   directions?: CallDirection[];
+  /**
+   * The kinds of call the policy covers: `compatibility` (cXML/LaML calls, found through List Calls) and
+   * `calling` (native calls: SWML, RELAY, AI agents, found through the voice logs). Narrows, never widens.
+   * @default ['compatibility', 'calling']
+   */
+  apis: CallApi[];
   /**
    * Numbers, SIP addresses or call SIDs never touched, whatever else matches: a call is spared when its
    * `sid`, `parent_call_sid`, `to` or `from` is listed (compared case-insensitively). @default []
@@ -160,6 +168,7 @@ export const resolvePolicy = (
     ...merged,
     maxAgeSeconds,
     neverTouch,
+    apis: merged.apis ?? [...CALL_APIS],
     maxCallsToEnd: merged.maxCallsToEnd ?? POLICY_DEFAULTS.maxCallsToEnd,
     dryRun: merged.dryRun ?? POLICY_DEFAULTS.dryRun,
   };
