@@ -921,6 +921,21 @@ describe('CallControl variants', () => {
     expect(JSON.stringify(allStatements(template))).not.toContain('kms:');
   });
 
+  it('grants kms:Decrypt on the customer-managed key it is given, only through Secrets Manager, for a stack of its own', () => {
+    const { template } = synthesise({ secretName: 'signalwire/call-control' }, true);
+
+    const kms = allStatements(template).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('kms:')),
+    );
+    expect(kms.length).toBeGreaterThan(0);
+    for (const statement of kms) {
+      expect(statement).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY_ARN });
+      expect(renderCfnString(statement.Condition?.StringEquals?.['kms:ViaService'])).toBe(
+        'secretsmanager.<AWS::Region>.amazonaws.com',
+      );
+    }
+  });
+
   it('leaves out the bus consumer and the schedules unless asked for, and alarms have no actions', () => {
     const { template } = synthesise({ secretName: 'signalwire/call-control' });
 
@@ -1225,6 +1240,23 @@ describe('CallControl handles for producers and auditors', () => {
         Resource: { 'Fn::GetAtt': [cleanup.id, 'Arn'] },
       },
     ]);
+  });
+
+  it('names every allowed source when it refuses to onboard a producer not among them', () => {
+    const { callControl } = synthesise({
+      secretName: 'signalwire/call-control',
+      callUpdateEvents: { allowedSources: ['com.example.crm', 'com.example.billing'] },
+    });
+    const principal = new Role(Stack.of(callControl), 'other', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+
+    expect(() =>
+      callControl.grantPublishCallUpdateRequests(principal, { source: 'com.example.erp' }),
+    ).toThrow(
+      'grantPublishCallUpdateRequests: source "com.example.erp" is not one of callUpdateEvents.allowedSources ' +
+        '(com.example.crm, com.example.billing), so its requests would be ignored',
+    );
   });
 
   it('refuses to onboard a producer whose requests nothing would act on', () => {

@@ -28,7 +28,7 @@ import {
 import { EventBridgePublisher, EventPublishError, type EventPublisher } from '#commons/events/publisher';
 import { sdkClientDefaults } from '#commons/platform/aws-sdk';
 import { readSignalWireConfig } from '#commons/platform/config';
-import { logger } from '#commons/platform/powertools';
+import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
@@ -277,7 +277,13 @@ describe('delivery at least once', () => {
       error: {
         code: 'INVALID_REQUEST',
         retryable: false,
-        violations: [expect.objectContaining({ field: 'idempotencyKey', rule: 'reused' })],
+        violations: [
+          {
+            field: 'idempotencyKey',
+            rule: 'reused',
+            message: 'idempotencyKey was already used by this source for a different call or update',
+          },
+        ],
       },
     });
     expect(stack.emulator.requests).toHaveLength(0);
@@ -352,6 +358,11 @@ describe('delivery at least once', () => {
     ]);
     expect(resultsFor(eventId)).toEqual([]);
     expect(stack.emulator.requests).toHaveLength(0);
+    expect(output.records().filter((r) => r.callSid === call.sid && r.level === 'WARN')).toEqual([
+      expect.objectContaining({
+        message: 'the same request is being applied by another invocation; leaving it to a retry',
+      }),
+    ]);
   });
   it('refused first PutEvents of an applied redirect: retried and replayed, never a "Call Update Failed"', async () => {
     const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
@@ -464,7 +475,13 @@ describe('failures', () => {
       final: true,
       error: {
         code: 'INVALID_REQUEST',
-        violations: [expect.objectContaining({ field: 'source', rule: 'not-allowed' })],
+        violations: [
+          {
+            field: 'source',
+            rule: 'not-allowed',
+            message: 'source "com.example.untrusted" is not allowed to request call updates',
+          },
+        ],
       },
     });
     expect(stack.emulator.requests).toHaveLength(0);
@@ -1329,5 +1346,122 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     } finally {
       proxy.close();
     }
+  });
+});
+
+describe('what operators read of a request: audit, logs and metrics', () => {
+  /**
+   * The records written from now on. An invocation that failed (a retry asked of Lambda) leaves its metrics
+   * stored for the next flush: they are written first, so that only this test's invocations follow.
+   */
+  const mark = (): number => {
+    metrics.publishStoredMetrics();
+    return output.records().length;
+  };
+  /** The EMF metric records written since `after` records. */
+  const metricsSince = (after: number) =>
+    output
+      .records()
+      .slice(after)
+      .filter((record) => record._aws !== undefined);
+
+  it('counts an applied request as applied, and its redelivery as applied and replayed', async () => {
+    const call = seed('in-progress');
+    const before = mark();
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/m.xml' },
+    });
+    await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+    const emitted = metricsSince(before);
+    expect(emitted.filter((r) => r.CallUpdateRequestsApplied === 1)).toHaveLength(2);
+    expect(emitted.filter((r) => r.CallUpdateRequestsReplayed === 1)).toHaveLength(1);
+    expect(emitted.filter((r) => r.CallUpdateRequestsFailed !== undefined)).toEqual([]);
+  });
+
+  it('counts a refused request as failed, never as applied or replayed', async () => {
+    const before = mark();
+
+    await request({ callSid: 'not-a-sid', action: 'terminate' });
+
+    const emitted = metricsSince(before);
+    expect(emitted.filter((r) => r.CallUpdateRequestsFailed === 1)).toHaveLength(1);
+    expect(emitted.filter((r) => r.CallUpdateRequestsApplied !== undefined)).toEqual([]);
+    expect(emitted.filter((r) => r.CallUpdateRequestsReplayed !== undefined)).toEqual([]);
+  });
+
+  it('logs a refused request at info with its code and message, and nothing at error level', async () => {
+    const before = output.records().length;
+
+    const eventId = await request({ callSid: 'not-a-sid', action: 'terminate' });
+
+    const { error } = failed(onlyResult(eventId));
+    const written = output.records().slice(before);
+    expect(written.filter((r) => r.message === 'request not applied')).toEqual([
+      expect.objectContaining({ level: 'INFO', error: { code: 'INVALID_REQUEST', message: error.message } }),
+    ]);
+    expect(written.filter((r) => r.level === 'ERROR')).toEqual([]);
+  });
+
+  it("writes the log lines of a request under the request's id, source, call and correlation id", async () => {
+    const call = seed('in-progress');
+    const before = output.records().length;
+
+    const eventId = await request({ callSid: call.sid, action: 'terminate', correlationId: 'keys-1' });
+
+    const audit = output
+      .records()
+      .slice(before)
+      .find((r) => r.message === AUDIT_MESSAGE);
+    expect(audit).toMatchObject({
+      requestEventId: eventId,
+      requestSource: SOURCE,
+      callSid: call.sid,
+      correlationId: 'keys-1',
+    });
+  });
+
+  it('refuses an invocation that is not an event at all as from a source not allowed, touching nothing', async () => {
+    for (const notAnEvent of [null, 'terminate everything']) {
+      const result = await stack.deliverCallUpdateRequested(notAnEvent as unknown as EventBridgeEnvelope);
+
+      expect(result).toMatchObject({ published: CALL_UPDATE_FAILED });
+    }
+    const refusals = stack.aws.putEvents
+      .slice(-2)
+      .map((e) => (e.envelope.detail as unknown as CallUpdateFailedDetail).error.violations);
+    expect(refusals).toEqual([
+      [
+        {
+          field: 'source',
+          rule: 'not-allowed',
+          message: 'source undefined is not allowed to request call updates',
+        },
+      ],
+      [
+        {
+          field: 'source',
+          rule: 'not-allowed',
+          message: 'source undefined is not allowed to request call updates',
+        },
+      ],
+    ]);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('audits a refused terminate with the change it asked for, its correlation id cut to 128 characters', async () => {
+    const correlationId = `c-${'x'.repeat(300)}`;
+
+    await request({ callSid: 'not-a-sid', action: 'terminate', correlationId });
+
+    const audited = output.audits().filter((a) => a.callSid === 'not-a-sid');
+    expect(audited.at(-1)).toMatchObject({
+      outcome: 'rejected',
+      correlationId: correlationId.slice(0, 128),
+      change: { Status: 'completed' },
+    });
   });
 });

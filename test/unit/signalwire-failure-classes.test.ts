@@ -64,7 +64,42 @@ describe('SignalWireClient: what each transport failure means', () => {
     const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SignalWireNetworkError);
-    expect(error).toMatchObject({ permanent: true, mayHaveReachedServer: false });
+    expect(error).toMatchObject({
+      kind: 'connection',
+      permanent: true,
+      mayHaveReachedServer: false,
+      message: "SignalWire's TLS certificate was refused (CERT_HAS_EXPIRED)",
+    });
     expect(scripted).toHaveBeenCalledTimes(1);
+  });
+
+  it('a failure without a code is described as unknown, not as an empty code', async () => {
+    const unnamed = new ExchangeFailureError('connection', false, undefined);
+    const client = clientWith(unnamed, unnamed, unnamed);
+
+    const error = await client.getCall(CALL_SID).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      kind: 'connection',
+      mayHaveReachedServer: false,
+      message: 'connection to SignalWire failed (unknown)',
+    });
+  });
+
+  it('a failure the transport does not describe is read as the least safe case: a redirect may have arrived', async () => {
+    const client = clientWith(ok);
+    await client.getCall(CALL_SID);
+    scripted.mockRejectedValueOnce(new TypeError('something else broke'));
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/next.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+    expect(error).toMatchObject({
+      kind: 'connection',
+      cause: { mayHaveReachedServer: true, message: 'connection to SignalWire failed (unknown)' },
+    });
+    expect(scripted).toHaveBeenCalledTimes(2);
   });
 });

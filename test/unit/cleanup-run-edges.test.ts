@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '#commons/calls/audit';
+import type { CallsApi, RequestOptions } from '#commons/calls/port';
+import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
+import { CleanupListingError, type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
+import { SignalWireError } from '#commons/errors';
+import type { Call, CallListPage, CallUpdate } from '#commons/signalwire/types';
+import { fakeNative } from '../support/fake-native.ts';
+import { sampleCall } from '../support/fixtures.ts';
+
+// The edges of the cleanup run that cleanup-run.test.ts leaves open, over an in-memory CallsApi: what the
+// audit and the report say, the time budget's exact limits, and throttling's pause.
+
+const NOW = Date.parse('2024-03-01T12:00:00Z');
+const hoursAgo = (hours: number) => new Date(NOW - hours * 3_600_000).toUTCString().replace('GMT', '+0000');
+const staleCall = (overrides: Partial<Call> = {}): Call =>
+  sampleCall({ sid: randomUUID(), start_time: hoursAgo(2), ...overrides });
+
+type Update = (call: Call, update: CallUpdate, options?: RequestOptions) => Promise<Call>;
+
+const fakeApi = (
+  pages: Call[][],
+  update: Update = async (call, { Status }) => ({ ...call, status: Status ?? call.status }),
+  listing?: (index: number) => void,
+) => {
+  const events: string[] = [];
+  const bySid = new Map(pages.flat().map((call) => [call.sid, call]));
+  const api: CallsApi = {
+    async listCallsPage(from) {
+      const index = 'nextPageUri' in from ? Number(from.nextPageUri.split('=')[1]) : 0;
+      events.push(`list ${index}`);
+      listing?.(index);
+      return {
+        calls: pages[index] ?? [],
+        next_page_uri: index + 1 < pages.length ? `/Calls.json?Page=${index + 1}` : null,
+      } as CallListPage;
+    },
+    async updateCall(sid, fields, options) {
+      events.push(`end ${sid}`);
+      const call = bySid.get(sid) as Call;
+      const updated = await update(call, fields, options);
+      bySid.set(sid, updated);
+      return updated;
+    },
+    async getCall(sid) {
+      return bySid.get(sid) as Call;
+    },
+    listCalls() {
+      throw new Error('the engine pages itself');
+    },
+  };
+  return { api, events };
+};
+
+const run = (api: CallsApi, policy: CleanupPolicyInput, options: Partial<CleanupOptions> = {}) => {
+  const audits: AuditRecord[] = [];
+  const logger = { info: (_message: string, extra: { audit: AuditRecord }) => audits.push(extra.audit) };
+  const report = runCleanup(api, resolvePolicy(undefined, policy), {
+    scheduleName: 'unit',
+    accountSid: 'project',
+    logger: logger as unknown as Logger,
+    now: () => NOW,
+    // No native call: the policies cover both kinds (the default), and these cases are Compatibility ones.
+    native: fakeNative([]).api,
+    ...options,
+  });
+  return { report, audits };
+};
+
+const failing = (status: number, code: number, message: string, retryAfter?: number) => async () => {
+  throw new SignalWireError(status, { code, message, moreInfo: undefined }, retryAfter);
+};
+
+describe('what the audit and the report say', () => {
+  it('audits each end with the rule that made the call stale, as a schedule unless told otherwise', async () => {
+    const call = staleCall();
+    const { api } = fakeApi([[call]]);
+
+    const { report, audits } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+    await report;
+
+    expect(audits).toEqual([
+      expect.objectContaining({
+        trigger: 'schedule',
+        callSid: call.sid,
+        reason: 'in-progress for 7200 s by start_time; the policy allows 3600 s',
+      }),
+    ]);
+  });
+
+  it('names the field of a time margin out of range', async () => {
+    const { api } = fakeApi([[]]);
+
+    await expect(
+      run(api, { maxAgeSeconds: { inProgress: 3600 } }, { timeMarginMs: -1 }).report,
+    ).rejects.toThrow(/^timeMarginMs must be an integer from 0 to \d+, got -1$/);
+  });
+
+  it('reports an end refused as a state conflict of an in-progress call as failed, not as answered meanwhile', async () => {
+    const calls = [
+      staleCall(),
+      staleCall({ status: 'ringing', start_time: null, date_created: hoursAgo(1) }),
+    ];
+    const { api } = fakeApi(calls.length > 0 ? [calls] : [], async (call) => {
+      if (call.status === 'in-progress') return failing(400, 21220, 'not in progress')();
+      return failing(500, 20500, 'boom')();
+    });
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 60, ringing: 60 } });
+
+    expect(await report).toMatchObject({ stateChanged: 0, failed: 2 });
+  });
+
+  it('says which states it could not list, and why, when a run fails for its listing', async () => {
+    const api: CallsApi = {
+      ...fakeApi([[]]).api,
+      async listCallsPage() {
+        throw new SignalWireError(500, { code: 20500, message: 'boom', moreInfo: undefined });
+      },
+    };
+
+    const report = await run(api, { maxAgeSeconds: { inProgress: 60, ringing: 60 } }).report;
+    const error = new CleanupListingError(report);
+
+    expect(error.name).toBe('CleanupListingError');
+    expect(error.message).toBe(
+      'cleanup could not list every state: in-progress (UPSTREAM_ERROR), ringing (UPSTREAM_ERROR); the rest of the run is in its report',
+    );
+  });
+});
+
+describe('the time budget', () => {
+  it('goes on while exactly the margin is left', async () => {
+    const { api } = fakeApi([[staleCall()]]);
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600 } },
+      { remainingTimeMs: () => 10_000, timeMarginMs: 10_000 },
+    );
+
+    expect(await report).toMatchObject({ ended: 1, incomplete: false });
+  });
+
+  it('stops in the middle of a page when time runs out, counting the calls of that page and the states left', async () => {
+    let remaining = 60_000;
+    const ringing = () => staleCall({ status: 'ringing', start_time: null, date_created: hoursAgo(1) });
+    const { api } = fakeApi([[ringing(), ringing(), ringing()]], async (call, { Status }) => {
+      remaining = 1_000;
+      return { ...call, status: Status ?? call.status };
+    });
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600, ringing: 60, queued: 60 } },
+      { remainingTimeMs: () => remaining, timeMarginMs: 5_000, concurrency: 1 },
+    );
+
+    expect(await report).toMatchObject({
+      ended: 1,
+      incomplete: true,
+      notReached: { listedCalls: 2, statuses: ['ringing', 'queued'] },
+    });
+  });
+
+  it('stops between pages when time runs out, before examining the next one', async () => {
+    let remaining = 60_000;
+    const pages = [[staleCall({ status: 'queued' })], [staleCall({ status: 'queued' })]];
+    const { api } = fakeApi(pages, async (call, { Status }) => {
+      remaining = 1_000;
+      return { ...call, status: Status ?? call.status };
+    });
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { queued: 60 } },
+      { remainingTimeMs: () => remaining, timeMarginMs: 5_000 },
+    );
+
+    expect(await report).toMatchObject({
+      ended: 1,
+      incomplete: true,
+      notReached: { listedCalls: 0, statuses: ['queued'] },
+    });
+  });
+});
+
+describe('throttling', () => {
+  it("waits SignalWire's Retry-After before sending a throttled end again, when it is longer than a second", async () => {
+    const call = staleCall();
+    const sentAt: number[] = [];
+    const { api } = fakeApi([[call]], async (current, { Status }) => {
+      sentAt.push(performance.now());
+      if (sentAt.length === 1) return failing(429, 20429, 'Too Many Requests', 2)();
+      return { ...current, status: Status ?? current.status };
+    });
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(await report).toMatchObject({ ended: 1, retriedAfterThrottling: 1 });
+    expect((sentAt[1] as number) - (sentAt[0] as number)).toBeGreaterThanOrEqual(1_950);
+  });
+
+  it('fails a throttled end it has no time to send again with the rate-limit code', async () => {
+    let remaining = 60_000;
+    const { api } = fakeApi([[staleCall()]], async () => {
+      remaining = 1_000;
+      return failing(429, 20429, 'Too Many Requests', 0)();
+    });
+
+    const { report } = run(
+      api,
+      { maxAgeSeconds: { inProgress: 3600 } },
+      { remainingTimeMs: () => remaining, timeMarginMs: 5_000 },
+    );
+
+    expect((await report).failedCalls).toEqual([
+      expect.objectContaining({
+        code: 'UPSTREAM_RATE_LIMITED',
+        message: 'SignalWire kept throttling and the run ran out of time to send this again',
+      }),
+    ]);
+  });
+});
