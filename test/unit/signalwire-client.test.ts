@@ -511,6 +511,34 @@ describe('SignalWireClient transport', () => {
     expect(failure).toMatchObject({ reason: 'connection', sent: false, code: 'ERR_INVALID_CHAR' });
   });
 
+  it('refuses an answer over the cap that arrives whole in one chunk, without an uncaught exception', async () => {
+    // A small answer arrives complete: its socket is already back in the pool when the cap is exceeded, and an
+    // error given to that request was once emitted where nothing listened (a crash of the whole function).
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      server = await startScriptedServer([
+        { status: 200, body: 'x'.repeat(2_000) },
+        { status: 200, body: 'x'.repeat(2_000) },
+      ]);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const failure = await exchange({
+          method: 'GET',
+          url: new URL(`${server.origin}/`),
+          headers: {},
+          timeoutMs: 2_000,
+          maxAnswerBytes: 1_000,
+        }).catch((e: unknown) => e);
+        expect(failure).toMatchObject({ reason: 'too-large' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('reads a multi-chunk answer whole, multi-byte characters split across chunks included', async () => {
     const name = 'Zoë 🚀 '.repeat(20_000);
     const { client } = await clientFor([{ status: 200, body: sampleCall({ caller_name: name }) }]);

@@ -112,9 +112,11 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
     let failure: ExchangeFailureError | undefined;
     const fail = (reason: ExchangeFailureError['reason'], code?: string): void => {
       failure ??= new ExchangeFailureError(reason, connected, code);
-      req.destroy(failure);
-      // Settle now: the request may have no socket yet (a proxy tunnel still being set up), or already be
-      // destroyed (a 101 answer), and then destroying it emits nothing.
+      req.destroy();
+      // Destroyed without the error, which is settled below: given to a request whose answer has fully arrived
+      // (its kept-alive socket already back in the pool), it was emitted where nothing listens, an uncaught
+      // exception that ended the process. Settle now: the request may have no socket yet (a proxy tunnel still
+      // being set up), or already be destroyed (a 101 answer), and then destroying it emits nothing.
       lost(failure);
     };
     // Node keeps every timer of the same duration in one list: a pool of requests shares one OS timer.
