@@ -228,7 +228,7 @@ export class SignalWireEmulator {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const request = await this.#receive(req);
-      const fault = this.#takeFault(request.method);
+      const fault = this.#takeFault(request.method, request.path);
       if (fault?.kind === 'delay') await this.#pause(fault.ms);
       if (fault?.kind === 'drop' && !fault.applyFirst) {
         req.socket.destroy();
@@ -399,9 +399,11 @@ export class SignalWireEmulator {
     return seconds === undefined ? undefined : String(seconds);
   }
 
-  #takeFault(method: string): Fault | undefined {
+  #takeFault(method: string, path: string): Fault | undefined {
     const index = this.#faults.findIndex(
-      ({ fault }) => fault.method === undefined || fault.method === method,
+      ({ fault }) =>
+        (fault.method === undefined || fault.method === method) &&
+        (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix)),
     );
     const entry = this.#faults[index];
     if (!entry) return undefined;
