@@ -234,7 +234,8 @@ describe('the call service over both APIs', () => {
     });
     expect(outcome).toMatchObject({ ok: true, api: 'calling', outcome: 'updated' });
     expect(emulator.native.transfersOf(PROJECT, id)).toEqual(['sip:desk@example.com']);
-    expect(writes()).toHaveLength(1);
+    // One voice-log read tells the owner (it holds both kinds); no Compatibility request.
+    expect(sent()).toEqual([voiceLog(id), NATIVE_COMMAND]);
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ change: { Transfer: 'sip:desk@example.com' }, outcome: 'updated' });
     expect(audits[0]?.change).not.toHaveProperty('Url');
@@ -248,10 +249,41 @@ describe('the call service over both APIs', () => {
     });
     expect(outcome).toMatchObject({ ok: false, error: { httpStatus: 400 } });
     if (!outcome.ok) expect(outcome.error.message).toMatch(/^transfer is a native Calling API command/);
-    expect(writes()).toHaveLength(0);
+    // Its voice log says laml: refused on that one read.
+    expect(sent()).toEqual([voiceLog(call.sid)]);
     expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
     expect(audits).toEqual([
       expect.objectContaining({ change: { Transfer: '+15550100' }, outcome: 'rejected' }),
     ]);
+  });
+
+  it('answers CALL_NOT_FOUND to a transfer of a call neither API knows, after the voice log and the Compatibility read', async () => {
+    const outcome = await serviceFor().transfer({
+      ...command(UNKNOWN, { kind: 'terminate' }),
+      dest: '+15550100',
+    });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'CALL_NOT_FOUND' } });
+    expect(sent()).toEqual([
+      voiceLog(UNKNOWN),
+      `GET /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${UNKNOWN}.json`,
+    ]);
+    expect(audits).toEqual([
+      expect.objectContaining({ change: { Transfer: '+15550100' }, outcome: 'rejected' }),
+    ]);
+  });
+
+  it('refuses a transfer by name for a Compatibility call without a voice log, found by the Compatibility read', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    emulator.injectFault({ kind: 'status', status: 404, method: 'GET', pathPrefix: '/api/voice/logs/' });
+    const outcome = await serviceFor().transfer({
+      ...command(call.sid, { kind: 'terminate' }),
+      dest: '+15550100',
+    });
+    expect(outcome).toMatchObject({ ok: false, api: 'compatibility', error: { httpStatus: 400 } });
+    expect(sent()).toEqual([
+      voiceLog(call.sid),
+      `GET /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${call.sid}.json`,
+    ]);
+    expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
   });
 });
