@@ -170,6 +170,11 @@ export const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
   504: { code: 20504, message: 'Gateway Timeout' },
 };
 
+/** Whether a fault applies to a request (its method and path, when the fault names them). */
+export const faultMatches = (fault: Fault, method: string, path: string): boolean =>
+  (fault.method === undefined || fault.method === method) &&
+  (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix));
+
 export const faultError = (fault: Extract<Fault, { kind: 'status' }>): ApiError => {
   if (fault.status === 429) return tooManyRequests(fault.retryAfter);
   const { code, message } = FAULT_ERRORS[fault.status] ?? { code: 20500, message: 'Internal Server Error' };

@@ -19,6 +19,7 @@ import {
   errorReply,
   type Fault,
   faultError,
+  faultMatches,
   floorToSecond,
   invalidArgument,
   isFormContentType,
@@ -400,11 +401,7 @@ export class SignalWireEmulator {
   }
 
   #takeFault(method: string, path: string): Fault | undefined {
-    const index = this.#faults.findIndex(
-      ({ fault }) =>
-        (fault.method === undefined || fault.method === method) &&
-        (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix)),
-    );
+    const index = this.#faults.findIndex(({ fault }) => faultMatches(fault, method, path));
     const entry = this.#faults[index];
     if (!entry) return undefined;
     entry.remaining--;
