@@ -98,7 +98,6 @@ const only = (eventId: string): PublishedEvent | undefined => {
 const answered = () => stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 30 });
 const nativeCommands = () =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path === '/api/calling/calls');
-const writes = () => stack.emulator.requests.filter((r) => r.method === 'POST');
 /** Every request the emulator received, as `METHOD path`. */
 const sent = () => stack.emulator.requests.map((r) => `${r.method} ${r.path}`);
 const compatibilityUpdate = (sid: string) =>
