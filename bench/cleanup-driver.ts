@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
+import { CallingClient } from '#commons/calling/client';
 import { audit } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
@@ -33,6 +34,11 @@ export interface CleanupPlan {
   maxAgeSeconds: number;
   /** Runs at most; each further run is the next scheduled invocation picking up what is left. */
   maxRuns: number;
+  /**
+   * The kind of call the policy covers (`apis`): Compatibility calls through List Calls, or native ones through
+   * the voice logs and the Calling API (bench/cleanup-native.ts). @default 'compatibility'
+   */
+  api?: 'compatibility' | 'calling';
   /** Instead of the cleanup: end exactly these calls with bare `fetch`, `concurrency` at a time. */
   bareSids?: string[];
   /**
@@ -152,12 +158,18 @@ const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: Peak
   const { scheduleName, policy } = parseCleanupEvent(
     {
       scheduleName: 'bench-cleanup',
-      policy: { maxAgeSeconds: { inProgress: plan.maxAgeSeconds }, maxCallsToEnd: plan.maxCallsToEnd },
+      policy: {
+        maxAgeSeconds: { inProgress: plan.maxAgeSeconds },
+        maxCallsToEnd: plan.maxCallsToEnd,
+        apis: [plan.api ?? 'compatibility'],
+      },
     },
     undefined,
   );
+  const native = new CallingClient(client);
   while (outcome.runs < plan.maxRuns) {
     const report = await runCleanup(client, policy, {
+      native,
       scheduleName,
       accountSid: plan.projectId,
       logger,
@@ -171,7 +183,7 @@ const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: Peak
     outcome.ended += report.ended;
     outcome.alreadyEnded += report.alreadyEnded;
     outcome.failed += report.failed;
-    outcome.pagesRead += report.pagesRead;
+    outcome.pagesRead += report.pagesRead + report.voiceLogPagesRead;
     outcome.failedPerRun.push(report.failed);
     outcome.runPeakRssBytes.push(tracker.endRun());
     if (outcome.failures.length === 0) {

@@ -55,7 +55,7 @@ export interface CleanupResult extends CleanupOutcome {
 const drivers = new Map<string, Promise<string>>();
 
 /** bench/cleanup-driver.ts bundled the production way, once per run. */
-const cleanupDriver = (context: BenchContext): Promise<string> => {
+export const cleanupDriver = (context: BenchContext): Promise<string> => {
   let driver = drivers.get(context.out);
   if (!driver) {
     driver = bundle(context.root, 'bench/cleanup-driver.ts', 'cleanup-driver', context.out).then(
@@ -68,7 +68,8 @@ const cleanupDriver = (context: BenchContext): Promise<string> => {
 
 const cleanupEvent = (maxCallsToEnd: number) => ({
   scheduleName: 'bench-cleanup',
-  policy: { maxAgeSeconds: { inProgress: MAX_AGE_SECONDS }, maxCallsToEnd },
+  // The Compatibility path these rows measure; native calls have their own row (bench/cleanup-native.ts).
+  policy: { maxAgeSeconds: { inProgress: MAX_AGE_SECONDS }, maxCallsToEnd, apis: ['compatibility'] },
 });
 
 /** Runs the cleanup function's bundle in a child, with its secret in a local Secrets Manager. */

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { bundleSize } from './bundle-size.ts';
 import { cleanup } from './cleanup.ts';
 import { cleanupDeployed } from './cleanup-deployed.ts';
+import { nativeCleanup } from './cleanup-native.ts';
 import { cliStartup } from './cli-startup.ts';
 import { coldStart } from './cold-start.ts';
 import { consoleFigures } from './console.ts';
@@ -28,6 +29,7 @@ const MEASUREMENTS: Measurement[] = [
   eventPath,
   cleanup,
   cleanupDeployed,
+  nativeCleanup,
   memory,
   cliStartup,
   consoleFigures,

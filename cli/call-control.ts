@@ -21,27 +21,32 @@ import { visible } from './core/safe-text.ts';
 
 const COMMANDS: Record<string, CommandEntry> = {
   'calls list': {
-    summary: 'List calls (table, json or ndjson), with filters.',
+    summary: 'List calls of both kinds (KIND compat or native), with filters.',
     load: () => import('./commands/calls-list.ts').then((module) => module.command),
   },
   'calls get': {
-    summary: 'Show one call.',
+    summary: 'Show one call of either kind.',
     load: () => import('./commands/calls-get.ts').then((module) => module.command),
   },
   'calls end': {
-    summary: 'End calls now (idempotent).',
+    summary: 'End calls of either kind now (idempotent).',
     load: () => import('./commands/calls-end.ts').then((module) => module.command),
   },
   'calls redirect': {
-    summary: 'Point a live call at new instructions.',
+    summary: 'Point a live call at new instructions (cXML, or SWML for a native call).',
     load: () => import('./commands/calls-redirect.ts').then((module) => module.command),
   },
   'calls update': {
     summary: 'Update any of the seven fields of a call.',
     load: () => import('./commands/calls-update.ts').then((module) => module.command),
   },
+  'calls transfer': {
+    summary: 'Transfer a native call to a SIP URI, number or SWML URL.',
+    load: () => import('./commands/calls-transfer.ts').then((module) => module.command),
+  },
   'end-all': {
-    summary: 'Kill switch: end every call matching filters, after a preview.',
+    summary:
+      'Kill switch: end (or cancel) every live or queued call of both kinds matching filters, after a preview.',
     load: () => import('./commands/end-all.ts').then((module) => module.command),
   },
   cleanup: {
@@ -65,6 +70,7 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '',
     'End, redirect and clean up live SignalWire calls through the call-control stack.',
     'Targets: the deployed stack (default; SigV4 with your AWS credentials), --local (npm start), --direct (SignalWire).',
+    'Calls of both kinds: Compatibility (cXML) and native (SWML, RELAY, AI agents); --api compatibility|calling names one.',
     '',
     style.bold('Commands:'),
     ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
@@ -73,6 +79,7 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '  call-control calls list --status in-progress',
     '  call-control calls end 3f2a...  --yes',
     '  call-control end-all --to +13105550100 --dry-run',
+    '  call-control calls transfer 7c41d2b0-... --to sip:agent@example.com',
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',

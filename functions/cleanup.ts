@@ -17,14 +17,17 @@ import {
 } from '#commons/platform/metric-names';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
-import { createSignalWireAccess, type SignalWireAccess } from '#commons/signalwire/access';
+import { type ComposedSignalWireAccess, createSignalWireAccess } from '#commons/signalwire/access';
 
 /**
  * The scheduled cleanup: EventBridge Scheduler invokes it with `{ scheduleName, policy? }`; it ends the
  * stale calls the policy names and returns (and logs) one report. A bad policy throws before anything is
  * listed; a List Calls failure throws after the report is logged, so the function's error alarm fires.
  */
-export const createCleanupHandler = (access: SignalWireAccess, config: CleanupConfig) =>
+export const createCleanupHandler = (
+  access: Pick<ComposedSignalWireAccess, 'forAccount' | 'nativeFor'>,
+  config: CleanupConfig,
+) =>
   middy<CleanupEvent, CleanupReport>()
     .use(powertoolsMiddlewares())
     .handler(async (event: CleanupEvent, context: Context) => {
@@ -41,7 +44,10 @@ export const createCleanupHandler = (access: SignalWireAccess, config: CleanupCo
       logger.appendKeys({ scheduleName });
 
       const calls = await access.forAccount(policy.accountSid);
+      // Native calls (SWML, RELAY, AI agents) are found and ended through the same project's Calling API.
+      const native = policy.apis.includes('calling') ? await access.nativeFor(policy.accountSid) : undefined;
       const report = await runCleanup(calls, policy, {
+        ...(native ? { native } : {}),
         scheduleName,
         actor: scheduleActor(scheduleName, scheduler, context.invokedFunctionArn),
         accountSid: calls.projectId,

@@ -57,12 +57,15 @@ export interface CallControlProps {
    */
   readonly webhookThrottle?: CallControlThrottle;
   /**
-   * Scheduled cleanup runs. Cleanup ends live calls, so nothing runs unless asked for.
+   * Scheduled cleanup runs. Cleanup ends live calls, so nothing runs unless asked for. Each policy covers both
+   * kinds of call (Compatibility and native Calling API calls) unless its `apis` narrows it
+   * (`["compatibility"]` or `["calling"]`); a policy the function would refuse fails the synth, naming the field.
    * @default [] - no schedule (the cleanup function is deployed and can be invoked by hand)
    */
   readonly cleanupSchedules?: readonly CleanupScheduleProps[];
   /**
-   * Policy the cleanup function applies when its input has none (`CLEANUP_DEFAULT_POLICY`).
+   * Policy the cleanup function applies when its input has none (`CLEANUP_DEFAULT_POLICY`), validated at synth
+   * by the function's own rules (`apis` included).
    * @default - unset: there is no built-in policy, so each schedule's input must then give at least
    *   `maxAgeSeconds` (a run without one is refused and ends nothing)
    */

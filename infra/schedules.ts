@@ -27,7 +27,11 @@ export interface CleanupScheduleProps {
    * @default 'rate(5 minutes)'
    */
   readonly schedule?: string;
-  /** The cleanup policy of this run, passed through as `policy`; its shape is defined by the cleanup function. */
+  /**
+   * The cleanup policy of this run, passed through as `policy`; its shape is defined by the cleanup function
+   * (`maxAgeSeconds`, `to`, `from`, `directions`, `apis`, `neverTouch`, `maxCallsToEnd`, `dryRun`, `accountSid`)
+   * and checked at synth by the same validator.
+   */
   readonly policy: Record<string, unknown>;
   /**
    * A disabled schedule is deployed but does not fire, so it can be switched on without other changes.

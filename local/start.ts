@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
 import { localStateDir, makePrivateDir } from '../cli/core/local-state.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts';
+import { localFlags, nativeCallLines, nativeCliLines } from './native-banner.ts';
 import { seedNativeCalls } from './native-seeds.ts';
 import { LOCAL_USERS } from './sign-in.ts';
 
@@ -61,11 +62,6 @@ const lines = [
   'Seeded calls:',
   ...calls.map((c) => `  ${c.sid}  ${c.status.padEnd(11)} from ${c.from} to ${c.to}`),
   '',
-  'Seeded native calls (SWML, AI agents: the Calling API owns them; GET /calls marks them api: calling):',
-  `  ${native.aiAgent.id}  ${(native.aiAgent.status ?? '').padEnd(11)} AI agent, ${native.aiAgent.url}`,
-  ...native.swml.map((c) => `  ${c.id}  ${(c.status ?? '').padEnd(11)} SWML, ${c.url}`),
-  ...native.campaign.map((c) => `  ${c.id}  ${(c.status ?? '').padEnd(11)} campaign, ${c.url}`),
-  '',
   'Try:',
   `  curl -s '${base}/calls?status=in-progress'`,
   `  curl -s -X POST ${base}/calls/${live[0]?.sid}/terminate`,
@@ -76,21 +72,14 @@ const lines = [
   `  curl -s -X POST ${base}/calls/not-a-sid/terminate            # 400: names the field`,
   `  curl -s ${base}/calls/${live[2]?.sid}`,
   '',
-  'Native calls (the service finds their API: Compatibility 404, then the voice log):',
-  `  curl -s -X POST ${base}/calls/${native.aiAgent.id}/terminate      # the AI agent call: 200, ended`,
-  `  curl -s -X POST ${base}/calls/${native.aiAgent.id}/terminate      # again: 200, already ended`,
-  `  curl -s -X POST ${base}/calls/${native.swml[0]?.id} -d Url=https://example.com/hold.swml -d Method=GET   # 400: names Method`,
-  `  curl -s -X POST ${base}/calls/${native.swml[0]?.id} -d Url=https://example.com/hold.swml`,
-  `  curl -s -X POST ${base}/calls/${native.campaign[0]?.id}/terminate      # a queued campaign call: canceled`,
-  `  curl -s ${base}/calls/${native.swml[1]?.id}`,
-  `  curl -s -X POST ${base}/calls/${native.swml[0]?.id}/transfer -d dest=sip:agent@example.com   # calling.transfer`,
-  `  curl -s -X POST ${base}/calls/${live[2]?.sid}/transfer --data-urlencode dest=+14155550123   # 400: a Compatibility call has no transfer`,
-  `  curl -s '${base}/calls?api=calling&pageSize=2'      # native calls only, then follow next_cursor`,
+  ...nativeCallLines(base, native, live[2]?.sid),
   '',
   'Or with the operator CLI (signed requests; `npx call-control --help`):',
-  '  npx call-control calls list --local',
-  `  npx call-control calls end ${live[0]?.sid} --local`,
-  `  npx call-control audit --local --call ${live[0]?.sid}`,
+  `  npx call-control calls list ${localFlags(stack.api.port)}`,
+  `  npx call-control calls end ${live[0]?.sid} ${localFlags(stack.api.port)}`,
+  `  npx call-control audit ${localFlags(stack.api.port)} --call ${live[0]?.sid}`,
+  '',
+  ...nativeCliLines(native, stack.api.port),
   '',
   `AWS credentials of this stack: AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} (region us-east-1).`,
   'Signed requests are checked against them (a wrong signature gets 403, as on API Gateway), e.g.',

@@ -1,3 +1,5 @@
+import { API_OPTION, checkApi } from '../core/api-option.ts';
+import { apiOf } from '../core/backend.ts';
 import { callDetails } from '../core/calls-view.ts';
 import { defineCommand, printJson } from '../core/command.ts';
 import { EXIT } from '../core/errors.ts';
@@ -7,18 +9,21 @@ import { checkCallSid } from '../core/validate.ts';
 export const command = defineCommand(
   {
     name: 'calls get',
-    summary: 'Show one call as SignalWire has it now.',
+    summary: 'Show one call as SignalWire has it now, of either kind (a native call from its voice log).',
     args: '<sid>',
     positionals: { min: 1, max: 1 },
-    options: {},
+    options: { api: API_OPTION },
     examples: [
       'call-control calls get 3f2a6c1e-...',
       'call-control calls get 3f2a6c1e-... -o json | jq .status',
+      'call-control calls get 7c41d2b0-... --api calling -o json | jq .api',
     ],
   },
   async (context) => {
     const sid = checkCallSid(context.positionals[0]!);
-    const call = await (await openCalls(context.globals)).getCall(sid);
+    const api = checkApi(context.values.api);
+    const read = await (await openCalls(context.globals)).getCall(sid, api);
+    const call = { ...read, api: apiOf(read) };
     if (context.output === 'table') context.print(callDetails(call));
     else printJson(context, call, [call]);
     return EXIT.ok;

@@ -1,5 +1,5 @@
-import type { Call } from '#commons/signalwire/types';
-import { type CallsBackend, type ListFilter, listAll } from '../core/backend.ts';
+import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
+import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { callsTable } from '../core/calls-view.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
@@ -8,7 +8,11 @@ import { openCalls } from '../core/targets.ts';
 
 const spec = {
   name: 'calls list',
-  summary: 'List calls, newest first, with the API’s filters. One page unless --all.',
+  summary: 'List calls of both kinds, newest first, with the API’s filters. One page unless --all.',
+  description: [
+    'KIND says which API owns a call: compat (the Compatibility API, cXML) or native (the Calling API: SWML,',
+    'RELAY, AI agents). JSON output carries it as api: "compatibility" or "calling". --api narrows to one kind.',
+  ].join('\n'),
   positionals: { min: 0, max: 0 },
   options: {
     status: {
@@ -24,6 +28,7 @@ const spec = {
     'ended-after': { type: 'string', value: 'date', description: 'Ended after.' },
     'ended-before': { type: 'string', value: 'date', description: 'Ended before.' },
     'page-size': { type: 'string', value: 'n', description: 'Calls per page, 1 to 1000. [default 50]' },
+    api: API_FILTER_OPTION,
     all: { type: 'boolean', description: 'Follow every page to the end.' },
     cursor: {
       type: 'string',
@@ -35,6 +40,7 @@ const spec = {
     'call-control calls list --status in-progress',
     'call-control calls list --to +13105550100 --all -o ndjson | jq -r .sid',
     'call-control calls list --local --started-after 2026-11-29T00:00:00Z -o json',
+    'call-control calls list --api calling --status in-progress   # native calls only (AI agents, SWML)',
   ],
 } as const;
 
@@ -67,7 +73,9 @@ export const command = defineCommand(
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
       throw new UsageError(`--page-size must be an integer from 1 to 1000, got "${values['page-size']}"`);
     }
+    const api = checkApi(values.api);
     const filter: Record<string, string | number | undefined> = {
+      api,
       status: values.status,
       to: values.to,
       from: values.from,
@@ -95,18 +103,19 @@ const list = async (
 ): Promise<number> => {
   const { values } = context;
 
-  let calls: Call[];
+  let calls: ListedCall[];
   let nextCursor: string | null = null;
   if (values.all) {
     calls = [];
-    for await (const call of listAll(backend, filter as ListFilter)) {
+    for await (const listed of listAll(backend, filter as ListFilter)) {
+      const call = { ...listed, api: apiOf(listed) };
       if (context.output === 'ndjson') context.print(JSON.stringify(call));
       else calls.push(call);
     }
     if (context.output === 'ndjson') return EXIT.ok;
   } else {
     const page = await backend.listPage(filter as ListFilter, values.cursor);
-    calls = page.calls;
+    calls = page.calls.map((call) => ({ ...call, api: apiOf(call) }));
     nextCursor = page.nextCursor;
   }
 

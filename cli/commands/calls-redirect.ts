@@ -1,29 +1,42 @@
 import type { CallUpdate, HttpMethod } from '#commons/signalwire/types';
 import { actOnCalls } from '../core/actions.ts';
+import { API_OPTION, checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
 import { UsageError } from '../core/errors.ts';
 
 export const command = defineCommand(
   {
     name: 'calls redirect',
-    summary: 'Point a live call at new instructions (cXML at --url).',
+    summary:
+      'Point a live call at new instructions: cXML at --url for a Compatibility call, SWML for a native one.',
     args: '<sid>',
     positionals: { min: 1, max: 1 },
+    description: [
+      'A native call (KIND native: SWML, RELAY, AI agents) is redirected with the Calling API’s update; it has',
+      'no --method (refused by name, nothing sent). A redirect is sent at most once.',
+    ].join('\n'),
     options: {
       url: {
         type: 'string',
         value: 'url',
         description: 'Absolute http(s) URL of the new instructions. Required.',
       },
-      method: { type: 'string', value: 'GET|POST', description: 'How SignalWire fetches it. [default POST]' },
+      method: {
+        type: 'string',
+        value: 'GET|POST',
+        description: 'How SignalWire fetches it (Compatibility calls only). [default POST]',
+      },
+      api: API_OPTION,
     },
     examples: [
       'call-control calls redirect 3f2a6c1e-... --url https://example.com/hold.xml --method GET',
       'call-control calls redirect 3f2a6c1e-... --url https://example.com/ivr --yes',
+      'call-control calls redirect 7c41d2b0-... --url https://example.com/hold.swml --api calling',
     ],
   },
   (context) => {
     const { url, method } = context.values;
+    const api = checkApi(context.values.api);
     if (url === undefined) throw new UsageError('--url is required');
     const update: CallUpdate = {
       Url: url.trim(),
@@ -33,8 +46,8 @@ export const command = defineCommand(
       context,
       context.positionals,
       'Redirect',
-      (backend, sid) => backend.updateCall(sid, update),
-      update,
+      (backend, sid) => backend.updateCall(sid, update, api),
+      { update },
     );
   },
 );

@@ -1,5 +1,6 @@
 import { CALL_UPDATE_FIELDS, type CallUpdate } from '#commons/signalwire/types';
 import { actOnCalls } from '../core/actions.ts';
+import { API_OPTION, checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
 import { UsageError } from '../core/errors.ts';
 
@@ -16,7 +17,11 @@ export const command = defineCommand(
     summary: 'Update any of the seven fields of Update a Call, checked by the same rules as the API.',
     args: '<sid>',
     positionals: { min: 1, max: 1 },
-    description: 'Never --status and --url together: end the call or redirect it, not both.',
+    description: [
+      'Never --status and --url together: end the call or redirect it, not both.',
+      'A native call (KIND native) takes --url, --fallback-url (with --url) and --status; the method and',
+      'status-callback fields are Compatibility API fields and are refused by name, nothing sent.',
+    ].join('\n'),
     options: {
       url: url('New instructions URL (redirect).'),
       method: method('GET or POST, for --url.'),
@@ -29,6 +34,7 @@ export const command = defineCommand(
       'fallback-method': method('GET or POST, for --fallback-url.'),
       'status-callback': url('URL told of the call’s status changes.'),
       'status-callback-method': method('GET or POST, for --status-callback.'),
+      api: API_OPTION,
     },
     examples: [
       'call-control calls update 3f2a6c1e-... --status-callback https://example.com/status --status-callback-method POST',
@@ -36,8 +42,10 @@ export const command = defineCommand(
     ],
   },
   (context) => {
+    const api = checkApi(context.values.api);
     const values: Record<string, string | undefined> = context.values;
     const update: Record<string, string> = {};
+    // `--api` is the command's own option, not a field of the update.
     for (const field of CALL_UPDATE_FIELDS) {
       const value = values[flagOf(field)];
       if (value !== undefined) update[field] = field.endsWith('Method') ? value.toUpperCase() : value;
@@ -52,8 +60,8 @@ export const command = defineCommand(
       context,
       context.positionals,
       'Update',
-      (backend, sid) => backend.updateCall(sid, change),
-      change,
+      (backend, sid) => backend.updateCall(sid, change, api),
+      { update: change },
     );
   },
 );

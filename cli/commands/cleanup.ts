@@ -7,7 +7,7 @@ import {
   CLEANUP_REPORT_MESSAGE,
 } from '#commons/calls/audit';
 import { cliActor } from '#commons/calls/audit-actors';
-import type { CleanupPolicy, CleanupPolicyInput } from '#commons/cleanup/policy';
+import { type CleanupPolicy, type CleanupPolicyInput, POLICY_DEFAULTS } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
 import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
@@ -36,7 +36,7 @@ const spec = {
     'policy-file': {
       type: 'string',
       value: 'file',
-      description: 'Policy JSON (maxAgeSeconds, to, from, directions, neverTouch, maxCallsToEnd).',
+      description: 'Policy JSON (maxAgeSeconds, to, from, directions, apis, neverTouch, maxCallsToEnd).',
     },
     'max-age-in-progress': {
       type: 'string',
@@ -80,7 +80,7 @@ const spec = {
     'max-calls': {
       type: 'string',
       value: 'n',
-      description: 'Circuit breaker: at most n end requests. [default 100]',
+      description: `Circuit breaker: at most n end requests. [default ${POLICY_DEFAULTS.maxCallsToEnd}]`,
     },
   },
   examples: [
@@ -176,6 +176,7 @@ const runHere = async (
   ]);
   const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
   const report = await runCleanup(access.calls, policy, {
+    native: await access.native(),
     scheduleName: access.actor,
     actor: cliActor(access.actor),
     trigger: 'cli',

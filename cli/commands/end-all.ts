@@ -1,12 +1,12 @@
 import { CLEANUP_ENDS_PER_SECOND } from '#commons/platform/settings';
 import {
   CALL_DIRECTIONS,
-  type Call,
   type CallDirection,
   type CallStatus,
   DIRECTION_MATCHES,
 } from '#commons/signalwire/types';
-import { type CallsBackend, type ListFilter, listAll } from '../core/backend.ts';
+import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
+import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { ageSecondsOf, callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
@@ -21,13 +21,16 @@ const PREVIEW_ROWS = 20;
 export const command = defineCommand(
   {
     name: 'end-all',
-    summary: 'The kill switch: end every live call matching the filters, now.',
+    summary:
+      'The kill switch: end every live call matching the filters, now, and cancel the queued ones, of both kinds.',
     positionals: { min: 0, max: 0 },
     description: [
       'Always lists the matching calls first (the preview). On a terminal you confirm by typing how many calls',
       'will be ended; in a script, --yes goes ahead and --expect N refuses unless the preview found exactly N.',
       'Ends are paced (--rate) well under SignalWire’s account-wide POST limit, with a progress bar and a summary.',
       'A call that ended meanwhile counts as ended, not as a failure.',
+      'Both kinds of call are covered: Compatibility calls and native ones (SWML, RELAY, AI agents), queued calls',
+      'included, so a runaway SWML campaign stops dialling; --api narrows to one kind.',
     ].join('\n'),
     options: {
       status: {
@@ -50,6 +53,7 @@ export const command = defineCommand(
         value: 'age',
         description: 'Only calls up (or ringing, queued) longer than this: 90s, 15m, 2h.',
       },
+      api: API_FILTER_OPTION,
       'dry-run': { type: 'boolean', description: 'Show the preview and stop.' },
       expect: {
         type: 'string',
@@ -66,6 +70,7 @@ export const command = defineCommand(
       'call-control end-all --to +13105550100 --dry-run',
       'call-control end-all --to +13105550100                     # preview, then type the count',
       'call-control end-all --status in-progress --older-than 2h --yes --expect 12 -o json',
+      'call-control end-all --api calling --from +14155550199 --dry-run    # a runaway SWML campaign',
     ],
   },
   async (context) => {
@@ -94,18 +99,20 @@ export const command = defineCommand(
         `--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${values.rate}"`,
       );
     }
+    const api = checkApi(values.api);
     const expect = values.expect === undefined ? undefined : Number(values.expect);
     if (expect !== undefined && !(Number.isInteger(expect) && expect >= 0))
       throw new UsageError(`--expect must be a count, got "${values.expect}"`);
 
     const backend = await openCalls(context.globals);
     const now = Date.now();
-    const matches: Call[] = [];
+    const matches: ListedCall[] = [];
     let unknownAge = 0;
     for (const status of statuses) {
       const filter: ListFilter = {
         status,
         pageSize: 200,
+        ...(api ? { api } : {}),
         ...(values.to !== undefined ? { to: values.to } : {}),
         ...(values.from !== undefined ? { from: values.from } : {}),
       };
@@ -127,9 +134,19 @@ export const command = defineCommand(
     // The preview goes to stderr in table mode so stdout carries only the outcome; to stdout in json.
     const preview = {
       target: backend.where,
-      filters: { statuses, to: values.to, from: values.from, directions, olderThanSeconds: olderThan },
+      filters: {
+        statuses,
+        to: values.to,
+        from: values.from,
+        directions,
+        olderThanSeconds: olderThan,
+        api: api ?? null,
+      },
       count: matches.length,
-      calls: matches.map(({ sid, from, to, status, direction }) => ({ sid, from, to, status, direction })),
+      calls: matches.map((call) => {
+        const { sid, from, to, status, direction } = call;
+        return { sid, api: apiOf(call), from, to, status, direction };
+      }),
     };
     // On a terminal about to ask, the calls are shown whatever the output mode: a confirmation shows what it acts on.
     const asking = !context.yes && interactive() && !values['dry-run'] && matches.length > 0;
@@ -161,34 +178,45 @@ export const command = defineCommand(
     const started = performance.now();
     const results = await endPaced(context, backend, matches, rate);
 
-    const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
-    const summary = {
-      matched: matches.length,
-      ended: count('updated'),
-      alreadyEnded: count('already-ended'),
-      failed: count('failed'),
-      notSent: matches.length - results.length,
-      durationSeconds: Math.round((performance.now() - started) / 100) / 10,
-    };
-    if (context.output === 'table') {
-      context.print(
-        `Ended ${summary.ended}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
-          (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
-      );
-      for (const failure of results.filter((result) => result.outcome === 'failed')) {
-        context.print(`  ${failure.sid}  ${context.style.red(visible(failure.error ?? 'failed'))}`);
-      }
-      if (summary.failed + summary.notSent > 0)
-        context.note('next: run the same end-all again; ended calls are skipped, the rest retried.');
-    } else {
-      printJson(context, { preview, summary, results }, results);
-    }
+    const summary = summarise(matches.length, results, performance.now() - started);
+    if (context.output === 'table') reportTable(context, summary, results);
+    else printJson(context, { preview, summary, results }, results);
     return batchExit(summary.ended + summary.alreadyEnded, summary.failed + summary.notSent);
   },
 );
 
+type Summary = ReturnType<typeof summarise>;
+
+/** What an end-all came to; `canceled` counts the ended calls that were cancelled before being answered. */
+const summarise = (matched: number, results: EndResult[], elapsedMs: number) => {
+  const count = (outcome: string) => results.filter((result) => result.outcome === outcome).length;
+  return {
+    matched,
+    ended: count('updated'),
+    canceled: results.filter((result) => result.outcome === 'updated' && result.status === 'canceled').length,
+    alreadyEnded: count('already-ended'),
+    failed: count('failed'),
+    notSent: matched - results.length,
+    durationSeconds: Math.round(elapsedMs / 100) / 10,
+  };
+};
+
+const reportTable = (context: CommandContext, summary: Summary, results: EndResult[]): void => {
+  const canceled = summary.canceled > 0 ? ` (${summary.canceled} cancelled before answer)` : '';
+  context.print(
+    `Ended ${summary.ended}${canceled}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
+      (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
+  );
+  for (const failure of results.filter((result) => result.outcome === 'failed')) {
+    context.print(`  ${failure.sid}  ${context.style.red(visible(failure.error ?? 'failed'))}`);
+  }
+  if (summary.failed + summary.notSent > 0)
+    context.note('next: run the same end-all again; ended calls are skipped, the rest retried.');
+};
+
 interface EndResult {
   sid: string;
+  api: string;
   outcome: string;
   status?: string;
   error?: string;
@@ -201,7 +229,7 @@ interface EndResult {
 const endPaced = async (
   context: CommandContext,
   backend: CallsBackend,
-  matches: Call[],
+  matches: ListedCall[],
   rate: number,
 ): Promise<EndResult[]> => {
   const started = performance.now();
@@ -221,15 +249,18 @@ const endPaced = async (
     if (wait > 0) await sleep(wait);
     if (interrupted) break;
     while (inFlight.size >= 10) await Promise.race(inFlight);
+    // The listing said which API owns the call: the end goes there without looking it up again.
+    const api = apiOf(call);
     const task: Promise<void> = backend
-      .endCall(call.sid)
+      .endCall(call.sid, call.api)
       .then(
         (result) => {
-          results.push({ sid: call.sid, outcome: result.outcome, status: result.call.status });
+          results.push({ sid: call.sid, api, outcome: result.outcome, status: result.call.status });
         },
         (error: unknown) => {
           results.push({
             sid: call.sid,
+            api,
             outcome: 'failed',
             error: error instanceof Error ? error.message : String(error),
           });

@@ -1,9 +1,16 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { CallActionResult } from '#commons/calls/service';
-import type { Call, CallUpdate } from '#commons/signalwire/types';
+import type { CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf, forbidden } from './api-errors.ts';
-import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';
+import {
+  apiOf,
+  type CallApi,
+  type CallsBackend,
+  type CallsPage,
+  type ListedCall,
+  type ListFilter,
+} from './backend.ts';
 import { CliError } from './errors.ts';
 import { NodeSha256 } from './sha256.ts';
 
@@ -56,28 +63,48 @@ export class ApiBackend implements CallsBackend {
       for (const [name, value] of Object.entries(filter))
         if (value !== undefined) query[name] = String(value);
     const page = (await this.#send('GET', 'calls', query)).body as {
-      calls: Call[];
+      calls: ListedCall[];
       next_cursor: string | null;
     };
     return { calls: page.calls, nextCursor: page.next_cursor };
   }
 
-  async getCall(callSid: string): Promise<Call> {
-    return (await this.#send('GET', `calls/${callSid}`)).body as Call;
+  async getCall(callSid: string, api?: CallApi): Promise<ListedCall> {
+    const answer = await this.#send('GET', `calls/${callSid}`, api ? { api } : {});
+    return { ...(answer.body as ListedCall), api: this.#apiOf(answer) };
   }
 
-  async endCall(callSid: string): Promise<CallActionResult> {
-    return this.#action(await this.#send('POST', `calls/${callSid}/terminate`));
+  // A named API travels in the body of a change (the API's `api` field), in the query of a read.
+  async endCall(callSid: string, api?: CallApi): Promise<CallActionResult> {
+    return this.#action(
+      await this.#send('POST', `calls/${callSid}/terminate`, {}, api ? { api } : undefined),
+    );
   }
 
-  async updateCall(callSid: string, update: CallUpdate): Promise<CallActionResult> {
-    return this.#action(await this.#send('POST', `calls/${callSid}`, {}, update));
+  async updateCall(callSid: string, update: CallUpdate, api?: CallApi): Promise<CallActionResult> {
+    return this.#action(
+      await this.#send('POST', `calls/${callSid}`, {}, { ...update, ...(api ? { api } : {}) }),
+    );
   }
 
-  #action(answer: { body: unknown; outcome: string | null }): CallActionResult {
+  async transferCall(callSid: string, dest: string, api?: CallApi): Promise<CallActionResult> {
+    return this.#action(
+      await this.#send('POST', `calls/${callSid}/transfer`, {}, { dest, ...(api ? { api } : {}) }),
+    );
+  }
+
+  /** The API owning the call: the `x-call-api` header the API answers with, else what the call shows. */
+  #apiOf(answer: { body: unknown; api: string | null }): CallApi {
+    return answer.api === 'calling' || answer.api === 'compatibility'
+      ? answer.api
+      : apiOf(answer.body as ListedCall);
+  }
+
+  #action(answer: { body: unknown; outcome: string | null; api: string | null }): CallActionResult {
     return {
-      call: answer.body as Call,
+      call: answer.body as ListedCall,
       outcome: answer.outcome === 'already-ended' ? 'already-ended' : 'updated',
+      api: this.#apiOf(answer),
     };
   }
 
@@ -86,7 +113,7 @@ export class ApiBackend implements CallsBackend {
     path: string,
     query: Record<string, string> = {},
     json?: unknown,
-  ): Promise<{ body: unknown; outcome: string | null }> {
+  ): Promise<{ body: unknown; outcome: string | null; api: string | null }> {
     const url = new URL(path, this.#base);
     const body = json === undefined ? undefined : JSON.stringify(json);
     const headers: Record<string, string> = { host: url.host, accept: 'application/json' };
@@ -134,7 +161,12 @@ export class ApiBackend implements CallsBackend {
     } catch {
       parsed = undefined;
     }
-    if (response.ok) return { body: parsed, outcome: response.headers.get('x-call-outcome') };
+    if (response.ok)
+      return {
+        body: parsed,
+        outcome: response.headers.get('x-call-outcome'),
+        api: response.headers.get('x-call-api'),
+      };
     const answer = (parsed ?? {}) as ApiErrorBody;
     if (response.status === 403 && !answer.error) {
       throw forbidden(

@@ -1,6 +1,7 @@
 import type { CallActionResult } from '#commons/calls/service';
 import { parseSignalWireDate } from '#commons/signalwire/dates';
 import type { Call } from '#commons/signalwire/types';
+import { apiOf, type CallApi, type ListedCall } from './backend.ts';
 import { UsageError } from './errors.ts';
 import { visible } from './safe-text.ts';
 import { type Paint, renderTable, type TableLayout, tableWidth } from './terminal.ts';
@@ -47,9 +48,15 @@ const statusColour = (status: string, style: Paint): string =>
       ? style.yellow(status)
       : status;
 
-export const CALL_COLUMNS = ['SID', 'FROM', 'TO', 'STATUS', 'DIRECTION', 'STARTED', 'DURATION'];
+/**
+ * The KIND column's words: `native` for a call the native Calling API owns (`--api calling`), `compat` for a
+ * Compatibility one (`--api compatibility`). Short, so the column survives a narrow terminal.
+ */
+export const KIND_OF_API: Readonly<Record<CallApi, string>> = { calling: 'native', compatibility: 'compat' };
 
-export const callRow = (call: Call, nowMs: number): string[] => [
+export const CALL_COLUMNS = ['SID', 'FROM', 'TO', 'STATUS', 'DIRECTION', 'STARTED', 'DURATION', 'KIND'];
+
+export const callRow = (call: ListedCall, nowMs: number): string[] => [
   call.sid,
   call.from,
   call.to,
@@ -57,16 +64,17 @@ export const callRow = (call: Call, nowMs: number): string[] => [
   call.direction,
   iso(call.start_time ?? call.date_created),
   durationOf(call, nowMs),
+  KIND_OF_API[apiOf(call)],
 ];
 
 /**
- * Too narrow a terminal drops DIRECTION, then DURATION, FROM, STARTED and TO, in that order (README,
+ * Too narrow a terminal drops DIRECTION, then DURATION, FROM, STARTED, TO and KIND, in that order (README,
  * "Narrow terminals"); SID and STATUS stay.
  */
-export const CALL_DROP_ORDER = [4, 6, 1, 5, 2];
+export const CALL_DROP_ORDER = [4, 6, 1, 5, 2, 7];
 
 export const callsTable = (
-  calls: Call[],
+  calls: ListedCall[],
   style: Paint,
   nowMs = Date.now(),
   stream: NodeJS.WriteStream = process.stdout,
@@ -79,9 +87,11 @@ export const callsTable = (
     layout,
   ).replace(/(in-progress|ringing|queued)(?= )/g, (status) => statusColour(status, style));
 
-export const callDetails = (call: Call, nowMs = Date.now()): string => {
+export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
+  const api = apiOf(call);
   const rows: Array<[string, string]> = [
     ['sid', call.sid],
+    ['kind', `${KIND_OF_API[api]} (--api ${api})`],
     ['status', call.status],
     ['direction', call.direction],
     ['from', call.from],

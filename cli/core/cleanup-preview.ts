@@ -4,33 +4,64 @@ import { listAll } from './backend.ts';
 import { callsTable } from './calls-view.ts';
 import type { CommandContext } from './command.ts';
 import { confirm, interactive } from './prompt.ts';
-import { openCalls } from './targets.ts';
+import { openCalls, openSignalWire, targetKind } from './targets.ts';
 
 const PREVIEW_ROWS = 20;
 const CLEANED_STATUSES = ['in-progress', 'ringing', 'queued'] as const;
 
-/**
- * Before `cleanup --apply` ends anything: lists the live calls through the target, judges each by the
- * policy with the engine's own judge, shows the stale ones and asks for their count (as `end-all` does).
- * Returns how many the run may end: the stale calls found, at most the policy's cap.
- */
-export const confirmStale = async (context: CommandContext, policy: CleanupPolicy): Promise<number> => {
-  const [backend, { createCallJudge }] = await Promise.all([
+/** The stale Compatibility calls, listed through the target and judged by the engine's own judge. */
+const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy, now: number) => {
+  const [backend, { apiOfCall, createCallJudge }] = await Promise.all([
     openCalls(context.globals),
     import('#commons/cleanup/find-stale'),
   ]);
-  const now = Date.now();
   const judge = createCallJudge(policy, now);
   const stale: Call[] = [];
   for (const status of CLEANED_STATUSES) {
     for await (const call of listAll(backend, { status, pageSize: 200 })) {
+      // The API lists native calls too; they are judged by the engine's native rules (or not previewed).
+      if (apiOfCall(call) === 'calling') continue;
       if (call.status === status && judge(call).kind === 'stale') stale.push(call);
     }
   }
+  return { stale, where: backend.where };
+};
+
+/**
+ * The stale native calls, read from the voice logs with the secret (`--local`, `--direct`) and judged by the
+ * engine's native rules (the answer event of an answered call included), in the Compatibility Call's shape.
+ */
+const staleNative = async (context: CommandContext, policy: CleanupPolicy, now: number): Promise<Call[]> => {
+  // From the engine's module, which the run loads anyway: no chunk of its own in the CLI's bundle.
+  const [access, { findStaleNative }] = await Promise.all([
+    openSignalWire(context.globals),
+    import('#commons/cleanup/run-cleanup'),
+  ]);
+  return findStaleNative(await access.native(), policy, now);
+};
+
+/**
+ * Before `cleanup --apply` ends anything: lists the live calls the policy covers, judges each with the engine's
+ * own rules, shows the stale ones and asks for their count (as `end-all` does). Returns how many the run may
+ * end: the stale calls found, at most the policy's cap. Native calls are previewed with `--local` and
+ * `--direct`, which hold the secret and read their answer events as the run does; deployed, the function alone
+ * can, so a policy covering native calls is confirmed as such and bounded by its own circuit breaker.
+ */
+export const confirmStale = async (context: CommandContext, policy: CleanupPolicy): Promise<number> => {
+  const now = Date.now();
+  const { stale, where } = policy.apis.includes('compatibility')
+    ? await staleCompatibility(context, policy, now)
+    : {
+        stale: [] as Call[],
+        where: targetKind(context.globals) === 'deployed' ? 'the deployed stack' : 'SignalWire',
+      };
+  const covers = policy.apis.includes('calling');
+  const unseenNative = covers && targetKind(context.globals) === 'deployed';
+  if (covers && !unseenNative) stale.push(...(await staleNative(context, policy, now)));
   const count = Math.min(stale.length, policy.maxCallsToEnd);
-  const asking = !context.yes && interactive() && count > 0;
+  const asking = !context.yes && interactive() && (count > 0 || unseenNative);
   if (context.output === 'table' || asking) {
-    context.note(context.errStyle.bold(`${stale.length} stale call(s) on ${backend.where}`));
+    context.note(context.errStyle.bold(`${stale.length} stale call(s) on ${where}`));
     if (stale.length > 0)
       context.note(callsTable(stale.slice(0, PREVIEW_ROWS), context.errStyle, now, process.stderr));
     if (stale.length > PREVIEW_ROWS) context.note(`... and ${stale.length - PREVIEW_ROWS} more`);
@@ -38,6 +69,15 @@ export const confirmStale = async (context: CommandContext, policy: CleanupPolic
       context.note(
         `The circuit breaker (--max-calls ${policy.maxCallsToEnd}) ends at most ${count} of them.`,
       );
+    if (unseenNative)
+      context.note(
+        `Native calls (SWML, AI agents) are not in this preview: their age is judged by the function (an answered call's by its answer event in the voice logs). The run also ends the stale native calls the policy names, at most ${policy.maxCallsToEnd} calls in all.`,
+      );
+  }
+  if (unseenNative) {
+    const question = `End ${count} stale call(s) and the stale native calls the policy names?`;
+    await confirm(question, String(count), context.yes);
+    return policy.maxCallsToEnd;
   }
   if (count > 0) await confirm(`End ${count} stale call(s)?`, String(count), context.yes);
   return count;

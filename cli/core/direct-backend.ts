@@ -1,67 +1,89 @@
+import type { CallApi } from '#commons/calling/vocabulary';
 import type { AuditLog } from '#commons/calls/audit';
 import { cliActor } from '#commons/calls/audit-actors';
-import type { ProjectCallsApi } from '#commons/calls/port';
-import {
-  type CallAction,
-  type CallActionResult,
-  type CallService,
-  createCallService,
-} from '#commons/calls/service';
+import { apisFor } from '#commons/calls/list-both';
+import { type ApiCommand, type NativeAwareCallService, withNativeCalls } from '#commons/calls/native-calls';
+import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
+import { type CallActionResult, type CallOutcome, createCallService } from '#commons/calls/service';
 import { describeError } from '#commons/errors';
 import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
-import type { Call, CallUpdate } from '#commons/signalwire/types';
+import type { CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
-import type { CallsBackend, CallsPage, ListFilter } from './backend.ts';
+import { apiOf, type CallsBackend, type CallsPage, type ListedCall, type ListFilter } from './backend.ts';
+import { cursorOfPosition, positionOfCursor } from './direct-cursor.ts';
 
 /**
- * SignalWire itself, through the functions' port and application code (the call service): the same
- * idempotent end, the same errors, and one audit record per action with trigger `cli` and actor
- * `cli:<user>`, appended to the CLI's audit file.
+ * SignalWire itself, through the functions' port and application code (the call service over both kinds of
+ * call, `withNativeCalls`): the same owner resolution, the same idempotent end, the same errors, and one audit
+ * record per action with trigger `cli` and actor `cli:<user>`, appended to the CLI's audit file.
  */
 export class DirectBackend implements CallsBackend {
   readonly where: string;
+  private readonly service: NativeAwareCallService;
 
   constructor(
     private readonly calls: ProjectCallsApi,
+    native: () => Promise<NativeCallsApi>,
     auditLog: AuditLog,
     private readonly actor: string,
   ) {
     this.where = `SignalWire project ${calls.projectId}`;
-    this.service = createCallService({ forAccount: async () => calls }, auditLog);
+    const compatibility = createCallService({ forAccount: async () => calls }, auditLog);
+    this.service = withNativeCalls(
+      compatibility,
+      { forAccount: async () => calls, nativeFor: native },
+      auditLog,
+    );
   }
-
-  private readonly service: CallService;
 
   async listPage(filter: ListFilter, cursor?: string): Promise<CallsPage> {
-    // The API's one mapping (dates in RFC 2822 GMT, SIDs canonical): `--direct` sends what the API sends.
-    const page = await this.#read(() =>
-      this.calls.listCallsPage(cursor ? { nextPageUri: cursor } : toSignalWireFilter(filter)),
-    );
-    return { calls: page.calls, nextCursor: page.next_page_uri };
+    const position = cursor === undefined ? undefined : positionOfCursor(cursor, this.calls.projectId);
+    const page = await this.#read(() => {
+      if (position) return this.service.list({ from: { position } });
+      // The API's one mapping (dates in RFC 2822 GMT, SIDs canonical) and its one rule for which kinds a
+      // listing covers: `--direct` sends what the API sends, and refuses what it refuses.
+      const { api, ...filters } = filter;
+      const signalWireFilter = toSignalWireFilter(filters);
+      return this.service.list({ from: { filter: signalWireFilter, apis: apisFor(signalWireFilter, api) } });
+    });
+    return {
+      calls: page.calls,
+      nextCursor: page.next === null ? null : cursorOfPosition(page.next, this.calls.projectId),
+    };
   }
 
-  getCall(callSid: string): Promise<Call> {
-    return this.#read(() => this.calls.getCall(callSid));
+  getCall(callSid: string, api?: CallApi): Promise<ListedCall> {
+    return this.#read(() => this.service.get({ callSid, ...(api ? { api } : {}) }));
   }
 
-  endCall(callSid: string): Promise<CallActionResult> {
-    return this.#apply(callSid, { kind: 'terminate' });
+  endCall(callSid: string, api?: CallApi): Promise<CallActionResult> {
+    return this.#apply({ ...this.#origin(callSid, api), action: { kind: 'terminate' } });
   }
 
-  updateCall(callSid: string, update: CallUpdate): Promise<CallActionResult> {
-    return this.#apply(callSid, { kind: 'update', update });
+  updateCall(callSid: string, update: CallUpdate, api?: CallApi): Promise<CallActionResult> {
+    return this.#apply({ ...this.#origin(callSid, api), action: { kind: 'update', update } });
+  }
+
+  async transferCall(callSid: string, dest: string, api?: CallApi): Promise<CallActionResult> {
+    return this.#result(await this.service.transfer({ ...this.#origin(callSid, api), dest }));
+  }
+
+  #origin(callSid: string, api: CallApi | undefined) {
+    return { trigger: 'cli' as const, actor: cliActor(this.actor), callSid, ...(api ? { api } : {}) };
   }
 
   /** An action through the call service, which audits it; a failure is thrown as the CLI reports errors. */
-  async #apply(callSid: string, action: CallAction): Promise<CallActionResult> {
-    const outcome = await this.service.apply({
-      trigger: 'cli',
-      actor: cliActor(this.actor),
-      callSid,
-      action,
-    });
+  async #apply(command: ApiCommand): Promise<CallActionResult> {
+    return this.#result(await this.service.apply(command));
+  }
+
+  #result(outcome: CallOutcome): CallActionResult {
     if (!outcome.ok) throw cliErrorOf(outcome.error);
-    return { call: outcome.call, outcome: outcome.outcome };
+    return {
+      call: outcome.call,
+      outcome: outcome.outcome,
+      api: outcome.api ?? apiOf(outcome.call),
+    };
   }
 
   /** A read or a list, whose failure is described as one (SignalWire's 10000 is a refused value there). */

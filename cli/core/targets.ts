@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
-import type { ProjectCallsApi } from '#commons/calls/port';
+import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { ApiBackend } from './api-backend.ts';
 import { defaultAuditFile, fileAuditLog } from './audit-file.ts';
 import { awsClientConfig, checkProfile } from './aws.ts';
@@ -50,7 +50,7 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
   }
   if (kind === 'direct') {
     const access = await openSignalWire(options);
-    return new DirectBackend(access.calls, access.auditLog, access.actor);
+    return new DirectBackend(access.calls, access.native, access.auditLog, access.actor);
   }
   const stack = await describeDeployedStack(options);
   const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
@@ -66,6 +66,8 @@ export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> =
 /** SignalWire reached with the credentials in the secret, as the functions reach it. */
 export interface SignalWireAccess {
   calls: ProjectCallsApi;
+  /** The same project's native Calling API and voice logs (opened on first use). */
+  native(): Promise<NativeCallsApi>;
   /** Where this process's own actions are audited. */
   auditLog: AuditLog;
   /** `cli:<user>`, or the local IAM identity for the local stack. */
@@ -139,6 +141,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   }
   return {
     calls: access.callsOf(project),
+    native: () => access.nativeFor(project.projectId),
     auditLog: fileAuditLog(state?.auditLog ?? defaultAuditFile()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,

@@ -1,23 +1,37 @@
-import { api, type Call } from './api.ts';
+import { api, apiOf, type Call, kindOf, namedApi } from './api.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, visible } from './dom.ts';
 
 /** Who the call is between, for confirmations. */
 const between = (call: Call): string => `from ${visible(call.from)} to ${visible(call.to)}`;
 
+/**
+ * The API that owns the call, for a change's body when the listing said it (the call is then not looked up
+ * again); nothing when it did not, and the API finds it.
+ */
+const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
+  const named = namedApi(call);
+  return named ? { api: named } : {};
+};
+
 /** Asks, then ends the call (`terminate`): "End call" in a dialog that names the call and its numbers. */
 export const endCall = async (call: Call, after: () => void): Promise<void> => {
   const { confirmed } = await confirmAction({
     title: 'End this call?',
     lines: [
-      `Call ${visible(call.sid)}, ${between(call)}, is ${visible(call.status)}.`,
+      `${kindOf(call)} call ${visible(call.sid)}, ${between(call)}, is ${visible(call.status)}.`,
       'Ending it hangs up every party. This cannot be undone.',
     ],
     action: 'End call',
   });
   if (!confirmed) return;
   try {
-    const result = await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}/terminate`);
+    const body = owner(call);
+    const result = await api<Call>(
+      'POST',
+      `/calls/${encodeURIComponent(call.sid)}/terminate`,
+      body.api ? body : undefined,
+    );
     announce(`Call ${visible(call.sid)} is ${visible(result.status)}.`);
   } catch (error) {
     announce(`Call ${visible(call.sid)} was not ended: ${(error as Error).message}`);
@@ -42,7 +56,9 @@ export const redirectCall = async (call: Call, after: () => void): Promise<void>
   });
   if (!confirmed) return;
   try {
-    await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { url: value, method: 'POST' });
+    // A native call is redirected to SWML and has no method (the Calling API fetches it its own way).
+    const change = apiOf(call) === 'calling' ? { url: value } : { url: value, method: 'POST' };
+    await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { ...change, ...owner(call) });
     announce(`Call ${visible(call.sid)} was redirected.`);
   } catch (error) {
     announce(`Call ${visible(call.sid)} was not redirected: ${(error as Error).message}`);
@@ -61,7 +77,7 @@ export const cancelCall = async (call: Call, after: () => void): Promise<void> =
   });
   if (!confirmed) return;
   try {
-    await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { status: 'canceled' });
+    await api<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { status: 'canceled', ...owner(call) });
     announce(`Call ${visible(call.sid)} was canceled.`);
   } catch (error) {
     announce(`Call ${visible(call.sid)} was not canceled: ${(error as Error).message}`);

@@ -62,7 +62,33 @@ export interface Call {
   duration: number;
   parent_call_sid: string | null;
   answered_by: string | null;
+  /** The API that owns the call: `compatibility` (cXML) or `calling` (native: SWML, RELAY, AI agents). */
+  api?: 'compatibility' | 'calling';
+  /** `calling` for a native call's view, whatever the listing said. */
+  api_version?: string;
 }
+
+/** The kinds of call the console tells apart, and how it names them. */
+export const CALL_KINDS = [
+  ['compatibility', 'Compatibility'],
+  ['calling', 'Native'],
+] as const;
+
+/** The API that owns a call: what the API said, else what the call shows (a native call's `api_version`). */
+export const apiOf = (call: Call): 'compatibility' | 'calling' => {
+  const said: unknown = call.api;
+  if (said === 'calling' || said === 'compatibility') return said;
+  return call.api_version === 'calling' ? 'calling' : 'compatibility';
+};
+
+/** The API the listing named (one of the two), or undefined when it named none. */
+export const namedApi = (call: Call): 'compatibility' | 'calling' | undefined => {
+  const said: unknown = call.api;
+  return said === 'calling' || said === 'compatibility' ? said : undefined;
+};
+
+/** `Native` or `Compatibility`, for a column or a confirmation. */
+export const kindOf = (call: Call): string => (apiOf(call) === 'calling' ? 'Native' : 'Compatibility');
 
 export interface AuditEntry {
   timestamp: string;

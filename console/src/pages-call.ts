@@ -1,5 +1,5 @@
 import { cancelCall, endCall, redirectCall } from './actions.ts';
-import { type AuditEntry, api, type Call, searchAudit } from './api.ts';
+import { type AuditEntry, api, type Call, kindOf, searchAudit } from './api.ts';
 import { currentSession } from './auth.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
 
@@ -90,6 +90,8 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
         h(
           'dl',
           { class: 'resource' },
+          h('dt', {}, 'Kind'),
+          h('dd', {}, kindOf(call)),
           ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
         ),
         actions,

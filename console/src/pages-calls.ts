@@ -1,5 +1,14 @@
 import { endCall } from './actions.ts';
-import { type Call, LIVE_STATUSES, listLiveCalls, searchAudit, startedAt } from './api.ts';
+import {
+  apiOf,
+  CALL_KINDS,
+  type Call,
+  kindOf,
+  LIVE_STATUSES,
+  listLiveCalls,
+  searchAudit,
+  startedAt,
+} from './api.ts';
 import { currentSession } from './auth.ts';
 import { barChart, timeline } from './charts.ts';
 import { announce, duration, field, h, replace, select, table, visible } from './dom.ts';
@@ -20,6 +29,8 @@ export interface CallFilter {
   from: string;
   status: string;
   minAge: string;
+  /** `compatibility`, `calling` (native), or empty for both kinds. */
+  kind: string;
 }
 
 /** Whether a call passes the filters (numbers match as substrings; age in seconds since it started). */
@@ -27,6 +38,7 @@ export const matches = (call: Call, filter: CallFilter, now: number): boolean =>
   (!filter.to || call.to.includes(filter.to)) &&
   (!filter.from || call.from.includes(filter.from)) &&
   (!filter.status || call.status === filter.status) &&
+  (!filter.kind || apiOf(call) === filter.kind) &&
   (!filter.minAge || (now - startedAt(call)) / 1000 >= Number(filter.minAge));
 
 /** The filter inputs; `onChange` runs on every edit. */
@@ -38,7 +50,11 @@ export const filterForm = (onChange: () => void) => {
     ...LIVE_STATUSES.map((s): [string, string] => [s, s]),
   ]);
   const minAge = select('minAge', AGES);
-  for (const input of [to, from, status, minAge]) input.addEventListener('input', onChange);
+  const kind = select('kind', [
+    ['', 'All kinds'],
+    ...CALL_KINDS.map(([api, name]): [string, string] => [api, name]),
+  ]);
+  for (const input of [to, from, status, minAge, kind]) input.addEventListener('input', onChange);
   const form = h(
     'form',
     {
@@ -51,12 +67,14 @@ export const filterForm = (onChange: () => void) => {
     field('From', from),
     field('Status', status),
     field('Age', minAge),
+    field('Kind', kind),
   );
   const value = (): CallFilter => ({
     to: to.value,
     from: from.value,
     status: status.value,
     minAge: minAge.value,
+    kind: kind.value,
   });
   return { form, value };
 };
@@ -88,6 +106,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       return [
         h('a', { href: `#/calls/${call.sid}`, class: 'sid' }, visible(call.sid)),
         h('span', { class: `status status-${call.status}` }, visible(call.status)),
+        kindOf(call),
         visible(call.from),
         visible(call.to),
         visible(call.caller_name ?? ''),
@@ -116,6 +135,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
             [
               'Call SID',
               'Status',
+              'Kind',
               'From',
               'To',
               'Caller name',

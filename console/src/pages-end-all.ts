@@ -1,4 +1,4 @@
-import { api, type Call, listLiveCalls } from './api.ts';
+import { api, type Call, kindOf, listLiveCalls, namedApi } from './api.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
 import { filterForm, matches } from './pages-calls.ts';
@@ -40,10 +40,11 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
         ? h('p', {}, 'Nothing to end.')
         : table(
             'Calls that would be ended',
-            ['Call SID', 'Status', 'From', 'To'],
+            ['Call SID', 'Status', 'Kind', 'From', 'To'],
             preview.map((c) => [
               h('span', { class: 'sid' }, visible(c.sid)),
               visible(c.status),
+              kindOf(c),
               visible(c.from),
               visible(c.to),
             ]),
@@ -88,9 +89,11 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
     const worker = async () => {
       for (let call = queue.shift(); call && !stopped; call = queue.shift()) {
         try {
+          // The listing said which API owns the call: it is ended there without being looked up again.
           const response = await api<Call & { outcome?: string }>(
             'POST',
             `/end-all/${encodeURIComponent(call.sid)}`,
+            namedApi(call) ? { api: namedApi(call) } : undefined,
           );
           outcomes[
             ['completed', 'canceled'].includes(response.status) && call.status !== response.status

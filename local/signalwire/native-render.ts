@@ -3,6 +3,7 @@
  * the one place that turns a stored call into the Calling API's or the voice logs' JSON.
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
+import { ANSWERED_EVENT_NAME } from '#commons/calling/assumptions';
 import { callingCommandSchemas } from '#commons/calling/schemas';
 import type {
   CallingCall,
@@ -11,6 +12,7 @@ import type {
   CallLegType,
   RestApiErrorItem,
   VoiceLog,
+  VoiceLogEvents,
   VoiceLogStatus,
 } from '#commons/calling/types';
 import { isFinalStatus } from '#commons/signalwire/types';
@@ -137,6 +139,28 @@ export const renderNativeLog = (call: StoredNativeCall): VoiceLog => ({
   direction: call.direction,
   source: 'realtime_api',
 });
+
+/**
+ * A native call's voice-log events: its creation, its answer (named as `assumptions.ts` assumes SignalWire
+ * names it) and its end, each when it happened.
+ */
+export const renderNativeEvents = (call: StoredNativeCall, projectId: string): VoiceLogEvents => {
+  const event = (name: string, ms: number, details: Record<string, unknown> = {}) => ({
+    event_at: iso(ms),
+    level: 'info' as const,
+    name,
+    details,
+    project_id: projectId,
+    log_id: call.id,
+  });
+  return {
+    data: [
+      event('calling_call_initiated', call.createdMs),
+      ...(call.answeredMs === null ? [] : [event(ANSWERED_EVENT_NAME, call.answeredMs)]),
+      ...(call.endMs === null ? [] : [event('calling_call_ended', call.endMs, { status: call.status })]),
+    ],
+  };
+};
 
 /** A Compatibility call's entry in the voice logs (`laml_call`). */
 export const renderLamlLog = (call: StoredCall, origin: string): VoiceLog => {

@@ -30,6 +30,7 @@ import {
   notFound,
   renderCallingCall,
   renderLamlLog,
+  renderNativeEvents,
   renderNativeLog,
   type StoredNativeCall,
   unauthorized,
@@ -49,6 +50,7 @@ export const parseJsonOrUndefined = (text: string): unknown => {
 
 export const CALLING_PATH = '/api/calling/calls';
 const VOICE_LOG_PATH = /^\/api\/voice\/logs\/([^/]+)$/;
+const VOICE_LOG_EVENTS_PATH = /^\/api\/voice\/logs\/([^/]+)\/events$/;
 
 /** Whether a path belongs to the native side (so its errors take the native shapes). */
 export const isNativePath = (path: string): boolean =>
@@ -59,6 +61,11 @@ export interface SeedNativeCall {
   status: CallingStatus;
   /** Seconds since `created_at`; an answered call was answered a few seconds after it. @default 0 */
   ageSeconds?: number;
+  /**
+   * Seconds from `created_at` to the answer of an answered call (a campaign call may wait long in the queue).
+   * @default 3, or the call's age when younger
+   */
+  answeredAfterSeconds?: number;
   /** @default 'relay_pstn_call' */
   type?: CallLegType;
   /** @default 'outbound-api' */
@@ -125,7 +132,8 @@ export class NativeCalls {
     const createdMs = nowMs - ageSeconds * 1000;
     const answered =
       !UNCONNECTED.includes(init.status) && init.status !== 'failed' && init.status !== 'canceled';
-    const answeredMs = answered ? createdMs + Math.min(SEEDED_RING_SECONDS, ageSeconds) * 1000 : null;
+    const ringSeconds = Math.min(init.answeredAfterSeconds ?? SEEDED_RING_SECONDS, ageSeconds);
+    const answeredMs = answered ? createdMs + ringSeconds * 1000 : null;
     this.#seeded++;
     const call: StoredNativeCall = {
       id,
@@ -180,6 +188,13 @@ export class NativeCalls {
     if (path === CALLING_PATH && method === 'POST') return this.#command(projectId, body, contentType);
     if (method !== 'GET') throw notFound();
     if (path === VOICE_LOGS_PATH) return listLogs(this.#entries(projectId), query, this.#origin());
+    const eventsOf = VOICE_LOG_EVENTS_PATH.exec(path)?.[1];
+    if (eventsOf !== undefined) {
+      // Only native calls' events are kept here; a Compatibility call's voice log has none to show.
+      const call = this.#projects.get(projectId)?.get(eventsOf);
+      if (!call) throw notFound();
+      return renderNativeEvents(call, projectId);
+    }
     const id = VOICE_LOG_PATH.exec(path)?.[1];
     const entry = id === undefined ? undefined : this.#entries(projectId).find((listed) => listed.id === id);
     if (!entry) throw notFound();

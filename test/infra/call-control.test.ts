@@ -427,6 +427,23 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
       ]);
     });
 
+    it('passes a policy narrowed by apis to the function as written, and the function accepts it', () => {
+      const narrowed = synthesise({
+        secretName: 'signalwire/call-control',
+        cleanupSchedules: [
+          { name: 'campaigns', policy: { maxAgeSeconds: { queued: 600 }, apis: ['calling'] } },
+        ],
+      });
+      const [schedule] = Object.values(narrowed.template.findResources('AWS::Scheduler::Schedule'));
+      expect(schedule).toBeDefined();
+      const input = JSON.parse(((schedule as Resource).Properties.Target as { Input: string }).Input);
+
+      expect(input.policy).toEqual({ maxAgeSeconds: { queued: 600 }, apis: ['calling'] });
+      expect(
+        parseCleanupEvent({ scheduleName: input.scheduleName, policy: input.policy }, undefined).policy.apis,
+      ).toEqual(['calling']);
+    });
+
     it("puts the context attributes EventBridge Scheduler attests into every input, as the function's schema reads them", () => {
       for (const schedule of schedules()) {
         const input = JSON.parse((schedule.Properties.Target as { Input: string }).Input);
@@ -1073,6 +1090,19 @@ describe('CallControl props validation', () => {
       /cleanup schedule "typo": policy\.maxAgeSecond is not a known field/,
     ],
     [
+      'a schedule policy naming an API that is not one of the two kinds of call',
+      {
+        secretName,
+        cleanupSchedules: [{ name: 'kinds', policy: { maxAgeSeconds: { queued: 600 }, apis: ['laml'] } }],
+      },
+      /cleanup schedule "kinds": policy\.apis\[0\] must be one of: compatibility, calling/,
+    ],
+    [
+      'a default cleanup policy covering no kind of call',
+      { secretName, cleanupDefaultPolicy: { apis: [] } },
+      /cleanupDefaultPolicy\.apis must NOT have fewer than 1 items/,
+    ],
+    [
       'a schedule without a maximum age when there is no default policy',
       { secretName, cleanupSchedules: [{ name: 'ageless', policy: { dryRun: true } }] },
       /cleanup schedule "ageless": .*maxAgeSeconds/,
@@ -1299,6 +1329,7 @@ describe('CallControl handles for producers and auditors', () => {
       resultingStatus: 'completed',
       errorCode: 'E',
       signalwireCode: 1,
+      api: 'calling',
       correlationId: 'c',
     };
     // Logs Insights flattens JSON with dots; field names are case-sensitive.

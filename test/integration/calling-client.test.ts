@@ -226,6 +226,27 @@ describe('CallingClient voice logs', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it("reads a call's voice-log events, and refuses an answer that is not a list of them", async () => {
+    const { id } = emulator.native.seed(PROJECT, {
+      status: 'answered',
+      ageSeconds: 300,
+      answeredAfterSeconds: 60,
+    });
+    const events = await clientFor().voiceLogEvents(id);
+    expect(events.data.map((event) => event.name)).toEqual([
+      'calling_call_initiated',
+      'calling_call_answered',
+    ]);
+    expect(emulator.requests.map((request) => request.path)).toEqual([`/api/voice/logs/${id}/events`]);
+
+    emulator.injectFault({ kind: 'garble', body: '{"events": []}' });
+    const error = await clientFor()
+      .voiceLogEvents(id)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SignalWireError);
+    expect((error as SignalWireError).message).toMatch(/not a list of voice-log events/);
+  });
+
   it('reads one voice log by id', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered', type: 'relay_webrtc_call' });
     expect(await clientFor().getVoiceLog(id)).toMatchObject({

@@ -1,15 +1,23 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { ANSWERED_EVENT_NAME } from '#commons/calling/assumptions';
 import {
   callingCallSchema,
   statusErrorSchema,
   undocumentedStatusErrorSchema,
   validationErrorSchema,
+  voiceLogEventsSchema,
   voiceLogPageSchema,
   voiceLogSchema,
 } from '#commons/calling/schemas';
-import type { CallingCall, RestApiErrorItem, VoiceLog, VoiceLogPage } from '#commons/calling/types';
+import type {
+  CallingCall,
+  RestApiErrorItem,
+  VoiceLog,
+  VoiceLogEvents,
+  VoiceLogPage,
+} from '#commons/calling/types';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -17,6 +25,7 @@ addFormats(ajv);
 const validators = {
   call: ajv.compile(callingCallSchema),
   log: ajv.compile(voiceLogSchema),
+  events: ajv.compile(voiceLogEventsSchema),
   page: ajv.compile(voiceLogPageSchema),
   invalid: ajv.compile(validationErrorSchema),
   status: ajv.compile(statusErrorSchema),
@@ -47,7 +56,9 @@ const checked = (path: string, status: number, body: unknown): Answer => {
         ? validators.call
         : path === '/api/voice/logs'
           ? validators.page
-          : validators.log
+          : path.endsWith('/events')
+            ? validators.events
+            : validators.log
       : status === 422
         ? validators.invalid
         : [400, 401, 404, 500].includes(status)
@@ -333,6 +344,33 @@ describe('the voice logs of the emulator', () => {
     });
     expect((await get('/api/voice/logs/3fa85f64-5717-4562-b3fc-2c963f66afa6')).status).toBe(404);
     expect((await get(`/api/voice/logs/${id}`, basic(PROJECT, 'nope'))).status).toBe(401);
+  });
+});
+
+describe('voice-log events', () => {
+  it("lists a native call's creation, answer and end, each when it happened; 404 for a call it does not know", async () => {
+    const { id } = emulator.native.seed(PROJECT, {
+      status: 'answered',
+      ageSeconds: 600,
+      answeredAfterSeconds: 120,
+    });
+    const events = (await get(`/api/voice/logs/${id}/events`)).body as VoiceLogEvents;
+    expect(events.data.map((event) => [event.name, event.event_at, event.log_id])).toEqual([
+      ['calling_call_initiated', new Date(T0 - 600_000).toISOString().replace('.000Z', 'Z'), id],
+      [ANSWERED_EVENT_NAME, new Date(T0 - 480_000).toISOString().replace('.000Z', 'Z'), id],
+    ]);
+
+    await command({ command: 'calling.end', id, params: { reason: 'hangup' } });
+    const ended = (await get(`/api/voice/logs/${id}/events`)).body as VoiceLogEvents;
+    expect(ended.data.map((event) => event.name)).toEqual([
+      'calling_call_initiated',
+      ANSWERED_EVENT_NAME,
+      'calling_call_ended',
+    ]);
+    const queued = emulator.native.seed(PROJECT, { status: 'queued' });
+    const unanswered = (await get(`/api/voice/logs/${queued.id}/events`)).body as VoiceLogEvents;
+    expect(unanswered.data.map((event) => event.name)).toEqual(['calling_call_initiated']);
+    expect((await get('/api/voice/logs/3fa85f64-5717-4562-b3fc-2c963f66afa6/events')).status).toBe(404);
   });
 });
 

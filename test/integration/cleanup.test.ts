@@ -209,6 +209,7 @@ describe('a cleanup over 1,200 calls in every state and age', () => {
       unknownAge
         .map((call) => ({
           sid: call.sid,
+          api: 'compatibility',
           status: 'in-progress',
           reason: 'in-progress call without start_time',
         }))
@@ -238,6 +239,7 @@ describe('a cleanup over 1,200 calls in every state and age', () => {
         outcome: 'updated',
         priorStatus: wasInProgress ? 'in-progress' : expect.stringMatching(/^(ringing|queued)$/),
         resultingStatus: wasInProgress ? 'completed' : 'canceled',
+        api: 'compatibility',
         reason: expect.stringMatching(/ for \d+ s by (start_time|date_created); the policy allows \d+ s$/),
       });
     }
@@ -271,6 +273,7 @@ describe('under a 429 storm', () => {
     for (const entry of report.failedCalls) {
       expect(entry).toEqual({
         sid: entry.sid,
+        api: 'compatibility',
         status: 'in-progress',
         code: 'UPSTREAM_RATE_LIMITED',
         message: 'SignalWire is rate-limiting this project; retries were exhausted',
@@ -434,7 +437,13 @@ describe('races and failures', () => {
     const [call] = seedMany(1, '+1315', 'in-progress', 7200);
     stack.emulator.injectFault({ kind: 'delay', ms: 300, method: 'POST' });
 
-    const run = invoke('race', { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: ['+1315'] } });
+    // Compatibility calls only: the race is on List Calls' path, and this file's 1,500 calls in the voice logs,
+    // read in this same process, would slow the operator's request past the 300 ms it has on a busy machine.
+    const run = invoke('race', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1315'] },
+      apis: ['compatibility'],
+    });
     // While the cleanup's end request is held back, an operator hangs up through the HTTP API.
     for (let waited = 0; posts().length === 0 && waited < 2000; waited += 5) await sleep(5);
     const operator = await fetch(`${stack.api.url}/calls/${call?.sid}/terminate`, { method: 'POST' });
@@ -459,7 +468,12 @@ describe('races and failures', () => {
     expect(error).toBeInstanceOf(CleanupListingError);
     const { report } = error as CleanupListingError;
     expect(report.listingFailures).toEqual([
-      { status: 'in-progress', code: 'UPSTREAM_ERROR', message: 'SignalWire answered 500' },
+      {
+        api: 'compatibility',
+        status: 'in-progress',
+        code: 'UPSTREAM_ERROR',
+        message: 'SignalWire answered 500',
+      },
     ]);
     expect(report).toMatchObject({ incomplete: true, ended: 2, notReached: { statuses: ['in-progress'] } });
     for (const call of ringing) expect(statusOf(call)).toBe('canceled');

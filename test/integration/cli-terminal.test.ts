@@ -286,9 +286,9 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(lines).toContain(`${sid}  i…`);
 
     const wide = await onTerminal(['calls', 'list', '--local', '--to', to], undefined, 110);
-    expect(wide.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+STARTED\s+DURATION/m);
+    expect(wide.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+STARTED\s+KIND\r?$/m);
     const piped = await cli('calls', 'list', '--local', '--to', to);
-    expect(piped.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION/);
+    expect(piped.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION\s+KIND$/m);
     const columns = await cliWith({ ...env, COLUMNS: '60' }, 'calls', 'list', '--local', '--to', to);
     for (const line of columns.stdout.trim().split('\n')) expect(line.length).toBeLessThanOrEqual(60);
   });

@@ -137,7 +137,7 @@ describe('calls (local stack, signed requests)', () => {
     const live = seed('in-progress', 300, '+13105550111');
     const table = await cli('calls', 'list', '--local', '--status', 'in-progress');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION/);
+    expect(table.stdout).toMatch(/^SID\s+FROM\s+TO\s+STATUS\s+DIRECTION\s+STARTED\s+DURATION\s+KIND$/m);
     expect(table.stdout).toMatch(new RegExp(`${live}\\s+\\+14155550100\\s+\\+13105550111\\s+in-progress`));
     expect(table.stdout).not.toContain('\u001b['); // no colour without a terminal
 
@@ -203,7 +203,7 @@ describe('calls (local stack, signed requests)', () => {
     const again = await cli('calls', 'end', sid, '--local', '--yes', '-o', 'json');
     expect(again.code).toBe(0);
     expect(json<{ results: unknown[] }>(again).results).toEqual([
-      { sid, outcome: 'already-ended', status: 'completed' },
+      { sid, outcome: 'already-ended', status: 'completed', api: 'compatibility' },
     ]);
   });
 
@@ -482,6 +482,34 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
         change: { Status: 'canceled' },
       }),
     ]);
+  });
+
+  it('previews and ends native calls too: a stale campaign cancelled, a fresh call left dialling', async () => {
+    const native = (ageSeconds: number) =>
+      stack.emulator.native.seed(stack.projectId, {
+        status: 'queued',
+        ageSeconds,
+        from: '+14155550166',
+        to: '+13105550966',
+      }).id;
+    const campaign = [native(600), native(600)];
+    const fresh = native(10);
+    const nativeStatus = (id: string) => stack.emulator.native.get(stack.projectId, id)?.status;
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-queued',
+      '5m',
+      '--from-prefix',
+      '+14155550166',
+    );
+    expect(run.code).toBe(0);
+    // The preview counted both native calls, so the run was allowed to end both.
+    expect(run.stderr).toMatch(/cleanup \[#+\] 2\/2 \(2 updated\)/);
+    expect(run.stdout).toContain('ended 2, already ended 0');
+    expect([...campaign.map(nativeStatus), nativeStatus(fresh)]).toEqual(['canceled', 'canceled', 'queued']);
   });
 
   it('refuses an invalid policy with exit 2, naming the field', async () => {

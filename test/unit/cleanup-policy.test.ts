@@ -27,6 +27,7 @@ describe('cleanup policy validation', () => {
       to: { prefixes: ['+1310'], numbers: ['+14155550100'] },
       from: { numbers: ['+14155550199'] },
       directions: ['outbound-api', 'outbound-dial'],
+      apis: ['calling'],
       neverTouch: ['+13105550000', 'b3877c40-da60-4998-90ad-b792e98472ca'],
       maxCallsToEnd: 250,
       dryRun: true,
@@ -38,11 +39,12 @@ describe('cleanup policy validation', () => {
     expect(parsed).toEqual({ scheduleName: 'stale-calls', policy });
   });
 
-  it('fills in the defaults: no allow-list, a cap of 100 calls, not a dry run, no filters', () => {
+  it('fills in the defaults: both kinds of call, no allow-list, a cap of 100 calls, not a dry run, no filters', () => {
     const { policy } = parseCleanupEvent(event({ maxAgeSeconds: { inProgress: 3600 } }), undefined);
 
     expect(policy).toEqual({
       maxAgeSeconds: { inProgress: 3600 },
+      apis: ['compatibility', 'calling'],
       neverTouch: [],
       maxCallsToEnd: 100,
       dryRun: false,
@@ -87,6 +89,10 @@ describe('cleanup policy validation', () => {
       'enum',
       'must be one of: inbound, outbound, outbound-api, outbound-dial',
     ],
+    [{ apis: ['laml'] }, 'policy.apis[0]', 'enum', 'must be one of: compatibility, calling'],
+    [{ apis: [] }, 'policy.apis', 'minItems', 'must NOT have fewer than 1 items'],
+    [{ apis: ['calling', 'calling'] }, 'policy.apis', 'unique', 'lists the same value twice'],
+    [{ apis: 'calling' }, 'policy.apis', 'type', 'must be an array'],
     [{ neverTouch: '+13105550000' }, 'policy.neverTouch', 'type', 'must be an array'],
     [{ neverTouch: ['+1', '+1'] }, 'policy.neverTouch', 'unique', 'lists the same value twice'],
     [{ maxCallsToEnd: 0 }, 'policy.maxCallsToEnd', 'range', 'must be >= 1'],
@@ -97,7 +103,7 @@ describe('cleanup policy validation', () => {
       { maxAge: 300 },
       'policy.maxAge',
       'unknown-field',
-      'is not a known field; allowed: maxAgeSeconds, to, from, directions, neverTouch, maxCallsToEnd, dryRun, accountSid',
+      'is not a known field; allowed: maxAgeSeconds, to, from, directions, apis, neverTouch, maxCallsToEnd, dryRun, accountSid',
     ],
   ])('rejects %j, naming %s', (policy, field, rule, message) => {
     const violations = violationsOf(() =>
@@ -227,7 +233,7 @@ describe('merging a schedule policy over the default', () => {
   it('applies the default alone when the schedule gives no policy', () => {
     const { policy } = parseCleanupEvent({ scheduleName: 'default-only' }, defaults);
 
-    expect(policy).toEqual({ ...defaults, neverTouch: ['+13105550000'] });
+    expect(policy).toEqual({ ...defaults, apis: ['compatibility', 'calling'], neverTouch: ['+13105550000'] });
   });
 
   it('lets each field the schedule sets replace the default whole, and keeps the others', () => {
@@ -236,10 +242,18 @@ describe('merging a schedule policy over the default', () => {
     expect(policy).toEqual({
       maxAgeSeconds: { queued: 600 },
       to: { prefixes: ['+1'] },
+      apis: ['compatibility', 'calling'],
       neverTouch: ['+13105550000'],
       maxCallsToEnd: 50,
       dryRun: false,
     });
+  });
+
+  it('lets a schedule narrow the kinds of call the default covers', () => {
+    expect(resolvePolicy({ ...defaults, apis: ['calling'] }, { apis: ['compatibility'] }).apis).toEqual([
+      'compatibility',
+    ]);
+    expect(resolvePolicy({ ...defaults, apis: ['calling'] }, {}).apis).toEqual(['calling']);
   });
 
   it('joins the allow-lists: a schedule can protect more calls but not unprotect the default ones', () => {

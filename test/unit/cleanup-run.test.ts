@@ -7,6 +7,7 @@ import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy'
 import { type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
 import { SignalWireError } from '#commons/errors';
 import type { Call, CallListPage, CallUpdate } from '#commons/signalwire/types';
+import { fakeNative } from '../support/fake-native.ts';
 import { sampleCall } from '../support/fixtures.ts';
 
 /**
@@ -72,6 +73,8 @@ const run = (api: CallsApi, policy: CleanupPolicyInput, options: Partial<Cleanup
     accountSid: 'project',
     logger: audits.logger,
     now: () => NOW,
+    // No native call: the policies here cover both kinds (the default), and these cases are Compatibility ones.
+    native: fakeNative([]).api,
     ...options,
   });
   return { report, audits: audits.records };

@@ -81,11 +81,14 @@ describe('the command line, read once', () => {
     expect(nearest('cleanp', ['cleanup', 'calls'])).toBe('cleanup');
   });
 
-  it('gives `calls update` one flag per field of Update a Call', () => {
+  it('gives `calls update` one flag per field of Update a Call, and --api for the API owning the call', () => {
     expect(Object.keys(callsUpdate.spec.options).sort()).toEqual(
-      CALL_UPDATE_FIELDS.map((field) =>
-        field.replace(/[A-Z]/g, (letter, at: number) => `${at > 0 ? '-' : ''}${letter.toLowerCase()}`),
-      ).sort(),
+      [
+        ...CALL_UPDATE_FIELDS.map((field) =>
+          field.replace(/[A-Z]/g, (letter, at: number) => `${at > 0 ? '-' : ''}${letter.toLowerCase()}`),
+        ),
+        'api',
+      ].sort(),
     );
   });
 

@@ -39,6 +39,16 @@ export const LIVE_VOICE_LOG_STATUSES = [
 export const LIVE_CALL_WINDOW_SECONDS = 4 * 3600 + 15 * 60;
 
 /**
+ * The voice-log event that marks a native call answered; its `event_at` is the answer time. A voice log itself
+ * carries only `created_at` (no start or answer time), and the events' names are not published beyond the
+ * example `calling_call_initiated`, so this one is named by analogy. The cleanup judges an answered call's age
+ * by it, as it judges a Compatibility call's by `start_time`: without that event the age is unknown and the call
+ * is never ended (a wrong name here makes the cleanup spare answered calls, never cut one short).
+ * Check: `GET /api/voice/logs/{id}/events` of an answered test call.
+ */
+export const ANSWERED_EVENT_NAME = 'calling_call_answered';
+
+/**
  * `created_after` / `created_before` take an ISO 8601 instant (the spec says only "string"). Check: list with
  * `created_after=<ISO instant>` and compare the entries' `created_at`.
  */
@@ -96,6 +106,11 @@ export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = [
     name: 'live-call-window',
     assumed: `No native call lives longer than ${LIVE_CALL_WINDOW_SECONDS} s (4 h default maximum duration plus queueing slack).`,
     check: "Compare the space's SWML max_duration settings with the window.",
+  },
+  {
+    name: 'answered-event-name',
+    assumed: `A native call's answer is the voice-log event named ${ANSWERED_EVENT_NAME}; its event_at is the answer time.`,
+    check: 'GET /api/voice/logs/{id}/events of an answered test call.',
   },
   {
     name: 'voice-log-time-format',

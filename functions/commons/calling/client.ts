@@ -16,6 +16,7 @@ import {
   type UpdateParams,
   type VoiceLog,
   type VoiceLogEntry,
+  type VoiceLogEvents,
   type VoiceLogPage,
   type VoiceLogQuery,
 } from './types.ts';
@@ -107,6 +108,17 @@ export class CallingClient implements NativeCallsApi {
       { method: 'GET', url, repeatable: true, answer: 'call', native: true },
       options,
     );
+  }
+
+  /** List voice log events: what happened to one call, with when (the cleanup reads a call's answer time). */
+  async voiceLogEvents(id: string, options: RequestOptions = {}): Promise<VoiceLogEvents> {
+    const url = this.space.spaceUrl(`${VOICE_LOGS_PATH}/${encodeURIComponent(id)}/events`);
+    const body = await this.space.request<unknown>(
+      { method: 'GET', url, repeatable: true, answer: 'list', native: true },
+      options,
+    );
+    if (!isRecord(body) || !Array.isArray(body.data)) throw unusable('is not a list of voice-log events');
+    return body as unknown as VoiceLogEvents;
   }
 
   async listVoiceLogsPage(

@@ -157,6 +157,32 @@ export const voiceLogPageSchema = {
   },
 } as const;
 
+/** `Voice.LogEventsListResponse`: the events of one voice log. */
+export const voiceLogEventsSchema = {
+  $schema: DRAFT_2020_12,
+  type: 'object',
+  required: ['data'],
+  additionalProperties: false,
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['event_at', 'level', 'name', 'details', 'project_id', 'log_id'],
+        additionalProperties: false,
+        properties: {
+          event_at: dateTime,
+          level: { type: 'string', enum: ['info', 'warn', 'error', 'debug'] },
+          name: string,
+          details: { type: 'object' },
+          project_id: uuid,
+          log_id: uuid,
+        },
+      },
+    },
+  },
+} as const;
+
 /** `Calling.CallHangupRequest`. */
 export const endCommandSchema = {
   $schema: DRAFT_2020_12,

@@ -122,6 +122,21 @@ export interface VoiceLogPage {
   data: VoiceLogEntry[];
 }
 
+/** `Voice.LogEvent`: one event of a call's voice log (`GET /api/voice/logs/{id}/events`). */
+export interface VoiceLogEvent {
+  event_at: string;
+  level: 'info' | 'warn' | 'error' | 'debug';
+  name: string;
+  details: Record<string, unknown>;
+  project_id: string;
+  log_id: string;
+}
+
+/** `Voice.LogEventsListResponse`. */
+export interface VoiceLogEvents {
+  data: VoiceLogEvent[];
+}
+
 /** The filters of List voice logs this project sends (`page_number` and `include_deleted` it never needs). */
 export interface VoiceLogQuery {
   created_after?: string;

@@ -3,6 +3,10 @@
  * read in the Compatibility API's words, which the project's HTTP API, events, cleanup and CLI speak. The
  * mapping lives here only; the reverse (a filter's status to the native statuses it covers) is derived from it.
  */
+import type { CallApi } from '../calls/result.ts';
+
+export { CALL_APIS, type CallApi } from '../calls/result.ts';
+
 import type { Call, CallDirection, CallStatus } from '../signalwire/types.ts';
 import { LIVE_VOICE_LOG_STATUSES } from './assumptions.ts';
 import type { CallingCall, CallingStatus, VoiceLog, VoiceLogDirection, VoiceLogStatus } from './types.ts';
@@ -43,10 +47,6 @@ export const isLiveNativeStatus = (status: VoiceLogStatus | CallingStatus | null
 /** A native call not yet connected: ended with `cancel` rather than `hangup`. */
 export const isUnconnectedNativeStatus = (status: VoiceLogStatus | CallingStatus | null): boolean =>
   status !== null && ['queued', 'initiated', 'created', 'ringing'].includes(status);
-
-/** The two APIs a call may belong to. */
-export const CALL_APIS = ['compatibility', 'calling'] as const;
-export type CallApi = (typeof CALL_APIS)[number];
 
 /** The `api_version` of a native call's view (the Compatibility API writes its own version there). */
 const NATIVE_API_VERSION = 'calling';

@@ -48,6 +48,7 @@ export interface AuditedResult {
   reason: string;
   priorStatus?: string;
   resultingStatus?: string;
+  api?: 'compatibility' | 'calling';
   errorCode?: string;
   signalwireCode?: number;
 }

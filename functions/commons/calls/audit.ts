@@ -47,6 +47,8 @@ export interface AuditRecord {
   reason?: string;
   priorStatus?: string;
   resultingStatus?: string;
+  /** The API that owns the call (`compatibility` or `calling`), when the writer knows it: the cleanup does. */
+  api?: 'compatibility' | 'calling';
   errorCode?: string;
   signalwireCode?: number;
   correlationId?: string;

@@ -3,6 +3,7 @@ import type {
   HangupReason,
   UpdateParams,
   VoiceLog,
+  VoiceLogEvents,
   VoiceLogPage,
   VoiceLogQuery,
 } from '../calling/types.ts';
@@ -51,6 +52,8 @@ export interface NativeCallsApi {
   ): Promise<CallingCall>;
   /** Get voice log: one call of either kind, by id. */
   getVoiceLog(id: string, options?: RequestOptions): Promise<VoiceLog>;
+  /** List voice log events: what happened to one call, and when (the cleanup reads an answer time there). */
+  voiceLogEvents(id: string, options?: RequestOptions): Promise<VoiceLogEvents>;
   /** One page of voice logs: the first (from the query) or the one a `links.next` names. */
   listVoiceLogsPage(from: VoiceLogQuery | { next: string }, options?: RequestOptions): Promise<VoiceLogPage>;
   /** Native calls that may still be live, created after `createdAfter`, page by page (filtered here). */

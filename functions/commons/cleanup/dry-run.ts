@@ -6,7 +6,7 @@ import type {
 import { httpActor } from '../calls/audit-actors.ts';
 import { RequestValidationError } from '../errors.ts';
 import { logger } from '../platform/powertools.ts';
-import type { SignalWireAccess } from '../signalwire/access.ts';
+import type { ComposedSignalWireAccess } from '../signalwire/access.ts';
 import { parseCleanupEvent } from './policy.ts';
 import { runCleanup } from './run-cleanup.ts';
 
@@ -38,7 +38,7 @@ const bodyOf = (event: HttpEvent): unknown => {
 };
 
 export const createCleanupDryRun =
-  (access: SignalWireAccess) =>
+  (access: Pick<ComposedSignalWireAccess, 'forAccount' | 'nativeFor'>) =>
   async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     let input: ReturnType<typeof parseCleanupEvent>;
     try {
@@ -60,7 +60,10 @@ export const createCleanupDryRun =
     const started = Date.now();
     try {
       const calls = await access.forAccount(input.policy.accountSid);
+      const { apis, accountSid } = input.policy;
+      const native = apis.includes('calling') ? await access.nativeFor(accountSid) : undefined;
       const report = await runCleanup(calls, input.policy, {
+        ...(native ? { native } : {}),
         scheduleName: CONSOLE_DRY_RUN_NAME,
         actor: httpActor(event, context.invokedFunctionArn),
         accountSid: calls.projectId,

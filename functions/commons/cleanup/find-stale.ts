@@ -20,6 +20,8 @@ export type Verdict =
   | { kind: 'fresh' }
   | { kind: 'stale'; ageSeconds: number; maxAgeSeconds: number; basis: 'start_time' | 'date_created' };
 
+/** Which API owns a listed call: the CLI's preview judges native calls by their own rules. */
+export { apiOfCall } from '../calling/vocabulary.ts';
 export { parseSignalWireDate };
 
 const addressMatcher = (filter: AddressFilter | undefined): ((address: string) => boolean) => {

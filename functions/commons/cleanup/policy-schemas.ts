@@ -1,4 +1,5 @@
 import { sidSchema } from '../calls/call-update-schema.ts';
+import { CALL_APIS } from '../calls/result.ts';
 import { CALL_DIRECTIONS } from '../signalwire/types.ts';
 
 /**
@@ -46,6 +47,13 @@ export const cleanupPolicyInputSchema = {
       minItems: 1,
       uniqueItems: true,
       items: { type: 'string', enum: [...CALL_DIRECTIONS] },
+    },
+    // Which kinds of call the policy covers (both when absent): `compatibility`, `calling` (native).
+    apis: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', enum: [...CALL_APIS] },
     },
     neverTouch: { type: 'array', maxItems: MAX_LIST_ITEMS, uniqueItems: true, items: addressSchema },
     maxCallsToEnd: { type: 'integer', minimum: 1, maximum: MAX_CALLS_TO_END },

@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
+import { CALL_APIS, type CallApi } from '../calls/result.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
 import { ENV } from '../platform/settings.ts';
@@ -36,6 +37,7 @@ export interface CleanupPolicyInput {
   to?: AddressFilter;
   from?: AddressFilter;
   directions?: CallDirection[];
+  apis?: CallApi[];
   neverTouch?: string[];
   maxCallsToEnd?: number;
   dryRun?: boolean;
@@ -52,6 +54,12 @@ export interface CleanupPolicy {
   from?: AddressFilter;
   /** Only calls in these directions. @default - any direction */
   directions?: CallDirection[];
+  /**
+   * The kinds of call the policy covers: `compatibility` (cXML/LaML calls, found through List Calls) and
+   * `calling` (native calls: SWML, RELAY, AI agents, found through the voice logs). Narrows, never widens.
+   * @default ['compatibility', 'calling']
+   */
+  apis: CallApi[];
   /**
    * Numbers, SIP addresses or call SIDs never touched, whatever else matches: a call is spared when its
    * `sid`, `parent_call_sid`, `to` or `from` is listed (compared case-insensitively). @default []
@@ -157,6 +165,7 @@ export const resolvePolicy = (
     ...merged,
     maxAgeSeconds,
     neverTouch,
+    apis: merged.apis ?? [...CALL_APIS],
     maxCallsToEnd: merged.maxCallsToEnd ?? POLICY_DEFAULTS.maxCallsToEnd,
     dryRun: merged.dryRun ?? POLICY_DEFAULTS.dryRun,
   };

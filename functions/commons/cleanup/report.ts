@@ -1,3 +1,4 @@
+import type { CallApi } from '../calling/vocabulary.ts';
 import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
 import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
 import { auditedResultOf, type CallOutcome } from '../calls/service.ts';
@@ -7,6 +8,8 @@ import type { ActiveCallStatus } from '../signalwire/types.ts';
 /** A call the run tried to end and could not. */
 export interface FailedCall {
   sid: string;
+  /** The API that owns the call. */
+  api: CallApi;
   /** Status when listed. */
   status: ActiveCallStatus;
   /** The error taxonomy's code; `INTERRUPTED` when the time budget ran out mid-request. */
@@ -18,6 +21,7 @@ export interface FailedCall {
 /** A call the policy names whose age could not be established: reported, never ended. */
 export interface UnknownAgeCall {
   sid: string;
+  api: CallApi;
   status: ActiveCallStatus;
   reason: string;
 }
@@ -36,6 +40,8 @@ export interface CleanupReport {
   durationMs: number;
   /** List Calls pages received. */
   pagesRead: number;
+  /** Voice-log pages received (native calls are found there; the pages hold every kind of call). */
+  voiceLogPagesRead: number;
   /** Calls listed in the states the policy cleans and examined by the run. */
   found: number;
   /** Examined calls the policy names that are older than it allows. */
@@ -49,7 +55,7 @@ export interface CleanupReport {
   /** Dry run: calls that would have been ended. */
   wouldEnd: number;
   /** Dry run: the first of them (up to `maxListedCalls`), so a dry run says which calls, not just how many. */
-  wouldEndCalls: Array<{ sid: string; status: ActiveCallStatus; reason: string }>;
+  wouldEndCalls: Array<{ sid: string; api: CallApi; status: ActiveCallStatus; reason: string }>;
   skipped: { fresh: number; filtered: number; neverTouch: number; unknownAge: number };
   unknownAgeCalls: UnknownAgeCall[];
   failed: number;
@@ -65,17 +71,22 @@ export interface CleanupReport {
   /** True when the run stopped before examining every listed call (time budget or a List Calls failure). */
   incomplete: boolean;
   /**
-   * What the run did not reach; the next run re-lists and picks it up. `statuses`: states whose listing was
-   * not finished (or not started); `listedCalls`: calls received but not examined.
+   * What the run did not reach; the next run re-lists and picks it up. `statuses`: states whose List Calls
+   * listing was not finished (or not started); `apis`: `calling` when the voice-log listing of native calls was
+   * not finished; `listedCalls`: calls received but not examined.
    */
-  notReached: { statuses: ActiveCallStatus[]; listedCalls: number };
-  /** List Calls requests that failed after the client's retries, one per state at most. */
-  listingFailures: Array<{ status: ActiveCallStatus; code: ErrorCode; message: string }>;
+  notReached: { statuses: ActiveCallStatus[]; apis: CallApi[]; listedCalls: number };
+  /**
+   * Listings that failed after the client's retries: one per List Calls state at most (`compatibility`), and
+   * the voice logs (`calling`, with `status` the first state the policy cleans there).
+   */
+  listingFailures: Array<{ api: CallApi; status: ActiveCallStatus; code: ErrorCode; message: string }>;
 }
 
-/** A call the run acts on: its SID, the state it was listed in, and the rule that made it stale. */
+/** A call the run acts on: its SID and API, the state it was listed in, and the rule that made it stale. */
 export interface Target {
   sid: string;
+  api: CallApi;
   status: ActiveCallStatus;
   rule: string;
 }
@@ -122,6 +133,7 @@ export class CleanupLedger {
       ...rest,
       durationMs: 0,
       pagesRead: 0,
+      voiceLogPagesRead: 0,
       found: 0,
       eligible: 0,
       ended: 0,
@@ -136,7 +148,7 @@ export class CleanupLedger {
       retriedAfterThrottling: 0,
       circuitBreaker: { cap, tripped: false, eligibleBeyondCap: 0 },
       incomplete: false,
-      notReached: { statuses: [], listedCalls: 0 },
+      notReached: { statuses: [], apis: [], listedCalls: 0 },
       listingFailures: [],
     };
   }
@@ -186,7 +198,12 @@ export class CleanupLedger {
       }
       case 'would-end':
         report.wouldEnd++;
-        this.#list(report.wouldEndCalls, { sid: target.sid, status: target.status, reason: rule });
+        this.#list(report.wouldEndCalls, {
+          sid: target.sid,
+          api: target.api,
+          status: target.status,
+          reason: rule,
+        });
         result = { outcome: 'would-end', reason: `${rule}; dry run, not ended` };
         break;
     }
@@ -198,12 +215,17 @@ export class CleanupLedger {
         callSid: target.sid,
         change: { Status: endStatusOf(target.status) },
       },
-      { ...result, priorStatus: target.status },
+      { ...result, priorStatus: target.status, api: target.api },
     );
   }
 
-  #fail(target: Target, detail: Omit<FailedCall, 'sid' | 'status'>): void {
+  #fail(target: Target, detail: Omit<FailedCall, 'sid' | 'api' | 'status'>): void {
     this.report.failed++;
-    this.#list(this.report.failedCalls, { sid: target.sid, status: target.status, ...detail });
+    this.#list(this.report.failedCalls, {
+      sid: target.sid,
+      api: target.api,
+      status: target.status,
+      ...detail,
+    });
   }
 }

@@ -1,64 +1,28 @@
-import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
+import type { CallApi } from '../calling/vocabulary.ts';
 import { scheduleActor } from '../calls/audit-actors.ts';
-import type { CallsApi } from '../calls/port.ts';
+import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
 import { applyToProject } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
-import {
-  CLEANUP_CONCURRENCY,
-  CLEANUP_ENDS_PER_SECOND,
-  CLEANUP_TIME_MARGIN_MS,
-  type IntegerRange,
-  inRange,
-} from '../platform/settings.ts';
-import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
+import type { ActiveCallStatus } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
+import {
+  cleanedStateOf,
+  createNativeJudge,
+  endNativeCall,
+  liveNativePages,
+  type NativeBasis,
+  nativeWindowStart,
+  VOICE_LOG_PAGE_SIZE,
+} from './native-sweep.ts';
 import { Pacer, pause } from './pacer.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 import { CleanupLedger, type CleanupReport, endStatusOf, type Target } from './report.ts';
+import { boundsOf, type CleanupOptions, type RunBounds } from './run-options.ts';
 import { TaskPool } from './task-pool.ts';
 
+export { findStaleNative } from './native-sweep.ts';
 export type { CleanupReport, FailedCall, UnknownAgeCall } from './report.ts';
-
-/** Options of {@link runCleanup}. */
-export interface CleanupOptions {
-  /** The schedule's name: the report's `scheduleName`. */
-  scheduleName: string;
-  /**
-   * Who started the run, for the audit records (see `scheduleActor`).
-   * @default - the schedule's name, as claimed by the input
-   */
-  actor?: AuditActor;
-  /** The project `api` belongs to, for the audit records and the report. */
-  accountSid: string;
-  /** Where audit records go (one `call-control audit` line per call acted on). */
-  logger: AuditLog;
-  /** The audit records' trigger: `cli` when the `call-control` CLI runs the engine itself. @default 'schedule' */
-  trigger?: AuditTrigger;
-  /** End requests in flight at once (1 to 50). @default 10 */
-  concurrency?: number;
-  /**
-   * End requests started per second (1 to 1380). In-flight bounds alone do not bound the rate (50 in flight
-   * at 20 ms is 2,500 per second), and SignalWire allows 13,800 POSTs per 10 s for the whole account, shared
-   * with every other caller; the client still backs off on 429 / 503. @default 200
-   */
-  maxEndsPerSecond?: number;
-  /**
-   * Time left before the invocation is stopped (Lambda's `context.getRemainingTimeInMillis`).
-   * @default () => Infinity (no time budget)
-   */
-  remainingTimeMs?: () => number;
-  /**
-   * No new work starts once `remainingTimeMs()` is under this; requests still in flight when it falls
-   * under half of it are abandoned, so the report is always written in time. @default 10000
-   */
-  timeMarginMs?: number;
-  /** Calls per List Calls page (1 to 1000). @default 200 */
-  pageSize?: number;
-  /** Entries kept in each list of the report (`failedCalls`, `unknownAgeCalls`); counts stay exact. @default 100 */
-  maxListedCalls?: number;
-  /** The clock (epoch ms) ages are measured against, read once at the start. @default Date.now */
-  now?: () => number;
-}
+export type { CleanupOptions } from './run-options.ts';
 
 /**
  * Throttled end requests are set aside and sent again once the listing is done, up to this many times per
@@ -76,57 +40,25 @@ const MAX_TIMER_MS = 2_147_483_647;
 const INTERRUPTED_MESSAGE =
   'the time budget ran out before SignalWire answered; the call may or may not have ended, and the next run re-lists it';
 
-const rangeCheck = (name: string, value: number, range: IntegerRange): number => {
-  if (!inRange(range, value)) {
-    throw new RangeError(`${name} must be an integer from ${range.min} to ${range.max}, got ${value}`);
-  }
-  return value;
+const ruleOf = (
+  status: ActiveCallStatus,
+  verdict: Extract<Verdict, { kind: 'stale' }>,
+  basis: string = verdict.basis,
+): string =>
+  `${status} for ${verdict.ageSeconds} s by ${basis}; the policy allows ${verdict.maxAgeSeconds} s`;
+
+/** A native verdict's basis in the rule: the voice log's `created_at`, or the answer event's `event_at`. */
+const NATIVE_BASIS_WORDS: Readonly<Record<NativeBasis, string>> = {
+  created_at: 'created_at',
+  'answered event': 'the answer event (event_at)',
 };
-
-const ruleOf = (status: ActiveCallStatus, verdict: Extract<Verdict, { kind: 'stale' }>): string =>
-  `${status} for ${verdict.ageSeconds} s by ${verdict.basis}; the policy allows ${verdict.maxAgeSeconds} s`;
-
-/** The run's bounds, checked once before anything starts. */
-interface RunBounds {
-  concurrency: number;
-  pageSize: number;
-  timeMarginMs: number;
-  maxListed: number;
-  endIntervalMs: number;
-}
-
-const boundsOf = (options: CleanupOptions): RunBounds => ({
-  concurrency: rangeCheck(
-    'concurrency',
-    options.concurrency ?? CLEANUP_CONCURRENCY.default,
-    CLEANUP_CONCURRENCY,
-  ),
-  pageSize: rangeCheck('pageSize', options.pageSize ?? 200, { min: 1, max: 1000, default: 200 }),
-  timeMarginMs: rangeCheck(
-    'timeMarginMs',
-    options.timeMarginMs ?? CLEANUP_TIME_MARGIN_MS.default,
-    // Below the deployed minimum too: a run without a Lambda deadline (tests, the CLI) may keep less.
-    { ...CLEANUP_TIME_MARGIN_MS, min: 0 },
-  ),
-  maxListed: rangeCheck('maxListedCalls', options.maxListedCalls ?? 100, {
-    min: 0,
-    max: 10_000,
-    default: 100,
-  }),
-  endIntervalMs:
-    1000 /
-    rangeCheck(
-      'maxEndsPerSecond',
-      options.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.default,
-      CLEANUP_ENDS_PER_SECOND,
-    ),
-});
 
 /** One cleanup run: its clock, its budget, its pool and pacer, and the ledger every call is settled in. */
 class CleanupRun {
   readonly #ledger: CleanupLedger;
   readonly #report: CleanupReport;
-  readonly #judge: (call: Call) => Verdict;
+  readonly #judge: ReturnType<typeof createCallJudge>;
+  readonly #startedMs: number;
   readonly #pool: TaskPool;
   readonly #pacer: Pacer;
   readonly #remainingTimeMs: () => number;
@@ -139,6 +71,7 @@ class CleanupRun {
 
   constructor(
     private readonly api: CallsApi,
+    private readonly native: NativeCallsApi | undefined,
     private readonly policy: CleanupPolicy,
     private readonly bounds: RunBounds,
     options: CleanupOptions,
@@ -161,6 +94,7 @@ class CleanupRun {
     );
     this.#report = this.#ledger.report;
     this.#judge = createCallJudge(policy, startedMs);
+    this.#startedMs = startedMs;
     this.#pool = new TaskPool(bounds.concurrency);
     this.#pacer = new Pacer(bounds.endIntervalMs);
     this.#remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
@@ -178,11 +112,18 @@ class CleanupRun {
     return this.#hardStop.signal.aborted || this.#remainingTimeMs() < this.bounds.timeMarginMs;
   }
 
-  /** Lists each state the policy cleans in turn, then resends what SignalWire throttled. */
+  /**
+   * Lists each state the policy cleans in turn (Compatibility calls), then the voice logs (native calls), then
+   * resends what SignalWire throttled.
+   */
   async run(): Promise<CleanupReport> {
     const started = performance.now();
-    const states = CLEANED_STATES.filter(({ key }) => this.policy.maxAgeSeconds[key] !== undefined);
+    const covers = (api: CallApi) => this.policy.apis.includes(api);
+    const states = covers('compatibility')
+      ? CLEANED_STATES.filter(({ key }) => this.policy.maxAgeSeconds[key] !== undefined)
+      : [];
     try {
+      let onTime = true;
       for (const [index, { status }] of states.entries()) {
         const stop = (listedCalls: number): void => {
           this.#report.incomplete = true;
@@ -191,9 +132,17 @@ class CleanupRun {
         };
         if (this.#outOfTime()) {
           stop(0);
+          onTime = false;
           break;
         }
-        if (!(await this.#sweep(status, stop))) break;
+        if (!(await this.#sweep(status, stop))) {
+          onTime = false;
+          break;
+        }
+      }
+      if (covers('calling') && this.native !== undefined) {
+        if (onTime && !this.#outOfTime()) await this.#sweepNative(this.native);
+        else this.#stopNative(0);
       }
       await this.#pool.drain();
       await this.#retryThrottled();
@@ -220,7 +169,7 @@ class CleanupRun {
           // Trust the listing's filter no further than the call's own status: a call is judged once, in the
           // state it is in.
           if (call.status !== status) continue;
-          if (!(await this.#examine(call, status))) {
+          if (!(await this.#examine(this.#judge(call), { sid: call.sid, api: 'compatibility' }, status))) {
             stop(page.calls.length - position);
             return false;
           }
@@ -237,18 +186,72 @@ class CleanupRun {
       }
       // A listing failure, never an update's: SignalWire's 10000 here is a refused value, not a call's state.
       const described = describeError(error, { operation: 'list' });
-      this.#report.listingFailures.push({ status, code: described.code, message: described.message });
+      const { code, message } = described;
+      this.#report.listingFailures.push({ api: 'compatibility', status, code, message });
       this.#report.incomplete = true;
       this.#report.notReached.statuses.push(status);
     }
     return true;
   }
 
+  /** The native listing was not finished: the next run reads the voice logs again. */
+  #stopNative(listedCalls: number): void {
+    this.#report.incomplete = true;
+    this.#report.notReached.listedCalls += listedCalls;
+    this.#report.notReached.apis.push('calling');
+  }
+
+  /**
+   * Reads the voice logs inside the policy's window and examines each live native call in a state the policy
+   * cleans (`native-sweep.ts`). A listing failure is reported; the run goes on to resend what was throttled.
+   */
+  async #sweepNative(native: NativeCallsApi): Promise<void> {
+    const signal = this.#hardStop.signal;
+    const judge = createNativeJudge(this.#judge, native);
+    const createdAfter = nativeWindowStart(this.policy, this.#startedMs);
+    try {
+      for await (const page of liveNativePages(native, createdAfter, VOICE_LOG_PAGE_SIZE, { signal })) {
+        this.#report.voiceLogPagesRead++;
+        for (const [position, log] of page.calls.entries()) {
+          const status = cleanedStateOf(log, this.policy);
+          if (status === undefined) continue;
+          const { verdict, basis } = await judge(log, { signal });
+          const rule = NATIVE_BASIS_WORDS[basis];
+          if (!(await this.#examine(verdict, { sid: log.id, api: 'calling', basis: rule }, status))) {
+            this.#stopNative(page.calls.length - position);
+            return;
+          }
+        }
+        if (page.more && this.#outOfTime()) {
+          this.#stopNative(0);
+          return;
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) {
+        this.#stopNative(0);
+        return;
+      }
+      const { code, message } = describeError(error, { operation: 'list' });
+      const first = CLEANED_STATES.find(({ key }) => this.policy.maxAgeSeconds[key] !== undefined);
+      this.#report.listingFailures.push({
+        api: 'calling',
+        status: first?.status ?? 'in-progress',
+        code,
+        message,
+      });
+      this.#stopNative(0);
+    }
+  }
+
   /** Judges and acts on one call; false when the time budget stops the run before it. */
-  async #examine(call: Call, status: ActiveCallStatus): Promise<boolean> {
+  async #examine(
+    verdict: Verdict,
+    call: { sid: string; api: CallApi; basis?: string },
+    status: ActiveCallStatus,
+  ): Promise<boolean> {
     const { policy } = this;
     const report = this.#report;
-    const verdict = this.#judge(call);
     const acts = verdict.kind === 'stale' && this.#endRequests < policy.maxCallsToEnd;
     if (acts && !policy.dryRun) await this.#pool.slot();
     if (this.#outOfTime()) return false;
@@ -264,7 +267,7 @@ class CleanupRun {
         report.skipped.fresh++;
         return true;
       case 'unknown-age':
-        this.#ledger.unknownAge({ sid: call.sid, status, reason: verdict.reason });
+        this.#ledger.unknownAge({ sid: call.sid, api: call.api, status, reason: verdict.reason });
         return true;
       case 'stale':
         break;
@@ -277,7 +280,12 @@ class CleanupRun {
     }
     this.#endRequests++;
     // Only what the end request and its audit need is kept while it is in flight, not the whole call.
-    const target: Target = { sid: call.sid, status, rule: ruleOf(status, verdict) };
+    const target: Target = {
+      sid: call.sid,
+      api: call.api,
+      status,
+      rule: ruleOf(status, verdict, call.basis),
+    };
     if (policy.dryRun) {
       this.#ledger.settle(target, { kind: 'would-end' });
     } else {
@@ -296,11 +304,14 @@ class CleanupRun {
       return;
     }
     const status = endStatusOf(target.status);
-    const outcome = await applyToProject(this.api, this.#report.accountSid, {
-      callSid: target.sid,
-      action: { kind: 'terminate', status },
-      signal: this.#hardStop.signal,
-    });
+    const outcome =
+      target.api === 'calling' && this.native !== undefined
+        ? await endNativeCall(this.native, target, this.#hardStop.signal)
+        : await applyToProject(this.api, this.#report.accountSid, {
+            callSid: target.sid,
+            action: { kind: 'terminate', status },
+            signal: this.#hardStop.signal,
+          });
     if (outcome.ok) {
       this.#ledger.settle(target, { kind: 'applied', outcome });
       return;
@@ -370,7 +381,12 @@ export const runCleanup = async (
   api: CallsApi,
   policy: CleanupPolicy,
   options: CleanupOptions,
-): Promise<CleanupReport> => new CleanupRun(api, policy, boundsOf(options), options).run();
+): Promise<CleanupReport> => {
+  if (policy.apis.includes('calling') && options.native === undefined) {
+    throw new TypeError("runCleanup: the policy covers native calls ('calling') but no native API was given");
+  }
+  return new CleanupRun(api, options.native, policy, boundsOf(options), options).run();
+};
 
 /** A run could not list every state it cleans; its report (already logged) says which and why. */
 export class CleanupListingError extends Error {

@@ -1,0 +1,74 @@
+import { validateTransferCallEvent } from '#commons/generated/validators';
+import { actOnCalls } from '../core/actions.ts';
+import { checkApi } from '../core/api-option.ts';
+import { defineCommand } from '../core/command.ts';
+import { UsageError } from '../core/errors.ts';
+import { visible } from '../core/safe-text.ts';
+
+/**
+ * `--to` checked before anything is sent, by the API's own precompiled rule for `dest` (so `--direct` refuses
+ * what the API refuses): a SIP URI, an E.164 number or an http(s) URL of SWML, without `user:password@`.
+ */
+const checkDestination = (value: string | undefined): string => {
+  if (value === undefined)
+    throw new UsageError('--to is required: the SIP URI, number or SWML URL to transfer to');
+  const dest = value.trim();
+  if (!validateTransferCallEvent({ pathParameters: { callSid: SAMPLE_SID }, body: { dest } })) {
+    throw new UsageError(
+      `--to must be a SIP URI (sip:agent@example.com), an E.164 number (+13105550100) or an http(s) URL of SWML, got "${visible(value)}"`,
+    );
+  }
+  return dest;
+};
+
+/** A well-formed SID, so that the route's rule judges `dest` alone (the SIDs are checked on their own). */
+const SAMPLE_SID = '00000000-0000-4000-8000-000000000000';
+
+export const command = defineCommand(
+  {
+    name: 'calls transfer',
+    summary: 'Transfer a live native call (KIND native) to a SIP URI, number or SWML URL.',
+    args: '<sid>',
+    positionals: { min: 1, max: 1 },
+    description: [
+      'The native Calling API’s calling.transfer, sent at most once. A Compatibility call has no transfer:',
+      'it is refused by name, nothing sent (redirect it to cXML that dials instead: `calls redirect`).',
+      'Lists the call and asks you to type "yes" on a terminal; refuses without --yes when not on one.',
+    ].join('\n'),
+    options: {
+      to: {
+        type: 'string',
+        value: 'dest',
+        description: 'Where to: sip:user@host, +E.164 number, or https://… SWML. Required.',
+      },
+      api: {
+        type: 'string',
+        value: 'api',
+        description:
+          'calling: the call is native, so it is not looked up (compatibility is refused). [default: looked up]',
+      },
+    },
+    examples: [
+      'call-control calls transfer 7c41d2b0-... --to sip:supervisor@example.com',
+      'call-control calls transfer 7c41d2b0-... --to https://example.com/escalate.swml --api calling --yes',
+    ],
+  },
+  (context) => {
+    const api = checkApi(context.values.api);
+    const dest = checkDestination(context.values.to);
+    if (api === 'compatibility') {
+      throw new UsageError(
+        'transfer is a native Calling API command; a Compatibility call (--api compatibility) has none',
+        (command) =>
+          `Redirect it to cXML that dials the destination instead: \`${command(`calls redirect ${context.positionals[0] ?? '<sid>'} --url URL`)}\`.`,
+      );
+    }
+    return actOnCalls(
+      context,
+      context.positionals,
+      'Transfer',
+      (backend, sid) => backend.transferCall(sid, dest, api),
+      { transfer: { to: dest } },
+    );
+  },
+);
