@@ -4,6 +4,7 @@
  * overrides) in front of the real handlers, the operator console at /console/ with a local sign-in stand-in,
  * seeds calls in several states and prints the console's URL, its users and commands to try.
  */
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { CallStatus } from '#commons/signalwire/types';
 import { localStateDir, makePrivateDir } from '../cli/core/local-state.ts';
@@ -12,11 +13,29 @@ import { localFlags, nativeCallLines, nativeCliLines } from './native-banner.ts'
 import { seedNativeCalls } from './native-seeds.ts';
 import { LOCAL_USERS } from './sign-in.ts';
 
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+const requestedPort = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);
   process.exit(2);
 }
+
+/** A port free now: asked of the system by listening on port 0 once. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+
+// PORT=0 means "any free port". The port is chosen before the stack starts because the CLI finds the stack's
+// state (stack.json, audit.ndjson) in a folder named after the port its `--port` gives: with the folder of
+// port 0, two such stacks would share one folder and the printed commands would find neither.
+const port = requestedPort === 0 ? await freePort() : requestedPort;
 
 // Quiet by default so the commands below stay readable; LOG_LEVEL=INFO shows the structured logs and audits.
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';

@@ -160,7 +160,7 @@ describe('console cleanup: a dry run for admins, the last runs for everyone', ()
   const dryRun = (token: string | undefined, body: unknown) =>
     post('/console-api/cleanup/dry-run', token, body);
 
-  it('reports what a policy would end, ends nothing, and audits each would-end under the admin', async () => {
+  it('reports what a policy would end, ends nothing, and audits each would-end under the admin, triggered over http', async () => {
     const old = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 9_000 });
     const answer = await dryRun(tokens.admin, { policy: { maxAgeSeconds: { inProgress: 8_000 } } });
     expect(answer.status).toBe(200);
@@ -172,9 +172,11 @@ describe('console cleanup: a dry run for admins, the last runs for everyone', ()
       headers: { authorization: `Bearer ${tokens.viewer}` },
     });
     const { records } = (await search.json()) as {
-      records: Array<{ audit: { outcome: string; actor: { name: string } } }>;
+      records: Array<{ audit: { outcome: string; trigger: string; actor: { name: string } } }>;
     };
-    expect(records.map((r) => [r.audit.outcome, r.audit.actor.name])).toEqual([['would-end', 'jwt:admin']]);
+    expect(records.map((r) => [r.audit.outcome, r.audit.trigger, r.audit.actor.name])).toEqual([
+      ['would-end', 'http', 'jwt:admin'],
+    ]);
   });
 
   it('keeps a dry run even when the policy says dryRun false', async () => {

@@ -65,6 +65,8 @@ export const createCleanupDryRun =
       const report = await runCleanup(calls, input.policy, {
         ...(native ? { native } : {}),
         scheduleName: CONSOLE_DRY_RUN_NAME,
+        // Asked over HTTP by a signed-in admin, not by a schedule: the records say so.
+        trigger: 'http',
         actor: httpActor(event, context.invokedFunctionArn),
         accountSid: calls.projectId,
         logger,
