@@ -19,9 +19,12 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  * Left out of every bundle. `bowser` is the AWS SDK's browser user-agent parser, reached only through a
  * dynamic `import()` on the SDK's browser path, which never runs on Node; bundling it would add code that
  * every cold start parses. (The real-bundle infra test and the benchmark's cold start run the SDK client from
- * the bundle, so a Node path that needed it would fail there.)
+ * the bundle, so a Node path that needed it would fail there.) `@smithy/core/event-streams` (14 KiB of the
+ * http-api bundle) is reached the same way, only when an operation streams events (CloudWatch Logs'
+ * `StartLiveTail`, Bedrock's and Transcribe's streams): no operation the functions send does, which
+ * test/unit/aws-event-streams.test.ts checks for every operation of every AWS client the functions import.
  */
-export const BUNDLE_EXTERNALS = ['bowser'];
+export const BUNDLE_EXTERNALS = ['bowser', '@smithy/core/event-streams'];
 
 const platformFile = (...path: string[]): string =>
   // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.

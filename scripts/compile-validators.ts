@@ -7,9 +7,11 @@
  * `npm run validators` writes the files; `--check` exits non-zero when they are stale (a unit test also
  * compares them).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020, { type Options } from 'ajv/dist/2020.js';
+import Ajv2020, { _, type Options } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 import { VALIDATOR_MODULES } from '../functions/commons/validation/registry.ts';
@@ -39,22 +41,89 @@ export const compilerFor = (options: Options): Ajv2020 => {
   return ajv;
 };
 
-/** The generated JavaScript and declarations of every module of the registry. */
+type Schemas = Readonly<Record<string, { readonly [keyword: string]: unknown }>>;
+
+const declarations = (names: readonly string[]): string =>
+  [
+    HEADER,
+    "import type { ValidateFunction } from 'ajv';",
+    ...names.map((name) => `export declare const ${name}: ValidateFunction;`),
+    '',
+  ].join('\n');
+
+const schemaOf = (schemas: Schemas, name: string) => {
+  const schema = schemas[name];
+  if (!schema) throw new Error(`no schema named ${name} in the registry`);
+  return schema;
+};
+
+/**
+ * The formats the generated code takes from the project's copy (functions/commons/validation/formats.cjs), not
+ * from ajv-formats' table: a CommonJS module, all of which a bundle would carry for the one format it uses.
+ */
+const FORMATS_FILE = fileURLToPath(new URL('../functions/commons/validation/formats.cjs', import.meta.url));
+const FORMATS = Object.keys(createRequire(import.meta.url)(FORMATS_FILE) as object);
+
+/**
+ * One standalone module of `schemas`, compiled together so that their repeated sub-schemas are shared, for
+ * `generated/<module>.cjs`.
+ * @throws Error when a schema uses a format that formats.cjs does not have
+ */
+const compileModule = (module: string, options: Options, schemas: Schemas): string => {
+  const ajv = compilerFor(options);
+  const formats = relative(dirname(generatedPath(module, 'cjs')), FORMATS_FILE);
+  // Ajv checks formats with ajv-formats' functions while it compiles; the code it writes calls the copies.
+  ajv.opts.code.formats = _`require(${formats.startsWith('.') ? formats : `./${formats}`})`;
+  const compiled = shareSubschemas(schemas);
+  for (const { id, schema } of compiled.shared) ajv.addSchema(schema, id);
+  for (const [name, schema] of Object.entries(compiled.schemas)) ajv.addSchema(schema, name);
+  const code = standaloneCode(ajv, Object.fromEntries(Object.keys(schemas).map((name) => [name, name])));
+  const missing = [...code.matchAll(/require\("[^"]*formats\.cjs"\)(?:\.(\w+)|\["([^"]+)"\])/g)]
+    .map((match) => match[1] ?? match[2] ?? '')
+    .filter((format) => !FORMATS.includes(format));
+  if (missing.length > 0) {
+    throw new Error(
+      `${module}: add format ${missing.join(', ')} to functions/commons/validation/formats.cjs`,
+    );
+  }
+  return `${HEADER}${code}\n`;
+};
+
+/**
+ * The generated JavaScript and declarations of every module of the registry. A module with `files` is written
+ * as one file per group of validators (`<module>/<file>.cjs`, which the functions import) and `<module>.cjs`,
+ * which re-exports them all: a bundler cannot leave out the unused exports of a CommonJS module, so a function
+ * that imported the whole module would carry every other function's validators too.
+ */
 export const generate = (): Array<{ module: string; js: string; dts: string }> =>
-  Object.entries(VALIDATOR_MODULES).map(([module, { options, schemas }]) => {
-    const ajv = compilerFor(options as Options);
+  Object.entries(VALIDATOR_MODULES).flatMap(([module, entry]) => {
+    const options = entry.options as Options;
+    const schemas: Schemas = entry.schemas;
     const names = Object.keys(schemas);
-    const compiled = shareSubschemas(schemas);
-    for (const { id, schema } of compiled.shared) ajv.addSchema(schema, id);
-    for (const [name, schema] of Object.entries(compiled.schemas)) ajv.addSchema(schema, name);
-    const code = standaloneCode(ajv, Object.fromEntries(names.map((name) => [name, name])));
-    const dts = [
-      HEADER,
-      "import type { ValidateFunction } from 'ajv';",
-      ...names.map((name) => `export declare const ${name}: ValidateFunction;`),
-      '',
-    ].join('\n');
-    return { module, js: `${HEADER}${code}\n`, dts };
+    const groups: Readonly<Record<string, readonly string[]>> | undefined =
+      'files' in entry ? entry.files : undefined;
+    if (!groups) return [{ module, js: compileModule(module, options, schemas), dts: declarations(names) }];
+    const grouped = Object.values(groups).flat();
+    const ungrouped = names.filter((name) => !grouped.includes(name));
+    if (ungrouped.length > 0 || grouped.length !== names.length) {
+      throw new Error(
+        `${module}: every validator must be in exactly one of its files (${ungrouped.join(', ')})`,
+      );
+    }
+    const files = Object.entries(groups).map(([file, members]) => ({
+      module: `${module}/${file}`,
+      js: compileModule(
+        `${module}/${file}`,
+        options,
+        Object.fromEntries(members.map((name) => [name, schemaOf(schemas, name)])),
+      ),
+      dts: declarations(members),
+    }));
+    const reexports = Object.entries(groups).flatMap(([file, members]) =>
+      members.map((name) => `exports.${name} = require("./${module}/${file}.cjs").${name};`),
+    );
+    const js = `${HEADER}"use strict";\n${reexports.join('\n')}\n`;
+    return [{ module, js, dts: declarations(names) }, ...files];
   });
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
@@ -75,6 +144,7 @@ if (isMain) {
         stale = true;
       }
     } else {
+      mkdirSync(dirname(generatedPath(module, 'cjs')), { recursive: true });
       writeFileSync(generatedPath(module, 'cjs'), js);
       writeFileSync(generatedPath(module, 'd.cts'), dts);
       console.log(`wrote functions/commons/generated/${module}.cjs`);

@@ -2,7 +2,10 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
 import { CALL_APIS, type CallApi } from '../calls/result.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
-import { validateCleanupEvent, validateCleanupPolicyInput } from '../generated/strict-validators.cjs';
+import {
+  validateCleanupEvent,
+  validateCleanupPolicyInput,
+} from '../generated/strict-validators/cleanup-policy.cjs';
 import { ENV } from '../platform/settings.ts';
 import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';
 import { violationsFromAjv } from '../validation/violations.ts';
