@@ -6,11 +6,10 @@ import { assertEnded, PROJECT_ID, seedLive, setups, startWorld, type World } fro
 
 /**
  * Item 3 for native calls (SWML, RELAY, Call Fabric): the http-api function terminating a native call it is not
- * told the kind of, so the read-first resolution runs as deployed: Retrieve a Call on the Compatibility API
- * (404), the call's voice log (`realtime_api`), then the one native `end` command. Set against a Compatibility
- * terminate in the same process (two round trips: Retrieve a Call, then the update) and against bare `node:http`
- * requests in their own processes: one POST (the floor of warm-vs-node-http), and a GET then the POST (the
- * round trips of the read-first resolution of a Compatibility call, with nothing else done).
+ * told the kind of, so the write-first resolution runs as deployed: the update on the Compatibility API (404,
+ * nothing applied), the call's voice log (`realtime_api`), then the one native `end` command. Set against a
+ * Compatibility terminate in the same process (one round trip: the update) and against a bare `node:http` POST
+ * in its own process (the floor of warm-vs-node-http).
  */
 
 const SAMPLES = 300;
@@ -24,7 +23,6 @@ interface Repeat {
   native: number[];
   compatibility: number[];
   http: number[];
-  readFirst: number[];
 }
 
 const seedNative = (world: World): string =>
@@ -66,36 +64,27 @@ const nativeRows = (repeats: Repeat[]): { rows: ResultRow[]; notes: string[] } =
   const rows = [
     row(
       'native-warm',
-      `Warm p50, http: terminate a native call through http-api, read-first resolution included (Compatibility ` +
+      `Warm p50, http: terminate a native call through http-api, write-first resolution included (Compatibility ` +
         `404, voice log, native \`end\`: 3 round trips; n=${n}) vs a bare \`node:http\` request in its own process`,
       ['native', 'http'],
       'bare node:http',
     ),
     row(
       undefined,
-      'Warm p50, http: the same native terminate vs a Compatibility terminate (2 round trips: Retrieve a ' +
-        'Call, then the update), interleaved in one process',
+      'Warm p50, http: the same native terminate vs a Compatibility terminate (1 round trip: the update), ' +
+        'interleaved in one process',
       ['native', 'compatibility'],
       'Compatibility',
-    ),
-    row(
-      'warm-vs-node-http-read-first',
-      'Context: warm p50, http, a Compatibility terminate through http-api vs its own two round trips done bare ' +
-        '(`node:http` GET of the call, then the POST, in their own process): the handler with the round trips ' +
-        'of the read-first resolution set equal',
-      ['compatibility', 'readFirst'],
-      'bare GET + POST',
     ),
   ];
   const p99 = percentile(all('native'), 99);
   const notes = [
     'Native warm: bench/native-warm.ts. http-api is asked to terminate a call without being told its API, ' +
-      'so it resolves the call as deployed (functions/commons/calls/native-calls.ts): Retrieve a Call on the ' +
-      'Compatibility API answers 404, the voice log says `realtime_api`, and only then is the native `end` ' +
-      `sent: three round trips against one for the floor. A Compatibility call takes two (Retrieve a Call, then ` +
-      'the update): since the read-first resolution, the warm target row (`warm-vs-node-http`, one bare POST) ' +
-      'sets two round trips against one, and the `warm-vs-node-http-read-first` row shows the handler against ' +
-      `the same two round trips done bare. A request that names \`api\` skips the reads. Native p99 ` +
+      'so it resolves the call as deployed (functions/commons/calls/native-calls.ts, write-first): the update ' +
+      'on the Compatibility API answers 404 (nothing applied), the voice log says `realtime_api`, and only then ' +
+      'is the native `end` sent: three round trips against one for the floor. A Compatibility call takes one ' +
+      '(the update), as the warm target row (`warm-vs-node-http`, one bare POST) does. A request that names ' +
+      `\`api: calling\` skips the Compatibility update and the voice log. Native p99 ` +
       `${ms(p99)}. ${REPEATS} alternated repeats (the processes rotate), min–max of the per-repeat ratios shown.`,
   ];
   return { rows, notes };
@@ -111,7 +100,7 @@ export const nativeWarm: Measurement = {
       const driver = join(context.root, 'bench', 'warm-driver.mjs');
       const samples = scaled(SAMPLES, 20);
       const warmup = scaled(WARM_UP, 10);
-      type Kind = 'handler' | 'http' | 'http-read-first';
+      type Kind = 'handler' | 'http';
       const plan = (series: Array<{ label: string; kind: Kind; sids: string[] }>) => ({
         bundle: set.projectDirect.bundle,
         template: terminateEvent('00000000-0000-4000-8000-000000000000'),
@@ -140,7 +129,7 @@ export const nativeWarm: Measurement = {
       const repeats: Repeat[] = [];
       for (let r = 0; r < REPEATS; r++) {
         context.log(`native-warm: repeat ${r + 1} of ${REPEATS}`);
-        const repeat: Repeat = { native: [], compatibility: [], http: [], readFirst: [] };
+        const repeat: Repeat = { native: [], compatibility: [], http: [] };
         const steps = [
           async () => {
             const native = Array.from({ length: samples + warmup }, () => seedNative(world));
@@ -161,9 +150,6 @@ export const nativeWarm: Measurement = {
           },
           async () => {
             repeat.http = await bare('http', 'http');
-          },
-          async () => {
-            repeat.readFirst = await bare('readFirst', 'http-read-first');
           },
         ];
         // The two processes alternate which goes first from one repeat to the next.

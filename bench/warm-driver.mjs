@@ -1,7 +1,7 @@
 /**
  * Warm invocations in one process, as a warm Lambda container serves them. The parent sends one plan over
  * IPC: an optional handler bundle, an API Gateway event template, and series of call SIDs to end with the
- * handler, a bare `fetch` or a bare `node:http(s)` request (`http-read-first`: a GET of the call, then the POST). Series run interleaved (one request of each in turn) so that drift in
+ * handler, a bare `fetch` or a bare `node:http(s)` request. Series run interleaved (one request of each in turn) so that drift in
  * the machine's speed affects them alike; the first `warmup` requests of each series are not counted.
  * Answers `{ series: { [label]: { durationsMs, failures } } }`.
  */
@@ -83,18 +83,6 @@ const run = async (plan) => {
         },
         body: 'Status=completed',
       };
-      if (series.kind === 'http-read-first') {
-        // The round trips of the handler's read-first resolution, bare: Retrieve a Call, then the update.
-        const read = {
-          method: 'GET',
-          headers: { authorization: plan.authorization, accept: 'application/json' },
-        };
-        return async () => {
-          const found = await postBare(url, read);
-          const { status, call } = await postBare(url, init);
-          return found.status === 200 && status === 200 && call.status === 'completed';
-        };
-      }
       if (series.kind === 'http') {
         return async () => {
           const { status, call } = await postBare(url, init);

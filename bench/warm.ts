@@ -262,11 +262,9 @@ export const warm: Measurement = {
         "undici's `fetch`). Above that, per invocation the handler runs the middy chain (normalisers, body " +
         'parsers, validation, router), Powertools context injection, the audit line and the EMF metrics flush; ' +
         'against a zero-latency emulator these fixed costs are set against a single loopback round trip, and ' +
-        'against a real SignalWire (tens of ms away) they are a few per cent. What bounds the target: a ' +
-        'terminate that does not name its API is resolved read-first (functions/commons/calls/native-calls.ts), ' +
-        'so the handler makes two round trips (Retrieve a Call, then the update) where the bare request makes ' +
-        'one; the `warm-vs-node-http-read-first` row (native-warm) sets the handler against those two round ' +
-        'trips done bare.',
+        'against a real SignalWire (tens of ms away) they are a few per cent. A terminate that does not name its ' +
+        'API is sent write-first (functions/commons/calls/native-calls.ts): a Compatibility call takes the one ' +
+        'round trip the bare request makes.',
     );
     return { rows, notes, details: { percentiles: summary(durations) } };
   },

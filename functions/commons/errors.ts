@@ -31,6 +31,15 @@ export class SignalWireError extends Error {
   }
 }
 
+/**
+ * SignalWire's "call not found" (HTTP 404, code 20404): the API asked does not know the call, so a change sent
+ * with it was applied nowhere (the call service then asks the other API, `calls/native-calls.ts`).
+ */
+const isNotFoundAnswer = (error: SignalWireError): boolean => error.status === 404 || error.code === 20404;
+
+export const isCallNotFound = (error: unknown): error is SignalWireError =>
+  error instanceof SignalWireError && isNotFoundAnswer(error);
+
 /** The request never got a complete answer: a timeout, a refused or reset connection. */
 export class SignalWireNetworkError extends Error {
   override readonly name = 'SignalWireNetworkError';
@@ -263,7 +272,7 @@ const describeSignalWireError = (
 ): ErrorDescription => {
   const update = operation === 'update';
   const signalwire = upstream(error);
-  if (error.status === 404 || error.code === 20404) {
+  if (isNotFoundAnswer(error)) {
     return {
       code: 'CALL_NOT_FOUND',
       httpStatus: 404,

@@ -81,11 +81,15 @@ export interface RecordedRequest {
  * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
  *   (it "reached" SignalWire, only the answer was lost);
  * - `garble`: process the request, then answer 200 with `body` (by default one that is not JSON).
+ * `pathPrefix` narrows a fault to requests whose path starts with it (e.g. `/api/calling/`: the native
+ * commands only, not the Compatibility update a write-first change sends before them).
  */
-export type Fault =
+export type Fault = FaultKind & { pathPrefix?: string };
+
+type FaultKind =
   | {
       kind: 'status';
-      status: 400 | 429 | 500 | 502 | 503 | 504;
+      status: 400 | 404 | 429 | 500 | 502 | 503 | 504;
       retryAfter?: string;
       /** Replaces the status's usual error message (e.g. an oversized one from a gateway). */
       message?: string;
@@ -159,11 +163,17 @@ export const tooManyRequests = (retryAfter: string | undefined) =>
 
 export const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
   400: { code: 10000, message: 'Invalid argument' },
+  404: { code: 20404, message: 'The requested resource was not found' },
   500: { code: 20500, message: 'Internal Server Error' },
   502: { code: 20502, message: 'Bad Gateway' },
   503: { code: 20503, message: 'Service Unavailable' },
   504: { code: 20504, message: 'Gateway Timeout' },
 };
+
+/** Whether a fault applies to a request (its method and path, when the fault names them). */
+export const faultMatches = (fault: Fault, method: string, path: string): boolean =>
+  (fault.method === undefined || fault.method === method) &&
+  (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix));
 
 export const faultError = (fault: Extract<Fault, { kind: 'status' }>): ApiError => {
   if (fault.status === 429) return tooManyRequests(fault.retryAfter);

@@ -67,6 +67,7 @@ export const invalid = (attribute: string, message: string, code = 'invalid_para
 };
 
 const FAULT_REASONS: Record<number, string> = {
+  404: 'Not Found',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',

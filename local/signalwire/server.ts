@@ -19,6 +19,7 @@ import {
   errorReply,
   type Fault,
   faultError,
+  faultMatches,
   floorToSecond,
   invalidArgument,
   isFormContentType,
@@ -228,7 +229,7 @@ export class SignalWireEmulator {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const request = await this.#receive(req);
-      const fault = this.#takeFault(request.method);
+      const fault = this.#takeFault(request.method, request.path);
       if (fault?.kind === 'delay') await this.#pause(fault.ms);
       if (fault?.kind === 'drop' && !fault.applyFirst) {
         req.socket.destroy();
@@ -399,10 +400,8 @@ export class SignalWireEmulator {
     return seconds === undefined ? undefined : String(seconds);
   }
 
-  #takeFault(method: string): Fault | undefined {
-    const index = this.#faults.findIndex(
-      ({ fault }) => fault.method === undefined || fault.method === method,
-    );
+  #takeFault(method: string, path: string): Fault | undefined {
+    const index = this.#faults.findIndex(({ fault }) => faultMatches(fault, method, path));
     const entry = this.#faults[index];
     if (!entry) return undefined;
     entry.remaining--;

@@ -43,6 +43,21 @@ const request = async (method: string, path: string, form?: string) => {
   };
 };
 const writes = () => stack.emulator.requests.filter((r) => r.method === 'POST');
+/** Every request the emulator received, as `METHOD path`. */
+const sent = () => stack.emulator.requests.map((r) => `${r.method} ${r.path}`);
+const UNKNOWN = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+const compatibilityUpdate = (sid: string) =>
+  `POST /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
+const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
+const NATIVE_COMMAND = 'POST /api/calling/calls';
+/**
+ * Puts the function's SignalWire connection in use, as a warm function's is: the client proves an idle
+ * connection with a read before a redirect, which would otherwise open the request sequence.
+ */
+const warm = async () => {
+  await request('GET', `/calls/${UNKNOWN}`);
+  stack.emulator.clearRequests();
+};
 
 describe('the HTTP API on native calls (the Calling API owns them)', () => {
   it('terminates the AI agent call: 200 ended, then 200 already-ended, through calling.end only', async () => {
@@ -56,11 +71,21 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('x-call-outcome')).toBe('already-ended');
     expect(stack.emulator.native.get(stack.projectId, id)?.status).toBe('ended');
-    expect(writes().map((r) => r.path)).toEqual(['/api/calling/calls', '/api/calling/calls']);
+    // Write-first: each terminate goes to the Compatibility API first; its 404 (nothing applied) sends it on.
+    expect(sent()).toEqual([
+      compatibilityUpdate(id),
+      voiceLog(id),
+      NATIVE_COMMAND,
+      compatibilityUpdate(id),
+      voiceLog(id),
+      NATIVE_COMMAND,
+      voiceLog(id),
+    ]);
   });
 
-  it('refuses Method for a native call with 400 naming it, sending no change to either API', async () => {
+  it('refuses Method for a native call with 400 naming it, after the Compatibility 404, sending nothing to the native API', async () => {
     const [call] = native.swml;
+    await warm();
     const answer = await request(
       'POST',
       `/calls/${call?.id}`,
@@ -68,19 +93,22 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     );
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.json)).toContain('Method');
-    expect(writes()).toHaveLength(0);
+    expect(answer.headers.get('x-call-api')).toBeNull();
+    expect(sent()).toEqual([compatibilityUpdate(call?.id ?? ''), voiceLog(call?.id ?? '')]);
     expect(stack.emulator.native.redirectsOf(stack.projectId, call?.id ?? '')).toEqual([]);
   });
 
   it('redirects an answered SWML call once with update and url', async () => {
     const [call] = native.swml;
+    await warm();
     const answer = await request('POST', `/calls/${call?.id}`, 'Url=https://example.com/hold.swml');
     expect(answer.status).toBe(200);
     expect(answer.json.status).toBe('in-progress');
     expect(stack.emulator.native.redirectsOf(stack.projectId, call?.id ?? '')).toEqual([
       { url: 'https://example.com/hold.swml' },
     ]);
-    expect(writes()).toHaveLength(1);
+    // The Compatibility 404 is a definite refusal, not a lost redirect: the native redirect follows, once.
+    expect(sent()).toEqual([compatibilityUpdate(call?.id ?? ''), voiceLog(call?.id ?? ''), NATIVE_COMMAND]);
   });
 
   it('cancels a queued call of the campaign and reads a ringing SWML call in the one vocabulary', async () => {
@@ -90,11 +118,33 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     expect(ringing).toMatchObject({ status: 200, json: { status: 'ringing', sid: native.swml[1]?.id } });
   });
 
-  it('answers 404 CALL_NOT_FOUND for a call neither API knows, sending no change', async () => {
-    const answer = await request('POST', '/calls/3fa85f64-5717-4562-b3fc-2c963f66afa6/terminate');
+  it('answers 404 CALL_NOT_FOUND for a call neither API knows, sending no native command', async () => {
+    const answer = await request('POST', `/calls/${UNKNOWN}/terminate`);
     expect(answer.status).toBe(404);
     expect(answer.json.error).toMatchObject({ code: 'CALL_NOT_FOUND' });
-    expect(writes()).toHaveLength(0);
+    expect(sent()).toEqual([compatibilityUpdate(UNKNOWN), voiceLog(UNKNOWN)]);
+  });
+});
+
+describe('a change that names no API, on a Compatibility call (write-first)', () => {
+  it('terminates it with exactly one request, the Compatibility update', async () => {
+    const call = compatibilityCall();
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+    expect(answer).toMatchObject({ status: 200, json: { sid: call.sid, status: 'completed' } });
+    expect(answer.headers.get('x-call-api')).toBe('compatibility');
+    expect(sent()).toEqual([compatibilityUpdate(call.sid)]);
+  });
+
+  it('redirects it on a warm connection with exactly one request, the Compatibility update', async () => {
+    const call = compatibilityCall();
+    await warm();
+    const answer = await request('POST', `/calls/${call.sid}`, 'Url=https://example.com/next.xml');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-call-api')).toBe('compatibility');
+    expect(sent()).toEqual([compatibilityUpdate(call.sid)]);
+    expect(stack.emulator.redirectsOf(call.sid)).toEqual([
+      expect.objectContaining({ url: 'https://example.com/next.xml' }),
+    ]);
   });
 });
 

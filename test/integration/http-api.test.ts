@@ -725,11 +725,10 @@ describe('upstream faults', () => {
 
     expect(answer.status).toBe(200);
     expect(stack.aws.secretReads.length - secretReads).toBe(1);
-    // The read that resolves which API owns the call meets the old token first; the terminate goes out once,
-    // with the new one.
+    // Write-first: the terminate itself meets the old token (refused, nothing applied), then goes out once
+    // more with the new one, and nothing else is sent.
     expect(stack.emulator.requests.map((r) => [r.method, r.authOk])).toEqual([
-      ['GET', false],
-      ['GET', true],
+      ['POST', false],
       ['POST', true],
     ]);
   });

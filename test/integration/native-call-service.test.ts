@@ -37,6 +37,23 @@ const command = (callSid: string, action: CallCommand['action'], extra: Partial<
 });
 
 const writes = () => emulator.requests.filter((request) => request.method === 'POST');
+/** Every request the emulator received, as `METHOD path`. */
+const sent = () => emulator.requests.map((request) => `${request.method} ${request.path}`);
+const compatibilityUpdate = (sid: string) =>
+  `POST /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${sid}.json`;
+const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
+const NATIVE_COMMAND = 'POST /api/calling/calls';
+
+/**
+ * The service on a connection in use (as a warm function's): the client proves an idle connection with a read
+ * before a redirect, so without this a redirect's requests would start with that read.
+ */
+const warmService = async () => {
+  const service = serviceFor();
+  await service.get({ callSid: UNKNOWN }).catch(() => undefined);
+  emulator.clearRequests();
+  return service;
+};
 
 beforeEach(async () => {
   audits = [];
@@ -57,30 +74,67 @@ describe('the call service over both APIs', () => {
     });
     const second = await service.apply(command(id, { kind: 'terminate' }));
     expect(second).toMatchObject({ ok: true, api: 'calling', outcome: 'already-ended' });
-    expect(writes().map((request) => request.path)).toEqual(['/api/calling/calls', '/api/calling/calls']);
-    expect(writes().some((request) => request.path.startsWith('/api/laml'))).toBe(false);
+    // Write-first: each terminate goes to the Compatibility API, whose 404 (nothing applied) sends it on.
+    expect(sent()).toEqual([
+      compatibilityUpdate(id),
+      voiceLog(id),
+      NATIVE_COMMAND,
+      compatibilityUpdate(id),
+      voiceLog(id),
+      NATIVE_COMMAND,
+      voiceLog(id),
+    ]);
     expect(audits.map((audit) => audit.outcome)).toEqual(['updated', 'already-ended']);
   });
 
-  it('resolves a Compatibility call to the Compatibility API and sends nothing to the native one', async () => {
+  it('terminates a Compatibility call with its one update request, reading nothing first', async () => {
     const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
     const outcome = await serviceFor().apply(command(call.sid, { kind: 'terminate' }));
     expect(outcome).toMatchObject({ ok: true, api: 'compatibility', call: { status: 'completed' } });
-    expect(emulator.requests.some((request) => request.path.startsWith('/api/calling'))).toBe(false);
+    expect(sent()).toEqual([compatibilityUpdate(call.sid)]);
+    expect(audits).toEqual([expect.objectContaining({ outcome: 'updated', callSid: call.sid })]);
+  });
+
+  it('redirects a Compatibility call with its one update request, reading nothing first', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const outcome = await (await warmService()).apply(
+      command(call.sid, { kind: 'update', update: { Url: 'https://example.com/next.xml' } }),
+    );
+    expect(outcome).toMatchObject({ ok: true, api: 'compatibility', outcome: 'updated' });
+    expect(sent()).toEqual([compatibilityUpdate(call.sid)]);
+    expect(emulator.redirectsOf(call.sid)).toHaveLength(1);
     expect(audits).toHaveLength(1);
   });
 
-  it('refuses Method for a native call by name, sending no change to either API', async () => {
+  it('reports a failed Compatibility update as it is, never sending the change on to the native API', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    emulator.injectFault({ kind: 'status', status: 500, method: 'POST' });
+    const outcome = await (await warmService()).apply(
+      command(call.sid, { kind: 'update', update: { Url: 'https://example.com/next.xml' } }),
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      api: 'compatibility',
+      error: { code: 'REDIRECT_OUTCOME_UNKNOWN' },
+    });
+    expect(sent()).toEqual([compatibilityUpdate(call.sid)]);
+    expect(audits).toEqual([
+      expect.objectContaining({ outcome: 'failed', errorCode: 'REDIRECT_OUTCOME_UNKNOWN' }),
+    ]);
+  });
+
+  it('refuses Method for a native call by name after the Compatibility 404, sending nothing to the native API', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
-    const outcome = await serviceFor().apply(
+    const outcome = await (await warmService()).apply(
       command(id, { kind: 'update', update: { Url: 'https://example.com/next', Method: 'GET' } }),
     );
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
-    expect(outcome.error.httpStatus).toBe(400);
+    expect(outcome).toMatchObject({ api: 'calling', error: { httpStatus: 400 } });
     expect(outcome.error.message).toMatch(/^Method is a Compatibility API field/);
-    expect(writes()).toHaveLength(0);
-    expect(audits).toHaveLength(1);
+    expect(sent()).toEqual([compatibilityUpdate(id), voiceLog(id)]);
+    expect(emulator.native.redirectsOf(PROJECT, id)).toEqual([]);
+    expect(audits).toEqual([expect.objectContaining({ outcome: 'rejected', errorCode: 'INVALID_REQUEST' })]);
   });
 
   it('refuses StatusCallback for a native call named as such without reading anything', async () => {
@@ -98,7 +152,7 @@ describe('the call service over both APIs', () => {
 
   it('redirects a native call with update and url, once', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
-    const outcome = await serviceFor().apply(
+    const outcome = await (await warmService()).apply(
       command(id, { kind: 'update', update: { Url: 'https://example.com/ai' } }),
     );
     expect(outcome).toMatchObject({
@@ -108,20 +162,45 @@ describe('the call service over both APIs', () => {
       call: { status: 'in-progress' },
     });
     expect(emulator.native.redirectsOf(PROJECT, id)).toEqual([{ url: 'https://example.com/ai' }]);
-    expect(writes()).toHaveLength(1);
+    // The Compatibility 404 is a definite refusal, not a lost redirect: the native redirect follows, once.
+    expect(sent()).toEqual([compatibilityUpdate(id), voiceLog(id), NATIVE_COMMAND]);
+    expect(audits).toHaveLength(1);
   });
 
   it('cancels a queued native call of a campaign with calling.end (reason cancel)', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'queued' });
     const outcome = await serviceFor().apply(command(id, { kind: 'terminate', status: 'canceled' }));
     expect(outcome).toMatchObject({ ok: true, call: { status: 'canceled' } });
-    expect(writes()[0]?.json).toMatchObject({ command: 'calling.end', params: { reason: 'cancel' } });
+    expect(sent()).toEqual([compatibilityUpdate(id), voiceLog(id), NATIVE_COMMAND]);
+    expect(writes()[1]?.json).toMatchObject({ command: 'calling.end', params: { reason: 'cancel' } });
   });
 
-  it('answers CALL_NOT_FOUND for a call neither API knows, sending no change', async () => {
+  it('answers CALL_NOT_FOUND for a call neither API knows, sending no native command', async () => {
     const outcome = await serviceFor().apply(command(UNKNOWN, { kind: 'terminate' }));
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'CALL_NOT_FOUND', signalwire: { status: 404 } },
+    });
+    expect(outcome).not.toHaveProperty('api');
+    expect(sent()).toEqual([compatibilityUpdate(UNKNOWN), voiceLog(UNKNOWN)]);
+    expect(audits).toEqual([expect.objectContaining({ outcome: 'rejected', errorCode: 'CALL_NOT_FOUND' })]);
+  });
+
+  it('answers CALL_NOT_FOUND for a Compatibility 404 whose voice log is not native, sending no native command', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    // The Compatibility API answers this call's update 404 (a fault), while its voice log says laml.
+    emulator.injectFault({ kind: 'status', status: 404, method: 'POST', pathPrefix: '/api/laml/' });
+    const outcome = await serviceFor().apply(command(call.sid, { kind: 'terminate' }));
     expect(outcome).toMatchObject({ ok: false, error: { code: 'CALL_NOT_FOUND' } });
-    expect(writes()).toHaveLength(0);
+    expect(sent()).toEqual([compatibilityUpdate(call.sid), voiceLog(call.sid)]);
+    expect(audits).toHaveLength(1);
+  });
+
+  it('sends a change naming api: compatibility to the Compatibility API only, a native call there CALL_NOT_FOUND', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const outcome = await serviceFor().apply({ ...command(id, { kind: 'terminate' }), api: 'compatibility' });
+    expect(outcome).toMatchObject({ ok: false, api: 'compatibility', error: { code: 'CALL_NOT_FOUND' } });
+    expect(sent()).toEqual([compatibilityUpdate(id)]);
     expect(audits).toHaveLength(1);
   });
 
@@ -155,7 +234,8 @@ describe('the call service over both APIs', () => {
     });
     expect(outcome).toMatchObject({ ok: true, api: 'calling', outcome: 'updated' });
     expect(emulator.native.transfersOf(PROJECT, id)).toEqual(['sip:desk@example.com']);
-    expect(writes()).toHaveLength(1);
+    // One voice-log read tells the owner (it holds both kinds); no Compatibility request.
+    expect(sent()).toEqual([voiceLog(id), NATIVE_COMMAND]);
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ change: { Transfer: 'sip:desk@example.com' }, outcome: 'updated' });
     expect(audits[0]?.change).not.toHaveProperty('Url');
@@ -169,10 +249,41 @@ describe('the call service over both APIs', () => {
     });
     expect(outcome).toMatchObject({ ok: false, error: { httpStatus: 400 } });
     if (!outcome.ok) expect(outcome.error.message).toMatch(/^transfer is a native Calling API command/);
-    expect(writes()).toHaveLength(0);
+    // Its voice log says laml: refused on that one read.
+    expect(sent()).toEqual([voiceLog(call.sid)]);
     expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
     expect(audits).toEqual([
       expect.objectContaining({ change: { Transfer: '+15550100' }, outcome: 'rejected' }),
     ]);
+  });
+
+  it('answers CALL_NOT_FOUND to a transfer of a call neither API knows, after the voice log and the Compatibility read', async () => {
+    const outcome = await serviceFor().transfer({
+      ...command(UNKNOWN, { kind: 'terminate' }),
+      dest: '+15550100',
+    });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'CALL_NOT_FOUND' } });
+    expect(sent()).toEqual([
+      voiceLog(UNKNOWN),
+      `GET /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${UNKNOWN}.json`,
+    ]);
+    expect(audits).toEqual([
+      expect.objectContaining({ change: { Transfer: '+15550100' }, outcome: 'rejected' }),
+    ]);
+  });
+
+  it('refuses a transfer by name for a Compatibility call without a voice log, found by the Compatibility read', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    emulator.injectFault({ kind: 'status', status: 404, method: 'GET', pathPrefix: '/api/voice/logs/' });
+    const outcome = await serviceFor().transfer({
+      ...command(call.sid, { kind: 'terminate' }),
+      dest: '+15550100',
+    });
+    expect(outcome).toMatchObject({ ok: false, api: 'compatibility', error: { httpStatus: 400 } });
+    expect(sent()).toEqual([
+      voiceLog(call.sid),
+      `GET /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${call.sid}.json`,
+    ]);
+    expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
   });
 });

@@ -98,11 +98,25 @@ const only = (eventId: string): PublishedEvent | undefined => {
 const answered = () => stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 30 });
 const nativeCommands = () =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path === '/api/calling/calls');
-const writes = () => stack.emulator.requests.filter((r) => r.method === 'POST');
+/** Every request the emulator received, as `METHOD path`. */
+const sent = () => stack.emulator.requests.map((r) => `${r.method} ${r.path}`);
+const compatibilityUpdate = (sid: string) =>
+  `POST /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
+const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
+const NATIVE_COMMAND = 'POST /api/calling/calls';
+/**
+ * Puts the function's SignalWire connection in use, as a warm function's is (an end for a call neither API
+ * knows): the client proves an idle connection with a read before a redirect, which would open the sequence.
+ */
+const warm = async () => {
+  await request({ callSid: '3fa85f64-5717-4562-b3fc-2c963f66afa6', action: 'terminate' });
+  stack.emulator.clearRequests();
+};
 
 describe('a "Call Update Requested" event for a native call', () => {
   it('redirects it with update (url) and publishes "Call Updated" with api "calling"', async () => {
     const call = answered();
+    await warm();
 
     const eventId = await request({
       callSid: call.id,
@@ -124,8 +138,42 @@ describe('a "Call Update Requested" event for a native call', () => {
       call: { sid: call.id, status: 'in-progress' },
     });
     expect(stack.emulator.native.redirectsOf(stack.projectId, call.id)).toHaveLength(1);
-    // Found by reading (no api named), changed through the native API only.
-    expect(writes().map((r) => r.path)).toEqual(['/api/calling/calls']);
+    // No api named: write-first, the Compatibility API's 404 (nothing applied), the voice log, the native redirect.
+    expect(sent()).toEqual([compatibilityUpdate(call.id), voiceLog(call.id), NATIVE_COMMAND]);
+  });
+
+  it('ends it without api through the Compatibility 404, the voice log and calling.end, api "calling"', async () => {
+    const call = answered();
+
+    const detail = updated(only(await request({ callSid: call.id, action: 'terminate' })));
+
+    expect(detail).toMatchObject({ api: 'calling', outcome: 'updated', call: { status: 'completed' } });
+    expect(sent()).toEqual([compatibilityUpdate(call.id), voiceLog(call.id), NATIVE_COMMAND]);
+  });
+
+  it('refuses Method by name for a native call without api, sending nothing to the native API', async () => {
+    const call = answered();
+    await warm();
+
+    const eventId = await request({
+      callSid: call.id,
+      action: 'update',
+      update: { Url: 'https://example.com/next.swml', Method: 'GET' },
+    });
+
+    const detail = failed(only(eventId));
+    expect(detail).toMatchObject({ api: 'calling', final: true, error: { code: 'INVALID_REQUEST' } });
+    expect(detail.error.violations?.map((v) => v.field)).toEqual(['Method']);
+    expect(sent()).toEqual([compatibilityUpdate(call.id), voiceLog(call.id)]);
+  });
+
+  it('answers CALL_NOT_FOUND for a call neither API knows, with no native command and api null', async () => {
+    const unknown = '9b2f6d1e-0c4a-4e7b-8f3d-2a1b0c9d8e7f';
+
+    const detail = failed(only(await request({ callSid: unknown, action: 'terminate' })));
+
+    expect(detail).toMatchObject({ api: null, final: true, error: { code: 'CALL_NOT_FOUND' } });
+    expect(sent()).toEqual([compatibilityUpdate(unknown), voiceLog(unknown)]);
   });
 
   it('ends it with terminate through calling.end, api "calling", and a second terminate is already-ended', async () => {
@@ -248,6 +296,15 @@ describe('fields a kind of call lacks are refused by name, with nothing sent', (
     expect(stack.emulator.requests).toEqual([]);
   });
 
+  it('ends a Compatibility call without api with exactly one request, the Compatibility update', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress' });
+
+    const detail = updated(only(await request({ callSid: call.sid, action: 'terminate' })));
+
+    expect(detail).toMatchObject({ api: 'compatibility', outcome: 'updated', call: { status: 'completed' } });
+    expect(sent()).toEqual([compatibilityUpdate(call.sid)]);
+  });
+
   it('refuses a transfer of a Compatibility call found by reading: reads only, no change sent', async () => {
     const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress' });
 
@@ -260,7 +317,8 @@ describe('fields a kind of call lacks are refused by name, with nothing sent', (
     const detail = failed(only(eventId));
     expect(detail).toMatchObject({ api: 'compatibility', error: { code: 'INVALID_REQUEST' } });
     expect(detail.error.violations?.map((v) => v.field)).toEqual(['transfer']);
-    expect(writes()).toEqual([]);
+    // Its voice log (source laml) tells it is a Compatibility call: one read.
+    expect(sent()).toEqual([voiceLog(call.sid)]);
   });
 
   it.each([

@@ -237,30 +237,30 @@ const change = fc.oneof(
 
 describe('a native redirect', () => {
   it(`is applied at most once and never sent again once it may have been sent (${REDIRECT_RUNS} plans, seed ${SEED})`, async () => {
+    // `at`: the fault hits the native command, or the first POST of the request (for an update that names no
+    // API, the Compatibility update sent first: write-first).
     const plans = fc
-      .tuple(change, fc.boolean())
-      .chain(([asked, named]) => answer('pending').map((fault) => ({ asked, named, fault })));
+      .tuple(change, fc.boolean(), fc.constantFrom('native' as const, 'first' as const))
+      .chain(([asked, named, at]) => answer('pending').map((fault) => ({ asked, named, at, fault })));
     await fc.assert(
-      fc.asyncProperty(plans, async ({ asked, named, fault }) => {
+      fc.asyncProperty(plans, async ({ asked, named, at, fault }) => {
         stack.emulator.clearRequests();
         stack.emulator.clearFaults();
         const call = stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 30 });
-        if (fault.kind === 'status') stack.emulator.injectFault({ ...fault, method: 'POST', times: 1 });
-        if (fault.kind === 'drop') stack.emulator.injectFault({ ...fault, method: 'POST', times: 1 });
+        const where = {
+          method: 'POST' as const,
+          ...(at === 'native' ? { pathPrefix: '/api/calling/' } : {}),
+        };
+        if (fault.kind === 'status') stack.emulator.injectFault({ ...fault, ...where, times: 1 });
+        if (fault.kind === 'drop') stack.emulator.injectFault({ ...fault, ...where, times: 1 });
         if (fault.kind === 'garble')
           stack.emulator.injectFault({
             kind: 'garble',
             body: fault.body.replace('pending', call.id),
-            method: 'POST',
+            ...where,
           });
         if (fault.kind === 'throttled')
-          stack.emulator.injectFault({
-            kind: 'status',
-            status: 429,
-            retryAfter: '0',
-            method: 'POST',
-            times: 1,
-          });
+          stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter: '0', ...where, times: 1 });
         const event = envelope({ callSid: call.id, ...asked, ...(named ? { api: 'calling' } : {}) });
 
         await stack.deliverCallUpdateRequested(structuredClone(event));
@@ -269,13 +269,20 @@ describe('a native redirect', () => {
         const applied =
           stack.emulator.native.redirectsOf(stack.projectId, call.id).length +
           stack.emulator.native.transfersOf(stack.projectId, call.id).length;
-        const commands = stack.emulator.requests.filter((r) => r.method === 'POST');
+        const posts = stack.emulator.requests.filter((r) => r.method === 'POST');
+        const commands = posts.filter((r) => r.path.startsWith('/api/calling/'));
+        const compatibility = posts.filter((r) => r.path.startsWith('/api/laml/'));
         const [first, again] = resultsFor(event.id);
-        const plan = JSON.stringify({ asked, named, fault });
+        const plan = JSON.stringify({ asked, named, at, fault });
         expect(resultsFor(event.id), plan).toHaveLength(2);
         expect(applied, plan).toBeLessThanOrEqual(1);
+        // Write-first: only an update naming no API goes to the Compatibility API first (its 404 applies nothing).
+        const writeFirst = !named && asked.action === 'update';
+        const faultAt = at === 'first' && writeFirst ? 'compatibility' : 'native';
+        const throttled = (side: string) => (fault.kind === 'throttled' && faultAt === side ? 2 : 1);
+        expect(compatibility.length, plan).toBe(writeFirst ? throttled('compatibility') : 0);
         // A 429 is answered before anything is done: the one request it refused is sent again, once.
-        expect(commands.length, plan).toBeLessThanOrEqual(fault.kind === 'throttled' ? 2 : 1);
+        expect(commands.length, plan).toBeLessThanOrEqual(throttled('native'));
         expect(again?.detail.replayed, plan).toBe(true);
         expect(again?.['detail-type']).toBe(first?.['detail-type']);
         if (fault.kind === 'ok' || fault.kind === 'throttled') {
@@ -285,6 +292,8 @@ describe('a native redirect', () => {
         } else {
           expect(first?.['detail-type'], plan).toBe(CALL_UPDATE_FAILED);
           expect(first?.detail).toMatchObject({ final: true, error: { code: 'REDIRECT_OUTCOME_UNKNOWN' } });
+          // A Compatibility update that may have been applied is never followed by the native one.
+          if (faultAt === 'compatibility') expect(commands, plan).toHaveLength(0);
         }
         expect(stack.aws.targetErrors, plan).toEqual([]);
       }),

@@ -10,6 +10,12 @@
 export const NATIVE_SOURCES = ['realtime_api'] as const;
 
 /**
+ * The voice-log `source` of Compatibility calls (stated). A transfer's owner is read from the voice log alone
+ * when it shows one of these or a native source (`voice-logs-hold-both-kinds` below).
+ */
+export const COMPATIBILITY_SOURCES = ['laml'] as const;
+
+/**
  * The voice-log statuses of a call that may still be live (queued, dialling, ringing or talking). The spec
  * lists the statuses but not which are final; `ending` is counted live (the call is not over yet).
  * Check: watch a call's voice log through its life (`GET /api/voice/logs/{id}`).
@@ -81,8 +87,15 @@ export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = [
   {
     name: 'compatibility-cannot-see-native-calls',
     assumed:
-      'Compatibility Retrieve/Update/List Calls cannot see a realtime_api call; each kind is changed only through its own API.',
-    check: "Retrieve a Call (Compatibility) with a native call's id: a 404 confirms it.",
+      'Compatibility Retrieve/Update/List Calls cannot see a realtime_api call: Update a Call answers 404 (code 20404) for one and changes nothing, so a change naming no API is sent to the Compatibility API first and goes on to the native API only after that 404.',
+    check:
+      "Retrieve a Call (Compatibility) with a native call's id: a 404 confirms it; then, on a test call only, Update a Call with its id and a Url: a 404 and an unchanged call confirm the update side.",
+  },
+  {
+    name: 'voice-logs-hold-both-kinds',
+    assumed:
+      "The voice logs list Compatibility calls too, with source laml, so one voice-log read tells a transfer's owner; a call without a voice log falls back to the Compatibility read, so a wrong guess costs one read, never a wrong change.",
+    check: "GET /api/voice/logs/{id} with a live Compatibility call's SID: a laml entry confirms it.",
   },
   {
     name: 'live-voice-log-statuses',

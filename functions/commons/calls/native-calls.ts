@@ -3,22 +3,35 @@
  * (SWML, RELAY, Calling API `dial`, Call Fabric, AI agents), changed through the native Calling API.
  *
  * Which API owns a call (the rule, documented in the README's "two kinds of call"):
- * 1. the API the request names (`api`), if it names one;
- * 2. otherwise the Compatibility API if its Retrieve a Call knows the call;
- * 3. otherwise (a Compatibility 404) the native Calling API if the call's voice log says `realtime_api`;
+ * 1. the API the request names (`api`), if it names one (a wrong one is CALL_NOT_FOUND);
+ * 2. otherwise a change (update, terminate) is sent to the Compatibility API first ("write-first"), and its
+ *    answer decides: a success or any failure but a 404 is the outcome, as for a Compatibility call;
+ * 3. a Compatibility 404 ("call not found": the change was applied nowhere) goes on to the native Calling API
+ *    if the call's voice log says `realtime_api`; a field that API lacks is then refused by name, unsent;
  * 4. otherwise the call is CALL_NOT_FOUND.
- * Only reads decide; the change is then sent to the one API that owns the call, never to both. A field the
- * owning API lacks is refused by name before anything is sent.
+ * So a change is applied by one API at most: the native API is only asked after the Compatibility API has
+ * definitely refused. A transfer (native only) is resolved by the call's voice log alone, falling back to the
+ * Compatibility read when there is none; a read (GET) is the Compatibility read first, then the voice log.
  */
-import { ENDED_CALL_REFUSAL_STATUSES, NATIVE_SOURCES } from '../calling/assumptions.ts';
+import {
+  COMPATIBILITY_SOURCES,
+  ENDED_CALL_REFUSAL_STATUSES,
+  NATIVE_SOURCES,
+} from '../calling/assumptions.ts';
 import type { UpdateParams } from '../calling/types.ts';
 import { type CallApi, isLiveNativeStatus, nativeCallView } from '../calling/vocabulary.ts';
-import { describeError, type FieldViolation, RequestValidationError, SignalWireError } from '../errors.ts';
+import {
+  describeError,
+  type FieldViolation,
+  isCallNotFound,
+  RequestValidationError,
+  SignalWireError,
+} from '../errors.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import type { Call, CallUpdate } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
-import type { CallsApi, NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
+import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
   auditOutcome,
   type CallAction,
@@ -97,9 +110,6 @@ export const nativeChangeOf = (action: CallAction): NativeChange => {
 
 const isNativeSource = (source: string): boolean => (NATIVE_SOURCES as readonly string[]).includes(source);
 
-const isNotFound = (error: unknown): boolean =>
-  error instanceof SignalWireError && (error.status === 404 || error.code === 20404);
-
 /** A call the request said the Calling API owns, which it does not: CALL_NOT_FOUND, as SignalWire says it. */
 const notOwnedByCallingApi = (): SignalWireError =>
   new SignalWireError(404, {
@@ -108,25 +118,21 @@ const notOwnedByCallingApi = (): SignalWireError =>
     moreInfo: undefined,
   });
 
-/** The rule of the module comment, steps 2 to 4: reads only. */
-export const resolveOwner = async (
-  compatibility: CallsApi,
+/**
+ * The rule of the module comment, step 3: after the Compatibility API's 404 (`notFound`), the call is native
+ * only if its voice log says so; otherwise that 404 stands (CALL_NOT_FOUND). Reads only.
+ */
+export const confirmNative = async (
   native: NativeCallsApi,
   callSid: string,
+  notFound: SignalWireError,
   options: RequestOptions = {},
-): Promise<CallApi> => {
-  try {
-    await compatibility.getCall(callSid, options);
-    return 'compatibility';
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    const log = await native.getVoiceLog(callSid, options).catch((nativeError: unknown) => {
-      // Neither API knows the call: the Compatibility API's 404 says so.
-      throw isNotFound(nativeError) ? error : nativeError;
-    });
-    if (!(NATIVE_SOURCES as readonly string[]).includes(log.source)) throw error;
-    return 'calling';
-  }
+): Promise<void> => {
+  const log = await native.getVoiceLog(callSid, options).catch((error: unknown) => {
+    // Neither API knows the call: the Compatibility API's 404 says so.
+    throw isCallNotFound(error) ? notFound : error;
+  });
+  if (!isNativeSource(log.source)) throw notFound;
 };
 
 /**
@@ -205,17 +211,36 @@ const isBothListQuery = (query: object): query is BothListQuery => {
 };
 
 interface Deps {
-  ownerOf(
-    project: string | undefined,
-    callSid: string,
-    named: CallApi | undefined,
-    signal?: AbortSignal,
-  ): Promise<CallApi>;
-  access: NativeAccess;
+  access: { forAccount(accountSid?: string): Promise<ProjectCallsApi> } & NativeAccess;
   log: AuditLog;
 }
 
-/** The service's transfer: the owner decided as for any change, a Compatibility call refused by name. */
+/**
+ * Which API owns a call to transfer, when the request does not name one: its voice log alone (the voice logs
+ * hold both kinds, `voice-logs-hold-both-kinds` in `calling/assumptions.ts`): a native source is the Calling
+ * API's, a `laml` one the Compatibility API's. With no voice log (or another source), today's Compatibility
+ * read tells a Compatibility call from none (a 404: CALL_NOT_FOUND). Reads only.
+ */
+const transferOwner = async (
+  access: Deps['access'],
+  project: string | undefined,
+  callSid: string,
+  signal?: AbortSignal,
+): Promise<CallApi> => {
+  const native = await access.nativeFor(project);
+  const log = await native.getVoiceLog(callSid, { signal }).catch((error: unknown) => {
+    if (isCallNotFound(error)) return undefined;
+    throw error;
+  });
+  if (log !== undefined && isNativeSource(log.source)) return 'calling';
+  if (log !== undefined && (COMPATIBILITY_SOURCES as readonly string[]).includes(log.source)) {
+    return 'compatibility';
+  }
+  await (await access.forAccount(project)).getCall(callSid, { signal });
+  return 'compatibility';
+};
+
+/** The service's transfer: the owner named or read from the voice log, a Compatibility call refused by name. */
 const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<CallOutcome> => {
   const { access, log } = deps;
   const project = command.project === undefined ? undefined : canonicalSid(command.project);
@@ -225,7 +250,7 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   let outcome: CallOutcome;
   let owner: CallApi | undefined;
   try {
-    owner = await deps.ownerOf(project, callSid, command.api, command.signal);
+    owner = command.api ?? (await transferOwner(access, project, callSid, command.signal));
     if (owner === 'compatibility') {
       refuse([
         {
@@ -282,11 +307,11 @@ const readOverBoth = async (
     // The read is the resolution: a Compatibility call is read once.
     return await compatibility.get(query);
   } catch (error) {
-    if (query.api === 'compatibility' || !isNotFound(error)) throw error;
+    if (query.api === 'compatibility' || !isCallNotFound(error)) throw error;
     const { native, log } = await nativeRead().catch((nativeError: unknown) => {
-      throw isNotFound(nativeError) ? error : nativeError;
+      throw isCallNotFound(nativeError) ? error : nativeError;
     });
-    if (!(NATIVE_SOURCES as readonly string[]).includes(log.source)) throw error;
+    if (!isNativeSource(log.source)) throw error;
     return nativeCallView(log, native.projectId);
   }
 };
@@ -300,57 +325,47 @@ export const withNativeCalls = (
   access: { forAccount(accountSid?: string): Promise<ProjectCallsApi> } & NativeAccess,
   log: AuditLog,
 ): NativeAwareCallService => {
-  const ownerOf = async (
-    project: string | undefined,
-    callSid: string,
-    named: CallApi | undefined,
-    signal?: AbortSignal,
-  ) =>
-    named ??
-    resolveOwner(await access.forAccount(project), await access.nativeFor(project), callSid, { signal });
+  /**
+   * A change for the native API, audited once: `notFound` (the Compatibility API's 404 to a change that named
+   * no API) is first confirmed by the voice log (steps 3 and 4); a named `api: 'calling'` skips that.
+   */
+  const applyNatively = async (command: ApiCommand, notFound?: SignalWireError): Promise<CallOutcome> => {
+    const project = command.project === undefined ? undefined : canonicalSid(command.project);
+    const callSid = canonicalSid(command.callSid);
+    let outcome: CallOutcome;
+    try {
+      const native = await access.nativeFor(project);
+      if (notFound) await confirmNative(native, callSid, notFound, { signal: command.signal });
+      outcome = await applyToNativeCall(native, command);
+    } catch (error) {
+      // Neither API knows the call, or the voice log could not be read: nothing was applied anywhere.
+      outcome = {
+        ok: false,
+        accountSid: notFound ? (project ?? null) : null,
+        callSid,
+        error: describeError(error, { redirect: false }),
+        cause: error,
+        ...(notFound ? {} : { api: 'calling' as const }),
+      };
+    }
+    auditOutcome(log, command, outcome);
+    return outcome;
+  };
 
   return {
     ...compatibility,
     async apply(command: ApiCommand) {
-      const project = command.project === undefined ? undefined : canonicalSid(command.project);
-      let owner: CallApi;
-      try {
-        owner = await ownerOf(project, canonicalSid(command.callSid), command.api, command.signal);
-      } catch (error) {
-        // Neither API knows the call (or the reads failed): audited once, like any failure.
-        const callSid = canonicalSid(command.callSid);
-        const outcome: CallOutcome = {
-          ok: false,
-          accountSid: project ?? null,
-          callSid,
-          error: describeError(error, { redirect: false }),
-          cause: error,
-        };
-        auditOutcome(log, command, outcome);
-        return outcome;
-      }
-      if (owner === 'compatibility') {
+      if (command.api === 'calling') return applyNatively(command);
+      if (command.api === 'compatibility') {
         return { ...(await compatibility.apply(command)), api: 'compatibility' };
       }
-      let outcome: CallOutcome;
-      try {
-        outcome = await applyToNativeCall(await access.nativeFor(project), command);
-      } catch (error) {
-        const callSid = canonicalSid(command.callSid);
-        outcome = {
-          ok: false,
-          accountSid: null,
-          callSid,
-          error: describeError(error, { redirect: false }),
-          cause: error,
-          api: 'calling',
-        };
-      }
-      auditOutcome(log, command, outcome);
-      return outcome;
+      // Write-first: the Compatibility API's answer decides; only its 404 (nothing applied) goes on.
+      const first = await compatibility.applyUnlessNotFound(command);
+      if ('notFound' in first) return applyNatively(command, first.notFound);
+      return { ...first, api: 'compatibility' };
     },
 
-    transfer: (command: TransferCommand) => transferOverBoth({ ownerOf, access, log }, command),
+    transfer: (command: TransferCommand) => transferOverBoth({ access, log }, command),
     get: (query: CallQuery & { callSid: string; api?: CallApi }) =>
       readOverBoth(compatibility, access, query),
     // One function for both signatures (TypeScript reads the intersection as overloads): the query's shape

@@ -1,4 +1,4 @@
-import { describeError, type ErrorDescription, SignalWireError } from '../errors.ts';
+import { describeError, type ErrorDescription, isCallNotFound, SignalWireError } from '../errors.ts';
 import type { SignalWireAccess } from '../signalwire/access.ts';
 import { isStateConflictCode } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
@@ -59,6 +59,12 @@ export interface CallQuery {
 export interface CallService {
   /** Chooses the project, applies the action through the port, writes the one audit record, never throws. */
   apply(command: CallCommand): Promise<CallOutcome>;
+  /**
+   * `apply`, except that SignalWire's "call not found" (a 404: the change was applied nowhere) comes back
+   * unaudited as `{ notFound }`, for a caller that then asks the native API and audits what that comes to
+   * (`native-calls.ts`, write-first). Every other outcome is audited and returned as `apply` does.
+   */
+  applyUnlessNotFound(command: CallCommand): Promise<CallOutcome | { notFound: SignalWireError }>;
   /** Audits an action refused before it could be applied (invalid input, a disallowed source), once. */
   refuse(origin: CallOrigin, target: RefusedTarget, error: unknown): ErrorDescription;
   get(query: CallQuery & { callSid: string }): Promise<Call>;
@@ -165,8 +171,9 @@ export const auditOutcome = (
 export const createCallService = (
   access: Pick<SignalWireAccess, 'forAccount'>,
   log: AuditLog,
-): CallService => ({
-  async apply(command) {
+): CallService => {
+  /** The outcome of a command, not yet audited, with the project it was audited under. */
+  const attempt = async (command: CallCommand) => {
     const project = command.project === undefined ? undefined : canonicalSid(command.project);
     let outcome: CallOutcome;
     try {
@@ -183,27 +190,40 @@ export const createCallService = (
         cause: error,
       };
     }
-    auditOutcome(log, { ...command, ...(project ? { project } : {}) }, outcome);
-    return outcome;
-  },
+    return { audited: { ...command, ...(project ? { project } : {}) }, outcome };
+  };
+  return {
+    async apply(command) {
+      const { audited, outcome } = await attempt(command);
+      auditOutcome(log, audited, outcome);
+      return outcome;
+    },
 
-  refuse(origin, target, error) {
-    const described = describeError(error, {
-      redirect: ['Url', 'Transfer'].some(
-        (field) => typeof (target.change as Record<string, unknown> | undefined)?.[field] === 'string',
-      ),
-    });
-    writeAuditRecord(log, origin, target, failureResult(described));
-    return described;
-  },
+    async applyUnlessNotFound(command) {
+      const { audited, outcome } = await attempt(command);
+      if (!outcome.ok && isCallNotFound(outcome.cause)) return { notFound: outcome.cause };
+      auditOutcome(log, audited, outcome);
+      return outcome;
+    },
 
-  async get({ project, callSid, signal }) {
-    const api = await access.forAccount(project);
-    return api.getCall(canonicalSid(callSid), { signal });
-  },
+    refuse(origin, target, error) {
+      const described = describeError(error, {
+        redirect: ['Url', 'Transfer'].some(
+          (field) => typeof (target.change as Record<string, unknown> | undefined)?.[field] === 'string',
+        ),
+      });
+      writeAuditRecord(log, origin, target, failureResult(described));
+      return described;
+    },
 
-  async list({ project, signal, from }) {
-    const api = await access.forAccount(project);
-    return api.listCallsPage(from, { signal });
-  },
-});
+    async get({ project, callSid, signal }) {
+      const api = await access.forAccount(project);
+      return api.getCall(canonicalSid(callSid), { signal });
+    },
+
+    async list({ project, signal, from }) {
+      const api = await access.forAccount(project);
+      return api.listCallsPage(from, { signal });
+    },
+  };
+};

@@ -15,7 +15,7 @@ export { DATE_FILTERS, LIST_QUERY_TO_SIGNALWIRE };
 /** The list route's query: the filters (and the API to narrow to), or a cursor alone. */
 export type ListQuery = ListFilters & { cursor?: string; api?: (typeof CALL_APIS)[number] };
 
-/** The API a request names for its call (`compatibility` or `calling`), skipping the read-first resolution. */
+/** The API a request names for its call (`compatibility` or `calling`), skipping the write-first resolution. */
 export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
