@@ -49,6 +49,8 @@ const UNKNOWN = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 const compatibilityUpdate = (sid: string) =>
   `POST /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
 const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
+const compatibilityRead = (sid: string) =>
+  `GET /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
 const NATIVE_COMMAND = 'POST /api/calling/calls';
 /**
  * Puts the function's SignalWire connection in use, as a warm function's is: the client proves an idle
@@ -83,7 +85,7 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     ]);
   });
 
-  it('refuses Method for a native call with 400 naming it, after the Compatibility 404, sending nothing to the native API', async () => {
+  it('refuses Method for a native call with 400 naming it, after the Compatibility read’s 404, writing nothing to either API', async () => {
     const [call] = native.swml;
     await warm();
     const answer = await request(
@@ -94,7 +96,7 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.json)).toContain('Method');
     expect(answer.headers.get('x-call-api')).toBeNull();
-    expect(sent()).toEqual([compatibilityUpdate(call?.id ?? ''), voiceLog(call?.id ?? '')]);
+    expect(sent()).toEqual([compatibilityRead(call?.id ?? ''), voiceLog(call?.id ?? '')]);
     expect(stack.emulator.native.redirectsOf(stack.projectId, call?.id ?? '')).toEqual([]);
   });
 

@@ -42,6 +42,7 @@ const sent = () => emulator.requests.map((request) => `${request.method} ${reque
 const compatibilityUpdate = (sid: string) =>
   `POST /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${sid}.json`;
 const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
+const compatibilityRead = (sid: string) => `GET /api/laml/2010-04-01/Accounts/${PROJECT}/Calls/${sid}.json`;
 const NATIVE_COMMAND = 'POST /api/calling/calls';
 
 /**
@@ -106,6 +107,31 @@ describe('the call service over both APIs', () => {
     expect(audits).toHaveLength(1);
   });
 
+  it('reads a Compatibility call first when the change carries Method, then sends the one update', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const outcome = await (await warmService()).apply(
+      command(call.sid, { kind: 'update', update: { Url: 'https://example.com/next.xml', Method: 'GET' } }),
+    );
+    expect(outcome).toMatchObject({ ok: true, api: 'compatibility', outcome: 'updated' });
+    expect(sent()).toEqual([compatibilityRead(call.sid), compatibilityUpdate(call.sid)]);
+    expect(emulator.redirectsOf(call.sid)).toHaveLength(1);
+    expect(audits).toHaveLength(1);
+  });
+
+  it('fails a Method change whose Compatibility read fails, audited once, writing nothing', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const service = await warmService();
+    // Every read answered 500, retries included.
+    emulator.injectFault({ kind: 'status', status: 500, method: 'GET', times: 10 });
+    const outcome = await service.apply(
+      command(call.sid, { kind: 'update', update: { Url: 'https://example.com/next.xml', Method: 'GET' } }),
+    );
+    expect(outcome.ok).toBe(false);
+    expect(sent().filter((line) => line.startsWith('POST'))).toEqual([]);
+    expect(emulator.redirectsOf(call.sid)).toHaveLength(0);
+    expect(audits).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+  });
+
   it('reports a failed Compatibility update as it is, never sending the change on to the native API', async () => {
     const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
     emulator.injectFault({ kind: 'status', status: 500, method: 'POST' });
@@ -123,7 +149,7 @@ describe('the call service over both APIs', () => {
     ]);
   });
 
-  it('refuses Method for a native call by name after the Compatibility 404, sending nothing to the native API', async () => {
+  it('refuses Method for a native call by name after the Compatibility read’s 404, writing nothing to either API', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
     const outcome = await (await warmService()).apply(
       command(id, { kind: 'update', update: { Url: 'https://example.com/next', Method: 'GET' } }),
@@ -132,7 +158,7 @@ describe('the call service over both APIs', () => {
     if (outcome.ok) return;
     expect(outcome).toMatchObject({ api: 'calling', error: { httpStatus: 400 } });
     expect(outcome.error.message).toMatch(/^Method is a Compatibility API field/);
-    expect(sent()).toEqual([compatibilityUpdate(id), voiceLog(id)]);
+    expect(sent()).toEqual([compatibilityRead(id), voiceLog(id)]);
     expect(emulator.native.redirectsOf(PROJECT, id)).toEqual([]);
     expect(audits).toEqual([expect.objectContaining({ outcome: 'rejected', errorCode: 'INVALID_REQUEST' })]);
   });

@@ -103,6 +103,8 @@ const sent = () => stack.emulator.requests.map((r) => `${r.method} ${r.path}`);
 const compatibilityUpdate = (sid: string) =>
   `POST /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
 const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
+const compatibilityRead = (sid: string) =>
+  `GET /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
 const NATIVE_COMMAND = 'POST /api/calling/calls';
 /**
  * Puts the function's SignalWire connection in use, as a warm function's is (an end for a call neither API
@@ -151,7 +153,7 @@ describe('a "Call Update Requested" event for a native call', () => {
     expect(sent()).toEqual([compatibilityUpdate(call.id), voiceLog(call.id), NATIVE_COMMAND]);
   });
 
-  it('refuses Method by name for a native call without api, sending nothing to the native API', async () => {
+  it('refuses Method by name for a native call without api, writing nothing to either API', async () => {
     const call = answered();
     await warm();
 
@@ -164,7 +166,7 @@ describe('a "Call Update Requested" event for a native call', () => {
     const detail = failed(only(eventId));
     expect(detail).toMatchObject({ api: 'calling', final: true, error: { code: 'INVALID_REQUEST' } });
     expect(detail.error.violations?.map((v) => v.field)).toEqual(['Method']);
-    expect(sent()).toEqual([compatibilityUpdate(call.id), voiceLog(call.id)]);
+    expect(sent()).toEqual([compatibilityRead(call.id), voiceLog(call.id)]);
   });
 
   it('answers CALL_NOT_FOUND for a call neither API knows, with no native command and api null', async () => {

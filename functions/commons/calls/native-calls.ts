@@ -5,7 +5,10 @@
  * Which API owns a call (the rule, documented in the README's "two kinds of call"):
  * 1. the API the request names (`api`), if it names one (a wrong one is CALL_NOT_FOUND);
  * 2. otherwise a change (update, terminate) is sent to the Compatibility API first ("write-first"), and its
- *    answer decides: a success or any failure but a 404 is the outcome, as for a Compatibility call;
+ *    answer decides: a success or any failure but a 404 is the outcome, as for a Compatibility call. A change
+ *    with a field only the Compatibility API takes (`Method`, `FallbackMethod`, `StatusCallback`,
+ *    `StatusCallbackMethod`) is the exception: the Compatibility read decides first, so that a native call's
+ *    refused change is written to neither API;
  * 3. a Compatibility 404 ("call not found": the change was applied nowhere) goes on to the native Calling API
  *    if the call's voice log says `realtime_api`; a field that API lacks is then refused by name, unsent;
  * 4. otherwise the call is CALL_NOT_FOUND.
@@ -183,6 +186,10 @@ export const applyToNativeCall = async (
   }
 };
 
+/** Whether a change names a field the native Calling API lacks (`Method`, `StatusCallback`, ...). */
+const carriesCompatibilityOnlyField = (action: CallAction): boolean =>
+  action.kind === 'update' && COMPATIBILITY_ONLY_FIELDS.some((field) => action.update[field] !== undefined);
+
 /** A command that may name the API owning its call. */
 export type ApiCommand = CallCommand & { api?: CallApi };
 
@@ -352,6 +359,31 @@ export const withNativeCalls = (
     return outcome;
   };
 
+  /**
+   * A change with a field only the Compatibility API takes (step 2's exception): a field a native call would
+   * refuse is never written anywhere, so the Compatibility read decides first; on its 404 the voice log, and a
+   * native call's change is refused by name with nothing written to either API.
+   */
+  const readFirst = async (command: ApiCommand): Promise<CallOutcome> => {
+    const project = command.project === undefined ? undefined : canonicalSid(command.project);
+    const callSid = canonicalSid(command.callSid);
+    try {
+      await compatibility.get({ callSid, signal: command.signal, ...(project ? { project } : {}) });
+    } catch (error) {
+      if (isCallNotFound(error)) return applyNatively(command, error);
+      const outcome: CallOutcome = {
+        ok: false,
+        accountSid: project ?? null,
+        callSid,
+        error: describeError(error, { redirect: false }),
+        cause: error,
+      };
+      auditOutcome(log, command, outcome);
+      return outcome;
+    }
+    return { ...(await compatibility.apply(command)), api: 'compatibility' };
+  };
+
   return {
     ...compatibility,
     async apply(command: ApiCommand) {
@@ -359,6 +391,7 @@ export const withNativeCalls = (
       if (command.api === 'compatibility') {
         return { ...(await compatibility.apply(command)), api: 'compatibility' };
       }
+      if (carriesCompatibilityOnlyField(command.action)) return readFirst(command);
       // Write-first: the Compatibility API's answer decides; only its 404 (nothing applied) goes on.
       const first = await compatibility.applyUnlessNotFound(command);
       if ('notFound' in first) return applyNatively(command, first.notFound);
