@@ -144,16 +144,16 @@ const REACHED = {
   'functions/commons/validation/violations.ts': 99,
   'functions/commons/update-requests/consumer.ts': 84,
   'functions/commons/signalwire/client.ts': 97,
-  'functions/commons/cleanup/run-cleanup.ts': 76,
+  'functions/commons/cleanup/run-cleanup.ts': 84,
   'infra/api.ts': 92,
   'infra/call-control.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 94.81 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 95.49 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */
-const WHOLE_LIST_BREAK = 94;
+const WHOLE_LIST_BREAK = 95;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
 const named = () => {
