@@ -1,9 +1,9 @@
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
+import { CallControlMetrics } from './emf-metrics.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -148,8 +148,8 @@ export const metricsLogger = (target: MetricsLogger): MetricsLogger => ({
  */
 const instance = process.env[ENV.metricsInstance]?.trim();
 
-/** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware). */
-export const metrics = new Metrics({
+/** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). */
+export const metrics = new CallControlMetrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
   logger: metricsLogger(logger),
