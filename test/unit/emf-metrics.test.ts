@@ -1,5 +1,4 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { MetricResolution } from '@aws-lambda-powertools/metrics/types';
+import { MetricResolution, Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallControlMetrics } from '../../functions/commons/platform/emf-metrics.ts';
 import { captureOutput } from '../support/output-capture.ts';
