@@ -131,6 +131,27 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
     expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
   });
 
+  it('leaves a flush without a namespace to Powertools, which warns on every one', () => {
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', '');
+    const warnings: unknown[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (message: unknown) => warnings.push(message),
+    };
+    const cycles = [[count('CallsUpdated')], [count('CallsUpdated')]];
+    const expected = written(new Metrics({ serviceName: options.serviceName, logger }), cycles);
+    const warned = warnings.length;
+    vi.restoreAllMocks();
+
+    const actual = written(new CallControlMetrics({ serviceName: options.serviceName, logger }), cycles);
+
+    expect(actual).toBe(expected);
+    expect(warned).toBe(2);
+    expect(warnings).toHaveLength(4);
+  });
+
   it('leaves dev mode (POWERTOOLS_DEV, pretty console) and disabled metrics to Powertools', () => {
     vi.stubEnv('POWERTOOLS_DEV', 'true');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');

@@ -1,5 +1,10 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Dimensions, MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics/types';
+import type {
+  Dimensions,
+  MetricResolution,
+  MetricsOptions,
+  MetricUnit,
+} from '@aws-lambda-powertools/metrics/types';
 
 /** Markers no EMF line holds, replaced by the timestamp and each metric's value. */
 const TIME_MARK = '\u0000call-control-emf-time\u0000';
@@ -22,8 +27,9 @@ interface Added {
  * Powertools itself renders the line once per set of metric names, units and resolutions, with markers for the
  * timestamp and the values; a flush of the same set is then that text around `Date.now()` and each value's
  * JSON, written to stdout as Powertools' `Console` writes it. Anything else goes through Powertools as it is:
- * an invocation that added a dimension, metadata or a timestamp, an empty flush (Powertools' warning), the
- * dev-mode console (`POWERTOOLS_DEV`), disabled metrics, and a flush Powertools started itself (100 metrics).
+ * an invocation that added a dimension, metadata or a timestamp, an empty flush or one without a namespace
+ * (Powertools' warnings), the dev-mode console (`POWERTOOLS_DEV`), disabled metrics, and a flush Powertools
+ * started itself (100 metrics).
  */
 export class CallControlMetrics extends Metrics {
   /** Metrics added since the last flush, or `undefined` once anything the lean line does not cover was used. */
@@ -31,8 +37,22 @@ export class CallControlMetrics extends Metrics {
   /** Per set of names, units and resolutions: the line's text around the timestamp and the values (`null`: none). */
   readonly #templates = new Map<string, readonly string[] | null>();
   readonly #plainConsole = !isTruthy(process.env.POWERTOOLS_DEV);
+  /**
+   * Without a namespace Powertools warns on every flush ("Namespace should be defined"): every flush is then
+   * its own. Read as Powertools chooses it: the option, the config service, `POWERTOOLS_METRICS_NAMESPACE`.
+   */
+  readonly #namespaced: boolean;
   #flushes = 0;
   #adding = false;
+
+  constructor(options: MetricsOptions = {}) {
+    super(options);
+    this.#namespaced = Boolean(
+      options.namespace ||
+        options.customConfigService?.getNamespace() ||
+        process.env.POWERTOOLS_METRICS_NAMESPACE?.trim(),
+    );
+  }
 
   override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
     const flushes = this.#flushes;
@@ -83,7 +103,7 @@ export class CallControlMetrics extends Metrics {
     this.#flushes++;
     const added = this.#adding ? undefined : this.#added;
     this.#added = new Map();
-    if (!added || added.size === 0 || !this.#plainConsole || this.isDisabled()) {
+    if (!added || added.size === 0 || !this.#plainConsole || !this.#namespaced || this.isDisabled()) {
       return super.publishStoredMetrics();
     }
     const metrics = [...added.values()];
