@@ -134,6 +134,10 @@ export const applyToProject = async (
 const describe = (action: CallAction, error: unknown): ErrorDescription =>
   describeError(error, { redirect: changeOf(action).Url !== undefined });
 
+/** The non-empty of two reasons, joined by `; ` (one string, no array: a cleanup writes one per ended call). */
+const joinReason = (first: string, second: string): string =>
+  first && second ? `${first}; ${second}` : first || second;
+
 /** The audit result of an outcome; `rule` (a cleanup's reason) goes first in the reason when given. */
 export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedResult => {
   if (!outcome.ok) return failureResult(outcome.error, rule);
@@ -142,7 +146,7 @@ export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedRes
   return {
     outcome: outcome.outcome,
     resultingStatus: outcome.call.status,
-    reason: [rule ?? (ended ? '' : 'applied'), ended].filter(Boolean).join('; '),
+    reason: joinReason(rule ?? (ended ? '' : 'applied'), ended),
   };
 };
 
