@@ -8,7 +8,7 @@ import {
 import { type AnswerCaps, answerCaps } from './answer-caps.ts';
 import { answerOutcome, type ExchangeOutcome, networkError } from './outcomes.ts';
 import { paginate } from './paginate.ts';
-import { exchange, type HttpAnswer } from './transport.ts';
+import { exchange, type HttpAnswer, type HttpExchange } from './transport.ts';
 import {
   CALL_UPDATE_FIELDS,
   type Call,
@@ -259,7 +259,15 @@ export class SignalWireClient implements CallsApi {
     const startedAt = Date.now();
     let ambiguousRetried = false;
     for (let number = 1; ; number++) {
-      const outcome = await this.exchange(attempt, options.signal);
+      // The transport is awaited here, not through another async method: one promise less per request.
+      let answer: HttpAnswer | undefined;
+      let failure: unknown;
+      try {
+        answer = await exchange(this.exchangeOf(attempt, options.signal));
+      } catch (error) {
+        failure = error;
+      }
+      const outcome = this.outcomeOf(attempt, answer, failure);
       if (outcome.kind === 'ok') return outcome.body as T;
 
       const elapsed = Date.now() - startedAt;
@@ -326,19 +334,21 @@ export class SignalWireClient implements CallsApi {
     return Math.round(this.random() * ceiling);
   }
 
-  /** One attempt: the transport's answer (or failure) as the retry loop reads it. */
-  private async exchange(attempt: Attempt, signal: AbortSignal | undefined): Promise<ExchangeOutcome> {
-    const maxAnswerBytes = this.answerCaps[attempt.answer];
+  /** One attempt as the transport sends it. */
+  private exchangeOf(attempt: Attempt, signal: AbortSignal | undefined): HttpExchange {
+    const { method, url, body } = attempt;
     const headers =
       attempt.body === undefined ? this.headers.read : attempt.native ? this.headers.json : this.headers.form;
-    const { method, url, body } = attempt;
-    const timeoutMs = this.timeoutMs;
-    let answer: HttpAnswer;
-    try {
-      answer = await exchange({ method, url, headers, body, timeoutMs, signal, maxAnswerBytes });
-    } catch (error) {
+    const maxAnswerBytes = this.answerCaps[attempt.answer];
+    return { method, url, headers, body, timeoutMs: this.timeoutMs, signal, maxAnswerBytes };
+  }
+
+  /** The transport's answer (or, without one, its failure) as the retry loop reads it. */
+  private outcomeOf(attempt: Attempt, answer: HttpAnswer | undefined, failure: unknown): ExchangeOutcome {
+    if (answer === undefined) {
+      const maxAnswerBytes = this.answerCaps[attempt.answer];
       // Stryker disable next-line StringLiteral: equivalent, send() reads any kind but 'ok' and 'http' as this one
-      return { kind: 'network', error: networkError(error, timeoutMs, maxAnswerBytes) };
+      return { kind: 'network', error: networkError(failure, this.timeoutMs, maxAnswerBytes) };
     }
     this.lastExchangeAt = Date.now();
     return answerOutcome(answer, attempt.native ? 'native' : attempt.answer, this.secrets);
