@@ -28,7 +28,7 @@ export interface BundleReport {
   bytes: number;
   /** gzip level 9 of the same file. */
   gzipBytes: number;
-  /** The external source map Lambda also receives (`--enable-source-maps` reads it). */
+  /** The external source map Lambda also receives (the bundle reads it at its first stack trace). */
   mapBytes: number;
   /** Largest contributors first. */
   shares: BundleShare[];
