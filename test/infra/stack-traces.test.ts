@@ -24,7 +24,7 @@ const ENTRY_LINES = [
   'class Dial {',
   '  constructor(private readonly digits: string) {}',
   '  call(): never {',
-  '    throw new RangeError(`no route to ${this.digits.length} digits`);',
+  "    throw new RangeError('no route to ' + this.digits.length + ' digits');",
   '  }',
   '}',
   'const reserve = (bytes: number) => Buffer.alloc(bytes);',
