@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { SourceMap, SourceMapPayload, SourceMapping } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 /**
  * Stack traces of a function bundle mapped to the TypeScript sources, the map read only when a stack is first
@@ -16,6 +14,8 @@ const AT = '\n    at ';
 const readMap = (bundleUrl: string): SourceMap | undefined => {
   try {
     const mapUrl = `${bundleUrl}.map`;
+    // Built-ins taken when needed: nothing of this module is loaded, or run, before a stack trace is written.
+    const { readFileSync } = process.getBuiltinModule('node:fs');
     const payload = JSON.parse(readFileSync(new URL(mapUrl), 'utf8')) as SourceMapPayload;
     // esbuild writes them relative to the map (no sourceRoot, no absolute paths: infra/runtime.ts).
     const sources = payload.sources.map((source) => new URL(source, mapUrl).href);
@@ -52,7 +52,9 @@ const mappedFrame = (map: SourceMap, site: NodeJS.CallSite, caller: NodeJS.CallS
   if (originalSource === undefined || originalLine === undefined || originalColumn === undefined) {
     return `${site}`;
   }
-  const source = originalSource.startsWith('file://') ? fileURLToPath(originalSource) : originalSource;
+  const source = originalSource.startsWith('file://')
+    ? process.getBuiltinModule('node:url').fileURLToPath(originalSource)
+    : originalSource;
   const prefix = site.isAsync() ? 'async ' : site.isConstructor() ? 'new ' : '';
   const typeName = site.getTypeName();
   const owner = typeName !== null && typeName !== 'global' ? `${typeName}.` : '';
