@@ -16,7 +16,12 @@ import { CallControl } from '../../infra/call-control.ts';
 import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { schemaFixtureDirectory, testApp } from '../infra/support.ts';
-import { type CliRun, collectRun, spawnOnTerminal } from '../support/cli-process.ts';
+import {
+  type CliRun,
+  collectRun,
+  deployedEnv as deployedEnvOf,
+  spawnOnTerminal,
+} from '../support/cli-process.ts';
 
 const schemasDirectory = schemaFixtureDirectory();
 
@@ -484,6 +489,27 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     ]);
   });
 
+  it('apply after a preview that found nothing stale ends nothing: the run is a dry run', async () => {
+    const fresh = seed('ringing', 10, '+13105550799');
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555079',
+      '-o',
+      'json',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('The preview found no stale call: nothing is ended');
+    // Not the policy's own cap: a call that went stale after the preview was never confirmed.
+    expect(json<Report>(run)).toMatchObject({ dryRun: true, ended: 0 });
+    expect(statusOf(fresh)).toBe('ringing');
+  });
+
   it('previews and ends native calls too: a stale campaign cancelled, a fresh call left dialling', async () => {
     const native = (ageSeconds: number) =>
       stack.emulator.native.seed(stack.projectId, {
@@ -749,17 +775,7 @@ describe('hints and messages', () => {
 });
 
 describe('the deployed target (CloudFormation outputs, SigV4 with the standard credential chain)', () => {
-  /** As on a workstation: the SDK finds region and keys in the environment; only CloudFormation is local. */
-  const deployedEnv = () => ({
-    ...env,
-    AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
-    AWS_ENDPOINT_URL_LAMBDA: stack.aws.url,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.aws.url,
-    AWS_ENDPOINT_URL_STS: stack.aws.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  const deployedEnv = () => deployedEnvOf(env, stack.aws.url);
   const deployed = (...args: string[]) =>
     collect(spawn(process.execPath, [bundle, ...args], { env: deployedEnv() }), '');
 
