@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../infra/function-bundles.ts';
 import { functionBundleOptions } from '../../infra/runtime.ts';
 import { projectScratchDirectory } from './support.ts';
 
@@ -119,4 +120,13 @@ describe('stack traces of a function bundle', () => {
     expect(framesOfEntry(stillMapped?.stack)).toEqual(framesOfEntry(mapped?.stack));
     expect(framesOfEntry(mapped?.stack)).toHaveLength(2);
   });
+
+  it.each([...FUNCTION_NAMES])(
+    'are mapped in the %s function too: its handler imports the prelude before anything else',
+    (name) => {
+      const source = readFileSync(join(import.meta.dirname, '..', '..', 'functions', `${name}.ts`), 'utf8');
+
+      expect(source.split('\n')[0]).toBe("import '#commons/platform/bundle-prelude';");
+    },
+  );
 });
