@@ -1,0 +1,112 @@
+/**
+ * Rewrites Ajv's standalone code into the same validators in fewer bytes. Ajv writes every error out in full
+ * where it can happen: an object literal naming all of its fields, then the four statements that append it to
+ * the list (`if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;`), hundreds of times per
+ * module; and every validator starts with bookkeeping for `unevaluatedProperties`, which no schema here uses.
+ * Here each error becomes a call of one helper that builds the same object (same fields, same order, same
+ * values) and appends it, a sub-validator's errors are appended by another, and the dead bookkeeping goes.
+ *
+ * Nothing a caller sees changes: the same verdicts, the same `errors` (every field of every error, in the same
+ * order), the same coercions. test/property/generated-validators.property.test.ts holds the generated
+ * validators to Ajv compiling the schemas as written; each rewrite below refuses to run on code it does not
+ * recognise, so an Ajv upgrade that writes something else fails `npm run validators` instead of changing a
+ * validator.
+ */
+import ts from 'typescript';
+
+/** The fields of an error object as Ajv writes them, in its order; `verbose` adds the last three. */
+const ERROR_FIELDS = ['instancePath', 'schemaPath', 'keyword', 'params', 'message'] as const;
+const VERBOSE_FIELDS = [...ERROR_FIELDS, 'schema', 'parentSchema', 'data'] as const;
+
+/**
+ * `appendError` appends an error to the list, which is null while empty; `pushError` builds the error from its
+ * fields, in Ajv's order, and appends it.
+ */
+const pushHelpers = (fields: readonly string[]): string =>
+  'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
+  `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${fields.join(', ')}});}`;
+
+/** Appends a sub-validator's errors to the list, as Ajv does after a failed `$ref`. */
+const CONCAT_HELPER =
+  'function concatErrors(vErrors, errors){return vErrors === null ? errors : vErrors.concat(errors);}';
+
+/** The source text of each property of an object literal, by name; undefined unless every one is `name: value`. */
+const literalFields = (literal: string): Map<string, string> | undefined => {
+  const file = ts.createSourceFile(
+    'error.js',
+    `(${literal})`,
+    ts.ScriptTarget.ES2022,
+    true,
+    ts.ScriptKind.JS,
+  );
+  const statement = file.statements[0];
+  if (!statement || !ts.isExpressionStatement(statement)) return undefined;
+  const expression = statement.expression;
+  if (!ts.isParenthesizedExpression(expression) || !ts.isObjectLiteralExpression(expression.expression)) {
+    return undefined;
+  }
+  const fields = new Map<string, string>();
+  for (const property of expression.expression.properties) {
+    if (ts.isShorthandPropertyAssignment(property)) fields.set(property.name.text, property.name.text);
+    else if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name)) {
+      fields.set(property.name.text, property.initializer.getText(file));
+    } else return undefined;
+  }
+  return fields;
+};
+
+/** Whether `fields` are exactly `expected`, in that order. */
+const hasFields = (fields: Map<string, string>, expected: readonly string[]): boolean =>
+  fields.size === expected.length && [...fields.keys()].every((name, index) => name === expected[index]);
+
+/**
+ * `const errN = {...};if(vErrors === null){vErrors = [errN];}else {vErrors.push(errN);}errors++;` (Ajv's
+ * `addError`): the constant is used by those statements only. The object literal is the shortest text that
+ * the append of the same constant follows.
+ */
+const ADD_ERROR =
+  /const (err\d+) = (\{.*?\});if\(vErrors === null\)\{vErrors = \[\1\];\}else \{vErrors\.push\(\1\);\}errors\+\+;/gs;
+
+/** After a sub-validator (a shared sub-schema's `$ref`) fails: its errors are appended to the list. */
+const CONCAT = /vErrors = vErrors === null \? (validate\d+)\.errors : vErrors\.concat\(\1\.errors\);/g;
+
+/** `unevaluatedProperties`' bookkeeping, live only when a validator's evaluated properties are dynamic. */
+const EVALUATED_PROLOGUE =
+  /const (evaluated\d+) = validate\d+\.evaluated;if\(\1\.dynamicProps\)\{\1\.props = undefined;\}if\(\1\.dynamicItems\)\{\1\.items = undefined;\}/g;
+const EVALUATED_RECORD = /validate\d+\.evaluated = (\{[^;]*\});/g;
+
+/**
+ * The code of one standalone module, compacted.
+ * @param verbose whether the module was compiled with `verbose` (its errors carry schema, parentSchema, data)
+ * @throws Error when an error object or a validator's bookkeeping is not in the form this rewrite knows
+ */
+export const compactValidators = (code: string, verbose: boolean): string => {
+  const fields = verbose ? VERBOSE_FIELDS : ERROR_FIELDS;
+  const errorsAdded = code.replace(ADD_ERROR, (_match, _name: string, literal: string) => {
+    // Inside `not` and `if`, Ajv counts failures with empty errors, which it takes back out afterwards.
+    if (literal === '{}') return 'vErrors = appendError(vErrors, {});errors++;';
+    const values = literalFields(literal);
+    if (!values || !hasFields(values, fields)) {
+      throw new Error(`an error object with unexpected fields: ${literal}`);
+    }
+    return `vErrors = pushError(vErrors, ${[...values.values()].join(', ')});errors++;`;
+  });
+  if (/vErrors\.push\(|vErrors = \[/.test(errorsAdded)) {
+    throw new Error('an error is appended in a form the compaction does not know');
+  }
+  const concatenated = errorsAdded.replace(CONCAT, 'vErrors = concatErrors(vErrors, $1.errors);');
+  if (/vErrors\.concat\(/.test(concatenated)) {
+    throw new Error("a sub-validator's errors are appended in a form the compaction does not know");
+  }
+  const records = [...concatenated.matchAll(EVALUATED_RECORD)].map((match) => match[1] ?? '');
+  if (records.some((record) => !/"dynamicProps":false,"dynamicItems":false\}$/.test(record))) {
+    throw new Error('a validator evaluates properties dynamically (unevaluatedProperties): not compacted');
+  }
+  const compacted = concatenated.replace(EVALUATED_PROLOGUE, '').replace(EVALUATED_RECORD, '');
+  if (/\.evaluated\b|\bevaluated\d/.test(compacted)) {
+    throw new Error('a validator reads evaluated properties in a form the compaction does not know');
+  }
+  const useStrict = '"use strict";';
+  if (!compacted.startsWith(useStrict)) throw new Error('standalone code without "use strict"');
+  return `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.slice(useStrict.length)}`;
+};
