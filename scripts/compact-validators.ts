@@ -13,6 +13,7 @@
  * validator.
  */
 import ts from 'typescript';
+import { placeArguments } from './validator-calls.ts';
 
 /** The fields of an error object as Ajv writes them, in its order; `verbose` adds the last three. */
 const ERROR_FIELDS = ['instancePath', 'schemaPath', 'keyword', 'params', 'message'] as const;
@@ -108,5 +109,7 @@ export const compactValidators = (code: string, verbose: boolean): string => {
   }
   const useStrict = '"use strict";';
   if (!compacted.startsWith(useStrict)) throw new Error('standalone code without "use strict"');
-  return `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.slice(useStrict.length)}`;
+  return placeArguments(
+    `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.slice(useStrict.length)}`,
+  );
 };
