@@ -25,7 +25,32 @@ const VERBOSE_FIELDS = [...ERROR_FIELDS, 'schema', 'parentSchema', 'data'] as co
  */
 const pushHelpers = (fields: readonly string[]): string =>
   'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
-  `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${fields.join(', ')}});}`;
+  `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${fields.join(', ')}});}` +
+  (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER : '');
+
+/**
+ * A verbose error's `schema` is most often its keyword's value in its `parentSchema`, which Ajv writes out as a
+ * second path into the schema (`schema20.properties.to.required, schema20.properties.to`); `pushErrorOf` reads
+ * it from there instead.
+ */
+const PUSH_OF_HELPER =
+  'function pushErrorOf(vErrors, instancePath, schemaPath, keyword, params, message, parentSchema, data){' +
+  'return pushError(vErrors, instancePath, schemaPath, keyword, params, message, parentSchema[keyword], parentSchema, data);}';
+
+/** The arguments of one error: `pushErrorOf`'s when its schema is `parentSchema[keyword]`, else `pushError`'s. */
+const pushCall = (values: Map<string, string>): string => {
+  const [keyword, schema, parentSchema] = ['keyword', 'schema', 'parentSchema'].map((name) =>
+    values.get(name),
+  );
+  const keywordName = keyword?.match(/^"(\w+)"$/)?.[1];
+  const derived =
+    keywordName !== undefined &&
+    parentSchema !== undefined &&
+    (schema === `${parentSchema}.${keywordName}` || schema === `${parentSchema}[${keyword}]`);
+  if (!derived) return `pushError(vErrors, ${[...values.values()].join(', ')})`;
+  const rest = [...values].filter(([name]) => name !== 'schema').map(([, value]) => value);
+  return `pushErrorOf(vErrors, ${rest.join(', ')})`;
+};
 
 /** Appends a sub-validator's errors to the list, as Ajv does after a failed `$ref`. */
 const CONCAT_HELPER =
@@ -90,7 +115,7 @@ export const compactValidators = (code: string, verbose: boolean): string => {
     if (!values || !hasFields(values, fields)) {
       throw new Error(`an error object with unexpected fields: ${literal}`);
     }
-    return `vErrors = pushError(vErrors, ${[...values.values()].join(', ')});errors++;`;
+    return `vErrors = ${pushCall(values)};errors++;`;
   });
   if (/vErrors\.push\(|vErrors = \[/.test(errorsAdded)) {
     throw new Error('an error is appended in a form the compaction does not know');
