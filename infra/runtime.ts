@@ -70,6 +70,7 @@ export const BUNDLE_BUILTINS = [
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
+  '@smithy/core/checksum': platformFile('aws-sha256.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
       const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
