@@ -21,12 +21,23 @@ const VERBOSE_FIELDS = [...ERROR_FIELDS, 'schema', 'parentSchema', 'data'] as co
 
 /**
  * `appendError` appends an error to the list, which is null while empty; `pushError` builds the error from its
- * fields, in Ajv's order, and appends it.
+ * fields, in Ajv's order, and appends it. Most schema paths are the path of the schema that holds the keyword,
+ * then the keyword (`#/properties/to/minProperties`): those are written as the path up to the keyword's place
+ * (`#/properties/to/`, one constant for every keyword of that schema once strings are shared) and completed
+ * here. A complete path never ends in `/` (`schemaPathOf` refuses one that would).
  */
-const pushHelpers = (fields: readonly string[]): string =>
-  'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
-  `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${fields.join(', ')}});}` +
-  (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER : '');
+const pushHelpers = (fields: readonly string[]): string => {
+  const built = fields.map((field) =>
+    field === 'schemaPath'
+      ? 'schemaPath: schemaPath.endsWith("/") ? schemaPath + keyword : schemaPath'
+      : field,
+  );
+  return (
+    'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
+    `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${built.join(', ')}});}` +
+    (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER : '')
+  );
+};
 
 /**
  * A verbose error's `schema` is most often its keyword's value in its `parentSchema`, which Ajv writes out as a
@@ -37,18 +48,34 @@ const PUSH_OF_HELPER =
   'function pushErrorOf(vErrors, instancePath, schemaPath, keyword, params, message, parentSchema, data){' +
   'return pushError(vErrors, instancePath, schemaPath, keyword, params, message, parentSchema[keyword], parentSchema, data);}';
 
+/**
+ * The schema path argument of an error: up to the keyword's place when the path ends with the keyword.
+ * @throws Error for a path that is not a string literal, or a complete one that ends in `/`
+ */
+const schemaPathOf = (schemaPath: string, keyword: string): string => {
+  const path: unknown = /^"[^"\\]*"$/.test(schemaPath) ? JSON.parse(schemaPath) : undefined;
+  const name: unknown = /^"[^"\\]*"$/.test(keyword) ? JSON.parse(keyword) : undefined;
+  if (typeof path !== 'string') throw new Error(`a schema path that is not a plain string: ${schemaPath}`);
+  if (typeof name === 'string' && path.endsWith(`/${name}`)) {
+    return JSON.stringify(path.slice(0, -name.length));
+  }
+  if (path.endsWith('/')) throw new Error(`a schema path that ends in "/": ${schemaPath}`);
+  return schemaPath;
+};
+
 /** The arguments of one error: `pushErrorOf`'s when its schema is `parentSchema[keyword]`, else `pushError`'s. */
 const pushCall = (values: Map<string, string>): string => {
-  const [keyword, schema, parentSchema] = ['keyword', 'schema', 'parentSchema'].map((name) =>
-    values.get(name),
+  const [keyword, schema, parentSchema, schemaPath] = ['keyword', 'schema', 'parentSchema', 'schemaPath'].map(
+    (name) => values.get(name),
   );
+  const args = new Map(values).set('schemaPath', schemaPathOf(schemaPath ?? '', keyword ?? ''));
   const keywordName = keyword?.match(/^"(\w+)"$/)?.[1];
   const derived =
     keywordName !== undefined &&
     parentSchema !== undefined &&
     (schema === `${parentSchema}.${keywordName}` || schema === `${parentSchema}[${keyword}]`);
-  if (!derived) return `pushError(vErrors, ${[...values.values()].join(', ')})`;
-  const rest = [...values].filter(([name]) => name !== 'schema').map(([, value]) => value);
+  if (!derived) return `pushError(vErrors, ${[...args.values()].join(', ')})`;
+  const rest = [...args].filter(([name]) => name !== 'schema').map(([, value]) => value);
   return `pushErrorOf(vErrors, ${rest.join(', ')})`;
 };
 
