@@ -117,8 +117,12 @@ export const placeArguments = (code: string): string => {
   return exportedDefault;
 };
 
-/** Shortest string worth a constant (with its quotes): shorter ones cost more as a declaration than they save. */
-const MIN_SHARED_LENGTH = 8;
+/**
+ * Whether a string written `uses` times is worth a constant: a minifier names it in one or two characters, and
+ * its declaration (`,x="..."`) costs about its own length again.
+ */
+const worthSharing = (literal: string, uses: number): boolean =>
+  (literal.length - 2) * uses > literal.length + 3;
 
 /**
  * Whether a string literal may become a constant: not a property name, not an import's module, and not what a
@@ -132,7 +136,7 @@ const isShareable = (node: ts.StringLiteral): boolean => {
     const other = parent.left === node ? parent.right : parent.left;
     if (ts.isTypeOfExpression(other)) return false;
   }
-  return node.getText().length >= MIN_SHARED_LENGTH;
+  return true;
 };
 
 /**
@@ -148,7 +152,7 @@ export const shareStrings = (code: string): string => {
       byText.set(text, [...(byText.get(text) ?? []), node]);
     }
   });
-  const shared = [...byText].filter(([, nodes]) => nodes.length > 1);
+  const shared = [...byText].filter(([text, nodes]) => worthSharing(text, nodes.length));
   const edits = shared.flatMap(([, nodes], index) =>
     nodes.map((node) => ({ start: node.getStart(file), end: node.end, text: `string${index}` })),
   );
