@@ -35,7 +35,8 @@ const pushHelpers = (fields: readonly string[]): string => {
   return (
     'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
     `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${built.join(', ')}});}` +
-    (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER : '')
+    TYPE_HELPER +
+    (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER + TYPE_OF_HELPER : '')
   );
 };
 
@@ -63,7 +64,28 @@ const schemaPathOf = (schemaPath: string, keyword: string): string => {
   return schemaPath;
 };
 
-/** The arguments of one error: `pushErrorOf`'s when its schema is `parentSchema[keyword]`, else `pushError`'s. */
+/**
+ * A `type` error says its type three times (`"type", {type: "string"}, "must be string"`); `typeError` and
+ * `typeErrorOf` (`pushError` and `pushErrorOf` for it) are given it once.
+ */
+const TYPE_HELPER =
+  'function typeError(vErrors, instancePath, schemaPath, type, ...verbose){' +
+  'return pushError(vErrors, instancePath, schemaPath, "type", {type}, "must be " + type, ...verbose);}';
+const TYPE_OF_HELPER =
+  'function typeErrorOf(vErrors, instancePath, schemaPath, type, parentSchema, data){' +
+  'return pushErrorOf(vErrors, instancePath, schemaPath, "type", {type}, "must be " + type, parentSchema, data);}';
+
+/** The type a `type` error names, when its params and message say only that (`"string"`, as written). */
+const typeOf = (values: Map<string, string>): string | undefined => {
+  const type = values.get('params')?.match(/^\{type: ("[a-z]+")\}$/)?.[1];
+  const named = type !== undefined && values.get('message') === `"must be ${JSON.parse(type)}"`;
+  return values.get('keyword') === '"type"' && named ? type : undefined;
+};
+
+/**
+ * The call that appends one error: `pushErrorOf` when its schema is `parentSchema[keyword]`, else `pushError`
+ * (`typeErrorOf` and `typeError` for a `type` error).
+ */
 const pushCall = (values: Map<string, string>): string => {
   const [keyword, schema, parentSchema, schemaPath] = ['keyword', 'schema', 'parentSchema', 'schemaPath'].map(
     (name) => values.get(name),
@@ -74,9 +96,21 @@ const pushCall = (values: Map<string, string>): string => {
     keywordName !== undefined &&
     parentSchema !== undefined &&
     (schema === `${parentSchema}.${keywordName}` || schema === `${parentSchema}[${keyword}]`);
-  if (!derived) return `pushError(vErrors, ${[...args.values()].join(', ')})`;
-  const rest = [...args].filter(([name]) => name !== 'schema').map(([, value]) => value);
-  return `pushErrorOf(vErrors, ${rest.join(', ')})`;
+  if (derived) args.delete('schema');
+  const type = typeOf(values);
+  if (type !== undefined) {
+    const verbose = [...args].filter(
+      ([name]) => !['instancePath', 'schemaPath', 'keyword', 'params', 'message'].includes(name),
+    );
+    const list = [
+      args.get('instancePath'),
+      args.get('schemaPath'),
+      type,
+      ...verbose.map(([, value]) => value),
+    ];
+    return `${derived ? 'typeErrorOf' : 'typeError'}(vErrors, ${list.join(', ')})`;
+  }
+  return `${derived ? 'pushErrorOf' : 'pushError'}(vErrors, ${[...args.values()].join(', ')})`;
 };
 
 /** Appends a sub-validator's errors to the list, as Ajv does after a failed `$ref`. */
