@@ -163,6 +163,16 @@ const EVALUATED_PROLOGUE =
 const EVALUATED_RECORD = /validate\d+\.evaluated = (\{[^;]*\});/g;
 
 /**
+ * `coerceTypes`' turning a number, a boolean or null into a string, which Ajv writes out wherever a string is
+ * expected (`coercedToString` answers undefined where Ajv reports the type error).
+ */
+const COERCE_TO_STRING =
+  /let (dataType\d+) = typeof (\w+);let (coerced\d+) = undefined;if\(!\(\3 !== undefined\)\)\{if\(\1 == "number" \|\| \1 == "boolean"\)\{\3 = "" \+ \2;\}else if\(\2 === null\)\{\3 = "";\}else \{(vErrors = [^;]*;errors\+\+;)\}\}/g;
+const COERCE_HELPER =
+  'function coercedToString(data){const dataType = typeof data;' +
+  'return dataType == "number" || dataType == "boolean" ? "" + data : data === null ? "" : undefined;}';
+
+/**
  * The code of one standalone module, compacted.
  * @param verbose whether the module was compiled with `verbose` (its errors carry schema, parentSchema, data)
  * @throws Error when an error object or a validator's bookkeeping is not in the form this rewrite knows
@@ -189,13 +199,16 @@ export const compactValidators = (code: string, verbose: boolean): string => {
   if (records.some((record) => !/"dynamicProps":false,"dynamicItems":false\}$/.test(record))) {
     throw new Error('a validator evaluates properties dynamically (unevaluatedProperties): not compacted');
   }
-  const compacted = concatenated.replace(EVALUATED_PROLOGUE, '').replace(EVALUATED_RECORD, '');
+  const compacted = concatenated
+    .replace(EVALUATED_PROLOGUE, '')
+    .replace(EVALUATED_RECORD, '')
+    .replace(COERCE_TO_STRING, 'let $3 = coercedToString($2);if($3 === undefined){$4}');
   if (/\.evaluated\b|\bevaluated\d/.test(compacted)) {
     throw new Error('a validator reads evaluated properties in a form the compaction does not know');
   }
   const useStrict = '"use strict";';
   if (!compacted.startsWith(useStrict)) throw new Error('standalone code without "use strict"');
   return placeArguments(
-    `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.slice(useStrict.length)}`,
+    `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.includes('coercedToString(') ? COERCE_HELPER : ''}${compacted.slice(useStrict.length)}`,
   );
 };
