@@ -79,7 +79,7 @@ export interface UnverifiedAssumption {
 /**
  * Every assumption, for the README and a read-only probe; no function reads it. Built by a call marked free of
  * side effects, so that a bundle leaves the list out: its texts join the values above, and a bundler keeps a
- * constant built with a call (4 KiB of text in each function) unless told the call can go.
+ * constant built with a call (all this text, in each function) unless told the call can go.
  */
 export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = /* @__PURE__ */ (() => [
   {

@@ -6,9 +6,9 @@ import type { Checksum, SourceData } from '@smithy/types';
  * export the AWS SDK clients take from there is `Sha256`: the hash and HMAC that sign every request. On Node.js,
  * that module's `Sha256` is its `Sha256Node`, `node:crypto`'s SHA-256, unless `node:crypto` has no SHA-256 (a
  * Node.js built without OpenSSL, which Lambda's is not); only then does it fall back to `Sha256Js`, a hash written
- * in JavaScript. The module's other exports (MD5, CRC32, the WebCrypto and blob hashers) serve S3 and browsers.
- * Bundled, the fallback and the rest were 3.5 KiB of every function. This is `Sha256Node`'s `node:crypto` class
- * (@smithy/core 3.41, Apache-2.0), the same digests: test/unit/aws-sha256.test.ts holds it to the SDK's own, and
+ * in JavaScript, which every function carried and never ran. (The module's other exports, MD5, CRC32, the
+ * WebCrypto and blob hashers, serve S3 and browsers.) This is `Sha256Node`'s `node:crypto` class (@smithy/core
+ * 3.41, Apache-2.0), the same digests: test/unit/aws-sha256.test.ts holds it to the SDK's own, and
  * test/infra/call-control-function.test.ts checks a bundle's request signature against the SDK's signer.
  */
 export class Sha256 implements Checksum {
