@@ -339,9 +339,10 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   const input = policyInput(context);
   const policy = await resolve(input);
   // Before ending anything: the stale calls found (shown, counted, confirmed); their count is the bar's total.
-  const found = policy.dryRun ? undefined : await confirmStale(context, policy);
+  const confirmed = policy.dryRun ? undefined : await confirmStale(context, policy);
+  const found = confirmed?.total;
   // The run ends at most the calls confirmed: one that went stale since the preview waits for the next run.
-  const cap = found === undefined || found === 0 ? {} : { maxCallsToEnd: found };
+  const cap = confirmed === undefined || confirmed.cap === 0 ? {} : { maxCallsToEnd: confirmed.cap };
   const report =
     targetKind(context.globals) === 'deployed'
       ? await runDeployed(context, { ...input, ...cap }, found)

@@ -7,7 +7,8 @@ import {
 } from '#commons/signalwire/types';
 import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
-import { ageSecondsOf, callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
+import { createCallAger } from '../core/call-age.ts';
+import { callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { confirm, interactive } from '../core/prompt.ts';
@@ -51,7 +52,8 @@ export const command = defineCommand(
       'older-than': {
         type: 'string',
         value: 'age',
-        description: 'Only calls up (or ringing, queued) longer than this: 90s, 15m, 2h.',
+        description:
+          'Only calls up (or ringing, queued) longer than this: 90s, 15m, 2h. An answered native call is aged by its voice-log answer event, as the cleanup does: with --local or --direct (the deployed API cannot read it).',
       },
       api: API_FILTER_OPTION,
       'dry-run': { type: 'boolean', description: 'Show the preview and stop.' },
@@ -107,7 +109,9 @@ export const command = defineCommand(
     const backend = await openCalls(context.globals);
     const now = Date.now();
     const matches: ListedCall[] = [];
+    const ageOf = createCallAger(context.globals, now);
     let unknownAge = 0;
+    let nativeUnjudged = 0;
     for (const status of statuses) {
       const filter: ListFilter = {
         status,
@@ -119,15 +123,17 @@ export const command = defineCommand(
       for await (const call of listAll(backend, filter)) {
         if (call.status !== status) continue;
         if (matchingDirections && !matchingDirections.has(call.direction)) continue;
-        if (olderThan !== undefined) {
-          const age = ageSecondsOf(call, now);
-          if (age === undefined) {
-            unknownAge++;
-            continue;
-          }
-          if (age < olderThan) continue;
+        if (olderThan === undefined) {
+          matches.push(call);
+          continue;
         }
-        matches.push(call);
+        const age = await ageOf(call, olderThan);
+        if ('unknown' in age) {
+          if (age.unknown === 'native, deployed') nativeUnjudged++;
+          else unknownAge++;
+          continue;
+        }
+        if (age.ageSeconds >= olderThan) matches.push(age.call);
       }
     }
 
@@ -157,6 +163,10 @@ export const command = defineCommand(
       if (matches.length > PREVIEW_ROWS) context.note(`... and ${matches.length - PREVIEW_ROWS} more`);
       if (unknownAge > 0)
         context.note(`${unknownAge} call(s) without a start time were left out (age unknown).`);
+      if (nativeUnjudged > 0)
+        context.note(
+          `${nativeUnjudged} answered native call(s) created more than ${humanSeconds(olderThan ?? 0)} ago were left out (age unknown): an answered native call's age is read from its voice-log answer event, which takes the SignalWire secret; run it with --direct, or leave them to the scheduled cleanup.`,
+        );
     }
     // Before anything else: a script that expected calls must not read "Nothing to end." as success.
     if (context.yes && expect !== undefined && expect !== matches.length && !values['dry-run']) {

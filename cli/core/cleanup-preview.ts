@@ -40,14 +40,22 @@ const staleNative = async (context: CommandContext, policy: CleanupPolicy, now: 
   return findStaleNative(await access.native(), policy, now);
 };
 
+/** What the preview confirmed: at most how many calls the run may end, and how many it showed (the bar's total). */
+export interface Confirmed {
+  cap: number;
+  /** Undefined when the preview could not judge every call the run may end (native calls, deployed). */
+  total: number | undefined;
+}
+
 /**
  * Before `cleanup --apply` ends anything: lists the live calls the policy covers, judges each with the engine's
  * own rules, shows the stale ones and asks for their count (as `end-all` does). Returns how many the run may
  * end: the stale calls found, at most the policy's cap. Native calls are previewed with `--local` and
  * `--direct`, which hold the secret and read their answer events as the run does; deployed, the function alone
- * can, so a policy covering native calls is confirmed as such and bounded by its own circuit breaker.
+ * can, so the preview says it judged only the Compatibility calls, a policy covering native calls is confirmed
+ * as such and bounded by its own circuit breaker, and the run's progress is a counter, not a share of a total.
  */
-export const confirmStale = async (context: CommandContext, policy: CleanupPolicy): Promise<number> => {
+export const confirmStale = async (context: CommandContext, policy: CleanupPolicy): Promise<Confirmed> => {
   const now = Date.now();
   const { stale, where } = policy.apis.includes('compatibility')
     ? await staleCompatibility(context, policy, now)
@@ -61,7 +69,8 @@ export const confirmStale = async (context: CommandContext, policy: CleanupPolic
   const count = Math.min(stale.length, policy.maxCallsToEnd);
   const asking = !context.yes && interactive() && (count > 0 || unseenNative);
   if (context.output === 'table' || asking) {
-    context.note(context.errStyle.bold(`${stale.length} stale call(s) on ${where}`));
+    const kind = unseenNative ? 'stale Compatibility call(s)' : 'stale call(s)';
+    context.note(context.errStyle.bold(`${stale.length} ${kind} on ${where}`));
     if (stale.length > 0)
       context.note(callsTable(stale.slice(0, PREVIEW_ROWS), context.errStyle, now, process.stderr));
     if (stale.length > PREVIEW_ROWS) context.note(`... and ${stale.length - PREVIEW_ROWS} more`);
@@ -77,8 +86,8 @@ export const confirmStale = async (context: CommandContext, policy: CleanupPolic
   if (unseenNative) {
     const question = `End ${count} stale call(s) and the stale native calls the policy names?`;
     await confirm(question, String(count), context.yes);
-    return policy.maxCallsToEnd;
+    return { cap: policy.maxCallsToEnd, total: undefined };
   }
   if (count > 0) await confirm(`End ${count} stale call(s)?`, String(count), context.yes);
-  return count;
+  return { cap: count, total: count };
 };

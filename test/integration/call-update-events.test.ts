@@ -9,10 +9,9 @@ import {
   IdempotencyItemNotFoundError,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/calls/audit';
 import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallService, createCallService } from '#commons/calls/service';
@@ -20,7 +19,6 @@ import {
   CALL_UPDATE_FAILED,
   CALL_UPDATE_REQUESTED,
   CALL_UPDATED,
-  type CallUpdatedDetail,
   type CallUpdateFailedDetail,
   type CallUpdateRequestedEvent,
   DEFAULT_EVENT_SOURCE,
@@ -33,94 +31,19 @@ import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
 import { REDIRECT_IN_PROGRESS_MESSAGE } from '#commons/update-requests/consumer';
-import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/update-requests/idempotency';
+import { createCallUpdateIdempotency } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
-import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
-import { captureOutput } from '../support/output-capture.ts';
+import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
+import { useLocalStack } from '../support/local-stack-suite.ts';
 
-const output = captureOutput();
+const { stack, output } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800', POWERTOOLS_LOG_LEVEL: 'INFO' });
+const { request, envelopeOf, resultsFor, onlyResult, updated, failed } = callUpdateEvents(stack);
 const invokeScript = fileURLToPath(new URL('../support/invoke-call-update-events.ts', import.meta.url));
-let stack: LocalStack;
-let eventBridge: EventBridgeClient;
-const SOURCE = 'com.example.crm';
 
-const matchesCallUpdated = eventSchemaFileValidator('call-updated.schema.json');
-const matchesCallUpdateFailed = eventSchemaFileValidator('call-update-failed.schema.json');
 const strictAjv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(strictAjv);
 const isCall = strictAjv.compile(callSchema);
-
-beforeAll(async () => {
-  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  stack = await startLocalStack();
-  // The real SDK client, reaching the local PutEvents endpoint through AWS_ENDPOINT_URL_EVENTBRIDGE.
-  eventBridge = new EventBridgeClient({});
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
-
-beforeEach(() => {
-  stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
-  stack.aws.targetErrors.length = 0;
-});
-
-/** Publishes a "Call Update Requested" with the real client; resolves with its event id once handled. */
-const request = async (detail: Record<string, unknown>, source = SOURCE): Promise<string> => {
-  const answer = await eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: stack.eventBusName,
-          Source: source,
-          DetailType: CALL_UPDATE_REQUESTED,
-          Detail: JSON.stringify(detail),
-        },
-      ],
-    }),
-  );
-  expect(answer.FailedEntryCount).toBe(0);
-  await stack.aws.drainTargets();
-  return answer.Entries?.[0]?.EventId as string;
-};
-
-/** The envelope EventBridge delivered for a request, to deliver it again. */
-const envelopeOf = (eventId: string): EventBridgeEnvelope =>
-  structuredClone((stack.aws.putEvents.find((e) => e.envelope.id === eventId) as PublishedEvent).envelope);
-
-/** Every result event published for a request, in order. */
-const resultsFor = (eventId: string): PublishedEvent[] =>
-  stack.aws.putEvents.filter(
-    (e) =>
-      (e.envelope['detail-type'] === CALL_UPDATED || e.envelope['detail-type'] === CALL_UPDATE_FAILED) &&
-      e.envelope.detail.requestEventId === eventId,
-  );
-
-const onlyResult = (eventId: string): PublishedEvent => {
-  const results = resultsFor(eventId);
-  expect(results, JSON.stringify(results.map((r) => r.envelope.detail))).toHaveLength(1);
-  return results[0] as PublishedEvent;
-};
-
-const updated = (event: PublishedEvent): CallUpdatedDetail => {
-  expect(event.envelope['detail-type']).toBe(CALL_UPDATED);
-  expect(matchesCallUpdated(event.envelope.detail), JSON.stringify(matchesCallUpdated.errors)).toBe(true);
-  return event.envelope.detail as unknown as CallUpdatedDetail;
-};
-
-const failed = (event: PublishedEvent): CallUpdateFailedDetail => {
-  expect(event.envelope['detail-type']).toBe(CALL_UPDATE_FAILED);
-  expect(matchesCallUpdateFailed(event.envelope.detail), JSON.stringify(matchesCallUpdateFailed.errors)).toBe(
-    true,
-  );
-  return event.envelope.detail as unknown as CallUpdateFailedDetail;
-};
 
 /** The function's call service over both kinds of call, as `functions/call-update-events.ts` builds it. */
 const bothKinds = (compatibility?: CallService) => {
@@ -295,12 +218,7 @@ describe('delivery at least once', () => {
     detail: Record<string, string | Record<string, string>>,
     remainingTimeInMillis: number,
   ) => {
-    const leftBehind = createCallUpdateIdempotency({
-      tableName: stack.idempotencyTableName,
-      expiresAfterSeconds: 3600,
-      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-    });
-    leftBehind.persistenceStore.configure({ config: leftBehind.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    const leftBehind = localIdempotencyStore(stack);
     await leftBehind.persistenceStore.saveInProgress(
       { id: randomUUID(), source: SOURCE, detail },
       remainingTimeInMillis,
@@ -343,12 +261,7 @@ describe('delivery at least once', () => {
   it('hands a request back for a retry while another invocation is still applying it', async () => {
     const call = seed('in-progress');
     const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'busy-1' };
-    const running = createCallUpdateIdempotency({
-      tableName: stack.idempotencyTableName,
-      expiresAfterSeconds: 3600,
-      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-    });
-    running.persistenceStore.configure({ config: running.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    const running = localIdempotencyStore(stack);
     await running.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 60_000);
 
     const eventId = await request(detail);
@@ -806,12 +719,7 @@ describe('idempotency remembers only what SignalWire decided', () => {
 
   it('does not remember an account the secret does not hold, but does remember a SignalWire refusal', async () => {
     const call = seed('in-progress');
-    const store = createCallUpdateIdempotency({
-      tableName: stack.idempotencyTableName,
-      expiresAfterSeconds: 3600,
-      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-    });
-    store.persistenceStore.configure({ config: store.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    const store = localIdempotencyStore(stack);
     const unknownAccount = {
       callSid: call.sid,
       accountSid: randomUUID(),

@@ -7,6 +7,7 @@ import type { VoiceLog } from '#commons/calling/types';
 import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
+import { quickRetries } from '../support/scripted-client.ts';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(ajv);
@@ -27,9 +28,7 @@ const clientFor = (options: Partial<ConstructorParameters<typeof SignalWireClien
       projectId: PROJECT,
       apiToken: TOKEN,
       spaceOrigin: emulator.url,
-      retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40, maxTotalMs: 2_000 },
-      onRetry: (notice) => notices.push(notice),
-      random: () => 1,
+      ...quickRetries(notices),
       staleAfterMs: 60_000,
       timeoutMs: 1_000,
       ...options,

@@ -1,65 +1,29 @@
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallingCall, CallingStatus } from '#commons/calling/types';
-import type { AuditRecord } from '#commons/calls/audit';
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
-import { CleanupListingError, type CleanupReport } from '#commons/cleanup/run-cleanup';
+import { CleanupListingError } from '#commons/cleanup/run-cleanup';
 import type { Call } from '#commons/signalwire/types';
-import { createLambdaContext } from '#local/lambda-context';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
 import type { SeedNativeCall } from '#local/signalwire-emulator';
-import { captureOutput } from '../support/output-capture.ts';
+import { useCleanupSuite } from '../support/local-stack-suite.ts';
 
 /**
  * The real cleanup handler (middleware, Secrets Manager, the SignalWire client) against the emulator's native
  * Calling API and voice logs, beside its Compatibility calls. Each test cleans only the numbers of its prefix.
  */
 
-type CleanupHandler = (event: unknown, context: Context) => Promise<CleanupReport>;
+const { stack, invoke, numbered, auditsOf } = useCleanupSuite({ CLEANUP_DEFAULT_POLICY: undefined });
 
-const output = captureOutput();
-let stack: LocalStack;
-let handler: CleanupHandler;
-
-beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  process.env.CLEANUP_MAX_ENDS_PER_SECOND = '1380';
-  process.env.CLEANUP_TIME_MARGIN_MS = '1000';
-  delete process.env.CLEANUP_DEFAULT_POLICY;
-  stack = await startLocalStack();
-  ({ handler } = (await import('../../functions/cleanup.ts')) as unknown as { handler: CleanupHandler });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
-
-beforeEach(() => {
-  stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
-  stack.emulator.setRateLimit(undefined);
-});
-
-const invoke = (scheduleName: string, policy: CleanupPolicyInput) =>
-  handler(
-    { scheduleName, policy },
-    createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs: 60_000 }),
-  );
-
-let sequence = 0;
-const nextNumber = (prefix: string) => `${prefix}${String(++sequence).padStart(7, '0')}`;
 const seedNative = (
   prefix: string,
   status: CallingStatus,
   ageSeconds: number,
   init: Partial<SeedNativeCall> = {},
-) => stack.emulator.native.seed(stack.projectId, { status, ageSeconds, to: nextNumber(prefix), ...init });
+) => stack.emulator.native.seed(stack.projectId, { status, ageSeconds, to: numbered(prefix), ...init });
 const seedCompatibility = (prefix: string, ageSeconds: number): Call =>
   stack.emulator.seedCall(stack.projectId, {
     status: 'in-progress',
     ageSeconds,
-    to: nextNumber(prefix),
+    to: numbered(prefix),
     direction: 'outbound',
   });
 
@@ -69,8 +33,6 @@ const nativePosts = () =>
   stack.emulator.requests.filter(
     (request) => request.method === 'POST' && request.path === '/api/calling/calls',
   );
-const auditsOf = (scheduleName: string): AuditRecord[] =>
-  (output.audits() as unknown as AuditRecord[]).filter((record) => record.actor.name === scheduleName);
 
 describe('a scheduled cleanup over both kinds of call', () => {
   const prefix = '+1411';

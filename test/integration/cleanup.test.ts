@@ -1,74 +1,38 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '#commons/calls/audit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CleanupPolicyInput } from '#commons/cleanup/policy';
 import { CleanupListingError, type CleanupReport } from '#commons/cleanup/run-cleanup';
 import { RequestValidationError } from '#commons/errors';
 import type { Call, CallStatus } from '#commons/signalwire/types';
 import { createLambdaContext } from '#local/lambda-context';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
 import type { SeedCall } from '#local/signalwire-emulator';
-import { captureOutput } from '../support/output-capture.ts';
-
-type CleanupHandler = (event: unknown, context: Context) => Promise<CleanupReport>;
-
-const output = captureOutput();
-let stack: LocalStack;
-let handler: CleanupHandler;
+import { SCHEDULER_ALIAS_ARN, schedulerOf, useCleanupSuite } from '../support/local-stack-suite.ts';
 
 /** Protected by CLEANUP_DEFAULT_POLICY, so every schedule's policy inherits it. */
 const DEFAULT_PROTECTED = '+13119999999';
 
-beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  process.env.CLEANUP_CONCURRENCY = '20';
-  // The pacing has its own unit test; here it would only make a 1,200-call file slow.
-  process.env.CLEANUP_MAX_ENDS_PER_SECOND = '1380';
-  process.env.CLEANUP_TIME_MARGIN_MS = '1000';
-  process.env.CLEANUP_DEFAULT_POLICY = JSON.stringify({
-    neverTouch: [DEFAULT_PROTECTED],
-    maxCallsToEnd: 1000,
-  });
-  stack = await startLocalStack();
-  ({ handler } = (await import('../../functions/cleanup.ts')) as unknown as { handler: CleanupHandler });
+const {
+  stack,
+  output,
+  handler,
+  invoke: run,
+  numbered,
+  auditsOf,
+} = useCleanupSuite({
+  POWERTOOLS_METRICS_DISABLED: 'false',
+  CLEANUP_CONCURRENCY: '20',
+  CLEANUP_DEFAULT_POLICY: JSON.stringify({ neverTouch: [DEFAULT_PROTECTED], maxCallsToEnd: 1000 }),
 });
-
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
-
-beforeEach(() => {
-  stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
-  stack.emulator.setRateLimit(undefined);
-  stack.emulator.setLatency(0);
-});
-
-/** What EventBridge Scheduler substitutes for the context attributes the construct puts in every input. */
-const schedulerOf = (scheduleName: string) => ({
-  scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/call-control/${scheduleName}`,
-  executionId: `exec-${scheduleName}`,
-  scheduledTime: '2026-11-29T23:00:00Z',
-  attemptNumber: '1',
-});
+/** Through the `scheduler` alias, with the Scheduler's context attributes, as EventBridge Scheduler invokes it. */
 const invoke = (scheduleName: string, policy: CleanupPolicyInput, timeoutMs = 60_000) =>
-  handler(
-    { scheduleName, policy, scheduler: schedulerOf(scheduleName) },
-    // Through the `scheduler` alias, as EventBridge Scheduler invokes it.
-    createLambdaContext({ functionName: 'call-control-cleanup', timeoutMs, alias: 'scheduler' }),
-  );
-const SCHEDULER_ALIAS_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup:scheduler';
+  run(scheduleName, policy, { timeoutMs, viaScheduler: true });
 
-let sequence = 0;
 /** Seeds a call to `${prefix}` + a unique suffix; each test cleans only its own prefix. */
 const seed = (prefix: string, status: CallStatus, ageSeconds: number, init: Partial<SeedCall> = {}): Call =>
   stack.emulator.seedCall(stack.projectId, {
     status,
     ageSeconds,
-    to: `${prefix}${String(++sequence).padStart(7, '0')}`,
+    to: numbered(prefix),
     direction: 'outbound',
     ...init,
   });
@@ -80,8 +44,6 @@ const statusOf = (call: Call): CallStatus | undefined => current(call)?.status;
 const sids = (calls: readonly Call[]): string[] => calls.map((call) => call.sid).sort();
 const posts = () => stack.emulator.requests.filter((request) => request.method === 'POST');
 
-const auditsOf = (scheduleName: string): AuditRecord[] =>
-  (output.audits() as unknown as AuditRecord[]).filter((record) => record.actor.name === scheduleName);
 const loggedReportsOf = (scheduleName: string): unknown[] =>
   output
     .records()
@@ -414,7 +376,7 @@ describe("defect: schedule 'attested' fields writable by anyone who may invoke t
     seedMany(1, `+1319${name.length}`, 'in-progress', 7200);
     const scheduler = { scheduleArn, executionId: `exec-${name}` };
 
-    await handler(
+    await handler()(
       {
         scheduleName: name,
         policy: { maxAgeSeconds: { inProgress: 3600 }, to: { prefixes: [`+1319${name.length}`] } },

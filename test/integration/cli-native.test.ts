@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
-import { type CliRun, collectRun } from '../support/cli-process.ts';
+import { type CliRun, collectRun, deployedEnv } from '../support/cli-process.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
 /**
@@ -24,12 +24,15 @@ let env: NodeJS.ProcessEnv;
 let directAuditLog: string;
 const printed: string[] = [];
 
-const cli = async (...args: string[]): Promise<CliRun> => {
-  const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+const runCli = async (runEnv: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> => {
+  const child = spawn(process.execPath, [bundle, ...args], { env: runEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   const run = await collectRun(child, 20_000, '');
   printed.push(run.stdout, run.stderr);
   return run;
 };
+const cli = (...args: string[]): Promise<CliRun> => runCli(env, args);
+/** The CLI aimed at the deployed target: the local stack's CloudFormation outputs and its signed API. */
+const deployed = (...args: string[]): Promise<CliRun> => runCli(deployedEnv(env, stack.aws.url), args);
 const json = <T>(run: CliRun): T => {
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as T;
@@ -487,14 +490,109 @@ describe('transfer and paging through each target', () => {
 });
 
 describe('end-all --older-than on native calls', () => {
-  it('leaves an answered native call out as of unknown age, and ages a queued one from its creation', async () => {
-    const to = '+13105558301';
-    native('answered', { to });
-    const queued = stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 600, to }).id;
-    const run = await cli('end-all', '--local', '--to', to, '--older-than', '5m', '--dry-run');
+  /**
+   * Native calls to `to`, aged as the cleanup ages them: an answered call by its voice-log answer event, a queued
+   * one by its creation. `lateAnswered` was created as long ago as `old` but answered a minute ago.
+   */
+  const seedAges = (to: string) => {
+    const seed = (status: 'answered' | 'queued', ageSeconds: number, answeredAfterSeconds?: number) =>
+      stack.emulator.native.seed(stack.projectId, {
+        status,
+        ageSeconds,
+        to,
+        ...(answeredAfterSeconds === undefined ? {} : { answeredAfterSeconds }),
+      }).id;
+    return {
+      old: seed('answered', 1_200, 60),
+      lateAnswered: seed('answered', 1_200, 1_140),
+      young: seed('answered', 120),
+      queued: seed('queued', 1_200),
+    };
+  };
+  const eventReads = (id: string) =>
+    stack.emulator.requests.filter((request) => request.path === `/api/voice/logs/${id}/events`);
+
+  it('ends an answered native call answered longer ago than --older-than, and not one answered since, through --local and --direct', async () => {
+    for (const [mode, to] of [
+      [['--local'], '+13105558301'],
+      [DIRECT, '+13105558302'],
+    ] as const) {
+      const calls = seedAges(to);
+      stack.emulator.clearRequests();
+      const table = await cli('end-all', ...mode, '--to', to, '--older-than', '15m', '--dry-run');
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stderr).toContain('2 live call(s) match');
+      expect(table.stderr).toContain(calls.old);
+      expect(table.stderr).not.toContain(calls.lateAnswered);
+      expect(table.stderr).not.toContain('age unknown');
+      // Created too recently to be 15 minutes old whenever it was answered: its events are never read.
+      expect(eventReads(calls.young)).toEqual([]);
+      expect(eventReads(calls.lateAnswered)).toHaveLength(1);
+
+      const preview = json<{ preview: { calls: Array<{ sid: string; api: string }> } }>(
+        await cli('end-all', ...mode, '--to', to, '--older-than', '15m', '--dry-run', '-o', 'json'),
+      );
+      expect(preview.preview.calls.map((call) => call.sid).sort()).toEqual([calls.old, calls.queued].sort());
+
+      const run = await cli('end-all', ...mode, '--to', to, '--older-than', '15m', '--yes', '--expect', '2');
+      expect(run.code, `${mode[0]}: ${run.stderr}`).toBe(0);
+      expect([calls.old, calls.lateAnswered, calls.young, calls.queued].map(nativeStatus)).toEqual([
+        'ended',
+        'answered',
+        'answered',
+        'canceled',
+      ]);
+    }
+  });
+
+  it('through the deployed API, says an old answered native call was left out and why, and ends nothing of it', async () => {
+    const to = '+13105558303';
+    const calls = seedAges(to);
+    const run = await deployed('end-all', '--to', to, '--older-than', '15m', '--dry-run');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('1 live call(s) match');
-    expect(run.stderr).toContain(queued);
-    expect(run.stderr).toContain('1 call(s) without a start time were left out (age unknown).');
+    expect(run.stderr).toContain(calls.queued);
+    // The young one is young whenever it was answered; the two created 20 minutes ago cannot be judged here.
+    expect(run.stderr).toContain(
+      '2 answered native call(s) created more than 15m 00s ago were left out (age unknown)',
+    );
+    expect(run.stderr).toContain('--direct');
+    expect(nativeStatus(calls.old)).toBe('answered');
+  });
+});
+
+describe('cleanup --apply through the deployed stack on native calls', () => {
+  it('says its preview judged only the Compatibility calls, counts the run without a false total, and the function ends both', async () => {
+    const prefix = '+131055584';
+    const compatibility = stack.emulator.seedCall(stack.projectId, {
+      status: 'ringing',
+      ageSeconds: 3_000,
+      to: `${prefix}01`,
+    }).sid;
+    const nativeCall = stack.emulator.native.seed(stack.projectId, {
+      status: 'answered',
+      ageSeconds: 7_200,
+      answeredAfterSeconds: 60,
+      to: `${prefix}02`,
+    }).id;
+    const run = await deployed(
+      'cleanup',
+      '--apply',
+      '--yes',
+      '--max-age-ringing',
+      '40m',
+      '--max-age-in-progress',
+      '1h',
+      '--to-prefix',
+      prefix,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^1 stale Compatibility call\(s\) on stack /m);
+    expect(run.stderr).toContain('Native calls (SWML, AI agents) are not in this preview');
+    // The preview could not count the native calls: the progress counts up, it shows no total it never knew.
+    expect(run.stderr).not.toMatch(/cleanup \[[#-]+\] \d+\/100/);
+    expect(run.stderr).toMatch(/^cleanup: 2$/m);
+    expect(run.stdout).toContain('ended 2, already ended 0');
+    expect([compatStatus(compatibility), nativeStatus(nativeCall)]).toEqual(['canceled', 'ended']);
   });
 });

@@ -16,7 +16,12 @@ import { CallControl } from '../../infra/call-control.ts';
 import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { schemaFixtureDirectory, testApp } from '../infra/support.ts';
-import { type CliRun, collectRun, spawnOnTerminal } from '../support/cli-process.ts';
+import {
+  type CliRun,
+  collectRun,
+  deployedEnv as deployedEnvOf,
+  spawnOnTerminal,
+} from '../support/cli-process.ts';
 
 const schemasDirectory = schemaFixtureDirectory();
 
@@ -749,17 +754,7 @@ describe('hints and messages', () => {
 });
 
 describe('the deployed target (CloudFormation outputs, SigV4 with the standard credential chain)', () => {
-  /** As on a workstation: the SDK finds region and keys in the environment; only CloudFormation is local. */
-  const deployedEnv = () => ({
-    ...env,
-    AWS_ENDPOINT_URL_CLOUDFORMATION: stack.aws.url,
-    AWS_ENDPOINT_URL_LAMBDA: stack.aws.url,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: stack.aws.url,
-    AWS_ENDPOINT_URL_STS: stack.aws.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  const deployedEnv = () => deployedEnvOf(env, stack.aws.url);
   const deployed = (...args: string[]) =>
     collect(spawn(process.execPath, [bundle, ...args], { env: deployedEnv() }), '');
 

@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cursorKey, openCursor, sealCursor } from '#commons/http/cursor-seal';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
-import { captureOutput } from '../support/output-capture.ts';
+import { useLocalStack } from '../support/local-stack-suite.ts';
 
-const output = captureOutput();
-let stack: LocalStack;
+const { stack } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800' });
 let caller = 0;
-
-beforeAll(async () => {
-  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
-  stack = await startLocalStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
-beforeEach(() => {
-  stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
-});
 
 interface Listed {
   sid: string;

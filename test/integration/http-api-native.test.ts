@@ -1,57 +1,28 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { callSchema } from '#commons/signalwire/schemas';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
 import { type NativeSeeds, seedNativeCalls } from '#local/native-seeds';
-import { captureOutput } from '../support/output-capture.ts';
+import { emulatorRequests, NATIVE_COMMAND } from '../support/emulator-requests.ts';
+import { useLocalStack } from '../support/local-stack-suite.ts';
+import { operatorApi } from '../support/operator-api.ts';
 
-const output = captureOutput();
-let stack: LocalStack;
+const { stack, output } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800' });
+const { sent, compatibilityUpdate, voiceLog, compatibilityRead } = emulatorRequests(stack);
+const { request } = operatorApi(stack);
 let native: NativeSeeds;
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats(ajv);
 const isCall = ajv.compile(callSchema);
 
-beforeAll(async () => {
-  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
-  stack = await startLocalStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
 beforeEach(() => {
   // The calls npm start seeds, afresh for each test.
   native = seedNativeCalls(stack.emulator, stack.projectId);
   stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
 });
 
-const request = async (method: string, path: string, form?: string) => {
-  const response = await fetch(`${stack.api.url}${path}`, {
-    method,
-    ...(form === undefined
-      ? {}
-      : { body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    json: JSON.parse(text) as Record<string, unknown>,
-  };
-};
 const writes = () => stack.emulator.requests.filter((r) => r.method === 'POST');
-/** Every request the emulator received, as `METHOD path`. */
-const sent = () => stack.emulator.requests.map((r) => `${r.method} ${r.path}`);
 const UNKNOWN = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
-const compatibilityUpdate = (sid: string) =>
-  `POST /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
-const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
-const compatibilityRead = (sid: string) =>
-  `GET /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
-const NATIVE_COMMAND = 'POST /api/calling/calls';
 /**
  * Puts the function's SignalWire connection in use, as a warm function's is: the client proves an idle
  * connection with a read before a redirect, which would otherwise open the request sequence.

@@ -1,77 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/calls/audit';
 import { callSchema, updateCallFormSchema } from '#commons/signalwire/schemas';
 import { CALL_UPDATE_FIELDS, type Call } from '#commons/signalwire/types';
 import { toApiGatewayEvent } from '#local/api-gateway';
 import { createLambdaContext } from '#local/lambda-context';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
-import { captureOutput } from '../support/output-capture.ts';
+import { useHandler, useLocalStack } from '../support/local-stack-suite.ts';
+import { type Answer, operatorApi } from '../support/operator-api.ts';
 
-const output = captureOutput();
-let stack: LocalStack;
-let handler: (event: unknown, context: unknown) => Promise<unknown>;
+const { stack, output } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800', POWERTOOLS_LOG_LEVEL: 'INFO' });
+// The same module instance the local API Gateway serves (configuration is read at import).
+const httpApi = useHandler<(event: unknown, context: unknown) => Promise<unknown>>(
+  () => import('../../functions/http-api.ts'),
+);
 /** Every API token the emulator accepted during this file: none may leak. */
 const tokens: string[] = [];
+const { request, answers } = operatorApi(stack);
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats(ajv);
 const isCall = ajv.compile(callSchema);
 const isUpdateForm = ajv.compile(updateCallFormSchema);
 
-beforeAll(async () => {
-  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  stack = await startLocalStack();
-  // The same module instance the local API Gateway serves (configuration is read at import).
-  ({ handler } = (await import('../../functions/http-api.ts')) as unknown as { handler: typeof handler });
+beforeAll(() => {
   tokens.push(stack.apiToken);
 });
-
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
-
-beforeEach(() => {
-  stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
-});
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-  text: string;
-}
-const answers: Answer[] = [];
-
-const request = async (
-  method: string,
-  path: string,
-  body?: string | Record<string, unknown>,
-): Promise<Answer> => {
-  const init: RequestInit = { method };
-  if (typeof body === 'string') {
-    init.body = body;
-    init.headers = { 'content-type': 'application/x-www-form-urlencoded' };
-  } else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
-  }
-  const response = await fetch(`${stack.api.url}${path}`, init);
-  const text = await response.text();
-  const answer = {
-    status: response.status,
-    headers: response.headers,
-    text,
-    json: text ? JSON.parse(text) : {},
-  };
-  answers.push(answer);
-  return answer;
-};
 
 const seed = (status: Call['status'], ageSeconds = 120) =>
   stack.emulator.seedCall(stack.projectId, { status, ageSeconds });
@@ -776,7 +731,7 @@ describe('when the function runs out of time', () => {
     const before = output.records().length;
 
     // 1.8 s left: requests to SignalWire are abandoned a second before the end; SignalWire takes 1.5 s.
-    const result = (await handler(
+    const result = (await httpApi()(
       event,
       createLambdaContext({ functionName: 'http-api', timeoutMs: 1_800 }),
     )) as {
@@ -929,7 +884,7 @@ describe('deadline during 429/503 backoff', () => {
       },
     );
 
-    const result = (await handler(
+    const result = (await httpApi()(
       event,
       createLambdaContext({ functionName: 'http-api', timeoutMs: 1_800 }),
     )) as {

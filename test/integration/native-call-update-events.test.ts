@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CALL_UPDATE_FAILED,
-  CALL_UPDATE_REQUESTED,
-  CALL_UPDATED,
-  type CallUpdatedDetail,
-  type CallUpdateFailedDetail,
-} from '#commons/events/contracts';
-import { createCallUpdateIdempotency, IDEMPOTENCY_KEY_PREFIX } from '#commons/update-requests/idempotency';
-import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
-import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
-import { captureOutput } from '../support/output-capture.ts';
+import { describe, expect, it } from 'vitest';
+import { emulatorRequests, NATIVE_COMMAND } from '../support/emulator-requests.ts';
+import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
+import { useLocalStack } from '../support/local-stack-suite.ts';
 
 /**
  * "Call Update Requested" for native calls, end to end: the real SDK's PutEvents to the local bus, the rule's
@@ -22,90 +11,13 @@ import { captureOutput } from '../support/output-capture.ts';
  * API adapter against the emulator's native API, and the result event on the bus.
  */
 
-const output = captureOutput();
-let stack: LocalStack;
-let eventBridge: EventBridgeClient;
-const SOURCE = 'com.example.crm';
-
-const matchesCallUpdated = eventSchemaFileValidator('call-updated.schema.json');
-const matchesCallUpdateFailed = eventSchemaFileValidator('call-update-failed.schema.json');
-
-beforeAll(async () => {
-  process.env.SIGNALWIRE_TIMEOUT_MS = '800';
-  stack = await startLocalStack();
-  eventBridge = new EventBridgeClient({});
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  output.restore();
-});
-
-beforeEach(() => {
-  stack.emulator.clearRequests();
-  stack.emulator.clearFaults();
-  stack.aws.targetErrors.length = 0;
-});
-
-const request = async (detail: Record<string, unknown>): Promise<string> => {
-  const answer = await eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: stack.eventBusName,
-          Source: SOURCE,
-          DetailType: CALL_UPDATE_REQUESTED,
-          Detail: JSON.stringify(detail),
-        },
-      ],
-    }),
-  );
-  expect(answer.FailedEntryCount).toBe(0);
-  await stack.aws.drainTargets();
-  return answer.Entries?.[0]?.EventId as string;
-};
-
-const envelopeOf = (eventId: string): EventBridgeEnvelope =>
-  structuredClone((stack.aws.putEvents.find((e) => e.envelope.id === eventId) as PublishedEvent).envelope);
-
-const resultsFor = (eventId: string): PublishedEvent[] =>
-  stack.aws.putEvents.filter(
-    (e) =>
-      (e.envelope['detail-type'] === CALL_UPDATED || e.envelope['detail-type'] === CALL_UPDATE_FAILED) &&
-      e.envelope.detail.requestEventId === eventId,
-  );
-
-const updated = (event: PublishedEvent | undefined): CallUpdatedDetail => {
-  expect(event?.envelope['detail-type']).toBe(CALL_UPDATED);
-  const detail = event?.envelope.detail;
-  expect(matchesCallUpdated(detail), JSON.stringify(matchesCallUpdated.errors)).toBe(true);
-  return detail as unknown as CallUpdatedDetail;
-};
-
-const failed = (event: PublishedEvent | undefined): CallUpdateFailedDetail => {
-  expect(event?.envelope['detail-type']).toBe(CALL_UPDATE_FAILED);
-  const detail = event?.envelope.detail;
-  expect(matchesCallUpdateFailed(detail), JSON.stringify(matchesCallUpdateFailed.errors)).toBe(true);
-  return detail as unknown as CallUpdateFailedDetail;
-};
-
-const only = (eventId: string): PublishedEvent | undefined => {
-  const results = resultsFor(eventId);
-  expect(results).toHaveLength(1);
-  return results[0];
-};
+const { stack } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800' });
+const { request, envelopeOf, resultsFor, onlyResult: only, updated, failed } = callUpdateEvents(stack);
+const { sent, compatibilityUpdate, voiceLog, compatibilityRead } = emulatorRequests(stack);
 
 const answered = () => stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 30 });
 const nativeCommands = () =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path === '/api/calling/calls');
-/** Every request the emulator received, as `METHOD path`. */
-const sent = () => stack.emulator.requests.map((r) => `${r.method} ${r.path}`);
-const compatibilityUpdate = (sid: string) =>
-  `POST /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
-const voiceLog = (id: string) => `GET /api/voice/logs/${id}`;
-const compatibilityRead = (sid: string) =>
-  `GET /api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}.json`;
-const NATIVE_COMMAND = 'POST /api/calling/calls';
 /**
  * Puts the function's SignalWire connection in use, as a warm function's is (an end for a call neither API
  * knows): the client proves an idle connection with a read before a redirect, which would open the sequence.
@@ -221,12 +133,7 @@ describe('a "Call Update Requested" event for a native call', () => {
       transfer: { dest: 'sip:after-crash@example.com' },
       idempotencyKey: 'crash-transfer-1',
     };
-    const leftBehind = createCallUpdateIdempotency({
-      tableName: stack.idempotencyTableName,
-      expiresAfterSeconds: 3600,
-      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-    });
-    leftBehind.persistenceStore.configure({ config: leftBehind.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    const leftBehind = localIdempotencyStore(stack);
     // The crashed invocation had 1 ms left; a transfer's record, like a redirect's, blocks for the whole window.
     await leftBehind.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 1);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -56,3 +56,18 @@ export const spawnOnTerminal = (
   });
   return child;
 };
+
+/**
+ * The environment of the CLI aimed at the deployed target, as on a workstation: the SDK finds region and keys
+ * in the environment; CloudFormation, Lambda, CloudWatch Logs and STS are the local stand-ins at `awsUrl`.
+ */
+export const deployedEnv = (env: NodeJS.ProcessEnv, awsUrl: string): NodeJS.ProcessEnv => ({
+  ...env,
+  AWS_ENDPOINT_URL_CLOUDFORMATION: awsUrl,
+  AWS_ENDPOINT_URL_LAMBDA: awsUrl,
+  AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: awsUrl,
+  AWS_ENDPOINT_URL_STS: awsUrl,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+});

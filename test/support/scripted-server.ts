@@ -58,3 +58,10 @@ export const startScriptedServer = async (script: Script[]) => {
       }),
   };
 };
+
+/** An origin where nothing listens (a server started and closed): every connection is refused, nothing sent. */
+export const refusingOrigin = async (): Promise<string> => {
+  const closed = await startScriptedServer([{ status: 200 }]);
+  await closed.close();
+  return closed.origin;
+};

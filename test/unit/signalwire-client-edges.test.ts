@@ -2,44 +2,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
-import { type Script, startScriptedServer } from '../support/scripted-server.ts';
+import { SCRIPTED_TOKEN as TOKEN, useScriptedClient } from '../support/scripted-client.ts';
+import { refusingOrigin } from '../support/scripted-server.ts';
 
 // The edges of the client's rules that the main suite (signalwire-client.test.ts) leaves open: the exact
 // boundaries of its time budget and idle gap, the defaults, and what a caller without a retry listener gets.
 
-const TOKEN = 'PTunit-test-token-0123456789';
-let server: Awaited<ReturnType<typeof startScriptedServer>> | undefined;
+const { clientFor } = useScriptedClient();
 
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  await server?.close();
-  server = undefined;
 });
-
-const clientFor = async (
-  script: Script[],
-  options: Partial<ConstructorParameters<typeof SignalWireClient>[0]> = {},
-) => {
-  server = await startScriptedServer(script);
-  const notices: RetryNotice[] = [];
-  const client = new SignalWireClient({
-    projectId: PROJECT_ID,
-    apiToken: TOKEN,
-    spaceOrigin: server.origin,
-    retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40, maxTotalMs: 2_000 },
-    onRetry: (notice) => notices.push(notice),
-    random: () => 1,
-    ...options,
-  });
-  return { client, notices, received: server.received };
-};
-
-/** An origin where nothing listens: every connection is refused before anything is sent. */
-const refusingOrigin = async (): Promise<string> => {
-  const closed = await startScriptedServer([{ status: 200 }]);
-  await closed.close();
-  return closed.origin;
-};
 
 /** Stops the wall clock the client reads, so a budget or an idle gap can sit exactly on its limit. */
 const freezeClock = () => vi.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-12-06T08:00:00Z'));

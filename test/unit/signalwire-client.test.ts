@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import {
   answerCapsFor,
@@ -17,33 +17,10 @@ import {
 } from '#commons/signalwire/client';
 import { ExchangeFailureError, exchange } from '#commons/signalwire/transport';
 import { CALL_SID, PROJECT_ID, sampleCall } from '../support/fixtures.ts';
-import { type Script, startScriptedServer } from '../support/scripted-server.ts';
+import { SCRIPTED_TOKEN as TOKEN, useScriptedClient } from '../support/scripted-client.ts';
+import { refusingOrigin } from '../support/scripted-server.ts';
 
-const TOKEN = 'PTunit-test-token-0123456789';
-let server: Awaited<ReturnType<typeof startScriptedServer>> | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-const clientFor = async (
-  script: Script[],
-  options: Partial<ConstructorParameters<typeof SignalWireClient>[0]> = {},
-) => {
-  server = await startScriptedServer(script);
-  const notices: RetryNotice[] = [];
-  const client = new SignalWireClient({
-    projectId: PROJECT_ID,
-    apiToken: TOKEN,
-    spaceOrigin: server.origin,
-    retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 40, maxTotalMs: 2_000 },
-    onRetry: (notice) => notices.push(notice),
-    random: () => 1,
-    ...options,
-  });
-  return { client, notices, received: server.received };
-};
+const { clientFor, startServer } = useScriptedClient();
 
 const rateLimited = {
   status: 429,
@@ -350,9 +327,7 @@ describe('SignalWireClient retries', () => {
   });
 
   it('retries a refused connection (nothing was sent), even for a redirect', async () => {
-    const closed = await startScriptedServer([{ status: 200 }]);
-    const origin = closed.origin;
-    await closed.close();
+    const origin = await refusingOrigin();
     const notices: RetryNotice[] = [];
     const client = new SignalWireClient({
       projectId: PROJECT_ID,
@@ -518,7 +493,7 @@ describe('SignalWireClient transport', () => {
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', onUncaught);
     try {
-      server = await startScriptedServer([
+      const server = await startServer([
         { status: 200, body: 'x'.repeat(2_000) },
         { status: 200, body: 'x'.repeat(2_000) },
       ]);

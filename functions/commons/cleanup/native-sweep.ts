@@ -78,6 +78,36 @@ const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GM
 export type NativeBasis = 'created_at' | 'answered event';
 
 /**
+ * An answered native call's view with its answer time as `start_time`, read from its voice-log events (see the
+ * module comment, step 2), so an age rule reads it as it reads a Compatibility call's; or why the age is
+ * unknown (the events could not be read, or hold no answer event with a time).
+ */
+export const withAnswerTime = async (
+  api: NativeCallsApi,
+  view: Call,
+  options: RequestOptions,
+): Promise<{ call: Call } | { unknownAge: string }> => {
+  let events: VoiceLogEvents;
+  try {
+    events = await api.voiceLogEvents(view.sid, options);
+  } catch (error) {
+    const { code } = describeError(error, { operation: 'list' });
+    return { unknownAge: `in-progress native call whose voice-log events could not be read (${code})` };
+  }
+  const answered = events.data.find((event) => event.name === ANSWERED_EVENT_NAME);
+  if (answered === undefined || Number.isNaN(Date.parse(answered.event_at))) {
+    return { unknownAge: `in-progress native call without a ${ANSWERED_EVENT_NAME} event` };
+  }
+  return { call: { ...view, start_time: rfc2822(answered.event_at) } };
+};
+
+/**
+ * A native call's view aged by its creation: an upper bound of an answered call's age (a call is created
+ * before it is answered), so a call this does not make old enough needs no read of its events.
+ */
+export const agedByCreation = (view: Call): Call => ({ ...view, start_time: view.date_created });
+
+/**
  * Judges a native call with the Compatibility judge (see the module comment, step 2); reads the call's events
  * only when its `created_at` already makes it stale and it was answered.
  */
@@ -85,25 +115,14 @@ export const createNativeJudge =
   (judge: (call: Call) => Verdict, api: NativeCallsApi) =>
   async (log: VoiceLog, options: RequestOptions): Promise<{ verdict: Verdict; basis: NativeBasis }> => {
     const view = nativeCallView(log, api.projectId);
-    // An upper bound of the age: a call is created before it is answered.
-    const byCreation = judge({ ...view, start_time: view.date_created });
+    const byCreation = judge(agedByCreation(view));
     if (view.status !== 'in-progress' || byCreation.kind !== 'stale') {
       return { verdict: byCreation, basis: 'created_at' };
     }
-    let events: VoiceLogEvents;
-    try {
-      events = await api.voiceLogEvents(log.id, options);
-    } catch (error) {
-      const { code } = describeError(error, { operation: 'list' });
-      const reason = `in-progress native call whose voice-log events could not be read (${code})`;
-      return { verdict: { kind: 'unknown-age', reason }, basis: 'answered event' };
-    }
-    const answered = events.data.find((event) => event.name === ANSWERED_EVENT_NAME);
-    if (answered === undefined || Number.isNaN(Date.parse(answered.event_at))) {
-      const reason = `in-progress native call without a ${ANSWERED_EVENT_NAME} event`;
-      return { verdict: { kind: 'unknown-age', reason }, basis: 'answered event' };
-    }
-    return { verdict: judge({ ...view, start_time: rfc2822(answered.event_at) }), basis: 'answered event' };
+    const answered = await withAnswerTime(api, view, options);
+    const verdict: Verdict =
+      'unknownAge' in answered ? { kind: 'unknown-age', reason: answered.unknownAge } : judge(answered.call);
+    return { verdict, basis: 'answered event' };
   };
 
 /**

@@ -20,7 +20,7 @@ import { CleanupLedger, type CleanupReport, endStatusOf, type Target } from './r
 import { boundsOf, type CleanupOptions, type RunBounds } from './run-options.ts';
 import { TaskPool } from './task-pool.ts';
 
-export { findStaleNative } from './native-sweep.ts';
+export { agedByCreation, findStaleNative, withAnswerTime } from './native-sweep.ts';
 export type { CleanupReport, FailedCall, UnknownAgeCall } from './report.ts';
 export type { CleanupOptions } from './run-options.ts';
 
