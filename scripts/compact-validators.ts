@@ -35,8 +35,8 @@ const pushHelpers = (fields: readonly string[]): string => {
   return (
     'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
     `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${built.join(', ')}});}` +
-    TYPE_HELPER +
-    (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER + TYPE_OF_HELPER : '')
+    (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER : '') +
+    keywordHelpers(fields === VERBOSE_FIELDS)
   );
 };
 
@@ -65,26 +65,65 @@ const schemaPathOf = (schemaPath: string, keyword: string): string => {
 };
 
 /**
- * A `type` error says its type three times (`"type", {type: "string"}, "must be string"`); `typeError` and
- * `typeErrorOf` (`pushError` and `pushErrorOf` for it) are given it once.
+ * What Ajv says for the keywords whose error holds one value: the name of that value in `params`, and the message
+ * (the words before the value and after it, or the same words whatever the value when there is no `after`).
  */
-const TYPE_HELPER =
-  'function typeError(vErrors, instancePath, schemaPath, type, ...verbose){' +
-  'return pushError(vErrors, instancePath, schemaPath, "type", {type}, "must be " + type, ...verbose);}';
-const TYPE_OF_HELPER =
-  'function typeErrorOf(vErrors, instancePath, schemaPath, type, parentSchema, data){' +
-  'return pushErrorOf(vErrors, instancePath, schemaPath, "type", {type}, "must be " + type, parentSchema, data);}';
+const WORDING: Readonly<Record<string, readonly [param: string, before: string, after?: string]>> = {
+  type: ['type', 'must be ', ''],
+  required: ['missingProperty', "must have required property '", "'"],
+  pattern: ['pattern', 'must match pattern "', '"'],
+  format: ['format', 'must match format "', '"'],
+  additionalProperties: ['additionalProperty', 'must NOT have additional properties'],
+  enum: ['allowedValues', 'must be equal to one of the allowed values'],
+  maxLength: ['limit', 'must NOT have more than ', ' characters'],
+  minLength: ['limit', 'must NOT have fewer than ', ' characters'],
+  maxItems: ['limit', 'must NOT have more than ', ' items'],
+  minItems: ['limit', 'must NOT have fewer than ', ' items'],
+  maxProperties: ['limit', 'must NOT have more than ', ' properties'],
+  minProperties: ['limit', 'must NOT have fewer than ', ' properties'],
+};
 
-/** The type a `type` error names, when its params and message say only that (`"string"`, as written). */
-const typeOf = (values: Map<string, string>): string | undefined => {
-  const type = values.get('params')?.match(/^\{type: ("[a-z]+")\}$/)?.[1];
-  const named = type !== undefined && values.get('message') === `"must be ${JSON.parse(type)}"`;
-  return values.get('keyword') === '"type"' && named ? type : undefined;
+/**
+ * Such an error says its value up to three times (`"type", {type: "string"}, "must be string"`); `keywordError`
+ * and `keywordErrorOf` (`pushError` and `pushErrorOf` for them) are given it once, and word it as Ajv does.
+ */
+const keywordHelpers = (verbose: boolean): string =>
+  `const keywordWording = ${JSON.stringify(WORDING)};` +
+  'function keywordError(vErrors, instancePath, schemaPath, keyword, value, ...verbose){' +
+  'const [param, before, after] = keywordWording[keyword];' +
+  'return pushError(vErrors, instancePath, schemaPath, keyword, {[param]: value}, ' +
+  'after === undefined ? before : before + value + after, ...verbose);}' +
+  (verbose
+    ? 'function keywordErrorOf(vErrors, instancePath, schemaPath, keyword, value, parentSchema, data){' +
+      'const [param, before, after] = keywordWording[keyword];' +
+      'return pushErrorOf(vErrors, instancePath, schemaPath, keyword, {[param]: value}, ' +
+      'after === undefined ? before : before + value + after, parentSchema, data);}'
+    : '');
+
+/**
+ * The value of an error that `keywordError` can write: its params hold that value alone, and its message is
+ * Ajv's wording of it exactly as Ajv wrote it (`"must be string"`, `"must have required property '"+missing0+"'"`).
+ */
+const wordedValue = (values: Map<string, string>): string | undefined => {
+  const keyword = values.get('keyword');
+  const wording = keyword && /^"\w+"$/.test(keyword) ? WORDING[JSON.parse(keyword) as string] : undefined;
+  const params = literalFields(values.get('params') ?? '');
+  const value = wording && params?.size === 1 ? params.get(wording[0]) : undefined;
+  if (!wording || value === undefined) return undefined;
+  const [, before, after] = wording;
+  const message = values.get('message');
+  if (after === undefined) return message === JSON.stringify(before) ? value : undefined;
+  // A string or a whole number written out: Ajv puts it straight into its message.
+  const literal = /^(?:"[^"\\]*"|\d+)$/.test(value)
+    ? JSON.stringify(before + String(JSON.parse(value)) + after)
+    : undefined;
+  const joined = `${JSON.stringify(before)}+${value}+${JSON.stringify(after)}`;
+  return message === literal || message === joined ? value : undefined;
 };
 
 /**
  * The call that appends one error: `pushErrorOf` when its schema is `parentSchema[keyword]`, else `pushError`
- * (`typeErrorOf` and `typeError` for a `type` error).
+ * (`keywordErrorOf` and `keywordError` for an error Ajv words from one value).
  */
 const pushCall = (values: Map<string, string>): string => {
   const [keyword, schema, parentSchema, schemaPath] = ['keyword', 'schema', 'parentSchema', 'schemaPath'].map(
@@ -97,18 +136,10 @@ const pushCall = (values: Map<string, string>): string => {
     parentSchema !== undefined &&
     (schema === `${parentSchema}.${keywordName}` || schema === `${parentSchema}[${keyword}]`);
   if (derived) args.delete('schema');
-  const type = typeOf(values);
-  if (type !== undefined) {
-    const verbose = [...args].filter(
-      ([name]) => !['instancePath', 'schemaPath', 'keyword', 'params', 'message'].includes(name),
-    );
-    const list = [
-      args.get('instancePath'),
-      args.get('schemaPath'),
-      type,
-      ...verbose.map(([, value]) => value),
-    ];
-    return `${derived ? 'typeErrorOf' : 'typeError'}(vErrors, ${list.join(', ')})`;
+  const value = wordedValue(values);
+  if (value !== undefined) {
+    args.set('params', value).delete('message');
+    return `${derived ? 'keywordErrorOf' : 'keywordError'}(vErrors, ${[...args.values()].join(', ')})`;
   }
   return `${derived ? 'pushErrorOf' : 'pushError'}(vErrors, ${[...args.values()].join(', ')})`;
 };
