@@ -203,6 +203,11 @@ const COERCE_HELPER =
   'function coercedToString(data){const dataType = typeof data;' +
   'return dataType == "number" || dataType == "boolean" ? "" + data : data === null ? "" : undefined;}';
 
+/** Ajv's test for a JSON object (truthy, an object, not an array), written out wherever one is expected. */
+const IS_OBJECT = /(?<![\w.$])(\w+) && typeof \1 == "object" && !Array\.isArray\(\1\)/g;
+const IS_OBJECT_HELPER =
+  'function isObject(data){return Boolean(data) && typeof data == "object" && !Array.isArray(data);}';
+
 /**
  * The code of one standalone module, compacted.
  * @param verbose whether the module was compiled with `verbose` (its errors carry schema, parentSchema, data)
@@ -233,13 +238,14 @@ export const compactValidators = (code: string, verbose: boolean): string => {
   const compacted = concatenated
     .replace(EVALUATED_PROLOGUE, '')
     .replace(EVALUATED_RECORD, '')
-    .replace(COERCE_TO_STRING, 'let $3 = coercedToString($2);if($3 === undefined){$4}');
+    .replace(COERCE_TO_STRING, 'let $3 = coercedToString($2);if($3 === undefined){$4}')
+    .replace(IS_OBJECT, 'isObject($1)');
   if (/\.evaluated\b|\bevaluated\d/.test(compacted)) {
     throw new Error('a validator reads evaluated properties in a form the compaction does not know');
   }
   const useStrict = '"use strict";';
   if (!compacted.startsWith(useStrict)) throw new Error('standalone code without "use strict"');
   return placeArguments(
-    `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.includes('coercedToString(') ? COERCE_HELPER : ''}${compacted.slice(useStrict.length)}`,
+    `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.includes('coercedToString(') ? COERCE_HELPER : ''}${compacted.includes('isObject(') ? IS_OBJECT_HELPER : ''}${compacted.slice(useStrict.length)}`,
   );
 };
