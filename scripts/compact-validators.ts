@@ -4,13 +4,17 @@
  * the list (`if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;`), hundreds of times per
  * module; and every validator starts with bookkeeping for `unevaluatedProperties`, which no schema here uses.
  * Here each error becomes a call of one helper that builds the same object (same fields, same order, same
- * values) and appends it, a sub-validator's errors are appended by another, and the dead bookkeeping goes.
+ * values) and appends it, given each value once (a schema path up to its keyword, a verbose error's schema
+ * from its parent, an error Ajv words from one value by that value); a sub-validator's errors are appended by
+ * another helper, the type coercion to a string and the test for a JSON object are one helper each, and the
+ * dead bookkeeping goes. validator-calls.ts then passes a sub-validator its place in the data as arguments and
+ * shares repeated strings.
  *
  * Nothing a caller sees changes: the same verdicts, the same `errors` (every field of every error, in the same
  * order), the same coercions. test/property/generated-validators.property.test.ts holds the generated
- * validators to Ajv compiling the schemas as written; each rewrite below refuses to run on code it does not
- * recognise, so an Ajv upgrade that writes something else fails `npm run validators` instead of changing a
- * validator.
+ * validators to Ajv's own standalone code of the same schemas and to Ajv compiling the schemas as written; each
+ * rewrite below refuses to run on, or leaves alone, code it does not recognise, so an Ajv upgrade that writes
+ * something else fails `npm run validators` or keeps Ajv's own form, never changes a validator.
  */
 import ts from 'typescript';
 import { placeArguments } from './validator-calls.ts';
