@@ -101,6 +101,8 @@ export const FUNCTION_RUNTIME_ENVIRONMENT: Readonly<Record<string, string>> = { 
  */
 export const bundleDefine = (powertoolsTracer: boolean): Record<string, string> => ({
   'process.env.CALL_CONTROL_POWERTOOLS_TRACER': JSON.stringify(String(powertoolsTracer)),
+  // functions/commons/platform/bundle-prelude.ts: a bundle maps its own stack traces, lazily.
+  'process.env.CALL_CONTROL_BUNDLED': JSON.stringify('true'),
 });
 
 /**

@@ -341,8 +341,13 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   // Before ending anything: the stale calls found (shown, counted, confirmed); their count is the bar's total.
   const confirmed = policy.dryRun ? undefined : await confirmStale(context, policy);
   const found = confirmed?.total;
-  // The run ends at most the calls confirmed: one that went stale since the preview waits for the next run.
-  const cap = confirmed === undefined || confirmed.cap === 0 ? {} : { maxCallsToEnd: confirmed.cap };
+  // The run ends at most the calls confirmed: one that went stale since the preview waits for the next run. A
+  // preview that judged every call and found none stale confirmed nothing, and the policy's cap cannot be 0: the
+  // run is then a dry run, which ends nothing and shows what the policy sees now.
+  const nothing = confirmed?.cap === 0;
+  if (nothing)
+    context.note('The preview found no stale call: nothing is ended (a dry run of the policy follows).');
+  const cap = nothing ? { dryRun: true } : confirmed === undefined ? {} : { maxCallsToEnd: confirmed.cap };
   const report =
     targetKind(context.globals) === 'deployed'
       ? await runDeployed(context, { ...input, ...cap }, found)

@@ -98,7 +98,8 @@ describe('CallControlFunction', () => {
           // The Powertools Tracer is not bundled unless asked for.
           POWERTOOLS_TRACE_DISABLED: 'true',
           MALLOC_ARENA_MAX: '2',
-          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=256',
+          // The caller's NODE_OPTIONS alone: the bundle maps its own stack traces (no --enable-source-maps).
+          NODE_OPTIONS: '--max-old-space-size=256',
         },
       },
     });

@@ -489,6 +489,27 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     ]);
   });
 
+  it('apply after a preview that found nothing stale ends nothing: the run is a dry run', async () => {
+    const fresh = seed('ringing', 10, '+13105550799');
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-ringing',
+      '40m',
+      '--to-prefix',
+      '+1310555079',
+      '-o',
+      'json',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('The preview found no stale call: nothing is ended');
+    // Not the policy's own cap: a call that went stale after the preview was never confirmed.
+    expect(json<Report>(run)).toMatchObject({ dryRun: true, ended: 0 });
+    expect(statusOf(fresh)).toBe('ringing');
+  });
+
   it('previews and ends native calls too: a stale campaign cancelled, a fresh call left dialling', async () => {
     const native = (ageSeconds: number) =>
       stack.emulator.native.seed(stack.projectId, {
