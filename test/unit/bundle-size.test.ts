@@ -17,13 +17,13 @@ import { FUNCTION_NAMES } from '../../infra/function-bundles.ts';
  * reason in the commit.
  */
 const BUDGET_KIB: Readonly<Record<(typeof FUNCTION_NAMES)[number], number>> = {
-  'http-api': 295, // 291.0 KiB on 2026-12-06 (was 324.9 KiB)
-  'call-update-events': 371, // 364.1 KiB
-  'status-callback': 345, // 339.0 KiB
-  cleanup: 253, // 248.8 KiB
-  'audit-search': 193, // 189.1 KiB
-  'console-assets': 4, // 1.7 KiB
-  'console-pre-token': 4, // 0.8 KiB
+  'http-api': 295, // 292.4 KiB on 2026-12-06 (was 324.9 KiB)
+  'call-update-events': 371, // 365.4 KiB
+  'status-callback': 346, // 340.4 KiB
+  cleanup: 255, // 250.2 KiB
+  'audit-search': 194, // 190.5 KiB
+  'console-assets': 4, // 3.1 KiB
+  'console-pre-token': 4, // 2.1 KiB
 };
 
 const ROOT = join(import.meta.dirname, '..', '..');
