@@ -31,6 +31,14 @@ const MODULES = {
     'test/integration/calling-client.test.ts',
     'test/integration/http-api.test.ts',
   ],
+  // what an answer or a transport failure means to those rules (moved out of client.ts, same tests)
+  'functions/commons/signalwire/outcomes.ts': [
+    'test/unit/signalwire-client.test.ts',
+    'test/unit/signalwire-client-edges.test.ts',
+    'test/unit/signalwire-failure-classes.test.ts',
+    'test/integration/calling-client.test.ts',
+    'test/integration/http-api.test.ts',
+  ],
   // the SID canonical form
   'functions/commons/signalwire/sids.ts': [
     'test/unit/credentials.test.ts',

@@ -28,7 +28,7 @@ export interface BundleReport {
   bytes: number;
   /** gzip level 9 of the same file. */
   gzipBytes: number;
-  /** The external source map Lambda also receives (`--enable-source-maps` reads it). */
+  /** The external source map Lambda also receives (the bundle reads it at its first stack trace). */
   mapBytes: number;
   /** Largest contributors first. */
   shares: BundleShare[];
@@ -120,6 +120,7 @@ export const buildAll = async (
   reference: BundleReport;
   referenceEnvCredentials: BundleReport;
   referenceRuntimeSdk: BundleReport;
+  sdkFloor: BundleReport;
 }> => {
   const functions = await Promise.all(
     functionEntries(root).map((entry) => bundle(root, entry, basename(entry, '.ts'), outDir)),
@@ -133,5 +134,6 @@ export const buildAll = async (
     alias: {},
     external: ['@aws-sdk/*'],
   });
-  return { functions, reference, referenceEnvCredentials, referenceRuntimeSdk };
+  const sdkFloor = await bundle(root, 'bench/cold-floor-sdk.ts', 'sdk-floor', outDir);
+  return { functions, reference, referenceEnvCredentials, referenceRuntimeSdk, sdkFloor };
 };

@@ -108,8 +108,9 @@ export const bundleSize: Measurement = {
       'Bundles: esbuild with the options of infra/call-control-function.ts, read from infra/runtime.ts (ESM, ' +
         'minify, target node24, platform node, main fields module/main, every dependency including @aws-sdk/* ' +
         'bundled, the `createRequire` banner, external source map without sources, and the aliases that replace ' +
-        "the AWS SDK's default credential chain with the environment provider and load Node's built-ins as " +
-        '`require` does, not through ES module facades). Sizes are the .mjs alone; the ' +
+        "the AWS SDK's default credential chain with the environment provider and `@smithy/core/checksum` with " +
+        "the `node:crypto` SHA-256 it gives on Node.js, and load Node's built-ins as `require` does, not through " +
+        'ES module facades). Sizes are the .mjs alone; the ' +
         `source maps are ${http ? kib(http.mapBytes) : '—'} (http-api) and ${kib(reference.mapBytes)} (reference).`,
       'Reference: bench/reference/sdk-update-handler.ts, a handler built on `@signalwire/compatibility-api` ' +
         '(`RestClient(...).calls(sid).update({ status: "completed" })`) and `@aws-sdk/client-secrets-manager`, ' +
@@ -131,8 +132,8 @@ export const bundleSize: Measurement = {
         `Missed, bundle size: http-api is ${kib(http.bytes)} against a budget of ` +
           `${kib(referenceRuntimeSdk.bytes * TARGET_SHARE)} (1/8 of the reference with the runtime's AWS SDK). The AWS SDK's Secrets Manager client ` +
           `with @smithy/* is ${kib(aws)} of it (${percent(aws, http.bytes)}); Powertools ` +
-          `${kib(share(http, 'Powertools'))}, middy ${kib(share(http, 'middy'))}, ajv ${kib(share(http, 'ajv'))}, ` +
-          `the project's own code ${kib(share(http, 'project code'))}. What would close the gap: read the ` +
+          `${kib(share(http, 'Powertools'))}, middy ${kib(share(http, 'middy'))}, the project's own code ` +
+          `${kib(share(http, 'project code'))} (its precompiled validators included). What would close the gap: read the ` +
           'secret without the SDK client (the Parameters and Secrets Lambda extension, or one SigV4-signed ' +
           '`GetSecretValue` over `fetch`), which the issue rules out for now.',
       );

@@ -9,7 +9,15 @@ import {
   yesNo,
 } from './measurement.ts';
 import { kib, ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
-import { assertEnded, type Setup, seedLive, setups, startWorld, withoutSourceMaps } from './world.ts';
+import {
+  assertEnded,
+  type Setup,
+  seedLive,
+  setups,
+  startWorld,
+  withNodeSourceMaps,
+  withoutSourceMaps,
+} from './world.ts';
 
 /** Rounds per repeat; every round runs each series once, in rotating order. */
 const ROUNDS_PER_REPEAT = 5;
@@ -29,13 +37,14 @@ export interface ColdSeries {
 const HTTP_NAMES = [
   'bare',
   'floor',
+  'sdkFloor',
   'project',
-  'projectNoMaps',
+  'projectNodeMaps',
   'reference',
   'referenceNoMaps',
   'referenceRuntimeSdkNoMaps',
 ] as const;
-const HTTPS_NAMES = ['floor', 'project', 'referenceNoMaps'] as const;
+const HTTPS_NAMES = ['floor', 'sdkFloor', 'project', 'referenceNoMaps'] as const;
 type Name = (typeof HTTP_NAMES)[number];
 
 const emptySeries = (): ColdSeries => ({ wallMs: [], readyMs: [], importMs: [], firstInvokeMs: [] });
@@ -54,9 +63,10 @@ const runSeries = async <N extends Name>(
     const base = setups(world, context.out);
     const set: Record<Exclude<Name, 'bare'>, Setup> = {
       floor: withoutSourceMaps(base.project),
+      sdkFloor: { ...base.project, bundle: join(context.out, 'sdk-floor', 'index.mjs') },
       project: base.project,
-      projectNoMaps: withoutSourceMaps(base.project),
-      reference: base.reference,
+      projectNodeMaps: withNodeSourceMaps(base.project),
+      reference: withNodeSourceMaps(base.reference),
       referenceNoMaps: withoutSourceMaps(base.reference),
       referenceRuntimeSdkNoMaps: withoutSourceMaps({
         ...base.reference,
@@ -145,7 +155,7 @@ const coldRows = (
     row({
       id: 'cold-vs-sdk-default',
       metric:
-        `Cold start, spawn → first answer (median of ${rounds}): project as deployed (source maps on) vs the ` +
+        `Cold start, spawn → first answer (median of ${rounds}): project as deployed (the bundle maps its own stack traces) vs the ` +
         'reference deployed the default way (no source maps, AWS SDK bundled), http',
       project: h.project,
       reference: h.referenceNoMaps,
@@ -180,6 +190,24 @@ const coldRows = (
       target: { bound: TARGET_VS_FLOOR, display: `≤ ${TARGET_VS_FLOOR}x` },
     }),
     row({
+      id: 'cold-sdk-floor-vs-sdk-default',
+      metric:
+        'Context, what bounds the first target: the SDK floor (bench/cold-floor-sdk.ts: the floor script with the ' +
+        'secret read through `@aws-sdk/client-secrets-manager`, which the design keeps, and nothing else) vs the ' +
+        'reference deployed the default way, http',
+      project: h.sdkFloor,
+      reference: h.referenceNoMaps,
+    }),
+    ...(s
+      ? [
+          row({
+            metric: 'Context: the SDK floor vs the reference deployed the default way, https',
+            project: s.sdkFloor,
+            reference: s.referenceNoMaps,
+          }),
+        ]
+      : []),
+    row({
       id: 'cold-vs-sdk-runtime',
       metric:
         'Cold start vs the reference taking the AWS SDK from the Lambda runtime (`@aws-sdk/*` external, no ' +
@@ -189,8 +217,10 @@ const coldRows = (
       summary: true,
     }),
     row({
-      metric: 'Cold start without source maps on either side, http',
-      project: h.projectNoMaps,
+      metric:
+        "Context: the project with Node's `--enable-source-maps` (what the construct set before the bundles " +
+        'mapped their own stack traces; Node reads and parses the whole map at import) vs the reference, http',
+      project: h.projectNodeMaps,
       reference: h.referenceNoMaps,
     }),
     row({
@@ -248,7 +278,8 @@ export const coldStart: Measurement = {
         'Secrets Manager over the real AWS SDK (credentials from the environment), the update goes to the ' +
         'emulator, and a fresh in-progress call is seeded per sample. The environment is Lambda-like for a ' +
         `${FUNCTION_MEMORY_MB} MB function (heap limits as Lambda's bootstrap derives them, Powertools at INFO, ` +
-        'dummy credentials); the project runs as deployed, with `--enable-source-maps` (the construct sets it). ' +
+        'dummy credentials); the project runs as deployed: without `--enable-source-maps`, its bundle maps its own ' +
+        'stack traces, reading the source map at the first one (none is written on this path). ' +
         'The reference runs the way `NodejsFunction` deploys it by default: no source maps. Wall time is spawn ' +
         `to the answer line, measured by the parent; one unmeasured round, then ${REPEATS} repeats of ` +
         `${perRepeat} rounds, every series once per round in rotating order. The ratio is the median of the ` +
@@ -256,8 +287,9 @@ export const coldStart: Measurement = {
         'same two exchanges with bare `node:http`. The reference goes through a loopback proxy that adds the ' +
         '`/api/laml` prefix its SDK leaves out; the project and the floor go through the same proxy without the ' +
         "rewrite. Not included: what Lambda adds before `node` starts (sandbox, code download), the same for both and growing with the package size; the runtime's AWS SDK is read from local disk here, from the runtime image on Lambda.",
-      `Where the cold start goes: bare node ${ms(bare)}; floor ${ms(wall('floor'))}; project ${ms(wall('project'))} ` +
-        `(import ${importOf('project')}, ${importOf('projectNoMaps')} without source maps; the http-api map is ` +
+      `Where the cold start goes: bare node ${ms(bare)}; floor ${ms(wall('floor'))}; SDK floor ` +
+        `${ms(wall('sdkFloor'))} (import ${importOf('sdkFloor')}); project ${ms(wall('project'))} ` +
+        `(import ${importOf('project')}; ${importOf('projectNodeMaps')} with Node's \`--enable-source-maps\`, the http-api map being ` +
         `${http ? kib(http.mapBytes) : '—'}); reference ${ms(wall('referenceNoMaps'))} (import ` +
         `${importOf('referenceNoMaps')}; ${importOf('referenceRuntimeSdkNoMaps')} with the runtime's AWS SDK), ` +
         `${ms(wall('reference'))} with source maps (map ${kib(reference.mapBytes)}).`,
@@ -269,7 +301,11 @@ export const coldStart: Measurement = {
           `sample, which bounds any ratio of totals; above bare node the project takes ${ms(wall('project') - bare)} ` +
           `against ${ms(wall('referenceNoMaps') - bare)} for the reference and ${ms(wall('floor') - bare)} for the ` +
           `floor. The project's import is ${importOf('project')}, most of it the AWS SDK client and module ` +
-          'compilation (bench/profile-cold-start.ts).',
+          'compilation (bench/profile-cold-start.ts). What bounds it while the design keeps ' +
+          '`@aws-sdk/client-secrets-manager`: the SDK floor, the same two exchanges with the secret read through ' +
+          `that client and nothing else, takes ${ms(wall('sdkFloor'))}, ` +
+          `${(wall('sdkFloor') / wall('referenceNoMaps')).toFixed(3)} of the reference; the project is ` +
+          `${ms(wall('project') - wall('sdkFloor'))} above it.`,
       );
     }
     return { rows, notes, details: { rounds, perRepeat, http: h, https: s } };

@@ -310,7 +310,7 @@ export const eventPath: Measurement = {
           'written, "Call Status Changed" published. The local AWS endpoints run in the bench process, dynalite ' +
           `(DynamoDB's stand-in) slower than DynamoDB. Per function and round, ${COLD_SAMPLES} cold samples ` +
           '(bench/cold-start-driver.mjs: one fresh `node` each, the environment infra/call-control-function.ts ' +
-          `sets, \`--enable-source-maps\` included) and one warm container; ${REPEATS} rounds, min–max shown. ` +
+          `sets: no \`--enable-source-maps\`, the bundle maps its own stack traces) and one warm container; ${REPEATS} rounds, min–max shown. ` +
           `The cleanup's cold start is its schedule's first run, ending ${STALE_PER_RUN} stale calls (the http-api's ` +
           'is in the cold-start rows). Throughput is requests per second of one container, requests one after another as Lambda gives them ' +
           'to a container; more arrive in parallel on more containers.',

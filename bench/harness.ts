@@ -64,9 +64,9 @@ export const functionEnv = (settings: FunctionEnvironment): NodeJS.ProcessEnv =>
   POWERTOOLS_LOG_LEVEL: 'INFO',
   POWERTOOLS_TRACE_DISABLED: 'true',
   ...FUNCTION_RUNTIME_ENVIRONMENT,
-  // What infra/call-control-function.ts sets on every function (the runtime reads the bundle's source map),
-  // plus the heap limits Lambda's bootstrap adds for the memory size.
-  NODE_OPTIONS: `--enable-source-maps ${lambdaHeapFlags(settings.memoryMb)}`,
+  // The heap limits Lambda's bootstrap adds for the memory size. infra/call-control-function.ts adds no option:
+  // a bundle maps its own stack traces (no `--enable-source-maps`).
+  NODE_OPTIONS: lambdaHeapFlags(settings.memoryMb),
   ...settings.extra,
 });
 

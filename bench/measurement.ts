@@ -12,6 +12,8 @@ export interface Bundles {
   referenceEnvCredentials: BundleReport;
   /** The reference with `@aws-sdk/*` left external: the AWS SDK taken from the Lambda runtime. */
   referenceRuntimeSdk: BundleReport;
+  /** bench/cold-floor-sdk.ts: the cold-start floor of a design that keeps the Secrets Manager client. */
+  sdkFloor: BundleReport;
 }
 
 /** What every measurement may use; the expensive parts are made on first use and shared. */

@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { terminateEvent } from './harness.ts';
-import { assertEnded, seedLive, setups, startWorld, withoutSourceMaps } from './world.ts';
+import { assertEnded, seedLive, setups, startWorld, withNodeSourceMaps } from './world.ts';
 
 interface CallFrame {
   functionName: string;
@@ -125,7 +125,7 @@ const add = (into: Map<string, number>, key: string, us: number) => into.set(key
 const world = await startWorld();
 try {
   const setup = setups(world, join(root, 'bench', '.out')).project;
-  const { env } = maps ? setup : withoutSourceMaps(setup);
+  const { env } = maps ? withNodeSourceMaps(setup) : setup;
   for (let run = 0; run < runs; run++) {
     const sid = seedLive(world);
     const dir = join(work, `run-${run}`);

@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type {
   APIGatewayProxyEventV2 as HttpEvent,

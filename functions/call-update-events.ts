@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import middy from '@middy/core';
 import { type NativeAwareCallService, withNativeCalls } from '#commons/calls/native-calls';
 import { createCallService } from '#commons/calls/service';

@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';

@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import { createConsoleAssetsHandler } from '#commons/console/assets';
 import { CONSOLE_API_PREFIX, CONSOLE_SCOPES } from '#commons/http/routes';
 

@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { CONSOLE_SCOPES, scopesOfGroups } from '#commons/http/routes';
 

@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import middy from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';

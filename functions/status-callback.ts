@@ -1,3 +1,4 @@
+import '#commons/platform/bundle-prelude';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';

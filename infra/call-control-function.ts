@@ -33,8 +33,6 @@ import { FUNCTION_RUNTIME_ENVIRONMENT } from './runtime.ts';
  */
 export type CallControlLogLevel = 'DEBUG' | 'INFO';
 
-const SOURCE_MAPS_OPTION = '--enable-source-maps';
-
 /**
  * The Node.js major the bundles are built for (esbuild target `node24`) and that every test of this package
  * runs them on. Lambda's newest Node.js runtime may be later (aws-cdk-lib 2.278 knows `nodejs26.x`); the
@@ -122,11 +120,13 @@ export interface CallControlFunctionProps
 
 /**
  * The one way this project builds a Lambda function: Node.js 24 (or a later runtime given) on ARM64, a minified ESM bundle that carries
- * its own AWS SDK (prebuilt, or bundled at synth time with the same settings), source maps enabled at run time, an explicit log group with retention, a role that may
+ * its own AWS SDK (prebuilt, or bundled at synth time with the same settings), stack traces mapped to the sources by the bundle itself, an explicit log group with retention, a role that may
  * write only to that log group, and Powertools configured from props.
  *
- * The caller's `environment` is merged over the defaults, never dropped; `NODE_OPTIONS` is combined so that
- * source maps stay on.
+ * The caller's `environment` is merged over the defaults, never dropped. `NODE_OPTIONS` is the caller's alone: a
+ * bundle maps its own stack traces through its source map, read at the first stack trace
+ * (functions/commons/platform/source-mapped-stacks.ts), where `--enable-source-maps` would read it at every
+ * cold start.
  */
 export class CallControlFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: CallControlFunctionProps) {
@@ -182,10 +182,6 @@ export class CallControlFunction extends LambdaFunction {
     });
     logGroup.grantWrite(role);
 
-    const callerNodeOptions = environment.NODE_OPTIONS?.trim() ?? '';
-    const nodeOptions = callerNodeOptions.includes(SOURCE_MAPS_OPTION)
-      ? callerNodeOptions
-      : `${SOURCE_MAPS_OPTION} ${callerNodeOptions}`.trim();
     return {
       memorySize: 512,
       ...functionProps,
@@ -201,7 +197,6 @@ export class CallControlFunction extends LambdaFunction {
         POWERTOOLS_TRACE_DISABLED: String(!(tracing && powertoolsTracer)),
         ...FUNCTION_RUNTIME_ENVIRONMENT,
         ...environment,
-        NODE_OPTIONS: nodeOptions,
       },
       code: functionCode(entry, bundling, tracing && powertoolsTracer),
       handler: `${basename(BUNDLE_FILE, '.mjs')}.handler`,

@@ -65,11 +65,18 @@ export const BUNDLE_BUILTINS = [
  * instance metadata, with their nested STS / SSO clients) becomes functions/commons/platform/aws-credentials.ts,
  * which reads the environment only: Lambda always puts the execution role's credentials there. Measured, the
  * chain was about 130 KiB of the 426 KiB http-api bundle. test/infra/call-control-function.test.ts proves a
- * bundle signs requests with environment credentials and contains none of the other providers. Every built-in
- * of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
+ * bundle signs requests with environment credentials and contains none of the other providers.
+ * `@smithy/core/checksum`, whose only export the clients take is `Sha256`, becomes
+ * functions/commons/platform/aws-sha256.ts, the `node:crypto` hash that module gives on Node.js: its JavaScript
+ * fallback, which every function carried, runs only on a Node.js without SHA-256 in `node:crypto` (Lambda's
+ * has it). test/unit/aws-sha256.test.ts holds the stand-in to the SDK's own digests, and the infra test checks
+ * a bundle's request signature against the SDK's signer; esbuild fails the build if a client ever imports
+ * another name from the module. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
+ * its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
+  '@smithy/core/checksum': platformFile('aws-sha256.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
       const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
@@ -94,6 +101,8 @@ export const FUNCTION_RUNTIME_ENVIRONMENT: Readonly<Record<string, string>> = { 
  */
 export const bundleDefine = (powertoolsTracer: boolean): Record<string, string> => ({
   'process.env.CALL_CONTROL_POWERTOOLS_TRACER': JSON.stringify(String(powertoolsTracer)),
+  // functions/commons/platform/bundle-prelude.ts: a bundle maps its own stack traces, lazily.
+  'process.env.CALL_CONTROL_BUNDLED': JSON.stringify('true'),
 });
 
 /**

@@ -33,7 +33,7 @@ export const buildCli = async (outDir = CLI_OUT_DIR): Promise<string> => {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    // CommonJS dependencies (the generated validators, parts of the AWS SDK) call require().
+    // CommonJS dependencies (parts of the AWS SDK among them) call require().
     banner: {
       js: "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);",
     },

@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -22,6 +24,35 @@ const entry = join(scratch, 'handler.ts');
 writeFileSync(entry, 'export const handler = async () => ({ ok: true });\n');
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A request as the loopback Secrets Manager received it. */
+interface SignedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The `authorization` the SDK's signer gives `request` with the environment credentials of the bundle's run. */
+const sdkSignature = async ({ method, path, headers, body }: SignedRequest): Promise<string | undefined> => {
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: 'ASIAFROMTHEENVIRONMENT',
+      secretAccessKey: 'secret-from-the-environment',
+      sessionToken: 'session-token-from-the-environment',
+    },
+    region: 'us-east-1',
+    service: 'secretsmanager',
+    sha256: Sha256,
+  });
+  const date = headers['x-amz-date']?.replace(
+    /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/,
+    '$1-$2-$3T$4:$5:$6Z',
+  );
+  const request = { method, protocol: 'http:', hostname: '127.0.0.1', path, query: {}, headers, body };
+  const signed = await signer.sign(request, { signingDate: new Date(date ?? Number.NaN) });
+  return signed.headers.authorization;
+};
 
 const synthesise = (build: (stack: Stack) => void): Template => {
   const stack = new Stack(testApp(), 'function-test');
@@ -67,7 +98,8 @@ describe('CallControlFunction', () => {
           // The Powertools Tracer is not bundled unless asked for.
           POWERTOOLS_TRACE_DISABLED: 'true',
           MALLOC_ARENA_MAX: '2',
-          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=256',
+          // The caller's NODE_OPTIONS alone: the bundle maps its own stack traces (no --enable-source-maps).
+          NODE_OPTIONS: '--max-old-space-size=256',
         },
       },
     });
@@ -141,7 +173,7 @@ describe('CallControlFunction', () => {
 });
 
 describe('CallControlFunction bundling (the one test that runs esbuild)', () => {
-  it('builds a minified ESM bundle with the AWS SDK inside and working, a source map, and a working require; the SDK signs with the environment credentials and carries no other credential provider', () => {
+  it('builds a minified ESM bundle with the AWS SDK inside and working, a source map, and a working require; the SDK signs with the environment credentials and carries no other credential provider', async () => {
     // Prepare: a handler that imports an AWS SDK client and a CommonJS module that requires a Node builtin.
     writeFileSync(
       join(scratch, 'legacy.cjs'),
@@ -157,12 +189,14 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
         // A loopback Secrets Manager that records how the request was signed and answers it.
         'const signedWith = () => new Promise((resolve) => {',
         '  const server = createServer((request, response) => {',
-        '    request.resume();',
+        '    let body = "";',
+        "    request.on('data', (chunk) => { body += chunk; });",
         "    request.on('end', () => {",
         "      response.setHeader('content-type', 'application/x-amz-json-1.1');",
         "      response.end(JSON.stringify({ Name: 'x', SecretString: 'read through the bundle' }));",
         '      server.close();',
-        "      resolve({ authorization: request.headers.authorization, token: request.headers['x-amz-security-token'] });",
+        "      resolve({ authorization: request.headers.authorization, token: request.headers['x-amz-security-token'],",
+        '        request: { method: request.method, path: request.url, headers: request.headers, body } });',
         '    });',
         '  });',
         "  server.listen(0, '127.0.0.1', async () => {",
@@ -266,6 +300,11 @@ describe('CallControlFunction bundling (the one test that runs esbuild)', () => 
       });
     }
     expect(outputs.map((output) => output.powertoolsTracer).sort()).toEqual(['false', 'true']);
+    // The signature is the one the SDK's own signer and hash (not the bundle's stand-in, aws-sha256.ts) compute.
+    for (const output of outputs) {
+      const { signed } = output as unknown as { signed: { authorization: string; request: SignedRequest } };
+      expect(signed.authorization).toBe(await sdkSignature(signed.request));
+    }
   });
 });
 

@@ -1,10 +1,12 @@
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import ajvUcs2length from 'ajv/dist/runtime/ucs2length.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as strict from '#commons/generated/strict-validators';
 import * as http from '#commons/generated/validators';
+import * as copiedFormats from '#commons/validation/formats';
 import { VALIDATOR_MODULES } from '#commons/validation/registry';
-import { compilerFor } from '../../scripts/compile-validators.ts';
+import { compilerFor, standaloneModule } from '../../scripts/compile-validators.ts';
 import { shareSubschemas } from '../../scripts/shared-subschemas.ts';
 
 /**
@@ -139,6 +141,50 @@ describe('validators compiled with shared sub-schemas', () => {
         const valid = generated(mine);
         expect(valid).toBe(asWritten(theirs));
         expect((generated.errors ?? []).map(seen)).toEqual((asWritten.errors ?? []).map(seen));
+        expect(mine).toEqual(theirs);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
+
+/**
+ * Ajv's own standalone code of a registry module, before scripts/compact-validators.ts and the rewrite into an ES
+ * module, run as written: its `require()`s get what they name.
+ */
+const ajvsOwnCode = (module: string, options: Options, schemas: Parameters<typeof standaloneModule>[2]) => {
+  const code = standaloneModule(module, options, schemas).replace(/export const (\w+) =/g, 'exports.$1 =');
+  const required = (specifier: string): unknown => {
+    if (specifier === 'ajv/dist/runtime/ucs2length') return { default: ajvUcs2length };
+    if (specifier.endsWith('/validation/formats.ts')) return copiedFormats;
+    throw new Error(`unexpected require(${specifier})`);
+  };
+  const exports: Record<string, ValidateFunction> = {};
+  new Function('exports', 'require', code)(exports, required);
+  return exports;
+};
+
+const uncompacted = Object.entries(VALIDATOR_MODULES).flatMap(([module, { options, schemas }]) => {
+  const own = ajvsOwnCode(module, options as Options, schemas);
+  return Object.entries(schemas).map(([name, schema]) => ({
+    module,
+    name,
+    schema,
+    generated: GENERATED[module]?.[name] as ValidateFunction,
+    ajvs: own[name] as ValidateFunction,
+  }));
+});
+
+describe('the compacted validators (scripts/compact-validators.ts)', () => {
+  it.each(uncompacted)("$module $name answers exactly as Ajv's own code", ({ schema, generated, ajvs }) => {
+    expect(typeof ajvs).toBe('function');
+    fc.assert(
+      fc.property(valuesFor(schema), (input) => {
+        const [mine, theirs] = [structuredClone(input), structuredClone(input)];
+        expect(generated(mine)).toBe(ajvs(theirs));
+        // Every field of every error, in the same order, the fields of each in the same order too.
+        expect(generated.errors ?? null).toStrictEqual(ajvs.errors ?? null);
+        expect(JSON.stringify(generated.errors)).toBe(JSON.stringify(ajvs.errors));
         expect(mine).toEqual(theirs);
       }),
       { seed: SEED, numRuns: RUNS },

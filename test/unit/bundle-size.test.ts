@@ -10,19 +10,20 @@ import { FUNCTION_NAMES } from '../../infra/function-bundles.ts';
  * the change that grows it, not in a later benchmark run.
  *
  * Each budget is the size measured when it was set, plus about 2 %: room for a small fix, not for a new
- * dependency or a validator a function does not need (a CommonJS module cannot be tree-shaken: see
- * scripts/compile-validators.ts). Issue 19 asks the http-api bundle to stay at or under 1/8 of the bundled SDK
- * reference's (`npm run bench -- bundle-size`: 2368 KiB, so 296 KiB); it is above that, so its budget only
- * stops it from growing further. Lower a budget when a bundle shrinks; raise one only with the reason in the commit.
+ * dependency, a validator a function does not need, or a constant a bundler cannot leave out (see
+ * events/contracts/json-schema-parts.ts). Issue 19 asks the http-api bundle to stay at or under 1/8 of the
+ * bundled SDK reference's (`npm run bench -- bundle-size`: 2367.8 KiB, so 296 KiB): its budget is under that
+ * bound, so a change that breaks it fails here. Lower a budget when a bundle shrinks; raise one only with the
+ * reason in the commit.
  */
 const BUDGET_KIB: Readonly<Record<(typeof FUNCTION_NAMES)[number], number>> = {
-  'http-api': 331, // 324.9 KiB on 2026-12-06
-  'call-update-events': 405, // 397.4 KiB
-  'status-callback': 364, // 357.3 KiB
-  cleanup: 272, // 266.8 KiB
-  'audit-search': 197, // 192.5 KiB
-  'console-assets': 4, // 1.7 KiB
-  'console-pre-token': 4, // 0.8 KiB
+  'http-api': 295, // 292.4 KiB on 2026-12-06 (was 324.9 KiB)
+  'call-update-events': 371, // 365.4 KiB
+  'status-callback': 346, // 340.4 KiB
+  cleanup: 255, // 250.2 KiB
+  'audit-search': 194, // 190.5 KiB
+  'console-assets': 4, // 3.1 KiB
+  'console-pre-token': 4, // 2.1 KiB
 };
 
 const ROOT = join(import.meta.dirname, '..', '..');

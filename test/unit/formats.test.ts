@@ -1,19 +1,18 @@
-import { createRequire } from 'node:module';
+import ajvUcs2length from 'ajv/dist/runtime/ucs2length.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ucs2length } from '#commons/validation/ajv-runtime';
+import * as copiedFormats from '#commons/validation/formats';
 
 /**
- * functions/commons/validation/formats.cjs copies the formats the schemas use from ajv-formats, which the
+ * functions/commons/validation/formats.ts copies the formats the schemas use from ajv-formats, which the
  * validators are compiled and tested with (test/property/generated-validators.property.test.ts compares the
  * generated code, which calls the copies, with Ajv and ajv-formats themselves). Here each copy answers as
  * ajv-formats' own on URL-shaped and arbitrary text, so an upgrade of ajv-formats that changes a format fails.
  */
 
-const formats = createRequire(import.meta.url)('../../functions/commons/validation/formats.cjs') as Record<
-  string,
-  (value: string) => boolean
->;
+const formats: Readonly<Record<string, (value: string) => boolean>> = { ...copiedFormats };
 
 const URL_CHARS = [...'abcXYZ019:/?#[]@!$&\'()*+,;=-._~% <>"{}|\\^`é'];
 const urlish = fc.oneof(
@@ -52,6 +51,29 @@ describe('the formats copied from ajv-formats', () => {
       fc.property(
         urlish,
         (value) => formats.uri?.(value) === (fullFormats.uri as (value: string) => boolean)(value),
+      ),
+      { seed: 20_261_206, numRuns: 5000 },
+    );
+  });
+});
+
+describe('the runtime helpers copied from Ajv', () => {
+  it.each(['', 'abc', 'é', '😀', 'a😀b', '\uD83D', '\uDE00', '\uD83D\uD83D\uDE00', '\uDE00\uD83D'])(
+    'ucs2length counts %j as Ajv does',
+    (value) => {
+      expect(ucs2length(value)).toBe(ajvUcs2length(value));
+    },
+  );
+
+  it('ucs2length counts any text as Ajv does, surrogate pairs as one character', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(
+            fc.oneof(fc.constantFrom('\uD83D', '\uDE00', 'a'), fc.string({ unit: 'binary', maxLength: 1 })),
+          )
+          .map((parts) => parts.join('')),
+        (value) => ucs2length(value) === ajvUcs2length(value),
       ),
       { seed: 20_261_206, numRuns: 5000 },
     );

@@ -6,8 +6,8 @@ describe('precompiled validators', () => {
   it.each(generate())(
     '$module is up to date with the registry (else run `npm run validators`)',
     ({ module, js, dts }) => {
-      expect(readFileSync(generatedPath(module, 'cjs'), 'utf8')).toBe(js);
-      expect(readFileSync(generatedPath(module, 'd.cts'), 'utf8')).toBe(dts);
+      expect(readFileSync(generatedPath(module, 'js'), 'utf8')).toBe(js);
+      expect(readFileSync(generatedPath(module, 'd.ts'), 'utf8')).toBe(dts);
     },
   );
 

@@ -76,7 +76,12 @@ export interface UnverifiedAssumption {
   check: string;
 }
 
-export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = [
+/**
+ * Every assumption, for the README and a read-only probe; no function reads it. Built by a call marked free of
+ * side effects, so that a bundle leaves the list out: its texts join the values above, and a bundler keeps a
+ * constant built with a call (all this text, in each function) unless told the call can go.
+ */
+export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = /* @__PURE__ */ (() => [
   {
     name: 'voice-log-id-is-call-id',
     assumed:
@@ -150,4 +155,4 @@ export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = [
       "A native call's status_url / call_state_url POSTs the CallState payload (project_id, params.call_id, params.call_state), signed as SignalWire's SDKs verify JSON webhooks: hex HMAC-SHA1 over the URL and the raw body (status-callbacks/native-callback.ts cites them).",
     check: "Point a test call's status_url at the webhook and compare the body and signature it receives.",
   },
-];
+])();

@@ -16,34 +16,37 @@ const callbackUrl = {
   pattern: `^${HTTP_URL}`,
   maxLength: 2048,
 } as const;
-const method = { type: 'string', enum: [...HTTP_METHODS] } as const;
+const method = /* @__PURE__ */ (() => ({ type: 'string', enum: [...HTTP_METHODS] }) as const)();
 
 /**
  * The update a caller may ask for, in SignalWire's field names, with this project's rules on top of
  * SignalWire's schema: at least one field; a method only with its URL; never `Status` and `Url` together
  * (end the call or redirect it, not both); nothing else. Shared by the HTTP route and the event contract.
+ * Compiled ahead of time, so built by a call marked pure that the bundles leave out (as the contracts' JSON
+ * Schemas: events/contracts/json-schema-parts.ts says why).
  */
-export const callUpdateSchema = {
-  type: 'object',
-  minProperties: 1,
-  additionalProperties: false,
-  properties: {
-    Url: callbackUrl,
-    Method: method,
-    Status: { type: 'string', enum: [...UPDATE_STATUSES] },
-    FallbackUrl: callbackUrl,
-    FallbackMethod: method,
-    StatusCallback: callbackUrl,
-    StatusCallbackMethod: method,
-  },
-  dependentRequired: {
-    Method: ['Url'],
-    FallbackMethod: ['FallbackUrl'],
-    StatusCallbackMethod: ['StatusCallback'],
-  },
-  // `type` inside `not`, so that a body that is not an object fails on `type` alone, not on this rule too.
-  not: { type: 'object', required: ['Status', 'Url'], properties: { Status: true, Url: true } },
-} as const;
+export const callUpdateSchema = /* @__PURE__ */ (() =>
+  ({
+    type: 'object',
+    minProperties: 1,
+    additionalProperties: false,
+    properties: {
+      Url: callbackUrl,
+      Method: method,
+      Status: { type: 'string', enum: [...UPDATE_STATUSES] },
+      FallbackUrl: callbackUrl,
+      FallbackMethod: method,
+      StatusCallback: callbackUrl,
+      StatusCallbackMethod: method,
+    },
+    dependentRequired: {
+      Method: ['Url'],
+      FallbackMethod: ['FallbackUrl'],
+      StatusCallbackMethod: ['StatusCallback'],
+    },
+    // `type` inside `not`, so that a body that is not an object fails on `type` alone, not on this rule too.
+    not: { type: 'object', required: ['Status', 'Url'], properties: { Status: true, Url: true } },
+  }) as const)();
 
 /** camelCase spellings callers may use instead of SignalWire's PascalCase ones. */
 export const CALL_UPDATE_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(

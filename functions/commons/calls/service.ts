@@ -88,24 +88,20 @@ const isStateConflict = (error: unknown): error is SignalWireError =>
   error instanceof SignalWireError && isStateConflictCode(error.code);
 
 /**
- * Ends a call. Idempotent: when SignalWire refuses because the call is already over, the call is fetched and
- * returned as `already-ended` instead of failing, so ending twice, or racing the caller's own hang-up, is
- * harmless.
+ * Ending a call is idempotent: when SignalWire refuses an end request because the call is already over, the
+ * call is fetched and returned as `already-ended` instead of failing, so ending twice, or racing the caller's
+ * own hang-up, is harmless. Any other refusal stands.
  */
-const endCall = async (
+const endedMeanwhile = async (
   api: CallsApi,
   callSid: string,
-  status: 'completed' | 'canceled',
-  options?: RequestOptions,
+  refusal: unknown,
+  options: RequestOptions,
 ): Promise<CallActionResult> => {
-  try {
-    return { call: await api.updateCall(callSid, { Status: status }, options), outcome: 'updated' };
-  } catch (error) {
-    if (!isStateConflict(error)) throw error;
-    const call = await api.getCall(callSid, options);
-    if (isFinalStatus(call.status)) return { call, outcome: 'already-ended' };
-    throw error;
-  }
+  if (!isStateConflict(refusal)) throw refusal;
+  const call = await api.getCall(callSid, options);
+  if (isFinalStatus(call.status)) return { call, outcome: 'already-ended' };
+  throw refusal;
 };
 
 /**
@@ -119,11 +115,16 @@ export const applyToProject = async (
 ): Promise<CallOutcome> => {
   const { action, signal } = command;
   const callSid = canonicalSid(command.callSid);
+  const options = { signal };
   try {
-    const result =
-      action.kind === 'terminate'
-        ? await endCall(api, callSid, action.status ?? 'completed', { signal })
-        : { call: await api.updateCall(callSid, action.update, { signal }), outcome: 'updated' as const };
+    let result: CallActionResult;
+    // One async function for the request, whatever the action (a cleanup sends one per ended call).
+    try {
+      result = { call: await api.updateCall(callSid, changeOf(action), options), outcome: 'updated' };
+    } catch (error) {
+      if (action.kind !== 'terminate') throw error;
+      result = await endedMeanwhile(api, callSid, error, options);
+    }
     return { ok: true, accountSid, callSid, ...result };
   } catch (error) {
     return { ok: false, accountSid, callSid, error: describe(action, error), cause: error };
@@ -134,6 +135,10 @@ export const applyToProject = async (
 const describe = (action: CallAction, error: unknown): ErrorDescription =>
   describeError(error, { redirect: changeOf(action).Url !== undefined });
 
+/** The non-empty of two reasons, joined by `; ` (one string, no array: a cleanup writes one per ended call). */
+const joinReason = (first: string, second: string): string =>
+  first && second ? `${first}; ${second}` : first || second;
+
 /** The audit result of an outcome; `rule` (a cleanup's reason) goes first in the reason when given. */
 export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedResult => {
   if (!outcome.ok) return failureResult(outcome.error, rule);
@@ -142,7 +147,7 @@ export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedRes
   return {
     outcome: outcome.outcome,
     resultingStatus: outcome.call.status,
-    reason: [rule ?? (ended ? '' : 'applied'), ended].filter(Boolean).join('; '),
+    reason: joinReason(rule ?? (ended ? '' : 'applied'), ended),
   };
 };
 

@@ -43,6 +43,8 @@ export class Pacer {
   #due = Number.NEGATIVE_INFINITY;
   /** The previous caller's turn: waits are served one after the other, which the bound above relies on. */
   #turn: Promise<void> = Promise.resolve();
+  /** Waits not yet served: with none, a caller whose turn is due takes it at once, with no promise chained. */
+  #waiting = 0;
 
   constructor(
     private readonly intervalMs: number,
@@ -50,15 +52,43 @@ export class Pacer {
   ) {}
 
   wait(signal: AbortSignal): Promise<void> {
+    if (this.#waiting === 0) {
+      // Nobody ahead: this caller's turn is now, as it would be one microtask later through the chain.
+      const now = this.clock.now();
+      const due = this.#next(now);
+      if (due <= now) return SERVED;
+      this.#waiting++;
+      const turn = this.#sleep(due - now, signal);
+      this.#turn = turn;
+      return turn;
+    }
+    this.#waiting++;
     const turn = this.#turn.then(() => this.#take(signal));
     this.#turn = turn;
     return turn;
   }
 
-  async #take(signal: AbortSignal): Promise<void> {
-    const now = this.clock.now();
+  /** Takes the next start of the schedule, `now` or later. */
+  #next(now: number): number {
     const due = Math.max(this.#due, now - CATCH_UP_INTERVALS * this.intervalMs);
     this.#due = due + this.intervalMs;
-    if (due > now) await this.clock.sleep(due - now, signal);
+    return due;
+  }
+
+  async #take(signal: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    const due = this.#next(now);
+    if (due > now) await this.#sleep(due - now, signal);
+    else this.#waiting--;
+  }
+
+  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    try {
+      await this.clock.sleep(ms, signal);
+    } finally {
+      this.#waiting--;
+    }
   }
 }
+
+const SERVED: Promise<void> = Promise.resolve();

@@ -1,11 +1,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { validateCleanupEvent, validateCleanupPolicyInput } from '#commons/generated/strict-validators';
 import type { SchedulerInvocation } from '../calls/audit-actors.ts';
 import { CALL_APIS, type CallApi } from '../calls/result.ts';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
-import {
-  validateCleanupEvent,
-  validateCleanupPolicyInput,
-} from '../generated/strict-validators/cleanup-policy.cjs';
 import { ENV } from '../platform/settings.ts';
 import type { ActiveCallStatus, CallDirection } from '../signalwire/types.ts';
 import { violationsFromAjv } from '../validation/violations.ts';

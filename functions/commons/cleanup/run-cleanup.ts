@@ -3,7 +3,7 @@ import { scheduleActor } from '../calls/audit-actors.ts';
 import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
 import { applyToProject } from '../calls/service.ts';
 import { describeError } from '../errors.ts';
-import type { ActiveCallStatus } from '../signalwire/types.ts';
+import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
 import {
   cleanedStateOf,
@@ -169,12 +169,15 @@ class CleanupRun {
         signal: this.#hardStop.signal,
       })) {
         this.#report.pagesRead++;
-        for (const [position, call] of page.calls.entries()) {
+        const { calls } = page;
+        // An index, not `entries()`: no iterator and no [index, call] pair for every listed call.
+        for (let position = 0; position < calls.length; position++) {
+          const call = calls[position] as Call;
           // Trust the listing's filter no further than the call's own status: a call is judged once, in the
           // state it is in.
           if (call.status !== status) continue;
           if (!(await this.#examine(this.#judge(call), { sid: call.sid, api: 'compatibility' }, status))) {
-            stop(page.calls.length - position);
+            stop(calls.length - position);
             return false;
           }
         }
@@ -257,7 +260,8 @@ class CleanupRun {
     const { policy } = this;
     const report = this.#report;
     const acts = verdict.kind === 'stale' && this.#endRequests < policy.maxCallsToEnd;
-    if (acts && !policy.dryRun) await this.#pool.slot();
+    // Awaited only when the pool is full: a free slot costs no promise.
+    if (acts && !policy.dryRun && this.#pool.full) await this.#pool.slot();
     if (this.#outOfTime()) return false;
     report.found++;
     switch (verdict.kind) {

@@ -9,6 +9,11 @@ export class TaskPool {
 
   constructor(private readonly size: number) {}
 
+  /** Whether a task asking for a slot now would wait for one. */
+  get full(): boolean {
+    return this.#running + this.#waiters.length >= this.size;
+  }
+
   /** Resolves once a task may start. */
   slot(): Promise<void> {
     if (this.#running + this.#waiters.length < this.size) return Promise.resolve();

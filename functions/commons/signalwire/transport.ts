@@ -76,6 +76,8 @@ const agentFor = (tls: boolean): http.Agent => {
   return httpAgent;
 };
 
+const ONCE = { once: true } as const;
+
 const errorCode = (error: unknown): string | undefined => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -122,7 +124,7 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
     // Node keeps every timer of the same duration in one list: a pool of requests shares one OS timer.
     const timer = setTimeout(() => fail('timeout'), request.timeoutMs);
     const onAbort = (): void => fail('aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, ONCE);
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
@@ -135,7 +137,8 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       if (settle()) reject(failure ?? new ExchangeFailureError('connection', connected, errorCode(error)));
     };
 
-    req.once('socket', (socket) => {
+    // `on`, not `once`, for events a request or an answer emits at most once: `once` wraps every listener.
+    req.on('socket', (socket) => {
       if (!socket.connecting) connected = true;
       else
         socket.once(tls ? 'secureConnect' : 'connect', () => {
@@ -145,10 +148,10 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
     req.on('error', lost);
     // A request closed with no complete answer and no error (Node destroys the socket of an unrequested 101).
     let answered = false;
-    req.once('close', () => {
+    req.on('close', () => {
       if (!answered) lost(undefined);
     });
-    req.once('response', (response: IncomingMessage) => {
+    req.on('response', (response: IncomingMessage) => {
       answered = true;
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -157,14 +160,14 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
         if (bytes > request.maxAnswerBytes) fail('too-large');
         else chunks.push(chunk);
       });
-      response.once('end', () => {
+      response.on('end', () => {
         if (!settle()) return;
         const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
         resolve({ status: response.statusCode ?? 0, text, retryAfter: response.headers['retry-after'] });
       });
       // A body cut short (reset, timeout, abort, too large) ends in 'error' or a 'close' without 'end'.
       response.on('error', lost);
-      response.once('close', () => {
+      response.on('close', () => {
         if (!response.complete) lost(undefined);
       });
     });

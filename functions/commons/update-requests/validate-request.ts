@@ -1,8 +1,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { validateCallUpdateRequestedEvent } from '#commons/generated/strict-validators';
 import { TRANSFER_DEST_RULE, TRANSFER_FIELDS } from '../calls/call-update-schema.ts';
 import type { FieldViolation } from '../errors.ts';
 import { CALL_UPDATE_REQUESTED_FIELDS } from '../events/contracts.ts';
-import { validateCallUpdateRequestedEvent } from '../generated/strict-validators/call-update-requested.cjs';
 import { CALL_UPDATE_FIELDS } from '../signalwire/types.ts';
 import { keyViolations, type ViolationContext, violationsFromAjv } from '../validation/violations.ts';
 

@@ -10,7 +10,7 @@ import {
 
 /**
  * Every schema the functions validate with, compiled ahead of time by `npm run validators` into
- * `generated/<module>.cjs`, each validator exported under its key here. Add a schema, run the script, import.
+ * `generated/<module>.js`, each validator exported under its key here. Add a schema, run the script, import.
  */
 export const VALIDATOR_MODULES = {
   /**
@@ -30,13 +30,6 @@ export const VALIDATOR_MODULES = {
   },
   /** JSON documents (policies, events): no coercion, no defaults (`"300"` is not a number); errors keep their schema for messages. */
   'strict-validators': {
-    // Written as one file per group of the functions that use it (the cleanup and the HTTP API's dry run; the
-    // event consumer), so that each bundle carries only its own (scripts/compile-validators.ts). A policy and a
-    // cleanup event share their rules, so they are compiled together.
-    files: {
-      'cleanup-policy': ['validateCleanupPolicyInput', 'validateCleanupEvent'],
-      'call-update-requested': ['validateCallUpdateRequestedEvent'],
-    },
     options: { coerceTypes: false, useDefaults: false, verbose: true },
     schemas: {
       validateCleanupPolicyInput: cleanupPolicyInputSchema,

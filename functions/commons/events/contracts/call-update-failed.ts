@@ -72,105 +72,106 @@ const ERROR_CODES = [
   'INTERNAL_ERROR',
 ] as const satisfies readonly RequestErrorCode[];
 
-/** `detail` of "Call Update Failed", as integrators and the schema registry read it. */
-export const callUpdateFailedDetailJsonSchema = {
-  $schema: DRAFT_04,
-  title: 'CallUpdateFailed',
-  description: `detail of a "Call Update Failed" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was not applied. final=true: this is the outcome (invalid event, source not allowed, the call's state, unknown call, a redirect whose outcome is unknown, ...). final=false: a transient failure; the event is retried automatically and a later "Call Updated" or "Call Update Failed" with the same requestEventId follows, unless the retries run out and the event lands in the dead-letter queue.`,
-  type: 'object',
-  required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'api', 'final', 'error'],
-  additionalProperties: false,
-  properties: {
-    requestEventId: requestEventIdProperty,
-    requestSource: requestSourceProperty,
-    correlationId: {
-      description: "The request's correlationId; null when it gave none (or none that was well-formed).",
-      type: ['string', 'null'],
+/** `detail` of "Call Update Failed", as integrators and the schema registry read it.(left out of the bundles: see json-schema-parts.ts). */
+export const callUpdateFailedDetailJsonSchema = /* @__PURE__ */ (() =>
+  ({
+    $schema: DRAFT_04,
+    title: 'CallUpdateFailed',
+    description: `detail of a "Call Update Failed" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was not applied. final=true: this is the outcome (invalid event, source not allowed, the call's state, unknown call, a redirect whose outcome is unknown, ...). final=false: a transient failure; the event is retried automatically and a later "Call Updated" or "Call Update Failed" with the same requestEventId follows, unless the retries run out and the event lands in the dead-letter queue.`,
+    type: 'object',
+    required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'api', 'final', 'error'],
+    additionalProperties: false,
+    properties: {
+      requestEventId: requestEventIdProperty,
+      requestSource: requestSourceProperty,
+      correlationId: {
+        description: "The request's correlationId; null when it gave none (or none that was well-formed).",
+        type: ['string', 'null'],
+      },
+      idempotencyKey: idempotencyKeyEchoProperty,
+      replayed: {
+        description: 'true: a repeat of a request already handled; this is the outcome recorded then.',
+        type: 'boolean',
+      },
+      accountSid: {
+        description: 'The project, as given or resolved; null when unknown.',
+        type: ['string', 'null'],
+      },
+      callSid: {
+        description: 'The call, when the request named a well-formed one.',
+        type: ['string', 'null'],
+      },
+      action: { type: ['string', 'null'], enum: [...CALL_UPDATE_REQUEST_ACTIONS, null] },
+      api: {
+        description:
+          'The API that owns the call, as the request named it or as found by reading; null when not known (e.g. an invalid request, or a call neither API knows).',
+        type: ['string', 'null'],
+        enum: [...CALL_APIS, null],
+      },
+      final: {
+        description:
+          'false: the failure was transient and the request is being retried; wait for a later result.',
+        type: 'boolean',
+      },
+      error: { $ref: '#/definitions/Error' },
     },
-    idempotencyKey: idempotencyKeyEchoProperty,
-    replayed: {
-      description: 'true: a repeat of a request already handled; this is the outcome recorded then.',
-      type: 'boolean',
-    },
-    accountSid: {
-      description: 'The project, as given or resolved; null when unknown.',
-      type: ['string', 'null'],
-    },
-    callSid: {
-      description: 'The call, when the request named a well-formed one.',
-      type: ['string', 'null'],
-    },
-    action: { type: ['string', 'null'], enum: [...CALL_UPDATE_REQUEST_ACTIONS, null] },
-    api: {
-      description:
-        'The API that owns the call, as the request named it or as found by reading; null when not known (e.g. an invalid request, or a call neither API knows).',
-      type: ['string', 'null'],
-      enum: [...CALL_APIS, null],
-    },
-    final: {
-      description:
-        'false: the failure was transient and the request is being retried; wait for a later result.',
-      type: 'boolean',
-    },
-    error: { $ref: '#/definitions/Error' },
-  },
-  definitions: {
-    Error: {
-      description: 'The same error the HTTP API answers, without HTTP.',
-      type: 'object',
-      required: ['code', 'message', 'retryable'],
-      additionalProperties: false,
-      properties: {
-        code: {
-          description:
-            'Stable error code: INVALID_REQUEST (invalid event, source not allowed, reused idempotency key: see violations), CALL_NOT_FOUND, CALL_STATE_CONFLICT, ACCOUNT_NOT_CONFIGURED, UPSTREAM_*, REDIRECT_OUTCOME_UNKNOWN, CREDENTIALS_UNAVAILABLE, INTERNAL_ERROR.',
-          type: 'string',
-          enum: ERROR_CODES,
-        },
-        message: { type: 'string' },
-        retryable: {
-          description: 'Whether sending the same request again later could succeed.',
-          type: 'boolean',
-        },
-        violations: {
-          description: `For INVALID_REQUEST: one entry per rejected field and rule, the first ${MAX_LISTED_VIOLATIONS} at most (see moreViolations); field names are cut at 64 characters and messages at ${MAX_VIOLATION_MESSAGE_CHARS}.`,
-          type: 'array',
-          maxItems: MAX_LISTED_VIOLATIONS,
-          items: {
-            type: 'object',
-            required: ['field', 'rule', 'message'],
-            additionalProperties: false,
-            properties: {
-              field: { type: 'string', minLength: 1, maxLength: 64 },
-              rule: { type: 'string', minLength: 1 },
-              message: { type: 'string', maxLength: MAX_VIOLATION_MESSAGE_CHARS },
+    definitions: {
+      Error: {
+        description: 'The same error the HTTP API answers, without HTTP.',
+        type: 'object',
+        required: ['code', 'message', 'retryable'],
+        additionalProperties: false,
+        properties: {
+          code: {
+            description:
+              'Stable error code: INVALID_REQUEST (invalid event, source not allowed, reused idempotency key: see violations), CALL_NOT_FOUND, CALL_STATE_CONFLICT, ACCOUNT_NOT_CONFIGURED, UPSTREAM_*, REDIRECT_OUTCOME_UNKNOWN, CREDENTIALS_UNAVAILABLE, INTERNAL_ERROR.',
+            type: 'string',
+            enum: ERROR_CODES,
+          },
+          message: { type: 'string' },
+          retryable: {
+            description: 'Whether sending the same request again later could succeed.',
+            type: 'boolean',
+          },
+          violations: {
+            description: `For INVALID_REQUEST: one entry per rejected field and rule, the first ${MAX_LISTED_VIOLATIONS} at most (see moreViolations); field names are cut at 64 characters and messages at ${MAX_VIOLATION_MESSAGE_CHARS}.`,
+            type: 'array',
+            maxItems: MAX_LISTED_VIOLATIONS,
+            items: {
+              type: 'object',
+              required: ['field', 'rule', 'message'],
+              additionalProperties: false,
+              properties: {
+                field: { type: 'string', minLength: 1, maxLength: 64 },
+                rule: { type: 'string', minLength: 1 },
+                message: { type: 'string', maxLength: MAX_VIOLATION_MESSAGE_CHARS },
+              },
             },
           },
-        },
-        moreViolations: {
-          description: 'How many violations were found beyond the ones listed in violations.',
-          type: 'integer',
-          minimum: 1,
-        },
-        signalwire: {
-          description: "SignalWire's own error, when it answered with one.",
-          type: 'object',
-          required: ['status', 'code', 'message', 'more_info'],
-          additionalProperties: false,
-          properties: {
-            status: { description: 'HTTP status SignalWire answered.', type: 'integer' },
-            code: {
-              description: "SignalWire's error code, e.g. 21220, 10000, 20404.",
-              type: ['integer', 'null'],
+          moreViolations: {
+            description: 'How many violations were found beyond the ones listed in violations.',
+            type: 'integer',
+            minimum: 1,
+          },
+          signalwire: {
+            description: "SignalWire's own error, when it answered with one.",
+            type: 'object',
+            required: ['status', 'code', 'message', 'more_info'],
+            additionalProperties: false,
+            properties: {
+              status: { description: 'HTTP status SignalWire answered.', type: 'integer' },
+              code: {
+                description: "SignalWire's error code, e.g. 21220, 10000, 20404.",
+                type: ['integer', 'null'],
+              },
+              message: { type: 'string' },
+              more_info: { type: ['string', 'null'] },
             },
-            message: { type: 'string' },
-            more_info: { type: ['string', 'null'] },
           },
         },
       },
     },
-  },
-} as const;
+  }) as const)();
 
 /** The "Call Update Failed" contract, for the infra, `npm run schemas` and the docs. */
 export const callUpdateFailedContract = {

@@ -41,93 +41,94 @@ export interface CallUpdatedDetail extends CallUpdateResultBase {
 
 const nullableString = { type: ['string', 'null'] } as const;
 
-/** `detail` of "Call Updated", as integrators and the schema registry read it. */
-export const callUpdatedDetailJsonSchema = {
-  $schema: DRAFT_04,
-  title: 'CallUpdated',
-  description: `detail of a "Call Updated" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was applied. Published at least once: a repeated request publishes the recorded outcome again with replayed=true, so deduplicate on requestEventId (or on requestSource + idempotencyKey).`,
-  type: 'object',
-  required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'api', 'change', 'outcome', 'call'],
-  additionalProperties: false,
-  properties: {
-    requestEventId: requestEventIdProperty,
-    requestSource: requestSourceProperty,
-    correlationId: {
-      description: "The request's correlationId; null when it gave none.",
-      type: ['string', 'null'],
+/** `detail` of "Call Updated", as integrators and the schema registry read it.(left out of the bundles: see json-schema-parts.ts). */
+export const callUpdatedDetailJsonSchema = /* @__PURE__ */ (() =>
+  ({
+    $schema: DRAFT_04,
+    title: 'CallUpdated',
+    description: `detail of a "Call Updated" event (${PUBLISHED_SOURCE}): the "Call Update Requested" event requestEventId was applied. Published at least once: a repeated request publishes the recorded outcome again with replayed=true, so deduplicate on requestEventId (or on requestSource + idempotencyKey).`,
+    type: 'object',
+    required: [...resultBaseRequired, 'accountSid', 'callSid', 'action', 'api', 'change', 'outcome', 'call'],
+    additionalProperties: false,
+    properties: {
+      requestEventId: requestEventIdProperty,
+      requestSource: requestSourceProperty,
+      correlationId: {
+        description: "The request's correlationId; null when it gave none.",
+        type: ['string', 'null'],
+      },
+      idempotencyKey: idempotencyKeyEchoProperty,
+      replayed: {
+        description:
+          'true: a repeat of a request already handled; this is the outcome recorded then, and the call was not touched again.',
+        type: 'boolean',
+      },
+      accountSid: {
+        description: 'The SignalWire project the call belongs to.',
+        $ref: '#/definitions/Sid',
+      },
+      callSid: { $ref: '#/definitions/Sid' },
+      action: { type: 'string', enum: [...CALL_UPDATE_REQUEST_ACTIONS] },
+      api: {
+        description:
+          'The API that owns the call and received the change: compatibility (cXML/LaML) or calling (the native Calling API).',
+        type: 'string',
+        enum: [...CALL_APIS],
+      },
+      change: {
+        description:
+          'What was asked, in the Compatibility field names ({"Status":"completed"} for a terminate; for a native call Url became update with url and Status calling.end), or {"dest": ...} for a transfer.',
+        type: 'object',
+        additionalProperties: { type: 'string' },
+      },
+      outcome: {
+        description:
+          'updated: SignalWire applied the change. already-ended: a terminate found the call over; call is its current state.',
+        type: 'string',
+        enum: ['updated', 'already-ended'],
+      },
+      call: { $ref: '#/definitions/Call' },
     },
-    idempotencyKey: idempotencyKeyEchoProperty,
-    replayed: {
-      description:
-        'true: a repeat of a request already handled; this is the outcome recorded then, and the call was not touched again.',
-      type: 'boolean',
-    },
-    accountSid: {
-      description: 'The SignalWire project the call belongs to.',
-      $ref: '#/definitions/Sid',
-    },
-    callSid: { $ref: '#/definitions/Sid' },
-    action: { type: 'string', enum: [...CALL_UPDATE_REQUEST_ACTIONS] },
-    api: {
-      description:
-        'The API that owns the call and received the change: compatibility (cXML/LaML) or calling (the native Calling API).',
-      type: 'string',
-      enum: [...CALL_APIS],
-    },
-    change: {
-      description:
-        'What was asked, in the Compatibility field names ({"Status":"completed"} for a terminate; for a native call Url became update with url and Status calling.end), or {"dest": ...} for a transfer.',
-      type: 'object',
-      additionalProperties: { type: 'string' },
-    },
-    outcome: {
-      description:
-        'updated: SignalWire applied the change. already-ended: a terminate found the call over; call is its current state.',
-      type: 'string',
-      enum: ['updated', 'already-ended'],
-    },
-    call: { $ref: '#/definitions/Call' },
-  },
-  definitions: {
-    Sid: sidDefinition,
-    Call: {
-      description:
-        'The Call resource as SignalWire answered the update (every field of its Calls API; the main ones are described here). Dates are RFC 2822 in GMT.',
-      type: 'object',
-      required: [
-        'sid',
-        'account_sid',
-        'status',
-        'direction',
-        'from',
-        'to',
-        'date_created',
-        'date_updated',
-        'start_time',
-        'end_time',
-        'duration',
-      ],
-      properties: {
-        sid: { type: 'string' },
-        account_sid: { type: 'string' },
-        parent_call_sid: nullableString,
-        status: { type: 'string', enum: [...CALL_STATUSES] },
-        direction: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        date_created: { type: 'string' },
-        date_updated: { type: 'string' },
-        start_time: nullableString,
-        end_time: nullableString,
-        duration: { description: 'Seconds.', type: 'integer' },
-        answered_by: nullableString,
-        price: { type: ['number', 'null'] },
-        price_unit: { type: 'string' },
-        uri: { type: 'string' },
+    definitions: {
+      Sid: sidDefinition,
+      Call: {
+        description:
+          'The Call resource as SignalWire answered the update (every field of its Calls API; the main ones are described here). Dates are RFC 2822 in GMT.',
+        type: 'object',
+        required: [
+          'sid',
+          'account_sid',
+          'status',
+          'direction',
+          'from',
+          'to',
+          'date_created',
+          'date_updated',
+          'start_time',
+          'end_time',
+          'duration',
+        ],
+        properties: {
+          sid: { type: 'string' },
+          account_sid: { type: 'string' },
+          parent_call_sid: nullableString,
+          status: { type: 'string', enum: [...CALL_STATUSES] },
+          direction: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          date_created: { type: 'string' },
+          date_updated: { type: 'string' },
+          start_time: nullableString,
+          end_time: nullableString,
+          duration: { description: 'Seconds.', type: 'integer' },
+          answered_by: nullableString,
+          price: { type: ['number', 'null'] },
+          price_unit: { type: 'string' },
+          uri: { type: 'string' },
+        },
       },
     },
-  },
-} as const;
+  }) as const)();
 
 /** The "Call Updated" contract, for the infra, `npm run schemas` and the docs. */
 export const callUpdatedContract = {

@@ -1,6 +1,13 @@
 import { callUpdateSchema } from '../../calls/call-update-schema.ts';
 import { SID_PATTERN } from '../../signalwire/sids.ts';
 
+/*
+ * The contracts' JSON Schemas are for the infra, `npm run schemas` and the docs; no function reads one at run
+ * time. Each is built by an arrow function called in place and annotated `@__PURE__` (free of side effects), so
+ * that a bundle leaves it out: a bundler keeps a constant whose literal spreads an array (`[...resultBaseRequired]`)
+ * unless told it can go, and every function that imports a contract's types or names carried them all.
+ */
+
 /** Every schema file declares draft-04: the EventBridge schema registry reads `JSONSchemaDraft4`. */
 export const DRAFT_04 = 'http://json-schema.org/draft-04/schema#';
 

@@ -1,0 +1,123 @@
+import { SignalWireError, SignalWireNetworkError } from '../errors.ts';
+import { parseErrorBody, parseRetryAfter, unusableCallReason } from './answers.ts';
+import { ExchangeFailureError, type HttpAnswer } from './transport.ts';
+
+/**
+ * What one exchange with SignalWire came to, as the client's retry loop reads it: a usable 2xx body, an HTTP
+ * error (with what SignalWire said), or a network failure (with whether the request may have arrived).
+ */
+export type ExchangeOutcome =
+  | { kind: 'ok'; body: unknown }
+  | { kind: 'http'; status: number; error: SignalWireError }
+  | { kind: 'network'; error: SignalWireNetworkError };
+
+/**
+ * TLS verification failures (OpenSSL's codes, Node's `ERR_TLS_CERT_ALTNAME_INVALID`): nothing was sent, and
+ * trying again cannot help, so they are not retried.
+ */
+const CERTIFICATE_FAILURE = /CERT|SIGNATURE|SELF_SIGNED|HOSTNAME_MISMATCH/;
+
+/** A 2xx answer whose body is not what it must be: a 502 (for a redirect: outcome unknown). */
+const unusable = (status: number, why: string): ExchangeOutcome => ({
+  kind: 'http',
+  status: 502,
+  error: new SignalWireError(502, {
+    code: undefined,
+    message: `SignalWire answered ${status} with a body that ${why}`,
+    moreInfo: undefined,
+  }),
+});
+
+/**
+ * An answer read: a 2xx body parsed and checked (`call`: a usable Call resource), a redirect refused, an error
+ * body read (its text scrubbed of `secrets`) with its `Retry-After`.
+ */
+export const answerOutcome = (
+  answer: HttpAnswer,
+  expected: 'call' | 'list' | 'native',
+  secrets: readonly string[],
+): ExchangeOutcome => {
+  const { status, text } = answer;
+  if (status >= 200 && status < 300) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return unusable(status, 'is not JSON');
+    }
+    const why = expected === 'call' ? unusableCallReason(body) : undefined;
+    return why === undefined ? { kind: 'ok', body } : unusable(status, why);
+  }
+  if (status < 400) {
+    // Redirects are not followed: they would carry the credentials elsewhere. Not SignalWire's API.
+    const message = `SignalWire answered HTTP ${status}, a redirect, which is not followed`;
+    return {
+      kind: 'http',
+      status: 502,
+      error: new SignalWireError(502, { code: undefined, message, moreInfo: undefined }),
+    };
+  }
+  return {
+    kind: 'http',
+    status,
+    error: new SignalWireError(
+      status,
+      parseErrorBody(status, text, secrets),
+      parseRetryAfter(answer.retryAfter ?? null),
+    ),
+  };
+};
+
+/** A transport failure as the client reports it: what kind, and whether the request may have arrived. */
+export const networkError = (
+  error: unknown,
+  timeoutMs: number,
+  maxAnswerBytes: number,
+): SignalWireNetworkError => {
+  // The transport fails only with ExchangeFailureError; anything else is read as the least safe case.
+  if (!(error instanceof ExchangeFailureError)) {
+    return new SignalWireNetworkError('connection', true, 'connection to SignalWire failed (unknown)');
+  }
+  switch (error.reason) {
+    case 'timeout':
+      return error.sent
+        ? new SignalWireNetworkError('timeout', true, `no answer from SignalWire within ${timeoutMs} ms`)
+        : new SignalWireNetworkError(
+            'connection',
+            false,
+            `could not connect to SignalWire within ${timeoutMs} ms`,
+          );
+    case 'aborted':
+      // The caller gave up (the function is out of time): as for a timeout, the request may have arrived.
+      return new SignalWireNetworkError(
+        'timeout',
+        error.sent,
+        'the request was abandoned: the function ran out of time',
+      );
+    case 'too-large':
+      return new SignalWireNetworkError(
+        'connection',
+        true,
+        `SignalWire's answer exceeded ${maxAnswerBytes} bytes`,
+      );
+    default: {
+      const code = error.code ?? 'unknown';
+      if (!error.sent && CERTIFICATE_FAILURE.test(code)) {
+        return new SignalWireNetworkError(
+          'connection',
+          false,
+          `SignalWire's TLS certificate was refused (${code})`,
+          { permanent: true },
+        );
+      }
+      // Only the transport knows whether the connection was established: a refused or unreachable host
+      // before it is certainly not sent; the same codes on an established connection (an ICMP error after
+      // the request went out) may follow a request that arrived.
+      return new SignalWireNetworkError(
+        'connection',
+        error.sent,
+        `connection to SignalWire failed (${code})`,
+      );
+    }
+  }
+};
