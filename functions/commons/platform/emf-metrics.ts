@@ -7,8 +7,8 @@ import type {
 } from '@aws-lambda-powertools/metrics/types';
 
 /** Markers no EMF line holds, replaced by the timestamp and each metric's value. */
-const TIME_MARK = '\u0000call-control-emf-time\u0000';
-const valueMark = (index: number): string => `\u0000call-control-emf-value-${index}\u0000`;
+const TIME_MARK = '\u0000t\u0000';
+const valueMark = (index: number): string => `\u0000v${index}\u0000`;
 
 /** A metric as `addMetric` stored it since the last flush. */
 interface Added {
@@ -36,40 +36,31 @@ export class CallControlMetrics extends Metrics {
   #added: Map<string, Added> | undefined = new Map();
   /** Per set of names, units and resolutions: the line's text around the timestamp and the values (`null`: none). */
   readonly #templates = new Map<string, readonly string[] | null>();
-  readonly #plainConsole = !isTruthy(process.env.POWERTOOLS_DEV);
   /**
-   * Without a namespace Powertools warns on every flush ("Namespace should be defined"): every flush is then
-   * its own. Read as Powertools chooses it: the option, the config service, `POWERTOOLS_METRICS_NAMESPACE`.
+   * Whether the lean line may be written at all: not to the dev-mode console (`POWERTOOLS_DEV`), and only for
+   * a namespace given as an option (the functions' way): without one Powertools may warn on every flush
+   ("Namespace should be defined"), so every flush stays its own.
    */
-  readonly #namespaced: boolean;
-  #flushes = 0;
+  readonly #lean: boolean;
+  /** Set while Powertools stores a metric: a flush it starts then (a full buffer) is its own. */
   #adding = false;
 
   constructor(options: MetricsOptions = {}) {
     super(options);
-    this.#namespaced = Boolean(
-      options.namespace ||
-        options.customConfigService?.getNamespace() ||
-        process.env.POWERTOOLS_METRICS_NAMESPACE?.trim(),
-    );
+    this.#lean = Boolean(options.namespace) && !isTruthy(process.env.POWERTOOLS_DEV);
   }
 
   override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
-    const flushes = this.#flushes;
     this.#adding = true;
     try {
       super.addMetric(name, unit, value, resolution);
     } finally {
       this.#adding = false;
     }
-    const added = this.#added;
-    // Powertools flushed on its own (a full buffer), or orders the name before the others (an array index).
-    if (this.#flushes !== flushes || ARRAY_INDEX.test(name)) this.#added = undefined;
-    else if (added) {
-      const known = added.get(name);
-      if (known) known.values.push(value);
-      else added.set(name, { name, unit, resolution, values: [value] });
-    }
+    // Undefined when Powertools flushed on its own meanwhile: what it still holds is no longer known here.
+    const known = this.#added?.get(name);
+    if (known) known.values.push(value);
+    else this.#added?.set(name, { name, unit, resolution, values: [value] });
     return this;
   }
 
@@ -100,10 +91,9 @@ export class CallControlMetrics extends Metrics {
   }
 
   override publishStoredMetrics(): this {
-    this.#flushes++;
     const added = this.#adding ? undefined : this.#added;
-    this.#added = new Map();
-    if (!added || added.size === 0 || !this.#plainConsole || !this.#namespaced || this.isDisabled()) {
+    this.#added = this.#adding ? undefined : new Map();
+    if (!added || added.size === 0 || !this.#lean || this.isDisabled()) {
       return super.publishStoredMetrics();
     }
     const metrics = [...added.values()];
@@ -128,7 +118,8 @@ export class CallControlMetrics extends Metrics {
 
   /**
    * Powertools' own line for these metrics with markers, cut at them: [head, ...between values, tail]; `null`
-   * when a metric's name is also a dimension's (Powertools refuses or warns on every such flush: each stays its).
+   * when a metric's name is also a dimension's (Powertools refuses every such flush: each stays its own) or
+   * Powertools orders the values otherwise than they were added (a name that is an array index goes first).
    */
   #render(metrics: readonly Added[]): readonly string[] | null {
     let emf: EmfLine;
@@ -138,8 +129,6 @@ export class CallControlMetrics extends Metrics {
       // Powertools refuses this set (a name both a metric and a dimension): every flush of it is Powertools'.
       return null;
     }
-    const dimensions = new Set(emf._aws.CloudWatchMetrics.flatMap(({ Dimensions }) => Dimensions.flat()));
-    if (Object.keys(emf).length !== 1 + dimensions.size + metrics.length) return null;
     emf._aws.Timestamp = TIME_MARK;
     for (const [index, { name }] of metrics.entries()) emf[name] = valueMark(index);
     let rest = JSON.stringify(emf);
@@ -156,14 +145,9 @@ export class CallControlMetrics extends Metrics {
 }
 
 /** What `serializeMetrics` returns, as far as the template reads it. */
-type EmfLine = Record<string, unknown> & {
-  _aws: { Timestamp: unknown; CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
-};
-
-/** A name JavaScript orders before every other key of an object (Powertools stores metrics in one). */
-const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+type EmfLine = Record<string, unknown> & { _aws: { Timestamp: unknown } };
 
 /** Powertools' reading of a boolean variable (`isDevMode`): 1, y, yes, t, true, on, any case. */
-function isTruthy(value: string | undefined): boolean {
+export function isTruthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 'y', 'yes', 't', 'true', 'on'].includes(value.trim().toLowerCase());
 }

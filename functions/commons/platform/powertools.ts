@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
-import { CallControlMetrics } from './emf-metrics.ts';
+import { CallControlMetrics, isTruthy } from './emf-metrics.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -116,11 +116,6 @@ const RECORD_MARK = '\u0000call-control-audit-record\u0000';
 
 const isAuditAttributes = (value: unknown): value is { audit: unknown } =>
   typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'audit' in value;
-
-/** Powertools' reading of a boolean variable (`isDevMode`): 1, y, yes, t, true, on, any case. */
-function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'y', 'yes', 't', 'true', 'on'].includes(value.trim().toLowerCase());
-}
 
 /** The one structured JSON logger of a function. */
 export const logger = new CallControlLogger({ serviceName });
