@@ -1,9 +1,9 @@
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
+import { CallControlMetrics, isTruthy } from './emf-metrics.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -117,11 +117,6 @@ const RECORD_MARK = '\u0000call-control-audit-record\u0000';
 const isAuditAttributes = (value: unknown): value is { audit: unknown } =>
   typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'audit' in value;
 
-/** Powertools' reading of a boolean variable (`isDevMode`): 1, y, yes, t, true, on, any case. */
-function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'y', 'yes', 't', 'true', 'on'].includes(value.trim().toLowerCase());
-}
-
 /** The one structured JSON logger of a function. */
 export const logger = new CallControlLogger({ serviceName });
 
@@ -148,8 +143,8 @@ export const metricsLogger = (target: MetricsLogger): MetricsLogger => ({
  */
 const instance = process.env[ENV.metricsInstance]?.trim();
 
-/** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware). */
-export const metrics = new Metrics({
+/** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). */
+export const metrics = new CallControlMetrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
   logger: metricsLogger(logger),

@@ -8,7 +8,14 @@ import {
 import { type AnswerCaps, answerCaps } from './answer-caps.ts';
 import { answerOutcome, type ExchangeOutcome, networkError } from './outcomes.ts';
 import { paginate } from './paginate.ts';
-import { exchange, type HttpAnswer, type HttpExchange } from './transport.ts';
+import {
+  exchange,
+  type HttpAnswer,
+  type HttpExchange,
+  type OriginPath,
+  type ParsedOrigin,
+  parseOrigin,
+} from './transport.ts';
 import {
   CALL_UPDATE_FIELDS,
   type Call,
@@ -91,7 +98,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 /** One request and how it may be retried. */
 export interface Attempt {
   method: 'GET' | 'POST';
-  url: URL;
+  /** A URL of the space, or a path of its origin (the Calls paths: no URL parsed per request). */
+  url: URL | OriginPath;
   body?: string;
   /** The native Calling API or voice logs: a JSON body, and a 2xx the caller checks (not a Compatibility Call). */
   native?: boolean;
@@ -123,8 +131,8 @@ export class SignalWireClient implements CallsApi {
   private readonly staleAfterMs: number;
   private readonly random: () => number;
   private readonly answerCaps: AnswerCaps;
-  /** `…/Calls/` of this project in this space, resolved once: a call's URL is this plus its encoded SID. */
-  private readonly callsPrefix: string;
+  /** The space's origin, parsed once, and the path of `…/Calls/` of this project in it. */
+  private readonly calls: { origin: ParsedOrigin; prefix: string };
   /** The headers of a read, a form POST and a JSON POST: built once, never changed (the transport copies). */
   private readonly headers: Readonly<Record<'read' | 'form' | 'json', Readonly<Record<string, string>>>>;
   private lastExchangeAt = 0;
@@ -141,10 +149,10 @@ export class SignalWireClient implements CallsApi {
     this.staleAfterMs = options.staleAfterMs ?? 4_000;
     this.random = options.random ?? Math.random;
     this.answerCaps = options.answerCaps ?? answerCaps();
-    this.callsPrefix = new URL(
-      `${API_PREFIX}/${encodeURIComponent(this.projectId)}/Calls/`,
-      this.origin,
-    ).href;
+    this.calls = {
+      origin: parseOrigin(this.origin),
+      prefix: new URL(`${API_PREFIX}/${encodeURIComponent(this.projectId)}/Calls/`, this.origin).pathname,
+    };
     const read = { authorization: this.authorization, accept: 'application/json', 'user-agent': USER_AGENT };
     this.headers = {
       read,
@@ -229,10 +237,10 @@ export class SignalWireClient implements CallsApi {
     return paginate(this, filter, options);
   }
 
-  private callUrl(callSid: string): URL {
-    // The same URL as `${API_PREFIX}/…/Calls/${sid}.json` resolved against the origin: the SID is one encoded
-    // path segment, so appending it to the resolved prefix changes nothing but the cost.
-    return new URL(`${this.callsPrefix}${encodeURIComponent(callSid)}.json`);
+  private callUrl(callSid: string): OriginPath {
+    // The same path as `${API_PREFIX}/…/Calls/${sid}.json` resolved against the origin: the SID is one encoded
+    // path segment (never `.` or `..` with its `.json`), which a URL parser would leave as it is.
+    return { origin: this.calls.origin, path: `${this.calls.prefix}${encodeURIComponent(callSid)}.json` };
   }
 
   private listUrl(filter: ListCallsFilter): URL {

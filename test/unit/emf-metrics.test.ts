@@ -1,0 +1,166 @@
+import { MetricResolution, Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CallControlMetrics } from '../../functions/commons/platform/emf-metrics.ts';
+import { captureOutput } from '../support/output-capture.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+type Step = (metrics: Metrics) => void;
+
+/** What `steps` write, flush after flush, through `metrics` (time frozen, so both lines carry the same one). */
+const written = (metrics: Metrics, cycles: Step[][]): string => {
+  let now = 1_796_000_000_000;
+  vi.spyOn(Date, 'now').mockImplementation(() => now);
+  const output = captureOutput();
+  try {
+    for (const steps of cycles) {
+      try {
+        for (const step of steps) step(metrics);
+        metrics.publishStoredMetrics();
+      } catch (error) {
+        // Refusals are part of what must match.
+        output.lines.push(`threw: ${(error as Error).message}\n`);
+      }
+      now += 1_234;
+    }
+  } finally {
+    output.restore();
+  }
+  return output.lines.join('');
+};
+
+const options = { serviceName: 'call-control-http-api', namespace: 'SignalWireCallControl' };
+const count =
+  (name: string, value = 1): Step =>
+  (m) =>
+    m.addMetric(name, MetricUnit.Count, value);
+
+/** Each case runs its cycle three times: the first renders, the next ones reuse (with other values). */
+const CASES: Array<[string, Step[], ConstructorParameters<typeof Metrics>[0]?]> = [
+  ['one counter', [count('CallsUpdated')]],
+  [
+    'several metrics, one added twice (an array of values), in several units',
+    [
+      count('CallsUpdated'),
+      (m) => m.addMetric('Latency', MetricUnit.Milliseconds, 12.5),
+      count('CallsUpdated', 3),
+    ],
+  ],
+  [
+    'a high-resolution metric',
+    [(m) => m.addMetric('Fast', MetricUnit.Count, 1, MetricResolution.High), count('CallsUpdated')],
+  ],
+  [
+    'the construct instance as a default dimension',
+    [count('CallsFailed')],
+    { defaultDimensions: { instance: 'a/b' } },
+  ],
+  ['a dimension added for one flush', [count('CallsUpdated'), (m) => m.addDimension('route', 'terminate')]],
+  ['several dimensions', [(m) => m.addDimensions({ a: '1', b: '2' }), count('CallsUpdated')]],
+  ['metadata', [count('CallsUpdated'), (m) => m.addMetadata('callSid', 'CA123')]],
+  ['a timestamp of its own', [count('CallsUpdated'), (m) => m.setTimestamp(1_795_999_000_000)]],
+  ['a name JavaScript orders first (an array index)', [count('CallsUpdated'), count('42')]],
+  ['a metric named like a dimension', [count('service'), count('CallsUpdated')]],
+  ['nothing to publish', []],
+  [
+    'more metrics than one line holds (Powertools flushes at 100)',
+    Array.from({ length: 101 }, (_, i) => count(`M${i}`)),
+  ],
+  [
+    'more values than one metric holds (Powertools flushes at 100)',
+    Array.from({ length: 101 }, () => count('Same')),
+  ],
+];
+
+describe('CallControlMetrics (the lean EMF flush)', () => {
+  it.each(CASES)('writes the lines Powertools writes, flush after flush: %s', (_, steps, extra) => {
+    const expected = written(new Metrics({ ...options, ...extra }), [steps, steps, steps]);
+    vi.restoreAllMocks();
+    const actual = written(new CallControlMetrics({ ...options, ...extra }), [steps, steps, steps]);
+
+    expect(actual).toBe(expected);
+  });
+
+  it('writes the same lines when each flush adds other metrics than the one before', () => {
+    const cycles: Step[][] = [
+      [count('CallsUpdated')],
+      [count('CallActionsRejected')],
+      [count('CallsUpdated'), count('CallActionsRejected')],
+      [count('CallActionsRejected'), count('CallsUpdated', 2)],
+      [count('CallsUpdated')],
+    ];
+    const expected = written(new Metrics(options), cycles);
+    vi.restoreAllMocks();
+
+    expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
+  });
+
+  it('asks Powertools to render a set of metrics once, then writes its lines from that rendering', () => {
+    const metrics = new CallControlMetrics(options);
+    const serialize = vi.spyOn(metrics, 'serializeMetrics');
+
+    const lines = written(metrics, [
+      [count('CallsUpdated')],
+      [count('CallsUpdated', 2)],
+      [count('CallsUpdated')],
+    ]);
+
+    expect(serialize).toHaveBeenCalledTimes(1);
+    expect(
+      lines
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).CallsUpdated),
+    ).toEqual([1, 2, 1]);
+  });
+
+  it('renders again once the default dimensions change', () => {
+    const cycles: Step[][] = [
+      [count('CallsUpdated')],
+      [(m) => m.setDefaultDimensions({ instance: 'x/y' }), count('CallsUpdated')],
+      [count('CallsUpdated')],
+      [(m) => m.clearDefaultDimensions(), count('CallsUpdated')],
+      [count('CallsUpdated')],
+    ];
+    const expected = written(new Metrics(options), cycles);
+    vi.restoreAllMocks();
+
+    expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
+  });
+
+  it('leaves a flush without a namespace to Powertools, which warns on every one', () => {
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', '');
+    const warnings: unknown[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (message: unknown) => warnings.push(message),
+    };
+    const cycles = [[count('CallsUpdated')], [count('CallsUpdated')]];
+    const expected = written(new Metrics({ serviceName: options.serviceName, logger }), cycles);
+    const warned = warnings.length;
+    vi.restoreAllMocks();
+
+    const actual = written(new CallControlMetrics({ serviceName: options.serviceName, logger }), cycles);
+
+    expect(actual).toBe(expected);
+    expect(warned).toBe(2);
+    expect(warnings).toHaveLength(4);
+  });
+
+  it('leaves dev mode (POWERTOOLS_DEV, pretty console) and disabled metrics to Powertools', () => {
+    vi.stubEnv('POWERTOOLS_DEV', 'true');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    const metrics = new CallControlMetrics(options);
+    const publish = vi.spyOn(Metrics.prototype, 'publishStoredMetrics');
+
+    const lines = written(metrics, [[count('CallsUpdated')]]);
+
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(lines).toBe('');
+  });
+});
