@@ -129,6 +129,39 @@ describe('Pacer', () => {
     expect(starts).toEqual([0, 0, 0, 100, 100, 100, 100, 110]);
     expect(busiestWindow(starts, 0)).toBeLessThanOrEqual(4);
   });
+
+  it('serves a due caller with nobody waiting ahead at once, before the next microtask, also after callers slept and queued', async () => {
+    // The cleanup asks once per end request: a turn that is due costs no promise chain (bench: cleanup CPU).
+    let now = 0;
+    const sleepers: Array<() => void> = [];
+    const clock: PacerClock = {
+      now: () => now,
+      sleep: () => new Promise<void>((wake) => sleepers.push(wake)),
+    };
+    const pacer = new Pacer(10, clock);
+    const signal = new AbortController().signal;
+    /** Whether the pacer let the caller go before a microtask queued right after its call. */
+    const servedAtOnce = async (): Promise<boolean> => {
+      const order: string[] = [];
+      const served = pacer.wait(signal).then(() => order.push('served'));
+      await Promise.resolve().then(() => order.push('next microtask'));
+      await served;
+      return order[0] === 'served';
+    };
+
+    expect(await servedAtOnce()).toBe(true);
+    await pacer.wait(signal);
+    await pacer.wait(signal);
+    // The next turn is 10 ms away: this caller sleeps, the two after it queue behind it.
+    const queued = [pacer.wait(signal), pacer.wait(signal), pacer.wait(signal)];
+    expect(sleepers).toHaveLength(1);
+    now = 100;
+    sleepers.shift()?.();
+    await Promise.all(queued);
+    // Both queued callers were due when their turn came (catch-up): nobody waits now, so the next goes at once.
+    expect(sleepers).toHaveLength(0);
+    expect(await servedAtOnce()).toBe(true);
+  });
 });
 
 /** The cleanup's pause between rounds of throttled end requests, cut short when the run's time is up. */
