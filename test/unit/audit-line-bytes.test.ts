@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
@@ -57,6 +58,18 @@ const capture = () => {
   return lines;
 };
 
+/** A warm invocation as the middleware starts it: the sampling decision (the level set again), then the context. */
+const warm = (logger: Logger, awsRequestId: string, root: string | undefined, version = '$LATEST') => {
+  vi.stubEnv('_X_AMZN_TRACE_ID', root === undefined ? undefined : trace(root));
+  logger.resetKeys();
+  logger.refreshSampleRateCalculation();
+  logger.addContext({
+    ...invocation(awsRequestId),
+    functionVersion: version,
+    memoryLimitInMB: version === '2' ? '512' : '256',
+  });
+};
+
 /** The life of a logger: three invocations with their keys, levels and trace ids; audit lines in each. */
 const life: Array<(logger: Logger) => void> = [
   (logger) => logger.addContext(invocation('req-cold')),
@@ -93,6 +106,26 @@ const life: Array<(logger: Logger) => void> = [
   (logger) => audit(logger, record('CA11')),
   (logger) => logger.removeKeys(['correlation_id']),
   (logger) => audit(logger, record('CA12')),
+  // Warm invocations of the same function one after another, traced and not: only the ids change.
+  (logger) => warm(logger, 'req-warm-3', '1-6759e988-00000000000000000000000c'),
+  (logger) => audit(logger, record('CA13')),
+  (logger) => warm(logger, 'req-warm-4', '1-6759e988-00000000000000000000000d'),
+  (logger) => audit(logger, record('CA14')),
+  (logger) => warm(logger, 'req-warm-5', undefined),
+  (logger) => audit(logger, record('CA15')),
+  (logger) => warm(logger, 'req-warm-6', undefined),
+  (logger) => audit(logger, record('CA16')),
+  // A new version of the function (its context, not only its ids, changes).
+  (logger) => warm(logger, 'req-warm-7', undefined, '2'),
+  (logger) => audit(logger, record('CA17')),
+  // A caller's key of a context's name, here even of the same value, outlives the invocation it was set in.
+  (logger) => logger.appendKeys({ function_request_id: 'req-warm-7' }),
+  (logger) => audit(logger, record('CA18')),
+  (logger) =>
+    logger.addContext({ ...invocation('req-warm-8'), functionVersion: '2', memoryLimitInMB: '512' }),
+  (logger) => audit(logger, record('CA19')),
+  (logger) => warm(logger, 'req-warm-9', '1-6759e988-00000000000000000000000f'),
+  (logger) => audit(logger, record('CA20')),
 ];
 
 /** What each logger writes over the same life, each in a fresh environment of its own. */
@@ -125,7 +158,7 @@ describe("the lean audit line, byte for byte against Powertools' own Logger", ()
 
     // Assess: line for line the same bytes, and the states really show in them
     expect(lean).toEqual(powertools);
-    expect(lean).toHaveLength(12);
+    expect(lean).toHaveLength(20);
     const text = lean.join('');
     expect(text).not.toContain('CA-hidden');
     for (const shown of [
@@ -144,5 +177,84 @@ describe("the lean audit line, byte for byte against Powertools' own Logger", ()
     expect(lean[8]).not.toContain('xray_trace_id');
     expect(lean[10]).toContain('corr-8');
     expect(lean[11]).not.toContain('corr-8');
+    const ids = lean
+      .slice(12)
+      .map((line) => [
+        /"function_request_id": ?"([^"]+)"/.exec(line)?.[1],
+        /"xray_trace_id": ?"([^"]+)"/.exec(line)?.[1],
+        /"function_memory_size": ?"([^"]+)"/.exec(line)?.[1],
+      ]);
+    expect(ids).toEqual([
+      ['req-warm-3', '1-6759e988-00000000000000000000000c', '256'],
+      ['req-warm-4', '1-6759e988-00000000000000000000000d', '256'],
+      ['req-warm-5', undefined, '256'],
+      ['req-warm-6', undefined, '256'],
+      ['req-warm-7', undefined, '512'],
+      ['req-warm-7', undefined, '512'],
+      ['req-warm-7', undefined, '512'],
+      ['req-warm-9', '1-6759e988-00000000000000000000000f', '256'],
+    ]);
+  });
+});
+
+describe('the lean audit line on the warm path', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it('has Powertools render it once for a run of warm invocations, not once per invocation', () => {
+    // Prepare: a logger counting Powertools' renders of a line, past its cold start
+    class Counting extends CallControlLogger {
+      renders = 0;
+      protected override createAndPopulateLogItem(
+        logLevel: number,
+        input: LogItemMessage,
+        extraInput: LogItemExtraInput,
+      ) {
+        this.renders += 1;
+        return super.createAndPopulateLogItem(logLevel, input, extraInput);
+      }
+    }
+    vi.stubEnv('POWERTOOLS_DEV', '');
+    const lines = capture();
+    const logger = new Counting({ serviceName: 'call-control-http-api' });
+    warm(logger, 'req-0', '1-6759e988-000000000000000000000000');
+
+    // Act: five invocations, one audit line each
+    for (let i = 1; i <= 5; i += 1) {
+      warm(logger, `req-${i}`, `1-6759e988-00000000000000000000000${i}`);
+      audit(logger, record(`CA${i}`));
+    }
+
+    // Assess
+    expect(logger.renders).toBe(1);
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toContain('"function_request_id":"req-5"');
+    expect(lines[4]).toContain('"xray_trace_id":"1-6759e988-000000000000000000000005"');
+  });
+
+  it("writes a context key given at construction as Powertools does, even where it equals the invocation's own", () => {
+    // Prepare: a persistent trace id equal to the first invocation's
+    vi.stubEnv('POWERTOOLS_DEV', '');
+    const lines = capture();
+    const root = '1-6759e988-0000000000000000000000a1';
+    const loggers = [Logger, CallControlLogger].map(
+      (Writer) =>
+        new Writer({ serviceName: 'call-control-http-api', persistentKeys: { xray_trace_id: root } }),
+    );
+
+    // Act: each logger through the same two warm invocations, the second with another trace id
+    for (const logger of loggers) {
+      warm(logger, 'req-1', root);
+      audit(logger, record('CA1'));
+      warm(logger, 'req-2', '1-6759e988-0000000000000000000000a2');
+      audit(logger, record('CA2'));
+    }
+
+    // Assess
+    const masked = lines.map((line) => line.replace(/"timestamp":"[^"]+"/, ''));
+    expect(masked.slice(2)).toEqual(masked.slice(0, 2));
+    expect(masked[3]).toContain('"function_request_id":"req-2"');
   });
 });
