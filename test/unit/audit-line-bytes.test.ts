@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
@@ -201,37 +200,6 @@ describe('the lean audit line on the warm path', () => {
   afterEach(() => {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
-  });
-
-  it('has Powertools render it once for a run of warm invocations, not once per invocation', () => {
-    // Prepare: a logger counting Powertools' renders of a line, past its cold start
-    class Counting extends CallControlLogger {
-      renders = 0;
-      protected override createAndPopulateLogItem(
-        logLevel: number,
-        input: LogItemMessage,
-        extraInput: LogItemExtraInput,
-      ) {
-        this.renders += 1;
-        return super.createAndPopulateLogItem(logLevel, input, extraInput);
-      }
-    }
-    vi.stubEnv('POWERTOOLS_DEV', '');
-    const lines = capture();
-    const logger = new Counting({ serviceName: 'call-control-http-api' });
-    warm(logger, 'req-0', '1-6759e988-000000000000000000000000');
-
-    // Act: five invocations, one audit line each
-    for (let i = 1; i <= 5; i += 1) {
-      warm(logger, `req-${i}`, `1-6759e988-00000000000000000000000${i}`);
-      audit(logger, record(`CA${i}`));
-    }
-
-    // Assess
-    expect(logger.renders).toBe(1);
-    expect(lines).toHaveLength(5);
-    expect(lines[4]).toContain('"function_request_id":"req-5"');
-    expect(lines[4]).toContain('"xray_trace_id":"1-6759e988-000000000000000000000005"');
   });
 
   it("writes a context key given at construction as Powertools does, even where it equals the invocation's own", () => {
