@@ -52,6 +52,8 @@ export const layerRows = (runs: LayerRuns, calls: string): ResultRow[] => {
       return pool ? cpuPerCall(run) / cpuPerCall(pool) : Number.NaN;
     });
     const s = spread(perRound);
+    // A layer that failed calls would show a CPU per ended call that is not comparable: say so in the row.
+    const failed = runs[key].reduce((total, run) => total + run.failed, 0);
     const row: ResultRow = {
       item: 4,
       id: `cleanup-layer-${key}`,
@@ -59,7 +61,9 @@ export const layerRows = (runs: LayerRuns, calls: string): ResultRow[] => {
         `Context: what bounds the cleanup CPU target, layer ${index + 1} of ${LAYERS.length} above the bare ` +
         `\`node:http\` pool: ${label}, ending the same ${calls} calls and nothing else; client CPU per ended ` +
         'call, median of the alternated rounds',
-      project: `${us(own)} (${own >= below ? '+' : '−'}${us(Math.abs(own - below))} over ${belowName})`,
+      project:
+        `${us(own)} (${own >= below ? '+' : '−'}${us(Math.abs(own - below))} over ${belowName})` +
+        (failed > 0 ? `, ${failed} calls failed` : ''),
       reference: `bare node:http ${us(medianCpu(runs.bareHttp))}`,
       ratio: ratioSpread(s),
       target: '— (context)',
