@@ -6,7 +6,7 @@
  * above the bare pool goes.
  */
 import type { CleanupResult } from './cleanup-scenarios.ts';
-import { type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
+import { type ResultRow, ratioSpread, spread, spreadValues, us } from './report.ts';
 
 /** The layers, bottom to top, as bench/cleanup-scenarios.ts runs them. */
 export const LAYERS = [
@@ -34,9 +34,6 @@ export type LayerKey = (typeof LAYERS)[number]['key'];
 export type LayerRuns = Record<'plain' | 'bareHttp' | LayerKey, CleanupResult[]>;
 
 const cpuPerCall = (result: CleanupResult) => result.cpuMs / Math.max(1, result.ended);
-
-/** Microseconds: the steps between layers are tens of µs, below what `ms()`'s two decimals show. */
-export const us = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
 
 /** The median CPU per ended call of an arm over its rounds. */
 export const medianCpu = (results: CleanupResult[]): number => spread(results.map(cpuPerCall)).median;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type LayerRuns, layerRows, layerSentence, medianCpu, us } from '../../bench/cleanup-layers.ts';
+import { type LayerRuns, layerRows, layerSentence, medianCpu } from '../../bench/cleanup-layers.ts';
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
+import { us } from '../../bench/report.ts';
 
 /** A run that ended `ended` calls for `cpuMs` of CPU (the rest of the outcome does not enter the layers). */
 const run = (cpuMs: number, ended = 1000, failed = 0): CleanupResult => ({
