@@ -265,10 +265,11 @@ const cleanupNotes = (
       `${STALE_AGE_SECONDS} s old, policy inProgress ${MAX_AGE_SECONDS} s, page size ${LIST_PAGE_SIZE} (default), ` +
       `concurrency ${CLEANUP_CONCURRENCY}, ${count(MAX_CALLS_PER_RUN)} ends at most per run. Client CPU is ` +
       '`process.cpuUsage()` of the child over the run, every audit line written to a discarded stdout, no ' +
-      'memory sampling in these rows (it would charge the slower client more). The cleanup and both bare ' +
-      `pools run ${CPU_ROUNDS} times, alternated, each in its own process; the rows against the \`node:http\` ` +
-      'pool show the median of the per-round ratios with their min–max, the others the run with the median ' +
-      'CPU per call. The ' +
+      'memory sampling in these rows (it would charge the slower client more). The cleanup, both bare ' +
+      `pools and the ${LAYERS.length} layers between the \`node:http\` pool and the cleanup ` +
+      `(\`cleanup-layer-*\`) run ${CPU_ROUNDS} times, alternated, each in its own process; the rows against the ` +
+      '`node:http` pool show the median of the per-round ratios with their min–max, the others the run with ' +
+      'the median CPU per call. The ' +
       'bare pool POSTs the same end requests with `fetch`, reads the answers and does nothing else; the bare ' +
       '`node:http` pool does the same over a keep-alive `http.Agent`, the transport SignalWireClient uses ' +
       '(functions/commons/signalwire/transport.ts), so the gap between the two bare pools is what the choice ' +
