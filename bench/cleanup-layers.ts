@@ -35,6 +35,13 @@ export type LayerRuns = Record<'plain' | 'bareHttp' | LayerKey, CleanupResult[]>
 
 const cpuPerCall = (result: CleanupResult) => result.cpuMs / Math.max(1, result.ended);
 
+/** The CPU a layer adds over the one below, signed; `±0 µs` when it rounds to nothing. */
+const step = (top: number, bottom: number): string => {
+  const shown = us(Math.abs(top - bottom));
+  if (shown === us(0)) return `±${shown}`;
+  return `${top >= bottom ? '+' : '−'}${shown}`;
+};
+
 /** The median CPU per ended call of an arm over its rounds. */
 export const medianCpu = (results: CleanupResult[]): number => spread(results.map(cpuPerCall)).median;
 
@@ -58,9 +65,7 @@ export const layerRows = (runs: LayerRuns, calls: string): ResultRow[] => {
         `Context: what bounds the cleanup CPU target, layer ${index + 1} of ${LAYERS.length} above the bare ` +
         `\`node:http\` pool: ${label}, ending the same ${calls} calls and nothing else; client CPU per ended ` +
         'call, median of the alternated rounds',
-      project:
-        `${us(own)} (${own >= below ? '+' : '−'}${us(Math.abs(own - below))} over ${belowName})` +
-        (failed > 0 ? `, ${failed} calls failed` : ''),
+      project: `${us(own)} (${step(own, below)} over ${belowName})${failed > 0 ? `, ${failed} calls failed` : ''}`,
       reference: `bare node:http ${us(medianCpu(runs.bareHttp))}`,
       ratio: ratioSpread(s),
       target: '— (context)',
@@ -83,7 +88,6 @@ export const layerSentence = (runs: LayerRuns, target: number): string => {
   const client = medianCpu(runs.client);
   const apply = medianCpu(runs.apply);
   const full = medianCpu(runs.plain);
-  const step = (top: number, bottom: number) => `${top >= bottom ? '+' : '−'}${us(Math.abs(top - bottom))}`;
   return (
     'Layer by layer in the same run (the `cleanup-layer-*` rows: each layer ends the same calls and nothing ' +
     'else, in its own process, alternated with the rounds above; medians of CPU per ended call): the bare ' +
@@ -93,6 +97,7 @@ export const layerSentence = (runs: LayerRuns, target: number): string => {
     `(${step(full, apply)}: listing and parsing the pages, the policy, the pacer, the pool, the ledger and the ` +
     "audit record). So sending an end through the project's own modules, before any of the cleanup's work, " +
     `costs ${(apply / pool).toFixed(2)}x the bare pool, and the cleanup's work around each end adds ` +
-    `${(full / pool - apply / pool).toFixed(2)}x of it (the target: ${target}x in all).`
+    `${(full / pool - apply / pool).toFixed(2)}x of it (ratios of these medians, where the rows show the ` +
+    `median of the per-round ratios; the target: ${target}x in all).`
   );
 };

@@ -83,7 +83,8 @@ describe("the cleanup CPU's layers", () => {
     expect(sentence).toContain('through `applyToProject` 210 µs (+15 µs)');
     expect(sentence).toContain('the full cleanup 300 µs (+90 µs');
     expect(sentence).toContain(`costs ${(210 / 155).toFixed(2)}x the bare pool`);
-    expect(sentence).toContain(`adds ${(90 / 155).toFixed(2)}x of it (the target: 1.6x in all)`);
+    expect(sentence).toContain(`adds ${(90 / 155).toFixed(2)}x of it (ratios of these medians`);
+    expect(sentence).toContain('the target: 1.6x in all).');
   });
 
   it('shows a step down as a minus, not as a negative addition', () => {
@@ -96,5 +97,17 @@ describe("the cleanup CPU's layers", () => {
     // Assess
     expect(medianCpu(faster.client)).toBeCloseTo(0.165, 10);
     expect(sentence).toContain(`through SignalWireClient's end request ${us(0.165)} (−10 µs)`);
+  });
+
+  it('shows a step that rounds to nothing as ±0 µs, with no sign', () => {
+    // Prepare: the transport 0.2 µs below the bare pool.
+    const level = { ...runs(), transport: [run(154.8), run(154.8), run(154.8)] };
+
+    // Act
+    const [transport] = layerRows(level, '1,000');
+
+    // Assess
+    expect(transport?.project).toBe('155 µs (±0 µs over the bare pool)');
+    expect(layerSentence(level, 1.6)).toContain("through the project's transport 155 µs (±0 µs)");
   });
 });
