@@ -152,12 +152,13 @@ const REACHED = {
   'functions/commons/validation/violations.ts': 99,
   'functions/commons/update-requests/consumer.ts': 84,
   'functions/commons/signalwire/client.ts': 97,
-  'functions/commons/cleanup/run-cleanup.ts': 84,
+  'functions/commons/signalwire/outcomes.ts': 100,
+  'functions/commons/cleanup/run-cleanup.ts': 83,
   'infra/api.ts': 92,
   'infra/call-control.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 95.49 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 95.45 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */

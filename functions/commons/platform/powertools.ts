@@ -90,7 +90,8 @@ export class CallControlLogger extends Logger {
   }
   override appendPersistentKeys(attributes: LogKeys): void {
     super.appendPersistentKeys(attributes);
-    this.#template = undefined;
+    // Powertools' constructor appends the `persistentKeys` option before this class's fields exist.
+    if (#template in this) this.#template = undefined;
   }
   override removeKeys(keys: string[]): void {
     super.removeKeys(keys);
