@@ -11,10 +11,13 @@ import https from 'node:https';
 import { CallingClient } from '#commons/calling/client';
 import { audit } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
+import { applyToProject } from '#commons/calls/service';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
 import { logger } from '#commons/platform/powertools';
+import { CALL_ANSWER_MAX_BYTES } from '#commons/signalwire/answer-caps';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
+import { exchange, parseOrigin } from '#commons/signalwire/transport';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 
 /** What the parent asks for. The token travels over IPC only and is never printed. */
@@ -44,9 +47,13 @@ export interface CleanupPlan {
   /**
    * The bare pool's transport: the global `fetch` (the reference of the CPU target), or `node:http(s)` on a
    * keep-alive agent, the transport SignalWireClient uses, doing nothing else (the floor under the cleanup).
+   * The layers between that floor and the cleanup, each the project's own module doing nothing else:
+   * `transport` sends through functions/commons/signalwire/transport.ts, `client` through
+   * `SignalWireClient.updateCall` (the end request as the cleanup sends it), `apply` through `applyToProject`
+   * (calls/service.ts), which is what the cleanup calls per call.
    * @default 'fetch'
    */
-  bareTransport?: 'fetch' | 'http';
+  bareTransport?: BareTransport;
   /**
    * Sample `process.memoryUsage()` every 20 ms for the memory rows. Off for the CPU rows: the sampling costs
    * CPU in proportion to the wall time, which would be charged to the slower of the compared clients.
@@ -59,6 +66,8 @@ export interface CleanupPlan {
    */
   auditLines?: number;
 }
+
+export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply';
 
 /** Largest values of `process.memoryUsage()` seen while the work ran (sampled every 20 ms). */
 export interface MemoryPeaks {
@@ -146,8 +155,9 @@ const emptyOutcome = (): CleanupOutcome => ({
   peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
 });
 
-const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: PeakTracker): Promise<void> => {
-  const client = new SignalWireClient({
+/** The client the cleanup builds, for the layers that use it (retries counted as the cleanup counts them). */
+const clientOf = (plan: CleanupPlan, outcome: CleanupOutcome): SignalWireClient =>
+  new SignalWireClient({
     projectId: plan.projectId,
     apiToken: plan.apiToken,
     spaceOrigin: plan.spaceOrigin,
@@ -155,6 +165,9 @@ const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: Peak
       outcome.retries[notice.reason] = (outcome.retries[notice.reason] ?? 0) + 1;
     },
   });
+
+const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: PeakTracker): Promise<void> => {
+  const client = clientOf(plan, outcome);
   const { scheduleName, policy } = parseCleanupEvent(
     {
       scheduleName: 'bench-cleanup',
@@ -216,26 +229,76 @@ const postBare = (
     request.end(body);
   });
 
+/** One end request of the bare pool or of one layer: whether the call ended. */
+type Ender = (sid: string) => Promise<boolean>;
+
+/** The project's layers above `node:http`, each doing nothing but ending the call. */
+const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSignal): Ender => {
+  const client = clientOf(plan, outcome);
+  if (plan.bareTransport === 'client') {
+    // updateCall throws unless SignalWire answered 2xx with a call.
+    return async (sid) => {
+      await client.updateCall(sid, { Status: 'completed' }, { signal });
+      return true;
+    };
+  }
+  if (plan.bareTransport === 'apply') {
+    const action = { kind: 'terminate', status: 'completed' } as const;
+    return async (sid) => (await applyToProject(client, plan.projectId, { callSid: sid, action, signal })).ok;
+  }
+  // `transport`: the headers SignalWireClient sends with a form POST, and its timeout and answer cap.
+  const origin = parseOrigin(new URL(plan.spaceOrigin));
+  const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
+  const headers = {
+    authorization,
+    accept: 'application/json',
+    'user-agent': 'bench-cleanup-layer',
+    'content-type': 'application/x-www-form-urlencoded',
+  };
+  const prefix = `/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/`;
+  return async (sid) => {
+    const answer = await exchange({
+      method: 'POST',
+      url: { origin, path: `${prefix}${sid}.json` },
+      headers,
+      body: 'Status=completed',
+      timeoutMs: 5_000,
+      signal,
+      maxAnswerBytes: CALL_ANSWER_MAX_BYTES,
+    });
+    JSON.parse(answer.text);
+    return answer.status === 200;
+  };
+};
+
 const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcome): Promise<void> => {
   const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
   const body = 'Status=completed';
   const headers = { authorization, 'content-type': 'application/x-www-form-urlencoded' };
   const tls = plan.spaceOrigin.startsWith('https:');
   const agent = tls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-  const end = async (sid: string): Promise<number> => {
-    const url = `${plan.spaceOrigin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`;
-    if (plan.bareTransport === 'http') {
-      return postBare(new URL(url), { ...headers, 'content-length': String(body.length) }, body, agent);
-    }
-    const response = await fetch(url, { method: 'POST', headers, body });
-    await response.json();
-    return response.status;
-  };
+  const url = (sid: string) =>
+    `${plan.spaceOrigin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`;
+  const transport = plan.bareTransport ?? 'fetch';
+  const stop = new AbortController();
+  let end: Ender;
+  if (transport === 'http') {
+    const withLength = { ...headers, 'content-length': String(body.length) };
+    end = async (sid) => (await postBare(new URL(url(sid)), withLength, body, agent)) === 200;
+  } else if (transport === 'fetch') {
+    end = async (sid) => {
+      const response = await fetch(url(sid), { method: 'POST', headers, body });
+      await response.json();
+      return response.status === 200;
+    };
+  } else {
+    end = layerEnder(plan, outcome, stop.signal);
+  }
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sids.length) {
       const sid = sids[next++] as string;
-      if ((await end(sid)) === 200) outcome.ended++;
+      if (await end(sid)) outcome.ended++;
       else outcome.failed++;
     }
   };

@@ -5,7 +5,7 @@ import { type RateLimit, SignalWireEmulator } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
 import { bundle } from './build.ts';
-import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
+import type { BareTransport, CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
 import { functionEnv, ipcRun, lambdaHeapFlags } from './harness.ts';
 import type { BenchContext } from './measurement.ts';
 import type { BenchCertificates } from './tls.ts';
@@ -37,14 +37,27 @@ export interface CleanupScenario {
    * `engine`: runCleanup with a SignalWireClient (bench/cleanup-driver.ts); `bare`: a bare fetch pool ending
    * the same calls (`bare-http`: over `node:http` on a keep-alive agent, SignalWireClient's transport, doing
    * nothing else); `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
-   * only the audit records of as many calls, nothing sent.
+   * only the audit records of as many calls, nothing sent; `layer-*`: the same calls ended through one layer of
+   * the project above `node:http` and nothing else (CleanupPlan's `bareTransport`).
    */
-  mode: 'engine' | 'bare' | 'bare-http' | 'handler' | 'audit';
+  mode: 'engine' | 'handler' | 'audit' | keyof typeof BARE_TRANSPORTS;
   /** Serve the emulator over https with this certificate (the child trusts only its CA). */
   certificates?: BenchCertificates;
   /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
   trackMemory?: boolean;
 }
+
+/** The modes that end the given calls without the cleanup, and how (CleanupPlan's `bareTransport`). */
+const BARE_TRANSPORTS = {
+  bare: 'fetch',
+  'bare-http': 'http',
+  'layer-transport': 'transport',
+  'layer-client': 'client',
+  'layer-apply': 'apply',
+} as const satisfies Record<string, BareTransport>;
+
+const bareTransportOf = (mode: CleanupScenario['mode']): BareTransport | undefined =>
+  mode in BARE_TRANSPORTS ? BARE_TRANSPORTS[mode as keyof typeof BARE_TRANSPORTS] : undefined;
 
 export interface CleanupResult extends CleanupOutcome {
   stillLive: number;
@@ -154,6 +167,7 @@ export const runScenario = async (
     if (scenario.mode === 'handler') {
       outcome = await cleanupHandler(context, scenario, emulator, apiToken);
     } else {
+      const bareTransport = bareTransportOf(scenario.mode);
       const plan: CleanupPlan = {
         projectId: PROJECT_ID,
         apiToken,
@@ -163,8 +177,7 @@ export const runScenario = async (
         maxCallsToEnd: Math.min(MAX_CALLS_PER_RUN, scenario.calls),
         maxAgeSeconds: MAX_AGE_SECONDS,
         maxRuns: scenario.maxRuns,
-        ...(scenario.mode === 'bare' || scenario.mode === 'bare-http' ? { bareSids: sids } : {}),
-        ...(scenario.mode === 'bare-http' ? { bareTransport: 'http' as const } : {}),
+        ...(bareTransport ? { bareSids: sids, bareTransport } : {}),
         ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
         trackMemory: scenario.trackMemory ?? true,
       };

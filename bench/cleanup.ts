@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RateLimit } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
+import { LAYERS, type LayerRuns, layerRows, layerSentence } from './cleanup-layers.ts';
 import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENGINE,
@@ -92,8 +93,11 @@ const roundsRow = (
 
 /** What the cleanup measurement ran, for its rows and notes. */
 interface Measured {
-  /** Every alternated round of the cleanup and of the two bare pools, each in its own process. */
-  runs: Record<'plain' | 'bare' | 'bareHttp', CleanupResult[]>;
+  /**
+   * Every alternated round of the cleanup, of the two bare pools and of the layers between the `node:http` pool
+   * and the cleanup (bench/cleanup-layers.ts), each in its own process.
+   */
+  runs: LayerRuns & { bare: CleanupResult[] };
   plain: CleanupResult;
   bare: CleanupResult;
   bareHttp: CleanupResult;
@@ -163,6 +167,7 @@ const cleanupRows = (measured: Measured): ResultRow[] => {
   const limitedIdeal = Math.max(ideal, (CLEANUP_CALLS * RATE_LIMIT.windowMs) / RATE_LIMIT.maxPosts);
   const rows: ResultRow[] = [
     ...targetRows(measured),
+    ...layerRows(measured.runs, count(CLEANUP_CALLS)),
     {
       item: 4,
       metric:
@@ -250,7 +255,7 @@ const cleanupRows = (measured: Measured): ResultRow[] => {
 };
 
 const cleanupNotes = (
-  { plain, bare, bareHttp, limited, audits, parse, tls }: Measured,
+  { runs, plain, bare, bareHttp, limited, audits, parse, tls }: Measured,
   rows: ResultRow[],
 ): string[] => {
   const ideal = IDEAL_MS;
@@ -260,10 +265,11 @@ const cleanupNotes = (
       `${STALE_AGE_SECONDS} s old, policy inProgress ${MAX_AGE_SECONDS} s, page size ${LIST_PAGE_SIZE} (default), ` +
       `concurrency ${CLEANUP_CONCURRENCY}, ${count(MAX_CALLS_PER_RUN)} ends at most per run. Client CPU is ` +
       '`process.cpuUsage()` of the child over the run, every audit line written to a discarded stdout, no ' +
-      'memory sampling in these rows (it would charge the slower client more). The cleanup and both bare ' +
-      `pools run ${CPU_ROUNDS} times, alternated, each in its own process; the rows against the \`node:http\` ` +
-      'pool show the median of the per-round ratios with their min–max, the others the run with the median ' +
-      'CPU per call. The ' +
+      'memory sampling in these rows (it would charge the slower client more). The cleanup, both bare ' +
+      `pools and the ${LAYERS.length} layers between the \`node:http\` pool and the cleanup ` +
+      `(\`cleanup-layer-*\`) run ${CPU_ROUNDS} times, alternated, each in its own process; the rows against the ` +
+      '`node:http` pool show the median of the per-round ratios with their min–max, the others the run with ' +
+      'the median CPU per call. The ' +
       'bare pool POSTs the same end requests with `fetch`, reads the answers and does nothing else; the bare ' +
       '`node:http` pool does the same over a keep-alive `http.Agent`, the transport SignalWireClient uses ' +
       '(functions/commons/signalwire/transport.ts), so the gap between the two bare pools is what the choice ' +
@@ -289,8 +295,8 @@ const cleanupNotes = (
       `${parse.msPerCall.toFixed(4)} ms per call measured alone: reading only the fields the policy needs would ` +
       "take a JavaScript parser, slower than V8's native one), the policy's " +
       `verdict, the pacer (one start every ${ms(1000 / CLEANUP_ENDS_PER_SECOND.max)} on average at the account-wide budget), a timeout timer per ` +
-      'request and the retry bookkeeping. On this shared machine the ratios of single runs move by ±15 %: ' +
-      'compare the https row, the same work over TLS in the same run.',
+      `request and the retry bookkeeping. ${layerSentence(runs, TARGET_CPU_VS_NODE_HTTP)} On this shared machine the ratios of single ` +
+      'runs move by ±15 %: compare the https row, the same work over TLS in the same run.',
   );
   if (plain.wallMs > ideal / 0.9) {
     const demand = (CLEANUP_CONCURRENCY / CLEANUP_LATENCY_MS) * 1000;
@@ -339,10 +345,13 @@ export const cleanup: Measurement = {
     };
     // The cleanup and the two bare pools, alternated over a few rounds; each is represented by its run with the
     // median CPU per call, so one disturbed run on this shared machine does not decide the target.
-    const runs: Record<'plain' | 'bare' | 'bareHttp', CleanupResult[]> = {
+    const runs: Measured['runs'] = {
       plain: [],
       bare: [],
       bareHttp: [],
+      transport: [],
+      client: [],
+      apply: [],
     };
     for (let round = 1; round <= CPU_ROUNDS; round++) {
       context.log(
@@ -351,6 +360,8 @@ export const cleanup: Measurement = {
       runs.plain.push(await runScenario(context, { ...base, mode: 'engine' }));
       runs.bare.push(await runScenario(context, { ...base, mode: 'bare' }));
       runs.bareHttp.push(await runScenario(context, { ...base, mode: 'bare-http' }));
+      // What bounds the CPU target: the layers between the `node:http` pool and the cleanup, in the same rounds.
+      for (const { key, mode } of LAYERS) runs[key].push(await runScenario(context, { ...base, mode }));
     }
     const plain = medianRun(runs.plain);
     const bare = medianRun(runs.bare);

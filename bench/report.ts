@@ -47,6 +47,9 @@ export const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
 export const ms = (value: number): string =>
   value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 
+/** Microseconds, for CPU per request or per call: the steps between them are tens of µs, below `ms()`'s digits. */
+export const us = (value: number): string => `${(value * 1000).toFixed(0)} µs`;
+
 /** `0.177 (1/5.7)` for shares below one, `1.32x` above. */
 export const ratio = (value: number): string => {
   if (!Number.isFinite(value)) return '—';

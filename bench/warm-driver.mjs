@@ -3,7 +3,9 @@
  * IPC: an optional handler bundle, an API Gateway event template, and series of call SIDs to end with the
  * handler, a bare `fetch` or a bare `node:http(s)` request. Series run interleaved (one request of each in turn) so that drift in
  * the machine's speed affects them alike; the first `warmup` requests of each series are not counted.
- * Answers `{ series: { [label]: { durationsMs, failures } } }`.
+ * Answers `{ series: { [label]: { durationsMs, failures, cpuMs } } }`, `cpuMs` the user + system CPU of this
+ * process summed over the counted requests of the series (measured around each; deferred work that runs after a
+ * request, such as GC, lands on whichever request runs next).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -96,17 +98,20 @@ const run = async (plan) => {
       };
     }),
   );
-  const results = plan.series.map(() => ({ durationsMs: [], failures: 0 }));
+  const results = plan.series.map(() => ({ durationsMs: [], failures: 0, cpuMs: 0 }));
   const rounds = Math.max(...steps.map((series) => series.length));
   for (let round = 0; round < rounds; round++) {
     for (const [index, series] of steps.entries()) {
       const step = series[round];
       if (!step) continue;
+      const cpu = process.cpuUsage();
       const started = performance.now();
       const ok = await step();
       const elapsed = performance.now() - started;
+      const used = process.cpuUsage(cpu);
       if (round < plan.warmup) continue;
       results[index].durationsMs.push(elapsed);
+      results[index].cpuMs += (used.user + used.system) / 1000;
       if (!ok) results[index].failures++;
     }
   }

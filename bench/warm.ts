@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ipcRun, percentile, terminateEvent } from './harness.ts';
 import { type BenchContext, type Measurement, REPEATS, scaled, yesNo } from './measurement.ts';
-import { ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
+import { ms, type ResultRow, ratio, ratioSpread, spread, spreadValues, us } from './report.ts';
 import { assertEnded, PROJECT_ID, seedLive, setups, startWorld, type World } from './world.ts';
 
 /** Samples per repeat (three alternated repeats per row). */
@@ -13,7 +13,7 @@ const TARGET_VS_NODE_HTTP = 1.3;
 const TARGET_HTTPS_VS_SDK_KEEPALIVE = 0.8;
 
 interface WarmAnswer {
-  series: Record<string, { durationsMs: number[]; failures: number }>;
+  series: Record<string, { durationsMs: number[]; failures: number; cpuMs: number }>;
 }
 
 interface WarmSeries {
@@ -36,7 +36,7 @@ const warmSeries = (
 });
 
 /** Durations (ms) of each compared series in one repeat. */
-interface WarmDurations {
+export interface WarmDurations {
   handler: number[];
   fetch: number[];
   /** A bare `node:http(s)` keep-alive request, alone in its own process: the floor of the handler's transport. */
@@ -46,6 +46,12 @@ interface WarmDurations {
   reference: number[];
   /** The reference with the SDK's `forever` on (keep-alive). */
   referenceKeepAlive: number[];
+  /**
+   * CPU per counted invocation (ms, one figure per repeat) of the full handler alone in its own process, and
+   * of the bare `node:http` request (the `http` step): what bounds the warm target, in the same run.
+   */
+  handlerCpu: number[];
+  httpCpu: number[];
 }
 
 type Step = (repeat: WarmDurations) => Promise<void>;
@@ -73,7 +79,9 @@ const measure = async (world: World, context: BenchContext): Promise<WarmDuratio
       if (failures > 0) throw new Error(`warm ${label}: ${failures} requests failed`);
       assertEnded(world, sids, `warm ${label}`);
     }
-    return (label: string) => answer.series[label]?.durationsMs ?? [];
+    const got = (label: string) => answer.series[label]?.durationsMs ?? [];
+    const cpuPerCall = (label: string) => (answer.series[label]?.cpuMs ?? Number.NaN) / got(label).length;
+    return Object.assign(got, { cpuPerCall });
   };
   const keepAlive = { ...set.reference.env, REFERENCE_KEEP_ALIVE: 'true' };
 
@@ -92,6 +100,14 @@ const measure = async (world: World, context: BenchContext): Promise<WarmDuratio
         warmSeries('http', 'http', seedMany(samples), world.emulator.url),
       ]);
       w.http = got('http');
+      w.httpCpu = [got.cpuPerCall('http')];
+    },
+    // The handler alone, as the bare request runs alone: its CPU per invocation set against the request's.
+    async (w) => {
+      const got = await run(set.projectDirect.env, set.projectDirect.bundle, [
+        warmSeries('handler', 'handler', seedMany(samples)),
+      ]);
+      w.handlerCpu = [got.cpuPerCall('handler')];
     },
     async (w) => {
       const got = await run(set.project.env, set.project.bundle, [
@@ -124,6 +140,8 @@ const measure = async (world: World, context: BenchContext): Promise<WarmDuratio
       proxiedFetch: [],
       reference: [],
       referenceKeepAlive: [],
+      handlerCpu: [],
+      httpCpu: [],
     };
     for (let i = 0; i < steps.length; i++) await (steps[(r + i) % steps.length] as Step)(w);
     repeats.push(w);
@@ -132,6 +150,52 @@ const measure = async (world: World, context: BenchContext): Promise<WarmDuratio
 };
 
 const all = (repeats: WarmDurations[], key: keyof WarmDurations): number[] => repeats.flatMap((w) => w[key]);
+
+/** The median of the per-repeat CPU figures of one arm. */
+const medianCpu = (repeats: WarmDurations[], key: 'handlerCpu' | 'httpCpu'): number =>
+  spread(all(repeats, key)).median;
+
+/** The handler's CPU over the bare request's, per repeat (each repeat runs both). */
+const cpuRatios = (repeats: WarmDurations[]) =>
+  spread(repeats.map((w) => (w.handlerCpu[0] ?? Number.NaN) / (w.httpCpu[0] ?? Number.NaN)));
+
+/** Context for the target against `node:http`: CPU per invocation, each arm alone in its own process. */
+export const warmCpuRow = (repeats: WarmDurations[], tls: boolean): ResultRow => {
+  const handler = medianCpu(repeats, 'handlerCpu');
+  const http = medianCpu(repeats, 'httpCpu');
+  const s = cpuRatios(repeats);
+  return {
+    item: 3,
+    ...(tls ? {} : { id: 'warm-cpu-vs-node-http' }),
+    metric:
+      `Context: what bounds the warm target${tls ? ', https' : ', http'}: CPU per invocation (user + system, ` +
+      'measured around each counted invocation) of the full handler alone in its own process vs the bare ' +
+      '`node:http` request alone in its own, median of the repeats',
+    project: us(handler),
+    reference: `bare node:http ${us(http)}`,
+    ratio: ratioSpread(s),
+    target: '— (context)',
+    met: 'n/a',
+    values: spreadValues(s, handler, http, 'ms'),
+  };
+};
+
+/** The sentence of the warm note that quotes the CPU row of the same run. */
+export const warmCpuSentence = (repeats: WarmDurations[]): string => {
+  const handler = medianCpu(repeats, 'handlerCpu');
+  const http = medianCpu(repeats, 'httpCpu');
+  const bound = TARGET_VS_NODE_HTTP * percentile(all(repeats, 'http'), 50);
+  return (
+    'CPU per invocation in the same run (the `warm-cpu-vs-node-http` row: each arm alone in its own process, ' +
+    `measured around each counted invocation): the handler ${us(handler)}, the bare request ${us(http)} ` +
+    `(${ratio(cpuRatios(repeats).median)}, the row's median ratio), so the handler does ${us(handler - http)} more work per invocation than the ` +
+    'bare request' +
+    (handler > bound
+      ? `, and its CPU alone is above ${TARGET_VS_NODE_HTTP}x the bare request's p50 (${us(bound)})`
+      : `; the target allows ${us(bound)} (${TARGET_VS_NODE_HTTP}x the bare request's p50)`) +
+    '.'
+  );
+};
 
 const warmRows = (repeats: WarmDurations[], tls: boolean): ResultRow[] => {
   const over = tls ? ', https' : ', http';
@@ -170,6 +234,7 @@ const warmRows = (repeats: WarmDurations[], tls: boolean): ResultRow[] => {
       50,
       tls ? {} : { id: 'warm-vs-node-http', target: TARGET_VS_NODE_HTTP },
     ),
+    warmCpuRow(repeats, tls),
     row(
       `Warm p50${over}: project vs official SDK with keep-alive (\`forever: true\`; n=${nSdk}, both through a proxy)`,
       'proxiedHandler',
@@ -247,7 +312,9 @@ export const warm: Measurement = {
         `each time (${WARM_UP} warm-up invocations not counted); the project's direct process interleaves a ` +
         'bare `fetch` of the same request. The floor, a bare `node:http` request on a keep-alive agent POSTing ' +
         'the same form body with Basic auth to the same emulator path and reading the JSON answer, runs alone ' +
-        "in its own process (interleaved, each arm absorbs the other's deferred work and GC). The official SDK " +
+        "in its own process (interleaved, each arm absorbs the other's deferred work and GC); so does the full " +
+        'handler once more, for its CPU per invocation (`process.cpuUsage()` around each counted invocation) ' +
+        "against the bare request's. The official SDK " +
         'runs as it comes (`Connection: close`) and with `forever: true` (keep-alive), each in its own process. ' +
         `${REPEATS} repeats, the processes in rotating order; each ratio is the median of the per-repeat ` +
         "ratios, with their min–max. The function's log lines go to a discarded stdout, as they would to " +
@@ -264,7 +331,7 @@ export const warm: Measurement = {
         'against a zero-latency emulator these fixed costs are set against a single loopback round trip, and ' +
         'against a real SignalWire (tens of ms away) they are a few per cent. A terminate that does not name its ' +
         'API is sent write-first (functions/commons/calls/native-calls.ts): a Compatibility call takes the one ' +
-        'round trip the bare request makes.',
+        `round trip the bare request makes. ${warmCpuSentence(durations)}`,
     );
     return { rows, notes, details: { percentiles: summary(durations) } };
   },
