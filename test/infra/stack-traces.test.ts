@@ -121,6 +121,25 @@ describe('stack traces of a function bundle', () => {
     expect(framesOfEntry(mapped?.stack)).toHaveLength(2);
   });
 
+  it('stay readable when a frame cannot be mapped: a source no file path can name leaves that frame unmapped', () => {
+    // Prepare: every source of the map made a URL that `fileURLToPath` refuses (an encoded slash); then put back.
+    const original = readFileSync(`${bundle}.map`, 'utf8');
+    const map = JSON.parse(original) as { sources: string[] };
+    writeFileSync(`${bundle}.map`, JSON.stringify({ ...map, sources: map.sources.map(() => 'a%2Fb.ts') }));
+
+    // Act: `run` fails the test if the process exits on an error thrown while the stack was written.
+    let error: Record<string, string> | undefined;
+    try {
+      [error] = run("await handler('dial');");
+    } finally {
+      writeFileSync(`${bundle}.map`, original);
+    }
+
+    // Assess: the message, and the frame in the bundle as V8 writes it.
+    expect(error?.stack).toContain('RangeError: no route to 12 digits\n    at ');
+    expect(error?.stack?.split('\n')[1]).toMatch(/index\.mjs:\d+:\d+\)$/);
+  });
+
   it.each([...FUNCTION_NAMES])(
     'are mapped in the %s function too: its handler imports the prelude before anything else',
     (name) => {

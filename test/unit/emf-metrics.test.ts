@@ -1,3 +1,4 @@
+import { InvokeStore } from '@aws/lambda-invoke-store';
 import { MetricResolution, Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallControlMetrics } from '../../functions/commons/platform/emf-metrics.ts';
@@ -150,6 +151,47 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
     expect(actual).toBe(expected);
     expect(warned).toBe(2);
     expect(warnings).toHaveLength(4);
+  });
+
+  it("leaves concurrent invocations (AWS_LAMBDA_MAX_CONCURRENCY) to Powertools: each line carries its own invocation's values", async () => {
+    vi.stubEnv('AWS_LAMBDA_MAX_CONCURRENCY', '4');
+    // Per-invocation storage, as Lambda's runtime sets it up when it runs invocations concurrently.
+    const store = await InvokeStore.getInstanceAsync();
+    // Powertools stores the default dimensions per invocation too: made inside one, as a handler would.
+    const metrics = store.run({}, () => new CallControlMetrics(options));
+    const deferred = () => {
+      let release = () => {};
+      const done = new Promise<void>((resolve) => (release = resolve));
+      return { done, release };
+    };
+    const aAdded = deferred();
+    const bAdded = deferred();
+    const aFlushed = deferred();
+    const output = captureOutput();
+    try {
+      // A adds 1, B adds 5, A flushes, then B: a line per invocation, neither value lost nor counted twice.
+      await Promise.all([
+        store.run({}, async () => {
+          metrics.addMetric('CallsUpdated', MetricUnit.Count, 1);
+          aAdded.release();
+          await bAdded.done;
+          metrics.publishStoredMetrics();
+          aFlushed.release();
+        }),
+        store.run({}, async () => {
+          await aAdded.done;
+          metrics.addMetric('CallsUpdated', MetricUnit.Count, 5);
+          bAdded.release();
+          await aFlushed.done;
+          metrics.publishStoredMetrics();
+        }),
+      ]);
+    } finally {
+      output.restore();
+    }
+
+    const lines = output.lines.join('').trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { CallsUpdated: unknown }).CallsUpdated)).toEqual([1, 5]);
   });
 
   it('leaves dev mode (POWERTOOLS_DEV, pretty console) and disabled metrics to Powertools', () => {

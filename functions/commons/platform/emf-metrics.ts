@@ -37,9 +37,11 @@ export class CallControlMetrics extends Metrics {
   /** Per set of names, units and resolutions: the line's text around the timestamp and the values (`null`: none). */
   readonly #templates = new Map<string, readonly string[] | null>();
   /**
-   * Whether the lean line may be written at all: not to the dev-mode console (`POWERTOOLS_DEV`), and only for
-   * a namespace given as an option (the functions' way): without one Powertools may warn on every flush
-   ("Namespace should be defined"), so every flush stays its own.
+   * Whether the lean line may be written at all: not to the dev-mode console (`POWERTOOLS_DEV`), only for a
+   * namespace given as an option (the functions' way): without one Powertools may warn on every flush
+   * ("Namespace should be defined"), so every flush stays its own; and not where invocations run concurrently
+   * (`AWS_LAMBDA_MAX_CONCURRENCY`): Powertools then keeps each invocation's metrics apart, which one record of
+   * the process cannot, so an invocation's line would carry another's values.
    */
   readonly #lean: boolean;
   /** Set while Powertools stores a metric: a flush it starts then (a full buffer) is its own. */
@@ -47,7 +49,10 @@ export class CallControlMetrics extends Metrics {
 
   constructor(options: MetricsOptions = {}) {
     super(options);
-    this.#lean = Boolean(options.namespace) && !isTruthy(process.env.POWERTOOLS_DEV);
+    this.#lean =
+      Boolean(options.namespace) &&
+      !isTruthy(process.env.POWERTOOLS_DEV) &&
+      !process.env.AWS_LAMBDA_MAX_CONCURRENCY?.trim();
   }
 
   override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
@@ -111,8 +116,12 @@ export class CallControlMetrics extends Metrics {
       // Powertools keeps one value as a number and several as an array.
       line += `${template[index + 1]}${JSON.stringify(values.length === 1 ? values[0] : values)}`;
     }
-    process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
-    this.clearMetrics();
+    try {
+      process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
+    } finally {
+      // As Powertools' own flush: what was added is gone even when the write throws, not rendered into a template.
+      this.clearMetrics();
+    }
     return this;
   }
 

@@ -85,9 +85,16 @@ export const mapStacksLazily = (bundleUrl: string): void => {
     if (map === undefined) map = readMap(bundleUrl) ?? null;
     if (map === null) return previous(error, sites);
     const bundleMap = map;
-    const frames = sites.map((site, index) =>
-      site.getFileName() === bundleUrl ? mappedFrame(bundleMap, site, sites[index + 1]) : `${site}`,
-    );
+    const frames = sites.map((site, index) => {
+      if (site.getFileName() !== bundleUrl) return `${site}`;
+      // As Node's own mapping: a frame that cannot be mapped (a source no file path can name) stays as V8
+      // wrote it; reading `error.stack` never throws because of the map.
+      try {
+        return mappedFrame(bundleMap, site, sites[index + 1]);
+      } catch {
+        return `${site}`;
+      }
+    });
     return [String(previous(error, [])), ...frames].join(AT);
   };
 };
