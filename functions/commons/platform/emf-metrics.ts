@@ -50,9 +50,7 @@ export class CallControlMetrics extends Metrics {
   constructor(options: MetricsOptions = {}) {
     super(options);
     this.#lean =
-      Boolean(options.namespace) &&
-      !isTruthy(process.env.POWERTOOLS_DEV) &&
-      !process.env.AWS_LAMBDA_MAX_CONCURRENCY?.trim();
+      Boolean(options.namespace) && !isTruthy(process.env.POWERTOOLS_DEV) && !concurrentInvocations();
   }
 
   override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
@@ -155,6 +153,14 @@ export class CallControlMetrics extends Metrics {
 
 /** What `serializeMetrics` returns, as far as the template reads it. */
 type EmfLine = Record<string, unknown> & { _aws: { Timestamp: unknown } };
+
+/**
+ * Whether invocations run concurrently (`AWS_LAMBDA_MAX_CONCURRENCY` set, read as Powertools reads it): Powertools
+ * then keeps its per-invocation state apart for each, which a template of one instance's state cannot follow.
+ */
+export function concurrentInvocations(): boolean {
+  return (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '').trim() !== '';
+}
 
 /** Powertools' reading of a boolean variable (`isDevMode`): 1, y, yes, t, true, on, any case. */
 export function isTruthy(value: string | undefined): boolean {

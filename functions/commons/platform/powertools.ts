@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
-import { CallControlMetrics, isTruthy } from './emf-metrics.ts';
+import { CallControlMetrics, concurrentInvocations, isTruthy } from './emf-metrics.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -34,9 +34,7 @@ const INFO_THRESHOLD = 12;
 export class CallControlLogger extends Logger {
   readonly #plainAudit = !isTruthy(process.env.POWERTOOLS_DEV);
   readonly #templated =
-    this.#plainAudit &&
-    !process.env.AWS_LAMBDA_MAX_CONCURRENCY &&
-    (!process.env.TZ || process.env.TZ.includes('UTC'));
+    this.#plainAudit && !concurrentInvocations() && (!process.env.TZ || process.env.TZ.includes('UTC'));
   /** The audit line around its timestamp and record, or `null` when audit lines are below the level. */
   #template: readonly [head: string, middle: string, tail: string] | null | undefined;
 
