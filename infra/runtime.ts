@@ -77,12 +77,18 @@ export const BUNDLE_BUILTINS = [
  * error names the SDK's retry strategy reads), without its HTTP/2 handler, `100 Continue` wait and socket-usage
  * warning. test/integration/aws-http-handler.test.ts sends every exchange through both handlers and compares;
  * test/infra/bundled-aws-client.test.ts reads a secret with a bundle against the local Secrets Manager,
- * retrying and timing out as the SDK does. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
+ * retrying and timing out as the SDK does. `@smithy/core/config` becomes functions/commons/platform/aws-config.ts:
+ * the same names, but every setting (region, endpoint URL, attempts, retry mode, FIPS, ...) is read from the
+ * environment only, never from `~/.aws/config` and `~/.aws/credentials` (Lambda has neither; looking for them
+ * cost the first request a few milliseconds of file system calls), and the region is never asked of the EC2
+ * instance metadata service (Lambda sets `AWS_REGION`). test/unit/aws-config.test.ts holds it to the SDK's module
+ * with no shared files present; the bundled read above shows a file's setting is not taken. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
  * its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
+  '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {

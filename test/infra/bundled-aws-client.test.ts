@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -74,21 +74,21 @@ beforeEach(() => {
 });
 
 /** Runs the bundle once with Lambda's environment (endpoint and settings as given). */
-const readSecret = async (env: Record<string, string>) => {
-  const { stdout } = await run(process.execPath, [bundle], {
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: scratch,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'ASIAFROMTHEENVIRONMENT',
-      AWS_SECRET_ACCESS_KEY: 'secret-from-the-environment',
-      AWS_SESSION_TOKEN: 'session-token',
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-      SECRET_ID: 'prod/signalwire',
-      ...env,
-    },
-  });
+const readSecret = async (env: Record<string, string | undefined>) => {
+  const variables: Record<string, string | undefined> = {
+    PATH: process.env.PATH ?? '',
+    HOME: scratch,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'ASIAFROMTHEENVIRONMENT',
+    AWS_SECRET_ACCESS_KEY: 'secret-from-the-environment',
+    AWS_SESSION_TOKEN: 'session-token',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    SECRET_ID: 'prod/signalwire',
+    ...env,
+  };
+  // A variable given as undefined is left out.
+  for (const [name, value] of Object.entries(variables)) if (value === undefined) delete variables[name];
+  const { stdout } = await run(process.execPath, [bundle], { encoding: 'utf8', env: variables });
   return JSON.parse(stdout) as { value?: string; error?: string; message?: string; elapsedMs: number };
 };
 
@@ -97,6 +97,14 @@ describe('the bundled Secrets Manager read', () => {
     const code = readFileSync(bundle, 'utf8');
 
     expect(code).not.toContain('socket usage at capacity'); // @smithy/node-http-handler
+    // @smithy/core/config's shared files loader and instance-metadata region lookup
+    for (const gone of [
+      'AWS_CONFIG_FILE',
+      'AWS_SHARED_CREDENTIALS_FILE',
+      '/latest/meta-data/placement/region',
+    ]) {
+      expect(code).not.toContain(gone);
+    }
   });
 
   it('reads the secret from the endpoint AWS_ENDPOINT_URL_SECRETS_MANAGER names', async () => {
@@ -104,6 +112,18 @@ describe('the bundled Secrets Manager read', () => {
 
     expect(result).toMatchObject({ value: '{"read":"through the bundle"}' });
     expect(aws.secretReads.map((read) => read.secretId)).toEqual(['prod/signalwire']);
+  });
+
+  it('takes its settings from the environment only, never from the shared configuration files', async () => {
+    mkdirSync(join(scratch, '.aws'), { recursive: true });
+    writeFileSync(join(scratch, '.aws', 'config'), '[default]\nregion = eu-west-1\nmax_attempts = 7\n');
+
+    const result = await readSecret({ AWS_REGION: undefined });
+
+    // No region: the SDK would have taken eu-west-1 from the file.
+    expect(result).toMatchObject({ error: 'CredentialsError', message: expect.stringContaining('(Error)') });
+    expect(aws.secretReads).toHaveLength(0);
+    rmSync(join(scratch, '.aws'), { recursive: true });
   });
 
   it('retries a 500 and a throttled answer, as the SDK does, and reads the secret at the third attempt', async () => {
