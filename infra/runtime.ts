@@ -82,7 +82,11 @@ export const BUNDLE_BUILTINS = [
  * environment only, never from `~/.aws/config` and `~/.aws/credentials` (Lambda has neither; looking for them
  * cost the first request a few milliseconds of file system calls), and the region is never asked of the EC2
  * instance metadata service (Lambda sets `AWS_REGION`). test/unit/aws-config.test.ts holds it to the SDK's module
- * with no shared files present; the bundled read above shows a file's setting is not taken. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
+ * with no shared files present; the bundled read above shows a file's setting is not taken.
+ * `@smithy/signature-v4` becomes functions/commons/platform/aws-sigv4.ts: its SigV4 request (and string) signing,
+ * without presigned URLs and event-stream message signing, which no operation of the functions uses (asked for,
+ * it throws). test/unit/aws-sigv4.test.ts signs generated requests with both and compares; the infra test above
+ * checks a bundle's signature with the SDK's signer. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
  * its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
@@ -90,6 +94,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
   '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
+  '@smithy/signature-v4': platformFile('aws-sigv4.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
       const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
