@@ -21,9 +21,12 @@ import { collectNodeStream } from './aws-sdk.ts';
  * the abort signal, and the same errors, so that the SDK's retry strategy classifies them as it does the
  * original's (`TimeoutError` for a timeout and for `ECONNRESET`/`EPIPE`/`ETIMEDOUT`, `AbortError` on abort).
  * Left out, because no request the functions send needs it: waiting for `100 Continue` (S3 uploads), the
- * warning when 50 sockets per origin are busy, and the timers the original defers by a second or three to
- * save work on requests that finish sooner. The HTTP/2 handler is not bundled either: no client of the
- * functions uses it. test/unit/aws-http-handler.test.ts holds it to the original, exchange by exchange.
+ * warning when 50 sockets per origin are busy, and TCP keep-alive probes on a socket still in use after 3 s
+ * (every request of the functions times out sooner; Node's agent sets them on the sockets it keeps). The
+ * timeouts are armed at once rather than deferred by a second, as the original does to save work on requests
+ * that finish sooner (the connection and request timeouts fire at the same moments). The HTTP/2 handler is not
+ * bundled either: no client of the functions uses it. test/integration/aws-http-handler.test.ts holds it to the
+ * original, exchange by exchange.
  */
 
 /** The errors of `http.request` the original renames `TimeoutError`, so that the SDK retries them. */
