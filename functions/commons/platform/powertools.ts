@@ -3,7 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
-import { CallControlMetrics, concurrentInvocations, isTruthy } from './emf-metrics.ts';
+import { CallControlMetrics, isTruthy } from './emf-metrics.ts';
+import { atInit, concurrentInvocations } from './invoke-store.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -116,7 +117,10 @@ const RECORD_MARK = '\u0000call-control-audit-record\u0000';
 const isAuditAttributes = (value: unknown): value is { audit: unknown } =>
   typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'audit' in value;
 
-/** The one structured JSON logger of a function. */
+/**
+ * The one structured JSON logger of a function. Built as it is, not through `atInit`: Powertools' Logger reads no
+ * per-invocation state at construction, and a level it set inside an init context would be that context's only.
+ */
 export const logger = new CallControlLogger({ serviceName });
 
 type MetricsLogger = NonNullable<MetricsOptions['logger']>;
@@ -142,10 +146,17 @@ export const metricsLogger = (target: MetricsLogger): MetricsLogger => ({
  */
 const instance = process.env[ENV.metricsInstance]?.trim();
 
-/** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). */
-export const metrics = new CallControlMetrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-  logger: metricsLogger(logger),
-  ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
-});
+/**
+ * CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). Built through
+ * `atInit`: Powertools' constructor reads the current invocation's dimensions, which concurrent invocations keep
+ * per invocation (invoke-store.ts).
+ */
+export const metrics = atInit(
+  () =>
+    new CallControlMetrics({
+      serviceName,
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+      logger: metricsLogger(logger),
+      ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
+    }),
+);
