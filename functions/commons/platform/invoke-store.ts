@@ -1,35 +1,28 @@
+import { shouldUseInvokeStore } from '@aws-lambda-powertools/commons/utils/env';
+
 /**
- * The part of Lambda's per-invocation store (`@aws/lambda-invoke-store`) that init code needs. Where invocations
- * run concurrently in one environment (Lambda Managed Instances: `AWS_LAMBDA_MAX_CONCURRENCY` set), the runtime
- * publishes it as `globalThis.awslambda.InvokeStore` before it loads the function, and runs every invocation in a
- * context of its own; Powertools then keeps its per-invocation state (metrics, dimensions, temporary log keys)
- * in the current context, and throws "No context available" when there is none.
+ * Whether invocations run concurrently in one execution environment (Lambda Managed Instances:
+ * `AWS_LAMBDA_MAX_CONCURRENCY` set), decided by Powertools' own check: Powertools then keeps its per-invocation
+ * state (metrics, dimensions, temporary log keys, a level set in an invocation) apart for each invocation, in the
+ * runtime's per-invocation store (`@aws/lambda-invoke-store`), which a template of one instance's state cannot
+ * follow.
  */
+export const concurrentInvocations: () => boolean = shouldUseInvokeStore;
+
+/** The part of the runtime's per-invocation store that init code needs. */
 interface InvokeStore {
-  hasContext(): boolean;
   run<T>(context: Record<PropertyKey, unknown>, fn: () => T): T;
 }
 
-const invokeStore = (): InvokeStore | undefined =>
-  (globalThis as { awslambda?: { InvokeStore?: InvokeStore } }).awslambda?.InvokeStore;
-
 /**
- * Whether invocations run concurrently (`AWS_LAMBDA_MAX_CONCURRENCY` set, read as Powertools reads it): Powertools
- * then keeps its per-invocation state apart for each, which a template of one instance's state cannot follow.
+ * Where invocations run concurrently, when this module loads, the store the runtime publishes (`globalThis.awslambda.InvokeStore`) before
+ * it loads the function, and runs every invocation in a context of its own; elsewhere `undefined`. Powertools
+ * throws "No context available" when it reaches for per-invocation state outside any context: Powertools 2.35's
+ * `new Metrics()` does (setting its default dimensions reads the current invocation's), so every function failed
+ * at init. Work done at init in a context of this store's own, that no invocation shares, leaves what it put there
+ * behind; what Powertools keeps for the process (default dimensions, persistent keys, the base level) lives on the
+ * instance.
  */
-export function concurrentInvocations(): boolean {
-  return (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '').trim() !== '';
-}
-
-/**
- * Runs init work (a module's top level, outside any invocation) that touches Powertools' per-invocation state.
- * Powertools 2.35 does at construction: `new Metrics()` sets its default dimensions, which reads the dimensions of
- * the current invocation, so every function failed at init under concurrent invocations. Here such work runs in
- * a context of its own that no invocation shares, and what it leaves there is dropped with it; what Powertools
- * keeps for the process (default dimensions, persistent keys, the level) lives on the instance. Elsewhere (one
- * invocation at a time, or already inside an invocation) the work runs as it is.
- */
-export function atInit<T>(work: () => T): T {
-  const store = concurrentInvocations() ? invokeStore() : undefined;
-  return store && !store.hasContext() ? store.run({}, work) : work();
-}
+export const initStore: InvokeStore | undefined = concurrentInvocations()
+  ? (globalThis as { awslambda?: { InvokeStore?: InvokeStore } }).awslambda?.InvokeStore
+  : undefined;

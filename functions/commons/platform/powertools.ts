@@ -4,7 +4,7 @@ import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-po
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
 import { CallControlMetrics, isTruthy } from './emf-metrics.ts';
-import { atInit, concurrentInvocations } from './invoke-store.ts';
+import { concurrentInvocations, initStore } from './invoke-store.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -118,8 +118,9 @@ const isAuditAttributes = (value: unknown): value is { audit: unknown } =>
   typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'audit' in value;
 
 /**
- * The one structured JSON logger of a function. Built as it is, not through `atInit`: Powertools' Logger reads no
- * per-invocation state at construction, and a level it set inside an init context would be that context's only.
+ * The one structured JSON logger of a function. Built outside any context even under concurrent invocations:
+ * Powertools' Logger reads no per-invocation state at construction, and a level it set inside a context would be
+ * that context's only.
  */
 export const logger = new CallControlLogger({ serviceName });
 
@@ -146,17 +147,17 @@ export const metricsLogger = (target: MetricsLogger): MetricsLogger => ({
  */
 const instance = process.env[ENV.metricsInstance]?.trim();
 
+const buildMetrics = () =>
+  new CallControlMetrics({
+    serviceName,
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+    logger: metricsLogger(logger),
+    ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
+  });
+
 /**
- * CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). Built through
- * `atInit`: Powertools' constructor reads the current invocation's dimensions, which concurrent invocations keep
- * per invocation (invoke-store.ts).
+ * CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). Under concurrent
+ * invocations built in an init context of its own (invoke-store.ts): Powertools' constructor reads the current
+ * invocation's dimensions.
  */
-export const metrics = atInit(
-  () =>
-    new CallControlMetrics({
-      serviceName,
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-      logger: metricsLogger(logger),
-      ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
-    }),
-);
+export const metrics = initStore ? initStore.run({}, buildMetrics) : buildMetrics();
