@@ -1,3 +1,4 @@
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type {
   Dimensions,
@@ -50,8 +51,7 @@ export class CallControlMetrics extends Metrics {
 
   constructor(options: MetricsOptions = {}) {
     super(options);
-    this.#lean =
-      Boolean(options.namespace) && !isTruthy(process.env.POWERTOOLS_DEV) && !concurrentInvocations();
+    this.#lean = Boolean(options.namespace) && !isDevMode() && !concurrentInvocations();
   }
 
   override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
@@ -154,8 +154,3 @@ export class CallControlMetrics extends Metrics {
 
 /** What `serializeMetrics` returns, as far as the template reads it. */
 type EmfLine = Record<string, unknown> & { _aws: { Timestamp: unknown } };
-
-/** Powertools' reading of a boolean variable (`isDevMode`): 1, y, yes, t, true, on, any case. */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'y', 'yes', 't', 'true', 'on'].includes(value.trim().toLowerCase());
-}

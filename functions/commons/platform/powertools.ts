@@ -1,9 +1,10 @@
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
-import { CallControlMetrics, isTruthy } from './emf-metrics.ts';
+import { CallControlMetrics } from './emf-metrics.ts';
 import { concurrentInvocations, initStore } from './invoke-store.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
@@ -33,7 +34,7 @@ const INFO_THRESHOLD = 12;
  * where Powertools keeps it per invocation), a `TZ` other than UTC, and pretty-printed lines (`POWERTOOLS_DEV`).
  */
 export class CallControlLogger extends Logger {
-  readonly #plainAudit = !isTruthy(process.env.POWERTOOLS_DEV);
+  readonly #plainAudit = !isDevMode();
   readonly #templated =
     this.#plainAudit && !concurrentInvocations() && (!process.env.TZ || process.env.TZ.includes('UTC'));
   /** The audit line around its timestamp and record, or `null` when audit lines are below the level. */
