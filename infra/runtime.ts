@@ -71,12 +71,16 @@ export const BUNDLE_BUILTINS = [
  * fallback, which every function carried, runs only on a Node.js without SHA-256 in `node:crypto` (Lambda's
  * has it). test/unit/aws-sha256.test.ts holds the stand-in to the SDK's own digests, and the infra test checks
  * a bundle's request signature against the SDK's signer; esbuild fails the build if a client ever imports
- * another name from the module. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
- * its `require`-style module.
+ * another name from the module. `@aws-lambda-powertools/commons/utils/env` becomes
+ * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
+ * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
+ * bundles a function's Powertools with and without it and compares the lines written, byte for byte. Every
+ * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
+  '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
       const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
