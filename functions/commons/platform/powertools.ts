@@ -64,7 +64,10 @@ export class CallControlLogger extends Logger {
     if (this.level > INFO_THRESHOLD) return null;
     const item = this.createAndPopulateLogItem(INFO_THRESHOLD, AUDIT_MESSAGE, [{ audit: RECORD_MARK }]);
     item.prepareForPrint();
-    const fields = { ...item.getAttributes(), timestamp: TIME_MARK, audit: RECORD_MARK };
+    // The item is this render's own: its fields are marked in place (same keys, same order), not copied.
+    const fields = item.getAttributes();
+    fields.timestamp = TIME_MARK;
+    fields.audit = RECORD_MARK;
     const [head, rest = ''] = JSON.stringify(fields).split(JSON.stringify(TIME_MARK));
     const [middle, tail = ''] = rest.split(JSON.stringify(RECORD_MARK));
     return [`${head}"`, `"${middle}`, `${tail}\n`];
