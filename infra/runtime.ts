@@ -86,8 +86,12 @@ export const BUNDLE_BUILTINS = [
  * `@smithy/signature-v4` becomes functions/commons/platform/aws-sigv4.ts: its SigV4 request (and string) signing,
  * without presigned URLs and event-stream message signing, which no operation of the functions uses (asked for,
  * it throws). test/unit/aws-sigv4.test.ts signs generated requests with both and compares; the infra test above
- * checks a bundle's signature with the SDK's signer. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
- * its `require`-style module.
+ * checks a bundle's signature with the SDK's signer.
+ * `@aws-lambda-powertools/commons/utils/env` becomes
+ * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
+ * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
+ * bundles a function's Powertools with and without it and compares the lines written, byte for byte. Every
+ * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
@@ -95,6 +99,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
   '@smithy/signature-v4': platformFile('aws-sigv4.ts'),
+  '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
       const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
