@@ -173,7 +173,8 @@ export class CallControlLogger extends Logger {
   }
 
   protected override printLog(logLevel: number, log: LogItem): void {
-    if (!this.#plainAudit || log.getAttributes().message !== AUDIT_MESSAGE) {
+    // Powertools' constructor prints what it logged meanwhile (a sampling decision) before this class's fields exist.
+    if (!(#plainAudit in this && this.#plainAudit) || log.getAttributes().message !== AUDIT_MESSAGE) {
       super.printLog(logLevel, log);
       return;
     }
@@ -246,11 +247,12 @@ export class CallControlLogger extends Logger {
     super.removePersistentKeys(keys);
     this.#template = undefined;
   }
-  // Set again at every warm invocation (the sampling decision): only a change of the level renders again.
+  // Set again at every warm invocation (the sampling decision): only a change of the level renders again. Powertools'
+  // constructor sets it too, with a debug sampling rate, before this class's fields exist.
   override setLogLevel(logLevel: LogLevel): void {
     const before = this.level;
     super.setLogLevel(logLevel);
-    if (this.level !== before) this.#template = undefined;
+    if (#template in this && this.level !== before) this.#template = undefined;
   }
 }
 
