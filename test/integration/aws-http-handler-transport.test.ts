@@ -56,7 +56,7 @@ class NeverConnectingAgent extends http.Agent {
   override createConnection(): Socket {
     const socket = new Socket();
     // What a socket waiting on a TCP handshake looks like to http.ClientRequest: writes wait for 'connect'.
-    socket.connecting = true;
+    Object.defineProperty(socket, 'connecting', { value: true, writable: true });
     this.sockets_.push(socket);
     return socket;
   }
@@ -153,7 +153,7 @@ describe.skipIf(!hasOpenssl)('the HTTP handler of the bundles over https, as the
     expect(mine && 'bodies' in mine ? mine.bodies : mine).toEqual(sdk && 'bodies' in sdk ? sdk.bodies : sdk);
     for (const result of results) {
       // Keep-alive: both requests came over one TLS connection.
-      const [first, second] = result && 'ports' in result ? result.ports : [];
+      const [first, second] = result && 'ports' in result ? (result.ports ?? []) : [];
       expect(first).toBeDefined();
       expect(second).toBe(first);
     }
