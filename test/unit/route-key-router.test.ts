@@ -5,12 +5,25 @@ import type {
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Route } from '#commons/http/route';
 import { routeKeyRouter } from '#commons/http/route-key-router';
 import { OPERATOR_ROUTES, type OperatorRouteKey, type RouterRoute, routerRoutes } from '#commons/http/routes';
 import { toApiGatewayEvent } from '#local/api-gateway';
 import { createLambdaContext } from '#local/lambda-context';
+
+/** How many routers were built: the real @middy/http-router, counted. */
+const built = vi.hoisted(() => ({ routers: 0 }));
+vi.mock('@middy/http-router', async (importActual) => {
+  const actual = await importActual<typeof import('@middy/http-router')>();
+  return {
+    ...actual,
+    default: (...args: Parameters<typeof actual.default>) => {
+      built.routers++;
+      return actual.default(...args);
+    },
+  };
+});
 
 /** A handler per route that answers which route it is and the path parameters it was given. */
 const answering =
@@ -70,6 +83,22 @@ describe('routeKeyRouter', () => {
       expect(answer, `${method} ${path}`).toEqual(await answerOf(middyRouter, event()));
       expect(answer.params).toEqual(named);
     }
+  });
+
+  it('builds no @middy/http-router for events API Gateway routed, and one for all the others', async () => {
+    const router = routeKeyRouter(ROUTES);
+    const before = built.routers;
+
+    await answerOf(
+      router,
+      eventOf('POST', `/calls/${CALL}/terminate`, 'POST /calls/{callSid}/terminate', { callSid: CALL }),
+    );
+    await answerOf(router, eventOf('GET', '/calls', 'GET /calls'));
+    expect(built.routers).toBe(before);
+
+    await answerOf(router, eventOf('GET', '/calls', '$default'));
+    await answerOf(router, eventOf('GET', `/calls/${CALL}`, '$default'));
+    expect(built.routers).toBe(before + 1);
   });
 
   it('routes an event without a route key by its path, with the parameters taken from the path', async () => {
