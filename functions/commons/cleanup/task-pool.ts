@@ -22,12 +22,16 @@ export class TaskPool {
 
   start(task: () => Promise<void>): void {
     this.#running++;
-    void task().finally(() => {
-      this.#running--;
-      this.#waiters.shift()?.();
-      if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    });
+    // `then` with one handler made once, not `finally`: `finally` wraps its callback in two closures and chains
+    // a promise more, for every ended call.
+    void task().then(this.#finished, this.#finished);
   }
+
+  readonly #finished = (): void => {
+    this.#running--;
+    this.#waiters.shift()?.();
+    if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  };
 
   /** Resolves once no task is running. */
   drain(): Promise<void> {
