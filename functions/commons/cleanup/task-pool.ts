@@ -22,15 +22,21 @@ export class TaskPool {
 
   start(task: () => Promise<void>): void {
     this.#running++;
-    // `then` with one handler made once, not `finally`: `finally` wraps its callback in two closures and chains
-    // a promise more, for every ended call.
-    void task().then(this.#finished, this.#finished);
+    // `then` with handlers made once, not `finally`: `finally` wraps its callback in two closures and chains a
+    // promise more, for every ended call.
+    void task().then(this.#finished, this.#failed);
   }
 
   readonly #finished = (): void => {
     this.#running--;
     this.#waiters.shift()?.();
     if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  };
+
+  /** A task that broke its promise not to reject frees its slot and still surfaces, as with `finally`. */
+  readonly #failed = (error: unknown): never => {
+    this.#finished();
+    throw error;
   };
 
   /** Resolves once no task is running. */
