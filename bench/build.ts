@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { functionBundleOptions } from '../infra/runtime.ts';
+import { BUNDLE_ALIAS, functionBundleOptions } from '../infra/runtime.ts';
 
 /**
  * The esbuild options every deployed function is built with (`infra/runtime.ts`, shared with the package build
@@ -36,8 +36,19 @@ export interface BundleReport {
   duplicates: Array<{ name: string; copies: string[] }>;
 }
 
+/**
+ * The project's stand-ins for AWS SDK modules (infra/runtime.ts BUNDLE_ALIAS), as metafile input paths: their
+ * bytes are the AWS SDK's share, not the project's own code.
+ */
+const SDK_STAND_INS = new Set(
+  Object.entries(BUNDLE_ALIAS)
+    .filter(([module]) => module.startsWith('@aws-sdk/') || module.startsWith('@smithy/'))
+    .map(([, file]) => relative(join(import.meta.dirname, '..'), file)),
+);
+
 /** Groups an input path of the metafile under a name that says who is responsible for its bytes. */
 const groupOf = (input: string): string => {
+  if (SDK_STAND_INS.has(input)) return 'AWS SDK v3 (Secrets Manager client)';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
   const name = match?.[1];
   if (!name) return input.startsWith('bench/') ? 'reference handler (own code)' : 'project code';

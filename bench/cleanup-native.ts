@@ -6,6 +6,7 @@
  * call. Set against the same engine ending as many Compatibility calls over List Calls, rounds alternated.
  */
 import { randomBytes } from 'node:crypto';
+import { LAMBDA_ON_DEMAND_ENVIRONMENT } from '#local/lambda-context';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
 import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
@@ -65,6 +66,7 @@ const cleanOnce = async (
       POWERTOOLS_SERVICE_NAME: 'call-control-cleanup',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...FUNCTION_RUNTIME_ENVIRONMENT,
+      ...LAMBDA_ON_DEMAND_ENVIRONMENT,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_MEMORY_MB),
       NODE_OPTIONS: lambdaHeapFlags(FUNCTION_MEMORY_MB),
     };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LocalAws } from '#local/aws-emulator';
+import { LAMBDA_ON_DEMAND_ENVIRONMENT } from '#local/lambda-context';
 import { type RateLimit, SignalWireEmulator } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
@@ -187,6 +188,7 @@ export const runScenario = async (
         POWERTOOLS_SERVICE_NAME: 'call-control-cleanup',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...FUNCTION_RUNTIME_ENVIRONMENT,
+        ...LAMBDA_ON_DEMAND_ENVIRONMENT,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(scenario.memoryMb),
         // BENCH_CPU_PROF_DIR=dir profiles the child (bench/harness.ts: Node refuses --cpu-prof in NODE_OPTIONS).
         NODE_OPTIONS: lambdaHeapFlags(scenario.memoryMb),

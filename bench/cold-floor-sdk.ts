@@ -1,7 +1,7 @@
 /**
  * The floor of a cold start for any design that keeps `@aws-sdk/client-secrets-manager` (issue 22): the floor
  * script's two exchanges (bench/cold-floor.mjs), with the secret read through the Secrets Manager client instead
- * of a bare request, built as the functions are (infra/runtime.ts: the credential alias included), and nothing
+ * of a bare request, built as the functions are (infra/runtime.ts: the AWS SDK stand-ins included), and nothing
  * else: no middleware, no validation, no logging. Invoked by bench/cold-start-driver.mjs like a function.
  */
 import http from 'node:http';

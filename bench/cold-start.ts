@@ -303,7 +303,7 @@ export const coldStart: Measurement = {
           `floor. The project's import is ${importOf('project')}, most of it the AWS SDK client and module ` +
           'compilation (bench/profile-cold-start.ts). What bounds it while the design keeps ' +
           '`@aws-sdk/client-secrets-manager`: the SDK floor, the same two exchanges with the secret read through ' +
-          `that client and nothing else, takes ${ms(wall('sdkFloor'))}, ` +
+          `that client (bundled with the same AWS SDK stand-ins) and nothing else, takes ${ms(wall('sdkFloor'))}, ` +
           `${(wall('sdkFloor') / wall('referenceNoMaps')).toFixed(3)} of the reference; the project is ` +
           `${ms(wall('project') - wall('sdkFloor'))} above it.`,
       );

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toApiGatewayEvent } from '#local/api-gateway';
+import { LAMBDA_ON_DEMAND_ENVIRONMENT } from '#local/lambda-context';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
 
 /** Nearest-rank percentile of `values` (0 < p <= 100). */
@@ -64,6 +65,7 @@ export const functionEnv = (settings: FunctionEnvironment): NodeJS.ProcessEnv =>
   POWERTOOLS_LOG_LEVEL: 'INFO',
   POWERTOOLS_TRACE_DISABLED: 'true',
   ...FUNCTION_RUNTIME_ENVIRONMENT,
+  ...LAMBDA_ON_DEMAND_ENVIRONMENT,
   // The heap limits Lambda's bootstrap adds for the memory size. infra/call-control-function.ts adds no option:
   // a bundle maps its own stack traces (no `--enable-source-maps`).
   NODE_OPTIONS: lambdaHeapFlags(settings.memoryMb),

@@ -71,12 +71,35 @@ export const BUNDLE_BUILTINS = [
  * fallback, which every function carried, runs only on a Node.js without SHA-256 in `node:crypto` (Lambda's
  * has it). test/unit/aws-sha256.test.ts holds the stand-in to the SDK's own digests, and the infra test checks
  * a bundle's request signature against the SDK's signer; esbuild fails the build if a client ever imports
- * another name from the module. Every built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes
- * its `require`-style module.
+ * another name from the module. `@smithy/node-http-handler`, whose only exports the clients take are
+ * `NodeHttpHandler` and `streamCollector`, becomes functions/commons/platform/aws-http-handler.ts: its HTTP/1.1
+ * path as the functions use it (keep-alive agents, connection, request and socket timeouts, abort, the same
+ * error names the SDK's retry strategy reads), without its HTTP/2 handler, `100 Continue` wait and socket-usage
+ * warning. test/integration/aws-http-handler.test.ts sends every exchange through both handlers and compares;
+ * test/infra/bundled-aws-client.test.ts reads a secret with a bundle against the local Secrets Manager,
+ * retrying and timing out as the SDK does. `@smithy/core/config` becomes functions/commons/platform/aws-config.ts:
+ * the same names, but every setting (region, endpoint URL, attempts, retry mode, FIPS, ...) is read from the
+ * environment only, never from `~/.aws/config` and `~/.aws/credentials` (Lambda has neither; looking for them
+ * cost the first request a few milliseconds of file system calls), and the region is never asked of the EC2
+ * instance metadata service (Lambda sets `AWS_REGION`). test/unit/aws-config.test.ts holds it to the SDK's module
+ * with no shared files present; the bundled read above shows a file's setting is not taken.
+ * `@smithy/signature-v4` becomes functions/commons/platform/aws-sigv4.ts: its SigV4 request (and string) signing,
+ * without presigned URLs and event-stream message signing, which no operation of the functions uses (asked for,
+ * it throws). test/unit/aws-sigv4.test.ts signs generated requests with both and compares; the infra test above
+ * checks a bundle's signature with the SDK's signer.
+ * `@aws-lambda-powertools/commons/utils/env` becomes
+ * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
+ * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
+ * bundles a function's Powertools with and without it and compares the lines written, byte for byte. Every
+ * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
+  '@smithy/core/config': platformFile('aws-config.ts'),
+  '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
+  '@smithy/signature-v4': platformFile('aws-sigv4.ts'),
+  '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
       const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);

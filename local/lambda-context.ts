@@ -26,6 +26,18 @@ export interface LambdaContextOptions {
   alias?: string;
 }
 
+/**
+ * What Lambda itself sets in an on-demand execution environment and the functions' libraries read: Powertools
+ * counts a cold start only where `AWS_LAMBDA_INITIALIZATION_TYPE` is `on-demand` (the Logger's `"cold_start"`,
+ * the Tracer's `ColdStart` annotation), and reads it once, when the Logger is built. The local stack
+ * (`npm start`, the integration tests), `npm run cleanup:local` and the benchmark's function processes set it
+ * before a function is loaded, so the first invocation logs `"cold_start": true` and the next ones `false`, as
+ * deployed.
+ */
+export const LAMBDA_ON_DEMAND_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+};
+
 const DEFAULT_TIMEOUT_MS = 3000;
 const DEFAULT_MEMORY_MB = 128;
 

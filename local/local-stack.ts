@@ -16,7 +16,7 @@ import type { LocalApiGateway } from './api-gateway.ts';
 import { type EventBridgeEnvelope, LocalAws } from './aws-emulator.ts';
 import { type LocalConsole, prepareLocalConsole } from './console-local.ts';
 import { createIdempotencyTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.ts';
-import { createLambdaContext } from './lambda-context.ts';
+import { createLambdaContext, LAMBDA_ON_DEMAND_ENVIRONMENT } from './lambda-context.ts';
 import type { LocalSignIn } from './sign-in.ts';
 import { SignalWireEmulator } from './signalwire-emulator.ts';
 import type { LocalCredentials } from './sigv4-check.ts';
@@ -121,6 +121,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     JSON.stringify({ projectId: LOCAL_PROJECT_ID, apiToken, spaceUrl: emulator.url, signingKey }),
   );
 
+  // Before any function is loaded (Powertools reads it when the Logger is built); a caller's own value stays.
+  for (const [name, value] of Object.entries(LAMBDA_ON_DEMAND_ENVIRONMENT)) process.env[name] ??= value;
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

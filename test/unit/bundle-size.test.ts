@@ -11,17 +11,17 @@ import { FUNCTION_NAMES } from '../../infra/function-bundles.ts';
  *
  * Each budget is the size measured when it was set, plus about 2 %: room for a small fix, not for a new
  * dependency, a validator a function does not need, or a constant a bundler cannot leave out (see
- * events/contracts/json-schema-parts.ts). Issue 19 asks the http-api bundle to stay at or under 1/8 of the
- * bundled SDK reference's (`npm run bench -- bundle-size`: 2367.8 KiB, so 296 KiB): its budget is under that
- * bound, so a change that breaks it fails here. Lower a budget when a bundle shrinks; raise one only with the
- * reason in the commit.
+ * events/contracts/json-schema-parts.ts). Issue 22 asks the http-api bundle to stay at or under 1/8 of the
+ * reference that takes the AWS SDK from the Lambda runtime (`npm run bench -- bundle-size`: 2,134,610 bytes, so
+ * 260.6 KiB); the budget is not there yet (what bounds it: the bench's "Missed, bundle size" note), so it guards
+ * against growth. Lower a budget when a bundle shrinks; raise one only with the reason in the commit.
  */
 const BUDGET_KIB: Readonly<Record<(typeof FUNCTION_NAMES)[number], number>> = {
-  'http-api': 295, // 292.4 KiB on 2026-12-06 (was 324.9 KiB)
-  'call-update-events': 371, // 365.4 KiB
-  'status-callback': 346, // 340.4 KiB
-  cleanup: 255, // 250.2 KiB
-  'audit-search': 194, // 190.5 KiB
+  'http-api': 286, // 280.8 KiB on 2026-12-06 (295.0 KiB before the AWS SDK stand-ins of issue 22)
+  'call-update-events': 361, // 353.6 KiB
+  'status-callback': 335, // 328.6 KiB
+  cleanup: 243, // 238.7 KiB
+  'audit-search': 182, // 178.1 KiB
   'console-assets': 4, // 3.1 KiB
   'console-pre-token': 4, // 2.1 KiB
 };

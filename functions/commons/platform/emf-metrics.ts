@@ -1,3 +1,4 @@
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type {
   Dimensions,
@@ -5,6 +6,7 @@ import type {
   MetricsOptions,
   MetricUnit,
 } from '@aws-lambda-powertools/metrics/types';
+import { concurrentInvocations } from './invoke-store.ts';
 
 /** Markers no EMF line holds, replaced by the timestamp and each metric's value. */
 const TIME_MARK = '\u0000t\u0000';
@@ -49,8 +51,7 @@ export class CallControlMetrics extends Metrics {
 
   constructor(options: MetricsOptions = {}) {
     super(options);
-    this.#lean =
-      Boolean(options.namespace) && !isTruthy(process.env.POWERTOOLS_DEV) && !concurrentInvocations();
+    this.#lean = Boolean(options.namespace) && !isDevMode() && !concurrentInvocations();
   }
 
   override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
@@ -153,16 +154,3 @@ export class CallControlMetrics extends Metrics {
 
 /** What `serializeMetrics` returns, as far as the template reads it. */
 type EmfLine = Record<string, unknown> & { _aws: { Timestamp: unknown } };
-
-/**
- * Whether invocations run concurrently (`AWS_LAMBDA_MAX_CONCURRENCY` set, read as Powertools reads it): Powertools
- * then keeps its per-invocation state apart for each, which a template of one instance's state cannot follow.
- */
-export function concurrentInvocations(): boolean {
-  return (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '').trim() !== '';
-}
-
-/** Powertools' reading of a boolean variable (`isDevMode`): 1, y, yes, t, true, on, any case. */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'y', 'yes', 't', 'true', 'on'].includes(value.trim().toLowerCase());
-}

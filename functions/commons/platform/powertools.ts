@@ -1,9 +1,11 @@
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
-import { CallControlMetrics, concurrentInvocations, isTruthy } from './emf-metrics.ts';
+import { CallControlMetrics } from './emf-metrics.ts';
+import { concurrentInvocations, initStore } from './invoke-store.ts';
 import {
   DEFAULT_METRICS_NAMESPACE,
   EMPTY_METRICS_WARNING_PREFIX,
@@ -32,7 +34,7 @@ const INFO_THRESHOLD = 12;
  * where Powertools keeps it per invocation), a `TZ` other than UTC, and pretty-printed lines (`POWERTOOLS_DEV`).
  */
 export class CallControlLogger extends Logger {
-  readonly #plainAudit = !isTruthy(process.env.POWERTOOLS_DEV);
+  readonly #plainAudit = !isDevMode();
   readonly #templated =
     this.#plainAudit && !concurrentInvocations() && (!process.env.TZ || process.env.TZ.includes('UTC'));
   /** The audit line around its timestamp and record, or `null` when audit lines are below the level. */
@@ -62,7 +64,10 @@ export class CallControlLogger extends Logger {
     if (this.level > INFO_THRESHOLD) return null;
     const item = this.createAndPopulateLogItem(INFO_THRESHOLD, AUDIT_MESSAGE, [{ audit: RECORD_MARK }]);
     item.prepareForPrint();
-    const fields = { ...item.getAttributes(), timestamp: TIME_MARK, audit: RECORD_MARK };
+    // The item is this render's own: its fields are marked in place (same keys, same order), not copied.
+    const fields = item.getAttributes();
+    fields.timestamp = TIME_MARK;
+    fields.audit = RECORD_MARK;
     const [head, rest = ''] = JSON.stringify(fields).split(JSON.stringify(TIME_MARK));
     const [middle, tail = ''] = rest.split(JSON.stringify(RECORD_MARK));
     return [`${head}"`, `"${middle}`, `${tail}\n`];
@@ -116,7 +121,11 @@ const RECORD_MARK = '\u0000call-control-audit-record\u0000';
 const isAuditAttributes = (value: unknown): value is { audit: unknown } =>
   typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'audit' in value;
 
-/** The one structured JSON logger of a function. */
+/**
+ * The one structured JSON logger of a function. Built outside any context even under concurrent invocations:
+ * Powertools' Logger reads no per-invocation state at construction, and a level it set inside a context would be
+ * that context's only.
+ */
 export const logger = new CallControlLogger({ serviceName });
 
 type MetricsLogger = NonNullable<MetricsOptions['logger']>;
@@ -142,10 +151,17 @@ export const metricsLogger = (target: MetricsLogger): MetricsLogger => ({
  */
 const instance = process.env[ENV.metricsInstance]?.trim();
 
-/** CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). */
-export const metrics = new CallControlMetrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-  logger: metricsLogger(logger),
-  ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
-});
+const buildMetrics = () =>
+  new CallControlMetrics({
+    serviceName,
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+    logger: metricsLogger(logger),
+    ...(instance ? { defaultDimensions: { [METRICS_INSTANCE_DIMENSION]: instance } } : {}),
+  });
+
+/**
+ * CloudWatch metrics through EMF (flushed by the `logMetrics` middleware; `emf-metrics.ts`). Under concurrent
+ * invocations built in an init context of its own (invoke-store.ts): Powertools' constructor reads the current
+ * invocation's dimensions.
+ */
+export const metrics = initStore ? initStore.run({}, buildMetrics) : buildMetrics();
