@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import httpRouterHandler from '@middy/http-router';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type {
   Context,
@@ -18,6 +17,7 @@ import { TRANSFER_VIOLATION_CONTEXT, VIOLATION_CONTEXT } from '#commons/http/lis
 import { errorResponse, inputShape, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { operatorHandlers } from '#commons/http/operator-handlers';
 import { refusalAuditor, TIMEOUT_EARLY_MS } from '#commons/http/route';
+import { routeKeyRouter } from '#commons/http/route-key-router';
 import { routerRoutes } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
@@ -55,7 +55,7 @@ export const createHttpApiHandler = (
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(inputShape())
     .handler(
-      httpRouterHandler<HttpEvent, HttpResult>(
+      routeKeyRouter(
         routerRoutes(handlers, { endAll: handlers['POST /calls/{callSid}/terminate'], cleanupDryRun }),
       ),
     );

@@ -75,7 +75,9 @@ export const BUNDLE_BUILTINS = [
  * `NodeHttpHandler` and `streamCollector`, becomes functions/commons/platform/aws-http-handler.ts: its HTTP/1.1
  * path as the functions use it (keep-alive agents, connection, request and socket timeouts, abort, the same
  * error names the SDK's retry strategy reads), without its HTTP/2 handler, `100 Continue` wait and socket-usage
- * warning. test/integration/aws-http-handler.test.ts sends every exchange through both handlers and compares;
+ * warning. test/integration/aws-http-handler.test.ts and aws-http-handler-transport.test.ts send the same
+ * exchanges through both handlers and compare them (bodies, statuses, refused and reset connections, the
+ * connection, request and socket timeouts, abort, keep-alive, https with a given CA);
  * test/infra/bundled-aws-client.test.ts reads a secret with a bundle against the local Secrets Manager,
  * retrying and timing out as the SDK does. `@smithy/core/config` becomes functions/commons/platform/aws-config.ts:
  * the same names, but every setting (region, endpoint URL, attempts, retry mode, FIPS, ...) is read from the

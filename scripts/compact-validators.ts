@@ -7,7 +7,8 @@
  * values) and appends it, given each value once (a schema path up to its keyword, a verbose error's schema
  * from its parent, an error Ajv words from one value by that value); a sub-validator's errors are appended by
  * another helper, the type coercion to a string and the test for a JSON object are one helper each, and the
- * dead bookkeeping goes. validator-calls.ts then passes a sub-validator its place in the data as arguments and
+ * dead bookkeeping goes. The helpers that do not depend on the module's options are written once for all modules
+ * (`SHARED_HELPERS`). validator-calls.ts then passes a sub-validator its place in the data as arguments and
  * shares repeated strings.
  *
  * Nothing a caller sees changes: the same verdicts, the same `errors` (every field of every error, in the same
@@ -24,8 +25,7 @@ const ERROR_FIELDS = ['instancePath', 'schemaPath', 'keyword', 'params', 'messag
 const VERBOSE_FIELDS = [...ERROR_FIELDS, 'schema', 'parentSchema', 'data'] as const;
 
 /**
- * `appendError` appends an error to the list, which is null while empty; `pushError` builds the error from its
- * fields, in Ajv's order, and appends it. Most schema paths are the path of the schema that holds the keyword,
+ * `pushError` builds an error from its fields, in Ajv's order, and appends it (`appendError`, shared). Most schema paths are the path of the schema that holds the keyword,
  * then the keyword (`#/properties/to/minProperties`): those are written as the path up to the keyword's place
  * (`#/properties/to/`, one constant for every keyword of that schema once strings are shared) and completed
  * here. A complete path never ends in `/` (`schemaPathOf` refuses one that would).
@@ -37,7 +37,6 @@ const pushHelpers = (fields: readonly string[]): string => {
       : field,
   );
   return (
-    'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}' +
     `function pushError(vErrors, ${fields.join(', ')}){return appendError(vErrors, {${built.join(', ')}});}` +
     (fields === VERBOSE_FIELDS ? PUSH_OF_HELPER : '') +
     keywordHelpers(fields === VERBOSE_FIELDS)
@@ -92,7 +91,6 @@ const WORDING: Readonly<Record<string, readonly [param: string, before: string, 
  * and `keywordErrorOf` (`pushError` and `pushErrorOf` for them) are given it once, and word it as Ajv does.
  */
 const keywordHelpers = (verbose: boolean): string =>
-  `const keywordWording = ${JSON.stringify(WORDING)};` +
   'function keywordError(vErrors, instancePath, schemaPath, keyword, value, ...verbose){' +
   'const [param, before, after] = keywordWording[keyword];' +
   'return pushError(vErrors, instancePath, schemaPath, keyword, {[param]: value}, ' +
@@ -212,8 +210,33 @@ const IS_OBJECT = /(?<![\w.$])(\w+) && typeof \1 == "object" && !Array\.isArray\
 const IS_OBJECT_HELPER =
   'function isObject(data){return Boolean(data) && typeof data == "object" && !Array.isArray(data);}';
 
+/** `appendError` appends an error to the list, which is null while empty. */
+const APPEND_HELPER =
+  'function appendError(vErrors, err){if(vErrors === null){return [err];}vErrors.push(err);return vErrors;}';
+
 /**
- * The code of one standalone module, compacted.
+ * The helpers every module calls alike, whatever its options: written once, to `generated/validator-helpers.js`,
+ * which each module imports (compile-validators.ts), so that a bundle with validators of both modules carries them
+ * once. The ones that build an error differ by module (a verbose module's errors have three more fields) and stay
+ * in it.
+ */
+export const SHARED_HELPERS = {
+  appendError: APPEND_HELPER,
+  concatErrors: CONCAT_HELPER,
+  coercedToString: COERCE_HELPER,
+  isObject: IS_OBJECT_HELPER,
+  keywordWording: `const keywordWording = ${JSON.stringify(WORDING)};`,
+} as const;
+
+/** The module of the shared helpers, each exported. */
+export const sharedHelpersModule = (): string =>
+  Object.values(SHARED_HELPERS)
+    .map((helper) => `export ${helper}`)
+    .join('');
+
+/**
+ * The code of one standalone module, compacted: it calls the shared helpers (`SHARED_HELPERS`) without defining
+ * them.
  * @param verbose whether the module was compiled with `verbose` (its errors carry schema, parentSchema, data)
  * @throws Error when an error object or a validator's bookkeeping is not in the form this rewrite knows
  */
@@ -249,7 +272,5 @@ export const compactValidators = (code: string, verbose: boolean): string => {
   }
   const useStrict = '"use strict";';
   if (!compacted.startsWith(useStrict)) throw new Error('standalone code without "use strict"');
-  return placeArguments(
-    `${useStrict}${pushHelpers(fields)}${CONCAT_HELPER}${compacted.includes('coercedToString(') ? COERCE_HELPER : ''}${compacted.includes('isObject(') ? IS_OBJECT_HELPER : ''}${compacted.slice(useStrict.length)}`,
-  );
+  return placeArguments(`${useStrict}${pushHelpers(fields)}${compacted.slice(useStrict.length)}`);
 };

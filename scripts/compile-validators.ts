@@ -3,7 +3,8 @@
  * validators (`functions/commons/generated/<module>.js`). Bundles then carry small generated functions
  * instead of the Ajv compiler, and cold starts skip the compile (middy's docs put it at 50-100 ms). A sub-schema
  * that repeats within a module is compiled once and called from each place (`shared-subschemas.ts`), and the
- * code is compacted (`compact-validators.ts`). Each module is an ES module: a bundle keeps the validators it
+ * code is compacted (`compact-validators.ts`), with the helpers every module calls alike written once, to
+ * `generated/validator-helpers.js`. Each module is an ES module: a bundle keeps the validators it
  * imports and what they call, and leaves out the rest.
  *
  * `npm run validators` writes the files; `--check` exits non-zero when they are stale (a unit test also
@@ -18,7 +19,7 @@ import addFormats from 'ajv-formats';
 import * as copiedRuntime from '../functions/commons/validation/ajv-runtime.ts';
 import * as copiedFormats from '../functions/commons/validation/formats.ts';
 import { VALIDATOR_MODULES } from '../functions/commons/validation/registry.ts';
-import { compactValidators } from './compact-validators.ts';
+import { compactValidators, SHARED_HELPERS, sharedHelpersModule } from './compact-validators.ts';
 import { shareSubschemas } from './shared-subschemas.ts';
 import { shareStrings } from './validator-calls.ts';
 
@@ -97,7 +98,8 @@ const importPath = (module: string, file: string): string => {
 };
 
 /**
- * Turns the `require()`s of Ajv's code into namespace imports at the top of the module: the formats (which
+ * Imports the shared helpers the module calls (`SHARED_HELPERS`, from `generated/validator-helpers.js`), and
+ * turns the `require()`s of Ajv's code into namespace imports at the top of the module: the formats (which
  * `standaloneModule` points at the project's copies) and Ajv's runtime helpers (`require("ajv/dist/runtime/x")
  * .default`, which become the copies' `x`). A bundler then sees which of them the validators it keeps use. Marks
  * the regular expressions built at the top as free of side effects, so that those only the left-out validators
@@ -113,7 +115,9 @@ export const esmImports = (module: string, code: string): string => {
   const body = helpers.replaceAll(`require("${formats}")`, 'formats');
   const unknown = body.match(/require\("[^"]*"\)/);
   if (unknown) throw new Error(`generated code requires a module it cannot import: ${unknown[0]}`);
+  const shared = Object.keys(SHARED_HELPERS).filter((name) => new RegExp(`\\b${name}\\b`).test(body));
   const imports = [
+    ...(shared.length > 0 ? [`import { ${shared.join(', ')} } from "./${HELPERS_MODULE}.js";`] : []),
     ...(body.includes('ajvRuntime.')
       ? [`import * as ajvRuntime from "${importPath(module, RUNTIME_FILE)}";`]
       : []),
@@ -124,19 +128,31 @@ export const esmImports = (module: string, code: string): string => {
     .replace(/(const pattern\d+ = )(new RegExp\()/g, '$1/*#__PURE__*/ $2')}`;
 };
 
+/** The module of the helpers every validator module calls alike (compact-validators.ts `SHARED_HELPERS`). */
+export const HELPERS_MODULE = 'validator-helpers';
+
 /** One module of the registry, as written to `generated/<module>.js`. */
 const compileModule = (module: string, options: Options, schemas: Schemas): string => {
   const compacted = compactValidators(standaloneModule(module, options, schemas), options.verbose === true);
   return `${HEADER}${shareStrings(esmImports(module, compacted))}\n`;
 };
 
-/** The generated JavaScript and declarations of every module of the registry. */
-export const generate = (): Array<{ module: string; js: string; dts: string }> =>
-  Object.entries(VALIDATOR_MODULES).map(([module, entry]) => ({
+/**
+ * The generated JavaScript and declarations of every module of the registry, and the module of their shared
+ * helpers (which only the generated modules import: its declarations say so and nothing more).
+ */
+export const generate = (): Array<{ module: string; js: string; dts: string }> => [
+  ...Object.entries(VALIDATOR_MODULES).map(([module, entry]) => ({
     module,
     js: compileModule(module, entry.options as Options, entry.schemas),
     dts: declarations(Object.keys(entry.schemas)),
-  }));
+  })),
+  {
+    module: HELPERS_MODULE,
+    js: `${HEADER}${sharedHelpersModule()}\n`,
+    dts: `${HEADER}// The helpers of the generated validators, imported by those alone.\nexport {};\n`,
+  },
+];
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {

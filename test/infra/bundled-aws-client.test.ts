@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SDK_REQUEST_TIMEOUT_MS } from '#commons/platform/aws-sdk';
+import { SDK_REQUEST_TIMEOUT_MS, SDK_SOCKET_TIMEOUT_MS } from '#commons/platform/aws-sdk';
 import { functionBundleOptions } from '../../infra/runtime.ts';
 import { LocalAws } from '../../local/aws-emulator.ts';
 import { projectScratchDirectory } from './support.ts';
@@ -27,6 +27,7 @@ const run = promisify(execFile);
 
 let aws: LocalAws;
 let stalled: Server;
+let stalledAfterHeaders: Server;
 const held = new Set<Socket>();
 
 beforeAll(async () => {
@@ -60,11 +61,25 @@ beforeAll(async () => {
   });
   stalled.listen(0, '127.0.0.1');
   await once(stalled, 'listening');
+  // Sends the headers and the start of a body, and then nothing.
+  stalledAfterHeaders = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.write('{"Name":');
+    });
+  });
+  stalledAfterHeaders.on('connection', (socket) => {
+    held.add(socket);
+  });
+  stalledAfterHeaders.listen(0, '127.0.0.1');
+  await once(stalledAfterHeaders, 'listening');
 });
 
 afterAll(async () => {
   for (const socket of held) socket.destroy();
   stalled.close();
+  stalledAfterHeaders.close();
   await aws.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -179,5 +194,19 @@ describe('the bundled Secrets Manager read', () => {
     });
     expect(result.elapsedMs).toBeGreaterThanOrEqual(SDK_REQUEST_TIMEOUT_MS - 100);
     expect(result.elapsedMs).toBeLessThan(SDK_REQUEST_TIMEOUT_MS + 1_500);
+  }, 20_000);
+
+  it('gives up on an answer that stalls after its headers after the socket timeout', async () => {
+    const result = await readSecret({
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(stalledAfterHeaders.address() as AddressInfo).port}`,
+      AWS_MAX_ATTEMPTS: '1',
+    });
+
+    expect(result).toMatchObject({
+      error: 'CredentialsError',
+      message: expect.stringContaining('(TimeoutError)'),
+    });
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(SDK_SOCKET_TIMEOUT_MS - 100);
+    expect(result.elapsedMs).toBeLessThan(SDK_SOCKET_TIMEOUT_MS + 1_500);
   }, 20_000);
 });

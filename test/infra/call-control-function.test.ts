@@ -170,6 +170,23 @@ describe('CallControlFunction', () => {
       Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
     });
   });
+
+  // docs/deploy.md: the region is always the function's own, never a setting of the construct's environment.
+  it.each(['AWS_REGION', 'AWS_DEFAULT_REGION'])(
+    'refuses %s in the caller’s environment, naming it',
+    (name) => {
+      expect(() =>
+        synthesise((stack) => {
+          new CallControlFunction(stack, 'fn', {
+            entry,
+            bundling: 'source',
+            serviceName: 'call-control-test',
+            environment: { [name]: 'eu-west-1' },
+          });
+        }),
+      ).toThrow(`${name} environment variable is reserved by the lambda runtime`);
+    },
+  );
 });
 
 describe('CallControlFunction bundling (the one test that runs esbuild)', () => {

@@ -11,6 +11,7 @@ import {
   collectNodeStream,
   SDK_CONNECTION_TIMEOUT_MS,
   SDK_REQUEST_TIMEOUT_MS,
+  SDK_SOCKET_TIMEOUT_MS,
   sdkClientDefaults,
 } from '#commons/platform/aws-sdk';
 import { idempotencyTable } from '#commons/update-requests/idempotency';
@@ -198,5 +199,89 @@ describe('every AWS SDK client of the functions, against an endpoint that never 
 
   it('keeps three attempts of connection plus request timeout under the shortest function timeout (10 s)', () => {
     expect(3 * (SDK_CONNECTION_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS)).toBeLessThan(10_000);
+  });
+});
+
+describe('an AWS SDK client built from sdkClientDefaults, against an answer that stalls after its headers', () => {
+  let server: Server;
+  let endpoint: string;
+  /** How many of the next requests get headers and the start of a body, and then nothing. */
+  let stallNext = 0;
+  let requests = 0;
+  let connections = 0;
+  const held: Array<{ destroy(): void }> = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      requests += 1;
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        if (stallNext > 0) {
+          stallNext -= 1;
+          held.push(request.socket);
+          response.write('{"Name":');
+          return;
+        }
+        response.end('{"Name":"s","SecretString":"answered"}');
+      });
+    });
+    server.on('connection', () => {
+      connections += 1;
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    for (const socket of held) socket.destroy();
+    server.close();
+  });
+
+  const client = (maxAttempts?: number) =>
+    new SecretsManagerClient({
+      ...sdkClientDefaults(),
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    });
+
+  it('fails with a TimeoutError once the socket has been silent for the socket timeout', async () => {
+    stallNext = 1;
+    const started = Date.now();
+
+    const error = await client(1)
+      .send(new GetSecretValueCommand({ SecretId: 's' }))
+      .catch((e: unknown) => e);
+
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(SDK_SOCKET_TIMEOUT_MS - 100);
+    expect(Date.now() - started).toBeLessThan(SDK_SOCKET_TIMEOUT_MS + 1_500);
+  });
+
+  it('retries the stalled answer as the SDK retries a timeout, and reads the next attempt’s answer', async () => {
+    stallNext = 1;
+    requests = 0;
+
+    const answer = await client().send(new GetSecretValueCommand({ SecretId: 's' }));
+
+    expect(answer).toMatchObject({ SecretString: 'answered', $metadata: { attempts: 2 } });
+    expect(requests).toBe(2);
+  });
+
+  it('keeps an idle pooled keep-alive socket past the socket timeout, and sends the next request on it', async () => {
+    stallNext = 0;
+    const reused = client();
+    await reused.send(new GetSecretValueCommand({ SecretId: 's' }));
+    const connectionsBefore = connections;
+
+    await new Promise((resolve) => setTimeout(resolve, SDK_SOCKET_TIMEOUT_MS + 500));
+    const answer = await reused.send(new GetSecretValueCommand({ SecretId: 's' }));
+
+    expect(answer).toMatchObject({ SecretString: 'answered', $metadata: { attempts: 1 } });
+    expect(connections).toBe(connectionsBefore);
+    reused.destroy();
   });
 });

@@ -109,6 +109,64 @@ describe('the AWS settings of the bundles (environment only)', () => {
     expect(actual).toEqual(expected);
   });
 
+  /** The variables a selector reads, found by handing it an environment that records what is asked of it. */
+  const variablesRead = (selectors: Selectors): string[] => {
+    const read = new Set<string>();
+    const recorder = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+      has: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return false;
+      },
+    });
+    try {
+      (selectors.environmentVariableSelector as (env: Record<string, string | undefined>) => unknown)(
+        recorder,
+      );
+    } catch {
+      // Only the names asked for matter here.
+    }
+    return [...read];
+  };
+
+  // Every selector the stand-in exports (so a new one cannot be left out), loaded through the stand-in's own
+  // loadConfig and compared with the SDK's same-named selector through the SDK's loadConfig.
+  const EXPORTED_SELECTORS = Object.entries(mine).filter(
+    ([, value]) => typeof value === 'object' && value !== null && 'environmentVariableSelector' in value,
+  );
+
+  it('exports the SDK module’s selectors under the same names', () => {
+    expect(EXPORTED_SELECTORS.map(([name]) => name).sort()).toEqual([
+      'NODE_REGION_CONFIG_OPTIONS',
+      'NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS',
+      'NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS',
+    ]);
+    for (const [name] of EXPORTED_SELECTORS) expect(sdk, name).toHaveProperty(name);
+  });
+
+  it.each(EXPORTED_SELECTORS.map(([name]) => name))(
+    'loads its own %s as the SDK loads its own, for every variable the SDK reads',
+    async (name) => {
+      const theirs = (sdk as unknown as Record<string, Selectors>)[name] as Selectors;
+      const ours = (mine as unknown as Record<string, Parameters<typeof mine.loadConfig>[0]>)[name];
+      if (!ours) throw new Error(`${name} is not exported`);
+      const variables = variablesRead(theirs);
+      expect(variables.length).toBeGreaterThan(0);
+      for (const variable of variables) {
+        for (const value of [undefined, 'true', 'false', 'TRUE', 'maybe', 'eu-west-1', '']) {
+          vi.stubEnv(variable, value);
+          const expected = await outcome(() => sdk.loadConfig(theirs)());
+          const actual = await outcome(() => mine.loadConfig(ours)());
+          expect({ variable, value, ...actual }).toEqual({ variable, value, ...expected });
+        }
+        vi.stubEnv(variable, undefined);
+      }
+    },
+  );
+
   it('names the region as missing when AWS_REGION is not set', async () => {
     expect(await outcome(() => mine.loadConfig(mine.NODE_REGION_CONFIG_OPTIONS)())).toEqual({
       error: 'Region is missing',

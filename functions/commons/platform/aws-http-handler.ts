@@ -25,8 +25,8 @@ import { collectNodeStream } from './aws-sdk.ts';
  * (every request of the functions times out sooner; Node's agent sets them on the sockets it keeps). The
  * timeouts are armed at once rather than deferred by a second, as the original does to save work on requests
  * that finish sooner (the connection and request timeouts fire at the same moments). The HTTP/2 handler is not
- * bundled either: no client of the functions uses it. test/integration/aws-http-handler.test.ts holds it to the
- * original, exchange by exchange.
+ * bundled either: no client of the functions uses it. test/integration/aws-http-handler.test.ts and
+ * aws-http-handler-transport.test.ts (connection timeout, https) hold it to the original, exchange by exchange.
  */
 
 /** The errors of `http.request` the original renames `TimeoutError`, so that the SDK retries them. */

@@ -36,15 +36,20 @@ export const collectNodeStream: StreamCollector = (stream: unknown) =>
   });
 
 /**
- * How long an AWS SDK client waits for a connection, and then for an answer, per attempt. Without them a
- * stalled Secrets Manager, EventBridge or DynamoDB call waits until the function is killed: a stalled COMPLETED
- * idempotency write would then leave an applied redirect unrecorded and the invocation cut short. With the
- * SDK's default three attempts, a call that stalls every time gives up within
- * 3 × (`SDK_CONNECTION_TIMEOUT_MS` + `SDK_REQUEST_TIMEOUT_MS`) plus backoff, under the shortest function
- * timeout (the status-callback function's 10 s).
+ * How long an AWS SDK client waits for a connection, then for the answer's headers, then for each next piece of
+ * the answer, per attempt. Without them a stalled Secrets Manager, EventBridge or DynamoDB call waits until the
+ * function is killed: a stalled COMPLETED idempotency write would then leave an applied redirect unrecorded and
+ * the invocation cut short. The request timeout ends once the headers arrive (in the SDK's HTTP handler as in
+ * the bundles' stand-in), so an answer that stalls after its headers is ended by the socket timeout: that much
+ * inactivity on the socket while a request is in flight (an idle pooled keep-alive socket is not timed; Node's
+ * agent clears the timeout when it takes the socket back). With the SDK's default three attempts, a call that
+ * stalls every time gives up within 3 × (`SDK_CONNECTION_TIMEOUT_MS` + `SDK_REQUEST_TIMEOUT_MS`) plus backoff,
+ * or 3 × (`SDK_CONNECTION_TIMEOUT_MS` + `SDK_SOCKET_TIMEOUT_MS`) for headers that come at once and nothing
+ * after them, under the shortest function timeout (the status-callback function's 10 s).
  */
 export const SDK_CONNECTION_TIMEOUT_MS = 1_000;
 export const SDK_REQUEST_TIMEOUT_MS = 2_000;
+export const SDK_SOCKET_TIMEOUT_MS = 2_000;
 
 /**
  * Configuration every AWS SDK client of the functions starts from (the rest comes from the environment, as
@@ -56,6 +61,7 @@ export const sdkClientDefaults = () => ({
   requestHandler: {
     connectionTimeout: SDK_CONNECTION_TIMEOUT_MS,
     requestTimeout: SDK_REQUEST_TIMEOUT_MS,
+    socketTimeout: SDK_SOCKET_TIMEOUT_MS,
     // Without it, @smithy/node-http-handler 4 only logs a warning when the request timeout passes.
     throwOnRequestTimeout: true,
   },
