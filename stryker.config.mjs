@@ -148,7 +148,7 @@ const REACHED = {
   'functions/commons/update-requests/outcome.ts': 100,
   'functions/commons/cleanup/find-stale.ts': 99,
   'functions/commons/cleanup/policy.ts': 100,
-  'functions/commons/cleanup/report.ts': 94,
+  'functions/commons/cleanup/report.ts': 97,
   'functions/commons/validation/violations.ts': 99,
   'functions/commons/update-requests/consumer.ts': 84,
   'functions/commons/signalwire/client.ts': 97,
@@ -158,7 +158,7 @@ const REACHED = {
   'infra/call-control.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 95.45 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 95.56 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */

@@ -6,6 +6,7 @@
  * the machine allow. It answers a {@link CleanupOutcome}. Audit records go to stdout, which the parent discards.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http, { type Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
 import { CallingClient } from '#commons/calling/client';
@@ -84,6 +85,11 @@ export interface CleanupOutcome {
   wallMs: number;
   /** User + system CPU time of this process during the work. */
   cpuMs: number;
+  /**
+   * Times the event loop's thread blocked during the work and was woken again (by an answer or a timer): its
+   * voluntary context switches. Absent where `/proc` does not say (not Linux).
+   */
+  wakeups?: number;
   found: number;
   ended: number;
   alreadyEnded: number;
@@ -339,9 +345,22 @@ const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
   outcome.ended = lines;
 };
 
+/** Voluntary context switches of the calling thread so far (Linux), or undefined. */
+const threadWaits = (): number | undefined => {
+  try {
+    const match = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(
+      readFileSync('/proc/thread-self/status', 'utf8'),
+    );
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   const outcome = emptyOutcome();
   const tracker = trackPeaks(plan.trackMemory ?? true);
+  const waitsBefore = threadWaits();
   const cpu = process.cpuUsage();
   const started = performance.now();
   if (plan.auditLines !== undefined) writeAudits(plan, outcome);
@@ -350,6 +369,8 @@ const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   outcome.wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   outcome.cpuMs = (used.user + used.system) / 1000;
+  const waitsAfter = threadWaits();
+  if (waitsBefore !== undefined && waitsAfter !== undefined) outcome.wakeups = waitsAfter - waitsBefore;
   tracker.stop();
   outcome.peaks = tracker.peaks;
   outcome.peakRssBytes = process.resourceUsage().maxRSS * 1024;

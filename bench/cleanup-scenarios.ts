@@ -239,3 +239,16 @@ export const listPageParseCpu = async (): Promise<{ pageBytes: number; msPerCall
     await emulator.stop();
   }
 };
+
+/**
+ * CPU of one wake of an idle event loop by a timer, on this machine: `setTimeout(1)` awaited in a loop in this
+ * process, with nothing else to do. What a wait costs the cleanup's process beyond the work it then does.
+ */
+export const timerWakeCpu = async (wakes = 500): Promise<number> => {
+  const sleep = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
+  for (let warm = 0; warm < 20; warm++) await sleep();
+  const started = process.cpuUsage();
+  for (let wake = 0; wake < wakes; wake++) await sleep();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000 / wakes;
+};

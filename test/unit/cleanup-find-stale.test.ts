@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createCallJudge, parseSignalWireDate } from '#commons/cleanup/find-stale';
+import type { CallsApi } from '#commons/calls/port';
+import { createCallJudge, listCallPages, parseSignalWireDate } from '#commons/cleanup/find-stale';
 import { type CleanupPolicy, resolvePolicy } from '#commons/cleanup/policy';
+import type { Call, CallListPage } from '#commons/signalwire/types';
 import { sampleCall } from '../support/fixtures.ts';
 
 const NOW = Date.parse('2024-03-01T12:00:00Z');
@@ -190,5 +192,42 @@ describe('judging a listed call against the policy', () => {
     for (const call of [sampleCall({ start_time: '' }), absent]) {
       expect(judge(call)).toEqual({ kind: 'unknown-age', reason: 'in-progress call without start_time' });
     }
+  });
+});
+
+describe('listing the calls of one state, page by page', () => {
+  /** A port serving `pages` in order, linked by `next_page_uri`; records each request. */
+  const pagedApi = (pages: Call[][]) => {
+    const requests: string[] = [];
+    const api = {
+      async listCallsPage(from) {
+        const index = 'nextPageUri' in from ? Number(from.nextPageUri.split('=')[1]) : 0;
+        requests.push('nextPageUri' in from ? from.nextPageUri : `first ${from.Status} ${from.PageSize}`);
+        return {
+          calls: pages[index] ?? [],
+          next_page_uri: index + 1 < pages.length ? `/Calls.json?Page=${index + 1}` : null,
+        } as CallListPage;
+      },
+    } as Pick<CallsApi, 'listCallsPage'> as CallsApi;
+    return { api, requests };
+  };
+
+  it('yields each page as a list of its own with the link to the next, the port’s pages left as they were', async () => {
+    const pages = [[sampleCall({ sid: 'CA1' }), sampleCall({ sid: 'CA2' })], [sampleCall({ sid: 'CA3' })]];
+    const { api, requests } = pagedApi(pages);
+
+    const listed = [];
+    for await (const page of listCallPages(api, 'in-progress', 2)) {
+      listed.push({ sids: page.calls.map((call) => call?.sid), nextPageUri: page.nextPageUri });
+      // The run drops each call from its list once examined: the port's page must not change with it.
+      page.calls.fill(undefined);
+    }
+
+    expect(listed).toEqual([
+      { sids: ['CA1', 'CA2'], nextPageUri: '/Calls.json?Page=1' },
+      { sids: ['CA3'], nextPageUri: null },
+    ]);
+    expect(requests).toEqual(['first in-progress 2', '/Calls.json?Page=1']);
+    expect(pages.map((page) => page.map((call) => call.sid))).toEqual([['CA1', 'CA2'], ['CA3']]);
   });
 });

@@ -241,6 +241,17 @@ describe('runCleanup over the CallsApi port', () => {
     expect(result.failedCalls[0]?.message).toMatch(/ran out of time/);
   });
 
+  it('leaves the pages the port returned as they were: the run takes calls off its own copy of each list', async () => {
+    const pages = [[staleCall(), staleCall()], [staleCall({ status: 'ringing', date_created: hoursAgo(3) })]];
+    const returned = pages.map((page) => [...page]);
+    const { api } = fakeApi(pages);
+
+    const report = await run(api, { maxAgeSeconds: { inProgress: 3600, ringing: 120 } }).report;
+
+    expect(report.ended).toBe(3);
+    expect(pages).toEqual(returned);
+  });
+
   it('reads one page ahead at most: a page is requested only once the one two back was dispatched', async () => {
     const pages = Array.from({ length: 5 }, () => Array.from({ length: 4 }, () => staleCall()));
     const { api, events } = fakeApi(pages, async (call, { Status }) => {

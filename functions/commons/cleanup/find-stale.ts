@@ -84,6 +84,27 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
 };
 
 /**
+ * One page of List Calls as the run works through it: its own copy of the page's list of calls (the port's
+ * page is left as it is), from which the run drops each call once it has examined it.
+ */
+export interface ListedCalls {
+  calls: Array<Call | undefined>;
+  nextPageUri: string | null;
+}
+
+/**
+ * Copies a page's list (200 references, not the calls) and keeps nothing else of it: with the page unreferenced,
+ * a call the run has dropped from the copy is garbage at once, instead of living until the whole page is done,
+ * long enough at the run's pace to be copied by young-generation collections and promoted to the old one.
+ */
+const listedCalls = async (page: Promise<CallListPage>): Promise<ListedCalls> => {
+  // Awaited here, not in the generator: a generator keeps its registers while it is suspended at a `yield`,
+  // and one of them would hold the whole page.
+  const { calls, next_page_uri } = await page;
+  return { calls: calls.slice(), nextPageUri: next_page_uri };
+};
+
+/**
  * Every page of List Calls for one status, fetched one page ahead: the next page is requested while the
  * caller works through the current one, so at most two pages are held at a time. Paging follows
  * `next_page_uri`, whose PageToken is a cursor, so calls ended meanwhile do not shift later pages.
@@ -95,15 +116,15 @@ export async function* listCallPages(
   status: ActiveCallStatus,
   pageSize: number,
   options: RequestOptions = {},
-): AsyncGenerator<CallListPage, void, undefined> {
+): AsyncGenerator<ListedCalls, void, undefined> {
   let next: Promise<CallListPage> | undefined = api.listCallsPage(
     toSignalWireFilter({ status, pageSize }),
     options,
   );
   try {
     while (next !== undefined) {
-      const page: CallListPage = await next;
-      next = page.next_page_uri ? api.listCallsPage({ nextPageUri: page.next_page_uri }, options) : undefined;
+      const page = await listedCalls(next);
+      next = page.nextPageUri ? api.listCallsPage({ nextPageUri: page.nextPageUri }, options) : undefined;
       yield page;
     }
   } finally {

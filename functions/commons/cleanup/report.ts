@@ -1,6 +1,11 @@
 import type { CallApi } from '../calling/vocabulary.ts';
 import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
-import { type AuditedResult, failureResult, writeAuditRecord } from '../calls/audit-record.ts';
+import {
+  type AuditedResult,
+  type CallOrigin,
+  failureResult,
+  writeAuditRecord,
+} from '../calls/audit-record.ts';
 import { auditedResultOf, type CallOutcome } from '../calls/service.ts';
 import type { ErrorCode, ErrorDescription } from '../errors.ts';
 import type { ActiveCallStatus } from '../signalwire/types.ts';
@@ -122,6 +127,8 @@ const signalwireCodeOf = (error: ErrorDescription): { signalwireCode?: number } 
  */
 export class CleanupLedger {
   readonly report: CleanupReport;
+  /** Who every audit record of the run names: the same for each call, so made once. */
+  readonly #origin: CallOrigin;
 
   constructor(
     head: Pick<CleanupReport, 'scheduleName' | 'accountSid' | 'dryRun' | 'startedAt'> & { cap: number },
@@ -129,6 +136,7 @@ export class CleanupLedger {
     private readonly maxListed: number,
   ) {
     const { cap, ...rest } = head;
+    this.#origin = { trigger: audit.trigger, actor: audit.actor };
     this.report = {
       ...rest,
       durationMs: 0,
@@ -209,7 +217,7 @@ export class CleanupLedger {
     }
     writeAuditRecord(
       this.audit.logger,
-      { trigger: this.audit.trigger, actor: this.audit.actor },
+      this.#origin,
       {
         accountSid: report.accountSid,
         callSid: target.sid,

@@ -170,9 +170,11 @@ class CleanupRun {
       })) {
         this.#report.pagesRead++;
         const { calls } = page;
-        // An index, not `entries()`: no iterator and no [index, call] pair for every listed call.
+        // An index, not `entries()`: no iterator and no [index, call] pair for every listed call. Each call is
+        // dropped from the run's copy of the list as it is taken (find-stale.ts `listedCalls`).
         for (let position = 0; position < calls.length; position++) {
           const call = calls[position] as Call;
+          calls[position] = undefined;
           // Trust the listing's filter no further than the call's own status: a call is judged once, in the
           // state it is in.
           if (call.status !== status) continue;
@@ -181,7 +183,7 @@ class CleanupRun {
             return false;
           }
         }
-        if (page.next_page_uri && this.#outOfTime()) {
+        if (page.nextPageUri && this.#outOfTime()) {
           stop(0);
           return false;
         }

@@ -22,12 +22,22 @@ export class TaskPool {
 
   start(task: () => Promise<void>): void {
     this.#running++;
-    void task().finally(() => {
-      this.#running--;
-      this.#waiters.shift()?.();
-      if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    });
+    // `then` with handlers made once, not `finally`: `finally` wraps its callback in two closures and chains a
+    // promise more, for every ended call.
+    void task().then(this.#finished, this.#failed);
   }
+
+  readonly #finished = (): void => {
+    this.#running--;
+    this.#waiters.shift()?.();
+    if (this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  };
+
+  /** A task that broke its promise not to reject frees its slot and still surfaces, as with `finally`. */
+  readonly #failed = (error: unknown): never => {
+    this.#finished();
+    throw error;
+  };
 
   /** Resolves once no task is running. */
   drain(): Promise<void> {
