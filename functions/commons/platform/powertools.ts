@@ -74,7 +74,8 @@ export class CallControlLogger extends Logger {
   }
 
   protected override printLog(logLevel: number, log: LogItem): void {
-    if (!this.#plainAudit || log.getAttributes().message !== AUDIT_MESSAGE) {
+    // Powertools' constructor prints before this class's fields exist (its sampling DEBUG line): its own way.
+    if (!(#plainAudit in this) || !this.#plainAudit || log.getAttributes().message !== AUDIT_MESSAGE) {
       super.printLog(logLevel, log);
       return;
     }
@@ -83,34 +84,36 @@ export class CallControlLogger extends Logger {
   }
 
   // Every change of what an audit line carries drops the template (Powertools' state stays the one truth).
+  // Powertools' constructor itself calls some of these before this class's fields exist (`persistentKeys`, and
+  // `setLogLevel('DEBUG')` when POWERTOOLS_LOGGER_SAMPLE_RATE samples the environment in), so each one checks
+  // that the field is there first: writing a private field that does not exist yet throws, failing the import.
   override addContext(context: Parameters<Logger['addContext']>[0]): void {
     super.addContext(context);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
   override appendKeys(attributes: LogKeys): void {
     super.appendKeys(attributes);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
   override appendPersistentKeys(attributes: LogKeys): void {
     super.appendPersistentKeys(attributes);
-    // Powertools' constructor appends the `persistentKeys` option before this class's fields exist.
     if (#template in this) this.#template = undefined;
   }
   override removeKeys(keys: string[]): void {
     super.removeKeys(keys);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
   override removePersistentKeys(keys: string[]): void {
     super.removePersistentKeys(keys);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
   override resetKeys(): void {
     super.resetKeys();
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
   override setLogLevel(logLevel: LogLevel): void {
     super.setLogLevel(logLevel);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
 }
 
