@@ -146,4 +146,23 @@ describe('the templated audit line', () => {
     // Assess
     expect(JSON.parse(output.lines[0] ?? '{}')).toMatchObject({ extra: 'kept', audit: record('CA1') });
   });
+
+  it('is built and writes its audit line when POWERTOOLS_LOGGER_SAMPLE_RATE samples the environment in at construction', () => {
+    // Prepare: a rate of 1 samples every environment in, so Powertools' constructor sets the level to DEBUG
+    vi.stubEnv('POWERTOOLS_LOGGER_SAMPLE_RATE', '1');
+    const output = capture();
+
+    // Act
+    const sampledPowertools = new Logger({ serviceName: 'call-control-http-api' });
+    const sampled = new CallControlLogger({ serviceName: 'call-control-http-api' });
+    const constructionLines = output.lines.length;
+    audit(sampledPowertools, record('CA-sampled'));
+    audit(sampled, record('CA-sampled'));
+
+    // Assess
+    expect(sampled.getLevelName()).toBe('DEBUG');
+    const [mine, theirs] = output.parsed().slice(constructionLines).reverse();
+    expect(mine).toEqual(theirs);
+    expect(mine?.rest).toMatchObject({ audit: record('CA-sampled') });
+  });
 });

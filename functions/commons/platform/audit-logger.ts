@@ -173,7 +173,6 @@ export class CallControlLogger extends Logger {
   }
 
   protected override printLog(logLevel: number, log: LogItem): void {
-    // Powertools' constructor prints what it logged meanwhile (a sampling decision) before this class's fields exist.
     if (!(#plainAudit in this && this.#plainAudit) || log.getAttributes().message !== AUDIT_MESSAGE) {
       super.printLog(logLevel, log);
       return;
@@ -182,12 +181,17 @@ export class CallControlLogger extends Logger {
     process.stdout.write(`${JSON.stringify(log.getAttributes())}\n`);
   }
 
+  // Powertools' constructor itself calls some of these overrides before this class's fields exist (`persistentKeys`,
+  // and `setLogLevel('DEBUG')` and its line when POWERTOOLS_LOGGER_SAMPLE_RATE samples the environment in), so each
+  // checks that the fields are there first: touching a private field that does not exist yet throws at import.
+
   /**
    * A warm invocation of the same function keeps a template its ids are spliced into; anything else in the
    * context (another version, the cold start, no request id) renders again.
    */
   override addContext(context: LambdaContext): void {
     super.addContext(context);
+    if (!(#template in this)) return;
     const { awsRequestId } = context;
     this.#context = JSON.stringify([
       context.invokedFunctionArn,
@@ -206,6 +210,7 @@ export class CallControlLogger extends Logger {
 
   override appendKeys(attributes: LogKeys): void {
     super.appendKeys(attributes);
+    if (!(#template in this)) return;
     const keys = this.#keys;
     if (keys) {
       for (const [key, value] of Object.entries(attributes)) {
@@ -224,6 +229,7 @@ export class CallControlLogger extends Logger {
   }
   override resetKeys(): void {
     super.resetKeys();
+    if (!(#template in this)) return;
     this.#keys = [];
     this.#keyJson = [];
     if (this.#template && !this.#template.keys) this.#template = undefined;
@@ -231,24 +237,23 @@ export class CallControlLogger extends Logger {
   // Every other change of what an audit line carries renders it again (Powertools' state stays the one truth).
   override removeKeys(keys: string[]): void {
     super.removeKeys(keys);
+    if (!(#template in this)) return;
     this.#keys = undefined;
     this.#template = undefined;
   }
   override appendPersistentKeys(attributes: LogKeys): void {
     super.appendPersistentKeys(attributes);
-    // Powertools' constructor appends the `persistentKeys` option before this class's fields exist.
     if (#template in this) this.#template = undefined;
   }
   override setPersistentLogAttributes(attributes: LogKeys): void {
     super.setPersistentLogAttributes(attributes);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
   override removePersistentKeys(keys: string[]): void {
     super.removePersistentKeys(keys);
-    this.#template = undefined;
+    if (#template in this) this.#template = undefined;
   }
-  // Set again at every warm invocation (the sampling decision): only a change of the level renders again. Powertools'
-  // constructor sets it too, with a debug sampling rate, before this class's fields exist.
+  // Set again at every warm invocation (the sampling decision): only a change of the level renders again.
   override setLogLevel(logLevel: LogLevel): void {
     const before = this.level;
     super.setLogLevel(logLevel);
