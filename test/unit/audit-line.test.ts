@@ -96,6 +96,22 @@ describe('the audit line', () => {
     });
   });
 
+  it('starts with a debug sampling rate, whose decision Powertools logs while the logger is being built', () => {
+    // Prepare
+    const lines = capture();
+
+    // Act: a rate of 1 always samples: Powertools sets the level to DEBUG and says so from its constructor
+    const lean = new CallControlLogger({ serviceName: 'call-control-cleanup', sampleRateValue: 1 });
+    lean.addContext(context);
+    audit(lean, record);
+
+    // Assess
+    expect(lines.map((line) => (JSON.parse(line) as { message: string }).message)).toEqual([
+      'Setting log level to DEBUG due to sampling rate',
+      AUDIT_MESSAGE,
+    ]);
+  });
+
   it("leaves every other line to Powertools' serialiser (an error is still formatted with its name and message)", () => {
     // Prepare
     const lines = capture(process.stderr);

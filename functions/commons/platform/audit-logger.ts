@@ -1,0 +1,268 @@
+import { getXRayTraceIdFromEnv, isDevMode } from '@aws-lambda-powertools/commons/utils/env';
+import type { LogItem } from '@aws-lambda-powertools/logger';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
+import { AUDIT_MESSAGE } from '../calls/audit.ts';
+import { concurrentInvocations } from './invoke-store.ts';
+
+type LogKeys = Parameters<Logger['appendKeys']>[0];
+type LambdaContext = Parameters<Logger['addContext']>[0];
+
+/** Powertools' threshold of INFO (`LogLevelThreshold.INFO`): an audit line is written at or above it. */
+const INFO_THRESHOLD = 12;
+
+/** What fills each gap of a template: the line's timestamp, the invocation's ids, the record, a temporary key. */
+const TIME = 0;
+const REQUEST = 1;
+const TRACE = 2;
+const RECORD = 3;
+const KEY = 4;
+
+/** A mark no line holds, rendered where a slot's value goes. */
+const mark = (slot: number): string => `\u0000call-control-audit-${slot}\u0000`;
+
+/**
+ * Keys no temporary key is spliced under: Powertools drops the reserved ones and skips the unsafe ones, and a key
+ * of the context's name (which hides the context's own) or of the record's is part of the text.
+ */
+const UNSPLICED =
+  /^(level|message|sampling_rate|service|timestamp|__proto__|constructor|cold_start|function_\w+|xray_trace_id|tenant_id|audit)$/;
+
+/** An audit line cut at its slots: `parts` is one longer than `slots`. */
+interface Template {
+  readonly parts: readonly string[];
+  readonly slots: readonly number[];
+  /** The temporary keys spliced in, in Powertools' order; `undefined` when their values are part of the text. */
+  readonly keys: readonly string[] | undefined;
+  /** The function it serves every warm invocation of; `undefined` when the invocation's ids are part of the text. */
+  readonly context: string | undefined;
+  readonly traced: boolean;
+}
+
+/**
+ * Powertools' Logger, with one line written leaner: the audit line (one per ended call: the hot path of a cleanup,
+ * and the one line of an HTTP request). Powertools builds every line from scratch: it reads `process.env` several
+ * times (trace id twice, `TZ`, the concurrency switch of each store), merges the keys (deep-copying the record),
+ * and serialises through a replacer that visits each key. An audit line is built from a template instead:
+ * Powertools itself renders it with a mark in place of each value that changes (the timestamp, the record, the
+ * invocation's request id and trace id, and each temporary key the function appended), and every line is then the
+ * template's text with those values' JSON in between (an AuditRecord is strings, numbers and string maps, a key's
+ * value a string: native JSON is the same text). Powertools' state stays the one truth: the template is rendered
+ * again whenever what it holds as text changes, which a warm invocation of the same function does not: its keys
+ * are appended again in the same order, only their values differ. What is not spliced is part of the text, and a
+ * change of it renders again: the context of a cold start or of another function version, keys appended in
+ * another order, a key that is not a non-empty string (removed keys too, until the keys are reset), a persistent
+ * key, a level. It is not used where that state is not the instance's own: concurrent invocations
+ * (`AWS_LAMBDA_MAX_CONCURRENCY`, where Powertools keeps it per invocation), a `TZ` other than UTC, and
+ * pretty-printed lines (`POWERTOOLS_DEV`).
+ */
+export class CallControlLogger extends Logger {
+  readonly #plainAudit = !isDevMode();
+  readonly #templated =
+    this.#plainAudit && !concurrentInvocations() && (!process.env.TZ || process.env.TZ.includes('UTC'));
+  /** The audit line cut at its slots, `null` when audit lines are below the level, `undefined` to render. */
+  #template: Template | null | undefined;
+  /** Temporary keys appended since the last reset, in Powertools' order, or `undefined` once one cannot be spliced. */
+  #keys: string[] | undefined = [];
+  /** Their values' JSON. */
+  #keyJson: string[] = [];
+  /** The invocation's function, all but its request id (as a template's `context`). */
+  #context = '';
+  #requestId: string | undefined;
+  #requestJson = '';
+  /** The invocation's trace id as JSON (`undefined`: untraced), or `null` until its first audit line reads it. */
+  #traceJson: string | undefined | null = null;
+
+  override info(input: LogItemMessage, ...extraInput: LogItemExtraInput): void {
+    const attributes = extraInput[0];
+    if (
+      input !== AUDIT_MESSAGE ||
+      !this.#templated ||
+      extraInput.length !== 1 ||
+      !isAuditAttributes(attributes)
+    ) {
+      super.info(input, ...extraInput);
+      return;
+    }
+    if (this.#traceJson === null) {
+      const trace = getXRayTraceIdFromEnv();
+      this.#traceJson = trace ? JSON.stringify(trace) : undefined;
+    }
+    let template = this.#template;
+    if (template !== null && (template === undefined || !this.#fits(template))) {
+      template = this.#template = this.#render();
+    }
+    if (template === null) return;
+    const { parts, slots } = template;
+    if (parts.length === 0) {
+      super.info(input, ...extraInput);
+      return;
+    }
+    const record = JSON.stringify(attributes.audit);
+    let line = parts[0] as string;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as number;
+      line +=
+        (slot === TIME
+          ? `"${new Date().toISOString()}"`
+          : slot === RECORD
+            ? record
+            : slot === REQUEST
+              ? this.#requestJson
+              : slot === TRACE
+                ? this.#traceJson
+                : this.#keyJson[slot - KEY]) + (parts[i + 1] as string);
+    }
+    process.stdout.write(line);
+  }
+
+  /** Whether a template of earlier keys or another invocation holds this line's keys, ids and trace. */
+  #fits(template: Template): boolean {
+    const { keys } = template;
+    if (keys) {
+      const current = this.#keys;
+      if (current === undefined || current.length !== keys.length) return false;
+      for (let i = 0; i < keys.length; i++) if (keys[i] !== current[i]) return false;
+    }
+    return template.traced === (this.#traceJson !== undefined);
+  }
+
+  /**
+   * Powertools' own audit line with marks, cut at them; `null` below INFO. The temporary keys are marked when all
+   * can be spliced and none is also persistent; the request id and trace id when the line is a warm invocation's
+   * and holds the context's own (no key of a context's name); a line a mark cannot be cut out of once is
+   * Powertools' (`parts` of the one text).
+   */
+  #render(): Template | null {
+    if (this.level > INFO_THRESHOLD) return null;
+    const persistent = Object.keys(this.getPersistentLogAttributes());
+    const keys = this.#keys?.slice();
+    const marked: Record<string, string> = {};
+    if (keys) for (const [index, key] of keys.entries()) marked[key] = mark(KEY + index);
+    marked.audit = mark(RECORD);
+    const item = this.createAndPopulateLogItem(INFO_THRESHOLD, AUDIT_MESSAGE, [marked]);
+    item.prepareForPrint();
+    // The item is this render's own: its fields are marked in place (same keys, same order), not copied.
+    const fields = item.getAttributes();
+    fields.timestamp = mark(TIME);
+    const traced = this.#traceJson !== undefined;
+    const warm =
+      fields.cold_start === false &&
+      this.#requestId !== undefined &&
+      this.#keys !== undefined &&
+      fields.function_request_id === this.#requestId &&
+      !persistent.some((key) => UNSPLICED.test(key));
+    if (warm) {
+      fields.function_request_id = mark(REQUEST);
+      if (traced) fields.xray_trace_id = mark(TRACE);
+    }
+    const text = JSON.stringify(fields);
+    const cut = text.split(MARKED);
+    const parts = cut.filter((_, index) => index % 2 === 0);
+    const slots = cut.filter((_, index) => index % 2 === 1).map(Number);
+    // Each mark was set once, and none vanishes: a mark more is one a value of the text holds.
+    const whole = slots.length === (keys?.length ?? 0) + (warm ? (traced ? 4 : 3) : 2);
+    parts.push(`${parts.pop()}\n`);
+    return {
+      parts: whole ? parts : [],
+      slots,
+      keys: whole ? keys : undefined,
+      context: whole && warm ? this.#context : undefined,
+      traced,
+    };
+  }
+
+  protected override printLog(logLevel: number, log: LogItem): void {
+    if (!(#plainAudit in this && this.#plainAudit) || log.getAttributes().message !== AUDIT_MESSAGE) {
+      super.printLog(logLevel, log);
+      return;
+    }
+    log.prepareForPrint();
+    process.stdout.write(`${JSON.stringify(log.getAttributes())}\n`);
+  }
+
+  // Powertools' constructor itself calls some of these overrides before this class's fields exist (`persistentKeys`,
+  // and `setLogLevel('DEBUG')` and its line when POWERTOOLS_LOGGER_SAMPLE_RATE samples the environment in), so each
+  // checks that the fields are there first: touching a private field that does not exist yet throws at import.
+
+  /**
+   * A warm invocation of the same function keeps a template its ids are spliced into; anything else in the
+   * context (another version, the cold start, no request id) renders again.
+   */
+  override addContext(context: LambdaContext): void {
+    super.addContext(context);
+    if (!(#template in this)) return;
+    const { awsRequestId } = context;
+    this.#context = JSON.stringify([
+      context.invokedFunctionArn,
+      context.memoryLimitInMB,
+      context.functionName,
+      context.functionVersion,
+      (context as { tenantId?: unknown }).tenantId,
+    ]);
+    this.#requestId = typeof awsRequestId === 'string' && awsRequestId !== '' ? awsRequestId : undefined;
+    this.#requestJson = JSON.stringify(awsRequestId);
+    this.#traceJson = null;
+    if (this.#template && (this.#template.context !== this.#context || this.#requestId === undefined)) {
+      this.#template = undefined;
+    }
+  }
+
+  override appendKeys(attributes: LogKeys): void {
+    super.appendKeys(attributes);
+    if (!(#template in this)) return;
+    const keys = this.#keys;
+    if (keys) {
+      for (const [key, value] of Object.entries(attributes)) {
+        if (typeof value !== 'string' || value === '' || UNSPLICED.test(key)) {
+          this.#keys = undefined;
+          break;
+        }
+        const at = keys.indexOf(key);
+        if (at < 0) {
+          keys.push(key);
+          this.#keyJson.push(JSON.stringify(value));
+        } else this.#keyJson[at] = JSON.stringify(value);
+      }
+    }
+    if (this.#template && !this.#template.keys) this.#template = undefined;
+  }
+  override resetKeys(): void {
+    super.resetKeys();
+    if (!(#template in this)) return;
+    this.#keys = [];
+    this.#keyJson = [];
+    if (this.#template && !this.#template.keys) this.#template = undefined;
+  }
+  // Every other change of what an audit line carries renders it again (Powertools' state stays the one truth).
+  override removeKeys(keys: string[]): void {
+    super.removeKeys(keys);
+    if (!(#template in this)) return;
+    this.#keys = undefined;
+    this.#template = undefined;
+  }
+  override appendPersistentKeys(attributes: LogKeys): void {
+    super.appendPersistentKeys(attributes);
+    if (#template in this) this.#template = undefined;
+  }
+  override setPersistentLogAttributes(attributes: LogKeys): void {
+    super.setPersistentLogAttributes(attributes);
+    if (#template in this) this.#template = undefined;
+  }
+  override removePersistentKeys(keys: string[]): void {
+    super.removePersistentKeys(keys);
+    if (#template in this) this.#template = undefined;
+  }
+  // Set again at every warm invocation (the sampling decision): only a change of the level renders again.
+  override setLogLevel(logLevel: LogLevel): void {
+    const before = this.level;
+    super.setLogLevel(logLevel);
+    if (#template in this && this.level !== before) this.#template = undefined;
+  }
+}
+
+/** A mark's JSON in the rendered text; `split` keeps its slot number between the parts. */
+const MARKED = /"\\u0000call-control-audit-(\d+)\\u0000"/;
+
+const isAuditAttributes = (value: unknown): value is { audit: unknown } =>
+  typeof value === 'object' && value !== null && Object.keys(value).length === 1 && 'audit' in value;

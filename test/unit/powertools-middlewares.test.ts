@@ -1,0 +1,131 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput } from '../support/output-capture.ts';
+
+/** A fresh copy of the modules, read with `env` set (they read the environment once, at load). */
+const load = async (env: Record<string, string>) => {
+  vi.resetModules();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const powertools = await import('../../functions/commons/platform/powertools.ts');
+  const { powertoolsMiddlewares } = await import('../../functions/commons/platform/middlewares.ts');
+  return { ...powertools, powertoolsMiddlewares };
+};
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const context = (awsRequestId: string): Context => ({
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'call-control-http-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-http-api',
+  memoryLimitInMB: '512',
+  awsRequestId,
+  logGroupName: '/aws/lambda/call-control-http-api',
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+interface Step {
+  callSid: string;
+  fail?: boolean;
+}
+
+/**
+ * What a function writes over invocations with `middlewares` (built from the module's own logger and metrics):
+ * each appends a key, writes a line and counts a metric; some fail. Timestamps are frozen.
+ */
+const run = async (
+  modules: Awaited<ReturnType<typeof load>>,
+  middlewares: (m: typeof modules) => MiddlewareObj[],
+  steps: Step[],
+): Promise<string[]> => {
+  const { logger, metrics } = modules;
+  vi.useFakeTimers({ now: 1_796_000_000_000, toFake: ['Date'] });
+  const handler = middy<Step, string>()
+    .use(middlewares(modules))
+    .handler(async ({ callSid, fail }) => {
+      logger.appendKeys({ callSid });
+      logger.info('acting on the call');
+      metrics.addMetric('CallsActedOn', 'Count', 1);
+      if (fail) throw new Error('SignalWire said no');
+      return callSid;
+    });
+  const output = captureOutput();
+  try {
+    for (const [index, step] of steps.entries()) {
+      await handler(step, context(`req-${index}`)).catch(() => undefined);
+    }
+  } finally {
+    output.restore();
+    vi.useRealTimers();
+  }
+  return output.lines;
+};
+
+const STEPS: Step[] = [
+  { callSid: 'CA-cold' },
+  { callSid: 'CA1' },
+  { callSid: 'CA2', fail: true },
+  { callSid: 'CA3' },
+];
+
+describe('the Powertools middleware set of every function', () => {
+  it("writes what Powertools' own logger and metrics middlewares write, invocation after invocation, failed or not", async () => {
+    // Act: the same invocations through Powertools' middlewares and through the set, each on fresh modules
+    const env = { POWERTOOLS_DEV: '', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
+    const powertools = await run(
+      await load(env),
+      ({ logger, metrics }) => [
+        injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
+        logMetrics(metrics) as MiddlewareObj,
+      ],
+      STEPS,
+    );
+    const own = await run(await load(env), ({ powertoolsMiddlewares }) => powertoolsMiddlewares(), STEPS);
+
+    // Assess: the same lines; each carries its own invocation's context and key only, and every one is flushed
+    expect(own).toEqual(powertools);
+    const lines = own.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = lines.filter((line) => line.message === 'acting on the call');
+    expect(logged.map((line) => [line.function_request_id, line.callSid, line.cold_start])).toEqual([
+      ['req-0', 'CA-cold', true],
+      ['req-1', 'CA1', false],
+      ['req-2', 'CA2', false],
+      ['req-3', 'CA3', false],
+    ]);
+    expect(lines.filter((line) => '_aws' in line)).toHaveLength(STEPS.length);
+  });
+
+  it('logs the event and makes the debug sampling decision when the environment asks, as Powertools does', async () => {
+    // Act
+    const env = {
+      POWERTOOLS_DEV: '',
+      POWERTOOLS_LOGGER_LOG_EVENT: 'true',
+      POWERTOOLS_LOGGER_SAMPLE_RATE: '1',
+    };
+    const powertools = await run(
+      await load(env),
+      ({ logger, metrics }) => [
+        injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
+        logMetrics(metrics) as MiddlewareObj,
+      ],
+      STEPS,
+    );
+    const own = await run(await load(env), ({ powertoolsMiddlewares }) => powertoolsMiddlewares(), STEPS);
+
+    // Assess
+    expect(own).toEqual(powertools);
+    expect(own[0]).toContain('"message":"Lambda invocation event","timestamp"');
+    expect(own[0]).toContain('"event":{"callSid":"CA-cold"}');
+    expect(own.filter((line) => line.includes('due to sampling rate'))).toHaveLength(STEPS.length - 1);
+  });
+});
