@@ -53,8 +53,11 @@ export const createCallUpdateEventsHandler = (deps: CallUpdateEventsDependencies
   return middy<CallUpdateRequestedEvent, CallUpdateEventResult>()
     .use(powertoolsMiddlewares())
     .use({
+      // Runs before Powertools' own error handlers (middy runs them in reverse): it must not throw, or they
+      // would be skipped; an error it leaves unanswered is thrown by middy once they ran.
       onError: async (request) => {
-        request.response = await consumer.interrupted(request.event, request.error, request.context);
+        const settled = await consumer.interrupted(request.event, request.error, request.context);
+        if (settled !== undefined) request.response = settled;
       },
     })
     .handler((event, context) => consumer.handle(event, context));

@@ -324,6 +324,59 @@ describe('delivery at least once', () => {
     expect(updated(onlyResult(event.id))).toMatchObject({ replayed: true, outcome: 'updated' });
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
   });
+
+  it("a failed invocation still publishes its metrics and resets its log keys: the next event is not logged under the failed one's", async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
+    let refuseNext = true;
+    const flakyBus: EventPublisher = {
+      publish: async (detailType, detail) => {
+        if (!refuseNext) return bus.publish(detailType, detail);
+        refuseNext = false;
+        throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
+      },
+    };
+    const handler = createCallUpdateEventsHandler({
+      calls: bothKinds(),
+      publisher: flakyBus,
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+    });
+    const call = seed('in-progress');
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { callSid: call.sid, action: 'terminate', correlationId: 'correlation-of-the-failed-event' },
+    } as CallUpdateRequestedEvent;
+    const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
+    const publishMetrics = vi.spyOn(metrics, 'publishStoredMetrics');
+
+    await expect(handler(event, context())).rejects.toThrow(EventPublishError);
+    expect(publishMetrics).toHaveBeenCalledTimes(1);
+    publishMetrics.mockRestore();
+
+    // An invalid event next: refused (and audited) before the handler appends any key of its own.
+    const before = output.records().length;
+    const invalid = { ...event, id: randomUUID(), detail: { action: 'terminate' } };
+    await handler(invalid as unknown as CallUpdateRequestedEvent, context());
+    const written = output.records().slice(before);
+    expect(written.filter((record) => record.message === AUDIT_MESSAGE)).toHaveLength(1);
+    for (const record of written) {
+      expect(record).not.toHaveProperty('correlationId');
+      expect(record).not.toHaveProperty('requestEventId');
+      expect(record).not.toHaveProperty('callSid');
+    }
+  });
 });
 
 describe('failures', () => {

@@ -62,8 +62,14 @@ export class CallControlLogger extends Logger {
     this.#plainAudit && !concurrentInvocations() && (!process.env.TZ || process.env.TZ.includes('UTC'));
   /** The audit line cut at its slots, `null` when audit lines are below the level, `undefined` to render. */
   #template: Template | null | undefined;
+  /**
+   * Whether temporary keys may be spliced at all: not once a persistent key was ever set (at construction or
+   * later). Powertools then orders a line's keys by its own key map, where a key can keep the place or the value
+   * of its persistent self across invocations, which the order of appends this class sees does not tell.
+   */
+  #spliceKeys = Object.keys(this.getPersistentLogAttributes()).length === 0;
   /** Temporary keys appended since the last reset, in Powertools' order, or `undefined` once one cannot be spliced. */
-  #keys: string[] | undefined = [];
+  #keys: string[] | undefined = this.#spliceKeys ? [] : undefined;
   /** Their values' JSON. */
   #keyJson: string[] = [];
   /** The invocation's function, all but its request id (as a template's `context`). */
@@ -230,7 +236,7 @@ export class CallControlLogger extends Logger {
   override resetKeys(): void {
     super.resetKeys();
     if (!(#template in this)) return;
-    this.#keys = [];
+    this.#keys = this.#spliceKeys ? [] : undefined;
     this.#keyJson = [];
     if (this.#template && !this.#template.keys) this.#template = undefined;
   }
@@ -243,15 +249,21 @@ export class CallControlLogger extends Logger {
   }
   override appendPersistentKeys(attributes: LogKeys): void {
     super.appendPersistentKeys(attributes);
-    if (#template in this) this.#template = undefined;
+    if (#template in this) this.#stopSplicingKeys();
   }
   override setPersistentLogAttributes(attributes: LogKeys): void {
     super.setPersistentLogAttributes(attributes);
-    if (#template in this) this.#template = undefined;
+    if (#template in this) this.#stopSplicingKeys();
   }
   override removePersistentKeys(keys: string[]): void {
     super.removePersistentKeys(keys);
-    if (#template in this) this.#template = undefined;
+    if (#template in this) this.#stopSplicingKeys();
+  }
+  /** A persistent key set after construction: every later line holds its keys as text (rendered on any change). */
+  #stopSplicingKeys(): void {
+    this.#spliceKeys = false;
+    this.#keys = undefined;
+    this.#template = undefined;
   }
   // Set again at every warm invocation (the sampling decision): only a change of the level renders again.
   override setLogLevel(logLevel: LogLevel): void {

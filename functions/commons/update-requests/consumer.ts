@@ -245,10 +245,16 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
   return {
     /**
      * middy's early timeout fired while the request was being applied: the outcome is described as lost (for a
-     * redirect: unknown, final) and settled like any other; any other error is left to Lambda.
+     * redirect: unknown, final) and settled like any other; any other error is left to Lambda: `undefined`, not
+     * thrown, so that the invocation's other error handlers (Powertools' key reset and metrics flush) still run
+     * before middy throws the error itself.
      */
-    async interrupted(event: unknown, error: unknown, context: Context): Promise<CallUpdateEventResult> {
-      if (!isFunctionTimeout(error)) throw error;
+    async interrupted(
+      event: unknown,
+      error: unknown,
+      context: Context,
+    ): Promise<CallUpdateEventResult | undefined> {
+      if (!isFunctionTimeout(error)) return undefined;
       return settle(event, refuse(calls, context.invokedFunctionArn, event, error));
     },
 
