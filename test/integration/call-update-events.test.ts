@@ -51,6 +51,47 @@ const bothKinds = (compatibility?: CallService) => {
   return withNativeCalls(compatibility ?? createCallService(access, logger), access, logger);
 };
 
+/**
+ * The event function as `functions/call-update-events.ts` builds it, over a bus whose first PutEvents is refused
+ * (throttled) and whose later ones reach the local bus; with a "Call Update Requested" event of `detail`.
+ */
+const overFlakyBus = async () => {
+  const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+  const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
+  let refuseNext = true;
+  const flakyBus: EventPublisher = {
+    publish: async (detailType, detail) => {
+      if (!refuseNext) return bus.publish(detailType, detail);
+      refuseNext = false;
+      throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
+    },
+  };
+  const handler = createCallUpdateEventsHandler({
+    calls: bothKinds(),
+    publisher: flakyBus,
+    idempotency: createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 3600,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    }),
+    allowedSources: [SOURCE],
+  });
+  const requested = (detail: CallUpdateRequestedEvent['detail']) =>
+    ({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    }) as CallUpdateRequestedEvent;
+  const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
+  return { handler, context, requested };
+};
+
 const seed = (status: Call['status']) => stack.emulator.seedCall(stack.projectId, { status, ageSeconds: 60 });
 const postsTo = (sid: string) =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${sid}.json`));
@@ -278,39 +319,13 @@ describe('delivery at least once', () => {
     ]);
   });
   it('refused first PutEvents of an applied redirect: retried and replayed, never a "Call Update Failed"', async () => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
-    const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
-    let refuseNext = true;
-    const flakyBus: EventPublisher = {
-      publish: async (detailType, detail) => {
-        if (!refuseNext) return bus.publish(detailType, detail);
-        refuseNext = false;
-        throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
-      },
-    };
-    const handler = createCallUpdateEventsHandler({
-      calls: bothKinds(),
-      publisher: flakyBus,
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
-    });
+    const { handler, context, requested } = await overFlakyBus();
     const call = seed('in-progress');
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/unpublished.xml' } },
-    } as CallUpdateRequestedEvent;
-    const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
+    const event = requested({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/unpublished.xml' },
+    });
     const before = output.records().length;
 
     await expect(handler(event, context())).rejects.toThrow(EventPublishError);
@@ -326,39 +341,13 @@ describe('delivery at least once', () => {
   });
 
   it("a failed invocation still publishes its metrics and resets its log keys: the next event is not logged under the failed one's", async () => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
-    const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
-    let refuseNext = true;
-    const flakyBus: EventPublisher = {
-      publish: async (detailType, detail) => {
-        if (!refuseNext) return bus.publish(detailType, detail);
-        refuseNext = false;
-        throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
-      },
-    };
-    const handler = createCallUpdateEventsHandler({
-      calls: bothKinds(),
-      publisher: flakyBus,
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
-    });
+    const { handler, context, requested } = await overFlakyBus();
     const call = seed('in-progress');
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: { callSid: call.sid, action: 'terminate', correlationId: 'correlation-of-the-failed-event' },
-    } as CallUpdateRequestedEvent;
-    const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
+    const event = requested({
+      callSid: call.sid,
+      action: 'terminate',
+      correlationId: 'correlation-of-the-failed-event',
+    });
     const publishMetrics = vi.spyOn(metrics, 'publishStoredMetrics');
 
     await expect(handler(event, context())).rejects.toThrow(EventPublishError);
