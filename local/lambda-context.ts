@@ -20,6 +20,11 @@ export interface LambdaContextOptions {
   /** @default '123456789012' */
   accountId?: string;
   /**
+   * The invocation's request id, for a test that names its invocations.
+   * @default - a fresh UUID
+   */
+  awsRequestId?: string;
+  /**
    * The alias the invocation went through, as Lambda reports it in `invokedFunctionArn`.
    * @default - the unqualified function
    */
@@ -65,7 +70,7 @@ export function createLambdaContext(options: LambdaContextOptions): Context {
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}${options.alias ? `:${options.alias}` : ''}`,
     memoryLimitInMB: String(options.memoryMB ?? DEFAULT_MEMORY_MB),
-    awsRequestId: randomUUID(),
+    awsRequestId: options.awsRequestId ?? randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

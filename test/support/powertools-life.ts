@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { type AuditRecord, audit } from '#commons/calls/audit';
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
+import { createLambdaContext } from '#local/lambda-context';
 
 /**
  * A function's Powertools over a life of warm invocations, bundled as a function is (test/unit/powertools-env.test.ts
@@ -31,20 +32,8 @@ const handler = middy<{ callSid: string }, void>()
     metrics.addMetric('LifeSteps', 'Count', 1);
   });
 
-const context = (awsRequestId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'call-control-life',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-life',
-  memoryLimitInMB: '256',
-  awsRequestId,
-  logGroupName: '/aws/lambda/call-control-life',
-  logStreamName: 'life',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (awsRequestId: string): Context =>
+  createLambdaContext({ functionName: 'call-control-life', memoryMB: 256, timeoutMs: 60_000, awsRequestId });
 
 /** Trace headers as the runtime sets them before each invocation: traced, traced, untraced, traced. */
 export const TRACE_ROOTS = [

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLambdaContext } from '#local/lambda-context';
 import { type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
 import { CallControlLogger } from '../../functions/commons/platform/powertools.ts';
 
@@ -11,20 +12,13 @@ import { CallControlLogger } from '../../functions/commons/platform/powertools.t
  * keys, a correlation id, a level that hides INFO, and the dev-mode pretty print.
  */
 
-const invocation = (awsRequestId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'call-control-cleanup',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup',
-  memoryLimitInMB: '256',
-  awsRequestId,
-  logGroupName: '/aws/lambda/call-control-cleanup',
-  logStreamName: '2026/12/06/[$LATEST]def',
-  getRemainingTimeInMillis: () => 300_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const invocation = (awsRequestId: string): Context =>
+  createLambdaContext({
+    functionName: 'call-control-cleanup',
+    memoryMB: 256,
+    timeoutMs: 300_000,
+    awsRequestId,
+  });
 
 const record = (callSid: string): AuditRecord => ({
   trigger: 'schedule',

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterEach, expect, it, vi } from 'vitest';
+import { createLambdaContext } from '#local/lambda-context';
 import { type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
 import { CallControlLogger } from '../../functions/commons/platform/powertools.ts';
 
@@ -9,20 +10,8 @@ import { CallControlLogger } from '../../functions/commons/platform/powertools.t
  * line's keys by its own key map, where a key made persistent keeps that place or value. Each case runs the same
  * steps through Powertools' Logger and the project's, and requires the same lines.
  */
-const ctx = (awsRequestId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'f',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-  memoryLimitInMB: '256',
-  awsRequestId,
-  logGroupName: 'g',
-  logStreamName: 's',
-  getRemainingTimeInMillis: () => 1,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const ctx = (awsRequestId: string): Context =>
+  createLambdaContext({ functionName: 'f', memoryMB: 256, timeoutMs: 1, awsRequestId });
 const rec = (callSid: string) =>
   ({
     trigger: 'http',

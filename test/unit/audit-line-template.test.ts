@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLambdaContext } from '#local/lambda-context';
 import { type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
 import { CallControlLogger } from '../../functions/commons/platform/powertools.ts';
 
@@ -10,20 +11,13 @@ import { CallControlLogger } from '../../functions/commons/platform/powertools.t
  * Powertools' own Logger writes it.
  */
 
-const invocation = (awsRequestId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'call-control-http-api',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-http-api',
-  memoryLimitInMB: '512',
-  awsRequestId,
-  logGroupName: '/aws/lambda/call-control-http-api',
-  logStreamName: '2026/12/06/[$LATEST]abc',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const invocation = (awsRequestId: string): Context =>
+  createLambdaContext({
+    functionName: 'call-control-http-api',
+    memoryMB: 512,
+    timeoutMs: 30_000,
+    awsRequestId,
+  });
 
 const record = (callSid: string): AuditRecord => ({
   trigger: 'http',

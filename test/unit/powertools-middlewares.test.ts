@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLambdaContext } from '#local/lambda-context';
 import { captureOutput } from '../support/output-capture.ts';
 
 /** A fresh copy of the modules, read with `env` set (they read the environment once, at load). */
@@ -19,20 +20,13 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-const context = (awsRequestId: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'call-control-http-api',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-http-api',
-  memoryLimitInMB: '512',
-  awsRequestId,
-  logGroupName: '/aws/lambda/call-control-http-api',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (awsRequestId: string): Context =>
+  createLambdaContext({
+    functionName: 'call-control-http-api',
+    memoryMB: 512,
+    timeoutMs: 30_000,
+    awsRequestId,
+  });
 
 interface Step {
   callSid: string;
