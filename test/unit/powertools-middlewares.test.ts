@@ -72,19 +72,24 @@ const STEPS: Step[] = [
   { callSid: 'CA3' },
 ];
 
+/** The same invocations through Powertools' own middlewares and through the set, each on fresh modules. */
+const throughBoth = async (env: Record<string, string>) => ({
+  powertools: await run(
+    await load(env),
+    ({ logger, metrics }) => [
+      injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
+      logMetrics(metrics) as MiddlewareObj,
+    ],
+    STEPS,
+  ),
+  own: await run(await load(env), ({ powertoolsMiddlewares }) => powertoolsMiddlewares(), STEPS),
+});
+
 describe('the Powertools middleware set of every function', () => {
   it("writes what Powertools' own logger and metrics middlewares write, invocation after invocation, failed or not", async () => {
-    // Act: the same invocations through Powertools' middlewares and through the set, each on fresh modules
+    // Act
     const env = { POWERTOOLS_DEV: '', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
-    const powertools = await run(
-      await load(env),
-      ({ logger, metrics }) => [
-        injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
-        logMetrics(metrics) as MiddlewareObj,
-      ],
-      STEPS,
-    );
-    const own = await run(await load(env), ({ powertoolsMiddlewares }) => powertoolsMiddlewares(), STEPS);
+    const { powertools, own } = await throughBoth(env);
 
     // Assess: the same lines; each carries its own invocation's context and key only, and every one is flushed
     expect(own).toEqual(powertools);
@@ -106,15 +111,7 @@ describe('the Powertools middleware set of every function', () => {
       POWERTOOLS_LOGGER_LOG_EVENT: 'true',
       POWERTOOLS_LOGGER_SAMPLE_RATE: '1',
     };
-    const powertools = await run(
-      await load(env),
-      ({ logger, metrics }) => [
-        injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
-        logMetrics(metrics) as MiddlewareObj,
-      ],
-      STEPS,
-    );
-    const own = await run(await load(env), ({ powertoolsMiddlewares }) => powertoolsMiddlewares(), STEPS);
+    const { powertools, own } = await throughBoth(env);
 
     // Assess
     expect(own).toEqual(powertools);
