@@ -12,7 +12,8 @@ export interface BenchCertificates {
   algorithm: string;
 }
 
-const hasOpenssl = (): boolean => {
+/** Whether the `openssl` CLI that makes the certificates is installed (the tests over https skip without it). */
+export const hasOpenssl = (): boolean => {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
     return true;

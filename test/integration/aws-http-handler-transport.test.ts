@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -10,7 +9,7 @@ import { NodeHttpHandler as SdkNodeHttpHandler } from '@smithy/node-http-handler
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpHandler } from '#commons/platform/aws-http-handler';
 import { collectNodeStream } from '#commons/platform/aws-sdk';
-import { makeCertificates } from '../../bench/tls.ts';
+import { hasOpenssl, makeCertificates } from '../../bench/tls.ts';
 import { projectScratchDirectory } from '../infra/support.ts';
 
 /**
@@ -95,16 +94,7 @@ describe('the HTTP handler of the bundles, connecting as the SDK’s does', () =
   });
 });
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!hasOpenssl)('the HTTP handler of the bundles over https, as the SDK’s', () => {
+describe.skipIf(!hasOpenssl())('the HTTP handler of the bundles over https, as the SDK’s', () => {
   const scratch = projectScratchDirectory();
   let server: https.Server;
   let port: number;

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -8,20 +7,11 @@ import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { parseLocalOrigin, parseSecret } from '#commons/signalwire/credentials';
 import { LocalAws } from '#local/aws-emulator';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
-import { makeCertificates } from '../../bench/tls.ts';
+import { hasOpenssl, makeCertificates } from '../../bench/tls.ts';
 import { projectScratchDirectory } from '../infra/support.ts';
 
 const PROJECT_ID = '3f6b2a1c-8d4e-4b7a-9c5d-2e1f0a9b8c7d';
 const API_TOKEN = 'PTloopbacktlstoken';
-
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const scratch = projectScratchDirectory();
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -38,7 +28,7 @@ const get = (url: string, ca: string | undefined): Promise<number> =>
   });
 
 // The benchmark's https rows (bench/tls.ts) need the openssl CLI; without it they say "not measured".
-describe.skipIf(!hasOpenssl)('the loopback stand-ins over https (the benchmark’s TLS rows)', () => {
+describe.skipIf(!hasOpenssl())('the loopback stand-ins over https (the benchmark’s TLS rows)', () => {
   it('serve https with a certificate of a CA made for the run; a client that does not trust it is refused', async () => {
     // Prepare
     const certificates = makeCertificates(join(scratch, 'tls'));
