@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   LOCAL_CLEANUP_FUNCTION,
   LOCAL_LOG_GROUP,
@@ -229,6 +229,65 @@ describe('calls (local stack, signed requests)', () => {
     expect(run.stdout).toContain(`${live}  ended (completed)`);
     expect(run.stdout).toContain(`${unknown}  failed: SignalWire has no such call`);
     expect(run.stderr).toContain('next: Check the SID');
+  });
+
+  /** `calls end` over several SIDs, -o json, with a signal sent once SignalWire has seen the first SID. */
+  const endSeveralInterrupted = async (signals: NodeJS.Signals[]) => {
+    const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'calls', 'end', ...sids, '--local', '--yes', '-o', 'json'],
+        {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      const running = collect(child, '');
+      await vi.waitFor(
+        () => expect(stack.emulator.requests.some((r) => r.path.includes(sids[0]!))).toBe(true),
+        {
+          timeout: 20_000,
+          interval: 20,
+        },
+      );
+      for (const signal of signals) {
+        child.kill(signal);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return { sids, run: await running };
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  };
+
+  it('calls end over several SIDs: Ctrl-C waits for the call already sent, sends no more, and reports each (exit 3)', async () => {
+    const { sids, run } = await endSeveralInterrupted(['SIGINT']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain('nothing more will be sent');
+    const { results } = JSON.parse(run.stdout) as { results: Array<{ sid: string; outcome: string }> };
+    expect(results).toEqual([
+      expect.objectContaining({ sid: sids[0], outcome: 'updated' }),
+      ...sids.slice(1).map((sid) => ({ sid, outcome: 'not-sent' })),
+    ]);
+    expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress', 'in-progress']);
+  });
+
+  it('calls end over several SIDs: a second signal stops waiting and names the call whose outcome is unknown', async () => {
+    const { sids, run } = await endSeveralInterrupted(['SIGINT', 'SIGTERM']);
+    expect(run.code, run.stderr).toBe(1);
+    const { results } = JSON.parse(run.stdout) as {
+      results: Array<{ sid: string; outcome: string; error?: { code: string } }>;
+    };
+    expect(results.map(({ sid, outcome }) => ({ sid, outcome }))).toEqual([
+      { sid: sids[0], outcome: 'unknown' },
+      ...sids.slice(1).map((sid) => ({ sid, outcome: 'not-sent' })),
+    ]);
+    expect(results[0]?.error?.code).toBe('INTERRUPTED');
+    await vi.waitFor(() => expect(statusOf(sids[0]!)).toBe('completed'), { timeout: 10_000 });
+    expect(sids.slice(1).map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
   });
 
   it('refuses a malformed SID with exit 2 before anything is sent', async () => {
