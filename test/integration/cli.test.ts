@@ -454,6 +454,58 @@ describe('end-all', () => {
     expect(ended).toBeLessThanOrEqual(2);
   });
 
+  /** end-all over six calls at 1 per second, -o json, with signals sent once SignalWire has seen the first. */
+  const endAllInterrupted = async (to: string, signals: NodeJS.Signals[]) => {
+    const sids = Array.from({ length: 6 }, () => seed('in-progress', 900, to));
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'end-all', '--local', '--to', to, '--yes', '--rate', '1', '-o', 'json'],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const running = collect(child, '');
+      await vi.waitFor(
+        () =>
+          expect(
+            stack.emulator.requests.some(
+              (r) => r.method === 'POST' || sids.some((sid) => r.path.includes(sid)),
+            ),
+          ).toBe(true),
+        { timeout: 20_000, interval: 20 },
+      );
+      for (const signal of signals) {
+        child.kill(signal);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return { sids, run: await running };
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  };
+
+  it('SIGTERM stops sending like Ctrl-C: the call in flight is waited for, and the summary says what was not sent', async () => {
+    const { sids, run } = await endAllInterrupted('+13105550710', ['SIGTERM']);
+    expect(run.code, run.stderr).toBe(3);
+    const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+    expect(summary).toMatchObject({ matched: 6, ended: 1, unknown: 0, notSent: 5 });
+    expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(1);
+  });
+
+  it('a second Ctrl-C stops waiting and still reports: the call in flight is unknown, the rest not sent', async () => {
+    const { sids, run } = await endAllInterrupted('+13105550711', ['SIGINT', 'SIGINT']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('Ctrl-C again to stop waiting');
+    const { summary, results } = JSON.parse(run.stdout) as {
+      summary: Record<string, number>;
+      results: Array<{ sid: string; outcome: string }>;
+    };
+    expect(summary).toMatchObject({ matched: 6, ended: 0, unknown: 1, notSent: 5 });
+    expect(results).toEqual([expect.objectContaining({ outcome: 'unknown' })]);
+    expect(sids).toContain(results[0]?.sid);
+  });
+
   it('refuses without a terminal and without --yes', async () => {
     const to = '+13105550555';
     const sid = seed('in-progress', 900, to);
