@@ -96,16 +96,9 @@ export const command = defineCommand(
       new Set<string>((directions as CallDirection[]).flatMap((direction) => DIRECTION_MATCHES[direction]));
     const olderThan =
       values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined;
-    const rate = Number(values.rate ?? 20);
-    if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max) {
-      throw new UsageError(
-        `--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${values.rate}"`,
-      );
-    }
+    const rate = checkRate(values.rate);
     const api = checkApi(values.api);
-    const expect = values.expect === undefined ? undefined : Number(values.expect);
-    if (expect !== undefined && !(Number.isInteger(expect) && expect >= 0))
-      throw new UsageError(`--expect must be a count, got "${values.expect}"`);
+    const expect = checkExpect(values.expect);
 
     const backend = await openCalls(context.globals);
     const now = Date.now();
@@ -199,6 +192,20 @@ export const command = defineCommand(
     return finish(await endPaced(context, backend, matches, rate, finish));
   },
 );
+
+const checkRate = (raw: string | undefined): number => {
+  const rate = Number(raw ?? 20);
+  if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max)
+    throw new UsageError(`--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${raw}"`);
+  return rate;
+};
+
+const checkExpect = (raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined;
+  // Digits only: Number('') is 0, and an empty --expect= must not pass for "expect none".
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--expect must be a count, got "${raw}"`);
+  return Number(raw);
+};
 
 type Summary = ReturnType<typeof summarise>;
 

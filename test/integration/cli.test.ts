@@ -506,6 +506,14 @@ describe('end-all', () => {
     expect(sids).toContain(results[0]?.sid);
   });
 
+  it('refuses an empty or signed --expect with exit 2 rather than reading `--expect=` as 0', async () => {
+    for (const option of ['--expect=', '--expect=-0', '--expect= 1']) {
+      const run = await cli('end-all', '--local', '--to', '+13105550799', '--yes', option);
+      expect(run.code, option).toBe(2);
+      expect(run.stderr).toContain('--expect must be a count');
+    }
+  });
+
   it('refuses without a terminal and without --yes', async () => {
     const to = '+13105550555';
     const sid = seed('in-progress', 900, to);
