@@ -16,6 +16,7 @@ import { confirmStale } from '../core/cleanup-preview.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
+import { watchInterrupts } from '../core/interrupt.ts';
 import { visible } from '../core/safe-text.ts';
 import { localUser, openSignalWire, targetKind } from '../core/targets.ts';
 import { ProgressBar } from '../core/terminal.ts';
@@ -175,16 +176,39 @@ const runHere = async (
     import('#commons/cleanup/run-cleanup'),
   ]);
   const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
-  const report = await runCleanup(access.calls, policy, {
-    native: await access.native(),
-    scheduleName: access.actor,
-    actor: cliActor(access.actor),
-    trigger: 'cli',
-    accountSid: access.calls.projectId,
-    logger: counting(access.auditLog, bar, {}),
+  // Ctrl-C (or SIGTERM) is the end of the run's time budget: no new page or call is started, the ends in flight
+  // finish, and the report says what was done and what was not reached. A second one stops waiting.
+  let interrupted = false;
+  const watch = watchInterrupts({
+    first: () => {
+      interrupted = true;
+      context.note(
+        '\ninterrupted: no more calls will be ended; waiting for the ends in flight, then the report (Ctrl-C again to stop waiting)',
+      );
+    },
+    second: () => {
+      bar.finish();
+      context.note(
+        `stopped waiting: the ends in flight may or may not have been applied; \`${context.command('audit --since 1h')}\` shows what was done.`,
+      );
+      process.exit(EXIT.partial);
+    },
   });
-  bar.finish();
-  return report;
+  try {
+    const report = await runCleanup(access.calls, policy, {
+      native: await access.native(),
+      scheduleName: access.actor,
+      actor: cliActor(access.actor),
+      trigger: 'cli',
+      accountSid: access.calls.projectId,
+      logger: counting(access.auditLog, bar, {}),
+      remainingTimeMs: () => (interrupted ? 0 : Number.POSITIVE_INFINITY),
+    });
+    bar.finish();
+    return report;
+  } finally {
+    watch.dispose();
+  }
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
