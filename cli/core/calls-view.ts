@@ -110,7 +110,7 @@ export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
     ['parent call', call.parent_call_sid ?? '-'],
     ['account', call.account_sid],
   ];
-  return rows.map(([name, value]) => `${name.padEnd(12)} ${visible(value)}`).join('\n');
+  return rows.map(([name, value]) => `${name.padEnd(12)} ${visible(String(value ?? '-'))}`).join('\n');
 };
 
 /** `ended (completed)`, `already ended (completed)`, `redirected (in-progress)`. */

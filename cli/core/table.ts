@@ -69,7 +69,8 @@ export const renderTable = (
   const maxCell = limit === undefined ? undefined : layout?.maxCell;
   const cells = rows.map((row) =>
     header.map((_, column) => {
-      const text = visible(row[column] ?? '');
+      // String(): a value from outside may not be the string its type says (a number where a caller was).
+      const text = visible(String(row[column] ?? ''));
       return maxCell === undefined ? text : cut(text, maxCell);
     }),
   );

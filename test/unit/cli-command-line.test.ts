@@ -143,6 +143,11 @@ describe('tables on a narrow terminal', () => {
       for (const line of fits(width).split('\n')) expect(line.length).toBeLessThanOrEqual(width);
   });
 
+  it('shows a cell that is not the string its type says (a number, null from outside) instead of failing', () => {
+    const rows = [['x', 42, null]] as unknown as string[][];
+    expect(renderTable(['A', 'B', 'C'], rows, paint(false))).toBe('A  B   C\nx  42');
+  });
+
   it('escapes control characters in every cell', () => {
     expect(renderTable(['A'], [['x\u001b[2Jy']], paint(false))).toBe('A\nx\\x1b[2Jy');
   });
