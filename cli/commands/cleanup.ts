@@ -13,7 +13,7 @@ import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { confirmStale } from '../core/cleanup-preview.ts';
-import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
@@ -372,6 +372,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   if (nothing)
     context.note('The preview found no stale call: nothing is ended (a dry run of the policy follows).');
   const cap = nothing ? { dryRun: true } : confirmed === undefined ? {} : { maxCallsToEnd: confirmed.cap };
+  if (!policy.dryRun) holdOutput();
   const report =
     targetKind(context.globals) === 'deployed'
       ? await runDeployed(context, { ...input, ...cap }, found)

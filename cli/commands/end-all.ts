@@ -9,7 +9,7 @@ import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { createCallAger } from '../core/call-age.ts';
 import { callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
-import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
 import { confirm, interactive } from '../core/prompt.ts';
@@ -179,6 +179,7 @@ export const command = defineCommand(
     }
     await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
 
+    holdOutput();
     const started = performance.now();
     const finish = (results: EndResult[]): number => {
       const summary = summarise(matches.length, results, performance.now() - started);

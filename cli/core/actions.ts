@@ -2,7 +2,7 @@ import type { CallActionResult } from '#commons/calls/service';
 import type { CallUpdate } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';
-import { type CommandContext, printJson } from './command.ts';
+import { type CommandContext, holdOutput, printJson } from './command.ts';
 import { CliError, hintText } from './errors.ts';
 import { watchInterrupts } from './interrupt.ts';
 import { confirm, interactive } from './prompt.ts';
@@ -62,6 +62,7 @@ export const actOnCalls = async (
     context.yes,
   );
 
+  holdOutput();
   const results: ActionResult[] = [];
   const report = (): number => {
     if (context.output !== 'table') printJson(context, { results }, results);

@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
@@ -289,6 +297,42 @@ describe('calls (local stack, signed requests)', () => {
     await vi.waitFor(() => expect(statusOf(sids[0]!)).toBe('completed'), { timeout: 10_000 });
     expect(sids.slice(1).map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
   });
+
+  it('`calls end a b c d --yes | head -1`: the reader going away does not leave the batch half sent', async () => {
+    const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
+    stack.emulator.setLatency(300);
+    try {
+      const child = spawn(process.execPath, [bundle, 'calls', 'end', ...sids, '--local', '--yes'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      // As `head -1` does: read the first line, then close the pipe.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(0);
+      expect(sids.map(statusOf)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'says it cannot write its output (a full disk) in one line, exit 1',
+    async () => {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const child = spawn(process.execPath, [bundle, 'calls', 'list', '--local', '-o', 'ndjson'], {
+          env,
+          stdio: ['pipe', full, 'pipe'],
+        });
+        const run = await collect(child, '');
+        expect(run.code).toBe(1);
+        expect(run.stderr).toBe('error: cannot write the output (ENOSPC)\n');
+      } finally {
+        closeSync(full);
+      }
+    },
+  );
 
   it('refuses a malformed SID with exit 2 before anything is sent', async () => {
     stack.emulator.clearRequests();
