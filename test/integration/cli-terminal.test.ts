@@ -418,6 +418,41 @@ describe('private state (issue 17, item 5)', () => {
   const copyState = (folder: string) =>
     copyFileSync(join(stateDir, 'stack.json'), join(folder, 'stack.json'));
 
+  it('a stack.json cut short or edited by hand is named, with what to do, not an unexpected failure', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'call-control-broken-'));
+    chmodSync(folder, 0o700);
+    const good = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<string, unknown>;
+    const cases: Array<[string, string]> = [
+      ['', 'Unexpected end of JSON input'],
+      [JSON.stringify(good).slice(0, 40), 'JSON'],
+      ['[]', 'not a JSON object'],
+      [JSON.stringify({ ...good, apiUrl: 5 }), 'apiUrl missing or not a string'],
+      [JSON.stringify({ ...good, apiUrl: 'localhost 3000' }), 'apiUrl is not a URL'],
+    ];
+    try {
+      for (const [text, why] of cases) {
+        writeFileSync(join(folder, 'stack.json'), text, { mode: 0o600 });
+        const run = await cliWith(
+          { ...env, CALL_CONTROL_LOCAL_STATE_DIR: folder },
+          'calls',
+          'list',
+          '--local',
+          '-o',
+          'json',
+        );
+        expect(run.code, text).toBe(1);
+        expect(JSON.parse(run.stdout).error.code).toBe('LOCAL_STATE_UNREADABLE');
+        expect(run.stderr).toContain(
+          `the local stack's state file ${join(folder, 'stack.json')} is not one \`npm start\` writes`,
+        );
+        expect(run.stderr).toContain(why);
+        expect(run.stderr).toContain('Restart `npm start`');
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('--local reads its state only from a folder of the user’s with mode 0700 (or inside the checkout)', async () => {
     const shared = mkdtempSync(join(tmpdir(), 'call-control-shared-'));
     copyState(shared);
