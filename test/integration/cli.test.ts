@@ -639,6 +639,56 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     }
   });
 
+  it('apply at full concurrency prints no MaxListenersExceededWarning on the machine’s Node.js 20', async () => {
+    const systemPath = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((entry) => !entry.includes('node_modules'))
+      .join(delimiter);
+    const systemNode = spawnSync('node', ['-p', 'process.execPath'], {
+      env: { PATH: systemPath },
+      encoding: 'utf8',
+    }).stdout.trim();
+    expect(
+      spawnSync(systemNode, ['-p', 'process.versions.node.split(".")[0]'], {
+        encoding: 'utf8',
+      }).stdout.trim(),
+    ).toBe('20');
+    const to = '+13105559';
+    const sids = Array.from({ length: 30 }, (_, n) =>
+      seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
+    );
+    // Slow answers keep the pool full: every end in flight listens to the run's one hard stop.
+    stack.emulator.setLatency(200);
+    try {
+      const run = await collect(
+        spawn(
+          systemNode,
+          [
+            bundle,
+            'cleanup',
+            '--local',
+            '--apply',
+            '--yes',
+            '--to-prefix',
+            to,
+            '--max-age-in-progress',
+            '1h',
+          ],
+          {
+            env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        ),
+        '',
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('MaxListenersExceededWarning');
+      expect(sids.map(statusOf).every((status) => status === 'completed')).toBe(true);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
   it('dry run reports what the policy would end, with progress, and ends nothing', async () => {
     const stale = seed('ringing', 3_000, '+13105550777');
     const fresh = seed('ringing', 10, '+13105550777');
