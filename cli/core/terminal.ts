@@ -38,7 +38,8 @@ export class ProgressBar {
     private total: number | undefined,
     private readonly stream: Stream = process.stderr,
   ) {
-    this.#tty = stream.isTTY === true;
+    // A dumb terminal (Emacs' shell, a serial console) shows an erase-line code as garbage: it gets lines.
+    this.#tty = stream.isTTY === true && process.env.TERM !== 'dumb';
   }
 
   setTotal(total: number): void {

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import stringWidth from 'string-width';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
@@ -272,6 +273,37 @@ describe('terminal findings (issue 18, item 8)', () => {
     const audit = await cli('audit', '--local', '--since', '24');
     expect(audit.code).toBe(2);
     expect(audit.stderr).toContain('--since needs a unit');
+  });
+
+  it('a caller number in CJK or emoji keeps a table within the terminal, its columns aligned', async () => {
+    const to = '+13105557006';
+    seed('in-progress', 90, to, '北京市朝阳区的呼叫者名字非常长');
+    seed('in-progress', 90, to, '👨‍👩‍👧‍👦🔥📞😀');
+    seed('in-progress', 90, to);
+    const run = await onTerminal(['calls', 'list', '--local', '--to', to], undefined, 100);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split(/\r?\n/).filter((line) => line.trim() !== '');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(100);
+    const statusAt = lines.map((line) => stringWidth(line.slice(0, line.search(/STATUS|in-progress/))));
+    expect(new Set(statusAt).size, lines.join('\n')).toBe(1);
+  });
+
+  it('TERM=dumb: the progress bar is written as lines, without the erase-line code a dumb terminal shows as garbage', async () => {
+    const to = '+13105557007';
+    seed('in-progress', 90, to);
+    const run = await collect(
+      spawnOnTerminal(
+        bundle,
+        ['end-all', '--local', '--to', to, '--yes'],
+        { ...env, TERM: 'dumb' },
+        () => {},
+        100,
+      ),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ending [########################] 1/1');
+    expect(run.stdout).not.toContain('\u001b[2K');
   });
 
   it('tables at 40 columns drop columns in the documented order and never wrap mid-word', async () => {
