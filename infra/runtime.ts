@@ -97,6 +97,7 @@ export const BUNDLE_BUILTINS = [
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
+  '@aws-sdk/core/protocols': platformFile('aws-json-protocol.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
   '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
