@@ -72,6 +72,12 @@ type ErrorCtor = new (options: object) => Error;
 const decorate = (error: Error, data: Json): Error =>
   decorateServiceException(error as ServiceException, data);
 
+/** Sets a key of a JSON object, `__proto__` included (as an own key, as `JSON.parse` makes it). */
+const put = (object: Json, key: string, value: unknown): void => {
+  if (key === '__proto__') writeKey(object);
+  object[key] = value;
+};
+
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object';
 
 const refuseUnsupported = (ns: NormalizedSchema): void => {
@@ -107,7 +113,7 @@ const toJson = (ns: NormalizedSchema, value: unknown, context: SerdeContext | un
       for (const key of Object.keys(value)) {
         const item = value[key];
         if (item === undefined || (item === null && !sparse)) continue;
-        out[key] = itemToJson(member, item, context);
+        put(out, key, itemToJson(member, item, context));
       }
       return out;
     }
@@ -137,10 +143,10 @@ const structToJson = (ns: NormalizedSchema, value: Json, context: SerdeContext |
   }
   const { $unknown } = value;
   if (Object.keys(out).length === 0 && ns.isUnionSchema()) {
-    if (Array.isArray($unknown)) out[String($unknown[0])] = $unknown[1];
+    if (Array.isArray($unknown)) put(out, String($unknown[0]), $unknown[1]);
   } else if (typeof value.__type === 'string') {
     // As the SDK does: a value that names its type keeps its other keys, written as they are (undefined as null).
-    for (const key of Object.keys(value)) if (!(key in out)) out[key] = value[key] ?? null;
+    for (const key of Object.keys(value)) if (!Object.hasOwn(out, key)) put(out, key, value[key] ?? null);
   }
   return out;
 };
@@ -154,6 +160,7 @@ const fromJson = (ns: NormalizedSchema, value: unknown): unknown => {
       const member = ns.getValueSchema();
       if (!needsTransform(member)) return value;
       for (const key of Object.keys(value)) {
+        // In this order, as the SDK: a `__proto__` entry is reset before it is read, so it reads as undefined.
         if (key === '__proto__') writeKey(value);
         value[key] = fromJson(member, value[key]);
       }
@@ -193,7 +200,7 @@ const structFromJson = (ns: NormalizedSchema, record: Json): Json => {
       out.$unknown = [unknown, record[unknown]];
     }
   } else if (typeof record.__type === 'string') {
-    for (const key of Object.keys(record)) if (!(key in out)) out[key] = record[key];
+    for (const key of Object.keys(record)) if (!(key in out)) put(out, key, record[key]);
   }
   return out;
 };
@@ -339,7 +346,10 @@ class AwsJsonRpcProtocol {
     context: RequestContext,
   ): Promise<HttpRequest> {
     const ns = NormalizedSchema.of(operation.input);
-    if (ns.getEventStreamMember()) throw new UnsupportedJsonProtocolFeatureError('event streams');
+    // Refused before anything is sent, whichever way the events would flow.
+    if (ns.getEventStreamMember() || NormalizedSchema.of(operation.output).getEventStreamMember()) {
+      throw new UnsupportedJsonProtocolFeatureError('event streams');
+    }
     const request = new HttpRequest({ protocol: '', hostname: '', path: '/', query: {}, headers: {} });
     const endpoint = await context.endpoint?.();
     if (endpoint) {
@@ -350,6 +360,8 @@ class AwsJsonRpcProtocol {
       }
     }
     const value = isObject(input) ? input : {};
+    // As the SDK's RpcProtocol: an endpoint's query does not reach the request.
+    request.query = {};
     request.method = 'POST';
     if (!request.path.endsWith('/')) request.path += '/';
     request.headers['content-type'] = this.getDefaultContentType();
