@@ -1,16 +1,6 @@
 import { decorateServiceException, type ServiceException } from '@smithy/core/client';
 import { HttpRequest, loadJsonRpcErrorCode } from '@smithy/core/protocols';
 import { NormalizedSchema, TypeRegistry, translateTraits } from '@smithy/core/schema';
-import {
-  dateToUtcString,
-  fromBase64,
-  generateIdempotencyToken,
-  parseEpochTimestamp,
-  parseRfc3339DateTimeWithOffset,
-  parseRfc7231DateTime,
-  toBase64,
-  writeKey,
-} from '@smithy/core/serde';
 import type {
   Endpoint,
   EndpointV2,
@@ -19,9 +9,21 @@ import type {
   Schema,
   SchemaRef,
   SchemaTraits,
-  SerdeFunctions,
   StaticErrorSchema,
 } from '@smithy/types';
+import {
+  type BodySerde,
+  codecSerde,
+  isObject,
+  type Json,
+  type JsonCodec,
+  ownSerde,
+  type ResponseContext,
+  type SerdeContext,
+  UnsupportedJsonProtocolFeatureError,
+} from './aws-json-serde.ts';
+
+export { UnsupportedJsonProtocolFeatureError } from './aws-json-serde.ts';
 
 /**
  * Stands in for `@aws-sdk/core/protocols` in the Lambda bundles (the esbuild alias of infra/runtime.ts), whose only
@@ -31,21 +33,13 @@ import type {
  * UTF-8 and base64 encoders, a JSON reader with a big-number reviver, the AWS Query compatibility layer): about
  * 30 KiB of every function, for requests that are `POST /` with a JSON body. This is the same protocol
  * (@aws-sdk/core 3.981, @smithy/core 3.41, Apache-2.0) over the client's own schemas, read with the SDK's
- * `NormalizedSchema`, and the SDK's error registry, error-code parsing and exception decoration: same request
+ * `NormalizedSchema` (its bodies: ./aws-json-serde.ts), and the SDK's error registry, error-code parsing and exception decoration: same request
  * (method, path, headers, body bytes), same output, same exceptions. What no operation of those clients needs is
- * left out and refused by name (documents, big numbers, JSON media-type strings, event streams, host prefixes, AWS
- * Query compatibility). test/unit/aws-json-protocol.test.ts runs both protocols on generated
+ * left out and refused by name (documents, big numbers, JSON media-type strings, timestamps other than epoch
+ * seconds, event streams, host prefixes, AWS Query compatibility). test/unit/aws-json-protocol.test.ts runs both protocols on generated
  * requests, answers and errors of every operation of the four clients and requires equal results;
  * test/infra/bundled-aws-client.test.ts reads a secret with a bundle.
  */
-
-/** A protocol feature the stand-in does not carry (see the module comment). */
-export class UnsupportedJsonProtocolFeatureError extends Error {
-  constructor(feature: string) {
-    super(`the bundled AWS JSON protocol does not support ${feature}`);
-    this.name = 'UnsupportedJsonProtocolFeatureError';
-  }
-}
 
 interface ProtocolSettings {
   readonly defaultNamespace: string;
@@ -62,148 +56,12 @@ interface OperationSchema {
   readonly output: SchemaRef;
 }
 
-type SerdeContext = SerdeFunctions & { readonly disableHostPrefix?: boolean };
 type RequestContext = { endpoint?: () => Promise<Endpoint | EndpointV2 | undefined> };
-type ResponseContext = { streamCollector: (body: unknown) => Promise<Uint8Array> };
-type Json = Record<string, unknown>;
 type ErrorCtor = new (options: object) => Error;
 
 /** The SDK's decoration (the body's other fields copied on, `message` settled) of any error it throws. */
 const decorate = (error: Error, data: Json): Error =>
   decorateServiceException(error as ServiceException, data);
-
-/** Sets a key of a JSON object, `__proto__` included (as an own key, as `JSON.parse` makes it). */
-const put = (object: Json, key: string, value: unknown): void => {
-  if (key === '__proto__') writeKey(object);
-  object[key] = value;
-};
-
-const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object';
-
-const refuseUnsupported = (ns: NormalizedSchema): void => {
-  if (ns.isDocumentSchema()) throw new UnsupportedJsonProtocolFeatureError('document shapes');
-  if (ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) {
-    throw new UnsupportedJsonProtocolFeatureError('big number shapes');
-  }
-  if (ns.isStringSchema() && ns.getMergedTraits().mediaType) {
-    throw new UnsupportedJsonProtocolFeatureError('media-type strings');
-  }
-};
-
-/** The SDK's timestamp format rule without HTTP bindings: the shape's own format, else epoch seconds. */
-const timestampFormat = (ns: NormalizedSchema): number => {
-  const schema = ns.getSchema();
-  return schema === 5 || schema === 6 ? schema : 7;
-};
-
-/** Input to the JSON value `JSON.stringify` writes as the SDK's `JsonShapeSerializer2` writes its bytes. */
-const toJson = (ns: NormalizedSchema, value: unknown, context: SerdeContext | undefined): unknown => {
-  refuseUnsupported(ns);
-  if (isObject(value)) {
-    if (ns.isStructSchema()) return structToJson(ns, value, context);
-    if (Array.isArray(value) && ns.isListSchema()) {
-      const sparse = !!ns.getMergedTraits().sparse;
-      const member = ns.getValueSchema();
-      return value.filter((item) => sparse || item != null).map((item) => itemToJson(member, item, context));
-    }
-    if (ns.isMapSchema()) {
-      const sparse = !!ns.getMergedTraits().sparse;
-      const member = ns.getValueSchema();
-      const out: Json = {};
-      for (const key of Object.keys(value)) {
-        const item = value[key];
-        if (item === undefined || (item === null && !sparse)) continue;
-        put(out, key, itemToJson(member, item, context));
-      }
-      return out;
-    }
-    if (value instanceof Uint8Array && ns.isBlobSchema()) return toBase64(value);
-    if (value instanceof Date && ns.isTimestampSchema()) {
-      const format = timestampFormat(ns);
-      if (format === 5) return value.toISOString().replace('.000Z', 'Z');
-      if (format === 6) return dateToUtcString(value);
-      return value.getTime() / 1000;
-    }
-    return value;
-  }
-  if (typeof value === 'string' && ns.isBlobSchema()) return (context?.base64Encoder ?? toBase64)(value);
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return value;
-};
-
-const itemToJson = (member: NormalizedSchema, item: unknown, context: SerdeContext | undefined): unknown =>
-  item == null ? null : toJson(member, item, context);
-
-const structToJson = (ns: NormalizedSchema, value: Json, context: SerdeContext | undefined): Json => {
-  const out: Json = {};
-  for (const [name, member] of ns.structIterator()) {
-    const item = value[name];
-    if (item === undefined && member.isIdempotencyToken()) out[name] = generateIdempotencyToken();
-    else if (item != null) out[name] = toJson(member, item, context);
-  }
-  const { $unknown } = value;
-  if (Object.keys(out).length === 0 && ns.isUnionSchema()) {
-    if (Array.isArray($unknown)) put(out, String($unknown[0]), $unknown[1]);
-  } else if (typeof value.__type === 'string') {
-    // As the SDK does: a value that names its type keeps its other keys, written as they are (undefined as null).
-    for (const key of Object.keys(value)) if (!Object.hasOwn(out, key)) put(out, key, value[key] ?? null);
-  }
-  return out;
-};
-
-/** A parsed JSON value to the output shape, as the SDK's `JsonShapeDeserializer2` reads it. */
-const fromJson = (ns: NormalizedSchema, value: unknown): unknown => {
-  refuseUnsupported(ns);
-  if (isObject(value)) {
-    if (ns.isStructSchema()) return structFromJson(ns, value);
-    if ((Array.isArray(value) && ns.isListSchema()) || ns.isMapSchema()) {
-      const member = ns.getValueSchema();
-      if (!needsTransform(member)) return value;
-      for (const key of Object.keys(value)) {
-        // In this order, as the SDK: a `__proto__` entry is reset before it is read, so it reads as undefined.
-        if (key === '__proto__') writeKey(value);
-        value[key] = fromJson(member, value[key]);
-      }
-      return value;
-    }
-  }
-  if (typeof value === 'string' && ns.isBlobSchema()) return fromBase64(value);
-  if (value != null && ns.isTimestampSchema()) {
-    const format = timestampFormat(ns);
-    if (format === 5) return parseRfc3339DateTimeWithOffset(value);
-    if (format === 6) return parseRfc7231DateTime(value);
-    return parseEpochTimestamp(value);
-  }
-  if (typeof value === 'string' && ns.isNumericSchema()) {
-    if (value === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
-    if (value === 'NaN') return Number.NaN;
-  }
-  return value;
-};
-
-const needsTransform = (ns: NormalizedSchema): boolean =>
-  !(ns.isStringSchema() || ns.isBooleanSchema() || ns.isUnitSchema()) || !!ns.getMergedTraits().mediaType;
-
-const structFromJson = (ns: NormalizedSchema, record: Json): Json => {
-  const out: Json = {};
-  const keys = new Set(Object.keys(record));
-  keys.delete('__type');
-  for (const [name, member] of ns.structIterator()) {
-    keys.delete(name);
-    if (record[name] != null) out[name] = fromJson(member, record[name]);
-  }
-  if (ns.isUnionSchema()) {
-    // One key the union does not know, and none it does: kept as `$unknown`, as the SDK's `UnionSerde` keeps it.
-    const [unknown] = keys;
-    if (keys.size === 1 && unknown !== undefined && Object.keys(out).length === 0) {
-      out.$unknown = [unknown, record[unknown]];
-    }
-  } else if (typeof record.__type === 'string') {
-    for (const key of Object.keys(record)) if (!(key in out)) put(out, key, record[key]);
-  }
-  return out;
-};
 
 const setEndpoint = (request: HttpRequest, endpoint: Endpoint | EndpointV2): void => {
   if ('url' in endpoint) {
@@ -232,78 +90,6 @@ const setEndpoint = (request: HttpRequest, endpoint: Endpoint | EndpointV2): voi
 const collect = async (body: unknown, context: ResponseContext): Promise<Uint8Array> => {
   if (body instanceof Uint8Array) return body;
   return body ? await context.streamCollector(body) : new Uint8Array();
-};
-
-/** A JSON body as the SDK parses it (`JSON.parse` over a Buffer of the same bytes); no body is an empty object. */
-const parse = (bytes: Uint8Array): unknown =>
-  bytes.byteLength === 0
-    ? {}
-    : JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString());
-
-/**
- * How a protocol writes and reads bodies: the stand-in's own (above), or a codec the client brings. DynamoDB brings
- * one (`@aws-sdk/dynamodb-codec`, its attribute values), built on the SDK's JSON codec, which its bundles then carry
- * anyway: the SDK's codec does exactly what it does under the SDK's protocol.
- */
-interface BodySerde {
-  setSerdeContext(context: SerdeContext): void;
-  write(schema: NormalizedSchema, input: Json): string | Uint8Array | undefined;
-  read(schema: NormalizedSchema | 15, bytes: Uint8Array): Promise<unknown>;
-  readMember(schema: NormalizedSchema, value: unknown): unknown;
-}
-
-/** The SDK's `JsonCodec2` shape, as far as its protocol uses it. */
-interface JsonCodec {
-  setSerdeContext(context: SerdeContext): void;
-  createSerializer(): {
-    setSerdeContext(context: SerdeContext): void;
-    write(schema: NormalizedSchema, value: unknown): void;
-    flush(): string | Uint8Array | undefined;
-  };
-  createDeserializer(): {
-    setSerdeContext(context: SerdeContext): void;
-    read(schema: NormalizedSchema | 15, bytes: Uint8Array): Promise<unknown>;
-    readObject(schema: NormalizedSchema, value: unknown): unknown;
-  };
-}
-
-const ownSerde = (): BodySerde => {
-  let context: SerdeContext | undefined;
-  return {
-    setSerdeContext: (serdeContext) => {
-      context = serdeContext;
-    },
-    write: (schema, input) => JSON.stringify(toJson(schema, input, context)),
-    read: async (schema, bytes) => {
-      const parsed = parse(bytes);
-      return schema === 15 ? parsed : fromJson(schema, parsed);
-    },
-    readMember: fromJson,
-  };
-};
-
-const codecSerde = (codec: JsonCodec): BodySerde => {
-  const serializer = codec.createSerializer();
-  const deserializer = codec.createDeserializer();
-  let context: SerdeContext | undefined;
-  return {
-    setSerdeContext: (serdeContext) => {
-      context = serdeContext;
-      serializer.setSerdeContext(serdeContext);
-      deserializer.setSerdeContext(serdeContext);
-      codec.setSerdeContext(serdeContext);
-    },
-    write: (schema, input) => {
-      serializer.write(schema, input);
-      return serializer.flush();
-    },
-    read: (schema, bytes) => deserializer.read(schema, bytes),
-    readMember: (schema, value) => {
-      const errorDeserializer = codec.createDeserializer();
-      if (context) errorDeserializer.setSerdeContext(context);
-      return errorDeserializer.readObject(schema, value);
-    },
-  };
 };
 
 class AwsJsonRpcProtocol {
