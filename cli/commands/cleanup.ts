@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import {
   AUDIT_MESSAGE,
@@ -9,7 +10,7 @@ import {
 import { cliActor } from '#commons/calls/audit-actors';
 import { type CleanupPolicy, type CleanupPolicyInput, POLICY_DEFAULTS } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
-import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
+import { CLEANUP_CONCURRENCY, CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { confirmStale } from '../core/cleanup-preview.ts';
@@ -176,6 +177,11 @@ const runHere = async (
     import('#commons/cleanup/run-cleanup'),
   ]);
   const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
+  // Every end in flight, the listing and the pacer listen to the run's one hard-stop signal: more than Node's
+  // default 10 at full concurrency, which Node.js 20 reports as a leak (MaxListenersExceededWarning) on the
+  // operator's terminal. The default for the signals made from here on follows the pool's size (the functions
+  // run on Node.js 24, which does not warn).
+  setMaxListeners(CLEANUP_CONCURRENCY.default * 2 + 8);
   // Ctrl-C (or SIGTERM) is the end of the run's time budget: no new page or call is started, the ends in flight
   // finish, and the report says what was done and what was not reached. A second one stops waiting.
   let interrupted = false;

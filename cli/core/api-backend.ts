@@ -29,6 +29,16 @@ export interface ApiBackendOptions {
   timeoutMs?: number;
 }
 
+/** Errors of a connection that was never made: nothing was sent. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+
 /** A 2xx answer of the API, with what a message about an unreadable body needs. */
 interface Answer {
   body: unknown;
@@ -159,6 +169,37 @@ export class ApiBackend implements CallsBackend {
     );
   }
 
+  /**
+   * A request with no answer. Refused before it was sent (no route, nothing listening): unreachable. Sent and
+   * then cut short (the deadline, a reset): for a change, it may have been applied, and the hint says how to
+   * check before retrying, as for SignalWire's own REDIRECT_OUTCOME_UNKNOWN.
+   */
+  #lost(error: unknown, method: 'GET' | 'POST', origin: string, timeoutMs: number): CliError {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    const reason = cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== undefined && NOT_SENT.has(code))
+      return new CliError(
+        `could not reach ${this.where} at ${origin} (${reason})`,
+        this.options.unreachableHint,
+        1,
+        'API_UNREACHABLE',
+      );
+    const what =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer from ${this.where} at ${origin} within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`
+        : `the answer from ${this.where} at ${origin} was lost (${reason})`;
+    return method === 'POST'
+      ? new CliError(
+          `${what}: the change may or may not have been applied`,
+          (command) =>
+            `\`${command('calls get <sid>')}\` shows the call before you retry (an end is safe to repeat; a redirect is not).`,
+          1,
+          'API_OUTCOME_UNKNOWN',
+        )
+      : new CliError(what, this.options.unreachableHint, 1, 'API_UNREACHABLE');
+  }
+
   async #send(
     method: 'GET' | 'POST',
     path: string,
@@ -181,7 +222,9 @@ export class ApiBackend implements CallsBackend {
     });
     const search = new URLSearchParams(query).toString();
     const target = `${url.origin}${url.pathname}${search ? `?${search}` : ''}`;
+    const timeoutMs = this.options.timeoutMs ?? 35_000;
     let response: Response;
+    let text: string;
     try {
       const sent = { ...(signed.headers as Record<string, string>) };
       delete sent.host;
@@ -189,23 +232,13 @@ export class ApiBackend implements CallsBackend {
         method,
         headers: sent,
         ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 35_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
+      // Inside the try: the deadline and a lost connection can also cut the body short.
+      text = await response.text();
     } catch (error) {
-      const reason =
-        error instanceof Error
-          ? error.cause instanceof Error
-            ? error.cause.message
-            : error.message
-          : String(error);
-      throw new CliError(
-        `could not reach ${this.where} at ${url.origin} (${reason})`,
-        this.options.unreachableHint,
-        1,
-        'API_UNREACHABLE',
-      );
+      throw this.#lost(error, method, url.origin, timeoutMs);
     }
-    const text = await response.text();
     let parsed: unknown;
     try {
       parsed = text === '' ? null : JSON.parse(text);

@@ -19,14 +19,18 @@ afterEach(async () => {
 const backendAnswering = async (...script: Script[]) => {
   const server = await startScriptedServer(script);
   close = server.close;
-  return new ApiBackend({
-    apiUrl: server.origin,
+  return backendAt(server.origin);
+};
+
+const backendAt = (apiUrl: string, timeoutMs?: number) =>
+  new ApiBackend({
+    apiUrl,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     where: 'the test API',
     unreachableHint: 'start it',
+    ...(timeoutMs ? { timeoutMs } : {}),
   });
-};
 
 const refusal = async (action: Promise<unknown>) => {
   const error = await action.then(
@@ -109,5 +113,40 @@ describe('refusals that carry no error code of ours', () => {
     const { code, message } = await refusal(backend.getCall(SID));
     expect(code).toBe('API_GATEWAY_ERROR');
     expect(message).toBe('the test API answered HTTP 500');
+  });
+});
+
+describe('requests whose answer never came', () => {
+  it('says an end that got no answer in time may have been applied, and how to check (not "could not reach")', async () => {
+    const server = await startScriptedServer([
+      { status: 200, body: { sid: SID, status: 'completed' }, delayMs: 2_000 },
+    ]);
+    close = server.close;
+    const { code, message, hint } = await refusal(backendAt(server.origin, 300).endCall(SID));
+    expect(code).toBe('API_OUTCOME_UNKNOWN');
+    expect(message).toBe(
+      `no answer from the test API at ${server.origin} within 300 ms: the change may or may not have been applied`,
+    );
+    expect(hint).toContain('`call-control calls get <sid>` shows the call before you retry');
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('says an end whose connection was dropped after sending may have been applied', async () => {
+    const backend = await backendAnswering({ drop: true });
+    const { code, message } = await refusal(backend.endCall(SID));
+    expect(code).toBe('API_OUTCOME_UNKNOWN');
+    expect(message).toContain('was lost');
+  });
+
+  it('keeps "could not reach" for a request refused before it was sent, and for a read', async () => {
+    const server = await startScriptedServer([{ drop: true }]);
+    const { origin } = server;
+    await server.close();
+    const refused = await refusal(backendAt(origin).endCall(SID));
+    expect(refused.code).toBe('API_UNREACHABLE');
+    expect(refused.message).toContain('could not reach the test API');
+    expect(refused.hint).toBe('start it');
+    const read = await refusal((await backendAnswering({ drop: true })).getCall(SID));
+    expect(read.code).toBe('API_UNREACHABLE');
   });
 });

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { CallApi } from '../calling/vocabulary.ts';
 import { scheduleActor } from '../calls/audit-actors.ts';
 import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
@@ -98,10 +97,6 @@ class CleanupRun {
     this.#startedMs = startedMs;
     this.#pool = new TaskPool(bounds.concurrency);
     this.#pacer = new Pacer(bounds.endIntervalMs);
-    // Every request in flight, the listing, the pacer and a throttled pause listen to the one hard stop: more
-    // than Node's default 10 at full concurrency, which Node 20 reports as a leak (MaxListenersExceededWarning)
-    // on the operator's terminal. The bound follows the pool's size, so a real leak still warns.
-    setMaxListeners(bounds.concurrency * 2 + 8, this.#hardStop.signal);
     // Stryker disable next-line ArrowFunction: equivalent, `undefined` time left compares like no budget (never under)
     this.#remainingTimeMs = options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
     const hardStopInMs = this.#remainingTimeMs() - bounds.timeMarginMs / 2;
