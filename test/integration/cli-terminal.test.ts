@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { type CliRun, collectRun, spawnOnTerminal } from '../support/cli-process.ts';
+import { startScriptedServer } from '../support/scripted-server.ts';
 
 /**
  * The terminal findings of issue 18 (item 8) and the terminal-safety ones of issue 17 (items 4 and 5): the
@@ -304,6 +305,32 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('ending [########################] 1/1');
     expect(run.stdout).not.toContain('\u001b[2K');
+  });
+
+  it('an empty page with a next one says "No calls on this page", not "No calls match"', async () => {
+    const server = await startScriptedServer([{ status: 200, body: { calls: [], next_cursor: 'page-2' } }]);
+    const folder = mkdtempSync(join(tmpdir(), 'call-control-empty-page-'));
+    chmodSync(folder, 0o700);
+    const state = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(folder, 'stack.json'), JSON.stringify({ ...state, apiUrl: server.origin }), {
+      mode: 0o600,
+    });
+    try {
+      const run = await cliWith(
+        { ...env, CALL_CONTROL_LOCAL_STATE_DIR: folder },
+        'calls',
+        'list',
+        '--local',
+        '--status',
+        'ringing',
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe('No calls on this page.\n');
+      expect(run.stderr).toContain('Later pages may match: add --all, or --cursor page-2');
+    } finally {
+      await server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('tables at 40 columns drop columns in the documented order and never wrap mid-word', async () => {
