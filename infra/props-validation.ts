@@ -9,9 +9,9 @@ import {
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
-import { checkRuntime } from './call-control-function.ts';
+import { type CallControlLogLevel, checkRuntime, LOG_LEVELS } from './call-control-function.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
-import { checkMetricsInstance } from './metrics.ts';
+import { checkMetricsInstance, checkMetricsNamespace } from './metrics.ts';
 import type { CallControlProps } from './props.ts';
 import { checkedPolicy } from './schedules.ts';
 
@@ -30,7 +30,8 @@ export const validateProps = (props: CallControlProps): void => {
   if (given(props.secretName) === given(props.secretArn)) {
     throw new Error('CallControl needs exactly one of secretName and secretArn');
   }
-  const replayWindow = props.callbackReplayWindow?.toSeconds();
+  checkSecret(props);
+  const replayWindow = wholeSeconds('callbackReplayWindow', props.callbackReplayWindow);
   if (
     replayWindow !== undefined &&
     !(replayWindow >= REMEMBERED_SECONDS.min && replayWindow <= REMEMBERED_SECONDS.max)
@@ -53,9 +54,14 @@ export const validateProps = (props: CallControlProps): void => {
   ] as const) {
     if (
       throttle &&
-      !(throttle.rateLimit > 0 && Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)
+      !(
+        Number.isFinite(throttle.rateLimit) &&
+        throttle.rateLimit > 0 &&
+        Number.isInteger(throttle.burstLimit) &&
+        throttle.burstLimit > 0
+      )
     ) {
-      throw new Error(`${name} needs a positive rateLimit and a positive integer burstLimit`);
+      throw new Error(`${name} needs a finite positive rateLimit and a positive integer burstLimit`);
     }
   }
   const eventSource = props.eventSource;
@@ -82,7 +88,7 @@ export const validateProps = (props: CallControlProps): void => {
         'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
       );
     }
-    const age = events.maxEventAge?.toSeconds() ?? 3600;
+    const age = wholeSeconds('callUpdateEvents.maxEventAge', events.maxEventAge) ?? 3600;
     if (age < 60 || age > 6 * 3600) {
       throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
     }
@@ -98,7 +104,7 @@ export const validateProps = (props: CallControlProps): void => {
           `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
       );
     }
-    const ttl = events.idempotencyTtl?.toSeconds();
+    const ttl = wholeSeconds('callUpdateEvents.idempotencyTtl', events.idempotencyTtl);
     if (ttl !== undefined && (ttl < age || ttl > REMEMBERED_SECONDS.max)) {
       throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
     }
@@ -123,13 +129,53 @@ export const validateProps = (props: CallControlProps): void => {
   if (margin !== undefined && !inRange(CLEANUP_TIME_MARGIN_MS, margin)) {
     throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
   }
-  const secretTtl = props.secretCacheTtl?.toSeconds();
+  const secretTtl = wholeSeconds('secretCacheTtl', props.secretCacheTtl);
   if (secretTtl !== undefined && secretTtl > SECRET_CACHE_TTL_SECONDS.max) {
     throw new Error('secretCacheTtl must be at most 1 day');
   }
   const timeout = props.signalWireTimeout?.toMilliseconds();
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};
+
+/**
+ * A duration the functions take in whole seconds. CDK's own error for a fraction ("'1500 millis' cannot be
+ * converted into a whole number of seconds") names no prop.
+ */
+const wholeSeconds = (name: string, duration: Duration | undefined): number | undefined => {
+  if (duration === undefined) return undefined;
+  const milliseconds = duration.toMilliseconds();
+  if (milliseconds % 1000 !== 0) {
+    throw new Error(`${name} must be a whole number of seconds, got ${milliseconds} ms`);
+  }
+  return milliseconds / 1000;
+};
+
+/**
+ * The secret's name or ARN as Secrets Manager takes them: a name it would refuse, or an ARN without the
+ * six-character suffix (which CDK refuses naming its own `secretCompleteArn`), fails here naming the prop.
+ */
+const checkSecret = (props: CallControlProps): void => {
+  const { secretName, secretArn } = props;
+  if (
+    secretName !== undefined &&
+    !Token.isUnresolved(secretName) &&
+    !/^[\w/+=.@-]{1,512}$/.test(secretName)
+  ) {
+    throw new Error(
+      `secretName must be 1 to 512 letters, digits or "/_+=.@-" (Secrets Manager's rule), got "${secretName}"`,
+    );
+  }
+  if (
+    secretArn !== undefined &&
+    !Token.isUnresolved(secretArn) &&
+    !/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/.test(secretArn)
+  ) {
+    throw new Error(
+      'secretArn must be the complete ARN of a secret, with the six-character suffix Secrets Manager ' +
+        `adds to its name (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf), got "${secretArn}"`,
+    );
   }
 };
 
@@ -147,6 +193,14 @@ const checkPlatformProps = (props: CallControlProps): void => {
     );
   }
   if (props.metricsInstance !== undefined) checkMetricsInstance(props.metricsInstance);
+  if (props.metricsNamespace !== undefined) checkMetricsNamespace(props.metricsNamespace);
+  const logLevel: unknown = props.logLevel;
+  // A JavaScript app is not held to the type: 'WARN' would silence the audit records, which are INFO lines.
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as CallControlLogLevel)) {
+    throw new Error(
+      `logLevel must be one of ${LOG_LEVELS.join(', ')} (audit records are INFO lines; a quieter level would drop them), got "${String(logLevel)}"`,
+    );
+  }
   if (props.runtime !== undefined) checkRuntime(props.runtime);
 };
 

@@ -126,7 +126,20 @@ describe('two CallControls in one account and region', () => {
       instance: 'production',
     });
     expect(() => callControl(new Stack(testApp(), 's'), 'c', { metricsInstance: ' ' })).toThrow(
-      /metricsInstance must be 1 to 1024 characters/,
+      /metricsInstance must be 1 to 255 characters/,
+    );
+  });
+
+  it('take up to 255 characters, the longest an alarm’s dimension may be, and refuse one more naming the prop', () => {
+    // CloudWatch stores 1024, but aws-cdk-lib's Metric (every alarm) refuses more than 255 with its own message.
+    const longest = callControl(new Stack(testApp(), 's'), 'c', { metricsInstance: 'i'.repeat(255) });
+    expect(longest.metricCleanupRuns().dimensions).toMatchObject({ instance: 'i'.repeat(255) });
+    expect(() => callControl(new Stack(testApp(), 's'), 'c', { metricsInstance: 'i'.repeat(256) })).toThrow(
+      /metricsInstance must be 1 to 255 characters/,
+    );
+    const deep = new Stack(testApp(), 's'.repeat(128));
+    expect(() => callControl(deep, 'c'.repeat(127))).toThrow(
+      /the default metricsInstance "s{128}\/c{127}" .* is longer than 255 characters.*set metricsInstance/,
     );
   });
 });

@@ -1173,6 +1173,69 @@ describe('CallControl props validation', () => {
       /allowedSources must not include eventSource "com\.example\.calls"/,
     ],
     [
+      'defect: a secret ARN without its six-character suffix, naming secretArn (not CDK’s secretCompleteArn)',
+      { secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:signalwire/call-control' },
+      /secretArn must be the complete ARN of a secret, with the six-character suffix/,
+    ],
+    [
+      'defect: a secret name Secrets Manager would refuse',
+      { secretName: 'signalwire call control' },
+      /secretName must be 1 to 512 letters, digits or "\/_\+=\.@-".*"signalwire call control"/,
+    ],
+    [
+      'defect: an infinite API rate limit (CloudFormation would get null)',
+      { secretName, apiThrottle: { rateLimit: Number.POSITIVE_INFINITY, burstLimit: 10 } },
+      /apiThrottle needs a finite positive rateLimit/,
+    ],
+    [
+      'defect: a replay window in fractions of a second, naming callbackReplayWindow',
+      { secretName, callbackReplayWindow: Duration.millis(90_500) },
+      /callbackReplayWindow must be a whole number of seconds, got 90500 ms/,
+    ],
+    [
+      'defect: a secret cache TTL in fractions of a second, naming secretCacheTtl',
+      { secretName, secretCacheTtl: Duration.millis(1_500) },
+      /secretCacheTtl must be a whole number of seconds, got 1500 ms/,
+    ],
+    [
+      'defect: an event age in fractions of a second, naming callUpdateEvents.maxEventAge',
+      { secretName, callUpdateEvents: { allowedSources: ['a'], maxEventAge: Duration.millis(90_500) } },
+      /callUpdateEvents\.maxEventAge must be a whole number of seconds/,
+    ],
+    [
+      'defect: an idempotency TTL in fractions of a second, naming callUpdateEvents.idempotencyTtl',
+      {
+        secretName,
+        callUpdateEvents: { allowedSources: ['a'], idempotencyTtl: Duration.millis(86_400_500) },
+      },
+      /callUpdateEvents\.idempotencyTtl must be a whole number of seconds/,
+    ],
+    [
+      'defect: a log level quieter than INFO from a JavaScript app (it would silence the audit records)',
+      { secretName, logLevel: 'WARN' as 'INFO' },
+      /logLevel must be one of DEBUG, INFO .*got "WARN"/,
+    ],
+    [
+      'defect: a metrics namespace CloudWatch reserves for AWS',
+      { secretName, metricsNamespace: 'AWS/Lambda' },
+      /metricsNamespace must be 1 to 255 .*not starting with ":" or "AWS\/", got "AWS\/Lambda"/,
+    ],
+    [
+      'defect: an empty metrics namespace',
+      { secretName, metricsNamespace: ' ' },
+      /metricsNamespace must be 1 to 255/,
+    ],
+    [
+      'defect: a metrics namespace longer than CloudWatch takes',
+      { secretName, metricsNamespace: 'a'.repeat(256) },
+      /metricsNamespace must be 1 to 255/,
+    ],
+    [
+      'defect: a metrics namespace with characters CloudWatch refuses',
+      { secretName, metricsNamespace: 'Telephony{prod}' },
+      /metricsNamespace must be 1 to 255/,
+    ],
+    [
       'a missing schema directory',
       { secretName, schemasDirectory: '/nonexistent/schemas' },
       /event schema \/nonexistent\/schemas\/call-update-requested\.schema\.json cannot be read/,
