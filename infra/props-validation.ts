@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import {
   CLEANUP_CONCURRENCY,
@@ -21,7 +22,14 @@ export const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(60);
 const EVENTS_FUNCTION_MARGIN_MS = 5_000;
 
 /** Rejects inconsistent props at synth time, where the message can still name the prop. */
-export const validateProps = (props: CallControlProps): void => {
+export const validateProps = (props: CallControlProps, scope: Construct): void => {
+  checkSameRegion(scope, 'secretArn', props.secretArn, "replicate the secret to the stack's region");
+  checkSameRegion(
+    scope,
+    'existingEventBusArn',
+    props.existingEventBusArn,
+    "the bus must be in the stack's region",
+  );
   const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
   const baseUrl = props.webhookPublicBaseUrl;
   if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
@@ -136,6 +144,22 @@ export const validateProps = (props: CallControlProps): void => {
   const timeout = props.signalWireTimeout?.toMilliseconds();
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};
+
+/**
+ * Refuses an ARN of another region than the stack's when both are known: the functions call Secrets Manager
+ * and EventBridge in their own region, and the rule on the bus is created there, so such a resource would be
+ * found only at run time, missing.
+ */
+const checkSameRegion = (scope: Construct, name: string, arn: string | undefined, remedy: string): void => {
+  const stackRegion = Stack.of(scope).region;
+  if (arn === undefined || Token.isUnresolved(arn) || Token.isUnresolved(stackRegion)) return;
+  const region = arn.split(':')[3];
+  if (region !== undefined && region !== '' && region !== stackRegion) {
+    throw new Error(
+      `${name} is in ${region} but the stack deploys to ${stackRegion}, where the functions look for it: ${remedy}`,
+    );
   }
 };
 

@@ -247,6 +247,41 @@ describe('CallControl alarm actions and event bus', () => {
   });
 
   it.each([
+    [
+      'existingEventBusArn',
+      { existingEventBusArn: 'arn:aws:events:us-east-1:111122223333:event-bus/operations' },
+    ],
+    [
+      'secretArn',
+      {
+        secretName: undefined,
+        secretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:signalwire/call-control-AbC123',
+      },
+    ],
+  ] as const)(
+    'refuses a %s of another region than the stack’s, where the functions would not find it',
+    (name, extra) => {
+      const env = { account: '111122223333', region: 'eu-west-1' };
+      const inOtherRegion = (): CallControl =>
+        callControl(new Stack(testApp(), 'elsewhere', { env }), 'call-control', extra);
+      const inSameRegion = (): CallControl =>
+        callControl(
+          new Stack(testApp(), 'here', { env: { ...env, region: 'us-east-1' } }),
+          'call-control',
+          extra,
+        );
+      const regionAgnostic = (): CallControl =>
+        callControl(new Stack(testApp(), 'anywhere'), 'call-control', extra);
+
+      expect(inOtherRegion).toThrow(
+        new RegExp(`^${name} is in us-east-1 but the stack deploys to eu-west-1`),
+      );
+      expect(inSameRegion).not.toThrow();
+      expect(regionAgnostic).not.toThrow();
+    },
+  );
+
+  it.each([
     ['existingEventBusName', { existingEventBusName: 'operations' }],
     [
       'existingEventBusArn',
