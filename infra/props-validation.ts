@@ -47,15 +47,7 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
     throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
   }
   checkPlatformProps(props);
-  const auth = props.apiAuth;
-  if (auth?.type === 'jwt') {
-    if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
-      throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
-    }
-    if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
-      throw new Error('apiAuth.audience needs at least one non-empty value');
-    }
-  }
+  checkApiAuth(props.apiAuth);
   for (const [name, throttle] of [
     ['apiThrottle', props.apiThrottle],
     ['webhookThrottle', props.webhookThrottle],
@@ -144,6 +136,32 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
   const timeout = props.signalWireTimeout?.toMilliseconds();
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};
+
+/** The API's authorization as API Gateway takes it; a JavaScript app is not held to the union type. */
+const checkApiAuth = (auth: CallControlProps['apiAuth']): void => {
+  const type: unknown = auth?.type;
+  if (auth === undefined || type === 'iam') return;
+  if (auth.type !== 'jwt') {
+    throw new Error(`apiAuth.type must be "iam" or "jwt", got ${JSON.stringify(type)}`);
+  }
+  if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
+    throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
+  }
+  if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
+    throw new Error('apiAuth.audience needs at least one non-empty value');
+  }
+  for (const name of ['scopes', 'readScopes', 'writeScopes'] as const) {
+    const scopes = auth[name];
+    // An empty list would turn the scope check off for those routes; a scope with a space can never match.
+    if (scopes !== undefined && (scopes.length === 0 || scopes.some((scope) => !/^\S+$/.test(scope)))) {
+      throw new Error(
+        `apiAuth.${name} must list at least one scope, each without spaces (leave it out for ${
+          name === 'scopes' ? 'no scope check' : 'scopes'
+        }), got ${JSON.stringify(scopes)}`,
+      );
+    }
   }
 };
 

@@ -1100,6 +1100,57 @@ describe('CallControl props validation', () => {
       { secretName, cleanupSchedules: [{ name: 'a', schedule: 'every 5 minutes', policy: validPolicy }] },
       /rate\(\.\.\.\)/,
     ],
+    ...(
+      [
+        ['rate(0 minutes)', /a rate is rate\(<whole number ≥ 1> minutes\|hours\|days\)/],
+        ['rate(30 seconds)', /a rate is rate/],
+        ['cron(0 2 * * *)', /a cron has six fields/],
+        ['cron(0 2 * * MON *)', /a cron needs "\?" in exactly one of day-of-month and day-of-week/],
+        ['at(2027-02-30T00:00:00)', /at\(…\) names no real date and time/],
+        ['at(2027-01-01 00:00)', /expected rate\(\.\.\.\), cron\(\.\.\.\) or at\(yyyy-mm-ddThh:mm:ss\)/],
+      ] as const
+    ).map(([expression, message]): [string, Partial<CallControlProps>, RegExp] => [
+      `defect: a schedule expression EventBridge Scheduler refuses at deploy: ${expression}`,
+      { secretName, cleanupSchedules: [{ name: 'a', schedule: expression, policy: validPolicy }] },
+      new RegExp(
+        `cleanup schedule "a" has expression "${expression.replace(/[()*?]/g, '\\$&')}": ${message.source}`,
+      ),
+    ]),
+    [
+      'defect: a schedule’s enabled that is not a boolean (a JavaScript app’s "false" deployed it enabled)',
+      {
+        secretName,
+        cleanupSchedules: [{ name: 'a', policy: validPolicy, enabled: 'false' as unknown as boolean }],
+      },
+      /cleanup schedule "a": enabled must be true or false, got "false"/,
+    ],
+    [
+      'defect: an apiAuth type that is neither iam nor jwt (from a JavaScript app), naming it',
+      { secretName, apiAuth: { type: 'cognito' } as unknown as CallControlProps['apiAuth'] },
+      /apiAuth\.type must be "iam" or "jwt", got "cognito"/,
+    ],
+    [
+      'defect: an empty readScopes, which would switch the scope check off on the read routes',
+      {
+        secretName,
+        apiAuth: {
+          type: 'jwt',
+          issuer: 'https://issuer.example',
+          audience: ['a'],
+          scopes: ['s'],
+          readScopes: [],
+        },
+      },
+      /apiAuth\.readScopes must list at least one scope/,
+    ],
+    [
+      'defect: a scope with a space, which no token can carry',
+      {
+        secretName,
+        apiAuth: { type: 'jwt', issuer: 'https://issuer.example', audience: ['a'], scopes: ['call control'] },
+      },
+      /apiAuth\.scopes must list at least one scope, each without spaces/,
+    ],
     [
       'a schedule policy the cleanup function would refuse at every run',
       { secretName, cleanupSchedules: [{ name: 'typo', policy: { maxAgeSecond: { inProgress: 3600 } } }] },
@@ -1242,6 +1293,33 @@ describe('CallControl props validation', () => {
     ],
   ])('rejects %s', (_case, props, message) => {
     expect(() => synthesise(props)).toThrow(message);
+  });
+
+  it('accepts every form of schedule expression EventBridge Scheduler takes', () => {
+    const expressions = [
+      'rate(1 minute)',
+      'rate(5 minutes)',
+      'rate(1 hour)',
+      'rate(2 days)',
+      'cron(0 9 ? * MON-FRI *)',
+      'cron(0/15 * * * ? *)',
+      'cron(0 3 L * ? *)',
+      'cron(0 12 ? * 6#3 2027)',
+      'at(2028-02-29T23:59:59)',
+    ];
+    const { template } = synthesise({
+      secretName,
+      cleanupSchedules: expressions.map((schedule, index) => ({
+        name: `s${index}`,
+        schedule,
+        policy: validPolicy,
+      })),
+    });
+
+    const deployed = Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
+      (schedule) => schedule.Properties.ScheduleExpression,
+    );
+    expect(deployed.sort()).toEqual([...expressions].sort());
   });
 });
 
