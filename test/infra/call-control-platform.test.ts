@@ -2,8 +2,9 @@
  * The construct as a platform team embeds it: two of them side by side, CDK's idioms (metric methods, alarm
  * actions, an event bus passed in), the runtime, and cdk-nag in the consumer's own app.
  */
-import { rmSync } from 'node:fs';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaAction, SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -356,6 +357,44 @@ describe('cdk-nag in the app that embeds CallControl', () => {
     expect(after.violations.map((violation) => violation.ruleName)).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
     ]);
+  });
+
+  it('acknowledges the granted routes in a grantee’s other stack or nested stack too, and only those', () => {
+    // Across stacks the finding names the cross-stack reference (a stack output, an import, a nested stack's
+    // parameter or output), which CDK makes only while synthesising.
+    const synthesised = (ownWildcard: boolean, context: Record<string, unknown> = {}): string => {
+      const app = testApp(context);
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const home = new Stack(app, 'home');
+      const construct = callControl(home, 'call-control');
+      const operators = new Role(new Stack(app, 'operators'), 'operators', {
+        assumedBy: new AccountRootPrincipal(),
+      });
+      construct.grantInvoke(operators);
+      construct.grantInvoke(
+        new Role(new NestedStack(home, 'team'), 'team', { assumedBy: new AccountRootPrincipal() }),
+      );
+      const nested = callControl(new NestedStack(home, 'inner'), 'call-control');
+      nested.grantInvoke(new Role(home, 'inner-operators', { assumedBy: new AccountRootPrincipal() }));
+      if (ownWildcard) {
+        operators.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      }
+      try {
+        app.synth();
+        return 'synthesised';
+      } catch (error) {
+        const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+          pluginReports: Array<{ violations: Array<{ ruleName: string; violatingConstructs: unknown[] }> }>;
+        };
+        return `${String(error).split('\n')[0]}: ${report.pluginReports
+          .flatMap((plugin) => plugin.violations.map((violation) => violation.ruleName))
+          .join(', ')}`;
+      }
+    };
+
+    expect(synthesised(false)).toBe('synthesised');
+    expect(synthesised(false, { '@aws-cdk/core:defaultCrossStackReferences': 'strong' })).toBe('synthesised');
+    expect(synthesised(true)).toMatch(/Validation ?failed.*: AwsSolutions-IAM5\[Resource::\*\]$/i);
   });
 
   it('acknowledges each granted route with a reason on the grantee’s own policy', () => {
