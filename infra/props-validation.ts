@@ -75,6 +75,16 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
     if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
       throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
     }
+    // PutEvents refuses a customer's "aws." source, and a source with spaces is no producer's: the rule would
+    // wait for events nobody can send.
+    const unusable = events.allowedSources.find(
+      (source) => !Token.isUnresolved(source) && !isEventSource(source),
+    );
+    if (unusable !== undefined) {
+      throw new Error(
+        `callUpdateEvents.allowedSources: each must be 1 to 256 characters without spaces and must not start with "aws.", got "${unusable}"`,
+      );
+    }
     const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
     if (events.allowedSources.includes(ownSource)) {
       throw new Error(

@@ -1224,6 +1224,16 @@ describe('CallControl props validation', () => {
       /allowedSources must not include eventSource "com\.example\.calls"/,
     ],
     [
+      'defect: an allowed source no producer can publish under (AWS reserves "aws.")',
+      { secretName, callUpdateEvents: { allowedSources: ['com.example.crm', 'aws.events'] } },
+      /callUpdateEvents\.allowedSources: each must be 1 to 256 characters without spaces .*got "aws\.events"/,
+    ],
+    [
+      'defect: an allowed source with a space',
+      { secretName, callUpdateEvents: { allowedSources: ['com example'] } },
+      /callUpdateEvents\.allowedSources: each must be .*got "com example"/,
+    ],
+    [
       'defect: a secret ARN without its six-character suffix, naming secretArn (not CDK’s secretCompleteArn)',
       { secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:signalwire/call-control' },
       /secretArn must be the complete ARN of a secret, with the six-character suffix/,
