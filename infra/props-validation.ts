@@ -1,4 +1,5 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import {
@@ -246,6 +247,13 @@ const checkPlatformProps = (props: CallControlProps): void => {
   }
   if (props.metricsInstance !== undefined) checkMetricsInstance(props.metricsInstance);
   if (props.metricsNamespace !== undefined) checkMetricsNamespace(props.metricsNamespace);
+  const retention: unknown = props.logRetention;
+  // A JavaScript app may pass a number of days: CloudWatch Logs takes only its fixed periods.
+  if (retention !== undefined && !Object.values(RetentionDays).includes(retention as RetentionDays)) {
+    throw new Error(
+      `logRetention must be a RetentionDays value (CloudWatch Logs' periods: 1, 3, 5, 7, 14, 30, 60, 90, … days), got ${JSON.stringify(retention)}`,
+    );
+  }
   const logLevel: unknown = props.logLevel;
   // A JavaScript app is not held to the type: 'WARN' would silence the audit records, which are INFO lines.
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as CallControlLogLevel)) {

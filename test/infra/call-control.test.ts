@@ -1224,6 +1224,11 @@ describe('CallControl props validation', () => {
       /allowedSources must not include eventSource "com\.example\.calls"/,
     ],
     [
+      'defect: a log retention CloudWatch Logs does not offer (45 days from a JavaScript app)',
+      { secretName, logRetention: 45 as RetentionDays },
+      /logRetention must be a RetentionDays value .*got 45/,
+    ],
+    [
       'defect: an allowed source no producer can publish under (AWS reserves "aws.")',
       { secretName, callUpdateEvents: { allowedSources: ['com.example.crm', 'aws.events'] } },
       /callUpdateEvents\.allowedSources: each must be 1 to 256 characters without spaces .*got "aws\.events"/,
