@@ -71,55 +71,7 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
       `eventSource must be 1 to 256 characters without spaces and must not start with "aws.", got "${eventSource}"`,
     );
   }
-  const events = props.callUpdateEvents;
-  if (events) {
-    if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
-      throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
-    }
-    // PutEvents refuses a customer's "aws." source, and a source with spaces is no producer's: the rule would
-    // wait for events nobody can send.
-    const unusable = events.allowedSources.find(
-      (source) => !Token.isUnresolved(source) && !isEventSource(source),
-    );
-    if (unusable !== undefined) {
-      throw new Error(
-        `callUpdateEvents.allowedSources: each must be 1 to 256 characters without spaces and must not start with "aws.", got "${unusable}"`,
-      );
-    }
-    const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
-    if (events.allowedSources.includes(ownSource)) {
-      throw new Error(
-        `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
-          'under it, producers must not',
-      );
-    }
-    const retries = events.retryAttempts;
-    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
-      throw new Error(
-        'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
-      );
-    }
-    const age = wholeSeconds('callUpdateEvents.maxEventAge', events.maxEventAge) ?? 3600;
-    if (age < 60 || age > 6 * 3600) {
-      throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
-    }
-    // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
-    // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
-    const perRequest = props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default;
-    const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
-    if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
-      throw new Error(
-        `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
-          `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
-          `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
-          `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
-      );
-    }
-    const ttl = wholeSeconds('callUpdateEvents.idempotencyTtl', events.idempotencyTtl);
-    if (ttl !== undefined && (ttl < age || ttl > REMEMBERED_SECONDS.max)) {
-      throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
-    }
-  }
+  if (props.callUpdateEvents) checkCallUpdateEvents(props, props.callUpdateEvents, eventSource);
   const concurrency = props.cleanupConcurrency;
   if (concurrency !== undefined && !inRange(CLEANUP_CONCURRENCY, concurrency)) {
     throw new Error(
@@ -147,6 +99,60 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
   const timeout = props.signalWireTimeout?.toMilliseconds();
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};
+
+/** The event consumer's props, and the SignalWire timeout its redirects must fit in. */
+const checkCallUpdateEvents = (
+  props: CallControlProps,
+  events: NonNullable<CallControlProps['callUpdateEvents']>,
+  eventSource: string | undefined,
+): void => {
+  if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
+    throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
+  }
+  // PutEvents refuses a customer's "aws." source, and a source with spaces is no producer's: the rule would
+  // wait for events nobody can send.
+  const unusable = events.allowedSources.find(
+    (source) => !Token.isUnresolved(source) && !isEventSource(source),
+  );
+  if (unusable !== undefined) {
+    throw new Error(
+      `callUpdateEvents.allowedSources: each must be 1 to 256 characters without spaces and must not start with "aws.", got "${unusable}"`,
+    );
+  }
+  const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
+  if (events.allowedSources.includes(ownSource)) {
+    throw new Error(
+      `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
+        'under it, producers must not',
+    );
+  }
+  const retries = events.retryAttempts;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
+    throw new Error(
+      'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
+    );
+  }
+  const age = wholeSeconds('callUpdateEvents.maxEventAge', events.maxEventAge) ?? 3600;
+  if (age < 60 || age > 6 * 3600) {
+    throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
+  }
+  // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
+  // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
+  const perRequest = props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default;
+  const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
+  if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
+    throw new Error(
+      `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
+        `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
+        `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
+        `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
+    );
+  }
+  const ttl = wholeSeconds('callUpdateEvents.idempotencyTtl', events.idempotencyTtl);
+  if (ttl !== undefined && (ttl < age || ttl > REMEMBERED_SECONDS.max)) {
+    throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
   }
 };
 
