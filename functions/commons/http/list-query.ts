@@ -20,6 +20,8 @@ export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
 );
 
+const ADDRESS_RULE = 'must be a number, SIP address or client name without control characters';
+
 /** How the operator API words Ajv's refusals: which fields exist, what each pattern means. */
 export const VIOLATION_CONTEXT = {
   allowed: {
@@ -29,9 +31,11 @@ export const VIOLATION_CONTEXT = {
   patterns: {
     cursor: 'must be a cursor this API returned (next_cursor)',
     pageSize: 'must be a whole number from 1 to 1000, in decimal digits',
+    to: ADDRESS_RULE,
+    from: ADDRESS_RULE,
     ...Object.fromEntries(DATE_FILTERS.map((name) => [name, DATE_RULE])),
   },
-  patternRules: { pageSize: 'range' },
+  patternRules: { pageSize: 'range', to: 'characters', from: 'characters' },
 };
 
 /** The transfer route's wording: its own body fields, and what `dest` may be. */

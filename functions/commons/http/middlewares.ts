@@ -50,8 +50,14 @@ export const decodedBodyBytes = (body: string, isBase64Encoded: boolean): number
  */
 export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware => ({
   before: ({ event }) => {
-    const body = event.body;
+    const body: unknown = event.body;
     if (body === undefined || body === '') return;
+    // API Gateway always hands the body over as text; a direct invoke may put anything there.
+    if (typeof body !== 'string') {
+      throw new RequestValidationError([
+        { field: 'body', rule: 'type', message: 'body must be text, as API Gateway sends it' },
+      ]);
+    }
     if (decodedBodyBytes(body, event.isBase64Encoded === true) > options.maxBodyBytes) {
       throw new RequestRejectedError(
         413,
@@ -59,7 +65,10 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
         `the body must be at most ${options.maxBodyBytes} bytes`,
       );
     }
-    const header = event.headers['content-type'] ?? '';
+    // A direct invoke may leave the headers out; API Gateway always sends them.
+    event.headers ??= {};
+    const headers = event.headers;
+    const header = headers['content-type'] ?? '';
     const { type } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
       const shown =
@@ -72,7 +81,7 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
         `${shown} is not supported: send the body as application/json (or a +json type) or application/x-www-form-urlencoded`,
       );
     }
-    event.headers['content-type'] = type;
+    headers['content-type'] = type;
     if (isJsonType(type)) {
       const text = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
       const duplicate = duplicateJsonKey(text);

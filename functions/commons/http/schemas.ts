@@ -18,6 +18,16 @@ export type ListQuery = ListFilters & { cursor?: string; api?: (typeof CALL_APIS
 /** The API a request names for its call (`compatibility` or `calling`), skipping the write-first resolution. */
 export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
+/**
+ * A number, SIP address or client name to filter by: no control characters (C0, DEL, C1), which API Gateway
+ * hands over decoded from `%00`, `%0A`, `%1B`… and no phone address holds.
+ */
+const addressFilter = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$',
+} as const;
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 
 const pathParameters = (required: string[]) =>
@@ -85,8 +95,8 @@ export const listCallsEventSchema = {
       additionalProperties: false,
       properties: {
         status: { type: 'string', enum: [...CALL_STATUSES] },
-        to: { type: 'string', minLength: 1, maxLength: 256 },
-        from: { type: 'string', minLength: 1, maxLength: 256 },
+        to: addressFilter,
+        from: addressFilter,
         parentCallSid: sidSchema,
         startTime: dateFilter,
         startTimeBefore: dateFilter,

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_RETRY_AFTER_SECONDS } from '#commons/signalwire/answers';
+import { createLambdaContext } from '#local/lambda-context';
+import { callUpdateEvents } from '../support/event-bus.ts';
+import { useHandler, useLocalStack } from '../support/local-stack-suite.ts';
+import { operatorApi } from '../support/operator-api.ts';
+
+/**
+ * Inputs and answers found by trying the functions as an adversary would (qa-api): a list filter carrying
+ * control characters, events API Gateway never builds but a direct invoke can, and a SignalWire (or a cache in
+ * front of it) that answers 200 with another call or a Retry-After no client should take at face value. Through
+ * the local API Gateway, the real handlers, the real HTTP client and the emulator.
+ */
+
+const { stack, output } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800', POWERTOOLS_LOG_LEVEL: 'INFO' });
+const httpApi = useHandler<(event: unknown, context: unknown) => Promise<HttpResult>>(
+  () => import('../../functions/http-api.ts'),
+);
+const { request } = operatorApi(stack);
+const events = callUpdateEvents(stack);
+
+interface HttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+const posts = () => stack.emulator.requests.filter((r) => r.method === 'POST');
+/** Another call's whole resource, as a cache or a misrouting proxy might answer it. */
+const anotherCall = () =>
+  JSON.stringify(stack.emulator.seedCall(stack.projectId, { status: 'completed', ageSeconds: 60 }));
+
+/** A v2 event as a direct invoke may write it: `overrides` replace what API Gateway would always set. */
+const directEvent = (callSid: string, overrides: Record<string, unknown>) => ({
+  version: '2.0',
+  routeKey: 'POST /calls/{callSid}',
+  rawPath: `/calls/${callSid}`,
+  rawQueryString: '',
+  headers: { host: 'api.example.com', 'content-type': 'application/json' },
+  requestContext: { http: { method: 'POST', path: `/calls/${callSid}` }, requestId: 'direct' },
+  pathParameters: { callSid },
+  isBase64Encoded: false,
+  ...overrides,
+});
+const invokeDirectly = (event: unknown) =>
+  httpApi()(event, createLambdaContext({ functionName: 'call-control-http-api', timeoutMs: 6_000 }));
+
+describe('list filters with control characters', () => {
+  it.each([
+    ['to', '%2B14155550100%00'],
+    ['to', '%2B1415%0A5550100'],
+    ['from', 'sip%3Aa%1B%5B2J%40example.com'],
+    ['from', '%2B1%C2%85'],
+  ])('refuses %s=%s with a 400 naming the field, and lists nothing upstream', async (field, value) => {
+    const answer = await request('GET', `/calls?${field}=${value}`);
+
+    expect(answer.status, answer.text).toBe(400);
+    expect((answer.json.error as { violations: unknown[] }).violations).toEqual([
+      {
+        field,
+        rule: 'characters',
+        message: `${field} must be a number, SIP address or client name without control characters`,
+      },
+    ]);
+    expect(stack.emulator.requests).toEqual([]);
+  });
+
+  it('still lists by a SIP address or a number with a plus', async () => {
+    const answer = await request(
+      'GET',
+      '/calls?from=sip%3Aagent%40example.com&to=%2B14155550100&api=compatibility',
+    );
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(stack.emulator.requests[0]?.query).toMatchObject({
+      From: 'sip:agent@example.com',
+      To: '+14155550100',
+    });
+  });
+});
+
+describe('direct invokes API Gateway would never send', () => {
+  it('an event without headers is refused as a body without a media type (415), not a 500', async () => {
+    const call = seed();
+    const before = output.records().length;
+
+    const result = await invokeDirectly(directEvent(call.sid, { headers: undefined, body: '{}' }));
+
+    expect(result.statusCode, result.body).toBe(415);
+    expect(JSON.parse(result.body).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(output.audits(before)).toEqual([expect.objectContaining({ outcome: 'rejected' })]);
+    expect(stack.emulator.requests).toEqual([]);
+  });
+
+  it('a body that is an object, not text, is a 400 naming body, not a 500', async () => {
+    const call = seed();
+    const before = output.records().length;
+
+    const result = await invokeDirectly(directEvent(call.sid, { body: { Status: 'completed' } }));
+
+    expect(result.statusCode, result.body).toBe(400);
+    expect(JSON.parse(result.body).error.violations).toEqual([
+      { field: 'body', rule: 'type', message: 'body must be text, as API Gateway sends it' },
+    ]);
+    expect(output.audits(before)).toEqual([
+      expect.objectContaining({ outcome: 'rejected', errorCode: 'INVALID_REQUEST' }),
+    ]);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+});
+
+describe('SignalWire answering 200 with another call', () => {
+  it('a redirect so answered is sent once and answered 502 REDIRECT_OUTCOME_UNKNOWN, never 200 "updated"', async () => {
+    const call = seed();
+    stack.emulator.injectFault({ kind: 'garble', body: anotherCall(), method: 'POST' });
+    const before = output.records().length;
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Url: 'https://example.com/next.xml' });
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.json.error).toMatchObject({ code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false });
+    expect(posts()).toHaveLength(1);
+    expect(output.audits(before)).toEqual([
+      expect.objectContaining({ outcome: 'failed', errorCode: 'REDIRECT_OUTCOME_UNKNOWN' }),
+    ]);
+  });
+
+  it('an end so answered is a retryable 502 saying so, not a 200 with the other call', async () => {
+    const call = seed();
+    stack.emulator.injectFault({ kind: 'garble', body: anotherCall(), method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.json.error).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      retryable: true,
+      signalwire: {
+        message: 'SignalWire answered 200 with a body that is another call, not the one asked for',
+      },
+    });
+  });
+
+  it('a read so answered is a 502, not the other call', async () => {
+    const call = seed();
+    stack.emulator.injectFault({ kind: 'garble', body: anotherCall(), method: 'GET' });
+
+    const answer = await request('GET', `/calls/${call.sid}?api=compatibility`);
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.json.sid).toBeUndefined();
+  });
+
+  it('a redirect event so answered publishes one final "Call Update Failed", sent once', async () => {
+    const call = seed();
+    stack.emulator.injectFault({ kind: 'garble', body: anotherCall(), method: 'POST' });
+
+    const eventId = await events.request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/next.xml' },
+    });
+
+    const failed = events.failed(events.onlyResult(eventId));
+    expect(failed).toMatchObject({ final: true, error: { code: 'REDIRECT_OUTCOME_UNKNOWN' } });
+    expect(posts()).toHaveLength(1);
+  });
+});
+
+describe('Retry-After from SignalWire', () => {
+  it.each([
+    ['delay-seconds past any number', '99999999999999999999999'],
+    ['a date in the year 9999', 'Fri, 31 Dec 9999 23:59:59 GMT'],
+  ])('%s is passed on capped at an hour, a valid delay-seconds', async (_name, retryAfter) => {
+    const call = seed();
+    stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status, answer.text).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe(String(MAX_RETRY_AFTER_SECONDS));
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('garbage that reads as a past date is no reason to retry at once: the client backs off', async () => {
+    const call = seed();
+    stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter: '-5', method: 'POST', times: 4 });
+    const started = Date.now();
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate`);
+
+    expect(answer.status, answer.text).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('1');
+    expect(posts()).toHaveLength(4);
+    // Three jittered backoffs (ceilings 200, 400, 800 ms) take time; three zero waits took a few milliseconds.
+    expect(Date.now() - started).toBeGreaterThan(20);
+  });
+});
