@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_AFTER_SECONDS } from '#commons/signalwire/answers';
 import { createLambdaContext } from '#local/lambda-context';
+import { seedNativeCalls } from '#local/native-seeds';
 import { callUpdateEvents } from '../support/event-bus.ts';
 import { useHandler, useLocalStack } from '../support/local-stack-suite.ts';
 import { operatorApi } from '../support/operator-api.ts';
@@ -195,5 +196,106 @@ describe('Retry-After from SignalWire', () => {
     expect(posts()).toHaveLength(4);
     // Three jittered backoffs (ceilings 200, 400, 800 ms) take time; three zero waits took a few milliseconds.
     expect(Date.now() - started).toBeGreaterThan(20);
+  });
+});
+
+describe('the Calling API or the voice logs answering 200 with something else than the call', () => {
+  /** A native call to act on, with the function's connection in use (no safety read opens the sequence). */
+  const nativeCall = async (): Promise<string> => {
+    const id = seedNativeCalls(stack.emulator, stack.projectId).swml[0]?.id as string;
+    await request('GET', '/calls/3fa85f64-5717-4562-b3fc-2c963f66afa6');
+    stack.emulator.clearRequests();
+    return id;
+  };
+  const otherId = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  const anotherNativeCall = JSON.stringify({ id: otherId, status: 'ended', type: 'relay_pstn_call' });
+  const commands = () => stack.emulator.requests.filter((r) => r.path === '/api/calling/calls');
+
+  it.each([
+    [
+      'a redirect',
+      (id: string) => [`/calls/${id}`, { Url: 'https://example.com/next.swml', api: 'calling' }],
+    ],
+    [
+      'a transfer',
+      (id: string) => [`/calls/${id}/transfer`, { dest: 'sip:agent@example.com', api: 'calling' }],
+    ],
+  ] as const)(
+    '%s so answered is sent once and answered 502 REDIRECT_OUTCOME_UNKNOWN, never 200 "updated"',
+    async (_name, to) => {
+      const id = await nativeCall();
+      stack.emulator.injectFault({ kind: 'garble', body: anotherNativeCall, pathPrefix: '/api/calling/' });
+      const [path, body] = to(id);
+
+      const answer = await request('POST', path, body);
+
+      expect(answer.status, answer.text).toBe(502);
+      expect(answer.json.error).toMatchObject({ code: 'REDIRECT_OUTCOME_UNKNOWN', retryable: false });
+      expect(commands()).toHaveLength(1);
+    },
+  );
+
+  it('an end so answered is a retryable 502 saying so, not a 200 with the other call', async () => {
+    const id = await nativeCall();
+    stack.emulator.injectFault({ kind: 'garble', body: anotherNativeCall, pathPrefix: '/api/calling/' });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.json.error).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      retryable: true,
+      signalwire: {
+        message:
+          'SignalWire answered the Calling API with a body that is another call, not the one asked for',
+      },
+    });
+  });
+
+  it.each([
+    ['null', 'null', 'is not a voice log'],
+    ['an empty object', '{}', 'is not a voice log'],
+    [
+      "another call's log",
+      JSON.stringify({
+        id: otherId,
+        created_at: '2026-12-06T10:00:00Z',
+        source: 'realtime_api',
+        status: 'completed',
+      }),
+      "is another call's voice log, not the one asked for",
+    ],
+  ])(
+    'a voice log answered as %s is a retryable 502, not a 500, a 404 or another call',
+    async (_name, body, why) => {
+      const id = await nativeCall();
+      stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+      const answer = await request('GET', `/calls/${id}?api=calling`);
+
+      expect(answer.status, answer.text).toBe(502);
+      expect(answer.json.error).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        retryable: true,
+        signalwire: { message: `SignalWire answered the Calling API with a body that ${why}` },
+      });
+    },
+  );
+
+  it("a terminate whose owner is judged from another call's voice log ends nothing", async () => {
+    const id = await nativeCall();
+    const log = {
+      id: otherId,
+      created_at: '2026-12-06T10:00:00Z',
+      source: 'realtime_api',
+      status: 'completed',
+    };
+    stack.emulator.injectFault({ kind: 'garble', body: JSON.stringify(log), pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('POST', `/calls/${id}/terminate`);
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(commands()).toEqual([]);
+    expect(stack.emulator.native.get(stack.projectId, id)?.status).toBe('answered');
   });
 });
