@@ -13,7 +13,7 @@ import { type NativeAwareCallService, withNativeCalls } from '#commons/calls/nat
 import { createCallService } from '#commons/calls/service';
 import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import { countedRefusals } from '#commons/http/action-metrics';
-import { TRANSFER_VIOLATION_CONTEXT, VIOLATION_CONTEXT } from '#commons/http/list-query';
+import { violationContextOf } from '#commons/http/list-query';
 import { errorResponse, inputShape, requestGuard, requestLogKeys } from '#commons/http/middlewares';
 import { operatorHandlers } from '#commons/http/operator-handlers';
 import { refusalAuditor, TIMEOUT_EARLY_MS } from '#commons/http/route';
@@ -43,8 +43,7 @@ export const createHttpApiHandler = (
     .use(
       errorResponse({
         logger,
-        violations: (event) =>
-          event.routeKey?.endsWith('/transfer') ? TRANSFER_VIOLATION_CONTEXT : VIOLATION_CONTEXT,
+        violations: (event) => violationContextOf(event.routeKey),
         describe: countedRefusals(refusalAuditor(calls)),
       }),
     )

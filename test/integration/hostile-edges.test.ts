@@ -81,6 +81,37 @@ describe('list filters with control characters', () => {
   });
 });
 
+describe('query parameters on the single-call routes', () => {
+  it.each([
+    ['a terminate', 'POST', '/terminate?Status=canceled', undefined, 'Status'],
+    ['an update', 'POST', '?Url=https%3A%2F%2Fevil.example%2Fx.xml', { Status: 'completed' }, 'Url'],
+    ['a transfer', 'POST', '/transfer?dest=sip%3Aother%40example.com', { dest: 'sip:a@example.com' }, 'dest'],
+    ['a read', 'GET', '?fields=all', undefined, 'fields'],
+  ])(
+    '%s refuses a query parameter other than api by name, instead of ignoring it',
+    async (_name, method, rest, body, field) => {
+      const call = seed();
+
+      const answer = await request(method, `/calls/${call.sid}${rest}`, body);
+
+      expect(answer.status, answer.text).toBe(400);
+      expect((answer.json.error as { violations: unknown[] }).violations).toEqual([
+        { field, rule: 'unknown-field', message: `${field} is not a known field; allowed: api` },
+      ]);
+      expect(stack.emulator.requests).toEqual([]);
+      expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+    },
+  );
+
+  it('still takes api in the query', async () => {
+    const call = seed();
+
+    const answer = await request('POST', `/calls/${call.sid}/terminate?api=compatibility`);
+
+    expect(answer.status, answer.text).toBe(200);
+  });
+});
+
 describe('direct invokes API Gateway would never send', () => {
   it('an event without headers is refused as a body without a media type (415), not a 500', async () => {
     const call = seed();

@@ -48,6 +48,23 @@ export const TRANSFER_VIOLATION_CONTEXT = {
   },
 };
 
+/** The single-call routes' wording: their query takes `api` alone. */
+const CALL_ROUTE_QUERY = { queryStringParameters: ['api'] };
+const CALL_ROUTE_VIOLATION_CONTEXT = {
+  ...VIOLATION_CONTEXT,
+  allowed: { ...VIOLATION_CONTEXT.allowed, ...CALL_ROUTE_QUERY },
+};
+const TRANSFER_ROUTE_VIOLATION_CONTEXT = {
+  ...TRANSFER_VIOLATION_CONTEXT,
+  allowed: { ...TRANSFER_VIOLATION_CONTEXT.allowed, ...CALL_ROUTE_QUERY },
+};
+
+/** How the operator API words a refusal on the route `routeKey` names (the list's wording by default). */
+export const violationContextOf = (routeKey: string | undefined) => {
+  if (routeKey?.endsWith('/transfer')) return TRANSFER_ROUTE_VIOLATION_CONTEXT;
+  return routeKey?.includes('/calls/{callSid}') ? CALL_ROUTE_VIOLATION_CONTEXT : VIOLATION_CONTEXT;
+};
+
 /**
  * What a cursor seals: the position's text. A Compatibility position is its `next_page_uri` (as cursors were
  * before the native calls were listed: such a cursor lists Compatibility calls only), prefixed with `both:`

@@ -40,9 +40,10 @@ const pathParameters = (required: string[]) =>
 /**
  * The API a request names for its call. Update, terminate and transfer take it in the body; the chain moves it
  * to the query (`apiOutOfBody`) before validation, so every route checks it in one place and the change's own
- * schema stays the change's.
+ * schema stays the change's. It is the only query parameter these routes take: any other (`?Status=canceled` on a
+ * terminate, say) is refused by name rather than silently ignored.
  */
-const apiQuery = { type: 'object', properties: { api: apiSchema } } as const;
+const apiQuery = { type: 'object', additionalProperties: false, properties: { api: apiSchema } } as const;
 
 export const updateCallEventSchema = {
   type: 'object',
