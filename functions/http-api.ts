@@ -14,7 +14,13 @@ import { createCallService } from '#commons/calls/service';
 import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import { countedRefusals } from '#commons/http/action-metrics';
 import { violationContextOf } from '#commons/http/list-query';
-import { errorResponse, inputShape, requestGuard, requestLogKeys } from '#commons/http/middlewares';
+import {
+  errorResponse,
+  eventObject,
+  inputShape,
+  requestGuard,
+  requestLogKeys,
+} from '#commons/http/middlewares';
 import { operatorHandlers } from '#commons/http/operator-handlers';
 import { refusalAuditor, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { routeKeyRouter } from '#commons/http/route-key-router';
@@ -39,6 +45,7 @@ export const createHttpApiHandler = (
 
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(powertoolsMiddlewares())
+    .use(eventObject)
     .use(requestLogKeys(logger))
     .use(
       errorResponse({

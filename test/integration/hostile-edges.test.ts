@@ -17,6 +17,9 @@ const { stack, output } = useLocalStack({ SIGNALWIRE_TIMEOUT_MS: '800', POWERTOO
 const httpApi = useHandler<(event: unknown, context: unknown) => Promise<HttpResult>>(
   () => import('../../functions/http-api.ts'),
 );
+const statusCallback = useHandler<(event: unknown, context: unknown) => Promise<HttpResult>>(
+  () => import('../../functions/status-callback.ts'),
+);
 const { request } = operatorApi(stack);
 const events = callUpdateEvents(stack);
 
@@ -113,6 +116,29 @@ describe('query parameters on the single-call routes', () => {
 });
 
 describe('direct invokes API Gateway would never send', () => {
+  it.each([
+    ['null', null],
+    ['a string', 'POST /calls'],
+    ['an array', [{ routeKey: 'POST /calls/{callSid}/terminate' }]],
+  ])(
+    'an event that is %s is a 400 naming event, from the operator API and the webhook alike',
+    async (_name, event) => {
+      const context = () => createLambdaContext({ functionName: 'direct', timeoutMs: 6_000 });
+
+      for (const result of [await httpApi()(event, context()), await statusCallback()(event, context())]) {
+        expect(result.statusCode, result.body).toBe(400);
+        expect(JSON.parse(result.body).error.violations).toEqual([
+          {
+            field: 'event',
+            rule: 'type',
+            message: 'event must be an API Gateway HTTP API (payload 2.0) event object',
+          },
+        ]);
+      }
+      expect(stack.emulator.requests).toEqual([]);
+    },
+  );
+
   it('an event without headers is refused as a body without a media type (415), not a 500', async () => {
     const call = seed();
     const before = output.records().length;

@@ -198,6 +198,25 @@ export const renameFields = (
   },
 });
 
+/**
+ * API Gateway always invokes with an event object; a direct invoke may send `null`, a string or an array. Refused
+ * naming `event` before any middleware reads a field of it (the error handler then sees an empty event).
+ */
+export const eventObject: HttpMiddleware = {
+  before: (request) => {
+    const event: unknown = request.event;
+    if (typeof event === 'object' && event !== null && !Array.isArray(event)) return;
+    request.event = {} as APIGatewayProxyEventV2;
+    throw new RequestValidationError([
+      {
+        field: 'event',
+        rule: 'type',
+        message: 'event must be an API Gateway HTTP API (payload 2.0) event object',
+      },
+    ]);
+  },
+};
+
 /** Adds API Gateway's request id to every log line of the request (Powertools adds Lambda's own). */
 export const requestLogKeys = (logger: Logger): HttpMiddleware => ({
   before: ({ event }) => {
