@@ -349,3 +349,24 @@ describe('the Calling API or the voice logs answering 200 with something else th
     expect(stack.emulator.native.get(stack.projectId, id)?.status).toBe('answered');
   });
 });
+
+describe('a refused URL that a parser would still read as user:password@', () => {
+  const password = 'Pa55w0rdInUrl';
+  it.each([
+    ['scheme-relative', `//ops:${password}@example.com/next.xml`],
+    ['after a control character', `\u0001https://ops:${password}@example.com/next.xml`],
+    ['without a scheme', `ops:${password}@example.com/next.xml`],
+  ])('%s is audited without the password, over HTTP and over the bus', async (_name, url) => {
+    const before = output.lines.length;
+
+    const answer = await request('POST', `/calls/${seed().sid}`, { FallbackUrl: url });
+    await events.request({ callSid: seed().sid, action: 'update', update: { Url: url } });
+
+    expect(answer.status, answer.text).toBe(400);
+    const written = output.lines.slice(before).join('');
+    expect(written).toContain('***@example.com/next.xml');
+    expect(written).not.toContain(password);
+    expect(answer.text).not.toContain(password);
+    expect(stack.emulator.requests).toEqual([]);
+  });
+});
