@@ -50,12 +50,14 @@ const directEvent = (callSid: string, overrides: Record<string, unknown>) => ({
 const invokeDirectly = (event: unknown) =>
   httpApi()(event, createLambdaContext({ functionName: 'call-control-http-api', timeoutMs: 6_000 }));
 
-describe('list filters with control characters', () => {
+describe('list filters with control characters, or an unencoded +', () => {
   it.each([
     ['to', '%2B14155550100%00'],
     ['to', '%2B1415%0A5550100'],
     ['from', 'sip%3Aa%1B%5B2J%40example.com'],
     ['from', '%2B1%C2%85'],
+    ['to', '+14155550100'],
+    ['from', 'sip%3Aagent%40example.com%20'],
   ])('refuses %s=%s with a 400 naming the field, and lists nothing upstream', async (field, value) => {
     const answer = await request('GET', `/calls?${field}=${value}`);
 
@@ -64,7 +66,7 @@ describe('list filters with control characters', () => {
       {
         field,
         rule: 'characters',
-        message: `${field} must be a number, SIP address or client name without control characters`,
+        message: `${field} must be a number, SIP address or client name without control characters or spaces at either end (a + in a query string reads as a space: write it %2B)`,
       },
     ]);
     expect(stack.emulator.requests).toEqual([]);

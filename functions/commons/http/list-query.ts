@@ -20,7 +20,8 @@ export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
 );
 
-const ADDRESS_RULE = 'must be a number, SIP address or client name without control characters';
+const ADDRESS_RULE =
+  'must be a number, SIP address or client name without control characters or spaces at either end (a + in a query string reads as a space: write it %2B)';
 
 /** How the operator API words Ajv's refusals: which fields exist, what each pattern means. */
 export const VIOLATION_CONTEXT = {

@@ -20,13 +20,15 @@ export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
 /**
  * A number, SIP address or client name to filter by: no control characters (C0, DEL, C1), which API Gateway
- * hands over decoded from `%00`, `%0A`, `%1B`… and no phone address holds.
+ * hands over decoded from `%00`, `%0A`, `%1B`… and no address holds; and no space at either end, which is what
+ * an unencoded `+` of a phone number (`?to=+1415…`) reads as in a query string: matching nothing, silently.
  */
 const addressFilter = {
   type: 'string',
   minLength: 1,
   maxLength: 256,
-  pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$',
+  pattern:
+    '^[^\\s\\u0000-\\u001f\\u007f-\\u009f](?:[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f])?$',
 } as const;
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 
