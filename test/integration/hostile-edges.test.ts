@@ -1,5 +1,7 @@
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_AFTER_SECONDS } from '#commons/signalwire/answers';
+import { createIdempotencyTable } from '#local/dynamodb';
 import { createLambdaContext } from '#local/lambda-context';
 import { seedNativeCalls } from '#local/native-seeds';
 import { callUpdateEvents } from '../support/event-bus.ts';
@@ -370,5 +372,34 @@ describe('a refused URL that a parser would still read as user:password@', () =>
     expect(written).not.toContain(password);
     expect(answer.text).not.toContain(password);
     expect(stack.emulator.requests).toEqual([]);
+  });
+});
+
+describe('the idempotency table missing (DynamoDB)', () => {
+  it('a request is retried with a failure event and audit saying why, not "internal error", and nothing is sent', async () => {
+    const table = new DynamoDBClient({ endpoint: stack.dynamodb.url });
+    await table.send(new DeleteTableCommand({ TableName: stack.idempotencyTableName }));
+    try {
+      const call = seed();
+      const before = output.records().length;
+
+      const eventId = await events.request({
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: 'https://example.com/a.xml' },
+      });
+
+      const why =
+        'the idempotency table could not be written before acting (ResourceNotFoundException): nothing was sent to SignalWire, and the request is retried';
+      expect(events.failed(events.onlyResult(eventId))).toMatchObject({
+        final: false,
+        error: { code: 'INTERNAL_ERROR', message: why },
+      });
+      expect(output.audits(before)).toEqual([expect.objectContaining({ outcome: 'failed', reason: why })]);
+      expect(stack.aws.targetErrors).toHaveLength(1);
+      expect(stack.emulator.requests).toEqual([]);
+    } finally {
+      await createIdempotencyTable(table, stack.idempotencyTableName);
+    }
   });
 });
