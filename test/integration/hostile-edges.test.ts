@@ -403,3 +403,38 @@ describe('the idempotency table missing (DynamoDB)', () => {
     }
   });
 });
+
+describe('a transfer to a SWML URL whose host is not ASCII', () => {
+  const dest = 'https://bücher.example/flow.swml';
+  const words =
+    'dest must be a SIP URI (sip:agent@example.com), a phone number in E.164 (+14155550100) or the http(s) URL of a SWML script, with no user:password@';
+
+  it('is refused naming dest over HTTP, as a callback URL with such a host is, and sends nothing', async () => {
+    const id = seedNativeCalls(stack.emulator, stack.projectId).swml[0]?.id as string;
+    stack.emulator.clearRequests();
+
+    const answer = await request('POST', `/calls/${id}/transfer`, { dest, api: 'calling' });
+
+    expect(answer.status, answer.text).toBe(400);
+    expect((answer.json.error as { violations: unknown[] }).violations).toEqual([
+      { field: 'dest', rule: 'format', message: words },
+    ]);
+    expect(stack.emulator.requests).toEqual([]);
+  });
+
+  it('is refused naming dest over the bus, and sends nothing', async () => {
+    const id = seedNativeCalls(stack.emulator, stack.projectId).swml[0]?.id as string;
+    stack.emulator.clearRequests();
+
+    const eventId = await events.request({
+      callSid: id,
+      action: 'transfer',
+      transfer: { dest },
+      api: 'calling',
+    });
+
+    const failed = events.failed(events.onlyResult(eventId));
+    expect(failed.error.violations?.map((violation) => violation.field)).toEqual(['dest']);
+    expect(stack.emulator.requests).toEqual([]);
+  });
+});
