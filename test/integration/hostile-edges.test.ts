@@ -438,3 +438,31 @@ describe('a transfer to a SWML URL whose host is not ASCII', () => {
     expect(stack.emulator.requests).toEqual([]);
   });
 });
+
+describe('List Calls answered 200 with something else than a page of calls', () => {
+  it.each([
+    ['null', 'null', 'is not a page of calls'],
+    ['an object without calls', '{"page":0}', 'is not a page of calls'],
+    [
+      'a next_page_uri that is a number',
+      '{"calls":[],"next_page_uri":7}',
+      'has a next_page_uri that is not a string',
+    ],
+    [
+      'calls that are not Calls',
+      '{"calls":[null,{"sid":5}],"next_page_uri":null}',
+      'lists an entry that is not a Call (no string "sid" or "status")',
+    ],
+  ])('%s is a retryable 502 saying so, not a 500 or a 200 listing non-calls', async (_name, body, why) => {
+    stack.emulator.injectFault({ kind: 'garble', body, method: 'GET' });
+
+    const answer = await request('GET', '/calls?api=compatibility');
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.json.error).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      retryable: true,
+      signalwire: { message: `SignalWire answered 200 with a body that ${why}` },
+    });
+  });
+});

@@ -145,3 +145,26 @@ export const unusableCallReason = (body: unknown, callSid?: string): string | un
   if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
   return undefined;
 };
+
+/**
+ * Why a 2xx body is not a usable page of List Calls, or undefined when it is: an object whose `calls` is an array
+ * of objects with a string `sid` and `status` (what the listing and the cleanup read of each), whose
+ * `next_page_uri` is a string or null, nested no deeper than a page of Calls does. Anything else would reach the
+ * operator as calls that are not calls, or fail later as an internal error.
+ */
+export const unusablePageReason = (body: unknown): string | undefined => {
+  const page = asRecord(body);
+  if (!page || !Array.isArray(page.calls)) return 'is not a page of calls';
+  const next = page.next_page_uri;
+  if (next !== undefined && next !== null && typeof next !== 'string')
+    return 'has a next_page_uri that is not a string';
+  for (const item of page.calls as unknown[]) {
+    const call = asRecord(item);
+    if (typeof call?.sid !== 'string' || typeof call.status !== 'string') {
+      return 'lists an entry that is not a Call (no string "sid" or "status")';
+    }
+  }
+  // A page holds Calls two levels below it.
+  if (depthOf(page) > MAX_ANSWER_DEPTH + 2) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
+  return undefined;
+};

@@ -1,5 +1,5 @@
 import { SignalWireError, SignalWireNetworkError } from '../errors.ts';
-import { parseErrorBody, parseRetryAfter, unusableCallReason } from './answers.ts';
+import { parseErrorBody, parseRetryAfter, unusableCallReason, unusablePageReason } from './answers.ts';
 import { ExchangeFailureError, type HttpAnswer } from './transport.ts';
 
 /**
@@ -47,7 +47,12 @@ export const answerOutcome = (
     } catch {
       return unusable(status, 'is not JSON');
     }
-    const why = expected === 'call' ? unusableCallReason(body, callSid) : undefined;
+    const why =
+      expected === 'call'
+        ? unusableCallReason(body, callSid)
+        : expected === 'list'
+          ? unusablePageReason(body)
+          : undefined;
     return why === undefined ? { kind: 'ok', body } : unusable(status, why);
   }
   if (status < 400) {
