@@ -466,3 +466,28 @@ describe('List Calls answered 200 with something else than a page of calls', () 
     });
   });
 });
+
+describe('the voice logs answered 200 with something else than a page of logs', () => {
+  it.each([
+    [
+      'null entries',
+      '{"data":[null],"links":{}}',
+      'lists an entry that is not a voice log (no string "id" or "created_at")',
+    ],
+    [
+      'a links.next that is a number',
+      '{"data":[],"links":{"next":5}}',
+      'has a links.next that is not a string',
+    ],
+  ])('%s is a retryable 502 saying so, not a 500', async (_name, body, why) => {
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.json.error).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      signalwire: { message: `SignalWire answered the Calling API with a body that ${why}` },
+    });
+  });
+});

@@ -67,9 +67,21 @@ const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
   return body as unknown as VoiceLog;
 };
 
+/**
+ * A page of voice logs: `data` an array of entries each with a string `id` and `created_at` (every log type has
+ * them), `links.next` a string when there is one. An entry that is not a log would reach the listing as a call.
+ */
 const checkPage = (body: unknown): VoiceLogPage => {
   if (!isRecord(body) || !Array.isArray(body.data) || !isRecord(body.links)) {
     throw unusable('is not a page of voice logs');
+  }
+  if (body.links.next !== undefined && typeof body.links.next !== 'string') {
+    throw unusable('has a links.next that is not a string');
+  }
+  for (const entry of body.data as unknown[]) {
+    if (!isRecord(entry) || typeof entry.id !== 'string' || typeof entry.created_at !== 'string') {
+      throw unusable('lists an entry that is not a voice log (no string "id" or "created_at")');
+    }
   }
   return body as unknown as VoiceLogPage;
 };
