@@ -22,6 +22,8 @@ export interface AuditQuery {
 }
 
 const TRIGGERS = ['http', 'schedule', 'event', 'cli'];
+/** The filters the search takes: any other name (`call`, `callsid`) would otherwise widen it silently to every record. */
+const FILTERS = ['callSid', 'actor', 'trigger', 'since', 'until', 'limit'];
 const DAY_MS = 86_400_000;
 const MAX_WINDOW_MS = 31 * DAY_MS;
 /** Checks the query string; every refusal names its field. */
@@ -30,6 +32,11 @@ export const readAuditQuery = (
   now: number,
 ): { ok: true; query: AuditQuery } | { ok: false; field: string; message: string } => {
   const fail = (field: string, message: string) => ({ ok: false as const, field, message });
+  const unknown = Object.keys(query).find((name) => !FILTERS.includes(name));
+  if (unknown !== undefined) {
+    const field = unknown.slice(0, 64);
+    return fail(field, `${field} is not a known filter; allowed: ${FILTERS.join(', ')}`);
+  }
   const callSid = query.callSid;
   if (callSid !== undefined && !isSid(callSid)) return fail('callSid', 'callSid must be a call SID (a UUID)');
   const actor = query.actor;
