@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_AFTER_SECONDS } from '#commons/signalwire/answers';
@@ -490,4 +491,31 @@ describe('the voice logs answered 200 with something else than a page of logs', 
       signalwire: { message: `SignalWire answered the Calling API with a body that ${why}` },
     });
   });
+});
+
+describe('a compressed body', () => {
+  it.each([
+    ['JSON', 'application/json', JSON.stringify({ Status: 'completed' })],
+    ['a form', 'application/x-www-form-urlencoded', 'Status=completed'],
+  ])(
+    '%s sent with content-encoding gzip is a 415 saying so, not a confusing 400 about its bytes',
+    async (_name, type, text) => {
+      const call = seed();
+
+      const response = await fetch(`${stack.api.url}/calls/${call.sid}`, {
+        method: 'POST',
+        body: gzipSync(text),
+        headers: { 'content-type': type, 'content-encoding': 'gzip' },
+      });
+
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({
+        error: {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: 'content-encoding "gzip" is not supported: send the body uncompressed',
+        },
+      });
+      expect(stack.emulator.requests).toEqual([]);
+    },
+  );
 });

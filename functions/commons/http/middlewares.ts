@@ -68,6 +68,15 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
     // A direct invoke may leave the headers out; API Gateway always sends them.
     event.headers ??= {};
     const headers = event.headers;
+    // API Gateway passes a compressed body on as it came (base64): the parsers would read the compressed bytes.
+    const encoding = headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      throw new RequestRejectedError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `content-encoding ${JSON.stringify(encoding.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body uncompressed`,
+      );
+    }
     const header = headers['content-type'] ?? '';
     const { type } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
