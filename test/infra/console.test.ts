@@ -166,6 +166,9 @@ describe('the operator console (opt-in)', () => {
     });
     const role = fn?.role?.node.defaultChild as CfnRole;
     const actions = statementsOfRole(template, stack.getLogicalId(role)).flatMap((s) => s.Action);
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^The cleanup-dry-run function failed at least once'),
+    });
     // Its own log group, the SignalWire secret, X-Ray: nothing of the schedules, the bus or the other functions.
     expect(actions.flat().filter((action) => !String(action).startsWith('xray:'))).toEqual([
       'logs:CreateLogStream',
