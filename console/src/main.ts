@@ -1,5 +1,6 @@
-import { setApiBase } from './api.ts';
+import { ANSWER_TIMEOUT_MS, setApiBase } from './api.ts';
 import { type ConsoleConfig, completeSignIn, currentSession, signOut, startSignIn } from './auth.ts';
+import { cancelConfirmations } from './confirm.ts';
 import { announce, h, replace, visible } from './dom.ts';
 import { auditPage } from './pages-audit.ts';
 import { callPage } from './pages-call.ts';
@@ -29,6 +30,8 @@ const signedOut = (message?: string) => {
 };
 
 const route = () => {
+  // A confirmation asked on the page being left is cancelled: back, forward or a link never carry it along.
+  cancelConfirmations();
   leave();
   leave = () => undefined;
   const session = currentSession();
@@ -68,8 +71,16 @@ const route = () => {
 };
 
 const start = async () => {
-  const response = await fetch('config.json');
-  config = (await response.json()) as ConsoleConfig;
+  try {
+    const response = await fetch('config.json', { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    config = (await response.json()) as ConsoleConfig;
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'its answer was not JSON' : (error as Error).message;
+    replace(main, h('h1', {}, 'Call control console'), h('p', {}, 'The console could not start.'));
+    announce(`The console could not load its settings (${visible(reason)}). Reload the page to try again.`);
+    return;
+  }
   setApiBase(config.apiBase);
   const error = await completeSignIn(config);
   window.addEventListener('hashchange', route);

@@ -1,7 +1,7 @@
 import { cancelCall, endCall, redirectCall } from './actions.ts';
 import { type AuditEntry, api, type Call, kindOf, searchAudit } from './api.ts';
 import { currentSession } from './auth.ts';
-import { announce, h, replace, table, visible } from './dom.ts';
+import { announce, h, redrawKeepingFocus, replace, table, visible } from './dom.ts';
 
 /** One audit record as table cells: every value text. */
 export const auditCells = (entry: AuditEntry, linkCall: boolean) => {
@@ -72,29 +72,48 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
               { class: 'buttons' },
               h(
                 'button',
-                { type: 'button', class: 'danger', onclick: () => void endCall(call, load) },
+                {
+                  type: 'button',
+                  class: 'danger',
+                  'data-focus-key': 'end',
+                  onclick: () => void endCall(call, load),
+                },
                 'End call…',
               ),
-              h('button', { type: 'button', onclick: () => void redirectCall(call, load) }, 'Redirect…'),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'data-focus-key': 'redirect',
+                  onclick: () => void redirectCall(call, load),
+                },
+                'Redirect…',
+              ),
               call.status === 'in-progress'
                 ? null
                 : h(
                     'button',
-                    { type: 'button', onclick: () => void cancelCall(call, load) },
+                    {
+                      type: 'button',
+                      'data-focus-key': 'cancel',
+                      onclick: () => void cancelCall(call, load),
+                    },
                     'Cancel ringing…',
                   ),
             )
           : null;
-      replace(
-        details,
-        h(
-          'dl',
-          { class: 'resource' },
-          h('dt', {}, 'Kind'),
-          h('dd', {}, kindOf(call)),
-          ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+      redrawKeepingFocus(details, () =>
+        replace(
+          details,
+          h(
+            'dl',
+            { class: 'resource' },
+            h('dt', {}, 'Kind'),
+            h('dd', {}, kindOf(call)),
+            ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+          ),
+          actions,
         ),
-        actions,
       );
       const { records } = await searchAudit({
         callSid: sid,

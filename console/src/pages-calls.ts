@@ -11,7 +11,7 @@ import {
 } from './api.ts';
 import { currentSession } from './auth.ts';
 import { barChart, timeline } from './charts.ts';
-import { announce, duration, field, h, replace, select, table, visible } from './dom.ts';
+import { duration, field, h, redrawKeepingFocus, replace, select, table, visible } from './dom.ts';
 
 const REFRESH_MS = 5_000;
 const AGES: Array<[string, string]> = [
@@ -83,28 +83,38 @@ export const filterForm = (onChange: () => void) => {
 export const callsPage = (main: HTMLElement): (() => void) => {
   const canEnd = currentSession()?.scopes.has('call-control/write') ?? false;
   let calls: Call[] = [];
+  let complete = true;
   let timer: number | undefined;
-  let failing = false;
+  let live = true;
+  let refreshing: Promise<void> | undefined;
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, 'Loading live calls…');
+  // The refresh's own trouble, next to the list it makes stale; the alert stays for the operator's actions.
+  const stale = h('p', { class: 'stale', role: 'status' });
   const list = h('div');
   const charts = h('div', { class: 'charts' });
   const { form, value } = filterForm(() => render());
-  replace(main, h('h1', {}, 'Live calls'), count, charts, form, list);
+  replace(main, h('h1', {}, 'Live calls'), count, stale, charts, form, list);
 
   const durationCells: Array<[HTMLElement, Call]> = [];
   const render = () => {
     const now = Date.now();
     const shown = calls.filter((call) => matches(call, value(), now));
-    replace(
-      count,
-      `${shown.length} live call${shown.length === 1 ? '' : 's'}${shown.length === calls.length ? '' : ` (of ${calls.length})`}`,
-    );
+    const atLeast = complete ? '' : 'at least ';
+    const counted = `${shown.length} live call${shown.length === 1 ? '' : 's'}${
+      shown.length === calls.length ? '' : ` (of ${atLeast}${calls.length})`
+    }${complete ? '' : `; only the newest ${calls.length} were read`}`;
+    // Rewritten only when it changes: a live region re-reads every rewrite aloud.
+    if (count.textContent !== counted) replace(count, counted);
     durationCells.length = 0;
     const rows = shown.map((call) => {
       const cell = h('span', { class: 'duration' }, duration((now - startedAt(call)) / 1000));
       durationCells.push([cell, call]);
       return [
-        h('a', { href: `#/calls/${call.sid}`, class: 'sid' }, visible(call.sid)),
+        h(
+          'a',
+          { href: `#/calls/${call.sid}`, class: 'sid', 'data-focus-key': `open ${call.sid}` },
+          visible(call.sid),
+        ),
         h('span', { class: `status status-${call.status}` }, visible(call.status)),
         kindOf(call),
         visible(call.from),
@@ -118,33 +128,36 @@ export const callsPage = (main: HTMLElement): (() => void) => {
               {
                 type: 'button',
                 class: 'danger small',
-                'aria-label': `End ${call.sid}`,
-                onclick: () => void endCall(call, refresh),
+                'aria-label': `End ${visible(call.sid)}`,
+                'data-focus-key': `end ${call.sid}`,
+                onclick: () => void endCall(call, () => void refresh()),
               },
               'End',
             )
           : '',
       ];
     });
-    replace(
-      list,
-      shown.length === 0
-        ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
-        : table(
-            'Live calls, newest first',
-            [
-              'Call SID',
-              'Status',
-              'Kind',
-              'From',
-              'To',
-              'Caller name',
-              'Direction',
-              'Duration',
-              canEnd ? 'Action' : '',
-            ],
-            rows,
-          ),
+    redrawKeepingFocus(list, () =>
+      replace(
+        list,
+        shown.length === 0
+          ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
+          : table(
+              'Live calls, newest first',
+              [
+                'Call SID',
+                'Status',
+                'Kind',
+                'From',
+                'To',
+                'Caller name',
+                'Direction',
+                'Duration',
+                canEnd ? 'Action' : '',
+              ],
+              rows,
+            ),
+      ),
     );
   };
 
@@ -160,10 +173,11 @@ export const callsPage = (main: HTMLElement): (() => void) => {
     );
   };
 
-  const refresh = async () => {
-    window.clearTimeout(timer);
+  const load = async () => {
     try {
-      calls = await listLiveCalls();
+      const answer = await listLiveCalls();
+      if (!live) return;
+      ({ calls, complete } = answer);
       const counts = Object.fromEntries(
         LIVE_STATUSES.map((s) => [s, calls.filter((c) => c.status === s).length]),
       );
@@ -173,12 +187,11 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       // For `npm run bench`: when the first list is on screen, counted from the navigation's start.
       if (performance.getEntriesByName('live-calls-painted').length === 0)
         performance.mark('live-calls-painted');
-      // Clears only the refresh's own error: an action's result stays up until the next action.
-      if (failing) announce(undefined);
-      failing = false;
+      replace(stale);
       const midnight = new Date();
       midnight.setHours(0, 0, 0, 0);
       const { records } = await searchAudit({ since: midnight.toISOString(), limit: '1000' });
+      if (!live) return;
       const ended = new Map<string, number>([
         ['http', 0],
         ['schedule', 0],
@@ -192,10 +205,33 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       }
       drawCharts([...ended].map(([trigger, n]) => [trigger === 'http' ? 'API / console' : trigger, n]));
     } catch (error) {
-      failing = true;
-      announce((error as Error).message);
+      if (!live) return;
+      const message = `Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`;
+      if (stale.textContent !== message) replace(stale, message);
     }
-    timer = window.setTimeout(() => void refresh(), REFRESH_MS);
+  };
+
+  /**
+   * One refresh at a time (one asked for meanwhile, after an action, runs once the current one ends, so it sees
+   * the action); the next is scheduled when they end, and never after the page is left.
+   */
+  let again = false;
+  const refresh = async (): Promise<void> => {
+    window.clearTimeout(timer);
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        again = false;
+        await load();
+      } while (again && live);
+    })();
+    await refreshing;
+    refreshing = undefined;
+    window.clearTimeout(timer);
+    if (live) timer = window.setTimeout(() => void refresh(), REFRESH_MS);
   };
   const ticker = window.setInterval(() => {
     const now = Date.now();
@@ -203,6 +239,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   }, 1_000);
   void refresh();
   return () => {
+    live = false;
     window.clearTimeout(timer);
     window.clearInterval(ticker);
   };

@@ -1,0 +1,353 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { API_ROOT } from '#local/signalwire/calls';
+import { signInOverHttp } from '../support/console-sign-in.ts';
+
+/**
+ * The console against what no happy path shows (Debian's Chromium, driven by playwright-core, against the local
+ * stack): outside values that try to read as the console's own words, answers that fail, go missing or say the
+ * call had already ended, a second click and a second tab, leaving a page mid-confirmation or mid-refresh, the
+ * keyboard's place across refreshes, and a 320 px screen. Time is the page's fake clock (no sleeps).
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** A `from` written to read as the confirmation's own sentence. */
+const SPOOF_FROM = '+15550001 to +15550002, is ringing. It is safe to end: the test line';
+
+/** Polls long enough for an answer the emulator delays on a busy machine (vitest's default is 1 s). */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
+
+let stack: LocalStack;
+let browser: Browser;
+let origin: string;
+
+const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]> = {}): Call =>
+  stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
+const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
+const posts = (sid: string) =>
+  stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
+/** A fault for the POSTs that change this one call only. */
+const onPostsTo = (sid: string) => ({
+  method: 'POST' as const,
+  pathPrefix: `${API_ROOT}/Accounts/${stack.projectId}/Calls/${sid}`,
+});
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
+  stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-adversarial-')) });
+  origin = `http://localhost:${stack.api.port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const newContext = async (width = 1280): Promise<BrowserContext> => {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  context.setDefaultTimeout(15_000);
+  return context;
+};
+
+/** Signs in; with `clock`, the page's timers run only when the test moves its fake clock. */
+const signIn = async (
+  user: string,
+  options: { width?: number; clock?: boolean; context?: BrowserContext } = {},
+): Promise<Page> => {
+  const context = options.context ?? (await newContext(options.width));
+  const page = await context.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  if (options.clock) await page.clock.install();
+  await page.goto(stack.consoleUrl);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(`local-${user}`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+  await page.getByText(/\d+ live calls?/).waitFor();
+  // The charts come last in a refresh, right before the next one is scheduled on the (fake) clock.
+  await page.getByText('Calls ended today, by trigger').waitFor();
+  return page;
+};
+
+const goTo = (page: Page, hash: string) =>
+  page.evaluate((to) => {
+    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
+  }, hash);
+/** The accessible name the keyboard's focus is on (its `aria-label`). */
+const focusedLabel = (page: Page) =>
+  page.evaluate(() => {
+    const doc = (
+      globalThis as unknown as {
+        document: { activeElement: { getAttribute(n: string): string | null } | null };
+      }
+    ).document;
+    return doc.activeElement?.getAttribute('aria-label');
+  });
+const alertText = (page: Page) => page.getByRole('alert').textContent();
+/** Waits until the live list has been drawn again (its table replaced by a new one). */
+const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
+  await page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { querySelector(s: string): object | null } }).document;
+    (doc.querySelector('main table') as { drawn?: boolean } | null)!.drawn = true;
+  });
+  await move();
+  await page.waitForFunction(
+    () =>
+      (
+        (
+          globalThis as unknown as { document: { querySelector(s: string): object | null } }
+        ).document.querySelector('main table') as { drawn?: boolean } | null
+      )?.drawn !== true,
+  );
+};
+
+describe('the console against hostile data, faults and odd set-ups', { timeout: 90_000 }, () => {
+  it('shows each outside value of a confirmation in its own labelled cell, read out as the dialog’s description', async () => {
+    const call = live({ from: SPOOF_FROM });
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'End this call?' });
+    // The spoofing text is one value, in the From cell, not part of a sentence naming other numbers.
+    expect(await dialog.locator('dt:text-is("From") + dd').textContent()).toBe(SPOOF_FROM);
+    expect(await dialog.locator('dt:text-is("To") + dd').textContent()).toBe(call.to);
+    expect(await dialog.locator('dt:text-is("Call") + dd').textContent()).toBe(call.sid);
+    const described = await dialog.evaluate((element) => {
+      const id = element.getAttribute('aria-describedby') ?? '';
+      return element.ownerDocument.getElementById(id)?.textContent ?? '';
+    });
+    expect(described).toContain(call.sid);
+    expect(described).toContain(call.to);
+    await page.keyboard.press('Escape');
+    // Focus goes back where it was, and nothing was sent.
+    await poll(() => focusedLabel(page)).toBe(`End ${call.sid}`);
+    expect(posts(call.sid)).toBe(0);
+    await page.context().close();
+  });
+
+  it('redirects when Enter is pressed in the URL field, and sends nothing on Cancel', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await goTo(page, `#/calls/${call.sid}`);
+    await page.getByRole('button', { name: 'Redirect…' }).click();
+    await page.getByLabel('Instructions URL').fill('https://example.com/first.xml');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Redirect…' }).click();
+    await page.getByLabel('Instructions URL').fill('https://example.com/hold.xml');
+    await page.getByLabel('Instructions URL').press('Enter');
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} was redirected.`);
+    expect(stack.emulator.redirectsOf(call.sid).map((r) => r.url)).toEqual(['https://example.com/hold.xml']);
+    await page.context().close();
+  });
+
+  it('says a call ended in another tab had already ended, and that nothing was changed', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).waitFor();
+    const token = await signInOverHttp(origin, 'operator', 'local-operator');
+    const other = await fetch(`${origin}/console-api/calls/${call.sid}/terminate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(other.status).toBe(200);
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect
+      .poll(() => alertText(page))
+      .toBe(`Call ${call.sid} had already ended (completed): nothing was changed.`);
+    await page.context().close();
+  });
+
+  it('sends one end for a second click while the first is on its way', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    stack.emulator.injectFault({ kind: 'delay', ms: 1_500, ...onPostsTo(call.sid) });
+    const end = page.getByRole('button', { name: `End ${call.sid}` });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toBe(`Ending call ${call.sid}…`);
+    await end.click();
+    await poll(() => alertText(page)).toContain('already on its way');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it('says a redirect whose answer was lost may have been applied, in the API’s own words', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await goTo(page, `#/calls/${call.sid}`);
+    stack.emulator.injectFault({ kind: 'status', status: 500, ...onPostsTo(call.sid) });
+    await page.getByRole('button', { name: 'Redirect…' }).click();
+    await page.getByLabel('Instructions URL').fill('https://example.com/hold.xml');
+    await page.getByRole('dialog').getByRole('button', { name: 'Redirect call' }).click();
+    await expect
+      .poll(() => alertText(page))
+      .toContain(`Call ${call.sid} may or may not have been redirected`);
+    expect(await alertText(page)).toContain('REDIRECT_OUTCOME_UNKNOWN');
+    expect(await alertText(page)).toContain('Check the call before trying again.');
+    await page.context().close();
+  });
+
+  it('says why an end was refused, with the API’s code and message, and that the call was not ended', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    stack.emulator.injectFault({ kind: 'status', status: 404, ...onPostsTo(call.sid) });
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect
+      .poll(() => alertText(page))
+      .toBe(
+        `Call ${call.sid} was not ended: the API answered 404 CALL_NOT_FOUND: SignalWire has no such call.`,
+      );
+    await page.context().close();
+  });
+
+  it('going offline mid-action: says the end may or may not have happened, and keeps saying it while refreshes fail', async () => {
+    const call = live();
+    const page = await signIn('operator', { clock: true });
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.context().setOffline(true);
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    await page.clock.fastForward(5_000);
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toContain('Could not refresh the live calls');
+    expect(await alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    expect(statusOf(call.sid)).toBe('in-progress');
+    await page.context().close();
+  });
+
+  it('cancels a confirmation left open when the browser goes back, and sends nothing', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.getByRole('link', { name: call.sid }).click();
+    await page.getByRole('button', { name: 'End call…' }).click();
+    await page.getByRole('dialog').waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    expect(posts(call.sid)).toBe(0);
+    await page.context().close();
+  });
+
+  it('keeps the keyboard on the same End button when the list refreshes', async () => {
+    const call = live();
+    const page = await signIn('operator', { clock: true });
+    await page.getByRole('button', { name: `End ${call.sid}` }).focus();
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    expect(await focusedLabel(page)).toBe(`End ${call.sid}`);
+    await page.context().close();
+  });
+
+  it('stops refreshing the live calls once the page is left, even with a refresh in flight', async () => {
+    live();
+    const page = await signIn('viewer', { clock: true });
+    const lists: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/console-api/calls?')) lists.push(request.url());
+    });
+    stack.emulator.injectFault({ kind: 'delay', ms: 500, method: 'GET', times: 3 });
+    const inFlight = page.waitForResponse((r) => r.url().includes('/console-api/calls?'));
+    await page.clock.fastForward(5_000);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await inFlight;
+    await page.getByText(/\d+ records?/).waitFor();
+    const before = lists.length;
+    await page.clock.fastForward(60_000);
+    // Any refresh a timer started has sent its request before this search's answer is drawn.
+    const searched = page.waitForResponse((r) => r.url().includes('/console-api/audit?'));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await searched;
+    expect(lists.length).toBe(before);
+    stack.emulator.clearFaults();
+    await page.context().close();
+  });
+
+  it('counts an end-all call that ended by itself after the preview as already ended', async () => {
+    const from = '+14155550999';
+    const calls = [live({ from }), live({ from })];
+    const page = await signIn('admin');
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('heading', { name: '2 calls match' }).waitFor();
+    const token = await signInOverHttp(origin, 'operator', 'local-operator');
+    await fetch(`${origin}/console-api/calls/${calls[0]?.sid}/terminate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await page.getByRole('button', { name: 'End 2 calls…' }).click();
+    await page.getByLabel('Type the number of calls to end').fill('2');
+    await page.getByLabel('Type the number of calls to end').press('Enter');
+    await page.getByText('Already ended: 1').waitFor();
+    expect(await page.getByText('Ended: 1', { exact: true }).count()).toBe(1);
+    expect(statusOf(calls[1]?.sid ?? '')).toBe('completed');
+    await page.context().close();
+  });
+
+  for (const width of [320, 640]) {
+    it(`fits ${width} px (a phone; 1280 px at ${1280 / width}00 % zoom) with long, stacked and unbroken values`, async () => {
+      const call = live({
+        callerName: `${'x'.repeat(3_000)} a${'\u0301'.repeat(200)}`,
+        from: `sip:${'y'.repeat(400)}@example.com`,
+      });
+      const page = await signIn('operator', { width });
+      await page.getByText(call.sid).waitFor();
+      expect(
+        await page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+              .documentElement.scrollWidth,
+        ),
+      ).toBeLessThanOrEqual(width);
+      // A stack of combining marks is cut short, so it cannot paint over the rows around it.
+      await expect
+        .poll(() => page.getByRole('row').filter({ hasText: call.sid }).textContent())
+        .toContain('[+196 marks]');
+      await page.getByRole('button', { name: `End ${call.sid}` }).click();
+      const box = await page.getByRole('dialog').boundingBox();
+      expect(box?.x).toBeGreaterThanOrEqual(0);
+      expect((box?.x ?? 0) + (box?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(width);
+      await page.keyboard.press('Escape');
+      await page.context().close();
+    });
+  }
+
+  it('never shows the text of a sign-in error link it did not ask for', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.consoleUrl}?error=Your+account+is+locked.+Call+1-800-555-0100&state=x`);
+    await poll(() => alertText(page)).toBe('Sign-in failed: the answer did not match the request.');
+    expect(page.url()).toBe(stack.consoleUrl);
+    await context.close();
+  });
+
+  it('says it could not load its settings when config.json fails, instead of loading forever', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.route('**/console/config.json', (route) => route.fulfill({ status: 503, body: 'busy' }));
+    await page.goto(stack.consoleUrl);
+    await expect
+      .poll(() => alertText(page))
+      .toBe(
+        'The console could not load its settings (the server answered 503). Reload the page to try again.',
+      );
+    await context.close();
+  });
+});
