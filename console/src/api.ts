@@ -1,4 +1,4 @@
-import { currentSession } from './auth.ts';
+import { currentSession, endSession } from './auth.ts';
 import { visible } from './text.ts';
 
 /**
@@ -50,8 +50,11 @@ const errorOf = (parsed: unknown): { code: string; message: string | undefined }
 
 const failure = (status: number, parsed: unknown): ApiError => {
   const { code, message } = errorOf(parsed);
-  if (status === 401) return new ApiError(401, 'Your session ended or was refused: sign in again.', code);
-  if (status === 403) return new ApiError(403, 'Your role does not allow this.', code);
+  if (status === 401) {
+    endSession();
+    return new ApiError(401, 'your session ended or was refused (nothing was changed); sign in again', code);
+  }
+  if (status === 403) return new ApiError(403, 'your role does not allow this', code);
   if (status === 429 && !code)
     return new ApiError(429, 'Too many requests: wait a moment and try again.', code);
   const said = message ?? 'no explanation came with it';
@@ -65,7 +68,10 @@ export const apiAnswer = async <T>(
   body?: unknown,
 ): Promise<{ body: T; headers: Headers }> => {
   const session = currentSession();
-  if (!session) throw new ApiError(401, 'Your session ended: sign in again.');
+  if (!session) {
+    endSession();
+    throw new ApiError(401, 'your session ended (nothing was sent); sign in again');
+  }
   let response: Response;
   let text: string;
   try {

@@ -31,6 +31,15 @@ export const signOut = (): void => {
   session = undefined;
 };
 
+/** The event the page hears when the API refuses the token or it expired: the console shows "Sign in". */
+export const SESSION_ENDED = 'call-control-session-ended';
+
+/** Forgets the token and tells the page, which leaves the page it was on. */
+export const endSession = (): void => {
+  session = undefined;
+  window.dispatchEvent(new Event(SESSION_ENDED));
+};
+
 const base64url = (bytes: Uint8Array): string =>
   btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')

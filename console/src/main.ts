@@ -1,5 +1,12 @@
 import { ANSWER_TIMEOUT_MS, setApiBase } from './api.ts';
-import { type ConsoleConfig, completeSignIn, currentSession, signOut, startSignIn } from './auth.ts';
+import {
+  type ConsoleConfig,
+  completeSignIn,
+  currentSession,
+  SESSION_ENDED,
+  signOut,
+  startSignIn,
+} from './auth.ts';
 import { cancelConfirmations } from './confirm.ts';
 import { announce, h, replace, visible } from './dom.ts';
 import { auditPage } from './pages-audit.ts';
@@ -18,7 +25,11 @@ let config: ConsoleConfig;
 const ROLE_OF_SCOPES = (scopes: Set<string>): string =>
   scopes.has('call-control/admin') ? 'admin' : scopes.has('call-control/write') ? 'operator' : 'viewer';
 
+/** The page for no session: whatever page was open is left (its refresh stops, its confirmation is cancelled). */
 const signedOut = (message?: string) => {
+  cancelConfirmations();
+  leave();
+  leave = () => undefined;
   replace(nav);
   replace(
     main,
@@ -84,6 +95,7 @@ const start = async () => {
   setApiBase(config.apiBase);
   const error = await completeSignIn(config);
   window.addEventListener('hashchange', route);
+  window.addEventListener(SESSION_ENDED, () => signedOut('Your session ended: sign in again.'));
   if (error) signedOut(error);
   else route();
 };

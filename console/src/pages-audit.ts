@@ -47,7 +47,7 @@ export const auditPage = (main: HTMLElement): (() => void) => {
             ),
       );
     } catch (error) {
-      announce((error as Error).message);
+      announce(`Could not search the audit records: ${(error as Error).message}.`);
     }
   };
   replace(

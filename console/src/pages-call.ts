@@ -61,6 +61,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
   );
   let live = true;
   const load = async () => {
+    if (!live) return;
     try {
       const call = await api<Call>('GET', `/calls/${encodeURIComponent(sid)}`);
       if (!live) return;
@@ -131,7 +132,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
             ),
       );
     } catch (error) {
-      announce((error as Error).message);
+      if (live) announce(`Could not load the call or its audit trail: ${(error as Error).message}.`);
     }
   };
   void load();

@@ -218,6 +218,8 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   let again = false;
   const refresh = async (): Promise<void> => {
     window.clearTimeout(timer);
+    // An action's answer can come after the page was left (or the session ended): nothing to refresh then.
+    if (!live) return;
     if (refreshing) {
       again = true;
       return refreshing;

@@ -33,7 +33,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       preview = listed.calls.filter((call) => matches(call, value(), now));
       previewComplete = listed.complete;
     } catch (error) {
-      announce((error as Error).message);
+      announce(`Could not preview the calls: ${(error as Error).message}. Nothing was ended.`);
       return;
     }
     const n = preview.length;
@@ -134,7 +134,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
     ];
     if (stopped) {
       // The page is gone: the operator still learns what was and was not done.
-      announce(`End all stopped when you left the page. ${summary.join('; ')}.`);
+      announce(`End all stopped (the page was left or the session ended). ${summary.join('; ')}.`);
       return;
     }
     replace(
@@ -157,6 +157,6 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
   };
   return () => {
     stopped = true;
-    if (running) announce('Leaving the page stops End all: the calls not yet sent are not ended.');
+    if (running) announce('End all is stopping: the calls not yet sent will not be ended.');
   };
 };

@@ -329,6 +329,33 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     });
   }
 
+  it('shows Sign in, and stops refreshing, when the token expires on an open page', async () => {
+    live();
+    const page = await signIn('operator', { clock: true });
+    await page.clock.fastForward(3_600_000);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await alertText(page)).toBe('Your session ended: sign in again.');
+    expect(await page.getByRole('button', { name: /^End/ }).count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('says an end refused 401 by the API changed nothing, and offers Sign in', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    // As API Gateway answers a token it no longer accepts (a rotated signing key, a revoked session).
+    await page.route('**/console-api/calls/*/terminate', (route) =>
+      route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"Unauthorized"}' }),
+    );
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await poll(() => alertText(page)).toBe(
+      `Call ${call.sid} was not ended: your session ended or was refused (nothing was changed); sign in again.`,
+    );
+    expect(statusOf(call.sid)).toBe('in-progress');
+    await page.context().close();
+  });
+
   it('never shows the text of a sign-in error link it did not ask for', async () => {
     const context = await newContext();
     const page = await context.newPage();
