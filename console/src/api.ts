@@ -182,7 +182,8 @@ export const listLiveCalls = async (): Promise<{ calls: Call[]; complete: boolea
       const calls: Call[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const query = new URLSearchParams({ status, pageSize: '1000', ...(cursor ? { cursor } : {}) });
+        // A cursor goes alone: its filters and page size travel inside it, and the API refuses them beside it.
+        const query = new URLSearchParams(cursor ? { cursor } : { status, pageSize: '1000' });
         const answer: { calls: Call[]; next_cursor: string | null } = await api('GET', `/calls?${query}`);
         calls.push(...answer.calls);
         cursor = answer.next_cursor;

@@ -6,6 +6,7 @@ import {
   kindOf,
   LIVE_STATUSES,
   listLiveCalls,
+  MAX_PAGES,
   searchAudit,
   startedAt,
 } from './api.ts';
@@ -99,10 +100,12 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const render = () => {
     const now = Date.now();
     const shown = calls.filter((call) => matches(call, value(), now));
-    const atLeast = complete ? '' : 'at least ';
-    const counted = `${shown.length} live call${shown.length === 1 ? '' : 's'}${
-      shown.length === calls.length ? '' : ` (of ${atLeast}${calls.length})`
-    }${complete ? '' : `; only the newest ${calls.length} were read`}`;
+    const plural = (n: number) => `${n} live call${n === 1 ? '' : 's'}`;
+    // More live calls than one refresh reads: the count is a floor, and says so.
+    const total = complete ? plural(calls.length) : `at least ${plural(calls.length)}`;
+    const counted =
+      (shown.length === calls.length ? total : `${plural(shown.length)} (of ${total})`) +
+      (complete ? '' : `; only the newest ${MAX_PAGES * 1000} of each status are read`);
     // Rewritten only when it changes: a live region re-reads every rewrite aloud.
     if (count.textContent !== counted) replace(count, counted);
     durationCells.length = 0;
