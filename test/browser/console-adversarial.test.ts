@@ -356,6 +356,30 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await page.context().close();
   });
 
+  it('draws its charts in the system colours under forced colours, the lines told apart by dashes', async () => {
+    live();
+    const context = await newContext();
+    const page = await signIn('viewer', { context });
+    await page.emulateMedia({ forcedColors: 'active', colorScheme: 'dark' });
+    const looks = await page.evaluate(() => {
+      type Styled = { getComputedStyle(e: unknown): Record<string, string> };
+      const win = globalThis as unknown as Styled & {
+        document: { body: unknown; querySelector(s: string): unknown };
+      };
+      const style = (selector: string) => win.getComputedStyle(win.document.querySelector(selector));
+      return {
+        text: win.getComputedStyle(win.document.body).color,
+        label: style('.chart-label').fill,
+        count: style('.chart-count').fill,
+        dashes: ['.line-0', '.line-1', '.line-2'].map((line) => style(`polyline${line}`).strokeDasharray),
+      };
+    });
+    expect(looks.label).toBe(looks.text);
+    expect(looks.count).toBe(looks.text);
+    expect(new Set(looks.dashes).size).toBe(3);
+    await context.close();
+  });
+
   it('never shows the text of a sign-in error link it did not ask for', async () => {
     const context = await newContext();
     const page = await context.newPage();
