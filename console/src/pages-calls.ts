@@ -125,19 +125,22 @@ export const callsPage = (main: HTMLElement): (() => void) => {
         visible(call.caller_name ?? ''),
         visible(call.direction),
         cell,
-        canEnd
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'danger small',
-                'aria-label': `End ${visible(call.sid)}`,
-                'data-focus-key': `end ${call.sid}`,
-                onclick: () => void endCall(call, () => void refresh()),
-              },
-              'End',
-            )
-          : '',
+        // A viewer's table has no action column at all, rather than an empty one a screen reader names nothing.
+        ...(canEnd
+          ? [
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger small',
+                  'aria-label': `End ${visible(call.sid)}`,
+                  'data-focus-key': `end ${call.sid}`,
+                  onclick: () => void endCall(call, () => void refresh()),
+                },
+                'End',
+              ),
+            ]
+          : []),
       ];
     });
     redrawKeepingFocus(list, () =>
@@ -156,7 +159,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
                 'Caller name',
                 'Direction',
                 'Duration',
-                canEnd ? 'Action' : '',
+                ...(canEnd ? ['Action'] : []),
               ],
               rows,
             ),

@@ -380,6 +380,25 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await context.close();
   });
 
+  it('gives a viewer’s table no nameless action column (a screen reader’s view)', async () => {
+    live();
+    const page = await signIn('viewer');
+    const table = page.getByRole('table', { name: 'Live calls, newest first' });
+    const snapshot = await table.ariaSnapshot();
+    expect(snapshot).not.toMatch(/- columnheader\s*$/m);
+    expect(await table.getByRole('columnheader').allTextContents()).toEqual([
+      'Call SID',
+      'Status',
+      'Kind',
+      'From',
+      'To',
+      'Caller name',
+      'Direction',
+      'Duration',
+    ]);
+    await page.context().close();
+  });
+
   it('never shows the text of a sign-in error link it did not ask for', async () => {
     const context = await newContext();
     const page = await context.newPage();
