@@ -112,7 +112,7 @@ export const bundleSize: Measurement = {
         'environment provider for the default credential chain, the `node:crypto` SHA-256 for ' +
         '`@smithy/core/checksum`, the HTTP/1.1 path of `@smithy/node-http-handler`, an environment-only ' +
         '`@smithy/core/config` without the shared config files, SigV4 without presigning and event-stream ' +
-        "signing, the Secrets Manager client taking only the version of its package's package.json), and load " +
+        "signing, the project's AWS JSON protocol for `@aws-sdk/core/protocols`), and load " +
         "Node's built-ins as `require` does, not through ES module facades). The stand-ins " +
         "count in the AWS SDK's share below. Sizes are the .mjs alone; the " +
         `source maps are ${http ? kib(http.mapBytes) : '—'} (http-api) and ${kib(reference.mapBytes)} (reference).`,
@@ -143,16 +143,13 @@ export const bundleSize: Measurement = {
           `${kib(share(http, 'project code'))} (its precompiled validators included). Everything but the AWS SDK ` +
           `is ${kib(rest)}, which leaves the SDK ${kib(Math.max(0, budget - rest))} of the budget. What the ` +
           'stand-ins leave are the modules the `GetSecretValue` read goes through (client and middleware stack, ' +
-          'the schema-driven JSON protocol and its serde, endpoint rules with the partitions table, standard and ' +
-          'adaptive retry, the SigV4 auth scheme around the stand-in signer, the client package.json the user ' +
-          'agent reads its version from), with their error and other-shape branches. The client imports most of ' +
-          'them by package path (`@smithy/core/retry`, `/endpoints`, `/schema`, `/protocols`, ' +
-          '`@aws-sdk/core/client`), so an alias could replace them, but only with a copy of code the read runs. ' +
-          'The largest is the JSON protocol (`AwsJson1_1Protocol` with its RPC and HTTP bases, ' +
-          'codec, shape serializer and deserializer): measured, an http-api built with an empty protocol in its ' +
-          'place is about 30 KiB smaller. What would close the gap: a protocol of the project for the JSON 1.1 ' +
-          "calls the functions make, held to the SDK's over generated answers and errors; or " +
-          'read the secret without the SDK client (the Parameters and Secrets Lambda extension, or one ' +
+          'the schemas and the error registry the stand-in JSON protocol reads, endpoint rules with the ' +
+          'partitions table, standard and adaptive retry, the SigV4 auth scheme around the stand-in signer, the ' +
+          'client package.json the user agent reads its version from), with their error and other-shape ' +
+          'branches. The client imports most of them by package path (`@smithy/core/retry`, `/endpoints`, ' +
+          '`/schema`, `@aws-sdk/core/client`), so an alias could replace them, but only with a copy of code the ' +
+          'read runs (the JSON protocol was the largest, about 22 KiB, and is already replaced). What would close ' +
+          'the rest: read the secret without the SDK client (the Parameters and Secrets Lambda extension, or one ' +
           'SigV4-signed `GetSecretValue` over `node:https`), which the design rules out for now.',
       );
     }

@@ -89,6 +89,15 @@ export const BUNDLE_BUILTINS = [
  * without presigned URLs and event-stream message signing, which no operation of the functions uses (asked for,
  * it throws). test/unit/aws-sigv4.test.ts signs generated requests with both and compares; the infra test above
  * checks a bundle's signature with the SDK's signer.
+ * `@aws-sdk/core/protocols`, whose only exports the clients take are `AwsJson1_1Protocol` (Secrets Manager,
+ * EventBridge, CloudWatch Logs) and `AwsJson1_0Protocol` (DynamoDB, with its own codec), becomes
+ * functions/commons/platform/aws-json-protocol.ts: the same protocol over the clients' schemas without the SDK's
+ * RPC and HTTP protocol bases, byte-level JSON codec and AWS Query layer (22 KiB of the http-api bundle). An alias,
+ * not a plugin for the Secrets Manager client alone: the bundles are built with `buildSync`, which takes no
+ * plugins, and every client of the functions then drops the same stack. test/unit/aws-json-protocol.test.ts runs
+ * it and the SDK's protocol on generated requests, answers and errors of every operation of those four clients;
+ * test/infra/bundled-json-protocol.test.ts sends a bundled `GetSecretValue` with each against the local and a
+ * scripted Secrets Manager and compares requests, outputs, errors and retries.
  * `@aws-lambda-powertools/commons/utils/env` becomes
  * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
  * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
@@ -97,6 +106,7 @@ export const BUNDLE_BUILTINS = [
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
+  '@aws-sdk/core/protocols': platformFile('aws-json-protocol.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
   '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
