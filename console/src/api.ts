@@ -201,5 +201,20 @@ export const listLiveCalls = async (): Promise<{ calls: Call[]; complete: boolea
 /** When the call started (answered), or was created if it has not. */
 export const startedAt = (call: Call): number => Date.parse(call.start_time ?? call.date_created);
 
-export const searchAudit = (filter: Record<string, string>): Promise<{ records: AuditEntry[] }> =>
-  api('GET', `/audit?${new URLSearchParams(filter)}`);
+/** How many audit records one search asks for, unless it says (the API's own default). */
+export const AUDIT_PAGE_LIMIT = 100;
+
+/**
+ * The newest audit records matching `filter`; `more` when the answer is as long as the limit, so more may match
+ * (the API answers no cursor): the page says so instead of passing the first page off as all of them.
+ */
+export const searchAudit = async (
+  filter: Record<string, string>,
+): Promise<{ records: AuditEntry[]; more: boolean }> => {
+  const limit = Number(filter.limit ?? AUDIT_PAGE_LIMIT);
+  const { records } = await api<{ records: AuditEntry[] }>(
+    'GET',
+    `/audit?${new URLSearchParams({ limit: String(limit), ...filter })}`,
+  );
+  return { records, more: records.length >= limit };
+};

@@ -116,7 +116,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
           actions,
         ),
       );
-      const { records } = await searchAudit({
+      const { records, more } = await searchAudit({
         callSid: sid,
         since: new Date(Date.now() - 7 * 86_400_000).toISOString(),
       });
@@ -130,6 +130,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
               AUDIT_HEAD,
               records.map((entry) => auditCells(entry, false)),
             ),
+        more ? h('p', {}, `The newest ${records.length} records; older ones are not shown.`) : null,
       );
     } catch (error) {
       if (live) announce(`Could not load the call or its audit trail: ${(error as Error).message}.`);

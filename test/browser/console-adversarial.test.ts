@@ -420,6 +420,30 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
       );
     await context.close();
   });
+  it('says the audit search shows only the newest records when more match than one answer holds', async () => {
+    const token = await signInOverHttp(origin, 'operator', 'local-operator');
+    const calls = Array.from({ length: 101 }, () => live());
+    for (let i = 0; i < calls.length; i += 20) {
+      await Promise.all(
+        calls.slice(i, i + 20).map((call) =>
+          fetch(`${origin}/console-api/calls/${call.sid}/terminate`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        ),
+      );
+    }
+    const page = await signIn('viewer');
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page
+      .getByText('The newest 100 records; more may match: narrow the search (call, actor, trigger or time).')
+      .waitFor();
+    expect(
+      await page.getByRole('table', { name: 'Audit records, newest first' }).getByRole('row').count(),
+    ).toBe(101);
+    await page.context().close();
+  });
+
   // Last: the thousands of calls it seeds stay live for any test after it.
   it('reads thousands of live calls page by page, and says "at least" when more exist than it reads', async () => {
     const oldest = live({ status: 'queued', ageSeconds: 3_000 });
