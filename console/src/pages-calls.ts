@@ -1,18 +1,9 @@
 import { endCall } from './actions.ts';
-import {
-  apiOf,
-  CALL_KINDS,
-  type Call,
-  kindOf,
-  LIVE_STATUSES,
-  listLiveCalls,
-  MAX_PAGES,
-  searchAudit,
-  startedAt,
-} from './api.ts';
+import { apiOf, CALL_KINDS, type Call, LIVE_STATUSES, listLiveCalls, startedAt } from './api.ts';
 import { currentSession } from './auth.ts';
-import { barChart, timeline } from './charts.ts';
-import { duration, field, h, redrawKeepingFocus, replace, select, table, visible } from './dom.ts';
+import { timeline } from './charts.ts';
+import { duration, field, h, redrawKeepingFocus, replace, select, table } from './dom.ts';
+import { CALL_COLUMNS, callCells, countLine, endedTodayChart, poller } from './live-parts.ts';
 
 const REFRESH_MS = 5_000;
 const AGES: Array<[string, string]> = [
@@ -85,9 +76,6 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const canEnd = currentSession()?.scopes.has('call-control/write') ?? false;
   let calls: Call[] = [];
   let complete = true;
-  let timer: number | undefined;
-  let live = true;
-  let refreshing: Promise<void> | undefined;
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, 'Loading live calls…');
   // The refresh's own trouble, next to the list it makes stale; the alert stays for the operator's actions.
   const stale = h('p', { class: 'stale', role: 'status' });
@@ -100,87 +88,25 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const render = () => {
     const now = Date.now();
     const shown = calls.filter((call) => matches(call, value(), now));
-    const plural = (n: number) => `${n} live call${n === 1 ? '' : 's'}`;
-    // More live calls than one refresh reads: the count is a floor, and says so.
-    const total = complete ? plural(calls.length) : `at least ${plural(calls.length)}`;
-    const counted =
-      (shown.length === calls.length ? total : `${plural(shown.length)} (of ${total})`) +
-      (complete ? '' : `; only the newest ${MAX_PAGES * 1000} of each status are read`);
+    const counted = countLine(shown.length, calls.length, complete);
     // Rewritten only when it changes: a live region re-reads every rewrite aloud.
     if (count.textContent !== counted) replace(count, counted);
     durationCells.length = 0;
     const rows = shown.map((call) => {
-      const cell = h('span', { class: 'duration' }, duration((now - startedAt(call)) / 1000));
-      durationCells.push([cell, call]);
-      return [
-        h(
-          'a',
-          { href: `#/calls/${call.sid}`, class: 'sid', 'data-focus-key': `open ${call.sid}` },
-          visible(call.sid),
-        ),
-        h('span', { class: `status status-${call.status}` }, visible(call.status)),
-        kindOf(call),
-        visible(call.from),
-        visible(call.to),
-        visible(call.caller_name ?? ''),
-        visible(call.direction),
-        cell,
-        // A viewer's table has no action column at all, rather than an empty one a screen reader names nothing.
-        ...(canEnd
-          ? [
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'danger small',
-                  'aria-label': `End ${visible(call.sid)}`,
-                  'data-focus-key': `end ${call.sid}`,
-                  onclick: () => void endCall(call, () => void refresh()),
-                },
-                'End',
-              ),
-            ]
-          : []),
-      ];
+      const { cells, ticking } = callCells(
+        call,
+        now,
+        canEnd ? () => void endCall(call, () => void polling.refresh()) : undefined,
+      );
+      durationCells.push([ticking, call]);
+      return cells;
     });
     redrawKeepingFocus(list, () =>
       replace(
         list,
         shown.length === 0
           ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
-          : table(
-              'Live calls, newest first',
-              [
-                'Call SID',
-                'Status',
-                'Kind',
-                'From',
-                'To',
-                'Caller name',
-                'Direction',
-                'Duration',
-                ...(canEnd ? ['Action'] : []),
-              ],
-              rows,
-            ),
-      ),
-    );
-  };
-
-  const drawCharts = (endedToday: Array<[string, number]>, more: boolean) => {
-    replace(
-      charts,
-      timeline(
-        'Live calls by status (since this page opened, the last hour at most)',
-        samples,
-        LIVE_STATUSES,
-      ),
-      barChart(
-        // Counted from one page of today's audit records: past it, the bars are floors.
-        more
-          ? 'Calls ended today, by trigger (at least: counted from the newest 1000 audit records)'
-          : 'Calls ended today, by trigger',
-        endedToday,
+          : table('Live calls, newest first', [...CALL_COLUMNS, ...(canEnd ? ['Action'] : [])], rows),
       ),
     );
   };
@@ -188,7 +114,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const load = async () => {
     try {
       const answer = await listLiveCalls();
-      if (!live) return;
+      if (!polling.isLive()) return;
       ({ calls, complete } = answer);
       const counts = Object.fromEntries(
         LIVE_STATUSES.map((s) => [s, calls.filter((c) => c.status === s).length]),
@@ -200,64 +126,33 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       if (performance.getEntriesByName('live-calls-painted').length === 0)
         performance.mark('live-calls-painted');
       replace(stale);
-      const midnight = new Date();
-      midnight.setHours(0, 0, 0, 0);
-      const { records, more } = await searchAudit({ since: midnight.toISOString(), limit: '1000' });
-      if (!live) return;
-      const ended = new Map<string, number>([
-        ['http', 0],
-        ['schedule', 0],
-        ['event', 0],
-        ['cli', 0],
-      ]);
-      for (const { audit } of records) {
-        const ends =
-          audit.outcome === 'updated' && ['completed', 'canceled'].includes(audit.change.Status ?? '');
-        if (ends) ended.set(audit.trigger, (ended.get(audit.trigger) ?? 0) + 1);
-      }
-      drawCharts(
-        [...ended].map(([trigger, n]) => [trigger === 'http' ? 'API / console' : trigger, n]),
-        more,
+      const ended = await endedTodayChart();
+      if (!polling.isLive()) return;
+      replace(
+        charts,
+        timeline(
+          'Live calls by status (since this page opened, the last hour at most)',
+          samples,
+          LIVE_STATUSES,
+        ),
+        ended,
       );
     } catch (error) {
-      if (!live) return;
+      if (!polling.isLive()) return;
       const message = `Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`;
       if (stale.textContent !== message) replace(stale, message);
     }
   };
 
-  /**
-   * One refresh at a time (one asked for meanwhile, after an action, runs once the current one ends, so it sees
-   * the action); the next is scheduled when they end, and never after the page is left.
-   */
-  let again = false;
-  const refresh = async (): Promise<void> => {
-    window.clearTimeout(timer);
-    // An action's answer can come after the page was left (or the session ended): nothing to refresh then.
-    if (!live) return;
-    if (refreshing) {
-      again = true;
-      return refreshing;
-    }
-    refreshing = (async () => {
-      do {
-        again = false;
-        await load();
-      } while (again && live);
-    })();
-    await refreshing;
-    refreshing = undefined;
-    window.clearTimeout(timer);
-    if (live) timer = window.setTimeout(() => void refresh(), REFRESH_MS);
-  };
+  // An action's answer can come after the page was left (or the session ended): nothing is refreshed then.
+  const polling = poller(load, REFRESH_MS);
   const ticker = window.setInterval(() => {
     const now = Date.now();
     for (const [cell, call] of durationCells) cell.textContent = duration((now - startedAt(call)) / 1000);
   }, 1_000);
-  void refresh();
+  void polling.refresh();
   return () => {
-    live = false;
-    window.clearTimeout(timer);
+    polling.stop();
     window.clearInterval(ticker);
   };
 };

@@ -6,6 +6,60 @@ import { filterForm, matches } from './pages-calls.ts';
 type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown';
 
 /**
+ * Sends one end-all request per call, three at a time (fast, and well under SignalWire's account-wide request
+ * limit), until done or `stopped`; counts each outcome as the API says it (`x-call-outcome`), and keeps each
+ * failure with its reason.
+ */
+const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done: number) => void) => {
+  const outcomes: Record<Outcome, number> = { ended: 0, 'already ended': 0, failed: 0, unknown: 0 };
+  const problems: Array<[Call, ApiError]> = [];
+  let done = 0;
+  const queue = [...calls];
+  const worker = async () => {
+    for (let call = queue.shift(); call && !stopped(); call = queue.shift()) {
+      try {
+        // The listing said which API owns the call: it is ended there without being looked up again.
+        const { headers } = await apiAnswer<Call>(
+          'POST',
+          `/end-all/${encodeURIComponent(call.sid)}`,
+          namedApi(call) ? { api: namedApi(call) } : undefined,
+        );
+        // The API says whether this request ended the call or found it ended already.
+        outcomes[headers.get('x-call-outcome') === 'already-ended' ? 'already ended' : 'ended']++;
+      } catch (error) {
+        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+        outcomes[failure.outcomeUnknown ? 'unknown' : 'failed']++;
+        problems.push([call, failure]);
+      }
+      progressed(++done);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return { outcomes, problems, done };
+};
+
+const summaryLines = (outcomes: Record<Outcome, number>, notSent: number): string[] => [
+  `Ended: ${outcomes.ended}`,
+  `Already ended: ${outcomes['already ended']}`,
+  `Failed: ${outcomes.failed}`,
+  ...(outcomes.unknown > 0 ? [`No usable answer (may or may not have ended): ${outcomes.unknown}`] : []),
+  ...(notSent > 0 ? [`Not sent (the page was left): ${notSent}`] : []),
+];
+
+/** The calls not ended (or not known to be), each with what the API or the network said. */
+const problemsTable = (problems: Array<[Call, ApiError]>): HTMLElement =>
+  table(
+    'Calls not ended, or not known to be',
+    ['Call SID', 'From', 'To', 'What happened'],
+    problems.map(([call, failure]) => [
+      h('span', { class: 'sid' }, visible(call.sid)),
+      visible(call.from),
+      visible(call.to),
+      failure.message,
+    ]),
+  );
+
+/**
  * The kill switch (admin): the preview of every live call matching the filters, a confirmation where the
  * admin types their number, then one end request per call with a progress bar, and the summary.
  */
@@ -95,43 +149,17 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
     replace(result, h('h2', {}, 'Ending'), progress, status);
     running = true;
     previewButton.disabled = true;
-    const outcomes: Record<Outcome, number> = { ended: 0, 'already ended': 0, failed: 0, unknown: 0 };
-    const problems: Array<[Call, ApiError]> = [];
-    let done = 0;
-    const queue = [...calls];
-    // A few at a time: fast, and well under SignalWire's account-wide request limit.
-    const worker = async () => {
-      for (let call = queue.shift(); call && !stopped; call = queue.shift()) {
-        try {
-          // The listing said which API owns the call: it is ended there without being looked up again.
-          const { headers } = await apiAnswer<Call>(
-            'POST',
-            `/end-all/${encodeURIComponent(call.sid)}`,
-            namedApi(call) ? { api: namedApi(call) } : undefined,
-          );
-          // The API says whether this request ended the call or found it ended already.
-          outcomes[headers.get('x-call-outcome') === 'already-ended' ? 'already ended' : 'ended']++;
-        } catch (error) {
-          const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-          outcomes[failure.outcomeUnknown ? 'unknown' : 'failed']++;
-          problems.push([call, failure]);
-        }
-        done++;
-        progress.value = done;
-        status.textContent = `${done} of ${calls.length}`;
-      }
-    };
-    await Promise.all([worker(), worker(), worker()]);
+    const { outcomes, problems, done } = await endEach(
+      calls,
+      () => stopped,
+      (n) => {
+        progress.value = n;
+        status.textContent = `${n} of ${calls.length}`;
+      },
+    );
     running = false;
     previewButton.disabled = false;
-    const notSent = calls.length - done;
-    const summary = [
-      `Ended: ${outcomes.ended}`,
-      `Already ended: ${outcomes['already ended']}`,
-      `Failed: ${outcomes.failed}`,
-      ...(outcomes.unknown > 0 ? [`No usable answer (may or may not have ended): ${outcomes.unknown}`] : []),
-      ...(notSent > 0 ? [`Not sent (the page was left): ${notSent}`] : []),
-    ];
+    const summary = summaryLines(outcomes, calls.length - done);
     if (stopped) {
       // The page is gone: the operator still learns what was and was not done.
       announce(`End all stopped (the page was left or the session ended). ${summary.join('; ')}.`);
@@ -141,18 +169,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       result,
       h('h2', {}, 'Summary'),
       h('ul', { class: 'summary' }, ...summary.map((line) => h('li', {}, line))),
-      problems.length === 0
-        ? null
-        : table(
-            'Calls not ended, or not known to be',
-            ['Call SID', 'From', 'To', 'What happened'],
-            problems.map(([call, failure]) => [
-              h('span', { class: 'sid' }, visible(call.sid)),
-              visible(call.from),
-              visible(call.to),
-              failure.message,
-            ]),
-          ),
+      problems.length === 0 ? null : problemsTable(problems),
     );
   };
   return () => {
