@@ -2,6 +2,7 @@ import { ApiError, apiAnswer, type Call, kindOf, listLiveCalls, namedApi } from 
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
 import { filterForm, matches } from './pages-calls.ts';
+import { asciiDigits } from './text.ts';
 
 type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown';
 
@@ -140,7 +141,8 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       action: 'End all',
     });
     if (!confirmed || running || stopped) return;
-    if (typed.trim() !== String(calls.length)) {
+    // Digits of the operator's script and a thousands separator count as typed: the count is what is checked.
+    if (asciiDigits(typed) !== String(calls.length)) {
       announce(`Nothing was ended: you typed "${visible(typed)}", the preview has ${calls.length} calls.`);
       return;
     }

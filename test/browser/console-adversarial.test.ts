@@ -444,6 +444,23 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await page.context().close();
   });
 
+  it('takes the end-all count typed in Arabic-Indic digits, as an Arabic keyboard writes it', async () => {
+    const from = '+14155550888';
+    const calls = [live({ from }), live({ from })];
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ar-EG' });
+    context.setDefaultTimeout(15_000);
+    const page = await signIn('admin', { context });
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'End 2 calls…' }).click();
+    await page.getByLabel('Type the number of calls to end').fill('٢');
+    await page.getByRole('button', { name: 'End all' }).click();
+    await page.getByText('Ended: 2').waitFor();
+    expect(calls.map((call) => statusOf(call.sid))).toEqual(['completed', 'completed']);
+    await context.close();
+  });
+
   // Last: the thousands of calls it seeds stay live for any test after it.
   it('reads thousands of live calls page by page, and says "at least" when more exist than it reads', async () => {
     const oldest = live({ status: 'queued', ageSeconds: 3_000 });

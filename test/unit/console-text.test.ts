@@ -14,3 +14,20 @@ describe('the console’s visible(): outside text shown as it is', () => {
     expect(visible(`a${'\u0301'.repeat(10)}b`)).toBe(`a${'\u0301'.repeat(4)}[+6 marks]b`);
   });
 });
+
+describe('the end-all count as an operator types it in any locale', () => {
+  it('reads any script’s decimal digits and thousands separators, and nothing else', async () => {
+    const { asciiDigits } = await import('../../console/src/text.ts');
+    expect(asciiDigits(' ١٢ ')).toBe('12');
+    expect(asciiDigits('३')).toBe('3');
+    expect(asciiDigits('１０')).toBe('10');
+    expect(asciiDigits('1,000')).toBe('1000');
+    expect(asciiDigits('1.000')).toBe('1000');
+    expect(asciiDigits('1\u202f000')).toBe('1000');
+    expect(asciiDigits('١٬٠٠٠')).toBe('1000');
+    // Not a grouping: these stay as typed and match no count.
+    expect(asciiDigits('1.5')).toBe('1.5');
+    expect(asciiDigits('10,00')).toBe('10,00');
+    expect(asciiDigits('two')).toBe('two');
+  });
+});
