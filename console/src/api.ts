@@ -26,8 +26,9 @@ export class ApiError extends Error {
       this.code === 'UPSTREAM_TIMEOUT' ||
       this.code === 'UPSTREAM_ERROR' ||
       this.code === 'INTERNAL_ERROR' ||
-      // A gateway's own 5xx (no API error body): the function may have run.
-      (this.code === '' && this.status >= 500 && this.status !== 503)
+      // A gateway's own 5xx, without the API's error code (API Gateway answers 503 when the function outlives
+      // its integration timeout): the function may have run and acted.
+      (this.code === '' && this.status >= 500)
     );
   }
 }

@@ -217,6 +217,24 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await page.context().close();
   });
 
+  it('says an end answered by the gateway’s own 503 (the function outlived its timeout) may have happened', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.route('**/console-api/calls/*/terminate', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: '{"message":"Service Unavailable"}',
+      }),
+    );
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toBe(
+      `Call ${call.sid} may or may not have been ended: the API answered 503: Service Unavailable. Check the call before trying again.`,
+    );
+    await page.context().close();
+  });
+
   it('going offline mid-action: says the end may or may not have happened, and keeps saying it while refreshes fail', async () => {
     const call = live();
     const page = await signIn('operator', { clock: true });
