@@ -417,6 +417,38 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await page.context().close();
   });
 
+  it('keeps ordinary words whole at 1280 px while an unbroken outside value wraps in its cell', async () => {
+    const call = live({ callerName: 'z'.repeat(400) });
+    const page = await signIn('operator');
+    const row = page.getByRole('row').filter({ hasText: call.sid });
+    await row.waitFor();
+    // Lines of text in the Kind and Direction cells ("Compatibility", "outbound"): one each, not broken mid-word.
+    const lines = await row.evaluate((tr) =>
+      ['Kind', 'Direction'].map((label) => {
+        const cell = tr.querySelector(`td[data-label="${label}"]`) as unknown as { firstChild: unknown };
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+            };
+          }
+        ).document;
+        const range = doc.createRange();
+        range.selectNodeContents(cell.firstChild);
+        return range.getClientRects().length;
+      }),
+    );
+    expect(lines).toEqual([1, 1]);
+    expect(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+            .documentElement.scrollWidth,
+      ),
+    ).toBeLessThanOrEqual(1280);
+    await page.context().close();
+  });
+
   it('never shows the text of a sign-in error link it did not ask for', async () => {
     const context = await newContext();
     const page = await context.newPage();
