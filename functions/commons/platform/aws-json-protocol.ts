@@ -41,7 +41,8 @@ export { UnsupportedJsonProtocolFeatureError } from './aws-json-serde.ts';
  * JSON numbers they parse to; no member of those clients' errors is a number of that size, so only a field a
  * service added beyond its model would differ. test/unit/aws-json-protocol.test.ts runs both protocols on generated
  * requests, answers and errors of every operation of the four clients and requires equal results;
- * test/infra/bundled-json-protocol.test.ts runs bundled calls with each.
+ * test/infra/bundled-json-protocol.test.ts and bundled-json-protocol-dynamodb.test.ts run bundled calls with each
+ * (Secrets Manager's `GetSecretValue`; Powertools Idempotency's conditional `PutItem`).
  */
 
 interface ProtocolSettings {
