@@ -193,6 +193,7 @@ const responseHeaders = fc.dictionary(
   fc.constantFrom(
     'x-amzn-RequestId',
     'x-amzn-requestid',
+    'x-amzn-request-id',
     'x-amz-request-id',
     'x-amz-id-2',
     'x-amz-cf-id',
