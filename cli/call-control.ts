@@ -4,7 +4,15 @@
  * fast, so each command's module (and through it the AWS SDK, the SignalWire client, the cleanup engine)
  * is loaded only when that command runs.
  */
-import { type BaseContext, commandHelp, errorDocument, printJson, styles, writers } from './core/command.ts';
+import {
+  type BaseContext,
+  commandHelp,
+  errorDocument,
+  onStdoutError,
+  printJson,
+  styles,
+  writers,
+} from './core/command.ts';
 import { CliError, EXIT, hintText, UsageError } from './core/errors.ts';
 import {
   CLI_ENV,
@@ -238,10 +246,8 @@ const main = async (argv: string[]): Promise<number> => {
   }
 };
 
-// `call-control calls list | head`: the reader went away, which is not a failure of the command.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+// `call-control calls list | head`: the reader went away, which is not a failure of the command (see
+// onStdoutError for a command acting on calls, and for a stdout that cannot be written at all).
+process.stdout.on('error', onStdoutError);
 
 process.exitCode = await main(process.argv.slice(2));

@@ -32,6 +32,8 @@ import { FUNCTION_RUNTIME_ENVIRONMENT } from './runtime.ts';
  * (WARN, ERROR) would silently drop them and is not offered.
  */
 export type CallControlLogLevel = 'DEBUG' | 'INFO';
+/** Every {@link CallControlLogLevel}, for the checks of props and context values the type does not hold. */
+export const LOG_LEVELS: readonly CallControlLogLevel[] = ['DEBUG', 'INFO'];
 
 /**
  * The Node.js major the bundles are built for (esbuild target `node24`) and that every test of this package

@@ -96,7 +96,7 @@ export class CallControl extends Construct {
 
   constructor(scope: Construct, id: string, props: CallControlProps) {
     super(scope, id);
-    validateProps(props);
+    validateProps(props, this);
     this.props = props;
     this.eventSource = props.eventSource ?? DEFAULT_EVENT_SOURCE;
     this.metricsInstance = props.metricsInstance ?? defaultMetricsInstance(this);

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Names, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   type HttpApi,
   HttpMethod,
@@ -43,6 +43,9 @@ import {
   CONSOLE_PRE_TOKEN_SERVICE_NAME,
 } from './metric-names.ts';
 
+/** Length of an AWS account ID, part of the default Cognito domain prefix. */
+const ACCOUNT_ID_LENGTH = 12;
+
 const SERVICE_NAMES = {
   'audit-search': AUDIT_SEARCH_SERVICE_NAME,
   'console-assets': CONSOLE_ASSETS_SERVICE_NAME,
@@ -66,8 +69,8 @@ export interface CallControlConsoleProps {
   readonly domain?: UserPoolDomain;
   /**
    * Prefix of the new Cognito domain (`https://<prefix>.auth.<region>.amazoncognito.com`): lower-case letters,
-   * digits and hyphens, unique in the region.
-   * @default - derived from the construct's path and the account
+   * digits and hyphens, without `aws`, `amazon` or `cognito`, unique in the region across all accounts.
+   * @default - `cc-<construct path>-<account ID>`
    */
   readonly domainPrefix?: string;
 }
@@ -183,7 +186,9 @@ export class CallControlConsole extends Construct {
     this.domain =
       props.domain ??
       this.userPool.addDomain('domain', {
-        cognitoDomain: { domainPrefix: props.domainPrefix ?? this.defaultDomainPrefix() },
+        cognitoDomain: {
+          domainPrefix: checkedDomainPrefix(props.domainPrefix) ?? this.defaultDomainPrefix(),
+        },
         managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
       });
     if (!props.domain) {
@@ -349,14 +354,35 @@ export class CallControlConsole extends Construct {
     return pool;
   }
 
-  /** A domain prefix Cognito accepts: lower case, no reserved words, at most 63 characters. */
+  /**
+   * A domain prefix Cognito accepts (lower case, no reserved words, at most 63 characters) and that no other
+   * deployment takes: prefixes are unique per region across every AWS account, and every app built from the
+   * docs has the same construct path, so the path alone would collide with the next team's (or with this
+   * app's own staging account). The account ID (12 digits, a deploy-time reference when the stack is
+   * environment-agnostic) makes it this account's.
+   */
   private defaultDomainPrefix(): string {
-    return `cc-${Names.uniqueId(this).toLowerCase()}`
+    const account = Stack.of(this).account;
+    const path = `cc-${Names.uniqueId(this).toLowerCase()}`
       .replace(/aws|amazon|cognito/g, 'x')
       .replace(/[^a-z0-9-]/g, '')
-      .slice(0, 63);
+      .slice(0, 63 - ACCOUNT_ID_LENGTH - 1);
+    return `${path}-${account}`;
   }
 }
+
+/**
+ * A domain prefix of the caller's, refused at synth when it holds a word Cognito reserves (CDK checks the
+ * characters and the length, not these): otherwise the deploy fails half way, after the user pool exists.
+ */
+const checkedDomainPrefix = (prefix: string | undefined): string | undefined => {
+  if (prefix !== undefined && !Token.isUnresolved(prefix) && /aws|amazon|cognito/i.test(prefix)) {
+    throw new Error(
+      `console.domainPrefix must not contain "aws", "amazon" or "cognito" (Cognito reserves them), got "${prefix}"`,
+    );
+  }
+  return prefix;
+};
 
 /** Kebab-case construct ID of a route key, e.g. `post-console-api-calls-callsid-terminate`. */
 const routeIdOf = (routeKey: string): string =>

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import type { CallControlApiAuth, CallControlThrottle } from './api.ts';
-import type { CallControlLogLevel } from './call-control-function.ts';
+import { type CallControlLogLevel, LOG_LEVELS } from './call-control-function.ts';
 import type { CallControlProps } from './props.ts';
 import type { CleanupScheduleProps } from './schedules.ts';
 
@@ -20,7 +20,6 @@ export interface CallControlContext {
   readonly alarmEmail?: string;
 }
 
-const LOG_LEVELS: readonly CallControlLogLevel[] = ['DEBUG', 'INFO'];
 const REMOVAL_POLICIES = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as const;
 const isRemovalPolicyName = (value: string): value is keyof typeof REMOVAL_POLICIES =>
   value in REMOVAL_POLICIES;

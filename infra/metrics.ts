@@ -43,8 +43,13 @@ const FAILED_METRIC_OF_TRIGGER: Readonly<Record<CallControlTrigger, string>> = {
   cleanup: CLEANUP_CALLS_FAILED_METRIC,
 };
 
-/** CloudWatch's limit on a dimension value. */
-const MAX_DIMENSION_VALUE_LENGTH = 1024;
+/**
+ * The longest dimension value an alarm can watch: CloudWatch takes 1024 characters in `PutMetricData`, but
+ * aws-cdk-lib's `Metric` (every alarm and `metric…()` method) refuses more than 255.
+ */
+const MAX_DIMENSION_VALUE_LENGTH = 255;
+/** CloudWatch's limit on a namespace. */
+const MAX_NAMESPACE_LENGTH = 255;
 
 /**
  * The `instance` dimension of a construct's metrics when no `metricsInstance` is given: its stack's name and
@@ -54,7 +59,14 @@ const MAX_DIMENSION_VALUE_LENGTH = 1024;
 export const defaultMetricsInstance = (scope: Construct): string => {
   const stack = Stack.of(scope);
   const inStack = scope.node.path.slice(stack.node.path.length + 1);
-  return Token.isUnresolved(stack.stackName) ? scope.node.path : `${stack.stackName}/${inStack}`;
+  const instance = Token.isUnresolved(stack.stackName) ? scope.node.path : `${stack.stackName}/${inStack}`;
+  if (instance.length > MAX_DIMENSION_VALUE_LENGTH) {
+    throw new Error(
+      `the default metricsInstance "${instance}" (stack name and construct path) is longer than ` +
+        `${MAX_DIMENSION_VALUE_LENGTH} characters, the limit of a CloudWatch alarm's dimension: set metricsInstance`,
+    );
+  }
+  return instance;
 };
 
 /** Refuses an `instance` dimension value CloudWatch would refuse, at synth time. */
@@ -63,6 +75,27 @@ export const checkMetricsInstance = (instance: string): void => {
   if (instance.trim() === '' || instance.length > MAX_DIMENSION_VALUE_LENGTH) {
     throw new Error(
       `metricsInstance must be 1 to ${MAX_DIMENSION_VALUE_LENGTH} characters, got "${instance}"`,
+    );
+  }
+};
+
+/**
+ * Refuses a namespace CloudWatch would refuse (`PutMetricData` drops the functions' metrics at run time, and
+ * the alarms would watch nothing), at synth time: 1 to 255 of letters, digits, `.-_/#:` and spaces, at least
+ * one of them not a space, not starting with `:` and not `AWS/` (AWS's own).
+ */
+export const checkMetricsNamespace = (namespace: string): void => {
+  if (Token.isUnresolved(namespace)) return;
+  if (
+    namespace.trim() === '' ||
+    namespace.length > MAX_NAMESPACE_LENGTH ||
+    !/^[\w.\-/#: ]+$/.test(namespace) ||
+    namespace.startsWith(':') ||
+    namespace.startsWith('AWS/')
+  ) {
+    throw new Error(
+      `metricsNamespace must be 1 to ${MAX_NAMESPACE_LENGTH} letters, digits, spaces or ".-_/#:", not starting ` +
+        `with ":" or "AWS/", got "${namespace}"`,
     );
   }
 };

@@ -31,8 +31,13 @@ const flatten = (node: unknown): string => {
  * Acknowledges, on the IAM policies of the principal a grant went to, the AwsSolutions-IAM5 finding of each
  * wildcard resource the grant added, with `reason`. Only those exact resources: a wildcard of the app's own in
  * the same policy is still reported. Nothing happens for a principal that is not a construct (an account, a
- * service) or whose policies live in another stack (the reference then becomes an import the finding names
- * differently: acknowledge it in that stack).
+ * service).
+ *
+ * A principal in another stack (a second stack of the app, a nested stack, or the construct in a nested stack)
+ * sees the API's ID through a cross-stack reference, which CDK builds only while it prepares the app: the
+ * finding names that reference (an import, a stack output, a parameter). So the acknowledgement is written
+ * twice: now, for the principal's own stack (and for tests that run cdk-nag without synthesising), and again
+ * once the references exist, from a validation hook, which CDK runs after preparing and before the rules.
  */
 export const acknowledgeGrantedWildcards = (
   principal: unknown,
@@ -40,12 +45,22 @@ export const acknowledgeGrantedWildcards = (
   reason: string,
 ): void => {
   if (!Construct.isConstruct(principal)) return;
-  const stack = Stack.of(principal);
-  const ids = resourceArns
-    .map((arn) => flatten(stack.resolve(arn)))
-    .filter((resource) => resource.includes('*'))
-    .map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason }));
-  if (ids.length === 0) return;
-  const policies = principal.node.children.filter((child: IConstruct) => child instanceof Policy);
-  for (const policy of policies) Validations.of(policy).acknowledge(...ids);
+  const acknowledged = new Set<string>();
+  const acknowledge = (): void => {
+    const stack = Stack.of(principal);
+    const ids = resourceArns
+      .map((arn) => `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(arn))}]`)
+      .filter((id) => id.includes('*') && !acknowledged.has(id));
+    if (ids.length === 0) return;
+    for (const id of ids) acknowledged.add(id);
+    const policies = principal.node.children.filter((child: IConstruct) => child instanceof Policy);
+    for (const policy of policies) Validations.of(policy).acknowledge(...ids.map((id) => ({ id, reason })));
+  };
+  acknowledge();
+  principal.node.addValidation({
+    validate: () => {
+      acknowledge();
+      return [];
+    },
+  });
 };

@@ -1,4 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
 import {
   CLEANUP_CONCURRENCY,
@@ -9,9 +11,9 @@ import {
   SECRET_CACHE_TTL_SECONDS,
   SIGNALWIRE_TIMEOUT_MS,
 } from '../functions/commons/platform/settings.ts';
-import { checkRuntime } from './call-control-function.ts';
+import { type CallControlLogLevel, checkRuntime, LOG_LEVELS } from './call-control-function.ts';
 import { DEFAULT_EVENT_SOURCE } from './event-contract.ts';
-import { checkMetricsInstance } from './metrics.ts';
+import { checkMetricsInstance, checkMetricsNamespace } from './metrics.ts';
 import type { CallControlProps } from './props.ts';
 import { checkedPolicy } from './schedules.ts';
 
@@ -21,7 +23,14 @@ export const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(60);
 const EVENTS_FUNCTION_MARGIN_MS = 5_000;
 
 /** Rejects inconsistent props at synth time, where the message can still name the prop. */
-export const validateProps = (props: CallControlProps): void => {
+export const validateProps = (props: CallControlProps, scope: Construct): void => {
+  checkSameRegion(scope, 'secretArn', props.secretArn, "replicate the secret to the stack's region");
+  checkSameRegion(
+    scope,
+    'existingEventBusArn',
+    props.existingEventBusArn,
+    "the bus must be in the stack's region",
+  );
   const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
   const baseUrl = props.webhookPublicBaseUrl;
   if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
@@ -30,7 +39,8 @@ export const validateProps = (props: CallControlProps): void => {
   if (given(props.secretName) === given(props.secretArn)) {
     throw new Error('CallControl needs exactly one of secretName and secretArn');
   }
-  const replayWindow = props.callbackReplayWindow?.toSeconds();
+  checkSecret(props);
+  const replayWindow = wholeSeconds('callbackReplayWindow', props.callbackReplayWindow);
   if (
     replayWindow !== undefined &&
     !(replayWindow >= REMEMBERED_SECONDS.min && replayWindow <= REMEMBERED_SECONDS.max)
@@ -38,24 +48,21 @@ export const validateProps = (props: CallControlProps): void => {
     throw new Error('callbackReplayWindow must be between 1 minute and 30 days');
   }
   checkPlatformProps(props);
-  const auth = props.apiAuth;
-  if (auth?.type === 'jwt') {
-    if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
-      throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
-    }
-    if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
-      throw new Error('apiAuth.audience needs at least one non-empty value');
-    }
-  }
+  checkApiAuth(props.apiAuth);
   for (const [name, throttle] of [
     ['apiThrottle', props.apiThrottle],
     ['webhookThrottle', props.webhookThrottle],
   ] as const) {
     if (
       throttle &&
-      !(throttle.rateLimit > 0 && Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)
+      !(
+        Number.isFinite(throttle.rateLimit) &&
+        throttle.rateLimit > 0 &&
+        Number.isInteger(throttle.burstLimit) &&
+        throttle.burstLimit > 0
+      )
     ) {
-      throw new Error(`${name} needs a positive rateLimit and a positive integer burstLimit`);
+      throw new Error(`${name} needs a finite positive rateLimit and a positive integer burstLimit`);
     }
   }
   const eventSource = props.eventSource;
@@ -64,45 +71,7 @@ export const validateProps = (props: CallControlProps): void => {
       `eventSource must be 1 to 256 characters without spaces and must not start with "aws.", got "${eventSource}"`,
     );
   }
-  const events = props.callUpdateEvents;
-  if (events) {
-    if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
-      throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
-    }
-    const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
-    if (events.allowedSources.includes(ownSource)) {
-      throw new Error(
-        `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
-          'under it, producers must not',
-      );
-    }
-    const retries = events.retryAttempts;
-    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
-      throw new Error(
-        'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
-      );
-    }
-    const age = events.maxEventAge?.toSeconds() ?? 3600;
-    if (age < 60 || age > 6 * 3600) {
-      throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
-    }
-    // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
-    // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
-    const perRequest = props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default;
-    const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
-    if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
-      throw new Error(
-        `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
-          `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
-          `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
-          `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
-      );
-    }
-    const ttl = events.idempotencyTtl?.toSeconds();
-    if (ttl !== undefined && (ttl < age || ttl > REMEMBERED_SECONDS.max)) {
-      throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
-    }
-  }
+  if (props.callUpdateEvents) checkCallUpdateEvents(props, props.callUpdateEvents, eventSource);
   const concurrency = props.cleanupConcurrency;
   if (concurrency !== undefined && !inRange(CLEANUP_CONCURRENCY, concurrency)) {
     throw new Error(
@@ -123,13 +92,149 @@ export const validateProps = (props: CallControlProps): void => {
   if (margin !== undefined && !inRange(CLEANUP_TIME_MARGIN_MS, margin)) {
     throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
   }
-  const secretTtl = props.secretCacheTtl?.toSeconds();
+  const secretTtl = wholeSeconds('secretCacheTtl', props.secretCacheTtl);
   if (secretTtl !== undefined && secretTtl > SECRET_CACHE_TTL_SECONDS.max) {
     throw new Error('secretCacheTtl must be at most 1 day');
   }
   const timeout = props.signalWireTimeout?.toMilliseconds();
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
+  }
+};
+
+/** The event consumer's props, and the SignalWire timeout its redirects must fit in. */
+const checkCallUpdateEvents = (
+  props: CallControlProps,
+  events: NonNullable<CallControlProps['callUpdateEvents']>,
+  eventSource: string | undefined,
+): void => {
+  if (events.allowedSources.length === 0 || events.allowedSources.some((source) => source.trim() === '')) {
+    throw new Error('callUpdateEvents.allowedSources needs at least one non-empty event source');
+  }
+  // PutEvents refuses a customer's "aws." source, and a source with spaces is no producer's: the rule would
+  // wait for events nobody can send.
+  const unusable = events.allowedSources.find(
+    (source) => !Token.isUnresolved(source) && !isEventSource(source),
+  );
+  if (unusable !== undefined) {
+    throw new Error(
+      `callUpdateEvents.allowedSources: each must be 1 to 256 characters without spaces and must not start with "aws.", got "${unusable}"`,
+    );
+  }
+  const ownSource = eventSource ?? DEFAULT_EVENT_SOURCE;
+  if (events.allowedSources.includes(ownSource)) {
+    throw new Error(
+      `callUpdateEvents.allowedSources must not include eventSource "${ownSource}": the functions publish ` +
+        'under it, producers must not',
+    );
+  }
+  const retries = events.retryAttempts;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
+    throw new Error(
+      'callUpdateEvents.retryAttempts must be 0, 1 or 2 (the limit of Lambda asynchronous retries)',
+    );
+  }
+  const age = wholeSeconds('callUpdateEvents.maxEventAge', events.maxEventAge) ?? 3600;
+  if (age < 60 || age > 6 * 3600) {
+    throw new Error('callUpdateEvents.maxEventAge must be between 1 minute and 6 hours');
+  }
+  // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
+  // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
+  const perRequest = props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default;
+  const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
+  if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
+    throw new Error(
+      `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
+        `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
+        `function's ${EVENTS_FUNCTION_TIMEOUT.toSeconds()} s timeout; use at most ` +
+        `${Math.floor((EVENTS_FUNCTION_TIMEOUT.toMilliseconds() - EVENTS_FUNCTION_MARGIN_MS) / 3)} ms`,
+    );
+  }
+  const ttl = wholeSeconds('callUpdateEvents.idempotencyTtl', events.idempotencyTtl);
+  if (ttl !== undefined && (ttl < age || ttl > REMEMBERED_SECONDS.max)) {
+    throw new Error('callUpdateEvents.idempotencyTtl must be between maxEventAge and 30 days');
+  }
+};
+
+/** The API's authorization as API Gateway takes it; a JavaScript app is not held to the union type. */
+const checkApiAuth = (auth: CallControlProps['apiAuth']): void => {
+  const type: unknown = auth?.type;
+  if (auth === undefined || type === 'iam') return;
+  if (auth.type !== 'jwt') {
+    throw new Error(`apiAuth.type must be "iam" or "jwt", got ${JSON.stringify(type)}`);
+  }
+  if (!Token.isUnresolved(auth.issuer) && !/^https:\/\/\S+$/.test(auth.issuer)) {
+    throw new Error(`apiAuth.issuer must be an https URL, got "${auth.issuer}"`);
+  }
+  if (auth.audience.length === 0 || auth.audience.some((audience) => audience.trim() === '')) {
+    throw new Error('apiAuth.audience needs at least one non-empty value');
+  }
+  for (const name of ['scopes', 'readScopes', 'writeScopes'] as const) {
+    const scopes = auth[name];
+    // An empty list would turn the scope check off for those routes; a scope with a space can never match.
+    if (scopes !== undefined && (scopes.length === 0 || scopes.some((scope) => !/^\S+$/.test(scope)))) {
+      throw new Error(
+        `apiAuth.${name} must list at least one scope, each without spaces (leave it out for ${
+          name === 'scopes' ? 'no scope check' : 'scopes'
+        }), got ${JSON.stringify(scopes)}`,
+      );
+    }
+  }
+};
+
+/**
+ * Refuses an ARN of another region than the stack's when both are known: the functions call Secrets Manager
+ * and EventBridge in their own region, and the rule on the bus is created there, so such a resource would be
+ * found only at run time, missing.
+ */
+const checkSameRegion = (scope: Construct, name: string, arn: string | undefined, remedy: string): void => {
+  const stackRegion = Stack.of(scope).region;
+  if (arn === undefined || Token.isUnresolved(arn) || Token.isUnresolved(stackRegion)) return;
+  const region = arn.split(':')[3];
+  if (region !== undefined && region !== '' && region !== stackRegion) {
+    throw new Error(
+      `${name} is in ${region} but the stack deploys to ${stackRegion}, where the functions look for it: ${remedy}`,
+    );
+  }
+};
+
+/**
+ * A duration the functions take in whole seconds. CDK's own error for a fraction ("'1500 millis' cannot be
+ * converted into a whole number of seconds") names no prop.
+ */
+const wholeSeconds = (name: string, duration: Duration | undefined): number | undefined => {
+  if (duration === undefined) return undefined;
+  const milliseconds = duration.toMilliseconds();
+  if (milliseconds % 1000 !== 0) {
+    throw new Error(`${name} must be a whole number of seconds, got ${milliseconds} ms`);
+  }
+  return milliseconds / 1000;
+};
+
+/**
+ * The secret's name or ARN as Secrets Manager takes them: a name it would refuse, or an ARN without the
+ * six-character suffix (which CDK refuses naming its own `secretCompleteArn`), fails here naming the prop.
+ */
+const checkSecret = (props: CallControlProps): void => {
+  const { secretName, secretArn } = props;
+  if (
+    secretName !== undefined &&
+    !Token.isUnresolved(secretName) &&
+    !/^[\w/+=.@-]{1,512}$/.test(secretName)
+  ) {
+    throw new Error(
+      `secretName must be 1 to 512 letters, digits or "/_+=.@-" (Secrets Manager's rule), got "${secretName}"`,
+    );
+  }
+  if (
+    secretArn !== undefined &&
+    !Token.isUnresolved(secretArn) &&
+    !/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/.test(secretArn)
+  ) {
+    throw new Error(
+      'secretArn must be the complete ARN of a secret, with the six-character suffix Secrets Manager ' +
+        `adds to its name (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf), got "${secretArn}"`,
+    );
   }
 };
 
@@ -147,6 +252,21 @@ const checkPlatformProps = (props: CallControlProps): void => {
     );
   }
   if (props.metricsInstance !== undefined) checkMetricsInstance(props.metricsInstance);
+  if (props.metricsNamespace !== undefined) checkMetricsNamespace(props.metricsNamespace);
+  const retention: unknown = props.logRetention;
+  // A JavaScript app may pass a number of days: CloudWatch Logs takes only its fixed periods.
+  if (retention !== undefined && !Object.values(RetentionDays).includes(retention as RetentionDays)) {
+    throw new Error(
+      `logRetention must be a RetentionDays value (CloudWatch Logs' periods: 1, 3, 5, 7, 14, 30, 60, 90, … days), got ${JSON.stringify(retention)}`,
+    );
+  }
+  const logLevel: unknown = props.logLevel;
+  // A JavaScript app is not held to the type: 'WARN' would silence the audit records, which are INFO lines.
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as CallControlLogLevel)) {
+    throw new Error(
+      `logLevel must be one of ${LOG_LEVELS.join(', ')} (audit records are INFO lines; a quieter level would drop them), got "${String(logLevel)}"`,
+    );
+  }
   if (props.runtime !== undefined) checkRuntime(props.runtime);
 };
 

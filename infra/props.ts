@@ -179,7 +179,8 @@ export interface CallControlProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * CloudWatch namespace of the functions' custom metrics (and of the alarms on them).
+   * CloudWatch namespace of the functions' custom metrics (and of the alarms on them): 1 to 255 letters,
+   * digits, spaces or `.-_/#:`, not starting with `:` or `AWS/` (CloudWatch's rules; checked at synth).
    * @default 'SignalWireCallControl'
    */
   readonly metricsNamespace?: string;

@@ -45,7 +45,39 @@ const RETRY_ATTEMPTS = 2;
 const MAX_EVENT_AGE = Duration.hours(1);
 const DEFAULT_SCHEDULE = 'rate(5 minutes)';
 const NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const EXPRESSION_PATTERN = /^(rate|cron|at)\(.+\)$/;
+const RATE_PATTERN = /^rate\(([1-9]\d*) (minutes?|hours?|days?)\)$/;
+const AT_PATTERN = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/;
+const CRON_FIELD_PATTERN = /^[\w*?,/#-]+$/;
+
+/**
+ * Why EventBridge Scheduler would refuse `expression` at deploy time, or undefined: `rate(<n> <unit>)` with a
+ * whole n ≥ 1 and minutes, hours or days; `cron(…)` with its six fields, one of day-of-month and day-of-week
+ * `?`; `at(yyyy-mm-ddThh:mm:ss)` naming a real time.
+ */
+const expressionProblem = (expression: string): string | undefined => {
+  if (expression.startsWith('rate(')) {
+    return RATE_PATTERN.test(expression)
+      ? undefined
+      : 'a rate is rate(<whole number ≥ 1> minutes|hours|days)';
+  }
+  if (expression.startsWith('cron(') && expression.endsWith(')')) {
+    const fields = expression.slice(5, -1).trim().split(/\s+/);
+    if (fields.length !== 6 || !fields.every((field) => CRON_FIELD_PATTERN.test(field))) {
+      return 'a cron has six fields: minutes hours day-of-month month day-of-week year';
+    }
+    return (fields[2] === '?') === (fields[4] === '?')
+      ? 'a cron needs "?" in exactly one of day-of-month and day-of-week'
+      : undefined;
+  }
+  const at = AT_PATTERN.exec(expression);
+  if (at) {
+    const [year, month, day, hour, minute, second] = at.slice(1).map(Number) as [number, ...number[]];
+    const time = new Date(Date.UTC(year, (month ?? 0) - 1, day, hour, minute, second));
+    const roundTrip = time.toISOString().slice(0, 19);
+    return roundTrip === expression.slice(3, -1) ? undefined : 'at(…) names no real date and time';
+  }
+  return 'expected rate(...), cron(...) or at(yyyy-mm-ddThh:mm:ss)';
+};
 
 /**
  * Invokes exactly the function (or alias) it names and may do nothing else: `LambdaInvoke` would also grant
@@ -166,7 +198,7 @@ const validateSchedules = (
       ? undefined
       : checkedPolicy(() => parsePolicyInput(defaultPolicy, 'cleanupDefaultPolicy'));
   const seen = new Set<string>();
-  for (const { name, schedule, policy } of schedules) {
+  for (const { name, schedule, policy, enabled } of schedules) {
     if (!NAME_PATTERN.test(name) || name.length > 48) {
       throw new Error(
         `cleanup schedule name "${name}" must be lowercase letters, digits and single dashes, at most 48 characters`,
@@ -176,9 +208,14 @@ const validateSchedules = (
       throw new Error(`cleanup schedule name "${name}" is used twice`);
     }
     seen.add(name);
-    if (schedule !== undefined && !EXPRESSION_PATTERN.test(schedule.trim())) {
+    const problem = schedule === undefined ? undefined : expressionProblem(schedule.trim());
+    if (problem !== undefined) {
+      throw new Error(`cleanup schedule "${name}" has expression "${schedule}": ${problem}`);
+    }
+    if (enabled !== undefined && typeof enabled !== 'boolean') {
+      // A JavaScript app's `enabled: 'false'` would deploy the schedule enabled.
       throw new Error(
-        `cleanup schedule "${name}" has expression "${schedule}"; expected rate(...), cron(...) or at(...)`,
+        `cleanup schedule "${name}": enabled must be true or false, got ${JSON.stringify(enabled)}`,
       );
     }
     // The function validates again at every run; refusing here stops a deployment that could never run.

@@ -45,7 +45,31 @@ const awsPort = Number(process.env.AWS_PORT ?? 0);
 const stateDir = localStateDir(port);
 // The CLI trusts only a folder of this user's with mode 0700 (another user could point it elsewhere).
 makePrivateDir(stateDir);
-const stack = await startLocalStack({ port, awsPort, stateDir });
+/**
+ * Why the stack could not start, in words a new user can act on: a taken port (another `npm start`, say) or a
+ * machine without loopback gets one line and what to do, not a stack trace. Anything else is unexpected.
+ */
+const startFailure = (error: unknown): string | undefined => {
+  const { code } = (error ?? {}) as { code?: unknown };
+  if (code === 'EADDRINUSE')
+    return `npm start: port ${port} is already in use (another \`npm start\`, or another program).\nRun it on another port (PORT=3100 npm start) or on any free one (PORT=0 npm start; the commands it prints name the port).`;
+  if (code === 'EACCES')
+    return `npm start: not allowed to listen on port ${port} (ports below 1024 need privileges).\nRun it on another port (PORT=3000 npm start) or on any free one (PORT=0 npm start).`;
+  if (code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
+    return 'npm start: 127.0.0.1 (loopback) is not reachable on this machine, and every part of the local stack runs on it.\nBring the loopback interface up (`ip link set lo up`) and run it again.';
+  return undefined;
+};
+
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack({ port, awsPort, stateDir });
+} catch (error) {
+  const message = startFailure(error);
+  if (message === undefined) throw error;
+  console.error(message);
+  // The stand-ins already started (emulator, AWS, DynamoDB) end with the process.
+  process.exit(1);
+}
 const seeded: Array<{ status: CallStatus; ageSeconds: number }> = [
   { status: 'in-progress', ageSeconds: 45 },
   { status: 'in-progress', ageSeconds: 600 },

@@ -7,8 +7,8 @@ import { type CommandContext, defineCommand, printJson } from '../core/command.t
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { EXIT, UsageError } from '../core/errors.ts';
 import { readLocalState } from '../core/local-state.ts';
+import { renderTable, tableWidth } from '../core/table.ts';
 import { targetKind } from '../core/targets.ts';
-import { renderTable, tableWidth } from '../core/terminal.ts';
 import { checkCallSid } from '../core/validate.ts';
 
 const spec = {

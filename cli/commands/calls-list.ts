@@ -122,9 +122,21 @@ const list = async (
   if (context.output === 'json') printJson(context, { calls, next_cursor: nextCursor });
   else if (context.output === 'ndjson') printJson(context, null, calls);
   else {
-    context.print(calls.length === 0 ? 'No calls match.' : callsTable(calls, context.style));
+    // An empty page with a next one is not "no calls": a later page may hold matches (a page of native voice
+    // logs can have none in the asked state).
+    context.print(
+      calls.length > 0
+        ? callsTable(calls, context.style)
+        : nextCursor
+          ? 'No calls on this page.'
+          : 'No calls match.',
+    );
     if (nextCursor)
-      context.note(context.errStyle.dim(`More calls: add --all, or --cursor ${visible(nextCursor)}`));
+      context.note(
+        context.errStyle.dim(
+          `${calls.length > 0 ? 'More calls' : 'Later pages may match'}: add --all, or --cursor ${visible(nextCursor)}`,
+        ),
+      );
   }
   return EXIT.ok;
 };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import {
   AUDIT_MESSAGE,
@@ -9,13 +10,14 @@ import {
 import { cliActor } from '#commons/calls/audit-actors';
 import { type CleanupPolicy, type CleanupPolicyInput, POLICY_DEFAULTS } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
-import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
+import { CLEANUP_CONCURRENCY, CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { confirmStale } from '../core/cleanup-preview.ts';
-import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
+import { watchInterrupts } from '../core/interrupt.ts';
 import { visible } from '../core/safe-text.ts';
 import { localUser, openSignalWire, targetKind } from '../core/targets.ts';
 import { ProgressBar } from '../core/terminal.ts';
@@ -175,16 +177,44 @@ const runHere = async (
     import('#commons/cleanup/run-cleanup'),
   ]);
   const bar = new ProgressBar(policy.dryRun ? 'dry run' : 'cleanup', found);
-  const report = await runCleanup(access.calls, policy, {
-    native: await access.native(),
-    scheduleName: access.actor,
-    actor: cliActor(access.actor),
-    trigger: 'cli',
-    accountSid: access.calls.projectId,
-    logger: counting(access.auditLog, bar, {}),
+  // Every end in flight, the listing and the pacer listen to the run's one hard-stop signal: more than Node's
+  // default 10 at full concurrency, which Node.js 20 reports as a leak (MaxListenersExceededWarning) on the
+  // operator's terminal. The default for the signals made from here on follows the pool's size (the functions
+  // run on Node.js 24, which does not warn).
+  setMaxListeners(CLEANUP_CONCURRENCY.default * 2 + 8);
+  // Ctrl-C (or SIGTERM) is the end of the run's time budget: no new page or call is started, the ends in flight
+  // finish, and the report says what was done and what was not reached. A second one stops waiting.
+  let interrupted = false;
+  const watch = watchInterrupts({
+    first: () => {
+      interrupted = true;
+      context.note(
+        '\ninterrupted: no more calls will be ended; waiting for the ends in flight, then the report (Ctrl-C again to stop waiting)',
+      );
+    },
+    second: () => {
+      bar.finish();
+      context.note(
+        `stopped waiting: the ends in flight may or may not have been applied; \`${context.command('audit --since 1h')}\` shows what was done.`,
+      );
+      process.exit(EXIT.partial);
+    },
   });
-  bar.finish();
-  return report;
+  try {
+    const report = await runCleanup(access.calls, policy, {
+      native: await access.native(),
+      scheduleName: access.actor,
+      actor: cliActor(access.actor),
+      trigger: 'cli',
+      accountSid: access.calls.projectId,
+      logger: counting(access.auditLog, bar, {}),
+      remainingTimeMs: () => (interrupted ? 0 : Number.POSITIVE_INFINITY),
+    });
+    bar.finish();
+    return report;
+  } finally {
+    watch.dispose();
+  }
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -348,6 +378,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   if (nothing)
     context.note('The preview found no stale call: nothing is ended (a dry run of the policy follows).');
   const cap = nothing ? { dryRun: true } : confirmed === undefined ? {} : { maxCallsToEnd: confirmed.cap };
+  if (!policy.dryRun) holdOutput();
   const report =
     targetKind(context.globals) === 'deployed'
       ? await runDeployed(context, { ...input, ...cap }, found)

@@ -9,8 +9,9 @@ import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { createCallAger } from '../core/call-age.ts';
 import { callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
-import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
+import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
+import { watchInterrupts } from '../core/interrupt.ts';
 import { confirm, interactive } from '../core/prompt.ts';
 import { visible } from '../core/safe-text.ts';
 import { openCalls } from '../core/targets.ts';
@@ -95,16 +96,9 @@ export const command = defineCommand(
       new Set<string>((directions as CallDirection[]).flatMap((direction) => DIRECTION_MATCHES[direction]));
     const olderThan =
       values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined;
-    const rate = Number(values.rate ?? 20);
-    if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max) {
-      throw new UsageError(
-        `--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${values.rate}"`,
-      );
-    }
+    const rate = checkRate(values.rate);
     const api = checkApi(values.api);
-    const expect = values.expect === undefined ? undefined : Number(values.expect);
-    if (expect !== undefined && !(Number.isInteger(expect) && expect >= 0))
-      throw new UsageError(`--expect must be a count, got "${values.expect}"`);
+    const expect = checkExpect(values.expect);
 
     const backend = await openCalls(context.globals);
     const now = Date.now();
@@ -185,15 +179,34 @@ export const command = defineCommand(
     }
     await confirm(`End these ${matches.length} call(s)?`, String(matches.length), context.yes);
 
+    holdOutput();
     const started = performance.now();
-    const results = await endPaced(context, backend, matches, rate);
-
-    const summary = summarise(matches.length, results, performance.now() - started);
-    if (context.output === 'table') reportTable(context, summary, results);
-    else printJson(context, { preview, summary, results }, results);
-    return batchExit(summary.ended + summary.alreadyEnded, summary.failed + summary.notSent);
+    const finish = (results: EndResult[]): number => {
+      const summary = summarise(matches.length, results, performance.now() - started);
+      if (context.output === 'table') reportTable(context, summary, results);
+      else printJson(context, { preview, summary, results }, results);
+      return batchExit(
+        summary.ended + summary.alreadyEnded,
+        summary.failed + summary.notSent + summary.unknown,
+      );
+    };
+    return finish(await endPaced(context, backend, matches, rate, finish));
   },
 );
+
+const checkRate = (raw: string | undefined): number => {
+  const rate = Number(raw ?? 20);
+  if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max)
+    throw new UsageError(`--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${raw}"`);
+  return rate;
+};
+
+const checkExpect = (raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined;
+  // Digits only: Number('') is 0, and an empty --expect= must not pass for "expect none".
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--expect must be a count, got "${raw}"`);
+  return Number(raw);
+};
 
 type Summary = ReturnType<typeof summarise>;
 
@@ -206,6 +219,8 @@ const summarise = (matched: number, results: EndResult[], elapsedMs: number) => 
     canceled: results.filter((result) => result.outcome === 'updated' && result.status === 'canceled').length,
     alreadyEnded: count('already-ended'),
     failed: count('failed'),
+    /** Sent, and the answer not waited for (a second Ctrl-C). */
+    unknown: count('unknown'),
     notSent: matched - results.length,
     durationSeconds: Math.round(elapsedMs / 100) / 10,
   };
@@ -215,12 +230,15 @@ const reportTable = (context: CommandContext, summary: Summary, results: EndResu
   const canceled = summary.canceled > 0 ? ` (${summary.canceled} cancelled before answer)` : '';
   context.print(
     `Ended ${summary.ended}${canceled}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
+      (summary.unknown > 0 ? ` Outcome unknown (sent, answer not waited for): ${summary.unknown}.` : '') +
       (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
   );
+  for (const unknown of results.filter((result) => result.outcome === 'unknown'))
+    context.print(`  ${unknown.sid}  ${context.style.yellow('unknown: check it with calls get')}`);
   for (const failure of results.filter((result) => result.outcome === 'failed')) {
     context.print(`  ${failure.sid}  ${context.style.red(visible(failure.error ?? 'failed'))}`);
   }
-  if (summary.failed + summary.notSent > 0)
+  if (summary.failed + summary.notSent + summary.unknown > 0)
     context.note('next: run the same end-all again; ended calls are skipped, the rest retried.');
 };
 
@@ -233,34 +251,42 @@ interface EndResult {
 }
 
 /**
- * Ends `matches` at `rate` per second, at most 10 in flight, with a progress bar. Ctrl-C stops sending:
- * requests in flight finish, and the results say what was and was not done.
+ * Ends `matches` at `rate` per second, at most 10 in flight, with a progress bar. Ctrl-C (or SIGTERM) stops
+ * sending: requests in flight finish, and the results say what was and was not done. A second one stops
+ * waiting: `finish` reports the calls in flight as `unknown`, and the process exits with its code.
  */
 const endPaced = async (
   context: CommandContext,
   backend: CallsBackend,
   matches: ListedCall[],
   rate: number,
+  finish: (results: EndResult[]) => number,
 ): Promise<EndResult[]> => {
   const started = performance.now();
   const bar = new ProgressBar('ending', matches.length);
   const results: EndResult[] = [];
   const interval = 1000 / rate;
   const inFlight = new Set<Promise<void>>();
-  // Ctrl-C stops sending: requests in flight finish, and the summary says what was and was not done.
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-    context.note('\ninterrupted: no more end requests will be sent');
-  };
-  process.once('SIGINT', onInterrupt);
+  const sent = new Map<string, string>();
+  const watch = watchInterrupts({
+    first: () =>
+      context.note(
+        `\ninterrupted: no more end requests will be sent; waiting for the ${sent.size} in flight (Ctrl-C again to stop waiting)`,
+      ),
+    second: () => {
+      bar.finish();
+      const unknown = [...sent].map(([sid, api]) => ({ sid, api, outcome: 'unknown' }));
+      process.exit(finish([...results, ...unknown]));
+    },
+  });
   for (const [index, call] of matches.entries()) {
     const wait = started + index * interval - performance.now();
     if (wait > 0) await sleep(wait);
-    if (interrupted) break;
+    if (watch.interrupted) break;
     while (inFlight.size >= 10) await Promise.race(inFlight);
     // The listing said which API owns the call: the end goes there without looking it up again.
     const api = apiOf(call);
+    sent.set(call.sid, api);
     const task: Promise<void> = backend
       .endCall(call.sid, call.api)
       .then(
@@ -278,12 +304,13 @@ const endPaced = async (
       )
       .finally(() => {
         inFlight.delete(task);
+        sent.delete(call.sid);
         bar.tick();
       });
     inFlight.add(task);
   }
   await Promise.all(inFlight);
-  process.removeListener('SIGINT', onInterrupt);
+  watch.dispose();
   bar.finish();
   return results;
 };

@@ -2,8 +2,9 @@ import type { CallActionResult } from '#commons/calls/service';
 import type { CallUpdate } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';
-import { type CommandContext, printJson } from './command.ts';
+import { type CommandContext, holdOutput, printJson } from './command.ts';
 import { CliError, hintText } from './errors.ts';
+import { watchInterrupts } from './interrupt.ts';
 import { confirm, interactive } from './prompt.ts';
 import { visible } from './safe-text.ts';
 import { openCalls } from './targets.ts';
@@ -14,7 +15,8 @@ const DONE = { End: 'ended', Redirect: 'redirected', Update: 'updated', Transfer
 
 export interface ActionResult {
   sid: string;
-  outcome: CallActionResult['outcome'] | 'failed';
+  /** `not-sent`: interrupted before its request; `unknown`: sent, and the answer not waited for. */
+  outcome: CallActionResult['outcome'] | 'failed' | 'not-sent' | 'unknown';
   status?: string;
   /** The API that owns the call (`compatibility` or `calling`), once known. */
   api?: CallApi;
@@ -60,33 +62,95 @@ export const actOnCalls = async (
     context.yes,
   );
 
+  holdOutput();
   const results: ActionResult[] = [];
-  for (const sid of checked) {
-    try {
-      const result = await act(backend, sid);
-      results.push({
-        sid,
-        outcome: result.outcome,
-        status: result.call.status,
-        api: result.api ?? apiOf(result.call),
-      });
+  const report = (): number => {
+    if (context.output !== 'table') printJson(context, { results }, results);
+    const failed = results.filter((result) => !DONE_OUTCOMES.has(result.outcome)).length;
+    return batchExit(results.length - failed, failed);
+  };
+  const notSent = (sids: string[]) => {
+    for (const sid of sids) {
+      results.push({ sid, outcome: 'not-sent' });
       if (context.output === 'table')
-        context.print(`${sid}  ${context.style.green(visible(outcomeText(result, DONE[what])))}`);
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      const hint = hintText(error.hint, context.command);
-      results.push({
-        sid,
-        outcome: 'failed',
-        error: { code: error.code, message: error.message, ...(hint ? { hint } : {}) },
-      });
-      if (context.output === 'table') {
-        context.print(`${sid}  ${context.style.red(`failed: ${visible(error.message)}`)}`);
-        if (hint) context.note(`  next: ${visible(hint)}`);
-      }
+        context.print(`${sid}  ${context.style.yellow('not sent (interrupted)')}`);
     }
+  };
+  // The call whose request is out: on a second Ctrl-C its outcome is unknown, and said so.
+  let current: { sid: string; index: number } | undefined;
+  const watch = watchInterrupts({
+    first: () =>
+      context.note(
+        `interrupted: ${current ? `waiting for the answer about ${current.sid} (already sent); ` : ''}nothing more will be sent (Ctrl-C again to stop waiting)`,
+      ),
+    second: () => {
+      if (current) {
+        results.push({ sid: current.sid, outcome: 'unknown', error: UNKNOWN_OUTCOME(context) });
+        if (context.output === 'table') {
+          context.print(
+            `${current.sid}  ${context.style.yellow(`unknown: ${UNKNOWN_OUTCOME(context).message}`)}`,
+          );
+          context.note(`  next: ${UNKNOWN_OUTCOME(context).hint}`);
+        }
+        notSent(checked.slice(current.index + 1));
+      }
+      process.exit(report());
+    },
+  });
+  try {
+    for (const [index, sid] of checked.entries()) {
+      if (watch.interrupted) {
+        notSent(checked.slice(index));
+        break;
+      }
+      current = { sid, index };
+      results.push(await actOnOne(context, backend, sid, what, act));
+    }
+  } finally {
+    current = undefined;
+    watch.dispose();
   }
-  if (context.output !== 'table') printJson(context, { results }, results);
-  const failed = results.filter((result) => result.outcome === 'failed').length;
-  return batchExit(results.length - failed, failed);
+  return report();
+};
+
+const DONE_OUTCOMES = new Set<ActionResult['outcome']>(['updated', 'already-ended']);
+
+const UNKNOWN_OUTCOME = (context: CommandContext) => ({
+  code: 'INTERRUPTED',
+  message: 'sent, but the answer was not waited for (interrupted)',
+  hint: `\`${context.command('calls get <sid>')}\` shows whether it was applied.`,
+});
+
+/** One call: its result, printed as a line in table mode. A failure is a result, never a lost batch. */
+const actOnOne = async (
+  context: CommandContext,
+  backend: CallsBackend,
+  sid: string,
+  what: keyof typeof DONE,
+  act: (backend: CallsBackend, sid: string) => Promise<CallActionResult>,
+): Promise<ActionResult> => {
+  try {
+    const result = await act(backend, sid);
+    if (context.output === 'table')
+      context.print(`${sid}  ${context.style.green(visible(outcomeText(result, DONE[what])))}`);
+    return {
+      sid,
+      outcome: result.outcome,
+      status: result.call.status,
+      api: result.api ?? apiOf(result.call),
+    };
+  } catch (error) {
+    const known = error instanceof CliError;
+    const hint = known ? hintText(error.hint, context.command) : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    if (context.output === 'table') {
+      context.print(`${sid}  ${context.style.red(`failed: ${visible(message)}`)}`);
+      if (hint) context.note(`  next: ${visible(hint)}`);
+    }
+    return {
+      sid,
+      outcome: 'failed',
+      error: { code: known ? error.code : 'UNEXPECTED', message, ...(hint ? { hint } : {}) },
+    };
+  }
 };

@@ -29,10 +29,46 @@ export interface ApiBackendOptions {
   timeoutMs?: number;
 }
 
-interface ApiErrorBody {
-  error?: { code?: string; message?: string };
-  message?: string;
+/** Errors of a connection that was never made: nothing was sent. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+
+/** A 2xx answer of the API, with what a message about an unreadable body needs. */
+interface Answer {
+  body: unknown;
+  outcome: string | null;
+  api: string | null;
+  status: number;
+  contentType: string | null;
+  text: string;
 }
+
+const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What the CLI reads of a call: its SID and status as strings (the rest is shown as it comes). */
+const isCallLike = (value: unknown): boolean =>
+  isRecord(value) && typeof value.sid === 'string' && typeof value.status === 'string';
+
+/**
+ * API Gateway's own refusals, which carry no error code of ours (`{"message":"Too Many Requests"}`): a 429 is
+ * its throttling, a 5xx means the function's answer never came back (a change may have been applied).
+ */
+const GATEWAY_CODES: Readonly<Record<number, string>> = {
+  429: 'API_THROTTLED',
+  500: 'API_GATEWAY_ERROR',
+  502: 'API_GATEWAY_ERROR',
+  503: 'API_GATEWAY_ERROR',
+  504: 'API_GATEWAY_ERROR',
+};
 
 /**
  * The operator HTTP API, every request signed with SigV4 (service `execute-api`) using the caller's AWS
@@ -62,15 +98,21 @@ export class ApiBackend implements CallsBackend {
     else
       for (const [name, value] of Object.entries(filter))
         if (value !== undefined) query[name] = String(value);
-    const page = (await this.#send('GET', 'calls', query)).body as {
-      calls: ListedCall[];
-      next_cursor: string | null;
-    };
-    return { calls: page.calls, nextCursor: page.next_cursor };
+    const answer = await this.#send('GET', 'calls', query);
+    const page = answer.body;
+    if (
+      !isRecord(page) ||
+      !Array.isArray(page.calls) ||
+      !page.calls.every(isCallLike) ||
+      !(page.next_cursor === null || page.next_cursor === undefined || typeof page.next_cursor === 'string')
+    )
+      throw this.#unreadable(answer, 'a page of calls', 'GET');
+    return { calls: page.calls as ListedCall[], nextCursor: page.next_cursor ?? null };
   }
 
   async getCall(callSid: string, api?: CallApi): Promise<ListedCall> {
     const answer = await this.#send('GET', `calls/${callSid}`, api ? { api } : {});
+    if (!isCallLike(answer.body)) throw this.#unreadable(answer, 'a call', 'GET');
     return { ...(answer.body as ListedCall), api: this.#apiOf(answer) };
   }
 
@@ -94,13 +136,15 @@ export class ApiBackend implements CallsBackend {
   }
 
   /** The API owning the call: the `x-call-api` header the API answers with, else what the call shows. */
-  #apiOf(answer: { body: unknown; api: string | null }): CallApi {
+  #apiOf(answer: Answer): CallApi {
     return answer.api === 'calling' || answer.api === 'compatibility'
       ? answer.api
       : apiOf(answer.body as ListedCall);
   }
 
-  #action(answer: { body: unknown; outcome: string | null; api: string | null }): CallActionResult {
+  #action(answer: Answer): CallActionResult {
+    // The change was sent and answered 2xx: it may well have been applied, so the message says so.
+    if (!isCallLike(answer.body)) throw this.#unreadable(answer, 'a call', 'POST');
     return {
       call: answer.body as ListedCall,
       outcome: answer.outcome === 'already-ended' ? 'already-ended' : 'updated',
@@ -108,12 +152,60 @@ export class ApiBackend implements CallsBackend {
     };
   }
 
+  /**
+   * A 2xx whose body is not what the API sends (a proxy's login page, an empty body, a call without a SID):
+   * said as such, never a TypeError; after a change, with the warning that it may have been applied.
+   */
+  #unreadable(answer: Answer, expected: string, method: 'GET' | 'POST'): CliError {
+    const shown = answer.text.length > 80 ? `${answer.text.slice(0, 80)}…` : answer.text;
+    return new CliError(
+      `${this.where} answered HTTP ${answer.status} with a body that is not ${expected} (${answer.contentType ?? 'no content-type'}: ${JSON.stringify(shown)})`,
+      method === 'POST'
+        ? (command) =>
+            `The change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call before you retry. Is a proxy answering for the API?`
+        : 'Is a proxy or another service answering at that URL? Check the stack (--stack, --region) or the local stack (--port).',
+      1,
+      'UNREADABLE_ANSWER',
+    );
+  }
+
+  /**
+   * A request with no answer. Refused before it was sent (no route, nothing listening): unreachable. Sent and
+   * then cut short (the deadline, a reset): for a change, it may have been applied, and the hint says how to
+   * check before retrying, as for SignalWire's own REDIRECT_OUTCOME_UNKNOWN.
+   */
+  #lost(error: unknown, method: 'GET' | 'POST', origin: string, timeoutMs: number): CliError {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    const reason = cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== undefined && NOT_SENT.has(code))
+      return new CliError(
+        `could not reach ${this.where} at ${origin} (${reason})`,
+        this.options.unreachableHint,
+        1,
+        'API_UNREACHABLE',
+      );
+    const what =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer from ${this.where} at ${origin} within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`
+        : `the answer from ${this.where} at ${origin} was lost (${reason})`;
+    return method === 'POST'
+      ? new CliError(
+          `${what}: the change may or may not have been applied`,
+          (command) =>
+            `\`${command('calls get <sid>')}\` shows the call before you retry (an end is safe to repeat; a redirect is not).`,
+          1,
+          'API_OUTCOME_UNKNOWN',
+        )
+      : new CliError(what, this.options.unreachableHint, 1, 'API_UNREACHABLE');
+  }
+
   async #send(
     method: 'GET' | 'POST',
     path: string,
     query: Record<string, string> = {},
     json?: unknown,
-  ): Promise<{ body: unknown; outcome: string | null; api: string | null }> {
+  ): Promise<Answer> {
     const url = new URL(path, this.#base);
     const body = json === undefined ? undefined : JSON.stringify(json);
     const headers: Record<string, string> = { host: url.host, accept: 'application/json' };
@@ -130,7 +222,9 @@ export class ApiBackend implements CallsBackend {
     });
     const search = new URLSearchParams(query).toString();
     const target = `${url.origin}${url.pathname}${search ? `?${search}` : ''}`;
+    const timeoutMs = this.options.timeoutMs ?? 35_000;
     let response: Response;
+    let text: string;
     try {
       const sent = { ...(signed.headers as Record<string, string>) };
       delete sent.host;
@@ -138,23 +232,13 @@ export class ApiBackend implements CallsBackend {
         method,
         headers: sent,
         ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 35_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
+      // Inside the try: the deadline and a lost connection can also cut the body short.
+      text = await response.text();
     } catch (error) {
-      const reason =
-        error instanceof Error
-          ? error.cause instanceof Error
-            ? error.cause.message
-            : error.message
-          : String(error);
-      throw new CliError(
-        `could not reach ${this.where} at ${url.origin} (${reason})`,
-        this.options.unreachableHint,
-        1,
-        'API_UNREACHABLE',
-      );
+      throw this.#lost(error, method, url.origin, timeoutMs);
     }
-    const text = await response.text();
     let parsed: unknown;
     try {
       parsed = text === '' ? null : JSON.parse(text);
@@ -166,18 +250,28 @@ export class ApiBackend implements CallsBackend {
         body: parsed,
         outcome: response.headers.get('x-call-outcome'),
         api: response.headers.get('x-call-api'),
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        text,
       };
-    const answer = (parsed ?? {}) as ApiErrorBody;
-    if (response.status === 403 && !answer.error) {
+    // Only strings are read from an error body: a proxy's or a gateway's answer may be anything.
+    const refusal = isRecord(parsed) ? parsed : {};
+    const error = isRecord(refusal.error) ? refusal.error : undefined;
+    const gatewayMessage = stringOf(refusal.message);
+    if (response.status === 403 && !error) {
       throw forbidden(
-        `${this.where} refused the request (403): ${answer.message ?? 'Forbidden'}`,
+        `${this.where} refused the request (403): ${gatewayMessage ?? 'Forbidden'}`,
         this.options.forbiddenHint,
       );
     }
+    const retryAfter = Number(response.headers.get('retry-after'));
     throw cliErrorOf({
-      code: answer.error?.code ?? (response.status === 404 ? 'ROUTE_NOT_FOUND' : 'INTERNAL_ERROR'),
-      message: answer.error?.message ?? answer.message ?? `${this.where} answered HTTP ${response.status}`,
+      code:
+        stringOf(error?.code) ??
+        (response.status === 404 ? 'ROUTE_NOT_FOUND' : (GATEWAY_CODES[response.status] ?? 'INTERNAL_ERROR')),
+      message: stringOf(error?.message) ?? gatewayMessage ?? `${this.where} answered HTTP ${response.status}`,
       httpStatus: response.status,
+      ...(Number.isInteger(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
     });
   }
 }

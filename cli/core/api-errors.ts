@@ -2,7 +2,7 @@ import type { ErrorCode } from '#commons/errors';
 import { CliError, EXIT, type Hint } from './errors.ts';
 
 /** What to do next, per error code of the API's (and the functions') error taxonomy. */
-const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN', Hint>> = {
+const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN' | 'API_THROTTLED' | 'API_GATEWAY_ERROR', Hint>> = {
   INVALID_REQUEST: 'Fix the value named above; nothing was sent to SignalWire.',
   CALL_NOT_FOUND: (command) =>
     `Check the SID: \`${command('calls list --status in-progress')}\` shows the live calls.`,
@@ -12,6 +12,10 @@ const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN', Hint>> = {
   UPSTREAM_AUTH_FAILED: (command) =>
     `SignalWire refused the API token: run \`${command('doctor')}\`, then rotate the token in the secret.`,
   UPSTREAM_RATE_LIMITED: 'SignalWire is throttling the account: wait a few seconds and run it again.',
+  API_THROTTLED:
+    'API Gateway is throttling requests (the stage’s or the account’s rate limit): wait a few seconds and run it again.',
+  API_GATEWAY_ERROR: (command) =>
+    `The API's answer did not come back: a change may or may not have been applied; \`${command('calls get <sid>')}\` shows the call before you retry.`,
   UPSTREAM_UNAVAILABLE: 'SignalWire is unavailable: run it again in a minute.',
   UPSTREAM_TIMEOUT: (command) =>
     `SignalWire did not answer in time: \`${command('calls get <sid>')}\` shows whether it acted.`,
@@ -27,13 +31,26 @@ const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN', Hint>> = {
 };
 
 /** An error described by the taxonomy (from the API's body, or `describeError` in direct mode). */
-export const cliErrorOf = (described: { code: string; message: string; httpStatus?: number }): CliError =>
-  new CliError(
+export const cliErrorOf = (described: {
+  code: string;
+  message: string;
+  httpStatus?: number;
+  /** The answer's Retry-After: the wait is then said in seconds, not "a few". */
+  retryAfterSeconds?: number;
+}): CliError => {
+  const next = NEXT_STEP[described.code as keyof typeof NEXT_STEP];
+  const wait = described.retryAfterSeconds;
+  const hint =
+    wait !== undefined && typeof next === 'string'
+      ? next.replace('wait a few seconds', `wait ${wait} s (Retry-After)`)
+      : next;
+  return new CliError(
     described.message,
-    NEXT_STEP[described.code as ErrorCode],
+    hint,
     described.code === 'INVALID_REQUEST' ? EXIT.usage : EXIT.failed,
     described.code,
   );
+};
 
 export const forbidden = (message: string, hint: Hint | undefined = NEXT_STEP.FORBIDDEN): CliError =>
   new CliError(message, hint, EXIT.failed, 'FORBIDDEN');

@@ -4,7 +4,8 @@ import type { Call } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type ListedCall } from './backend.ts';
 import { UsageError } from './errors.ts';
 import { visible } from './safe-text.ts';
-import { type Paint, renderTable, type TableLayout, tableWidth } from './terminal.ts';
+import { renderTable, type TableLayout, tableWidth } from './table.ts';
+import type { Paint } from './terminal.ts';
 
 const iso = (value: string | null): string => {
   if (!value) return '-';
@@ -73,12 +74,18 @@ export const callRow = (call: ListedCall, nowMs: number): string[] => [
  */
 export const CALL_DROP_ORDER = [4, 6, 1, 5, 2, 7];
 
+/**
+ * On a terminal, a cell is cut at 40 columns: a SID (36) fits whole, and a caller's 5,000-character "number"
+ * does not push FROM or TO off every row.
+ */
+export const CALL_MAX_CELL = 40;
+
 export const callsTable = (
   calls: ListedCall[],
   style: Paint,
   nowMs = Date.now(),
   stream: NodeJS.WriteStream = process.stdout,
-  layout: TableLayout = { width: tableWidth(stream), dropOrder: CALL_DROP_ORDER },
+  layout: TableLayout = { width: tableWidth(stream), dropOrder: CALL_DROP_ORDER, maxCell: CALL_MAX_CELL },
 ): string =>
   renderTable(
     CALL_COLUMNS,
@@ -103,7 +110,7 @@ export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
     ['parent call', call.parent_call_sid ?? '-'],
     ['account', call.account_sid],
   ];
-  return rows.map(([name, value]) => `${name.padEnd(12)} ${visible(value)}`).join('\n');
+  return rows.map(([name, value]) => `${name.padEnd(12)} ${visible(String(value ?? '-'))}`).join('\n');
 };
 
 /** `ended (completed)`, `already ended (completed)`, `redirected (in-progress)`. */

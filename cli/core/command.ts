@@ -100,8 +100,31 @@ export const styles = (noColor: boolean) => ({
 });
 
 /** Writers of stdout and stderr that escape control characters from outside (see safe-text.ts). */
+/**
+ * What happens to stdout when its reader goes away (`| head -1`) or it cannot be written (a full disk). Reading
+ * commands just stop. Once a command acts on calls ({@link holdOutput}), it goes on with what it was asked to
+ * do and exits with its own code: a pipe closed by `head` must not leave half of a batch unsent and report 0.
+ */
+const stdoutState = { acting: false, gone: false };
+
+/** From now on, a closed stdout does not stop the command (it is acting on calls). */
+export const holdOutput = (): void => {
+  stdoutState.acting = true;
+};
+
+/** The handler of stdout's `error` event (call-control.ts installs it). */
+export const onStdoutError = (error: NodeJS.ErrnoException): void => {
+  stdoutState.gone = true;
+  if (stdoutState.acting) return;
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`error: cannot write the output (${error.code ?? error.message})\n`);
+  process.exit(1);
+};
+
 export const writers = {
-  print: (text: string) => process.stdout.write(`${visibleBlock(text)}\n`),
+  print: (text: string) => {
+    if (!stdoutState.gone) process.stdout.write(`${visibleBlock(text)}\n`);
+  },
   note: (text: string) => process.stderr.write(`${visibleBlock(text)}\n`),
 };
 

@@ -89,7 +89,48 @@ export const readLocalState = (port: number): LocalStackState => {
       'LOCAL_STATE_UNTRUSTED',
     );
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as LocalStackState;
+  return parseLocalState(readFileSync(file, 'utf8'), file);
+};
+
+/** The string fields the CLI reads from `stack.json`. */
+const STATE_FIELDS = [
+  'apiUrl',
+  'region',
+  'accessKeyId',
+  'secretAccessKey',
+  'awsEndpoint',
+  'secretId',
+  'localSpaceOrigin',
+  'identityArn',
+  'auditLog',
+] as const satisfies ReadonlyArray<keyof LocalStackState>;
+
+/**
+ * `stack.json` as `npm start` writes it, or a CliError saying it is not (cut short by a full disk or a killed
+ * `npm start`, or edited by hand): never a JSON or URL error reported as an unexpected failure.
+ */
+export const parseLocalState = (text: string, file: string): LocalStackState => {
+  const broken = (why: string) =>
+    new CliError(
+      `the local stack's state file ${file} is not one \`npm start\` writes: ${why}`,
+      'Restart `npm start` (it writes the file again), or pass --port for another local stack.',
+      1,
+      'LOCAL_STATE_UNREADABLE',
+    );
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (error) {
+    throw broken(error instanceof Error ? error.message : String(error));
+  }
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) throw broken('not a JSON object');
+  const fields = state as Record<string, unknown>;
+  const missing = STATE_FIELDS.filter((name) => typeof fields[name] !== 'string' || fields[name] === '');
+  if (missing.length > 0) throw broken(`${missing.join(', ')} missing or not a string`);
+  for (const name of ['apiUrl', 'awsEndpoint', 'localSpaceOrigin'] as const) {
+    if (!URL.canParse(fields[name] as string)) throw broken(`${name} is not a URL`);
+  }
+  return state as LocalStackState;
 };
 
 const untrustedStateFile = (file: string): string | undefined => {

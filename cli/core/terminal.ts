@@ -24,67 +24,6 @@ export const paint = (enabled: boolean): Paint =>
     : { bold: plain, dim: plain, red: plain, green: plain, yellow: plain };
 
 /**
- * The width a table must fit: the terminal's, or COLUMNS when set; none when stdout is a pipe (a script gets
- * every column, whole).
- */
-export const tableWidth = (stream: Stream = process.stdout): number | undefined => {
-  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
-  const columns = Number(process.env.COLUMNS);
-  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
-};
-
-export interface TableLayout {
-  /** The width to fit; undefined: no limit. */
-  width: number | undefined;
-  /** Column indexes dropped first to last when the table is too wide; the others are never dropped. */
-  dropOrder: number[];
-}
-
-const GAP = 2;
-
-/**
- * Column widths from content; the last column is not padded. Every cell is shown with its control
- * characters escaped. Too wide for `layout.width`: columns are dropped in `layout.dropOrder`, then the last
- * column left is cut with `…`; a line never wraps, a word is never split across lines.
- */
-export const renderTable = (
-  header: string[],
-  rows: string[][],
-  style: Paint,
-  layout?: TableLayout,
-): string => {
-  const cells = rows.map((row) => header.map((_, column) => visible(row[column] ?? '')));
-  let shown = header.map((_, column) => column);
-  const widthOf = (column: number) =>
-    Math.max(header[column]!.length, ...cells.map((row) => row[column]!.length));
-  const total = (columns: number[]) =>
-    columns.reduce((sum, column) => sum + widthOf(column), 0) + GAP * (columns.length - 1);
-  const limit = layout?.width;
-  for (const column of layout?.dropOrder ?? []) {
-    if (limit === undefined || total(shown) <= limit) break;
-    shown = shown.filter((kept) => kept !== column);
-  }
-  const widths = new Map(shown.map((column) => [column, widthOf(column)]));
-  if (limit !== undefined && total(shown) > limit) {
-    const last = shown.at(-1)!;
-    const room = limit - (total(shown) - widthOf(last));
-    if (room >= 2 && shown.length > 1) widths.set(last, room);
-    else if (shown.length > 1) shown = shown.slice(0, -1);
-  }
-  const cut = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
-  const line = (row: string[]) =>
-    shown
-      .map((column, index) => {
-        const width = widths.get(column) ?? 0;
-        const text = cut(row[column] ?? '', width);
-        return index === shown.length - 1 ? text : text.padEnd(width);
-      })
-      .join(' '.repeat(GAP))
-      .trimEnd();
-  return [style.bold(line(header)), ...cells.map(line)].join('\n');
-};
-
-/**
  * A progress bar on stderr: redrawn in place on a terminal, one line per 10 % otherwise (so a log or a
  * test still sees progress without a flood of lines). Without a known total (a dry run finds its calls as
  * it goes) it is a counter.
@@ -99,7 +38,8 @@ export class ProgressBar {
     private total: number | undefined,
     private readonly stream: Stream = process.stderr,
   ) {
-    this.#tty = stream.isTTY === true;
+    // A dumb terminal (Emacs' shell, a serial console) shows an erase-line code as garbage: it gets lines.
+    this.#tty = stream.isTTY === true && process.env.TERM !== 'dumb';
   }
 
   setTotal(total: number): void {

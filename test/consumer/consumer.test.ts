@@ -577,6 +577,31 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
     expectProductManifest(app);
   });
 
+  it('declares a constructs peer range whose lowest version the lowest aws-cdk-lib accepts', () => {
+    // `^10.0.0` let npm pick constructs 10.0.0, which aws-cdk-lib 2.276 (needing ^10.5.0) refuses: ERESOLVE.
+    const lowest = (range: string | undefined): number[] =>
+      (range ?? '')
+        .replace(/^[\^~>=]+/, '')
+        .split('.')
+        .map(Number);
+    const ours = lowest((installedManifest(app).peerDependencies as Record<string, string>).constructs);
+    const needed = lowest(
+      (
+        JSON.parse(readFileSync(join(app, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')) as {
+          peerDependencies: Record<string, string>;
+        }
+      ).peerDependencies.constructs,
+    );
+    const compare =
+      ours.map((part, i) => part - (needed[i] ?? 0)).find((difference) => difference !== 0) ?? 0;
+
+    expect(needed.length).toBe(3);
+    expect(
+      compare,
+      `constructs ^${ours.join('.')} vs aws-cdk-lib's ^${needed.join('.')}`,
+    ).toBeGreaterThanOrEqual(0);
+  });
+
   it('has no esbuild to bundle with', () => {
     expect(existsSync(join(app, 'node_modules', 'esbuild'))).toBe(false);
     expect(existsSync(join(app, 'node_modules', '@esbuild'))).toBe(false);

@@ -2,8 +2,9 @@
  * The construct as a platform team embeds it: two of them side by side, CDK's idioms (metric methods, alarm
  * actions, an event bus passed in), the runtime, and cdk-nag in the consumer's own app.
  */
-import { rmSync } from 'node:fs';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaAction, SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -126,7 +127,20 @@ describe('two CallControls in one account and region', () => {
       instance: 'production',
     });
     expect(() => callControl(new Stack(testApp(), 's'), 'c', { metricsInstance: ' ' })).toThrow(
-      /metricsInstance must be 1 to 1024 characters/,
+      /metricsInstance must be 1 to 255 characters/,
+    );
+  });
+
+  it('take up to 255 characters, the longest an alarm’s dimension may be, and refuse one more naming the prop', () => {
+    // CloudWatch stores 1024, but aws-cdk-lib's Metric (every alarm) refuses more than 255 with its own message.
+    const longest = callControl(new Stack(testApp(), 's'), 'c', { metricsInstance: 'i'.repeat(255) });
+    expect(longest.metricCleanupRuns().dimensions).toMatchObject({ instance: 'i'.repeat(255) });
+    expect(() => callControl(new Stack(testApp(), 's'), 'c', { metricsInstance: 'i'.repeat(256) })).toThrow(
+      /metricsInstance must be 1 to 255 characters/,
+    );
+    const deep = new Stack(testApp(), 's'.repeat(128));
+    expect(() => callControl(deep, 'c'.repeat(127))).toThrow(
+      /the default metricsInstance "s{128}\/c{127}" .* is longer than 255 characters.*set metricsInstance/,
     );
   });
 });
@@ -234,6 +248,41 @@ describe('CallControl alarm actions and event bus', () => {
   });
 
   it.each([
+    [
+      'existingEventBusArn',
+      { existingEventBusArn: 'arn:aws:events:us-east-1:111122223333:event-bus/operations' },
+    ],
+    [
+      'secretArn',
+      {
+        secretName: undefined,
+        secretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:signalwire/call-control-AbC123',
+      },
+    ],
+  ] as const)(
+    'refuses a %s of another region than the stack’s, where the functions would not find it',
+    (name, extra) => {
+      const env = { account: '111122223333', region: 'eu-west-1' };
+      const inOtherRegion = (): CallControl =>
+        callControl(new Stack(testApp(), 'elsewhere', { env }), 'call-control', extra);
+      const inSameRegion = (): CallControl =>
+        callControl(
+          new Stack(testApp(), 'here', { env: { ...env, region: 'us-east-1' } }),
+          'call-control',
+          extra,
+        );
+      const regionAgnostic = (): CallControl =>
+        callControl(new Stack(testApp(), 'anywhere'), 'call-control', extra);
+
+      expect(inOtherRegion).toThrow(
+        new RegExp(`^${name} is in us-east-1 but the stack deploys to eu-west-1`),
+      );
+      expect(inSameRegion).not.toThrow();
+      expect(regionAgnostic).not.toThrow();
+    },
+  );
+
+  it.each([
     ['existingEventBusName', { existingEventBusName: 'operations' }],
     [
       'existingEventBusArn',
@@ -308,6 +357,44 @@ describe('cdk-nag in the app that embeds CallControl', () => {
     expect(after.violations.map((violation) => violation.ruleName)).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
     ]);
+  });
+
+  it('acknowledges the granted routes in a grantee’s other stack or nested stack too, and only those', () => {
+    // Across stacks the finding names the cross-stack reference (a stack output, an import, a nested stack's
+    // parameter or output), which CDK makes only while synthesising.
+    const synthesised = (ownWildcard: boolean, context: Record<string, unknown> = {}): string => {
+      const app = testApp(context);
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const home = new Stack(app, 'home');
+      const construct = callControl(home, 'call-control');
+      const operators = new Role(new Stack(app, 'operators'), 'operators', {
+        assumedBy: new AccountRootPrincipal(),
+      });
+      construct.grantInvoke(operators);
+      construct.grantInvoke(
+        new Role(new NestedStack(home, 'team'), 'team', { assumedBy: new AccountRootPrincipal() }),
+      );
+      const nested = callControl(new NestedStack(home, 'inner'), 'call-control');
+      nested.grantInvoke(new Role(home, 'inner-operators', { assumedBy: new AccountRootPrincipal() }));
+      if (ownWildcard) {
+        operators.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      }
+      try {
+        app.synth();
+        return 'synthesised';
+      } catch (error) {
+        const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+          pluginReports: Array<{ violations: Array<{ ruleName: string; violatingConstructs: unknown[] }> }>;
+        };
+        return `${String(error).split('\n')[0]}: ${report.pluginReports
+          .flatMap((plugin) => plugin.violations.map((violation) => violation.ruleName))
+          .join(', ')}`;
+      }
+    };
+
+    expect(synthesised(false)).toBe('synthesised');
+    expect(synthesised(false, { '@aws-cdk/core:defaultCrossStackReferences': 'strong' })).toBe('synthesised');
+    expect(synthesised(true)).toMatch(/Validation ?failed.*: AwsSolutions-IAM5\[Resource::\*\]$/i);
   });
 
   it('acknowledges each granted route with a reason on the grantee’s own policy', () => {

@@ -1100,6 +1100,57 @@ describe('CallControl props validation', () => {
       { secretName, cleanupSchedules: [{ name: 'a', schedule: 'every 5 minutes', policy: validPolicy }] },
       /rate\(\.\.\.\)/,
     ],
+    ...(
+      [
+        ['rate(0 minutes)', /a rate is rate\(<whole number ≥ 1> minutes\|hours\|days\)/],
+        ['rate(30 seconds)', /a rate is rate/],
+        ['cron(0 2 * * *)', /a cron has six fields/],
+        ['cron(0 2 * * MON *)', /a cron needs "\?" in exactly one of day-of-month and day-of-week/],
+        ['at(2027-02-30T00:00:00)', /at\(…\) names no real date and time/],
+        ['at(2027-01-01 00:00)', /expected rate\(\.\.\.\), cron\(\.\.\.\) or at\(yyyy-mm-ddThh:mm:ss\)/],
+      ] as const
+    ).map(([expression, message]): [string, Partial<CallControlProps>, RegExp] => [
+      `defect: a schedule expression EventBridge Scheduler refuses at deploy: ${expression}`,
+      { secretName, cleanupSchedules: [{ name: 'a', schedule: expression, policy: validPolicy }] },
+      new RegExp(
+        `cleanup schedule "a" has expression "${expression.replace(/[()*?]/g, '\\$&')}": ${message.source}`,
+      ),
+    ]),
+    [
+      'defect: a schedule’s enabled that is not a boolean (a JavaScript app’s "false" deployed it enabled)',
+      {
+        secretName,
+        cleanupSchedules: [{ name: 'a', policy: validPolicy, enabled: 'false' as unknown as boolean }],
+      },
+      /cleanup schedule "a": enabled must be true or false, got "false"/,
+    ],
+    [
+      'defect: an apiAuth type that is neither iam nor jwt (from a JavaScript app), naming it',
+      { secretName, apiAuth: { type: 'cognito' } as unknown as CallControlProps['apiAuth'] },
+      /apiAuth\.type must be "iam" or "jwt", got "cognito"/,
+    ],
+    [
+      'defect: an empty readScopes, which would switch the scope check off on the read routes',
+      {
+        secretName,
+        apiAuth: {
+          type: 'jwt',
+          issuer: 'https://issuer.example',
+          audience: ['a'],
+          scopes: ['s'],
+          readScopes: [],
+        },
+      },
+      /apiAuth\.readScopes must list at least one scope/,
+    ],
+    [
+      'defect: a scope with a space, which no token can carry',
+      {
+        secretName,
+        apiAuth: { type: 'jwt', issuer: 'https://issuer.example', audience: ['a'], scopes: ['call control'] },
+      },
+      /apiAuth\.scopes must list at least one scope, each without spaces/,
+    ],
     [
       'a schedule policy the cleanup function would refuse at every run',
       { secretName, cleanupSchedules: [{ name: 'typo', policy: { maxAgeSecond: { inProgress: 3600 } } }] },
@@ -1173,12 +1224,117 @@ describe('CallControl props validation', () => {
       /allowedSources must not include eventSource "com\.example\.calls"/,
     ],
     [
+      'defect: a log retention CloudWatch Logs does not offer (45 days from a JavaScript app)',
+      { secretName, logRetention: 45 as RetentionDays },
+      /logRetention must be a RetentionDays value .*got 45/,
+    ],
+    [
+      'defect: an allowed source no producer can publish under (AWS reserves "aws.")',
+      { secretName, callUpdateEvents: { allowedSources: ['com.example.crm', 'aws.events'] } },
+      /callUpdateEvents\.allowedSources: each must be 1 to 256 characters without spaces .*got "aws\.events"/,
+    ],
+    [
+      'defect: an allowed source with a space',
+      { secretName, callUpdateEvents: { allowedSources: ['com example'] } },
+      /callUpdateEvents\.allowedSources: each must be .*got "com example"/,
+    ],
+    [
+      'defect: a secret ARN without its six-character suffix, naming secretArn (not CDK’s secretCompleteArn)',
+      { secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:signalwire/call-control' },
+      /secretArn must be the complete ARN of a secret, with the six-character suffix/,
+    ],
+    [
+      'defect: a secret name Secrets Manager would refuse',
+      { secretName: 'signalwire call control' },
+      /secretName must be 1 to 512 letters, digits or "\/_\+=\.@-".*"signalwire call control"/,
+    ],
+    [
+      'defect: an infinite API rate limit (CloudFormation would get null)',
+      { secretName, apiThrottle: { rateLimit: Number.POSITIVE_INFINITY, burstLimit: 10 } },
+      /apiThrottle needs a finite positive rateLimit/,
+    ],
+    [
+      'defect: a replay window in fractions of a second, naming callbackReplayWindow',
+      { secretName, callbackReplayWindow: Duration.millis(90_500) },
+      /callbackReplayWindow must be a whole number of seconds, got 90500 ms/,
+    ],
+    [
+      'defect: a secret cache TTL in fractions of a second, naming secretCacheTtl',
+      { secretName, secretCacheTtl: Duration.millis(1_500) },
+      /secretCacheTtl must be a whole number of seconds, got 1500 ms/,
+    ],
+    [
+      'defect: an event age in fractions of a second, naming callUpdateEvents.maxEventAge',
+      { secretName, callUpdateEvents: { allowedSources: ['a'], maxEventAge: Duration.millis(90_500) } },
+      /callUpdateEvents\.maxEventAge must be a whole number of seconds/,
+    ],
+    [
+      'defect: an idempotency TTL in fractions of a second, naming callUpdateEvents.idempotencyTtl',
+      {
+        secretName,
+        callUpdateEvents: { allowedSources: ['a'], idempotencyTtl: Duration.millis(86_400_500) },
+      },
+      /callUpdateEvents\.idempotencyTtl must be a whole number of seconds/,
+    ],
+    [
+      'defect: a log level quieter than INFO from a JavaScript app (it would silence the audit records)',
+      { secretName, logLevel: 'WARN' as 'INFO' },
+      /logLevel must be one of DEBUG, INFO .*got "WARN"/,
+    ],
+    [
+      'defect: a metrics namespace CloudWatch reserves for AWS',
+      { secretName, metricsNamespace: 'AWS/Lambda' },
+      /metricsNamespace must be 1 to 255 .*not starting with ":" or "AWS\/", got "AWS\/Lambda"/,
+    ],
+    [
+      'defect: an empty metrics namespace',
+      { secretName, metricsNamespace: ' ' },
+      /metricsNamespace must be 1 to 255/,
+    ],
+    [
+      'defect: a metrics namespace longer than CloudWatch takes',
+      { secretName, metricsNamespace: 'a'.repeat(256) },
+      /metricsNamespace must be 1 to 255/,
+    ],
+    [
+      'defect: a metrics namespace with characters CloudWatch refuses',
+      { secretName, metricsNamespace: 'Telephony{prod}' },
+      /metricsNamespace must be 1 to 255/,
+    ],
+    [
       'a missing schema directory',
       { secretName, schemasDirectory: '/nonexistent/schemas' },
       /event schema \/nonexistent\/schemas\/call-update-requested\.schema\.json cannot be read/,
     ],
   ])('rejects %s', (_case, props, message) => {
     expect(() => synthesise(props)).toThrow(message);
+  });
+
+  it('accepts every form of schedule expression EventBridge Scheduler takes', () => {
+    const expressions = [
+      'rate(1 minute)',
+      'rate(5 minutes)',
+      'rate(1 hour)',
+      'rate(2 days)',
+      'cron(0 9 ? * MON-FRI *)',
+      'cron(0/15 * * * ? *)',
+      'cron(0 3 L * ? *)',
+      'cron(0 12 ? * 6#3 2027)',
+      'at(2028-02-29T23:59:59)',
+    ];
+    const { template } = synthesise({
+      secretName,
+      cleanupSchedules: expressions.map((schedule, index) => ({
+        name: `s${index}`,
+        schedule,
+        policy: validPolicy,
+      })),
+    });
+
+    const deployed = Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
+      (schedule) => schedule.Properties.ScheduleExpression,
+    );
+    expect(deployed.sort()).toEqual([...expressions].sort());
   });
 });
 

@@ -143,6 +143,32 @@ describe('the operator console (opt-in)', () => {
     );
   });
 
+  it('gives its new Cognito domain a prefix of this account: the docs’ app in two accounts does not collide', () => {
+    // Cognito domain prefixes are unique per region across all accounts; every app built from the docs has
+    // the same construct path, so a prefix from the path alone is taken by whoever deploys it first.
+    const domainIn = (env?: { account: string; region: string }): unknown => {
+      const stack = new Stack(testApp(), 'TelephonyStack', { env });
+      new CallControl(stack, 'CallControl', { schemasDirectory, secretName: 'x', console: {} });
+      const [domain] = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPoolDomain'));
+      return domain?.Properties.Domain;
+    };
+    const staging = domainIn({ account: '111122223333', region: 'eu-west-1' });
+    const production = domainIn({ account: '444455556666', region: 'eu-west-1' });
+
+    expect(staging).toMatch(/^cc-[a-z0-9-]+-111122223333$/);
+    expect(production).toMatch(/^cc-[a-z0-9-]+-444455556666$/);
+    expect(String(staging).length).toBeLessThanOrEqual(63);
+    // An environment-agnostic stack: the account CloudFormation deploys to.
+    expect(JSON.stringify(domainIn())).toContain('{"Ref":"AWS::AccountId"}');
+    expect(staging).not.toMatch(/aws|amazon|cognito/);
+  });
+
+  it('refuses a domainPrefix with a word Cognito reserves, naming the prop', () => {
+    expect(() => build({ console: { domainPrefix: 'aws-ops-calls' } })).toThrow(
+      /console\.domainPrefix must not contain "aws", "amazon" or "cognito".*"aws-ops-calls"/,
+    );
+  });
+
   it('takes an existing user pool as it is, adding only the console client, scopes and groups', () => {
     const app = testApp();
     const stack = new Stack(app, 'existing-pool', { env: { account: '111122223333', region: 'eu-west-1' } });

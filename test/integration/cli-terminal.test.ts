@@ -13,10 +13,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import stringWidth from 'string-width';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
 import { type CliRun, collectRun, spawnOnTerminal } from '../support/cli-process.ts';
+import { startScriptedServer } from '../support/scripted-server.ts';
 
 /**
  * The terminal findings of issue 18 (item 8) and the terminal-safety ones of issue 17 (items 4 and 5): the
@@ -274,6 +276,63 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(audit.stderr).toContain('--since needs a unit');
   });
 
+  it('a caller number in CJK or emoji keeps a table within the terminal, its columns aligned', async () => {
+    const to = '+13105557006';
+    seed('in-progress', 90, to, '北京市朝阳区的呼叫者名字非常长');
+    seed('in-progress', 90, to, '👨‍👩‍👧‍👦🔥📞😀');
+    seed('in-progress', 90, to);
+    const run = await onTerminal(['calls', 'list', '--local', '--to', to], undefined, 100);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split(/\r?\n/).filter((line) => line.trim() !== '');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(100);
+    const statusAt = lines.map((line) => stringWidth(line.slice(0, line.search(/STATUS|in-progress/))));
+    expect(new Set(statusAt).size, lines.join('\n')).toBe(1);
+  });
+
+  it('TERM=dumb: the progress bar is written as lines, without the erase-line code a dumb terminal shows as garbage', async () => {
+    const to = '+13105557007';
+    seed('in-progress', 90, to);
+    const run = await collect(
+      spawnOnTerminal(
+        bundle,
+        ['end-all', '--local', '--to', to, '--yes'],
+        { ...env, TERM: 'dumb' },
+        () => {},
+        100,
+      ),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ending [########################] 1/1');
+    expect(run.stdout).not.toContain('\u001b[2K');
+  });
+
+  it('an empty page with a next one says "No calls on this page", not "No calls match"', async () => {
+    const server = await startScriptedServer([{ status: 200, body: { calls: [], next_cursor: 'page-2' } }]);
+    const folder = mkdtempSync(join(tmpdir(), 'call-control-empty-page-'));
+    chmodSync(folder, 0o700);
+    const state = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(folder, 'stack.json'), JSON.stringify({ ...state, apiUrl: server.origin }), {
+      mode: 0o600,
+    });
+    try {
+      const run = await cliWith(
+        { ...env, CALL_CONTROL_LOCAL_STATE_DIR: folder },
+        'calls',
+        'list',
+        '--local',
+        '--status',
+        'ringing',
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe('No calls on this page.\n');
+      expect(run.stderr).toContain('Later pages may match: add --all, or --cursor page-2');
+    } finally {
+      await server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('tables at 40 columns drop columns in the documented order and never wrap mid-word', async () => {
     const to = '+13105557005';
     const sid = seed('in-progress', 90, to);
@@ -417,6 +476,41 @@ describe('text from outside is data, never terminal control (issue 17, item 4)',
 describe('private state (issue 17, item 5)', () => {
   const copyState = (folder: string) =>
     copyFileSync(join(stateDir, 'stack.json'), join(folder, 'stack.json'));
+
+  it('a stack.json cut short or edited by hand is named, with what to do, not an unexpected failure', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'call-control-broken-'));
+    chmodSync(folder, 0o700);
+    const good = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<string, unknown>;
+    const cases: Array<[string, string]> = [
+      ['', 'Unexpected end of JSON input'],
+      [JSON.stringify(good).slice(0, 40), 'JSON'],
+      ['[]', 'not a JSON object'],
+      [JSON.stringify({ ...good, apiUrl: 5 }), 'apiUrl missing or not a string'],
+      [JSON.stringify({ ...good, apiUrl: 'localhost 3000' }), 'apiUrl is not a URL'],
+    ];
+    try {
+      for (const [text, why] of cases) {
+        writeFileSync(join(folder, 'stack.json'), text, { mode: 0o600 });
+        const run = await cliWith(
+          { ...env, CALL_CONTROL_LOCAL_STATE_DIR: folder },
+          'calls',
+          'list',
+          '--local',
+          '-o',
+          'json',
+        );
+        expect(run.code, text).toBe(1);
+        expect(JSON.parse(run.stdout).error.code).toBe('LOCAL_STATE_UNREADABLE');
+        expect(run.stderr).toContain(
+          `the local stack's state file ${join(folder, 'stack.json')} is not one \`npm start\` writes`,
+        );
+        expect(run.stderr).toContain(why);
+        expect(run.stderr).toContain('Restart `npm start`');
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 
   it('--local reads its state only from a folder of the user’s with mode 0700 (or inside the checkout)', async () => {
     const shared = mkdtempSync(join(tmpdir(), 'call-control-shared-'));

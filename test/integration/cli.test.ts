@@ -1,10 +1,18 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   LOCAL_CLEANUP_FUNCTION,
   LOCAL_LOG_GROUP,
@@ -231,6 +239,101 @@ describe('calls (local stack, signed requests)', () => {
     expect(run.stderr).toContain('next: Check the SID');
   });
 
+  /** `calls end` over several SIDs, -o json, with a signal sent once SignalWire has seen the first SID. */
+  const endSeveralInterrupted = async (signals: NodeJS.Signals[]) => {
+    const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'calls', 'end', ...sids, '--local', '--yes', '-o', 'json'],
+        {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      const running = collect(child, '');
+      await vi.waitFor(
+        () => expect(stack.emulator.requests.some((r) => r.path.includes(sids[0]!))).toBe(true),
+        {
+          timeout: 20_000,
+          interval: 20,
+        },
+      );
+      for (const signal of signals) {
+        child.kill(signal);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return { sids, run: await running };
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  };
+
+  it('calls end over several SIDs: Ctrl-C waits for the call already sent, sends no more, and reports each (exit 3)', async () => {
+    const { sids, run } = await endSeveralInterrupted(['SIGINT']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain('nothing more will be sent');
+    const { results } = JSON.parse(run.stdout) as { results: Array<{ sid: string; outcome: string }> };
+    expect(results).toEqual([
+      expect.objectContaining({ sid: sids[0], outcome: 'updated' }),
+      ...sids.slice(1).map((sid) => ({ sid, outcome: 'not-sent' })),
+    ]);
+    expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress', 'in-progress']);
+  });
+
+  it('calls end over several SIDs: a second signal stops waiting and names the call whose outcome is unknown', async () => {
+    const { sids, run } = await endSeveralInterrupted(['SIGINT', 'SIGTERM']);
+    expect(run.code, run.stderr).toBe(1);
+    const { results } = JSON.parse(run.stdout) as {
+      results: Array<{ sid: string; outcome: string; error?: { code: string } }>;
+    };
+    expect(results.map(({ sid, outcome }) => ({ sid, outcome }))).toEqual([
+      { sid: sids[0], outcome: 'unknown' },
+      ...sids.slice(1).map((sid) => ({ sid, outcome: 'not-sent' })),
+    ]);
+    expect(results[0]?.error?.code).toBe('INTERRUPTED');
+    await vi.waitFor(() => expect(statusOf(sids[0]!)).toBe('completed'), { timeout: 10_000 });
+    expect(sids.slice(1).map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
+  });
+
+  it('`calls end a b c d --yes | head -1`: the reader going away does not leave the batch half sent', async () => {
+    const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
+    stack.emulator.setLatency(300);
+    try {
+      const child = spawn(process.execPath, [bundle, 'calls', 'end', ...sids, '--local', '--yes'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      // As `head -1` does: read the first line, then close the pipe.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(0);
+      expect(sids.map(statusOf)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'says it cannot write its output (a full disk) in one line, exit 1',
+    async () => {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const child = spawn(process.execPath, [bundle, 'calls', 'list', '--local', '-o', 'ndjson'], {
+          env,
+          stdio: ['pipe', full, 'pipe'],
+        });
+        const run = await collect(child, '');
+        expect(run.code).toBe(1);
+        expect(run.stderr).toBe('error: cannot write the output (ENOSPC)\n');
+      } finally {
+        closeSync(full);
+      }
+    },
+  );
+
   it('refuses a malformed SID with exit 2 before anything is sent', async () => {
     stack.emulator.clearRequests();
     const run = await cli('calls', 'end', 'not-a-sid', '--local', '--yes');
@@ -395,6 +498,66 @@ describe('end-all', () => {
     expect(ended).toBeLessThanOrEqual(2);
   });
 
+  /** end-all over six calls at 1 per second, -o json, with signals sent once SignalWire has seen the first. */
+  const endAllInterrupted = async (to: string, signals: NodeJS.Signals[]) => {
+    const sids = Array.from({ length: 6 }, () => seed('in-progress', 900, to));
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'end-all', '--local', '--to', to, '--yes', '--rate', '1', '-o', 'json'],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const running = collect(child, '');
+      await vi.waitFor(
+        () =>
+          expect(
+            stack.emulator.requests.some(
+              (r) => r.method === 'POST' || sids.some((sid) => r.path.includes(sid)),
+            ),
+          ).toBe(true),
+        { timeout: 20_000, interval: 20 },
+      );
+      for (const signal of signals) {
+        child.kill(signal);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return { sids, run: await running };
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  };
+
+  it('SIGTERM stops sending like Ctrl-C: the call in flight is waited for, and the summary says what was not sent', async () => {
+    const { sids, run } = await endAllInterrupted('+13105550710', ['SIGTERM']);
+    expect(run.code, run.stderr).toBe(3);
+    const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+    expect(summary).toMatchObject({ matched: 6, ended: 1, unknown: 0, notSent: 5 });
+    expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(1);
+  });
+
+  it('a second Ctrl-C stops waiting and still reports: the call in flight is unknown, the rest not sent', async () => {
+    const { sids, run } = await endAllInterrupted('+13105550711', ['SIGINT', 'SIGINT']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('Ctrl-C again to stop waiting');
+    const { summary, results } = JSON.parse(run.stdout) as {
+      summary: Record<string, number>;
+      results: Array<{ sid: string; outcome: string }>;
+    };
+    expect(summary).toMatchObject({ matched: 6, ended: 0, unknown: 1, notSent: 5 });
+    expect(results).toEqual([expect.objectContaining({ outcome: 'unknown' })]);
+    expect(sids).toContain(results[0]?.sid);
+  });
+
+  it('refuses an empty or signed --expect with exit 2 rather than reading `--expect=` as 0', async () => {
+    for (const option of ['--expect=', '--expect=-0', '--expect= 1']) {
+      const run = await cli('end-all', '--local', '--to', '+13105550799', '--yes', option);
+      expect(run.code, option).toBe(2);
+      expect(run.stderr).toContain('--expect must be a count');
+    }
+  });
+
   it('refuses without a terminal and without --yes', async () => {
     const to = '+13105550555';
     const sid = seed('in-progress', 900, to);
@@ -429,6 +592,102 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     wouldEndCalls: Array<{ sid: string }>;
     scheduleName: string;
   }
+
+  it('apply stops on Ctrl-C: the ends in flight finish, no more are sent, and the report says what was done (exit 3)', async () => {
+    const to = '+13105558';
+    const sids = Array.from({ length: 30 }, (_, n) =>
+      seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
+    );
+    stack.emulator.setLatency(700);
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          bundle,
+          'cleanup',
+          '--local',
+          '--apply',
+          '--yes',
+          '--to-prefix',
+          to,
+          '--max-age-in-progress',
+          '1h',
+          '-o',
+          'json',
+        ],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      // Once: a second Ctrl-C would stop waiting for the ends in flight.
+      let pressed = false;
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (!pressed && chunk.toString().includes('cleanup [')) {
+          pressed = true;
+          child.kill('SIGINT');
+        }
+      });
+      const run = await collect(child, '');
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toContain('interrupted: no more calls will be ended');
+      const report = JSON.parse(run.stdout) as { ended: number; incomplete: boolean };
+      const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
+      expect(report.incomplete).toBe(true);
+      expect(report.ended).toBe(ended);
+      expect(ended).toBeGreaterThan(0);
+      expect(ended).toBeLessThan(sids.length);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
+  it('apply at full concurrency prints no MaxListenersExceededWarning on the machine’s Node.js 20', async () => {
+    const systemPath = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((entry) => !entry.includes('node_modules'))
+      .join(delimiter);
+    const systemNode = spawnSync('node', ['-p', 'process.execPath'], {
+      env: { PATH: systemPath },
+      encoding: 'utf8',
+    }).stdout.trim();
+    expect(
+      spawnSync(systemNode, ['-p', 'process.versions.node.split(".")[0]'], {
+        encoding: 'utf8',
+      }).stdout.trim(),
+    ).toBe('20');
+    const to = '+13105559';
+    const sids = Array.from({ length: 30 }, (_, n) =>
+      seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
+    );
+    // Slow answers keep the pool full: every end in flight listens to the run's one hard stop.
+    stack.emulator.setLatency(200);
+    try {
+      const run = await collect(
+        spawn(
+          systemNode,
+          [
+            bundle,
+            'cleanup',
+            '--local',
+            '--apply',
+            '--yes',
+            '--to-prefix',
+            to,
+            '--max-age-in-progress',
+            '1h',
+          ],
+          {
+            env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        ),
+        '',
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('MaxListenersExceededWarning');
+      expect(sids.map(statusOf).every((status) => status === 'completed')).toBe(true);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
 
   it('dry run reports what the policy would end, with progress, and ends nothing', async () => {
     const stale = seed('ringing', 3_000, '+13105550777');

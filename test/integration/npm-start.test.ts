@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localStateDir } from '../../cli/core/local-state.ts';
@@ -72,4 +73,26 @@ describe('npm start on PORT=0', () => {
       expect(new Set(calls.map((call) => call.api))).toEqual(new Set(['compatibility', 'calling']));
     }
   }, 120_000);
+});
+
+describe('npm start on a port that is taken', () => {
+  it('says the port is in use and how to pick another, in two lines without a stack trace, and exits 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    ports.push(port);
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+      delete env.CALL_CONTROL_LOCAL_STATE_DIR;
+      const run = await collectRun(spawn(tsx, ['local/start.ts'], { cwd: root, env }), 60_000);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`npm start: port ${port} is already in use`);
+      expect(run.stderr).toContain('PORT=0 npm start');
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.stderr).not.toContain('EADDRINUSE');
+      expect(run.stdout).not.toContain('running locally');
+    } finally {
+      holder.close();
+    }
+  }, 90_000);
 });

@@ -1,13 +1,15 @@
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { CALL_UPDATE_FIELDS } from '#commons/signalwire/types';
 import { command as callsUpdate } from '../../cli/commands/calls-update.ts';
-import { parseDuration } from '../../cli/core/calls-view.ts';
+import { CALL_COLUMNS, CALL_DROP_ORDER, CALL_MAX_CELL, parseDuration } from '../../cli/core/calls-view.ts';
 import { type CommandModule, defineCommand } from '../../cli/core/command.ts';
 import { UsageError } from '../../cli/core/errors.ts';
 import { nearest } from '../../cli/core/options.ts';
 import { parseCommandLine } from '../../cli/core/parse.ts';
 import { safeJson, visible, visibleBlock } from '../../cli/core/safe-text.ts';
-import { paint, renderTable } from '../../cli/core/terminal.ts';
+import { renderTable } from '../../cli/core/table.ts';
+import { paint } from '../../cli/core/terminal.ts';
 
 const listCommand: CommandModule = defineCommand(
   {
@@ -141,7 +143,78 @@ describe('tables on a narrow terminal', () => {
       for (const line of fits(width).split('\n')) expect(line.length).toBeLessThanOrEqual(width);
   });
 
+  it('shows a cell that is not the string its type says (a number, null from outside) instead of failing', () => {
+    const rows = [['x', 42, null]] as unknown as string[][];
+    expect(renderTable(['A', 'B', 'C'], rows, paint(false))).toBe('A  B   C\nx  42');
+  });
+
   it('escapes control characters in every cell', () => {
     expect(renderTable(['A'], [['x\u001b[2Jy']], paint(false))).toBe('A\nx\\x1b[2Jy');
+  });
+
+  const sid = (n: number) => `3f2a6c1e-0000-4000-8000-00000000000${n}`;
+  const wide = [
+    [
+      sid(1),
+      '+14155550100',
+      '北京市朝阳区的呼叫者名字非常长',
+      'in-progress',
+      'outbound',
+      '2026-12-06 15:14:48Z',
+      '1m 33s+',
+      'compat',
+    ],
+    [
+      sid(2),
+      '👨‍👩‍👧‍👦🔥📞😀',
+      '+13105550002',
+      'in-progress',
+      'outbound',
+      '2026-12-06 15:14:48Z',
+      '1m 33s+',
+      'compat',
+    ],
+    [sid(3), '+14155550100', '+13105550003', 'ringing', 'inbound', '2026-12-06 15:14:48Z', '-', 'native'],
+  ];
+  const layoutOf = (width: number) => ({ width, dropOrder: CALL_DROP_ORDER, maxCell: CALL_MAX_CELL });
+
+  it('measures CJK and emoji in terminal columns: every line fits, and the columns after them stay aligned', () => {
+    for (const width of [40, 80, 120, 200]) {
+      const lines = renderTable(CALL_COLUMNS, wide, paint(false), layoutOf(width)).split('\n');
+      for (const line of lines) expect(stringWidth(line), `${width}: ${line}`).toBeLessThanOrEqual(width);
+      // STATUS starts at the same terminal column on every line.
+      const at = lines.map((line) => stringWidth(line.slice(0, line.search(/STATUS|in-progress|ringing/))));
+      expect(new Set(at).size, `${width}:\n${lines.join('\n')}`).toBe(1);
+    }
+  });
+
+  it('cuts a very long cell from outside at the cell limit, so its column is not dropped from every row', () => {
+    const rows = [
+      ...wide,
+      [sid(4), '+14155550100', 'A'.repeat(5000), 'in-progress', 'outbound', '-', '-', 'compat'],
+    ];
+    const lines = renderTable(CALL_COLUMNS, rows, paint(false), layoutOf(160)).split('\n');
+    expect(lines[0]).toMatch(/^SID\s+FROM\s+TO\s+STATUS/);
+    expect(lines[4]).toContain(`${'A'.repeat(CALL_MAX_CELL - 1)}…  in-progress`);
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(160);
+    // A pipe (no width) keeps every value whole.
+    expect(
+      renderTable(CALL_COLUMNS, rows, paint(false), {
+        width: undefined,
+        dropOrder: CALL_DROP_ORDER,
+        maxCell: CALL_MAX_CELL,
+      }),
+    ).toContain('A'.repeat(5000));
+  });
+
+  it('cuts between graphemes, never inside an emoji sequence or a surrogate pair', () => {
+    const family = '👨‍👩‍👧‍👦';
+    const text = renderTable(['SID', 'FROM'], [[sid(1), family.repeat(30)]], paint(false), {
+      width: 47,
+      dropOrder: [],
+    });
+    const cell = text.split('\n')[1]!.slice(sid(1).length + 2);
+    expect(cell).toBe(`${family.repeat(4)}…`);
+    expect(stringWidth(cell)).toBeLessThanOrEqual(9);
   });
 });

@@ -42,3 +42,17 @@ describe('benchmark figures in the docs', () => {
     expect(block).toBe(renderSummary(results.machine, results.rows));
   });
 });
+
+describe('install commands in the docs', () => {
+  it('name the tarball `npm pack` makes of this version, so they work pasted as written', () => {
+    const { version } = JSON.parse(read('package.json')) as { version: string };
+    const named = ['README.md', 'docs/package.md', 'docs/deploy.md', 'packaging/README.md'].flatMap((path) =>
+      [...read(path).matchAll(/signalwire-call-control-(\d+\.\d+\.\d+[\w.-]*?)\.tgz/g)].map(
+        (match) => `${path}: ${match[1]}`,
+      ),
+    );
+
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((entry) => !entry.endsWith(`: ${version}`))).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Tables on stdout. Kept apart from terminal.ts so that `--help`, which loads terminal.ts for its colours, does
+ * not load `string-width`: only a command that prints a table does.
+ */
+import stringWidth from 'string-width';
+import { visible } from './safe-text.ts';
+import type { Paint } from './terminal.ts';
+
+type Stream = NodeJS.WriteStream;
+
+/**
+ * The width a table must fit: the terminal's, or COLUMNS when set; none when stdout is a pipe (a script gets
+ * every column, whole).
+ */
+export const tableWidth = (stream: Stream = process.stdout): number | undefined => {
+  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+};
+
+export interface TableLayout {
+  /** The width to fit; undefined: no limit. */
+  width: number | undefined;
+  /** Column indexes dropped first to last when the table is too wide; the others are never dropped. */
+  dropOrder: number[];
+  /**
+   * With a width to fit, a cell wider than this is cut first (with `…`), so that one very long value from
+   * outside does not push its whole column off every row. @default no cut
+   */
+  maxCell?: number;
+}
+
+const GAP = 2;
+const segmenter = new Intl.Segmenter();
+
+/**
+ * The text cut to at most `width` terminal columns, ending in `…` when cut. Counted in columns as a terminal
+ * shows them (a CJK character or an emoji takes two), and cut between graphemes, never inside one.
+ */
+const cut = (text: string, width: number): string => {
+  if (stringWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const next = stringWidth(segment);
+    if (used + next > width - 1) break;
+    out += segment;
+    used += next;
+  }
+  return `${out}…`;
+};
+
+const padEnd = (text: string, width: number): string =>
+  text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+
+/**
+ * Column widths from content, in terminal columns; the last column is not padded. Every cell is shown with its
+ * control characters escaped. Too wide for `layout.width`: long cells are cut to `layout.maxCell`, columns are
+ * dropped in `layout.dropOrder`, then the last column left is cut with `…`; a line never wraps, a word is never
+ * split across lines.
+ */
+export const renderTable = (
+  header: string[],
+  rows: string[][],
+  style: Paint,
+  layout?: TableLayout,
+): string => {
+  const limit = layout?.width;
+  const maxCell = limit === undefined ? undefined : layout?.maxCell;
+  const cells = rows.map((row) =>
+    header.map((_, column) => {
+      // String(): a value from outside may not be the string its type says (a number where a caller was).
+      const text = visible(String(row[column] ?? ''));
+      return maxCell === undefined ? text : cut(text, maxCell);
+    }),
+  );
+  let shown = header.map((_, column) => column);
+  const widthOf = (column: number) =>
+    Math.max(stringWidth(header[column]!), ...cells.map((row) => stringWidth(row[column]!)));
+  const total = (columns: number[]) =>
+    columns.reduce((sum, column) => sum + widthOf(column), 0) + GAP * (columns.length - 1);
+  for (const column of layout?.dropOrder ?? []) {
+    if (limit === undefined || total(shown) <= limit) break;
+    shown = shown.filter((kept) => kept !== column);
+  }
+  const widths = new Map(shown.map((column) => [column, widthOf(column)]));
+  if (limit !== undefined && total(shown) > limit) {
+    const last = shown.at(-1)!;
+    const room = limit - (total(shown) - widthOf(last));
+    if (room >= 2 && shown.length > 1) widths.set(last, room);
+    else if (shown.length > 1) shown = shown.slice(0, -1);
+  }
+  const line = (row: string[]) =>
+    shown
+      .map((column, index) => {
+        const width = widths.get(column) ?? 0;
+        const text = cut(row[column] ?? '', width);
+        return index === shown.length - 1 ? text : padEnd(text, width);
+      })
+      .join(' '.repeat(GAP))
+      .trimEnd();
+  return [style.bold(line(header)), ...cells.map(line)].join('\n');
+};

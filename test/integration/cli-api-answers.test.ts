@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiBackend } from '../../cli/core/api-backend.ts';
+import { CliError, hintText } from '../../cli/core/errors.ts';
+import { type Script, startScriptedServer } from '../support/scripted-server.ts';
+
+/**
+ * What the CLI makes of answers the operator API never sends but a proxy, API Gateway or a broken deployment
+ * may: each is a CliError with a code and a hint, never a TypeError reported as "unexpected failure".
+ */
+
+const SID = '3f2a6c1e-0000-4000-8000-000000000001';
+let close: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+const backendAnswering = async (...script: Script[]) => {
+  const server = await startScriptedServer(script);
+  close = server.close;
+  return backendAt(server.origin);
+};
+
+const backendAt = (apiUrl: string, timeoutMs?: number) =>
+  new ApiBackend({
+    apiUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    where: 'the test API',
+    unreachableHint: 'start it',
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
+
+const refusal = async (action: Promise<unknown>) => {
+  const error = await action.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(CliError);
+  const cli = error as CliError;
+  return { code: cli.code, message: cli.message, hint: hintText(cli.hint, (args) => `call-control ${args}`) };
+};
+
+describe('odd 2xx answers from the operator API', () => {
+  it('says a 200 that is not a page of calls is one (a proxy page, null, a call without a string SID)', async () => {
+    for (const body of [
+      '<html>proxy login</html>',
+      'null',
+      '[1,2]',
+      '{"calls":null}',
+      '{"calls":[{"sid":42}]}',
+    ]) {
+      const backend = await backendAnswering({ status: 200, body, headers: { 'content-type': 'text/html' } });
+      const { code, message, hint } = await refusal(backend.listPage({}));
+      expect(code, body).toBe('UNREADABLE_ANSWER');
+      expect(message).toContain('answered HTTP 200 with a body that is not a page of calls (text/html:');
+      expect(hint).toContain('Is a proxy or another service answering');
+      await close?.();
+      close = undefined;
+    }
+  });
+
+  it('says an end answered 200 with something that is not a call may have been applied, and how to check', async () => {
+    const backend = await backendAnswering({ status: 200, body: '' });
+    const { code, message, hint } = await refusal(backend.endCall(SID));
+    expect(code).toBe('UNREADABLE_ANSWER');
+    expect(message).toContain('with a body that is not a call');
+    expect(hint).toContain('may or may not have been applied: `call-control calls get <sid>`');
+  });
+
+  it('reads a call answered 200 as it is', async () => {
+    const backend = await backendAnswering({ status: 200, body: { sid: SID, status: 'in-progress' } });
+    await expect(backend.getCall(SID)).resolves.toMatchObject({ sid: SID, status: 'in-progress' });
+  });
+});
+
+describe('refusals that carry no error code of ours', () => {
+  it('names API Gateway throttling (429) and says how long to wait from Retry-After', async () => {
+    const backend = await backendAnswering({
+      status: 429,
+      body: { message: 'Too Many Requests' },
+      headers: { 'retry-after': '30' },
+    });
+    const { code, message, hint } = await refusal(backend.getCall(SID));
+    expect({ code, message }).toEqual({ code: 'API_THROTTLED', message: 'Too Many Requests' });
+    expect(hint).toContain('wait 30 s (Retry-After)');
+  });
+
+  it('says SignalWire’s Retry-After in the rate-limit hint instead of "a few seconds"', async () => {
+    const backend = await backendAnswering({
+      status: 503,
+      body: { error: { code: 'UPSTREAM_RATE_LIMITED', message: 'SignalWire is rate-limiting this project' } },
+      headers: { 'retry-after': '120' },
+    });
+    const { code, hint } = await refusal(backend.endCall(SID));
+    expect(code).toBe('UPSTREAM_RATE_LIMITED');
+    expect(hint).toBe('SignalWire is throttling the account: wait 120 s (Retry-After) and run it again.');
+  });
+
+  it('says a gateway 504 may have left a change applied', async () => {
+    const backend = await backendAnswering({ status: 504, body: { message: 'Endpoint request timed out' } });
+    const { code, message, hint } = await refusal(backend.endCall(SID));
+    expect({ code, message }).toEqual({ code: 'API_GATEWAY_ERROR', message: 'Endpoint request timed out' });
+    expect(hint).toContain('may or may not have been applied');
+  });
+
+  it('reads only strings from an error body: an object as the message is not printed as one', async () => {
+    const backend = await backendAnswering({
+      status: 500,
+      body: { error: { code: 7, message: { nested: true } } },
+    });
+    const { code, message } = await refusal(backend.getCall(SID));
+    expect(code).toBe('API_GATEWAY_ERROR');
+    expect(message).toBe('the test API answered HTTP 500');
+  });
+});
+
+describe('requests whose answer never came', () => {
+  it('says an end that got no answer in time may have been applied, and how to check (not "could not reach")', async () => {
+    const server = await startScriptedServer([
+      { status: 200, body: { sid: SID, status: 'completed' }, delayMs: 2_000 },
+    ]);
+    close = server.close;
+    const { code, message, hint } = await refusal(backendAt(server.origin, 300).endCall(SID));
+    expect(code).toBe('API_OUTCOME_UNKNOWN');
+    expect(message).toBe(
+      `no answer from the test API at ${server.origin} within 300 ms: the change may or may not have been applied`,
+    );
+    expect(hint).toContain('`call-control calls get <sid>` shows the call before you retry');
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('says an end whose connection was dropped after sending may have been applied', async () => {
+    const backend = await backendAnswering({ drop: true });
+    const { code, message } = await refusal(backend.endCall(SID));
+    expect(code).toBe('API_OUTCOME_UNKNOWN');
+    expect(message).toContain('was lost');
+  });
+
+  it('keeps "could not reach" for a request refused before it was sent, and for a read', async () => {
+    const server = await startScriptedServer([{ drop: true }]);
+    const { origin } = server;
+    await server.close();
+    const refused = await refusal(backendAt(origin).endCall(SID));
+    expect(refused.code).toBe('API_UNREACHABLE');
+    expect(refused.message).toContain('could not reach the test API');
+    expect(refused.hint).toBe('start it');
+    const read = await refusal((await backendAnswering({ drop: true })).getCall(SID));
+    expect(read.code).toBe('API_UNREACHABLE');
+  });
+});
