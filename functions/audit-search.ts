@@ -62,7 +62,7 @@ export const createAuditSearchHandler =
   (client: CloudWatchLogsClient, logGroupNames: readonly string[]) =>
   async (event: HttpEvent): Promise<HttpResult> => {
     if (event.rawPath?.endsWith(CLEANUP_RUNS_ROUTE.path)) return lastCleanupRuns(client, logGroupNames);
-    const read = readAuditQuery(event.queryStringParameters ?? {}, Date.now());
+    const read = readAuditQuery(event.queryStringParameters ?? {}, Date.now(), event.rawQueryString);
     if (!read.ok) {
       return answer(400, {
         message: 'Invalid request',

@@ -13,8 +13,14 @@ import { type NativeAwareCallService, withNativeCalls } from '#commons/calls/nat
 import { createCallService } from '#commons/calls/service';
 import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import { countedRefusals } from '#commons/http/action-metrics';
-import { TRANSFER_VIOLATION_CONTEXT, VIOLATION_CONTEXT } from '#commons/http/list-query';
-import { errorResponse, inputShape, requestGuard, requestLogKeys } from '#commons/http/middlewares';
+import { violationContextOf } from '#commons/http/list-query';
+import {
+  errorResponse,
+  eventObject,
+  inputShape,
+  requestGuard,
+  requestLogKeys,
+} from '#commons/http/middlewares';
 import { operatorHandlers } from '#commons/http/operator-handlers';
 import { refusalAuditor, TIMEOUT_EARLY_MS } from '#commons/http/route';
 import { routeKeyRouter } from '#commons/http/route-key-router';
@@ -39,12 +45,12 @@ export const createHttpApiHandler = (
 
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(powertoolsMiddlewares())
+    .use(eventObject)
     .use(requestLogKeys(logger))
     .use(
       errorResponse({
         logger,
-        violations: (event) =>
-          event.routeKey?.endsWith('/transfer') ? TRANSFER_VIOLATION_CONTEXT : VIOLATION_CONTEXT,
+        violations: (event) => violationContextOf(event.routeKey),
         describe: countedRefusals(refusalAuditor(calls)),
       }),
     )

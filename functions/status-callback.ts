@@ -6,7 +6,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { readStatusCallbackConfig } from '#commons/events/config';
 import { CALL_STATUS_CHANGED } from '#commons/events/contracts';
 import { EventBridgePublisher, type EventPublisher } from '#commons/events/publisher';
-import { errorResponse, jsonResponse, requestGuard, requestLogKeys } from '#commons/http/middlewares';
+import {
+  errorResponse,
+  eventObject,
+  jsonResponse,
+  requestGuard,
+  requestLogKeys,
+} from '#commons/http/middlewares';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import { readSignalWireConfig } from '#commons/platform/config';
 import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/platform/metric-names';
@@ -54,6 +60,7 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
 
   return middy<HttpEvent, HttpResult>()
     .use(powertoolsMiddlewares())
+    .use(eventObject)
     .use(requestLogKeys(logger))
     .use(errorResponse({ logger }))
     .use(httpHeaderNormalizer())

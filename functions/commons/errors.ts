@@ -413,5 +413,22 @@ export const describeError = (
       ...(error.retryable ? { retryAfterSeconds: 5 } : {}),
     };
   }
+  const store = idempotencyStoreFailure(error);
+  if (store) return { code: 'INTERNAL_ERROR', httpStatus: 500, message: store, retryable: true };
   return { code: 'INTERNAL_ERROR', httpStatus: 500, message: 'internal error', retryable: true };
+};
+
+/**
+ * What Powertools' idempotency store failing means (DynamoDB unreachable, throttled, the table missing), said
+ * instead of "internal error": the in-progress record is written before anything is sent, so its failure sent
+ * nothing. Recognised by name, so the functions without idempotency do not bundle Powertools' classes.
+ */
+const idempotencyStoreFailure = (error: unknown): string | undefined => {
+  if ((error as Error | undefined)?.name !== 'IdempotencyPersistenceLayerError') return undefined;
+  const cause = (error as Error).cause as { name?: unknown } | undefined;
+  const name =
+    typeof cause?.name === 'string' && /^[A-Za-z0-9_.]{1,64}$/.test(cause.name) ? cause.name : 'unknown';
+  return /^Failed to save in progress record/.test((error as Error).message)
+    ? `the idempotency table could not be written before acting (${name}): nothing was sent to SignalWire, and the request is retried`
+    : `the idempotency table could not be used (${name})`;
 };

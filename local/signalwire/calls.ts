@@ -80,7 +80,10 @@ export interface RecordedRequest {
  * - `delay`: wait `ms`, then process the request as usual;
  * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
  *   (it "reached" SignalWire, only the answer was lost);
- * - `garble`: process the request, then answer 200 with `body` (by default one that is not JSON).
+ * - `garble`: process the request, then answer 200 with `body` (by default one that is not JSON);
+ * - `raw`: process the request (unless `applyFirst` is false), then answer exactly `status`, `headers` and
+ *   `body` as given (an HTML page from a proxy, a 204, an empty 200), and with `then` keep the connection open
+ *   without ending the answer (`stall`) or destroy it (`reset`) after writing them.
  * `pathPrefix` narrows a fault to requests whose path starts with it (e.g. `/api/calling/`: the native
  * commands only, not the Compatibility update a write-first change sends before them).
  */
@@ -99,7 +102,17 @@ type FaultKind =
     }
   | { kind: 'delay'; ms: number; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' }
-  | { kind: 'garble'; body?: string; times?: number; method?: 'GET' | 'POST' };
+  | { kind: 'garble'; body?: string; times?: number; method?: 'GET' | 'POST' }
+  | {
+      kind: 'raw';
+      status: number;
+      headers?: Record<string, string>;
+      body?: string;
+      then?: 'stall' | 'reset';
+      applyFirst?: boolean;
+      times?: number;
+      method?: 'GET' | 'POST';
+    };
 
 /** A LaML redirect applied to a call by `Url` (+ `Method`). */
 export interface Redirect {
@@ -174,6 +187,10 @@ export const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
 export const faultMatches = (fault: Fault, method: string, path: string): boolean =>
   (fault.method === undefined || fault.method === method) &&
   (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix));
+
+/** Whether the request is processed (the call changed) before a fault's answer: a `status` only with `applyFirst`. */
+export const faultProcessesRequest = (fault: Fault | undefined): boolean =>
+  !((fault?.kind === 'status' && !fault.applyFirst) || (fault?.kind === 'raw' && fault.applyFirst === false));
 
 export const faultError = (fault: Extract<Fault, { kind: 'status' }>): ApiError => {
   if (fault.status === 429) return tooManyRequests(fault.retryAfter);

@@ -1,7 +1,7 @@
 /** How the SignalWire stand-in reads a request: its route, its Basic credentials, its body; and how it answers. */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Reply } from './calls.ts';
+import type { Fault, Reply } from './calls.ts';
 
 export type Route =
   | { kind: 'list'; accountSid: string }
@@ -65,6 +65,26 @@ export const send = (res: ServerResponse, reply: Reply): void => {
     ...reply.headers,
   });
   res.end(payload);
+};
+
+/** The answer a `garble` or `raw` fault scripts (see `Fault`), written as it says, stalled or reset after it. */
+export const sendScripted = (
+  res: ServerResponse,
+  fault: Extract<Fault, { kind: 'garble' | 'raw' }>,
+): void => {
+  if (fault.kind === 'garble') {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(fault.body ?? '{"sid": "');
+    return;
+  }
+  res.writeHead(fault.status, fault.headers ?? {});
+  if (fault.then === undefined) {
+    res.end(fault.body ?? '');
+    return;
+  }
+  res.flushHeaders();
+  if (fault.body) res.write(fault.body);
+  if (fault.then === 'reset') res.socket?.destroy();
 };
 
 // The emulator.

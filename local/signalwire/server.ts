@@ -20,6 +20,7 @@ import {
   type Fault,
   faultError,
   faultMatches,
+  faultProcessesRequest,
   floorToSecond,
   invalidArgument,
   isFormContentType,
@@ -47,6 +48,7 @@ import {
   readBody,
   sameSecret,
   send,
+  sendScripted,
 } from './http.ts';
 import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
 import { isNativePath, NativeCalls, nativeFaultReply, parseJsonOrUndefined } from './native.ts';
@@ -235,15 +237,14 @@ export class SignalWireEmulator {
         req.socket.destroy();
         return;
       }
-      const applied = fault?.kind === 'status' && !fault.applyFirst ? undefined : this.#respond(request);
+      const applied = faultProcessesRequest(fault) ? this.#respond(request) : undefined;
       if (fault?.kind === 'drop') {
         req.socket.destroy();
         return;
       }
       await this.#pause(this.#latency.ms + Math.random() * this.#latency.spreadMs);
-      if (fault?.kind === 'garble') {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(fault.body ?? '{"sid": "');
+      if (fault?.kind === 'garble' || fault?.kind === 'raw') {
+        sendScripted(res, fault);
         return;
       }
       if (fault?.kind === 'status') {

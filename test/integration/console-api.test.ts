@@ -149,6 +149,27 @@ describe('console API: the JWT authorizer enforces each role by scope', () => {
     expect(await answer.json()).toMatchObject({ violations: [{ field: 'callSid' }] });
   });
 
+  it.each([
+    [
+      'an unknown filter, which would widen the search to every record',
+      'call=3fa85f64-5717-4562-b3fc-2c963f66afa6',
+      'call',
+      'call is not a known filter; allowed: callSid, actor, trigger, since, until, limit',
+    ],
+    [
+      'a filter given twice, which API Gateway would join with a comma',
+      'trigger=http&trigger=event',
+      'trigger',
+      'trigger must be given once',
+    ],
+  ])('answers an audit search with %s 400 naming it', async (_name, query, field, message) => {
+    const answer = await fetch(`${origin}/console-api/audit?${query}`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ message: 'Invalid request', violations: [{ field, message }] });
+  });
+
   it('keeps the IAM routes for machines: a bearer token is no SigV4 signature there', async () => {
     const call = live();
     expect((await post(`/calls/${call.sid}/terminate`, tokens.admin)).status).toBe(403);

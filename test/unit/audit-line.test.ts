@@ -140,6 +140,19 @@ describe('the audit line', () => {
       Url: 'https://***@example.com/x',
     });
     expect(changeForAudit({ Url: long }).Url).toBe(long.slice(0, 2048));
+    // What a URL parser still reads as user:password@: scheme-relative, no scheme, leading controls or spaces.
+    for (const [sent, kept] of [
+      ['//user:secret@example.com/x', '//***@example.com/x'],
+      ['user:secret@example.com/x', 'user:***@example.com/x'],
+      ['\u0001https://user:secret@example.com/x', '\u0001https://***@example.com/x'],
+      ['\u00a0https://user:secret@example.com/x', '\u00a0https://***@example.com/x'],
+      ['https:////user:secret@ex@ample.com/x', 'https:////***@ample.com/x'],
+    ]) {
+      expect(changeForAudit({ FallbackUrl: sent })).toEqual({ FallbackUrl: kept });
+    }
+    expect(changeForAudit({ Url: 'https://example.com/p@th?to=a@b' })).toEqual({
+      Url: 'https://example.com/p@th?to=a@b',
+    });
     expect(changeForAudit({ Url: `${long}@` }).Url).toBe(long.slice(0, 2048));
   });
 

@@ -125,6 +125,19 @@ describe('cleanup policy validation', () => {
     ]);
   });
 
+  it.each([null, 'nightly', [], 42])(
+    'names the input itself when it is %j, not an object (no empty field name)',
+    (input) => {
+      expect(violationsOf(() => parseCleanupEvent(input, undefined))).toEqual([
+        {
+          field: 'event',
+          rule: 'type',
+          message: 'event must be an object: { scheduleName, policy?, scheduler? }',
+        },
+      ]);
+    },
+  );
+
   it('rejects an input without a schedule name, or with a field other than scheduleName, policy and scheduler', () => {
     expect(violationsOf(() => parseCleanupEvent({ policy: {} }, undefined))).toEqual([
       { field: 'scheduleName', rule: 'required', message: 'scheduleName is required' },

@@ -9,6 +9,7 @@ import {
   PEAK_RSS_PER_ANSWER_BYTE,
   RUNTIME_BASELINE_MB,
 } from '#commons/signalwire/answer-caps';
+import { MAX_RETRY_AFTER_SECONDS } from '#commons/signalwire/answers';
 import {
   parseErrorBody,
   parseRetryAfter,
@@ -145,6 +146,27 @@ describe('SignalWireClient errors', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
+
+  it.each([
+    ['an RFC 850 date', 'Friday, 27-Nov-26 14:00:05 GMT', 5],
+    ['an asctime date', 'Fri Nov 27 14:00:09 2026', 9],
+  ])('parses Retry-After given as %s, the obsolete HTTP-date forms', (_name, value, seconds) => {
+    expect(parseRetryAfter(value, Date.parse('Fri, 27 Nov 2026 14:00:00 GMT'))).toBe(seconds);
+  });
+
+  it.each(['-5', '1.5', '1, 2', '0x10', '+3', '2026-11-27T14:00:03Z'])(
+    'Retry-After %j is neither delay-seconds nor an HTTP-date: no wait is read from it (not a zero one)',
+    (value) => {
+      expect(parseRetryAfter(value, Date.parse('Fri, 27 Nov 2026 14:00:00 GMT'))).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['delay-seconds past any number', '99999999999999999999999'],
+    ['a date thousands of years away', 'Fri, 31 Dec 9999 23:59:59 GMT'],
+  ])('caps a Retry-After of %s at an hour, so the wait passed on is a sane whole number', (_name, value) => {
+    expect(parseRetryAfter(value, Date.parse('Fri, 27 Nov 2026 14:00:00 GMT'))).toBe(MAX_RETRY_AFTER_SECONDS);
+  });
 });
 
 describe('SignalWireClient retries', () => {
@@ -186,6 +208,18 @@ describe('SignalWireClient retries', () => {
     expect(error).toBeInstanceOf(SignalWireError);
     expect(error).toMatchObject({ status: 429, code: 20429, retryAfterSeconds: 0 });
     expect(received).toHaveLength(4);
+  });
+
+  it('backs off as it would without one when Retry-After is garbage that Date.parse reads as a past date', async () => {
+    const { client, notices } = await clientFor([
+      { ...rateLimited, headers: { 'retry-after': '-5' } },
+      { status: 200, body: sampleCall() },
+    ]);
+
+    await client.getCall(CALL_SID);
+
+    // The scripted client's policy: 10 ms doubling, with jitter fixed at the ceiling (a zero wait before the fix).
+    expect(notices).toEqual([{ attempt: 1, delayMs: 10, reason: 'rate-limited', status: 429 }]);
   });
 
   it('does not wait past its total time budget for a long Retry-After', async () => {
@@ -655,6 +689,52 @@ describe('SignalWireClient: a 2xx that is not a usable Call', () => {
       });
     },
   );
+});
+
+describe('SignalWireClient: a 2xx holding another call', () => {
+  const otherCall = sampleCall({ sid: 'c0ffee00-0000-4000-8000-000000000001', status: 'completed' });
+
+  it('a redirect answered 200 with another call is sent once and its outcome unknown', async () => {
+    const { client, received } = await clientFor(
+      [
+        { status: 200, body: sampleCall() },
+        { status: 200, body: otherCall },
+      ],
+      { staleAfterMs: 60_000 },
+    );
+    await client.getCall(CALL_SID);
+
+    const error = await client
+      .updateCall(CALL_SID, { Url: 'https://example.com/laml.xml' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RedirectOutcomeUnknownError);
+    expect(error).toMatchObject({
+      message: 'SignalWire answered 200 with a body that is another call, not the one asked for',
+    });
+    expect(received.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it.each([
+    ['an end', (client: SignalWireClient) => client.updateCall(CALL_SID, { Status: 'completed' })],
+    ['a read', (client: SignalWireClient) => client.getCall(CALL_SID)],
+  ])('%s answered 200 with another call fails as a 502 saying so', async (_name, act) => {
+    const { client } = await clientFor([{ status: 200, body: otherCall }]);
+
+    const error = await act(client).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignalWireError);
+    expect(error).toMatchObject({
+      status: 502,
+      message: 'SignalWire answered 200 with a body that is another call, not the one asked for',
+    });
+  });
+
+  it('takes the call asked for in either case as its own answer', async () => {
+    const { client } = await clientFor([{ status: 200, body: sampleCall({ sid: CALL_SID.toUpperCase() }) }]);
+
+    await expect(client.getCall(CALL_SID)).resolves.toMatchObject({ sid: CALL_SID.toUpperCase() });
+  });
 });
 
 describe('SignalWireClient: a gateway 503 after forwarding', () => {

@@ -1,4 +1,5 @@
 import { AUDIT_MESSAGE, type AuditRecord } from '../calls/audit.ts';
+import { MAX_ECHOED_NAME_CHARS } from '../platform/settings.ts';
 import { canonicalSid, isSid } from '../signalwire/sids.ts';
 
 /**
@@ -22,14 +23,29 @@ export interface AuditQuery {
 }
 
 const TRIGGERS = ['http', 'schedule', 'event', 'cli'];
+/** The filters the search takes: any other name (`call`, `callsid`) would otherwise widen it silently to every record. */
+const FILTERS = ['callSid', 'actor', 'trigger', 'since', 'until', 'limit'];
 const DAY_MS = 86_400_000;
 const MAX_WINDOW_MS = 31 * DAY_MS;
-/** Checks the query string; every refusal names its field. */
+/** Checks the query string (`rawQueryString` as sent, for repeated names); every refusal names its field. */
 export const readAuditQuery = (
   query: Record<string, string | undefined>,
   now: number,
+  rawQueryString = '',
 ): { ok: true; query: AuditQuery } | { ok: false; field: string; message: string } => {
   const fail = (field: string, message: string) => ({ ok: false as const, field, message });
+  const unknown = Object.keys(query).find((name) => !FILTERS.includes(name));
+  if (unknown !== undefined) {
+    const field = unknown.slice(0, MAX_ECHOED_NAME_CHARS);
+    return fail(field, `${field} is not a known filter; allowed: ${FILTERS.join(', ')}`);
+  }
+  // API Gateway joins a repeated parameter's values with commas: one made-up filter, so it is refused.
+  const names = [...new URLSearchParams(rawQueryString).keys()];
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined) {
+    const field = repeated.slice(0, MAX_ECHOED_NAME_CHARS);
+    return fail(field, `${field} must be given once`);
+  }
   const callSid = query.callSid;
   if (callSid !== undefined && !isSid(callSid)) return fail('callSid', 'callSid must be a call SID (a UUID)');
   const actor = query.actor;

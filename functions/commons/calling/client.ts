@@ -37,9 +37,17 @@ const unusable = (why: string): SignalWireError =>
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The least a command's answer must hold to be read as the call: its id and a known status (or null). */
-const checkCall = (body: unknown): CallingCall => {
+/** Whether an answer's id is the one asked for (ids are UUIDs: any case). */
+const isId = (answered: string, id: string): boolean =>
+  answered === id || answered.toLowerCase() === id.toLowerCase();
+
+/**
+ * The least a command's answer must hold to be read as the call: the id asked for (another call's resource, from
+ * a cache or a misrouting proxy, says nothing of this one) and a known status (or null).
+ */
+const checkCall = (body: unknown, id: string): CallingCall => {
   if (!isRecord(body) || typeof body.id !== 'string') throw unusable('is not a call');
+  if (!isId(body.id, id)) throw unusable('is another call, not the one asked for');
   const { status } = body;
   if (status !== null && !(CALLING_STATUSES as readonly unknown[]).includes(status)) {
     throw unusable('holds an unknown call status');
@@ -47,9 +55,33 @@ const checkCall = (body: unknown): CallingCall => {
   return body as unknown as CallingCall;
 };
 
+/**
+ * The least a voice log must hold to be read (every log type has them): the id asked for and `created_at`. Which
+ * API owns the call is decided from it, so `null`, `{}` or another call's log must not pass as "not native".
+ */
+const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
+  if (!isRecord(body) || typeof body.id !== 'string' || typeof body.created_at !== 'string') {
+    throw unusable('is not a voice log');
+  }
+  if (!isId(body.id, id)) throw unusable("is another call's voice log, not the one asked for");
+  return body as unknown as VoiceLog;
+};
+
+/**
+ * A page of voice logs: `data` an array of entries each with a string `id` and `created_at` (every log type has
+ * them), `links.next` a string when there is one. An entry that is not a log would reach the listing as a call.
+ */
 const checkPage = (body: unknown): VoiceLogPage => {
   if (!isRecord(body) || !Array.isArray(body.data) || !isRecord(body.links)) {
     throw unusable('is not a page of voice logs');
+  }
+  if (body.links.next !== undefined && typeof body.links.next !== 'string') {
+    throw unusable('has a links.next that is not a string');
+  }
+  for (const entry of body.data as unknown[]) {
+    if (!isRecord(entry) || typeof entry.id !== 'string' || typeof entry.created_at !== 'string') {
+      throw unusable('lists an entry that is not a voice log (no string "id" or "created_at")');
+    }
   }
   return body as unknown as VoiceLogPage;
 };
@@ -83,7 +115,10 @@ export class CallingClient implements NativeCallsApi {
   }
 
   async endCall(id: string, reason: HangupReason, options: RequestOptions = {}): Promise<CallingCall> {
-    return checkCall(await this.command({ command: 'calling.end', id, params: { reason } }, true, options));
+    return checkCall(
+      await this.command({ command: 'calling.end', id, params: { reason } }, true, options),
+      id,
+    );
   }
 
   updateCall(
@@ -102,12 +137,13 @@ export class CallingClient implements NativeCallsApi {
     return this.redirect(id, { command: 'calling.transfer', id, params: { dest } }, options);
   }
 
-  getVoiceLog(id: string, options: RequestOptions = {}): Promise<VoiceLog> {
+  async getVoiceLog(id: string, options: RequestOptions = {}): Promise<VoiceLog> {
     const url = this.space.spaceUrl(`${VOICE_LOGS_PATH}/${encodeURIComponent(id)}`);
-    return this.space.request<VoiceLog>(
+    const body = await this.space.request<unknown>(
       { method: 'GET', url, repeatable: true, answer: 'call', native: true },
       options,
     );
+    return checkVoiceLog(body, id);
   }
 
   /** List voice log events: what happened to one call, with when (the cleanup reads a call's answer time). */
@@ -160,7 +196,7 @@ export class CallingClient implements NativeCallsApi {
       await this.getVoiceLog(id, options);
     }
     try {
-      return checkCall(await this.command(body, false, options));
+      return checkCall(await this.command(body, false, options), id);
     } catch (error) {
       const lost =
         (error instanceof SignalWireError || error instanceof SignalWireNetworkError) &&

@@ -29,15 +29,16 @@ export const changeForAudit = (change: unknown): AuditedChange => {
     const value = (change as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;
     const cut = value.length > 2048 ? value.slice(0, 2048) : value;
-    // Whatever a URL parser could read as `user:password@` (any slashes or backslashes after the scheme); the
-    // pattern needs an `@`, so a value without one (a status, most URLs) is kept as it is, with no new string.
+    // Whatever a URL parser could read as `user:password@`: after the leading whitespace and C0 controls a parser may strip,
+    // an optional scheme (`//u:p@host` is scheme-relative) and any slashes or backslashes, up to the last `@`
+    // before the path. The pattern needs an `@`, so a value without one (a status, most URLs) is kept as it is.
     // A SIP URI's user is its address, not a credential: only a `user:password@` of one is hidden.
     const sip = field === 'Transfer' && /^\s*sips?:/i.test(cut);
     kept[field] = !cut.includes('@')
       ? cut
       : sip
         ? cut.replace(/^(\s*sips?:)[^@]*:[^@]*@/i, '$1***@')
-        : cut.replace(/^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/?#\\]*@/i, '$1***@');
+        : cut.replace(/^([\s\p{Cc}]*(?:[a-z][a-z0-9+.-]*:)?[\\/]*)[^/?#\\]*@/iu, '$1***@');
   }
   return kept as AuditedChange;
 };

@@ -68,7 +68,8 @@ export const sidSchema = {
 export const TRANSFER_DEST_PATTERN = /* @__PURE__ */ (() =>
   "^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:;[A-Za-z0-9._~=%-]+)*$" +
   '|\\+[1-9][0-9]{6,14}$' +
-  `|${HTTP_URL}[!-~]*$)`)();
+  // Printable ASCII throughout, the host included (the callback URLs' `uri` format holds them to it; this does).
+  `|(?=[!-~]+$)${HTTP_URL}[!-~]*$)`)();
 
 export const transferDestSchema = {
   type: 'string',

@@ -179,6 +179,16 @@ export const parseCleanupEvent = (
   event: unknown,
   defaults: CleanupPolicyInput | undefined,
 ): { scheduleName: string; policy: CleanupPolicy; scheduler?: SchedulerInvocation } => {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    // Ajv names the root ""; a refusal always names a field.
+    throw new RequestValidationError([
+      {
+        field: 'event',
+        rule: 'type',
+        message: 'event must be an object: { scheduleName, policy?, scheduler? }',
+      },
+    ]);
+  }
   if (!validateEvent(event)) throw new RequestValidationError(violationsOf(validateEvent.errors, ''));
   const { scheduleName, policy, scheduler } = event as CleanupEvent;
   return { scheduleName, policy: resolvePolicy(defaults, policy), ...(scheduler ? { scheduler } : {}) };

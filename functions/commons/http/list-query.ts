@@ -20,6 +20,9 @@ export const LIST_QUERY_ALIASES: Record<string, string> = Object.fromEntries(
   Object.entries(LIST_QUERY_TO_SIGNALWIRE).map(([camel, pascal]) => [pascal, camel]),
 );
 
+const ADDRESS_RULE =
+  'must be a number, SIP address or client name without control characters or spaces at either end (a + in a query string reads as a space: write it %2B)';
+
 /** How the operator API words Ajv's refusals: which fields exist, what each pattern means. */
 export const VIOLATION_CONTEXT = {
   allowed: {
@@ -29,9 +32,11 @@ export const VIOLATION_CONTEXT = {
   patterns: {
     cursor: 'must be a cursor this API returned (next_cursor)',
     pageSize: 'must be a whole number from 1 to 1000, in decimal digits',
+    to: ADDRESS_RULE,
+    from: ADDRESS_RULE,
     ...Object.fromEntries(DATE_FILTERS.map((name) => [name, DATE_RULE])),
   },
-  patternRules: { pageSize: 'range' },
+  patternRules: { pageSize: 'range', to: 'characters', from: 'characters' },
 };
 
 /** The transfer route's wording: its own body fields, and what `dest` may be. */
@@ -42,6 +47,23 @@ export const TRANSFER_VIOLATION_CONTEXT = {
     ...VIOLATION_CONTEXT.patterns,
     dest: 'must be a SIP URI (sip:agent@example.com), a phone number in E.164 (+14155550100) or the http(s) URL of a SWML script, with no user:password@',
   },
+};
+
+/** The single-call routes' wording: their query takes `api` alone. */
+const CALL_ROUTE_QUERY = { queryStringParameters: ['api'] };
+const CALL_ROUTE_VIOLATION_CONTEXT = {
+  ...VIOLATION_CONTEXT,
+  allowed: { ...VIOLATION_CONTEXT.allowed, ...CALL_ROUTE_QUERY },
+};
+const TRANSFER_ROUTE_VIOLATION_CONTEXT = {
+  ...TRANSFER_VIOLATION_CONTEXT,
+  allowed: { ...TRANSFER_VIOLATION_CONTEXT.allowed, ...CALL_ROUTE_QUERY },
+};
+
+/** How the operator API words a refusal on the route `routeKey` names (the list's wording by default). */
+export const violationContextOf = (routeKey: string | undefined) => {
+  if (routeKey?.endsWith('/transfer')) return TRANSFER_ROUTE_VIOLATION_CONTEXT;
+  return routeKey?.includes('/calls/{callSid}') ? CALL_ROUTE_VIOLATION_CONTEXT : VIOLATION_CONTEXT;
 };
 
 /**

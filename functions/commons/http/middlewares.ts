@@ -50,8 +50,14 @@ export const decodedBodyBytes = (body: string, isBase64Encoded: boolean): number
  */
 export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware => ({
   before: ({ event }) => {
-    const body = event.body;
+    const body: unknown = event.body;
     if (body === undefined || body === '') return;
+    // API Gateway always hands the body over as text; a direct invoke may put anything there.
+    if (typeof body !== 'string') {
+      throw new RequestValidationError([
+        { field: 'body', rule: 'type', message: 'body must be text, as API Gateway sends it' },
+      ]);
+    }
     if (decodedBodyBytes(body, event.isBase64Encoded === true) > options.maxBodyBytes) {
       throw new RequestRejectedError(
         413,
@@ -59,7 +65,19 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
         `the body must be at most ${options.maxBodyBytes} bytes`,
       );
     }
-    const header = event.headers['content-type'] ?? '';
+    // A direct invoke may leave the headers out; API Gateway always sends them.
+    event.headers ??= {};
+    const headers = event.headers;
+    // API Gateway passes a compressed body on as it came (base64): the parsers would read the compressed bytes.
+    const encoding = headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      throw new RequestRejectedError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `content-encoding ${JSON.stringify(encoding.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body uncompressed`,
+      );
+    }
+    const header = headers['content-type'] ?? '';
     const { type } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
       const shown =
@@ -72,7 +90,7 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
         `${shown} is not supported: send the body as application/json (or a +json type) or application/x-www-form-urlencoded`,
       );
     }
-    event.headers['content-type'] = type;
+    headers['content-type'] = type;
     if (isJsonType(type)) {
       const text = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
       const duplicate = duplicateJsonKey(text);
@@ -188,6 +206,25 @@ export const renameFields = (
     (event as unknown as Record<string, unknown>)[container] = Object.fromEntries(renamed);
   },
 });
+
+/**
+ * API Gateway always invokes with an event object; a direct invoke may send `null`, a string or an array. Refused
+ * naming `event` before any middleware reads a field of it (the error handler then sees an empty event).
+ */
+export const eventObject: HttpMiddleware = {
+  before: (request) => {
+    const event: unknown = request.event;
+    if (typeof event === 'object' && event !== null && !Array.isArray(event)) return;
+    request.event = {} as APIGatewayProxyEventV2;
+    throw new RequestValidationError([
+      {
+        field: 'event',
+        rule: 'type',
+        message: 'event must be an API Gateway HTTP API (payload 2.0) event object',
+      },
+    ]);
+  },
+};
 
 /** Adds API Gateway's request id to every log line of the request (Powertools adds Lambda's own). */
 export const requestLogKeys = (logger: Logger): HttpMiddleware => ({

@@ -18,6 +18,18 @@ export type ListQuery = ListFilters & { cursor?: string; api?: (typeof CALL_APIS
 /** The API a request names for its call (`compatibility` or `calling`), skipping the write-first resolution. */
 export const apiSchema = { type: 'string', enum: [...CALL_APIS] } as const;
 
+/**
+ * A number, SIP address or client name to filter by: no control characters (C0, DEL, C1), which API Gateway
+ * hands over decoded from `%00`, `%0A`, `%1B`… and no address holds; and no space at either end, which is what
+ * an unencoded `+` of a phone number (`?to=+1415…`) reads as in a query string: matching nothing, silently.
+ */
+const addressFilter = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  pattern:
+    '^[^\\s\\u0000-\\u001f\\u007f-\\u009f](?:[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f])?$',
+} as const;
 const dateFilter = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z ,:.+-]+$' } as const;
 
 const pathParameters = (required: string[]) =>
@@ -30,9 +42,10 @@ const pathParameters = (required: string[]) =>
 /**
  * The API a request names for its call. Update, terminate and transfer take it in the body; the chain moves it
  * to the query (`apiOutOfBody`) before validation, so every route checks it in one place and the change's own
- * schema stays the change's.
+ * schema stays the change's. It is the only query parameter these routes take: any other (`?Status=canceled` on a
+ * terminate, say) is refused by name rather than silently ignored.
  */
-const apiQuery = { type: 'object', properties: { api: apiSchema } } as const;
+const apiQuery = { type: 'object', additionalProperties: false, properties: { api: apiSchema } } as const;
 
 export const updateCallEventSchema = {
   type: 'object',
@@ -85,8 +98,8 @@ export const listCallsEventSchema = {
       additionalProperties: false,
       properties: {
         status: { type: 'string', enum: [...CALL_STATUSES] },
-        to: { type: 'string', minLength: 1, maxLength: 256 },
-        from: { type: 'string', minLength: 1, maxLength: 256 },
+        to: addressFilter,
+        from: addressFilter,
         parentCallSid: sidSchema,
         startTime: dateFilter,
         startTimeBefore: dateFilter,

@@ -5,14 +5,31 @@ import type { SignalWireErrorBody } from '../errors.ts';
  * error bodies (only their own fields, cut and scrubbed of credentials) and whether a 2xx holds a usable Call.
  */
 
-/** `Retry-After` is either delay-seconds or an HTTP date. */
+/**
+ * The longest wait a `Retry-After` is taken to ask for: anything longer (an hour and more) is passed on as this,
+ * so the header this API answers stays a sane delay-seconds (never `1e+23`), and the client gives up at once.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 3_600;
+
+/**
+ * An HTTP-date as RFC 9110 (5.6.7) spells it: IMF-fixdate, or the obsolete RFC 850 and asctime forms. Other
+ * text `Date.parse` would read (`-5`, `1.5`, `1, 2`) is no date: it would make a zero wait and a burst of retries.
+ */
+const HTTP_DATE =
+  /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
+/**
+ * `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 10.2.3), in whole seconds from now, at most
+ * {@link MAX_RETRY_AFTER_SECONDS}; anything else is no `Retry-After` at all (the client's own backoff applies).
+ */
 export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
   if (!value) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed), MAX_RETRY_AFTER_SECONDS);
+  if (!HTTP_DATE.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
+  return Math.min(Math.max(0, Math.ceil((date - now) / 1000)), MAX_RETRY_AFTER_SECONDS);
 };
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
@@ -111,16 +128,43 @@ const depthOf = (value: unknown): number => {
 };
 
 /**
- * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` and
- * `status` (what every trigger reads of it), nested no deeper than {@link MAX_ANSWER_DEPTH}, so that the
+ * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` (the
+ * `callSid` asked for, when given, in any case) and `status` (what every trigger reads of it), nested no deeper than {@link MAX_ANSWER_DEPTH}, so that the
  * answer, the event and the audit record built from it can always be serialised.
  */
-export const unusableCallReason = (body: unknown): string | undefined => {
+export const unusableCallReason = (body: unknown, callSid?: string): string | undefined => {
   const call = asRecord(body);
   if (!call)
     return `is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}, not a Call`;
   if (typeof call.sid !== 'string') return 'has no string "sid"';
+  // A cache or proxy answering with another call's resource: what happened to the call asked about is unknown.
+  if (callSid !== undefined && call.sid !== callSid && call.sid.toLowerCase() !== callSid.toLowerCase()) {
+    return 'is another call, not the one asked for';
+  }
   if (typeof call.status !== 'string') return 'has no string "status"';
   if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
+  return undefined;
+};
+
+/**
+ * Why a 2xx body is not a usable page of List Calls, or undefined when it is: an object whose `calls` is an array
+ * of objects with a string `sid` and `status` (what the listing and the cleanup read of each), whose
+ * `next_page_uri` is a string or null, nested no deeper than a page of Calls does. Anything else would reach the
+ * operator as calls that are not calls, or fail later as an internal error.
+ */
+export const unusablePageReason = (body: unknown): string | undefined => {
+  const page = asRecord(body);
+  if (!page || !Array.isArray(page.calls)) return 'is not a page of calls';
+  const next = page.next_page_uri;
+  if (next !== undefined && next !== null && typeof next !== 'string')
+    return 'has a next_page_uri that is not a string';
+  for (const item of page.calls as unknown[]) {
+    const call = asRecord(item);
+    if (typeof call?.sid !== 'string' || typeof call.status !== 'string') {
+      return 'lists an entry that is not a Call (no string "sid" or "status")';
+    }
+  }
+  // A page holds Calls two levels below it.
+  if (depthOf(page) > MAX_ANSWER_DEPTH + 2) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
   return undefined;
 };

@@ -107,6 +107,8 @@ export interface Attempt {
   repeatable: boolean;
   /** Which answer cap applies, and what a 2xx must hold: a list page, or a usable Call resource. */
   answer: keyof AnswerCaps;
+  /** The Compatibility call asked about: a 2xx holding another call's resource is no answer to this request. */
+  callSid?: string;
 }
 
 /**
@@ -174,6 +176,7 @@ export class SignalWireClient implements CallsApi {
         url: this.callUrl(callSid),
         repeatable: true,
         answer: 'call',
+        callSid,
       } as const;
       return this.send<Call>({ ...attempt, body: form.toString() }, options);
     }
@@ -189,7 +192,7 @@ export class SignalWireClient implements CallsApi {
     }
     const attempt = { method: 'POST', url: this.callUrl(callSid), body, repeatable: false } as const;
     try {
-      return await this.send<Call>({ ...attempt, answer: 'call' }, options);
+      return await this.send<Call>({ ...attempt, answer: 'call', callSid }, options);
     } catch (error) {
       const lost =
         // Stryker disable next-line ConditionalExpression: equivalent, send() rejects only with these two classes
@@ -208,7 +211,7 @@ export class SignalWireClient implements CallsApi {
 
   getCall(callSid: string, options: RequestOptions = {}): Promise<Call> {
     return this.send<Call>(
-      { method: 'GET', url: this.callUrl(callSid), repeatable: true, answer: 'call' },
+      { method: 'GET', url: this.callUrl(callSid), repeatable: true, answer: 'call', callSid },
       options,
     );
   }
@@ -359,6 +362,6 @@ export class SignalWireClient implements CallsApi {
       return { kind: 'network', error: networkError(failure, this.timeoutMs, maxAnswerBytes) };
     }
     this.lastExchangeAt = Date.now();
-    return answerOutcome(answer, attempt.native ? 'native' : attempt.answer, this.secrets);
+    return answerOutcome(answer, attempt.native ? 'native' : attempt.answer, this.secrets, attempt.callSid);
   }
 }

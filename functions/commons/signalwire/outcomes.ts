@@ -1,5 +1,5 @@
 import { SignalWireError, SignalWireNetworkError } from '../errors.ts';
-import { parseErrorBody, parseRetryAfter, unusableCallReason } from './answers.ts';
+import { parseErrorBody, parseRetryAfter, unusableCallReason, unusablePageReason } from './answers.ts';
 import { ExchangeFailureError, type HttpAnswer } from './transport.ts';
 
 /**
@@ -29,13 +29,14 @@ const unusable = (status: number, why: string): ExchangeOutcome => ({
 });
 
 /**
- * An answer read: a 2xx body parsed and checked (`call`: a usable Call resource), a redirect refused, an error
+ * An answer read: a 2xx body parsed and checked (`call`: a usable Call resource, `callSid`'s when given), a redirect refused, an error
  * body read (its text scrubbed of `secrets`) with its `Retry-After`.
  */
 export const answerOutcome = (
   answer: HttpAnswer,
   expected: 'call' | 'list' | 'native',
   secrets: readonly string[],
+  callSid?: string,
 ): ExchangeOutcome => {
   const { status, text } = answer;
   // Stryker disable next-line ConditionalExpression: equivalent, no final answer is below 200 (Node's client takes 1xx as interim)
@@ -46,7 +47,12 @@ export const answerOutcome = (
     } catch {
       return unusable(status, 'is not JSON');
     }
-    const why = expected === 'call' ? unusableCallReason(body) : undefined;
+    const why =
+      expected === 'call'
+        ? unusableCallReason(body, callSid)
+        : expected === 'list'
+          ? unusablePageReason(body)
+          : undefined;
     return why === undefined ? { kind: 'ok', body } : unusable(status, why);
   }
   if (status < 400) {
