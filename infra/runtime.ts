@@ -97,7 +97,8 @@ export const BUNDLE_BUILTINS = [
  * plugins, and every client of the functions then drops the same stack. test/unit/aws-json-protocol.test.ts runs
  * it and the SDK's protocol on generated requests, answers and errors of every operation of those four clients;
  * test/infra/bundled-json-protocol.test.ts sends a bundled `GetSecretValue` with each against the local and a
- * scripted Secrets Manager and compares requests, outputs, errors and retries.
+ * scripted Secrets Manager and compares requests, outputs, errors and retries; bundled-json-protocol-dynamodb.test.ts
+ * does the same for Powertools Idempotency's record writes (the record read back from a conditional-check failure).
  * `@aws-lambda-powertools/commons/utils/env` becomes
  * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
  * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts

@@ -193,6 +193,7 @@ const responseHeaders = fc.dictionary(
   fc.constantFrom(
     'x-amzn-RequestId',
     'x-amzn-requestid',
+    'x-amzn-request-id',
     'x-amz-request-id',
     'x-amz-id-2',
     'x-amz-cf-id',
@@ -213,11 +214,33 @@ const answers = (statusCode: number, headers: Record<string, string>, body: stri
       }),
   ) as [HttpResponse, HttpResponse];
 
-/** The names of the client's modeled errors, from its error schemas ([-3, namespace, name, traits, ...]). */
-const errorNamesOf = (module: Record<string, unknown>): string[] =>
-  Object.values(module)
-    .filter((value): value is [number, string, string] => Array.isArray(value) && value[0] === -3)
-    .map((schema) => schema[2]);
+/** The client's modeled errors' schemas ([-3, namespace, name, traits, ...]). */
+const errorSchemasOf = (module: Record<string, unknown>): [number, string, string][] =>
+  Object.values(module).filter(
+    (value): value is [number, string, string] => Array.isArray(value) && value[0] === -3,
+  );
+
+/** `value` with an own, enumerable `__proto__` key, as `JSON.parse` makes one (`JSON.stringify` then writes it). */
+const withProtoKey = (value: object, proto: unknown): object =>
+  Object.defineProperty({ ...value }, '__proto__', { value: proto, enumerable: true, writable: true });
+
+/** The value with every number beyond ±2^53 brought within (the SDK reads those of an error as big numbers). */
+const withinSafeNumbers = (value: unknown): unknown => {
+  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    return Math.sign(value) * (Math.abs(value) % Number.MAX_SAFE_INTEGER);
+  }
+  if (Array.isArray(value)) return value.map(withinSafeNumbers);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withinSafeNumbers(item)]));
+  }
+  return value;
+};
+
+/** Numbers as the JSON of an error may carry them, within what a double holds exactly (see the test below). */
+const safeNumber = fc.oneof(
+  fc.integer(),
+  fc.double({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, noNaN: true }),
+);
 
 const THROTTLING = [
   'ThrottlingException',
@@ -229,9 +252,10 @@ const THROTTLING = [
 
 /** An error answer: a status, its headers and a body that names the error in any of the ways AWS does. */
 const errorAnswer = (
-  modeled: string[],
+  schemas: [number, string, string][],
   namespace: string,
 ): fc.Arbitrary<[number, Record<string, string>, string]> => {
+  const modeled = schemas.map((schema) => schema[2]);
   const name = fc.oneof(
     fc.constantFrom(...modeled, ...THROTTLING, 'InternalFailure', 'AccessDeniedException'),
     fc.stringMatching(/^[A-Za-z]{1,12}$/),
@@ -250,12 +274,36 @@ const errorAnswer = (
       Code: code,
       message: fc.oneof(text, fc.constant(null)),
       Message: text,
-      Extra: text,
+      Extra: fc.oneof(text, safeNumber, fc.constant({ nested: [1, { a: 'b' }] })),
     },
     { requiredKeys: [] },
   );
+  // The members of a modeled error (DynamoDB's conditional-check failure carries the item, Logs Insights' malformed
+  // query its location), read through the error's schema; and a `__proto__` key, at the top or nested, that must
+  // name nothing: the SDK resets it before it reads the body.
+  const members = fc
+    .constantFrom(...schemas)
+    .chain((schema) => wireOf(NormalizedSchema.of(schema as never)))
+    .map(withinSafeNumbers);
+  const proto = fc.dictionary(
+    fc.constantFrom('__type', 'code', 'message', 'Message', 'Item', 'Extra'),
+    text,
+    {
+      maxKeys: 3,
+    },
+  );
+  const withMembers = fc
+    .tuple(fields, members, fc.option(proto, { nil: undefined }), fc.option(proto, { nil: undefined }))
+    .map(([own, modeledMembers, top, nested]) => {
+      const body = {
+        ...(modeledMembers as object),
+        ...own,
+        ...(nested ? { Nested: withProtoKey({ kept: 1 }, nested) } : {}),
+      };
+      return JSON.stringify(top ? withProtoKey(body, top) : body);
+    });
   const body = fc.oneof(
-    { weight: 6, arbitrary: fields.map((value) => JSON.stringify(value)) },
+    { weight: 6, arbitrary: withMembers },
     {
       weight: 1,
       arbitrary: fc.constantFrom(
@@ -371,7 +419,7 @@ describe.each(clients)(
     });
 
     it('throws the same error for every generated error answer (modeled, unmodeled, throttling, not JSON, empty)', async () => {
-      const errors = errorNamesOf(module);
+      const errors = errorSchemasOf(module);
       const namespace = String(config.protocolSettings.defaultNamespace);
       await fc.assert(
         fc.asyncProperty(
@@ -392,6 +440,51 @@ describe.each(clients)(
     });
   },
 );
+
+describe('the bundled AWS JSON protocol, on error bodies a service should not send', () => {
+  const secretsManager = () => {
+    const both = bothProtocols(
+      () => asClient(new SecretsManager.SecretsManagerClient(REGION)),
+      AwsJson1_1Protocol,
+    );
+    const [op] = operationsOf(SecretsManager).filter((candidate) => candidate.name === 'GetSecretValue');
+    return { ...both, op: op as Operation, context: { ...both.config } };
+  };
+
+  it('names no error from a `__proto__` key of the body, as the SDK does (the code and message hidden there are not read)', async () => {
+    // Prepare
+    const { sdk, ours, op, context } = secretsManager();
+    const body =
+      '{"__proto__":{"__type":"ResourceNotFoundException","message":"hidden","Extra":"x"},"Kept":1}';
+    const [forSdk, forOurs] = answers(400, {}, body, false);
+
+    // Act
+    const expected = await outcome(() => sdk.deserializeResponse(op, context, forSdk));
+    const actual = await outcome(() => ours.deserializeResponse(op, context, forOurs));
+
+    // Assess
+    expect(actual).toStrictEqual(expected);
+    expect(actual.thrown).toMatchObject({ name: 'Unknown', message: 'UnknownError', fields: { Kept: 1 } });
+    expect(actual.thrown?.fields).not.toHaveProperty('Extra');
+    expect(actual.thrown?.prototype).toBe(SecretsManager.SecretsManagerServiceException.prototype);
+  });
+
+  it('keeps a number beyond 2^53 in an error body a JSON number, where the SDK makes it a BigInt (on purpose: no member of these errors is one)', async () => {
+    // Prepare
+    const { sdk, ours, op, context } = secretsManager();
+    const body = '{"__type":"ResourceNotFoundException","message":"m","Count":12345678901234567890}';
+    const [forSdk, forOurs] = answers(400, {}, body, false);
+
+    // Act
+    const expected = await outcome(() => sdk.deserializeResponse(op, context, forSdk));
+    const actual = await outcome(() => ours.deserializeResponse(op, context, forOurs));
+
+    // Assess
+    expect(expected.thrown?.fields).toMatchObject({ Count: 12_345_678_901_234_567_890n });
+    expect(actual.thrown?.fields).toMatchObject({ Count: Number('12345678901234567890') });
+    expect({ ...actual.thrown, fields: {} }).toStrictEqual({ ...expected.thrown, fields: {} });
+  });
+});
 
 describe('the bundled AWS JSON protocol, where it differs from the SDK on purpose', () => {
   it('refuses an operation that streams events, naming the feature (CloudWatch Logs StartLiveTail)', async () => {

@@ -36,9 +36,13 @@ export { UnsupportedJsonProtocolFeatureError } from './aws-json-serde.ts';
  * `NormalizedSchema` (its bodies: ./aws-json-serde.ts), and the SDK's error registry, error-code parsing and exception decoration: same request
  * (method, path, headers, body bytes), same output, same exceptions. What no operation of those clients needs is
  * left out and refused by name (documents, big numbers, JSON media-type strings, timestamps other than epoch
- * seconds, event streams, host prefixes, AWS Query compatibility). test/unit/aws-json-protocol.test.ts runs both protocols on generated
+ * seconds, event streams, host prefixes, AWS Query compatibility). One difference is kept on purpose: the SDK reads
+ * an error body's numbers beyond ±2^53 (or not exact as a double) as `BigInt`s and `NumericValue`s, this one as the
+ * JSON numbers they parse to; no member of those clients' errors is a number of that size, so only a field a
+ * service added beyond its model would differ. test/unit/aws-json-protocol.test.ts runs both protocols on generated
  * requests, answers and errors of every operation of the four clients and requires equal results;
- * test/infra/bundled-aws-client.test.ts reads a secret with a bundle.
+ * test/infra/bundled-json-protocol.test.ts and bundled-json-protocol-dynamodb.test.ts run bundled calls with each
+ * (Secrets Manager's `GetSecretValue`; Powertools Idempotency's conditional `PutItem`).
  */
 
 interface ProtocolSettings {

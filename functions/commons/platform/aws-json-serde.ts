@@ -159,6 +159,21 @@ const structFromJson = (ns: NormalizedSchema, record: Json): Json => {
   return out;
 };
 
+/**
+ * An error body as the SDK reads it, as a document: a `__proto__` key, at any depth, is reset to undefined before it
+ * is read. Left as `JSON.parse` makes it, the top-level one would become the prototype of the object the error's
+ * code, message and members are then read from (`Object.assign` sets it), so a body could name its error there.
+ */
+const fromDocument = (value: unknown): unknown => {
+  if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') writeKey(value);
+      value[key] = fromDocument(value[key]);
+    }
+  }
+  return value;
+};
+
 /** A JSON body as the SDK parses it (`JSON.parse` over a Buffer of the same bytes); no body is an empty object. */
 export const parse = (bytes: Uint8Array): unknown =>
   bytes.byteLength === 0
@@ -201,7 +216,7 @@ export const ownSerde = (): BodySerde => {
     write: (schema, input) => JSON.stringify(toJson(schema, input, context)),
     read: async (schema, bytes) => {
       const parsed = parse(bytes);
-      return schema === 15 ? parsed : fromJson(schema, parsed);
+      return schema === 15 ? fromDocument(parsed) : fromJson(schema, parsed);
     },
     readMember: fromJson,
   };
