@@ -282,8 +282,9 @@ const endPaced = async (
   for (const [index, call] of matches.entries()) {
     const wait = started + index * interval - performance.now();
     if (wait > 0) await sleep(wait);
+    while (inFlight.size >= 10 && !watch.interrupted) await Promise.race(inFlight);
+    // Checked after the wait for a slot too: a Ctrl-C during that wait must not let one more end out.
     if (watch.interrupted) break;
-    while (inFlight.size >= 10) await Promise.race(inFlight);
     // The listing said which API owns the call: the end goes there without looking it up again.
     const api = apiOf(call);
     sent.set(call.sid, api);

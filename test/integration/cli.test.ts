@@ -550,6 +550,33 @@ describe('end-all', () => {
     expect(sids).toContain(results[0]?.sid);
   });
 
+  it('Ctrl-C while every slot is in flight sends nothing more: the ends already out finish, no new one starts', async () => {
+    const to = '+13105550712';
+    const sids = Array.from({ length: 14 }, () => seed('in-progress', 900, to));
+    stack.emulator.clearRequests();
+    // Every end waits 2.5 s at SignalWire (the listing does not): ten fill the pool, and the loop waits for a slot.
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_500, method: 'POST', times: 14 });
+    const posts = () => stack.emulator.requests.filter((r) => r.method === 'POST').length;
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'end-all', '--local', '--to', to, '--yes', '--rate', '100', '-o', 'json'],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const running = collectRun(child, 60_000, '');
+      await vi.waitFor(() => expect(posts()).toBe(10), { timeout: 20_000, interval: 20 });
+      child.kill('SIGINT');
+      const run = await running;
+      expect(run.code, run.stderr).toBe(3);
+      expect(posts()).toBe(10);
+      const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+      expect(summary).toMatchObject({ matched: 14, ended: 10, notSent: 4 });
+      expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(10);
+    } finally {
+      stack.emulator.clearFaults();
+    }
+  });
+
   it('refuses an empty or signed --expect with exit 2 rather than reading `--expect=` as 0', async () => {
     for (const option of ['--expect=', '--expect=-0', '--expect= 1']) {
       const run = await cli('end-all', '--local', '--to', '+13105550799', '--yes', option);
