@@ -185,8 +185,9 @@ export const command = defineCommand(
       const summary = summarise(matches.length, results, performance.now() - started);
       if (context.output === 'table') reportTable(context, summary, results);
       else printJson(context, { preview, summary, results }, results);
+      // A call whose outcome is unknown may have ended: never exit 1, which says nothing changed.
       return batchExit(
-        summary.ended + summary.alreadyEnded,
+        summary.ended + summary.alreadyEnded + summary.unknown,
         summary.failed + summary.notSent + summary.unknown,
       );
     };
