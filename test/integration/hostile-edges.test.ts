@@ -493,6 +493,19 @@ describe('the voice logs answered 200 with something else than a page of logs', 
   });
 });
 
+describe('the voice logs: a last page whose links.next is null', () => {
+  it('is read as a last page (no next), not refused as a page that is not one', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=50`;
+    const body = JSON.stringify({ data: [], links: { self, first: self, next: null } });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json).toMatchObject({ calls: [], next_cursor: null });
+  });
+});
+
 describe('a compressed body', () => {
   it.each([
     ['JSON', 'application/json', JSON.stringify({ Status: 'completed' })],
