@@ -1,52 +1,116 @@
-import { currentSession } from './auth.ts';
+import { currentSession, endSession } from './auth.ts';
+import { visible } from './text.ts';
 
-/** A refused or failed API request, with the API's own message. */
+/**
+ * A refused or failed API request. `code` is the API's stable error code (`CALL_NOT_FOUND`, …), `NETWORK` when no
+ * answer came (offline, connection lost, timed out): then the request may have reached the API and been applied.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code = '',
   ) {
     super(message);
     this.name = 'ApiError';
   }
+
+  /**
+   * Whether the change may have been applied although it failed: no answer came, the function or SignalWire
+   * did not answer in time, SignalWire's answer was lost or unusable, or the API says so itself.
+   */
+  get outcomeUnknown(): boolean {
+    return (
+      this.code === 'NETWORK' ||
+      this.code === 'REDIRECT_OUTCOME_UNKNOWN' ||
+      this.code === 'UPSTREAM_TIMEOUT' ||
+      this.code === 'UPSTREAM_ERROR' ||
+      this.code === 'INTERNAL_ERROR' ||
+      // A gateway's own 5xx, without the API's error code (API Gateway answers 503 when the function outlives
+      // its integration timeout): the function may have run and acted.
+      (this.code === '' && this.status >= 500)
+    );
+  }
 }
+
+/** How long the console waits for an answer: API Gateway gives up on an integration after 30 s. */
+export const ANSWER_TIMEOUT_MS = 32_000;
 
 let apiBase = '/console-api';
 export const setApiBase = (base: string): void => {
   apiBase = base;
 };
 
-/** One request to the console's API with the signed-in user's token. */
-export const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+/** The message of an API error body (`{"error": {"code", "message"}}`, or the gateway's `{"message"}`). */
+const errorOf = (parsed: unknown): { code: string; message: string | undefined } => {
+  const body = parsed as { error?: { code?: unknown; message?: unknown }; message?: unknown } | undefined;
+  const code = typeof body?.error?.code === 'string' ? body.error.code : '';
+  const message = body?.error?.message ?? body?.message;
+  return { code, message: typeof message === 'string' ? visible(message) : undefined };
+};
+
+const failure = (status: number, parsed: unknown): ApiError => {
+  const { code, message } = errorOf(parsed);
+  if (status === 401) {
+    endSession();
+    return new ApiError(401, 'your session ended or was refused (nothing was changed); sign in again', code);
+  }
+  if (status === 403) return new ApiError(403, 'your role does not allow this', code);
+  if (status === 429 && !code)
+    return new ApiError(429, 'Too many requests: wait a moment and try again.', code);
+  const said = message ?? 'no explanation came with it';
+  return new ApiError(status, `the API answered ${status}${code ? ` ${code}` : ''}: ${said}`, code);
+};
+
+/** One request to the console's API with the signed-in user's token; the answer's body and headers. */
+export const apiAnswer = async <T>(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ body: T; headers: Headers }> => {
   const session = currentSession();
-  if (!session) throw new ApiError(401, 'Your session ended: sign in again.');
-  const response = await fetch(`${apiBase}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${session.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
+  if (!session) {
+    endSession();
+    throw new ApiError(401, 'your session ended (nothing was sent); sign in again');
+  }
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(`${apiBase}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${session.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+    });
+    text = await response.text();
+  } catch (error) {
+    const timedOut = (error as Error).name === 'TimeoutError';
+    throw new ApiError(
+      0,
+      timedOut
+        ? `no answer came within ${ANSWER_TIMEOUT_MS / 1000} s`
+        : navigator.onLine
+          ? 'the connection to the API failed before an answer came'
+          : 'this browser is offline; no answer came',
+      'NETWORK',
+    );
+  }
   let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     parsed = undefined;
   }
-  if (!response.ok) {
-    const message = (parsed as { message?: unknown } | undefined)?.message;
-    const detail =
-      response.status === 403
-        ? 'Your role does not allow this.'
-        : typeof message === 'string'
-          ? message
-          : `The request failed (${response.status}).`;
-    throw new ApiError(response.status, detail);
-  }
-  return parsed as T;
+  if (!response.ok) throw failure(response.status, parsed);
+  return { body: parsed as T, headers: response.headers };
 };
+
+/** One request to the console's API with the signed-in user's token. */
+export const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> =>
+  (await apiAnswer<T>(method, path, body)).body;
 
 /** The fields of a call the console shows. */
 export interface Call {
@@ -106,27 +170,52 @@ export interface AuditEntry {
 
 export const LIVE_STATUSES = ['in-progress', 'ringing', 'queued'] as const;
 
-/** Every live call (each live status, a few pages at most), newest first. */
-export const listLiveCalls = async (): Promise<Call[]> => {
+/** The most pages of one status the console reads per refresh (a page is 1000 calls). */
+export const MAX_PAGES = 5;
+
+/**
+ * Every live call (each live status, {@link MAX_PAGES} pages at most), newest first; `complete` is false when
+ * more were left unread, so the page can say "at least".
+ */
+export const listLiveCalls = async (): Promise<{ calls: Call[]; complete: boolean }> => {
   const lists = await Promise.all(
     LIVE_STATUSES.map(async (status) => {
       const calls: Call[] = [];
       let cursor: string | null = null;
-      for (let page = 0; page < 5; page++) {
-        const query = new URLSearchParams({ status, pageSize: '1000', ...(cursor ? { cursor } : {}) });
+      for (let page = 0; page < MAX_PAGES; page++) {
+        // A cursor goes alone: its filters and page size travel inside it, and the API refuses them beside it.
+        const query = new URLSearchParams(cursor ? { cursor } : { status, pageSize: '1000' });
         const answer: { calls: Call[]; next_cursor: string | null } = await api('GET', `/calls?${query}`);
         calls.push(...answer.calls);
         cursor = answer.next_cursor;
         if (!cursor) break;
       }
-      return calls;
+      return { calls, complete: !cursor };
     }),
   );
-  return lists.flat().sort((a, b) => startedAt(b) - startedAt(a));
+  return {
+    calls: lists.flatMap((list) => list.calls).sort((a, b) => (startedAt(b) || 0) - (startedAt(a) || 0)),
+    complete: lists.every((list) => list.complete),
+  };
 };
 
 /** When the call started (answered), or was created if it has not. */
 export const startedAt = (call: Call): number => Date.parse(call.start_time ?? call.date_created);
 
-export const searchAudit = (filter: Record<string, string>): Promise<{ records: AuditEntry[] }> =>
-  api('GET', `/audit?${new URLSearchParams(filter)}`);
+/** How many audit records one search asks for, unless it says (the API's own default). */
+export const AUDIT_PAGE_LIMIT = 100;
+
+/**
+ * The newest audit records matching `filter`; `more` when the answer is as long as the limit, so more may match
+ * (the API answers no cursor): the page says so instead of passing the first page off as all of them.
+ */
+export const searchAudit = async (
+  filter: Record<string, string>,
+): Promise<{ records: AuditEntry[]; more: boolean }> => {
+  const limit = Number(filter.limit ?? AUDIT_PAGE_LIMIT);
+  const { records } = await api<{ records: AuditEntry[] }>(
+    'GET',
+    `/audit?${new URLSearchParams({ limit: String(limit), ...filter })}`,
+  );
+  return { records, more: records.length >= limit };
+};

@@ -31,6 +31,15 @@ export const signOut = (): void => {
   session = undefined;
 };
 
+/** The event the page hears when the API refuses the token or it expired: the console shows "Sign in". */
+export const SESSION_ENDED = 'call-control-session-ended';
+
+/** Forgets the token and tells the page, which leaves the page it was on. */
+export const endSession = (): void => {
+  session = undefined;
+  window.dispatchEvent(new Event(SESSION_ENDED));
+};
+
 const base64url = (bytes: Uint8Array): string =>
   btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')
@@ -87,9 +96,12 @@ export const completeSignIn = async (config: ConsoleConfig): Promise<string | un
   } | null;
   sessionStorage.removeItem(PENDING);
   history.replaceState(null, '', `/console/${pending?.hash ?? ''}`);
-  if (error) return `Sign-in failed: ${error}`;
+  // Anyone can send a link with `?error=…`: without this tab's state, it is not an answer to our request, and
+  // its text is never shown (only a standard OAuth error code is, so no sentence can be planted in the page).
   if (!pending || params.get('state') !== pending.state)
     return 'Sign-in failed: the answer did not match the request.';
+  if (error)
+    return `Sign-in failed (${/^[a-z_]{1,40}$/.test(error) ? error : 'an unknown error'}); sign in again.`;
   const response = await fetch(endpoint(config, '/oauth2/token'), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

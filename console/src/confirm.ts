@@ -1,24 +1,50 @@
-import { h } from './dom.ts';
+import { h, visible } from './dom.ts';
+
+/** Every confirmation open now: a route change cancels them, so none outlives the page it was asked on. */
+const open = new Set<HTMLDialogElement>();
+
+/** Cancels every open confirmation (nothing is sent for them). */
+export const cancelConfirmations = (): void => {
+  for (const dialog of open) dialog.close('cancel');
+};
 
 /**
- * A modal confirmation: the title, the lines that name what will change (outside values shown as text), an
- * optional input, and the button that does it. Resolves true (with the input's value) only on that button.
+ * A modal confirmation: the title, the facts that name what will change (each outside value in its own labelled
+ * cell, so no value can read as part of the console's sentence), the console's own lines, an optional input, and
+ * the button that does it. Resolves true (with the input's value) only on that button; Enter in the input presses
+ * it (after the input's own checks), Escape and Cancel do not.
  */
 export const confirmAction = (options: {
   title: string;
+  facts?: Array<[string, string]>;
   lines: string[];
   action: string;
   input?: HTMLInputElement;
   inputLabel?: string;
 }): Promise<{ confirmed: boolean; value: string }> =>
   new Promise((resolve) => {
-    const titleId = `dialog-${Math.random().toString(36).slice(2)}`;
-    const go = h('button', { type: 'submit', class: 'danger', value: 'go' }, options.action);
+    const id = `dialog-${Math.random().toString(36).slice(2)}`;
+    const opener = document.activeElement as HTMLElement | null;
+    const dialog = h('dialog', { 'aria-labelledby': `${id}-title`, 'aria-describedby': `${id}-what` });
     const form = h(
       'form',
       { method: 'dialog' },
-      h('h2', { id: titleId }, options.title),
-      ...options.lines.map((line) => h('p', {}, line)),
+      h('h2', { id: `${id}-title` }, options.title),
+      h(
+        'div',
+        { id: `${id}-what` },
+        options.facts
+          ? h(
+              'dl',
+              { class: 'facts' },
+              ...options.facts.flatMap(([label, value]) => [
+                h('dt', {}, label),
+                h('dd', {}, visible(value) || '—'),
+              ]),
+            )
+          : null,
+        ...options.lines.map((line) => h('p', {}, line)),
+      ),
       options.input && options.inputLabel
         ? h(
             'div',
@@ -30,16 +56,27 @@ export const confirmAction = (options: {
       h(
         'div',
         { class: 'buttons' },
-        h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
-        go,
+        // A plain button, not a submit: Enter in the input must press the action, the form's first submit button.
+        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
+        h('button', { type: 'submit', class: 'danger', value: 'go' }, options.action),
       ),
     );
-    const dialog = h('dialog', { 'aria-labelledby': titleId }, form);
+    dialog.append(form);
     dialog.addEventListener('close', () => {
+      open.delete(dialog);
       const confirmed = dialog.returnValue === 'go';
       dialog.remove();
+      // The opener may have been redrawn meanwhile (the live list refreshes): focus its successor, if any.
+      const key = opener?.dataset.focusKey;
+      if (opener && !opener.isConnected) {
+        const successor = key
+          ? document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)
+          : null;
+        (successor ?? document.getElementById('main'))?.focus({ preventScroll: true });
+      }
       resolve({ confirmed, value: options.input?.value ?? '' });
     });
     document.body.appendChild(dialog);
+    open.add(dialog);
     dialog.showModal();
   });

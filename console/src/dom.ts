@@ -33,6 +33,21 @@ export const append = (parent: Node, ...children: Child[]): void => {
   }
 };
 
+/**
+ * Redraws `parent` with `draw` without losing the keyboard's place: when focus was on an element with a
+ * `data-focus-key` inside it, the redrawn element with the same key gets it back (else the page's main region,
+ * so focus never falls to the top of the document).
+ */
+export const redrawKeepingFocus = (parent: HTMLElement, draw: () => void): void => {
+  const focused = document.activeElement as HTMLElement | null;
+  const inside = focused !== null && parent.contains(focused);
+  const key = inside ? focused.dataset.focusKey : undefined;
+  draw();
+  if (!inside || focused.isConnected) return;
+  const successor = key ? parent.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null;
+  (successor ?? document.getElementById('main'))?.focus({ preventScroll: true });
+};
+
 /** Replaces the children of `parent`. */
 export const replace = (parent: Node, ...children: Child[]): void => {
   while (parent.firstChild) parent.removeChild(parent.firstChild);
@@ -72,8 +87,9 @@ export const select = (name: string, options: Array<[string, string]>, value = '
   return element;
 };
 
-/** 75 → "1m 15s", 7322 → "2h 2m 2s". */
+/** 75 → "1m 15s", 7322 → "2h 2m 2s"; "—" when unknown (a call whose times SignalWire did not give). */
 export const duration = (seconds: number): string => {
+  if (!Number.isFinite(seconds)) return '—';
   const s = Math.max(0, Math.floor(seconds));
   const parts = [
     [Math.floor(s / 3600), 'h'],

@@ -1,5 +1,13 @@
-import { setApiBase } from './api.ts';
-import { type ConsoleConfig, completeSignIn, currentSession, signOut, startSignIn } from './auth.ts';
+import { ANSWER_TIMEOUT_MS, setApiBase } from './api.ts';
+import {
+  type ConsoleConfig,
+  completeSignIn,
+  currentSession,
+  SESSION_ENDED,
+  signOut,
+  startSignIn,
+} from './auth.ts';
+import { cancelConfirmations } from './confirm.ts';
 import { announce, h, replace, visible } from './dom.ts';
 import { auditPage } from './pages-audit.ts';
 import { callPage } from './pages-call.ts';
@@ -17,7 +25,11 @@ let config: ConsoleConfig;
 const ROLE_OF_SCOPES = (scopes: Set<string>): string =>
   scopes.has('call-control/admin') ? 'admin' : scopes.has('call-control/write') ? 'operator' : 'viewer';
 
+/** The page for no session: whatever page was open is left (its refresh stops, its confirmation is cancelled). */
 const signedOut = (message?: string) => {
+  cancelConfirmations();
+  leave();
+  leave = () => undefined;
   replace(nav);
   replace(
     main,
@@ -29,6 +41,8 @@ const signedOut = (message?: string) => {
 };
 
 const route = () => {
+  // A confirmation asked on the page being left is cancelled: back, forward or a link never carry it along.
+  cancelConfirmations();
   leave();
   leave = () => undefined;
   const session = currentSession();
@@ -68,11 +82,20 @@ const route = () => {
 };
 
 const start = async () => {
-  const response = await fetch('config.json');
-  config = (await response.json()) as ConsoleConfig;
+  try {
+    const response = await fetch('config.json', { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    config = (await response.json()) as ConsoleConfig;
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'its answer was not JSON' : (error as Error).message;
+    replace(main, h('h1', {}, 'Call control console'), h('p', {}, 'The console could not start.'));
+    announce(`The console could not load its settings (${visible(reason)}). Reload the page to try again.`);
+    return;
+  }
   setApiBase(config.apiBase);
   const error = await completeSignIn(config);
   window.addEventListener('hashchange', route);
+  window.addEventListener(SESSION_ENDED, () => signedOut('Your session ended: sign in again.'));
   if (error) signedOut(error);
   else route();
 };

@@ -33,11 +33,17 @@ export const auditPage = (main: HTMLElement): (() => void) => {
       ...(trigger.value ? { trigger: trigger.value } : {}),
     };
     try {
-      const { records } = await searchAudit(filter);
+      const { records, more } = await searchAudit(filter);
       announce(undefined);
       replace(
         results,
-        h('p', { 'aria-live': 'polite' }, `${records.length} record${records.length === 1 ? '' : 's'}`),
+        h(
+          'p',
+          { 'aria-live': 'polite' },
+          more
+            ? `The newest ${records.length} records; more may match: narrow the search (call, actor, trigger or time).`
+            : `${records.length} record${records.length === 1 ? '' : 's'}`,
+        ),
         records.length === 0
           ? null
           : table(
@@ -47,7 +53,7 @@ export const auditPage = (main: HTMLElement): (() => void) => {
             ),
       );
     } catch (error) {
-      announce((error as Error).message);
+      announce(`Could not search the audit records: ${(error as Error).message}.`);
     }
   };
   replace(

@@ -1,7 +1,7 @@
 import { cancelCall, endCall, redirectCall } from './actions.ts';
 import { type AuditEntry, api, type Call, kindOf, searchAudit } from './api.ts';
 import { currentSession } from './auth.ts';
-import { announce, h, replace, table, visible } from './dom.ts';
+import { announce, h, redrawKeepingFocus, replace, table, visible } from './dom.ts';
 
 /** One audit record as table cells: every value text. */
 export const auditCells = (entry: AuditEntry, linkCall: boolean) => {
@@ -61,6 +61,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
   );
   let live = true;
   const load = async () => {
+    if (!live) return;
     try {
       const call = await api<Call>('GET', `/calls/${encodeURIComponent(sid)}`);
       if (!live) return;
@@ -72,31 +73,50 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
               { class: 'buttons' },
               h(
                 'button',
-                { type: 'button', class: 'danger', onclick: () => void endCall(call, load) },
+                {
+                  type: 'button',
+                  class: 'danger',
+                  'data-focus-key': 'end',
+                  onclick: () => void endCall(call, load),
+                },
                 'End call…',
               ),
-              h('button', { type: 'button', onclick: () => void redirectCall(call, load) }, 'Redirect…'),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'data-focus-key': 'redirect',
+                  onclick: () => void redirectCall(call, load),
+                },
+                'Redirect…',
+              ),
               call.status === 'in-progress'
                 ? null
                 : h(
                     'button',
-                    { type: 'button', onclick: () => void cancelCall(call, load) },
+                    {
+                      type: 'button',
+                      'data-focus-key': 'cancel',
+                      onclick: () => void cancelCall(call, load),
+                    },
                     'Cancel ringing…',
                   ),
             )
           : null;
-      replace(
-        details,
-        h(
-          'dl',
-          { class: 'resource' },
-          h('dt', {}, 'Kind'),
-          h('dd', {}, kindOf(call)),
-          ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+      redrawKeepingFocus(details, () =>
+        replace(
+          details,
+          h(
+            'dl',
+            { class: 'resource' },
+            h('dt', {}, 'Kind'),
+            h('dd', {}, kindOf(call)),
+            ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+          ),
+          actions,
         ),
-        actions,
       );
-      const { records } = await searchAudit({
+      const { records, more } = await searchAudit({
         callSid: sid,
         since: new Date(Date.now() - 7 * 86_400_000).toISOString(),
       });
@@ -110,9 +130,10 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
               AUDIT_HEAD,
               records.map((entry) => auditCells(entry, false)),
             ),
+        more ? h('p', {}, `The newest ${records.length} records; older ones are not shown.`) : null,
       );
     } catch (error) {
-      announce((error as Error).message);
+      if (live) announce(`Could not load the call or its audit trail: ${(error as Error).message}.`);
     }
   };
   void load();

@@ -1,17 +1,9 @@
 import { endCall } from './actions.ts';
-import {
-  apiOf,
-  CALL_KINDS,
-  type Call,
-  kindOf,
-  LIVE_STATUSES,
-  listLiveCalls,
-  searchAudit,
-  startedAt,
-} from './api.ts';
+import { apiOf, CALL_KINDS, type Call, LIVE_STATUSES, listLiveCalls, startedAt } from './api.ts';
 import { currentSession } from './auth.ts';
-import { barChart, timeline } from './charts.ts';
-import { announce, duration, field, h, replace, select, table, visible } from './dom.ts';
+import { timeline } from './charts.ts';
+import { duration, field, h, redrawKeepingFocus, replace, select, table } from './dom.ts';
+import { CALL_COLUMNS, callCells, countLine, endedTodayChart, poller } from './live-parts.ts';
 
 const REFRESH_MS = 5_000;
 const AGES: Array<[string, string]> = [
@@ -83,87 +75,47 @@ export const filterForm = (onChange: () => void) => {
 export const callsPage = (main: HTMLElement): (() => void) => {
   const canEnd = currentSession()?.scopes.has('call-control/write') ?? false;
   let calls: Call[] = [];
-  let timer: number | undefined;
-  let failing = false;
+  let complete = true;
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, 'Loading live calls…');
+  // The refresh's own trouble, next to the list it makes stale; the alert stays for the operator's actions.
+  const stale = h('p', { class: 'stale', role: 'status' });
   const list = h('div');
   const charts = h('div', { class: 'charts' });
   const { form, value } = filterForm(() => render());
-  replace(main, h('h1', {}, 'Live calls'), count, charts, form, list);
+  replace(main, h('h1', {}, 'Live calls'), count, stale, charts, form, list);
 
   const durationCells: Array<[HTMLElement, Call]> = [];
   const render = () => {
     const now = Date.now();
     const shown = calls.filter((call) => matches(call, value(), now));
-    replace(
-      count,
-      `${shown.length} live call${shown.length === 1 ? '' : 's'}${shown.length === calls.length ? '' : ` (of ${calls.length})`}`,
-    );
+    const counted = countLine(shown.length, calls.length, complete);
+    // Rewritten only when it changes: a live region re-reads every rewrite aloud.
+    if (count.textContent !== counted) replace(count, counted);
     durationCells.length = 0;
     const rows = shown.map((call) => {
-      const cell = h('span', { class: 'duration' }, duration((now - startedAt(call)) / 1000));
-      durationCells.push([cell, call]);
-      return [
-        h('a', { href: `#/calls/${call.sid}`, class: 'sid' }, visible(call.sid)),
-        h('span', { class: `status status-${call.status}` }, visible(call.status)),
-        kindOf(call),
-        visible(call.from),
-        visible(call.to),
-        visible(call.caller_name ?? ''),
-        visible(call.direction),
-        cell,
-        canEnd
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'danger small',
-                'aria-label': `End ${call.sid}`,
-                onclick: () => void endCall(call, refresh),
-              },
-              'End',
-            )
-          : '',
-      ];
+      const { cells, ticking } = callCells(
+        call,
+        now,
+        canEnd ? () => void endCall(call, () => void polling.refresh()) : undefined,
+      );
+      durationCells.push([ticking, call]);
+      return cells;
     });
-    replace(
-      list,
-      shown.length === 0
-        ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
-        : table(
-            'Live calls, newest first',
-            [
-              'Call SID',
-              'Status',
-              'Kind',
-              'From',
-              'To',
-              'Caller name',
-              'Direction',
-              'Duration',
-              canEnd ? 'Action' : '',
-            ],
-            rows,
-          ),
-    );
-  };
-
-  const drawCharts = (endedToday: Array<[string, number]>) => {
-    replace(
-      charts,
-      timeline(
-        'Live calls by status (since this page opened, the last hour at most)',
-        samples,
-        LIVE_STATUSES,
+    redrawKeepingFocus(list, () =>
+      replace(
+        list,
+        shown.length === 0
+          ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
+          : table('Live calls, newest first', [...CALL_COLUMNS, ...(canEnd ? ['Action'] : [])], rows),
       ),
-      barChart('Calls ended today, by trigger', endedToday),
     );
   };
 
-  const refresh = async () => {
-    window.clearTimeout(timer);
+  const load = async () => {
     try {
-      calls = await listLiveCalls();
+      const answer = await listLiveCalls();
+      if (!polling.isLive()) return;
+      ({ calls, complete } = answer);
       const counts = Object.fromEntries(
         LIVE_STATUSES.map((s) => [s, calls.filter((c) => c.status === s).length]),
       );
@@ -173,37 +125,34 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       // For `npm run bench`: when the first list is on screen, counted from the navigation's start.
       if (performance.getEntriesByName('live-calls-painted').length === 0)
         performance.mark('live-calls-painted');
-      // Clears only the refresh's own error: an action's result stays up until the next action.
-      if (failing) announce(undefined);
-      failing = false;
-      const midnight = new Date();
-      midnight.setHours(0, 0, 0, 0);
-      const { records } = await searchAudit({ since: midnight.toISOString(), limit: '1000' });
-      const ended = new Map<string, number>([
-        ['http', 0],
-        ['schedule', 0],
-        ['event', 0],
-        ['cli', 0],
-      ]);
-      for (const { audit } of records) {
-        const ends =
-          audit.outcome === 'updated' && ['completed', 'canceled'].includes(audit.change.Status ?? '');
-        if (ends) ended.set(audit.trigger, (ended.get(audit.trigger) ?? 0) + 1);
-      }
-      drawCharts([...ended].map(([trigger, n]) => [trigger === 'http' ? 'API / console' : trigger, n]));
+      replace(stale);
+      const ended = await endedTodayChart();
+      if (!polling.isLive()) return;
+      replace(
+        charts,
+        timeline(
+          'Live calls by status (since this page opened, the last hour at most)',
+          samples,
+          LIVE_STATUSES,
+        ),
+        ended,
+      );
     } catch (error) {
-      failing = true;
-      announce((error as Error).message);
+      if (!polling.isLive()) return;
+      const message = `Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`;
+      if (stale.textContent !== message) replace(stale, message);
     }
-    timer = window.setTimeout(() => void refresh(), REFRESH_MS);
   };
+
+  // An action's answer can come after the page was left (or the session ended): nothing is refreshed then.
+  const polling = poller(load, REFRESH_MS);
   const ticker = window.setInterval(() => {
     const now = Date.now();
     for (const [cell, call] of durationCells) cell.textContent = duration((now - startedAt(call)) / 1000);
   }, 1_000);
-  void refresh();
+  void polling.refresh();
   return () => {
-    window.clearTimeout(timer);
+    polling.stop();
     window.clearInterval(ticker);
   };
 };

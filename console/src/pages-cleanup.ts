@@ -85,7 +85,7 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
             ),
       );
     } catch (error) {
-      announce((error as Error).message);
+      announce(`The dry run failed: ${(error as Error).message}. Nothing was ended.`);
     }
   };
 
@@ -146,7 +146,7 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
             ),
       );
     } catch (error) {
-      announce((error as Error).message);
+      if (live) announce(`Could not load the last cleanup runs: ${(error as Error).message}.`);
     }
   })();
   return () => {

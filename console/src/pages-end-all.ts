@@ -1,9 +1,64 @@
-import { api, type Call, kindOf, listLiveCalls, namedApi } from './api.ts';
+import { ApiError, apiAnswer, type Call, kindOf, listLiveCalls, namedApi } from './api.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
 import { filterForm, matches } from './pages-calls.ts';
+import { asciiDigits } from './text.ts';
 
-type Outcome = 'ended' | 'already ended' | 'failed';
+type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown';
+
+/**
+ * Sends one end-all request per call, three at a time (fast, and well under SignalWire's account-wide request
+ * limit), until done or `stopped`; counts each outcome as the API says it (`x-call-outcome`), and keeps each
+ * failure with its reason.
+ */
+const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done: number) => void) => {
+  const outcomes: Record<Outcome, number> = { ended: 0, 'already ended': 0, failed: 0, unknown: 0 };
+  const problems: Array<[Call, ApiError]> = [];
+  let done = 0;
+  const queue = [...calls];
+  const worker = async () => {
+    for (let call = queue.shift(); call && !stopped(); call = queue.shift()) {
+      try {
+        // The listing said which API owns the call: it is ended there without being looked up again.
+        const { headers } = await apiAnswer<Call>(
+          'POST',
+          `/end-all/${encodeURIComponent(call.sid)}`,
+          namedApi(call) ? { api: namedApi(call) } : undefined,
+        );
+        // The API says whether this request ended the call or found it ended already.
+        outcomes[headers.get('x-call-outcome') === 'already-ended' ? 'already ended' : 'ended']++;
+      } catch (error) {
+        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+        outcomes[failure.outcomeUnknown ? 'unknown' : 'failed']++;
+        problems.push([call, failure]);
+      }
+      progressed(++done);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return { outcomes, problems, done };
+};
+
+const summaryLines = (outcomes: Record<Outcome, number>, notSent: number): string[] => [
+  `Ended: ${outcomes.ended}`,
+  `Already ended: ${outcomes['already ended']}`,
+  `Failed: ${outcomes.failed}`,
+  ...(outcomes.unknown > 0 ? [`No usable answer (may or may not have ended): ${outcomes.unknown}`] : []),
+  ...(notSent > 0 ? [`Not sent (the page was left): ${notSent}`] : []),
+];
+
+/** The calls not ended (or not known to be), each with what the API or the network said. */
+const problemsTable = (problems: Array<[Call, ApiError]>): HTMLElement =>
+  table(
+    'Calls not ended, or not known to be',
+    ['Call SID', 'From', 'To', 'What happened'],
+    problems.map(([call, failure]) => [
+      h('span', { class: 'sid' }, visible(call.sid)),
+      visible(call.from),
+      visible(call.to),
+      failure.message,
+    ]),
+  );
 
 /**
  * The kill switch (admin): the preview of every live call matching the filters, a confirmation where the
@@ -11,6 +66,8 @@ type Outcome = 'ended' | 'already ended' | 'failed';
  */
 export const endAllPage = (main: HTMLElement): (() => void) => {
   let preview: Call[] = [];
+  let previewComplete = true;
+  let running = false;
   const result = h('div');
   const { form, value } = filterForm(() => replace(result));
   const previewButton = h('button', { type: 'button', onclick: () => void showPreview() }, 'Preview');
@@ -27,15 +84,24 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
   const showPreview = async () => {
     try {
       const now = Date.now();
-      preview = (await listLiveCalls()).filter((call) => matches(call, value(), now));
+      const listed = await listLiveCalls();
+      preview = listed.calls.filter((call) => matches(call, value(), now));
+      previewComplete = listed.complete;
     } catch (error) {
-      announce((error as Error).message);
+      announce(`Could not preview the calls: ${(error as Error).message}. Nothing was ended.`);
       return;
     }
     const n = preview.length;
     replace(
       result,
       h('h2', {}, `${n} call${n === 1 ? '' : 's'} match`),
+      previewComplete
+        ? null
+        : h(
+            'p',
+            {},
+            'More live calls exist than one preview reads: only the calls listed here would be ended.',
+          ),
       n === 0
         ? h('p', {}, 'Nothing to end.')
         : table(
@@ -74,54 +140,42 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       inputLabel: 'Type the number of calls to end',
       action: 'End all',
     });
-    if (!confirmed) return;
-    if (typed.trim() !== String(calls.length)) {
+    if (!confirmed || running || stopped) return;
+    // Digits of the operator's script and a thousands separator count as typed: the count is what is checked.
+    if (asciiDigits(typed) !== String(calls.length)) {
       announce(`Nothing was ended: you typed "${visible(typed)}", the preview has ${calls.length} calls.`);
       return;
     }
     const progress = h('progress', { max: calls.length, value: 0, 'aria-label': 'Calls processed' });
     const status = h('p', { 'aria-live': 'polite' }, `0 of ${calls.length}`);
     replace(result, h('h2', {}, 'Ending'), progress, status);
-    const outcomes: Record<Outcome, number> = { ended: 0, 'already ended': 0, failed: 0 };
-    let done = 0;
-    const queue = [...calls];
-    // A few at a time: fast, and well under SignalWire's account-wide request limit.
-    const worker = async () => {
-      for (let call = queue.shift(); call && !stopped; call = queue.shift()) {
-        try {
-          // The listing said which API owns the call: it is ended there without being looked up again.
-          const response = await api<Call & { outcome?: string }>(
-            'POST',
-            `/end-all/${encodeURIComponent(call.sid)}`,
-            namedApi(call) ? { api: namedApi(call) } : undefined,
-          );
-          outcomes[
-            ['completed', 'canceled'].includes(response.status) && call.status !== response.status
-              ? 'ended'
-              : 'already ended'
-          ]++;
-        } catch {
-          outcomes.failed++;
-        }
-        done++;
-        progress.value = done;
-        status.textContent = `${done} of ${calls.length}`;
-      }
-    };
-    await Promise.all([worker(), worker(), worker()]);
+    running = true;
+    previewButton.disabled = true;
+    const { outcomes, problems, done } = await endEach(
+      calls,
+      () => stopped,
+      (n) => {
+        progress.value = n;
+        status.textContent = `${n} of ${calls.length}`;
+      },
+    );
+    running = false;
+    previewButton.disabled = false;
+    const summary = summaryLines(outcomes, calls.length - done);
+    if (stopped) {
+      // The page is gone: the operator still learns what was and was not done.
+      announce(`End all stopped (the page was left or the session ended). ${summary.join('; ')}.`);
+      return;
+    }
     replace(
       result,
       h('h2', {}, 'Summary'),
-      h(
-        'ul',
-        { class: 'summary' },
-        h('li', {}, `Ended: ${outcomes.ended}`),
-        h('li', {}, `Already ended: ${outcomes['already ended']}`),
-        h('li', {}, `Failed: ${outcomes.failed}`),
-      ),
+      h('ul', { class: 'summary' }, ...summary.map((line) => h('li', {}, line))),
+      problems.length === 0 ? null : problemsTable(problems),
     );
   };
   return () => {
     stopped = true;
+    if (running) announce('End all is stopping: the calls not yet sent will not be ended.');
   };
 };

@@ -120,7 +120,9 @@ describe('the console on calls of both kinds', { timeout: 90_000 }, () => {
     await rowOf(page, agent.id).waitFor();
     await page.getByRole('button', { name: `End ${agent.id}` }).click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.textContent()).toContain(`Native call ${agent.id}`);
+    // The confirmation names the call and its kind, each in its own labelled cell.
+    expect(await dialog.locator('dt:text-is("Call") + dd').textContent()).toBe(agent.id);
+    expect(await dialog.locator('dt:text-is("Kind") + dd').textContent()).toBe('Native');
     await dialog.getByRole('button', { name: 'End call' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain(`Call ${agent.id} is completed`);
     expect(stack.emulator.native.get(stack.projectId, agent.id)?.status).toBe('ended');
