@@ -141,7 +141,7 @@ describe('console API: the JWT authorizer enforces each role by scope', () => {
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
 
-  it('refuses an unknown query parameter on end-all naming what the route takes (api), not the listing\'s filters', async () => {
+  it("refuses an unknown query parameter on end-all naming what the route takes (api), not the listing's filters", async () => {
     const call = live();
     const answer = await post(`/console-api/end-all/${call.sid}?Status=canceled`, tokens.admin);
     expect(answer.status).toBe(400);
