@@ -5,13 +5,11 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type {
-  Context,
   APIGatewayProxyEventV2 as HttpEvent,
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
 import { type NativeAwareCallService, withNativeCalls } from '#commons/calls/native-calls';
 import { createCallService } from '#commons/calls/service';
-import { createCleanupDryRun } from '#commons/cleanup/dry-run';
 import { countedRefusals } from '#commons/http/action-metrics';
 import { violationContextOf } from '#commons/http/list-query';
 import {
@@ -36,11 +34,7 @@ import { createSignalWireAccess, type ProjectKeys } from '#commons/signalwire/ac
  * Builds the handler around the call service and the credentials layer's per-project keys (list cursors are
  * sealed with them); tests and the local server pass their own.
  */
-export const createHttpApiHandler = (
-  calls: NativeAwareCallService,
-  keys: ProjectKeys,
-  cleanupDryRun: (event: HttpEvent, context: Context) => Promise<HttpResult>,
-) => {
+export const createHttpApiHandler = (calls: NativeAwareCallService, keys: ProjectKeys) => {
   const handlers = operatorHandlers(calls, keys);
 
   return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
@@ -60,16 +54,11 @@ export const createHttpApiHandler = (
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(inputShape())
-    .handler(
-      routeKeyRouter(
-        routerRoutes(handlers, { endAll: handlers['POST /calls/{callSid}/terminate'], cleanupDryRun }),
-      ),
-    );
+    .handler(routeKeyRouter(routerRoutes(handlers, { endAll: handlers['POST /calls/{callSid}/terminate'] })));
 };
 
 const access = createSignalWireAccess(readSignalWireConfig(), logger);
 export const handler = createHttpApiHandler(
   withNativeCalls(createCallService(access, logger), access, logger),
   access,
-  createCleanupDryRun(access),
 );

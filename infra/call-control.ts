@@ -30,6 +30,7 @@ import { PACKAGE_ROOT } from './function-bundles.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
 import {
   CALL_UPDATE_EVENTS_SERVICE_NAME,
+  CLEANUP_DRY_RUN_SERVICE_NAME,
   CLEANUP_SERVICE_NAME,
   DEFAULT_METRICS_NAMESPACE,
   HTTP_API_SERVICE_NAME,
@@ -42,9 +43,9 @@ import { CleanupSchedules } from './schedules.ts';
 import {
   cleanupEnvironment,
   declareCliOutputs,
+  grantSecretValue,
   importSecret,
   resolveEventBus,
-  secretPolicyArn,
 } from './shared-resources.ts';
 
 export type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
@@ -68,6 +69,8 @@ export class CallControl extends Construct {
   readonly cleanupSchedulerAlias: Alias;
   readonly statusCallbackFunction: CallControlFunction;
   readonly cleanupFunction: CallControlFunction;
+  /** Present when `console` is given: the console's cleanup dry run (its own function: see README). */
+  readonly cleanupDryRunFunction?: CallControlFunction;
   /** The event consumer's function and rule: present when `callUpdateEvents` is given. */
   readonly callUpdateEventsFunction?: CallControlFunction;
   readonly callUpdateEvents?: CallUpdateEventsConsumer;
@@ -136,6 +139,14 @@ export class CallControl extends Construct {
     // Each AWS trigger invokes its own alias, so the audit records can tell it from a hand invoke.
     this.httpApiAlias = triggerAlias(this.httpApiFunction, 'http');
     this.cleanupSchedulerAlias = triggerAlias(this.cleanupFunction, 'schedule');
+    if (props.console) {
+      this.cleanupDryRunFunction = this.createFunction('cleanup-dry-run-function', {
+        entry: 'cleanup-dry-run',
+        serviceName: CLEANUP_DRY_RUN_SERVICE_NAME,
+        description: 'Console: what a cleanup policy would end now, ending nothing',
+        timeout: HTTP_API_TIMEOUT,
+      });
+    }
 
     this.api = new CallControlApi(this, 'api', {
       operatorHandler: this.httpApiAlias,
@@ -184,13 +195,14 @@ export class CallControl extends Construct {
       folder: `${Stack.of(this).stackName}/${this.node.id}`,
     });
 
-    if (props.console) {
+    if (props.console && this.cleanupDryRunFunction) {
       this.console = new CallControlConsole(this, 'console', {
         ...props.console,
         httpApi: this.api.httpApi,
         apiUrl: this.api.url,
         // The aliases only API Gateway invokes: the signed-in user the JWT authorizer checked is attested.
         operatorHandler: this.httpApiAlias,
+        cleanupDryRunHandler: triggerAlias(this.cleanupDryRunFunction, 'http'),
         auditLogGroups: this.auditLogGroups(),
         functions: { ...props, ...this.functionDefaults },
       });
@@ -281,6 +293,9 @@ export class CallControl extends Construct {
         ...(this.callUpdateEventsFunction
           ? [{ label: 'call-update-events', resource: this.callUpdateEventsFunction }]
           : []),
+        ...(this.cleanupDryRunFunction
+          ? [{ label: 'cleanup-dry-run', resource: this.cleanupDryRunFunction }]
+          : []),
       ],
       httpApi: this.api.httpApi,
       deadLetterQueues,
@@ -300,6 +315,8 @@ export class CallControl extends Construct {
       this.statusCallbackFunction,
       this.cleanupFunction,
       ...(this.callUpdateEventsFunction ? [this.callUpdateEventsFunction] : []),
+      // The dry run's `would-end` records, under the signed-in admin.
+      ...(this.cleanupDryRunFunction ? [this.cleanupDryRunFunction] : []),
     ].map((fn) => fn.logGroup);
   }
 
@@ -416,24 +433,7 @@ export class CallControl extends Construct {
         ...props.environment,
       },
     });
-    // GetSecretValue only: DescribeSecret (part of grantRead) would expose the secret's metadata for nothing.
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secretPolicyArn(this, this.props)],
-      }),
-    );
-    if (this.props.secretKmsKey) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [this.props.secretKmsKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
-    }
+    grantSecretValue(fn, this.props);
     return fn;
   }
 

@@ -101,6 +101,8 @@ export interface CallControlConsoleConstructProps extends CallControlConsoleProp
   readonly apiUrl: string;
   /** The operator function: the console's call routes reach it, behind the JWT authorizer. */
   readonly operatorHandler: IFunction;
+  /** The cleanup dry run's function: the console's `POST /console-api/cleanup/dry-run` reaches it. */
+  readonly cleanupDryRunHandler: IFunction;
   /** The log groups whose audit records the console searches. */
   readonly auditLogGroups: readonly ILogGroup[];
   readonly functions: ConsoleFunctionSettings;
@@ -286,6 +288,10 @@ export class CallControlConsole extends Construct {
     const integrations = {
       operator: operatorIntegration,
       'audit-search': auditIntegration,
+      'cleanup-dry-run': new HttpLambdaIntegration(
+        'console-cleanup-dry-run-integration',
+        props.cleanupDryRunHandler,
+      ),
     };
     const apiRoutes = consoleRoutes().map(({ routeKey, scope }) => {
       const [method = 'GET', path = '/'] = routeKey.split(' ');

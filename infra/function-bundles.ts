@@ -26,6 +26,7 @@ export const FUNCTION_NAMES = [
   'audit-search',
   'console-assets',
   'console-pre-token',
+  'cleanup-dry-run',
 ] as const;
 
 /** File of a bundle that exports `handler` (Lambda handler `index.handler`). */

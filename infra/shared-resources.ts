@@ -1,5 +1,7 @@
 import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
@@ -25,6 +27,28 @@ export const secretPolicyArn = (scope: Construct, props: CallControlProps): stri
     resourceName: `${props.secretName}-??????`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
+
+/** GetSecretValue on the one secret, and KMS Decrypt through Secrets Manager when its key is given. */
+export const grantSecretValue = (fn: LambdaFunction, props: CallControlProps): void => {
+  // GetSecretValue only: DescribeSecret (part of grantRead) would expose the secret's metadata for nothing.
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretPolicyArn(fn, props)],
+    }),
+  );
+  if (props.secretKmsKey) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.secretKmsKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` },
+        },
+      }),
+    );
+  }
+};
 
 export const importSecret = (scope: Construct, { secretName, secretArn }: CallControlProps): ISecret =>
   secretArn !== undefined

@@ -44,6 +44,7 @@ export const prepareLocalConsole = async (
   process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS = logs.awsUrl;
   process.env.AUDIT_LOG_GROUPS = logs.logGroup;
   const auditSearch = (await import('../functions/audit-search.ts')) as { handler: HttpHandler };
+  const cleanupDryRun = (await import('../functions/cleanup-dry-run.ts')) as { handler: HttpHandler };
   const assets = createConsoleAssetsHandler(buildConsoleFiles(await import('esbuild')), {
     clientId: LOCAL_CONSOLE_CLIENT_ID,
     authBase: LOCAL_SIGN_IN_PREFIX,
@@ -54,7 +55,11 @@ export const prepareLocalConsole = async (
   let origin = '';
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   const signIn = await createLocalSignIn(() => origin);
-  const handlers = { operator, 'audit-search': auditSearch.handler };
+  const handlers = {
+    operator,
+    'audit-search': auditSearch.handler,
+    'cleanup-dry-run': cleanupDryRun.handler,
+  };
 
   return {
     signIn,

@@ -18,6 +18,7 @@ import { bundleVariant, bundleVariantOf, FUNCTION_NAMES } from '../../infra/func
 import {
   AUDIT_SEARCH_SERVICE_NAME,
   CALL_UPDATE_EVENTS_SERVICE_NAME,
+  CLEANUP_DRY_RUN_SERVICE_NAME,
   CLEANUP_SERVICE_NAME,
   CONSOLE_ASSETS_SERVICE_NAME,
   CONSOLE_PRE_TOKEN_SERVICE_NAME,
@@ -37,6 +38,7 @@ const FUNCTION_OF_SERVICE: Record<string, (typeof FUNCTION_NAMES)[number]> = {
   [AUDIT_SEARCH_SERVICE_NAME]: 'audit-search',
   [CONSOLE_ASSETS_SERVICE_NAME]: 'console-assets',
   [CONSOLE_PRE_TOKEN_SERVICE_NAME]: 'console-pre-token',
+  [CLEANUP_DRY_RUN_SERVICE_NAME]: 'cleanup-dry-run',
 };
 
 /** The asset hash CDK gives a directory deployed with `Code.fromAsset` (AssetStaging's fingerprint options). */
@@ -463,7 +465,8 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
       );
       expectProtectedRoutes(template);
       expectConsoleSignIn(template);
-      expectSecretGrant(template, 4);
+      // http-api, status-callback, cleanup, call-update-events and the console's cleanup dry run.
+      expectSecretGrant(template, 5);
       // The producer onboarded with the grant helper may publish requests under its own source only.
       expect(statements(template)).toContainEqual(
         expect.objectContaining({
@@ -624,12 +627,13 @@ describe('a JavaScript app made by `cdk init app --language javascript` (CommonJ
             'audit-search',
             'console-assets',
             'console-pre-token',
+            'cleanup-dry-run',
           ].map((name) => [name, hashesBeforePack[`${variant}/${name}`]]),
         ),
       );
       expectProtectedRoutes(template);
       expectConsoleSignIn(template);
-      expectSecretGrant(template, 3);
+      expectSecretGrant(template, 4);
       const sources = resourcesOf(template, 'AWS::Lambda::Function').map(
         (fn) => fn.Properties.Environment?.Variables?.EVENT_SOURCE,
       );

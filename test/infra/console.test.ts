@@ -39,6 +39,11 @@ describe('the operator console (opt-in)', () => {
       (r) => (r.Properties as { RouteKey: string }).RouteKey,
     );
     expect(routes.filter((key) => key.includes('console'))).toEqual([]);
+    expect(
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+      ),
+    ).not.toContain('call-control-cleanup-dry-run');
   });
 
   it('creates a user pool people cannot sign themselves up to, with TOTP MFA and the scope trigger', () => {
@@ -125,8 +130,51 @@ describe('the operator console (opt-in)', () => {
     expect(role).toBeDefined();
     const statements = statementsOfRole(built.template, built.stack.getLogicalId(role));
     const start = statements.find((s) => s.Action === 'logs:StartQuery');
-    expect(start?.Resource).toHaveLength(3);
+    // http-api, status-callback, cleanup and the cleanup dry run (its `would-end` records).
+    expect(start?.Resource).toHaveLength(4);
+    const dryRunLogGroup = built.callControl.cleanupDryRunFunction?.logGroup.node.defaultChild;
+    expect(dryRunLogGroup).toBeDefined();
+    expect(start?.Resource).toContainEqual({
+      'Fn::GetAtt': [built.stack.getLogicalId(dryRunLogGroup as never), 'Arn'],
+    });
     expect(statements.flatMap((s) => s.Action)).not.toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('serves the cleanup dry run from its own function’s api-gateway alias, which may read the secret only', () => {
+    const { template, stack, callControl } = built;
+    const fn = callControl.cleanupDryRunFunction;
+    expect(fn).toBeDefined();
+    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    const targetOf = (key: string) =>
+      Object.values(routes).find((r) => r.Properties.RouteKey === key)?.Properties.Target as {
+        'Fn::Join': [string, [string, { Ref: string }]];
+      };
+    const integrationOf = (key: string) =>
+      template.findResources('AWS::ApiGatewayV2::Integration')[targetOf(key)['Fn::Join'][1][1].Ref]
+        ?.Properties.IntegrationUri as { Ref: string };
+    const aliases = template.findResources('AWS::Lambda::Alias');
+    const dryRunAlias = aliases[integrationOf('POST /console-api/cleanup/dry-run').Ref]?.Properties;
+    expect(dryRunAlias).toMatchObject({
+      Name: 'api-gateway',
+      FunctionName: { Ref: stack.getLogicalId(fn?.node.defaultChild as never) },
+    });
+    // The operator function keeps its calls and end-all, and no longer the dry run.
+    const operatorAlias = aliases[integrationOf('POST /console-api/end-all/{callSid}').Ref]?.Properties;
+    expect(operatorAlias).toMatchObject({
+      Name: 'api-gateway',
+      FunctionName: { Ref: stack.getLogicalId(callControl.httpApiFunction.node.defaultChild as never) },
+    });
+    const role = fn?.role?.node.defaultChild as CfnRole;
+    const actions = statementsOfRole(template, stack.getLogicalId(role)).flatMap((s) => s.Action);
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^The cleanup-dry-run function failed at least once'),
+    });
+    // Its own log group, the SignalWire secret, X-Ray: nothing of the schedules, the bus or the other functions.
+    expect(actions.flat().filter((action) => !String(action).startsWith('xray:'))).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 
   it('deploys the console’s files with the assets function and tells it the client and the sign-in domain', () => {

@@ -233,6 +233,26 @@ describe('console cleanup: a dry run for admins, the last runs for everyone', ()
     expect(JSON.stringify(await bad.json())).toContain('policy.maxAgeSeconds.inProgress');
   });
 
+  it('refuses, as the operator API does, a body over 8 KiB, a media type it cannot read and a key given twice', async () => {
+    const raw = (body: string, type: string) =>
+      fetch(`${origin}/console-api/cleanup/dry-run`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': type },
+        body,
+      });
+    const large = await raw(JSON.stringify({ policy: {}, pad: 'x'.repeat(9 * 1024) }), 'application/json');
+    expect(large.status).toBe(413);
+    expect(((await large.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    const text = await raw('policy', 'text/plain');
+    expect(text.status).toBe(415);
+    const twice = await raw(
+      '{"policy":{"maxAgeSeconds":{"inProgress":60},"maxAgeSeconds":{"inProgress":9000}}}',
+      'application/json',
+    );
+    expect(twice.status).toBe(400);
+    expect(JSON.stringify(await twice.json())).toContain('maxAgeSeconds is given more than once');
+  });
+
   it('lists the last cleanup reports for a viewer', async () => {
     // A cleanup run as the schedule would invoke it, through the local Lambda API.
     const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');

@@ -13,17 +13,19 @@ import { FUNCTION_NAMES } from '../../infra/function-bundles.ts';
  * dependency, a validator a function does not need, or a constant a bundler cannot leave out (see
  * events/contracts/json-schema-parts.ts). Issue 22 asks the http-api bundle to stay at or under 1/8 of the
  * reference that takes the AWS SDK from the Lambda runtime (`npm run bench -- bundle-size`: 2,134,610 bytes, so
- * 260.6 KiB); the budget is not there yet (what bounds it: the bench's "Missed, bundle size" note), so it guards
- * against growth. Lower a budget when a bundle shrinks; raise one only with the reason in the commit.
+ * 260.6 KiB); its budget is below that since the cleanup dry run left it for a function of its own, so growing
+ * past the target fails here first. Lower a budget when a bundle shrinks; raise one only with the reason in the
+ * commit.
  */
 const BUDGET_KIB: Readonly<Record<(typeof FUNCTION_NAMES)[number], number>> = {
-  'http-api': 286, // 280.1 KiB on 2026-12-06 (295.0 KiB before the AWS SDK stand-ins of issue 22)
+  'http-api': 242, // 236.9 KiB on 2026-12-06 (262.3 KiB before the cleanup dry run moved out, 295.0 KiB before the AWS SDK stand-ins of issue 22)
   'call-update-events': 361, // 353.6 KiB
   'status-callback': 335, // 328.6 KiB
   cleanup: 243, // 238.7 KiB
   'audit-search': 182, // 178.1 KiB
   'console-assets': 4, // 3.1 KiB
   'console-pre-token': 4, // 2.1 KiB
+  'cleanup-dry-run': 236, // 230.7 KiB
 };
 
 const ROOT = join(import.meta.dirname, '..', '..');

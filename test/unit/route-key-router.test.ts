@@ -33,10 +33,7 @@ const answering =
 const handlers = Object.fromEntries(
   OPERATOR_ROUTES.map(({ method, path }) => [`${method} ${path}`, answering(`${method} ${path}`)]),
 ) as Record<OperatorRouteKey, Route>;
-const ROUTES: RouterRoute<Route>[] = routerRoutes(handlers, {
-  endAll: answering('end-all'),
-  cleanupDryRun: answering('cleanup-dry-run'),
-});
+const ROUTES: RouterRoute<Route>[] = routerRoutes(handlers, { endAll: answering('end-all') });
 
 const CALL = 'CA0123456789abcdef0123456789abcdef';
 const ACCOUNT = '3f6b2a1c-8d4e-4b7a-9c5d-2e1f0a9b8c7d';

@@ -11,9 +11,8 @@ import { parseCleanupEvent } from './policy.ts';
 import { runCleanup } from './run-cleanup.ts';
 
 /**
- * The console's cleanup dry run (`POST /console-api/cleanup/dry-run`, admin scope; a route of the operator
- * function, which already holds the SignalWire access): the scheduled cleanup's
- * engine and policy rules on the live calls, ending nothing whatever the policy says (`dryRun` forced on), and
+ * The console's cleanup dry run (`POST /console-api/cleanup/dry-run`, admin scope; the `cleanup-dry-run`
+ * function, behind the operator API's HTTP chain): the scheduled cleanup's engine and policy rules on the live calls, ending nothing whatever the policy says (`dryRun` forced on), and
  * its report. Each call it would end is audited as `would-end` under the signed-in admin.
  */
 
@@ -28,7 +27,7 @@ const answer = (statusCode: number, body: unknown): HttpResult => ({
   body: JSON.stringify(body),
 });
 
-/** The body, parsed by the operator function's JSON parser already, or as sent. */
+/** The body, parsed by the HTTP chain's JSON parser already, or as sent. */
 const bodyOf = (event: HttpEvent): unknown => {
   const parsed: unknown = event.body;
   if (typeof parsed === 'object' && parsed !== null) return parsed;

@@ -136,9 +136,13 @@ export const consoleRoutes = (): ConsoleRoute[] => [
   },
 ];
 
-/** Which function serves a console route: the operator function (calls, end-all, the cleanup dry run) or the audit search. */
-export const consoleRouteTarget = (routeKey: string): 'operator' | 'audit-search' => {
+/**
+ * Which function serves a console route: the operator function (calls, end-all), the audit search (audit
+ * records, cleanup reports) or the cleanup dry run (which alone carries the cleanup engine).
+ */
+export const consoleRouteTarget = (routeKey: string): 'operator' | 'audit-search' | 'cleanup-dry-run' => {
   const path = routeKey.slice(routeKey.indexOf(' ') + 1);
+  if (path === `${CONSOLE_API_PREFIX}${CLEANUP_DRY_RUN_ROUTE.path}`) return 'cleanup-dry-run';
   if (
     path === `${CONSOLE_API_PREFIX}${AUDIT_ROUTE.path}` ||
     path === `${CONSOLE_API_PREFIX}${CLEANUP_RUNS_ROUTE.path}`
@@ -162,12 +166,12 @@ export interface RouterRoute<H> {
 
 /**
  * The operator function's router table: each operator route under its plain path (machines, IAM) and under
- * `/console-api` (people, the JWT authorizer), both also per account; then the console's own routes that this
- * function serves, the kill switch's step and the cleanup dry run.
+ * `/console-api` (people, the JWT authorizer), both also per account; then the one console route of its own
+ * that this function serves, the kill switch's step.
  */
 export const routerRoutes = <H>(
   handlers: Record<OperatorRouteKey, H>,
-  console: { endAll: H; cleanupDryRun: H },
+  console: { endAll: H },
 ): RouterRoute<H>[] => [
   ...OPERATOR_ROUTES.flatMap(({ method, path }) => {
     const handler = handlers[`${method} ${path}` as OperatorRouteKey];
@@ -177,9 +181,4 @@ export const routerRoutes = <H>(
     ]);
   }),
   { method: 'POST', path: `${CONSOLE_API_PREFIX}${END_ALL_PATH}`, handler: console.endAll },
-  {
-    method: 'POST',
-    path: `${CONSOLE_API_PREFIX}${CLEANUP_DRY_RUN_ROUTE.path}`,
-    handler: console.cleanupDryRun,
-  },
 ];

@@ -33,6 +33,7 @@ export const STATUS_CALLBACK_SERVICE_NAME = 'call-control-status-callback';
 export const AUDIT_SEARCH_SERVICE_NAME = 'call-control-audit-search';
 export const CONSOLE_ASSETS_SERVICE_NAME = 'call-control-console-assets';
 export const CONSOLE_PRE_TOKEN_SERVICE_NAME = 'call-control-console-pre-token';
+export const CLEANUP_DRY_RUN_SERVICE_NAME = 'call-control-cleanup-dry-run';
 
 /** Calls a cleanup run listed and examined in the states its policy cleans (graphed, not alarmed). */
 export const CLEANUP_CALLS_FOUND_METRIC = 'CallsFound';
