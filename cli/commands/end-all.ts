@@ -185,8 +185,9 @@ export const command = defineCommand(
       const summary = summarise(matches.length, results, performance.now() - started);
       if (context.output === 'table') reportTable(context, summary, results);
       else printJson(context, { preview, summary, results }, results);
+      // A call whose outcome is unknown may have ended: never exit 1, which says nothing changed.
       return batchExit(
-        summary.ended + summary.alreadyEnded,
+        summary.ended + summary.alreadyEnded + summary.unknown,
         summary.failed + summary.notSent + summary.unknown,
       );
     };
@@ -282,8 +283,9 @@ const endPaced = async (
   for (const [index, call] of matches.entries()) {
     const wait = started + index * interval - performance.now();
     if (wait > 0) await sleep(wait);
+    while (inFlight.size >= 10 && !watch.interrupted) await Promise.race(inFlight);
+    // Checked after the wait for a slot too: a Ctrl-C during that wait must not let one more end out.
     if (watch.interrupted) break;
-    while (inFlight.size >= 10) await Promise.race(inFlight);
     // The listing said which API owns the call: the end goes there without looking it up again.
     const api = apiOf(call);
     sent.set(call.sid, api);

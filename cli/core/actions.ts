@@ -67,7 +67,9 @@ export const actOnCalls = async (
   const report = (): number => {
     if (context.output !== 'table') printJson(context, { results }, results);
     const failed = results.filter((result) => !DONE_OUTCOMES.has(result.outcome)).length;
-    return batchExit(results.length - failed, failed);
+    // A call whose outcome is unknown may have changed: never exit 1, which says nothing changed.
+    const unknown = results.filter((result) => result.outcome === 'unknown').length;
+    return batchExit(results.length - failed + unknown, failed);
   };
   const notSent = (sids: string[]) => {
     for (const sid of sids) {

@@ -285,7 +285,8 @@ describe('calls (local stack, signed requests)', () => {
 
   it('calls end over several SIDs: a second signal stops waiting and names the call whose outcome is unknown', async () => {
     const { sids, run } = await endSeveralInterrupted(['SIGINT', 'SIGTERM']);
-    expect(run.code, run.stderr).toBe(1);
+    // Exit 3, not 1 ("nothing changed"): the call whose answer was not waited for may have been ended (it was).
+    expect(run.code, run.stderr).toBe(3);
     const { results } = JSON.parse(run.stdout) as {
       results: Array<{ sid: string; outcome: string; error?: { code: string } }>;
     };
@@ -539,7 +540,8 @@ describe('end-all', () => {
 
   it('a second Ctrl-C stops waiting and still reports: the call in flight is unknown, the rest not sent', async () => {
     const { sids, run } = await endAllInterrupted('+13105550711', ['SIGINT', 'SIGINT']);
-    expect(run.code, run.stderr).toBe(1);
+    // Exit 3, not 1 ("nothing changed"): the call in flight may have been ended.
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain('Ctrl-C again to stop waiting');
     const { summary, results } = JSON.parse(run.stdout) as {
       summary: Record<string, number>;
@@ -548,6 +550,33 @@ describe('end-all', () => {
     expect(summary).toMatchObject({ matched: 6, ended: 0, unknown: 1, notSent: 5 });
     expect(results).toEqual([expect.objectContaining({ outcome: 'unknown' })]);
     expect(sids).toContain(results[0]?.sid);
+  });
+
+  it('Ctrl-C while every slot is in flight sends nothing more: the ends already out finish, no new one starts', async () => {
+    const to = '+13105550712';
+    const sids = Array.from({ length: 14 }, () => seed('in-progress', 900, to));
+    stack.emulator.clearRequests();
+    // Every end waits 2.5 s at SignalWire (the listing does not): ten fill the pool, and the loop waits for a slot.
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_500, method: 'POST', times: 14 });
+    const posts = () => stack.emulator.requests.filter((r) => r.method === 'POST').length;
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'end-all', '--local', '--to', to, '--yes', '--rate', '100', '-o', 'json'],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const running = collectRun(child, 60_000, '');
+      await vi.waitFor(() => expect(posts()).toBe(10), { timeout: 20_000, interval: 20 });
+      child.kill('SIGINT');
+      const run = await running;
+      expect(run.code, run.stderr).toBe(3);
+      expect(posts()).toBe(10);
+      const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+      expect(summary).toMatchObject({ matched: 14, ended: 10, notSent: 4 });
+      expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(10);
+    } finally {
+      stack.emulator.clearFaults();
+    }
   });
 
   it('refuses an empty or signed --expect with exit 2 rather than reading `--expect=` as 0', async () => {

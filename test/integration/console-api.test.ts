@@ -141,6 +141,21 @@ describe('console API: the JWT authorizer enforces each role by scope', () => {
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
 
+  it("refuses an unknown query parameter on end-all naming what the route takes (api), not the listing's filters", async () => {
+    const call = live();
+    const answer = await post(`/console-api/end-all/${call.sid}?Status=canceled`, tokens.admin);
+    expect(answer.status).toBe(400);
+    const { error } = (await answer.json()) as {
+      error: { violations: Array<{ field: string; message: string }> };
+    };
+    const { violations } = error;
+    expect(violations).toEqual([
+      expect.objectContaining({ field: 'Status', message: expect.stringContaining('allowed: api') }),
+    ]);
+    expect(violations[0]?.message).not.toContain('pageSize');
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
   it('answers a bad audit filter 400 naming the field', async () => {
     const answer = await fetch(`${origin}/console-api/audit?callSid=not-a-sid`, {
       headers: { authorization: `Bearer ${tokens.viewer}` },

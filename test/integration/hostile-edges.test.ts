@@ -337,6 +337,30 @@ describe('the Calling API or the voice logs answering 200 with something else th
     },
   );
 
+  it("takes the call's own id in capitals as its own, in a command's answer and in a voice log (UUIDs: any case)", async () => {
+    const id = await nativeCall();
+    const upper = id.toUpperCase();
+    const ended = JSON.stringify({
+      id: upper,
+      status: 'ended',
+      type: 'relay_pstn_call',
+      created_at: '2026-12-06T10:00:00Z',
+    });
+    stack.emulator.injectFault({ kind: 'garble', body: ended, pathPrefix: '/api/calling/' });
+
+    const end = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(end.status, end.text).toBe(200);
+    expect(end.json).toMatchObject({ sid: upper, status: 'completed' });
+    const log = { id: upper, created_at: '2026-12-06T10:00:00Z', source: 'realtime_api', status: 'ended' };
+    stack.emulator.injectFault({ kind: 'garble', body: JSON.stringify(log), pathPrefix: '/api/voice/logs' });
+
+    const read = await request('GET', `/calls/${id}?api=calling`);
+
+    expect(read.status, read.text).toBe(200);
+    expect(read.json).toMatchObject({ sid: upper, status: 'completed' });
+  });
+
   it("a terminate whose owner is judged from another call's voice log ends nothing", async () => {
     const id = await nativeCall();
     const log = {
@@ -490,6 +514,19 @@ describe('the voice logs answered 200 with something else than a page of logs', 
       code: 'UPSTREAM_ERROR',
       signalwire: { message: `SignalWire answered the Calling API with a body that ${why}` },
     });
+  });
+});
+
+describe('the voice logs: a last page whose links.next is null', () => {
+  it('is read as a last page (no next), not refused as a page that is not one', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=50`;
+    const body = JSON.stringify({ data: [], links: { self, first: self, next: null } });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json).toMatchObject({ calls: [], next_cursor: null });
   });
 });
 

@@ -69,13 +69,15 @@ const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
 
 /**
  * A page of voice logs: `data` an array of entries each with a string `id` and `created_at` (every log type has
- * them), `links.next` a string when there is one. An entry that is not a log would reach the listing as a call.
+ * them), `links.next` a string when there is one (`null` read as none). An entry that is not a log would reach the listing as a call.
  */
 const checkPage = (body: unknown): VoiceLogPage => {
   if (!isRecord(body) || !Array.isArray(body.data) || !isRecord(body.links)) {
     throw unusable('is not a page of voice logs');
   }
-  if (body.links.next !== undefined && typeof body.links.next !== 'string') {
+  // The spec leaves `next` out on the last page; a `null` there (as List Calls' `next_page_uri` is) says the same.
+  if (body.links.next === null) delete body.links.next;
+  else if (body.links.next !== undefined && typeof body.links.next !== 'string') {
     throw unusable('has a links.next that is not a string');
   }
   for (const entry of body.data as unknown[]) {

@@ -63,7 +63,8 @@ const TRANSFER_ROUTE_VIOLATION_CONTEXT = {
 /** How the operator API words a refusal on the route `routeKey` names (the list's wording by default). */
 export const violationContextOf = (routeKey: string | undefined) => {
   if (routeKey?.endsWith('/transfer')) return TRANSFER_ROUTE_VIOLATION_CONTEXT;
-  return routeKey?.includes('/calls/{callSid}') ? CALL_ROUTE_VIOLATION_CONTEXT : VIOLATION_CONTEXT;
+  // Every single-call route names `{callSid}` (the console's end-all, `/end-all/{callSid}`, is a terminate too).
+  return routeKey?.includes('{callSid}') ? CALL_ROUTE_VIOLATION_CONTEXT : VIOLATION_CONTEXT;
 };
 
 /**
