@@ -10,7 +10,7 @@ import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } f
 import { createCallAger } from '../core/call-age.ts';
 import { callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
-import { CliError, EXIT, UsageError } from '../core/errors.ts';
+import { CliError, EXIT, mayHaveApplied, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
 import { confirm, interactive } from '../core/prompt.ts';
 import { visible } from '../core/safe-text.ts';
@@ -220,7 +220,7 @@ const summarise = (matched: number, results: EndResult[], elapsedMs: number) => 
     canceled: results.filter((result) => result.outcome === 'updated' && result.status === 'canceled').length,
     alreadyEnded: count('already-ended'),
     failed: count('failed'),
-    /** Sent, and the answer not waited for (a second Ctrl-C). */
+    /** Sent, and the answer not waited for (a second Ctrl-C) or not usable (it may have ended). */
     unknown: count('unknown'),
     notSent: matched - results.length,
     durationSeconds: Math.round(elapsedMs / 100) / 10,
@@ -231,11 +231,15 @@ const reportTable = (context: CommandContext, summary: Summary, results: EndResu
   const canceled = summary.canceled > 0 ? ` (${summary.canceled} cancelled before answer)` : '';
   context.print(
     `Ended ${summary.ended}${canceled}, already ended ${summary.alreadyEnded}, failed ${summary.failed} of ${summary.matched} in ${humanSeconds(summary.durationSeconds)}.` +
-      (summary.unknown > 0 ? ` Outcome unknown (sent, answer not waited for): ${summary.unknown}.` : '') +
+      (summary.unknown > 0
+        ? ` Outcome unknown (sent, no answer waited for or none usable): ${summary.unknown}.`
+        : '') +
       (summary.notSent > 0 ? ` Not sent (interrupted): ${summary.notSent}.` : ''),
   );
   for (const unknown of results.filter((result) => result.outcome === 'unknown'))
-    context.print(`  ${unknown.sid}  ${context.style.yellow('unknown: check it with calls get')}`);
+    context.print(
+      `  ${unknown.sid}  ${context.style.yellow(`unknown: ${unknown.error ? `${visible(unknown.error)}; ` : ''}check it with calls get`)}`,
+    );
   for (const failure of results.filter((result) => result.outcome === 'failed')) {
     context.print(`  ${failure.sid}  ${context.style.red(visible(failure.error ?? 'failed'))}`);
   }
@@ -296,10 +300,11 @@ const endPaced = async (
           results.push({ sid: call.sid, api, outcome: result.outcome, status: result.call.status });
         },
         (error: unknown) => {
+          // Sent, and no usable answer: the call may have ended, so `unknown`, never `failed`.
           results.push({
             sid: call.sid,
             api,
-            outcome: 'failed',
+            outcome: mayHaveApplied(error) ? 'unknown' : 'failed',
             error: error instanceof Error ? error.message : String(error),
           });
         },

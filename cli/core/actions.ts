@@ -3,7 +3,7 @@ import type { CallUpdate } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';
 import { type CommandContext, holdOutput, printJson } from './command.ts';
-import { CliError, hintText } from './errors.ts';
+import { CliError, hintText, mayHaveApplied } from './errors.ts';
 import { watchInterrupts } from './interrupt.ts';
 import { confirm, interactive } from './prompt.ts';
 import { visible } from './safe-text.ts';
@@ -15,7 +15,10 @@ const DONE = { End: 'ended', Redirect: 'redirected', Update: 'updated', Transfer
 
 export interface ActionResult {
   sid: string;
-  /** `not-sent`: interrupted before its request; `unknown`: sent, and the answer not waited for. */
+  /**
+   * `not-sent`: interrupted before its request; `unknown`: sent, and the answer not waited for (interrupted)
+   * or no usable answer came (it may have been applied).
+   */
   outcome: CallActionResult['outcome'] | 'failed' | 'not-sent' | 'unknown';
   status?: string;
   /** The API that owns the call (`compatibility` or `calling`), once known. */
@@ -145,13 +148,17 @@ const actOnOne = async (
     const known = error instanceof CliError;
     const hint = known ? hintText(error.hint, context.command) : undefined;
     const message = error instanceof Error ? error.message : String(error);
+    // Sent, and no usable answer: it may have been applied, so it is `unknown`, never `failed` (exit 1).
+    const open = mayHaveApplied(error);
     if (context.output === 'table') {
-      context.print(`${sid}  ${context.style.red(`failed: ${visible(message)}`)}`);
+      context.print(
+        `${sid}  ${open ? context.style.yellow(`unknown: ${visible(message)}`) : context.style.red(`failed: ${visible(message)}`)}`,
+      );
       if (hint) context.note(`  next: ${visible(hint)}`);
     }
     return {
       sid,
-      outcome: 'failed',
+      outcome: open ? 'unknown' : 'failed',
       error: { code: known ? error.code : 'UNEXPECTED', message, ...(hint ? { hint } : {}) },
     };
   }

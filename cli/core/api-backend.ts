@@ -11,7 +11,7 @@ import {
   type ListedCall,
   type ListFilter,
 } from './backend.ts';
-import { CliError } from './errors.ts';
+import { CliError, EXIT } from './errors.ts';
 import { NodeSha256 } from './sha256.ts';
 
 export interface ApiBackendOptions {
@@ -164,7 +164,7 @@ export class ApiBackend implements CallsBackend {
         ? (command) =>
             `The change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call before you retry. Is a proxy answering for the API?`
         : 'Is a proxy or another service answering at that URL? Check the stack (--stack, --region) or the local stack (--port).',
-      1,
+      method === 'POST' ? EXIT.partial : EXIT.failed,
       'UNREADABLE_ANSWER',
     );
   }
@@ -194,7 +194,7 @@ export class ApiBackend implements CallsBackend {
           `${what}: the change may or may not have been applied`,
           (command) =>
             `\`${command('calls get <sid>')}\` shows the call before you retry (an end is safe to repeat; a redirect is not).`,
-          1,
+          EXIT.partial,
           'API_OUTCOME_UNKNOWN',
         )
       : new CliError(what, this.options.unreachableHint, 1, 'API_UNREACHABLE');
@@ -271,6 +271,7 @@ export class ApiBackend implements CallsBackend {
         (response.status === 404 ? 'ROUTE_NOT_FOUND' : (GATEWAY_CODES[response.status] ?? 'INTERNAL_ERROR')),
       message: stringOf(error?.message) ?? gatewayMessage ?? `${this.where} answered HTTP ${response.status}`,
       httpStatus: response.status,
+      change: method === 'POST',
       ...(Number.isInteger(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
     });
   }

@@ -37,6 +37,8 @@ export const cliErrorOf = (described: {
   httpStatus?: number;
   /** The answer's Retry-After: the wait is then said in seconds, not "a few". */
   retryAfterSeconds?: number;
+  /** The request was a change (not a read): a failure that leaves its outcome open exits 3, not 1. */
+  change?: boolean;
 }): CliError => {
   const next = NEXT_STEP[described.code as keyof typeof NEXT_STEP];
   const wait = described.retryAfterSeconds;
@@ -47,10 +49,22 @@ export const cliErrorOf = (described: {
   return new CliError(
     described.message,
     hint,
-    described.code === 'INVALID_REQUEST' ? EXIT.usage : EXIT.failed,
+    described.code === 'INVALID_REQUEST'
+      ? EXIT.usage
+      : described.code === 'REDIRECT_OUTCOME_UNKNOWN' ||
+          (described.change === true && OUTCOME_OPEN.has(described.code))
+        ? EXIT.partial
+        : EXIT.failed,
     described.code,
   );
 };
+
+/**
+ * Failures of a change after it may have reached SignalWire: SignalWire's answer was too late, or the API's
+ * own answer never came back (API Gateway's 5xx without the function's error body). The change may have been
+ * applied, so exit 1 ("nothing changed") would be untrue.
+ */
+const OUTCOME_OPEN = new Set(['UPSTREAM_TIMEOUT', 'API_GATEWAY_ERROR']);
 
 export const forbidden = (message: string, hint: Hint | undefined = NEXT_STEP.FORBIDDEN): CliError =>
   new CliError(message, hint, EXIT.failed, 'FORBIDDEN');

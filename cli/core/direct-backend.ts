@@ -78,7 +78,7 @@ export class DirectBackend implements CallsBackend {
   }
 
   #result(outcome: CallOutcome): CallActionResult {
-    if (!outcome.ok) throw cliErrorOf(outcome.error);
+    if (!outcome.ok) throw cliErrorOf({ ...outcome.error, change: true });
     return {
       call: outcome.call,
       outcome: outcome.outcome,

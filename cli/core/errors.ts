@@ -6,7 +6,10 @@ export const EXIT = {
   failed: 1,
   /** The command line is wrong: nothing was sent anywhere. */
   usage: 2,
-  /** Some of several actions were done and some were not: read the summary. */
+  /**
+   * Some of several actions were done and some were not, or a change was sent and no usable answer came (it
+   * may have been applied): read the summary, check the call before retrying.
+   */
   partial: 3,
   /** The operator cancelled at a prompt (Ctrl-C, Ctrl-D): nothing was changed. 128 + SIGINT, as shells say. */
   cancelled: 130,
@@ -35,6 +38,10 @@ export class CliError extends Error {
     super(message, options);
   }
 }
+
+/** A change that was sent and may have been applied: never reported as "nothing changed" (exit 1). */
+export const mayHaveApplied = (error: unknown): boolean =>
+  error instanceof CliError && error.exitCode === EXIT.partial;
 
 /** The command line itself is wrong. */
 export class UsageError extends CliError {

@@ -39,7 +39,12 @@ const refusal = async (action: Promise<unknown>) => {
   );
   expect(error).toBeInstanceOf(CliError);
   const cli = error as CliError;
-  return { code: cli.code, message: cli.message, hint: hintText(cli.hint, (args) => `call-control ${args}`) };
+  return {
+    code: cli.code,
+    message: cli.message,
+    hint: hintText(cli.hint, (args) => `call-control ${args}`),
+    exitCode: cli.exitCode,
+  };
 };
 
 describe('odd 2xx answers from the operator API', () => {
@@ -52,8 +57,10 @@ describe('odd 2xx answers from the operator API', () => {
       '{"calls":[{"sid":42}]}',
     ]) {
       const backend = await backendAnswering({ status: 200, body, headers: { 'content-type': 'text/html' } });
-      const { code, message, hint } = await refusal(backend.listPage({}));
+      const { code, message, hint, exitCode } = await refusal(backend.listPage({}));
       expect(code, body).toBe('UNREADABLE_ANSWER');
+      // A read changed nothing: exit 1.
+      expect(exitCode).toBe(1);
       expect(message).toContain('answered HTTP 200 with a body that is not a page of calls (text/html:');
       expect(hint).toContain('Is a proxy or another service answering');
       await close?.();
@@ -63,8 +70,10 @@ describe('odd 2xx answers from the operator API', () => {
 
   it('says an end answered 200 with something that is not a call may have been applied, and how to check', async () => {
     const backend = await backendAnswering({ status: 200, body: '' });
-    const { code, message, hint } = await refusal(backend.endCall(SID));
+    const { code, message, hint, exitCode } = await refusal(backend.endCall(SID));
     expect(code).toBe('UNREADABLE_ANSWER');
+    // It may have been applied: exit 3, never 1 ("nothing changed").
+    expect(exitCode).toBe(3);
     expect(message).toContain('with a body that is not a call');
     expect(hint).toContain('may or may not have been applied: `call-control calls get <sid>`');
   });
@@ -100,9 +109,38 @@ describe('refusals that carry no error code of ours', () => {
 
   it('says a gateway 504 may have left a change applied', async () => {
     const backend = await backendAnswering({ status: 504, body: { message: 'Endpoint request timed out' } });
-    const { code, message, hint } = await refusal(backend.endCall(SID));
+    const { code, message, hint, exitCode } = await refusal(backend.endCall(SID));
     expect({ code, message }).toEqual({ code: 'API_GATEWAY_ERROR', message: 'Endpoint request timed out' });
     expect(hint).toContain('may or may not have been applied');
+    expect(exitCode).toBe(3);
+  });
+
+  it('exits 3 for a change whose outcome SignalWire left open (redirect unknown, SignalWire too late), 1 for a read', async () => {
+    const open = [
+      { code: 'REDIRECT_OUTCOME_UNKNOWN', status: 502 },
+      { code: 'UPSTREAM_TIMEOUT', status: 504 },
+    ];
+    for (const { code: sent, status } of open) {
+      const backend = await backendAnswering(
+        { status, body: { error: { code: sent, message: 'no answer' } } },
+        { status, body: { error: { code: sent, message: 'no answer' } } },
+      );
+      const change = await refusal(backend.updateCall(SID, { Url: 'https://example.com/a.xml' }));
+      expect({ code: change.code, exitCode: change.exitCode }, sent).toEqual({ code: sent, exitCode: 3 });
+      if (sent === 'UPSTREAM_TIMEOUT') {
+        const read = await refusal(backend.getCall(SID));
+        expect({ code: read.code, exitCode: read.exitCode }).toEqual({ code: sent, exitCode: 1 });
+      }
+      await close?.();
+      close = undefined;
+    }
+    // A refusal of a change (nothing applied) still exits 1.
+    const refused = await refusal(
+      (
+        await backendAnswering({ status: 404, body: { error: { code: 'CALL_NOT_FOUND', message: 'no' } } })
+      ).endCall(SID),
+    );
+    expect(refused.exitCode).toBe(1);
   });
 
   it('reads only strings from an error body: an object as the message is not printed as one', async () => {
@@ -122,8 +160,9 @@ describe('requests whose answer never came', () => {
       { status: 200, body: { sid: SID, status: 'completed' }, delayMs: 2_000 },
     ]);
     close = server.close;
-    const { code, message, hint } = await refusal(backendAt(server.origin, 300).endCall(SID));
+    const { code, message, hint, exitCode } = await refusal(backendAt(server.origin, 300).endCall(SID));
     expect(code).toBe('API_OUTCOME_UNKNOWN');
+    expect(exitCode).toBe(3);
     expect(message).toBe(
       `no answer from the test API at ${server.origin} within 300 ms: the change may or may not have been applied`,
     );
@@ -144,6 +183,7 @@ describe('requests whose answer never came', () => {
     await server.close();
     const refused = await refusal(backendAt(origin).endCall(SID));
     expect(refused.code).toBe('API_UNREACHABLE');
+    expect(refused.exitCode).toBe(1);
     expect(refused.message).toContain('could not reach the test API');
     expect(refused.hint).toBe('start it');
     const read = await refusal((await backendAnswering({ drop: true })).getCall(SID));

@@ -361,6 +361,27 @@ describe('calls (local stack, signed requests)', () => {
     expect(stack.emulator.redirectsOf(sid)).toEqual([{ url: 'https://example.com/hold.xml', method: 'GET' }]);
   });
 
+  it('exits 3, not 1 ("nothing changed"), when a redirect was sent and its outcome is unknown, and does not send it again', async () => {
+    const sid = seed('in-progress', 60);
+    // SignalWire applies the redirect and the answer is lost: the function says REDIRECT_OUTCOME_UNKNOWN.
+    stack.emulator.injectFault({ kind: 'drop', applyFirst: true, method: 'POST' });
+    const run = await cli(
+      'calls',
+      'redirect',
+      sid,
+      '--url',
+      'https://example.com/lost.xml',
+      '--local',
+      '--yes',
+    );
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain(`${sid}  unknown:`);
+    expect(run.stderr).toContain('may or may not have happened');
+    expect(stack.emulator.redirectsOf(sid)).toEqual([
+      { url: 'https://example.com/lost.xml', method: 'POST' },
+    ]);
+  });
+
   it('updates callback fields, checked by the same rules as the API', async () => {
     const sid = seed('in-progress', 60);
     const run = await cli(
