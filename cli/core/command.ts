@@ -33,7 +33,7 @@ export interface CommandContext<O extends OptionSpecs = OptionSpecs> {
   globals: GlobalOptions;
   output: OutputFormat;
   yes: boolean;
-  /** Styles for stdout and stderr (plain unless a TTY without NO_COLOR). */
+  /** Styles for stdout and stderr (plain unless a TTY without NO_COLOR, or FORCE_COLOR). */
   style: Paint;
   errStyle: Paint;
   /** A suggested `call-control …` command line for a hint, with this run's target options. */

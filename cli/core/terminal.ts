@@ -3,9 +3,24 @@ import { visible } from './safe-text.ts';
 
 type Stream = NodeJS.WriteStream;
 
-/** Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org) or `--no-color`. */
-export const colourEnabled = (stream: Stream, noColorFlag = false): boolean =>
-  !noColorFlag && stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
+/**
+ * The `FORCE_COLOR` values that turn colour on, as Node's own `util.styleText` and `tty` read them (Node 24):
+ * set to one of these, colour is on even when not on a terminal, over `NO_COLOR` and `TERM=dumb`; set to any
+ * other value (`0`, `false`, ...), colour is off even on a terminal. Node's reading, not force-color.org's
+ * ("any non-empty value"), so the CLI and the Node tools an operator pipes it through agree.
+ */
+const FORCING = new Set(['', '1', 'true', '2', '3']);
+
+/**
+ * Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org) or `--no-color`; `FORCE_COLOR`
+ * (read as Node reads it) decides before either but the flag, since the command line is the operator's latest word.
+ */
+export const colourEnabled = (stream: Stream, noColorFlag = false): boolean => {
+  if (noColorFlag) return false;
+  const forced = process.env.FORCE_COLOR;
+  if (forced !== undefined) return FORCING.has(forced);
+  return stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
+};
 
 export interface Paint {
   bold(text: string): string;

@@ -94,6 +94,7 @@ beforeAll(async () => {
     TERM: 'xterm',
   };
   delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
 }, 60_000);
 
 afterAll(async () => {
@@ -170,6 +171,45 @@ describe('calls (local stack, signed requests)', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('in-progress');
     expect(plain.stdout).not.toContain('\u001b[');
+  });
+
+  it('colours piped output with FORCE_COLOR as Node reads it (over NO_COLOR, not over --no-color), and never lets a value out as terminal control', async () => {
+    seed('in-progress', 30, '+13105550113');
+    const hostile = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 20,
+      to: '+13105550113',
+      from: '\u001b]0;owned\u0007\u001b[2J+1415',
+    }).sid;
+    const args = ['calls', 'list', '--local', '--to', '+13105550113'];
+    const piped = (extra: NodeJS.ProcessEnv, ...more: string[]) =>
+      collect(
+        spawn(process.execPath, [bundle, ...args, ...more], {
+          env: { ...env, ...extra },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+        '',
+      );
+    for (const forced of ['1', 'true', '', '3']) {
+      const run = await piped({ FORCE_COLOR: forced, NO_COLOR: '1' });
+      expect(run.code, `FORCE_COLOR=${forced}`).toBe(0);
+      expect(run.stdout, `FORCE_COLOR=${forced}`).toContain('\u001b[32min-progress\u001b[39m');
+      expect(run.stdout).toContain(hostile);
+      // Only the CLI's own SGR codes reach the terminal: the value's OSC title and screen clear do not.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the CLI's own colour codes are the point
+      const ownCodes = /\u001b\[(?:1|22|2|31|32|33|39)m/g;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+      const control = /[\u001b\u0007\u009b]/;
+      expect(run.stdout.replace(ownCodes, '')).not.toMatch(control);
+    }
+    for (const off of ['0', 'false']) {
+      const run = await cliOnTerminalWith({ ...env, FORCE_COLOR: off }, '', ...args);
+      expect(run.code, `FORCE_COLOR=${off}`).toBe(0);
+      expect(run.stdout, `FORCE_COLOR=${off}`).not.toContain('\u001b[32m');
+    }
+    const flag = await piped({ FORCE_COLOR: '1' }, '--no-color');
+    expect(flag.stdout).toContain('in-progress');
+    expect(flag.stdout).not.toContain('\u001b[');
   });
 
   it('follows every page with --all, one call per line with ndjson', async () => {
