@@ -339,6 +339,39 @@ describe('calls (local stack, signed requests)', () => {
     expect(sids.slice(1).map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
   });
 
+  it('calls end over several SIDs: SIGHUP with the terminal gone (output unwritable) stops sending like SIGTERM, exits 3 and keeps the audit records', async () => {
+    const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'calls', 'end', ...sids, '--direct', '--secret-id', LOCAL_SECRET_NAME, '--yes'],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await vi.waitFor(
+        () => expect(stack.emulator.requests.some((r) => r.path.includes(sids[0]!))).toBe(true),
+        { timeout: 20_000, interval: 20 },
+      );
+      // The session is lost: nobody reads stdout or stderr any more (every write fails), and SIGHUP comes.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.kill('SIGHUP');
+      const code = await exited;
+      expect(code).toBe(3);
+      expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress', 'in-progress']);
+      const audited = readFileSync(directAuditLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
+        .filter((record) => sids.includes(record.callSid));
+      expect(audited).toEqual([expect.objectContaining({ callSid: sids[0], outcome: 'updated' })]);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
   it('`calls end a b c d --yes | head -1`: the reader going away does not leave the batch half sent', async () => {
     const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
     stack.emulator.setLatency(300);
@@ -593,6 +626,14 @@ describe('end-all', () => {
 
   it('SIGTERM stops sending like Ctrl-C: the call in flight is waited for, and the summary says what was not sent', async () => {
     const { sids, run } = await endAllInterrupted('+13105550710', ['SIGTERM']);
+    expect(run.code, run.stderr).toBe(3);
+    const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+    expect(summary).toMatchObject({ matched: 6, ended: 1, unknown: 0, notSent: 5 });
+    expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(1);
+  });
+
+  it('SIGHUP (the SSH session lost) stops sending like SIGTERM: the call in flight is waited for, the rest not sent', async () => {
+    const { sids, run } = await endAllInterrupted('+13105550713', ['SIGHUP']);
     expect(run.code, run.stderr).toBe(3);
     const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
     expect(summary).toMatchObject({ matched: 6, ended: 1, unknown: 0, notSent: 5 });
