@@ -372,6 +372,50 @@ describe('calls (local stack, signed requests)', () => {
     }
   });
 
+  it('calls end on a terminal that hangs up (SIGHUP, then EIO on every write): the call in flight finishes, exit 3, audited', async () => {
+    const sids = Array.from({ length: 3 }, () => seed('in-progress', 60));
+    const folder = mkdtempSync(join(tmpdir(), 'call-control-hangup-'));
+    const codeFile = join(folder, 'code');
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+      const cliLine = [process.execPath, bundle, 'calls', 'end', ...sids, '--direct', '--secret-id']
+        .concat(LOCAL_SECRET_NAME, '--yes')
+        .map(quote)
+        .join(' ');
+      // As on a lost SSH session: the terminal hangs up, its session leader (the outer shell) dies of SIGHUP, and
+      // the kernel sends SIGHUP to the foreground process group: the CLI (Node.js resets an ignored SIGHUP at
+      // start) and a subshell that ignores it only to write the CLI's exit code. Writes then fail with EIO.
+      const child = spawn(
+        'script',
+        ['-qec', `(trap '' HUP; ${cliLine}; echo $? > ${quote(codeFile)}) & wait`, '/dev/null'],
+        {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout.resume();
+      child.stderr.resume();
+      await vi.waitFor(
+        () => expect(stack.emulator.requests.some((r) => r.path.includes(sids[0]!))).toBe(true),
+        { timeout: 20_000, interval: 20 },
+      );
+      child.kill('SIGKILL'); // the terminal's other end is gone
+      await vi.waitFor(() => expect(existsSync(codeFile)).toBe(true), { timeout: 15_000, interval: 50 });
+      expect(readFileSync(codeFile, 'utf8').trim()).toBe('3');
+      expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress']);
+      const audited = readFileSync(directAuditLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
+        .filter((record) => sids.includes(record.callSid));
+      expect(audited).toEqual([expect.objectContaining({ callSid: sids[0], outcome: 'updated' })]);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
   it('`calls end a b c d --yes | head -1`: the reader going away does not leave the batch half sent', async () => {
     const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
     stack.emulator.setLatency(300);
