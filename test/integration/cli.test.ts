@@ -768,51 +768,56 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     scheduleName: string;
   }
 
-  it('apply stops on Ctrl-C: the ends in flight finish, no more are sent, and the report says what was done (exit 3)', async () => {
-    const to = '+13105558';
-    const sids = Array.from({ length: 30 }, (_, n) =>
-      seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
-    );
-    stack.emulator.setLatency(700);
-    try {
-      const child = spawn(
-        process.execPath,
-        [
-          bundle,
-          'cleanup',
-          '--local',
-          '--apply',
-          '--yes',
-          '--to-prefix',
-          to,
-          '--max-age-in-progress',
-          '1h',
-          '-o',
-          'json',
-        ],
-        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+  it.each([
+    ['Ctrl-C', 'SIGINT', '+13105558'],
+    ['SIGHUP (the terminal or SSH session lost)', 'SIGHUP', '+13105557'],
+  ] as const)(
+    'apply stops on %s: the ends in flight finish, no more are sent, and the report says what was done (exit 3)',
+    async (_, signal, to) => {
+      const sids = Array.from({ length: 30 }, (_, n) =>
+        seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
       );
-      // Once: a second Ctrl-C would stop waiting for the ends in flight.
-      let pressed = false;
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (!pressed && chunk.toString().includes('cleanup [')) {
-          pressed = true;
-          child.kill('SIGINT');
-        }
-      });
-      const run = await collect(child, '');
-      expect(run.code, run.stderr).toBe(3);
-      expect(run.stderr).toContain('interrupted: no more calls will be ended');
-      const report = JSON.parse(run.stdout) as { ended: number; incomplete: boolean };
-      const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
-      expect(report.incomplete).toBe(true);
-      expect(report.ended).toBe(ended);
-      expect(ended).toBeGreaterThan(0);
-      expect(ended).toBeLessThan(sids.length);
-    } finally {
-      stack.emulator.setLatency(0);
-    }
-  });
+      stack.emulator.setLatency(700);
+      try {
+        const child = spawn(
+          process.execPath,
+          [
+            bundle,
+            'cleanup',
+            '--local',
+            '--apply',
+            '--yes',
+            '--to-prefix',
+            to,
+            '--max-age-in-progress',
+            '1h',
+            '-o',
+            'json',
+          ],
+          { env, stdio: ['pipe', 'pipe', 'pipe'] },
+        );
+        // Once: a second Ctrl-C would stop waiting for the ends in flight.
+        let pressed = false;
+        child.stderr.on('data', (chunk: Buffer) => {
+          if (!pressed && chunk.toString().includes('cleanup [')) {
+            pressed = true;
+            child.kill(signal);
+          }
+        });
+        const run = await collect(child, '');
+        expect(run.code, run.stderr).toBe(3);
+        expect(run.stderr).toContain('interrupted: no more calls will be ended');
+        const report = JSON.parse(run.stdout) as { ended: number; incomplete: boolean };
+        const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
+        expect(report.incomplete).toBe(true);
+        expect(report.ended).toBe(ended);
+        expect(ended).toBeGreaterThan(0);
+        expect(ended).toBeLessThan(sids.length);
+      } finally {
+        stack.emulator.setLatency(0);
+      }
+    },
+  );
 
   it('apply at full concurrency prints no MaxListenersExceededWarning on the machine’s Node.js 20', async () => {
     const systemPath = (process.env.PATH ?? '')
