@@ -1229,6 +1229,11 @@ describe('CallControl props validation', () => {
       /logRetention must be a RetentionDays value .*got 45/,
     ],
     [
+      'defect: a log retention given as the enum member’s name ("ONE_WEEK" from a JavaScript app)',
+      { secretName, logRetention: 'ONE_WEEK' as unknown as RetentionDays },
+      /logRetention must be a RetentionDays value .*got "ONE_WEEK"/,
+    ],
+    [
       'defect: an allowed source no producer can publish under (AWS reserves "aws.")',
       { secretName, callUpdateEvents: { allowedSources: ['com.example.crm', 'aws.events'] } },
       /callUpdateEvents\.allowedSources: each must be 1 to 256 characters without spaces .*got "aws\.events"/,
