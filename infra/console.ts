@@ -45,6 +45,8 @@ import {
 
 /** Length of an AWS account ID, part of the default Cognito domain prefix. */
 const ACCOUNT_ID_LENGTH = 12;
+/** Length of the hash of the construct path that `Names.uniqueId` ends with. */
+const PATH_HASH_LENGTH = 8;
 
 const SERVICE_NAMES = {
   'audit-search': AUDIT_SEARCH_SERVICE_NAME,
@@ -369,11 +371,17 @@ export class CallControlConsole extends Construct {
    */
   private defaultDomainPrefix(): string {
     const account = Stack.of(this).account;
-    const path = `cc-${Names.uniqueId(this).toLowerCase()}`
+    const id = Names.uniqueId(this)
+      .toLowerCase()
       .replace(/aws|amazon|cognito/g, 'x')
-      .replace(/[^a-z0-9-]/g, '')
-      .slice(0, 63 - ACCOUNT_ID_LENGTH - 1);
-    return `${path}-${account}`;
+      .replace(/[^a-z0-9]/g, '');
+    // A long path is cut in its middle, keeping the path hash uniqueId ends with: cut at the end, two
+    // consoles whose paths differ only after the cut (two instances in one stack, sibling stacks in one
+    // account) would ask for the same domain and the second deploy would fail.
+    const room = 63 - 'cc-'.length - 1 - ACCOUNT_ID_LENGTH;
+    const short =
+      id.length <= room ? id : `${id.slice(0, room - PATH_HASH_LENGTH)}${id.slice(-PATH_HASH_LENGTH)}`;
+    return `cc-${short}-${account}`;
   }
 }
 

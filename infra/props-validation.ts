@@ -255,7 +255,11 @@ const checkPlatformProps = (props: CallControlProps): void => {
   if (props.metricsNamespace !== undefined) checkMetricsNamespace(props.metricsNamespace);
   const retention: unknown = props.logRetention;
   // A JavaScript app may pass a number of days: CloudWatch Logs takes only its fixed periods.
-  if (retention !== undefined && !Object.values(RetentionDays).includes(retention as RetentionDays)) {
+  // A numeric enum's values include its member names too ('ONE_WEEK'): only the numbers are periods.
+  if (
+    retention !== undefined &&
+    !(typeof retention === 'number' && Object.values(RetentionDays).includes(retention as RetentionDays))
+  ) {
     throw new Error(
       `logRetention must be a RetentionDays value (CloudWatch Logs' periods: 1, 3, 5, 7, 14, 30, 60, 90, … days), got ${JSON.stringify(retention)}`,
     );

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -208,7 +208,9 @@ const validateSchedules = (
       throw new Error(`cleanup schedule name "${name}" is used twice`);
     }
     seen.add(name);
-    const problem = schedule === undefined ? undefined : expressionProblem(schedule.trim());
+    // A token (a parameter, another construct's value) is known only at deploy: Scheduler checks it then.
+    const problem =
+      schedule === undefined || Token.isUnresolved(schedule) ? undefined : expressionProblem(schedule.trim());
     if (problem !== undefined) {
       throw new Error(`cleanup schedule "${name}" has expression "${schedule}": ${problem}`);
     }

@@ -25,6 +25,10 @@ export class ApiError extends Error {
       this.code === 'REDIRECT_OUTCOME_UNKNOWN' ||
       this.code === 'UPSTREAM_TIMEOUT' ||
       this.code === 'UPSTREAM_ERROR' ||
+      // A connection reset after sending (the one resend lost too), and a gateway's 503 after forwarding: an end
+      // or a cancel may have been applied although every answer was lost or a 503.
+      this.code === 'UPSTREAM_UNREACHABLE' ||
+      this.code === 'UPSTREAM_UNAVAILABLE' ||
       this.code === 'INTERNAL_ERROR' ||
       // A gateway's own 5xx, without the API's error code (API Gateway answers 503 when the function outlives
       // its integration timeout): the function may have run and acted.

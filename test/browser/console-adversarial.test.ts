@@ -235,6 +235,28 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await page.context().close();
   });
 
+  it.each([
+    ['the answer is lost twice (UPSTREAM_UNREACHABLE)', { kind: 'drop', applyFirst: true, times: 2 }],
+    [
+      'a gateway answers 503 after forwarding, to every retry (UPSTREAM_UNAVAILABLE)',
+      {
+        kind: 'status',
+        status: 503,
+        applyFirst: true,
+        times: 4,
+      },
+    ],
+  ] as const)('never says "was not ended" of an end SignalWire applied when %s', async (_case, fault) => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    stack.emulator.injectFault({ ...fault, ...onPostsTo(call.sid) });
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    expect(statusOf(call.sid)).toBe('completed');
+    await page.context().close();
+  });
+
   it('going offline mid-action: says the end may or may not have happened, and keeps saying it while refreshes fail', async () => {
     const call = live();
     const page = await signIn('operator', { clock: true });

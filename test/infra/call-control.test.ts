@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -1229,6 +1229,11 @@ describe('CallControl props validation', () => {
       /logRetention must be a RetentionDays value .*got 45/,
     ],
     [
+      'defect: a log retention given as the enum member’s name ("ONE_WEEK" from a JavaScript app)',
+      { secretName, logRetention: 'ONE_WEEK' as unknown as RetentionDays },
+      /logRetention must be a RetentionDays value .*got "ONE_WEEK"/,
+    ],
+    [
       'defect: an allowed source no producer can publish under (AWS reserves "aws.")',
       { secretName, callUpdateEvents: { allowedSources: ['com.example.crm', 'aws.events'] } },
       /callUpdateEvents\.allowedSources: each must be 1 to 256 characters without spaces .*got "aws\.events"/,
@@ -1335,6 +1340,17 @@ describe('CallControl props validation', () => {
       (schedule) => schedule.Properties.ScheduleExpression,
     );
     expect(deployed.sort()).toEqual([...expressions].sort());
+  });
+
+  it('takes a schedule expression that is a token (a parameter, another construct’s value) as it is', () => {
+    // Only CloudFormation knows the value: refusing it at synth would refuse every such app.
+    const fromElsewhere = Lazy.string({ produce: () => 'rate(10 minutes)' });
+    const { template } = synthesise({
+      secretName,
+      cleanupSchedules: [{ name: 'from-a-parameter', schedule: fromElsewhere, policy: validPolicy }],
+    });
+
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(10 minutes)' });
   });
 });
 

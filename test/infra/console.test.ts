@@ -211,6 +211,30 @@ describe('the operator console (opt-in)', () => {
     expect(staging).not.toMatch(/aws|amazon|cognito/);
   });
 
+  it('gives two consoles whose long construct paths differ only near their end two different domains', () => {
+    // The prefix has room for 47 characters of the path: cut at its end, these two paths would both ask for
+    // the same Cognito domain and the second deploy would fail.
+    const stack = new Stack(testApp(), 'TelephonyPlatformStack', {
+      env: { account: '111122223333', region: 'eu-west-1' },
+    });
+    for (const id of [
+      'SignalWireCallControlForTheEmeaRegionPrimary',
+      'SignalWireCallControlForTheEmeaRegionStandby',
+    ]) {
+      new CallControl(stack, id, { schemasDirectory, secretName: 'x', console: {} });
+    }
+    const domains = Object.values(
+      Template.fromStack(stack).findResources('AWS::Cognito::UserPoolDomain'),
+    ).map((domain) => String(domain.Properties.Domain));
+
+    expect(domains).toHaveLength(2);
+    expect(new Set(domains).size).toBe(2);
+    for (const domain of domains) {
+      expect(domain).toMatch(/^cc-[a-z0-9]+-111122223333$/);
+      expect(domain.length).toBeLessThanOrEqual(63);
+    }
+  });
+
   it('refuses a domainPrefix with a word Cognito reserves, naming the prop', () => {
     expect(() => build({ console: { domainPrefix: 'aws-ops-calls' } })).toThrow(
       /console\.domainPrefix must not contain "aws", "amazon" or "cognito".*"aws-ops-calls"/,
