@@ -8,6 +8,7 @@ import {
   type BaseContext,
   commandHelp,
   errorDocument,
+  onStderrError,
   onStdoutError,
   printJson,
   styles,
@@ -249,5 +250,7 @@ const main = async (argv: string[]): Promise<number> => {
 // `call-control calls list | head`: the reader went away, which is not a failure of the command (see
 // onStdoutError for a command acting on calls, and for a stdout that cannot be written at all).
 process.stdout.on('error', onStdoutError);
+// A terminal lost with its SSH session (EIO) or a closed stderr pipe: notes go nowhere, the command goes on.
+process.stderr.on('error', onStderrError);
 
 process.exitCode = await main(process.argv.slice(2));

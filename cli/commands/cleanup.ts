@@ -182,7 +182,7 @@ const runHere = async (
   // operator's terminal. The default for the signals made from here on follows the pool's size (the functions
   // run on Node.js 24, which does not warn).
   setMaxListeners(CLEANUP_CONCURRENCY.default * 2 + 8);
-  // Ctrl-C (or SIGTERM) is the end of the run's time budget: no new page or call is started, the ends in flight
+  // Ctrl-C (or SIGTERM, SIGHUP) is the end of the run's time budget: no new page or call is started, the ends in flight
   // finish, and the report says what was done and what was not reached. A second one stops waiting.
   let interrupted = false;
   const watch = watchInterrupts({

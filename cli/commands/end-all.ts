@@ -256,7 +256,7 @@ interface EndResult {
 }
 
 /**
- * Ends `matches` at `rate` per second, at most 10 in flight, with a progress bar. Ctrl-C (or SIGTERM) stops
+ * Ends `matches` at `rate` per second, at most 10 in flight, with a progress bar. Ctrl-C (or SIGTERM, SIGHUP) stops
  * sending: requests in flight finish, and the results say what was and was not done. A second one stops
  * waiting: `finish` reports the calls in flight as `unknown`, and the process exits with its code.
  */

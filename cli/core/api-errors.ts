@@ -30,6 +30,18 @@ const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN' | 'API_THROTTLED' | 'API
   INTERNAL_ERROR: 'Look at the function logs for the request ID, or try `--direct`.',
 };
 
+/**
+ * The hints of the codes that leave a change's outcome open, for a read (`calls get`, `calls list`): a read
+ * acted on nothing, so "whether it acted" or "a change may have been applied" would send the operator looking
+ * for a change that was never asked for.
+ */
+const READ_STEP: Partial<Record<keyof typeof NEXT_STEP, Hint>> = {
+  UPSTREAM_TIMEOUT:
+    'SignalWire did not answer the read in time; nothing was changed: run it again in a moment.',
+  API_GATEWAY_ERROR:
+    "The API's answer to the read did not come back; nothing was changed: run it again in a moment.",
+};
+
 /** An error described by the taxonomy (from the API's body, or `describeError` in direct mode). */
 export const cliErrorOf = (described: {
   code: string;
@@ -40,7 +52,8 @@ export const cliErrorOf = (described: {
   /** The request was a change (not a read): a failure that leaves its outcome open exits 3, not 1. */
   change?: boolean;
 }): CliError => {
-  const next = NEXT_STEP[described.code as keyof typeof NEXT_STEP];
+  const code = described.code as keyof typeof NEXT_STEP;
+  const next = (described.change === true ? undefined : READ_STEP[code]) ?? NEXT_STEP[code];
   const wait = described.retryAfterSeconds;
   const hint =
     wait !== undefined && typeof next === 'string'

@@ -8,7 +8,7 @@ import {
   type ValuesOf,
 } from './options.ts';
 import { safeJson, visibleBlock } from './safe-text.ts';
-import { colourEnabled, type Paint, paint } from './terminal.ts';
+import { colourEnabled, type Paint, paint, writeQuietly } from './terminal.ts';
 
 export type { OptionSpec, OutputFormat } from './options.ts';
 
@@ -33,7 +33,7 @@ export interface CommandContext<O extends OptionSpecs = OptionSpecs> {
   globals: GlobalOptions;
   output: OutputFormat;
   yes: boolean;
-  /** Styles for stdout and stderr (plain unless a TTY without NO_COLOR). */
+  /** Styles for stdout and stderr (plain unless a TTY without NO_COLOR, or FORCE_COLOR). */
   style: Paint;
   errStyle: Paint;
   /** A suggested `call-control …` command line for a hint, with this run's target options. */
@@ -121,11 +121,23 @@ export const onStdoutError = (error: NodeJS.ErrnoException): void => {
   process.exit(1);
 };
 
+/**
+ * The handler of stderr's `error` event (call-control.ts installs it): a terminal that hung up (EIO, after
+ * SIGHUP) or a closed pipe (EPIPE) is no reason to die mid-batch; notes are dropped from then on.
+ */
+export const onStderrError = (): void => {
+  stderrState.gone = true;
+};
+
+const stderrState = { gone: false };
+
 export const writers = {
   print: (text: string) => {
-    if (!stdoutState.gone) process.stdout.write(`${visibleBlock(text)}\n`);
+    if (!stdoutState.gone) writeQuietly(process.stdout, `${visibleBlock(text)}\n`);
   },
-  note: (text: string) => process.stderr.write(`${visibleBlock(text)}\n`),
+  note: (text: string) => {
+    if (!stderrState.gone) writeQuietly(process.stderr, `${visibleBlock(text)}\n`);
+  },
 };
 
 /** Prints values as JSON (`json`: one document; `ndjson`: one line per item). */

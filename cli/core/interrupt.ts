@@ -1,5 +1,5 @@
 /**
- * Ctrl-C (SIGINT) or SIGTERM while a batch is sending: the first stops sending (a request already sent is
+ * Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal or SSH session was lost) while a batch is sending: the first stops sending (a request already sent is
  * waited for, so its outcome is reported, never left half-known); a second stops waiting, and the caller reports
  * what it knows, naming the requests whose outcome is unknown, before the process exits.
  */
@@ -10,7 +10,9 @@ export interface InterruptWatch {
   dispose(): void;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+// SIGHUP's default would kill the process mid-batch with nothing reported: a lost SSH session is one more
+// reason to stop, not to leave calls half-known (what is written then goes nowhere, see command.ts's writers).
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export const watchInterrupts = (handlers: { first(): void; second(): void }): InterruptWatch => {
   let count = 0;

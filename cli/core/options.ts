@@ -55,7 +55,10 @@ export const GLOBAL_OPTIONS = {
   },
   output: { type: 'string', short: 'o', value: 'format', description: 'table (default), json or ndjson.' },
   yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation (scripts).' },
-  'no-color': { type: 'boolean', description: 'No colour (also NO_COLOR=1, or when not on a terminal).' },
+  'no-color': {
+    type: 'boolean',
+    description: 'No colour (also NO_COLOR=1, or off a terminal unless FORCE_COLOR=1), over FORCE_COLOR.',
+  },
   help: { type: 'boolean', short: 'h', description: 'Show this help.' },
 } as const satisfies OptionSpecs;
 

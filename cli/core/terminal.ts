@@ -3,9 +3,38 @@ import { visible } from './safe-text.ts';
 
 type Stream = NodeJS.WriteStream;
 
-/** Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org) or `--no-color`. */
-export const colourEnabled = (stream: Stream, noColorFlag = false): boolean =>
-  !noColorFlag && stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
+/**
+ * Writes to stdout or stderr without ever throwing: a terminal that hung up (EIO), a reader that went away
+ * (EPIPE) or a redirected file that fails must not turn a call already ended into a "failed" result or stop a
+ * batch before its audit records and exit code. Asynchronous write errors go to the streams' `error`
+ * handlers (call-control.ts); a synchronous one (a redirected file is written synchronously) is dropped here.
+ */
+export const writeQuietly = (stream: Stream, text: string): void => {
+  try {
+    stream.write(text);
+  } catch {
+    // The output is gone; what was done is in the audit records and the exit code.
+  }
+};
+
+/**
+ * The `FORCE_COLOR` values that turn colour on, as Node's own `util.styleText` and `tty` read them (Node 24):
+ * set to one of these, colour is on even when not on a terminal, over `NO_COLOR` and `TERM=dumb`; set to any
+ * other value (`0`, `false`, ...), colour is off even on a terminal. Node's reading, not force-color.org's
+ * ("any non-empty value"), so the CLI and the Node tools an operator pipes it through agree.
+ */
+const FORCING = new Set(['', '1', 'true', '2', '3']);
+
+/**
+ * Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org) or `--no-color`; `FORCE_COLOR`
+ * (read as Node reads it) decides before either but the flag, since the command line is the operator's latest word.
+ */
+export const colourEnabled = (stream: Stream, noColorFlag = false): boolean => {
+  if (noColorFlag) return false;
+  const forced = process.env.FORCE_COLOR;
+  if (forced !== undefined) return FORCING.has(forced);
+  return stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
+};
 
 export interface Paint {
   bold(text: string): string;
@@ -57,7 +86,7 @@ export class ProgressBar {
   }
 
   finish(): void {
-    if (this.#tty) this.stream.write('\n');
+    if (this.#tty) writeQuietly(this.stream, '\n');
   }
 
   private draw(detail: string): void {
@@ -76,12 +105,12 @@ export class ProgressBar {
       step = Math.floor(ratio * 10);
     }
     if (this.#tty) {
-      this.stream.write(`\r\u001b[2K${visible(text)}`);
+      writeQuietly(this.stream, `\r\u001b[2K${visible(text)}`);
       return;
     }
     if (step !== this.#lastStep) {
       this.#lastStep = step;
-      this.stream.write(`${visible(text)}\n`);
+      writeQuietly(this.stream, `${visible(text)}\n`);
     }
   }
 }

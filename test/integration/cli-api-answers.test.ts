@@ -143,6 +143,25 @@ describe('refusals that carry no error code of ours', () => {
     expect(refused.exitCode).toBe(1);
   });
 
+  it('says a read that SignalWire or the gateway left unanswered changed nothing (no "whether it acted")', async () => {
+    const unanswered = [
+      { status: 504, body: { error: { code: 'UPSTREAM_TIMEOUT', message: 'no answer' } } },
+      { status: 504, body: { message: 'Endpoint request timed out' } },
+    ];
+    for (const answer of unanswered) {
+      const backend = await backendAnswering(answer, answer, answer);
+      const read = await refusal(backend.getCall(SID));
+      expect(read.hint, read.code).toContain('nothing was changed');
+      expect(read.hint, read.code).not.toMatch(/acted|may or may not/);
+      const list = await refusal(backend.listPage({}));
+      expect(list.hint, list.code).toContain('nothing was changed');
+      const change = await refusal(backend.endCall(SID));
+      expect(change.hint, change.code).toMatch(/whether it acted|may or may not have been applied/);
+      await close?.();
+      close = undefined;
+    }
+  });
+
   it('reads only strings from an error body: an object as the message is not printed as one', async () => {
     const backend = await backendAnswering({
       status: 500,

@@ -71,6 +71,7 @@ beforeAll(async () => {
     PORT: String(stack.api.port),
   };
   delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
 }, 60_000);
 
 afterAll(async () => {

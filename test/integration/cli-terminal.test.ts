@@ -77,6 +77,7 @@ beforeAll(async () => {
     NO_COLOR: '1',
   };
   delete env.COLUMNS;
+  delete env.FORCE_COLOR;
 }, 60_000);
 
 afterAll(async () => {

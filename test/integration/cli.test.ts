@@ -94,6 +94,7 @@ beforeAll(async () => {
     TERM: 'xterm',
   };
   delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
 }, 60_000);
 
 afterAll(async () => {
@@ -170,6 +171,45 @@ describe('calls (local stack, signed requests)', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('in-progress');
     expect(plain.stdout).not.toContain('\u001b[');
+  });
+
+  it('colours piped output with FORCE_COLOR as Node reads it (over NO_COLOR, not over --no-color), and never lets a value out as terminal control', async () => {
+    seed('in-progress', 30, '+13105550113');
+    const hostile = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 20,
+      to: '+13105550113',
+      from: '\u001b]0;owned\u0007\u001b[2J+1415',
+    }).sid;
+    const args = ['calls', 'list', '--local', '--to', '+13105550113'];
+    const piped = (extra: NodeJS.ProcessEnv, ...more: string[]) =>
+      collect(
+        spawn(process.execPath, [bundle, ...args, ...more], {
+          env: { ...env, ...extra },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+        '',
+      );
+    for (const forced of ['1', 'true', '', '3']) {
+      const run = await piped({ FORCE_COLOR: forced, NO_COLOR: '1' });
+      expect(run.code, `FORCE_COLOR=${forced}`).toBe(0);
+      expect(run.stdout, `FORCE_COLOR=${forced}`).toContain('\u001b[32min-progress\u001b[39m');
+      expect(run.stdout).toContain(hostile);
+      // Only the CLI's own SGR codes reach the terminal: the value's OSC title and screen clear do not.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the CLI's own colour codes are the point
+      const ownCodes = /\u001b\[(?:1|22|2|31|32|33|39)m/g;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+      const control = /[\u001b\u0007\u009b]/;
+      expect(run.stdout.replace(ownCodes, '')).not.toMatch(control);
+    }
+    for (const off of ['0', 'false']) {
+      const run = await cliOnTerminalWith({ ...env, FORCE_COLOR: off }, '', ...args);
+      expect(run.code, `FORCE_COLOR=${off}`).toBe(0);
+      expect(run.stdout, `FORCE_COLOR=${off}`).not.toContain('\u001b[32m');
+    }
+    const flag = await piped({ FORCE_COLOR: '1' }, '--no-color');
+    expect(flag.stdout).toContain('in-progress');
+    expect(flag.stdout).not.toContain('\u001b[');
   });
 
   it('follows every page with --all, one call per line with ndjson', async () => {
@@ -297,6 +337,83 @@ describe('calls (local stack, signed requests)', () => {
     expect(results[0]?.error?.code).toBe('INTERRUPTED');
     await vi.waitFor(() => expect(statusOf(sids[0]!)).toBe('completed'), { timeout: 10_000 });
     expect(sids.slice(1).map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
+  });
+
+  it('calls end over several SIDs: SIGHUP with the terminal gone (output unwritable) stops sending like SIGTERM, exits 3 and keeps the audit records', async () => {
+    const sids = Array.from({ length: 4 }, () => seed('in-progress', 60));
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const child = spawn(
+        process.execPath,
+        [bundle, 'calls', 'end', ...sids, '--direct', '--secret-id', LOCAL_SECRET_NAME, '--yes'],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await vi.waitFor(
+        () => expect(stack.emulator.requests.some((r) => r.path.includes(sids[0]!))).toBe(true),
+        { timeout: 20_000, interval: 20 },
+      );
+      // The session is lost: nobody reads stdout or stderr any more (every write fails), and SIGHUP comes.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.kill('SIGHUP');
+      const code = await exited;
+      expect(code).toBe(3);
+      expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress', 'in-progress']);
+      const audited = readFileSync(directAuditLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
+        .filter((record) => sids.includes(record.callSid));
+      expect(audited).toEqual([expect.objectContaining({ callSid: sids[0], outcome: 'updated' })]);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
+  });
+
+  it('calls end on a terminal that hangs up (SIGHUP, then EIO on every write): the call in flight finishes, exit 3, audited', async () => {
+    const sids = Array.from({ length: 3 }, () => seed('in-progress', 60));
+    const folder = mkdtempSync(join(tmpdir(), 'call-control-hangup-'));
+    const codeFile = join(folder, 'code');
+    stack.emulator.clearRequests();
+    stack.emulator.setLatency(1500);
+    try {
+      const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+      const cliLine = [process.execPath, bundle, 'calls', 'end', ...sids, '--direct', '--secret-id']
+        .concat(LOCAL_SECRET_NAME, '--yes')
+        .map(quote)
+        .join(' ');
+      // As on a lost SSH session: the terminal hangs up, its session leader (the outer shell) dies of SIGHUP, and
+      // the kernel sends SIGHUP to the foreground process group: the CLI (Node.js resets an ignored SIGHUP at
+      // start) and a subshell that ignores it only to write the CLI's exit code. Writes then fail with EIO.
+      const child = spawn(
+        'script',
+        ['-qec', `(trap '' HUP; ${cliLine}; echo $? > ${quote(codeFile)}) & wait`, '/dev/null'],
+        {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout.resume();
+      child.stderr.resume();
+      await vi.waitFor(
+        () => expect(stack.emulator.requests.some((r) => r.path.includes(sids[0]!))).toBe(true),
+        { timeout: 20_000, interval: 20 },
+      );
+      child.kill('SIGKILL'); // the terminal's other end is gone
+      await vi.waitFor(() => expect(existsSync(codeFile)).toBe(true), { timeout: 15_000, interval: 50 });
+      expect(readFileSync(codeFile, 'utf8').trim()).toBe('3');
+      expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress']);
+      const audited = readFileSync(directAuditLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
+        .filter((record) => sids.includes(record.callSid));
+      expect(audited).toEqual([expect.objectContaining({ callSid: sids[0], outcome: 'updated' })]);
+    } finally {
+      stack.emulator.setLatency(0);
+    }
   });
 
   it('`calls end a b c d --yes | head -1`: the reader going away does not leave the batch half sent', async () => {
@@ -559,6 +676,14 @@ describe('end-all', () => {
     expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(1);
   });
 
+  it('SIGHUP (the SSH session lost) stops sending like SIGTERM: the call in flight is waited for, the rest not sent', async () => {
+    const { sids, run } = await endAllInterrupted('+13105550713', ['SIGHUP']);
+    expect(run.code, run.stderr).toBe(3);
+    const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+    expect(summary).toMatchObject({ matched: 6, ended: 1, unknown: 0, notSent: 5 });
+    expect(sids.filter((sid) => statusOf(sid) === 'completed')).toHaveLength(1);
+  });
+
   it('a second Ctrl-C stops waiting and still reports: the call in flight is unknown, the rest not sent', async () => {
     const { sids, run } = await endAllInterrupted('+13105550711', ['SIGINT', 'SIGINT']);
     // Exit 3, not 1 ("nothing changed"): the call in flight may have been ended.
@@ -643,51 +768,56 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     scheduleName: string;
   }
 
-  it('apply stops on Ctrl-C: the ends in flight finish, no more are sent, and the report says what was done (exit 3)', async () => {
-    const to = '+13105558';
-    const sids = Array.from({ length: 30 }, (_, n) =>
-      seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
-    );
-    stack.emulator.setLatency(700);
-    try {
-      const child = spawn(
-        process.execPath,
-        [
-          bundle,
-          'cleanup',
-          '--local',
-          '--apply',
-          '--yes',
-          '--to-prefix',
-          to,
-          '--max-age-in-progress',
-          '1h',
-          '-o',
-          'json',
-        ],
-        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+  it.each([
+    ['Ctrl-C', 'SIGINT', '+13105558'],
+    ['SIGHUP (the terminal or SSH session lost)', 'SIGHUP', '+13105557'],
+  ] as const)(
+    'apply stops on %s: the ends in flight finish, no more are sent, and the report says what was done (exit 3)',
+    async (_, signal, to) => {
+      const sids = Array.from({ length: 30 }, (_, n) =>
+        seed('in-progress', 7_200, `${to}${String(n).padStart(3, '0')}`),
       );
-      // Once: a second Ctrl-C would stop waiting for the ends in flight.
-      let pressed = false;
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (!pressed && chunk.toString().includes('cleanup [')) {
-          pressed = true;
-          child.kill('SIGINT');
-        }
-      });
-      const run = await collect(child, '');
-      expect(run.code, run.stderr).toBe(3);
-      expect(run.stderr).toContain('interrupted: no more calls will be ended');
-      const report = JSON.parse(run.stdout) as { ended: number; incomplete: boolean };
-      const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
-      expect(report.incomplete).toBe(true);
-      expect(report.ended).toBe(ended);
-      expect(ended).toBeGreaterThan(0);
-      expect(ended).toBeLessThan(sids.length);
-    } finally {
-      stack.emulator.setLatency(0);
-    }
-  });
+      stack.emulator.setLatency(700);
+      try {
+        const child = spawn(
+          process.execPath,
+          [
+            bundle,
+            'cleanup',
+            '--local',
+            '--apply',
+            '--yes',
+            '--to-prefix',
+            to,
+            '--max-age-in-progress',
+            '1h',
+            '-o',
+            'json',
+          ],
+          { env, stdio: ['pipe', 'pipe', 'pipe'] },
+        );
+        // Once: a second Ctrl-C would stop waiting for the ends in flight.
+        let pressed = false;
+        child.stderr.on('data', (chunk: Buffer) => {
+          if (!pressed && chunk.toString().includes('cleanup [')) {
+            pressed = true;
+            child.kill(signal);
+          }
+        });
+        const run = await collect(child, '');
+        expect(run.code, run.stderr).toBe(3);
+        expect(run.stderr).toContain('interrupted: no more calls will be ended');
+        const report = JSON.parse(run.stdout) as { ended: number; incomplete: boolean };
+        const ended = sids.filter((sid) => statusOf(sid) === 'completed').length;
+        expect(report.incomplete).toBe(true);
+        expect(report.ended).toBe(ended);
+        expect(ended).toBeGreaterThan(0);
+        expect(ended).toBeLessThan(sids.length);
+      } finally {
+        stack.emulator.setLatency(0);
+      }
+    },
+  );
 
   it('apply at full concurrency prints no MaxListenersExceededWarning on the machine’s Node.js 20', async () => {
     const systemPath = (process.env.PATH ?? '')
