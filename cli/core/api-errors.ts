@@ -42,6 +42,17 @@ const READ_STEP: Partial<Record<keyof typeof NEXT_STEP, Hint>> = {
     "The API's answer to the read did not come back; nothing was changed: run it again in a moment.",
 };
 
+/**
+ * The hints of the codes whose change may have reached SignalWire although the error names SignalWire's side
+ * (a reset after sending, then a lost resend; a gateway's 503 to every retry): check the call first.
+ */
+const CHANGE_STEP: Partial<Record<keyof typeof NEXT_STEP, Hint>> = {
+  UPSTREAM_UNAVAILABLE: (command) =>
+    `SignalWire is unavailable, and the change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call; run it again in a minute if it is unchanged.`,
+  UPSTREAM_UNREACHABLE: (command) =>
+    `SignalWire could not be reached or its answer was lost, so the change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call; check the space URL with \`${command('doctor')}\`.`,
+};
+
 /** An error described by the taxonomy (from the API's body, or `describeError` in direct mode). */
 export const cliErrorOf = (described: {
   code: string;
@@ -53,7 +64,7 @@ export const cliErrorOf = (described: {
   change?: boolean;
 }): CliError => {
   const code = described.code as keyof typeof NEXT_STEP;
-  const next = (described.change === true ? undefined : READ_STEP[code]) ?? NEXT_STEP[code];
+  const next = (described.change === true ? CHANGE_STEP[code] : READ_STEP[code]) ?? NEXT_STEP[code];
   const wait = described.retryAfterSeconds;
   const hint =
     wait !== undefined && typeof next === 'string'
@@ -73,11 +84,18 @@ export const cliErrorOf = (described: {
 };
 
 /**
- * Failures of a change after it may have reached SignalWire: SignalWire's answer was too late, or the API's
- * own answer never came back (API Gateway's 5xx without the function's error body). The change may have been
- * applied, so exit 1 ("nothing changed") would be untrue.
+ * Failures of a change after it may have reached SignalWire: SignalWire's answer was too late, lost after the
+ * request was sent (UPSTREAM_UNREACHABLE after a reset and a lost resend), a gateway's 503 after forwarding
+ * (UPSTREAM_UNAVAILABLE), or the API's own answer never came back (API Gateway's 5xx without the function's
+ * error body). The change may have been applied, so exit 1 ("nothing changed") would be untrue; the console
+ * says "may or may not" for the same codes.
  */
-const OUTCOME_OPEN = new Set(['UPSTREAM_TIMEOUT', 'API_GATEWAY_ERROR']);
+const OUTCOME_OPEN = new Set([
+  'UPSTREAM_TIMEOUT',
+  'API_GATEWAY_ERROR',
+  'UPSTREAM_UNREACHABLE',
+  'UPSTREAM_UNAVAILABLE',
+]);
 
 export const forbidden = (message: string, hint: Hint | undefined = NEXT_STEP.FORBIDDEN): CliError =>
   new CliError(message, hint, EXIT.failed, 'FORBIDDEN');

@@ -115,10 +115,12 @@ describe('refusals that carry no error code of ours', () => {
     expect(exitCode).toBe(3);
   });
 
-  it('exits 3 for a change whose outcome SignalWire left open (redirect unknown, SignalWire too late), 1 for a read', async () => {
+  it('exits 3 for a change whose outcome SignalWire left open (redirect unknown, too late, answer lost, 503 after forwarding), 1 for a read', async () => {
     const open = [
       { code: 'REDIRECT_OUTCOME_UNKNOWN', status: 502 },
       { code: 'UPSTREAM_TIMEOUT', status: 504 },
+      { code: 'UPSTREAM_UNREACHABLE', status: 502 },
+      { code: 'UPSTREAM_UNAVAILABLE', status: 503 },
     ];
     for (const { code: sent, status } of open) {
       const backend = await backendAnswering(
@@ -127,9 +129,11 @@ describe('refusals that carry no error code of ours', () => {
       );
       const change = await refusal(backend.updateCall(SID, { Url: 'https://example.com/a.xml' }));
       expect({ code: change.code, exitCode: change.exitCode }, sent).toEqual({ code: sent, exitCode: 3 });
-      if (sent === 'UPSTREAM_TIMEOUT') {
+      if (sent !== 'REDIRECT_OUTCOME_UNKNOWN') {
+        expect(change.hint, sent).toMatch(/may or may not|shows whether it acted/);
         const read = await refusal(backend.getCall(SID));
         expect({ code: read.code, exitCode: read.exitCode }).toEqual({ code: sent, exitCode: 1 });
+        expect(read.hint ?? '', sent).not.toContain('may or may not');
       }
       await close?.();
       close = undefined;
