@@ -1,25 +1,7 @@
 import '#commons/platform/bundle-prelude';
-import middy from '@middy/core';
-import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
-import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
-import type {
-  APIGatewayProxyEventV2 as HttpEvent,
-  APIGatewayProxyStructuredResultV2 as HttpResult,
-} from 'aws-lambda';
 import { createCleanupDryRun } from '#commons/cleanup/dry-run';
-import { violationContextOf } from '#commons/http/list-query';
-import {
-  errorResponse,
-  eventObject,
-  inputShape,
-  requestGuard,
-  requestLogKeys,
-} from '#commons/http/middlewares';
-import { TIMEOUT_EARLY_MS } from '#commons/http/route';
+import { operatorHttpChain } from '#commons/http/operator-chain';
 import { readSignalWireConfig } from '#commons/platform/config';
-import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger } from '#commons/platform/powertools';
 import { type ComposedSignalWireAccess, createSignalWireAccess } from '#commons/signalwire/access';
 
@@ -31,18 +13,6 @@ import { type ComposedSignalWireAccess, createSignalWireAccess } from '#commons/
  */
 export const createCleanupDryRunHandler = (
   access: Pick<ComposedSignalWireAccess, 'forAccount' | 'nativeFor'>,
-) =>
-  middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
-    .use(powertoolsMiddlewares())
-    .use(eventObject)
-    .use(requestLogKeys(logger))
-    .use(errorResponse({ logger, violations: (event) => violationContextOf(event.routeKey) }))
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(requestGuard({ maxBodyBytes: 8 * 1024 }))
-    .use(httpJsonBodyParser({ disableContentTypeError: true }))
-    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
-    .use(inputShape())
-    .handler(createCleanupDryRun(access));
+) => operatorHttpChain().handler(createCleanupDryRun(access));
 
 export const handler = createCleanupDryRunHandler(createSignalWireAccess(readSignalWireConfig(), logger));
