@@ -5,10 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_ALIAS, functionBundleOptions } from '../../infra/runtime.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/dynamodb.ts';
+import { bundleWithAndWithoutStandIn } from './protocol-bundles.ts';
 import { projectScratchDirectory } from './support.ts';
 
 /**
@@ -23,7 +22,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const scratch = projectScratchDirectory();
 const entry = join(scratch, 'save-in-progress.ts');
 const run = promisify(execFile);
-const { '@aws-sdk/core/protocols': _standIn, ...withoutStandIn } = BUNDLE_ALIAS;
 const ERROR_NAMESPACE = 'com.amazonaws.dynamodb.v20120810';
 
 interface Answer {
@@ -63,16 +61,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const bundleWith = async (name: string, alias: Record<string, string>) =>
-    build({
-      ...functionBundleOptions(false),
-      alias,
-      entryPoints: [entry],
-      outfile: join(scratch, name, 'index.mjs'),
-      absWorkingDir: ROOT,
-      logLevel: 'silent',
-    });
-  await Promise.all([bundleWith('stand-in', { ...BUNDLE_ALIAS }), bundleWith('sdk', withoutStandIn)]);
+  await bundleWithAndWithoutStandIn(entry, scratch);
   dynamo = await startLocalDynamoDb();
   scripted = createServer((request, response) => {
     const chunks: Buffer[] = [];

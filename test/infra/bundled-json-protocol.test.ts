@@ -5,10 +5,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_ALIAS, functionBundleOptions } from '../../infra/runtime.ts';
 import { LocalAws } from '../../local/aws-emulator.ts';
+import { bundleWithAndWithoutStandIn, protocolStandIn } from './protocol-bundles.ts';
 import { projectScratchDirectory } from './support.ts';
 
 /**
@@ -23,7 +22,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const scratch = projectScratchDirectory();
 const entry = join(scratch, 'get-secret-value.ts');
 const run = promisify(execFile);
-const { '@aws-sdk/core/protocols': standIn, ...withoutStandIn } = BUNDLE_ALIAS;
 
 /** One answer of the scripted Secrets Manager. */
 interface Answer {
@@ -60,16 +58,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const bundleWith = async (name: string, alias: Record<string, string>) =>
-    build({
-      ...functionBundleOptions(false),
-      alias,
-      entryPoints: [entry],
-      outfile: join(scratch, name, 'index.mjs'),
-      absWorkingDir: ROOT,
-      logLevel: 'silent',
-    });
-  await Promise.all([bundleWith('stand-in', { ...BUNDLE_ALIAS }), bundleWith('sdk', withoutStandIn)]);
+  await bundleWithAndWithoutStandIn(entry, scratch);
   aws = await LocalAws.start();
   scripted = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -142,7 +131,7 @@ describe('the bundled JSON protocol, against the SDK protocol in the same bundle
     const code = readFileSync(join(scratch, 'stand-in', 'index.mjs'), 'utf8');
     const sdk = readFileSync(join(scratch, 'sdk', 'index.mjs'), 'utf8');
 
-    expect(standIn).toMatch(/aws-json-protocol\.ts$/);
+    expect(protocolStandIn).toMatch(/aws-json-protocol\.ts$/);
     expect(code).toContain('the bundled AWS JSON protocol does not support');
     expect(code).not.toContain('RPC Protocol error handler failed to throw');
     expect(sdk).toContain('RPC Protocol error handler failed to throw');
