@@ -1438,6 +1438,30 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
     expect(missing.stdout).toContain('next: Pass the right --secret-id');
   });
 
+  it('says a secret Secrets Manager will not decrypt or read (scheduled for deletion) is a fix, not a retry', async () => {
+    const doctor = () =>
+      collect(spawn(process.execPath, [bundle, 'doctor', '--direct'], { env: deployedEnv() }), '');
+
+    // Twice each: the CLI reads the secret, and on a failure reads it once more to classify it.
+    stack.aws.injectSecretsManagerFault({ kind: 'error', type: 'DecryptionFailure', status: 400, times: 2 });
+    const undecryptable = await doctor();
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'InvalidRequestException',
+      status: 400,
+      message: "You can't perform this operation on the secret because it was marked for deletion.",
+      times: 2,
+    });
+    const deleted = await doctor();
+
+    expect(undecryptable.code).toBe(1);
+    expect(undecryptable.stdout).toContain('access denied (DecryptionFailure)');
+    expect(undecryptable.stdout).toContain('kms:Decrypt');
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toContain('it was marked for deletion');
+    expect(deleted.stdout).toContain('next: If the secret is scheduled for deletion, restore it');
+  });
+
   it('audit finds the log groups of a stack with more than 100 resources (every ListStackResources page)', async () => {
     const sid = seed('in-progress', 100);
     await deployed('calls', 'end', sid, '--yes');

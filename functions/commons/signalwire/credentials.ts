@@ -181,6 +181,8 @@ export interface SecretSource {
 /** AWS error names meaning "try again later" rather than "fix the configuration". */
 const TRANSIENT_AWS_ERRORS = new Set([
   'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
   'InternalServiceError',
   'InternalServiceErrorException',
   'ServiceUnavailableException',
@@ -188,11 +190,33 @@ const TRANSIENT_AWS_ERRORS = new Set([
   'TimeoutError',
 ]);
 
-const awsErrorName = (error: unknown): string => {
+/**
+ * AWS error names without the `Exception` suffix that still mean "fix the configuration": a KMS key the role
+ * may not use (`DecryptionFailure`), a denied or unsigned request. Retrying these only delays the operator.
+ */
+const CONFIGURATION_AWS_ERRORS = new Set([
+  'DecryptionFailure',
+  'AccessDenied',
+  'IncompleteSignature',
+  'InvalidClientTokenId',
+  'MissingAuthenticationToken',
+  'NotAuthorized',
+  'OptInRequired',
+]);
+
+const awsErrorOf = (error: unknown): { name: string; fault: unknown } => {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof Error) return cause.name;
-  return 'UnknownError';
+  if (cause instanceof Error) return { name: cause.name, fault: (cause as { $fault?: unknown }).$fault };
+  return { name: 'UnknownError', fault: undefined };
 };
+
+/**
+ * Transient: named so, or an error AWS did not answer at all (a network failure: no `Exception` name, no client
+ * fault). Anything AWS refused as the caller's fault (other than throttling) is configuration.
+ */
+const isTransientAwsError = ({ name, fault }: { name: string; fault: unknown }): boolean =>
+  TRANSIENT_AWS_ERRORS.has(name) ||
+  (fault !== 'client' && !name.endsWith('Exception') && !CONFIGURATION_AWS_ERRORS.has(name));
 
 /**
  * Reads the secret with the Powertools Parameters provider over `@aws-sdk/client-secrets-manager`, which
@@ -215,11 +239,10 @@ export class SecretsManagerSource implements SecretSource {
     try {
       value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch: refresh });
     } catch (error) {
-      const name = awsErrorName(error);
-      const transient = TRANSIENT_AWS_ERRORS.has(name) || !name.endsWith('Exception');
+      const failure = awsErrorOf(error);
       throw new CredentialsError(
-        `could not read the SignalWire secret "${this.secretId}" from Secrets Manager (${name})`,
-        transient,
+        `could not read the SignalWire secret "${this.secretId}" from Secrets Manager (${failure.name})`,
+        isTransientAwsError(failure),
       );
     }
     if (typeof value !== 'string') {
