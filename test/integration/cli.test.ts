@@ -434,6 +434,27 @@ describe('calls (local stack, signed requests)', () => {
     }
   });
 
+  it('reads whose reader has gone (`calls get … | true`, `calls list … | true`) exit 0 quietly, as Unix tools do', async () => {
+    const sid = seed('in-progress', 60);
+    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const runs = [];
+    for (const args of [
+      ['calls', 'get', sid, '--local'],
+      ['calls', 'list', '--local', '-o', 'json'],
+    ]) {
+      const line = [process.execPath, bundle, ...args].map(quote).join(' ');
+      // `true` exits before the CLI writes a byte: every write to the pipe fails with EPIPE.
+      runs.push(
+        await collect(
+          spawn('bash', ['-c', `${line} | true; echo "exit \${PIPESTATUS[0]}" >&2`], { env }),
+          '',
+        ),
+      );
+    }
+
+    expect(runs.map((run) => run.stderr)).toEqual(['exit 0\n', 'exit 0\n']);
+  });
+
   it.skipIf(!existsSync('/dev/full'))(
     'says it cannot write its output (a full disk) in one line, exit 1',
     async () => {
