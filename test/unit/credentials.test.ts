@@ -148,6 +148,12 @@ describe('parseSecret', () => {
 });
 
 describe('the API token in the error of a malformed secret', () => {
+  it('reads a secret saved with a UTF-8 byte order mark (a Windows editor, PowerShell) as the same secret', () => {
+    expect(parseSecret(`\uFEFF${single({ signingKey: 'PSKkey' })}`)).toEqual(
+      parseSecret(single({ signingKey: 'PSKkey' })),
+    );
+  });
+
   it.each(malformedSecrets({ projectId: P1, apiToken: TOKEN, spaceUrl: 'example.signalwire.com' }))(
     'is never in the message, whatever the shape (a malformed signingKey included): $name',
     ({ text, message }) => {

@@ -115,6 +115,19 @@ const readProject = (
   if (signingKey !== undefined && (typeof signingKey !== 'string' || signingKey.length === 0)) {
     throw new CredentialsError(`${where}.signingKey must be a non-empty string when present`, false);
   }
+  // A pasted newline or space would be sent as part of the token (every request 401) or the key (every
+  // callback's signature refused): said here, naming the field, instead of as SignalWire's refusal.
+  for (const [field, text] of [
+    ['apiToken', apiToken],
+    ['signingKey', signingKey],
+  ] as const) {
+    if (text !== undefined && text.trim() !== text) {
+      throw new CredentialsError(
+        `${where}.${field} has whitespace at its start or end (a pasted newline?)`,
+        false,
+      );
+    }
+  }
   return {
     projectId: canonicalSid(projectId),
     apiToken,
@@ -133,7 +146,8 @@ const readProject = (
 export const parseSecret = (text: string, options: ParseSecretOptions = {}): SignalWireSecret => {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A file saved with a byte order mark (Windows editors, PowerShell's utf8) keeps it in the secret.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     throw new CredentialsError('the SignalWire secret is not valid JSON', false);
   }
