@@ -77,6 +77,13 @@ export const malformedSecrets = (good: {
       message: `secret.projects["${other}"].apiToken has whitespace at its start or end`,
     },
     {
+      name: 'one project twice, spelled in two cases',
+      text: many({
+        projects: { [other]: project(), [other.toUpperCase()]: project({ apiToken: `${apiToken}2` }) },
+      }),
+      message: `secret.projects names project ${other} twice`,
+    },
+    {
       name: 'an empty signingKey',
       text: one({ signingKey: '' }),
       message: 'secret.signingKey must be a non-empty string',

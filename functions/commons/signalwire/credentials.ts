@@ -168,6 +168,10 @@ export const parseSecret = (text: string, options: ParseSecretOptions = {}): Sig
   const projects = new Map<string, ProjectCredentials>();
   for (const [projectId, value] of Object.entries(json.projects)) {
     const project = readProject(projectId, value, `secret.projects["${projectId}"]`, options);
+    // IDs are case-insensitive: two spellings of one would leave which token is used to the key order.
+    if (projects.has(project.projectId)) {
+      throw new CredentialsError(`secret.projects names project ${project.projectId} twice`, false);
+    }
     projects.set(project.projectId, project);
   }
   const named = json.defaultProjectId;
