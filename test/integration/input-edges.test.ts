@@ -364,6 +364,28 @@ describe('media types', () => {
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
   });
 
+  it.each([
+    'application/json; charset="utf-16',
+    'application/json; charset',
+    'application/json; charset=utf-8; charset=iso-8859-1',
+    'application/x-www-form-urlencoded; CHARSET=utf-8; charset=utf-16',
+  ])(
+    '%s (a charset the media type parser cannot read as one) is refused with 415, nothing sent',
+    async (contentType) => {
+      const call = seed();
+      const body = contentType.includes('json') ? '{"Status":"completed"}' : 'Status=completed';
+
+      const answer = await send('POST', `/calls/${call.sid}`, body, contentType);
+
+      expect(answer.status).toBe(415);
+      expect(answer.json.error?.message).toContain(
+        'is malformed or repeated: send charset=utf-8 once, or no charset',
+      );
+      expect(stack.emulator.requests).toHaveLength(0);
+      expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+    },
+  );
+
   it('a body without a media type is refused with 415 saying so', async () => {
     // Bytes, not a string: fetch would label a string body text/plain.
     const response = await fetch(`${stack.api.url}/calls/${sid}`, {

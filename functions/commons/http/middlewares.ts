@@ -93,12 +93,20 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
       );
     }
     const charset = parameters.charset?.toLowerCase();
-    // Both parsers decode UTF-8: any other declared charset would apply a mis-decoded Url or value.
-    if (charset !== undefined && !UTF8_COMPATIBLE.has(charset)) {
+    // Both parsers decode UTF-8: any other declared charset would apply a mis-decoded Url or value. The media
+    // type parser skips a malformed parameter and keeps the first of two, so a charset it did not read (or read
+    // once of several) is refused too: what the sender meant is unknown.
+    const declared = header.match(/;\s*charset\s*(?:=|;|$)/gi)?.length ?? 0;
+    if (
+      (charset !== undefined && !UTF8_COMPATIBLE.has(charset)) ||
+      declared > (charset === undefined ? 0 : 1)
+    ) {
       throw new RequestRejectedError(
         415,
         'UNSUPPORTED_MEDIA_TYPE',
-        `charset ${JSON.stringify(charset.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body as UTF-8 (charset=utf-8, or no charset)`,
+        charset === undefined || declared > 1
+          ? `the charset of media type ${JSON.stringify(header.slice(0, MAX_MEDIA_TYPE_ECHO))} is malformed or repeated: send charset=utf-8 once, or no charset`
+          : `charset ${JSON.stringify(charset.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body as UTF-8 (charset=utf-8, or no charset)`,
       );
     }
     headers['content-type'] = type;
