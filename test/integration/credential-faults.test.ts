@@ -253,6 +253,32 @@ describe('the event function when the secret cannot be used', () => {
       .map((e) => ({ type: e.envelope['detail-type'], detail: e.envelope.detail }));
   };
 
+  it('publishes a final "Call Update Failed", not retried, when Secrets Manager cannot decrypt the secret', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+    stack.aws.putSecret(LOCAL_SECRET_NAME, goodSecret);
+    stack.aws.injectSecretsManagerFault({ kind: 'error', type: 'DecryptionFailure', status: 400 });
+    const reads = stack.aws.secretReads.length;
+
+    const results = await request({ callSid: call.sid, action: 'terminate', idempotencyKey: 'kms-denied-1' });
+
+    expect(results).toEqual([
+      {
+        type: CALL_UPDATE_FAILED,
+        detail: expect.objectContaining({
+          final: true,
+          error: expect.objectContaining({
+            code: 'CREDENTIALS_UNAVAILABLE',
+            retryable: false,
+            message: `could not read the SignalWire secret "${LOCAL_SECRET_NAME}" from Secrets Manager (DecryptionFailure)`,
+          }),
+        }),
+      },
+    ]);
+    // One read: the invocation was not retried (a retry would read the secret again).
+    expect(stack.aws.secretReads.length - reads).toBe(1);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
   it('does not remember an unreadable secret: the same idempotency key resent after the fix is applied', async () => {
     const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
     const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'unreadable-secret-1' };
