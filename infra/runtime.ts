@@ -6,10 +6,16 @@ import { join } from 'node:path';
  */
 
 /**
- * ESM bundles have no `require`, but CommonJS dependencies bundled into them still call it (esbuild's
- * `__require` shim looks for a global one).
+ * ESM bundles have no `require`, but CommonJS bundled into them may still call it (esbuild's `__require` shim
+ * looks for a global one): the Powertools Tracer's X-Ray SDK does, and so may a caller's own entry bundled from
+ * source. The usual banner, `import { createRequire } from 'module'`, builds that module's ES facade at every
+ * cold start; `process.getBuiltinModule` (as BUNDLE_BUILTINS) gives the same `createRequire` without it.
  */
 export const ESM_REQUIRE_BANNER =
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
+
+/** The banner a user adds for an ESM bundle (CDK's documentation): what the benchmark's reference is built with. */
+export const USUAL_ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /** Prefer the ESM builds of dependencies (the AWS SDK ships both) so tree shaking works: about 25 % smaller. */
@@ -35,11 +41,14 @@ const platformFile = (...path: string[]): string =>
  * built-in builds an ES module facade first, which reads every export once, lazy getters included: for
  * `node:http` that loads undici for `http.WebSocket`, which no function uses. An `import('node:http')` alone
  * takes several times as long as `process.getBuiltinModule`, and the http-api bundle imports faster without
- * the facades (measured: docs/benchmarks.md). Each one is aliased to a
- * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
- * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade (`node:process`
- * is the global `process` itself). A test in test/infra/call-control-function.test.ts fails, naming it, when a
- * prebuilt bundle imports a built-in missing from this list.
+ * the facades (measured: docs/benchmarks.md). Each one is aliased to an ES module,
+ * functions/commons/platform/node-builtins/<name>.mjs (written by scripts/node-builtins.ts), whose default export
+ * is `process.getBuiltinModule(name)` (Node.js 22.3 and later; `node:process` is the global `process` itself) and
+ * whose named exports are read from it once, each through a call marked pure: a bundle reads only the names it
+ * imports. Not CommonJS stand-ins: esbuild's interop copies every export of a CommonJS module into a new object
+ * (one getter per export) once per importing module: 21 copies in the http-api bundle, about 0.3 ms of its import
+ * (counted in instructions, callgrind). A test in test/infra/call-control-function.test.ts fails, naming it, when a prebuilt bundle imports a
+ * built-in missing from this list; test/unit/node-builtins.test.ts holds each stand-in to its built-in.
  */
 export const BUNDLE_BUILTINS = [
   'console',
@@ -103,7 +112,7 @@ export const BUNDLE_BUILTINS = [
  * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
  * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
  * bundles a function's Powertools with and without it and compares the lines written, byte for byte. Every
- * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
+ * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its stand-in module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
@@ -115,7 +124,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
-      const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
+      const file = platformFile('node-builtins', `${name.replace('/', '-')}.mjs`);
       return [
         [name, file],
         [`node:${name}`, file],
