@@ -25,12 +25,11 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  * Left out of every bundle. `bowser` is the AWS SDK's browser user-agent parser, reached only through a
  * dynamic `import()` on the SDK's browser path, which never runs on Node; bundling it would add code that
  * every cold start parses. (The real-bundle infra test and the benchmark's cold start run the SDK client from
- * the bundle, so a Node path that needed it would fail there.) `@smithy/core/event-streams` (14 KiB of the
- * http-api bundle) is reached the same way, only when an operation streams events (CloudWatch Logs'
- * `StartLiveTail`, Bedrock's and Transcribe's streams): no operation the functions send does, which
- * test/unit/aws-event-streams.test.ts checks for every operation of every AWS client the functions import.
+ * the bundle, so a Node path that needed it would fail there.) `@smithy/core/event-streams` is not left out but
+ * replaced (BUNDLE_ALIAS): CloudWatch Logs' client imports it statically, and a bundle must load without a
+ * `node_modules`.
  */
-export const BUNDLE_EXTERNALS = ['bowser', '@smithy/core/event-streams'];
+export const BUNDLE_EXTERNALS = ['bowser'];
 
 const platformFile = (...path: string[]): string =>
   // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
@@ -108,6 +107,11 @@ export const BUNDLE_BUILTINS = [
  * test/infra/bundled-json-protocol.test.ts sends a bundled `GetSecretValue` with each against the local and a
  * scripted Secrets Manager and compares requests, outputs, errors and retries; bundled-json-protocol-dynamodb.test.ts
  * does the same for Powertools Idempotency's record writes (the record read back from a conditional-check failure).
+ * `@smithy/core/event-streams` (the event-stream serde, 14 KiB of the http-api bundle) becomes
+ * functions/commons/platform/aws-event-streams.ts: only an operation that streams events uses it (CloudWatch Logs'
+ * `StartLiveTail`, Bedrock's and Transcribe's streams), and none the functions send does, which
+ * test/unit/aws-event-streams.test.ts checks for every operation of every AWS client the functions import; the
+ * stand-in gives a client what it builds at construction and refuses a stream (EventStreamsNotBundledError).
  * `@aws-lambda-powertools/commons/utils/env` becomes
  * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
  * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
@@ -118,6 +122,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
   '@aws-sdk/core/protocols': platformFile('aws-json-protocol.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
+  '@smithy/core/event-streams': platformFile('aws-event-streams.ts'),
   '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
   '@smithy/signature-v4': platformFile('aws-sigv4.ts'),
