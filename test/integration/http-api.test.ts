@@ -280,6 +280,22 @@ describe('validation: every rejected request names the field and never reaches S
       ['an unknown list filter', 'GET', '/calls?colour=blue', undefined, 'colour', 'unknown-field'],
       ['a forged cursor', 'GET', '/calls?cursor=aHR0cHM6Ly9ldmlsLmV4YW1wbGU', undefined, 'cursor', 'format'],
       [
+        'a repeated query parameter',
+        'GET',
+        '/calls?status=ringing&status=queued',
+        undefined,
+        'status',
+        'type',
+      ],
+      [
+        'a repeated query parameter on terminate',
+        'POST',
+        `/calls/${sid}/terminate?api=calling&api=compatibility`,
+        undefined,
+        'api',
+        'type',
+      ],
+      [
         'a cursor smuggling other parameters',
         'GET',
         `/calls?cursor=${Buffer.from('/api/laml/2010-04-01/Accounts/7b1a3c2e-5d4f-4a6b-9c8d-0e1f2a3b4c5d/Calls.json?Status=queued&PageSize=100000').toString('base64url')}`,

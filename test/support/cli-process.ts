@@ -22,6 +22,9 @@ export const collectRun = (child: ChildProcess, timeoutMs: number, input?: strin
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
+    // A CLI that exits without reading all its input (help, a refusal) closes the pipe: the write then fails with
+    // EPIPE, which is no failure of the run (its exit code and output say what happened), not an uncaught error.
+    child.stdin?.on('error', () => {});
     if (input !== undefined) child.stdin?.end(input);
     child.on('error', reject);
     child.on('close', (code) => {

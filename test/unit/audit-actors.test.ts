@@ -11,6 +11,18 @@ const viaRule = `${FUNCTION}:event-rule`;
 const viaScheduler = `${FUNCTION}:scheduler`;
 
 describe('audit actors: what AWS attests and what the caller claims', () => {
+  it('reads the alias of each invocation afresh when the invoked ARN changes between invocations', () => {
+    const iam = httpEvent({ iam: { userArn: 'arn:aws:iam::111122223333:user/ops' } });
+    const attested = (arn: string | undefined) =>
+      Object.keys(httpActor(iam, arn).attested).includes('principal');
+
+    expect(
+      [viaApiGateway, viaApiGateway, FUNCTION, viaApiGateway, undefined, viaRule, viaApiGateway].map(
+        attested,
+      ),
+    ).toEqual([true, true, false, true, false, false, true]);
+  });
+
   it('takes an HTTP caller invoked through the api-gateway alias from what the authorizer checked, IAM or JWT', () => {
     expect(
       httpActor(

@@ -20,14 +20,28 @@ const record = (value: unknown): Record<string, unknown> =>
     ? (value as Record<string, unknown>)
     : {};
 
+/** The last ARN {@link aliasOf} read, and its alias. */
+const lastAlias: { arn: string | undefined; alias: string | undefined } = {
+  arn: undefined,
+  alias: undefined,
+};
+
 /**
  * The alias a function was invoked through, from `context.invokedFunctionArn` (set by Lambda, never by the
  * invoker), or undefined for the unqualified function or a version.
  */
-const aliasOf = (invokedFunctionArn: string | undefined): string | undefined =>
-  /^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+:([A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*)$/.exec(
-    invokedFunctionArn ?? '',
-  )?.[1];
+const aliasOf = (invokedFunctionArn: string | undefined): string | undefined => {
+  // A warm function is invoked through the same ARN every time (and a cleanup audits thousands of calls per run).
+  const arn = invokedFunctionArn ?? '';
+  if (arn !== lastAlias.arn) {
+    lastAlias.arn = arn;
+    lastAlias.alias =
+      /^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+:([A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*)$/.exec(
+        arn,
+      )?.[1];
+  }
+  return lastAlias.alias;
+};
 
 /**
  * An actor whose identity fields are attested only when the function was invoked through `alias`, the one

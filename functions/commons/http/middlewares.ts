@@ -171,26 +171,27 @@ export const duplicateJsonKey = (text: string): string | undefined => {
  */
 export const inputShape = (): HttpMiddleware => ({
   before: ({ event }) => {
-    const violations: FieldViolation[] = [];
-    const seen = new Set<string>();
-    const repeated = new Set<string>();
-    for (const [name] of new URLSearchParams(event.rawQueryString ?? '')) {
-      if (seen.has(name)) repeated.add(name);
-      seen.add(name);
-    }
-    for (const name of repeated) {
-      const field = fieldLabel(name);
-      violations.push({
-        field,
-        rule: 'type',
-        message: `${field} must be a single string (it is given more than once)`,
-      });
-    }
+    // Most requests (every change) have no query string: nothing to parse.
+    const violations = event.rawQueryString ? repeatedParameters(event.rawQueryString) : [];
     violations.push(...keyViolations(event.queryStringParameters));
     violations.push(...keyViolations(event.body));
     if (violations.length > 0) throw new RequestValidationError(violations);
   },
 });
+
+/** A violation for each parameter a query string gives more than once. */
+const repeatedParameters = (rawQueryString: string): FieldViolation[] => {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [name] of new URLSearchParams(rawQueryString)) {
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+  }
+  return [...repeated].map((name) => {
+    const field = fieldLabel(name);
+    return { field, rule: 'type', message: `${field} must be a single string (it is given more than once)` };
+  });
+};
 
 /**
  * Accepts alternative spellings of field names (camelCase for SignalWire's PascalCase, or the reverse) by

@@ -10,6 +10,7 @@ import type {
 import { httpActor } from '../calls/audit-actors.ts';
 import type { CallService } from '../calls/service.ts';
 import type { ErrorDescription } from '../errors.ts';
+import { withDeadline } from '../platform/deadline.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { terminateChange } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
@@ -45,7 +46,7 @@ export const route = (
       // SignalWire requests give up a second before the invocation ends, so a lost request is reported and
       // audited like any other timeout (the outer chain's early timeout is the last resort).
       const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
-      return handler(event, AbortSignal.timeout(Math.max(0, left)), context);
+      return withDeadline(left, (signal) => handler(event, signal, context));
     }) as unknown as MiddyfiedHandler<HttpEvent, HttpResult>;
   };
   let built: MiddyfiedHandler<HttpEvent, HttpResult> | undefined;

@@ -12,6 +12,7 @@ import type { CallOutcome, CallService } from '../calls/service.ts';
 import { type FieldViolation, isFunctionTimeout, RequestValidationError } from '../errors.ts';
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
 import type { EventPublisher } from '../events/publisher.ts';
+import { withDeadline } from '../platform/deadline.ts';
 import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '../platform/metric-names.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
@@ -272,12 +273,13 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       });
       // SignalWire requests give up before the invocation ends, so a lost redirect is reported and recorded as
       // final instead of being cut by the timeout (whose retry would send it again).
-      const signal = AbortSignal.timeout(
-        Math.max(0, context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS),
-      );
+      const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
       let decision: Decision;
       try {
-        decision = decideRecord(event, await applyOnce(event, signal, context.invokedFunctionArn));
+        const applied = await withDeadline(left, (signal) =>
+          applyOnce(event, signal, context.invokedFunctionArn),
+        );
+        decision = decideRecord(event, applied);
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
