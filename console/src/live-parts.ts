@@ -1,6 +1,6 @@
-import { type Call, kindOf, MAX_PAGES, searchAudit, startedAt } from './api.ts';
+import { type Call, kindOf, MAX_PAGES, searchAudit } from './api.ts';
 import { barChart } from './charts.ts';
-import { duration, h, visible } from './dom.ts';
+import { h, tableRow, visible } from './dom.ts';
 
 /** The live-calls page's parts that hold no state: the count, a row, the ended-today chart, the poller. */
 
@@ -27,12 +27,13 @@ export const CALL_COLUMNS = [
 ];
 
 /**
- * One call's cells, every outside value as text; its ticking duration cell; and, when `onEnd` is given (the role
- * may end calls), the End button. Links and buttons carry a focus key, so a redraw gives the keyboard its place back.
+ * One call's row, every outside value as text; its ticking duration cell (empty until the table ticks it); and, when
+ * `onEnd` is given (the role may end calls), the End button. Links and buttons carry a focus key, so a redraw gives
+ * the keyboard its place back.
  */
-export const callCells = (call: Call, now: number, onEnd: (() => void) | undefined) => {
-  const ticking = h('span', { class: 'duration' }, duration((now - startedAt(call)) / 1000));
-  const cells = [
+export const callRow = (call: Call, head: string[], onEnd: (() => void) | undefined) => {
+  const ticking = h('span', { class: 'duration' });
+  const tr = tableRow(head, [
     h(
       'a',
       { href: `#/calls/${call.sid}`, class: 'sid', 'data-focus-key': `open ${call.sid}` },
@@ -61,8 +62,8 @@ export const callCells = (call: Call, now: number, onEnd: (() => void) | undefin
           ),
         ]
       : []),
-  ];
-  return { cells, ticking };
+  ]);
+  return { tr, ticking };
 };
 
 /** Calls ended today (local midnight on) per trigger, from the audit records, as a bar chart. */
