@@ -26,6 +26,19 @@ export const CALL_COLUMNS = [
   'Duration',
 ];
 
+/** A run of characters with no break opportunity longer than any number or ordinary word. */
+const UNBROKEN = /\S{20,}/u;
+
+/**
+ * A number, address or name from outside. One that holds a long unbroken run (a SIP address or URL thousands of
+ * characters long) breaks anywhere inside its own box, so it can never widen the table past the screen (the End
+ * button stays in view); an ordinary one keeps its words whole. Nothing when absent.
+ */
+const value = (text: string | null | undefined) => {
+  const shown = visible(text);
+  return UNBROKEN.test(shown) ? h('span', { class: 'unbroken' }, shown) : shown;
+};
+
 /**
  * One call's row, every outside value as text; its ticking duration cell (empty until the table ticks it); and, when
  * `onEnd` is given (the role may end calls), the End button. Links and buttons carry a focus key, so a redraw gives
@@ -41,9 +54,9 @@ export const callRow = (call: Call, head: string[], onEnd: (() => void) | undefi
     ),
     h('span', { class: `status status-${call.status}` }, visible(call.status)),
     kindOf(call),
-    visible(call.from),
-    visible(call.to),
-    visible(call.caller_name ?? ''),
+    value(call.from),
+    value(call.to),
+    value(call.caller_name),
     visible(call.direction),
     ticking,
     // A viewer's table has no action column at all, rather than an empty one a screen reader names nothing.

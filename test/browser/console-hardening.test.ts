@@ -68,8 +68,18 @@ const signIn = async (
 
 const goTo = (page: Page, hash: string) =>
   page.evaluate((to) => {
-    location.hash = to;
+    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
   }, hash);
+/** The little of the page's DOM the row checks read (the tests are type-checked without the DOM library). */
+interface PageGlobals {
+  document: {
+    querySelectorAll(selector: string): Iterable<{
+      kept?: boolean;
+      querySelector(selector: string): { textContent: string | null } | null;
+    }>;
+  };
+  getSelection(): unknown;
+}
 const alertText = (page: Page) => page.getByRole('alert').textContent();
 /** Waits until the live list has been drawn again after `move` (a refresh asks for its chart's records next). */
 const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
@@ -196,6 +206,7 @@ describe('the console against set-ups and answers no other suite names', { timeo
     await poll(() => alertText(first)).toBe(`Call ${call.sid} is completed.`);
     const posts = stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(call.sid));
     expect(posts.length).toBe(1);
+    expect(statusOf(call.sid)).toBe('completed');
     await context.close();
   });
 
@@ -244,6 +255,120 @@ describe('the console against set-ups and answers no other suite names', { timeo
     await nextDraw(page, () => page.clock.fastForward(5_000));
     expect(await page.getByRole('link', { name: call.sid }).count()).toBe(1);
     expect(await page.locator('.count').textContent()).toMatch(new RegExp(`^${before} live calls`));
+    await page.context().close();
+  });
+
+  for (const width of [1280, 320]) {
+    it(`keeps every End button on screen at ${width} px, with no sideways page scroll, beside hostile long values`, async () => {
+      const long = (c: string) => c.repeat(600);
+      const call = live({
+        to: `sip:${long('t')}@example.com`,
+        from: `https://example.com/${long('f')}`,
+        callerName: long('n'),
+      });
+      const page = await signIn('operator', { width });
+      // Where the button is drawn without anything scrolled sideways (the table's own region neither).
+      const box = await page.getByRole('button', { name: `End ${call.sid}` }).boundingBox();
+      expect(box?.x).toBeGreaterThanOrEqual(0);
+      expect((box?.x ?? 0) + (box?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(width);
+      const scrolled = await page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+          .document;
+        return doc.documentElement.scrollWidth;
+      });
+      expect(scrolled).toBeLessThanOrEqual(width);
+      await page.context().close();
+    });
+  }
+
+  it('lists, filters, confirms and opens a call whose to is null and whose from is missing', async () => {
+    const call = live({ to: '+13105557777', from: '+14155557777' });
+    const other = live({ to: '+13105558888' });
+    const context = await newContext();
+    // As a proxy (or SignalWire for a native call) may send them: `to` null, `from` left out.
+    await context.route(
+      (url) => url.pathname.startsWith('/console-api/calls'),
+      async (route) => {
+        if (route.request().method() !== 'GET') return route.fallback();
+        const response = await route.fetch();
+        const body = (await response.json()) as { calls?: Call[] } & Partial<Call>;
+        const blank = (c: Partial<Call>) => {
+          if (c.sid !== call.sid) return c;
+          const { from: _dropped, ...rest } = c;
+          return { ...rest, to: null };
+        };
+        await route.fulfill({
+          response,
+          json: body.calls ? { ...body, calls: body.calls.map(blank) } : blank(body),
+        });
+      },
+    );
+    const page = await signIn('operator', { context });
+    const row = page.getByRole('row').filter({ hasText: call.sid });
+    expect(await row.locator('td[data-label="To"]').textContent()).toBe('');
+    expect(await row.locator('td[data-label="From"]').textContent()).toBe('');
+    await page.getByLabel('To').fill('+1310555');
+    await poll(() => page.getByRole('link', { name: other.sid }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: call.sid }).count()).toBe(0);
+    await page.getByLabel('To').fill('');
+    await page.getByLabel('From').fill('+1415');
+    await poll(() => page.getByRole('link', { name: call.sid }).count()).toBe(0);
+    await page.getByLabel('From').fill('');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'End this call?' });
+    expect(await dialog.locator('dt:text-is("To") + dd').textContent()).toBe('—');
+    expect(await dialog.locator('dt:text-is("From") + dd').textContent()).toBe('—');
+    await page.keyboard.press('Escape');
+    await goTo(page, `#/calls/${call.sid}`);
+    await page.getByRole('button', { name: 'End call…' }).waitFor();
+    expect(await page.locator('dt:text-is("To") + dd').textContent()).toBe('—');
+    await context.close();
+  });
+
+  it('shows emoji ZWJ sequences and a Persian non-joiner in a caller name, and a lone joiner as an escape', async () => {
+    const call = live({ callerName: '👩\u200D💻 Ada 👨\u200D👩\u200D👧 می\u200Cخواهم \u200Dx' });
+    const page = await signIn('viewer');
+    const name = page.getByRole('row').filter({ hasText: call.sid }).locator('td[data-label="Caller name"]');
+    expect(await name.textContent()).toBe('👩\u200D💻 Ada 👨\u200D👩\u200D👧 می\u200Cخواهم \\u{200d}x');
+    await page.context().close();
+  });
+});
+
+describe('thousands of live calls, refreshed', { timeout: 120_000 }, () => {
+  it('keeps the DOM node of every row whose call did not change, and redraws only the changed one', async () => {
+    const calls = Array.from({ length: 300 }, (_, i) => live({ status: 'ringing', ageSeconds: 40 + i }));
+    const changed = calls[5] as Call;
+    const page = await signIn('operator', { clock: true });
+    await page.getByRole('link', { name: changed.sid }).waitFor();
+    // Each row is marked; a row drawn again comes without the mark. A text selection in a kept row stays.
+    await page.evaluate(() => {
+      for (const row of (globalThis as unknown as PageGlobals).document.querySelectorAll('main tbody tr'))
+        row.kept = true;
+    });
+    const selectedSid = (calls[100] as Call).sid;
+    await page.getByRole('link', { name: selectedSid }).selectText();
+    const end = page.getByRole('button', { name: `End ${(calls[7] as Call).sid}` });
+    await end.focus();
+    // The next answer says the call was answered (its status moved on); every other call is as it was.
+    await page.route('**/console-api/calls?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { calls: Call[] };
+      const calls = body.calls.map((c) => (c.sid === changed.sid ? { ...c, status: 'in-progress' } : c));
+      await route.fulfill({ response, json: { ...body, calls } });
+    });
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    const kept = await page.evaluate(() =>
+      [...(globalThis as unknown as PageGlobals).document.querySelectorAll('main tbody tr')]
+        .filter((row) => !row.kept)
+        .map((row) => row.querySelector('a')?.textContent),
+    );
+    expect(kept).toEqual([changed.sid]);
+    const row = page.getByRole('row').filter({ hasText: changed.sid });
+    expect(await row.locator('.status').textContent()).toBe('in-progress');
+    expect(await page.evaluate(() => String((globalThis as unknown as PageGlobals).getSelection()))).toBe(
+      selectedSid,
+    );
+    expect(await end.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
     await page.context().close();
   });
 });
