@@ -39,20 +39,41 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
   let rows = new Map<string, Row>();
   let body: HTMLTableSectionElement | undefined;
   // Only the durations on screen tick: writing thousands of cells each second makes the browser lay out the whole
-  // table again every second (the page janks). A row ticks as soon as it scrolls into view.
-  const onScreen = new Set<Row>();
-  const byCell = new WeakMap<Element, Row>();
-  const watcher = new IntersectionObserver((entries) => {
-    const now = Date.now();
-    for (const entry of entries) {
-      const row = byCell.get(entry.target);
-      if (!row) continue;
-      if (entry.isIntersecting) {
-        onScreen.add(row);
-        tick(row, now);
-      } else onScreen.delete(row);
-    }
-  });
+  // table again every second (the page janks). Where each row ends is measured once per draw (or resize), so finding
+  // the rows on screen is a halving over numbers, not a look at thousands of elements each second.
+  let order: Row[] = [];
+  let ends: number[] | undefined;
+  const onScreen = (): Row[] => {
+    const first = order[0];
+    if (!first) return [];
+    ends ??= order.map(({ tr }) => tr.offsetTop + tr.offsetHeight);
+    const origin = first.tr.getBoundingClientRect().top - first.tr.offsetTop;
+    const firstEndingAfter = (y: number): number => {
+      let low = 0;
+      let high = order.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if ((ends?.[middle] ?? 0) + origin <= y) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    return order.slice(firstEndingAfter(0), firstEndingAfter(window.innerHeight) + 1);
+  };
+  const remeasure = () => {
+    ends = undefined;
+  };
+  window.addEventListener('resize', remeasure);
+  let scrolled = 0;
+  // A row scrolled into view shows its duration at once, not at the next second.
+  const onScroll = () => {
+    scrolled ||= requestAnimationFrame(() => {
+      scrolled = 0;
+      const now = Date.now();
+      for (const row of onScreen()) tick(row, now);
+    });
+  };
+  window.addEventListener('scroll', onScroll, { passive: true });
 
   const tick = (row: Row, now: number) => {
     const text = duration((now - row.started) / 1000);
@@ -65,15 +86,11 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
     const { tr, ticking } = callRow(call, head, onEnd ? () => onEnd(call) : undefined);
     const row = { key, tr, ticking, started: startedAt(call), shown: '' };
     tick(row, now);
-    byCell.set(ticking, row);
-    watcher.observe(ticking);
     return row;
   };
 
   const forget = (gone: Iterable<Row>) => {
     for (const row of gone) {
-      watcher.unobserve(row.ticking);
-      onScreen.delete(row);
       row.tr.remove();
     }
   };
@@ -83,6 +100,7 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
       if (shown.length === 0) {
         forget(rows.values());
         rows = new Map();
+        order = [];
         body = undefined;
         replace(list, h('p', {}, emptyText));
         return;
@@ -98,7 +116,6 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
         const key = rowKey(call);
         const old = rows.get(call.sid);
         const row = old?.key === key ? old : build(call, key, now);
-        if (row === old && onScreen.has(row)) tick(row, now);
         next.set(call.sid, row);
       }
       const gone = [...rows].filter(([sid, row]) => next.get(sid) !== row).map(([, row]) => row);
@@ -110,14 +127,22 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
         else body.insertBefore(tr, cursor);
       }
       rows = next;
+      order = [...next.values()];
+      remeasure();
     });
+    const seen = onScreen();
+    for (const row of seen) tick(row, now);
   };
 
   return {
     draw,
     tick: (now: number) => {
-      for (const row of onScreen) tick(row, now);
+      for (const row of onScreen()) tick(row, now);
     },
-    stop: () => watcher.disconnect(),
+    stop: () => {
+      window.removeEventListener('resize', remeasure);
+      window.removeEventListener('scroll', onScroll);
+      cancelAnimationFrame(scrolled);
+    },
   };
 };

@@ -371,4 +371,22 @@ describe('thousands of live calls, refreshed', { timeout: 120_000 }, () => {
     expect(await end.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
     await page.context().close();
   });
+
+  it('ticks the durations on screen, and a row scrolled into view shows its duration', async () => {
+    for (let i = 0; i < 200; i++) live({ status: 'queued', ageSeconds: 50 + i });
+    const page = await signIn('viewer', { clock: true });
+    const rows = page.locator('main tbody tr');
+    const seconds = async (row: ReturnType<typeof rows.first>) => {
+      const text = await row.locator('.duration').textContent();
+      const [, h = '0', m = '0', s = '0'] = /^(?:(\d+)h )?(?:(\d+)m )?(\d+)s$/.exec(text ?? '') ?? [];
+      return Number(h) * 3600 + Number(m) * 60 + Number(s);
+    };
+    const before = { first: await seconds(rows.first()), last: await seconds(rows.last()) };
+    await page.clock.fastForward(2_000);
+    expect(await seconds(rows.first())).toBeGreaterThanOrEqual(before.first + 2);
+    await rows.last().scrollIntoViewIfNeeded();
+    await page.clock.fastForward(1_000);
+    expect(await seconds(rows.last())).toBeGreaterThanOrEqual(before.last + 3);
+    await page.context().close();
+  });
 });
