@@ -383,7 +383,7 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await poll(() => alertText(page)).toBe(
-      `Call ${call.sid} was not ended: your session ended or was refused (nothing was changed); sign in again.`,
+      `Call ${call.sid} was not ended: your session ended or was refused (this request changed nothing); sign in again.`,
     );
     expect(statusOf(call.sid)).toBe('in-progress');
     await page.context().close();
