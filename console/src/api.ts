@@ -59,7 +59,11 @@ const failure = (status: number, parsed: unknown): ApiError => {
   const { code, message } = errorOf(parsed);
   if (status === 401) {
     endSession();
-    return new ApiError(401, 'your session ended or was refused (this request changed nothing); sign in again', code);
+    return new ApiError(
+      401,
+      'your session ended or was refused (this request changed nothing); sign in again',
+      code,
+    );
   }
   if (status === 403) return new ApiError(403, 'your role does not allow this', code);
   if (status === 429 && !code)
