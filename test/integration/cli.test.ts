@@ -1056,6 +1056,23 @@ describe('--direct (SignalWire itself, credentials from Secrets Manager)', () =>
     );
     expect(audit.records.map((record) => record.audit.callSid)).toEqual([sid]);
   });
+
+  it('goes on when Secrets Manager throttled the first read and the next one works, instead of "Fix the secret"', async () => {
+    const sid = seed('in-progress', 100);
+    // Three: the AWS SDK's own attempts, so the first read fails; the CLI's typed read after it works.
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'ThrottlingException',
+      status: 400,
+      times: 3,
+    });
+
+    const run = await cli('calls', 'end', sid, '--direct', '--secret-id', LOCAL_SECRET_NAME, '--yes');
+
+    expect(run.stderr).not.toContain('Fix the secret');
+    expect(run.code).toBe(0);
+    expect(statusOf(sid)).toBe('completed');
+  });
 });
 
 describe('defect: parentCallSid not normalised (CLI)', () => {

@@ -73,6 +73,37 @@ describe('SecretsManagerSource with the real SDK client', () => {
     expect(error).toMatchObject({ name: 'CredentialsError', retryable: true });
   });
 
+  it.each([
+    ['RequestLimitExceeded', 400],
+    ['RequestThrottled', 400],
+    ['RequestTimeoutException', 408],
+    ['SomeNewRateLimit', 429],
+    ['InternalFailureException', 500],
+    ['SomeNewOutage', 503],
+  ])(
+    'treats %s (HTTP %i) as retryable: a throttle or an outage, not a fault to fix',
+    async (type, status) => {
+      stack.aws.injectSecretsManagerFault({ kind: 'error', type, status, times: 1 });
+
+      const error = await source(LOCAL_SECRET_NAME)
+        .read(true)
+        .catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ name: 'CredentialsError', retryable: true });
+      expect((error as Error).message).toContain(`(${type})`);
+    },
+  );
+
+  it('treats a refusal AWS does not name as throttling, answered 400, as configuration', async () => {
+    stack.aws.injectSecretsManagerFault({ kind: 'error', type: 'SomeNewRefusal', status: 400, times: 1 });
+
+    const error = await source(LOCAL_SECRET_NAME)
+      .read(true)
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'CredentialsError', retryable: false });
+  });
+
   it('reads the secret once per max age and again on refresh', async () => {
     const cached = new SecretsManagerSource(
       LOCAL_SECRET_NAME,

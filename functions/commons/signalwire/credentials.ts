@@ -196,16 +196,29 @@ export interface SecretSource {
   read(refresh: boolean): Promise<string>;
 }
 
-/** AWS error names meaning "try again later" rather than "fix the configuration". */
+/**
+ * AWS error names meaning "try again later" rather than "fix the configuration": the AWS SDK's own throttling and
+ * transient codes (`@smithy/service-error-classification`), spelled as the services and proxies send them.
+ */
 const TRANSIENT_AWS_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
   'InternalServiceError',
   'InternalServiceErrorException',
-  'ServiceUnavailableException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
   'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailableException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
   'TimeoutError',
+  'TooManyRequestsException',
 ]);
 
 /**
@@ -222,18 +235,29 @@ const CONFIGURATION_AWS_ERRORS = new Set([
   'OptInRequired',
 ]);
 
-const awsErrorOf = (error: unknown): { name: string; fault: unknown } => {
+interface AwsFailure {
+  name: string;
+  fault: unknown;
+  status: unknown;
+}
+
+const awsErrorOf = (error: unknown): AwsFailure => {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof Error) return { name: cause.name, fault: (cause as { $fault?: unknown }).$fault };
-  return { name: 'UnknownError', fault: undefined };
+  if (!(cause instanceof Error)) return { name: 'UnknownError', fault: undefined, status: undefined };
+  const { $fault, $metadata } = cause as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return { name: cause.name, fault: $fault, status: $metadata?.httpStatusCode };
 };
 
 /**
- * Transient: named so, or an error AWS did not answer at all (a network failure: no `Exception` name, no client
- * fault). Anything AWS refused as the caller's fault (other than throttling) is configuration.
+ * Transient: a throttling or transient name, an answer AWS gave as its own fault (a 5xx) or as "too many
+ * requests" (a 429, whatever its body names), or no answer at all (a network failure: no `Exception` name, no
+ * client fault). Anything else AWS refused as the caller's fault is configuration.
  */
-const isTransientAwsError = ({ name, fault }: { name: string; fault: unknown }): boolean =>
+const isTransientAwsError = ({ name, fault, status }: AwsFailure): boolean =>
   TRANSIENT_AWS_ERRORS.has(name) ||
+  fault === 'server' ||
+  status === 429 ||
+  (typeof status === 'number' && status >= 500) ||
   (fault !== 'client' && !name.endsWith('Exception') && !CONFIGURATION_AWS_ERRORS.has(name));
 
 /**
