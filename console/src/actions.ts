@@ -1,4 +1,5 @@
 import { ApiError, apiAnswer, apiOf, type Call, kindOf, namedApi } from './api.ts';
+import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, visible } from './dom.ts';
 
@@ -6,8 +7,8 @@ import { announce, h, visible } from './dom.ts';
 const facts = (call: Call): Array<[string, string]> => [
   ['Call', call.sid],
   ['Kind', kindOf(call)],
-  ['From', call.from],
-  ['To', call.to],
+  ['From', call.from ?? ''],
+  ['To', call.to ?? ''],
   ['Status', call.status],
 ];
 
@@ -20,44 +21,109 @@ const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
   return named ? { api: named } : {};
 };
 
-/** Calls with a change on its way: a second click (this tab) waits for the first answer instead of sending again. */
+/** Calls with a change on its way from this tab: a second click waits for the first answer instead of sending again. */
 const sending = new Set<string>();
+const lockName = (sid: string): string => `call-control-change-${sid}`;
+
+/** Whether a change to the call is on its way, from this tab or another of this browser (the Web Locks API). */
+const onItsWay = async (sid: string): Promise<boolean> => {
+  if (sending.has(sid)) return true;
+  if (!navigator.locks) return false;
+  const { held = [] } = await navigator.locks.query();
+  return held.some((lock) => lock.name === lockName(sid));
+};
+
+/**
+ * Runs `send` holding the call's lock, so no other tab sends a change to the same call meanwhile; false (nothing
+ * run) when another tab holds it. Without the Web Locks API (an old browser, plain http), this tab's guard only.
+ */
+const holding = async (sid: string, send: () => Promise<void>): Promise<boolean> => {
+  if (!navigator.locks) {
+    await send();
+    return true;
+  }
+  return navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
+    if (!lock) return false;
+    await send();
+    return true;
+  });
+};
+
+interface Verb {
+  change: Change;
+  doing: string;
+  done: (status: string) => string;
+  not: string;
+  unknown: string;
+}
+
+/**
+ * What the operator is told of a refused attempt: "not applied", unless an earlier attempt's outcome is open (this
+ * tab's or another's), which the refusal does not settle: then what is known, and that the call needs checking.
+ */
+const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttempt[]): string => {
+  const same = earlier.filter((a) => a.change === verb.change);
+  const other = earlier.filter((a) => a.change !== verb.change);
+  const check = 'Check the call before trying again.';
+  if (same.length > 0)
+    return `Call ${sid} may or may not ${verb.unknown}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
+  const also = other.length
+    ? ` An earlier change (${other.map(described).join(', ')}) got no usable answer and may or may not have been applied. ${check}`
+    : '';
+  return `Call ${sid} ${verb.not}: ${failure.message}.${also}`;
+};
 
 /**
  * Asks, then sends one change and tells the operator what happened: applied, already done, refused (not
- * applied), or no usable answer (it may or may not have been applied: check the call before trying again).
+ * applied), or no usable answer (it may or may not have been applied: check the call before trying again). An
+ * attempt whose outcome is open is remembered until an answer settles it: a later refusal never reads as "not
+ * applied" while it is open.
  */
 const act = async (
   call: Call,
-  verb: { doing: string; done: (status: string) => string; not: string; unknown: string },
+  verb: Verb,
   ask: () => Promise<{ confirmed: boolean; value: string }>,
   send: (value: string) => Promise<{ body: Call; headers: Headers }>,
   after: () => void,
 ): Promise<void> => {
   const sid = visible(call.sid);
-  if (sending.has(call.sid)) {
-    announce(`A change to call ${sid} is already on its way; wait for its answer.`);
+  const busy = `A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
+  if (await onItsWay(call.sid)) {
+    announce(busy);
     return;
   }
   const { confirmed, value } = await ask();
-  if (!confirmed || sending.has(call.sid)) return;
+  if (!confirmed) return;
+  if (sending.has(call.sid)) return announce(busy);
   sending.add(call.sid);
-  announce(`${verb.doing} call ${sid}…`);
   try {
-    const { body, headers } = await send(value);
-    const status = visible(body?.status ?? 'unknown');
-    announce(
-      headers.get('x-call-outcome') === 'already-ended'
-        ? `Call ${sid} had already ended (${status}): nothing was changed.`
-        : `Call ${sid} ${verb.done(status)}.`,
-    );
-  } catch (error) {
-    const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-    announce(
-      failure.outcomeUnknown
-        ? `Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
-        : `Call ${sid} ${verb.not}: ${failure.message}.`,
-    );
+    const sent = await holding(call.sid, async () => {
+      announce(`${verb.doing} call ${sid}…`);
+      try {
+        const { body, headers } = await send(value);
+        const status = visible(body?.status ?? 'unknown');
+        const already = headers.get('x-call-outcome') === 'already-ended';
+        const wasOpen = openAttempts(call.sid).length > 0;
+        settle(call.sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
+        announce(
+          already
+            ? wasOpen
+              ? `Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
+              : `Call ${sid} had already ended (${status}): nothing was changed.`
+            : `Call ${sid} ${verb.done(status)}.`,
+        );
+      } catch (error) {
+        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+        const earlier = openAttempts(call.sid);
+        if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
+        announce(
+          failure.outcomeUnknown
+            ? `Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
+            : refusal(sid, verb, failure, earlier),
+        );
+      }
+    });
+    if (!sent) return announce(busy);
   } finally {
     sending.delete(call.sid);
   }
@@ -68,7 +134,13 @@ const act = async (
 export const endCall = (call: Call, after: () => void): Promise<void> =>
   act(
     call,
-    { doing: 'Ending', done: (status) => `is ${status}`, not: 'was not ended', unknown: 'have been ended' },
+    {
+      change: 'end',
+      doing: 'Ending',
+      done: (status) => `is ${status}`,
+      not: 'was not ended',
+      unknown: 'have been ended',
+    },
     () =>
       confirmAction({
         title: 'End this call?',
@@ -92,6 +164,7 @@ export const redirectCall = (call: Call, after: () => void): Promise<void> =>
   act(
     call,
     {
+      change: 'redirect',
       doing: 'Redirecting',
       done: () => 'was redirected',
       not: 'was not redirected',
@@ -124,6 +197,7 @@ export const cancelCall = (call: Call, after: () => void): Promise<void> =>
   act(
     call,
     {
+      change: 'cancel',
       doing: 'Canceling',
       done: () => 'was canceled',
       not: 'was not canceled',

@@ -30,6 +30,8 @@ export class ApiError extends Error {
       this.code === 'UPSTREAM_UNREACHABLE' ||
       this.code === 'UPSTREAM_UNAVAILABLE' ||
       this.code === 'INTERNAL_ERROR' ||
+      // A 2xx that was not the API's answer (a proxy's page, an empty body): the request may have reached it.
+      this.code === 'UNREADABLE_ANSWER' ||
       // A gateway's own 5xx, without the API's error code (API Gateway answers 503 when the function outlives
       // its integration timeout): the function may have run and acted.
       (this.code === '' && this.status >= 500)
@@ -57,7 +59,11 @@ const failure = (status: number, parsed: unknown): ApiError => {
   const { code, message } = errorOf(parsed);
   if (status === 401) {
     endSession();
-    return new ApiError(401, 'your session ended or was refused (nothing was changed); sign in again', code);
+    return new ApiError(
+      401,
+      'your session ended or was refused (this request changed nothing); sign in again',
+      code,
+    );
   }
   if (status === 403) return new ApiError(403, 'your role does not allow this', code);
   if (status === 429 && !code)
@@ -109,6 +115,14 @@ export const apiAnswer = async <T>(
     parsed = undefined;
   }
   if (!response.ok) throw failure(response.status, parsed);
+  // Every answer of the API is a JSON object. A 2xx with anything else (an empty body, a sign-in or error page a
+  // proxy or CDN put in its place) is no answer from the API: a change may or may not have been applied.
+  if (parsed === null || typeof parsed !== 'object')
+    throw new ApiError(
+      response.status,
+      `the answer (${response.status}) was not the API's: ${text ? 'not JSON' : 'empty'}`,
+      'UNREADABLE_ANSWER',
+    );
   return { body: parsed as T, headers: response.headers };
 };
 
@@ -120,10 +134,12 @@ export const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknow
 export interface Call {
   sid: string;
   status: string;
-  from: string;
-  to: string;
-  caller_name: string | null;
-  direction: string;
+  // The API's schema says strings, but a proxy or SignalWire may send null or leave them out (a native call may
+  // have no number at all): everything that reads them takes them as possibly missing.
+  from?: string | null;
+  to?: string | null;
+  caller_name?: string | null;
+  direction?: string | null;
   start_time: string | null;
   date_created: string;
   end_time: string | null;
@@ -189,18 +205,31 @@ export const listLiveCalls = async (): Promise<{ calls: Call[]; complete: boolea
       for (let page = 0; page < MAX_PAGES; page++) {
         // A cursor goes alone: its filters and page size travel inside it, and the API refuses them beside it.
         const query = new URLSearchParams(cursor ? { cursor } : { status, pageSize: '1000' });
-        const answer: { calls: Call[]; next_cursor: string | null } = await api('GET', `/calls?${query}`);
-        calls.push(...answer.calls);
-        cursor = answer.next_cursor;
+        const answer: { calls?: unknown; next_cursor?: unknown } = await api('GET', `/calls?${query}`);
+        if (
+          !Array.isArray(answer.calls) ||
+          !(answer.next_cursor == null || typeof answer.next_cursor === 'string')
+        )
+          throw new ApiError(200, "the list's answer had no list of calls", 'UNREADABLE_ANSWER');
+        // Only entries with a SID can be shown, keyed and acted on; anything else in the list is skipped.
+        for (const call of answer.calls as Call[])
+          if (typeof call?.sid === 'string' && call.sid !== '') calls.push(call);
+        cursor = answer.next_cursor ?? null;
         if (!cursor) break;
       }
       return { calls, complete: !cursor };
     }),
   );
-  return {
-    calls: lists.flatMap((list) => list.calls).sort((a, b) => (startedAt(b) || 0) - (startedAt(a) || 0)),
-    complete: lists.every((list) => list.complete),
-  };
+  // A call that moved on (ringing to in-progress) between the requests of two statuses is in both answers: it is
+  // shown once, as the status further on (the statuses are asked in that order), so it is counted once.
+  const seen = new Set<string>();
+  const calls = lists
+    .flatMap((list) => list.calls)
+    .filter((call) => !seen.has(call.sid) && seen.add(call.sid))
+    .map((call) => ({ call, at: startedAt(call) || 0 }))
+    .sort((a, b) => b.at - a.at)
+    .map(({ call }) => call);
+  return { calls, complete: lists.every((list) => list.complete) };
 };
 
 /** When the call started (answered), or was created if it has not. */

@@ -54,6 +54,10 @@ export const replace = (parent: Node, ...children: Child[]): void => {
   append(parent, ...children);
 };
 
+/** One row of a {@link table}: each cell names its column, for the narrow layout where rows stack as cards. */
+export const tableRow = (head: string[], cells: Child[]): HTMLTableRowElement =>
+  h('tr', {}, ...cells.map((cell, i) => h('td', { 'data-label': head[i] ?? '' }, cell)));
+
 /** A table in a focusable scroll region (narrow screens scroll it sideways, keyboards can too). */
 export const table = (caption: string, head: string[], rows: Child[][]): HTMLElement =>
   h(
@@ -64,14 +68,7 @@ export const table = (caption: string, head: string[], rows: Child[][]): HTMLEle
       {},
       h('caption', { class: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, ...head.map((name) => h('th', { scope: 'col' }, name)))),
-      h(
-        'tbody',
-        {},
-        // Each cell names its column, for the narrow layout where rows stack as cards.
-        ...rows.map((cells) =>
-          h('tr', {}, ...cells.map((cell, i) => h('td', { 'data-label': head[i] ?? '' }, cell))),
-        ),
-      ),
+      h('tbody', {}, ...rows.map((cells) => tableRow(head, cells))),
     ),
   );
 

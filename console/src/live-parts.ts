@@ -1,6 +1,6 @@
-import { type Call, kindOf, MAX_PAGES, searchAudit, startedAt } from './api.ts';
+import { type Call, kindOf, MAX_PAGES, searchAudit } from './api.ts';
 import { barChart } from './charts.ts';
-import { duration, h, visible } from './dom.ts';
+import { h, tableRow, visible } from './dom.ts';
 
 /** The live-calls page's parts that hold no state: the count, a row, the ended-today chart, the poller. */
 
@@ -26,13 +26,27 @@ export const CALL_COLUMNS = [
   'Duration',
 ];
 
+/** A run of characters with no break opportunity longer than any number or ordinary word. */
+const UNBROKEN = /\S{20,}/u;
+
 /**
- * One call's cells, every outside value as text; its ticking duration cell; and, when `onEnd` is given (the role
- * may end calls), the End button. Links and buttons carry a focus key, so a redraw gives the keyboard its place back.
+ * A number, address or name from outside. One that holds a long unbroken run (a SIP address or URL thousands of
+ * characters long) breaks anywhere inside its own box, so it can never widen the table past the screen (the End
+ * button stays in view); an ordinary one keeps its words whole. Nothing when absent.
  */
-export const callCells = (call: Call, now: number, onEnd: (() => void) | undefined) => {
-  const ticking = h('span', { class: 'duration' }, duration((now - startedAt(call)) / 1000));
-  const cells = [
+const value = (text: string | null | undefined) => {
+  const shown = visible(text);
+  return UNBROKEN.test(shown) ? h('span', { class: 'unbroken' }, shown) : shown;
+};
+
+/**
+ * One call's row, every outside value as text; its ticking duration cell (empty until the table ticks it); and, when
+ * `onEnd` is given (the role may end calls), the End button. Links and buttons carry a focus key, so a redraw gives
+ * the keyboard its place back.
+ */
+export const callRow = (call: Call, head: string[], onEnd: (() => void) | undefined) => {
+  const ticking = h('span', { class: 'duration' });
+  const tr = tableRow(head, [
     h(
       'a',
       { href: `#/calls/${call.sid}`, class: 'sid', 'data-focus-key': `open ${call.sid}` },
@@ -40,9 +54,9 @@ export const callCells = (call: Call, now: number, onEnd: (() => void) | undefin
     ),
     h('span', { class: `status status-${call.status}` }, visible(call.status)),
     kindOf(call),
-    visible(call.from),
-    visible(call.to),
-    visible(call.caller_name ?? ''),
+    value(call.from),
+    value(call.to),
+    value(call.caller_name),
     visible(call.direction),
     ticking,
     // A viewer's table has no action column at all, rather than an empty one a screen reader names nothing.
@@ -61,8 +75,8 @@ export const callCells = (call: Call, now: number, onEnd: (() => void) | undefin
           ),
         ]
       : []),
-  ];
-  return { cells, ticking };
+  ]);
+  return { tr, ticking };
 };
 
 /** Calls ended today (local midnight on) per trigger, from the audit records, as a bar chart. */

@@ -2,8 +2,9 @@ import { endCall } from './actions.ts';
 import { apiOf, CALL_KINDS, type Call, LIVE_STATUSES, listLiveCalls, startedAt } from './api.ts';
 import { currentSession } from './auth.ts';
 import { timeline } from './charts.ts';
-import { duration, field, h, redrawKeepingFocus, replace, select, table } from './dom.ts';
-import { CALL_COLUMNS, callCells, countLine, endedTodayChart, poller } from './live-parts.ts';
+import { field, h, replace, select } from './dom.ts';
+import { countLine, endedTodayChart, poller } from './live-parts.ts';
+import { liveTable } from './live-rows.ts';
 
 const REFRESH_MS = 5_000;
 const AGES: Array<[string, string]> = [
@@ -25,10 +26,13 @@ export interface CallFilter {
   kind: string;
 }
 
-/** Whether a call passes the filters (numbers match as substrings; age in seconds since it started). */
+/**
+ * Whether a call passes the filters (numbers match as substrings; a call without the number matches no number typed;
+ * age in seconds since it started).
+ */
 export const matches = (call: Call, filter: CallFilter, now: number): boolean =>
-  (!filter.to || call.to.includes(filter.to)) &&
-  (!filter.from || call.from.includes(filter.from)) &&
+  (!filter.to || (call.to ?? '').includes(filter.to)) &&
+  (!filter.from || (call.from ?? '').includes(filter.from)) &&
   (!filter.status || call.status === filter.status) &&
   (!filter.kind || apiOf(call) === filter.kind) &&
   (!filter.minAge || (now - startedAt(call)) / 1000 >= Number(filter.minAge));
@@ -84,31 +88,27 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const { form, value } = filterForm(() => render());
   replace(main, h('h1', {}, 'Live calls'), count, stale, charts, form, list);
 
-  const durationCells: Array<[HTMLElement, Call]> = [];
+  const rows = liveTable(
+    list,
+    canEnd ? (call) => void endCall(call, () => void polling.refresh()) : undefined,
+  );
   const render = () => {
+    performance.mark('live-calls-render-start');
     const now = Date.now();
-    const shown = calls.filter((call) => matches(call, value(), now));
+    const filter = value();
+    const shown = calls.filter((call) => matches(call, filter, now));
     const counted = countLine(shown.length, calls.length, complete);
     // Rewritten only when it changes: a live region re-reads every rewrite aloud.
     if (count.textContent !== counted) replace(count, counted);
-    durationCells.length = 0;
-    const rows = shown.map((call) => {
-      const { cells, ticking } = callCells(
-        call,
-        now,
-        canEnd ? () => void endCall(call, () => void polling.refresh()) : undefined,
-      );
-      durationCells.push([ticking, call]);
-      return cells;
-    });
-    redrawKeepingFocus(list, () =>
-      replace(
-        list,
-        shown.length === 0
-          ? h('p', {}, calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.')
-          : table('Live calls, newest first', [...CALL_COLUMNS, ...(canEnd ? ['Action'] : [])], rows),
-      ),
+    rows.draw(
+      shown,
+      calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.',
+      now,
     );
+    // What one draw cost (the latest only, so entries never pile up while the page stays open for hours).
+    performance.clearMeasures('live-calls-render');
+    performance.measure('live-calls-render', 'live-calls-render-start');
+    performance.clearMarks('live-calls-render-start');
   };
 
   const load = async () => {
@@ -146,13 +146,11 @@ export const callsPage = (main: HTMLElement): (() => void) => {
 
   // An action's answer can come after the page was left (or the session ended): nothing is refreshed then.
   const polling = poller(load, REFRESH_MS);
-  const ticker = window.setInterval(() => {
-    const now = Date.now();
-    for (const [cell, call] of durationCells) cell.textContent = duration((now - startedAt(call)) / 1000);
-  }, 1_000);
+  const ticker = window.setInterval(() => rows.tick(Date.now()), 1_000);
   void polling.refresh();
   return () => {
     polling.stop();
+    rows.stop();
     window.clearInterval(ticker);
   };
 };

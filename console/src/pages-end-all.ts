@@ -1,4 +1,5 @@
 import { ApiError, apiAnswer, type Call, kindOf, listLiveCalls, namedApi } from './api.ts';
+import { described, noteOpen, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
 import { filterForm, matches } from './pages-calls.ts';
@@ -27,10 +28,24 @@ const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done:
         );
         // The API says whether this request ended the call or found it ended already.
         outcomes[headers.get('x-call-outcome') === 'already-ended' ? 'already ended' : 'ended']++;
+        settle(call.sid, 'ended');
       } catch (error) {
         const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-        outcomes[failure.outcomeUnknown ? 'unknown' : 'failed']++;
-        problems.push([call, failure]);
+        // A refusal is no proof the call was not ended while an earlier attempt's outcome is still open.
+        const earlier = openAttempts(call.sid);
+        const open = failure.outcomeUnknown || earlier.length > 0;
+        if (failure.outcomeUnknown) noteOpen(call.sid, 'end');
+        outcomes[open ? 'unknown' : 'failed']++;
+        problems.push([
+          call,
+          open && !failure.outcomeUnknown
+            ? new ApiError(
+                failure.status,
+                `${failure.message}; an earlier attempt (${earlier.map(described).join(', ')}) got no usable answer, so it may or may not have ended`,
+                failure.code,
+              )
+            : failure,
+        ]);
       }
       progressed(++done);
     }

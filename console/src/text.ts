@@ -8,10 +8,52 @@ const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 /** Combining marks beyond the first few on one character: stacked, they paint over the lines around them. */
 const STACKED = /(\p{M}{4})(\p{M}+)/gu;
 
-/** `text` with every control or invisible formatting character written as `\u{…}`, and mark stacks cut short. */
+/** An emoji, with its optional presentation selector or skin tone. */
+const EMOJI = '\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?';
+/**
+ * What is shown as it is although it holds a format character: a well-formed emoji ZWJ sequence (👩‍💻, 👨‍👩‍👧,
+ * 🏳️‍🌈: each joiner between two emoji), and the three subdivision flags Unicode recommends (England, Scotland,
+ * Wales), whose tag characters spell only their region (any other tag run could hide a sentence).
+ */
+const WELL_FORMED = new RegExp(
+  `(${EMOJI}(?:\\u{200D}${EMOJI})+|\\u{1F3F4}\\u{E0067}\\u{E0062}(?:\\u{E0065}\\u{E006E}\\u{E0067}|\\u{E0073}\\u{E0063}\\u{E0074}|\\u{E0077}\\u{E006C}\\u{E0073})\\u{E007F})|${HIDDEN.source}`,
+  'gu',
+);
+/**
+ * A virama (the Brahmic scripts' vowel killer): a joiner or non-joiner after it picks a conjunct's form (क्‍ष,
+ * क्‌ष), as Unicode's own rule for joiners in identifiers (IDNA's CONTEXTJ) allows. JavaScript has no property for
+ * the combining class, so these are the viramas of the scripts in everyday use.
+ */
+const VIRAMA =
+  /[\u094D\u09CD\u0A4D\u0ACD\u0B4D\u0BCD\u0C4D\u0CCD\u0D4D\u0DCA\u0E3A\u0F84\u1039\u103A\u17D2\u1B44\uA8C4\uA9C0]$/u;
+/** Letters of the scripts whose letters join (Arabic, Persian, Urdu, Syriac, N’Ko, Mongolian…). */
+const JOINING =
+  /^[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Nko}\p{Script=Mongolian}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]/u;
+const JOINING_BEFORE =
+  /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Nko}\p{Script=Mongolian}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]\p{M}*$/u;
+
+/**
+ * Whether a joiner or non-joiner at `at` does a word's work: after a virama, or (the non-joiner) between two letters
+ * of a joining script, as in Persian names (می‌خواهم). Anywhere else (at either end, between Latin letters, next to a
+ * space) it only hides a difference between two values that look the same, and is shown.
+ */
+const joinsWord = (char: string, at: number, text: string): boolean => {
+  if (char !== '\u200D' && char !== '\u200C') return false;
+  const before = text.slice(Math.max(0, at - 8), at);
+  const after = text.slice(at + 1, at + 3);
+  if (VIRAMA.test(before)) return JOINING.test(after) || /^\p{L}/u.test(after);
+  return char === '\u200C' && JOINING_BEFORE.test(before) && JOINING.test(after);
+};
+
+/**
+ * `text` with every control or invisible formatting character written as `\u{…}`, and mark stacks cut short; a
+ * well-formed emoji sequence, and a joiner doing a word's work, stay as they are.
+ */
 export const visible = (text: unknown): string =>
   String(text ?? '')
-    .replace(HIDDEN, (char) => `\\u{${char.codePointAt(0)?.toString(16)}}`)
+    .replace(WELL_FORMED, (match: string, wellFormed: string | undefined, at: number, whole: string) =>
+      wellFormed || joinsWord(match, at, whole) ? match : `\\u{${match.codePointAt(0)?.toString(16)}}`,
+    )
     .replace(STACKED, (_, kept: string, extra: string) => `${kept}[+${[...extra].length} marks]`);
 
 /** A run of decimal digits of one script ends where the next character is not a digit. */

@@ -15,6 +15,38 @@ describe('the console’s visible(): outside text shown as it is', () => {
   });
 });
 
+describe('the console’s visible(): joiners that belong to the text, and joiners that hide', () => {
+  it('shows well-formed emoji ZWJ sequences as the emoji they are', () => {
+    for (const emoji of ['👩‍💻', '👨‍👩‍👧', '🏳️‍🌈', '👩🏽‍💻', '🏃‍♂️', '🐻‍❄️', '🏴󠁧󠁢󠁥󠁮󠁧󠁿'])
+      expect(visible(`Ada ${emoji} Lovelace`)).toBe(`Ada ${emoji} Lovelace`);
+  });
+
+  it('keeps a non-joiner inside a Persian word and a joiner or non-joiner after a virama', () => {
+    expect(visible('می\u200Cخواهم')).toBe('می\u200Cخواهم');
+    expect(visible('क्\u200Dष')).toBe('क्\u200Dष');
+    expect(visible('क्\u200Cष')).toBe('क्\u200Cष');
+  });
+
+  it('escapes a joiner at either end, between Latin letters or next to a lone emoji', () => {
+    expect(visible('\u200Dadmin')).toBe('\\u{200d}admin');
+    expect(visible('admin\u200D')).toBe('admin\\u{200d}');
+    expect(visible('ad\u200Cmin')).toBe('ad\\u{200c}min');
+    expect(visible('👩\u200D')).toBe('👩\\u{200d}');
+    expect(visible('👩\u200D a')).toBe('👩\\u{200d} a');
+    // A well-formed sequence with a stray joiner after it: the sequence stays, the stray joiner shows.
+    expect(visible('👩‍💻\u200D')).toBe('👩‍💻\\u{200d}');
+    // A non-joiner between an Arabic letter and a Latin one does no word's work.
+    expect(visible('ی\u200Ca')).toBe('ی\\u{200c}a');
+  });
+
+  it('still escapes bidi overrides and tag runs, also inside or beside an emoji sequence', () => {
+    expect(visible('👩‍💻\u202Eevil')).toBe('👩‍💻\\u{202e}evil');
+    expect(visible('\u2066x\u2069')).toBe('\\u{2066}x\\u{2069}');
+    // A black flag followed by tags that spell a sentence is not one of the three subdivision flags.
+    expect(visible('🏴\u{E0068}\u{E0069}\u{E007F}')).toBe('🏴\\u{e0068}\\u{e0069}\\u{e007f}');
+  });
+});
+
 describe('the end-all count as an operator types it in any locale', () => {
   it('reads any script’s decimal digits and thousands separators, and nothing else', async () => {
     const { asciiDigits } = await import('../../console/src/text.ts');

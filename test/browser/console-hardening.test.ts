@@ -1,0 +1,392 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+
+/**
+ * The console against what the adversarial suite did not name (Debian's Chromium, driven by playwright-core,
+ * against the local stack): an attempt whose outcome is open followed by a refusal, in one tab or two; calls
+ * without numbers; emoji and joiners in names; hostile widths at 1280 and 320 px; thousands of rows kept across
+ * refreshes; answers that are not the API's; a call listed twice.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
+
+let stack: LocalStack;
+let browser: Browser;
+
+const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]> = {}): Call =>
+  stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
+const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
+  stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-hardening-')) });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const newContext = async (width = 1280): Promise<BrowserContext> => {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  context.setDefaultTimeout(15_000);
+  return context;
+};
+
+/** Signs in; with `clock`, the page's timers run only when the test moves its fake clock. */
+const signIn = async (
+  user: string,
+  options: { width?: number; clock?: boolean; context?: BrowserContext } = {},
+): Promise<Page> => {
+  const context = options.context ?? (await newContext(options.width));
+  const page = await context.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  if (options.clock) await page.clock.install();
+  await page.goto(stack.consoleUrl);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(`local-${user}`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+  await page.getByText(/\d+ live calls?/).waitFor();
+  await page.getByText('Calls ended today, by trigger').waitFor();
+  return page;
+};
+
+const goTo = (page: Page, hash: string) =>
+  page.evaluate((to) => {
+    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
+  }, hash);
+/** The little of the page's DOM the row checks read (the tests are type-checked without the DOM library). */
+interface PageGlobals {
+  document: {
+    querySelectorAll(selector: string): Iterable<{
+      kept?: boolean;
+      querySelector(selector: string): { textContent: string | null } | null;
+    }>;
+  };
+  getSelection(): unknown;
+}
+const alertText = (page: Page) => page.getByRole('alert').textContent();
+/** Waits until the live list has been drawn again after `move` (a refresh asks for its chart's records next). */
+const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
+  const charted = page.waitForRequest((request) => request.url().includes('/console-api/audit?'));
+  await move();
+  await charted;
+};
+/** Answers the console's change requests to one call with `answers` in turn (the last one from then on). */
+const answerChanges = async (
+  target: Page | BrowserContext,
+  sid: string,
+  answers: Array<{ status: number; body: string; contentType?: string }>,
+) => {
+  let sent = 0;
+  await target.route(
+    (url) => url.pathname.startsWith(`/console-api/calls/${sid}`),
+    (route: Route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      const answer = answers[Math.min(sent++, answers.length - 1)] ?? answers[0];
+      return route.fulfill({ contentType: 'application/json', ...answer });
+    },
+  );
+  return () => sent;
+};
+const endFromList = async (page: Page, sid: string) => {
+  await page.getByRole('button', { name: `End ${sid}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+};
+const GATEWAY_503 = { status: 503, body: '{"message":"Service Unavailable"}' };
+const RATE_LIMITED = {
+  status: 429,
+  body: '{"error":{"code":"UPSTREAM_RATE_LIMITED","message":"SignalWire is limiting requests"}}',
+};
+
+describe('an attempt whose outcome is open, then a refusal', { timeout: 90_000 }, () => {
+  it('never says "was not ended" when a second press is refused after a 503 that may have applied', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const sent = await answerChanges(page, call.sid, [GATEWAY_503, RATE_LIMITED]);
+    await endFromList(page, call.sid);
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    await endFromList(page, call.sid);
+    await poll(() => sent()).toBe(2);
+    await poll(() => alertText(page)).toContain('this one was refused');
+    const said = await alertText(page);
+    expect(said).not.toContain('was not ended');
+    expect(said).toContain(`Call ${call.sid} may or may not have been ended: an earlier attempt (end at `);
+    expect(said).toContain('UPSTREAM_RATE_LIMITED: SignalWire is limiting requests');
+    expect(said).toContain('Check the call before trying again.');
+    await page.context().close();
+  });
+
+  it('settles the open outcome once an answer says the call ended: a later refusal is "not ended" again', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const sent = await answerChanges(page, call.sid, [
+      { status: 502, body: '{"error":{"code":"UPSTREAM_UNREACHABLE","message":"the answer was lost"}}' },
+      { status: 200, body: JSON.stringify({ ...call, status: 'completed' }) },
+      RATE_LIMITED,
+    ]);
+    await endFromList(page, call.sid);
+    await poll(() => alertText(page)).toContain('may or may not have been ended');
+    await endFromList(page, call.sid);
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    await endFromList(page, call.sid);
+    await poll(() => sent()).toBe(3);
+    await poll(() => alertText(page)).toBe(
+      `Call ${call.sid} was not ended: the API answered 429 UPSTREAM_RATE_LIMITED: SignalWire is limiting requests.`,
+    );
+    await page.context().close();
+  });
+
+  it('says a redirect refused after a lost answer may or may not have applied, on the call’s page', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await goTo(page, `#/calls/${call.sid}`);
+    await answerChanges(page, call.sid, [
+      { status: 504, body: '{"error":{"code":"UPSTREAM_TIMEOUT","message":"SignalWire did not answer"}}' },
+      RATE_LIMITED,
+    ]);
+    for (const attempt of [1, 2]) {
+      await page.getByRole('button', { name: 'Redirect…' }).click();
+      await page.getByLabel('Instructions URL').fill('https://example.com/hold.xml');
+      await page.getByRole('dialog').getByRole('button', { name: 'Redirect call' }).click();
+      await poll(() => alertText(page)).toContain(attempt === 1 ? 'may or may not' : 'this one was refused');
+    }
+    expect(await alertText(page)).toContain(`Call ${call.sid} may or may not have been redirected`);
+    expect(await alertText(page)).not.toContain('was not redirected');
+    await page.context().close();
+  });
+
+  it('knows in a second tab that the first tab’s end may have applied, and says so of its own refusal', async () => {
+    const call = live();
+    const context = await newContext();
+    const first = await signIn('operator', { context });
+    const second = await signIn('operator', { context });
+    await answerChanges(context, call.sid, [GATEWAY_503, RATE_LIMITED]);
+    await endFromList(first, call.sid);
+    await poll(() => alertText(first)).toContain('may or may not have been ended');
+    await endFromList(second, call.sid);
+    await poll(() => alertText(second)).toContain('this one was refused');
+    expect(await alertText(second)).not.toContain('was not ended');
+    await context.close();
+  });
+});
+
+describe('the console against set-ups and answers no other suite names', { timeout: 90_000 }, () => {
+  it('sends one end for two tabs pressing End on the same call while the first is on its way', async () => {
+    const call = live();
+    const context = await newContext();
+    const first = await signIn('operator', { context });
+    const second = await signIn('operator', { context });
+    stack.emulator.injectFault({
+      kind: 'delay',
+      ms: 2_000,
+      method: 'POST',
+      pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${call.sid}`,
+    });
+    await endFromList(first, call.sid);
+    await poll(() => alertText(first)).toBe(`Ending call ${call.sid}…`);
+    await second.getByRole('button', { name: `End ${call.sid}` }).click();
+    await poll(() => alertText(second)).toContain('already on its way (from this tab or another)');
+    expect(await second.getByRole('dialog').count()).toBe(0);
+    await poll(() => alertText(first)).toBe(`Call ${call.sid} is completed.`);
+    const posts = stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(call.sid));
+    expect(posts.length).toBe(1);
+    expect(statusOf(call.sid)).toBe('completed');
+    await context.close();
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      { status: 200, contentType: 'text/html', body: '<html><body>Sign in to the proxy</body></html>' },
+    ],
+    ['an empty 200', { status: 200, contentType: 'text/plain', body: '' }],
+  ])('says an end answered by %s may or may not have happened, never that it did', async (_case, answer) => {
+    const call = live();
+    const page = await signIn('operator');
+    await answerChanges(page, call.sid, [answer]);
+    await endFromList(page, call.sid);
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    expect(await alertText(page)).toContain("was not the API's");
+    await page.context().close();
+  });
+
+  it('keeps the last list, and says why, when a refresh is answered by an HTML page', async () => {
+    const call = live();
+    const page = await signIn('viewer', { clock: true });
+    await page.route('**/console-api/calls?*', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><p>maintenance</p>' }),
+    );
+    await page.clock.fastForward(5_000);
+    await poll(() => page.getByRole('status').textContent()).toContain(
+      "Could not refresh the live calls: the answer (200) was not the API's: not JSON.",
+    );
+    expect(await page.getByRole('link', { name: call.sid }).count()).toBe(1);
+    await page.context().close();
+  });
+
+  it('shows a call once, and counts it once, when it moved on between the list requests of two statuses', async () => {
+    const call = live({ status: 'in-progress' });
+    const page = await signIn('viewer', { clock: true });
+    const before = Number((await page.locator('.count').textContent())?.match(/^\d+/)?.[0]);
+    // The ringing list was read before the call was answered: it is in both answers.
+    await page.route('**/console-api/calls?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { calls: Call[] };
+      if (route.request().url().includes('status=ringing'))
+        body.calls.push({ ...(body.calls[0] ?? call), sid: call.sid, status: 'ringing' });
+      await route.fulfill({ response, json: body });
+    });
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    expect(await page.getByRole('link', { name: call.sid }).count()).toBe(1);
+    expect(await page.locator('.count').textContent()).toMatch(new RegExp(`^${before} live calls`));
+    await page.context().close();
+  });
+
+  for (const width of [1280, 320]) {
+    it(`keeps every End button on screen at ${width} px, with no sideways page scroll, beside hostile long values`, async () => {
+      const long = (c: string) => c.repeat(600);
+      const call = live({
+        to: `sip:${long('t')}@example.com`,
+        from: `https://example.com/${long('f')}`,
+        callerName: long('n'),
+      });
+      const page = await signIn('operator', { width });
+      // Where the button is drawn without anything scrolled sideways (the table's own region neither).
+      const box = await page.getByRole('button', { name: `End ${call.sid}` }).boundingBox();
+      expect(box?.x).toBeGreaterThanOrEqual(0);
+      expect((box?.x ?? 0) + (box?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(width);
+      const scrolled = await page.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+          .document;
+        return doc.documentElement.scrollWidth;
+      });
+      expect(scrolled).toBeLessThanOrEqual(width);
+      await page.context().close();
+    });
+  }
+
+  it('lists, filters, confirms and opens a call whose to is null and whose from is missing', async () => {
+    const call = live({ to: '+13105557777', from: '+14155557777' });
+    const other = live({ to: '+13105558888' });
+    const context = await newContext();
+    // As a proxy (or SignalWire for a native call) may send them: `to` null, `from` left out.
+    await context.route(
+      (url) => url.pathname.startsWith('/console-api/calls'),
+      async (route) => {
+        if (route.request().method() !== 'GET') return route.fallback();
+        const response = await route.fetch();
+        const body = (await response.json()) as { calls?: Call[] } & Partial<Call>;
+        const blank = (c: Partial<Call>) => {
+          if (c.sid !== call.sid) return c;
+          const { from: _dropped, ...rest } = c;
+          return { ...rest, to: null };
+        };
+        await route.fulfill({
+          response,
+          json: body.calls ? { ...body, calls: body.calls.map(blank) } : blank(body),
+        });
+      },
+    );
+    const page = await signIn('operator', { context });
+    const row = page.getByRole('row').filter({ hasText: call.sid });
+    expect(await row.locator('td[data-label="To"]').textContent()).toBe('');
+    expect(await row.locator('td[data-label="From"]').textContent()).toBe('');
+    await page.getByLabel('To').fill('+1310555');
+    await poll(() => page.getByRole('link', { name: other.sid }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: call.sid }).count()).toBe(0);
+    await page.getByLabel('To').fill('');
+    await page.getByLabel('From').fill('+1415');
+    await poll(() => page.getByRole('link', { name: call.sid }).count()).toBe(0);
+    await page.getByLabel('From').fill('');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'End this call?' });
+    expect(await dialog.locator('dt:text-is("To") + dd').textContent()).toBe('—');
+    expect(await dialog.locator('dt:text-is("From") + dd').textContent()).toBe('—');
+    await page.keyboard.press('Escape');
+    await goTo(page, `#/calls/${call.sid}`);
+    await page.getByRole('button', { name: 'End call…' }).waitFor();
+    expect(await page.locator('dt:text-is("To") + dd').textContent()).toBe('—');
+    await context.close();
+  });
+
+  it('shows emoji ZWJ sequences and a Persian non-joiner in a caller name, and a lone joiner as an escape', async () => {
+    const call = live({ callerName: '👩\u200D💻 Ada 👨\u200D👩\u200D👧 می\u200Cخواهم \u200Dx' });
+    const page = await signIn('viewer');
+    const name = page.getByRole('row').filter({ hasText: call.sid }).locator('td[data-label="Caller name"]');
+    expect(await name.textContent()).toBe('👩\u200D💻 Ada 👨\u200D👩\u200D👧 می\u200Cخواهم \\u{200d}x');
+    await page.context().close();
+  });
+});
+
+describe('thousands of live calls, refreshed', { timeout: 120_000 }, () => {
+  it('keeps the DOM node of every row whose call did not change, and redraws only the changed one', async () => {
+    const calls = Array.from({ length: 300 }, (_, i) => live({ status: 'ringing', ageSeconds: 40 + i }));
+    const changed = calls[5] as Call;
+    const page = await signIn('operator', { clock: true });
+    await page.getByRole('link', { name: changed.sid }).waitFor();
+    // Each row is marked; a row drawn again comes without the mark. A text selection in a kept row stays.
+    await page.evaluate(() => {
+      for (const row of (globalThis as unknown as PageGlobals).document.querySelectorAll('main tbody tr'))
+        row.kept = true;
+    });
+    const selectedSid = (calls[100] as Call).sid;
+    await page.getByRole('link', { name: selectedSid }).selectText();
+    const end = page.getByRole('button', { name: `End ${(calls[7] as Call).sid}` });
+    await end.focus();
+    // The next answer says the call was answered (its status moved on); every other call is as it was.
+    await page.route('**/console-api/calls?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { calls: Call[] };
+      const calls = body.calls.map((c) => (c.sid === changed.sid ? { ...c, status: 'in-progress' } : c));
+      await route.fulfill({ response, json: { ...body, calls } });
+    });
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    const kept = await page.evaluate(() =>
+      [...(globalThis as unknown as PageGlobals).document.querySelectorAll('main tbody tr')]
+        .filter((row) => !row.kept)
+        .map((row) => row.querySelector('a')?.textContent),
+    );
+    expect(kept).toEqual([changed.sid]);
+    const row = page.getByRole('row').filter({ hasText: changed.sid });
+    expect(await row.locator('.status').textContent()).toBe('in-progress');
+    expect(await page.evaluate(() => String((globalThis as unknown as PageGlobals).getSelection()))).toBe(
+      selectedSid,
+    );
+    expect(await end.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await page.context().close();
+  });
+
+  it('ticks the durations on screen, and a row scrolled into view shows its duration', async () => {
+    for (let i = 0; i < 200; i++) live({ status: 'queued', ageSeconds: 50 + i });
+    const page = await signIn('viewer', { clock: true });
+    const rows = page.locator('main tbody tr');
+    const seconds = async (row: ReturnType<typeof rows.first>) => {
+      const text = await row.locator('.duration').textContent();
+      const [, h = '0', m = '0', s = '0'] = /^(?:(\d+)h )?(?:(\d+)m )?(\d+)s$/.exec(text ?? '') ?? [];
+      return Number(h) * 3600 + Number(m) * 60 + Number(s);
+    };
+    const before = { first: await seconds(rows.first()), last: await seconds(rows.last()) };
+    await page.clock.fastForward(2_000);
+    expect(await seconds(rows.first())).toBeGreaterThanOrEqual(before.first + 2);
+    await rows.last().scrollIntoViewIfNeeded();
+    await page.clock.fastForward(1_000);
+    expect(await seconds(rows.last())).toBeGreaterThanOrEqual(before.last + 3);
+    await page.context().close();
+  });
+});
