@@ -65,6 +65,13 @@ export const secretReadFailure = (failure: SecretReadError, kind: TargetKind): C
       `Your AWS identity needs secretsmanager:GetSecretValue on "${secretId}" (and kms:Decrypt on its key, if it has a customer-managed one).`,
     );
   }
+  if (name === 'InvalidRequestException') {
+    // What Secrets Manager answers for a secret scheduled for deletion (and other states it will not read in).
+    return fail(
+      `Secrets Manager refuses to read it (${name}: ${message})`,
+      `If the secret is scheduled for deletion, restore it: aws secretsmanager restore-secret --secret-id "${secretId}".`,
+    );
+  }
   return fail(
     `${name}: ${message}`,
     'Check --region / --profile and your network; `call-control doctor` checks the setup.',

@@ -77,6 +77,12 @@ export interface SignalWireAccess {
   allowedLocalOrigin: string | undefined;
 }
 
+/** A credentials failure that trying again may clear (Secrets Manager throttled or unreachable). */
+const isTransientCredentialsError = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name === 'CredentialsError' &&
+  (error as { retryable?: unknown }).retryable === true;
+
 /**
  * Reads the SignalWire secret from Secrets Manager (the user's AWS credentials; the local stand-in with its
  * credentials for `--local`), parsed and checked by the functions' own rules, and opens that project's
@@ -122,14 +128,20 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   });
   let project: Awaited<ReturnType<typeof access.credentials.get>>;
   try {
-    project = await access.credentials.get();
+    project = await access.credentials.get().catch(async (error: unknown) => {
+      // Read once more, typed: an unreadable secret (the AWS SDK's error) is told from a malformed one.
+      const failure = await readSecret().then(
+        () => undefined,
+        (readError: unknown) => readError,
+      );
+      if (failure instanceof SecretReadError) throw secretReadFailure(failure, kind);
+      // The secret reads now: a first failure that was transient (throttled, unreachable) is no fault of the
+      // secret's, so the credentials are taken once more rather than the secret reported as one to fix.
+      if (isTransientCredentialsError(error)) return access.credentials.get();
+      throw error;
+    });
   } catch (error) {
-    // Read once more, typed: an unreadable secret (the AWS SDK's error) is told from a malformed one.
-    const failure = await readSecret().then(
-      () => undefined,
-      (readError: unknown) => readError,
-    );
-    if (failure instanceof SecretReadError) throw secretReadFailure(failure, kind);
+    if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new CliError(
       message,

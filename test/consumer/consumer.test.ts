@@ -558,6 +558,57 @@ describe('a TypeScript app made by `cdk init app --language typescript` (tsc, th
     expect(packageErrors).toEqual([]);
   });
 
+  // TypeScript 7 (the app's) has dropped `node10`; apps still on it run TypeScript 5, as this repository does.
+  const OWN_TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  it.each([
+    ['node10', 'commonjs', 'TypeScript 5'],
+    ['bundler', 'esnext', 'the app’s TypeScript'],
+    ['node16', 'node16', 'the app’s TypeScript'],
+  ] as const)(
+    'resolves the types of `/infra` and the root under moduleResolution %s (module %s, %s)',
+    (resolution, module, tsc) => {
+      // A folder of its own, removed again, so the app's own tsc runs above and below never see it.
+      const folder = join(app, `resolution-${resolution}`);
+      mkdirSync(folder, { recursive: true });
+      try {
+        writeFileSync(
+          join(folder, 'check.ts'),
+          [
+            `import { CallControl } from '${PACKAGE_NAME}/infra';`,
+            `import { CallControl as RootCallControl } from '${PACKAGE_NAME}';`,
+            'export const same: typeof RootCallControl = CallControl;',
+            '',
+          ].join('\n'),
+        );
+        writeFileSync(
+          join(folder, 'tsconfig.json'),
+          JSON.stringify({
+            compilerOptions: {
+              strict: true,
+              noEmit: true,
+              skipLibCheck: true,
+              module,
+              moduleResolution: resolution,
+            },
+            files: ['check.ts'],
+          }),
+        );
+        const [program, ...args] =
+          tsc === 'TypeScript 5' ? [process.execPath, OWN_TSC] : ['npx', '--no-install', 'tsc'];
+        const checked = spawnSync(program, [...args, '-p', folder], {
+          cwd: app,
+          encoding: 'utf8',
+          timeout: 300_000,
+          env: { ...process.env, PATH: NODES.system },
+        });
+        expect(`${checked.stdout}${checked.stderr}`).toBe('');
+        expect(checked.status).toBe(0);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('uses the app’s own aws-cdk-lib and constructs, not copies of its own', () => {
     const installed = join(app, 'node_modules', PACKAGE_NAME, 'node_modules');
     expect(existsSync(join(installed, 'aws-cdk-lib'))).toBe(false);

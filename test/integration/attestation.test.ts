@@ -189,6 +189,24 @@ describe('forgery: a direct invoke of the HTTP function with its own requestCont
     });
   });
 
+  it('gains nothing from a route key its path disagrees with: the call acted on is the one audited, as claimed', async () => {
+    const acted = seed();
+    const named = seed();
+    const event = forged(acted.sid);
+    // The path (and method) say "read another call"; the route key and its parameters say "end this one".
+    Object.assign(event, { rawPath: `/calls/${named.sid}` });
+    Object.assign(event.requestContext.http, { method: 'GET', path: `/calls/${named.sid}` });
+    const before = output.records().length;
+
+    await invoke(LOCAL_HTTP_API_FUNCTION, event);
+
+    const [record] = auditsAfter(before);
+    expect(record).toMatchObject({ callSid: acted.sid, outcome: 'updated' });
+    expect(record?.actor.attested).toEqual({ invokedAs: arnOf(LOCAL_HTTP_API_FUNCTION) });
+    expect(stack.emulator.getCall(stack.projectId, acted.sid)?.status).toBe('completed');
+    expect(stack.emulator.getCall(stack.projectId, named.sid)?.status).toBe('in-progress');
+  });
+
   it('attests the SigV4 caller of a request through the local API Gateway, which invokes the api-gateway alias', async () => {
     const call = seed();
     const before = output.records().length;

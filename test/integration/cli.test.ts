@@ -434,6 +434,27 @@ describe('calls (local stack, signed requests)', () => {
     }
   });
 
+  it('reads whose reader has gone (`calls get … | true`, `calls list … | true`) exit 0 quietly, as Unix tools do', async () => {
+    const sid = seed('in-progress', 60);
+    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const runs = [];
+    for (const args of [
+      ['calls', 'get', sid, '--local'],
+      ['calls', 'list', '--local', '-o', 'json'],
+    ]) {
+      const line = [process.execPath, bundle, ...args].map(quote).join(' ');
+      // `true` exits before the CLI writes a byte: every write to the pipe fails with EPIPE.
+      runs.push(
+        await collect(
+          spawn('bash', ['-c', `${line} | true; echo "exit \${PIPESTATUS[0]}" >&2`], { env }),
+          '',
+        ),
+      );
+    }
+
+    expect(runs.map((run) => run.stderr)).toEqual(['exit 0\n', 'exit 0\n']);
+  });
+
   it.skipIf(!existsSync('/dev/full'))(
     'says it cannot write its output (a full disk) in one line, exit 1',
     async () => {
@@ -1035,6 +1056,23 @@ describe('--direct (SignalWire itself, credentials from Secrets Manager)', () =>
     );
     expect(audit.records.map((record) => record.audit.callSid)).toEqual([sid]);
   });
+
+  it('goes on when Secrets Manager throttled the first read and the next one works, instead of "Fix the secret"', async () => {
+    const sid = seed('in-progress', 100);
+    // Three: the AWS SDK's own attempts, so the first read fails; the CLI's typed read after it works.
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'ThrottlingException',
+      status: 400,
+      times: 3,
+    });
+
+    const run = await cli('calls', 'end', sid, '--direct', '--secret-id', LOCAL_SECRET_NAME, '--yes');
+
+    expect(run.stderr).not.toContain('Fix the secret');
+    expect(run.code).toBe(0);
+    expect(statusOf(sid)).toBe('completed');
+  });
 });
 
 describe('defect: parentCallSid not normalised (CLI)', () => {
@@ -1436,6 +1474,30 @@ describe('the deployed target (CloudFormation outputs, SigV4 with the standard c
       'could not read the SignalWire secret "team/no-such-secret": Secrets Manager has no secret by that name',
     );
     expect(missing.stdout).toContain('next: Pass the right --secret-id');
+  });
+
+  it('says a secret Secrets Manager will not decrypt or read (scheduled for deletion) is a fix, not a retry', async () => {
+    const doctor = () =>
+      collect(spawn(process.execPath, [bundle, 'doctor', '--direct'], { env: deployedEnv() }), '');
+
+    // Twice each: the CLI reads the secret, and on a failure reads it once more to classify it.
+    stack.aws.injectSecretsManagerFault({ kind: 'error', type: 'DecryptionFailure', status: 400, times: 2 });
+    const undecryptable = await doctor();
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'InvalidRequestException',
+      status: 400,
+      message: "You can't perform this operation on the secret because it was marked for deletion.",
+      times: 2,
+    });
+    const deleted = await doctor();
+
+    expect(undecryptable.code).toBe(1);
+    expect(undecryptable.stdout).toContain('access denied (DecryptionFailure)');
+    expect(undecryptable.stdout).toContain('kms:Decrypt');
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toContain('it was marked for deletion');
+    expect(deleted.stdout).toContain('next: If the secret is scheduled for deletion, restore it');
   });
 
   it('audit finds the log groups of a stack with more than 100 resources (every ListStackResources page)', async () => {

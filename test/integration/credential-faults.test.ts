@@ -73,6 +73,37 @@ describe('SecretsManagerSource with the real SDK client', () => {
     expect(error).toMatchObject({ name: 'CredentialsError', retryable: true });
   });
 
+  it.each([
+    ['RequestLimitExceeded', 400],
+    ['RequestThrottled', 400],
+    ['RequestTimeoutException', 408],
+    ['SomeNewRateLimit', 429],
+    ['InternalFailureException', 500],
+    ['SomeNewOutage', 503],
+  ])(
+    'treats %s (HTTP %i) as retryable: a throttle or an outage, not a fault to fix',
+    async (type, status) => {
+      stack.aws.injectSecretsManagerFault({ kind: 'error', type, status, times: 1 });
+
+      const error = await source(LOCAL_SECRET_NAME)
+        .read(true)
+        .catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ name: 'CredentialsError', retryable: true });
+      expect((error as Error).message).toContain(`(${type})`);
+    },
+  );
+
+  it('treats a refusal AWS does not name as throttling, answered 400, as configuration', async () => {
+    stack.aws.injectSecretsManagerFault({ kind: 'error', type: 'SomeNewRefusal', status: 400, times: 1 });
+
+    const error = await source(LOCAL_SECRET_NAME)
+      .read(true)
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'CredentialsError', retryable: false });
+  });
+
   it('reads the secret once per max age and again on refresh', async () => {
     const cached = new SecretsManagerSource(
       LOCAL_SECRET_NAME,
@@ -108,6 +139,41 @@ describe('the HTTP function when the secret cannot be used', () => {
     expect(answer.error.message).toContain('InternalServiceError');
     expect(stack.emulator.requests).toHaveLength(0);
   });
+
+  it.each([
+    ['DecryptionFailure', 'the role may not use the secret’s KMS key'],
+    ['AccessDeniedException', 'the role may not read the secret'],
+    ['InvalidRequestException', 'the secret is scheduled for deletion'],
+  ])(
+    'answers 500, not retryable, when Secrets Manager refuses with %s (%s): an operator must fix it',
+    async (type) => {
+      stack.aws.injectSecretsManagerFault({
+        kind: 'error',
+        type,
+        status: 400,
+        message: `arn:aws:kms:us-east-1:123456789012:key/secret-key-id ${stack.apiToken}`,
+        times: 1,
+      });
+      stack.emulator.clearRequests();
+
+      const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+      const response = await fetch(`${stack.api.url}/calls/${call.sid}/terminate`, { method: 'POST' });
+      const text = await response.text();
+
+      expect(response.status).toBe(500);
+      expect(response.headers.get('retry-after')).toBeNull();
+      expect(JSON.parse(text).error).toEqual(
+        expect.objectContaining({
+          code: 'CREDENTIALS_UNAVAILABLE',
+          retryable: false,
+          message: `could not read the SignalWire secret "${LOCAL_SECRET_NAME}" from Secrets Manager (${type})`,
+        }),
+      );
+      expect(text).not.toContain('kms');
+      expect(text).not.toContain(stack.apiToken);
+      expect(stack.emulator.requests).toHaveLength(0);
+    },
+  );
 
   it('answers 500 naming the malformed field, never the value', async () => {
     stack.aws.putSecret(
@@ -217,6 +283,32 @@ describe('the event function when the secret cannot be used', () => {
       )
       .map((e) => ({ type: e.envelope['detail-type'], detail: e.envelope.detail }));
   };
+
+  it('publishes a final "Call Update Failed", not retried, when Secrets Manager cannot decrypt the secret', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+    stack.aws.putSecret(LOCAL_SECRET_NAME, goodSecret);
+    stack.aws.injectSecretsManagerFault({ kind: 'error', type: 'DecryptionFailure', status: 400 });
+    const reads = stack.aws.secretReads.length;
+
+    const results = await request({ callSid: call.sid, action: 'terminate', idempotencyKey: 'kms-denied-1' });
+
+    expect(results).toEqual([
+      {
+        type: CALL_UPDATE_FAILED,
+        detail: expect.objectContaining({
+          final: true,
+          error: expect.objectContaining({
+            code: 'CREDENTIALS_UNAVAILABLE',
+            retryable: false,
+            message: `could not read the SignalWire secret "${LOCAL_SECRET_NAME}" from Secrets Manager (DecryptionFailure)`,
+          }),
+        }),
+      },
+    ]);
+    // One read: the invocation was not retried (a retry would read the secret again).
+    expect(stack.aws.secretReads.length - reads).toBe(1);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
 
   it('does not remember an unreadable secret: the same idempotency key resent after the fix is applied', async () => {
     const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });

@@ -331,6 +331,7 @@ describe('media types', () => {
     ['application/merge-patch+json', '{"Status":"completed"}'],
     ['application/vnd.example.call-update+json; version=1', '{"Status":"completed"}'],
     ['APPLICATION/X-WWW-FORM-URLENCODED ;charset=utf-8', 'Status=completed'],
+    ['application/x-www-form-urlencoded; charset=US-ASCII', 'Status=completed'],
   ])('%s reaches its parser and the call is ended', async (contentType, body) => {
     const call = seed();
 
@@ -339,6 +340,51 @@ describe('media types', () => {
     expect(answer.status, JSON.stringify(answer.json)).toBe(200);
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
+
+  it.each([
+    [
+      'application/x-www-form-urlencoded; charset=iso-8859-1',
+      'Status=completed&Url=https%3A%2F%2Fexample.com%2Fcaf%E9',
+      'iso-8859-1',
+    ],
+    ['application/x-www-form-urlencoded; charset=UTF-16', 'Status=completed', 'utf-16'],
+    ['application/json; charset=windows-1252', '{"Status":"completed"}', 'windows-1252'],
+    ['application/json;charset="utf-16le"', '{"Status":"completed"}', 'utf-16le'],
+  ])('%s is refused with 415 naming the charset, and nothing is sent', async (contentType, body, charset) => {
+    const call = seed();
+
+    const answer = await send('POST', `/calls/${call.sid}`, body, contentType);
+
+    expect(answer.status).toBe(415);
+    expect(answer.json.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(answer.json.error?.message).toContain(
+      `charset "${charset}" is not supported: send the body as UTF-8`,
+    );
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+
+  it.each([
+    'application/json; charset="utf-16',
+    'application/json; charset',
+    'application/json; charset=utf-8; charset=iso-8859-1',
+    'application/x-www-form-urlencoded; CHARSET=utf-8; charset=utf-16',
+  ])(
+    '%s (a charset the media type parser cannot read as one) is refused with 415, nothing sent',
+    async (contentType) => {
+      const call = seed();
+      const body = contentType.includes('json') ? '{"Status":"completed"}' : 'Status=completed';
+
+      const answer = await send('POST', `/calls/${call.sid}`, body, contentType);
+
+      expect(answer.status).toBe(415);
+      expect(answer.json.error?.message).toContain(
+        'is malformed or repeated: send charset=utf-8 once, or no charset',
+      );
+      expect(stack.emulator.requests).toHaveLength(0);
+      expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+    },
+  );
 
   it('a body without a media type is refused with 415 saying so', async () => {
     // Bytes, not a string: fetch would label a string body text/plain.

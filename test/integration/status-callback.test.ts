@@ -123,6 +123,18 @@ describe('POST /webhooks/signalwire/status', () => {
     expect(statusEventsFor(after[1]?.[1] as string)).toHaveLength(1);
   });
 
+  it('accepts a callback whose form is declared charset=UTF-8, as Twilio-compatible senders label it', async () => {
+    const params = callback();
+
+    const answer = await post(webhookUrl(), params, {
+      'content-type': 'application/x-www-form-urlencoded; charset=UTF-8',
+      'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+    });
+
+    expect(answer.status).toBe(204);
+    expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(1);
+  });
+
   it('publishes "Call Status Changed" for a validly signed callback and answers 204', async () => {
     const url = webhookUrl('?tenant=acme&x=a%20b');
     const params = callback({ CallStatus: 'completed', CallDuration: '42', SequenceNumber: '3' });

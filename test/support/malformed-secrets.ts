@@ -62,6 +62,28 @@ export const malformedSecrets = (good: {
       message: 'secret.spaceUrl must be a SignalWire space host',
     },
     {
+      name: 'an apiToken pasted with a trailing newline',
+      text: one({ apiToken: `${apiToken}\n` }),
+      message: 'secret.apiToken has whitespace at its start or end',
+    },
+    {
+      name: 'a signingKey with a leading space',
+      text: one({ signingKey: ` ${apiToken}` }),
+      message: 'secret.signingKey has whitespace at its start or end',
+    },
+    {
+      name: 'a project whose apiToken ends in a space',
+      text: many({ projects: { [other]: project({ apiToken: `${apiToken} ` }) } }),
+      message: `secret.projects["${other}"].apiToken has whitespace at its start or end`,
+    },
+    {
+      name: 'one project twice, spelled in two cases',
+      text: many({
+        projects: { [other]: project(), [other.toUpperCase()]: project({ apiToken: `${apiToken}2` }) },
+      }),
+      message: `secret.projects names project ${other} twice`,
+    },
+    {
       name: 'an empty signingKey',
       text: one({ signingKey: '' }),
       message: 'secret.signingKey must be a non-empty string',

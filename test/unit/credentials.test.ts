@@ -148,6 +148,12 @@ describe('parseSecret', () => {
 });
 
 describe('the API token in the error of a malformed secret', () => {
+  it('reads a secret saved with a UTF-8 byte order mark (a Windows editor, PowerShell) as the same secret', () => {
+    expect(parseSecret(`\uFEFF${single({ signingKey: 'PSKkey' })}`)).toEqual(
+      parseSecret(single({ signingKey: 'PSKkey' })),
+    );
+  });
+
   it.each(malformedSecrets({ projectId: P1, apiToken: TOKEN, spaceUrl: 'example.signalwire.com' }))(
     'is never in the message, whatever the shape (a malformed signingKey included): $name',
     ({ text, message }) => {
@@ -230,6 +236,14 @@ describe('SecretsManagerSource', () => {
     ['ResourceNotFoundException', false],
     ['AccessDeniedException', false],
     ['InvalidRequestException', false],
+    ['Throttling', true],
+    ['TooManyRequestsException', true],
+    // A KMS key the role may not use, or a denied / unsigned request: configuration, whatever the suffix.
+    ['DecryptionFailure', false],
+    ['AccessDenied', false],
+    ['KMSAccessDeniedException', false],
+    ['InvalidClientTokenId', false],
+    ['IncompleteSignature', false],
   ])('reports %s as retryable %s, naming the secret and the AWS error', async (name, retryable) => {
     const error = await new SecretsManagerSource('signalwire/call-control', 0, failing(name))
       .read(false)
@@ -240,6 +254,24 @@ describe('SecretsManagerSource', () => {
       retryable,
       message: `could not read the SignalWire secret "signalwire/call-control" from Secrets Manager (${name})`,
     });
+  });
+
+  it('treats an AWS error it does not know as configuration when AWS calls it the caller’s fault', async () => {
+    const refused = clientAnswering(async () => {
+      throw Object.assign(new Error('no'), { name: 'SomeNewRefusal', $fault: 'client' });
+    });
+    const broken = clientAnswering(async () => {
+      throw Object.assign(new Error('no'), { name: 'SomeNewOutage', $fault: 'server' });
+    });
+
+    const [clientFault, serverFault] = await Promise.all(
+      [refused, broken].map((client) =>
+        new SecretsManagerSource('signalwire/call-control', 0, client).read(false).catch((e: unknown) => e),
+      ),
+    );
+
+    expect(clientFault).toMatchObject({ name: 'CredentialsError', retryable: false });
+    expect(serverFault).toMatchObject({ name: 'CredentialsError', retryable: true });
   });
 
   it('names the provider failure when what failed is not an error at all, and says to retry later', async () => {

@@ -31,6 +31,8 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 const isJsonType = (type: string): boolean =>
   type === 'application/json' || /^application\/[^/]+\+json$/.test(type);
 const MAX_MEDIA_TYPE_ECHO = 100;
+/** Charsets whose bytes UTF-8 decoding reads as sent (ASCII is a subset of UTF-8). */
+const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii']);
 
 /**
  * The body's bytes as the caller sent them. API Gateway base64-encodes non-text bodies (forms among them):
@@ -46,7 +48,7 @@ export const decodedBodyBytes = (body: string, isBase64Encoded: boolean): number
  * The media type is parsed as RFC 9110 writes it (`content-type`: case-insensitive type and subtype,
  * parameters after optional whitespace and `;`), and the header is then rewritten to the bare lower-case type
  * (`application/json`), so the body parsers, which match the header with their own stricter patterns, read
- * every body this guard lets through. Parameters are not used: both parsers read UTF-8.
+ * every body this guard lets through. Both parsers read UTF-8, so a body declared in another charset is refused.
  */
 export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware => ({
   before: ({ event }) => {
@@ -78,7 +80,7 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
       );
     }
     const header = headers['content-type'] ?? '';
-    const { type } = parseContentType(header);
+    const { type, parameters } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
       const shown =
         header.trim() === ''
@@ -88,6 +90,23 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
         415,
         'UNSUPPORTED_MEDIA_TYPE',
         `${shown} is not supported: send the body as application/json (or a +json type) or application/x-www-form-urlencoded`,
+      );
+    }
+    const charset = parameters.charset?.toLowerCase();
+    // Both parsers decode UTF-8: any other declared charset would apply a mis-decoded Url or value. The media
+    // type parser skips a malformed parameter and keeps the first of two, so a charset it did not read (or read
+    // once of several) is refused too: what the sender meant is unknown.
+    const declared = header.match(/;\s*charset\s*(?:=|;|$)/gi)?.length ?? 0;
+    if (
+      (charset !== undefined && !UTF8_COMPATIBLE.has(charset)) ||
+      declared > (charset === undefined ? 0 : 1)
+    ) {
+      throw new RequestRejectedError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        charset === undefined || declared > 1
+          ? `the charset of media type ${JSON.stringify(header.slice(0, MAX_MEDIA_TYPE_ECHO))} is malformed or repeated: send charset=utf-8 once, or no charset`
+          : `charset ${JSON.stringify(charset.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body as UTF-8 (charset=utf-8, or no charset)`,
       );
     }
     headers['content-type'] = type;

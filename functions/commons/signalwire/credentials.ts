@@ -115,6 +115,19 @@ const readProject = (
   if (signingKey !== undefined && (typeof signingKey !== 'string' || signingKey.length === 0)) {
     throw new CredentialsError(`${where}.signingKey must be a non-empty string when present`, false);
   }
+  // A pasted newline or space would be sent as part of the token (every request 401) or the key (every
+  // callback's signature refused): said here, naming the field, instead of as SignalWire's refusal.
+  for (const [field, text] of [
+    ['apiToken', apiToken],
+    ['signingKey', signingKey],
+  ] as const) {
+    if (text !== undefined && text.trim() !== text) {
+      throw new CredentialsError(
+        `${where}.${field} has whitespace at its start or end (a pasted newline?)`,
+        false,
+      );
+    }
+  }
   return {
     projectId: canonicalSid(projectId),
     apiToken,
@@ -133,7 +146,8 @@ const readProject = (
 export const parseSecret = (text: string, options: ParseSecretOptions = {}): SignalWireSecret => {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A file saved with a byte order mark (Windows editors, PowerShell's utf8) keeps it in the secret.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     throw new CredentialsError('the SignalWire secret is not valid JSON', false);
   }
@@ -154,6 +168,10 @@ export const parseSecret = (text: string, options: ParseSecretOptions = {}): Sig
   const projects = new Map<string, ProjectCredentials>();
   for (const [projectId, value] of Object.entries(json.projects)) {
     const project = readProject(projectId, value, `secret.projects["${projectId}"]`, options);
+    // IDs are case-insensitive: two spellings of one would leave which token is used to the key order.
+    if (projects.has(project.projectId)) {
+      throw new CredentialsError(`secret.projects names project ${project.projectId} twice`, false);
+    }
     projects.set(project.projectId, project);
   }
   const named = json.defaultProjectId;
@@ -178,21 +196,69 @@ export interface SecretSource {
   read(refresh: boolean): Promise<string>;
 }
 
-/** AWS error names meaning "try again later" rather than "fix the configuration". */
+/**
+ * AWS error names meaning "try again later" rather than "fix the configuration": the AWS SDK's own throttling and
+ * transient codes (`@smithy/service-error-classification`), spelled as the services and proxies send them.
+ */
 const TRANSIENT_AWS_ERRORS = new Set([
-  'ThrottlingException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
   'InternalServiceError',
   'InternalServiceErrorException',
-  'ServiceUnavailableException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
   'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailableException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
   'TimeoutError',
+  'TooManyRequestsException',
 ]);
 
-const awsErrorName = (error: unknown): string => {
+/**
+ * AWS error names without the `Exception` suffix that still mean "fix the configuration": a KMS key the role
+ * may not use (`DecryptionFailure`), a denied or unsigned request. Retrying these only delays the operator.
+ */
+const CONFIGURATION_AWS_ERRORS = new Set([
+  'DecryptionFailure',
+  'AccessDenied',
+  'IncompleteSignature',
+  'InvalidClientTokenId',
+  'MissingAuthenticationToken',
+  'NotAuthorized',
+  'OptInRequired',
+]);
+
+interface AwsFailure {
+  name: string;
+  fault: unknown;
+  status: unknown;
+}
+
+const awsErrorOf = (error: unknown): AwsFailure => {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof Error) return cause.name;
-  return 'UnknownError';
+  if (!(cause instanceof Error)) return { name: 'UnknownError', fault: undefined, status: undefined };
+  const { $fault, $metadata } = cause as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return { name: cause.name, fault: $fault, status: $metadata?.httpStatusCode };
 };
+
+/**
+ * Transient: a throttling or transient name, an answer AWS gave as its own fault (a 5xx) or as "too many
+ * requests" (a 429, whatever its body names), or no answer at all (a network failure: no `Exception` name, no
+ * client fault). Anything else AWS refused as the caller's fault is configuration.
+ */
+const isTransientAwsError = ({ name, fault, status }: AwsFailure): boolean =>
+  TRANSIENT_AWS_ERRORS.has(name) ||
+  fault === 'server' ||
+  status === 429 ||
+  (typeof status === 'number' && status >= 500) ||
+  (fault !== 'client' && !name.endsWith('Exception') && !CONFIGURATION_AWS_ERRORS.has(name));
 
 /**
  * Reads the secret with the Powertools Parameters provider over `@aws-sdk/client-secrets-manager`, which
@@ -215,11 +281,10 @@ export class SecretsManagerSource implements SecretSource {
     try {
       value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch: refresh });
     } catch (error) {
-      const name = awsErrorName(error);
-      const transient = TRANSIENT_AWS_ERRORS.has(name) || !name.endsWith('Exception');
+      const failure = awsErrorOf(error);
       throw new CredentialsError(
-        `could not read the SignalWire secret "${this.secretId}" from Secrets Manager (${name})`,
-        transient,
+        `could not read the SignalWire secret "${this.secretId}" from Secrets Manager (${failure.name})`,
+        isTransientAwsError(failure),
       );
     }
     if (typeof value !== 'string') {
