@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLE_ALIAS, functionBundleOptions } from '../infra/runtime.ts';
+import { BUNDLE_ALIAS, functionBundleOptions, USUAL_ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
 
 /**
  * The esbuild options every deployed function is built with (`infra/runtime.ts`, shared with the package build
@@ -116,6 +116,11 @@ export const bundle = async (
 };
 
 const REFERENCE_ENTRY = 'bench/reference/sdk-update-handler.ts';
+/**
+ * The reference is bundled as a user would bundle it, with the `createRequire` banner CDK's documentation gives
+ * (the functions take the same `require` without the `node:module` facade: infra/runtime.ts ESM_REQUIRE_BANNER).
+ */
+const REFERENCE_BANNER = { banner: { js: USUAL_ESM_REQUIRE_BANNER } };
 
 /**
  * Bundles every function and the reference handler. The reference is bundled as a user would bundle it (the
@@ -136,12 +141,22 @@ export const buildAll = async (
   const functions = await Promise.all(
     functionEntries(root).map((entry) => bundle(root, entry, basename(entry, '.ts'), outDir)),
   );
-  const reference = await bundle(root, REFERENCE_ENTRY, 'reference', outDir, { alias: {} });
-  const referenceEnvCredentials = await bundle(root, REFERENCE_ENTRY, 'reference-env-credentials', outDir);
+  const reference = await bundle(root, REFERENCE_ENTRY, 'reference', outDir, {
+    ...REFERENCE_BANNER,
+    alias: {},
+  });
+  const referenceEnvCredentials = await bundle(
+    root,
+    REFERENCE_ENTRY,
+    'reference-env-credentials',
+    outDir,
+    REFERENCE_BANNER,
+  );
   // Lambda's Node.js runtimes ship the AWS SDK v3; a user may leave it out of the bundle (NodejsFunction's
   // `externalModules: ['@aws-sdk/*']`, its default before CDK bundled it). Locally the import resolves to this
   // repository's node_modules, the same version the bundled reference carries.
   const referenceRuntimeSdk = await bundle(root, REFERENCE_ENTRY, 'reference-runtime-sdk', outDir, {
+    ...REFERENCE_BANNER,
     alias: {},
     external: ['@aws-sdk/*'],
   });

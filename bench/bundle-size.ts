@@ -107,13 +107,17 @@ export const bundleSize: Measurement = {
     const notes = [
       'Bundles: esbuild with the options of infra/call-control-function.ts, read from infra/runtime.ts (ESM, ' +
         'minify, target node24, platform node, main fields module/main, every dependency including @aws-sdk/* ' +
-        'bundled, the `createRequire` banner, external source map without sources, and the aliases that replace ' +
+        'bundled, a `createRequire` banner that takes `node:module` through `process.getBuiltinModule` (no ES ' +
+        'module facade; the reference takes the usual `import { createRequire }` one), external source map ' +
+        'without sources, and the aliases that replace ' +
         "what Lambda never needs of the AWS SDK with the project's stand-ins (infra/runtime.ts BUNDLE_ALIAS: the " +
         'environment provider for the default credential chain, the `node:crypto` SHA-256 for ' +
         '`@smithy/core/checksum`, the HTTP/1.1 path of `@smithy/node-http-handler`, an environment-only ' +
         '`@smithy/core/config` without the shared config files, SigV4 without presigning and event-stream ' +
-        "signing, the project's AWS JSON protocol for `@aws-sdk/core/protocols`), and load " +
-        "Node's built-ins as `require` does, not through ES module facades). The stand-ins " +
+        "signing, the project's AWS JSON protocol for `@aws-sdk/core/protocols`, an event-stream serde that " +
+        'refuses every stream for `@smithy/core/event-streams`), and load ' +
+        "Node's built-ins as `require` does, through one ES module stand-in each (no ES module facade, and no " +
+        "copy of every export as esbuild's CommonJS interop makes)). The AWS SDK stand-ins " +
         "count in the AWS SDK's share below. Sizes are the .mjs alone; the " +
         `source maps are ${http ? kib(http.mapBytes) : '—'} (http-api) and ${kib(reference.mapBytes)} (reference).`,
       'Reference: bench/reference/sdk-update-handler.ts, a handler built on `@signalwire/compatibility-api` ' +

@@ -6,10 +6,16 @@ import { join } from 'node:path';
  */
 
 /**
- * ESM bundles have no `require`, but CommonJS dependencies bundled into them still call it (esbuild's
- * `__require` shim looks for a global one).
+ * ESM bundles have no `require`, but CommonJS bundled into them may still call it (esbuild's `__require` shim
+ * looks for a global one): the Powertools Tracer's X-Ray SDK does, and so may a caller's own entry bundled from
+ * source. The usual banner, `import { createRequire } from 'module'`, builds that module's ES facade at every
+ * cold start; `process.getBuiltinModule` (as BUNDLE_BUILTINS) gives the same `createRequire` without it.
  */
 export const ESM_REQUIRE_BANNER =
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
+
+/** The banner a user adds for an ESM bundle (CDK's documentation): what the benchmark's reference is built with. */
+export const USUAL_ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /** Prefer the ESM builds of dependencies (the AWS SDK ships both) so tree shaking works: about 25 % smaller. */
@@ -19,12 +25,11 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  * Left out of every bundle. `bowser` is the AWS SDK's browser user-agent parser, reached only through a
  * dynamic `import()` on the SDK's browser path, which never runs on Node; bundling it would add code that
  * every cold start parses. (The real-bundle infra test and the benchmark's cold start run the SDK client from
- * the bundle, so a Node path that needed it would fail there.) `@smithy/core/event-streams` (14 KiB of the
- * http-api bundle) is reached the same way, only when an operation streams events (CloudWatch Logs'
- * `StartLiveTail`, Bedrock's and Transcribe's streams): no operation the functions send does, which
- * test/unit/aws-event-streams.test.ts checks for every operation of every AWS client the functions import.
+ * the bundle, so a Node path that needed it would fail there.) `@smithy/core/event-streams` is not left out but
+ * replaced (BUNDLE_ALIAS): CloudWatch Logs' client imports it statically, and a bundle must load without a
+ * `node_modules`.
  */
-export const BUNDLE_EXTERNALS = ['bowser', '@smithy/core/event-streams'];
+export const BUNDLE_EXTERNALS = ['bowser'];
 
 const platformFile = (...path: string[]): string =>
   // import.meta.dirname, not import.meta.url: the package's CommonJS build defines only the former.
@@ -35,11 +40,14 @@ const platformFile = (...path: string[]): string =>
  * built-in builds an ES module facade first, which reads every export once, lazy getters included: for
  * `node:http` that loads undici for `http.WebSocket`, which no function uses. An `import('node:http')` alone
  * takes several times as long as `process.getBuiltinModule`, and the http-api bundle imports faster without
- * the facades (measured: docs/benchmarks.md). Each one is aliased to a
- * one-line CommonJS module, functions/commons/platform/node-builtins/<name>.cjs, that returns
- * `process.getBuiltinModule(name)` (Node.js 22.3 and later): the same module object, no facade (`node:process`
- * is the global `process` itself). A test in test/infra/call-control-function.test.ts fails, naming it, when a
- * prebuilt bundle imports a built-in missing from this list.
+ * the facades (measured: docs/benchmarks.md). Each one is aliased to an ES module,
+ * functions/commons/platform/node-builtins/<name>.mjs (written by scripts/node-builtins.ts), whose default export
+ * is `process.getBuiltinModule(name)` (Node.js 22.3 and later; `node:process` is the global `process` itself) and
+ * whose named exports are read from it once, each through a call marked pure: a bundle reads only the names it
+ * imports. Not CommonJS stand-ins: esbuild's interop copies every export of a CommonJS module into a new object
+ * (one getter per export) once per importing module: 21 copies in the http-api bundle, about 0.3 ms of its import
+ * (counted in instructions, callgrind). A test in test/infra/call-control-function.test.ts fails, naming it, when a prebuilt bundle imports a
+ * built-in missing from this list; test/unit/node-builtins.test.ts holds each stand-in to its built-in.
  */
 export const BUNDLE_BUILTINS = [
   'console',
@@ -99,23 +107,29 @@ export const BUNDLE_BUILTINS = [
  * test/infra/bundled-json-protocol.test.ts sends a bundled `GetSecretValue` with each against the local and a
  * scripted Secrets Manager and compares requests, outputs, errors and retries; bundled-json-protocol-dynamodb.test.ts
  * does the same for Powertools Idempotency's record writes (the record read back from a conditional-check failure).
+ * `@smithy/core/event-streams` (the event-stream serde, 14 KiB of the http-api bundle) becomes
+ * functions/commons/platform/aws-event-streams.ts: only an operation that streams events uses it (CloudWatch Logs'
+ * `StartLiveTail`, Bedrock's and Transcribe's streams), and none the functions send does, which
+ * test/unit/aws-event-streams.test.ts checks for every operation of every AWS client the functions import; the
+ * stand-in gives a client what it builds at construction and refuses a stream (EventStreamsNotBundledError).
  * `@aws-lambda-powertools/commons/utils/env` becomes
  * functions/commons/platform/powertools-env.ts, the same module with whether invocations run concurrently decided
  * once (Powertools read `AWS_LAMBDA_MAX_CONCURRENCY` 16 times per warm invocation); test/unit/powertools-env.test.ts
  * bundles a function's Powertools with and without it and compares the lines written, byte for byte. Every
- * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its `require`-style module.
+ * built-in of BUNDLE_BUILTINS, with and without its `node:` prefix, becomes its stand-in module.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': platformFile('aws-credentials.ts'),
   '@aws-sdk/core/protocols': platformFile('aws-json-protocol.ts'),
   '@smithy/core/checksum': platformFile('aws-sha256.ts'),
+  '@smithy/core/event-streams': platformFile('aws-event-streams.ts'),
   '@smithy/core/config': platformFile('aws-config.ts'),
   '@smithy/node-http-handler': platformFile('aws-http-handler.ts'),
   '@smithy/signature-v4': platformFile('aws-sigv4.ts'),
   '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
-      const file = platformFile('node-builtins', `${name.replace('/', '-')}.cjs`);
+      const file = platformFile('node-builtins', `${name.replace('/', '-')}.mjs`);
       return [
         [name, file],
         [`node:${name}`, file],

@@ -1,13 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NormalizedSchema } from '@smithy/core/schema';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_EXTERNALS } from '../../infra/runtime.ts';
+import { BUNDLE_ALIAS, functionBundleOptions } from '../../infra/runtime.ts';
 
 /**
- * The bundles leave out `@smithy/core/event-streams` (infra/runtime.ts): the AWS SDK loads it with a dynamic
- * `import()` only for an operation that streams events, and in Lambda that import would fail. This holds the
- * functions to never sending such an operation, for every AWS client they import, so a new import, a new
+ * The bundles replace `@smithy/core/event-streams` with a stand-in that refuses every stream (infra/runtime.ts,
+ * functions/commons/platform/aws-event-streams.ts): the AWS SDK uses it only for an operation that streams
+ * events. This holds the functions to never sending such an operation, for every AWS client they import, so a new import, a new
  * command or an SDK update that adds a stream to an operation they use fails here rather than in production.
  */
 
@@ -59,7 +62,7 @@ describe('AWS operations that stream events, left out of the bundles', () => {
     const { commands, streaming } = await streamingCommands(client);
 
     // Assess: the client's operations were read, and none that streams is named in the functions' code.
-    expect(BUNDLE_EXTERNALS).toContain('@smithy/core/event-streams');
+    expect(BUNDLE_ALIAS['@smithy/core/event-streams']).toMatch(/aws-event-streams\.ts$/);
     expect(commands).toBeGreaterThan(0);
     expect(streaming.filter((command) => sources.includes(command.replace(/Command$/, '')))).toEqual([]);
   });
@@ -68,5 +71,47 @@ describe('AWS operations that stream events, left out of the bundles', () => {
     expect(clients).toEqual(
       expect.arrayContaining(['@aws-sdk/client-secrets-manager', '@aws-sdk/client-eventbridge']),
     );
+  });
+
+  it('leave a bundle that imports a client statically loadable on its own, its streams refused by name', async () => {
+    // Prepare: CloudWatch Logs' client imports the event-stream serde statically (audit-search's bundle carries
+    // it) and builds its marshaller when constructed. Bundled as a function is, into a directory without any
+    // node_modules above it, as in Lambda.
+    const scratch = mkdtempSync(join(tmpdir(), 'event-streams-'));
+    try {
+      const entry = join(scratch, 'entry.mjs');
+      writeFileSync(
+        entry,
+        [
+          "import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';",
+          "const client = new CloudWatchLogsClient({ region: 'us-east-1' });",
+          'let refused;',
+          'try { client.config.eventStreamMarshaller.deserialize(); } catch (error) { refused = error.name; }',
+          'process.stdout.write(JSON.stringify({ refused }));',
+        ].join('\n'),
+      );
+      const outfile = join(scratch, 'out', 'index.mjs');
+      await build({
+        ...functionBundleOptions(false),
+        absWorkingDir: root,
+        nodePaths: [join(root, 'node_modules')],
+        entryPoints: [entry],
+        outfile,
+        logLevel: 'error',
+      });
+
+      // Act
+      const { stdout, stderr, status } = spawnSync(process.execPath, [outfile], {
+        encoding: 'utf8',
+        cwd: scratch,
+      });
+
+      // Assess
+      expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+      expect(JSON.parse(stdout)).toEqual({ refused: 'EventStreamsNotBundledError' });
+      expect(readFileSync(outfile, 'utf8')).not.toMatch(/from\s*["']@smithy\//);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

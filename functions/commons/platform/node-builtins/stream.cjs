@@ -1,2 +1,0 @@
-// node:stream as `require` returns it, without the ESM facade an `import` builds (infra/runtime.ts).
-module.exports = process.getBuiltinModule('node:stream');
