@@ -184,6 +184,32 @@ describe('judging a listed call against the policy', () => {
     expect(judge(sampleCall({ ...stale, from: 'SIP:DESK@EXAMPLE.COM' })).kind).toBe('never-touch');
   });
 
+  it('reads a to, from or parent SID that is not a string (null, absent) as no address: on no allow-list, in no filter', () => {
+    const stale = { start_time: secondsAgo(7200) };
+    const noTo = sampleCall({ ...stale, to: null as unknown as string });
+    const noFrom = sampleCall({ ...stale, from: null as unknown as string });
+    const noParent = sampleCall({ ...stale });
+    Reflect.deleteProperty(noParent, 'parent_call_sid');
+    const allowList = createCallJudge(policy({ neverTouch: ['+13105550001'] }), NOW);
+    const toFilter = createCallJudge(policy({ to: { prefixes: ['+1'] } }), NOW);
+    const fromFilter = createCallJudge(policy({ from: { numbers: ['+13105550001'] } }), NOW);
+
+    for (const call of [noTo, noFrom, noParent]) expect(allowList(call).kind).toBe('stale');
+    expect(allowList({ ...noTo, from: '+13105550001' }).kind).toBe('never-touch');
+    expect(toFilter(noTo).kind).toBe('filtered');
+    expect(fromFilter(noFrom).kind).toBe('filtered');
+    expect(toFilter(noFrom).kind).toBe('stale');
+  });
+
+  it('reads a start_time that is not a string as a malformed date: unknown age, never stale', () => {
+    const judge = createCallJudge(policy(), NOW);
+
+    expect(judge(sampleCall({ start_time: (NOW - 7_200_000) as unknown as string }))).toEqual({
+      kind: 'unknown-age',
+      reason: 'start_time is not an RFC 2822 date',
+    });
+  });
+
   it('calls an empty or absent start_time a call without one, not a malformed date', () => {
     const judge = createCallJudge(policy(), NOW);
     const absent = sampleCall();

@@ -98,6 +98,20 @@ describe('runCleanup over the CallsApi port', () => {
     expect(events).toEqual(['list 0']);
   });
 
+  it('defect: a listed call with a null `to` failed the listing of its whole state (INTERNAL_ERROR) and left every other stale call of it live, run after run', async () => {
+    // The client checks only `sid` and `status` of each listed call; the allow-list read `to` as a string.
+    const odd = staleCall({ to: null as unknown as string });
+    const others = [staleCall(), staleCall()];
+    const { api, events } = fakeApi([[odd, ...others]]);
+
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 }, neverTouch: ['+15550000000'] });
+
+    expect(await report).toMatchObject({ found: 3, ended: 3, listingFailures: [], incomplete: false });
+    expect(events.filter((event) => event.startsWith('end')).sort()).toEqual(
+      [odd, ...others].map(({ sid }) => `end ${sid}`).sort(),
+    );
+  });
+
   it('leaves a ringing call that was answered after listing, counting it as changed state', async () => {
     const ringing = staleCall({ status: 'ringing', start_time: null, date_created: hoursAgo(1) });
     const fake = fakeApi([[ringing]], async (call) => {

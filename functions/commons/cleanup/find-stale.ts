@@ -24,13 +24,19 @@ export type Verdict =
 export { apiOfCall } from '../calling/vocabulary.ts';
 export { parseSignalWireDate };
 
-const addressMatcher = (filter: AddressFilter | undefined): ((address: string) => boolean) => {
+/**
+ * A filter of addresses. A listed call's fields are read as SignalWire sent them, and only `sid` and `status` are
+ * checked on the way in: an address that is not a string (absent, null) is no address, and matches no filter.
+ */
+const addressMatcher = (filter: AddressFilter | undefined): ((address: unknown) => boolean) => {
   if (filter === undefined) return () => true;
   // Stryker disable next-line ArrayDeclaration: equivalent, no call's address is Stryker's placeholder text.
   const numbers = new Set(filter.numbers ?? []);
   // Stryker disable next-line ArrayDeclaration: equivalent, no call's address starts with the placeholder text.
   const prefixes = filter.prefixes ?? [];
-  return (address) => numbers.has(address) || prefixes.some((prefix) => address.startsWith(prefix));
+  return (address) =>
+    typeof address === 'string' &&
+    (numbers.has(address) || prefixes.some((prefix) => address.startsWith(prefix)));
 };
 
 /**
@@ -40,14 +46,15 @@ const addressMatcher = (filter: AddressFilter | undefined): ((address: string) =
  */
 export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: Call) => Verdict) => {
   const neverTouch = new Set(policy.neverTouch.map((entry) => entry.toLowerCase()));
+  // A value that is not a string (a null `to`, an absent parent) names nothing on the allow-list: judging it
+  // as one threw, which failed the listing of the whole state, every run, and ended none of its other calls.
+  const listed = (value: unknown): boolean =>
+    typeof value === 'string' && neverTouch.has(value.toLowerCase());
   const protectedCall = (call: Call): boolean =>
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an empty set holds nothing;
     // the size check only skips the lookups.
     neverTouch.size > 0 &&
-    (neverTouch.has(call.sid.toLowerCase()) ||
-      neverTouch.has(call.to.toLowerCase()) ||
-      neverTouch.has(call.from.toLowerCase()) ||
-      (call.parent_call_sid !== null && neverTouch.has(call.parent_call_sid.toLowerCase())));
+    (listed(call.sid) || listed(call.to) || listed(call.from) || listed(call.parent_call_sid));
   const toMatches = addressMatcher(policy.to);
   const fromMatches = addressMatcher(policy.from);
   const directions =
@@ -74,7 +81,7 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
     if (raw === null || raw === undefined || raw === '') {
       return { kind: 'unknown-age', reason: `${call.status} call without ${basis}` };
     }
-    const since = parseSignalWireDate(raw);
+    const since = typeof raw === 'string' ? parseSignalWireDate(raw) : undefined;
     if (since === undefined) return { kind: 'unknown-age', reason: `${basis} is not an RFC 2822 date` };
     const ageSeconds = Math.floor((nowMs - since) / 1000);
     return ageSeconds > maxAgeSeconds
