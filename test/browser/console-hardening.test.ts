@@ -390,3 +390,41 @@ describe('thousands of live calls, refreshed', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 });
+
+describe('open attempts, kept rows and focus, where the review found them wanting', {
+  timeout: 90_000,
+}, () => {
+  it('remembers an end that got a 503 when localStorage is full: a refusal after it is no "was not ended"', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const full = await page.evaluate(() => {
+      const storage = (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } })
+        .localStorage;
+      let n = 0;
+      for (const size of [1 << 20, 1 << 14, 1 << 8, 1]) {
+        try {
+          for (;;) storage.setItem(`filler-${n++}`, 'x'.repeat(size));
+        } catch {
+          // Full at this size: smaller ones fill what is left.
+        }
+      }
+      try {
+        storage.setItem('filler-check', 'x'.repeat(64));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(full).toBe(true);
+    const sent = await answerChanges(page, call.sid, [GATEWAY_503, RATE_LIMITED]);
+    await endFromList(page, call.sid);
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    await endFromList(page, call.sid);
+    await poll(() => sent()).toBe(2);
+    await poll(() => alertText(page)).toContain('UPSTREAM_RATE_LIMITED');
+    const said = await alertText(page);
+    expect(said).not.toContain('was not ended');
+    expect(said).toContain(`Call ${call.sid} may or may not have been ended: an earlier attempt (end at `);
+    await page.context().close();
+  });
+});
