@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
@@ -372,21 +373,31 @@ describe('thousands of live calls, refreshed', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
-  it('ticks the durations on screen, and a row scrolled into view shows its duration', async () => {
+  it('ticks only the durations on screen, and a row scrolled into view shows its duration at the next frame', async () => {
     for (let i = 0; i < 200; i++) live({ status: 'queued', ageSeconds: 50 + i });
     const page = await signIn('viewer', { clock: true });
     const rows = page.locator('main tbody tr');
-    const seconds = async (row: ReturnType<typeof rows.first>) => {
-      const text = await row.locator('.duration').textContent();
-      const [, h = '0', m = '0', s = '0'] = /^(?:(\d+)h )?(?:(\d+)m )?(\d+)s$/.exec(text ?? '') ?? [];
+    const text = (row: ReturnType<typeof rows.first>) => row.locator('.duration').textContent();
+    const parse = (shown: string | null) => {
+      const [, h = '0', m = '0', s = '0'] = /^(?:(\d+)h )?(?:(\d+)m )?(\d+)s$/.exec(shown ?? '') ?? [];
       return Number(h) * 3600 + Number(m) * 60 + Number(s);
     };
-    const before = { first: await seconds(rows.first()), last: await seconds(rows.last()) };
-    await page.clock.fastForward(2_000);
+    const seconds = async (row: ReturnType<typeof rows.first>) => parse(await text(row));
+    const before = { first: await seconds(rows.first()), last: await text(rows.last()) };
+    // Time stands still but when the test moves it: two seconds of ticks.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 2_000);
     expect(await seconds(rows.first())).toBeGreaterThanOrEqual(before.first + 2);
+    // The row off screen did not tick.
+    expect(await text(rows.last())).toBe(before.last);
+    // Just after a tick (the row on screen moves on), so the next is most of a second away.
+    const shown = await text(rows.first());
+    for (let step = 0; step < 80 && (await text(rows.first())) === shown; step++) await page.clock.runFor(20);
+    expect(await text(rows.first())).not.toBe(shown);
     await rows.last().scrollIntoViewIfNeeded();
-    await page.clock.fastForward(1_000);
-    expect(await seconds(rows.last())).toBeGreaterThanOrEqual(before.last + 3);
+    // The browser sends the scroll event at its next rendering (real time); then one animation frame of the page.
+    await page.waitForTimeout(200);
+    await page.clock.runFor(20);
+    expect(await seconds(rows.last())).toBeGreaterThanOrEqual(parse(before.last) + 2);
     await page.context().close();
   });
 });
@@ -427,4 +438,25 @@ describe('open attempts, kept rows and focus, where the review found them wantin
     expect(said).toContain(`Call ${call.sid} may or may not have been ended: an earlier attempt (end at `);
     await page.context().close();
   });
+
+  it.each([['{"message":"OK"}'], ['{}'], ['[]']])(
+    'takes a 200 %s to an end as no answer: it may or may not have ended, and stays open',
+    async (body) => {
+      const call = live();
+      const page = await signIn('operator');
+      const sent = await answerChanges(page, call.sid, [GATEWAY_503, { status: 200, body }, RATE_LIMITED]);
+      await endFromList(page, call.sid);
+      await poll(() => alertText(page)).toContain('may or may not have been ended');
+      await endFromList(page, call.sid);
+      await poll(() => sent()).toBe(2);
+      await poll(() => alertText(page)).toContain("was not the API's: it was not the call");
+      expect(await alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+      await endFromList(page, call.sid);
+      await poll(() => sent()).toBe(3);
+      await poll(() => alertText(page)).toContain('UPSTREAM_RATE_LIMITED');
+      expect(await alertText(page)).not.toContain('was not ended');
+      expect(await alertText(page)).toContain('may or may not have been ended: an earlier attempt');
+      await page.context().close();
+    },
+  );
 });
