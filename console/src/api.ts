@@ -249,7 +249,8 @@ export const listLiveCalls = async (): Promise<{ calls: Call[]; complete: boolea
     .flatMap((list) => list.calls)
     .filter((call) => !seen.has(call.sid) && seen.add(call.sid))
     .map((call) => ({ call, at: startedAt(call) || 0 }))
-    .sort((a, b) => b.at - a.at)
+    // Calls started in the same millisecond keep one order (by SID) from one refresh to the next: no row moves.
+    .sort((a, b) => b.at - a.at || (a.call.sid < b.call.sid ? -1 : a.call.sid > b.call.sid ? 1 : 0))
     .map(({ call }) => call);
   return { calls, complete: lists.every((list) => list.complete) };
 };

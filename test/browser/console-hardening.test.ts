@@ -459,4 +459,80 @@ describe('open attempts, kept rows and focus, where the review found them wantin
       await page.context().close();
     },
   );
+
+  it('keeps two calls started in the same instant in one order, and the focus on End, when an answer swaps them', async () => {
+    const a = live({ ageSeconds: 3000 });
+    const b = live({ ageSeconds: 3000 });
+    const page = await signIn('operator', { clock: true });
+    let swapped = false;
+    // Both calls started in the same instant; the answer lists them in one order, then in the other.
+    await page.route('**/console-api/calls?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { calls: Call[] };
+      const first = body.calls.find((c) => c.sid === a.sid);
+      const pair = body.calls
+        .filter((c) => c.sid === a.sid || c.sid === b.sid)
+        .map((c) => ({
+          ...c,
+          start_time: first?.start_time ?? null,
+          date_created: first?.date_created ?? '',
+        }));
+      if (swapped) pair.reverse();
+      const calls = [...body.calls.filter((c) => c.sid !== a.sid && c.sid !== b.sid), ...pair];
+      await route.fulfill({ response, json: { ...body, calls } });
+    });
+    const order = () =>
+      page.evaluate(
+        ([x, y]) =>
+          [...(globalThis as unknown as PageGlobals).document.querySelectorAll('main tbody tr')]
+            .map((row) => row.querySelector('a')?.textContent)
+            .filter((sid) => sid === x || sid === y),
+        [a.sid, b.sid],
+      );
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    const before = await order();
+    const end = page.getByRole('button', { name: `End ${before[1]}` });
+    await end.focus();
+    swapped = true;
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    expect(await order()).toEqual(before);
+    expect(await end.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await page.context().close();
+  });
+
+  it('gives focus back to a kept element that a redraw moved (moving it blurs it)', async () => {
+    const { outputFiles } = await build({
+      entryPoints: ['console/src/dom.ts'],
+      bundle: true,
+      format: 'iife',
+      globalName: 'consoleDom',
+      write: false,
+    });
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.setContent(
+      '<main id="main" tabindex="-1"><ul id="list"><li><button>first</button></li><li><button>moved</button></li></ul></main>',
+    );
+    await page.addScriptTag({ content: outputFiles[0]?.text ?? '' });
+    const focused = await page.evaluate(() => {
+      interface El {
+        firstElementChild: El | null;
+        lastElementChild: El | null;
+        insertBefore(node: El, before: El | null): void;
+        focus(): void;
+        textContent: string | null;
+      }
+      const g = globalThis as unknown as {
+        document: { getElementById(id: string): El; activeElement: El | null };
+        consoleDom: { redrawKeepingFocus(parent: El, draw: () => void): void };
+      };
+      const list = g.document.getElementById('list');
+      const moved = list.lastElementChild as El;
+      (moved.firstElementChild as El).focus();
+      g.consoleDom.redrawKeepingFocus(list, () => list.insertBefore(moved, list.firstElementChild));
+      return [list.firstElementChild?.textContent, g.document.activeElement?.textContent];
+    });
+    expect(focused).toEqual(['moved', 'moved']);
+    await context.close();
+  });
 });
