@@ -129,7 +129,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
-      const file = platformFile('node-builtins', `${name.replace('/', '-')}.mjs`);
+      const file = `#node-builtins/${name.replace('/', '-')}`;
       return [
         [name, file],
         [`node:${name}`, file],
