@@ -5,7 +5,9 @@
  * exports, each read once through a call marked pure, so a bundle keeps and reads only the names it imports.
  * Not CommonJS stand-ins: esbuild's interop copies every export of a CommonJS module into a new object, as
  * getters, once per importing module (infra/runtime.ts BUNDLE_BUILTINS). Underscored names are left out.
- * `npx tsx scripts/node-builtins.ts` rewrites them from the Node.js running it; `--check` exits non-zero when
+ * Next to each, <name>.cjs, what a CommonJS `require` of it resolves to (package.json `imports`, `require`
+ * condition): `module.exports` is the built-in itself, so nothing of it is read at load.
+ * `npx tsx scripts/node-builtins.ts` rewrites them from the Node.js running it (run it after a Node.js upgrade); `--check` exits non-zero when
  * one differs. A name a dependency imports that a stand-in lacks fails the build (esbuild: "No matching
  * export"); test/unit/node-builtins.test.ts holds each stand-in to its built-in.
  */
