@@ -251,6 +251,54 @@ describe('POST /webhooks/signalwire/status', () => {
     expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
   });
 
+  it('publishes a signed 64 KB callback whose text fields are control characters: each field cut to 256 characters, so the event fits EventBridge', async () => {
+    // Sent unencoded, a control character is 1 byte of the form and 6 of the event's JSON (\u0001): uncut, this
+    // body's event would be about 380 KB, and PutEvents refuses more than 256 KB: every delivery would be a 500.
+    const control = '\u0001'.repeat(9_000);
+    const params = callback({
+      From: control,
+      To: control,
+      Direction: control,
+      AnsweredBy: control,
+      SipResponseCode: control,
+      CallbackSource: control,
+      ParentCallSid: control,
+    });
+    const callSid = params[1]?.[1] as string;
+    // Form parsers take the bytes as they come; only `&`, `=`, `+` and `%` need encoding.
+    const body = params
+      .map(([name, value]) => `${name}=${value === control ? value : encodeURIComponent(value)}`)
+      .join('&');
+    expect(Buffer.byteLength(body)).toBeGreaterThan(60 * 1024);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(64 * 1024);
+
+    const answer = await fetch(webhookUrl(), {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+      },
+    });
+
+    expect(answer.status).toBe(204);
+    const [event] = statusEventsFor(callSid);
+    const cut = '\u0001'.repeat(256);
+    expect(event?.envelope.detail).toMatchObject({
+      from: cut,
+      to: cut,
+      direction: cut,
+      answeredBy: cut,
+      sipResponseCode: cut,
+      callbackSource: cut,
+      parentCallSid: cut,
+    });
+    expect(
+      matchesCallStatusChanged(event?.envelope.detail),
+      JSON.stringify(matchesCallStatusChanged.errors),
+    ).toBe(true);
+  });
+
   it('answers 400 naming the field to a signed callback without a call SID, and publishes nothing', async () => {
     const params = callback().filter(([name]) => name !== 'CallSid');
     const before = stack.aws.putEvents.length;

@@ -22,9 +22,16 @@ export const normalizeCallStatus = (callStatus: string): CallStatus | null =>
 const first = (params: FormParams, name: string): string | undefined =>
   params.find(([key]) => key === name)?.[1];
 
+/**
+ * Longest text a "Call Status Changed" keeps of a callback's field (SignalWire's are far shorter). Cut, since a
+ * signed 64 KiB body of control characters, each written `\u0001` in JSON, would otherwise make an event over
+ * EventBridge's 256 KiB, refused on every delivery.
+ */
+export const MAX_CALLBACK_TEXT_CHARS = 256;
+
 const text = (params: FormParams, name: string): string | null => {
   const value = first(params, name);
-  return value === undefined || value === '' ? null : value;
+  return value === undefined || value === '' ? null : value.slice(0, MAX_CALLBACK_TEXT_CHARS);
 };
 
 const count = (params: FormParams, name: string): number | null => {
