@@ -116,8 +116,10 @@ export const bundleSize: Measurement = {
         '`@smithy/core/config` without the shared config files, SigV4 without presigning and event-stream ' +
         "signing, the project's AWS JSON protocol for `@aws-sdk/core/protocols`, an event-stream serde that " +
         'refuses every stream for `@smithy/core/event-streams`), and load ' +
-        "Node's built-ins as `require` does, through one ES module stand-in each (no ES module facade, and no " +
-        "copy of every export as esbuild's CommonJS interop makes)). The AWS SDK stand-ins " +
+        "Node's built-ins as `require` does: an ES import through one ES module stand-in each (no ES module " +
+        "facade, and no copy of every export as esbuild's CommonJS interop makes), a CommonJS `require` (the " +
+        "X-Ray SDK's) through a one-line stand-in that hands it the live module, so no lazy export such as " +
+        '`http.WebSocket`, which loads undici, is read). The AWS SDK stand-ins ' +
         "count in the AWS SDK's share below. Sizes are the .mjs alone; the " +
         `source maps are ${http ? kib(http.mapBytes) : '—'} (http-api) and ${kib(reference.mapBytes)} (reference).`,
       'Reference: bench/reference/sdk-update-handler.ts, a handler built on `@signalwire/compatibility-api` ' +

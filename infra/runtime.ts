@@ -46,8 +46,16 @@ const platformFile = (...path: string[]): string =>
  * whose named exports are read from it once, each through a call marked pure: a bundle reads only the names it
  * imports. Not CommonJS stand-ins: esbuild's interop copies every export of a CommonJS module into a new object
  * (one getter per export) once per importing module: 21 copies in the http-api bundle, about 0.3 ms of its import
- * (counted in instructions, callgrind). A test in test/infra/call-control-function.test.ts fails, naming it, when a prebuilt bundle imports a
- * built-in missing from this list; test/unit/node-builtins.test.ts holds each stand-in to its built-in.
+ * (counted in instructions, callgrind). A CommonJS `require` of a built-in (the X-Ray SDK's `require('http')`
+ * in the Tracer variant) must not reach that ES module: to hand CommonJS an object, esbuild evaluates all of
+ * it, every export read, `http.WebSocket` (undici, http2, worker_threads) included. So the alias points at
+ * `#node-builtins/<name>`, which package.json `imports` resolves by condition: `require` (esbuild applies it to
+ * `require()` calls) to <name>.cjs, one line exporting the live module, anything else to <name>.mjs. The
+ * `imports` map is the repository's: every bundle is built with `absWorkingDir` at the repository root (an
+ * alias resolves from there), and the package ships the built bundles, not these files. A test in
+ * test/infra/call-control-function.test.ts fails, naming it, when a prebuilt bundle imports a built-in missing
+ * from this list; test/unit/node-builtins.test.ts holds each stand-in to its built-in, and
+ * test/infra/bundle-module-loads.test.ts checks that no http-api bundle loads undici at import.
  */
 export const BUNDLE_BUILTINS = [
   'console',
@@ -129,7 +137,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-lambda-powertools/commons/utils/env': platformFile('powertools-env.ts'),
   ...Object.fromEntries(
     BUNDLE_BUILTINS.flatMap((name) => {
-      const file = platformFile('node-builtins', `${name.replace('/', '-')}.mjs`);
+      const file = `#node-builtins/${name.replace('/', '-')}`;
       return [
         [name, file],
         [`node:${name}`, file],

@@ -8,6 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallControlFunction } from '../../infra/call-control-function.ts';
 import {
@@ -376,45 +377,69 @@ describe('CallControlFunction code: prebuilt bundles and bundling from source', 
     },
   );
 
-  it('loads the Node built-ins of every function as require does, never through an ES module facade', () => {
+  it('loads the Node built-ins of every function as require does, never through an ES module facade', async () => {
     // Prepare: the prebuilt bundles of `npm run build` (npm test runs it first). A facade reads every export of
     // the built-in: for node:http that loads undici, tens of ms of each cold start for nothing. Nor through the
-    // usual `createRequire` banner, whose `import` of node:module built that module's facade.
-    const specifiers = (bundle: string): string[] =>
-      [...bundle.matchAll(/\bimport\s*(?:[\w${}*,\s]+from\s*)?["']([^"']+)["']/g)].map(
-        (match) => match[1] ?? '',
+    // usual `createRequire` banner, whose `import` of node:module built that module's facade. The imports are
+    // esbuild's own reading of each bundle (its metafile, everything external): every form counts, minified
+    // side-effect imports (`import"x";`) and `import("x")` included, and text that only quotes one does not.
+    const importsOf = async (file: string): Promise<Array<{ path: string; kind: string }>> => {
+      const { metafile } = await build({
+        entryPoints: [file],
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        external: ['*'],
+        outdir: join(scratch, 'imports'),
+        logLevel: 'error',
+      });
+      return Object.values(metafile.inputs).flatMap((input) =>
+        input.imports.map(({ path, kind }) => ({ path, kind })),
       );
-    const imported = (bundle: string): string[] =>
-      specifiers(bundle).filter((specifier) => isBuiltin(specifier));
+    };
+    const summary = async (file: string) => {
+      const imports = await importsOf(file);
+      return {
+        // A static import of a built-in is loaded, facade and all, before the function's first line runs.
+        imported: imports
+          .filter(({ path, kind }) => kind === 'import-statement' && isBuiltin(path))
+          .map(({ path }) => path),
+        // Lambda has no node_modules: a package a bundle imports, statically or not, fails where it is reached.
+        packages: imports.filter(({ path }) => !isBuiltin(path)).map(({ path }) => path),
+      };
+    };
 
     // Act
-    const found = FUNCTION_NAMES.flatMap((name) =>
-      [false, true].map((powertoolsTracer) => {
-        const bundle = readFileSync(
-          join(prebuiltBundleDirectory(name, powertoolsTracer), BUNDLE_FILE),
-          'utf8',
-        );
-        return {
-          name,
-          powertoolsTracer,
-          startsWithBanner: bundle.startsWith(ESM_REQUIRE_BANNER),
-          imported: imported(bundle),
-          // Lambda has no node_modules: a package a bundle imports statically fails its every cold start.
-          // (An import with bindings: the SDK's error texts quote a bare `import "@aws-sdk/..."` to advise one.)
-          packages: [...bundle.matchAll(/\bimport\s*[\w${}*,\s]+from\s*["']([^"']+)["']/g)]
-            .map((match) => match[1] ?? '')
-            .filter((specifier) => !isBuiltin(specifier)),
-        };
-      }),
+    const found = await Promise.all(
+      FUNCTION_NAMES.flatMap((name) =>
+        [false, true].map(async (powertoolsTracer) => {
+          const file = join(prebuiltBundleDirectory(name, powertoolsTracer), BUNDLE_FILE);
+          return {
+            name,
+            powertoolsTracer,
+            startsWithBanner: readFileSync(file, 'utf8').startsWith(ESM_REQUIRE_BANNER),
+            ...(await summary(file)),
+          };
+        }),
+      ),
+    );
+    const sample = join(scratch, 'imports-sample.mjs');
+    writeFileSync(
+      sample,
+      `${USUAL_ESM_REQUIRE_BANNER}import{request as r}from"node:http";import*as z from"zlib";import"left-pad";` +
+        'const e=()=>import("is-odd");const m=`import "@aws-sdk/quoted"`;export{r,z,e,m};',
     );
 
     // Assess: a built-in missing from BUNDLE_BUILTINS (infra/runtime.ts) shows up here by name.
     for (const bundle of found) {
       expect(bundle).toMatchObject({ startsWithBanner: true, imported: [], packages: [] });
     }
-    expect(
-      imported(`${USUAL_ESM_REQUIRE_BANNER}import{request as r}from"node:http";import*as z from"zlib";`),
-    ).toEqual(['module', 'node:http', 'zlib']);
+    expect(await summary(sample)).toEqual({
+      imported: ['module', 'node:http', 'zlib'],
+      packages: ['left-pad', 'is-odd'],
+    });
   });
 
   it('says how to get a bundle when there is no prebuilt one, and when there is no source to bundle', () => {

@@ -1,4 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CALL_STATUS_CHANGED,
@@ -251,6 +255,54 @@ describe('POST /webhooks/signalwire/status', () => {
     expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
   });
 
+  it('publishes a signed 64 KB callback whose text fields are control characters: each field cut to 256 characters, so the event fits EventBridge', async () => {
+    // Sent unencoded, a control character is 1 byte of the form and 6 of the event's JSON (\u0001): uncut, this
+    // body's event would be about 380 KB, and PutEvents refuses more than 256 KB: every delivery would be a 500.
+    const control = '\u0001'.repeat(9_000);
+    const params = callback({
+      From: control,
+      To: control,
+      Direction: control,
+      AnsweredBy: control,
+      SipResponseCode: control,
+      CallbackSource: control,
+      ParentCallSid: control,
+    });
+    const callSid = params[1]?.[1] as string;
+    // Form parsers take the bytes as they come; only `&`, `=`, `+` and `%` need encoding.
+    const body = params
+      .map(([name, value]) => `${name}=${value === control ? value : encodeURIComponent(value)}`)
+      .join('&');
+    expect(Buffer.byteLength(body)).toBeGreaterThan(60 * 1024);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(64 * 1024);
+
+    const answer = await fetch(webhookUrl(), {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+      },
+    });
+
+    expect(answer.status).toBe(204);
+    const [event] = statusEventsFor(callSid);
+    const cut = '\u0001'.repeat(256);
+    expect(event?.envelope.detail).toMatchObject({
+      from: cut,
+      to: cut,
+      direction: cut,
+      answeredBy: cut,
+      sipResponseCode: cut,
+      callbackSource: cut,
+      parentCallSid: cut,
+    });
+    expect(
+      matchesCallStatusChanged(event?.envelope.detail),
+      JSON.stringify(matchesCallStatusChanged.errors),
+    ).toBe(true);
+  });
+
   it('answers 400 naming the field to a signed callback without a call SID, and publishes nothing', async () => {
     const params = callback().filter(([name]) => name !== 'CallSid');
     const before = stack.aws.putEvents.length;
@@ -411,6 +463,59 @@ describe('the replay store', () => {
     const next = await replays.acceptOnce(request, context(60_000), async () => 'published-on-redelivery');
 
     expect(next).toEqual({ replayed: false, eventId: 'published-on-redelivery' });
+  });
+
+  it('acknowledges a published callback whose acceptance could not be recorded, so that SignalWire does not send it again', async () => {
+    // A loopback proxy in front of the local DynamoDB that fails Powertools' COMPLETED write (UpdateItem).
+    const server = createServer((incoming, answer) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', async () => {
+        if (String(incoming.headers['x-amz-target']).endsWith('.UpdateItem')) {
+          answer.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          answer.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
+          return;
+        }
+        const forwarded = await fetch(`${stack.dynamodb.url}${incoming.url}`, {
+          method: incoming.method,
+          headers: Object.fromEntries(
+            Object.entries(incoming.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
+          ) as Record<string, string>,
+          body: Buffer.concat(chunks),
+        });
+        answer.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? '' });
+        answer.end(Buffer.from(await forwarded.arrayBuffer()));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const beforeLogs = output.records().length;
+    try {
+      const replays = createCallbackReplays({
+        tableName: stack.idempotencyTableName,
+        windowSeconds: 60,
+        client: new DynamoDBClient({ endpoint, maxAttempts: 1 }),
+      });
+      const request = signed();
+      let publishes = 0;
+      const publish = async () => `event-${++publishes}`;
+
+      const first = await replays.acceptOnce(request, context(60_000), publish);
+      // SignalWire's resend while the acceptance is still in progress: acknowledged, not published.
+      const resend = await replays.acceptOnce(request, context(60_000), publish);
+
+      expect(first).toEqual({ replayed: false, eventId: 'event-1' });
+      expect(resend).toEqual({ replayed: true });
+      expect(publishes).toBe(1);
+      const logged = output
+        .records()
+        .slice(beforeLogs)
+        .find((record) => record.level === 'ERROR');
+      expect(logged?.message).toMatch(/published, but its acceptance could not be recorded/);
+    } finally {
+      server.close();
+    }
   });
 
   it('publishes the same signed callback again once the replay window has passed', async () => {

@@ -23,6 +23,7 @@ const EVENT_DETAIL_JSON_SCHEMAS = EVENT_CONTRACTS.map(({ detailType, fileName, d
   schema: detailJsonSchema,
 }));
 
+import { toNativeCallStatusChanged } from '#commons/status-callbacks/native-callback';
 import { toCallStatusChanged } from '#commons/status-callbacks/status-callback';
 import {
   callUpdatedDetail,
@@ -581,5 +582,58 @@ describe('the published details match their schema files', () => {
     });
     expect(fileAccepts(CALL_STATUS_CHANGED, bare)).toBe(true);
     expect(bare).toMatchObject({ status: null, sequenceNumber: null, timestamp: null, duration: null });
+  });
+
+  it.each([
+    ['a form callback', 'Fri, 01 Jan 10000 00:00:00 +0000'],
+    ['a form callback', '+275760-09-13T00:00:00Z'],
+    ['a form callback', '-000001-01-01T00:00:00Z'],
+  ])(
+    '"Call Status Changed" from %s timed %s (past year 9999 or before year 0): timestamp null, still valid',
+    (_kind, timestamp) => {
+      const detail = toCallStatusChanged(
+        [
+          ['AccountSid', PROJECT_ID],
+          ['CallSid', CALL_SID],
+          ['CallStatus', 'completed'],
+          ['Timestamp', timestamp],
+        ],
+        new Date('2026-03-04T10:00:04.250Z'),
+      );
+
+      expect(detail.timestamp).toBeNull();
+      expect(fileAccepts(CALL_STATUS_CHANGED, detail)).toBe(true);
+    },
+  );
+
+  it.each([1e12, -1e11, 253_402_300_800])(
+    '"Call Status Changed" from a native callback timed %s s since the epoch (outside years 0000 to 9999): timestamp null, still valid',
+    (seconds) => {
+      const detail = toNativeCallStatusChanged(
+        {
+          project_id: PROJECT_ID,
+          timestamp: seconds,
+          params: { call_id: CALL_SID, call_state: 'ended' },
+        },
+        new Date('2026-03-04T10:00:04.250Z'),
+      );
+
+      expect(detail.timestamp).toBeNull();
+      expect(fileAccepts(CALL_STATUS_CHANGED, detail)).toBe(true);
+    },
+  );
+
+  it('"Call Status Changed" keeps the last moment of year 9999, which RFC 3339 can still write', () => {
+    const detail = toNativeCallStatusChanged(
+      {
+        project_id: PROJECT_ID,
+        timestamp: 253_402_300_799,
+        params: { call_id: CALL_SID, call_state: 'ended' },
+      },
+      new Date('2026-03-04T10:00:04.250Z'),
+    );
+
+    expect(detail.timestamp).toBe('9999-12-31T23:59:59.000Z');
+    expect(fileAccepts(CALL_STATUS_CHANGED, detail)).toBe(true);
   });
 });

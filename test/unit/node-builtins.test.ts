@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUILTINS, functionBundleOptions } from '../../infra/runtime.ts';
-import { standInPath, standInSource } from '../../scripts/node-builtins.ts';
+import { commonJsStandInSource, standInPath, standInSource } from '../../scripts/node-builtins.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'node-builtins-'));
@@ -39,9 +40,19 @@ describe('the bundles’ stand-ins for Node’s built-ins (functions/commons/pla
     },
   );
 
-  it('are what scripts/node-builtins.ts writes from this Node.js', () => {
+  it.each(BUNDLE_BUILTINS)('node:%s required: the live module object itself, no export read', (name) => {
+    // Act
+    const standIn = createRequire(import.meta.url)(standInPath(name, 'cjs')) as unknown;
+
+    // Assess
+    expect(standIn).toBe(builtinOf(name));
+  });
+
+  it('are what scripts/node-builtins.ts writes from this Node.js (after a Node.js upgrade: npx tsx scripts/node-builtins.ts)', () => {
     const stale = BUNDLE_BUILTINS.filter(
-      (name) => readFileSync(standInPath(name), 'utf8') !== standInSource(name),
+      (name) =>
+        readFileSync(standInPath(name), 'utf8') !== standInSource(name) ||
+        readFileSync(standInPath(name, 'cjs'), 'utf8') !== commonJsStandInSource(name),
     );
 
     expect(stale).toEqual([]);
@@ -81,5 +92,35 @@ describe('the bundles’ stand-ins for Node’s built-ins (functions/commons/pla
     expect(bundle).not.toContain('getOwnPropertyNames');
     expect(bundle).not.toContain('WebSocket');
     expect(bundle).toContain('"request"');
+  });
+
+  it('give CommonJS that requires a built-in the live module, never reading its lazy exports', async () => {
+    // Prepare: what the X-Ray SDK does (Powertools Tracer), next to an ES import of the same built-in.
+    writeFileSync(join(scratch, 'legacy.cjs'), "const http = require('http'); module.exports = http;");
+    const entry = join(scratch, 'required.mjs');
+    writeFileSync(
+      entry,
+      [
+        "import { request } from 'node:http';",
+        "import http from './legacy.cjs';",
+        'const loaded = new Set(process.moduleLoadList);',
+        "process.stdout.write(JSON.stringify({ live: http === process.getBuiltinModule('node:http'), request: request === http.request, undici: [...loaded].some((m) => m.includes('undici')) }));",
+      ].join('\n'),
+    );
+    const outfile = join(scratch, 'required', 'index.mjs');
+
+    // Act
+    await build({
+      ...functionBundleOptions(false),
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile,
+      logLevel: 'error',
+    });
+    const { stdout, status, stderr } = spawnSync(process.execPath, [outfile], { encoding: 'utf8' });
+
+    // Assess: the required module is node:http itself, and nothing read http.WebSocket (undici) on the way.
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toEqual({ live: true, request: true, undici: false });
   });
 });

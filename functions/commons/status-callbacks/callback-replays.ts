@@ -4,9 +4,10 @@ import {
   IdempotencyConfig,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { idempotencyTable } from '../update-requests/idempotency.ts';
+import { type RecordData, tableOptions } from '../update-requests/idempotency.ts';
 import { type FormParams, signedText } from './signature.ts';
 
 /** Prefix of the replay records in the idempotency table, apart from the call-update requests'. */
@@ -38,6 +39,28 @@ export interface CallbackReplays {
 }
 
 /**
+ * The replay records. Recording an acceptance (COMPLETED) happens after the event was published: such a write
+ * that fails is logged and passed over, so the callback is answered 2xx. Failing it would answer 500, and
+ * SignalWire's resend, once the in-progress record has expired, would publish the callback a second time.
+ */
+class CallbackRecords extends DynamoDBPersistenceLayer {
+  override async saveSuccess(data: RecordData, result: RecordData): Promise<void> {
+    try {
+      await super.saveSuccess(data, result);
+    } catch (error) {
+      // Imported here, on this rare path, as in `idempotency.ts`: the local stack imports this module before a
+      // test sets the service name the Powertools logger is built with.
+      const { logger } = await import('../platform/powertools.ts');
+      logger.error(
+        'status callback published, but its acceptance could not be recorded: a resend after the in-progress ' +
+          'record expires is published again',
+        { error: error as Error },
+      );
+    }
+  }
+}
+
+/**
  * Powertools Idempotency over the idempotency table, keyed by a digest of the signed text: a byte-identical
  * replay (an attacker's, or SignalWire's own resend) has the same digest; any other callback, even of the
  * same call and status, differs at least in its `Timestamp` or `SequenceNumber`.
@@ -52,7 +75,7 @@ export const createCallbackReplays = (options: CallbackReplaysOptions): Callback
     expiresAfterSeconds: options.windowSeconds,
     responseHook: (response) => ({ ...(response as object), replayed: true }),
   });
-  const persistenceStore = idempotencyTable(options.tableName, options.client);
+  const persistenceStore = new CallbackRecords(tableOptions(options.tableName, options.client));
   const publishOnce = makeIdempotent(
     async (_callback: { digest: string }, publish: () => Promise<string>) => ({
       replayed: false as boolean,

@@ -4,6 +4,7 @@ import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import type { CallStatusChangedDetail } from '../events/contracts.ts';
 import { canonicalSid, isSid } from '../signalwire/sids.ts';
 import { urlVariants } from './signature.ts';
+import { MAX_CALLBACK_TEXT_CHARS, rfc3339Time } from './status-callback.ts';
 
 /**
  * Status callbacks of native calls (`status_url` of the Calling API's `dial`/`update`, `call_state_url` of SWML
@@ -73,17 +74,12 @@ export const projectOf = (body: Record<string, unknown> | undefined): string | u
 };
 
 const STATE_WORD = /^[a-z][a-z_-]{0,31}$/;
-const MAX_TEXT_CHARS = 256;
-
 const text = (value: unknown): string | null =>
-  typeof value === 'string' && value !== '' ? value.slice(0, MAX_TEXT_CHARS) : null;
+  typeof value === 'string' && value !== '' ? value.slice(0, MAX_CALLBACK_TEXT_CHARS) : null;
 
-/** `timestamp` as SignalWire sends it (seconds since the epoch, maybe fractional), as ISO 8601. */
-const isoTime = (value: unknown): string | null => {
-  const ms = typeof value === 'number' && Number.isFinite(value) ? value * 1000 : Number.NaN;
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-};
+/** `timestamp` as SignalWire sends it (seconds since the epoch, maybe fractional), as RFC 3339. */
+const isoTime = (value: unknown): string | null =>
+  typeof value === 'number' && Number.isFinite(value) ? rfc3339Time(value * 1000) : null;
 
 /**
  * The "Call Status Changed" detail of a verified JSON callback of a native call: `project_id`,

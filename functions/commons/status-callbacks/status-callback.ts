@@ -22,9 +22,16 @@ export const normalizeCallStatus = (callStatus: string): CallStatus | null =>
 const first = (params: FormParams, name: string): string | undefined =>
   params.find(([key]) => key === name)?.[1];
 
+/**
+ * Longest text a "Call Status Changed" keeps of a callback's field (SignalWire's are far shorter). Cut, since a
+ * signed 64 KiB body of control characters, each written `\u0001` in JSON, would otherwise make an event over
+ * EventBridge's 256 KiB, refused on every delivery.
+ */
+export const MAX_CALLBACK_TEXT_CHARS = 256;
+
 const text = (params: FormParams, name: string): string | null => {
   const value = first(params, name);
-  return value === undefined || value === '' ? null : value;
+  return value === undefined || value === '' ? null : value.slice(0, MAX_CALLBACK_TEXT_CHARS);
 };
 
 const count = (params: FormParams, name: string): number | null => {
@@ -32,12 +39,21 @@ const count = (params: FormParams, name: string): number | null => {
   return value !== undefined && COUNT.test(value) ? Number(value) : null;
 };
 
-/** RFC 2822 (SignalWire's format) or ISO 8601, as ISO 8601; null when absent or unreadable. */
-const isoTime = (value: string | null): string | null => {
-  if (value === null) return null;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
+/**
+ * A time in milliseconds since the epoch as RFC 3339 `date-time` (the published schema's format); null when it
+ * is not a time, or is outside the years 0000 to 9999, which ISO 8601 writes with a sign and six digits
+ * (`+010000-01-01T…`) that RFC 3339, and so every consumer validating against the schema, refuses.
+ */
+export const rfc3339Time = (ms: number): string | null => {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return null;
+  const iso = date.toISOString();
+  return /^\d{4}-/.test(iso) ? iso : null;
 };
+
+/** RFC 2822 (SignalWire's format) or ISO 8601, as RFC 3339; null when absent or unreadable. */
+const isoTime = (value: string | null): string | null =>
+  value === null ? null : rfc3339Time(Date.parse(value));
 
 /**
  * The "Call Status Changed" detail of a verified status callback. The call, project and status must be

@@ -31,7 +31,7 @@ export const IDEMPOTENCY_TABLE_TTL = 'expiration';
  * The idempotency table as Powertools reads and writes it, for the call-update requests and the status
  * callbacks' replay records alike: the given client, or one built from the functions' SDK defaults.
  */
-const tableOptions = (tableName: string, client?: DynamoDBClient): DynamoDBPersistenceOptions => ({
+export const tableOptions = (tableName: string, client?: DynamoDBClient): DynamoDBPersistenceOptions => ({
   tableName,
   keyAttr: IDEMPOTENCY_TABLE_KEY,
   expiryAttr: IDEMPOTENCY_TABLE_TTL,

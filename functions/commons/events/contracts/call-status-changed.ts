@@ -93,7 +93,7 @@ export const callStatusChangedDetailJsonSchema = /* @__PURE__ */ (() =>
       },
       timestamp: {
         description:
-          'When SignalWire says the change happened (its Timestamp), ISO 8601 UTC; null when absent or unreadable.',
+          'When SignalWire says the change happened (its Timestamp), ISO 8601 UTC (RFC 3339 date-time); null when absent, unreadable, or outside the years 0000 to 9999.',
         type: ['string', 'null'],
         format: 'date-time',
       },
