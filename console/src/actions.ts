@@ -1,4 +1,4 @@
-import { ApiError, apiAnswer, apiOf, type Call, kindOf, namedApi } from './api.ts';
+import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './api.ts';
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, visible } from './dom.ts';
@@ -150,9 +150,9 @@ export const endCall = (call: Call, after: () => void): Promise<void> =>
       }),
     () => {
       const body = owner(call);
-      return apiAnswer<Call>(
-        'POST',
+      return changeAnswer(
         `/calls/${encodeURIComponent(call.sid)}/terminate`,
+        call.sid,
         body.api ? body : undefined,
       );
     },
@@ -187,7 +187,7 @@ export const redirectCall = (call: Call, after: () => void): Promise<void> =>
     (url) => {
       // A native call is redirected to SWML and has no method (the Calling API fetches it its own way).
       const change = apiOf(call) === 'calling' ? { url } : { url, method: 'POST' };
-      return apiAnswer<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, { ...change, ...owner(call) });
+      return changeAnswer(`/calls/${encodeURIComponent(call.sid)}`, call.sid, { ...change, ...owner(call) });
     },
     after,
   );
@@ -211,7 +211,7 @@ export const cancelCall = (call: Call, after: () => void): Promise<void> =>
         action: 'Cancel call',
       }),
     () =>
-      apiAnswer<Call>('POST', `/calls/${encodeURIComponent(call.sid)}`, {
+      changeAnswer(`/calls/${encodeURIComponent(call.sid)}`, call.sid, {
         status: 'canceled',
         ...owner(call),
       }),

@@ -126,6 +126,28 @@ export const apiAnswer = async <T>(
   return { body: parsed as T, headers: response.headers };
 };
 
+/**
+ * A change sent to call `sid`, its answer the call as it is now. A 2xx JSON object that is not that call (a
+ * gateway's `{"message":"OK"}`, `{}`, a list) is no proof the change applied: UNREADABLE_ANSWER, it may or may not
+ * have been (the SID compared in any case: SignalWire's are hex, a proxy may change their case).
+ */
+export const changeAnswer = async (
+  path: string,
+  sid: string,
+  body?: unknown,
+): Promise<{ body: Call; headers: Headers }> => {
+  const answer = await apiAnswer<Partial<Record<keyof Call, unknown>>>('POST', path, body);
+  const said = answer.body;
+  if (
+    Array.isArray(said) ||
+    typeof said.sid !== 'string' ||
+    said.sid.toLowerCase() !== sid.toLowerCase() ||
+    typeof said.status !== 'string'
+  )
+    throw new ApiError(200, "the answer was not the API's: it was not the call", 'UNREADABLE_ANSWER');
+  return { body: said as unknown as Call, headers: answer.headers };
+};
+
 /** One request to the console's API with the signed-in user's token. */
 export const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> =>
   (await apiAnswer<T>(method, path, body)).body;
@@ -227,7 +249,8 @@ export const listLiveCalls = async (): Promise<{ calls: Call[]; complete: boolea
     .flatMap((list) => list.calls)
     .filter((call) => !seen.has(call.sid) && seen.add(call.sid))
     .map((call) => ({ call, at: startedAt(call) || 0 }))
-    .sort((a, b) => b.at - a.at)
+    // Calls started in the same millisecond keep one order (by SID) from one refresh to the next: no row moves.
+    .sort((a, b) => b.at - a.at || (a.call.sid < b.call.sid ? -1 : a.call.sid > b.call.sid ? 1 : 0))
     .map(({ call }) => call);
   return { calls, complete: lists.every((list) => list.complete) };
 };

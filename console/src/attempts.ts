@@ -14,45 +14,83 @@ export interface OpenAttempt {
 
 const KEY = 'call-control-console-open-changes';
 const KEEP_MS = 3_600_000;
-/** Where they live when storage is refused (a private window's quota, a policy): this tab only. */
-let inMemory: Record<string, OpenAttempt[]> = {};
+/** How far ahead of this clock a note may be (another machine's clock, a tab's drift): later is tampering. */
+const SKEW_MS = 60_000;
+type Notes = Record<string, OpenAttempt[]>;
+/**
+ * This tab's notes, kept beside storage whatever it does: storage may refuse a write (full, a private window's
+ * quota, a policy) and still read, so a note only here must be read too.
+ */
+let inMemory: Notes = Object.create(null);
 
-/** What storage holds, each entry checked (another version of the console may have written it), the old dropped. */
-const read = (): Record<string, OpenAttempt[]> => {
-  let stored: unknown;
-  try {
-    stored = JSON.parse(localStorage.getItem(KEY) ?? '{}');
-  } catch {
-    return inMemory;
-  }
-  const fresh: Record<string, OpenAttempt[]> = {};
-  const since = Date.now() - KEEP_MS;
-  for (const [sid, attempts] of Object.entries(stored && typeof stored === 'object' ? stored : {})) {
+/** The notes in `raw` still open and believable: a known change, a finite time within the hour and not ahead. */
+const checked = (raw: unknown, now: number): Notes => {
+  const fresh: Notes = Object.create(null);
+  if (!raw || typeof raw !== 'object') return fresh;
+  for (const [sid, attempts] of Object.entries(raw)) {
     const kept = (Array.isArray(attempts) ? attempts : []).filter(
       (a: Partial<OpenAttempt>): a is OpenAttempt =>
-        CHANGES.includes(a?.change as Change) && typeof a?.at === 'number' && a.at > since,
+        CHANGES.includes(a?.change as Change) &&
+        typeof a?.at === 'number' &&
+        Number.isFinite(a.at) &&
+        a.at > now - KEEP_MS &&
+        a.at <= now + SKEW_MS,
     );
-    if (kept.length > 0) fresh[sid] = kept;
+    if (kept.length > 0) fresh[sid] = kept.map(({ change, at }) => ({ change, at }));
   }
   return fresh;
 };
 
-const write = (all: Record<string, OpenAttempt[]>): void => {
-  inMemory = all;
+/** What storage holds (another tab's notes, another version's), merged with this tab's, each note once. */
+const read = (): Notes => {
+  const now = Date.now();
+  let stored: unknown;
   try {
-    localStorage.setItem(KEY, JSON.stringify(all));
+    stored = JSON.parse(localStorage.getItem(KEY) ?? '{}');
+  } catch {
+    stored = undefined;
+  }
+  const all = checked(stored, now);
+  for (const [sid, mine] of Object.entries(checked(inMemory, now))) {
+    const have = all[sid] ?? [];
+    const added = mine.filter((a) => !have.some((b) => b.change === a.change && b.at === a.at));
+    all[sid] = [...have, ...added].sort((a, b) => a.at - b.at);
+  }
+  return all;
+};
+
+/**
+ * Stores every note. Storage full: the old value's room is freed and the write tried again (a settled note must not
+ * stay stored and be read back); refused still, the notes are this tab's memory's, read() merges them in.
+ */
+const write = (all: Notes): void => {
+  const json = JSON.stringify(all);
+  try {
+    localStorage.setItem(KEY, json);
+    inMemory = Object.create(null);
+    return;
+  } catch {
+    inMemory = all;
+  }
+  try {
+    localStorage.removeItem(KEY);
+    localStorage.setItem(KEY, json);
+    inMemory = Object.create(null);
   } catch {
     // Kept in this tab's memory only.
   }
 };
 
 /** The open attempts to change call `sid`, oldest first. */
-export const openAttempts = (sid: string): OpenAttempt[] => read()[sid] ?? [];
+export const openAttempts = (sid: string): OpenAttempt[] => {
+  const all = read();
+  return Object.hasOwn(all, sid) ? (all[sid] ?? []) : [];
+};
 
 /** Notes an attempt to change call `sid` whose outcome is open. */
 export const noteOpen = (sid: string, change: Change): void => {
   const all = read();
-  all[sid] = [...(all[sid] ?? []), { change, at: Date.now() }];
+  all[sid] = [...(Object.hasOwn(all, sid) ? (all[sid] ?? []) : []), { change, at: Date.now() }];
   write(all);
 };
 
@@ -62,7 +100,9 @@ export const noteOpen = (sid: string, change: Change): void => {
  */
 export const settle = (sid: string, by: 'ended' | 'redirected'): void => {
   const all = read();
-  const left = (all[sid] ?? []).filter((a) => by === 'redirected' && a.change !== 'redirect');
+  const left = (Object.hasOwn(all, sid) ? (all[sid] ?? []) : []).filter(
+    (a) => by === 'redirected' && a.change !== 'redirect',
+  );
   if (left.length > 0) all[sid] = left;
   else delete all[sid];
   write(all);

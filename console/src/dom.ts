@@ -43,8 +43,13 @@ export const redrawKeepingFocus = (parent: HTMLElement, draw: () => void): void 
   const inside = focused !== null && parent.contains(focused);
   const key = inside ? focused.dataset.focusKey : undefined;
   draw();
-  if (!inside || focused.isConnected) return;
-  const successor = key ? parent.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null;
+  // Moving a kept element (insertBefore) blurs it although it stays in the page: it gets focus back too.
+  if (!inside || document.activeElement === focused) return;
+  const successor = focused.isConnected
+    ? focused
+    : key
+      ? parent.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)
+      : null;
   (successor ?? document.getElementById('main'))?.focus({ preventScroll: true });
 };
 

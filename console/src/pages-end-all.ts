@@ -1,4 +1,4 @@
-import { ApiError, apiAnswer, type Call, kindOf, listLiveCalls, namedApi } from './api.ts';
+import { ApiError, type Call, changeAnswer, kindOf, listLiveCalls, namedApi } from './api.ts';
 import { described, noteOpen, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
@@ -21,9 +21,9 @@ const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done:
     for (let call = queue.shift(); call && !stopped(); call = queue.shift()) {
       try {
         // The listing said which API owns the call: it is ended there without being looked up again.
-        const { headers } = await apiAnswer<Call>(
-          'POST',
+        const { headers } = await changeAnswer(
           `/end-all/${encodeURIComponent(call.sid)}`,
+          call.sid,
           namedApi(call) ? { api: namedApi(call) } : undefined,
         );
         // The API says whether this request ended the call or found it ended already.

@@ -8,8 +8,13 @@ const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 /** Combining marks beyond the first few on one character: stacked, they paint over the lines around them. */
 const STACKED = /(\p{M}{4})(\p{M}+)/gu;
 
-/** An emoji, with its optional presentation selector or skin tone. */
-const EMOJI = '\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?';
+/**
+ * An emoji as an emoji: a pictograph shown as one by default (with its optional presentation selector or skin
+ * tone), or one shown as text by default (ℹ, ™, ♂) with the emoji presentation selector. A text pictograph without
+ * it is no part of an emoji sequence: a joiner beside it only hides a difference.
+ */
+const EMOJI =
+  '(?:(?=\\p{Emoji_Presentation})\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?|\\p{Extended_Pictographic}\\u{FE0F})';
 /**
  * What is shown as it is although it holds a format character: a well-formed emoji ZWJ sequence (👩‍💻, 👨‍👩‍👧,
  * 🏳️‍🌈: each joiner between two emoji), and the three subdivision flags Unicode recommends (England, Scotland,
@@ -26,6 +31,28 @@ const WELL_FORMED = new RegExp(
  */
 const VIRAMA =
   /[\u094D\u09CD\u0A4D\u0ACD\u0B4D\u0BCD\u0C4D\u0CCD\u0D4D\u0DCA\u0E3A\u0F84\u1039\u103A\u17D2\u1B44\uA8C4\uA9C0]$/u;
+/** The scripts of those viramas: a joiner after one picks a conjunct only before a letter of the same script. */
+const VIRAMA_SCRIPTS = [
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+  'Thai',
+  'Tibetan',
+  'Myanmar',
+  'Khmer',
+  'Balinese',
+  'Saurashtra',
+  'Javanese',
+].map((script) => new RegExp(`^\\p{Script=${script}}$`, 'u'));
+const sameScriptLetter = (virama: string, next: string): boolean =>
+  /^\p{L}$/u.test(next) && VIRAMA_SCRIPTS.some((script) => script.test(virama) && script.test(next));
 /** Letters of the scripts whose letters join (Arabic, Persian, Urdu, Syriac, N’Ko, Mongolian…). */
 const JOINING =
   /^[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Nko}\p{Script=Mongolian}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]/u;
@@ -41,7 +68,7 @@ const joinsWord = (char: string, at: number, text: string): boolean => {
   if (char !== '\u200D' && char !== '\u200C') return false;
   const before = text.slice(Math.max(0, at - 8), at);
   const after = text.slice(at + 1, at + 3);
-  if (VIRAMA.test(before)) return JOINING.test(after) || /^\p{L}/u.test(after);
+  if (VIRAMA.test(before)) return sameScriptLetter(before.slice(-1), [...after][0] ?? '');
   return char === '\u200C' && JOINING_BEFORE.test(before) && JOINING.test(after);
 };
 

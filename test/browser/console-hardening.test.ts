@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
@@ -372,21 +373,166 @@ describe('thousands of live calls, refreshed', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
-  it('ticks the durations on screen, and a row scrolled into view shows its duration', async () => {
+  it('ticks only the durations on screen, and a row scrolled into view shows its duration at the next frame', async () => {
     for (let i = 0; i < 200; i++) live({ status: 'queued', ageSeconds: 50 + i });
     const page = await signIn('viewer', { clock: true });
     const rows = page.locator('main tbody tr');
-    const seconds = async (row: ReturnType<typeof rows.first>) => {
-      const text = await row.locator('.duration').textContent();
-      const [, h = '0', m = '0', s = '0'] = /^(?:(\d+)h )?(?:(\d+)m )?(\d+)s$/.exec(text ?? '') ?? [];
+    const text = (row: ReturnType<typeof rows.first>) => row.locator('.duration').textContent();
+    const parse = (shown: string | null) => {
+      const [, h = '0', m = '0', s = '0'] = /^(?:(\d+)h )?(?:(\d+)m )?(\d+)s$/.exec(shown ?? '') ?? [];
       return Number(h) * 3600 + Number(m) * 60 + Number(s);
     };
-    const before = { first: await seconds(rows.first()), last: await seconds(rows.last()) };
-    await page.clock.fastForward(2_000);
+    const seconds = async (row: ReturnType<typeof rows.first>) => parse(await text(row));
+    const before = { first: await seconds(rows.first()), last: await text(rows.last()) };
+    // Time stands still but when the test moves it: two seconds of ticks.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 2_000);
     expect(await seconds(rows.first())).toBeGreaterThanOrEqual(before.first + 2);
+    // The row off screen did not tick.
+    expect(await text(rows.last())).toBe(before.last);
+    // Just after a tick (the row on screen moves on), so the next is most of a second away.
+    const shown = await text(rows.first());
+    for (let step = 0; step < 80 && (await text(rows.first())) === shown; step++) await page.clock.runFor(20);
+    expect(await text(rows.first())).not.toBe(shown);
     await rows.last().scrollIntoViewIfNeeded();
-    await page.clock.fastForward(1_000);
-    expect(await seconds(rows.last())).toBeGreaterThanOrEqual(before.last + 3);
+    // The browser sends the scroll event at its next rendering (real time); then one animation frame of the page.
+    await page.waitForTimeout(200);
+    await page.clock.runFor(20);
+    expect(await seconds(rows.last())).toBeGreaterThanOrEqual(parse(before.last) + 2);
     await page.context().close();
+  });
+});
+
+describe('open attempts, kept rows and focus, where the review found them wanting', {
+  timeout: 90_000,
+}, () => {
+  it('remembers an end that got a 503 when localStorage is full: a refusal after it is no "was not ended"', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const full = await page.evaluate(() => {
+      const storage = (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } })
+        .localStorage;
+      let n = 0;
+      for (const size of [1 << 20, 1 << 14, 1 << 8, 1]) {
+        try {
+          for (;;) storage.setItem(`filler-${n++}`, 'x'.repeat(size));
+        } catch {
+          // Full at this size: smaller ones fill what is left.
+        }
+      }
+      try {
+        storage.setItem('filler-check', 'x'.repeat(64));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(full).toBe(true);
+    const sent = await answerChanges(page, call.sid, [GATEWAY_503, RATE_LIMITED]);
+    await endFromList(page, call.sid);
+    await poll(() => alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+    await endFromList(page, call.sid);
+    await poll(() => sent()).toBe(2);
+    await poll(() => alertText(page)).toContain('UPSTREAM_RATE_LIMITED');
+    const said = await alertText(page);
+    expect(said).not.toContain('was not ended');
+    expect(said).toContain(`Call ${call.sid} may or may not have been ended: an earlier attempt (end at `);
+    await page.context().close();
+  });
+
+  it.each([['{"message":"OK"}'], ['{}'], ['[]']])(
+    'takes a 200 %s to an end as no answer: it may or may not have ended, and stays open',
+    async (body) => {
+      const call = live();
+      const page = await signIn('operator');
+      const sent = await answerChanges(page, call.sid, [GATEWAY_503, { status: 200, body }, RATE_LIMITED]);
+      await endFromList(page, call.sid);
+      await poll(() => alertText(page)).toContain('may or may not have been ended');
+      await endFromList(page, call.sid);
+      await poll(() => sent()).toBe(2);
+      await poll(() => alertText(page)).toContain("was not the API's: it was not the call");
+      expect(await alertText(page)).toContain(`Call ${call.sid} may or may not have been ended`);
+      await endFromList(page, call.sid);
+      await poll(() => sent()).toBe(3);
+      await poll(() => alertText(page)).toContain('UPSTREAM_RATE_LIMITED');
+      expect(await alertText(page)).not.toContain('was not ended');
+      expect(await alertText(page)).toContain('may or may not have been ended: an earlier attempt');
+      await page.context().close();
+    },
+  );
+
+  it('keeps two calls started in the same instant in one order, and the focus on End, when an answer swaps them', async () => {
+    const a = live({ ageSeconds: 3000 });
+    const b = live({ ageSeconds: 3000 });
+    const page = await signIn('operator', { clock: true });
+    let swapped = false;
+    // Both calls started in the same instant; the answer lists them in one order, then in the other.
+    await page.route('**/console-api/calls?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { calls: Call[] };
+      const first = body.calls.find((c) => c.sid === a.sid);
+      const pair = body.calls
+        .filter((c) => c.sid === a.sid || c.sid === b.sid)
+        .map((c) => ({
+          ...c,
+          start_time: first?.start_time ?? null,
+          date_created: first?.date_created ?? '',
+        }));
+      if (swapped) pair.reverse();
+      const calls = [...body.calls.filter((c) => c.sid !== a.sid && c.sid !== b.sid), ...pair];
+      await route.fulfill({ response, json: { ...body, calls } });
+    });
+    const order = () =>
+      page.evaluate(
+        ([x, y]) =>
+          [...(globalThis as unknown as PageGlobals).document.querySelectorAll('main tbody tr')]
+            .map((row) => row.querySelector('a')?.textContent)
+            .filter((sid) => sid === x || sid === y),
+        [a.sid, b.sid],
+      );
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    const before = await order();
+    const end = page.getByRole('button', { name: `End ${before[1]}` });
+    await end.focus();
+    swapped = true;
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    expect(await order()).toEqual(before);
+    expect(await end.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await page.context().close();
+  });
+
+  it('gives focus back to a kept element that a redraw moved (moving it blurs it)', async () => {
+    const { outputFiles } = await build({
+      entryPoints: ['console/src/dom.ts'],
+      bundle: true,
+      format: 'iife',
+      globalName: 'consoleDom',
+      write: false,
+    });
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.setContent(
+      '<main id="main" tabindex="-1"><ul id="list"><li><button>first</button></li><li><button>moved</button></li></ul></main>',
+    );
+    await page.addScriptTag({ content: outputFiles[0]?.text ?? '' });
+    const focused = await page.evaluate(() => {
+      interface El {
+        firstElementChild: El | null;
+        lastElementChild: El | null;
+        insertBefore(node: El, before: El | null): void;
+        focus(): void;
+        textContent: string | null;
+      }
+      const g = globalThis as unknown as {
+        document: { getElementById(id: string): El; activeElement: El | null };
+        consoleDom: { redrawKeepingFocus(parent: El, draw: () => void): void };
+      };
+      const list = g.document.getElementById('list');
+      const moved = list.lastElementChild as El;
+      (moved.firstElementChild as El).focus();
+      g.consoleDom.redrawKeepingFocus(list, () => list.insertBefore(moved, list.firstElementChild));
+      return [list.firstElementChild?.textContent, g.document.activeElement?.textContent];
+    });
+    expect(focused).toEqual(['moved', 'moved']);
+    await context.close();
   });
 });

@@ -39,6 +39,21 @@ describe('the console’s visible(): joiners that belong to the text, and joiner
     expect(visible('ی\u200Ca')).toBe('ی\\u{200c}a');
   });
 
+  it('escapes a joiner beside a pictograph shown as text (no emoji presentation selector)', () => {
+    expect(visible('\u2139\u200D\u2122')).toBe('\u2139\\u{200d}\u2122');
+    expect(visible('\u2122\u200D😀')).toBe('\u2122\\u{200d}😀');
+    expect(visible('😀\u200D\u2139')).toBe('😀\\u{200d}\u2139');
+    // With the selector it is an emoji, as in 🏃‍♂️ and 🐻‍❄️.
+    expect(visible('🏃\u200D\u2642\uFE0F')).toBe('🏃\u200D\u2642\uFE0F');
+  });
+
+  it('escapes a joiner after a virama unless a letter of the same script follows', () => {
+    expect(visible('pay\u094D\u200Dpal')).toBe('pay\u094D\\u{200d}pal');
+    expect(visible('\u0915\u094D\u200D\u0995')).toBe('\u0915\u094D\\u{200d}\u0995');
+    expect(visible('\u0915\u094D\u200C ')).toBe('\u0915\u094D\\u{200c} ');
+    expect(visible('\u0B95\u0BCD\u200D\u0BB7')).toBe('\u0B95\u0BCD\u200D\u0BB7');
+  });
+
   it('still escapes bidi overrides and tag runs, also inside or beside an emoji sequence', () => {
     expect(visible('👩‍💻\u202Eevil')).toBe('👩‍💻\\u{202e}evil');
     expect(visible('\u2066x\u2069')).toBe('\\u{2066}x\\u{2069}');
