@@ -22,9 +22,10 @@ import {
   NATIVE_SOURCES,
 } from '../calling/assumptions.ts';
 import type { UpdateParams } from '../calling/types.ts';
-import { type CallApi, isLiveNativeStatus, nativeCallView } from '../calling/vocabulary.ts';
+import { type CallApi, isLiveNativeStatus, nativeCallView, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
 import {
   describeError,
+  type ErrorDescription,
   type FieldViolation,
   isCallNotFound,
   RequestValidationError,
@@ -139,6 +140,28 @@ export const confirmNative = async (
 };
 
 /**
+ * `Status: canceled` cancels a call not yet connected and never hangs up a connected one (the Compatibility API
+ * refuses it with 409; `calling.end` would end the call whatever its reason): the voice log is read first and a
+ * connected native call is CALL_STATE_CONFLICT, nothing sent. A call answered between that read and the
+ * `calling.end` is still ended (the Calling API has no conditional end).
+ */
+const cancelConflict = async (
+  api: NativeCallsApi,
+  callSid: string,
+  options: RequestOptions,
+): Promise<ErrorDescription | undefined> => {
+  const log = await api.getVoiceLog(callSid, options);
+  if (!isNativeSource(log.source) || !isLiveNativeStatus(log.status) || log.status === null) return undefined;
+  if (STATUS_OF_NATIVE[log.status] !== 'in-progress') return undefined;
+  return {
+    code: 'CALL_STATE_CONFLICT',
+    httpStatus: 409,
+    message: `Status canceled applies only to a queued or ringing call; this one is ${log.status}: use completed to hang up`,
+    retryable: false,
+  };
+};
+
+/**
  * Applies one action to a native call: an end is idempotent (a refusal because the call has ended, confirmed
  * by its voice log, is `already-ended`), a redirect is sent at most once (the adapter's guarantee).
  */
@@ -154,6 +177,11 @@ export const applyToNativeCall = async (
     if (change.kind === 'update') {
       const call = nativeCallView(await api.updateCall(callSid, change.params, options), accountSid);
       return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
+    }
+    if (command.action.kind === 'update' && change.reason === 'cancel') {
+      const conflict = await cancelConflict(api, callSid, options);
+      if (conflict)
+        return { ok: false, accountSid, callSid, error: conflict, cause: undefined, api: 'calling' };
     }
     try {
       const call = nativeCallView(await api.endCall(callSid, change.reason, options), accountSid);
