@@ -246,6 +246,37 @@ describe('CallingClient voice logs', () => {
     expect((error as SignalWireError).message).toMatch(/not a list of voice-log events/);
   });
 
+  it("refuses another call's voice-log events and an event without a name or time", async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 300 });
+    const event = {
+      event_at: '2026-12-06T10:00:00Z',
+      level: 'info',
+      name: 'calling_call_answered',
+      details: {},
+      project_id: PROJECT,
+      log_id: id,
+    };
+    for (const [data, why] of [
+      [[{ ...event, log_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }], /another call's voice-log events/],
+      [[{ ...event, log_id: undefined }], /another call's voice-log events/],
+      [[null], /without a string "name" or "event_at"/],
+      [[{ ...event, event_at: 0 }], /without a string "name" or "event_at"/],
+    ] as const) {
+      emulator.injectFault({ kind: 'garble', body: JSON.stringify({ data }) });
+      const error = await clientFor()
+        .voiceLogEvents(id)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SignalWireError);
+      expect((error as SignalWireError).message).toMatch(why);
+    }
+    // The same events with this call's log_id read as they are (in either case).
+    emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify({ data: [{ ...event, log_id: id.toUpperCase() }] }),
+    });
+    expect((await clientFor().voiceLogEvents(id)).data).toHaveLength(1);
+  });
+
   it('reads one voice log by id', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered', type: 'relay_webrtc_call' });
     expect(await clientFor().getVoiceLog(id)).toMatchObject({

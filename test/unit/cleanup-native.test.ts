@@ -137,6 +137,47 @@ describe('the cleanup over native calls: the age rule', () => {
     );
   });
 
+  it('never reads an answer time that is not an ISO instant ("0" would date the answer to 2000)', async () => {
+    const call = nativeLog({ created_at: isoAgo(7200) });
+    const { api, requests } = fakeNative([call], { [call.id]: '0' });
+
+    const { report } = await run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(report).toMatchObject({ eligible: 0, ended: 0, skipped: { unknownAge: 1 } });
+    expect(requests.filter((request) => request.startsWith('end'))).toEqual([]);
+  });
+
+  it('dates a call by its latest answer event, and never before its creation, sparing it in doubt', async () => {
+    const reanswered = nativeLog({ created_at: isoAgo(7200) });
+    const early = nativeLog({ created_at: isoAgo(1800) });
+    const fake = fakeNative([reanswered, early]);
+    const event = (id: string, at: string) => ({
+      event_at: at,
+      level: 'info' as const,
+      name: 'calling_call_answered',
+      details: {},
+      project_id: fake.api.projectId,
+      log_id: id,
+    });
+    const api: NativeCallsApi = {
+      ...fake.api,
+      async voiceLogEvents(id) {
+        // Listed newest last for one call; for the other an answer event dated before the call was created.
+        return id === reanswered.id
+          ? { data: [event(id, isoAgo(7000)), event(id, isoAgo(600))] }
+          : { data: [event(id, isoAgo(9000))] };
+      },
+    };
+
+    const { report } = await run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(report).toMatchObject({ eligible: 0, ended: 0, skipped: { fresh: 2 } });
+    expect([reanswered, early].map((call) => fake.current(call.id)?.status)).toEqual([
+      'answered',
+      'answered',
+    ]);
+  });
+
   it('judges queued and ringing calls by created_at, as Compatibility ones by date_created', async () => {
     const staleQueued = nativeLog({ status: 'queued', created_at: isoAgo(1200) });
     const staleCreated = nativeLog({ status: 'created', created_at: isoAgo(1200) });

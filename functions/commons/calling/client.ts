@@ -68,6 +68,23 @@ const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
 };
 
 /**
+ * The events of one voice log: each with a string `name` and `event_at` and the `log_id` asked for. The cleanup
+ * dates an answered call by one, so another call's events (a cache, a misrouting proxy) must not pass as this one's.
+ */
+const checkEvents = (body: unknown, id: string): VoiceLogEvents => {
+  if (!isRecord(body) || !Array.isArray(body.data)) throw unusable('is not a list of voice-log events');
+  for (const event of body.data as unknown[]) {
+    if (!isRecord(event) || typeof event.name !== 'string' || typeof event.event_at !== 'string') {
+      throw unusable('lists an event without a string "name" or "event_at"');
+    }
+    if (typeof event.log_id !== 'string' || !isId(event.log_id, id)) {
+      throw unusable("lists another call's voice-log events, not the one asked for");
+    }
+  }
+  return body as unknown as VoiceLogEvents;
+};
+
+/**
  * A page of voice logs: `data` an array of entries each with a string `id` and `created_at` (every log type has
  * them), `links.next` a string when there is one (`null` read as none). An entry that is not a log would reach the listing as a call.
  */
@@ -155,8 +172,7 @@ export class CallingClient implements NativeCallsApi {
       { method: 'GET', url, repeatable: true, answer: 'list', native: true },
       options,
     );
-    if (!isRecord(body) || !Array.isArray(body.data)) throw unusable('is not a list of voice-log events');
-    return body as unknown as VoiceLogEvents;
+    return checkEvents(body, id);
   }
 
   async listVoiceLogsPage(

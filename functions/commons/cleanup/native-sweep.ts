@@ -72,6 +72,9 @@ export async function* liveNativePages(
   }
 }
 
+/** An RFC 3339 date-time with its offset, as the spec's `format: date-time` says. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
 const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GMT', '+0000');
 
 /** What a native call's verdict was reached by, for the report's rule. */
@@ -94,11 +97,19 @@ export const withAnswerTime = async (
     const { code } = describeError(error, { operation: 'list' });
     return { unknownAge: `in-progress native call whose voice-log events could not be read (${code})` };
   }
-  const answered = events.data.find((event) => event.name === ANSWERED_EVENT_NAME);
-  if (answered === undefined || Number.isNaN(Date.parse(answered.event_at))) {
+  // Only an ISO 8601 instant counts (`Date.parse` also reads "0" or "2001" as a year: an age of decades). Of
+  // several answer events (a call answered again, events listed in any order), the latest; and never earlier
+  // than the call's creation. Each choice makes the call younger, never older: a doubt spares it.
+  const answeredAt = events.data
+    .filter((event) => event.name === ANSWERED_EVENT_NAME && ISO_INSTANT.test(event.event_at))
+    .map((event) => Date.parse(event.event_at))
+    .filter((at) => !Number.isNaN(at));
+  if (answeredAt.length === 0) {
     return { unknownAge: `in-progress native call without a ${ANSWERED_EVENT_NAME} event` };
   }
-  return { call: { ...view, start_time: rfc2822(answered.event_at) } };
+  const createdAt = Date.parse(view.date_created ?? '');
+  const startMs = Math.max(...answeredAt, Number.isNaN(createdAt) ? 0 : createdAt);
+  return { call: { ...view, start_time: rfc2822(new Date(startMs).toISOString()) } };
 };
 
 /**
