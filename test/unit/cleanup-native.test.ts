@@ -178,6 +178,35 @@ describe('the cleanup over native calls: the age rule', () => {
     ]);
   });
 
+  it('judges and ends a call listed on two voice-log pages once, spending one of maxCallsToEnd', async () => {
+    const [shifted, other] = [
+      nativeLog({ status: 'queued', created_at: isoAgo(1200) }),
+      nativeLog({ status: 'queued', created_at: isoAgo(1300) }),
+    ];
+    const fake = fakeNative([shifted, other]);
+    const links = { self: '/api/voice/logs', first: '/api/voice/logs' };
+    const api: NativeCallsApi = {
+      ...fake.api,
+      async listVoiceLogsPage(from) {
+        await fake.api.listVoiceLogsPage(from);
+        // A call created while the list was read pushed `shifted` onto the second page too (in capitals there).
+        return 'next' in from
+          ? { links, data: [{ ...shifted, id: shifted.id.toUpperCase() }, other] }
+          : {
+              links: { ...links, next: 'https://space.example/api/voice/logs?page_token=2' },
+              data: [shifted],
+            };
+      },
+    };
+
+    const { report, audits } = await run(api, { maxAgeSeconds: { queued: 600 }, maxCallsToEnd: 2 });
+
+    expect(report).toMatchObject({ found: 2, eligible: 2, ended: 2, alreadyEnded: 0 });
+    expect(report.circuitBreaker.tripped).toBe(false);
+    expect(audits.map((audit) => audit.callSid)).toEqual([shifted.id, other.id]);
+    expect([shifted, other].map((call) => fake.current(call.id)?.status)).toEqual(['canceled', 'canceled']);
+  });
+
   it('judges queued and ringing calls by created_at, as Compatibility ones by date_created', async () => {
     const staleQueued = nativeLog({ status: 'queued', created_at: isoAgo(1200) });
     const staleCreated = nativeLog({ status: 'created', created_at: isoAgo(1200) });

@@ -53,7 +53,12 @@ export const cleanedStateOf = (log: VoiceLog, policy: CleanupPolicy): ActiveCall
   return state && policy.maxAgeSeconds[state.key] !== undefined ? state.status : undefined;
 };
 
-/** Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. */
+/**
+ * Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. A call
+ * listed again (the list is newest first, so a call created while it is read can push one onto the next page; the
+ * spec does not say whether `page_token` is a cursor) is yielded once: judged, counted and ended once, and one
+ * call never spends two of the circuit breaker's `maxCallsToEnd`.
+ */
 export async function* liveNativePages(
   api: NativeCallsApi,
   createdAfter: Date,
@@ -64,9 +69,16 @@ export async function* liveNativePages(
     { created_after: createdAfter.toISOString(), page_size: pageSize },
     options,
   );
+  const seen = new Set<string>();
+  const firstListing = (log: VoiceLog): boolean => {
+    const id = log.id.toLowerCase();
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
   for (;;) {
     const { next } = page.links;
-    yield { calls: page.data.filter(isLiveNativeCall), more: next !== undefined };
+    yield { calls: page.data.filter(isLiveNativeCall).filter(firstListing), more: next !== undefined };
     if (next === undefined) return;
     page = await api.listVoiceLogsPage({ next }, options);
   }
