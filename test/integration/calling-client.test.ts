@@ -157,6 +157,46 @@ describe('CallingClient commands', () => {
     );
   });
 
+  it('reads a call answer without created_at, numbers or direction, or dated "0", as a 502, not a call', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const call = { ...emulator.native.get(PROJECT, id), status: 'ended' };
+    for (const [body, why] of [
+      [{ id, status: 'ended' }, /no ISO 8601 "created_at"/],
+      [{ ...call, created_at: '0' }, /no ISO 8601 "created_at"/],
+      [{ ...call, created_at: 'yesterday' }, /no ISO 8601 "created_at"/],
+      [{ ...call, to: undefined }, /no string "to", "from" or "direction"/],
+      [{ ...call, direction: 7 }, /no string "to", "from" or "direction"/],
+    ] as const) {
+      emulator.injectFault({ kind: 'garble', method: 'POST', body: JSON.stringify(body) });
+      const error = await clientFor()
+        .endCall(id, 'hangup')
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SignalWireError);
+      expect((error as SignalWireError).message).toMatch(why);
+    }
+  });
+
+  it('answers with the id as asked when SignalWire echoes it in another case', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const call = { ...emulator.native.get(PROJECT, id), id: id.toUpperCase(), status: 'ended' };
+    emulator.injectFault({ kind: 'garble', method: 'POST', body: JSON.stringify(call) });
+    expect((await clientFor().endCall(id, 'hangup')).id).toBe(id);
+    const log = await clientFor().getVoiceLog(id);
+    emulator.injectFault({
+      kind: 'garble',
+      method: 'GET',
+      body: JSON.stringify({ ...log, id: id.toUpperCase() }),
+    });
+    expect((await clientFor().getVoiceLog(id)).id).toBe(id);
+    // A voice log dated "2001" (which Date.parse reads as that year) is no voice log.
+    emulator.injectFault({
+      kind: 'garble',
+      method: 'GET',
+      body: JSON.stringify({ ...log, created_at: '2001' }),
+    });
+    await expect(clientFor().getVoiceLog(id)).rejects.toThrow(/ISO 8601 "created_at"/);
+  });
+
   it('fails a refused connection as not sent, after its retries', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
     const url = emulator.url;
@@ -203,6 +243,18 @@ describe('CallingClient voice logs', () => {
     expect(lists[0]?.query).toMatchObject({ page_size: '2' });
     expect(Date.parse(lists[0]?.query.created_after ?? '')).toBeGreaterThan(Date.now() - 3_700_000);
     expect(lists.slice(1).every((request) => request.query.page_token !== undefined)).toBe(true);
+  });
+
+  it('refuses a page listing an entry dated "0" (Date.parse would read the year 2000: a stale call)', async () => {
+    emulator.native.seed(PROJECT, { status: 'queued' });
+    const page = await clientFor().listVoiceLogsPage({ page_size: 10 });
+    const [entry] = page.data;
+    emulator.injectFault({
+      kind: 'garble',
+      method: 'GET',
+      body: JSON.stringify({ ...page, data: [{ ...entry, created_at: '0' }] }),
+    });
+    await expect(clientFor().listVoiceLogsPage({ page_size: 10 })).rejects.toThrow(/ISO 8601 "created_at"/);
   });
 
   it('retries a 503 on a page read', async () => {

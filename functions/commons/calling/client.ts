@@ -37,6 +37,15 @@ const unusable = (why: string): SignalWireError =>
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * An RFC 3339 date-time with its offset, as the spec's `format: date-time` says (`2024-05-06T12:20:00Z`).
+ * `Date.parse` alone also reads "0" or "2001" as a year: a call created (or answered) decades ago, which the
+ * cleanup would end as stale.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+export const isIsoInstant = (value: unknown): value is string =>
+  typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+
 /** Whether an answer's id is the one asked for (ids are UUIDs: any case). */
 const isId = (answered: string, id: string): boolean =>
   answered === id || answered.toLowerCase() === id.toLowerCase();
@@ -52,7 +61,14 @@ const checkCall = (body: unknown, id: string): CallingCall => {
   if (status !== null && !(CALLING_STATUSES as readonly unknown[]).includes(status)) {
     throw unusable('holds an unknown call status');
   }
-  return body as unknown as CallingCall;
+  // The fields the call's view is built from (the spec says every field is always present): a thin answer would
+  // reach the operator as a call created on "Invalid Date", with no number or direction.
+  if (!isIsoInstant(body.created_at)) throw unusable('is not a call (no ISO 8601 "created_at")');
+  if (typeof body.to !== 'string' || typeof body.from !== 'string' || typeof body.direction !== 'string') {
+    throw unusable('is not a call (no string "to", "from" or "direction")');
+  }
+  // The id as asked (canonical, lower case), whatever case SignalWire echoed: one call, one sid everywhere.
+  return { ...body, id } as unknown as CallingCall;
 };
 
 /**
@@ -60,11 +76,11 @@ const checkCall = (body: unknown, id: string): CallingCall => {
  * API owns the call is decided from it, so `null`, `{}` or another call's log must not pass as "not native".
  */
 const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
-  if (!isRecord(body) || typeof body.id !== 'string' || typeof body.created_at !== 'string') {
-    throw unusable('is not a voice log');
+  if (!isRecord(body) || typeof body.id !== 'string' || !isIsoInstant(body.created_at)) {
+    throw unusable('is not a voice log (no string "id" or ISO 8601 "created_at")');
   }
   if (!isId(body.id, id)) throw unusable("is another call's voice log, not the one asked for");
-  return body as unknown as VoiceLog;
+  return { ...body, id } as unknown as VoiceLog;
 };
 
 /**
@@ -98,8 +114,8 @@ const checkPage = (body: unknown): VoiceLogPage => {
     throw unusable('has a links.next that is not a string');
   }
   for (const entry of body.data as unknown[]) {
-    if (!isRecord(entry) || typeof entry.id !== 'string' || typeof entry.created_at !== 'string') {
-      throw unusable('lists an entry that is not a voice log (no string "id" or "created_at")');
+    if (!isRecord(entry) || typeof entry.id !== 'string' || !isIsoInstant(entry.created_at)) {
+      throw unusable('lists an entry that is not a voice log (no string "id" or ISO 8601 "created_at")');
     }
   }
   return body as unknown as VoiceLogPage;

@@ -16,7 +16,7 @@
  *    native API states no refusal to cancel an answered call, unlike the Compatibility API).
  */
 import { ANSWERED_EVENT_NAME, LIVE_CALL_WINDOW_SECONDS } from '../calling/assumptions.ts';
-import { isLiveNativeCall } from '../calling/client.ts';
+import { isIsoInstant, isLiveNativeCall } from '../calling/client.ts';
 import type { VoiceLog, VoiceLogEvents, VoiceLogPage } from '../calling/types.ts';
 import { isLiveNativeStatus, nativeCallView, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
 import { applyToNativeCall } from '../calls/native-calls.ts';
@@ -84,9 +84,6 @@ export async function* liveNativePages(
   }
 }
 
-/** An RFC 3339 date-time with its offset, as the spec's `format: date-time` says. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
-
 const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GMT', '+0000');
 
 /** What a native call's verdict was reached by, for the report's rule. */
@@ -113,9 +110,8 @@ export const withAnswerTime = async (
   // several answer events (a call answered again, events listed in any order), the latest; and never earlier
   // than the call's creation. Each choice makes the call younger, never older: a doubt spares it.
   const answeredAt = events.data
-    .filter((event) => event.name === ANSWERED_EVENT_NAME && ISO_INSTANT.test(event.event_at))
-    .map((event) => Date.parse(event.event_at))
-    .filter((at) => !Number.isNaN(at));
+    .filter((event) => event.name === ANSWERED_EVENT_NAME && isIsoInstant(event.event_at))
+    .map((event) => Date.parse(event.event_at));
   if (answeredAt.length === 0) {
     return { unknownAge: `in-progress native call without a ${ANSWERED_EVENT_NAME} event` };
   }
