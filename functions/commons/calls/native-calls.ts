@@ -22,10 +22,9 @@ import {
   NATIVE_SOURCES,
 } from '../calling/assumptions.ts';
 import type { UpdateParams } from '../calling/types.ts';
-import { type CallApi, isLiveNativeStatus, nativeCallView, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
+import { type CallApi, isLiveNativeStatus, nativeCallView } from '../calling/vocabulary.ts';
 import {
   describeError,
-  type ErrorDescription,
   type FieldViolation,
   isCallNotFound,
   RequestValidationError,
@@ -35,6 +34,7 @@ import { canonicalSid } from '../signalwire/sids.ts';
 import type { Call, CallUpdate } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
+import { cancelConflict, idMismatch } from './native-refusals.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
   auditOutcome,
@@ -140,28 +140,6 @@ export const confirmNative = async (
 };
 
 /**
- * `Status: canceled` cancels a call not yet connected and never hangs up a connected one (the Compatibility API
- * refuses it with 409; `calling.end` would end the call whatever its reason): the voice log is read first and a
- * connected native call is CALL_STATE_CONFLICT, nothing sent. A call answered between that read and the
- * `calling.end` is still ended (the Calling API has no conditional end).
- */
-const cancelConflict = async (
-  api: NativeCallsApi,
-  callSid: string,
-  options: RequestOptions,
-): Promise<ErrorDescription | undefined> => {
-  const log = await api.getVoiceLog(callSid, options);
-  if (!isNativeSource(log.source) || !isLiveNativeStatus(log.status) || log.status === null) return undefined;
-  if (STATUS_OF_NATIVE[log.status] !== 'in-progress') return undefined;
-  return {
-    code: 'CALL_STATE_CONFLICT',
-    httpStatus: 409,
-    message: `Status canceled applies only to a queued or ringing call; this one is ${log.status}: use completed to hang up`,
-    retryable: false,
-  };
-};
-
-/**
  * Applies one action to a native call: an end is idempotent (a refusal because the call has ended, confirmed
  * by its voice log, is `already-ended`), a redirect is sent at most once (the adapter's guarantee).
  */
@@ -191,7 +169,8 @@ export const applyToNativeCall = async (
         throw error;
       const log = await api.getVoiceLog(callSid, options);
       // A Compatibility call's log (a request that named the wrong API) is not this call ending: not found.
-      if (isLiveNativeStatus(log.status) || !isNativeSource(log.source)) throw error;
+      if (!isNativeSource(log.source)) throw error;
+      if (isLiveNativeStatus(log.status)) throw error.status === 404 ? idMismatch(log.status) : error;
       return {
         ok: true,
         accountSid,
