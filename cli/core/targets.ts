@@ -143,6 +143,15 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
+    // Failed twice for a reason that may pass (throttled each time): nothing is wrong with the secret.
+    if (isTransientCredentialsError(error)) {
+      throw new CliError(
+        message,
+        'Secrets Manager could not be read just now (throttled or unreachable); nothing was changed. Run it again.',
+        EXIT.failed,
+        'SECRET_UNREADABLE',
+      );
+    }
     throw new CliError(
       message,
       (command) =>

@@ -7,10 +7,14 @@ import {
   requiredString,
 } from './protocol.ts';
 
-/** A fault answered instead of the next Secrets Manager request(s). */
+/**
+ * A fault answered instead of the next Secrets Manager request(s); `pass` answers them normally, so that a
+ * sequence of faults can have working requests between them.
+ */
 export type SecretsManagerFault =
   | { kind: 'error'; type: string; status: number; message?: string; times?: number }
-  | { kind: 'drop'; times?: number };
+  | { kind: 'drop'; times?: number }
+  | { kind: 'pass'; times?: number };
 
 interface StoredSecret {
   name: string;

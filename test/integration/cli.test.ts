@@ -1073,6 +1073,31 @@ describe('--direct (SignalWire itself, credentials from Secrets Manager)', () =>
     expect(run.code).toBe(0);
     expect(statusOf(sid)).toBe('completed');
   });
+
+  it('says Secrets Manager could not be read just now, not "Fix the secret", when it throttled both tries', async () => {
+    const sid = seed('in-progress', 100);
+    // The first read fails (the AWS SDK's three attempts), the CLI's typed read works, the second take fails.
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'ThrottlingException',
+      status: 400,
+      times: 3,
+    });
+    stack.aws.injectSecretsManagerFault({ kind: 'pass', times: 1 });
+    stack.aws.injectSecretsManagerFault({
+      kind: 'error',
+      type: 'ThrottlingException',
+      status: 400,
+      times: 3,
+    });
+
+    const run = await cli('calls', 'end', sid, '--direct', '--secret-id', LOCAL_SECRET_NAME, '--yes');
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Secrets Manager could not be read just now');
+    expect(run.stderr).not.toContain('Fix the secret');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
 });
 
 describe('defect: parentCallSid not normalised (CLI)', () => {
