@@ -157,44 +157,29 @@ describe('CallingClient commands', () => {
     );
   });
 
-  it('reads a call answer without created_at, numbers or direction, or dated "0", as a 502, not a call', async () => {
+  it('reads a call answer without created_at, or dated "0" or "yesterday", as a 502, not a call', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
     const call = { ...emulator.native.get(PROJECT, id), status: 'ended' };
-    for (const [body, why] of [
-      [{ id, status: 'ended' }, /no ISO 8601 "created_at"/],
-      [{ ...call, created_at: '0' }, /no ISO 8601 "created_at"/],
-      [{ ...call, created_at: 'yesterday' }, /no ISO 8601 "created_at"/],
-      [{ ...call, to: undefined }, /no string "to", "from" or "direction"/],
-      [{ ...call, direction: 7 }, /no string "to", "from" or "direction"/],
-    ] as const) {
+    for (const body of [
+      { id, status: 'ended' },
+      { ...call, created_at: '0' },
+      { ...call, created_at: 'yesterday' },
+    ]) {
       emulator.injectFault({ kind: 'garble', method: 'POST', body: JSON.stringify(body) });
       const error = await clientFor()
         .endCall(id, 'hangup')
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(SignalWireError);
-      expect((error as SignalWireError).message).toMatch(why);
+      expect((error as SignalWireError).message).toMatch(/no ISO 8601 "created_at"/);
     }
-  });
-
-  it('answers with the id as asked when SignalWire echoes it in another case', async () => {
-    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
-    const call = { ...emulator.native.get(PROJECT, id), id: id.toUpperCase(), status: 'ended' };
-    emulator.injectFault({ kind: 'garble', method: 'POST', body: JSON.stringify(call) });
-    expect((await clientFor().endCall(id, 'hangup')).id).toBe(id);
-    const log = await clientFor().getVoiceLog(id);
-    emulator.injectFault({
-      kind: 'garble',
-      method: 'GET',
-      body: JSON.stringify({ ...log, id: id.toUpperCase() }),
-    });
-    expect((await clientFor().getVoiceLog(id)).id).toBe(id);
     // A voice log dated "2001" (which Date.parse reads as that year) is no voice log.
+    const log = await clientFor().getVoiceLog(id);
     emulator.injectFault({
       kind: 'garble',
       method: 'GET',
       body: JSON.stringify({ ...log, created_at: '2001' }),
     });
-    await expect(clientFor().getVoiceLog(id)).rejects.toThrow(/ISO 8601 "created_at"/);
+    await expect(clientFor().getVoiceLog(id)).rejects.toThrow(/is not a voice log/);
   });
 
   it('fails a refused connection as not sent, after its retries', async () => {
@@ -254,7 +239,7 @@ describe('CallingClient voice logs', () => {
       method: 'GET',
       body: JSON.stringify({ ...page, data: [{ ...entry, created_at: '0' }] }),
     });
-    await expect(clientFor().listVoiceLogsPage({ page_size: 10 })).rejects.toThrow(/ISO 8601 "created_at"/);
+    await expect(clientFor().listVoiceLogsPage({ page_size: 10 })).rejects.toThrow(/not a voice log/);
   });
 
   it('retries a 503 on a page read', async () => {

@@ -61,26 +61,23 @@ const checkCall = (body: unknown, id: string): CallingCall => {
   if (status !== null && !(CALLING_STATUSES as readonly unknown[]).includes(status)) {
     throw unusable('holds an unknown call status');
   }
-  // The fields the call's view is built from (the spec says every field is always present): a thin answer would
-  // reach the operator as a call created on "Invalid Date", with no number or direction.
+  // The date the call's view is built from (the spec says every field is always present): without it the
+  // operator was answered a call created on "Invalid Date"; "0" would date it to the year 2000.
   if (!isIsoInstant(body.created_at)) throw unusable('is not a call (no ISO 8601 "created_at")');
-  if (typeof body.to !== 'string' || typeof body.from !== 'string' || typeof body.direction !== 'string') {
-    throw unusable('is not a call (no string "to", "from" or "direction")');
-  }
-  // The id as asked (canonical, lower case), whatever case SignalWire echoed: one call, one sid everywhere.
-  return { ...body, id } as unknown as CallingCall;
+  return body as unknown as CallingCall;
 };
 
 /**
- * The least a voice log must hold to be read (every log type has them): the id asked for and `created_at`. Which
+ * The least a voice log must hold to be read (every log type has them): the id asked for and `created_at` (an
+ * ISO 8601 instant: `isIsoInstant`). Which
  * API owns the call is decided from it, so `null`, `{}` or another call's log must not pass as "not native".
  */
 const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
   if (!isRecord(body) || typeof body.id !== 'string' || !isIsoInstant(body.created_at)) {
-    throw unusable('is not a voice log (no string "id" or ISO 8601 "created_at")');
+    throw unusable('is not a voice log');
   }
   if (!isId(body.id, id)) throw unusable("is another call's voice log, not the one asked for");
-  return { ...body, id } as unknown as VoiceLog;
+  return body as unknown as VoiceLog;
 };
 
 /**
@@ -115,7 +112,7 @@ const checkPage = (body: unknown): VoiceLogPage => {
   }
   for (const entry of body.data as unknown[]) {
     if (!isRecord(entry) || typeof entry.id !== 'string' || !isIsoInstant(entry.created_at)) {
-      throw unusable('lists an entry that is not a voice log (no string "id" or ISO 8601 "created_at")');
+      throw unusable('lists an entry that is not a voice log (no string "id" or "created_at")');
     }
   }
   return body as unknown as VoiceLogPage;
