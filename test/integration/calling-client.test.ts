@@ -157,6 +157,31 @@ describe('CallingClient commands', () => {
     );
   });
 
+  it('reads a call answer without created_at, or dated "0" or "yesterday", as a 502, not a call', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const call = { ...emulator.native.get(PROJECT, id), status: 'ended' };
+    for (const body of [
+      { id, status: 'ended' },
+      { ...call, created_at: '0' },
+      { ...call, created_at: 'yesterday' },
+    ]) {
+      emulator.injectFault({ kind: 'garble', method: 'POST', body: JSON.stringify(body) });
+      const error = await clientFor()
+        .endCall(id, 'hangup')
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SignalWireError);
+      expect((error as SignalWireError).message).toMatch(/no ISO 8601 "created_at"/);
+    }
+    // A voice log dated "2001" (which Date.parse reads as that year) is no voice log.
+    const log = await clientFor().getVoiceLog(id);
+    emulator.injectFault({
+      kind: 'garble',
+      method: 'GET',
+      body: JSON.stringify({ ...log, created_at: '2001' }),
+    });
+    await expect(clientFor().getVoiceLog(id)).rejects.toThrow(/is not a voice log/);
+  });
+
   it('fails a refused connection as not sent, after its retries', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
     const url = emulator.url;
@@ -205,6 +230,18 @@ describe('CallingClient voice logs', () => {
     expect(lists.slice(1).every((request) => request.query.page_token !== undefined)).toBe(true);
   });
 
+  it('refuses a page listing an entry dated "0" (Date.parse would read the year 2000: a stale call)', async () => {
+    emulator.native.seed(PROJECT, { status: 'queued' });
+    const page = await clientFor().listVoiceLogsPage({ page_size: 10 });
+    const [entry] = page.data;
+    emulator.injectFault({
+      kind: 'garble',
+      method: 'GET',
+      body: JSON.stringify({ ...page, data: [{ ...entry, created_at: '0' }] }),
+    });
+    await expect(clientFor().listVoiceLogsPage({ page_size: 10 })).rejects.toThrow(/not a voice log/);
+  });
+
   it('retries a 503 on a page read', async () => {
     emulator.injectFault({ kind: 'status', status: 503, method: 'GET' });
     const page = await clientFor().listVoiceLogsPage({});
@@ -244,6 +281,37 @@ describe('CallingClient voice logs', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SignalWireError);
     expect((error as SignalWireError).message).toMatch(/not a list of voice-log events/);
+  });
+
+  it("refuses another call's voice-log events and an event without a name or time", async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 300 });
+    const event = {
+      event_at: '2026-12-06T10:00:00Z',
+      level: 'info',
+      name: 'calling_call_answered',
+      details: {},
+      project_id: PROJECT,
+      log_id: id,
+    };
+    for (const [data, why] of [
+      [[{ ...event, log_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }], /another call's voice-log events/],
+      [[{ ...event, log_id: undefined }], /another call's voice-log events/],
+      [[null], /without a string "name" or "event_at"/],
+      [[{ ...event, event_at: 0 }], /without a string "name" or "event_at"/],
+    ] as const) {
+      emulator.injectFault({ kind: 'garble', body: JSON.stringify({ data }) });
+      const error = await clientFor()
+        .voiceLogEvents(id)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SignalWireError);
+      expect((error as SignalWireError).message).toMatch(why);
+    }
+    // The same events with this call's log_id read as they are (in either case).
+    emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify({ data: [{ ...event, log_id: id.toUpperCase() }] }),
+    });
+    expect((await clientFor().voiceLogEvents(id)).data).toHaveLength(1);
   });
 
   it('reads one voice log by id', async () => {

@@ -201,6 +201,44 @@ describe('the call service over both APIs', () => {
     expect(writes()[1]?.json).toMatchObject({ command: 'calling.end', params: { reason: 'cancel' } });
   });
 
+  it('refuses Status canceled on an answered native call with CALL_STATE_CONFLICT, leaving the call up', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 60 });
+    const outcome = await serviceFor().apply(command(id, { kind: 'update', update: { Status: 'canceled' } }));
+    expect(outcome).toMatchObject({
+      ok: false,
+      api: 'calling',
+      error: { code: 'CALL_STATE_CONFLICT', httpStatus: 409 },
+    });
+    expect(emulator.native.get(PROJECT, id)?.status).toBe('answered');
+    // The voice log is read again before the cancel; no calling.end is sent.
+    expect(sent()).toEqual([compatibilityUpdate(id), voiceLog(id), voiceLog(id)]);
+    expect(audits).toEqual([expect.objectContaining({ errorCode: 'CALL_STATE_CONFLICT' })]);
+  });
+
+  it('cancels a ringing native call asked for Status canceled with calling.end (reason cancel)', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'ringing' });
+    const outcome = await serviceFor().apply(
+      command(id, { kind: 'update', update: { Status: 'canceled' } }, {
+        api: 'calling',
+      } as Partial<CallCommand>),
+    );
+    expect(outcome).toMatchObject({ ok: true, api: 'calling', call: { status: 'canceled' } });
+    expect(sent()).toEqual([voiceLog(id), NATIVE_COMMAND]);
+    expect(writes()[0]?.json).toMatchObject({ command: 'calling.end', params: { reason: 'cancel' } });
+  });
+
+  it('names the voice-log-id assumption when the Calling API answers 404 for a call its voice log shows live', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 60 });
+    emulator.injectFault({ kind: 'status', status: 404, method: 'POST', pathPrefix: '/api/calling' });
+    const outcome = await serviceFor().apply(
+      command(id, { kind: 'terminate' }, { api: 'calling' } as Partial<CallCommand>),
+    );
+    expect(outcome).toMatchObject({ ok: false, api: 'calling', error: { httpStatus: 502 } });
+    expect(outcome.ok ? '' : outcome.error.code).not.toBe('CALL_NOT_FOUND');
+    expect(JSON.stringify(outcome.ok ? {} : outcome.error)).toMatch(/voice-log-id-is-call-id/);
+    expect(emulator.native.get(PROJECT, id)?.status).toBe('answered');
+  });
+
   it('answers CALL_NOT_FOUND for a call neither API knows, sending no native command', async () => {
     const outcome = await serviceFor().apply(command(UNKNOWN, { kind: 'terminate' }));
     expect(outcome).toMatchObject({

@@ -137,6 +137,76 @@ describe('the cleanup over native calls: the age rule', () => {
     );
   });
 
+  it('never reads an answer time that is not an ISO instant ("0" would date the answer to 2000)', async () => {
+    const call = nativeLog({ created_at: isoAgo(7200) });
+    const { api, requests } = fakeNative([call], { [call.id]: '0' });
+
+    const { report } = await run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(report).toMatchObject({ eligible: 0, ended: 0, skipped: { unknownAge: 1 } });
+    expect(requests.filter((request) => request.startsWith('end'))).toEqual([]);
+  });
+
+  it('dates a call by its latest answer event, and never before its creation, sparing it in doubt', async () => {
+    const reanswered = nativeLog({ created_at: isoAgo(7200) });
+    const early = nativeLog({ created_at: isoAgo(1800) });
+    const fake = fakeNative([reanswered, early]);
+    const event = (id: string, at: string) => ({
+      event_at: at,
+      level: 'info' as const,
+      name: 'calling_call_answered',
+      details: {},
+      project_id: fake.api.projectId,
+      log_id: id,
+    });
+    const api: NativeCallsApi = {
+      ...fake.api,
+      async voiceLogEvents(id) {
+        // Listed newest last for one call; for the other an answer event dated before the call was created.
+        return id === reanswered.id
+          ? { data: [event(id, isoAgo(7000)), event(id, isoAgo(600))] }
+          : { data: [event(id, isoAgo(9000))] };
+      },
+    };
+
+    const { report } = await run(api, { maxAgeSeconds: { inProgress: 3600 } });
+
+    expect(report).toMatchObject({ eligible: 0, ended: 0, skipped: { fresh: 2 } });
+    expect([reanswered, early].map((call) => fake.current(call.id)?.status)).toEqual([
+      'answered',
+      'answered',
+    ]);
+  });
+
+  it('judges and ends a call listed on two voice-log pages once, spending one of maxCallsToEnd', async () => {
+    const [shifted, other] = [
+      nativeLog({ status: 'queued', created_at: isoAgo(1200) }),
+      nativeLog({ status: 'queued', created_at: isoAgo(1300) }),
+    ];
+    const fake = fakeNative([shifted, other]);
+    const links = { self: '/api/voice/logs', first: '/api/voice/logs' };
+    const api: NativeCallsApi = {
+      ...fake.api,
+      async listVoiceLogsPage(from) {
+        await fake.api.listVoiceLogsPage(from);
+        // A call created while the list was read pushed `shifted` onto the second page too (in capitals there).
+        return 'next' in from
+          ? { links, data: [{ ...shifted, id: shifted.id.toUpperCase() }, other] }
+          : {
+              links: { ...links, next: 'https://space.example/api/voice/logs?page_token=2' },
+              data: [shifted],
+            };
+      },
+    };
+
+    const { report, audits } = await run(api, { maxAgeSeconds: { queued: 600 }, maxCallsToEnd: 2 });
+
+    expect(report).toMatchObject({ found: 2, eligible: 2, ended: 2, alreadyEnded: 0 });
+    expect(report.circuitBreaker.tripped).toBe(false);
+    expect(audits.map((audit) => audit.callSid)).toEqual([shifted.id, other.id]);
+    expect([shifted, other].map((call) => fake.current(call.id)?.status)).toEqual(['canceled', 'canceled']);
+  });
+
   it('judges queued and ringing calls by created_at, as Compatibility ones by date_created', async () => {
     const staleQueued = nativeLog({ status: 'queued', created_at: isoAgo(1200) });
     const staleCreated = nativeLog({ status: 'created', created_at: isoAgo(1200) });

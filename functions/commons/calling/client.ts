@@ -37,6 +37,15 @@ const unusable = (why: string): SignalWireError =>
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * An RFC 3339 date-time with its offset, as the spec's `format: date-time` says (`2024-05-06T12:20:00Z`).
+ * `Date.parse` alone also reads "0" or "2001" as a year: a call created (or answered) decades ago, which the
+ * cleanup would end as stale.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+export const isIsoInstant = (value: unknown): value is string =>
+  typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+
 /** Whether an answer's id is the one asked for (ids are UUIDs: any case). */
 const isId = (answered: string, id: string): boolean =>
   answered === id || answered.toLowerCase() === id.toLowerCase();
@@ -52,19 +61,40 @@ const checkCall = (body: unknown, id: string): CallingCall => {
   if (status !== null && !(CALLING_STATUSES as readonly unknown[]).includes(status)) {
     throw unusable('holds an unknown call status');
   }
+  // The date the call's view is built from (the spec says every field is always present): without it the
+  // operator was answered a call created on "Invalid Date"; "0" would date it to the year 2000.
+  if (!isIsoInstant(body.created_at)) throw unusable('is not a call (no ISO 8601 "created_at")');
   return body as unknown as CallingCall;
 };
 
 /**
- * The least a voice log must hold to be read (every log type has them): the id asked for and `created_at`. Which
+ * The least a voice log must hold to be read (every log type has them): the id asked for and `created_at` (an
+ * ISO 8601 instant: `isIsoInstant`). Which
  * API owns the call is decided from it, so `null`, `{}` or another call's log must not pass as "not native".
  */
 const checkVoiceLog = (body: unknown, id: string): VoiceLog => {
-  if (!isRecord(body) || typeof body.id !== 'string' || typeof body.created_at !== 'string') {
+  if (!isRecord(body) || typeof body.id !== 'string' || !isIsoInstant(body.created_at)) {
     throw unusable('is not a voice log');
   }
   if (!isId(body.id, id)) throw unusable("is another call's voice log, not the one asked for");
   return body as unknown as VoiceLog;
+};
+
+/**
+ * The events of one voice log: each with a string `name` and `event_at` and the `log_id` asked for. The cleanup
+ * dates an answered call by one, so another call's events (a cache, a misrouting proxy) must not pass as this one's.
+ */
+const checkEvents = (body: unknown, id: string): VoiceLogEvents => {
+  if (!isRecord(body) || !Array.isArray(body.data)) throw unusable('is not a list of voice-log events');
+  for (const event of body.data as unknown[]) {
+    if (!isRecord(event) || typeof event.name !== 'string' || typeof event.event_at !== 'string') {
+      throw unusable('lists an event without a string "name" or "event_at"');
+    }
+    if (typeof event.log_id !== 'string' || !isId(event.log_id, id)) {
+      throw unusable("lists another call's voice-log events, not the one asked for");
+    }
+  }
+  return body as unknown as VoiceLogEvents;
 };
 
 /**
@@ -81,7 +111,7 @@ const checkPage = (body: unknown): VoiceLogPage => {
     throw unusable('has a links.next that is not a string');
   }
   for (const entry of body.data as unknown[]) {
-    if (!isRecord(entry) || typeof entry.id !== 'string' || typeof entry.created_at !== 'string') {
+    if (!isRecord(entry) || typeof entry.id !== 'string' || !isIsoInstant(entry.created_at)) {
       throw unusable('lists an entry that is not a voice log (no string "id" or "created_at")');
     }
   }
@@ -155,8 +185,7 @@ export class CallingClient implements NativeCallsApi {
       { method: 'GET', url, repeatable: true, answer: 'list', native: true },
       options,
     );
-    if (!isRecord(body) || !Array.isArray(body.data)) throw unusable('is not a list of voice-log events');
-    return body as unknown as VoiceLogEvents;
+    return checkEvents(body, id);
   }
 
   async listVoiceLogsPage(

@@ -34,6 +34,7 @@ import { canonicalSid } from '../signalwire/sids.ts';
 import type { Call, CallUpdate } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
+import { cancelConflict, idMismatch } from './native-refusals.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
   auditOutcome,
@@ -155,6 +156,11 @@ export const applyToNativeCall = async (
       const call = nativeCallView(await api.updateCall(callSid, change.params, options), accountSid);
       return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
     }
+    if (command.action.kind === 'update' && change.reason === 'cancel') {
+      const conflict = await cancelConflict(api, callSid, options);
+      if (conflict)
+        return { ok: false, accountSid, callSid, error: conflict, cause: undefined, api: 'calling' };
+    }
     try {
       const call = nativeCallView(await api.endCall(callSid, change.reason, options), accountSid);
       return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
@@ -163,7 +169,8 @@ export const applyToNativeCall = async (
         throw error;
       const log = await api.getVoiceLog(callSid, options);
       // A Compatibility call's log (a request that named the wrong API) is not this call ending: not found.
-      if (isLiveNativeStatus(log.status) || !isNativeSource(log.source)) throw error;
+      if (!isNativeSource(log.source)) throw error;
+      if (isLiveNativeStatus(log.status)) throw error.status === 404 ? idMismatch(log.status) : error;
       return {
         ok: true,
         accountSid,

@@ -16,7 +16,7 @@
  *    native API states no refusal to cancel an answered call, unlike the Compatibility API).
  */
 import { ANSWERED_EVENT_NAME, LIVE_CALL_WINDOW_SECONDS } from '../calling/assumptions.ts';
-import { isLiveNativeCall } from '../calling/client.ts';
+import { isIsoInstant, isLiveNativeCall } from '../calling/client.ts';
 import type { VoiceLog, VoiceLogEvents, VoiceLogPage } from '../calling/types.ts';
 import { isLiveNativeStatus, nativeCallView, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
 import { applyToNativeCall } from '../calls/native-calls.ts';
@@ -53,7 +53,12 @@ export const cleanedStateOf = (log: VoiceLog, policy: CleanupPolicy): ActiveCall
   return state && policy.maxAgeSeconds[state.key] !== undefined ? state.status : undefined;
 };
 
-/** Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. */
+/**
+ * Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. A call
+ * listed again (the list is newest first, so a call created while it is read can push one onto the next page; the
+ * spec does not say whether `page_token` is a cursor) is yielded once: judged, counted and ended once, and one
+ * call never spends two of the circuit breaker's `maxCallsToEnd`.
+ */
 export async function* liveNativePages(
   api: NativeCallsApi,
   createdAfter: Date,
@@ -64,9 +69,16 @@ export async function* liveNativePages(
     { created_after: createdAfter.toISOString(), page_size: pageSize },
     options,
   );
+  const seen = new Set<string>();
+  const firstListing = (log: VoiceLog): boolean => {
+    const id = log.id.toLowerCase();
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
   for (;;) {
     const { next } = page.links;
-    yield { calls: page.data.filter(isLiveNativeCall), more: next !== undefined };
+    yield { calls: page.data.filter(isLiveNativeCall).filter(firstListing), more: next !== undefined };
     if (next === undefined) return;
     page = await api.listVoiceLogsPage({ next }, options);
   }
@@ -94,11 +106,18 @@ export const withAnswerTime = async (
     const { code } = describeError(error, { operation: 'list' });
     return { unknownAge: `in-progress native call whose voice-log events could not be read (${code})` };
   }
-  const answered = events.data.find((event) => event.name === ANSWERED_EVENT_NAME);
-  if (answered === undefined || Number.isNaN(Date.parse(answered.event_at))) {
+  // Only an ISO 8601 instant counts (`Date.parse` also reads "0" or "2001" as a year: an age of decades). Of
+  // several answer events (a call answered again, events listed in any order), the latest; and never earlier
+  // than the call's creation. Each choice makes the call younger, never older: a doubt spares it.
+  const answeredAt = events.data
+    .filter((event) => event.name === ANSWERED_EVENT_NAME && isIsoInstant(event.event_at))
+    .map((event) => Date.parse(event.event_at));
+  if (answeredAt.length === 0) {
     return { unknownAge: `in-progress native call without a ${ANSWERED_EVENT_NAME} event` };
   }
-  return { call: { ...view, start_time: rfc2822(answered.event_at) } };
+  const createdAt = Date.parse(view.date_created ?? '');
+  const startMs = Math.max(...answeredAt, Number.isNaN(createdAt) ? 0 : createdAt);
+  return { call: { ...view, start_time: rfc2822(new Date(startMs).toISOString()) } };
 };
 
 /**

@@ -1,0 +1,46 @@
+/**
+ * Refusals of a native change that the Calling API would not give itself: what the voice log shows decides them
+ * (`native-calls.ts` applies them).
+ */
+import { NATIVE_SOURCES } from '../calling/assumptions.ts';
+import { isLiveNativeStatus, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
+import { type ErrorDescription, SignalWireError } from '../errors.ts';
+import type { NativeCallsApi, RequestOptions } from './port.ts';
+
+/**
+ * The Calling API's 404 for a call its voice log shows live: the unverified assumption `voice-log-id-is-call-id`
+ * (`calling/assumptions.ts`) may be wrong, which the operator must see rather than a plain "no such call".
+ */
+export const idMismatch = (status: string | null): SignalWireError =>
+  new SignalWireError(502, {
+    code: undefined,
+    message: `The Calling API answered 404 for a call whose voice log shows it live (${status}): the voice-log id may not be the id the Calling API takes (unverified assumption voice-log-id-is-call-id); nothing was changed`,
+    moreInfo: undefined,
+  });
+
+/**
+ * `Status: canceled` cancels a call not yet connected and never hangs up a connected one (the Compatibility API
+ * refuses it with 409; `calling.end` would end the call whatever its reason): the voice log is read first and a
+ * connected native call is CALL_STATE_CONFLICT, nothing sent. A call answered between that read and the
+ * `calling.end` is still ended (the Calling API has no conditional end).
+ */
+export const cancelConflict = async (
+  api: NativeCallsApi,
+  callSid: string,
+  options: RequestOptions,
+): Promise<ErrorDescription | undefined> => {
+  const log = await api.getVoiceLog(callSid, options);
+  if (
+    !(NATIVE_SOURCES as readonly string[]).includes(log.source) ||
+    !isLiveNativeStatus(log.status) ||
+    log.status === null
+  )
+    return undefined;
+  if (STATUS_OF_NATIVE[log.status] !== 'in-progress') return undefined;
+  return {
+    code: 'CALL_STATE_CONFLICT',
+    httpStatus: 409,
+    message: `Status canceled applies only to a queued or ringing call; this one is ${log.status}: use completed to hang up`,
+    retryable: false,
+  };
+};
