@@ -227,6 +227,28 @@ describe('the call service over both APIs', () => {
     expect(writes()[0]?.json).toMatchObject({ command: 'calling.end', params: { reason: 'cancel' } });
   });
 
+  it.each([404, 503] as const)(
+    'cancels a queued native call whose voice log answers %i (not written yet, or the logs API failing)',
+    async (status) => {
+      const { id } = emulator.native.seed(PROJECT, { status: 'queued' });
+      emulator.injectFault({
+        kind: 'status',
+        status,
+        method: 'GET',
+        pathPrefix: '/api/voice/logs/',
+        times: 10,
+      });
+      const outcome = await serviceFor().apply(
+        command(id, { kind: 'update', update: { Status: 'canceled' } }, {
+          api: 'calling',
+        } as Partial<CallCommand>),
+      );
+      expect(outcome).toMatchObject({ ok: true, api: 'calling' });
+      expect(writes()[0]?.json).toMatchObject({ command: 'calling.end', params: { reason: 'cancel' } });
+      expect(emulator.native.get(PROJECT, id)?.status).not.toBe('queued');
+    },
+  );
+
   it('names the voice-log-id assumption when the Calling API answers 404 for a call its voice log shows live', async () => {
     const { id } = emulator.native.seed(PROJECT, { status: 'answered', ageSeconds: 60 });
     emulator.injectFault({ kind: 'status', status: 404, method: 'POST', pathPrefix: '/api/calling' });

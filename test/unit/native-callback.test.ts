@@ -7,6 +7,7 @@ import {
   toNativeCallStatusChanged,
   verifyJsonSignature,
 } from '#commons/status-callbacks/native-callback';
+import { cutCallbackText, MAX_CALLBACK_TEXT_CHARS } from '#commons/status-callbacks/status-callback';
 
 /*
  * The vector, computed independently of this project's code with openssl, by the scheme SignalWire's SDKs
@@ -127,5 +128,21 @@ describe('a native call state callback as "Call Status Changed"', () => {
     ]);
     expect(() => toNativeCallStatusChanged(parseJsonBody('[1]'), at)).toThrow(RequestValidationError);
     expect(parseJsonBody('not json')).toBeUndefined();
+  });
+});
+
+describe('cutCallbackText', () => {
+  it('keeps text up to the limit, and cuts longer text without leaving half a surrogate pair', () => {
+    const short = 'a'.repeat(MAX_CALLBACK_TEXT_CHARS);
+    expect(cutCallbackText(short)).toBe(short);
+    expect(cutCallbackText(`${'a'.repeat(MAX_CALLBACK_TEXT_CHARS)}b`)).toBe(short);
+    // 255 units, then an emoji (two units) straddling the limit: the emoji goes whole, not half.
+    const straddling = `${'a'.repeat(MAX_CALLBACK_TEXT_CHARS - 1)}😀tail`;
+    const cut = cutCallbackText(straddling);
+    expect(cut).toBe('a'.repeat(MAX_CALLBACK_TEXT_CHARS - 1));
+    expect(cut.isWellFormed()).toBe(true);
+    // An emoji ending exactly at the limit is kept.
+    const ending = `${'a'.repeat(MAX_CALLBACK_TEXT_CHARS - 2)}😀tail`;
+    expect(cutCallbackText(ending)).toBe(`${'a'.repeat(MAX_CALLBACK_TEXT_CHARS - 2)}😀`);
   });
 });

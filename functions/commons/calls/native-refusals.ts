@@ -14,7 +14,7 @@ import type { NativeCallsApi, RequestOptions } from './port.ts';
 export const idMismatch = (status: string | null): SignalWireError =>
   new SignalWireError(502, {
     code: undefined,
-    message: `The Calling API answered 404 for a call whose voice log shows it live (${status}): the voice-log id may not be the id the Calling API takes (unverified assumption voice-log-id-is-call-id); nothing was changed`,
+    message: `The Calling API answered 404 for a call whose voice log shows it live (${status}): either the call ended a moment ago and its voice log has not caught up (retry to see), or the voice-log id is not the id the Calling API takes (unverified assumption voice-log-id-is-call-id); nothing was changed`,
     moreInfo: undefined,
   });
 
@@ -23,14 +23,19 @@ export const idMismatch = (status: string | null): SignalWireError =>
  * refuses it with 409; `calling.end` would end the call whatever its reason): the voice log is read first and a
  * connected native call is CALL_STATE_CONFLICT, nothing sent. A call answered between that read and the
  * `calling.end` is still ended (the Calling API has no conditional end).
+ *
+ * The read is advisory: only a log that shows the call answered refuses. A log that cannot be read (not written
+ * yet for a call just dialled, the logs API failing) lets the cancel go on as `calling.end`, as it did before the
+ * check, rather than stranding a backlog of queued calls behind the logs API.
  */
 export const cancelConflict = async (
   api: NativeCallsApi,
   callSid: string,
   options: RequestOptions,
 ): Promise<ErrorDescription | undefined> => {
-  const log = await api.getVoiceLog(callSid, options);
+  const log = await api.getVoiceLog(callSid, options).catch(() => undefined);
   if (
+    log === undefined ||
     !(NATIVE_SOURCES as readonly string[]).includes(log.source) ||
     !isLiveNativeStatus(log.status) ||
     log.status === null

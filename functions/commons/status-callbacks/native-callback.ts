@@ -4,7 +4,7 @@ import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import type { CallStatusChangedDetail } from '../events/contracts.ts';
 import { canonicalSid, isSid } from '../signalwire/sids.ts';
 import { urlVariants } from './signature.ts';
-import { MAX_CALLBACK_TEXT_CHARS, rfc3339Time } from './status-callback.ts';
+import { cutCallbackText, rfc3339Time } from './status-callback.ts';
 
 /**
  * Status callbacks of native calls (`status_url` of the Calling API's `dial`/`update`, `call_state_url` of SWML
@@ -75,7 +75,7 @@ export const projectOf = (body: Record<string, unknown> | undefined): string | u
 
 const STATE_WORD = /^[a-z][a-z_-]{0,31}$/;
 const text = (value: unknown): string | null =>
-  typeof value === 'string' && value !== '' ? value.slice(0, MAX_CALLBACK_TEXT_CHARS) : null;
+  typeof value === 'string' && value !== '' ? cutCallbackText(value) : null;
 
 /** `timestamp` as SignalWire sends it (seconds since the epoch, maybe fractional), as RFC 3339. */
 const isoTime = (value: unknown): string | null =>

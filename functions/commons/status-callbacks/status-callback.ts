@@ -29,9 +29,20 @@ const first = (params: FormParams, name: string): string | undefined =>
  */
 export const MAX_CALLBACK_TEXT_CHARS = 256;
 
+/**
+ * `value`'s first {@link MAX_CALLBACK_TEXT_CHARS} UTF-16 units, never ending on half a surrogate pair: a lone
+ * surrogate would be written `\udXXX` in the event and read as U+FFFD (or refused) by a consumer.
+ */
+export const cutCallbackText = (value: string): string => {
+  if (value.length <= MAX_CALLBACK_TEXT_CHARS) return value;
+  const cut = value.slice(0, MAX_CALLBACK_TEXT_CHARS);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+};
+
 const text = (params: FormParams, name: string): string | null => {
   const value = first(params, name);
-  return value === undefined || value === '' ? null : value.slice(0, MAX_CALLBACK_TEXT_CHARS);
+  return value === undefined || value === '' ? null : cutCallbackText(value);
 };
 
 const count = (params: FormParams, name: string): number | null => {
