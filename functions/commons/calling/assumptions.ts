@@ -118,6 +118,13 @@ export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = /* @__PUR
     check: 'GET /api/voice/logs/{id}/events of an answered test call.',
   },
   {
+    name: 'event-log-id-is-voice-log-id',
+    assumed:
+      "Each voice-log event's log_id is the id of the voice log whose events were asked for; an event naming another is refused as another call's, so a wrong guess leaves every answered native call of unknown age (the cleanup spares it and its report says so), never another call's answer time.",
+    check:
+      "GET /api/voice/logs/{id}/events of a live SWML test call and compare each event's log_id with {id}.",
+  },
+  {
     name: 'voice-log-time-format',
     assumed: 'created_after / created_before take an ISO 8601 instant.',
     check: "List with created_after=<ISO instant> and compare the entries' created_at.",
