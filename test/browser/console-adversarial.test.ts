@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
+import type { LocalStack } from '#local/local-stack';
 import { API_ROOT } from '#local/signalwire/calls';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
 import { signInOverHttp } from '../support/console-sign-in.ts';
 
 /**
@@ -15,7 +13,6 @@ import { signInOverHttp } from '../support/console-sign-in.ts';
  * keyboard's place across refreshes, and a 320 px screen. Time is the page's fake clock (no sleeps).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** A `from` written to read as the confirmation's own sentence. */
 const SPOOF_FROM = '+15550001 to +15550002, is ringing. It is safe to end: the test line';
 
@@ -23,7 +20,6 @@ const SPOOF_FROM = '+15550001 to +15550002, is ringing. It is safe to end: the t
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
 let stack: LocalStack;
-let browser: Browser;
 let origin: string;
 
 const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]> = {}): Call =>
@@ -37,55 +33,13 @@ const onPostsTo = (sid: string) => ({
   pathPrefix: `${API_ROOT}/Accounts/${stack.projectId}/Calls/${sid}`,
 });
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
-  stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-adversarial-')) });
+const suite = consoleBrowserSuite('console-adversarial');
+const { newContext, signIn, goTo } = suite;
+beforeAll(() => {
+  stack = suite.stack;
   origin = `http://localhost:${stack.api.port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
 });
 
-const newContext = async (width = 1280): Promise<BrowserContext> => {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  context.setDefaultTimeout(15_000);
-  return context;
-};
-
-/** Signs in; with `clock`, the page's timers run only when the test moves its fake clock. */
-const signIn = async (
-  user: string,
-  options: { width?: number; clock?: boolean; context?: BrowserContext } = {},
-): Promise<Page> => {
-  const context = options.context ?? (await newContext(options.width));
-  const page = await context.newPage();
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  if (options.clock) await page.clock.install();
-  await page.goto(stack.consoleUrl);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(`local-${user}`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Live calls' }).waitFor();
-  await page.getByText(/\d+ live calls?/).waitFor();
-  // The charts come last in a refresh, right before the next one is scheduled on the (fake) clock.
-  await page.getByText('Calls ended today, by trigger').waitFor();
-  return page;
-};
-
-const goTo = (page: Page, hash: string) =>
-  page.evaluate((to) => {
-    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
-  }, hash);
 /** The accessible name the keyboard's focus is on (its `aria-label`). */
 const focusedLabel = (page: Page) =>
   page.evaluate(() => {
@@ -512,7 +466,10 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
   it('takes the end-all count typed in Arabic-Indic digits, as an Arabic keyboard writes it', async () => {
     const from = '+14155550888';
     const calls = [live({ from }), live({ from })];
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ar-EG' });
+    const context = await suite.browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'ar-EG',
+    });
     context.setDefaultTimeout(15_000);
     const page = await signIn('admin', { context });
     await page.getByRole('link', { name: 'End all' }).click();

@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page, Route } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
-import { type LocalStack, startLocalStack } from '#local/local-stack';
+import type { LocalStack } from '#local/local-stack';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
  * The console against what the adversarial suite did not name (Debian's Chromium, driven by playwright-core,
@@ -14,63 +12,20 @@ import { type LocalStack, startLocalStack } from '#local/local-stack';
  * refreshes; answers that are not the API's; a call listed twice.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
 let stack: LocalStack;
-let browser: Browser;
 
 const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]> = {}): Call =>
   stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
 const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
-  stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-hardening-')) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
+const suite = consoleBrowserSuite('console-hardening');
+const { newContext, signIn, goTo } = suite;
+beforeAll(() => {
+  stack = suite.stack;
 });
 
-const newContext = async (width = 1280): Promise<BrowserContext> => {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  context.setDefaultTimeout(15_000);
-  return context;
-};
-
-/** Signs in; with `clock`, the page's timers run only when the test moves its fake clock. */
-const signIn = async (
-  user: string,
-  options: { width?: number; clock?: boolean; context?: BrowserContext } = {},
-): Promise<Page> => {
-  const context = options.context ?? (await newContext(options.width));
-  const page = await context.newPage();
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  if (options.clock) await page.clock.install();
-  await page.goto(stack.consoleUrl);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(`local-${user}`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Live calls' }).waitFor();
-  await page.getByText(/\d+ live calls?/).waitFor();
-  await page.getByText('Calls ended today, by trigger').waitFor();
-  return page;
-};
-
-const goTo = (page: Page, hash: string) =>
-  page.evaluate((to) => {
-    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
-  }, hash);
 /** The little of the page's DOM the row checks read (the tests are type-checked without the DOM library). */
 interface PageGlobals {
   document: {

@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** What a console browser suite shares: the local stack, Debian's Chromium and the sign-in steps. */
+export interface ConsoleBrowserSuite {
+  readonly stack: LocalStack;
+  readonly browser: Browser;
+  newContext(width?: number): Promise<BrowserContext>;
+  /** Signs in; with `clock`, the page's timers run only when the test moves its fake clock. */
+  signIn(
+    user: string,
+    options?: { width?: number; clock?: boolean; context?: BrowserContext },
+  ): Promise<Page>;
+  /** Moves the page to `hash`, as a link would. */
+  goTo(page: Page, hash: string): Promise<void>;
+}
+
+/**
+ * Starts a local stack (its state in a fresh directory named after the suite) and Chromium before the suite's
+ * tests, and stops both after them. Read `stack` and `browser` from a test or a later `beforeAll`.
+ */
+export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
+  let stack: LocalStack | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
+    stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), `${name}-`)) });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined)
+      throw new Error(`${what} is not started yet: read it from a test or a beforeAll`);
+    return value;
+  };
+
+  const suite: ConsoleBrowserSuite = {
+    get stack() {
+      return started(stack, 'the local stack');
+    },
+    get browser() {
+      return started(browser, 'Chromium');
+    },
+    async newContext(width = 1280) {
+      const context = await suite.browser.newContext({ viewport: { width, height: 800 } });
+      context.setDefaultTimeout(15_000);
+      return context;
+    },
+    async signIn(user, options = {}) {
+      const context = options.context ?? (await suite.newContext(options.width));
+      const page = await context.newPage();
+      page.on('pageerror', (error) => {
+        throw error;
+      });
+      if (options.clock) await page.clock.install();
+      await page.goto(suite.stack.consoleUrl);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Username').fill(user);
+      await page.getByLabel('Password').fill(`local-${user}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+      await page.getByText(/\d+ live calls?/).waitFor();
+      // The charts come last in a refresh, right before the next one is scheduled on the (fake) clock.
+      await page.getByText('Calls ended today, by trigger').waitFor();
+      return page;
+    },
+    async goTo(page, hash) {
+      await page.evaluate((to) => {
+        (globalThis as unknown as { location: { hash: string } }).location.hash = to;
+      }, hash);
+    },
+  };
+  return suite;
+};
