@@ -58,6 +58,18 @@ describe('the bundles’ stand-ins for Node’s built-ins (functions/commons/pla
     expect(stale).toEqual([]);
   });
 
+  /** Bundles `entry` as a function is bundled (default variant) and runs it in a fresh `node`. */
+  const bundleAndRun = async (entry: string, outfile: string) => {
+    await build({
+      ...functionBundleOptions(false),
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile,
+      logLevel: 'error',
+    });
+    return spawnSync(process.execPath, [outfile], { encoding: 'utf8' });
+  };
+
   it('give a bundle the names it imports and nothing else: no copy of the module, no lazy export read', async () => {
     // Prepare: what a dependency does (a named, a default and a namespace import), bundled as a function is.
     const entry = join(scratch, 'entry.mjs');
@@ -75,15 +87,8 @@ describe('the bundles’ stand-ins for Node’s built-ins (functions/commons/pla
     const outfile = join(scratch, 'out', 'index.mjs');
 
     // Act
-    await build({
-      ...functionBundleOptions(false),
-      absWorkingDir: root,
-      entryPoints: [entry],
-      outfile,
-      logLevel: 'error',
-    });
+    const { stdout, status, stderr } = await bundleAndRun(entry, outfile);
     const bundle = readFileSync(outfile, 'utf8');
-    const { stdout, status, stderr } = spawnSync(process.execPath, [outfile], { encoding: 'utf8' });
 
     // Assess: it runs; esbuild's CommonJS interop (which copies every export, one getter each, per importing
     // module) is absent, and lazy exports nobody imported (http.WebSocket loads undici) are never read.
@@ -110,14 +115,7 @@ describe('the bundles’ stand-ins for Node’s built-ins (functions/commons/pla
     const outfile = join(scratch, 'required', 'index.mjs');
 
     // Act
-    await build({
-      ...functionBundleOptions(false),
-      absWorkingDir: root,
-      entryPoints: [entry],
-      outfile,
-      logLevel: 'error',
-    });
-    const { stdout, status, stderr } = spawnSync(process.execPath, [outfile], { encoding: 'utf8' });
+    const { stdout, status, stderr } = await bundleAndRun(entry, outfile);
 
     // Assess: the required module is node:http itself, and nothing read http.WebSocket (undici) on the way.
     expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
