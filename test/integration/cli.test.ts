@@ -79,6 +79,13 @@ const cliOnTerminalWith = (runEnv: NodeJS.ProcessEnv, answer: string, ...args: s
 
 const json = <T>(run: Run): T => JSON.parse(run.stdout) as T;
 const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
+/** The records of `sids` in the --direct audit file, in the order written. */
+const directAuditsOf = (sids: string[]) =>
+  readFileSync(directAuditLog, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
+    .filter((record) => sids.includes(record.callSid));
 const seed = (status: 'in-progress' | 'ringing' | 'queued', ageSeconds: number, to?: string) =>
   stack.emulator.seedCall(stack.projectId, { status, ageSeconds, ...(to ? { to } : {}) }).sid;
 
@@ -361,11 +368,7 @@ describe('calls (local stack, signed requests)', () => {
       const code = await exited;
       expect(code).toBe(3);
       expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress', 'in-progress']);
-      const audited = readFileSync(directAuditLog, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
-        .filter((record) => sids.includes(record.callSid));
+      const audited = directAuditsOf(sids);
       expect(audited).toEqual([expect.objectContaining({ callSid: sids[0], outcome: 'updated' })]);
     } finally {
       stack.emulator.setLatency(0);
@@ -405,11 +408,7 @@ describe('calls (local stack, signed requests)', () => {
       await vi.waitFor(() => expect(existsSync(codeFile)).toBe(true), { timeout: 15_000, interval: 50 });
       expect(readFileSync(codeFile, 'utf8').trim()).toBe('3');
       expect(sids.map(statusOf)).toEqual(['completed', 'in-progress', 'in-progress']);
-      const audited = readFileSync(directAuditLog, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { audit: { callSid: string; outcome: string } }).audit)
-        .filter((record) => sids.includes(record.callSid));
+      const audited = directAuditsOf(sids);
       expect(audited).toEqual([expect.objectContaining({ callSid: sids[0], outcome: 'updated' })]);
     } finally {
       stack.emulator.setLatency(0);
