@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   IdempotencyAlreadyInProgressError,
@@ -34,6 +32,7 @@ import { REDIRECT_IN_PROGRESS_MESSAGE } from '#commons/update-requests/consumer'
 import { createCallUpdateIdempotency } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
+import { answerInternalServerError, startDynamoDbProxy } from '../support/dynamodb-proxy.ts';
 import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
 import { useLocalStack } from '../support/local-stack-suite.ts';
 
@@ -922,41 +921,23 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     const written = new Promise<void>((resolve) => {
       putWritten = resolve;
     });
-    const server = createServer((incoming, answer) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', async () => {
-        const target = String(incoming.headers['x-amz-target']);
-        if (target.endsWith(mode === 'fail-release' ? '.DeleteItem' : '.UpdateItem')) {
-          if (mode === 'stall') {
-            held.push(incoming.socket);
-            return;
-          }
-          answer.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-          answer.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
-          return;
-        }
-        const forwarded = await fetch(`${stack.dynamodb.url}${incoming.url}`, {
-          method: incoming.method,
-          headers: Object.fromEntries(
-            Object.entries(incoming.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
-          ) as Record<string, string>,
-          body: Buffer.concat(chunks),
-        });
-        if (mode === 'lose-put-answer' && String(incoming.headers['x-amz-target']).endsWith('.PutItem')) {
-          // The in-progress record is written; its writer never hears so.
-          held.push(incoming.socket);
-          putWritten();
-          return;
-        }
-        answer.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? '' });
-        answer.end(Buffer.from(await forwarded.arrayBuffer()));
-      });
+    const { url, server } = await startDynamoDbProxy(stack.dynamodb.url, {
+      before: (target, incoming, answer) => {
+        if (!target.endsWith(mode === 'fail-release' ? '.DeleteItem' : '.UpdateItem')) return false;
+        if (mode === 'stall') held.push(incoming.socket);
+        else answerInternalServerError(answer);
+        return true;
+      },
+      after: (target, incoming) => {
+        if (mode !== 'lose-put-answer' || !target.endsWith('.PutItem')) return false;
+        // The in-progress record is written; its writer never hears so.
+        held.push(incoming.socket);
+        putWritten();
+        return true;
+      },
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
     return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      url,
       /** Settles once a PutItem was written and its answer held back (`lose-put-answer`). */
       written,
       close: () => {

@@ -1,7 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +16,7 @@ import { createCallbackReplays } from '#commons/status-callbacks/callback-replay
 import type { PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { answerInternalServerError, startDynamoDbProxy } from '../support/dynamodb-proxy.ts';
 import { eventSchemaFileValidator } from '../support/event-schema-files.ts';
 import { captureOutput } from '../support/output-capture.ts';
 
@@ -467,29 +465,13 @@ describe('the replay store', () => {
 
   it('acknowledges a published callback whose acceptance could not be recorded, so that SignalWire does not send it again', async () => {
     // A loopback proxy in front of the local DynamoDB that fails Powertools' COMPLETED write (UpdateItem).
-    const server = createServer((incoming, answer) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', async () => {
-        if (String(incoming.headers['x-amz-target']).endsWith('.UpdateItem')) {
-          answer.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-          answer.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
-          return;
-        }
-        const forwarded = await fetch(`${stack.dynamodb.url}${incoming.url}`, {
-          method: incoming.method,
-          headers: Object.fromEntries(
-            Object.entries(incoming.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
-          ) as Record<string, string>,
-          body: Buffer.concat(chunks),
-        });
-        answer.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? '' });
-        answer.end(Buffer.from(await forwarded.arrayBuffer()));
-      });
+    const { url: endpoint, server } = await startDynamoDbProxy(stack.dynamodb.url, {
+      before: (target, _incoming, answer) => {
+        if (!target.endsWith('.UpdateItem')) return false;
+        answerInternalServerError(answer);
+        return true;
+      },
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const beforeLogs = output.records().length;
     try {
       const replays = createCallbackReplays({
