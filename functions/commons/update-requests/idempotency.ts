@@ -149,6 +149,8 @@ export interface CallUpdateIdempotency {
    */
   config: IdempotencyConfig;
   persistenceStore: DynamoDBPersistenceLayer;
+  /** How long a record is kept (`expiresAfterSeconds`): what bounds how old an event may be when applied. */
+  windowSeconds: number;
 }
 
 /**
@@ -177,6 +179,7 @@ export const createCallUpdateIdempotency = (options: CallUpdateIdempotencyOption
   });
   return {
     config,
+    windowSeconds: options.expiresAfterSeconds,
     persistenceStore: new CallUpdateRecords(
       tableOptions(options.tableName, options.client),
       // The registered invocation's time left; a generous default outside one (a test calling the store).
