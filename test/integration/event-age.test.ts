@@ -143,6 +143,31 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(postsTo(call.sid)).toHaveLength(1);
   });
 
+  it("keeps a keyed request's record for a window from its latest duplicate, so that duplicate's own replays stay covered", async () => {
+    const call = seed();
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/keyed.xml' },
+      idempotencyKey: `crm-retry-${randomUUID()}`,
+    };
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const first = await request(detail);
+    const firstExpiry = (await store.getRecord(envelopeOf(first) as never)).expiryTimestamp as number;
+    // The requester's own retry, a little later (the expiry is kept in whole seconds).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const retry = await request(detail);
+
+    expect(updated(onlyResult(retry)).replayed).toBe(true);
+    expect(postsTo(call.sid)).toHaveLength(1);
+    const renewed = (await store.getRecord(envelopeOf(retry) as never)).expiryTimestamp as number;
+    expect(renewed).toBeGreaterThan(firstExpiry);
+    // The retry's time is covered: its record lasts at least the window less the tolerance from its time.
+    const retryTime = Date.parse(envelopeOf(retry).time);
+    expect(renewed * 1000).toBeGreaterThanOrEqual(retryTime + maxAgeSeconds * 1000);
+  });
+
   it('applies an event just within the limit whose record is gone (a first delivery late by EventBridge and Lambda retries)', async () => {
     const call = seed();
     const late = envelope(

@@ -25,6 +25,7 @@ import {
   IDEMPOTENCY_KEY_PREFIX,
   type RecordData,
   redirectsTheCall,
+  rememberAgain,
 } from './idempotency.ts';
 import {
   type Decision,
@@ -298,6 +299,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
           applyOnce(event, signal, context.invokedFunctionArn),
         );
         decision = decideRecord(event, applied);
+        if (decision.replayed) await rememberAgain(persistenceStore, event, applied);
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
