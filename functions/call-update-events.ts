@@ -19,6 +19,10 @@ import {
  * Applies "Call Update Requested" events from the bus and publishes the outcome to the same bus:
  * "Call Updated", or "Call Update Failed" with a stable code.
  *
+ * Age: an event older than its idempotency record is certain to be kept (the window less twice the clock
+ * tolerance, `commons/platform/freshness.ts`: an archive replay, a redrive, a late retry) is refused before
+ * anything else with a final `EVENT_TOO_OLD`; applying it could apply it again (`update-requests/event-time.ts`).
+ *
  * Delivery: EventBridge delivers at least once, so the update runs under Powertools Idempotency (key: the
  * idempotency key per source, else the event id). A repeat replays the recorded outcome and publishes it
  * again with `replayed: true`; the call is not touched twice. What happens next for each outcome is decided in
@@ -45,6 +49,8 @@ export interface CallUpdateEventsDependencies {
   idempotency: CallUpdateIdempotency;
   /** Sources whose requests are applied (`ALLOWED_EVENT_SOURCES`). */
   allowedSources: readonly string[];
+  /** The clock an event's `time` is checked against. @default () => new Date() */
+  now?: () => Date;
 }
 
 /** Builds the handler around its ports; tests and the local stack pass their own. */

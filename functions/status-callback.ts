@@ -19,7 +19,12 @@ import { STATUS_CALLBACKS_REJECTED_METRIC } from '#commons/platform/metric-names
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger, metrics } from '#commons/platform/powertools';
 import { createSignalWireAccess } from '#commons/signalwire/access';
-import { type CallbackReplays, createCallbackReplays } from '#commons/status-callbacks/callback-replays';
+import {
+  type CallbackReplays,
+  callbackMaxAge,
+  createCallbackReplays,
+  isStaleCallback,
+} from '#commons/status-callbacks/callback-replays';
 import { readCallback } from '#commons/status-callbacks/callbacks';
 import { publicUrlOf } from '#commons/status-callbacks/signature';
 import { isSignedBy, SigningKeys } from '#commons/status-callbacks/signing-keys';
@@ -31,7 +36,8 @@ import { isSignedBy, SigningKeys } from '#commons/status-callbacks/signing-keys'
  * scheme `native-callback.ts` grounds in SignalWire's SDKs) with the project's Signing Key from the secret;
  * a missing or wrong signature gets 403 and publishes nothing. A verified callback is published as is (both `answered` and `in-progress` may arrive for one
  * call; `callStatus` says which, `status` normalises both to `in-progress`) and answered 204; the same signed
- * callback again within the replay window is answered 204 and not published again. Callbacks come as POST
+ * callback again within the replay window is answered 204 and not published again, and so is one whose signed
+ * `Timestamp` is older than the window (its replay record may be gone: `callbackMaxAge`). Callbacks come as POST
  * (form body, or JSON for a native call) or GET (query string), as `StatusCallbackMethod` asks.
  */
 
@@ -57,6 +63,7 @@ const forbidden = (): HttpResult => jsonResponse(403, { message: 'Forbidden' });
 /** Builds the handler around its ports; tests and the local stack pass their own. */
 export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) => {
   const now = deps.now ?? (() => new Date());
+  const maxAge = callbackMaxAge(deps.replays.windowSeconds);
 
   return middy<HttpEvent, HttpResult>()
     .use(powertoolsMiddlewares())
@@ -78,8 +85,19 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
         metrics.addMetric(STATUS_CALLBACKS_REJECTED_METRIC, MetricUnit.Count, 1);
         return forbidden();
       }
-      const detail = callback.detail(now());
+      const receivedAt = now();
+      const detail = callback.detail(receivedAt);
       logger.appendKeys({ callSid: detail.callSid, accountSid: detail.accountSid, api: detail.api });
+      // Signed, so SignalWire's: a replay of a captured callback once its replay record may have expired.
+      if (isStaleCallback(detail.timestamp, receivedAt, maxAge)) {
+        logger.warn('status callback older than the replay window; acknowledged, not published', {
+          callStatus: detail.callStatus,
+          callbackTimestamp: detail.timestamp,
+          maxAgeSeconds: maxAge.maxAgeSeconds,
+        });
+        metrics.addMetric('StatusCallbacksReplayed', MetricUnit.Count, 1);
+        return { statusCode: 204 };
+      }
       const accepted = await deps.replays.acceptOnce({ url, params: callback.signed }, context, () =>
         deps.publisher.publish(CALL_STATUS_CHANGED, detail),
       );

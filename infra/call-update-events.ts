@@ -32,7 +32,10 @@ export interface CallUpdateEventsProps {
   readonly maxEventAge?: Duration;
   /**
    * How long a handled request is remembered, so that a redelivery or a repeated idempotency key is not
-   * applied twice (`IDEMPOTENCY_TTL_SECONDS`). Between `maxEventAge` and 30 days.
+   * applied twice (`IDEMPOTENCY_TTL_SECONDS`). Between `maxEventAge` and 30 days. It also bounds how old an
+   * event may be when it arrives: older than this less twice the clock tolerance (5 minutes, or a tenth of it
+   * when shorter), an event (an archive replay, a redrive) is refused with `EVENT_TOO_OLD`, since its record may
+   * be gone; keep it above twice `maxEventAge` plus 10 minutes, or a late first delivery is refused too.
    * @default Duration.days(1)
    */
   readonly idempotencyTtl?: Duration;

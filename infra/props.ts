@@ -131,7 +131,9 @@ export interface CallControlProps {
   readonly webhookPublicBaseUrl?: string;
   /**
    * How long an accepted status callback is remembered: the same signed callback again within it is answered
-   * 204 and not published again (a replay, or SignalWire resending). 1 minute to 30 days.
+   * 204 and not published again (a replay, or SignalWire resending). 1 minute to 30 days. A callback whose
+   * signed `Timestamp` is older than it (never less than a day) less twice the clock tolerance is answered 204
+   * and not published either: its record may have expired.
    * @default Duration.days(1)
    */
   readonly callbackReplayWindow?: Duration;

@@ -127,6 +127,7 @@ export interface FieldViolation {
   message: string;
 }
 
+import { EventTooOldError } from './platform/freshness.ts';
 import { MAX_ECHOED_NAME_CHARS as MAX_FIELD_CHARS } from './platform/settings.ts';
 import { isStateConflictCode } from './signalwire/api-facts.ts';
 
@@ -200,6 +201,7 @@ export type RequestErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNREACHABLE'
   | 'REDIRECT_OUTCOME_UNKNOWN'
+  | 'EVENT_TOO_OLD'
   | 'CREDENTIALS_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
@@ -222,6 +224,8 @@ export interface ErrorDescription {
   moreViolations?: number;
   /** SignalWire's own error, when it answered with one. */
   signalwire?: { status: number; code: number | null; message: string; more_info: string | null };
+  /** For `EVENT_TOO_OLD`: the event's `time` and how old an event may be (seconds). */
+  eventAge?: { eventTime: string; maxEventAgeSeconds: number };
 }
 
 /** What any caller is told of a failure: the HTTP API's error body, and the `error` of "Call Update Failed". */
@@ -232,6 +236,7 @@ export const publicError = (described: ErrorDescription) => ({
   ...(described.violations ? { violations: described.violations } : {}),
   ...(described.moreViolations ? { moreViolations: described.moreViolations } : {}),
   ...(described.signalwire ? { signalwire: described.signalwire } : {}),
+  ...described.eventAge,
 });
 
 /**
@@ -400,6 +405,15 @@ export const describeError = (
     return context.redirect
       ? redirectOutcomeUnknown(new RedirectOutcomeUnknownError(lost))
       : describeNetworkError(lost);
+  }
+  if (error instanceof EventTooOldError) {
+    return {
+      code: 'EVENT_TOO_OLD',
+      httpStatus: 422,
+      message: error.message,
+      retryable: false,
+      eventAge: { eventTime: error.eventTime, maxEventAgeSeconds: error.maxEventAgeSeconds },
+    };
   }
   if (error instanceof AccountNotConfiguredError) {
     return { code: 'ACCOUNT_NOT_CONFIGURED', httpStatus: 404, message: error.message, retryable: false };

@@ -38,9 +38,17 @@ afterAll(async () => {
 
 const webhookUrl = (query = ''): string => `${stack.api.url}${STATUS_CALLBACK_ROUTE.path}${query}`;
 
+/** When the fixtures' callbacks were sent: now, in whole seconds since the epoch (a quarter second added below). */
+const SENT_AT_SECONDS = Math.floor(Date.now() / 1000);
+
 /** A `calling.call.state` body as SignalWire's CallState payload has it, written with its own spacing. */
-const callState = (callId: string, state: string, project = stack.projectId): string =>
-  `{"event_type":"calling.call.state","event_channel":"swml:${callId}","timestamp":1796544000.25,` +
+const callState = (
+  callId: string,
+  state: string,
+  project = stack.projectId,
+  sentAtSeconds = SENT_AT_SECONDS,
+): string =>
+  `{"event_type":"calling.call.state","event_channel":"swml:${callId}","timestamp":${sentAtSeconds}.25,` +
   `"project_id":"${project}","space_id":"${randomUUID()}","params":{"node_id":"n1","call_id":"${callId}",` +
   `"call_state":"${state}","direction":"outbound","device":{"type":"phone","params":` +
   `{"from_number":"+14155550100","to_number":"+13105550142"}}}}`;
@@ -70,7 +78,7 @@ describe('a native call state callback (JSON)', () => {
       callStatus: 'answered',
       status: 'in-progress',
       sequenceNumber: null,
-      timestamp: '2026-12-06T08:00:00.250Z',
+      timestamp: new Date(SENT_AT_SECONDS * 1000 + 250).toISOString(),
       receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       duration: null,
       direction: 'outbound',
@@ -97,6 +105,18 @@ describe('a native call state callback (JSON)', () => {
 
     expect([first.status, again.status]).toEqual([204, 204]);
     expect(statusEventsFor(callId).map((e) => e.envelope.detail.status)).toEqual(['completed']);
+  });
+
+  it('acknowledges a signed callback replayed after its replay window (its timestamp two days old) without publishing it', async () => {
+    const callId = randomUUID();
+    const body = callState(callId, 'ended', stack.projectId, SENT_AT_SECONDS - 2 * 86_400);
+
+    const replay = await post(webhookUrl(), body, {
+      'x-signalwire-signature': sign(stack.signingKey, webhookUrl(), body),
+    });
+
+    expect(replay.status).toBe(204);
+    expect(statusEventsFor(callId)).toEqual([]);
   });
 
   const forgeries: Array<[string, (url: string, body: string) => Record<string, string>]> = [

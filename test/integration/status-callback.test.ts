@@ -57,6 +57,9 @@ afterAll(async () => {
   output.restore();
 });
 
+/** When the fixtures' callbacks were sent: now, to the second, as SignalWire writes its `Timestamp` (RFC 2822). */
+const SENT_AT = new Date(Math.floor(Date.now() / 1000) * 1000);
+
 const webhookUrl = (query = ''): string => `${stack.api.url}${STATUS_CALLBACK_ROUTE.path}${query}`;
 
 const callback = (overrides: Record<string, string> = {}): Array<[string, string]> =>
@@ -68,7 +71,7 @@ const callback = (overrides: Record<string, string> = {}): Array<[string, string
     Direction: 'outbound-api',
     From: '+14155550100',
     To: '+13105550142',
-    Timestamp: 'Wed, 04 Mar 2026 10:00:03 +0000',
+    Timestamp: SENT_AT.toUTCString(),
     SequenceNumber: '1',
     CallbackSource: 'call-progress-events',
     ...overrides,
@@ -156,7 +159,7 @@ describe('POST /webhooks/signalwire/status', () => {
       callStatus: 'completed',
       status: 'completed',
       sequenceNumber: 3,
-      timestamp: '2026-03-04T10:00:03.000Z',
+      timestamp: SENT_AT.toISOString(),
       receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       duration: 42,
       direction: 'outbound-api',
@@ -366,6 +369,40 @@ describe('replays', () => {
 
     expect([first.status, replay.status, again.status]).toEqual([204, 204, 204]);
     expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(1);
+  });
+
+  it('acknowledges a signed callback replayed after its replay window (its record gone, its Timestamp two days old) without publishing it', async () => {
+    const twoDaysAgo = new Date(SENT_AT.getTime() - 2 * 86_400_000);
+    const params = callback({ CallStatus: 'completed', Timestamp: twoDaysAgo.toUTCString() });
+    const before = output.records().length;
+
+    const replay = await post(webhookUrl(), params, {
+      'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+    });
+
+    expect(replay.status).toBe(204);
+    expect(statusEventsFor(params[1]?.[1] as string)).toEqual([]);
+    expect(output.records().slice(before)).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'status callback older than the replay window; acknowledged, not published',
+        callbackTimestamp: twoDaysAgo.toISOString(),
+        maxAgeSeconds: 86_400 - 600,
+      }),
+    );
+  });
+
+  it('publishes a signed callback whose Timestamp is hours old (a long call), and one without a Timestamp', async () => {
+    const long = callback({ Timestamp: new Date(SENT_AT.getTime() - 20 * 3_600_000).toUTCString() });
+    const none = callback().filter(([name]) => name !== 'Timestamp');
+
+    for (const params of [long, none]) {
+      const answer = await post(webhookUrl(), params, {
+        'x-signalwire-signature': sign(signingKey, webhookUrl(), params),
+      });
+      expect(answer.status).toBe(204);
+      expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(1);
+    }
   });
 
   it('still publishes a different callback of the same call and status (another sequence number)', async () => {

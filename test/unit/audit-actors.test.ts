@@ -115,6 +115,36 @@ describe('audit actors: what AWS attests and what the caller claims', () => {
     }
   });
 
+  it("records an archive replay's replay-name as attested when the rule delivered it, as claimed on a direct invoke, and never the event's time", () => {
+    const replayed = {
+      source: 'com.example.crm',
+      account: '111122223333',
+      region: 'eu-west-1',
+      time: '2026-12-01T10:00:00Z',
+      'replay-name': 'after-crm-outage',
+    };
+    expect(eventActor(replayed, viaRule)).toEqual({
+      name: 'com.example.crm',
+      attested: {
+        invokedAs: viaRule,
+        account: '111122223333',
+        region: 'eu-west-1',
+        replayName: 'after-crm-outage',
+      },
+      claimed: { source: 'com.example.crm' },
+    });
+    expect(eventActor(replayed, FUNCTION)).toEqual({
+      name: 'com.example.crm',
+      attested: { invokedAs: FUNCTION },
+      claimed: {
+        source: 'com.example.crm',
+        account: '111122223333',
+        region: 'eu-west-1',
+        replayName: 'after-crm-outage',
+      },
+    });
+  });
+
   it("keeps a schedule's name as claimed and, through the scheduler alias, Scheduler's context attributes as attested", () => {
     const arn = 'arn:aws:scheduler:eu-west-1:111122223333:schedule/call-control/stale-calls';
     expect(scheduleActor('stale-calls', { scheduleArn: arn, executionId: 'e-1' }, viaScheduler)).toEqual({

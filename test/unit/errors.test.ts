@@ -14,6 +14,7 @@ import {
   SignalWireError,
   SignalWireNetworkError,
 } from '#commons/errors';
+import { EventTooOldError } from '#commons/platform/freshness';
 import { MAX_ECHOED_NAME_CHARS } from '#commons/platform/settings';
 
 const upstream = (status: number, code?: number, retryAfter?: number) =>
@@ -45,6 +46,21 @@ describe('describeError maps every failure to one stable code and status', () =>
     [new Error('boom'), 'INTERNAL_ERROR', 500, true],
   ])('%o -> %s %i', (error, code, httpStatus, retryable) => {
     expect(describeError(error)).toMatchObject({ code, httpStatus, retryable });
+  });
+
+  it('describes an event older than the idempotency window as a final EVENT_TOO_OLD naming its time and the limit', () => {
+    const error = new EventTooOldError('2026-12-01T10:00:00.000Z', 85_800, 432_000);
+
+    expect(publicError(describeError(error))).toEqual({
+      code: 'EVENT_TOO_OLD',
+      message:
+        "the event's time 2026-12-01T10:00:00.000Z is 432000 s old, more than the 85800 s within which its " +
+        'exactly-once record is certain to exist; it was not applied (publish a new event to apply it)',
+      retryable: false,
+      eventTime: '2026-12-01T10:00:00.000Z',
+      maxEventAgeSeconds: 85_800,
+    });
+    expect(isConfigurationFailure(describeError(error))).toBe(false);
   });
 
   it('reads 10000 on a read or a list as a refused value, not a call-state conflict', () => {

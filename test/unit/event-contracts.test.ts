@@ -231,6 +231,7 @@ describe('the schema files', () => {
       UPSTREAM_TIMEOUT: true,
       UPSTREAM_UNREACHABLE: true,
       REDIRECT_OUTCOME_UNKNOWN: true,
+      EVENT_TOO_OLD: true,
       CREDENTIALS_UNAVAILABLE: true,
       INTERNAL_ERROR: true,
     };

@@ -101,9 +101,11 @@ export const httpActor = (
 
 /**
  * An event's requester: the `source` is whatever the publisher wrote (claimed); the `account` and `region` are
- * set by EventBridge from the credentials that put the event on the bus, so they are attested when the rule
- * delivered the event (the `event-rule` alias); a direct invoke writes them itself, so there they are claimed.
- * Read leniently: an invalid event is audited too.
+ * set by EventBridge from the credentials that put the event on the bus, and `replayName` from the
+ * `replay-name` EventBridge adds to an event an archive replay delivers (a producer's PutEvents cannot write
+ * it), so they are attested when the rule delivered the event (the `event-rule` alias); a direct invoke writes
+ * them itself, so there they are claimed. The event's `time` is not an identity: the producer may write it
+ * (PutEvents' `Time`), so it is never attested. Read leniently: an invalid event is audited too.
  */
 export const eventActor = (event: unknown, invokedFunctionArn: string | undefined): AuditActor => {
   const envelope = record(event);
@@ -112,7 +114,11 @@ export const eventActor = (event: unknown, invokedFunctionArn: string | undefine
     TRIGGER_ALIASES.event,
     invokedFunctionArn,
     source ?? 'unknown',
-    defined({ account: text(envelope.account), region: text(envelope.region) }),
+    defined({
+      account: text(envelope.account),
+      region: text(envelope.region),
+      replayName: text(envelope['replay-name']),
+    }),
     defined({ source }),
   );
 };

@@ -7,6 +7,7 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { type Freshness, freshnessOf, placeTime } from '../platform/freshness.ts';
 import { type RecordData, tableOptions } from '../update-requests/idempotency.ts';
 import { type FormParams, signedText } from './signature.ts';
 
@@ -27,6 +28,8 @@ export type CallbackAcceptance = { replayed: false; eventId: string } | { replay
 
 /** Remembers accepted status callbacks, so that a replayed one is acknowledged without being published again. */
 export interface CallbackReplays {
+  /** How long an accepted callback is remembered, in seconds. */
+  readonly windowSeconds: number;
   /**
    * Runs `publish` for a verified callback unless the same signed request (the URL and the parameters it was
    * signed over) was accepted within the window, or is being accepted right now by another invocation.
@@ -84,6 +87,7 @@ export const createCallbackReplays = (options: CallbackReplaysOptions): Callback
     { persistenceStore, config, keyPrefix: CALLBACK_REPLAY_KEY_PREFIX, dataIndexArgument: 0 },
   );
   return {
+    windowSeconds: options.windowSeconds,
     async acceptOnce(signed, context, publish) {
       config.registerLambdaContext(context);
       // Stryker disable next-line StringLiteral: equivalent, '' is read as utf8 (the default) for a string, and a
@@ -100,3 +104,26 @@ export const createCallbackReplays = (options: CallbackReplaysOptions): Callback
     },
   };
 };
+
+/**
+ * A day: how old SignalWire's `Timestamp` may be on a callback it sends now. SignalWire's Compatibility docs
+ * describe it as the time of the status change on one page and as the call's creation time on another, so a
+ * callback of a long call may carry an old one; calls do not last a day.
+ */
+const LONGEST_CALL_SECONDS = 86_400;
+
+/**
+ * How old a callback's signed `Timestamp` (a native callback's `timestamp`) may be and still be published: the
+ * replay window less twice the clock tolerance (`platform/freshness.ts`), so that a callback replayed after its
+ * replay record expired is not published again; but never less than a day less the same tolerance, so that a
+ * shorter window never drops a genuine callback whose `Timestamp` is its call's creation time.
+ */
+export const callbackMaxAge = (windowSeconds: number): Freshness =>
+  freshnessOf(Math.max(windowSeconds, LONGEST_CALL_SECONDS));
+
+/**
+ * Whether a verified callback's `timestamp` (RFC 3339, or null when it carried none that could be read) is too
+ * old to publish (see {@link callbackMaxAge}). Without one nothing can be said: it is published, once per window.
+ */
+export const isStaleCallback = (timestamp: string | null, receivedAt: Date, maxAge: Freshness): boolean =>
+  timestamp !== null && placeTime(Date.parse(timestamp), receivedAt.getTime(), maxAge) === 'too-old';

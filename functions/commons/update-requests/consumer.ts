@@ -13,16 +13,19 @@ import { type FieldViolation, isFunctionTimeout, RequestValidationError } from '
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import { withDeadline } from '../platform/deadline.ts';
+import { type Freshness, freshnessOf } from '../platform/freshness.ts';
 import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '../platform/metric-names.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { terminateChange } from '../signalwire/api-facts.ts';
 import { type AppliedRequest, actionOf, canonicalRequest } from './call-update-requests.ts';
+import { eventTimeViolations, eventTooOld } from './event-time.ts';
 import {
   type CallUpdateIdempotency,
   IDEMPOTENCY_KEY_PREFIX,
   type RecordData,
   redirectsTheCall,
+  rememberAgain,
 } from './idempotency.ts';
 import {
   type Decision,
@@ -50,6 +53,8 @@ export interface CallUpdateConsumerDependencies {
   publisher: EventPublisher;
   idempotency: CallUpdateIdempotency;
   allowedSources: readonly string[];
+  /** The clock an event's `time` is checked against. @default () => new Date() */
+  now?: () => Date;
 }
 
 /**
@@ -77,16 +82,28 @@ export const REDIRECT_IN_PROGRESS_MESSAGE =
 
 const refusedBy = (violations: FieldViolation[]) => new RequestValidationError(violations);
 
-/** The refusal of a request before anything else looks at it: a source not allowed, or an invalid event. */
-const refusalOf = (event: unknown, allowed: readonly string[]): RequestValidationError | undefined => {
+/**
+ * The refusal of a request before anything else looks at it (the idempotency table included): a source not
+ * allowed, an invalid event (its `time` too: absent, unreadable, in the future), or an event older than its
+ * idempotency record is certain to be kept (`event-time.ts`).
+ */
+const refusalOf = (
+  event: unknown,
+  allowed: readonly string[],
+  now: Date,
+  freshness: Freshness,
+): Error | undefined => {
   const source =
     typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined;
   if (typeof source !== 'string' || !allowed.includes(source)) {
     const message = `source ${JSON.stringify(source)} is not allowed to request call updates`;
     return refusedBy([{ field: 'source', rule: 'not-allowed', message }]);
   }
-  const violations = callUpdateRequestViolations(event);
-  return violations.length > 0 ? refusedBy(violations) : undefined;
+  const time = eventTimeViolations(event, now, freshness);
+  const violations = [...callUpdateRequestViolations(event), ...time.violations];
+  if (violations.length > 0) return refusedBy(violations);
+  // Stryker disable next-line ConditionalExpression: equivalent, no violations means the time was read
+  return time.timeMs === undefined ? undefined : eventTooOld(time.timeMs, now, freshness);
 };
 
 const keyReused = () =>
@@ -228,6 +245,8 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
   const { calls, publisher, idempotency } = deps;
   const { config, persistenceStore } = idempotency;
   const settle = settler(publisher, persistenceStore);
+  const freshness = freshnessOf(idempotency.windowSeconds);
+  const now = deps.now ?? (() => new Date());
 
   const applyOnce = makeIdempotent(
     async (
@@ -261,7 +280,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
 
     async handle(received: unknown, context: Context): Promise<CallUpdateEventResult> {
       config.registerLambdaContext(context);
-      const refusal = refusalOf(received, deps.allowedSources);
+      const refusal = refusalOf(received, deps.allowedSources, now(), freshness);
       if (refusal) return settle(received, refuse(calls, context.invokedFunctionArn, received, refusal));
       const event = canonicalRequest(received as CallUpdateRequestedEvent);
       const { detail } = event;
@@ -280,6 +299,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
           applyOnce(event, signal, context.invokedFunctionArn),
         );
         decision = decideRecord(event, applied);
+        if (decision.replayed) await rememberAgain(persistenceStore, event, applied);
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {

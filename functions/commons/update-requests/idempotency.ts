@@ -149,7 +149,25 @@ export interface CallUpdateIdempotency {
    */
   config: IdempotencyConfig;
   persistenceStore: DynamoDBPersistenceLayer;
+  /** How long a record is kept (`expiresAfterSeconds`): what bounds how old an event may be when applied. */
+  windowSeconds: number;
 }
+
+/**
+ * Keeps a replayed outcome for another idempotency window from now. A request's `time` is checked against the
+ * window (`event-time.ts`) on the promise that its record outlives it by the window; with an `idempotencyKey`
+ * the record may have been written for an earlier event (the requester's first try, hours before this retry),
+ * and would expire that much sooner: an archive replay of this event would then find nothing and apply it
+ * again. Written through the table's bounded `saveSuccess`: a failure is logged, the replay is published anyway.
+ */
+export const rememberAgain = (
+  store: CallUpdateIdempotency['persistenceStore'],
+  event: CallUpdateRequestedEvent,
+  replayed: object,
+): Promise<void> => {
+  const { replayed: _, ...recorded } = replayed as { replayed?: unknown };
+  return store.saveSuccess(event as unknown as RecordData, recorded as RecordData);
+};
 
 /**
  * Marks a result that came from the table rather than from running the function, so the result event can say
@@ -177,6 +195,7 @@ export const createCallUpdateIdempotency = (options: CallUpdateIdempotencyOption
   });
   return {
     config,
+    windowSeconds: options.expiresAfterSeconds,
     persistenceStore: new CallUpdateRecords(
       tableOptions(options.tableName, options.client),
       // The registered invocation's time left; a generous default outside one (a test calling the store).

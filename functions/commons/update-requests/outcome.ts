@@ -21,13 +21,13 @@ import {
  * ({@link decideRecord}), a refusal before the call service ({@link decideRefusal}); and a result that could not
  * be published ends in {@link retryUnpublished}.
  *
- * | what became of the request                      | publish            | final | remember | Lambda retries |
- * |-------------------------------------------------|--------------------|-------|----------|----------------|
- * | applied (updated, already ended)                | Call Updated       | yes   | yes      | no             |
- * | refused by SignalWire, redirect outcome unknown | Call Update Failed | yes   | yes      | no             |
- * | our configuration (secret, account, credentials)| Call Update Failed | yes   | no       | no             |
- * | transient (unavailable, timeout, throttled)     | Call Update Failed | no    | no       | yes            |
- * | refused before SignalWire (invalid, key reused) | Call Update Failed | yes   | none     | no             |
+ * | what became of the request                               | publish            | final | remember | Lambda retries |
+ * |----------------------------------------------------------|--------------------|-------|----------|----------------|
+ * | applied (updated, already ended)                         | Call Updated       | yes   | yes      | no             |
+ * | refused by SignalWire, redirect outcome unknown          | Call Update Failed | yes   | yes      | no             |
+ * | our configuration (secret, account, credentials)         | Call Update Failed | yes   | no       | no             |
+ * | transient (unavailable, timeout, throttled)              | Call Update Failed | no    | no       | yes            |
+ * | refused before SignalWire (invalid, key reused, too old) | Call Update Failed | yes   | none     | no             |
  */
 
 /** The result event of a request and what is counted for it. */

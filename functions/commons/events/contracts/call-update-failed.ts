@@ -32,6 +32,10 @@ export interface CallUpdateError {
   moreViolations?: number;
   /** SignalWire's own error, when it answered with one. */
   signalwire?: NonNullable<ErrorDescription['signalwire']>;
+  /** For `EVENT_TOO_OLD`: the request's EventBridge `time`. */
+  eventTime?: string;
+  /** For `EVENT_TOO_OLD`: how old a request may be when it arrives, in seconds. */
+  maxEventAgeSeconds?: number;
 }
 
 /** `detail` of "Call Update Failed". */
@@ -68,6 +72,7 @@ const ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_UNREACHABLE',
   'REDIRECT_OUTCOME_UNKNOWN',
+  'EVENT_TOO_OLD',
   'CREDENTIALS_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const satisfies readonly RequestErrorCode[];
@@ -124,7 +129,7 @@ export const callUpdateFailedDetailJsonSchema = /* @__PURE__ */ (() =>
         properties: {
           code: {
             description:
-              'Stable error code: INVALID_REQUEST (invalid event, source not allowed, reused idempotency key: see violations), CALL_NOT_FOUND, CALL_STATE_CONFLICT, ACCOUNT_NOT_CONFIGURED, UPSTREAM_*, REDIRECT_OUTCOME_UNKNOWN, CREDENTIALS_UNAVAILABLE, INTERNAL_ERROR.',
+              'Stable error code: INVALID_REQUEST (invalid event, source not allowed, reused idempotency key, an absent, unreadable or future time: see violations), CALL_NOT_FOUND, CALL_STATE_CONFLICT, ACCOUNT_NOT_CONFIGURED, UPSTREAM_*, REDIRECT_OUTCOME_UNKNOWN, EVENT_TOO_OLD (the event is older than its idempotency record is certain to be kept: see eventTime and maxEventAgeSeconds), CREDENTIALS_UNAVAILABLE, INTERNAL_ERROR.',
             type: 'string',
             enum: ERROR_CODES,
           },
@@ -150,6 +155,18 @@ export const callUpdateFailedDetailJsonSchema = /* @__PURE__ */ (() =>
           },
           moreViolations: {
             description: 'How many violations were found beyond the ones listed in violations.',
+            type: 'integer',
+            minimum: 1,
+          },
+          eventTime: {
+            description:
+              'For EVENT_TOO_OLD: the time of the "Call Update Requested" event (EventBridge\'s time, which an archive replay keeps).',
+            type: 'string',
+            format: 'date-time',
+          },
+          maxEventAgeSeconds: {
+            description:
+              'For EVENT_TOO_OLD: how old a request may be when it arrives (the idempotency window less twice the clock tolerance).',
             type: 'integer',
             minimum: 1,
           },

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CALL_UPDATE_REQUESTED } from '#commons/events/contracts';
+import { freshnessOf } from '#commons/platform/freshness';
+import { REMEMBERED_SECONDS } from '#commons/platform/settings';
+import type { EventBridgeEnvelope } from '#local/aws-emulator';
+import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
+import { useLocalStack } from '../support/local-stack-suite.ts';
+
+/**
+ * The event's `time` against the idempotency window, on the real event function behind the local rule (its
+ * `event-rule` alias). An archive replay delivers an event with its original `time` (and `id`) plus
+ * `replay-name`; a replay days later is emulated by the same envelope with its `time` moved back by as much, and
+ * its idempotency record gone, as DynamoDB's TTL (and Powertools' own expiry check) leaves it by then.
+ */
+
+const { stack, output } = useLocalStack({ POWERTOOLS_LOG_LEVEL: 'INFO' });
+const { request, envelopeOf, resultsFor, onlyResult, updated, failed } = callUpdateEvents(stack);
+
+/** The local stack's window (IDEMPOTENCY_TTL_SECONDS unset) and how old an event may be within it. */
+const { maxAgeSeconds, toleranceSeconds } = freshnessOf(REMEMBERED_SECONDS.default);
+
+const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
+const postsTo = (sid: string) =>
+  stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${sid}.json`));
+const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+/** Removes a request's idempotency record, as its TTL does once the window has passed. */
+const expireRecord = async (envelope: EventBridgeEnvelope) => {
+  await localIdempotencyStore(stack).persistenceStore.deleteRecord(
+    envelope as unknown as Parameters<
+      ReturnType<typeof localIdempotencyStore>['persistenceStore']['deleteRecord']
+    >[0],
+  );
+};
+
+/** A "Call Update Requested" envelope as EventBridge delivers it, with `time` as given (absent when undefined). */
+const envelope = (detail: Record<string, unknown>, time: unknown): EventBridgeEnvelope =>
+  ({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': CALL_UPDATE_REQUESTED,
+    source: SOURCE,
+    account: '123456789012',
+    ...(time === undefined ? {} : { time }),
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  }) as EventBridgeEnvelope;
+
+describe('a replayed "Call Update Requested": its EventBridge time against the idempotency window', () => {
+  it('refuses an archive replay of a redirect older than the window with a final EVENT_TOO_OLD: no SignalWire request, audited with its replay-name, not retried', async () => {
+    const call = seed();
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/first.xml' },
+    });
+    expect(postsTo(call.sid)).toHaveLength(1);
+    const original = envelopeOf(eventId);
+    await expireRecord(original);
+    stack.emulator.clearRequests();
+    const before = output.records().length;
+    const twoDaysAgo = secondsAgo(2 * 86_400);
+
+    await stack.deliverCallUpdateRequested({
+      ...original,
+      time: twoDaysAgo,
+      'replay-name': 'crm-outage-replay',
+    } as EventBridgeEnvelope);
+
+    expect(stack.emulator.requests).toEqual([]);
+    expect(stack.aws.targetErrors).toEqual([]);
+    const [first, second] = resultsFor(eventId);
+    expect(updated(first).replayed).toBe(false);
+    const refused = failed(second);
+    expect(refused).toMatchObject({
+      requestEventId: eventId,
+      callSid: call.sid,
+      action: 'update',
+      final: true,
+      replayed: false,
+      error: {
+        code: 'EVENT_TOO_OLD',
+        retryable: false,
+        eventTime: twoDaysAgo,
+        maxEventAgeSeconds: maxAgeSeconds,
+      },
+    });
+    expect(refused.error.message).toContain(twoDaysAgo);
+    expect(refused.error.message).toContain(`${maxAgeSeconds} s`);
+    expect(output.audits(before)).toEqual([
+      expect.objectContaining({
+        trigger: 'event',
+        callSid: call.sid,
+        change: { Url: 'https://example.com/first.xml' },
+        outcome: 'rejected',
+        errorCode: 'EVENT_TOO_OLD',
+        reason: refused.error.message,
+        actor: expect.objectContaining({
+          attested: expect.objectContaining({ replayName: 'crm-outage-replay', account: '123456789012' }),
+        }),
+      }),
+    ]);
+  });
+
+  it('refuses a transfer (a native redirect) older than the window the same way, before any SignalWire request', async () => {
+    const before = output.records().length;
+    const old = envelope(
+      {
+        callSid: randomUUID(),
+        action: 'transfer',
+        transfer: { dest: 'sip:desk@example.com' },
+        api: 'calling',
+      },
+      secondsAgo(maxAgeSeconds + 1),
+    );
+
+    await stack.deliverCallUpdateRequested(old);
+
+    expect(stack.emulator.requests).toEqual([]);
+    expect(failed(onlyResult(old.id)).error.code).toBe('EVENT_TOO_OLD');
+    expect(output.audits(before)).toEqual([
+      expect.objectContaining({ errorCode: 'EVENT_TOO_OLD', change: { Transfer: 'sip:desk@example.com' } }),
+    ]);
+  });
+
+  it('replays a recent duplicate (an archive replay within the window) from its idempotency record: the call is not touched again', async () => {
+    const call = seed();
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/recent.xml' },
+    });
+
+    await stack.deliverCallUpdateRequested({
+      ...envelopeOf(eventId),
+      'replay-name': 'recent-replay',
+    } as EventBridgeEnvelope);
+
+    const [first, second] = resultsFor(eventId).map(updated);
+    expect(second).toEqual({ ...first, replayed: true });
+    expect(postsTo(call.sid)).toHaveLength(1);
+  });
+
+  it("keeps a keyed request's record for a window from its latest duplicate, so that duplicate's own replays stay covered", async () => {
+    const call = seed();
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/keyed.xml' },
+      idempotencyKey: `crm-retry-${randomUUID()}`,
+    };
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const first = await request(detail);
+    const firstExpiry = (await store.getRecord(envelopeOf(first) as never)).expiryTimestamp as number;
+    // The requester's own retry, a little later (the expiry is kept in whole seconds).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const retry = await request(detail);
+
+    expect(updated(onlyResult(retry)).replayed).toBe(true);
+    expect(postsTo(call.sid)).toHaveLength(1);
+    const renewed = (await store.getRecord(envelopeOf(retry) as never)).expiryTimestamp as number;
+    expect(renewed).toBeGreaterThan(firstExpiry);
+    // The retry's time is covered: its record lasts at least the window less the tolerance from its time.
+    const retryTime = Date.parse(envelopeOf(retry).time);
+    expect(renewed * 1000).toBeGreaterThanOrEqual(retryTime + maxAgeSeconds * 1000);
+  });
+
+  it('applies an event just within the limit whose record is gone (a first delivery late by EventBridge and Lambda retries)', async () => {
+    const call = seed();
+    const late = envelope(
+      { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/late.xml' } },
+      secondsAgo(maxAgeSeconds - 60),
+    );
+
+    await stack.deliverCallUpdateRequested(late);
+
+    expect(updated(onlyResult(late.id)).outcome).toBe('updated');
+    expect(postsTo(call.sid)).toHaveLength(1);
+  });
+
+  it.each([
+    ['absent', undefined, 'required'],
+    ['not a date-time', 'yesterday', 'format'],
+    ['a date that does not exist', '2026-02-30T10:00:00Z', 'format'],
+    ['not a string', 1_733_500_000, 'format'],
+    ['beyond the clock tolerance in the future', 'FUTURE', 'future'],
+  ])(
+    'refuses an event whose time is %s as INVALID_REQUEST naming time, before any SignalWire request',
+    async (_, time, rule) => {
+      const call = seed();
+      const event = envelope(
+        { callSid: call.sid, action: 'update', update: { Url: 'https://example.com/never.xml' } },
+        time === 'FUTURE' ? new Date(Date.now() + (toleranceSeconds + 60) * 1000).toISOString() : time,
+      );
+
+      await stack.deliverCallUpdateRequested(event);
+
+      const refused = failed(onlyResult(event.id));
+      expect(refused.final).toBe(true);
+      expect(refused.error).toMatchObject({
+        code: 'INVALID_REQUEST',
+        violations: [expect.objectContaining({ field: 'time', rule })],
+      });
+      expect(stack.emulator.requests).toEqual([]);
+      expect(stack.aws.targetErrors).toEqual([]);
+    },
+  );
+
+  it('applies an event whose time is a little ahead of the clock (within the tolerance)', async () => {
+    const call = seed();
+    const ahead = envelope(
+      { callSid: call.sid, action: 'terminate' },
+      new Date(Date.now() + (toleranceSeconds - 30) * 1000).toISOString(),
+    );
+
+    await stack.deliverCallUpdateRequested(ahead);
+
+    expect(updated(onlyResult(ahead.id)).outcome).toBe('updated');
+  });
+});
