@@ -26,17 +26,14 @@ export const CALL_COLUMNS = [
   'Duration',
 ];
 
-/** A run of characters with no break opportunity longer than any number or ordinary word. */
-const UNBROKEN = /\S{20,}/u;
-
 /**
- * A number, address or name from outside. One that holds a long unbroken run (a SIP address or URL thousands of
- * characters long) breaks anywhere inside its own box, so it can never widen the table past the screen (the End
- * button stays in view); an ordinary one keeps its words whole. Nothing when absent.
+ * A number, address or name from outside, in a box of its own that breaks it anywhere once it is wider than its
+ * column can be: a SIP address or URL thousands of characters long, or a name of long words, never widens the table
+ * past the screen (the End button stays in view, and nothing slides under it). Nothing when absent.
  */
 const value = (text: string | null | undefined) => {
   const shown = visible(text);
-  return UNBROKEN.test(shown) ? h('span', { class: 'unbroken' }, shown) : shown;
+  return shown ? h('span', { class: 'value' }, shown) : shown;
 };
 
 /**

@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import type { LocalStack } from '#local/local-stack';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
+import { hiddenTableText, tablesFit } from '../support/console-layout.ts';
+
+/**
+ * The live calls table's layout (Debian's Chromium, driven by playwright-core, against the local stack), measured
+ * rather than looked at: at every width from a phone's to a wide desktop's, beside hostile outside values (URLs and
+ * SIP addresses thousands of characters long, right-to-left names, long words, a call days old), no text is
+ * hidden under the sticky End column or cut off where the browser scrolls it into view.
+ */
+
+let stack: LocalStack;
+const suite = consoleBrowserSuite('console-layout');
+const { newContext, signIn } = suite;
+let seeded: Call[];
+/** A call answered 2 h ago less two seconds: its duration is one of the longest an hour's calls show. */
+let twoHours: Call;
+
+beforeAll(() => {
+  stack = suite.stack;
+  const long = (c: string) => c.repeat(600);
+  const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]>): Call =>
+    stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
+  twoHours = live({ ageSeconds: 7_198, to: '+13105550101', callerName: 'Ann Lee' });
+  seeded = [
+    twoHours,
+    live({
+      to: `sip:${long('t')}@example.com`,
+      from: `https://example.com/${long('f')}`,
+      callerName: long('n'),
+    }),
+    // Words of 19 letters: under what counts as one unbroken run, each as wide as three ordinary names.
+    live({ callerName: 'Wwwwwwwwwwwwwwwwwww Mmmmmmmmmmmmmmmmmmm', from: 'mmmmmmmmmmmmmmmmmmm@example.com' }),
+    live({ callerName: 'مركز الاتصال الرئيسي للعملاء في المنطقة الشرقية', to: '+966555000111' }),
+    // A call 1,111 hours old (a stuck leg, or a clock gone wrong): its duration has four digits of hours.
+    live({ ageSeconds: 3_999_999, to: '+13105550199' }),
+    live({ status: 'ringing', ageSeconds: 20, to: '+13105550104' }),
+  ];
+});
+
+const ready = async (page: Awaited<ReturnType<typeof signIn>>) => {
+  for (const call of seeded) await page.getByRole('link', { name: call.sid }).waitFor();
+  // Every duration ticked at least once.
+  await expect
+    .poll(() => page.locator('main .duration').evaluateAll((spans) => spans.every((s) => s.textContent)))
+    .toBe(true);
+};
+
+describe('the live calls table at every width, beside hostile values', { timeout: 90_000 }, () => {
+  for (const width of [320, 360, 640, 768, 1024, 1280, 1440, 1920]) {
+    it(`hides no cell's text under the sticky End column, nor cuts any off, at ${width} px`, async () => {
+      const page = await signIn('operator', { width });
+      await ready(page);
+      expect(await hiddenTableText(page)).toEqual([]);
+      await page.context().close();
+    });
+  }
+
+  for (const width of [1280, 1920]) {
+    it(`shows every column, "Duration" and a 1h 59m duration whole, at ${width} px without sideways scrolling`, async () => {
+      const page = await signIn('operator', { width });
+      await ready(page);
+      expect(await tablesFit(page)).toBe(true);
+      const row = page.getByRole('row').filter({ hasText: twoHours.sid });
+      expect(await row.locator('.duration').textContent()).toMatch(/^(1h 59m \d+s|2h 0m \d+s)$/);
+      expect(await hiddenTableText(page)).toEqual([]);
+      await page.context().close();
+    });
+  }
+
+  it('follows the browser’s default font size (24 px), and hides no text at 1280 px with it', async () => {
+    const page = await signIn('operator', {
+      // What Settings › Appearance › Font size sets in Chromium.
+      prepare: async (opened) => {
+        const cdp = await opened.context().newCDPSession(opened);
+        await cdp.send('Page.setFontSizes', { fontSizes: { standard: 24, fixed: 20 } });
+      },
+    });
+    await ready(page);
+    expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('24px');
+    expect(await hiddenTableText(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lays out the same at device scale factor 2 (a 2x screen) at 1280 px', async () => {
+    const context = await suite.browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      deviceScaleFactor: 2,
+    });
+    const page = await signIn('operator', { context });
+    await ready(page);
+    expect(await tablesFit(page)).toBe(true);
+    expect(await hiddenTableText(page)).toEqual([]);
+    await context.close();
+  });
+});
