@@ -13,7 +13,7 @@ import { hiddenTableText, tablesFit } from '../support/console-layout.ts';
 
 let stack: LocalStack;
 const suite = consoleBrowserSuite('console-layout');
-const { newContext, signIn } = suite;
+const { signIn } = suite;
 let seeded: Call[];
 /** A call answered 2 h ago less two seconds: its duration is one of the longest an hour's calls show. */
 let twoHours: Call;

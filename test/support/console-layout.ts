@@ -66,4 +66,6 @@ export const hiddenTableText = (page: Page): Promise<HiddenText[]> => page.evalu
 
 /** Whether every table region in the page shows its whole width without scrolling sideways. */
 export const tablesFit = (page: Page): Promise<boolean> =>
-  page.evaluate(`[...document.querySelectorAll('main .scroll')].every((r) => r.scrollWidth <= r.clientWidth)`);
+  page.evaluate(
+    `[...document.querySelectorAll('main .scroll')].every((r) => r.scrollWidth <= r.clientWidth)`,
+  );
