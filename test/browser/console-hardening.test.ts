@@ -188,7 +188,9 @@ describe('the console against set-ups and answers no other suite names', { timeo
     await all.getByLabel('Type the number of calls to end').fill('2');
     await all.getByLabel('Type the number of calls to end').press('Enter');
     await all.getByText('Ended: 1', { exact: true }).waitFor();
-    await all.getByText('Not sent (another change to the call was on its way from this browser): 1').waitFor();
+    await all
+      .getByText('Not sent (another change to the call was on its way from this browser): 1')
+      .waitFor();
     const left = all.getByRole('region', { name: 'Calls not ended, or not known to be' });
     await poll(() => left.textContent()).toContain(busy.sid);
     expect(await left.textContent()).toContain('another change to this call');
