@@ -36,6 +36,8 @@ beforeAll(() => {
     live({ callerName: 'مركز الاتصال الرئيسي للعملاء في المنطقة الشرقية', to: '+966555000111' }),
     // A call 1,111 hours old (a stuck leg, or a clock gone wrong): its duration has four digits of hours.
     live({ ageSeconds: 3_999_999, to: '+13105550199' }),
+    // Over a year (11111h 11m 11s): no fixed box holds it.
+    live({ ageSeconds: 40_000_271, to: '+13105550198' }),
     live({ status: 'ringing', ageSeconds: 20, to: '+13105550104' }),
   ];
 });
