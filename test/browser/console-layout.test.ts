@@ -72,6 +72,33 @@ describe('the live calls table at every width, beside hostile values', { timeout
     });
   }
 
+  it('ends a card’s duration at its right edge like every other value, at 360 px', async () => {
+    const page = await signIn('operator', { width: 360 });
+    await ready(page);
+    const row = page.getByRole('row').filter({ hasText: twoHours.sid });
+    // Where the text itself ends (a Range over the cell's text), not its box.
+    const ends = await row.evaluate((tr) =>
+      ['To', 'Duration'].map((label) => {
+        const cell = tr.querySelector(`td[data-label="${label}"]`) as unknown as { lastChild: unknown };
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              createRange(): {
+                selectNodeContents(n: unknown): void;
+                getBoundingClientRect(): { right: number };
+              };
+            };
+          }
+        ).document;
+        const range = doc.createRange();
+        range.selectNodeContents(cell.lastChild);
+        return Math.round(range.getBoundingClientRect().right);
+      }),
+    );
+    expect(ends[1]).toBe(ends[0]);
+    await page.context().close();
+  });
+
   it('follows the browser’s default font size (24 px), and hides no text at 1280 px with it', async () => {
     const page = await signIn('operator', {
       // What Settings › Appearance › Font size sets in Chromium.
