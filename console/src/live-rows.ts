@@ -109,7 +109,7 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
         return;
       }
       if (!body) {
-        const region = table('Live calls, newest first', head, []);
+        const region = table('Live calls, newest first', head, [], onEnd !== undefined);
         body = region.querySelector('tbody') as HTMLTableSectionElement;
         replace(list, region);
       }

@@ -99,6 +99,21 @@ describe('the live calls table at every width, beside hostile values', { timeout
     await page.context().close();
   });
 
+  it('keeps a line at the sticky End column’s left edge under forced colours (which drop its shadow), at 1024 px', async () => {
+    const page = await signIn('operator', { width: 1024 });
+    await ready(page);
+    await page.emulateMedia({ forcedColors: 'active', colorScheme: 'dark' });
+    const edges = await page.evaluate(`[...document.querySelectorAll('main tr > :last-child')].map((cell) => {
+      const line = getComputedStyle(cell, '::before');
+      const box = cell.getBoundingClientRect();
+      return line.content !== 'none' && line.borderLeftStyle === 'solid' && parseFloat(line.borderLeftWidth) >= 1
+        && line.borderLeftColor === getComputedStyle(document.body).color && line.position === 'absolute'
+        && getComputedStyle(cell).position === 'sticky' && box.width > 0;
+    })`);
+    expect(edges).toEqual(Array.from({ length: seeded.length + 1 }, () => true));
+    await page.context().close();
+  });
+
   it('follows the browser’s default font size (24 px), and hides no text at 1280 px with it', async () => {
     const page = await signIn('operator', {
       // What Settings › Appearance › Font size sets in Chromium.
