@@ -139,4 +139,35 @@ describe('the live calls table at every width, beside hostile values', { timeout
     expect(await hiddenTableText(page)).toEqual([]);
     await context.close();
   });
+
+  for (const font of [16, 24]) {
+    it(`fits every page in 320 px with no sideways scroll, at a ${font} px default font size`, async () => {
+      const page = await signIn('admin', {
+        width: 320,
+        prepare: async (opened) => {
+          const cdp = await opened.context().newCDPSession(opened);
+          await cdp.send('Page.setFontSizes', { fontSizes: { standard: font, fixed: font - 3 } });
+        },
+      });
+      await ready(page);
+      const wide = () => page.evaluate('document.documentElement.scrollWidth');
+      const widths: Record<string, unknown> = { calls: await wide() };
+      await suite.goTo(page, `#/calls/${twoHours.sid}`);
+      await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+      widths.call = await wide();
+      await suite.goTo(page, '#/end-all');
+      await page.getByRole('button', { name: 'Preview' }).click();
+      await page.getByRole('heading', { name: /calls? match/ }).waitFor();
+      widths['end-all'] = await wide();
+      await suite.goTo(page, '#/audit');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText(/\d+ records?/).waitFor();
+      widths.audit = await wide();
+      await suite.goTo(page, '#/cleanup');
+      await page.getByRole('button', { name: 'Dry run' }).waitFor();
+      widths.cleanup = await wide();
+      expect(widths).toEqual({ calls: 320, call: 320, 'end-all': 320, audit: 320, cleanup: 320 });
+      await page.context().close();
+    });
+  }
 });
