@@ -5,10 +5,12 @@ import { consoleBrowserSuite } from '../support/console-browser.ts';
 import { hiddenTableText, tablesFit } from '../support/console-layout.ts';
 
 /**
- * The live calls table's layout (Debian's Chromium, driven by playwright-core, against the local stack), measured
- * rather than looked at: at every width from a phone's to a wide desktop's, beside hostile outside values (URLs and
- * SIP addresses thousands of characters long, right-to-left names, long words, a call days old), no text is
- * hidden under the sticky End column or cut off where the browser scrolls it into view.
+ * The console's layout (Debian's Chromium, driven by playwright-core, against the local stack), measured rather than
+ * looked at: at every width from a phone's to a wide desktop's, beside hostile outside values (URLs and SIP addresses
+ * thousands of characters long, right-to-left names, long words, calls a month and a year old), no text of the live
+ * calls table is hidden under the sticky End column where scrolling cannot reach it, or cut off; at 1280 px the table
+ * needs no scrolling; a raised default font size, a 2x screen and forced colours keep it so; every page fits a 320 px
+ * phone; a confirmation's facts stack there.
  */
 
 let stack: LocalStack;
@@ -50,7 +52,7 @@ const ready = async (page: Awaited<ReturnType<typeof signIn>>) => {
     .toBe(true);
 };
 
-describe('the live calls table at every width, beside hostile values', { timeout: 90_000 }, () => {
+describe('the console’s layout at every width and font size, beside hostile values', { timeout: 90_000 }, () => {
   for (const width of [320, 360, 640, 768, 1024, 1280, 1440, 1920]) {
     it(`hides no cell's text under the sticky End column, nor cuts any off, at ${width} px`, async () => {
       const page = await signIn('operator', { width });
@@ -170,4 +172,36 @@ describe('the live calls table at every width, beside hostile values', { timeout
       await page.context().close();
     });
   }
+
+  it('stacks a confirmation’s facts at 320 px and a 24 px font, so its numbers and kind are not broken', async () => {
+    const page = await signIn('operator', {
+      width: 320,
+      prepare: async (opened) => {
+        const cdp = await opened.context().newCDPSession(opened);
+        await cdp.send('Page.setFontSizes', { fontSizes: { standard: 24, fixed: 21 } });
+      },
+    });
+    await ready(page);
+    await page.getByRole('button', { name: `End ${twoHours.sid}` }).click();
+    const facts = page.getByRole('dialog').getByRole('definition');
+    await facts.first().waitFor();
+    // Line boxes of each value's text: Kind, From and To ("Compatibility", "+14155550100", "+13105550101").
+    const lines = await facts.evaluateAll((values) =>
+      values.slice(1, 4).map((dd) => {
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+            };
+          }
+        ).document;
+        const range = doc.createRange();
+        range.selectNodeContents(dd);
+        return range.getClientRects().length;
+      }),
+    );
+    expect(lines).toEqual([1, 1, 1]);
+    await page.keyboard.press('Escape');
+    await page.context().close();
+  });
 });
