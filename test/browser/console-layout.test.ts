@@ -52,7 +52,9 @@ const ready = async (page: Awaited<ReturnType<typeof signIn>>) => {
     .toBe(true);
 };
 
-describe('the console’s layout at every width and font size, beside hostile values', { timeout: 90_000 }, () => {
+describe('the console’s layout at every width and font size, beside hostile values', {
+  timeout: 90_000,
+}, () => {
   for (const width of [320, 360, 640, 768, 1024, 1280, 1440, 1920]) {
     it(`hides no cell's text under the sticky End column, nor cuts any off, at ${width} px`, async () => {
       const page = await signIn('operator', { width });
