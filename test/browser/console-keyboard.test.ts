@@ -1,12 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/local-stack';
 import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
- * The console with the keyboard only, and with motion reduced (Debian's Chromium, driven by playwright-core, against
- * the local stack): every stop on the way to End shows where the focus is, the confirmation holds the focus while
- * open and gives it back when closed, and nothing on the page moves by itself.
+ * The console with the keyboard only, with motion reduced, and under a dark colour scheme or forced colours (Debian's
+ * Chromium, driven by playwright-core, against the local stack): every stop on the way to End shows where the focus
+ * is, the confirmation holds the focus while open and gives it back when closed, nothing on the page moves by itself,
+ * and axe-core finds no serious contrast or other violation on any page in a dark scheme.
  */
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** axe-core's serious and critical violations in the page, each with where. */
+const AXE_RUN = `axe.run().then((result) => result.violations
+  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .map((v) => v.id + ': ' + JSON.stringify(v.nodes.map((n) => n.target))))`;
 
 let stack: LocalStack;
 const suite = consoleBrowserSuite('console-keyboard');
@@ -97,6 +106,38 @@ describe('the console with the keyboard only', { timeout: 90_000 }, () => {
       ]`);
       expect(moving, hash).toEqual([]);
     }
+    await page.context().close();
+  });
+
+  // Under forced colours axe reads the author's colours, not the system colours Chromium paints: no check there.
+  it('shows every page and the confirmation with no serious axe violation under a dark colour scheme', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 80 });
+    const page = await signIn('admin', {
+      prepare: (opened) => opened.emulateMedia({ colorScheme: 'dark' }),
+    });
+    const found: Record<string, unknown> = {};
+    const check = async (where: string) => {
+      await page.evaluate(AXE);
+      found[where] = await page.evaluate(AXE_RUN);
+    };
+    await check('live calls');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').waitFor();
+    await check('end dialog');
+    await page.keyboard.press('Escape');
+    for (const hash of [`#/calls/${call.sid}`, '#/end-all', '#/audit', '#/cleanup']) {
+      await suite.goTo(page, hash);
+      await page.locator('main h1').waitFor();
+      await check(hash);
+    }
+    expect(found).toEqual({
+      'live calls': [],
+      'end dialog': [],
+      [`#/calls/${call.sid}`]: [],
+      '#/end-all': [],
+      '#/audit': [],
+      '#/cleanup': [],
+    });
     await page.context().close();
   });
 });
