@@ -5,7 +5,7 @@ import type { LocalStack } from '#local/local-stack';
 import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
- * The console with the keyboard only, with motion reduced, and under a dark colour scheme or forced colours (Debian's
+ * The console with the keyboard only, with motion reduced, and under a dark colour scheme (Debian's
  * Chromium, driven by playwright-core, against the local stack): every stop on the way to End shows where the focus
  * is, the confirmation holds the focus while open and gives it back when closed, nothing on the page moves by itself,
  * and axe-core finds no serious contrast or other violation on any page in a dark scheme.
