@@ -2,6 +2,7 @@ import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './ap
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, visible } from './dom.ts';
+import { holding, lockHeld } from './locks.ts';
 
 /** The call's identity and numbers, each a labelled value of its own, for confirmations. */
 const facts = (call: Call): Array<[string, string]> => [
@@ -23,31 +24,9 @@ const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
 
 /** Calls with a change on its way from this tab: a second click waits for the first answer instead of sending again. */
 const sending = new Set<string>();
-const lockName = (sid: string): string => `call-control-change-${sid}`;
 
 /** Whether a change to the call is on its way, from this tab or another of this browser (the Web Locks API). */
-const onItsWay = async (sid: string): Promise<boolean> => {
-  if (sending.has(sid)) return true;
-  if (!navigator.locks) return false;
-  const { held = [] } = await navigator.locks.query();
-  return held.some((lock) => lock.name === lockName(sid));
-};
-
-/**
- * Runs `send` holding the call's lock, so no other tab sends a change to the same call meanwhile; false (nothing
- * run) when another tab holds it. Without the Web Locks API (an old browser, plain http), this tab's guard only.
- */
-const holding = async (sid: string, send: () => Promise<void>): Promise<boolean> => {
-  if (!navigator.locks) {
-    await send();
-    return true;
-  }
-  return navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
-    if (!lock) return false;
-    await send();
-    return true;
-  });
-};
+const onItsWay = async (sid: string): Promise<boolean> => sending.has(sid) || (await lockHeld(sid));
 
 interface Verb {
   change: Change;

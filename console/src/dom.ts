@@ -59,12 +59,27 @@ export const replace = (parent: Node, ...children: Child[]): void => {
   append(parent, ...children);
 };
 
+/** The class of a cell holding `cell`, for the style: a SID's cell, or an action's (its button). */
+const cellClass = (cell: Child): string | undefined =>
+  cell instanceof HTMLButtonElement
+    ? 'action'
+    : cell instanceof Element && cell.classList.contains('sid')
+      ? 'sid-cell'
+      : undefined;
+
 /** One row of a {@link table}: each cell names its column, for the narrow layout where rows stack as cards. */
 export const tableRow = (head: string[], cells: Child[]): HTMLTableRowElement =>
-  h('tr', {}, ...cells.map((cell, i) => h('td', { 'data-label': head[i] ?? '' }, cell)));
+  h(
+    'tr',
+    {},
+    ...cells.map((cell, i) => h('td', { 'data-label': head[i] ?? '', class: cellClass(cell) }, cell)),
+  );
 
-/** A table in a focusable scroll region (narrow screens scroll it sideways, keyboards can too). */
-export const table = (caption: string, head: string[], rows: Child[][]): HTMLElement =>
+/**
+ * A table in a focusable scroll region (narrow screens scroll it sideways, keyboards can too). With `actions`, its
+ * last column holds each row's action button and sticks to the region's right edge.
+ */
+export const table = (caption: string, head: string[], rows: Child[][], actions = false): HTMLElement =>
   h(
     'div',
     { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': caption },
@@ -72,7 +87,17 @@ export const table = (caption: string, head: string[], rows: Child[][]): HTMLEle
       'table',
       {},
       h('caption', { class: 'sr-only' }, caption),
-      h('thead', {}, h('tr', {}, ...head.map((name) => h('th', { scope: 'col' }, name)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...head.map((name, i) =>
+            h('th', { scope: 'col', class: actions && i === head.length - 1 ? 'action' : undefined }, name),
+          ),
+        ),
+      ),
       h('tbody', {}, ...rows.map((cells) => tableRow(head, cells))),
     ),
   );

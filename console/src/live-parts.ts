@@ -26,17 +26,18 @@ export const CALL_COLUMNS = [
   'Duration',
 ];
 
-/** A run of characters with no break opportunity longer than any number or ordinary word. */
-const UNBROKEN = /\S{20,}/u;
+/** A phone number as E.164 writes it: short enough for any column, and never to be read broken in two. */
+const PHONE_NUMBER = /^\+?[0-9]{1,16}$/;
 
 /**
- * A number, address or name from outside. One that holds a long unbroken run (a SIP address or URL thousands of
- * characters long) breaks anywhere inside its own box, so it can never widen the table past the screen (the End
- * button stays in view); an ordinary one keeps its words whole. Nothing when absent.
+ * A number, address or name from outside. Anything but a phone number goes in a box of its own that breaks it
+ * anywhere once it is wider than its column can be: a SIP address or URL thousands of characters long, or a name of
+ * long words, never widens the table past the screen (the End button stays in view, and nothing slides under it).
+ * Nothing when absent.
  */
 const value = (text: string | null | undefined) => {
   const shown = visible(text);
-  return UNBROKEN.test(shown) ? h('span', { class: 'unbroken' }, shown) : shown;
+  return !shown || PHONE_NUMBER.test(shown) ? shown : h('span', { class: 'value' }, shown);
 };
 
 /**

@@ -78,6 +78,9 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
   const tick = (row: Row, now: number) => {
     const text = duration((now - row.started) / 1000);
     if (row.shown === text) return;
+    // The fixed-size box holds "99h 59m 59s", the long one "9999h 59m 59s"; a longer duration's is as wide as its text.
+    if (text.length !== row.shown.length)
+      row.ticking.className = `duration${text.length > 13 ? ' longer' : text.length > 11 ? ' long' : ''}`;
     row.ticking.textContent = text;
     row.shown = text;
   };
@@ -106,7 +109,7 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
         return;
       }
       if (!body) {
-        const region = table('Live calls, newest first', head, []);
+        const region = table('Live calls, newest first', head, [], onEnd !== undefined);
         body = region.querySelector('tbody') as HTMLTableSectionElement;
         replace(list, region);
       }

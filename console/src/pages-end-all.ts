@@ -2,50 +2,69 @@ import { ApiError, type Call, changeAnswer, kindOf, listLiveCalls, namedApi } fr
 import { described, noteOpen, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
 import { announce, h, replace, table, visible } from './dom.ts';
+import { holding } from './locks.ts';
 import { filterForm, matches } from './pages-calls.ts';
 import { asciiDigits } from './text.ts';
 
-type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown';
+type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown' | 'busy';
+
+/** Why a call was not sent: its lock was held by another change, from another tab of this browser or this one. */
+const BUSY =
+  'not sent: another change to this call (an End, a redirect or a cancel, in another tab of this browser) was on its way; check the call';
 
 /**
  * Sends one end-all request per call, three at a time (fast, and well under SignalWire's account-wide request
- * limit), until done or `stopped`; counts each outcome as the API says it (`x-call-outcome`), and keeps each
- * failure with its reason.
+ * limit), until done or `stopped`; each holding the call's lock, as a single End does, so a change to the same call
+ * on its way from another tab is never sent twice (that call is left out, and said so). Counts each outcome as the
+ * API says it (`x-call-outcome`), and keeps each failure with its reason.
  */
 const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done: number) => void) => {
-  const outcomes: Record<Outcome, number> = { ended: 0, 'already ended': 0, failed: 0, unknown: 0 };
+  const outcomes: Record<Outcome, number> = {
+    ended: 0,
+    'already ended': 0,
+    failed: 0,
+    unknown: 0,
+    busy: 0,
+  };
   const problems: Array<[Call, ApiError]> = [];
   let done = 0;
   const queue = [...calls];
+  const endOne = async (call: Call) => {
+    try {
+      // The listing said which API owns the call: it is ended there without being looked up again.
+      const { headers } = await changeAnswer(
+        `/end-all/${encodeURIComponent(call.sid)}`,
+        call.sid,
+        namedApi(call) ? { api: namedApi(call) } : undefined,
+      );
+      // The API says whether this request ended the call or found it ended already.
+      outcomes[headers.get('x-call-outcome') === 'already-ended' ? 'already ended' : 'ended']++;
+      settle(call.sid, 'ended');
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+      // A refusal is no proof the call was not ended while an earlier attempt's outcome is still open.
+      const earlier = openAttempts(call.sid);
+      const open = failure.outcomeUnknown || earlier.length > 0;
+      if (failure.outcomeUnknown) noteOpen(call.sid, 'end');
+      outcomes[open ? 'unknown' : 'failed']++;
+      problems.push([
+        call,
+        open && !failure.outcomeUnknown
+          ? new ApiError(
+              failure.status,
+              `${failure.message}; an earlier attempt (${earlier.map(described).join(', ')}) got no usable answer, so it may or may not have ended`,
+              failure.code,
+            )
+          : failure,
+      ]);
+    }
+  };
   const worker = async () => {
     for (let call = queue.shift(); call && !stopped(); call = queue.shift()) {
-      try {
-        // The listing said which API owns the call: it is ended there without being looked up again.
-        const { headers } = await changeAnswer(
-          `/end-all/${encodeURIComponent(call.sid)}`,
-          call.sid,
-          namedApi(call) ? { api: namedApi(call) } : undefined,
-        );
-        // The API says whether this request ended the call or found it ended already.
-        outcomes[headers.get('x-call-outcome') === 'already-ended' ? 'already ended' : 'ended']++;
-        settle(call.sid, 'ended');
-      } catch (error) {
-        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-        // A refusal is no proof the call was not ended while an earlier attempt's outcome is still open.
-        const earlier = openAttempts(call.sid);
-        const open = failure.outcomeUnknown || earlier.length > 0;
-        if (failure.outcomeUnknown) noteOpen(call.sid, 'end');
-        outcomes[open ? 'unknown' : 'failed']++;
-        problems.push([
-          call,
-          open && !failure.outcomeUnknown
-            ? new ApiError(
-                failure.status,
-                `${failure.message}; an earlier attempt (${earlier.map(described).join(', ')}) got no usable answer, so it may or may not have ended`,
-                failure.code,
-              )
-            : failure,
-        ]);
+      const current = call;
+      if (!(await holding(current.sid, () => endOne(current)))) {
+        outcomes.busy++;
+        problems.push([current, new ApiError(0, BUSY, 'BUSY')]);
       }
       progressed(++done);
     }
@@ -59,6 +78,9 @@ const summaryLines = (outcomes: Record<Outcome, number>, notSent: number): strin
   `Already ended: ${outcomes['already ended']}`,
   `Failed: ${outcomes.failed}`,
   ...(outcomes.unknown > 0 ? [`No usable answer (may or may not have ended): ${outcomes.unknown}`] : []),
+  ...(outcomes.busy > 0
+    ? [`Not sent (another change to the call was on its way from this browser): ${outcomes.busy}`]
+    : []),
   ...(notSent > 0 ? [`Not sent (the page was left): ${notSent}`] : []),
 ];
 
@@ -135,7 +157,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
         : h(
             'button',
             { type: 'button', class: 'danger', onclick: () => void confirmAndRun() },
-            `End ${n} calls…`,
+            `End ${n} call${n === 1 ? '' : 's'}…`,
           ),
     );
   };
@@ -149,7 +171,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       required: true,
     });
     const { confirmed, value: typed } = await confirmAction({
-      title: `End ${calls.length} calls?`,
+      title: `End ${calls.length} call${calls.length === 1 ? '' : 's'}?`,
       lines: ['Every party on these calls is hung up. This cannot be undone.'],
       input,
       inputLabel: 'Type the number of calls to end',

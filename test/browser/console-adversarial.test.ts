@@ -359,8 +359,11 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
         label: style('.chart-label').fill,
         count: style('.chart-count').fill,
         dashes: ['.line-0', '.line-1', '.line-2'].map((line) => style(`polyline${line}`).strokeDasharray),
+        // Each status's latest sample, drawn as a dot in its line's colour, which forced colours would lose.
+        dots: ['.line-0', '.line-1', '.line-2'].map((line) => style(`.dot${line}`).fill),
       };
     });
+    expect(looks.dots).toEqual([looks.text, looks.text, looks.text]);
     expect(looks.label).toBe(looks.text);
     expect(looks.count).toBe(looks.text);
     expect(new Set(looks.dashes).size).toBe(3);

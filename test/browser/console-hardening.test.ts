@@ -166,6 +166,75 @@ describe('the console against set-ups and answers no other suite names', { timeo
     await context.close();
   });
 
+  it('sends one end for a call that End all reaches while another tab’s End of it is on its way, and says it left it out', async () => {
+    const from = '+14155550777';
+    const [busy, other] = [live({ from }), live({ from })] as [Call, Call];
+    const context = await newContext();
+    const single = await signIn('admin', { context });
+    const all = await signIn('admin', { context });
+    await goTo(all, '#/end-all');
+    await all.getByLabel('From').fill(from);
+    await all.getByRole('button', { name: 'Preview' }).click();
+    await all.getByRole('heading', { name: '2 calls match' }).waitFor();
+    stack.emulator.injectFault({
+      kind: 'delay',
+      ms: 3_000,
+      method: 'POST',
+      pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${busy.sid}`,
+    });
+    await endFromList(single, busy.sid);
+    await poll(() => alertText(single)).toBe(`Ending call ${busy.sid}…`);
+    await all.getByRole('button', { name: 'End 2 calls…' }).click();
+    await all.getByLabel('Type the number of calls to end').fill('2');
+    await all.getByLabel('Type the number of calls to end').press('Enter');
+    await all.getByText('Ended: 1', { exact: true }).waitFor();
+    await all
+      .getByText('Not sent (another change to the call was on its way from this browser): 1')
+      .waitFor();
+    const left = all.getByRole('region', { name: 'Calls not ended, or not known to be' });
+    await poll(() => left.textContent()).toContain(busy.sid);
+    expect(await left.textContent()).toContain('another change to this call');
+    await poll(() => alertText(single)).toBe(`Call ${busy.sid} is completed.`);
+    const posts = (sid: string) =>
+      stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
+    expect(posts(busy.sid)).toBe(1);
+    expect(posts(other.sid)).toBe(1);
+    expect(statusOf(other.sid)).toBe('completed');
+    await context.close();
+  });
+
+  it('refuses a single End, in another tab, of a call End all is ending', async () => {
+    const from = '+14155550778';
+    const call = live({ from });
+    const context = await newContext();
+    const all = await signIn('admin', { context });
+    const single = await signIn('admin', { context });
+    await goTo(all, '#/end-all');
+    await all.getByLabel('From').fill(from);
+    await all.getByRole('button', { name: 'Preview' }).click();
+    await all.getByRole('heading', { name: '1 call match' }).waitFor();
+    stack.emulator.injectFault({
+      kind: 'delay',
+      ms: 3_000,
+      method: 'POST',
+      pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${call.sid}`,
+    });
+    await all.getByRole('button', { name: 'End 1 call…' }).click();
+    await all.getByLabel('Type the number of calls to end').fill('1');
+    await all.getByLabel('Type the number of calls to end').press('Enter');
+    await all.getByRole('heading', { name: 'Ending' }).waitFor();
+    await poll(() =>
+      stack.emulator.requests.some((r) => r.method === 'POST' && r.path.includes(call.sid)),
+    ).toBe(true);
+    await single.getByRole('button', { name: `End ${call.sid}` }).click();
+    await poll(() => alertText(single)).toContain('already on its way (from this tab or another)');
+    expect(await single.getByRole('dialog').count()).toBe(0);
+    await all.getByText('Ended: 1', { exact: true }).waitFor();
+    const posts = stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(call.sid));
+    expect(posts.length).toBe(1);
+    await context.close();
+  });
+
   it.each([
     [
       'an HTML page',

@@ -12,10 +12,18 @@ export interface ConsoleBrowserSuite {
   readonly stack: LocalStack;
   readonly browser: Browser;
   newContext(width?: number): Promise<BrowserContext>;
-  /** Signs in; with `clock`, the page's timers run only when the test moves its fake clock. */
+  /**
+   * Signs in; with `clock`, the page's timers run only when the test moves its fake clock; `prepare` runs on the
+   * new page before it opens the console (a browser setting to emulate, say).
+   */
   signIn(
     user: string,
-    options?: { width?: number; clock?: boolean; context?: BrowserContext },
+    options?: {
+      width?: number;
+      clock?: boolean;
+      context?: BrowserContext;
+      prepare?: (page: Page) => Promise<void>;
+    },
   ): Promise<Page>;
   /** Moves the page to `hash`, as a link would. */
   goTo(page: Page, hash: string): Promise<void>;
@@ -69,6 +77,7 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
         throw error;
       });
       if (options.clock) await page.clock.install();
+      await options.prepare?.(page);
       await page.goto(suite.stack.consoleUrl);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByLabel('Username').fill(user);

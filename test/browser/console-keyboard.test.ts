@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '#local/local-stack';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
+
+/**
+ * The console with the keyboard only, with motion reduced, and under a dark colour scheme (Debian's
+ * Chromium, driven by playwright-core, against the local stack): every stop on the way to End shows where the focus
+ * is, the confirmation holds the focus while open and gives it back when closed, nothing on the page moves by itself,
+ * and axe-core finds no serious contrast or other violation on any page in a dark scheme.
+ */
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** axe-core's serious and critical violations in the page, each with where. */
+const AXE_RUN = `axe.run().then((result) => result.violations
+  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .map((v) => v.id + ': ' + JSON.stringify(v.nodes.map((n) => n.target))))`;
+
+let stack: LocalStack;
+const suite = consoleBrowserSuite('console-keyboard');
+const { signIn } = suite;
+beforeAll(() => {
+  stack = suite.stack;
+});
+
+/** What the focused element is, and whether the browser draws a focus indicator on it (an outline). */
+const FOCUSED = `(() => {
+  const e = document.activeElement;
+  const style = getComputedStyle(e);
+  return {
+    tag: e.tagName,
+    name: e.getAttribute('aria-label') ?? e.textContent.trim().slice(0, 30),
+    id: e.id,
+    inDialog: e.closest('dialog') !== null,
+    outlined: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+  };
+})()`;
+interface Focused {
+  tag: string;
+  name: string;
+  id: string;
+  inDialog: boolean;
+  outlined: boolean;
+}
+
+describe('the console with the keyboard only', { timeout: 90_000 }, () => {
+  it('reaches End by Tab with a visible focus at every stop, traps the focus in the confirmation and gives it back', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 40 });
+    const page = await signIn('operator');
+    const focused = () => page.evaluate(FOCUSED) as Promise<Focused>;
+    const stops: Focused[] = [];
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const now = await focused();
+      stops.push(now);
+      if (now.name === `End ${call.sid}`) break;
+    }
+    expect(stops.at(-1)?.name).toBe(`End ${call.sid}`);
+    expect(stops.filter((stop) => !stop.outlined)).toEqual([]);
+
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    // Tab and Shift+Tab never leave the dialog for the page behind it (past its last button, the browser's own UI).
+    const inside: Focused[] = [await focused()];
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      inside.push(await focused());
+    }
+    expect(inside.filter((stop) => !stop.inDialog && stop.tag !== 'BODY')).toEqual([]);
+    expect(inside.filter((stop) => stop.inDialog && !stop.outlined)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect((await focused()).name).toBe(`End ${call.sid}`);
+    expect(stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(call.sid))).toEqual(
+      [],
+    );
+
+    // Enter again, the confirming button by Tab, Enter: the call ends, and the focus lands on the page, not nowhere.
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    while (!(await focused()).name.startsWith('End call')) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe(`Call ${call.sid} is completed.`);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+    await expect.poll(async () => (await focused()).id).toBe('main');
+    await page.context().close();
+  });
+
+  it('moves nothing by itself when motion is reduced: no animation, no transition', async () => {
+    stack.emulator.seedCall(stack.projectId, { status: 'ringing', ageSeconds: 5 });
+    const page = await signIn('admin', {
+      prepare: (opened) => opened.emulateMedia({ reducedMotion: 'reduce' }),
+    });
+    for (const hash of ['#/calls', '#/end-all', '#/audit', '#/cleanup']) {
+      await suite.goTo(page, hash);
+      await page.locator('main h1').waitFor();
+      const moving = await page.evaluate(`[
+        ...document.getAnimations().map((a) => 'animation ' + a.constructor.name),
+        ...[...document.querySelectorAll('*')]
+          .filter((e) => getComputedStyle(e).transitionDuration.split(',').some((d) => parseFloat(d) > 0))
+          .map((e) => 'transition on ' + e.tagName),
+        ...[...document.querySelectorAll('*')]
+          .filter((e) => getComputedStyle(e).scrollBehavior === 'smooth')
+          .map((e) => 'smooth scrolling on ' + e.tagName),
+      ]`);
+      expect(moving, hash).toEqual([]);
+    }
+    await page.context().close();
+  });
+
+  // Under forced colours axe reads the author's colours, not the system colours Chromium paints: no check there.
+  it('shows every page and the confirmation with no serious axe violation under a dark colour scheme', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 80 });
+    const page = await signIn('admin', {
+      prepare: (opened) => opened.emulateMedia({ colorScheme: 'dark' }),
+    });
+    const found: Record<string, unknown> = {};
+    const check = async (where: string) => {
+      await page.evaluate(AXE);
+      found[where] = await page.evaluate(AXE_RUN);
+    };
+    await check('live calls');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').waitFor();
+    await check('end dialog');
+    await page.keyboard.press('Escape');
+    for (const hash of [`#/calls/${call.sid}`, '#/end-all', '#/audit', '#/cleanup']) {
+      await suite.goTo(page, hash);
+      await page.locator('main h1').waitFor();
+      await check(hash);
+    }
+    expect(found).toEqual({
+      'live calls': [],
+      'end dialog': [],
+      [`#/calls/${call.sid}`]: [],
+      '#/end-all': [],
+      '#/audit': [],
+      '#/cleanup': [],
+    });
+    await page.context().close();
+  });
+});

@@ -1,0 +1,209 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import type { LocalStack } from '#local/local-stack';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
+import { hiddenTableText, tablesFit } from '../support/console-layout.ts';
+
+/**
+ * The console's layout (Debian's Chromium, driven by playwright-core, against the local stack), measured rather than
+ * looked at: at every width from a phone's to a wide desktop's, beside hostile outside values (URLs and SIP addresses
+ * thousands of characters long, right-to-left names, long words, calls a month and a year old), no text of the live
+ * calls table is hidden under the sticky End column where scrolling cannot reach it, or cut off; at 1280 px the table
+ * needs no scrolling; a raised default font size, a 2x screen and forced colours keep it so; every page fits a 320 px
+ * phone; a confirmation's facts stack there.
+ */
+
+let stack: LocalStack;
+const suite = consoleBrowserSuite('console-layout');
+const { signIn } = suite;
+let seeded: Call[];
+/** A call answered 2 h ago less two seconds: its duration is one of the longest an hour's calls show. */
+let twoHours: Call;
+
+beforeAll(() => {
+  stack = suite.stack;
+  const long = (c: string) => c.repeat(600);
+  const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]>): Call =>
+    stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
+  twoHours = live({ ageSeconds: 7_198, to: '+13105550101', callerName: 'Ann Lee' });
+  seeded = [
+    twoHours,
+    live({
+      to: `sip:${long('t')}@example.com`,
+      from: `https://example.com/${long('f')}`,
+      callerName: long('n'),
+    }),
+    // Words of 19 letters: under what counts as one unbroken run, each as wide as three ordinary names.
+    live({ callerName: 'Wwwwwwwwwwwwwwwwwww Mmmmmmmmmmmmmmmmmmm', from: 'mmmmmmmmmmmmmmmmmmm@example.com' }),
+    live({ callerName: 'مركز الاتصال الرئيسي للعملاء في المنطقة الشرقية', to: '+966555000111' }),
+    // A call 1,111 hours old (a stuck leg, or a clock gone wrong): its duration has four digits of hours.
+    live({ ageSeconds: 3_999_999, to: '+13105550199' }),
+    // Over a year (11111h 11m 11s): no fixed box holds it.
+    live({ ageSeconds: 40_000_271, to: '+13105550198' }),
+    live({ status: 'ringing', ageSeconds: 20, to: '+13105550104' }),
+  ];
+});
+
+const ready = async (page: Awaited<ReturnType<typeof signIn>>) => {
+  for (const call of seeded) await page.getByRole('link', { name: call.sid }).waitFor();
+  // Every duration ticked at least once.
+  await expect
+    .poll(() => page.locator('main .duration').evaluateAll((spans) => spans.every((s) => s.textContent)))
+    .toBe(true);
+};
+
+describe('the console’s layout at every width and font size, beside hostile values', {
+  timeout: 90_000,
+}, () => {
+  for (const width of [320, 360, 640, 768, 1024, 1280, 1440, 1920]) {
+    it(`hides no cell's text under the sticky End column, nor cuts any off, at ${width} px`, async () => {
+      const page = await signIn('operator', { width });
+      await ready(page);
+      expect(await hiddenTableText(page)).toEqual([]);
+      await page.context().close();
+    });
+  }
+
+  for (const width of [1280, 1920]) {
+    it(`shows every column, "Duration" and a 1h 59m duration whole, at ${width} px without sideways scrolling`, async () => {
+      const page = await signIn('operator', { width });
+      await ready(page);
+      expect(await tablesFit(page)).toBe(true);
+      const row = page.getByRole('row').filter({ hasText: twoHours.sid });
+      expect(await row.locator('.duration').textContent()).toMatch(/^(1h 59m \d+s|2h 0m \d+s)$/);
+      expect(await hiddenTableText(page)).toEqual([]);
+      await page.context().close();
+    });
+  }
+
+  it('ends a card’s duration at its right edge like every other value, at 360 px', async () => {
+    const page = await signIn('operator', { width: 360 });
+    await ready(page);
+    const row = page.getByRole('row').filter({ hasText: twoHours.sid });
+    // Where the text itself ends (a Range over the cell's text), not its box.
+    const ends = await row.evaluate((tr) =>
+      ['To', 'Duration'].map((label) => {
+        const cell = tr.querySelector(`td[data-label="${label}"]`) as unknown as { lastChild: unknown };
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              createRange(): {
+                selectNodeContents(n: unknown): void;
+                getBoundingClientRect(): { right: number };
+              };
+            };
+          }
+        ).document;
+        const range = doc.createRange();
+        range.selectNodeContents(cell.lastChild);
+        return Math.round(range.getBoundingClientRect().right);
+      }),
+    );
+    expect(ends[1]).toBe(ends[0]);
+    await page.context().close();
+  });
+
+  it('keeps a line at the sticky End column’s left edge under forced colours (which drop its shadow), at 1024 px', async () => {
+    const page = await signIn('operator', { width: 1024 });
+    await ready(page);
+    await page.emulateMedia({ forcedColors: 'active', colorScheme: 'dark' });
+    const edges = await page.evaluate(`[...document.querySelectorAll('main tr > :last-child')].map((cell) => {
+      const line = getComputedStyle(cell, '::before');
+      const box = cell.getBoundingClientRect();
+      return line.content !== 'none' && line.borderLeftStyle === 'solid' && parseFloat(line.borderLeftWidth) >= 1
+        && line.borderLeftColor === getComputedStyle(document.body).color && line.position === 'absolute'
+        && getComputedStyle(cell).position === 'sticky' && box.width > 0;
+    })`);
+    expect(edges).toEqual(Array.from({ length: seeded.length + 1 }, () => true));
+    await page.context().close();
+  });
+
+  it('follows the browser’s default font size (24 px), and hides no text at 1280 px with it', async () => {
+    const page = await signIn('operator', {
+      // What Settings › Appearance › Font size sets in Chromium.
+      prepare: async (opened) => {
+        const cdp = await opened.context().newCDPSession(opened);
+        await cdp.send('Page.setFontSizes', { fontSizes: { standard: 24, fixed: 20 } });
+      },
+    });
+    await ready(page);
+    expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('24px');
+    expect(await hiddenTableText(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lays out the same at device scale factor 2 (a 2x screen) at 1280 px', async () => {
+    const context = await suite.browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      deviceScaleFactor: 2,
+    });
+    const page = await signIn('operator', { context });
+    await ready(page);
+    expect(await tablesFit(page)).toBe(true);
+    expect(await hiddenTableText(page)).toEqual([]);
+    await context.close();
+  });
+
+  for (const font of [16, 24]) {
+    it(`fits every page in 320 px with no sideways scroll, at a ${font} px default font size`, async () => {
+      const page = await signIn('admin', {
+        width: 320,
+        prepare: async (opened) => {
+          const cdp = await opened.context().newCDPSession(opened);
+          await cdp.send('Page.setFontSizes', { fontSizes: { standard: font, fixed: font - 3 } });
+        },
+      });
+      await ready(page);
+      const wide = () => page.evaluate('document.documentElement.scrollWidth');
+      const widths: Record<string, unknown> = { calls: await wide() };
+      await suite.goTo(page, `#/calls/${twoHours.sid}`);
+      await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+      widths.call = await wide();
+      await suite.goTo(page, '#/end-all');
+      await page.getByRole('button', { name: 'Preview' }).click();
+      await page.getByRole('heading', { name: /calls? match/ }).waitFor();
+      widths['end-all'] = await wide();
+      await suite.goTo(page, '#/audit');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText(/\d+ records?/).waitFor();
+      widths.audit = await wide();
+      await suite.goTo(page, '#/cleanup');
+      await page.getByRole('button', { name: 'Dry run' }).waitFor();
+      widths.cleanup = await wide();
+      expect(widths).toEqual({ calls: 320, call: 320, 'end-all': 320, audit: 320, cleanup: 320 });
+      await page.context().close();
+    });
+  }
+
+  it('stacks a confirmation’s facts at 320 px and a 24 px font, so its numbers and kind are not broken', async () => {
+    const page = await signIn('operator', {
+      width: 320,
+      prepare: async (opened) => {
+        const cdp = await opened.context().newCDPSession(opened);
+        await cdp.send('Page.setFontSizes', { fontSizes: { standard: 24, fixed: 21 } });
+      },
+    });
+    await ready(page);
+    await page.getByRole('button', { name: `End ${twoHours.sid}` }).click();
+    const facts = page.getByRole('dialog').getByRole('definition');
+    await facts.first().waitFor();
+    // Line boxes of each value's text: Kind, From and To ("Compatibility", "+14155550100", "+13105550101").
+    const lines = await facts.evaluateAll((values) =>
+      values.slice(1, 4).map((dd) => {
+        const doc = (
+          globalThis as unknown as {
+            document: {
+              createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+            };
+          }
+        ).document;
+        const range = doc.createRange();
+        range.selectNodeContents(dd);
+        return range.getClientRects().length;
+      }),
+    );
+    expect(lines).toEqual([1, 1, 1]);
+    await page.keyboard.press('Escape');
+    await page.context().close();
+  });
+});

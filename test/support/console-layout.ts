@@ -1,0 +1,82 @@
+import type { Page } from 'playwright-core';
+
+/** One piece of text the operator cannot read where the browser shows it. */
+export interface HiddenText {
+  /** The column's name (the header's text, or the cell's `data-label`). */
+  column: string;
+  text: string;
+  why: string;
+}
+
+/**
+ * Runs in the page (as source, since this project's tests are type-checked without the DOM library). For every line
+ * box of text in every cell of every table but the action column: scrolls the table sideways to where that box ends
+ * at the sticky action column's left edge (or the table's right edge when nothing sticks), as far as the table
+ * scrolls, and checks the box is then inside the table's visible part and clear of the sticky cell of its row: what
+ * the action column covers must be reachable by scrolling. A duration's text must also fit its own fixed-size box,
+ * and a phone number must be one line.
+ */
+const MEASURE = `(() => {
+  const hidden = [];
+  const TOLERANCE = 0.5;
+  const round = (n) => Math.round(n);
+  for (const region of document.querySelectorAll('main .scroll')) {
+    const table = region.querySelector('table');
+    if (!table) continue;
+    region.scrollIntoView({ block: 'start' });
+    const headClipped = getComputedStyle(table.tHead).position === 'absolute';
+    const names = [...table.tHead.rows[0].cells].map((th) => th.textContent);
+    const rows = [...(headClipped ? [] : table.tHead.rows), ...table.tBodies[0].rows];
+    for (const row of rows) {
+      const cells = [...row.cells];
+      const last = cells[cells.length - 1];
+      const sticky = getComputedStyle(last).position === 'sticky';
+      for (const cell of sticky ? cells.slice(0, -1) : cells) {
+        const column = names[cell.cellIndex] ?? '?';
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!node.textContent.trim()) continue;
+          const text = node.textContent.slice(0, 40);
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          if (/^\\+?[0-9]{1,16}$/.test(node.textContent) && range.getClientRects().length !== 1)
+            hidden.push({ column, text, why: 'a phone number broken over ' + range.getClientRects().length + ' lines' });
+          const count = range.getClientRects().length;
+          for (let i = 0; i < count; i++) {
+            region.scrollLeft = 0;
+            const first = range.getClientRects()[i];
+            if (first.width === 0) continue;
+            const view = region.getBoundingClientRect();
+            const edge = sticky ? last.getBoundingClientRect().left : view.left + region.clientLeft + region.clientWidth;
+            region.scrollLeft = Math.max(0, first.right - edge);
+            const box = range.getClientRects()[i];
+            const left = Math.max(view.left + region.clientLeft, 0);
+            const right = Math.min(view.left + region.clientLeft + region.clientWidth, document.documentElement.clientWidth);
+            const where = round(box.left) + '-' + round(box.right) + ' at scroll ' + round(region.scrollLeft);
+            if (box.left < left - TOLERANCE || box.right > right + TOLERANCE)
+              hidden.push({ column, text, why: 'outside the visible part of the table (' + where + ', visible ' + round(left) + '-' + round(right) + ')' });
+            const cover = sticky ? last.getBoundingClientRect() : undefined;
+            if (cover && box.right > cover.left + TOLERANCE && box.left < cover.right - TOLERANCE)
+              hidden.push({ column, text, why: 'under the sticky action column (' + where + ', under ' + round(cover.left) + '-' + round(cover.right) + ')' });
+          }
+        }
+        for (const ticking of cell.querySelectorAll('.duration')) {
+          if (ticking.scrollWidth > ticking.clientWidth)
+            hidden.push({ column, text: ticking.textContent, why: 'wider than its box (' + ticking.scrollWidth + ' > ' + ticking.clientWidth + ')' });
+        }
+      }
+    }
+    region.scrollLeft = 0;
+  }
+  window.scrollTo(0, 0);
+  return hidden;
+})()`;
+
+/** Every piece of table text in the page the operator cannot read where the browser scrolls it into view. */
+export const hiddenTableText = (page: Page): Promise<HiddenText[]> => page.evaluate(MEASURE);
+
+/** Whether every table region in the page shows its whole width without scrolling sideways. */
+export const tablesFit = (page: Page): Promise<boolean> =>
+  page.evaluate(
+    `[...document.querySelectorAll('main .scroll')].every((r) => r.scrollWidth <= r.clientWidth)`,
+  );
