@@ -11,6 +11,7 @@ import {
   ENV,
 } from '../functions/commons/platform/settings.ts';
 import type { CallControlProps } from './props.ts';
+import { durationIn, settingValue } from './props-validation.ts';
 import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
 // What a CallControl derives from its props alone: the secret and the bus it may not own, the cleanup's settings.
@@ -79,9 +80,9 @@ export const cleanupEnvironment = (props: CallControlProps): Record<string, stri
     cleanupTimeMargin = Duration.millis(CLEANUP_TIME_MARGIN_MS.default),
   } = props;
   return {
-    [ENV.cleanupConcurrency]: String(cleanupConcurrency),
-    [ENV.cleanupMaxEndsPerSecond]: String(cleanupMaxEndsPerSecond),
-    [ENV.cleanupTimeMarginMs]: String(cleanupTimeMargin.toMilliseconds()),
+    [ENV.cleanupConcurrency]: settingValue(cleanupConcurrency),
+    [ENV.cleanupMaxEndsPerSecond]: settingValue(cleanupMaxEndsPerSecond),
+    [ENV.cleanupTimeMarginMs]: settingValue(durationIn('cleanupTimeMargin', cleanupTimeMargin, 'millis')),
     ...(cleanupDefaultPolicy ? { [ENV.cleanupDefaultPolicy]: JSON.stringify(cleanupDefaultPolicy) } : {}),
   };
 };
