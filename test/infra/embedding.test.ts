@@ -2,15 +2,17 @@
  * CallControl where platform teams put it: in a nested stack, in a nested Stage, in the aws-cn and aws-us-gov
  * partitions and in an environment-agnostic stack.
  */
-import { rmSync } from 'node:fs';
-import { NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, NestedStack, PermissionsBoundary, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callControlOutputs } from '../../cli/core/deployed-stack.ts';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
 import { parseMarkedDescription } from '../../infra/stack-outputs.ts';
-import { schemaFixtureDirectory, testApp } from './support.ts';
+import { PROJECT_ROOT, schemaFixtureDirectory, testApp } from './support.ts';
 
 const schemasDirectory = schemaFixtureDirectory();
 afterAll(() => rmSync(schemasDirectory, { recursive: true, force: true }));
@@ -72,7 +74,10 @@ describe('CallControl in a nested stack', () => {
       ]);
       for (const { value } of top) expect(value).toMatch(/"Fn::GetAtt":\["Level1NestedStack\w*","Outputs\./);
       // The CLI finds the one construct on the top-level stack, with or without --construct.
-      const found = callControlOutputs({ stack: root.stackName, construct: undefined }, deployedOutputs(root));
+      const found = callControlOutputs(
+        { stack: root.stackName, construct: undefined },
+        deployedOutputs(root),
+      );
       expect(found).toEqual({
         ApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
         CleanupFunctionName: 'cleanup-fn',
@@ -131,4 +136,56 @@ describe('CallControl in other partitions and in an environment-agnostic stack',
     expect(callControl.metricsInstance).toBe('Prod-Telephony-Calls/call-control');
     expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('eu-west-1');
   });
+});
+
+describe('CallControl under a permissions boundary and the feature flags of a `cdk init` app', () => {
+  it('puts the stack’s permissions boundary on every role it makes', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Telephony', {
+      env: { account: '111122223333', region: 'eu-west-1' },
+      permissionsBoundary: PermissionsBoundary.fromName('team-boundary'),
+    });
+    everything(stack);
+    const roles = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role')) as Array<{
+      Properties: { PermissionsBoundary?: unknown };
+    }>;
+
+    expect(roles.length).toBeGreaterThanOrEqual(8);
+    for (const role of roles) {
+      expect(JSON.stringify(role.Properties.PermissionsBoundary)).toContain(
+        ':iam::111122223333:policy/team-boundary',
+      );
+    }
+  });
+
+  // The flags `cdk init app` writes (the consumer suite's fixture is such an app's cdk.json).
+  const initFlags = (
+    JSON.parse(readFileSync(join(PROJECT_ROOT, 'test', 'consumer', 'ts-app', 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    }
+  ).context;
+  const template = (context: Record<string, unknown>) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+    const stack = new Stack(app, 'Telephony', { env: { account: '111122223333', region: 'eu-west-1' } });
+    everything(stack);
+    return { app, text: JSON.stringify(Template.fromStack(stack).toJSON()) };
+  };
+
+  it('changes its template under two of those flags only, as docs/package.md says, and passes AwsSolutions with none of them', () => {
+    const { app, text: withoutFlags } = template({});
+    const changing = ['@aws-cdk/aws-iam:minimizePolicies', '@aws-cdk/core:enablePartitionLiterals'];
+
+    expect(Object.keys(initFlags).length).toBeGreaterThan(50);
+    // Every other flag together changes nothing; each of the two alone does.
+    expect(template(initFlags).text).toBe(
+      template(Object.fromEntries(changing.map((flag) => [flag, initFlags[flag]]))).text,
+    );
+    for (const flag of changing) {
+      expect(initFlags[flag]).toBe(true);
+      expect(template({ [flag]: true }).text).not.toBe(withoutFlags);
+    }
+    const docs = readFileSync(join(PROJECT_ROOT, 'docs', 'package.md'), 'utf8');
+    for (const flag of changing) expect(docs).toContain(`\`${flag}\``);
+    expect(new AwsSolutionsChecks(app).validateScope(app).violations).toEqual([]);
+  }, 120_000);
 });
