@@ -4,7 +4,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, NestedStack, PermissionsBoundary, Stack, Stage } from 'aws-cdk-lib';
+import { App, CfnOutput, NestedStack, PermissionsBoundary, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -123,6 +123,30 @@ describe('CallControl in other partitions and in an environment-agnostic stack',
         env ? [env.region] : [],
       );
       expect(found(/(?<![-\d])(\d{12})(?![-\d])/g)).toEqual(env ? [env.account] : []);
+    },
+  );
+
+  it.each([
+    ['weak', /"Fn::GetStackOutput":\{"StackName":"Telephony","Region":"eu-west-1"/],
+    ['strong', /"Fn::GetAtt":\["ExportsReader\w+","\/cdk\/exports\/Edge\//],
+  ] as const)(
+    'hands its API URL to a stack of another region through crossRegionReferences (%s references)',
+    (references, crossRegion) => {
+      const app = testApp({ '@aws-cdk/core:defaultCrossStackReferences': references });
+      const home = new Stack(app, 'Telephony', {
+        env: { account: '111122223333', region: 'eu-west-1' },
+        crossRegionReferences: true,
+      });
+      const callControl = everything(home);
+      const edge = new Stack(app, 'Edge', {
+        env: { account: '111122223333', region: 'us-east-1' },
+        crossRegionReferences: true,
+      });
+      new CfnOutput(edge, 'CallControlApi', { value: callControl.apiUrl });
+
+      const outputs = JSON.stringify(app.synth().getStackByName('Edge').template.Outputs);
+      expect(outputs).toMatch(crossRegion);
+      expect(outputs).toContain('callcontrolapihttpapi');
     },
   );
 
