@@ -31,6 +31,7 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
     props.existingEventBusArn,
     "the bus must be in the stack's region",
   );
+  checkBusEnvironment(scope, props);
   const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
   const baseUrl = props.webhookPublicBaseUrl;
   if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
@@ -198,6 +199,39 @@ const checkSameRegion = (scope: Construct, name: string, arn: string | undefined
     throw new Error(
       `${name} is in ${region} but the stack deploys to ${stackRegion}, where the functions look for it: ${remedy}`,
     );
+  }
+};
+
+/**
+ * Refuses a bus of another account (or, passed as an `IEventBus`, another region) than the stack's when both
+ * are known: the functions publish to the bus by its name (`EVENT_BUS_NAME`), which PutEvents looks up in their
+ * own account and region, so their events would go to a namesake bus there, or nowhere.
+ */
+const checkBusEnvironment = (scope: Construct, props: CallControlProps): void => {
+  const stack = Stack.of(scope);
+  const known = (value: string | undefined): value is string =>
+    value !== undefined && value !== '' && !Token.isUnresolved(value);
+  const refuse = (name: string, what: string, bus: string, own: string): void => {
+    throw new Error(
+      `${name} is in ${what} ${bus} but the stack deploys to ${own}, and the functions publish to the bus by ` +
+        `name in their own ${what}: use a bus of the stack's ${what} (forward events to the other one with a rule)`,
+    );
+  };
+  const { existingEventBus, existingEventBusArn } = props;
+  if (existingEventBusArn !== undefined && !Token.isUnresolved(existingEventBusArn)) {
+    const account = existingEventBusArn.split(':')[4];
+    if (known(account) && known(stack.account) && account !== stack.account) {
+      refuse('existingEventBusArn', 'account', account, stack.account);
+    }
+  }
+  if (existingEventBus !== undefined) {
+    const { account, region } = existingEventBus.env;
+    if (known(account) && known(stack.account) && account !== stack.account) {
+      refuse('existingEventBus', 'account', account, stack.account);
+    }
+    if (known(region) && known(stack.region) && region !== stack.region) {
+      refuse('existingEventBus', 'region', region, stack.region);
+    }
   }
 };
 
