@@ -38,7 +38,7 @@ import {
 } from './metric-names.ts';
 import { CallControlMetrics, type CallControlTrigger, defaultMetricsInstance } from './metrics.ts';
 import type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
-import { EVENTS_FUNCTION_TIMEOUT, validateProps } from './props-validation.ts';
+import { durationIn, EVENTS_FUNCTION_TIMEOUT, settingValue, validateProps } from './props-validation.ts';
 import { CleanupSchedules } from './schedules.ts';
 import {
   cleanupEnvironment,
@@ -51,6 +51,7 @@ import {
 export type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
+const secondsDefault = (setting: { default: number }): Duration => Duration.seconds(setting.default);
 
 /**
  * Everything that updates live SignalWire calls from AWS: an IAM- (or JWT-) protected HTTP API for operators,
@@ -278,7 +279,9 @@ export class CallControl extends Construct {
     useIdempotencyTable(this.statusCallbackFunction, table);
     this.statusCallbackFunction.addEnvironment(
       ENV.replayWindowSeconds,
-      String((this.props.callbackReplayWindow ?? Duration.days(1)).toSeconds()),
+      settingValue(
+        durationIn('callbackReplayWindow', this.props.callbackReplayWindow ?? Duration.days(1), 'seconds'),
+      ),
     );
     return table;
   }
@@ -423,11 +426,19 @@ export class CallControl extends Construct {
       environment: {
         // A name is resolved by Secrets Manager; a complete ARN pins the exact secret.
         [ENV.signalWireSecretId]: this.props.secretArn ?? this.props.secretName ?? '',
-        [ENV.secretCacheTtlSeconds]: String(
-          this.props.secretCacheTtl?.toSeconds() ?? SECRET_CACHE_TTL_SECONDS.default,
+        [ENV.secretCacheTtlSeconds]: settingValue(
+          durationIn(
+            'secretCacheTtl',
+            this.props.secretCacheTtl ?? secondsDefault(SECRET_CACHE_TTL_SECONDS),
+            'seconds',
+          ),
         ),
-        [ENV.signalWireTimeoutMs]: String(
-          this.props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default,
+        [ENV.signalWireTimeoutMs]: settingValue(
+          durationIn(
+            'signalWireTimeout',
+            this.props.signalWireTimeout ?? Duration.millis(SIGNALWIRE_TIMEOUT_MS.default),
+            'millis',
+          ),
         ),
         [ENV.metricsInstance]: this.metricsInstance,
         ...props.environment,

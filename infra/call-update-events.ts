@@ -11,6 +11,7 @@ import { triggerAlias } from './call-control-function.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED } from './event-contract.ts';
 import { createIdempotencyTable, useIdempotencyTable } from './idempotency-table.ts';
+import { durationIn, settingValue } from './props-validation.ts';
 
 /** How "Call Update Requested" events reach the call-update function. */
 export interface CallUpdateEventsProps {
@@ -78,7 +79,9 @@ export class CallUpdateEventsConsumer extends Construct {
     useIdempotencyTable(props.handler, this.idempotencyTable);
     props.handler.addEnvironment(
       ENV.idempotencyTtlSeconds,
-      String((props.idempotencyTtl ?? Duration.days(1)).toSeconds()),
+      settingValue(
+        durationIn('callUpdateEvents.idempotencyTtl', props.idempotencyTtl ?? Duration.days(1), 'seconds'),
+      ),
     );
     // The rule filters on the sources; the function checks them again, so a second rule or a replay
     // pointed at it cannot widen the allow-list.

@@ -31,6 +31,7 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
     props.existingEventBusArn,
     "the bus must be in the stack's region",
   );
+  checkBusEnvironment(scope, props);
   const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
   const baseUrl = props.webhookPublicBaseUrl;
   if (baseUrl !== undefined && !Token.isUnresolved(baseUrl) && !/^https?:\/\/[^?#\s]+$/.test(baseUrl)) {
@@ -53,15 +54,10 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
     ['apiThrottle', props.apiThrottle],
     ['webhookThrottle', props.webhookThrottle],
   ] as const) {
-    if (
-      throttle &&
-      !(
-        Number.isFinite(throttle.rateLimit) &&
-        throttle.rateLimit > 0 &&
-        Number.isInteger(throttle.burstLimit) &&
-        throttle.burstLimit > 0
-      )
-    ) {
+    // A token (a parameter) is API Gateway's to check at deploy time.
+    const rateOk = (rate: number) => Token.isUnresolved(rate) || (Number.isFinite(rate) && rate > 0);
+    const burstOk = (burst: number) => Token.isUnresolved(burst) || (Number.isInteger(burst) && burst > 0);
+    if (throttle && !(rateOk(throttle.rateLimit) && burstOk(throttle.burstLimit))) {
       throw new Error(`${name} needs a finite positive rateLimit and a positive integer burstLimit`);
     }
   }
@@ -73,7 +69,11 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
   }
   if (props.callUpdateEvents) checkCallUpdateEvents(props, props.callUpdateEvents, eventSource);
   const concurrency = props.cleanupConcurrency;
-  if (concurrency !== undefined && !inRange(CLEANUP_CONCURRENCY, concurrency)) {
+  if (
+    concurrency !== undefined &&
+    !Token.isUnresolved(concurrency) &&
+    !inRange(CLEANUP_CONCURRENCY, concurrency)
+  ) {
     throw new Error(
       `cleanupConcurrency must be an integer from ${CLEANUP_CONCURRENCY.min} to ${CLEANUP_CONCURRENCY.max} ` +
         '(the cleanup function refuses anything else at cold start)',
@@ -83,12 +83,12 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
     checkedPolicy(() => parsePolicyInput(props.cleanupDefaultPolicy, 'cleanupDefaultPolicy'));
   }
   const rate = props.cleanupMaxEndsPerSecond;
-  if (rate !== undefined && !inRange(CLEANUP_ENDS_PER_SECOND, rate)) {
+  if (rate !== undefined && !Token.isUnresolved(rate) && !inRange(CLEANUP_ENDS_PER_SECOND, rate)) {
     throw new Error(
       `cleanupMaxEndsPerSecond must be an integer from ${CLEANUP_ENDS_PER_SECOND.min} to ${CLEANUP_ENDS_PER_SECOND.max}`,
     );
   }
-  const margin = props.cleanupTimeMargin?.toMilliseconds();
+  const margin = knownMilliseconds('cleanupTimeMargin', props.cleanupTimeMargin);
   if (margin !== undefined && !inRange(CLEANUP_TIME_MARGIN_MS, margin)) {
     throw new Error('cleanupTimeMargin must be between 1 second and 4 minutes');
   }
@@ -96,7 +96,7 @@ export const validateProps = (props: CallControlProps, scope: Construct): void =
   if (secretTtl !== undefined && secretTtl > SECRET_CACHE_TTL_SECONDS.max) {
     throw new Error('secretCacheTtl must be at most 1 day');
   }
-  const timeout = props.signalWireTimeout?.toMilliseconds();
+  const timeout = knownMilliseconds('signalWireTimeout', props.signalWireTimeout);
   if (timeout !== undefined && !inRange(SIGNALWIRE_TIMEOUT_MS, timeout)) {
     throw new Error('signalWireTimeout must be between 100 ms and 20 seconds');
   }
@@ -140,9 +140,13 @@ const checkCallUpdateEvents = (
   }
   // A redirect's worst case (safety read, its one reconnect, the POST) must end before the function does;
   // otherwise the deadline cuts it and its outcome is reported unknown although SignalWire was merely slow.
-  const perRequest = props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default;
-  const worstRedirect = 3 * perRequest + EVENTS_FUNCTION_MARGIN_MS;
-  if (worstRedirect > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()) {
+  const perRequest = props.signalWireTimeout?.isUnresolved()
+    ? undefined
+    : (props.signalWireTimeout?.toMilliseconds() ?? SIGNALWIRE_TIMEOUT_MS.default);
+  if (
+    perRequest !== undefined &&
+    3 * perRequest + EVENTS_FUNCTION_MARGIN_MS > EVENTS_FUNCTION_TIMEOUT.toMilliseconds()
+  ) {
     throw new Error(
       `signalWireTimeout ${perRequest} ms is too long for callUpdateEvents: a redirect may take 3 requests ` +
         `(${3 * perRequest} ms) plus ${EVENTS_FUNCTION_MARGIN_MS} ms to record and publish, more than the event ` +
@@ -199,17 +203,86 @@ const checkSameRegion = (scope: Construct, name: string, arn: string | undefined
 };
 
 /**
+ * Refuses a bus of another account (or, passed as an `IEventBus`, another region) than the stack's when both
+ * are known: the functions publish to the bus by its name (`EVENT_BUS_NAME`), which PutEvents looks up in their
+ * own account and region, so their events would go to a namesake bus there, or nowhere.
+ */
+const checkBusEnvironment = (scope: Construct, props: CallControlProps): void => {
+  const stack = Stack.of(scope);
+  const known = (value: string | undefined): value is string =>
+    value !== undefined && value !== '' && !Token.isUnresolved(value);
+  const refuse = (name: string, what: string, bus: string, own: string): void => {
+    throw new Error(
+      `${name} is in ${what} ${bus} but the stack deploys to ${own}, and the functions publish to the bus by ` +
+        `name in their own ${what}: use a bus of the stack's ${what} (forward events to the other one with a rule)`,
+    );
+  };
+  const { existingEventBus, existingEventBusArn } = props;
+  if (existingEventBusArn !== undefined && !Token.isUnresolved(existingEventBusArn)) {
+    const account = existingEventBusArn.split(':')[4];
+    if (known(account) && known(stack.account) && account !== stack.account) {
+      refuse('existingEventBusArn', 'account', account, stack.account);
+    }
+  }
+  if (existingEventBus !== undefined) {
+    const { account, region } = existingEventBus.env;
+    if (known(account) && known(stack.account) && account !== stack.account) {
+      refuse('existingEventBus', 'account', account, stack.account);
+    }
+    if (known(region) && known(stack.region) && region !== stack.region) {
+      refuse('existingEventBus', 'region', region, stack.region);
+    }
+  }
+};
+
+/**
  * A duration the functions take in whole seconds. CDK's own error for a fraction ("'1500 millis' cannot be
- * converted into a whole number of seconds") names no prop.
+ * converted into a whole number of seconds") names no prop. A token (a `CfnParameter`, an import) is only
+ * known at deploy time: checked for its unit here, its value is the function's to check at cold start.
  */
 const wholeSeconds = (name: string, duration: Duration | undefined): number | undefined => {
   if (duration === undefined) return undefined;
+  if (duration.isUnresolved()) {
+    durationIn(name, duration, 'seconds');
+    return undefined;
+  }
   const milliseconds = duration.toMilliseconds();
   if (milliseconds % 1000 !== 0) {
     throw new Error(`${name} must be a whole number of seconds, got ${milliseconds} ms`);
   }
   return milliseconds / 1000;
 };
+
+/** A duration in milliseconds for the synth-time checks: undefined for a token (see {@link wholeSeconds}). */
+const knownMilliseconds = (name: string, duration: Duration | undefined): number | undefined => {
+  if (duration === undefined) return undefined;
+  if (duration.isUnresolved()) {
+    durationIn(name, duration, 'millis');
+    return undefined;
+  }
+  return duration.toMilliseconds();
+};
+
+/**
+ * A Duration prop as the number of `unit`s a function's setting takes: a number token when the duration is
+ * one. CDK cannot convert a token between units, and its error ("Duration must be specified as
+ * 'Duration.millis()' here") names no prop.
+ */
+export const durationIn = (name: string, duration: Duration, unit: 'seconds' | 'millis'): number => {
+  try {
+    return unit === 'seconds' ? duration.toSeconds() : duration.toMilliseconds();
+  } catch (error) {
+    if (!duration.isUnresolved()) throw error;
+    throw new Error(
+      `${name} comes from a token (a parameter or an import), which CDK cannot convert between units: ` +
+        `give it as Duration.${unit}(…), the unit the function takes, got Duration.${duration.unitLabel()}(…)`,
+    );
+  }
+};
+
+/** A number setting as an environment variable's value; a number token stays one. */
+export const settingValue = (value: number): string =>
+  Token.isUnresolved(value) ? Token.asString(value) : String(value);
 
 /**
  * The secret's name or ARN as Secrets Manager takes them: a name it would refuse, or an ARN without the

@@ -88,7 +88,9 @@ export interface CallControlProps {
   readonly cleanupTimeMargin?: Duration;
   /**
    * An existing event bus to use instead of creating one (`EventBus.fromEventBusName`, or a bus of your
-   * stack). Give at most one of `existingEventBus`, `existingEventBusName` and `existingEventBusArn`.
+   * stack), in the stack's account and region: the functions publish to it by name (one of another account or
+   * region fails the synth). Give at most one of `existingEventBus`, `existingEventBusName` and
+   * `existingEventBusArn`.
    * @default - a new bus
    */
   readonly existingEventBus?: IEventBus;
@@ -98,7 +100,8 @@ export interface CallControlProps {
    */
   readonly existingEventBusName?: string;
   /**
-   * ARN of an existing event bus (same account and region) to use instead of creating one.
+   * ARN of an existing event bus (same account and region: another one fails the synth) to use instead of
+   * creating one.
    * @default - a new bus
    */
   readonly existingEventBusArn?: string;

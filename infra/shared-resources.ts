@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Names, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,7 @@ import {
   ENV,
 } from '../functions/commons/platform/settings.ts';
 import type { CallControlProps } from './props.ts';
+import { durationIn, settingValue } from './props-validation.ts';
 import { type MarkedOutput, markedDescription } from './stack-outputs.ts';
 
 // What a CallControl derives from its props alone: the secret and the bus it may not own, the cleanup's settings.
@@ -79,23 +80,31 @@ export const cleanupEnvironment = (props: CallControlProps): Record<string, stri
     cleanupTimeMargin = Duration.millis(CLEANUP_TIME_MARGIN_MS.default),
   } = props;
   return {
-    [ENV.cleanupConcurrency]: String(cleanupConcurrency),
-    [ENV.cleanupMaxEndsPerSecond]: String(cleanupMaxEndsPerSecond),
-    [ENV.cleanupTimeMarginMs]: String(cleanupTimeMargin.toMilliseconds()),
+    [ENV.cleanupConcurrency]: settingValue(cleanupConcurrency),
+    [ENV.cleanupMaxEndsPerSecond]: settingValue(cleanupMaxEndsPerSecond),
+    [ENV.cleanupTimeMarginMs]: settingValue(durationIn('cleanupTimeMargin', cleanupTimeMargin, 'millis')),
     ...(cleanupDefaultPolicy ? { [ENV.cleanupDefaultPolicy]: JSON.stringify(cleanupDefaultPolicy) } : {}),
   };
 };
 
-/** Declares, on `scope`, the outputs the CLI discovers by marker (its construct path in each description). */
+/**
+ * Declares the outputs the CLI discovers by marker (its construct path in each description). On `scope`'s
+ * stack, and, when that is a nested stack, on the top-level stack too: `call-control --stack` names the stack
+ * the app deployed, and CloudFormation lists a nested stack's outputs only on the nested stack, under a
+ * generated name (CDK passes the values up through the nested stacks' outputs).
+ */
 export const declareCliOutputs = (scope: Construct, apiUrl: string, cleanupFunctionName: string): void => {
   const outputs: Array<[MarkedOutput, string, string]> = [
     ['ApiUrl', apiUrl, 'Base URL of the HTTP API'],
     ['CleanupFunctionName', cleanupFunctionName, 'Invoke for a one-off cleanup'],
   ];
+  let topLevel = Stack.of(scope);
+  while (topLevel.nestedStackParent) topLevel = topLevel.nestedStackParent;
   for (const [name, value, what] of outputs) {
-    new CfnOutput(scope, `cli-output-${name}`, {
-      value,
-      description: markedDescription(name, scope.node.path, what),
-    });
+    const description = markedDescription(name, scope.node.path, what);
+    new CfnOutput(scope, `cli-output-${name}`, { value, description });
+    if (topLevel !== Stack.of(scope)) {
+      new CfnOutput(topLevel, `cli-output-${name}-${Names.uniqueId(scope)}`, { value, description });
+    }
   }
 };

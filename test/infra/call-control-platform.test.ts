@@ -282,6 +282,40 @@ describe('CallControl alarm actions and event bus', () => {
     },
   );
 
+  it('refuses a bus of another account (by ARN or as an IEventBus), or an IEventBus of another region, naming the prop', () => {
+    const env = { account: '111122223333', region: 'eu-west-1' };
+    const otherAccount = 'arn:aws:events:eu-west-1:444455556666:event-bus/operations';
+    const inStack = (extra: (stack: Stack) => Partial<CallControlProps>, stackEnv?: typeof env) => () => {
+      const stack = new Stack(testApp(), 'bus-elsewhere', stackEnv ? { env: stackEnv } : {});
+      return callControl(stack, 'call-control', extra(stack));
+    };
+
+    expect(inStack(() => ({ existingEventBusArn: otherAccount }), env)).toThrow(
+      /^existingEventBusArn is in account 444455556666 but the stack deploys to 111122223333, and the functions publish to the bus by name/,
+    );
+    expect(
+      inStack((stack) => ({ existingEventBus: EventBus.fromEventBusArn(stack, 'bus', otherAccount) }), env),
+    ).toThrow(/^existingEventBus is in account 444455556666 but the stack deploys to 111122223333/);
+    expect(
+      inStack(
+        (stack) => ({
+          existingEventBus: EventBus.fromEventBusArn(
+            stack,
+            'bus',
+            'arn:aws:events:us-east-1:111122223333:event-bus/operations',
+          ),
+        }),
+        env,
+      ),
+    ).toThrow(/^existingEventBus is in region us-east-1 but the stack deploys to eu-west-1/);
+    // The stack's own account, or an environment-agnostic stack, is fine.
+    expect(
+      inStack(() => ({ existingEventBusArn: otherAccount.replace('444455556666', env.account) }), env),
+    ).not.toThrow();
+    expect(inStack(() => ({ existingEventBusArn: otherAccount }))).not.toThrow();
+    expect(inStack((stack) => ({ existingEventBus: new EventBus(stack, 'own-bus') }), env)).not.toThrow();
+  });
+
   it.each([
     ['existingEventBusName', { existingEventBusName: 'operations' }],
     [

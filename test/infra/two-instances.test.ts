@@ -67,3 +67,24 @@ describe('two CallControl constructs with the same id, in two stacks of one app 
     expect(build().map(physicalNames)).toEqual(build().map(physicalNames));
   });
 });
+
+describe('two CallControl constructs in one stack', () => {
+  it('name no resource physically alike, so the stack deploys', () => {
+    const stack = new Stack(testApp(), 'telephony', {
+      env: { account: '111122223333', region: 'eu-west-1' },
+    });
+    const props = {
+      schemasDirectory,
+      secretName: 'signalwire/call-control',
+      console: {},
+      callUpdateEvents: { allowedSources: ['com.example.crm'] },
+      cleanupSchedules: [{ name: 'stale-calls', policy: { maxAgeSeconds: { inProgress: 14_400 } } }],
+    } as CallControlProps;
+    new CallControl(stack, 'staging', props);
+    new CallControl(stack, 'production', props);
+    const names = physicalNames(stack);
+
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
+  });
+});
