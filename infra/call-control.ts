@@ -38,7 +38,7 @@ import {
 } from './metric-names.ts';
 import { CallControlMetrics, type CallControlTrigger, defaultMetricsInstance } from './metrics.ts';
 import type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
-import { durationIn, EVENTS_FUNCTION_TIMEOUT, settingValue, validateProps } from './props-validation.ts';
+import { durationSetting, EVENTS_FUNCTION_TIMEOUT, validateProps } from './props-validation.ts';
 import { CleanupSchedules } from './schedules.ts';
 import {
   cleanupEnvironment,
@@ -51,7 +51,6 @@ import {
 export type { CallControlProps, PublishCallUpdateRequestsOptions } from './props.ts';
 
 const HTTP_API_TIMEOUT = Duration.seconds(28);
-const secondsDefault = (setting: { default: number }): Duration => Duration.seconds(setting.default);
 
 /**
  * Everything that updates live SignalWire calls from AWS: an IAM- (or JWT-) protected HTTP API for operators,
@@ -279,9 +278,7 @@ export class CallControl extends Construct {
     useIdempotencyTable(this.statusCallbackFunction, table);
     this.statusCallbackFunction.addEnvironment(
       ENV.replayWindowSeconds,
-      settingValue(
-        durationIn('callbackReplayWindow', this.props.callbackReplayWindow ?? Duration.days(1), 'seconds'),
-      ),
+      durationSetting('callbackReplayWindow', this.props.callbackReplayWindow ?? Duration.days(1), 'seconds'),
     );
     return table;
   }
@@ -413,6 +410,8 @@ export class CallControl extends Construct {
    * Powertools configuration, log retention, tracing, and read access to that one secret.
    */
   private createFunction(id: string, props: CallControlFunctionProps): CallControlFunction {
+    const secretCacheTtl = this.props.secretCacheTtl ?? Duration.seconds(SECRET_CACHE_TTL_SECONDS.default);
+    const signalWireTimeout = this.props.signalWireTimeout ?? Duration.millis(SIGNALWIRE_TIMEOUT_MS.default);
     const fn = new CallControlFunction(this, id, {
       ...props,
       metricsNamespace: this.metricsNamespace,
@@ -426,20 +425,8 @@ export class CallControl extends Construct {
       environment: {
         // A name is resolved by Secrets Manager; a complete ARN pins the exact secret.
         [ENV.signalWireSecretId]: this.props.secretArn ?? this.props.secretName ?? '',
-        [ENV.secretCacheTtlSeconds]: settingValue(
-          durationIn(
-            'secretCacheTtl',
-            this.props.secretCacheTtl ?? secondsDefault(SECRET_CACHE_TTL_SECONDS),
-            'seconds',
-          ),
-        ),
-        [ENV.signalWireTimeoutMs]: settingValue(
-          durationIn(
-            'signalWireTimeout',
-            this.props.signalWireTimeout ?? Duration.millis(SIGNALWIRE_TIMEOUT_MS.default),
-            'millis',
-          ),
-        ),
+        [ENV.secretCacheTtlSeconds]: durationSetting('secretCacheTtl', secretCacheTtl, 'seconds'),
+        [ENV.signalWireTimeoutMs]: durationSetting('signalWireTimeout', signalWireTimeout, 'millis'),
         [ENV.metricsInstance]: this.metricsInstance,
         ...props.environment,
       },

@@ -284,6 +284,10 @@ export const durationIn = (name: string, duration: Duration, unit: 'seconds' | '
 export const settingValue = (value: number): string =>
   Token.isUnresolved(value) ? Token.asString(value) : String(value);
 
+/** A Duration prop (or its default) as the environment variable's value its function reads, in `unit`. */
+export const durationSetting = (name: string, duration: Duration, unit: 'seconds' | 'millis'): string =>
+  settingValue(durationIn(name, duration, unit));
+
 /**
  * The secret's name or ARN as Secrets Manager takes them: a name it would refuse, or an ARN without the
  * six-character suffix (which CDK refuses naming its own `secretCompleteArn`), fails here naming the prop.
