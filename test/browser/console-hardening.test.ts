@@ -237,10 +237,11 @@ describe('the console against set-ups and answers no other suite names', { timeo
 
   describe('without the Web Locks API (plain http, or a browser without it): End all and a single End in one tab', () => {
     /** Hides `navigator.locks` before the console loads, as a browser without the API has none. */
-    const noLocks = (page: Page) =>
-      page.addInitScript(
+    const noLocks = async (page: Page): Promise<void> => {
+      await page.addInitScript(
         'Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true })',
       );
+    };
     const delayEnds = (sid: string) =>
       stack.emulator.injectFault({
         kind: 'delay',
