@@ -6,26 +6,39 @@
 
 const lockName = (sid: string): string => `call-control-change-${sid}`;
 
+/**
+ * The calls this tab is sending a change to, whoever sends it (a single End, a redirect, a cancel, End all): without
+ * the Web Locks API (plain http), the only guard there is, and it must be one guard for all of them.
+ */
+const mine = new Set<string>();
+
 /** Whether another change to the call holds its lock now (from this tab or another of this browser). */
 export const lockHeld = async (sid: string): Promise<boolean> => {
+  if (mine.has(sid)) return true;
   if (!navigator.locks) return false;
   const { held = [] } = await navigator.locks.query();
   return held.some((lock) => lock.name === lockName(sid));
 };
 
 /**
- * Runs `send` holding the call's lock, so no other tab sends a change to the same call meanwhile; false (nothing
- * run) when another change holds it. Without the Web Locks API (an old browser, plain http), `send` runs unguarded:
- * each caller keeps its own guard for its tab.
+ * Runs `send` holding the call's lock, so no other change to the same call, from this tab or another, is sent
+ * meanwhile; false (nothing run) when another change holds it. Without the Web Locks API (an old browser, plain
+ * http), this tab's guard only: other tabs are not guarded.
  */
 export const holding = async (sid: string, send: () => Promise<void>): Promise<boolean> => {
-  if (!navigator.locks) {
-    await send();
-    return true;
+  if (mine.has(sid)) return false;
+  mine.add(sid);
+  try {
+    if (!navigator.locks) {
+      await send();
+      return true;
+    }
+    return await navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
+      if (!lock) return false;
+      await send();
+      return true;
+    });
+  } finally {
+    mine.delete(sid);
   }
-  return navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
-    if (!lock) return false;
-    await send();
-    return true;
-  });
 };

@@ -10,7 +10,7 @@ type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown' | 'busy';
 
 /** Why a call was not sent: its lock was held by another change, from another tab of this browser or this one. */
 const BUSY =
-  'not sent: another change to this call (an End, a redirect or a cancel, in another tab of this browser) was on its way; check the call';
+  'not sent: another change to this call (an End, a redirect or a cancel, from this tab or another of this browser) was on its way; check the call';
 
 /**
  * Sends one end-all request per call, three at a time (fast, and well under SignalWire's account-wide request

@@ -235,6 +235,70 @@ describe('the console against set-ups and answers no other suite names', { timeo
     await context.close();
   });
 
+  describe('without the Web Locks API (plain http, or a browser without it): End all and a single End in one tab', () => {
+    /** Hides `navigator.locks` before the console loads, as a browser without the API has none. */
+    const noLocks = async (page: Page): Promise<void> => {
+      await page.addInitScript(
+        'Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true })',
+      );
+    };
+    const delayEnds = (sid: string) =>
+      stack.emulator.injectFault({
+        kind: 'delay',
+        ms: 3_000,
+        method: 'POST',
+        pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}`,
+      });
+    const posts = (sid: string) =>
+      stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
+    const endAll = async (page: Page, from: string, n: number) => {
+      await goTo(page, '#/end-all');
+      await page.getByLabel('From').fill(from);
+      await page.getByRole('button', { name: 'Preview' }).click();
+      await page.getByRole('heading', { name: `${n} call${n === 1 ? '' : 's'} match` }).waitFor();
+      await page.getByRole('button', { name: `End ${n} call${n === 1 ? '' : 's'}…` }).click();
+      await page.getByLabel('Type the number of calls to end').fill(String(n));
+      await page.getByLabel('Type the number of calls to end').press('Enter');
+    };
+
+    it('End all leaves out a call whose single End is on its way from the same tab', async () => {
+      const from = '+14155550779';
+      const [busy, other] = [live({ from }), live({ from })] as [Call, Call];
+      const page = await signIn('admin', { prepare: noLocks });
+      expect(await page.evaluate('navigator.locks === undefined')).toBe(true);
+      delayEnds(busy.sid);
+      await endFromList(page, busy.sid);
+      await poll(() => alertText(page)).toBe(`Ending call ${busy.sid}…`);
+      await endAll(page, from, 2);
+      await page.getByText('Ended: 1', { exact: true }).waitFor();
+      await page
+        .getByText('Not sent (another change to the call was on its way from this browser): 1')
+        .waitFor();
+      await poll(() => statusOf(busy.sid)).toBe('completed');
+      expect(posts(busy.sid)).toBe(1);
+      expect(posts(other.sid)).toBe(1);
+      await page.context().close();
+    });
+
+    it('a single End sends nothing for a call End all is ending in the same tab', async () => {
+      const from = '+14155550780';
+      const call = live({ from });
+      const page = await signIn('admin', { prepare: noLocks });
+      delayEnds(call.sid);
+      await endAll(page, from, 1);
+      await page.getByRole('heading', { name: 'Ending' }).waitFor();
+      await poll(() => posts(call.sid)).toBe(1);
+      // The operator goes back to the list while End all's request is on its way, and presses End there.
+      await goTo(page, '#/calls');
+      await page.getByRole('button', { name: `End ${call.sid}` }).click();
+      await poll(() => alertText(page)).toContain('already on its way');
+      expect(await page.getByRole('dialog').count()).toBe(0);
+      await poll(() => statusOf(call.sid)).toBe('completed');
+      expect(posts(call.sid)).toBe(1);
+      await page.context().close();
+    });
+  });
+
   it.each([
     [
       'an HTML page',

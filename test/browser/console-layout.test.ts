@@ -144,7 +144,8 @@ describe('the console’s layout at every width and font size, beside hostile va
     await context.close();
   });
 
-  for (const font of [16, 24]) {
+  // 32 px: a reader's own larger size (Settings › Appearance › Customize fonts), not one of the presets.
+  for (const font of [16, 24, 32]) {
     it(`fits every page in 320 px with no sideways scroll, at a ${font} px default font size`, async () => {
       const page = await signIn('admin', {
         width: 320,
