@@ -12,6 +12,9 @@ const repeat = (http: number[], handlerCpu: number, httpCpu: number): WarmDurati
   referenceKeepAlive: [],
   handlerCpu: [handlerCpu],
   httpCpu: [httpCpu],
+  handlerSteady: [],
+  httpSteady: [],
+  handlerAlone: [],
 });
 
 describe("the warm target's CPU context", () => {
