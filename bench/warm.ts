@@ -54,8 +54,6 @@ export interface WarmDurations {
   proxiedHandler: number[];
   proxiedFetch: number[];
   reference: number[];
-  /** The reference with the SDK's `forever` on (keep-alive). */
-  referenceKeepAlive: number[];
   /**
    * CPU per counted invocation (ms, one figure per repeat) of the full handler alone in its own process, and
    * of the bare `node:http` request (the `http` step): what bounds the warm target, in the same run.
@@ -72,9 +70,31 @@ export interface WarmDurations {
   handlerAlone: number[];
 }
 
+/**
+ * Adjacent pairs of the keep-alive comparison (the project alone and the SDK with `forever: true` alone, each in
+ * its own process, back to back, the order alternating from pair to pair).
+ */
+const KEEPALIVE_PAIRS = 7;
+
+/** One pair of the keep-alive comparison: each arm's durations (ms), CPU per invocation, connections opened. */
+export interface KeepAlivePair {
+  projectFirst: boolean;
+  project: number[];
+  reference: number[];
+  projectCpu: number;
+  referenceCpu: number;
+  /** Client connections the arm's process opened to its proxy (1: keep-alive held for the whole process). */
+  projectConnections: number;
+  referenceConnections: number;
+}
+
 type Step = (repeat: WarmDurations) => Promise<void>;
 
-const measure = async (world: World, context: BenchContext, steady: boolean): Promise<WarmDurations[]> => {
+const measure = async (
+  world: World,
+  context: BenchContext,
+  steady: boolean,
+): Promise<{ repeats: WarmDurations[]; pairs: KeepAlivePair[] }> => {
   const set = setups(world, context.out);
   const driver = join(context.root, 'bench', 'warm-driver.mjs');
   const template = terminateEvent('00000000-0000-4000-8000-000000000000');
@@ -149,12 +169,6 @@ const measure = async (world: World, context: BenchContext, steady: boolean): Pr
       ]);
       w.reference = got('handler');
     },
-    async (w) => {
-      const got = await run(keepAlive, set.reference.bundle, [
-        warmSeries('handler', 'handler', seedMany(sdkSamples)),
-      ]);
-      w.referenceKeepAlive = got('handler');
-    },
   ];
   // Steady state: the same two arms alone in their processes, counted only after V8 has optimised the hot path.
   if (steady) {
@@ -188,7 +202,6 @@ const measure = async (world: World, context: BenchContext, steady: boolean): Pr
       proxiedHandler: [],
       proxiedFetch: [],
       reference: [],
-      referenceKeepAlive: [],
       handlerCpu: [],
       httpCpu: [],
       handlerSteady: [],
@@ -198,7 +211,45 @@ const measure = async (world: World, context: BenchContext, steady: boolean): Pr
     for (let i = 0; i < steps.length; i++) await (steps[(r + i) % steps.length] as Step)(w);
     repeats.push(w);
   }
-  return repeats;
+  // The keep-alive comparison: the project alone and the SDK with `forever: true` alone, each in its own process,
+  // run back to back in adjacent pairs whose order alternates, so both arms of a pair meet the same load.
+  const pairSamples = scaled(Math.round((WARM_SDK_SAMPLES * REPEATS) / KEEPALIVE_PAIRS), 20);
+  const pairs: KeepAlivePair[] = [];
+  for (let p = 0; p < KEEPALIVE_PAIRS; p++) {
+    const projectFirst = p % 2 === 0;
+    const pair: KeepAlivePair = {
+      projectFirst,
+      project: [],
+      reference: [],
+      projectCpu: Number.NaN,
+      referenceCpu: Number.NaN,
+      projectConnections: 0,
+      referenceConnections: 0,
+    };
+    const arms = [
+      async () => {
+        const before = world.passThrough.connections;
+        const got = await run(set.project.env, set.project.bundle, [
+          warmSeries('handler', 'handler', seedMany(pairSamples)),
+        ]);
+        pair.project = got('handler');
+        pair.projectCpu = got.cpuPerCall('handler');
+        pair.projectConnections = world.passThrough.connections - before;
+      },
+      async () => {
+        const before = world.rewriting.connections;
+        const got = await run(keepAlive, set.reference.bundle, [
+          warmSeries('handler', 'handler', seedMany(pairSamples)),
+        ]);
+        pair.reference = got('handler');
+        pair.referenceCpu = got.cpuPerCall('handler');
+        pair.referenceConnections = world.rewriting.connections - before;
+      },
+    ];
+    for (const arm of projectFirst ? arms : arms.reverse()) await arm();
+    pairs.push(pair);
+  }
+  return { repeats, pairs };
 };
 
 const all = (repeats: WarmDurations[], key: keyof WarmDurations): number[] => repeats.flatMap((w) => w[key]);
@@ -276,7 +327,104 @@ export const steadySentence = (repeats: WarmDurations[]): string => {
   );
 };
 
-const warmRows = (repeats: WarmDurations[], tls: boolean): ResultRow[] => {
+/** The keep-alive rows: project alone vs the SDK with `forever: true` alone, over the adjacent pairs. */
+export const keepAliveRows = (pairs: readonly KeepAlivePair[], tls: boolean): ResultRow[] => {
+  const over = tls ? ', https' : ', http';
+  const n = pairs.reduce((total, pair) => total + pair.project.length, 0);
+  const all = (key: 'project' | 'reference') => pairs.flatMap((pair) => pair[key]);
+  const row = (metric: string, p: number, extra: { id?: string; target?: number; summary?: boolean }) => {
+    const a = percentile(all('project'), p);
+    const b = percentile(all('reference'), p);
+    const s = spread(pairs.map((pair) => percentile(pair.project, p) / percentile(pair.reference, p)));
+    return {
+      item: 3,
+      ...(extra.id ? { id: extra.id } : {}),
+      metric,
+      project: ms(a),
+      reference: ms(b),
+      ratio: ratioSpread(s).replace('repeats', 'adjacent pairs'),
+      target: extra.target === undefined ? '— (context)' : `≤ ${extra.target}x`,
+      met: extra.target === undefined ? ('n/a' as const) : yesNo(s.median <= extra.target),
+      values: spreadValues(s, a, b, 'ms'),
+      ...(extra.summary ? { summary: true } : {}),
+    };
+  };
+  const cpu = spread(pairs.map((pair) => pair.projectCpu / pair.referenceCpu));
+  const projectCpu = spread(pairs.map((pair) => pair.projectCpu)).median;
+  const referenceCpu = spread(pairs.map((pair) => pair.referenceCpu)).median;
+  return [
+    row(
+      `Warm p50${over}: project vs official SDK with keep-alive (\`forever: true\`; each alone in its own ` +
+        `process, both through a proxy, ${pairs.length} adjacent pairs in alternating order; n=${n} each)`,
+      50,
+      tls ? { id: 'warm-https-vs-sdk-keepalive', target: TARGET_HTTPS_VS_SDK_KEEPALIVE } : { summary: true },
+    ),
+    {
+      item: 3,
+      ...(tls ? { id: 'warm-https-cpu-vs-sdk-keepalive' } : {}),
+      metric:
+        `Context: CPU per invocation${over} (user + system, around each counted invocation), project vs official ` +
+        'SDK with keep-alive, the same processes, median of the per-pair ratios',
+      project: us(projectCpu),
+      reference: us(referenceCpu),
+      ratio: ratioSpread(cpu).replace('repeats', 'adjacent pairs'),
+      target: '— (context)',
+      met: 'n/a',
+      values: spreadValues(cpu, projectCpu, referenceCpu, 'ms'),
+    },
+    row(`Warm p99${over}: project vs official SDK with keep-alive`, 99, {}),
+  ];
+};
+
+/** The note on the keep-alive comparison: its method, what moves it, and the connections each process opened. */
+export const keepAliveNote = (
+  pairs: readonly KeepAlivePair[],
+  rows: readonly ResultRow[],
+  tls: boolean,
+): string => {
+  const over = tls ? 'https' : 'http';
+  const row = rows.find((r) =>
+    r.metric.startsWith(`Warm p50, ${over}: project vs official SDK with keep-alive`),
+  );
+  const referenceP50 = spread(pairs.map((pair) => percentile(pair.reference, 50)));
+  const projectP50 = spread(pairs.map((pair) => percentile(pair.project, 50)));
+  const order = (first: boolean) =>
+    spread(
+      pairs
+        .filter((pair) => pair.projectFirst === first)
+        .map((pair) => percentile(pair.project, 50) / percentile(pair.reference, 50)),
+    ).median;
+  const connections = (key: 'projectConnections' | 'referenceConnections') =>
+    [...new Set(pairs.map((pair) => pair[key]))].sort((a, b) => a - b).join(' or ');
+  const missed = row?.met === 'no';
+  const cpu = spread(pairs.map((pair) => pair.projectCpu / pair.referenceCpu));
+  const wall = spread(pairs.map((pair) => percentile(pair.project, 50) / percentile(pair.reference, 50)));
+  return (
+    `${missed ? 'Missed, warm' : 'Warm'} over ${over} against the SDK with keep-alive (${row?.ratio ?? '—'}): each arm ` +
+    "runs alone in its own process (the project's without the bare `fetch` the other proxied rows interleave, " +
+    `whose deferred work and GC it would absorb), in ${pairs.length} adjacent pairs, back to back, the order ` +
+    'alternating from pair to pair so that neither arm always meets the load the other left; the ratio is the ' +
+    'median of the per-pair ratios. Before, the two arms ran at different points of a rotation of six processes ' +
+    "and the project's shared its process with a bare `fetch`. Keep-alive " +
+    `holds: each project process opened ${connections('projectConnections')} connection(s) to its proxy, each ` +
+    `SDK process ${connections('referenceConnections')} (counted by the proxy), so no TLS handshake after the ` +
+    "first is in either arm's figures. What moves the ratio is each arm's p50 from process to process, with " +
+    `the load of other work on this shared machine: the SDK ${ms(referenceP50.min)}–${ms(referenceP50.max)} over ` +
+    `the pairs, the project ${ms(projectP50.min)}–${ms(projectP50.max)} (the ${
+      referenceP50.max / referenceP50.min > projectP50.max / projectP50.min ? 'SDK' : 'project'
+    } moved more). CPU ` +
+    `per invocation, which waits do not enter, is steadier: its per-pair ratios span ${cpu.min.toFixed(3)}–` +
+    `${cpu.max.toFixed(3)} where the p50's span ${wall.min.toFixed(3)}–${wall.max.toFixed(3)}. By ` +
+    `order: project first ${order(true).toFixed(3)}, SDK first ${order(false).toFixed(3)} (medians of those pairs).` +
+    (missed
+      ? ' What separates the two with the connection kept open is the work around the one exchange: the project ' +
+        'runs its whole handler (the middy chain, validation, Powertools context, the audit line and the metrics ' +
+        'flush), the SDK only builds its request.'
+      : '')
+  );
+};
+
+const warmRows = (repeats: WarmDurations[], pairs: readonly KeepAlivePair[], tls: boolean): ResultRow[] => {
   const over = tls ? ', https' : ', http';
   const row = (
     metric: string,
@@ -303,7 +451,6 @@ const warmRows = (repeats: WarmDurations[], tls: boolean): ResultRow[] => {
   };
   const proxyCost = percentile(all(repeats, 'proxiedFetch'), 50) - percentile(all(repeats, 'fetch'), 50);
   const n = all(repeats, 'handler').length;
-  const nSdk = all(repeats, 'reference').length;
   return [
     row(
       `Warm p50${over}: full handler vs a bare \`node:http\` keep-alive request in its own process (the ` +
@@ -336,25 +483,13 @@ const warmRows = (repeats: WarmDurations[], tls: boolean): ResultRow[] => {
           ),
         ]
       : []),
-    row(
-      `Warm p50${over}: project vs official SDK with keep-alive (\`forever: true\`; n=${nSdk}, both through a proxy)`,
-      'proxiedHandler',
-      'referenceKeepAlive',
-      50,
-      tls ? { id: 'warm-https-vs-sdk-keepalive', target: TARGET_HTTPS_VS_SDK_KEEPALIVE } : { summary: true },
-    ),
+    ...keepAliveRows(pairs, tls),
     row(
       `Warm p50${over}: project vs official SDK as it comes (no keep-alive; both through a proxy)`,
       'proxiedHandler',
       'reference',
       50,
       tls ? {} : { id: 'warm-vs-sdk' },
-    ),
-    row(
-      `Warm p99${over}: project vs official SDK with keep-alive`,
-      'proxiedHandler',
-      'referenceKeepAlive',
-      99,
     ),
     row(`Warm p99${over}: project vs official SDK as it comes`, 'proxiedHandler', 'reference', 99),
     row(
@@ -377,6 +512,18 @@ const warmRows = (repeats: WarmDurations[], tls: boolean): ResultRow[] => {
     },
   ];
 };
+
+/** Per pair: its order, each arm's p50 and CPU per invocation, and the connections each process opened. */
+const pairDetails = (pairs: readonly KeepAlivePair[]) =>
+  pairs.map((pair) => ({
+    projectFirst: pair.projectFirst,
+    projectP50: percentile(pair.project, 50),
+    referenceP50: percentile(pair.reference, 50),
+    projectCpu: pair.projectCpu,
+    referenceCpu: pair.referenceCpu,
+    projectConnections: pair.projectConnections,
+    referenceConnections: pair.referenceConnections,
+  }));
 
 const summary = (repeats: WarmDurations[]) =>
   Object.fromEntries(
@@ -401,13 +548,14 @@ export const warm: Measurement = {
     await context.bundles();
     const world = await startWorld();
     let durations: WarmDurations[];
+    let pairs: KeepAlivePair[];
     try {
       context.log('warm invocations (http)');
-      durations = await measure(world, context, true);
+      ({ repeats: durations, pairs } = await measure(world, context, true));
     } finally {
       await world.stop();
     }
-    const rows = warmRows(durations, false);
+    const rows = warmRows(durations, pairs, false);
     const notes = [
       'Warm: one process per set-up imports the bundle once, then invokes it on a fresh in-progress call ' +
         `each time (${WARM_UP} warm-up invocations not counted); the project's direct process interleaves a ` +
@@ -416,7 +564,8 @@ export const warm: Measurement = {
         "in its own process (interleaved, each arm absorbs the other's deferred work and GC); so does the full " +
         'handler once more, for its CPU per invocation (`process.cpuUsage()` around each counted invocation) ' +
         "against the bare request's. The official SDK " +
-        'runs as it comes (`Connection: close`) and with `forever: true` (keep-alive), each in its own process. ' +
+        'runs as it comes (`Connection: close`) in its own process, in the rotation, and with `forever: true` ' +
+        `(keep-alive) in ${KEEPALIVE_PAIRS} adjacent pairs with the project alone (see the keep-alive note). ` +
         `${REPEATS} repeats, the processes in rotating order; each ratio is the median of the per-repeat ` +
         "ratios, with their min–max. The function's log lines go to a discarded stdout, as they would to " +
         'CloudWatch. Emulator latency 0.',
@@ -433,8 +582,9 @@ export const warm: Measurement = {
         'against a real SignalWire (tens of ms away) they are a few per cent. A terminate that does not name its ' +
         'API is sent write-first (functions/commons/calls/native-calls.ts): a Compatibility call takes the one ' +
         `round trip the bare request makes. ${warmCpuSentence(durations)}${steadySentence(durations)}`,
+      keepAliveNote(pairs, rows, false),
     );
-    return { rows, notes, details: { percentiles: summary(durations) } };
+    return { rows, notes, details: { percentiles: summary(durations), keepAlivePairs: pairDetails(pairs) } };
   },
 };
 
@@ -464,9 +614,10 @@ export const warmTls: Measurement = {
     }
     const world = await startWorld(certificates);
     let durations: WarmDurations[];
+    let pairs: KeepAlivePair[];
     try {
       context.log('warm invocations (https)');
-      durations = await measure(world, context, false);
+      ({ repeats: durations, pairs } = await measure(world, context, false));
     } finally {
       await world.stop();
     }
@@ -478,21 +629,8 @@ export const warmTls: Measurement = {
         '`Connection: close` unless `forever` is set, so it pays a TCP and TLS handshake on every request, ' +
         'as it would against SignalWire.',
     ];
-    const rows = warmRows(durations, true);
-    const keepAlive = rows.find((row) => row.id === 'warm-https-vs-sdk-keepalive');
-    if (keepAlive?.met === 'no') {
-      const { project, reference, ratioMin, ratioMax } = keepAlive.values;
-      notes.push(
-        `Missed, warm over https against the SDK with keep-alive: p50 ${keepAlive.project} against ` +
-          `${keepAlive.reference} (${keepAlive.ratio}; the repeats ranged ${ratioMin?.toFixed(3)}–` +
-          `${ratioMax?.toFixed(3)}). With \`forever: true\` both send one request over a TLS connection kept open ` +
-          'through the same proxy, so what separates them is the work around that exchange: the project runs its ' +
-          'whole handler per invocation (the middy chain, validation, Powertools context, the audit line and the ' +
-          'metrics flush: the CPU row above), the SDK only builds its request. The reference has no such chain, ' +
-          `and its p50 (${reference?.toFixed(2)} ms here, the project's ${project?.toFixed(2)} ms) moves with ` +
-          "the machine's load between runs, which moves the ratio with it.",
-      );
-    }
-    return { rows, notes, details: { percentiles: summary(durations) } };
+    const rows = warmRows(durations, pairs, true);
+    notes.push(keepAliveNote(pairs, rows, true));
+    return { rows, notes, details: { percentiles: summary(durations), keepAlivePairs: pairDetails(pairs) } };
   },
 };

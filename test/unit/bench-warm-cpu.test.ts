@@ -9,7 +9,6 @@ const repeat = (http: number[], handlerCpu: number, httpCpu: number): WarmDurati
   proxiedHandler: [],
   proxiedFetch: [],
   reference: [],
-  referenceKeepAlive: [],
   handlerCpu: [handlerCpu],
   httpCpu: [httpCpu],
   handlerSteady: [],
