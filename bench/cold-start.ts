@@ -33,6 +33,8 @@ export interface ColdSeries {
   readyMs: number[];
   importMs: number[];
   firstInvokeMs: number[];
+  /** User + system CPU of the child from its start to the answer (ms): what other work on the machine stretches less. */
+  cpuMs: number[];
 }
 
 /**
@@ -60,7 +62,13 @@ const HTTP_NAMES = [
 const HTTPS_NAMES = ['floor', 'sdkFloor', 'project', 'referenceNoMaps', ...ABLATION_NAMES] as const;
 type Name = (typeof HTTP_NAMES)[number];
 
-const emptySeries = (): ColdSeries => ({ wallMs: [], readyMs: [], importMs: [], firstInvokeMs: [] });
+const emptySeries = (): ColdSeries => ({
+  wallMs: [],
+  readyMs: [],
+  importMs: [],
+  firstInvokeMs: [],
+  cpuMs: [],
+});
 
 /** Runs `names` for `rounds` counted rounds (after one that warms the page cache), in rotating order. */
 const runSeries = async <N extends Name>(
@@ -116,6 +124,7 @@ const runSeries = async <N extends Name>(
         target.readyMs.push(run.report.readyMs ?? Number.NaN);
         target.importMs.push(run.report.importMs ?? Number.NaN);
         target.firstInvokeMs.push(run.report.firstInvokeMs ?? Number.NaN);
+        target.cpuMs.push(run.report.cpuMs ?? Number.NaN);
       }
     }
   } finally {
@@ -157,6 +166,9 @@ const coldRow = (spec: RowSpec, perRepeat: number): ResultRow => {
     ...(spec.summary ? { summary: true } : {}),
   };
 };
+
+/** `+1.2 ms` / `−0.8 ms`: a difference, signed. */
+const signedMs = (value: number): string => `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`;
 
 /** What each ablation build leaves out, in its row's label. */
 const ABLATION_LABELS: Record<(typeof ABLATION_NAMES)[number], { id: string; short: string; what: string }> =
@@ -214,9 +226,12 @@ const ablationRows = (
 /** The note that reads the ablation rows: which removal, if any, brings the first target within reach. */
 const ablationNote = (
   rows: readonly ResultRow[],
+  h: HttpSeries,
   ablation: AblationBundles,
   projectBytes: number,
 ): string => {
+  const cpu = (name: Name) => median(h[name].cpuMs);
+  const wall = (name: Name) => median(h[name].wallMs);
   const ratioOf = (id: string) => rows.find((r) => r.id === id)?.values.ratio ?? Number.NaN;
   const project = ratioOf('cold-vs-sdk-default');
   const parts = ABLATION_NAMES.map((name) => {
@@ -234,7 +249,9 @@ const ablationNote = (
       text:
         `${short} ` +
         `${value.toFixed(3)} over http${Number.isFinite(https) ? `, ${https.toFixed(3)} over https` : ''} ` +
-        `(bundle ${kib(bytes)}, ${kib(projectBytes - bytes)} less)`,
+        `(bundle ${kib(bytes)}, ${kib(projectBytes - bytes)} less; CPU to the first answer ${ms(cpu(name))}, ` +
+        `${signedMs(cpu(name) - cpu('project'))} against the project's; were the wall time to fall by that CPU, ` +
+        `the ratio would be ${((wall('project') + cpu(name) - cpu('project')) / wall('referenceNoMaps')).toFixed(3)})`,
     };
   });
   const under = parts.filter((part) => part.value <= TARGET_VS_SDK_DEFAULT);
@@ -244,7 +261,10 @@ const ablationNote = (
     "a time: Powertools' Logger and Metrics replaced by minimal stand-ins of the same calls (bench/stand-ins: one " +
     'JSON line per log call, one EMF line per flush), the middy chain removed (the handler runs alone: it answers ' +
     "the bench's well-formed terminate, nothing else), and both. Each runs in the same rounds as the other " +
-    `series, against the reference deployed the default way. The project as deployed: ${project.toFixed(3)}; ` +
+    'series, against the reference deployed the default way; beside each ratio, the CPU of the child from its ' +
+    'start to the answer (user + system, median), which the load of other work on a shared machine stretches ' +
+    `less than wall time: the project ${ms(cpu('project'))}, the SDK floor ${ms(cpu('sdkFloor'))}, the reference ` +
+    `${ms(cpu('referenceNoMaps'))}, bare node's bootstrap included. The project as deployed: ${project.toFixed(3)}; ` +
     `${parts.map((part) => part.text).join('; ')}. ` +
     (under.length === 0
       ? `None of them alone brings the ratio to ${TARGET_VS_SDK_DEFAULT}: the SDK floor row and node itself bound it.`
@@ -417,7 +437,7 @@ export const coldStart: Measurement = {
         'modules, about 1 ms of CPU measured here) that no function uses; the check sits inside `@smithy/core`, ' +
         'where no alias reaches it without replacing the whole serde module.',
     ];
-    if (http) notes.push(ablationNote(rows, ablation, http.bytes));
+    if (http) notes.push(ablationNote(rows, h, ablation, http.bytes));
     const missed = rows.filter((r) => r.met === 'no');
     if (missed.length > 0) {
       const sdkFloorRatio = wall('sdkFloor') / wall('referenceNoMaps');
