@@ -5,6 +5,7 @@ import { type KeepAlivePair, keepAliveNote, keepAliveRows } from '../../bench/wa
 const pair = (project: number[], reference: number[], projectFirst: boolean): KeepAlivePair => ({
   projectFirst,
   project,
+  projectWithFetch: project.map((value) => value * 2),
   reference,
   projectCpu: 0.6,
   referenceCpu: 1,
@@ -27,7 +28,7 @@ describe('the keep-alive comparison over adjacent pairs', () => {
     expect(target?.values.ratioMin).toBeCloseTo(0.5);
     expect(target?.values.ratioMax).toBeCloseTo(0.9);
     expect(target?.met).toBe('yes');
-    expect(target?.ratio).toContain('over 3 adjacent pairs');
+    expect(target?.ratio).toContain('over 3 adjacent rounds');
     expect(overHttp.some((row) => row.id === 'warm-https-vs-sdk-keepalive')).toBe(false);
     expect(overHttp[0]?.summary).toBe(true);
   });
@@ -39,6 +40,18 @@ describe('the keep-alive comparison over adjacent pairs', () => {
 
     expect(cpu?.values.ratio).toBeCloseTo(0.6);
     expect(cpu?.met).toBe('n/a');
+  });
+
+  it('measures the former method, the project sharing its process with a bare fetch, in the same rounds', () => {
+    const pairs = [pair([0.5], [1], true), pair([0.9], [1], false), pair([1.4], [2], true)];
+
+    const former = keepAliveRows(pairs, true).find((row) =>
+      row.metric.includes('interleaving a bare `fetch`'),
+    );
+
+    expect(former?.values.ratio).toBeCloseTo(1.4);
+    expect(former?.met).toBe('n/a');
+    expect(former?.id).toBeUndefined();
   });
 
   it('says the connections each arm opened and the ratio by order, from the pairs', () => {
