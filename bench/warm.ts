@@ -471,7 +471,7 @@ export const keepAliveNote = (
     `SDK process ${connections('referenceConnections')} (counted by the proxy), so no TLS handshake after the ` +
     "first is in either arm's figures. What moves the ratio is each arm's p50 from process to process, with " +
     `the load of other work on this shared machine: the SDK ${ms(referenceP50.min)}–${ms(referenceP50.max)} over ` +
-    `the pairs, the project ${ms(projectP50.min)}–${ms(projectP50.max)} (the ${
+    `the rounds, the project ${ms(projectP50.min)}–${ms(projectP50.max)} (the ${
       referenceP50.max / referenceP50.min > projectP50.max / projectP50.min ? 'SDK' : 'project'
     } moved more). CPU ` +
     `per invocation, which waits do not enter, is steadier: its per-round ratios span ${cpu.min.toFixed(3)}–` +
