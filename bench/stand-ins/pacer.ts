@@ -7,9 +7,8 @@ export { pause } from '../../functions/commons/cleanup/pacer.ts';
 
 const SERVED: Promise<void> = Promise.resolve();
 
+/** Takes the real Pacer's constructor arguments (interval, clock) and ignores them. */
 export class Pacer {
-  constructor(_intervalMs: number, _clock?: unknown) {}
-
   wait(_signal: AbortSignal): Promise<void> {
     return SERVED;
   }
