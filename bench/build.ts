@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { BUNDLE_ALIAS, functionBundleOptions, USUAL_ESM_REQUIRE_BANNER } from '../infra/runtime.ts';
 
 /**
@@ -163,3 +163,95 @@ export const buildAll = async (
   const sdkFloor = await bundle(root, 'bench/cold-floor-sdk.ts', 'sdk-floor', outDir);
   return { functions, reference, referenceEnvCredentials, referenceRuntimeSdk, sdkFloor };
 };
+
+/**
+ * An esbuild plugin that replaces the modules one importer imports by relative path (`./pacer.ts` from
+ * run-cleanup.ts, ...) with bench stand-ins: for the bench-only ablation bundles, never for a shipped one.
+ */
+export const replaceModules = (
+  root: string,
+  replacements: ReadonlyArray<{ importer: string; request: string; standIn: string }>,
+): Plugin => ({
+  name: 'bench-stand-ins',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const found = replacements.find(
+        ({ importer, request }) => args.path === request && args.importer === join(root, importer),
+      );
+      return found ? { path: join(root, found.standIn) } : undefined;
+    });
+  },
+});
+
+const STAND_INS = 'bench/stand-ins';
+
+/** Powertools' Logger and Metrics (with the project's subclasses) replaced by minimal stand-ins of the same calls. */
+const withoutPowertools = (root: string): BuildOptions => ({
+  alias: { ...PRODUCTION_BUILD.alias, '@aws-lambda-powertools/metrics': `./${STAND_INS}/metrics.ts` },
+  plugins: [
+    replaceModules(root, [
+      {
+        importer: 'functions/commons/platform/powertools.ts',
+        request: './audit-logger.ts',
+        standIn: `${STAND_INS}/logger.ts`,
+      },
+      {
+        importer: 'functions/commons/platform/powertools.ts',
+        request: './emf-metrics.ts',
+        standIn: `${STAND_INS}/metrics.ts`,
+      },
+    ]),
+  ],
+});
+
+/** `@middy/core` and every middy middleware replaced by a stand-in that runs the handler alone. */
+const MIDDY_STAND_INS = {
+  '@middy/core': `./${STAND_INS}/middy.ts`,
+  '@middy/http-event-normalizer': `./${STAND_INS}/middy-middleware.ts`,
+  '@middy/http-header-normalizer': `./${STAND_INS}/middy-middleware.ts`,
+  '@middy/http-json-body-parser': `./${STAND_INS}/middy-middleware.ts`,
+  '@middy/http-urlencode-body-parser': `./${STAND_INS}/middy-middleware.ts`,
+  '@middy/http-router': `./${STAND_INS}/middy-middleware.ts`,
+  '@middy/validator': `./${STAND_INS}/middy-middleware.ts`,
+};
+
+/** The http-api function without what the design keeps, one part at a time: bench only, never shipped. */
+export interface AblationBundles {
+  /** Powertools' Logger and Metrics replaced by minimal stand-ins of the same calls. */
+  noPowertools: BundleReport;
+  /** The middy chain removed: the handler runs alone. */
+  noMiddy: BundleReport;
+  /** Both. */
+  neither: BundleReport;
+}
+
+/** Builds the cold-start ablation bundles of the http-api function (bench/stand-ins), into `outDir`. */
+export const ablationBundles = async (root: string, outDir: string): Promise<AblationBundles> => {
+  const entry = 'functions/http-api.ts';
+  const noPowertoolsOptions = withoutPowertools(root);
+  const [noPowertools, noMiddy, neither] = await Promise.all([
+    bundle(root, entry, 'http-api-no-powertools', outDir, noPowertoolsOptions),
+    bundle(root, entry, 'http-api-no-middy', outDir, {
+      alias: { ...PRODUCTION_BUILD.alias, ...MIDDY_STAND_INS },
+    }),
+    bundle(root, entry, 'http-api-neither', outDir, {
+      ...noPowertoolsOptions,
+      alias: { ...noPowertoolsOptions.alias, ...MIDDY_STAND_INS },
+    }),
+  ]);
+  return { noPowertools, noMiddy, neither };
+};
+
+/** bench/cleanup-driver.ts with the cleanup's pacer released (every start at once): bench only. */
+export const unpacedCleanupDriver = (root: string, outDir: string): Promise<BundleReport> =>
+  bundle(root, 'bench/cleanup-driver.ts', 'cleanup-driver-unpaced', outDir, {
+    plugins: [
+      replaceModules(root, [
+        {
+          importer: 'functions/commons/cleanup/run-cleanup.ts',
+          request: './pacer.ts',
+          standIn: `${STAND_INS}/pacer.ts`,
+        },
+      ]),
+    ],
+  });

@@ -5,7 +5,7 @@ import { LAMBDA_ON_DEMAND_ENVIRONMENT } from '#local/lambda-context';
 import { type RateLimit, SignalWireEmulator } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
-import { bundle } from './build.ts';
+import { bundle, unpacedCleanupDriver } from './build.ts';
 import type { BareTransport, CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
 import { functionEnv, ipcRun, lambdaHeapFlags } from './harness.ts';
 import type { BenchContext } from './measurement.ts';
@@ -38,10 +38,11 @@ export interface CleanupScenario {
    * `engine`: runCleanup with a SignalWireClient (bench/cleanup-driver.ts); `bare`: a bare fetch pool ending
    * the same calls (`bare-http`: over `node:http` on a keep-alive agent, SignalWireClient's transport, doing
    * nothing else); `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
-   * only the audit records of as many calls, nothing sent; `layer-*`: the same calls ended through one layer of
+   * only the audit records of as many calls, nothing sent; `engine-unpaced`: `engine` with the pacer released
+   * (bench/build.ts `unpacedCleanupDriver`, bench only); `layer-*`: the same calls ended through one layer of
    * the project above `node:http` and nothing else (CleanupPlan's `bareTransport`).
    */
-  mode: 'engine' | 'handler' | 'audit' | keyof typeof BARE_TRANSPORTS;
+  mode: 'engine' | 'engine-unpaced' | 'handler' | 'audit' | keyof typeof BARE_TRANSPORTS;
   /** Serve the emulator over https with this certificate (the child trusts only its CA). */
   certificates?: BenchCertificates;
   /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
@@ -76,6 +77,18 @@ export const cleanupDriver = (context: BenchContext): Promise<string> => {
       (report) => report.outfile,
     );
     drivers.set(context.out, driver);
+  }
+  return driver;
+};
+
+const unpacedDrivers = new Map<string, Promise<string>>();
+
+/** The same driver with the cleanup's pacer released (every start at once): bench only, for one context row. */
+const unpacedDriver = (context: BenchContext): Promise<string> => {
+  let driver = unpacedDrivers.get(context.out);
+  if (!driver) {
+    driver = unpacedCleanupDriver(context.root, context.out).then((report) => report.outfile);
+    unpacedDrivers.set(context.out, driver);
   }
   return driver;
 };
@@ -194,7 +207,9 @@ export const runScenario = async (
         NODE_OPTIONS: lambdaHeapFlags(scenario.memoryMb),
         ...(scenario.certificates ? { NODE_EXTRA_CA_CERTS: scenario.certificates.caFile } : {}),
       };
-      outcome = await ipcRun<CleanupOutcome>(await cleanupDriver(context), env, plan);
+      const driver =
+        scenario.mode === 'engine-unpaced' ? await unpacedDriver(context) : await cleanupDriver(context);
+      outcome = await ipcRun<CleanupOutcome>(driver, env, plan);
     }
     const stillLive = sids.filter(
       (sid) => emulator.getCall(PROJECT_ID, sid)?.status === 'in-progress',

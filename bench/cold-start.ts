@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type AblationBundles, ablationBundles } from './build.ts';
 import { coldRun, median, terminateEvent } from './harness.ts';
 import {
   type BenchContext,
@@ -32,7 +33,20 @@ export interface ColdSeries {
   readyMs: number[];
   importMs: number[];
   firstInvokeMs: number[];
+  /** User + system CPU of the child from its start to the answer (ms): what other work on the machine stretches less. */
+  cpuMs: number[];
 }
+
+/**
+ * The bench-only ablation builds of the http-api function (bench/build.ts `ablationBundles`, never shipped): what
+ * the design keeps, removed one part at a time, each with its output directory.
+ */
+const ABLATIONS = {
+  projectNoPowertools: 'http-api-no-powertools',
+  projectNoMiddy: 'http-api-no-middy',
+  projectNeither: 'http-api-neither',
+} as const;
+const ABLATION_NAMES = ['projectNoPowertools', 'projectNoMiddy', 'projectNeither'] as const;
 
 const HTTP_NAMES = [
   'bare',
@@ -43,11 +57,18 @@ const HTTP_NAMES = [
   'reference',
   'referenceNoMaps',
   'referenceRuntimeSdkNoMaps',
+  ...ABLATION_NAMES,
 ] as const;
-const HTTPS_NAMES = ['floor', 'sdkFloor', 'project', 'referenceNoMaps'] as const;
+const HTTPS_NAMES = ['floor', 'sdkFloor', 'project', 'referenceNoMaps', ...ABLATION_NAMES] as const;
 type Name = (typeof HTTP_NAMES)[number];
 
-const emptySeries = (): ColdSeries => ({ wallMs: [], readyMs: [], importMs: [], firstInvokeMs: [] });
+const emptySeries = (): ColdSeries => ({
+  wallMs: [],
+  readyMs: [],
+  importMs: [],
+  firstInvokeMs: [],
+  cpuMs: [],
+});
 
 /** Runs `names` for `rounds` counted rounds (after one that warms the page cache), in rotating order. */
 const runSeries = async <N extends Name>(
@@ -72,6 +93,12 @@ const runSeries = async <N extends Name>(
         ...base.reference,
         bundle: join(context.out, 'reference-runtime-sdk', 'index.mjs'),
       }),
+      ...(Object.fromEntries(
+        ABLATION_NAMES.map((name) => [
+          name,
+          { ...base.project, bundle: join(context.out, ABLATIONS[name], 'index.mjs') },
+        ]),
+      ) as Record<(typeof ABLATION_NAMES)[number], Setup>),
     };
     const driver = join(context.root, 'bench', 'cold-start-driver.mjs');
     const floor = join(context.root, 'bench', 'cold-floor.mjs');
@@ -97,6 +124,7 @@ const runSeries = async <N extends Name>(
         target.readyMs.push(run.report.readyMs ?? Number.NaN);
         target.importMs.push(run.report.importMs ?? Number.NaN);
         target.firstInvokeMs.push(run.report.firstInvokeMs ?? Number.NaN);
+        target.cpuMs.push(run.report.cpuMs ?? Number.NaN);
       }
     }
   } finally {
@@ -106,10 +134,15 @@ const runSeries = async <N extends Name>(
 };
 
 /** The per-repeat ratios of two series' wall times: repeat r is rounds [r·n, (r+1)·n). */
-const repeatRatios = (a: ColdSeries, b: ColdSeries, perRepeat: number): number[] =>
+const repeatRatios = (
+  a: ColdSeries,
+  b: ColdSeries,
+  perRepeat: number,
+  key: 'wallMs' | 'cpuMs' = 'wallMs',
+): number[] =>
   Array.from({ length: REPEATS }, (_, r) => {
     const slice = (values: number[]) => values.slice(r * perRepeat, (r + 1) * perRepeat);
-    return median(slice(a.wallMs)) / median(slice(b.wallMs));
+    return median(slice(a[key])) / median(slice(b[key]));
   });
 
 interface RowSpec {
@@ -119,12 +152,15 @@ interface RowSpec {
   reference: ColdSeries;
   target?: { bound: number; display: string };
   summary?: boolean;
+  /** The figure compared: wall time, spawn to answer (default), or the child's CPU from its start to the answer. */
+  figure?: 'wallMs' | 'cpuMs';
 }
 
 const coldRow = (spec: RowSpec, perRepeat: number): ResultRow => {
-  const a = median(spec.project.wallMs);
-  const b = median(spec.reference.wallMs);
-  const s = spread(repeatRatios(spec.project, spec.reference, perRepeat));
+  const figure = spec.figure ?? 'wallMs';
+  const a = median(spec.project[figure]);
+  const b = median(spec.reference[figure]);
+  const s = spread(repeatRatios(spec.project, spec.reference, perRepeat, figure));
   return {
     item: 2,
     ...(spec.id ? { id: spec.id } : {}),
@@ -137,6 +173,112 @@ const coldRow = (spec: RowSpec, perRepeat: number): ResultRow => {
     values: spreadValues(s, a, b, 'ms'),
     ...(spec.summary ? { summary: true } : {}),
   };
+};
+
+/** `+1.2 ms` / `−0.8 ms`: a difference, signed. */
+const signedMs = (value: number): string => `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`;
+
+/** What each ablation build leaves out, in its row's label. */
+const ABLATION_LABELS: Record<(typeof ABLATION_NAMES)[number], { id: string; short: string; what: string }> =
+  {
+    projectNoPowertools: {
+      short: 'without Powertools',
+      id: 'cold-no-powertools-vs-sdk-default',
+      what:
+        "without Powertools' Logger and Metrics (the project's logger and metrics modules and " +
+        '`@aws-lambda-powertools/metrics` replaced by minimal stand-ins of the same calls, bench/stand-ins)',
+    },
+    projectNoMiddy: {
+      short: 'without middy',
+      id: 'cold-no-middy-vs-sdk-default',
+      what:
+        'without the middy chain (`@middy/core` and every middy middleware replaced by a stand-in that runs ' +
+        'the handler alone: no normalisers, body parsers, validation, error answers, Powertools context or flush)',
+    },
+    projectNeither: {
+      short: 'without both',
+      id: 'cold-neither-vs-sdk-default',
+      what: 'without both',
+    },
+  };
+
+/**
+ * Context, what bounds the cold-start target: the http-api function built without one part the design keeps
+ * (bench-only builds, never shipped), each against the reference deployed the default way.
+ */
+const ablationRows = (
+  h: HttpSeries,
+  s: HttpsSeries | undefined,
+  row: (spec: RowSpec) => ResultRow,
+): ResultRow[] =>
+  ABLATION_NAMES.flatMap((name) => {
+    const { id, what } = ABLATION_LABELS[name];
+    const metric =
+      `Context, what bounds the first target: cold start of a bench-only build of http-api (never shipped) ${what} ` +
+      'vs the reference deployed the default way';
+    return [
+      row({ id, metric: `${metric}, http`, project: h[name], reference: h.referenceNoMaps }),
+      ...(s
+        ? [
+            row({
+              id: `${id}-https`,
+              metric: `${metric}, https`,
+              project: s[name],
+              reference: s.referenceNoMaps,
+            }),
+          ]
+        : []),
+    ];
+  });
+
+/** The note that reads the ablation rows: which removal, if any, brings the first target within reach. */
+const ablationNote = (
+  rows: readonly ResultRow[],
+  h: HttpSeries,
+  ablation: AblationBundles,
+  projectBytes: number,
+): string => {
+  const cpu = (name: Name) => median(h[name].cpuMs);
+  const wall = (name: Name) => median(h[name].wallMs);
+  const ratioOf = (id: string) => rows.find((r) => r.id === id)?.values.ratio ?? Number.NaN;
+  const project = ratioOf('cold-vs-sdk-default');
+  const parts = ABLATION_NAMES.map((name) => {
+    const { id, short } = ABLATION_LABELS[name];
+    const bytes = {
+      projectNoPowertools: ablation.noPowertools.bytes,
+      projectNoMiddy: ablation.noMiddy.bytes,
+      projectNeither: ablation.neither.bytes,
+    }[name];
+    const value = ratioOf(id);
+    const https = ratioOf(`${id}-https`);
+    return {
+      name,
+      value,
+      text:
+        `${short} ` +
+        `${value.toFixed(3)} over http${Number.isFinite(https) ? `, ${https.toFixed(3)} over https` : ''} ` +
+        `(bundle ${kib(bytes)}, ${kib(projectBytes - bytes)} less; CPU to the first answer ${ms(cpu(name))}, ` +
+        `${signedMs(cpu(name) - cpu('project'))} against the project's; were the wall time to fall by that CPU, ` +
+        `the ratio would be ${((wall('project') + cpu(name) - cpu('project')) / wall('referenceNoMaps')).toFixed(3)})`,
+    };
+  });
+  const under = parts.filter((part) => part.value <= TARGET_VS_SDK_DEFAULT);
+  return (
+    'Cold-start ablation (what bounds the first target, measured): bench/build.ts `ablationBundles` builds ' +
+    'http-api three more times for the bench only, never shipped, with what the design keeps removed one part at ' +
+    "a time: Powertools' Logger and Metrics replaced by minimal stand-ins of the same calls (bench/stand-ins: one " +
+    'JSON line per log call, one EMF line per flush), the middy chain removed (the handler runs alone: it answers ' +
+    "the bench's well-formed terminate, nothing else), and both. Each runs in the same rounds as the other " +
+    'series, against the reference deployed the default way; beside each ratio, the CPU of the child from its ' +
+    'start to the answer (user + system, median), which the load of other work on a shared machine stretches ' +
+    `less than wall time: the project ${ms(cpu('project'))}, the SDK floor ${ms(cpu('sdkFloor'))}, the reference ` +
+    `${ms(cpu('referenceNoMaps'))}, bare node's bootstrap included. The project as deployed: ${project.toFixed(3)}; ` +
+    `${parts.map((part) => part.text).join('; ')}. ` +
+    (under.length === 0
+      ? `None of them alone brings the ratio to ${TARGET_VS_SDK_DEFAULT}: the SDK floor row and node itself bound it.`
+      : `Under ${TARGET_VS_SDK_DEFAULT}: ${under.map((part) => ABLATION_LABELS[part.name].short).join(', ')}; ` +
+        'the rest do not reach it.')
+  );
 };
 
 type HttpSeries = Record<(typeof HTTP_NAMES)[number], ColdSeries>;
@@ -208,6 +350,17 @@ const coldRows = (
         ]
       : []),
     row({
+      id: 'cold-cpu-vs-sdk-default',
+      metric:
+        'Context, what bounds the first target: CPU of the child from its start to the first answer (user + ' +
+        "system, node's bootstrap included; other work on a shared machine stretches it less than wall time), " +
+        'project as deployed vs the reference deployed the default way, http',
+      project: h.project,
+      reference: h.referenceNoMaps,
+      figure: 'cpuMs',
+    }),
+    ...ablationRows(h, s, row),
+    row({
       id: 'cold-vs-sdk-runtime',
       metric:
         'Cold start vs the reference taking the AWS SDK from the Lambda runtime (`@aws-sdk/*` external, no ' +
@@ -258,6 +411,8 @@ export const coldStart: Measurement = {
   name: 'cold-start',
   async run(context) {
     const { functions, reference, sdkFloor } = await context.bundles();
+    context.log('cold start: the bench-only ablation builds of http-api');
+    const ablation = await ablationBundles(context.root, context.out);
     const perRepeat = scaled(ROUNDS_PER_REPEAT);
     const rounds = perRepeat * REPEATS;
     context.log(`cold start: ${rounds} rounds (http)`);
@@ -300,6 +455,7 @@ export const coldStart: Measurement = {
         'modules, about 1 ms of CPU measured here) that no function uses; the check sits inside `@smithy/core`, ' +
         'where no alias reaches it without replacing the whole serde module.',
     ];
+    if (http) notes.push(ablationNote(rows, h, ablation, http.bytes));
     const missed = rows.filter((r) => r.met === 'no');
     if (missed.length > 0) {
       const sdkFloorRatio = wall('sdkFloor') / wall('referenceNoMaps');
@@ -321,9 +477,25 @@ export const coldStart: Measurement = {
           `of a bundle grows with its size (the http-api bundle is ${http ? kib(http.bytes) : '—'}, the SDK ` +
           `floor's ${kib(sdkFloor.bytes)}; the rest is the project's own code, Powertools and middy) and ` +
           `Powertools' logger and metrics are built; its first request takes ${above('firstInvokeMs')} longer: ` +
-          'the middleware chain, the validator, the audit line and the metrics flush, which the floor does without.',
+          'the middleware chain, the validator, the audit line and the metrics flush, which the floor does without. ' +
+          `In CPU to the first answer (the \`cold-cpu-vs-sdk-default\` row), which waits do not enter, the project ` +
+          `takes ${ms(median(h.project.cpuMs))} against ${ms(median(h.referenceNoMaps.cpuMs))} for the reference ` +
+          `(${rows.find((r) => r.id === 'cold-cpu-vs-sdk-default')?.ratio ?? '—'}) and ${ms(median(h.sdkFloor.cpuMs))} ` +
+          'for the SDK floor; the ablation note says how much of the difference Powertools and middy take.',
       );
     }
-    return { rows, notes, details: { rounds, perRepeat, http: h, https: s } };
+    return {
+      rows,
+      notes,
+      details: {
+        rounds,
+        perRepeat,
+        http: h,
+        https: s,
+        ablationBytes: Object.fromEntries(
+          Object.entries(ablation).map(([key, report]) => [key, report.bytes]),
+        ),
+      },
+    };
   },
 };

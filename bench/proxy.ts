@@ -18,6 +18,8 @@ export interface LoopbackProxy {
   readonly rewritten: number;
   /** Requests forwarded in all. */
   readonly forwarded: number;
+  /** Client connections accepted (TLS ones once the handshake is done): how often clients did not reuse one. */
+  readonly connections: number;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export const startProxy = async (options: ProxyOptions): Promise<LoopbackProxy> 
     req.pipe(upstream);
   };
   const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
+  let connections = 0;
+  server.on(options.tls ? 'secureConnection' : 'connection', () => {
+    connections++;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -92,6 +98,9 @@ export const startProxy = async (options: ProxyOptions): Promise<LoopbackProxy> 
     },
     get forwarded() {
       return forwarded;
+    },
+    get connections() {
+      return connections;
     },
     stop: () =>
       new Promise<void>((resolve) => {

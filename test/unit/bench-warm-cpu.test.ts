@@ -9,9 +9,11 @@ const repeat = (http: number[], handlerCpu: number, httpCpu: number): WarmDurati
   proxiedHandler: [],
   proxiedFetch: [],
   reference: [],
-  referenceKeepAlive: [],
   handlerCpu: [handlerCpu],
   httpCpu: [httpCpu],
+  handlerSteady: [],
+  httpSteady: [],
+  handlerAlone: [],
 });
 
 describe("the warm target's CPU context", () => {
