@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { ApiBackend } from './api-backend.ts';
-import { defaultAuditFile, fileAuditLog } from './audit-file.ts';
+import { auditFileLocation, fileAuditLog } from './audit-file.ts';
 import { awsClientConfig, checkProfile } from './aws.ts';
 import type { CallsBackend } from './backend.ts';
 import { describeDeployedStack } from './deployed-stack.ts';
@@ -163,7 +163,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   return {
     calls: access.callsOf(project),
     native: () => access.nativeFor(project.projectId),
-    auditLog: fileAuditLog(state?.auditLog ?? defaultAuditFile()),
+    auditLog: fileAuditLog(state ? { file: state.auditLog, ownFolder: true } : auditFileLocation()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,
     readSecret,

@@ -1,0 +1,245 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
+import { buildCli } from '../../scripts/build-cli.ts';
+import { type CliRun, collectRun } from '../support/cli-process.ts';
+
+/**
+ * The CLI as an on-call engineer meets it at 3 a.m.: set-ups and inputs nobody planned for (the audit file's
+ * folder, a half-written audit file, a disk that fills up mid-batch). The `call-control` bundle runs as a
+ * process against one local stack; each test is named after what it shows.
+ */
+
+vi.setConfig({ testTimeout: 120_000 });
+
+const root = join(import.meta.dirname, '..', '..');
+const out = join(root, 'dist', 'cli-operator-test');
+let stack: LocalStack;
+let bundle: string;
+let env: NodeJS.ProcessEnv;
+let stateDir: string;
+/** Every byte any CLI run printed, to check that no secret ever appears. */
+const printed: string[] = [];
+
+const collect = async (child: ChildProcess): Promise<CliRun> => {
+  const run = await collectRun(child, 30_000, '');
+  printed.push(run.stdout, run.stderr);
+  return run;
+};
+
+/** The CLI without a terminal (stdin a closed pipe, as in a script), in `cwd` when given. */
+const cliWith = (runEnv: NodeJS.ProcessEnv, args: string[], cwd?: string): Promise<CliRun> =>
+  collect(spawn(process.execPath, [bundle, ...args], { env: runEnv, cwd, stdio: ['pipe', 'pipe', 'pipe'] }));
+
+const direct = ['--direct', '--secret-id', LOCAL_SECRET_NAME] as const;
+const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.status;
+const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 }).sid;
+const tempFolder = (name: string) => mkdtempSync(join(tmpdir(), `call-control-${name}-`));
+const modeOf = (path: string) => statSync(path).mode & 0o7777;
+
+beforeAll(async () => {
+  stateDir = tempFolder('operator');
+  [bundle, stack] = await Promise.all([buildCli(out), startLocalStack({ stateDir })]);
+  env = {
+    ...process.env,
+    CALL_CONTROL_LOCAL_STATE_DIR: stateDir,
+    CALL_CONTROL_AUDIT_LOG: join(stateDir, 'direct', 'audit.ndjson'),
+    PORT: String(stack.api.port),
+    TERM: 'xterm',
+    NO_COLOR: '1',
+  };
+  delete env.COLUMNS;
+  delete env.FORCE_COLOR;
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(out, { recursive: true, force: true });
+  const all = printed.join('\n');
+  expect(all).not.toContain(stack.apiToken);
+  expect(all).not.toContain(stack.signingKey);
+});
+
+describe('the audit file (--direct): where it goes, and what may not happen to its folder', () => {
+  it('never chmods a folder CALL_CONTROL_AUDIT_LOG names: a shared sticky folder stays 1777; one others may write into without the sticky bit is refused, nothing sent', async () => {
+    const shared = join(tempFolder('sticky'), 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const sid = seed();
+    const run = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: join(shared, 'audit.ndjson') }, [
+      'calls',
+      'end',
+      sid,
+      ...direct,
+      '--yes',
+    ]);
+    expect(run.code).toBe(0);
+    expect(statusOf(sid)).toBe('completed');
+    expect(modeOf(shared)).toBe(0o1777);
+    expect(run.stderr).not.toContain('tightened');
+    expect(modeOf(join(shared, 'audit.ndjson'))).toBe(0o600);
+
+    const open = join(tempFolder('open'), 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const another = seed();
+    const refused = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: join(open, 'audit.ndjson') }, [
+      'calls',
+      'end',
+      another,
+      ...direct,
+      '--yes',
+      '-o',
+      'json',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error.code).toBe('AUDIT_FILE_UNSAFE');
+    expect(refused.stderr).toContain(`others may write into its folder ${open} (mode 0777, no sticky bit)`);
+    expect(modeOf(open)).toBe(0o777);
+    expect(statusOf(another)).toBe('in-progress');
+  });
+
+  it('says why an audit file cannot be made (a path through a file), exit 1 with AUDIT_FILE_UNWRITABLE, nothing sent', async () => {
+    const file = join(tempFolder('notdir'), 'a-file');
+    writeFileSync(file, '');
+    const sid = seed();
+    const run = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: join(file, 'logs', 'audit.ndjson') }, [
+      'calls',
+      'end',
+      sid,
+      ...direct,
+      '--yes',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: {
+        code: 'AUDIT_FILE_UNWRITABLE',
+        message: `cannot write audit records to ${join(file, 'logs', 'audit.ndjson')}: a part of its path is a file, not a folder (ENOTDIR); nothing was sent`,
+        hint: expect.stringContaining('Point CALL_CONTROL_AUDIT_LOG at a writable file'),
+      },
+    });
+    expect(run.stderr).not.toContain('unexpected failure');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
+  it('an empty CALL_CONTROL_AUDIT_LOG or XDG_STATE_HOME, or a relative XDG_STATE_HOME, counts as unset: the records go to ~/.local/state, never into the working folder', async () => {
+    const home = tempFolder('home');
+    const cwd = tempFolder('cwd');
+    const cases: NodeJS.ProcessEnv[] = [
+      { CALL_CONTROL_AUDIT_LOG: '', XDG_STATE_HOME: '' },
+      { CALL_CONTROL_AUDIT_LOG: '', XDG_STATE_HOME: 'state' },
+    ];
+    for (const extra of cases) {
+      const sid = seed();
+      const run = await cliWith(
+        { ...env, HOME: home, ...extra },
+        ['calls', 'end', sid, ...direct, '--yes'],
+        cwd,
+      );
+      expect(run.code, JSON.stringify(extra)).toBe(0);
+      expect(run.stderr).not.toContain('unexpected failure');
+      expect(readdirSync(cwd), JSON.stringify(extra)).toEqual([]);
+      expect(readFileSync(join(home, '.local', 'state', 'call-control', 'audit.ndjson'), 'utf8')).toContain(
+        sid,
+      );
+    }
+    expect(modeOf(join(home, '.local', 'state', 'call-control'))).toBe(0o700);
+  });
+
+  it('a record cut short at the end of the file (the machine died mid-write) does not swallow the next one', async () => {
+    const file = join(tempFolder('cut'), 'audit.ndjson');
+    writeFileSync(file, '{"level":"INFO","message":"call-control audit","timest', { mode: 0o600 });
+    const sid = seed();
+    const run = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: file }, [
+      'calls',
+      'end',
+      sid,
+      ...direct,
+      '--yes',
+    ]);
+    expect(run.code).toBe(0);
+    const audit = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: file }, [
+      'audit',
+      ...direct,
+      '--call',
+      sid,
+      '-o',
+      'json',
+    ]);
+    expect(audit.code).toBe(0);
+    expect(
+      (JSON.parse(audit.stdout) as { records: Array<{ audit: { callSid: string } }> }).records.map(
+        (record) => record.audit.callSid,
+      ),
+    ).toEqual([sid]);
+    expect(audit.stderr).toContain(`skipped 1 line(s) of ${file} that are not whole audit records`);
+  });
+
+  it('`audit` skips a record edited by hand or from another tool (no actor, no change), saying how many, instead of an unexpected failure', async () => {
+    const file = join(tempFolder('stale'), 'audit.ndjson');
+    const now = new Date().toISOString();
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ message: 'call-control audit', timestamp: now, audit: { callSid: 'x' } }),
+        JSON.stringify({ message: 'call-control audit', timestamp: 'yesterday', audit: {} }),
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const sid = seed();
+    expect(
+      (await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: file }, ['calls', 'end', sid, ...direct, '--yes']))
+        .code,
+    ).toBe(0);
+    for (const args of [['--actor', 'cli:'], []]) {
+      const run = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: file }, ['audit', ...direct, ...args]);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stderr).not.toContain('unexpected failure');
+      expect(run.stdout).toContain(sid);
+      expect(run.stderr).toContain('skipped 2 line(s)');
+    }
+  });
+
+  it('an audit write that fails after the call was ended (the file gone, a full disk) keeps exit 0 and the end, and prints the record on stderr to keep', async () => {
+    const folder = tempFolder('swap');
+    const file = join(folder, 'audit.ndjson');
+    const sid = seed();
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_000, method: 'POST' });
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', sid, ...direct, '--yes'], {
+      env: { ...env, CALL_CONTROL_AUDIT_LOG: file },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const running = collect(child);
+    // The file is made before anything is sent; while the end is on its way, it becomes a folder.
+    for (let waited = 0; !existsSync(file) && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    rmSync(file);
+    mkdirSync(file);
+    const run = await running;
+    expect(statusOf(sid)).toBe('completed');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${sid}  ended (completed)`);
+    expect(run.stderr).toContain(`warning: cannot write audit records to ${file}: it is a folder (EISDIR)`);
+    const record = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { audit: { callSid: string; outcome: string } });
+    expect(record.map(({ audit }) => [audit.callSid, audit.outcome])).toEqual([[sid, 'updated']]);
+  });
+});
