@@ -49,7 +49,7 @@ export interface AuditEntry {
 
 const parseWhen = (value: string, flag: string, now: number): number => {
   // A bare number is refused by parseDuration: it needs a unit.
-  if (/^\d+\s*[smhd]?$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
+  if (/^\d[\d\sdhms]*$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
   const ms = Date.parse(value);
   if (Number.isNaN(ms))
     throw new UsageError(`${flag} must be a duration (24h) or a date (2026-11-29T00:00:00Z), got "${value}"`);

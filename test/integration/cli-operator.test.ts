@@ -243,3 +243,117 @@ describe('the audit file (--direct): where it goes, and what may not happen to i
     expect(record.map(({ audit }) => [audit.callSid, audit.outcome])).toEqual([[sid, 'updated']]);
   });
 });
+
+describe('the command line as pasted at 3 a.m.', () => {
+  it('a SID pasted with a zero-width space, a BOM or a soft hyphen, or in quotes (`jq` without -r, a document’s “…”), is that SID', async () => {
+    const sid = seed();
+    for (const pasted of [
+      `\u200b${sid}`,
+      `${sid.slice(0, 8)}\u200b${sid.slice(8)}`,
+      `\ufeff${sid}\u2060`,
+      `"${sid}"`,
+      `\u201c${sid}\u201d`,
+      ` '${sid}'\n`,
+      `${sid.slice(0, 20)}\u00ad${sid.slice(20)}`,
+    ]) {
+      const run = await cliWith(env, ['calls', 'get', pasted, '--local', '-o', 'json']);
+      expect(run.code, JSON.stringify(pasted)).toBe(0);
+      expect(JSON.parse(run.stdout).sid).toBe(sid);
+    }
+  });
+
+  it('a SID with an odd character inside (a no-break space, a Cyrillic letter) is refused with that character shown as an escape, not invisibly', async () => {
+    const sid = seed();
+    const run = await cliWith(env, [
+      'calls',
+      'end',
+      `${sid.slice(0, 8)}\u00a0${sid.slice(9)}`,
+      '--local',
+      '--yes',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`"${sid.slice(0, 8)}\\u00a0${sid.slice(9)}" is not a call SID`);
+    const cyrillic = `${sid.slice(0, 35)}\u0430`;
+    const homoglyph = await cliWith(env, ['calls', 'end', cyrillic, '--local', '--yes']);
+    expect(homoglyph.code).toBe(2);
+    expect(homoglyph.stderr).toContain(`"${sid.slice(0, 35)}\\u0430" is not a call SID`);
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
+  it('a SID given twice in one batch (pasted twice, or in capitals) is ended once: one request, one audit record, one result', async () => {
+    const file = join(tempFolder('twice'), 'audit.ndjson');
+    const [sid, other] = [seed(), seed()];
+    const run = await cliWith({ ...env, CALL_CONTROL_AUDIT_LOG: file }, [
+      'calls',
+      'end',
+      sid,
+      other,
+      sid.toUpperCase(),
+      ` ${sid}`,
+      ...direct,
+      '--yes',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(0);
+    expect(
+      (JSON.parse(run.stdout) as { results: Array<{ sid: string; outcome: string }> }).results.map(
+        (result) => [result.sid, result.outcome],
+      ),
+    ).toEqual([
+      [sid, 'updated'],
+      [other, 'updated'],
+    ]);
+    expect(run.stderr).toContain(`note: ${sid} was given 3 times; it is acted on once`);
+    expect(readFileSync(file, 'utf8').split(sid).length - 1).toBe(1);
+  });
+
+  it('`end-all --to A --to B --yes` is refused (exit 2) naming both values, and ends nothing, rather than ending the calls to B alone', async () => {
+    const to = ['+13105558101', '+13105558102'];
+    const calls = to.map(
+      (number) =>
+        stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60, to: number }).sid,
+    );
+    const run = await cliWith(env, [
+      'end-all',
+      '--local',
+      '--to',
+      to[0]!,
+      '--to',
+      to[1]!,
+      '--yes',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error).toMatchObject({
+      code: 'USAGE',
+      message: `option '--to' given twice, as "${to[0]}" and "${to[1]}"; it takes one value`,
+    });
+    expect(calls.map(statusOf)).toEqual(['in-progress', 'in-progress']);
+  });
+
+  it('`-o=json` is `-o json`, and durations add up: `end-all --older-than 1h30m` leaves a call of an hour, takes one of two', async () => {
+    const to = '+13105558103';
+    const young = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 3600,
+      to,
+    }).sid;
+    const old = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 7200, to }).sid;
+    const run = await cliWith(env, [
+      'end-all',
+      '--local',
+      '--to',
+      to,
+      '--older-than',
+      '1h30m',
+      '--dry-run',
+      '-o=json',
+    ]);
+    expect(run.code).toBe(0);
+    const { preview } = JSON.parse(run.stdout) as { preview: { calls: Array<{ sid: string }> } };
+    expect(preview.calls.map((call) => call.sid)).toEqual([old]);
+    expect(statusOf(young)).toBe('in-progress');
+  });
+});
