@@ -10,12 +10,15 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
 import { buildCli } from '../../scripts/build-cli.ts';
-import { type CliRun, collectRun } from '../support/cli-process.ts';
+import { type CliRun, collectRun, deployedEnv } from '../support/cli-process.ts';
 
 /**
  * The CLI as an on-call engineer meets it at 3 a.m.: set-ups and inputs nobody planned for (the audit file's
@@ -355,5 +358,129 @@ describe('the command line as pasted at 3 a.m.', () => {
     const { preview } = JSON.parse(run.stdout) as { preview: { calls: Array<{ sid: string }> } };
     expect(preview.calls.map((call) => call.sid)).toEqual([old]);
     expect(statusOf(young)).toBe('in-progress');
+  });
+});
+
+describe('a clock far off (a laptop that lost NTP)', () => {
+  const skewedClock = join(import.meta.dirname, '..', 'support', 'skewed-clock.mjs');
+  const cliAtSkew = (skewMs: number, args: string[]) =>
+    collect(
+      spawn(process.execPath, ['--import', skewedClock, bundle, ...args], {
+        env: { ...env, CALL_CONTROL_TEST_CLOCK_SKEW_MS: String(skewMs) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
+
+  it('says the clock is behind or ahead, by about how much, and how to set it, not "your credentials were refused"; nothing changed', async () => {
+    const sid = seed();
+    const behind = await cliAtSkew(-2 * 3600_000, ['calls', 'end', sid, '--local', '--yes', '-o', 'json']);
+    expect(behind.code, behind.stdout + behind.stderr).toBe(1);
+    const { results } = JSON.parse(behind.stdout) as {
+      results: Array<{ outcome: string; error: { code: string; message: string; hint: string } }>;
+    };
+    expect(results.map((result) => result.outcome)).toEqual(['failed']);
+    const error = results[0]!.error;
+    expect(error.code).toBe('CLOCK_SKEW');
+    expect(error.message).toMatch(
+      /^the local stack \(http:\/\/127\.0\.0\.1:\d+\) refused the request \(403\): this computer's clock is behind by about (1h 59m|2h 00m) \(this computer says /,
+    );
+    expect(error.message).toContain('nothing was changed');
+    expect(error.hint).toContain('Set the clock right (`sudo timedatectl set-ntp true`');
+    expect(behind.stderr).not.toContain('AWS_PROFILE');
+    expect(statusOf(sid)).toBe('in-progress');
+
+    const ahead = await cliAtSkew(3 * 86_400_000, ['calls', 'list', '--local']);
+    expect(ahead.code).toBe(1);
+    expect(ahead.stderr).toContain("this computer's clock is ahead by about 72h 00m");
+    expect(ahead.stderr).toContain('Signature not yet current');
+  });
+});
+
+/**
+ * A forward proxy on loopback, as a corporate one: plain-HTTP requests in absolute form are forwarded, CONNECT
+ * opens a tunnel. It records what went through it.
+ */
+const startRecordingProxy = async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url ?? '/');
+    const forwarded = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', () => res.destroy());
+    req.pipe(forwarded);
+  });
+  server.on('connect', (req, socket, head) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI reads them)', () => {
+  it('sends the AWS SDK’s requests and the signed API request through the proxy, without NODE_USE_ENV_PROXY', async () => {
+    const proxy = await startRecordingProxy();
+    try {
+      const sid = seed();
+      const runEnv: NodeJS.ProcessEnv = { ...deployedEnv(env, stack.aws.url), HTTP_PROXY: proxy.url };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const run = await cliWith(runEnv, ['calls', 'get', sid, '-o', 'json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).sid).toBe(sid);
+      const aws = new URL(stack.aws.url);
+      const api = new URL(stack.api.url);
+      // CloudFormation (the AWS SDK's own agent) and the operator API (fetch) both went through it.
+      expect(proxy.seen.some((line) => line.startsWith(`POST http://${aws.host}/`))).toBe(true);
+      expect(proxy.seen.some((line) => line.includes(`${api.hostname}:${api.port}`))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that refuses connections is named in the hint, without the password its URL carries; --local never goes through it', async () => {
+    const runEnv: NodeJS.ProcessEnv = {
+      ...deployedEnv(env, stack.aws.url),
+      HTTP_PROXY: 'http://ops:hunter2@127.0.0.1:9',
+    };
+    delete runEnv.NODE_USE_ENV_PROXY;
+    const run = await cliWith(runEnv, ['calls', 'list', '-o', 'json']);
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; hint: string } };
+    expect(error.code).toBe('AWS_UNREACHABLE');
+    expect(error.hint).toContain('the proxy HTTP_PROXY (http://127.0.0.1:9)');
+    expect(run.stdout + run.stderr).not.toContain('hunter2');
+
+    const local = await cliWith({ ...env, HTTP_PROXY: 'http://127.0.0.1:9' }, [
+      'calls',
+      'list',
+      '--local',
+      '-o',
+      'json',
+    ]);
+    expect(local.code).toBe(0);
   });
 });
