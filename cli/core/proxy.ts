@@ -18,7 +18,9 @@ export const environmentProxyOn = (): boolean =>
 export const useEnvironmentProxy = async (note: (text: string) => void): Promise<void> => {
   const variable = PROXY_VARIABLES.find((name) => process.env[name]);
   if (variable === undefined || environmentProxyOn()) return;
-  const http = (await import('node:http')) as { setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown };
+  const http = (await import('node:http')) as {
+    setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown;
+  };
   if (typeof http.setGlobalProxyFromEnv !== 'function') {
     note(
       `note: ${variable} is set, but Node.js ${process.version} cannot send requests through it (24.14 or later can); they go out directly`,
