@@ -311,6 +311,42 @@ describe('the command line as pasted at 3 a.m.', () => {
     expect(readFileSync(file, 'utf8').split(sid).length - 1).toBe(1);
   });
 
+  it('`calls end - --yes < sids.txt` ends the SIDs of a list from stdin: CRLF, a BOM, blank lines, # comments, commas and a repeat; without --yes it refuses before reading', async () => {
+    const file = join(tempFolder('stdin'), 'audit.ndjson');
+    const [first, second, third] = [seed(), seed(), seed()];
+    const list = `\ufeff${first}\r\n\r\n# from the incident sheet\r\n${second}, ${third}\r\n${first.toUpperCase()}\r\n`;
+    const runWith = (args: string[]) =>
+      collectRun(
+        spawn(process.execPath, [bundle, 'calls', 'end', '-', ...direct, ...args], {
+          env: { ...env, CALL_CONTROL_AUDIT_LOG: file },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+        30_000,
+        list,
+      );
+    const refused = await runWith(['-o', 'json']);
+    printed.push(refused.stdout, refused.stderr);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error.code).toBe('NOT_CONFIRMED');
+    expect(refused.stderr).toContain('refusing to end calls listed on stdin without --yes');
+    expect([first, second, third].map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
+
+    const run = await runWith(['--yes', '-o', 'json']);
+    printed.push(run.stdout, run.stderr);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      (JSON.parse(run.stdout) as { results: Array<{ sid: string; outcome: string }> }).results.map(
+        (result) => [result.sid, result.outcome],
+      ),
+    ).toEqual([
+      [first, 'updated'],
+      [second, 'updated'],
+      [third, 'updated'],
+    ]);
+    expect([first, second, third].map(statusOf)).toEqual(['completed', 'completed', 'completed']);
+    expect(readFileSync(file, 'utf8').split(first).length - 1).toBe(1);
+  });
+
   it('`end-all --to A --to B --yes` is refused (exit 2) naming both values, and ends nothing, rather than ending the calls to B alone', async () => {
     const to = ['+13105558101', '+13105558102'];
     const calls = to.map(
