@@ -50,7 +50,7 @@ export const checkProfile = (options: Pick<GlobalOptions, 'profile'>): void => {
     `AWS profile "${profile}" does not exist (not in ${config} nor ${credentials})`,
     known.size > 0
       ? `Known profiles: ${[...known].join(', ')}; pass one to --profile (or AWS_PROFILE).`
-      : 'Create it with `aws configure --profile NAME` (or `aws configure sso`), or leave out --profile.',
+      : `Create it with \`aws configure --profile NAME\` (or \`aws configure sso\`), or ${options.profile ? 'leave out --profile' : 'unset AWS_PROFILE'}.`,
     1,
     'AWS_PROFILE_NOT_FOUND',
   );
@@ -99,6 +99,16 @@ export const awsFailure = (
     `region ${options?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || '(the profile’s)'}`,
     `profile ${options?.profile || process.env.AWS_PROFILE || 'default'}`,
   ].join(', ');
+  // The SDK's "Region is missing" names neither the flag nor the variable that would fix it.
+  if (/^Region is missing\b/.test(message)) {
+    return new CliError(
+      `${what} failed: no AWS region (neither --region, AWS_REGION, AWS_DEFAULT_REGION nor profile ${options?.profile || process.env.AWS_PROFILE || 'default'} names one)`,
+      'Pass --region (e.g. --region us-east-1), set AWS_REGION, or add `region = …` to the profile in ~/.aws/config.',
+      1,
+      'AWS_REGION_MISSING',
+      { cause: error },
+    );
+  }
   if (isNetworkError(error)) {
     return new CliError(
       `${what} failed: AWS could not be reached (${name}: ${message})`,

@@ -520,3 +520,43 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
     expect(local.code).toBe(0);
   });
 });
+
+describe('the AWS environment of a workstation (deployed target)', () => {
+  const bare = (): NodeJS.ProcessEnv => {
+    const folder = tempFolder('aws');
+    const runEnv: NodeJS.ProcessEnv = {
+      ...deployedEnv(env, stack.aws.url),
+      HOME: folder,
+      AWS_CONFIG_FILE: join(folder, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(folder, 'credentials'),
+    };
+    delete runEnv.AWS_REGION;
+    delete runEnv.AWS_DEFAULT_REGION;
+    delete runEnv.AWS_PROFILE;
+    return runEnv;
+  };
+
+  it('no region anywhere: says which flag, variable or profile setting gives one (AWS_REGION_MISSING), not the SDK’s "Region is missing"', async () => {
+    const run = await cliWith(bare(), ['calls', 'list', '-o', 'json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toEqual({
+      code: 'AWS_REGION_MISSING',
+      message:
+        'reading the outputs of stack "SignalWireCallControl" failed: no AWS region (neither --region, AWS_REGION, AWS_DEFAULT_REGION nor profile default names one)',
+      hint: 'Pass --region (e.g. --region us-east-1), set AWS_REGION, or add `region = …` to the profile in ~/.aws/config.',
+    });
+  });
+
+  it('AWS_PROFILE naming a profile that does not exist says to unset AWS_PROFILE (not "leave out --profile", which was never given)', async () => {
+    const run = await cliWith({ ...bare(), AWS_PROFILE: 'on-call' }, [
+      'calls',
+      'list',
+      '--region',
+      'us-east-1',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('AWS profile "on-call" does not exist');
+    expect(run.stderr).toContain('or unset AWS_PROFILE.');
+    expect(run.stderr).not.toContain('--profile.');
+  });
+});
