@@ -38,6 +38,9 @@ export interface ApiBackendOptions {
  */
 const CLOCK_REFUSAL = /^Signature (?:expired|not yet current):/;
 
+/** API Gateway's refusal of a session whose time ran out (a long `end-all` can outlive a one-hour session). */
+const EXPIRED_TOKEN = /security token included in the request is expired/i;
+
 const clockSkewError = (where: string, gatewayMessage: string, date: string | null): CliError => {
   const theirs = date === null ? Number.NaN : Date.parse(date);
   const now = Date.now();
@@ -284,6 +287,13 @@ export class ApiBackend implements CallsBackend {
     const gatewayMessage = stringOf(refusal.message);
     if (response.status === 403 && !error && gatewayMessage && CLOCK_REFUSAL.test(gatewayMessage))
       throw clockSkewError(this.where, gatewayMessage, response.headers.get('date'));
+    if (response.status === 403 && !error && gatewayMessage && EXPIRED_TOKEN.test(gatewayMessage))
+      throw new CliError(
+        `${this.where} refused the request (403): your AWS session has expired (${gatewayMessage}); this request changed nothing`,
+        'Refresh the session (`aws sso login`, or a new one from your credentials tool), then run it again; calls listed before this one as done stay done.',
+        EXIT.failed,
+        'AWS_CREDENTIALS_EXPIRED',
+      );
     if (response.status === 403 && !error) {
       throw forbidden(
         `${this.where} refused the request (403): ${gatewayMessage ?? 'Forbidden'}`,
