@@ -143,6 +143,7 @@ const globalsOf = (values: GlobalValues): GlobalOptions => {
     profile: values.profile,
     region: values.region,
     port,
+    portGiven: values.port !== undefined,
     secretId: values['secret-id'] ?? process.env[CLI_ENV.secretId] ?? DEFAULT_SECRET_ID,
   };
 };

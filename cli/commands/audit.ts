@@ -188,7 +188,10 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   if (kind === 'deployed') {
     entries = await queryDeployed(context, { call, actor, from, to, limit });
   } else {
-    const file = kind === 'local' ? readLocalState(context.globals.port).auditLog : defaultAuditFile();
+    const file =
+      kind === 'local'
+        ? readLocalState(context.globals.port, context.globals.portGiven).auditLog
+        : defaultAuditFile();
     const read = readFile(file);
     if (read.skipped > 0)
       context.note(

@@ -37,7 +37,7 @@ export const localUser = (): string => {
 export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> => {
   const kind = targetKind(options);
   if (kind === 'local') {
-    const state = readLocalState(options.port);
+    const state = readLocalState(options.port, options.portGiven);
     return new ApiBackend({
       apiUrl: state.apiUrl,
       region: state.region,
@@ -95,7 +95,8 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
     import('#commons/signalwire/credentials'),
     import('#commons/signalwire/compose-access'),
   ]);
-  const state: LocalStackState | undefined = kind === 'local' ? readLocalState(options.port) : undefined;
+  const state: LocalStackState | undefined =
+    kind === 'local' ? readLocalState(options.port, options.portGiven) : undefined;
   if (!state) checkProfile(options);
   const client = state
     ? new SecretsManagerClient({

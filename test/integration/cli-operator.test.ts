@@ -372,6 +372,40 @@ describe('the command line as pasted at 3 a.m.', () => {
     expect(calls.map(statusOf)).toEqual(['in-progress', 'in-progress']);
   });
 
+  it('`--port` naming another stack than the one CALL_CONTROL_LOCAL_STATE_DIR holds is refused (exit 2), not dropped in silence', async () => {
+    const sid = seed();
+    const other = stack.api.port === 65_535 ? 65_534 : stack.api.port + 1;
+    const run = await cliWith(env, [
+      'calls',
+      'end',
+      sid,
+      '--local',
+      '--port',
+      String(other),
+      '--yes',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error).toMatchObject({
+      code: 'LOCAL_PORT_MISMATCH',
+      message: `--port ${other}, but CALL_CONTROL_LOCAL_STATE_DIR (${stateDir}) holds the local stack on port ${stack.api.port} (http://127.0.0.1:${stack.api.port}); nothing was sent`,
+    });
+    expect(statusOf(sid)).toBe('in-progress');
+    // The same port as the state's, or none (PORT, the default), is that stack.
+    const same = await cliWith(env, [
+      'calls',
+      'get',
+      sid,
+      '--local',
+      '--port',
+      String(stack.api.port),
+      '-o',
+      'json',
+    ]);
+    expect(same.code).toBe(0);
+  });
+
   it('`-o=json` is `-o json`, and durations add up: `end-all --older-than 1h30m` leaves a call of an hour, takes one of two', async () => {
     const to = '+13105558103';
     const young = stack.emulator.seedCall(stack.projectId, {
