@@ -106,10 +106,9 @@ const refuse = (what: string, file: string): CliError =>
  * made or written (read-only file system, no permission) is named with the reason.
  */
 export const securePrivateFile = (
-  location: AuditFileLocation | string,
+  { file, ownFolder }: AuditFileLocation,
   onTightened: (what: string) => void,
 ): void => {
-  const { file, ownFolder } = typeof location === 'string' ? { file: location, ownFolder: true } : location;
   const folder = dirname(file);
   let folderStats: ReturnType<typeof lstatSync>;
   try {
@@ -177,12 +176,12 @@ export const securePrivateFile = (
  * naming the file and the reason, for the operator to keep.
  */
 export const fileAuditLog = (
-  location: AuditFileLocation | string,
+  location: AuditFileLocation,
   onTightened: (what: string) => void = (what) => process.stderr.write(`note: ${what}\n`),
   onUnwritten: (warning: string, line: string) => void = (warning, line) =>
     writeQuietly(process.stderr, `warning: ${visible(warning)}\n${line}\n`),
 ): AuditLog => {
-  const file = typeof location === 'string' ? location : location.file;
+  const { file } = location;
   securePrivateFile(location, onTightened);
   return {
     info(message: typeof AUDIT_MESSAGE, attributes: { audit: AuditRecord }) {
