@@ -26,6 +26,7 @@ import {
   TARGET_OPTIONS,
 } from './core/options.ts';
 import { type CommandEntry, outputOf, parseCommandLine } from './core/parse.ts';
+import { useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 
 const COMMANDS: Record<string, CommandEntry> = {
@@ -142,6 +143,7 @@ const globalsOf = (values: GlobalValues): GlobalOptions => {
     profile: values.profile,
     region: values.region,
     port,
+    portGiven: values.port !== undefined,
     secretId: values['secret-id'] ?? process.env[CLI_ENV.secretId] ?? DEFAULT_SECRET_ID,
   };
 };
@@ -200,6 +202,8 @@ const run = async (
   const output = values.output ?? 'table';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(output))
     throw new UsageError(`-o must be table, json or ndjson, got "${output}"`);
+  // Behind a corporate proxy, as the AWS CLI does; never for the local stack on loopback.
+  if (values.local !== true) await useEnvironmentProxy(writers.note);
   return module.run(line.values, {
     positionals,
     globals: globalsOf(values),

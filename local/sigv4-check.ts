@@ -60,6 +60,9 @@ const parseAmzDate = (value: string): Date | undefined => {
   return new Date(Date.UTC(y!, mo! - 1, d, h, mi, s));
 };
 
+/** `20261206T210000Z`, the form of `x-amz-date`. */
+const amzDateOf = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+
 /**
  * Checks a SigV4 `Authorization` header the way API Gateway does for IAM routes: a known access key, a
  * credential scope of this gateway's region and service and of the request's own date, a date within five
@@ -100,8 +103,18 @@ export const checkSignature = async (
       message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${amzDate?.slice(0, 8)}'.`,
     };
   }
-  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_SKEW_MS) {
-    return { status: 403, message: 'Signature expired: the request date is more than 5 minutes from now.' };
+  // API Gateway's own wording, which names both dates: the CLI reads it to tell a wrong clock from wrong keys.
+  if (now.getTime() - signingDate.getTime() > MAX_SKEW_MS) {
+    return {
+      status: 403,
+      message: `Signature expired: ${amzDate} is now earlier than ${amzDateOf(now.getTime() - MAX_SKEW_MS)} (${amzDateOf(now.getTime())} - 5 min.)`,
+    };
+  }
+  if (signingDate.getTime() - now.getTime() > MAX_SKEW_MS) {
+    return {
+      status: 403,
+      message: `Signature not yet current: ${amzDate} is still later than ${amzDateOf(now.getTime() + MAX_SKEW_MS)} (${amzDateOf(now.getTime())} + 5 min.)`,
+    };
   }
 
   const names = signedHeaders!.split(';');

@@ -49,28 +49,57 @@ export interface AuditEntry {
 
 const parseWhen = (value: string, flag: string, now: number): number => {
   // A bare number is refused by parseDuration: it needs a unit.
-  if (/^\d+\s*[smhd]?$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
+  if (/^\d[\d\sdhms]*$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
   const ms = Date.parse(value);
   if (Number.isNaN(ms))
     throw new UsageError(`${flag} must be a duration (24h) or a date (2026-11-29T00:00:00Z), got "${value}"`);
   return ms;
 };
 
-const readFile = (file: string): AuditEntry[] => {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A line the table and the filters can read: a record cut short, edited by hand or written by something else
+ * is skipped (and counted), never a crash of the command that is meant to say who did what.
+ */
+const isAuditEntry = (parsed: unknown): parsed is AuditEntry => {
+  if (!isRecord(parsed) || parsed.message !== AUDIT_MESSAGE) return false;
+  const { timestamp, audit } = parsed;
+  return (
+    typeof timestamp === 'string' &&
+    Number.isFinite(Date.parse(timestamp)) &&
+    isRecord(audit) &&
+    isRecord(audit.actor) &&
+    typeof audit.actor.name === 'string' &&
+    typeof audit.callSid === 'string' &&
+    typeof audit.trigger === 'string' &&
+    typeof audit.outcome === 'string' &&
+    isRecord(audit.change) &&
+    (audit.reason === undefined || typeof audit.reason === 'string') &&
+    (audit.resultingStatus === undefined || typeof audit.resultingStatus === 'string')
+  );
+};
+
+/** The records of an audit file, and how many of its lines were not records. */
+const readFile = (file: string): { entries: AuditEntry[]; skipped: number } => {
+  if (!existsSync(file)) return { entries: [], skipped: 0 };
+  let skipped = 0;
+  const entries = readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .flatMap((line) => {
+      let parsed: unknown;
       try {
-        const parsed = JSON.parse(line) as Partial<AuditEntry> & { message?: string };
-        return parsed.message === AUDIT_MESSAGE && parsed.audit && parsed.timestamp
-          ? [parsed as AuditEntry]
-          : [];
+        parsed = JSON.parse(line);
       } catch {
-        return [];
+        parsed = undefined;
       }
+      if (isAuditEntry(parsed)) return [parsed];
+      skipped++;
+      return [];
     });
+  return { entries, skipped };
 };
 
 /** Logs Insights: the records of the stack's function log groups, filtered there, newest first. */
@@ -159,8 +188,16 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   if (kind === 'deployed') {
     entries = await queryDeployed(context, { call, actor, from, to, limit });
   } else {
-    const file = kind === 'local' ? readLocalState(context.globals.port).auditLog : defaultAuditFile();
-    entries = readFile(file)
+    const file =
+      kind === 'local'
+        ? readLocalState(context.globals.port, context.globals.portGiven).auditLog
+        : defaultAuditFile();
+    const read = readFile(file);
+    if (read.skipped > 0)
+      context.note(
+        `note: skipped ${read.skipped} line(s) of ${file} that are not whole audit records (cut short or edited by hand)`,
+      );
+    entries = read.entries
       .filter((entry) => {
         const at = Date.parse(entry.timestamp);
         return (

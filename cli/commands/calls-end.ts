@@ -1,26 +1,74 @@
 import { actOnCalls } from '../core/actions.ts';
 import { API_OPTION, checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
+import { CliError, EXIT, UsageError } from '../core/errors.ts';
+
+/** As many SIDs as the command line takes: one rule for a run, however the SIDs come. */
+const MAX_SIDS = 1000;
+
+/**
+ * `calls end - --yes < sids.txt`: the SIDs of an incident's list, from stdin. One or more per line (separated by
+ * spaces, tabs, commas or semicolons), CRLF or LF line ends, blank lines and `#` comments skipped; each is then
+ * read as a pasted SID is. The list is stdin, so nobody can type a confirmation: `--yes` is required, and its
+ * absence is said before anything is read.
+ */
+const sidsFromStdin = async (yes: boolean): Promise<string[]> => {
+  if (process.stdin.isTTY)
+    throw new UsageError(
+      '`-` reads the SIDs from stdin, and stdin is this terminal',
+      'Pipe the list in: `call-control calls end - --yes < sids.txt` (one SID per line), or give the SIDs as arguments.',
+    );
+  if (!yes)
+    throw new CliError(
+      'refusing to end calls listed on stdin without --yes: stdin is the list, so nobody can type the confirmation; nothing was changed',
+      'Add --yes once you have checked the list (`call-control calls get <sid>` shows a call).',
+      EXIT.failed,
+      'NOT_CONFIRMED',
+    );
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const sids = Buffer.concat(chunks)
+    .toString('utf8')
+    .split(/\r\n|\r|\n/)
+    .flatMap((line) => line.replace(/#.*$/, '').split(/[\s,;]+/))
+    .filter((sid) => sid !== '');
+  if (sids.length === 0) throw new UsageError('no SIDs on stdin (blank lines and # comments are skipped)');
+  if (sids.length > MAX_SIDS)
+    throw new UsageError(
+      `${sids.length} SIDs on stdin; a run takes at most ${MAX_SIDS}`,
+      `Split the list: \`split -l ${MAX_SIDS} sids.txt part-\`, then one run per part.`,
+    );
+  return sids;
+};
 
 export const command = defineCommand(
   {
     name: 'calls end',
     summary:
       'End calls now, whatever their state and kind (a native call not yet answered is cancelled). Idempotent: a call already over is a success, with its outcome.',
-    args: '<sid>...',
-    positionals: { min: 1, max: 1000 },
-    description:
+    args: '<sid>... | -',
+    positionals: { min: 1, max: MAX_SIDS },
+    description: [
       'Lists the calls and asks you to type "yes" on a terminal; refuses without --yes when not on one.',
+      '`-` reads the SIDs from stdin (one or more per line, CRLF or LF, # comments skipped); it needs --yes.',
+    ].join('\n'),
     options: { api: API_OPTION },
     examples: [
       'call-control calls end 3f2a6c1e-...',
       'call-control calls end 3f2a6c1e-... 9b1d0a7f-... --yes -o json',
+      'call-control calls end - --yes < sids.txt              # the SIDs of an incident, one per line',
       'call-control calls end 3f2a6c1e-... --direct --yes     # the API is down',
       'call-control calls end 7c41d2b0-... --api calling --yes   # a native call (SWML, AI agent)',
     ],
   },
-  (context) => {
+  async (context) => {
     const api = checkApi(context.values.api);
-    return actOnCalls(context, context.positionals, 'End', (backend, sid) => backend.endCall(sid, api));
+    const { positionals } = context;
+    if (positionals.includes('-') && positionals.length > 1)
+      throw new UsageError(
+        '`-` (the SIDs from stdin) stands alone: give the SIDs either as arguments or on stdin',
+      );
+    const sids = positionals[0] === '-' ? await sidsFromStdin(context.yes) : positionals;
+    return actOnCalls(context, sids, 'End', (backend, sid) => backend.endCall(sid, api));
   },
 );

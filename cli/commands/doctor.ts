@@ -89,7 +89,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
     }
   } else if (kind === 'local') {
     try {
-      const state = readLocalState(context.globals.port);
+      const state = readLocalState(context.globals.port, context.globals.portGiven);
       await (await openCalls(context.globals)).listPage({ pageSize: 1 });
       add({ name: 'local stack', ok: true, detail: `${state.apiUrl} answers signed requests` });
     } catch (error) {

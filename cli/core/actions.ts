@@ -49,7 +49,14 @@ export const actOnCalls = async (
   act: (backend: CallsBackend, sid: string) => Promise<CallActionResult>,
   change?: Change,
 ): Promise<number> => {
-  const checked = sids.map(checkCallSid);
+  // A SID given twice (pasted twice, or as typed and in capitals) is acted on once: one request, one audit
+  // record, one result; the note says so, so a count that differs from the input is explained.
+  const all = sids.map(checkCallSid);
+  const checked = [...new Set(all)];
+  for (const sid of checked) {
+    const times = all.filter((each) => each === sid).length;
+    if (times > 1) context.note(`note: ${sid} was given ${times} times; it is acted on once`);
+  }
   const update = change && 'update' in change ? change.update : undefined;
   if (update) for (const sid of checked) checkUpdate(sid, update);
   const shown =

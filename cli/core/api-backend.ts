@@ -11,6 +11,7 @@ import {
   type ListedCall,
   type ListFilter,
 } from './backend.ts';
+import { humanSeconds } from './calls-view.ts';
 import { CliError, EXIT } from './errors.ts';
 import { NodeSha256 } from './sha256.ts';
 
@@ -28,6 +29,32 @@ export interface ApiBackendOptions {
   /** Per request. @default 35000 (longer than API Gateway's own 30 s integration timeout) */
   timeoutMs?: number;
 }
+
+/**
+ * API Gateway's refusal of a signature made more than 5 minutes from its own clock: "Signature expired: <date>
+ * is now earlier than …" (this clock is behind) or "Signature not yet current: <date> is still later than …"
+ * (ahead). The AWS SDK's own clients correct such a skew themselves; the CLI's signed request to the API says
+ * what is wrong instead of "your credentials were refused".
+ */
+const CLOCK_REFUSAL = /^Signature (?:expired|not yet current):/;
+
+/** API Gateway's refusal of a session whose time ran out (a long `end-all` can outlive a one-hour session). */
+const EXPIRED_TOKEN = /security token included in the request is expired/i;
+
+const clockSkewError = (where: string, gatewayMessage: string, date: string | null): CliError => {
+  const theirs = date === null ? Number.NaN : Date.parse(date);
+  const now = Date.now();
+  const behind = gatewayMessage.startsWith('Signature expired');
+  const by = Number.isFinite(theirs)
+    ? ` by about ${humanSeconds(Math.abs(now - theirs) / 1000)} (this computer says ${new Date(now).toISOString()}, AWS ${new Date(theirs).toISOString()})`
+    : '';
+  return new CliError(
+    `${where} refused the request (403): this computer's clock is ${behind ? 'behind' : 'ahead'}${by}, more than the 5 minutes a SigV4 signature may be off; nothing was changed (${gatewayMessage})`,
+    'Set the clock right (`sudo timedatectl set-ntp true` on Linux; set date and time automatically in the system settings on macOS and Windows), then run it again.',
+    EXIT.failed,
+    'CLOCK_SKEW',
+  );
+};
 
 /** Errors of a connection that was never made: nothing was sent. */
 const NOT_SENT = new Set([
@@ -258,6 +285,15 @@ export class ApiBackend implements CallsBackend {
     const refusal = isRecord(parsed) ? parsed : {};
     const error = isRecord(refusal.error) ? refusal.error : undefined;
     const gatewayMessage = stringOf(refusal.message);
+    if (response.status === 403 && !error && gatewayMessage && CLOCK_REFUSAL.test(gatewayMessage))
+      throw clockSkewError(this.where, gatewayMessage, response.headers.get('date'));
+    if (response.status === 403 && !error && gatewayMessage && EXPIRED_TOKEN.test(gatewayMessage))
+      throw new CliError(
+        `${this.where} refused the request (403): your AWS session has expired (${gatewayMessage}); this request changed nothing`,
+        'Refresh the session (`aws sso login`, or a new one from your credentials tool), then run it again; calls listed before this one as done stay done.',
+        EXIT.failed,
+        'AWS_CREDENTIALS_EXPIRED',
+      );
     if (response.status === 403 && !error) {
       throw forbidden(
         `${this.where} refused the request (403): ${gatewayMessage ?? 'Forbidden'}`,

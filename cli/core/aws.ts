@@ -1,14 +1,31 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from './errors.ts';
 import type { GlobalOptions } from './options.ts';
+import { environmentProxyOn, proxyInUse } from './proxy.ts';
 
-/** AWS SDK client settings from the user's standard configuration, narrowed by --profile / --region. */
-export const awsClientConfig = (options: Pick<GlobalOptions, 'profile' | 'region'>) => ({
-  ...(options.profile ? { profile: options.profile } : {}),
-  ...(options.region ? { region: options.region } : {}),
-});
+let proxyAgents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
+
+/**
+ * AWS SDK client settings from the user's standard configuration, narrowed by --profile / --region. Through
+ * the proxy the environment names when {@link environmentProxyOn}: the SDK makes agents of its own, which
+ * Node's switch does not reach, so they are given agents that read the proxy variables.
+ */
+export const awsClientConfig = (options: Pick<GlobalOptions, 'profile' | 'region'>) => {
+  if (environmentProxyOn())
+    proxyAgents ??= {
+      httpAgent: new HttpAgent({ keepAlive: true, proxyEnv: process.env }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, proxyEnv: process.env }),
+    };
+  return {
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    ...(environmentProxyOn() && proxyAgents ? { requestHandler: proxyAgents } : {}),
+  };
+};
 
 const sections = (file: string): string[] =>
   existsSync(file)
@@ -33,7 +50,7 @@ export const checkProfile = (options: Pick<GlobalOptions, 'profile'>): void => {
     `AWS profile "${profile}" does not exist (not in ${config} nor ${credentials})`,
     known.size > 0
       ? `Known profiles: ${[...known].join(', ')}; pass one to --profile (or AWS_PROFILE).`
-      : 'Create it with `aws configure --profile NAME` (or `aws configure sso`), or leave out --profile.',
+      : `Create it with \`aws configure --profile NAME\` (or \`aws configure sso\`), or ${options.profile ? 'leave out --profile' : 'unset AWS_PROFILE'}.`,
     1,
     'AWS_PROFILE_NOT_FOUND',
   );
@@ -82,10 +99,20 @@ export const awsFailure = (
     `region ${options?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || '(the profile’s)'}`,
     `profile ${options?.profile || process.env.AWS_PROFILE || 'default'}`,
   ].join(', ');
+  // The SDK's "Region is missing" names neither the flag nor the variable that would fix it.
+  if (/^Region is missing\b/.test(message)) {
+    return new CliError(
+      `${what} failed: no AWS region (neither --region, AWS_REGION, AWS_DEFAULT_REGION nor profile ${options?.profile || process.env.AWS_PROFILE || 'default'} names one)`,
+      'Pass --region (e.g. --region us-east-1), set AWS_REGION, or add `region = …` to the profile in ~/.aws/config.',
+      1,
+      'AWS_REGION_MISSING',
+      { cause: error },
+    );
+  }
   if (isNetworkError(error)) {
     return new CliError(
       `${what} failed: AWS could not be reached (${name}: ${message})`,
-      `Check the network, and --region / --profile (${where}): a mistyped region has no endpoint.`,
+      `Check the network${proxyInUse() ? `, the proxy ${proxyInUse()} (NO_PROXY lists the hosts that bypass it)` : ''}, and --region / --profile (${where}): a mistyped region has no endpoint.`,
       1,
       'AWS_UNREACHABLE',
       { cause: error },

@@ -119,7 +119,14 @@ export const outcomeText = (result: CallActionResult, done = 'updated'): string 
     ? `already ended (${result.call.status})`
     : `${done} (${result.call.status})`;
 
-/** `90s`, `15m`, `2h`, `1d`: the unit is required (a bare `15` could mean minutes as well as seconds). */
+const UNIT_SECONDS = { d: 86_400, h: 3600, m: 60, s: 1 } as const;
+const UNITS = Object.keys(UNIT_SECONDS) as Array<keyof typeof UNIT_SECONDS>;
+
+/**
+ * `90s`, `15m`, `2h`, `1d`, and their sums largest unit first (`1h30m`, `1d12h`, `2m30s`): the unit is required
+ * (a bare `15` could mean minutes as well as seconds), and each unit comes once, so `1m1m` or `30m1h` (a typo
+ * more likely than a sum) is refused.
+ */
 export const parseDuration = (value: string, flag: string): number => {
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) {
@@ -127,8 +134,16 @@ export const parseDuration = (value: string, flag: string): number => {
       `${flag} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d (got "${trimmed}")`,
     );
   }
-  const match = /^(\d+)\s*(s|m|h|d)$/.exec(trimmed);
-  if (!match) throw new UsageError(`${flag} must be a duration such as 90s, 15m, 2h or 1d, got "${value}"`);
-  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit;
+  const refused = () =>
+    new UsageError(`${flag} must be a duration such as 90s, 15m, 2h, 1d or 1h30m, got "${value}"`);
+  if (!/^(?:\d+\s*[dhms]\s*)+$/.test(trimmed)) throw refused();
+  let seconds = 0;
+  let last = -1;
+  for (const [, count, unit] of trimmed.matchAll(/(\d+)\s*([dhms])/g)) {
+    const rank = UNITS.indexOf(unit as keyof typeof UNIT_SECONDS);
+    if (rank <= last) throw refused();
+    last = rank;
+    seconds += Number(count) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS];
+  }
+  return seconds;
 };

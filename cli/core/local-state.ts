@@ -71,7 +71,7 @@ export const untrustedStateDir = (dir: string): string | undefined => {
   return undefined;
 };
 
-export const readLocalState = (port: number): LocalStackState => {
+export const readLocalState = (port: number, portGiven = false): LocalStackState => {
   const dir = localStateDir(port);
   const file = join(dir, LOCAL_STATE_FILE);
   if (!existsSync(file)) {
@@ -89,7 +89,21 @@ export const readLocalState = (port: number): LocalStackState => {
       'LOCAL_STATE_UNTRUSTED',
     );
   }
-  return parseLocalState(readFileSync(file, 'utf8'), file);
+  const state = parseLocalState(readFileSync(file, 'utf8'), file);
+  // CALL_CONTROL_LOCAL_STATE_DIR names one stack's folder, whatever the port: a --port that names another
+  // stack would otherwise be dropped without a word, and the command act on the wrong stack.
+  const named = process.env[CLI_ENV.localStateDir];
+  const apiUrl = new URL(state.apiUrl);
+  const statePort = apiUrl.port || (apiUrl.protocol === 'https:' ? '443' : '80');
+  if (named && portGiven && statePort !== String(port)) {
+    throw new CliError(
+      `--port ${port}, but ${CLI_ENV.localStateDir} (${named}) holds the local stack on port ${statePort} (${state.apiUrl}); nothing was sent`,
+      `Leave out --port to act on that stack, or point ${CLI_ENV.localStateDir} at the state folder of the stack on port ${port} (or unset it).`,
+      2,
+      'LOCAL_PORT_MISMATCH',
+    );
+  }
+  return state;
 };
 
 /** The string fields the CLI reads from `stack.json`. */

@@ -91,6 +91,8 @@ export interface GlobalOptions {
   region: string | undefined;
   /** Port of the local stack (`--local`). */
   port: number;
+  /** `--port` was given on the command line (not taken from PORT or the default). */
+  portGiven?: boolean;
   /** The SignalWire secret's name or ARN (`--direct`). */
   secretId: string;
 }

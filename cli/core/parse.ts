@@ -116,7 +116,14 @@ export const parseCommandLine = async (
   if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
   const name = findCommand(words, registry);
   const module = await registry[name]!.load();
-  const rest = argv.filter((_, index) => !at.includes(index));
+  // `-o=json` is `-o json` (as `--output=json` is): parseArgs would read the value as "=json".
+  const rest = argv
+    .filter((_, index) => !at.includes(index))
+    .flatMap((token, index, all) => {
+      const short = /^-([A-Za-z])=(.*)$/s.exec(token);
+      const end = all.indexOf('--');
+      return short && (end === -1 || index < end) ? [`-${short[1]}`, short[2]!] : [token];
+    });
   const options: OptionSpecs = { ...GLOBAL_OPTIONS, ...module.spec.options };
   const usage = `Run \`call-control ${name} --help\` for its options and examples.`;
   // Not strict: the tokens say which option was unknown or lacks its value, so the refusal names it
@@ -137,6 +144,9 @@ export const parseCommandLine = async (
     strict: false,
     tokens: true,
   });
+  // An option of one value given twice with two values: which one was meant? (`end-all --to A --to B` would
+  // otherwise end the calls to B alone, without a word.) The same value twice is harmless.
+  const given = new Map<string, string>();
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];
@@ -154,6 +164,15 @@ export const parseCommandLine = async (
       );
     if (spec.type === 'boolean' && token.inlineValue)
       throw new UsageError(`option '${token.rawName}' takes no value`, usage);
+    if (spec.type === 'string' && !spec.multiple && token.value !== undefined) {
+      const earlier = given.get(token.name);
+      if (earlier !== undefined && earlier !== token.value)
+        throw new UsageError(
+          `option '${token.rawName}' given twice, as "${earlier}" and "${token.value}"; it takes one value`,
+          `Give --${token.name} once. ${usage}`,
+        );
+      given.set(token.name, token.value);
+    }
   }
   return {
     kind: 'command',

@@ -14,9 +14,21 @@ export const interactive = (): boolean => process.stdin.isTTY === true && proces
 export const confirm = async (question: string, expected: string, yes: boolean): Promise<void> => {
   if (yes) return;
   if (!interactive()) {
+    // Which side is not a terminal: `echo yes | call-control …` on a terminal is not a confirmation, and
+    // `2>log` hides the question; each is said as what it is.
+    const stdinTty = process.stdin.isTTY === true;
+    const stderrTty = process.stderr.isTTY === true;
+    const why =
+      !stdinTty && stderrTty
+        ? 'stdin is not a terminal (piped or redirected), so nobody can type the answer, and --yes was not given'
+        : stdinTty && !stderrTty
+          ? 'stderr is not a terminal (redirected), so the question would not be seen, and --yes was not given'
+          : 'not on a terminal and --yes not given';
     throw new CliError(
-      'refusing to change calls without confirmation: not on a terminal and --yes not given; nothing was changed',
-      'Run it on a terminal to confirm, or add --yes (with --expect N for end-all) in a script.',
+      `refusing to change calls without confirmation: ${why}; nothing was changed`,
+      !stdinTty && stderrTty
+        ? 'A piped answer (`echo yes |`) is not a confirmation: run it without the pipe to confirm, or add --yes (with --expect N for end-all).'
+        : 'Run it on a terminal to confirm, or add --yes (with --expect N for end-all) in a script.',
       EXIT.failed,
       'NOT_CONFIRMED',
     );

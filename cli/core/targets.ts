@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AuditLog } from '#commons/calls/audit';
 import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { ApiBackend } from './api-backend.ts';
-import { defaultAuditFile, fileAuditLog } from './audit-file.ts';
+import { auditFileLocation, fileAuditLog } from './audit-file.ts';
 import { awsClientConfig, checkProfile } from './aws.ts';
 import type { CallsBackend } from './backend.ts';
 import { describeDeployedStack } from './deployed-stack.ts';
@@ -37,7 +37,7 @@ export const localUser = (): string => {
 export const openCalls = async (options: GlobalOptions): Promise<CallsBackend> => {
   const kind = targetKind(options);
   if (kind === 'local') {
-    const state = readLocalState(options.port);
+    const state = readLocalState(options.port, options.portGiven);
     return new ApiBackend({
       apiUrl: state.apiUrl,
       region: state.region,
@@ -95,7 +95,8 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
     import('#commons/signalwire/credentials'),
     import('#commons/signalwire/compose-access'),
   ]);
-  const state: LocalStackState | undefined = kind === 'local' ? readLocalState(options.port) : undefined;
+  const state: LocalStackState | undefined =
+    kind === 'local' ? readLocalState(options.port, options.portGiven) : undefined;
   if (!state) checkProfile(options);
   const client = state
     ? new SecretsManagerClient({
@@ -163,7 +164,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
   return {
     calls: access.callsOf(project),
     native: () => access.nativeFor(project.projectId),
-    auditLog: fileAuditLog(state?.auditLog ?? defaultAuditFile()),
+    auditLog: fileAuditLog(state ? { file: state.auditLog, ownFolder: true } : auditFileLocation()),
     actor: state ? state.identityArn : `cli:${localUser()}`,
     allowedLocalOrigin,
     readSecret,

@@ -16,14 +16,31 @@ const check = (valid: boolean, errors: Parameters<typeof violationsFromAjv>[0], 
 };
 
 /**
- * A call SID as typed or pasted: surrounding spaces, tabs, CR and LF (a copied line) are trimmed; anything
- * else that is not a UUID is refused, saying what it is.
+ * Invisible characters a copy from a chat, a web page or a PDF brings along: soft hyphen, zero-width space,
+ * non-joiner and joiner, word joiner, byte-order mark. None can be part of a SID.
+ */
+const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
+/** One pair of quotes around a SID: `jq` without -r, a document's typographic quotes. */
+const QUOTED = /^["'\u2018\u2019\u201c\u201d\u00ab\u00bb](.*)["'\u2018\u2019\u201c\u201d\u00ab\u00bb]$/s;
+
+/** A value shown in a SID refusal: every character outside printable ASCII as an escape, so none hides. */
+const shownExactly = (text: string): string =>
+  visible(text).replace(
+    /[^\x20-\x7e]/gu,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+
+/**
+ * A call SID as typed or pasted: invisible characters (zero-width spaces, a BOM) anywhere, surrounding
+ * whitespace (spaces, tabs, CR, LF: a copied line) and one pair of surrounding quotes (straight or typographic)
+ * are dropped; anything else that is not a UUID is refused, shown with every odd character as an escape.
  */
 export const checkCallSid = (callSid: string): string => {
-  const sid = callSid.trim().toLowerCase();
+  const bare = callSid.replace(INVISIBLE, '').trim();
+  const sid = (QUOTED.exec(bare)?.[1] ?? bare).trim().toLowerCase();
   if (!validateGetCallEvent({ pathParameters: { callSid: sid } })) {
     throw new UsageError(
-      `"${visible(callSid)}" is not a call SID (callSid must be a UUID: 36 characters, 8-4-4-4-12 hexadecimal digits${sid.length !== 36 ? `; this is ${sid.length}` : ''})`,
+      `"${shownExactly(callSid)}" is not a call SID (callSid must be a UUID: 36 characters, 8-4-4-4-12 hexadecimal digits${sid.length !== 36 ? `; this is ${sid.length}` : ''})`,
       (command) => `\`${command('calls list')}\` shows the calls and their SIDs.`,
     );
   }

@@ -96,6 +96,34 @@ describe('refusals that carry no error code of ours', () => {
     expect(hint).toContain('wait 30 s (Retry-After)');
   });
 
+  it('names a session that expired (403 from API Gateway) with how to refresh it, not "check AWS_PROFILE"', async () => {
+    const backend = await backendAnswering({
+      status: 403,
+      body: { message: 'The security token included in the request is expired' },
+    });
+    const { code, message, hint, exitCode } = await refusal(backend.endCall(SID));
+    expect({ code, exitCode }).toEqual({ code: 'AWS_CREDENTIALS_EXPIRED', exitCode: 1 });
+    expect(message).toBe(
+      'the test API refused the request (403): your AWS session has expired (The security token included in the request is expired); this request changed nothing',
+    );
+    expect(hint).toContain('Refresh the session (`aws sso login`');
+  });
+
+  it('reads API Gateway’s own "Signature expired" wording and its Date: the clock is named, and by how much', async () => {
+    const aws = new Date(Date.now() + 3 * 3600_000);
+    const backend = await backendAnswering({
+      status: 403,
+      body: {
+        message:
+          'Signature expired: 20261206T180000Z is now earlier than 20261206T205500Z (20261206T210000Z - 5 min.)',
+      },
+      headers: { date: aws.toUTCString() },
+    });
+    const { code, message } = await refusal(backend.getCall(SID));
+    expect(code).toBe('CLOCK_SKEW');
+    expect(message).toMatch(/this computer's clock is behind by about (2h 59m|3h 00m) \(this computer says /);
+  });
+
   it('says SignalWire’s Retry-After in the rate-limit hint instead of "a few seconds"', async () => {
     const backend = await backendAnswering({
       status: 503,

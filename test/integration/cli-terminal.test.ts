@@ -557,7 +557,7 @@ describe('private state (issue 17, item 5)', () => {
     }
   });
 
-  it('tightens a pre-existing 0644 audit file and its 0755 folder to 0600/0700, saying so; refuses another user’s', async () => {
+  it('tightens a pre-existing 0644 audit file to 0600 and the CLI’s own 0755 folder to 0700, saying so, never a folder the user named; refuses another user’s', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'call-control-audit-')), 'logs');
     mkdirSync(folder, { mode: 0o755 });
     chmodSync(folder, 0o755);
@@ -577,11 +577,31 @@ describe('private state (issue 17, item 5)', () => {
       '--yes',
     );
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain(`tightened ${folder} from 0755 to 0700`);
+    // A folder named through CALL_CONTROL_AUDIT_LOG is the user's (a home, a project, /tmp): left as it is.
+    expect(run.stderr).not.toContain(`tightened ${folder} from`);
     expect(run.stderr).toContain(`tightened ${file} from 0644 to 0600`);
-    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(statSync(folder).mode & 0o777).toBe(0o755);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).toContain(sid);
+
+    // The CLI's own folder (XDG_STATE_HOME/call-control) is tightened.
+    const state = mkdtempSync(join(tmpdir(), 'call-control-state-'));
+    const own = join(state, 'call-control');
+    mkdirSync(own, { mode: 0o755 });
+    chmodSync(own, 0o755);
+    const inOwn = await cliWith(
+      { ...env, CALL_CONTROL_AUDIT_LOG: '', XDG_STATE_HOME: state },
+      'calls',
+      'end',
+      seed('in-progress', 60),
+      '--direct',
+      '--secret-id',
+      LOCAL_SECRET_NAME,
+      '--yes',
+    );
+    expect(inOwn.code).toBe(0);
+    expect(inOwn.stderr).toContain(`tightened ${own} from 0755 to 0700`);
+    expect(statSync(own).mode & 0o777).toBe(0o700);
 
     const fresh = join(mkdtempSync(join(tmpdir(), 'call-control-audit-')), 'new', 'audit.ndjson');
     const another = seed('in-progress', 60);

@@ -77,6 +77,36 @@ describe('the command line, read once', () => {
     expect(await usageOf(['calls', 'list', '--all=yes'])).toBe("option '--all' takes no value");
   });
 
+  it('refuses an option of one value given twice with two values (`--to A --to B`), naming both; the same value twice is no conflict', async () => {
+    expect(await usageOf(['calls', 'list', '--status', 'ringing', '--status', 'queued'])).toBe(
+      `option '--status' given twice, as "ringing" and "queued"; it takes one value`,
+    );
+    expect(await usageOf(['-o', 'json', 'calls', 'list', '-o', 'table'])).toBe(
+      `option '-o' given twice, as "json" and "table"; it takes one value`,
+    );
+    expect(await usageOf(['calls', 'list', '--port=3001', '--port', '3002'])).toContain(
+      `option '--port' given twice, as "3001" and "3002"`,
+    );
+    expect(
+      await parseCommandLine(
+        ['--port', '3001', 'calls', 'list', '--port', '3001', '--all', '--all'],
+        registry,
+      ),
+    ).toMatchObject({ values: { port: '3001', all: true } });
+  });
+
+  it('reads `-o=json` as `-o json` (as `--output=json`), and leaves a `-o=…` after `--` alone', async () => {
+    expect(await parseCommandLine(['calls', 'list', '-o=json'], registry)).toMatchObject({
+      values: { output: 'json' },
+    });
+    expect(await parseCommandLine(['-o=ndjson', 'calls', 'list'], registry)).toMatchObject({
+      values: { output: 'ndjson' },
+    });
+    expect(await parseCommandLine(['calls', 'list', '--', '-o=json'], registry)).toMatchObject({
+      positionals: ['-o=json'],
+    });
+  });
+
   it('finds two edits for a longer word, one for a short one', () => {
     expect(nearest('lsit', ['list', 'get'])).toBe('list');
     expect(nearest('gte', ['list', 'get'])).toBeUndefined();
@@ -99,6 +129,19 @@ describe('the command line, read once', () => {
     expect(() => parseDuration('15', '--older-than')).toThrow(
       '--older-than needs a unit: 15s, 15m, 15h or 15d',
     );
+  });
+
+  it('reads a sum of units largest first (`1h30m`, `1d12h`, `2m30s`), and refuses a repeated or reordered unit, a fraction or a sign', () => {
+    expect(parseDuration('1h30m', '--older-than')).toBe(5400);
+    expect(parseDuration('1d12h', '--since')).toBe(129_600);
+    expect(parseDuration('2m30s', '--max-age-ringing')).toBe(150);
+    expect(parseDuration('1h 30m', '--older-than')).toBe(5400);
+    expect(parseDuration('0s', '--older-than')).toBe(0);
+    for (const refused of ['1m1m', '30m1h', '1.5h', '-5m', '+5m', '1h30', '15M', 'h', '']) {
+      expect(() => parseDuration(refused, '--older-than'), refused).toThrow(
+        `--older-than must be a duration such as 90s, 15m, 2h, 1d or 1h30m, got "${refused}"`,
+      );
+    }
   });
 });
 

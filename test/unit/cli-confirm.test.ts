@@ -55,19 +55,29 @@ describe('confirm (the CLI confirmation of a destructive command)', () => {
   });
 
   it.each([
-    ['neither stdin nor stderr is a terminal', false, false],
-    ['only stdin is a terminal', true, false],
-    ['only stderr is a terminal', false, true],
+    ['neither stdin nor stderr is a terminal', false, false, 'not on a terminal and --yes not given'],
+    [
+      'only stdin is a terminal',
+      true,
+      false,
+      'stderr is not a terminal (redirected), so the question would not be seen, and --yes was not given',
+    ],
+    [
+      'only stderr is a terminal (`echo yes | call-control …`)',
+      false,
+      true,
+      'stdin is not a terminal (piped or redirected), so nobody can type the answer, and --yes was not given',
+    ],
   ])(
-    'refuses without --yes when %s, saying nothing was changed and how to go ahead',
-    async (_name, stdinTty, stderrTty) => {
+    'refuses without --yes when %s, saying which side is not a terminal, that nothing was changed and how to go ahead',
+    async (_name, stdinTty, stderrTty, why) => {
       const { shown } = terminal(stdinTty, stderrTty);
 
       const error = await refusal(confirm('End these 3 call(s)?', '3', false));
 
       expect(error).toMatchObject({ code: 'NOT_CONFIRMED', exitCode: EXIT.failed });
       expect(error.message).toBe(
-        'refusing to change calls without confirmation: not on a terminal and --yes not given; nothing was changed',
+        `refusing to change calls without confirmation: ${why}; nothing was changed`,
       );
       expect(error.hint).toContain('--yes');
       expect(shown()).toBe('');

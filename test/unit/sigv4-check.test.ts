@@ -54,7 +54,18 @@ describe('checkSignature (the local API Gateway’s SigV4 check)', () => {
       await checkSignature(request, authorization(GOOD), credentials, VECTOR_SCOPE, later),
     ).toMatchObject({
       status: 403,
-      message: expect.stringContaining('Signature expired'),
+      message: expect.stringMatching(
+        /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+      ),
+    });
+    const earlier = new Date(at.getTime() - 6 * 60_000);
+    expect(
+      await checkSignature(request, authorization(GOOD), credentials, VECTOR_SCOPE, earlier),
+    ).toMatchObject({
+      status: 403,
+      message: expect.stringMatching(
+        /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/,
+      ),
     });
   });
 

@@ -1,0 +1,50 @@
+/**
+ * `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (or their lower-case forms) are honoured as the AWS CLI honours
+ * them: an operator behind a corporate proxy sets them once for every tool. Node reads them only when told
+ * (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`); from Node 24.14, `http.setGlobalProxyFromEnv()` tells it at run
+ * time, for `fetch` and Node's global agents, and the switch set here makes the agents the CLI creates itself (the
+ * AWS SDK clients', the SignalWire transport's) read the same variables.
+ */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
+
+/** True when Node sends requests through the proxy variables (Node's own switch, or {@link useEnvironmentProxy}). */
+export const environmentProxyOn = (): boolean =>
+  process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
+
+/**
+ * Sends this run's requests through the proxy the environment names, if any. `note` says so when this Node
+ * cannot (before 24.14): the requests then go out directly, and the operator knows why they fail.
+ */
+export const useEnvironmentProxy = async (note: (text: string) => void): Promise<void> => {
+  const variable = PROXY_VARIABLES.find((name) => process.env[name]);
+  if (variable === undefined || environmentProxyOn()) return;
+  const http = (await import('node:http')) as {
+    setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown;
+  };
+  if (typeof http.setGlobalProxyFromEnv !== 'function') {
+    note(
+      `note: ${variable} is set, but Node.js ${process.version} cannot send requests through it (24.14 or later can); they go out directly`,
+    );
+    return;
+  }
+  process.env.NODE_USE_ENV_PROXY = '1';
+  http.setGlobalProxyFromEnv(process.env);
+};
+
+/**
+ * The proxy this run's requests go through, for a hint: `HTTPS_PROXY (http://proxy.example:3128)`, without the
+ * user and password a proxy URL may carry. Undefined when none is used.
+ */
+export const proxyInUse = (): string | undefined => {
+  if (!environmentProxyOn()) return undefined;
+  const variable = PROXY_VARIABLES.find((name) => process.env[name]);
+  if (variable === undefined) return undefined;
+  let shown: string;
+  try {
+    const url = new URL(process.env[variable]!);
+    shown = `${url.protocol}//${url.host}`;
+  } catch {
+    shown = 'not a URL';
+  }
+  return `${variable} (${shown})`;
+};
