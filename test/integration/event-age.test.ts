@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
 import { describe, expect, it } from 'vitest';
-import { CALL_UPDATE_REQUESTED } from '#commons/events/contracts';
+import { CALL_UPDATE_REQUESTED, type CallUpdateRequestedEvent } from '#commons/events/contracts';
 import { freshnessOf } from '#commons/platform/freshness';
 import { REMEMBERED_SECONDS } from '#commons/platform/settings';
+import { rememberAgain } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope } from '#local/aws-emulator';
 import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
 import { useLocalStack } from '../support/local-stack-suite.ts';
@@ -166,6 +168,39 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     // The retry's time is covered: its record lasts at least the window less the tolerance from its time.
     const retryTime = Date.parse(envelopeOf(retry).time);
     expect(renewed * 1000).toBeGreaterThanOrEqual(retryTime + maxAgeSeconds * 1000);
+  });
+
+  it('renews only a record still COMPLETED, and only its expiry: never over another invocation that took the record over after it expired', async () => {
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const keyed = (key: string) =>
+      envelope(
+        {
+          callSid: randomUUID(),
+          action: 'update',
+          update: { Url: 'https://example.com/race.xml' },
+          idempotencyKey: key,
+        },
+        secondsAgo(1),
+      ) as unknown as CallUpdateRequestedEvent;
+    // Between this invocation's replay of the recorded outcome and its renewal, the record expired and another
+    // delivery under the same key wrote its in-progress record: its redirect is being sent right now.
+    const running = keyed(`race-${randomUUID()}`);
+    await store.saveInProgress(running as never, 60_000);
+
+    await rememberAgain(store, running);
+
+    expect((await store.getRecord(running as never)).getStatus()).toBe(IdempotencyRecordStatus.INPROGRESS);
+    // ...or that other delivery already recorded its own outcome: the renewal keeps it, and only extends it.
+    const newer = keyed(`race-${randomUUID()}`);
+    await store.saveSuccess(newer as never, { outcome: 'updated', recordedBy: 'the newer delivery' });
+    const before = (await store.getRecord(newer as never)).expiryTimestamp as number;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    await rememberAgain(store, newer);
+
+    const renewed = await store.getRecord(newer as never);
+    expect(renewed.getResponse()).toEqual({ outcome: 'updated', recordedBy: 'the newer delivery' });
+    expect(renewed.expiryTimestamp as number).toBeGreaterThan(before);
   });
 
   it('applies an event just within the limit whose record is gone (a first delivery late by EventBridge and Lambda retries)', async () => {

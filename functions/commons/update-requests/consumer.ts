@@ -299,7 +299,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
           applyOnce(event, signal, context.invokedFunctionArn),
         );
         decision = decideRecord(event, applied);
-        if (decision.replayed) await rememberAgain(persistenceStore, event, applied);
+        if (decision.replayed) await rememberAgain(persistenceStore, event);
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
