@@ -221,6 +221,7 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     ['not a date-time', 'yesterday', 'format'],
     ['a date that does not exist', '2026-02-30T10:00:00Z', 'format'],
     ['not a string', 1_733_500_000, 'format'],
+    ['before the year 0000 in UTC (RFC 3339 cannot write it back)', '0000-01-01T00:00:00+01:00', 'format'],
     ['beyond the clock tolerance in the future', 'FUTURE', 'future'],
   ])(
     'refuses an event whose time is %s as INVALID_REQUEST naming time, before any SignalWire request',
