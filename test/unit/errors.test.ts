@@ -55,7 +55,8 @@ describe('describeError maps every failure to one stable code and status', () =>
       code: 'EVENT_TOO_OLD',
       message:
         "the event's time 2026-12-01T10:00:00.000Z is 432000 s old, more than the 85800 s within which its " +
-        'exactly-once record is certain to exist; it was not applied (publish a new event to apply it)',
+        'exactly-once record is certain to exist; this delivery was not applied, but the request may have been ' +
+        'when first delivered: check the call and its audit records before publishing it again as a new event',
       retryable: false,
       eventTime: '2026-12-01T10:00:00.000Z',
       maxEventAgeSeconds: 85_800,

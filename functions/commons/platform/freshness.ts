@@ -78,7 +78,8 @@ export class EventTooOldError extends Error {
   ) {
     super(
       `the event's time ${eventTime} is ${ageSeconds} s old, more than the ${maxEventAgeSeconds} s within which ` +
-        'its exactly-once record is certain to exist; it was not applied (publish a new event to apply it)',
+        'its exactly-once record is certain to exist; this delivery was not applied, but the request may have been ' +
+        'when first delivered: check the call and its audit records before publishing it again as a new event',
     );
   }
 }
