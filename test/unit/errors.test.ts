@@ -14,7 +14,8 @@ import {
   SignalWireError,
   SignalWireNetworkError,
 } from '#commons/errors';
-import { EventTooOldError } from '#commons/platform/freshness';
+import { EventTooOldError, freshnessOf } from '#commons/platform/freshness';
+import { eventTooOld } from '#commons/update-requests/event-time';
 import { MAX_ECHOED_NAME_CHARS } from '#commons/platform/settings';
 
 const upstream = (status: number, code?: number, retryAfter?: number) =>
@@ -62,6 +63,19 @@ describe('describeError maps every failure to one stable code and status', () =>
       maxEventAgeSeconds: 85_800,
     });
     expect(isConfigurationFailure(describeError(error))).toBe(false);
+  });
+
+  it('never says an event just past the limit is as old as the limit (its age rounded up to the second)', () => {
+    const freshness = freshnessOf(86_400);
+    const now = new Date('2026-12-06T21:00:00.000Z');
+    const justPast = now.getTime() - freshness.maxAgeSeconds * 1000 - 400;
+
+    const refused = eventTooOld(justPast, now, freshness);
+
+    expect(refused?.message).toContain(
+      `is ${freshness.maxAgeSeconds + 1} s old, more than the ${freshness.maxAgeSeconds} s`,
+    );
+    expect(eventTooOld(justPast + 400, now, freshness)).toBeUndefined();
   });
 
   it('reads 10000 on a read or a list as a refused value, not a call-state conflict', () => {
