@@ -15,8 +15,8 @@ import {
   SignalWireNetworkError,
 } from '#commons/errors';
 import { EventTooOldError, freshnessOf } from '#commons/platform/freshness';
-import { eventTooOld } from '#commons/update-requests/event-time';
 import { MAX_ECHOED_NAME_CHARS } from '#commons/platform/settings';
+import { eventTooOld } from '#commons/update-requests/event-time';
 
 const upstream = (status: number, code?: number, retryAfter?: number) =>
   new SignalWireError(status, { code, message: `m${code ?? ''}`, moreInfo: 'https://x' }, retryAfter);
