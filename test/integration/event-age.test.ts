@@ -203,6 +203,34 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(renewed.expiryTimestamp as number).toBeGreaterThan(before);
   });
 
+  it("keeps a redirect's blocking in-progress record for a window from its latest duplicate, so that duplicate's own replays stay blocked", async () => {
+    const call = seed();
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/unknown-outcome.xml' },
+      idempotencyKey: `crm-stuck-${randomUUID()}`,
+    };
+    // An earlier try died mid-redirect, its in-progress record written an hour's window ago (the test store's
+    // window): whether the redirect went out is unknown.
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const earlier = { id: randomUUID(), source: SOURCE, detail };
+    await store.saveInProgress(earlier as never, 1);
+    const before = await store.getRecord(earlier as never);
+
+    const retry = await request(detail);
+
+    expect(stack.emulator.requests).toEqual([]);
+    expect(resultsFor(retry)).toEqual([]);
+    const held = await store.getRecord(envelopeOf(retry) as never);
+    expect(held.getStatus()).toBe(IdempotencyRecordStatus.INPROGRESS);
+    // The retry's time is covered: an archive replay of it, fresh by that time, still finds the record blocking.
+    const retryLimitMs = Date.parse(envelopeOf(retry).time) + maxAgeSeconds * 1000;
+    expect((held.expiryTimestamp as number) * 1000).toBeGreaterThanOrEqual(retryLimitMs);
+    expect(held.inProgressExpiryTimestamp as number).toBeGreaterThanOrEqual(retryLimitMs);
+    expect(held.expiryTimestamp as number).toBeGreaterThan(before.expiryTimestamp as number);
+  });
+
   it('applies an event just within the limit whose record is gone (a first delivery late by EventBridge and Lambda retries)', async () => {
     const call = seed();
     const late = envelope(

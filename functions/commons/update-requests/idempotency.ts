@@ -26,8 +26,9 @@ export const IDEMPOTENCY_PAYLOAD_JMESPATH = 'detail.[callSid, accountSid, action
 /** Attribute names of the table (the CDK table and the local one use the same). */
 export const IDEMPOTENCY_TABLE_KEY = 'id';
 export const IDEMPOTENCY_TABLE_TTL = 'expiration';
-/** The record's status attribute (Powertools' default name, written out so that the renewal names the same). */
+/** The record's status and in-progress expiry (Powertools' default names, written out for the renewals). */
 const IDEMPOTENCY_TABLE_STATUS = 'status';
+const IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY = 'in_progress_expiration';
 
 /**
  * The idempotency table as Powertools reads and writes it, for the call-update requests and the status
@@ -38,6 +39,7 @@ export const tableOptions = (tableName: string, client?: DynamoDBClient): Dynamo
   keyAttr: IDEMPOTENCY_TABLE_KEY,
   expiryAttr: IDEMPOTENCY_TABLE_TTL,
   statusAttr: IDEMPOTENCY_TABLE_STATUS,
+  inProgressExpiryAttr: IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY,
   ...(client ? { awsSdkV3Client: client } : { clientConfig: sdkClientDefaults() }),
 });
 
@@ -102,17 +104,54 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
    * is kept. Bounded like `saveSuccess`; a record no longer COMPLETED is not an error.
    */
   renew(data: RecordData): Promise<void> {
+    return this.#extend(data, 'SET #expiry = :expiry', '#status = :completed', {
+      ':completed': { S: IdempotencyRecordStatus.COMPLETED },
+    });
+  }
+
+  /**
+   * Keeps a redirect's blocking in-progress record for another window from now: a duplicate under the same key
+   * (the requester's retry, hours after the try whose outcome is unknown) is handed back to Lambda, and an
+   * archive replay of that duplicate, fresh by its own `time`, must still find the record. Only while it is in
+   * progress and still blocking (its in-progress expiry ahead); nothing else is touched.
+   */
+  holdRedirect(data: RecordData): Promise<void> {
+    const nowMs = Date.now();
+    return this.#extend(
+      data,
+      'SET #expiry = :expiry, #inProgressExpiry = :inProgressExpiry',
+      '#status = :inProgress AND #inProgressExpiry > :now',
+      {
+        ':inProgress': { S: IdempotencyRecordStatus.INPROGRESS },
+        ':inProgressExpiry': { N: String(nowMs + this.getExpiresAfterSeconds() * 1000) },
+        ':now': { N: String(nowMs) },
+      },
+      { '#inProgressExpiry': IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY },
+    );
+  }
+
+  #extend(
+    data: RecordData,
+    update: string,
+    condition: string,
+    values: Record<string, { S: string } | { N: string }>,
+    names: Record<string, string> = {},
+  ): Promise<void> {
     const write = this.#client
       .send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: this.getKey(this.getHashedIdempotencyKey(data)),
-          UpdateExpression: 'SET #expiry = :expiry',
-          ConditionExpression: '#status = :completed',
-          ExpressionAttributeNames: { '#expiry': IDEMPOTENCY_TABLE_TTL, '#status': IDEMPOTENCY_TABLE_STATUS },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: {
+            '#expiry': IDEMPOTENCY_TABLE_TTL,
+            '#status': IDEMPOTENCY_TABLE_STATUS,
+            ...names,
+          },
           ExpressionAttributeValues: {
             ':expiry': { N: String(Math.round(Date.now() / 1000 + this.getExpiresAfterSeconds())) },
-            ':completed': { S: IdempotencyRecordStatus.COMPLETED },
+            ...values,
           },
         }),
       )
@@ -185,7 +224,7 @@ export interface CallUpdateIdempotency {
    * (a redirect's, with the idempotency window).
    */
   config: IdempotencyConfig;
-  persistenceStore: DynamoDBPersistenceLayer & Pick<CallUpdateRecords, 'renew'>;
+  persistenceStore: DynamoDBPersistenceLayer & Pick<CallUpdateRecords, 'renew' | 'holdRedirect'>;
   /** How long a record is kept (`expiresAfterSeconds`): what bounds how old an event may be when applied. */
   windowSeconds: number;
 }
