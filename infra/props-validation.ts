@@ -155,12 +155,13 @@ const checkCallUpdateEvents = (
   if (ttl !== undefined && ttl > REMEMBERED_SECONDS.max) {
     throw new Error('callUpdateEvents.idempotencyTtl must be at most 30 days');
   }
-  const shortest = shortestIdempotencyTtl(age);
-  if ((ttl ?? REMEMBERED_SECONDS.default) < shortest) {
+  const window = ttl ?? REMEMBERED_SECONDS.default;
+  if (freshnessOf(window).maxAgeSeconds < 2 * age) {
     throw new Error(
-      `callUpdateEvents.idempotencyTtl ${ttl ?? REMEMBERED_SECONDS.default} s is too short: EventBridge and then ` +
+      `callUpdateEvents.idempotencyTtl ${window} s is too short: EventBridge and then ` +
         'Lambda each retry an event for up to maxEventAge, and an event older than idempotencyTtl less twice the ' +
-        `clock tolerance is refused with EVENT_TOO_OLD; use at least ${shortest} s with maxEventAge ${age} s`,
+        `clock tolerance is refused with EVENT_TOO_OLD; use at least ${shortestIdempotencyTtl(age)} s with ` +
+        `maxEventAge ${age} s`,
     );
   }
 };
