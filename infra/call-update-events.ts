@@ -33,10 +33,11 @@ export interface CallUpdateEventsProps {
   readonly maxEventAge?: Duration;
   /**
    * How long a handled request is remembered, so that a redelivery or a repeated idempotency key is not
-   * applied twice (`IDEMPOTENCY_TTL_SECONDS`). Between `maxEventAge` and 30 days. It also bounds how old an
-   * event may be when it arrives: older than this less twice the clock tolerance (5 minutes, or a tenth of it
-   * when shorter), an event (an archive replay, a redrive) is refused with `EVENT_TOO_OLD`, since its record may
-   * be gone; keep it above twice `maxEventAge` plus 10 minutes, or a late first delivery is refused too.
+   * applied twice (`IDEMPOTENCY_TTL_SECONDS`). At most 30 days. It also bounds how old an event may be when
+   * it arrives: older than this less twice the clock tolerance (5 minutes, or a tenth of it when shorter), an
+   * event (an archive replay, a redrive) is refused with `EVENT_TOO_OLD`, since its record may be gone; so it
+   * must be at least twice `maxEventAge` plus twice the tolerance (a first delivery EventBridge and then Lambda
+   * retried for up to `maxEventAge` each), or the construct refuses it at synth.
    * @default Duration.days(1)
    */
   readonly idempotencyTtl?: Duration;

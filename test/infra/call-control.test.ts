@@ -954,6 +954,21 @@ describe('CallControl variants', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
   });
 
+  it('accepts the shortest idempotency TTL under which no first delivery is refused as EVENT_TOO_OLD', () => {
+    for (const [maxEventAge, idempotencyTtl] of [
+      [Duration.hours(6), Duration.seconds(2 * 6 * 3600 + 600)],
+      [Duration.minutes(1), Duration.seconds(148)],
+    ] as const) {
+      const { template } = synthesise({
+        secretName: 'signalwire/call-control',
+        callUpdateEvents: { allowedSources: ['com.example.dispatch'], maxEventAge, idempotencyTtl },
+      });
+      expect(
+        functionByService(template, SERVICES.callUpdateEvents).fn.Properties.Environment.Variables,
+      ).toMatchObject({ IDEMPOTENCY_TTL_SECONDS: String(idempotencyTtl.toSeconds()) });
+    }
+  });
+
   it('passes the public base URL to the status-callback function and the idempotency TTL to the consumer', () => {
     const { template } = synthesise({
       secretName: 'signalwire/call-control',
@@ -1280,6 +1295,23 @@ describe('CallControl props validation', () => {
         callUpdateEvents: { allowedSources: ['a'], idempotencyTtl: Duration.millis(86_400_500) },
       },
       /callUpdateEvents\.idempotencyTtl must be a whole number of seconds/,
+    ],
+    [
+      'defect: an idempotency TTL under which a late first delivery (EventBridge, then Lambda, each up to maxEventAge) is refused as EVENT_TOO_OLD',
+      { secretName, callUpdateEvents: { allowedSources: ['a'], idempotencyTtl: Duration.hours(1) } },
+      /callUpdateEvents\.idempotencyTtl 3600 s is too short: .*at least 7800 s with maxEventAge 3600 s/,
+    ],
+    [
+      'defect: an idempotency TTL one second short of twice maxEventAge plus twice the clock tolerance',
+      {
+        secretName,
+        callUpdateEvents: {
+          allowedSources: ['a'],
+          maxEventAge: Duration.hours(6),
+          idempotencyTtl: Duration.seconds(2 * 6 * 3600 + 600 - 1),
+        },
+      },
+      /callUpdateEvents\.idempotencyTtl 43799 s is too short: .*at least 43800 s with maxEventAge 21600 s/,
     ],
     [
       'defect: a log level quieter than INFO from a JavaScript app (it would silence the audit records)',

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
 import { describe, expect, it } from 'vitest';
-import { CALL_UPDATE_REQUESTED } from '#commons/events/contracts';
+import { CALL_UPDATE_REQUESTED, type CallUpdateRequestedEvent } from '#commons/events/contracts';
 import { freshnessOf } from '#commons/platform/freshness';
 import { REMEMBERED_SECONDS } from '#commons/platform/settings';
+import { rememberAgain } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope } from '#local/aws-emulator';
 import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
 import { useLocalStack } from '../support/local-stack-suite.ts';
@@ -168,6 +170,67 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(renewed * 1000).toBeGreaterThanOrEqual(retryTime + maxAgeSeconds * 1000);
   });
 
+  it('renews only a record still COMPLETED, and only its expiry: never over another invocation that took the record over after it expired', async () => {
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const keyed = (key: string) =>
+      envelope(
+        {
+          callSid: randomUUID(),
+          action: 'update',
+          update: { Url: 'https://example.com/race.xml' },
+          idempotencyKey: key,
+        },
+        secondsAgo(1),
+      ) as unknown as CallUpdateRequestedEvent;
+    // Between this invocation's replay of the recorded outcome and its renewal, the record expired and another
+    // delivery under the same key wrote its in-progress record: its redirect is being sent right now.
+    const running = keyed(`race-${randomUUID()}`);
+    await store.saveInProgress(running as never, 60_000);
+
+    await rememberAgain(store, running);
+
+    expect((await store.getRecord(running as never)).getStatus()).toBe(IdempotencyRecordStatus.INPROGRESS);
+    // ...or that other delivery already recorded its own outcome: the renewal keeps it, and only extends it.
+    const newer = keyed(`race-${randomUUID()}`);
+    await store.saveSuccess(newer as never, { outcome: 'updated', recordedBy: 'the newer delivery' });
+    const before = (await store.getRecord(newer as never)).expiryTimestamp as number;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    await rememberAgain(store, newer);
+
+    const renewed = await store.getRecord(newer as never);
+    expect(renewed.getResponse()).toEqual({ outcome: 'updated', recordedBy: 'the newer delivery' });
+    expect(renewed.expiryTimestamp as number).toBeGreaterThan(before);
+  });
+
+  it("keeps a redirect's blocking in-progress record for a window from its latest duplicate, so that duplicate's own replays stay blocked", async () => {
+    const call = seed();
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/unknown-outcome.xml' },
+      idempotencyKey: `crm-stuck-${randomUUID()}`,
+    };
+    // An earlier try died mid-redirect, its in-progress record written an hour's window ago (the test store's
+    // window): whether the redirect went out is unknown.
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const earlier = { id: randomUUID(), source: SOURCE, detail };
+    await store.saveInProgress(earlier as never, 1);
+    const before = await store.getRecord(earlier as never);
+
+    const retry = await request(detail);
+
+    expect(stack.emulator.requests).toEqual([]);
+    expect(resultsFor(retry)).toEqual([]);
+    const held = await store.getRecord(envelopeOf(retry) as never);
+    expect(held.getStatus()).toBe(IdempotencyRecordStatus.INPROGRESS);
+    // The retry's time is covered: an archive replay of it, fresh by that time, still finds the record blocking.
+    const retryLimitMs = Date.parse(envelopeOf(retry).time) + maxAgeSeconds * 1000;
+    expect((held.expiryTimestamp as number) * 1000).toBeGreaterThanOrEqual(retryLimitMs);
+    expect(held.inProgressExpiryTimestamp as number).toBeGreaterThanOrEqual(retryLimitMs);
+    expect(held.expiryTimestamp as number).toBeGreaterThan(before.expiryTimestamp as number);
+  });
+
   it('applies an event just within the limit whose record is gone (a first delivery late by EventBridge and Lambda retries)', async () => {
     const call = seed();
     const late = envelope(
@@ -186,6 +249,7 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     ['not a date-time', 'yesterday', 'format'],
     ['a date that does not exist', '2026-02-30T10:00:00Z', 'format'],
     ['not a string', 1_733_500_000, 'format'],
+    ['before the year 0000 in UTC (RFC 3339 cannot write it back)', '0000-01-01T00:00:00+01:00', 'format'],
     ['beyond the clock tolerance in the future', 'FUTURE', 'future'],
   ])(
     'refuses an event whose time is %s as INVALID_REQUEST naming time, before any SignalWire request',

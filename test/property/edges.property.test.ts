@@ -6,8 +6,11 @@ import { CALL_UPDATE_FAILED, CALL_UPDATED } from '#commons/events/contracts';
 import { cursorKey, openCursor } from '#commons/http/cursor-seal';
 import { STATUS_CALLBACK_ROUTE } from '#commons/http/routes';
 import { LIST_QUERY_TO_SIGNALWIRE } from '#commons/http/schemas';
+import { REMEMBERED_SECONDS } from '#commons/platform/settings';
 import { parseFilterDate, toSignalWireDate } from '#commons/signalwire/dates';
+import { callbackMaxAge, isStaleCallback } from '#commons/status-callbacks/callback-replays';
 import { computeSignature } from '#commons/status-callbacks/signature';
+import { rfc3339Time } from '#commons/status-callbacks/status-callback';
 import { matchRoute, toApiGatewayEvent } from '#local/api-gateway';
 import { createLambdaContext } from '#local/lambda-context';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
@@ -248,6 +251,7 @@ describe('properties of the event function', () => {
 describe('properties of the status-callback webhook', () => {
   it(`hold for ${CALLBACK_RUNS} generated callbacks (seed ${SEED})`, async () => {
     const accepted = { GET: 0, POST: 0 };
+    const counts = { stale: 0 };
     /** Signed callbacks already accepted (fast-check may generate the same one twice). */
     const seen = new Set<string>();
     await fc.assert(
@@ -296,9 +300,17 @@ describe('properties of the status-callback webhook', () => {
         expect(result.statusCode ?? 200, String(result.body)).toBeLessThan(500);
         if ((result.statusCode ?? 200) < 300) {
           accepted[method] += 1;
-          // A signed callback seen for the first time is published once; the same request again, not at all.
+          // A signed callback seen for the first time is published once, unless its Timestamp is older than the
+          // replay window (the local stack's default) allows; the same request again, not at all.
           const key = `${method} ${path} ${body}`;
-          expect(stack.aws.putEvents.length - published, key).toBe(seen.has(key) ? 0 : 1);
+          const timestamp = params.find(([name]) => name === 'Timestamp')?.[1];
+          const stale = isStaleCallback(
+            timestamp ? rfc3339Time(Date.parse(timestamp)) : null,
+            new Date(),
+            callbackMaxAge(REMEMBERED_SECONDS.default),
+          );
+          counts.stale += stale ? 1 : 0;
+          expect(stack.aws.putEvents.length - published, key).toBe(seen.has(key) || stale ? 0 : 1);
           seen.add(key);
           const again = stack.aws.putEvents.length;
           const replay = await statusCallback(
@@ -319,6 +331,9 @@ describe('properties of the status-callback webhook', () => {
     // Both methods SignalWire may use must reach the accepting path, not only the refusals.
     expect(accepted.GET).toBeGreaterThan(5);
     expect(accepted.POST).toBeGreaterThan(5);
+    // Both sides of the replay window's Timestamp limit: dropped as too old, and published.
+    expect(counts.stale).toBeGreaterThan(0);
+    expect(accepted.GET + accepted.POST - counts.stale).toBeGreaterThan(5);
   }, 120_000);
 });
 

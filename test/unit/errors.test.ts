@@ -14,8 +14,9 @@ import {
   SignalWireError,
   SignalWireNetworkError,
 } from '#commons/errors';
-import { EventTooOldError } from '#commons/platform/freshness';
+import { EventTooOldError, freshnessOf } from '#commons/platform/freshness';
 import { MAX_ECHOED_NAME_CHARS } from '#commons/platform/settings';
+import { eventTooOld } from '#commons/update-requests/event-time';
 
 const upstream = (status: number, code?: number, retryAfter?: number) =>
   new SignalWireError(status, { code, message: `m${code ?? ''}`, moreInfo: 'https://x' }, retryAfter);
@@ -55,12 +56,26 @@ describe('describeError maps every failure to one stable code and status', () =>
       code: 'EVENT_TOO_OLD',
       message:
         "the event's time 2026-12-01T10:00:00.000Z is 432000 s old, more than the 85800 s within which its " +
-        'exactly-once record is certain to exist; it was not applied (publish a new event to apply it)',
+        'exactly-once record is certain to exist; this delivery was not applied, but the request may have been ' +
+        'when first delivered: check the call and its audit records before publishing it again as a new event',
       retryable: false,
       eventTime: '2026-12-01T10:00:00.000Z',
       maxEventAgeSeconds: 85_800,
     });
     expect(isConfigurationFailure(describeError(error))).toBe(false);
+  });
+
+  it('never says an event just past the limit is as old as the limit (its age rounded up to the second)', () => {
+    const freshness = freshnessOf(86_400);
+    const now = new Date('2026-12-06T21:00:00.000Z');
+    const justPast = now.getTime() - freshness.maxAgeSeconds * 1000 - 400;
+
+    const refused = eventTooOld(justPast, now, freshness);
+
+    expect(refused?.message).toContain(
+      `is ${freshness.maxAgeSeconds + 1} s old, more than the ${freshness.maxAgeSeconds} s`,
+    );
+    expect(eventTooOld(justPast + 400, now, freshness)).toBeUndefined();
   });
 
   it('reads 10000 on a read or a list as a refused value, not a call-state conflict', () => {

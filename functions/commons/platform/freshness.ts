@@ -40,7 +40,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 
 /**
  * An RFC 3339 date-time (EventBridge's `time`: `2026-12-06T21:05:00Z`) in milliseconds since the epoch;
- * undefined for anything else, a date that does not exist (`2026-02-30`) included.
+ * undefined for anything else, a date that does not exist (`2026-02-30`) included, and one outside the years
+ * 0000 to 9999 once read in UTC.
  */
 export const parseRfc3339 = (value: unknown): number | undefined => {
   if (typeof value !== 'string' || !RFC3339.test(value)) return undefined;
@@ -53,7 +54,10 @@ export const parseRfc3339 = (value: unknown): number | undefined => {
     offset?.[1] === undefined
       ? 0
       : (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000;
-  return new Date(ms + offsetMs).toISOString().slice(0, 10) === value.slice(0, 10) ? ms : undefined;
+  if (new Date(ms + offsetMs).toISOString().slice(0, 10) !== value.slice(0, 10)) return undefined;
+  // In UTC it must still be a year 0000 to 9999: `0000-01-01T00:00:00+01:00` is 1 BC, which ISO 8601 writes
+  // with a sign and six digits, and RFC 3339 (the published `eventTime`'s format) cannot write at all.
+  return /^\d{4}-/.test(new Date(ms).toISOString()) ? ms : undefined;
 };
 
 /**
@@ -74,7 +78,8 @@ export class EventTooOldError extends Error {
   ) {
     super(
       `the event's time ${eventTime} is ${ageSeconds} s old, more than the ${maxEventAgeSeconds} s within which ` +
-        'its exactly-once record is certain to exist; it was not applied (publish a new event to apply it)',
+        'its exactly-once record is certain to exist; this delivery was not applied, but the request may have been ' +
+        'when first delivered: check the call and its audit records before publishing it again as a new event',
     );
   }
 }

@@ -299,14 +299,17 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
           applyOnce(event, signal, context.invokedFunctionArn),
         );
         decision = decideRecord(event, applied);
-        if (decision.replayed) await rememberAgain(persistenceStore, event, applied);
+        if (decision.replayed) await rememberAgain(persistenceStore, event);
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
           // Failing the invocation hands the event back to Lambda: its retry a minute later replays the
-          // outcome once recorded; a redirect whose record stays in progress ends in the dead-letter queue.
+          // outcome once recorded; a redirect whose record stays in progress ends in the dead-letter queue, its
+          // record kept for a window from this duplicate, whose own replays are judged fresh by its time.
+          const redirect = redirectsTheCall(event as unknown as RecordData);
+          if (redirect) await persistenceStore.holdRedirect(event as unknown as RecordData);
           logger.warn(
-            redirectsTheCall(event as unknown as RecordData)
+            redirect
               ? REDIRECT_IN_PROGRESS_MESSAGE
               : 'the same request is being applied by another invocation; leaving it to a retry',
           );

@@ -61,6 +61,7 @@ export const eventTooOld = (timeMs: number, now: Date, freshness: Freshness): Ev
     ? new EventTooOldError(
         new Date(timeMs).toISOString(),
         freshness.maxAgeSeconds,
-        Math.floor((now.getTime() - timeMs) / 1000),
+        // Rounded up: just past the limit is never "as old as the limit".
+        Math.ceil((now.getTime() - timeMs) / 1000),
       )
     : undefined;

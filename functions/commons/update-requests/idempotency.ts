@@ -1,7 +1,7 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBPersistenceOptions, ResponseHook } from '@aws-lambda-powertools/idempotency/types';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CallUpdateRequestedEvent } from '../events/contracts.ts';
 import { sdkClientDefaults } from '../platform/aws-sdk.ts';
 import { RECORD_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
@@ -26,6 +26,9 @@ export const IDEMPOTENCY_PAYLOAD_JMESPATH = 'detail.[callSid, accountSid, action
 /** Attribute names of the table (the CDK table and the local one use the same). */
 export const IDEMPOTENCY_TABLE_KEY = 'id';
 export const IDEMPOTENCY_TABLE_TTL = 'expiration';
+/** The record's status and in-progress expiry (Powertools' default names, written out for the renewals). */
+const IDEMPOTENCY_TABLE_STATUS = 'status';
+const IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY = 'in_progress_expiration';
 
 /**
  * The idempotency table as Powertools reads and writes it, for the call-update requests and the status
@@ -35,6 +38,8 @@ export const tableOptions = (tableName: string, client?: DynamoDBClient): Dynamo
   tableName,
   keyAttr: IDEMPOTENCY_TABLE_KEY,
   expiryAttr: IDEMPOTENCY_TABLE_TTL,
+  statusAttr: IDEMPOTENCY_TABLE_STATUS,
+  inProgressExpiryAttr: IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY,
   ...(client ? { awsSdkV3Client: client } : { clientConfig: sdkClientDefaults() }),
 });
 
@@ -82,10 +87,81 @@ export const redirectsTheCall = (data: RecordData): boolean => {
  */
 class CallUpdateRecords extends DynamoDBPersistenceLayer {
   readonly #timeLeft: () => number;
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
 
-  constructor(options: DynamoDBPersistenceOptions, timeLeft: () => number) {
-    super(options);
+  constructor(tableName: string, client: DynamoDBClient, timeLeft: () => number) {
+    super(tableOptions(tableName, client));
+    this.#tableName = tableName;
+    this.#client = client;
     this.#timeLeft = timeLeft;
+  }
+
+  /**
+   * Moves a COMPLETED record's expiry to a window from now, and touches nothing else: the condition leaves a
+   * record that expired and was taken over since it was read (another delivery's in-progress record, its
+   * redirect being sent) as it is, and the recorded outcome is never rewritten, so a newer one written meanwhile
+   * is kept. Bounded like `saveSuccess`; a record no longer COMPLETED is not an error.
+   */
+  renew(data: RecordData): Promise<void> {
+    return this.#extend(data, 'SET #expiry = :expiry', '#status = :completed', {
+      ':completed': { S: IdempotencyRecordStatus.COMPLETED },
+    });
+  }
+
+  /**
+   * Keeps a redirect's blocking in-progress record for another window from now: a duplicate under the same key
+   * (the requester's retry, hours after the try whose outcome is unknown) is handed back to Lambda, and an
+   * archive replay of that duplicate, fresh by its own `time`, must still find the record. Only while it is in
+   * progress and still blocking (its in-progress expiry ahead); nothing else is touched.
+   */
+  holdRedirect(data: RecordData): Promise<void> {
+    const nowMs = Date.now();
+    return this.#extend(
+      data,
+      'SET #expiry = :expiry, #inProgressExpiry = :inProgressExpiry',
+      '#status = :inProgress AND #inProgressExpiry > :now',
+      {
+        ':inProgress': { S: IdempotencyRecordStatus.INPROGRESS },
+        ':inProgressExpiry': { N: String(nowMs + this.getExpiresAfterSeconds() * 1000) },
+        ':now': { N: String(nowMs) },
+      },
+      { '#inProgressExpiry': IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY },
+    );
+  }
+
+  #extend(
+    data: RecordData,
+    update: string,
+    condition: string,
+    values: Record<string, { S: string } | { N: string }>,
+    names: Record<string, string> = {},
+  ): Promise<void> {
+    const write = this.#client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: this.getKey(this.getHashedIdempotencyKey(data)),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: {
+            '#expiry': IDEMPOTENCY_TABLE_TTL,
+            '#status': IDEMPOTENCY_TABLE_STATUS,
+            ...names,
+          },
+          ExpressionAttributeValues: {
+            ':expiry': { N: String(Math.round(Date.now() / 1000 + this.getExpiresAfterSeconds())) },
+            ...values,
+          },
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        },
+      );
+    return this.#bounded('the idempotency record could not be kept for another window', write);
   }
 
   /**
@@ -148,26 +224,23 @@ export interface CallUpdateIdempotency {
    * (a redirect's, with the idempotency window).
    */
   config: IdempotencyConfig;
-  persistenceStore: DynamoDBPersistenceLayer;
+  persistenceStore: DynamoDBPersistenceLayer & Pick<CallUpdateRecords, 'renew' | 'holdRedirect'>;
   /** How long a record is kept (`expiresAfterSeconds`): what bounds how old an event may be when applied. */
   windowSeconds: number;
 }
 
 /**
- * Keeps a replayed outcome for another idempotency window from now. A request's `time` is checked against the
+ * Keeps a replayed outcome for another idempotency window from now (its expiry only, and only while the record
+ * is still COMPLETED: `CallUpdateRecords.renew`). A request's `time` is checked against the
  * window (`event-time.ts`) on the promise that its record outlives it by the window; with an `idempotencyKey`
  * the record may have been written for an earlier event (the requester's first try, hours before this retry),
  * and would expire that much sooner: an archive replay of this event would then find nothing and apply it
- * again. Written through the table's bounded `saveSuccess`: a failure is logged, the replay is published anyway.
+ * again. A failure is logged, the replay is published anyway.
  */
 export const rememberAgain = (
   store: CallUpdateIdempotency['persistenceStore'],
   event: CallUpdateRequestedEvent,
-  replayed: object,
-): Promise<void> => {
-  const { replayed: _, ...recorded } = replayed as { replayed?: unknown };
-  return store.saveSuccess(event as unknown as RecordData, recorded as RecordData);
-};
+): Promise<void> => store.renew(event as unknown as RecordData);
 
 /**
  * Marks a result that came from the table rather than from running the function, so the result event can say
@@ -197,7 +270,8 @@ export const createCallUpdateIdempotency = (options: CallUpdateIdempotencyOption
     config,
     windowSeconds: options.expiresAfterSeconds,
     persistenceStore: new CallUpdateRecords(
-      tableOptions(options.tableName, options.client),
+      options.tableName,
+      options.client ?? new DynamoDBClient(sdkClientDefaults()),
       // The registered invocation's time left; a generous default outside one (a test calling the store).
       () => config.lambdaContext?.getRemainingTimeInMillis() ?? 60_000,
     ),
