@@ -84,6 +84,11 @@ export class CallUpdateEventsConsumer extends Construct {
         durationIn('callUpdateEvents.idempotencyTtl', props.idempotencyTtl ?? Duration.days(1), 'seconds'),
       ),
     );
+    // The function checks the window against it at cold start, which the synth cannot when either is a token.
+    props.handler.addEnvironment(
+      ENV.maxEventAgeSeconds,
+      settingValue(durationIn('callUpdateEvents.maxEventAge', maxEventAge, 'seconds')),
+    );
     // The rule filters on the sources; the function checks them again, so a second rule or a replay
     // pointed at it cannot widen the allow-list.
     props.handler.addEnvironment(ENV.allowedEventSources, props.allowedSources.join(','));

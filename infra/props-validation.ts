@@ -7,6 +7,8 @@ import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENDS_PER_SECOND,
   CLEANUP_TIME_MARGIN_MS,
+  EVENTS_FUNCTION_MARGIN_MS,
+  EVENTS_FUNCTION_TIMEOUT_SECONDS,
   inRange,
   REMEMBERED_SECONDS,
   SECRET_CACHE_TTL_SECONDS,
@@ -19,9 +21,7 @@ import type { CallControlProps } from './props.ts';
 import { checkedPolicy } from './schedules.ts';
 
 /** Timeout of the function applying "Call Update Requested" events. */
-export const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(60);
-/** Time an event invocation keeps beyond its SignalWire requests: secret read, deadline margin, publishing. */
-const EVENTS_FUNCTION_MARGIN_MS = 5_000;
+export const EVENTS_FUNCTION_TIMEOUT = Duration.seconds(EVENTS_FUNCTION_TIMEOUT_SECONDS);
 
 /** Rejects inconsistent props at synth time, where the message can still name the prop. */
 export const validateProps = (props: CallControlProps, scope: Construct): void => {

@@ -71,6 +71,45 @@ describe('CallControl props given as tokens (CloudFormation parameters)', () => 
     });
   });
 
+  it('gives the event function the rule’s maxEventAge, which it checks a token idempotencyTtl against at cold start', () => {
+    const stack = new Stack(testApp(), 'catalog-product');
+    new CallControl(stack, 'call-control', {
+      schemasDirectory,
+      secretName: 'signalwire/call-control',
+      signalWireTimeout: Duration.millis(numberParameter(stack, 'SignalWireTimeout')),
+      callUpdateEvents: {
+        allowedSources: ['com.example.crm'],
+        maxEventAge: Duration.hours(2),
+        idempotencyTtl: Duration.seconds(numberParameter(stack, 'IdempotencyTtl')),
+      },
+    });
+
+    const events = environmentOf(Template.fromStack(stack), CALL_UPDATE_EVENTS_SERVICE_NAME);
+    expect(events[ENV.maxEventAgeSeconds]).toBe('7200');
+    expect(events[ENV.idempotencyTtlSeconds]).toEqual({ Ref: 'IdempotencyTtl' });
+    expect(events[ENV.signalWireTimeoutMs]).toEqual({ Ref: 'SignalWireTimeout' });
+  });
+
+  it('passes a maxEventAge parameter to the rule, the invoke config and the event function alike', () => {
+    const stack = new Stack(testApp(), 'catalog-product');
+    new CallControl(stack, 'call-control', {
+      schemasDirectory,
+      secretName: 'signalwire/call-control',
+      callUpdateEvents: {
+        allowedSources: ['com.example.crm'],
+        maxEventAge: Duration.seconds(numberParameter(stack, 'MaxEventAge')),
+      },
+    });
+    const template = Template.fromStack(stack);
+
+    expect(environmentOf(template, CALL_UPDATE_EVENTS_SERVICE_NAME)[ENV.maxEventAgeSeconds]).toEqual({
+      Ref: 'MaxEventAge',
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [{ RetryPolicy: { MaximumEventAgeInSeconds: { Ref: 'MaxEventAge' } } }],
+    });
+  });
+
   it.each([
     ['secretCacheTtl', 'seconds', (n: number) => ({ secretCacheTtl: Duration.minutes(n) })],
     ['signalWireTimeout', 'millis', (n: number) => ({ signalWireTimeout: Duration.seconds(n) })],

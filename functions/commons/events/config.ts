@@ -1,5 +1,12 @@
 import { readInteger, readRequired } from '../platform/config.ts';
-import { ENV, REMEMBERED_SECONDS } from '../platform/settings.ts';
+import {
+  ENV,
+  EVENTS_FUNCTION_TIMEOUT_SECONDS,
+  EVENTS_SIGNALWIRE_TIMEOUT_MAX_MS,
+  MAX_EVENT_AGE_SECONDS,
+  REMEMBERED_SECONDS,
+  SIGNALWIRE_TIMEOUT_MS,
+} from '../platform/settings.ts';
 import { DEFAULT_EVENT_SOURCE } from './contracts.ts';
 
 /** Where the functions publish. */
@@ -34,13 +41,41 @@ const sourceList = (name: string): string[] => {
   return sources;
 };
 
-export const readCallUpdateEventsConfig = (): CallUpdateEventsConfig => ({
-  ...readEventsConfig(),
-  idempotencyTableName: readRequired(ENV.idempotencyTableName),
-  allowedEventSources: sourceList(ENV.allowedEventSources),
+/**
+ * The construct refuses these combinations at synth time when it knows both values; given as deploy-time tokens
+ * (parameters), only the function can, so it refuses them at cold start rather than run unsafely: a redirect
+ * cut by the function's own timeout (its outcome unknown although SignalWire was merely slow), or retries of an
+ * event arriving after its idempotency record is gone (refused as too old, or applied twice).
+ */
+const checkCrossSettings = (idempotencyTtlSeconds: number): void => {
+  const timeoutMs = readInteger(ENV.signalWireTimeoutMs, SIGNALWIRE_TIMEOUT_MS);
+  if (timeoutMs > EVENTS_SIGNALWIRE_TIMEOUT_MAX_MS) {
+    throw new Error(
+      `environment variable ${ENV.signalWireTimeoutMs} must be at most ${EVENTS_SIGNALWIRE_TIMEOUT_MAX_MS} for ` +
+        `this function, got "${timeoutMs}": a redirect may take 3 requests, more than its ` +
+        `${EVENTS_FUNCTION_TIMEOUT_SECONDS} s timeout`,
+    );
+  }
+  const maxEventAgeSeconds = readInteger(ENV.maxEventAgeSeconds, MAX_EVENT_AGE_SECONDS);
+  if (idempotencyTtlSeconds < maxEventAgeSeconds) {
+    throw new Error(
+      `environment variable ${ENV.idempotencyTtlSeconds} must be at least ${ENV.maxEventAgeSeconds} ` +
+        `(${maxEventAgeSeconds}), got "${idempotencyTtlSeconds}": retries of an event outlive its idempotency record`,
+    );
+  }
+};
+
+export const readCallUpdateEventsConfig = (): CallUpdateEventsConfig => {
   // A day covers EventBridge's and Lambda's retry windows (at most 24 h and 6 h).
-  idempotencyTtlSeconds: readInteger(ENV.idempotencyTtlSeconds, REMEMBERED_SECONDS),
-});
+  const idempotencyTtlSeconds = readInteger(ENV.idempotencyTtlSeconds, REMEMBERED_SECONDS);
+  checkCrossSettings(idempotencyTtlSeconds);
+  return {
+    ...readEventsConfig(),
+    idempotencyTableName: readRequired(ENV.idempotencyTableName),
+    allowedEventSources: sourceList(ENV.allowedEventSources),
+    idempotencyTtlSeconds,
+  };
+};
 
 /** Settings of the status-callback function. */
 export interface StatusCallbackConfig extends EventsConfig {

@@ -16,6 +16,7 @@ export const ENV = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  maxEventAgeSeconds: 'CALL_UPDATE_MAX_EVENT_AGE_SECONDS',
   allowedEventSources: 'ALLOWED_EVENT_SOURCES',
   replayWindowSeconds: 'STATUS_CALLBACK_REPLAY_WINDOW_SECONDS',
   cleanupDefaultPolicy: 'CLEANUP_DEFAULT_POLICY',
@@ -86,6 +87,26 @@ export const DEFAULT_STACK_NAME = 'SignalWireCallControl';
 
 /** How long a request's outcome is remembered by idempotency, or a callback against replays: 1 min to 30 days. */
 export const REMEMBERED_SECONDS = { min: 60, max: 30 * 86_400, default: 86_400 } as const;
+
+/**
+ * How long EventBridge and Lambda retry a "Call Update Requested" event (`callUpdateEvents.maxEventAge`): 1 minute
+ * to 6 hours. The idempotency window must be at least this long.
+ */
+export const MAX_EVENT_AGE_SECONDS = { min: 60, max: 6 * 3600, default: 3600 } as const;
+
+/** Timeout of the function applying "Call Update Requested" events. */
+export const EVENTS_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/** Time an event invocation keeps beyond its SignalWire requests: secret read, deadline margin, publishing. */
+export const EVENTS_FUNCTION_MARGIN_MS = 5_000;
+
+/**
+ * Longest SignalWire timeout the event function takes: a redirect's worst case (safety read, its one reconnect,
+ * the POST: 3 requests) plus the margin must end before the function's timeout.
+ */
+export const EVENTS_SIGNALWIRE_TIMEOUT_MAX_MS = Math.floor(
+  (EVENTS_FUNCTION_TIMEOUT_SECONDS * 1000 - EVENTS_FUNCTION_MARGIN_MS) / 3,
+);
 
 /** Whether `value` is an integer within `range`. */
 export const inRange = (range: IntegerRange, value: number): boolean =>
