@@ -2,7 +2,7 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parsePolicyInput } from '../functions/commons/cleanup/policy.ts';
-import { freshnessOf } from '../functions/commons/platform/freshness.ts';
+import { shortestIdempotencyTtl } from '../functions/commons/platform/freshness.ts';
 import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENDS_PER_SECOND,
@@ -160,7 +160,7 @@ const checkCallUpdateEvents = (
     throw new Error('callUpdateEvents.idempotencyTtl must be at most 30 days');
   }
   const window = ttl ?? REMEMBERED_SECONDS.default;
-  if (freshnessOf(window).maxAgeSeconds < 2 * age) {
+  if (window < shortestIdempotencyTtl(age)) {
     throw new Error(
       `callUpdateEvents.idempotencyTtl ${window} s is too short: EventBridge and then ` +
         'Lambda each retry an event for up to maxEventAge, and an event older than idempotencyTtl less twice the ' +
@@ -168,17 +168,6 @@ const checkCallUpdateEvents = (
         `maxEventAge ${age} s`,
     );
   }
-};
-
-/**
- * The shortest idempotency window under which no first delivery is refused as too old: one EventBridge retried
- * for up to `maxEventAge`, then Lambda's queue and retries for up to `maxEventAge` more, must stay within the
- * window less twice the clock tolerance (`freshnessOf`).
- */
-export const shortestIdempotencyTtl = (maxEventAgeSeconds: number): number => {
-  let ttl = 2 * maxEventAgeSeconds;
-  while (freshnessOf(ttl).maxAgeSeconds < 2 * maxEventAgeSeconds) ttl++;
-  return ttl;
 };
 
 /** The API's authorization as API Gateway takes it; a JavaScript app is not held to the union type. */

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCallUpdateEventsConfig } from '#commons/events/config';
+import { shortestIdempotencyTtl } from '#commons/platform/freshness';
 import { ENV, EVENTS_SIGNALWIRE_TIMEOUT_MAX_MS } from '#commons/platform/settings';
 
 const base = {
@@ -48,19 +49,25 @@ describe('the call-update-events function’s settings at cold start', () => {
     );
   });
 
-  it('refuses an idempotency window shorter than the retries’ maximum event age, naming both variables', () => {
-    process.env[ENV.idempotencyTtlSeconds] = '600';
+  it.each([
+    ['shorter than the maximum event age', '600'],
+    ['equal to the maximum event age (EventBridge and Lambda each retry for up to it)', '3600'],
+    ['one second under the shortest the construct accepts', '7799'],
+  ])('refuses an idempotency window %s, naming both variables and the shortest it takes', (_, ttl) => {
+    process.env[ENV.idempotencyTtlSeconds] = ttl;
     process.env[ENV.maxEventAgeSeconds] = '3600';
 
     expect(() => readCallUpdateEventsConfig()).toThrow(
-      /^environment variable IDEMPOTENCY_TTL_SECONDS must be at least CALL_UPDATE_MAX_EVENT_AGE_SECONDS \(3600\), got "600"/,
+      new RegExp(
+        `^environment variable IDEMPOTENCY_TTL_SECONDS must be at least 7800 with CALL_UPDATE_MAX_EVENT_AGE_SECONDS 3600, got "${ttl}"`,
+      ),
     );
   });
 
-  it('takes an idempotency window equal to the maximum event age', () => {
-    process.env[ENV.idempotencyTtlSeconds] = '3600';
+  it('takes the shortest idempotency window the construct accepts for the maximum event age', () => {
+    process.env[ENV.idempotencyTtlSeconds] = String(shortestIdempotencyTtl(3600));
     process.env[ENV.maxEventAgeSeconds] = '3600';
 
-    expect(readCallUpdateEventsConfig().idempotencyTtlSeconds).toBe(3600);
+    expect(readCallUpdateEventsConfig().idempotencyTtlSeconds).toBe(7800);
   });
 });

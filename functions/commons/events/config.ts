@@ -1,4 +1,5 @@
 import { readInteger, readRequired } from '../platform/config.ts';
+import { shortestIdempotencyTtl } from '../platform/freshness.ts';
 import {
   ENV,
   EVENTS_FUNCTION_TIMEOUT_SECONDS,
@@ -57,10 +58,13 @@ const checkCrossSettings = (idempotencyTtlSeconds: number): void => {
     );
   }
   const maxEventAgeSeconds = readInteger(ENV.maxEventAgeSeconds, MAX_EVENT_AGE_SECONDS);
-  if (idempotencyTtlSeconds < maxEventAgeSeconds) {
+  const shortest = shortestIdempotencyTtl(maxEventAgeSeconds);
+  if (idempotencyTtlSeconds < shortest) {
     throw new Error(
-      `environment variable ${ENV.idempotencyTtlSeconds} must be at least ${ENV.maxEventAgeSeconds} ` +
-        `(${maxEventAgeSeconds}), got "${idempotencyTtlSeconds}": retries of an event outlive its idempotency record`,
+      `environment variable ${ENV.idempotencyTtlSeconds} must be at least ${shortest} with ` +
+        `${ENV.maxEventAgeSeconds} ${maxEventAgeSeconds}, got "${idempotencyTtlSeconds}": EventBridge and then ` +
+        'Lambda each retry an event for up to the maximum event age, and an event older than the window less ' +
+        'twice the clock tolerance is refused with EVENT_TOO_OLD',
     );
   }
 };

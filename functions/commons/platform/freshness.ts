@@ -27,6 +27,18 @@ export const freshnessOf = (windowSeconds: number): Freshness => {
   return { toleranceSeconds, maxAgeSeconds: windowSeconds - 2 * toleranceSeconds };
 };
 
+/**
+ * The shortest idempotency window under which no first delivery of an event is refused as too old: EventBridge
+ * retries it for up to `maxEventAge`, then Lambda's queue and retries for up to `maxEventAge` more, and all of it
+ * must stay within the window less twice the clock tolerance. The construct checks it at synth, the event
+ * function at cold start (for values given as deploy-time tokens).
+ */
+export const shortestIdempotencyTtl = (maxEventAgeSeconds: number): number => {
+  let ttl = 2 * maxEventAgeSeconds;
+  while (freshnessOf(ttl).maxAgeSeconds < 2 * maxEventAgeSeconds) ttl++;
+  return ttl;
+};
+
 /** Where a time falls against the limits, seen at `now`. */
 export type Placement = 'fresh' | 'too-old' | 'in-future';
 
