@@ -251,7 +251,8 @@ interface EndResult {
   sid: string;
   api: string;
   outcome: string;
-  status?: string;
+  /** Null when SignalWire did not give the call's status (a native call). */
+  status?: string | null;
   error?: string;
 }
 

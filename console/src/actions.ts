@@ -9,7 +9,7 @@ const facts = (call: Call): Array<[string, string]> => [
   ['Kind', kindOf(call)],
   ['From', call.from ?? ''],
   ['To', call.to ?? ''],
-  ['Status', call.status],
+  ['Status', call.status ?? 'unknown'],
 ];
 
 /**

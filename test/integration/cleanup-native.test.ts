@@ -207,6 +207,30 @@ describe('faults on the native side, as on the Compatibility side', () => {
     ]);
   });
 
+  it('neither cancels nor counts as ended a queued call whose voice log, read again, gives no status', async () => {
+    const call = seedNative('+1417', 'queued', 1200);
+    const unknown = { ...stack.emulator.native.get(stack.projectId, call.id), status: null };
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify(unknown),
+      pathPrefix: `/api/voice/logs/${call.id}`,
+    });
+
+    const report = await invoke('native-unknown-status', onlyNative('+1417'));
+
+    expect(report).toMatchObject({ eligible: 1, ended: 0, alreadyEnded: 0, failed: 1 });
+    expect(report.failedCalls).toEqual([
+      expect.objectContaining({
+        sid: call.id,
+        api: 'calling',
+        code: 'UPSTREAM_ERROR',
+        message: expect.stringContaining('no status known here'),
+      }),
+    ]);
+    expect(nativePosts()).toEqual([]);
+    expect(nativeStatus(call)).toBe('queued');
+  });
+
   it('reports a voice-log listing it could not read, then fails the invocation', async () => {
     const call = seedNative('+1416', 'queued', 1200);
     stack.emulator.injectFault({ kind: 'status', status: 500, method: 'GET', times: 1000 });

@@ -22,11 +22,16 @@ import { RequestValidationError } from '../errors.ts';
 import { parseFilterDate } from '../signalwire/dates.ts';
 import { LIST_QUERY_TO_SIGNALWIRE } from '../signalwire/list-query-params.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
-import { type Call, type CallStatus, LIST_CALLS_FILTERS, type ListCallsFilter } from '../signalwire/types.ts';
+import {
+  type CallStatus,
+  type CallView,
+  LIST_CALLS_FILTERS,
+  type ListCallsFilter,
+} from '../signalwire/types.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 
 /** A listed call, with the API that owns it. */
-export type ListedCall = Call & { api: CallApi };
+export type ListedCall = CallView & { api: CallApi };
 
 /** The filters compared on the client side for native calls (the voice logs have none of them). */
 export type NativeFilter = Pick<ListCallsFilter, 'Status' | 'To' | 'From' | 'ParentCallSid'>;

@@ -21,8 +21,8 @@ import {
   ENDED_CALL_REFUSAL_STATUSES,
   NATIVE_SOURCES,
 } from '../calling/assumptions.ts';
-import type { UpdateParams } from '../calling/types.ts';
-import { type CallApi, isLiveNativeStatus, nativeCallView } from '../calling/vocabulary.ts';
+import type { UpdateParams, VoiceLog } from '../calling/types.ts';
+import { type CallApi, isLiveNativeStatus, nativeCallView, nativeStatusOf } from '../calling/vocabulary.ts';
 import {
   describeError,
   type FieldViolation,
@@ -31,7 +31,7 @@ import {
   SignalWireError,
 } from '../errors.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
-import type { Call, CallUpdate } from '../signalwire/types.ts';
+import type { CallUpdate, CallView } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
 import { cancelConflict, idMismatch } from './native-refusals.ts';
@@ -124,28 +124,35 @@ const notOwnedByCallingApi = (): SignalWireError =>
 
 /**
  * The rule of the module comment, step 3: after the Compatibility API's 404 (`notFound`), the call is native
- * only if its voice log says so; otherwise that 404 stands (CALL_NOT_FOUND). Reads only.
+ * only if its voice log says so; otherwise that 404 stands (CALL_NOT_FOUND). Reads only; answers the voice log
+ * read, so that the same request need not read it again (`applyToNativeCall`'s `voiceLog`).
  */
 export const confirmNative = async (
   native: NativeCallsApi,
   callSid: string,
   notFound: SignalWireError,
   options: RequestOptions = {},
-): Promise<void> => {
+): Promise<VoiceLog> => {
   const log = await native.getVoiceLog(callSid, options).catch((error: unknown) => {
     // Neither API knows the call: the Compatibility API's 404 says so.
     throw isCallNotFound(error) ? notFound : error;
   });
   if (!isNativeSource(log.source)) throw notFound;
+  return log;
 };
 
 /**
  * Applies one action to a native call: an end is idempotent (a refusal because the call has ended, confirmed
  * by its voice log, is `already-ended`), a redirect is sent at most once (the adapter's guarantee).
+ *
+ * `voiceLog` is the call's voice log as this request has just read it (the owner's confirmation): the check
+ * before a cancel takes it instead of reading it again. The read after a refused end is never taken from it:
+ * that one must see the call after the refusal.
  */
 export const applyToNativeCall = async (
   api: NativeCallsApi,
   command: Pick<CallCommand, 'callSid' | 'action' | 'signal'>,
+  voiceLog?: VoiceLog,
 ): Promise<CallOutcome> => {
   const callSid = canonicalSid(command.callSid);
   const accountSid = api.projectId;
@@ -157,7 +164,7 @@ export const applyToNativeCall = async (
       return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
     }
     if (command.action.kind === 'update' && change.reason === 'cancel') {
-      const conflict = await cancelConflict(api, callSid, options);
+      const conflict = await cancelConflict(api, callSid, options, voiceLog);
       if (conflict)
         return { ok: false, accountSid, callSid, error: conflict, cause: undefined, api: 'calling' };
     }
@@ -171,6 +178,8 @@ export const applyToNativeCall = async (
       // A Compatibility call's log (a request that named the wrong API) is not this call ending: not found.
       if (!isNativeSource(log.source)) throw error;
       if (isLiveNativeStatus(log.status)) throw error.status === 404 ? idMismatch(log.status) : error;
+      // A log of unknown status does not show the call ended: the refusal stands, never `already-ended`.
+      if (nativeStatusOf(log.status) === null) throw error;
       return {
         ok: true,
         accountSid,
@@ -215,7 +224,7 @@ export type NativeAwareCallService = CallService & {
   apply(command: ApiCommand): Promise<CallOutcome>;
   /** Transfers a native call (sent at most once); a Compatibility call's transfer is refused by name. */
   transfer(command: TransferCommand): Promise<CallOutcome>;
-  get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<Call>;
+  get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<CallView>;
   list(query: BothListQuery): Promise<BothListPage>;
 };
 
@@ -304,7 +313,7 @@ const readOverBoth = async (
   compatibility: CallService,
   access: NativeAccess,
   query: CallQuery & { callSid: string; api?: CallApi },
-): Promise<Call> => {
+): Promise<CallView> => {
   const callSid = canonicalSid(query.callSid);
   const nativeRead = async () => {
     const native = await access.nativeFor(query.project);
@@ -349,8 +358,10 @@ export const withNativeCalls = (
     let outcome: CallOutcome;
     try {
       const native = await access.nativeFor(project);
-      if (notFound) await confirmNative(native, callSid, notFound, { signal: command.signal });
-      outcome = await applyToNativeCall(native, command);
+      const log = notFound
+        ? await confirmNative(native, callSid, notFound, { signal: command.signal })
+        : undefined;
+      outcome = await applyToNativeCall(native, command, log);
     } catch (error) {
       // Neither API knows the call, or the voice log could not be read: nothing was applied anywhere.
       outcome = {

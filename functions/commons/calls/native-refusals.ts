@@ -3,6 +3,7 @@
  * (`native-calls.ts` applies them).
  */
 import { NATIVE_SOURCES } from '../calling/assumptions.ts';
+import type { VoiceLog } from '../calling/types.ts';
 import { isLiveNativeStatus, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
 import { type ErrorDescription, SignalWireError } from '../errors.ts';
 import type { NativeCallsApi, RequestOptions } from './port.ts';
@@ -27,13 +28,16 @@ export const idMismatch = (status: string | null): SignalWireError =>
  * The read is advisory: only a log that shows the call answered refuses. A log that cannot be read (not written
  * yet for a call just dialled, the logs API failing) lets the cancel go on as `calling.end`, as it did before the
  * check, rather than stranding a backlog of queued calls behind the logs API.
+ *
+ * `known` is the voice log this request has just read (to tell which API owns the call): it is read once.
  */
 export const cancelConflict = async (
   api: NativeCallsApi,
   callSid: string,
   options: RequestOptions,
+  known?: VoiceLog,
 ): Promise<ErrorDescription | undefined> => {
-  const log = await api.getVoiceLog(callSid, options).catch(() => undefined);
+  const log = known ?? (await api.getVoiceLog(callSid, options).catch(() => undefined));
   if (
     log === undefined ||
     !(NATIVE_SOURCES as readonly string[]).includes(log.source) ||
