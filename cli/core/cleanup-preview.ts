@@ -1,3 +1,4 @@
+import { uniqueCalls } from '#commons/calls/unique-calls';
 import type { CleanupPolicy } from '#commons/cleanup/policy';
 import type { CallView } from '#commons/signalwire/types';
 import { listAll } from './backend.ts';
@@ -24,7 +25,8 @@ const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy
       if (call.status === status && judge(call).kind === 'stale') stale.push(call);
     }
   }
-  return { stale, where: backend.where };
+  // A call listed twice (pages that shifted between reads) is previewed once, as its freshest reading.
+  return { stale: uniqueCalls(stale), where: backend.where };
 };
 
 /**

@@ -52,6 +52,7 @@ import {
 } from './http.ts';
 import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
 import { isNativePath, NativeCalls, nativeFaultReply, parseJsonOrUndefined } from './native.ts';
+import type { Paging } from './native-render.ts';
 
 interface Project {
   apiToken: string;
@@ -90,6 +91,8 @@ export class SignalWireEmulator {
   readonly #latency: { ms: number; spreadMs: number };
   #rateLimit: RateLimit | undefined;
   #seeded = 0;
+  /** How List Calls and the voice logs cut their pages (`setPaging`). */
+  readonly #paging: Paging = { mode: 'cursor', afterPage: undefined };
 
   private constructor(server: Server, options: SignalWireEmulatorOptions) {
     this.#server = server;
@@ -110,6 +113,7 @@ export class SignalWireEmulator {
       () => this.#nowMs(),
       () => this.url,
       (projectId) => this.#projects.get(projectId)?.calls.ordered() ?? [],
+      this.#paging,
     );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.#serve(req, res);
@@ -211,6 +215,18 @@ export class SignalWireEmulator {
   /** Sets the delay added to every response from now on. */
   setLatency(ms: number): void {
     this.#latency.ms = ms;
+  }
+
+  /**
+   * How List Calls and the voice logs cut their pages from now on. `cursor` (the default): a page token marks the
+   * last call read, so a call created between two page reads never moves the next page. `offset`: page N starts N
+   * pages in, whatever its token (neither API's documents say which kind its page token is), so a call created
+   * between two reads pushes the listing down and the last call of one page is read again first on the next.
+   * `afterPage` runs once a page is cut, before it is sent: a test's way to change the calls between two reads.
+   */
+  setPaging(mode: Paging['mode'], afterPage?: () => void): void {
+    this.#paging.mode = mode;
+    this.#paging.afterPage = afterPage;
   }
 
   /** Replaces the POST rate limit (undefined removes it) and starts every window afresh. */
@@ -325,7 +341,12 @@ export class SignalWireEmulator {
   #listCalls(project: Project, accountSid: string, query: URLSearchParams): unknown {
     const request = parseListRequest(query);
     const listPath = `${API_ROOT}/Accounts/${accountSid}/Calls.json`;
-    const { calls, hasNext } = selectPage(project.calls.ordered(), request);
+    const offset = this.#paging.mode === 'offset';
+    const { calls, hasNext } = selectPage(
+      project.calls.ordered(),
+      offset ? { ...request, pageToken: undefined } : request,
+    );
+    this.#paging.afterPage?.();
     const first = calls[0];
     const last = calls.at(-1);
     const { page } = request;
