@@ -352,6 +352,10 @@ describe('the Calling API or the voice logs answering 200 with something else th
 
     expect(end.status, end.text).toBe(200);
     expect(end.json).toMatchObject({ sid: upper, status: 'completed' });
+    // That answer is thin (no from, to, direction, charge): the end was applied all the same, and what describes
+    // the call comes from its voice log, never undefined or NaN.
+    const { from, to, direction } = stack.emulator.native.get(stack.projectId, id) ?? {};
+    expect(end.json).toMatchObject({ from, to, direction, price: expect.any(Number) });
     const log = { id: upper, created_at: '2026-12-06T10:00:00Z', source: 'realtime_api', status: 'ended' };
     stack.emulator.injectFault({ kind: 'garble', body: JSON.stringify(log), pathPrefix: '/api/voice/logs' });
 
@@ -359,6 +363,52 @@ describe('the Calling API or the voice logs answering 200 with something else th
 
     expect(read.status, read.text).toBe(200);
     expect(read.json).toMatchObject({ sid: upper, status: 'completed' });
+  });
+
+  it('a thin answer to a redirect is the redirect applied, sent once, described from the voice log', async () => {
+    const id = await nativeCall();
+    const thin = JSON.stringify({ id, status: 'answered', created_at: '2026-12-06T10:00:00Z' });
+    stack.emulator.injectFault({ kind: 'garble', body: thin, pathPrefix: '/api/calling/' });
+
+    const answer = await request('POST', `/calls/${id}`, {
+      Url: 'https://example.com/next.swml',
+      api: 'calling',
+    });
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    const { from, to, direction } = stack.emulator.native.get(stack.projectId, id) ?? {};
+    expect(answer.json).toMatchObject({ sid: id, status: 'in-progress', from, to, direction, price: null });
+    expect(commands()).toHaveLength(1);
+    expect(stack.emulator.native.redirectsOf(stack.projectId, id)).toEqual([
+      { url: 'https://example.com/next.swml' },
+    ]);
+  });
+
+  it('a thin answer whose voice log cannot be read is still the change applied, with nothing made up', async () => {
+    const id = await nativeCall();
+    const thin = JSON.stringify({
+      id,
+      status: 'ended',
+      created_at: '2026-12-06T10:00:00Z',
+      charge: '12',
+      duration: '60',
+    });
+    stack.emulator.injectFault({ kind: 'garble', body: thin, pathPrefix: '/api/calling/' });
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 500,
+      method: 'GET',
+      pathPrefix: '/api/voice/logs/',
+      times: 10,
+    });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json).toMatchObject({ sid: id, status: 'completed', price: null, duration: 0 });
+    expect(answer.text).not.toContain('NaN');
+    stack.emulator.clearFaults();
   });
 
   it("a terminate whose owner is judged from another call's voice log ends nothing", async () => {

@@ -8,6 +8,7 @@ import {
 import type { Attempt, SignalWireClient } from '../signalwire/client.ts';
 import { formatVoiceLogTime, NATIVE_SOURCES } from './assumptions.ts';
 import {
+  CALLING_DIRECTIONS,
   CALLING_STATUSES,
   type CallingCall,
   type CallingCommand,
@@ -65,6 +66,27 @@ const checkCall = (body: unknown, id: string): CallingCall => {
   // operator was answered a call created on "Invalid Date"; "0" would date it to the year 2000.
   if (!isIsoInstant(body.created_at)) throw unusable('is not a call (no ISO 8601 "created_at")');
   return body as unknown as CallingCall;
+};
+
+/** The fields of a call's view that describe it (who, which way, what it cost), beside what decides the outcome. */
+const DESCRIBING_FIELDS = ['from', 'to', 'direction', 'charge', 'duration', 'parent_id', 'type', 'url'] as const;
+
+/**
+ * Whether a command's answer lacks (or garbles) what describes the call. The spec's answer holds every field; a
+ * thin one still says the command was applied (a 2xx naming the call, with its status), so it is taken as applied
+ * and its description read from the call's voice log (`CallingClient.described`).
+ */
+const isThin = (call: CallingCall): boolean => {
+  const body = call as unknown as Record<string, unknown>;
+  return (
+    typeof body.from !== 'string' ||
+    typeof body.to !== 'string' ||
+    !(CALLING_DIRECTIONS as readonly unknown[]).includes(body.direction) ||
+    typeof body.charge !== 'number' ||
+    !Number.isFinite(body.charge) ||
+    !(body.duration === null || Number.isInteger(body.duration)) ||
+    !(body.parent_id === null || typeof body.parent_id === 'string')
+  );
 };
 
 /**
@@ -147,10 +169,11 @@ export class CallingClient implements NativeCallsApi {
   }
 
   async endCall(id: string, reason: HangupReason, options: RequestOptions = {}): Promise<CallingCall> {
-    return checkCall(
+    const call = checkCall(
       await this.command({ command: 'calling.end', id, params: { reason } }, true, options),
       id,
     );
+    return this.described(call, id, options);
   }
 
   updateCall(
@@ -226,14 +249,32 @@ export class CallingClient implements NativeCallsApi {
       // Prove (or replace) the pooled socket with a request safe to repeat; its failure sends no redirect.
       await this.getVoiceLog(id, options);
     }
+    let call: CallingCall;
     try {
-      return checkCall(await this.command(body, false, options), id);
+      call = checkCall(await this.command(body, false, options), id);
     } catch (error) {
       const lost =
         (error instanceof SignalWireError || error instanceof SignalWireNetworkError) &&
         !redirectCertainlyNotApplied(error);
       throw lost ? new RedirectOutcomeUnknownError(error) : error;
     }
+    return this.described(call, id, options);
+  }
+
+  /**
+   * A thin answer ({@link isThin}) with its description read from the call's voice log: the answer's id, status
+   * and date stand (the command's own word, fresher than the log); what it lacks comes from the log. A log that
+   * cannot be read (or names no such call) leaves the answer as it was: the command was applied all the same.
+   */
+  private async described(call: CallingCall, id: string, options: RequestOptions): Promise<CallingCall> {
+    if (!isThin(call)) return call;
+    const log = await this.getVoiceLog(id, options).catch(() => undefined);
+    if (log === undefined) return call;
+    const answered = call as unknown as Record<string, unknown>;
+    const description = Object.fromEntries(
+      DESCRIBING_FIELDS.map((field) => [field, log[field] ?? answered[field] ?? null]),
+    );
+    return { ...call, ...description, id: call.id, status: call.status, created_at: call.created_at };
   }
 
   private command(body: CallingCommand, repeatable: boolean, options: RequestOptions): Promise<unknown> {

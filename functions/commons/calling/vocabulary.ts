@@ -95,8 +95,9 @@ export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string):
     status,
     start_time: null,
     end_time: null,
-    duration: call.duration ?? 0,
-    price: ended ? -call.charge : null,
+    // A thin or garbled answer (`calling/client.ts`) never shows NaN or a string where a number goes.
+    duration: Number.isInteger(call.duration) ? (call.duration as number) : 0,
+    price: ended && Number.isFinite(call.charge) ? -call.charge : null,
     price_unit: 'USD',
     direction: call.direction,
     answered_by: null,
