@@ -273,6 +273,18 @@ describe('a native call whose status SignalWire did not give', () => {
     expect(answer.json).toMatchObject({ sid: id, status: null, price: null, api_version: 'calling' });
   });
 
+  it('is answered with status null after an end answered with a status word not known here, not a 502', async () => {
+    const { id } = native.aiAgent;
+    const parked = JSON.stringify({ ...stack.emulator.native.get(stack.projectId, id), status: 'parked' });
+    stack.emulator.injectFault({ kind: 'garble', body: parked, pathPrefix: '/api/calling/' });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    expect(answer.json).toMatchObject({ sid: id, status: null });
+  });
+
   it('is never answered already-ended when the end is refused and its voice log gives no status', async () => {
     const { id } = native.aiAgent;
     stack.emulator.injectFault({ kind: 'status', status: 404, method: 'POST', pathPrefix: '/api/calling/' });
