@@ -231,6 +231,33 @@ describe('faults on the native side, as on the Compatibility side', () => {
     expect(nativeStatus(call)).toBe('queued');
   });
 
+  it('stops a voice-log listing whose links.next leads back to a page already read, at the second page', async () => {
+    // A fresh call: nothing but the listing reads the voice logs.
+    const call = seedNative('+1418', 'queued', 10);
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=1000`;
+    const again = `${stack.emulator.url}/api/voice/logs?page_size=1000&page_number=1&page_token=PAbG9vcA`;
+    const log = stack.emulator.native.get(stack.projectId, call.id);
+    const body = JSON.stringify({ links: { self, first: self, next: again }, data: [log] });
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body,
+      method: 'GET',
+      pathPrefix: '/api/voice/logs',
+      times: 100,
+    });
+
+    const error = await invoke('native-circle', onlyNative('+1418')).catch((thrown: unknown) => thrown);
+    stack.emulator.clearFaults();
+
+    expect(error).toBeInstanceOf(CleanupListingError);
+    expect((error as CleanupListingError).report).toMatchObject({
+      voiceLogPagesRead: 2,
+      found: 1,
+      skipped: { fresh: 1 },
+      listingFailures: [{ api: 'calling', code: 'UPSTREAM_ERROR' }],
+    });
+  });
+
   it('reports a voice-log listing it could not read, then fails the invocation', async () => {
     const call = seedNative('+1416', 'queued', 1200);
     stack.emulator.injectFault({ kind: 'status', status: 500, method: 'GET', times: 1000 });

@@ -554,6 +554,8 @@ describe('the voice logs answered 200 with something else than a page of logs', 
       '{"data":[],"links":{"next":5}}',
       'has a links.next that is not a string',
     ],
+    // Read against the list's URL, an empty link is its first page again: a listing that never ends.
+    ['an empty links.next', '{"data":[],"links":{"next":" "}}', 'has an empty links.next'],
   ])('%s is a retryable 502 saying so, not a 500', async (_name, body, why) => {
     stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
 
@@ -577,6 +579,52 @@ describe('the voice logs: a last page whose links.next is null', () => {
 
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json).toMatchObject({ calls: [], next_cursor: null });
+  });
+});
+
+describe('the voice logs: a links.next relative to the space, or outside it', () => {
+  it('follows a relative links.next through the cursor it answers, not a 500', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=1`;
+    const body = JSON.stringify({
+      data: [],
+      links: {
+        self,
+        first: self,
+        next: '/api/voice/logs?page_size=1&page_number=1&page_token=PAbm90LWEtdG9rZW4',
+      },
+    });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const first = await request('GET', '/calls?api=calling&pageSize=1');
+
+    expect(first.status, first.text).toBe(200);
+    expect(first.json.next_cursor).toEqual(expect.any(String));
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify({ data: [], links: { self, first: self } }),
+      pathPrefix: '/api/voice/logs',
+    });
+    const next = await request(
+      'GET',
+      `/calls?cursor=${encodeURIComponent(first.json.next_cursor as string)}`,
+    );
+    expect(next.status, next.text).toBe(200);
+    expect(stack.emulator.requests.at(-1)?.path).toBe('/api/voice/logs');
+  });
+
+  it('refuses a links.next on another origin as the page is read, so that no cursor holds it', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs`;
+    const body = JSON.stringify({
+      data: [],
+      links: { self, first: self, next: 'https://evil.example.com/api/voice/logs?page_token=PA1' },
+    });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.text).toContain('outside the voice logs of this space');
+    expect(answer.text).not.toContain('next_cursor');
   });
 });
 

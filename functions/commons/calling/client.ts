@@ -130,6 +130,9 @@ const checkPage = (body: unknown): VoiceLogPage => {
   if (body.links.next === null) delete body.links.next;
   else if (body.links.next !== undefined && typeof body.links.next !== 'string') {
     throw unusable('has a links.next that is not a string');
+  } else if (typeof body.links.next === 'string' && body.links.next.trim() === '') {
+    // Read against the list's own URL, an empty link is the first page again: a listing that never ends.
+    throw unusable('has an empty links.next');
   }
   for (const entry of body.data as unknown[]) {
     if (!isRecord(entry) || typeof entry.id !== 'string' || !isIsoInstant(entry.created_at)) {
@@ -215,12 +218,16 @@ export class CallingClient implements NativeCallsApi {
     options: RequestOptions = {},
   ): Promise<VoiceLogPage> {
     const url = 'next' in from ? this.nextUrl(from.next) : this.listUrl(from);
-    return checkPage(
+    const page = checkPage(
       await this.space.request(
         { method: 'GET', url, repeatable: true, answer: 'list', native: true },
         options,
       ),
     );
+    // Checked as it is read, and made absolute: a position (a cursor, the cleanup's next read) holds only a link
+    // this list may follow, whether SignalWire wrote it whole or relative to the space.
+    if (page.links.next !== undefined) page.links.next = this.nextUrl(page.links.next).toString();
+    return page;
   }
 
   /**

@@ -22,7 +22,7 @@ import { isLiveNativeStatus, nativeCallView, nativeStatusOf } from '../calling/v
 import { applyToNativeCall } from '../calls/native-calls.ts';
 import type { NativeCallsApi, RequestOptions } from '../calls/port.ts';
 import type { CallOutcome } from '../calls/service.ts';
-import { describeError } from '../errors.ts';
+import { describeError, SignalWireError } from '../errors.ts';
 import type { ActiveCallStatus, CallView } from '../signalwire/types.ts';
 import { createCallJudge, type Verdict } from './find-stale.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
@@ -53,6 +53,13 @@ export const cleanedStateOf = (log: VoiceLog, policy: CleanupPolicy): ActiveCall
   return state && policy.maxAgeSeconds[state.key] !== undefined ? state.status : undefined;
 };
 
+const circularPages = (): SignalWireError =>
+  new SignalWireError(502, {
+    code: undefined,
+    message: 'SignalWire returned a links.next that leads back to a voice-log page already read',
+    moreInfo: undefined,
+  });
+
 /**
  * Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. A call
  * listed again (the list is newest first, so a call created while it is read can push one onto the next page; the
@@ -76,10 +83,14 @@ export async function* liveNativePages(
     seen.add(id);
     return true;
   };
+  // A page link followed twice leads round in a circle: the listing would never end, so it stops, said so.
+  const followed = new Set<string>();
   for (;;) {
     const { next } = page.links;
     yield { calls: page.data.filter(isLiveNativeCall).filter(firstListing), more: next !== undefined };
     if (next === undefined) return;
+    if (followed.has(next)) throw circularPages();
+    followed.add(next);
     page = await api.listVoiceLogsPage({ next }, options);
   }
 }
