@@ -68,7 +68,16 @@ const checkCall = (body: unknown, id: string): CallingCall => {
 };
 
 /** The fields of a call's view that describe it (who, which way, what it cost), beside what decides the outcome. */
-const DESCRIBING_FIELDS = ['from', 'to', 'direction', 'charge', 'duration', 'parent_id', 'type', 'url'] as const;
+const DESCRIBING_FIELDS = [
+  'from',
+  'to',
+  'direction',
+  'charge',
+  'duration',
+  'parent_id',
+  'type',
+  'url',
+] as const;
 
 /**
  * Whether a command's answer lacks (or garbles) what describes the call. The spec's answer holds every field; a
