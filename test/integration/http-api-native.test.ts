@@ -320,3 +320,24 @@ describe('a native cancel (Status canceled) naming no API', () => {
     expect(stack.emulator.native.get(stack.projectId, answered)?.status).toBe('answered');
   });
 });
+
+describe('a native call that ended between the operator’s read and the change', () => {
+  it.each([
+    ['a redirect', '', { Url: 'https://example.com/hold.swml', api: 'calling' }],
+    ['a redirect naming no API', '', { Url: 'https://example.com/hold.swml' }],
+    ['a transfer', '/transfer', { dest: 'sip:agent@example.com', api: 'calling' }],
+  ])('%s is 409 CALL_STATE_CONFLICT saying it has ended, nothing changed', async (_name, route, body) => {
+    const call = stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 60 });
+    const read = await request('GET', `/calls/${call.id}`);
+    expect(read.json.status).toBe('in-progress');
+    await postJson(`/calls/${call.id}/terminate`, { api: 'calling' });
+
+    const answer = await postJson(`/calls/${call.id}${route}`, body);
+
+    expect(answer.status).toBe(409);
+    expect(answer.json.error).toMatchObject({ code: 'CALL_STATE_CONFLICT' });
+    expect(answer.json.error?.message).toContain('already ended (completed)');
+    expect(stack.emulator.native.redirectsOf(stack.projectId, call.id)).toEqual([]);
+    expect(stack.emulator.native.transfersOf(stack.projectId, call.id)).toEqual([]);
+  });
+});

@@ -34,7 +34,7 @@ import { canonicalSid } from '../signalwire/sids.ts';
 import type { CallUpdate, CallView } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
-import { cancelConflict, idMismatch } from './native-refusals.ts';
+import { cancelConflict, endedCallRefusal, idMismatch } from './native-refusals.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
   auditOutcome,
@@ -160,8 +160,14 @@ export const applyToNativeCall = async (
   try {
     const change = nativeChangeOf(command.action);
     if (change.kind === 'update') {
-      const call = nativeCallView(await api.updateCall(callSid, change.params, options), accountSid);
-      return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
+      try {
+        const call = nativeCallView(await api.updateCall(callSid, change.params, options), accountSid);
+        return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
+      } catch (error) {
+        const ended = await endedCallRefusal(api, callSid, error, options);
+        if (ended) return { ok: false, accountSid, callSid, error: ended, cause: error, api: 'calling' };
+        throw error;
+      }
     }
     if (command.action.kind === 'update' && change.reason === 'cancel') {
       const conflict = await cancelConflict(api, callSid, options, voiceLog);
@@ -285,15 +291,29 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
       ]);
     }
     const native = await access.nativeFor(project);
-    const call = await native.transferCall(callSid, command.dest, { signal: command.signal });
-    outcome = {
-      ok: true,
-      accountSid: native.projectId,
-      callSid,
-      call: nativeCallView(call, native.projectId),
-      outcome: 'updated',
-      api: 'calling',
-    };
+    const options = { signal: command.signal };
+    try {
+      const call = await native.transferCall(callSid, command.dest, options);
+      outcome = {
+        ok: true,
+        accountSid: native.projectId,
+        callSid,
+        call: nativeCallView(call, native.projectId),
+        outcome: 'updated',
+        api: 'calling',
+      };
+    } catch (error) {
+      const ended = await endedCallRefusal(native, callSid, error, options);
+      if (!ended) throw error;
+      outcome = {
+        ok: false,
+        accountSid: native.projectId,
+        callSid,
+        error: ended,
+        cause: error,
+        api: 'calling',
+      };
+    }
   } catch (error) {
     outcome = {
       ok: false,
