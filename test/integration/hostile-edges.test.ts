@@ -612,6 +612,17 @@ describe('the voice logs: a links.next relative to the space, or outside it', ()
     expect(stack.emulator.requests.at(-1)?.path).toBe('/api/voice/logs');
   });
 
+  it('refuses a links.next that leads back to the page just read, rather than a cursor to it again', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=50`;
+    const body = JSON.stringify({ data: [], links: { self, first: self, next: self } });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.text).toContain('leads back to the same page');
+  });
+
   it('refuses a links.next on another origin as the page is read, so that no cursor holds it', async () => {
     const self = `${stack.emulator.url}/api/voice/logs`;
     const body = JSON.stringify({

@@ -235,7 +235,12 @@ export class CallingClient implements NativeCallsApi {
     );
     // Checked as it is read, and made absolute: a position (a cursor, the cleanup's next read) holds only a link
     // this list may follow, whether SignalWire wrote it whole or relative to the space.
-    if (page.links.next !== undefined) page.links.next = this.nextUrl(page.links.next).toString();
+    if (page.links.next !== undefined) {
+      const next = this.nextUrl(page.links.next).toString();
+      // The page just read again: followed, a listing that never ends.
+      if (next === url.toString()) throw unusable('has a links.next that leads back to the same page');
+      page.links.next = next;
+    }
     return page;
   }
 
