@@ -246,6 +246,37 @@ describe('Retry-After from SignalWire', () => {
     expect(posts()).toHaveLength(1);
   });
 
+  it.each([
+    [
+      'a native end',
+      'POST',
+      '/api/calling/',
+      (id: string) => request('POST', `/calls/${id}/terminate?api=calling`),
+    ],
+    ['a native read', 'GET', '/api/voice/logs/', (id: string) => request('GET', `/calls/${id}?api=calling`)],
+  ] as const)(
+    '%s throttled by the Calling API is a 503 passing on its Retry-After, the call left as it was',
+    async (_name, method, pathPrefix, send) => {
+      const { id } = stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 60 });
+      stack.emulator.injectFault({
+        kind: 'status',
+        status: 429,
+        retryAfter: '7',
+        method,
+        pathPrefix,
+        times: 10,
+      });
+
+      const answer = await send(id);
+      stack.emulator.clearFaults();
+
+      expect(answer.status, answer.text).toBe(503);
+      expect(answer.json.error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryable: true });
+      expect(answer.headers.get('retry-after')).toBe('7');
+      expect(stack.emulator.native.get(stack.projectId, id)?.status).toBe('answered');
+    },
+  );
+
   it('garbage that reads as a past date is no reason to retry at once: the client backs off', async () => {
     const call = seed();
     stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter: '-5', method: 'POST', times: 4 });
