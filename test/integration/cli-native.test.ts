@@ -323,6 +323,43 @@ describe('listing and end-all over both kinds', () => {
     }
   });
 
+  it('end-all counts a call its voice-log pages list twice (they shifted between reads) once', async () => {
+    const from = '+14155558109';
+    // More than one page of 200, the newest calls of the project.
+    const campaign = Array.from(
+      { length: 201 },
+      () => stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0, from }).id,
+    );
+    let pages = 0;
+    stack.emulator.setPaging('offset', () => {
+      // A newer call (another campaign's) arrives after the first page: the last call of that page is read again.
+      if (pages++ === 0) stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0 });
+    });
+    try {
+      const { preview } = json<{ preview: { count: number; calls: Array<{ sid: string }> } }>(
+        await cli(
+          'end-all',
+          '--local',
+          '--api',
+          'calling',
+          '--status',
+          'queued',
+          '--from',
+          from,
+          '--dry-run',
+          '-o',
+          'json',
+        ),
+      );
+
+      expect(pages).toBeGreaterThan(1);
+      expect(preview.count).toBe(201);
+      expect(preview.calls.map((call) => call.sid).sort()).toEqual([...campaign].sort());
+    } finally {
+      stack.emulator.setPaging('cursor');
+    }
+  });
+
   it('end-all --dry-run -o json previews live and queued calls of both kinds; --yes ends or cancels them all', async () => {
     const from = '+14155558102';
     const compatLive = stack.emulator.seedCall(stack.projectId, {
