@@ -50,7 +50,7 @@ import {
   send,
   sendScripted,
 } from './http.ts';
-import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
+import { CallStore, listCallsAnswer } from './listing.ts';
 import { isNativePath, NativeCalls, nativeFaultReply, parseJsonOrUndefined } from './native.ts';
 import type { Paging } from './native-render.ts';
 
@@ -328,7 +328,10 @@ export class SignalWireEmulator {
     const project = this.#project(user);
     if (method === 'POST' && this.#overRateLimit(project)) throw tooManyRequests(this.#rateLimitRetryAfter());
     if (route.kind === 'none') throw notFound(path);
-    if (route.kind === 'list') return this.#listCalls(project, route.accountSid, query);
+    if (route.kind === 'list') {
+      const listPath = `${API_ROOT}/Accounts/${route.accountSid}/Calls.json`;
+      return listCallsAnswer(project.calls.ordered(), query, listPath, this.#paging);
+    }
     const call = isSid(route.callSid) ? project.calls.get(route.callSid) : undefined;
     if (!call) throw notFound(path);
     if (method === 'GET') return renderCall(call);
@@ -336,31 +339,6 @@ export class SignalWireEmulator {
       throw invalidArgument('Content-Type must be application/x-www-form-urlencoded');
     }
     return renderCall(this.#updateCall(call, form));
-  }
-
-  #listCalls(project: Project, accountSid: string, query: URLSearchParams): unknown {
-    const request = parseListRequest(query);
-    const listPath = `${API_ROOT}/Accounts/${accountSid}/Calls.json`;
-    const offset = this.#paging.mode === 'offset';
-    const { calls, hasNext } = selectPage(
-      project.calls.ordered(),
-      offset ? { ...request, pageToken: undefined } : request,
-    );
-    this.#paging.afterPage?.();
-    const first = calls[0];
-    const last = calls.at(-1);
-    const { page } = request;
-    const previousToken = first ? encodePageToken('B', first) : undefined;
-    return {
-      calls: calls.map(renderCall),
-      uri: pageUri(listPath, request, page, request.pageToken),
-      first_page_uri: pageUri(listPath, request, 0, undefined),
-      next_page_uri:
-        hasNext && last ? pageUri(listPath, request, page + 1, encodePageToken('A', last)) : null,
-      previous_page_uri: page > 0 ? pageUri(listPath, request, page - 1, previousToken) : null,
-      page,
-      page_size: request.pageSize,
-    };
   }
 
   /** Validates everything before changing anything, so a rejected update leaves the call untouched. */

@@ -16,11 +16,7 @@
  * definitely refused. A transfer (native only) is resolved by the call's voice log alone, falling back to the
  * Compatibility read when there is none; a read (GET) is the Compatibility read first, then the voice log.
  */
-import {
-  COMPATIBILITY_SOURCES,
-  ENDED_CALL_REFUSAL_STATUSES,
-  NATIVE_SOURCES,
-} from '../calling/assumptions.ts';
+import { COMPATIBILITY_SOURCES, ENDED_CALL_REFUSAL_STATUSES } from '../calling/assumptions.ts';
 import type { UpdateParams, VoiceLog } from '../calling/types.ts';
 import { type CallApi, isLiveNativeStatus, nativeCallView, nativeStatusOf } from '../calling/vocabulary.ts';
 import {
@@ -34,6 +30,7 @@ import { canonicalSid } from '../signalwire/sids.ts';
 import type { CallUpdate, CallView } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
+import { isNativeSource, type NativeAccess, readOverBoth } from './native-read.ts';
 import { cancelConflict, endedCallRefusal, idMismatch } from './native-refusals.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
@@ -45,10 +42,7 @@ import {
   type CallService,
 } from './service.ts';
 
-/** How the service reaches the native API of a project (`signalwire/access.ts`). */
-export interface NativeAccess {
-  nativeFor(accountSid?: string): Promise<NativeCallsApi>;
-}
+export type { NativeAccess };
 
 /** Compatibility fields the native Calling API has no counterpart for. */
 export const COMPATIBILITY_ONLY_FIELDS = [
@@ -111,16 +105,6 @@ export const nativeChangeOf = (action: CallAction): NativeChange => {
     },
   };
 };
-
-const isNativeSource = (source: string): boolean => (NATIVE_SOURCES as readonly string[]).includes(source);
-
-/** A call the request said the Calling API owns, which it does not: CALL_NOT_FOUND, as SignalWire says it. */
-const notOwnedByCallingApi = (): SignalWireError =>
-  new SignalWireError(404, {
-    code: undefined,
-    message: 'The native Calling API has no such call (the voice logs show a Compatibility call)',
-    moreInfo: undefined,
-  });
 
 /**
  * The rule of the module comment, step 3: after the Compatibility API's 404 (`notFound`), the call is native
@@ -326,37 +310,6 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   }
   auditOutcome(log, audited, outcome, { change: { Transfer: command.dest } });
   return outcome;
-};
-
-/** The service's read: a Compatibility call read once, a native one from its voice log. */
-const readOverBoth = async (
-  compatibility: CallService,
-  access: NativeAccess,
-  query: CallQuery & { callSid: string; api?: CallApi },
-): Promise<CallView> => {
-  const callSid = canonicalSid(query.callSid);
-  const nativeRead = async () => {
-    const native = await access.nativeFor(query.project);
-    const log = await native.getVoiceLog(callSid, { signal: query.signal });
-    return { native, log };
-  };
-  if (query.api === 'calling') {
-    const { native, log } = await nativeRead();
-    // The voice logs list Compatibility calls too: one is not the Calling API's to answer for.
-    if (!isNativeSource(log.source)) throw notOwnedByCallingApi();
-    return nativeCallView(log, native.projectId);
-  }
-  try {
-    // The read is the resolution: a Compatibility call is read once.
-    return await compatibility.get(query);
-  } catch (error) {
-    if (query.api === 'compatibility' || !isCallNotFound(error)) throw error;
-    const { native, log } = await nativeRead().catch((nativeError: unknown) => {
-      throw isCallNotFound(nativeError) ? error : nativeError;
-    });
-    if (!isNativeSource(log.source)) throw error;
-    return nativeCallView(log, native.projectId);
-  }
 };
 
 /**
