@@ -113,7 +113,11 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
             { class: 'resource' },
             h('dt', {}, 'Kind'),
             h('dd', {}, kindOf(call)),
-            ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+            ...FIELDS.flatMap(([key, label]) => [
+              h('dt', {}, label),
+              // A status SignalWire did not give is unknown, not missing.
+              h('dd', {}, visible(call[key] ?? (key === 'status' ? 'unknown' : '—'))),
+            ]),
           ),
           actions,
         ),
