@@ -231,31 +231,31 @@ describe('faults on the native side, as on the Compatibility side', () => {
     expect(nativeStatus(call)).toBe('queued');
   });
 
-  it('stops a voice-log listing whose links.next leads back to a page already read, at the second page', async () => {
+  it('stops a voice-log listing whose links lead round in a circle, at the first link followed twice', async () => {
     // A fresh call: nothing but the listing reads the voice logs.
     const call = seedNative('+1418', 'queued', 10);
-    const self = `${stack.emulator.url}/api/voice/logs?page_size=1000`;
-    const again = `${stack.emulator.url}/api/voice/logs?page_size=1000&page_number=1&page_token=PAbG9vcA`;
+    const logs = `${stack.emulator.url}/api/voice/logs`;
+    const [x, y] = ['PAeA', 'PAeQ'].map(
+      (token) => `${logs}?page_size=1000&page_number=1&page_token=${token}`,
+    );
     const log = stack.emulator.native.get(stack.projectId, call.id);
-    const body = JSON.stringify({ links: { self, first: self, next: again }, data: [log] });
-    stack.emulator.injectFault({
-      kind: 'garble',
-      body,
-      method: 'GET',
-      pathPrefix: '/api/voice/logs',
-      times: 100,
-    });
+    // The first page links to x, x to y, y back to x.
+    for (const next of [x, y, x]) {
+      const body = JSON.stringify({ links: { self: logs, first: logs, next }, data: [log] });
+      stack.emulator.injectFault({ kind: 'garble', body, method: 'GET', pathPrefix: '/api/voice/logs' });
+    }
 
     const error = await invoke('native-circle', onlyNative('+1418')).catch((thrown: unknown) => thrown);
     stack.emulator.clearFaults();
 
     expect(error).toBeInstanceOf(CleanupListingError);
     expect((error as CleanupListingError).report).toMatchObject({
-      voiceLogPagesRead: 2,
+      voiceLogPagesRead: 3,
       found: 1,
       skipped: { fresh: 1 },
       listingFailures: [{ api: 'calling', code: 'UPSTREAM_ERROR' }],
     });
+    expect(stack.emulator.requests.filter((request) => request.path === '/api/voice/logs')).toHaveLength(3);
   });
 
   it('reports a voice-log listing it could not read, then fails the invocation', async () => {
