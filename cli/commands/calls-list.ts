@@ -1,3 +1,4 @@
+import { callKey, uniqueCalls } from '#commons/calls/unique-calls';
 import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { callsTable } from '../core/calls-view.ts';
@@ -106,13 +107,20 @@ const list = async (
   let calls: ListedCall[];
   let nextCursor: string | null = null;
   if (values.all) {
+    // Each call once, though SignalWire's pages may shift between reads: as its freshest reading, or (ndjson,
+    // printed as it is read) its first.
     calls = [];
+    const printed = new Set<string>();
     for await (const listed of listAll(backend, filter as ListFilter)) {
       const call = { ...listed, api: apiOf(listed) };
-      if (context.output === 'ndjson') context.print(JSON.stringify(call));
-      else calls.push(call);
+      if (context.output !== 'ndjson') calls.push(call);
+      else if (!printed.has(callKey(call))) {
+        printed.add(callKey(call));
+        context.print(JSON.stringify(call));
+      }
     }
     if (context.output === 'ndjson') return EXIT.ok;
+    calls = uniqueCalls(calls);
   } else {
     const page = await backend.listPage(filter as ListFilter, values.cursor);
     calls = page.calls.map((call) => ({ ...call, api: apiOf(call) }));

@@ -1,3 +1,4 @@
+import { uniqueCalls } from '#commons/calls/unique-calls';
 import { CLEANUP_ENDS_PER_SECOND } from '#commons/platform/settings';
 import {
   CALL_DIRECTIONS,
@@ -102,7 +103,7 @@ export const command = defineCommand(
 
     const backend = await openCalls(context.globals);
     const now = Date.now();
-    const matches: ListedCall[] = [];
+    const listed: ListedCall[] = [];
     const ageOf = createCallAger(context.globals, now);
     let unknownAge = 0;
     let nativeUnjudged = 0;
@@ -118,7 +119,7 @@ export const command = defineCommand(
         if (call.status !== status) continue;
         if (matchingDirections && !matchingDirections.has(call.direction)) continue;
         if (olderThan === undefined) {
-          matches.push(call);
+          listed.push(call);
           continue;
         }
         const age = await ageOf(call, olderThan);
@@ -127,10 +128,13 @@ export const command = defineCommand(
           else unknownAge++;
           continue;
         }
-        if (age.ageSeconds >= olderThan) matches.push(age.call);
+        if (age.ageSeconds >= olderThan) listed.push(age.call);
       }
     }
 
+    // A call listed twice (pages that shifted between reads, or a call that moved on between two statuses' lists)
+    // is ended once, as its freshest reading.
+    const matches = uniqueCalls(listed);
     // The preview goes to stderr in table mode so stdout carries only the outcome; to stdout in json.
     const preview = {
       target: backend.where,
@@ -251,7 +255,8 @@ interface EndResult {
   sid: string;
   api: string;
   outcome: string;
-  status?: string;
+  /** Null when SignalWire did not give the call's status (a native call). */
+  status?: string | null;
   error?: string;
 }
 

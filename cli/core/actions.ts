@@ -20,7 +20,8 @@ export interface ActionResult {
    * or no usable answer came (it may have been applied).
    */
   outcome: CallActionResult['outcome'] | 'failed' | 'not-sent' | 'unknown';
-  status?: string;
+  /** The call's status after the action; null when SignalWire did not give it (a native call). */
+  status?: string | null;
   /** The API that owns the call (`compatibility` or `calling`), once known. */
   api?: CallApi;
   error?: { code: string; message: string; hint?: string };

@@ -1,7 +1,7 @@
 import type { CallApi } from '#commons/calling/vocabulary';
 import type { CallActionResult } from '#commons/calls/service';
 import type { ListQuery } from '#commons/http/schemas';
-import type { Call, CallUpdate } from '#commons/signalwire/types';
+import type { CallUpdate, CallView } from '#commons/signalwire/types';
 
 export type { CallApi } from '#commons/calling/vocabulary';
 
@@ -9,7 +9,7 @@ export type { CallApi } from '#commons/calling/vocabulary';
  * A call as the project lists it: SignalWire's Call, with the API that owns it (`compatibility` or `calling`,
  * the native Calling API). A target that does not say it is read from the call itself ({@link apiOf}).
  */
-export type ListedCall = Call & { api?: CallApi };
+export type ListedCall = CallView & { api?: CallApi };
 
 /** One page of calls, with the cursor of the next one (null on the last page). */
 export interface CallsPage {

@@ -1,6 +1,6 @@
 import type { CallActionResult } from '#commons/calls/service';
 import { parseSignalWireDate } from '#commons/signalwire/dates';
-import type { Call } from '#commons/signalwire/types';
+import type { CallView } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type ListedCall } from './backend.ts';
 import { UsageError } from './errors.ts';
 import { visible } from './safe-text.ts';
@@ -26,8 +26,14 @@ export const humanSeconds = (seconds: number): string => {
   return `${s}s`;
 };
 
+/**
+ * A status as the CLI prints it: `unknown` for a native call whose status SignalWire did not give (JSON output
+ * keeps `null`).
+ */
+export const statusText = (status: CallView['status']): string => status ?? 'unknown';
+
 /** A live call's duration is 0 until it ends: show how long it has been up instead, marked `+`. */
-const durationOf = (call: Call, nowMs: number): string => {
+const durationOf = (call: CallView, nowMs: number): string => {
   if (call.status === 'in-progress' && call.start_time) {
     const started = parseSignalWireDate(call.start_time);
     if (started !== undefined) return `${humanSeconds((nowMs - started) / 1000)}+`;
@@ -36,7 +42,7 @@ const durationOf = (call: Call, nowMs: number): string => {
 };
 
 /** How long a call has been in its state: since it was answered (in-progress), else since created. */
-export const ageSecondsOf = (call: Call, nowMs: number): number | undefined => {
+export const ageSecondsOf = (call: CallView, nowMs: number): number | undefined => {
   const basis = call.status === 'in-progress' ? call.start_time : call.date_created;
   const ms = basis ? parseSignalWireDate(basis) : undefined;
   return ms === undefined ? undefined : (nowMs - ms) / 1000;
@@ -61,7 +67,7 @@ export const callRow = (call: ListedCall, nowMs: number): string[] => [
   call.sid,
   call.from,
   call.to,
-  call.status,
+  statusText(call.status),
   call.direction,
   iso(call.start_time ?? call.date_created),
   durationOf(call, nowMs),
@@ -99,7 +105,7 @@ export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
   const rows: Array<[string, string]> = [
     ['sid', call.sid],
     ['kind', `${KIND_OF_API[api]} (--api ${api})`],
-    ['status', call.status],
+    ['status', statusText(call.status)],
     ['direction', call.direction],
     ['from', call.from],
     ['to', call.to],
@@ -116,8 +122,8 @@ export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
 /** `ended (completed)`, `already ended (completed)`, `redirected (in-progress)`. */
 export const outcomeText = (result: CallActionResult, done = 'updated'): string =>
   result.outcome === 'already-ended'
-    ? `already ended (${result.call.status})`
-    : `${done} (${result.call.status})`;
+    ? `already ended (${statusText(result.call.status)})`
+    : `${done} (${statusText(result.call.status)})`;
 
 const UNIT_SECONDS = { d: 86_400, h: 3600, m: 60, s: 1 } as const;
 const UNITS = Object.keys(UNIT_SECONDS) as Array<keyof typeof UNIT_SECONDS>;

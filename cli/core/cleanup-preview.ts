@@ -1,5 +1,6 @@
+import { uniqueCalls } from '#commons/calls/unique-calls';
 import type { CleanupPolicy } from '#commons/cleanup/policy';
-import type { Call } from '#commons/signalwire/types';
+import type { CallView } from '#commons/signalwire/types';
 import { listAll } from './backend.ts';
 import { callsTable } from './calls-view.ts';
 import type { CommandContext } from './command.ts';
@@ -16,7 +17,7 @@ const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy
     import('#commons/cleanup/find-stale'),
   ]);
   const judge = createCallJudge(policy, now);
-  const stale: Call[] = [];
+  const stale: CallView[] = [];
   for (const status of CLEANED_STATUSES) {
     for await (const call of listAll(backend, { status, pageSize: 200 })) {
       // The API lists native calls too; they are judged by the engine's native rules (or not previewed).
@@ -24,14 +25,19 @@ const staleCompatibility = async (context: CommandContext, policy: CleanupPolicy
       if (call.status === status && judge(call).kind === 'stale') stale.push(call);
     }
   }
-  return { stale, where: backend.where };
+  // A call listed twice (pages that shifted between reads) is previewed once, as its freshest reading.
+  return { stale: uniqueCalls(stale), where: backend.where };
 };
 
 /**
  * The stale native calls, read from the voice logs with the secret (`--local`, `--direct`) and judged by the
  * engine's native rules (the answer event of an answered call included), in the Compatibility Call's shape.
  */
-const staleNative = async (context: CommandContext, policy: CleanupPolicy, now: number): Promise<Call[]> => {
+const staleNative = async (
+  context: CommandContext,
+  policy: CleanupPolicy,
+  now: number,
+): Promise<CallView[]> => {
   // From the engine's module, which the run loads anyway: no chunk of its own in the CLI's bundle.
   const [access, { findStaleNative }] = await Promise.all([
     openSignalWire(context.globals),
@@ -60,7 +66,7 @@ export const confirmStale = async (context: CommandContext, policy: CleanupPolic
   const { stale, where } = policy.apis.includes('compatibility')
     ? await staleCompatibility(context, policy, now)
     : {
-        stale: [] as Call[],
+        stale: [] as CallView[],
         where: targetKind(context.globals) === 'deployed' ? 'the deployed stack' : 'SignalWire',
       };
   const covers = policy.apis.includes('calling');

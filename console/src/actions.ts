@@ -10,7 +10,7 @@ const facts = (call: Call): Array<[string, string]> => [
   ['Kind', kindOf(call)],
   ['From', call.from ?? ''],
   ['To', call.to ?? ''],
-  ['Status', call.status],
+  ['Status', call.status ?? 'unknown'],
 ];
 
 /**

@@ -142,7 +142,8 @@ export const changeAnswer = async (
     Array.isArray(said) ||
     typeof said.sid !== 'string' ||
     said.sid.toLowerCase() !== sid.toLowerCase() ||
-    typeof said.status !== 'string'
+    // A native call's status is null when SignalWire did not give it: the call was still answered.
+    !(typeof said.status === 'string' || said.status === null)
   )
     throw new ApiError(200, "the answer was not the API's: it was not the call", 'UNREADABLE_ANSWER');
   return { body: said as unknown as Call, headers: answer.headers };
@@ -155,7 +156,8 @@ export const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknow
 /** The fields of a call the console shows. */
 export interface Call {
   sid: string;
-  status: string;
+  /** Null for a native call whose status SignalWire did not give: shown as unknown, never as a live state. */
+  status: string | null;
   // The API's schema says strings, but a proxy or SignalWire may send null or leave them out (a native call may
   // have no number at all): everything that reads them takes them as possibly missing.
   from?: string | null;

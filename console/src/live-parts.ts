@@ -53,7 +53,7 @@ export const callRow = (call: Call, head: string[], onEnd: (() => void) | undefi
       { href: `#/calls/${call.sid}`, class: 'sid', 'data-focus-key': `open ${call.sid}` },
       visible(call.sid),
     ),
-    h('span', { class: `status status-${call.status}` }, visible(call.status)),
+    h('span', { class: `status status-${call.status ?? 'unknown'}` }, visible(call.status ?? 'unknown')),
     kindOf(call),
     value(call.from),
     value(call.to),

@@ -65,7 +65,8 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
     try {
       const call = await api<Call>('GET', `/calls/${encodeURIComponent(sid)}`);
       if (!live) return;
-      const ended = ['completed', 'canceled', 'failed', 'busy', 'no-answer'].includes(call.status);
+      // A call of unknown status (null: SignalWire did not say) may still be up: it keeps End and Redirect.
+      const ended = ['completed', 'canceled', 'failed', 'busy', 'no-answer'].includes(call.status ?? '');
       const actions =
         canWrite && !ended
           ? h(
@@ -90,7 +91,8 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
                 },
                 'Redirect…',
               ),
-              call.status === 'in-progress'
+              // Cancel is for a call not yet answered: one of unknown status is not known to be.
+              call.status !== 'queued' && call.status !== 'ringing'
                 ? null
                 : h(
                     'button',
@@ -111,7 +113,11 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
             { class: 'resource' },
             h('dt', {}, 'Kind'),
             h('dd', {}, kindOf(call)),
-            ...FIELDS.flatMap(([key, label]) => [h('dt', {}, label), h('dd', {}, visible(call[key] ?? '—'))]),
+            ...FIELDS.flatMap(([key, label]) => [
+              h('dt', {}, label),
+              // A status SignalWire did not give is unknown, not missing.
+              h('dd', {}, visible(call[key] ?? (key === 'status' ? 'unknown' : '—'))),
+            ]),
           ),
           actions,
         ),

@@ -4,10 +4,12 @@ import {
   DEFAULT_PAGE_SIZE,
   floorToSecond,
   invalidArgument,
+  renderCall,
   type StoredCall,
   schemaError,
   validateListQuery,
 } from './calls.ts';
+import type { Paging } from './native-render.ts';
 // ---------------------------------------------------------------------------------------------------
 // Listing: calls kept newest first, paged by an opaque cursor on that (immutable) order.
 
@@ -216,4 +218,33 @@ export const pageUri = (
   query.set('PageSize', String(request.pageSize));
   if (pageToken !== undefined) query.set('PageToken', pageToken);
   return `${listPath}?${query}`;
+};
+
+/**
+ * One answer of List Calls over `ordered` (newest first), cut as `paging` says (`SignalWireEmulator.setPaging`):
+ * by the page token (a cursor), or by `Page` alone (offset paging, so that calls arriving between reads shift it).
+ */
+export const listCallsAnswer = (
+  ordered: readonly StoredCall[],
+  query: URLSearchParams,
+  listPath: string,
+  paging: Paging,
+): unknown => {
+  const request = parseListRequest(query);
+  const offset = paging.mode === 'offset';
+  const { calls, hasNext } = selectPage(ordered, offset ? { ...request, pageToken: undefined } : request);
+  paging.afterPage?.();
+  const first = calls[0];
+  const last = calls.at(-1);
+  const { page } = request;
+  const previousToken = first ? encodePageToken('B', first) : undefined;
+  return {
+    calls: calls.map(renderCall),
+    uri: pageUri(listPath, request, page, request.pageToken),
+    first_page_uri: pageUri(listPath, request, 0, undefined),
+    next_page_uri: hasNext && last ? pageUri(listPath, request, page + 1, encodePageToken('A', last)) : null,
+    previous_page_uri: page > 0 ? pageUri(listPath, request, page - 1, previousToken) : null,
+    page,
+    page_size: request.pageSize,
+  };
 };

@@ -188,6 +188,12 @@ export const renderLamlLog = (call: StoredCall, origin: string): VoiceLog => {
   };
 };
 
+/** How the emulator's listings cut their pages (`SignalWireEmulator.setPaging`). */
+export interface Paging {
+  mode: 'cursor' | 'offset';
+  afterPage: (() => void) | undefined;
+}
+
 export interface Listed {
   createdMs: number;
   id: string;
@@ -236,7 +242,12 @@ const LIST_PARAMS = new Set([
 ]);
 
 /** One page of List voice logs over `entries` (newest first), with its checks and absolute page links. */
-export const listLogs = (entries: Listed[], query: URLSearchParams, origin: string): unknown => {
+export const listLogs = (
+  entries: Listed[],
+  query: URLSearchParams,
+  origin: string,
+  paging: Paging = { mode: 'cursor', afterPage: undefined },
+): unknown => {
   for (const name of query.keys()) {
     if (!LIST_PARAMS.has(name)) throw invalid(name, `${name} is not a parameter of this endpoint`);
   }
@@ -272,7 +283,12 @@ export const listLogs = (entries: Listed[], query: URLSearchParams, origin: stri
     predicates.push((entry) => entry.createdMs >= from && entry.createdMs < to);
   }
   const matching = entries.filter((entry) => predicates.every((matches) => matches(entry)));
-  const start = token ? matching.findIndex((entry) => newestFirst(entry, token) > 0) : 0;
+  // Offset paging: the token's page number alone places the page (see `Paging`).
+  const start = !token
+    ? 0
+    : paging.mode === 'offset'
+      ? Math.min(matching.length, token.page * pageSize)
+      : matching.findIndex((entry) => newestFirst(entry, token) > 0);
   const begin = start < 0 ? matching.length : start;
   const page = matching.slice(begin, begin + pageSize);
   const last = page.at(-1);
@@ -285,6 +301,8 @@ export const listLogs = (entries: Listed[], query: URLSearchParams, origin: stri
     for (const [name, value] of Object.entries(extra)) params.set(name, value);
     return `${origin}${VOICE_LOGS_PATH}?${params}`;
   };
+  const data = page.map((entry) => entry.render());
+  paging.afterPage?.();
   const self = new URLSearchParams(query);
   // The previous page starts a page size earlier: after the entry that ends the page before it, if any.
   const previousBegin = Math.max(0, begin - pageSize);
@@ -312,6 +330,6 @@ export const listLogs = (entries: Listed[], query: URLSearchParams, origin: stri
           }
         : {}),
     },
-    data: page.map((entry) => entry.render()),
+    data,
   };
 };

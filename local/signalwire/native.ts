@@ -28,6 +28,7 @@ import {
   type NativeRedirect,
   newestFirst,
   notFound,
+  type Paging,
   renderCallingCall,
   renderLamlLog,
   renderNativeEvents,
@@ -105,21 +106,25 @@ export class NativeCalls {
   readonly #now: () => number;
   readonly #origin: () => string;
   readonly #lamlCalls: (projectId: string) => readonly StoredCall[];
+  readonly #paging: Paging | undefined;
   #seeded = 0;
 
   /**
    * @param now whole-second epoch ms (the emulator's clock)
    * @param origin the emulator's URL, for the absolute page links
    * @param lamlCalls a project's Compatibility calls, listed in the voice logs beside the native ones
+   * @param paging how the voice logs cut their pages (the emulator's, shared with List Calls)
    */
   constructor(
     now: () => number,
     origin: () => string,
     lamlCalls: (projectId: string) => readonly StoredCall[],
+    paging?: Paging,
   ) {
     this.#now = now;
     this.#origin = origin;
     this.#lamlCalls = lamlCalls;
+    this.#paging = paging;
   }
 
   /** Creates a native call in the given state and age, as if SignalWire had been handling it. */
@@ -187,7 +192,9 @@ export class NativeCalls {
     }
     if (path === CALLING_PATH && method === 'POST') return this.#command(projectId, body, contentType);
     if (method !== 'GET') throw notFound();
-    if (path === VOICE_LOGS_PATH) return listLogs(this.#entries(projectId), query, this.#origin());
+    if (path === VOICE_LOGS_PATH) {
+      return listLogs(this.#entries(projectId), query, this.#origin(), this.#paging);
+    }
     const eventsOf = VOICE_LOG_EVENTS_PATH.exec(path)?.[1];
     if (eventsOf !== undefined) {
       // Only native calls' events are kept here; a Compatibility call's voice log has none to show.

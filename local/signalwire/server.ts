@@ -50,8 +50,9 @@ import {
   send,
   sendScripted,
 } from './http.ts';
-import { CallStore, encodePageToken, pageUri, parseListRequest, selectPage } from './listing.ts';
+import { CallStore, listCallsAnswer } from './listing.ts';
 import { isNativePath, NativeCalls, nativeFaultReply, parseJsonOrUndefined } from './native.ts';
+import type { Paging } from './native-render.ts';
 
 interface Project {
   apiToken: string;
@@ -90,6 +91,8 @@ export class SignalWireEmulator {
   readonly #latency: { ms: number; spreadMs: number };
   #rateLimit: RateLimit | undefined;
   #seeded = 0;
+  /** How List Calls and the voice logs cut their pages (`setPaging`). */
+  readonly #paging: Paging = { mode: 'cursor', afterPage: undefined };
 
   private constructor(server: Server, options: SignalWireEmulatorOptions) {
     this.#server = server;
@@ -110,6 +113,7 @@ export class SignalWireEmulator {
       () => this.#nowMs(),
       () => this.url,
       (projectId) => this.#projects.get(projectId)?.calls.ordered() ?? [],
+      this.#paging,
     );
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.#serve(req, res);
@@ -213,6 +217,18 @@ export class SignalWireEmulator {
     this.#latency.ms = ms;
   }
 
+  /**
+   * How List Calls and the voice logs cut their pages from now on. `cursor` (the default): a page token marks the
+   * last call read, so a call created between two page reads never moves the next page. `offset`: page N starts N
+   * pages in, whatever its token (neither API's documents say which kind its page token is), so a call created
+   * between two reads pushes the listing down and the last call of one page is read again first on the next.
+   * `afterPage` runs once a page is cut, before it is sent: a test's way to change the calls between two reads.
+   */
+  setPaging(mode: Paging['mode'], afterPage?: () => void): void {
+    this.#paging.mode = mode;
+    this.#paging.afterPage = afterPage;
+  }
+
   /** Replaces the POST rate limit (undefined removes it) and starts every window afresh. */
   setRateLimit(limit: RateLimit | undefined): void {
     this.#rateLimit = limit;
@@ -312,7 +328,10 @@ export class SignalWireEmulator {
     const project = this.#project(user);
     if (method === 'POST' && this.#overRateLimit(project)) throw tooManyRequests(this.#rateLimitRetryAfter());
     if (route.kind === 'none') throw notFound(path);
-    if (route.kind === 'list') return this.#listCalls(project, route.accountSid, query);
+    if (route.kind === 'list') {
+      const listPath = `${API_ROOT}/Accounts/${route.accountSid}/Calls.json`;
+      return listCallsAnswer(project.calls.ordered(), query, listPath, this.#paging);
+    }
     const call = isSid(route.callSid) ? project.calls.get(route.callSid) : undefined;
     if (!call) throw notFound(path);
     if (method === 'GET') return renderCall(call);
@@ -320,26 +339,6 @@ export class SignalWireEmulator {
       throw invalidArgument('Content-Type must be application/x-www-form-urlencoded');
     }
     return renderCall(this.#updateCall(call, form));
-  }
-
-  #listCalls(project: Project, accountSid: string, query: URLSearchParams): unknown {
-    const request = parseListRequest(query);
-    const listPath = `${API_ROOT}/Accounts/${accountSid}/Calls.json`;
-    const { calls, hasNext } = selectPage(project.calls.ordered(), request);
-    const first = calls[0];
-    const last = calls.at(-1);
-    const { page } = request;
-    const previousToken = first ? encodePageToken('B', first) : undefined;
-    return {
-      calls: calls.map(renderCall),
-      uri: pageUri(listPath, request, page, request.pageToken),
-      first_page_uri: pageUri(listPath, request, 0, undefined),
-      next_page_uri:
-        hasNext && last ? pageUri(listPath, request, page + 1, encodePageToken('A', last)) : null,
-      previous_page_uri: page > 0 ? pageUri(listPath, request, page - 1, previousToken) : null,
-      page,
-      page_size: request.pageSize,
-    };
   }
 
   /** Validates everything before changing anything, so a rejected update leaves the call untouched. */

@@ -207,6 +207,57 @@ describe('faults on the native side, as on the Compatibility side', () => {
     ]);
   });
 
+  it('neither cancels nor counts as ended a queued call whose voice log, read again, gives no status', async () => {
+    const call = seedNative('+1417', 'queued', 1200);
+    const unknown = { ...stack.emulator.native.get(stack.projectId, call.id), status: null };
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify(unknown),
+      pathPrefix: `/api/voice/logs/${call.id}`,
+    });
+
+    const report = await invoke('native-unknown-status', onlyNative('+1417'));
+
+    expect(report).toMatchObject({ eligible: 1, ended: 0, alreadyEnded: 0, failed: 1 });
+    expect(report.failedCalls).toEqual([
+      expect.objectContaining({
+        sid: call.id,
+        api: 'calling',
+        code: 'UPSTREAM_ERROR',
+        message: expect.stringContaining('no status known here'),
+      }),
+    ]);
+    expect(nativePosts()).toEqual([]);
+    expect(nativeStatus(call)).toBe('queued');
+  });
+
+  it('stops a voice-log listing whose links lead round in a circle, at the first link followed twice', async () => {
+    // A fresh call: nothing but the listing reads the voice logs.
+    const call = seedNative('+1418', 'queued', 10);
+    const logs = `${stack.emulator.url}/api/voice/logs`;
+    const [x, y] = ['PAeA', 'PAeQ'].map(
+      (token) => `${logs}?page_size=1000&page_number=1&page_token=${token}`,
+    );
+    const log = stack.emulator.native.get(stack.projectId, call.id);
+    // The first page links to x, x to y, y back to x.
+    for (const next of [x, y, x]) {
+      const body = JSON.stringify({ links: { self: logs, first: logs, next }, data: [log] });
+      stack.emulator.injectFault({ kind: 'garble', body, method: 'GET', pathPrefix: '/api/voice/logs' });
+    }
+
+    const error = await invoke('native-circle', onlyNative('+1418')).catch((thrown: unknown) => thrown);
+    stack.emulator.clearFaults();
+
+    expect(error).toBeInstanceOf(CleanupListingError);
+    expect((error as CleanupListingError).report).toMatchObject({
+      voiceLogPagesRead: 3,
+      found: 1,
+      skipped: { fresh: 1 },
+      listingFailures: [{ api: 'calling', code: 'UPSTREAM_ERROR' }],
+    });
+    expect(stack.emulator.requests.filter((request) => request.path === '/api/voice/logs')).toHaveLength(3);
+  });
+
   it('reports a voice-log listing it could not read, then fails the invocation', async () => {
     const call = seedNative('+1416', 'queued', 1200);
     stack.emulator.injectFault({ kind: 'status', status: 500, method: 'GET', times: 1000 });

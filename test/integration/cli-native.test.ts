@@ -323,6 +323,43 @@ describe('listing and end-all over both kinds', () => {
     }
   });
 
+  it('end-all counts a call its voice-log pages list twice (they shifted between reads) once', async () => {
+    const from = '+14155558109';
+    // More than one page of 200, the newest calls of the project.
+    const campaign = Array.from(
+      { length: 201 },
+      () => stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0, from }).id,
+    );
+    let pages = 0;
+    stack.emulator.setPaging('offset', () => {
+      // A newer call (another campaign's) arrives after the first page: the last call of that page is read again.
+      if (pages++ === 0) stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0 });
+    });
+    try {
+      const { preview } = json<{ preview: { count: number; calls: Array<{ sid: string }> } }>(
+        await cli(
+          'end-all',
+          '--local',
+          '--api',
+          'calling',
+          '--status',
+          'queued',
+          '--from',
+          from,
+          '--dry-run',
+          '-o',
+          'json',
+        ),
+      );
+
+      expect(pages).toBeGreaterThan(1);
+      expect(preview.count).toBe(201);
+      expect(preview.calls.map((call) => call.sid).sort()).toEqual([...campaign].sort());
+    } finally {
+      stack.emulator.setPaging('cursor');
+    }
+  });
+
   it('end-all --dry-run -o json previews live and queued calls of both kinds; --yes ends or cancels them all', async () => {
     const from = '+14155558102';
     const compatLive = stack.emulator.seedCall(stack.projectId, {
@@ -426,6 +463,69 @@ describe('transfer and paging through each target', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain(`${sid}  failed: transfer is a native Calling API command`);
     expect(nativeWrites()).toEqual([]);
+  });
+
+  it('lists each call once with --all when the voice-log pages shift between reads, as its freshest reading', async () => {
+    const to = '+13105558303';
+    // Ids that sort first among calls of the same second: these three are the newest, in this order.
+    const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+    for (const n of [1, 2, 3]) {
+      stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 0, to, id: id(n) });
+    }
+    let shifted = 0;
+    // Sorted before every call above, run after run: each listing's newer call.
+    const newer = ['00000000-0000-4000-8000-000000000000', '00000000-0000-4000-0000-000000000000'];
+    const shift = () => {
+      // Between this page and the next, a newer call arrives (pushing one onto the next page) and call 2 ends.
+      if (shifted++ > 0) return;
+      stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0, id: newer.shift() });
+      stack.emulator.native.respond({
+        method: 'POST',
+        path: '/api/calling/calls',
+        query: new URLSearchParams(),
+        body: JSON.stringify({ command: 'calling.end', id: id(2), params: { reason: 'hangup' } }),
+        contentType: 'application/json',
+        projectId: stack.projectId,
+        overRateLimit: false,
+      });
+    };
+    const list = (output: 'json' | 'ndjson') => {
+      shifted = 0;
+      stack.emulator.setPaging('offset', shift);
+      return cli(
+        'calls',
+        'list',
+        '--local',
+        '--api',
+        'calling',
+        '--to',
+        to,
+        '--page-size',
+        '2',
+        '--all',
+        '-o',
+        output,
+      );
+    };
+    try {
+      const asJson = json<{ calls: Array<{ sid: string; status: string }> }>(await list('json'));
+      const ndjson = await list('ndjson');
+
+      expect(asJson.calls.map((call) => [call.sid, call.status])).toEqual([
+        [id(1), 'in-progress'],
+        [id(2), 'completed'],
+        [id(3), 'in-progress'],
+      ]);
+      expect(ndjson.code, ndjson.stderr).toBe(0);
+      const lines = ndjson.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { sid: string }).sid);
+      expect(lines).toEqual([id(1), id(2), id(3)]);
+      expect(shifted).toBeGreaterThan(1);
+    } finally {
+      stack.emulator.setPaging('cursor');
+    }
   });
 
   it('pages both kinds one call at a time with --all through --direct, and refuses a cursor it did not write', async () => {

@@ -246,6 +246,37 @@ describe('Retry-After from SignalWire', () => {
     expect(posts()).toHaveLength(1);
   });
 
+  it.each([
+    [
+      'a native end',
+      'POST',
+      '/api/calling/',
+      (id: string) => request('POST', `/calls/${id}/terminate?api=calling`),
+    ],
+    ['a native read', 'GET', '/api/voice/logs/', (id: string) => request('GET', `/calls/${id}?api=calling`)],
+  ] as const)(
+    '%s throttled by the Calling API is a 503 passing on its Retry-After, the call left as it was',
+    async (_name, method, pathPrefix, send) => {
+      const { id } = stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 60 });
+      stack.emulator.injectFault({
+        kind: 'status',
+        status: 429,
+        retryAfter: '7',
+        method,
+        pathPrefix,
+        times: 10,
+      });
+
+      const answer = await send(id);
+      stack.emulator.clearFaults();
+
+      expect(answer.status, answer.text).toBe(503);
+      expect(answer.json.error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryable: true });
+      expect(answer.headers.get('retry-after')).toBe('7');
+      expect(stack.emulator.native.get(stack.projectId, id)?.status).toBe('answered');
+    },
+  );
+
   it('garbage that reads as a past date is no reason to retry at once: the client backs off', async () => {
     const call = seed();
     stack.emulator.injectFault({ kind: 'status', status: 429, retryAfter: '-5', method: 'POST', times: 4 });
@@ -352,6 +383,10 @@ describe('the Calling API or the voice logs answering 200 with something else th
 
     expect(end.status, end.text).toBe(200);
     expect(end.json).toMatchObject({ sid: upper, status: 'completed' });
+    // That answer is thin (no from, to, direction, charge): the end was applied all the same, and what describes
+    // the call comes from its voice log, never undefined or NaN.
+    const { from, to, direction } = stack.emulator.native.get(stack.projectId, id) ?? {};
+    expect(end.json).toMatchObject({ from, to, direction, price: expect.any(Number) });
     const log = { id: upper, created_at: '2026-12-06T10:00:00Z', source: 'realtime_api', status: 'ended' };
     stack.emulator.injectFault({ kind: 'garble', body: JSON.stringify(log), pathPrefix: '/api/voice/logs' });
 
@@ -359,6 +394,52 @@ describe('the Calling API or the voice logs answering 200 with something else th
 
     expect(read.status, read.text).toBe(200);
     expect(read.json).toMatchObject({ sid: upper, status: 'completed' });
+  });
+
+  it('a thin answer to a redirect is the redirect applied, sent once, described from the voice log', async () => {
+    const id = await nativeCall();
+    const thin = JSON.stringify({ id, status: 'answered', created_at: '2026-12-06T10:00:00Z' });
+    stack.emulator.injectFault({ kind: 'garble', body: thin, pathPrefix: '/api/calling/' });
+
+    const answer = await request('POST', `/calls/${id}`, {
+      Url: 'https://example.com/next.swml',
+      api: 'calling',
+    });
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    const { from, to, direction } = stack.emulator.native.get(stack.projectId, id) ?? {};
+    expect(answer.json).toMatchObject({ sid: id, status: 'in-progress', from, to, direction, price: null });
+    expect(commands()).toHaveLength(1);
+    expect(stack.emulator.native.redirectsOf(stack.projectId, id)).toEqual([
+      { url: 'https://example.com/next.swml' },
+    ]);
+  });
+
+  it('a thin answer whose voice log cannot be read is still the change applied, with nothing made up', async () => {
+    const id = await nativeCall();
+    const thin = JSON.stringify({
+      id,
+      status: 'ended',
+      created_at: '2026-12-06T10:00:00Z',
+      charge: '12',
+      duration: '60',
+    });
+    stack.emulator.injectFault({ kind: 'garble', body: thin, pathPrefix: '/api/calling/' });
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 500,
+      method: 'GET',
+      pathPrefix: '/api/voice/logs/',
+      times: 10,
+    });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json).toMatchObject({ sid: id, status: 'completed', price: null, duration: 0 });
+    expect(answer.text).not.toContain('NaN');
+    stack.emulator.clearFaults();
   });
 
   it("a terminate whose owner is judged from another call's voice log ends nothing", async () => {
@@ -504,6 +585,8 @@ describe('the voice logs answered 200 with something else than a page of logs', 
       '{"data":[],"links":{"next":5}}',
       'has a links.next that is not a string',
     ],
+    // Read against the list's URL, an empty link is its first page again: a listing that never ends.
+    ['an empty links.next', '{"data":[],"links":{"next":" "}}', 'has an empty links.next'],
   ])('%s is a retryable 502 saying so, not a 500', async (_name, body, why) => {
     stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
 
@@ -527,6 +610,63 @@ describe('the voice logs: a last page whose links.next is null', () => {
 
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json).toMatchObject({ calls: [], next_cursor: null });
+  });
+});
+
+describe('the voice logs: a links.next relative to the space, or outside it', () => {
+  it('follows a relative links.next through the cursor it answers, not a 500', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=1`;
+    const body = JSON.stringify({
+      data: [],
+      links: {
+        self,
+        first: self,
+        next: '/api/voice/logs?page_size=1&page_number=1&page_token=PAbm90LWEtdG9rZW4',
+      },
+    });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const first = await request('GET', '/calls?api=calling&pageSize=1');
+
+    expect(first.status, first.text).toBe(200);
+    expect(first.json.next_cursor).toEqual(expect.any(String));
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify({ data: [], links: { self, first: self } }),
+      pathPrefix: '/api/voice/logs',
+    });
+    const next = await request(
+      'GET',
+      `/calls?cursor=${encodeURIComponent(first.json.next_cursor as string)}`,
+    );
+    expect(next.status, next.text).toBe(200);
+    expect(stack.emulator.requests.at(-1)?.path).toBe('/api/voice/logs');
+  });
+
+  it('refuses a links.next that leads back to the page just read, rather than a cursor to it again', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs?page_size=50`;
+    const body = JSON.stringify({ data: [], links: { self, first: self, next: self } });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.text).toContain('leads back to the same page');
+  });
+
+  it('refuses a links.next on another origin as the page is read, so that no cursor holds it', async () => {
+    const self = `${stack.emulator.url}/api/voice/logs`;
+    const body = JSON.stringify({
+      data: [],
+      links: { self, first: self, next: 'https://evil.example.com/api/voice/logs?page_token=PA1' },
+    });
+    stack.emulator.injectFault({ kind: 'garble', body, pathPrefix: '/api/voice/logs' });
+
+    const answer = await request('GET', '/calls?api=calling');
+
+    expect(answer.status, answer.text).toBe(502);
+    expect(answer.text).toContain('outside the voice logs of this space');
+    expect(answer.text).not.toContain('next_cursor');
   });
 });
 

@@ -256,3 +256,88 @@ describe('a request naming the API that owns its call (api)', () => {
     expect(stack.emulator.requests).toHaveLength(0);
   });
 });
+
+describe('a native call whose status SignalWire did not give', () => {
+  /** The call as the Calling API renders it, with `status: null` (the spec allows it in a command's answer). */
+  const withoutStatus = (id: string) =>
+    JSON.stringify({ ...stack.emulator.native.get(stack.projectId, id), status: null });
+
+  it('is answered with status null and no price after an end, never as queued', async () => {
+    const { id } = native.aiAgent;
+    stack.emulator.injectFault({ kind: 'garble', body: withoutStatus(id), pathPrefix: '/api/calling/' });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    expect(answer.json).toMatchObject({ sid: id, status: null, price: null, api_version: 'calling' });
+  });
+
+  it('is answered with status null after an end answered with a status word not known here, not a 502', async () => {
+    const { id } = native.aiAgent;
+    const parked = JSON.stringify({ ...stack.emulator.native.get(stack.projectId, id), status: 'parked' });
+    stack.emulator.injectFault({ kind: 'garble', body: parked, pathPrefix: '/api/calling/' });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers.get('x-call-outcome')).toBe('updated');
+    expect(answer.json).toMatchObject({ sid: id, status: null });
+  });
+
+  it('is never answered already-ended when the end is refused and its voice log gives no status', async () => {
+    const { id } = native.aiAgent;
+    stack.emulator.injectFault({ kind: 'status', status: 404, method: 'POST', pathPrefix: '/api/calling/' });
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: withoutStatus(id),
+      pathPrefix: `/api/voice/logs/${id}`,
+    });
+
+    const answer = await request('POST', `/calls/${id}/terminate?api=calling`);
+
+    expect(answer.headers.get('x-call-outcome')).not.toBe('already-ended');
+    expect(answer.status, answer.text).toBe(404);
+    expect(answer.json.error).toMatchObject({ code: 'CALL_NOT_FOUND' });
+  });
+});
+
+describe('a native cancel (Status canceled) naming no API', () => {
+  const voiceLogReads = (id: string) => sent().filter((line) => line === voiceLog(id)).length;
+
+  it('reads the call’s voice log once: the read that found its owner also checks it is not answered', async () => {
+    const queued = native.campaign[0]?.id ?? '';
+    const answered = native.swml[0]?.id ?? '';
+
+    const cancel = await request('POST', `/calls/${queued}`, 'Status=canceled');
+    const refused = await request('POST', `/calls/${answered}`, 'Status=canceled');
+
+    expect(cancel).toMatchObject({ status: 200, json: { status: 'canceled' } });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({ code: 'CALL_STATE_CONFLICT' });
+    expect(voiceLogReads(queued)).toBe(1);
+    expect(voiceLogReads(answered)).toBe(1);
+    expect(stack.emulator.native.get(stack.projectId, answered)?.status).toBe('answered');
+  });
+});
+
+describe('a native call that ended between the operator’s read and the change', () => {
+  it.each([
+    ['a redirect', '', { Url: 'https://example.com/hold.swml', api: 'calling' }],
+    ['a redirect naming no API', '', { Url: 'https://example.com/hold.swml' }],
+    ['a transfer', '/transfer', { dest: 'sip:agent@example.com', api: 'calling' }],
+  ])('%s is 409 CALL_STATE_CONFLICT saying it has ended, nothing changed', async (_name, route, body) => {
+    const call = stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 60 });
+    const read = await request('GET', `/calls/${call.id}`);
+    expect(read.json.status).toBe('in-progress');
+    await postJson(`/calls/${call.id}/terminate`, { api: 'calling' });
+
+    const answer = await postJson(`/calls/${call.id}${route}`, body);
+
+    expect(answer.status).toBe(409);
+    expect(answer.json.error).toMatchObject({ code: 'CALL_STATE_CONFLICT' });
+    expect(answer.json.error?.message).toContain('already ended (completed)');
+    expect(stack.emulator.native.redirectsOf(stack.projectId, call.id)).toEqual([]);
+    expect(stack.emulator.native.transfersOf(stack.projectId, call.id)).toEqual([]);
+  });
+});

@@ -10,8 +10,14 @@ import {
   voiceLogSchema,
 } from '#commons/calling/schemas';
 import type { CallingCall, VoiceLog } from '#commons/calling/types';
-import { nativeStatusesFor, STATUS_OF_NATIVE } from '#commons/calling/vocabulary';
+import {
+  nativeCallView,
+  nativeStatusesFor,
+  nativeStatusOf,
+  STATUS_OF_NATIVE,
+} from '#commons/calling/vocabulary';
 import { CALL_STATUSES } from '#commons/signalwire/types';
+import { callRow } from '../../cli/core/calls-view.ts';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(ajv);
@@ -83,6 +89,30 @@ describe('the one vocabulary over both kinds of call', () => {
     expect(STATUS_OF_NATIVE.created).toBe('queued');
     expect(STATUS_OF_NATIVE.ended).toBe('completed');
   });
+
+  it.each([
+    ['null (as a command may answer)', null],
+    ['a word not known here', 'parked'],
+    ['a name inherited by every object', 'constructor'],
+  ])(
+    'reads a status given as %s as unknown: null, never queued nor ended, with no price',
+    (_name, status) => {
+      const call = {
+        id: ID,
+        from: '+14155550100',
+        to: '+12125550100',
+        direction: 'outbound-api',
+        created_at: '2026-12-06T10:00:00Z',
+        charge: 0.004,
+        duration: null,
+        parent_id: null,
+        status,
+      } as unknown as CallingCall;
+      expect(nativeStatusOf(status)).toBeNull();
+      expect(nativeCallView(call, ID)).toMatchObject({ sid: ID, status: null, price: null });
+      expect(callRow({ ...nativeCallView(call, ID), api: 'calling' }, Date.now())).toContain('unknown');
+    },
+  );
 
   it('maps every native status to a Compatibility status, and every Compatibility status back to itself among its natives', () => {
     for (const status of CALL_STATUSES) expect(nativeStatusesFor(status)).toContain(status);

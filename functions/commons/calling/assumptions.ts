@@ -153,7 +153,7 @@ export const UNVERIFIED_ASSUMPTIONS: readonly UnverifiedAssumption[] = /* @__PUR
   {
     name: 'next-link-on-space-origin',
     assumed:
-      "links.next of a voice-log page is an absolute URL on the space's origin; the reader refuses any other.",
+      "links.next of a voice-log page is a URL on the space's origin (absolute, or relative to it); the reader refuses any other, or an empty one, as the page is read.",
     check: 'List the voice logs with page_size=1 and read links.next.',
   },
   {

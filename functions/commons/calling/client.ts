@@ -8,7 +8,7 @@ import {
 import type { Attempt, SignalWireClient } from '../signalwire/client.ts';
 import { formatVoiceLogTime, NATIVE_SOURCES } from './assumptions.ts';
 import {
-  CALLING_STATUSES,
+  CALLING_DIRECTIONS,
   type CallingCall,
   type CallingCommand,
   type HangupReason,
@@ -52,19 +52,49 @@ const isId = (answered: string, id: string): boolean =>
 
 /**
  * The least a command's answer must hold to be read as the call: the id asked for (another call's resource, from
- * a cache or a misrouting proxy, says nothing of this one) and a known status (or null).
+ * a cache or a misrouting proxy, says nothing of this one) and a status word or null. A word the spec does not
+ * list is a status this project does not know: the command was still applied, and the call's view says its
+ * status is unknown (null, `nativeStatusOf`) rather than turning SignalWire's 2xx into a failure.
  */
 const checkCall = (body: unknown, id: string): CallingCall => {
   if (!isRecord(body) || typeof body.id !== 'string') throw unusable('is not a call');
   if (!isId(body.id, id)) throw unusable('is another call, not the one asked for');
   const { status } = body;
-  if (status !== null && !(CALLING_STATUSES as readonly unknown[]).includes(status)) {
-    throw unusable('holds an unknown call status');
-  }
+  if (status !== null && typeof status !== 'string') throw unusable('holds a status that is not a word');
   // The date the call's view is built from (the spec says every field is always present): without it the
   // operator was answered a call created on "Invalid Date"; "0" would date it to the year 2000.
   if (!isIsoInstant(body.created_at)) throw unusable('is not a call (no ISO 8601 "created_at")');
   return body as unknown as CallingCall;
+};
+
+/** The fields of a call's view that describe it (who, which way, what it cost), beside what decides the outcome. */
+const DESCRIBING_FIELDS = [
+  'from',
+  'to',
+  'direction',
+  'charge',
+  'duration',
+  'parent_id',
+  'type',
+  'url',
+] as const;
+
+/**
+ * Whether a command's answer lacks (or garbles) what describes the call. The spec's answer holds every field; a
+ * thin one still says the command was applied (a 2xx naming the call, with its status), so it is taken as applied
+ * and its description read from the call's voice log (`CallingClient.described`).
+ */
+const isThin = (call: CallingCall): boolean => {
+  const body = call as unknown as Record<string, unknown>;
+  return (
+    typeof body.from !== 'string' ||
+    typeof body.to !== 'string' ||
+    !(CALLING_DIRECTIONS as readonly unknown[]).includes(body.direction) ||
+    typeof body.charge !== 'number' ||
+    !Number.isFinite(body.charge) ||
+    !(body.duration === null || Number.isInteger(body.duration)) ||
+    !(body.parent_id === null || typeof body.parent_id === 'string')
+  );
 };
 
 /**
@@ -109,6 +139,9 @@ const checkPage = (body: unknown): VoiceLogPage => {
   if (body.links.next === null) delete body.links.next;
   else if (body.links.next !== undefined && typeof body.links.next !== 'string') {
     throw unusable('has a links.next that is not a string');
+  } else if (typeof body.links.next === 'string' && body.links.next.trim() === '') {
+    // Read against the list's own URL, an empty link is the first page again: a listing that never ends.
+    throw unusable('has an empty links.next');
   }
   for (const entry of body.data as unknown[]) {
     if (!isRecord(entry) || typeof entry.id !== 'string' || !isIsoInstant(entry.created_at)) {
@@ -147,10 +180,11 @@ export class CallingClient implements NativeCallsApi {
   }
 
   async endCall(id: string, reason: HangupReason, options: RequestOptions = {}): Promise<CallingCall> {
-    return checkCall(
+    const call = checkCall(
       await this.command({ command: 'calling.end', id, params: { reason } }, true, options),
       id,
     );
+    return this.described(call, id, options);
   }
 
   updateCall(
@@ -193,12 +227,21 @@ export class CallingClient implements NativeCallsApi {
     options: RequestOptions = {},
   ): Promise<VoiceLogPage> {
     const url = 'next' in from ? this.nextUrl(from.next) : this.listUrl(from);
-    return checkPage(
+    const page = checkPage(
       await this.space.request(
         { method: 'GET', url, repeatable: true, answer: 'list', native: true },
         options,
       ),
     );
+    // Checked as it is read, and made absolute: a position (a cursor, the cleanup's next read) holds only a link
+    // this list may follow, whether SignalWire wrote it whole or relative to the space.
+    if (page.links.next !== undefined) {
+      const next = this.nextUrl(page.links.next).toString();
+      // The page just read again: followed, a listing that never ends.
+      if (next === url.toString()) throw unusable('has a links.next that leads back to the same page');
+      page.links.next = next;
+    }
+    return page;
   }
 
   /**
@@ -226,14 +269,32 @@ export class CallingClient implements NativeCallsApi {
       // Prove (or replace) the pooled socket with a request safe to repeat; its failure sends no redirect.
       await this.getVoiceLog(id, options);
     }
+    let call: CallingCall;
     try {
-      return checkCall(await this.command(body, false, options), id);
+      call = checkCall(await this.command(body, false, options), id);
     } catch (error) {
       const lost =
         (error instanceof SignalWireError || error instanceof SignalWireNetworkError) &&
         !redirectCertainlyNotApplied(error);
       throw lost ? new RedirectOutcomeUnknownError(error) : error;
     }
+    return this.described(call, id, options);
+  }
+
+  /**
+   * A thin answer ({@link isThin}) with its description read from the call's voice log: the answer's id, status
+   * and date stand (the command's own word, fresher than the log); what it lacks comes from the log. A log that
+   * cannot be read (or names no such call) leaves the answer as it was: the command was applied all the same.
+   */
+  private async described(call: CallingCall, id: string, options: RequestOptions): Promise<CallingCall> {
+    if (!isThin(call)) return call;
+    const log = await this.getVoiceLog(id, options).catch(() => undefined);
+    if (log === undefined) return call;
+    const answered = call as unknown as Record<string, unknown>;
+    const description = Object.fromEntries(
+      DESCRIBING_FIELDS.map((field) => [field, log[field] ?? answered[field] ?? null]),
+    );
+    return { ...call, ...description, id: call.id, status: call.status, created_at: call.created_at };
   }
 
   private command(body: CallingCommand, repeatable: boolean, options: RequestOptions): Promise<unknown> {

@@ -7,7 +7,7 @@ import type { CallApi } from '../calls/result.ts';
 
 export { CALL_APIS, type CallApi } from '../calls/result.ts';
 
-import type { Call, CallDirection, CallStatus } from '../signalwire/types.ts';
+import type { Call, CallDirection, CallStatus, CallView } from '../signalwire/types.ts';
 import { LIVE_VOICE_LOG_STATUSES } from './assumptions.ts';
 import type { CallingCall, CallingStatus, VoiceLog, VoiceLogDirection, VoiceLogStatus } from './types.ts';
 
@@ -32,6 +32,15 @@ export const STATUS_OF_NATIVE: Readonly<Record<CallingStatus | VoiceLogStatus, C
   busy: 'busy',
   'no-answer': 'no-answer',
 };
+
+/**
+ * A native status in the Compatibility vocabulary, or null when SignalWire gave none (the spec allows `null` in a
+ * command's answer, and a Fabric device leg's is always null) or one this project does not know: never a guess.
+ */
+export const nativeStatusOf = (status: unknown): CallStatus | null =>
+  typeof status === 'string' && Object.hasOwn(STATUS_OF_NATIVE, status)
+    ? STATUS_OF_NATIVE[status as keyof typeof STATUS_OF_NATIVE]
+    : null;
 
 /** The native statuses a Compatibility status covers (a list filter's `status` over voice logs). */
 export const nativeStatusesFor = (status: CallStatus): VoiceLogStatus[] =>
@@ -63,10 +72,12 @@ const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GM
  * reads one kind of call: the status and direction in the Compatibility words, `sid` the native id,
  * `price` the charge (negative, as the Compatibility API writes a cost), and `uri` the call's voice log.
  * Fields the native API has no counterpart for are null (or 0 for `duration` while the call is live).
+ * `status` is null when SignalWire did not say (`nativeStatusOf`): such a call is neither live nor ended here,
+ * and carries no `price` (its charge may not be final).
  */
-export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string): Call => {
-  const status = STATUS_OF_NATIVE[call.status ?? 'queued'];
-  const ended = !isLiveNativeStatus(call.status);
+export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string): CallView => {
+  const status = nativeStatusOf(call.status);
+  const ended = status !== null && !isLiveNativeStatus(call.status);
   const created = rfc2822(call.created_at);
   return {
     sid: call.id,
@@ -84,8 +95,9 @@ export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string):
     status,
     start_time: null,
     end_time: null,
-    duration: call.duration ?? 0,
-    price: ended ? -call.charge : null,
+    // A thin or garbled answer (`calling/client.ts`) never shows NaN or a string where a number goes.
+    duration: Number.isInteger(call.duration) ? (call.duration as number) : 0,
+    price: ended && Number.isFinite(call.charge) ? -call.charge : null,
     price_unit: 'USD',
     direction: call.direction,
     answered_by: null,

@@ -13,6 +13,8 @@
  * 4. The Compatibility pages come first; the page on which they end also holds the first voice-log page. So a
  *    page holds at most `PageSize` calls of each kind, and a native page may hold fewer (even none: the voice
  *    logs are filtered here) while the listing goes on.
+ * 5. A page lists each call once (`unique-calls.ts`): a call read twice on it (a voice-log page repeating an
+ *    entry, or a call both APIs list) is shown where it was first listed, as its freshest reading.
  */
 import { formatVoiceLogTime, LIVE_CALL_WINDOW_SECONDS, NATIVE_SOURCES } from '../calling/assumptions.ts';
 import { isCallLog } from '../calling/client.ts';
@@ -22,11 +24,17 @@ import { RequestValidationError } from '../errors.ts';
 import { parseFilterDate } from '../signalwire/dates.ts';
 import { LIST_QUERY_TO_SIGNALWIRE } from '../signalwire/list-query-params.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
-import { type Call, type CallStatus, LIST_CALLS_FILTERS, type ListCallsFilter } from '../signalwire/types.ts';
+import {
+  type CallStatus,
+  type CallView,
+  LIST_CALLS_FILTERS,
+  type ListCallsFilter,
+} from '../signalwire/types.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
+import { uniqueCalls } from './unique-calls.ts';
 
 /** A listed call, with the API that owns it. */
-export type ListedCall = Call & { api: CallApi };
+export type ListedCall = CallView & { api: CallApi };
 
 /** The filters compared on the client side for native calls (the voice logs have none of them). */
 export type NativeFilter = Pick<ListCallsFilter, 'Status' | 'To' | 'From' | 'ParentCallSid'>;
@@ -147,9 +155,11 @@ const nativePage = async (
   options: RequestOptions,
 ): Promise<BothListPage> => {
   const page = await native.listVoiceLogsPage(from, options);
-  const calls = page.data
-    .filter((entry) => matchesNative(entry, filter))
-    .map((log): ListedCall => ({ ...nativeCallView(log, native.projectId), api: 'calling' }));
+  const calls = uniqueCalls(
+    page.data
+      .filter((entry) => matchesNative(entry, filter))
+      .map((log): ListedCall => ({ ...nativeCallView(log, native.projectId), api: 'calling' })),
+  );
   const { next, self } = page.links;
   return {
     calls,
@@ -201,7 +211,7 @@ export const listOverBoth = async (
   }
   const apis: CallApi[] = thenCalling ? ['compatibility', 'calling'] : ['compatibility'];
   const page = await (await access.compatibility()).listCallsPage(compatibilityFrom, options);
-  const calls = page.calls.map((call): ListedCall => ({ ...call, api: 'compatibility' }));
+  const calls = uniqueCalls(page.calls.map((call): ListedCall => ({ ...call, api: 'compatibility' })));
   if (page.next_page_uri !== null || !thenCalling) {
     const next: ListPosition | null =
       page.next_page_uri === null
@@ -216,5 +226,5 @@ export const listOverBoth = async (
     nativeFilterOf(filter),
     options,
   );
-  return { ...natives, calls: [...calls, ...natives.calls], apis };
+  return { ...natives, calls: uniqueCalls([...calls, ...natives.calls]), apis };
 };

@@ -16,13 +16,9 @@
  * definitely refused. A transfer (native only) is resolved by the call's voice log alone, falling back to the
  * Compatibility read when there is none; a read (GET) is the Compatibility read first, then the voice log.
  */
-import {
-  COMPATIBILITY_SOURCES,
-  ENDED_CALL_REFUSAL_STATUSES,
-  NATIVE_SOURCES,
-} from '../calling/assumptions.ts';
-import type { UpdateParams } from '../calling/types.ts';
-import { type CallApi, isLiveNativeStatus, nativeCallView } from '../calling/vocabulary.ts';
+import { COMPATIBILITY_SOURCES, ENDED_CALL_REFUSAL_STATUSES } from '../calling/assumptions.ts';
+import type { UpdateParams, VoiceLog } from '../calling/types.ts';
+import { type CallApi, isLiveNativeStatus, nativeCallView, nativeStatusOf } from '../calling/vocabulary.ts';
 import {
   describeError,
   type FieldViolation,
@@ -31,10 +27,11 @@ import {
   SignalWireError,
 } from '../errors.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
-import type { Call, CallUpdate } from '../signalwire/types.ts';
+import type { CallUpdate, CallView } from '../signalwire/types.ts';
 import type { AuditLog } from './audit.ts';
 import { type BothListFrom, type BothListPage, listOverBoth } from './list-both.ts';
-import { cancelConflict, idMismatch } from './native-refusals.ts';
+import { isNativeSource, type NativeAccess, readOverBoth } from './native-read.ts';
+import { cancelConflict, endedCallRefusal, idMismatch } from './native-refusals.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
 import {
   auditOutcome,
@@ -45,10 +42,7 @@ import {
   type CallService,
 } from './service.ts';
 
-/** How the service reaches the native API of a project (`signalwire/access.ts`). */
-export interface NativeAccess {
-  nativeFor(accountSid?: string): Promise<NativeCallsApi>;
-}
+export type { NativeAccess };
 
 /** Compatibility fields the native Calling API has no counterpart for. */
 export const COMPATIBILITY_ONLY_FIELDS = [
@@ -112,40 +106,37 @@ export const nativeChangeOf = (action: CallAction): NativeChange => {
   };
 };
 
-const isNativeSource = (source: string): boolean => (NATIVE_SOURCES as readonly string[]).includes(source);
-
-/** A call the request said the Calling API owns, which it does not: CALL_NOT_FOUND, as SignalWire says it. */
-const notOwnedByCallingApi = (): SignalWireError =>
-  new SignalWireError(404, {
-    code: undefined,
-    message: 'The native Calling API has no such call (the voice logs show a Compatibility call)',
-    moreInfo: undefined,
-  });
-
 /**
  * The rule of the module comment, step 3: after the Compatibility API's 404 (`notFound`), the call is native
- * only if its voice log says so; otherwise that 404 stands (CALL_NOT_FOUND). Reads only.
+ * only if its voice log says so; otherwise that 404 stands (CALL_NOT_FOUND). Reads only; answers the voice log
+ * read, so that the same request need not read it again (`applyToNativeCall`'s `voiceLog`).
  */
 export const confirmNative = async (
   native: NativeCallsApi,
   callSid: string,
   notFound: SignalWireError,
   options: RequestOptions = {},
-): Promise<void> => {
+): Promise<VoiceLog> => {
   const log = await native.getVoiceLog(callSid, options).catch((error: unknown) => {
     // Neither API knows the call: the Compatibility API's 404 says so.
     throw isCallNotFound(error) ? notFound : error;
   });
   if (!isNativeSource(log.source)) throw notFound;
+  return log;
 };
 
 /**
  * Applies one action to a native call: an end is idempotent (a refusal because the call has ended, confirmed
  * by its voice log, is `already-ended`), a redirect is sent at most once (the adapter's guarantee).
+ *
+ * `voiceLog` is the call's voice log as this request has just read it (the owner's confirmation): the check
+ * before a cancel takes it instead of reading it again. The read after a refused end is never taken from it:
+ * that one must see the call after the refusal.
  */
 export const applyToNativeCall = async (
   api: NativeCallsApi,
   command: Pick<CallCommand, 'callSid' | 'action' | 'signal'>,
+  voiceLog?: VoiceLog,
 ): Promise<CallOutcome> => {
   const callSid = canonicalSid(command.callSid);
   const accountSid = api.projectId;
@@ -153,11 +144,17 @@ export const applyToNativeCall = async (
   try {
     const change = nativeChangeOf(command.action);
     if (change.kind === 'update') {
-      const call = nativeCallView(await api.updateCall(callSid, change.params, options), accountSid);
-      return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
+      try {
+        const call = nativeCallView(await api.updateCall(callSid, change.params, options), accountSid);
+        return { ok: true, accountSid, callSid, call, outcome: 'updated', api: 'calling' };
+      } catch (error) {
+        const ended = await endedCallRefusal(api, callSid, error, options);
+        if (ended) return { ok: false, accountSid, callSid, error: ended, cause: error, api: 'calling' };
+        throw error;
+      }
     }
     if (command.action.kind === 'update' && change.reason === 'cancel') {
-      const conflict = await cancelConflict(api, callSid, options);
+      const conflict = await cancelConflict(api, callSid, options, voiceLog);
       if (conflict)
         return { ok: false, accountSid, callSid, error: conflict, cause: undefined, api: 'calling' };
     }
@@ -171,6 +168,8 @@ export const applyToNativeCall = async (
       // A Compatibility call's log (a request that named the wrong API) is not this call ending: not found.
       if (!isNativeSource(log.source)) throw error;
       if (isLiveNativeStatus(log.status)) throw error.status === 404 ? idMismatch(log.status) : error;
+      // A log of unknown status does not show the call ended: the refusal stands, never `already-ended`.
+      if (nativeStatusOf(log.status) === null) throw error;
       return {
         ok: true,
         accountSid,
@@ -215,7 +214,7 @@ export type NativeAwareCallService = CallService & {
   apply(command: ApiCommand): Promise<CallOutcome>;
   /** Transfers a native call (sent at most once); a Compatibility call's transfer is refused by name. */
   transfer(command: TransferCommand): Promise<CallOutcome>;
-  get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<Call>;
+  get(query: CallQuery & { callSid: string; api?: CallApi }): Promise<CallView>;
   list(query: BothListQuery): Promise<BothListPage>;
 };
 
@@ -276,15 +275,29 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
       ]);
     }
     const native = await access.nativeFor(project);
-    const call = await native.transferCall(callSid, command.dest, { signal: command.signal });
-    outcome = {
-      ok: true,
-      accountSid: native.projectId,
-      callSid,
-      call: nativeCallView(call, native.projectId),
-      outcome: 'updated',
-      api: 'calling',
-    };
+    const options = { signal: command.signal };
+    try {
+      const call = await native.transferCall(callSid, command.dest, options);
+      outcome = {
+        ok: true,
+        accountSid: native.projectId,
+        callSid,
+        call: nativeCallView(call, native.projectId),
+        outcome: 'updated',
+        api: 'calling',
+      };
+    } catch (error) {
+      const ended = await endedCallRefusal(native, callSid, error, options);
+      if (!ended) throw error;
+      outcome = {
+        ok: false,
+        accountSid: native.projectId,
+        callSid,
+        error: ended,
+        cause: error,
+        api: 'calling',
+      };
+    }
   } catch (error) {
     outcome = {
       ok: false,
@@ -297,37 +310,6 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   }
   auditOutcome(log, audited, outcome, { change: { Transfer: command.dest } });
   return outcome;
-};
-
-/** The service's read: a Compatibility call read once, a native one from its voice log. */
-const readOverBoth = async (
-  compatibility: CallService,
-  access: NativeAccess,
-  query: CallQuery & { callSid: string; api?: CallApi },
-): Promise<Call> => {
-  const callSid = canonicalSid(query.callSid);
-  const nativeRead = async () => {
-    const native = await access.nativeFor(query.project);
-    const log = await native.getVoiceLog(callSid, { signal: query.signal });
-    return { native, log };
-  };
-  if (query.api === 'calling') {
-    const { native, log } = await nativeRead();
-    // The voice logs list Compatibility calls too: one is not the Calling API's to answer for.
-    if (!isNativeSource(log.source)) throw notOwnedByCallingApi();
-    return nativeCallView(log, native.projectId);
-  }
-  try {
-    // The read is the resolution: a Compatibility call is read once.
-    return await compatibility.get(query);
-  } catch (error) {
-    if (query.api === 'compatibility' || !isCallNotFound(error)) throw error;
-    const { native, log } = await nativeRead().catch((nativeError: unknown) => {
-      throw isCallNotFound(nativeError) ? error : nativeError;
-    });
-    if (!isNativeSource(log.source)) throw error;
-    return nativeCallView(log, native.projectId);
-  }
 };
 
 /**
@@ -349,8 +331,10 @@ export const withNativeCalls = (
     let outcome: CallOutcome;
     try {
       const native = await access.nativeFor(project);
-      if (notFound) await confirmNative(native, callSid, notFound, { signal: command.signal });
-      outcome = await applyToNativeCall(native, command);
+      const log = notFound
+        ? await confirmNative(native, callSid, notFound, { signal: command.signal })
+        : undefined;
+      outcome = await applyToNativeCall(native, command, log);
     } catch (error) {
       // Neither API knows the call, or the voice log could not be read: nothing was applied anywhere.
       outcome = {

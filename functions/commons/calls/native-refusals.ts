@@ -2,9 +2,10 @@
  * Refusals of a native change that the Calling API would not give itself: what the voice log shows decides them
  * (`native-calls.ts` applies them).
  */
-import { NATIVE_SOURCES } from '../calling/assumptions.ts';
-import { isLiveNativeStatus, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
-import { type ErrorDescription, SignalWireError } from '../errors.ts';
+import { ENDED_CALL_REFUSAL_STATUSES, NATIVE_SOURCES } from '../calling/assumptions.ts';
+import type { VoiceLog } from '../calling/types.ts';
+import { isLiveNativeStatus, nativeStatusOf, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
+import { describeError, type ErrorDescription, SignalWireError } from '../errors.ts';
 import type { NativeCallsApi, RequestOptions } from './port.ts';
 
 /**
@@ -27,13 +28,16 @@ export const idMismatch = (status: string | null): SignalWireError =>
  * The read is advisory: only a log that shows the call answered refuses. A log that cannot be read (not written
  * yet for a call just dialled, the logs API failing) lets the cancel go on as `calling.end`, as it did before the
  * check, rather than stranding a backlog of queued calls behind the logs API.
+ *
+ * `known` is the voice log this request has just read (to tell which API owns the call): it is read once.
  */
 export const cancelConflict = async (
   api: NativeCallsApi,
   callSid: string,
   options: RequestOptions,
+  known?: VoiceLog,
 ): Promise<ErrorDescription | undefined> => {
-  const log = await api.getVoiceLog(callSid, options).catch(() => undefined);
+  const log = known ?? (await api.getVoiceLog(callSid, options).catch(() => undefined));
   if (
     log === undefined ||
     !(NATIVE_SOURCES as readonly string[]).includes(log.source) ||
@@ -47,5 +51,39 @@ export const cancelConflict = async (
     httpStatus: 409,
     message: `Status canceled applies only to a queued or ringing call; this one is ${log.status}: use completed to hang up`,
     retryable: false,
+  };
+};
+
+/**
+ * A redirect or transfer the Calling API refused because the call has ended (the refusal
+ * `ENDED_CALL_REFUSAL_STATUSES` names, a call that ended between the operator's read and the command), confirmed
+ * by its voice log: CALL_STATE_CONFLICT, as the Compatibility API answers a redirect of an ended call, rather than
+ * a bare upstream 422. Anything else (the log unreadable, live, of unknown status) leaves the refusal as it was.
+ */
+export const endedCallRefusal = async (
+  api: NativeCallsApi,
+  callSid: string,
+  refusal: unknown,
+  options: RequestOptions,
+): Promise<ErrorDescription | undefined> => {
+  if (!(refusal instanceof SignalWireError) || !ENDED_CALL_REFUSAL_STATUSES.includes(refusal.status)) {
+    return undefined;
+  }
+  const log = await api.getVoiceLog(callSid, options).catch(() => undefined);
+  const status = log && nativeStatusOf(log.status);
+  if (
+    !log ||
+    !(NATIVE_SOURCES as readonly string[]).includes(log.source) ||
+    !status ||
+    isLiveNativeStatus(log.status)
+  )
+    return undefined;
+  const { signalwire } = describeError(refusal, { redirect: true });
+  return {
+    code: 'CALL_STATE_CONFLICT',
+    httpStatus: 409,
+    message: `the call has already ended (${status}); nothing was changed`,
+    retryable: false,
+    ...(signalwire ? { signalwire } : {}),
   };
 };

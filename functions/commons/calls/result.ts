@@ -1,4 +1,4 @@
-import type { Call } from '../signalwire/types.ts';
+import type { CallView } from '../signalwire/types.ts';
 
 /**
  * What an applied action gives back. In a file of its own, importing types only, so that the event contracts
@@ -12,7 +12,7 @@ export const CALL_APIS = ['compatibility', 'calling'] as const;
 export type CallApi = (typeof CALL_APIS)[number];
 
 export interface CallActionResult {
-  call: Call;
+  call: CallView;
   /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
   outcome: 'updated' | 'already-ended';
   /** Which API owns the call (`calls/native-calls.ts`); absent where only the Compatibility API is reached. */

@@ -3,9 +3,9 @@ import type { SignalWireAccess } from '../signalwire/access.ts';
 import { isStateConflictCode } from '../signalwire/api-facts.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import {
-  type Call,
   type CallListPage,
   type CallUpdate,
+  type CallView,
   isFinalStatus,
   type ListCallsFilter,
 } from '../signalwire/types.ts';
@@ -67,7 +67,7 @@ export interface CallService {
   applyUnlessNotFound(command: CallCommand): Promise<CallOutcome | { notFound: SignalWireError }>;
   /** Audits an action refused before it could be applied (invalid input, a disallowed source), once. */
   refuse(origin: CallOrigin, target: RefusedTarget, error: unknown): ErrorDescription;
-  get(query: CallQuery & { callSid: string }): Promise<Call>;
+  get(query: CallQuery & { callSid: string }): Promise<CallView>;
   /** One page of List Calls: the first (from filters) or the one a `next_page_uri` of the project names. */
   list(query: CallQuery & { from: ListCallsFilter | { nextPageUri: string } }): Promise<CallListPage>;
 }
@@ -146,7 +146,8 @@ export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedRes
     outcome.outcome === 'already-ended' ? `the call had already ended (${outcome.call.status})` : '';
   return {
     outcome: outcome.outcome,
-    resultingStatus: outcome.call.status,
+    // A native call whose status SignalWire did not give has none to record.
+    ...(outcome.call.status === null ? {} : { resultingStatus: outcome.call.status }),
     reason: joinReason(rule ?? (ended ? '' : 'applied'), ended),
   };
 };

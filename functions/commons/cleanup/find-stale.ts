@@ -5,6 +5,7 @@ import {
   type ActiveCallStatus,
   type Call,
   type CallListPage,
+  type CallView,
   DIRECTION_MATCHES,
 } from '../signalwire/types.ts';
 import { type AddressFilter, CLEANED_STATES, type CleanupPolicy } from './policy.ts';
@@ -44,13 +45,13 @@ const addressMatcher = (filter: AddressFilter | undefined): ((address: unknown) 
  * a run is judged by the same clock). The sets are built once per run; judging a call allocates nothing
  * beyond its verdict.
  */
-export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: Call) => Verdict) => {
+export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: CallView) => Verdict) => {
   const neverTouch = new Set(policy.neverTouch.map((entry) => entry.toLowerCase()));
   // A value that is not a string (a null `to`, an absent parent) names nothing on the allow-list: judging it
   // as one threw, which failed the listing of the whole state, every run, and ended none of its other calls.
   const listed = (value: unknown): boolean =>
     typeof value === 'string' && neverTouch.has(value.toLowerCase());
-  const protectedCall = (call: Call): boolean =>
+  const protectedCall = (call: CallView): boolean =>
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an empty set holds nothing;
     // the size check only skips the lookups.
     neverTouch.size > 0 &&
@@ -66,7 +67,8 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
 
   return (call) => {
     if (protectedCall(call)) return { kind: 'never-touch' };
-    const maxAgeSeconds = maxAges.get(call.status);
+    // A call of unknown status (`CallView`) is in no state a policy cleans.
+    const maxAgeSeconds = call.status === null ? undefined : maxAges.get(call.status);
     if (
       maxAgeSeconds === undefined ||
       !toMatches(call.to) ||

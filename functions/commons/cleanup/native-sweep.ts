@@ -18,12 +18,12 @@
 import { ANSWERED_EVENT_NAME, LIVE_CALL_WINDOW_SECONDS } from '../calling/assumptions.ts';
 import { isIsoInstant, isLiveNativeCall } from '../calling/client.ts';
 import type { VoiceLog, VoiceLogEvents, VoiceLogPage } from '../calling/types.ts';
-import { isLiveNativeStatus, nativeCallView, STATUS_OF_NATIVE } from '../calling/vocabulary.ts';
+import { isLiveNativeStatus, nativeCallView, nativeStatusOf } from '../calling/vocabulary.ts';
 import { applyToNativeCall } from '../calls/native-calls.ts';
 import type { NativeCallsApi, RequestOptions } from '../calls/port.ts';
 import type { CallOutcome } from '../calls/service.ts';
-import { describeError } from '../errors.ts';
-import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
+import { describeError, SignalWireError } from '../errors.ts';
+import type { ActiveCallStatus, CallView } from '../signalwire/types.ts';
 import { createCallJudge, type Verdict } from './find-stale.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
@@ -48,10 +48,17 @@ export const nativeWindowStart = (policy: CleanupPolicy, nowMs: number): Date =>
 
 /** The state a live native call is cleaned in (the Compatibility word), or undefined when the policy skips it. */
 export const cleanedStateOf = (log: VoiceLog, policy: CleanupPolicy): ActiveCallStatus | undefined => {
-  const status = STATUS_OF_NATIVE[log.status];
+  const status = nativeStatusOf(log.status);
   const state = CLEANED_STATES.find((cleaned) => cleaned.status === status);
   return state && policy.maxAgeSeconds[state.key] !== undefined ? state.status : undefined;
 };
+
+const circularPages = (): SignalWireError =>
+  new SignalWireError(502, {
+    code: undefined,
+    message: 'SignalWire returned a links.next that leads back to a voice-log page already read',
+    moreInfo: undefined,
+  });
 
 /**
  * Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. A call
@@ -76,10 +83,14 @@ export async function* liveNativePages(
     seen.add(id);
     return true;
   };
+  // A page link followed twice leads round in a circle: the listing would never end, so it stops, said so.
+  const followed = new Set<string>();
   for (;;) {
     const { next } = page.links;
     yield { calls: page.data.filter(isLiveNativeCall).filter(firstListing), more: next !== undefined };
     if (next === undefined) return;
+    if (followed.has(next)) throw circularPages();
+    followed.add(next);
     page = await api.listVoiceLogsPage({ next }, options);
   }
 }
@@ -96,9 +107,9 @@ export type NativeBasis = 'created_at' | 'answered event';
  */
 export const withAnswerTime = async (
   api: NativeCallsApi,
-  view: Call,
+  view: CallView,
   options: RequestOptions,
-): Promise<{ call: Call } | { unknownAge: string }> => {
+): Promise<{ call: CallView } | { unknownAge: string }> => {
   let events: VoiceLogEvents;
   try {
     events = await api.voiceLogEvents(view.sid, options);
@@ -124,14 +135,14 @@ export const withAnswerTime = async (
  * A native call's view aged by its creation: an upper bound of an answered call's age (a call is created
  * before it is answered), so a call this does not make old enough needs no read of its events.
  */
-export const agedByCreation = (view: Call): Call => ({ ...view, start_time: view.date_created });
+export const agedByCreation = (view: CallView): CallView => ({ ...view, start_time: view.date_created });
 
 /**
  * Judges a native call with the Compatibility judge (see the module comment, step 2); reads the call's events
  * only when its `created_at` already makes it stale and it was answered.
  */
 export const createNativeJudge =
-  (judge: (call: Call) => Verdict, api: NativeCallsApi) =>
+  (judge: (call: CallView) => Verdict, api: NativeCallsApi) =>
   async (log: VoiceLog, options: RequestOptions): Promise<{ verdict: Verdict; basis: NativeBasis }> => {
     const view = nativeCallView(log, api.projectId);
     const byCreation = judge(agedByCreation(view));
@@ -168,11 +179,19 @@ export const endNativeCall = async (
         cause: error,
       };
     }
+    const now = nativeStatusOf(log.status);
+    if (now === null) {
+      // Neither queued nor ended as far as SignalWire said: not canceled, not counted as ended; the next run
+      // lists it again.
+      const message = `the call's voice log gives no status known here (${String(log.status)}); it is not canceled`;
+      const error = { code: 'UPSTREAM_ERROR' as const, httpStatus: 502, message, retryable: true };
+      return { ok: false, accountSid, callSid, error, cause: undefined };
+    }
     if (!isLiveNativeStatus(log.status)) {
       const call = nativeCallView(log, accountSid);
       return { ok: true, accountSid, callSid, call, outcome: 'already-ended', api: 'calling' };
     }
-    if (STATUS_OF_NATIVE[log.status] === 'in-progress') {
+    if (now === 'in-progress') {
       const message = `the call was answered after it was listed (${log.status}); it is not canceled`;
       const error = { code: 'CALL_STATE_CONFLICT' as const, httpStatus: 409, message, retryable: false };
       return { ok: false, accountSid, callSid, error, cause: undefined };
@@ -191,9 +210,9 @@ export const findStaleNative = async (
   policy: CleanupPolicy,
   nowMs: number,
   options: RequestOptions = {},
-): Promise<Call[]> => {
+): Promise<CallView[]> => {
   const judge = createNativeJudge(createCallJudge(policy, nowMs), api);
-  const stale: Call[] = [];
+  const stale: CallView[] = [];
   for await (const page of liveNativePages(
     api,
     nativeWindowStart(policy, nowMs),

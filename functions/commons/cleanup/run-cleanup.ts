@@ -2,6 +2,7 @@ import type { CallApi } from '../calling/vocabulary.ts';
 import { scheduleActor } from '../calls/audit-actors.ts';
 import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
 import { applyToProject } from '../calls/service.ts';
+import { callKey } from '../calls/unique-calls.ts';
 import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
@@ -164,6 +165,9 @@ class CleanupRun {
    */
   async #sweep(status: ActiveCallStatus, stop: (listedCalls: number) => void): Promise<boolean> {
     const { api, bounds } = this;
+    // A call listed again (List Calls' pages may shift between reads: `calls/unique-calls.ts`) was judged, counted
+    // and acted on at its first listing; it never spends two of the circuit breaker's `maxCallsToEnd`.
+    const listed = new Set<string>();
     try {
       for await (const page of listCallPages(api, status, bounds.pageSize, {
         signal: this.#hardStop.signal,
@@ -177,7 +181,8 @@ class CleanupRun {
           calls[position] = undefined;
           // Trust the listing's filter no further than the call's own status: a call is judged once, in the
           // state it is in.
-          if (call.status !== status) continue;
+          if (call.status !== status || listed.has(callKey(call))) continue;
+          listed.add(callKey(call));
           if (!(await this.#examine(this.#judge(call), { sid: call.sid, api: 'compatibility' }, status))) {
             stop(calls.length - position);
             return false;

@@ -154,3 +154,10 @@ export interface CallListPage {
   page: number;
   page_size: number;
 }
+
+/**
+ * A call as this project answers it, of either API: the Call resource, whose `status` is null for a native call
+ * whose status SignalWire did not give (a command's answer may carry `null`) or gave in a word this project does
+ * not know. Such a call is shown as of unknown status: never as queued, never as ended.
+ */
+export type CallView = Omit<Call, 'status'> & { status: CallStatus | null };

@@ -13,7 +13,7 @@ import {
 } from '../events/contracts.ts';
 import { callSchema } from '../signalwire/schemas.ts';
 import { canonicalSid, SID_PATTERN } from '../signalwire/sids.ts';
-import type { Call } from '../signalwire/types.ts';
+import type { Call, CallView } from '../signalwire/types.ts';
 
 /**
  * What applying a request came to, as recorded in the idempotency table and replayed for a repeated
@@ -24,7 +24,7 @@ export type AppliedRequest =
       kind: 'applied';
       accountSid: string;
       outcome: CallUpdatedDetail['outcome'];
-      call: Call;
+      call: CallView;
       /** The API that owns the call (absent in records written before native calls: those are Compatibility). */
       api?: CallApi;
       /** Set by the idempotency layer when the outcome comes from the table. */
@@ -151,7 +151,7 @@ const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(v
  * gateway) answered: SignalWire's documented fields first, then any others; strings cut to
  * `MAX_CALL_FIELD_CHARS`; at most `MAX_CALL_DEPTH` levels; once the budget is spent, further fields are left out.
  */
-const boundedCall = (call: Call): Call => {
+const boundedCall = (call: CallView): CallView => {
   let budget = MAX_CALL_JSON_BYTES;
   const bound = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') {

@@ -1,5 +1,5 @@
 import type { CallActionResult } from '../../calls/result.ts';
-import { CALL_STATUSES, type Call, type CallUpdate } from '../../signalwire/types.ts';
+import { CALL_STATUSES, type CallUpdate, type CallView } from '../../signalwire/types.ts';
 import {
   CALL_APIS,
   CALL_UPDATE_REQUEST_ACTIONS,
@@ -36,7 +36,7 @@ export interface CallUpdatedDetail extends CallUpdateResultBase {
   /** `already-ended`: a terminate found the call over; `call` is the call as it is now. */
   outcome: CallActionResult['outcome'];
   /** The Call resource as SignalWire answered it. */
-  call: Call;
+  call: CallView;
 }
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -112,7 +112,12 @@ export const callUpdatedDetailJsonSchema = /* @__PURE__ */ (() =>
           sid: { type: 'string' },
           account_sid: { type: 'string' },
           parent_call_sid: nullableString,
-          status: { type: 'string', enum: [...CALL_STATUSES] },
+          status: {
+            description:
+              'The call status; null for a native call whose status SignalWire did not give (its command answer said null) or gave in a word not known here: unknown, neither live nor ended.',
+            type: ['string', 'null'],
+            enum: [...CALL_STATUSES, null],
+          },
           direction: { type: 'string' },
           from: { type: 'string' },
           to: { type: 'string' },
