@@ -1,4 +1,4 @@
-import { h, visible } from './dom.ts';
+import { h, keyboardPlace, visible } from './dom.ts';
 
 /** Every confirmation open now: a route change cancels them, so none outlives the page it was asked on. */
 const open = new Set<HTMLDialogElement>();
@@ -25,6 +25,8 @@ export const confirmAction = (options: {
   new Promise((resolve) => {
     const id = `dialog-${Math.random().toString(36).slice(2)}`;
     const opener = document.activeElement as HTMLElement | null;
+    // Where the opener is among the page's controls: the live list may redraw while the dialog is open.
+    const place = opener ? keyboardPlace(opener, document) : undefined;
     const dialog = h('dialog', { 'aria-labelledby': `${id}-title`, 'aria-describedby': `${id}-what` });
     const form = h(
       'form',
@@ -66,14 +68,8 @@ export const confirmAction = (options: {
       open.delete(dialog);
       const confirmed = dialog.returnValue === 'go';
       dialog.remove();
-      // The opener may have been redrawn meanwhile (the live list refreshes): focus its successor, if any.
-      const key = opener?.dataset.focusKey;
-      if (opener && !opener.isConnected) {
-        const successor = key
-          ? document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)
-          : null;
-        (successor ?? document.getElementById('main'))?.focus({ preventScroll: true });
-      }
+      // The opener may have been redrawn or left meanwhile (the live list refreshes): focus its successor.
+      if (opener && !opener.isConnected) place?.restore();
       resolve({ confirmed, value: options.input?.value ?? '' });
     });
     document.body.appendChild(dialog);

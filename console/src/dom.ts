@@ -33,24 +33,62 @@ export const append = (parent: Node, ...children: Child[]): void => {
   }
 };
 
+/** A focus key's kind, its first word: `end` of `end CA…`, the same control in another row. */
+const kindOf = (key: string | undefined): string | undefined => key?.split(' ', 1)[0];
+
 /**
- * Redraws `parent` with `draw` without losing the keyboard's place: when focus was on an element with a
- * `data-focus-key` inside it, the redrawn element with the same key gets it back (else the page's main region,
- * so focus never falls to the top of the document).
+ * Where the keyboard is in `scope` (`focused`, inside it), kept so that after a redraw {@link KeyboardPlace.restore}
+ * can give it a place back: the element itself, when the redraw kept it; else the redrawn element with its focus key
+ * (the same row's button); else, when it left, the nearest control of its kind after it (the next row's End button
+ * when its row left the list), else before it (the row above, when it was the last), else the nearest control with
+ * a focus key at all; else the page's main region, so focus never falls to the top of the document.
+ */
+export const keyboardPlace = (focused: HTMLElement, scope: ParentNode) => {
+  // Only the elements now (a look at each key waits until one is needed: thousands of rows keep their focus key).
+  const before = [...scope.querySelectorAll<HTMLElement>('[data-focus-key]')];
+  const at = before.indexOf(focused);
+  const restore = (): void => {
+    if (focused.isConnected) {
+      // Moving a kept element (insertBefore) blurs it although it stays in the page.
+      if (document.activeElement !== focused) focused.focus({ preventScroll: true });
+      return;
+    }
+    const now = new Map<string, HTMLElement>();
+    for (const element of scope.querySelectorAll<HTMLElement>('[data-focus-key]')) {
+      const key = element.dataset.focusKey;
+      if (key !== undefined && !now.has(key)) now.set(key, element);
+    }
+    const key = focused.dataset.focusKey;
+    const kind = kindOf(key);
+    const after = at < 0 ? [] : before.slice(at + 1);
+    const above = at < 0 ? [] : before.slice(0, at).reverse();
+    const ofKind = (element: HTMLElement) => kindOf(element.dataset.focusKey) === kind;
+    const candidates = [
+      ...(key === undefined ? [] : [key]),
+      ...[...after.filter(ofKind), ...above.filter(ofKind), ...after, ...above].map(
+        (element) => element.dataset.focusKey,
+      ),
+    ];
+    let successor: HTMLElement | undefined;
+    for (const candidate of candidates) {
+      successor = candidate === undefined ? undefined : now.get(candidate);
+      if (successor) break;
+    }
+    (successor ?? document.getElementById('main'))?.focus({ preventScroll: true });
+  };
+  return { restore };
+};
+export type KeyboardPlace = ReturnType<typeof keyboardPlace>;
+
+/**
+ * Redraws `parent` with `draw` without losing the keyboard's place: when focus was inside it, it goes where
+ * {@link keyboardPlace} says (the same element or row, else the next row's control of the same kind).
  */
 export const redrawKeepingFocus = (parent: HTMLElement, draw: () => void): void => {
   const focused = document.activeElement as HTMLElement | null;
-  const inside = focused !== null && parent.contains(focused);
-  const key = inside ? focused.dataset.focusKey : undefined;
+  const place = focused !== null && parent.contains(focused) ? keyboardPlace(focused, parent) : undefined;
   draw();
-  // Moving a kept element (insertBefore) blurs it although it stays in the page: it gets focus back too.
-  if (!inside || document.activeElement === focused) return;
-  const successor = focused.isConnected
-    ? focused
-    : key
-      ? parent.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)
-      : null;
-  (successor ?? document.getElementById('main'))?.focus({ preventScroll: true });
+  place?.restore();
 };
 
 /** Replaces the children of `parent`. */

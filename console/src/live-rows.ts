@@ -38,14 +38,17 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
   const head = [...CALL_COLUMNS, ...(onEnd ? ['Action'] : [])];
   let rows = new Map<string, Row>();
   let body: HTMLTableSectionElement | undefined;
+  // The table's scroll region: on a wide screen it is at most the screen's height and scrolls itself.
+  let region: HTMLElement | undefined;
   // Only the durations on screen tick: writing thousands of cells each second makes the browser lay out the whole
   // table again every second (the page janks). Where each row ends is measured once per draw (or resize), so finding
-  // the rows on screen is a halving over numbers, not a look at thousands of elements each second.
+  // the rows on screen is a halving over numbers, not a look at thousands of elements each second. On screen means
+  // inside both the window and the region's visible part (the rows scrolled out of the region are hidden).
   let order: Row[] = [];
   let ends: number[] | undefined;
   const onScreen = (): Row[] => {
     const first = order[0];
-    if (!first) return [];
+    if (!first || !region) return [];
     ends ??= order.map(({ tr }) => tr.offsetTop + tr.offsetHeight);
     const origin = first.tr.getBoundingClientRect().top - first.tr.offsetTop;
     const firstEndingAfter = (y: number): number => {
@@ -58,14 +61,18 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
       }
       return low;
     };
-    return order.slice(firstEndingAfter(0), firstEndingAfter(window.innerHeight) + 1);
+    const box = region.getBoundingClientRect();
+    const top = Math.max(0, box.top + region.clientTop);
+    const bottom = Math.min(window.innerHeight, box.top + region.clientTop + region.clientHeight);
+    return order.slice(firstEndingAfter(top), firstEndingAfter(bottom) + 1);
   };
   const remeasure = () => {
     ends = undefined;
   };
   window.addEventListener('resize', remeasure);
   let scrolled = 0;
-  // A row scrolled into view shows its duration at once, not at the next second.
+  // A row scrolled into view (the window's scroll or the region's own) shows its duration at once, not at the next
+  // second.
   const onScroll = () => {
     scrolled ||= requestAnimationFrame(() => {
       scrolled = 0;
@@ -105,11 +112,13 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
         rows = new Map();
         order = [];
         body = undefined;
+        region = undefined;
         replace(list, h('p', {}, emptyText));
         return;
       }
-      if (!body) {
-        const region = table('Live calls, newest first', head, [], onEnd !== undefined);
+      if (!body || !region) {
+        region = table('Live calls, newest first', head, [], onEnd !== undefined);
+        region.addEventListener('scroll', onScroll, { passive: true });
         body = region.querySelector('tbody') as HTMLTableSectionElement;
         replace(list, region);
       }

@@ -1,11 +1,25 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type LaunchOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Debian's Chromium as the console suites drive it. Playwright hides scrollbars in a headless browser; pass
+ * `ignoreDefaultArgs: ['--hide-scrollbars']` for one that draws them (and gives them room) as a desktop's does.
+ */
+export const launchChromium = (options: LaunchOptions = {}): Promise<Browser> => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    ...options,
+  });
+};
 
 /** What a console browser suite shares: the local stack, Debian's Chromium and the sign-in steps. */
 export interface ConsoleBrowserSuite {
@@ -38,13 +52,8 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
     stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), `${name}-`)) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
