@@ -216,6 +216,7 @@ const warmRows = (repeats: WarmDurations[], pairs: readonly KeepAlivePair[], tls
     },
   ];
 };
+
 const summary = (repeats: WarmDurations[]) =>
   Object.fromEntries(
     (Object.keys(repeats[0] ?? {}) as Array<keyof WarmDurations>).map((name) => {
