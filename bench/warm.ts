@@ -1,3 +1,7 @@
+/**
+ * Item 3, warm invocations: the processes of a rotation (bench/warm-process.ts), the rows of each arm alone
+ * (bench/warm-alone.ts) and the keep-alive rounds against the SDK (bench/warm-keepalive.ts), over http and https.
+ */
 import { percentile } from './harness.ts';
 import { type BenchContext, count, type Measurement, REPEATS, scaled, yesNo } from './measurement.ts';
 import { ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
@@ -116,6 +120,7 @@ const rotate = async (steps: readonly Step[]): Promise<WarmDurations[]> => {
   return repeats;
 };
 
+/** The rotation's repeats, then the keep-alive rounds; `steady` adds the steady-state steps (http only). */
 const measure = async (
   world: World,
   context: BenchContext,
