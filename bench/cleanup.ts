@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RateLimit } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
-import { LAYERS, type LayerRuns, layerRows, layerSentence, medianCpu } from './cleanup-layers.ts';
+import { LAYERS, type LayerRuns, layerRows, layerSentence } from './cleanup-layers.ts';
 import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENGINE,
@@ -15,6 +15,7 @@ import {
   STALE_AGE_SECONDS,
   timerWakeCpu,
 } from './cleanup-scenarios.ts';
+import { pacerSentence, unpacedRow } from './cleanup-unpaced.ts';
 import {
   count,
   FUNCTION_MEMORY_MB,
@@ -163,68 +164,6 @@ const targetRows = ({ runs, plain, bareHttp, audits }: Measured): ResultRow[] =>
   ];
 };
 
-/** Per round: the paced cleanup's CPU per ended call minus the released one's (ms), what the pacer costs. */
-const pacerCosts = ({ runs }: Measured): number[] =>
-  runs.plain.map((run, i) => {
-    const unpaced = runs.unpaced[i];
-    return unpaced ? cpuPerCall(run) - cpuPerCall(unpaced) : Number.NaN;
-  });
-
-/**
- * Context for the CPU target: the cleanup with its pacer released (bench only, never a shipped setting), against
- * the bare `node:http` pool of the same round; the paced cleanup's figure beside it.
- */
-export const unpacedRow = ({ runs }: Pick<Measured, 'runs'>): ResultRow => {
-  const unpaced = medianCpu(runs.unpaced);
-  const paced = medianCpu(runs.plain);
-  const pool = medianCpu(runs.bareHttp);
-  const perRound = runs.unpaced.map((run, i) => {
-    const bare = runs.bareHttp[i];
-    return bare ? cpuPerCall(run) / cpuPerCall(bare) : Number.NaN;
-  });
-  const s = spread(perRound);
-  const failed = runs.unpaced.reduce((total, run) => total + run.failed + run.stillLive, 0);
-  return {
-    item: 4,
-    id: 'cleanup-cpu-unpaced-vs-node-http',
-    metric:
-      'Context: what bounds the cleanup CPU target, the pacer: the same cleanup with its pacer released (a ' +
-      'bench-only build, never a shipped setting: every start at once, as the bare pool sends), client CPU per ' +
-      `ended call vs the bare \`node:http\` pool, ${count(CLEANUP_CALLS)} calls, median of the alternated rounds` +
-      (failed > 0 ? ` (${failed} calls failed or left: not comparable)` : ''),
-    project: `${us(unpaced)} (paced ${us(paced)})`,
-    reference: `bare node:http ${us(pool)}`,
-    ratio: ratioSpread(s),
-    target: '— (context)',
-    met: 'n/a',
-    values: spreadValues(s, unpaced, pool, 'ms'),
-  };
-};
-
-/** The sentence of the CPU note that reads the released-pacer row. */
-const pacerSentence = (measured: Measured): string => {
-  const { runs } = measured;
-  if (runs.unpaced.length === 0) return '';
-  const cost = spread(pacerCosts(measured));
-  const unpacedRatio = unpacedRow(measured).values.ratio ?? Number.NaN;
-  const wall = spread(runs.unpaced.map((run, i) => (runs.bareHttp[i]?.wallMs ?? Number.NaN) / run.wallMs));
-  const wakes = (results: CleanupResult[]) =>
-    spread(results.map((run) => (run.wakeups ?? Number.NaN) / Math.max(1, run.ended))).median;
-  const wakeText = Number.isFinite(wakes(runs.unpaced))
-    ? `; its event loop was woken ${wakes(runs.unpaced).toFixed(2)} times per ended call against ` +
-      `${wakes(runs.plain).toFixed(2)} paced`
-    : '';
-  return (
-    ` The pacer, measured (the \`cleanup-cpu-unpaced-vs-node-http\` row): released in a bench-only build, the ` +
-    `same cleanup takes ${us(medianCpu(runs.unpaced))} per ended call, ${ratio(unpacedRatio)} of the bare pool ` +
-    `(${unpacedRatio <= TARGET_CPU_VS_NODE_HTTP ? 'within' : 'still above'} the ${TARGET_CPU_VS_NODE_HTTP}x ` +
-    `target), so the pacer costs ${us(cost.median)} per ended call (median of the per-round differences, ` +
-    `${us(cost.min)} to ${us(cost.max)}${cost.min < 0 && cost.max > 0 ? ': they straddle zero, within the noise of this machine' : ''})${wakeText}; pool time / cleanup time ${wall.median.toFixed(3)} without ` +
-    "it. The pacer is the promise to SignalWire's rate limit (at most W / interval + 4 starts in any window " +
-    'of W ms), so a shipped cleanup keeps it.'
-  );
-};
-
 const cleanupRows = (measured: Measured): ResultRow[] => {
   const { plain, bare, limited, audits, tls } = measured;
   const ideal = IDEAL_MS;
@@ -233,7 +172,7 @@ const cleanupRows = (measured: Measured): ResultRow[] => {
   const rows: ResultRow[] = [
     ...targetRows(measured),
     ...layerRows(measured.runs, count(CLEANUP_CALLS)),
-    unpacedRow(measured),
+    unpacedRow(measured.runs, count(CLEANUP_CALLS)),
     {
       item: 4,
       metric:
@@ -383,7 +322,7 @@ const cleanupNotes = (measured: Measured, rows: ResultRow[]): string[] => {
       "take a JavaScript parser, slower than V8's native one), the policy's " +
       `verdict, the pacer (one start every ${ms(1000 / CLEANUP_ENDS_PER_SECOND.max)} on average at the account-wide budget), a timeout timer per ` +
       `request and the retry bookkeeping. ${layerSentence(runs, TARGET_CPU_VS_NODE_HTTP)}` +
-      `${waitSentence(plain, bareHttp, timerWake)}${pacerSentence(measured)} On this shared machine the ratios of single ` +
+      `${waitSentence(plain, bareHttp, timerWake)}${pacerSentence(runs, TARGET_CPU_VS_NODE_HTTP)} On this shared machine the ratios of single ` +
       'runs move by ±15 %: compare the https row, the same work over TLS in the same run.',
   );
   if (plain.wallMs > ideal / 0.9) {

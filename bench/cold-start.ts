@@ -1,15 +1,10 @@
 import { join } from 'node:path';
-import { type AblationBundles, ablationBundles } from './build.ts';
+import { ablationBundles } from './build.ts';
+import { ABLATION_NAMES, ablationNote, ablationRows, ablationSetups } from './cold-ablation.ts';
+import { type ColdSeries, coldRow, emptySeries, type RowSpec, TARGET_VS_SDK_DEFAULT } from './cold-series.ts';
 import { coldRun, median, terminateEvent } from './harness.ts';
-import {
-  type BenchContext,
-  FUNCTION_MEMORY_MB,
-  type Measurement,
-  REPEATS,
-  scaled,
-  yesNo,
-} from './measurement.ts';
-import { kib, ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
+import { type BenchContext, FUNCTION_MEMORY_MB, type Measurement, REPEATS, scaled } from './measurement.ts';
+import { kib, ms, type ResultRow } from './report.ts';
 import {
   assertEnded,
   type Setup,
@@ -22,31 +17,8 @@ import {
 
 /** Rounds per repeat; every round runs each series once, in rotating order. */
 const ROUNDS_PER_REPEAT = 5;
-/** Issue 22's targets: against the reference deployed the default way (no source maps), and against the floor. */
-const TARGET_VS_SDK_DEFAULT = 0.3;
+/** Issue 22's target against the floor (the one against the reference is in bench/cold-series.ts). */
 const TARGET_VS_FLOOR = 2.5;
-
-export interface ColdSeries {
-  /** Spawn to the first answer, measured by the parent; index = round. */
-  wallMs: number[];
-  /** `performance.now()` in the child when the answer was ready (ms since process start). */
-  readyMs: number[];
-  importMs: number[];
-  firstInvokeMs: number[];
-  /** User + system CPU of the child from its start to the answer (ms): what other work on the machine stretches less. */
-  cpuMs: number[];
-}
-
-/**
- * The bench-only ablation builds of the http-api function (bench/build.ts `ablationBundles`, never shipped): what
- * the design keeps, removed one part at a time, each with its output directory.
- */
-const ABLATIONS = {
-  projectNoPowertools: 'http-api-no-powertools',
-  projectNoMiddy: 'http-api-no-middy',
-  projectNeither: 'http-api-neither',
-} as const;
-const ABLATION_NAMES = ['projectNoPowertools', 'projectNoMiddy', 'projectNeither'] as const;
 
 const HTTP_NAMES = [
   'bare',
@@ -59,16 +31,9 @@ const HTTP_NAMES = [
   'referenceRuntimeSdkNoMaps',
   ...ABLATION_NAMES,
 ] as const;
+
 const HTTPS_NAMES = ['floor', 'sdkFloor', 'project', 'referenceNoMaps', ...ABLATION_NAMES] as const;
 type Name = (typeof HTTP_NAMES)[number];
-
-const emptySeries = (): ColdSeries => ({
-  wallMs: [],
-  readyMs: [],
-  importMs: [],
-  firstInvokeMs: [],
-  cpuMs: [],
-});
 
 /** Runs `names` for `rounds` counted rounds (after one that warms the page cache), in rotating order. */
 const runSeries = async <N extends Name>(
@@ -93,12 +58,7 @@ const runSeries = async <N extends Name>(
         ...base.reference,
         bundle: join(context.out, 'reference-runtime-sdk', 'index.mjs'),
       }),
-      ...(Object.fromEntries(
-        ABLATION_NAMES.map((name) => [
-          name,
-          { ...base.project, bundle: join(context.out, ABLATIONS[name], 'index.mjs') },
-        ]),
-      ) as Record<(typeof ABLATION_NAMES)[number], Setup>),
+      ...ablationSetups(base.project, context.out),
     };
     const driver = join(context.root, 'bench', 'cold-start-driver.mjs');
     const floor = join(context.root, 'bench', 'cold-floor.mjs');
@@ -131,154 +91,6 @@ const runSeries = async <N extends Name>(
     await world.stop();
   }
   return series;
-};
-
-/** The per-repeat ratios of two series' wall times: repeat r is rounds [r·n, (r+1)·n). */
-const repeatRatios = (
-  a: ColdSeries,
-  b: ColdSeries,
-  perRepeat: number,
-  key: 'wallMs' | 'cpuMs' = 'wallMs',
-): number[] =>
-  Array.from({ length: REPEATS }, (_, r) => {
-    const slice = (values: number[]) => values.slice(r * perRepeat, (r + 1) * perRepeat);
-    return median(slice(a[key])) / median(slice(b[key]));
-  });
-
-interface RowSpec {
-  id?: string;
-  metric: string;
-  project: ColdSeries;
-  reference: ColdSeries;
-  target?: { bound: number; display: string };
-  summary?: boolean;
-  /** The figure compared: wall time, spawn to answer (default), or the child's CPU from its start to the answer. */
-  figure?: 'wallMs' | 'cpuMs';
-}
-
-const coldRow = (spec: RowSpec, perRepeat: number): ResultRow => {
-  const figure = spec.figure ?? 'wallMs';
-  const a = median(spec.project[figure]);
-  const b = median(spec.reference[figure]);
-  const s = spread(repeatRatios(spec.project, spec.reference, perRepeat, figure));
-  return {
-    item: 2,
-    ...(spec.id ? { id: spec.id } : {}),
-    metric: spec.metric,
-    project: ms(a),
-    reference: ms(b),
-    ratio: ratioSpread(s),
-    target: spec.target?.display ?? '— (context)',
-    met: spec.target ? yesNo(s.median <= spec.target.bound) : 'n/a',
-    values: spreadValues(s, a, b, 'ms'),
-    ...(spec.summary ? { summary: true } : {}),
-  };
-};
-
-/** `+1.2 ms` / `−0.8 ms`: a difference, signed. */
-const signedMs = (value: number): string => `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`;
-
-/** What each ablation build leaves out, in its row's label. */
-const ABLATION_LABELS: Record<(typeof ABLATION_NAMES)[number], { id: string; short: string; what: string }> =
-  {
-    projectNoPowertools: {
-      short: 'without Powertools',
-      id: 'cold-no-powertools-vs-sdk-default',
-      what:
-        "without Powertools' Logger and Metrics (the project's logger and metrics modules and " +
-        '`@aws-lambda-powertools/metrics` replaced by minimal stand-ins of the same calls, bench/stand-ins)',
-    },
-    projectNoMiddy: {
-      short: 'without middy',
-      id: 'cold-no-middy-vs-sdk-default',
-      what:
-        'without the middy chain (`@middy/core` and every middy middleware replaced by a stand-in that runs ' +
-        'the handler alone: no normalisers, body parsers, validation, error answers, Powertools context or flush)',
-    },
-    projectNeither: {
-      short: 'without both',
-      id: 'cold-neither-vs-sdk-default',
-      what: 'without both',
-    },
-  };
-
-/**
- * Context, what bounds the cold-start target: the http-api function built without one part the design keeps
- * (bench-only builds, never shipped), each against the reference deployed the default way.
- */
-const ablationRows = (
-  h: HttpSeries,
-  s: HttpsSeries | undefined,
-  row: (spec: RowSpec) => ResultRow,
-): ResultRow[] =>
-  ABLATION_NAMES.flatMap((name) => {
-    const { id, what } = ABLATION_LABELS[name];
-    const metric =
-      `Context, what bounds the first target: cold start of a bench-only build of http-api (never shipped) ${what} ` +
-      'vs the reference deployed the default way';
-    return [
-      row({ id, metric: `${metric}, http`, project: h[name], reference: h.referenceNoMaps }),
-      ...(s
-        ? [
-            row({
-              id: `${id}-https`,
-              metric: `${metric}, https`,
-              project: s[name],
-              reference: s.referenceNoMaps,
-            }),
-          ]
-        : []),
-    ];
-  });
-
-/** The note that reads the ablation rows: which removal, if any, brings the first target within reach. */
-const ablationNote = (
-  rows: readonly ResultRow[],
-  h: HttpSeries,
-  ablation: AblationBundles,
-  projectBytes: number,
-): string => {
-  const cpu = (name: Name) => median(h[name].cpuMs);
-  const wall = (name: Name) => median(h[name].wallMs);
-  const ratioOf = (id: string) => rows.find((r) => r.id === id)?.values.ratio ?? Number.NaN;
-  const project = ratioOf('cold-vs-sdk-default');
-  const parts = ABLATION_NAMES.map((name) => {
-    const { id, short } = ABLATION_LABELS[name];
-    const bytes = {
-      projectNoPowertools: ablation.noPowertools.bytes,
-      projectNoMiddy: ablation.noMiddy.bytes,
-      projectNeither: ablation.neither.bytes,
-    }[name];
-    const value = ratioOf(id);
-    const https = ratioOf(`${id}-https`);
-    return {
-      name,
-      value,
-      text:
-        `${short} ` +
-        `${value.toFixed(3)} over http${Number.isFinite(https) ? `, ${https.toFixed(3)} over https` : ''} ` +
-        `(bundle ${kib(bytes)}, ${kib(projectBytes - bytes)} less; CPU to the first answer ${ms(cpu(name))}, ` +
-        `${signedMs(cpu(name) - cpu('project'))} against the project's; were the wall time to fall by that CPU, ` +
-        `the ratio would be ${((wall('project') + cpu(name) - cpu('project')) / wall('referenceNoMaps')).toFixed(3)})`,
-    };
-  });
-  const under = parts.filter((part) => part.value <= TARGET_VS_SDK_DEFAULT);
-  return (
-    'Cold-start ablation (what bounds the first target, measured): bench/build.ts `ablationBundles` builds ' +
-    'http-api three more times for the bench only, never shipped, with what the design keeps removed one part at ' +
-    "a time: Powertools' Logger and Metrics replaced by minimal stand-ins of the same calls (bench/stand-ins: one " +
-    'JSON line per log call, one EMF line per flush), the middy chain removed (the handler runs alone: it answers ' +
-    "the bench's well-formed terminate, nothing else), and both. Each runs in the same rounds as the other " +
-    'series, against the reference deployed the default way; beside each ratio, the CPU of the child from its ' +
-    'start to the answer (user + system, median), which the load of other work on a shared machine stretches ' +
-    `less than wall time: the project ${ms(cpu('project'))}, the SDK floor ${ms(cpu('sdkFloor'))}, the reference ` +
-    `${ms(cpu('referenceNoMaps'))}, bare node's bootstrap included. The project as deployed: ${project.toFixed(3)}; ` +
-    `${parts.map((part) => part.text).join('; ')}. ` +
-    (under.length === 0
-      ? `None of them alone brings the ratio to ${TARGET_VS_SDK_DEFAULT}: the SDK floor row and node itself bound it.`
-      : `Under ${TARGET_VS_SDK_DEFAULT}: ${under.map((part) => ABLATION_LABELS[part.name].short).join(', ')}; ` +
-        'the rest do not reach it.')
-  );
 };
 
 type HttpSeries = Record<(typeof HTTP_NAMES)[number], ColdSeries>;

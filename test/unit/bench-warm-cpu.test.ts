@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type WarmDurations, warmCpuRow, warmCpuSentence } from '../../bench/warm.ts';
+import { type WarmDurations, warmCpuRow, warmCpuSentence } from '../../bench/warm-alone.ts';
 
 /** One repeat: the bare request's durations (ms) and the CPU per invocation of both arms (ms). */
 const repeat = (http: number[], handlerCpu: number, httpCpu: number): WarmDurations => ({

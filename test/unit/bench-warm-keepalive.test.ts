@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type KeepAlivePair, keepAliveNote, keepAliveRows } from '../../bench/warm.ts';
+import { type KeepAlivePair, keepAliveNote, keepAliveRows } from '../../bench/warm-keepalive.ts';
 
 /** One adjacent pair: each arm's durations (ms) and CPU per invocation (ms), one connection each. */
 const pair = (project: number[], reference: number[], projectFirst: boolean): KeepAlivePair => ({
