@@ -594,3 +594,104 @@ describe('the AWS environment of a workstation (deployed target)', () => {
     expect(run.stderr).not.toContain('--profile.');
   });
 });
+
+describe('a value of a fixed set, typed by a tired operator', () => {
+  const live = (to: string, direction: 'inbound' | 'outbound') =>
+    stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60, to, direction }).sid;
+
+  it('reads --status, --direction and -o in any case, as --api and --method are read', async () => {
+    const to = '+13105550811';
+    const inbound = live(to, 'inbound');
+    live(to, 'outbound');
+    const listed = await cliWith(env, [
+      'calls',
+      'list',
+      '--local',
+      '--to',
+      to,
+      '--status',
+      'IN-PROGRESS',
+      '-o',
+      'JSON',
+    ]);
+    expect(listed.code).toBe(0);
+    const calls = (JSON.parse(listed.stdout) as { calls: Array<{ status: string }> }).calls;
+    expect(calls.map((call) => call.status)).toEqual(['in-progress', 'in-progress']);
+
+    // One status given twice, in two cases, lists its calls once: each match is counted (and ended) once.
+    const preview = await cliWith(env, [
+      'end-all',
+      '--local',
+      '--to',
+      to,
+      '--status',
+      'In-Progress',
+      '--status',
+      'in-progress',
+      '--direction',
+      'INBOUND',
+      '--dry-run',
+      '-o',
+      'Json',
+    ]);
+    expect(preview.code).toBe(0);
+    const previewed = JSON.parse(preview.stdout) as { preview: { calls: Array<{ sid: string }> } };
+    expect(previewed.preview.calls.map((call) => call.sid)).toEqual([inbound]);
+
+    const cleanup = await cliWith(env, [
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-in-progress',
+      '1h',
+      '--direction',
+      'Inbound',
+      '-o',
+      'NDJSON',
+    ]);
+    expect(cleanup.code).toBe(0);
+
+    const sid = live(to, 'outbound');
+    const ended = await cliWith(env, ['calls', 'update', sid, '--local', '--status', 'COMPLETED', '--yes']);
+    expect(ended.code).toBe(0);
+    expect(statusOf(sid)).toBe('completed');
+  });
+
+  it('refuses a value outside the set naming the flag and the value given, in -o json as on stderr, nothing sent', async () => {
+    const run = await cliWith(env, ['calls', 'list', '--local', '--status', 'bogus', '-o', 'json']);
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toMatch(/^--status must be queued, ringing, in-progress, .*, got "bogus"$/);
+    expect(run.stderr).toContain('--status must be queued');
+
+    const output = await cliWith(env, ['calls', 'list', '--local', '-o', 'xml']);
+    expect(output.code).toBe(2);
+    expect(output.stderr).toContain('-o must be table, json, ndjson, got "xml"');
+  });
+
+  it('names the --max-age-* flag and the value typed when the policy refuses it, not the policy field', async () => {
+    const run = await cliWith(env, [
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-in-progress',
+      '0s',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout) as { error: { message: string } };
+    expect(error.message).toBe('invalid policy: --max-age-in-progress 0s (0 s) must be >= 60 s');
+    expect(run.stderr).not.toContain('policy.maxAgeSeconds');
+
+    // A field from --policy-file keeps the file's own name: that is what the operator has to fix.
+    const folder = tempFolder('policy');
+    const file = join(folder, 'policy.json');
+    writeFileSync(file, JSON.stringify({ maxAgeSeconds: { ringing: 5 } }));
+    const fromFile = await cliWith(env, ['cleanup', '--local', '--dry-run', '--policy-file', file]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain('policy.maxAgeSeconds.ringing must be >= 60');
+    rmSync(folder, { recursive: true, force: true });
+  });
+});
