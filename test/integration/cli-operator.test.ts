@@ -311,6 +311,27 @@ describe('the command line as pasted at 3 a.m.', () => {
     expect(readFileSync(file, 'utf8').split(sid).length - 1).toBe(1);
   });
 
+  it('`calls end -` stops reading a stdin that is no list of SIDs (`yes |`, `< /dev/zero`) past 1 MiB, exit 2, nothing sent', async () => {
+    const sid = seed();
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', '-', '--local', '--yes', '-o', 'json'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // An endless input, as `yes <sid> |` gives: the run must end without waiting for an end of input.
+    const line = Buffer.from(`${sid}\n`.repeat(1000));
+    const feed = () => {
+      while (child.stdin.writable && child.stdin.write(line)) {}
+    };
+    child.stdin.on('drain', feed);
+    child.stdin.on('error', () => {});
+    feed();
+    const run = await collectRun(child, 30_000);
+    printed.push(run.stdout, run.stderr);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error.message).toMatch(/^more than 1 MiB on stdin: not a list of SIDs/);
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
   it('`calls end - --yes < sids.txt` ends the SIDs of a list from stdin: CRLF, a BOM, blank lines, # comments, commas and a repeat; without --yes it refuses before reading', async () => {
     const file = join(tempFolder('stdin'), 'audit.ndjson');
     const [first, second, third] = [seed(), seed(), seed()];
