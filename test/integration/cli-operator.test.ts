@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -217,6 +218,36 @@ describe('the audit file (--direct): where it goes, and what may not happen to i
       expect(run.stdout).toContain(sid);
       expect(run.stderr).toContain('skipped 2 line(s)');
     }
+  });
+
+  it('a record is never written through a link the audit file was swapped for while the call was being ended: the link target stays as it was, the record goes to stderr', async () => {
+    const folder = tempFolder('link-swap');
+    const file = join(folder, 'audit.ndjson');
+    const elsewhere = tempFolder('link-target');
+    const target = join(elsewhere, 'victim.txt');
+    writeFileSync(target, 'not an audit file\n');
+    const sid = seed();
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_000, method: 'POST' });
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', sid, ...direct, '--yes'], {
+      env: { ...env, CALL_CONTROL_AUDIT_LOG: file },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const running = collect(child);
+    // The file is checked (and opened without following a link) before anything is sent; then it becomes a link.
+    for (let waited = 0; !existsSync(file) && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    rmSync(file);
+    symlinkSync(target, file);
+    const run = await running;
+    expect(statusOf(sid)).toBe('completed');
+    expect(run.code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe('not an audit file\n');
+    expect(run.stderr).toContain(
+      `warning: cannot write audit records to ${file}: it is a symbolic link (ELOOP)`,
+    );
+    expect(run.stderr).toContain(`"callSid":"${sid}"`);
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it('an audit write that fails after the call was ended (the file gone, a full disk) keeps exit 0 and the end, and prints the record on stderr to keep', async () => {
