@@ -28,7 +28,7 @@ import {
   TARGET_OPTIONS,
 } from './core/options.ts';
 import { type CommandEntry, outputOf, parseCommandLine } from './core/parse.ts';
-import { useEnvironmentProxy } from './core/proxy.ts';
+import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 
 const COMMANDS: Record<string, CommandEntry> = {
@@ -204,6 +204,7 @@ const run = async (
   const output = values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);
   // Behind a corporate proxy, as the AWS CLI does; never for the local stack on loopback.
   if (values.local !== true) await useEnvironmentProxy(writers.note);
+  else await keepLoopbackDirect();
   return module.run(line.values, {
     positionals,
     globals: globalsOf(values),

@@ -48,3 +48,25 @@ export const proxyInUse = (): string | undefined => {
   }
   return `${variable} (${shown})`;
 };
+
+/** The local stack's hosts: loopback, however its URL spells it. */
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * `--local` never goes through a proxy: the stack is on this machine's loopback, which a corporate proxy cannot
+ * reach (it would answer with an error, shown as a lost answer). Nothing to do unless Node was told to use the
+ * proxy variables already (`NODE_USE_ENV_PROXY=1`, as the troubleshooting table suggests for `--direct`): then
+ * loopback is added to NO_PROXY and Node's proxy set again from it (Node 24.14 or later).
+ */
+export const keepLoopbackDirect = async (): Promise<void> => {
+  if (!environmentProxyOn() || !PROXY_VARIABLES.some((name) => process.env[name])) return;
+  const http = (await import('node:http')) as {
+    setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown;
+  };
+  if (typeof http.setGlobalProxyFromEnv !== 'function') return;
+  const listed = process.env.NO_PROXY ?? process.env.no_proxy;
+  const noProxy = [...(listed ? [listed] : []), ...LOOPBACK].join(',');
+  process.env.NO_PROXY = noProxy;
+  process.env.no_proxy = noProxy;
+  http.setGlobalProxyFromEnv(process.env);
+};

@@ -605,6 +605,27 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
     ]);
     expect(local.code).toBe(0);
   });
+
+  it('--local never goes through the proxy even when Node was told to use it (NODE_USE_ENV_PROXY=1, NO_PROXY naming other hosts)', async () => {
+    const proxy = await startRecordingProxy();
+    try {
+      const run = await cliWith(
+        {
+          ...env,
+          NODE_USE_ENV_PROXY: '1',
+          HTTP_PROXY: proxy.url,
+          HTTPS_PROXY: proxy.url,
+          NO_PROXY: 'internal.example',
+        },
+        ['calls', 'list', '--local', '-o', 'json'],
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(run.stdout).calls)).toBe(true);
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe('the AWS environment of a workstation (deployed target)', () => {
