@@ -17,19 +17,43 @@ export const environmentProxyOn = (): boolean =>
  */
 export const useEnvironmentProxy = async (note: (text: string) => void): Promise<void> => {
   const variable = PROXY_VARIABLES.find((name) => process.env[name]);
-  if (variable === undefined || environmentProxyOn()) return;
+  if (variable === undefined) return;
   const http = (await import('node:http')) as {
     setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown;
   };
   if (typeof http.setGlobalProxyFromEnv !== 'function') {
-    note(
-      `note: ${variable} is set, but Node.js ${process.version} cannot send requests through it (24.14 or later can); they go out directly`,
-    );
+    if (!environmentProxyOn())
+      note(
+        `note: ${variable} is set, but Node.js ${process.version} cannot send requests through it (24.14 or later can); they go out directly`,
+      );
     return;
+  }
+  const noProxy = process.env.NO_PROXY ?? process.env.no_proxy;
+  if (noProxy) {
+    const widened = asTheAwsCliReadsIt(noProxy);
+    process.env.NO_PROXY = widened;
+    process.env.no_proxy = widened;
   }
   process.env.NODE_USE_ENV_PROXY = '1';
   http.setGlobalProxyFromEnv(process.env);
 };
+
+/**
+ * NO_PROXY as the AWS CLI (and curl) read it, in the form Node reads: there `amazonaws.com` also covers
+ * `sts.amazonaws.com`, while Node takes a bare name for that host alone and only `.amazonaws.com` for the
+ * names under it. Each bare name (with its port, if any) is kept and joined by its dotted form; `*`, dotted
+ * names and IP addresses are kept as they are.
+ */
+export const asTheAwsCliReadsIt = (noProxy: string): string =>
+  noProxy
+    .split(/[\s,]+/)
+    .filter((entry) => entry !== '')
+    .flatMap((entry) =>
+      /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?(:\d+)?$/i.test(entry) && /[a-z]/i.test(entry.replace(/:\d+$/, ''))
+        ? [entry, `.${entry}`]
+        : [entry],
+    )
+    .join(',');
 
 /**
  * The proxy this run's requests go through, for a hint: `HTTPS_PROXY (http://proxy.example:3128)`, without the

@@ -606,6 +606,25 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
     expect(local.code).toBe(0);
   });
 
+  it('reads a bare name in NO_PROXY as the AWS CLI and curl do: `corp.invalid` also keeps `cloudformation.corp.invalid` off the proxy', async () => {
+    const proxy = await startRecordingProxy();
+    try {
+      const runEnv: NodeJS.ProcessEnv = {
+        ...deployedEnv(env, 'http://cloudformation.corp.invalid:9'),
+        HTTP_PROXY: proxy.url,
+        NO_PROXY: 'localhost, corp.invalid',
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const run = await cliWith(runEnv, ['calls', 'list', '-o', 'json']);
+      // Sent directly, the name does not resolve: the proxy never saw the request.
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout).error.code).toBe('AWS_UNREACHABLE');
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('--local never goes through the proxy even when Node was told to use it (NODE_USE_ENV_PROXY=1, NO_PROXY naming other hosts)', async () => {
     const proxy = await startRecordingProxy();
     try {
