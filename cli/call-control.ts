@@ -23,7 +23,6 @@ import {
   type GlobalOptions,
   type GlobalValues,
   OUTPUT_FORMATS,
-  type OutputFormat,
   outputFormatOf,
   TARGET_OPTIONS,
 } from './core/options.ts';
