@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { checkChoice } from './core/choice.ts';
 /**
  * `call-control`: the operator CLI. This file stays small and imports nothing heavy: `--help` must start
  * fast, so each command's module (and through it the AWS SDK, the SignalWire client, the cleanup engine)
@@ -22,11 +23,11 @@ import {
   type GlobalOptions,
   type GlobalValues,
   OUTPUT_FORMATS,
-  type OutputFormat,
+  outputFormatOf,
   TARGET_OPTIONS,
 } from './core/options.ts';
 import { type CommandEntry, outputOf, parseCommandLine } from './core/parse.ts';
-import { useEnvironmentProxy } from './core/proxy.ts';
+import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 
 const COMMANDS: Record<string, CommandEntry> = {
@@ -199,15 +200,14 @@ const run = async (
       `Usage: call-control ${name}${module.spec.args ? ` ${module.spec.args}` : ''} [options]; see --help.`,
     );
   }
-  const output = values.output ?? 'table';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(output))
-    throw new UsageError(`-o must be table, json or ndjson, got "${output}"`);
+  const output = values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);
   // Behind a corporate proxy, as the AWS CLI does; never for the local stack on loopback.
   if (values.local !== true) await useEnvironmentProxy(writers.note);
+  else await keepLoopbackDirect();
   return module.run(line.values, {
     positionals,
     globals: globalsOf(values),
-    output: output as OutputFormat,
+    output,
     yes: values.yes === true,
     style,
     errStyle,
@@ -225,10 +225,7 @@ const main = async (argv: string[]): Promise<number> => {
   } catch (error) {
     // The parsed -o when it is valid; otherwise what can be read of it (a parse that failed, or `-o xml`).
     const parsed = parsedValues?.output;
-    const output =
-      parsed !== undefined && (OUTPUT_FORMATS as readonly string[]).includes(parsed)
-        ? (parsed as OutputFormat)
-        : outputOf(argv);
+    const output = outputFormatOf(parsed) ?? outputOf(argv);
     const known = error instanceof CliError;
     const hint = known
       ? hintText(error.hint, commandWith(parsedValues))

@@ -5,6 +5,12 @@ import { CliError, EXIT, UsageError } from '../core/errors.ts';
 
 /** As many SIDs as the command line takes: one rule for a run, however the SIDs come. */
 const MAX_SIDS = 1000;
+/**
+ * The most stdin is read for a list of SIDs: 1000 lines of a SID with a comment fit many times over. Past it,
+ * the input is not such a list (`< /dev/zero`, `yes |`, the wrong file): refused as soon as it is seen, rather
+ * than read to the end (which may never come) into memory.
+ */
+const MAX_STDIN_BYTES = 1024 * 1024;
 
 /**
  * `calls end - --yes < sids.txt`: the SIDs of an incident's list, from stdin. One or more per line (separated by
@@ -26,7 +32,18 @@ const sidsFromStdin = async (yes: boolean): Promise<string[]> => {
       'NOT_CONFIRMED',
     );
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_STDIN_BYTES) {
+      process.stdin.destroy();
+      throw new UsageError(
+        `more than ${MAX_STDIN_BYTES / 1024 / 1024} MiB on stdin: not a list of SIDs (a run takes at most ${MAX_SIDS}); nothing was read further or sent`,
+        'Check what is piped in: one SID per line, from a file (`call-control calls end - --yes < sids.txt`).',
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
   const sids = Buffer.concat(chunks)
     .toString('utf8')
     .split(/\r\n|\r|\n/)

@@ -1,7 +1,9 @@
 import { callKey, uniqueCalls } from '#commons/calls/unique-calls';
+import { CALL_STATUSES } from '#commons/signalwire/types';
 import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { callsTable } from '../core/calls-view.ts';
+import { checkOptionalChoice } from '../core/choice.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { visible } from '../core/safe-text.ts';
@@ -77,7 +79,7 @@ export const command = defineCommand(
     const api = checkApi(values.api);
     const filter: Record<string, string | number | undefined> = {
       api,
-      status: values.status,
+      status: checkOptionalChoice(values.status, '--status', CALL_STATUSES),
       to: values.to,
       from: values.from,
       parentCallSid: values.parent,

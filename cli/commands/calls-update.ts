@@ -1,6 +1,7 @@
-import { CALL_UPDATE_FIELDS, type CallUpdate } from '#commons/signalwire/types';
+import { CALL_UPDATE_FIELDS, type CallUpdate, UPDATE_STATUSES } from '#commons/signalwire/types';
 import { actOnCalls } from '../core/actions.ts';
 import { API_OPTION, checkApi } from '../core/api-option.ts';
+import { checkChoice } from '../core/choice.ts';
 import { defineCommand } from '../core/command.ts';
 import { UsageError } from '../core/errors.ts';
 
@@ -48,7 +49,12 @@ export const command = defineCommand(
     // `--api` is the command's own option, not a field of the update.
     for (const field of CALL_UPDATE_FIELDS) {
       const value = values[flagOf(field)];
-      if (value !== undefined) update[field] = field.endsWith('Method') ? value.toUpperCase() : value;
+      if (value === undefined) continue;
+      update[field] = field.endsWith('Method')
+        ? value.toUpperCase()
+        : field === 'Status'
+          ? checkChoice(value, '--status', UPDATE_STATUSES)
+          : value;
     }
     if (Object.keys(update).length === 0) {
       throw new UsageError(

@@ -11,8 +11,10 @@ import { cliActor } from '#commons/calls/audit-actors';
 import { type CleanupPolicy, type CleanupPolicyInput, POLICY_DEFAULTS } from '#commons/cleanup/policy';
 import type { CleanupReport } from '#commons/cleanup/run-cleanup';
 import { CLEANUP_CONCURRENCY, CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '#commons/platform/settings';
+import { CALL_DIRECTIONS } from '#commons/signalwire/types';
 import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
+import { checkChoice } from '../core/choice.ts';
 import { confirmStale } from '../core/cleanup-preview.ts';
 import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { describeDeployedStack } from '../core/deployed-stack.ts';
@@ -97,9 +99,13 @@ type CleanupContext = CommandContext<(typeof spec)['options']>;
 const list = (value: string[] | undefined): string[] | undefined =>
   value !== undefined && value.length > 0 ? value : undefined;
 
-/** The policy input from the file and the flags (flags win field by field), before validation. */
-const policyInput = (context: CleanupContext): CleanupPolicyInput => {
+/**
+ * The policy input from the file and the flags (flags win field by field), before validation, and for each
+ * policy field a flag set, the flag as typed: a refusal names what the operator typed, not the policy's field.
+ */
+const policyInput = (context: CleanupContext): { input: CleanupPolicyInput; typed: Map<string, string> } => {
   const { values } = context;
+  const typed = new Map<string, string>();
   let fromFile: Record<string, unknown> = {};
   if (values['policy-file'] !== undefined) {
     try {
@@ -117,13 +123,26 @@ const policyInput = (context: CleanupContext): CleanupPolicyInput => {
     ['max-age-queued', 'queued'],
   ] as const) {
     const value = values[flag];
-    if (value !== undefined) maxAge[key] = parseDuration(value, `--${flag}`);
+    if (value === undefined) continue;
+    maxAge[key] = parseDuration(value, `--${flag}`);
+    typed.set(`maxAgeSeconds.${key}`, `--${flag} ${visible(value)} (${maxAge[key]} s)`);
   }
   const toPrefixes = list(values['to-prefix']);
   const fromPrefixes = list(values['from-prefix']);
-  const directions = list(values.direction);
+  // Directions in any case, as end-all's (`--direction INBOUND`), checked here so the refusal names the flag.
+  const directions = list(values.direction)?.map((direction) =>
+    checkChoice(direction, '--direction', CALL_DIRECTIONS),
+  );
   const neverTouch = list(values['never-touch']);
-  return {
+  for (const [flag, prefixes, field] of [
+    ['--to-prefix', toPrefixes, 'to'],
+    ['--from-prefix', fromPrefixes, 'from'],
+  ] as const)
+    for (const [at, prefix] of (prefixes ?? []).entries())
+      typed.set(`${field}.prefixes[${at}]`, `${flag} ${visible(prefix)}`);
+  if (values['max-calls'] !== undefined)
+    typed.set('maxCallsToEnd', `--max-calls ${visible(values['max-calls'])}`);
+  const input = {
     ...fromFile,
     ...(Object.keys(maxAge).length > 0 ? { maxAgeSeconds: maxAge } : {}),
     ...(toPrefixes ? { to: { prefixes: toPrefixes } } : {}),
@@ -133,18 +152,29 @@ const policyInput = (context: CleanupContext): CleanupPolicyInput => {
     ...(values['max-calls'] !== undefined ? { maxCallsToEnd: Number(values['max-calls']) } : {}),
     dryRun: values['dry-run'] === true,
   } as CleanupPolicyInput;
+  return { input, typed };
 };
 
-/** Validates the policy with the function's own validator and merge rules. */
-const resolve = async (input: CleanupPolicyInput): Promise<CleanupPolicy> => {
+/**
+ * Validates the policy with the function's own validator and merge rules. A violation of a field a flag set
+ * names the flag as typed (`--max-age-in-progress 0s (0 s) must be >= 60 s`); one from --policy-file keeps the
+ * policy's own field name, which is what the file says.
+ */
+const resolve = async (input: CleanupPolicyInput, typed: Map<string, string>): Promise<CleanupPolicy> => {
   const { parsePolicyInput, resolvePolicy } = await import('#commons/cleanup/policy');
   const { RequestValidationError } = await import('#commons/errors');
   try {
     return resolvePolicy(undefined, parsePolicyInput(input, 'policy'));
   } catch (error) {
     if (error instanceof RequestValidationError) {
+      const described = error.violations.map(({ field, message }) => {
+        const flag = typed.get(field.replace(/^policy\./, ''));
+        if (flag === undefined || !message.startsWith(field)) return message;
+        const rule = message.slice(field.length);
+        return `${flag}${field.startsWith('policy.maxAgeSeconds.') ? rule.replace(/(\d+)$/, '$1 s') : rule}`;
+      });
       throw new UsageError(
-        `invalid policy: ${error.violations.map((violation) => violation.message).join('; ')}`,
+        `invalid policy: ${described.join('; ')}`,
         'Give at least one --max-age-* (60 s to 30 days); see `call-control cleanup --help`. Nothing was ended.',
       );
     }
@@ -366,8 +396,8 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
       'Start with --dry-run to see what the policy would end.',
     );
   }
-  const input = policyInput(context);
-  const policy = await resolve(input);
+  const { input, typed } = policyInput(context);
+  const policy = await resolve(input, typed);
   // Before ending anything: the stale calls found (shown, counted, confirmed); their count is the bar's total.
   const confirmed = policy.dryRun ? undefined : await confirmStale(context, policy);
   const found = confirmed?.total;

@@ -1,15 +1,11 @@
 import { uniqueCalls } from '#commons/calls/unique-calls';
 import { CLEANUP_ENDS_PER_SECOND } from '#commons/platform/settings';
-import {
-  CALL_DIRECTIONS,
-  type CallDirection,
-  type CallStatus,
-  DIRECTION_MATCHES,
-} from '#commons/signalwire/types';
+import { CALL_DIRECTIONS, type CallStatus, DIRECTION_MATCHES } from '#commons/signalwire/types';
 import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { createCallAger } from '../core/call-age.ts';
 import { callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
+import { checkChoice } from '../core/choice.ts';
 import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { CliError, EXIT, mayHaveApplied, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
@@ -79,22 +75,23 @@ export const command = defineCommand(
   },
   async (context) => {
     const { values } = context;
-    const statuses = (values.status ?? LIVE) as CallStatus[];
-    for (const status of statuses) {
-      if (!LIVE.includes(status))
-        throw new UsageError(
-          `--status must be in-progress, ringing or queued, got "${status}" (only live calls can be ended)`,
-        );
-    }
-    const directions = values.direction;
-    for (const direction of directions ?? []) {
-      if (!(CALL_DIRECTIONS as readonly string[]).includes(direction))
-        throw new UsageError(`--direction must be ${CALL_DIRECTIONS.join(', ')}, got "${direction}"`);
-    }
+    // A status given twice (`--status in-progress --status IN-PROGRESS`) is listed once: its calls would
+    // otherwise be matched, counted and ended twice.
+    const statuses = values.status
+      ? [
+          ...new Set(
+            values.status.map((status) =>
+              checkChoice(status, '--status', LIVE, 'only live calls can be ended'),
+            ),
+          ),
+        ]
+      : LIVE;
+    const directions = values.direction?.map((direction) =>
+      checkChoice(direction, '--direction', CALL_DIRECTIONS),
+    );
     // The cleanup policy's rule: `outbound` is the family, a Twilio-style kind matches only itself.
     const matchingDirections =
-      directions &&
-      new Set<string>((directions as CallDirection[]).flatMap((direction) => DIRECTION_MATCHES[direction]));
+      directions && new Set<string>(directions.flatMap((direction) => DIRECTION_MATCHES[direction]));
     const olderThan =
       values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined;
     const rate = checkRate(values.rate);

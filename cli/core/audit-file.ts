@@ -1,5 +1,4 @@
 import {
-  appendFileSync,
   chmodSync,
   closeSync,
   constants,
@@ -72,13 +71,15 @@ const unwritable = (file: string, error: unknown): CliError => {
       ? 'the file system is read-only'
       : code === 'EACCES' || code === 'EPERM'
         ? 'permission denied'
-        : code === 'ENOTDIR'
-          ? 'a part of its path is a file, not a folder'
-          : code === 'ENOSPC'
-            ? 'the disk is full'
-            : code === 'EISDIR'
-              ? 'it is a folder'
-              : (error as Error).message;
+        : code === 'ELOOP'
+          ? 'it is a symbolic link'
+          : code === 'ENOTDIR'
+            ? 'a part of its path is a file, not a folder'
+            : code === 'ENOSPC'
+              ? 'the disk is full'
+              : code === 'EISDIR'
+                ? 'it is a folder'
+                : (error as Error).message;
   return new CliError(
     `cannot write audit records to ${file}: ${why}${code ? ` (${code})` : ''}; nothing was sent`,
     `Point ${CLI_ENV.auditLog} at a writable file in a folder of your own (the default is ~/.local/state/call-control/audit.ndjson, or under XDG_STATE_HOME).`,
@@ -158,8 +159,40 @@ export const securePrivateFile = (
     if (stats.size > 0) {
       const last = Buffer.alloc(1);
       readSync(fd, last, 0, 1, stats.size - 1);
-      if (last[0] !== 0x0a) writeSync(fd, '\n');
+      if (last[0] !== 0x0a) {
+        try {
+          writeSync(fd, '\n');
+        } catch (error) {
+          throw unwritable(file, error);
+        }
+      }
     }
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/**
+ * Appends `text` to the audit file as {@link securePrivateFile} checked it, each time anew: the path is opened
+ * without following a link and the file must still be a regular file of this user's, so a file swapped for a
+ * link (or another user's file) while a long run goes on is not written through. A failure carries the
+ * bytes written before it as `written`.
+ */
+const appendRecord = (file: string, text: string): void => {
+  const data = Buffer.from(text);
+  const fd = openSync(
+    file,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o600,
+  );
+  let written = 0;
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || (uid() !== -1 && stats.uid !== uid()))
+      throw refuse('it is no longer a regular file of yours', file);
+    while (written < data.length) written += writeSync(fd, data, written);
+  } catch (error) {
+    throw Object.assign(error as Error, { written });
   } finally {
     closeSync(fd);
   }
@@ -173,7 +206,8 @@ export const securePrivateFile = (
  * A record is written after its call was acted on: a write that fails then (the disk filled up, the folder
  * was removed or remounted read-only) must not turn a call that was ended into a failure ("nothing changed"),
  * nor lose the record. So it never throws: the record goes to stderr whole, as one JSON line after a warning
- * naming the file and the reason, for the operator to keep.
+ * naming the file and the reason, for the operator to keep. A record cut short by such a failure is ended
+ * before the next is written, so the next one (the disk has room again) is not swallowed into it.
  */
 export const fileAuditLog = (
   location: AuditFileLocation,
@@ -183,6 +217,7 @@ export const fileAuditLog = (
 ): AuditLog => {
   const { file } = location;
   securePrivateFile(location, onTightened);
+  let cut = false;
   return {
     info(message: typeof AUDIT_MESSAGE, attributes: { audit: AuditRecord }) {
       const line = safeJson({
@@ -192,10 +227,17 @@ export const fileAuditLog = (
         service: 'call-control-cli',
         ...attributes,
       });
+      const text = `${cut ? '\n' : ''}${line}\n`;
       try {
-        appendFileSync(file, `${line}\n`, { mode: 0o600 });
+        appendRecord(file, text);
+        cut = false;
       } catch (error) {
-        const why = unwritable(file, error).message.replace(/; nothing was sent$/, '');
+        const written = (error as { written?: number }).written ?? 0;
+        if (written > 0 && written < Buffer.byteLength(text)) cut = true;
+        const why =
+          error instanceof CliError
+            ? error.message
+            : unwritable(file, error).message.replace(/; nothing was sent$/, '');
         onUnwritten(`${why}; the audit record of ${attributes.audit.callSid} follows (keep it)`, line);
       }
     },

@@ -126,6 +126,8 @@ export const outcomeText = (result: CallActionResult, done = 'updated'): string 
     : `${done} (${statusText(result.call.status)})`;
 
 const UNIT_SECONDS = { d: 86_400, h: 3600, m: 60, s: 1 } as const;
+/** 100 years: longer than any call, audit record or retention. */
+const MAX_DURATION_SECONDS = 36_500 * 86_400;
 const UNITS = Object.keys(UNIT_SECONDS) as Array<keyof typeof UNIT_SECONDS>;
 
 /**
@@ -151,5 +153,9 @@ export const parseDuration = (value: string, flag: string): number => {
     last = rank;
     seconds += Number(count) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS];
   }
+  // A duration past any call's or record's life is a typo: read as given it reaches before 1970 (`--since`
+  // then finds nothing) or to Infinity (`--older-than` matches nothing), without a word.
+  if (seconds > MAX_DURATION_SECONDS)
+    throw new UsageError(`${flag} must be at most 36500d (100 years), got "${value}"`);
   return seconds;
 };

@@ -79,6 +79,14 @@ export const TARGET_OPTIONS = [
 export const OUTPUT_FORMATS = ['table', 'json', 'ndjson'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** `-o` as typed, in any case (`-o JSON`, as `--status IN-PROGRESS`); undefined when it is no format. */
+export const outputFormatOf = (value: string | undefined): OutputFormat | undefined => {
+  const word = value?.trim().toLowerCase();
+  return (OUTPUT_FORMATS as readonly (string | undefined)[]).includes(word)
+    ? (word as OutputFormat)
+    : undefined;
+};
+
 /** Options every command takes: where to act, and as whom. */
 export interface GlobalOptions {
   local: boolean;

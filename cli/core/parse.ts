@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
-import { GLOBAL_OPTIONS, nearest, type OptionSpecs, OUTPUT_FORMATS, type OutputFormat } from './options.ts';
+import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -67,7 +67,8 @@ export const outputOf = (argv: string[]): OutputFormat => {
           : token.startsWith('-o') && token.length > 2 && !token.startsWith('--')
             ? token.slice(2).replace(/^=/, '')
             : undefined;
-    if (value && (OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+    const format = outputFormatOf(value);
+    if (format) return format;
   }
   return 'table';
 };

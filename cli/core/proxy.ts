@@ -17,19 +17,43 @@ export const environmentProxyOn = (): boolean =>
  */
 export const useEnvironmentProxy = async (note: (text: string) => void): Promise<void> => {
   const variable = PROXY_VARIABLES.find((name) => process.env[name]);
-  if (variable === undefined || environmentProxyOn()) return;
+  if (variable === undefined) return;
   const http = (await import('node:http')) as {
     setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown;
   };
   if (typeof http.setGlobalProxyFromEnv !== 'function') {
-    note(
-      `note: ${variable} is set, but Node.js ${process.version} cannot send requests through it (24.14 or later can); they go out directly`,
-    );
+    if (!environmentProxyOn())
+      note(
+        `note: ${variable} is set, but Node.js ${process.version} cannot send requests through it (24.14 or later can); they go out directly`,
+      );
     return;
+  }
+  const noProxy = process.env.NO_PROXY ?? process.env.no_proxy;
+  if (noProxy) {
+    const widened = asTheAwsCliReadsIt(noProxy);
+    process.env.NO_PROXY = widened;
+    process.env.no_proxy = widened;
   }
   process.env.NODE_USE_ENV_PROXY = '1';
   http.setGlobalProxyFromEnv(process.env);
 };
+
+/**
+ * NO_PROXY as the AWS CLI (and curl) read it, in the form Node reads: there `amazonaws.com` also covers
+ * `sts.amazonaws.com`, while Node takes a bare name for that host alone and only `.amazonaws.com` for the
+ * names under it. Each bare name (with its port, if any) is kept and joined by its dotted form; `*`, dotted
+ * names and IP addresses are kept as they are.
+ */
+export const asTheAwsCliReadsIt = (noProxy: string): string =>
+  noProxy
+    .split(/[\s,]+/)
+    .filter((entry) => entry !== '')
+    .flatMap((entry) =>
+      /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?(:\d+)?$/i.test(entry) && /[a-z]/i.test(entry.replace(/:\d+$/, ''))
+        ? [entry, `.${entry}`]
+        : [entry],
+    )
+    .join(',');
 
 /**
  * The proxy this run's requests go through, for a hint: `HTTPS_PROXY (http://proxy.example:3128)`, without the
@@ -47,4 +71,26 @@ export const proxyInUse = (): string | undefined => {
     shown = 'not a URL';
   }
   return `${variable} (${shown})`;
+};
+
+/** The local stack's hosts: loopback, however its URL spells it. */
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * `--local` never goes through a proxy: the stack is on this machine's loopback, which a corporate proxy cannot
+ * reach (it would answer with an error, shown as a lost answer). Nothing to do unless Node was told to use the
+ * proxy variables already (`NODE_USE_ENV_PROXY=1`, as the troubleshooting table suggests for `--direct`): then
+ * loopback is added to NO_PROXY and Node's proxy set again from it (Node 24.14 or later).
+ */
+export const keepLoopbackDirect = async (): Promise<void> => {
+  if (!environmentProxyOn() || !PROXY_VARIABLES.some((name) => process.env[name])) return;
+  const http = (await import('node:http')) as {
+    setGlobalProxyFromEnv?: (env?: NodeJS.ProcessEnv) => unknown;
+  };
+  if (typeof http.setGlobalProxyFromEnv !== 'function') return;
+  const listed = process.env.NO_PROXY ?? process.env.no_proxy;
+  const noProxy = [...(listed ? [listed] : []), ...LOOPBACK].join(',');
+  process.env.NO_PROXY = noProxy;
+  process.env.no_proxy = noProxy;
+  http.setGlobalProxyFromEnv(process.env);
 };

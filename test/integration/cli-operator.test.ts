@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -219,6 +220,36 @@ describe('the audit file (--direct): where it goes, and what may not happen to i
     }
   });
 
+  it('a record is never written through a link the audit file was swapped for while the call was being ended: the link target stays as it was, the record goes to stderr', async () => {
+    const folder = tempFolder('link-swap');
+    const file = join(folder, 'audit.ndjson');
+    const elsewhere = tempFolder('link-target');
+    const target = join(elsewhere, 'victim.txt');
+    writeFileSync(target, 'not an audit file\n');
+    const sid = seed();
+    stack.emulator.injectFault({ kind: 'delay', ms: 2_000, method: 'POST' });
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', sid, ...direct, '--yes'], {
+      env: { ...env, CALL_CONTROL_AUDIT_LOG: file },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const running = collect(child);
+    // The file is checked (and opened without following a link) before anything is sent; then it becomes a link.
+    for (let waited = 0; !existsSync(file) && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    rmSync(file);
+    symlinkSync(target, file);
+    const run = await running;
+    expect(statusOf(sid)).toBe('completed');
+    expect(run.code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe('not an audit file\n');
+    expect(run.stderr).toContain(
+      `warning: cannot write audit records to ${file}: it is a symbolic link (ELOOP)`,
+    );
+    expect(run.stderr).toContain(`"callSid":"${sid}"`);
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
   it('an audit write that fails after the call was ended (the file gone, a full disk) keeps exit 0 and the end, and prints the record on stderr to keep', async () => {
     const folder = tempFolder('swap');
     const file = join(folder, 'audit.ndjson');
@@ -309,6 +340,27 @@ describe('the command line as pasted at 3 a.m.', () => {
     ]);
     expect(run.stderr).toContain(`note: ${sid} was given 3 times; it is acted on once`);
     expect(readFileSync(file, 'utf8').split(sid).length - 1).toBe(1);
+  });
+
+  it('`calls end -` stops reading a stdin that is no list of SIDs (`yes |`, `< /dev/zero`) past 1 MiB, exit 2, nothing sent', async () => {
+    const sid = seed();
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', '-', '--local', '--yes', '-o', 'json'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // An endless input, as `yes <sid> |` gives: the run must end without waiting for an end of input.
+    const line = Buffer.from(`${sid}\n`.repeat(1000));
+    const feed = () => {
+      while (child.stdin.writable && child.stdin.write(line)) {}
+    };
+    child.stdin.on('drain', feed);
+    child.stdin.on('error', () => {});
+    feed();
+    const run = await collectRun(child, 30_000);
+    printed.push(run.stdout, run.stderr);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error.message).toMatch(/^more than 1 MiB on stdin: not a list of SIDs/);
+    expect(statusOf(sid)).toBe('in-progress');
   });
 
   it('`calls end - --yes < sids.txt` ends the SIDs of a list from stdin: CRLF, a BOM, blank lines, # comments, commas and a repeat; without --yes it refuses before reading', async () => {
@@ -553,6 +605,46 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
     ]);
     expect(local.code).toBe(0);
   });
+
+  it('reads a bare name in NO_PROXY as the AWS CLI and curl do: `corp.invalid` also keeps `cloudformation.corp.invalid` off the proxy', async () => {
+    const proxy = await startRecordingProxy();
+    try {
+      const runEnv: NodeJS.ProcessEnv = {
+        ...deployedEnv(env, 'http://cloudformation.corp.invalid:9'),
+        HTTP_PROXY: proxy.url,
+        NO_PROXY: 'localhost, corp.invalid',
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const run = await cliWith(runEnv, ['calls', 'list', '-o', 'json']);
+      // Sent directly, the name does not resolve: the proxy never saw the request.
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout).error.code).toBe('AWS_UNREACHABLE');
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('--local never goes through the proxy even when Node was told to use it (NODE_USE_ENV_PROXY=1, NO_PROXY naming other hosts)', async () => {
+    const proxy = await startRecordingProxy();
+    try {
+      const run = await cliWith(
+        {
+          ...env,
+          NODE_USE_ENV_PROXY: '1',
+          HTTP_PROXY: proxy.url,
+          HTTPS_PROXY: proxy.url,
+          NO_PROXY: 'internal.example',
+        },
+        ['calls', 'list', '--local', '-o', 'json'],
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(run.stdout).calls)).toBe(true);
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe('the AWS environment of a workstation (deployed target)', () => {
@@ -592,5 +684,106 @@ describe('the AWS environment of a workstation (deployed target)', () => {
     expect(run.stderr).toContain('AWS profile "on-call" does not exist');
     expect(run.stderr).toContain('or unset AWS_PROFILE.');
     expect(run.stderr).not.toContain('--profile.');
+  });
+});
+
+describe('a value of a fixed set, typed by a tired operator', () => {
+  const live = (to: string, direction: 'inbound' | 'outbound') =>
+    stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60, to, direction }).sid;
+
+  it('reads --status, --direction and -o in any case, as --api and --method are read', async () => {
+    const to = '+13105550811';
+    const inbound = live(to, 'inbound');
+    live(to, 'outbound');
+    const listed = await cliWith(env, [
+      'calls',
+      'list',
+      '--local',
+      '--to',
+      to,
+      '--status',
+      'IN-PROGRESS',
+      '-o',
+      'JSON',
+    ]);
+    expect(listed.code).toBe(0);
+    const calls = (JSON.parse(listed.stdout) as { calls: Array<{ status: string }> }).calls;
+    expect(calls.map((call) => call.status)).toEqual(['in-progress', 'in-progress']);
+
+    // One status given twice, in two cases, lists its calls once: each match is counted (and ended) once.
+    const preview = await cliWith(env, [
+      'end-all',
+      '--local',
+      '--to',
+      to,
+      '--status',
+      'In-Progress',
+      '--status',
+      'in-progress',
+      '--direction',
+      'INBOUND',
+      '--dry-run',
+      '-o',
+      'Json',
+    ]);
+    expect(preview.code).toBe(0);
+    const previewed = JSON.parse(preview.stdout) as { preview: { calls: Array<{ sid: string }> } };
+    expect(previewed.preview.calls.map((call) => call.sid)).toEqual([inbound]);
+
+    const cleanup = await cliWith(env, [
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-in-progress',
+      '1h',
+      '--direction',
+      'Inbound',
+      '-o',
+      'NDJSON',
+    ]);
+    expect(cleanup.code).toBe(0);
+
+    const sid = live(to, 'outbound');
+    const ended = await cliWith(env, ['calls', 'update', sid, '--local', '--status', 'COMPLETED', '--yes']);
+    expect(ended.code).toBe(0);
+    expect(statusOf(sid)).toBe('completed');
+  });
+
+  it('refuses a value outside the set naming the flag and the value given, in -o json as on stderr, nothing sent', async () => {
+    const run = await cliWith(env, ['calls', 'list', '--local', '--status', 'bogus', '-o', 'json']);
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toMatch(/^--status must be queued, ringing, in-progress, .*, got "bogus"$/);
+    expect(run.stderr).toContain('--status must be queued');
+
+    const output = await cliWith(env, ['calls', 'list', '--local', '-o', 'xml']);
+    expect(output.code).toBe(2);
+    expect(output.stderr).toContain('-o must be table, json, ndjson, got "xml"');
+  });
+
+  it('names the --max-age-* flag and the value typed when the policy refuses it, not the policy field', async () => {
+    const run = await cliWith(env, [
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-in-progress',
+      '0s',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(2);
+    const { error } = JSON.parse(run.stdout) as { error: { message: string } };
+    expect(error.message).toBe('invalid policy: --max-age-in-progress 0s (0 s) must be >= 60 s');
+    expect(run.stderr).not.toContain('policy.maxAgeSeconds');
+
+    // A field from --policy-file keeps the file's own name: that is what the operator has to fix.
+    const folder = tempFolder('policy');
+    const file = join(folder, 'policy.json');
+    writeFileSync(file, JSON.stringify({ maxAgeSeconds: { ringing: 5 } }));
+    const fromFile = await cliWith(env, ['cleanup', '--local', '--dry-run', '--policy-file', file]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain('policy.maxAgeSeconds.ringing must be >= 60');
+    rmSync(folder, { recursive: true, force: true });
   });
 });

@@ -997,10 +997,10 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     expect([...campaign.map(nativeStatus), nativeStatus(fresh)]).toEqual(['canceled', 'canceled', 'queued']);
   });
 
-  it('refuses an invalid policy with exit 2, naming the field', async () => {
+  it('refuses an invalid policy with exit 2, naming the flag as typed', async () => {
     const run = await cli('cleanup', '--local', '--dry-run', '--max-age-ringing', '10s');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('maxAgeSeconds.ringing');
+    expect(run.stderr).toContain('--max-age-ringing 10s (10 s) must be >= 60 s');
   });
 });
 
