@@ -247,6 +247,30 @@ describe('a native call whose status SignalWire did not give, through the local 
   });
 });
 
+describe('a voice-log listing whose links lead round in a circle', () => {
+  it('calls list --all stops at the first page it would read again, saying so, instead of reading for ever', async () => {
+    const id = native('queued', { to: '+13105558908' });
+    const logs = `${stack.emulator.url}/api/voice/logs`;
+    const [x, y] = ['PAeA', 'PAeQ'].map((token) => `${logs}?page_size=50&page_number=1&page_token=${token}`);
+    const log = stack.emulator.native.get(stack.projectId, id);
+    // The first page links to x, x to y, y back to x, and so on (twelve answers: more than a fixed CLI reads).
+    for (let n = 0; n < 12; n++) {
+      const body = JSON.stringify({ links: { self: logs, first: logs, next: n % 2 === 0 ? x : y }, data: [log] });
+      stack.emulator.injectFault({ kind: 'garble', body, method: 'GET', pathPrefix: '/api/voice/logs' });
+    }
+    stack.emulator.clearRequests();
+    try {
+      const run = await cli('calls', 'list', '--local', '--api', 'calling', '--all', '-o', 'json');
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('leads back to a page already read');
+      expect(stack.emulator.requests.filter((request) => request.path === '/api/voice/logs')).toHaveLength(3);
+    } finally {
+      stack.emulator.clearFaults();
+    }
+  });
+});
+
 describe('calls transfer', () => {
   it('transfers a native call through --direct, and refuses a Compatibility call by name', async () => {
     const id = native('answered');
