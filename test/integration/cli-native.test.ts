@@ -226,7 +226,11 @@ describe('a native call whose status SignalWire did not give, through the local 
 
     const live = native('answered', { to });
     const log = { ...nativeGet(`/api/voice/logs/${live}`), status: 'parked' };
-    stack.emulator.injectFault({ kind: 'garble', body: JSON.stringify(log), pathPrefix: `/api/voice/logs/${live}` });
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify(log),
+      pathPrefix: `/api/voice/logs/${live}`,
+    });
     const table = await cli('calls', 'get', live, '--local', '--api', 'calling');
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^status\s+unknown$/m);
@@ -237,7 +241,11 @@ describe('a native call whose status SignalWire did not give, through the local 
     );
     stack.emulator.injectFault({
       kind: 'garble',
-      body: JSON.stringify({ ...page, data, links: { self: page.links && (page.links as { self: string }).self } }),
+      body: JSON.stringify({
+        ...page,
+        data,
+        links: { self: page.links && (page.links as { self: string }).self },
+      }),
       method: 'GET',
       pathPrefix: '/api/voice/logs',
     });
@@ -255,7 +263,10 @@ describe('a voice-log listing whose links lead round in a circle', () => {
     const log = stack.emulator.native.get(stack.projectId, id);
     // The first page links to x, x to y, y back to x, and so on (twelve answers: more than a fixed CLI reads).
     for (let n = 0; n < 12; n++) {
-      const body = JSON.stringify({ links: { self: logs, first: logs, next: n % 2 === 0 ? x : y }, data: [log] });
+      const body = JSON.stringify({
+        links: { self: logs, first: logs, next: n % 2 === 0 ? x : y },
+        data: [log],
+      });
       stack.emulator.injectFault({ kind: 'garble', body, method: 'GET', pathPrefix: '/api/voice/logs' });
     }
     stack.emulator.clearRequests();
