@@ -81,9 +81,15 @@ const stringOf = (value: unknown): string | undefined => (typeof value === 'stri
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** What the CLI reads of a call: its SID and status as strings (the rest is shown as it comes). */
+/**
+ * What the CLI reads of a call: its SID as a string and its status as a string, or null (a native call whose
+ * status SignalWire did not give: the API answers it so, and the CLI prints `unknown`). The rest is shown as it
+ * comes.
+ */
 const isCallLike = (value: unknown): boolean =>
-  isRecord(value) && typeof value.sid === 'string' && typeof value.status === 'string';
+  isRecord(value) &&
+  typeof value.sid === 'string' &&
+  (typeof value.status === 'string' || value.status === null);
 
 /**
  * API Gateway's own refusals, which carry no error code of ours (`{"message":"Too Many Requests"}`): a 429 is

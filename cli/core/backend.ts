@@ -2,6 +2,7 @@ import type { CallApi } from '#commons/calling/vocabulary';
 import type { CallActionResult } from '#commons/calls/service';
 import type { ListQuery } from '#commons/http/schemas';
 import type { CallUpdate, CallView } from '#commons/signalwire/types';
+import { CliError, EXIT } from './errors.ts';
 
 export type { CallApi } from '#commons/calling/vocabulary';
 
@@ -60,6 +61,9 @@ export async function* listAll(
 ): AsyncGenerator<ListedCall> {
   let cursor: string | undefined;
   let seen = 0;
+  // A cursor names its page (the API seals the page's link, the same link the same cursor): one given again
+  // leads back to a page already read, and followed, a listing that never ends.
+  const followed = new Set<string>();
   // Bounded: SignalWire's pages end, and `limit` stops a runaway listing.
   for (let pages = 0; pages < 100_000; pages++) {
     const page = await backend.listPage(filter, cursor);
@@ -68,6 +72,15 @@ export async function* listAll(
       yield call;
     }
     if (!page.nextCursor) return;
+    if (followed.has(page.nextCursor)) {
+      throw new CliError(
+        `the listing's next page leads back to a page already read (after ${pages + 1} pages): stopped rather than read for ever`,
+        'SignalWire (or a proxy) answered page links that go round in a circle; the calls printed so far were read. Retry later, or narrow the listing with filters.',
+        EXIT.failed,
+        'UPSTREAM_ERROR',
+      );
+    }
+    followed.add(page.nextCursor);
     cursor = page.nextCursor;
   }
 }

@@ -199,6 +199,89 @@ describe('calls get/end/redirect on native calls', () => {
   });
 });
 
+describe('a native call whose status SignalWire did not give, through the local API', () => {
+  /** What the emulator answers a native GET (a voice log, a page of them), as it would answer it. */
+  const nativeGet = (path: string, query = new URLSearchParams()) =>
+    stack.emulator.native.respond({
+      method: 'GET',
+      path,
+      query,
+      body: null,
+      contentType: undefined,
+      projectId: stack.projectId,
+      overRateLimit: false,
+    }).body as Record<string, unknown>;
+
+  it('calls end, calls get and calls list print it as unknown (null in JSON), not as an unreadable answer', async () => {
+    const to = '+13105558907';
+    const id = native('answered', { to });
+    const body = JSON.stringify({ ...stack.emulator.native.get(stack.projectId, id), status: null });
+    stack.emulator.injectFault({ kind: 'garble', body, method: 'POST', pathPrefix: '/api/calling/' });
+
+    const ended = await cli('calls', 'end', id, '--local', '--api', 'calling', '--yes', '-o', 'json');
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(JSON.parse(ended.stdout).results).toEqual([
+      { sid: id, outcome: 'updated', status: null, api: 'calling' },
+    ]);
+
+    const live = native('answered', { to });
+    const log = { ...nativeGet(`/api/voice/logs/${live}`), status: 'parked' };
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify(log),
+      pathPrefix: `/api/voice/logs/${live}`,
+    });
+    const table = await cli('calls', 'get', live, '--local', '--api', 'calling');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^status\s+unknown$/m);
+
+    const page = nativeGet('/api/voice/logs', new URLSearchParams({ page_size: '1000' }));
+    const data = (page.data as Array<Record<string, unknown>>).map((entry) =>
+      entry.id === live ? { ...entry, status: 'parked' } : entry,
+    );
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify({
+        ...page,
+        data,
+        links: { self: page.links && (page.links as { self: string }).self },
+      }),
+      method: 'GET',
+      pathPrefix: '/api/voice/logs',
+    });
+    const listed = await cli('calls', 'list', '--local', '--api', 'calling', '--to', to);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${live}\\s.*\\sunknown\\s`, 'm'));
+  });
+});
+
+describe('a voice-log listing whose links lead round in a circle', () => {
+  it('calls list --all stops at the first page it would read again, saying so, instead of reading for ever', async () => {
+    const id = native('queued', { to: '+13105558908' });
+    const logs = `${stack.emulator.url}/api/voice/logs`;
+    const [x, y] = ['PAeA', 'PAeQ'].map((token) => `${logs}?page_size=50&page_number=1&page_token=${token}`);
+    const log = stack.emulator.native.get(stack.projectId, id);
+    // The first page links to x, x to y, y back to x, and so on (twelve answers: more than a fixed CLI reads).
+    for (let n = 0; n < 12; n++) {
+      const body = JSON.stringify({
+        links: { self: logs, first: logs, next: n % 2 === 0 ? x : y },
+        data: [log],
+      });
+      stack.emulator.injectFault({ kind: 'garble', body, method: 'GET', pathPrefix: '/api/voice/logs' });
+    }
+    stack.emulator.clearRequests();
+    try {
+      const run = await cli('calls', 'list', '--local', '--api', 'calling', '--all', '-o', 'json');
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('leads back to a page already read');
+      expect(stack.emulator.requests.filter((request) => request.path === '/api/voice/logs')).toHaveLength(3);
+    } finally {
+      stack.emulator.clearFaults();
+    }
+  });
+});
+
 describe('calls transfer', () => {
   it('transfers a native call through --direct, and refuses a Compatibility call by name', async () => {
     const id = native('answered');

@@ -252,3 +252,18 @@ describe('fields a kind of call lacks are refused by name, with nothing sent', (
     expect(stack.emulator.requests).toEqual([]);
   });
 });
+
+describe('a native call whose status SignalWire did not give', () => {
+  it('publishes "Call Updated" with call.status null, valid under the published schema, and replays it so', async () => {
+    const call = answered();
+    const body = JSON.stringify({ ...stack.emulator.native.get(stack.projectId, call.id), status: null });
+    stack.emulator.injectFault({ kind: 'garble', body, method: 'POST', pathPrefix: '/api/calling/' });
+
+    const eventId = await request({ callSid: call.id, action: 'terminate', api: 'calling' });
+    await stack.deliverCallUpdateRequested(envelopeOf(eventId));
+
+    const [first, again] = resultsFor(eventId).map(updated);
+    expect(first).toMatchObject({ api: 'calling', outcome: 'updated', call: { sid: call.id, status: null } });
+    expect(again).toMatchObject({ replayed: true, call: { sid: call.id, status: null } });
+  });
+});
