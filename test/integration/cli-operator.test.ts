@@ -563,7 +563,85 @@ const startRecordingProxy = async () => {
   };
 };
 
+/**
+ * A proxy that wants credentials it was not given: 407 to every request, forwarded or CONNECT (a tunnel it
+ * refuses). It records what reached it, with the Proxy-Authorization header if any.
+ */
+const startRefusingProxy = async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"', 'content-type': 'text/html' });
+    res.end('<html>proxy login</html>');
+  });
+  server.on('connect', (req, socket) => {
+    seen.push(`CONNECT ${req.url}`);
+    socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
 describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI reads them)', () => {
+  it('a proxy that answers 407 to the AWS SDK is named as the proxy (which variable, NO_PROXY), without its password', async () => {
+    const proxy = await startRefusingProxy();
+    try {
+      const runEnv: NodeJS.ProcessEnv = {
+        ...deployedEnv(env, stack.aws.url),
+        HTTP_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}`,
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const run = await cliWith(runEnv, ['calls', 'list', '-o', 'json']);
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(run.code).toBe(1);
+      const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; hint: string } };
+      expect(error.code).toBe('PROXY_REFUSED');
+      expect(error.message).toContain('407');
+      expect(error.message).toContain(`the proxy HTTP_PROXY (http://127.0.0.1:${proxy.port})`);
+      expect(error.hint).toContain('HTTP_PROXY=http://USER:PASSWORD@');
+      expect(error.hint).toContain('NO_PROXY');
+      expect(error.hint).not.toContain('role');
+      expect(run.stderr).toContain('proxy');
+      expect(run.stdout + run.stderr).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that answers 407 to the signed API request is named as the proxy, not as the API', async () => {
+    const proxy = await startRefusingProxy();
+    try {
+      const aws = new URL(stack.aws.url);
+      const runEnv: NodeJS.ProcessEnv = {
+        ...deployedEnv(env, stack.aws.url),
+        HTTP_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}`,
+        NO_PROXY: aws.host,
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const sid = seed();
+      const run = await cliWith(runEnv, ['calls', 'end', sid, '--yes', '-o', 'json']);
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(run.code).toBe(1);
+      const out = JSON.parse(run.stdout);
+      const [result] = out.results as { outcome: string; error: { code: string; message: string; hint: string } }[];
+      // Nothing went past the proxy: not "may or may not have been applied" (exit 3).
+      expect(result?.outcome).toBe('failed');
+      expect(result?.error.code).toBe('PROXY_REFUSED');
+      expect(result?.error.message).toContain('407');
+      expect(result?.error.hint).toContain(`HTTP_PROXY=http://USER:PASSWORD@`);
+      expect(result?.error.hint).toContain('NO_PROXY');
+      expect(statusOf(sid)).toBe('in-progress');
+      expect(run.stdout + run.stderr).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('sends the AWS SDK’s requests and the signed API request through the proxy, without NODE_USE_ENV_PROXY', async () => {
     const proxy = await startRecordingProxy();
     try {
