@@ -14,7 +14,7 @@ import {
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
@@ -53,6 +53,20 @@ const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.
 const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 }).sid;
 const tempFolder = (name: string) => mkdtempSync(join(tmpdir(), `call-control-${name}-`));
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
+
+/**
+ * Waits until process `pid` catches `signal` (Linux: its SigCgt mask in /proc), so a signal sent next meets the
+ * CLI's handler, not the default action; after `timeoutMs` it returns anyway (a CLI that never installs one).
+ */
+const untilCatching = async (pid: number, signal: 'SIGHUP', timeoutMs = 10_000): Promise<void> => {
+  const bit = 1n << BigInt(constants.signals[signal] - 1);
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (caught !== undefined && (BigInt(`0x${caught}`) & bit) !== 0n) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
 
 beforeAll(async () => {
   stateDir = tempFolder('operator');
@@ -360,6 +374,28 @@ describe('the command line as pasted at 3 a.m.', () => {
     printed.push(run.stdout, run.stderr);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout).error.message).toMatch(/^more than 1 MiB on stdin: not a list of SIDs/);
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
+  it('Ctrl-C while `calls end -` is reading its SIDs says that nothing was sent, exit 130, with the error object in -o json', async () => {
+    const sid = seed();
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', '-', '--local', '--yes', '-o', 'json'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.on('error', () => {});
+    // Part of a list, and the pipe left open: a slow producer, or the operator typing into `cat |`.
+    child.stdin.write(`${sid}\n`);
+    const run = collectRun(child, 30_000);
+    await untilCatching(child.pid!, 'SIGHUP');
+    child.kill('SIGINT');
+    const done = await run;
+    printed.push(done.stdout, done.stderr);
+    expect(done.code).toBe(130);
+    expect(done.stderr).toContain('interrupted while reading the SIDs from stdin; nothing was sent');
+    const { error } = JSON.parse(done.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('CANCELLED');
+    expect(error.message).toContain('nothing was sent');
     expect(statusOf(sid)).toBe('in-progress');
   });
 
