@@ -38,7 +38,9 @@ const sidsFromStdin = async (yes: boolean): Promise<string[]> => {
   // a prompt, rather than left with a bare exit 130 (a list still coming from a slow pipe is never half acted on).
   const watch = watchInterrupts({ first: () => process.stdin.destroy(), second: () => {} });
   const interrupted = () =>
-    new CancelledError('interrupted while reading the SIDs from stdin; nothing was sent, no call was changed');
+    new CancelledError(
+      'interrupted while reading the SIDs from stdin; nothing was sent, no call was changed',
+    );
   try {
     for await (const chunk of process.stdin) {
       bytes += (chunk as Buffer).length;

@@ -77,7 +77,9 @@ export const command = defineCommand(
             error.code === 'INVALID_REQUEST' &&
             error.message.startsWith('transfer is a native Calling API command')
           )
-            throw new CliError(error.message, redirectInstead(sid), error.exitCode, error.code, { cause: error });
+            throw new CliError(error.message, redirectInstead(sid), error.exitCode, error.code, {
+              cause: error,
+            });
           throw error;
         }),
       { transfer: { to: dest } },

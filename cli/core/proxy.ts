@@ -70,7 +70,8 @@ export const proxyInUse = (protocol?: 'http:' | 'https:'): string | undefined =>
       : protocol === 'http:'
         ? (['HTTP_PROXY', 'http_proxy'] as const)
         : PROXY_VARIABLES;
-  const variable = forProtocol.find((name) => process.env[name]) ?? PROXY_VARIABLES.find((name) => process.env[name]);
+  const variable =
+    forProtocol.find((name) => process.env[name]) ?? PROXY_VARIABLES.find((name) => process.env[name]);
   if (variable === undefined) return undefined;
   let shown: string;
   try {
@@ -113,7 +114,8 @@ export interface ProxyRefusal {
   host?: string;
 }
 
-const TUNNEL_REFUSED = /Failed to establish tunnel\b.*?\bHTTP\/\d(?:\.\d)? (\d{3})\b|Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/s;
+const TUNNEL_REFUSED =
+  /Failed to establish tunnel\b.*?\bHTTP\/\d(?:\.\d)? (\d{3})\b|Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/s;
 
 /**
  * The proxy's refusal in `error` (or its causes), if that is what it is: Node's agents say `ERR_PROXY_TUNNEL`

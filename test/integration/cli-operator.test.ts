@@ -377,6 +377,25 @@ describe('the command line as pasted at 3 a.m.', () => {
     expect(statusOf(sid)).toBe('in-progress');
   });
 
+  it('--local with CALL_CONTROL_LOCAL_STATE_DIR naming a folder without a stack says to start it there, not to pass --port', async () => {
+    const empty = tempFolder('no-stack');
+    chmodSync(empty, 0o700);
+    const run = await cliWith({ ...env, CALL_CONTROL_LOCAL_STATE_DIR: empty }, [
+      'calls',
+      'list',
+      '--local',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout) as { error: { message: string; hint: string } };
+    expect(error.message).toBe(
+      `no local stack found in CALL_CONTROL_LOCAL_STATE_DIR (${join(empty, 'stack.json')} does not exist)`,
+    );
+    expect(error.hint).toContain(`CALL_CONTROL_LOCAL_STATE_DIR=${empty} npm start`);
+    expect(error.hint).not.toContain('pass --port');
+  });
+
   it('Ctrl-C while `calls end -` is reading its SIDs says that nothing was sent, exit 130, with the error object in -o json', async () => {
     const sid = seed();
     const child = spawn(process.execPath, [bundle, 'calls', 'end', '-', '--local', '--yes', '-o', 'json'], {
@@ -612,7 +631,9 @@ const startRefusingProxy = async () => {
   });
   server.on('connect', (req, socket) => {
     seen.push(`CONNECT ${req.url}`);
-    socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
+    socket.end(
+      'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
+    );
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -664,7 +685,10 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
       expect(proxy.seen.length).toBeGreaterThan(0);
       expect(run.code).toBe(1);
       const out = JSON.parse(run.stdout);
-      const [result] = out.results as { outcome: string; error: { code: string; message: string; hint: string } }[];
+      const [result] = out.results as {
+        outcome: string;
+        error: { code: string; message: string; hint: string };
+      }[];
       // Nothing went past the proxy: not "may or may not have been applied" (exit 3).
       expect(result?.outcome).toBe('failed');
       expect(result?.error.code).toBe('PROXY_REFUSED');
