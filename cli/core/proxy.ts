@@ -136,8 +136,13 @@ export const proxyRefusalOf = (error: unknown): ProxyRefusal | undefined => {
         ...(host ? { host } : {}),
       };
     }
-    const metadata = (current as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
-    if (metadata?.httpStatusCode === 407) return { status: 407, protocol: 'http:' };
+    // The SDK keeps the answer's status in $metadata, or, when it could not parse the proxy's page, in $response.
+    const answered = current as {
+      $metadata?: { httpStatusCode?: unknown };
+      $response?: { statusCode?: unknown };
+    };
+    if (answered.$metadata?.httpStatusCode === 407 || answered.$response?.statusCode === 407)
+      return { status: 407, protocol: 'http:' };
     current = current.cause;
   }
   return undefined;

@@ -702,6 +702,57 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
     }
   });
 
+  it('--direct through a proxy that answers 407: the secret read, then SignalWire, each named as the proxy', async () => {
+    const proxy = await startRefusingProxy();
+    try {
+      const runEnv: NodeJS.ProcessEnv = { ...env, HTTP_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}` };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const proxyShown = `the proxy HTTP_PROXY (http://127.0.0.1:${proxy.port})`;
+      const secret = await cliWith(runEnv, ['calls', 'list', ...direct, '-o', 'json']);
+      expect(secret.code).toBe(1);
+      const secretError = JSON.parse(secret.stdout).error as { code: string; message: string; hint: string };
+      expect(secretError.code).toBe('PROXY_REFUSED');
+      expect(secretError.message).toContain(
+        `reading the SignalWire secret "${LOCAL_SECRET_NAME}" failed: ${proxyShown}`,
+      );
+      expect(secretError.hint).toContain('HTTP_PROXY=http://USER:PASSWORD@');
+
+      // The secret read directly, SignalWire through the proxy: a change refused by the proxy was never sent.
+      const sid = seed();
+      const aws = new URL(String(env.AWS_ENDPOINT_URL_SECRETS_MANAGER));
+      const ended = await cliWith({ ...runEnv, NO_PROXY: aws.host }, [
+        'calls',
+        'end',
+        sid,
+        ...direct,
+        '--yes',
+        '-o',
+        'json',
+      ]);
+      expect(ended.code).toBe(1);
+      const [result] = JSON.parse(ended.stdout).results as {
+        outcome: string;
+        error: { code: string; message: string };
+      }[];
+      expect(result?.outcome).toBe('failed');
+      expect(result?.error.code).toBe('PROXY_REFUSED');
+      expect(result?.error.message).toContain(`the request to SignalWire failed: ${proxyShown}`);
+      const listed = await cliWith({ ...runEnv, NO_PROXY: aws.host }, [
+        'calls',
+        'list',
+        ...direct,
+        '-o',
+        'json',
+      ]);
+      expect(listed.code).toBe(1);
+      expect(JSON.parse(listed.stdout).error.code).toBe('PROXY_REFUSED');
+      expect(statusOf(sid)).toBe('in-progress');
+      expect([secret, ended, listed].map((run) => run.stdout + run.stderr).join('')).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('sends the AWS SDK’s requests and the signed API request through the proxy, without NODE_USE_ENV_PROXY', async () => {
     const proxy = await startRecordingProxy();
     try {
