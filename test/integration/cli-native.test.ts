@@ -296,7 +296,9 @@ describe('calls transfer', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('transfer is a native Calling API command');
     // The way out, as for --api compatibility: not "fix the value named above" (the SID is right).
-    expect(refused.stderr).toContain(`next: Redirect it to cXML that dials the destination instead: \`call-control calls redirect ${sid} --url URL --direct`);
+    expect(refused.stderr).toContain(
+      `next: Redirect it to cXML that dials the destination instead: \`call-control calls redirect ${sid} --url URL --direct`,
+    );
     expect(nativeWrites()).toEqual([]);
     expect(compatStatus(sid)).toBe('in-progress');
   });

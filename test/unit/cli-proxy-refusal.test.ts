@@ -56,7 +56,10 @@ describe('an AWS request the proxy refused to tunnel (HTTPS_PROXY)', () => {
     status = 407;
     const error = await tunnelError();
     throughProxy();
-    const failure = awsFailure('reading the outputs of stack "S"', error, { region: 'us-east-1' });
+    const failure = awsFailure('reading the outputs of stack "S"', error, {
+      region: 'us-east-1',
+      profile: undefined,
+    });
     expect(failure.code).toBe('PROXY_REFUSED');
     expect(failure.exitCode).toBe(1);
     expect(failure.message).toContain(`the proxy HTTPS_PROXY (http://127.0.0.1:${new URL(proxyUrl).port})`);
@@ -73,7 +76,7 @@ describe('an AWS request the proxy refused to tunnel (HTTPS_PROXY)', () => {
     status = 403;
     const error = await tunnelError();
     throughProxy();
-    const failure = awsFailure('listing calls', error, { region: 'us-east-1' });
+    const failure = awsFailure('listing calls', error, { region: 'us-east-1', profile: undefined });
     expect(failure.code).toBe('PROXY_REFUSED');
     expect(failure.message).toContain('HTTP 403 to the tunnel');
     expect(String(failure.hint)).toContain('NO_PROXY');
