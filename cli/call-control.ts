@@ -95,7 +95,7 @@ const mainHelp = (style: ReturnType<typeof styles>['style']): string => {
     '  call-control doctor --direct',
     '',
     'Global options (--local, --direct, --stack, --profile, --region, --port, -o, --yes, --no-color) go before or after the command.',
-    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled at a prompt.',
+    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
   ].join('\n');
 };
 

@@ -1,7 +1,8 @@
 import { actOnCalls } from '../core/actions.ts';
 import { API_OPTION, checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
-import { CliError, EXIT, UsageError } from '../core/errors.ts';
+import { CancelledError, CliError, EXIT, UsageError } from '../core/errors.ts';
+import { watchInterrupts } from '../core/interrupt.ts';
 
 /** As many SIDs as the command line takes: one rule for a run, however the SIDs come. */
 const MAX_SIDS = 1000;
@@ -33,17 +34,31 @@ const sidsFromStdin = async (yes: boolean): Promise<string[]> => {
     );
   const chunks: Buffer[] = [];
   let bytes = 0;
-  for await (const chunk of process.stdin) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > MAX_STDIN_BYTES) {
-      process.stdin.destroy();
-      throw new UsageError(
-        `more than ${MAX_STDIN_BYTES / 1024 / 1024} MiB on stdin: not a list of SIDs (a run takes at most ${MAX_SIDS}); nothing was read further or sent`,
-        'Check what is piped in: one SID per line, from a file (`call-control calls end - --yes < sids.txt`).',
-      );
+  // Ctrl-C (or SIGTERM, SIGHUP) before the list is whole: nothing was sent, and the operator is told so, as at
+  // a prompt, rather than left with a bare exit 130 (a list still coming from a slow pipe is never half acted on).
+  const watch = watchInterrupts({ first: () => process.stdin.destroy(), second: () => {} });
+  const interrupted = () =>
+    new CancelledError(
+      'interrupted while reading the SIDs from stdin; nothing was sent, no call was changed',
+    );
+  try {
+    for await (const chunk of process.stdin) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > MAX_STDIN_BYTES) {
+        process.stdin.destroy();
+        throw new UsageError(
+          `more than ${MAX_STDIN_BYTES / 1024 / 1024} MiB on stdin: not a list of SIDs (a run takes at most ${MAX_SIDS}); nothing was read further or sent`,
+          'Check what is piped in: one SID per line, from a file (`call-control calls end - --yes < sids.txt`).',
+        );
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw watch.interrupted ? interrupted() : error;
+  } finally {
+    watch.dispose();
   }
+  if (watch.interrupted) throw interrupted();
   const sids = Buffer.concat(chunks)
     .toString('utf8')
     .split(/\r\n|\r|\n/)

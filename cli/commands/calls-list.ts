@@ -61,10 +61,12 @@ const FLAG_OF_FIELD: Record<string, string> = {
 
 const inFlagTerms = (error: unknown): unknown => {
   if (!(error instanceof CliError) || error.code !== 'INVALID_REQUEST') return error;
-  const message = error.message.replace(
-    /\b(startTimeAfter|startTimeBefore|endTimeAfter|endTimeBefore|parentCallSid|pageSize)\b/g,
-    (field) => FLAG_OF_FIELD[field] ?? field,
-  );
+  const message = error.message
+    .replace(
+      /\b(startTimeAfter|startTimeBefore|endTimeAfter|endTimeBefore|parentCallSid|pageSize)\b/g,
+      (field) => FLAG_OF_FIELD[field] ?? field,
+    )
+    .replace(/\bapi=(calling|compatibility)\b/g, '--api $1');
   return new CliError(message, error.hint, error.exitCode, error.code);
 };
 

@@ -2,7 +2,7 @@ import { validateTransferCallEvent } from '#commons/generated/validators';
 import { actOnCalls } from '../core/actions.ts';
 import { checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
-import { UsageError } from '../core/errors.ts';
+import { CliError, UsageError } from '../core/errors.ts';
 import { visible } from '../core/safe-text.ts';
 
 /**
@@ -56,18 +56,32 @@ export const command = defineCommand(
   (context) => {
     const api = checkApi(context.values.api);
     const dest = checkDestination(context.values.to);
+    const redirectInstead = (sid: string) => (command: (args: string) => string) =>
+      `Redirect it to cXML that dials the destination instead: \`${command(`calls redirect ${sid} --url URL`)}\`.`;
     if (api === 'compatibility') {
       throw new UsageError(
         'transfer is a native Calling API command; a Compatibility call (--api compatibility) has none',
-        (command) =>
-          `Redirect it to cXML that dials the destination instead: \`${command(`calls redirect ${context.positionals[0] ?? '<sid>'} --url URL`)}\`.`,
+        redirectInstead(context.positionals[0] ?? '<sid>'),
       );
     }
     return actOnCalls(
       context,
       context.positionals,
       'Transfer',
-      (backend, sid) => backend.transferCall(sid, dest, api),
+      // A call the lookup found to be a Compatibility call is refused by the service; the SID was right, so
+      // the way out is the redirect, not the taxonomy's "fix the value named above".
+      (backend, sid) =>
+        backend.transferCall(sid, dest, api).catch((error: unknown) => {
+          if (
+            error instanceof CliError &&
+            error.code === 'INVALID_REQUEST' &&
+            error.message.startsWith('transfer is a native Calling API command')
+          )
+            throw new CliError(error.message, redirectInstead(sid), error.exitCode, error.code, {
+              cause: error,
+            });
+          throw error;
+        }),
       { transfer: { to: dest } },
     );
   },

@@ -13,6 +13,7 @@ import {
 } from './backend.ts';
 import { humanSeconds } from './calls-view.ts';
 import { CliError, EXIT } from './errors.ts';
+import { proxyInUse, proxyRefusalOf, proxyRefusedError } from './proxy.ts';
 import { NodeSha256 } from './sha256.ts';
 
 export interface ApiBackendOptions {
@@ -208,6 +209,16 @@ export class ApiBackend implements CallsBackend {
    * check before retrying, as for SignalWire's own REDIRECT_OUTCOME_UNKNOWN.
    */
   #lost(error: unknown, method: 'GET' | 'POST', origin: string, timeoutMs: number): CliError {
+    // Refused by the proxy (a 407, a tunnel it will not open): the request never left it, whatever the method.
+    const refusal = proxyRefusalOf(error);
+    if (refusal) {
+      const url = new URL(origin);
+      return proxyRefusedError(
+        { ...refusal, protocol: url.protocol === 'https:' ? 'https:' : 'http:' },
+        `the request to ${this.where}`,
+        url.host,
+      );
+    }
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
     const reason = cause?.message ?? (error instanceof Error ? error.message : String(error));
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
@@ -287,6 +298,13 @@ export class ApiBackend implements CallsBackend {
         contentType: response.headers.get('content-type'),
         text,
       };
+    // The API never answers 407: a proxy forwarding plain HTTP does, and it forwarded nothing.
+    if (response.status === 407 && proxyInUse() !== undefined)
+      throw proxyRefusedError(
+        { status: 407, protocol: url.protocol === 'https:' ? 'https:' : 'http:' },
+        `the request to ${this.where}`,
+        url.host,
+      );
     // Only strings are read from an error body: a proxy's or a gateway's answer may be anything.
     const refusal = isRecord(parsed) ? parsed : {};
     const error = isRecord(refusal.error) ? refusal.error : undefined;

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from './errors.ts';
 import type { GlobalOptions } from './options.ts';
-import { environmentProxyOn, proxyInUse } from './proxy.ts';
+import { environmentProxyOn, proxyInUse, proxyRefusalOf, proxyRefusedError } from './proxy.ts';
 
 let proxyAgents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
 
@@ -109,6 +109,9 @@ export const awsFailure = (
       { cause: error },
     );
   }
+  // A proxy that wants credentials or refuses the tunnel is the proxy's doing, not the role's nor the network's.
+  const refusal = proxyRefusalOf(error);
+  if (refusal) return proxyRefusedError(refusal, what, 'AWS (.amazonaws.com)');
   if (isNetworkError(error)) {
     return new CliError(
       `${what} failed: AWS could not be reached (${name}: ${message})`,

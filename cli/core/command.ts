@@ -90,7 +90,7 @@ export const commandHelp = (spec: CommandSpec, style: Paint): string => {
     style.bold('Examples:'),
     ...spec.examples.map((example) => `  ${example}`),
     '',
-    `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage error, ${EXIT.partial} partly or maybe done, ${EXIT.cancelled} cancelled at a prompt.`,
+    `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage error, ${EXIT.partial} partly or maybe done, ${EXIT.cancelled} cancelled (nothing changed).`,
   ].join('\n');
 };
 

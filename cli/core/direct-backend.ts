@@ -11,6 +11,8 @@ import type { CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
 import { apiOf, type CallsBackend, type CallsPage, type ListedCall, type ListFilter } from './backend.ts';
 import { cursorOfPosition, positionOfCursor } from './direct-cursor.ts';
+import type { CliError } from './errors.ts';
+import { proxyInUse, proxyRefusalOf, proxyRefusedError } from './proxy.ts';
 
 /**
  * SignalWire itself, through the functions' port and application code (the call service over both kinds of
@@ -78,7 +80,7 @@ export class DirectBackend implements CallsBackend {
   }
 
   #result(outcome: CallOutcome): CallActionResult {
-    if (!outcome.ok) throw cliErrorOf({ ...outcome.error, change: true });
+    if (!outcome.ok) throw refusedByProxy(outcome.error) ?? cliErrorOf({ ...outcome.error, change: true });
     return {
       call: outcome.call,
       outcome: outcome.outcome,
@@ -91,7 +93,26 @@ export class DirectBackend implements CallsBackend {
     try {
       return await work();
     } catch (error) {
-      throw cliErrorOf(describeError(error, { operation: 'read' }));
+      const described = describeError(error, { operation: 'read' });
+      throw refusedByProxy(described, error) ?? cliErrorOf(described);
     }
   }
 }
+
+/**
+ * A proxy's refusal (a 407, a tunnel it will not open), told as the proxy's, not as SignalWire rejecting the
+ * request: SignalWire never answers 407, and nothing went past the proxy.
+ */
+const refusedByProxy = (
+  described: { signalwire?: { status: number } },
+  error?: unknown,
+): CliError | undefined => {
+  const refusal =
+    proxyRefusalOf(error) ??
+    (described.signalwire?.status === 407 && proxyInUse() !== undefined
+      ? ({ status: 407, protocol: 'http:' } as const)
+      : undefined);
+  return refusal
+    ? proxyRefusedError(refusal, 'the request to SignalWire', 'your SignalWire space')
+    : undefined;
+};

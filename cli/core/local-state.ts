@@ -75,10 +75,16 @@ export const readLocalState = (port: number, portGiven = false): LocalStackState
   const dir = localStateDir(port);
   const file = join(dir, LOCAL_STATE_FILE);
   if (!existsSync(file)) {
-    throw new CliError(
-      `no local stack found on port ${port} (${file} does not exist)`,
-      'Start it with `npm start` (PORT=... for another port), or pass --port.',
-    );
+    // A state folder named by the variable holds one stack whatever the port: --port cannot find another there.
+    throw process.env[CLI_ENV.localStateDir] !== undefined
+      ? new CliError(
+          `no local stack found in ${CLI_ENV.localStateDir} (${file} does not exist)`,
+          `Start it with \`${CLI_ENV.localStateDir}=${dir} npm start\` (it writes its state there), or unset ${CLI_ENV.localStateDir} to find the \`npm start\` on port ${port} (--port for another).`,
+        )
+      : new CliError(
+          `no local stack found on port ${port} (${file} does not exist)`,
+          'Start it with `npm start` (PORT=... for another port), or pass --port.',
+        );
   }
   const why = untrustedStateDir(dir) ?? untrustedStateFile(file);
   if (why) {

@@ -1,3 +1,5 @@
+import { CliError, EXIT } from './errors.ts';
+
 /**
  * `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (or their lower-case forms) are honoured as the AWS CLI honours
  * them: an operator behind a corporate proxy sets them once for every tool. Node reads them only when told
@@ -59,9 +61,17 @@ export const asTheAwsCliReadsIt = (noProxy: string): string =>
  * The proxy this run's requests go through, for a hint: `HTTPS_PROXY (http://proxy.example:3128)`, without the
  * user and password a proxy URL may carry. Undefined when none is used.
  */
-export const proxyInUse = (): string | undefined => {
+export const proxyInUse = (protocol?: 'http:' | 'https:'): string | undefined => {
   if (!environmentProxyOn()) return undefined;
-  const variable = PROXY_VARIABLES.find((name) => process.env[name]);
+  // Node sends an https request through HTTPS_PROXY and a plain one through HTTP_PROXY: name the one it used.
+  const forProtocol =
+    protocol === 'https:'
+      ? (['HTTPS_PROXY', 'https_proxy'] as const)
+      : protocol === 'http:'
+        ? (['HTTP_PROXY', 'http_proxy'] as const)
+        : PROXY_VARIABLES;
+  const variable =
+    forProtocol.find((name) => process.env[name]) ?? PROXY_VARIABLES.find((name) => process.env[name]);
   if (variable === undefined) return undefined;
   let shown: string;
   try {
@@ -93,4 +103,72 @@ export const keepLoopbackDirect = async (): Promise<void> => {
   process.env.NO_PROXY = noProxy;
   process.env.no_proxy = noProxy;
   http.setGlobalProxyFromEnv(process.env);
+};
+
+/** What a proxy answered when it refused to carry a request: its HTTP status (407: it wants credentials). */
+export interface ProxyRefusal {
+  status: number | undefined;
+  /** The scheme of the refused request, which says which variable named the proxy: a tunnel is for https. */
+  protocol: 'http:' | 'https:';
+  /** The host the request was for, when the error names it (Node's "Failed to establish tunnel to HOST:PORT"). */
+  host?: string;
+}
+
+const TUNNEL_REFUSED =
+  /Failed to establish tunnel\b.*?\bHTTP\/\d(?:\.\d)? (\d{3})\b|Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/s;
+
+/**
+ * The proxy's refusal in `error` (or its causes), if that is what it is: Node's agents say `ERR_PROXY_TUNNEL`
+ * ("Failed to establish tunnel … 407 Proxy Authentication Required"), `fetch` says "Proxy response (407) !== 200
+ * when HTTP Tunneling", and a plain-HTTP request through a proxy gets the 407 answer itself (the AWS SDK then
+ * reports an "Unknown" error with that status). Nothing was sent past the proxy in any of these.
+ */
+export const proxyRefusalOf = (error: unknown): ProxyRefusal | undefined => {
+  if (!environmentProxyOn()) return undefined;
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const match = TUNNEL_REFUSED.exec(current.message);
+    if (match || (current as NodeJS.ErrnoException).code === 'ERR_PROXY_TUNNEL') {
+      const status = Number(match?.[1] ?? match?.[2]);
+      const host = /tunnel to (\S+?)(?::443)? via\b/.exec(current.message)?.[1];
+      return {
+        status: Number.isInteger(status) && status > 0 ? status : undefined,
+        protocol: 'https:',
+        ...(host ? { host } : {}),
+      };
+    }
+    // The SDK keeps the answer's status in $metadata, or, when it could not parse the proxy's page, in $response.
+    const answered = current as {
+      $metadata?: { httpStatusCode?: unknown };
+      $response?: { statusCode?: unknown };
+    };
+    if (answered.$metadata?.httpStatusCode === 407 || answered.$response?.statusCode === 407)
+      return { status: 407, protocol: 'http:' };
+    current = current.cause;
+  }
+  return undefined;
+};
+
+/**
+ * The error for a request the proxy would not carry: which proxy (the variable, without the user and password
+ * its URL may carry), what it answered, and what to do: a 407 wants credentials in the proxy URL; any other
+ * refusal is the proxy's policy for that host, which NO_PROXY can route around.
+ */
+export const proxyRefusedError = (refusal: ProxyRefusal, what: string, fallbackHost: string): CliError => {
+  const host = refusal.host ?? fallbackHost;
+  const proxy = proxyInUse(refusal.protocol) ?? 'the proxy';
+  const answered =
+    refusal.status === 407
+      ? '407 Proxy Authentication Required'
+      : refusal.status === undefined
+        ? 'it refused the tunnel'
+        : `HTTP ${refusal.status} to the tunnel`;
+  const variable = proxy.split(' ')[0];
+  return new CliError(
+    `${what} failed: the proxy ${proxy} refused to carry the request to ${host} (${answered}); nothing was sent past the proxy`,
+    refusal.status === 407
+      ? `The proxy wants credentials: put them in its URL (${variable}=http://USER:PASSWORD@host:port, the password URL-encoded), or list ${host} in NO_PROXY if it is reached without the proxy.`
+      : `Ask for ${host} to be allowed through the proxy, or list it in NO_PROXY if it is reached without the proxy (or unset ${variable}).`,
+    EXIT.failed,
+    'PROXY_REFUSED',
+  );
 };

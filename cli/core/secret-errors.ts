@@ -1,4 +1,5 @@
 import { CliError, EXIT } from './errors.ts';
+import { proxyRefusalOf, proxyRefusedError } from './proxy.ts';
 import type { TargetKind } from './targets.ts';
 
 /** Reading the SignalWire secret failed: the AWS SDK's error (never the secret) is the cause. */
@@ -43,6 +44,9 @@ export const secretReadFailure = (failure: SecretReadError, kind: TargetKind): C
       'Set AWS_REGION (or a region in your AWS profile), or pass --region.',
     );
   }
+  const refusal = proxyRefusalOf(cause);
+  if (refusal)
+    return proxyRefusedError(refusal, `reading the SignalWire secret "${secretId}"`, 'AWS (.amazonaws.com)');
   const name = cause instanceof Error ? cause.name : 'Error';
   const message = cause instanceof Error ? cause.message : String(cause);
   if (name === 'CredentialsProviderError') {

@@ -295,6 +295,10 @@ describe('calls transfer', () => {
     const refused = await cli('calls', 'transfer', sid, '--to', '+13105550100', ...DIRECT, '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('transfer is a native Calling API command');
+    // The way out, as for --api compatibility: not "fix the value named above" (the SID is right).
+    expect(refused.stderr).toContain(
+      `next: Redirect it to cXML that dials the destination instead: \`call-control calls redirect ${sid} --url URL --direct`,
+    );
     expect(nativeWrites()).toEqual([]);
     expect(compatStatus(sid)).toBe('in-progress');
   });
@@ -545,6 +549,8 @@ describe('transfer and paging through each target', () => {
     const refused = await cli('calls', 'transfer', sid, '--to', 'sip:a@example.com', '--local', '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain(`${sid}  failed: transfer is a native Calling API command`);
+    expect(refused.stderr).toContain(`calls redirect ${sid} --url URL --local`);
+    expect(refused.stderr).not.toContain('Fix the value named above');
     expect(nativeWrites()).toEqual([]);
   });
 
@@ -669,6 +675,9 @@ describe('transfer and paging through each target', () => {
       const run = await cli('calls', 'list', ...mode, '--api', 'calling', '--ended-after', '2026-11-29');
       expect(run.code, `${mode[0]}: ${run.stderr}`).toBe(2);
       expect(run.stderr).toContain('--ended-after cannot be applied to native calls');
+      // The way out in the CLI's terms: `--api calling`, not the HTTP API's query `api=calling`.
+      expect(run.stderr).toContain('list without --api calling, or without --ended-after');
+      expect(run.stderr).not.toContain('api=calling');
     }
   });
 });

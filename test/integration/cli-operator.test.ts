@@ -14,7 +14,7 @@ import {
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_SECRET_NAME, type LocalStack, startLocalStack } from '#local/local-stack';
@@ -53,6 +53,20 @@ const statusOf = (sid: string) => stack.emulator.getCall(stack.projectId, sid)?.
 const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 }).sid;
 const tempFolder = (name: string) => mkdtempSync(join(tmpdir(), `call-control-${name}-`));
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
+
+/**
+ * Waits until process `pid` catches `signal` (Linux: its SigCgt mask in /proc), so a signal sent next meets the
+ * CLI's handler, not the default action; after `timeoutMs` it returns anyway (a CLI that never installs one).
+ */
+const untilCatching = async (pid: number, signal: 'SIGHUP', timeoutMs = 10_000): Promise<void> => {
+  const bit = 1n << BigInt(constants.signals[signal] - 1);
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (caught !== undefined && (BigInt(`0x${caught}`) & bit) !== 0n) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
 
 beforeAll(async () => {
   stateDir = tempFolder('operator');
@@ -363,6 +377,47 @@ describe('the command line as pasted at 3 a.m.', () => {
     expect(statusOf(sid)).toBe('in-progress');
   });
 
+  it('--local with CALL_CONTROL_LOCAL_STATE_DIR naming a folder without a stack says to start it there, not to pass --port', async () => {
+    const empty = tempFolder('no-stack');
+    chmodSync(empty, 0o700);
+    const run = await cliWith({ ...env, CALL_CONTROL_LOCAL_STATE_DIR: empty }, [
+      'calls',
+      'list',
+      '--local',
+      '-o',
+      'json',
+    ]);
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout) as { error: { message: string; hint: string } };
+    expect(error.message).toBe(
+      `no local stack found in CALL_CONTROL_LOCAL_STATE_DIR (${join(empty, 'stack.json')} does not exist)`,
+    );
+    expect(error.hint).toContain(`CALL_CONTROL_LOCAL_STATE_DIR=${empty} npm start`);
+    expect(error.hint).not.toContain('pass --port');
+  });
+
+  it('Ctrl-C while `calls end -` is reading its SIDs says that nothing was sent, exit 130, with the error object in -o json', async () => {
+    const sid = seed();
+    const child = spawn(process.execPath, [bundle, 'calls', 'end', '-', '--local', '--yes', '-o', 'json'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.on('error', () => {});
+    // Part of a list, and the pipe left open: a slow producer, or the operator typing into `cat |`.
+    child.stdin.write(`${sid}\n`);
+    const run = collectRun(child, 30_000);
+    await untilCatching(child.pid!, 'SIGHUP');
+    child.kill('SIGINT');
+    const done = await run;
+    printed.push(done.stdout, done.stderr);
+    expect(done.code).toBe(130);
+    expect(done.stderr).toContain('interrupted while reading the SIDs from stdin; nothing was sent');
+    const { error } = JSON.parse(done.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('CANCELLED');
+    expect(error.message).toContain('nothing was sent');
+    expect(statusOf(sid)).toBe('in-progress');
+  });
+
   it('`calls end - --yes < sids.txt` ends the SIDs of a list from stdin: CRLF, a BOM, blank lines, # comments, commas and a repeat; without --yes it refuses before reading', async () => {
     const file = join(tempFolder('stdin'), 'audit.ndjson');
     const [first, second, third] = [seed(), seed(), seed()];
@@ -563,7 +618,141 @@ const startRecordingProxy = async () => {
   };
 };
 
+/**
+ * A proxy that wants credentials it was not given: 407 to every request, forwarded or CONNECT (a tunnel it
+ * refuses). It records what reached it, with the Proxy-Authorization header if any.
+ */
+const startRefusingProxy = async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"', 'content-type': 'text/html' });
+    res.end('<html>proxy login</html>');
+  });
+  server.on('connect', (req, socket) => {
+    seen.push(`CONNECT ${req.url}`);
+    socket.end(
+      'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n',
+    );
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
 describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI reads them)', () => {
+  it('a proxy that answers 407 to the AWS SDK is named as the proxy (which variable, NO_PROXY), without its password', async () => {
+    const proxy = await startRefusingProxy();
+    try {
+      const runEnv: NodeJS.ProcessEnv = {
+        ...deployedEnv(env, stack.aws.url),
+        HTTP_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}`,
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const run = await cliWith(runEnv, ['calls', 'list', '-o', 'json']);
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(run.code).toBe(1);
+      const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; hint: string } };
+      expect(error.code).toBe('PROXY_REFUSED');
+      expect(error.message).toContain('407');
+      expect(error.message).toContain(`the proxy HTTP_PROXY (http://127.0.0.1:${proxy.port})`);
+      expect(error.hint).toContain('HTTP_PROXY=http://USER:PASSWORD@');
+      expect(error.hint).toContain('NO_PROXY');
+      expect(error.hint).not.toContain('role');
+      expect(run.stderr).toContain('proxy');
+      expect(run.stdout + run.stderr).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a proxy that answers 407 to the signed API request is named as the proxy, not as the API', async () => {
+    const proxy = await startRefusingProxy();
+    try {
+      const aws = new URL(stack.aws.url);
+      const runEnv: NodeJS.ProcessEnv = {
+        ...deployedEnv(env, stack.aws.url),
+        HTTP_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}`,
+        NO_PROXY: aws.host,
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const sid = seed();
+      const run = await cliWith(runEnv, ['calls', 'end', sid, '--yes', '-o', 'json']);
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(run.code).toBe(1);
+      const out = JSON.parse(run.stdout);
+      const [result] = out.results as {
+        outcome: string;
+        error: { code: string; message: string; hint: string };
+      }[];
+      // Nothing went past the proxy: not "may or may not have been applied" (exit 3).
+      expect(result?.outcome).toBe('failed');
+      expect(result?.error.code).toBe('PROXY_REFUSED');
+      expect(result?.error.message).toContain('407');
+      expect(result?.error.hint).toContain(`HTTP_PROXY=http://USER:PASSWORD@`);
+      expect(result?.error.hint).toContain('NO_PROXY');
+      expect(statusOf(sid)).toBe('in-progress');
+      expect(run.stdout + run.stderr).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('--direct through a proxy that answers 407: the secret read, then SignalWire, each named as the proxy', async () => {
+    const proxy = await startRefusingProxy();
+    try {
+      const runEnv: NodeJS.ProcessEnv = { ...env, HTTP_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}` };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const proxyShown = `the proxy HTTP_PROXY (http://127.0.0.1:${proxy.port})`;
+      const secret = await cliWith(runEnv, ['calls', 'list', ...direct, '-o', 'json']);
+      expect(secret.code).toBe(1);
+      const secretError = JSON.parse(secret.stdout).error as { code: string; message: string; hint: string };
+      expect(secretError.code).toBe('PROXY_REFUSED');
+      expect(secretError.message).toContain(
+        `reading the SignalWire secret "${LOCAL_SECRET_NAME}" failed: ${proxyShown}`,
+      );
+      expect(secretError.hint).toContain('HTTP_PROXY=http://USER:PASSWORD@');
+
+      // The secret read directly, SignalWire through the proxy: a change refused by the proxy was never sent.
+      const sid = seed();
+      const aws = new URL(String(env.AWS_ENDPOINT_URL_SECRETS_MANAGER));
+      const ended = await cliWith({ ...runEnv, NO_PROXY: aws.host }, [
+        'calls',
+        'end',
+        sid,
+        ...direct,
+        '--yes',
+        '-o',
+        'json',
+      ]);
+      expect(ended.code).toBe(1);
+      const [result] = JSON.parse(ended.stdout).results as {
+        outcome: string;
+        error: { code: string; message: string };
+      }[];
+      expect(result?.outcome).toBe('failed');
+      expect(result?.error.code).toBe('PROXY_REFUSED');
+      expect(result?.error.message).toContain(`the request to SignalWire failed: ${proxyShown}`);
+      const listed = await cliWith({ ...runEnv, NO_PROXY: aws.host }, [
+        'calls',
+        'list',
+        ...direct,
+        '-o',
+        'json',
+      ]);
+      expect(listed.code).toBe(1);
+      expect(JSON.parse(listed.stdout).error.code).toBe('PROXY_REFUSED');
+      expect(statusOf(sid)).toBe('in-progress');
+      expect([secret, ended, listed].map((run) => run.stdout + run.stderr).join('')).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('sends the AWS SDK’s requests and the signed API request through the proxy, without NODE_USE_ENV_PROXY', async () => {
     const proxy = await startRecordingProxy();
     try {
