@@ -75,28 +75,7 @@ export const command = defineCommand(
   },
   async (context) => {
     const { values } = context;
-    // A status given twice (`--status in-progress --status IN-PROGRESS`) is listed once: its calls would
-    // otherwise be matched, counted and ended twice.
-    const statuses = values.status
-      ? [
-          ...new Set(
-            values.status.map((status) =>
-              checkChoice(status, '--status', LIVE, 'only live calls can be ended'),
-            ),
-          ),
-        ]
-      : LIVE;
-    const directions = values.direction?.map((direction) =>
-      checkChoice(direction, '--direction', CALL_DIRECTIONS),
-    );
-    // The cleanup policy's rule: `outbound` is the family, a Twilio-style kind matches only itself.
-    const matchingDirections =
-      directions && new Set<string>(directions.flatMap((direction) => DIRECTION_MATCHES[direction]));
-    const olderThan =
-      values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined;
-    const rate = checkRate(values.rate);
-    const api = checkApi(values.api);
-    const expect = checkExpect(values.expect);
+    const { statuses, directions, matchingDirections, olderThan, rate, api, expect } = readFilters(values);
 
     const backend = await openCalls(context.globals);
     const now = Date.now();
@@ -195,6 +174,48 @@ export const command = defineCommand(
     return finish(await endPaced(context, backend, matches, rate, finish));
   },
 );
+
+/** The options `readFilters` checks, as the command line gives them. */
+interface EndAllValues {
+  status?: string[];
+  direction?: string[];
+  'older-than'?: string;
+  rate?: string;
+  api?: string;
+  expect?: string;
+}
+
+/** The command's filters and limits, each checked and named in its refusal. */
+const readFilters = (values: EndAllValues) => {
+  // A status given twice (`--status in-progress --status IN-PROGRESS`) is listed once: its calls would
+  // otherwise be matched, counted and ended twice.
+  const statuses = values.status
+    ? [
+        ...new Set(
+          values.status.map((status) =>
+            checkChoice(status, '--status', LIVE, 'only live calls can be ended'),
+          ),
+        ),
+      ]
+    : LIVE;
+  const directions = values.direction?.map((direction) =>
+    checkChoice(direction, '--direction', CALL_DIRECTIONS),
+  );
+  // The cleanup policy's rule: `outbound` is the family, a Twilio-style kind matches only itself.
+  const matchingDirections =
+    directions && new Set<string>(directions.flatMap((direction) => DIRECTION_MATCHES[direction]));
+  const olderThan =
+    values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined;
+  return {
+    statuses,
+    directions,
+    matchingDirections,
+    olderThan,
+    rate: checkRate(values.rate),
+    api: checkApi(values.api),
+    expect: checkExpect(values.expect),
+  };
+};
 
 const checkRate = (raw: string | undefined): number => {
   const rate = Number(raw ?? 20);
