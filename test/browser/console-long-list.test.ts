@@ -120,6 +120,19 @@ describe('a long live list, with a mouse and the keyboard', { timeout: 90_000 },
     await page.context().close();
   });
 
+  it('prints every row of a long table: the region is capped at the window only on a screen', async () => {
+    const page = await signIn('operator', {
+      width: 1024,
+      prepare: (opened) => opened.emulateMedia({ media: 'print' }),
+    });
+    const region = page.getByRole('region', REGION);
+    await region.waitFor();
+    const [scrollHeight, clientHeight] = await region.evaluate((r) => [r.scrollHeight, r.clientHeight]);
+    expect(scrollHeight).toBeGreaterThan(2_000);
+    expect(clientHeight).toBe(scrollHeight);
+    await page.context().close();
+  });
+
   it('scrolls the table down and sideways with the keys once it has the focus', async () => {
     const page = await signIn('operator', { width: 1024 });
     const region = page.getByRole('region', REGION);
