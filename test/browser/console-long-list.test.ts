@@ -95,6 +95,44 @@ describe('a long live list, with a mouse and the keyboard', { timeout: 90_000 },
     await page.context().close();
   });
 
+  it('keeps a line under the stuck column names under forced colours, where box shadows are dropped', async () => {
+    const page = await signIn('operator', {
+      width: 1024,
+      prepare: (opened) => opened.emulateMedia({ forcedColors: 'active' }),
+    });
+    const region = page.getByRole('region', REGION);
+    await region.evaluate((r) => {
+      r.scrollTop = 3_000;
+    });
+    // The header row's bottom pixel row against a pixel row of its padding just above (plain Canvas): with no line,
+    // the two are the same picture; with it, they differ.
+    const clip = (await page.evaluate(
+      `(() => {
+        const first = document.querySelector('main th').getBoundingClientRect();
+        const region = document.querySelector('main .scroll').getBoundingClientRect();
+        const x = Math.ceil(first.left) + 2;
+        return { x, y: Math.round(first.bottom) - 1, width: Math.floor(region.right) - 4 - x, height: 1 };
+      })()`,
+    )) as { x: number; y: number; width: number; height: number };
+    const line = await page.screenshot({ clip });
+    const padding = await page.screenshot({ clip: { ...clip, y: clip.y - 3 } });
+    expect(line.equals(padding)).toBe(false);
+    await page.context().close();
+  });
+
+  it('prints every row of a long table: the region is capped at the window only on a screen', async () => {
+    const page = await signIn('operator', {
+      width: 1024,
+      prepare: (opened) => opened.emulateMedia({ media: 'print' }),
+    });
+    const region = page.getByRole('region', REGION);
+    await region.waitFor();
+    const [scrollHeight, clientHeight] = await region.evaluate((r) => [r.scrollHeight, r.clientHeight]);
+    expect(scrollHeight).toBeGreaterThan(2_000);
+    expect(clientHeight).toBe(scrollHeight);
+    await page.context().close();
+  });
+
   it('scrolls the table down and sideways with the keys once it has the focus', async () => {
     const page = await signIn('operator', { width: 1024 });
     const region = page.getByRole('region', REGION);

@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
+import { launchChromium } from '../support/console-browser.ts';
 import { signInOverHttp } from '../support/console-sign-in.ts';
 
 /**
@@ -15,7 +16,6 @@ import { signInOverHttp } from '../support/console-sign-in.ts';
  * screenshots at 1280 and 390 px (into docs/ with UPDATE_SCREENSHOTS=1).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = process.env.UPDATE_SCREENSHOTS
@@ -29,8 +29,6 @@ let seeded: Call[];
 let hostile: Call;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
   stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-browser-')) });
   seeded = [
     { status: 'in-progress' as const, ageSeconds: 45, to: '+13105550101' },
@@ -46,18 +44,7 @@ beforeAll(async () => {
     from: '<img src=x onerror=alert(1)>',
     to: '+1555\u0007<b>0100</b>',
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
