@@ -255,7 +255,12 @@ describe('faults on the native side, as on the Compatibility side', () => {
       found: 1,
       skipped: { fresh: 1 },
       listingFailures: [
-        { api: 'calling', code: 'UPSTREAM_ERROR', message: 'SignalWire answered 502', signalwireMessage: why },
+        {
+          api: 'calling',
+          code: 'UPSTREAM_ERROR',
+          message: 'SignalWire answered 502',
+          signalwireMessage: why,
+        },
       ],
     });
     // Why it failed reaches the logged report (the run's record) and the failure queue's error, not only "502".

@@ -485,7 +485,11 @@ describe('the cleanup over native calls: listing and throttling', () => {
     const { report } = await run(api, { maxAgeSeconds: { ringing: 120 } });
 
     const [failure] = report.listingFailures;
-    expect(failure).toMatchObject({ api: 'calling', code: 'UPSTREAM_ERROR', message: 'SignalWire answered 502' });
+    expect(failure).toMatchObject({
+      api: 'calling',
+      code: 'UPSTREAM_ERROR',
+      message: 'SignalWire answered 502',
+    });
     expect(failure?.signalwireCode).toBe(12345);
     expect(failure?.signalwireMessage).toMatch(/^a proxy echoed Authorization: \[redacted\] x+…$/);
     expect(failure?.signalwireMessage).toHaveLength(MAX_ERROR_TEXT_CHARS);

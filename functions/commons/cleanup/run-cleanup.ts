@@ -18,7 +18,13 @@ import {
 } from './native-sweep.ts';
 import { Pacer, pause } from './pacer.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
-import { CleanupLedger, type CleanupReport, endStatusOf, type ListingFailure, type Target } from './report.ts';
+import {
+  CleanupLedger,
+  type CleanupReport,
+  endStatusOf,
+  type ListingFailure,
+  type Target,
+} from './report.ts';
 import { boundsOf, type CleanupOptions, type RunBounds } from './run-options.ts';
 import { TaskPool } from './task-pool.ts';
 
