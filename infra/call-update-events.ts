@@ -150,6 +150,9 @@ interface Subscription {
   readonly sources: readonly string[];
   /** Undefined when it cannot be told at synth whether two secrets are one (different tokens). */
   readonly secret: string | undefined;
+  readonly stack: Stack;
+  /** Whether its stack names its account and region: two env-agnostic stacks may deploy to different ones. */
+  readonly placed: boolean;
 }
 
 /** Every subscription made so far in an app (its root construct), so the next one is compared with them. */
@@ -192,7 +195,8 @@ const secretIdentity = (
  * the call flow twice: that throws, naming both constructs. With different secrets (or ones that cannot be
  * compared at synth) the project without the call answers 404 and its construct publishes Call Update Failed
  * (`CALL_NOT_FOUND`) beside the other's outcome, and two secrets may still hold one project: a warning on
- * `scope`, which a team that means it can acknowledge ({@link OVERLAPPING_CALL_UPDATE_SOURCES_WARNING}).
+ * `scope`, which a team that means it can acknowledge ({@link OVERLAPPING_CALL_UPDATE_SOURCES_WARNING}). Two
+ * env-agnostic stacks may deploy to different accounts: their pair is only warned about, whatever the secret.
  */
 export const checkCallUpdateSubscription = (
   scope: Construct,
@@ -207,6 +211,8 @@ export const checkCallUpdateSubscription = (
     busLabel: label,
     sources,
     secret: secretIdentity(scope, secret),
+    stack: Stack.of(scope),
+    placed: !Token.isUnresolved(Stack.of(scope).account) && !Token.isUnresolved(Stack.of(scope).region),
   };
   const root = scope.node.root;
   const earlier = subscriptionsByApp.get(root) ?? [];
@@ -220,7 +226,9 @@ export const checkCallUpdateSubscription = (
     const fix =
       'Give each construct its own callUpdateEvents.allowedSources, and each producer the source of the ' +
       'construct it addresses (grantPublishCallUpdateRequests)';
-    if (mine.secret !== undefined && mine.secret === other.secret) {
+    // One stack, or two that name their account and region: certainly one bus, and one secret.
+    const oneAccount = mine.stack === other.stack || (mine.placed && other.placed);
+    if (oneAccount && mine.secret !== undefined && mine.secret === other.secret) {
       throw new Error(
         `${both}, and the same SignalWire secret: every such request would be applied twice (a redirect ` +
           `restarts the call flow twice). ${fix}.`,
@@ -228,7 +236,8 @@ export const checkCallUpdateSubscription = (
     }
     Annotations.of(scope).addWarningV2(
       OVERLAPPING_CALL_UPDATE_SOURCES_WARNING,
-      `${both}. With different SignalWire projects, the one without the call answers 404 and its construct ` +
+      `${both}${oneAccount ? '' : ' if their env-agnostic stacks deploy to one account and region'}. ` +
+        'With different SignalWire projects, the one without the call answers 404 and its construct ' +
         "publishes Call Update Failed (CALL_NOT_FOUND) beside the other's outcome; if both secrets hold the " +
         `same project, every such request is applied twice. ${fix}; acknowledge this warning only if both ` +
         'are meant to receive every request.',

@@ -159,6 +159,22 @@ describe('two CallControl constructs that consume Call Update Requested events f
     expect(warnings[0]?.entry.data).toContain(`[ack: ${OVERLAPPING_CALL_UPDATE_SOURCES_WARNING}]`);
   });
 
+  it('only warns, with the same secret, when their stacks are env-agnostic: they may deploy to different accounts', () => {
+    const app = testApp();
+    const [staging, production] = ['staging', 'production'].map((id) => {
+      const stack = new Stack(app, id);
+      new CallControl(stack, 'call-control', base('signalwire/call-control', ['com.example.crm']));
+      return stack;
+    });
+
+    expect(production && warningsOf(production).map(({ entry }) => entry.data)).toEqual([
+      expect.stringContaining(
+        'on event bus "default", each with its own idempotency table if their env-agnostic stacks deploy to one account and region.',
+      ),
+    ]);
+    expect(staging && warningsOf(staging)).toEqual([]);
+  });
+
   it('lets them be when their sources differ, or their buses do', () => {
     const stack = new Stack(testApp(), 'telephony', { env });
     new CallControl(stack, 'europe', base('signalwire/call-control', ['com.example.crm.europe']));
