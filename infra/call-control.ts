@@ -21,7 +21,7 @@ import { CallControlMonitoring, type LabelledResource } from './alarms.ts';
 import { CallControlApi } from './api.ts';
 import { CallControlAuditQueries } from './audit-queries.ts';
 import { CallControlFunction, type CallControlFunctionProps, triggerAlias } from './call-control-function.ts';
-import { CallUpdateEventsConsumer } from './call-update-events.ts';
+import { CallUpdateEventsConsumer, checkCallUpdateSubscription } from './call-update-events.ts';
 import { CallControlConsole } from './console.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
 import { CALL_UPDATE_REQUESTED, DEFAULT_EVENT_SOURCE } from './event-contract.ts';
@@ -216,6 +216,7 @@ export class CallControl extends Construct {
     fn: CallControlFunction;
     consumer: CallUpdateEventsConsumer;
   } {
+    checkCallUpdateSubscription(this, this.eventBus, options.allowedSources, this.props);
     const fn = this.createFunction('call-update-events-function', {
       entry: 'call-update-events',
       serviceName: CALL_UPDATE_EVENTS_SERVICE_NAME,

@@ -1,11 +1,11 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Alias, Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../functions/commons/platform/settings.ts';
 import { triggerAlias } from './call-control-function.ts';
 import { createDeadLetterQueue } from './dead-letter-queue.ts';
@@ -17,7 +17,9 @@ import { durationIn, settingValue } from './props-validation.ts';
 export interface CallUpdateEventsProps {
   /**
    * `source` values whose "Call Update Requested" events are acted on; anything else on the bus is ignored.
-   * Must not be empty.
+   * Must not be empty. Two constructs of one app on one bus must not share a source: with the same secret the
+   * synth fails (each request would be applied twice), with different ones it warns
+   * ({@link OVERLAPPING_CALL_UPDATE_SOURCES_WARNING}).
    */
   readonly allowedSources: readonly string[];
   /**
@@ -132,3 +134,114 @@ export class CallUpdateEventsConsumer extends Construct {
     });
   }
 }
+
+// Two CallControl consumers of one bus whose allowed sources overlap would each act on the same
+// "Call Update Requested" event, each with its own idempotency table: nothing in AWS stops it, so the synth does.
+
+/** The warning's id, for `Annotations.of(scope).acknowledgeWarning` when two consumers are meant to share sources. */
+export const OVERLAPPING_CALL_UPDATE_SOURCES_WARNING =
+  'signalwire-call-control:overlapping-call-update-sources';
+
+/** One construct's "Call Update Requested" rule: where it listens, to whom, and with which SignalWire project. */
+interface Subscription {
+  readonly path: string;
+  readonly bus: string;
+  readonly busLabel: string;
+  readonly sources: readonly string[];
+  /** Undefined when it cannot be told at synth whether two secrets are one (different tokens). */
+  readonly secret: string | undefined;
+  readonly stack: Stack;
+  /** Whether its stack names its account and region: two env-agnostic stacks may deploy to different ones. */
+  readonly placed: boolean;
+}
+
+/** Every subscription made so far in an app (its root construct), so the next one is compared with them. */
+const subscriptionsByApp = new WeakMap<IConstruct, Subscription[]>();
+
+/**
+ * One bus, one key: its name in its account and region when the name is known at synth (an imported bus, or
+ * `default`), else the bus construct itself (one made in the app and passed on: its name is a token).
+ */
+const busIdentity = (bus: IEventBus): { key: string; label: string } =>
+  Token.isUnresolved(bus.eventBusName)
+    ? { key: `construct ${bus.node.path}`, label: bus.node.path }
+    : { key: `${bus.env.account}/${bus.env.region}/${bus.eventBusName}`, label: `"${bus.eventBusName}"` };
+
+/**
+ * The secret's name in its account and region (an ARN's six-character suffix dropped), or the token itself:
+ * the same token is the same secret, and two different ones cannot be told apart at synth.
+ */
+const secretIdentity = (
+  scope: Construct,
+  secret: { secretName?: string; secretArn?: string },
+): string | undefined => {
+  const { secretName, secretArn } = secret;
+  if (secretArn !== undefined) {
+    if (Token.isUnresolved(secretArn)) return `token ${secretArn}`;
+    const { account, region, resourceName } = Arn.split(secretArn, ArnFormat.COLON_RESOURCE_NAME);
+    return `${account}/${region}/${resourceName?.replace(/-[A-Za-z0-9]{6}$/, '')}`;
+  }
+  if (secretName === undefined) return undefined;
+  if (Token.isUnresolved(secretName)) return `token ${secretName}`;
+  const stack = Stack.of(scope);
+  return `${stack.account}/${stack.region}/${secretName}`;
+};
+
+/**
+ * Registers `scope`'s "Call Update Requested" rule and compares it with every one registered before it in the
+ * same app: another rule on the same bus with a source in common consumes each of those events too.
+ *
+ * With the same secret (the same SignalWire project) each request would be applied twice, a redirect restarting
+ * the call flow twice: that throws, naming both constructs. With different secrets (or ones that cannot be
+ * compared at synth) the project without the call answers 404 and its construct publishes Call Update Failed
+ * (`CALL_NOT_FOUND`) beside the other's outcome, and two secrets may still hold one project: a warning on
+ * `scope`, which a team that means it can acknowledge ({@link OVERLAPPING_CALL_UPDATE_SOURCES_WARNING}). Two
+ * env-agnostic stacks may deploy to different accounts: their pair is only warned about, whatever the secret.
+ */
+export const checkCallUpdateSubscription = (
+  scope: Construct,
+  bus: IEventBus,
+  sources: readonly string[],
+  secret: { secretName?: string; secretArn?: string },
+): void => {
+  const { key, label } = busIdentity(bus);
+  const mine: Subscription = {
+    path: scope.node.path,
+    bus: key,
+    busLabel: label,
+    sources,
+    secret: secretIdentity(scope, secret),
+    stack: Stack.of(scope),
+    placed: !Token.isUnresolved(Stack.of(scope).account) && !Token.isUnresolved(Stack.of(scope).region),
+  };
+  const root = scope.node.root;
+  const earlier = subscriptionsByApp.get(root) ?? [];
+  for (const other of earlier) {
+    if (other.bus !== mine.bus) continue;
+    const shared = mine.sources.filter((source) => other.sources.includes(source));
+    if (shared.length === 0) continue;
+    const both =
+      `CallControl "${other.path}" and "${mine.path}" both act on Call Update Requested events from ` +
+      `${shared.map((source) => `"${source}"`).join(', ')} on event bus ${label}, each with its own idempotency table`;
+    const fix =
+      'Give each construct its own callUpdateEvents.allowedSources, and each producer the source of the ' +
+      'construct it addresses (grantPublishCallUpdateRequests)';
+    // One stack, or two that name their account and region: certainly one bus, and one secret.
+    const oneAccount = mine.stack === other.stack || (mine.placed && other.placed);
+    if (oneAccount && mine.secret !== undefined && mine.secret === other.secret) {
+      throw new Error(
+        `${both}, and the same SignalWire secret: every such request would be applied twice (a redirect ` +
+          `restarts the call flow twice). ${fix}.`,
+      );
+    }
+    Annotations.of(scope).addWarningV2(
+      OVERLAPPING_CALL_UPDATE_SOURCES_WARNING,
+      `${both}${oneAccount ? '' : ' if their env-agnostic stacks deploy to one account and region'}. ` +
+        'With different SignalWire projects, the one without the call answers 404 and its construct ' +
+        "publishes Call Update Failed (CALL_NOT_FOUND) beside the other's outcome; if both secrets hold the " +
+        `same project, every such request is applied twice. ${fix}; acknowledge this warning only if both ` +
+        'are meant to receive every request.',
+    );
+  }
+  subscriptionsByApp.set(root, [...earlier, mine]);
+};

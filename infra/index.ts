@@ -9,7 +9,7 @@ export { CallControl } from './call-control.ts';
 export type { CallControlFunctionProps, CallControlLogLevel } from './call-control-function.ts';
 export { CallControlFunction } from './call-control-function.ts';
 export type { CallUpdateEventsProps } from './call-update-events.ts';
-export { CallUpdateEventsConsumer } from './call-update-events.ts';
+export { CallUpdateEventsConsumer, OVERLAPPING_CALL_UPDATE_SOURCES_WARNING } from './call-update-events.ts';
 export type { CallControlConsoleProps } from './console.ts';
 export { CallControlConsole } from './console.ts';
 export * from './event-contract.ts';

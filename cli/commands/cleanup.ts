@@ -382,8 +382,10 @@ const printReport = (context: CommandContext, report: CleanupReport): void => {
     lines.push(`  would end ${visible(call.sid)}  ${visible(call.reason)}`);
   for (const call of report.failedCalls)
     lines.push(style.red(`  failed ${visible(call.sid)}  ${visible(call.code)}: ${visible(call.message)}`));
-  for (const failure of report.listingFailures)
-    lines.push(style.red(`  could not list ${visible(failure.status)}: ${visible(failure.message)}`));
+  for (const failure of report.listingFailures) {
+    const why = failure.signalwireMessage === undefined ? '' : ` (${visible(failure.signalwireMessage)})`;
+    lines.push(style.red(`  could not list ${visible(failure.status)}: ${visible(failure.message)}${why}`));
+  }
   if (report.incomplete) lines.push(style.yellow('  incomplete: run it again to reach the rest'));
   context.print(lines.join('\n'));
 };

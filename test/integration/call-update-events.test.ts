@@ -1068,6 +1068,48 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     }
   });
 
+  it('replayed outcome whose record could not be renewed: publishes the replay, warns that the record keeps its old expiry, and says nothing of an unrecorded outcome', async () => {
+    const proxy = await startTableProxy('fail');
+    try {
+      const clientAt = (endpoint: string) =>
+        new DynamoDBClient({
+          endpoint,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        });
+      const call = seed('in-progress');
+      const event = redirectEvent(call.sid, 'https://example.com/renewal.xml');
+      const context = () => createLambdaContext({ functionName: 'renewal', timeoutMs: 4_000 });
+      // Applied and recorded over the working table...
+      await (await handlerOverTable(clientAt(stack.dynamodb.url)))(structuredClone(event), context());
+      const store = localIdempotencyStore(stack).persistenceStore;
+      const expiry = (await store.getRecord(event as never)).expiryTimestamp;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const before = output.records().length;
+
+      // ...then redelivered while the table refuses every update: the replay's renewal fails.
+      await expect(
+        (await handlerOverTable(clientAt(proxy.url)))(structuredClone(event), context()),
+      ).resolves.toMatchObject({ published: CALL_UPDATED });
+
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+      expect(resultsFor(event.id).map((result) => updated(result).replayed)).toEqual([false, true]);
+      const lines = output.records().slice(before);
+      expect(lines.filter((line) => line.level === 'WARN').map((line) => line.message)).toContain(
+        'the replayed outcome is published, but its idempotency record could not be kept for another window: it ' +
+          'keeps its old expiry, so a replay of this request after that expiry could apply it again',
+      );
+      expect(lines.map((line) => line.message)).not.toContain(
+        'the outcome could not be recorded; publishing it anyway',
+      );
+      expect(lines.filter((line) => line.level === 'ERROR')).toEqual([]);
+      expect((await store.getRecord(event as never)).expiryTimestamp).toBe(expiry);
+    } finally {
+      proxy.close();
+    }
+  });
+
   /** Lambda's retry of a handed-back invocation comes a minute or more later: past the first one's deadline. */
   const pastTheDeadline = (timeoutMs: number) =>
     new Promise((resolve) => setTimeout(resolve, timeoutMs + 200));

@@ -11,7 +11,7 @@ import { useCleanupSuite } from '../support/local-stack-suite.ts';
  * Calling API and voice logs, beside its Compatibility calls. Each test cleans only the numbers of its prefix.
  */
 
-const { stack, invoke, numbered, auditsOf } = useCleanupSuite({ CLEANUP_DEFAULT_POLICY: undefined });
+const { stack, output, invoke, numbered, auditsOf } = useCleanupSuite({ CLEANUP_DEFAULT_POLICY: undefined });
 
 const seedNative = (
   prefix: string,
@@ -248,13 +248,29 @@ describe('faults on the native side, as on the Compatibility side', () => {
     const error = await invoke('native-circle', onlyNative('+1418')).catch((thrown: unknown) => thrown);
     stack.emulator.clearFaults();
 
+    const why = 'SignalWire returned a links.next that leads back to a voice-log page already read';
     expect(error).toBeInstanceOf(CleanupListingError);
     expect((error as CleanupListingError).report).toMatchObject({
       voiceLogPagesRead: 3,
       found: 1,
       skipped: { fresh: 1 },
-      listingFailures: [{ api: 'calling', code: 'UPSTREAM_ERROR' }],
+      listingFailures: [
+        {
+          api: 'calling',
+          code: 'UPSTREAM_ERROR',
+          message: 'SignalWire answered 502',
+          signalwireMessage: why,
+        },
+      ],
     });
+    // Why it failed reaches the logged report (the run's record) and the failure queue's error, not only "502".
+    const logged = output
+      .records()
+      .filter((record) => record.message === 'cleanup report' && record.scheduleName === 'native-circle');
+    expect(logged.map((record) => record.report)).toMatchObject([
+      { listingFailures: [{ api: 'calling', signalwireMessage: why }] },
+    ]);
+    expect((error as Error).message).toContain(`queued (UPSTREAM_ERROR: ${why})`);
     expect(stack.emulator.requests.filter((request) => request.path === '/api/voice/logs')).toHaveLength(3);
   });
 

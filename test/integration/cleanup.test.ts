@@ -435,6 +435,8 @@ describe('races and failures', () => {
         status: 'in-progress',
         code: 'UPSTREAM_ERROR',
         message: 'SignalWire answered 500',
+        signalwireCode: 20500,
+        signalwireMessage: 'Internal Server Error',
       },
     ]);
     expect(report).toMatchObject({ incomplete: true, ended: 2, notReached: { statuses: ['in-progress'] } });

@@ -997,6 +997,23 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     expect([...campaign.map(nativeStatus), nativeStatus(fresh)]).toEqual(['canceled', 'canceled', 'queued']);
   });
 
+  it('prints why a listing failed beside the taxonomy message, and fails', async () => {
+    stack.emulator.injectFault({ kind: 'status', status: 500, method: 'GET' });
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-ringing',
+      '2m',
+      '--to-prefix',
+      '+1310555088',
+    );
+    stack.emulator.clearFaults();
+
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/could not list [a-z-]+: SignalWire answered 500 \(Internal Server Error\)/);
+  });
+
   it('refuses an invalid policy with exit 2, naming the flag as typed', async () => {
     const run = await cli('cleanup', '--local', '--dry-run', '--max-age-ringing', '10s');
     expect(run.code).toBe(2);

@@ -7,6 +7,7 @@ import { nativeWindowStart } from '#commons/cleanup/native-sweep';
 import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
 import { type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
 import { SignalWireError } from '#commons/errors';
+import { MAX_ERROR_TEXT_CHARS } from '#commons/signalwire/answers';
 import type { Call, CallListPage } from '#commons/signalwire/types';
 import { fakeNative, nativeLog } from '../support/fake-native.ts';
 import { sampleCall } from '../support/fixtures.ts';
@@ -469,6 +470,30 @@ describe('the cleanup over native calls: listing and throttling', () => {
       notReached: { statuses: [], apis: ['calling'] },
       listingFailures: [{ api: 'calling', status: 'ringing', code: 'UPSTREAM_ERROR' }],
     });
+  });
+
+  it("keeps why a voice-log listing failed, scrubbed of credentials and cut like SignalWire's own text", async () => {
+    const fake = fakeNative([]);
+    const why = `a proxy echoed Authorization: Bearer sekr3t-token-value ${'x'.repeat(600)}`;
+    const api: NativeCallsApi = {
+      ...fake.api,
+      async listVoiceLogsPage() {
+        throw new SignalWireError(502, { code: 12345, message: why, moreInfo: undefined });
+      },
+    };
+
+    const { report } = await run(api, { maxAgeSeconds: { ringing: 120 } });
+
+    const [failure] = report.listingFailures;
+    expect(failure).toMatchObject({
+      api: 'calling',
+      code: 'UPSTREAM_ERROR',
+      message: 'SignalWire answered 502',
+    });
+    expect(failure?.signalwireCode).toBe(12345);
+    expect(failure?.signalwireMessage).toMatch(/^a proxy echoed Authorization: \[redacted\] x+…$/);
+    expect(failure?.signalwireMessage).toHaveLength(MAX_ERROR_TEXT_CHARS);
+    expect(JSON.stringify(report)).not.toContain('sekr3t');
   });
 
   it('sets aside a native end SignalWire throttled and sends it again after the listing', async () => {

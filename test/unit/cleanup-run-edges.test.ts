@@ -126,7 +126,7 @@ describe('what the audit and the report say', () => {
 
     expect(error.name).toBe('CleanupListingError');
     expect(error.message).toBe(
-      'cleanup could not list every state: in-progress (UPSTREAM_ERROR), ringing (UPSTREAM_ERROR); the rest of the run is in its report',
+      'cleanup could not list every state: in-progress (UPSTREAM_ERROR: boom), ringing (UPSTREAM_ERROR: boom); the rest of the run is in its report',
     );
   });
 });

@@ -85,7 +85,22 @@ export interface CleanupReport {
    * Listings that failed after the client's retries: one per List Calls state at most (`compatibility`), and
    * the voice logs (`calling`, with `status` the first state the policy cleans there).
    */
-  listingFailures: Array<{ api: CallApi; status: ActiveCallStatus; code: ErrorCode; message: string }>;
+  listingFailures: ListingFailure[];
+}
+
+/**
+ * A listing that failed after the client's retries. `message` is what the error taxonomy says of it (e.g.
+ * "SignalWire answered 502"); `signalwireMessage` and `signalwireCode` are why, when the failure carried a
+ * reason (SignalWire's error body, or the client's own refusal of an answer: pages that lead back to one already
+ * read, a `links.next` outside the voice logs), scrubbed of credentials and cut like all upstream text.
+ */
+export interface ListingFailure {
+  api: CallApi;
+  status: ActiveCallStatus;
+  code: ErrorCode;
+  message: string;
+  signalwireCode?: number;
+  signalwireMessage?: string;
 }
 
 /** A call the run acts on: its SID and API, the state it was listed in, and the rule that made it stale. */

@@ -4,6 +4,7 @@ import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
 import { applyToProject } from '../calls/service.ts';
 import { callKey } from '../calls/unique-calls.ts';
 import { describeError } from '../errors.ts';
+import { cutUpstreamText } from '../signalwire/answers.ts';
 import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
 import {
@@ -17,13 +18,38 @@ import {
 } from './native-sweep.ts';
 import { Pacer, pause } from './pacer.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
-import { CleanupLedger, type CleanupReport, endStatusOf, type Target } from './report.ts';
+import {
+  CleanupLedger,
+  type CleanupReport,
+  endStatusOf,
+  type ListingFailure,
+  type Target,
+} from './report.ts';
 import { boundsOf, type CleanupOptions, type RunBounds } from './run-options.ts';
 import { TaskPool } from './task-pool.ts';
 
 export { agedByCreation, findStaleNative, withAnswerTime } from './native-sweep.ts';
-export type { CleanupReport, FailedCall, UnknownAgeCall } from './report.ts';
+export type { CleanupReport, FailedCall, ListingFailure, UnknownAgeCall } from './report.ts';
 export type { CleanupOptions } from './run-options.ts';
+
+/**
+ * What the report says of a failed listing: the taxonomy's code and message, and SignalWire's code and message
+ * when there is one: a 502 says only "SignalWire answered 502", while why (an error body's text, pages leading
+ * back to one already read, a bad `links.next`) is in the upstream message. A listing failure, never an update's:
+ * SignalWire's 10000 here is a refused value, not a call's state.
+ */
+const listingFailure = (api: CallApi, status: ActiveCallStatus, error: unknown): ListingFailure => {
+  const { code, message, signalwire } = describeError(error, { operation: 'list' });
+  const reason = signalwire?.message.trim() ? cutUpstreamText(signalwire.message) : undefined;
+  return {
+    api,
+    status,
+    code,
+    message,
+    ...(signalwire?.code != null ? { signalwireCode: signalwire.code } : {}),
+    ...(reason !== undefined ? { signalwireMessage: reason } : {}),
+  };
+};
 
 /**
  * Throttled end requests are set aside and sent again once the listing is done, up to this many times per
@@ -198,10 +224,7 @@ class CleanupRun {
         stop(0);
         return false;
       }
-      // A listing failure, never an update's: SignalWire's 10000 here is a refused value, not a call's state.
-      const described = describeError(error, { operation: 'list' });
-      const { code, message } = described;
-      this.#report.listingFailures.push({ api: 'compatibility', status, code, message });
+      this.#report.listingFailures.push(listingFailure('compatibility', status, error));
       this.#report.incomplete = true;
       this.#report.notReached.statuses.push(status);
     }
@@ -246,14 +269,8 @@ class CleanupRun {
         this.#stopNative(0);
         return;
       }
-      const { code, message } = describeError(error, { operation: 'list' });
       const first = CLEANED_STATES.find(({ key }) => this.policy.maxAgeSeconds[key] !== undefined);
-      this.#report.listingFailures.push({
-        api: 'calling',
-        status: first?.status ?? 'in-progress',
-        code,
-        message,
-      });
+      this.#report.listingFailures.push(listingFailure('calling', first?.status ?? 'in-progress', error));
       this.#stopNative(0);
     }
   }
@@ -410,7 +427,11 @@ export class CleanupListingError extends Error {
   readonly report: CleanupReport;
 
   constructor(report: CleanupReport) {
-    const failures = report.listingFailures.map(({ status, code }) => `${status} (${code})`).join(', ');
+    const failures = report.listingFailures
+      .map(({ status, code, signalwireMessage }) =>
+        signalwireMessage === undefined ? `${status} (${code})` : `${status} (${code}: ${signalwireMessage})`,
+      )
+      .join(', ');
     super(`cleanup could not list every state: ${failures}; the rest of the run is in its report`);
     this.report = report;
   }

@@ -56,7 +56,11 @@ export const scrubCredentials = (text: string, secrets: readonly string[] = []):
   return scrubbed;
 };
 
-const cutText = (text: string, secrets: readonly string[]): string => {
+/**
+ * Upstream text as it may be shown: scrubbed of credentials (and of `secrets`), then cut to
+ * {@link MAX_ERROR_TEXT_CHARS}.
+ */
+export const cutUpstreamText = (text: string, secrets: readonly string[] = []): string => {
   // Scrub the whole text first, then cut: a credential the cut splits would match neither the patterns nor the
   // client's own secrets, and its first half would stay visible.
   const scrubbed = scrubCredentials(text, secrets);
@@ -91,9 +95,9 @@ export const parseErrorBody = (
     code: Number.isInteger(numericCode) ? numericCode : undefined,
     message:
       typeof item?.message === 'string' && item.message.length > 0
-        ? cutText(item.message, secrets)
+        ? cutUpstreamText(item.message, secrets)
         : `SignalWire answered HTTP ${status}`,
-    moreInfo: typeof item?.more_info === 'string' ? cutText(item.more_info, secrets) : undefined,
+    moreInfo: typeof item?.more_info === 'string' ? cutUpstreamText(item.more_info, secrets) : undefined,
   };
 };
 

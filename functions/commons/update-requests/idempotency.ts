@@ -104,9 +104,19 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
    * is kept. Bounded like `saveSuccess`; a record no longer COMPLETED is not an error.
    */
   renew(data: RecordData): Promise<void> {
-    return this.#extend(data, 'SET #expiry = :expiry', '#status = :completed', {
-      ':completed': { S: IdempotencyRecordStatus.COMPLETED },
-    });
+    return this.#extend(
+      data,
+      'SET #expiry = :expiry',
+      '#status = :completed',
+      { ':completed': { S: IdempotencyRecordStatus.COMPLETED } },
+      {},
+      // Nothing is lost now: the recorded outcome stands and is replayed; only the promise that an archive replay
+      // within the window finds it is weakened, so a warning, not an error.
+      {
+        level: 'warn',
+        message: RENEWAL_FAILED_MESSAGE,
+      },
+    );
   }
 
   /**
@@ -127,6 +137,7 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
         ':now': { N: String(nowMs) },
       },
       { '#inProgressExpiry': IDEMPOTENCY_TABLE_IN_PROGRESS_EXPIRY },
+      { level: 'error', message: 'the idempotency record could not be kept for another window' },
     );
   }
 
@@ -135,7 +146,8 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
     update: string,
     condition: string,
     values: Record<string, { S: string } | { N: string }>,
-    names: Record<string, string> = {},
+    names: Record<string, string>,
+    failure: RecordWriteFailure,
   ): Promise<void> {
     const write = this.#client
       .send(
@@ -161,7 +173,7 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         },
       );
-    return this.#bounded('the idempotency record could not be kept for another window', write);
+    return this.#bounded(failure, write);
   }
 
   /**
@@ -197,17 +209,33 @@ class CallUpdateRecords extends DynamoDBPersistenceLayer {
     );
   }
 
-  async #bounded(failure: string, write: Promise<void>): Promise<void> {
+  async #bounded(failure: string | RecordWriteFailure, write: Promise<void>): Promise<void> {
     const result = await within(write, this.#timeLeft() - RECORD_DEADLINE_MARGIN_MS);
     if (result === 'written') return;
     // Imported here, on this rare path: the local stack imports this module before a test sets the service name
     // the Powertools logger is built with.
     const { logger } = await import('../platform/powertools.ts');
-    logger.error(failure, {
+    const { level, message } =
+      typeof failure === 'string' ? { level: 'error' as const, message: failure } : failure;
+    logger[level](message, {
       error: result === 'late' ? new Error('the write did not finish in time') : result,
     });
   }
 }
+
+/** What is logged, and at which level, when a record write fails or does not finish in time. */
+interface RecordWriteFailure {
+  level: 'warn' | 'error';
+  message: string;
+}
+
+/**
+ * Logged (WARN) when a replayed outcome's record could not be kept for another window (`rememberAgain`): the
+ * replayed outcome is published all the same, and the record keeps its old expiry.
+ */
+export const RENEWAL_FAILED_MESSAGE =
+  'the replayed outcome is published, but its idempotency record could not be kept for another window: it ' +
+  'keeps its old expiry, so a replay of this request after that expiry could apply it again';
 
 export interface CallUpdateIdempotencyOptions {
   tableName: string;
