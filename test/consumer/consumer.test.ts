@@ -166,9 +166,9 @@ describe('the packed tarball', () => {
     console.log(`tarball: ${paths.length} files, ${(tarballBytes / 1_048_576).toFixed(2)} MiB packed`);
   });
 
-  it('stays within the bounds docs/package.md documents: 200 files, 3 MiB packed, 12 MiB unpacked, known paths', () => {
-    expect(packedFiles.length).toBeLessThanOrEqual(200);
-    expect(tarballBytes).toBeLessThan(3 * 1_048_576);
+  it('stays within the bounds docs/package.md documents: 250 files, 3.5 MiB packed, 12 MiB unpacked, known paths', () => {
+    expect(packedFiles.length).toBeLessThanOrEqual(250);
+    expect(tarballBytes).toBeLessThan(3.5 * 1_048_576);
     expect(unpackedBytes).toBeLessThan(12 * 1_048_576);
     const unexpected = packedFiles
       .map((file) => file.path)
@@ -180,7 +180,7 @@ describe('the packed tarball', () => {
       );
     expect(unexpected).toEqual([]);
     const documented = readFileSync(join(PROJECT_ROOT, 'docs', 'package.md'), 'utf8');
-    expect(documented).toContain('200 files, 3 MiB packed or 12 MiB unpacked');
+    expect(documented).toContain('250 files, 3.5 MiB packed or 12 MiB unpacked');
   });
 
   it('leaves out tests, benchmarks, CI, local stand-ins and the TypeScript sources', () => {
