@@ -22,12 +22,6 @@ const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
   return named ? { api: named } : {};
 };
 
-/** Calls with a change on its way from this tab: a second click waits for the first answer instead of sending again. */
-const sending = new Set<string>();
-
-/** Whether a change to the call is on its way, from this tab or another of this browser (the Web Locks API). */
-const onItsWay = async (sid: string): Promise<boolean> => sending.has(sid) || (await lockHeld(sid));
-
 interface Verb {
   change: Change;
   doing: string;
@@ -67,45 +61,40 @@ const act = async (
 ): Promise<void> => {
   const sid = visible(call.sid);
   const busy = `A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
-  if (await onItsWay(call.sid)) {
+  if (await lockHeld(call.sid)) {
     announce(busy);
     return;
   }
   const { confirmed, value } = await ask();
   if (!confirmed) return;
-  if (sending.has(call.sid)) return announce(busy);
-  sending.add(call.sid);
-  try {
-    const sent = await holding(call.sid, async () => {
-      announce(`${verb.doing} call ${sid}…`);
-      try {
-        const { body, headers } = await send(value);
-        const status = visible(body?.status ?? 'unknown');
-        const already = headers.get('x-call-outcome') === 'already-ended';
-        const wasOpen = openAttempts(call.sid).length > 0;
-        settle(call.sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
-        announce(
-          already
-            ? wasOpen
-              ? `Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
-              : `Call ${sid} had already ended (${status}): nothing was changed.`
-            : `Call ${sid} ${verb.done(status)}.`,
-        );
-      } catch (error) {
-        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-        const earlier = openAttempts(call.sid);
-        if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
-        announce(
-          failure.outcomeUnknown
-            ? `Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
-            : refusal(sid, verb, failure, earlier),
-        );
-      }
-    });
-    if (!sent) return announce(busy);
-  } finally {
-    sending.delete(call.sid);
-  }
+  // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
+  const sent = await holding(call.sid, async () => {
+    announce(`${verb.doing} call ${sid}…`);
+    try {
+      const { body, headers } = await send(value);
+      const status = visible(body?.status ?? 'unknown');
+      const already = headers.get('x-call-outcome') === 'already-ended';
+      const wasOpen = openAttempts(call.sid).length > 0;
+      settle(call.sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
+      announce(
+        already
+          ? wasOpen
+            ? `Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
+            : `Call ${sid} had already ended (${status}): nothing was changed.`
+          : `Call ${sid} ${verb.done(status)}.`,
+      );
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+      const earlier = openAttempts(call.sid);
+      if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
+      announce(
+        failure.outcomeUnknown
+          ? `Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
+          : refusal(sid, verb, failure, earlier),
+      );
+    }
+  });
+  if (!sent) return announce(busy);
   after();
 };
 
