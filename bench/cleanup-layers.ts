@@ -5,7 +5,7 @@
  * its own process, alternated with the cleanup's rounds. The steps between the layers say where the CPU per call
  * above the bare pool goes.
  */
-import type { CleanupResult } from './cleanup-scenarios.ts';
+import { type CleanupResult, cpuPerCall } from './cleanup-scenarios.ts';
 import { type ResultRow, ratioSpread, spread, spreadValues, us } from './report.ts';
 
 /** The layers, bottom to top, as bench/cleanup-scenarios.ts runs them. */
@@ -32,8 +32,6 @@ export type LayerKey = (typeof LAYERS)[number]['key'];
 
 /** The alternated rounds of every arm the layers are set against. */
 export type LayerRuns = Record<'plain' | 'bareHttp' | LayerKey, CleanupResult[]>;
-
-const cpuPerCall = (result: CleanupResult) => result.cpuMs / Math.max(1, result.ended);
 
 /** The CPU a layer adds over the one below, signed; `±0 µs` when it rounds to nothing. */
 const step = (top: number, bottom: number): string => {

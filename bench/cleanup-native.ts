@@ -13,6 +13,7 @@ import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
 import {
   CLEANUP_CONCURRENCY,
   cleanupDriver,
+  cpuPerCall,
   MAX_AGE_SECONDS,
   MAX_CALLS_PER_RUN,
   STALE_AGE_SECONDS,
@@ -81,8 +82,6 @@ const cleanOnce = async (
     await emulator.stop();
   }
 };
-
-const cpuPerCall = (outcome: CleanupOutcome) => outcome.cpuMs / Math.max(1, outcome.ended);
 
 export const nativeCleanup: Measurement = {
   name: 'native-cleanup',

@@ -67,6 +67,10 @@ export interface CleanupResult extends CleanupOutcome {
   rateLimited: number;
 }
 
+/** Client CPU (ms) per ended call of one cleanup run: the measure every cleanup CPU row compares. */
+export const cpuPerCall = (run: Pick<CleanupOutcome, 'cpuMs' | 'ended'>): number =>
+  run.cpuMs / Math.max(1, run.ended);
+
 const drivers = new Map<string, Promise<string>>();
 
 /** bench/cleanup-driver.ts bundled the production way, once per run. */

@@ -5,7 +5,7 @@
  * `node:http` pool of the same round, and the sentence of the CPU note that reads it.
  */
 import { medianCpu } from './cleanup-layers.ts';
-import type { CleanupResult } from './cleanup-scenarios.ts';
+import { type CleanupResult, cpuPerCall } from './cleanup-scenarios.ts';
 import { type ResultRow, ratio, ratioSpread, spread, spreadValues, us } from './report.ts';
 
 /** The alternated rounds the released pacer is set against: the paced cleanup and the bare `node:http` pool. */
@@ -14,8 +14,6 @@ export interface UnpacedRuns {
   bareHttp: CleanupResult[];
   unpaced: CleanupResult[];
 }
-
-const cpuPerCall = (result: CleanupResult) => result.cpuMs / Math.max(1, result.ended);
 
 /** Per round: the paced cleanup's CPU per ended call minus the released one's (ms), what the pacer costs. */
 const pacerCosts = (runs: UnpacedRuns): number[] =>

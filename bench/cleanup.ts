@@ -7,6 +7,7 @@ import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENGINE,
   type CleanupResult,
+  cpuPerCall,
   LIST_PAGE_SIZE,
   listPageParseCpu,
   MAX_AGE_SECONDS,
@@ -35,8 +36,6 @@ const RATE_LIMIT: RateLimit = { maxPosts: 250, windowMs: 500 };
 const TARGET_CPU_VS_NODE_HTTP = 1.6;
 const TARGET_WALL_VS_NODE_HTTP = 0.95;
 const TARGET_AUDIT_MS = 0.015;
-
-const cpuPerCall = (result: CleanupResult) => result.cpuMs / Math.max(1, result.ended);
 
 /** Rounds of the cleanup and the bare pools, alternated. */
 const CPU_ROUNDS = REPEATS;
