@@ -1,6 +1,6 @@
 import { Annotations, Arn, ArnFormat, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { CfnEventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Alias, Function as LambdaFunctionResource } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -142,11 +142,25 @@ export class CallUpdateEventsConsumer extends Construct {
 export const OVERLAPPING_CALL_UPDATE_SOURCES_WARNING =
   'signalwire-call-control:overlapping-call-update-sources';
 
+/** What the synth knows of the bus a rule is on. */
+interface BusIdentity {
+  /** The bus construct: one passed on to two constructs is one bus, whatever else is known. */
+  readonly path: string;
+  /**
+   * Its physical name: a string at synth for an imported bus (`default` included) or one made with a literal
+   * `eventBusName`, else a token's text, which only equals itself.
+   */
+  readonly name: string | undefined;
+  readonly account: string;
+  readonly region: string;
+  readonly stack: Stack;
+  readonly label: string;
+}
+
 /** One construct's "Call Update Requested" rule: where it listens, to whom, and with which SignalWire project. */
 interface Subscription {
   readonly path: string;
-  readonly bus: string;
-  readonly busLabel: string;
+  readonly bus: BusIdentity;
   readonly sources: readonly string[];
   /** Undefined when it cannot be told at synth whether two secrets are one (different tokens). */
   readonly secret: string | undefined;
@@ -159,13 +173,59 @@ interface Subscription {
 const subscriptionsByApp = new WeakMap<IConstruct, Subscription[]>();
 
 /**
- * One bus, one key: its name in its account and region when the name is known at synth (an imported bus, or
- * `default`), else the bus construct itself (one made in the app and passed on: its name is a token).
+ * A bus's physical name: for one the app creates (whose `eventBusName` is a reference), the name its
+ * `AWS::Events::EventBus` is given (a token CDK generates when none was); for an imported one (by name or ARN),
+ * its `eventBusName`, a string or the token it was given.
  */
-const busIdentity = (bus: IEventBus): { key: string; label: string } =>
-  Token.isUnresolved(bus.eventBusName)
-    ? { key: `construct ${bus.node.path}`, label: bus.node.path }
-    : { key: `${bus.env.account}/${bus.env.region}/${bus.eventBusName}`, label: `"${bus.eventBusName}"` };
+const busName = (bus: IEventBus): string | undefined => {
+  const resource = bus.node.defaultChild;
+  return resource instanceof CfnEventBus ? resource.name : bus.eventBusName;
+};
+
+const busIdentity = (bus: IEventBus): BusIdentity => {
+  const name = busName(bus);
+  return {
+    path: bus.node.path,
+    name,
+    account: bus.env.account,
+    region: bus.env.region,
+    stack: Stack.of(bus),
+    label: name === undefined || Token.isUnresolved(name) ? bus.node.path : `"${name}"`,
+  };
+};
+
+type Sameness = 'same' | 'maybe' | 'different';
+
+/**
+ * Whether two values at synth are one at deploy: two strings are, or are not; the same token is the same value
+ * within one stack, but a pseudo parameter (`AWS::AccountId`) resolves per stack, so across two it may differ;
+ * different tokens (or a token and a string) may be anything.
+ */
+const compareValues = (a: string, b: string, oneStack: boolean): Sameness => {
+  const known = !Token.isUnresolved(a) && !Token.isUnresolved(b);
+  if (known) return a === b ? 'same' : 'different';
+  return a === b && oneStack ? 'same' : 'maybe';
+};
+
+/**
+ * Whether two rules' buses are one: the same construct certainly; else the same physical name in the same account
+ * and region. A name is compared only with itself: a bus whose name CDK generates, or names given as different
+ * tokens (or a token and a string), cannot be told apart at synth, so they count as different buses rather than
+ * warn on every pair. An account, region or name token (an env-agnostic stack's) seen from two stacks makes the
+ * pair only possibly one bus: pseudo parameters resolve per stack.
+ */
+const compareBuses = (a: BusIdentity, b: BusIdentity): Sameness => {
+  if (a.path === b.path) return 'same';
+  if (a.name === undefined || a.name !== b.name) return 'different';
+  const oneStack = a.stack === b.stack;
+  const parts = [
+    compareValues(a.name, b.name, oneStack),
+    compareValues(a.account, b.account, oneStack),
+    compareValues(a.region, b.region, oneStack),
+  ];
+  if (parts.includes('different')) return 'different';
+  return parts.every((part) => part === 'same') ? 'same' : 'maybe';
+};
 
 /**
  * The secret's name in its account and region (an ARN's six-character suffix dropped), or the token itself:
@@ -204,11 +264,9 @@ export const checkCallUpdateSubscription = (
   sources: readonly string[],
   secret: { secretName?: string; secretArn?: string },
 ): void => {
-  const { key, label } = busIdentity(bus);
   const mine: Subscription = {
     path: scope.node.path,
-    bus: key,
-    busLabel: label,
+    bus: busIdentity(bus),
     sources,
     secret: secretIdentity(scope, secret),
     stack: Stack.of(scope),
@@ -217,26 +275,34 @@ export const checkCallUpdateSubscription = (
   const root = scope.node.root;
   const earlier = subscriptionsByApp.get(root) ?? [];
   for (const other of earlier) {
-    if (other.bus !== mine.bus) continue;
+    const oneBus = compareBuses(mine.bus, other.bus);
+    if (oneBus === 'different') continue;
     const shared = mine.sources.filter((source) => other.sources.includes(source));
     if (shared.length === 0) continue;
     const both =
       `CallControl "${other.path}" and "${mine.path}" both act on Call Update Requested events from ` +
-      `${shared.map((source) => `"${source}"`).join(', ')} on event bus ${label}, each with its own idempotency table`;
+      `${shared.map((source) => `"${source}"`).join(', ')} on event bus ${mine.bus.label}, each with its own idempotency table`;
     const fix =
       'Give each construct its own callUpdateEvents.allowedSources, and each producer the source of the ' +
       'construct it addresses (grantPublishCallUpdateRequests)';
-    // One stack, or two that name their account and region: certainly one bus, and one secret.
-    const oneAccount = mine.stack === other.stack || (mine.placed && other.placed);
-    if (oneAccount && mine.secret !== undefined && mine.secret === other.secret) {
+    // Certainly one bus, seen from one stack or two that name their account and region: one account, so a secret
+    // known by name is one secret.
+    const placed = mine.placed && other.placed;
+    const certain = oneBus === 'same' && (mine.stack === other.stack || placed);
+    if (certain && mine.secret !== undefined && mine.secret === other.secret) {
       throw new Error(
         `${both}, and the same SignalWire secret: every such request would be applied twice (a redirect ` +
           `restarts the call flow twice). ${fix}.`,
       );
     }
+    const unless = certain
+      ? ''
+      : placed
+        ? " if both are one bus (an env-agnostic stack's bus may be in another account or region)"
+        : ' if their env-agnostic stacks deploy to one account and region';
     Annotations.of(scope).addWarningV2(
       OVERLAPPING_CALL_UPDATE_SOURCES_WARNING,
-      `${both}${oneAccount ? '' : ' if their env-agnostic stacks deploy to one account and region'}. ` +
+      `${both}${unless}. ` +
         'With different SignalWire projects, the one without the call answers 404 and its construct ' +
         "publishes Call Update Failed (CALL_NOT_FOUND) beside the other's outcome; if both secrets hold the " +
         `same project, every such request is applied twice. ${fix}; acknowledge this warning only if both ` +

@@ -39,6 +39,12 @@ export const grantSecretValue = (fn: LambdaFunction, props: CallControlProps): v
     }),
   );
   if (props.secretKmsKey) {
+    // `secretsmanager.<region>.amazonaws.com` in every partition, as aws-cdk-lib's own Secrets Manager grants
+    // write it (Secret.grantRead, SecretRotation, 2.276). In aws-cn the service's endpoint is
+    // `secretsmanager.<region>.amazonaws.com.cn` (the SDK's partition data), but kms:ViaService is documented as
+    // the service's name, SERVICE.REGION.amazonaws.com, and service names there mostly keep `.amazonaws.com`
+    // (IAM service principals); no AWS page or aws-cdk issue we found says which form KMS matches in aws-cn, so
+    // docs/package.md (Partitions) gives both and how to allow the other one.
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt'],

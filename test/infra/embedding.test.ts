@@ -127,6 +127,14 @@ describe('CallControl in other partitions and in an environment-agnostic stack',
         env ? [env.region] : [],
       );
       expect(found(/(?<![-\d])(\d{12})(?![-\d])/g)).toEqual(env ? [env.account] : []);
+      // kms:ViaService names Secrets Manager as aws-cdk-lib's grants do, `.amazonaws.com` in aws-cn too (no source
+      // says KMS sees `.amazonaws.com.cn` there; docs/package.md, Partitions, gives both forms).
+      const viaServices = [...text.matchAll(/"kms:ViaService":("[^"]*"|\{"Fn::Join":\["",\[[^\]]*\]\]\})/g)];
+      expect([...new Set(viaServices.map((match) => match[1]))]).toEqual([
+        env
+          ? `"secretsmanager.${env.region}.amazonaws.com"`
+          : '{"Fn::Join":["",["secretsmanager.",{"Ref":"AWS::Region"},".amazonaws.com"]]}',
+      ]);
     },
   );
 
