@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Names, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -39,18 +39,26 @@ export const grantSecretValue = (fn: LambdaFunction, props: CallControlProps): v
     }),
   );
   if (props.secretKmsKey) {
-    // `secretsmanager.<region>.amazonaws.com` in every partition, as aws-cdk-lib's own Secrets Manager grants
-    // write it (Secret.grantRead, SecretRotation, 2.276). In aws-cn the service's endpoint is
+    // `secretsmanager.<region>.amazonaws.com`, as aws-cdk-lib's own Secrets Manager grants write it
+    // (Secret.grantRead, SecretRotation, 2.276). In aws-cn the service's endpoint is
     // `secretsmanager.<region>.amazonaws.com.cn` (the SDK's partition data), but kms:ViaService is documented as
     // the service's name, SERVICE.REGION.amazonaws.com, and service names there mostly keep `.amazonaws.com`
-    // (IAM service principals); no AWS page or aws-cdk issue we found says which form KMS matches in aws-cn, so
-    // docs/package.md (Partitions) gives both and how to allow the other one.
+    // (IAM service principals); no AWS page or aws-cdk issue we found says which form KMS matches in aws-cn.
+    // So where the stack may be in aws-cn (its partition is aws-cn, or unknown at synth), the condition allows
+    // both forms: either way the key is usable only through Secrets Manager in the stack's region.
+    const stack = Stack.of(fn);
+    const viaService = `secretsmanager.${stack.region}.amazonaws.com`;
+    const viaServices = Token.isUnresolved(stack.partition)
+      ? [viaService, `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}`]
+      : stack.partition === 'aws-cn'
+        ? [viaService, `${viaService}.cn`]
+        : viaService;
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt'],
         resources: [props.secretKmsKey.keyArn],
         conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` },
+          StringEquals: { 'kms:ViaService': viaServices },
         },
       }),
     );

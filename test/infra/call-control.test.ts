@@ -322,9 +322,10 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
 
         expect(kmsStatements, service).toHaveLength(1);
         expect(kmsStatements[0]).toMatchObject({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN });
-        expect(renderCfnString(kmsStatements[0]?.Condition?.StringEquals?.['kms:ViaService'])).toBe(
-          'secretsmanager.<AWS::Region>.amazonaws.com',
-        );
+        // The stack's partition is unknown at synth: both names Secrets Manager may carry (aws-cn's too).
+        expect(
+          (kmsStatements[0]?.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString),
+        ).toEqual(['secretsmanager.<AWS::Region>.amazonaws.com', 'secretsmanager.<AWS::Region>.<AWS::URLSuffix>']);
       }
     });
 
@@ -931,9 +932,10 @@ describe('CallControl variants', () => {
     expect(kms.length).toBeGreaterThan(0);
     for (const statement of kms) {
       expect(statement).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY_ARN });
-      expect(renderCfnString(statement.Condition?.StringEquals?.['kms:ViaService'])).toBe(
+      expect((statement.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString)).toEqual([
         'secretsmanager.<AWS::Region>.amazonaws.com',
-      );
+        'secretsmanager.<AWS::Region>.<AWS::URLSuffix>',
+      ]);
     }
   });
 
