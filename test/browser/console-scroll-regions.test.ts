@@ -75,7 +75,9 @@ describe('a table’s scroll region with the keyboard', { timeout: 90_000 }, () 
     // What Settings › Appearance › Font size sets in Chromium, on the open page.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Page.setFontSizes', { fontSizes: { standard: 36, fixed: 32 } });
-    await expect.poll(() => page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('36px');
+    await expect
+      .poll(() => page.evaluate('getComputedStyle(document.documentElement).fontSize'))
+      .toBe('36px');
     await expect.poll(() => tabIndexOf(page)).toBe('0');
     await cdp.send('Page.setFontSizes', { fontSizes: { standard: 16, fixed: 13 } });
     await expect.poll(() => tabIndexOf(page)).toBeNull();
