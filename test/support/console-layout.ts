@@ -72,6 +72,9 @@ const MEASURE = `(() => {
   return hidden;
 })()`;
 
+/** {@link hiddenTableText}'s page script, for a driver other than playwright-core's. */
+export const HIDDEN_TABLE_TEXT = MEASURE;
+
 /** Every piece of table text in the page the operator cannot read where the browser scrolls it into view. */
 export const hiddenTableText = (page: Page): Promise<HiddenText[]> => page.evaluate(MEASURE);
 
