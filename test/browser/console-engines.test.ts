@@ -261,3 +261,44 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+// Firefox's default font size is a preference of its profile (Settings › Fonts › Size): a browser of its own.
+const bigFirefox = firefoxEngine({ 'font.size.variable.x-western': 48, 'font.size.monospace.x-western': 45 });
+const bigMissing = bigFirefox.missing();
+describe.skipIf(bigMissing !== undefined && !REQUIRED)(
+  'the console in Firefox at a 48 px default font size',
+  {
+    timeout: 90_000,
+  },
+  () => {
+    beforeAll(async () => {
+      if (bigMissing) throw new Error(`${bigMissing}: CI runs every browser's checks (.ci/run installs it)`);
+      await bigFirefox.launch();
+    }, 90_000);
+    afterAll(() => bigFirefox.close());
+
+    it('fits the live list and the End confirmation in 320 px beside the longest values, and ends the call', async () => {
+      const hostile = live({
+        to: `sip:${'\u202e'.repeat(40)}${'t'.repeat(4000)}@example.com`,
+        from: `https://example.com/${'f'.repeat(4000)}`,
+        callerName: 'W'.repeat(2000),
+      });
+      const context = await bigFirefox.newContext();
+      const page = await signIn(context, 'operator', { width: 320 });
+      expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('48px');
+      await page.waitFor(`document.querySelector(${js(endButton(hostile.sid))}) !== null`);
+      expect(
+        await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth'),
+      ).toBe(true);
+      await page.evaluate(`document.querySelector(${js(endButton(hostile.sid))}).scrollIntoView()`);
+      await page.click(endButton(hostile.sid));
+      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+      expect(await page.evaluate<string[]>(DIALOG_OVERFLOW)).toEqual([]);
+      await page.evaluate(`document.querySelector('dialog button.danger').scrollIntoView()`);
+      await page.click('dialog button.danger');
+      await page.waitFor(alertIs(`Call ${hostile.sid} is completed.`));
+      expect(stack.emulator.getCall(stack.projectId, hostile.sid)?.status).toBe('completed');
+      await context.close();
+    });
+  },
+);
