@@ -228,6 +228,37 @@ for (const engine of ENGINES) {
       await done();
     });
 
+    it('says the live calls could not be loaded (not that it shows a last answer) until the API answers', async () => {
+      const page = await signIn(await open(), 'viewer');
+      await page.evaluate(`location.hash = '#/audit'`);
+      await page.waitFor(`document.querySelector('main h1')?.textContent === 'Audit'`);
+      stack.emulator.injectFault({
+        kind: 'status',
+        status: 503,
+        method: 'GET',
+        times: 1_000,
+        pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls`,
+      });
+      try {
+        await page.evaluate(`location.hash = '#/calls'`);
+        const status = `document.querySelector('main [role=status]')?.textContent ?? ''`;
+        await page.waitFor(`(${status}).length > 0`, 30_000);
+        const said = await page.evaluate<string>(status);
+        expect(said).toMatch(/^Could not load the live calls: .+\. Trying again every 5 s\.$/);
+        expect(await page.evaluate(`document.querySelector('main .count').textContent`)).toBe(
+          'Loading live calls…',
+        );
+      } finally {
+        stack.emulator.clearFaults();
+      }
+      await page.waitFor(
+        `/^\\d+ live calls?$/.test(document.querySelector('main .count').textContent)`,
+        20_000,
+      );
+      await page.waitFor(`document.querySelector('main [role=status]').textContent === ''`);
+      await done();
+    });
+
     it('with Web Locks, sends one end for two tabs pressing End on the same call', async () => {
       const call = live();
       const tabs = await open();
