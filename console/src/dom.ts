@@ -114,13 +114,35 @@ export const tableRow = (head: string[], cells: Child[]): HTMLTableRowElement =>
   );
 
 /**
- * A table in a focusable scroll region (narrow screens scroll it sideways, keyboards can too). With `actions`, its
- * last column holds each row's action button and sticks to the region's right edge.
+ * Makes a table's scroll region a Tab stop only while it scrolls (its table is wider or taller than its visible
+ * part), so the arrow keys can scroll it; a region that cannot scroll would be one useless stop per table. Checked
+ * whenever the region or its table changes size: a resized window, a new default font size, rows drawn or removed.
+ * A region holding the focus keeps its stop until the focus leaves it.
  */
-export const table = (caption: string, head: string[], rows: Child[][], actions = false): HTMLElement =>
-  h(
+const tabStopWhileScrolling = (region: HTMLElement, content: HTMLElement): void => {
+  const update = (): void => {
+    const style = getComputedStyle(region);
+    const scrolls =
+      (style.overflowX !== 'visible' && region.scrollWidth > region.clientWidth) ||
+      (style.overflowY !== 'visible' && region.scrollHeight > region.clientHeight);
+    if (scrolls) region.tabIndex = 0;
+    else if (document.activeElement !== region) region.removeAttribute('tabindex');
+  };
+  const observer = new ResizeObserver(update);
+  observer.observe(region);
+  observer.observe(content);
+  region.addEventListener('blur', update);
+};
+
+/**
+ * A table in a scroll region named after it (narrow screens scroll it sideways; a keyboard can too: the region is a
+ * Tab stop while it scrolls). With `actions`, its last column holds each row's action button and sticks to the
+ * region's right edge.
+ */
+export const table = (caption: string, head: string[], rows: Child[][], actions = false): HTMLElement => {
+  const region = h(
     'div',
-    { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': caption },
+    { class: 'scroll', role: 'region', 'aria-label': caption },
     h(
       'table',
       {},
@@ -139,6 +161,9 @@ export const table = (caption: string, head: string[], rows: Child[][], actions 
       h('tbody', {}, ...rows.map((cells) => tableRow(head, cells))),
     ),
   );
+  tabStopWhileScrolling(region, region.firstElementChild as HTMLElement);
+  return region;
+};
 
 /** A labelled form field. */
 export const field = (label: string, input: HTMLInputElement | HTMLSelectElement): HTMLElement => {

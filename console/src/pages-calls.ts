@@ -111,6 +111,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
     performance.clearMarks('live-calls-render-start');
   };
 
+  let loaded = false;
   const load = async () => {
     try {
       const answer = await listLiveCalls();
@@ -122,6 +123,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       samples.push({ at: Date.now(), counts });
       while (samples.length > 0 && (samples[0]?.at ?? 0) < Date.now() - 3_600_000) samples.shift();
       render();
+      loaded = true;
       // For `npm run bench`: when the first list is on screen, counted from the navigation's start.
       if (performance.getEntriesByName('live-calls-painted').length === 0)
         performance.mark('live-calls-painted');
@@ -139,7 +141,10 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       );
     } catch (error) {
       if (!polling.isLive()) return;
-      const message = `Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`;
+      // Before any answer there is no list to call the last one: the page says it has none yet.
+      const message = loaded
+        ? `Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`
+        : `Could not load the live calls: ${(error as Error).message}. Trying again every 5 s.`;
       if (stale.textContent !== message) replace(stale, message);
     }
   };

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import type { LocalStack } from '#local/local-stack';
 import { consoleBrowserSuite } from '../support/console-browser.ts';
-import { hiddenTableText, tablesFit } from '../support/console-layout.ts';
+import { DIALOG_OVERFLOW, hiddenTableText, tablesFit } from '../support/console-layout.ts';
 
 /**
  * The console's layout (Debian's Chromium, driven by playwright-core, against the local stack), measured rather than
@@ -207,4 +207,37 @@ describe('the console’s layout at every width and font size, beside hostile va
     await page.keyboard.press('Escape');
     await page.context().close();
   });
+
+  // 320 px at a 40 or 48 px default size: 1280 px at 400 % zoom, and beyond (WCAG 1.4.10, reflow).
+  for (const font of [40, 48]) {
+    it(`fits the End confirmation in 320 px at a ${font} px default font size, beside the longest values, and ends the call`, async () => {
+      const hostile = stack.emulator.seedCall(stack.projectId, {
+        status: 'in-progress',
+        ageSeconds: 12,
+        to: `sip:${'\u202e'.repeat(40)}${'t'.repeat(4000)}@example.com`,
+        from: `https://example.com/${'f'.repeat(4000)}`,
+        callerName: 'W'.repeat(2000),
+      });
+      const page = await signIn('operator', {
+        width: 320,
+        prepare: async (opened) => {
+          const cdp = await opened.context().newCDPSession(opened);
+          await cdp.send('Page.setFontSizes', { fontSizes: { standard: font, fixed: font - 3 } });
+        },
+      });
+      const end = page.getByRole('button', { name: `End ${hostile.sid}` });
+      await end.scrollIntoViewIfNeeded();
+      await end.click();
+      const dialog = page.getByRole('dialog', { name: 'End this call?' });
+      await dialog.waitFor();
+      expect(await page.evaluate(DIALOG_OVERFLOW)).toEqual([]);
+      // Usable: the confirming button scrolls into view inside the dialog and ends the call.
+      await dialog.getByRole('button', { name: 'End call' }).click();
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toBe(`Call ${hostile.sid} is completed.`);
+      expect(stack.emulator.getCall(stack.projectId, hostile.sid)?.status).toBe('completed');
+      await page.context().close();
+    });
+  }
 });

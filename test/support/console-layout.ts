@@ -72,6 +72,9 @@ const MEASURE = `(() => {
   return hidden;
 })()`;
 
+/** {@link hiddenTableText}'s page script, for a driver other than playwright-core's. */
+export const HIDDEN_TABLE_TEXT = MEASURE;
+
 /** Every piece of table text in the page the operator cannot read where the browser scrolls it into view. */
 export const hiddenTableText = (page: Page): Promise<HiddenText[]> => page.evaluate(MEASURE);
 
@@ -80,3 +83,42 @@ export const tablesFit = (page: Page): Promise<boolean> =>
   page.evaluate(
     `[...document.querySelectorAll('main .scroll')].every((r) => r.scrollWidth <= r.clientWidth)`,
   );
+
+/**
+ * Runs in the page (as source, for any driver): what of the open dialog the operator cannot see or reach without
+ * sideways scrolling. The page and the dialog must not scroll sideways; the dialog and every box and line of text in
+ * it must lie inside the window's width, and a line of text inside its own box (a value's box may scroll down, never
+ * sideways); each button's text must fit its button. Scrolling down (the dialog's own, or a value's) is allowed.
+ */
+export const DIALOG_OVERFLOW = `(() => {
+  const found = [];
+  const TOLERANCE = 0.5;
+  const width = document.documentElement.clientWidth;
+  const dialog = document.querySelector('dialog[open]');
+  if (!dialog) return ['no open dialog'];
+  if (document.documentElement.scrollWidth > width) found.push('the page scrolls sideways (' + document.documentElement.scrollWidth + ' > ' + width + ')');
+  if (dialog.scrollWidth > dialog.clientWidth) found.push('the dialog scrolls sideways (' + dialog.scrollWidth + ' > ' + dialog.clientWidth + ')');
+  const inside = (what, box, left, right) => {
+    if (box.width > 0 && (box.left < left - TOLERANCE || box.right > right + TOLERANCE))
+      found.push(what + ' at ' + Math.round(box.left) + '-' + Math.round(box.right) + ', outside ' + Math.round(left) + '-' + Math.round(right));
+  };
+  const frame = dialog.getBoundingClientRect();
+  inside('the dialog', frame, 0, width);
+  for (const element of dialog.querySelectorAll('*')) {
+    const name = element.tagName.toLowerCase() + ' "' + element.textContent.slice(0, 20) + '"';
+    inside(name, element.getBoundingClientRect(), frame.left, frame.right);
+    if (element.scrollWidth > element.clientWidth && getComputedStyle(element).overflowX !== 'visible')
+      found.push(name + ' scrolls sideways (' + element.scrollWidth + ' > ' + element.clientWidth + ')');
+    if (element.tagName === 'BUTTON' && element.scrollWidth > element.clientWidth)
+      found.push(name + ': its text is wider than the button');
+  }
+  const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const box = node.parentElement.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const line of range.getClientRects()) inside('text "' + node.textContent.slice(0, 20) + '"', line, box.left, box.right);
+  }
+  return found;
+})()`;

@@ -1,0 +1,335 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import { type LocalStack, startLocalStack } from '#local/local-stack';
+import {
+  chromiumEngine,
+  type Engine,
+  type EngineContext,
+  type EnginePage,
+  firefoxEngine,
+} from '../support/console-engines.ts';
+import { DIALOG_OVERFLOW, HIDDEN_TABLE_TEXT, type HiddenText } from '../support/console-layout.ts';
+import { operatorApi } from '../support/operator-api.ts';
+
+/**
+ * The console's core checks in each browser engine its users have: Debian's Chromium (playwright-core) and Debian's
+ * Firefox ESR (puppeteer-core over WebDriver BiDi), one scenario for both through a small driver (support/
+ * console-engines.ts). Signing in and the live list; hostile values as text, with control and bidi characters shown
+ * as escapes; End by keyboard through its confirmation, the focus kept and given back; no text under the sticky End
+ * column at 320 and 1920 px; the confirmation within 320 px; a table's region a Tab stop only while it scrolls; one
+ * change per call with Web Locks (two tabs) and without them (one tab).
+ *
+ * A browser that is not installed fails the suite under CI (`CI` or `CONSOLE_BROWSERS_REQUIRED` set, as `.ci/run`
+ * does); elsewhere its checks are skipped with a message saying how to install it.
+ */
+
+const REQUIRED = Boolean(process.env.CI) || process.env.CONSOLE_BROWSERS_REQUIRED === '1';
+const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">\u001b[31mred\u202Eevil';
+const NO_LOCKS =
+  'Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true })';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-engines-')) });
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]> = {}): Call =>
+  stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
+/** Ends calls a test left live, so the next test's table holds only its own. */
+const endLive = async (...calls: Call[]): Promise<void> => {
+  for (const call of calls)
+    if (stack.emulator.getCall(stack.projectId, call.sid)?.status === 'in-progress')
+      await operatorApi(stack).request('POST', `/calls/${call.sid}/terminate`);
+};
+const posts = (sid: string) =>
+  stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
+const delayEnds = (sid: string, ms: number) =>
+  stack.emulator.injectFault({
+    kind: 'delay',
+    ms,
+    method: 'POST',
+    pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}`,
+  });
+const js = JSON.stringify;
+const endButton = (sid: string) => `button[aria-label=${js(`End ${sid}`)}]`;
+const alertIs = (text: string) => `document.getElementById('alert').textContent === ${js(text)}`;
+const alertHas = (text: string) => `document.getElementById('alert').textContent.includes(${js(text)})`;
+/** The focused element's name (its aria-label, else its text), `#id` with an id, and whether it is in a dialog. */
+const FOCUSED = `(() => {
+  const e = document.activeElement;
+  const name = e.id ? '#' + e.id : (e.getAttribute('aria-label') ?? e.textContent.trim());
+  return (e.closest('dialog') ? 'dialog: ' : '') + name;
+})()`;
+
+/** Signs in through the console's own page and the local sign-in form, as a person would, and waits for the list. */
+const signIn = async (
+  context: EngineContext,
+  user: string,
+  options: { width?: number; beforeLoad?: string } = {},
+): Promise<EnginePage> => {
+  const page = await context.newPage(options);
+  await page.goto(stack.consoleUrl);
+  await page.waitFor(`document.querySelector('main button.primary')?.textContent === 'Sign in'`);
+  await page.click('main button.primary');
+  await page.waitFor(`document.getElementById('password') !== null`);
+  await page.type('#username', user);
+  await page.type('#password', `local-${user}`);
+  await page.click('button[type=submit]');
+  await page.waitFor(
+    `/\\d+ live calls?/.test(document.querySelector('main')?.textContent ?? '') && document.querySelector('main')?.textContent.includes('Calls ended today, by trigger')`,
+  );
+  return page;
+};
+
+/** Presses Tab until the focus is on `name` (see FOCUSED), at most `max` times; the names passed on the way. */
+const tabTo = async (page: EnginePage, name: string, max = 80): Promise<string[]> => {
+  const passed: string[] = [];
+  for (let i = 0; i < max; i++) {
+    await page.press('Tab');
+    const now = await page.evaluate<string>(FOCUSED);
+    passed.push(now);
+    if (now === name) break;
+  }
+  return passed;
+};
+
+const ENGINES: Engine[] = [chromiumEngine(), firefoxEngine()];
+
+for (const engine of ENGINES) {
+  const missing = engine.missing();
+  if (missing && !REQUIRED) {
+    console.warn(
+      `skipping the console's ${engine.name} checks: ${missing} (README, "Operator console", Tests)`,
+    );
+    describe.skip(`the console in ${engine.name} (not installed)`, () => {
+      it('needs the browser', () => undefined);
+    });
+    continue;
+  }
+
+  describe(`the console in ${engine.name}`, { timeout: 90_000 }, () => {
+    let context: EngineContext;
+    beforeAll(async () => {
+      if (missing) throw new Error(`${missing}: CI runs every browser's checks (.ci/run installs it)`);
+      await engine.launch();
+    }, 90_000);
+    afterAll(() => engine.close());
+    const open = async () => {
+      context = await engine.newContext();
+      return context;
+    };
+    const done = () => context.close();
+
+    it('signs in, lists the live calls, and shows hostile values as text with control characters as escapes', async () => {
+      const hostile = live({ callerName: HOSTILE_NAME, from: '<b>bold</b>' });
+      const page = await signIn(await open(), 'viewer');
+      await page.waitFor(`document.querySelector('main').textContent.includes(${js(hostile.sid)})`);
+      const row = (await page.evaluate<string>(
+        `[...document.querySelectorAll('main tr')].find((tr) => tr.textContent.includes(${js(hostile.sid)})).textContent`,
+      )) as string;
+      expect(row).toContain('<img src=x onerror="window.__pwned=1">');
+      expect(row).toContain('\\u{1b}[31mred\\u{202e}evil');
+      expect(row).toContain('<b>bold</b>');
+      expect(row.includes('\u001b') || row.includes('\u202e')).toBe(false);
+      expect(await page.evaluate(`document.querySelectorAll('main img, main b').length`)).toBe(0);
+      expect(await page.evaluate('window.__pwned')).toBeUndefined();
+      const count = await page.evaluate<string>(`document.querySelector('main .count').textContent`);
+      expect(count).toMatch(/^\d+ live calls?$/);
+      await endLive(hostile);
+      await done();
+    });
+
+    it('ends a call by keyboard: End, its confirmation holding the focus, Escape gives it back, then End call', async () => {
+      const call = live();
+      const page = await signIn(await open(), 'operator');
+      await page.waitFor(`document.querySelector(${js(endButton(call.sid))}) !== null`);
+      await page.evaluate(`document.getElementById('main').focus()`);
+      expect((await tabTo(page, `End ${call.sid}`)).at(-1)).toBe(`End ${call.sid}`);
+      await page.press('Enter');
+      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+      expect(await page.evaluate<string>(FOCUSED)).toMatch(/^dialog: /);
+      await page.press('Escape');
+      await page.waitFor(`document.querySelector('dialog') === null`);
+      expect(await page.evaluate<string>(FOCUSED)).toBe(`End ${call.sid}`);
+      expect(posts(call.sid)).toBe(0);
+
+      await page.press('Enter');
+      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+      expect((await tabTo(page, 'dialog: End call', 6)).at(-1)).toBe('dialog: End call');
+      await page.press('Enter');
+      await page.waitFor(alertIs(`Call ${call.sid} is completed.`));
+      expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
+      await page.waitFor(`document.activeElement.id === 'main'`);
+      await done();
+    });
+
+    it('hides no table text under the sticky End column at 320 and 1920 px, beside hostile values', async () => {
+      const long = live({
+        to: `sip:${'t'.repeat(600)}@example.com`,
+        from: `https://example.com/${'f'.repeat(600)}`,
+        callerName: 'مركز الاتصال الرئيسي للعملاء في المنطقة الشرقية',
+      });
+      const page = await signIn(await open(), 'operator', { width: 320 });
+      await page.waitFor(`document.querySelector('main').textContent.includes(${js(long.sid)})`);
+      expect(await page.evaluate<HiddenText[]>(HIDDEN_TABLE_TEXT)).toEqual([]);
+      expect(
+        await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth'),
+      ).toBe(true);
+      await page.setViewport(1920);
+      await page.waitFor(`getComputedStyle(document.querySelector('main thead')).position !== 'absolute'`);
+      expect(await page.evaluate<HiddenText[]>(HIDDEN_TABLE_TEXT)).toEqual([]);
+      expect(
+        await page.evaluate(
+          `[...document.querySelectorAll('main .scroll')].every((r) => r.scrollWidth <= r.clientWidth)`,
+        ),
+      ).toBe(true);
+      await endLive(long);
+      await done();
+    });
+
+    it('fits the End confirmation in 320 px beside the longest values', async () => {
+      const hostile = live({
+        to: `sip:${'\u202e'.repeat(40)}${'t'.repeat(4000)}@example.com`,
+        from: `https://example.com/${'f'.repeat(4000)}`,
+        callerName: 'W'.repeat(2000),
+      });
+      const page = await signIn(await open(), 'operator', { width: 320 });
+      await page.waitFor(`document.querySelector(${js(endButton(hostile.sid))}) !== null`);
+      await page.evaluate(`document.querySelector(${js(endButton(hostile.sid))}).scrollIntoView()`);
+      await page.click(endButton(hostile.sid));
+      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+      expect(await page.evaluate<string[]>(DIALOG_OVERFLOW)).toEqual([]);
+      await page.press('Escape');
+      await endLive(hostile);
+      await done();
+    });
+
+    it('makes a table’s region a Tab stop only while it scrolls', async () => {
+      const call = live({ to: `sip:${'t'.repeat(300)}@example.com` });
+      const page = await signIn(await open(), 'operator', { width: 1920 });
+      const stop = `document.querySelector('main .scroll').getAttribute('tabindex')`;
+      expect(await page.evaluate(stop)).toBeNull();
+      await page.setViewport(760);
+      await page.waitFor(`${stop} === '0'`);
+      expect(await page.evaluate(`document.querySelector('main .scroll').getAttribute('aria-label')`)).toBe(
+        'Live calls, newest first',
+      );
+      await page.evaluate(`document.querySelector('main .scroll').focus()`);
+      await page.press('ArrowRight');
+      await page.press('ArrowRight');
+      await page.waitFor(`document.querySelector('main .scroll').scrollLeft > 0`);
+      await endLive(call);
+      await done();
+    });
+
+    it('says the live calls could not be loaded (not that it shows a last answer) until the API answers', async () => {
+      const page = await signIn(await open(), 'viewer');
+      await page.evaluate(`location.hash = '#/audit'`);
+      await page.waitFor(`document.querySelector('main h1')?.textContent === 'Audit'`);
+      stack.emulator.injectFault({
+        kind: 'status',
+        status: 503,
+        method: 'GET',
+        times: 1_000,
+        pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls`,
+      });
+      try {
+        await page.evaluate(`location.hash = '#/calls'`);
+        const status = `document.querySelector('main [role=status]')?.textContent ?? ''`;
+        await page.waitFor(`(${status}).length > 0`, 30_000);
+        const said = await page.evaluate<string>(status);
+        expect(said).toMatch(/^Could not load the live calls: .+\. Trying again every 5 s\.$/);
+        expect(await page.evaluate(`document.querySelector('main .count').textContent`)).toBe(
+          'Loading live calls…',
+        );
+      } finally {
+        stack.emulator.clearFaults();
+      }
+      await page.waitFor(
+        `/^\\d+ live calls?$/.test(document.querySelector('main .count').textContent)`,
+        20_000,
+      );
+      await page.waitFor(`document.querySelector('main [role=status]').textContent === ''`);
+      await done();
+    });
+
+    it('with Web Locks, sends one end for two tabs pressing End on the same call', async () => {
+      const call = live();
+      const tabs = await open();
+      const first = await signIn(tabs, 'operator');
+      const second = await signIn(tabs, 'operator');
+      expect(await first.evaluate(`typeof navigator.locks?.request`)).toBe('function');
+      delayEnds(call.sid, 2_000);
+      await first.click(endButton(call.sid));
+      await first.click('dialog button.danger');
+      await first.waitFor(alertIs(`Ending call ${call.sid}…`));
+      await second.click(endButton(call.sid));
+      await second.waitFor(alertHas('already on its way (from this tab or another)'));
+      await first.waitFor(alertIs(`Call ${call.sid} is completed.`));
+      expect(posts(call.sid)).toBe(1);
+      await done();
+    });
+
+    it('without Web Locks, sends one end for a second press in the same tab', async () => {
+      const call = live();
+      const page = await signIn(await open(), 'operator', { beforeLoad: NO_LOCKS });
+      expect(await page.evaluate('navigator.locks === undefined')).toBe(true);
+      delayEnds(call.sid, 2_000);
+      await page.click(endButton(call.sid));
+      await page.click('dialog button.danger');
+      await page.waitFor(alertIs(`Ending call ${call.sid}…`));
+      await page.click(endButton(call.sid));
+      await page.waitFor(alertHas('already on its way (from this tab or another)'));
+      await page.waitFor(alertIs(`Call ${call.sid} is completed.`), 20_000);
+      expect(posts(call.sid)).toBe(1);
+      await done();
+    });
+  });
+}
+
+// Firefox's default font size is a preference of its profile (Settings › Fonts › Size): a browser of its own.
+const bigFirefox = firefoxEngine({ 'font.size.variable.x-western': 48, 'font.size.monospace.x-western': 45 });
+const bigMissing = bigFirefox.missing();
+describe.skipIf(bigMissing !== undefined && !REQUIRED)(
+  'the console in Firefox at a 48 px default font size',
+  {
+    timeout: 90_000,
+  },
+  () => {
+    beforeAll(async () => {
+      if (bigMissing) throw new Error(`${bigMissing}: CI runs every browser's checks (.ci/run installs it)`);
+      await bigFirefox.launch();
+    }, 90_000);
+    afterAll(() => bigFirefox.close());
+
+    it('fits the live list and the End confirmation in 320 px beside the longest values, and ends the call', async () => {
+      const hostile = live({
+        to: `sip:${'\u202e'.repeat(40)}${'t'.repeat(4000)}@example.com`,
+        from: `https://example.com/${'f'.repeat(4000)}`,
+        callerName: 'W'.repeat(2000),
+      });
+      const context = await bigFirefox.newContext();
+      const page = await signIn(context, 'operator', { width: 320 });
+      expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('48px');
+      await page.waitFor(`document.querySelector(${js(endButton(hostile.sid))}) !== null`);
+      expect(
+        await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth'),
+      ).toBe(true);
+      await page.evaluate(`document.querySelector(${js(endButton(hostile.sid))}).scrollIntoView()`);
+      await page.click(endButton(hostile.sid));
+      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+      expect(await page.evaluate<string[]>(DIALOG_OVERFLOW)).toEqual([]);
+      await page.evaluate(`document.querySelector('dialog button.danger').scrollIntoView()`);
+      await page.click('dialog button.danger');
+      await page.waitFor(alertIs(`Call ${hostile.sid} is completed.`));
+      expect(stack.emulator.getCall(stack.projectId, hostile.sid)?.status).toBe('completed');
+      await context.close();
+    });
+  },
+);
