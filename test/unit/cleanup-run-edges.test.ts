@@ -126,6 +126,21 @@ describe('what the audit and the report say', () => {
     ]);
   });
 
+  it('judges, ends and audits a call listed on two pages once (pages shift between reads)', async () => {
+    const [first, shifted, last] = [staleCall(), staleCall(), staleCall()];
+    const { api, events } = fakeApi([
+      [first, shifted],
+      [{ ...shifted, sid: shifted.sid.toUpperCase() }, last],
+    ]);
+
+    const { report, audits } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+    const done = await report;
+
+    expect(events.filter((event) => event.startsWith('end '))).toHaveLength(3);
+    expect(audits.map((record) => record.callSid)).toEqual([first.sid, shifted.sid, last.sid]);
+    expect(done).toMatchObject({ found: 3, eligible: 3, ended: 3 });
+  });
+
   it('names the field of a time margin out of range', async () => {
     const { api } = fakeApi([[]]);
 
