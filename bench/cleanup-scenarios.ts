@@ -47,6 +47,11 @@ export interface CleanupScenario {
   certificates?: BenchCertificates;
   /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
   trackMemory?: boolean;
+  /**
+   * The policy's in-progress age: above {@link STALE_AGE_SECONDS}, no seeded call is stale and the cleanup only
+   * lists and judges them (bench/cleanup-listing.ts). @default MAX_AGE_SECONDS
+   */
+  maxAgeSeconds?: number;
 }
 
 /** The modes that end the given calls without the cleanup, and how (CleanupPlan's `bareTransport`). */
@@ -193,7 +198,7 @@ export const runScenario = async (
         concurrency: scenario.concurrency ?? CLEANUP_CONCURRENCY,
         ...(scenario.maxEndsPerSecond ? { maxEndsPerSecond: scenario.maxEndsPerSecond } : {}),
         maxCallsToEnd: Math.min(MAX_CALLS_PER_RUN, scenario.calls),
-        maxAgeSeconds: MAX_AGE_SECONDS,
+        maxAgeSeconds: scenario.maxAgeSeconds ?? MAX_AGE_SECONDS,
         maxRuns: scenario.maxRuns,
         ...(bareTransport ? { bareSids: sids, bareTransport } : {}),
         ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),

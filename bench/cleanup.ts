@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RateLimit } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import { LAYERS, type LayerRuns, layerRows, layerSentence } from './cleanup-layers.ts';
+import { LISTING_MAX_AGE_SECONDS, listingRow } from './cleanup-listing.ts';
 import {
   CLEANUP_CONCURRENCY,
   CLEANUP_ENGINE,
@@ -98,7 +99,7 @@ interface Measured {
    * Every alternated round of the cleanup, of the two bare pools and of the layers between the `node:http` pool
    * and the cleanup (bench/cleanup-layers.ts), each in its own process.
    */
-  runs: LayerRuns & { bare: CleanupResult[]; unpaced: CleanupResult[] };
+  runs: LayerRuns & { bare: CleanupResult[]; unpaced: CleanupResult[]; listing: CleanupResult[] };
   plain: CleanupResult;
   bare: CleanupResult;
   bareHttp: CleanupResult;
@@ -172,6 +173,7 @@ const cleanupRows = (measured: Measured): ResultRow[] => {
     ...targetRows(measured),
     ...layerRows(measured.runs, count(CLEANUP_CALLS)),
     unpacedRow(measured.runs, count(CLEANUP_CALLS)),
+    listingRow(measured.runs, count(CLEANUP_CALLS)),
     {
       item: 4,
       metric:
@@ -292,7 +294,8 @@ const cleanupNotes = (measured: Measured, rows: ResultRow[]): string[] => {
       'memory sampling in these rows (it would charge the slower client more). The cleanup, both bare ' +
       `pools and the ${LAYERS.length} layers between the \`node:http\` pool and the cleanup ` +
       `(\`cleanup-layer-*\`) run ${CPU_ROUNDS} times, alternated, each in its own process, with the cleanup once ` +
-      'more per round with its pacer released (bench/stand-ins/pacer.ts, built into a bench-only driver); the rows against the ' +
+      'more per round with its pacer released (bench/stand-ins/pacer.ts, built into a bench-only driver) and once ' +
+      'more under a policy none of the calls is stale by (the listing alone, bench/cleanup-listing.ts); the rows against the ' +
       '`node:http` pool show the median of the per-round ratios with their min–max, the others the run with ' +
       'the median CPU per call. The ' +
       'bare pool POSTs the same end requests with `fetch`, reads the answers and does nothing else; the bare ' +
@@ -379,6 +382,7 @@ export const cleanup: Measurement = {
       client: [],
       apply: [],
       unpaced: [],
+      listing: [],
     };
     for (let round = 1; round <= CPU_ROUNDS; round++) {
       context.log(
@@ -391,6 +395,10 @@ export const cleanup: Measurement = {
       for (const { key, mode } of LAYERS) runs[key].push(await runScenario(context, { ...base, mode }));
       // What the pacer costs: the same cleanup with it released (a bench-only build), in the same rounds.
       runs.unpaced.push(await runScenario(context, { ...base, mode: 'engine-unpaced' }));
+      // What the pool is spared: the listing alone, the same calls under a policy none is stale by.
+      runs.listing.push(
+        await runScenario(context, { ...base, mode: 'engine', maxAgeSeconds: LISTING_MAX_AGE_SECONDS }),
+      );
     }
     const plain = medianRun(runs.plain);
     const bare = medianRun(runs.bare);

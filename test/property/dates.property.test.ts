@@ -80,4 +80,35 @@ describe('date bounds (years 1000 to 9999)', () => {
       { seed: SEED, numRuns: RUNS },
     );
   });
+
+  /**
+   * parseSignalWireDate checks the day of the month and the weekday by arithmetic (it runs for every listed call
+   * of a cleanup); a `Date` says what they are. Any day 1–31 of any month and year, any weekday or none.
+   */
+  it(`checks days and weekdays as the calendar of Date does (seed ${SEED})`, () => {
+    const fields = fc.record({
+      year: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(1000, 1900, 2000, 2024, 2100, 9999)),
+      // February and the last days of months often: leap years and days a month does not have.
+      month: fc.oneof(fc.integer({ min: 0, max: 11 }), fc.constant(1)),
+      day: fc.oneof(fc.integer({ min: 1, max: 31 }), fc.integer({ min: 28, max: 31 })),
+      weekday: fc.option(fc.integer({ min: 0, max: 6 })),
+      second: fc.integer({ min: 0, max: 60 }),
+      offset: offsetMinutes,
+    });
+    fc.assert(
+      fc.property(fields, ({ year, month, day, weekday, second, offset }) => {
+        const text =
+          `${weekday === null ? '' : `${WEEKDAYS[weekday]}, `}${pad(day)} ${MONTHS[month]} ${pad(year, 4)} ` +
+          `13:07:${pad(second)} ${zone(offset, false)}`;
+        const midnight = new Date(Date.UTC(2000, month, day));
+        midnight.setUTCFullYear(year, month, day);
+        const exists = midnight.getUTCDate() === day && midnight.getUTCMonth() === month;
+        const instant = midnight.getTime() + (13 * 3600 + 7 * 60 + second) * 1000 - offset * 60_000;
+        const accepted =
+          exists && (weekday === null || midnight.getUTCDay() === weekday) && withinBounds(year, instant);
+        expect(parseSignalWireDate(text), text).toBe(accepted ? instant : undefined);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
 });

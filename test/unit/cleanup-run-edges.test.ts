@@ -90,6 +90,57 @@ describe('what the audit and the report say', () => {
     ]);
   });
 
+  it("gives each call's audit record its own status, API and outcome, with the fields in the same order", async () => {
+    // The ledger completes each call's audit result in place: a result shared between calls would carry one
+    // call's listed status or error into the next call's record.
+    const answered = staleCall();
+    const ringing = staleCall({ status: 'ringing', date_created: hoursAgo(2) });
+    const { api } = fakeApi([[answered, ringing]], async (call, { Status }) => {
+      if (call.status === 'ringing')
+        throw new SignalWireError(500, { code: 99, message: 'boom', moreInfo: undefined });
+      return { ...call, status: Status ?? call.status };
+    });
+
+    const { report, audits } = run(api, { maxAgeSeconds: { inProgress: 3600, ringing: 3600 } });
+    await report;
+
+    const common = ['trigger', 'actor', 'accountSid', 'callSid', 'change', 'outcome', 'reason'];
+    expect(audits.map((record) => Object.keys(record))).toEqual([
+      [...common, 'resultingStatus', 'priorStatus', 'api'],
+      [...common, 'errorCode', 'signalwireCode', 'priorStatus', 'api'],
+    ]);
+    expect(audits).toEqual([
+      expect.objectContaining({
+        callSid: answered.sid,
+        outcome: 'updated',
+        priorStatus: 'in-progress',
+        api: 'compatibility',
+      }),
+      expect.objectContaining({
+        callSid: ringing.sid,
+        outcome: 'failed',
+        priorStatus: 'ringing',
+        api: 'compatibility',
+        errorCode: 'UPSTREAM_ERROR',
+      }),
+    ]);
+  });
+
+  it('judges, ends and audits a call listed on two pages once (pages shift between reads)', async () => {
+    const [first, shifted, last] = [staleCall(), staleCall(), staleCall()];
+    const { api, events } = fakeApi([
+      [first, shifted],
+      [{ ...shifted, sid: shifted.sid.toUpperCase() }, last],
+    ]);
+
+    const { report, audits } = run(api, { maxAgeSeconds: { inProgress: 3600 } });
+    const done = await report;
+
+    expect(events.filter((event) => event.startsWith('end '))).toHaveLength(3);
+    expect(audits.map((record) => record.callSid)).toEqual([first.sid, shifted.sid, last.sid]);
+    expect(done).toMatchObject({ found: 3, eligible: 3, ended: 3 });
+  });
+
   it('names the field of a time margin out of range', async () => {
     const { api } = fakeApi([[]]);
 

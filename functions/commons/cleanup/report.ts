@@ -230,6 +230,9 @@ export class CleanupLedger {
         result = { outcome: 'would-end', reason: `${rule}; dry run, not ended` };
         break;
     }
+    // Each branch made `result` for this call alone: completed in place, not copied (one object less per call).
+    result.priorStatus = target.status;
+    result.api = target.api;
     writeAuditRecord(
       this.audit.logger,
       this.#origin,
@@ -238,7 +241,7 @@ export class CleanupLedger {
         callSid: target.sid,
         change: { Status: endStatusOf(target.status) },
       },
-      { ...result, priorStatus: target.status, api: target.api },
+      result,
     );
   }
 

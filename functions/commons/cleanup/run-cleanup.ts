@@ -207,8 +207,11 @@ class CleanupRun {
           calls[position] = undefined;
           // Trust the listing's filter no further than the call's own status: a call is judged once, in the
           // state it is in.
-          if (call.status !== status || listed.has(callKey(call))) continue;
-          listed.add(callKey(call));
+          if (call.status !== status) continue;
+          // One key per call and one lookup: `add` grows the set only when the key is new.
+          const key = callKey(call);
+          const before = listed.size;
+          if (listed.add(key).size === before) continue;
           if (!(await this.#examine(this.#judge(call), { sid: call.sid, api: 'compatibility' }, status))) {
             stop(calls.length - position);
             return false;

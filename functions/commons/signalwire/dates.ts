@@ -48,14 +48,27 @@ export const parseSignalWireDate = (value: string): number | undefined => {
   if (hour > 23 || minute > 59 || second > 60) return undefined;
   if (numericZone && !isOffset(offsetHours, offsetMinutes)) return undefined;
   const monthIndex = MONTHS.indexOf(month);
-  const date = new Date(Date.UTC(year, monthIndex, day));
-  if (date.getUTCDate() !== day || date.getUTCMonth() !== monthIndex) return undefined;
-  if (weekday !== undefined && WEEKDAYS[date.getUTCDay()] !== weekday) return undefined;
-  const utc = Date.UTC(year, monthIndex, day, hour, minute, second);
+  // The day and weekday checked by arithmetic, not through Date objects: this runs for every listed call of a
+  // cleanup. (Years 0–99, which Date.UTC reads as 19xx, are below MIN_YEAR and refused by inYears below.)
+  const midnight = Date.UTC(year, monthIndex, day);
+  if (day > daysInMonth(year, monthIndex)) return undefined;
+  if (weekday !== undefined && WEEKDAYS[weekdayOf(midnight)] !== weekday) return undefined;
+  const utc = midnight + ((hour * 60 + minute) * 60 + second) * 1000;
   const offsetMs = numericZone ? (offsetHours * 60 + offsetMinutes) * 60_000 : 0;
   const instant = zone.startsWith('-') ? utc + offsetMs : utc - offsetMs;
+  // Away from the bounds an offset (at most 14 hours) cannot move the instant out of them: no Date needed.
+  if (year > MIN_YEAR && year < MAX_YEAR) return instant;
   return inYears(year, instant) ? instant : undefined;
 };
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Days in a month of the proleptic Gregorian calendar (the one `Date.UTC` counts in). */
+const daysInMonth = (year: number, monthIndex: number): number =>
+  monthIndex === 1 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+    ? 29
+    : (DAYS_IN_MONTH[monthIndex] as number);
+/** The weekday (0 = Sunday) of a UTC midnight: 1 January 1970 was a Thursday. */
+const weekdayOf = (midnightMs: number): number => (((Math.floor(midnightMs / 86_400_000) + 4) % 7) + 7) % 7;
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { cpuPerListedCall, type ListingRuns, listingRow } from '../../bench/cleanup-listing.ts';
+import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
+
+/** A run that listed `found` calls and ended `ended` of them for `cpuMs` of CPU. */
+const run = (cpuMs: number, ended: number, found = 1000): CleanupResult => ({
+  runs: 1,
+  wallMs: 1000,
+  cpuMs,
+  found,
+  ended,
+  alreadyEnded: 0,
+  failed: 0,
+  pagesRead: 5,
+  retries: {},
+  failedPerRun: [0],
+  failures: [],
+  rssBeforeBytes: 0,
+  peakRssBytes: 0,
+  runPeakRssBytes: [],
+  peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
+  stillLive: found - ended,
+  posts: ended,
+  rateLimited: 0,
+});
+
+/** Three rounds per arm; CPU in ms for 1,000 calls, so 150 means 150 µs per call. */
+const runs = (): ListingRuns => ({
+  bareHttp: [run(150, 1000), run(160, 1000), run(155, 1000)],
+  plain: [run(300, 1000), run(310, 1000), run(290, 1000)],
+  // Nothing ended: CPU per listed call, not per ended one (which would divide by 1).
+  listing: [run(40, 0), run(50, 0), run(45, 0)],
+});
+
+describe("the cleanup CPU's listing", () => {
+  it('divides a listing run by the calls it listed, since it ends none', () => {
+    expect(cpuPerListedCall(run(45, 0))).toBeCloseTo(0.045, 10);
+  });
+
+  it('gives the listing a context row: its CPU per listed call, the cleanup less it, and the per-round ratio to the bare pool', () => {
+    // Act
+    const row = listingRow(runs(), '1,000');
+
+    // Assess
+    expect(row.id).toBe('cleanup-listing-cpu-vs-node-http');
+    expect(row.met).toBe('n/a');
+    expect(row.metric).toMatch(/^Context: what bounds the cleanup CPU target, the listing/);
+    // Medians: listing 45 µs, cleanup 300 µs, pool 155 µs; the cleanup less the listing is 255 µs, 1.65x the pool.
+    expect(row.project).toBe(
+      '45 µs per listed call; the cleanup less it 255 µs per ended call (1.65x the pool)',
+    );
+    expect(row.reference).toBe('bare node:http 155 µs');
+    // Per round: 40/150, 50/160, 45/155.
+    expect(row.values.ratio).toBeCloseTo(45 / 155, 10);
+    expect(row.values.ratioMin).toBeCloseTo(40 / 150, 10);
+    expect(row.values.ratioMax).toBeCloseTo(50 / 160, 10);
+  });
+
+  it('says in the row when a listing run ended calls, since it is then not the listing alone', () => {
+    const ending = { ...runs(), listing: [run(40, 0), run(50, 3), run(45, 0)] };
+
+    expect(listingRow(ending, '1,000').metric).toContain('(3 calls ended: not comparable)');
+  });
+});
