@@ -325,7 +325,10 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         // The stack's partition is unknown at synth: both names Secrets Manager may carry (aws-cn's too).
         expect(
           (kmsStatements[0]?.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString),
-        ).toEqual(['secretsmanager.<AWS::Region>.amazonaws.com', 'secretsmanager.<AWS::Region>.<AWS::URLSuffix>']);
+        ).toEqual([
+          'secretsmanager.<AWS::Region>.amazonaws.com',
+          'secretsmanager.<AWS::Region>.<AWS::URLSuffix>',
+        ]);
       }
     });
 
@@ -932,7 +935,9 @@ describe('CallControl variants', () => {
     expect(kms.length).toBeGreaterThan(0);
     for (const statement of kms) {
       expect(statement).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY_ARN });
-      expect((statement.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString)).toEqual([
+      expect(
+        (statement.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString),
+      ).toEqual([
         'secretsmanager.<AWS::Region>.amazonaws.com',
         'secretsmanager.<AWS::Region>.<AWS::URLSuffix>',
       ]);
