@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/cold-instructions.ts [label=bundle ...] [--runs N] [--https]`: instructions (valgrind callgrind,
+ * `npx tsx bench/cold-instructions.ts [label=bundle ...] [--runs N]`: instructions (valgrind callgrind,
  * `Ir`) of a cold start, split into the bundle's compilation, its import and the first request, for A/B comparisons
  * of function bundles on a shared machine, where wall and CPU time move with the load of other work. Each run is a
  * fresh `node --predictable` under callgrind in the cold-start row's loopback world (bench/world.ts) and
@@ -7,11 +7,13 @@
  * once running bench/cold-start-driver.mjs (import, then the first `POST /calls/{sid}/terminate`); the first
  * request is the difference of the last two medians. V8's `--predictable` (no concurrent compilation or marking,
  * a fixed hash seed) makes the counts repeat: two imports of the http-api bundle differed by 0.03 M of about 320 M,
- * where without it they differ by up to 8 M. It also changes what V8 does (no background threads, other
- * heuristics), and the counts are larger than without it: read differences, not totals. Node's own bootstrap is in every count. Defaults:
- * the prebuilt http-api bundle of `npm run build` against the SDK floor (bench/cold-floor-sdk.ts, built here); 3
- * runs. Needs valgrind (`apt-get install valgrind`); a run takes seconds to a minute. Not a row of the bench: a tool
- * to tell whether a change to what a cold start runs pays.
+ * where without it they differ by up to 8 M; the first request, which waits on sockets, still varies (by up to
+ * 13 M of some 110 M seen here), so give it more runs. It also changes what V8 does (no background threads, other
+ * heuristics), and the counts are larger than without it: read differences, not totals. Node's own bootstrap is
+ * in every count. Defaults: the prebuilt http-api bundle of `npm run build` against the SDK floor
+ * (bench/cold-floor-sdk.ts, built here); 3 runs. Needs valgrind (`apt-get install valgrind`); a run takes seconds to a minute. Over http only: under
+ * callgrind's slowdown the TLS handshakes outlast the functions' own connection timeouts. Not a row of the bench: a
+ * tool to tell whether a change to what a cold start runs pays.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,13 +22,11 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { bundle as buildBundle } from './build.ts';
 import { median, terminateEvent } from './harness.ts';
-import { makeCertificates } from './tls.ts';
 import { assertEnded, seedLive, setups, startWorld } from './world.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
-const https = args.includes('--https');
 const work = mkdtempSync(join(tmpdir(), 'cold-instructions-'));
 
 const arms: Array<[string, string]> = args
@@ -52,7 +52,7 @@ writeFileSync(
 );
 const driver = join(root, 'bench', 'cold-start-driver.mjs');
 
-/** Instructions of one `node script bundle` under callgrind, its report line (fd 3) discarded. */
+/** Instructions of one `node script bundle` under callgrind; the driver's answer (fd 3) must be a 200. */
 const instructions = (script: string, bundle: string, env: NodeJS.ProcessEnv): Promise<number> =>
   new Promise((done, fail) => {
     const out = join(work, 'callgrind.out');
@@ -74,20 +74,27 @@ const instructions = (script: string, bundle: string, env: NodeJS.ProcessEnv): P
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    (child.stdio[3] as Readable | undefined)?.resume();
+    let report = '';
+    (child.stdio[3] as Readable | undefined)?.on('data', (chunk: Buffer) => {
+      report += chunk.toString();
+    });
     child.once('error', fail);
-    child.once('exit', (code) => {
+    // `close`, not `exit`: the answer on fd 3 is read to its end first.
+    child.once('close', (code) => {
       if (code !== 0) {
         fail(new Error(`valgrind node ${script} exited with ${code}: ${stderr.slice(-2000)}`));
         return;
       }
       const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1];
       rmSync(out, { force: true });
-      done(Number(total));
+      const status = report ? (JSON.parse(report) as { statusCode?: number }).statusCode : 200;
+      if (status !== 200)
+        fail(new Error(`${bundle} answered ${status} under callgrind: ${stderr.slice(-2000)}`));
+      else done(Number(total));
     });
   });
 
-const world = await startWorld(https ? makeCertificates(join(work, 'tls')) : undefined);
+const world = await startWorld();
 const counts = new Map<string, { compiles: number[]; imports: number[]; cold: number[] }>();
 try {
   const { env } = setups(world, work).project;
@@ -110,7 +117,7 @@ try {
 
 const mega = (value: number) => `${(value / 1e6).toFixed(1)} M`;
 const first = counts.get(arms[0]?.[0] ?? '');
-console.log(`instructions (callgrind Ir), medians of ${runs}, ${https ? 'https' : 'http'}:`);
+console.log(`instructions (callgrind Ir), medians of ${runs}, http:`);
 for (const [label, { compiles, imports, cold }] of counts) {
   const [compiled, imported, answered] = [median(compiles), median(imports), median(cold)];
   const versus =
