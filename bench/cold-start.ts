@@ -287,8 +287,10 @@ export const coldStart: Measurement = {
           `${ms(wall('project') - wall('sdkFloor'))} above it. Timed in the child (medians, so the parts need not ` +
           `add up), the project's import takes ${above('importMs')} longer than the SDK floor's: V8's compilation ` +
           `of a bundle grows with its size (the http-api bundle is ${http ? kib(http.bytes) : '—'}, the SDK ` +
-          `floor's ${kib(sdkFloor.bytes)}; the rest is the project's own code, Powertools and middy) and ` +
-          `Powertools' logger and metrics are built; its first request takes ${above('firstInvokeMs')} longer: ` +
+          `floor's ${kib(sdkFloor.bytes)}; the rest is the project's own code, Powertools and middy), each function ` +
+          'declared at its top level costing more than the same code inside a function never called, and ' +
+          `Powertools' logger and metrics are built (bench/cold-instructions.ts counts compilation and import ` +
+          `apart, in instructions); its first request takes ${above('firstInvokeMs')} longer: ` +
           'the middleware chain, the validator, the audit line and the metrics flush, which the floor does without. ' +
           `In CPU to the first answer (the \`cold-cpu-vs-sdk-default\` row), which waits do not enter, the project ` +
           `takes ${ms(median(h.project.cpuMs))} against ${ms(median(h.referenceNoMaps.cpuMs))} for the reference ` +
