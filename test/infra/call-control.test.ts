@@ -324,7 +324,9 @@ describe('CallControl with every feature on (IAM auth, schedules, bus consumer, 
         expect(kmsStatements[0]).toMatchObject({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN });
         // The stack's partition is unknown at synth: both names Secrets Manager may carry (aws-cn's too).
         expect(
-          (kmsStatements[0]?.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString),
+          ((kmsStatements[0]?.Condition?.StringEquals?.['kms:ViaService'] ?? []) as unknown[]).map(
+            renderCfnString,
+          ),
         ).toEqual([
           'secretsmanager.<AWS::Region>.amazonaws.com',
           'secretsmanager.<AWS::Region>.<AWS::URLSuffix>',
@@ -936,7 +938,7 @@ describe('CallControl variants', () => {
     for (const statement of kms) {
       expect(statement).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY_ARN });
       expect(
-        (statement.Condition?.StringEquals?.['kms:ViaService'] as unknown[]).map(renderCfnString),
+        ((statement.Condition?.StringEquals?.['kms:ViaService'] ?? []) as unknown[]).map(renderCfnString),
       ).toEqual([
         'secretsmanager.<AWS::Region>.amazonaws.com',
         'secretsmanager.<AWS::Region>.<AWS::URLSuffix>',
