@@ -62,13 +62,20 @@ try {
   await world.stop();
 }
 
+/**
+ * Each arm's median, and the median over repeats of its ratio to the first arm in the same repeat: on a loaded
+ * machine the CPU per invocation drifts between repeats far more than between the arms of one repeat.
+ */
 function cpuReport(cpu: Map<string, number[]>): void {
   const floor = spread(cpu.get('bare node:http') ?? []).median;
+  const first = [...cpu.values()][0] ?? [];
   for (const [label, figures] of cpu) {
     const { median, min, max } = spread(figures);
+    const paired = spread(figures.map((figure, repeat) => figure / (first[repeat] as number))).median;
     console.log(
       `${label.padEnd(24)} CPU/invocation median ${(median * 1000).toFixed(1)} µs ` +
-        `(min ${(min * 1000).toFixed(1)}, max ${(max * 1000).toFixed(1)}), ${(median / floor).toFixed(2)}x bare node:http`,
+        `(min ${(min * 1000).toFixed(1)}, max ${(max * 1000).toFixed(1)}), ${(median / floor).toFixed(2)}x bare node:http, ` +
+        `paired ${paired.toFixed(3)}x ${arms[0]?.label} [${figures.map((figure) => (figure * 1000).toFixed(0)).join(' ')}]`,
     );
   }
 }
