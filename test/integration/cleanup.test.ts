@@ -444,6 +444,37 @@ describe('races and failures', () => {
     expect(loggedReportsOf('listing')).toHaveLength(1);
   });
 
+  it("names SignalWire's reason for a call it could not end, scrubbed of credentials and cut", async () => {
+    const [call] = seedMany(1, '+1319', 'in-progress', 7200);
+    // A gateway echoing the request's headers: the reason must survive, the credentials must not.
+    const reason = `upstream refused: Authorization: Basic ${Buffer.from('project:PT0123456789abcdef0123').toString('base64')} token PT0123456789abcdef0123 ${'x'.repeat(600)}`;
+    stack.emulator.injectFault({ kind: 'status', status: 502, method: 'POST', message: reason, times: 100 });
+
+    const report = await invoke('end-502', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1319'] },
+    });
+    stack.emulator.clearFaults();
+
+    const [failed] = report.failedCalls;
+    expect(report.failedCalls).toHaveLength(1);
+    expect(failed).toEqual({
+      sid: call?.sid,
+      api: 'compatibility',
+      status: 'in-progress',
+      code: 'UPSTREAM_ERROR',
+      message: 'SignalWire answered 502',
+      signalwireCode: 20502,
+      signalwireMessage: expect.stringMatching(
+        /^upstream refused: Authorization: \[redacted\] token \[redacted\] x+…$/,
+      ),
+    });
+    expect([...(failed?.signalwireMessage ?? '')]).toHaveLength(500);
+    expect(JSON.stringify(report)).not.toMatch(/PT0123|cHJvamVjd/);
+    expect(JSON.stringify(loggedReportsOf('end-502'))).not.toMatch(/PT0123|cHJvamVjd/);
+    expect(statusOf(call as Call)).toBe('in-progress');
+  });
+
   it('refuses a bad policy before listing anything, naming the field', async () => {
     const error = await invoke('bad-policy', { maxAgeSeconds: { inProgress: 5 } }).catch(
       (thrown: unknown) => thrown,
