@@ -444,6 +444,43 @@ describe('races and failures', () => {
     expect(loggedReportsOf('listing')).toHaveLength(1);
   });
 
+  it('stops a List Calls listing whose next_page_uri leads back to a page already read, and says so', async () => {
+    // Younger than every other in-progress call here, so on the first page (newest first) whatever ran before.
+    const [call] = seedMany(1, '+1320', 'in-progress', 600);
+    // Every List Calls answer links back to its first page: read for ever, a run would only end at its budget.
+    stack.emulator.injectFault({ kind: 'circle', method: 'GET', pathPrefix: '/api/laml/', times: 1000 });
+
+    const error = await invoke(
+      'list-circle',
+      { maxAgeSeconds: { inProgress: 300 }, to: { prefixes: ['+1320'] } },
+      20_000,
+    ).catch((thrown: unknown) => thrown);
+    stack.emulator.clearFaults();
+
+    const why = 'SignalWire returned a next_page_uri that leads back to a List Calls page already read';
+    expect(error).toBeInstanceOf(CleanupListingError);
+    const { report } = error as CleanupListingError;
+    // The first page, then the page its link names (the first again) once: the link followed twice stops it.
+    expect(report).toMatchObject({
+      pagesRead: 2,
+      ended: 1,
+      incomplete: true,
+      notReached: { statuses: ['in-progress'] },
+      listingFailures: [
+        {
+          api: 'compatibility',
+          status: 'in-progress',
+          code: 'UPSTREAM_ERROR',
+          message: 'SignalWire answered 502',
+          signalwireMessage: why,
+        },
+      ],
+    });
+    expect((error as Error).message).toContain(`in-progress (UPSTREAM_ERROR: ${why})`);
+    expect(statusOf(call as Call)).toBe('completed');
+    expect(posts().filter((request) => request.path.includes(call?.sid ?? '-'))).toHaveLength(1);
+  });
+
   it("names SignalWire's reason for a call it could not end, scrubbed of credentials and cut", async () => {
     const [call] = seedMany(1, '+1319', 'in-progress', 7200);
     // A gateway echoing the request's headers: the reason must survive, the credentials must not.
