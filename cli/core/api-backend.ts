@@ -1,7 +1,6 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { CallActionResult } from '#commons/calls/service';
-import { pageOfCursor } from '#commons/http/list-query';
 import type { CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf, forbidden } from './api-errors.ts';
 import {
@@ -142,12 +141,7 @@ export class ApiBackend implements CallsBackend {
       !(page.next_cursor === null || page.next_cursor === undefined || typeof page.next_cursor === 'string')
     )
       throw this.#unreadable(answer, 'a page of calls', 'GET');
-    const nextCursor = page.next_cursor ?? null;
-    return {
-      calls: page.calls as ListedCall[],
-      nextCursor,
-      nextPage: nextCursor === null ? null : pageOfCursor(nextCursor),
-    };
+    return { calls: page.calls as ListedCall[], nextCursor: page.next_cursor ?? null };
   }
 
   async getCall(callSid: string, api?: CallApi): Promise<ListedCall> {

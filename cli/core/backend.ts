@@ -16,11 +16,6 @@ export type ListedCall = CallView & { api?: CallApi };
 export interface CallsPage {
   calls: ListedCall[];
   nextCursor: string | null;
-  /**
-   * The page `nextCursor` names, without what it remembers of the calls shown (which differs each time round
-   * a circle of page links): what {@link listAll} compares to stop a circle. The cursor itself when absent.
-   */
-  nextPage?: string | null;
 }
 
 /**
@@ -66,8 +61,8 @@ export async function* listAll(
 ): AsyncGenerator<ListedCall> {
   let cursor: string | undefined;
   let seen = 0;
-  // A cursor names its page (the API seals the page's link, the same link the same page): one given again leads
-  // back to a page already read, and followed, a listing that never ends.
+  // A cursor names its page (the API seals the page's link, the same link the same cursor): one given again
+  // leads back to a page already read, and followed, a listing that never ends.
   const followed = new Set<string>();
   // Bounded: SignalWire's pages end, and `limit` stops a runaway listing.
   for (let pages = 0; pages < 100_000; pages++) {
@@ -77,8 +72,7 @@ export async function* listAll(
       yield call;
     }
     if (!page.nextCursor) return;
-    const next = page.nextPage ?? page.nextCursor;
-    if (followed.has(next)) {
+    if (followed.has(page.nextCursor)) {
       throw new CliError(
         `the listing's next page leads back to a page already read (after ${pages + 1} pages): stopped rather than read for ever`,
         'SignalWire (or a proxy) answered page links that go round in a circle; the calls printed so far were read. Retry later, or narrow the listing with filters.',
@@ -86,7 +80,7 @@ export async function* listAll(
         'UPSTREAM_ERROR',
       );
     }
-    followed.add(next);
+    followed.add(page.nextCursor);
     cursor = page.nextCursor;
   }
 }

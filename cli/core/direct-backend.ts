@@ -6,7 +6,6 @@ import { type ApiCommand, type NativeAwareCallService, withNativeCalls } from '#
 import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { type CallActionResult, type CallOutcome, createCallService } from '#commons/calls/service';
 import { describeError } from '#commons/errors';
-import { pageOfPositionText } from '#commons/http/list-query';
 import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
 import type { CallUpdate } from '#commons/signalwire/types';
 import { cliErrorOf } from './api-errors.ts';
@@ -49,11 +48,9 @@ export class DirectBackend implements CallsBackend {
       const signalWireFilter = toSignalWireFilter(filters);
       return this.service.list({ from: { filter: signalWireFilter, apis: apisFor(signalWireFilter, api) } });
     });
-    const nextCursor = page.next === null ? null : cursorOfPosition(page.next, this.calls.projectId);
     return {
       calls: page.calls,
-      nextCursor,
-      nextPage: nextCursor === null ? null : pageOfPositionText(nextCursor),
+      nextCursor: page.next === null ? null : cursorOfPosition(page.next, this.calls.projectId),
     };
   }
 

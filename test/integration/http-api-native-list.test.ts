@@ -194,69 +194,12 @@ describe('the cursor of a listing over both kinds', () => {
 
   it('refuses a native cursor carrying a parameter that is neither a voice-log one nor a filter', async () => {
     const cursor = await nativeCursor();
-    // Into the page link, before the calls already shown that end the cursor's text.
-    const [link, shown] = (openCursor(cursor)?.uri ?? '').split('#shown=');
-    const uri = `${link}&Beta=true${shown === undefined ? '' : `#shown=${shown}`}`;
+    const uri = `${openCursor(cursor)?.uri}&Beta=true`;
 
     const answer = await list(`cursor=${sealCursor(uri, cursorKey(stack.apiToken, stack.projectId))}`);
 
     expect(answer.status).toBe(400);
-    expect(answer.json.error?.violations).toContainEqual(
-      expect.objectContaining({ field: 'cursor', message: expect.stringContaining('Beta') }),
-    );
+    expect(answer.json.error?.violations).toContainEqual(expect.objectContaining({ field: 'cursor' }));
     expect(stack.emulator.requests).toHaveLength(0);
-  });
-
-  it('remembers the calls it showed as digests, not their SIDs, and refuses a malformed list of them naming cursor', async () => {
-    const from = newCaller();
-    const { native } = seedBoth(from);
-    // The first page that shows a call (the voice logs hold other tests' calls too, filtered out here).
-    let page = await list(`api=calling&from=${encodeURIComponent(from)}&pageSize=1`);
-    while (page.json.calls.length === 0 && page.json.next_cursor)
-      page = await list(`cursor=${page.json.next_cursor}`);
-    const text = openCursor(page.json.next_cursor ?? '')?.uri ?? '';
-    const shownSid = page.json.calls[0]?.sid ?? '-';
-
-    expect([...native.queued, ...native.answered]).toContain(shownSid);
-    expect(text).toMatch(/#shown=[A-Za-z0-9_-]{11}$/);
-    expect(text.toLowerCase()).not.toContain(shownSid.toLowerCase());
-
-    const key = cursorKey(stack.apiToken, stack.projectId);
-    for (const shown of ['abc', `${'A'.repeat(11)}!`, 'A'.repeat(11 * 65)]) {
-      stack.emulator.clearRequests();
-      const answer = await list(`cursor=${sealCursor(text.replace(/#shown=.*$/, `#shown=${shown}`), key)}`);
-
-      expect(answer.status).toBe(400);
-      expect(answer.json.error?.violations).toEqual([
-        {
-          field: 'cursor',
-          rule: 'format',
-          message: 'cursor carries an invalid list of the calls already shown',
-        },
-      ]);
-      expect(stack.emulator.requests).toHaveLength(0);
-    }
-  });
-
-  it('does not show again, on the next page, a call pushed onto it by a call created between the reads', async () => {
-    const from = newCaller();
-    const calls = [1, 2, 3].map(
-      (n) =>
-        stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 600 + n, from }).sid,
-    );
-    let reads = 0;
-    stack.emulator.setPaging('offset', () => {
-      if (reads++ === 0)
-        stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 0, from });
-    });
-    try {
-      const pages = await everyPage(`api=compatibility&from=${encodeURIComponent(from)}&pageSize=2`);
-      const shown = pages.flatMap((page) => page.json.calls.map((call) => call.sid));
-
-      expect(reads).toBeGreaterThan(1);
-      expect(shown).toEqual(calls);
-    } finally {
-      stack.emulator.setPaging('cursor');
-    }
   });
 });

@@ -15,8 +15,6 @@
  *    logs are filtered here) while the listing goes on.
  * 5. A page lists each call once (`unique-calls.ts`): a call read twice on it (a voice-log page repeating an
  *    entry, or a call both APIs list) is shown where it was first listed, as its freshest reading.
- * 6. A page shows no call of the last `SHOWN_WINDOW` (64) the pages before it showed (`shown-calls.ts`): a call
- *    created between two page reads pushes SignalWire's pages down, and would show a call on two pages.
  */
 import { formatVoiceLogTime, LIVE_CALL_WINDOW_SECONDS, NATIVE_SOURCES } from '../calling/assumptions.ts';
 import { isCallLog } from '../calling/client.ts';
@@ -33,7 +31,6 @@ import {
   type ListCallsFilter,
 } from '../signalwire/types.ts';
 import type { NativeCallsApi, ProjectCallsApi, RequestOptions } from './port.ts';
-import { dropShown } from './shown-calls.ts';
 import { uniqueCalls } from './unique-calls.ts';
 
 /** A listed call, with the API that owns it. */
@@ -43,17 +40,12 @@ export type ListedCall = CallView & { api: CallApi };
 export type NativeFilter = Pick<ListCallsFilter, 'Status' | 'To' | 'From' | 'ParentCallSid'>;
 const NATIVE_FILTER_NAMES = ['Status', 'To', 'From', 'ParentCallSid'] as const;
 
-/**
- * Where a listing over both APIs stands: the next page to read, of one API, and the calls last shown
- * (`shown-calls.ts`), which that page does not show again.
- */
+/** Where a listing over both APIs stands: the next page to read, of one API. */
 export type ListPosition =
   /** A `next_page_uri` of List Calls; `thenCalling`: the native calls follow the Compatibility ones. */
-  (
-    | { api: 'compatibility'; nextPageUri: string; thenCalling: boolean }
-    /** A voice-log page (`links.next`), with the filters compared on the client side. */
-    | { api: 'calling'; next: string; filter: NativeFilter }
-  ) & { shown?: readonly string[] };
+  | { api: 'compatibility'; nextPageUri: string; thenCalling: boolean }
+  /** A voice-log page (`links.next`), with the filters compared on the client side. */
+  | { api: 'calling'; next: string; filter: NativeFilter };
 
 /** What a listing over both APIs starts from: the filters (and the APIs, both by default), or a position. */
 export type BothListFrom =
@@ -184,22 +176,8 @@ export interface BothListAccess {
   native(): Promise<NativeCallsApi>;
 }
 
-/**
- * One page of the listing over both APIs (the module comment's rule), without the calls its position says were
- * shown already (rule 6), and with the next position remembering the calls shown.
- */
+/** One page of the listing over both APIs (the module comment's rule). */
 export const listOverBoth = async (
-  access: BothListAccess,
-  from: BothListFrom,
-  options: RequestOptions = {},
-  nowMs: number = Date.now(),
-): Promise<BothListPage> => {
-  const page = await readOverBoth(access, from, options, nowMs);
-  const { calls, shown } = dropShown(page.calls, 'position' in from ? from.position.shown : undefined);
-  return { ...page, calls, next: page.next === null ? null : { ...page.next, shown } };
-};
-
-const readOverBoth = async (
   access: BothListAccess,
   from: BothListFrom,
   options: RequestOptions = {},

@@ -2,7 +2,6 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { validateListCallsEvent } from '#commons/generated/validators';
 import type { CallApi } from '../calling/vocabulary.ts';
 import { apisFor, type BothListFrom, type BothListPage, type ListPosition } from '../calls/list-both.ts';
-import { readShownText, shownText } from '../calls/shown-calls.ts';
 import { RequestValidationError } from '../errors.ts';
 import {
   DATE_FILTERS,
@@ -76,36 +75,18 @@ export const violationContextOf = (routeKey: string | undefined) => {
  * `ParentCallSid`; the voice logs' own parameters are snake_case, so the two cannot be confused).
  */
 export const positionText = (position: ListPosition, projectId: string): string => {
-  const shown = position.shown?.length ? `${SHOWN_MARKER}${shownText(position.shown)}` : '';
   if (position.api === 'compatibility') {
-    return `${position.thenCalling ? BOTH_PREFIX : ''}${position.nextPageUri}${shown}`;
+    return position.thenCalling ? `${BOTH_PREFIX}${position.nextPageUri}` : position.nextPageUri;
   }
   const url = new URL(position.next);
   for (const [name, value] of Object.entries(position.filter)) url.searchParams.append(name, String(value));
-  return `${CALLING_PREFIX}${projectId}:${url.toString()}${shown}`;
-};
-
-/**
- * The page a position's text names, without the calls it says were shown: two cursors of one page differ in
- * them when the pages lead round in a circle, and a client that stops circles compares this.
- */
-export const pageOfPositionText = (text: string): string => {
-  const at = text.lastIndexOf(SHOWN_MARKER);
-  return at < 0 ? text : text.slice(0, at);
-};
-
-/** {@link pageOfPositionText} of a cursor this API sealed (the cursor itself when it holds no position). */
-export const pageOfCursor = (cursor: string): string => {
-  const opened = openCursor(cursor);
-  return opened ? pageOfPositionText(opened.uri) : cursor;
+  return `${CALLING_PREFIX}${projectId}:${url.toString()}`;
 };
 
 export const encodeCursor = (position: ListPosition | null, projectId: string, key: Buffer): string | null =>
   position === null ? null : sealCursor(positionText(position, projectId), key);
 
 const BOTH_PREFIX = 'both:';
-/** Ends a position's text when it carries the calls last shown (`shown-calls.ts`); never in a page link. */
-const SHOWN_MARKER = '#shown=';
 const CALLING_PREFIX = 'calling:';
 
 /** What a cursor may carry besides the filters: SignalWire's page number and page token. */
@@ -138,8 +119,6 @@ export interface DecodedPosition {
   page: Array<[string, string]>;
   /** Which page: a Compatibility one (then native calls or not), or a voice-log page at `voiceLogs`. */
   phase: { api: 'compatibility'; thenCalling: boolean } | { api: 'calling'; voiceLogs: string };
-  /** The calls the pages before showed (`shown-calls.ts`), which this one does not show again. */
-  shown: string[];
 }
 
 /** A cursor taken apart: its position and its seal. */
@@ -190,30 +169,19 @@ const sortParameters = (
  * must spell it. The CLI reads the text of its own cursors with it too.
  * @throws RequestValidationError naming `cursor`
  */
-export const readPositionText = (positionText: string): DecodedPosition => {
-  const text = pageOfPositionText(positionText);
-  const shown =
-    text.length === positionText.length
-      ? []
-      : readShownText(positionText.slice(text.length + SHOWN_MARKER.length));
-  if (shown === undefined) throw badCursor('cursor carries an invalid list of the calls already shown');
+export const readPositionText = (text: string): DecodedPosition => {
   const native = NATIVE_CURSOR.exec(text);
   if (native) {
     const query = native[3] as string;
     const { filters, page } = sortParameters(query, VOICE_LOG_PARAMETERS, NATIVE_CURSOR_FILTERS);
     const voiceLogs = `${native[2]}?${new URLSearchParams(page).toString()}`;
-    return { projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs }, shown };
+    return { projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs } };
   }
   const thenCalling = text.startsWith(BOTH_PREFIX);
   const match = CURSOR_PATH.exec(thenCalling ? text.slice(BOTH_PREFIX.length) : text);
   if (!match) throw badCursor();
   const parameters = sortParameters(match[2] as string, PAGE_PARAMETERS, Object.keys(LIST_QUERY_ALIASES));
-  return {
-    projectId: match[1] as string,
-    ...parameters,
-    phase: { api: 'compatibility', thenCalling },
-    shown,
-  };
+  return { projectId: match[1] as string, ...parameters, phase: { api: 'compatibility', thenCalling } };
 };
 
 const decodeCursor = (cursor: string): DecodedCursor => {
@@ -226,10 +194,7 @@ const decodeCursor = (cursor: string): DecodedCursor => {
 export const positionOf = (position: DecodedPosition, projectId: string): ListPosition => {
   if (position.projectId !== projectId) throw badCursor('cursor belongs to another project');
   const filter = toSignalWireFilter(position.filters);
-  const shown = position.shown.length > 0 ? { shown: position.shown } : {};
-  if (position.phase.api === 'calling') {
-    return { api: 'calling', next: position.phase.voiceLogs, filter, ...shown };
-  }
+  if (position.phase.api === 'calling') return { api: 'calling', next: position.phase.voiceLogs, filter };
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(filter)) query.set(name, String(value));
   for (const [name, value] of position.page) query.set(name, value);
@@ -237,7 +202,6 @@ export const positionOf = (position: DecodedPosition, projectId: string): ListPo
     api: 'compatibility',
     nextPageUri: `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`,
     thenCalling: position.phase.thenCalling,
-    ...shown,
   };
 };
 
