@@ -22,6 +22,8 @@ import {
  * Age: an event older than its idempotency record is certain to be kept (the window less twice the clock
  * tolerance, `commons/platform/freshness.ts`: an archive replay, a redrive, a late retry) is refused before
  * anything else with a final `EVENT_TOO_OLD`; applying it could apply it again (`update-requests/event-time.ts`).
+ * Unless its record is still there and COMPLETED: a late duplicate of a request already handled gets its recorded
+ * outcome, as any duplicate does, and nothing is sent.
  *
  * Delivery: EventBridge delivers at least once, so the update runs under Powertools Idempotency (key: the
  * idempotency key per source, else the event id). A repeat replays the recorded outcome and publishes it

@@ -380,8 +380,12 @@ const printReport = (context: CommandContext, report: CleanupReport): void => {
   }
   for (const call of report.wouldEndCalls)
     lines.push(`  would end ${visible(call.sid)}  ${visible(call.reason)}`);
-  for (const call of report.failedCalls)
-    lines.push(style.red(`  failed ${visible(call.sid)}  ${visible(call.code)}: ${visible(call.message)}`));
+  for (const call of report.failedCalls) {
+    const why = call.signalwireMessage === undefined ? '' : ` (${visible(call.signalwireMessage)})`;
+    lines.push(
+      style.red(`  failed ${visible(call.sid)}  ${visible(call.code)}: ${visible(call.message)}${why}`),
+    );
+  }
   for (const failure of report.listingFailures) {
     const why = failure.signalwireMessage === undefined ? '' : ` (${visible(failure.signalwireMessage)})`;
     lines.push(style.red(`  could not list ${visible(failure.status)}: ${visible(failure.message)}${why}`));

@@ -83,7 +83,10 @@ export interface RecordedRequest {
  * - `garble`: process the request, then answer 200 with `body` (by default one that is not JSON);
  * - `raw`: process the request (unless `applyFirst` is false), then answer exactly `status`, `headers` and
  *   `body` as given (an HTML page from a proxy, a 204, an empty 200), and with `then` keep the connection open
- *   without ending the answer (`stall`) or destroy it (`reset`) after writing them.
+ *   without ending the answer (`stall`) or destroy it (`reset`) after writing them;
+ * - `circle`: answer List Calls as usual, but with `next_page_uri` set to its `first_page_uri`: page links that
+ *   go round in a circle, which a client must notice instead of reading for ever (the voice logs' circle is
+ *   scripted with `garble`).
  * `pathPrefix` narrows a fault to requests whose path starts with it (e.g. `/api/calling/`: the native
  * commands only, not the Compatibility update a write-first change sends before them).
  */
@@ -103,6 +106,7 @@ type FaultKind =
   | { kind: 'delay'; ms: number; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'garble'; body?: string; times?: number; method?: 'GET' | 'POST' }
+  | { kind: 'circle'; times?: number; method?: 'GET' }
   | {
       kind: 'raw';
       status: number;

@@ -4,6 +4,7 @@ import {
   DEFAULT_PAGE_SIZE,
   floorToSecond,
   invalidArgument,
+  type Reply,
   renderCall,
   type StoredCall,
   schemaError,
@@ -247,4 +248,15 @@ export const listCallsAnswer = (
     page,
     page_size: request.pageSize,
   };
+};
+
+/**
+ * A List Calls answer with its `next_page_uri` leading back to its first page (`first_page_uri`): the `circle`
+ * fault. Any other answer (an error, one call) is left as it is.
+ */
+export const circled = (reply: Reply): Reply => {
+  const body = reply.body as Record<string, unknown> | null;
+  if (reply.status !== 200 || typeof body !== 'object' || body === null || !('next_page_uri' in body))
+    return reply;
+  return { ...reply, body: { ...body, next_page_uri: body.first_page_uri } };
 };

@@ -50,7 +50,7 @@ import {
   send,
   sendScripted,
 } from './http.ts';
-import { CallStore, listCallsAnswer } from './listing.ts';
+import { CallStore, circled, listCallsAnswer } from './listing.ts';
 import { isNativePath, NativeCalls, nativeFaultReply, parseJsonOrUndefined } from './native.ts';
 import type { Paging } from './native-render.ts';
 
@@ -267,7 +267,7 @@ export class SignalWireEmulator {
         send(res, isNativePath(request.path) ? nativeFaultReply(fault) : errorReply(faultError(fault)));
         return;
       }
-      send(res, applied as Reply);
+      send(res, fault?.kind === 'circle' ? circled(applied as Reply) : (applied as Reply));
     } catch (error) {
       // A client that went away mid-body, or a stop during a delay, needs no answer.
       if (this.#stopping.signal.aborted || res.destroyed) return;

@@ -444,6 +444,74 @@ describe('races and failures', () => {
     expect(loggedReportsOf('listing')).toHaveLength(1);
   });
 
+  it('stops a List Calls listing whose next_page_uri leads back to a page already read, and says so', async () => {
+    // Younger than every other in-progress call here, so on the first page (newest first) whatever ran before.
+    const [call] = seedMany(1, '+1320', 'in-progress', 600);
+    // Every List Calls answer links back to its first page: read for ever, a run would only end at its budget.
+    stack.emulator.injectFault({ kind: 'circle', method: 'GET', pathPrefix: '/api/laml/', times: 1000 });
+
+    const error = await invoke(
+      'list-circle',
+      { maxAgeSeconds: { inProgress: 300 }, to: { prefixes: ['+1320'] } },
+      20_000,
+    ).catch((thrown: unknown) => thrown);
+    stack.emulator.clearFaults();
+
+    const why = 'SignalWire returned a next_page_uri that leads back to a List Calls page already read';
+    expect(error).toBeInstanceOf(CleanupListingError);
+    const { report } = error as CleanupListingError;
+    // The first page, then the page its link names (the first again) once: the link followed twice stops it.
+    expect(report).toMatchObject({
+      pagesRead: 2,
+      ended: 1,
+      incomplete: true,
+      notReached: { statuses: ['in-progress'] },
+      listingFailures: [
+        {
+          api: 'compatibility',
+          status: 'in-progress',
+          code: 'UPSTREAM_ERROR',
+          message: 'SignalWire answered 502',
+          signalwireMessage: why,
+        },
+      ],
+    });
+    expect((error as Error).message).toContain(`in-progress (UPSTREAM_ERROR: ${why})`);
+    expect(statusOf(call as Call)).toBe('completed');
+    expect(posts().filter((request) => request.path.includes(call?.sid ?? '-'))).toHaveLength(1);
+  });
+
+  it("names SignalWire's reason for a call it could not end, scrubbed of credentials and cut", async () => {
+    const [call] = seedMany(1, '+1319', 'in-progress', 7200);
+    // A gateway echoing the request's headers: the reason must survive, the credentials must not.
+    const reason = `upstream refused: Authorization: Basic ${Buffer.from('project:PT0123456789abcdef0123').toString('base64')} token PT0123456789abcdef0123 ${'x'.repeat(600)}`;
+    stack.emulator.injectFault({ kind: 'status', status: 502, method: 'POST', message: reason, times: 100 });
+
+    const report = await invoke('end-502', {
+      maxAgeSeconds: { inProgress: 3600 },
+      to: { prefixes: ['+1319'] },
+    });
+    stack.emulator.clearFaults();
+
+    const [failed] = report.failedCalls;
+    expect(report.failedCalls).toHaveLength(1);
+    expect(failed).toEqual({
+      sid: call?.sid,
+      api: 'compatibility',
+      status: 'in-progress',
+      code: 'UPSTREAM_ERROR',
+      message: 'SignalWire answered 502',
+      signalwireCode: 20502,
+      signalwireMessage: expect.stringMatching(
+        /^upstream refused: Authorization: \[redacted\] token \[redacted\] x+…$/,
+      ),
+    });
+    expect([...(failed?.signalwireMessage ?? '')]).toHaveLength(500);
+    expect(JSON.stringify(report)).not.toMatch(/PT0123|cHJvamVjd/);
+    expect(JSON.stringify(loggedReportsOf('end-502'))).not.toMatch(/PT0123|cHJvamVjd/);
+    expect(statusOf(call as Call)).toBe('in-progress');
+  });
+
   it('refuses a bad policy before listing anything, naming the field', async () => {
     const error = await invoke('bad-policy', { maxAgeSeconds: { inProgress: 5 } }).catch(
       (thrown: unknown) => thrown,

@@ -1014,6 +1014,35 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
     expect(run.stdout).toMatch(/could not list [a-z-]+: SignalWire answered 500 \(Internal Server Error\)/);
   });
 
+  it("prints SignalWire's reason beside a call it could not end, never a credential, and fails", async () => {
+    const sid = seed('in-progress', 7_200, '+13105550871');
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 502,
+      method: 'POST',
+      message: 'edge refused Authorization: Basic cHJvamVjdDpQVDAxMjM0NTY3ODlhYmNkZWY= \u001b[2J',
+      times: 100,
+    });
+    const run = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-in-progress',
+      '1h',
+      '--to-prefix',
+      '+13105550871',
+    );
+    stack.emulator.clearFaults();
+
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toContain(
+      `failed ${sid}  UPSTREAM_ERROR: SignalWire answered 502 (edge refused Authorization: [redacted] `,
+    );
+    expect(run.stdout + run.stderr).not.toContain('cHJvamVjd');
+    expect(run.stdout + run.stderr).not.toContain('\u001b[2J');
+  });
+
   it('refuses an invalid policy with exit 2, naming the flag as typed', async () => {
     const run = await cli('cleanup', '--local', '--dry-run', '--max-age-ringing', '10s');
     expect(run.code).toBe(2);

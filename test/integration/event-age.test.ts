@@ -106,6 +106,60 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     ]);
   });
 
+  it("answers a producer's late retry of a redirect that succeeded, older than the window, with its recorded outcome: no failure, nothing sent", async () => {
+    const call = seed();
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/late-retry.xml' },
+      idempotencyKey: `crm-late-${randomUUID()}`,
+    };
+    const first = await request(detail);
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const firstExpiry = (await store.getRecord(envelopeOf(first) as never)).expiryTimestamp as number;
+    stack.emulator.clearRequests();
+    const before = output.records().length;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The producer's retry under the same key, whose EventBridge time is older than the window (its record, renewed
+    // by a later duplicate or not yet removed by the TTL, still holds the outcome).
+    const retry = envelope(detail, secondsAgo(maxAgeSeconds + 60));
+
+    await stack.deliverCallUpdateRequested(retry);
+
+    expect(stack.emulator.requests).toEqual([]);
+    expect(stack.aws.targetErrors).toEqual([]);
+    const replay = updated(onlyResult(retry.id));
+    expect(replay).toEqual({ ...updated(onlyResult(first)), requestEventId: retry.id, replayed: true });
+    expect(output.audits(before)).toEqual([]);
+    // Kept for another window from this duplicate, as every replay is.
+    const renewed = (await store.getRecord(envelopeOf(first) as never)).expiryTimestamp as number;
+    expect(renewed).toBeGreaterThan(firstExpiry);
+  });
+
+  it('still refuses an old event whose record is not a COMPLETED outcome of the same change: in progress (a redirect whose outcome is unknown), or another change under the key', async () => {
+    const store = localIdempotencyStore(stack).persistenceStore;
+    const key = `crm-unknown-${randomUUID()}`;
+    const redirect = (url: string) =>
+      envelope(
+        { callSid: seed().sid, action: 'update', update: { Url: url }, idempotencyKey: key },
+        secondsAgo(maxAgeSeconds + 60),
+      );
+    // A redirect whose outcome was never recorded: its record blocks, in progress, for the window.
+    const unknown = redirect('https://example.com/unknown.xml');
+    await store.saveInProgress(unknown as never, 60_000);
+
+    await stack.deliverCallUpdateRequested(unknown);
+    // The same key for another call and change, with a COMPLETED record of its own.
+    const other = redirect('https://example.com/other.xml');
+    await store.deleteRecord(unknown as never);
+    await store.saveSuccess(unknown as never, { kind: 'applied', outcome: 'updated' });
+    await stack.deliverCallUpdateRequested(other);
+
+    expect(stack.emulator.requests).toEqual([]);
+    expect(failed(onlyResult(unknown.id)).error.code).toBe('EVENT_TOO_OLD');
+    expect(failed(onlyResult(other.id)).error.code).toBe('EVENT_TOO_OLD');
+  });
+
   it('refuses a transfer (a native redirect) older than the window the same way, before any SignalWire request', async () => {
     const before = output.records().length;
     const old = envelope(

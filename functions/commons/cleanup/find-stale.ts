@@ -1,4 +1,5 @@
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
+import { SignalWireError } from '../errors.ts';
 import { parseSignalWireDate } from '../signalwire/dates.ts';
 import { toSignalWireFilter } from '../signalwire/list-query-params.ts';
 import {
@@ -113,6 +114,13 @@ const listedCalls = async (page: Promise<CallListPage>): Promise<ListedCalls> =>
   return { calls: calls.slice(), nextPageUri: next_page_uri };
 };
 
+const circularListPages = (): SignalWireError =>
+  new SignalWireError(502, {
+    code: undefined,
+    message: 'SignalWire returned a next_page_uri that leads back to a List Calls page already read',
+    moreInfo: undefined,
+  });
+
 /**
  * Every page of List Calls for one status, fetched one page ahead: the next page is requested while the
  * caller works through the current one, so at most two pages are held at a time. Paging follows
@@ -130,11 +138,18 @@ export async function* listCallPages(
     toSignalWireFilter({ status, pageSize }),
     options,
   );
+  // A page link followed twice leads round in a circle: the listing would never end (until the time budget), so it
+  // stops there, said so, as the voice-log listing does. The page that holds the link is still worked through.
+  const followed = new Set<string>();
   try {
     while (next !== undefined) {
       const page = await listedCalls(next);
-      next = page.nextPageUri ? api.listCallsPage({ nextPageUri: page.nextPageUri }, options) : undefined;
+      const uri = page.nextPageUri;
+      const circle = uri !== null && followed.has(uri);
+      if (uri && !circle) followed.add(uri);
+      next = uri && !circle ? api.listCallsPage({ nextPageUri: uri }, options) : undefined;
       yield page;
+      if (circle) throw circularListPages();
     }
   } finally {
     // A consumer that stops early abandons the look-ahead request; its failure then concerns no one.

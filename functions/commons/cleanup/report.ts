@@ -8,6 +8,7 @@ import {
 } from '../calls/audit-record.ts';
 import { auditedResultOf, type CallOutcome } from '../calls/service.ts';
 import type { ErrorCode, ErrorDescription } from '../errors.ts';
+import { cutUpstreamText } from '../signalwire/answers.ts';
 import type { ActiveCallStatus } from '../signalwire/types.ts';
 
 /** A call the run tried to end and could not. */
@@ -19,8 +20,11 @@ export interface FailedCall {
   status: ActiveCallStatus;
   /** The error taxonomy's code; `INTERRUPTED` when the time budget ran out mid-request. */
   code: ErrorCode;
+  /** The taxonomy's words (e.g. "SignalWire answered 502"). */
   message: string;
   signalwireCode?: number;
+  /** Why, in SignalWire's words, when its answer said: scrubbed of credentials and cut like a listing failure's. */
+  signalwireMessage?: string;
 }
 
 /** A call the policy names whose age could not be established: reported, never ended. */
@@ -137,6 +141,14 @@ const signalwireCodeOf = (error: ErrorDescription): { signalwireCode?: number } 
   error.signalwire?.code != null ? { signalwireCode: error.signalwire.code } : {};
 
 /**
+ * SignalWire's own reason for a failure, as the report may show it: a 502 says only "SignalWire answered 502",
+ * the reason is in the upstream message. Scrubbed of credentials and cut (the client already did both when it
+ * read the body; done again here so no path into the report depends on that), and left out when empty.
+ */
+export const signalwireMessageOf = (error: ErrorDescription): { signalwireMessage?: string } =>
+  error.signalwire?.message.trim() ? { signalwireMessage: cutUpstreamText(error.signalwire.message) } : {};
+
+/**
  * The report of one run and the only writer of its per-call facts: {@link settle} counts a call and writes
  * its audit record together, so a counter and an audit line can never disagree.
  */
@@ -209,7 +221,12 @@ export class CleanupLedger {
         break;
       case 'failed': {
         const { code, message } = settlement.error;
-        this.#fail(target, { code, message, ...signalwireCodeOf(settlement.error) });
+        this.#fail(target, {
+          code,
+          message,
+          ...signalwireCodeOf(settlement.error),
+          ...signalwireMessageOf(settlement.error),
+        });
         result = failureResult(settlement.error, rule);
         break;
       }

@@ -4,7 +4,6 @@ import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
 import { applyToProject } from '../calls/service.ts';
 import { callKey } from '../calls/unique-calls.ts';
 import { describeError } from '../errors.ts';
-import { cutUpstreamText } from '../signalwire/answers.ts';
 import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
 import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
 import {
@@ -23,6 +22,7 @@ import {
   type CleanupReport,
   endStatusOf,
   type ListingFailure,
+  signalwireMessageOf,
   type Target,
 } from './report.ts';
 import { boundsOf, type CleanupOptions, type RunBounds } from './run-options.ts';
@@ -39,15 +39,15 @@ export type { CleanupOptions } from './run-options.ts';
  * SignalWire's 10000 here is a refused value, not a call's state.
  */
 const listingFailure = (api: CallApi, status: ActiveCallStatus, error: unknown): ListingFailure => {
-  const { code, message, signalwire } = describeError(error, { operation: 'list' });
-  const reason = signalwire?.message.trim() ? cutUpstreamText(signalwire.message) : undefined;
+  const described = describeError(error, { operation: 'list' });
+  const { code, message, signalwire } = described;
   return {
     api,
     status,
     code,
     message,
     ...(signalwire?.code != null ? { signalwireCode: signalwire.code } : {}),
-    ...(reason !== undefined ? { signalwireMessage: reason } : {}),
+    ...signalwireMessageOf(described),
   };
 };
 

@@ -1,5 +1,6 @@
 import {
   IdempotencyAlreadyInProgressError,
+  IdempotencyItemNotFoundError,
   IdempotencyRecordStatus,
   IdempotencyValidationError,
   makeIdempotent,
@@ -13,7 +14,7 @@ import { type FieldViolation, isFunctionTimeout, RequestValidationError } from '
 import { CALL_UPDATE_FAILED, CALL_UPDATED, type CallUpdateRequestedEvent } from '../events/contracts.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import { withDeadline } from '../platform/deadline.ts';
-import { type Freshness, freshnessOf } from '../platform/freshness.ts';
+import { EventTooOldError, type Freshness, freshnessOf } from '../platform/freshness.ts';
 import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '../platform/metric-names.ts';
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
@@ -167,6 +168,36 @@ const remembered = async (
   }
 };
 
+/**
+ * The outcome recorded for an event older than the window (`EVENT_TOO_OLD` by its `time`): a late duplicate of a
+ * request already handled (a producer's retry under its `idempotencyKey`, a redelivery of an event whose record
+ * was renewed by a later duplicate) is answered as any duplicate is, from its COMPLETED record, and nothing is
+ * sent. Only a COMPLETED record, unexpired and for the same change, says what became of the request; anything
+ * else (no record, one in progress: a redirect whose outcome is unknown, one for another change, a table that
+ * cannot be read) leaves the refusal as it was: final, and nothing sent, so a redirect is never sent twice.
+ */
+const recordedOutcome = async (
+  store: CallUpdateIdempotency['persistenceStore'],
+  event: CallUpdateRequestedEvent,
+): Promise<AppliedRequest | undefined> => {
+  try {
+    const record = await store.getRecord(event as unknown as RecordData);
+    return record.getStatus() === IdempotencyRecordStatus.COMPLETED
+      ? { ...(record.getResponse() as AppliedRequest), replayed: true }
+      : undefined;
+  } catch (error) {
+    if (!(error instanceof IdempotencyItemNotFoundError) && !(error instanceof IdempotencyValidationError)) {
+      logger.warn(
+        'the idempotency record of an event too old to apply could not be read: refused as too old',
+        {
+          error: error as Error,
+        },
+      );
+    }
+    return undefined;
+  }
+};
+
 /** The one place a result is published and counted, and the invocation ended or failed. */
 const settler =
   (publisher: EventPublisher, store: CallUpdateIdempotency['persistenceStore']) =>
@@ -262,6 +293,13 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
     { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
   );
 
+  /** A recorded outcome published again (`replayed: true`), its record kept for another window, as any replay. */
+  const replayRecorded = async (event: CallUpdateRequestedEvent, recorded: AppliedRequest) => {
+    const decision = decideRecord(event, recorded);
+    await rememberAgain(persistenceStore, event);
+    return settle(event, decision);
+  };
+
   return {
     /**
      * middy's early timeout fired while the request was being applied: the outcome is described as lost (for a
@@ -281,6 +319,12 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
     async handle(received: unknown, context: Context): Promise<CallUpdateEventResult> {
       config.registerLambdaContext(context);
       const refusal = refusalOf(received, deps.allowedSources, now(), freshness);
+      if (refusal instanceof EventTooOldError) {
+        // Too old to apply, but perhaps a duplicate of a request already handled: then its recorded outcome.
+        const late = canonicalRequest(received as CallUpdateRequestedEvent);
+        const recorded = await recordedOutcome(persistenceStore, late);
+        if (recorded) return replayRecorded(late, recorded);
+      }
       if (refusal) return settle(received, refuse(calls, context.invokedFunctionArn, received, refusal));
       const event = canonicalRequest(received as CallUpdateRequestedEvent);
       const { detail } = event;
