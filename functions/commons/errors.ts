@@ -58,9 +58,13 @@ export class SignalWireNetworkError extends Error {
     kind: 'timeout' | 'connection',
     mayHaveReachedServer: boolean,
     detail: string,
-    options: { permanent?: boolean } = {},
+    /**
+     * `cause`: what the transport saw (Node's own error), kept for whoever must tell one connection failure from
+     * another (the CLI names a proxy that refused the tunnel); never part of what a caller is told.
+     */
+    options: { permanent?: boolean; cause?: unknown } = {},
   ) {
-    super(detail);
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.mayHaveReachedServer = mayHaveReachedServer;
     this.permanent = options.permanent ?? false;
