@@ -1046,7 +1046,9 @@ describe('a value of a fixed set, typed by a tired operator', () => {
     ]);
     expect(run.code).toBe(2);
     const { error } = JSON.parse(run.stdout) as { error: { message: string } };
-    expect(error.message).toBe('invalid policy: --max-age-in-progress 0s (0 s) must be >= 60 s');
+    expect(error.message).toBe(
+      'invalid policy: --max-age-in-progress 0s (0 s) is too short: a maximum age is at least 1m (60 s)',
+    );
     expect(run.stderr).not.toContain('policy.maxAgeSeconds');
 
     // A field from --policy-file keeps the file's own name: that is what the operator has to fix.
