@@ -56,7 +56,7 @@ const sayViolation = ({ field, rule, message }: FieldViolation, typed: string | 
   return { message: `${typed}${message.slice(field.length)}` };
 };
 
-const MAX_CALLS_HINT = `from 1 to ${MAX_CALLS_TO_END} (100 when not given)`;
+const MAX_CALLS_HINT = `from 1 to ${MAX_CALLS_TO_END}`;
 
 /** The refusal of a policy: each violation in flag words, and the hints of those that have one. */
 export const policyRefusal = (
