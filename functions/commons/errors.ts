@@ -58,10 +58,7 @@ export class SignalWireNetworkError extends Error {
     kind: 'timeout' | 'connection',
     mayHaveReachedServer: boolean,
     detail: string,
-    /**
-     * `cause`: what the transport saw (Node's own error), kept for whoever must tell one connection failure from
-     * another (the CLI names a proxy that refused the tunnel); never part of what a caller is told.
-     */
+    // `cause`: the transport's error (the CLI tells a proxy's refused tunnel by it); never told to a caller.
     options: { permanent?: boolean; cause?: unknown } = {},
   ) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
