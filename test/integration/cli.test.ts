@@ -476,7 +476,8 @@ describe('calls (local stack, signed requests)', () => {
     stack.emulator.clearRequests();
     const run = await cli('calls', 'end', 'not-a-sid', '--local', '--yes');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('callSid');
+    expect(run.stderr).toContain('is not a call SID (a call SID is a UUID: 36 characters');
+    expect(run.stderr).not.toContain('callSid');
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
