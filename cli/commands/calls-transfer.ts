@@ -2,7 +2,7 @@ import { validateTransferCallEvent } from '#commons/generated/validators';
 import { actOnCalls } from '../core/actions.ts';
 import { checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
-import { CliError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { visible } from '../core/safe-text.ts';
 
 /**
@@ -56,32 +56,21 @@ export const command = defineCommand(
   (context) => {
     const api = checkApi(context.values.api);
     const dest = checkDestination(context.values.to);
-    const redirectInstead = (sid: string) => (command: (args: string) => string) =>
-      `Redirect it to cXML that dials the destination instead: \`${command(`calls redirect ${sid} --url URL`)}\`.`;
     if (api === 'compatibility') {
+      const sid = context.positionals[0] ?? '<sid>';
       throw new UsageError(
-        'transfer is a native Calling API command; a Compatibility call (--api compatibility) has none',
-        redirectInstead(context.positionals[0] ?? '<sid>'),
+        '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call (cXML), whose API has no transfer',
+        (command) =>
+          `Redirect it to cXML that dials the destination instead: \`${command(`calls redirect ${sid} --url URL`)}\`, or leave out --api to look the call up.`,
       );
     }
     return actOnCalls(
       context,
       context.positionals,
       'Transfer',
-      // A call the lookup found to be a Compatibility call is refused by the service; the SID was right, so
-      // the way out is the redirect, not the taxonomy's "fix the value named above".
-      (backend, sid) =>
-        backend.transferCall(sid, dest, api).catch((error: unknown) => {
-          if (
-            error instanceof CliError &&
-            error.code === 'INVALID_REQUEST' &&
-            error.message.startsWith('transfer is a native Calling API command')
-          )
-            throw new CliError(error.message, redirectInstead(sid), error.exitCode, error.code, {
-              cause: error,
-            });
-          throw error;
-        }),
+      // A call the lookup finds to be a Compatibility call is refused by the service, and told as the way out
+      // (the redirect) by actOnCalls, not as the taxonomy's "fix the value named above".
+      (backend, sid) => backend.transferCall(sid, dest, api),
       { transfer: { to: dest } },
     );
   },

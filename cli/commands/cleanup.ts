@@ -20,6 +20,7 @@ import { type CommandContext, defineCommand, holdOutput, printJson } from '../co
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
+import { policyRefusal } from '../core/policy-refusal.ts';
 import { visible } from '../core/safe-text.ts';
 import { localUser, openSignalWire, targetKind } from '../core/targets.ts';
 import { ProgressBar } from '../core/terminal.ts';
@@ -156,9 +157,8 @@ const policyInput = (context: CleanupContext): { input: CleanupPolicyInput; type
 };
 
 /**
- * Validates the policy with the function's own validator and merge rules. A violation of a field a flag set
- * names the flag as typed (`--max-age-in-progress 0s (0 s) must be >= 60 s`); one from --policy-file keeps the
- * policy's own field name, which is what the file says.
+ * Validates the policy with the function's own validator and merge rules; a refusal names the flags as typed
+ * (`policyRefusal`), with what to give instead.
  */
 const resolve = async (input: CleanupPolicyInput, typed: Map<string, string>): Promise<CleanupPolicy> => {
   const { parsePolicyInput, resolvePolicy } = await import('#commons/cleanup/policy');
@@ -166,18 +166,7 @@ const resolve = async (input: CleanupPolicyInput, typed: Map<string, string>): P
   try {
     return resolvePolicy(undefined, parsePolicyInput(input, 'policy'));
   } catch (error) {
-    if (error instanceof RequestValidationError) {
-      const described = error.violations.map(({ field, message }) => {
-        const flag = typed.get(field.replace(/^policy\./, ''));
-        if (flag === undefined || !message.startsWith(field)) return message;
-        const rule = message.slice(field.length);
-        return `${flag}${field.startsWith('policy.maxAgeSeconds.') ? rule.replace(/(\d+)$/, '$1 s') : rule}`;
-      });
-      throw new UsageError(
-        `invalid policy: ${described.join('; ')}`,
-        'Give at least one --max-age-* (60 s to 30 days); see `call-control cleanup --help`. Nothing was ended.',
-      );
-    }
+    if (error instanceof RequestValidationError) throw policyRefusal(error.violations, typed);
     throw error;
   }
 };

@@ -4,6 +4,7 @@ import { apiOf, type CallApi, type CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';
 import { type CommandContext, holdOutput, printJson } from './command.ts';
 import { CliError, hintText, mayHaveApplied } from './errors.ts';
+import { refusalInFlagWords } from './flag-words.ts';
 import { watchInterrupts } from './interrupt.ts';
 import { confirm, interactive } from './prompt.ts';
 import { visible } from './safe-text.ts';
@@ -152,7 +153,9 @@ const actOnOne = async (
       status: result.call.status,
       api: result.api ?? apiOf(result.call),
     };
-  } catch (error) {
+  } catch (thrown) {
+    // A refusal of the change names the flag typed (`--method`), not the API's field (`Method`).
+    const error = refusalInFlagWords(thrown, sid);
     const known = error instanceof CliError;
     const hint = known ? hintText(error.hint, context.command) : undefined;
     const message = error instanceof Error ? error.message : String(error);

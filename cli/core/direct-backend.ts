@@ -80,7 +80,8 @@ export class DirectBackend implements CallsBackend {
   }
 
   #result(outcome: CallOutcome): CallActionResult {
-    if (!outcome.ok) throw refusedByProxy(outcome.error) ?? cliErrorOf({ ...outcome.error, change: true });
+    if (!outcome.ok)
+      throw refusedByProxy(outcome.error, outcome.cause) ?? cliErrorOf({ ...outcome.error, change: true });
     return {
       call: outcome.call,
       outcome: outcome.outcome,

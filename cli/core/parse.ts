@@ -79,10 +79,23 @@ const asks = (argv: string[], ...flags: string[]): boolean => {
 };
 
 /** The command named by the words, or a usage error naming what was typed and its nearest spelling. */
-const findCommand = (words: string[], registry: Record<string, CommandEntry>): string => {
+const findCommand = (
+  words: string[],
+  registry: Record<string, CommandEntry>,
+  next: string | undefined,
+): string => {
   const name = words.join(' ');
   if (registry[name]) return name;
   const names = Object.keys(registry);
+  // `end calls <sid>`: the two words the wrong way round. Said as such, not as the nearest spelling of `end`
+  // (`end-all`, the kill switch, is the last thing to suggest to someone who meant one call).
+  // `end <sid>` likewise: a calls subcommand without its group.
+  if (registry[`calls ${words[0]}`]) {
+    throw new UsageError(
+      `unknown command "${next === 'calls' ? `${words[0]} calls` : words[0]}" (did you mean \`calls ${words[0]}\`?)`,
+      `The group comes first: \`call-control calls ${words[0]} …\`; \`call-control calls --help\` lists them.`,
+    );
+  }
   const candidates =
     words[0] === 'calls'
       ? names.filter((entry) => entry.startsWith('calls ')).map((entry) => entry.slice(6))
@@ -115,7 +128,9 @@ export const parseCommandLine = async (
     return { kind: 'help', topic: 'main', asked: helpAsked || words[0] === 'help' };
   }
   if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
-  const name = findCommand(words, registry);
+  // The word after an unknown one, for a command typed the wrong way round (`end calls`).
+  const after = argv.slice((at[0] ?? 0) + 1).find((token) => !token.startsWith('-'));
+  const name = findCommand(words, registry, after);
   const module = await registry[name]!.load();
   // `-o=json` is `-o json` (as `--output=json` is): parseArgs would read the value as "=json".
   const rest = argv

@@ -125,27 +125,31 @@ const TUNNEL_REFUSED =
  */
 export const proxyRefusalOf = (error: unknown): ProxyRefusal | undefined => {
   if (!environmentProxyOn()) return undefined;
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+  // The whole chain is read: the SignalWire client's network error carries the transport's, which carries
+  // Node's (the one whose message holds the proxy's answer), and a wrapper may repeat the code without it.
+  let tunnel: ProxyRefusal | undefined;
+  for (let current = error, depth = 0; current instanceof Error && depth < 6; depth++) {
     const match = TUNNEL_REFUSED.exec(current.message);
     if (match || (current as NodeJS.ErrnoException).code === 'ERR_PROXY_TUNNEL') {
       const status = Number(match?.[1] ?? match?.[2]);
       const host = /tunnel to (\S+?)(?::443)? via\b/.exec(current.message)?.[1];
-      return {
-        status: Number.isInteger(status) && status > 0 ? status : undefined,
+      tunnel = {
+        status: Number.isInteger(status) && status > 0 ? status : tunnel?.status,
         protocol: 'https:',
-        ...(host ? { host } : {}),
+        ...(host ? { host } : tunnel?.host ? { host: tunnel.host } : {}),
       };
+    } else if (tunnel === undefined) {
+      // The SDK keeps the answer's status in $metadata, or, when it could not parse the proxy's page, in $response.
+      const answered = current as {
+        $metadata?: { httpStatusCode?: unknown };
+        $response?: { statusCode?: unknown };
+      };
+      if (answered.$metadata?.httpStatusCode === 407 || answered.$response?.statusCode === 407)
+        return { status: 407, protocol: 'http:' };
     }
-    // The SDK keeps the answer's status in $metadata, or, when it could not parse the proxy's page, in $response.
-    const answered = current as {
-      $metadata?: { httpStatusCode?: unknown };
-      $response?: { statusCode?: unknown };
-    };
-    if (answered.$metadata?.httpStatusCode === 407 || answered.$response?.statusCode === 407)
-      return { status: 407, protocol: 'http:' };
     current = current.cause;
   }
-  return undefined;
+  return tunnel;
 };
 
 /**
@@ -160,7 +164,7 @@ export const proxyRefusedError = (refusal: ProxyRefusal, what: string, fallbackH
     refusal.status === 407
       ? '407 Proxy Authentication Required'
       : refusal.status === undefined
-        ? 'it refused the tunnel'
+        ? 'it closed the connection or answered without an HTTP status, and opened no tunnel'
         : `HTTP ${refusal.status} to the tunnel`;
   const variable = proxy.split(' ')[0];
   return new CliError(

@@ -3,6 +3,7 @@ import { validateGetCallEvent, validateUpdateCallEvent } from '#commons/generate
 import type { CallUpdate } from '#commons/signalwire/types';
 import { violationsFromAjv } from '#commons/validation/violations';
 import { type Hint, UsageError } from './errors.ts';
+import { inFlagWords, pairHint } from './flag-words.ts';
 import { visible } from './safe-text.ts';
 
 /**
@@ -12,7 +13,10 @@ import { visible } from './safe-text.ts';
 const check = (valid: boolean, errors: Parameters<typeof violationsFromAjv>[0], hint: Hint): void => {
   if (valid) return;
   const error = new RequestValidationError(violationsFromAjv(errors));
-  throw new UsageError(error.violations.map((violation) => violation.message).join('; '), hint);
+  // Named by the flags the operator typed (`--method`), not the API's fields (`Method`).
+  const messages = error.violations.map((violation) => inFlagWords(violation.message));
+  const pairs = messages.flatMap((message) => pairHint(message) ?? []);
+  throw new UsageError(messages.join('; '), pairs.length > 0 ? pairs.join(' ') : hint);
 };
 
 /**
@@ -40,7 +44,7 @@ export const checkCallSid = (callSid: string): string => {
   const sid = (QUOTED.exec(bare)?.[1] ?? bare).trim().toLowerCase();
   if (!validateGetCallEvent({ pathParameters: { callSid: sid } })) {
     throw new UsageError(
-      `"${shownExactly(callSid)}" is not a call SID (callSid must be a UUID: 36 characters, 8-4-4-4-12 hexadecimal digits${sid.length !== 36 ? `; this is ${sid.length}` : ''})`,
+      `"${shownExactly(callSid)}" is not a call SID (a call SID is a UUID: 36 characters, 8-4-4-4-12 hexadecimal digits${sid.length !== 36 ? `; this is ${sid.length}` : ''})`,
       (command) => `\`${command('calls list')}\` shows the calls and their SIDs.`,
     );
   }

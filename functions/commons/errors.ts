@@ -58,9 +58,10 @@ export class SignalWireNetworkError extends Error {
     kind: 'timeout' | 'connection',
     mayHaveReachedServer: boolean,
     detail: string,
-    options: { permanent?: boolean } = {},
+    // `cause`: the transport's error (the CLI tells a proxy's refused tunnel by it); never told to a caller.
+    options: { permanent?: boolean; cause?: unknown } = {},
   ) {
-    super(detail);
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.mayHaveReachedServer = mayHaveReachedServer;
     this.permanent = options.permanent ?? false;

@@ -146,7 +146,9 @@ describe('calls get/end/redirect on native calls', () => {
       '--yes',
     );
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('Method is a Compatibility API field');
+    expect(refused.stdout).toContain(
+      '--method is for Compatibility (cXML) calls only, and this call is native',
+    );
     expect(stack.emulator.native.redirectsOf(stack.projectId, id)).toEqual([]);
 
     const run = await cli(
@@ -294,7 +296,9 @@ describe('calls transfer', () => {
     stack.emulator.clearRequests();
     const refused = await cli('calls', 'transfer', sid, '--to', '+13105550100', ...DIRECT, '--yes');
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('transfer is a native Calling API command');
+    expect(refused.stdout).toContain(
+      '`calls transfer` is for native calls (SWML, RELAY, AI agents), and this one is a Compatibility call',
+    );
     // The way out, as for --api compatibility: not "fix the value named above" (the SID is right).
     expect(refused.stderr).toContain(
       `next: Redirect it to cXML that dials the destination instead: \`call-control calls redirect ${sid} --url URL --direct`,
@@ -318,7 +322,9 @@ describe('calls transfer', () => {
       '--yes',
     );
     expect(compatibility.code).toBe(2);
-    expect(compatibility.stderr).toContain('transfer is a native Calling API command; a Compatibility call');
+    expect(compatibility.stderr).toContain(
+      '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call',
+    );
     expect(compatibility.stderr).toContain(`calls redirect ${id} --url URL --local`);
     const missing = await cli('calls', 'transfer', id, '--local', '--yes');
     expect(missing.code).toBe(2);
@@ -548,7 +554,7 @@ describe('transfer and paging through each target', () => {
     stack.emulator.clearRequests();
     const refused = await cli('calls', 'transfer', sid, '--to', 'sip:a@example.com', '--local', '--yes');
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain(`${sid}  failed: transfer is a native Calling API command`);
+    expect(refused.stdout).toContain(`${sid}  failed: \`calls transfer\` is for native calls`);
     expect(refused.stderr).toContain(`calls redirect ${sid} --url URL --local`);
     expect(refused.stderr).not.toContain('Fix the value named above');
     expect(nativeWrites()).toEqual([]);

@@ -644,7 +644,90 @@ const startRefusingProxy = async () => {
   };
 };
 
+/**
+ * An https proxy that will not open a CONNECT tunnel: it answers `status` to CONNECT, or (`close`) ends the
+ * connection without a word. Nothing it is asked for reaches the host named.
+ */
+const startTunnelRefusingProxy = async (answer: '403 Forbidden' | '502 Bad Gateway' | 'close') => {
+  const seen: string[] = [];
+  const server = createServer((_req, res) => res.writeHead(500).end());
+  server.on('connect', (req, socket) => {
+    seen.push(`CONNECT ${req.url}`);
+    socket.on('error', () => {});
+    if (answer === 'close') socket.destroy();
+    else socket.end(`HTTP/1.1 ${answer}\r\nContent-Length: 0\r\n\r\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
 describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI reads them)', () => {
+  it('--direct to an https space through HTTPS_PROXY that refuses the CONNECT tunnel (403, 502, closed): PROXY_REFUSED with its status, for a read and a change, not UPSTREAM_UNREACHABLE', async () => {
+    const secretId = 'signalwire/behind-https-proxy';
+    stack.aws.putSecret(
+      secretId,
+      JSON.stringify({
+        projectId: stack.projectId,
+        apiToken: stack.apiToken,
+        spaceUrl: 'example.signalwire.com',
+        signingKey: stack.signingKey,
+      }),
+    );
+    const cases = [
+      ['403 Forbidden', 'HTTP 403 to the tunnel'],
+      ['502 Bad Gateway', 'HTTP 502 to the tunnel'],
+      ['close', 'opened no tunnel'],
+    ] as const;
+    for (const [answer, said] of cases) {
+      const proxy = await startTunnelRefusingProxy(answer);
+      try {
+        const runEnv: NodeJS.ProcessEnv = {
+          ...env,
+          HTTPS_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}`,
+          NO_PROXY: new URL(String(env.AWS_ENDPOINT_URL_SECRETS_MANAGER)).host,
+        };
+        delete runEnv.NODE_USE_ENV_PROXY;
+        const target = ['--direct', '--secret-id', secretId, '-o', 'json'];
+        const listed = await cliWith(runEnv, ['calls', 'list', ...target]);
+        expect(listed.code, listed.stderr).toBe(1);
+        const listError = JSON.parse(listed.stdout).error as { code: string; message: string; hint: string };
+        expect(listError.code).toBe('PROXY_REFUSED');
+        expect(listError.message).toContain(`the proxy HTTPS_PROXY (http://127.0.0.1:${proxy.port})`);
+        expect(listError.message).toContain(said);
+        expect(listError.hint).toContain('NO_PROXY');
+
+        const sid = seed();
+        const ended = await cliWith(runEnv, [
+          'calls',
+          'end',
+          sid,
+          '--api',
+          'compatibility',
+          '--yes',
+          ...target,
+        ]);
+        expect(ended.code, ended.stderr).toBe(1);
+        const [result] = JSON.parse(ended.stdout).results as {
+          outcome: string;
+          error: { code: string; message: string };
+        }[];
+        expect(result?.outcome).toBe('failed');
+        expect(result?.error.code).toBe('PROXY_REFUSED');
+        expect(result?.error.message).toContain(said);
+        expect(result?.error.message).toContain('nothing was sent past the proxy');
+        expect(proxy.seen).toContain('CONNECT example.signalwire.com:443');
+        expect(statusOf(sid)).toBe('in-progress');
+        expect(listed.stdout + listed.stderr + ended.stdout + ended.stderr).not.toContain('hunter2');
+      } finally {
+        await proxy.close();
+      }
+    }
+  });
+
   it('a proxy that answers 407 to the AWS SDK is named as the proxy (which variable, NO_PROXY), without its password', async () => {
     const proxy = await startRefusingProxy();
     try {
@@ -963,7 +1046,9 @@ describe('a value of a fixed set, typed by a tired operator', () => {
     ]);
     expect(run.code).toBe(2);
     const { error } = JSON.parse(run.stdout) as { error: { message: string } };
-    expect(error.message).toBe('invalid policy: --max-age-in-progress 0s (0 s) must be >= 60 s');
+    expect(error.message).toBe(
+      'invalid policy: --max-age-in-progress 0s (0 s) is too short: a maximum age is at least 1m (60 s)',
+    );
     expect(run.stderr).not.toContain('policy.maxAgeSeconds');
 
     // A field from --policy-file keeps the file's own name: that is what the operator has to fix.

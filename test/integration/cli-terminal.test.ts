@@ -228,7 +228,7 @@ describe('terminal findings (issue 18, item 8)', () => {
     }
     const wrong = await cli('calls', 'get', `${sid}x`, '--local');
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain(`"${sid}x" is not a call SID (callSid must be a UUID: 36 characters`);
+    expect(wrong.stderr).toContain(`"${sid}x" is not a call SID (a call SID is a UUID: 36 characters`);
     expect(wrong.stderr).toContain('this is 37');
     expect(wrong.stderr).not.toContain('URL');
   });
@@ -258,7 +258,7 @@ describe('terminal findings (issue 18, item 8)', () => {
       '--yes',
     );
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('Status and Url cannot be sent together');
+    expect(run.stderr).toContain('--status and --url cannot be sent together');
     expect(run.stderr).toContain(`\`call-control calls end ${sid} --local\``);
     expect(run.stderr).toContain(`\`call-control calls redirect ${sid} --url URL --local\``);
     expect(run.stderr).not.toContain('UUIDs');

@@ -476,7 +476,8 @@ describe('calls (local stack, signed requests)', () => {
     stack.emulator.clearRequests();
     const run = await cli('calls', 'end', 'not-a-sid', '--local', '--yes');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('callSid');
+    expect(run.stderr).toContain('is not a call SID (a call SID is a UUID: 36 characters');
+    expect(run.stderr).not.toContain('callSid');
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
@@ -1046,7 +1047,47 @@ describe('cleanup (the function’s engine, in-process against the local stack)'
   it('refuses an invalid policy with exit 2, naming the flag as typed', async () => {
     const run = await cli('cleanup', '--local', '--dry-run', '--max-age-ringing', '10s');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--max-age-ringing 10s (10 s) must be >= 60 s');
+    expect(run.stderr).toContain(
+      '--max-age-ringing 10s (10 s) is too short: a maximum age is at least 1m (60 s)',
+    );
+  });
+
+  it('cleanup --apply with only --max-age-in-progress too short: the hint says which flag, the floor and why, not "give at least one"', async () => {
+    const before = stack.emulator.requests.length;
+    const run = await cli('cleanup', '--local', '--apply', '--yes', '--max-age-in-progress', '30s');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: invalid policy: --max-age-in-progress 30s (30 s) is too short: a maximum age is at least 1m (60 s)',
+    );
+    const next = /next:\s+(.*)/.exec(run.stderr)?.[1] ?? '';
+    expect(next).toContain('Give --max-age-in-progress 1m or more');
+    expect(next).toContain('30s meant as 30m');
+    expect(next).toContain('Nothing was ended.');
+    expect(next).not.toContain('at least one');
+    // Nothing was listed or ended: the policy was refused before the preview.
+    expect(stack.emulator.requests.length).toBe(before);
+
+    const none = await cli('cleanup', '--local', '--apply', '--yes', '--to-prefix', '+1310');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no maximum age was given');
+    expect(none.stderr).toContain('--max-age-in-progress, --max-age-ringing or --max-age-queued');
+    expect(none.stderr).not.toContain('CLEANUP_DEFAULT_POLICY');
+    expect(none.stderr).not.toContain("schedule's policy");
+
+    const breaker = await cli(
+      'cleanup',
+      '--local',
+      '--apply',
+      '--yes',
+      '--max-age-in-progress',
+      '1h',
+      '--max-calls',
+      '0',
+    );
+    expect(breaker.code).toBe(2);
+    expect(breaker.stderr).toContain('--max-calls 0 is out of range: --max-calls must be at least 1');
+    expect(breaker.stderr).toContain('circuit breaker');
+    expect(breaker.stderr).not.toContain('--max-age');
   });
 });
 

@@ -26,6 +26,8 @@ const listCommand: CommandModule = defineCommand(
 );
 const registry = {
   'calls list': { summary: 'List.', load: async () => listCommand },
+  'calls end': { summary: 'End.', load: async () => listCommand },
+  'calls get': { summary: 'Get.', load: async () => listCommand },
   'end-all': { summary: 'End all.', load: async () => listCommand },
 };
 
@@ -75,6 +77,17 @@ describe('the command line, read once', () => {
     expect(await usageOf(['zzzzzz'])).toBe('unknown command "zzzzzz"');
     expect(await usageOf(['calls', 'list', '--status'])).toContain("option '--status' needs a value");
     expect(await usageOf(['calls', 'list', '--all=yes'])).toBe("option '--all' takes no value");
+  });
+
+  it('a calls subcommand typed without its group, or after it (`end calls <sid>`), suggests `calls end`, never `end-all`', async () => {
+    const sid = '3f2a6c1e-0000-4000-8000-000000000000';
+    expect(await usageOf(['end', 'calls', sid])).toBe(
+      'unknown command "end calls" (did you mean `calls end`?)',
+    );
+    expect(await usageOf(['--local', 'end', sid])).toBe('unknown command "end" (did you mean `calls end`?)');
+    expect(await usageOf(['get', 'calls', sid, '--local'])).toBe(
+      'unknown command "get calls" (did you mean `calls get`?)',
+    );
   });
 
   it('refuses an option of one value given twice with two values (`--to A --to B`), naming both; the same value twice is no conflict', async () => {

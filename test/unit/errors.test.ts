@@ -384,3 +384,29 @@ describe('a refused input, as the caller reads it', () => {
     expect(emoji?.message).toBe('📞'.repeat(MAX_VIOLATION_MESSAGE_CHARS));
   });
 });
+
+describe('a connection failure keeps what the transport saw as its cause, and tells callers the same as before', () => {
+  it('a proxy that refused the tunnel is still UPSTREAM_UNREACHABLE in the body, which names no proxy', async () => {
+    const { networkError } = await import('#commons/signalwire/outcomes');
+    const { ExchangeFailureError } = await import('#commons/signalwire/transport');
+    const node = Object.assign(
+      new Error(
+        'Failed to establish tunnel to example.signalwire.com:443 via http://127.0.0.1:3128/: HTTP/1.1 403 X',
+      ),
+      { code: 'ERR_PROXY_TUNNEL' },
+    );
+    const failure = networkError(
+      new ExchangeFailureError('connection', false, 'ERR_PROXY_TUNNEL', { cause: node }),
+      1000,
+      1000,
+    );
+    expect((failure.cause as Error).cause).toBe(node);
+    const body = publicError(describeError(failure));
+    expect(body).toEqual({
+      code: 'UPSTREAM_UNREACHABLE',
+      message: 'could not reach SignalWire: connection to SignalWire failed (ERR_PROXY_TUNNEL)',
+      retryable: true,
+    });
+    expect(JSON.stringify(describeError(failure))).not.toContain('tunnel to');
+  });
+});

@@ -10,7 +10,7 @@ import { CALL_DIRECTIONS } from '../signalwire/types.ts';
 // Nothing younger than a minute is "stuck", and the floor catches a policy written in the wrong unit.
 export const MIN_AGE_SECONDS = 60;
 export const MAX_AGE_SECONDS = 30 * 86_400;
-const MAX_CALLS_TO_END = 10_000;
+export const MAX_CALLS_TO_END = 10_000;
 const MAX_LIST_ITEMS = 1_000;
 
 const ageSchema = { type: 'integer', minimum: MIN_AGE_SECONDS, maximum: MAX_AGE_SECONDS } as const;

@@ -120,10 +120,13 @@ export const networkError = (
       // Only the transport knows whether the connection was established: a refused or unreachable host
       // before it is certainly not sent; the same codes on an established connection (an ICMP error after
       // the request went out) may follow a request that arrived.
+      // The transport's error is kept as the cause: a proxy's refusal to open a tunnel (ERR_PROXY_TUNNEL) says
+      // what the proxy answered there, which the CLI tells its operator.
       return new SignalWireNetworkError(
         'connection',
         error.sent,
         `connection to SignalWire failed (${code})`,
+        { cause: error },
       );
     }
   }

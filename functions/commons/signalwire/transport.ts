@@ -67,8 +67,9 @@ export class ExchangeFailureError extends Error {
     readonly reason: 'timeout' | 'aborted' | 'connection' | 'too-large',
     readonly sent: boolean,
     readonly code: string | undefined,
+    options?: ErrorOptions,
   ) {
-    super(reason);
+    super(reason, options);
   }
 }
 
@@ -132,7 +133,7 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       req = parsed ? send({ ...parsed.origin, path: parsed.path, ...options }) : send(url as URL, options);
     } catch (error) {
       // Refused before anything was sent (an invalid header value, say).
-      reject(new ExchangeFailureError('connection', false, errorCode(error)));
+      reject(new ExchangeFailureError('connection', false, errorCode(error), { cause: error }));
       return;
     }
 
@@ -161,7 +162,16 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       return true;
     };
     const lost = (error: unknown): void => {
-      if (settle()) reject(failure ?? new ExchangeFailureError('connection', connected, errorCode(error)));
+      if (settle())
+        reject(
+          failure ??
+            new ExchangeFailureError(
+              'connection',
+              connected,
+              errorCode(error),
+              error === undefined ? undefined : { cause: error },
+            ),
+        );
     };
 
     // `on`, not `once`, for events a request or an answer emits at most once: `once` wraps every listener.

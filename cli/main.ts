@@ -1,0 +1,161 @@
+/**
+ * `call-control` for every command line but `--help` / `--version` alone (call-control.ts answers those): parses
+ * it into typed options, loads the command's module (and through it the AWS SDK, the SignalWire client, the
+ * cleanup engine) only when that command runs, and reports any failure in the output mode asked for.
+ */
+import { checkChoice } from './core/choice.ts';
+import {
+  type BaseContext,
+  commandHelp,
+  errorDocument,
+  onStderrError,
+  onStdoutError,
+  printJson,
+  styles,
+  writers,
+} from './core/command.ts';
+import { CliError, EXIT, hintText, UsageError } from './core/errors.ts';
+import {
+  CLI_ENV,
+  DEFAULT_SECRET_ID,
+  DEFAULT_STACK,
+  type GlobalOptions,
+  type GlobalValues,
+  OUTPUT_FORMATS,
+  outputFormatOf,
+  TARGET_OPTIONS,
+} from './core/options.ts';
+import { outputOf, parseCommandLine } from './core/parse.ts';
+import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
+import { visible } from './core/safe-text.ts';
+import type { Registry } from './registry.ts';
+
+const globalsOf = (values: GlobalValues): GlobalOptions => {
+  const port = Number(values.port ?? process.env[CLI_ENV.port] ?? 3000);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new UsageError(`--port must be a port number, got "${values.port}"`);
+  return {
+    local: values.local === true,
+    direct: values.direct === true,
+    stack: values.stack ?? process.env[CLI_ENV.stack] ?? DEFAULT_STACK,
+    construct: values.construct,
+    profile: values.profile,
+    region: values.region,
+    port,
+    portGiven: values.port !== undefined,
+    secretId: values['secret-id'] ?? process.env[CLI_ENV.secretId] ?? DEFAULT_SECRET_ID,
+  };
+};
+
+const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+
+/** A suggested command line with this run's target options (`--local`, `--port 3001`, `--stack X`, …). */
+const commandWith =
+  (values: GlobalValues | undefined) =>
+  (args: string): string => {
+    const target = TARGET_OPTIONS.flatMap((name) => {
+      const value = values?.[name];
+      if (value === true) return [`--${name}`];
+      return typeof value === 'string' ? [`--${name} ${shellWord(value)}`] : [];
+    });
+    return ['call-control', args, ...target].join(' ');
+  };
+
+let parsedValues: GlobalValues | undefined;
+
+const run = async (
+  { commands, callsHelp, mainHelp, packageVersion }: Registry,
+  argv: string[],
+  style: BaseContext['style'],
+  errStyle: BaseContext['errStyle'],
+): Promise<number> => {
+  const line = await parseCommandLine(argv, commands);
+  if (line.kind === 'version') {
+    process.stdout.write(`call-control ${await packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  if (line.kind === 'help') {
+    const text =
+      line.topic === 'calls'
+        ? callsHelp(line.asked ? style : errStyle)
+        : mainHelp(line.asked ? style : errStyle);
+    (line.asked ? process.stdout : process.stderr).write(`${text}\n`);
+    return line.asked ? EXIT.ok : EXIT.usage;
+  }
+  const { module, name, positionals } = line;
+  const values = line.values as GlobalValues;
+  parsedValues = values;
+  if (values.help) {
+    process.stdout.write(`${commandHelp(module.spec, style)}\n`);
+    return EXIT.ok;
+  }
+  const { min, max } = module.spec.positionals;
+  if (positionals.length < min || positionals.length > max) {
+    throw new UsageError(
+      positionals.length < min
+        ? `missing ${module.spec.args ?? 'argument'}`
+        : `unexpected argument "${positionals[max]}"`,
+      `Usage: call-control ${name}${module.spec.args ? ` ${module.spec.args}` : ''} [options]; see --help.`,
+    );
+  }
+  const output = values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);
+  // Behind a corporate proxy, as the AWS CLI does; never for the local stack on loopback.
+  if (values.local !== true) await useEnvironmentProxy(writers.note);
+  else await keepLoopbackDirect();
+  return module.run(line.values, {
+    positionals,
+    globals: globalsOf(values),
+    output,
+    yes: values.yes === true,
+    style,
+    errStyle,
+    command: commandWith(values),
+    ...writers,
+  });
+};
+
+const main = async (argv: string[], registry: Registry): Promise<number> => {
+  // The AWS SDK warns on Node.js 20 about its future releases; an operator running a command cannot act on it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { style, errStyle } = styles(argv.includes('--no-color'));
+  try {
+    return await run(registry, argv, style, errStyle);
+  } catch (error) {
+    // The parsed -o when it is valid; otherwise what can be read of it (a parse that failed, or `-o xml`).
+    const parsed = parsedValues?.output;
+    const output = outputFormatOf(parsed) ?? outputOf(argv);
+    const known = error instanceof CliError;
+    const hint = known
+      ? hintText(error.hint, commandWith(parsedValues))
+      : 'Run it again; if it persists, report it with the command line (no secrets are printed).';
+    const described = known
+      ? { code: error.code, message: error.message }
+      : {
+          code: 'UNEXPECTED',
+          message: `unexpected failure: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        };
+    // Every output mode carries the error: a script reading stdout (`| jq`) sees it as JSON.
+    if (output !== 'table')
+      printJson({ output, print: writers.print }, errorDocument(described, hint), [
+        errorDocument(described, hint),
+      ]);
+    process.stderr.write(
+      `${errStyle.red('error:')} ${visible(described.message)}\n${hint ? `${errStyle.dim('next:')}  ${visible(hint)}\n` : ''}`,
+    );
+    return known ? error.exitCode : EXIT.failed;
+  }
+};
+
+/**
+ * Runs one command line to its end: its exit code in `process.exitCode`. The registry is the entry's (given,
+ * not imported, so that `--help` loads it with the entry alone).
+ */
+export const runCommandLine = async (argv: string[], registry: Registry): Promise<void> => {
+  // `call-control calls list | head`: the reader went away, which is not a failure of the command (see
+  // onStdoutError for a command acting on calls, and for a stdout that cannot be written at all).
+  process.stdout.on('error', onStdoutError);
+  // A terminal lost with its SSH session (EIO) or a closed stderr pipe: notes go nowhere, the command goes on.
+  process.stderr.on('error', onStderrError);
+  process.exitCode = await main(argv, registry);
+};

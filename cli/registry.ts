@@ -1,0 +1,114 @@
+/**
+ * The commands of `call-control` (each one's summary, and how to load its module), the help that lists them and
+ * the package's version: all `--help` and `--version` need, with nothing else imported (see call-control.ts).
+ */
+import type { Paint } from './core/colour.ts';
+import type { CommandEntry } from './core/parse.ts';
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  'calls list': {
+    summary: 'List calls of both kinds (KIND compat or native), with filters.',
+    load: () => import('./commands/calls-list.ts').then((module) => module.command),
+  },
+  'calls get': {
+    summary: 'Show one call of either kind.',
+    load: () => import('./commands/calls-get.ts').then((module) => module.command),
+  },
+  'calls end': {
+    summary: 'End calls of either kind now (idempotent).',
+    load: () => import('./commands/calls-end.ts').then((module) => module.command),
+  },
+  'calls redirect': {
+    summary: 'Point a live call at new instructions (cXML, or SWML for a native call).',
+    load: () => import('./commands/calls-redirect.ts').then((module) => module.command),
+  },
+  'calls update': {
+    summary: 'Update any of the seven fields of a call.',
+    load: () => import('./commands/calls-update.ts').then((module) => module.command),
+  },
+  'calls transfer': {
+    summary: 'Transfer a native call to a SIP URI, number or SWML URL.',
+    load: () => import('./commands/calls-transfer.ts').then((module) => module.command),
+  },
+  'end-all': {
+    summary:
+      'Kill switch: end (or cancel) every live or queued call of both kinds matching filters, after a preview.',
+    load: () => import('./commands/end-all.ts').then((module) => module.command),
+  },
+  cleanup: {
+    summary: 'Run the stale-call cleanup policy (dry run or apply).',
+    load: () => import('./commands/cleanup.ts').then((module) => module.command),
+  },
+  audit: {
+    summary: 'Who did what to a call: audit records, newest first.',
+    load: () => import('./commands/audit.ts').then((module) => module.command),
+  },
+  doctor: {
+    summary: 'Check the setup: secret, SignalWire host, token, signing key, stack, clock.',
+    load: () => import('./commands/doctor.ts').then((module) => module.command),
+  },
+};
+
+export const mainHelp = (style: Paint): string => {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    `${style.bold('Usage:')} call-control <command> [options]`,
+    '',
+    'End, redirect and clean up live SignalWire calls through the call-control stack.',
+    'Targets: the deployed stack (default; SigV4 with your AWS credentials), --local (npm start), --direct (SignalWire).',
+    'Calls of both kinds: Compatibility (cXML) and native (SWML, RELAY, AI agents); --api compatibility|calling names one.',
+    '',
+    style.bold('Commands:'),
+    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    style.bold('Examples:'),
+    '  call-control calls list --status in-progress',
+    '  call-control calls end 3f2a...  --yes',
+    '  call-control end-all --to +13105550100 --dry-run',
+    '  call-control calls transfer 7c41d2b0-... --to sip:agent@example.com',
+    '  call-control audit --call 3f2a...',
+    '  call-control doctor --direct',
+    '',
+    'Global options (--local, --direct, --stack, --profile, --region, --port, -o, --yes, --no-color) go before or after the command.',
+    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
+  ].join('\n');
+};
+
+export const callsHelp = (style: Paint): string => {
+  const calls = Object.entries(COMMANDS).filter(([name]) => name.startsWith('calls '));
+  const width = Math.max(...calls.map(([name]) => name.length));
+  return [
+    `${style.bold('Usage:')} call-control calls <subcommand> [options]`,
+    '',
+    style.bold('Subcommands:'),
+    ...calls.map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    'Run `call-control calls <subcommand> --help` for its options.',
+  ].join('\n');
+};
+
+/**
+ * The installed package's version: the nearest package.json of this package above this file, from cli/
+ * (source) or dist/cli/ (bundle), at most a few levels up. Walked as URLs, so only `node:fs` is loaded.
+ */
+export const packageVersion = async (): Promise<string> => {
+  const { existsSync, readFileSync } = await import('node:fs');
+  let directory = new URL('.', import.meta.url);
+  for (let level = 0; level < 4; level++) {
+    const file = new URL('package.json', directory);
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'signalwire-call-control' && manifest.version) return manifest.version;
+    }
+    directory = new URL('..', directory);
+  }
+  return 'unknown';
+};
+
+/** What main.ts is given of the registry. */
+export interface Registry {
+  commands: Record<string, CommandEntry>;
+  mainHelp(style: Paint): string;
+  callsHelp(style: Paint): string;
+  packageVersion(): Promise<string>;
+}
