@@ -61,4 +61,14 @@ describe("the cleanup CPU's listing", () => {
 
     expect(listingRow(ending, '1,000').metric).toContain('(3 calls ended: not comparable)');
   });
+
+  it('says in the row when a listing run listed fewer calls than the cleanup of its round', () => {
+    // A listing that failed after one page divides its CPU by 200 calls, not 1,000: not the listing of them all.
+    const cut = { ...runs(), listing: [run(40, 0), run(50, 0, 200), run(45, 0)] };
+
+    expect(listingRow(runs(), '1,000').metric).not.toContain('not comparable');
+    expect(listingRow(cut, '1,000').metric).toContain(
+      '(fewer calls listed than the cleanup found in 1 of 3 rounds: not comparable)',
+    );
+  });
 });
