@@ -45,7 +45,8 @@ export const listingRow = (runs: ListingRuns, calls: string): ResultRow => {
     metric:
       'Context: what bounds the cleanup CPU target, the listing the bare pool is spared (it is handed the SIDs): ' +
       `the same cleanup over the same ${calls} calls under a policy none of them is stale by (every List Calls ` +
-      'page read, parsed and checked, every call judged, nothing ended), client CPU per listed call vs the bare ' +
+      'page read, parsed and checked, every call judged, nothing ended), client CPU per listed call (of the whole ' +
+      "run: its set-up and first compilation are included, as in the cleanup's, and subtracted with it) vs the bare " +
       '`node:http` pool per ended call, median of the alternated rounds' +
       (ended > 0 ? ` (${ended} calls ended: not comparable)` : '') +
       (short > 0
