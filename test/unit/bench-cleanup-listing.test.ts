@@ -45,6 +45,10 @@ describe("the cleanup CPU's listing", () => {
     expect(row.id).toBe('cleanup-listing-cpu-vs-node-http');
     expect(row.met).toBe('n/a');
     expect(row.metric).toMatch(/^Context: what bounds the cleanup CPU target, the listing/);
+    // The run's fixed CPU (client set-up, first compilation) is in the figure: the row says so.
+    expect(row.metric).toContain(
+      'client CPU per listed call (of the whole run: its set-up and first compilation',
+    );
     // Medians: listing 45 µs, cleanup 300 µs, pool 155 µs; the cleanup less the listing is 255 µs, 1.65x the pool.
     expect(row.project).toBe(
       '45 µs per listed call; the cleanup less it 255 µs per ended call (1.65x the pool)',
@@ -60,5 +64,15 @@ describe("the cleanup CPU's listing", () => {
     const ending = { ...runs(), listing: [run(40, 0), run(50, 3), run(45, 0)] };
 
     expect(listingRow(ending, '1,000').metric).toContain('(3 calls ended: not comparable)');
+  });
+
+  it('says in the row when a listing run listed fewer calls than the cleanup of its round', () => {
+    // A listing that failed after one page divides its CPU by 200 calls, not 1,000: not the listing of them all.
+    const cut = { ...runs(), listing: [run(40, 0), run(50, 0, 200), run(45, 0)] };
+
+    expect(listingRow(runs(), '1,000').metric).not.toContain('not comparable');
+    expect(listingRow(cut, '1,000').metric).toContain(
+      '(fewer calls listed than the cleanup found in 1 of 3 rounds: not comparable)',
+    );
   });
 });

@@ -31,6 +31,8 @@ describe('parseSignalWireDate', () => {
     ['a date without a zone', 'Wed, 19 Sep 2018 20:00:00'],
     ['a named US zone', 'Wed, 19 Sep 2018 20:00:00 EST'],
     ['a day the month does not have', 'Fri, 30 Feb 2024 10:00:00 +0000'],
+    ['day 00 (not the last day of the month before)', 'Thu, 00 Mar 2024 10:00:00 +0000'],
+    ['day 0', '0 Jan 2024 10:00:00 GMT'],
     ['a weekday that contradicts the date', 'Mon, 19 Sep 2018 20:00:00 +0000'],
     ['an hour past 23', 'Wed, 19 Sep 2018 24:00:00 +0000'],
     ['an offset with 60 minutes', 'Wed, 19 Sep 2018 20:00:00 +0160'],

@@ -51,7 +51,8 @@ export const parseSignalWireDate = (value: string): number | undefined => {
   // The day and weekday checked by arithmetic, not through Date objects: this runs for every listed call of a
   // cleanup. (Years 0–99, which Date.UTC reads as 19xx, are below MIN_YEAR and refused by inYears below.)
   const midnight = Date.UTC(year, monthIndex, day);
-  if (day > daysInMonth(year, monthIndex)) return undefined;
+  // Day 0 too (the grammar takes `00`): Date.UTC would read it as the last day of the month before.
+  if (day < 1 || day > daysInMonth(year, monthIndex)) return undefined;
   if (weekday !== undefined && WEEKDAYS[weekdayOf(midnight)] !== weekday) return undefined;
   const utc = midnight + ((hour * 60 + minute) * 60 + second) * 1000;
   const offsetMs = numericZone ? (offsetHours * 60 + offsetMinutes) * 60_000 : 0;
