@@ -64,7 +64,13 @@ describe('a table’s scroll region with the keyboard', { timeout: 90_000 }, () 
     // Wide again: while it holds the focus it stays a stop; once the focus leaves, it is none.
     await page.setViewportSize({ width: 1280, height: 800 });
     await expect.poll(() => region.evaluate((r) => r.scrollWidth <= r.clientWidth)).toBe(true);
+    // Two frames: the ResizeObserver has seen the region fit. Taking the stop from the focused region would drop the
+    // keyboard to the document's start (the next Tab would land on the page's first control, not in the table).
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    expect(await tabIndexOf(page)).toBe('0');
+    expect(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`)).toBe(REGION.name);
     await page.keyboard.press('Tab');
+    expect(await page.evaluate(`document.activeElement?.closest('.scroll') !== null`)).toBe(true);
     await expect.poll(() => tabIndexOf(page)).toBeNull();
     await page.context().close();
   });
