@@ -329,6 +329,24 @@ describe('the console against set-ups and answers no other suite names', { timeo
     await page.context().close();
   });
 
+  it('says only the ended-today count is missing, not the live list, when its audit search fails', async () => {
+    const call = live();
+    const page = await signIn('viewer', { clock: true });
+    await page.route('**/console-api/audit?*', (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: '{"code":"INTERNAL","message":"boom"}',
+      }),
+    );
+    await page.clock.fastForward(5_000);
+    await poll(() => page.locator('.charts').textContent()).toContain("Could not count today's ended calls");
+    // The live list was refreshed by this very answer: no notice says it was not.
+    expect(await page.getByRole('status').textContent()).not.toContain('Could not refresh the live calls');
+    expect(await page.getByRole('link', { name: call.sid }).count()).toBe(1);
+    await page.context().close();
+  });
+
   it('shows a call once, and counts it once, when it moved on between the list requests of two statuses', async () => {
     const call = live({ status: 'in-progress' });
     const page = await signIn('viewer', { clock: true });
