@@ -151,8 +151,11 @@ interface BusIdentity {
    * `eventBusName`, else a token's text, which only equals itself.
    */
   readonly name: string | undefined;
+  /** Its ARN: a string, or a token's text (an ARN given as a token, or one built from pseudo parameters). */
+  readonly arn: string;
   readonly account: string;
   readonly region: string;
+  /** The stack it deploys with (a nested stack's top-level parent). */
   readonly stack: Stack;
   readonly label: string;
 }
@@ -164,6 +167,7 @@ interface Subscription {
   readonly sources: readonly string[];
   /** Undefined when it cannot be told at synth whether two secrets are one (different tokens). */
   readonly secret: string | undefined;
+  /** The stack it deploys with (a nested stack's top-level parent). */
   readonly stack: Stack;
   /** Whether its stack names its account and region: two env-agnostic stacks may deploy to different ones. */
   readonly placed: boolean;
@@ -182,14 +186,25 @@ const busName = (bus: IEventBus): string | undefined => {
   return resource instanceof CfnEventBus ? resource.name : bus.eventBusName;
 };
 
+/**
+ * The stack a construct deploys with: a nested stack's top-level parent. A nested stack deploys in its parent's
+ * account and region, and a token (a pseudo parameter, a parent's parameter) resolves there as in its parent.
+ */
+const deployedStack = (scope: IConstruct): Stack => {
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent !== undefined) stack = stack.nestedStackParent;
+  return stack;
+};
+
 const busIdentity = (bus: IEventBus): BusIdentity => {
   const name = busName(bus);
   return {
     path: bus.node.path,
     name,
+    arn: bus.eventBusArn,
     account: bus.env.account,
     region: bus.env.region,
-    stack: Stack.of(bus),
+    stack: deployedStack(bus),
     label: name === undefined || Token.isUnresolved(name) ? bus.node.path : `"${name}"`,
   };
 };
@@ -216,6 +231,8 @@ const compareValues = (a: string, b: string, oneStack: boolean): Sameness => {
  */
 const compareBuses = (a: BusIdentity, b: BusIdentity): Sameness => {
   if (a.path === b.path) return 'same';
+  // One ARN token given twice: its name, account and region are read from it as new tokens on each import.
+  if (a.arn === b.arn && Token.isUnresolved(a.arn) && a.stack === b.stack) return 'same';
   if (a.name === undefined || a.name !== b.name) return 'different';
   const oneStack = a.stack === b.stack;
   const parts = [
@@ -269,7 +286,7 @@ export const checkCallUpdateSubscription = (
     bus: busIdentity(bus),
     sources,
     secret: secretIdentity(scope, secret),
-    stack: Stack.of(scope),
+    stack: deployedStack(scope),
     placed: !Token.isUnresolved(Stack.of(scope).account) && !Token.isUnresolved(Stack.of(scope).region),
   };
   const root = scope.node.root;

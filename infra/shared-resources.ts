@@ -3,6 +3,7 @@ import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import {
   CLEANUP_CONCURRENCY,
@@ -44,15 +45,19 @@ export const grantSecretValue = (fn: LambdaFunction, props: CallControlProps): v
     // `secretsmanager.<region>.amazonaws.com.cn` (the SDK's partition data), but kms:ViaService is documented as
     // the service's name, SERVICE.REGION.amazonaws.com, and service names there mostly keep `.amazonaws.com`
     // (IAM service principals); no AWS page or aws-cdk issue we found says which form KMS matches in aws-cn.
-    // So where the stack may be in aws-cn (its partition is aws-cn, or unknown at synth), the condition allows
-    // both forms: either way the key is usable only through Secrets Manager in the stack's region.
+    // So where the stack may be in aws-cn (its region's partition is aws-cn, or unknown at synth), the condition
+    // allows both forms: either way the key is usable only through Secrets Manager in the stack's region. The
+    // partition is read from the region, not Stack.partition, which is AWS::Partition for every stack unless the
+    // app sets @aws-cdk/core:enablePartitionLiterals.
     const stack = Stack.of(fn);
+    const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
     const viaService = `secretsmanager.${stack.region}.amazonaws.com`;
-    const viaServices = Token.isUnresolved(stack.partition)
-      ? [viaService, `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}`]
-      : stack.partition === 'aws-cn'
-        ? [viaService, `${viaService}.cn`]
-        : viaService;
+    const viaServices =
+      partition === undefined
+        ? [viaService, `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}`]
+        : partition === 'aws-cn'
+          ? [viaService, `${viaService}.cn`]
+          : viaService;
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt'],

@@ -151,6 +151,27 @@ describe('CallControl in other partitions and in an environment-agnostic stack',
   );
 
   it.each([
+    ['cn-north-1', ['secretsmanager.cn-north-1.amazonaws.com', 'secretsmanager.cn-north-1.amazonaws.com.cn']],
+    ['us-gov-west-1', ['secretsmanager.us-gov-west-1.amazonaws.com']],
+    ['eu-west-1', ['secretsmanager.eu-west-1.amazonaws.com']],
+  ] as const)(
+    'writes kms:ViaService by the region (%s) without the partition-literals flag too, as docs/package.md says',
+    (region, expected) => {
+      // Without @aws-cdk/core:enablePartitionLiterals, Stack.partition is AWS::Partition even with a region.
+      const app = testApp({ '@aws-cdk/core:enablePartitionLiterals': false });
+      const stack = new Stack(app, 'Telephony', { env: { account: '111122223333', region } });
+      everything(stack, { secretKmsKey: new Key(stack, 'SecretKey') });
+      const viaServices = new Set<string>();
+      JSON.parse(JSON.stringify(Template.fromStack(stack).toJSON()), (key, value) => {
+        if (key === 'kms:ViaService') viaServices.add(JSON.stringify([value].flat()));
+        return value;
+      });
+
+      expect([...viaServices].map((value) => JSON.parse(value))).toEqual([expected]);
+    },
+  );
+
+  it.each([
     ['weak', /"Fn::GetStackOutput":\{"StackName":"Telephony","Region":"eu-west-1"/],
     ['strong', /"Fn::GetAtt":\["ExportsReader\w+","\/cdk\/exports\/Edge\//],
   ] as const)(

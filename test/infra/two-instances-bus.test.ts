@@ -4,7 +4,7 @@
  * bus by name, account and region, and must not mistake different buses for one.
  */
 import { rmSync } from 'node:fs';
-import { CfnParameter, Stack } from 'aws-cdk-lib';
+import { CfnParameter, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,62 @@ describe('two CallControl constructs on one bus the app reaches in two ways', ()
     expect(() => new CallControl(stack, 'second', on({ existingEventBusName: busName }))).toThrow(
       /"telephony\/first" and "telephony\/second" both act on .* the same SignalWire secret/,
     );
+  });
+});
+
+describe('two CallControl constructs in an env-agnostic stack and its nested stack', () => {
+  // A nested stack deploys with its parent, in its account and region: the pair is one bus, not "if".
+  it('knows a bus passed on to the nested stack as one bus in one account', () => {
+    const parent = new Stack(testApp(), 'telephony');
+    const ops = new EventBus(parent, 'ops-bus', { eventBusName: 'ops' });
+    new CallControl(parent, 'first', on({ existingEventBus: ops }));
+
+    expect(
+      () => new CallControl(new NestedStack(parent, 'inner'), 'second', on({ existingEventBus: ops })),
+    ).toThrow(/"telephony\/first" and "telephony\/inner\/second" both act on .* the same SignalWire secret/);
+  });
+
+  it('knows one name imported in both as one bus', () => {
+    const parent = new Stack(testApp(), 'telephony');
+    new CallControl(parent, 'first', on({ existingEventBusName: 'ops' }));
+    const inner = new NestedStack(parent, 'inner');
+
+    expect(() => new CallControl(inner, 'second', on({ existingEventBusName: 'ops' }))).toThrow(SAME_SECRET);
+  });
+
+  it('warns without an "if" on one name imported in both with different secrets', () => {
+    const parent = new Stack(testApp(), 'telephony');
+    new CallControl(parent, 'first', on({ existingEventBusName: 'ops' }));
+    const inner = new NestedStack(parent, 'inner');
+    new CallControl(inner, 'second', on({ existingEventBusName: 'ops' }, 'signalwire/other'));
+
+    expect(overlapWarnings(parent)).toEqual([
+      expect.stringContaining('on event bus "ops", each with its own idempotency table. With different'),
+    ]);
+  });
+});
+
+describe('two CallControl constructs given one bus ARN as a token', () => {
+  it('knows the same ARN token twice in one stack as one bus', () => {
+    const stack = new Stack(testApp(), 'telephony', { env });
+    const busArn = new CfnParameter(stack, 'BusArn').valueAsString;
+    new CallControl(stack, 'first', on({ existingEventBusArn: busArn }));
+
+    expect(() => new CallControl(stack, 'second', on({ existingEventBusArn: busArn }))).toThrow(
+      /"telephony\/first" and "telephony\/second" both act on .* the same SignalWire secret/,
+    );
+  });
+
+  it('lets two different ARN tokens be', () => {
+    const stack = new Stack(testApp(), 'telephony', { env });
+    for (const id of ['first', 'second'])
+      new CallControl(
+        stack,
+        id,
+        on({ existingEventBusArn: new CfnParameter(stack, `${id}-arn`).valueAsString }),
+      );
+
+    expect(overlapWarnings(stack)).toEqual([]);
   });
 });
 

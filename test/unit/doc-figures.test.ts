@@ -55,4 +55,15 @@ describe('install commands in the docs', () => {
     expect(named.length).toBeGreaterThan(0);
     expect(named.filter((entry) => !entry.endsWith(`: ${version}`))).toEqual([]);
   });
+
+  it('in docs/package.md all look for the tarball next to the app folder they run in, as its Install says', () => {
+    const docs = read('docs/package.md');
+    const paths = [...docs.matchAll(/npm install (\S*)signalwire-call-control-[^\s]*\.tgz/g)].map(
+      (match) => match[1],
+    );
+
+    expect(docs).toMatch(/expect it next to your app's folder/);
+    expect(paths.length).toBeGreaterThan(2);
+    expect(paths.filter((path) => path !== '../')).toEqual([]);
+  });
 });
