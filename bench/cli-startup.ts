@@ -5,13 +5,14 @@
  * `npx call-control` runs.
  *
  * The launcher turns on Node's compile cache (Node 22.1+), which keeps V8's code for the bundle between runs in
- * the folder NODE_COMPILE_CACHE names (else `<tmpdir>/node-compile-cache`). So that the figures say what they
- * measure, every run here gets a NODE_COMPILE_CACHE of the bench's own: the headline is later runs (a cache the
- * warm-up filled, as every run of an operator's after the first), and the first run is measured too, each one
- * with a new empty folder. `measureCliStartup()` returns the figures for `npm run bench`.
+ * the folder NODE_COMPILE_CACHE names, else in a folder of the user's own in the temporary folder
+ * (`<tmpdir>/call-control-compile-cache-<uid>`). So that the figures say what they measure, every run here gets a
+ * temporary folder (TMPDIR) of the bench's own and no NODE_COMPILE_CACHE, as an operator runs it: the headline is
+ * later runs (a cache the warm-up filled, as every run of an operator's after the first), and the first run is
+ * measured too, each one with a new empty folder. `measureCliStartup()` returns the figures for `npm run bench`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,9 +46,11 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-const time = (args: string[], cacheDir: string): number => {
-  // The bench's own cache folder, whatever the caller's environment says (NODE_DISABLE_COMPILE_CACHE included).
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cacheDir };
+const time = (args: string[], tmp: string): number => {
+  // The launcher's own cache folder in the bench's temporary folder, whatever the caller's environment says
+  // (NODE_COMPILE_CACHE and NODE_DISABLE_COMPILE_CACHE included).
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+  delete env.NODE_COMPILE_CACHE;
   delete env.NODE_DISABLE_COMPILE_CACHE;
   const started = performance.now();
   const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -80,6 +83,12 @@ export const measureCliStartup = async (runs = 21): Promise<CliStartupFigures> =
       time(['-e', '0'], warm);
       time([LAUNCHER, '--help'], warm);
     }
+    // The row says the cache is warm: it must be there (the launcher's folder, with Node's entries in it).
+    if (
+      readdirSync(warm, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length ===
+      0
+    )
+      throw new Error(`the launcher kept no compile cache in ${warm}`);
     for (let i = 0; i < runs; i++) {
       node.push(time(['-e', '0'], warm));
       cli.push(time([LAUNCHER, '--help'], warm));
@@ -123,7 +132,7 @@ export const cliStartup: Measurement = {
         {
           item: 6,
           id: 'cli-help',
-          metric: `\`call-control --help\` start-up, median of ${figures.runs} (${figures.nodeVersion}; compile cache warm, in a folder of the bench's; first run: ${figures.firstRunRatio}×)`,
+          metric: `\`call-control --help\` start-up, median of ${figures.runs} (${figures.nodeVersion}; compile cache warm, in a temporary folder of the bench's; first run: ${figures.firstRunRatio}×)`,
           project: `${figures.cliHelpMedianMs} ms`,
           reference: `${figures.nodeMedianMs} ms (\`node -e 0\`)`,
           ratio: `${figures.ratio}×`,
@@ -138,7 +147,7 @@ export const cliStartup: Measurement = {
         },
       ],
       notes: [
-        `CLI start-up: \`node bin/call-control.mjs --help\` (what \`npx call-control\` runs) against \`node -e 0\`, alternated, medians of ${figures.runs}. \`--help\` and \`--version\` alone are answered by the bundle's entry (${(figures.entryBytes / 1024).toFixed(1)} KiB) and one small chunk; commands load the AWS SDK and the cleanup engine only when they run (one chunk per command). The launcher turns on Node's compile cache (Node 22.1+; NODE_COMPILE_CACHE, else <tmpdir>/node-compile-cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off): each run here gets a cache folder of the bench's own. The row is later runs (the cache filled by two warm-up runs); the first run, each with a new empty folder, took ${figures.cliHelpFirstRunMedianMs} ms against ${figures.nodeFirstRunMedianMs} ms (${figures.firstRunRatio}×).`,
+        `CLI start-up: \`node bin/call-control.mjs --help\` (what \`npx call-control\` runs) against \`node -e 0\`, alternated, medians of ${figures.runs}. \`--help\` and \`--version\` alone are answered by the bundle's entry (${(figures.entryBytes / 1024).toFixed(1)} KiB) and one small chunk; commands load the AWS SDK and the cleanup engine only when they run (one chunk per command). The launcher turns on Node's compile cache (Node 22.1+; NODE_COMPILE_CACHE, else a folder of the user's own, <tmpdir>/call-control-compile-cache-<uid>; NODE_DISABLE_COMPILE_CACHE=1 turns it off): each run here gets a temporary folder (TMPDIR) of the bench's own, and so the launcher's cache folder in it. The row is later runs (the cache filled by two warm-up runs); the first run, each with a new empty folder, took ${figures.cliHelpFirstRunMedianMs} ms against ${figures.nodeFirstRunMedianMs} ms (${figures.firstRunRatio}×).`,
       ],
       details: figures,
     };

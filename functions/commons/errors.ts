@@ -58,10 +58,11 @@ export class SignalWireNetworkError extends Error {
     kind: 'timeout' | 'connection',
     mayHaveReachedServer: boolean,
     detail: string,
-    // `cause`: the transport's error (the CLI tells a proxy's refused tunnel by it); never told to a caller.
+    // `cause`: the transport's error (the CLI tells a proxy's refused tunnel by it); never told to a caller. Error
+    // reads `cause` alone from the options, and sets none when it is not there.
     options: { permanent?: boolean; cause?: unknown } = {},
   ) {
-    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    super(detail, options);
     this.kind = kind;
     this.mayHaveReachedServer = mayHaveReachedServer;
     this.permanent = options.permanent ?? false;

@@ -161,16 +161,12 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       signal?.removeEventListener('abort', onAbort);
       return true;
     };
-    const lost = (error: unknown): void => {
+    // `error`: the request's or the answer's; none for a connection closed without one.
+    const lost = (error?: Error): void => {
       if (settle())
         reject(
           failure ??
-            new ExchangeFailureError(
-              'connection',
-              connected,
-              errorCode(error),
-              error === undefined ? undefined : { cause: error },
-            ),
+            new ExchangeFailureError('connection', connected, errorCode(error), error && { cause: error }),
         );
     };
 
