@@ -23,7 +23,9 @@ describe('upstream text as the report and events keep it', () => {
 
   it('keeps a reason SignalWire gave in the report, scrubbed of credentials', () => {
     expect(
-      signalwireMessageOf(described(502, JSON.stringify({ code: 20502, message: 'edge down Bearer abc.def' }))),
+      signalwireMessageOf(
+        described(502, JSON.stringify({ code: 20502, message: 'edge down Bearer abc.def' })),
+      ),
     ).toEqual({ signalwireMessage: 'edge down [redacted]' });
   });
 
