@@ -8,7 +8,7 @@ import {
 } from '../calls/audit-record.ts';
 import { auditedResultOf, type CallOutcome } from '../calls/service.ts';
 import type { ErrorCode, ErrorDescription } from '../errors.ts';
-import { cutUpstreamText, noReasonGiven } from '../signalwire/answers.ts';
+import { cutUpstreamText } from '../signalwire/answers.ts';
 import type { ActiveCallStatus } from '../signalwire/types.ts';
 
 /** A call the run tried to end and could not. */
@@ -147,7 +147,7 @@ const signalwireCodeOf = (error: ErrorDescription): { signalwireCode?: number } 
  * the answer gave no reason (a gateway's HTML page: only "SignalWire answered HTTP 502", the taxonomy's words).
  */
 export const signalwireMessageOf = ({ signalwire }: ErrorDescription): { signalwireMessage?: string } =>
-  signalwire?.message.trim() && signalwire.message !== noReasonGiven(signalwire.status)
+  signalwire?.message.trim() && signalwire.message !== `SignalWire answered HTTP ${signalwire.status}`
     ? { signalwireMessage: cutUpstreamText(signalwire.message) }
     : {};
 

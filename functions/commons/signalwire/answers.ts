@@ -64,20 +64,12 @@ export const cutUpstreamText = (text: string, secrets: readonly string[] = []): 
   // Scrub the whole text first, then cut: a credential the cut splits would match neither the patterns nor the
   // client's own secrets, and its first half would stay visible.
   const scrubbed = scrubCredentials(text, secrets);
-  if (scrubbed.length <= MAX_ERROR_TEXT_CHARS) return scrubbed;
   // Never between the two halves of a surrogate pair (an emoji, a rare CJK character): a lone half is no text,
   // and shows as U+FFFD wherever the report, the log line or the event is read.
-  let end = MAX_ERROR_TEXT_CHARS - 1;
-  const last = scrubbed.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${scrubbed.slice(0, end)}…`;
+  return scrubbed.length > MAX_ERROR_TEXT_CHARS
+    ? `${scrubbed.slice(0, MAX_ERROR_TEXT_CHARS - 1).replace(/[\ud800-\udbff]$/, '')}…`
+    : scrubbed;
 };
-
-/**
- * What an error answer says when it gave no reason of its own (a body that is not JSON, or has no `message`): the
- * taxonomy already says as much, so it is no reason to show beside it.
- */
-export const noReasonGiven = (status: number): string => `SignalWire answered HTTP ${status}`;
 
 /**
  * Reads SignalWire's error body in either documented shape (`{code, message, ...}` or `{errors: [...]}`):
@@ -93,7 +85,7 @@ export const parseErrorBody = (
   try {
     json = JSON.parse(text);
   } catch {
-    return { code: undefined, message: noReasonGiven(status), moreInfo: undefined };
+    // Not JSON (a gateway's HTML page): no code, no reason, read below as an empty body is.
   }
   const record = asRecord(json);
   const errors = record?.errors;
@@ -106,7 +98,7 @@ export const parseErrorBody = (
     message:
       typeof item?.message === 'string' && item.message.length > 0
         ? cutUpstreamText(item.message, secrets)
-        : noReasonGiven(status),
+        : `SignalWire answered HTTP ${status}`,
     moreInfo: typeof item?.more_info === 'string' ? cutUpstreamText(item.more_info, secrets) : undefined,
   };
 };
