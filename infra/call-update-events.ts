@@ -37,7 +37,8 @@ export interface CallUpdateEventsProps {
    * How long a handled request is remembered, so that a redelivery or a repeated idempotency key is not
    * applied twice (`IDEMPOTENCY_TTL_SECONDS`). At most 30 days. It also bounds how old an event may be when
    * it arrives: older than this less twice the clock tolerance (5 minutes, or a tenth of it when shorter), an
-   * event (an archive replay, a redrive) is refused with `EVENT_TOO_OLD`, since its record may be gone; so it
+   * event (an archive replay, a redrive) is refused with `EVENT_TOO_OLD`, since its record may be gone (one
+   * still there and COMPLETED is replayed instead); so it
    * must be at least twice `maxEventAge` plus twice the tolerance (a first delivery EventBridge and then Lambda
    * retried for up to `maxEventAge` each), or the construct refuses it at synth.
    * @default Duration.days(1)

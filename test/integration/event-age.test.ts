@@ -1,11 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { CALL_UPDATE_REQUESTED, type CallUpdateRequestedEvent } from '#commons/events/contracts';
+import { withNativeCalls } from '#commons/calls/native-calls';
+import { createCallService } from '#commons/calls/service';
+import {
+  CALL_UPDATE_REQUESTED,
+  type CallUpdateRequestedEvent,
+  DEFAULT_EVENT_SOURCE,
+} from '#commons/events/contracts';
+import { EventBridgePublisher } from '#commons/events/publisher';
+import { readSignalWireConfig } from '#commons/platform/config';
 import { freshnessOf } from '#commons/platform/freshness';
+import { logger } from '#commons/platform/powertools';
 import { REMEMBERED_SECONDS } from '#commons/platform/settings';
-import { rememberAgain } from '#commons/update-requests/idempotency';
+import { createSignalWireAccess } from '#commons/signalwire/access';
+import { createCallUpdateIdempotency, rememberAgain } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope } from '#local/aws-emulator';
+import { createLambdaContext } from '#local/lambda-context';
+import { answerInternalServerError, startDynamoDbProxy } from '../support/dynamodb-proxy.ts';
 import { callUpdateEvents, localIdempotencyStore, SOURCE } from '../support/event-bus.ts';
 import { useLocalStack } from '../support/local-stack-suite.ts';
 
@@ -158,6 +171,100 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(stack.emulator.requests).toEqual([]);
     expect(failed(onlyResult(unknown.id)).error.code).toBe('EVENT_TOO_OLD');
     expect(failed(onlyResult(other.id)).error.code).toBe('EVENT_TOO_OLD');
+  });
+
+  it('still refuses an old event whose COMPLETED record has expired by its time, though DynamoDB has not removed it yet', async () => {
+    const call = seed();
+    const detail = {
+      callSid: call.sid,
+      action: 'update',
+      update: { Url: 'https://example.com/expired.xml' },
+      idempotencyKey: `crm-expired-${randomUUID()}`,
+    };
+    const old = envelope(detail, secondsAgo(maxAgeSeconds + 60));
+    // Written with a one-second window: by the delivery its expiry has passed, and the item is still in the table.
+    const shortLived = createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 1,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    });
+    shortLived.persistenceStore.configure({ config: shortLived.config, keyPrefix: 'call-update-requested' });
+    await shortLived.persistenceStore.saveSuccess(old as never, { kind: 'applied', outcome: 'updated' });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const record = await localIdempotencyStore(stack)
+      .persistenceStore.getRecord(old as never)
+      .catch(() => undefined);
+    expect(record?.getStatus()).toBe(IdempotencyRecordStatus.EXPIRED);
+
+    await stack.deliverCallUpdateRequested(old);
+
+    expect(failed(onlyResult(old.id)).error.code).toBe('EVENT_TOO_OLD');
+    expect(stack.emulator.requests).toEqual([]);
+  });
+
+  it('refuses an old event as too old when its idempotency table cannot be read, with a WARN that names the request', async () => {
+    const { url, server } = await startDynamoDbProxy(stack.dynamodb.url, {
+      before: (target, _incoming, answer) => {
+        if (!target.endsWith('.GetItem')) return false;
+        answerInternalServerError(answer);
+        return true;
+      },
+    });
+    try {
+      const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+      const access = createSignalWireAccess(readSignalWireConfig(), logger);
+      const handler = createCallUpdateEventsHandler({
+        calls: withNativeCalls(createCallService(access, logger), access, logger),
+        publisher: new EventBridgePublisher({
+          eventBusName: stack.eventBusName,
+          source: DEFAULT_EVENT_SOURCE,
+        }),
+        idempotency: createCallUpdateIdempotency({
+          tableName: stack.idempotencyTableName,
+          expiresAfterSeconds: 3600,
+          client: new DynamoDBClient({
+            endpoint: url,
+            region: 'us-east-1',
+            maxAttempts: 1,
+            credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+          }),
+        }),
+        allowedSources: [SOURCE],
+      });
+      const call = seed();
+      const old = envelope(
+        {
+          callSid: call.sid,
+          action: 'update',
+          update: { Url: 'https://example.com/unreadable.xml' },
+          idempotencyKey: `crm-unreadable-${randomUUID()}`,
+        },
+        secondsAgo(maxAgeSeconds + 60),
+      );
+      const before = output.records().length;
+
+      await handler(
+        structuredClone(old) as unknown as CallUpdateRequestedEvent,
+        createLambdaContext({ functionName: 'unreadable-table', timeoutMs: 4_000 }),
+      );
+
+      expect(failed(onlyResult(old.id)).error.code).toBe('EVENT_TOO_OLD');
+      expect(stack.emulator.requests).toEqual([]);
+      const warned = output
+        .records()
+        .slice(before)
+        .filter((line) => line.level === 'WARN');
+      expect(warned).toEqual([
+        expect.objectContaining({
+          message:
+            'the idempotency record of an event too old to apply could not be read: refused as too old',
+          requestEventId: old.id,
+          callSid: call.sid,
+        }),
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses a transfer (a native redirect) older than the window the same way, before any SignalWire request', async () => {

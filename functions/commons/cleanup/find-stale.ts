@@ -114,10 +114,14 @@ const listedCalls = async (page: Promise<CallListPage>): Promise<ListedCalls> =>
   return { calls: calls.slice(), nextPageUri: next_page_uri };
 };
 
-const circularListPages = (): SignalWireError =>
+/**
+ * A listing whose page links go round in a circle (`link`: the field that leads back, `pages`: which listing),
+ * in the same words for List Calls and the voice logs.
+ */
+export const circularPages = (link: string, pages: string): SignalWireError =>
   new SignalWireError(502, {
     code: undefined,
-    message: 'SignalWire returned a next_page_uri that leads back to a List Calls page already read',
+    message: `SignalWire returned a ${link} that leads back to a ${pages} page already read`,
     moreInfo: undefined,
   });
 
@@ -149,7 +153,7 @@ export async function* listCallPages(
       if (uri && !circle) followed.add(uri);
       next = uri && !circle ? api.listCallsPage({ nextPageUri: uri }, options) : undefined;
       yield page;
-      if (circle) throw circularListPages();
+      if (circle) throw circularPages('next_page_uri', 'List Calls');
     }
   } finally {
     // A consumer that stops early abandons the look-ahead request; its failure then concerns no one.

@@ -22,9 +22,9 @@ import { isLiveNativeStatus, nativeCallView, nativeStatusOf } from '../calling/v
 import { applyToNativeCall } from '../calls/native-calls.ts';
 import type { NativeCallsApi, RequestOptions } from '../calls/port.ts';
 import type { CallOutcome } from '../calls/service.ts';
-import { describeError, SignalWireError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import type { ActiveCallStatus, CallView } from '../signalwire/types.ts';
-import { createCallJudge, type Verdict } from './find-stale.ts';
+import { circularPages, createCallJudge, type Verdict } from './find-stale.ts';
 import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 
 /**
@@ -52,13 +52,6 @@ export const cleanedStateOf = (log: VoiceLog, policy: CleanupPolicy): ActiveCall
   const state = CLEANED_STATES.find((cleaned) => cleaned.status === status);
   return state && policy.maxAgeSeconds[state.key] !== undefined ? state.status : undefined;
 };
-
-const circularPages = (): SignalWireError =>
-  new SignalWireError(502, {
-    code: undefined,
-    message: 'SignalWire returned a links.next that leads back to a voice-log page already read',
-    moreInfo: undefined,
-  });
 
 /**
  * Every page of voice logs created after `createdAfter`, one at a time, as the live native calls on it. A call
@@ -89,7 +82,7 @@ export async function* liveNativePages(
     const { next } = page.links;
     yield { calls: page.data.filter(isLiveNativeCall).filter(firstListing), more: next !== undefined };
     if (next === undefined) return;
-    if (followed.has(next)) throw circularPages();
+    if (followed.has(next)) throw circularPages('links.next', 'voice-log');
     followed.add(next);
     page = await api.listVoiceLogsPage({ next }, options);
   }

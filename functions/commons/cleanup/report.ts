@@ -143,10 +143,13 @@ const signalwireCodeOf = (error: ErrorDescription): { signalwireCode?: number } 
 /**
  * SignalWire's own reason for a failure, as the report may show it: a 502 says only "SignalWire answered 502",
  * the reason is in the upstream message. Scrubbed of credentials and cut (the client already did both when it
- * read the body; done again here so no path into the report depends on that), and left out when empty.
+ * read the body; done again here so no path into the report depends on that), and left out when empty or when
+ * the answer gave no reason (a gateway's HTML page: only "SignalWire answered HTTP 502", the taxonomy's words).
  */
-export const signalwireMessageOf = (error: ErrorDescription): { signalwireMessage?: string } =>
-  error.signalwire?.message.trim() ? { signalwireMessage: cutUpstreamText(error.signalwire.message) } : {};
+export const signalwireMessageOf = ({ signalwire }: ErrorDescription): { signalwireMessage?: string } =>
+  signalwire?.message.trim() && signalwire.message !== `SignalWire answered HTTP ${signalwire.status}`
+    ? { signalwireMessage: cutUpstreamText(signalwire.message) }
+    : {};
 
 /**
  * The report of one run and the only writer of its per-call facts: {@link settle} counts a call and writes

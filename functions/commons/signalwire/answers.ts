@@ -64,8 +64,10 @@ export const cutUpstreamText = (text: string, secrets: readonly string[] = []): 
   // Scrub the whole text first, then cut: a credential the cut splits would match neither the patterns nor the
   // client's own secrets, and its first half would stay visible.
   const scrubbed = scrubCredentials(text, secrets);
+  // Never between the two halves of a surrogate pair (an emoji, a rare CJK character): a lone half is no text,
+  // and shows as U+FFFD wherever the report, the log line or the event is read.
   return scrubbed.length > MAX_ERROR_TEXT_CHARS
-    ? `${scrubbed.slice(0, MAX_ERROR_TEXT_CHARS - 1)}…`
+    ? `${scrubbed.slice(0, MAX_ERROR_TEXT_CHARS - 1).replace(/[\ud800-\udbff]$/, '')}…`
     : scrubbed;
 };
 
@@ -83,7 +85,7 @@ export const parseErrorBody = (
   try {
     json = JSON.parse(text);
   } catch {
-    return { code: undefined, message: `SignalWire answered HTTP ${status}`, moreInfo: undefined };
+    // Not JSON (a gateway's HTML page): no code, no reason, read below as an empty body is.
   }
   const record = asRecord(json);
   const errors = record?.errors;

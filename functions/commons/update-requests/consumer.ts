@@ -198,6 +198,16 @@ const recordedOutcome = async (
   }
 };
 
+/** The request every further log line of the invocation is about (its keys are reset per invocation). */
+const nameInLogs = ({ id, source, detail }: CallUpdateRequestedEvent): void => {
+  logger.appendKeys({
+    requestEventId: id,
+    requestSource: source,
+    callSid: detail.callSid,
+    ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
+  });
+};
+
 /** The one place a result is published and counted, and the invocation ended or failed. */
 const settler =
   (publisher: EventPublisher, store: CallUpdateIdempotency['persistenceStore']) =>
@@ -321,19 +331,15 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       const refusal = refusalOf(received, deps.allowedSources, now(), freshness);
       if (refusal instanceof EventTooOldError) {
         // Too old to apply, but perhaps a duplicate of a request already handled: then its recorded outcome.
+        // A valid event: its log lines (an unreadable table, a renewal that failed) name it as a fresh one's do.
         const late = canonicalRequest(received as CallUpdateRequestedEvent);
+        nameInLogs(late);
         const recorded = await recordedOutcome(persistenceStore, late);
         if (recorded) return replayRecorded(late, recorded);
       }
       if (refusal) return settle(received, refuse(calls, context.invokedFunctionArn, received, refusal));
       const event = canonicalRequest(received as CallUpdateRequestedEvent);
-      const { detail } = event;
-      logger.appendKeys({
-        requestEventId: event.id,
-        requestSource: event.source,
-        callSid: detail.callSid,
-        ...(detail.correlationId ? { correlationId: detail.correlationId } : {}),
-      });
+      nameInLogs(event);
       // SignalWire requests give up before the invocation ends, so a lost redirect is reported and recorded as
       // final instead of being cut by the timeout (whose retry would send it again).
       const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
