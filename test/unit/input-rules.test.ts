@@ -181,8 +181,9 @@ describe('issue 18 item 5: one translator of schema errors, one wording on every
     expect(cleanupRefusal({ to: { prefixes: [''] } })).toEqual([
       { field: 'policy.to.prefixes[0]', rule: 'length', message: 'policy.to.prefixes[0] must not be empty' },
     ]);
+    // The CLI's own check names the flag typed (cli/core/flag-words.ts), in the same words.
     expect(() => checkUpdate(sid, { Status: 'ended' } as unknown as CallUpdate)).toThrow(
-      /^Status must be one of: /,
+      /^--status must be one of: /,
     );
     expect(cleanupRefusal({ directions: ['sideways'] })[0]?.message).toMatch(
       /^policy\.directions\[0\] must be one of: /,
