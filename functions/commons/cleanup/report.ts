@@ -11,20 +11,26 @@ import type { ErrorCode, ErrorDescription } from '../errors.ts';
 import { cutUpstreamText } from '../signalwire/answers.ts';
 import type { ActiveCallStatus } from '../signalwire/types.ts';
 
-/** A call the run tried to end and could not. */
-export interface FailedCall {
-  sid: string;
-  /** The API that owns the call. */
+/**
+ * What a failed end request or listing says of itself: the error taxonomy's code and words (e.g. "SignalWire
+ * answered 502"), and why in SignalWire's words when its answer (or the client's own refusal of an answer) gave a
+ * reason, scrubbed of credentials and cut like all upstream text.
+ */
+interface UpstreamFailure {
+  /** The API that owns the call, or whose listing failed. */
   api: CallApi;
-  /** Status when listed. */
+  /** Status when listed, or the status listed. */
   status: ActiveCallStatus;
-  /** The error taxonomy's code; `INTERRUPTED` when the time budget ran out mid-request. */
+  /** The error taxonomy's code; for a call, `INTERRUPTED` when the time budget ran out mid-request. */
   code: ErrorCode;
-  /** The taxonomy's words (e.g. "SignalWire answered 502"). */
   message: string;
   signalwireCode?: number;
-  /** Why, in SignalWire's words, when its answer said: scrubbed of credentials and cut like a listing failure's. */
   signalwireMessage?: string;
+}
+
+/** A call the run tried to end and could not. */
+export interface FailedCall extends UpstreamFailure {
+  sid: string;
 }
 
 /** A call the policy names whose age could not be established: reported, never ended. */
@@ -93,19 +99,10 @@ export interface CleanupReport {
 }
 
 /**
- * A listing that failed after the client's retries. `message` is what the error taxonomy says of it (e.g.
- * "SignalWire answered 502"); `signalwireMessage` and `signalwireCode` are why, when the failure carried a
- * reason (SignalWire's error body, or the client's own refusal of an answer: pages that lead back to one already
- * read, a `links.next` outside the voice logs), scrubbed of credentials and cut like all upstream text.
+ * A listing that failed after the client's retries; its reason may also be the client's own refusal of an answer
+ * (pages that lead back to one already read, a `links.next` outside the voice logs).
  */
-export interface ListingFailure {
-  api: CallApi;
-  status: ActiveCallStatus;
-  code: ErrorCode;
-  message: string;
-  signalwireCode?: number;
-  signalwireMessage?: string;
-}
+export type ListingFailure = UpstreamFailure;
 
 /** A call the run acts on: its SID and API, the state it was listed in, and the rule that made it stale. */
 export interface Target {
