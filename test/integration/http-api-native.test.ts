@@ -71,6 +71,23 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     expect(stack.emulator.native.redirectsOf(stack.projectId, call?.id ?? '')).toEqual([]);
   });
 
+  it('names every field a native call cannot take in one 400, FallbackUrl without Url beside StatusCallback, sending nothing', async () => {
+    const [call] = native.swml;
+    const answer = await request('POST', `/calls/${call?.id}`, {
+      api: 'calling',
+      Status: 'completed',
+      StatusCallback: 'https://example.com/status',
+      FallbackUrl: 'https://example.com/fallback.swml',
+    });
+    expect(answer.status).toBe(400);
+    const { violations } = answer.json.error as { violations: { field: string; rule: string }[] };
+    expect(violations.map(({ field, rule }) => `${field}/${rule}`)).toEqual([
+      'StatusCallback/api',
+      'FallbackUrl/api',
+    ]);
+    expect(sent()).toEqual([]);
+  });
+
   it('redirects an answered SWML call once with update and url', async () => {
     const [call] = native.swml;
     await warm();
