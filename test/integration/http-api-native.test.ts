@@ -183,6 +183,35 @@ describe('POST /calls/{callSid}/transfer', () => {
     expect(swml.status).toBe(200);
   });
 
+  it('passes on every parameter a Calling API 422 names, not only the first, in the one signalwire.message', async () => {
+    const item = (attribute: string, message: string) => ({
+      type: 'validation_error',
+      code: 'invalid_parameter',
+      message,
+      attribute,
+      url: 'https://signalwire.com/docs/apis/error-codes',
+    });
+    const errors = [
+      item('dest', 'dest is not reachable'),
+      item('from', 'from must be a number of the space'),
+    ];
+    stack.emulator.injectFault({
+      kind: 'raw',
+      status: 422,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errors }),
+      applyFirst: false,
+      pathPrefix: '/api/calling/',
+    });
+    const [call] = native.swml;
+    const answer = await postJson(`/calls/${call?.id}/transfer`, { dest: '+14155550123', api: 'calling' });
+    expect(answer.status).toBe(422);
+    expect(answer.json.error).toMatchObject({
+      code: 'UPSTREAM_REJECTED',
+      signalwire: { status: 422, message: 'dest is not reachable; from must be a number of the space' },
+    });
+  });
+
   it("refuses a Compatibility call's transfer with 400 naming transfer, sending nothing to either API", async () => {
     const call = compatibilityCall();
     const answer = await postJson(`/calls/${call.sid}/transfer`, { dest: 'sip:agent@example.com' });

@@ -40,6 +40,7 @@ import {
   type CallOutcome,
   type CallQuery,
   type CallService,
+  changeOf,
 } from './service.ts';
 
 export type { NativeAccess };
@@ -67,10 +68,8 @@ const refuse = (violations: FieldViolation[]): never => {
  * Every field the native API lacks is refused by name, before anything is sent.
  */
 export const nativeChangeOf = (action: CallAction): NativeChange => {
-  if (action.kind === 'terminate') {
-    return { kind: 'end', reason: action.status === 'canceled' ? 'cancel' : 'hangup' };
-  }
-  const { update } = action;
+  // A terminate is the end its Status says: the same rules, one path.
+  const update = changeOf(action);
   // Every field the native API cannot take, in one refusal: a caller fixes them all in one round trip.
   const violations: FieldViolation[] = COMPATIBILITY_ONLY_FIELDS.filter(
     (field) => update[field] !== undefined,
