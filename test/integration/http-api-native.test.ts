@@ -225,6 +225,9 @@ describe('POST /calls/{callSid}/transfer', () => {
     ['no dest', {}, 'dest', 'required'],
     ['a dest that is no destination', { dest: 'agent desk 4' }, 'dest', 'format'],
     ['a SWML URL with a password', { dest: 'https://user:pw@example.com/a.swml' }, 'dest', 'format'],
+    ['a SIP URI with port 0', { dest: 'sip:agent@example.com:0' }, 'dest', 'format'],
+    ['a SIP URI with port 99999', { dest: 'sips:agent@example.com:99999;transport=tls' }, 'dest', 'format'],
+    ['a SIP URI with a port led by 0', { dest: 'sip:example.com:05060' }, 'dest', 'format'],
     ['an unknown field', { dest: '+14155550123', Url: 'https://example.com/a' }, 'Url', 'unknown-field'],
     ['an unknown api', { dest: '+14155550123', api: 'laml' }, 'api', 'enum'],
   ])('refuses %s with 400 naming the field, and sends nothing', async (_name, body, field, rule) => {
