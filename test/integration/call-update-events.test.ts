@@ -147,6 +147,19 @@ describe('a "Call Update Requested" event', () => {
     expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('completed');
   });
 
+  it('reports update.Status applied, its answer lost and its resend refused as ended: Call Updated already-ended', async () => {
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'drop', applyFirst: true, method: 'POST' });
+
+    const eventId = await request({ callSid: call.sid, action: 'update', update: { Status: 'completed' } });
+
+    expect(updated(onlyResult(eventId))).toMatchObject({
+      outcome: 'already-ended',
+      change: { Status: 'completed' },
+    });
+    expect(postsTo(call.sid)).toHaveLength(2);
+  });
+
   it('writes the audit record with trigger event, the claimed source and the attested account as actor', async () => {
     const call = seed('in-progress');
     const before = output.records().length;

@@ -71,6 +71,23 @@ describe('the HTTP API on native calls (the Calling API owns them)', () => {
     expect(stack.emulator.native.redirectsOf(stack.projectId, call?.id ?? '')).toEqual([]);
   });
 
+  it('names every field a native call cannot take in one 400, FallbackUrl without Url beside StatusCallback, sending nothing', async () => {
+    const [call] = native.swml;
+    const answer = await request('POST', `/calls/${call?.id}`, {
+      api: 'calling',
+      Status: 'completed',
+      StatusCallback: 'https://example.com/status',
+      FallbackUrl: 'https://example.com/fallback.swml',
+    });
+    expect(answer.status).toBe(400);
+    const { violations } = answer.json.error as { violations: { field: string; rule: string }[] };
+    expect(violations.map(({ field, rule }) => `${field}/${rule}`)).toEqual([
+      'StatusCallback/api',
+      'FallbackUrl/api',
+    ]);
+    expect(sent()).toEqual([]);
+  });
+
   it('redirects an answered SWML call once with update and url', async () => {
     const [call] = native.swml;
     await warm();
@@ -166,6 +183,35 @@ describe('POST /calls/{callSid}/transfer', () => {
     expect(swml.status).toBe(200);
   });
 
+  it('passes on every parameter a Calling API 422 names, not only the first, in the one signalwire.message', async () => {
+    const item = (attribute: string, message: string) => ({
+      type: 'validation_error',
+      code: 'invalid_parameter',
+      message,
+      attribute,
+      url: 'https://signalwire.com/docs/apis/error-codes',
+    });
+    const errors = [
+      item('dest', 'dest is not reachable'),
+      item('from', 'from must be a number of the space'),
+    ];
+    stack.emulator.injectFault({
+      kind: 'raw',
+      status: 422,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errors }),
+      applyFirst: false,
+      pathPrefix: '/api/calling/',
+    });
+    const [call] = native.swml;
+    const answer = await postJson(`/calls/${call?.id}/transfer`, { dest: '+14155550123', api: 'calling' });
+    expect(answer.status).toBe(422);
+    expect(answer.json.error).toMatchObject({
+      code: 'UPSTREAM_REJECTED',
+      signalwire: { status: 422, message: 'dest is not reachable; from must be a number of the space' },
+    });
+  });
+
   it("refuses a Compatibility call's transfer with 400 naming transfer, sending nothing to either API", async () => {
     const call = compatibilityCall();
     const answer = await postJson(`/calls/${call.sid}/transfer`, { dest: 'sip:agent@example.com' });
@@ -179,6 +225,9 @@ describe('POST /calls/{callSid}/transfer', () => {
     ['no dest', {}, 'dest', 'required'],
     ['a dest that is no destination', { dest: 'agent desk 4' }, 'dest', 'format'],
     ['a SWML URL with a password', { dest: 'https://user:pw@example.com/a.swml' }, 'dest', 'format'],
+    ['a SIP URI with port 0', { dest: 'sip:agent@example.com:0' }, 'dest', 'format'],
+    ['a SIP URI with port 99999', { dest: 'sips:agent@example.com:99999;transport=tls' }, 'dest', 'format'],
+    ['a SIP URI with a port led by 0', { dest: 'sip:example.com:05060' }, 'dest', 'format'],
     ['an unknown field', { dest: '+14155550123', Url: 'https://example.com/a' }, 'Url', 'unknown-field'],
     ['an unknown api', { dest: '+14155550123', api: 'laml' }, 'api', 'enum'],
   ])('refuses %s with 400 naming the field, and sends nothing', async (_name, body, field, rule) => {

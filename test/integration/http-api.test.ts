@@ -671,6 +671,39 @@ describe('upstream faults', () => {
     expect(posts()).toHaveLength(2);
   });
 
+  it.each([
+    [
+      'completed',
+      'in-progress',
+      'whose connection dropped',
+      { kind: 'drop', applyFirst: true, method: 'POST' },
+    ],
+    ['canceled', 'queued', 'answered 503', { kind: 'status', status: 503, applyFirst: true, method: 'POST' }],
+  ] as const)(
+    'answers Status=%s on an %s call, applied and %s, then refused on its resend as ended, 200 already-ended (not 409)',
+    async (status, state, _how, fault) => {
+      const call = seed(state);
+      stack.emulator.injectFault(fault);
+
+      const answer = await request('POST', `/calls/${call.sid}`, { Status: status });
+
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.headers.get('x-call-outcome')).toBe('already-ended');
+      expect(answer.json.status).toBe(status);
+      expect(posts()).toHaveLength(2);
+    },
+  );
+
+  it('still refuses Status=completed on a call that had ended before it was sent: 409, sent once', async () => {
+    const call = seed('completed');
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Status: 'completed' });
+
+    expect(answer.status).toBe(409);
+    expect(errorOf(answer).code).toBe('CALL_STATE_CONFLICT');
+    expect(posts()).toHaveLength(1);
+  });
+
   it('answers 504 when SignalWire does not answer a read in time', async () => {
     const call = seed('in-progress');
     stack.emulator.injectFault({ kind: 'delay', ms: 1_500, times: 2, method: 'GET' });

@@ -66,7 +66,7 @@ export const sidSchema = {
  * reach SignalWire unchecked.
  */
 export const TRANSFER_DEST_PATTERN = /* @__PURE__ */ (() =>
-  "^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:;[A-Za-z0-9._~=%-]+)*$" +
+  `^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::${PORT})?(?:;[A-Za-z0-9._~=%-]+)*$` +
   '|\\+[1-9][0-9]{6,14}$' +
   // Printable ASCII throughout, the host included (the callback URLs' `uri` format holds them to it; this does).
   `|(?=[!-~]+$)${HTTP_URL}[!-~]*$)`)();

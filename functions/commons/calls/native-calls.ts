@@ -40,6 +40,7 @@ import {
   type CallOutcome,
   type CallQuery,
   type CallService,
+  changeOf,
 } from './service.ts';
 
 export type { NativeAccess };
@@ -67,30 +68,25 @@ const refuse = (violations: FieldViolation[]): never => {
  * Every field the native API lacks is refused by name, before anything is sent.
  */
 export const nativeChangeOf = (action: CallAction): NativeChange => {
-  if (action.kind === 'terminate') {
-    return { kind: 'end', reason: action.status === 'canceled' ? 'cancel' : 'hangup' };
+  // A terminate is the end its Status says: the same rules, one path.
+  const update = changeOf(action);
+  // Every field the native API cannot take, in one refusal: a caller fixes them all in one round trip.
+  const violations: FieldViolation[] = COMPATIBILITY_ONLY_FIELDS.filter(
+    (field) => update[field] !== undefined,
+  ).map((field) => ({
+    field,
+    rule: 'api',
+    message: `${field} is a Compatibility API field; the native Calling API, which owns this call, has none`,
+  }));
+  if (update.Url === undefined && update.FallbackUrl !== undefined) {
+    violations.push({
+      field: 'FallbackUrl',
+      rule: 'api',
+      message: 'FallbackUrl needs Url for a native call (the Calling API sets it with a redirect only)',
+    });
   }
-  const { update } = action;
-  const lacking = COMPATIBILITY_ONLY_FIELDS.filter((field) => update[field] !== undefined);
-  if (lacking.length > 0) {
-    refuse(
-      lacking.map((field) => ({
-        field,
-        rule: 'api',
-        message: `${field} is a Compatibility API field; the native Calling API, which owns this call, has none`,
-      })),
-    );
-  }
+  if (violations.length > 0) refuse(violations);
   if (update.Url === undefined) {
-    if (update.FallbackUrl !== undefined) {
-      refuse([
-        {
-          field: 'FallbackUrl',
-          rule: 'api',
-          message: 'FallbackUrl needs Url for a native call (the Calling API sets it with a redirect only)',
-        },
-      ]);
-    }
     if (update.Status === undefined) {
       refuse([{ field: 'Url', rule: 'required', message: 'a native call is changed with Url or Status' }]);
     }

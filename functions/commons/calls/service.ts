@@ -122,7 +122,10 @@ export const applyToProject = async (
     try {
       result = { call: await api.updateCall(callSid, changeOf(action), options), outcome: 'updated' };
     } catch (error) {
-      if (action.kind !== 'terminate') throw error;
+      // An end through the update route too, once the client resent it after an answer was lost: the call may
+      // have ended by the first attempt, and the refusal of the resend must not say the end failed.
+      if (action.kind !== 'terminate' && !(action.update.Status && (error as { resent?: boolean }).resent))
+        throw error;
       result = await endedMeanwhile(api, callSid, error, options);
     }
     return { ok: true, accountSid, callSid, ...result };

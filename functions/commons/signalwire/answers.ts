@@ -89,16 +89,20 @@ export const parseErrorBody = (
   }
   const record = asRecord(json);
   const errors = record?.errors;
-  const item = Array.isArray(errors) ? asRecord(errors[0]) : record;
+  const items = Array.isArray(errors) ? errors.map(asRecord) : [record];
+  const item = items[0];
+  // Every item's message, not only the first: a refusal of several parameters (the Calling API's 422 lists one
+  // item per `attribute`) is then fixed in one round trip.
+  const message = items
+    .map((each) => each?.message)
+    .filter((text) => typeof text === 'string' && text)
+    .join('; ');
   const code = item?.code;
   const numericCode = typeof code === 'number' ? code : typeof code === 'string' ? Number(code) : Number.NaN;
   // Cut: the body is SignalWire's or a gateway's, of any length, and ends up in responses and events.
   return {
     code: Number.isInteger(numericCode) ? numericCode : undefined,
-    message:
-      typeof item?.message === 'string' && item.message.length > 0
-        ? cutUpstreamText(item.message, secrets)
-        : `SignalWire answered HTTP ${status}`,
+    message: message ? cutUpstreamText(message, secrets) : `SignalWire answered HTTP ${status}`,
     moreInfo: typeof item?.more_info === 'string' ? cutUpstreamText(item.more_info, secrets) : undefined,
   };
 };

@@ -269,6 +269,9 @@ export class SignalWireClient implements CallsApi {
   private async send<T>(attempt: Attempt, options: RequestOptions): Promise<T> {
     const startedAt = Date.now();
     let ambiguousRetried = false;
+    // An attempt that may have been applied (answered 503, or its answer lost) was sent again: a refusal of the
+    // resend may be that attempt's doing (an end refused as the call has ended), so the error says so.
+    let resent = false;
     for (let number = 1; ; number++) {
       // The transport is awaited here, not through another async method: one promise less per request.
       let answer: HttpAnswer | undefined;
@@ -291,7 +294,9 @@ export class SignalWireClient implements CallsApi {
         // again on it. A 429 is answered before anything is done, so even a redirect is retried on it.
         const throttled = status === 429 || (status === 503 && attempt.repeatable);
         const delay = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoff;
-        if (!throttled || !attemptsLeft || elapsed + delay > this.retry.maxTotalMs) throw error;
+        if (!throttled || !attemptsLeft || elapsed + delay > this.retry.maxTotalMs)
+          throw Object.assign(error, { resent });
+        resent ||= status === 503;
         this.onRetry?.({
           attempt: number,
           delayMs: delay,
@@ -311,7 +316,7 @@ export class SignalWireClient implements CallsApi {
       if (error.mayHaveReachedServer) {
         // A socket that died while idle (a frozen Lambda's kept-alive connection) fails at once on reuse:
         // reconnect immediately, once.
-        ambiguousRetried = true;
+        ambiguousRetried = resent = true;
         this.onRetry?.({
           attempt: number,
           delayMs: 0,
