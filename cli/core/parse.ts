@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
+import { findSplitSid, shellWord, splitSidError } from './split-sid.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -111,6 +112,34 @@ const findCommand = (
   );
 };
 
+/** Options whose value may be a call SID: a SID split there is one too. */
+const SID_VALUES = new Set(['call', 'never-touch']);
+
+/**
+ * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`): refused before the parse reads
+ * its second piece as an unknown option (`-9bf0…`) or an unexpected argument, naming both pieces and the command
+ * line to type. A piece never starts at a command word, nor at the value of an option that takes no SID.
+ */
+const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): void => {
+  const valueOf = (index: number): string | undefined => {
+    const before = argv[index - 1];
+    if (before === undefined || !before.startsWith('-') || before.includes('=')) return undefined;
+    const name = before.startsWith('--')
+      ? before.slice(2)
+      : Object.keys(options).find((key) => options[key]?.short === before.slice(1));
+    return name !== undefined && options[name]?.type === 'string' ? name : undefined;
+  };
+  const split = findSplitSid(argv, (index) => {
+    if (at.includes(index)) return false;
+    const option = valueOf(index);
+    return option === undefined || SID_VALUES.has(option);
+  });
+  if (!split) return;
+  const retyped = [...argv.slice(0, split.from), split.sid, ...argv.slice(split.to + 1)];
+  const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
+  throw splitSidError(argv, split, `Type the SID as one word: \`${retype}\`.`);
+};
+
 /**
  * Reads the command line once: finds the command (global options may come before it), loads its module,
  * and parses every option, global or the command's own, wherever it stands, into typed values. An unknown
@@ -132,6 +161,8 @@ export const parseCommandLine = async (
   const after = argv.slice((at[0] ?? 0) + 1).find((token) => !token.startsWith('-'));
   const name = findCommand(words, registry, after);
   const module = await registry[name]!.load();
+  const options: OptionSpecs = { ...GLOBAL_OPTIONS, ...module.spec.options };
+  refuseSplitSid(argv, at, options);
   // `-o=json` is `-o json` (as `--output=json` is): parseArgs would read the value as "=json".
   const rest = argv
     .filter((_, index) => !at.includes(index))
@@ -140,7 +171,6 @@ export const parseCommandLine = async (
       const end = all.indexOf('--');
       return short && (end === -1 || index < end) ? [`-${short[1]}`, short[2]!] : [token];
     });
-  const options: OptionSpecs = { ...GLOBAL_OPTIONS, ...module.spec.options };
   const usage = `Run \`call-control ${name} --help\` for its options and examples.`;
   // Not strict: the tokens say which option was unknown or lacks its value, so the refusal names it
   // without reading Node's message.

@@ -233,6 +233,55 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(wrong.stderr).not.toContain('URL');
   });
 
+  it('a SID split by a space when pasted (`calls end 3f2a…-c456 e782…`) is named as one SID split, with the line to type; nothing is sent', async () => {
+    const sid = seed('ringing', 10);
+    const [head, tail] = [sid.slice(0, 28), sid.slice(28)];
+    const split = await cli('calls', 'end', head, tail, '--local', '--yes', '-o', 'json');
+    expect(split.code).toBe(2);
+    const { error } = JSON.parse(split.stdout) as { error: { code: string; message: string; hint: string } };
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe(
+      `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
+    );
+    expect(error.hint).toBe(
+      `Type the SID as one word: \`call-control calls end ${sid} --local --yes -o json\`.`,
+    );
+
+    // Split before a hyphen: the second piece is not read as an unknown option (`-9bf0…`).
+    const atHyphen = await cli('calls', 'end', sid.slice(0, 18), sid.slice(18), '--local', '--yes');
+    expect(atHyphen.code).toBe(2);
+    expect(atHyphen.stderr).toContain(`are one call SID split by a space: ${sid}`);
+    expect(atHyphen.stderr).not.toContain('unknown option');
+
+    // `calls get` takes one SID: not "unexpected argument", and the target stays in the line to type.
+    const get = await cli('calls', 'get', head, tail, '--local', '--port', String(stack.api.port));
+    expect(get.code).toBe(2);
+    expect(get.stderr).toContain(
+      `next:  Type the SID as one word: \`call-control calls get ${sid} --local --port`,
+    );
+    expect(get.stderr).not.toContain('unexpected argument');
+
+    // Pasted inside quotes, the line break stays in the one word.
+    const quoted = await cli('calls', 'end', `${head}\n${tail}`, '--local', '--yes');
+    expect(quoted.code).toBe(2);
+    expect(quoted.stderr).toContain(
+      `"${head}\\x0a${tail}" is one call SID with a line break or space inside: ${sid}`,
+    );
+
+    // From stdin, the list is what to fix.
+    const listed = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'end', '-', '--yes', '--local'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+      `${head}\n${tail}\n`,
+    );
+    expect(listed.code).toBe(2);
+    expect(listed.stderr).toContain(`are one call SID split by a space: ${sid}`);
+    expect(listed.stderr).toContain(`next:  Join the pieces in the list on stdin: ${sid} on one line`);
+    expect(statusOf(sid)).toBe('ringing');
+  });
+
   it('hints keep the target: `calls end` suggests `calls list … --local --port N`, and help hints never get a target', async () => {
     const unknown = '00000000-0000-4000-8000-00000000f00d';
     const run = await cli('--port', String(stack.api.port), 'calls', 'end', unknown, '--local', '--yes');
