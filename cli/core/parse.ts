@@ -121,7 +121,7 @@ const SID_VALUES = new Set(['call', 'never-touch']);
  * line to type. A piece never starts at a command word, nor at the value of an option that takes no SID.
  */
 const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): void => {
-  const valueOf = (index: number): string | undefined => {
+  const optionBefore = (index: number): string | undefined => {
     const before = argv[index - 1];
     if (before === undefined || !before.startsWith('-') || before.includes('=')) return undefined;
     const name = before.startsWith('--')
@@ -131,7 +131,7 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   };
   const split = findSplitSid(argv, (index) => {
     if (at.includes(index)) return false;
-    const option = valueOf(index);
+    const option = optionBefore(index);
     return option === undefined || SID_VALUES.has(option);
   });
   if (!split) return;
