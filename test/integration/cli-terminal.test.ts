@@ -340,6 +340,33 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(new Set(statusAt).size, lines.join('\n')).toBe(1);
   });
 
+  it('invisible characters in a caller number (zero-width space, line separator, soft hyphen, tag) are shown as escapes, and the table stays aligned', async () => {
+    const tag = `+1213${Date.now() % 100_000}`;
+    const invisible = ['\u200b', '\u2028', '\u00ad', '\u{e0041}', '\u200d'];
+    const sids = invisible.map((char) => seed('queued', 5, tag, `+1415${char}5550100`));
+    const plain = seed('queued', 5, tag, '+14155550100');
+    const run = await cli('calls', 'list', '--local', '--to', tag);
+    expect(run.code).toBe(0);
+    const rows = run.stdout.split('\n').filter((line) => line.includes(tag));
+    expect(rows).toHaveLength(sids.length + 1);
+    for (const [at, sid] of sids.entries()) {
+      const row = rows.find((line) => line.startsWith(sid)) ?? '';
+      const escaped = invisible[at]!.codePointAt(0)! <= 0xff ? '\\xad' : '\\u';
+      expect(row, sid).toContain(`+1415${escaped}`);
+    }
+    expect(rows.find((line) => line.startsWith(plain))).toContain('+14155550100');
+    // Every row's TO starts at the same terminal column, counted as the table counts.
+    const columns = rows.map((line) => stringWidth(line.slice(0, line.indexOf(tag))));
+    expect(new Set(columns).size).toBe(1);
+    // biome-ignore lint/suspicious/noMisleadingCharacterClass: finding these characters is the point
+    expect(run.stdout).not.toMatch(/[\u200b\u200d\u2028\u00ad]|\u{e0041}/u);
+    // JSON keeps the number as SignalWire gave it.
+    const json = await cli('calls', 'list', '--local', '--to', tag, '-o', 'json');
+    const froms = (JSON.parse(json.stdout) as { calls: { from: string }[] }).calls.map((call) => call.from);
+    expect(froms).toContain('+1415\u200b5550100');
+    expect(froms).toContain('+1415\u{e0041}5550100');
+  });
+
   it('TERM=dumb: the progress bar is written as lines, without the erase-line code a dumb terminal shows as garbage', async () => {
     const to = '+13105557007';
     seed('in-progress', 90, to);

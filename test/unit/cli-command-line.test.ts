@@ -181,6 +181,25 @@ describe('text from outside, shown', () => {
     );
   });
 
+  it('escapes invisible characters (zero-width space, separators, soft hyphen, BOM), stray joiners and tags, and a combining mark with no base', () => {
+    const spoof = '+1415\u200b555\u200d0\u00ad1\u2028\u2060\ufeff\u{e0041}0\u200c0';
+    expect(visible(spoof)).toBe('+1415\\u200b555\\u200d0\\xad1\\u2028\\u2060\\ufeff\\u{e0041}0\\u200c0');
+    expect(visibleBlock(`a\n${spoof}`)).toBe(`a\n${visible(spoof)}`);
+    expect(visible('\u0301\u0301Jose\u0301')).toBe('\\u0301\\u0301Jose\u0301');
+    // Text, not a spoof: a ZWJ emoji sequence, a ZWNJ inside a Persian word, a subdivision flag.
+    for (const text of [
+      '👨\u200d👩\u200d👧',
+      '👩🏽\u200d💻',
+      'می\u200cخواهم',
+      '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+    ])
+      expect(visible(text), text).toBe(text);
+    const json = safeJson({ from: spoof });
+    expect(json).toContain('+1415\\u200b555');
+    expect(json).toContain('\\u00ad1\\u2028\\u2060\\ufeff\\udb40\\udc410\\u200c0');
+    expect(JSON.parse(json)).toEqual({ from: spoof });
+  });
+
   it('writes JSON that reads back the raw value, with no control character left raw', () => {
     const text = safeJson({ v: hostile });
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
