@@ -79,6 +79,37 @@ describe('the command line, read once', () => {
     expect(await usageOf(['calls', 'list', '--all=yes'])).toBe("option '--all' takes no value");
   });
 
+  it('names a misspelt option typed with no command (`call-control --hlep`) instead of printing the help alone', async () => {
+    expect(await usageOf(['--hlep'])).toBe("unknown option '--hlep' (did you mean `--help`?)");
+    expect(await usageOf(['--Help'])).toBe("unknown option '--Help' (did you mean `--help`?)");
+    expect(await usageOf(['-H'])).toBe("unknown option '-H' (did you mean `-h`?)");
+    expect(await usageOf(['--local', '--lcal=1'])).toBe("unknown option '--lcal' (did you mean `--local`?)");
+    // Global options alone are no mistake: the help, as before.
+    expect(await parseCommandLine(['--local', '--port', '3001'], registry)).toEqual({
+      kind: 'help',
+      topic: 'main',
+      asked: false,
+    });
+  });
+
+  it('says a global option lost its value to the command (`--port calls list`), not that `list` is unknown', async () => {
+    expect(await usageOf(['--port', 'calls', 'list', '--local'])).toBe(
+      `option '--port' needs a value (--port <n>): "calls" was read as its value`,
+    );
+    expect(await usageOf(['-o', 'end-all', '--dry-run'])).toBe(
+      `option '-o' needs a value (-o <format>): "end-all" was read as its value`,
+    );
+    // A stack that happens to be named like a command, before a command: read as the value.
+    expect(await parseCommandLine(['--stack', 'calls', 'end-all'], registry)).toMatchObject({
+      name: 'end-all',
+      values: { stack: 'calls' },
+    });
+  });
+
+  it('suggests `--version` for `call-control version`', async () => {
+    expect(await usageOf(['version'])).toBe('unknown command "version" (did you mean `--version`?)');
+  });
+
   it('a calls subcommand typed without its group, or after it (`end calls <sid>`), suggests `calls end`, never `end-all`', async () => {
     const sid = '3f2a6c1e-0000-4000-8000-000000000000';
     expect(await usageOf(['end', 'calls', sid])).toBe(
