@@ -282,6 +282,21 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(statusOf(sid)).toBe('ringing');
   });
 
+  it('an empty `--to=` or `--from=` (a shell variable unset) is refused by the flag, before anything is listed', async () => {
+    for (const args of [
+      ['end-all', '--local', '--to=', '--dry-run'],
+      ['end-all', '--local', '--from', ' ', '--yes'],
+      ['calls', 'list', '--local', '--to='],
+    ]) {
+      const run = await cli(...args, '-o', 'json');
+      expect(run.code, args.join(' ')).toBe(2);
+      const { error } = JSON.parse(run.stdout) as { error: { message: string; hint: string } };
+      expect(error.message).toMatch(/^--(to|from) must not be empty, got "\s*"$/);
+      expect(error.hint).toContain('a shell variable that is empty or unset');
+      expect(run.stderr).not.toContain('live call(s) match');
+    }
+  });
+
   it('hints keep the target: `calls end` suggests `calls list … --local --port N`, and help hints never get a target', async () => {
     const unknown = '00000000-0000-4000-8000-00000000f00d';
     const run = await cli('--port', String(stack.api.port), 'calls', 'end', unknown, '--local', '--yes');
