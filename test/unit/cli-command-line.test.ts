@@ -5,11 +5,12 @@ import { command as callsUpdate } from '../../cli/commands/calls-update.ts';
 import { CALL_COLUMNS, CALL_DROP_ORDER, CALL_MAX_CELL, parseDuration } from '../../cli/core/calls-view.ts';
 import { type CommandModule, defineCommand } from '../../cli/core/command.ts';
 import { UsageError } from '../../cli/core/errors.ts';
-import { nearest } from '../../cli/core/options.ts';
+import { GLOBAL_OPTIONS, nearest } from '../../cli/core/options.ts';
 import { parseCommandLine } from '../../cli/core/parse.ts';
 import { safeJson, visible, visibleBlock } from '../../cli/core/safe-text.ts';
 import { renderTable } from '../../cli/core/table.ts';
 import { paint } from '../../cli/core/terminal.ts';
+import { mainHelp } from '../../cli/registry.ts';
 
 const listCommand: CommandModule = defineCommand(
   {
@@ -104,6 +105,17 @@ describe('the command line, read once', () => {
       name: 'end-all',
       values: { stack: 'calls' },
     });
+  });
+
+  it('the main help names every global option (they go before or after the command)', () => {
+    const line = mainHelp(paint(false))
+      .split('\n')
+      .find((text) => text.startsWith('Global options'));
+    for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) {
+      if (name === 'help') continue;
+      const shown = 'short' in spec && name === 'output' ? `-${spec.short}` : `--${name}`;
+      expect(line, name).toMatch(new RegExp(`[ (]${shown}[,)]`));
+    }
   });
 
   it('suggests `--version` for `call-control version`', async () => {
