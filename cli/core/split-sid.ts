@@ -12,7 +12,8 @@ import { visible } from './safe-text.ts';
 
 /** What a piece of a SID can be: hexadecimal groups and hyphens, a hyphen at either end (`…-8def-`, `-0123…`). */
 const PIECE = /^-?[0-9a-f]+(?:-[0-9a-f]+)*-?$/i;
-const INSIDE_SPACE = /\S\s+\S/;
+/** A space, tab or line break inside a word: what a paste leaves (a no-break space is refused as it is). */
+const INSIDE_SPACE = /[^ \t\r\n][ \t\r\n]+[^ \t\r\n]/;
 
 /** Where a split SID is in `words`, the pieces and the SID they make; `inside`: one word with spaces inside. */
 export interface SplitSid {
@@ -41,16 +42,16 @@ export const findSplitSid = (
 ): SplitSid | undefined => {
   for (let from = 0; from < words.length; from++) {
     const word = words[from]!;
-    if (!canStart(from) || isSid(word)) continue;
-    if (INSIDE_SPACE.test(word.trim())) {
-      const sid = joinedSid(word.trim().split(/\s+/));
+    if (!canStart(from) || isSid(word.trim())) continue;
+    if (INSIDE_SPACE.test(word)) {
+      const sid = joinedSid(word.trim().split(/[ \t\r\n]+/));
       if (sid) return { from, to: from, sid, inside: true };
       continue;
     }
-    if (!PIECE.test(word)) continue;
-    const pieces = [word];
+    if (!PIECE.test(word.trim())) continue;
+    const pieces = [word.trim()];
     for (let to = from + 1; to < words.length && pieces.join('').length < 36; to++) {
-      const next = words[to]!;
+      const next = words[to]!.trim();
       if (isSid(next) || !PIECE.test(next)) break;
       pieces.push(next);
       const sid = joinedSid(pieces);
