@@ -28,6 +28,7 @@ import {
 import { outputOf, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
+import { shellWord } from './core/split-sid.ts';
 import type { Registry } from './registry.ts';
 
 const globalsOf = (values: GlobalValues): GlobalOptions => {
@@ -46,9 +47,6 @@ const globalsOf = (values: GlobalValues): GlobalOptions => {
     secretId: values['secret-id'] ?? process.env[CLI_ENV.secretId] ?? DEFAULT_SECRET_ID,
   };
 };
-
-const shellWord = (word: string): string =>
-  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** A suggested command line with this run's target options (`--local`, `--port 3001`, `--stack X`, …). */
 const commandWith =

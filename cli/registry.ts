@@ -69,7 +69,7 @@ export const mainHelp = (style: Paint): string => {
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',
-    'Global options (--local, --direct, --stack, --profile, --region, --port, -o, --yes, --no-color) go before or after the command.',
+    'Global options (--local, --direct, --stack, --construct, --profile, --region, --port, --secret-id, -o, --yes, --no-color) go before or after the command.',
     'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
   ].join('\n');
 };

@@ -3,6 +3,7 @@ import { API_OPTION, checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
 import { CancelledError, CliError, EXIT, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
+import { findSplitSid, splitSidError } from '../core/split-sid.ts';
 
 /** As many SIDs as the command line takes: one rule for a run, however the SIDs come. */
 const MAX_SIDS = 1000;
@@ -65,6 +66,13 @@ const sidsFromStdin = async (yes: boolean): Promise<string[]> => {
     .flatMap((line) => line.replace(/#.*$/, '').split(/[\s,;]+/))
     .filter((sid) => sid !== '');
   if (sids.length === 0) throw new UsageError('no SIDs on stdin (blank lines and # comments are skipped)');
+  const split = findSplitSid(sids);
+  if (split)
+    throw splitSidError(
+      sids,
+      split,
+      `Join the pieces in the list on stdin: ${split.sid} on one line, then run it again.`,
+    );
   if (sids.length > MAX_SIDS)
     throw new UsageError(
       `${sids.length} SIDs on stdin; a run takes at most ${MAX_SIDS}`,

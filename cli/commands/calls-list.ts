@@ -3,7 +3,7 @@ import { CALL_STATUSES } from '#commons/signalwire/types';
 import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { callsTable } from '../core/calls-view.ts';
-import { checkOptionalChoice } from '../core/choice.ts';
+import { checkNotBlank, checkOptionalChoice } from '../core/choice.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { visible } from '../core/safe-text.ts';
@@ -82,8 +82,8 @@ export const command = defineCommand(
     const filter: Record<string, string | number | undefined> = {
       api,
       status: checkOptionalChoice(values.status, '--status', CALL_STATUSES),
-      to: values.to,
-      from: values.from,
+      to: checkNotBlank(values.to, '--to', '+13105550100'),
+      from: checkNotBlank(values.from, '--from', '+13105550100'),
       parentCallSid: values.parent,
       startTimeAfter: values['started-after'],
       startTimeBefore: values['started-before'],

@@ -16,6 +16,7 @@ import { awsClientConfig, awsFailure } from '../core/aws.ts';
 import { humanSeconds, parseDuration } from '../core/calls-view.ts';
 import { checkChoice } from '../core/choice.ts';
 import { confirmStale } from '../core/cleanup-preview.ts';
+import { type CliCleanupReport, watchProxyRefusals } from '../core/cleanup-proxy.ts';
 import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
@@ -190,7 +191,7 @@ const runHere = async (
   context: CommandContext,
   policy: CleanupPolicy,
   found: number | undefined,
-): Promise<CleanupReport> => {
+): Promise<CliCleanupReport> => {
   const [access, { runCleanup }] = await Promise.all([
     openSignalWire(context.globals),
     import('#commons/cleanup/run-cleanup'),
@@ -219,9 +220,11 @@ const runHere = async (
       process.exit(EXIT.partial);
     },
   });
+  // A request the proxy refused is named as the proxy's refusal, as `calls end` names it.
+  const port = watchProxyRefusals(access.calls, await access.native());
   try {
-    const report = await runCleanup(access.calls, policy, {
-      native: await access.native(),
+    const report = await runCleanup(port.calls, policy, {
+      native: port.native,
       scheduleName: access.actor,
       actor: cliActor(access.actor),
       trigger: 'cli',
@@ -230,7 +233,7 @@ const runHere = async (
       remainingTimeMs: () => (interrupted ? 0 : Number.POSITIVE_INFINITY),
     });
     bar.finish();
-    return report;
+    return port.said(report);
   } finally {
     watch.dispose();
   }
@@ -344,7 +347,7 @@ const runDeployed = async (
   );
 };
 
-const printReport = (context: CommandContext, report: CleanupReport): void => {
+const printReport = (context: CommandContext, report: CleanupReport | CliCleanupReport): void => {
   if (context.output !== 'table') {
     printJson(context, report, [report]);
     return;
@@ -380,6 +383,12 @@ const printReport = (context: CommandContext, report: CleanupReport): void => {
     lines.push(style.red(`  could not list ${visible(failure.status)}: ${visible(failure.message)}${why}`));
   }
   if (report.incomplete) lines.push(style.yellow('  incomplete: run it again to reach the rest'));
+  const hints = new Set(
+    [...report.failedCalls, ...report.listingFailures].flatMap((failure) =>
+      'hint' in failure && failure.hint !== undefined ? [failure.hint] : [],
+    ),
+  );
+  for (const hint of hints) lines.push(`${style.dim('next:')}  ${visible(hint)}`);
   context.print(lines.join('\n'));
 };
 

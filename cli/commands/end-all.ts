@@ -5,7 +5,7 @@ import { API_FILTER_OPTION, checkApi } from '../core/api-option.ts';
 import { apiOf, type CallsBackend, type ListedCall, type ListFilter, listAll } from '../core/backend.ts';
 import { createCallAger } from '../core/call-age.ts';
 import { callsTable, humanSeconds, parseDuration } from '../core/calls-view.ts';
-import { checkChoice } from '../core/choice.ts';
+import { checkChoice, checkNotBlank } from '../core/choice.ts';
 import { type CommandContext, defineCommand, holdOutput, printJson } from '../core/command.ts';
 import { CliError, EXIT, mayHaveApplied, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
@@ -76,6 +76,8 @@ export const command = defineCommand(
   async (context) => {
     const { values } = context;
     const { statuses, directions, matchingDirections, olderThan, rate, api, expect } = readFilters(values);
+    checkNotBlank(values.to, '--to', '+13105550100');
+    checkNotBlank(values.from, '--from', '+13105550100');
 
     const backend = await openCalls(context.globals);
     const now = Date.now();

@@ -27,3 +27,19 @@ export const checkOptionalChoice = <T extends string>(
   allowed: readonly T[],
   why?: string,
 ): T | undefined => (value === undefined ? undefined : checkChoice(value, flag, allowed, why));
+
+/**
+ * A value that must say something (`--to`, `--from`): an empty or blank one (`--to="$NUMBER"` with the variable
+ * unset) is refused by the flag's name before anything is sent, rather than by the API's field (`to`).
+ */
+export const checkNotBlank = (
+  value: string | undefined,
+  flag: string,
+  example: string,
+): string | undefined => {
+  if (value === undefined || value.trim() !== '') return value;
+  throw new UsageError(
+    `${flag} must not be empty, got "${visible(value)}"`,
+    `Give it a value (\`${flag} ${example}\`), or leave it out; a shell variable that is empty or unset gives it none.`,
+  );
+};

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
+import { findSplitSid, shellWord, splitSidError } from './split-sid.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -101,7 +102,8 @@ const findCommand = (
       ? names.filter((entry) => entry.startsWith('calls ')).map((entry) => entry.slice(6))
       : [...new Set([...names.map((entry) => entry.split(' ')[0]!), 'help'])];
   const typed = words[0] === 'calls' ? (words[1] ?? '') : words[0]!;
-  const guess = nearest(typed, candidates);
+  // `call-control version`: the version is an option, as `--help` is also the word `help`.
+  const guess = typed === 'version' ? '--version' : nearest(typed, candidates);
   const suggestion = guess ? (words[0] === 'calls' ? `calls ${guess}` : guess) : undefined;
   throw new UsageError(
     `unknown command "${words[0] === 'calls' ? name : typed}"${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
@@ -109,6 +111,86 @@ const findCommand = (
       ? 'Run `call-control calls --help` for the calls subcommands.'
       : 'Run `call-control --help` for the list of commands.',
   );
+};
+
+/**
+ * No command, and an option that is no global one (`call-control --hlep`): named, with its nearest spelling,
+ * rather than answered with the whole help on stderr and nothing said about what was typed.
+ */
+const refuseUnknownGlobal = (argv: string[]): void => {
+  const end = argv.indexOf('--');
+  for (const token of end === -1 ? argv : argv.slice(0, end)) {
+    if (!token.startsWith('-') || token === '-') continue;
+    const name = token.replace(/^--?/, '').replace(/=.*$/s, '');
+    const short = !token.startsWith('--');
+    const globals: OptionSpecs = GLOBAL_OPTIONS;
+    const known = Object.entries(globals).some(([long, spec]) =>
+      short ? spec.short === name : long === name,
+    );
+    if (known) continue;
+    const guess = short
+      ? Object.values(globals).find((spec) => spec.short?.toLowerCase() === name.toLowerCase())?.short
+      : nearest(name.toLowerCase(), Object.keys(GLOBAL_OPTIONS));
+    throw new UsageError(
+      `unknown option '${token.replace(/=.*$/s, '')}'${guess ? ` (did you mean \`${short ? '-' : '--'}${guess}\`?)` : ''}`,
+      'Run `call-control --help` for the commands and the options every command takes.',
+    );
+  }
+};
+
+/**
+ * `call-control --port calls list`: the option's value is missing, so the command's first word was read as the
+ * value and the rest is no command. Said as the missing value, not as an unknown command `list` (with a hint
+ * to type `calls list`, which is what was typed).
+ */
+const valueTakenForCommand = (
+  argv: string[],
+  at: number[],
+  registry: Record<string, CommandEntry>,
+): UsageError | undefined => {
+  const first = new Set(Object.keys(registry).map((name) => name.split(' ')[0]!));
+  const end = at[0] ?? argv.length;
+  for (let index = 0; index < end - 1; index++) {
+    const token = argv[index]!;
+    if (!globalTakesValue(token) || !first.has(argv[index + 1]!)) continue;
+    const globals: OptionSpecs = GLOBAL_OPTIONS;
+    const spec = Object.entries(globals).find(
+      ([long, option]) => `--${long}` === token || `-${option.short}` === token,
+    )?.[1];
+    return new UsageError(
+      `option '${token}' needs a value (${token} <${spec?.value ?? 'value'}>): "${argv[index + 1]}" was read as its value`,
+      `Give ${token} its value, or leave it out: \`call-control ${token} <${spec?.value ?? 'value'}> ${argv.slice(index + 1).join(' ')}\`.`,
+    );
+  }
+  return undefined;
+};
+
+/** Options whose value may be a call SID: a SID split there is one too. */
+const SID_VALUES = new Set(['call', 'never-touch']);
+
+/**
+ * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`): refused before the parse reads
+ * its second piece as an unknown option (`-9bf0…`) or an unexpected argument, naming both pieces and the command
+ * line to type. A piece never starts at a command word, nor at the value of an option that takes no SID.
+ */
+const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): void => {
+  const optionBefore = (index: number): string | undefined => {
+    const before = argv[index - 1];
+    if (before === undefined || !before.startsWith('-') || before.includes('=')) return undefined;
+    const name = before.startsWith('--')
+      ? before.slice(2)
+      : Object.keys(options).find((key) => options[key]?.short === before.slice(1));
+    return name !== undefined && options[name]?.type === 'string' ? name : undefined;
+  };
+  const split = findSplitSid(argv, (index) => {
+    if (at.includes(index)) return false;
+    const option = optionBefore(index);
+    return option === undefined || SID_VALUES.has(option);
+  });
+  if (!split) return;
+  const retyped = [...argv.slice(0, split.from), split.sid, ...argv.slice(split.to + 1)];
+  const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
+  throw splitSidError(argv, split, `Type the SID as one word: \`${retype}\`.`);
 };
 
 /**
@@ -124,14 +206,27 @@ export const parseCommandLine = async (
   const at = commandWords(argv);
   const words = at.map((index) => argv[index]!);
   const helpAsked = asks(argv, '--help', '-h');
+  if (words.length === 0) {
+    const lost = valueTakenForCommand(argv, at, registry);
+    if (lost) throw lost;
+    refuseUnknownGlobal(argv);
+  }
   if (words.length === 0 || words[0] === 'help') {
     return { kind: 'help', topic: 'main', asked: helpAsked || words[0] === 'help' };
   }
   if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
   // The word after an unknown one, for a command typed the wrong way round (`end calls`).
   const after = argv.slice((at[0] ?? 0) + 1).find((token) => !token.startsWith('-'));
-  const name = findCommand(words, registry, after);
+  const name = (() => {
+    try {
+      return findCommand(words, registry, after);
+    } catch (error) {
+      throw valueTakenForCommand(argv, at, registry) ?? error;
+    }
+  })();
   const module = await registry[name]!.load();
+  const options: OptionSpecs = { ...GLOBAL_OPTIONS, ...module.spec.options };
+  refuseSplitSid(argv, at, options);
   // `-o=json` is `-o json` (as `--output=json` is): parseArgs would read the value as "=json".
   const rest = argv
     .filter((_, index) => !at.includes(index))
@@ -140,7 +235,6 @@ export const parseCommandLine = async (
       const end = all.indexOf('--');
       return short && (end === -1 || index < end) ? [`-${short[1]}`, short[2]!] : [token];
     });
-  const options: OptionSpecs = { ...GLOBAL_OPTIONS, ...module.spec.options };
   const usage = `Run \`call-control ${name} --help\` for its options and examples.`;
   // Not strict: the tokens say which option was unknown or lacks its value, so the refusal names it
   // without reading Node's message.

@@ -728,6 +728,63 @@ describe('behind a corporate proxy (HTTP_PROXY / HTTPS_PROXY, as the AWS CLI rea
     }
   });
 
+  it('cleanup --direct through HTTPS_PROXY that refuses the tunnel: the report names the proxy (PROXY_REFUSED), as `calls end` does; --apply stops at its preview', async () => {
+    const secretId = 'signalwire/cleanup-behind-https-proxy';
+    stack.aws.putSecret(
+      secretId,
+      JSON.stringify({
+        projectId: stack.projectId,
+        apiToken: stack.apiToken,
+        spaceUrl: 'example.signalwire.com',
+        signingKey: stack.signingKey,
+      }),
+    );
+    const proxy = await startTunnelRefusingProxy('403 Forbidden');
+    try {
+      const runEnv: NodeJS.ProcessEnv = {
+        ...env,
+        HTTPS_PROXY: `http://ops:hunter2@127.0.0.1:${proxy.port}`,
+        NO_PROXY: new URL(String(env.AWS_ENDPOINT_URL_SECRETS_MANAGER)).host,
+      };
+      delete runEnv.NODE_USE_ENV_PROXY;
+      const policy = ['--max-age-in-progress', '1h', '--secret-id', secretId, '--direct'];
+      const dry = await cliWith(runEnv, ['cleanup', '--dry-run', ...policy, '-o', 'json']);
+      expect(dry.code, dry.stderr).toBe(1);
+      const report = JSON.parse(dry.stdout) as {
+        listingFailures: { api: string; code: string; message: string; hint?: string }[];
+      };
+      expect(report.listingFailures.length).toBeGreaterThan(0);
+      for (const failure of report.listingFailures) {
+        expect(failure.code).toBe('PROXY_REFUSED');
+        expect(failure.message).toContain(
+          `the request to SignalWire failed: the proxy HTTPS_PROXY (http://127.0.0.1:${proxy.port}) refused to carry the request to example.signalwire.com (HTTP 403 to the tunnel)`,
+        );
+        expect(failure.hint).toContain('NO_PROXY');
+      }
+      const shown = await cliWith(runEnv, ['cleanup', '--dry-run', ...policy]);
+      expect(shown.code).toBe(1);
+      expect(shown.stdout).toContain(
+        'could not list in-progress: the request to SignalWire failed: the proxy',
+      );
+      expect(shown.stdout).toMatch(
+        /next: {2}Ask for example\.signalwire\.com to be allowed through the proxy/,
+      );
+      expect(shown.stdout).not.toContain('UPSTREAM_UNREACHABLE');
+
+      const sid = seed();
+      const applied = await cliWith(runEnv, ['cleanup', '--apply', '--yes', ...policy, '-o', 'json']);
+      expect(applied.code).toBe(1);
+      expect(JSON.parse(applied.stdout).error.code).toBe('PROXY_REFUSED');
+      expect(statusOf(sid)).toBe('in-progress');
+      expect(proxy.seen).toContain('CONNECT example.signalwire.com:443');
+      expect(dry.stdout + dry.stderr + shown.stdout + applied.stdout + applied.stderr).not.toContain(
+        'hunter2',
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a proxy that answers 407 to the AWS SDK is named as the proxy (which variable, NO_PROXY), without its password', async () => {
     const proxy = await startRefusingProxy();
     try {

@@ -233,6 +233,70 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(wrong.stderr).not.toContain('URL');
   });
 
+  it('a SID split by a space when pasted (`calls end 3f2a…-c456 e782…`) is named as one SID split, with the line to type; nothing is sent', async () => {
+    const sid = seed('ringing', 10);
+    const [head, tail] = [sid.slice(0, 28), sid.slice(28)];
+    const split = await cli('calls', 'end', head, tail, '--local', '--yes', '-o', 'json');
+    expect(split.code).toBe(2);
+    const { error } = JSON.parse(split.stdout) as { error: { code: string; message: string; hint: string } };
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe(
+      `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
+    );
+    expect(error.hint).toBe(
+      `Type the SID as one word: \`call-control calls end ${sid} --local --yes -o json\`.`,
+    );
+
+    // Split before a hyphen: the second piece is not read as an unknown option (`-9bf0…`).
+    const atHyphen = await cli('calls', 'end', sid.slice(0, 18), sid.slice(18), '--local', '--yes');
+    expect(atHyphen.code).toBe(2);
+    expect(atHyphen.stderr).toContain(`are one call SID split by a space: ${sid}`);
+    expect(atHyphen.stderr).not.toContain('unknown option');
+
+    // `calls get` takes one SID: not "unexpected argument", and the target stays in the line to type.
+    const get = await cli('calls', 'get', head, tail, '--local', '--port', String(stack.api.port));
+    expect(get.code).toBe(2);
+    expect(get.stderr).toContain(
+      `next:  Type the SID as one word: \`call-control calls get ${sid} --local --port`,
+    );
+    expect(get.stderr).not.toContain('unexpected argument');
+
+    // Pasted inside quotes, the line break stays in the one word.
+    const quoted = await cli('calls', 'end', `${head}\n${tail}`, '--local', '--yes');
+    expect(quoted.code).toBe(2);
+    expect(quoted.stderr).toContain(
+      `"${head}\\x0a${tail}" is one call SID with a line break or space inside: ${sid}`,
+    );
+
+    // From stdin, the list is what to fix.
+    const listed = await collect(
+      spawn(process.execPath, [bundle, 'calls', 'end', '-', '--yes', '--local'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+      `${head}\n${tail}\n`,
+    );
+    expect(listed.code).toBe(2);
+    expect(listed.stderr).toContain(`are one call SID split by a space: ${sid}`);
+    expect(listed.stderr).toContain(`next:  Join the pieces in the list on stdin: ${sid} on one line`);
+    expect(statusOf(sid)).toBe('ringing');
+  });
+
+  it('an empty `--to=` or `--from=` (a shell variable unset) is refused by the flag, before anything is listed', async () => {
+    for (const args of [
+      ['end-all', '--local', '--to=', '--dry-run'],
+      ['end-all', '--local', '--from', ' ', '--yes'],
+      ['calls', 'list', '--local', '--to='],
+    ]) {
+      const run = await cli(...args, '-o', 'json');
+      expect(run.code, args.join(' ')).toBe(2);
+      const { error } = JSON.parse(run.stdout) as { error: { message: string; hint: string } };
+      expect(error.message).toMatch(/^--(to|from) must not be empty, got "\s*"$/);
+      expect(error.hint).toContain('a shell variable that is empty or unset');
+      expect(run.stderr).not.toContain('live call(s) match');
+    }
+  });
+
   it('hints keep the target: `calls end` suggests `calls list … --local --port N`, and help hints never get a target', async () => {
     const unknown = '00000000-0000-4000-8000-00000000f00d';
     const run = await cli('--port', String(stack.api.port), 'calls', 'end', unknown, '--local', '--yes');
@@ -289,6 +353,33 @@ describe('terminal findings (issue 18, item 8)', () => {
     for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(100);
     const statusAt = lines.map((line) => stringWidth(line.slice(0, line.search(/STATUS|in-progress/))));
     expect(new Set(statusAt).size, lines.join('\n')).toBe(1);
+  });
+
+  it('invisible characters in a caller number (zero-width space, line separator, soft hyphen, tag) are shown as escapes, and the table stays aligned', async () => {
+    const tag = `+1213${Date.now() % 100_000}`;
+    const invisible = ['\u200b', '\u2028', '\u00ad', '\u{e0041}', '\u200d'];
+    const sids = invisible.map((char) => seed('queued', 5, tag, `+1415${char}5550100`));
+    const plain = seed('queued', 5, tag, '+14155550100');
+    const run = await cli('calls', 'list', '--local', '--to', tag);
+    expect(run.code).toBe(0);
+    const rows = run.stdout.split('\n').filter((line) => line.includes(tag));
+    expect(rows).toHaveLength(sids.length + 1);
+    for (const [at, sid] of sids.entries()) {
+      const row = rows.find((line) => line.startsWith(sid)) ?? '';
+      const escaped = invisible[at]!.codePointAt(0)! <= 0xff ? '\\xad' : '\\u';
+      expect(row, sid).toContain(`+1415${escaped}`);
+    }
+    expect(rows.find((line) => line.startsWith(plain))).toContain('+14155550100');
+    // Every row's TO starts at the same terminal column, counted as the table counts.
+    const columns = rows.map((line) => stringWidth(line.slice(0, line.indexOf(tag))));
+    expect(new Set(columns).size).toBe(1);
+    // biome-ignore lint/suspicious/noMisleadingCharacterClass: finding these characters is the point
+    expect(run.stdout).not.toMatch(/[\u200b\u200d\u2028\u00ad]|\u{e0041}/u);
+    // JSON keeps the number as SignalWire gave it.
+    const json = await cli('calls', 'list', '--local', '--to', tag, '-o', 'json');
+    const froms = (JSON.parse(json.stdout) as { calls: { from: string }[] }).calls.map((call) => call.from);
+    expect(froms).toContain('+1415\u200b5550100');
+    expect(froms).toContain('+1415\u{e0041}5550100');
   });
 
   it('TERM=dumb: the progress bar is written as lines, without the erase-line code a dumb terminal shows as garbage', async () => {

@@ -5,11 +5,12 @@ import { command as callsUpdate } from '../../cli/commands/calls-update.ts';
 import { CALL_COLUMNS, CALL_DROP_ORDER, CALL_MAX_CELL, parseDuration } from '../../cli/core/calls-view.ts';
 import { type CommandModule, defineCommand } from '../../cli/core/command.ts';
 import { UsageError } from '../../cli/core/errors.ts';
-import { nearest } from '../../cli/core/options.ts';
+import { GLOBAL_OPTIONS, nearest } from '../../cli/core/options.ts';
 import { parseCommandLine } from '../../cli/core/parse.ts';
 import { safeJson, visible, visibleBlock } from '../../cli/core/safe-text.ts';
 import { renderTable } from '../../cli/core/table.ts';
 import { paint } from '../../cli/core/terminal.ts';
+import { mainHelp } from '../../cli/registry.ts';
 
 const listCommand: CommandModule = defineCommand(
   {
@@ -77,6 +78,48 @@ describe('the command line, read once', () => {
     expect(await usageOf(['zzzzzz'])).toBe('unknown command "zzzzzz"');
     expect(await usageOf(['calls', 'list', '--status'])).toContain("option '--status' needs a value");
     expect(await usageOf(['calls', 'list', '--all=yes'])).toBe("option '--all' takes no value");
+  });
+
+  it('names a misspelt option typed with no command (`call-control --hlep`) instead of printing the help alone', async () => {
+    expect(await usageOf(['--hlep'])).toBe("unknown option '--hlep' (did you mean `--help`?)");
+    expect(await usageOf(['--Help'])).toBe("unknown option '--Help' (did you mean `--help`?)");
+    expect(await usageOf(['-H'])).toBe("unknown option '-H' (did you mean `-h`?)");
+    expect(await usageOf(['--local', '--lcal=1'])).toBe("unknown option '--lcal' (did you mean `--local`?)");
+    // Global options alone are no mistake: the help, as before.
+    expect(await parseCommandLine(['--local', '--port', '3001'], registry)).toEqual({
+      kind: 'help',
+      topic: 'main',
+      asked: false,
+    });
+  });
+
+  it('says a global option lost its value to the command (`--port calls list`), not that `list` is unknown', async () => {
+    expect(await usageOf(['--port', 'calls', 'list', '--local'])).toBe(
+      `option '--port' needs a value (--port <n>): "calls" was read as its value`,
+    );
+    expect(await usageOf(['-o', 'end-all', '--dry-run'])).toBe(
+      `option '-o' needs a value (-o <format>): "end-all" was read as its value`,
+    );
+    // A stack that happens to be named like a command, before a command: read as the value.
+    expect(await parseCommandLine(['--stack', 'calls', 'end-all'], registry)).toMatchObject({
+      name: 'end-all',
+      values: { stack: 'calls' },
+    });
+  });
+
+  it('the main help names every global option (they go before or after the command)', () => {
+    const line = mainHelp(paint(false))
+      .split('\n')
+      .find((text) => text.startsWith('Global options'));
+    for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) {
+      if (name === 'help') continue;
+      const shown = 'short' in spec && name === 'output' ? `-${spec.short}` : `--${name}`;
+      expect(line, name).toMatch(new RegExp(`[ (]${shown}[,)]`));
+    }
+  });
+
+  it('suggests `--version` for `call-control version`', async () => {
+    expect(await usageOf(['version'])).toBe('unknown command "version" (did you mean `--version`?)');
   });
 
   it('a calls subcommand typed without its group, or after it (`end calls <sid>`), suggests `calls end`, never `end-all`', async () => {
@@ -179,6 +222,25 @@ describe('text from outside, shown', () => {
     expect(visibleBlock(`${own}\n${hostile}`)).toBe(
       `${own}\na\\x1b]0;x\\x07b\\x1b[2J\\u202ec\\x9bd\\x7fe\\x0d\n`,
     );
+  });
+
+  it('escapes invisible characters (zero-width space, separators, soft hyphen, BOM), stray joiners and tags, and a combining mark with no base', () => {
+    const spoof = '+1415\u200b555\u200d0\u00ad1\u2028\u2060\ufeff\u{e0041}0\u200c0';
+    expect(visible(spoof)).toBe('+1415\\u200b555\\u200d0\\xad1\\u2028\\u2060\\ufeff\\u{e0041}0\\u200c0');
+    expect(visibleBlock(`a\n${spoof}`)).toBe(`a\n${visible(spoof)}`);
+    expect(visible('\u0301\u0301Jose\u0301')).toBe('\\u0301\\u0301Jose\u0301');
+    // Text, not a spoof: a ZWJ emoji sequence, a ZWNJ inside a Persian word, a subdivision flag.
+    for (const text of [
+      '👨\u200d👩\u200d👧',
+      '👩🏽\u200d💻',
+      'می\u200cخواهم',
+      '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+    ])
+      expect(visible(text), text).toBe(text);
+    const json = safeJson({ from: spoof });
+    expect(json).toContain('+1415\\u200b555');
+    expect(json).toContain('\\u00ad1\\u2028\\u2060\\ufeff\\udb40\\udc410\\u200c0');
+    expect(JSON.parse(json)).toEqual({ from: spoof });
   });
 
   it('writes JSON that reads back the raw value, with no control character left raw', () => {

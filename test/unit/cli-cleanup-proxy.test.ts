@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { Agent as HttpsAgent, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallsApi } from '#commons/calls/port';
+import { resolvePolicy } from '#commons/cleanup/policy';
+import { runCleanup } from '#commons/cleanup/run-cleanup';
+import { SignalWireNetworkError } from '#commons/errors';
+import type { Call, CallListPage } from '#commons/signalwire/types';
+import { watchProxyRefusals } from '../../cli/core/cleanup-proxy.ts';
+import { fakeNative, nativeLog } from '../support/fake-native.ts';
+import { sampleCall } from '../support/fixtures.ts';
+
+/**
+ * `cleanup --direct` runs the functions' engine in the CLI, behind the operator's proxy. An end request whose
+ * CONNECT tunnel the proxy refused is the proxy's refusal (`PROXY_REFUSED`, naming HTTPS_PROXY and what it
+ * answered), as `calls end` says for one call; any other failure keeps the engine's own words.
+ */
+
+let proxy: Server;
+let proxyUrl: string;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  proxy = createServer((_req, res) => res.writeHead(500).end());
+  proxy.on('connect', (_req, socket) => {
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyUrl = `http://ops:hunter2@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+
+afterEach(() => {
+  for (const name of ['NODE_USE_ENV_PROXY', 'HTTPS_PROXY'])
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+});
+
+/** What Node's agent throws for an https request to the space the proxy refused to tunnel. */
+const tunnelError = (): Promise<Error> =>
+  new Promise((resolve, reject) => {
+    const agent = new HttpsAgent({ proxyEnv: { HTTPS_PROXY: proxyUrl } });
+    const sent = request('https://example.signalwire.com/api/calling/calls', { agent, method: 'POST' }, () =>
+      reject(new Error('the proxy carried the request')),
+    );
+    sent.on('error', resolve);
+    sent.end();
+  });
+
+const NOW = Date.parse('2024-03-01T12:00:00Z');
+const twoHoursAgo = new Date(NOW - 7_200_000).toUTCString().replace('GMT', '+0000');
+
+describe('cleanup run in the CLI behind a proxy that refuses the tunnel of some end requests', () => {
+  it('reports each refused call as PROXY_REFUSED with the proxy named and what to do; other failures keep their words', async () => {
+    // Prepare: three stale calls; the proxy refuses the tunnel for one Compatibility end and the native end, and
+    // the third loses its connection (no proxy involved).
+    const refusal = await tunnelError();
+    process.env.NODE_USE_ENV_PROXY = '1';
+    process.env.HTTPS_PROXY = proxyUrl;
+    const [refused, reset] = [randomUUID(), randomUUID()];
+    const calls = [refused, reset].map((sid) => sampleCall({ sid, start_time: twoHoursAgo }));
+    const compatibility: CallsApi = {
+      async listCallsPage(from) {
+        const first = !('nextPageUri' in from) && from.Status === 'in-progress';
+        return { calls: first ? calls : [], next_page_uri: null } as CallListPage;
+      },
+      async updateCall(sid) {
+        throw sid === refused
+          ? new SignalWireNetworkError('connection', false, 'connection to SignalWire failed', {
+              cause: refusal,
+            })
+          : new SignalWireNetworkError('connection', true, 'connection to SignalWire failed (ECONNRESET)');
+      },
+      async getCall(sid) {
+        return calls.find((call) => call.sid === sid) as Call;
+      },
+      listCalls() {
+        throw new Error('the engine pages itself');
+      },
+    };
+    const agent = nativeLog({ status: 'answered', created_at: new Date(NOW - 7_200_000).toISOString() });
+    const native = fakeNative([agent], { [agent.id]: new Date(NOW - 7_000_000).toISOString() });
+    native.api.endCall = async () => {
+      throw new SignalWireNetworkError('connection', false, 'connection to SignalWire failed', {
+        cause: refusal,
+      });
+    };
+    const port = watchProxyRefusals({ ...compatibility, projectId: 'project' }, native.api);
+
+    // Act
+    const report = port.said(
+      await runCleanup(
+        port.calls,
+        resolvePolicy(undefined, { maxAgeSeconds: { inProgress: 3600 }, dryRun: false }),
+        {
+          scheduleName: 'cli',
+          accountSid: 'project',
+          native: port.native,
+          logger: { info: () => {} } as unknown as Logger,
+          now: () => NOW,
+        },
+      ),
+    );
+
+    // Assess
+    const bySid = new Map(report.failedCalls.map((failed) => [failed.sid, failed]));
+    expect(report.failed).toBe(3);
+    const proxyPort = new URL(proxyUrl).port;
+    for (const sid of [refused, agent.id]) {
+      const failed = bySid.get(sid);
+      expect(failed?.code, sid).toBe('PROXY_REFUSED');
+      expect(failed?.message).toBe(
+        `the request to SignalWire failed: the proxy HTTPS_PROXY (http://127.0.0.1:${proxyPort}) refused to carry the request to example.signalwire.com (HTTP 403 to the tunnel); nothing was sent past the proxy`,
+      );
+      expect(failed?.hint).toContain('NO_PROXY');
+    }
+    expect(bySid.get(reset)?.code).toBe('UPSTREAM_UNREACHABLE');
+    expect(bySid.get(reset)?.hint).toBeUndefined();
+    expect(JSON.stringify(report)).not.toContain('hunter2');
+  });
+});
