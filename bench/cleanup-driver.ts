@@ -13,8 +13,11 @@ import { CallingClient } from '#commons/calling/client';
 import { audit } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
 import { applyToProject } from '#commons/calls/service';
+import { Pacer } from '#commons/cleanup/pacer';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
+import { CleanupLedger, type Target } from '#commons/cleanup/report';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
+import { TaskPool } from '#commons/cleanup/task-pool';
 import { logger } from '#commons/platform/powertools';
 import { CALL_ANSWER_MAX_BYTES } from '#commons/signalwire/answer-caps';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
@@ -51,7 +54,10 @@ export interface CleanupPlan {
    * The layers between that floor and the cleanup, each the project's own module doing nothing else:
    * `transport` sends through functions/commons/signalwire/transport.ts, `client` through
    * `SignalWireClient.updateCall` (the end request as the cleanup sends it), `apply` through `applyToProject`
-   * (calls/service.ts), which is what the cleanup calls per call.
+   * (calls/service.ts), which is what the cleanup calls per call; `paced` sends those through the cleanup's own
+   * pacer and pool (pacer.ts, task-pool.ts) as it does, one start at a time; `settled` also settles each call in
+   * the cleanup's ledger (report.ts: its counters and its audit record, the rule said as the cleanup says it).
+   * Between `settled` and the cleanup is what the pool is handed the SIDs for: listing, judging, the run's loop.
    * @default 'fetch'
    */
   bareTransport?: BareTransport;
@@ -68,7 +74,7 @@ export interface CleanupPlan {
   auditLines?: number;
 }
 
-export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply';
+export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply' | 'paced' | 'settled';
 
 /** Largest values of `process.memoryUsage()` seen while the work ran (sampled every 20 ms). */
 export interface MemoryPeaks {
@@ -248,7 +254,7 @@ const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSig
       return true;
     };
   }
-  if (plan.bareTransport === 'apply') {
+  if (plan.bareTransport === 'apply' || plan.bareTransport === 'paced' || plan.bareTransport === 'settled') {
     const action = { kind: 'terminate', status: 'completed' } as const;
     return async (sid) => (await applyToProject(client, plan.projectId, { callSid: sid, action, signal })).ok;
   }
@@ -277,6 +283,61 @@ const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSig
   };
 };
 
+/**
+ * The `paced` and `settled` layers: each call started as the cleanup starts it (a slot of its pool, then its turn
+ * of its pacer, at its pace), and with `settle`, counted and audited through its ledger as the cleanup does.
+ */
+const endPaced = async (
+  plan: CleanupPlan,
+  sids: string[],
+  outcome: CleanupOutcome,
+  end: Ender,
+  settle: boolean,
+): Promise<void> => {
+  const pool = new TaskPool(plan.concurrency);
+  const pacer = new Pacer(1000 / (plan.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.max));
+  const signal = new AbortController().signal;
+  const ledger = new CleanupLedger(
+    {
+      scheduleName: 'bench-cleanup',
+      accountSid: plan.projectId,
+      dryRun: false,
+      startedAt: new Date().toISOString(),
+      cap: plan.maxCallsToEnd,
+    },
+    { logger, trigger: 'schedule', actor: scheduleActor('bench-cleanup', undefined, undefined) },
+    100,
+  );
+  const action = { kind: 'terminate', status: 'completed' } as const;
+  const client = settle ? clientOf(plan, outcome) : undefined;
+  const task = (target: Target) => async (): Promise<void> => {
+    if (client === undefined) {
+      if (await end(target.sid)) outcome.ended++;
+      else outcome.failed++;
+      return;
+    }
+    const answer = await applyToProject(client, plan.projectId, { callSid: target.sid, action, signal });
+    if (answer.ok) ledger.settle(target, { kind: 'applied', outcome: answer });
+    else ledger.settle(target, { kind: 'failed', error: answer.error });
+  };
+  for (const sid of sids) {
+    if (pool.full) await pool.slot();
+    const rule = `in-progress for ${STALE_AGE_SECONDS_OF_BENCH} s by start_time; the policy allows ${plan.maxAgeSeconds} s`;
+    await pacer.wait(signal);
+    pool.start(task({ sid, api: 'compatibility', status: 'in-progress', rule }));
+  }
+  await pool.drain();
+  if (settle) {
+    outcome.ended = ledger.report.ended;
+    outcome.failed = ledger.report.failed;
+  }
+  outcome.runs = 1;
+  outcome.found = sids.length;
+};
+
+/** The seeded calls' age the rule of the `settled` layer names (bench/cleanup-scenarios.ts STALE_AGE_SECONDS). */
+const STALE_AGE_SECONDS_OF_BENCH = 7200;
+
 const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcome): Promise<void> => {
   const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
   const body = 'Status=completed';
@@ -299,6 +360,11 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
     };
   } else {
     end = layerEnder(plan, outcome, stop.signal);
+  }
+  if (transport === 'paced' || transport === 'settled') {
+    await endPaced(plan, sids, outcome, end, transport === 'settled');
+    agent.destroy();
+    return;
   }
   let next = 0;
   const worker = async (): Promise<void> => {
