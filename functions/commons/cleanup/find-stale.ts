@@ -1,7 +1,6 @@
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import { SignalWireError } from '../errors.ts';
 import { parseSignalWireDate } from '../signalwire/dates.ts';
-import { toSignalWireFilter } from '../signalwire/list-query-params.ts';
 import {
   type ActiveCallStatus,
   type Call,
@@ -144,7 +143,9 @@ export async function* listCallPages(
   options: RequestOptions = {},
 ): AsyncGenerator<ListedCalls, void, undefined> {
   let next: Promise<ListedCalls> | undefined = listedCalls(
-    api.listCallsPage(toSignalWireFilter({ status, pageSize }), options),
+    // The two filters as SignalWire spells them (signalwire/list-query-params.ts maps the API's to these): the
+    // mapping's date handling is for the operator's filters, which a cleanup never sends.
+    api.listCallsPage({ Status: status, PageSize: pageSize }, options),
   );
   // A page link followed twice leads round in a circle: the listing would never end (until the time budget), so it
   // stops there, said so, as the voice-log listing does. The page that holds the link is still worked through.
