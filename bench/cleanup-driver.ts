@@ -13,16 +13,14 @@ import { CallingClient } from '#commons/calling/client';
 import { audit } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
 import { applyToProject } from '#commons/calls/service';
-import { Pacer } from '#commons/cleanup/pacer';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
-import { CleanupLedger, type Target } from '#commons/cleanup/report';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
-import { TaskPool } from '#commons/cleanup/task-pool';
 import { logger } from '#commons/platform/powertools';
 import { CALL_ANSWER_MAX_BYTES } from '#commons/signalwire/answer-caps';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { exchange, parseOrigin } from '#commons/signalwire/transport';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
+import { endPaced } from './cleanup-paced-layer.ts';
 
 /** What the parent asks for. The token travels over IPC only and is never printed. */
 export interface CleanupPlan {
@@ -242,7 +240,7 @@ const postBare = (
   });
 
 /** One end request of the bare pool or of one layer: whether the call ended. */
-type Ender = (sid: string) => Promise<boolean>;
+export type Ender = (sid: string) => Promise<boolean>;
 
 /** The project's layers above `node:http`, each doing nothing but ending the call. */
 const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSignal): Ender => {
@@ -283,61 +281,6 @@ const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSig
   };
 };
 
-/**
- * The `paced` and `settled` layers: each call started as the cleanup starts it (a slot of its pool, then its turn
- * of its pacer, at its pace), and with `settle`, counted and audited through its ledger as the cleanup does.
- */
-const endPaced = async (
-  plan: CleanupPlan,
-  sids: string[],
-  outcome: CleanupOutcome,
-  end: Ender,
-  settle: boolean,
-): Promise<void> => {
-  const pool = new TaskPool(plan.concurrency);
-  const pacer = new Pacer(1000 / (plan.maxEndsPerSecond ?? CLEANUP_ENDS_PER_SECOND.max));
-  const signal = new AbortController().signal;
-  const ledger = new CleanupLedger(
-    {
-      scheduleName: 'bench-cleanup',
-      accountSid: plan.projectId,
-      dryRun: false,
-      startedAt: new Date().toISOString(),
-      cap: plan.maxCallsToEnd,
-    },
-    { logger, trigger: 'schedule', actor: scheduleActor('bench-cleanup', undefined, undefined) },
-    100,
-  );
-  const action = { kind: 'terminate', status: 'completed' } as const;
-  const client = settle ? clientOf(plan, outcome) : undefined;
-  const task = (target: Target) => async (): Promise<void> => {
-    if (client === undefined) {
-      if (await end(target.sid)) outcome.ended++;
-      else outcome.failed++;
-      return;
-    }
-    const answer = await applyToProject(client, plan.projectId, { callSid: target.sid, action, signal });
-    if (answer.ok) ledger.settle(target, { kind: 'applied', outcome: answer });
-    else ledger.settle(target, { kind: 'failed', error: answer.error });
-  };
-  for (const sid of sids) {
-    if (pool.full) await pool.slot();
-    const rule = `in-progress for ${STALE_AGE_SECONDS_OF_BENCH} s by start_time; the policy allows ${plan.maxAgeSeconds} s`;
-    await pacer.wait(signal);
-    pool.start(task({ sid, api: 'compatibility', status: 'in-progress', rule }));
-  }
-  await pool.drain();
-  if (settle) {
-    outcome.ended = ledger.report.ended;
-    outcome.failed = ledger.report.failed;
-  }
-  outcome.runs = 1;
-  outcome.found = sids.length;
-};
-
-/** The seeded calls' age the rule of the `settled` layer names (bench/cleanup-scenarios.ts STALE_AGE_SECONDS). */
-const STALE_AGE_SECONDS_OF_BENCH = 7200;
-
 const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcome): Promise<void> => {
   const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
   const body = 'Status=completed';
@@ -362,7 +305,7 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
     end = layerEnder(plan, outcome, stop.signal);
   }
   if (transport === 'paced' || transport === 'settled') {
-    await endPaced(plan, sids, outcome, end, transport === 'settled');
+    await endPaced(plan, sids, outcome, end, transport === 'settled' ? clientOf(plan, outcome) : undefined);
     agent.destroy();
     return;
   }
