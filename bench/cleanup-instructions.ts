@@ -10,7 +10,9 @@
  * `layer-settled`, `layer-paced`, `layer-apply`; 200,600 calls; `--driver FILE`: that driver bundle (built from
  * another commit, for an A/B) instead of this tree's; 5 workers (`--concurrency`); 1 run. Under callgrind the child runs some 50
  * times slower, so the pacer never waits and its timers are not what they are at full speed: read the counts for
- * the work per call, and the `cleanup` measurement for the time. Needs valgrind. Not a row of the bench.
+ * the work per call, and the `cleanup` measurement for the time. On a loaded machine a request may outlast the
+ * client's 5 s timeout under callgrind (the run then stops, saying so): fewer `--calls` or `--concurrency` help.
+ * Needs valgrind. Not a row of the bench.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
