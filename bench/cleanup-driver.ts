@@ -20,6 +20,7 @@ import { CALL_ANSWER_MAX_BYTES } from '#commons/signalwire/answer-caps';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { exchange, parseOrigin } from '#commons/signalwire/transport';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
+import { endPaced } from './cleanup-paced-layer.ts';
 
 /** What the parent asks for. The token travels over IPC only and is never printed. */
 export interface CleanupPlan {
@@ -51,7 +52,10 @@ export interface CleanupPlan {
    * The layers between that floor and the cleanup, each the project's own module doing nothing else:
    * `transport` sends through functions/commons/signalwire/transport.ts, `client` through
    * `SignalWireClient.updateCall` (the end request as the cleanup sends it), `apply` through `applyToProject`
-   * (calls/service.ts), which is what the cleanup calls per call.
+   * (calls/service.ts), which is what the cleanup calls per call; `paced` sends those through the cleanup's own
+   * pacer and pool (pacer.ts, task-pool.ts) as it does, one start at a time; `settled` also settles each call in
+   * the cleanup's ledger (report.ts: its counters and its audit record, the rule said as the cleanup says it).
+   * Between `settled` and the cleanup is what the pool is handed the SIDs for: listing, judging, the run's loop.
    * @default 'fetch'
    */
   bareTransport?: BareTransport;
@@ -68,7 +72,7 @@ export interface CleanupPlan {
   auditLines?: number;
 }
 
-export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply';
+export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply' | 'paced' | 'settled';
 
 /** Largest values of `process.memoryUsage()` seen while the work ran (sampled every 20 ms). */
 export interface MemoryPeaks {
@@ -236,7 +240,7 @@ const postBare = (
   });
 
 /** One end request of the bare pool or of one layer: whether the call ended. */
-type Ender = (sid: string) => Promise<boolean>;
+export type Ender = (sid: string) => Promise<boolean>;
 
 /** The project's layers above `node:http`, each doing nothing but ending the call. */
 const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSignal): Ender => {
@@ -248,7 +252,7 @@ const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSig
       return true;
     };
   }
-  if (plan.bareTransport === 'apply') {
+  if (plan.bareTransport === 'apply' || plan.bareTransport === 'paced' || plan.bareTransport === 'settled') {
     const action = { kind: 'terminate', status: 'completed' } as const;
     return async (sid) => (await applyToProject(client, plan.projectId, { callSid: sid, action, signal })).ok;
   }
@@ -299,6 +303,11 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
     };
   } else {
     end = layerEnder(plan, outcome, stop.signal);
+  }
+  if (transport === 'paced' || transport === 'settled') {
+    await endPaced(plan, sids, outcome, end, transport === 'settled' ? clientOf(plan, outcome) : undefined);
+    agent.destroy();
+    return;
   }
   let next = 0;
   const worker = async (): Promise<void> => {

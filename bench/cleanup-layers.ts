@@ -26,6 +26,20 @@ export const LAYERS = [
     label:
       '`applyToProject` (calls/service.ts) over that client, what the cleanup calls for each call it ends',
   },
+  {
+    key: 'paced',
+    mode: 'layer-paced',
+    label:
+      'those calls started as the cleanup starts them: a slot of its pool (task-pool.ts), then a turn of its pacer ' +
+      '(pacer.ts) at its pace',
+  },
+  {
+    key: 'settled',
+    mode: 'layer-settled',
+    label:
+      "each call also settled in the cleanup's ledger (report.ts `settle`: its counters and its audit record); " +
+      'what is left above this layer is the listing, the judging and the run loop',
+  },
 ] as const;
 
 export type LayerKey = (typeof LAYERS)[number]['key'];
@@ -85,15 +99,19 @@ export const layerSentence = (runs: LayerRuns, target: number): string => {
   const transport = medianCpu(runs.transport);
   const client = medianCpu(runs.client);
   const apply = medianCpu(runs.apply);
+  const paced = medianCpu(runs.paced);
+  const settled = medianCpu(runs.settled);
   const full = medianCpu(runs.plain);
   return (
     'Layer by layer in the same run (the `cleanup-layer-*` rows: each layer ends the same calls and nothing ' +
     'else, in its own process, alternated with the rounds above; medians of CPU per ended call): the bare ' +
     `\`node:http\` pool ${us(pool)}; through the project's transport ${us(transport)} (${step(transport, pool)}); ` +
     `through SignalWireClient's end request ${us(client)} (${step(client, transport)}); through ` +
-    `\`applyToProject\` ${us(apply)} (${step(apply, client)}); the full cleanup ${us(full)} ` +
-    `(${step(full, apply)}: listing and parsing the pages, the policy, the pacer, the pool, the ledger and the ` +
-    "audit record). So sending an end through the project's own modules, before any of the cleanup's work, " +
+    `\`applyToProject\` ${us(apply)} (${step(apply, client)}); started through the cleanup's pool and pacer ` +
+    `${us(paced)} (${step(paced, apply)}); settled in its ledger with the audit record ${us(settled)} ` +
+    `(${step(settled, paced)}); the full cleanup ${us(full)} (${step(full, settled)}: listing and parsing the ` +
+    "pages, judging each call, the run's loop). So sending an end through the project's own modules, before any " +
+    "of the cleanup's work, " +
     `costs ${(apply / pool).toFixed(2)}x the bare pool, and the cleanup's work around each end adds ` +
     `${(full / pool - apply / pool).toFixed(2)}x of it (ratios of these medians, where the rows show the ` +
     `median of the per-round ratios; the target: ${target}x in all).`

@@ -61,6 +61,8 @@ const BARE_TRANSPORTS = {
   'layer-transport': 'transport',
   'layer-client': 'client',
   'layer-apply': 'apply',
+  'layer-paced': 'paced',
+  'layer-settled': 'settled',
 } as const satisfies Record<string, BareTransport>;
 
 const bareTransportOf = (mode: CleanupScenario['mode']): BareTransport | undefined =>

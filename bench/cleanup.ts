@@ -381,6 +381,8 @@ export const cleanup: Measurement = {
       transport: [],
       client: [],
       apply: [],
+      paced: [],
+      settled: [],
       unpaced: [],
       listing: [],
     };

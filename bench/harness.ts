@@ -171,10 +171,26 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: unknown): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const args = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, script] : [script];
-    const child: ChildProcess = spawn(process.execPath, args, {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    // BENCH_CALLGRIND_OUT: the child runs under valgrind's callgrind, its counts written to that file
+    // (bench/cleanup-instructions.ts); instructions do not depend on the machine's load, times under it mean nothing.
+    const callgrindOut = process.env.BENCH_CALLGRIND_OUT;
+    const child: ChildProcess = callgrindOut
+      ? spawn(
+          'valgrind',
+          [
+            '--tool=callgrind',
+            '--smc-check=all-non-file',
+            `--callgrind-out-file=${callgrindOut}`,
+            process.execPath,
+            '--predictable',
+            ...args,
+          ],
+          { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+        )
+      : spawn(process.execPath, args, {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        });
     const stderr = collect(child.stderr);
     let answer: unknown;
     child.once('message', (received) => {
@@ -184,7 +200,9 @@ export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: 
     child.once('exit', (code) => {
       const error = (answer as { error?: string } | undefined)?.error;
       if (code !== 0 || answer === undefined || error) {
-        reject(new Error(`${script} failed (${code}): ${error ?? stderr().slice(0, 2000)}`));
+        // Under callgrind its banner and the bundle's line come first: the error itself is at the end.
+        const said = callgrindOut ? stderr().slice(-2000) : stderr().slice(0, 2000);
+        reject(new Error(`${script} failed (${code}): ${error ?? said}`));
         return;
       }
       resolve(answer as Answer);

@@ -31,6 +31,8 @@ const runs = (): LayerRuns => ({
   transport: [run(180), run(170), run(175)],
   client: [run(195), run(190), run(230)],
   apply: [run(210), run(205), run(215)],
+  paced: [run(230), run(220), run(225)],
+  settled: [run(250), run(240), run(245)],
   plain: [run(300), run(310), run(290)],
 });
 
@@ -44,15 +46,19 @@ describe("the cleanup CPU's layers", () => {
       'cleanup-layer-transport',
       'cleanup-layer-client',
       'cleanup-layer-apply',
+      'cleanup-layer-paced',
+      'cleanup-layer-settled',
     ]);
     expect(rows.every((row) => row.met === 'n/a' && row.target === '— (context)')).toBe(true);
     expect(rows.every((row) => row.metric.startsWith('Context: what bounds the cleanup CPU target'))).toBe(
       true,
     );
-    const [transport, client, apply] = rows;
+    const [transport, client, apply, paced, settled] = rows;
     expect(transport?.project).toBe('175 µs (+20 µs over the bare pool)');
     expect(client?.project).toBe('195 µs (+20 µs over the transport layer)');
     expect(apply?.project).toBe('210 µs (+15 µs over the client layer)');
+    expect(paced?.project).toBe('225 µs (+15 µs over the apply layer)');
+    expect(settled?.project).toBe('245 µs (+20 µs over the paced layer)');
     expect(transport?.reference).toBe('bare node:http 155 µs');
     // Per round: 180/150, 170/160, 175/155; the median is 175/155.
     expect(transport?.values.ratio).toBeCloseTo(175 / 155, 10);
@@ -81,7 +87,11 @@ describe("the cleanup CPU's layers", () => {
     expect(sentence).toContain("through the project's transport 175 µs (+20 µs)");
     expect(sentence).toContain("through SignalWireClient's end request 195 µs (+20 µs)");
     expect(sentence).toContain('through `applyToProject` 210 µs (+15 µs)');
-    expect(sentence).toContain('the full cleanup 300 µs (+90 µs');
+    expect(sentence).toContain("started through the cleanup's pool and pacer 225 µs (+15 µs)");
+    expect(sentence).toContain('settled in its ledger with the audit record 245 µs (+20 µs)');
+    expect(sentence).toContain(
+      'the full cleanup 300 µs (+55 µs: listing and parsing the pages, judging each call',
+    );
     expect(sentence).toContain(`costs ${(210 / 155).toFixed(2)}x the bare pool`);
     expect(sentence).toContain(`adds ${(90 / 155).toFixed(2)}x of it (ratios of these medians`);
     expect(sentence).toContain('the target: 1.6x in all).');

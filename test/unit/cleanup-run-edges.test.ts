@@ -182,6 +182,38 @@ describe('what the audit and the report say', () => {
   });
 });
 
+describe('a failing look-ahead page', () => {
+  it('is reported as a listing failure when it fails while the page before it is still being worked through', async () => {
+    // Prepare: one end at a time, each taking 20 ms, so the run waits for a slot while the next page's request,
+    // already sent, fails. Nothing awaited it yet: unhandled, its rejection ended the whole process (Lambda's
+    // runtime fails the invocation on one), with no report.
+    const calls = [staleCall(), staleCall()];
+    const { api } = fakeApi([calls, [staleCall()]], async (call, { Status }) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { ...call, status: Status ?? call.status };
+    });
+    const listPage = api.listCallsPage.bind(api);
+    api.listCallsPage = (from, options) =>
+      'nextPageUri' in from ? failing(500, 20500, 'boom')() : listPage(from, options);
+
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+
+    // Act
+    const { report } = run(api, { maxAgeSeconds: { inProgress: 3600 } }, { concurrency: 1 });
+    const done = await report.finally(() => process.off('unhandledRejection', onUnhandled));
+
+    // Assess
+    expect(unhandled).toEqual([]);
+    expect(done).toMatchObject({
+      ended: 2,
+      incomplete: true,
+      listingFailures: [{ status: 'in-progress', code: 'UPSTREAM_ERROR', signalwireMessage: 'boom' }],
+    });
+  });
+});
+
 describe('the time budget', () => {
   it('goes on while exactly the margin is left', async () => {
     const { api } = fakeApi([[staleCall()]]);

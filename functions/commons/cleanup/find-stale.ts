@@ -1,7 +1,6 @@
 import type { CallsApi, RequestOptions } from '../calls/port.ts';
 import { SignalWireError } from '../errors.ts';
 import { parseSignalWireDate } from '../signalwire/dates.ts';
-import { toSignalWireFilter } from '../signalwire/list-query-params.ts';
 import {
   type ActiveCallStatus,
   type Call,
@@ -106,12 +105,17 @@ export interface ListedCalls {
  * Copies a page's list (200 references, not the calls) and keeps nothing else of it: with the page unreferenced,
  * a call the run has dropped from the copy is garbage at once, instead of living until the whole page is done,
  * long enough at the run's pace to be copied by young-generation collections and promoted to the old one.
+ * The look-ahead page is awaited only once the page before it is worked through; failing before that, it was a
+ * rejection nothing handled, which ended the process (and a Lambda invocation) with no report: it is marked
+ * handled here, and the `await` still throws.
  */
-const listedCalls = async (page: Promise<CallListPage>): Promise<ListedCalls> => {
-  // Awaited here, not in the generator: a generator keeps its registers while it is suspended at a `yield`,
-  // and one of them would hold the whole page.
-  const { calls, next_page_uri } = await page;
-  return { calls: calls.slice(), nextPageUri: next_page_uri };
+const listedCalls = (page: Promise<CallListPage>): Promise<ListedCalls> => {
+  const listed = page.then(({ calls, next_page_uri }) => ({
+    calls: calls.slice(),
+    nextPageUri: next_page_uri,
+  }));
+  listed.catch(() => undefined);
+  return listed;
 };
 
 /**
@@ -138,25 +142,22 @@ export async function* listCallPages(
   pageSize: number,
   options: RequestOptions = {},
 ): AsyncGenerator<ListedCalls, void, undefined> {
-  let next: Promise<CallListPage> | undefined = api.listCallsPage(
-    toSignalWireFilter({ status, pageSize }),
-    options,
+  let next: Promise<ListedCalls> | undefined = listedCalls(
+    // The two filters as SignalWire spells them (signalwire/list-query-params.ts maps the API's to these): the
+    // mapping's date handling is for the operator's filters, which a cleanup never sends.
+    api.listCallsPage({ Status: status, PageSize: pageSize }, options),
   );
   // A page link followed twice leads round in a circle: the listing would never end (until the time budget), so it
   // stops there, said so, as the voice-log listing does. The page that holds the link is still worked through.
+  // A consumer that stops early abandons the look-ahead request; its failure then concerns no one.
   const followed = new Set<string>();
-  try {
-    while (next !== undefined) {
-      const page = await listedCalls(next);
-      const uri = page.nextPageUri;
-      const circle = uri !== null && followed.has(uri);
-      if (uri && !circle) followed.add(uri);
-      next = uri && !circle ? api.listCallsPage({ nextPageUri: uri }, options) : undefined;
-      yield page;
-      if (circle) throw circularPages('next_page_uri', 'List Calls');
-    }
-  } finally {
-    // A consumer that stops early abandons the look-ahead request; its failure then concerns no one.
-    next?.catch(() => undefined);
+  while (next !== undefined) {
+    const page: ListedCalls = await next;
+    const uri = page.nextPageUri;
+    const circle = uri !== null && followed.has(uri);
+    if (uri && !circle) followed.add(uri);
+    next = uri && !circle ? listedCalls(api.listCallsPage({ nextPageUri: uri }, options)) : undefined;
+    yield page;
+    if (circle) throw circularPages('next_page_uri', 'List Calls');
   }
 }

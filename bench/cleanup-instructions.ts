@@ -1,0 +1,89 @@
+/**
+ * `npx tsx bench/cleanup-instructions.ts [mode ...] [--calls A,B] [--runs N]`: instructions (valgrind callgrind,
+ * `Ir`) per ended call of the cleanup and of the layers under it (bench/cleanup-layers.ts), for A/B comparisons of
+ * the cleanup's per-call work on a shared machine, where CPU time moves with the load of other work. Each mode is
+ * run as the `cleanup` measurement runs it (bench/cleanup-scenarios.ts: the same driver, emulator, latency and
+ * concurrency), once ending A calls and once ending B, the child under callgrind; the difference over B − A is
+ * what one more call costs, without the process's start, its module load and the first compilations. Modes:
+ * `engine` (the cleanup), `listing` (the cleanup under a policy none of the calls is stale by: per listed call),
+ * and the `mode` of every layer (`layer-apply`, `layer-paced`, ...), `bare-http`. Defaults: `engine`,
+ * `layer-settled`, `layer-paced`, `layer-apply`; 200,600 calls; `--driver FILE`: that driver bundle (built from
+ * another commit, for an A/B) instead of this tree's; 5 workers (`--concurrency`); 1 run. Under callgrind the child runs some 50
+ * times slower, so the pacer never waits and its timers are not what they are at full speed: read the counts for
+ * the work per call, and the `cleanup` measurement for the time. On a loaded machine a request may outlast the
+ * client's 5 s timeout under callgrind (the run then stops, saying so): fewer `--calls` or `--concurrency` help.
+ * Needs valgrind. Not a row of the bench.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LISTING_MAX_AGE_SECONDS } from './cleanup-listing.ts';
+import { type CleanupScenario, cleanupDriver, runScenario } from './cleanup-scenarios.ts';
+import { median } from './harness.ts';
+import { type BenchContext, FUNCTION_MEMORY_MB } from './measurement.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined =>
+  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+const runs = Number(option('--runs') ?? 1);
+const [fewer, more] = (option('--calls') ?? '200,600').split(',').map(Number) as [number, number];
+/** Fewer workers than the measurement's 25: under callgrind's slowdown 25 answers at once outlast the timeout. */
+const concurrency = Number(option('--concurrency') ?? 5);
+/** A driver bundle built elsewhere (another commit's `cleanup-driver/index.mjs`), run instead of this tree's. */
+const driver = option('--driver');
+/** Keep each run's callgrind file there (`callgrind_annotate` it to see which functions the calls cost). */
+const keep = option('--keep');
+const modes = args.filter((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--'));
+if (modes.length === 0) modes.push('engine', 'layer-settled', 'layer-paced', 'layer-apply');
+
+const work = mkdtempSync(join(tmpdir(), 'cleanup-instructions-'));
+const context = {
+  root,
+  out: work,
+  log: () => undefined,
+} as unknown as BenchContext;
+
+/** Instructions of one scenario's child, and the calls it ended (or listed, for `listing`). */
+const instructions = async (mode: string, calls: number): Promise<{ ir: number; done: number }> => {
+  const out = join(work, 'callgrind.out');
+  process.env.BENCH_CALLGRIND_OUT = out;
+  const scenario: CleanupScenario = {
+    calls,
+    latencyMs: 20,
+    maxRuns: 1,
+    concurrency,
+    memoryMb: FUNCTION_MEMORY_MB,
+    trackMemory: false,
+    mode: (mode === 'listing' ? 'engine' : mode) as CleanupScenario['mode'],
+    ...(mode === 'listing' ? { maxAgeSeconds: LISTING_MAX_AGE_SECONDS } : {}),
+  };
+  if (driver !== undefined) copyFileSync(resolve(driver), await cleanupDriver(context));
+  try {
+    const result = await runScenario(context, scenario);
+    if (result.failed > 0) throw new Error(`${mode}: ${result.failed} calls failed`);
+    const ir = Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1]);
+    if (keep !== undefined) copyFileSync(out, join(resolve(keep), `callgrind.${mode}.${calls}`));
+    return { ir, done: mode === 'listing' ? result.found : result.ended };
+  } finally {
+    delete process.env.BENCH_CALLGRIND_OUT;
+    rmSync(out, { force: true });
+  }
+};
+
+try {
+  for (const mode of modes) {
+    const perCall: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const a = await instructions(mode, fewer);
+      const b = await instructions(mode, more);
+      perCall.push((b.ir - a.ir) / (b.done - a.done));
+    }
+    const shown = perCall.map((n) => Math.round(n).toLocaleString('en-US')).join(', ');
+    console.log(
+      `${mode}: ${Math.round(median(perCall)).toLocaleString('en-US')} Ir per call (runs: ${shown})`,
+    );
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
