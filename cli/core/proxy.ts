@@ -46,11 +46,10 @@ export const useEnvironmentProxy = async (note: (text: string) => void): Promise
  * names under it. Each bare name (with its port, if any) is kept and joined by its dotted form; `*`, dotted
  * names and IP addresses are kept as they are.
  */
-export const asTheAwsCliReadsIt = (noProxy: string): string =>
-  noProxy
-    // Stryker disable next-line Regex: one separator at a time splits out empty entries, which the filter drops
-    .split(/[\s,]+/)
-    .filter((entry) => entry !== '')
+export const asTheAwsCliReadsIt = (noProxy: string): string => {
+  // Stryker disable next-line Regex: one separator at a time splits out empty entries, which the filter drops
+  const entries = noProxy.split(/[\s,]+/).filter((entry) => entry !== '');
+  return entries
     .flatMap((entry) =>
       // A name has a letter (a port never does); an IPv4 address has none.
       /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?(:\d+)?$/i.test(entry) && /[a-z]/i.test(entry)
@@ -58,6 +57,7 @@ export const asTheAwsCliReadsIt = (noProxy: string): string =>
         : [entry],
     )
     .join(',');
+};
 
 /**
  * The proxy this run's requests go through, for a hint: `HTTPS_PROXY (http://proxy.example:3128)`, without the

@@ -114,6 +114,9 @@ describe('the proxy named in a hint', () => {
     process.env.http_proxy = 'http://plain.example:8080';
     expect(proxyInUse('https:')).toBe('http_proxy (http://plain.example:8080)');
     expect(proxyInUse('http:')).toBe('http_proxy (http://plain.example:8080)');
+    delete process.env.http_proxy;
+    process.env.HTTPS_PROXY = 'http://secure.example:3128';
+    expect(proxyInUse('http:')).toBe('HTTPS_PROXY (http://secure.example:3128)');
   });
 
   it('counts Node’s --use-env-proxy flag as the switch', () => {
