@@ -129,6 +129,15 @@ describe('a refused cleanup policy, in the flags typed', () => {
       new Map(),
     );
     expect(otherRequired.message).toBe('invalid policy: policy.to.prefixes is required');
+    // A bound of another field is said as the validator says it, not as the --max-calls range.
+    const otherBound = policyRefusal(
+      [{ field: 'policy.to.prefixes[0]', rule: 'range', message: 'policy.to.prefixes[0] must be <= 15' }],
+      new Map([['to.prefixes[0]', '--to-prefix +4420']]),
+    );
+    expect([otherBound.message, otherBound.hint]).toEqual([
+      'invalid policy: --to-prefix +4420 must be <= 15',
+      'See `call-control cleanup --help`. Nothing was ended.',
+    ]);
   });
 
   it('gives every hint of a refusal, each once, in the order of the violations', () => {
