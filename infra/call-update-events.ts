@@ -1,4 +1,14 @@
-import { Annotations, Arn, ArnFormat, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Arn,
+  ArnFormat,
+  Duration,
+  Reference,
+  type RemovalPolicy,
+  Stack,
+  Token,
+  Tokenization,
+} from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnEventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -188,6 +198,23 @@ const busName = (bus: IEventBus): string | undefined => {
 };
 
 /**
+ * The bus an attribute token names, when it is one of an `AWS::Events::EventBus` this app creates with a literal
+ * name: its `Ref` or `Name` (`bus.eventBusName`, `cfnBus.ref`, `cfnBus.attrName`) or its `Arn` (`bus.eventBusArn`,
+ * `cfnBus.attrArn`). CDK keeps the resource such a token refers to, so the synth knows the name it resolves to.
+ */
+const createdBusNamedBy = (
+  value: string | undefined,
+  attributes: readonly string[],
+): { name: string; stack: Stack } | undefined => {
+  if (value === undefined || !Token.isUnresolved(value)) return undefined;
+  const reference = Tokenization.reverse(value, { failConcat: false });
+  if (!Reference.isReference(reference) || !attributes.includes(reference.displayName)) return undefined;
+  const { target } = reference;
+  const name = target instanceof CfnEventBus ? target.name : undefined;
+  return name === undefined || Token.isUnresolved(name) ? undefined : { name, stack: Stack.of(target) };
+};
+
+/**
  * The stack a construct deploys with: a nested stack's top-level parent. A nested stack deploys in its parent's
  * account and region, and a token (a pseudo parameter, a parent's parameter) resolves there as in its parent.
  */
@@ -198,13 +225,17 @@ const deployedStack = (scope: IConstruct): Stack => {
 };
 
 const busIdentity = (bus: IEventBus): BusIdentity => {
-  const name = busName(bus);
+  // A name token of a created bus is that bus's name in the importing stack's account and region (where the rule
+  // is); an ARN token of one is the bus itself, in its own stack's.
+  const byName = createdBusNamedBy(bus.eventBusName, ['Ref', 'Name']);
+  const byArn = byName ? undefined : createdBusNamedBy(bus.eventBusArn, ['Arn']);
+  const name = byName?.name ?? byArn?.name ?? busName(bus);
   return {
     path: bus.node.path,
     name,
     arn: bus.eventBusArn,
-    account: bus.env.account,
-    region: bus.env.region,
+    account: byArn ? byArn.stack.account : bus.env.account,
+    region: byArn ? byArn.stack.region : bus.env.region,
     stack: deployedStack(bus),
     label: name === undefined || Token.isUnresolved(name) ? bus.node.path : `"${name}"`,
   };

@@ -81,12 +81,15 @@ export const refusalInFlagWords = (error: unknown, sid: string): unknown => {
   const withSid = (hint: Hint): Hint =>
     typeof hint === 'string' ? hint : (command) => hint((args) => command(args.replace('<sid>', sid)));
   const lacking = COMPATIBILITY_FIELD.exec(message);
+  // Stryker disable next-line StringLiteral: the pattern's one group takes part in every match (`?? ''` is for tsc)
   const flag = lacking ? FLAG_OF_FIELD[lacking[1] ?? ''] : undefined;
   const native = flag ? NATIVE_LACKS[flag] : undefined;
   let said: { message: string; hint: Hint | undefined };
+  // Stryker disable next-line LogicalOperator: COMPATIBILITY_FIELD names only fields NATIVE_LACKS has: both or neither
   if (flag && native) {
     said = {
       // The native refusal lists only fields the Calling API lacks: the others it counts are of the same kind.
+      // Stryker disable next-line Regex: the ")" ending ` (and N more)` is the only one in it
       message: `${flag} is for Compatibility (cXML) calls only, and this call is native (the Calling API owns it): ${native.why}${rest(message).replace(/\)$/, ' of --method, --fallback-method, --status-callback, --status-callback-method, which a native call does not take either)')}`,
       hint: withSid(native.instead),
     };

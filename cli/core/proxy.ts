@@ -46,16 +46,18 @@ export const useEnvironmentProxy = async (note: (text: string) => void): Promise
  * names under it. Each bare name (with its port, if any) is kept and joined by its dotted form; `*`, dotted
  * names and IP addresses are kept as they are.
  */
-export const asTheAwsCliReadsIt = (noProxy: string): string =>
-  noProxy
-    .split(/[\s,]+/)
-    .filter((entry) => entry !== '')
+export const asTheAwsCliReadsIt = (noProxy: string): string => {
+  // Stryker disable next-line Regex: one separator at a time splits out empty entries, which the filter drops
+  const entries = noProxy.split(/[\s,]+/).filter((entry) => entry !== '');
+  return entries
     .flatMap((entry) =>
-      /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?(:\d+)?$/i.test(entry) && /[a-z]/i.test(entry.replace(/:\d+$/, ''))
+      // A name has a letter (a port never does); an IPv4 address has none.
+      /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?(:\d+)?$/i.test(entry) && /[a-z]/i.test(entry)
         ? [entry, `.${entry}`]
         : [entry],
     )
     .join(',');
+};
 
 /**
  * The proxy this run's requests go through, for a hint: `HTTPS_PROXY (http://proxy.example:3128)`, without the
@@ -63,13 +65,9 @@ export const asTheAwsCliReadsIt = (noProxy: string): string =>
  */
 export const proxyInUse = (protocol?: 'http:' | 'https:'): string | undefined => {
   if (!environmentProxyOn()) return undefined;
-  // Node sends an https request through HTTPS_PROXY and a plain one through HTTP_PROXY: name the one it used.
-  const forProtocol =
-    protocol === 'https:'
-      ? (['HTTPS_PROXY', 'https_proxy'] as const)
-      : protocol === 'http:'
-        ? (['HTTP_PROXY', 'http_proxy'] as const)
-        : PROXY_VARIABLES;
+  // Node sends an https request through HTTPS_PROXY and a plain one through HTTP_PROXY: name the one it used
+  // (PROXY_VARIABLES lists the https ones first).
+  const forProtocol = protocol === 'http:' ? (['HTTP_PROXY', 'http_proxy'] as const) : PROXY_VARIABLES;
   const variable =
     forProtocol.find((name) => process.env[name]) ?? PROXY_VARIABLES.find((name) => process.env[name]);
   if (variable === undefined) return undefined;
@@ -131,10 +129,9 @@ export const proxyRefusalOf = (error: unknown): ProxyRefusal | undefined => {
   for (let current = error, depth = 0; current instanceof Error && depth < 6; depth++) {
     const match = TUNNEL_REFUSED.exec(current.message);
     if (match || (current as NodeJS.ErrnoException).code === 'ERR_PROXY_TUNNEL') {
-      const status = Number(match?.[1] ?? match?.[2]);
       const host = /tunnel to (\S+?)(?::443)? via\b/.exec(current.message)?.[1];
       tunnel = {
-        status: Number.isInteger(status) && status > 0 ? status : tunnel?.status,
+        status: match ? Number(match[1] ?? match[2]) : tunnel?.status,
         protocol: 'https:',
         ...(host ? { host } : tunnel?.host ? { host: tunnel.host } : {}),
       };
@@ -159,16 +156,17 @@ export const proxyRefusalOf = (error: unknown): ProxyRefusal | undefined => {
  */
 export const proxyRefusedError = (refusal: ProxyRefusal, what: string, fallbackHost: string): CliError => {
   const host = refusal.host ?? fallbackHost;
-  const proxy = proxyInUse(refusal.protocol) ?? 'the proxy';
+  const inUse = proxyInUse(refusal.protocol);
+  // Without the variable (none set, though Node was told to use one), the one Node reads for the request.
+  const variable = inUse?.split(' ')[0] ?? (refusal.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY');
   const answered =
     refusal.status === 407
       ? '407 Proxy Authentication Required'
       : refusal.status === undefined
         ? 'it closed the connection or answered without an HTTP status, and opened no tunnel'
         : `HTTP ${refusal.status} to the tunnel`;
-  const variable = proxy.split(' ')[0];
   return new CliError(
-    `${what} failed: the proxy ${proxy} refused to carry the request to ${host} (${answered}); nothing was sent past the proxy`,
+    `${what} failed: the proxy${inUse ? ` ${inUse}` : ''} refused to carry the request to ${host} (${answered}); nothing was sent past the proxy`,
     refusal.status === 407
       ? `The proxy wants credentials: put them in its URL (${variable}=http://USER:PASSWORD@host:port, the password URL-encoded), or list ${host} in NO_PROXY if it is reached without the proxy.`
       : `Ask for ${host} to be allowed through the proxy, or list it in NO_PROXY if it is reached without the proxy (or unset ${variable}).`,

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { CfnParameter, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CallControl, type CallControlProps } from '../../infra/call-control.ts';
 import { schemaFixtureDirectory, testApp } from './support.ts';
@@ -104,6 +104,64 @@ describe('two CallControl constructs on one bus the app reaches in two ways', ()
         'on event bus "ops", each with its own idempotency table if their env-agnostic stacks',
       ),
     ]);
+  });
+
+  it('knows a created bus named by its name token (`bus.eventBusName`) and by its literal name as one bus', () => {
+    const app = testApp();
+    const ops = new EventBus(new Stack(app, 'shared', { env }), 'ops-bus', { eventBusName: 'ops' });
+    new CallControl(
+      new Stack(app, 'calls-blue', { env }),
+      'call-control',
+      on({ existingEventBusName: ops.eventBusName }),
+    );
+    const green = new Stack(app, 'calls-green', { env });
+
+    expect(() => new CallControl(green, 'call-control', on({ existingEventBusName: 'ops' }))).toThrow(
+      SAME_SECRET,
+    );
+  });
+
+  it('knows a created bus named by its ARN token (`bus.eventBusArn`) and by its literal name as one bus', () => {
+    const stack = new Stack(testApp(), 'telephony', { env });
+    const ops = new EventBus(stack, 'ops-bus', { eventBusName: 'ops' });
+    new CallControl(stack, 'first', on({ existingEventBusArn: ops.eventBusArn }));
+
+    expect(() => new CallControl(stack, 'second', on({ existingEventBusName: 'ops' }))).toThrow(
+      /"telephony\/first" and "telephony\/second" both act on .* on event bus "ops".* the same SignalWire secret/,
+    );
+  });
+
+  it('knows the CfnEventBus name and ARN attributes (`Ref`, `Name`, `Arn`) as the bus of its literal name', () => {
+    const given: ((bus: CfnEventBus) => Partial<CallControlProps>)[] = [
+      (bus) => ({ existingEventBusName: bus.ref }),
+      (bus) => ({ existingEventBusName: bus.attrName }),
+      (bus) => ({ existingEventBusArn: bus.attrArn }),
+    ];
+    for (const props of given) {
+      const stack = new Stack(testApp(), 'telephony', { env });
+      const bus = props(new CfnEventBus(stack, 'ops-bus', { name: 'ops' }));
+      new CallControl(stack, 'first', on({ existingEventBusName: 'ops' }));
+
+      expect(() => new CallControl(stack, 'second', on(bus)), Object.keys(bus)[0]).toThrow(SAME_SECRET);
+    }
+  });
+
+  it('lets a created bus named by its token and a bus of another literal name, or in another account, be', () => {
+    const app = testApp();
+    const ops = new EventBus(new Stack(app, 'shared', { env }), 'ops-bus', { eventBusName: 'ops' });
+    new CallControl(
+      new Stack(app, 'calls-blue', { env }),
+      'call-control',
+      on({ existingEventBusArn: ops.eventBusArn }),
+    );
+    const others = [
+      new Stack(app, 'other-name', { env }),
+      new Stack(app, 'other-account', { env: { ...env, account: '444455556666' } }),
+    ];
+    new CallControl(others[0]!, 'call-control', on({ existingEventBusName: 'telephony' }));
+    new CallControl(others[1]!, 'call-control', on({ existingEventBusName: 'ops' }));
+
+    expect(others.flatMap(overlapWarnings)).toEqual([]);
   });
 
   it('knows one name given as the same token twice in one stack as one bus', () => {
