@@ -687,8 +687,9 @@ describe('transfer and paging through each target', () => {
   it('pages one --cursor at a time through --direct without showing a call again when calls arrive between reads', async () => {
     const to = '+13105558404';
     // An hour ago, in a window of their own: the voice logs (which filter on creation time alone) hold only these.
+    // Ended, so that the cleanup tests of this file (one shared project) find no more live calls.
     const calls = [1, 2, 3].map(
-      (n) => stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 3600 + n, to }).id,
+      (n) => stack.emulator.native.seed(stack.projectId, { status: 'ended', ageSeconds: 3600 + n, to }).id,
     );
     const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().slice(0, 19);
     const window = ['--started-after', `${ago(3660)}Z`, '--started-before', `${ago(3540)}Z`];
@@ -696,7 +697,7 @@ describe('transfer and paging through each target', () => {
     stack.emulator.setPaging('offset', () => {
       // After the first page, a newer call arrives: the last call of that page is read again first on the next.
       if (reads++ === 0)
-        stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 3600, to });
+        stack.emulator.native.seed(stack.projectId, { status: 'ended', ageSeconds: 3600, to });
     });
     try {
       const shown: string[] = [];
