@@ -425,8 +425,11 @@ describe('listing and end-all over both kinds', () => {
     );
     let pages = 0;
     stack.emulator.setPaging('offset', () => {
-      // A newer call (another campaign's) arrives after the first page: the last call of that page is read again.
-      if (pages++ === 0) stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0 });
+      // More newer calls (another campaign's) arrive after the first page than a page holds: the API's cursor
+      // cannot tell what it showed (README, "Each call once"), and the next pages read the campaign again.
+      if (pages++ > 0) return;
+      for (let n = 0; n < 201; n++)
+        stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0 });
     });
     try {
       const { preview } = json<{ preview: { count: number; calls: Array<{ sid: string }> } }>(
@@ -568,12 +571,17 @@ describe('transfer and paging through each target', () => {
       stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: 0, to, id: id(n) });
     }
     let shifted = 0;
-    // Sorted before every call above, run after run: each listing's newer call.
-    const newer = ['00000000-0000-4000-8000-000000000000', '00000000-0000-4000-0000-000000000000'];
+    // Sorted before every call above, run after run: each listing's newer calls.
+    let run = 8;
     const shift = () => {
-      // Between this page and the next, a newer call arrives (pushing one onto the next page) and call 2 ends.
+      // Between this page and the next, more newer calls arrive than a page holds (so the API's cursor cannot tell
+      // what it showed, README "Each call once", and the next pages read calls 1 to 3 again) and call 2 ends.
       if (shifted++ > 0) return;
-      stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0, id: newer.shift() });
+      run--;
+      for (const n of [0, 1, 2, 3]) {
+        const id = `00000000-0000-4000-${run}000-00000000000${n}`;
+        stack.emulator.native.seed(stack.projectId, { status: 'queued', ageSeconds: 0, id });
+      }
       stack.emulator.native.respond({
         method: 'POST',
         path: '/api/calling/calls',
@@ -596,7 +604,7 @@ describe('transfer and paging through each target', () => {
         '--to',
         to,
         '--page-size',
-        '2',
+        '3',
         '--all',
         '-o',
         output,
@@ -674,6 +682,58 @@ describe('transfer and paging through each target', () => {
     );
     expect(forged.code).toBe(2);
     expect(forged.stderr).toContain('--cursor is not a cursor of a --direct listing');
+  });
+
+  it('pages one --cursor at a time through --direct without showing a call again when calls arrive between reads', async () => {
+    const to = '+13105558404';
+    // An hour ago, in a window of their own: the voice logs (which filter on creation time alone) hold only these.
+    // Ended, so that the cleanup tests of this file (one shared project) find no more live calls.
+    const calls = [1, 2, 3].map(
+      (n) => stack.emulator.native.seed(stack.projectId, { status: 'ended', ageSeconds: 3600 + n, to }).id,
+    );
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().slice(0, 19);
+    const window = ['--started-after', `${ago(3660)}Z`, '--started-before', `${ago(3540)}Z`];
+    let reads = 0;
+    stack.emulator.setPaging('offset', () => {
+      // After the first page, a newer call arrives: the last call of that page is read again first on the next.
+      if (reads++ === 0)
+        stack.emulator.native.seed(stack.projectId, { status: 'ended', ageSeconds: 3600, to });
+    });
+    try {
+      const shown: string[] = [];
+      let page = json<{ calls: Array<{ sid: string }>; next_cursor: string | null }>(
+        await cli(
+          'calls',
+          'list',
+          ...DIRECT,
+          '--api',
+          'calling',
+          '--to',
+          to,
+          ...window,
+          '--page-size',
+          '2',
+          '-o',
+          'json',
+        ),
+      );
+      const first = page.next_cursor ?? '';
+      for (let pages = 0; ; pages++) {
+        shown.push(...page.calls.map((call) => call.sid));
+        if (page.next_cursor === null || pages > 20) break;
+        page = json(await cli('calls', 'list', ...DIRECT, '--cursor', page.next_cursor, '-o', 'json'));
+      }
+
+      expect(reads).toBeGreaterThan(1);
+      expect(shown).toEqual(calls);
+      // The cursor names the last call shown after a `#`; one this CLI did not write is refused by flag name.
+      expect(first).toMatch(/#[\w-]{11}$/);
+      const tampered = await cli('calls', 'list', ...DIRECT, '--cursor', `${first}!`);
+      expect(tampered.code).toBe(2);
+      expect(tampered.stderr).toContain('--cursor is not a cursor of a --direct listing');
+    } finally {
+      stack.emulator.setPaging('cursor');
+    }
   });
 
   it('refuses --api calling with an end-time filter by flag name, through both targets', async () => {

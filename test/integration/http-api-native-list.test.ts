@@ -194,12 +194,103 @@ describe('the cursor of a listing over both kinds', () => {
 
   it('refuses a native cursor carrying a parameter that is neither a voice-log one nor a filter', async () => {
     const cursor = await nativeCursor();
-    const uri = `${openCursor(cursor)?.uri}&Beta=true`;
+    // Into the page link, before the anchor of the last call shown that may end the cursor's text.
+    const uri = (openCursor(cursor)?.uri ?? '').replace(/(#[\w-]{11})?$/, '&Beta=true$1');
 
     const answer = await list(`cursor=${sealCursor(uri, cursorKey(stack.apiToken, stack.projectId))}`);
 
     expect(answer.status).toBe(400);
-    expect(answer.json.error?.violations).toContainEqual(expect.objectContaining({ field: 'cursor' }));
+    expect(answer.json.error?.violations).toContainEqual(
+      expect.objectContaining({ field: 'cursor', message: expect.stringContaining('Beta') }),
+    );
     expect(stack.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('a listing followed with cursor while calls arrive between page reads', () => {
+  const key = () => cursorKey(stack.apiToken, stack.projectId);
+  /** Seconds before now of each kind's calls here: the Compatibility ones show in the voice logs too. */
+  const AGE = { compatibility: 600, calling: 1800 };
+  /** Three live calls of one caller and kind, newest first. */
+  const seedThree = (api: 'compatibility' | 'calling', from: string) =>
+    [1, 2, 3].map((n) =>
+      api === 'compatibility'
+        ? stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: AGE[api] + n, from })
+            .sid
+        : stack.emulator.native.seed(stack.projectId, { status: 'answered', ageSeconds: AGE[api] + n, from })
+            .id,
+    );
+
+  it.each(['compatibility', 'calling'] as const)(
+    'does not show again a %s call pushed onto the next page by a call created between the reads',
+    async (api) => {
+      const from = newCaller();
+      const calls = seedThree(api, from);
+      let reads = 0;
+      stack.emulator.setPaging('offset', () => {
+        if (reads++ > 0) return;
+        const newer = { status: 'in-progress', ageSeconds: AGE[api], from } as const;
+        if (api === 'compatibility') stack.emulator.seedCall(stack.projectId, newer);
+        else stack.emulator.native.seed(stack.projectId, { ...newer, status: 'answered' });
+      });
+      // The voice logs filter on nothing but the creation time: a window of these calls keeps the listing short.
+      const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().slice(0, 19);
+      const window = `startTimeAfter=${ago(AGE[api] + 60)}Z&startTimeBefore=${ago(AGE[api] - 60)}Z`;
+      try {
+        const pages = await everyPage(`api=${api}&from=${encodeURIComponent(from)}&pageSize=2&${window}`);
+        const shown = pages.flatMap((page) => page.json.calls.map((call) => call.sid));
+
+        expect(reads).toBeGreaterThan(1);
+        expect(shown).toEqual(calls);
+      } finally {
+        stack.emulator.setPaging('cursor');
+      }
+    },
+  );
+
+  it('names the last call shown in its cursor by a digest, never by its SID', async () => {
+    const from = newCaller();
+    const [newest] = seedThree('compatibility', from);
+
+    const page = await list(`api=compatibility&from=${encodeURIComponent(from)}&pageSize=1`);
+    const text = openCursor(page.json.next_cursor ?? '')?.uri ?? '';
+
+    expect(page.json.calls.map((call) => call.sid)).toEqual([newest]);
+    expect(text).toMatch(/#[\w-]{11}$/);
+    expect(text.toLowerCase()).not.toContain(String(newest).toLowerCase());
+  });
+
+  it('refuses a cursor whose anchor is not what this API writes with 400 naming cursor, and sends nothing', async () => {
+    const from = newCaller();
+    seedThree('compatibility', from);
+    const page = await list(`api=compatibility&from=${encodeURIComponent(from)}&pageSize=1`);
+    const [link, anchor] = (openCursor(page.json.next_cursor ?? '')?.uri ?? '').split('#');
+
+    for (const bad of [`${anchor}A`, anchor?.slice(1), `${anchor?.slice(1)}!`, `${anchor}#${anchor}`, '']) {
+      stack.emulator.clearRequests();
+      const answer = await list(`cursor=${sealCursor(`${link}#${bad}`, key())}`);
+
+      expect(answer.status, bad).toBe(400);
+      expect(answer.json.error?.violations).toEqual([
+        {
+          field: 'cursor',
+          rule: 'format',
+          message: 'cursor must be a cursor this API returned (next_cursor)',
+        },
+      ]);
+      expect(stack.emulator.requests).toHaveLength(0);
+    }
+  });
+
+  it('still follows a cursor issued before cursors named the last call shown', async () => {
+    const from = newCaller();
+    const calls = seedThree('compatibility', from);
+    const page = await list(`api=compatibility&from=${encodeURIComponent(from)}&pageSize=1`);
+    const [link] = (openCursor(page.json.next_cursor ?? '')?.uri ?? '').split('#');
+
+    const next = await list(`cursor=${sealCursor(link ?? '', key())}`);
+
+    expect(next.status).toBe(200);
+    expect(next.json.calls.map((call) => call.sid)).toEqual([calls[1]]);
   });
 });

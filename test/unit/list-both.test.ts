@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { LIVE_CALL_WINDOW_SECONDS } from '#commons/calling/assumptions';
-import type { VoiceLog } from '#commons/calling/types';
-import { apisFor, filterOfPageUri, matchesNative, voiceLogQueryOf } from '#commons/calls/list-both';
+import type { VoiceLog, VoiceLogPage } from '#commons/calling/types';
+import {
+  anchorOf,
+  apisFor,
+  type BothListAccess,
+  filterOfPageUri,
+  type ListPosition,
+  listOverBoth,
+  matchesNative,
+  voiceLogQueryOf,
+} from '#commons/calls/list-both';
+import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { RequestValidationError } from '#commons/errors';
+import type { Call, CallListPage } from '#commons/signalwire/types';
 
 const NOW = Date.parse('2026-12-06T08:00:00Z');
 const log = (over: Partial<VoiceLog> = {}): VoiceLog => ({
@@ -103,5 +114,111 @@ describe('which voice logs a listing keeps', () => {
     expect(
       matchesNative({ id: 'x', created_at: '2026-12-06T07:59:00Z', type: 'video_room_pstn_leg' }, {}),
     ).toBe(false);
+  });
+});
+
+describe('a page read after another of the same API (rule 6: what the position names the last call shown)', () => {
+  const PROJECT = '7d3c1f0e-5a2b-4c8d-9e6f-1a2b3c4d5e6f';
+  const sid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const call = (n: number): Call =>
+    ({ sid: sid(n), status: 'in-progress', date_updated: null }) as unknown as Call;
+  const NEXT_URI = `/api/laml/2010-04-01/Accounts/${PROJECT}/Calls.json?Page=2&PageSize=3`;
+  const VOICE_LOGS = 'https://example.signalwire.com/api/voice/logs';
+
+  /** A listing whose next page is `calls` (List Calls) or `logs` (the voice logs), a page after it either way. */
+  const access = (page: { calls?: Call[]; logs?: VoiceLog[] }): BothListAccess => ({
+    compatibility: async () =>
+      ({
+        projectId: PROJECT,
+        listCallsPage: async (): Promise<CallListPage> =>
+          ({ calls: page.calls ?? [], next_page_uri: NEXT_URI, page: 1, page_size: 3 }) as CallListPage,
+      }) as unknown as ProjectCallsApi,
+    native: async () =>
+      ({
+        projectId: PROJECT,
+        listVoiceLogsPage: async (): Promise<VoiceLogPage> => ({
+          links: {
+            self: `${VOICE_LOGS}?page_number=1`,
+            first: VOICE_LOGS,
+            next: `${VOICE_LOGS}?page_number=2`,
+          },
+          data: page.logs ?? [],
+        }),
+      }) as unknown as NativeCallsApi,
+  });
+  const compatibilityAt = (after?: string): { position: ListPosition } => ({
+    position: { api: 'compatibility', nextPageUri: NEXT_URI, thenCalling: false, after },
+  });
+  const callingAt = (after?: string): { position: ListPosition } => ({
+    position: {
+      api: 'calling',
+      next: `${VOICE_LOGS}?page_number=1`,
+      filter: { Status: 'in-progress' },
+      after,
+    },
+  });
+
+  it('leaves out the entries up to the call named, which arrivals pushed down from the page before', async () => {
+    const page = await listOverBoth(
+      access({ calls: [2, 3, 4].map(call) }),
+      compatibilityAt(anchorOf(sid(3))),
+    );
+
+    expect(page.calls.map((shown) => shown.sid)).toEqual([sid(4)]);
+    expect(page.next).toMatchObject({ api: 'compatibility', after: anchorOf(sid(4)) });
+  });
+
+  it('reads the page whole when the call named is not on it, and names its last call', async () => {
+    const page = await listOverBoth(
+      access({ calls: [4, 5, 6].map(call) }),
+      compatibilityAt(anchorOf(sid(3))),
+    );
+
+    expect(page.calls.map((shown) => shown.sid)).toEqual([sid(4), sid(5), sid(6)]);
+    expect(page.next).toMatchObject({ after: anchorOf(sid(6)) });
+    // A position without a name (a cursor issued before them) reads the page whole too.
+    const unnamed = await listOverBoth(access({ calls: [1, 2].map(call) }), compatibilityAt());
+    expect(unnamed.calls.map((shown) => shown.sid)).toEqual([sid(1), sid(2)]);
+  });
+
+  it('shows nothing of a page it has all shown, and keeps naming the same call', async () => {
+    const page = await listOverBoth(
+      access({ calls: [1, 2, 3].map(call) }),
+      compatibilityAt(anchorOf(sid(3))),
+    );
+
+    expect(page.calls).toEqual([]);
+    expect(page.next).toMatchObject({ after: anchorOf(sid(3)) });
+  });
+
+  it('finds the call named among the voice logs as read, even one the filters no longer keep', async () => {
+    const logs = [
+      log({ id: sid(1) }),
+      log({ id: sid(2), status: 'ended' }),
+      log({ id: sid(3) }),
+      log({ id: sid(4), source: 'laml', type: 'laml_call' }),
+    ];
+
+    // Call 2 was shown live on the page before and has ended since: still where the page before ended.
+    const page = await listOverBoth(access({ logs }), callingAt(anchorOf(sid(2))));
+
+    expect(page.calls.map((shown) => shown.sid)).toEqual([sid(3)]);
+    // Named: the last call shown, not the last entry read (a Compatibility call's, which the listing leaves out).
+    expect(page.next).toMatchObject({ api: 'calling', after: anchorOf(sid(3)) });
+  });
+
+  it('keeps naming the call named when a voice-log page shows none', async () => {
+    const logs = [log({ id: sid(5), status: 'ended' })];
+
+    const page = await listOverBoth(access({ logs }), callingAt(anchorOf(sid(2))));
+
+    expect(page.calls).toEqual([]);
+    expect(page.next).toMatchObject({ after: anchorOf(sid(2)) });
+  });
+
+  it('names a call by 11 base64url characters of a digest of its id, in any case', () => {
+    expect(anchorOf(sid(1))).toMatch(/^[A-Za-z0-9_-]{11}$/);
+    expect(anchorOf(sid(1).toUpperCase())).toBe(anchorOf(sid(1)));
+    expect(anchorOf(sid(1))).not.toBe(anchorOf(sid(2)));
   });
 });

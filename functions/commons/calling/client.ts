@@ -204,22 +204,21 @@ export class CallingClient implements NativeCallsApi {
   }
 
   async getVoiceLog(id: string, options: RequestOptions = {}): Promise<VoiceLog> {
-    const url = this.space.spaceUrl(`${VOICE_LOGS_PATH}/${encodeURIComponent(id)}`);
-    const body = await this.space.request<unknown>(
-      { method: 'GET', url, repeatable: true, answer: 'call', native: true },
-      options,
-    );
-    return checkVoiceLog(body, id);
+    return checkVoiceLog(await this.#readLogs(`/${encodeURIComponent(id)}`, 'call', options), id);
   }
 
   /** List voice log events: what happened to one call, with when (the cleanup reads a call's answer time). */
   async voiceLogEvents(id: string, options: RequestOptions = {}): Promise<VoiceLogEvents> {
-    const url = this.space.spaceUrl(`${VOICE_LOGS_PATH}/${encodeURIComponent(id)}/events`);
-    const body = await this.space.request<unknown>(
-      { method: 'GET', url, repeatable: true, answer: 'list', native: true },
+    return checkEvents(await this.#readLogs(`/${encodeURIComponent(id)}/events`, 'list', options), id);
+  }
+
+  /** A GET of the voice logs at `path` (under them) or `url`: a read, repeated when harmless. */
+  #readLogs(at: string | URL, answer: 'call' | 'list', options: RequestOptions): Promise<unknown> {
+    const url = typeof at === 'string' ? this.space.spaceUrl(`${VOICE_LOGS_PATH}${at}`) : at;
+    return this.space.request<unknown>(
+      { method: 'GET', url, repeatable: true, answer, native: true },
       options,
     );
-    return checkEvents(body, id);
   }
 
   async listVoiceLogsPage(
@@ -227,12 +226,7 @@ export class CallingClient implements NativeCallsApi {
     options: RequestOptions = {},
   ): Promise<VoiceLogPage> {
     const url = 'next' in from ? this.nextUrl(from.next) : this.listUrl(from);
-    const page = checkPage(
-      await this.space.request(
-        { method: 'GET', url, repeatable: true, answer: 'list', native: true },
-        options,
-      ),
-    );
+    const page = checkPage(await this.#readLogs(url, 'list', options));
     // Checked as it is read, and made absolute: a position (a cursor, the cleanup's next read) holds only a link
     // this list may follow, whether SignalWire wrote it whole or relative to the space.
     if (page.links.next !== undefined) {

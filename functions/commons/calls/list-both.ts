@@ -15,18 +15,27 @@
  *    logs are filtered here) while the listing goes on.
  * 5. A page lists each call once (`unique-calls.ts`): a call read twice on it (a voice-log page repeating an
  *    entry, or a call both APIs list) is shown where it was first listed, as its freshest reading.
+ * 6. A page does not show again what the pages before it showed. Neither API says its page token is a cursor: a
+ *    call created between two page reads pushes the listing down, and the last calls read come first on the next
+ *    page, in the same order (the voice logs list newest first by creation; List Calls' reference names no order,
+ *    and this assumes one that a call's changes never move it down in). So a position names the last
+ *    call its API's pages showed (`after`, a digest of its id), and the next page of that API leaves out every
+ *    entry up to it, when it is there. Up to `PageSize` arrivals between two reads, nothing is shown twice; more
+ *    push it past the next page, which is then shown again (nothing is skipped for it). Calls leaving a filter
+ *    SignalWire applies (a `Status` one) shift the other way: the listing may skip, and this cannot tell.
  */
+import { createHash } from 'node:crypto';
 import { formatVoiceLogTime, LIVE_CALL_WINDOW_SECONDS, NATIVE_SOURCES } from '../calling/assumptions.ts';
 import { isCallLog } from '../calling/client.ts';
 import type { VoiceLog, VoiceLogEntry, VoiceLogQuery } from '../calling/types.ts';
-import { type CallApi, nativeCallView, nativeStatusesFor } from '../calling/vocabulary.ts';
+import { CALL_APIS, type CallApi, nativeCallView, nativeStatusesFor } from '../calling/vocabulary.ts';
 import { RequestValidationError } from '../errors.ts';
 import { parseFilterDate } from '../signalwire/dates.ts';
 import { LIST_QUERY_TO_SIGNALWIRE } from '../signalwire/list-query-params.ts';
 import { canonicalSid } from '../signalwire/sids.ts';
 import {
-  type CallStatus,
   type CallView,
+  isFinalStatus,
   LIST_CALLS_FILTERS,
   type ListCallsFilter,
 } from '../signalwire/types.ts';
@@ -38,14 +47,17 @@ export type ListedCall = CallView & { api: CallApi };
 
 /** The filters compared on the client side for native calls (the voice logs have none of them). */
 export type NativeFilter = Pick<ListCallsFilter, 'Status' | 'To' | 'From' | 'ParentCallSid'>;
-const NATIVE_FILTER_NAMES = ['Status', 'To', 'From', 'ParentCallSid'] as const;
+export const NATIVE_FILTER_NAMES = ['Status', 'To', 'From', 'ParentCallSid'] as const;
 
-/** Where a listing over both APIs stands: the next page to read, of one API. */
+/**
+ * Where a listing over both APIs stands: the next page to read, of one API, and (`after`, rule 6) the
+ * {@link anchorOf} the last call that API's pages showed, when they showed one.
+ */
 export type ListPosition =
   /** A `next_page_uri` of List Calls; `thenCalling`: the native calls follow the Compatibility ones. */
-  | { api: 'compatibility'; nextPageUri: string; thenCalling: boolean }
+  | { api: 'compatibility'; nextPageUri: string; thenCalling: boolean; after?: string }
   /** A voice-log page (`links.next`), with the filters compared on the client side. */
-  | { api: 'calling'; next: string; filter: NativeFilter };
+  | { api: 'calling'; next: string; filter: NativeFilter; after?: string };
 
 /** What a listing over both APIs starts from: the filters (and the APIs, both by default), or a position. */
 export type BothListFrom =
@@ -66,7 +78,6 @@ export interface BothListPage {
 
 /** The default page size of both SignalWire listings. */
 const DEFAULT_PAGE_SIZE = 50;
-const LIVE_STATUSES: readonly CallStatus[] = ['queued', 'ringing', 'in-progress'];
 
 /** The filters the voice logs cannot honour, in SignalWire's names. */
 const NOT_FOR_NATIVE = ['StartTime', 'EndTime', 'EndTime<', 'EndTime>'] as const;
@@ -94,7 +105,7 @@ export const apisFor = (filter: ListCallsFilter, named?: CallApi): CallApi[] => 
     );
   }
   if (named) return [named];
-  return unhonoured.length > 0 ? ['compatibility'] : ['compatibility', 'calling'];
+  return unhonoured.length > 0 ? ['compatibility'] : [...CALL_APIS];
 };
 
 /** The List Calls filters a `next_page_uri` carries (the native phase takes its filters from them). */
@@ -114,7 +125,7 @@ const isoOf = (date: string | undefined): number | undefined =>
 /** The first voice-log page's query for the filters (rules 1 and 3). */
 export const voiceLogQueryOf = (filter: ListCallsFilter, nowMs: number): VoiceLogQuery => {
   let after = isoOf(filter['StartTime>']);
-  if (filter.Status !== undefined && LIVE_STATUSES.includes(filter.Status)) {
+  if (filter.Status !== undefined && !isFinalStatus(filter.Status)) {
     after = Math.max(after ?? 0, nowMs - LIVE_CALL_WINDOW_SECONDS * 1000);
   }
   const before = isoOf(filter['StartTime<']);
@@ -147,25 +158,54 @@ const numberParam = (link: string, name: string): number | undefined => {
   return value === null || !/^\d+$/.test(value) ? undefined : Number(value);
 };
 
+/** What a position keeps of a call (rule 6): 11 base64url characters (66 bits) of the SHA-256 of its id. */
+export const anchorOf = (id: string): string =>
+  createHash('sha256').update(canonicalSid(id)).digest('base64url').slice(0, 11);
+
+/**
+ * The entries of a page read after one of the same API's pages (rule 6): those past the last reading of the
+ * call `after` names (all of them when it is not on the page) that `shown` keeps; and the anchor of the last
+ * of them, else `after` again.
+ */
+const pastAnchor = <T>(
+  entries: readonly T[],
+  idOf: (entry: T) => string,
+  shown: (entry: T) => boolean,
+  after?: string,
+) => {
+  const kept = entries
+    .slice(after ? entries.findLastIndex((entry) => anchorOf(idOf(entry)) === after) + 1 : 0)
+    .filter(shown);
+  const last = kept.at(-1);
+  return { kept, after: last === undefined ? after : anchorOf(idOf(last)) };
+};
+
 /** One voice-log page as a page of the listing. */
 const nativePage = async (
   native: NativeCallsApi,
   from: VoiceLogQuery | { next: string },
   filter: NativeFilter,
   options: RequestOptions,
+  anchor?: string,
 ): Promise<BothListPage> => {
   const page = await native.listVoiceLogsPage(from, options);
+  const { kept, after } = pastAnchor(
+    page.data,
+    (entry) => entry.id,
+    (entry): entry is VoiceLog => matchesNative(entry, filter),
+    anchor,
+  );
   const calls = uniqueCalls(
-    page.data
-      .filter((entry) => matchesNative(entry, filter))
-      .map((log): ListedCall => ({ ...nativeCallView(log, native.projectId), api: 'calling' })),
+    (kept as VoiceLog[]).map(
+      (log): ListedCall => ({ ...nativeCallView(log, native.projectId), api: 'calling' }),
+    ),
   );
   const { next, self } = page.links;
   return {
     calls,
     page: numberParam(self, 'page_number') ?? 0,
     page_size: numberParam(self, 'page_size') ?? ('next' in from ? DEFAULT_PAGE_SIZE : (from.page_size ?? 0)),
-    next: next === undefined ? null : { api: 'calling', next, filter },
+    next: next === undefined ? null : { api: 'calling', next, filter, after },
     apis: ['calling'],
   };
 };
@@ -184,15 +224,16 @@ export const listOverBoth = async (
   nowMs: number = Date.now(),
 ): Promise<BothListPage> => {
   if ('position' in from && from.position.api === 'calling') {
-    const { next, filter } = from.position;
-    return nativePage(await access.native(), { next }, filter, options);
+    const { next, filter, after } = from.position;
+    return nativePage(await access.native(), { next }, filter, options, after);
   }
   let filter: ListCallsFilter;
   let thenCalling: boolean;
   let compatibilityFrom: ListCallsFilter | { nextPageUri: string };
+  let anchor: string | undefined;
   if ('position' in from) {
     const { nextPageUri } = from.position as Extract<ListPosition, { api: 'compatibility' }>;
-    ({ thenCalling } = from.position as Extract<ListPosition, { api: 'compatibility' }>);
+    ({ thenCalling, after: anchor } = from.position as Extract<ListPosition, { api: 'compatibility' }>);
     filter = filterOfPageUri(nextPageUri);
     compatibilityFrom = { nextPageUri };
   } else {
@@ -209,14 +250,20 @@ export const listOverBoth = async (
     }
     compatibilityFrom = filter;
   }
-  const apis: CallApi[] = thenCalling ? ['compatibility', 'calling'] : ['compatibility'];
+  const apis: CallApi[] = thenCalling ? [...CALL_APIS] : ['compatibility'];
   const page = await (await access.compatibility()).listCallsPage(compatibilityFrom, options);
-  const calls = uniqueCalls(page.calls.map((call): ListedCall => ({ ...call, api: 'compatibility' })));
+  const { kept, after } = pastAnchor(
+    page.calls,
+    (call) => call.sid,
+    () => true,
+    anchor,
+  );
+  const calls = uniqueCalls(kept.map((call): ListedCall => ({ ...call, api: 'compatibility' })));
   if (page.next_page_uri !== null || !thenCalling) {
     const next: ListPosition | null =
       page.next_page_uri === null
         ? null
-        : { api: 'compatibility', nextPageUri: page.next_page_uri, thenCalling };
+        : { api: 'compatibility', nextPageUri: page.next_page_uri, thenCalling, after };
     return { calls, page: page.page, page_size: page.page_size, next, apis };
   }
   // The Compatibility pages end here: the first voice-log page fills the rest of this one (rule 4).

@@ -1,7 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { validateListCallsEvent } from '#commons/generated/validators';
 import type { CallApi } from '../calling/vocabulary.ts';
-import { apisFor, type BothListFrom, type BothListPage, type ListPosition } from '../calls/list-both.ts';
+import {
+  apisFor,
+  type BothListFrom,
+  type BothListPage,
+  type ListPosition,
+  NATIVE_FILTER_NAMES,
+} from '../calls/list-both.ts';
 import { RequestValidationError } from '../errors.ts';
 import {
   DATE_FILTERS,
@@ -72,15 +78,20 @@ export const violationContextOf = (routeKey: string | undefined) => {
  * before the native calls were listed: such a cursor lists Compatibility calls only), prefixed with `both:`
  * when the native calls follow; a native position is `calling:<project>:` and the voice logs' `links.next`,
  * with the filters compared on the client side added in List Calls' names (`Status`, `To`, `From`,
- * `ParentCallSid`; the voice logs' own parameters are snake_case, so the two cannot be confused).
+ * `ParentCallSid`; the voice logs' own parameters are snake_case, so the two cannot be confused). Either ends
+ * in `#` and the anchor of the last call shown (`after`), when there is one: a page link written here never
+ * holds a `#` (a query spells it `%23`), and a cursor issued before anchors has none.
  */
 export const positionText = (position: ListPosition, projectId: string): string => {
+  let text: string;
   if (position.api === 'compatibility') {
-    return position.thenCalling ? `${BOTH_PREFIX}${position.nextPageUri}` : position.nextPageUri;
+    text = position.thenCalling ? `${BOTH_PREFIX}${position.nextPageUri}` : position.nextPageUri;
+  } else {
+    const url = new URL(position.next);
+    for (const [name, value] of Object.entries(position.filter)) url.searchParams.append(name, String(value));
+    text = `${CALLING_PREFIX}${projectId}:${url.toString()}`;
   }
-  const url = new URL(position.next);
-  for (const [name, value] of Object.entries(position.filter)) url.searchParams.append(name, String(value));
-  return `${CALLING_PREFIX}${projectId}:${url.toString()}`;
+  return position.after ? `${text}#${position.after}` : text;
 };
 
 export const encodeCursor = (position: ListPosition | null, projectId: string, key: Buffer): string | null =>
@@ -89,27 +100,29 @@ export const encodeCursor = (position: ListPosition | null, projectId: string, k
 const BOTH_PREFIX = 'both:';
 const CALLING_PREFIX = 'calling:';
 
+const PAGE_NUMBER = /^\d{1,9}$/;
+const VOICE_LOG_TIME = /^[0-9A-Za-z:.+-]{1,64}$/;
 /** What a cursor may carry besides the filters: SignalWire's page number and page token. */
 const PAGE_PARAMETERS: Readonly<Record<string, RegExp>> = {
-  Page: /^\d{1,9}$/,
+  Page: PAGE_NUMBER,
   PageToken: /^P[AB][A-Za-z0-9_.=-]{0,512}$/,
 };
 const CURSOR_PATH = /^\/api\/laml\/2010-04-01\/Accounts\/([0-9a-f-]{36})\/Calls\.json\?(.*)$/s;
 const NATIVE_CURSOR = /^calling:([0-9a-f-]{36}):(https?:\/\/[^/?#\s]+\/api\/voice\/logs)\?([^#\s]*)$/s;
 /** The voice logs' own parameters a native cursor may carry (its `links.next`), with the values each may take. */
 const VOICE_LOG_PARAMETERS: Readonly<Record<string, RegExp>> = {
-  created_after: /^[0-9A-Za-z:.+-]{1,64}$/,
-  created_before: /^[0-9A-Za-z:.+-]{1,64}$/,
-  created_on: /^[0-9A-Za-z:.+-]{1,64}$/,
+  created_after: VOICE_LOG_TIME,
+  created_before: VOICE_LOG_TIME,
+  created_on: VOICE_LOG_TIME,
   include_deleted: /^(?:true|false)$/,
-  page_number: /^\d{1,9}$/,
+  page_number: PAGE_NUMBER,
   page_size: /^(?:[1-9][0-9]{0,2}|1000)$/,
   page_token: /^[A-Za-z0-9_.=-]{1,512}$/,
 };
-/** The filters a native cursor carries for the client-side comparison. */
-const NATIVE_CURSOR_FILTERS = ['Status', 'To', 'From', 'ParentCallSid'];
+/** A position's text, then `#` and the anchor `anchorOf` writes (11 base64url characters), if any. */
+const ANCHORED = /^([^#]*)(?:#([\w-]{11}))?$/;
 
-const badCursor = (message = 'cursor must be a cursor this API returned (next_cursor)') =>
+const badCursor = (message = `cursor ${VIOLATION_CONTEXT.patterns.cursor}`) =>
   new RequestValidationError([{ field: 'cursor', rule: 'format', message }]);
 
 /** A position's text taken apart: the project it belongs to, its filters in the API's names, its page. */
@@ -119,6 +132,8 @@ export interface DecodedPosition {
   page: Array<[string, string]>;
   /** Which page: a Compatibility one (then native calls or not), or a voice-log page at `voiceLogs`. */
   phase: { api: 'compatibility'; thenCalling: boolean } | { api: 'calling'; voiceLogs: string };
+  /** The anchor of the last call the pages before showed (`ListPosition`), if any. */
+  after?: string;
 }
 
 /** A cursor taken apart: its position and its seal. */
@@ -169,19 +184,27 @@ const sortParameters = (
  * must spell it. The CLI reads the text of its own cursors with it too.
  * @throws RequestValidationError naming `cursor`
  */
-export const readPositionText = (text: string): DecodedPosition => {
+export const readPositionText = (positionText: string): DecodedPosition => {
+  const anchored = ANCHORED.exec(positionText);
+  if (!anchored) throw badCursor();
+  const [, text = '', after] = anchored;
   const native = NATIVE_CURSOR.exec(text);
   if (native) {
     const query = native[3] as string;
-    const { filters, page } = sortParameters(query, VOICE_LOG_PARAMETERS, NATIVE_CURSOR_FILTERS);
+    const { filters, page } = sortParameters(query, VOICE_LOG_PARAMETERS, NATIVE_FILTER_NAMES);
     const voiceLogs = `${native[2]}?${new URLSearchParams(page).toString()}`;
-    return { projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs } };
+    return { projectId: native[1] as string, filters, page, phase: { api: 'calling', voiceLogs }, after };
   }
   const thenCalling = text.startsWith(BOTH_PREFIX);
   const match = CURSOR_PATH.exec(thenCalling ? text.slice(BOTH_PREFIX.length) : text);
   if (!match) throw badCursor();
   const parameters = sortParameters(match[2] as string, PAGE_PARAMETERS, Object.keys(LIST_QUERY_ALIASES));
-  return { projectId: match[1] as string, ...parameters, phase: { api: 'compatibility', thenCalling } };
+  return {
+    projectId: match[1] as string,
+    ...parameters,
+    phase: { api: 'compatibility', thenCalling },
+    after,
+  };
 };
 
 const decodeCursor = (cursor: string): DecodedCursor => {
@@ -194,7 +217,9 @@ const decodeCursor = (cursor: string): DecodedCursor => {
 export const positionOf = (position: DecodedPosition, projectId: string): ListPosition => {
   if (position.projectId !== projectId) throw badCursor('cursor belongs to another project');
   const filter = toSignalWireFilter(position.filters);
-  if (position.phase.api === 'calling') return { api: 'calling', next: position.phase.voiceLogs, filter };
+  const { after } = position;
+  if (position.phase.api === 'calling')
+    return { api: 'calling', next: position.phase.voiceLogs, filter, after };
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(filter)) query.set(name, String(value));
   for (const [name, value] of position.page) query.set(name, value);
@@ -202,16 +227,18 @@ export const positionOf = (position: DecodedPosition, projectId: string): ListPo
     api: 'compatibility',
     nextPageUri: `/api/laml/2010-04-01/Accounts/${projectId}/Calls.json?${query.toString()}`,
     thenCalling: position.phase.thenCalling,
+    after,
   };
 };
 
 /** A checked cursor as the position it names, once its seal is this project's. */
 export const cursorPosition = (cursor: DecodedCursor, projectId: string, key: Buffer): ListPosition => {
-  if (cursor.projectId !== projectId) throw badCursor('cursor belongs to another project');
+  // Another project's cursor is refused as such (its seal is that project's): positionOf checks it first.
+  const position = positionOf(cursor, projectId);
   if (!isSealedWith(cursor.opened, key)) {
     throw badCursor('cursor was not issued by this API (or the API token has changed since): list again');
   }
-  return positionOf(cursor, projectId);
+  return position;
 };
 
 /**

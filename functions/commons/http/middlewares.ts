@@ -31,6 +31,10 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 const isJsonType = (type: string): boolean =>
   type === 'application/json' || /^application\/[^/]+\+json$/.test(type);
 const MAX_MEDIA_TYPE_ECHO = 100;
+/** A header's value as a refusal quotes it: as a JSON string, cut to {@link MAX_MEDIA_TYPE_ECHO} characters. */
+const echo = (value: string): string => JSON.stringify(value.slice(0, MAX_MEDIA_TYPE_ECHO));
+const unsupportedMediaType = (message: string) =>
+  new RequestRejectedError(415, 'UNSUPPORTED_MEDIA_TYPE', message);
 /** Charsets whose bytes UTF-8 decoding reads as sent (ASCII is a subset of UTF-8). */
 const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii']);
 
@@ -73,22 +77,15 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
     // API Gateway passes a compressed body on as it came (base64): the parsers would read the compressed bytes.
     const encoding = headers['content-encoding']?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') {
-      throw new RequestRejectedError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        `content-encoding ${JSON.stringify(encoding.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body uncompressed`,
+      throw unsupportedMediaType(
+        `content-encoding ${echo(encoding)} is not supported: send the body uncompressed`,
       );
     }
     const header = headers['content-type'] ?? '';
     const { type, parameters } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
-      const shown =
-        header.trim() === ''
-          ? 'a body without a media type'
-          : `media type ${JSON.stringify(header.slice(0, MAX_MEDIA_TYPE_ECHO))}`;
-      throw new RequestRejectedError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
+      const shown = header.trim() === '' ? 'a body without a media type' : `media type ${echo(header)}`;
+      throw unsupportedMediaType(
         `${shown} is not supported: send the body as application/json (or a +json type) or application/x-www-form-urlencoded`,
       );
     }
@@ -101,12 +98,10 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
       (charset !== undefined && !UTF8_COMPATIBLE.has(charset)) ||
       declared > (charset === undefined ? 0 : 1)
     ) {
-      throw new RequestRejectedError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
+      throw unsupportedMediaType(
         charset === undefined || declared > 1
-          ? `the charset of media type ${JSON.stringify(header.slice(0, MAX_MEDIA_TYPE_ECHO))} is malformed or repeated: send charset=utf-8 once, or no charset`
-          : `charset ${JSON.stringify(charset.slice(0, MAX_MEDIA_TYPE_ECHO))} is not supported: send the body as UTF-8 (charset=utf-8, or no charset)`,
+          ? `the charset of media type ${echo(header)} is malformed or repeated: send charset=utf-8 once, or no charset`
+          : `charset ${echo(charset)} is not supported: send the body as UTF-8 (charset=utf-8, or no charset)`,
       );
     }
     headers['content-type'] = type;
@@ -285,9 +280,7 @@ const middyHttpError = (error: unknown): RequestRejectedError | RequestValidatio
   if (status === 404 && pkg === '@middy/http-router') {
     return new RequestRejectedError(404, 'ROUTE_NOT_FOUND', 'no such route');
   }
-  if (status === 415) {
-    return new RequestRejectedError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported content type');
-  }
+  if (status === 415) return unsupportedMediaType('unsupported content type');
   return undefined;
 };
 
