@@ -173,6 +173,19 @@ describe('POST /calls/{callSid}/transfer', () => {
     ]);
   });
 
+  it.each([
+    'sip:example.com',
+    'sips:agent@example.com;transport=tls',
+    'sip:agent@example.com:65535',
+    'sip:agent@[2001:db8::1]',
+    'sips:agent@[2001:db8::1]:5061;transport=tls',
+  ])('takes the SIP URI %s as dest, sending it as given', async (dest) => {
+    const [call] = native.swml;
+    const answer = await postJson(`/calls/${call?.id}/transfer`, { dest, api: 'calling' });
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(stack.emulator.native.transfersOf(stack.projectId, call?.id ?? '')).toEqual([dest]);
+  });
+
   it('takes a phone number or a SWML URL as dest, with api=calling reading nothing first', async () => {
     const { id } = native.aiAgent;
     const answer = await postJson(`/calls/${id}/transfer`, { dest: '+14155550123', api: 'calling' });

@@ -694,6 +694,32 @@ describe('upstream faults', () => {
     },
   );
 
+  it('keeps the 409 of a Status end whose first attempt was answered 429: a 429 is answered before anything is done', async () => {
+    // The first attempt ends the call and is answered 429: the emulator's way to have the call end between two
+    // attempts of which the first was certainly not applied. Its resend's refusal is no resend's refusal.
+    const call = seed('in-progress');
+    stack.emulator.injectFault({ kind: 'status', status: 429, applyFirst: true, method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}`, { Status: 'completed' });
+
+    expect(answer.status, answer.text).toBe(409);
+    expect(errorOf(answer).code).toBe('CALL_STATE_CONFLICT');
+    expect(posts()).toHaveLength(2);
+  });
+
+  it('keeps the 409 of a callback change resent after a lost answer and refused as the call has ended: no end was asked', async () => {
+    const call = seed('completed');
+    stack.emulator.injectFault({ kind: 'drop', method: 'POST' });
+
+    const answer = await request('POST', `/calls/${call.sid}`, {
+      StatusCallback: 'https://example.com/status',
+    });
+
+    expect(answer.status, answer.text).toBe(409);
+    expect(errorOf(answer).code).toBe('CALL_STATE_CONFLICT');
+    expect(posts()).toHaveLength(2);
+  });
+
   it('still refuses Status=completed on a call that had ended before it was sent: 409, sent once', async () => {
     const call = seed('completed');
 

@@ -29,6 +29,26 @@ describe('upstream text as the report and events keep it', () => {
     ).toEqual({ signalwireMessage: 'edge down [redacted]' });
   });
 
+  it('scrubs and bounds every item of an errors[] answer, each as the single message is', () => {
+    const secret = 'PT0123456789abcdef0123';
+    const item = (message: unknown) => ({ type: 'validation_error', code: 'invalid_parameter', message });
+    const body = (...messages: unknown[]) => JSON.stringify({ errors: messages.map(item) });
+
+    // A credential in the second item, the client's own secret in the third; items without a message skipped.
+    const scrubbed = parseErrorBody(
+      422,
+      body('url is invalid', 7, 'echo Basic dXNlcjpwdw==', `token ${secret}`),
+      [secret],
+    );
+    expect(scrubbed.message).toBe('url is invalid; echo [redacted]; token [redacted]');
+
+    // The items' messages together are held to one cut, never between a surrogate pair's halves (the emoji
+    // straddles it: code units MAX-2 and MAX-1, after the separator).
+    const long = parseErrorBody(422, body('a'.repeat(MAX_ERROR_TEXT_CHARS - 4), '😀 and more'));
+    expect(long.message).toBe(`${'a'.repeat(MAX_ERROR_TEXT_CHARS - 4)}; …`);
+    expect(long.message.isWellFormed()).toBe(true);
+  });
+
   it('gives no signalwireMessage for an answer that gave no reason (not JSON, or no message)', () => {
     expect(signalwireMessageOf(described(502, '<html><body>502 Bad Gateway</body></html>'))).toEqual({});
     expect(signalwireMessageOf(described(503, JSON.stringify({ code: 20503 })))).toEqual({});

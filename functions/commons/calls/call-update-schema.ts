@@ -1,15 +1,21 @@
 import { SID_PATTERN } from '../signalwire/sids.ts';
 import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from '../signalwire/types.ts';
 
-/** A TCP port as a URL may name it: 1 to 65535, decimal, no leading zero. */
-const PORT = '(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+/**
+ * A TCP port as a URL may name it: 1 to 65535, decimal, no leading zero. Up to four digits, or five that start
+ * 1 to 6 and not 66…, 656…, 6554… or 65536 to 65539 (every port above 65535). Written with `[0-9]`, not `\d`:
+ * the published schemas are read by other regex engines too, where `\d` takes any script's digits.
+ */
+const PORT = '(?:[1-9][0-9]{0,3}|(?!6553[6-9]|655[4-9]|65[6-9]|6[6-9])[1-6][0-9]{4})';
 
 /**
  * A callback URL: absolute http(s) with a host and, optionally, a port from 1 to 65535, as SignalWire must be
  * able to fetch it (Ajv's `uri` format takes any digits as a port, and `:http` or `:99999` is no port). No
  * user:password in it: credentials in a URL would be written to audit records and result events.
  */
-const HTTP_URL = `[Hh][Tt][Tt][Pp][Ss]?://(?:\\[[0-9A-Fa-f:.]+\\]|[^\\s/?#@:\\[\\]]+)(?::${PORT})?(?:[/?#]|$)`;
+/** An IPv6 (or IPvFuture) host in brackets, as URLs and SIP URIs write it. */
+const IP_LITERAL = '\\[[0-9A-Fa-f:.]+\\]';
+const HTTP_URL = `[Hh][Tt][Tt][Pp][Ss]?://(?:${IP_LITERAL}|[^\\s/?#@:\\[\\]]+)(?::${PORT})?(?:[/?#]|$)`;
 // Built by calls marked pure, as the schemas below: a bundler keeps a template literal with substitutions even when
 // nothing reads it, and the compiled validators have these patterns already.
 const callbackUrl = /* @__PURE__ */ (() =>
@@ -59,14 +65,14 @@ export const sidSchema = {
 
 /**
  * Where a native call may be transferred (`calling.transfer`'s `dest`): a SIP URI (`sip:`/`sips:`, an optional
- * user, a host, an optional port and parameters), a phone number in E.164, or the http(s) URL of a SWML script
- * with the callback URLs' rules (a port from 1 to 65535, no `user:password@`, printable ASCII). The one rule of
- * the HTTP transfer route and the "Call Update Requested" event. SignalWire also takes an inline SWML document;
- * this project does not, since the published spec leaves SWML's schema out and a document it cannot check would
- * reach SignalWire unchecked.
+ * user, a host: a name, IPv4 or IPv6 in brackets; an optional port from 1 to 65535 and parameters), a phone number
+ * in E.164, or the http(s) URL of a SWML script with the callback URLs' rules (a port from 1 to 65535, no
+ * `user:password@`, printable ASCII). The one rule of the HTTP transfer route and the "Call Update Requested"
+ * event. SignalWire also takes an inline SWML document; this project does not, since the published spec leaves
+ * SWML's schema out and a document it cannot check would reach SignalWire unchecked.
  */
 export const TRANSFER_DEST_PATTERN = /* @__PURE__ */ (() =>
-  `^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+(?::${PORT})?(?:;[A-Za-z0-9._~=%-]+)*$` +
+  `^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?(?:${IP_LITERAL}|[A-Za-z0-9.-]+)(?::${PORT})?(?:;[A-Za-z0-9._~=%-]+)*$` +
   '|\\+[1-9][0-9]{6,14}$' +
   // Printable ASCII throughout, the host included (the callback URLs' `uri` format holds them to it; this does).
   `|(?=[!-~]+$)${HTTP_URL}[!-~]*$)`)();

@@ -13,7 +13,10 @@ export type CallApi = (typeof CALL_APIS)[number];
 
 export interface CallActionResult {
   call: CallView;
-  /** `already-ended`: a terminate found the call over; the call is returned as it is now. */
+  /**
+   * `already-ended`: an end found the call over (a terminate; an update with `Status` of a native call, or of a
+   * Compatibility call once its resend was refused: `calls/service.ts`); the call is returned as it is now.
+   */
   outcome: 'updated' | 'already-ended';
   /** Which API owns the call (`calls/native-calls.ts`); absent where only the Compatibility API is reached. */
   api?: CallApi;

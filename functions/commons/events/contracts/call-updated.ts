@@ -18,7 +18,7 @@ import {
   sidDefinition,
 } from './json-schema-parts.ts';
 
-/** Outbound: the requested update was applied (or the call had already ended, for a terminate). */
+/** Outbound: the requested update was applied (or, for an end, the call was found over). */
 export const CALL_UPDATED = 'Call Updated';
 
 /** `detail` of "Call Updated". */
@@ -33,7 +33,7 @@ export interface CallUpdatedDetail extends CallUpdateResultBase {
    * `{ dest }` for a transfer.
    */
   change: CallUpdate | { dest: string };
-  /** `already-ended`: a terminate found the call over; `call` is the call as it is now. */
+  /** `already-ended`: an end (a terminate, or an update with `Status`) found the call over; `call` is as it is now. */
   outcome: CallActionResult['outcome'];
   /** The Call resource as SignalWire answered it. */
   call: CallView;
@@ -83,7 +83,7 @@ export const callUpdatedDetailJsonSchema = /* @__PURE__ */ (() =>
       },
       outcome: {
         description:
-          'updated: SignalWire applied the change. already-ended: a terminate found the call over; call is its current state.',
+          'updated: SignalWire applied the change. already-ended: an end (a terminate, or an update with Status) found the call over; call is its current state. It says the call is over, not that this request ended it. An update with Status of a Compatibility call is already-ended only when it was resent after a lost answer (a timeout, a dropped connection, a 503) and the resend was refused as the call had ended, whatever ended it (refused at its first attempt, it is Call Update Failed); of a native call, whenever its voice log shows it over.',
         type: 'string',
         enum: ['updated', 'already-ended'],
       },
