@@ -6,8 +6,14 @@
  * the usual warm-up only, once with `--calls` more invocations; the difference over `--calls` is the
  * instructions of one warm invocation (the emulator runs outside callgrind). `#layer` sets `BENCH_WARM_LAYER`
  * for a bundle of bench/warm-layers-entry.ts. Defaults: this checkout's http-api bundled the production way;
- * 300 calls; 1 run. Needs valgrind; an arm takes a minute or more. Not a row of the bench: a tool to tell
- * whether a change to the warm path pays.
+ * 300 calls; 1 run. Needs valgrind; an arm takes minutes on a loaded machine. Not a row of the bench: a tool to
+ * tell whether a change to the warm path pays. Read its figures with care: a window of a few hundred invocations
+ * may or may not hold a mark-compact collection (one window of the full handler counted 3.2 M instructions per
+ * invocation with one, against 1.4 M without), and V8 tiers code up at its own pace, so differences below
+ * ~100 k per invocation need several runs (`--runs`) and long windows. The driver builds every invocation's context
+ * before the first one runs, with 30 s left: a window that callgrind stretches past that times out its last
+ * invocations (seen on the route layer), and a layer without the client's retries may lose a request to a
+ * keep-alive socket the emulator closed (seen on the transport layer).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
