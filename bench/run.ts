@@ -18,6 +18,7 @@ import { memory } from './memory.ts';
 import { nativeWarm } from './native-warm.ts';
 import { runBench } from './runner.ts';
 import { warm, warmTls } from './warm.ts';
+import { warmLayers } from './warm-layers.ts';
 
 /** In this order in the table. */
 const MEASUREMENTS: Measurement[] = [
@@ -26,6 +27,7 @@ const MEASUREMENTS: Measurement[] = [
   warm,
   warmTls,
   nativeWarm,
+  warmLayers,
   eventPath,
   cleanup,
   cleanupDeployed,

@@ -1,0 +1,140 @@
+/**
+ * `npx tsx bench/warm-instructions.ts [label=bundle[#layer] | bare ...] [--calls N] [--runs R]`: instructions
+ * (valgrind callgrind, `Ir`) per warm invocation of http-api bundles, for A/B comparisons on a shared machine,
+ * where CPU time moves with the load of other work. Each arm runs bench/warm-driver.mjs under callgrind
+ * (`node --predictable`, bench/cold-instructions.ts says why) in the warm rows' loopback world twice: once with
+ * the usual warm-up only, once with `--calls` more invocations; the difference over `--calls` is the
+ * instructions of one warm invocation (the emulator runs outside callgrind). `#layer` sets `BENCH_WARM_LAYER`
+ * for a bundle of bench/warm-layers-entry.ts. Defaults: this checkout's http-api bundled the production way;
+ * 300 calls; 1 run. Needs valgrind; an arm takes minutes on a loaded machine. Not a row of the bench: a tool to
+ * tell whether a change to the warm path pays. Read its figures with care: a window of a few hundred invocations
+ * may or may not hold a mark-compact collection (one window of the full handler counted 3.2 M instructions per
+ * invocation with one, against 1.4 M without), and V8 tiers code up at its own pace, so differences below
+ * ~100 k per invocation need several runs (`--runs`) and long windows. The driver builds every invocation's context
+ * before the first one runs, with 30 s left: a window that callgrind stretches past that times out its last
+ * invocations (seen on the route layer), and a layer without the client's retries may lose a request to a
+ * keep-alive socket the emulator closed (seen on the transport layer).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundle } from './build.ts';
+import { median, terminateEvent } from './harness.ts';
+import { WARM_UP } from './warm-process.ts';
+import { assertEnded, PROJECT_ID, seedLive, setups, startWorld, type World } from './world.ts';
+
+const { values, positionals } = parseArgs({
+  options: { calls: { type: 'string', default: '300' }, runs: { type: 'string', default: '1' } },
+  allowPositionals: true,
+});
+const calls = Number(values.calls);
+const runs = Number(values.runs);
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'warm-instructions-'));
+
+const arms: Array<{ label: string; file: string | undefined; layer: string | undefined }> = positionals.map(
+  (given) => {
+    if (given === 'bare') return { label: 'bare node:http', file: undefined, layer: undefined };
+    const [label, rest] = given.split('=', 2) as [string, string];
+    const [file, layer] = rest.split('#', 2) as [string, string | undefined];
+    return { label, file: resolve(file), layer };
+  },
+);
+if (arms.length === 0) {
+  const built = await bundle(root, 'functions/http-api.ts', 'http-api', work);
+  arms.push({ label: 'this checkout', file: built.outfile, layer: undefined });
+}
+const driver = join(root, 'bench', 'warm-driver.mjs');
+
+/** Instructions of one driver process under callgrind ending `count` calls, all of them warm-up but `counted`. */
+const instructions = (
+  world: World,
+  env: NodeJS.ProcessEnv,
+  file: string | undefined,
+  count: number,
+): Promise<number> =>
+  new Promise((done, fail) => {
+    const out = join(work, 'callgrind.out');
+    const sids = Array.from({ length: count }, () => seedLive(world));
+    const child = spawn(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--smc-check=all-non-file',
+        `--callgrind-out-file=${out}`,
+        process.execPath,
+        '--predictable',
+        driver,
+      ],
+      { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    let answer: { error?: string; series?: Record<string, { failures: number }> } | undefined;
+    child.once('message', (received) => {
+      answer = received as typeof answer;
+    });
+    child.once('error', fail);
+    child.once('close', (code) => {
+      const failures = answer?.series?.arm?.failures ?? 0;
+      if (code !== 0 || !answer || answer.error || failures > 0) {
+        fail(
+          new Error(
+            `${file ?? 'bare'} under callgrind (${code}): ${answer?.error ?? ''}${stderr.slice(-2000)}`,
+          ),
+        );
+        return;
+      }
+      assertEnded(world, sids, `${file ?? 'bare'} under callgrind`);
+      const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1];
+      rmSync(out, { force: true });
+      done(Number(total));
+    });
+    child.send({
+      ...(file ? { bundle: file } : {}),
+      template: terminateEvent('00000000-0000-4000-8000-000000000000'),
+      projectId: PROJECT_ID,
+      authorization: `Basic ${Buffer.from(`${PROJECT_ID}:${world.apiToken}`).toString('base64')}`,
+      warmup: count,
+      series: [{ label: 'arm', kind: file ? 'handler' : 'http', sids, origin: world.emulator.url }],
+    });
+  });
+
+const world = await startWorld();
+const perCall = new Map<string, number[]>(arms.map(({ label }) => [label, []]));
+try {
+  const { env } = setups(world, work).projectDirect;
+  for (let run = 0; run < runs; run++) {
+    for (const { label, file, layer } of run % 2 === 0 ? arms : [...arms].reverse()) {
+      const armEnv = {
+        ...env,
+        ...(layer ? { BENCH_WARM_LAYER: layer } : {}),
+        BENCH_LAYER_ORIGIN: world.emulator.url,
+        BENCH_LAYER_PROJECT: PROJECT_ID,
+        BENCH_LAYER_AUTHORIZATION: `Basic ${Buffer.from(`${PROJECT_ID}:${world.apiToken}`).toString('base64')}`,
+      };
+      const short = await instructions(world, armEnv, file, WARM_UP);
+      const long = await instructions(world, armEnv, file, WARM_UP + calls);
+      perCall.get(label)?.push((long - short) / calls);
+      console.log(
+        `${label} run ${run + 1}: ${((long - short) / calls / 1000).toFixed(1)} k instructions/invocation`,
+      );
+    }
+  }
+} finally {
+  await world.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const first = median(perCall.get(arms[0]?.label ?? '') ?? []);
+for (const [label, figures] of perCall) {
+  const own = median(figures);
+  console.log(
+    `${label.padEnd(24)} ${(own / 1000).toFixed(1)} k instructions/invocation ` +
+      `(${figures.map((figure) => (figure / 1000).toFixed(1)).join(', ')}), ${(own / first).toFixed(3)}x ${arms[0]?.label}`,
+  );
+}

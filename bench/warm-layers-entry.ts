@@ -1,0 +1,113 @@
+/**
+ * Bench only: the layers of the http-api function's warm path, one per process, bundled the production way and
+ * invoked by bench/warm-driver.mjs as it invokes the function (`handler(event, context)`, an answer with
+ * `statusCode` 200 when the call ended). `BENCH_WARM_LAYER` chooses the layer at import; each one ends the
+ * terminate route's call through the project's own modules and does nothing else (bench/warm-layers.ts):
+ *
+ * - `transport`: functions/commons/signalwire/transport.ts `exchange`, with SignalWireClient's form headers,
+ *   timeout and answer cap (`BENCH_LAYER_ORIGIN`, `BENCH_LAYER_PROJECT`, `BENCH_LAYER_AUTHORIZATION`);
+ * - `client`: `SignalWireClient.updateCall` of the client the credentials layer made (read once);
+ * - `service`: the call service's `apply` as the terminate route calls it (credentials, audit line);
+ * - `route`: the route-key router and the terminate route (its checks, deadline, answer and EMF metrics)
+ *   without the function's middy chain;
+ * - `middy`: that router in a middy chain with no middleware and no early timeout;
+ * - `middy-timeout`: the same with the function's early timeout (`timeoutEarlyInMillis`);
+ * - `full`: the function's handler (functions/http-api.ts `createHttpApiHandler`).
+ */
+import '#commons/platform/bundle-prelude';
+import middy from '@middy/core';
+import type {
+  Context,
+  APIGatewayProxyEventV2 as HttpEvent,
+  APIGatewayProxyStructuredResultV2 as HttpResult,
+} from 'aws-lambda';
+import { httpActor } from '#commons/calls/audit-actors';
+import { withNativeCalls } from '#commons/calls/native-calls';
+import type { ProjectCallsApi } from '#commons/calls/port';
+import { createCallService } from '#commons/calls/service';
+import { operatorHandlers } from '#commons/http/operator-handlers';
+import { TIMEOUT_EARLY_MS } from '#commons/http/route';
+import { routeKeyRouter } from '#commons/http/route-key-router';
+import { routerRoutes } from '#commons/http/routes';
+import { readSignalWireConfig } from '#commons/platform/config';
+import { logger } from '#commons/platform/powertools';
+import { createSignalWireAccess } from '#commons/signalwire/access';
+import { CALL_ANSWER_MAX_BYTES } from '#commons/signalwire/answer-caps';
+import { exchange, parseOrigin } from '#commons/signalwire/transport';
+import { createHttpApiHandler } from '../functions/http-api.ts';
+
+type LayerHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+const OK: HttpResult = { statusCode: 200 };
+const FAILED: HttpResult = { statusCode: 500 };
+
+const access = createSignalWireAccess(readSignalWireConfig(), logger);
+const calls = withNativeCalls(createCallService(access, logger), access, logger);
+const handlers = operatorHandlers(calls, access);
+const router = routeKeyRouter(
+  routerRoutes(handlers, { endAll: handlers['POST /calls/{callSid}/terminate'] }),
+);
+/** The signal middy hands the router; here one that never aborts. */
+const quiet = { signal: new AbortController().signal };
+
+const sidOf = (event: HttpEvent): string => event.pathParameters?.callSid ?? '';
+
+const transport = (): LayerHandler => {
+  const origin = parseOrigin(new URL(process.env.BENCH_LAYER_ORIGIN ?? ''));
+  const headers = {
+    authorization: process.env.BENCH_LAYER_AUTHORIZATION ?? '',
+    accept: 'application/json',
+    'user-agent': 'bench-warm-layer',
+    'content-type': 'application/x-www-form-urlencoded',
+  };
+  const prefix = `/api/laml/2010-04-01/Accounts/${process.env.BENCH_LAYER_PROJECT}/Calls/`;
+  return async (event) => {
+    const answer = await exchange({
+      method: 'POST',
+      url: { origin, path: `${prefix}${sidOf(event)}.json` },
+      headers,
+      body: 'Status=completed',
+      timeoutMs: 5_000,
+      maxAnswerBytes: CALL_ANSWER_MAX_BYTES,
+    });
+    JSON.parse(answer.text);
+    return answer.status === 200 ? OK : FAILED;
+  };
+};
+
+const client = (): LayerHandler => {
+  let api: ProjectCallsApi | undefined;
+  return async (event) => {
+    api ??= await access.forAccount(undefined);
+    // updateCall throws unless SignalWire answered 2xx with a call.
+    await api.updateCall(sidOf(event), { Status: 'completed' });
+    return OK;
+  };
+};
+
+const service = (): LayerHandler => async (event, context) => {
+  const outcome = await calls.apply({
+    trigger: 'http',
+    actor: httpActor(event, context.invokedFunctionArn),
+    callSid: sidOf(event),
+    action: { kind: 'terminate' },
+  });
+  return outcome.ok ? OK : FAILED;
+};
+
+const LAYERS: Record<string, () => LayerHandler> = {
+  transport,
+  client,
+  service,
+  route: () => (event, context) => router(event, context, quiet),
+  middy: () => middy<HttpEvent, HttpResult>().handler(router) as unknown as LayerHandler,
+  'middy-timeout': () =>
+    middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS }).handler(
+      router,
+    ) as unknown as LayerHandler,
+  full: () => createHttpApiHandler(calls, access) as unknown as LayerHandler,
+};
+
+const chosen = LAYERS[process.env.BENCH_WARM_LAYER ?? ''];
+if (!chosen) throw new Error(`BENCH_WARM_LAYER must be one of ${Object.keys(LAYERS).join(', ')}`);
+export const handler = chosen();
