@@ -71,9 +71,14 @@ const run = async (plan) => {
   const steps = plan.series.map((series) =>
     series.sids.map((sid) => {
       if (series.kind === 'handler') {
-        const event = eventFor(plan.template, sid);
-        const context = contextFor('bench-function');
-        return async () => (await handler(event, context)).statusCode === 200;
+        // Built just before its call (untimed), not all up front: a Lambda instance holds one event at a time, and
+        // thousands of prebuilt events kept alive would burden the function's garbage collector alone, and their
+        // deadlines would run from the start of the series instead of from their invocation.
+        return () => {
+          const event = eventFor(plan.template, sid);
+          const context = contextFor('bench-function');
+          return async () => (await handler(event, context)).statusCode === 200;
+        };
       }
       const url = `${series.origin}/api/laml/2010-04-01/Accounts/${plan.projectId}/Calls/${sid}.json`;
       const init = {
@@ -86,12 +91,12 @@ const run = async (plan) => {
         body: 'Status=completed',
       };
       if (series.kind === 'http') {
-        return async () => {
+        return () => async () => {
           const { status, call } = await postBare(url, init);
           return status === 200 && call.status === 'completed';
         };
       }
-      return async () => {
+      return () => async () => {
         const response = await fetch(url, init);
         const call = await response.json();
         return response.status === 200 && call.status === 'completed';
@@ -102,8 +107,9 @@ const run = async (plan) => {
   const rounds = Math.max(...steps.map((series) => series.length));
   for (let round = 0; round < rounds; round++) {
     for (const [index, series] of steps.entries()) {
-      const step = series[round];
-      if (!step) continue;
+      const prepare = series[round];
+      if (!prepare) continue;
+      const step = prepare();
       const cpu = process.cpuUsage();
       const started = performance.now();
       const ok = await step();
