@@ -271,6 +271,8 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     const calls = [live({ from }), live({ from })];
     const page = await signIn('admin');
     await page.getByRole('link', { name: 'End all' }).click();
+    // The live list has a From field too: fill this page's once the hashchange has drawn it.
+    await page.getByRole('heading', { name: 'End all matching calls' }).waitFor();
     await page.getByLabel('From').fill(from);
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('heading', { name: '2 calls match' }).waitFor();
@@ -476,6 +478,8 @@ describe('the console against hostile data, faults and odd set-ups', { timeout: 
     context.setDefaultTimeout(15_000);
     const page = await signIn('admin', { context });
     await page.getByRole('link', { name: 'End all' }).click();
+    // The live list has a From field too: fill this page's once the hashchange has drawn it.
+    await page.getByRole('heading', { name: 'End all matching calls' }).waitFor();
     await page.getByLabel('From').fill(from);
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('button', { name: 'End 2 calls…' }).click();
