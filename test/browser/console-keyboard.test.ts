@@ -168,6 +168,32 @@ describe('the console with the keyboard only', { timeout: 90_000 }, () => {
     await page.context().close();
   });
 
+  it('reads the live count aloud when the operator’s filter changes it, not at each refresh', async () => {
+    const page = await signIn('viewer');
+    // Every text the page's live regions take from here on: each is read aloud.
+    await page.evaluate(`(() => {
+      window.__said = [];
+      const regions = '[aria-live], [role=status], [role=alert]';
+      new MutationObserver(() => {
+        for (const e of document.querySelectorAll(regions))
+          if (e.textContent && !window.__said.includes(e.textContent)) window.__said.push(e.textContent);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    const before = (await page.locator('.count').textContent()) ?? '';
+    const call = stack.emulator.seedCall(stack.projectId, {
+      status: 'ringing',
+      ageSeconds: 5,
+      to: '+14155550199',
+    });
+    await expect.poll(() => page.locator('.count').textContent(), { timeout: 20_000 }).not.toBe(before);
+    expect(await page.evaluate('window.__said')).toEqual([]);
+    await page.getByLabel('To').fill(call.to ?? '');
+    await expect
+      .poll(() => page.evaluate('window.__said'))
+      .toEqual([expect.stringMatching(/^1 live call( \(of \d+ live calls\))?$/)]);
+    await page.context().close();
+  });
+
   // Last: the call it leaves live would be a row after the End tests’ own.
   it('names the live calls’ region, table and caption each its own way, so a screen reader says each once', async () => {
     stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 40 });
