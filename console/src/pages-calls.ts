@@ -83,7 +83,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   // The count changes with nearly every refresh of a busy account: read aloud each time, it would talk every 5 s.
   // A screen reader hears it when the operator's own filter changes it (`heard`), and reads it on the page otherwise.
   const count = h('p', { class: 'count' }, 'Loading live calls…');
-  const heard = h('p', { class: 'sr-only', role: 'status' });
+  const heard = h('p', { class: 'sr-only', 'aria-live': 'polite' });
   // The refresh's own trouble, next to the list it makes stale; the alert stays for the operator's actions.
   const stale = h('p', { class: 'stale', role: 'status' });
   const list = h('div');
