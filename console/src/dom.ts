@@ -135,17 +135,25 @@ const tabStopWhileScrolling = (region: HTMLElement, content: HTMLElement): void 
 };
 
 /**
- * A table in a scroll region named after it (narrow screens scroll it sideways; a keyboard can too: the region is a
- * Tab stop while it scrolls). With `actions`, its last column holds each row's action button and sticks to the
- * region's right edge.
+ * A table in a scroll region (narrow screens scroll it sideways; a keyboard can too: the region is a Tab stop while it
+ * scrolls). A screen reader reads three names in turn, so each says something of its own: the region's (`name`, a
+ * scroll area), the table's (`name`) and its caption (`caption`: the rows' order or what they are), which the table
+ * takes as its description. With `actions`, its last column holds each row's action button and sticks to the region's
+ * right edge.
  */
-export const table = (caption: string, head: string[], rows: Child[][], actions = false): HTMLElement => {
+export const table = (
+  name: string,
+  caption: string,
+  head: string[],
+  rows: Child[][],
+  actions = false,
+): HTMLElement => {
   const region = h(
     'div',
-    { class: 'scroll', role: 'region', 'aria-label': caption },
+    { class: 'scroll', role: 'region', 'aria-label': `${name}: scroll area` },
     h(
       'table',
-      {},
+      { 'aria-label': name },
       h('caption', { class: 'sr-only' }, caption),
       h(
         'thead',
@@ -153,8 +161,8 @@ export const table = (caption: string, head: string[], rows: Child[][], actions 
         h(
           'tr',
           {},
-          ...head.map((name, i) =>
-            h('th', { scope: 'col', class: actions && i === head.length - 1 ? 'action' : undefined }, name),
+          ...head.map((column, i) =>
+            h('th', { scope: 'col', class: actions && i === head.length - 1 ? 'action' : undefined }, column),
           ),
         ),
       ),

@@ -117,7 +117,7 @@ export const liveTable = (list: HTMLElement, onEnd: ((call: Call) => void) | und
         return;
       }
       if (!body || !region) {
-        region = table('Live calls, newest first', head, [], onEnd !== undefined);
+        region = table('Live calls', 'Newest first, one call a row', head, [], onEnd !== undefined);
         region.addEventListener('scroll', onScroll, { passive: true });
         body = region.querySelector('tbody') as HTMLTableSectionElement;
         replace(list, region);

@@ -47,7 +47,8 @@ export const auditPage = (main: HTMLElement): (() => void) => {
         records.length === 0
           ? null
           : table(
-              'Audit records, newest first',
+              'Audit records',
+              'Newest first, one record a row',
               AUDIT_HEAD,
               records.map((entry) => auditCells(entry, true)),
             ),

@@ -133,6 +133,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
           ? h('p', {}, 'No audit record for this call in the last 7 days.')
           : table(
               `Audit trail of call ${sid}`,
+              'Newest first, one record a row',
               AUDIT_HEAD,
               records.map((entry) => auditCells(entry, false)),
             ),

@@ -80,26 +80,29 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const canEnd = currentSession()?.scopes.has('call-control/write') ?? false;
   let calls: Call[] = [];
   let complete = true;
-  const count = h('p', { class: 'count', 'aria-live': 'polite' }, 'Loading live calls…');
+  // The count changes with nearly every refresh of a busy account: read aloud each time, it would talk every 5 s.
+  // A screen reader hears it when the operator's own filter changes it (`heard`), and reads it on the page otherwise.
+  const count = h('p', { class: 'count' }, 'Loading live calls…');
+  const heard = h('p', { class: 'sr-only', 'aria-live': 'polite' });
   // The refresh's own trouble, next to the list it makes stale; the alert stays for the operator's actions.
   const stale = h('p', { class: 'stale', role: 'status' });
   const list = h('div');
   const charts = h('div', { class: 'charts' });
-  const { form, value } = filterForm(() => render());
-  replace(main, h('h1', {}, 'Live calls'), count, stale, charts, form, list);
+  const { form, value } = filterForm(() => render(true));
+  replace(main, h('h1', {}, 'Live calls'), count, heard, stale, charts, form, list);
 
   const rows = liveTable(
     list,
     canEnd ? (call) => void endCall(call, () => void polling.refresh()) : undefined,
   );
-  const render = () => {
+  const render = (filtered = false) => {
     performance.mark('live-calls-render-start');
     const now = Date.now();
     const filter = value();
     const shown = calls.filter((call) => matches(call, filter, now));
     const counted = countLine(shown.length, calls.length, complete);
-    // Rewritten only when it changes: a live region re-reads every rewrite aloud.
     if (count.textContent !== counted) replace(count, counted);
+    if (filtered && heard.textContent !== counted) replace(heard, counted);
     rows.draw(
       shown,
       calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.',

@@ -76,6 +76,7 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
           ? null
           : table(
               'Calls the policy would end',
+              'None of them was ended: this was a dry run',
               ['Call SID', 'Status', 'Why'],
               report.wouldEndCalls.map((c) => [
                 h('a', { href: `#/calls/${visible(c.sid)}`, class: 'sid' }, visible(c.sid)),
@@ -131,7 +132,8 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
         list.length === 0
           ? h('p', {}, 'No cleanup run in the last 7 days.')
           : table(
-              'Last cleanup runs, newest first',
+              'Last cleanup runs',
+              'Newest first, one run a row',
               ['Time', 'Schedule', 'Dry run', 'Found', 'Stale', 'Ended', 'Would end', 'Failed'],
               list.map(({ timestamp, report }) => [
                 visible(timestamp ?? report.startedAt),

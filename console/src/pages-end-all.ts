@@ -88,6 +88,7 @@ const summaryLines = (outcomes: Record<Outcome, number>, notSent: number): strin
 const problemsTable = (problems: Array<[Call, ApiError]>): HTMLElement =>
   table(
     'Calls not ended, or not known to be',
+    'Each with what the API or the network said',
     ['Call SID', 'From', 'To', 'What happened'],
     problems.map(([call, failure]) => [
       h('span', { class: 'sid' }, visible(call.sid)),
@@ -143,6 +144,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
         ? h('p', {}, 'Nothing to end.')
         : table(
             'Calls that would be ended',
+            'Every live call matching the filters',
             ['Call SID', 'Status', 'Kind', 'From', 'To'],
             preview.map((c) => [
               h('span', { class: 'sid' }, visible(c.sid)),
@@ -184,8 +186,14 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       return;
     }
     const progress = h('progress', { max: calls.length, value: 0, 'aria-label': 'Calls processed' });
-    const status = h('p', { 'aria-live': 'polite' }, `0 of ${calls.length}`);
-    replace(result, h('h2', {}, 'Ending'), progress, status);
+    const counter = h('p', {}, `0 of ${calls.length}`);
+    // The summary's place, empty until the run ends: a live region there already says the summary once, while the
+    // counter, which moves with each call, stays out of it (a live region re-reads every rewrite).
+    const said = h('div', { role: 'status' });
+    const run = h('div', {}, h('h2', { tabindex: -1 }, 'Ending'), progress, counter);
+    replace(result, said, run);
+    // The confirmation gives the focus back to its opener, which the run just removed: the focus follows the run.
+    run.querySelector('h2')?.focus();
     running = true;
     previewButton.disabled = true;
     const { outcomes, problems, done } = await endEach(
@@ -193,7 +201,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       () => stopped,
       (n) => {
         progress.value = n;
-        status.textContent = `${n} of ${calls.length}`;
+        counter.textContent = `${n} of ${calls.length}`;
       },
     );
     running = false;
@@ -204,12 +212,10 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       announce(`End all stopped (the page was left or the session ended). ${summary.join('; ')}.`);
       return;
     }
-    replace(
-      result,
-      h('h2', {}, 'Summary'),
-      h('ul', { class: 'summary' }, ...summary.map((line) => h('li', {}, line))),
-      problems.length === 0 ? null : problemsTable(problems),
-    );
+    const heading = h('h2', { tabindex: -1 }, 'Summary');
+    replace(said, heading, h('ul', { class: 'summary' }, ...summary.map((line) => h('li', {}, line))));
+    replace(run, problems.length === 0 ? null : problemsTable(problems));
+    heading.focus();
   };
   return () => {
     stopped = true;

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 import {
   chromiumEngine,
+  describeInEngine,
   type Engine,
   type EngineContext,
   type EnginePage,
@@ -26,7 +27,6 @@ import { operatorApi } from '../support/operator-api.ts';
  * does); elsewhere its checks are skipped with a message saying how to install it.
  */
 
-const REQUIRED = Boolean(process.env.CI) || process.env.CONSOLE_BROWSERS_REQUIRED === '1';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">\u001b[31mred\u202Eevil';
 const NO_LOCKS =
   'Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true })';
@@ -102,24 +102,8 @@ const tabTo = async (page: EnginePage, name: string, max = 80): Promise<string[]
 const ENGINES: Engine[] = [chromiumEngine(), firefoxEngine()];
 
 for (const engine of ENGINES) {
-  const missing = engine.missing();
-  if (missing && !REQUIRED) {
-    console.warn(
-      `skipping the console's ${engine.name} checks: ${missing} (README, "Operator console", Tests)`,
-    );
-    describe.skip(`the console in ${engine.name} (not installed)`, () => {
-      it('needs the browser', () => undefined);
-    });
-    continue;
-  }
-
-  describe(`the console in ${engine.name}`, { timeout: 90_000 }, () => {
+  describeInEngine(engine, `the console in ${engine.name}`, () => {
     let context: EngineContext;
-    beforeAll(async () => {
-      if (missing) throw new Error(`${missing}: CI runs every browser's checks (.ci/run installs it)`);
-      await engine.launch();
-    }, 90_000);
-    afterAll(() => engine.close());
     const open = async () => {
       context = await engine.newContext();
       return context;
@@ -218,7 +202,7 @@ for (const engine of ENGINES) {
       await page.setViewport(760);
       await page.waitFor(`${stop} === '0'`);
       expect(await page.evaluate(`document.querySelector('main .scroll').getAttribute('aria-label')`)).toBe(
-        'Live calls, newest first',
+        'Live calls: scroll area',
       );
       await page.evaluate(`document.querySelector('main .scroll').focus()`);
       await page.press('ArrowRight');
@@ -295,41 +279,28 @@ for (const engine of ENGINES) {
 
 // Firefox's default font size is a preference of its profile (Settings › Fonts › Size): a browser of its own.
 const bigFirefox = firefoxEngine({ 'font.size.variable.x-western': 48, 'font.size.monospace.x-western': 45 });
-const bigMissing = bigFirefox.missing();
-describe.skipIf(bigMissing !== undefined && !REQUIRED)(
-  'the console in Firefox at a 48 px default font size',
-  {
-    timeout: 90_000,
-  },
-  () => {
-    beforeAll(async () => {
-      if (bigMissing) throw new Error(`${bigMissing}: CI runs every browser's checks (.ci/run installs it)`);
-      await bigFirefox.launch();
-    }, 90_000);
-    afterAll(() => bigFirefox.close());
-
-    it('fits the live list and the End confirmation in 320 px beside the longest values, and ends the call', async () => {
-      const hostile = live({
-        to: `sip:${'\u202e'.repeat(40)}${'t'.repeat(4000)}@example.com`,
-        from: `https://example.com/${'f'.repeat(4000)}`,
-        callerName: 'W'.repeat(2000),
-      });
-      const context = await bigFirefox.newContext();
-      const page = await signIn(context, 'operator', { width: 320 });
-      expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('48px');
-      await page.waitFor(`document.querySelector(${js(endButton(hostile.sid))}) !== null`);
-      expect(
-        await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth'),
-      ).toBe(true);
-      await page.evaluate(`document.querySelector(${js(endButton(hostile.sid))}).scrollIntoView()`);
-      await page.click(endButton(hostile.sid));
-      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
-      expect(await page.evaluate<string[]>(DIALOG_OVERFLOW)).toEqual([]);
-      await page.evaluate(`document.querySelector('dialog button.danger').scrollIntoView()`);
-      await page.click('dialog button.danger');
-      await page.waitFor(alertIs(`Call ${hostile.sid} is completed.`));
-      expect(stack.emulator.getCall(stack.projectId, hostile.sid)?.status).toBe('completed');
-      await context.close();
+describeInEngine(bigFirefox, 'the console in Firefox at a 48 px default font size', () => {
+  it('fits the live list and the End confirmation in 320 px beside the longest values, and ends the call', async () => {
+    const hostile = live({
+      to: `sip:${'\u202e'.repeat(40)}${'t'.repeat(4000)}@example.com`,
+      from: `https://example.com/${'f'.repeat(4000)}`,
+      callerName: 'W'.repeat(2000),
     });
-  },
-);
+    const context = await bigFirefox.newContext();
+    const page = await signIn(context, 'operator', { width: 320 });
+    expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('48px');
+    await page.waitFor(`document.querySelector(${js(endButton(hostile.sid))}) !== null`);
+    expect(
+      await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth'),
+    ).toBe(true);
+    await page.evaluate(`document.querySelector(${js(endButton(hostile.sid))}).scrollIntoView()`);
+    await page.click(endButton(hostile.sid));
+    await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+    expect(await page.evaluate<string[]>(DIALOG_OVERFLOW)).toEqual([]);
+    await page.evaluate(`document.querySelector('dialog button.danger').scrollIntoView()`);
+    await page.click('dialog button.danger');
+    await page.waitFor(alertIs(`Call ${hostile.sid} is completed.`));
+    expect(stack.emulator.getCall(stack.projectId, hostile.sid)?.status).toBe('completed');
+    await context.close();
+  });
+});

@@ -140,4 +140,80 @@ describe('the console with the keyboard only', { timeout: 90_000 }, () => {
     });
     await page.context().close();
   });
+
+  it('keeps the focus through End all by keyboard, and says its summary once when it is done', async () => {
+    const from = '+14155550123';
+    for (let i = 0; i < 3; i++)
+      stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, from });
+    const page = await signIn('admin');
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByRole('heading', { name: 'End all matching calls' }).waitFor();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'End 3 calls…' }).focus();
+    // Every rewrite of the page's status regions from here on: each is read aloud.
+    await page.evaluate(`(() => {
+      window.__said = [];
+      new MutationObserver(() => {
+        for (const e of document.querySelectorAll('main [role=status], main [aria-live]'))
+          if (e.textContent && window.__said.at(-1) !== e.textContent) window.__said.push(e.textContent);
+      }).observe(document.getElementById('main'), { subtree: true, childList: true, characterData: true });
+    })()`);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Type the number of calls to end').fill('3');
+    await page.keyboard.press('Enter');
+    await page.getByText('Ended: 3').waitFor();
+    expect(await page.evaluate(FOCUSED)).toMatchObject({ tag: 'H2', name: 'Summary', outlined: true });
+    expect(await page.evaluate('window.__said')).toEqual(['SummaryEnded: 3Already ended: 0Failed: 0']);
+    await page.context().close();
+  });
+
+  it('reads the live count aloud when the operator’s filter changes it, not at each refresh', async () => {
+    const page = await signIn('viewer');
+    // Every text the page's live regions take from here on: each is read aloud.
+    await page.evaluate(`(() => {
+      window.__said = [];
+      const regions = '[aria-live], [role=status], [role=alert]';
+      new MutationObserver(() => {
+        for (const e of document.querySelectorAll(regions))
+          if (e.textContent && !window.__said.includes(e.textContent)) window.__said.push(e.textContent);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    const before = (await page.locator('.count').textContent()) ?? '';
+    const call = stack.emulator.seedCall(stack.projectId, {
+      status: 'ringing',
+      ageSeconds: 5,
+      to: '+14155550199',
+    });
+    await expect.poll(() => page.locator('.count').textContent(), { timeout: 20_000 }).not.toBe(before);
+    expect(await page.evaluate('window.__said')).toEqual([]);
+    await page.getByLabel('To').fill(call.to ?? '');
+    await expect
+      .poll(() => page.evaluate('window.__said'))
+      .toEqual([expect.stringMatching(/^1 live call( \(of \d+ live calls\))?$/)]);
+    await page.context().close();
+  });
+
+  // Last: the call it leaves live would be a row after the End tests’ own.
+  it('names the live calls’ region, table and caption each its own way, so a screen reader says each once', async () => {
+    stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 40 });
+    const page = await signIn('operator', { width: 760 });
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: Array<{
+        ignored: boolean;
+        role?: { value: string };
+        name?: { value: string };
+        description?: { value: string };
+      }>;
+    };
+    const read = nodes
+      .filter((node) => !node.ignored && ['region', 'table'].includes(node.role?.value ?? ''))
+      .map((node) => [node.role?.value, node.name?.value, node.description?.value]);
+    expect(read).toEqual([
+      ['region', 'Live calls: scroll area', undefined],
+      ['table', 'Live calls', 'Newest first, one call a row'],
+    ]);
+    await page.context().close();
+  });
 });

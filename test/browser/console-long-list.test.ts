@@ -24,7 +24,7 @@ beforeAll(() => {
   );
 });
 
-const REGION = { name: 'Live calls, newest first' } as const;
+const REGION = { name: 'Live calls: scroll area' } as const;
 
 /** Waits until the live list has been drawn again after `move` (a refresh asks for its chart's records next). */
 const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {

@@ -154,6 +154,8 @@ describe('the console on calls of both kinds', { timeout: 90_000 }, () => {
   it('lets the admin cancel a native campaign’s queued calls with the kill switch, the Kind filter keeping Compatibility calls out', async () => {
     const page = await signIn('admin');
     await page.getByRole('link', { name: 'End all' }).click();
+    // The live list has a From field too: fill this page's once the hashchange has drawn it.
+    await page.getByRole('heading', { name: 'End all matching calls' }).waitFor();
     await page.getByLabel('From').fill('+14155550177');
     await page.getByLabel('Kind').selectOption('calling');
     await page.getByRole('button', { name: 'Preview' }).click();

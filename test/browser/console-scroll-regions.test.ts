@@ -13,7 +13,7 @@ import { consoleBrowserSuite } from '../support/console-browser.ts';
 let stack: LocalStack;
 const suite = consoleBrowserSuite('console-scroll-regions');
 const { signIn } = suite;
-const REGION = { name: 'Live calls, newest first' } as const;
+const REGION = { name: 'Live calls: scroll area' } as const;
 
 beforeAll(() => {
   stack = suite.stack;

@@ -178,6 +178,8 @@ describe('the operator console in Chromium', { timeout: 90_000 }, () => {
     const page = await open();
     await signIn(page, 'admin');
     await page.getByRole('link', { name: 'End all' }).click();
+    // The live list has a To field too: fill this page's once the hashchange has drawn it.
+    await page.getByRole('heading', { name: 'End all matching calls' }).waitFor();
     await page.getByLabel('To').fill('+1310555010');
     await page.getByLabel('Status').selectOption('in-progress');
     await page.getByRole('button', { name: 'Preview' }).click();

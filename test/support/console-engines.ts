@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { launchChromium } from './console-browser.ts';
 
 /**
@@ -158,4 +159,38 @@ export const firefoxEngine = (prefs: Record<string, unknown> = {}): Engine => {
     },
     close: async () => browser?.close(),
   };
+};
+
+/** Whether every browser's checks must run: under CI (`CI` or `CONSOLE_BROWSERS_REQUIRED=1`, as `.ci/run` sets). */
+export const BROWSERS_REQUIRED = Boolean(process.env.CI) || process.env.CONSOLE_BROWSERS_REQUIRED === '1';
+
+/**
+ * A block of checks in `engine`, which it launches before them and closes after. When the browser is not installed:
+ * under CI (`required`) the block fails, saying so; elsewhere it is skipped, and a warning names the block, what is
+ * missing and how to install it. Returns the warning when it skipped the block.
+ */
+export const describeInEngine = (
+  engine: Engine,
+  title: string,
+  body: () => void,
+  required = BROWSERS_REQUIRED,
+): string | undefined => {
+  const missing = engine.missing();
+  if (missing && !required) {
+    const warning = `skipping ${title}: ${missing} (README, "Operator console", Tests)`;
+    console.warn(warning);
+    describe.skip(`${title} (${engine.name} is not installed)`, () => {
+      it('needs the browser', () => undefined);
+    });
+    return warning;
+  }
+  describe(title, { timeout: 90_000 }, () => {
+    beforeAll(async () => {
+      if (missing) throw new Error(`${missing}: CI runs every browser's checks (.ci/run installs it)`);
+      await engine.launch();
+    }, 90_000);
+    afterAll(() => engine.close());
+    body();
+  });
+  return undefined;
 };
