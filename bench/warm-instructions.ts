@@ -10,10 +10,10 @@
  * tell whether a change to the warm path pays. Read its figures with care: a window of a few hundred invocations
  * may or may not hold a mark-compact collection (one window of the full handler counted 3.2 M instructions per
  * invocation with one, against 1.4 M without), and V8 tiers code up at its own pace, so differences below
- * ~100 k per invocation need several runs (`--runs`) and long windows. The driver builds every invocation's context
- * before the first one runs, with 30 s left: a window that callgrind stretches past that times out its last
- * invocations (seen on the route layer), and a layer without the client's retries may lose a request to a
- * keep-alive socket the emulator closed (seen on the transport layer).
+ * ~100 k per invocation need several runs (`--runs`) and long windows. The driver builds each invocation's event
+ * and context just before it, its 30 s counted from then (when it built them all before the first ran, a window
+ * that callgrind stretched past 30 s timed out its last invocations, seen on the route layer). A layer without
+ * the client's retries may lose a request to a keep-alive socket the emulator closed (seen on the transport layer).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
