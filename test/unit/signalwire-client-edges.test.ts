@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
@@ -117,6 +118,23 @@ describe('SignalWireClient: retries without a listener and their reasons', () =>
 
     await expect(client.getCall(CALL_SID)).resolves.toEqual(sampleCall());
     expect(notices).toEqual([{ attempt: 1, delayMs: 0, reason: 'timeout' }]);
+  });
+
+  it('leaves no listener on a shared stop signal once its retry waits are over', async () => {
+    const run = new AbortController();
+    const { client, received } = await clientFor(
+      [
+        { ...rateLimited, headers: { 'retry-after': '0' } },
+        { ...rateLimited, headers: { 'retry-after': '0' } },
+        { status: 200, body: sampleCall() },
+      ],
+      { retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 5_000 } },
+    );
+
+    await expect(client.getCall(CALL_SID, { signal: run.signal })).resolves.toEqual(sampleCall());
+
+    expect(received).toHaveLength(3);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 
   it('stops waiting to retry at once when the deadline passes as the 429 arrives', async () => {

@@ -85,7 +85,11 @@ const USER_AGENT = 'signalwire-call-control';
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     signal?.throwIfAborted();
-    const timer = setTimeout(resolve, ms);
+    // The listener goes with the wait: a cleanup's one stop signal would otherwise keep one per retry.
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     const onAbort = () => {
       // Stryker disable next-line CallExpression: equivalent, the timer left running only resolves a settled promise
       clearTimeout(timer);
