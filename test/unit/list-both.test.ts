@@ -207,6 +207,22 @@ describe('a page read after another of the same API (rule 6: what the position n
     expect(page.next).toMatchObject({ api: 'calling', after: anchorOf(sid(3)) });
   });
 
+  it('leaves out only what precedes the first reading of the call named, never calls between two readings', async () => {
+    // Call 2 ended the page before; read twice here (a page may repeat an entry), with calls 3 and 4 between:
+    // never shown, they stay, and the call named is not shown again.
+    const logs = [1, 2, 3, 4, 2, 5].map((n) => log({ id: sid(n) }));
+
+    const page = await listOverBoth(access({ logs }), callingAt(anchorOf(sid(2))));
+
+    expect(page.calls.map((shown) => shown.sid)).toEqual([sid(3), sid(4), sid(5)]);
+    expect(page.next).toMatchObject({ after: anchorOf(sid(5)) });
+    const compatibility = await listOverBoth(
+      access({ calls: [2, 3, 2].map(call) }),
+      compatibilityAt(anchorOf(sid(2))),
+    );
+    expect(compatibility.calls.map((shown) => shown.sid)).toEqual([sid(3)]);
+  });
+
   it('keeps naming the call named when a voice-log page shows none', async () => {
     const logs = [log({ id: sid(5), status: 'ended' })];
 

@@ -20,9 +20,10 @@
  *    page, in the same order (the voice logs list newest first by creation; List Calls' reference names no order,
  *    and this assumes one that a call's changes never move it down in). So a position names the last
  *    call its API's pages showed (`after`, a digest of its id), and the next page of that API leaves out every
- *    entry up to it, when it is there. Up to `PageSize` arrivals between two reads, nothing is shown twice; more
- *    push it past the next page, which is then shown again (nothing is skipped for it). Calls leaving a filter
- *    SignalWire applies (a `Status` one) shift the other way: the listing may skip, and this cannot tell.
+ *    entry up to its first reading, and its other readings, when it is there. Up to `PageSize` arrivals between
+ *    two reads, nothing is shown twice; more push it past the next page, which is then shown again (nothing is
+ *    skipped for it). Calls leaving a filter SignalWire applies (a `Status` one) shift the other way: the listing
+ *    may skip, and this cannot tell; calls coming to match a filter where the page before was read are left out.
  */
 import { createHash } from 'node:crypto';
 import { formatVoiceLogTime, LIVE_CALL_WINDOW_SECONDS, NATIVE_SOURCES } from '../calling/assumptions.ts';
@@ -163,9 +164,11 @@ export const anchorOf = (id: string): string =>
   createHash('sha256').update(canonicalSid(id)).digest('base64url').slice(0, 11);
 
 /**
- * The entries of a page read after one of the same API's pages (rule 6): those past the last reading of the
- * call `after` names (all of them when it is not on the page) that `shown` keeps; and the anchor of the last
- * of them, else `after` again.
+ * The entries of a page read after one of the same API's pages (rule 6): those past the first reading of the
+ * call `after` names (all of them when it is not on the page), but for its other readings, that `shown` keeps;
+ * and the anchor of the last of them, else `after` again. The first reading, not the last: a call read twice
+ * on a page may be read there again further down, past calls never shown, which the last would leave out (a
+ * skip); the first can only show again calls the page before showed (a repeat, as past `PageSize` arrivals).
  */
 const pastAnchor = <T>(
   entries: readonly T[],
@@ -173,9 +176,8 @@ const pastAnchor = <T>(
   shown: (entry: T) => boolean,
   after?: string,
 ) => {
-  const kept = entries
-    .slice(after ? entries.findLastIndex((entry) => anchorOf(idOf(entry)) === after) + 1 : 0)
-    .filter(shown);
+  const named = (entry: T) => after !== undefined && anchorOf(idOf(entry)) === after;
+  const kept = entries.slice(entries.findIndex(named) + 1).filter((entry) => !named(entry) && shown(entry));
   const last = kept.at(-1);
   return { kept, after: last === undefined ? after : anchorOf(idOf(last)) };
 };
