@@ -16,10 +16,11 @@ const INVISIBLE =
 /**
  * The joiners (ZWNJ, ZWJ) and the tag characters are text only inside a word or an emoji: a ZWJ sequence (a family,
  * a profession), Persian or Indic letters, a subdivision flag (the black flag and its tags). Anywhere else, in a
- * number above all, they are as invisible as the rest, and escaped.
+ * number above all, they are as invisible as the rest, and escaped. Indic text puts a joiner before a sign (Bengali
+ * ra, ZWJ, virama, ya: `র‍্য`) and after a letter's virama at the end of a word (Malayalam's older chillu, `ന്‍`).
  */
 const STRAY_JOINER =
-  '(?<![\\p{L}\\p{M}\\p{Extended_Pictographic}\\u{fe0f}\\u{1f3fb}-\\u{1f3ff}])[\\u200c\\u200d]|[\\u200c\\u200d](?![\\p{L}\\p{Extended_Pictographic}])';
+  '(?<![\\p{L}\\p{M}\\p{Extended_Pictographic}\\u{fe0f}\\u{1f3fb}-\\u{1f3ff}])[\\u200c\\u200d]|(?<!\\p{L}\\p{M}+)[\\u200c\\u200d](?![\\p{L}\\p{M}\\p{Extended_Pictographic}])';
 const STRAY_TAG = '(?<!\\u{1f3f4}[\\u{e0020}-\\u{e007e}]*)[\\u{e0000}-\\u{e007f}]';
 const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 // A combining mark at the start of a value has no base of its own: it would sit on the column gap before it.

@@ -235,8 +235,16 @@ describe('text from outside, shown', () => {
       '👩🏽\u200d💻',
       'می\u200cخواهم',
       '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
-    ])
+      // Bengali ra, ZWJ, virama, ya (the joiner before a sign); Malayalam's older chillu (a joiner ending a word).
+      '\u09b0\u200d\u09cd\u09af\u09be\u09ac',
+      '\u0d05\u0d35\u0d28\u0d4d\u200d \u0d35\u0d28\u0d4d\u200d',
+    ]) {
       expect(visible(text), text).toBe(text);
+      expect(safeJson(text), text).toBe(JSON.stringify(text));
+    }
+    // Still a spoof: a joiner after a digit with a mark, or after an emoji with nothing to join.
+    expect(visible('+1\u0301\u200d5')).toBe('+1\u0301\\u200d5');
+    expect(visible('\u2764\ufe0f\u200d')).toBe('\u2764\ufe0f\\u200d');
     const json = safeJson({ from: spoof });
     expect(json).toContain('+1415\\u200b555');
     expect(json).toContain('\\u00ad1\\u2028\\u2060\\ufeff\\udb40\\udc410\\u200c0');
