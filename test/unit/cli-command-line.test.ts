@@ -283,6 +283,27 @@ describe('tables on a narrow terminal', () => {
     expect(renderTable(['A', 'B', 'C'], rows, paint(false))).toBe('A  B   C\nx  42');
   });
 
+  it('cuts a word with a joiner (Persian ZWNJ) so that the line as written keeps its columns', () => {
+    // A cut right after the joiner would leave it with nothing to join: the line's last escape pass would then
+    // write it as `\u200c`, six columns the padding did not count.
+    const table = renderTable(
+      ['NAME', 'V'],
+      [
+        ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', 'x'],
+        ['abcdefgh', 'y'],
+      ],
+      paint(false),
+      {
+        width: 40,
+        dropOrder: [],
+        maxCell: 3,
+      },
+    );
+    expect(visibleBlock(table)).toBe(table);
+    const at = table.split('\n').map((line) => stringWidth(line.slice(0, line.search(/[Vxy]$/))));
+    expect(new Set(at).size, table).toBe(1);
+  });
+
   it('escapes control characters in every cell', () => {
     expect(renderTable(['A'], [['x\u001b[2Jy']], paint(false))).toBe('A\nx\\x1b[2Jy');
   });
