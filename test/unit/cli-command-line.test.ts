@@ -85,6 +85,12 @@ describe('the command line, read once', () => {
     expect(await usageOf(['--Help'])).toBe("unknown option '--Help' (did you mean `--help`?)");
     expect(await usageOf(['-H'])).toBe("unknown option '-H' (did you mean `-h`?)");
     expect(await usageOf(['--local', '--lcal=1'])).toBe("unknown option '--lcal' (did you mean `--local`?)");
+    // Its value before the command is no command: the option is what was misspelt.
+    expect(await usageOf(['--regoin', 'us-east-1', 'calls', 'list'])).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+    expect(await usageOf(['-O', 'json'])).toBe("unknown option '-O' (did you mean `-o`?)");
+    expect(await usageOf(['--yes', 'cals', 'list'])).toBe('unknown command "cals" (did you mean `calls`?)');
     // Global options alone are no mistake: the help, as before.
     expect(await parseCommandLine(['--local', '--port', '3001'], registry)).toEqual({
       kind: 'help',
