@@ -6,13 +6,13 @@
  */
 /**
  * Characters that show nothing, or that terminals draw at a width other than the one the table counts: soft
- * hyphen, combining grapheme joiner, Hangul and Mongolian fillers, zero-width space, line and paragraph
- * separators, word joiner and the invisible operators, the deprecated format controls, byte-order mark and
- * interlinear annotations. In a caller's number they would make it look like another one (`+1415\u200b5550100` is
+ * hyphen, combining grapheme joiner, Hangul (and halfwidth Hangul) and Mongolian fillers, zero-width space, line and paragraph
+ * separators, word joiner and the invisible operators, the deprecated format controls, byte-order mark,
+ * interlinear annotations, and the shorthand and musical format controls. In a caller's number they would make it look like another one (`+1415\u200b5550100` is
  * not `+14155550100`, which `--from` would match) or push a column out of line.
  */
 const INVISIBLE =
-  '\\u00ad\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u2028\\u2029\\u2060-\\u2064\\u206a-\\u206f\\u3164\\ufeff\\ufff9-\\ufffb';
+  '\\u00ad\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u2028\\u2029\\u2060-\\u2064\\u206a-\\u206f\\u3164\\ufeff\\uffa0\\ufff9-\\ufffb\\u{1bca0}-\\u{1bca3}\\u{1d173}-\\u{1d17a}';
 /**
  * The joiners (ZWNJ, ZWJ) and the tag characters are text only inside a word or an emoji: a ZWJ sequence (a family,
  * a profession), Persian or Indic letters, a subdivision flag (the black flag and its tags). Anywhere else, in a

@@ -251,6 +251,10 @@ describe('text from outside, shown', () => {
     // Still a spoof: a joiner after a digit with a mark, or after an emoji with nothing to join.
     expect(visible('+1\u0301\u200d5')).toBe('+1\u0301\\u200d5');
     expect(visible('\u2764\ufe0f\u200d')).toBe('\u2764\ufe0f\\u200d');
+    // A halfwidth Hangul filler is drawn one column wide, counted as none; format controls past the BMP show nothing.
+    expect(visible('+1\uffa0\u{1bca0}\u{1d173}5')).toBe('+1\\uffa0\\u{1bca0}\\u{1d173}5');
+    expect(JSON.parse(safeJson('\uffa0\u{1d173}'))).toBe('\uffa0\u{1d173}');
+    expect(safeJson('\uffa0\u{1d173}')).toBe('"\\uffa0\\ud834\\udd73"');
     const json = safeJson({ from: spoof });
     expect(json).toContain('+1415\\u200b555');
     expect(json).toContain('\\u00ad1\\u2028\\u2060\\ufeff\\udb40\\udc410\\u200c0');
