@@ -6,7 +6,7 @@ import { callsTable } from '../core/calls-view.ts';
 import { checkNotBlank, checkOptionalChoice } from '../core/choice.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
-import { visible } from '../core/safe-text.ts';
+import { safeJson, visible } from '../core/safe-text.ts';
 import { openCalls } from '../core/targets.ts';
 
 const spec = {
@@ -120,7 +120,7 @@ const list = async (
       if (context.output !== 'ndjson') calls.push(call);
       else if (!printed.has(callKey(call))) {
         printed.add(callKey(call));
-        context.print(JSON.stringify(call));
+        context.print(safeJson(call));
       }
     }
     if (context.output === 'ndjson') return EXIT.ok;

@@ -21,41 +21,63 @@ export type CliCleanupReport = Omit<CleanupReport, 'failedCalls' | 'listingFailu
   listingFailures: ProxyAwareFailure<ListingFailure>[];
 };
 
-/** What went past the run: the proxy's last refusal for each call (by SID) and each API's listing. */
+/**
+ * What went past the run: for each call (by SID) and each listing, the proxy's refusal when its last request was
+ * refused. A request that was carried, or failed otherwise, clears it. Listings are told apart as the report tells
+ * them: a Compatibility listing by its state (the in-progress one refused by the proxy, then the ringing one
+ * answered 500 by SignalWire, is SignalWire's 500), the voice logs as one.
+ */
 interface Refusals {
   calls: Map<string, ProxyRefusal>;
-  listings: Map<CallApi, ProxyRefusal>;
+  listings: Map<string, ProxyRefusal>;
 }
 
+const listingKey = (api: CallApi, status: string | undefined): string =>
+  api === 'compatibility' ? `compatibility ${status}` : 'calling';
+
 /** `api` whose every method records the proxy refusal of the promise it returns; values pass unchanged. */
-const watched = <T extends object>(api: T, kind: CallApi, refusals: Refusals): T =>
-  new Proxy(api, {
+const watched = <T extends object>(api: T, kind: CallApi, refusals: Refusals): T => {
+  // The state a Compatibility listing's first page asked for: its next pages (`{ nextPageUri }`) are that listing's.
+  let listing: string | undefined;
+  return new Proxy(api, {
     get(target, key) {
       const value = Reflect.get(target, key, target) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
-        return result.catch((error: unknown) => {
-          // A call's method takes its SID first; a listing, its filter or page.
-          const [first] = args;
-          const refusal = proxyRefusalOf(error);
-          if (typeof first === 'string') {
-            if (refusal) refusals.calls.set(first.toLowerCase(), refusal);
-            else refusals.calls.delete(first.toLowerCase());
-          } else if (refusal) refusals.listings.set(kind, refusal);
-          throw error;
-        });
+        // A call's method takes its SID first; a listing, its filter or page.
+        const [first] = args;
+        const status = (first as { Status?: unknown } | undefined)?.Status;
+        if (typeof first === 'object' && first !== null && typeof status === 'string') listing = status;
+        const [map, at] =
+          typeof first === 'string'
+            ? [refusals.calls, first.toLowerCase()]
+            : [refusals.listings, listingKey(kind, listing)];
+        return result.then(
+          (answer: unknown) => {
+            map.delete(at);
+            return answer;
+          },
+          (error: unknown) => {
+            const refusal = proxyRefusalOf(error);
+            if (refusal) map.set(at, refusal);
+            else map.delete(at);
+            throw error;
+          },
+        );
       };
     },
   });
+};
 
 const asRefusal = <T extends { code: string; message: string }>(
   failure: T,
   refusal: ProxyRefusal | undefined,
 ): ProxyAwareFailure<T> => {
-  // A call the time budget stopped was not refused: it waits for the next run.
-  if (!refusal || failure.code === 'INTERRUPTED') return failure;
+  // Only a failure the engine says is SignalWire out of reach is relabelled: a call the time budget stopped, or
+  // one SignalWire (or the engine) refused after the proxy carried a request, keeps its own code.
+  if (!refusal || failure.code !== 'UPSTREAM_UNREACHABLE') return failure;
   const error = proxyRefusedError(refusal, 'the request to SignalWire', 'your SignalWire space');
   const hint = typeof error.hint === 'string' ? error.hint : undefined;
   return { ...failure, code: error.code, message: error.message, ...(hint ? { hint } : {}) };
@@ -83,7 +105,7 @@ export const watchProxyRefusals = (
         asRefusal(failed, refusals.calls.get(failed.sid.toLowerCase())),
       ),
       listingFailures: report.listingFailures.map((failure) =>
-        asRefusal(failure, refusals.listings.get(failure.api)),
+        asRefusal(failure, refusals.listings.get(listingKey(failure.api, failure.status))),
       ),
     }),
   };

@@ -221,7 +221,13 @@ export const parseCommandLine = async (
     try {
       return findCommand(words, registry, after);
     } catch (error) {
-      throw valueTakenForCommand(argv, at, registry) ?? error;
+      const lost = valueTakenForCommand(argv, at, registry);
+      if (lost) throw lost;
+      // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
+      const before = argv[at[0]! - 1];
+      if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))
+        refuseUnknownGlobal(argv.slice(0, at[0]));
+      throw error;
     }
   })();
   const module = await registry[name]!.load();

@@ -6,20 +6,21 @@
  */
 /**
  * Characters that show nothing, or that terminals draw at a width other than the one the table counts: soft
- * hyphen, combining grapheme joiner, Hangul and Mongolian fillers, zero-width space, line and paragraph
- * separators, word joiner and the invisible operators, the deprecated format controls, byte-order mark and
- * interlinear annotations. In a caller's number they would make it look like another one (`+1415\u200b5550100` is
+ * hyphen, combining grapheme joiner, Hangul (and halfwidth Hangul) and Mongolian fillers, zero-width space, line and paragraph
+ * separators, word joiner and the invisible operators, the deprecated format controls, byte-order mark,
+ * interlinear annotations, and the shorthand and musical format controls. In a caller's number they would make it look like another one (`+1415\u200b5550100` is
  * not `+14155550100`, which `--from` would match) or push a column out of line.
  */
 const INVISIBLE =
-  '\\u00ad\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u2028\\u2029\\u2060-\\u2064\\u206a-\\u206f\\u3164\\ufeff\\ufff9-\\ufffb';
+  '\\u00ad\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u2028\\u2029\\u2060-\\u2064\\u206a-\\u206f\\u3164\\ufeff\\uffa0\\ufff9-\\ufffb\\u{1bca0}-\\u{1bca3}\\u{1d173}-\\u{1d17a}';
 /**
  * The joiners (ZWNJ, ZWJ) and the tag characters are text only inside a word or an emoji: a ZWJ sequence (a family,
  * a profession), Persian or Indic letters, a subdivision flag (the black flag and its tags). Anywhere else, in a
- * number above all, they are as invisible as the rest, and escaped.
+ * number above all, they are as invisible as the rest, and escaped. Indic text puts a joiner before a sign (Bengali
+ * ra, ZWJ, virama, ya: `র‍্য`) and after a letter's virama at the end of a word (Malayalam's older chillu, `ന്‍`).
  */
 const STRAY_JOINER =
-  '(?<![\\p{L}\\p{M}\\p{Extended_Pictographic}\\u{fe0f}\\u{1f3fb}-\\u{1f3ff}])[\\u200c\\u200d]|[\\u200c\\u200d](?![\\p{L}\\p{Extended_Pictographic}])';
+  '(?<![\\p{L}\\p{M}\\p{Extended_Pictographic}\\u{fe0f}\\u{1f3fb}-\\u{1f3ff}])[\\u200c\\u200d]|(?<!\\p{L}\\p{M}+)[\\u200c\\u200d](?![\\p{L}\\p{M}\\p{Extended_Pictographic}])';
 const STRAY_TAG = '(?<!\\u{1f3f4}[\\u{e0020}-\\u{e007e}]*)[\\u{e0000}-\\u{e007f}]';
 const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 // A combining mark at the start of a value has no base of its own: it would sit on the column gap before it.

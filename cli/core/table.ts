@@ -47,7 +47,9 @@ const cut = (text: string, width: number): string => {
     out += segment;
     used += next;
   }
-  return `${out}…`;
+  // A joiner (ZWNJ, ZWJ) that ended the kept part has nothing left to join: written before `…` it would be escaped
+  // (`\u200c`, six columns no width here counted). It shows nothing, so it goes.
+  return `${out.replace(/[\u200c\u200d]+$/u, '')}…`;
 };
 
 const padEnd = (text: string, width: number): string =>

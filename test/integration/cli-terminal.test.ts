@@ -382,6 +382,24 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(froms).toContain('+1415\u{e0041}5550100');
   });
 
+  it('`calls list --all -o ndjson` writes JSON that reads back the raw value, whatever characters it carries', async () => {
+    const tag = `+1214${Date.now() % 100_000}`;
+    // A tag character, a C1 control, DEL, a zero-width space and a bidi override: each escaped as JSON.
+    const froms = [
+      '+1415\u{e0041}5550100',
+      '+1415\u00855550100',
+      '+1415\u007f5550100',
+      '+1415\u200b\u202e5550100',
+    ];
+    for (const from of froms) seed('queued', 5, tag, from);
+    const run = await cli('calls', 'list', '--local', '--to', tag, '--all', '-o', 'ndjson');
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(froms.length);
+    const read = lines.map((line) => (JSON.parse(line) as { from: string }).from);
+    expect(read.sort()).toEqual([...froms].sort());
+  });
+
   it('TERM=dumb: the progress bar is written as lines, without the erase-line code a dumb terminal shows as garbage', async () => {
     const to = '+13105557007';
     seed('in-progress', 90, to);

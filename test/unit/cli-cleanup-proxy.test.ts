@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallsApi } from '#commons/calls/port';
 import { resolvePolicy } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
-import { SignalWireNetworkError } from '#commons/errors';
+import { SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import type { Call, CallListPage } from '#commons/signalwire/types';
 import { watchProxyRefusals } from '../../cli/core/cleanup-proxy.ts';
 import { fakeNative, nativeLog } from '../support/fake-native.ts';
@@ -122,5 +122,95 @@ describe('cleanup run in the CLI behind a proxy that refuses the tunnel of some 
     expect(bySid.get(reset)?.code).toBe('UPSTREAM_UNREACHABLE');
     expect(bySid.get(reset)?.hint).toBeUndefined();
     expect(JSON.stringify(report)).not.toContain('hunter2');
+  });
+
+  it('names only the listing the proxy refused: a later listing SignalWire refused keeps its own code', async () => {
+    // Prepare: the proxy refuses the tunnel for the in-progress listing; the ringing listing reaches SignalWire,
+    // which answers 500. Both are Compatibility listings of one run.
+    const refusal = await tunnelError();
+    process.env.NODE_USE_ENV_PROXY = '1';
+    process.env.HTTPS_PROXY = proxyUrl;
+    const compatibility: CallsApi = {
+      async listCallsPage(from) {
+        if (!('nextPageUri' in from) && from.Status === 'in-progress')
+          throw new SignalWireNetworkError('connection', false, 'connection to SignalWire failed', {
+            cause: refusal,
+          });
+        throw new SignalWireError(500, { code: undefined, message: 'down', moreInfo: undefined });
+      },
+      async updateCall() {
+        throw new Error('nothing is listed, nothing is ended');
+      },
+      async getCall() {
+        throw new Error('nothing is listed');
+      },
+      listCalls() {
+        throw new Error('the engine pages itself');
+      },
+    };
+    const native = fakeNative([], {});
+    const port = watchProxyRefusals({ ...compatibility, projectId: 'project' }, native.api);
+
+    // Act
+    const report = port.said(
+      await runCleanup(
+        port.calls,
+        resolvePolicy(undefined, { maxAgeSeconds: { inProgress: 3600, ringing: 120 }, dryRun: false }),
+        {
+          scheduleName: 'cli',
+          accountSid: 'project',
+          native: port.native,
+          logger: { info: () => {} } as unknown as Logger,
+          now: () => NOW,
+        },
+      ),
+    );
+
+    // Assess
+    const byStatus = new Map(
+      report.listingFailures.filter((f) => f.api === 'compatibility').map((f) => [f.status, f]),
+    );
+    expect(byStatus.get('in-progress')?.code).toBe('PROXY_REFUSED');
+    expect(byStatus.get('ringing')?.code).not.toBe('PROXY_REFUSED');
+    expect(byStatus.get('ringing')?.hint).toBeUndefined();
+  });
+
+  it('names a call as refused only when its failure is the unreachable one and its last request was refused', async () => {
+    // Prepare: a call's first request refused by the proxy, the next carried; a second call refused, then
+    // failing for a reason of SignalWire's own (what the engine decides, not a thrown transport error).
+    const refusal = await tunnelError();
+    process.env.NODE_USE_ENV_PROXY = '1';
+    process.env.HTTPS_PROXY = proxyUrl;
+    const [carried, decided] = [randomUUID(), randomUUID()];
+    let tries = 0;
+    const compatibility = {
+      projectId: 'project',
+      async getCall(sid: string) {
+        if (sid === carried && tries++ > 0) return sampleCall({ sid });
+        throw new SignalWireNetworkError('connection', false, 'connection to SignalWire failed', {
+          cause: refusal,
+        });
+      },
+    } as unknown as Parameters<typeof watchProxyRefusals>[0];
+    const port = watchProxyRefusals(compatibility, fakeNative([], {}).api);
+    await port.calls.getCall(carried).catch(() => {});
+    await port.calls.getCall(carried);
+    await port.calls.getCall(decided).catch(() => {});
+    const failed = (sid: string, code: string) => ({
+      sid,
+      api: 'compatibility',
+      status: 'queued',
+      code,
+      message: 'm',
+    });
+
+    // Act
+    const report = port.said({
+      failedCalls: [failed(carried, 'UPSTREAM_UNREACHABLE'), failed(decided, 'UPSTREAM_ERROR')],
+      listingFailures: [],
+    } as unknown as Parameters<ReturnType<typeof watchProxyRefusals>['said']>[0]);
+
+    // Assess
+    expect(report.failedCalls.map((call) => call.code)).toEqual(['UPSTREAM_UNREACHABLE', 'UPSTREAM_ERROR']);
   });
 });

@@ -85,6 +85,12 @@ describe('the command line, read once', () => {
     expect(await usageOf(['--Help'])).toBe("unknown option '--Help' (did you mean `--help`?)");
     expect(await usageOf(['-H'])).toBe("unknown option '-H' (did you mean `-h`?)");
     expect(await usageOf(['--local', '--lcal=1'])).toBe("unknown option '--lcal' (did you mean `--local`?)");
+    // Its value before the command is no command: the option is what was misspelt.
+    expect(await usageOf(['--regoin', 'us-east-1', 'calls', 'list'])).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+    expect(await usageOf(['-O', 'json'])).toBe("unknown option '-O' (did you mean `-o`?)");
+    expect(await usageOf(['--yes', 'cals', 'list'])).toBe('unknown command "cals" (did you mean `calls`?)');
     // Global options alone are no mistake: the help, as before.
     expect(await parseCommandLine(['--local', '--port', '3001'], registry)).toEqual({
       kind: 'help',
@@ -235,8 +241,20 @@ describe('text from outside, shown', () => {
       '👩🏽\u200d💻',
       'می\u200cخواهم',
       '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
-    ])
+      // Bengali ra, ZWJ, virama, ya (the joiner before a sign); Malayalam's older chillu (a joiner ending a word).
+      '\u09b0\u200d\u09cd\u09af\u09be\u09ac',
+      '\u0d05\u0d35\u0d28\u0d4d\u200d \u0d35\u0d28\u0d4d\u200d',
+    ]) {
       expect(visible(text), text).toBe(text);
+      expect(safeJson(text), text).toBe(JSON.stringify(text));
+    }
+    // Still a spoof: a joiner after a digit with a mark, or after an emoji with nothing to join.
+    expect(visible('+1\u0301\u200d5')).toBe('+1\u0301\\u200d5');
+    expect(visible('\u2764\ufe0f\u200d')).toBe('\u2764\ufe0f\\u200d');
+    // A halfwidth Hangul filler is drawn one column wide, counted as none; format controls past the BMP show nothing.
+    expect(visible('+1\uffa0\u{1bca0}\u{1d173}5')).toBe('+1\\uffa0\\u{1bca0}\\u{1d173}5');
+    expect(JSON.parse(safeJson('\uffa0\u{1d173}'))).toBe('\uffa0\u{1d173}');
+    expect(safeJson('\uffa0\u{1d173}')).toBe('"\\uffa0\\ud834\\udd73"');
     const json = safeJson({ from: spoof });
     expect(json).toContain('+1415\\u200b555');
     expect(json).toContain('\\u00ad1\\u2028\\u2060\\ufeff\\udb40\\udc410\\u200c0');
@@ -273,6 +291,27 @@ describe('tables on a narrow terminal', () => {
   it('shows a cell that is not the string its type says (a number, null from outside) instead of failing', () => {
     const rows = [['x', 42, null]] as unknown as string[][];
     expect(renderTable(['A', 'B', 'C'], rows, paint(false))).toBe('A  B   C\nx  42');
+  });
+
+  it('cuts a word with a joiner (Persian ZWNJ) so that the line as written keeps its columns', () => {
+    // A cut right after the joiner would leave it with nothing to join: the line's last escape pass would then
+    // write it as `\u200c`, six columns the padding did not count.
+    const table = renderTable(
+      ['NAME', 'V'],
+      [
+        ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', 'x'],
+        ['abcdefgh', 'y'],
+      ],
+      paint(false),
+      {
+        width: 40,
+        dropOrder: [],
+        maxCell: 3,
+      },
+    );
+    expect(visibleBlock(table)).toBe(table);
+    const at = table.split('\n').map((line) => stringWidth(line.slice(0, line.search(/[Vxy]$/))));
+    expect(new Set(at).size, table).toBe(1);
   });
 
   it('escapes control characters in every cell', () => {
