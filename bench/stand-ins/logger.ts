@@ -104,7 +104,10 @@ export class CallControlLogger {
     return Object.entries(LEVELS).find(([, value]) => value === this.level)?.[0] ?? 'INFO';
   }
   refreshSampleRateCalculation(): void {}
-  logEventIfEnabled(_event: unknown): void {}
+  /** No log-event switch: false, as the functions' own logger reads it at load (they never log the event). */
+  getLogEvent(): boolean {
+    return false;
+  }
   clearBuffer(): void {}
   flushBuffer(): void {}
 }

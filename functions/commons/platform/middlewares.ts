@@ -3,17 +3,25 @@ import { logger, metrics } from './powertools.ts';
 import { traceHandler } from './tracing.ts';
 
 /**
- * Powertools' logger middleware (`injectLambdaContext(logger, { resetKeys: true })`) as it runs: the sampling
- * decision and the Lambda context before the handler (the event logged when `POWERTOOLS_LOGGER_LOG_EVENT` says
- * so), the buffer cleared and the keys reset after it, failed or not. Powertools' own also copies
- * `request.internal` on every invocation to register its `after` there, for Powertools' early-returning middlewares
- * (idempotency) to call; no function here uses one.
+ * `POWERTOOLS_LOGGER_LOG_EVENT` is never obeyed, in any function: the HTTP events carry credentials (the operator
+ * API's `Authorization` header, a SigV4 signature or a console bearer token, cookies; the status callback's
+ * `X-SignalWire-Signature`), and secrets never go to the logs. Redacting them instead does not fit the http-api
+ * bundle's budget (test/unit/bundle-size.test.ts). Said once per cold start, as a WARN; README's configuration
+ * table says what to read instead (the API access logs, the lines keyed by `apiRequestId`).
+ */
+if (logger.getLogEvent()) logger.warn('POWERTOOLS_LOGGER_LOG_EVENT ignored: events hold secrets');
+
+/**
+ * Powertools' logger middleware (`injectLambdaContext(logger, { resetKeys: true })`) as it runs, except that it
+ * never logs the event (above): the sampling decision and the Lambda context before the handler, the buffer
+ * cleared and the keys reset after it, failed or not. Powertools' own also copies `request.internal` on every
+ * invocation to register its `after` there, for Powertools' early-returning middlewares (idempotency) to call; no
+ * function here uses one.
  */
 const logging: MiddlewareObj = {
-  before: ({ event, context }) => {
+  before: (request) => {
     logger.refreshSampleRateCalculation();
-    logger.addContext(context);
-    logger.logEventIfEnabled(event);
+    logger.addContext(request.context);
   },
   after: () => {
     logger.clearBuffer();
