@@ -27,6 +27,8 @@ const AMZ_DATE_HEADER = 'x-amz-date';
 const TOKEN_HEADER = 'x-amz-security-token';
 const SHA256_HEADER = 'x-amz-content-sha256';
 const SIGNATURE_QUERY = 'x-amz-signature';
+/** What the functions never do, said once for both (infra/runtime.ts BUNDLE_ALIAS replaced the SDK's signer). */
+const NOT_BUNDLED = ' not bundled with the functions (infra/runtime.ts)';
 /** Headers the signer replaces: a signature, and the dates it computes from `signingDate`. */
 const GENERATED_HEADERS = ['authorization', AMZ_DATE_HEADER, 'date'];
 /** Headers a proxy or client may change in flight, so never signed unless the caller says so. */
@@ -199,16 +201,14 @@ export class SignatureV4 {
     if (typeof toSign === 'string') return this.signString(toSign, options);
     const shape = toSign as unknown as { headers?: unknown; payload?: unknown; message?: unknown };
     if ((shape.headers && shape.payload) || shape.message) {
-      throw new Error(
-        'event-stream signing is not bundled with the functions (infra/runtime.ts BUNDLE_ALIAS)',
-      );
+      throw new Error(`event-stream signing is${NOT_BUNDLED}`);
     }
     return this.signRequest(toSign, options);
   }
 
   presign(): Promise<IHttpRequest> {
     return Promise.reject(
-      new Error('presigned URLs are not bundled with the functions (infra/runtime.ts BUNDLE_ALIAS)'),
+      new Error(`presigned URLs are${NOT_BUNDLED}`),
     );
   }
 

@@ -95,8 +95,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
       clearTimeout(timer);
       reject(signal?.reason);
     };
-    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, a signal fires 'abort' at most once
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Not `once`: a signal fires 'abort' at most once, and the timer removes the listener when the wait ends.
+    signal?.addEventListener('abort', onAbort);
   });
 
 /** One request and how it may be retried. */
