@@ -102,7 +102,13 @@ export const callsPage = (main: HTMLElement): (() => void) => {
     const shown = calls.filter((call) => matches(call, filter, now));
     const counted = countLine(shown.length, calls.length, complete);
     if (count.textContent !== counted) replace(count, counted);
-    if (filtered && heard.textContent !== counted) replace(heard, counted);
+    if (filtered) {
+      if (heard.textContent !== counted) replace(heard, counted);
+    } else if (heard.textContent !== '' && heard.textContent !== counted) {
+      // A refresh changed the count the filter gave: its spoken copy goes (unspoken), so a screen reader reading the
+      // page line by line finds no stale count, and the next filter change is heard even if it gives that count back.
+      replace(heard);
+    }
     rows.draw(
       shown,
       calls.length === 0 ? 'No live calls right now.' : 'No live call matches the filters.',

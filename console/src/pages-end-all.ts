@@ -107,7 +107,11 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
   let previewComplete = true;
   let running = false;
   const result = h('div');
-  const { form, value } = filterForm(() => replace(result));
+  // A filter edit clears the preview it no longer matches, but not a run's progress: the run goes on, and its summary
+  // is written there when it ends.
+  const { form, value } = filterForm(() => {
+    if (!running) replace(result);
+  });
   const previewButton = h('button', { type: 'button', onclick: () => void showPreview() }, 'Preview');
   replace(
     main,
@@ -212,10 +216,14 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       announce(`End all stopped (the page was left or the session ended). ${summary.join('; ')}.`);
       return;
     }
+    // The focus moves on only from the run (or from nowhere): an operator typing elsewhere keeps their place, and
+    // hears the summary from its status region.
+    const focused = document.activeElement;
+    const follow = !focused || focused === document.body || run.contains(focused);
     const heading = h('h2', { tabindex: -1 }, 'Summary');
     replace(said, heading, h('ul', { class: 'summary' }, ...summary.map((line) => h('li', {}, line))));
     replace(run, problems.length === 0 ? null : problemsTable(problems));
-    heading.focus();
+    if (follow) heading.focus();
   };
   return () => {
     stopped = true;

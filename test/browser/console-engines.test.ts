@@ -260,6 +260,33 @@ for (const engine of ENGINES) {
       await done();
     });
 
+    it('keeps the focus through End all by keyboard: the run’s heading, then its summary, said in its status', async () => {
+      const from = engine.name === 'Firefox' ? '+14155550131' : '+14155550132';
+      const calls = [live({ from }), live({ from })];
+      for (const call of calls) delayEnds(call.sid, 1_000);
+      const page = await signIn(await open(), 'admin');
+      await page.evaluate(`location.hash = '#/end-all'`);
+      await page.waitFor(`document.querySelector('main h1')?.textContent === 'End all matching calls'`);
+      await page.type('main input[name=from]', from);
+      await page.click('main > button');
+      await page.waitFor(`document.querySelector('main button.danger')?.textContent === 'End 2 calls…'`);
+      await page.evaluate(`document.querySelector('main button.danger').focus()`);
+      await page.press('Enter');
+      await page.type('#typed-count', '2');
+      await page.press('Enter');
+      await page.waitFor(`document.activeElement.textContent === 'Ending'`);
+      await page.waitFor(
+        `document.querySelector('main [role=status]').textContent.includes('Ended: 2')`,
+        20_000,
+      );
+      expect(await page.evaluate(FOCUSED)).toBe('Summary');
+      expect(calls.map((call) => stack.emulator.getCall(stack.projectId, call.sid)?.status)).toEqual([
+        'completed',
+        'completed',
+      ]);
+      await done();
+    });
+
     it('without Web Locks, sends one end for a second press in the same tab', async () => {
       const call = live();
       const page = await signIn(await open(), 'operator', { beforeLoad: NO_LOCKS });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#local/local-stack';
+import { API_ROOT } from '#local/signalwire/calls';
 import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
@@ -168,6 +169,40 @@ describe('the console with the keyboard only', { timeout: 90_000 }, () => {
     await page.context().close();
   });
 
+  it('leaves the focus with an operator who types in a filter during End all, and still shows and says the summary', async () => {
+    const from = '+14155550124';
+    const calls = [0, 1].map(() =>
+      stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, from }),
+    );
+    // Each end is held a while, so the run lasts long enough for the operator to go elsewhere.
+    for (const call of calls)
+      stack.emulator.injectFault({
+        kind: 'delay',
+        ms: 1_500,
+        method: 'POST',
+        pathPrefix: `${API_ROOT}/Accounts/${stack.projectId}/Calls/${call.sid}`,
+      });
+    const page = await signIn('admin');
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByRole('heading', { name: 'End all matching calls' }).waitFor();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'End 2 calls…' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Type the number of calls to end').fill('2');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(FOCUSED)).toMatchObject({ tag: 'H2', name: 'Ending' });
+    // The operator narrows the filter for what comes next while the run goes on.
+    await page.getByLabel('From').focus();
+    await page.keyboard.type('9');
+    await page.getByRole('status').getByText('Ended: 2').waitFor({ timeout: 15_000 });
+    expect(await page.evaluate('[document.activeElement.name, document.activeElement.value]')).toEqual([
+      'from',
+      `${from}9`,
+    ]);
+    await page.context().close();
+  });
+
   it('reads the live count aloud when the operator’s filter changes it, not at each refresh', async () => {
     const page = await signIn('viewer');
     // Every text the page's live regions take from here on: each is read aloud.
@@ -191,6 +226,25 @@ describe('the console with the keyboard only', { timeout: 90_000 }, () => {
     await expect
       .poll(() => page.evaluate('window.__said'))
       .toEqual([expect.stringMatching(/^1 live call( \(of \d+ live calls\))?$/)]);
+    await page.context().close();
+  });
+
+  it('keeps no stale count for a screen reader to find once a refresh has changed it', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, {
+      status: 'ringing',
+      ageSeconds: 5,
+      to: '+14155550188',
+    });
+    const page = await signIn('viewer');
+    await page.getByLabel('To').fill(call.to ?? '');
+    const heard = page.locator('main p.sr-only[aria-live]');
+    await expect.poll(() => heard.textContent()).toMatch(/^1 live call/);
+    const before = (await page.locator('.count').textContent()) ?? '';
+    // Another call, which the filter leaves out: the next refresh changes the count (of N live calls) unspoken.
+    stack.emulator.seedCall(stack.projectId, { status: 'ringing', ageSeconds: 5 });
+    await expect.poll(() => page.locator('.count').textContent(), { timeout: 20_000 }).not.toBe(before);
+    // Read line by line, the page says the count it shows, not the one the filter gave a refresh ago.
+    expect([await page.locator('.count').textContent(), ''].includes(await heard.textContent())).toBe(true);
     await page.context().close();
   });
 
