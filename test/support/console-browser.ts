@@ -106,10 +106,24 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
       await page.getByText('Calls ended today, by trigger').waitFor();
       return page;
     },
+    // Returns once the console has handled the change (its hashchange listener, registered first, has run, and a
+    // task after it): a fill right after the hash was set could reach the page being left, under load.
     async goTo(page, hash) {
-      await page.evaluate((to) => {
-        (globalThis as unknown as { location: { hash: string } }).location.hash = to;
-      }, hash);
+      await page.evaluate(
+        (to) =>
+          new Promise<void>((resolve) => {
+            const w = globalThis as unknown as {
+              location: { hash: string };
+              addEventListener(type: 'hashchange', listener: () => void, options: { once: true }): void;
+              setTimeout(callback: () => void, ms: number): unknown;
+            };
+            const before = w.location.hash;
+            w.addEventListener('hashchange', () => w.setTimeout(resolve, 0), { once: true });
+            w.location.hash = to;
+            if (w.location.hash === before) resolve();
+          }),
+        hash,
+      );
     },
   };
   return suite;
