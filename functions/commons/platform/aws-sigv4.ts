@@ -207,9 +207,7 @@ export class SignatureV4 {
   }
 
   presign(): Promise<IHttpRequest> {
-    return Promise.reject(
-      new Error(`presigned URLs are${NOT_BUNDLED}`),
-    );
+    return Promise.reject(new Error(`presigned URLs are${NOT_BUNDLED}`));
   }
 
   async signString(
