@@ -77,7 +77,7 @@ export const STATUS_WEBHOOK_PATH = STATUS_CALLBACK_ROUTE.path;
 
 /**
  * One JSON object per request. The caller identity fields show who did what; nothing here carries a
- * request body, header value or query string, so no credential can reach the log.
+ * request body, query string or header value but the User-Agent, so no credential can reach the log.
  */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
