@@ -24,6 +24,9 @@ export interface ResultRow {
     /** Lowest and highest ratio over the alternated repeats (`ratio` is their median). */
     ratioMin?: number;
     ratioMax?: number;
+    /** Lowest and highest `project` over the repeats, for a row with no ratio (`project` is their median). */
+    projectMin?: number;
+    projectMax?: number;
     repeats?: number;
   };
   /** A context row that the README summary shows too, next to the target it qualifies. */
