@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { auditRecordRow } from '../../bench/cleanup.ts';
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
+import { cleanupRun } from '../support/cleanup-runs.ts';
 
-/** A run that wrote `ended` audit records for `cpuMs` of CPU (the rest of the outcome does not enter the row). */
-const run = (cpuMs: number, ended = 1000): CleanupResult => ({
-  runs: 1,
-  wallMs: 1000,
-  cpuMs,
-  found: ended,
-  ended,
-  alreadyEnded: 0,
-  failed: 0,
-  pagesRead: 0,
-  retries: {},
-  failedPerRun: [0],
-  failures: [],
-  rssBeforeBytes: 0,
-  peakRssBytes: 0,
-  runPeakRssBytes: [],
-  peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
-  stillLive: 0,
-  posts: 0,
-  rateLimited: 0,
-});
+/** A run that wrote 1,000 audit records for `cpuMs` of CPU (posts: none). */
+const run = (cpuMs: number): CleanupResult => cleanupRun(cpuMs, 1000, { posts: 0 });
 
 describe('the audit-record target row', () => {
   it('is the median of the repeats, with their min–max, so one disturbed run does not decide it', () => {

@@ -2,28 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type LayerRuns, layerRows, layerSentence, medianCpu } from '../../bench/cleanup-layers.ts';
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
 import { us } from '../../bench/report.ts';
+import { cleanupRun } from '../support/cleanup-runs.ts';
 
 /** A run that ended `ended` calls for `cpuMs` of CPU (the rest of the outcome does not enter the layers). */
-const run = (cpuMs: number, ended = 1000, failed = 0): CleanupResult => ({
-  runs: 1,
-  wallMs: 1000,
-  cpuMs,
-  found: ended + failed,
-  ended,
-  alreadyEnded: 0,
-  failed,
-  pagesRead: 0,
-  retries: {},
-  failedPerRun: [failed],
-  failures: [],
-  rssBeforeBytes: 0,
-  peakRssBytes: 0,
-  runPeakRssBytes: [],
-  peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
-  stillLive: 0,
-  posts: ended + failed,
-  rateLimited: 0,
-});
+const run = (cpuMs: number, ended = 1000, failed = 0): CleanupResult =>
+  cleanupRun(cpuMs, ended, { found: ended + failed, failed, failedPerRun: [failed], posts: ended + failed });
 
 /** Three rounds per arm; CPU in ms for 1,000 calls, so 150 means 150 µs per call. */
 const runs = (): LayerRuns => ({

@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { cpuPerListedCall, type ListingRuns, listingRow } from '../../bench/cleanup-listing.ts';
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
+import { cleanupRun } from '../support/cleanup-runs.ts';
 
 /** A run that listed `found` calls and ended `ended` of them for `cpuMs` of CPU. */
-const run = (cpuMs: number, ended: number, found = 1000): CleanupResult => ({
-  runs: 1,
-  wallMs: 1000,
-  cpuMs,
-  found,
-  ended,
-  alreadyEnded: 0,
-  failed: 0,
-  pagesRead: 5,
-  retries: {},
-  failedPerRun: [0],
-  failures: [],
-  rssBeforeBytes: 0,
-  peakRssBytes: 0,
-  runPeakRssBytes: [],
-  peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
-  stillLive: found - ended,
-  posts: ended,
-  rateLimited: 0,
-});
+const run = (cpuMs: number, ended: number, found = 1000): CleanupResult =>
+  cleanupRun(cpuMs, ended, { found, pagesRead: 5, stillLive: found - ended });
 
 /** Three rounds per arm; CPU in ms for 1,000 calls, so 150 means 150 µs per call. */
 const runs = (): ListingRuns => ({
