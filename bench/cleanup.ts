@@ -99,12 +99,7 @@ interface Measured {
    * Every alternated round of the cleanup, of the two bare pools and of the layers between the `node:http` pool
    * and the cleanup (bench/cleanup-layers.ts), each in its own process.
    */
-  runs: LayerRuns & {
-    bare: CleanupResult[];
-    unpaced: CleanupResult[];
-    listing: CleanupResult[];
-    audits: CleanupResult[];
-  };
+  runs: LayerRuns & Record<'bare' | 'unpaced' | 'listing' | 'audits', CleanupResult[]>;
   plain: CleanupResult;
   bare: CleanupResult;
   bareHttp: CleanupResult;
