@@ -111,30 +111,26 @@ export const parseErrorBody = (
 export const MAX_ANSWER_DEPTH = 16;
 
 /**
- * How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). It runs
- * on every Call the client reads (every ended call of a cleanup), so only nested objects are pushed, on two
- * parallel stacks: no `[value, depth]` pair per field (3 to 4 times faster on a Call than that work list).
+ * Whether an object or array parsed from JSON nests deeper than `limit` levels (itself counted as one). It runs on
+ * every Call the client reads (every ended call of a cleanup) and on every page: it walks the values in place
+ * (`for…in` and indexes), with no array of values and no iterator per object, and its recursion goes at most
+ * `limit` levels down, however deep a hostile body nests (100 000 levels). The stopping check comes first: a value
+ * is refused the moment the walk reaches one level too deep, without looking inside it.
  */
-const depthOf = (value: unknown): number => {
-  if (typeof value !== 'object' || value === null) return 0;
-  let deepest = 0;
-  const values: object[] = [value];
-  const depths: number[] = [1];
-  while (values.length > 0) {
-    const current = values.pop() as object;
-    const depth = depths.pop() as number;
-    if (depth > deepest) {
-      deepest = depth;
-      if (deepest > MAX_ANSWER_DEPTH) return deepest;
+const nestsDeeper = (value: object, limit: number): boolean => {
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const inner: unknown = value[index];
+      if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1)) return true;
     }
-    for (const inner of Object.values(current)) {
-      if (typeof inner === 'object' && inner !== null) {
-        values.push(inner);
-        depths.push(depth + 1);
-      }
-    }
+    return false;
   }
-  return deepest;
+  for (const key in value) {
+    const inner: unknown = (value as Record<string, unknown>)[key];
+    if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1)) return true;
+  }
+  return false;
 };
 
 /**
@@ -152,7 +148,7 @@ export const unusableCallReason = (body: unknown, callSid?: string): string | un
     return 'is another call, not the one asked for';
   }
   if (typeof call.status !== 'string') return 'has no string "status"';
-  if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
+  if (nestsDeeper(call, MAX_ANSWER_DEPTH)) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
   return undefined;
 };
 
@@ -175,6 +171,6 @@ export const unusablePageReason = (body: unknown): string | undefined => {
     }
   }
   // A page holds Calls two levels below it.
-  if (depthOf(page) > MAX_ANSWER_DEPTH + 2) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
+  if (nestsDeeper(page, MAX_ANSWER_DEPTH + 2)) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
   return undefined;
 };

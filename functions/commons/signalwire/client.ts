@@ -81,6 +81,34 @@ const API_PREFIX = '/api/laml/2010-04-01/Accounts';
 
 const USER_AGENT = 'signalwire-call-control';
 
+/** Text the form encoding leaves as it is: letters, digits and `*-._` (what `URLSearchParams` never escapes). */
+const FORM_SAFE = /^[\w*.-]*$/;
+
+/**
+ * The form body of an update, with exactly its given fields, as `URLSearchParams` writes it. An end's
+ * `Status=completed` (every call of a cleanup) needs no escaping: it is written as it is, without building and
+ * serialising a `URLSearchParams`; any value with another character (a URL) goes through `URLSearchParams`.
+ */
+export const formBody = (update: CallUpdate): string => {
+  let body: string | undefined;
+  for (const field of CALL_UPDATE_FIELDS) {
+    const value = update[field];
+    if (value === undefined) continue;
+    if (!FORM_SAFE.test(value)) return encodedForm(update);
+    body = body === undefined ? `${field}=${value}` : `${body}&${field}=${value}`;
+  }
+  return body ?? '';
+};
+
+const encodedForm = (update: CallUpdate): string => {
+  const form = new URLSearchParams();
+  for (const field of CALL_UPDATE_FIELDS) {
+    const value = update[field];
+    if (value !== undefined) form.append(field, value);
+  }
+  return form.toString();
+};
+
 /** Resolves after `ms`; rejects at once when `signal` aborts, before or during the wait. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -168,11 +196,7 @@ export class SignalWireClient implements CallsApi {
   }
 
   updateCall(callSid: string, update: CallUpdate, options: RequestOptions = {}): Promise<Call> {
-    const form = new URLSearchParams();
-    for (const field of CALL_UPDATE_FIELDS) {
-      const value = update[field];
-      if (value !== undefined) form.append(field, value);
-    }
+    const form = formBody(update);
     // Not an async function: an end request (every call of a cleanup) is the send's own promise, no wrapper.
     if (update.Url === undefined) {
       const attempt = {
@@ -182,9 +206,9 @@ export class SignalWireClient implements CallsApi {
         answer: 'call',
         callSid,
       } as const;
-      return this.send<Call>({ ...attempt, body: form.toString() }, options);
+      return this.send<Call>({ ...attempt, body: form }, options);
     }
-    return this.redirect(callSid, form.toString(), options);
+    return this.redirect(callSid, form, options);
   }
 
   /** A redirect: never resent blindly, and preceded by a safe read when the pooled socket may be stale. */
