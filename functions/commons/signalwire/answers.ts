@@ -113,19 +113,12 @@ export const MAX_ANSWER_DEPTH = 16;
 /**
  * Whether an object or array parsed from JSON nests deeper than `limit` levels (itself counted as one). It runs on
  * every Call the client reads (every ended call of a cleanup) and on every page: it walks the values in place
- * (`for…in` and indexes), with no array of values and no iterator per object, and its recursion goes at most
+ * (`for…in`, an array's indexes too), with no array of values and no iterator per object; its recursion goes at most
  * `limit` levels down, however deep a hostile body nests (100 000 levels). The stopping check comes first: a value
  * is refused the moment the walk reaches one level too deep, without looking inside it.
  */
 const nestsDeeper = (value: object, limit: number): boolean => {
   if (limit === 0) return true;
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) {
-      const inner: unknown = value[index];
-      if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1)) return true;
-    }
-    return false;
-  }
   for (const key in value) {
     const inner: unknown = (value as Record<string, unknown>)[key];
     if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1)) return true;

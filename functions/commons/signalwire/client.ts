@@ -85,28 +85,19 @@ const USER_AGENT = 'signalwire-call-control';
 const FORM_SAFE = /^[\w*.-]*$/;
 
 /**
- * The form body of an update, with exactly its given fields, as `URLSearchParams` writes it. An end's
- * `Status=completed` (every call of a cleanup) needs no escaping: it is written as it is, without building and
- * serialising a `URLSearchParams`; any value with another character (a URL) goes through `URLSearchParams`.
+ * The form body of an update, with exactly its given fields, as `URLSearchParams` writes it. A value of letters,
+ * digits and `*-._` alone (an end's `Status=completed`, every call of a cleanup) is written as it is, without
+ * building and serialising a `URLSearchParams`; any other value (a URL) is encoded by one.
  */
 export const formBody = (update: CallUpdate): string => {
-  let body: string | undefined;
+  let body = '';
   for (const field of CALL_UPDATE_FIELDS) {
     const value = update[field];
     if (value === undefined) continue;
-    if (!FORM_SAFE.test(value)) return encodedForm(update);
-    body = body === undefined ? `${field}=${value}` : `${body}&${field}=${value}`;
+    const encoded = FORM_SAFE.test(value) ? value : new URLSearchParams([['', value]]).toString().slice(1);
+    body += `${body && '&'}${field}=${encoded}`;
   }
-  return body ?? '';
-};
-
-const encodedForm = (update: CallUpdate): string => {
-  const form = new URLSearchParams();
-  for (const field of CALL_UPDATE_FIELDS) {
-    const value = update[field];
-    if (value !== undefined) form.append(field, value);
-  }
-  return form.toString();
+  return body;
 };
 
 /** Resolves after `ms`; rejects at once when `signal` aborts, before or during the wait. */
@@ -199,14 +190,15 @@ export class SignalWireClient implements CallsApi {
     const form = formBody(update);
     // Not an async function: an end request (every call of a cleanup) is the send's own promise, no wrapper.
     if (update.Url === undefined) {
-      const attempt = {
+      const attempt: Attempt = {
         method: 'POST',
         url: this.callUrl(callSid),
+        body: form,
         repeatable: true,
         answer: 'call',
         callSid,
-      } as const;
-      return this.send<Call>({ ...attempt, body: form }, options);
+      };
+      return this.send<Call>(attempt, options);
     }
     return this.redirect(callSid, form, options);
   }
