@@ -113,18 +113,19 @@ export const MAX_ANSWER_DEPTH = 16;
 /**
  * Whether an object or array parsed from JSON nests deeper than `limit` levels (itself counted as one). It runs on
  * every Call the client reads (every ended call of a cleanup) and on every page: it walks the values in place
- * (`for…in`, an array's indexes too), with no array of values and no iterator per object; its recursion goes at most
+ * (`for…in`, an array's elements), with no array of values and no iterator per object; its recursion goes at most
  * `limit` levels down, however deep a hostile body nests (100 000 levels). The stopping check comes first: a value
  * is refused the moment the walk reaches one level too deep, without looking inside it.
  */
 const nestsDeeper = (value: object, limit: number): boolean => {
   if (limit === 0) return true;
-  for (const key in value) {
-    const inner: unknown = (value as Record<string, unknown>)[key];
-    if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1)) return true;
-  }
+  // An array by its elements: `for…in` over a page's calls cost a fifth of a listed call (its index keys).
+  if (Array.isArray(value)) return value.some((inner) => deeper(inner, limit));
+  for (const key in value) if (deeper((value as Record<string, unknown>)[key], limit)) return true;
   return false;
 };
+const deeper = (inner: unknown, limit: number): boolean =>
+  typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1);
 
 /**
  * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` (the
