@@ -74,6 +74,31 @@ describe('requests to an origin parsed once (the Calls paths)', () => {
     expect(second).toEqual(first);
   });
 
+  it("sends a body with its length in bytes, not chunked, leaving the caller's headers as they were", async () => {
+    const echo = await startEcho('127.0.0.1');
+    const headers = Object.freeze({
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    });
+    const body = 'Url=%C3%A9&x=é\u{1F600}';
+    const request = { method: 'POST', headers, body, timeoutMs: 2_000, maxAnswerBytes: 1_024 } as const;
+
+    await exchange({ ...request, url: { origin: parseOrigin(echo.origin), path: '/a' } });
+    await exchange({ ...request, url: new URL('/b', echo.origin) });
+
+    for (const seen of echo.seen) {
+      expect(seen.body).toBe(body);
+      expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+      expect(seen.headers['transfer-encoding']).toBeUndefined();
+      expect(seen.headers.accept).toBe('application/json');
+    }
+    expect(echo.seen).toHaveLength(2);
+    expect(headers).toEqual({
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    });
+  });
+
   it.each(['CA0123456789abcdef0123456789abcdef', 'a b/c?d#e%f', '..', 'é\u{1F600}'])(
     'sends the call %s to the path the URL of the same text resolves to',
     async (callSid) => {

@@ -111,31 +111,21 @@ export const parseErrorBody = (
 export const MAX_ANSWER_DEPTH = 16;
 
 /**
- * How deep a parsed JSON value nests, counted without recursion (a hostile body may nest 100 000 levels). It runs
- * on every Call the client reads (every ended call of a cleanup), so only nested objects are pushed, on two
- * parallel stacks: no `[value, depth]` pair per field (3 to 4 times faster on a Call than that work list).
+ * Whether an object or array parsed from JSON nests deeper than `limit` levels (itself counted as one). It runs on
+ * every Call the client reads (every ended call of a cleanup) and on every page: it walks the values in place
+ * (`for…in`, an array's elements), with no array of values and no iterator per object; its recursion goes at most
+ * `limit` levels down, however deep a hostile body nests (100 000 levels). The stopping check comes first: a value
+ * is refused the moment the walk reaches one level too deep, without looking inside it.
  */
-const depthOf = (value: unknown): number => {
-  if (typeof value !== 'object' || value === null) return 0;
-  let deepest = 0;
-  const values: object[] = [value];
-  const depths: number[] = [1];
-  while (values.length > 0) {
-    const current = values.pop() as object;
-    const depth = depths.pop() as number;
-    if (depth > deepest) {
-      deepest = depth;
-      if (deepest > MAX_ANSWER_DEPTH) return deepest;
-    }
-    for (const inner of Object.values(current)) {
-      if (typeof inner === 'object' && inner !== null) {
-        values.push(inner);
-        depths.push(depth + 1);
-      }
-    }
-  }
-  return deepest;
+const nestsDeeper = (value: object, limit: number): boolean => {
+  if (limit === 0) return true;
+  // An array by its elements: `for…in` over a page's calls cost a fifth of a listed call (its index keys).
+  if (Array.isArray(value)) return value.some((inner) => deeper(inner, limit));
+  for (const key in value) if (deeper((value as Record<string, unknown>)[key], limit)) return true;
+  return false;
 };
+const deeper = (inner: unknown, limit: number): boolean =>
+  typeof inner === 'object' && inner !== null && nestsDeeper(inner, limit - 1);
 
 /**
  * Why a 2xx body is not a usable Call resource, or undefined when it is: a JSON object with a string `sid` (the
@@ -152,7 +142,7 @@ export const unusableCallReason = (body: unknown, callSid?: string): string | un
     return 'is another call, not the one asked for';
   }
   if (typeof call.status !== 'string') return 'has no string "status"';
-  if (depthOf(call) > MAX_ANSWER_DEPTH) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
+  if (nestsDeeper(call, MAX_ANSWER_DEPTH)) return `nests deeper than ${MAX_ANSWER_DEPTH} levels`;
   return undefined;
 };
 
@@ -175,6 +165,6 @@ export const unusablePageReason = (body: unknown): string | undefined => {
     }
   }
   // A page holds Calls two levels below it.
-  if (depthOf(page) > MAX_ANSWER_DEPTH + 2) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
+  if (nestsDeeper(page, MAX_ANSWER_DEPTH + 2)) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
   return undefined;
 };

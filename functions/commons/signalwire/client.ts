@@ -81,6 +81,25 @@ const API_PREFIX = '/api/laml/2010-04-01/Accounts';
 
 const USER_AGENT = 'signalwire-call-control';
 
+/** Text the form encoding leaves as it is: letters, digits and `*-._` (what `URLSearchParams` never escapes). */
+const FORM_SAFE = /^[\w*.-]*$/;
+
+/**
+ * The form body of an update, with exactly its given fields, as `URLSearchParams` writes it. A value of letters,
+ * digits and `*-._` alone (an end's `Status=completed`, every call of a cleanup) is written as it is, without
+ * building and serialising a `URLSearchParams`; any other value (a URL) is encoded by one.
+ */
+export const formBody = (update: CallUpdate): string => {
+  let body = '';
+  for (const field of CALL_UPDATE_FIELDS) {
+    const value = update[field];
+    if (value === undefined) continue;
+    const encoded = FORM_SAFE.test(value) ? value : new URLSearchParams([['', value]]).toString().slice(1);
+    body += `${body && '&'}${field}=${encoded}`;
+  }
+  return body;
+};
+
 /** Resolves after `ms`; rejects at once when `signal` aborts, before or during the wait. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -168,23 +187,20 @@ export class SignalWireClient implements CallsApi {
   }
 
   updateCall(callSid: string, update: CallUpdate, options: RequestOptions = {}): Promise<Call> {
-    const form = new URLSearchParams();
-    for (const field of CALL_UPDATE_FIELDS) {
-      const value = update[field];
-      if (value !== undefined) form.append(field, value);
-    }
+    const form = formBody(update);
     // Not an async function: an end request (every call of a cleanup) is the send's own promise, no wrapper.
     if (update.Url === undefined) {
-      const attempt = {
+      const attempt: Attempt = {
         method: 'POST',
         url: this.callUrl(callSid),
+        body: form,
         repeatable: true,
         answer: 'call',
         callSid,
-      } as const;
-      return this.send<Call>({ ...attempt, body: form.toString() }, options);
+      };
+      return this.send<Call>(attempt, options);
     }
-    return this.redirect(callSid, form.toString(), options);
+    return this.redirect(callSid, form, options);
   }
 
   /** A redirect: never resent blindly, and preceded by a safe read when the pooled socket may be stale. */

@@ -118,19 +118,16 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
     const { url } = request;
     const parsed = url instanceof URL ? undefined : url;
     const tls = (parsed ? parsed.origin.protocol : (url as URL).protocol) === 'https:';
-    const headers =
-      request.body === undefined
-        ? request.headers
-        : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
-    const options: http.RequestOptions = {
-      method: request.method,
-      headers,
-      agent: agentFor(tls),
-    };
+    const { method, headers, body } = request;
+    const agent = agentFor(tls);
     let req: http.ClientRequest;
     try {
       const send = tls ? https.request : http.request;
-      req = parsed ? send({ ...parsed.origin, path: parsed.path, ...options }) : send(url as URL, options);
+      // The origin copied, the rest set in the literal: a second spread (of an options object) was a runtime
+      // call per property on every request.
+      req = parsed
+        ? send({ ...parsed.origin, path: parsed.path, method, headers, agent })
+        : send(url as URL, { method, headers, agent });
     } catch (error) {
       // Refused before anything was sent (an invalid header value, say).
       reject(new ExchangeFailureError('connection', false, errorCode(error), { cause: error }));
@@ -204,5 +201,7 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
         if (!response.complete) lost(undefined);
       });
     });
-    req.end(request.body);
+    // The body goes whole to `end`, before any header is sent: Node then sends its byte length as
+    // `Content-Length` (not chunked), counted once there; the caller's headers go to Node as they are, uncopied.
+    req.end(body);
   });
