@@ -204,3 +204,15 @@ describe('a body that is not UTF-8', () => {
     );
   });
 });
+
+describe('a change that names its API and nothing else', () => {
+  it('is refused listing the fields that make a change, not api (which alone changes nothing)', async () => {
+    const call = seed();
+    stack.emulator.clearRequests();
+
+    const answer = await send('POST', `/calls/${call.sid}`, '{"api":"compatibility"}');
+
+    expectRefused(answer, 'body', 'required', /^body must set at least one of: Url, .*StatusCallbackMethod$/);
+    expect(answer.json.error?.message).not.toMatch(/\bapi\b/);
+  });
+});

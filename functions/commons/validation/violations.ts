@@ -221,7 +221,8 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
       return {
         field: name,
         rule: 'required',
-        message: `${name} must set at least one of: ${(allowed ?? []).join(', ')}`,
+        // `api` names the API a change goes to (it is moved to the query before this check): no change by itself.
+        message: `${name} must set at least one of: ${(allowed ?? []).filter((key) => key !== 'api').join(', ')}`,
       };
     case 'maxProperties':
       return { field: name, rule: 'empty', message: `${name} must be empty` };
