@@ -404,7 +404,8 @@ describe('failures', () => {
       {
         field: 'Url',
         rule: 'url',
-        message: 'Url must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535)',
+        message:
+          'Url must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535): it does not start with http:// or https://',
       },
     ]);
     expect(detail.error.message).toContain('Url');

@@ -18,6 +18,7 @@ import {
   keyViolations,
   type ViolationContext,
 } from '../validation/violations.ts';
+import { requireUtf8Body, utf8Violations } from './utf8-input.ts';
 
 type HttpMiddleware = MiddlewareObj<
   APIGatewayProxyEventV2,
@@ -105,8 +106,14 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
       );
     }
     headers['content-type'] = type;
+    // A UTF-8 byte order mark (`77u/` in base64: three bytes) says nothing; RFC 8259 lets a JSON parser ignore it,
+    // which JSON.parse does not, and a form's first name would begin with it.
+    const bom = event.isBase64Encoded ? '77u/' : '\ufeff';
+    const sent = body.startsWith(bom) ? body.slice(bom.length) : body;
+    event.body = sent;
+    requireUtf8Body(sent, event.isBase64Encoded === true, type === FORM_TYPE);
     if (isJsonType(type)) {
-      const text = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      const text = event.isBase64Encoded ? Buffer.from(sent, 'base64').toString('utf8') : sent;
       const duplicate = duplicateJsonKey(text);
       if (duplicate !== undefined) {
         const field = fieldLabel(duplicate);
@@ -168,6 +175,7 @@ export const inputShape = (): HttpMiddleware => ({
   before: ({ event }) => {
     // Most requests (every change) have no query string: nothing to parse.
     const violations = event.rawQueryString ? repeatedParameters(event.rawQueryString) : [];
+    violations.push(...utf8Violations(event));
     violations.push(...keyViolations(event.queryStringParameters));
     violations.push(...keyViolations(event.body));
     if (violations.length > 0) throw new RequestValidationError(violations);
@@ -325,7 +333,9 @@ export const errorResponse = (options: {
   onError: (request) => {
     const context =
       typeof options.violations === 'function' ? options.violations(request.event) : options.violations;
-    const error = middyHttpError(request.error) ?? fromMiddyValidation(request.error, context);
+    const error =
+      middyHttpError(request.error) ??
+      fromMiddyValidation(request.error, { ...context, input: request.event });
     const described =
       options.describe?.(request.event, error, request.context) ??
       describeError(error, {

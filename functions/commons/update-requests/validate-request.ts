@@ -55,9 +55,9 @@ export const callUpdateRequestViolations = (event: unknown): FieldViolation[] =>
   const placement = errors.map(misplaced).filter((violation) => violation !== undefined);
   return [
     ...placement,
-    ...violationsFromAjv(
-      errors.filter((error) => error.keyword !== 'false schema').map(fromUpdate),
-      CALL_UPDATE_REQUESTED_VIOLATIONS,
-    ),
+    ...violationsFromAjv(errors.filter((error) => error.keyword !== 'false schema').map(fromUpdate), {
+      ...CALL_UPDATE_REQUESTED_VIOLATIONS,
+      input: detail,
+    }),
   ];
 };

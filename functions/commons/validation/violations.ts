@@ -24,9 +24,47 @@ export interface ViolationContext {
   prefix?: string;
   /** The rule a `pattern` failure breaks, when it is not `format` (a number checked as text breaks `range`). */
   patternRules?: Readonly<Record<string, string>>;
+  /** The input validated, so that a refusal can say what is wrong with the value it names (a URL's host). */
+  input?: unknown;
 }
 
 const param = (error: ErrorObject, name: string): unknown => (error.params as Record<string, unknown>)[name];
+
+const NOT_ASCII = /[^\0-\x7f]/;
+
+/**
+ * What makes `url` no absolute http(s) URL, in words a caller can act on; undefined when it is none of these. A
+ * host is sent as written: one that is not ASCII is refused, not rewritten, so that what SignalWire fetches and
+ * the audit records say is what the caller sent.
+ */
+export const urlProblem = (url: string): string | undefined => {
+  if (/[\s\p{Cc}]/u.test(url)) {
+    return 'it holds a space, line break or control character (percent-encode it: %20, %0D%0A)';
+  }
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1];
+  if (authority === undefined) return 'it does not start with http:// or https://';
+  if (authority.includes('@')) return 'it carries user:password@, which audit records would keep';
+  if (NOT_ASCII.test(authority)) {
+    let host = '';
+    try {
+      host = `: ${new URL(url).hostname}`;
+    } catch {}
+    return `its host is not ASCII (write an internationalised domain name in its xn-- form${host})`;
+  }
+  if (NOT_ASCII.test(url))
+    return 'it holds characters that are not ASCII (percent-encode their UTF-8 bytes: é is %C3%A9)';
+  return undefined;
+};
+
+/** The value at an Ajv instance path of `input` (own properties only), or undefined. */
+const valueAt = (input: unknown, instancePath: string): unknown =>
+  pathParts(instancePath).reduce<unknown>(
+    (value, key) =>
+      typeof value === 'object' && value !== null && Object.hasOwn(value, key)
+        ? (value as Record<string, unknown>)[key]
+        : undefined,
+    input,
+  );
 
 /**
  * Names no input may use, at any depth: JavaScript gives them meaning on every object, so a parser or a copy
@@ -154,10 +192,12 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
     case 'format':
     case 'pattern':
       if (field && URL_FIELDS.has(field)) {
+        const value = valueAt(context.input, error.instancePath);
+        const problem = typeof value === 'string' ? urlProblem(value) : undefined;
         return {
           field,
           rule: 'url',
-          message: `${field} must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535)`,
+          message: `${field} must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535)${problem ? `: ${problem}` : ''}`,
         };
       }
       if (field && SID_FIELDS.has(field)) {
@@ -181,7 +221,8 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
       return {
         field: name,
         rule: 'required',
-        message: `${name} must set at least one of: ${(allowed ?? []).join(', ')}`,
+        // `api` names the API a change goes to (it is moved to the query before this check): no change by itself.
+        message: `${name} must set at least one of: ${(allowed ?? []).filter((key) => key !== 'api').join(', ')}`,
       };
     case 'maxProperties':
       return { field: name, rule: 'empty', message: `${name} must be empty` };
