@@ -94,7 +94,7 @@ describe('the console on calls of both kinds', { timeout: 90_000 }, () => {
     await expect
       .poll(() => rowOf(page, agent.id).textContent())
       .toContain('<img src=x onerror="window.__pwned=1">');
-    await expect.poll(() => rowOf(page, agent.id).textContent()).toContain('\\u{1b}[31msip:x\\u{202e}evil');
+    await expect.poll(() => rowOf(page, agent.id).textContent()).toContain('\\x1b[31msip:x\\u202eevil');
     expect(await page.locator('main img').count()).toBe(0);
     expect(
       await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
