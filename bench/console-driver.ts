@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../local/chromium.ts';
 import { startLocalStack } from '../local/local-stack.ts';
 
 const runs = Number(process.argv[2] ?? 7);
@@ -21,16 +21,8 @@ for (const [status, ageSeconds] of [
 ] as const) {
   stack.emulator.seedCall(stack.projectId, { status, ageSeconds });
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-  ],
-});
+// The browser suites' Chromium, flags and all: what is measured is what is tested.
+const browser = await launchChromium();
 const paints: number[] = [];
 try {
   for (let run = 0; run < runs; run++) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildConsoleFiles } from '../infra/console-bundle.ts';
+import { CHROMIUM_PATH } from '../local/chromium.ts';
 import { type Measurement, yesNo } from './measurement.ts';
 import { kib, type ResultRow } from './report.ts';
 
@@ -37,7 +38,7 @@ export const consoleFigures: Measurement = {
       'Console paint: Chromium signs in as viewer against the local stack (5 live calls); the time is the page mark set when the live calls are first on screen, from the start of the navigation back from the sign-in (config, code exchange and three list requests included), median of 7.',
     ];
     let paints: number[] = [];
-    const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    const chromium = CHROMIUM_PATH;
     if (existsSync(chromium)) {
       context.log('console: live-calls paint in Chromium');
       const child = spawnSync(

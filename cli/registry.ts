@@ -3,6 +3,7 @@
  * the package's version: all `--help` and `--version` need, with nothing else imported (see call-control.ts).
  */
 import type { Paint } from './core/colour.ts';
+import { helpColumns, helpWidth, wrap } from './core/help-width.ts';
 import type { CommandEntry } from './core/parse.ts';
 
 export const COMMANDS: Record<string, CommandEntry> = {
@@ -49,17 +50,25 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
 };
 
-export const mainHelp = (style: Paint): string => {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+/** The main `--help`, its prose and command list wrapped to `width` (the terminal's; none on a pipe). */
+export const mainHelp = (style: Paint, width = helpWidth()): string => {
+  const prose = (text: string) => wrap(text, width);
   return [
     `${style.bold('Usage:')} call-control <command> [options]`,
     '',
-    'End, redirect and clean up live SignalWire calls through the call-control stack.',
-    'Targets: the deployed stack (default; SigV4 with your AWS credentials), --local (npm start), --direct (SignalWire).',
-    'Calls of both kinds: Compatibility (cXML) and native (SWML, RELAY, AI agents); --api compatibility|calling names one.',
+    prose('End, redirect and clean up live SignalWire calls through the call-control stack.'),
+    prose(
+      'Targets: the deployed stack (default; SigV4 with your AWS credentials), --local (npm start), --direct (SignalWire).',
+    ),
+    prose(
+      'Calls of both kinds: Compatibility (cXML) and native (SWML, RELAY, AI agents); --api compatibility|calling names one.',
+    ),
     '',
     style.bold('Commands:'),
-    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    helpColumns(
+      Object.entries(COMMANDS).map(([name, { summary }]) => [name, summary]),
+      width,
+    ),
     '',
     style.bold('Examples:'),
     '  call-control calls list --status in-progress',
@@ -69,21 +78,27 @@ export const mainHelp = (style: Paint): string => {
     '  call-control audit --call 3f2a...',
     '  call-control doctor --direct',
     '',
-    'Global options (--local, --direct, --stack, --construct, --profile, --region, --port, --secret-id, -o, --yes, --no-color) go before or after the command.',
-    'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
+    prose(
+      'Global options (--local, --direct, --stack, --construct, --profile, --region, --port, --secret-id, -o, --yes, --no-color) go before or after the command.',
+    ),
+    prose(
+      'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
+    ),
   ].join('\n');
 };
 
-export const callsHelp = (style: Paint): string => {
+export const callsHelp = (style: Paint, width = helpWidth()): string => {
   const calls = Object.entries(COMMANDS).filter(([name]) => name.startsWith('calls '));
-  const width = Math.max(...calls.map(([name]) => name.length));
   return [
     `${style.bold('Usage:')} call-control calls <subcommand> [options]`,
     '',
     style.bold('Subcommands:'),
-    ...calls.map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    helpColumns(
+      calls.map(([name, { summary }]) => [name, summary]),
+      width,
+    ),
     '',
-    'Run `call-control calls <subcommand> --help` for its options.',
+    wrap('Run `call-control calls <subcommand> --help` for its options.', width),
   ].join('\n');
 };
 

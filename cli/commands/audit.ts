@@ -171,6 +171,8 @@ const queryDeployed = async (
 
 /** The audit table drops REASON, TRIGGER, CHANGE, ACTOR, then TIME when the terminal is too narrow. */
 const AUDIT_DROP_ORDER = [6, 2, 4, 1, 0];
+/** CALL and OUTCOME are shown whole: too narrow for both, each record is stacked (the call, its outcome below). */
+const AUDIT_WHOLE = [3, 5];
 
 export const command = defineCommand({ ...spec, examples: [...spec.examples] }, async (context) => {
   const { values } = context;
@@ -239,6 +241,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
     renderTable(['TIME', 'ACTOR', 'TRIGGER', 'CALL', 'CHANGE', 'OUTCOME', 'REASON'], rows, context.style, {
       width: tableWidth(),
       dropOrder: AUDIT_DROP_ORDER,
+      whole: AUDIT_WHOLE,
     }),
   );
   return EXIT.ok;

@@ -21,6 +21,7 @@ const spec = {
     status: {
       type: 'string',
       value: 'status',
+      caseless: true,
       description: 'queued, ringing, in-progress, completed, busy, failed, no-answer or canceled.',
     },
     to: { type: 'string', value: 'number', description: 'Calls to this number or SIP address.' },

@@ -24,6 +24,7 @@ export const command = defineCommand(
       method: {
         type: 'string',
         value: 'GET|POST',
+        caseless: true,
         description: 'How SignalWire fetches it (Compatibility calls only). [default POST]',
       },
       api: API_OPTION,

@@ -44,6 +44,7 @@ export const command = defineCommand(
       api: {
         type: 'string',
         value: 'api',
+        caseless: true,
         description:
           'calling: the call is native, so it is not looked up (compatibility is refused). [default: looked up]',
       },

@@ -10,7 +10,8 @@ const flagOf = (field: string): string =>
   field.replace(/[A-Z]/g, (letter, at: number) => `${at > 0 ? '-' : ''}${letter.toLowerCase()}`);
 
 const url = (description: string) => ({ type: 'string', value: 'url', description }) as const;
-const method = (description: string) => ({ type: 'string', value: 'GET|POST', description }) as const;
+const method = (description: string) =>
+  ({ type: 'string', value: 'GET|POST', caseless: true, description }) as const;
 
 export const command = defineCommand(
   {
@@ -29,6 +30,7 @@ export const command = defineCommand(
       status: {
         type: 'string',
         value: 'status',
+        caseless: true,
         description: 'completed (hang up) or canceled (only a call not yet answered).',
       },
       'fallback-url': url('URL used when --url fails.'),

@@ -9,6 +9,7 @@ import { visible } from './safe-text.ts';
 export const API_OPTION = {
   type: 'string',
   value: 'api',
+  caseless: true,
   description:
     'compatibility or calling (native: SWML, RELAY, AI agents): the API that owns the call, so it is not looked up. [default: found per call]',
 } as const;
@@ -17,6 +18,7 @@ export const API_OPTION = {
 export const API_FILTER_OPTION = {
   type: 'string',
   value: 'api',
+  caseless: true,
   description:
     'compatibility or calling: only calls of that kind (KIND compat or native). [default: both kinds]',
 } as const;

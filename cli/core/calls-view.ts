@@ -81,6 +81,12 @@ export const callRow = (call: ListedCall, nowMs: number): string[] => [
 export const CALL_DROP_ORDER = [4, 6, 1, 5, 2, 7];
 
 /**
+ * SID and STATUS are shown whole: too narrow for both side by side, each call is stacked (its SID, then its
+ * status under it). A cut status (`c…`: completed or canceled?) or a cut SID is worse than a longer listing.
+ */
+export const CALL_WHOLE = [0, 3];
+
+/**
  * On a terminal, a cell is cut at 40 columns: a SID (36) fits whole, and a caller's 5,000-character "number"
  * does not push FROM or TO off every row.
  */
@@ -91,14 +97,19 @@ export const callsTable = (
   style: Paint,
   nowMs = Date.now(),
   stream: NodeJS.WriteStream = process.stdout,
-  layout: TableLayout = { width: tableWidth(stream), dropOrder: CALL_DROP_ORDER, maxCell: CALL_MAX_CELL },
+  layout: TableLayout = {
+    width: tableWidth(stream),
+    dropOrder: CALL_DROP_ORDER,
+    maxCell: CALL_MAX_CELL,
+    whole: CALL_WHOLE,
+  },
 ): string =>
   renderTable(
     CALL_COLUMNS,
     calls.map((call) => callRow(call, nowMs)),
     style,
     layout,
-  ).replace(/(in-progress|ringing|queued)(?= )/g, (status) => statusColour(status, style));
+  ).replace(/(in-progress|ringing|queued)(?= |$)/gm, (status) => statusColour(status, style));
 
 export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
   const api = apiOf(call);

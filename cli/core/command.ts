@@ -1,4 +1,5 @@
 import { EXIT, type Hint } from './errors.ts';
+import { helpColumns, helpWidth, wrap } from './help-width.ts';
 import {
   GLOBAL_OPTIONS,
   type GlobalOptions,
@@ -69,28 +70,35 @@ const optionLine = (name: string, option: OptionSpec): [string, string] => [
   option.description,
 ];
 
-const columns = (rows: Array<[string, string]>): string => {
-  const width = Math.max(...rows.map(([left]) => left.length));
-  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n');
-};
-
-export const commandHelp = (spec: CommandSpec, style: Paint): string => {
+/**
+ * A command's `--help`, its prose and option descriptions wrapped to `width` (the terminal's; none on a pipe);
+ * examples stay one line each, to be copied whole.
+ */
+export const commandHelp = (spec: CommandSpec, style: Paint, width = helpWidth()): string => {
+  const prose = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => wrap(line, width))
+      .join('\n');
+  const columns = (rows: Array<[string, string]>) => helpColumns(rows, width);
   const own = Object.entries(spec.options).map(([name, option]) => optionLine(name, option));
   const global = Object.entries(GLOBAL_OPTIONS).map(([name, option]) => optionLine(name, option));
   return [
     `${style.bold('Usage:')} call-control ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`,
     '',
-    spec.summary,
-    ...(spec.description ? ['', spec.description] : []),
+    prose(spec.summary),
+    ...(spec.description ? ['', prose(spec.description)] : []),
     ...(own.length > 0 ? ['', style.bold('Options:'), columns(own)] : []),
     '',
-    style.bold('Targets and output (before or after the command):'),
+    style.bold(prose('Targets and output (before or after the command):')),
     columns(global),
     '',
     style.bold('Examples:'),
     ...spec.examples.map((example) => `  ${example}`),
     '',
-    `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage error, ${EXIT.partial} partly or maybe done, ${EXIT.cancelled} cancelled (nothing changed).`,
+    prose(
+      `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage error, ${EXIT.partial} partly or maybe done, ${EXIT.cancelled} cancelled (nothing changed).`,
+    ),
   ].join('\n');
 };
 

@@ -13,6 +13,11 @@ export interface OptionSpec {
   /** Placeholder in help: `--url <url>`. */
   readonly value?: string;
   readonly description: string;
+  /**
+   * A word of a fixed set, read in any case and with spaces around it ignored (`--status IN-PROGRESS`): given twice
+   * as `queued` and `QUEUED`, it was given once. @default false: two spellings are two values
+   */
+  readonly caseless?: boolean;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -53,7 +58,13 @@ export const GLOBAL_OPTIONS = {
     description:
       'SignalWire secret for --direct. [env SIGNALWIRE_SECRET_ID, default signalwire/call-control]',
   },
-  output: { type: 'string', short: 'o', value: 'format', description: 'table (default), json or ndjson.' },
+  output: {
+    type: 'string',
+    short: 'o',
+    value: 'format',
+    caseless: true,
+    description: 'table (default), json or ndjson.',
+  },
   yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation (scripts).' },
   'no-color': {
     type: 'boolean',

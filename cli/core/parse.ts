@@ -168,10 +168,17 @@ const valueTakenForCommand = (
 /** Options whose value may be a call SID: a SID split there is one too. */
 const SID_VALUES = new Set(['call', 'never-touch']);
 
+/** `--call=3f2a…`: the option's `--call=` and its value, when the option's value may be a SID. */
+const inlineSidValue = (token: string): [string, string] | undefined => {
+  const inline = /^(--([^=]+)=)(.*)$/s.exec(token);
+  return inline && SID_VALUES.has(inline[2]!) ? [inline[1]!, inline[3]!] : undefined;
+};
+
 /**
- * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`): refused before the parse reads
- * its second piece as an unknown option (`-9bf0…`) or an unexpected argument, naming both pieces and the command
- * line to type. A piece never starts at a command word, nor at the value of an option that takes no SID.
+ * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`, `audit --call=3f2a…-8def 0123…`):
+ * refused before the parse reads its second piece as an unknown option (`-9bf0…`) or an unexpected argument,
+ * naming both pieces and the command line to type. A piece never starts at a command word, nor at the value of
+ * an option that takes no SID.
  */
 const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): void => {
   const optionBefore = (index: number): string | undefined => {
@@ -182,15 +189,19 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
       : Object.keys(options).find((key) => options[key]?.short === before.slice(1));
     return name !== undefined && options[name]?.type === 'string' ? name : undefined;
   };
-  const split = findSplitSid(argv, (index) => {
+  // The value of `--call=…` is a word a piece may start at, as the word after `--call` is.
+  const words = argv.map((token) => inlineSidValue(token)?.[1] ?? token);
+  const split = findSplitSid(words, (index) => {
     if (at.includes(index)) return false;
+    if (inlineSidValue(argv[index]!)) return true;
     const option = optionBefore(index);
     return option === undefined || SID_VALUES.has(option);
   });
   if (!split) return;
-  const retyped = [...argv.slice(0, split.from), split.sid, ...argv.slice(split.to + 1)];
+  const sid = `${inlineSidValue(argv[split.from]!)?.[0] ?? ''}${split.sid}`;
+  const retyped = [...argv.slice(0, split.from), sid, ...argv.slice(split.to + 1)];
   const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
-  throw splitSidError(argv, split, `Type the SID as one word: \`${retype}\`.`);
+  throw splitSidError(words, split, `Type the SID as one word: \`${retype}\`.`);
 };
 
 /**
@@ -261,7 +272,8 @@ export const parseCommandLine = async (
     tokens: true,
   });
   // An option of one value given twice with two values: which one was meant? (`end-all --to A --to B` would
-  // otherwise end the calls to B alone, without a word.) The same value twice is harmless.
+  // otherwise end the calls to B alone, without a word.) The same value twice is harmless, and so is the same
+  // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
@@ -282,7 +294,8 @@ export const parseCommandLine = async (
       throw new UsageError(`option '${token.rawName}' takes no value`, usage);
     if (spec.type === 'string' && !spec.multiple && token.value !== undefined) {
       const earlier = given.get(token.name);
-      if (earlier !== undefined && earlier !== token.value)
+      const word = (value: string) => (spec.caseless ? value.trim().toLowerCase() : value);
+      if (earlier !== undefined && word(earlier) !== word(token.value))
         throw new UsageError(
           `option '${token.rawName}' given twice, as "${earlier}" and "${token.value}"; it takes one value`,
           `Give --${token.name} once. ${usage}`,

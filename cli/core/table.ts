@@ -28,6 +28,12 @@ export interface TableLayout {
    * outside does not push its whole column off every row. @default no cut
    */
   maxCell?: number;
+  /**
+   * Columns an operator must always see whole (a SID to copy, a call's status). When they cannot all fit side by
+   * side, each row is stacked instead: the first of them alone on a line, the others below it as `LABEL  value`.
+   * @default none: the last column left is cut with `…`
+   */
+  whole?: number[];
 }
 
 const GAP = 2;
@@ -54,6 +60,28 @@ const cut = (text: string, width: number): string => {
 
 const padEnd = (text: string, width: number): string =>
   text + ' '.repeat(Math.max(0, width - stringWidth(text)));
+
+const INDENT = '  ';
+
+/**
+ * Each row as a record: the first `whole` column's value alone on a line (never cut: a SID to copy), then the
+ * others indented under it as `LABEL  value`; records apart by a blank line. A terminal narrower than a value
+ * wraps it rather than the table cutting it.
+ */
+const stacked = (header: string[], cells: string[][], whole: number[]): string => {
+  const [first, ...rest] = whole;
+  const label = Math.max(...rest.map((column) => stringWidth(header[column]!)));
+  return cells
+    .map((row) =>
+      [
+        row[first!] ?? '',
+        ...rest.map((column) =>
+          `${INDENT}${padEnd(header[column]!, label)}${' '.repeat(GAP)}${row[column] ?? ''}`.trimEnd(),
+        ),
+      ].join('\n'),
+    )
+    .join('\n\n');
+};
 
 /**
  * Column widths from content, in terminal columns; the last column is not padded. Every cell is shown with its
@@ -84,6 +112,10 @@ export const renderTable = (
   for (const column of layout?.dropOrder ?? []) {
     if (limit === undefined || total(shown) <= limit) break;
     shown = shown.filter((kept) => kept !== column);
+  }
+  const whole = layout?.whole ?? [];
+  if (limit !== undefined && whole.length > 0 && total(whole) > limit) {
+    return stacked(header, cells, whole);
   }
   const widths = new Map(shown.map((column) => [column, widthOf(column)]));
   if (limit !== undefined && total(shown) > limit) {

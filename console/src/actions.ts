@@ -1,7 +1,7 @@
 import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './api.ts';
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
-import { announce, h, visible } from './dom.ts';
+import { announce, h, says } from './dom.ts';
 import { holding, lockHeld } from './locks.ts';
 
 /** The call's identity and numbers, each a labelled value of its own, for confirmations. */
@@ -34,16 +34,18 @@ interface Verb {
  * What the operator is told of a refused attempt: "not applied", unless an earlier attempt's outcome is open (this
  * tab's or another's), which the refusal does not settle: then what is known, and that the call needs checking.
  */
-const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttempt[]): string => {
+const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttempt[]): DocumentFragment => {
   const same = earlier.filter((a) => a.change === verb.change);
   const other = earlier.filter((a) => a.change !== verb.change);
   const check = 'Check the call before trying again.';
   if (same.length > 0)
-    return `Call ${sid} may or may not ${verb.unknown}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
+    return says`Call ${sid} may or may not ${verb.unknown}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
   const also = other.length
     ? ` An earlier change (${other.map(described).join(', ')}) got no usable answer and may or may not have been applied. ${check}`
     : '';
-  return `Call ${sid} ${verb.not}: ${failure.message}.${also}`;
+  const sentence = says`Call ${sid} ${verb.not}: ${failure.message}.`;
+  sentence.append(also);
+  return sentence;
 };
 
 /**
@@ -59,29 +61,30 @@ const act = async (
   send: (value: string) => Promise<{ body: Call; headers: Headers }>,
   after: () => void,
 ): Promise<void> => {
-  const sid = visible(call.sid);
-  const busy = `A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
+  const sid = call.sid;
+  const busy = () =>
+    says`A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
   if (await lockHeld(call.sid)) {
-    announce(busy);
+    announce(busy());
     return;
   }
   const { confirmed, value } = await ask();
   if (!confirmed) return;
   // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
   const sent = await holding(call.sid, async () => {
-    announce(`${verb.doing} call ${sid}…`);
+    announce(says`${verb.doing} call ${sid}…`);
     try {
       const { body, headers } = await send(value);
-      const status = visible(body?.status ?? 'unknown');
+      const status = body?.status ?? 'unknown';
       const already = headers.get('x-call-outcome') === 'already-ended';
       const wasOpen = openAttempts(call.sid).length > 0;
       settle(call.sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
       announce(
         already
           ? wasOpen
-            ? `Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
-            : `Call ${sid} had already ended (${status}): nothing was changed.`
-          : `Call ${sid} ${verb.done(status)}.`,
+            ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
+            : says`Call ${sid} had already ended (${status}): nothing was changed.`
+          : says`Call ${sid} ${verb.done(status)}.`,
       );
     } catch (error) {
       const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
@@ -89,12 +92,12 @@ const act = async (
       if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
       announce(
         failure.outcomeUnknown
-          ? `Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
+          ? says`Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
           : refusal(sid, verb, failure, earlier),
       );
     }
   });
-  if (!sent) return announce(busy);
+  if (!sent) return announce(busy());
   after();
 };
 

@@ -1,4 +1,4 @@
-import { h, keyboardPlace, visible } from './dom.ts';
+import { h, keyboardPlace, outside } from './dom.ts';
 
 /** Every confirmation open now: a route change cancels them, so none outlives the page it was asked on. */
 const open = new Set<HTMLDialogElement>();
@@ -41,7 +41,7 @@ export const confirmAction = (options: {
               { class: 'facts' },
               ...options.facts.flatMap(([label, value]) => [
                 h('dt', {}, label),
-                h('dd', {}, visible(value) || '—'),
+                h('dd', {}, value ? outside(value) : '—'),
               ]),
             )
           : null,

@@ -7,7 +7,28 @@
 type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | number | boolean | EventListener | undefined>;
 
-export { visible } from './text.ts';
+import { visible } from './text.ts';
+
+export { visible };
+
+/**
+ * A value from outside as a piece of a sentence: made visible, and isolated (`<bdi>`, its direction its own), so an
+ * Arabic or Hebrew name or message cannot carry the words, numbers or brackets around it into its own order.
+ */
+export const outside = (text: unknown): HTMLElement => h('bdi', {}, visible(text));
+
+/**
+ * A sentence of the console's with values in it: `says\`Call ${sid} was not ended: ${message}.\``. Each value is
+ * {@link outside} (visible, isolated); the words around them are the console's own.
+ */
+export const says = (words: TemplateStringsArray, ...values: unknown[]): DocumentFragment => {
+  const sentence = document.createDocumentFragment();
+  words.forEach((word, at) => {
+    if (word) sentence.append(word);
+    if (at < values.length) sentence.append(outside(values[at]));
+  });
+  return sentence;
+};
 
 /** An element with attributes (`on…` functions become listeners) and children appended as nodes or text. */
 export const h = <K extends keyof HTMLElementTagNameMap>(
@@ -205,7 +226,7 @@ export const duration = (seconds: number): string => {
 
 const alertRegion = (): HTMLElement => document.getElementById('alert') as HTMLElement;
 
-/** Shows a message to the operator (or clears it). */
-export const announce = (message: string | undefined): void => {
+/** Shows a message to the operator (or clears it): a sentence with outside values in it is made by {@link says}. */
+export const announce = (message: string | Node | undefined): void => {
   replace(alertRegion(), message ? h('p', {}, message) : null);
 };

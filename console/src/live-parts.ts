@@ -1,6 +1,6 @@
 import { type Call, kindOf, MAX_PAGES, searchAudit } from './api.ts';
 import { barChart } from './charts.ts';
-import { h, tableRow, visible } from './dom.ts';
+import { h, outside, tableRow, visible } from './dom.ts';
 
 /** The live-calls page's parts that hold no state: the count, a row, the ended-today chart, the poller. */
 
@@ -37,7 +37,7 @@ const PHONE_NUMBER = /^\+?[0-9]{1,16}$/;
  */
 const value = (text: string | null | undefined) => {
   const shown = visible(text);
-  return !shown || PHONE_NUMBER.test(shown) ? shown : h('span', { class: 'value' }, shown);
+  return !shown || PHONE_NUMBER.test(shown) ? shown : h('bdi', { class: 'value' }, shown);
 };
 
 /**
@@ -51,14 +51,14 @@ export const callRow = (call: Call, head: string[], onEnd: (() => void) | undefi
     h(
       'a',
       { href: `#/calls/${call.sid}`, class: 'sid', 'data-focus-key': `open ${call.sid}` },
-      visible(call.sid),
+      outside(call.sid),
     ),
-    h('span', { class: `status status-${call.status ?? 'unknown'}` }, visible(call.status ?? 'unknown')),
+    h('span', { class: `status status-${call.status ?? 'unknown'}` }, outside(call.status ?? 'unknown')),
     kindOf(call),
     value(call.from),
     value(call.to),
     value(call.caller_name),
-    visible(call.direction),
+    outside(call.direction),
     ticking,
     // A viewer's table has no action column at all, rather than an empty one a screen reader names nothing.
     ...(onEnd

@@ -8,7 +8,7 @@ import {
   startSignIn,
 } from './auth.ts';
 import { cancelConfirmations } from './confirm.ts';
-import { announce, h, replace, visible } from './dom.ts';
+import { announce, h, replace, says } from './dom.ts';
 import { auditPage } from './pages-audit.ts';
 import { callPage } from './pages-call.ts';
 import { callsPage } from './pages-calls.ts';
@@ -58,7 +58,7 @@ const route = () => {
     isAdmin ? link('#/end-all', 'End all', 'end-all') : null,
     link('#/audit', 'Audit', 'audit'),
     link('#/cleanup', 'Cleanup', 'cleanup'),
-    h('span', { class: 'who' }, `${visible(session.username)} (${ROLE_OF_SCOPES(session.scopes)})`),
+    h('span', { class: 'who' }, says`${session.username} (${ROLE_OF_SCOPES(session.scopes)})`),
     h(
       'button',
       {
@@ -89,7 +89,7 @@ const start = async () => {
   } catch (error) {
     const reason = error instanceof SyntaxError ? 'its answer was not JSON' : (error as Error).message;
     replace(main, h('h1', {}, 'Call control console'), h('p', {}, 'The console could not start.'));
-    announce(`The console could not load its settings (${visible(reason)}). Reload the page to try again.`);
+    announce(says`The console could not load its settings (${reason}). Reload the page to try again.`);
     return;
   }
   setApiBase(config.apiBase);

@@ -1,5 +1,5 @@
 import { searchAudit } from './api.ts';
-import { announce, field, h, replace, select, table } from './dom.ts';
+import { announce, field, h, replace, says, select, table } from './dom.ts';
 import { AUDIT_HEAD, auditCells } from './pages-call.ts';
 
 /** Audit search: by call, actor, trigger and time, newest first. */
@@ -54,7 +54,7 @@ export const auditPage = (main: HTMLElement): (() => void) => {
             ),
       );
     } catch (error) {
-      announce(`Could not search the audit records: ${(error as Error).message}.`);
+      announce(says`Could not search the audit records: ${(error as Error).message}.`);
     }
   };
   replace(

@@ -1,7 +1,7 @@
 import { cancelCall, endCall, redirectCall } from './actions.ts';
 import { type AuditEntry, api, type Call, kindOf, searchAudit } from './api.ts';
 import { currentSession } from './auth.ts';
-import { announce, h, redrawKeepingFocus, replace, table, visible } from './dom.ts';
+import { announce, h, outside, redrawKeepingFocus, replace, says, table, visible } from './dom.ts';
 
 /** One audit record as table cells: every value text. */
 export const auditCells = (entry: AuditEntry, linkCall: boolean) => {
@@ -9,25 +9,25 @@ export const auditCells = (entry: AuditEntry, linkCall: boolean) => {
   const attested = Object.entries(audit.actor.attested ?? {});
   const claimed = Object.entries(audit.actor.claimed ?? {});
   return [
-    visible(entry.timestamp.replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
+    outside(entry.timestamp.replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
     h(
       'span',
       {},
-      visible(audit.actor.name),
+      outside(audit.actor.name),
       h('br'),
       h('small', {}, attested.length > 0 ? 'attested' : claimed.length > 0 ? 'claimed' : 'unknown'),
     ),
-    visible(audit.trigger),
+    outside(audit.trigger),
     linkCall
-      ? h('a', { href: `#/calls/${visible(audit.callSid)}`, class: 'sid' }, visible(audit.callSid))
-      : visible(audit.callSid),
-    visible(
+      ? h('a', { href: `#/calls/${visible(audit.callSid)}`, class: 'sid' }, outside(audit.callSid))
+      : outside(audit.callSid),
+    outside(
       Object.entries(audit.change ?? {})
         .map(([name, value]) => `${name}=${value}`)
         .join(' ') || '-',
     ),
-    visible(`${audit.outcome}${audit.resultingStatus ? ` (${audit.resultingStatus})` : ''}`),
-    visible(audit.reason ?? ''),
+    outside(`${audit.outcome}${audit.resultingStatus ? ` (${audit.resultingStatus})` : ''}`),
+    outside(audit.reason ?? ''),
   ];
 };
 
@@ -54,7 +54,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
   const trail = h('div', {}, h('p', {}, 'Loading its audit trail…'));
   replace(
     main,
-    h('h1', {}, 'Call ', h('span', { class: 'sid' }, visible(sid))),
+    h('h1', {}, 'Call ', h('span', { class: 'sid' }, outside(sid))),
     details,
     h('h2', {}, 'Audit trail'),
     trail,
@@ -116,7 +116,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
             ...FIELDS.flatMap(([key, label]) => [
               h('dt', {}, label),
               // A status SignalWire did not give is unknown, not missing.
-              h('dd', {}, visible(call[key] ?? (key === 'status' ? 'unknown' : '—'))),
+              h('dd', {}, outside(call[key] ?? (key === 'status' ? 'unknown' : '—'))),
             ]),
           ),
           actions,
@@ -140,7 +140,7 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
         more ? h('p', {}, `The newest ${records.length} records; older ones are not shown.`) : null,
       );
     } catch (error) {
-      if (live) announce(`Could not load the call or its audit trail: ${(error as Error).message}.`);
+      if (live) announce(says`Could not load the call or its audit trail: ${(error as Error).message}.`);
     }
   };
   void load();

@@ -2,11 +2,16 @@ import { endCall } from './actions.ts';
 import { apiOf, CALL_KINDS, type Call, LIVE_STATUSES, listLiveCalls, startedAt } from './api.ts';
 import { currentSession } from './auth.ts';
 import { timeline } from './charts.ts';
-import { field, h, replace, select } from './dom.ts';
+import { field, h, replace, says, select } from './dom.ts';
 import { countLine, endedTodayChart, poller } from './live-parts.ts';
 import { liveTable } from './live-rows.ts';
 
 const REFRESH_MS = 5_000;
+/**
+ * How long the filter must rest before its count is read aloud: longer than the pause between two keystrokes, so
+ * typing a number is heard once, when it is typed, not once per digit (each would cut the one before it short).
+ */
+export const SETTLE_MS = 700;
 const AGES: Array<[string, string]> = [
   ['', 'Any age'],
   ['60', 'Over 1 minute'],
@@ -89,6 +94,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
   const list = h('div');
   const charts = h('div', { class: 'charts' });
   const { form, value } = filterForm(() => render(true));
+  let speaking: number | undefined;
   replace(main, h('h1', {}, 'Live calls'), count, heard, stale, charts, form, list);
 
   const rows = liveTable(
@@ -103,7 +109,11 @@ export const callsPage = (main: HTMLElement): (() => void) => {
     const counted = countLine(shown.length, calls.length, complete);
     if (count.textContent !== counted) replace(count, counted);
     if (filtered) {
-      if (heard.textContent !== counted) replace(heard, counted);
+      // Said once the typing settles: the count shown then (a refresh meanwhile may have changed it).
+      window.clearTimeout(speaking);
+      speaking = window.setTimeout(() => {
+        if (heard.textContent !== count.textContent) replace(heard, count.textContent);
+      }, SETTLE_MS);
     } else if (heard.textContent !== '' && heard.textContent !== counted) {
       // A refresh changed the count the filter gave: its spoken copy goes (unspoken), so a screen reader reading the
       // page line by line finds no stale count, and the next filter change is heard even if it gives that count back.
@@ -145,7 +155,7 @@ export const callsPage = (main: HTMLElement): (() => void) => {
         ended = h(
           'p',
           { class: 'stale' },
-          `Could not count today's ended calls: ${(error as Error).message}. Trying again every 5 s.`,
+          says`Could not count today's ended calls: ${(error as Error).message}. Trying again every 5 s.`,
         );
       }
       if (!polling.isLive()) return;
@@ -162,9 +172,9 @@ export const callsPage = (main: HTMLElement): (() => void) => {
       if (!polling.isLive()) return;
       // Before any answer there is no list to call the last one: the page says it has none yet.
       const message = loaded
-        ? `Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`
-        : `Could not load the live calls: ${(error as Error).message}. Trying again every 5 s.`;
-      if (stale.textContent !== message) replace(stale, message);
+        ? says`Could not refresh the live calls: ${(error as Error).message}. The list shows the last answer; trying again every 5 s.`
+        : says`Could not load the live calls: ${(error as Error).message}. Trying again every 5 s.`;
+      if (stale.textContent !== message.textContent) replace(stale, message);
     }
   };
 
@@ -176,5 +186,6 @@ export const callsPage = (main: HTMLElement): (() => void) => {
     polling.stop();
     rows.stop();
     window.clearInterval(ticker);
+    window.clearTimeout(speaking);
   };
 };

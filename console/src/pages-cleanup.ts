@@ -1,6 +1,6 @@
 import { api } from './api.ts';
 import { currentSession } from './auth.ts';
-import { announce, field, h, replace, table, visible } from './dom.ts';
+import { announce, field, h, outside, replace, says, table, visible } from './dom.ts';
 
 interface Report {
   scheduleName: string;
@@ -79,14 +79,14 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
               'None of them was ended: this was a dry run',
               ['Call SID', 'Status', 'Why'],
               report.wouldEndCalls.map((c) => [
-                h('a', { href: `#/calls/${visible(c.sid)}`, class: 'sid' }, visible(c.sid)),
-                visible(c.status),
-                visible(c.reason),
+                h('a', { href: `#/calls/${visible(c.sid)}`, class: 'sid' }, outside(c.sid)),
+                outside(c.status),
+                outside(c.reason),
               ]),
             ),
       );
     } catch (error) {
-      announce(`The dry run failed: ${(error as Error).message}. Nothing was ended.`);
+      announce(says`The dry run failed: ${(error as Error).message}. Nothing was ended.`);
     }
   };
 
@@ -136,8 +136,8 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
               'Newest first, one run a row',
               ['Time', 'Schedule', 'Dry run', 'Found', 'Stale', 'Ended', 'Would end', 'Failed'],
               list.map(({ timestamp, report }) => [
-                visible(timestamp ?? report.startedAt),
-                visible(report.scheduleName),
+                outside(timestamp ?? report.startedAt),
+                outside(report.scheduleName),
                 report.dryRun ? 'yes' : 'no',
                 report.found,
                 report.eligible,
@@ -148,7 +148,7 @@ export const cleanupPage = (main: HTMLElement): (() => void) => {
             ),
       );
     } catch (error) {
-      if (live) announce(`Could not load the last cleanup runs: ${(error as Error).message}.`);
+      if (live) announce(says`Could not load the last cleanup runs: ${(error as Error).message}.`);
     }
   })();
   return () => {

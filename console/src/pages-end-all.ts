@@ -1,7 +1,7 @@
 import { ApiError, type Call, changeAnswer, kindOf, listLiveCalls, namedApi } from './api.ts';
 import { described, noteOpen, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
-import { announce, h, replace, table, visible } from './dom.ts';
+import { announce, h, outside, replace, says, table } from './dom.ts';
 import { holding } from './locks.ts';
 import { filterForm, matches } from './pages-calls.ts';
 import { asciiDigits } from './text.ts';
@@ -91,10 +91,10 @@ const problemsTable = (problems: Array<[Call, ApiError]>): HTMLElement =>
     'Each with what the API or the network said',
     ['Call SID', 'From', 'To', 'What happened'],
     problems.map(([call, failure]) => [
-      h('span', { class: 'sid' }, visible(call.sid)),
-      visible(call.from),
-      visible(call.to),
-      failure.message,
+      h('span', { class: 'sid' }, outside(call.sid)),
+      outside(call.from),
+      outside(call.to),
+      outside(failure.message),
     ]),
   );
 
@@ -130,7 +130,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
       preview = listed.calls.filter((call) => matches(call, value(), now));
       previewComplete = listed.complete;
     } catch (error) {
-      announce(`Could not preview the calls: ${(error as Error).message}. Nothing was ended.`);
+      announce(says`Could not preview the calls: ${(error as Error).message}. Nothing was ended.`);
       return;
     }
     const n = preview.length;
@@ -151,11 +151,11 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
             'Every live call matching the filters',
             ['Call SID', 'Status', 'Kind', 'From', 'To'],
             preview.map((c) => [
-              h('span', { class: 'sid' }, visible(c.sid)),
-              visible(c.status),
+              h('span', { class: 'sid' }, outside(c.sid)),
+              outside(c.status),
               kindOf(c),
-              visible(c.from),
-              visible(c.to),
+              outside(c.from),
+              outside(c.to),
             ]),
           ),
       n === 0
@@ -186,7 +186,7 @@ export const endAllPage = (main: HTMLElement): (() => void) => {
     if (!confirmed || running || stopped) return;
     // Digits of the operator's script and a thousands separator count as typed: the count is what is checked.
     if (asciiDigits(typed) !== String(calls.length)) {
-      announce(`Nothing was ended: you typed "${visible(typed)}", the preview has ${calls.length} calls.`);
+      announce(says`Nothing was ended: you typed "${typed}", the preview has ${calls.length} calls.`);
       return;
     }
     const progress = h('progress', { max: calls.length, value: 0, 'aria-label': 'Calls processed' });

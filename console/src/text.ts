@@ -2,9 +2,15 @@
 
 /**
  * Control characters, every invisible format character (bidi marks, overrides and isolates, zero-width
- * characters, soft hyphens, interlinear annotations, Unicode tags), and the line and paragraph separators.
+ * characters, soft hyphens, interlinear annotations, Unicode tags), the line and paragraph separators, and the
+ * characters that show nothing although Unicode files them as letters or marks: the combining grapheme joiner, the
+ * Khmer inherent vowels and the Hangul (and halfwidth Hangul) fillers. The same set the CLI escapes
+ * (cli/core/safe-text.ts), so `+1415ㅤ5550100` does not pass for `+14155550100` in either.
  */
-const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+// The three marks stand alone, not in the class: a class holding a combining mark reads as a misleading one.
+const HIDDEN = /(?:[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0]|\u034F|\u17B4|\u17B5)/gu;
+/** Combining marks at the start of a value have no base of their own: they would sit on the text before it. */
+const BASELESS = /^\p{M}+/u;
 /** Combining marks beyond the first few on one character: stacked, they paint over the lines around them. */
 const STACKED = /(\p{M}{4})(\p{M}+)/gu;
 
@@ -72,14 +78,23 @@ const joinsWord = (char: string, at: number, text: string): boolean => {
   return char === '\u200C' && JOINING_BEFORE.test(before) && JOINING.test(after);
 };
 
+/** One character as the CLI writes it: `\x1b` up to U+00FF, `\u200b` in the BMP, `\u{e0041}` beyond. */
+const escapeOne = (char: string): string => {
+  const code = char.codePointAt(0) ?? 0;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+};
+
 /**
- * `text` with every control or invisible formatting character written as `\u{…}`, and mark stacks cut short; a
- * well-formed emoji sequence, and a joiner doing a word's work, stay as they are.
+ * `text` with every control or invisible character, and any combining mark it starts with, written as an escape
+ * the way the CLI writes it (`\x1b`, `\u200b`, `\u{e0041}`), and mark stacks cut short; a well-formed emoji
+ * sequence, and a joiner doing a word's work, stay as they are.
  */
 export const visible = (text: unknown): string =>
   String(text ?? '')
+    .replace(BASELESS, (marks) => Array.from(marks, escapeOne).join(''))
     .replace(WELL_FORMED, (match: string, wellFormed: string | undefined, at: number, whole: string) =>
-      wellFormed || joinsWord(match, at, whole) ? match : `\\u{${match.codePointAt(0)?.toString(16)}}`,
+      wellFormed || joinsWord(match, at, whole) ? match : escapeOne(match),
     )
     .replace(STACKED, (_, kept: string, extra: string) => `${kept}[+${[...extra].length} marks]`);
 

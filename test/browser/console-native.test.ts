@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallingCall } from '#commons/calling/types';
 import type { Call } from '#commons/signalwire/types';
+import { launchChromium } from '#local/chromium';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 
 /**
@@ -13,7 +14,6 @@ import { type LocalStack, startLocalStack } from '#local/local-stack';
  * the console through the Calling API, and a native call's hostile fields shown as text.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HOSTILE_FROM = '<img src=x onerror="window.__pwned=1">\u001b[31msip:x\u202Eevil';
 
 let stack: LocalStack;
@@ -26,8 +26,6 @@ let campaign: CallingCall[];
 let sameNumber: Call;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
   stack = await startLocalStack({ stateDir: mkdtempSync(join(tmpdir(), 'console-native-')) });
   compat = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 60 });
   agent = stack.emulator.native.seed(stack.projectId, {
@@ -60,10 +58,7 @@ beforeAll(async () => {
     ageSeconds: 5,
     from: '+14155550177',
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -99,7 +94,7 @@ describe('the console on calls of both kinds', { timeout: 90_000 }, () => {
     await expect
       .poll(() => rowOf(page, agent.id).textContent())
       .toContain('<img src=x onerror="window.__pwned=1">');
-    await expect.poll(() => rowOf(page, agent.id).textContent()).toContain('\\u{1b}[31msip:x\\u{202e}evil');
+    await expect.poll(() => rowOf(page, agent.id).textContent()).toContain('\\x1b[31msip:x\\u202eevil');
     expect(await page.locator('main img').count()).toBe(0);
     expect(
       await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),

@@ -227,8 +227,8 @@ describe('the operator console in Chromium', { timeout: 90_000 }, () => {
     await signIn(page, 'operator');
     const row = page.getByRole('row').filter({ hasText: hostile.sid });
     await expect.poll(() => row.textContent()).toContain('<img src=x onerror="window.__pwned=1">');
-    await expect.poll(() => row.textContent()).toContain('\\u{1b}[31mred\\u{202e}evil');
-    await expect.poll(() => row.textContent()).toContain('+1555\\u{7}<b>0100</b>');
+    await expect.poll(() => row.textContent()).toContain('\\x1b[31mred\\u202eevil');
+    await expect.poll(() => row.textContent()).toContain('+1555\\x07<b>0100</b>');
     expect(await page.locator('main img, main b').count()).toBe(0);
     expect(
       await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),

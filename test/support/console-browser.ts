@@ -1,33 +1,13 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type LaunchOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from '#local/chromium';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/**
- * Debian's Chromium as the console suites drive it. Playwright hides scrollbars in a headless browser; pass
- * `ignoreDefaultArgs: ['--hide-scrollbars']` for one that draws them (and gives them room) as a desktop's does.
- */
-export const launchChromium = (options: LaunchOptions = {}): Promise<Browser> => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    ...options,
-  });
-};
+/** Debian's Chromium as the console suites drive it (its path and flags: local/chromium.ts, shared with the bench). */
+export { launchChromium };
 
 /** What a console browser suite shares: the local stack, Debian's Chromium and the sign-in steps. */
 export interface ConsoleBrowserSuite {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { launchChromium } from './console-browser.ts';
+import { CHROMIUM_PATH, launchChromium } from '#local/chromium';
 
 /**
  * The few things the console's cross-browser checks ask of a browser, so one scenario runs in Debian's Chromium
@@ -67,7 +67,7 @@ const pollUntil = async (
 /** Debian's Chromium through playwright-core, as every other console suite drives it. */
 export const chromiumEngine = (): Engine => {
   let browser: PlaywrightBrowser | undefined;
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const path = CHROMIUM_PATH;
   return {
     name: 'Chromium',
     missing: () =>

@@ -1,0 +1,53 @@
+/**
+ * Help fitted to a narrow terminal. Kept free of imports: `--help` loads it. Help text is the CLI's own ASCII, so a
+ * character is a column here (a table of outside values counts with string-width instead).
+ */
+
+/** The width help is wrapped to: the terminal's, or COLUMNS when set; none on a pipe (a script reads it whole). */
+export const helpWidth = (stream: NodeJS.WriteStream = process.stdout): number | undefined => {
+  if (stream.isTTY === true && stream.columns > 0) return stream.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+};
+
+/**
+ * `text` broken between words into lines of at most `width` columns, the first after `first` and the rest after
+ * `indent` spaces. A word longer than a line (a URL, a flag with its value) is never split: it runs past the edge.
+ */
+export const wrap = (text: string, width: number | undefined, indent = 0, first = ''): string => {
+  const start = first.length > 0 ? first : ' '.repeat(indent);
+  if (width === undefined) return `${start}${text}`;
+  const lines: string[] = [];
+  let line = start;
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = ' '.repeat(indent);
+      empty = true;
+    }
+    line += `${empty ? '' : ' '}${word}`;
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+};
+
+/** A description narrower than this goes under its name rather than beside it. */
+const MIN_DESCRIPTION = 24;
+
+/**
+ * Two columns (an option or command, and what it does), the second wrapped under itself to `width`; when the first
+ * leaves the second under 24 columns, each description goes on the lines under its name, indented.
+ */
+export const helpColumns = (rows: Array<[string, string]>, width: number | undefined): string => {
+  const left = Math.max(...rows.map(([name]) => name.length));
+  const beside = width === undefined || width - (left + 4) >= MIN_DESCRIPTION;
+  return rows
+    .map(([name, description]) =>
+      beside
+        ? wrap(description, width, left + 4, `  ${name.padEnd(left)}  `)
+        : `  ${name}\n${wrap(description, width, 6)}`,
+    )
+    .join('\n');
+};

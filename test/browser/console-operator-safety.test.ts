@@ -1,0 +1,125 @@
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import type { LocalStack } from '#local/local-stack';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
+
+/**
+ * What keeps an operator's click and ear on the call they mean (Debian's Chromium against the local stack): an alert
+ * appearing moves no End button, a right-to-left name or message reorders none of the text around it, and a filter
+ * typed digit by digit is read aloud once, when the typing settles.
+ */
+
+let stack: LocalStack;
+const suite = consoleBrowserSuite('console-operator-safety');
+const { signIn } = suite;
+beforeAll(() => {
+  stack = suite.stack;
+});
+
+const live = (init: Partial<Parameters<LocalStack['emulator']['seedCall']>[1]> = {}): Call =>
+  stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, ...init });
+const callPath = (sid: string) => `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${sid}`;
+
+const ARABIC = 'محمد علي';
+const HEBREW_MESSAGE = 'השיחה נדחתה 42';
+
+/**
+ * Every text node in `scope` with right-to-left letters, and whether something isolates it from the rest of its
+ * paragraph: a `<bdi>`, an inline element with `unicode-bidi: isolate`, or an inline-block (its own paragraph). The
+ * walk stops at the block the text is a line of: a block (a cell, the alert's paragraph) isolates only as a whole.
+ */
+const rtlTexts = (page: Page, scope: string) =>
+  page.evaluate(`[...document.querySelectorAll(${JSON.stringify(scope)})].flatMap((root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const found = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!/[\\u0590-\\u08ff]/u.test(node.data)) continue;
+      let isolated = false;
+      for (let e = node.parentElement; e; e = e.parentElement) {
+        const style = getComputedStyle(e);
+        if (style.display !== 'inline' && style.display !== 'inline-block') break;
+        if (e.tagName === 'BDI' || style.display === 'inline-block' || /isolate|plaintext/.test(style.unicodeBidi)) {
+          isolated = true;
+          break;
+        }
+      }
+      found.push({ text: node.data, isolated });
+    }
+    return found;
+  })`) as Promise<Array<{ text: string; isolated: boolean }>>;
+
+describe('the console keeps the operator’s click and ear on the call they mean', { timeout: 90_000 }, () => {
+  it('moves no End button when an alert appears', async () => {
+    const first = live({ to: '+14155550301' });
+    const second = live({ to: '+14155550302' });
+    const page = await signIn('operator');
+    const endSecond = page.getByRole('button', { name: `End ${second.sid}` });
+    await endSecond.waitFor();
+    const before = await endSecond.boundingBox();
+    // The first call's end is held, so its row stays while the alert says it is being ended.
+    stack.emulator.injectFault({ kind: 'delay', ms: 3_000, method: 'POST', pathPrefix: callPath(first.sid) });
+    await page.getByRole('button', { name: `End ${first.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe(`Ending call ${first.sid}…`);
+    expect(await endSecond.boundingBox()).toEqual(before);
+    // The alert is on screen, over the page's foot, not off it.
+    const alert = await page.locator('#alert p').boundingBox();
+    const viewport = page.viewportSize();
+    expect(alert && viewport && alert.y + alert.height).toBeLessThanOrEqual(viewport?.height ?? 0);
+    await page.context().close();
+  });
+
+  it('isolates right-to-left text from outside: in the rows, the confirmation and the alert', async () => {
+    const call = live({ to: '+14155550303', callerName: ARABIC });
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 400,
+      message: HEBREW_MESSAGE,
+      method: 'POST',
+      pathPrefix: callPath(call.sid),
+    });
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').waitFor();
+    expect(await rtlTexts(page, 'main table, dialog')).toEqual([
+      { text: ARABIC, isolated: true },
+      // The confirmation does not name the caller: only its numbers, which isolate too.
+    ]);
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('was not ended');
+    const said = await rtlTexts(page, '#alert');
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.filter((piece) => !piece.isolated)).toEqual([]);
+    // The console's own words stay outside the isolate, in the page's direction.
+    expect(await page.locator('#alert bdi').evaluateAll((all) => all.map((e) => e.textContent))).toContain(
+      call.sid,
+    );
+    await page.context().close();
+  });
+
+  it('reads the count aloud once when a filter typed digit by digit settles, and once per later change', async () => {
+    for (const to of ['+17770001', '+17770012', '+17770123']) live({ to });
+    const page = await signIn('viewer');
+    // Every text the live count's spoken copy takes from here on: each would be read aloud.
+    await page.evaluate(`(() => {
+      window.__said = [];
+      const heard = document.querySelector('main p.sr-only[aria-live]');
+      new MutationObserver(() => {
+        if (heard.textContent) window.__said.push(heard.textContent);
+      }).observe(heard, { subtree: true, childList: true, characterData: true });
+    })()`);
+    const to = page.getByLabel('To');
+    await to.focus();
+    // The counts on the way: many calls, then the three, then one.
+    await to.pressSequentially('177701', { delay: 40 });
+    await expect.poll(() => page.evaluate('window.__said')).toEqual([expect.stringMatching(/^1 live call/)]);
+    await page.waitForTimeout(1_500);
+    expect(await page.evaluate('window.__said')).toHaveLength(1);
+    await to.press('Backspace');
+    await expect
+      .poll(() => page.evaluate('window.__said'))
+      .toEqual([expect.stringMatching(/^1 live call/), expect.stringMatching(/^3 live calls/)]);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/core/errors.ts';
+import { parseCommandLine } from '../../cli/core/parse.ts';
+import { COMMANDS } from '../../cli/registry.ts';
+
+const refusal = async (argv: string[]): Promise<UsageError> => {
+  try {
+    await parseCommandLine(argv, COMMANDS);
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error(`parsed without a usage error: ${argv.join(' ')}`);
+};
+
+const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
+const [head, tail] = [sid.slice(0, 28), sid.slice(28)];
+
+describe('a word of a fixed set given twice in two cases', () => {
+  it('reads `--status queued --status QUEUED` as one status, as a single `--status QUEUED` is read', async () => {
+    const line = await parseCommandLine(
+      ['calls', 'list', '--status', 'queued', '--status', 'QUEUED'],
+      COMMANDS,
+    );
+    expect(line).toMatchObject({ kind: 'command', name: 'calls list' });
+    const once = await parseCommandLine(['calls', 'list', '--status', 'QUEUED'], COMMANDS);
+    expect(once).toMatchObject({ kind: 'command', values: { status: 'QUEUED' } });
+  });
+
+  it.each([
+    [['-o', 'json', 'calls', 'list', '-o', 'JSON']],
+    [['calls', 'get', sid, '--api', 'calling', '--api', ' Calling ']],
+    [['calls', 'update', sid, '--status', 'completed', '--status=Completed']],
+    [['calls', 'redirect', sid, '--url', 'https://example.com/x', '--method', 'get', '--method', 'GET']],
+  ])('accepts %j: the same word in another case is the same value', async (argv) => {
+    await expect(parseCommandLine(argv, COMMANDS)).resolves.toMatchObject({ kind: 'command' });
+  });
+
+  it('still refuses two different words, and two spellings of a value read as given (`--to`)', async () => {
+    expect((await refusal(['calls', 'list', '--status', 'queued', '--status', 'RINGING'])).message).toBe(
+      `option '--status' given twice, as "queued" and "RINGING"; it takes one value`,
+    );
+    expect((await refusal(['calls', 'list', '--to', 'sip:A@x', '--to', 'sip:a@x'])).message).toContain(
+      `option '--to' given twice`,
+    );
+  });
+});
+
+describe('a SID split by a paste in the `--call=<sid>` form', () => {
+  it('is named as one SID split by a space, with the line to type, as the `--call <sid>` form is', async () => {
+    const spaced = await refusal(['audit', '--call', head, tail, '--local']);
+    const inline = await refusal(['audit', `--call=${head}`, tail, '--local']);
+    expect(inline.message).toBe(
+      `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
+    );
+    expect(inline.message).toBe(spaced.message);
+    expect(inline.hint).toBe(`Type the SID as one word: \`call-control audit --call=${sid} --local\`.`);
+  });
+
+  it('is found when the paste broke the SID at a hyphen, so the second piece is not an unknown option', async () => {
+    const error = await refusal(['audit', `--call=${sid.slice(0, 18)}`, sid.slice(18)]);
+    expect(error.message).toContain(`are one call SID split by a space: ${sid}`);
+    expect(error.hint).toBe(`Type the SID as one word: \`call-control audit --call=${sid}\`.`);
+  });
+});
