@@ -135,6 +135,23 @@ describe('the Powertools middleware set of every function', () => {
     ]);
   });
 
+  it('makes no sampling decision without a sample rate, and writes what Powertools writes at any level', async () => {
+    // Prepare: the level set, no sample rate
+    const env = { POWERTOOLS_DEV: '', POWERTOOLS_LOG_LEVEL: 'WARN' };
+    const modules = await load(env);
+    const refresh = vi.spyOn(modules.logger, 'refreshSampleRateCalculation');
+
+    // Act
+    const own = await run(modules, ({ powertoolsMiddlewares }) => powertoolsMiddlewares(), STEPS);
+    const { powertools } = await throughBoth(env);
+
+    // Assess: Powertools' decision would only set the same level again; the lines are Powertools' own
+    expect(refresh).not.toHaveBeenCalled();
+    expect(own).toEqual(powertools);
+    expect(own.filter((line) => line.includes('"_aws"'))).toHaveLength(STEPS.length);
+    expect(own.join('')).not.toContain('acting on the call');
+  });
+
   it('warns of nothing at load when the event is not asked for', async () => {
     // Act
     const atLoad = captureOutput();

@@ -44,7 +44,7 @@ const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii']);
  * the decoded length is computed exactly, padding included, so a body at the cap is not counted over it.
  */
 export const decodedBodyBytes = (body: string, isBase64Encoded: boolean): number =>
-  isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
+  Buffer.byteLength(body, isBase64Encoded ? 'base64' : 'utf8');
 
 /**
  * Rejects, before any parsing, a body that is too large or of a type neither body parser reads, so the
@@ -175,9 +175,11 @@ export const inputShape = (): HttpMiddleware => ({
   before: ({ event }) => {
     // Most requests (every change) have no query string: nothing to parse.
     const violations = event.rawQueryString ? repeatedParameters(event.rawQueryString) : [];
-    violations.push(...utf8Violations(event));
-    violations.push(...keyViolations(event.queryStringParameters));
-    violations.push(...keyViolations(event.body));
+    violations.push(
+      ...utf8Violations(event),
+      ...keyViolations(event.queryStringParameters),
+      ...keyViolations(event.body),
+    );
     if (violations.length > 0) throw new RequestValidationError(violations);
   },
 });

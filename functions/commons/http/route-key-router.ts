@@ -36,7 +36,8 @@ export const routeKeyRouter = (
   );
   let router: ReturnType<typeof httpRouterHandler<HttpEvent, HttpResult>> | undefined;
   return (event, context, options) => {
-    const route = event.routeKey === undefined ? undefined : byKey.get(event.routeKey);
+    // A hand-built event may have no route key: no key of the table is undefined.
+    const route = byKey.get(event.routeKey as string);
     const given = event.pathParameters;
     if (route?.parameters.every((name) => typeof given?.[name] === 'string')) {
       // A route is called as the router calls it, `(event, context, { signal })` (route.ts).
