@@ -10,8 +10,14 @@ import { readFileSync } from 'node:fs';
 import http, { type Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
 import { CallingClient } from '#commons/calling/client';
-import { audit } from '#commons/calls/audit';
 import { scheduleActor } from '#commons/calls/audit-actors';
+import {
+  type AuditedResult,
+  auditRecordFrame,
+  auditRecordJson,
+  changeForAudit,
+  writeAuditJson,
+} from '#commons/calls/audit-record';
 import { applyToProject } from '#commons/calls/service';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
@@ -337,18 +343,19 @@ const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
     // Through the schedules' alias, as a scheduled run is invoked.
     'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup:scheduler',
   );
+  // As the cleanup's ledger writes them (cleanup/report.ts `settle`): one pre-serialised record per call, from a
+  // frame made once for the run, written as it is.
+  const frame = auditRecordFrame({ trigger: 'schedule', actor }, plan.projectId);
+  const change = JSON.stringify(changeForAudit({ Status: 'completed' }));
   for (let line = 0; line < lines; line++) {
-    audit(logger, {
-      trigger: 'schedule',
-      actor,
-      accountSid: plan.projectId,
-      callSid: randomUUID(),
-      change: { Status: 'completed' },
+    const result: AuditedResult = {
       outcome: 'updated',
-      priorStatus: 'in-progress',
       resultingStatus: 'completed',
       reason: `in-progress for 7200 s by start_time; the policy allows ${plan.maxAgeSeconds} s`,
-    });
+    };
+    result.priorStatus = 'in-progress';
+    result.api = 'compatibility';
+    writeAuditJson(logger, auditRecordJson(frame, randomUUID(), change, result));
   }
   outcome.runs = 1;
   outcome.ended = lines;

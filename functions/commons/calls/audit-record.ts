@@ -6,6 +6,7 @@ import {
   type AuditedChange,
   type AuditLog,
   type AuditOutcome,
+  type AuditRecord,
   type AuditTrigger,
   audit,
 } from './audit.ts';
@@ -62,6 +63,10 @@ export const failureResult = (described: ErrorDescription, reasonPrefix?: string
   ...(described.signalwire?.code != null ? { signalwireCode: described.signalwire.code } : {}),
 });
 
+/** A SID of the record, cut; `absent` when it is not a string (an invalid request's). */
+const cutName = (value: unknown, absent: string): string =>
+  typeof value === 'string' ? value.slice(0, MAX_ECHOED_NAME_CHARS) : absent;
+
 /**
  * The one builder of audit records, for every trigger and every outcome (applied, refused before SignalWire,
  * refused or failed by SignalWire, a cleanup's dry run). Inputs that may come from an invalid request are cut.
@@ -76,13 +81,60 @@ export const writeAuditRecord = (
   audit(log, {
     trigger: origin.trigger,
     actor: origin.actor,
-    accountSid:
-      typeof target.accountSid === 'string' ? target.accountSid.slice(0, MAX_ECHOED_NAME_CHARS) : 'default',
-    callSid: typeof target.callSid === 'string' ? target.callSid.slice(0, MAX_ECHOED_NAME_CHARS) : 'unknown',
+    accountSid: cutName(target.accountSid, 'default'),
+    callSid: cutName(target.callSid, 'unknown'),
     change: changeForAudit(target.change),
     outcome,
     reason,
     ...details,
     ...(origin.correlationId ? { correlationId: origin.correlationId } : {}),
   });
+};
+
+/** The JSON every record of one origin and project starts and ends with: made once for a run of records. */
+export interface AuditRecordFrame {
+  /** The record's JSON up to its `callSid`'s value: `{"trigger":…,"actor":…,"accountSid":…,"callSid":`. */
+  readonly head: string;
+  /** After its last field: the origin's `correlationId` when it has one, and the closing brace. */
+  readonly tail: string;
+}
+
+/** The frame of the records of `origin` in the project `accountSid` (cut as {@link writeAuditRecord} cuts it). */
+export const auditRecordFrame = (origin: CallOrigin, accountSid: unknown): AuditRecordFrame => {
+  const fixed = { trigger: origin.trigger, actor: origin.actor, accountSid: cutName(accountSid, 'default') };
+  return {
+    head: `${JSON.stringify(fixed).slice(0, -1)},"callSid":`,
+    tail: origin.correlationId ? `,"correlationId":${JSON.stringify(origin.correlationId)}}` : '}',
+  };
+};
+
+/**
+ * The record {@link writeAuditRecord} would write, as the text `JSON.stringify` makes of it (same fields, same
+ * order), built from a frame made once: the origin's actor is serialised once per run, not once per record, and
+ * no record object is made. `change` is the change's JSON as {@link changeForAudit} keeps it.
+ */
+export const auditRecordJson = (
+  frame: AuditRecordFrame,
+  callSid: unknown,
+  change: string,
+  result: AuditedResult,
+): string => {
+  let text = `${frame.head}${JSON.stringify(cutName(callSid, 'unknown'))},"change":${change},"outcome":${JSON.stringify(result.outcome)}`;
+  if (result.reason !== undefined) text += `,"reason":${JSON.stringify(result.reason)}`;
+  // The rest in the result's own order, as the record's `...details` spreads it; `undefined` is left out as JSON does.
+  for (const key in result) {
+    if (key === 'outcome' || key === 'reason') continue;
+    const value = result[key as keyof AuditedResult];
+    if (value !== undefined) text += `,"${key}":${JSON.stringify(value)}`;
+  }
+  return text + frame.tail;
+};
+
+/**
+ * Writes a record {@link auditRecordJson} made: as its JSON to a log that takes it so (the functions' logger), else
+ * as the record itself (the CLI's file, a test's log).
+ */
+export const writeAuditJson = (log: AuditLog, json: string): void => {
+  if (log.auditJson) log.auditJson(json);
+  else audit(log, JSON.parse(json) as AuditRecord);
 };

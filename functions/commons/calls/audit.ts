@@ -69,6 +69,11 @@ export const CLEANUP_POLICY_REJECTED_MESSAGE = 'cleanup policy rejected; nothing
  */
 export interface AuditLog {
   info(message: typeof AUDIT_MESSAGE, attributes: { audit: AuditRecord }): void;
+  /**
+   * Writes the same line of a record already serialised (the text `JSON.stringify` makes of an AuditRecord): a log
+   * that has this takes the cleanup's records so (calls/audit-record.ts `writeAuditJson`).
+   */
+  auditJson?(json: string): void;
 }
 
 export const audit = (logger: AuditLog, record: AuditRecord): void => {

@@ -2,9 +2,12 @@ import type { CallApi } from '../calling/vocabulary.ts';
 import type { AuditActor, AuditLog, AuditTrigger } from '../calls/audit.ts';
 import {
   type AuditedResult,
-  type CallOrigin,
+  type AuditRecordFrame,
+  auditRecordFrame,
+  auditRecordJson,
+  changeForAudit,
   failureResult,
-  writeAuditRecord,
+  writeAuditJson,
 } from '../calls/audit-record.ts';
 import { auditedResultOf, type CallOutcome } from '../calls/service.ts';
 import type { ErrorCode, ErrorDescription } from '../errors.ts';
@@ -127,6 +130,12 @@ export type Settlement =
 export const endStatusOf = (status: ActiveCallStatus): 'completed' | 'canceled' =>
   status === 'in-progress' ? 'completed' : 'canceled';
 
+/** The change an end request's audit record holds, as its JSON (calls/audit-record.ts `changeForAudit`). */
+const END_CHANGE_JSON = {
+  completed: JSON.stringify(changeForAudit({ Status: 'completed' })),
+  canceled: JSON.stringify(changeForAudit({ Status: 'canceled' })),
+} as const;
+
 /** Who the run's audit records name, and where they go. */
 export interface RunAudit {
   logger: AuditLog;
@@ -154,8 +163,8 @@ export const signalwireMessageOf = ({ signalwire }: ErrorDescription): { signalw
  */
 export class CleanupLedger {
   readonly report: CleanupReport;
-  /** Who every audit record of the run names: the same for each call, so made once. */
-  readonly #origin: CallOrigin;
+  /** What every audit record of the run starts and ends with (who asked, the project): serialised once. */
+  readonly #frame: AuditRecordFrame;
 
   constructor(
     head: Pick<CleanupReport, 'scheduleName' | 'accountSid' | 'dryRun' | 'startedAt'> & { cap: number },
@@ -163,7 +172,7 @@ export class CleanupLedger {
     private readonly maxListed: number,
   ) {
     const { cap, ...rest } = head;
-    this.#origin = { trigger: audit.trigger, actor: audit.actor };
+    this.#frame = auditRecordFrame({ trigger: audit.trigger, actor: audit.actor }, head.accountSid);
     this.report = {
       ...rest,
       durationMs: 0,
@@ -250,15 +259,10 @@ export class CleanupLedger {
     // Each branch made `result` for this call alone: completed in place, not copied (one object less per call).
     result.priorStatus = target.status;
     result.api = target.api;
-    writeAuditRecord(
+    // One pre-serialised record per call: the frame made once, this call's fields, no record object.
+    writeAuditJson(
       this.audit.logger,
-      this.#origin,
-      {
-        accountSid: report.accountSid,
-        callSid: target.sid,
-        change: { Status: endStatusOf(target.status) },
-      },
-      result,
+      auditRecordJson(this.#frame, target.sid, END_CHANGE_JSON[endStatusOf(target.status)], result),
     );
   }
 

@@ -8,15 +8,23 @@ import { concurrentInvocations } from './invoke-store.ts';
 type LogKeys = Parameters<Logger['appendKeys']>[0];
 type LambdaContext = Parameters<Logger['addContext']>[0];
 
-/** Powertools' threshold of INFO (`LogLevelThreshold.INFO`): an audit line is written at or above it. */
-const INFO_THRESHOLD = 12;
+/** Powertools' threshold of INFO (its `LogLevelThreshold.INFO`): an audit line is written at or above it. */
+enum LogLevelThreshold {
+  INFO = 12,
+}
 
-/** What fills each gap of a template: the line's timestamp, the invocation's ids, the record, a temporary key. */
-const TIME = 0;
-const REQUEST = 1;
-const TRACE = 2;
-const RECORD = 3;
-const KEY = 4;
+/**
+ * What fills each gap of a template: the line's timestamp, the invocation's ids, the record, a temporary key. Const
+ * enums (this one and the threshold's): esbuild writes their values in place, with no variable for each (the
+ * http-api bundle is at its bound).
+ */
+enum Slot {
+  Time,
+  Request,
+  Trace,
+  Record,
+  Key,
+}
 
 /** A mark no line holds, rendered where a slot's value goes. */
 const mark = (slot: number): string => `\u0000call-control-audit-${slot}\u0000`;
@@ -85,11 +93,28 @@ export class CallControlLogger extends Logger {
       input !== AUDIT_MESSAGE ||
       !this.#templated ||
       extraInput.length !== 1 ||
-      !isAuditAttributes(attributes)
+      !isAuditAttributes(attributes) ||
+      !this.#line(JSON.stringify(attributes.audit))
     ) {
       super.info(input, ...extraInput);
-      return;
     }
+  }
+
+  /**
+   * The audit line of a record already serialised (calls/audit-record.ts `auditRecordJson`, the same text
+   * `JSON.stringify` makes of the record): the template takes it as it is; Powertools, where it writes the line,
+   * the record it holds.
+   */
+  auditJson(json: string): void {
+    if (!(this.#templated && this.#line(json)))
+      super.info(AUDIT_MESSAGE, { audit: JSON.parse(json) as unknown });
+  }
+
+  /**
+   * Writes the audit line of a record's JSON from the template, or nothing below INFO; false when Powertools
+   * writes it instead.
+   */
+  #line(record: string): boolean {
     if (this.#traceJson === null) {
       const trace = getXRayTraceIdFromEnv();
       this.#traceJson = trace ? JSON.stringify(trace) : undefined;
@@ -98,28 +123,25 @@ export class CallControlLogger extends Logger {
     if (template !== null && (template === undefined || !this.#fits(template))) {
       template = this.#template = this.#render();
     }
-    if (template === null) return;
+    if (template === null) return true;
     const { parts, slots } = template;
-    if (parts.length === 0) {
-      super.info(input, ...extraInput);
-      return;
-    }
-    const record = JSON.stringify(attributes.audit);
+    if (parts.length === 0) return false;
     let line = parts[0] as string;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i] as number;
       line +=
-        (slot === TIME
+        (slot === Slot.Time
           ? `"${new Date().toISOString()}"`
-          : slot === RECORD
+          : slot === Slot.Record
             ? record
-            : slot === REQUEST
+            : slot === Slot.Request
               ? this.#requestJson
-              : slot === TRACE
+              : slot === Slot.Trace
                 ? this.#traceJson
-                : this.#keyJson[slot - KEY]) + (parts[i + 1] as string);
+                : this.#keyJson[slot - Slot.Key]) + (parts[i + 1] as string);
     }
     process.stdout.write(line);
+    return true;
   }
 
   /** Whether a template of earlier keys or another invocation holds this line's keys, ids and trace. */
@@ -140,17 +162,17 @@ export class CallControlLogger extends Logger {
    * Powertools' (`parts` of the one text).
    */
   #render(): Template | null {
-    if (this.level > INFO_THRESHOLD) return null;
+    if (this.level > LogLevelThreshold.INFO) return null;
     const persistent = Object.keys(this.getPersistentLogAttributes());
     const keys = this.#keys?.slice();
     const marked: Record<string, string> = {};
-    if (keys) for (const [index, key] of keys.entries()) marked[key] = mark(KEY + index);
-    marked.audit = mark(RECORD);
-    const item = this.createAndPopulateLogItem(INFO_THRESHOLD, AUDIT_MESSAGE, [marked]);
+    if (keys) for (const [index, key] of keys.entries()) marked[key] = mark(Slot.Key + index);
+    marked.audit = mark(Slot.Record);
+    const item = this.createAndPopulateLogItem(LogLevelThreshold.INFO, AUDIT_MESSAGE, [marked]);
     item.prepareForPrint();
     // The item is this render's own: its fields are marked in place (same keys, same order), not copied.
     const fields = item.getAttributes();
-    fields.timestamp = mark(TIME);
+    fields.timestamp = mark(Slot.Time);
     const traced = this.#traceJson !== undefined;
     const warm =
       fields.cold_start === false &&
@@ -159,8 +181,8 @@ export class CallControlLogger extends Logger {
       fields.function_request_id === this.#requestId &&
       !persistent.some((key) => UNSPLICED.test(key));
     if (warm) {
-      fields.function_request_id = mark(REQUEST);
-      if (traced) fields.xray_trace_id = mark(TRACE);
+      fields.function_request_id = mark(Slot.Request);
+      if (traced) fields.xray_trace_id = mark(Slot.Trace);
     }
     const text = JSON.stringify(fields);
     const cut = text.split(MARKED);
