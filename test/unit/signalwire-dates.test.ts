@@ -53,6 +53,7 @@ describe('date filters in ISO 8601', () => {
     expect(parseFilterDate('2016-12-31T23:59:60Z')).toBe(at(2017, 0, 1));
     expect(parseFilterDate('2016-12-31T23:59:61Z')).toBeUndefined();
     expect(parseSignalWireDate('Sat, 31 Dec 2016 23:59:60 +0000')).toBe(at(2017, 0, 1));
+    expect(parseSignalWireDate('Sat, 31 Dec 2016 23:59:61 +0000')).toBeUndefined();
   });
 
   it('reads a time without a zone, and with Z, as UTC', () => {
