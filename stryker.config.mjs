@@ -200,15 +200,16 @@ const REACHED = {
   'cli/core/proxy.ts': 100,
   'cli/core/flag-words.ts': 100,
   'cli/core/policy-refusal.ts': 100,
-  'functions/commons/signalwire/dates.ts': 88,
+  'functions/commons/signalwire/dates.ts': 98,
+  'functions/commons/signalwire/answers.ts': 93,
   'infra/shared-resources.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 95.64 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 96.21 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */
-const WHOLE_LIST_BREAK = 95;
+const WHOLE_LIST_BREAK = 96;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
 const named = () => {
