@@ -107,11 +107,19 @@ const MODULES = {
   // refusals of a change or a cleanup policy name the flag typed, with what to give instead
   'cli/core/flag-words.ts': ['test/unit/cli-flag-words.test.ts'],
   'cli/core/policy-refusal.ts': ['test/unit/cli-flag-words.test.ts'],
+  // what SignalWire answered: Retry-After, error bodies cut and scrubbed of credentials, whether a 2xx is a Call
+  'functions/commons/signalwire/answers.ts': [
+    'test/unit/signalwire-answers.test.ts',
+    'test/unit/upstream-reason.test.ts',
+    'test/unit/signalwire-client.test.ts',
+    'test/unit/signalwire-client-edges.test.ts',
+  ],
   // SignalWire's dates (RFC 2822): a date that is none (day 00, 31 Feb) is refused, never read as another day
   'functions/commons/signalwire/dates.ts': [
     'test/unit/cleanup-find-stale.test.ts',
     'test/unit/input-rules.test.ts',
     'test/property/dates.property.test.ts',
+    'test/unit/signalwire-dates.test.ts',
   ],
   // the construct's IAM and authorization (only those lines: INFRA_LINES)
   'infra/api.ts': ['test/infra/call-control.test.ts', 'test/infra/stack.test.ts'],
@@ -192,15 +200,16 @@ const REACHED = {
   'cli/core/proxy.ts': 100,
   'cli/core/flag-words.ts': 100,
   'cli/core/policy-refusal.ts': 100,
-  'functions/commons/signalwire/dates.ts': 88,
+  'functions/commons/signalwire/dates.ts': 98,
+  'functions/commons/signalwire/answers.ts': 93,
   'infra/shared-resources.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 95.64 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 96.21 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */
-const WHOLE_LIST_BREAK = 95;
+const WHOLE_LIST_BREAK = 96;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
 const named = () => {

@@ -14,9 +14,10 @@
  * client's 5 s timeout under callgrind (the run then stops, saying so): fewer `--calls` or `--concurrency` help.
  * Needs valgrind. Not a row of the bench.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { callgrindTotal } from './callgrind.ts';
 import { LISTING_MAX_AGE_SECONDS } from './cleanup-listing.ts';
 import { type CleanupScenario, cleanupDriver, runScenario } from './cleanup-scenarios.ts';
 import { median } from './harness.ts';
@@ -62,7 +63,7 @@ const instructions = async (mode: string, calls: number): Promise<{ ir: number; 
   try {
     const result = await runScenario(context, scenario);
     if (result.failed > 0) throw new Error(`${mode}: ${result.failed} calls failed`);
-    const ir = Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1]);
+    const ir = callgrindTotal(out);
     if (keep !== undefined) copyFileSync(out, join(resolve(keep), `callgrind.${mode}.${calls}`));
     return { ir, done: mode === 'listing' ? result.found : result.ended };
   } finally {

@@ -15,12 +15,12 @@
  * callgrind's slowdown the TLS handshakes outlast the functions' own connection timeouts. Not a row of the bench: a
  * tool to tell whether a change to what a cold start runs pays.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { bundle as buildBundle } from './build.ts';
+import { callgrindTotal, spawnUnderCallgrind } from './callgrind.ts';
 import { median, terminateEvent } from './harness.ts';
 import { assertEnded, seedLive, setups, startWorld } from './world.ts';
 
@@ -56,18 +56,9 @@ const driver = join(root, 'bench', 'cold-start-driver.mjs');
 const instructions = (script: string, bundle: string, env: NodeJS.ProcessEnv): Promise<number> =>
   new Promise((done, fail) => {
     const out = join(work, 'callgrind.out');
-    const child = spawn(
-      'valgrind',
-      [
-        '--tool=callgrind',
-        '--smc-check=all-non-file',
-        `--callgrind-out-file=${out}`,
-        process.execPath,
-        '--predictable',
-        ...(script === compileOnly ? ['--experimental-vm-modules', '--no-warnings'] : []),
-        script,
-        bundle,
-      ],
+    const child = spawnUnderCallgrind(
+      out,
+      [...(script === compileOnly ? ['--experimental-vm-modules', '--no-warnings'] : []), script, bundle],
       { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -85,12 +76,12 @@ const instructions = (script: string, bundle: string, env: NodeJS.ProcessEnv): P
         fail(new Error(`valgrind node ${script} exited with ${code}: ${stderr.slice(-2000)}`));
         return;
       }
-      const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1];
+      const total = callgrindTotal(out);
       rmSync(out, { force: true });
       const status = report ? (JSON.parse(report) as { statusCode?: number }).statusCode : 200;
       if (status !== 200)
         fail(new Error(`${bundle} answered ${status} under callgrind: ${stderr.slice(-2000)}`));
-      else done(Number(total));
+      else done(total);
     });
   });
 

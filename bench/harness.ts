@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toApiGatewayEvent } from '#local/api-gateway';
 import { LAMBDA_ON_DEMAND_ENVIRONMENT } from '#local/lambda-context';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
+import { spawnUnderCallgrind } from './callgrind.ts';
 
 /** Nearest-rank percentile of `values` (0 < p <= 100). */
 export const percentile = (values: readonly number[], p: number): number => {
@@ -175,18 +176,7 @@ export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: 
     // (bench/cleanup-instructions.ts); instructions do not depend on the machine's load, times under it mean nothing.
     const callgrindOut = process.env.BENCH_CALLGRIND_OUT;
     const child: ChildProcess = callgrindOut
-      ? spawn(
-          'valgrind',
-          [
-            '--tool=callgrind',
-            '--smc-check=all-non-file',
-            `--callgrind-out-file=${callgrindOut}`,
-            process.execPath,
-            '--predictable',
-            ...args,
-          ],
-          { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-        )
+      ? spawnUnderCallgrind(callgrindOut, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
       : spawn(process.execPath, args, {
           env,
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

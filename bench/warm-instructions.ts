@@ -15,12 +15,12 @@
  * that callgrind stretched past 30 s timed out its last invocations, seen on the route layer). A layer without
  * the client's retries may lose a request to a keep-alive socket the emulator closed (seen on the transport layer).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle } from './build.ts';
+import { callgrindTotal, spawnUnderCallgrind } from './callgrind.ts';
 import { median, terminateEvent } from './harness.ts';
 import { WARM_UP } from './warm-process.ts';
 import { assertEnded, PROJECT_ID, seedLive, setups, startWorld, type World } from './world.ts';
@@ -58,18 +58,7 @@ const instructions = (
   new Promise((done, fail) => {
     const out = join(work, 'callgrind.out');
     const sids = Array.from({ length: count }, () => seedLive(world));
-    const child = spawn(
-      'valgrind',
-      [
-        '--tool=callgrind',
-        '--smc-check=all-non-file',
-        `--callgrind-out-file=${out}`,
-        process.execPath,
-        '--predictable',
-        driver,
-      ],
-      { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
-    );
+    const child = spawnUnderCallgrind(out, [driver], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -90,9 +79,9 @@ const instructions = (
         return;
       }
       assertEnded(world, sids, `${file ?? 'bare'} under callgrind`);
-      const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'))?.[1];
+      const total = callgrindTotal(out);
       rmSync(out, { force: true });
-      done(Number(total));
+      done(total);
     });
     child.send({
       ...(file ? { bundle: file } : {}),

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One scripted answer: a status and body, a delay, or a dropped socket. */
@@ -64,4 +65,33 @@ export const refusingOrigin = async (): Promise<string> => {
   const closed = await startScriptedServer([{ status: 200 }]);
   await closed.close();
   return closed.origin;
+};
+
+/**
+ * A loopback HTTP proxy that refuses every CONNECT tunnel with the status line `answer()` gives (read per
+ * tunnel, so a test may change it; `403 Forbidden` unless told) and answers a plain request 500. Its `url`
+ * carries the password `hunter2`, which no output may show. `refusedTunnel(target)` is what Node's agent throws
+ * for an https request through it (`ERR_PROXY_TUNNEL`): nothing reaches `target`.
+ */
+export const startRefusingProxy = async (answer: () => string = () => '403 Forbidden') => {
+  const proxy = createServer((_req, res) => res.writeHead(500).end());
+  proxy.on('connect', (_req, socket) => {
+    socket.on('error', () => {});
+    socket.end(`HTTP/1.1 ${answer()}\r\nContent-Length: 0\r\n\r\n`);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = `http://ops:hunter2@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  return {
+    url,
+    refusedTunnel: (target: string, method = 'GET'): Promise<Error> =>
+      new Promise((resolve, reject) => {
+        const agent = new HttpsAgent({ proxyEnv: { HTTPS_PROXY: url } });
+        const sent = request(target, { agent, method }, () =>
+          reject(new Error('the proxy carried the request')),
+        );
+        sent.on('error', resolve);
+        sent.end();
+      }),
+    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
 };

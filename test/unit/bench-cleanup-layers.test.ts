@@ -3,6 +3,7 @@ import { type LayerRuns, layerRows, layerSentence, medianCpu } from '../../bench
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
 import { us } from '../../bench/report.ts';
 import { cleanupRun } from '../support/cleanup-runs.ts';
+import { expectLayerRows, expectQuotes, expectRatios } from '../support/layer-rows.ts';
 
 /** A run that ended `ended` calls for `cpuMs` of CPU (the rest of the outcome does not enter the layers). */
 const run = (cpuMs: number, ended = 1000, failed = 0): CleanupResult =>
@@ -25,28 +26,21 @@ describe("the cleanup CPU's layers", () => {
     const rows = layerRows(runs(), '1,000');
 
     // Assess
-    expect(rows.map((row) => row.id)).toEqual([
-      'cleanup-layer-transport',
-      'cleanup-layer-client',
-      'cleanup-layer-apply',
-      'cleanup-layer-paced',
-      'cleanup-layer-settled',
-    ]);
-    expect(rows.every((row) => row.met === 'n/a' && row.target === '— (context)')).toBe(true);
-    expect(rows.every((row) => row.metric.startsWith('Context: what bounds the cleanup CPU target'))).toBe(
-      true,
-    );
-    const [transport, client, apply, paced, settled] = rows;
-    expect(transport?.project).toBe('175 µs (+20 µs over the bare pool)');
-    expect(client?.project).toBe('195 µs (+20 µs over the transport layer)');
-    expect(apply?.project).toBe('210 µs (+15 µs over the client layer)');
-    expect(paced?.project).toBe('225 µs (+15 µs over the apply layer)');
-    expect(settled?.project).toBe('245 µs (+20 µs over the paced layer)');
+    expectLayerRows(rows, {
+      ids: ['transport', 'client', 'apply', 'paced', 'settled'].map((key) => `cleanup-layer-${key}`),
+      metric: 'Context: what bounds the cleanup CPU target',
+      projects: [
+        '175 µs (+20 µs over the bare pool)',
+        '195 µs (+20 µs over the transport layer)',
+        '210 µs (+15 µs over the client layer)',
+        '225 µs (+15 µs over the apply layer)',
+        '245 µs (+20 µs over the paced layer)',
+      ],
+    });
+    const [transport, client] = rows;
     expect(transport?.reference).toBe('bare node:http 155 µs');
     // Per round: 180/150, 170/160, 175/155; the median is 175/155.
-    expect(transport?.values.ratio).toBeCloseTo(175 / 155, 10);
-    expect(transport?.values.ratioMin).toBeCloseTo(170 / 160, 10);
-    expect(transport?.values.ratioMax).toBeCloseTo(180 / 150, 10);
+    expectRatios(transport, [175 / 155, 170 / 160, 180 / 150]);
     expect(client?.values.ratioMax).toBeCloseTo(230 / 155, 10);
   });
 
@@ -66,18 +60,18 @@ describe("the cleanup CPU's layers", () => {
     const sentence = layerSentence(runs(), 1.6);
 
     // Assess
-    expect(sentence).toContain('the bare `node:http` pool 155 µs');
-    expect(sentence).toContain("through the project's transport 175 µs (+20 µs)");
-    expect(sentence).toContain("through SignalWireClient's end request 195 µs (+20 µs)");
-    expect(sentence).toContain('through `applyToProject` 210 µs (+15 µs)');
-    expect(sentence).toContain("started through the cleanup's pool and pacer 225 µs (+15 µs)");
-    expect(sentence).toContain('settled in its ledger with the audit record 245 µs (+20 µs)');
-    expect(sentence).toContain(
+    expectQuotes(sentence, [
+      'the bare `node:http` pool 155 µs',
+      "through the project's transport 175 µs (+20 µs)",
+      "through SignalWireClient's end request 195 µs (+20 µs)",
+      'through `applyToProject` 210 µs (+15 µs)',
+      "started through the cleanup's pool and pacer 225 µs (+15 µs)",
+      'settled in its ledger with the audit record 245 µs (+20 µs)',
       'the full cleanup 300 µs (+55 µs: listing and parsing the pages, judging each call',
-    );
-    expect(sentence).toContain(`costs ${(210 / 155).toFixed(2)}x the bare pool`);
-    expect(sentence).toContain(`adds ${(90 / 155).toFixed(2)}x of it (ratios of these medians`);
-    expect(sentence).toContain('the target: 1.6x in all).');
+      `costs ${(210 / 155).toFixed(2)}x the bare pool`,
+      `adds ${(90 / 155).toFixed(2)}x of it (ratios of these medians`,
+      'the target: 1.6x in all).',
+    ]);
   });
 
   it('shows a step down as a minus, not as a negative addition', () => {

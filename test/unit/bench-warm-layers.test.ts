@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WARM_LAYERS, type WarmLayerRuns, warmLayerNote, warmLayerRows } from '../../bench/warm-layers.ts';
+import { expectLayerRows, expectQuotes, expectRatios } from '../support/layer-rows.ts';
 
 /** CPU per invocation in ms, one figure per repeat: 0.3 means 300 µs. */
 const runs = (): WarmLayerRuns => ({
@@ -19,23 +20,24 @@ describe("the warm path's layers", () => {
     const rows = warmLayerRows(runs());
 
     // Assess
-    expect(rows.map((row) => row.id)).toEqual(WARM_LAYERS.map(({ key }) => `warm-layer-${key}`));
-    expect(rows.every((row) => row.met === 'n/a' && row.target === '— (context)' && row.item === 3)).toBe(
-      true,
-    );
-    expect(rows.every((row) => row.metric.startsWith('Context: what bounds the warm target, layer'))).toBe(
-      true,
-    );
-    const [transport, client, , , , middyTimeout, full] = rows;
-    expect(transport?.project).toBe('340 µs (+30 µs over the bare request)');
-    expect(client?.project).toBe('370 µs (+30 µs over the transport layer)');
-    expect(middyTimeout?.project).toBe('480 µs (±0 µs over the middy layer)');
-    expect(full?.project).toBe('620 µs (+140 µs over the middy-timeout layer)');
+    expectLayerRows(rows, {
+      ids: WARM_LAYERS.map(({ key }) => `warm-layer-${key}`),
+      metric: 'Context: what bounds the warm target, layer',
+      projects: [
+        '340 µs (+30 µs over the bare request)',
+        '370 µs (+30 µs over the transport layer)',
+        '410 µs (+40 µs over the client layer)',
+        '460 µs (+50 µs over the service layer)',
+        '480 µs (+20 µs over the route layer)',
+        '480 µs (±0 µs over the middy layer)',
+        '620 µs (+140 µs over the middy-timeout layer)',
+      ],
+    });
+    expect(rows.every((row) => row.item === 3)).toBe(true);
+    const full = rows[6];
     expect(full?.reference).toBe('bare node:http 310 µs');
     // Per repeat: 0.6/0.3, 0.62/0.32, 0.64/0.31; the median is 0.6/0.3.
-    expect(full?.values.ratio).toBeCloseTo(0.6 / 0.3, 10);
-    expect(full?.values.ratioMin).toBeCloseTo(0.62 / 0.32, 10);
-    expect(full?.values.ratioMax).toBeCloseTo(0.64 / 0.31, 10);
+    expectRatios(full, [0.6 / 0.3, 0.62 / 0.32, 0.64 / 0.31]);
   });
 
   it('shows a layer cheaper than the one below as a minus', () => {
@@ -54,10 +56,12 @@ describe("the warm path's layers", () => {
     const note = warmLayerNote(runs(), 2000);
 
     // Assess
-    expect(note).toContain('2000 counted invocations');
-    expect(note).toContain('the bare request 310 µs; transport 340 µs (+30 µs); client 370 µs (+30 µs)');
-    expect(note).toContain('full 620 µs (+140 µs).');
-    expect(note).toContain(`cost ${(0.46 / 0.31).toFixed(2)}x the bare request`);
-    expect(note).toContain(`adds ${(0.62 / 0.31 - 0.46 / 0.31).toFixed(2)}x of it`);
+    expectQuotes(note, [
+      '2000 counted invocations',
+      'the bare request 310 µs; transport 340 µs (+30 µs); client 370 µs (+30 µs)',
+      'full 620 µs (+140 µs).',
+      `cost ${(0.46 / 0.31).toFixed(2)}x the bare request`,
+      `adds ${(0.62 / 0.31 - 0.46 / 0.31).toFixed(2)}x of it`,
+    ]);
   });
 });

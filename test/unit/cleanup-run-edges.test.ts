@@ -1,73 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord } from '#commons/calls/audit';
-import type { CallsApi, RequestOptions } from '#commons/calls/port';
-import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
-import { CleanupListingError, type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
+import type { CallsApi } from '#commons/calls/port';
+import { CleanupListingError } from '#commons/cleanup/run-cleanup';
 import { SignalWireError } from '#commons/errors';
-import type { Call, CallListPage, CallUpdate } from '#commons/signalwire/types';
-import { fakeNative } from '../support/fake-native.ts';
-import { sampleCall } from '../support/fixtures.ts';
+import { fakeApi, hoursAgo, run, staleCall } from '../support/cleanup-engine.ts';
 
 // The edges of the cleanup run that cleanup-run.test.ts leaves open, over an in-memory CallsApi: what the
 // audit and the report say, the time budget's exact limits, and throttling's pause.
-
-const NOW = Date.parse('2024-03-01T12:00:00Z');
-const hoursAgo = (hours: number) => new Date(NOW - hours * 3_600_000).toUTCString().replace('GMT', '+0000');
-const staleCall = (overrides: Partial<Call> = {}): Call =>
-  sampleCall({ sid: randomUUID(), start_time: hoursAgo(2), ...overrides });
-
-type Update = (call: Call, update: CallUpdate, options?: RequestOptions) => Promise<Call>;
-
-const fakeApi = (
-  pages: Call[][],
-  update: Update = async (call, { Status }) => ({ ...call, status: Status ?? call.status }),
-  listing?: (index: number) => void,
-) => {
-  const events: string[] = [];
-  const bySid = new Map(pages.flat().map((call) => [call.sid, call]));
-  const api: CallsApi = {
-    async listCallsPage(from) {
-      const index = 'nextPageUri' in from ? Number(from.nextPageUri.split('=')[1]) : 0;
-      events.push(`list ${index}`);
-      listing?.(index);
-      return {
-        calls: pages[index] ?? [],
-        next_page_uri: index + 1 < pages.length ? `/Calls.json?Page=${index + 1}` : null,
-      } as CallListPage;
-    },
-    async updateCall(sid, fields, options) {
-      events.push(`end ${sid}`);
-      const call = bySid.get(sid) as Call;
-      const updated = await update(call, fields, options);
-      bySid.set(sid, updated);
-      return updated;
-    },
-    async getCall(sid) {
-      return bySid.get(sid) as Call;
-    },
-    listCalls() {
-      throw new Error('the engine pages itself');
-    },
-  };
-  return { api, events };
-};
-
-const run = (api: CallsApi, policy: CleanupPolicyInput, options: Partial<CleanupOptions> = {}) => {
-  const audits: AuditRecord[] = [];
-  const logger = { info: (_message: string, extra: { audit: AuditRecord }) => audits.push(extra.audit) };
-  const report = runCleanup(api, resolvePolicy(undefined, policy), {
-    scheduleName: 'unit',
-    accountSid: 'project',
-    logger: logger as unknown as Logger,
-    now: () => NOW,
-    // No native call: the policies cover both kinds (the default), and these cases are Compatibility ones.
-    native: fakeNative([]).api,
-    ...options,
-  });
-  return { report, audits };
-};
 
 const failing = (status: number, code: number, message: string, retryAfter?: number) => async () => {
   throw new SignalWireError(status, { code, message, moreInfo: undefined }, retryAfter);

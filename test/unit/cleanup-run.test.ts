@@ -1,84 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord } from '#commons/calls/audit';
-import type { CallsApi, RequestOptions } from '#commons/calls/port';
-import { type CleanupPolicyInput, resolvePolicy } from '#commons/cleanup/policy';
-import { type CleanupOptions, runCleanup } from '#commons/cleanup/run-cleanup';
+import type { CallsApi } from '#commons/calls/port';
 import { SignalWireError } from '#commons/errors';
-import type { Call, CallListPage, CallUpdate } from '#commons/signalwire/types';
-import { fakeNative } from '../support/fake-native.ts';
-import { sampleCall } from '../support/fixtures.ts';
+import { fakeApi, hoursAgo, run, staleCall, type Update } from '../support/cleanup-engine.ts';
 
 /**
  * The engine over an in-memory `CallsApi`: the cases the emulator cannot stage (a call answered between
  * listing and ending, dates SignalWire would never write, a request that never answers).
  */
-
-const NOW = Date.parse('2024-03-01T12:00:00Z');
-const hoursAgo = (hours: number) => new Date(NOW - hours * 3_600_000).toUTCString().replace('GMT', '+0000');
-const staleCall = (overrides: Partial<Call> = {}): Call =>
-  sampleCall({ sid: randomUUID(), start_time: hoursAgo(2), ...overrides });
-
-type Update = (call: Call, update: CallUpdate, options?: RequestOptions) => Promise<Call>;
-
-/** Serves `pages` to any listing and applies `update` to each end request; records what happened in order. */
-const fakeApi = (
-  pages: Call[][],
-  update: Update = async (call, { Status }) => ({ ...call, status: Status! }),
-) => {
-  const events: string[] = [];
-  const bySid = new Map(pages.flat().map((call) => [call.sid, call]));
-  const api: CallsApi = {
-    async listCallsPage(from) {
-      const index = 'nextPageUri' in from ? Number(from.nextPageUri.split('=')[1]) : 0;
-      events.push(`list ${index}`);
-      return {
-        calls: pages[index] ?? [],
-        next_page_uri: index + 1 < pages.length ? `/Calls.json?Page=${index + 1}` : null,
-      } as CallListPage;
-    },
-    async updateCall(sid, fields, options) {
-      events.push(`end ${sid}`);
-      const updated = await update(bySid.get(sid)!, fields, options);
-      bySid.set(sid, updated);
-      return updated;
-    },
-    async getCall(sid) {
-      return bySid.get(sid)!;
-    },
-    listCalls() {
-      throw new Error('the engine pages itself');
-    },
-  };
-  return {
-    api,
-    events,
-    current: (sid: string) => bySid.get(sid),
-    answer: (sid: string) =>
-      bySid.set(sid, { ...bySid.get(sid)!, status: 'in-progress', start_time: hoursAgo(0) }),
-  };
-};
-
-const captureAudits = () => {
-  const records: AuditRecord[] = [];
-  const logger = { info: (_message: string, extra: { audit: AuditRecord }) => records.push(extra.audit) };
-  return { records, logger: logger as unknown as Logger };
-};
-
-const run = (api: CallsApi, policy: CleanupPolicyInput, options: Partial<CleanupOptions> = {}) => {
-  const audits = captureAudits();
-  const report = runCleanup(api, resolvePolicy(undefined, policy), {
-    scheduleName: 'unit',
-    accountSid: 'project',
-    logger: audits.logger,
-    now: () => NOW,
-    // No native call: the policies here cover both kinds (the default), and these cases are Compatibility ones.
-    native: fakeNative([]).api,
-    ...options,
-  });
-  return { report, audits: audits.records };
-};
 
 describe('runCleanup over the CallsApi port', () => {
   it('never ends a call whose dates SignalWire would not write, and reports it', async () => {

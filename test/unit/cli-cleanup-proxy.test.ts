@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { Agent as HttpsAgent, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallsApi } from '#commons/calls/port';
@@ -12,6 +9,7 @@ import type { Call, CallListPage } from '#commons/signalwire/types';
 import { watchProxyRefusals } from '../../cli/core/cleanup-proxy.ts';
 import { fakeNative, nativeLog } from '../support/fake-native.ts';
 import { sampleCall } from '../support/fixtures.ts';
+import { startRefusingProxy } from '../support/scripted-server.ts';
 
 /**
  * `cleanup --direct` runs the functions' engine in the CLI, behind the operator's proxy. An end request whose
@@ -19,21 +17,16 @@ import { sampleCall } from '../support/fixtures.ts';
  * answered), as `calls end` says for one call; any other failure keeps the engine's own words.
  */
 
-let proxy: Server;
+let proxy: Awaited<ReturnType<typeof startRefusingProxy>>;
 let proxyUrl: string;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  proxy = createServer((_req, res) => res.writeHead(500).end());
-  proxy.on('connect', (_req, socket) => {
-    socket.on('error', () => {});
-    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://ops:hunter2@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startRefusingProxy();
+  proxyUrl = proxy.url;
 });
 
-afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+afterAll(() => proxy.close());
 
 afterEach(() => {
   for (const name of ['NODE_USE_ENV_PROXY', 'HTTPS_PROXY'])
@@ -43,14 +36,7 @@ afterEach(() => {
 
 /** What Node's agent throws for an https request to the space the proxy refused to tunnel. */
 const tunnelError = (): Promise<Error> =>
-  new Promise((resolve, reject) => {
-    const agent = new HttpsAgent({ proxyEnv: { HTTPS_PROXY: proxyUrl } });
-    const sent = request('https://example.signalwire.com/api/calling/calls', { agent, method: 'POST' }, () =>
-      reject(new Error('the proxy carried the request')),
-    );
-    sent.on('error', resolve);
-    sent.end();
-  });
+  proxy.refusedTunnel('https://example.signalwire.com/api/calling/calls', 'POST');
 
 const NOW = Date.parse('2024-03-01T12:00:00Z');
 const twoHoursAgo = new Date(NOW - 7_200_000).toUTCString().replace('GMT', '+0000');

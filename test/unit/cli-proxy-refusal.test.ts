@@ -1,32 +1,25 @@
-import { createServer, type Server } from 'node:http';
-import { Agent as HttpsAgent, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsFailure } from '../../cli/core/aws.ts';
+import { startRefusingProxy } from '../support/scripted-server.ts';
 
 /**
  * A real AWS endpoint is https: through a proxy, Node opens a CONNECT tunnel, and a proxy that wants credentials
  * (or will not open it) fails the request with Node's own `ERR_PROXY_TUNNEL`. The CLI names the proxy for it.
  */
 
-let proxy: Server;
+let proxy: Awaited<ReturnType<typeof startRefusingProxy>>;
 let status = 407;
 let proxyUrl: string;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  proxy = createServer((_req, res) => res.writeHead(500).end());
-  proxy.on('connect', (_req, socket) => {
-    socket.on('error', () => {});
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 407 ? 'Proxy Authentication Required' : 'Forbidden'}\r\nContent-Length: 0\r\n\r\n`,
-    );
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://ops:hunter2@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startRefusingProxy(
+    () => `${status} ${status === 407 ? 'Proxy Authentication Required' : 'Forbidden'}`,
+  );
+  proxyUrl = proxy.url;
 });
 
-afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+afterAll(() => proxy.close());
 
 afterEach(() => {
   for (const name of ['NODE_USE_ENV_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy'])
@@ -36,14 +29,7 @@ afterEach(() => {
 
 /** What Node's agent throws for an https request the proxy refused to tunnel. */
 const tunnelError = (): Promise<Error> =>
-  new Promise((resolve, reject) => {
-    const agent = new HttpsAgent({ proxyEnv: { HTTPS_PROXY: proxyUrl } });
-    const sent = request('https://cloudformation.us-east-1.amazonaws.com/', { agent }, () =>
-      reject(new Error('the proxy carried the request')),
-    );
-    sent.on('error', resolve);
-    sent.end();
-  });
+  proxy.refusedTunnel('https://cloudformation.us-east-1.amazonaws.com/');
 
 const throughProxy = () => {
   process.env.NODE_USE_ENV_PROXY = '1';

@@ -14,26 +14,12 @@ import {
 import type { NativeCallsApi, ProjectCallsApi } from '#commons/calls/port';
 import { RequestValidationError } from '#commons/errors';
 import type { Call, CallListPage } from '#commons/signalwire/types';
+import { nativeLog } from '../support/fake-native.ts';
 
 const NOW = Date.parse('2026-12-06T08:00:00Z');
-const log = (over: Partial<VoiceLog> = {}): VoiceLog => ({
-  id: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
-  from: '+14155550100',
-  to: '+12125550100',
-  source: 'realtime_api',
-  charge: 0,
-  charge_details: [],
-  created_at: '2026-12-06T07:59:00Z',
-  type: 'relay_pstn_call',
-  url: null,
-  direction: 'outbound-api',
-  status: 'answered',
-  duration: null,
-  duration_ms: null,
-  billing_ms: null,
-  parent_id: null,
-  ...over,
-});
+/** A live answered voice log (fake-native's), with one fixed id and a start a minute before NOW. */
+const log = (over: Partial<VoiceLog> = {}): VoiceLog =>
+  nativeLog({ id: '3fa85f64-5717-4562-b3fc-2c963f66afa6', created_at: '2026-12-06T07:59:00Z', ...over });
 
 describe('the kinds of call a listing covers', () => {
   it('covers both kinds by default, and only the one a request names', () => {
