@@ -141,10 +141,8 @@ describe('a 2xx body as a page of List Calls', () => {
     expect(unusablePageReason(page(MAX_ANSWER_DEPTH - 1))).toBeUndefined();
   });
 
-  // Known bug, left for the owner of answers.ts: depthOf returns as soon as it passes MAX_ANSWER_DEPTH (17), so
-  // the page's bound (more than MAX_ANSWER_DEPTH + 2 = 18) is never reached and a page of any depth is accepted.
-  // `.fails` while the bug stands: once it is fixed, this fails until `.fails` is removed.
-  it.fails(`refuses a page whose Calls nest deeper than ${MAX_ANSWER_DEPTH} levels`, () => {
+  // depthOf once stopped at MAX_ANSWER_DEPTH + 1, below the page's bound, so a page of any depth was accepted.
+  it(`refuses a page whose Calls nest deeper than ${MAX_ANSWER_DEPTH} levels`, () => {
     expect(unusablePageReason(page(MAX_ANSWER_DEPTH))).toBe(
       `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`,
     );
