@@ -10,9 +10,15 @@ import { visible } from './safe-text.ts';
  * The functions' own precompiled validators, run before anything is sent (in every mode, so `--direct`
  * refuses exactly what the API refuses): a bad SID or update never leaves the machine.
  */
-const check = (valid: boolean, errors: Parameters<typeof violationsFromAjv>[0], hint: Hint): void => {
+const check = (
+  valid: boolean,
+  errors: Parameters<typeof violationsFromAjv>[0],
+  hint: Hint,
+  input: unknown,
+): void => {
   if (valid) return;
-  const error = new RequestValidationError(violationsFromAjv(errors));
+  // With the input, as the API words it: what is wrong with a refused URL (its host's xn-- form, a line break).
+  const error = new RequestValidationError(violationsFromAjv(errors, { input }));
   // Named by the flags the operator typed (`--method`), not the API's fields (`Method`).
   const messages = error.violations.map((violation) => inFlagWords(violation.message));
   const pairs = messages.flatMap((message) => pairHint(message) ?? []);
@@ -57,9 +63,6 @@ export const checkUpdate = (callSid: string, update: CallUpdate): void => {
       ? (command) =>
           `End the call (\`${command(`calls end ${callSid}`)}\`) or redirect it (\`${command(`calls redirect ${callSid} --url URL`)}\`): one or the other, not both.`
       : 'URLs are absolute http(s) URLs without user:password; methods are GET or POST; --status is completed or canceled.';
-  check(
-    validateUpdateCallEvent({ pathParameters: { callSid }, body: update }),
-    validateUpdateCallEvent.errors,
-    hint,
-  );
+  const event = { pathParameters: { callSid }, body: update };
+  check(validateUpdateCallEvent(event), validateUpdateCallEvent.errors, hint, event);
 };

@@ -145,6 +145,15 @@ const REFUSALS: Refusal[] = [
     next: ['calls end', 'calls redirect'],
   },
   {
+    // What is wrong with the URL, as the API says it: the CLI refuses it before the API could.
+    args: ['redirect', '--url', 'https://exämple.com/x'],
+    on: 'compat',
+    says: [
+      '--url must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535): its host is not ASCII (write an internationalised domain name in its xn-- form: xn--exmple-cua.com)',
+    ],
+    next: ['URLs are absolute http(s) URLs'],
+  },
+  {
     args: ['redirect', '--url', 'https://example.com/x', '--method', 'PUT'],
     on: 'compat',
     says: ['--method must be one of: GET, POST'],

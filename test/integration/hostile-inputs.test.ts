@@ -89,6 +89,12 @@ describe('percent-encoded bytes that are not UTF-8', () => {
     );
   });
 
+  it('are refused once per field, however often it is given', async () => {
+    const repeated = await send('GET', '/calls?status=%FF&status=%FE&%FF=1&%FE=2');
+    const utf8 = repeated.json.error?.violations?.filter((violation) => violation.rule === 'utf-8');
+    expect(utf8?.map((violation) => violation.field)).toEqual(['status', 'query']);
+  });
+
   it('leave valid UTF-8 and a lone % alone (judged as the text they are)', async () => {
     const listed = await send('GET', '/calls?to=%2B14155550100&pageSize=1');
     expect(listed.status, listed.text).toBe(200);
@@ -156,10 +162,33 @@ describe('a URL field the API would not send on', () => {
     ['another scheme', 'ftp://example.com/a', /does not start with http:\/\/ or https:\/\//],
     ['user:password@', 'https://user:secret@example.com/a', /carries user:password@/],
     ['a path that is not ASCII', 'https://example.com/café', /not ASCII \(percent-encode their UTF-8 bytes/],
+    ['a user without a password', 'https://user@example.com/a', /carries user:password@ \(or user@\)/],
+    ['no host', 'https:///a', /: it has no host$/],
+    ['a port of 0', 'https://example.com:0/a', /: its port is not a number from 1 to 65535/],
+    [
+      'a port with a leading zero',
+      'https://example.com:08080/a',
+      /: its port is not a number from 1 to 65535/,
+    ],
+    ['an IPv6 host with a port over 65535', 'https://[::1]:65536/a', /: its port is not a number from 1/],
+    // A URL parser keeps `"` in the host it maps: a form this rule would refuse again is not offered.
+    ['a host whose mapped form is no name', 'https://ä"x.com/a', /xn-- form\)$/],
   ])('says what is wrong with %s', async (_what, url, words) => {
     const answer = await refusedUrl(url);
     expectRefused(answer, 'Url', 'url', words);
     expect(answer.text).not.toContain('secret');
+  });
+
+  it.each([
+    'https://[::1]:8080/a',
+    'HTTPS://EXAMPLE.COM/a',
+    'https://example.com./a',
+    'https://example.com/a%0d%0aX-Injected:%201',
+  ])('accepts %s as written', async (url) => {
+    const call = seed();
+    const answer = await send('POST', `/calls/${call.sid}`, JSON.stringify({ Url: url }));
+    expect(answer.status, answer.text).toBe(200);
+    expect(stack.emulator.requests.at(-1)?.form?.Url).toBe(url);
   });
 
   it('accepts the xn-- form of the same host', async () => {

@@ -189,4 +189,24 @@ describe('issue 18 item 5: one translator of schema errors, one wording on every
       /^policy\.directions\[0\] must be one of: /,
     );
   });
+
+  it.each([
+    ['https:///a', 'it has no host'],
+    ['https://example.com:0/a', 'its port is not a number from 1 to 65535 (without leading zeros)'],
+    ['https://[::1]:080/a', 'its port is not a number from 1 to 65535 (without leading zeros)'],
+    ['https://user@example.com/a', 'it carries user:password@ (or user@), which audit records would keep'],
+    ['https://ä"x.com/a', 'its host is not ASCII (write an internationalised domain name in its xn-- form)'],
+  ])('says what is wrong with the URL %s in an event as the HTTP API does', (url, problem) => {
+    expect(
+      callUpdateRequestViolations(
+        envelope({ callSid: sid, action: 'update', update: { StatusCallback: url } }),
+      ),
+    ).toEqual([
+      {
+        field: 'StatusCallback',
+        rule: 'url',
+        message: `StatusCallback must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535): ${problem}`,
+      },
+    ]);
+  });
 });

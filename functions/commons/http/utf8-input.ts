@@ -22,17 +22,20 @@ const notUtf8 = (field: string): FieldViolation => ({
   message: `${field} is not valid UTF-8: percent-encode its text as UTF-8 bytes`,
 });
 
-/** A violation for each `name=value` of `pairs` (`&`-separated) that is not UTF-8; `container` for a bad name. */
+/**
+ * A violation for each field of `pairs` (`name=value`, `&`-separated) that is not UTF-8, once however often it is
+ * given; `container` for a bad name.
+ */
 const pairViolations = (pairs: string, container: string): FieldViolation[] => {
-  const violations: FieldViolation[] = [];
+  const fields = new Set<string>();
   for (const pair of pairs.split('&')) {
     if (isUtf8(pair)) continue;
     const name = pair.split('=')[0] as string;
     // A name that is UTF-8 is named as the parsers read it (`+` a space).
     const [[read = ''] = []] = new URLSearchParams(name);
-    violations.push(notUtf8(isUtf8(name) ? fieldLabel(read) : container));
+    fields.add(isUtf8(name) ? fieldLabel(read) : container);
   }
-  return violations;
+  return [...fields].map(notUtf8);
 };
 
 /**

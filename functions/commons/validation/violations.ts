@@ -43,14 +43,20 @@ export const urlProblem = (url: string): string | undefined => {
   }
   const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1];
   if (authority === undefined) return 'it does not start with http:// or https://';
-  if (authority.includes('@')) return 'it carries user:password@, which audit records would keep';
+  if (authority.includes('@')) return 'it carries user:password@ (or user@), which audit records would keep';
   if (NOT_ASCII.test(authority)) {
     let host = '';
     try {
-      host = `: ${new URL(url).hostname}`;
+      host = new URL(url).hostname;
     } catch {}
+    // Offered only when it is a name this rule takes (a parser may keep `"` in it): advice that is refused misleads.
+    host = /^[a-z\d.-]+$/.test(host) ? `: ${host}` : '';
     return `its host is not ASCII (write an internationalised domain name in its xn-- form${host})`;
   }
+  if (/^(?::|$)/.test(authority)) return 'it has no host';
+  const port = /^(?:\[[^\]]*\]|[^:[\]]+):(.*)$/.exec(authority)?.[1];
+  if (port !== undefined && !(/^[1-9]\d*$/.test(port) && Number(port) <= 65535))
+    return 'its port is not a number from 1 to 65535 (without leading zeros)';
   if (NOT_ASCII.test(url))
     return 'it holds characters that are not ASCII (percent-encode their UTF-8 bytes: é is %C3%A9)';
   return undefined;
