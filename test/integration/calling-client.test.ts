@@ -242,6 +242,33 @@ describe('CallingClient voice logs', () => {
     await expect(clientFor().listVoiceLogsPage({ page_size: 10 })).rejects.toThrow(/not a voice log/);
   });
 
+  it('refuses a page, a voice log or a command answer nested deeper than a Compatibility one may be', async () => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const log = await clientFor().getVoiceLog(id);
+    /** `levels` levels of arrays: `to` holding it makes a log of levels + 1, and a page of levels + 3. */
+    const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const logOf = (levels: number) =>
+      JSON.stringify({ ...log, to: 0 }).replace('"to":0', `"to":${nested(levels)}`);
+    const pageOf = (levels: number) => `{"data":[${logOf(levels)}],"links":{}}`;
+    const refusal = async (body: string, read: () => Promise<unknown>) => {
+      emulator.injectFault({ kind: 'garble', body });
+      return read().then(
+        () => 'read',
+        (error: unknown) => (error instanceof SignalWireError ? error.message : String(error)),
+      );
+    };
+    const page = () => clientFor().listVoiceLogsPage({ page_size: 10 });
+    expect(await refusal(pageOf(15), page)).toBe('read');
+    expect(await refusal(pageOf(16), page)).toMatch(/nests deeper than 18 levels/);
+    expect(await refusal(pageOf(100_000), page)).toMatch(/nests deeper than 18 levels/);
+    expect(await refusal(logOf(15), () => clientFor().getVoiceLog(id))).toBe('read');
+    expect(await refusal(logOf(16), () => clientFor().getVoiceLog(id))).toMatch(
+      /nests deeper than 16 levels/,
+    );
+    const end = () => clientFor().endCall(id, 'hangup');
+    expect(await refusal(logOf(16), end)).toMatch(/nests deeper than 16 levels/);
+  });
+
   it('retries a 503 on a page read', async () => {
     emulator.injectFault({ kind: 'status', status: 503, method: 'GET' });
     const page = await clientFor().listVoiceLogsPage({});

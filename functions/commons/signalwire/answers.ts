@@ -168,3 +168,16 @@ export const unusablePageReason = (body: unknown): string | undefined => {
   if (nestsDeeper(page, MAX_ANSWER_DEPTH + 2)) return `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`;
   return undefined;
 };
+
+/**
+ * Why a 2xx body of the native Calling API or the voice logs is unusable here, or undefined: only its depth (its
+ * shape is `calling/client.ts`'s to check). A call (a command's answer, a voice log) nests no deeper than a
+ * Compatibility Call, a list (voice logs, a log's events) no deeper than a page of Calls: the listing, the cleanup
+ * and the answers built from it must be able to serialise what they take from it.
+ */
+export const unusableNativeReason = (body: unknown, answer: 'call' | 'list'): string | undefined => {
+  const levels = answer === 'list' ? MAX_ANSWER_DEPTH + 2 : MAX_ANSWER_DEPTH;
+  return typeof body === 'object' && body !== null && nestsDeeper(body, levels)
+    ? `nests deeper than ${levels} levels`
+    : undefined;
+};

@@ -387,6 +387,6 @@ export class SignalWireClient implements CallsApi {
       return { kind: 'network', error: networkError(failure, this.timeoutMs, maxAnswerBytes) };
     }
     this.lastExchangeAt = Date.now();
-    return answerOutcome(answer, attempt.native ? 'native' : attempt.answer, this.secrets, attempt.callSid);
+    return answerOutcome(answer, attempt.answer, attempt.native === true, this.secrets, attempt.callSid);
   }
 }

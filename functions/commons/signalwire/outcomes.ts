@@ -1,5 +1,11 @@
 import { SignalWireError, SignalWireNetworkError } from '../errors.ts';
-import { parseErrorBody, parseRetryAfter, unusableCallReason, unusablePageReason } from './answers.ts';
+import {
+  parseErrorBody,
+  parseRetryAfter,
+  unusableCallReason,
+  unusableNativeReason,
+  unusablePageReason,
+} from './answers.ts';
 import { ExchangeFailureError, type HttpAnswer } from './transport.ts';
 
 /**
@@ -29,12 +35,14 @@ const unusable = (status: number, why: string): ExchangeOutcome => ({
 });
 
 /**
- * An answer read: a 2xx body parsed and checked (`call`: a usable Call resource, `callSid`'s when given), a redirect refused, an error
+ * An answer read: a 2xx body parsed and checked (`call`: a usable Call resource, `callSid`'s when given; `list`: a
+ * page of Calls; `native`: the Calling API or voice logs, their depth only), a redirect refused, an error
  * body read (its text scrubbed of `secrets`) with its `Retry-After`.
  */
 export const answerOutcome = (
   answer: HttpAnswer,
-  expected: 'call' | 'list' | 'native',
+  expected: 'call' | 'list',
+  native: boolean,
   secrets: readonly string[],
   callSid?: string,
 ): ExchangeOutcome => {
@@ -47,12 +55,11 @@ export const answerOutcome = (
     } catch {
       return unusable(status, 'is not JSON');
     }
-    const why =
-      expected === 'call'
+    const why = native
+      ? unusableNativeReason(body, expected)
+      : expected === 'call'
         ? unusableCallReason(body, callSid)
-        : expected === 'list'
-          ? unusablePageReason(body)
-          : undefined;
+        : unusablePageReason(body);
     return why === undefined ? { kind: 'ok', body } : unusable(status, why);
   }
   if (status < 400) {

@@ -118,7 +118,11 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
     const { url } = request;
     const parsed = url instanceof URL ? undefined : url;
     const tls = (parsed ? parsed.origin.protocol : (url as URL).protocol) === 'https:';
-    const { method, headers, body } = request;
+    const { method, body } = request;
+    // A copy per request: the X-Ray SDK's patched `request` (the Powertools Tracer) writes its trace header into
+    // the headers it is given, and the client's are shared by all its requests (and invocations): a later request
+    // would carry the first one's trace header, and X-Ray, seeing it there, would trace none of them.
+    const headers = { ...request.headers };
     const agent = agentFor(tls);
     let req: http.ClientRequest;
     try {
@@ -202,6 +206,6 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       });
     });
     // The body goes whole to `end`, before any header is sent: Node then sends its byte length as
-    // `Content-Length` (not chunked), counted once there; the caller's headers go to Node as they are, uncopied.
+    // `Content-Length` (not chunked), counted once there.
     req.end(body);
   });
