@@ -329,10 +329,8 @@ const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> 
   const { logger } = await import('#commons/platform/powertools');
   const { AUDIT_MESSAGE, CLEANUP_REPORT_MESSAGE } = await import('#commons/calls/audit');
   if (file) mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  const info = logger.info.bind(logger);
-  logger.info = ((message: unknown, ...rest: unknown[]) => {
-    const attributes = rest[0];
-    // The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back.
+  /** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
+  const keep = (message: unknown, attributes: unknown): void => {
     const kept = message === AUDIT_MESSAGE || message === CLEANUP_REPORT_MESSAGE;
     if (kept && typeof attributes === 'object' && attributes !== null) {
       const line = JSON.stringify({
@@ -345,6 +343,16 @@ const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> 
       aws.putLogEvent(LOCAL_LOG_GROUP, line);
       if (file) appendFileSync(file, `${line}\n`, { mode: 0o600 });
     }
+  };
+  const info = logger.info.bind(logger);
+  logger.info = ((message: unknown, ...rest: unknown[]) => {
+    keep(message, rest[0]);
     (info as (...args: unknown[]) => void)(message, ...rest);
   }) as typeof logger.info;
+  // The cleanup's audit lines come as their JSON (calls/audit-record.ts `writeAuditJson`), not through `info`.
+  const auditJson = logger.auditJson.bind(logger);
+  logger.auditJson = (json: string) => {
+    keep(AUDIT_MESSAGE, { audit: JSON.parse(json) as unknown });
+    auditJson(json);
+  };
 };
