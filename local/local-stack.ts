@@ -329,28 +329,29 @@ const keepLogs = async (aws: LocalAws, file: string | undefined): Promise<void> 
   const { logger } = await import('#commons/platform/powertools');
   const { AUDIT_MESSAGE, CLEANUP_REPORT_MESSAGE } = await import('#commons/calls/audit');
   if (file) mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  const keep = (message: string, attributes: object): void => {
-    const line = JSON.stringify({
-      level: 'INFO',
-      timestamp: new Date().toISOString(),
-      service: process.env.POWERTOOLS_SERVICE_NAME ?? 'call-control',
-      ...(attributes as Record<string, unknown>),
-      message,
-    });
-    aws.putLogEvent(LOCAL_LOG_GROUP, line);
-    if (file) appendFileSync(file, `${line}\n`, { mode: 0o600 });
+  /** The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back. */
+  const keep = (message: unknown, attributes: unknown): void => {
+    const kept = message === AUDIT_MESSAGE || message === CLEANUP_REPORT_MESSAGE;
+    if (kept && typeof attributes === 'object' && attributes !== null) {
+      const line = JSON.stringify({
+        level: 'INFO',
+        timestamp: new Date().toISOString(),
+        service: process.env.POWERTOOLS_SERVICE_NAME ?? 'call-control',
+        ...(attributes as Record<string, unknown>),
+        message,
+      });
+      aws.putLogEvent(LOCAL_LOG_GROUP, line);
+      if (file) appendFileSync(file, `${line}\n`, { mode: 0o600 });
+    }
   };
   const info = logger.info.bind(logger);
   logger.info = ((message: unknown, ...rest: unknown[]) => {
-    const attributes = rest[0];
-    // The log lines the local stack keeps, as CloudWatch Logs would: what the CLI reads back.
-    const kept = message === AUDIT_MESSAGE || message === CLEANUP_REPORT_MESSAGE;
-    if (kept && typeof attributes === 'object' && attributes !== null) keep(message, attributes);
+    keep(message, rest[0]);
     (info as (...args: unknown[]) => void)(message, ...rest);
   }) as typeof logger.info;
-  // The cleanup writes its audit records as pre-serialised JSON (CallControlLogger.auditJson), not through info.
+  // The cleanup's audit lines come as their JSON (calls/audit-record.ts `writeAuditJson`), not through `info`.
   const auditJson = logger.auditJson.bind(logger);
-  logger.auditJson = (json: string): void => {
+  logger.auditJson = (json: string) => {
     keep(AUDIT_MESSAGE, { audit: JSON.parse(json) as unknown });
     auditJson(json);
   };

@@ -145,6 +145,30 @@ const ledgerOf = (logger: AuditLog) =>
     100,
   );
 
+describe('auditRecordJson and a polluted Object.prototype', () => {
+  it('adds no inherited key, as the record writeAuditRecord spreads holds none', () => {
+    const result: AuditedResult = { outcome: 'updated', reason: 'r', priorStatus: 'ringing' };
+    const target = { accountSid: 'project-1', callSid: 'CA1', change: { Status: 'canceled' } };
+    // An enumerable key on Object.prototype (a prototype pollution elsewhere), with a quote in its name.
+    const injected = 'api":"x","actor';
+    Object.defineProperty(Object.prototype, injected, {
+      value: 'forged',
+      enumerable: true,
+      configurable: true,
+    });
+    let got: string;
+    let want: string;
+    try {
+      got = auditRecordJson(auditRecordFrame(origin, target.accountSid), target.callSid, '{}', result);
+      want = recordText(origin, { ...target, change: {} }, result) as string;
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)[injected];
+    }
+    expect(got).toBe(want);
+    expect(got).not.toContain('forged');
+  });
+});
+
 describe("the cleanup ledger's audit records", () => {
   it('are the records writeAuditRecord writes, as objects to a log without auditJson and as their JSON to one with it', () => {
     const objects: AuditRecord[] = [];

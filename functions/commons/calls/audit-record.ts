@@ -121,9 +121,10 @@ export const auditRecordJson = (
 ): string => {
   let text = `${frame.head}${JSON.stringify(cutName(callSid, 'unknown'))},"change":${change},"outcome":${JSON.stringify(result.outcome)}`;
   if (result.reason !== undefined) text += `,"reason":${JSON.stringify(result.reason)}`;
-  // The rest in the result's own order, as the record's `...details` spreads it; `undefined` is left out as JSON does.
+  // The rest in the result's own order, as the record's `...details` spreads it (own keys only: an inherited one,
+  // from a polluted prototype, is no field of the record); `undefined` is left out as JSON does.
   for (const key in result) {
-    if (key === 'outcome' || key === 'reason') continue;
+    if (key === 'outcome' || key === 'reason' || !Object.hasOwn(result, key)) continue;
     const value = result[key as keyof AuditedResult];
     if (value !== undefined) text += `,"${key}":${JSON.stringify(value)}`;
   }
