@@ -11,7 +11,12 @@ describe('the caller’s terminal settings reach no test', () => {
     for (const name of CALLER_TERMINAL) expect(process.env[name], name).toBeUndefined();
   });
 
-  it.each(['vitest.config.ts', 'vitest.mutation.config.ts'])('%s clears them before every test file', (file) => {
-    expect(readFileSync(join(ROOT, file), 'utf8')).toContain(`setupFiles: ['test/support/caller-terminal.ts']`);
-  });
+  it.each(['vitest.config.ts', 'vitest.mutation.config.ts'])(
+    '%s clears them before every test file',
+    (file) => {
+      expect(readFileSync(join(ROOT, file), 'utf8')).toContain(
+        `setupFiles: ['test/support/caller-terminal.ts']`,
+      );
+    },
+  );
 });
