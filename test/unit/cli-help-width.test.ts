@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandHelp } from '../../cli/core/command.ts';
-import { GLOBAL_OPTIONS } from '../../cli/core/options.ts';
+import { GLOBAL_OPTIONS, type OptionSpec } from '../../cli/core/options.ts';
 import { paint } from '../../cli/core/terminal.ts';
 import { COMMANDS, callsHelp, mainHelp } from '../../cli/registry.ts';
 
@@ -55,7 +55,9 @@ describe('--help on a narrow terminal', () => {
         [
           ...Object.entries((await COMMANDS['calls get']!.load()).spec.options),
           ...Object.entries(GLOBAL_OPTIONS),
-        ].map(([name, option]) => `--${name}${option.value ? ` <${option.value}>` : ''}`),
+        ].map(
+          ([name, option]: [string, OptionSpec]) => `--${name}${option.value ? ` <${option.value}>` : ''}`,
+        ),
       );
       for (const line of lines.filter((text) => /^ {6}\S/.test(text)))
         expect(names, `${width}: ${line}`).toContain(line.trim());
