@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration suites start loopback servers on ephemeral ports; files stay isolated in forks.
     pool: 'forks',
+    // The caller's COLUMNS, LINES, NO_COLOR, FORCE_COLOR and TERM do not reach a test (test/support/caller-terminal.ts).
+    setupFiles: ['test/support/caller-terminal.ts'],
   },
 });

@@ -21,6 +21,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The caller's COLUMNS, LINES, NO_COLOR, FORCE_COLOR and TERM do not reach a test (test/support/caller-terminal.ts).
+    setupFiles: ['test/support/caller-terminal.ts'],
     // A few integration tests race a delayed answer against a second request; on a loaded machine (Stryker's
     // instrumented code, other work) one may lose the race once. A retry keeps the dry run from failing on that.
     retry: 1,

@@ -38,16 +38,18 @@ const MIN_DESCRIPTION = 24;
 
 /**
  * Two columns (an option or command, and what it does), the second wrapped under itself to `width`; when the first
- * leaves the second under 24 columns, each description goes on the lines under its name, indented.
+ * leaves the second under 24 columns, each description goes on the lines under its name, indented deeper than any
+ * name starts (`    --status`), so a wrapped line that starts with a flag (`--direct. [env …`) is not read as one.
  */
 export const helpColumns = (rows: Array<[string, string]>, width: number | undefined): string => {
   const left = Math.max(...rows.map(([name]) => name.length));
   const beside = width === undefined || width - (left + 4) >= MIN_DESCRIPTION;
+  const under = 2 + Math.max(...rows.map(([name]) => name.length - name.trimStart().length)) + 4;
   return rows
     .map(([name, description]) =>
       beside
         ? wrap(description, width, left + 4, `  ${name.padEnd(left)}  `)
-        : `  ${name}\n${wrap(description, width, 6)}`,
+        : `  ${name}\n${wrap(description, width, under)}`,
     )
     .join('\n');
 };

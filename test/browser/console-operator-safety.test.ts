@@ -70,6 +70,42 @@ describe('the console keeps the operator’s click and ear on the call they mean
     await page.context().close();
   });
 
+  it('scrolls what the keyboard focuses out from under the alert, in a short window (200 % zoom of a laptop)', async () => {
+    const calls = Array.from({ length: 14 }, (_, n) =>
+      live({ to: `+1415555${String(400 + n)}`, ageSeconds: 40 + n }),
+    );
+    const refused = calls[0]!;
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 400,
+      message: 'refused '.repeat(40),
+      method: 'POST',
+      pathPrefix: callPath(refused.sid),
+    });
+    const page = await signIn('operator');
+    await page.setViewportSize({ width: 640, height: 360 });
+    await page.getByRole('button', { name: `End ${refused.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('was not ended');
+    await page.evaluate('window.scrollTo(0, 0)');
+    // Tab through the page: no control in it that takes the focus may lie under the alert.
+    const hidden: string[] = [];
+    for (let step = 0; step < 60; step++) {
+      await page.keyboard.press('Tab');
+      const under = (await page.evaluate(`(() => {
+        const focused = document.activeElement;
+        const alert = document.querySelector('#alert p');
+        if (!focused || !alert || !focused.closest('main')) return null;
+        const f = focused.getBoundingClientRect();
+        const a = alert.getBoundingClientRect();
+        return f.bottom > a.top && f.top < a.bottom ? focused.getAttribute('aria-label') || focused.textContent : null;
+      })()`)) as string | null;
+      if (under) hidden.push(under);
+    }
+    expect(hidden).toEqual([]);
+    await page.context().close();
+  });
+
   it('isolates right-to-left text from outside: in the rows, the confirmation and the alert', async () => {
     const call = live({ to: '+14155550303', callerName: ARABIC });
     stack.emulator.injectFault({

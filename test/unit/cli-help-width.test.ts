@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandHelp } from '../../cli/core/command.ts';
+import { GLOBAL_OPTIONS, type OptionSpec } from '../../cli/core/options.ts';
 import { paint } from '../../cli/core/terminal.ts';
 import { COMMANDS, callsHelp, mainHelp } from '../../cli/registry.ts';
 
@@ -43,7 +44,25 @@ describe('--help on a narrow terminal', () => {
     const lines = text.split('\n');
     const at = lines.indexOf('      --status <status>');
     expect(at).toBeGreaterThan(0);
-    expect(lines[at + 1]).toMatch(/^ {6}queued, ringing, in-progress,/);
+    expect(lines[at + 1]).toMatch(/^ {10}queued, ringing, in-progress,/);
+  });
+
+  it('indents a description under its name deeper than any option starts, so a wrapped `--direct.` is no option', async () => {
+    for (const width of [20, 30, 40]) {
+      const lines = commandHelp((await COMMANDS['calls get']!.load()).spec, style, width).split('\n');
+      // Each line at the options' own column is one of the options, never a piece of a description.
+      const names = new Set(
+        [
+          ...Object.entries((await COMMANDS['calls get']!.load()).spec.options),
+          ...Object.entries(GLOBAL_OPTIONS),
+        ].map(
+          ([name, option]: [string, OptionSpec]) => `--${name}${option.value ? ` <${option.value}>` : ''}`,
+        ),
+      );
+      for (const line of lines.filter((text) => /^ {6}\S/.test(text)))
+        expect(names, `${width}: ${line}`).toContain(line.trim());
+      expect(lines, String(width)).toContain('      --direct');
+    }
   });
 
   it('keeps every description on its option’s line on a pipe (no width), for a script that greps it', async () => {
