@@ -205,19 +205,25 @@ describe('the console’s layout at every width and font size, beside hostile va
     await page.getByRole('button', { name: `End ${twoHours.sid}` }).click();
     const facts = page.getByRole('dialog').getByRole('definition');
     await facts.first().waitFor();
-    // Line boxes of each value's text: Kind, From and To ("Compatibility", "+14155550100", "+13105550101").
+    // Lines of each value's text: Kind, From and To ("Compatibility", "+14155550100", "+13105550101"). A range's
+    // client rects hold one per line of text and one per inline element (the `<bdi>` that isolates outside text),
+    // so the lines are the distinct tops among them.
     const lines = await facts.evaluateAll((values) =>
       values.slice(1, 4).map((dd) => {
         const doc = (
           globalThis as unknown as {
             document: {
-              createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+              createRange(): {
+                selectNodeContents(n: unknown): void;
+                getClientRects(): ArrayLike<{ top: number; height: number }>;
+              };
             };
           }
         ).document;
         const range = doc.createRange();
         range.selectNodeContents(dd);
-        return range.getClientRects().length;
+        const tops = Array.from(range.getClientRects(), (rect) => Math.round(rect.top));
+        return new Set(tops).size;
       }),
     );
     expect(lines).toEqual([1, 1, 1]);
