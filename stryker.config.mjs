@@ -200,12 +200,12 @@ const REACHED = {
   'cli/core/proxy.ts': 100,
   'cli/core/flag-words.ts': 100,
   'cli/core/policy-refusal.ts': 100,
-  'functions/commons/signalwire/dates.ts': 98,
-  'functions/commons/signalwire/answers.ts': 93,
+  'functions/commons/signalwire/dates.ts': 100,
+  'functions/commons/signalwire/answers.ts': 97,
   'infra/shared-resources.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 96.21 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 96.58 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */
