@@ -3,7 +3,10 @@
  * character is a column here (a table of outside values counts with string-width instead).
  */
 
-/** The width help is wrapped to: the terminal's, or COLUMNS when set; none on a pipe (a script reads it whole). */
+/**
+ * The width help is wrapped to: the terminal's, or COLUMNS when set (also on a pipe: a caller that exports it asks
+ * for that width); none on a pipe without COLUMNS (a script reads it whole).
+ */
 export const helpWidth = (stream: NodeJS.WriteStream = process.stdout): number | undefined => {
   if (stream.isTTY === true && stream.columns > 0) return stream.columns;
   const columns = Number(process.env.COLUMNS);
