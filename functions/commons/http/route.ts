@@ -59,7 +59,8 @@ export const route = (
 ): Route => {
   const build = (): Step[] => {
     // An `$async` validator answers a promise, which is truthy: every event would pass (@middy/validator refuses it).
-    if ((schema as { $async?: unknown }).$async) throw new Error('a route validator is synchronous, not $async');
+    if ((schema as { $async?: unknown }).$async)
+      throw new Error('a route validator is synchronous, not $async');
     return [...before, { before: validate(schema) }, canonicalAccountSid, ...checks].map((middleware) => {
       const { before: step, after, onError } = middleware as MiddlewareObj;
       if (!step || after || onError) throw new Error('a route middleware has a `before` and nothing else');
