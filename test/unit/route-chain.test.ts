@@ -137,6 +137,24 @@ describe('route (one operator route: its middlewares, the validator, the checks,
     }
   });
 
+  it('refuses an $async validator on the first request, as @middy/validator did: its promise would pass every event', async () => {
+    // Prepare: what Ajv compiles from a schema with `$async: true` (a promise, rejected for an invalid event)
+    const handler = vi.fn(async () => OK);
+    const asyncValidator = Object.assign(async () => Promise.reject(new Error('invalid')), {
+      $async: true as const,
+    });
+
+    // Act
+    const failure = await call(
+      route(asyncValidator as unknown as typeof validators.validateTerminateCallEvent, handler),
+      event({ pathParameters: { callSid: 'nope' } }),
+    ).catch((error: unknown) => error);
+
+    // Assess: refused before any step; SignalWire never reached
+    expect(failure).toMatchObject({ message: 'a route validator is synchronous, not $async' });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
   it('refuses a middleware with an `after` or `onError` on the first request: they would never run', async () => {
     for (const middleware of [{ before: () => {}, after: () => {} }, { onError: () => {} }, {}]) {
       const handler = vi.fn(async () => OK);

@@ -57,12 +57,16 @@ export const route = (
   before: object[] = [],
   checks: object[] = [],
 ): Route => {
-  const build = (): Step[] =>
-    [...before, { before: validate(schema) }, canonicalAccountSid, ...checks].map((middleware) => {
+  const build = (): Step[] => {
+    // An `$async` validator answers a promise, which is truthy: every event would pass (@middy/validator refuses it).
+    if ((schema as { $async?: unknown }).$async)
+      throw new Error('a route validator is synchronous, not $async');
+    return [...before, { before: validate(schema) }, canonicalAccountSid, ...checks].map((middleware) => {
       const { before: step, after, onError } = middleware as MiddlewareObj;
       if (!step || after || onError) throw new Error('a route middleware has a `before` and nothing else');
       return step as Step;
     });
+  };
   let steps: Step[] | undefined;
   return async (event, context) => {
     steps ??= build();
