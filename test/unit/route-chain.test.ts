@@ -57,6 +57,22 @@ describe('route (one operator route: its middlewares, the validator, the checks,
     expect(handler).toHaveBeenCalledWith(given, expect.any(AbortSignal), expect.anything());
   });
 
+  it('gives the handler the event a middleware put in its place, as middy gives it request.event', async () => {
+    const replaced = event();
+    const handler = vi.fn(async () => OK);
+    await call(
+      route(validators.validateTerminateCallEvent, handler, [
+        {
+          before: (request: { event: HttpEvent }) => {
+            request.event = replaced;
+          },
+        },
+      ]),
+      event(),
+    );
+    expect(handler.mock.calls[0]?.[0]).toBe(replaced);
+  });
+
   it('answers with what a middleware returns, as middy does, and never calls the handler', async () => {
     const handler = vi.fn(async () => OK);
     const early: HttpResult = { statusCode: 204 };

@@ -79,7 +79,7 @@ export const route = (
     // SignalWire requests give up a second before the invocation ends, so a lost request is reported and
     // audited like any other timeout (the outer chain's early timeout is the last resort).
     const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
-    return withDeadline(left, (signal) => handler(event, signal, context));
+    return withDeadline(left, (signal) => handler(request.event, signal, context));
   };
 };
 
