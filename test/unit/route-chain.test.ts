@@ -59,7 +59,7 @@ describe('route (one operator route: its middlewares, the validator, the checks,
 
   it('gives the handler the event a middleware put in its place, as middy gives it request.event', async () => {
     const replaced = event();
-    const handler = vi.fn(async () => OK);
+    const handler = vi.fn(async (_event: HttpEvent) => OK);
     await call(
       route(validators.validateTerminateCallEvent, handler, [
         {
