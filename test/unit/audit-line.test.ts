@@ -1,24 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE, type AuditRecord, audit } from '../../functions/commons/calls/audit.ts';
 import { changeForAudit } from '../../functions/commons/calls/audit-record.ts';
 import { CallControlLogger } from '../../functions/commons/platform/powertools.ts';
+import { cleanupContext } from '../support/lambda-context.ts';
 
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'call-control-cleanup',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup',
-  memoryLimitInMB: '512',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/call-control-cleanup',
-  logStreamName: '2026/12/06/[$LATEST]abc',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = cleanupContext;
 
 const record: AuditRecord = {
   trigger: 'schedule',

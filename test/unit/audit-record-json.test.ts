@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditLog, AuditRecord } from '../../functions/commons/calls/audit.ts';
 import {
@@ -12,6 +11,7 @@ import {
 import type { CallOutcome } from '../../functions/commons/calls/service.ts';
 import { CleanupLedger, type Settlement, type Target } from '../../functions/commons/cleanup/report.ts';
 import { CallControlLogger } from '../../functions/commons/platform/powertools.ts';
+import { cleanupContext } from '../support/lambda-context.ts';
 
 /**
  * The cleanup writes each audit record as JSON built from a frame made once per run (calls/audit-record.ts
@@ -209,20 +209,7 @@ describe("the cleanup ledger's audit records", () => {
   });
 });
 
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'call-control-cleanup',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup',
-  memoryLimitInMB: '512',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/call-control-cleanup',
-  logStreamName: '2026/12/06/[$LATEST]abc',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = cleanupContext;
 
 describe('CallControlLogger.auditJson', () => {
   const record: AuditRecord = {
