@@ -768,6 +768,20 @@ describe('one SID form', () => {
   });
 });
 
+describe('one terminate form', () => {
+  it('treats a terminate with update {} and one without update, under the same key, as one request', async () => {
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'end-form-1' };
+
+    const bare = await request(detail);
+    const withEmpty = await request({ ...detail, update: {} });
+
+    expect(updated(onlyResult(bare))).toMatchObject({ replayed: false, change: { Status: 'completed' } });
+    expect(updated(onlyResult(withEmpty))).toMatchObject({ replayed: true, change: { Status: 'completed' } });
+    expect(postsTo(call.sid)).toHaveLength(1);
+  });
+});
+
 describe('idempotency remembers only what SignalWire decided', () => {
   it('does not remember a refusal of our credentials: the same key resent after the fix is applied', async () => {
     const call = seed('in-progress');
