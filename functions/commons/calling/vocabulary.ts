@@ -7,6 +7,7 @@ import type { CallApi } from '../calls/result.ts';
 
 export { CALL_APIS, type CallApi } from '../calls/result.ts';
 
+import { canonicalSid } from '../signalwire/sids.ts';
 import type { Call, CallDirection, CallStatus, CallView } from '../signalwire/types.ts';
 import { LIVE_VOICE_LOG_STATUSES } from './assumptions.ts';
 import type { CallingCall, CallingStatus, VoiceLog, VoiceLogDirection, VoiceLogStatus } from './types.ts';
@@ -64,6 +65,9 @@ const NATIVE_API_VERSION = 'calling';
 export const apiOfCall = (call: Pick<Call, 'api_version'>): CallApi =>
   call.api_version === NATIVE_API_VERSION ? 'calling' : 'compatibility';
 
+/** A field SignalWire should have given as text, or `''` when it did not. */
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 /** RFC 2822 in GMT, as the Compatibility API writes its dates. */
 const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GMT', '+0000');
 
@@ -73,24 +77,30 @@ const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GM
  * `price` the charge (negative, as the Compatibility API writes a cost), and `uri` the call's voice log.
  * Fields the native API has no counterpart for are null (or 0 for `duration` while the call is live).
  * `status` is null when SignalWire did not say (`nativeStatusOf`): such a call is neither live nor ended here,
- * and carries no `price` (its charge may not be final).
+ * and carries no `price` (its charge may not be final). Only `id`, `status` and `created_at` of an answer are
+ * checked (`client.ts`), so the rest is read by type here: `to`, `from` and `direction` are `''` when SignalWire
+ * did not give them as text (a thin answer whose voice log could not be read), as the Call's published schema
+ * wants text there, `parent_call_sid` null unless text, and `sid` in canonical form, as every event carries SIDs.
  */
 export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string): CallView => {
   const status = nativeStatusOf(call.status);
   const ended = status !== null && !isLiveNativeStatus(call.status);
   const created = rfc2822(call.created_at);
+  const sid = canonicalSid(call.id);
+  const to = textOf(call.to);
+  const from = textOf(call.from);
   return {
-    sid: call.id,
+    sid,
     account_sid: projectId,
     date_created: created,
     date_updated: created,
-    parent_call_sid: call.parent_id,
-    to: call.to,
-    formatted_to: call.to,
-    to_formatted: call.to,
-    from: call.from,
-    formatted_from: call.from,
-    from_formatted: call.from,
+    parent_call_sid: typeof call.parent_id === 'string' ? call.parent_id : null,
+    to,
+    formatted_to: to,
+    to_formatted: to,
+    from,
+    formatted_from: from,
+    from_formatted: from,
     phone_number_sid: null,
     status,
     start_time: null,
@@ -99,13 +109,13 @@ export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string):
     duration: Number.isInteger(call.duration) ? (call.duration as number) : 0,
     price: ended && Number.isFinite(call.charge) ? -call.charge : null,
     price_unit: 'USD',
-    direction: call.direction,
+    direction: textOf(call.direction) as CallDirection,
     answered_by: null,
     api_version: NATIVE_API_VERSION,
     forwarded_from: null,
     caller_name: null,
-    uri: `/api/voice/logs/${call.id}`,
-    subresource_uris: { notifications: null, recordings: `/api/voice/logs/${call.id}/events` },
+    uri: `/api/voice/logs/${sid}`,
+    subresource_uris: { notifications: null, recordings: `/api/voice/logs/${sid}/events` },
     annotation: null,
     group_sid: null,
     audio_in_mos: null,
