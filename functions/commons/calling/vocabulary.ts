@@ -7,7 +7,6 @@ import type { CallApi } from '../calls/result.ts';
 
 export { CALL_APIS, type CallApi } from '../calls/result.ts';
 
-import { canonicalSid } from '../signalwire/sids.ts';
 import type { Call, CallDirection, CallStatus, CallView } from '../signalwire/types.ts';
 import { LIVE_VOICE_LOG_STATUSES } from './assumptions.ts';
 import type { CallingCall, CallingStatus, VoiceLog, VoiceLogDirection, VoiceLogStatus } from './types.ts';
@@ -80,17 +79,16 @@ const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GM
  * and carries no `price` (its charge may not be final). Only `id`, `status` and `created_at` of an answer are
  * checked (`client.ts`), so the rest is read by type here: `to`, `from` and `direction` are `''` when SignalWire
  * did not give them as text (a thin answer whose voice log could not be read), as the Call's published schema
- * wants text there, `parent_call_sid` null unless text, and `sid` in canonical form, as every event carries SIDs.
+ * wants text there, and `parent_call_sid` null unless text.
  */
 export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string): CallView => {
   const status = nativeStatusOf(call.status);
   const ended = status !== null && !isLiveNativeStatus(call.status);
   const created = rfc2822(call.created_at);
-  const sid = canonicalSid(call.id);
   const to = textOf(call.to);
   const from = textOf(call.from);
   return {
-    sid,
+    sid: call.id,
     account_sid: projectId,
     date_created: created,
     date_updated: created,
@@ -114,8 +112,8 @@ export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string):
     api_version: NATIVE_API_VERSION,
     forwarded_from: null,
     caller_name: null,
-    uri: `/api/voice/logs/${sid}`,
-    subresource_uris: { notifications: null, recordings: `/api/voice/logs/${sid}/events` },
+    uri: `/api/voice/logs/${call.id}`,
+    subresource_uris: { notifications: null, recordings: `/api/voice/logs/${call.id}/events` },
     annotation: null,
     group_sid: null,
     audio_in_mos: null,
