@@ -212,7 +212,6 @@ const MIDDY_STAND_INS = {
   '@middy/http-json-body-parser': `./${STAND_INS}/middy-middleware.ts`,
   '@middy/http-urlencode-body-parser': `./${STAND_INS}/middy-middleware.ts`,
   '@middy/http-router': `./${STAND_INS}/middy-middleware.ts`,
-  '@middy/validator': `./${STAND_INS}/middy-middleware.ts`,
 };
 
 /** The http-api function without what the design keeps, one part at a time: bench only, never shipped. */

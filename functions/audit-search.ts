@@ -66,7 +66,7 @@ export const createAuditSearchHandler =
     if (!read.ok) {
       return answer(400, {
         message: 'Invalid request',
-        violations: [{ field: read.field, message: read.message }],
+        violations: [{ field: read.field, rule: read.rule, message: read.message }],
       });
     }
     const { query } = read;

@@ -25,7 +25,7 @@ import {
   createCallbackReplays,
   isStaleCallback,
 } from '#commons/status-callbacks/callback-replays';
-import { readCallback } from '#commons/status-callbacks/callbacks';
+import { keepReceivedBody, readCallback } from '#commons/status-callbacks/callbacks';
 import { publicUrlOf } from '#commons/status-callbacks/signature';
 import { isSignedBy, SigningKeys } from '#commons/status-callbacks/signing-keys';
 
@@ -34,7 +34,8 @@ import { isSignedBy, SigningKeys } from '#commons/status-callbacks/signing-keys'
  * its authentication. It is checked over the public URL (see `publicUrlOf`) and the form parameters (a
  * Compatibility call's callback) or the raw JSON body (a native call's `status_url`/`call_state_url`, whose
  * scheme `native-callback.ts` grounds in SignalWire's SDKs) with the project's Signing Key from the secret;
- * a missing or wrong signature gets 403 and publishes nothing. A verified callback is published as is (both `answered` and `in-progress` may arrive for one
+ * a missing or wrong signature gets 403 and publishes nothing. The signature covers the body as received
+ * (`keepReceivedBody`, before the guard reads past a byte order mark). A verified callback is published as is (both `answered` and `in-progress` may arrive for one
  * call; `callStatus` says which, `status` normalises both to `in-progress`) and answered 204; the same signed
  * callback again within the replay window is answered 204 and not published again, and so is one whose signed
  * `Timestamp` is older than the window (its replay record may be gone: `callbackMaxAge`). Callbacks come as POST
@@ -71,6 +72,7 @@ export const createStatusCallbackHandler = (deps: StatusCallbackDependencies) =>
     .use(requestLogKeys(logger))
     .use(errorResponse({ logger }))
     .use(httpHeaderNormalizer())
+    .use(keepReceivedBody())
     .use(requestGuard({ maxBodyBytes: 64 * 1024 }))
     .handler(async (event, context) => {
       const url = publicUrlOf(event, {

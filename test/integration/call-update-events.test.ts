@@ -266,6 +266,37 @@ describe('delivery at least once', () => {
     expect(stack.aws.targetErrors).toEqual([]);
   });
 
+  it('refuses an event id delivered again with another detail naming id, not an idempotencyKey it never gave', async () => {
+    const first = seed('in-progress');
+    const other = seed('in-progress');
+    const eventId = await request({ callSid: first.sid, action: 'terminate' });
+    stack.emulator.clearRequests();
+    const envelope = envelopeOf(eventId);
+    envelope.detail = { callSid: other.sid, action: 'terminate' };
+
+    await stack.deliverCallUpdateRequested(envelope);
+
+    const [, again] = resultsFor(eventId);
+    expect(failed(again)).toMatchObject({
+      callSid: other.sid,
+      idempotencyKey: null,
+      final: true,
+      error: {
+        code: 'INVALID_REQUEST',
+        violations: [
+          {
+            field: 'id',
+            rule: 'reused',
+            message:
+              'id (the event id, the request key when there is no idempotencyKey) was already used by this source for a different call or update',
+          },
+        ],
+      },
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(stack.emulator.getCall(stack.projectId, other.sid)?.status).toBe('in-progress');
+  });
+
   /** What an invocation that died mid-request leaves behind: its in-progress record, written as it writes it. */
   const leaveInProgress = async (
     detail: Record<string, string | Record<string, string>>,
@@ -734,6 +765,20 @@ describe('one SID form', () => {
     expect(updated(onlyResult(lower))).toMatchObject({ replayed: true, callSid: call.sid });
     expect(postsTo(call.sid)).toHaveLength(1);
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+});
+
+describe('one terminate form', () => {
+  it('treats a terminate with update {} and one without update, under the same key, as one request', async () => {
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'end-form-1' };
+
+    const bare = await request(detail);
+    const withEmpty = await request({ ...detail, update: {} });
+
+    expect(updated(onlyResult(bare))).toMatchObject({ replayed: false, change: { Status: 'completed' } });
+    expect(updated(onlyResult(withEmpty))).toMatchObject({ replayed: true, change: { Status: 'completed' } });
+    expect(postsTo(call.sid)).toHaveLength(1);
   });
 });
 

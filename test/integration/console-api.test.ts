@@ -161,7 +161,7 @@ describe('console API: the JWT authorizer enforces each role by scope', () => {
       headers: { authorization: `Bearer ${tokens.viewer}` },
     });
     expect(answer.status).toBe(400);
-    expect(await answer.json()).toMatchObject({ violations: [{ field: 'callSid' }] });
+    expect(await answer.json()).toMatchObject({ violations: [{ field: 'callSid', rule: 'sid' }] });
   });
 
   it.each([
@@ -169,20 +169,60 @@ describe('console API: the JWT authorizer enforces each role by scope', () => {
       'an unknown filter, which would widen the search to every record',
       'call=3fa85f64-5717-4562-b3fc-2c963f66afa6',
       'call',
+      'unknown-field',
       'call is not a known filter; allowed: callSid, actor, trigger, since, until, limit',
     ],
     [
       'a filter given twice, which API Gateway would join with a comma',
       'trigger=http&trigger=event',
       'trigger',
+      'type',
       'trigger must be given once',
     ],
-  ])('answers an audit search with %s 400 naming it', async (_name, query, field, message) => {
+  ])('answers an audit search with %s 400 naming it', async (_name, query, field, rule, message) => {
     const answer = await fetch(`${origin}/console-api/audit?${query}`, {
       headers: { authorization: `Bearer ${tokens.viewer}` },
     });
     expect(answer.status).toBe(400);
-    expect(await answer.json()).toEqual({ message: 'Invalid request', violations: [{ field, message }] });
+    expect(await answer.json()).toEqual({
+      message: 'Invalid request',
+      violations: [{ field, rule, message }],
+    });
+  });
+
+  it.each([
+    ['a filter value', 'actor=%FF', 'actor'],
+    ['a truncated sequence', 'actor=jwt%3Aop%E2%82', 'actor'],
+    ['an overlong encoding', 'trigger=%C0%AF', 'trigger'],
+    ['a filter name, before it is judged unknown', '%FF=1', 'query'],
+  ])(
+    'refuses percent-encoded bytes that are not UTF-8 in %s by name, never searching for U+FFFD',
+    async (_what, query, field) => {
+      const answer = await fetch(`${origin}/console-api/audit?${query}`, {
+        headers: { authorization: `Bearer ${tokens.viewer}` },
+      });
+      const text = await answer.text();
+      expect(answer.status, text).toBe(400);
+      expect(JSON.parse(text)).toEqual({
+        message: 'Invalid request',
+        violations: [
+          {
+            field,
+            rule: 'utf-8',
+            message: `${field} is not valid UTF-8: percent-encode its text as UTF-8 bytes`,
+          },
+        ],
+      });
+      expect(text).not.toContain('\ufffd');
+    },
+  );
+
+  it('searches for an actor written in percent-encoded UTF-8 as the text it is', async () => {
+    const answer = await fetch(`${origin}/console-api/audit?actor=jwt%3Aop%C3%A9rateur`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ records: [] });
   });
 
   it('keeps the IAM routes for machines: a bearer token is no SigV4 signature there', async () => {

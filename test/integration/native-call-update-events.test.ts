@@ -267,3 +267,49 @@ describe('a native call whose status SignalWire did not give', () => {
     expect(again).toMatchObject({ replayed: true, call: { sid: call.id, status: null } });
   });
 });
+
+describe('a native call answer that leaves out or garbles what describes the call', () => {
+  it('publishes a thin calling.end answer whose voice log cannot be read as "Call Updated" valid under the published schema', async () => {
+    const call = answered();
+    const thin = { id: call.id, status: 'ended', created_at: new Date().toISOString() };
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify(thin),
+      method: 'POST',
+      pathPrefix: '/api/calling/',
+    });
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 500,
+      method: 'GET',
+      times: 5,
+      pathPrefix: '/api/voice/',
+    });
+
+    const detail = updated(only(await request({ callSid: call.id, action: 'terminate', api: 'calling' })));
+
+    expect(detail.call).toMatchObject({
+      sid: call.id,
+      status: 'completed',
+      to: '',
+      from: '',
+      direction: '',
+      parent_call_sid: null,
+    });
+  });
+
+  it('publishes a parent id that is not text as null, under the published schema', async () => {
+    const call = answered();
+    const body = { ...stack.emulator.native.get(stack.projectId, call.id), parent_id: 7 };
+    stack.emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify(body),
+      method: 'POST',
+      pathPrefix: '/api/calling/',
+    });
+
+    const detail = updated(only(await request({ callSid: call.id, action: 'terminate', api: 'calling' })));
+
+    expect(detail).toMatchObject({ callSid: call.id, call: { sid: call.id, parent_call_sid: null } });
+  });
+});

@@ -95,6 +95,32 @@ describe('a native call state callback (JSON)', () => {
     ).toBe(true);
   });
 
+  it('accepts a body that begins with a byte order mark when the signature covers it, byte for byte, and publishes it read past the mark', async () => {
+    const callId = randomUUID();
+    const body = `\ufeff${callState(callId, 'ringing')}`;
+
+    const answer = await post(webhookUrl(), body, {
+      'x-signalwire-signature': sign(stack.signingKey, webhookUrl(), body),
+    });
+
+    expect(answer.status).toBe(204);
+    expect(statusEventsFor(callId).map((e) => e.envelope.detail)).toEqual([
+      expect.objectContaining({ api: 'calling', callStatus: 'ringing', status: 'ringing' }),
+    ]);
+  });
+
+  it('refuses 403, and publishes nothing, a byte order mark put before a body signed without it', async () => {
+    const callId = randomUUID();
+    const signed = callState(callId, 'ended');
+
+    const answer = await post(webhookUrl(), `\ufeff${signed}`, {
+      'x-signalwire-signature': sign(stack.signingKey, webhookUrl(), signed),
+    });
+
+    expect(answer.status).toBe(403);
+    expect(statusEventsFor(callId)).toHaveLength(0);
+  });
+
   it('does not publish the same signed callback twice', async () => {
     const callId = randomUUID();
     const body = callState(callId, 'ended');

@@ -601,6 +601,69 @@ describe('GET /webhooks/signalwire/status (StatusCallbackMethod=GET)', () => {
   });
 });
 
+describe('a form that begins with a byte order mark', () => {
+  /** POSTs `body` as it is written, byte for byte. */
+  const postRaw = (body: string, signature: string) =>
+    fetch(webhookUrl(), {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-signalwire-signature': signature },
+    });
+
+  it('is accepted when signed over the parameters as received (the mark begins the first name), and published as read past it', async () => {
+    const params = callback();
+    const received = params.map(([name, value], index): [string, string] => [
+      index === 0 ? `\ufeff${name}` : name,
+      value,
+    ]);
+
+    const answer = await postRaw(
+      `\ufeff${new URLSearchParams(params).toString()}`,
+      sign(signingKey, webhookUrl(), received),
+    );
+
+    expect(answer.status).toBe(204);
+    expect(statusEventsFor(params[1]?.[1] as string).map((e) => e.envelope.detail)).toEqual([
+      expect.objectContaining({ accountSid: stack.projectId, callStatus: 'in-progress' }),
+    ]);
+  });
+
+  it('is refused 403, and nothing published, when the signature covers the body without the mark', async () => {
+    const params = callback();
+
+    const answer = await postRaw(
+      `\ufeff${new URLSearchParams(params).toString()}`,
+      sign(signingKey, webhookUrl(), params),
+    );
+
+    expect(answer.status).toBe(403);
+    expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
+  });
+});
+
+describe('percent-encoded bytes that are not UTF-8 in a GET callback', () => {
+  it('are refused 400 naming the parameter, before the signature is checked, as in a form; nothing is published', async () => {
+    const params = callback().filter(([name]) => name !== 'From');
+    const url = webhookUrl(`?${new URLSearchParams(params).toString()}&From=%FF`);
+
+    const signed = await fetch(url, { headers: { 'x-signalwire-signature': sign(signingKey, url, []) } });
+    const unsigned = await fetch(url);
+
+    for (const answer of [signed, unsigned]) {
+      expect(answer.status).toBe(400);
+      const { error } = (await answer.json()) as { error: { violations: unknown[] } };
+      expect(error.violations).toEqual([
+        {
+          field: 'From',
+          rule: 'utf-8',
+          message: 'From is not valid UTF-8: percent-encode its text as UTF-8 bytes',
+        },
+      ]);
+    }
+    expect(statusEventsFor(params[1]?.[1] as string)).toHaveLength(0);
+  });
+});
+
 describe('one SID form', () => {
   it('publishes the SIDs of a callback that wrote them in upper case in their canonical lower case', async () => {
     const callSid = randomUUID();

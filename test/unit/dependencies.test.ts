@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -28,10 +28,23 @@ describe("the functions' dependencies", () => {
   });
 
   it("installs one copy of middy's util, so the HTTP bundle carries one", () => {
-    // Prepare: @middy/validator pins an older util than the other middy packages (package.json overrides it).
+    // Prepare: a middy package that pinned another util than the others would install a second copy beside it.
     const utils = Object.entries(lock.packages).filter(([path]) => path.endsWith('node_modules/@middy/util'));
 
     // Assess
     expect(utils.map(([path]) => path)).toEqual(['node_modules/@middy/util']);
+  });
+
+  it('lists only middy packages that the functions import (each is bundled into them, or is dead weight)', () => {
+    // Prepare
+    const sources = readdirSync(join(root, 'functions'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(join(root, 'functions', file), 'utf8'))
+      .join('\n');
+    const middy = Object.keys(manifest.devDependencies).filter((name) => name.startsWith('@middy/'));
+
+    // Assess
+    expect(middy.length).toBeGreaterThan(0);
+    expect(middy.filter((name) => !sources.includes(`from '${name}'`))).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '#commons/signalwire/schemas';
 import type { Call } from '#commons/signalwire/types';
 
-// Strict mode is what @middy/validator compiles with, so the schemas must pass it.
+// Strict mode is what scripts/compile-validators.ts compiles with, so the schemas must pass it.
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats(ajv);
 const validateCall = ajv.compile(callSchema);

@@ -64,6 +64,9 @@ const NATIVE_API_VERSION = 'calling';
 export const apiOfCall = (call: Pick<Call, 'api_version'>): CallApi =>
   call.api_version === NATIVE_API_VERSION ? 'calling' : 'compatibility';
 
+/** A field SignalWire should have given as text, or `''` when it did not. */
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 /** RFC 2822 in GMT, as the Compatibility API writes its dates. */
 const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GMT', '+0000');
 
@@ -73,24 +76,29 @@ const rfc2822 = (iso: string): string => new Date(iso).toUTCString().replace('GM
  * `price` the charge (negative, as the Compatibility API writes a cost), and `uri` the call's voice log.
  * Fields the native API has no counterpart for are null (or 0 for `duration` while the call is live).
  * `status` is null when SignalWire did not say (`nativeStatusOf`): such a call is neither live nor ended here,
- * and carries no `price` (its charge may not be final).
+ * and carries no `price` (its charge may not be final). Only `id`, `status` and `created_at` of an answer are
+ * checked (`client.ts`), so the rest is read by type here: `to`, `from` and `direction` are `''` when SignalWire
+ * did not give them as text (a thin answer whose voice log could not be read), as the Call's published schema
+ * wants text there, and `parent_call_sid` null unless text.
  */
 export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string): CallView => {
   const status = nativeStatusOf(call.status);
   const ended = status !== null && !isLiveNativeStatus(call.status);
   const created = rfc2822(call.created_at);
+  const to = textOf(call.to);
+  const from = textOf(call.from);
   return {
     sid: call.id,
     account_sid: projectId,
     date_created: created,
     date_updated: created,
-    parent_call_sid: call.parent_id,
-    to: call.to,
-    formatted_to: call.to,
-    to_formatted: call.to,
-    from: call.from,
-    formatted_from: call.from,
-    from_formatted: call.from,
+    parent_call_sid: typeof call.parent_id === 'string' ? call.parent_id : null,
+    to,
+    formatted_to: to,
+    to_formatted: to,
+    from,
+    formatted_from: from,
+    from_formatted: from,
     phone_number_sid: null,
     status,
     start_time: null,
@@ -99,7 +107,7 @@ export const nativeCallView = (call: CallingCall | VoiceLog, projectId: string):
     duration: Number.isInteger(call.duration) ? (call.duration as number) : 0,
     price: ended && Number.isFinite(call.charge) ? -call.charge : null,
     price_unit: 'USD',
-    direction: call.direction,
+    direction: textOf(call.direction) as CallDirection,
     answered_by: null,
     api_version: NATIVE_API_VERSION,
     forwarded_from: null,

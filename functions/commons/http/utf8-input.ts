@@ -57,6 +57,14 @@ export const requireUtf8Body = (body: string, base64: boolean, form: boolean): v
 };
 
 /**
+ * A violation for each parameter of a raw query string (`a=1&b=%FF`, as API Gateway's `rawQueryString` keeps it)
+ * whose percent-encoded bytes are not UTF-8; a name that is not UTF-8 itself is named `query`. For the functions
+ * that read a query without the operator chain (the audit search, a GET status callback).
+ */
+export const queryUtf8Violations = (rawQueryString: string): FieldViolation[] =>
+  rawQueryString.includes('%') ? pairViolations(rawQueryString, 'query') : [];
+
+/**
  * A violation for each query parameter, and each path parameter of the route (`{callSid}`), whose percent-encoded
  * bytes are not UTF-8, read from the raw query string and path: API Gateway's decoded ones cannot tell. A name
  * that is not UTF-8 itself is named `query`. The path is matched from its end, so a stage before it changes nothing.
@@ -64,7 +72,7 @@ export const requireUtf8Body = (body: string, base64: boolean, form: boolean): v
 export const utf8Violations = (event: APIGatewayProxyEventV2): FieldViolation[] => {
   // Every request passes here: one without a `%` anywhere has nothing to decode.
   if (!`${event.rawQueryString}${event.rawPath}`.includes('%')) return [];
-  const violations = pairViolations(event.rawQueryString ?? '', 'query');
+  const violations = queryUtf8Violations(event.rawQueryString ?? '');
   const route = event.routeKey?.split(' ')[1]?.split('/') ?? [];
   const path = event.rawPath?.split('/') ?? [];
   route.forEach((segment, index) => {

@@ -2,7 +2,7 @@
  * JSON Schemas (draft 2020-12) of SignalWire's Compatibility API Calls resource, as this project
  * reads and writes it. They describe the same shapes as `types.ts` (whose enum arrays they reuse) and
  * reject any property the API does not define, so a drift in either direction shows up in tests.
- * They compile under Ajv's strict mode, the mode `@middy/validator` uses.
+ * They compile under Ajv's strict mode, the mode `scripts/compile-validators.ts` compiles every validator in.
  */
 import type { Call } from './types.ts';
 import { CALL_RESOURCE_DIRECTIONS, CALL_STATUSES, HTTP_METHODS, UPDATE_STATUSES } from './types.ts';

@@ -32,18 +32,21 @@ export const parseFormBody = (body: string | undefined, isBase64Encoded: boolean
 
 /**
  * What a status callback carries (`values`) and which parameters its signature covers (`signed`). A POST
- * callback's form parameters are both. A GET callback (`StatusCallbackMethod=GET`) carries its parameters in
- * the query string, which is already part of the signed URL, so no parameters are appended (as Twilio's
- * algorithm does for GET).
+ * callback's form parameters are both: the signed ones read from the body as received (`receivedBody`, a byte
+ * order mark included, which then begins the first name), the values from `event.body`, past it. A GET callback
+ * (`StatusCallbackMethod=GET`) carries its parameters in the query string, which is already part of the signed
+ * URL, so no parameters are appended (as Twilio's algorithm does for GET).
  */
 export const callbackParamsOf = (
   event: APIGatewayProxyEventV2,
+  receivedBody: string | undefined = event.body,
 ): { values: FormParams; signed: FormParams } => {
   if (event.requestContext.http.method === 'GET') {
     return { values: [...new URLSearchParams(event.rawQueryString)], signed: [] };
   }
   const values = parseFormBody(event.body, event.isBase64Encoded);
-  return { values, signed: values };
+  const signed = receivedBody === event.body ? values : parseFormBody(receivedBody, event.isBase64Encoded);
+  return { values, signed };
 };
 
 /**

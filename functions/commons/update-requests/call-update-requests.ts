@@ -40,15 +40,18 @@ export type AppliedRequest =
     };
 
 /**
- * The (already validated) request with its call and account SIDs in canonical form: applied before the
- * idempotency layer sees it, so the same request with a SID in upper case and in lower case is one request.
+ * The (already validated) request with its call and account SIDs in canonical form, and a terminate's empty
+ * `update` (the contract allows `{}` or none) left out: applied before the idempotency layer sees it, so the same
+ * request with a SID in upper case and in lower case, or a terminate with and without `update: {}`, is one request.
  */
 export const canonicalRequest = (event: CallUpdateRequestedEvent): CallUpdateRequestedEvent => {
-  const { detail } = event;
+  const { update, ...detail } = event.detail;
+  const emptyTerminate = detail.action === 'terminate' && Object.keys(update ?? {}).length === 0;
   return {
     ...event,
     detail: {
       ...detail,
+      ...(update === undefined || emptyTerminate ? {} : { update }),
       callSid: canonicalSid(detail.callSid),
       ...(detail.accountSid === undefined ? {} : { accountSid: canonicalSid(detail.accountSid) }),
     },

@@ -107,13 +107,24 @@ const refusalOf = (
   return time.timeMs === undefined ? undefined : eventTooOld(time.timeMs, now, freshness);
 };
 
-const keyReused = () =>
+/**
+ * A request whose key names a different call or change: the requester's `idempotencyKey`, or, without one, the
+ * event's `id` (a direct invoke or a producer that writes its own, sending another detail under it).
+ */
+const keyReused = (event: CallUpdateRequestedEvent) =>
   refusedBy([
-    {
-      field: 'idempotencyKey',
-      rule: 'reused',
-      message: 'idempotencyKey was already used by this source for a different call or update',
-    },
+    event.detail.idempotencyKey === undefined
+      ? {
+          field: 'id',
+          rule: 'reused',
+          message:
+            'id (the event id, the request key when there is no idempotencyKey) was already used by this source for a different call or update',
+        }
+      : {
+          field: 'idempotencyKey',
+          rule: 'reused',
+          message: 'idempotencyKey was already used by this source for a different call or update',
+        },
   ]);
 
 /**
@@ -369,7 +380,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
             calls,
             context.invokedFunctionArn,
             event,
-            error instanceof IdempotencyValidationError ? keyReused() : error,
+            error instanceof IdempotencyValidationError ? keyReused(event) : error,
           );
       }
       return settle(event, decision);

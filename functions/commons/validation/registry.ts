@@ -14,9 +14,9 @@ import {
  */
 export const VALIDATOR_MODULES = {
   /**
-   * HTTP events, with @middy/validator's `transpileSchema` options: query strings are coerced
-   * (`pageSize=5` is a number), but never into or out of an array: a field sent twice is refused, not
-   * silently reduced to one of its values.
+   * HTTP events: query strings are coerced (`pageSize=5` is a number), but never into or out of an array
+   * (`coerceTypes: true`, not middy's `'array'`): a field sent twice is refused, not silently reduced to one
+   * of its values.
    */
   validators: {
     options: { coerceTypes: true, useDefaults: 'empty' },

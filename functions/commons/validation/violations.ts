@@ -305,7 +305,7 @@ export const violationsFromAjv = (
   return violations;
 };
 
-/** The `cause` middy's validator attaches to its 400. */
+/** The `cause` a route's event check (`http/route.ts`) attaches to its 400, in @middy/validator's format. */
 interface MiddyValidationCause {
   package: string;
   data: ErrorObject[];
@@ -317,7 +317,7 @@ const isMiddyValidationError = (error: unknown): error is Error & { cause: Middy
   return cause?.package === '@middy/validator' && Array.isArray(cause.data);
 };
 
-/** Converts middy's validator error into a `RequestValidationError`; other errors pass through. */
+/** Converts a route's event-check error into a `RequestValidationError`; other errors pass through. */
 export const fromMiddyValidation = (error: unknown, context: ViolationContext = {}): unknown =>
   isMiddyValidationError(error)
     ? new RequestValidationError(violationsFromAjv(error.cause.data, context))
