@@ -25,7 +25,8 @@ const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
 interface Verb {
   change: Change;
   doing: string;
-  done: (status: string) => string;
+  /** The sentence of an applied change; only the call and its status, from outside, are isolated. */
+  done: (sid: string, status: string) => DocumentFragment;
   not: string;
   unknown: string;
 }
@@ -84,7 +85,7 @@ const act = async (
           ? wasOpen
             ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
             : says`Call ${sid} had already ended (${status}): nothing was changed.`
-          : says`Call ${sid} ${verb.done(status)}.`,
+          : verb.done(sid, status),
       );
     } catch (error) {
       const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
@@ -108,7 +109,7 @@ export const endCall = (call: Call, after: () => void): Promise<void> =>
     {
       change: 'end',
       doing: 'Ending',
-      done: (status) => `is ${status}`,
+      done: (sid, status) => says`Call ${sid} is ${status}.`,
       not: 'was not ended',
       unknown: 'have been ended',
     },
@@ -137,7 +138,7 @@ export const redirectCall = (call: Call, after: () => void): Promise<void> =>
     {
       change: 'redirect',
       doing: 'Redirecting',
-      done: () => 'was redirected',
+      done: (sid) => says`Call ${sid} was redirected.`,
       not: 'was not redirected',
       unknown: 'have been redirected',
     },
@@ -170,7 +171,7 @@ export const cancelCall = (call: Call, after: () => void): Promise<void> =>
     {
       change: 'cancel',
       doing: 'Canceling',
-      done: () => 'was canceled',
+      done: (sid) => says`Call ${sid} was canceled.`,
       not: 'was not canceled',
       unknown: 'have been canceled',
     },

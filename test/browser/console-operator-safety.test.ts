@@ -134,6 +134,19 @@ describe('the console keeps the operator’s click and ear on the call they mean
     await page.context().close();
   });
 
+  it('isolates only the outside values of a done sentence: the SID and the status, never the console’s “is”', async () => {
+    const call = live({ to: '+14155550304' });
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe(`Call ${call.sid} is completed.`);
+    expect(await page.locator('#alert bdi').evaluateAll((all) => all.map((e) => e.textContent))).toEqual([
+      call.sid,
+      'completed',
+    ]);
+    await page.context().close();
+  });
+
   it('reads the count aloud once when a filter typed digit by digit settles, and once per later change', async () => {
     for (const to of ['+17770001', '+17770012', '+17770123']) live({ to });
     const page = await signIn('viewer');
