@@ -37,6 +37,8 @@ export interface TableLayout {
 }
 
 const GAP = 2;
+/** What a blank cell of a `whole` column shows: the placeholder the views use for an empty value (no date, no change). */
+const EMPTY = '-';
 const segmenter = new Intl.Segmenter();
 
 /**
@@ -97,10 +99,14 @@ export const renderTable = (
 ): string => {
   const limit = layout?.width;
   const maxCell = limit === undefined ? undefined : layout?.maxCell;
+  const whole = layout?.whole ?? [];
   const cells = rows.map((row) =>
     header.map((_, column) => {
       // String(): a value from outside may not be the string its type says (a number where a caller was).
       const text = visible(String(row[column] ?? ''));
+      // A blank SID or status would open a stacked entry with a blank line (read as the gap between entries) and
+      // shift `awk '{print $1}'` on a pipe to the next column: it is shown as the views' empty cell, `-`.
+      if (whole.includes(column) && text.trim() === '') return EMPTY;
       return maxCell === undefined ? text : cut(text, maxCell);
     }),
   );
@@ -113,7 +119,6 @@ export const renderTable = (
     if (limit === undefined || total(shown) <= limit) break;
     shown = shown.filter((kept) => kept !== column);
   }
-  const whole = layout?.whole ?? [];
   if (limit !== undefined && whole.length > 0 && total(whole) > limit) {
     return stacked(header, cells, whole);
   }
