@@ -225,6 +225,29 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   throw splitSidError(words, split, hint);
 };
 
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * `calls list --status= in-progress`: the value went to the next word, so the option is empty and the command
+ * has one argument too many. Said as the option split from its value, with the line to type, not as an
+ * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
+ */
+const refuseSplitValue = (argv: string[], tokens: Token[]): void => {
+  for (const [at, token] of tokens.entries()) {
+    const next = tokens[at + 1];
+    if (token.kind !== 'option' || !token.inlineValue || token.value !== '' || next?.kind !== 'positional')
+      continue;
+    const flag = `${token.rawName}=`;
+    const index = argv.findIndex((word, i) => word === flag && argv[i + 1] === next.value);
+    if (index === -1) continue;
+    const retyped = [...argv.slice(0, index), `${flag}${next.value}`, ...argv.slice(index + 2)];
+    throw new UsageError(
+      `"${flag}" and "${visible(next.value)}" are one option split by a space: ${flag}${visible(next.value)}; nothing was sent`,
+      `Type the option and its value as one word: \`${['call-control', ...retyped.map(shellWord)].join(' ')}\`.`,
+    );
+  }
+};
+
 /**
  * Reads the command line once: finds the command (global options may come before it), loads its module,
  * and parses every option, global or the command's own, wherever it stands, into typed values. An unknown
@@ -296,6 +319,7 @@ export const parseCommandLine = async (
   // otherwise end the calls to B alone, without a word.) The same value twice is harmless, and so is the same
   // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
+  if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens);
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];

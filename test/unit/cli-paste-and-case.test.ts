@@ -98,8 +98,27 @@ describe('a SID split from its `--option=` by a space, for every option that tak
     expect(error.hint).toBe(`Type the SID as one word: \`call-control calls list --parent ${sid}\`.`);
   });
 
-  it('leaves an option of no SID alone: `--to= <number>` is not read as a split SID', async () => {
-    const line = await parseCommandLine(['calls', 'list', '--to=', '+14155550100'], COMMANDS);
-    expect(line).toMatchObject({ kind: 'command', positionals: ['+14155550100'] });
+  it('reads `--to= <number>` as an option split from its value, not as a split SID', async () => {
+    const error = await refusal(['calls', 'list', '--to=', '+14155550100']);
+    expect(error.message).toBe(
+      '"--to=" and "+14155550100" are one option split by a space: --to=+14155550100; nothing was sent',
+    );
+  });
+});
+
+describe('any option split from its value by a space (`--status= in-progress`)', () => {
+  it('is named as one option split by a space, with the line to type, not as an unexpected argument', async () => {
+    const error = await refusal(['calls', 'list', '--status=', 'in-progress', '--local']);
+    expect(error.message).toBe(
+      '"--status=" and "in-progress" are one option split by a space: --status=in-progress; nothing was sent',
+    );
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control calls list --status=in-progress --local`.',
+    );
+  });
+
+  it('leaves a word the command takes as its argument alone: `calls end --api= <sid>` is an empty --api', async () => {
+    const line = await parseCommandLine(['calls', 'end', '--api=', sid], COMMANDS);
+    expect(line).toMatchObject({ kind: 'command', positionals: [sid], values: { api: '' } });
   });
 });
