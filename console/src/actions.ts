@@ -1,7 +1,7 @@
 import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './api.ts';
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
-import { announce, h, says } from './dom.ts';
+import { announce, h, own, says } from './dom.ts';
 import { holding, lockHeld } from './locks.ts';
 
 /** The call's identity and numbers, each a labelled value of its own, for confirmations. */
@@ -40,11 +40,11 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
   const other = earlier.filter((a) => a.change !== verb.change);
   const check = 'Check the call before trying again.';
   if (same.length > 0)
-    return says`Call ${sid} may or may not ${verb.unknown}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
+    return says`Call ${sid} may or may not ${own(verb.unknown)}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
   const also = other.length
     ? ` An earlier change (${other.map(described).join(', ')}) got no usable answer and may or may not have been applied. ${check}`
     : '';
-  const sentence = says`Call ${sid} ${verb.not}: ${failure.message}.`;
+  const sentence = says`Call ${sid} ${own(verb.not)}: ${failure.message}.`;
   sentence.append(also);
   return sentence;
 };
@@ -73,7 +73,7 @@ const act = async (
   if (!confirmed) return;
   // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
   const sent = await holding(call.sid, async () => {
-    announce(says`${verb.doing} call ${sid}…`);
+    announce(says`${own(verb.doing)} call ${sid}…`);
     try {
       const { body, headers } = await send(value);
       const status = body?.status ?? 'unknown';
@@ -93,7 +93,7 @@ const act = async (
       if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
       announce(
         failure.outcomeUnknown
-          ? says`Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
+          ? says`Call ${sid} may or may not ${own(verb.unknown)}: ${failure.message}. Check the call before trying again.`
           : refusal(sid, verb, failure, earlier),
       );
     }
