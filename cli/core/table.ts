@@ -25,7 +25,7 @@ export interface TableLayout {
   dropOrder: number[];
   /**
    * With a width to fit, a cell wider than this is cut first (with `…`), so that one very long value from
-   * outside does not push its whole column off every row. @default no cut
+   * outside does not push its whole column off every row; never a cell of a `whole` column. @default no cut
    */
   maxCell?: number;
   /**
@@ -107,7 +107,8 @@ export const renderTable = (
       // A blank SID or status would open a stacked entry with a blank line (read as the gap between entries) and
       // shift `awk '{print $1}'` on a pipe to the next column: it is shown as the views' empty cell, `-`.
       if (whole.includes(column) && text.trim() === '') return EMPTY;
-      return maxCell === undefined ? text : cut(text, maxCell);
+      // A `whole` column is never cut, however long a value from outside: too wide, the table stacks instead.
+      return maxCell === undefined || whole.includes(column) ? text : cut(text, maxCell);
     }),
   );
   let shown = header.map((_, column) => column);

@@ -83,3 +83,17 @@ describe('an empty SID or status from the API', () => {
     ]);
   });
 });
+
+describe('a status longer than a cell may be', () => {
+  it('is shown whole on a wide terminal, as SID and STATUS are never cut, the other columns giving way', () => {
+    const status = `in-progress-${'x'.repeat(50)}`;
+    const lines = renderTable(
+      CALL_COLUMNS,
+      [[sid(0), '+1', '+2', status, 'outbound', '-', '-', 'compat']],
+      paint(false),
+      layoutOf(120),
+    ).split('\n');
+    expect(lines[1]).toContain(status);
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(120);
+  });
+});
