@@ -233,19 +233,26 @@ type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
  * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
  */
 const refuseSplitValue = (argv: string[], tokens: Token[]): void => {
-  for (const [at, token] of tokens.entries()) {
+  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type.
+  const splits = tokens.flatMap((token, at) => {
     const next = tokens[at + 1];
     if (token.kind !== 'option' || !token.inlineValue || token.value !== '' || next?.kind !== 'positional')
-      continue;
+      return [];
     const flag = `${token.rawName}=`;
     const index = argv.findIndex((word, i) => word === flag && argv[i + 1] === next.value);
-    if (index === -1) continue;
-    const retyped = [...argv.slice(0, index), `${flag}${next.value}`, ...argv.slice(index + 2)];
-    throw new UsageError(
-      `"${flag}" and "${visible(next.value)}" are one option split by a space: ${flag}${visible(next.value)}; nothing was sent`,
-      `Type the option and its value as one word: \`${['call-control', ...retyped.map(shellWord)].join(' ')}\`.`,
-    );
-  }
+    return index === -1 ? [] : [{ index, flag, value: next.value }];
+  });
+  const [first] = splits;
+  if (!first) return;
+  const retyped = argv.flatMap((word, index) => {
+    const split = splits.find((each) => each.index === index || each.index === index - 1);
+    if (!split) return [word];
+    return split.index === index ? [`${split.flag}${split.value}`] : [];
+  });
+  throw new UsageError(
+    `"${first.flag}" and "${visible(first.value)}" are one option split by a space: ${first.flag}${visible(first.value)}; nothing was sent`,
+    `Type the option and its value as one word: \`${['call-control', ...retyped.map(shellWord)].join(' ')}\`.`,
+  );
 };
 
 /**

@@ -117,6 +117,13 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     );
   });
 
+  it('puts every option split from its value back together in the line to type', async () => {
+    const error = await refusal(['calls', 'list', '--status=', 'in-progress', '--to=', '+14155550100']);
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control calls list --status=in-progress --to=+14155550100`.',
+    );
+  });
+
   it('leaves a word the command takes as its argument alone: `calls end --api= <sid>` is an empty --api', async () => {
     const line = await parseCommandLine(['calls', 'end', '--api=', sid], COMMANDS);
     expect(line).toMatchObject({ kind: 'command', positionals: [sid], values: { api: '' } });
