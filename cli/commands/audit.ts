@@ -16,10 +16,12 @@ const spec = {
   summary: 'Audit records (who did what to which call, and how it ended), newest first.',
   positionals: { min: 0, max: 0 },
   description: [
-    'Deployed: CloudWatch Logs Insights over the stack’s function log groups.',
-    '--local: the local stack’s records (audit.ndjson in its state directory).',
-    '--direct: the records of what this CLI did itself (CALL_CONTROL_AUDIT_LOG, ~/.local/state/call-control/audit.ndjson).',
-  ].join('\n'),
+    [
+      'Deployed: CloudWatch Logs Insights over the stack’s function log groups.',
+      '--local: the local stack’s records (audit.ndjson in its state directory).',
+      '--direct: the records of what this CLI did itself (CALL_CONTROL_AUDIT_LOG, ~/.local/state/call-control/audit.ndjson).',
+    ].join('\n'),
+  ],
   options: {
     call: { type: 'string', value: 'sid', description: 'Records of this call.' },
     actor: {

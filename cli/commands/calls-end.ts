@@ -91,7 +91,7 @@ export const command = defineCommand(
     description: [
       'Lists the calls and asks you to type "yes" on a terminal; refuses without --yes when not on one.',
       '`-` reads the SIDs from stdin (one or more per line, CRLF or LF, # comments skipped); it needs --yes.',
-    ].join('\n'),
+    ],
     options: { api: API_OPTION },
     examples: [
       'call-control calls end 3f2a6c1e-...',

@@ -13,9 +13,9 @@ const spec = {
   name: 'calls list',
   summary: 'List calls of both kinds, newest first, with the API’s filters. One page unless --all.',
   description: [
-    'KIND says which API owns a call: compat (the Compatibility API, cXML) or native (the Calling API: SWML,',
-    'RELAY, AI agents). JSON output carries it as api: "compatibility" or "calling". --api narrows to one kind.',
-  ].join('\n'),
+    'KIND says which API owns a call: compat (the Compatibility API, cXML) or native (the Calling API: SWML, ' +
+      'RELAY, AI agents). JSON output carries it as api: "compatibility" or "calling". --api narrows to one kind.',
+  ],
   positionals: { min: 0, max: 0 },
   options: {
     status: {

@@ -12,9 +12,9 @@ export const command = defineCommand(
     args: '<sid>',
     positionals: { min: 1, max: 1 },
     description: [
-      'A native call (KIND native: SWML, RELAY, AI agents) is redirected with the Calling API’s update; it has',
-      'no --method (refused by name, nothing sent). A redirect is sent at most once.',
-    ].join('\n'),
+      'A native call (KIND native: SWML, RELAY, AI agents) is redirected with the Calling API’s update; it has ' +
+        'no --method (refused by name, nothing sent). A redirect is sent at most once.',
+    ],
     options: {
       url: {
         type: 'string',

@@ -31,10 +31,10 @@ export const command = defineCommand(
     args: '<sid>',
     positionals: { min: 1, max: 1 },
     description: [
-      'The native Calling API’s calling.transfer, sent at most once. A Compatibility call has no transfer:',
-      'it is refused by name, nothing sent (redirect it to cXML that dials instead: `calls redirect`).',
+      'The native Calling API’s calling.transfer, sent at most once. A Compatibility call has no transfer: ' +
+        'it is refused by name, nothing sent (redirect it to cXML that dials instead: `calls redirect`).',
       'Lists the call and asks you to type "yes" on a terminal; refuses without --yes when not on one.',
-    ].join('\n'),
+    ],
     options: {
       to: {
         type: 'string',

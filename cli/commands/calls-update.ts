@@ -21,9 +21,9 @@ export const command = defineCommand(
     positionals: { min: 1, max: 1 },
     description: [
       'Never --status and --url together: end the call or redirect it, not both.',
-      'A native call (KIND native) takes --url, --fallback-url (with --url) and --status; the method and',
-      'status-callback fields are Compatibility API fields and are refused by name, nothing sent.',
-    ].join('\n'),
+      'A native call (KIND native) takes --url, --fallback-url (with --url) and --status; the method and ' +
+        'status-callback fields are Compatibility API fields and are refused by name, nothing sent.',
+    ],
     options: {
       url: url('New instructions URL (redirect).'),
       method: method('GET or POST, for --url.'),

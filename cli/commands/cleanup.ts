@@ -31,11 +31,13 @@ const spec = {
   summary: 'Run the stale-call cleanup with a policy, judged by the same rules as the scheduled function.',
   positionals: { min: 0, max: 0 },
   description: [
-    'Exactly one of --dry-run (report and audit what would be ended) or --apply (end it; asks you to type "yes").',
-    'The policy comes from --policy-file (the JSON a schedule takes as "policy") and/or the flags, flags winning.',
-    'Deployed: invokes the cleanup function asynchronously and follows its logs to the report.',
-    '--local / --direct: runs the same engine here. Either way a progress bar, then the report.',
-  ].join('\n'),
+    'Exactly one of --dry-run (report and audit what would be ended) or --apply (end it; asks you to type "yes"). ' +
+      'The policy comes from --policy-file (the JSON a schedule takes as "policy") and/or the flags, flags winning.',
+    [
+      'Deployed: invokes the cleanup function asynchronously and follows its logs to the report.',
+      '--local / --direct: runs the same engine here. Either way a progress bar, then the report.',
+    ].join('\n'),
+  ],
   options: {
     'dry-run': { type: 'boolean', description: 'End nothing; report what would be ended.' },
     apply: { type: 'boolean', description: 'End the stale calls.' },

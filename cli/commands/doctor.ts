@@ -13,8 +13,9 @@ const spec = {
   summary:
     'Pre-flight checks, each pass or fail: stack outputs, secret shape, SignalWire host, API token, signing key, clock.',
   positionals: { min: 0, max: 0 },
-  description:
+  description: [
     'Reads only: the token is tried with a one-call List Calls. Exits 1 when any check fails. Never prints a secret.',
+  ],
   options: {},
   examples: [
     'call-control doctor',

@@ -24,13 +24,13 @@ export const command = defineCommand(
       'The kill switch: end every live call matching the filters, now, and cancel the queued ones, of both kinds.',
     positionals: { min: 0, max: 0 },
     description: [
-      'Always lists the matching calls first (the preview). On a terminal you confirm by typing how many calls',
-      'will be ended; in a script, --yes goes ahead and --expect N refuses unless the preview found exactly N.',
-      'Ends are paced (--rate) well under SignalWire’s account-wide POST limit, with a progress bar and a summary.',
-      'A call that ended meanwhile counts as ended, not as a failure.',
-      'Both kinds of call are covered: Compatibility calls and native ones (SWML, RELAY, AI agents), queued calls',
-      'included, so a runaway SWML campaign stops dialling; --api narrows to one kind.',
-    ].join('\n'),
+      'Always lists the matching calls first (the preview). On a terminal you confirm by typing how many calls ' +
+        'will be ended; in a script, --yes goes ahead and --expect N refuses unless the preview found exactly N.',
+      'Ends are paced (--rate) well under SignalWire’s account-wide POST limit, with a progress bar and a ' +
+        'summary. A call that ended meanwhile counts as ended, not as a failure.',
+      'Both kinds of call are covered: Compatibility calls and native ones (SWML, RELAY, AI agents), queued ' +
+        'calls included, so a runaway SWML campaign stops dialling; --api narrows to one kind.',
+    ],
     options: {
       status: {
         type: 'string',

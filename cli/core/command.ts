@@ -1,5 +1,5 @@
 import { EXIT, type Hint } from './errors.ts';
-import { helpColumns, helpWidth, wrap } from './help-width.ts';
+import { helpColumns, helpParagraphs, helpWidth, wrap } from './help-width.ts';
 import {
   GLOBAL_OPTIONS,
   type GlobalOptions,
@@ -21,8 +21,11 @@ export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   args?: string;
   /** Positional arguments accepted. */
   positionals: { min: number; max: number };
-  /** Paragraphs after the usage line. */
-  description?: string;
+  /**
+   * Paragraphs after the usage line, each written as one line whatever its length: `--help` wraps them to the
+   * terminal. A line break inside a paragraph is kept (a list: one line per item); see {@link helpParagraphs}.
+   */
+  description?: readonly string[];
   options: O;
   examples: string[];
 }
@@ -87,7 +90,7 @@ export const commandHelp = (spec: CommandSpec, style: Paint, width = helpWidth()
     `${style.bold('Usage:')} call-control ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`,
     '',
     prose(spec.summary),
-    ...(spec.description ? ['', prose(spec.description)] : []),
+    ...(spec.description ? ['', helpParagraphs(spec.description, width)] : []),
     ...(own.length > 0 ? ['', style.bold('Options:'), columns(own)] : []),
     '',
     style.bold(prose('Targets and output (before or after the command):')),

@@ -14,11 +14,12 @@ export const helpWidth = (stream: NodeJS.WriteStream = process.stdout): number |
 };
 
 /**
- * `text` broken between words into lines of at most `width` columns, the first after `first` and the rest after
- * `indent` spaces. A word longer than a line (a URL, a flag with its value) is never split: it runs past the edge.
+ * `text` broken between words into lines of at most `width` columns, the first after `first` (by default `indent`
+ * spaces) and the rest after `indent` spaces. A word longer than a line (a URL, a flag with its value) is never
+ * split: it runs past the edge.
  */
-export const wrap = (text: string, width: number | undefined, indent = 0, first = ''): string => {
-  const start = first.length > 0 ? first : ' '.repeat(indent);
+export const wrap = (text: string, width: number | undefined, indent = 0, first?: string): string => {
+  const start = first ?? ' '.repeat(indent);
   if (width === undefined) return `${start}${text}`;
   const lines: string[] = [];
   let line = start;
@@ -56,3 +57,16 @@ export const helpColumns = (rows: Array<[string, string]>, width: number | undef
     )
     .join('\n');
 };
+
+/**
+ * A command's description, paragraphs apart by a blank line. A paragraph is wrapped as one, whatever its length
+ * in the source; a paragraph of several lines is a list (one target, one case a line): each line starts a line
+ * of its own and what it wraps onto hangs two columns in, under its first word.
+ */
+export const helpParagraphs = (paragraphs: readonly string[], width: number | undefined): string =>
+  paragraphs
+    .map((paragraph) => {
+      const lines = paragraph.split('\n');
+      return lines.map((line) => wrap(line, width, lines.length > 1 ? 2 : 0, '')).join('\n');
+    })
+    .join('\n\n');

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
-import { findSplitSid, shellWord, splitSidError } from './split-sid.ts';
+import { visible } from './safe-text.ts';
+import { findSplitSid, type SplitSid, shellWord, splitSidError } from './split-sid.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -166,7 +168,7 @@ const valueTakenForCommand = (
 };
 
 /** Options whose value may be a call SID: a SID split there is one too. */
-const SID_VALUES = new Set(['call', 'never-touch']);
+const SID_VALUES = new Set(['call', 'never-touch', 'parent']);
 
 /** `--call=3f2a…`: the option's `--call=` and its value, when the option's value may be a SID. */
 const inlineSidValue = (token: string): [string, string] | undefined => {
@@ -174,11 +176,16 @@ const inlineSidValue = (token: string): [string, string] | undefined => {
   return inline && SID_VALUES.has(inline[2]!) ? [inline[1]!, inline[3]!] : undefined;
 };
 
+/** Whether `token` is a SID option's `--call=` with nothing after the `=`: its SID went to the next word. */
+const emptyInlineSid = (token: string | undefined): boolean =>
+  token !== undefined && inlineSidValue(token)?.[1] === '';
+
 /**
- * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`, `audit --call=3f2a…-8def 0123…`):
- * refused before the parse reads its second piece as an unknown option (`-9bf0…`) or an unexpected argument,
- * naming both pieces and the command line to type. A piece never starts at a command word, nor at the value of
- * an option that takes no SID.
+ * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`, `audit --call=3f2a…-8def 0123…`),
+ * or split from its option (`audit --call= 3f2a…`, read as an empty `--call` and an unexpected argument): refused
+ * before the parse reads a piece as an unknown option (`-9bf0…`) or an unexpected argument, naming the pieces and
+ * the command line to type. A piece never starts at a command word, nor at the value of an option that takes no
+ * SID.
  */
 const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): void => {
   const optionBefore = (index: number): string | undefined => {
@@ -191,17 +198,61 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   };
   // The value of `--call=…` is a word a piece may start at, as the word after `--call` is.
   const words = argv.map((token) => inlineSidValue(token)?.[1] ?? token);
-  const split = findSplitSid(words, (index) => {
-    if (at.includes(index)) return false;
-    if (inlineSidValue(argv[index]!)) return true;
-    const option = optionBefore(index);
-    return option === undefined || SID_VALUES.has(option);
-  });
+  const lone = argv.findIndex(
+    (token, index) => emptyInlineSid(argv[index - 1]) && !at.includes(index) && isSid(token.trim()),
+  );
+  const split: SplitSid | undefined =
+    lone !== -1
+      ? { from: lone, to: lone, sid: argv[lone]!.trim().toLowerCase(), inside: false }
+      : findSplitSid(words, (index) => {
+          if (at.includes(index)) return false;
+          if (inlineSidValue(argv[index]!)) return true;
+          const option = optionBefore(index);
+          return option === undefined || SID_VALUES.has(option);
+        });
   if (!split) return;
-  const sid = `${inlineSidValue(argv[split.from]!)?.[0] ?? ''}${split.sid}`;
-  const retyped = [...argv.slice(0, split.from), sid, ...argv.slice(split.to + 1)];
+  // `--call= 3f2a…`: the option goes back in front of its SID, as one word.
+  const start = emptyInlineSid(argv[split.from - 1]) ? split.from - 1 : split.from;
+  const sid = `${inlineSidValue(argv[start]!)?.[0] ?? ''}${split.sid}`;
+  const retyped = [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
   const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
-  throw splitSidError(words, split, `Type the SID as one word: \`${retype}\`.`);
+  const hint = `Type the SID as one word: \`${retype}\`.`;
+  if (lone !== -1)
+    throw new UsageError(
+      `"${argv[start]}" and "${visible(argv[lone]!)}" are one option split by a space: ${sid}; nothing was sent`,
+      hint,
+    );
+  throw splitSidError(words, split, hint);
+};
+
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * `calls list --status= in-progress`: the value went to the next word, so the option is empty and the command
+ * has one argument too many. Said as the option split from its value, with the line to type, not as an
+ * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
+ */
+const refuseSplitValue = (argv: string[], tokens: Token[]): void => {
+  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type.
+  const splits = tokens.flatMap((token, at) => {
+    const next = tokens[at + 1];
+    if (token.kind !== 'option' || !token.inlineValue || token.value !== '' || next?.kind !== 'positional')
+      return [];
+    const flag = `${token.rawName}=`;
+    const index = argv.findIndex((word, i) => word === flag && argv[i + 1] === next.value);
+    return index === -1 ? [] : [{ index, flag, value: next.value }];
+  });
+  const [first] = splits;
+  if (!first) return;
+  const retyped = argv.flatMap((word, index) => {
+    const split = splits.find((each) => each.index === index || each.index === index - 1);
+    if (!split) return [word];
+    return split.index === index ? [`${split.flag}${split.value}`] : [];
+  });
+  throw new UsageError(
+    `"${first.flag}" and "${visible(first.value)}" are one option split by a space: ${first.flag}${visible(first.value)}; nothing was sent`,
+    `Type the option and its value as one word: \`${['call-control', ...retyped.map(shellWord)].join(' ')}\`.`,
+  );
 };
 
 /**
@@ -275,6 +326,7 @@ export const parseCommandLine = async (
   // otherwise end the calls to B alone, without a word.) The same value twice is harmless, and so is the same
   // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
+  if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens);
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];

@@ -25,7 +25,7 @@ export interface TableLayout {
   dropOrder: number[];
   /**
    * With a width to fit, a cell wider than this is cut first (with `…`), so that one very long value from
-   * outside does not push its whole column off every row. @default no cut
+   * outside does not push its whole column off every row; never a cell of a `whole` column. @default no cut
    */
   maxCell?: number;
   /**
@@ -37,6 +37,8 @@ export interface TableLayout {
 }
 
 const GAP = 2;
+/** What a blank cell of a `whole` column shows: the placeholder the views use for an empty value (no date, no change). */
+const EMPTY = '-';
 const segmenter = new Intl.Segmenter();
 
 /**
@@ -97,11 +99,16 @@ export const renderTable = (
 ): string => {
   const limit = layout?.width;
   const maxCell = limit === undefined ? undefined : layout?.maxCell;
+  const whole = layout?.whole ?? [];
   const cells = rows.map((row) =>
     header.map((_, column) => {
       // String(): a value from outside may not be the string its type says (a number where a caller was).
       const text = visible(String(row[column] ?? ''));
-      return maxCell === undefined ? text : cut(text, maxCell);
+      // A blank SID or status would open a stacked entry with a blank line (read as the gap between entries) and
+      // shift `awk '{print $1}'` on a pipe to the next column: it is shown as the views' empty cell, `-`.
+      if (whole.includes(column) && text.trim() === '') return EMPTY;
+      // A `whole` column is never cut, however long a value from outside: too wide, the table stacks instead.
+      return maxCell === undefined || whole.includes(column) ? text : cut(text, maxCell);
     }),
   );
   let shown = header.map((_, column) => column);
@@ -113,7 +120,6 @@ export const renderTable = (
     if (limit === undefined || total(shown) <= limit) break;
     shown = shown.filter((kept) => kept !== column);
   }
-  const whole = layout?.whole ?? [];
   if (limit !== undefined && whole.length > 0 && total(whole) > limit) {
     return stacked(header, cells, whole);
   }

@@ -66,13 +66,16 @@ export class ProgressBar {
     } else {
       const total = Math.max(this.total, this.#done, 1);
       const ratio = this.#done / total;
-      const width = 24;
-      const filled = Math.round(ratio * width);
-      text = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.#done}/${this.total}${suffix}`;
+      const drawn = (width: number) => {
+        const filled = Math.round(ratio * width);
+        const bar = width > 0 ? ` [${'#'.repeat(filled)}${'-'.repeat(width - filled)}]` : '';
+        return `${this.label}${bar} ${this.#done}/${this.total}${suffix}`;
+      };
+      text = drawn(this.#tty ? barWidth(this.stream.columns, drawn(0).length) : BAR_WIDTH);
       step = Math.floor(ratio * 10);
     }
     if (this.#tty) {
-      writeQuietly(this.stream, `\r\u001b[2K${visible(text)}`);
+      writeQuietly(this.stream, `\r\u001b[2K${fitted(visible(text), this.stream.columns)}`);
       return;
     }
     if (step !== this.#lastStep) {
@@ -81,6 +84,25 @@ export class ProgressBar {
     }
   }
 }
+
+const BAR_WIDTH = 24;
+/** A bar narrower than this says little: it goes, so the count and the detail keep their room. */
+const MIN_BAR_WIDTH = 10;
+
+/**
+ * The bar's width on a terminal of `columns` (unknown: 0), beside `rest` columns of text: 24, or what is left of
+ * the line, or none. A drawing as wide as the line would wrap, and `\r` redraws only its last line: each redraw
+ * would leave the others behind, a screen of half bars in a narrow pane.
+ */
+const barWidth = (columns: number, rest: number): number => {
+  if (!(columns > 0)) return BAR_WIDTH;
+  const room = columns - 1 - rest - 3;
+  return room >= BAR_WIDTH ? BAR_WIDTH : room >= MIN_BAR_WIDTH ? room : 0;
+};
+
+/** `text` (the CLI's own words and counts: a character is a column) cut with `…` to stay inside `columns`. */
+const fitted = (text: string, columns: number): string =>
+  columns > 1 && text.length > columns - 1 ? `${text.slice(0, columns - 2)}…` : text;
 
 /** Exit code of a batch: all done, none done, or some of each. */
 export const batchExit = (succeeded: number, failed: number): number =>

@@ -1,7 +1,7 @@
 import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './api.ts';
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction } from './confirm.ts';
-import { announce, h, says } from './dom.ts';
+import { announce, h, own, says } from './dom.ts';
 import { holding, lockHeld } from './locks.ts';
 
 /** The call's identity and numbers, each a labelled value of its own, for confirmations. */
@@ -25,7 +25,8 @@ const owner = (call: Call): { api?: 'compatibility' | 'calling' } => {
 interface Verb {
   change: Change;
   doing: string;
-  done: (status: string) => string;
+  /** The sentence of an applied change; only the call and its status, from outside, are isolated. */
+  done: (sid: string, status: string) => DocumentFragment;
   not: string;
   unknown: string;
 }
@@ -39,11 +40,11 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
   const other = earlier.filter((a) => a.change !== verb.change);
   const check = 'Check the call before trying again.';
   if (same.length > 0)
-    return says`Call ${sid} may or may not ${verb.unknown}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
+    return says`Call ${sid} may or may not ${own(verb.unknown)}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
   const also = other.length
     ? ` An earlier change (${other.map(described).join(', ')}) got no usable answer and may or may not have been applied. ${check}`
     : '';
-  const sentence = says`Call ${sid} ${verb.not}: ${failure.message}.`;
+  const sentence = says`Call ${sid} ${own(verb.not)}: ${failure.message}.`;
   sentence.append(also);
   return sentence;
 };
@@ -72,7 +73,7 @@ const act = async (
   if (!confirmed) return;
   // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
   const sent = await holding(call.sid, async () => {
-    announce(says`${verb.doing} call ${sid}…`);
+    announce(says`${own(verb.doing)} call ${sid}…`);
     try {
       const { body, headers } = await send(value);
       const status = body?.status ?? 'unknown';
@@ -84,7 +85,7 @@ const act = async (
           ? wasOpen
             ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
             : says`Call ${sid} had already ended (${status}): nothing was changed.`
-          : says`Call ${sid} ${verb.done(status)}.`,
+          : verb.done(sid, status),
       );
     } catch (error) {
       const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
@@ -92,7 +93,7 @@ const act = async (
       if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
       announce(
         failure.outcomeUnknown
-          ? says`Call ${sid} may or may not ${verb.unknown}: ${failure.message}. Check the call before trying again.`
+          ? says`Call ${sid} may or may not ${own(verb.unknown)}: ${failure.message}. Check the call before trying again.`
           : refusal(sid, verb, failure, earlier),
       );
     }
@@ -108,7 +109,7 @@ export const endCall = (call: Call, after: () => void): Promise<void> =>
     {
       change: 'end',
       doing: 'Ending',
-      done: (status) => `is ${status}`,
+      done: (sid, status) => says`Call ${sid} is ${status}.`,
       not: 'was not ended',
       unknown: 'have been ended',
     },
@@ -137,7 +138,7 @@ export const redirectCall = (call: Call, after: () => void): Promise<void> =>
     {
       change: 'redirect',
       doing: 'Redirecting',
-      done: () => 'was redirected',
+      done: (sid) => says`Call ${sid} was redirected.`,
       not: 'was not redirected',
       unknown: 'have been redirected',
     },
@@ -170,7 +171,7 @@ export const cancelCall = (call: Call, after: () => void): Promise<void> =>
     {
       change: 'cancel',
       doing: 'Canceling',
-      done: () => 'was canceled',
+      done: (sid) => says`Call ${sid} was canceled.`,
       not: 'was not canceled',
       unknown: 'have been canceled',
     },

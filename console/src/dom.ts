@@ -17,15 +17,26 @@ export { visible };
  */
 export const outside = (text: unknown): HTMLElement => h('bdi', {}, visible(text));
 
+/** Words of the console's own chosen at run time (`Ending`, `was not ended`): in a {@link says} sentence, not isolated. */
+class OwnWords {
+  constructor(readonly text: string) {}
+}
+
+/** Marks the console's own words for {@link says}: they stay in the sentence's direction, outside any `<bdi>`. */
+export const own = (text: string): OwnWords => new OwnWords(text);
+
 /**
  * A sentence of the console's with values in it: `says\`Call ${sid} was not ended: ${message}.\``. Each value is
- * {@link outside} (visible, isolated); the words around them are the console's own.
+ * {@link outside} (visible, isolated), save the console's own words marked {@link own}; the words around them are
+ * the console's own.
  */
 export const says = (words: TemplateStringsArray, ...values: unknown[]): DocumentFragment => {
   const sentence = document.createDocumentFragment();
   words.forEach((word, at) => {
     if (word) sentence.append(word);
-    if (at < values.length) sentence.append(outside(values[at]));
+    if (at >= values.length) return;
+    const value = values[at];
+    sentence.append(value instanceof OwnWords ? value.text : outside(value));
   });
   return sentence;
 };

@@ -8,7 +8,7 @@ import {
   startSignIn,
 } from './auth.ts';
 import { cancelConfirmations } from './confirm.ts';
-import { announce, h, replace, says } from './dom.ts';
+import { announce, h, own, replace, says } from './dom.ts';
 import { auditPage } from './pages-audit.ts';
 import { callPage } from './pages-call.ts';
 import { callsPage } from './pages-calls.ts';
@@ -58,7 +58,7 @@ const route = () => {
     isAdmin ? link('#/end-all', 'End all', 'end-all') : null,
     link('#/audit', 'Audit', 'audit'),
     link('#/cleanup', 'Cleanup', 'cleanup'),
-    h('span', { class: 'who' }, says`${session.username} (${ROLE_OF_SCOPES(session.scopes)})`),
+    h('span', { class: 'who' }, says`${session.username} (${own(ROLE_OF_SCOPES(session.scopes))})`),
     h(
       'button',
       {

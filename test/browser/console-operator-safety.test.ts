@@ -134,6 +134,47 @@ describe('the console keeps the operator’s click and ear on the call they mean
     await page.context().close();
   });
 
+  it('isolates only the outside values of a done sentence: the SID and the status, never the console’s “is”', async () => {
+    const call = live({ to: '+14155550304' });
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe(`Call ${call.sid} is completed.`);
+    expect(await page.locator('#alert bdi').evaluateAll((all) => all.map((e) => e.textContent))).toEqual([
+      call.sid,
+      'completed',
+    ]);
+    await page.context().close();
+  });
+
+  it('keeps the console’s own verbs out of the isolates while it ends a call and when the end is refused', async () => {
+    const call = live({ to: '+14155550305' });
+    const isolated = (page: Page) =>
+      page.locator('#alert bdi').evaluateAll((all) => all.map((e) => e.textContent));
+    stack.emulator.injectFault({
+      kind: 'status',
+      status: 400,
+      message: HEBREW_MESSAGE,
+      method: 'POST',
+      pathPrefix: callPath(call.sid),
+    });
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    // Every answer held 2 s, so the sentence said while the end is on its way can be read.
+    stack.emulator.setLatency(2_000);
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe(`Ending call ${call.sid}…`);
+    expect(await isolated(page)).toEqual([call.sid]);
+    stack.emulator.setLatency(0);
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 })
+      .toContain('was not ended');
+    const [sid, ...rest] = await isolated(page);
+    expect(sid).toBe(call.sid);
+    expect(rest.join(' ')).not.toContain('was not ended');
+    await page.context().close();
+  });
+
   it('reads the count aloud once when a filter typed digit by digit settles, and once per later change', async () => {
     for (const to of ['+17770001', '+17770012', '+17770123']) live({ to });
     const page = await signIn('viewer');

@@ -75,3 +75,57 @@ describe('--help on a narrow terminal', () => {
     );
   });
 });
+
+/**
+ * The lines of a command's help between its summary and its options: the description, wrapped. A break there
+ * is either forced (the next word would not fit) or deliberate: a sentence ends and an item starts (`Deployed:`,
+ * `--local:`), or a blank line parts two paragraphs.
+ */
+const descriptionLines = (text: string): string[] => {
+  const lines = text.split('\n');
+  const end = lines.findIndex((line) => line === 'Options:' || line.startsWith('Targets and output'));
+  const start = lines.indexOf('', 2);
+  return lines.slice(start + 1, end - 1);
+};
+const firstWord = (line: string) => line.trim().split(' ')[0]!;
+const deliberate = (line: string, next: string) =>
+  line === '' || next === '' || (/[.:;)]$/.test(line) && /^[A-Z`-]/.test(next));
+
+describe('--help descriptions at any width from 40 to 100 columns', () => {
+  it('wrap as paragraphs: no line ends where the next word would have fit, save at a deliberate break', async () => {
+    const ragged: string[] = [];
+    for (let width = 40; width <= 100; width++) {
+      for (const [name, text] of (await helps(width)).slice(2)) {
+        const lines = descriptionLines(text);
+        lines.forEach((line, at) => {
+          const next = lines[at + 1];
+          if (next === undefined || deliberate(line, next)) return;
+          if (line.length + 1 + firstWord(next).length <= width) ragged.push(`${name} at ${width}: ${line}`);
+        });
+      }
+    }
+    expect(ragged).toEqual([]);
+  });
+
+  it('keeps a list’s items on lines of their own, a wrapped item hanging under its first word', async () => {
+    const audit = (await COMMANDS.audit!.load()).spec;
+    for (const width of [undefined, 40, 100]) {
+      const lines = descriptionLines(commandHelp(audit, style, width));
+      const items = lines.filter((line) => /^(Deployed|--local|--direct):/.test(line));
+      expect(items.map(firstWord), String(width)).toEqual(['Deployed:', '--local:', '--direct:']);
+      // Every other line of the list continues an item, two columns in.
+      expect(lines.filter((line) => !items.includes(line)).every((line) => /^ {2}\S/.test(line))).toBe(true);
+    }
+    expect(descriptionLines(commandHelp(audit, style, 40))).toContain(
+      '--direct: the records of what this CLI',
+    );
+  });
+
+  it('keeps each paragraph on one line on a pipe (no width), paragraphs apart by a blank line', async () => {
+    const endAll = descriptionLines(commandHelp((await COMMANDS['end-all']!.load()).spec, style, undefined));
+    expect(endAll[0]).toMatch(
+      /^Always lists the matching calls first \(the preview\)\. .* found exactly N\.$/,
+    );
+    expect(endAll[1]).toBe('');
+  });
+});

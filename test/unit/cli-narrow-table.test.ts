@@ -51,3 +51,49 @@ describe('the calls table on a narrow terminal', () => {
     expect(lines).toContain(`${sid(3)}  queued`);
   });
 });
+
+describe('an empty SID or status from the API', () => {
+  const blank = [['', '+14155550100', '+13105550002', 'queued', 'outbound', '-', '-', 'compat'], rows[0]!];
+
+  it('is shown stacked as `-`, the placeholder of an empty cell, not as a blank line opening the entry', () => {
+    const records = renderTable(CALL_COLUMNS, blank, paint(false), layoutOf(30)).split('\n\n');
+    expect(records.map((record) => record.split('\n'))).toEqual([
+      ['-', '  STATUS  queued'],
+      [sid(0), '  STATUS  in-progress'],
+    ]);
+  });
+
+  it('is shown as `-` in the wide table too, and a status of spaces likewise', () => {
+    const spaces = [[sid(1), '+1', '+2', '   ', 'outbound', '-', '-', 'compat'], ...blank];
+    const lines = renderTable(CALL_COLUMNS, spaces, paint(false), layoutOf(200)).split('\n');
+    expect(lines.map((line) => line.split(/ {2,}/))).toEqual([
+      CALL_COLUMNS,
+      [sid(1), '+1', '+2', '-', 'outbound', '-', '-', 'compat'],
+      ['-', '+14155550100', '+13105550002', 'queued', 'outbound', '-', '-', 'compat'],
+      [
+        sid(0),
+        '+14155550100',
+        '+13105550002',
+        'in-progress',
+        'outbound',
+        '2026-12-06 15:14:48Z',
+        '-',
+        'native',
+      ],
+    ]);
+  });
+});
+
+describe('a status longer than a cell may be', () => {
+  it('is shown whole on a wide terminal, as SID and STATUS are never cut, the other columns giving way', () => {
+    const status = `in-progress-${'x'.repeat(50)}`;
+    const lines = renderTable(
+      CALL_COLUMNS,
+      [[sid(0), '+1', '+2', status, 'outbound', '-', '-', 'compat']],
+      paint(false),
+      layoutOf(120),
+    ).split('\n');
+    expect(lines[1]).toContain(status);
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(120);
+  });
+});

@@ -63,3 +63,69 @@ describe('a SID split by a paste in the `--call=<sid>` form', () => {
     expect(error.hint).toBe(`Type the SID as one word: \`call-control audit --call=${sid}\`.`);
   });
 });
+
+describe('a SID split from its `--option=` by a space, for every option that takes a SID', () => {
+  it.each([
+    ['audit', '--call', []],
+    ['cleanup', '--never-touch', ['--dry-run']],
+    ['calls list', '--parent', []],
+  ])(
+    '`%s %s= <sid>` is named as one option split by a space, with the line to type',
+    async (name, flag, more) => {
+      const error = await refusal([...name.split(' '), ...more, `${flag}=`, sid, '--local']);
+      expect(error.message).toBe(
+        `"${flag}=" and "${sid}" are one option split by a space: ${flag}=${sid}; nothing was sent`,
+      );
+      expect(error.hint).toBe(
+        `Type the SID as one word: \`call-control ${[name, ...more].join(' ')} ${flag}=${sid} --local\`.`,
+      );
+    },
+  );
+
+  it('puts the SID back after its `--call=` when the SID itself was split too', async () => {
+    const error = await refusal(['audit', '--call=', head, tail]);
+    expect(error.message).toBe(
+      `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
+    );
+    expect(error.hint).toBe(`Type the SID as one word: \`call-control audit --call=${sid}\`.`);
+  });
+
+  it('finds a SID split after `calls list --parent`, as after `audit --call`', async () => {
+    const error = await refusal(['calls', 'list', '--parent', head, tail]);
+    expect(error.message).toBe(
+      `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
+    );
+    expect(error.hint).toBe(`Type the SID as one word: \`call-control calls list --parent ${sid}\`.`);
+  });
+
+  it('reads `--to= <number>` as an option split from its value, not as a split SID', async () => {
+    const error = await refusal(['calls', 'list', '--to=', '+14155550100']);
+    expect(error.message).toBe(
+      '"--to=" and "+14155550100" are one option split by a space: --to=+14155550100; nothing was sent',
+    );
+  });
+});
+
+describe('any option split from its value by a space (`--status= in-progress`)', () => {
+  it('is named as one option split by a space, with the line to type, not as an unexpected argument', async () => {
+    const error = await refusal(['calls', 'list', '--status=', 'in-progress', '--local']);
+    expect(error.message).toBe(
+      '"--status=" and "in-progress" are one option split by a space: --status=in-progress; nothing was sent',
+    );
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control calls list --status=in-progress --local`.',
+    );
+  });
+
+  it('puts every option split from its value back together in the line to type', async () => {
+    const error = await refusal(['calls', 'list', '--status=', 'in-progress', '--to=', '+14155550100']);
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control calls list --status=in-progress --to=+14155550100`.',
+    );
+  });
+
+  it('leaves a word the command takes as its argument alone: `calls end --api= <sid>` is an empty --api', async () => {
+    const line = await parseCommandLine(['calls', 'end', '--api=', sid], COMMANDS);
+    expect(line).toMatchObject({ kind: 'command', positionals: [sid], values: { api: '' } });
+  });
+});
