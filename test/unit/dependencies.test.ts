@@ -47,4 +47,24 @@ describe("the functions' dependencies", () => {
     expect(middy.length).toBeGreaterThan(0);
     expect(middy.filter((name) => !sources.includes(`from '${name}'`))).toEqual([]);
   });
+
+  it('declares every package the functions import (none arrives only as a dependency of another)', () => {
+    // Prepare: bare specifiers of every import and export-from in functions/, reduced to their package names.
+    const sources = readdirSync(join(root, 'functions'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      // Type-only imports are erased by the bundler: they name types packages (@types/aws-lambda), not code.
+      .map((file) => readFileSync(join(root, 'functions', file), 'utf8').replace(/\bimport type [^;]*;/g, ''));
+    const imported = new Set<string>();
+    for (const source of sources) {
+      for (const [, specifier] of source.matchAll(/\bfrom '([^'.#][^']*)'/g)) {
+        if (specifier === undefined || specifier.startsWith('node:')) continue;
+        const parts = specifier.split('/');
+        imported.add(specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string));
+      }
+    }
+
+    // Assess
+    expect(imported.size).toBeGreaterThan(5);
+    expect([...imported].filter((name) => !(name in manifest.devDependencies)).sort()).toEqual([]);
+  });
 });
