@@ -53,7 +53,9 @@ describe("the functions' dependencies", () => {
     const sources = readdirSync(join(root, 'functions'), { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts'))
       // Type-only imports are erased by the bundler: they name types packages (@types/aws-lambda), not code.
-      .map((file) => readFileSync(join(root, 'functions', file), 'utf8').replace(/\bimport type [^;]*;/g, ''));
+      .map((file) =>
+        readFileSync(join(root, 'functions', file), 'utf8').replace(/\bimport type [^;]*;/g, ''),
+      );
     const imported = new Set<string>();
     for (const source of sources) {
       for (const [, specifier] of source.matchAll(/\bfrom '([^'.#][^']*)'/g)) {
