@@ -26,6 +26,26 @@ enum Slot {
   Key,
 }
 
+/** Where the second {@link isoNow} last formatted starts (ms since the epoch), and its text up to the milliseconds. */
+let second = Number.NaN;
+let secondText = '';
+
+/**
+ * `new Date().toISOString()` (Powertools' timestamp where `TZ` is UTC), its text formatted once a second: V8
+ * formats each with `snprintf`, a fifth of an audit line's instructions, and within one second only the
+ * milliseconds change. A clock set back or forward formats again.
+ */
+export const isoNow = (): string => {
+  const now = Date.now();
+  const ms = now - second;
+  if (ms >= 0 && ms < 1000) return `${secondText}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  const text = new Date(now).toISOString();
+  second = now - (((now % 1000) + 1000) % 1000);
+  // `….sssZ`, of every year (`+275760-09-13T00:00:00.000Z` too): the milliseconds are the 3 digits before the Z.
+  secondText = text.slice(0, -4);
+  return text;
+};
+
 /** A mark no line holds, rendered where a slot's value goes. */
 const mark = (slot: number): string => `\u0000call-control-audit-${slot}\u0000`;
 
@@ -140,7 +160,7 @@ export class CallControlLogger extends Logger {
       const slot = slots[i] as number;
       line +=
         (slot === Slot.Time
-          ? `"${new Date().toISOString()}"`
+          ? `"${isoNow()}"`
           : slot === Slot.Record
             ? record
             : slot === Slot.Request
