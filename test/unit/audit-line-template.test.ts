@@ -130,6 +130,34 @@ describe('the templated audit line', () => {
     ]);
   });
 
+  it('reads nothing of a record the level drops: it is not serialised for a line never written', () => {
+    // Prepare: a record that counts the reads of one of its fields; one logger above INFO from its construction
+    // (no line rendered yet), one set above INFO after a line
+    const output = capture();
+    let reads = 0;
+    const counted = { ...record('CA-hidden') };
+    Object.defineProperty(counted, 'reason', {
+      enumerable: true,
+      get: () => {
+        reads++;
+        return 'asked';
+      },
+    });
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'WARN');
+    const quiet = new CallControlLogger({ serviceName: 'call-control-http-api' });
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    audit(lean, record('CA-before'));
+    lean.setLogLevel('WARN');
+
+    // Act
+    audit(quiet, counted);
+    audit(lean, counted);
+
+    // Assess
+    expect(reads).toBe(0);
+    expect(output.lines).toHaveLength(1);
+  });
+
   it('leaves an audit line with other attributes besides the record to Powertools, which keeps them all', () => {
     // Prepare
     const output = capture();

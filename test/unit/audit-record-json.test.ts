@@ -86,6 +86,33 @@ describe('auditRecordJson', () => {
       recordText(origin, { accountSid: 7, callSid: null, change: {} }, result),
     );
   });
+
+  it('keeps every value its JSON, however many values the fields take and whichever field takes them', () => {
+    // Statuses, APIs and codes of more values than it keeps the JSON of, some that JSON escapes, a value of one
+    // field taken again by another, and values that are not strings: each record is still JSON.stringify's text
+    const frame = auditRecordFrame(origin, 'project-1');
+    const values = [
+      ...Array.from({ length: 150 }, (_, i) => `status-${i % 100}`),
+      'quoted "status" \\ \u2028 \u0000 \ud800',
+      'quoted "status" \\ \u2028 \u0000 \ud800',
+      'completed',
+      '',
+    ];
+    for (const [i, value] of values.entries()) {
+      const result = {
+        outcome: values[(i * 7) % values.length],
+        reason: value,
+        priorStatus: value,
+        resultingStatus: values[(i + 3) % values.length],
+        api: value,
+        errorCode: i % 2 === 0 ? value : undefined,
+        signalwireCode: i % 3 === 0 ? i : undefined,
+      } as unknown as AuditedResult;
+      expect(auditRecordJson(frame, `CA${i}`, '{}', result)).toBe(
+        recordText(origin, { accountSid: 'project-1', callSid: `CA${i}`, change: {} }, result),
+      );
+    }
+  });
 });
 
 const target: Target = { sid: 'CA1', api: 'compatibility', status: 'ringing', rule: 'ringing for 90 s' };

@@ -108,6 +108,26 @@ export const auditRecordFrame = (origin: CallOrigin, accountSid: unknown): Audit
   };
 };
 
+/** Values of the fields {@link auditRecordJson} keeps the JSON of, at most: what a cleanup's records take is a handful. */
+const QUOTED_MAX = 64;
+
+/**
+ * The JSON of the values the record's fields of few values take (the outcome, the statuses, the API, an error code),
+ * made once each: `JSON.stringify` of a short string costs more than the rest of its field. Past
+ * {@link QUOTED_MAX} values, a value not kept is serialised each time.
+ */
+const quoted = new Map<string, string>();
+
+const quote = (value: unknown): string => {
+  if (typeof value !== 'string') return JSON.stringify(value);
+  let json = quoted.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    if (quoted.size < QUOTED_MAX) quoted.set(value, json);
+  }
+  return json;
+};
+
 /**
  * The record {@link writeAuditRecord} would write, as the text `JSON.stringify` makes of it (same fields, same
  * order), built from a frame made once: the origin's actor is serialised once per run, not once per record, and
@@ -119,14 +139,14 @@ export const auditRecordJson = (
   change: string,
   result: AuditedResult,
 ): string => {
-  let text = `${frame.head}${JSON.stringify(cutName(callSid, 'unknown'))},"change":${change},"outcome":${JSON.stringify(result.outcome)}`;
+  let text = `${frame.head}${JSON.stringify(cutName(callSid, 'unknown'))},"change":${change},"outcome":${quote(result.outcome)}`;
   if (result.reason !== undefined) text += `,"reason":${JSON.stringify(result.reason)}`;
   // The rest in the result's own order, as the record's `...details` spreads it (own keys only: an inherited one,
   // from a polluted prototype, is no field of the record); `undefined` is left out as JSON does.
   for (const key in result) {
     if (key === 'outcome' || key === 'reason' || !Object.hasOwn(result, key)) continue;
     const value = result[key as keyof AuditedResult];
-    if (value !== undefined) text += `,"${key}":${JSON.stringify(value)}`;
+    if (value !== undefined) text += `,"${key}":${quote(value)}`;
   }
   return text + frame.tail;
 };
