@@ -18,6 +18,10 @@ export interface PacerClock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * Node's own time. The pacer does not sleep through it: it keeps one timer of its own (see {@link Pacer}), so
+ * `sleep` only serves other users of a clock.
+ */
 const REAL_CLOCK: PacerClock = { now: () => performance.now(), sleep: pause };
 
 /**
@@ -25,6 +29,12 @@ const REAL_CLOCK: PacerClock = { now: () => performance.now(), sleep: pause };
  * the highest rate (0.72 ms apart), little enough to keep bursts to a few requests.
  */
 const CATCH_UP_INTERVALS = 2;
+
+/** A caller waiting for its turn: how to let it go, and the signal that lets it go at once. */
+interface Waiter {
+  readonly release: () => void;
+  readonly signal: AbortSignal;
+}
 
 /**
  * Spaces out the starts of end requests to one per `intervalMs` on average: in any window of `W` ms at most
@@ -38,13 +48,22 @@ const CATCH_UP_INTERVALS = 2;
  * below that (CHANGELOG 0.2.0, docs/benchmarks.md). A start never comes before its time in the schedule; after a timer fired late, the next
  * starts may follow at once, catching up on the schedule by at most two intervals; when the caller itself is
  * late (no call to end, a full pool), the schedule restarts from now, so no backlog builds up.
+ *
+ * Waiting callers form one queue with one timer, for its head only: when it fires, every caller whose turn has
+ * come by then goes, in order, and the timer is set again for the next one. An aborted signal lets its callers
+ * go at once; the pacer listens to a signal once, not once per wait (the cleanup passes its run's signal to
+ * every wait, and the end requests of a run at full pace wait some 1,000 times a second).
  */
 export class Pacer {
   #due = Number.NEGATIVE_INFINITY;
-  /** The previous caller's turn: waits are served one after the other, which the bound above relies on. */
-  #turn: Promise<void> = Promise.resolve();
-  /** Waits not yet served: with none, a caller whose turn is due takes it at once, with no promise chained. */
-  #waiting = 0;
+  /** Callers not yet served, oldest first; the first is the head, whose turn the timer waits for. */
+  readonly #queue: Waiter[] = [];
+  /** The head's timer (Node's clock), cancelled when an abort lets the head go. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Sleeps of an injected clock started so far: a sleep that ends after the head changed is ignored. */
+  #sleeps = 0;
+  /** Signals the pacer listens to: the queued callers' and the last one's (kept for the next wait). */
+  readonly #signals: AbortSignal[] = [];
 
   constructor(
     private readonly intervalMs: number,
@@ -52,20 +71,17 @@ export class Pacer {
   ) {}
 
   wait(signal: AbortSignal): Promise<void> {
-    if (this.#waiting === 0) {
-      // Nobody ahead: this caller's turn is now, as it would be one microtask later through the chain.
+    if (this.#queue.length === 0) {
+      // Nobody ahead: this caller's turn is now, with no promise made when it is due.
       const now = this.clock.now();
       const due = this.#next(now);
-      if (due <= now) return SERVED;
-      this.#waiting++;
-      const turn = this.#sleep(due - now, signal);
-      this.#turn = turn;
+      if (due <= now || signal.aborted) return SERVED;
+      const turn = this.#enqueue(signal);
+      this.#arm(due - now);
       return turn;
     }
-    this.#waiting++;
-    const turn = this.#turn.then(() => this.#take(signal));
-    this.#turn = turn;
-    return turn;
+    if (signal.aborted) return SERVED;
+    return this.#enqueue(signal);
   }
 
   /** Takes the next start of the schedule, `now` or later. */
@@ -75,19 +91,80 @@ export class Pacer {
     return due;
   }
 
-  async #take(signal: AbortSignal): Promise<void> {
-    const now = this.clock.now();
-    const due = this.#next(now);
-    if (due > now) await this.#sleep(due - now, signal);
-    else this.#waiting--;
+  #enqueue(signal: AbortSignal): Promise<void> {
+    if (!this.#signals.includes(signal)) {
+      signal.addEventListener('abort', this.#aborted);
+      this.#signals.push(signal);
+    }
+    return new Promise((release) => this.#queue.push({ release, signal }));
   }
 
-  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    try {
-      await this.clock.sleep(ms, signal);
-    } finally {
-      this.#waiting--;
+  /** Wakes the pacer in `ms` for the head's turn. */
+  #arm(ms: number): void {
+    if (this.clock === REAL_CLOCK) {
+      this.#timer = setTimeout(this.#woken, ms);
+      return;
     }
+    const sleep = ++this.#sleeps;
+    void this.clock.sleep(ms, (this.#queue[0] as Waiter).signal).then(() => {
+      if (sleep === this.#sleeps) this.#woken();
+    });
+  }
+
+  /** The head's turn has come: it goes, and so does every caller after it whose turn has come by now. */
+  readonly #woken = (): void => {
+    (this.#queue.shift() as Waiter).release();
+    this.#serve();
+  };
+
+  /** Serves the queue from its head: every caller whose turn has come goes, in order; the timer waits for the next. */
+  #serve(): void {
+    const queue = this.#queue;
+    if (queue.length > 0) {
+      const now = this.clock.now();
+      do {
+        const due = this.#next(now);
+        if (due > now) {
+          this.#arm(due - now);
+          return;
+        }
+        (queue.shift() as Waiter).release();
+      } while (queue.length > 0);
+    }
+    this.#forget();
+  }
+
+  /** A signal aborted: its callers go at once, the others keep their places in the queue. */
+  readonly #aborted = (): void => {
+    const queue = this.#queue;
+    const head = queue[0];
+    for (let i = 0; i < queue.length; ) {
+      const waiter = queue[i] as Waiter;
+      if (waiter.signal.aborted) {
+        queue.splice(i, 1);
+        waiter.release();
+      } else i++;
+    }
+    for (let i = this.#signals.length - 1; i >= 0; i--) {
+      const signal = this.#signals[i] as AbortSignal;
+      if (!signal.aborted) continue;
+      signal.removeEventListener('abort', this.#aborted);
+      this.#signals.splice(i, 1);
+    }
+    if (queue[0] === head) return;
+    // The head went: its timer goes too (none outlives the queue), and the new head takes the next turn.
+    clearTimeout(this.#timer);
+    this.#sleeps++;
+    this.#serve();
+  };
+
+  /**
+   * The queue is empty: the pacer stops listening to every signal but the latest, which the next wait most likely
+   * passes again (a run passes its own signal to every wait, and drops it with the pacer).
+   */
+  #forget(): void {
+    const signals = this.#signals;
+    while (signals.length > 1) (signals.shift() as AbortSignal).removeEventListener('abort', this.#aborted);
   }
 }
 
