@@ -83,6 +83,25 @@ describe('judging a listed call against the policy', () => {
     expect(judge(sampleCall({ start_time: secondsAgo(3601) })).kind).toBe('stale');
   });
 
+  it('gives every fresh, filtered or spared call one shared verdict that no caller can change', () => {
+    const judge = createCallJudge(policy({ neverTouch: ['+15550000000'] }), NOW);
+    const fresh = judge(sampleCall({ start_time: secondsAgo(10) }));
+    const filtered = judge(sampleCall({ status: 'completed' as Call['status'] }));
+    const spared = judge(sampleCall({ to: '+15550000000' }));
+
+    expect([fresh, filtered, spared].map((verdict) => verdict.kind)).toEqual([
+      'fresh',
+      'filtered',
+      'never-touch',
+    ]);
+    expect(judge(sampleCall({ start_time: secondsAgo(20) }))).toBe(fresh);
+    for (const verdict of [fresh, filtered, spared]) {
+      expect(Object.isFrozen(verdict)).toBe(true);
+      expect(() => Object.assign(verdict, { kind: 'stale' })).toThrow(TypeError);
+    }
+    expect(judge(sampleCall({ start_time: secondsAgo(30) })).kind).toBe('fresh');
+  });
+
   it('never judges a call stale when its age cannot be established', () => {
     const judge = createCallJudge(policy(), NOW);
 

@@ -40,10 +40,15 @@ const addressMatcher = (filter: AddressFilter | undefined): ((address: unknown) 
     (numbers.has(address) || prefixes.some((prefix) => address.startsWith(prefix)));
 };
 
+/** The verdicts that say nothing of the call itself: one of each for every call, never changed (frozen). */
+const NEVER_TOUCH: Verdict = Object.freeze({ kind: 'never-touch' });
+const FILTERED: Verdict = Object.freeze({ kind: 'filtered' });
+const FRESH: Verdict = Object.freeze({ kind: 'fresh' });
+
 /**
  * Compiles the policy into a verdict per call, against one reference time (the run's start, so every call of
  * a run is judged by the same clock). The sets are built once per run; judging a call allocates nothing
- * beyond its verdict.
+ * beyond the verdict of a stale call or of one of unknown age.
  */
 export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: CallView) => Verdict) => {
   const neverTouch = new Set(policy.neverTouch.map((entry) => entry.toLowerCase()));
@@ -66,7 +71,7 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
   );
 
   return (call) => {
-    if (protectedCall(call)) return { kind: 'never-touch' };
+    if (protectedCall(call)) return NEVER_TOUCH;
     // A call of unknown status (`CallView`) is in no state a policy cleans.
     const maxAgeSeconds = call.status === null ? undefined : maxAges.get(call.status);
     if (
@@ -75,7 +80,7 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
       !fromMatches(call.from) ||
       (directions !== undefined && !directions.has(call.direction))
     ) {
-      return { kind: 'filtered' };
+      return FILTERED;
     }
     // An answered call's age counts from the answer; one not yet answered from its creation.
     const basis = call.status === 'in-progress' ? 'start_time' : 'date_created';
@@ -86,9 +91,7 @@ export const createCallJudge = (policy: CleanupPolicy, nowMs: number): ((call: C
     const since = typeof raw === 'string' ? parseSignalWireDate(raw) : undefined;
     if (since === undefined) return { kind: 'unknown-age', reason: `${basis} is not an RFC 2822 date` };
     const ageSeconds = Math.floor((nowMs - since) / 1000);
-    return ageSeconds > maxAgeSeconds
-      ? { kind: 'stale', ageSeconds, maxAgeSeconds, basis }
-      : { kind: 'fresh' };
+    return ageSeconds > maxAgeSeconds ? { kind: 'stale', ageSeconds, maxAgeSeconds, basis } : FRESH;
   };
 };
 

@@ -130,6 +130,12 @@ export type Settlement =
 export const endStatusOf = (status: ActiveCallStatus): 'completed' | 'canceled' =>
   status === 'in-progress' ? 'completed' : 'canceled';
 
+/** The action of an end request (calls/service.ts `applyToProject`), one for every call ended with that status. */
+export const END_ACTIONS = {
+  completed: Object.freeze({ kind: 'terminate', status: 'completed' }),
+  canceled: Object.freeze({ kind: 'terminate', status: 'canceled' }),
+} as const;
+
 /** The change an end request's audit record holds, as its JSON (calls/audit-record.ts `changeForAudit`). */
 const END_CHANGE_JSON = {
   completed: JSON.stringify(changeForAudit({ Status: 'completed' })),
@@ -274,5 +280,21 @@ export class CleanupLedger {
       status: target.status,
       ...detail,
     });
+  }
+}
+
+/** A run could not list every state it cleans; its report (already logged) says which and why. */
+export class CleanupListingError extends Error {
+  override readonly name = 'CleanupListingError';
+  readonly report: CleanupReport;
+
+  constructor(report: CleanupReport) {
+    const failures = report.listingFailures
+      .map(({ status, code, signalwireMessage }) =>
+        signalwireMessage === undefined ? `${status} (${code})` : `${status} (${code}: ${signalwireMessage})`,
+      )
+      .join(', ');
+    super(`cleanup could not list every state: ${failures}; the rest of the run is in its report`);
+    this.report = report;
   }
 }

@@ -20,6 +20,7 @@ import { CLEANED_STATES, type CleanupPolicy } from './policy.ts';
 import {
   CleanupLedger,
   type CleanupReport,
+  END_ACTIONS,
   endStatusOf,
   type ListingFailure,
   signalwireMessageOf,
@@ -30,6 +31,7 @@ import { TaskPool } from './task-pool.ts';
 
 export { agedByCreation, findStaleNative, withAnswerTime } from './native-sweep.ts';
 export type { CleanupReport, FailedCall, ListingFailure, UnknownAgeCall } from './report.ts';
+export { CleanupListingError } from './report.ts';
 export type { CleanupOptions } from './run-options.ts';
 
 /**
@@ -212,10 +214,18 @@ class CleanupRun {
           const key = callKey(call);
           const before = listed.size;
           if (listed.add(key).size === before) continue;
-          if (!(await this.#examine(this.#judge(call), { sid: call.sid, api: 'compatibility' }, status))) {
+          const verdict = this.#judge(call);
+          // Awaited only when the pool is full and the call is to be ended: a free slot costs no promise.
+          if (this.#waitsForSlot(verdict)) await this.#pool.slot();
+          const next = this.#examine(verdict, call.sid, 'compatibility', undefined, status);
+          if (next === false) {
             stop(calls.length - position);
             return false;
           }
+          if (next === true) continue;
+          // Its turn of the pacer, then its end request (no promise of the run's own per call).
+          await this.#pacer.wait(this.#hardStop.signal);
+          this.#pool.start(() => this.#end(next));
         }
         if (page.nextPageUri && this.#outOfTime()) {
           stop(0);
@@ -256,11 +266,15 @@ class CleanupRun {
           const status = cleanedStateOf(log, this.policy);
           if (status === undefined) continue;
           const { verdict, basis } = await judge(log, { signal });
-          const rule = NATIVE_BASIS_WORDS[basis];
-          if (!(await this.#examine(verdict, { sid: log.id, api: 'calling', basis: rule }, status))) {
+          if (this.#waitsForSlot(verdict)) await this.#pool.slot();
+          const next = this.#examine(verdict, log.id, 'calling', NATIVE_BASIS_WORDS[basis], status);
+          if (next === false) {
             this.#stopNative(page.calls.length - position);
             return;
           }
+          if (next === true) continue;
+          await this.#pacer.wait(signal);
+          this.#pool.start(() => this.#end(next));
         }
         if (page.more && this.#outOfTime()) {
           this.#stopNative(0);
@@ -278,17 +292,32 @@ class CleanupRun {
     }
   }
 
-  /** Judges and acts on one call; false when the time budget stops the run before it. */
-  async #examine(
+  /** Whether this call is to be ended now and must first wait for a free slot of the pool. */
+  #waitsForSlot(verdict: Verdict): boolean {
+    return (
+      verdict.kind === 'stale' &&
+      this.#endRequests < this.policy.maxCallsToEnd &&
+      !this.policy.dryRun &&
+      this.#pool.full
+    );
+  }
+
+  /**
+   * Judges and acts on one call, the pool's slot already taken when it is to be ended (#waitsForSlot): false when
+   * the time budget stops the run before it, true when the call is settled (counted, or a dry run's would-end), or
+   * its target when it is to be ended, which the caller starts at its turn of the pacer. No promise:
+   * most listed calls need none.
+   */
+  #examine(
     verdict: Verdict,
-    call: { sid: string; api: CallApi; basis?: string },
+    sid: string,
+    api: CallApi,
+    basis: string | undefined,
     status: ActiveCallStatus,
-  ): Promise<boolean> {
+  ): boolean | Target {
     const { policy } = this;
     const report = this.#report;
     const acts = verdict.kind === 'stale' && this.#endRequests < policy.maxCallsToEnd;
-    // Awaited only when the pool is full: a free slot costs no promise.
-    if (acts && !policy.dryRun && this.#pool.full) await this.#pool.slot();
     if (this.#outOfTime()) return false;
     report.found++;
     switch (verdict.kind) {
@@ -302,7 +331,7 @@ class CleanupRun {
         report.skipped.fresh++;
         return true;
       case 'unknown-age':
-        this.#ledger.unknownAge({ sid: call.sid, api: call.api, status, reason: verdict.reason });
+        this.#ledger.unknownAge({ sid, api, status, reason: verdict.reason });
         return true;
       // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, a stale verdict leaves the switch either way
       case 'stale':
@@ -316,18 +345,9 @@ class CleanupRun {
     }
     this.#endRequests++;
     // Only what the end request and its audit need is kept while it is in flight, not the whole call.
-    const target: Target = {
-      sid: call.sid,
-      api: call.api,
-      status,
-      rule: ruleOf(status, verdict, call.basis),
-    };
-    if (policy.dryRun) {
-      this.#ledger.settle(target, { kind: 'would-end' });
-    } else {
-      await this.#pacer.wait(this.#hardStop.signal);
-      this.#pool.start(() => this.#end(target));
-    }
+    const target: Target = { sid, api, status, rule: ruleOf(status, verdict, basis) };
+    if (!policy.dryRun) return target;
+    this.#ledger.settle(target, { kind: 'would-end' });
     return true;
   }
 
@@ -345,7 +365,7 @@ class CleanupRun {
         ? await endNativeCall(this.native, target, this.#hardStop.signal)
         : await applyToProject(this.api, this.#report.accountSid, {
             callSid: target.sid,
-            action: { kind: 'terminate', status },
+            action: END_ACTIONS[status],
             signal: this.#hardStop.signal,
           });
     if (outcome.ok) {
@@ -423,19 +443,3 @@ export const runCleanup = async (
   }
   return new CleanupRun(api, options.native, policy, boundsOf(options), options).run();
 };
-
-/** A run could not list every state it cleans; its report (already logged) says which and why. */
-export class CleanupListingError extends Error {
-  override readonly name = 'CleanupListingError';
-  readonly report: CleanupReport;
-
-  constructor(report: CleanupReport) {
-    const failures = report.listingFailures
-      .map(({ status, code, signalwireMessage }) =>
-        signalwireMessage === undefined ? `${status} (${code})` : `${status} (${code}: ${signalwireMessage})`,
-      )
-      .join(', ');
-    super(`cleanup could not list every state: ${failures}; the rest of the run is in its report`);
-    this.report = report;
-  }
-}
