@@ -1,5 +1,6 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccountNotConfiguredError, CredentialsError } from '#commons/errors';
 import {
   CredentialsStore,
@@ -10,6 +11,11 @@ import {
   SecretsManagerSource,
 } from '#commons/signalwire/credentials';
 import { malformedSecrets } from '../support/malformed-secrets.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
 
 const P1 = '11111111-2222-4333-8444-555555555555';
 const P2 = '66666666-7777-4888-9999-aaaaaaaaaaaa';
@@ -302,6 +308,45 @@ describe('SecretsManagerSource', () => {
       retryable: false,
       message: 'the SignalWire secret "signalwire/call-control" has no SecretString',
     });
+  });
+
+  it('reads the secret once while its cache is fresh, again when asked to refresh, and again once it expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_796_000_000_000 });
+    let version = 0;
+    let calls = 0;
+    const stored = clientAnswering(async () => {
+      calls++;
+      return { Name: 's', SecretString: `{"v":${++version}}` };
+    });
+    const source = new SecretsManagerSource('signalwire/call-control', 300, stored);
+
+    const first = [await source.read(false), await source.read(false)];
+    const refreshed = [await source.read(true), await source.read(false)];
+    vi.setSystemTime(1_796_000_301_000);
+    const expired = await source.read(false);
+
+    expect(first).toEqual(['{"v":1}', '{"v":1}']);
+    expect(refreshed).toEqual(['{"v":2}', '{"v":2}']);
+    expect(expired).toBe('{"v":3}');
+    expect(calls).toBe(3);
+  });
+
+  it('reads the secret every time with no cache (a max age of 0)', async () => {
+    let version = 0;
+    const stored = clientAnswering(async () => ({ Name: 's', SecretString: `{"v":${++version}}` }));
+    const source = new SecretsManagerSource('signalwire/call-control', 0, stored);
+
+    expect([await source.read(false), await source.read(false)]).toEqual(['{"v":1}', '{"v":2}']);
+  });
+
+  it('answers a fresh secret without asking the provider again', async () => {
+    const stored = clientAnswering(async () => ({ Name: 's', SecretString: '{"a":1}' }));
+    const source = new SecretsManagerSource('signalwire/call-control', 300, stored);
+    await source.read(false);
+    const asked = vi.spyOn(SecretsProvider.prototype, 'get');
+
+    expect(await source.read(false)).toBe('{"a":1}');
+    expect(asked).not.toHaveBeenCalled();
   });
 
   it('answers the SecretString', async () => {

@@ -66,6 +66,51 @@ const CASES: Array<[string, Step[], ConstructorParameters<typeof Metrics>[0]?]> 
   ['a name JavaScript orders first (an array index)', [count('CallsUpdated'), count('42')]],
   ['a metric named like a dimension', [count('service'), count('CallsUpdated')]],
   ['nothing to publish', []],
+  ['a name Powertools refuses (empty)', [count('CallsUpdated'), count('')]],
+  ['a name Powertools refuses (too long)', [count('CallsUpdated'), count('N'.repeat(256))]],
+  ['the longest name Powertools takes', [count('N'.repeat(255)), count('CallsUpdated')]],
+  [
+    'a value that is not a number',
+    [count('CallsUpdated'), (m) => m.addMetric('Bad', MetricUnit.Count, '1' as never)],
+  ],
+  ['a unit Powertools refuses', [count('CallsUpdated'), (m) => m.addMetric('Bad', 'Counts' as never, 1)]],
+  [
+    'a resolution Powertools refuses',
+    [count('CallsUpdated'), (m) => m.addMetric('Bad', MetricUnit.Count, 1, 5 as never)],
+  ],
+  [
+    'a metric added again in another unit (Powertools refuses it)',
+    [count('CallsUpdated'), (m) => m.addMetric('CallsUpdated', MetricUnit.Seconds, 1)],
+  ],
+  [
+    'a metric added again at another resolution (the first one stays)',
+    [count('CallsUpdated'), (m) => m.addMetric('CallsUpdated', MetricUnit.Count, 2, MetricResolution.High)],
+  ],
+  [
+    'metrics cleared before the flush',
+    [count('CallsUpdated'), (m) => m.clearMetrics(), count('CallsFailed')],
+  ],
+  [
+    'the store read before the flush',
+    [
+      count('CallsUpdated'),
+      (m) => m.addMetadata('stored', String(m.hasStoredMetrics())),
+      count('CallsFailed'),
+    ],
+  ],
+  [
+    'the line serialized before the flush',
+    [
+      count('CallsUpdated'),
+      (m) => m.addMetadata('serialized', JSON.stringify(m.serializeMetrics())),
+      count('X'),
+    ],
+  ],
+  ['99 values of one metric (Powertools does not flush)', Array.from({ length: 99 }, () => count('Same'))],
+  [
+    '100 metrics (Powertools does not flush before the 101st)',
+    Array.from({ length: 100 }, (_, i) => count(`M${i}`)),
+  ],
   [
     'more metrics than one line holds (Powertools flushes at 100)',
     Array.from({ length: 101 }, (_, i) => count(`M${i}`)),
@@ -116,6 +161,45 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
         .filter(Boolean)
         .map((line) => JSON.parse(line).CallsUpdated),
     ).toEqual([1, 2, 1]);
+  });
+
+  it("keeps the counters of an ordinary invocation out of Powertools' store (no check or store per metric there)", () => {
+    const metrics = new CallControlMetrics(options);
+    // The first flush of a set has Powertools render its line.
+    written(metrics, [[count('CallsUpdated'), count('CallsFailed')]]);
+    vi.restoreAllMocks();
+    const stored = vi.spyOn(Metrics.prototype, 'addMetric');
+
+    const lines = written(metrics, [
+      [count('CallsUpdated'), count('CallsFailed', 2)],
+      [count('CallsUpdated', 3), count('CallsFailed')],
+    ]);
+
+    expect(stored).not.toHaveBeenCalled();
+    expect(
+      lines
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).CallsFailed),
+    ).toEqual([2, 1]);
+  });
+
+  it('hands what it kept to Powertools, in order, once a dimension is added, and keeps the next flush again', () => {
+    const metrics = new CallControlMetrics(options);
+    const stored = vi.spyOn(Metrics.prototype, 'addMetric');
+
+    written(metrics, [
+      [count('A'), count('B', 2), count('A', 3), (m) => m.addDimension('route', 'x')],
+      [count('C')],
+    ]);
+
+    expect(stored.mock.calls.map(([name, , value]) => [name, value])).toEqual([
+      ['A', 1],
+      ['A', 3],
+      ['B', 2],
+      // Rendering the second flush's line once.
+      ['C', 1],
+    ]);
   });
 
   it('renders again once the default dimensions change', () => {

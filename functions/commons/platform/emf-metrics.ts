@@ -1,5 +1,9 @@
 import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  MetricResolution as MetricResolutions,
+  Metrics,
+  MetricUnit as MetricUnits,
+} from '@aws-lambda-powertools/metrics';
 import type {
   Dimensions,
   MetricResolution,
@@ -16,34 +20,45 @@ const valueMark = (index: number): string => `\u0000v${index}\u0000`;
 interface Added {
   name: string;
   unit: MetricUnit;
-  resolution: MetricResolution | undefined;
+  resolution: MetricResolution;
   values: number[];
 }
 
+/** What Powertools' `storeMetric` accepts (it copies both lists of `Object.values` for every metric it stores). */
+const UNITS = new Set<unknown>(Object.values(MetricUnits));
+const RESOLUTIONS = new Set<unknown>(Object.values(MetricResolutions));
+/** Powertools flushes on its own before a metric beyond these (`MAX_METRICS_SIZE`, `MAX_METRIC_VALUES_SIZE`). */
+const MAX_METRICS = 100;
+const MAX_VALUES = 100;
+
 /**
- * Powertools' Metrics, with the flush of an ordinary invocation written leaner: the one EMF line an HTTP
- * request or an event ends with (its counters only). Powertools rebuilds that line from scratch on every
- * flush (every store read twice, each read checking `process.env`, key-collision maps, three clears) and
- * writes it through a `Console`; a warm invocation spent about as much on it as on its audit line.
+ * Powertools' Metrics, with the counters of an ordinary invocation kept and flushed leaner: the one EMF line an
+ * HTTP request or an event ends with. Powertools checks every metric against copies of its unit and resolution
+ * lists and reads `process.env` for each store access (twice a metric, once a flush), then rebuilds the line from
+ * scratch on every flush (every store read twice, key-collision maps, three clears) and writes it through a
+ * `Console`; a warm invocation spent about as much on it as on its audit line.
  *
- * Powertools itself renders the line once per set of metric names, units and resolutions, with markers for the
- * timestamp and the values; a flush of the same set is then that text around `Date.now()` and each value's
- * JSON, written to stdout as Powertools' `Console` writes it. Anything else goes through Powertools as it is:
- * an invocation that added a dimension, metadata or a timestamp, an empty flush or one without a namespace
- * (Powertools' warnings), the dev-mode console (`POWERTOOLS_DEV`), disabled metrics, and a flush Powertools
- * started itself (100 metrics).
+ * Here a metric Powertools would accept and store without flushing on its own is kept in a record of this
+ * instance instead, and Powertools renders the line once per set of metric names, units and resolutions, with
+ * markers for the timestamp and the values; a flush of the same set is then that text around `Date.now()` and
+ * each value's JSON, written to stdout as Powertools' `Console` writes it. Whatever else reads or changes
+ * Powertools' store (a dimension, metadata or a timestamp added, a metric it would refuse or flush for, a read of
+ * the store) first gets the kept metrics into it, in the order they were added, and the rest of that flush is
+ * Powertools' own: as are an empty flush, one without a namespace (Powertools' warnings), the dev-mode console
+ * (`POWERTOOLS_DEV`), disabled metrics and a flush Powertools started itself (100 metrics).
  */
 export class CallControlMetrics extends Metrics {
-  /** Metrics added since the last flush, or `undefined` once anything the lean line does not cover was used. */
-  #added: Map<string, Added> | undefined = new Map();
+  /** Metrics added since the last flush and not in Powertools' store, or `undefined` once they went there. */
+  #added: Map<string, Added> | undefined;
   /** Per set of names, units and resolutions: the line's text around the timestamp and the values (`null`: none). */
   readonly #templates = new Map<string, readonly string[] | null>();
   /**
-   * Whether the lean line may be written at all: not to the dev-mode console (`POWERTOOLS_DEV`), only for a
-   * namespace given as an option (the functions' way): without one Powertools may warn on every flush
-   * ("Namespace should be defined"), so every flush stays its own; and not where invocations run concurrently
-   * (`AWS_LAMBDA_MAX_CONCURRENCY`): Powertools then keeps each invocation's metrics apart, which one record of
-   * the process cannot, so an invocation's line would carry another's values.
+   * Whether metrics may be kept here at all: not for the dev-mode console (`POWERTOOLS_DEV`) or disabled metrics,
+   * only for a namespace given as an option (the functions' way): without one Powertools may warn on every flush
+   * ("Namespace should be defined"), so every flush stays its own; not for a single-metric instance (Powertools
+   * flushes each metric); and not where invocations run concurrently (`AWS_LAMBDA_MAX_CONCURRENCY`): Powertools
+   * then keeps each invocation's metrics apart, which one record of the process cannot, so an invocation's line
+   * would carry another's values.
    */
   readonly #lean: boolean;
   /** Set while Powertools stores a metric: a flush it starts then (a full buffer) is its own. */
@@ -51,38 +66,71 @@ export class CallControlMetrics extends Metrics {
 
   constructor(options: MetricsOptions = {}) {
     super(options);
-    this.#lean = Boolean(options.namespace) && !isDevMode() && !concurrentInvocations();
+    this.#lean =
+      Boolean(options.namespace) &&
+      !isDevMode() &&
+      !concurrentInvocations() &&
+      !this.isDisabled() &&
+      !options.singleMetric;
+    this.#added = this.#lean ? new Map() : undefined;
   }
 
-  override addMetric(name: string, unit: MetricUnit, value: number, resolution?: MetricResolution): this {
-    this.#adding = true;
-    try {
-      super.addMetric(name, unit, value, resolution);
-    } finally {
-      this.#adding = false;
+  override addMetric(
+    name: string,
+    unit: MetricUnit,
+    value: number,
+    resolution: MetricResolution = MetricResolutions.Standard,
+  ): this {
+    const added = this.#added;
+    const known = added?.get(name);
+    // What Powertools checks, and that it would store the metric without flushing first or after.
+    if (
+      added &&
+      added.size < MAX_METRICS &&
+      typeof name === 'string' &&
+      name.length > 0 &&
+      name.length <= 255 &&
+      typeof value === 'number' &&
+      UNITS.has(unit) &&
+      RESOLUTIONS.has(resolution) &&
+      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : true)
+    ) {
+      if (known) known.values.push(value);
+      else added.set(name, { name, unit, resolution, values: [value] });
+      return this;
     }
-    // Undefined when Powertools flushed on its own meanwhile: what it still holds is no longer known here.
-    const known = this.#added?.get(name);
-    if (known) known.values.push(value);
-    else this.#added?.set(name, { name, unit, resolution, values: [value] });
+    // Powertools' refusal, or its own flush, of a store that holds everything added before.
+    this.#handOver();
+    this.#store(name, unit, value, resolution);
     return this;
   }
 
   override addDimension(name: string, value: string): this {
-    this.#added = undefined;
+    this.#handOver();
     return super.addDimension(name, value);
   }
   override addDimensions(dimensions: Dimensions): this {
-    this.#added = undefined;
+    this.#handOver();
     return super.addDimensions(dimensions);
   }
   override addMetadata(key: string, value: string): this {
-    this.#added = undefined;
+    this.#handOver();
     return super.addMetadata(key, value);
   }
   override setTimestamp(timestamp: number | Date): this {
-    this.#added = undefined;
+    this.#handOver();
     return super.setTimestamp(timestamp);
+  }
+  override hasStoredMetrics(): boolean {
+    return Boolean(this.#added?.size) || super.hasStoredMetrics();
+  }
+  override serializeMetrics(): ReturnType<Metrics['serializeMetrics']> {
+    if (this.#added?.size) this.#handOver();
+    return super.serializeMetrics();
+  }
+  override clearMetrics(): void {
+    this.#added?.clear();
+    super.clearMetrics();
   }
   // The default dimensions are part of every template (Powertools' constructor sets them before the fields exist).
   override setDefaultDimensions(dimensions: Dimensions): this {
@@ -95,11 +143,10 @@ export class CallControlMetrics extends Metrics {
   }
 
   override publishStoredMetrics(): this {
-    const added = this.#adding ? undefined : this.#added;
-    this.#added = this.#adding ? undefined : new Map();
-    if (!added || added.size === 0 || !this.#lean || this.isDisabled()) {
-      return super.publishStoredMetrics();
-    }
+    const added = this.#added;
+    // Powertools' own flush of a full store goes on storing: what it holds is no longer known here.
+    this.#added = this.#lean && !this.#adding ? new Map() : undefined;
+    if (!added || added.size === 0) return super.publishStoredMetrics();
     const metrics = [...added.values()];
     const key = metrics
       .map(({ name, unit, resolution }) => `${name}\u0000${unit}\u0000${resolution}`)
@@ -109,19 +156,42 @@ export class CallControlMetrics extends Metrics {
       template = this.#render(metrics);
       this.#templates.set(key, template);
     }
-    if (template === null) return super.publishStoredMetrics();
+    if (template === null) {
+      this.#storeAll(metrics);
+      return super.publishStoredMetrics();
+    }
     let line = `${template[0]}${Date.now()}`;
     for (const [index, { values }] of metrics.entries()) {
       // Powertools keeps one value as a number and several as an array.
       line += `${template[index + 1]}${JSON.stringify(values.length === 1 ? values[0] : values)}`;
     }
-    try {
-      process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
-    } finally {
-      // As Powertools' own flush: what was added is gone even when the write throws, not rendered into a template.
-      this.clearMetrics();
-    }
+    // As Powertools' own flush, what was added is gone even when the write throws (it was never in its store).
+    process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
     return this;
+  }
+
+  /** Gets the metrics kept here into Powertools' store, where the rest of this flush's metrics go too. */
+  #handOver(): void {
+    const added = this.#added;
+    this.#added = undefined;
+    if (added) this.#storeAll(added.values());
+  }
+
+  /** Stores metrics kept here through Powertools, in the order they were added. */
+  #storeAll(metrics: Iterable<Added>): void {
+    for (const { name, unit, resolution, values } of metrics) {
+      for (const value of values) this.#store(name, unit, value, resolution);
+    }
+  }
+
+  /** Stores a metric through Powertools: checked, and flushed when its store is full, as it does. */
+  #store(name: string, unit: MetricUnit, value: number, resolution: MetricResolution): void {
+    this.#adding = true;
+    try {
+      super.addMetric(name, unit, value, resolution);
+    } finally {
+      this.#adding = false;
+    }
   }
 
   /**
@@ -131,11 +201,14 @@ export class CallControlMetrics extends Metrics {
    */
   #render(metrics: readonly Added[]): readonly string[] | null {
     let emf: EmfLine;
+    this.#storeAll(metrics);
     try {
       emf = this.serializeMetrics() as unknown as EmfLine;
     } catch {
       // Powertools refuses this set (a name both a metric and a dimension): every flush of it is Powertools'.
       return null;
+    } finally {
+      super.clearMetrics();
     }
     emf._aws.Timestamp = TIME_MARK;
     for (const [index, { name }] of metrics.entries()) emf[name] = valueMark(index);

@@ -267,6 +267,10 @@ const isTransientAwsError = ({ name, fault, status }: AwsFailure): boolean =>
  */
 export class SecretsManagerSource implements SecretSource {
   private readonly provider: SecretsProvider;
+  /** The provider's cache key of the secret (`[name, transform]`, no transform). */
+  private readonly cacheKey: string;
+  /** The text the provider last answered: what its cache holds for the secret while that entry is fresh. */
+  private last: string | undefined;
 
   constructor(
     private readonly secretId: string,
@@ -274,9 +278,19 @@ export class SecretsManagerSource implements SecretSource {
     client: SecretsManagerClient = new SecretsManagerClient(sdkClientDefaults()),
   ) {
     this.provider = new SecretsProvider({ awsSdkV3Client: client });
+    this.cacheKey = [secretId, undefined].toString();
   }
 
-  async read(refresh: boolean): Promise<string> {
+  read(refresh: boolean): Promise<string> {
+    // A warm invocation's read: the provider's own cache check, without its options object, key and async frame.
+    // Only this source reads the secret through its provider, so a fresh entry holds the text it last answered.
+    if (!refresh && this.last !== undefined && !this.provider.hasKeyExpiredInCache(this.cacheKey)) {
+      return Promise.resolve(this.last);
+    }
+    return this.fetch(refresh);
+  }
+
+  private async fetch(refresh: boolean): Promise<string> {
     let value: unknown;
     try {
       value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch: refresh });
@@ -290,6 +304,7 @@ export class SecretsManagerSource implements SecretSource {
     if (typeof value !== 'string') {
       throw new CredentialsError(`the SignalWire secret "${this.secretId}" has no SecretString`, false);
     }
+    this.last = value;
     return value;
   }
 }
