@@ -100,7 +100,9 @@ const LAYERS: Record<string, () => LayerHandler> = {
   client,
   service,
   route: () => (event, context) => router(event, context, quiet),
-  middy: () => middy<HttpEvent, HttpResult>().handler(router) as unknown as LayerHandler,
+  // middy's default is an early timeout 5 ms before the deadline (a timer per invocation): 0 turns it off.
+  middy: () =>
+    middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 }).handler(router) as unknown as LayerHandler,
   'middy-timeout': () =>
     middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: TIMEOUT_EARLY_MS }).handler(
       router,
