@@ -59,7 +59,7 @@ describe("the functions' dependencies", () => {
       );
     const imported = new Set<string>();
     for (const source of sources) {
-      for (const [, specifier] of source.matchAll(/\b(?:from|import)\s*\(?\s*'([^'.#][^']*)'/g)) {
+      for (const [, specifier] of source.matchAll(/(?:\bfrom |\bimport\(|^import )'([^'.#][^']*)'/gm)) {
         if (specifier === undefined || specifier.startsWith('node:')) continue;
         const parts = specifier.split('/');
         imported.add(specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string));
