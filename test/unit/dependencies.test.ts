@@ -49,7 +49,8 @@ describe("the functions' dependencies", () => {
   });
 
   it('declares every package the functions import (none arrives only as a dependency of another)', () => {
-    // Prepare: bare specifiers of every import and export-from in functions/, reduced to their package names.
+    // Prepare: bare specifiers of every import, export-from and dynamic `import()` in functions/ (tracing loads its
+    // package only when enabled), reduced to their package names.
     const sources = readdirSync(join(root, 'functions'), { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts'))
       // Type-only imports are erased by the bundler: they name types packages (@types/aws-lambda), not code.
@@ -58,7 +59,7 @@ describe("the functions' dependencies", () => {
       );
     const imported = new Set<string>();
     for (const source of sources) {
-      for (const [, specifier] of source.matchAll(/\bfrom '([^'.#][^']*)'/g)) {
+      for (const [, specifier] of source.matchAll(/(?:\bfrom |\bimport\(|^import )'([^'.#][^']*)'/gm)) {
         if (specifier === undefined || specifier.startsWith('node:')) continue;
         const parts = specifier.split('/');
         imported.add(specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string));
