@@ -232,12 +232,15 @@ type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
  * has one argument too many. Said as the option split from its value, with the line to type, not as an
  * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
  */
-const refuseSplitValue = (argv: string[], tokens: Token[]): void => {
-  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type.
+const refuseSplitValue = (argv: string[], tokens: Token[], options: OptionSpecs): void => {
+  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type. Only
+  // an option that takes a value (an unknown `--bogus=` or a flag `--yes=` is refused as such below), and only a
+  // word there is (`--to= ''` has no value to put back).
   const splits = tokens.flatMap((token, at) => {
     const next = tokens[at + 1];
     if (token.kind !== 'option' || !token.inlineValue || token.value !== '' || next?.kind !== 'positional')
       return [];
+    if (options[token.name]?.type !== 'string' || next.value === '') return [];
     const flag = `${token.rawName}=`;
     const index = argv.findIndex((word, i) => word === flag && argv[i + 1] === next.value);
     return index === -1 ? [] : [{ index, flag, value: next.value }];
@@ -326,7 +329,7 @@ export const parseCommandLine = async (
   // otherwise end the calls to B alone, without a word.) The same value twice is harmless, and so is the same
   // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
-  if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens);
+  if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens, options);
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];
