@@ -128,16 +128,15 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     [['calls', 'list', '--bogus=', 'x'], `unknown option '--bogus' for \`call-control calls list\``],
     [['calls', 'list', '--local=', 'x'], `option '--local' takes no value`],
     [['end-all', '--yes=', 'x'], `option '--yes' takes no value`],
-  ])(
-    'refuses %j for its option, not with a line to type that is refused in turn',
-    async (argv, message) => {
-      expect((await refusal(argv)).message).toBe(message);
-    },
-  );
+  ])('refuses %j for its option, not with a line to type that is refused in turn', async (argv, message) => {
+    expect((await refusal(argv)).message).toBe(message);
+  });
 
   it('offers no line to type when the word after `--x=` is empty: there is no value to put back', async () => {
     // Left to the command's own check of its arguments, as any argument too many is.
-    await expect(parseCommandLine(['calls', 'list', '--to=', '', '--local'], COMMANDS)).resolves.toMatchObject({
+    await expect(
+      parseCommandLine(['calls', 'list', '--to=', '', '--local'], COMMANDS),
+    ).resolves.toMatchObject({
       positionals: [''],
     });
   });
