@@ -236,14 +236,18 @@ const refuseSplitValue = (argv: string[], tokens: Token[], options: OptionSpecs)
   // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type. Only
   // an option that takes a value (an unknown `--bogus=` or a flag `--yes=` is refused as such below), and only a
   // word there is (`--to= ''` has no value to put back).
+  // A short `-o= json` too (its `-o=` reached the parse as `-o` and an empty value); each `--x=` word once, so
+  // the same split twice (`--to-prefix= +1 --to-prefix= +1`) is put back twice.
+  const used = new Set<number>();
   const splits = tokens.flatMap((token, at) => {
     const next = tokens[at + 1];
-    if (token.kind !== 'option' || !token.inlineValue || token.value !== '' || next?.kind !== 'positional')
-      return [];
+    if (token.kind !== 'option' || token.value !== '' || next?.kind !== 'positional') return [];
     if (options[token.name]?.type !== 'string' || next.value === '') return [];
     const flag = `${token.rawName}=`;
-    const index = argv.findIndex((word, i) => word === flag && argv[i + 1] === next.value);
-    return index === -1 ? [] : [{ index, flag, value: next.value }];
+    const index = argv.findIndex((word, i) => !used.has(i) && word === flag && argv[i + 1] === next.value);
+    if (index === -1) return [];
+    used.add(index);
+    return [{ index, flag, value: next.value }];
   });
   const [first] = splits;
   if (!first) return;

@@ -132,6 +132,21 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     expect((await refusal(argv)).message).toBe(message);
   });
 
+  it('names a short option split from its value (`-o= json`), as `-o=json` is read as `-o json`', async () => {
+    const error = await refusal(['calls', 'list', '-o=', 'json', '--local']);
+    expect(error.message).toBe('"-o=" and "json" are one option split by a space: -o=json; nothing was sent');
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control calls list -o=json --local`.',
+    );
+  });
+
+  it('puts the same split back twice when it was typed twice, so the line to type is not refused again', async () => {
+    const error = await refusal(['cleanup', '--dry-run', '--to-prefix=', '+1', '--to-prefix=', '+1']);
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control cleanup --dry-run --to-prefix=+1 --to-prefix=+1`.',
+    );
+  });
+
   it('offers no line to type when the word after `--x=` is empty: there is no value to put back', async () => {
     // Left to the command's own check of its arguments, as any argument too many is.
     await expect(
