@@ -198,9 +198,11 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   };
   // The value of `--call=…` is a word a piece may start at, as the word after `--call` is.
   const words = argv.map((token) => inlineSidValue(token)?.[1] ?? token);
-  const lone = argv.findIndex(
-    (token, index) => emptyInlineSid(argv[index - 1]) && !at.includes(index) && isSid(token.trim()),
+  // Every SID split from its `--never-touch=`: the line to type puts each back (`--never-touch= A --never-touch= B`).
+  const lones = argv.flatMap((token, index) =>
+    emptyInlineSid(argv[index - 1]) && !at.includes(index) && isSid(token.trim()) ? [index] : [],
   );
+  const lone = lones[0] ?? -1;
   const split: SplitSid | undefined =
     lone !== -1
       ? { from: lone, to: lone, sid: argv[lone]!.trim().toLowerCase(), inside: false }
@@ -214,7 +216,16 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   // `--call= 3f2a…`: the option goes back in front of its SID, as one word.
   const start = emptyInlineSid(argv[split.from - 1]) ? split.from - 1 : split.from;
   const sid = `${inlineSidValue(argv[start]!)?.[0] ?? ''}${split.sid}`;
-  const retyped = [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
+  const retyped =
+    lone !== -1
+      ? argv.flatMap((word, index) =>
+          lones.includes(index + 1)
+            ? []
+            : lones.includes(index)
+              ? [`${argv[index - 1]}${word.trim().toLowerCase()}`]
+              : [word],
+        )
+      : [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
   const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
   const hint = `Type the SID as one word: \`${retype}\`.`;
   if (lone !== -1)

@@ -82,6 +82,14 @@ describe('a SID split from its `--option=` by a space, for every option that tak
     },
   );
 
+  it('puts every SID split from its option back in the line to type, so it is not refused again', async () => {
+    const other = sid.replace('3f2a', '4e1b');
+    const error = await refusal(['cleanup', '--dry-run', '--never-touch=', sid, '--never-touch=', other]);
+    expect(error.hint).toBe(
+      `Type the SID as one word: \`call-control cleanup --dry-run --never-touch=${sid} --never-touch=${other}\`.`,
+    );
+  });
+
   it('puts the SID back after its `--call=` when the SID itself was split too', async () => {
     const error = await refusal(['audit', '--call=', head, tail]);
     expect(error.message).toBe(
