@@ -198,9 +198,11 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   };
   // The value of `--call=…` is a word a piece may start at, as the word after `--call` is.
   const words = argv.map((token) => inlineSidValue(token)?.[1] ?? token);
-  const lone = argv.findIndex(
-    (token, index) => emptyInlineSid(argv[index - 1]) && !at.includes(index) && isSid(token.trim()),
+  // Every SID split from its `--never-touch=`: the line to type puts each back (`--never-touch= A --never-touch= B`).
+  const lones = argv.flatMap((token, index) =>
+    emptyInlineSid(argv[index - 1]) && !at.includes(index) && isSid(token.trim()) ? [index] : [],
   );
+  const lone = lones[0] ?? -1;
   const split: SplitSid | undefined =
     lone !== -1
       ? { from: lone, to: lone, sid: argv[lone]!.trim().toLowerCase(), inside: false }
@@ -214,7 +216,16 @@ const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): voi
   // `--call= 3f2a…`: the option goes back in front of its SID, as one word.
   const start = emptyInlineSid(argv[split.from - 1]) ? split.from - 1 : split.from;
   const sid = `${inlineSidValue(argv[start]!)?.[0] ?? ''}${split.sid}`;
-  const retyped = [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
+  const retyped =
+    lone !== -1
+      ? argv.flatMap((word, index) =>
+          lones.includes(index + 1)
+            ? []
+            : lones.includes(index)
+              ? [`${argv[index - 1]}${word.trim().toLowerCase()}`]
+              : [word],
+        )
+      : [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
   const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
   const hint = `Type the SID as one word: \`${retype}\`.`;
   if (lone !== -1)
@@ -232,15 +243,22 @@ type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
  * has one argument too many. Said as the option split from its value, with the line to type, not as an
  * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
  */
-const refuseSplitValue = (argv: string[], tokens: Token[]): void => {
-  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type.
+const refuseSplitValue = (argv: string[], tokens: Token[], options: OptionSpecs): void => {
+  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type. Only
+  // an option that takes a value (an unknown `--bogus=` or a flag `--yes=` is refused as such below), and only a
+  // word there is (`--to= ''` has no value to put back).
+  // A short `-o= json` too (its `-o=` reached the parse as `-o` and an empty value); each `--x=` word once, so
+  // the same split twice (`--to-prefix= +1 --to-prefix= +1`) is put back twice.
+  const used = new Set<number>();
   const splits = tokens.flatMap((token, at) => {
     const next = tokens[at + 1];
-    if (token.kind !== 'option' || !token.inlineValue || token.value !== '' || next?.kind !== 'positional')
-      return [];
+    if (token.kind !== 'option' || token.value !== '' || next?.kind !== 'positional') return [];
+    if (options[token.name]?.type !== 'string' || next.value === '') return [];
     const flag = `${token.rawName}=`;
-    const index = argv.findIndex((word, i) => word === flag && argv[i + 1] === next.value);
-    return index === -1 ? [] : [{ index, flag, value: next.value }];
+    const index = argv.findIndex((word, i) => !used.has(i) && word === flag && argv[i + 1] === next.value);
+    if (index === -1) return [];
+    used.add(index);
+    return [{ index, flag, value: next.value }];
   });
   const [first] = splits;
   if (!first) return;
@@ -326,7 +344,7 @@ export const parseCommandLine = async (
   // otherwise end the calls to B alone, without a word.) The same value twice is harmless, and so is the same
   // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
-  if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens);
+  if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens, options);
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];

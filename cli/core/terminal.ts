@@ -75,7 +75,10 @@ export class ProgressBar {
       step = Math.floor(ratio * 10);
     }
     if (this.#tty) {
-      writeQuietly(this.stream, `\r\u001b[2K${fitted(visible(text), this.stream.columns)}`);
+      const count = this.total === undefined ? `${this.#done}` : `${this.#done}/${this.total}`;
+      const shown = visible(text);
+      const head = shown.length - visible(suffix).length;
+      writeQuietly(this.stream, `\r\u001b[2K${fitted(shown, head, count, this.stream.columns)}`);
       return;
     }
     if (step !== this.#lastStep) {
@@ -100,9 +103,16 @@ const barWidth = (columns: number, rest: number): number => {
   return room >= BAR_WIDTH ? BAR_WIDTH : room >= MIN_BAR_WIDTH ? room : 0;
 };
 
-/** `text` (the CLI's own words and counts: a character is a column) cut with `…` to stay inside `columns`. */
-const fitted = (text: string, columns: number): string =>
-  columns > 1 && text.length > columns - 1 ? `${text.slice(0, columns - 2)}…` : text;
+/**
+ * `text` (the CLI's own words and counts: a character is a column) cut with `…` to stay inside `columns`, never
+ * inside its first `head` characters (the label and the count: `1199/120…` would read as a total of 120): when
+ * those do not fit, the `count` alone.
+ */
+const fitted = (text: string, head: number, count: string, columns: number): string => {
+  if (!(columns > 1) || text.length <= columns - 1) return text;
+  if (head + 1 <= columns - 1) return `${text.slice(0, columns - 2)}…`;
+  return count.length <= columns - 1 ? count : `${count.slice(0, columns - 2)}…`;
+};
 
 /** Exit code of a batch: all done, none done, or some of each. */
 export const batchExit = (succeeded: number, failed: number): number =>

@@ -40,7 +40,7 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
   const other = earlier.filter((a) => a.change !== verb.change);
   const check = 'Check the call before trying again.';
   if (same.length > 0)
-    return says`Call ${sid} may or may not ${own(verb.unknown)}: an earlier attempt (${same.map(described).join(', ')}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
+    return says`Call ${sid} may or may not ${own(verb.unknown)}: an earlier attempt (${own(same.map(described).join(', '))}) got no usable answer, and this one was refused: ${failure.message}. ${check}`;
   const also = other.length
     ? ` An earlier change (${other.map(described).join(', ')}) got no usable answer and may or may not have been applied. ${check}`
     : '';

@@ -175,6 +175,43 @@ describe('the console keeps the operator’s click and ear on the call they mean
     await page.context().close();
   });
 
+  it('keeps its own account of an earlier open attempt (“end at …”) out of the isolates of a later refusal', async () => {
+    const call = live({ to: '+14155550306' });
+    const page = await signIn('operator');
+    let sent = 0;
+    // The first end gets a gateway's 503 (it may have applied), the second a refusal.
+    await page.route(
+      (url) => url.pathname.startsWith(`/console-api/calls/${call.sid}`),
+      (route) => {
+        if (route.request().method() !== 'POST') return route.fallback();
+        sent++;
+        const body =
+          sent === 1
+            ? { status: 503, body: '{"message":"Service Unavailable"}' }
+            : {
+                status: 429,
+                body: '{"error":{"code":"UPSTREAM_RATE_LIMITED","message":"SignalWire is limiting"}}',
+              };
+        return route.fulfill({ contentType: 'application/json', ...body });
+      },
+    );
+    const end = async () => {
+      await page.getByRole('button', { name: `End ${call.sid}` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    };
+    await end();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('may or may not have been ended');
+    await end();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('this one was refused');
+    const isolated = await page.locator('#alert bdi').evaluateAll((all) => all.map((e) => e.textContent));
+    expect(isolated[0]).toBe(call.sid);
+    expect(isolated.join(' ')).toContain('SignalWire is limiting');
+    expect(isolated.join(' ')).not.toContain('end at');
+    await page.context().close();
+  });
+
   it('reads the count aloud once when a filter typed digit by digit settles, and once per later change', async () => {
     for (const to of ['+17770001', '+17770012', '+17770123']) live({ to });
     const page = await signIn('viewer');

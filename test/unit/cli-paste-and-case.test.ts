@@ -82,6 +82,14 @@ describe('a SID split from its `--option=` by a space, for every option that tak
     },
   );
 
+  it('puts every SID split from its option back in the line to type, so it is not refused again', async () => {
+    const other = sid.replace('3f2a', '4e1b');
+    const error = await refusal(['cleanup', '--dry-run', '--never-touch=', sid, '--never-touch=', other]);
+    expect(error.hint).toBe(
+      `Type the SID as one word: \`call-control cleanup --dry-run --never-touch=${sid} --never-touch=${other}\`.`,
+    );
+  });
+
   it('puts the SID back after its `--call=` when the SID itself was split too', async () => {
     const error = await refusal(['audit', '--call=', head, tail]);
     expect(error.message).toBe(
@@ -122,6 +130,38 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     expect(error.hint).toBe(
       'Type the option and its value as one word: `call-control calls list --status=in-progress --to=+14155550100`.',
     );
+  });
+
+  it.each([
+    [['calls', 'list', '--bogus=', 'x'], `unknown option '--bogus' for \`call-control calls list\``],
+    [['calls', 'list', '--local=', 'x'], `option '--local' takes no value`],
+    [['end-all', '--yes=', 'x'], `option '--yes' takes no value`],
+  ])('refuses %j for its option, not with a line to type that is refused in turn', async (argv, message) => {
+    expect((await refusal(argv)).message).toBe(message);
+  });
+
+  it('names a short option split from its value (`-o= json`), as `-o=json` is read as `-o json`', async () => {
+    const error = await refusal(['calls', 'list', '-o=', 'json', '--local']);
+    expect(error.message).toBe('"-o=" and "json" are one option split by a space: -o=json; nothing was sent');
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control calls list -o=json --local`.',
+    );
+  });
+
+  it('puts the same split back twice when it was typed twice, so the line to type is not refused again', async () => {
+    const error = await refusal(['cleanup', '--dry-run', '--to-prefix=', '+1', '--to-prefix=', '+1']);
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control cleanup --dry-run --to-prefix=+1 --to-prefix=+1`.',
+    );
+  });
+
+  it('offers no line to type when the word after `--x=` is empty: there is no value to put back', async () => {
+    // Left to the command's own check of its arguments, as any argument too many is.
+    await expect(
+      parseCommandLine(['calls', 'list', '--to=', '', '--local'], COMMANDS),
+    ).resolves.toMatchObject({
+      positionals: [''],
+    });
   });
 
   it('leaves a word the command takes as its argument alone: `calls end --api= <sid>` is an empty --api', async () => {

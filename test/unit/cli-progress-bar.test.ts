@@ -33,4 +33,19 @@ describe('the progress bar on a narrow terminal', () => {
     new ProgressBar('ending', 12, wide.stream).tick('(1 ended)');
     expect(wide.drawings()).toEqual(['ending [##----------------------] 1/12 (1 ended)']);
   });
+
+  it.each([
+    [15, 'cleanup', 1200, 1199],
+    [18, 'cleanup', 1200, 1199],
+    [20, 'dry run', 10000, 10000],
+  ])(
+    'at %i columns never cuts into the count (`1199/120…` reads as a total of 120): the count alone',
+    (columns, label, total, done) => {
+      const { stream, drawings } = terminal(columns);
+      new ProgressBar(label, total, stream).set(done, `(${done} would-end, 0 already-ended, 0 failed)`);
+      const [drawing] = drawings();
+      expect(drawing!.length).toBeLessThan(columns);
+      expect(drawing).toContain(`${done}/${total}`);
+    },
+  );
 });
