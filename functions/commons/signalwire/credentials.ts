@@ -302,6 +302,8 @@ export class SecretsManagerSource implements SecretSource {
       );
     }
     if (typeof value !== 'string') {
+      // The provider's cache may now hold what it answered (a binary secret): the text before is no longer it.
+      this.last = undefined;
       throw new CredentialsError(`the SignalWire secret "${this.secretId}" has no SecretString`, false);
     }
     this.last = value;
