@@ -130,6 +130,22 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
     expect(actual).toBe(expected);
   });
 
+  it.each(['constructor', '__proto__', 'toString'])(
+    'refuses a metric named %s when it is added, as Powertools does (its store is a plain object)',
+    (name) => {
+      const refusal = (metrics: Metrics): string => {
+        try {
+          metrics.addMetric(name, MetricUnit.Count, 1);
+          return 'stored';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+
+      expect(refusal(new CallControlMetrics(options))).toBe(refusal(new Metrics(options)));
+    },
+  );
+
   it('writes the same lines when each flush adds other metrics than the one before', () => {
     const cycles: Step[][] = [
       [count('CallsUpdated')],

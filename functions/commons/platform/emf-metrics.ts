@@ -93,7 +93,8 @@ export class CallControlMetrics extends Metrics {
       typeof value === 'number' &&
       UNITS.has(unit) &&
       RESOLUTIONS.has(resolution) &&
-      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : true)
+      // Powertools' store is a plain object: a name it inherits (`constructor`, `__proto__`) is refused as added.
+      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : !(name in Object.prototype))
     ) {
       if (known) known.values.push(value);
       else added.set(name, { name, unit, resolution, values: [value] });
