@@ -160,6 +160,18 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
     expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
   });
 
+  it('writes the same lines for two sets of metrics whose names, units and resolutions read alike once joined', () => {
+    // The templates are keyed by names, units and resolutions joined with NUL, which a name may hold too.
+    const cycles: Step[][] = [
+      [count('x\u0000Count\u000060\u0000y'), count('z')],
+      [count('x'), count('y\u0000Count\u000060\u0000z', 2)],
+    ];
+    const expected = written(new Metrics(options), cycles);
+    vi.restoreAllMocks();
+
+    expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
+  });
+
   it('asks Powertools to render a set of metrics once, then writes its lines from that rendering', () => {
     const metrics = new CallControlMetrics(options);
     const serialize = vi.spyOn(metrics, 'serializeMetrics');

@@ -94,7 +94,10 @@ export class CallControlMetrics extends Metrics {
       UNITS.has(unit) &&
       RESOLUTIONS.has(resolution) &&
       // Powertools' store is a plain object: a name it inherits (`constructor`, `__proto__`) is refused as added.
-      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : !(name in Object.prototype))
+      // A name holding the templates' key separator (NUL) could give two sets of metrics one key: Powertools'.
+      (known
+        ? known.unit === unit && known.values.length + 1 < MAX_VALUES
+        : !(name in Object.prototype) && !name.includes('\u0000'))
     ) {
       if (known) known.values.push(value);
       else added.set(name, { name, unit, resolution, values: [value] });
