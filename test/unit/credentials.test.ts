@@ -335,7 +335,9 @@ describe('SecretsManagerSource', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: 1_796_000_000_000 });
     let calls = 0;
     const stored = clientAnswering(async () =>
-      ++calls === 1 ? { Name: 's', SecretString: '{"v":1}' } : { Name: 's', SecretBinary: new Uint8Array([1]) },
+      ++calls === 1
+        ? { Name: 's', SecretString: '{"v":1}' }
+        : { Name: 's', SecretBinary: new Uint8Array([1]) },
     );
     const source = new SecretsManagerSource('signalwire/call-control', 300, stored);
     await source.read(false);
