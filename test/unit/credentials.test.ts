@@ -331,6 +331,24 @@ describe('SecretsManagerSource', () => {
     expect(calls).toBe(3);
   });
 
+  it('never answers the text before once the provider fetched a secret without one (rotated to binary)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_796_000_000_000 });
+    let calls = 0;
+    const stored = clientAnswering(async () =>
+      ++calls === 1
+        ? { Name: 's', SecretString: '{"v":1}' }
+        : { Name: 's', SecretBinary: new Uint8Array([1]) },
+    );
+    const source = new SecretsManagerSource('signalwire/call-control', 300, stored);
+    await source.read(false);
+    vi.setSystemTime(1_796_000_301_000);
+
+    // The provider now holds the binary secret, fresh: every read is the refusal Powertools' answer gives.
+    for (let read = 0; read < 2; read++) {
+      await expect(source.read(false)).rejects.toThrow('has no SecretString');
+    }
+  });
+
   it('reads the secret every time with no cache (a max age of 0)', async () => {
     let version = 0;
     const stored = clientAnswering(async () => ({ Name: 's', SecretString: `{"v":${++version}}` }));

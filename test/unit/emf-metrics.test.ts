@@ -130,6 +130,22 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
     expect(actual).toBe(expected);
   });
 
+  it.each(['constructor', '__proto__', 'toString'])(
+    'refuses a metric named %s when it is added, as Powertools does (its store is a plain object)',
+    (name) => {
+      const refusal = (metrics: Metrics): string => {
+        try {
+          metrics.addMetric(name, MetricUnit.Count, 1);
+          return 'stored';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+
+      expect(refusal(new CallControlMetrics(options))).toBe(refusal(new Metrics(options)));
+    },
+  );
+
   it('writes the same lines when each flush adds other metrics than the one before', () => {
     const cycles: Step[][] = [
       [count('CallsUpdated')],
@@ -137,6 +153,18 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
       [count('CallsUpdated'), count('CallActionsRejected')],
       [count('CallActionsRejected'), count('CallsUpdated', 2)],
       [count('CallsUpdated')],
+    ];
+    const expected = written(new Metrics(options), cycles);
+    vi.restoreAllMocks();
+
+    expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
+  });
+
+  it('writes the same lines for two sets of metrics whose names, units and resolutions read alike once joined', () => {
+    // The templates are keyed by names, units and resolutions joined with NUL, which a name may hold too.
+    const cycles: Step[][] = [
+      [count('x\u0000Count\u000060\u0000y'), count('z')],
+      [count('x'), count('y\u0000Count\u000060\u0000z', 2)],
     ];
     const expected = written(new Metrics(options), cycles);
     vi.restoreAllMocks();

@@ -88,12 +88,15 @@ export class CallControlMetrics extends Metrics {
       added &&
       added.size < MAX_METRICS &&
       typeof name === 'string' &&
-      name.length > 0 &&
+      name !== '' &&
       name.length <= 255 &&
       typeof value === 'number' &&
       UNITS.has(unit) &&
       RESOLUTIONS.has(resolution) &&
-      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : true)
+      // Powertools' store is a plain object: a name it inherits (`constructor`, `__proto__`) is refused as added.
+      (known
+        ? known.unit === unit && known.values.length + 1 < MAX_VALUES
+        : ({} as Record<string, unknown>)[name] === undefined)
     ) {
       if (known) known.values.push(value);
       else added.set(name, { name, unit, resolution, values: [value] });
@@ -146,11 +149,10 @@ export class CallControlMetrics extends Metrics {
     const added = this.#added;
     // Powertools' own flush of a full store goes on storing: what it holds is no longer known here.
     this.#added = this.#lean && !this.#adding ? new Map() : undefined;
-    if (!added || added.size === 0) return super.publishStoredMetrics();
+    if (!added?.size) return super.publishStoredMetrics();
     const metrics = [...added.values()];
-    const key = metrics
-      .map(({ name, unit, resolution }) => `${name}\u0000${unit}\u0000${resolution}`)
-      .join('\u0000');
+    // JSON, which no name can make two sets read alike in (a name may hold any character, a separator too).
+    const key = JSON.stringify(metrics.map(({ name, unit, resolution }) => [name, unit, resolution]));
     let template = this.#templates.get(key);
     if (template === undefined) {
       template = this.#render(metrics);

@@ -269,8 +269,8 @@ export class SecretsManagerSource implements SecretSource {
   private readonly provider: SecretsProvider;
   /** The provider's cache key of the secret (`[name, transform]`, no transform). */
   private readonly cacheKey: string;
-  /** The text the provider last answered: what its cache holds for the secret while that entry is fresh. */
-  private last: string | undefined;
+  /** What the provider last answered: what its cache holds for the secret while that entry is fresh. */
+  private last: unknown;
 
   constructor(
     private readonly secretId: string,
@@ -284,7 +284,7 @@ export class SecretsManagerSource implements SecretSource {
   read(refresh: boolean): Promise<string> {
     // A warm invocation's read: the provider's own cache check, without its options object, key and async frame.
     // Only this source reads the secret through its provider, so a fresh entry holds the text it last answered.
-    if (!refresh && this.last !== undefined && !this.provider.hasKeyExpiredInCache(this.cacheKey)) {
+    if (!refresh && typeof this.last === 'string' && !this.provider.hasKeyExpiredInCache(this.cacheKey)) {
       return Promise.resolve(this.last);
     }
     return this.fetch(refresh);
@@ -301,10 +301,11 @@ export class SecretsManagerSource implements SecretSource {
         isTransientAwsError(failure),
       );
     }
+    // A binary secret too: the text answered before is no longer what the provider's cache holds.
+    this.last = value;
     if (typeof value !== 'string') {
       throw new CredentialsError(`the SignalWire secret "${this.secretId}" has no SecretString`, false);
     }
-    this.last = value;
     return value;
   }
 }
