@@ -113,6 +113,33 @@ describe('auditRecordJson', () => {
       );
     }
   });
+
+  it('keeps no JSON of a value that is not a string: one that serialises otherwise the next time is written anew', async () => {
+    // A value of a field that changes between records (an object's own field, its toJSON, a boolean after a
+    // number): only a string's JSON is the same every time. A fresh module: its kept values are not full yet.
+    vi.resetModules();
+    const { auditRecordFrame, auditRecordJson } = await import(
+      '../../functions/commons/calls/audit-record.ts'
+    );
+    const frame = auditRecordFrame(origin, 'project-1');
+    const detail = { code: 'first' };
+    let told = 'told first';
+    const telling = { toJSON: () => told };
+    for (const step of ['first', 'second']) {
+      const result = {
+        outcome: 'failed',
+        reason: step,
+        errorCode: detail,
+        priorStatus: telling,
+        signalwireCode: step === 'first' ? 1 : true,
+      } as unknown as AuditedResult;
+      expect(auditRecordJson(frame, 'CA1', '{}', result)).toBe(
+        recordText(origin, { accountSid: 'project-1', callSid: 'CA1', change: {} }, result),
+      );
+      detail.code = 'second';
+      told = 'told second';
+    }
+  });
 });
 
 const target: Target = { sid: 'CA1', api: 'compatibility', status: 'ringing', rule: 'ringing for 90 s' };
