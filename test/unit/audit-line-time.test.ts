@@ -56,6 +56,26 @@ describe("the audit line's timestamp", () => {
     }
   });
 
+  it('takes whole milliseconds of a clock that gives fractions, and throws past the end of the date range', () => {
+    // Prepare: a replaced Date.now (as a test or a library may install) giving fractions of a millisecond.
+    vi.useRealTimers();
+    const base = Date.UTC(2026, 11, 7, 8, 59, 59, 0);
+    const clock = vi.spyOn(Date, 'now');
+
+    // Act and assess: the same text as the Date of that instant, within a second and across it.
+    for (const instant of [base + 0.25, base + 1.75, base + 999.5, base + 1000.5]) {
+      clock.mockReturnValue(instant);
+      expect([instant, isoNow()]).toEqual([instant, new Date(instant).toISOString()]);
+    }
+    clock.mockReturnValue(8.64e15 - 0.5);
+    isoNow();
+    clock.mockReturnValue(8.64e15);
+    expect(isoNow()).toBe(new Date(8.64e15).toISOString());
+    clock.mockReturnValue(8.64e15 + 1);
+    expect(() => new Date(8.64e15 + 1).toISOString()).toThrow(RangeError);
+    expect(() => isoNow()).toThrow(RangeError);
+  });
+
   it("leaves the whole line, timestamp included, byte for byte Powertools' own", () => {
     // Prepare
     vi.stubEnv('POWERTOOLS_DEV', '');

@@ -36,9 +36,12 @@ let secondText = '';
  * milliseconds change. A clock set back or forward formats again.
  */
 export const isoNow = (): string => {
-  const now = Date.now();
+  // Whole milliseconds, as `new Date()` takes them (a replaced `Date.now` may give fractions); the last second of
+  // the date range is never cached, so the instant past it throws as `toISOString` does.
+  const now = Math.trunc(Date.now());
   const ms = now - second;
-  if (ms >= 0 && ms < 1000) return `${secondText}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  if (ms >= 0 && ms < 1000 && now <= 8.64e15)
+    return `${secondText}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
   const text = new Date(now).toISOString();
   second = now - (((now % 1000) + 1000) % 1000);
   // `….sssZ`, of every year (`+275760-09-13T00:00:00.000Z` too): the milliseconds are the 3 digits before the Z.
