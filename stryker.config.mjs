@@ -99,7 +99,11 @@ const MODULES = {
     'test/unit/cleanup-run.test.ts',
     'test/integration/cleanup.test.ts',
   ],
-  'functions/commons/cleanup/pacer.ts': ['test/unit/cleanup-pacer.test.ts', 'test/unit/cleanup-run.test.ts'],
+  'functions/commons/cleanup/pacer.ts': [
+    'test/unit/cleanup-pacer.test.ts',
+    'test/unit/cleanup-pacer-queue.test.ts',
+    'test/unit/cleanup-run.test.ts',
+  ],
   // the CLI's confirmations
   'cli/core/prompt.ts': ['test/unit/cli-confirm.test.ts'],
   // a proxy named without its password; a refused CONNECT tunnel is PROXY_REFUSED with what the proxy answered

@@ -60,6 +60,8 @@ export class Pacer {
   readonly #queue: Waiter[] = [];
   /** The head's timer (Node's clock), cancelled when an abort lets the head go. */
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The head's time in the schedule, which its timer waits for. */
+  #headDue = 0;
   /** Sleeps of an injected clock started so far: a sleep that ends after the head changed is ignored. */
   #sleeps = 0;
   /** Signals the pacer listens to: the queued callers' and the last one's (kept for the next wait). */
@@ -77,7 +79,7 @@ export class Pacer {
       const due = this.#next(now);
       if (due <= now || signal.aborted) return SERVED;
       const turn = this.#enqueue(signal);
-      this.#arm(due - now);
+      this.#arm(due, now);
       return turn;
     }
     if (signal.aborted) return SERVED;
@@ -99,17 +101,29 @@ export class Pacer {
     return new Promise((release) => this.#queue.push({ release, signal }));
   }
 
-  /** Wakes the pacer in `ms` for the head's turn. */
-  #arm(ms: number): void {
+  /** Wakes the pacer at `due` (`now` is the time) for the head's turn. */
+  #arm(due: number, now: number): void {
+    this.#headDue = due;
     if (this.clock === REAL_CLOCK) {
-      this.#timer = setTimeout(this.#woken, ms);
+      this.#timer = setTimeout(this.#timed, due - now);
       return;
     }
     const sleep = ++this.#sleeps;
-    void this.clock.sleep(ms, (this.#queue[0] as Waiter).signal).then(() => {
+    void this.clock.sleep(due - now, (this.#queue[0] as Waiter).signal).then(() => {
       if (sleep === this.#sleeps) this.#woken();
     });
   }
+
+  /**
+   * The head's timer fired. Node's timers count whole milliseconds of libuv's clock, read when the loop last
+   * woke: one may fire up to a millisecond or more before `performance.now()` reaches its time, and the head then
+   * waits for the rest, so that no start comes before its time in the schedule.
+   */
+  readonly #timed = (): void => {
+    const now = performance.now();
+    if (now < this.#headDue) this.#arm(this.#headDue, now);
+    else this.#woken();
+  };
 
   /** The head's turn has come: it goes, and so does every caller after it whose turn has come by now. */
   readonly #woken = (): void => {
@@ -125,7 +139,7 @@ export class Pacer {
       do {
         const due = this.#next(now);
         if (due > now) {
-          this.#arm(due - now);
+          this.#arm(due, now);
           return;
         }
         (queue.shift() as Waiter).release();
