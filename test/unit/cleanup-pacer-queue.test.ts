@@ -115,6 +115,57 @@ describe('Pacer on Node timers', () => {
     expect(getEventListeners(stopped.signal, 'abort')).toHaveLength(0);
   });
 
+  it('lets a caller whose signal was aborted before it waited go at once, ahead of a queue, taking no turn', async () => {
+    const pacer = new Pacer(10);
+    const kept = new AbortController();
+    const stopped = new AbortController();
+    stopped.abort();
+    // Callers 0..2 go at once; 3 (kept) is the head, due at 10; 4 (already stopped) comes after it, 5 (kept) last.
+    const [k, s] = [kept.signal, stopped.signal];
+    const { order, times } = queueCallers(pacer, [k, k, k, k, s, k]);
+    await pending();
+    expect(order).toEqual([0, 1, 2, 4]);
+
+    await vi.advanceTimersByTimeAsync(30);
+
+    expect(order).toEqual([0, 1, 2, 4, 3, 5]);
+    expect(times).toEqual([0, 0, 0, 0, 10, 20]);
+    expect(getEventListeners(stopped.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('keeps listening to the signals not aborted when another one is, and to the latest once the queue is empty', async () => {
+    const pacer = new Pacer(10);
+    const kept = new AbortController();
+    const stopped = new AbortController();
+    const [k, s] = [kept.signal, stopped.signal];
+    const { order } = queueCallers(pacer, [k, k, k, k, s, k, k]);
+    await pending();
+
+    stopped.abort();
+    await pending();
+    expect(getEventListeners(k, 'abort')).toHaveLength(1);
+    expect(getEventListeners(s, 'abort')).toHaveLength(0);
+    // The kept signal aborted later still lets its queued callers go at once.
+    kept.abort();
+    await pending();
+    expect(order).toEqual([0, 1, 2, 4, 3, 5, 6]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('after an abort, the latest live signal is the one still listened to once the queue has drained', async () => {
+    const pacer = new Pacer(10);
+    const kept = new AbortController();
+    const stopped = new AbortController();
+    const [k, s] = [kept.signal, stopped.signal];
+    queueCallers(pacer, [k, k, k, k, s, k]);
+    await pending();
+
+    stopped.abort();
+    await vi.advanceTimersByTimeAsync(30);
+
+    expect(getEventListeners(k, 'abort')).toHaveLength(1);
+  });
+
   it('when the head is aborted, the next caller takes the next turn of the schedule, not an earlier one', async () => {
     const pacer = new Pacer(10);
     const kept = new AbortController();
