@@ -97,6 +97,9 @@ const MODULES = {
   ],
   'functions/commons/cleanup/report.ts': [
     'test/unit/cleanup-run.test.ts',
+    // CleanupListingError lives here since the run's loop moved it (its refusals are tested with the run's edges).
+    'test/unit/cleanup-run-edges.test.ts',
+    'test/unit/cleanup-native.test.ts',
     'test/integration/cleanup.test.ts',
   ],
   'functions/commons/cleanup/pacer.ts': [
