@@ -99,6 +99,7 @@ const MODULES = {
     'test/unit/cleanup-run.test.ts',
     // CleanupListingError lives here since the run's loop moved it (its refusals are tested with the run's edges).
     'test/unit/cleanup-run-edges.test.ts',
+    'test/unit/cleanup-report-signalwire.test.ts',
     'test/unit/cleanup-native.test.ts',
     'test/integration/cleanup.test.ts',
   ],
