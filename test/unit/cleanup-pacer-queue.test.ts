@@ -2,21 +2,12 @@ import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Pacer, type PacerClock } from '#commons/cleanup/pacer';
+import { busiestWindow } from '../support/busiest-window.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_207);
 
 /** Lets every pending callback run without moving the clock. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** The most starts in any window of `windowMs` (inclusive at both ends). */
-const busiestWindow = (starts: number[], windowMs: number): number => {
-  let most = 0;
-  for (let first = 0, last = 0; first < starts.length; first++) {
-    while (last < starts.length && (starts[last] as number) - (starts[first] as number) <= windowMs) last++;
-    most = Math.max(most, last - first);
-  }
-  return most;
-};
 
 /** The pacer's queue of waiting callers on Node's own timers (faked, so the test sets the time). */
 describe('Pacer on Node timers', () => {

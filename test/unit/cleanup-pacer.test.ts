@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Pacer, type PacerClock, pause } from '#commons/cleanup/pacer';
+import { busiestWindow } from '../support/busiest-window.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_130);
 
@@ -35,16 +36,6 @@ const startTimes = async (
     starts.push(sim.now());
   }
   return starts;
-};
-
-/** The most starts in any window of `windowMs` (inclusive at both ends). */
-const busiestWindow = (starts: number[], windowMs: number): number => {
-  let most = 0;
-  for (let first = 0, last = 0; first < starts.length; first++) {
-    while (last < starts.length && (starts[last] as number) - (starts[first] as number) <= windowMs) last++;
-    most = Math.max(most, last - first);
-  }
-  return most;
 };
 
 describe('Pacer', () => {
