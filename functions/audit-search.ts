@@ -5,8 +5,9 @@ import type {
   APIGatewayProxyStructuredResultV2 as HttpResult,
 } from 'aws-lambda';
 import { entryOf, runQuery } from '#commons/audit/insights';
-import { insightsQuery, readAuditQuery } from '#commons/audit/query';
+import { insightsQuery, readAuditQuery, readCleanupRunsQuery } from '#commons/audit/query';
 import { CLEANUP_REPORT_MESSAGE } from '#commons/calls/audit';
+import type { FieldViolation } from '#commons/errors';
 import { CLEANUP_RUNS_ROUTE } from '#commons/http/routes';
 import { sdkClientDefaults } from '#commons/platform/aws-sdk';
 import { logger } from '#commons/platform/powertools';
@@ -25,20 +26,31 @@ const answer = (statusCode: number, body: unknown): HttpResult => ({
   body: JSON.stringify(body),
 });
 
-/** The last 20 cleanup reports of the past week (`GET /console-api/cleanup/runs`), newest first. */
+/** A refused query string: 400 naming the field and rule, nothing searched. */
+const invalid = ({ field, rule, message }: FieldViolation): HttpResult =>
+  answer(400, { message: 'Invalid request', violations: [{ field, rule, message }] });
+
+/**
+ * The last cleanup reports of the past week (`GET /console-api/cleanup/runs`), newest first: 20, or `limit` (1 to
+ * 100); any other query parameter is refused by name, as the audit search refuses its unknown filters.
+ */
 const lastCleanupRuns = async (
   client: CloudWatchLogsClient,
   logGroupNames: readonly string[],
+  event: HttpEvent,
 ): Promise<HttpResult> => {
+  const read = readCleanupRunsQuery(event.queryStringParameters ?? {}, event.rawQueryString);
+  if (!read.ok) return invalid(read);
+  const { limit } = read.query;
   try {
     const now = Date.now();
     const query = [
       'fields @timestamp, @message',
       `| filter message = ${JSON.stringify(CLEANUP_REPORT_MESSAGE)}`,
       '| sort @timestamp desc',
-      '| limit 20',
+      `| limit ${limit}`,
     ].join('\n');
-    const rows = await runQuery(client, logGroupNames, query, now - 7 * 86_400_000, now, 20);
+    const rows = await runQuery(client, logGroupNames, query, now - 7 * 86_400_000, now, limit);
     const runs = rows.flatMap((row) => {
       try {
         const line = JSON.parse(row.find((field) => field.field === '@message')?.value ?? '') as {
@@ -61,14 +73,10 @@ const lastCleanupRuns = async (
 export const createAuditSearchHandler =
   (client: CloudWatchLogsClient, logGroupNames: readonly string[]) =>
   async (event: HttpEvent): Promise<HttpResult> => {
-    if (event.rawPath?.endsWith(CLEANUP_RUNS_ROUTE.path)) return lastCleanupRuns(client, logGroupNames);
+    if (event.rawPath?.endsWith(CLEANUP_RUNS_ROUTE.path))
+      return lastCleanupRuns(client, logGroupNames, event);
     const read = readAuditQuery(event.queryStringParameters ?? {}, Date.now(), event.rawQueryString);
-    if (!read.ok) {
-      return answer(400, {
-        message: 'Invalid request',
-        violations: [{ field: read.field, rule: read.rule, message: read.message }],
-      });
-    }
+    if (!read.ok) return invalid(read);
     const { query } = read;
     try {
       const rows = await runQuery(

@@ -313,6 +313,57 @@ describe('console cleanup: a dry run for admins, the last runs for everyone', ()
     const { runs } = (await answer.json()) as { runs: Array<{ report: { scheduleName: string } }> };
     expect(runs[0]?.report.scheduleName).toBe('nightly');
   });
+
+  it('answers at most `limit` cleanup reports when asked', async () => {
+    const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const lambda = new LambdaClient({ endpoint: stack.aws.url });
+    for (const scheduleName of ['first', 'second']) {
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: 'call-control-cleanup',
+          Payload: JSON.stringify({
+            scheduleName,
+            policy: { maxAgeSeconds: { queued: 86_400 }, dryRun: true },
+          }),
+        }),
+      );
+    }
+    const answer = await fetch(`${origin}/console-api/cleanup/runs?limit=1`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    expect(answer.status).toBe(200);
+    const { runs } = (await answer.json()) as { runs: Array<{ report: { scheduleName: string } }> };
+    expect(runs.map((run) => run.report.scheduleName)).toEqual(['second']);
+  });
+
+  it.each([
+    [
+      'an unknown parameter',
+      'since=2026-12-01',
+      'since',
+      'unknown-field',
+      'since is not a known filter; allowed: limit',
+    ],
+    ['a limit past 100', 'limit=101', 'limit', 'range', 'limit must be an integer from 1 to 100'],
+    ['a limit that is no integer', 'limit=ten', 'limit', 'range', 'limit must be an integer from 1 to 100'],
+    ['a limit given twice', 'limit=1&limit=2', 'limit', 'type', 'limit must be given once'],
+    [
+      'bytes that are not UTF-8',
+      'limit=%FF',
+      'limit',
+      'utf-8',
+      'limit is not valid UTF-8: percent-encode its text as UTF-8 bytes',
+    ],
+  ])('answers the cleanup runs with %s 400 naming it', async (_name, query, field, rule, message) => {
+    const answer = await fetch(`${origin}/console-api/cleanup/runs?${query}`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({
+      message: 'Invalid request',
+      violations: [{ field, rule, message }],
+    });
+  });
 });
 
 describe('console assets', () => {
