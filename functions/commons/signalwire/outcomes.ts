@@ -34,6 +34,20 @@ const unusable = (status: number, why: string): ExchangeOutcome => ({
   }),
 });
 
+/** A media type as RFC 9110 spells one (`type/subtype`, tokens): anything else from upstream is not echoed. */
+const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]{1,64}\/[\w!#$%&'*+.^`|~-]{1,64}$/;
+
+/**
+ * Why a 2xx body that does not parse is not JSON, saying what the answer claimed to be when that was not JSON (a
+ * gateway's `text/html` page): the operator then knows it was not SignalWire's API that answered.
+ */
+const notJson = (contentType: string | undefined): string => {
+  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  if (type === 'application/json' || type.endsWith('+json')) return 'is not JSON';
+  if (type === '') return 'is not JSON (and has no content type)';
+  return MEDIA_TYPE.test(type) ? `is not JSON (it is ${type})` : 'is not JSON (nor is its content type)';
+};
+
 /**
  * An answer read: a 2xx body parsed and checked (`call`: a usable Call resource, `callSid`'s when given; `list`: a
  * page of Calls; `native`: the Calling API or voice logs, their depth only), a redirect refused, an error
@@ -46,14 +60,18 @@ export const answerOutcome = (
   secrets: readonly string[],
   callSid?: string,
 ): ExchangeOutcome => {
-  const { status, text } = answer;
+  const { status } = answer;
+  // A byte order mark before the JSON (RFC 8259 8.1: a sender must not add one, a parser may ignore it, as
+  // WHATWG fetch's `json()` does) is ignored, for both APIs and for error bodies alike: what follows it is the
+  // answer, and a command SignalWire applied is not reported as failed (or, for a redirect, unknown) for it.
+  const text = answer.text.charCodeAt(0) === 0xfeff ? answer.text.slice(1) : answer.text;
   // Stryker disable next-line ConditionalExpression: equivalent, no final answer is below 200 (Node's client takes 1xx as interim)
   if (status >= 200 && status < 300) {
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      return unusable(status, 'is not JSON');
+      return unusable(status, notJson(answer.contentType));
     }
     const why = native
       ? unusableNativeReason(body, expected)

@@ -14,11 +14,13 @@ import https from 'node:https';
  * already loads `node:https` for Secrets Manager, so this costs nothing at import.
  */
 
-/** The answer: status, the body as text and the one header the client reads. */
+/** The answer: status, the body as text and the headers the client reads. */
 export interface HttpAnswer {
   status: number;
   text: string;
   retryAfter: string | undefined;
+  /** Named in the error when a 2xx body is not JSON; the body, not this header, decides what the answer is. */
+  contentType?: string | undefined;
 }
 
 /**
@@ -197,7 +199,13 @@ export const exchange = (request: HttpExchange): Promise<HttpAnswer> =>
       response.on('end', () => {
         if (!settle()) return;
         const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, text, retryAfter: response.headers['retry-after'] });
+        const { headers } = response;
+        resolve({
+          status: response.statusCode ?? 0,
+          text,
+          retryAfter: headers['retry-after'],
+          contentType: headers['content-type'],
+        });
       });
       // A body cut short (reset, timeout, abort, too large) ends in 'error' or a 'close' without 'end'.
       response.on('error', lost);
