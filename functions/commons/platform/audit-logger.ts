@@ -59,6 +59,19 @@ const mark = (slot: number): string => `\u0000call-control-audit-${slot}\u0000`;
 const UNSPLICED =
   /^(level|message|sampling_rate|service|timestamp|__proto__|constructor|cold_start|function_\w+|xray_trace_id|tenant_id|audit)$/;
 
+/**
+ * An audit line stdout refused (a write that throws: EPIPE, EAGAIN on a full pipe), written to stderr instead: the
+ * invocation must not fail for a log write, but its record must not vanish unseen, and Lambda sends stderr to the
+ * same log group, where the audit search finds it. Should stderr refuse it too, nothing is left to write it to.
+ */
+const auditLineToStderr = (line: string): void => {
+  try {
+    process.stderr.write(line);
+  } catch {
+    // Both streams refused: the invocation's outcome stands.
+  }
+};
+
 /** An audit line cut at its slots: `parts` is one longer than `slots`. */
 interface Template {
   readonly parts: readonly string[];
@@ -172,7 +185,11 @@ export class CallControlLogger extends Logger {
                 ? this.#traceJson
                 : this.#keyJson[slot - Slot.Key]) + (parts[i + 1] as string);
     }
-    process.stdout.write(line);
+    try {
+      process.stdout.write(line);
+    } catch {
+      auditLineToStderr(line);
+    }
   }
 
   /** Whether a template of earlier keys or another invocation holds this line's keys, ids and trace. */
@@ -237,7 +254,12 @@ export class CallControlLogger extends Logger {
       return;
     }
     log.prepareForPrint();
-    process.stdout.write(`${JSON.stringify(log.getAttributes())}\n`);
+    const line = `${JSON.stringify(log.getAttributes())}\n`;
+    try {
+      process.stdout.write(line);
+    } catch {
+      auditLineToStderr(line);
+    }
   }
 
   // Powertools' constructor itself calls some of these overrides before this class's fields exist (`persistentKeys`,

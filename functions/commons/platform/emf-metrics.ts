@@ -167,8 +167,14 @@ export class CallControlMetrics extends Metrics {
       // Powertools keeps one value as a number and several as an array.
       line += `${template[index + 1]}${JSON.stringify(values.length === 1 ? values[0] : values)}`;
     }
-    // As Powertools' own flush, what was added is gone even when the write throws (it was never in its store).
-    process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
+    // As Powertools' own flush, what was added is gone even when the write throws (it was never in its store), and
+    // the throw (EPIPE, EAGAIN on a full pipe) goes no further, as its Console's does not: a lost metric line must
+    // not fail the invocation whose outcome it counts.
+    try {
+      process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
+    } catch {
+      // The line is lost; the work it counted is done.
+    }
     return this;
   }
 
