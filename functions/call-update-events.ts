@@ -53,6 +53,8 @@ export interface CallUpdateEventsDependencies {
   allowedSources: readonly string[];
   /** The clock an event's `time` is checked against. @default () => new Date() */
   now?: () => Date;
+  /** The secret's default project: `accountSid` naming it is the request that leaves it out. Read only when needed. */
+  defaultProject?: () => Promise<string>;
 }
 
 /** Builds the handler around its ports; tests and the local stack pass their own. */
@@ -82,4 +84,5 @@ export const handler = createCallUpdateEventsHandler({
     expiresAfterSeconds: config.idempotencyTtlSeconds,
   }),
   allowedSources: config.allowedEventSources,
+  defaultProject: async () => (await access.credentials.get()).projectId,
 });

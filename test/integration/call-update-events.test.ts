@@ -13,6 +13,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '#commons/calls/audit';
 import { withNativeCalls } from '#commons/calls/native-calls';
 import { type CallService, createCallService } from '#commons/calls/service';
+import { CredentialsError } from '#commons/errors';
 import {
   CALL_UPDATE_FAILED,
   CALL_UPDATE_REQUESTED,
@@ -229,6 +230,89 @@ describe('delivery at least once', () => {
       idempotencyKey: 'crm-redirect-77',
     });
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
+  it.each([
+    ['names the default project, then leaves accountSid out', true],
+    ['leaves accountSid out, then names the default project', false],
+  ])(
+    'applies a redirect once under one key when the request %s: the same request to SignalWire',
+    async (_order, namedFirst) => {
+      const call = seed('in-progress');
+      const detail = {
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: 'https://example.com/default-project.xml' },
+        idempotencyKey: `k-default-${namedFirst}`,
+      };
+      const named = { ...detail, accountSid: stack.projectId.toUpperCase() };
+
+      const first = await request(namedFirst ? named : detail);
+      const second = await request(namedFirst ? detail : named);
+
+      expect(updated(onlyResult(first))).toMatchObject({ replayed: false, accountSid: stack.projectId });
+      expect(updated(onlyResult(second))).toMatchObject({ replayed: true, accountSid: stack.projectId });
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+      expect(stack.aws.targetErrors).toEqual([]);
+    },
+  );
+
+  it('fails a delivery whose other project form cannot be checked (the secret unreadable) as transient, not as a reused key', async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const handler = createCallUpdateEventsHandler({
+      calls: bothKinds(),
+      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+      defaultProject: () => Promise.reject(new CredentialsError('the secret could not be read', true)),
+    });
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate' as const, idempotencyKey: 'k-secret-down' };
+    await request({ ...detail, accountSid: stack.projectId });
+    stack.emulator.clearRequests();
+    const event: CallUpdateRequestedEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    };
+    const context = createLambdaContext({ functionName: 'secret-down', timeoutMs: 10_000 });
+
+    await expect(handler(event, context)).rejects.toThrow('the secret could not be read');
+
+    expect(failed(onlyResult(event.id))).toMatchObject({
+      final: false,
+      error: { code: 'CREDENTIALS_UNAVAILABLE', retryable: true },
+    });
+    expect(postsTo(call.sid)).toHaveLength(0);
+  });
+
+  it('still refuses a key reused with another project than the default, without calling SignalWire', async () => {
+    const call = seed('in-progress');
+    await request({ callSid: call.sid, action: 'terminate', idempotencyKey: 'k-other-project' });
+    stack.emulator.clearRequests();
+
+    const eventId = await request({
+      callSid: call.sid,
+      action: 'terminate',
+      idempotencyKey: 'k-other-project',
+      accountSid: '0b0c0d0e-0000-4000-8000-000000000001',
+    });
+
+    expect(failed(onlyResult(eventId))).toMatchObject({
+      final: true,
+      error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
   });
 
   it('refuses an idempotency key reused for a different update, without calling SignalWire', async () => {

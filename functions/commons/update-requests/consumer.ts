@@ -19,6 +19,7 @@ import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '../plat
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { terminateChange } from '../signalwire/api-facts.ts';
+import { canonicalSid } from '../signalwire/sids.ts';
 import { type AppliedRequest, actionOf, canonicalRequest } from './call-update-requests.ts';
 import { eventTimeViolations, eventTooOld } from './event-time.ts';
 import {
@@ -56,6 +57,12 @@ export interface CallUpdateConsumerDependencies {
   allowedSources: readonly string[];
   /** The clock an event's `time` is checked against. @default () => new Date() */
   now?: () => Date;
+  /**
+   * The secret's default project, read only when a key's record was written for another detail: a request that
+   * names that project and one that leaves `accountSid` out send SignalWire the same thing, so they are one
+   * request. Without it, they are two (a reused key). Reads (or reuses) the secret.
+   */
+  defaultProject?: () => Promise<string>;
 }
 
 /**
@@ -137,6 +144,23 @@ const refusedChange = (detail: Record<string, unknown>): unknown => {
   if (detail.action !== 'transfer') return detail.update;
   const dest = (detail.transfer as { dest?: unknown } | undefined)?.dest;
   return typeof dest === 'string' ? { Transfer: dest } : {};
+};
+
+/**
+ * The request in the other form of its project, when it has one: `accountSid` the default project, or left out
+ * (which means it). Asked only once the record under the key was written for another detail, so the secret is
+ * read after the idempotency check, not before it (a duplicate replays without it); a secret that cannot be
+ * read fails the delivery as it would fail applying it, not as a reused key.
+ */
+const otherProjectForm = async (
+  event: CallUpdateRequestedEvent,
+  defaultProject: (() => Promise<string>) | undefined,
+): Promise<CallUpdateRequestedEvent | undefined> => {
+  if (defaultProject === undefined) return undefined;
+  const { accountSid, ...detail } = event.detail;
+  const project = canonicalSid(await defaultProject());
+  if (accountSid === undefined) return { ...event, detail: { ...detail, accountSid: project } };
+  return accountSid === project ? { ...event, detail } : undefined;
 };
 
 /** Audits a refusal (the call service's one record of it) and decides what it means. */
@@ -355,20 +379,30 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
       // final instead of being cut by the timeout (whose retry would send it again).
       const left = context.getRemainingTimeInMillis() - REQUEST_DEADLINE_MARGIN_MS;
       let decision: Decision;
+      // The form the record under the key was written for: the event's, or its other project form.
+      let recorded = event;
       try {
-        const applied = await withDeadline(left, (signal) =>
-          applyOnce(event, signal, context.invokedFunctionArn),
-        );
+        const applied = await withDeadline(left, async (signal) => {
+          try {
+            return await applyOnce(event, signal, context.invokedFunctionArn);
+          } catch (error) {
+            if (!(error instanceof IdempotencyValidationError)) throw error;
+            const other = await otherProjectForm(event, deps.defaultProject);
+            if (other === undefined) throw error;
+            recorded = other;
+            return await applyOnce(other, signal, context.invokedFunctionArn);
+          }
+        });
         decision = decideRecord(event, applied);
-        if (decision.replayed) await rememberAgain(persistenceStore, event);
+        if (decision.replayed) await rememberAgain(persistenceStore, recorded);
       } catch (error) {
         if (error instanceof ReleaseRecordError) decision = error.decision;
         else if (error instanceof IdempotencyAlreadyInProgressError) {
           // Failing the invocation hands the event back to Lambda: its retry a minute later replays the
           // outcome once recorded; a redirect whose record stays in progress ends in the dead-letter queue, its
           // record kept for a window from this duplicate, whose own replays are judged fresh by its time.
-          const redirect = redirectsTheCall(event as unknown as RecordData);
-          if (redirect) await persistenceStore.holdRedirect(event as unknown as RecordData);
+          const redirect = redirectsTheCall(recorded as unknown as RecordData);
+          if (redirect) await persistenceStore.holdRedirect(recorded as unknown as RecordData);
           logger.warn(
             redirect
               ? REDIRECT_IN_PROGRESS_MESSAGE
