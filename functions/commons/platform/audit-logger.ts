@@ -60,15 +60,19 @@ const UNSPLICED =
   /^(level|message|sampling_rate|service|timestamp|__proto__|constructor|cold_start|function_\w+|xray_trace_id|tenant_id|audit)$/;
 
 /**
- * An audit line stdout refused (a write that throws: EPIPE, EAGAIN on a full pipe), written to stderr instead: the
- * invocation must not fail for a log write, but its record must not vanish unseen, and Lambda sends stderr to the
- * same log group, where the audit search finds it. Should stderr refuse it too, nothing is left to write it to.
+ * Writes an audit line to stdout, or, when that write throws (EPIPE, EAGAIN on a full pipe), to stderr: the
+ * invocation must not fail for a log write, but its record must not vanish unseen either, and Lambda sends stderr
+ * to the same log group, where the audit search finds it. Should stderr refuse it too, nothing is left to try.
  */
-const auditLineToStderr = (line: string): void => {
+const writeAuditLine = (line: string): void => {
   try {
-    process.stderr.write(line);
+    process.stdout.write(line);
   } catch {
-    // Both streams refused: the invocation's outcome stands.
+    try {
+      process.stderr.write(line);
+    } catch {
+      // Both streams refused: the invocation's outcome stands.
+    }
   }
 };
 
@@ -185,11 +189,7 @@ export class CallControlLogger extends Logger {
                 ? this.#traceJson
                 : this.#keyJson[slot - Slot.Key]) + (parts[i + 1] as string);
     }
-    try {
-      process.stdout.write(line);
-    } catch {
-      auditLineToStderr(line);
-    }
+    writeAuditLine(line);
   }
 
   /** Whether a template of earlier keys or another invocation holds this line's keys, ids and trace. */
@@ -254,12 +254,7 @@ export class CallControlLogger extends Logger {
       return;
     }
     log.prepareForPrint();
-    const line = `${JSON.stringify(log.getAttributes())}\n`;
-    try {
-      process.stdout.write(line);
-    } catch {
-      auditLineToStderr(line);
-    }
+    writeAuditLine(`${JSON.stringify(log.getAttributes())}\n`);
   }
 
   // Powertools' constructor itself calls some of these overrides before this class's fields exist (`persistentKeys`,
