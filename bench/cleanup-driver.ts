@@ -96,6 +96,11 @@ export interface CleanupOutcome {
   /** User + system CPU time of this process during the work. */
   cpuMs: number;
   /**
+   * Of which system CPU (in the kernel), where the `audit` mode's writes to stdout are counted: kept with each run
+   * in results.json's details, to tell the audit line's own work from its write. Absent in the `handler` mode.
+   */
+  systemMs?: number;
+  /**
    * Times the event loop's thread blocked during the work and was woken again (by an answer or a timer): its
    * voluntary context switches. Absent where `/proc` does not say (not Linux).
    */
@@ -385,6 +390,7 @@ const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   outcome.wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   outcome.cpuMs = (used.user + used.system) / 1000;
+  outcome.systemMs = used.system / 1000;
   const waitsAfter = threadWaits();
   if (waitsBefore !== undefined && waitsAfter !== undefined) outcome.wakeups = waitsAfter - waitsBefore;
   tracker.stop();
