@@ -169,3 +169,42 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     expect(line).toMatchObject({ kind: 'command', positionals: [sid], values: { api: '' } });
   });
 });
+
+describe('a command line with several splits of different kinds', () => {
+  it('gives one line to type that puts back a SID split from its option and an option split from its value', async () => {
+    const error = await refusal(['audit', '--call=', sid, '--actor=', 'a b', '--local']);
+    expect(error.message).toBe(
+      `"--call=" and "${sid}" are one option split by a space: --call=${sid}; nothing was sent`,
+    );
+    expect(error.hint).toBe(
+      `Type each SID, and each option with its value, as one word: \`call-control audit --call=${sid} '--actor=a b' --local\`.`,
+    );
+  });
+
+  it('puts back a SID split in pieces and the options split from their values around it', async () => {
+    const error = await refusal([
+      'calls',
+      'list',
+      '--status=',
+      'queued',
+      '--parent',
+      head,
+      tail,
+      '--to=',
+      'x',
+    ]);
+    expect(error.hint).toBe(
+      `Type each SID, and each option with its value, as one word: \`call-control calls list --status=queued --parent ${sid} --to=x\`.`,
+    );
+  });
+
+  it('gives a line to type that is itself read without a refusal', async () => {
+    const error = await refusal(['cleanup', '--dry-run', '--never-touch=', sid, '--to-prefix=', '+1']);
+    const line = /`call-control (.*)`/.exec(String(error.hint))?.[1]?.split(' ');
+    expect(line).toEqual(['cleanup', '--dry-run', `--never-touch=${sid}`, '--to-prefix=+1']);
+    await expect(parseCommandLine(line!, COMMANDS)).resolves.toMatchObject({
+      kind: 'command',
+      name: 'cleanup',
+    });
+  });
+});
