@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
+import { visible } from './safe-text.ts';
 import { shellWord } from './split-sid.ts';
-import { refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
+import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -167,6 +168,29 @@ const valueTakenForCommand = (
 };
 
 /**
+ * `call-control --stack= prod calls list`: a global option before the command split from its value, so the value
+ * was read as the command. Said as the option split from its value, with the line to type, as after the command
+ * (`calls list --stack= prod`), not as an unknown command "prod". `unknown` is where the unknown command word is.
+ */
+const refuseSplitGlobal = (argv: string[], unknown: number): void => {
+  const flag = argv[unknown - 1];
+  const name = flag === undefined ? undefined : /^(?:--([^=]+)|-([A-Za-z]))=$/.exec(flag);
+  if (!name) return;
+  const globals: OptionSpecs = GLOBAL_OPTIONS;
+  const spec = name[1] ? globals[name[1]] : Object.values(globals).find((each) => each.short === name[2]);
+  if (spec?.type !== 'string') {
+    // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
+    refuseUnknownGlobal([flag!]);
+    return;
+  }
+  throw new SplitWordsError(
+    `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}; nothing was sent`,
+    OPTION_LEAD,
+    [...argv.slice(0, unknown - 1), `${flag}${argv[unknown]}`, ...argv.slice(unknown + 1)],
+  );
+};
+
+/**
  * The line to type for a command line refused for a split (`audit --call= <sid> --actor= 'a b'`): the refusal's
  * line read again, and again, until no split is left in it, so one line puts back every split (a SID from its
  * option, a SID in pieces, an option from its value) rather than the first, to be refused for the next.
@@ -229,6 +253,8 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
     } catch (error) {
       const lost = valueTakenForCommand(argv, at, registry);
       if (lost) throw lost;
+      // The unknown word: the group's subcommand (`calls --stack= prod list`), else the command.
+      refuseSplitGlobal(argv, words[0] === 'calls' && at.length === 2 ? at[1]! : at[0]!);
       // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
       const before = argv[at[0]! - 1];
       if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))

@@ -208,3 +208,44 @@ describe('a command line with several splits of different kinds', () => {
     });
   });
 });
+
+describe('a global option split from its value before the command (`--stack= prod calls list`)', () => {
+  it.each([
+    [['--stack=', 'prod', 'calls', 'list'], '--stack=', 'prod', 'call-control --stack=prod calls list'],
+    [
+      ['--local', '--port=', '3001', 'end-all', '--dry-run'],
+      '--port=',
+      '3001',
+      'call-control --local --port=3001 end-all --dry-run',
+    ],
+    [['-o=', 'json', 'calls', 'list'], '-o=', 'json', 'call-control -o=json calls list'],
+    [
+      ['calls', '--region=', 'us-east-1', 'list'],
+      '--region=',
+      'us-east-1',
+      'call-control calls --region=us-east-1 list',
+    ],
+  ])(
+    '%j names the split option, not an unknown command, with the line to type',
+    async (argv, flag, value, line) => {
+      const error = await refusal(argv);
+      expect(error.message).toBe(
+        `"${flag}" and "${value}" are one option split by a space: ${flag}${value}; nothing was sent`,
+      );
+      expect(error.hint).toBe(`Type the option and its value as one word: \`${line}\`.`);
+    },
+  );
+
+  it('puts back the splits after the command in the same line', async () => {
+    const error = await refusal(['--stack=', 'prod', 'calls', 'list', '--status=', 'queued']);
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control --stack=prod calls list --status=queued`.',
+    );
+  });
+
+  it('names a misspelt option split from its value as unknown, with its nearest spelling', async () => {
+    expect((await refusal(['--regoin=', 'us-east-1', 'calls', 'list'])).message).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+  });
+});
