@@ -28,7 +28,7 @@ import {
 import { outputOf, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
-import { shellWord } from './core/split-sid.ts';
+import { shellWord } from './core/shell-word.ts';
 import type { Registry } from './registry.ts';
 
 const globalsOf = (values: GlobalValues): GlobalOptions => {

@@ -61,10 +61,6 @@ export const findSplitSid = (
   return undefined;
 };
 
-/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
-export const shellWord = (word: string): string =>
-  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-
 /** What happened to a split SID: the pieces and the SID they make. */
 export const splitSidMessage = (words: readonly string[], split: SplitSid): string => {
   const pieces = words.slice(split.from, split.to + 1).map((piece) => `"${visible(piece)}"`);
