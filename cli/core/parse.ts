@@ -3,7 +3,7 @@ import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 import { visible } from './safe-text.ts';
-import { lineToType, shellWord } from './shell-word.ts';
+import { lineToType, typeHint } from './shell-word.ts';
 import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
@@ -159,13 +159,13 @@ const valueTakenForCommand = (
     const spec = Object.entries(globals).find(
       ([long, option]) => `--${long}` === token || `-${option.short}` === token,
     )?.[1];
-    const rest = argv
-      .slice(index + 1)
-      .map(shellWord)
-      .join(' ');
+    const placeholder = `${token} <${spec?.value ?? 'value'}>`;
+    const typed = lineToType(argv.slice(index + 1));
     return new UsageError(
-      `option '${token}' needs a value (${token} <${spec?.value ?? 'value'}>): "${argv[index + 1]}" was read as its value`,
-      `Give ${token} its value, or leave it out: \`call-control ${token} <${spec?.value ?? 'value'}> ${rest}\`.`,
+      `option '${token}' needs a value (${placeholder}): "${argv[index + 1]}" was read as its value`,
+      'line' in typed
+        ? `Give ${token} its value, or leave it out: \`${typed.line.replace('call-control', `call-control ${placeholder}`)}\`.`
+        : `Give ${token} its value, or leave it out; ${typed.withheld}.`,
     );
   }
   return undefined;
@@ -214,7 +214,7 @@ const retypeAll = async (first: SplitWordsError, registry: Record<string, Comman
     }
   }
   const lead = leads.size === 1 ? first.lead : 'Type each SID, and each option with its value, as one word';
-  return `${lead}: \`${lineToType(retyped)}\`.`;
+  return typeHint(lead, retyped);
 };
 
 /**
