@@ -63,11 +63,17 @@ const commandWith =
 /**
  * A target option holding a control or invisible character (`--stack 'prod\u200b'`, pasted from a chat): no stack,
  * profile, region or secret is named so, and the lines to type that hints repeat the target in could not show it
- * as itself (shell-word.ts). Refused, naming the option, before anything is read or sent.
+ * as itself (shell-word.ts). Nor an empty one (`--stack= calls list`, `--region "$UNSET"`), which would otherwise
+ * be looked up as the name "". Refused, naming the option, before anything is read or sent.
  */
 const refuseUnwritableTarget = (values: GlobalValues): void => {
   for (const name of TARGET_OPTIONS) {
     const value = values[name];
+    if (typeof value === 'string' && value.trim() === '')
+      throw new UsageError(
+        `--${name} is empty; nothing was sent`,
+        `Give --${name} its value, or leave it out for the default.`,
+      );
     if (typeof value === 'string' && !writable(value))
       throw new UsageError(
         `--${name} holds a control or invisible character ("${visible(value)}"); nothing was sent`,

@@ -71,37 +71,43 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
   });
 });
 
+/** One run of the CLI from source, with no AWS configuration: nothing it sends can reach AWS. */
+const runCli = (args: string[]) =>
+  collectRun(
+    spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'call-control.mjs'), ...args], {
+      env: {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+    30_000,
+  );
+
 describe('a target option holding a control or invisible character', () => {
   it('is refused before anything is read or sent, naming the option, so no hint repeats it', async () => {
-    const run = await collectRun(
-      spawn(
-        process.execPath,
-        [
-          join(import.meta.dirname, '..', '..', 'bin', 'call-control.mjs'),
-          'calls',
-          'end',
-          sid,
-          '--yes',
-          '--stack',
-          'prod\u200b',
-        ],
-        {
-          env: {
-            ...process.env,
-            AWS_REGION: 'us-east-1',
-            AWS_CONFIG_FILE: '/nonexistent',
-            AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-            AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-          },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      ),
-      30_000,
-    );
+    const run = await runCli(['calls', 'end', sid, '--yes', '--stack', 'prod\u200b']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       'error: --stack holds a control or invisible character ("prod\\u200b"); nothing was sent\n' +
         'next:  Type --stack again without it (a paste from a chat or a web page can add one).\n',
+    );
+  });
+});
+
+describe('an empty target option', () => {
+  it.each([
+    [['--stack=', 'calls', 'list'], '--stack'],
+    [['calls', 'end', sid, '--yes', '--region', ''], '--region'],
+    [['end-all', '--dry-run', '--profile', ' '], '--profile'],
+  ])('%j is refused naming the option, not looked up as the name ""', async (args, flag) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: ${flag} is empty; nothing was sent\nnext:  Give ${flag} its value, or leave it out for the default.\n`,
     );
   });
 });
