@@ -28,7 +28,7 @@ import {
 import { outputOf, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
-import { shellWord } from './core/split-sid.ts';
+import { shellWord, writable } from './core/shell-word.ts';
 import type { Registry } from './registry.ts';
 
 const globalsOf = (values: GlobalValues): GlobalOptions => {
@@ -60,6 +60,28 @@ const commandWith =
     return ['call-control', args, ...target].join(' ');
   };
 
+/**
+ * A target option holding a control or invisible character (`--stack 'prod\u200b'`, pasted from a chat): no stack,
+ * profile, region or secret is named so, and the lines to type that hints repeat the target in could not show it
+ * as itself (shell-word.ts). Nor an empty one (`--stack= calls list`, `--region "$UNSET"`), which would otherwise
+ * be looked up as the name "". Refused, naming the option, before anything is read or sent.
+ */
+const refuseUnwritableTarget = (values: GlobalValues): void => {
+  for (const name of TARGET_OPTIONS) {
+    const value = values[name];
+    if (typeof value === 'string' && value.trim() === '')
+      throw new UsageError(
+        `--${name} is empty; nothing was sent`,
+        `Give --${name} its value, or leave it out for the default.`,
+      );
+    if (typeof value === 'string' && !writable(value))
+      throw new UsageError(
+        `--${name} holds a control or invisible character ("${visible(value)}"); nothing was sent`,
+        `Type --${name} again without it (a paste from a chat or a web page can add one).`,
+      );
+  }
+};
+
 let parsedValues: GlobalValues | undefined;
 
 const run = async (
@@ -88,6 +110,7 @@ const run = async (
     process.stdout.write(`${commandHelp(module.spec, style)}\n`);
     return EXIT.ok;
   }
+  refuseUnwritableTarget(values);
   const { min, max } = module.spec.positionals;
   if (positionals.length < min || positionals.length > max) {
     throw new UsageError(

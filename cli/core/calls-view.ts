@@ -62,6 +62,7 @@ const statusColour = (status: string, style: Paint): string =>
 export const KIND_OF_API: Readonly<Record<CallApi, string>> = { calling: 'native', compatibility: 'compat' };
 
 export const CALL_COLUMNS = ['SID', 'FROM', 'TO', 'STATUS', 'DIRECTION', 'STARTED', 'DURATION', 'KIND'];
+const STATUS_COLUMN = CALL_COLUMNS.indexOf('STATUS');
 
 export const callRow = (call: ListedCall, nowMs: number): string[] => [
   call.sid,
@@ -109,7 +110,9 @@ export const callsTable = (
     calls.map((call) => callRow(call, nowMs)),
     style,
     layout,
-  ).replace(/(in-progress|ringing|queued)(?= |$)/gm, (status) => statusColour(status, style));
+    // The STATUS cell alone: a caller named "queued" or a number ending in "ringing" is text, not a status.
+    (column, text) => (column === STATUS_COLUMN ? statusColour(text, style) : text),
+  );
 
 export const callDetails = (call: ListedCall, nowMs = Date.now()): string => {
   const api = apiOf(call);

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 import { visible } from './safe-text.ts';
-import { findSplitSid, type SplitSid, shellWord, splitSidError } from './split-sid.ts';
+import { lineToType, typeHint } from './shell-word.ts';
+import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -159,129 +159,83 @@ const valueTakenForCommand = (
     const spec = Object.entries(globals).find(
       ([long, option]) => `--${long}` === token || `-${option.short}` === token,
     )?.[1];
+    const placeholder = `${token} <${spec?.value ?? 'value'}>`;
+    const typed = lineToType(argv.slice(index + 1));
     return new UsageError(
-      `option '${token}' needs a value (${token} <${spec?.value ?? 'value'}>): "${argv[index + 1]}" was read as its value`,
-      `Give ${token} its value, or leave it out: \`call-control ${token} <${spec?.value ?? 'value'}> ${argv.slice(index + 1).join(' ')}\`.`,
+      `option '${token}' needs a value (${placeholder}): "${argv[index + 1]}" was read as its value`,
+      'line' in typed
+        ? `Give ${token} its value, or leave it out: \`${typed.line.replace('call-control', `call-control ${placeholder}`)}\`.`
+        : `Give ${token} its value, or leave it out; ${typed.withheld}.`,
     );
   }
   return undefined;
 };
 
-/** Options whose value may be a call SID: a SID split there is one too. */
-const SID_VALUES = new Set(['call', 'never-touch', 'parent']);
-
-/** `--call=3f2a…`: the option's `--call=` and its value, when the option's value may be a SID. */
-const inlineSidValue = (token: string): [string, string] | undefined => {
-  const inline = /^(--([^=]+)=)(.*)$/s.exec(token);
-  return inline && SID_VALUES.has(inline[2]!) ? [inline[1]!, inline[3]!] : undefined;
+/**
+ * `call-control --stack= prod calls list`: a global option before the command split from its value, so the value
+ * was read as the command. Said as the option split from its value, with the line to type, as after the command
+ * (`calls list --stack= prod`), not as an unknown command "prod". `unknown` is where the unknown command word is.
+ */
+const refuseSplitGlobal = (argv: string[], unknown: number): void => {
+  const flag = argv[unknown - 1];
+  const name = flag === undefined ? undefined : /^(?:--([^=]+)|-([A-Za-z]))=$/.exec(flag);
+  if (!name) return;
+  const globals: OptionSpecs = GLOBAL_OPTIONS;
+  const spec = name[1] ? globals[name[1]] : Object.values(globals).find((each) => each.short === name[2]);
+  if (spec?.type !== 'string') {
+    // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
+    refuseUnknownGlobal([flag!]);
+    return;
+  }
+  throw new SplitWordsError(
+    `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}; nothing was sent`,
+    OPTION_LEAD,
+    [...argv.slice(0, unknown - 1), `${flag}${argv[unknown]}`, ...argv.slice(unknown + 1)],
+  );
 };
 
-/** Whether `token` is a SID option's `--call=` with nothing after the `=`: its SID went to the next word. */
-const emptyInlineSid = (token: string | undefined): boolean =>
-  token !== undefined && inlineSidValue(token)?.[1] === '';
-
 /**
- * A call SID split by a space in the command line (`calls end 3f2a…-8def 0123…`, `audit --call=3f2a…-8def 0123…`),
- * or split from its option (`audit --call= 3f2a…`, read as an empty `--call` and an unexpected argument): refused
- * before the parse reads a piece as an unknown option (`-9bf0…`) or an unexpected argument, naming the pieces and
- * the command line to type. A piece never starts at a command word, nor at the value of an option that takes no
- * SID.
+ * The line to type for a command line refused for a split (`audit --call= <sid> --actor= 'a b'`): the refusal's
+ * line read again, and again, until no split is left in it, so one line puts back every split (a SID from its
+ * option, a SID in pieces, an option from its value) rather than the first, to be refused for the next.
  */
-const refuseSplitSid = (argv: string[], at: number[], options: OptionSpecs): void => {
-  const optionBefore = (index: number): string | undefined => {
-    const before = argv[index - 1];
-    if (before === undefined || !before.startsWith('-') || before.includes('=')) return undefined;
-    const name = before.startsWith('--')
-      ? before.slice(2)
-      : Object.keys(options).find((key) => options[key]?.short === before.slice(1));
-    return name !== undefined && options[name]?.type === 'string' ? name : undefined;
-  };
-  // The value of `--call=…` is a word a piece may start at, as the word after `--call` is.
-  const words = argv.map((token) => inlineSidValue(token)?.[1] ?? token);
-  // Every SID split from its `--never-touch=`: the line to type puts each back (`--never-touch= A --never-touch= B`).
-  const lones = argv.flatMap((token, index) =>
-    emptyInlineSid(argv[index - 1]) && !at.includes(index) && isSid(token.trim()) ? [index] : [],
-  );
-  const lone = lones[0] ?? -1;
-  const split: SplitSid | undefined =
-    lone !== -1
-      ? { from: lone, to: lone, sid: argv[lone]!.trim().toLowerCase(), inside: false }
-      : findSplitSid(words, (index) => {
-          if (at.includes(index)) return false;
-          if (inlineSidValue(argv[index]!)) return true;
-          const option = optionBefore(index);
-          return option === undefined || SID_VALUES.has(option);
-        });
-  if (!split) return;
-  // `--call= 3f2a…`: the option goes back in front of its SID, as one word.
-  const start = emptyInlineSid(argv[split.from - 1]) ? split.from - 1 : split.from;
-  const sid = `${inlineSidValue(argv[start]!)?.[0] ?? ''}${split.sid}`;
-  const retyped =
-    lone !== -1
-      ? argv.flatMap((word, index) =>
-          lones.includes(index + 1)
-            ? []
-            : lones.includes(index)
-              ? [`${argv[index - 1]}${word.trim().toLowerCase()}`]
-              : [word],
-        )
-      : [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
-  const retype = ['call-control', ...retyped.map(shellWord)].join(' ');
-  const hint = `Type the SID as one word: \`${retype}\`.`;
-  if (lone !== -1)
-    throw new UsageError(
-      `"${argv[start]}" and "${visible(argv[lone]!)}" are one option split by a space: ${sid}; nothing was sent`,
-      hint,
-    );
-  throw splitSidError(words, split, hint);
-};
-
-type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
-
-/**
- * `calls list --status= in-progress`: the value went to the next word, so the option is empty and the command
- * has one argument too many. Said as the option split from its value, with the line to type, not as an
- * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
- */
-const refuseSplitValue = (argv: string[], tokens: Token[], options: OptionSpecs): void => {
-  // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type. Only
-  // an option that takes a value (an unknown `--bogus=` or a flag `--yes=` is refused as such below), and only a
-  // word there is (`--to= ''` has no value to put back).
-  // A short `-o= json` too (its `-o=` reached the parse as `-o` and an empty value); each `--x=` word once, so
-  // the same split twice (`--to-prefix= +1 --to-prefix= +1`) is put back twice.
-  const used = new Set<number>();
-  const splits = tokens.flatMap((token, at) => {
-    const next = tokens[at + 1];
-    if (token.kind !== 'option' || token.value !== '' || next?.kind !== 'positional') return [];
-    if (options[token.name]?.type !== 'string' || next.value === '') return [];
-    const flag = `${token.rawName}=`;
-    const index = argv.findIndex((word, i) => !used.has(i) && word === flag && argv[i + 1] === next.value);
-    if (index === -1) return [];
-    used.add(index);
-    return [{ index, flag, value: next.value }];
-  });
-  const [first] = splits;
-  if (!first) return;
-  const retyped = argv.flatMap((word, index) => {
-    const split = splits.find((each) => each.index === index || each.index === index - 1);
-    if (!split) return [word];
-    return split.index === index ? [`${split.flag}${split.value}`] : [];
-  });
-  throw new UsageError(
-    `"${first.flag}" and "${visible(first.value)}" are one option split by a space: ${first.flag}${visible(first.value)}; nothing was sent`,
-    `Type the option and its value as one word: \`${['call-control', ...retyped.map(shellWord)].join(' ')}\`.`,
-  );
+const retypeAll = async (first: SplitWordsError, registry: Record<string, CommandEntry>): Promise<string> => {
+  const leads = new Set([first.lead]);
+  let retyped = first.retyped;
+  // Each round joins words, or puts a SID with a space inside back as one: at most as many rounds as words.
+  for (let round = 0; round < first.retyped.length; round++) {
+    try {
+      await parseOnce(retyped, registry);
+      break;
+    } catch (error) {
+      if (!(error instanceof SplitWordsError)) break;
+      leads.add(error.lead);
+      retyped = error.retyped;
+    }
+  }
+  const lead = leads.size === 1 ? first.lead : 'Type each SID, and each option with its value, as one word';
+  return typeHint(lead, retyped);
 };
 
 /**
  * Reads the command line once: finds the command (global options may come before it), loads its module,
  * and parses every option, global or the command's own, wherever it stands, into typed values. An unknown
- * command or option is a usage error naming it, with its nearest valid spelling.
+ * command or option is a usage error naming it, with its nearest valid spelling; words split by a space that
+ * are meant as one are named, with one line to type that puts back all of them.
  */
 export const parseCommandLine = async (
   argv: string[],
   registry: Record<string, CommandEntry>,
 ): Promise<CommandLine> => {
+  try {
+    return await parseOnce(argv, registry);
+  } catch (error) {
+    if (!(error instanceof SplitWordsError)) throw error;
+    throw new UsageError(error.message, await retypeAll(error, registry));
+  }
+};
+
+const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
   const at = commandWords(argv);
   const words = at.map((index) => argv[index]!);
@@ -303,6 +257,8 @@ export const parseCommandLine = async (
     } catch (error) {
       const lost = valueTakenForCommand(argv, at, registry);
       if (lost) throw lost;
+      // The unknown word: the group's subcommand (`calls --stack= prod list`), else the command.
+      refuseSplitGlobal(argv, words[0] === 'calls' && at.length === 2 ? at[1]! : at[0]!);
       // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
       const before = argv[at[0]! - 1];
       if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))

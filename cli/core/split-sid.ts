@@ -61,15 +61,15 @@ export const findSplitSid = (
   return undefined;
 };
 
-/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
-export const shellWord = (word: string): string =>
-  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-
-/** The refusal of a split SID: what happened, the SID, and `hint`, what to type instead. */
-export const splitSidError = (words: readonly string[], split: SplitSid, hint: string): UsageError => {
+/** What happened to a split SID: the pieces and the SID they make. */
+export const splitSidMessage = (words: readonly string[], split: SplitSid): string => {
   const pieces = words.slice(split.from, split.to + 1).map((piece) => `"${visible(piece)}"`);
   const what = split.inside
     ? `${pieces[0]} is one call SID with a line break or space inside`
     : `${pieces.join(' and ')} are one call SID split by ${pieces.length > 2 ? 'spaces' : 'a space'}`;
-  return new UsageError(`${what}: ${split.sid}; nothing was sent`, hint);
+  return `${what}: ${split.sid}; nothing was sent`;
 };
+
+/** The refusal of a split SID: what happened, the SID, and `hint`, what to type instead. */
+export const splitSidError = (words: readonly string[], split: SplitSid, hint: string): UsageError =>
+  new UsageError(splitSidMessage(words, split), hint);

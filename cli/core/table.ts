@@ -70,20 +70,27 @@ const INDENT = '  ';
  * others indented under it as `LABEL  value`; records apart by a blank line. A terminal narrower than a value
  * wraps it rather than the table cutting it.
  */
-const stacked = (header: string[], cells: string[][], whole: number[]): string => {
+const stacked = (header: string[], cells: string[][], whole: number[], colour: CellColour): string => {
   const [first, ...rest] = whole;
   const label = Math.max(...rest.map((column) => stringWidth(header[column]!)));
   return cells
     .map((row) =>
       [
-        row[first!] ?? '',
+        colour(first!, row[first!] ?? ''),
         ...rest.map((column) =>
-          `${INDENT}${padEnd(header[column]!, label)}${' '.repeat(GAP)}${row[column] ?? ''}`.trimEnd(),
+          `${INDENT}${padEnd(header[column]!, label)}${' '.repeat(GAP)}${colour(column, row[column] ?? '')}`.trimEnd(),
         ),
       ].join('\n'),
     )
     .join('\n\n');
 };
+
+/**
+ * The colour of one cell, chosen by its column (the field) and the cell's text as shown (escaped, maybe cut): a
+ * status coloured in the STATUS column, never a status word found in a caller's name or number.
+ */
+export type CellColour = (column: number, text: string) => string;
+const uncoloured: CellColour = (_, text) => text;
 
 /**
  * Column widths from content, in terminal columns; the last column is not padded. Every cell is shown with its
@@ -96,6 +103,7 @@ export const renderTable = (
   rows: string[][],
   style: Paint,
   layout?: TableLayout,
+  colour: CellColour = uncoloured,
 ): string => {
   const limit = layout?.width;
   const maxCell = limit === undefined ? undefined : layout?.maxCell;
@@ -121,7 +129,7 @@ export const renderTable = (
     shown = shown.filter((kept) => kept !== column);
   }
   if (limit !== undefined && whole.length > 0 && total(whole) > limit) {
-    return stacked(header, cells, whole);
+    return stacked(header, cells, whole, colour);
   }
   const widths = new Map(shown.map((column) => [column, widthOf(column)]));
   if (limit !== undefined && total(shown) > limit) {
@@ -130,14 +138,15 @@ export const renderTable = (
     if (room >= 2 && shown.length > 1) widths.set(last, room);
     else if (shown.length > 1) shown = shown.slice(0, -1);
   }
-  const line = (row: string[]) =>
+  const line = (row: string[], paintCell: CellColour) =>
     shown
       .map((column, index) => {
         const width = widths.get(column) ?? 0;
-        const text = cut(row[column] ?? '', width);
+        // Coloured after the cut, so a cut never splits a colour code; padded by the width the text shows.
+        const text = paintCell(column, cut(row[column] ?? '', width));
         return index === shown.length - 1 ? text : padEnd(text, width);
       })
       .join(' '.repeat(GAP))
       .trimEnd();
-  return [style.bold(line(header)), ...cells.map(line)].join('\n');
+  return [style.bold(line(header, uncoloured)), ...cells.map((row) => line(row, colour))].join('\n');
 };

@@ -169,3 +169,83 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     expect(line).toMatchObject({ kind: 'command', positionals: [sid], values: { api: '' } });
   });
 });
+
+describe('a command line with several splits of different kinds', () => {
+  it('gives one line to type that puts back a SID split from its option and an option split from its value', async () => {
+    const error = await refusal(['audit', '--call=', sid, '--actor=', 'a b', '--local']);
+    expect(error.message).toBe(
+      `"--call=" and "${sid}" are one option split by a space: --call=${sid}; nothing was sent`,
+    );
+    expect(error.hint).toBe(
+      `Type each SID, and each option with its value, as one word: \`call-control audit --call=${sid} '--actor=a b' --local\`.`,
+    );
+  });
+
+  it('puts back a SID split in pieces and the options split from their values around it', async () => {
+    const error = await refusal([
+      'calls',
+      'list',
+      '--status=',
+      'queued',
+      '--parent',
+      head,
+      tail,
+      '--to=',
+      'x',
+    ]);
+    expect(error.hint).toBe(
+      `Type each SID, and each option with its value, as one word: \`call-control calls list --status=queued --parent ${sid} --to=x\`.`,
+    );
+  });
+
+  it('gives a line to type that is itself read without a refusal', async () => {
+    const error = await refusal(['cleanup', '--dry-run', '--never-touch=', sid, '--to-prefix=', '+1']);
+    const line = /`call-control (.*)`/.exec(String(error.hint))?.[1]?.split(' ');
+    expect(line).toEqual(['cleanup', '--dry-run', `--never-touch=${sid}`, '--to-prefix=+1']);
+    await expect(parseCommandLine(line!, COMMANDS)).resolves.toMatchObject({
+      kind: 'command',
+      name: 'cleanup',
+    });
+  });
+});
+
+describe('a global option split from its value before the command (`--stack= prod calls list`)', () => {
+  it.each([
+    [['--stack=', 'prod', 'calls', 'list'], '--stack=', 'prod', 'call-control --stack=prod calls list'],
+    [
+      ['--local', '--port=', '3001', 'end-all', '--dry-run'],
+      '--port=',
+      '3001',
+      'call-control --local --port=3001 end-all --dry-run',
+    ],
+    [['-o=', 'json', 'calls', 'list'], '-o=', 'json', 'call-control -o=json calls list'],
+    [
+      ['calls', '--region=', 'us-east-1', 'list'],
+      '--region=',
+      'us-east-1',
+      'call-control calls --region=us-east-1 list',
+    ],
+  ])(
+    '%j names the split option, not an unknown command, with the line to type',
+    async (argv, flag, value, line) => {
+      const error = await refusal(argv);
+      expect(error.message).toBe(
+        `"${flag}" and "${value}" are one option split by a space: ${flag}${value}; nothing was sent`,
+      );
+      expect(error.hint).toBe(`Type the option and its value as one word: \`${line}\`.`);
+    },
+  );
+
+  it('puts back the splits after the command in the same line', async () => {
+    const error = await refusal(['--stack=', 'prod', 'calls', 'list', '--status=', 'queued']);
+    expect(error.hint).toBe(
+      'Type the option and its value as one word: `call-control --stack=prod calls list --status=queued`.',
+    );
+  });
+
+  it('names a misspelt option split from its value as unknown, with its nearest spelling', async () => {
+    expect((await refusal(['--regoin=', 'us-east-1', 'calls', 'list'])).message).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+  });
+});

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/core/errors.ts';
+import { parseCommandLine } from '../../cli/core/parse.ts';
+import { visible } from '../../cli/core/safe-text.ts';
+import { COMMANDS } from '../../cli/registry.ts';
+import { collectRun } from '../support/cli-process.ts';
+
+/**
+ * A line to type is the exact command line for the operator's shell, or none: a value holding a control,
+ * bidirectional or invisible character cannot be printed as itself (raw, it acts on the terminal or hides; as its
+ * escape, `\x1b`, the line copied carries four other characters), so the hint says why no line is shown, and
+ * never prints terminal control.
+ */
+
+const refusal = async (argv: string[]): Promise<UsageError> => {
+  try {
+    await parseCommandLine(argv, COMMANDS);
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error(`parsed without a usage error: ${argv.join(' ')}`);
+};
+
+const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+describe('a line to type with a value the terminal cannot show as itself', () => {
+  it.each([
+    ['an escape sequence', '+1\x1b[2J'],
+    ['a right-to-left override', 'a\u202eb'],
+    ['a zero-width space', '+1415\u200b5550100'],
+    ['a line break', 'a\nb'],
+    ['a tab', 'a\tb'],
+  ])('is withheld for %s, saying why, with no line and no terminal control', async (_, value) => {
+    const error = await refusal(['calls', 'list', '--to=', value, '--local']);
+    const hint = String(error.hint);
+    expect(hint).toBe(
+      `Type the option and its value as one word; no line to copy is shown, since "${visible(`--to=${value}`)}" ` +
+        'holds a control or invisible character: a line printed here could only show it as an escape, which typed ' +
+        'back is another value.',
+    );
+    expect(hint).not.toContain('`call-control');
+    expect(visible(hint)).toBe(hint);
+    expect(hint).not.toMatch(TERMINAL_CONTROL);
+  });
+
+  it('is withheld when any split put back holds one, not only the first', async () => {
+    const error = await refusal(['audit', '--call=', sid, '--actor=', 'x\x1b]0;owned\x07']);
+    expect(String(error.hint)).toMatch(
+      /^Type each SID, and each option with its value, as one word; no line/,
+    );
+    expect(String(error.hint)).toContain('"--actor=x\\x1b]0;owned\\x07"');
+  });
+
+  it('is withheld after a global option that lost its value to the command', async () => {
+    const error = await refusal(['--port', 'calls', 'list', '--to', 'a\u202eb']);
+    expect(String(error.hint)).toMatch(/^Give --port its value, or leave it out; no line to copy is shown/);
+  });
+
+  it('is shown for text a terminal shows as itself: accents, CJK, an emoji sequence, a joiner inside a word', async () => {
+    for (const value of ['Zoë', '漢字', '👩‍💻', 'क्‍ष']) {
+      const error = await refusal(['calls', 'list', '--to=', value]);
+      expect(error.hint).toBe(
+        `Type the option and its value as one word: \`call-control calls list '--to=${value}'\`.`,
+      );
+    }
+  });
+});
+
+/** One run of the CLI from source, with no AWS configuration: nothing it sends can reach AWS. */
+const runCli = (args: string[]) =>
+  collectRun(
+    spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'call-control.mjs'), ...args], {
+      env: {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+    30_000,
+  );
+
+describe('a target option holding a control or invisible character', () => {
+  it('is refused before anything is read or sent, naming the option, so no hint repeats it', async () => {
+    const run = await runCli(['calls', 'end', sid, '--yes', '--stack', 'prod\u200b']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: --stack holds a control or invisible character ("prod\\u200b"); nothing was sent\n' +
+        'next:  Type --stack again without it (a paste from a chat or a web page can add one).\n',
+    );
+  });
+});
+
+describe('an empty target option', () => {
+  it.each([
+    [['--stack=', 'calls', 'list'], '--stack'],
+    [['calls', 'end', sid, '--yes', '--region', ''], '--region'],
+    [['end-all', '--dry-run', '--profile', ' '], '--profile'],
+  ])('%j is refused naming the option, not looked up as the name ""', async (args, flag) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: ${flag} is empty; nothing was sent\nnext:  Give ${flag} its value, or leave it out for the default.\n`,
+    );
+  });
+});
