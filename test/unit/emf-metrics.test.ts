@@ -174,7 +174,10 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
     const cycles: Step[][] = [
       [count('CallsUpdated'), count('CallsFailed')],
       [(m) => m.addMetric('CallsUpdated', MetricUnit.Milliseconds, 2), count('CallsFailed')],
-      [(m) => m.addMetric('CallsUpdated', MetricUnit.Milliseconds, 3, MetricResolution.High), count('CallsFailed')],
+      [
+        (m) => m.addMetric('CallsUpdated', MetricUnit.Milliseconds, 3, MetricResolution.High),
+        count('CallsFailed'),
+      ],
       [count('CallsFailed'), count('CallsUpdated')],
       [count('CallsUpdated')],
       [count('CallsUpdated'), count('CallsFailed')],

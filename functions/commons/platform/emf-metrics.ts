@@ -104,9 +104,7 @@ export class CallControlMetrics extends Metrics {
       UNITS.has(unit) &&
       RESOLUTIONS.has(resolution) &&
       // Powertools' store is a plain object: a name it inherits (`constructor`, `__proto__`) is refused as added.
-      (known
-        ? known.unit === unit && known.values.length + 1 < MAX_VALUES
-        : PLAIN[name] === undefined)
+      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : PLAIN[name] === undefined)
     ) {
       if (known) known.values.push(value);
       else added.set(name, { name, unit, resolution, values: [value] });
@@ -184,7 +182,10 @@ export class CallControlMetrics extends Metrics {
   /** The template of a set of metrics: the last flush's when it is the same set, else rendered once per set. */
   #templateOf(metrics: readonly Added[]): readonly string[] | null {
     const last = this.#last;
-    if (last?.set.length === metrics.length && last.set.every((was, index) => sameMetric(was, metrics[index]))) {
+    if (
+      last?.set.length === metrics.length &&
+      last.set.every((was, index) => sameMetric(was, metrics[index]))
+    ) {
       return last.template;
     }
     // JSON, which no name can make two sets read alike in (a name may hold any character, a separator too).
