@@ -117,19 +117,18 @@ export const applyToProject = async (
   const callSid = canonicalSid(command.callSid);
   const options = { signal };
   try {
-    let call: CallView;
+    let result: CallActionResult;
     // One async function for the request, whatever the action (a cleanup sends one per ended call).
     try {
-      call = await api.updateCall(callSid, changeOf(action), options);
+      result = { call: await api.updateCall(callSid, changeOf(action), options), outcome: 'updated' };
     } catch (error) {
       // An end through the update route too, once the client resent it after an answer was lost: the call may
       // have ended by the first attempt, and the refusal of the resend must not say the end failed.
       if (action.kind !== 'terminate' && !(action.update.Status && (error as { resent?: boolean }).resent))
         throw error;
-      return { ok: true, accountSid, callSid, ...(await endedMeanwhile(api, callSid, error, options)) };
+      result = await endedMeanwhile(api, callSid, error, options);
     }
-    // Written out, not spread from a result object: every ended call of a cleanup comes this way.
-    return { ok: true, accountSid, callSid, call, outcome: 'updated' };
+    return { ok: true, accountSid, callSid, ...result };
   } catch (error) {
     return { ok: false, accountSid, callSid, error: describe(action, error), cause: error };
   }
@@ -146,13 +145,14 @@ const joinReason = (first: string, second: string): string =>
 /** The audit result of an outcome; `rule` (a cleanup's reason) goes first in the reason when given. */
 export const auditedResultOf = (outcome: CallOutcome, rule?: string): AuditedResult => {
   if (!outcome.ok) return failureResult(outcome.error, rule);
-  const { status } = outcome.call;
-  const ended = outcome.outcome === 'already-ended' ? `the call had already ended (${status})` : '';
-  const reason = joinReason(rule ?? (ended ? '' : 'applied'), ended);
-  // A native call whose status SignalWire did not give has none to record (two literals: no spread per record).
-  return status === null
-    ? { outcome: outcome.outcome, reason }
-    : { outcome: outcome.outcome, resultingStatus: status, reason };
+  const ended =
+    outcome.outcome === 'already-ended' ? `the call had already ended (${outcome.call.status})` : '';
+  return {
+    outcome: outcome.outcome,
+    // A native call whose status SignalWire did not give has none to record.
+    ...(outcome.call.status === null ? {} : { resultingStatus: outcome.call.status }),
+    reason: joinReason(rule ?? (ended ? '' : 'applied'), ended),
+  };
 };
 
 /** Writes the one audit record of a command's outcome. */
@@ -160,20 +160,21 @@ export const auditOutcome = (
   log: AuditLog,
   command: CallOrigin & { action: CallAction; project?: string },
   outcome: CallOutcome,
-  extra?: { rule?: string; priorStatus?: string; change?: AuditedChange },
-): void => {
-  const result = auditedResultOf(outcome, extra?.rule);
+  extra: { rule?: string; priorStatus?: string; change?: AuditedChange } = {},
+): void =>
   writeAuditRecord(
     log,
     command,
     {
       accountSid: outcome.accountSid ?? command.project,
       callSid: outcome.callSid,
-      change: extra?.change ?? changeOf(command.action),
+      change: extra.change ?? changeOf(command.action),
     },
-    extra?.priorStatus ? { ...result, priorStatus: extra.priorStatus } : result,
+    {
+      ...auditedResultOf(outcome, extra.rule),
+      ...(extra.priorStatus ? { priorStatus: extra.priorStatus } : {}),
+    },
   );
-};
 
 /** The call service over an access to SignalWire (credentials, one client per project) and an audit log. */
 export const createCallService = (
@@ -198,9 +199,7 @@ export const createCallService = (
         cause: error,
       };
     }
-    // The command as it came, unless the project it names was written otherwise (a copy then, with the canonical).
-    const audited = project && project !== command.project ? { ...command, project } : command;
-    return { audited, outcome };
+    return { audited: { ...command, ...(project ? { project } : {}) }, outcome };
   };
   return {
     async apply(command) {

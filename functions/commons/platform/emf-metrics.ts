@@ -30,11 +30,6 @@ const RESOLUTIONS = new Set<unknown>(Object.values(MetricResolutions));
 /** Powertools flushes on its own before a metric beyond these (`MAX_METRICS_SIZE`, `MAX_METRIC_VALUES_SIZE`). */
 const MAX_METRICS = 100;
 const MAX_VALUES = 100;
-/** An object as Powertools' store is, to tell the names it inherits (`constructor`, `__proto__`). */
-const PLAIN: Readonly<Record<string, unknown>> = {};
-
-/** A metric's one value as `JSON.stringify` writes a number: `ToString` when finite, `null` otherwise. */
-const jsonNumber = (value: number): string => (Number.isFinite(value) ? `${value}` : 'null');
 
 /**
  * Powertools' Metrics, with the counters of an ordinary invocation kept and flushed leaner: the one EMF line an
@@ -57,11 +52,6 @@ export class CallControlMetrics extends Metrics {
   #added: Map<string, Added> | undefined;
   /** Per set of names, units and resolutions: the line's text around the timestamp and the values (`null`: none). */
   readonly #templates = new Map<string, readonly string[] | null>();
-  /**
-   * The set the last flush wrote (names, units and resolutions, in order) and its template: a warm function
-   * flushes the same set invocation after invocation, which is then found without building its key.
-   */
-  #last: { set: readonly Omit<Added, 'values'>[]; template: readonly string[] | null } | undefined;
   /**
    * Whether metrics may be kept here at all: not for the dev-mode console (`POWERTOOLS_DEV`) or disabled metrics,
    * only for a namespace given as an option (the functions' way): without one Powertools may warn on every flush
@@ -104,7 +94,9 @@ export class CallControlMetrics extends Metrics {
       UNITS.has(unit) &&
       RESOLUTIONS.has(resolution) &&
       // Powertools' store is a plain object: a name it inherits (`constructor`, `__proto__`) is refused as added.
-      (known ? known.unit === unit && known.values.length + 1 < MAX_VALUES : PLAIN[name] === undefined)
+      (known
+        ? known.unit === unit && known.values.length + 1 < MAX_VALUES
+        : ({} as Record<string, unknown>)[name] === undefined)
     ) {
       if (known) known.values.push(value);
       else added.set(name, { name, unit, resolution, values: [value] });
@@ -145,15 +137,11 @@ export class CallControlMetrics extends Metrics {
   }
   // The default dimensions are part of every template (Powertools' constructor sets them before the fields exist).
   override setDefaultDimensions(dimensions: Dimensions): this {
-    if (#templates in this) {
-      this.#templates.clear();
-      this.#last = undefined;
-    }
+    if (#templates in this) this.#templates.clear();
     return super.setDefaultDimensions(dimensions);
   }
   override clearDefaultDimensions(): void {
     this.#templates.clear();
-    this.#last = undefined;
     super.clearDefaultDimensions();
   }
 
@@ -163,31 +151,6 @@ export class CallControlMetrics extends Metrics {
     this.#added = this.#lean && !this.#adding ? new Map() : undefined;
     if (!added?.size) return super.publishStoredMetrics();
     const metrics = [...added.values()];
-    const template = this.#templateOf(metrics);
-    if (template === null) {
-      this.#storeAll(metrics);
-      return super.publishStoredMetrics();
-    }
-    let line = `${template[0]}${Date.now()}`;
-    for (let index = 0; index < metrics.length; index++) {
-      const { values } = metrics[index] as Added;
-      // Powertools keeps one value as a number and several as an array.
-      line += `${template[index + 1]}${values.length === 1 ? jsonNumber(values[0] as number) : JSON.stringify(values)}`;
-    }
-    // As Powertools' own flush, what was added is gone even when the write throws (it was never in its store).
-    process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
-    return this;
-  }
-
-  /** The template of a set of metrics: the last flush's when it is the same set, else rendered once per set. */
-  #templateOf(metrics: readonly Added[]): readonly string[] | null {
-    const last = this.#last;
-    if (
-      last?.set.length === metrics.length &&
-      last.set.every((was, index) => sameMetric(was, metrics[index]))
-    ) {
-      return last.template;
-    }
     // JSON, which no name can make two sets read alike in (a name may hold any character, a separator too).
     const key = JSON.stringify(metrics.map(({ name, unit, resolution }) => [name, unit, resolution]));
     let template = this.#templates.get(key);
@@ -195,8 +158,18 @@ export class CallControlMetrics extends Metrics {
       template = this.#render(metrics);
       this.#templates.set(key, template);
     }
-    this.#last = { set: metrics.map(({ name, unit, resolution }) => ({ name, unit, resolution })), template };
-    return template;
+    if (template === null) {
+      this.#storeAll(metrics);
+      return super.publishStoredMetrics();
+    }
+    let line = `${template[0]}${Date.now()}`;
+    for (const [index, { values }] of metrics.entries()) {
+      // Powertools keeps one value as a number and several as an array.
+      line += `${template[index + 1]}${JSON.stringify(values.length === 1 ? values[0] : values)}`;
+    }
+    // As Powertools' own flush, what was added is gone even when the write throws (it was never in its store).
+    process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
+    return this;
   }
 
   /** Gets the metrics kept here into Powertools' store, where the rest of this flush's metrics go too. */
@@ -253,10 +226,6 @@ export class CallControlMetrics extends Metrics {
     return parts;
   }
 }
-
-/** Whether a metric has the name, unit and resolution of one flushed before. */
-const sameMetric = (was: Omit<Added, 'values'>, metric: Added | undefined): boolean =>
-  was.name === metric?.name && was.unit === metric.unit && was.resolution === metric.resolution;
 
 /** What `serializeMetrics` returns, as far as the template reads it. */
 type EmfLine = Record<string, unknown> & { _aws: { Timestamp: unknown } };
