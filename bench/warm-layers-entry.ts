@@ -8,8 +8,9 @@
  *   timeout and answer cap (`BENCH_LAYER_ORIGIN`, `BENCH_LAYER_PROJECT`, `BENCH_LAYER_AUTHORIZATION`);
  * - `client`: `SignalWireClient.updateCall` of the client the credentials layer made (read once);
  * - `service`: the call service's `apply` as the terminate route calls it (credentials, audit line);
- * - `route`: the route-key router and the terminate route (its checks, deadline, answer and EMF metrics)
- *   without the function's middy chain;
+ * - `route`: the route-key router and the terminate route (its checks, deadline, answer and EMF metrics counted)
+ *   without the function's middy chain, so without the metrics' flush: their EMF line is written by the chain's
+ *   middleware (`full`), and here only when Powertools flushes a full store on its own (about every 100 values);
  * - `middy`: that router in a middy chain with no middleware and no early timeout;
  * - `middy-timeout`: the same with the function's early timeout (`timeoutEarlyInMillis`);
  * - `full`: the function's handler (functions/http-api.ts `createHttpApiHandler`).

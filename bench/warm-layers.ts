@@ -27,11 +27,15 @@ export const WARM_LAYERS = [
     key: 'route',
     label:
       'the route-key router and the terminate route over that service (its checks, deadline, answer and EMF ' +
-      'metrics), without the middy chain',
+      'metrics counted; their line is flushed by the full function), without the middy chain',
   },
   { key: 'middy', label: 'that router in a middy chain with no middleware and no early timeout' },
   { key: 'middy-timeout', label: "the same with the function's early timeout (`timeoutEarlyInMillis`)" },
-  { key: 'full', label: "the full function (the operator chain's middlewares around that router)" },
+  {
+    key: 'full',
+    label:
+      "the full function (the operator chain's middlewares around that router, the EMF line's flush among them)",
+  },
 ] as const;
 
 export type WarmLayerKey = (typeof WARM_LAYERS)[number]['key'];
@@ -100,7 +104,8 @@ export const warmLayerNote = (runs: WarmLayerRuns, calls: number): string => {
     'the per-repeat ratios). `middy` is middy itself (its hooks, the invocation it awaits); `middy-timeout` ' +
     "adds the early timeout's timer and AbortController per invocation; `full` adds the operator chain's " +
     'middlewares (Powertools context, request log keys, error answer, normalizers, request guard, body parsers, ' +
-    'input shape).'
+    'input shape) and the flush of the EMF metrics line (the layers below count the metrics without flushing them; ' +
+    'Powertools writes their line on its own about every 100 values).'
   );
 };
 

@@ -106,6 +106,16 @@ const CASES: Array<[string, Step[], ConstructorParameters<typeof Metrics>[0]?]> 
       count('X'),
     ],
   ],
+  [
+    'values JSON writes otherwise than as text (not finite, negative zero, exponents)',
+    [
+      count('NotANumber', Number.NaN),
+      count('Infinite', Number.POSITIVE_INFINITY),
+      count('NegativeZero', -0),
+      count('Large', 1e21),
+      count('Small', 1e-7),
+    ],
+  ],
   ['99 values of one metric (Powertools does not flush)', Array.from({ length: 99 }, () => count('Same'))],
   [
     '100 metrics (Powertools does not flush before the 101st)',
@@ -153,6 +163,24 @@ describe('CallControlMetrics (the lean EMF flush)', () => {
       [count('CallsUpdated'), count('CallActionsRejected')],
       [count('CallActionsRejected'), count('CallsUpdated', 2)],
       [count('CallsUpdated')],
+    ];
+    const expected = written(new Metrics(options), cycles);
+    vi.restoreAllMocks();
+
+    expect(written(new CallControlMetrics(options), cycles)).toBe(expected);
+  });
+
+  it('writes the same lines when a flush has the names of the one before in another unit, resolution or order', () => {
+    const cycles: Step[][] = [
+      [count('CallsUpdated'), count('CallsFailed')],
+      [(m) => m.addMetric('CallsUpdated', MetricUnit.Milliseconds, 2), count('CallsFailed')],
+      [
+        (m) => m.addMetric('CallsUpdated', MetricUnit.Milliseconds, 3, MetricResolution.High),
+        count('CallsFailed'),
+      ],
+      [count('CallsFailed'), count('CallsUpdated')],
+      [count('CallsUpdated')],
+      [count('CallsUpdated'), count('CallsFailed')],
     ];
     const expected = written(new Metrics(options), cycles);
     vi.restoreAllMocks();
