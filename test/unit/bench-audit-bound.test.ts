@@ -59,13 +59,21 @@ describe('what bounds the audit-record target', () => {
     expectQuotes(note, [
       'Missed, audit record',
       '0.0160 ms of client CPU per record',
-      'user time 0.0120 ms and system time 0.0040 ms',
+      'of which (the median run) user time 0.0120 ms and system time 0.0040 ms',
       'a line as long (612 bytes)',
       'take 0.0040 ms per line (user 0.0010 ms, system 0.0030 ms)',
       '27 % of the 0.015 ms target, 25 % of the',
       'leaving 0.0110 ms for building the line',
       'against the 0.0120 ms it takes',
     ]);
+  });
+
+  it('says so when the write alone takes more than the whole target', () => {
+    const note = auditNote([run(14, 6)], [run(10, 6)]);
+
+    expect(note).toContain('107 % of the 0.015 ms target, 80 % of the');
+    expect(note).toContain('more than the whole target before the line is built');
+    expect(note).not.toContain('leaving');
   });
 
   it('does not call the target missed when the record is within it', () => {
