@@ -123,6 +123,13 @@ const REFERENCE_ENTRY = 'bench/reference/sdk-update-handler.ts';
 const REFERENCE_BANNER = { banner: { js: USUAL_ESM_REQUIRE_BANNER } };
 
 /**
+ * bench/warm-design-floor.ts bundled as a user would bundle it (as the reference is: no alias, the usual
+ * `createRequire` banner): the design floor of a warm invocation, none of this project's build choices in it.
+ */
+export const designFloorBundle = (root: string, outDir: string): Promise<BundleReport> =>
+  bundle(root, 'bench/warm-design-floor.ts', 'warm-design-floor', outDir, { ...REFERENCE_BANNER, alias: {} });
+
+/**
  * Bundles every function and the reference handler. The reference is bundled as a user would bundle it (the
  * AWS SDK's default credential chain included, no alias); `referenceEnvCredentials` is the same handler with
  * this project's alias too, for the context row; `referenceRuntimeSdk` takes the AWS SDK from the Lambda

@@ -76,6 +76,11 @@ export interface CleanupPlan {
    * record shape), so the CPU of the audit line alone can be set against the cleanup's.
    */
   auditLines?: number;
+  /**
+   * Instead of ending calls: this many bare `process.stdout.write` calls of one audit line (made as `auditLines`
+   * makes them, before the measured work), to the same stdout: what the write alone costs an audit record.
+   */
+  writeLines?: number;
 }
 
 export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply' | 'paced' | 'settled';
@@ -95,11 +100,11 @@ export interface CleanupOutcome {
   wallMs: number;
   /** User + system CPU time of this process during the work. */
   cpuMs: number;
-  /**
-   * Of which system CPU (in the kernel), where the `audit` mode's writes to stdout are counted: kept with each run
-   * in results.json's details, to tell the audit line's own work from its write. Absent in the `handler` mode.
-   */
-  systemMs?: number;
+  /** The same CPU time split: user (this process's own instructions) and system (the kernel's, for it). */
+  userCpuMs?: number;
+  systemCpuMs?: number;
+  /** Bytes of the line a `writeLines` run wrote each time. */
+  lineBytes?: number;
   /**
    * Times the event loop's thread blocked during the work and was woken again (by an answer or a timer): its
    * voluntary context switches. Absent where `/proc` does not say (not Linux).
@@ -366,6 +371,29 @@ const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
   outcome.ended = lines;
 };
 
+/** One audit line as `writeAudits` writes it: its text, taken from stdout (nothing reaches the real stdout). */
+const sampleAuditLine = (plan: CleanupPlan): string => {
+  const write = process.stdout.write;
+  let line = '';
+  process.stdout.write = ((chunk: string) => {
+    line = chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    writeAudits({ ...plan, auditLines: 1 }, emptyOutcome());
+  } finally {
+    process.stdout.write = write;
+  }
+  return line;
+};
+
+const writeBare = (lines: number, line: string, outcome: CleanupOutcome): void => {
+  for (let written = 0; written < lines; written++) process.stdout.write(line);
+  outcome.runs = 1;
+  outcome.ended = lines;
+  outcome.lineBytes = Buffer.byteLength(line);
+};
+
 /** Voluntary context switches of the calling thread so far (Linux), or undefined. */
 const threadWaits = (): number | undefined => {
   try {
@@ -380,17 +408,20 @@ const threadWaits = (): number | undefined => {
 
 const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   const outcome = emptyOutcome();
+  const line = plan.writeLines === undefined ? '' : sampleAuditLine(plan);
   const tracker = trackPeaks(plan.trackMemory ?? true);
   const waitsBefore = threadWaits();
   const cpu = process.cpuUsage();
   const started = performance.now();
   if (plan.auditLines !== undefined) writeAudits(plan, outcome);
+  else if (plan.writeLines !== undefined) writeBare(plan.writeLines, line, outcome);
   else if (plan.bareSids) await endBare(plan, plan.bareSids, outcome);
   else await cleanUp(plan, outcome, tracker);
   outcome.wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   outcome.cpuMs = (used.user + used.system) / 1000;
-  outcome.systemMs = used.system / 1000;
+  outcome.userCpuMs = used.user / 1000;
+  outcome.systemCpuMs = used.system / 1000;
   const waitsAfter = threadWaits();
   if (waitsBefore !== undefined && waitsAfter !== undefined) outcome.wakeups = waitsAfter - waitsBefore;
   tracker.stop();

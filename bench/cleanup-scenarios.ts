@@ -40,9 +40,10 @@ export interface CleanupScenario {
    * nothing else); `handler`: the cleanup function's own bundle, invoked like a schedule would; `audit`:
    * only the audit records of as many calls, nothing sent; `engine-unpaced`: `engine` with the pacer released
    * (bench/build.ts `unpacedCleanupDriver`, bench only); `layer-*`: the same calls ended through one layer of
-   * the project above `node:http` and nothing else (CleanupPlan's `bareTransport`).
+   * the project above `node:http` and nothing else (CleanupPlan's `bareTransport`); `write`: as many bare
+   * `process.stdout.write` calls of one audit line, the write alone (CleanupPlan's `writeLines`).
    */
-  mode: 'engine' | 'engine-unpaced' | 'handler' | 'audit' | keyof typeof BARE_TRANSPORTS;
+  mode: 'engine' | 'engine-unpaced' | 'handler' | 'audit' | 'write' | keyof typeof BARE_TRANSPORTS;
   /** Serve the emulator over https with this certificate (the child trusts only its CA). */
   certificates?: BenchCertificates;
   /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
@@ -204,6 +205,7 @@ export const runScenario = async (
         maxRuns: scenario.maxRuns,
         ...(bareTransport ? { bareSids: sids, bareTransport } : {}),
         ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
+        ...(scenario.mode === 'write' ? { writeLines: scenario.calls } : {}),
         trackMemory: scenario.trackMemory ?? true,
       };
       const env = {

@@ -34,6 +34,12 @@ export interface WarmDurations {
   httpSteady: number[];
   /** The durations of the `handlerCpu` process: the full handler alone, after the usual warm-up. */
   handlerAlone: number[];
+  /**
+   * The design floor (bench/warm-design-floor.ts) alone in its own process: its durations and its CPU per
+   * counted invocation (ms, one figure per repeat); http only (empty over https).
+   */
+  floor: number[];
+  floorCpu: number[];
 }
 
 /** Every duration of one series over the repeats. */

@@ -1,25 +1,28 @@
 /**
- * `npx tsx bench/warm-instructions.ts [label=bundle[#layer] | bare ...] [--calls N] [--runs R]`: instructions
- * (valgrind callgrind, `Ir`) per warm invocation of http-api bundles, for A/B comparisons on a shared machine,
- * where CPU time moves with the load of other work. Each arm runs bench/warm-driver.mjs under callgrind
- * (`node --predictable`, bench/cold-instructions.ts says why) in the warm rows' loopback world twice: once with
- * the usual warm-up only, once with `--calls` more invocations; the difference over `--calls` is the
- * instructions of one warm invocation (the emulator runs outside callgrind). `#layer` sets `BENCH_WARM_LAYER`
- * for a bundle of bench/warm-layers-entry.ts. Defaults: this checkout's http-api bundled the production way;
- * 300 calls; 1 run. Needs valgrind; an arm takes minutes on a loaded machine. Not a row of the bench: a tool to
- * tell whether a change to the warm path pays. Read its figures with care: a window of a few hundred invocations
- * may or may not hold a mark-compact collection (one window of the full handler counted 3.2 M instructions per
- * invocation with one, against 1.4 M without), and V8 tiers code up at its own pace, so differences below
- * ~100 k per invocation need several runs (`--runs`) and long windows. The driver builds each invocation's event
- * and context just before it, its 30 s counted from then (when it built them all before the first ran, a window
- * that callgrind stretched past 30 s timed out its last invocations, seen on the route layer). A layer without
- * the client's retries may lose a request to a keep-alive socket the emulator closed (seen on the transport layer).
+ * `npx tsx bench/warm-instructions.ts [label=bundle[#layer] | bare | floor | project ...] [--calls N]
+ * [--runs R]`: instructions (valgrind callgrind, `Ir`) per warm invocation of http-api bundles, for A/B
+ * comparisons on a shared machine, where CPU time moves with the load of other work. Each arm runs
+ * bench/warm-driver.mjs under callgrind (`node --predictable`, bench/cold-instructions.ts says why) in the
+ * warm rows' loopback world twice: once with the usual warm-up only, once with `--calls` more invocations;
+ * the difference over `--calls` is the instructions of one warm invocation (the emulator runs outside
+ * callgrind). `#layer` sets `BENCH_WARM_LAYER` for a bundle of bench/warm-layers-entry.ts; `floor` is the
+ * design floor (bench/warm-design-floor.ts, built here as the warm rows build it), `project` this checkout's
+ * http-api, `bare` the bare `node:http` request. Defaults: this checkout's http-api bundled the production
+ * way; 300 calls; 1 run. Needs valgrind; an arm takes minutes on a loaded machine. Not a row of the bench: a
+ * tool to tell whether a change to the warm path pays. Read its figures with care: a window of a few hundred
+ * invocations may or may not hold a mark-compact collection (one window of the full handler counted 3.2 M
+ * instructions per invocation with one, against 1.4 M without), and V8 tiers code up at its own pace, so
+ * differences below ~100 k per invocation need several runs (`--runs`) and long windows. The driver builds
+ * each invocation's event and context just before it, its 30 s counted from then (when it built them all
+ * before the first ran, a window that callgrind stretched past 30 s timed out its last invocations, seen on
+ * the route layer). A layer without the client's retries may lose a request to a keep-alive socket the
+ * emulator closed (seen on the transport layer).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundle } from './build.ts';
+import { bundle, designFloorBundle } from './build.ts';
 import { callgrindTotal, spawnUnderCallgrind } from './callgrind.ts';
 import { median, terminateEvent } from './harness.ts';
 import { WARM_UP } from './warm-process.ts';
@@ -34,9 +37,15 @@ const runs = Number(values.runs);
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'warm-instructions-'));
 
+const floor = positionals.includes('floor') ? (await designFloorBundle(root, work)).outfile : undefined;
+const project = positionals.includes('project')
+  ? (await bundle(root, 'functions/http-api.ts', 'http-api', work)).outfile
+  : undefined;
 const arms: Array<{ label: string; file: string | undefined; layer: string | undefined }> = positionals.map(
   (given) => {
     if (given === 'bare') return { label: 'bare node:http', file: undefined, layer: undefined };
+    if (given === 'floor') return { label: 'design floor', file: floor, layer: undefined };
+    if (given === 'project') return { label: 'this checkout', file: project, layer: undefined };
     const [label, rest] = given.split('=', 2) as [string, string];
     const [file, layer] = rest.split('#', 2) as [string, string | undefined];
     return { label, file: resolve(file), layer };

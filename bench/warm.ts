@@ -2,6 +2,7 @@
  * Item 3, warm invocations: the processes of a rotation (bench/warm-process.ts), the rows of each arm alone
  * (bench/warm-alone.ts) and the keep-alive rounds against the SDK (bench/warm-keepalive.ts), over http and https.
  */
+import { designFloorBundle } from './build.ts';
 import { percentile } from './harness.ts';
 import { type BenchContext, count, type Measurement, REPEATS, scaled, yesNo } from './measurement.ts';
 import { ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
@@ -13,6 +14,13 @@ import {
   warmCpuRow,
   warmCpuSentence,
 } from './warm-alone.ts';
+import {
+  DESIGN_FLOOR_LABEL,
+  DESIGN_FLOOR_ROW,
+  designFloorSentence,
+  hasDesignFloor,
+  VS_DESIGN_FLOOR_ROW,
+} from './warm-floor.ts';
 import {
   KEEPALIVE_PAIRS,
   type KeepAlivePair,
@@ -95,6 +103,16 @@ const steadySteps = (world: World, processes: WarmProcesses): Step[] => {
   ];
 };
 
+/** The design floor (bench/warm-design-floor.ts, bundled as `bundle`) alone in its own process, as the handler. */
+const designFloorStep =
+  (processes: WarmProcesses, bundle: string): Step =>
+  async (w) => {
+    const { set, samples, seedMany, run } = processes;
+    const got = await run(set.projectDirect.env, bundle, [warmSeries('floor', 'handler', seedMany(samples))]);
+    w.floor = got('floor');
+    w.floorCpu = [got.cpuPerCall('floor')];
+  };
+
 const emptyDurations = (): WarmDurations => ({
   handler: [],
   fetch: [],
@@ -107,6 +125,8 @@ const emptyDurations = (): WarmDurations => ({
   handlerSteady: [],
   httpSteady: [],
   handlerAlone: [],
+  floor: [],
+  floorCpu: [],
 });
 
 /** {@link REPEATS} repeats of every step, each repeat starting one step further on. */
@@ -120,20 +140,30 @@ const rotate = async (steps: readonly Step[]): Promise<WarmDurations[]> => {
   return repeats;
 };
 
-/** The rotation's repeats, then the keep-alive rounds; `steady` adds the steady-state steps (http only). */
+/**
+ * The rotation's repeats, then the keep-alive rounds; `steady` adds the steady-state steps and the design floor,
+ * bundled as `floor` (http only).
+ */
 const measure = async (
   world: World,
   context: BenchContext,
-  steady: boolean,
+  steady: { floor: string } | undefined,
 ): Promise<{ repeats: WarmDurations[]; pairs: KeepAlivePair[] }> => {
   const processes = warmProcesses(world, context);
-  const steps = [...rotationSteps(world, processes), ...(steady ? steadySteps(world, processes) : [])];
+  const steps = [
+    ...rotationSteps(world, processes),
+    ...(steady ? [designFloorStep(processes, steady.floor), ...steadySteps(world, processes)] : []),
+  ];
   const repeats = await rotate(steps);
   const pairs = await measureKeepAlive(world, processes);
   return { repeats, pairs };
 };
 
-const warmRows = (repeats: WarmDurations[], pairs: readonly KeepAlivePair[], tls: boolean): ResultRow[] => {
+export const warmRows = (
+  repeats: WarmDurations[],
+  pairs: readonly KeepAlivePair[],
+  tls: boolean,
+): ResultRow[] => {
   const over = tls ? ', https' : ', http';
   const row = (
     metric: string,
@@ -170,6 +200,25 @@ const warmRows = (repeats: WarmDurations[], pairs: readonly KeepAlivePair[], tls
       tls ? {} : { id: 'warm-vs-node-http', target: TARGET_VS_NODE_HTTP },
     ),
     warmCpuRow(repeats, tls),
+    ...(hasDesignFloor(repeats)
+      ? [
+          row(
+            `Context, what bounds the warm target${over}: warm p50 of ${DESIGN_FLOOR_LABEL} alone in its own ` +
+              'process vs the bare `node:http` request alone in its own',
+            'floor',
+            'http',
+            50,
+            { id: DESIGN_FLOOR_ROW },
+          ),
+          row(
+            `Context: warm p50${over}, the full handler vs that design floor, each alone in its own process`,
+            'handlerAlone',
+            'floor',
+            50,
+            { id: VS_DESIGN_FLOOR_ROW },
+          ),
+        ]
+      : []),
     ...(repeats.some((w) => w.handlerSteady.length > 0)
       ? [
           row(
@@ -243,12 +292,13 @@ export const warm: Measurement = {
   name: 'warm',
   async run(context) {
     await context.bundles();
+    const floor = (await designFloorBundle(context.root, context.out)).outfile;
     const world = await startWorld();
     let durations: WarmDurations[];
     let pairs: KeepAlivePair[];
     try {
       context.log('warm invocations (http)');
-      ({ repeats: durations, pairs } = await measure(world, context, true));
+      ({ repeats: durations, pairs } = await measure(world, context, { floor }));
     } finally {
       await world.stop();
     }
@@ -279,7 +329,8 @@ export const warm: Measurement = {
         'against a zero-latency emulator these fixed costs are set against a single loopback round trip, and ' +
         'against a real SignalWire (tens of ms away) they are a few per cent. A terminate that does not name its ' +
         'API is sent write-first (functions/commons/calls/native-calls.ts): a Compatibility call takes the one ' +
-        `round trip the bare request makes. ${warmCpuSentence(durations)}${steadySentence(durations)}`,
+        `round trip the bare request makes. ${warmCpuSentence(durations)}${steadySentence(durations)}` +
+        designFloorSentence(durations),
       keepAliveNote(pairs, rows, false),
     );
     return { rows, notes, details: { percentiles: summary(durations), keepAlivePairs: pairDetails(pairs) } };
@@ -315,7 +366,7 @@ export const warmTls: Measurement = {
     let pairs: KeepAlivePair[];
     try {
       context.log('warm invocations (https)');
-      ({ repeats: durations, pairs } = await measure(world, context, false));
+      ({ repeats: durations, pairs } = await measure(world, context, undefined));
     } finally {
       await world.stop();
     }

@@ -14,6 +14,8 @@ const repeat = (http: number[], handlerCpu: number, httpCpu: number): WarmDurati
   handlerSteady: [],
   httpSteady: [],
   handlerAlone: [],
+  floor: [],
+  floorCpu: [],
 });
 
 describe("the warm target's CPU context", () => {

@@ -1,0 +1,142 @@
+/**
+ * The audit-record target (issue 22: one audit line per ended call, at most 0.015 ms of client CPU) and what
+ * bounds it: the runs that wrote only audit records as the cleanup writes them, their CPU split into user and
+ * system time, and a floor measured beside them, the same number of bare `process.stdout.write` calls of a line
+ * of the same length to the same discarded stdout (bench/cleanup-driver.ts `writeLines`), in the same rounds.
+ * Counted with callgrind on 2026-12-07 (`npx tsx bench/cleanup-instructions.ts audit write --runs 3`, user-space
+ * instructions only): 59.3 k per audit record, 39.2 k per bare write of its 861-byte line (Node's Writable and
+ * SyncWriteStream, the string's conversion, `fs.writeSync`): two thirds of the record's own instructions are the
+ * write, before the kernel's share, which the system-time row shows.
+ */
+import { type CleanupResult, cpuPerCall } from './cleanup-scenarios.ts';
+import { percent, yesNo } from './measurement.ts';
+import { ms, type ResultRow, ratioSpread, spread } from './report.ts';
+
+/** Issue 22's target for the audit record alone. */
+export const TARGET_AUDIT_MS = 0.015;
+
+/** A figure of a few µs, in the target's unit, with the digits that tell it from the target. */
+export const fineMs = (value: number): string => `${value.toFixed(4)} ms`;
+
+type Part = 'cpuMs' | 'userCpuMs' | 'systemCpuMs';
+
+/** CPU (ms) of `part` per line written (per ended call: one record or one write each). */
+const perLine = (run: CleanupResult, part: Part): number =>
+  (run[part] ?? Number.NaN) / Math.max(1, run.ended);
+
+/**
+ * The audit-record target row: CPU per record of the runs that wrote only audit records (one a round), their
+ * median against the target, min–max shown.
+ */
+export const auditRecordRow = (audits: readonly CleanupResult[]): ResultRow => {
+  const s = spread(audits.map(cpuPerCall));
+  return {
+    item: 4,
+    id: 'audit-record-ms',
+    metric: 'Audit record per ended call (client CPU, written alone as the cleanup writes it)',
+    project: ms(s.median),
+    reference: '—',
+    ratio: `min–max ${ms(s.min)}–${ms(s.max)} over ${s.repeats} repeats`,
+    target: `≤ ${TARGET_AUDIT_MS} ms`,
+    met: yesNo(s.median <= TARGET_AUDIT_MS),
+    values: { project: s.median, unit: 'ms', projectMin: s.min, projectMax: s.max, repeats: s.repeats },
+  };
+};
+
+/** A context row of one figure per line over the repeats: median, min–max. */
+const perLineRow = (
+  id: string,
+  metric: string,
+  runs: readonly CleanupResult[],
+  part: Part,
+  reference: string,
+): ResultRow => {
+  const s = spread(runs.map((run) => perLine(run, part)));
+  return {
+    item: 4,
+    id,
+    metric,
+    project: fineMs(s.median),
+    reference,
+    ratio: `min–max ${fineMs(s.min)}–${fineMs(s.max)} over ${s.repeats} repeats`,
+    target: '— (context)',
+    met: 'n/a',
+    values: { project: s.median, unit: 'ms', projectMin: s.min, projectMax: s.max, repeats: s.repeats },
+  };
+};
+
+/**
+ * What bounds the audit-record target: its CPU per record as user and as system time, and the bare writes of a
+ * line as long (their CPU per line, and per round their share of the record's).
+ */
+export const auditBoundRows = (
+  audits: readonly CleanupResult[],
+  writes: readonly CleanupResult[],
+): ResultRow[] => {
+  const record = spread(audits.map((run) => perLine(run, 'cpuMs'))).median;
+  const share = spread(writes.map((run, i) => perLine(run, 'cpuMs') / perLine(audits[i] ?? run, 'cpuMs')));
+  const bytes = writes[0]?.lineBytes;
+  const floor = perLineRow(
+    'audit-write-floor-ms',
+    'Context, what bounds the audit-record target: the same number of bare `process.stdout.write` calls of a ' +
+      `line as long as an audit record's${bytes ? ` (${bytes} bytes)` : ''}, to the same discarded stdout, ` +
+      'client CPU (user + system) per line, in the same rounds; the ratio is the per-round share of the record',
+    writes,
+    'cpuMs',
+    `audit record ${fineMs(record)}`,
+  );
+  return [
+    perLineRow(
+      'audit-record-user-ms',
+      "Context, what bounds the audit-record target: the audit record's CPU per record, user time only (the " +
+        "process's own instructions)",
+      audits,
+      'userCpuMs',
+      `of ${fineMs(record)} in all`,
+    ),
+    perLineRow(
+      'audit-record-system-ms',
+      "Context, what bounds the audit-record target: the audit record's CPU per record, system time only (the " +
+        'kernel, working for the process: the write to stdout and any page faults)',
+      audits,
+      'systemCpuMs',
+      `of ${fineMs(record)} in all`,
+    ),
+    {
+      ...floor,
+      ratio: ratioSpread(share),
+      values: { ...floor.values, ratio: share.median, ratioMin: share.min, ratioMax: share.max },
+    },
+  ];
+};
+
+/** The note under the table: the record's CPU split, and how much of the target the write itself takes. */
+export const auditNote = (audits: readonly CleanupResult[], writes: readonly CleanupResult[]): string => {
+  // The split of the run with the median CPU per line, so that its user and system time add up to its figure.
+  const middle = (runs: readonly CleanupResult[]) =>
+    [...runs].sort((a, b) => perLine(a, 'cpuMs') - perLine(b, 'cpuMs'))[(runs.length - 1) >> 1];
+  const median = (runs: readonly CleanupResult[], part: Part) => {
+    const run = middle(runs);
+    return run ? perLine(run, part) : Number.NaN;
+  };
+  const record = median(audits, 'cpuMs');
+  const write = median(writes, 'cpuMs');
+  const left =
+    write < TARGET_AUDIT_MS
+      ? `leaving ${fineMs(TARGET_AUDIT_MS - write)} for building the line`
+      : 'more than the whole target before the line is built';
+  const verdict = record > TARGET_AUDIT_MS ? 'Missed, audit record' : 'Audit record';
+  const bytes = writes[0]?.lineBytes;
+  return (
+    `${verdict} (the \`audit-record-*\` and \`audit-write-floor-ms\` rows): ${fineMs(record)} of client CPU per ` +
+    `record (median of ${audits.length} runs of ${audits[0]?.ended ?? 0} records each, every line written to a ` +
+    `discarded stdout as in the cleanup rows), of which (the median run) user time ${fineMs(median(audits, 'userCpuMs'))} and ` +
+    `system time ${fineMs(median(audits, 'systemCpuMs'))}. The write itself, measured in the same rounds: as many ` +
+    `bare \`process.stdout.write\` calls of a line as long${bytes ? ` (${bytes} bytes)` : ''}, to the same stdout ` +
+    `(a synchronous write to /dev/null per line), take ${fineMs(write)} per line (user ` +
+    `${fineMs(median(writes, 'userCpuMs'))}, system ${fineMs(median(writes, 'systemCpuMs'))}): ` +
+    `${percent(write, TARGET_AUDIT_MS)} of the ${TARGET_AUDIT_MS} ms target, ${percent(write, record)} of the ` +
+    `record's CPU, ${left} (the record's JSON, the template, the timestamp), against the ` +
+    `${fineMs(Math.max(0, record - write))} it takes.`
+  );
+};
