@@ -76,6 +76,8 @@ const MODULES = {
   ],
   'functions/commons/update-requests/consumer.ts': [
     'test/integration/call-update-events.test.ts',
+    // an event older than the idempotency window: refused, or answered from its recorded outcome
+    'test/integration/event-age.test.ts',
     'test/integration/native-call-update-events.test.ts',
     'test/integration/credential-faults.test.ts',
   ],
@@ -187,7 +189,7 @@ export const INFRA_LINES = {
  */
 const REACHED = {
   'functions/commons/status-callbacks/signature.ts': 100,
-  'functions/commons/signalwire/credentials.ts': 97,
+  'functions/commons/signalwire/credentials.ts': 100,
   'functions/commons/signalwire/sids.ts': 100,
   'cli/core/prompt.ts': 100,
   'functions/commons/http/cursor-seal.ts': 100,
@@ -199,7 +201,7 @@ const REACHED = {
   'functions/commons/cleanup/policy.ts': 100,
   'functions/commons/cleanup/report.ts': 97,
   'functions/commons/validation/violations.ts': 99,
-  'functions/commons/update-requests/consumer.ts': 84,
+  'functions/commons/update-requests/consumer.ts': 91,
   'functions/commons/signalwire/client.ts': 97,
   'functions/commons/signalwire/outcomes.ts': 100,
   'functions/commons/cleanup/run-cleanup.ts': 83,
@@ -213,11 +215,11 @@ const REACHED = {
   'infra/shared-resources.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 96.58 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 97.08 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */
-const WHOLE_LIST_BREAK = 96;
+const WHOLE_LIST_BREAK = 97;
 
 /** The modules named on the command line (`--mutate a.ts,b.ts` or `-m a.ts`), or none. */
 const named = () => {

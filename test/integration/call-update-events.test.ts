@@ -1540,6 +1540,56 @@ describe('what operators read of a request: audit, logs and metrics', () => {
     });
   });
 
+  it('logs an unexpected failure once at error level with its cause, for the operator, never as a plain refusal', async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const real = createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger);
+    const defect = new TypeError('a defect in the call service');
+    const broken: CallService = {
+      ...real,
+      apply: async () => {
+        throw defect;
+      },
+      applyUnlessNotFound: async () => {
+        throw defect;
+      },
+    };
+    const handler = createCallUpdateEventsHandler({
+      calls: bothKinds(broken),
+      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+    });
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { callSid: seed('in-progress').sid, action: 'terminate' },
+    } as CallUpdateRequestedEvent;
+    const before = output.records().length;
+
+    await handler(event, createLambdaContext({ functionName: 'defect', timeoutMs: 60_000 })).catch(
+      () => undefined,
+    );
+
+    const written = output.records().slice(before);
+    expect(written.filter((r) => r.level === 'ERROR')).toEqual([
+      expect.objectContaining({
+        message: 'unexpected error',
+        error: expect.objectContaining({ name: 'TypeError', message: 'a defect in the call service' }),
+      }),
+    ]);
+    expect(written.filter((r) => r.message === 'request not applied')).toEqual([]);
+  });
+
   it('refuses an invocation that is not an event at all as from a source not allowed, touching nothing', async () => {
     for (const notAnEvent of [null, 'terminate everything']) {
       const result = await stack.deliverCallUpdateRequested(notAnEvent as unknown as EventBridgeEnvelope);
@@ -1566,6 +1616,27 @@ describe('what operators read of a request: audit, logs and metrics', () => {
       ],
     ]);
     expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('audits a refused transfer without a usable destination as a transfer to nowhere, never as a crash or a made-up place', async () => {
+    const callSid = randomUUID();
+
+    for (const transfer of [undefined, { dest: 42 }]) {
+      const eventId = await request({
+        callSid,
+        action: 'transfer',
+        api: 'calling',
+        ...(transfer ? { transfer } : {}),
+      });
+      expect(failed(onlyResult(eventId)).error.code).toBe('INVALID_REQUEST');
+    }
+
+    const audited = output.audits().filter((a) => a.callSid === callSid);
+    expect(audited.map((a) => [a.outcome, a.change])).toEqual([
+      ['rejected', {}],
+      ['rejected', {}],
+    ]);
+    expect(stack.emulator.requests.filter((r) => r.path.includes(callSid))).toEqual([]);
   });
 
   it('audits a refused terminate with the change it asked for, its correlation id cut to 128 characters', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Pacer, type PacerClock } from '#commons/cleanup/pacer';
 import { busiestWindow } from '../support/busiest-window.ts';
+import { manualClock } from '../support/manual-clock.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_207);
 
@@ -233,30 +234,22 @@ describe('Pacer on a timer that fires early', () => {
 
 describe('Pacer queue with an injected clock', () => {
   it('ignores the end of a sleep for a head that an abort let go', async () => {
-    let now = 0;
-    const sleepers: Array<() => void> = [];
-    // A clock whose sleeps end only when the test says, whatever the signal.
-    const clock: PacerClock = {
-      now: () => now,
-      sleep: () => new Promise<void>((wake) => sleepers.push(wake)),
-    };
-    const pacer = new Pacer(10, clock);
+    const manual = manualClock();
+    const pacer = new Pacer(10, manual.clock);
     const kept = new AbortController();
     const stopped = new AbortController();
     const starts: number[] = [];
     for (let i = 0; i < 3; i++) await pacer.wait(kept.signal);
     const head = pacer.wait(stopped.signal);
-    const next = pacer.wait(kept.signal).then(() => starts.push(now));
+    const next = pacer.wait(kept.signal).then(() => starts.push(manual.now()));
 
     stopped.abort();
     await head;
     // The head's sleep (due at 10) ends: the next caller's turn is at 20.
-    now = 10;
-    sleepers.shift()?.();
+    manual.wakeAt(10);
     await settle();
     expect(starts).toEqual([]);
-    now = 20;
-    sleepers.shift()?.();
+    manual.wakeAt(20);
     await next;
 
     expect(starts).toEqual([20]);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Pacer, type PacerClock, pause } from '#commons/cleanup/pacer';
 import { busiestWindow } from '../support/busiest-window.ts';
+import { manualClock } from '../support/manual-clock.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_130);
 
@@ -123,13 +124,8 @@ describe('Pacer', () => {
 
   it('serves a due caller with nobody waiting ahead at once, before the next microtask, also after callers slept and queued', async () => {
     // The cleanup asks once per end request: a turn that is due costs no promise chain (bench: cleanup CPU).
-    let now = 0;
-    const sleepers: Array<() => void> = [];
-    const clock: PacerClock = {
-      now: () => now,
-      sleep: () => new Promise<void>((wake) => sleepers.push(wake)),
-    };
-    const pacer = new Pacer(10, clock);
+    const manual = manualClock();
+    const pacer = new Pacer(10, manual.clock);
     const signal = new AbortController().signal;
     /** Whether the pacer let the caller go before a microtask queued right after its call. */
     const servedAtOnce = async (): Promise<boolean> => {
@@ -145,12 +141,11 @@ describe('Pacer', () => {
     await pacer.wait(signal);
     // The next turn is 10 ms away: this caller sleeps, the two after it queue behind it.
     const queued = [pacer.wait(signal), pacer.wait(signal), pacer.wait(signal)];
-    expect(sleepers).toHaveLength(1);
-    now = 100;
-    sleepers.shift()?.();
+    expect(manual.sleepers).toHaveLength(1);
+    manual.wakeAt(100);
     await Promise.all(queued);
     // Both queued callers were due when their turn came (catch-up): nobody waits now, so the next goes at once.
-    expect(sleepers).toHaveLength(0);
+    expect(manual.sleepers).toHaveLength(0);
     expect(await servedAtOnce()).toBe(true);
   });
 });

@@ -134,6 +134,7 @@ describe('parseSecret', () => {
     ],
     [JSON.stringify({ projectId: P1, spaceUrl: 'a.signalwire.com' }), 'secret.apiToken is missing'],
     [JSON.stringify({ projectId: P1, apiToken: TOKEN }), 'secret.spaceUrl is missing'],
+    [JSON.stringify({ projectId: P1, apiToken: TOKEN, spaceUrl: '' }), 'secret.spaceUrl is missing'],
     [JSON.stringify({ projects: {} }), 'secret.projects must be a non-empty object'],
     [
       JSON.stringify({
@@ -279,6 +280,27 @@ describe('SecretsManagerSource', () => {
     expect(clientFault).toMatchObject({ name: 'CredentialsError', retryable: false });
     expect(serverFault).toMatchObject({ name: 'CredentialsError', retryable: true });
   });
+
+  it.each([
+    ['SomeNewOutageException', { $fault: 'server' }, true],
+    ['SomeGatewayException', { $metadata: { httpStatusCode: 500 } }, true],
+    ['SomeGatewayException', { $metadata: { httpStatusCode: 503 } }, true],
+    ['SomeNewRefusalException', { $metadata: { httpStatusCode: 499 } }, false],
+    ['SomeNewRefusalException', { $fault: 'client', $metadata: { httpStatusCode: 400 } }, false],
+  ])(
+    'reads an AWS error it does not know, %s with %o, as retryable %s: AWS’s own fault or a 5xx is transient, whatever the name',
+    async (name, fields, retryable) => {
+      const client = clientAnswering(async () => {
+        throw Object.assign(new Error('no'), { name, ...fields });
+      });
+
+      const error = await new SecretsManagerSource('signalwire/call-control', 0, client)
+        .read(false)
+        .catch((thrown: unknown) => thrown);
+
+      expect(error).toMatchObject({ name: 'CredentialsError', retryable });
+    },
+  );
 
   it('names the provider failure when what failed is not an error at all, and says to retry later', async () => {
     const odd = clientAnswering(async () => {

@@ -238,13 +238,15 @@ const CONFIGURATION_AWS_ERRORS = new Set([
 interface AwsFailure {
   name: string;
   fault: unknown;
-  status: unknown;
+  /** The HTTP status AWS answered (the SDK's `$metadata.httpStatusCode`), none when there was no answer. */
+  status: number | undefined;
 }
 
 const awsErrorOf = (error: unknown): AwsFailure => {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  // Stryker disable next-line ConditionalExpression,ObjectLiteral,StringLiteral: equivalent, the provider rejects with an Error only (Powertools' BaseProvider wraps every failure in a GetParameterError)
   if (!(cause instanceof Error)) return { name: 'UnknownError', fault: undefined, status: undefined };
-  const { $fault, $metadata } = cause as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const { $fault, $metadata } = cause as { $fault?: unknown; $metadata?: { httpStatusCode?: number } };
   return { name: cause.name, fault: $fault, status: $metadata?.httpStatusCode };
 };
 
@@ -257,7 +259,7 @@ const isTransientAwsError = ({ name, fault, status }: AwsFailure): boolean =>
   TRANSIENT_AWS_ERRORS.has(name) ||
   fault === 'server' ||
   status === 429 ||
-  (typeof status === 'number' && status >= 500) ||
+  (status ?? 0) >= 500 ||
   (fault !== 'client' && !name.endsWith('Exception') && !CONFIGURATION_AWS_ERRORS.has(name));
 
 /**
