@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type {
@@ -10,7 +9,14 @@ import type {
 import { powertoolsMiddlewares } from '#commons/platform/middlewares';
 import { logger } from '#commons/platform/powertools';
 import { violationContextOf } from './list-query.ts';
-import { errorResponse, eventObject, inputShape, requestGuard, requestLogKeys } from './middlewares.ts';
+import {
+  errorResponse,
+  eventObject,
+  inputShape,
+  lowerCaseHeaders,
+  requestGuard,
+  requestLogKeys,
+} from './middlewares.ts';
 import { TIMEOUT_EARLY_MS } from './route.ts';
 
 type Describe = Parameters<typeof errorResponse>[0]['describe'];
@@ -26,7 +32,7 @@ export const operatorHttpChain = (describe?: Describe) =>
     .use(eventObject)
     .use(requestLogKeys(logger))
     .use(errorResponse({ logger, violations: (event) => violationContextOf(event.routeKey), describe }))
-    .use(httpHeaderNormalizer())
+    .use(lowerCaseHeaders)
     .use(httpEventNormalizer())
     .use(requestGuard({ maxBodyBytes: 8 * 1024 }))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
