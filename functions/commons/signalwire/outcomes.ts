@@ -40,8 +40,9 @@ const unusable = (status: number, why: string): ExchangeOutcome => ({
  * type as RFC 6838 names one (each name 127 characters at most) is echoed; anything else in the header is not.
  */
 const notJson = (contentType = ''): string => {
-  const type = /^\s*([\w.+-]{1,127}\/[\w.+-]{1,127})\s*(?:;|$)/.exec(contentType)?.[1]?.toLowerCase();
-  return type && !type.endsWith('json') ? `is not JSON (it is ${type})` : 'is not JSON';
+  // Node's HTTP parser strips the whitespace around a header's value.
+  const type = /^([\w.+-]{1,127}\/[\w.+-]{1,127})\s*(?:;|$)/.exec(contentType)?.[1]?.toLowerCase();
+  return `is not JSON${type && !type.endsWith('json') ? ` (it is ${type})` : ''}`;
 };
 
 /**
