@@ -153,7 +153,7 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     ['names the default project, the late retry leaves accountSid out', true],
     ['leaves accountSid out, the late retry names the default project', false],
   ])(
-    "answers a late retry in the other project form (the request %s) with its recorded outcome, as a fresh one is: nothing sent",
+    'answers a late retry in the other project form (the request %s) with its recorded outcome, as a fresh one is: nothing sent',
     async (_order, namedFirst) => {
       const call = seed();
       const detail = {

@@ -223,7 +223,9 @@ const recordedOutcome = async (
     } catch (error) {
       // Written for the request's other project form: the same request, as a fresh duplicate finds it.
       const other =
-        error instanceof IdempotencyValidationError ? await otherProjectForm(event, defaultProject) : undefined;
+        error instanceof IdempotencyValidationError
+          ? await otherProjectForm(event, defaultProject)
+          : undefined;
       if (other === undefined) throw error;
       record = await store.getRecord(other as unknown as RecordData);
     }
