@@ -149,6 +149,36 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(renewed).toBeGreaterThan(firstExpiry);
   });
 
+  it.each([
+    ['names the default project, the late retry leaves accountSid out', true],
+    ['leaves accountSid out, the late retry names the default project', false],
+  ])(
+    'answers a late retry in the other project form (the request %s) with its recorded outcome, as a fresh one is: nothing sent',
+    async (_order, namedFirst) => {
+      const call = seed();
+      const detail = {
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: 'https://example.com/late-default-project.xml' },
+        idempotencyKey: `crm-late-project-${randomUUID()}`,
+      };
+      const named = { ...detail, accountSid: stack.projectId };
+      const first = await request(namedFirst ? named : detail);
+      stack.emulator.clearRequests();
+      const retry = envelope(namedFirst ? detail : named, secondsAgo(maxAgeSeconds + 60));
+
+      await stack.deliverCallUpdateRequested(retry);
+
+      expect(stack.emulator.requests).toEqual([]);
+      expect(stack.aws.targetErrors).toEqual([]);
+      expect(updated(onlyResult(retry.id))).toEqual({
+        ...updated(onlyResult(first)),
+        requestEventId: retry.id,
+        replayed: true,
+      });
+    },
+  );
+
   it('still refuses an old event whose record is not a COMPLETED outcome of the same change: in progress (a redirect whose outcome is unknown), or another change under the key', async () => {
     const store = localIdempotencyStore(stack).persistenceStore;
     const key = `crm-unknown-${randomUUID()}`;

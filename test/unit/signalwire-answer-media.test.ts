@@ -111,6 +111,11 @@ describe('SignalWire answers: a 2xx body that is not JSON', () => {
     ['a JSON content type', { 'content-type': 'application/json' }, 'is not JSON'],
     ['a +json content type', { 'content-type': 'application/problem+json' }, 'is not JSON'],
     ['a content type that is no media type', { 'content-type': 'text/<b>html</b>' }, 'is not JSON'],
+    [
+      'a media type name longer than RFC 6838 allows',
+      { 'content-type': `text/${'x'.repeat(8000)}` },
+      'is not JSON',
+    ],
   ])('with %s says so, and echoes nothing else from the header', async (_what, headers, why) => {
     const client = await nativeFor([{ status: 200, body: 'OK', headers }]);
 

@@ -37,11 +37,12 @@ const unusable = (status: number, why: string): ExchangeOutcome => ({
 /**
  * Why a 2xx body that does not parse is not JSON, naming the media type the answer claimed when that was another
  * (a gateway's `text/html` page): the operator then knows it was not SignalWire's API that answered. Only a media
- * type as RFC 6838 names one is echoed; anything else in the header is not.
+ * type as RFC 6838 names one (each name 127 characters at most) is echoed; anything else in the header is not.
  */
 const notJson = (contentType = ''): string => {
-  const type = /^\s*([\w.+-]+\/[\w.+-]+)\s*(?:;|$)/.exec(contentType)?.[1]?.toLowerCase();
-  return type && !type.endsWith('json') ? `is not JSON (it is ${type})` : 'is not JSON';
+  // Node's HTTP parser strips the whitespace around a header's value.
+  const type = /^([\w.+-]{1,127}\/[\w.+-]{1,127})\s*(?:;|$)/.exec(contentType)?.[1]?.toLowerCase();
+  return `is not JSON${type && !type.endsWith('json') ? ` (it is ${type})` : ''}`;
 };
 
 /**

@@ -214,9 +214,21 @@ const remembered = async (
 const recordedOutcome = async (
   store: CallUpdateIdempotency['persistenceStore'],
   event: CallUpdateRequestedEvent,
+  defaultProject: (() => Promise<string>) | undefined,
 ): Promise<AppliedRequest | undefined> => {
   try {
-    const record = await store.getRecord(event as unknown as RecordData);
+    let record: Awaited<ReturnType<typeof store.getRecord>>;
+    try {
+      record = await store.getRecord(event as unknown as RecordData);
+    } catch (error) {
+      // Written for the request's other project form: the same request, as a fresh duplicate finds it.
+      const other =
+        error instanceof IdempotencyValidationError
+          ? await otherProjectForm(event, defaultProject)
+          : undefined;
+      if (other === undefined) throw error;
+      record = await store.getRecord(other as unknown as RecordData);
+    }
     return record.getStatus() === IdempotencyRecordStatus.COMPLETED
       ? { ...(record.getResponse() as AppliedRequest), replayed: true }
       : undefined;
@@ -369,7 +381,7 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
         // A valid event: its log lines (an unreadable table, a renewal that failed) name it as a fresh one's do.
         const late = canonicalRequest(received as CallUpdateRequestedEvent);
         nameInLogs(late);
-        const recorded = await recordedOutcome(persistenceStore, late);
+        const recorded = await recordedOutcome(persistenceStore, late, deps.defaultProject);
         if (recorded) return replayRecorded(late, recorded);
       }
       if (refusal) return settle(received, refuse(calls, context.invokedFunctionArn, received, refusal));
