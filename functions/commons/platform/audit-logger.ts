@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput, LogItemMessage, LogLevel } from '@aws-lambda-powertools/logger/types';
 import { AUDIT_MESSAGE } from '../calls/audit.ts';
 import { concurrentInvocations } from './invoke-store.ts';
+import { writeAuditLine } from './log-streams.ts';
 
 type LogKeys = Parameters<Logger['appendKeys']>[0];
 type LambdaContext = Parameters<Logger['addContext']>[0];
@@ -58,23 +59,6 @@ const mark = (slot: number): string => `\u0000call-control-audit-${slot}\u0000`;
  */
 const UNSPLICED =
   /^(level|message|sampling_rate|service|timestamp|__proto__|constructor|cold_start|function_\w+|xray_trace_id|tenant_id|audit)$/;
-
-/**
- * Writes an audit line to stdout, or, when that write throws (EPIPE, EAGAIN on a full pipe), to stderr: the
- * invocation must not fail for a log write, but its record must not vanish unseen either, and Lambda sends stderr
- * to the same log group, where the audit search finds it. Should stderr refuse it too, nothing is left to try.
- */
-const writeAuditLine = (line: string): void => {
-  try {
-    process.stdout.write(line);
-  } catch {
-    try {
-      process.stderr.write(line);
-    } catch {
-      // Both streams refused: the invocation's outcome stands.
-    }
-  }
-};
 
 /** An audit line cut at its slots: `parts` is one longer than `slots`. */
 interface Template {

@@ -11,6 +11,7 @@ import type {
   MetricUnit,
 } from '@aws-lambda-powertools/metrics/types';
 import { concurrentInvocations } from './invoke-store.ts';
+import { listenForWriteErrors } from './log-streams.ts';
 
 /** Markers no EMF line holds, replaced by the timestamp and each metric's value. */
 const TIME_MARK = '\u0000t\u0000';
@@ -170,6 +171,7 @@ export class CallControlMetrics extends Metrics {
     // As Powertools' own flush, what was added is gone even when the write throws (it was never in its store), and
     // the throw (EPIPE, EAGAIN on a full pipe) goes no further, as its Console's does not: a lost metric line must
     // not fail the invocation whose outcome it counts.
+    listenForWriteErrors();
     try {
       process.stdout.write(`${line}${template[metrics.length + 1]}\n`);
     } catch {
