@@ -296,6 +296,94 @@ describe('delivery at least once', () => {
     expect(postsTo(call.sid)).toHaveLength(0);
   });
 
+  it.each([
+    ['fresh', 0, { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] }],
+    ['older than the window', 2 * 3600_000, { code: 'EVENT_TOO_OLD' }],
+  ])(
+    'refuses a key reused (%s) naming the default project when its record left accountSid out under another default (the secret changed since)',
+    async (_age, ageMs, error) => {
+      const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+      const newDefault = '0b0c0d0e-0000-4000-8000-0000000000d2';
+      const handler = createCallUpdateEventsHandler({
+        calls: bothKinds(),
+        publisher: new EventBridgePublisher({
+          eventBusName: stack.eventBusName,
+          source: DEFAULT_EVENT_SOURCE,
+        }),
+        idempotency: createCallUpdateIdempotency({
+          tableName: stack.idempotencyTableName,
+          expiresAfterSeconds: 3600,
+          client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+        }),
+        allowedSources: [SOURCE],
+        defaultProject: () => Promise.resolve(newDefault),
+      });
+      const call = seed('in-progress');
+      const detail = {
+        callSid: call.sid,
+        action: 'terminate' as const,
+        idempotencyKey: `k-default-moved-${ageMs}`,
+      };
+      const first = await request(detail);
+      expect(updated(onlyResult(first))).toMatchObject({ replayed: false, accountSid: stack.projectId });
+      stack.emulator.clearRequests();
+      const event: CallUpdateRequestedEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': CALL_UPDATE_REQUESTED,
+        source: SOURCE,
+        account: '123456789012',
+        time: new Date(Date.now() - ageMs).toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail: { ...detail, accountSid: newDefault },
+      };
+
+      await handler(event, createLambdaContext({ functionName: 'default-moved', timeoutMs: 10_000 }));
+
+      expect(failed(onlyResult(event.id))).toMatchObject({ final: true, error });
+      expect(stack.emulator.requests).toHaveLength(0);
+    },
+  );
+
+  it("answers a late duplicate that is a new container's first event from its record (the store keyed before any request is applied)", async () => {
+    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+    const handler = createCallUpdateEventsHandler({
+      calls: bothKinds(),
+      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+      idempotency: createCallUpdateIdempotency({
+        tableName: stack.idempotencyTableName,
+        expiresAfterSeconds: 3600,
+        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      }),
+      allowedSources: [SOURCE],
+    });
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate' as const, idempotencyKey: 'k-late-first-event' };
+    const first = await request(detail);
+    stack.emulator.clearRequests();
+    const late: CallUpdateRequestedEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': CALL_UPDATE_REQUESTED,
+      source: SOURCE,
+      account: '123456789012',
+      time: new Date(Date.now() - 2 * 3600_000).toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    };
+
+    await handler(late, createLambdaContext({ functionName: 'late-first', timeoutMs: 10_000 }));
+
+    expect(updated(onlyResult(late.id))).toEqual({
+      ...updated(onlyResult(first)),
+      requestEventId: late.id,
+      replayed: true,
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
   it('still refuses a key reused with another project than the default, without calling SignalWire', async () => {
     const call = seed('in-progress');
     await request({ callSid: call.sid, action: 'terminate', idempotencyKey: 'k-other-project' });

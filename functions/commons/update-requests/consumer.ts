@@ -163,6 +163,16 @@ const otherProjectForm = async (
   return accountSid === project ? { ...event, detail } : undefined;
 };
 
+/**
+ * Whether a record found under the request's other project form is this request's: not when it names a project
+ * the record was not written for (the secret's default project changed since the record without `accountSid`).
+ */
+const recordedForProject = (event: CallUpdateRequestedEvent, recorded: AppliedRequest): boolean => {
+  const named = event.detail.accountSid;
+  const sid = recorded.accountSid;
+  return named === undefined || typeof sid !== 'string' || canonicalSid(sid) === named;
+};
+
 /** Audits a refusal (the call service's one record of it) and decides what it means. */
 const refuse = (
   calls: CallService,
@@ -229,9 +239,9 @@ const recordedOutcome = async (
       if (other === undefined) throw error;
       record = await store.getRecord(other as unknown as RecordData);
     }
-    return record.getStatus() === IdempotencyRecordStatus.COMPLETED
-      ? { ...(record.getResponse() as AppliedRequest), replayed: true }
-      : undefined;
+    if (record.getStatus() !== IdempotencyRecordStatus.COMPLETED) return undefined;
+    const response = record.getResponse() as AppliedRequest;
+    return recordedForProject(event, response) ? { ...response, replayed: true } : undefined;
   } catch (error) {
     if (!(error instanceof IdempotencyItemNotFoundError) && !(error instanceof IdempotencyValidationError)) {
       logger.warn(
@@ -349,6 +359,9 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
     },
     { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX, dataIndexArgument: 0 },
   );
+  // Configured as applyOnce configures it (Powertools does so on its first call): a late duplicate's record is read
+  // before any request is applied, and an unconfigured store would key it by a hash of the whole event.
+  persistenceStore.configure({ config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
 
   /** A recorded outcome published again (`replayed: true`), its record kept for another window, as any replay. */
   const replayRecorded = async (event: CallUpdateRequestedEvent, recorded: AppliedRequest) => {
@@ -402,7 +415,9 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
             const other = await otherProjectForm(event, deps.defaultProject);
             if (other === undefined) throw error;
             recorded = other;
-            return await applyOnce(other, signal, context.invokedFunctionArn);
+            const applied = await applyOnce(other, signal, context.invokedFunctionArn);
+            if (!recordedForProject(event, applied)) throw error;
+            return applied;
           }
         });
         decision = decideRecord(event, applied);
