@@ -175,7 +175,9 @@ export function toApiGatewayEvent(
   const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
   const rawQueryString = queryAt < 0 ? '' : request.url.slice(queryAt + 1);
 
-  const headers: Record<string, string> = {};
+  // A Map, then fromEntries (as the query below): a name an object inherits (`constructor`, `__proto__`) is a
+  // header like any other, with only its own value, as in the JSON event Lambda parses.
+  const sent = new Map<string, string>();
   const cookies: string[] = [];
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = (request.rawHeaders[i] ?? '').toLowerCase();
@@ -189,8 +191,10 @@ export function toApiGatewayEvent(
       );
       continue;
     }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    const earlier = sent.get(name);
+    sent.set(name, earlier === undefined ? value : `${earlier},${value}`);
   }
+  const headers: Record<string, string> = Object.fromEntries(sent);
   headers['x-forwarded-for'] = headers['x-forwarded-for']
     ? `${headers['x-forwarded-for']}, ${request.sourceIp}`
     : request.sourceIp;

@@ -448,4 +448,40 @@ describe('toApiGatewayEvent', () => {
       isBase64Encoded: true,
     });
   });
+
+  it('keeps header names an object inherits as own headers with their value, as the JSON event Lambda parses', () => {
+    const event = toApiGatewayEvent(
+      {
+        method: 'GET',
+        url: '/things/x',
+        rawHeaders: [
+          'Host',
+          'api.example.com',
+          'Constructor',
+          'a',
+          'toString',
+          'b',
+          '__proto__',
+          'c',
+          'valueOf',
+          'd',
+        ],
+        body: Buffer.alloc(0),
+        sourceIp: '203.0.113.7',
+        localPort: 443,
+      },
+      { routeKey: 'GET /things/{id}', accountId: '123456789012', apiId: 'abc123defg', requestId: 'REQ' },
+    );
+
+    const sent = JSON.parse(JSON.stringify(event)) as typeof event;
+    expect(Object.entries(event.headers)).toEqual(Object.entries(sent.headers));
+    expect(Object.getPrototypeOf(event.headers)).toBe(Object.prototype);
+    expect(Object.entries(event.headers).slice(0, 5)).toEqual([
+      ['host', 'api.example.com'],
+      ['constructor', 'a'],
+      ['tostring', 'b'],
+      ['__proto__', 'c'],
+      ['valueof', 'd'],
+    ]);
+  });
 });

@@ -173,6 +173,35 @@ describe('direct invokes API Gateway would never send', () => {
   });
 });
 
+describe('direct invokes with header values that are not text', () => {
+  it.each([
+    ['content-type', { 'content-type': 5 }],
+    ['content-type', { 'content-type': ['application/json'] }],
+    ['content-encoding', { 'content-type': 'application/json', 'content-encoding': { gzip: true } }],
+  ])('a %s that is not text is a 400 naming it, not a 500 to retry', async (name, headers) => {
+    const call = seed();
+    const before = output.records().length;
+
+    const result = await invokeDirectly(directEvent(call.sid, { headers, body: '{}' }));
+
+    expect(result.statusCode, result.body).toBe(400);
+    expect(JSON.parse(result.body).error.violations).toEqual([
+      {
+        field: `headers.${name}`,
+        rule: 'type',
+        message: `headers.${name} must be text, as API Gateway sends it`,
+      },
+    ]);
+    expect(
+      output
+        .records()
+        .slice(before)
+        .filter((r) => r.level === 'ERROR'),
+    ).toEqual([]);
+    expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+  });
+});
+
 describe('SignalWire answering 200 with another call', () => {
   it('a redirect so answered is sent once and answered 502 REDIRECT_OUTCOME_UNKNOWN, never 200 "updated"', async () => {
     const call = seed();

@@ -56,6 +56,9 @@ describe('lowerCaseHeaders (the header names of the operator chain, in lower cas
   it('reads every header name and value as @middy/http-header-normalizer does, in every case', () => {
     const name = fc.oneof(
       fc.constantFrom('content-type', 'Content-Type', 'CONTENT-TYPE', 'content-encoding', 'Content-Encoding'),
+      // Names an object inherits, and names whose lower case is another length or an ASCII one (Kelvin sign).
+      fc.constantFrom('__proto__', '__PROTO__', 'constructor', 'Constructor', 'toString', 'hasOwnProperty'),
+      fc.constantFrom('\u212a', 'k', '\u0130', 'i\u0307', '\u00df', '\u03a3'),
       fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/),
     );
     const headers = fc.dictionary(name, fc.string({ maxLength: 8 }), { maxKeys: 8 });
@@ -69,6 +72,10 @@ describe('lowerCaseHeaders (the header names of the operator chain, in lower cas
         const expected = middys(event);
         expect(entries(answer.headers)).toEqual(entries(expected.headers));
         expect(entries(answer.multiValueHeaders)).toEqual(entries(expected.multiValueHeaders));
+        // What the chain reads by name (requestGuard, the body parsers): the same value, or none in both.
+        for (const read of ['content-type', 'content-encoding', 'Content-Type']) {
+          expect(answer.headers?.[read]).toBe(expected.headers?.[read]);
+        }
         for (const key of Object.keys(answer.headers ?? {})) expect(key).toBe(key.toLowerCase());
       }),
       { numRuns: 500 },

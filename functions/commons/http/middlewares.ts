@@ -76,13 +76,13 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
     event.headers ??= {};
     const headers = event.headers;
     // API Gateway passes a compressed body on as it came (base64): the parsers would read the compressed bytes.
-    const encoding = headers['content-encoding']?.trim().toLowerCase();
+    const encoding = headerText(headers, 'content-encoding')?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') {
       throw unsupportedMediaType(
         `content-encoding ${echo(encoding)} is not supported: send the body uncompressed`,
       );
     }
-    const header = headers['content-type'] ?? '';
+    const header = headerText(headers, 'content-type') ?? '';
     const { type, parameters } = parseContentType(header);
     if (!isTypeValid(type) || (!isJsonType(type) && type !== FORM_TYPE)) {
       const shown = header.trim() === '' ? 'a body without a media type' : `media type ${echo(header)}`;
@@ -124,6 +124,16 @@ export const requestGuard = (options: { maxBodyBytes: number }): HttpMiddleware 
     }
   },
 });
+
+/** A header's value: API Gateway sends text, a direct invoke may send anything else, refused naming the header. */
+const headerText = (headers: Record<string, unknown>, name: string): string | undefined => {
+  const value = headers[name];
+  if (value === undefined || typeof value === 'string') return value;
+  const field = `headers.${name}`;
+  throw new RequestValidationError([
+    { field, rule: 'type', message: `${field} must be text, as API Gateway sends it` },
+  ]);
+};
 
 /**
  * The first key that one JSON object names twice, at any depth; undefined when there is none or the text is
