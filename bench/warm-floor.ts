@@ -26,9 +26,9 @@ export const DESIGN_FLOOR_LABEL =
  * handler does not (functions/commons/platform/audit-logger.ts and emf-metrics.ts write the same lines for less).
  */
 const NOT_A_BOUND =
-  "Not a lower bound: the floor lets Powertools build its two lines its own way (each line from scratch, the " +
+  'Not a lower bound: the floor lets Powertools build its two lines its own way (each line from scratch, the ' +
   "metric through Powertools' store), where the project's handler, through its own subclasses of the same " +
-  "Logger and Metrics, writes its audit line from a template and its EMF line from counters kept out of " +
+  'Logger and Metrics, writes its audit line from a template and its EMF line from counters kept out of ' +
   "Powertools' store, for less CPU per invocation.";
 
 /** Whether the repeats measured the floor (the http rotation does, the https one does not). */

@@ -99,7 +99,11 @@ describe('the design floor of the warm target', () => {
 
   it('does not call the floor a bound: it says the project writes the same two lines cheaper than Powertools used plainly', () => {
     // Prepare: the floor over the whole budget, the handler at it (the figures of a loaded run).
-    const loaded = repeats.map((w) => ({ ...w, floor: [(w.http[0] ?? 0) * 2], handlerAlone: [(w.http[0] ?? 0) * 2] }));
+    const loaded = repeats.map((w) => ({
+      ...w,
+      floor: [(w.http[0] ?? 0) * 2],
+      handlerAlone: [(w.http[0] ?? 0) * 2],
+    }));
 
     // Act
     const sentence = designFloorSentence(loaded);
