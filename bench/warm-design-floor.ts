@@ -6,8 +6,11 @@
  * smallest handler of that written plainly with those libraries, as their documentation shows them, none of this
  * project's code. It is no lower bound: Powertools builds both of its lines here its own way, and this project's
  * own subclasses of the same Logger and Metrics (functions/commons/platform/audit-logger.ts, emf-metrics.ts)
- * write the same two lines for less. It holds: middy (no early-timeout timer) with one check of the
- * request (the call SID's shape, no body), Powertools' own `injectLambdaContext` and one info line, Powertools'
+ * write the same two lines for less (counted with callgrind on 2026-12-07, in isolation, bundled without this
+ * project's aliases, the same record: `addContext`, one audit line and a one-metric EMF flush took 235 k
+ * instructions per invocation through Powertools' Logger and Metrics, 65 k through this project's subclasses;
+ * the warm target's whole budget, 0.3 of the bare request's 604 k, is 181 k). It holds: middy (no early-timeout
+ * timer) with one check of the request (the call SID's shape, no body), Powertools' own `injectLambdaContext` and one info line, Powertools'
  * own `logMetrics` with one metric flushed, the credentials from a module-level cache after the first read
  * through the Secrets Manager client (no expiry), and the same keep-alive `node:http` POST the bare arm of the
  * warm rows sends (bench/warm-driver.mjs `postBare`: form-encoded, Basic auth, the JSON answer parsed). Bundled
