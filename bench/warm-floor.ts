@@ -21,6 +21,16 @@ export const DESIGN_FLOOR_LABEL =
   'value from a cache, the same keep-alive `node:http` POST; written and bundled as a user would, none of the ' +
   "project's code)";
 
+/**
+ * Why the floor is no lower bound: it lets Powertools build both of its lines its own way, which the project's
+ * handler does not (functions/commons/platform/audit-logger.ts and emf-metrics.ts write the same lines for less).
+ */
+const NOT_A_BOUND =
+  'Not a lower bound: the floor lets Powertools build its two lines its own way (each line from scratch, the ' +
+  "metric through Powertools' store), where the project's handler, through its own subclasses of the same " +
+  'Logger and Metrics, writes its audit line from a template and its EMF line from counters kept out of ' +
+  "Powertools' store, for less CPU per invocation.";
+
 /** Whether the repeats measured the floor (the http rotation does, the https one does not). */
 export const hasDesignFloor = (repeats: readonly WarmDurations[]): boolean =>
   repeats.some((w) => w.floor.length > 0);
@@ -54,10 +64,10 @@ export const designFloorSentence = (repeats: readonly WarmDurations[]): string =
   const httpCpu = cpuOf(repeats, 'httpCpu');
   const handlerCpu = cpuOf(repeats, 'handlerCpu');
   return (
-    ` What the required libraries alone cost, measured (the \`${DESIGN_FLOOR_ROW}\` and \`${VS_DESIGN_FLOOR_ROW}\` ` +
+    ` What the required libraries cost used plainly, measured (the \`${DESIGN_FLOOR_ROW}\` and \`${VS_DESIGN_FLOOR_ROW}\` ` +
     `rows): ${DESIGN_FLOOR_LABEL}, alone in its own process in the same rotation, has a p50 of ` +
     `${p50('floor')} against ${p50('http')} for the bare request (${ratio(floorRatio)}, median of the ` +
-    `per-repeat ratios): the libraries alone take ${budgetShare(floorRatio)}. The project's handler is ` +
+    `per-repeat ratios): the libraries used so take ${budgetShare(floorRatio)}. ${NOT_A_BOUND} The project's handler is ` +
     `${ratio(overFloor)} the floor${
       overFloor < 1
         ? ": below it, where the project's own use of Powertools (the audit line's template, the metrics kept " +

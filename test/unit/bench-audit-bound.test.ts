@@ -76,6 +76,31 @@ describe('what bounds the audit-record target', () => {
     expect(note).not.toContain('leaving');
   });
 
+  it('does not say what building the line takes when the bare writes cost as much as the whole record', () => {
+    // Prepare: in a noisy round the bare writes came out above the records that make the same writes.
+    const note = auditNote([run(12, 4)], [run(12, 6)]);
+
+    // Assess
+    expect(note).not.toContain('0.0000 ms it takes');
+    expect(note).toContain('113 % of the');
+    expect(note).toContain(
+      'the records took no more CPU than their bare writes in this run, so it shows nothing of what building the line takes',
+    );
+  });
+
+  it("says that the kernel's user and system split is sampled, and when the write shows more system time than the record", () => {
+    // Prepare: the write's system time above the record's, which makes the same write (the figures of a run).
+    const sampled = auditNote([run(51.4, 5)], [run(14.5, 9.1)]);
+
+    // Assess
+    expectQuotes(sampled, [
+      "Linux splits a process's CPU time into user and system time by sampling where its scheduler tick",
+      "over a run's 56 ms of CPU each part moves",
+      'here the bare writes show more system time than the records, which make the same writes',
+    ]);
+    expect(auditNote(audits, writes)).not.toContain('more system time than the records');
+  });
+
   it('does not call the target missed when the record is within it', () => {
     expect(auditNote([run(10, 4)], [run(1, 3)])).toMatch(/^Audit record \(/);
   });

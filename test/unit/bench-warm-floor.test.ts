@@ -75,7 +75,7 @@ describe('the design floor of the warm target', () => {
     expectQuotes(sentence, [
       '`warm-design-floor-vs-node-http` and `warm-vs-design-floor` rows',
       'has a p50 of 0.36 ms against 0.30 ms for the bare request (1.20x',
-      'the libraries alone take 0.20 of the 0.30 the 1.3x target allows above it (67 %), leaving 0.10',
+      'the libraries used so take 0.20 of the 0.30 the 1.3x target allows above it (67 %), leaving 0.10',
       `The project's handler is ${(0.5 / 0.36).toFixed(2)}x the floor`,
       'the floor 450 µs (1.50x of the bare request',
       'the handler 600 µs (1.33x of the floor',
@@ -95,6 +95,27 @@ describe('the design floor of the warm target', () => {
       "The project's handler is 0.900 (1/1.1) the floor: below it, where the project's own",
     );
     expect(designFloorSentence(repeats)).not.toContain('below it');
+  });
+
+  it('does not call the floor a bound: it says the project writes the same two lines cheaper than Powertools used plainly', () => {
+    // Prepare: the floor over the whole budget, the handler at it (the figures of a loaded run).
+    const loaded = repeats.map((w) => ({
+      ...w,
+      floor: [(w.http[0] ?? 0) * 2],
+      handlerAlone: [(w.http[0] ?? 0) * 2],
+    }));
+
+    // Act
+    const sentence = designFloorSentence(loaded);
+
+    // Assess
+    expect(sentence).not.toMatch(/libraries alone/);
+    expectQuotes(sentence, [
+      'What the required libraries cost used plainly, measured',
+      'the libraries used so take 1.00 of the 0.30',
+      'Not a lower bound:',
+      "its audit line from a template and its EMF line from counters kept out of Powertools' store",
+    ]);
   });
 
   it('says when the libraries alone take the whole budget, or none of it', () => {
