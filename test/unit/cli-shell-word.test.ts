@@ -102,7 +102,12 @@ const readBack = (shell: (typeof SHELLS)[number], line: string): string[] => {
     stdio: [stdin, 'pipe', 'pipe'],
     env: { ...process.env, ARGV_OUT: out, HOME: work, XDG_DATA_HOME: work, HISTFILE: '/dev/null' },
     encoding: 'utf8',
+    // In a session of its own, without the terminal the tests may run in: an interactive zsh or fish would read
+    // the terminal, not stdin, and wait there for ever. Killed, not asked, at the timeout: an interactive shell
+    // ignores SIGTERM, and spawnSync blocks the test's own timeout.
+    detached: true,
     timeout: 20_000,
+    killSignal: 'SIGKILL',
   });
   try {
     return JSON.parse(readFileSync(out, 'utf8')) as string[];
