@@ -49,6 +49,10 @@ const VALUES = [
   '🙂',
   '+1 (415) 555-0100',
   '=ls',
+  // zsh's MAGIC_EQUAL_SUBST (Kali's default .zshrc) reads `=ls` after an argument's first `=` or after a `:` there.
+  '--actor==ls',
+  'a==ls',
+  '--to=+1:=ls',
   '%self',
   '~',
   '~root',
@@ -86,6 +90,7 @@ const SHELLS = [
   { name: 'bash', args: ['--norc', '--noprofile', '-i'], install: 'apt-get install -y bash' },
   { name: 'zsh', args: ['-f', '-i'], install: 'apt-get install -y zsh' },
   { name: 'zsh', args: ['-f', '-i', '-o', 'rcquotes'], install: 'apt-get install -y zsh' },
+  { name: 'zsh', args: ['-f', '-i', '-o', 'magicequalsubst'], install: 'apt-get install -y zsh' },
   { name: 'fish', args: ['--no-config', '--private', '-i'], install: 'apt-get install -y fish' },
   { name: 'sh', args: ['-i'], install: 'apt-get install -y dash' },
 ];
@@ -146,6 +151,8 @@ describe('shellWord: the quoting of a value in a line to type', () => {
     ['a\\b', "'a'\\\\'b'"],
     ['a\\', "'a'\\\\"],
     ['=ls', "'=ls'"],
+    ['--actor==ls', "'--actor==ls'"],
+    ['--to=+1:=ls', "'--to=+1:=ls'"],
     ['%self', "'%self'"],
     ['a=b', 'a=b'],
     ['!x', "'!x'"],
