@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncOptionsWithStringEncoding, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,17 +103,19 @@ const readBack = (shell: (typeof SHELLS)[number], line: string): string[] => {
   const input = join(work, 'line.txt');
   writeFileSync(input, `${line}\nexit\n`);
   const stdin = openSync(input, 'r');
-  const run = spawnSync(shell.name, shell.args, {
+  // In a session of its own (setsid), without the terminal the tests may run in: an interactive zsh or fish would
+  // read the terminal, not stdin, and wait there for ever. Killed, not asked, at the timeout: an interactive shell
+  // ignores SIGTERM, and spawnSync blocks the test's own timeout. (spawnSync reads `detached` as spawn does;
+  // @types/node leaves it out of SpawnSyncOptions.)
+  const options: SpawnSyncOptionsWithStringEncoding & { detached: boolean } = {
     stdio: [stdin, 'pipe', 'pipe'],
     env: { ...process.env, ARGV_OUT: out, HOME: work, XDG_DATA_HOME: work, HISTFILE: '/dev/null' },
     encoding: 'utf8',
-    // In a session of its own, without the terminal the tests may run in: an interactive zsh or fish would read
-    // the terminal, not stdin, and wait there for ever. Killed, not asked, at the timeout: an interactive shell
-    // ignores SIGTERM, and spawnSync blocks the test's own timeout.
     detached: true,
     timeout: 20_000,
     killSignal: 'SIGKILL',
-  });
+  };
+  const run = spawnSync(shell.name, shell.args, options);
   try {
     return JSON.parse(readFileSync(out, 'utf8')) as string[];
   } catch {
