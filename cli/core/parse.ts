@@ -188,7 +188,8 @@ const refuseSplitGlobal = async (
   const spec = name[1] ? globals[name[1]] : Object.values(globals).find((each) => each.short === name[2]);
   const retyped = [...argv.slice(0, unknown - 1), `${flag}${argv[unknown]}`, ...argv.slice(unknown + 1)];
   // `--to= +1415 end-all`: the command's own option, which may stand before it too (`--to=+1415 end-all`).
-  const command = registry[commandWords(retyped).map((index) => retyped[index]).join(' ')];
+  const named = commandWords(retyped).map((index) => retyped[index]);
+  const command = registry[named.join(' ')];
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
