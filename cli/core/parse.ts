@@ -176,13 +176,22 @@ const valueTakenForCommand = (
  * was read as the command. Said as the option split from its value, with the line to type, as after the command
  * (`calls list --stack= prod`), not as an unknown command "prod". `unknown` is where the unknown command word is.
  */
-const refuseSplitGlobal = (argv: string[], unknown: number): void => {
+const refuseSplitGlobal = async (
+  argv: string[],
+  unknown: number,
+  registry: Record<string, CommandEntry>,
+): Promise<void> => {
   const flag = argv[unknown - 1];
   const name = flag === undefined ? undefined : /^(?:--([^=]+)|-([A-Za-z]))=$/.exec(flag);
   if (!name) return;
   const globals: OptionSpecs = GLOBAL_OPTIONS;
   const spec = name[1] ? globals[name[1]] : Object.values(globals).find((each) => each.short === name[2]);
-  if (spec?.type !== 'string') {
+  const retyped = [...argv.slice(0, unknown - 1), `${flag}${argv[unknown]}`, ...argv.slice(unknown + 1)];
+  // `--to= +1415 end-all`: the command's own option, which may stand before it too (`--to=+1415 end-all`).
+  const named = commandWords(retyped).map((index) => retyped[index]);
+  const command = registry[named.join(' ')];
+  const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
+  if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
     refuseUnknownGlobal([flag!]);
     return;
@@ -190,7 +199,7 @@ const refuseSplitGlobal = (argv: string[], unknown: number): void => {
   throw new SplitWordsError(
     `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}; nothing was sent`,
     OPTION_LEAD,
-    [...argv.slice(0, unknown - 1), `${flag}${argv[unknown]}`, ...argv.slice(unknown + 1)],
+    retyped,
   );
 };
 
@@ -251,14 +260,14 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
   // The word after an unknown one, for a command typed the wrong way round (`end calls`).
   const after = argv.slice((at[0] ?? 0) + 1).find((token) => !token.startsWith('-'));
-  const name = (() => {
+  const name = await (async () => {
     try {
       return findCommand(words, registry, after);
     } catch (error) {
       const lost = valueTakenForCommand(argv, at, registry);
       if (lost) throw lost;
       // The unknown word: the group's subcommand (`calls --stack= prod list`), else the command.
-      refuseSplitGlobal(argv, words[0] === 'calls' && at.length === 2 ? at[1]! : at[0]!);
+      await refuseSplitGlobal(argv, words[0] === 'calls' && at.length === 2 ? at[1]! : at[0]!, registry);
       // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
       const before = argv[at[0]! - 1];
       if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))

@@ -8,9 +8,11 @@ import { visible } from './safe-text.ts';
 /**
  * A word all three shells read as it is, bare: letters, digits and `_@%+=:,./-`, none of which any of them
  * expands or splits on. Not at the start: `=` (zsh's `=cmd` is the path of cmd) or `%` (fish 2's process
- * expansion). Letters and digits are ASCII only: anything else is quoted.
+ * expansion). Nor `==` or `:=` anywhere: with zsh's MAGIC_EQUAL_SUBST (set by Kali's default .zshrc) the `=cmd`
+ * after an argument's first `=` or after a `:` there is expanded too (`--actor==ls`). Letters and digits are
+ * ASCII only: anything else is quoted.
  */
-const BARE = /^(?![=%])[\w@%+=:,./-]+$/;
+const BARE = /^(?![=%])(?!.*[=:]=)[\w@%+=:,./-]+$/;
 
 /**
  * `word` quoted for bash, zsh and fish alike: bare when {@link BARE}, else in single quotes, with each `'` and

@@ -243,6 +243,39 @@ describe('a global option split from its value before the command (`--stack= pro
     );
   });
 
+  it.each([
+    [
+      ['--to=', '+1415', 'end-all', '--dry-run'],
+      '--to=',
+      '+1415',
+      'call-control --to=+1415 end-all --dry-run',
+    ],
+    [
+      ['--status=', 'queued', 'calls', 'list'],
+      '--status=',
+      'queued',
+      'call-control --status=queued calls list',
+    ],
+    [
+      ['calls', '--status=', 'queued', 'list'],
+      '--status=',
+      'queued',
+      'call-control calls --status=queued list',
+    ],
+  ])(
+    '%j: a command option before the command, split, is named as split, not as unknown',
+    async (argv, flag, value, line) => {
+      const error = await refusal(argv);
+      expect(error.message).toBe(
+        `"${flag}" and "${value}" are one option split by a space: ${flag}${value}; nothing was sent`,
+      );
+      expect(error.hint).toBe(`Type the option and its value as one word: \`${line}\`.`);
+      await expect(parseCommandLine(line.split(' ').slice(1), COMMANDS)).resolves.toMatchObject({
+        kind: 'command',
+      });
+    },
+  );
+
   it('names a misspelt option split from its value as unknown, with its nearest spelling', async () => {
     expect((await refusal(['--regoin=', 'us-east-1', 'calls', 'list'])).message).toBe(
       "unknown option '--regoin' (did you mean `--region`?)",

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncOptionsWithStringEncoding, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,10 @@ const VALUES = [
   '🙂',
   '+1 (415) 555-0100',
   '=ls',
+  // zsh's MAGIC_EQUAL_SUBST (Kali's default .zshrc) reads `=ls` after an argument's first `=` or after a `:` there.
+  '--actor==ls',
+  'a==ls',
+  '--to=+1:=ls',
   '%self',
   '~',
   '~root',
@@ -86,6 +90,7 @@ const SHELLS = [
   { name: 'bash', args: ['--norc', '--noprofile', '-i'], install: 'apt-get install -y bash' },
   { name: 'zsh', args: ['-f', '-i'], install: 'apt-get install -y zsh' },
   { name: 'zsh', args: ['-f', '-i', '-o', 'rcquotes'], install: 'apt-get install -y zsh' },
+  { name: 'zsh', args: ['-f', '-i', '-o', 'magicequalsubst'], install: 'apt-get install -y zsh' },
   { name: 'fish', args: ['--no-config', '--private', '-i'], install: 'apt-get install -y fish' },
   { name: 'sh', args: ['-i'], install: 'apt-get install -y dash' },
 ];
@@ -98,12 +103,19 @@ const readBack = (shell: (typeof SHELLS)[number], line: string): string[] => {
   const input = join(work, 'line.txt');
   writeFileSync(input, `${line}\nexit\n`);
   const stdin = openSync(input, 'r');
-  const run = spawnSync(shell.name, shell.args, {
+  // In a session of its own (setsid), without the terminal the tests may run in: an interactive zsh or fish would
+  // read the terminal, not stdin, and wait there for ever. Killed, not asked, at the timeout: an interactive shell
+  // ignores SIGTERM, and spawnSync blocks the test's own timeout. (spawnSync reads `detached` as spawn does;
+  // @types/node leaves it out of SpawnSyncOptions.)
+  const options: SpawnSyncOptionsWithStringEncoding & { detached: boolean } = {
     stdio: [stdin, 'pipe', 'pipe'],
     env: { ...process.env, ARGV_OUT: out, HOME: work, XDG_DATA_HOME: work, HISTFILE: '/dev/null' },
     encoding: 'utf8',
+    detached: true,
     timeout: 20_000,
-  });
+    killSignal: 'SIGKILL',
+  };
+  const run = spawnSync(shell.name, shell.args, options);
   try {
     return JSON.parse(readFileSync(out, 'utf8')) as string[];
   } catch {
@@ -141,6 +153,8 @@ describe('shellWord: the quoting of a value in a line to type', () => {
     ['a\\b', "'a'\\\\'b'"],
     ['a\\', "'a'\\\\"],
     ['=ls', "'=ls'"],
+    ['--actor==ls', "'--actor==ls'"],
+    ['--to=+1:=ls', "'--to=+1:=ls'"],
     ['%self', "'%self'"],
     ['a=b', 'a=b'],
     ['!x', "'!x'"],
