@@ -203,7 +203,7 @@ export const warmRows = (
     ...(hasDesignFloor(repeats)
       ? [
           row(
-            `Context, what bounds the warm target${over}: warm p50 of ${DESIGN_FLOOR_LABEL} alone in its own ` +
+            `Context, what the required libraries cost used plainly${over}: warm p50 of ${DESIGN_FLOOR_LABEL} alone in its own ` +
               'process vs the bare `node:http` request alone in its own',
             'floor',
             'http',

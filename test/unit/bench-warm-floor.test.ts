@@ -41,7 +41,7 @@ describe('the design floor of the warm target', () => {
 
     // Assess
     expect(floor?.metric).toMatch(
-      /^Context, what bounds the warm target, http: warm p50 of the design floor/,
+      /^Context, what the required libraries cost used plainly, http: warm p50 of the design floor/,
     );
     expect(floor?.met).toBe('n/a');
     expect(floor?.project).toBe('0.36 ms');

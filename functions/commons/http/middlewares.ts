@@ -266,7 +266,8 @@ export const eventObject: HttpMiddleware = {
  * `multiValueHeaders`: of two names that differ only in case, the later one's value. API Gateway's HTTP API
  * (payload 2.0) sends every name in lower case already: such headers are kept as they came instead of copied name by
  * name into a new object (about 8 k instructions of every warm invocation); only names in another case (a direct
- * invoke) are copied.
+ * invoke) are copied. So the headers may inherit `Object.prototype`: read them only by fixed lower-case names,
+ * never with `in` or by a name taken from input.
  */
 export const lowerCaseHeaders: HttpMiddleware = {
   before: ({ event }) => {
