@@ -58,7 +58,7 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
 
   it('is withheld after a global option that lost its value to the command', async () => {
     const error = await refusal(['--port', 'calls', 'list', '--to', 'a\u202eb']);
-    expect(String(error.hint)).toMatch(/^Give --port its value, or leave it out; no line to copy is shown/);
+    expect(String(error.hint)).toMatch(/^Give --port its value right after it \(--port <n>\), or leave it out; no line to copy is shown/);
   });
 
   it('is shown for text a terminal shows as itself: accents, CJK, an emoji sequence, a joiner inside a word', async () => {
