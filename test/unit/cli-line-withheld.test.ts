@@ -58,7 +58,9 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
 
   it('is withheld after a global option that lost its value to the command', async () => {
     const error = await refusal(['--port', 'calls', 'list', '--to', 'a\u202eb']);
-    expect(String(error.hint)).toMatch(/^Give --port its value right after it \(--port <n>\), or leave it out; no line to copy is shown/);
+    expect(String(error.hint)).toMatch(
+      /^Give --port its value right after it \(--port <n>\), or leave it out; no line to copy is shown/,
+    );
   });
 
   it('is shown for text a terminal shows as itself: accents, CJK, an emoji sequence, a joiner inside a word', async () => {
@@ -129,7 +131,9 @@ describe('an empty target variable', () => {
   it('is refused holding a control character, shown escaped, never raw', async () => {
     const run = await runCli(['calls', 'list'], { CALL_CONTROL_STACK: 'prod\x1b[2J' });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error: CALL_CONTROL_STACK holds a control or invisible character ("prod\\x1b[2J")');
+    expect(run.stderr).toContain(
+      'error: CALL_CONTROL_STACK holds a control or invisible character ("prod\\x1b[2J")',
+    );
     expect(run.stderr).not.toContain('\x1b');
   });
 
