@@ -31,20 +31,47 @@ import { visible } from './core/safe-text.ts';
 import { shellWord, writable } from './core/shell-word.ts';
 import type { Registry } from './registry.ts';
 
+/**
+ * A target read from the environment when its option is not given: refused as the option is
+ * ({@link refuseUnwritableTarget}) when empty, blank or holding a control or invisible character, naming the
+ * variable. `CALL_CONTROL_STACK="$STAGE"` with `STAGE` unset would otherwise be looked up as the stack "", and
+ * an unset variable is the way to ask for the default.
+ */
+const fromEnvironment = (name: string): string | undefined => {
+  const value = process.env[name];
+  if (value === undefined) return undefined;
+  if (value.trim() === '')
+    throw new UsageError(
+      `${name} is set but empty; nothing was sent`,
+      `Set ${name} to its value, or unset it (\`unset ${name}\`) for the default.`,
+    );
+  if (!writable(value))
+    throw new UsageError(
+      `${name} holds a control or invisible character ("${visible(value)}"); nothing was sent`,
+      `Set ${name} again without it (a paste from a chat or a web page can add one).`,
+    );
+  return value;
+};
+
 const globalsOf = (values: GlobalValues): GlobalOptions => {
-  const port = Number(values.port ?? process.env[CLI_ENV.port] ?? 3000);
+  const fromPort = values.port === undefined ? fromEnvironment(CLI_ENV.port) : undefined;
+  const port = Number(values.port ?? fromPort ?? 3000);
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    throw new UsageError(
+      values.port === undefined
+        ? `${CLI_ENV.port} must be a port number, got "${fromPort}"`
+        : `--port must be a port number, got "${values.port}"`,
+    );
   return {
     local: values.local === true,
     direct: values.direct === true,
-    stack: values.stack ?? process.env[CLI_ENV.stack] ?? DEFAULT_STACK,
+    stack: values.stack ?? fromEnvironment(CLI_ENV.stack) ?? DEFAULT_STACK,
     construct: values.construct,
     profile: values.profile,
     region: values.region,
     port,
     portGiven: values.port !== undefined,
-    secretId: values['secret-id'] ?? process.env[CLI_ENV.secretId] ?? DEFAULT_SECRET_ID,
+    secretId: values['secret-id'] ?? fromEnvironment(CLI_ENV.secretId) ?? DEFAULT_SECRET_ID,
   };
 };
 

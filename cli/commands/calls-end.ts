@@ -29,7 +29,7 @@ const sidsFromStdin = async (yes: boolean): Promise<string[]> => {
   if (!yes)
     throw new CliError(
       'refusing to end calls listed on stdin without --yes: stdin is the list, so nobody can type the confirmation; nothing was changed',
-      'Add --yes once you have checked the list (`call-control calls get <sid>` shows a call).',
+      'Add --yes once you have checked the list (`calls get` with a SID shows a call).',
       EXIT.failed,
       'NOT_CONFIRMED',
     );

@@ -2,8 +2,9 @@ import { validateTransferCallEvent } from '#commons/generated/validators';
 import { actOnCalls } from '../core/actions.ts';
 import { checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
-import { UsageError } from '../core/errors.ts';
+import { forCall, UsageError } from '../core/errors.ts';
 import { visible } from '../core/safe-text.ts';
+import { checkCallSid } from '../core/validate.ts';
 
 /**
  * `--to` checked before anything is sent, by the API's own precompiled rule for `dest` (so `--direct` refuses
@@ -58,11 +59,12 @@ export const command = defineCommand(
     const api = checkApi(context.values.api);
     const dest = checkDestination(context.values.to);
     if (api === 'compatibility') {
-      const sid = context.positionals[0] ?? '<sid>';
+      // The SID as typed goes into the line to type only once it is known to be a SID (nothing a shell reads).
+      const sid = checkCallSid(context.positionals[0] ?? '');
       throw new UsageError(
         '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call (cXML), whose API has no transfer',
         (command) =>
-          `Redirect it to cXML that dials the destination instead: \`${command(`calls redirect ${sid} --url URL`)}\`, or leave out --api to look the call up.`,
+          `Redirect it to cXML that dials the destination instead: \`${forCall(command, sid)('calls redirect <sid> --url URL')}\`, or leave out --api to look the call up.`,
       );
     }
     return actOnCalls(

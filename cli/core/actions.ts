@@ -3,7 +3,7 @@ import type { CallUpdate } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type CallsBackend } from './backend.ts';
 import { outcomeText } from './calls-view.ts';
 import { type CommandContext, holdOutput, printJson } from './command.ts';
-import { CliError, hintText, mayHaveApplied } from './errors.ts';
+import { CliError, callCheck, forCall, hintText, mayHaveApplied } from './errors.ts';
 import { refusalInFlagWords } from './flag-words.ts';
 import { watchInterrupts } from './interrupt.ts';
 import { confirm, interactive } from './prompt.ts';
@@ -99,12 +99,12 @@ export const actOnCalls = async (
       ),
     second: () => {
       if (current) {
-        results.push({ sid: current.sid, outcome: 'unknown', error: UNKNOWN_OUTCOME(context) });
+        results.push({ sid: current.sid, outcome: 'unknown', error: UNKNOWN_OUTCOME(context, current.sid) });
         if (context.output === 'table') {
           context.print(
-            `${current.sid}  ${context.style.yellow(`unknown: ${UNKNOWN_OUTCOME(context).message}`)}`,
+            `${current.sid}  ${context.style.yellow(`unknown: ${UNKNOWN_OUTCOME(context, current.sid).message}`)}`,
           );
-          context.note(`  next: ${UNKNOWN_OUTCOME(context).hint}`);
+          context.note(`  next: ${UNKNOWN_OUTCOME(context, current.sid).hint}`);
         }
         notSent(checked.slice(current.index + 1));
       }
@@ -129,10 +129,10 @@ export const actOnCalls = async (
 
 const DONE_OUTCOMES = new Set<ActionResult['outcome']>(['updated', 'already-ended']);
 
-const UNKNOWN_OUTCOME = (context: CommandContext) => ({
+const UNKNOWN_OUTCOME = (context: CommandContext, sid: string) => ({
   code: 'INTERRUPTED',
   message: 'sent, but the answer was not waited for (interrupted)',
-  hint: `\`${context.command('calls get <sid>')}\` shows whether it was applied.`,
+  hint: `${callCheck(forCall(context.command, sid))} shows whether it was applied.`,
 });
 
 /** One call: its result, printed as a line in table mode. A failure is a result, never a lost batch. */
@@ -157,7 +157,7 @@ const actOnOne = async (
     // A refusal of the change names the flag typed (`--method`), not the API's field (`Method`).
     const error = refusalInFlagWords(thrown, sid);
     const known = error instanceof CliError;
-    const hint = known ? hintText(error.hint, context.command) : undefined;
+    const hint = known ? hintText(error.hint, forCall(context.command, sid)) : undefined;
     const message = error instanceof Error ? error.message : String(error);
     // Sent, and no usable answer: it may have been applied, so it is `unknown`, never `failed` (exit 1).
     const open = mayHaveApplied(error);

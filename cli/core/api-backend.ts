@@ -12,7 +12,7 @@ import {
   type ListFilter,
 } from './backend.ts';
 import { humanSeconds } from './calls-view.ts';
-import { CliError, EXIT } from './errors.ts';
+import { CliError, callCheck, EXIT } from './errors.ts';
 import { proxyInUse, proxyRefusalOf, proxyRefusedError } from './proxy.ts';
 import { NodeSha256 } from './sha256.ts';
 
@@ -196,7 +196,7 @@ export class ApiBackend implements CallsBackend {
       `${this.where} answered HTTP ${answer.status} with a body that is not ${expected} (${answer.contentType ?? 'no content-type'}: ${JSON.stringify(shown)})`,
       method === 'POST'
         ? (command) =>
-            `The change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call before you retry. Is a proxy answering for the API?`
+            `The change may or may not have been applied: ${callCheck(command)} shows the call before you retry. Is a proxy answering for the API?`
         : 'Is a proxy or another service answering at that URL? Check the stack (--stack, --region) or the local stack (--port).',
       method === 'POST' ? EXIT.partial : EXIT.failed,
       'UNREADABLE_ANSWER',
@@ -237,7 +237,7 @@ export class ApiBackend implements CallsBackend {
       ? new CliError(
           `${what}: the change may or may not have been applied`,
           (command) =>
-            `\`${command('calls get <sid>')}\` shows the call before you retry (an end is safe to repeat; a redirect is not).`,
+            `${callCheck(command)} shows the call before you retry (an end is safe to repeat; a redirect is not).`,
           EXIT.partial,
           'API_OUTCOME_UNKNOWN',
         )

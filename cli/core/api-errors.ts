@@ -1,5 +1,5 @@
 import type { ErrorCode } from '#commons/errors';
-import { CliError, EXIT, type Hint } from './errors.ts';
+import { CliError, callCheck, EXIT, type Hint } from './errors.ts';
 
 /** What to do next, per error code of the API's (and the functions') error taxonomy. */
 const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN' | 'API_THROTTLED' | 'API_GATEWAY_ERROR', Hint>> = {
@@ -15,12 +15,12 @@ const NEXT_STEP: Partial<Record<ErrorCode | 'FORBIDDEN' | 'API_THROTTLED' | 'API
   API_THROTTLED:
     'API Gateway is throttling requests (the stage’s or the account’s rate limit): wait a few seconds and run it again.',
   API_GATEWAY_ERROR: (command) =>
-    `The API's answer did not come back: a change may or may not have been applied; \`${command('calls get <sid>')}\` shows the call before you retry.`,
+    `The API's answer did not come back: a change may or may not have been applied; ${callCheck(command)} shows the call before you retry.`,
   UPSTREAM_UNAVAILABLE: 'SignalWire is unavailable: run it again in a minute.',
   UPSTREAM_TIMEOUT: (command) =>
-    `SignalWire did not answer in time: \`${command('calls get <sid>')}\` shows whether it acted.`,
+    `SignalWire did not answer in time: ${callCheck(command)} shows whether it acted.`,
   REDIRECT_OUTCOME_UNKNOWN: (command) =>
-    `The redirect may or may not have happened: check with \`${command('calls get <sid>')}\` before retrying.`,
+    `The redirect may or may not have happened: check with ${callCheck(command)} before retrying.`,
   UPSTREAM_UNREACHABLE: (command) =>
     `SignalWire could not be reached: check the space URL with \`${command('doctor')}\`.`,
   CREDENTIALS_UNAVAILABLE: (command) =>
@@ -48,9 +48,9 @@ const READ_STEP: Partial<Record<keyof typeof NEXT_STEP, Hint>> = {
  */
 const CHANGE_STEP: Partial<Record<keyof typeof NEXT_STEP, Hint>> = {
   UPSTREAM_UNAVAILABLE: (command) =>
-    `SignalWire is unavailable, and the change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call; run it again in a minute if it is unchanged.`,
+    `SignalWire is unavailable, and the change may or may not have been applied: ${callCheck(command)} shows the call; run it again in a minute if it is unchanged.`,
   UPSTREAM_UNREACHABLE: (command) =>
-    `SignalWire could not be reached or its answer was lost, so the change may or may not have been applied: \`${command('calls get <sid>')}\` shows the call; check the space URL with \`${command('doctor')}\`.`,
+    `SignalWire could not be reached or its answer was lost, so the change may or may not have been applied: ${callCheck(command)} shows the call; check the space URL with \`${command('doctor')}\`.`,
 };
 
 /** An error described by the taxonomy (from the API's body, or `describeError` in direct mode). */

@@ -1,3 +1,5 @@
+import { shellWord } from './shell-word.ts';
+
 /** Exit codes, documented in README ("call-control: exit codes"). */
 export const EXIT = {
   /** Everything asked for was done (an already-ended call counts). */
@@ -64,3 +66,18 @@ export class CancelledError extends CliError {
 /** A hint's text with its suggested commands written for this run's target. */
 export const hintText = (hint: Hint | undefined, command: (args: string) => string): string | undefined =>
   typeof hint === 'function' ? hint(command) : hint;
+
+/** Suggested commands written for the call `sid`: its SID (quoted) where a hint's line says `<sid>`. */
+export const forCall =
+  (command: (args: string) => string, sid: string) =>
+  (args: string): string =>
+    command(args.replaceAll('<sid>', shellWord(sid)));
+
+/**
+ * How to see the call before a retry: the line to type when the call is known ({@link forCall}), else said in
+ * words. Never a line with `<sid>` in it: pasted into a shell, that is a redirect from a file named `sid`.
+ */
+export const callCheck = (command: (args: string) => string): string => {
+  const line = command('calls get <sid>');
+  return line.includes('<sid>') ? "`calls get` with the call's SID" : `\`${line}\``;
+};

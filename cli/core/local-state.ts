@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './errors.ts';
 import { CLI_ENV } from './options.ts';
+import { shellWord } from './shell-word.ts';
 
 /**
  * What `npm start` writes for `call-control --local` (`stack.json` in its state folder), as the deployed mode
@@ -29,11 +30,17 @@ export const LOCAL_STATE_FILE = 'stack.json';
 const uid = (): number => process.getuid?.() ?? -1;
 
 /**
+ * The folder `CALL_CONTROL_LOCAL_STATE_DIR` names; empty counts as unset (as `CALL_CONTROL_AUDIT_LOG` does), never as
+ * "" (the folder the command was run from).
+ */
+const namedStateDir = (): string | undefined => process.env[CLI_ENV.localStateDir] || undefined;
+
+/**
  * The state folder of the local stack on `port`: `CALL_CONTROL_LOCAL_STATE_DIR`, else a folder of this user's
  * own under the temporary folder (the user id in its name: another user's folder is never looked at).
  */
 export const localStateDir = (port: number): string =>
-  process.env[CLI_ENV.localStateDir] ?? join(tmpdir(), `call-control-local-${uid()}`, String(port));
+  namedStateDir() ?? join(tmpdir(), `call-control-local-${uid()}`, String(port));
 
 /** Creates `dir` (and any missing parent) for this user alone (0700), and tightens it if it exists. */
 export const makePrivateDir = (dir: string): void => {
@@ -76,10 +83,10 @@ export const readLocalState = (port: number, portGiven = false): LocalStackState
   const file = join(dir, LOCAL_STATE_FILE);
   if (!existsSync(file)) {
     // A state folder named by the variable holds one stack whatever the port: --port cannot find another there.
-    throw process.env[CLI_ENV.localStateDir] !== undefined
+    throw namedStateDir() !== undefined
       ? new CliError(
           `no local stack found in ${CLI_ENV.localStateDir} (${file} does not exist)`,
-          `Start it with \`${CLI_ENV.localStateDir}=${dir} npm start\` (it writes its state there), or unset ${CLI_ENV.localStateDir} to find the \`npm start\` on port ${port} (--port for another).`,
+          `Start it with \`${CLI_ENV.localStateDir}=${shellWord(dir)} npm start\` (it writes its state there), or unset ${CLI_ENV.localStateDir} to find the \`npm start\` on port ${port} (--port for another).`,
         )
       : new CliError(
           `no local stack found on port ${port} (${file} does not exist)`,
@@ -98,7 +105,7 @@ export const readLocalState = (port: number, portGiven = false): LocalStackState
   const state = parseLocalState(readFileSync(file, 'utf8'), file);
   // CALL_CONTROL_LOCAL_STATE_DIR names one stack's folder, whatever the port: a --port that names another
   // stack would otherwise be dropped without a word, and the command act on the wrong stack.
-  const named = process.env[CLI_ENV.localStateDir];
+  const named = namedStateDir();
   const apiUrl = new URL(state.apiUrl);
   const statePort = apiUrl.port || (apiUrl.protocol === 'https:' ? '443' : '80');
   if (named && portGiven && statePort !== String(port)) {

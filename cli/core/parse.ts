@@ -160,12 +160,13 @@ const valueTakenForCommand = (
       ([long, option]) => `--${long}` === token || `-${option.short}` === token,
     )?.[1];
     const placeholder = `${token} <${spec?.value ?? 'value'}>`;
+    // The line to copy is the one without the option: a placeholder such as `<n>` in it would be a shell
+    // redirect from a file `n`, and no value can be made up for the operator. The placeholder stays in the lead.
     const typed = lineToType(argv.slice(index + 1));
+    const lead = `Give ${token} its value right after it (${placeholder}), or leave it out`;
     return new UsageError(
       `option '${token}' needs a value (${placeholder}): "${argv[index + 1]}" was read as its value`,
-      'line' in typed
-        ? `Give ${token} its value, or leave it out: \`${typed.line.replace('call-control', `call-control ${placeholder}`)}\`.`
-        : `Give ${token} its value, or leave it out; ${typed.withheld}.`,
+      'line' in typed ? `${lead}: \`${typed.line}\`.` : `${lead}; ${typed.withheld}.`,
     );
   }
   return undefined;

@@ -75,7 +75,7 @@ describe('odd 2xx answers from the operator API', () => {
     // It may have been applied: exit 3, never 1 ("nothing changed").
     expect(exitCode).toBe(3);
     expect(message).toContain('with a body that is not a call');
-    expect(hint).toContain('may or may not have been applied: `call-control calls get <sid>`');
+    expect(hint).toContain("may or may not have been applied: `calls get` with the call's SID");
   });
 
   it('reads a call answered 200 as it is', async () => {
@@ -217,7 +217,7 @@ describe('requests whose answer never came', () => {
     expect(message).toBe(
       `no answer from the test API at ${server.origin} within 300 ms: the change may or may not have been applied`,
     );
-    expect(hint).toContain('`call-control calls get <sid>` shows the call before you retry');
+    expect(hint).toContain("`calls get` with the call's SID shows the call before you retry");
     expect(server.received).toHaveLength(1);
   });
 

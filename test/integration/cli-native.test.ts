@@ -326,6 +326,19 @@ describe('calls transfer', () => {
       '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call',
     );
     expect(compatibility.stderr).toContain(`calls redirect ${id} --url URL --local`);
+    // A SID as typed goes into the line to type only once it is a SID: `;` there would be shell syntax.
+    const notSid = await cli(
+      'calls',
+      'transfer',
+      `${id};id`,
+      '--to',
+      '+13105550100',
+      '--api',
+      'compatibility',
+      '--local',
+    );
+    expect(notSid.code).toBe(2);
+    expect(notSid.stderr).not.toContain('calls redirect');
     const missing = await cli('calls', 'transfer', id, '--local', '--yes');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--to is required');

@@ -436,6 +436,7 @@ describe('the command line as pasted at 3 a.m.', () => {
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout).error.code).toBe('NOT_CONFIRMED');
     expect(refused.stderr).toContain('refusing to end calls listed on stdin without --yes');
+    expect(refused.stderr).not.toContain('<sid>');
     expect([first, second, third].map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
 
     const run = await runWith(['--yes', '-o', 'json']);

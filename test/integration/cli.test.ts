@@ -335,13 +335,14 @@ describe('calls (local stack, signed requests)', () => {
     // Exit 3, not 1 ("nothing changed"): the call whose answer was not waited for may have been ended (it was).
     expect(run.code, run.stderr).toBe(3);
     const { results } = JSON.parse(run.stdout) as {
-      results: Array<{ sid: string; outcome: string; error?: { code: string } }>;
+      results: Array<{ sid: string; outcome: string; error?: { code: string; hint?: string } }>;
     };
     expect(results.map(({ sid, outcome }) => ({ sid, outcome }))).toEqual([
       { sid: sids[0], outcome: 'unknown' },
       ...sids.slice(1).map((sid) => ({ sid, outcome: 'not-sent' })),
     ]);
     expect(results[0]?.error?.code).toBe('INTERRUPTED');
+    expect(results[0]?.error?.hint).toContain(`\`call-control calls get ${sids[0]} --local\` shows whether`);
     await vi.waitFor(() => expect(statusOf(sids[0]!)).toBe('completed'), { timeout: 10_000 });
     expect(sids.slice(1).map(statusOf)).toEqual(['in-progress', 'in-progress', 'in-progress']);
   });
@@ -515,6 +516,8 @@ describe('calls (local stack, signed requests)', () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toContain(`${sid}  unknown:`);
     expect(run.stderr).toContain('may or may not have happened');
+    // The line to type names the call: never `calls get <sid>` (pasted into a shell, a redirect from a file sid).
+    expect(run.stderr).toContain(`check with \`call-control calls get ${sid} --local\` before retrying`);
     expect(stack.emulator.redirectsOf(sid)).toEqual([
       { url: 'https://example.com/lost.xml', method: 'POST' },
     ]);

@@ -113,6 +113,22 @@ describe('the command line, read once', () => {
     });
   });
 
+  it('offers as the line to copy the command without the option, never one with a placeholder (`<n>` is a shell redirect)', async () => {
+    const hintOf = async (argv: string[]): Promise<string> =>
+      parseCommandLine(argv, registry).then(
+        () => 'parsed',
+        (error: unknown) => String(error instanceof UsageError ? error.hint : error),
+      );
+    expect(await hintOf(['--port', 'calls', 'list', '--local'])).toBe(
+      'Give --port its value right after it (--port <n>), or leave it out: `call-control calls list --local`.',
+    );
+    expect(await hintOf(['-o', 'end-all', '--dry-run'])).toBe(
+      'Give -o its value right after it (-o <format>), or leave it out: `call-control end-all --dry-run`.',
+    );
+    for (const line of (await hintOf(['--stack', '--port', 'calls', 'get', 'CA1'])).match(/`[^`]*`/g) ?? [])
+      expect(line).not.toMatch(/[<>]/);
+  });
+
   it('the main help names every global option (they go before or after the command)', () => {
     const line = mainHelp(paint(false))
       .split('\n')

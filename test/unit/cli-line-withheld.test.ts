@@ -58,7 +58,9 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
 
   it('is withheld after a global option that lost its value to the command', async () => {
     const error = await refusal(['--port', 'calls', 'list', '--to', 'a\u202eb']);
-    expect(String(error.hint)).toMatch(/^Give --port its value, or leave it out; no line to copy is shown/);
+    expect(String(error.hint)).toMatch(
+      /^Give --port its value right after it \(--port <n>\), or leave it out; no line to copy is shown/,
+    );
   });
 
   it('is shown for text a terminal shows as itself: accents, CJK, an emoji sequence, a joiner inside a word', async () => {
@@ -72,7 +74,7 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
 });
 
 /** One run of the CLI from source, with no AWS configuration: nothing it sends can reach AWS. */
-const runCli = (args: string[]) =>
+const runCli = (args: string[], variables: NodeJS.ProcessEnv = {}) =>
   collectRun(
     spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'call-control.mjs'), ...args], {
       env: {
@@ -81,6 +83,7 @@ const runCli = (args: string[]) =>
         AWS_CONFIG_FILE: '/nonexistent',
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        ...variables,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     }),
@@ -109,5 +112,36 @@ describe('an empty target option', () => {
     expect(run.stderr).toBe(
       `error: ${flag} is empty; nothing was sent\nnext:  Give ${flag} its value, or leave it out for the default.\n`,
     );
+  });
+});
+
+describe('an empty target variable', () => {
+  it.each([
+    ['CALL_CONTROL_STACK', '', ['calls', 'list']],
+    ['SIGNALWIRE_SECRET_ID', ' ', ['calls', 'list', '--direct']],
+    ['PORT', '', ['calls', 'list', '--local']],
+  ])('%s=%j is refused naming the variable, not looked up as the name ""', async (name, value, args) => {
+    const run = await runCli(args, { [name]: value });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: ${name} is set but empty; nothing was sent\nnext:  Set ${name} to its value, or unset it (\`unset ${name}\`) for the default.\n`,
+    );
+  });
+
+  it('is refused holding a control character, shown escaped, never raw', async () => {
+    const run = await runCli(['calls', 'list'], { CALL_CONTROL_STACK: 'prod\x1b[2J' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: CALL_CONTROL_STACK holds a control or invisible character ("prod\\x1b[2J")',
+    );
+    expect(run.stderr).not.toContain('\x1b');
+  });
+
+  it('is not read when its option is given, and a PORT that is no port is named as PORT', async () => {
+    const given = await runCli(['calls', 'list', '--port', 'x'], { PORT: '' });
+    expect(given.stderr).toContain('--port must be a port number, got "x"');
+    const named = await runCli(['calls', 'list', '--local'], { PORT: '80a' });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('error: PORT must be a port number, got "80a"');
   });
 });

@@ -164,8 +164,9 @@ describe('shellWord: the quoting of a value in a line to type', () => {
   });
 
   it('quotes the words after a global option that lost its value to the command, in the line to type', async () => {
+    // The line without the option (leaving it out): `<n>` in it would be a redirect from a file named n.
     expect(await lineOf(['--port', 'calls', 'list', '--to', 'a b', '--local'])).toBe(
-      "--port <n> calls list --to 'a b' --local",
+      "calls list --to 'a b' --local",
     );
   });
 
