@@ -9,8 +9,6 @@
 let listening = false;
 /** stdout has refused a write: audit lines go straight to stderr. */
 let stdoutGone = false;
-/** The audit lines handed to stdout whose write has not called back yet, oldest first (a stream calls back in order). */
-const inFlight: string[] = [];
 
 const toStderr = (line: string): void => {
   try {
@@ -43,28 +41,31 @@ export const listenForWriteErrors = (): void => {
   process.stderr.on('error', ignore);
 };
 
-/** One stdout write of an audit line called back: a refused line goes to stderr. */
-const auditWritten = (error?: Error | null): void => {
-  const line = inFlight.shift();
-  if (error && line !== undefined) toStderr(line);
-};
-
 /**
  * Writes an audit line to stdout, or, when stdout refuses it, to stderr: the invocation must not fail for a log
  * write, but its record must not vanish unseen either, and Lambda sends stderr to the same log group, where the
- * audit search finds it. stdout refuses by throwing (EAGAIN on a full non-blocking pipe) or by calling the write
- * back with an error (EPIPE); after that, every audit line goes to stderr. Should stderr refuse it too, nothing is
- * left to try.
+ * audit search finds it. stdout refuses by throwing (EAGAIN on a full non-blocking pipe: that line goes to stderr)
+ * or by calling the write back with an error (EPIPE: the one ERROR notice, then that line and every later one go to
+ * stderr). Should stderr refuse it too, nothing is left to try.
  */
 export const writeAuditLine = (line: string): void => {
   listenForWriteErrors();
   if (!stdoutGone) {
-    inFlight.push(line);
+    // The line is the callback's own, not the head of a queue of lines in flight: a write that never calls back
+    // (a stream replaced in a test) cannot put a stale line in a later refused one's place, and a write that calls
+    // back and then throws hands the line to stderr once.
+    let refused = false;
     try {
-      process.stdout.write(line, auditWritten);
+      process.stdout.write(line, (error?: Error | null) => {
+        if (!error || refused) return;
+        refused = true;
+        stdoutFailed(error);
+        toStderr(line);
+      });
       return;
     } catch {
-      inFlight.pop();
+      if (refused) return;
+      refused = true;
     }
   }
   toStderr(line);
