@@ -44,10 +44,12 @@ describe('an audit line stdout refuses', () => {
 
   it('goes to stderr once when the write calls back refused and then throws', async () => {
     const { writeAuditLine } = await import('../../functions/commons/platform/log-streams.ts');
-    vi.spyOn(process.stdout, 'write').mockImplementation((_chunk: string | Uint8Array, ...rest: unknown[]) => {
-      callbackOf(rest)?.(epipe());
-      throw epipe();
-    });
+    vi.spyOn(process.stdout, 'write').mockImplementation(
+      (_chunk: string | Uint8Array, ...rest: unknown[]) => {
+        callbackOf(rest)?.(epipe());
+        throw epipe();
+      },
+    );
     writeAuditLine('refused\n');
     writeAuditLine('later\n');
 
