@@ -19,7 +19,7 @@ const toStderr = (line: string): void => {
 };
 
 /** Says once, on stderr, that stdout is gone (the audit lines follow it there). */
-const stdoutFailed = (error: { code?: unknown }): void => {
+const stdoutFailed = (error: Error & { code?: unknown }): void => {
   if (stdoutGone) return;
   stdoutGone = true;
   toStderr(
