@@ -9,6 +9,8 @@
 let listening = false;
 /** stdout has refused a write: audit lines go straight to stderr. */
 let stdoutGone = false;
+/** The audit lines handed to stdout whose write has not called back yet, oldest first (a stream calls back in order). */
+const inFlight: string[] = [];
 
 const toStderr = (line: string): void => {
   try {
@@ -42,6 +44,19 @@ export const listenForWriteErrors = (): void => {
 };
 
 /**
+ * One stdout write of an audit line called back: a refused line goes to stderr, after the one notice (the stream's
+ * `'error'` event, which would say it, comes after this callback). One callback for every line, not one made for
+ * each: a callback of its own per line doubled the instructions of an audit record (bench/cleanup-instructions.ts
+ * `audit`), as Node then schedules each write's callback apart.
+ */
+const auditWritten = (error?: Error | null): void => {
+  const line = inFlight.shift();
+  if (!error || line === undefined) return;
+  stdoutFailed(error);
+  toStderr(line);
+};
+
+/**
  * Writes an audit line to stdout, or, when stdout refuses it, to stderr: the invocation must not fail for a log
  * write, but its record must not vanish unseen either, and Lambda sends stderr to the same log group, where the
  * audit search finds it. stdout refuses by throwing (EAGAIN on a full non-blocking pipe: that line goes to stderr)
@@ -51,21 +66,14 @@ export const listenForWriteErrors = (): void => {
 export const writeAuditLine = (line: string): void => {
   listenForWriteErrors();
   if (!stdoutGone) {
-    // The line is the callback's own, not the head of a queue of lines in flight: a write that never calls back
-    // (a stream replaced in a test) cannot put a stale line in a later refused one's place, and a write that calls
-    // back and then throws hands the line to stderr once.
-    let refused = false;
+    const queued = inFlight.push(line);
     try {
-      process.stdout.write(line, (error?: Error | null) => {
-        if (!error || refused) return;
-        refused = true;
-        stdoutFailed(error);
-        toStderr(line);
-      });
+      process.stdout.write(line, auditWritten);
       return;
     } catch {
-      if (refused) return;
-      refused = true;
+      // Called back before it threw (a replaced stream): the callback has dealt with the line already.
+      if (inFlight.length !== queued) return;
+      inFlight.pop();
     }
   }
   toStderr(line);
