@@ -87,5 +87,7 @@ describe('audit and metric lines written to a stdout pipe whose reader is gone',
         error: 'EPIPE',
       },
     ]);
+    // The notice comes first, as the README says: the refused line and every later one follow it.
+    expect(json[0]?.message).toBe('stdout refused a write: audit lines go to stderr from here');
   }, 30_000);
 });
