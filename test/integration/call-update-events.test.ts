@@ -429,7 +429,7 @@ describe('delivery at least once', () => {
           {
             field: 'idempotencyKey',
             rule: 'reused',
-            message: 'idempotencyKey was already used by this source for a different call or update',
+            message: 'idempotencyKey was already used by this source for a different call, project or update',
           },
         ],
       },
@@ -460,7 +460,7 @@ describe('delivery at least once', () => {
             field: 'id',
             rule: 'reused',
             message:
-              'id (the event id, the request key when there is no idempotencyKey) was already used by this source for a different call or update',
+              'id (the event id, the request key when there is no idempotencyKey) was already used by this source for a different call, project or update',
           },
         ],
       },

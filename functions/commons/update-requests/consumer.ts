@@ -125,12 +125,12 @@ const keyReused = (event: CallUpdateRequestedEvent) =>
           field: 'id',
           rule: 'reused',
           message:
-            'id (the event id, the request key when there is no idempotencyKey) was already used by this source for a different call or update',
+            'id (the event id, the request key when there is no idempotencyKey) was already used by this source for a different call, project or update',
         }
       : {
           field: 'idempotencyKey',
           rule: 'reused',
-          message: 'idempotencyKey was already used by this source for a different call or update',
+          message: 'idempotencyKey was already used by this source for a different call, project or update',
         },
   ]);
 
