@@ -51,12 +51,44 @@ const bothKinds = (compatibility?: CallService) => {
   return withNativeCalls(compatibility ?? createCallService(access, logger), access, logger);
 };
 
+/** The event function over both APIs' call services, with the stack's real bus and idempotency table. */
+const eventsHandler = async (
+  deps: { calls?: CallService; publisher?: EventPublisher; defaultProject?: () => Promise<string> } = {},
+) => {
+  const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
+  return createCallUpdateEventsHandler({
+    calls: bothKinds(deps.calls),
+    publisher:
+      deps.publisher ??
+      new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
+    idempotency: createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: 3600,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    }),
+    allowedSources: [SOURCE],
+    ...(deps.defaultProject ? { defaultProject: deps.defaultProject } : {}),
+  });
+};
+
+/** A "Call Update Requested" envelope of `detail`, as EventBridge delivers it, sent `ageMs` ago. */
+const requestedEvent = (detail: CallUpdateRequestedEvent['detail'], ageMs = 0): CallUpdateRequestedEvent => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': CALL_UPDATE_REQUESTED,
+  source: SOURCE,
+  account: '123456789012',
+  time: new Date(Date.now() - ageMs).toISOString(),
+  region: 'us-east-1',
+  resources: [],
+  detail,
+});
+
 /**
  * The event function as `functions/call-update-events.ts` builds it, over a bus whose first PutEvents is refused
  * (throttled) and whose later ones reach the local bus; with a "Call Update Requested" event of `detail`.
  */
 const overFlakyBus = async () => {
-  const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
   const bus = new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE });
   let refuseNext = true;
   const flakyBus: EventPublisher = {
@@ -66,28 +98,8 @@ const overFlakyBus = async () => {
       throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
     },
   };
-  const handler = createCallUpdateEventsHandler({
-    calls: bothKinds(),
-    publisher: flakyBus,
-    idempotency: createCallUpdateIdempotency({
-      tableName: stack.idempotencyTableName,
-      expiresAfterSeconds: 3600,
-      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-    }),
-    allowedSources: [SOURCE],
-  });
-  const requested = (detail: CallUpdateRequestedEvent['detail']) =>
-    ({
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail,
-    }) as CallUpdateRequestedEvent;
+  const handler = await eventsHandler({ publisher: flakyBus });
+  const requested = (detail: CallUpdateRequestedEvent['detail']) => requestedEvent(detail);
   const context = () => createLambdaContext({ functionName: 'flaky-bus', timeoutMs: 60_000 });
   return { handler, context, requested };
 };
@@ -258,33 +270,14 @@ describe('delivery at least once', () => {
   );
 
   it('fails a delivery whose other project form cannot be checked (the secret unreadable) as transient, not as a reused key', async () => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
-    const handler = createCallUpdateEventsHandler({
-      calls: bothKinds(),
-      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
+    const handler = await eventsHandler({
       defaultProject: () => Promise.reject(new CredentialsError('the secret could not be read', true)),
     });
     const call = seed('in-progress');
     const detail = { callSid: call.sid, action: 'terminate' as const, idempotencyKey: 'k-secret-down' };
     await request({ ...detail, accountSid: stack.projectId });
     stack.emulator.clearRequests();
-    const event: CallUpdateRequestedEvent = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail,
-    };
+    const event = requestedEvent(detail);
     const context = createLambdaContext({ functionName: 'secret-down', timeoutMs: 10_000 });
 
     await expect(handler(event, context)).rejects.toThrow('the secret could not be read');
@@ -302,22 +295,8 @@ describe('delivery at least once', () => {
   ])(
     'refuses a key reused (%s) naming the default project when its record left accountSid out under another default (the secret changed since)',
     async (_age, ageMs, error) => {
-      const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
       const newDefault = '0b0c0d0e-0000-4000-8000-0000000000d2';
-      const handler = createCallUpdateEventsHandler({
-        calls: bothKinds(),
-        publisher: new EventBridgePublisher({
-          eventBusName: stack.eventBusName,
-          source: DEFAULT_EVENT_SOURCE,
-        }),
-        idempotency: createCallUpdateIdempotency({
-          tableName: stack.idempotencyTableName,
-          expiresAfterSeconds: 3600,
-          client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-        }),
-        allowedSources: [SOURCE],
-        defaultProject: () => Promise.resolve(newDefault),
-      });
+      const handler = await eventsHandler({ defaultProject: () => Promise.resolve(newDefault) });
       const call = seed('in-progress');
       const detail = {
         callSid: call.sid,
@@ -327,17 +306,7 @@ describe('delivery at least once', () => {
       const first = await request(detail);
       expect(updated(onlyResult(first))).toMatchObject({ replayed: false, accountSid: stack.projectId });
       stack.emulator.clearRequests();
-      const event: CallUpdateRequestedEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': CALL_UPDATE_REQUESTED,
-        source: SOURCE,
-        account: '123456789012',
-        time: new Date(Date.now() - ageMs).toISOString(),
-        region: 'us-east-1',
-        resources: [],
-        detail: { ...detail, accountSid: newDefault },
-      };
+      const event = requestedEvent({ ...detail, accountSid: newDefault }, ageMs);
 
       await handler(event, createLambdaContext({ functionName: 'default-moved', timeoutMs: 10_000 }));
 
@@ -347,32 +316,12 @@ describe('delivery at least once', () => {
   );
 
   it("answers a late duplicate that is a new container's first event from its record (the store keyed before any request is applied)", async () => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
-    const handler = createCallUpdateEventsHandler({
-      calls: bothKinds(),
-      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
-    });
+    const handler = await eventsHandler();
     const call = seed('in-progress');
     const detail = { callSid: call.sid, action: 'terminate' as const, idempotencyKey: 'k-late-first-event' };
     const first = await request(detail);
     stack.emulator.clearRequests();
-    const late: CallUpdateRequestedEvent = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date(Date.now() - 2 * 3600_000).toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail,
-    };
+    const late = requestedEvent(detail, 2 * 3600_000);
 
     await handler(late, createLambdaContext({ functionName: 'late-first', timeoutMs: 10_000 }));
 
@@ -789,32 +738,11 @@ describe('failures', () => {
 
 describe('defect: event-path redirect sent twice when the function runs out of time', () => {
   /** The event function over the given call service, with the stack's real bus and idempotency table. */
-  const handlerOver = async (calls: CallService) => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
-    return createCallUpdateEventsHandler({
-      calls: bothKinds(calls),
-      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
-    });
-  };
+  const handlerOver = (calls: CallService) => eventsHandler({ calls });
 
   /** A "Call Update Requested" envelope asking to redirect the call, as EventBridge delivers it. */
-  const redirectRequest = (callSid: string, url: string): CallUpdateRequestedEvent => ({
-    version: '0',
-    id: randomUUID(),
-    'detail-type': CALL_UPDATE_REQUESTED,
-    source: SOURCE,
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: { callSid, action: 'update', update: { Url: url } },
-  });
+  const redirectRequest = (callSid: string, url: string): CallUpdateRequestedEvent =>
+    requestedEvent({ callSid, action: 'update', update: { Url: url } });
 
   it('gives its SignalWire requests a deadline, so a redirect cut by the function timeout is final and never resent', async () => {
     const handler = await handlerOver(
@@ -1629,7 +1557,6 @@ describe('what operators read of a request: audit, logs and metrics', () => {
   });
 
   it('logs an unexpected failure once at error level with its cause, for the operator, never as a plain refusal', async () => {
-    const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
     const real = createCallService(createSignalWireAccess(readSignalWireConfig(), logger), logger);
     const defect = new TypeError('a defect in the call service');
     const broken: CallService = {
@@ -1641,16 +1568,7 @@ describe('what operators read of a request: audit, logs and metrics', () => {
         throw defect;
       },
     };
-    const handler = createCallUpdateEventsHandler({
-      calls: bothKinds(broken),
-      publisher: new EventBridgePublisher({ eventBusName: stack.eventBusName, source: DEFAULT_EVENT_SOURCE }),
-      idempotency: createCallUpdateIdempotency({
-        tableName: stack.idempotencyTableName,
-        expiresAfterSeconds: 3600,
-        client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
-      }),
-      allowedSources: [SOURCE],
-    });
+    const handler = await eventsHandler({ calls: broken });
     const event = {
       version: '0',
       id: randomUUID(),
