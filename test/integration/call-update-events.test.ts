@@ -1126,17 +1126,8 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     });
   };
 
-  const redirectEvent = (callSid: string, url: string): CallUpdateRequestedEvent => ({
-    version: '0',
-    id: randomUUID(),
-    'detail-type': CALL_UPDATE_REQUESTED,
-    source: SOURCE,
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: { callSid, action: 'update', update: { Url: url } },
-  });
+  const redirectEvent = (callSid: string, url: string): CallUpdateRequestedEvent =>
+    requestedEvent({ callSid, action: 'update', update: { Url: url } });
 
   it.each([
     ['fails', 'fail', { maxAttempts: 1 }],
@@ -1569,17 +1560,7 @@ describe('what operators read of a request: audit, logs and metrics', () => {
       },
     };
     const handler = await eventsHandler({ calls: broken });
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': CALL_UPDATE_REQUESTED,
-      source: SOURCE,
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: { callSid: seed('in-progress').sid, action: 'terminate' },
-    } as CallUpdateRequestedEvent;
+    const event = requestedEvent({ callSid: seed('in-progress').sid, action: 'terminate' });
     const before = output.records().length;
 
     await handler(event, createLambdaContext({ functionName: 'defect', timeoutMs: 60_000 })).catch(
