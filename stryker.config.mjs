@@ -74,6 +74,11 @@ const MODULES = {
     'test/unit/update-request-outcome.test.ts',
     'test/integration/call-update-events.test.ts',
   ],
+  // the two project forms of one request (moved out of consumer.ts)
+  'functions/commons/update-requests/project-form.ts': [
+    'test/integration/call-update-events.test.ts',
+    'test/integration/event-age.test.ts',
+  ],
   'functions/commons/update-requests/consumer.ts': [
     'test/integration/call-update-events.test.ts',
     // an event older than the idempotency window: refused, or answered from its recorded outcome

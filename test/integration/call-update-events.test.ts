@@ -315,6 +315,48 @@ describe('delivery at least once', () => {
     },
   );
 
+  const UNKNOWN_CALL = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+  it.each([
+    ['an end', { action: 'terminate' as const }],
+    ['a transfer', { action: 'transfer' as const, transfer: { dest: '+15550100' } }],
+  ])(
+    "refuses a key reused naming the default project when its record is a refusal (%s of an unknown call) that left accountSid out under another default, instead of replaying that project's refusal",
+    async (_label, change) => {
+      const newDefault = '0b0c0d0e-0000-4000-8000-0000000000d3';
+      const handler = await eventsHandler({ defaultProject: () => Promise.resolve(newDefault) });
+      const detail = { callSid: UNKNOWN_CALL, ...change, idempotencyKey: `k-refusal-moved-${change.action}` };
+      const first = await request(detail);
+      expect(failed(onlyResult(first))).toMatchObject({
+        replayed: false,
+        accountSid: stack.projectId,
+        error: { code: 'CALL_NOT_FOUND' },
+      });
+      stack.emulator.clearRequests();
+      const moved = requestedEvent({ ...detail, accountSid: newDefault });
+      const same = requestedEvent({ ...detail, accountSid: stack.projectId });
+      const context = () => createLambdaContext({ functionName: 'refusal-moved', timeoutMs: 10_000 });
+
+      await handler(moved, context());
+      await (await eventsHandler({ defaultProject: () => Promise.resolve(stack.projectId) }))(
+        same,
+        context(),
+      );
+
+      expect(failed(onlyResult(moved.id))).toMatchObject({
+        final: true,
+        replayed: false,
+        error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
+      });
+      // Under the default it was refused for, the same request: its refusal replayed.
+      expect(failed(onlyResult(same.id))).toMatchObject({
+        replayed: true,
+        accountSid: stack.projectId,
+        error: { code: 'CALL_NOT_FOUND' },
+      });
+      expect(stack.emulator.requests).toHaveLength(0);
+    },
+  );
+
   it("answers a late duplicate that is a new container's first event from its record (the store keyed before any request is applied)", async () => {
     const handler = await eventsHandler();
     const call = seed('in-progress');

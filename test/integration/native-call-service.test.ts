@@ -373,3 +373,47 @@ describe('the call service over both APIs', () => {
     expect(emulator.getCall(PROJECT, call.sid)?.status).toBe('in-progress');
   });
 });
+
+describe('a refusal names the project the secret resolved, when no project was named', () => {
+  const transfer = (callSid: string) => ({ ...command(callSid, { kind: 'terminate' }), dest: '+15550100' });
+
+  it.each([
+    [
+      'a call neither API knows, ended',
+      (s: ReturnType<typeof serviceFor>) => s.apply(command(UNKNOWN, { kind: 'terminate' })),
+    ],
+    [
+      'a call neither API knows, transferred',
+      (s: ReturnType<typeof serviceFor>) => s.transfer(transfer(UNKNOWN)),
+    ],
+    [
+      'a call neither API knows, its Method changed',
+      (s: ReturnType<typeof serviceFor>) =>
+        s.apply(
+          command(UNKNOWN, { kind: 'update', update: { Url: 'https://example.com/x', Method: 'GET' } }),
+        ),
+    ],
+  ])('%s: CALL_NOT_FOUND for the default project, not for no project', async (_, act) => {
+    const outcome = await act(serviceFor());
+    expect(outcome).toMatchObject({ ok: false, accountSid: PROJECT, error: { code: 'CALL_NOT_FOUND' } });
+    expect(audits).toEqual([expect.objectContaining({ accountSid: PROJECT, outcome: 'rejected' })]);
+  });
+
+  it('a Compatibility call refused a transfer by its voice log', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const outcome = await serviceFor().transfer(transfer(call.sid));
+    expect(outcome).toMatchObject({ ok: false, accountSid: PROJECT, error: { code: 'INVALID_REQUEST' } });
+  });
+
+  it('a Method change whose Compatibility read SignalWire refused (400), writing nothing', async () => {
+    const call = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const service = await warmService();
+    emulator.injectFault({ kind: 'status', status: 400, method: 'GET', times: 10 });
+    const outcome = await service.apply(
+      command(call.sid, { kind: 'update', update: { Url: 'https://example.com/next.xml', Method: 'GET' } }),
+    );
+    // Final (remembered by the event function), whatever its code.
+    expect(outcome).toMatchObject({ ok: false, accountSid: PROJECT, error: { retryable: false } });
+    expect(sent().filter((line) => line.startsWith('POST'))).toEqual([]);
+  });
+});

@@ -232,11 +232,11 @@ interface Deps {
  */
 const transferOwner = async (
   access: Deps['access'],
+  native: NativeCallsApi,
   project: string | undefined,
   callSid: string,
   signal?: AbortSignal,
 ): Promise<CallApi> => {
-  const native = await access.nativeFor(project);
   const log = await native.getVoiceLog(callSid, { signal }).catch((error: unknown) => {
     if (isCallNotFound(error)) return undefined;
     throw error;
@@ -257,9 +257,15 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   // The audit record's change says what was asked: a transfer and where to.
   const audited = { ...command, action: { kind: 'update' as const, update: {} } };
   let outcome: CallOutcome;
-  let owner: CallApi | undefined;
+  let owner: CallApi | undefined = command.api;
+  // The project the secret resolved, once it did: a refusal names it, so that its idempotency record says for
+  // which project it was decided (the default one may change).
+  let native: NativeCallsApi | undefined;
   try {
-    owner = command.api ?? (await transferOwner(access, project, callSid, command.signal));
+    if (owner === undefined) {
+      native = await access.nativeFor(project);
+      owner = await transferOwner(access, native, project, callSid, command.signal);
+    }
     if (owner === 'compatibility') {
       refuse([
         {
@@ -270,7 +276,7 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
         },
       ]);
     }
-    const native = await access.nativeFor(project);
+    native ??= await access.nativeFor(project);
     const options = { signal: command.signal };
     try {
       const call = await native.transferCall(callSid, command.dest, options);
@@ -297,7 +303,7 @@ const transferOverBoth = async (deps: Deps, command: TransferCommand): Promise<C
   } catch (error) {
     outcome = {
       ok: false,
-      accountSid: project ?? null,
+      accountSid: native?.projectId ?? project ?? null,
       callSid,
       error: describeError(error, { redirect: true }),
       cause: error,
@@ -325,17 +331,19 @@ export const withNativeCalls = (
     const project = command.project === undefined ? undefined : canonicalSid(command.project);
     const callSid = canonicalSid(command.callSid);
     let outcome: CallOutcome;
+    let native: NativeCallsApi | undefined;
     try {
-      const native = await access.nativeFor(project);
+      native = await access.nativeFor(project);
       const log = notFound
         ? await confirmNative(native, callSid, notFound, { signal: command.signal })
         : undefined;
       outcome = await applyToNativeCall(native, command, log);
     } catch (error) {
-      // Neither API knows the call, or the voice log could not be read: nothing was applied anywhere.
+      // Neither API knows the call, or the voice log could not be read: nothing was applied anywhere. The
+      // project is the one the secret resolved (the default one, when none was named), once it did.
       outcome = {
         ok: false,
-        accountSid: notFound ? (project ?? null) : null,
+        accountSid: native?.projectId ?? (notFound ? (project ?? null) : null),
         callSid,
         error: describeError(error, { redirect: false }),
         cause: error,
@@ -354,13 +362,17 @@ export const withNativeCalls = (
   const readFirst = async (command: ApiCommand): Promise<CallOutcome> => {
     const project = command.project === undefined ? undefined : canonicalSid(command.project);
     const callSid = canonicalSid(command.callSid);
+    // The Compatibility service's read, with the project the secret resolved kept for a refusal to name.
+    let resolved: string | undefined;
     try {
-      await compatibility.get({ callSid, signal: command.signal, ...(project ? { project } : {}) });
+      const api = await access.forAccount(project);
+      resolved = api.projectId;
+      await api.getCall(callSid, { signal: command.signal });
     } catch (error) {
       if (isCallNotFound(error)) return applyNatively(command, error);
       const outcome: CallOutcome = {
         ok: false,
-        accountSid: project ?? null,
+        accountSid: resolved ?? project ?? null,
         callSid,
         error: describeError(error, { redirect: false }),
         cause: error,

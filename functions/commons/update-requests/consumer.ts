@@ -19,7 +19,6 @@ import { EVENTS_CALLS_FAILED_METRIC, EVENTS_CALLS_UPDATED_METRIC } from '../plat
 import { logger, metrics } from '../platform/powertools.ts';
 import { REQUEST_DEADLINE_MARGIN_MS } from '../platform/settings.ts';
 import { terminateChange } from '../signalwire/api-facts.ts';
-import { canonicalSid } from '../signalwire/sids.ts';
 import { type AppliedRequest, actionOf, canonicalRequest } from './call-update-requests.ts';
 import { eventTimeViolations, eventTooOld } from './event-time.ts';
 import {
@@ -37,6 +36,7 @@ import {
   recordOf,
   retryUnpublished,
 } from './outcome.ts';
+import { otherProjectForm, recordedForProject } from './project-form.ts';
 import { callUpdateRequestViolations } from './validate-request.ts';
 
 /** What an invocation returns (logged by Lambda; EventBridge does not read it). */
@@ -144,33 +144,6 @@ const refusedChange = (detail: Record<string, unknown>): unknown => {
   if (detail.action !== 'transfer') return detail.update;
   const dest = (detail.transfer as { dest?: unknown } | undefined)?.dest;
   return typeof dest === 'string' ? { Transfer: dest } : {};
-};
-
-/**
- * The request in the other form of its project, when it has one: `accountSid` the default project, or left out
- * (which means it). Asked only once the record under the key was written for another detail, so the secret is
- * read after the idempotency check, not before it (a duplicate replays without it); a secret that cannot be
- * read fails the delivery as it would fail applying it, not as a reused key.
- */
-const otherProjectForm = async (
-  event: CallUpdateRequestedEvent,
-  defaultProject: (() => Promise<string>) | undefined,
-): Promise<CallUpdateRequestedEvent | undefined> => {
-  if (defaultProject === undefined) return undefined;
-  const { accountSid, ...detail } = event.detail;
-  const project = canonicalSid(await defaultProject());
-  if (accountSid === undefined) return { ...event, detail: { ...detail, accountSid: project } };
-  return accountSid === project ? { ...event, detail } : undefined;
-};
-
-/**
- * Whether a record found under the request's other project form is this request's: not when it names a project
- * the record was not written for (the secret's default project changed since the record without `accountSid`).
- */
-const recordedForProject = (event: CallUpdateRequestedEvent, recorded: AppliedRequest): boolean => {
-  const named = event.detail.accountSid;
-  const sid = recorded.accountSid;
-  return named === undefined || typeof sid !== 'string' || canonicalSid(sid) === named;
 };
 
 /** Audits a refusal (the call service's one record of it) and decides what it means. */
