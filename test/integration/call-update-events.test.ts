@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyItemNotFoundError,
+  IdempotencyRecordStatus,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -524,6 +525,52 @@ describe('delivery at least once', () => {
       }),
     ]);
   });
+  it.each([
+    ['an end, first without accountSid', 'terminate', false],
+    ['an end, first naming the default project', 'terminate', true],
+    ['a redirect, first without accountSid', 'redirect', false],
+    ['a redirect, first naming the default project', 'redirect', true],
+  ])(
+    'hands a duplicate in the other project form back for a retry while the first (%s) is still being applied',
+    async (_label, kind, namedFirst) => {
+      const call = seed('in-progress');
+      const detail: Record<string, unknown> = {
+        callSid: call.sid,
+        ...(kind === 'terminate'
+          ? { action: 'terminate' }
+          : { action: 'update', update: { Url: 'https://example.com/in-flight.xml' } }),
+        idempotencyKey: `busy-other-form-${kind}-${namedFirst}`,
+      };
+      const named = { ...detail, accountSid: stack.projectId };
+      const running = localIdempotencyStore(stack);
+      await running.persistenceStore.saveInProgress(
+        { id: randomUUID(), source: SOURCE, detail: namedFirst ? named : detail },
+        60_000,
+      );
+
+      const eventId = await request(namedFirst ? detail : named);
+
+      expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
+        expect.any(IdempotencyAlreadyInProgressError),
+      ]);
+      expect(resultsFor(eventId)).toEqual([]);
+      expect(stack.emulator.requests).toHaveLength(0);
+      expect(output.records().filter((r) => r.callSid === call.sid && r.level === 'WARN')).toEqual([
+        expect.objectContaining({
+          message:
+            kind === 'terminate'
+              ? 'the same request is being applied by another invocation; leaving it to a retry'
+              : REDIRECT_IN_PROGRESS_MESSAGE,
+        }),
+      ]);
+      // A redirect's record is held for a window from this duplicate, as under its own form; an end's is not.
+      const first = { id: randomUUID(), source: SOURCE, detail: namedFirst ? named : detail };
+      const held = await running.persistenceStore.getRecord(first);
+      expect(held.getStatus()).toBe(IdempotencyRecordStatus.INPROGRESS);
+      expect((held.inProgressExpiryTimestamp as number) > Date.now() + 600_000).toBe(kind === 'redirect');
+    },
+  );
+
   it('refused first PutEvents of an applied redirect: retried and replayed, never a "Call Update Failed"', async () => {
     const { handler, context, requested } = await overFlakyBus();
     const call = seed('in-progress');
