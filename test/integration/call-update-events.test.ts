@@ -534,7 +534,7 @@ describe('delivery at least once', () => {
     'hands a duplicate in the other project form back for a retry while the first (%s) is still being applied',
     async (_label, kind, namedFirst) => {
       const call = seed('in-progress');
-      const detail: Record<string, unknown> = {
+      const detail: Record<string, string | Record<string, string>> = {
         callSid: call.sid,
         ...(kind === 'terminate'
           ? { action: 'terminate' }
