@@ -58,6 +58,11 @@ const MODULES = {
     'test/unit/event-contracts.test.ts',
     'test/integration/input-edges.test.ts',
   ],
+  // a callback URL's rule and the words of its refusals (moved out of violations.ts)
+  'functions/commons/validation/http-url.ts': [
+    'test/unit/input-rules.test.ts',
+    'test/integration/hostile-inputs.test.ts',
+  ],
   // the list cursor's seal
   'functions/commons/http/cursor-seal.ts': [
     'test/integration/input-edges.test.ts',

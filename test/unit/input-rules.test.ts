@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { callUpdateSchema } from '#commons/calls/call-update-schema';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { describeError, RequestValidationError } from '#commons/errors';
 import { parseFilterDate, parseSignalWireDate, toSignalWireDate } from '#commons/signalwire/dates';
 import { toSignalWireFilter } from '#commons/signalwire/list-query-params';
 import type { CallUpdate } from '#commons/signalwire/types';
 import { callUpdateRequestViolations } from '#commons/update-requests/validate-request';
+import { uri } from '#commons/validation/formats';
+import { urlProblem } from '#commons/validation/http-url';
 import { fieldLabel, keyViolations, violationsFromAjv } from '#commons/validation/violations';
 import { checkUpdate } from '../../cli/core/validate.ts';
 
@@ -208,5 +211,35 @@ describe('issue 18 item 5: one translator of schema errors, one wording on every
         message: `StatusCallback must be an absolute http(s) URL (no user:password; a port, if given, from 1 to 65535): ${problem}`,
       },
     ]);
+  });
+});
+
+describe('one rule for a callback URL (validation/http-url.ts)', () => {
+  const takes = (url: string) => new RegExp(callUpdateSchema.properties.Url.pattern).test(url) && uri(url);
+
+  it.each([
+    'https://example.com/a',
+    'HTTP://EXAMPLE.COM',
+    'https://example.com:65535/a?b#c',
+    'http://192.0.2.1:1/',
+    'https://[2001:db8::1]:8080/a',
+    'https://xn--exmple-cua.com/a',
+    'https:///a',
+    'https://:443/a',
+    'https://example.com:/a',
+    'https://example.com:0/a',
+    'https://example.com:08080/a',
+    'https://example.com:65536/a',
+    'https://[::1]:99999/a',
+    'https://a:1:2/a',
+    'https://user@example.com/a',
+    'https://user:secret@example.com/a',
+    'ftp://example.com/a',
+    'example.com/a',
+    'https://example.com/a b',
+    'https://exämple.com/a',
+    'https://example.com/café',
+  ])('words a problem with %s exactly when the schemas refuse it', (url) => {
+    expect(urlProblem(url) === undefined).toBe(takes(url));
   });
 });

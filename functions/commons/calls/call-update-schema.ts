@@ -1,23 +1,10 @@
 import { SID_PATTERN } from '../signalwire/sids.ts';
 import { CALL_UPDATE_FIELDS, HTTP_METHODS, UPDATE_STATUSES } from '../signalwire/types.ts';
+import { HTTP_URL, IP_LITERAL, PORT } from '../validation/http-url.ts';
 
-/**
- * A TCP port as a URL may name it: 1 to 65535, decimal, no leading zero. Up to four digits, or five that start
- * 1 to 6 and not 66…, 656…, 6554… or 65536 to 65539 (every port above 65535). Written with `[0-9]`, not `\d`:
- * the published schemas are read by other regex engines too, where `\d` takes any script's digits.
- */
-const PORT = '(?:[1-9][0-9]{0,3}|(?!6553[6-9]|655[4-9]|65[6-9]|6[6-9])[1-6][0-9]{4})';
-
-/**
- * A callback URL: absolute http(s) with a host and, optionally, a port from 1 to 65535, as SignalWire must be
- * able to fetch it (Ajv's `uri` format takes any digits as a port, and `:http` or `:99999` is no port). No
- * user:password in it: credentials in a URL would be written to audit records and result events.
- */
-/** An IPv6 (or IPvFuture) host in brackets, as URLs and SIP URIs write it. */
-const IP_LITERAL = '\\[[0-9A-Fa-f:.]+\\]';
-const HTTP_URL = `[Hh][Tt][Tt][Pp][Ss]?://(?:${IP_LITERAL}|[^\\s/?#@:\\[\\]]+)(?::${PORT})?(?:[/?#]|$)`;
-// Built by calls marked pure, as the schemas below: a bundler keeps a template literal with substitutions even when
-// nothing reads it, and the compiled validators have these patterns already.
+// A callback URL's rule is `validation/http-url.ts`'s, where a refusal is worded by the same parts. Built by
+// calls marked pure, as the schemas below: a bundler keeps a template literal with substitutions even when nothing
+// reads it, and the compiled validators have these patterns already.
 const callbackUrl = /* @__PURE__ */ (() =>
   ({ type: 'string', format: 'uri', pattern: `^${HTTP_URL}`, maxLength: 2048 }) as const)();
 const method = /* @__PURE__ */ (() => ({ type: 'string', enum: [...HTTP_METHODS] }) as const)();

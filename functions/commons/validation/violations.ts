@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { type FieldViolation, RequestValidationError } from '../errors.ts';
 import { MAX_ECHOED_NAME_CHARS } from '../platform/settings.ts';
+import { urlProblem } from './http-url.ts';
 
 /** Field names whose `format`/`pattern` failure means "not an absolute http(s) URL". */
 const URL_FIELDS = new Set(['Url', 'FallbackUrl', 'StatusCallback']);
@@ -29,38 +30,6 @@ export interface ViolationContext {
 }
 
 const param = (error: ErrorObject, name: string): unknown => (error.params as Record<string, unknown>)[name];
-
-const NOT_ASCII = /[^\0-\x7f]/;
-
-/**
- * What makes `url` no absolute http(s) URL, in words a caller can act on; undefined when it is none of these. A
- * host is sent as written: one that is not ASCII is refused, not rewritten, so that what SignalWire fetches and
- * the audit records say is what the caller sent.
- */
-export const urlProblem = (url: string): string | undefined => {
-  if (/[\s\p{Cc}]/u.test(url)) {
-    return 'it holds a space, line break or control character (percent-encode it: %20, %0D%0A)';
-  }
-  const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1];
-  if (authority === undefined) return 'it does not start with http:// or https://';
-  if (authority.includes('@')) return 'it carries user:password@ (or user@), which audit records would keep';
-  if (NOT_ASCII.test(authority)) {
-    let host = '';
-    try {
-      host = new URL(url).hostname;
-    } catch {}
-    // Offered only when it is a name this rule takes (a parser may keep `"` in it): advice that is refused misleads.
-    host = /^[a-z\d.-]+$/.test(host) ? `: ${host}` : '';
-    return `its host is not ASCII (write an internationalised domain name in its xn-- form${host})`;
-  }
-  if (/^(?::|$)/.test(authority)) return 'it has no host';
-  const port = /^(?:\[[^\]]*\]|[^:[\]]+):(.*)$/.exec(authority)?.[1];
-  if (port !== undefined && !(/^[1-9]\d*$/.test(port) && Number(port) <= 65535))
-    return 'its port is not a number from 1 to 65535 (without leading zeros)';
-  if (NOT_ASCII.test(url))
-    return 'it holds characters that are not ASCII (percent-encode their UTF-8 bytes: é is %C3%A9)';
-  return undefined;
-};
 
 /** The value at an Ajv instance path of `input` (own properties only), or undefined. */
 const valueAt = (input: unknown, instancePath: string): unknown =>
