@@ -15,6 +15,12 @@ export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
 /** The pacer's time: injectable so that tests can make every sleep overshoot as a busy machine's timers do. */
 export interface PacerClock {
   now(): number;
+  /**
+   * Must never reject: the pacer has no error to give its waiting callers (a turn cannot fail), so a sleep that
+   * rejects leaves the queue waiting for good, its rejection unhandled (which fails a test run, and ends a Node
+   * process). Only a test's clock can: the pacer's own never sleeps through this (a Node timer, which cannot
+   * fail), and production code injects no other.
+   */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
