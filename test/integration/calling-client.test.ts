@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallingClient } from '#commons/calling/client';
 import { callingCommandSchemas } from '#commons/calling/schemas';
 import type { VoiceLog } from '#commons/calling/types';
+import { nativeCallView } from '#commons/calling/vocabulary';
 import { RedirectOutcomeUnknownError, SignalWireError, SignalWireNetworkError } from '#commons/errors';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
@@ -348,5 +349,50 @@ describe('CallingClient voice logs', () => {
       type: 'relay_webrtc_call',
       source: 'realtime_api',
     });
+  });
+});
+
+describe("a thin command answer's charge, read from a voice log that may lag behind the call", () => {
+  /** A calling.end answered thin (no from, to, direction, charge), and the call's voice log as `log` says. */
+  const endAnsweredThin = async (log: Partial<VoiceLog>) => {
+    const { id } = emulator.native.seed(PROJECT, { status: 'answered' });
+    const created = '2026-12-06T10:00:00Z';
+    emulator.injectFault({
+      kind: 'garble',
+      body: JSON.stringify({ id, status: 'ended', created_at: created }),
+      pathPrefix: '/api/calling/',
+    });
+    const voiceLog = {
+      id,
+      created_at: created,
+      source: 'realtime_api',
+      from: '+15550100',
+      to: '+15550101',
+      direction: 'outbound',
+      ...log,
+    };
+    emulator.injectFault({ kind: 'garble', body: JSON.stringify(voiceLog), pathPrefix: '/api/voice/logs/' });
+    return clientFor().endCall(id, 'hangup');
+  };
+
+  it('is not taken from a log that still shows the call live: not known yet (null), never its running figure', async () => {
+    const call = await endAnsweredThin({ status: 'answered', charge: 0 });
+    expect(call).toMatchObject({ status: 'ended', from: '+15550100', charge: null });
+    expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', price: null });
+  });
+
+  it('is not taken from a log of no known status either', async () => {
+    const call = await endAnsweredThin({ status: 'something-new' as VoiceLog['status'], charge: 0.25 });
+    expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', price: null });
+  });
+
+  it('is the log’s once the log too shows the call ended', async () => {
+    const call = await endAnsweredThin({ status: 'ended', charge: 0.25 });
+    expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', price: -0.25 });
+  });
+
+  it('is null when the log that shows the call ended gives none', async () => {
+    const call = await endAnsweredThin({ status: 'ended' });
+    expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', price: null });
   });
 });

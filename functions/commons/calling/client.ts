@@ -20,7 +20,7 @@ import {
   type VoiceLogPage,
   type VoiceLogQuery,
 } from './types.ts';
-import { isLiveNativeStatus } from './vocabulary.ts';
+import { isLiveNativeStatus, nativeStatusOf } from './vocabulary.ts';
 
 const CALLING_PATH = '/api/calling/calls';
 const VOICE_LOGS_PATH = '/api/voice/logs';
@@ -288,6 +288,11 @@ export class CallingClient implements NativeCallsApi {
     const description = Object.fromEntries(
       DESCRIBING_FIELDS.map((field) => [field, log[field] ?? answered[field] ?? null]),
     );
+    // The log may lag behind the command (still live, its charge a running or empty figure): its charge is the
+    // call's only once it too shows the call over; until then, the answer's own or none (null: not known yet).
+    if (nativeStatusOf(log.status) === null || isLiveNativeStatus(log.status)) {
+      description.charge = answered.charge ?? null;
+    }
     return { ...call, ...description, id: call.id, status: call.status, created_at: call.created_at };
   }
 
