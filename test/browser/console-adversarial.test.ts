@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import type { LocalStack } from '#local/local-stack';
 import { API_ROOT } from '#local/signalwire/calls';
-import { consoleBrowserSuite } from '../support/console-browser.ts';
+import { consoleBrowserSuite, nextDraw } from '../support/console-browser.ts';
 import { signInOverHttp } from '../support/console-sign-in.ts';
 
 /**
@@ -51,15 +51,6 @@ const focusedLabel = (page: Page) =>
     return doc.activeElement?.getAttribute('aria-label');
   });
 const alertText = (page: Page) => page.getByRole('alert').textContent();
-/**
- * Waits until the live list has been drawn again after `move`: a refresh draws the list, then asks for the audit
- * records of its chart (the page's fake clock has no performance entries to wait for).
- */
-const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
-  const charted = page.waitForRequest((request) => request.url().includes('/console-api/audit?'));
-  await move();
-  await charted;
-};
 
 describe('the console against hostile data, faults and odd set-ups', { timeout: 90_000 }, () => {
   it('shows each outside value of a confirmation in its own labelled cell, read out as the dialog’s description', async () => {

@@ -3,7 +3,7 @@ import type { BrowserContext, Page, Route } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import type { LocalStack } from '#local/local-stack';
-import { consoleBrowserSuite } from '../support/console-browser.ts';
+import { consoleBrowserSuite, nextDraw } from '../support/console-browser.ts';
 
 /**
  * The console against what the adversarial suite did not name (Debian's Chromium, driven by playwright-core,
@@ -37,12 +37,6 @@ interface PageGlobals {
   getSelection(): unknown;
 }
 const alertText = (page: Page) => page.getByRole('alert').textContent();
-/** Waits until the live list has been drawn again after `move` (a refresh asks for its chart's records next). */
-const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
-  const charted = page.waitForRequest((request) => request.url().includes('/console-api/audit?'));
-  await move();
-  await charted;
-};
 /** Answers the console's change requests to one call with `answers` in turn (the last one from then on). */
 const answerChanges = async (
   target: Page | BrowserContext,

@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import type { LocalStack } from '#local/local-stack';
-import { consoleBrowserSuite, launchChromium } from '../support/console-browser.ts';
+import { consoleBrowserSuite, launchChromium, nextDraw } from '../support/console-browser.ts';
 
 /**
  * A long live list with a mouse and a keyboard (Debian's Chromium, driven by playwright-core, against the local
@@ -25,13 +25,6 @@ beforeAll(() => {
 });
 
 const REGION = { name: 'Live calls: scroll area' } as const;
-
-/** Waits until the live list has been drawn again after `move` (a refresh asks for its chart's records next). */
-const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
-  const charted = page.waitForRequest((request) => request.url().includes('/console-api/audit?'));
-  await move();
-  await charted;
-};
 
 /** The focused element's accessible name (its `aria-label`, else its text), or `#id` when it has an id. */
 const focused = (page: Page) =>

@@ -108,3 +108,32 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
   };
   return suite;
 };
+
+/**
+ * Waits until the live list has been drawn again after `move`: a refresh asks for the list, draws it, then asks for
+ * the audit records of its chart (the page's fake clock has no performance entries to wait for). The chart's request
+ * counts only after a list request made once `move` began: the first draw's chart request can still be on its way
+ * when a test on a busy machine moves the clock, and taken for the next draw's it let a test look too early.
+ */
+export const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
+  let listed = false;
+  let off = (): void => {};
+  const charted = new Promise<void>((resolve) => {
+    const onRequest = (request: { url(): string }): void => {
+      const url = request.url();
+      if (url.includes('/console-api/calls?')) listed = true;
+      else if (listed && url.includes('/console-api/audit?')) {
+        off();
+        resolve();
+      }
+    };
+    off = () => page.off('request', onRequest);
+    page.on('request', onRequest);
+  });
+  try {
+    await move();
+    await charted;
+  } finally {
+    off();
+  }
+};
