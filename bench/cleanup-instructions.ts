@@ -15,6 +15,8 @@
  * the work per call, and the `cleanup` measurement for the time. So that a loaded machine does not fail a request
  * that outlasts the client's 5 s under callgrind, each request may take {@link REQUEST_TIMEOUT_MS} (the same
  * timer, set and cleared, so the same instructions); a call that still fails stops the run, saying how.
+ * With many workers (`--concurrency 25`) the `transport` layer, which does not retry, may still reuse a keep-alive
+ * socket the emulator closed after its 5 s idle, the child's own 4 s idle timer late under callgrind: keep 5.
  * At the default counts the difference still holds compilations of the first few hundred calls (an audit record:
  * 56.6 k at 200,600, 27.3 k at 2000,6000, 2026-12-07): compare A and B at the same counts, larger ones for the
  * steady state. Needs valgrind. Not a row of the bench.
