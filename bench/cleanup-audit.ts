@@ -5,8 +5,22 @@
  * of the same length to the same discarded stdout (bench/cleanup-driver.ts `writeLines`), in the same rounds.
  * Counted with callgrind on 2026-12-07 (`npx tsx bench/cleanup-instructions.ts audit write --runs 3`, user-space
  * instructions only): 59.3 k per audit record, 39.2 k per bare write of its 861-byte line (Node's Writable and
- * SyncWriteStream, the string's conversion, `fs.writeSync`): two thirds of the record's own instructions are the
- * write, before the kernel's share, which the system-time row shows.
+ * SyncWriteStream, the string's conversion, `fs.writeSync`), most of both the first compilations: past them
+ * (`--calls 2000,6000`) 27.3 k and 7.1 k. Of a record's 27.3 k, a bundle writing records with `process.stdout.write`
+ * replaced by a no-op counted 17.2 k (2.9 k of them the bench's `randomUUID`, 9.6 k the record's JSON, 4.7 k the
+ * line from its template): the write of the line, a string of some 20 pieces that the write flattens and converts,
+ * is 10.3 k, and the kernel's share comes on top (the system-time row).
+ *
+ * Measured and not kept (2026-12-07): writing the line with `fs.writeSync(1, line)` where stdout is a file or a
+ * pipe with nothing queued, which skips Node's stream. Callgrind: 9.6 k → 5.9 k instructions per bare line to
+ * /dev/null, 10.9 k → 4.7 k to a pipe; but CPU per audit record (`process.cpuUsage()`, alternated rounds: 12 of
+ * 5,000 to /dev/null, 10 of 3,000 at 10 a millisecond to a pipe) fell only 0.25–0.8 µs to /dev/null and not at
+ * all to a pipe with a reader, as Lambda's stdout is (11.2–13.1 µs either way, the kernel's share dominating),
+ * below the 1.5 µs it had to save. Only a fresh process's first lines to a file, this row's set-up, gained more
+ * (10.8 → 5.2 µs per bare line: the stream's first compilations), which Lambda's pipe would not see. And a write
+ * that bypasses the stream must itself handle EAGAIN, short writes and lines queued before it, and its
+ * synchronous EPIPE moves the first failed line to stderr (test/integration/log-write-epipe.test.ts would change).
+ * Nor did joining the line's pieces once instead of adding them pay: 29.4 k instead of 27.4 k a record.
  */
 import { type CleanupResult, cpuPerCall } from './cleanup-scenarios.ts';
 import { percent, yesNo } from './measurement.ts';

@@ -81,6 +81,12 @@ export interface CleanupPlan {
    * makes them, before the measured work), to the same stdout: what the write alone costs an audit record.
    */
   writeLines?: number;
+  /**
+   * Per-attempt timeout of the requests the client and the `transport` layer send: longer where the child runs
+   * under callgrind (bench/cleanup-instructions.ts), some 50 times slower, so a loaded machine does not fail calls
+   * the count needs. @default the client's own (5 s)
+   */
+  requestTimeoutMs?: number;
 }
 
 export type BareTransport = 'fetch' | 'http' | 'transport' | 'client' | 'apply' | 'paced' | 'settled';
@@ -187,6 +193,7 @@ const clientOf = (plan: CleanupPlan, outcome: CleanupOutcome): SignalWireClient 
     projectId: plan.projectId,
     apiToken: plan.apiToken,
     spaceOrigin: plan.spaceOrigin,
+    ...(plan.requestTimeoutMs ? { timeoutMs: plan.requestTimeoutMs } : {}),
     onRetry: (notice: RetryNotice) => {
       outcome.retries[notice.reason] = (outcome.retries[notice.reason] ?? 0) + 1;
     },
@@ -288,7 +295,7 @@ const layerEnder = (plan: CleanupPlan, outcome: CleanupOutcome, signal: AbortSig
       url: { origin, path: `${prefix}${sid}.json` },
       headers,
       body: 'Status=completed',
-      timeoutMs: 5_000,
+      timeoutMs: plan.requestTimeoutMs ?? 5_000,
       signal,
       maxAnswerBytes: CALL_ANSWER_MAX_BYTES,
     });

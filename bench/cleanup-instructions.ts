@@ -2,9 +2,9 @@
  * `npx tsx bench/cleanup-instructions.ts [mode ...] [--calls A,B] [--runs N]`: instructions (valgrind callgrind,
  * `Ir`) per ended call of the cleanup and of the layers under it (bench/cleanup-layers.ts), for A/B comparisons of
  * the cleanup's per-call work on a shared machine, where CPU time moves with the load of other work. Each mode is
- * run as the `cleanup` measurement runs it (bench/cleanup-scenarios.ts: the same driver, emulator, latency and
- * concurrency), once ending A calls and once ending B, the child under callgrind; the difference over B − A is
- * what one more call costs, without the process's start, its module load and the first compilations. Modes:
+ * run as the `cleanup` measurement runs it (bench/cleanup-scenarios.ts: the same driver, emulator and latency,
+ * fewer workers, a longer request timeout), once ending A calls and once ending B, the child under callgrind; the
+ * difference over B − A is what one more call costs, without the process's start, its module load and the first compilations. Modes:
  * `engine` (the cleanup), `listing` (the cleanup under a policy none of the calls is stale by: per listed call),
  * and the `mode` of every layer (`layer-apply`, `layer-paced`, ...), `bare-http`, `audit` (the audit records alone,
  * per record) and `write` (as many bare `process.stdout.write` calls of a line as long, bench/cleanup-audit.ts;
@@ -12,9 +12,14 @@
  * `layer-settled`, `layer-paced`, `layer-apply`; 200,600 calls; `--driver FILE`: that driver bundle (built from
  * another commit, for an A/B) instead of this tree's; 5 workers (`--concurrency`); 1 run. Under callgrind the child runs some 50
  * times slower, so the pacer never waits and its timers are not what they are at full speed: read the counts for
- * the work per call, and the `cleanup` measurement for the time. On a loaded machine a request may outlast the
- * client's 5 s timeout under callgrind (the run then stops, saying so): fewer `--calls` or `--concurrency` help.
- * Needs valgrind. Not a row of the bench.
+ * the work per call, and the `cleanup` measurement for the time. So that a loaded machine does not fail a request
+ * that outlasts the client's 5 s under callgrind, each request may take {@link REQUEST_TIMEOUT_MS} (the same
+ * timer, set and cleared, so the same instructions); a call that still fails stops the run, saying how.
+ * With many workers (`--concurrency 25`) the `transport` layer, which does not retry, may still reuse a keep-alive
+ * socket the emulator closed after its 5 s idle, the child's own 4 s idle timer late under callgrind: keep 5.
+ * At the default counts the difference still holds compilations of the first few hundred calls (an audit record:
+ * 56.6 k at 200,600, 27.3 k at 2000,6000, 2026-12-07): compare A and B at the same counts, larger ones for the
+ * steady state. Needs valgrind. Not a row of the bench.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +45,9 @@ const keep = option('--keep');
 const modes = args.filter((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--'));
 if (modes.length === 0) modes.push('engine', 'layer-settled', 'layer-paced', 'layer-apply');
 
+/** Each request's timeout under callgrind: well past the slowest answer seen on a loaded machine (~10 s). */
+const REQUEST_TIMEOUT_MS = 120_000;
+
 const work = mkdtempSync(join(tmpdir(), 'cleanup-instructions-'));
 const context = {
   root,
@@ -59,12 +67,16 @@ const instructions = async (mode: string, calls: number): Promise<{ ir: number; 
     memoryMb: FUNCTION_MEMORY_MB,
     trackMemory: false,
     mode: (mode === 'listing' ? 'engine' : mode) as CleanupScenario['mode'],
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
     ...(mode === 'listing' ? { maxAgeSeconds: LISTING_MAX_AGE_SECONDS } : {}),
   };
   if (driver !== undefined) copyFileSync(resolve(driver), await cleanupDriver(context));
   try {
     const result = await runScenario(context, scenario);
-    if (result.failed > 0) throw new Error(`${mode}: ${result.failed} calls failed`);
+    if (result.failed > 0) {
+      const how = result.failures.map(({ code, message }) => `${code}: ${message}`).join('; ');
+      throw new Error(`${mode}: ${result.failed} calls failed${how ? ` (${how})` : ''}`);
+    }
     const ir = callgrindTotal(out);
     if (keep !== undefined) copyFileSync(out, join(resolve(keep), `callgrind.${mode}.${calls}`));
     return { ir, done: mode === 'listing' ? result.found : result.ended };

@@ -53,6 +53,8 @@ export interface CleanupScenario {
    * lists and judges them (bench/cleanup-listing.ts). @default MAX_AGE_SECONDS
    */
   maxAgeSeconds?: number;
+  /** CleanupPlan's `requestTimeoutMs`: the child's per-attempt request timeout. @default the client's (5 s) */
+  requestTimeoutMs?: number;
 }
 
 /** The modes that end the given calls without the cleanup, and how (CleanupPlan's `bareTransport`). */
@@ -207,6 +209,7 @@ export const runScenario = async (
         ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
         ...(scenario.mode === 'write' ? { writeLines: scenario.calls } : {}),
         trackMemory: scenario.trackMemory ?? true,
+        ...(scenario.requestTimeoutMs ? { requestTimeoutMs: scenario.requestTimeoutMs } : {}),
       };
       const env = {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
