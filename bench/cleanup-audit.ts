@@ -9,7 +9,8 @@
  * (`--calls 2000,6000`) 27.3 k and 7.1 k. Of a record's 27.3 k, a bundle writing records with `process.stdout.write`
  * replaced by a no-op counted 17.2 k (2.9 k of them the bench's `randomUUID`, 9.6 k the record's JSON, 4.7 k the
  * line from its template): the write of the line, a string of some 20 pieces that the write flattens and converts,
- * is 10.3 k, and the kernel's share comes on top (the system-time row).
+ * is 10.3 k, and the kernel's share comes on top (the system-time row). The SIDs are since made before the CPU is
+ * counted (bench/cleanup-driver.ts `run`): a cleanup's SID comes with the listed call, and the listing has its rows.
  *
  * Measured and not kept (2026-12-07): writing the line with `fs.writeSync(1, line)` where stdout is a file or a
  * pipe with nothing queued, which skips Node's stream. Callgrind: 9.6 k → 5.9 k instructions per bare line to

@@ -346,7 +346,7 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
   outcome.found = sids.length;
 };
 
-const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
+const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome, sids: readonly string[]): void => {
   const lines = plan.auditLines ?? 0;
   // The actor a scheduled run records: the schedule's name and what EventBridge Scheduler attests.
   const actor = scheduleActor(
@@ -372,7 +372,7 @@ const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome): void => {
     };
     result.priorStatus = 'in-progress';
     result.api = 'compatibility';
-    writeAuditJson(logger, auditRecordJson(frame, randomUUID(), change, result));
+    writeAuditJson(logger, auditRecordJson(frame, sids[line] as string, change, result));
   }
   outcome.runs = 1;
   outcome.ended = lines;
@@ -387,7 +387,7 @@ const sampleAuditLine = (plan: CleanupPlan): string => {
     return true;
   }) as typeof process.stdout.write;
   try {
-    writeAudits({ ...plan, auditLines: 1 }, emptyOutcome());
+    writeAudits({ ...plan, auditLines: 1 }, emptyOutcome(), [randomUUID()]);
   } finally {
     process.stdout.write = write;
   }
@@ -416,11 +416,13 @@ const threadWaits = (): number | undefined => {
 const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   const outcome = emptyOutcome();
   const line = plan.writeLines === undefined ? '' : sampleAuditLine(plan);
+  // The records' SIDs, made before the CPU is counted: a cleanup's comes with the listed call (the listing's rows).
+  const sids = Array.from({ length: plan.auditLines ?? 0 }, () => randomUUID());
   const tracker = trackPeaks(plan.trackMemory ?? true);
   const waitsBefore = threadWaits();
   const cpu = process.cpuUsage();
   const started = performance.now();
-  if (plan.auditLines !== undefined) writeAudits(plan, outcome);
+  if (plan.auditLines !== undefined) writeAudits(plan, outcome, sids);
   else if (plan.writeLines !== undefined) writeBare(plan.writeLines, line, outcome);
   else if (plan.bareSids) await endBare(plan, plan.bareSids, outcome);
   else await cleanUp(plan, outcome, tracker);
