@@ -42,19 +42,53 @@ const globalTakesValue = (token: string): boolean => {
  * Where the command's words are: the first one or two words that are neither an option nor the value of a
  * global option, so global options may come first (`call-control --local --port 3001 calls list`).
  */
-const commandWords = (argv: string[]): number[] => {
+const commandWords = (
+  argv: string[],
+  takesValue: (token: string, next: string | undefined) => boolean = globalTakesValue,
+): number[] => {
   const at: number[] = [];
   for (let index = 0; index < argv.length; index++) {
     const token = argv[index]!;
     if (token === '--') break;
     if (token.startsWith('-') && token !== '-') {
-      if (globalTakesValue(token)) index++;
+      if (takesValue(token, argv[index + 1])) index++;
       continue;
     }
     at.push(index);
     if (at.length === 2 || argv[at[0]!] !== 'calls') break;
   }
   return at;
+};
+
+/**
+ * `call-control --to +15551234567 end-all`: the command's own option, with its value, before the command (as global
+ * options may stand; `--to=+1555… end-all` and `--dry-run end-all` are read so already). Read so only when it is
+ * unambiguous: each option before the command that is no global one takes the word after it as its value when
+ * that word is no option and no command's first word (`--dry-run end-all` is a flag and the command), and the
+ * command then named takes every such option with a value. The command's words, or undefined to read the line as
+ * written (an unknown command or option is then named as such).
+ */
+const commandAfterOwnValues = async (
+  argv: string[],
+  registry: Record<string, CommandEntry>,
+): Promise<number[] | undefined> => {
+  const first = new Set(Object.keys(registry).map((name) => name.split(' ')[0]!));
+  const own: string[] = [];
+  const at = commandWords(argv, (token, next) => {
+    if (globalTakesValue(token)) return true;
+    const takes =
+      token.startsWith('--') &&
+      !token.includes('=') &&
+      next !== undefined &&
+      !next.startsWith('-') &&
+      !first.has(next);
+    if (takes) own.push(token.slice(2));
+    return takes;
+  });
+  const entry = registry[at.map((index) => argv[index]).join(' ')];
+  if (own.length === 0 || !entry) return undefined;
+  const { options } = (await entry.load()).spec;
+  return own.every((name) => options[name]?.type === 'string') ? at : undefined;
 };
 
 /** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
@@ -247,7 +281,10 @@ export const parseCommandLine = async (
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  const at = commandWords(argv);
+  const written = commandWords(argv);
+  const at = registry[written.map((index) => argv[index]).join(' ')]
+    ? written
+    : ((await commandAfterOwnValues(argv, registry)) ?? written);
   const words = at.map((index) => argv[index]!);
   const helpAsked = asks(argv, '--help', '-h');
   if (words.length === 0) {
