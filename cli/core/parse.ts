@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
-import { UsageError } from './errors.ts';
+import { MissingCommandError, UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 import { visible } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -89,6 +89,29 @@ const commandAfterOwnValues = async (
   if (own.length === 0 || !entry) return undefined;
   const { options } = (await entry.load()).spec;
   return own.every((name) => options[name]?.type === 'string') ? at : undefined;
+};
+
+/**
+ * A command line that names no command (`call-control --stack=prod`), or no subcommand after `calls`: said as such,
+ * with a line to type that names one and keeps the options given (`calls list`, which changes nothing); main.ts
+ * lists the commands above it. `split` says how an option split from its value was read (`--stack= prod`).
+ */
+export const missingCommand = (
+  topic: 'main' | 'calls',
+  argv: string[],
+  split?: string,
+): MissingCommandError => {
+  const first = topic === 'calls' ? commandWords(argv)[0] : undefined;
+  const options = argv.filter((_, index) => index !== first);
+  return new MissingCommandError(
+    `${topic === 'calls' ? '`calls` needs a subcommand' : 'a command is missing'}${split ? ` (${split})` : ''}; nothing was sent`,
+    typeHint(`Name one of the ${topic === 'calls' ? 'subcommands' : 'commands'} above; to list the calls`, [
+      'calls',
+      'list',
+      ...options,
+    ]),
+    topic,
+  );
 };
 
 /** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
@@ -225,17 +248,17 @@ const refuseSplitGlobal = async (
   // `--to= +1415 end-all`: the command's own option, which may stand before it too (`--to=+1415 end-all`).
   const named = commandWords(retyped).map((index) => retyped[index]);
   const command = registry[named.join(' ')];
+  const joined = `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}`;
+  // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
+  if (named.length === 0 || (named.length === 1 && named[0] === 'calls'))
+    throw missingCommand(named.length === 0 ? 'main' : 'calls', retyped, joined);
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
     refuseUnknownGlobal([flag!]);
     return;
   }
-  throw new SplitWordsError(
-    `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}; nothing was sent`,
-    OPTION_LEAD,
-    retyped,
-  );
+  throw new SplitWordsError(`${joined}; nothing was sent`, OPTION_LEAD, retyped);
 };
 
 /**
