@@ -12,6 +12,7 @@ import {
   onStdoutError,
   printJson,
   styles,
+  usageLine,
   writers,
 } from './core/command.ts';
 import { CliError, EXIT, hintText, MissingCommandError, UsageError } from './core/errors.ts';
@@ -127,7 +128,7 @@ const run = async (
     process.stdout.write(`${line.topic === 'calls' ? callsHelp(style) : mainHelp(style)}\n`);
     return EXIT.ok;
   }
-  const { module, name, positionals } = line;
+  const { module, positionals } = line;
   const values = line.values as GlobalValues;
   parsedValues = values;
   if (values.help) {
@@ -141,7 +142,7 @@ const run = async (
       positionals.length < min
         ? `missing ${module.spec.args ?? 'argument'}`
         : `unexpected argument "${positionals[max]}"`,
-      `Usage: call-control ${name}${module.spec.args ? ` ${module.spec.args}` : ''} [options]; see --help.`,
+      `Usage: ${usageLine(module.spec)}; see --help.`,
     );
   }
   const output = values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);

@@ -51,8 +51,8 @@ export const command = defineCommand(
       },
     },
     examples: [
-      'call-control calls transfer 7c41d2b0-... --to sip:supervisor@example.com',
-      'call-control calls transfer 7c41d2b0-... --to https://example.com/escalate.swml --api calling --yes',
+      'call-control calls transfer 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --to sip:supervisor@example.com',
+      'call-control calls transfer 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --to https://example.com/escalate.swml --api calling --yes',
     ],
   },
   (context) => {

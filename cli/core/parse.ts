@@ -143,6 +143,7 @@ const findCommand = (
   words: string[],
   registry: Record<string, CommandEntry>,
   next: string | undefined,
+  groupFirst: () => string[],
 ): string => {
   const name = words.join(' ');
   if (registry[name]) return name;
@@ -153,7 +154,7 @@ const findCommand = (
   if (registry[`calls ${words[0]}`]) {
     throw new UsageError(
       `unknown command "${next === 'calls' ? `${words[0]} calls` : words[0]}" (did you mean \`calls ${words[0]}\`?)`,
-      `The group comes first: \`call-control calls ${words[0]} …\`; \`call-control calls --help\` lists them.`,
+      `${typeHint('The group comes first', groupFirst())} \`call-control calls --help\` lists the subcommands.`,
     );
   }
   const candidates =
@@ -320,10 +321,17 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   }
   if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
   // The word after an unknown one, for a command typed the wrong way round (`end calls`).
-  const after = argv.slice((at[0] ?? 0) + 1).find((token) => !token.startsWith('-'));
+  const afterAt = argv.findIndex((token, index) => index > (at[0] ?? 0) && !token.startsWith('-'));
+  const after = afterAt === -1 ? undefined : argv[afterAt];
+  // The line as meant (`calls end <sid> --local`): the group first, then the rest as typed.
+  const groupFirst = () => [
+    'calls',
+    words[0]!,
+    ...argv.filter((_, index) => index !== at[0] && !(after === 'calls' && index === afterAt)),
+  ];
   const name = await (async () => {
     try {
-      return findCommand(words, registry, after);
+      return findCommand(words, registry, after, groupFirst);
     } catch (error) {
       const lost = valueTakenForCommand(argv, at, registry);
       if (lost) throw lost;
