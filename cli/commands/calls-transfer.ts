@@ -64,7 +64,7 @@ export const command = defineCommand(
       throw new UsageError(
         '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call (cXML), whose API has no transfer',
         (command) =>
-          `Redirect it to cXML that dials the destination instead: \`${forCall(command, sid)('calls redirect <sid> --url URL')}\`, or leave out --api to look the call up.`,
+          `Redirect it to cXML that dials the destination instead: \`${forCall(command, sid)('calls redirect <sid>')} --url\` and that cXML's URL; or leave out --api to look the call up.`,
       );
     }
     return actOnCalls(

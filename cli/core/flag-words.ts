@@ -42,7 +42,7 @@ const NATIVE_LACKS: Readonly<Record<string, { why: string; instead: Hint }>> = {
   '--method': {
     why: 'the Calling API fetches the SWML at --url itself, with no method to choose',
     instead: (command) =>
-      `Leave out --method: \`${command('calls redirect <sid> --url URL')}\` redirects a native call.`,
+      `Leave out --method: \`${command('calls redirect <sid>')} --url\` and the same URL redirects a native call.`,
   },
   '--fallback-method': {
     why: 'the Calling API takes a fallback URL with no method',
@@ -94,15 +94,14 @@ export const refusalInFlagWords = (error: unknown, sid: string): unknown => {
   } else if (FALLBACK_WITHOUT_URL.test(message)) {
     said = {
       message: `--fallback-url needs --url for a native call: the Calling API sets a fallback only with a redirect${rest(message)}`,
-      hint: (command) =>
-        `Give --url with it (\`${command('calls update <sid> --url URL --fallback-url URL')}\`), or leave out --fallback-url.`,
+      hint: 'Give --url with it (the SWML to redirect the call to), or leave out --fallback-url.',
     };
   } else if (TRANSFER_OF_COMPATIBILITY.test(message)) {
     said = {
       message:
         '`calls transfer` is for native calls (SWML, RELAY, AI agents), and this one is a Compatibility call (cXML), whose API has no transfer',
       hint: (command) =>
-        `Redirect it to cXML that dials the destination instead: \`${command('calls redirect <sid> --url URL')}\`.`,
+        `Redirect it to cXML that dials the destination instead: \`${command('calls redirect <sid>')} --url\` and that cXML's URL.`,
     };
   } else {
     said = { message: inFlagWords(message), hint: error.hint };

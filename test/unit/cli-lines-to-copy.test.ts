@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isSid } from '#commons/signalwire/sids';
 import { paint } from '../../cli/core/colour.ts';
 import { commandHelp } from '../../cli/core/command.ts';
+import { CliError, hintText } from '../../cli/core/errors.ts';
+import { refusalInFlagWords } from '../../cli/core/flag-words.ts';
 import { parseCommandLine } from '../../cli/core/parse.ts';
+import { checkUpdate } from '../../cli/core/validate.ts';
 import { COMMANDS, callsHelp, mainHelp } from '../../cli/registry.ts';
 import { refusalOf } from '../support/cli-command-line.ts';
 
@@ -91,6 +94,39 @@ describe('a hint line to type', () => {
     );
     expect((await refusalOf(['end', 'calls', sid, '--yes'])).hint).toBe(
       `The group comes first: \`call-control calls end ${sid} --yes\`. \`call-control calls --help\` lists the subcommands.`,
+    );
+  });
+});
+
+describe('the line to type of a refused change', () => {
+  const SID = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
+  const refusedAs = (message: string) =>
+    refusalInFlagWords(new CliError(message, undefined, 2, 'INVALID_REQUEST'), SID) as CliError;
+
+  it.each([
+    'Method is a Compatibility API field; the native Calling API, which owns this call, has none',
+    'FallbackUrl needs Url for a native call',
+    'transfer is a native Calling API command; the Compatibility API, which owns this call, has none',
+  ])('for "%s" holds no placeholder (`URL`, `<sid>`)', (message) => {
+    const hint = String(hintText(refusedAs(message).hint, (args) => `call-control ${args} --local`));
+    for (const line of hint.match(/`[^`]*`/g) ?? []) {
+      expect(line).not.toMatch(PLACEHOLDER);
+      expect(line).not.toMatch(/\bURL\b/);
+    }
+  });
+
+  it('for --status with --url names both lines, the redirect one to be ended by the URL', () => {
+    const error = (() => {
+      try {
+        checkUpdate(SID, { Status: 'completed', Url: 'https://example.com/x' });
+      } catch (thrown) {
+        return thrown as CliError;
+      }
+      throw new Error('accepted');
+    })();
+    const hint = String(hintText(error.hint, (args) => `call-control ${args} --local`));
+    expect(hint).toBe(
+      `End the call (\`call-control calls end ${SID} --local\`) or redirect it (\`call-control calls redirect ${SID} --local --url\` and the URL): one or the other, not both.`,
     );
   });
 });
