@@ -12,9 +12,10 @@ import {
   onStdoutError,
   printJson,
   styles,
+  usageLine,
   writers,
 } from './core/command.ts';
-import { CliError, EXIT, hintText, UsageError } from './core/errors.ts';
+import { CliError, EXIT, hintText, MissingCommandError, UsageError } from './core/errors.ts';
 import {
   CLI_ENV,
   DEFAULT_SECRET_ID,
@@ -25,7 +26,7 @@ import {
   outputFormatOf,
   TARGET_OPTIONS,
 } from './core/options.ts';
-import { outputOf, parseCommandLine } from './core/parse.ts';
+import { missingCommand, outputOf, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 import { shellWord, writable } from './core/shell-word.ts';
@@ -123,14 +124,11 @@ const run = async (
     return EXIT.ok;
   }
   if (line.kind === 'help') {
-    const text =
-      line.topic === 'calls'
-        ? callsHelp(line.asked ? style : errStyle)
-        : mainHelp(line.asked ? style : errStyle);
-    (line.asked ? process.stdout : process.stderr).write(`${text}\n`);
-    return line.asked ? EXIT.ok : EXIT.usage;
+    if (!line.asked) throw missingCommand(line.topic, argv);
+    process.stdout.write(`${line.topic === 'calls' ? callsHelp(style) : mainHelp(style)}\n`);
+    return EXIT.ok;
   }
-  const { module, name, positionals } = line;
+  const { module, positionals } = line;
   const values = line.values as GlobalValues;
   parsedValues = values;
   if (values.help) {
@@ -144,7 +142,7 @@ const run = async (
       positionals.length < min
         ? `missing ${module.spec.args ?? 'argument'}`
         : `unexpected argument "${positionals[max]}"`,
-      `Usage: call-control ${name}${module.spec.args ? ` ${module.spec.args}` : ''} [options]; see --help.`,
+      `Usage: ${usageLine(module.spec)}; see --help.`,
     );
   }
   const output = values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);
@@ -183,6 +181,11 @@ const main = async (argv: string[], registry: Registry): Promise<number> => {
           code: 'UNEXPECTED',
           message: `unexpected failure: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
         };
+    // No command: the commands (or the `calls` subcommands) to name one of, above the error.
+    if (error instanceof MissingCommandError)
+      process.stderr.write(
+        `${error.topic === 'calls' ? registry.callsHelp(errStyle) : registry.mainHelp(errStyle)}\n\n`,
+      );
     // Every output mode carries the error: a script reading stdout (`| jq`) sees it as JSON.
     if (output !== 'table')
       printJson({ output, print: writers.print }, errorDocument(described, hint), [

@@ -72,17 +72,17 @@ export const mainHelp = (style: Paint, width = helpWidth()): string => {
     '',
     style.bold('Examples:'),
     '  call-control calls list --status in-progress',
-    '  call-control calls end 3f2a...  --yes',
+    '  call-control calls end 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab --yes',
     '  call-control end-all --to +13105550100 --dry-run',
-    '  call-control calls transfer 7c41d2b0-... --to sip:agent@example.com',
-    '  call-control audit --call 3f2a...',
+    '  call-control calls transfer 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --to sip:agent@example.com',
+    '  call-control audit --call 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab',
     '  call-control doctor --direct',
     '',
     prose(
       'Global options (--local, --direct, --stack, --construct, --profile, --region, --port, --secret-id, -o, --yes, --no-color) go before or after the command.',
     ),
     prose(
-      'Run `call-control <command> --help` for its options, `call-control --version` for the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
+      'A command with --help shows its options and examples (`call-control end-all --help`); `call-control --version` shows the version. Exit codes: 0 ok, 1 failed, 2 usage, 3 partly or maybe done, 130 cancelled (nothing changed).',
     ),
   ].join('\n');
 };
@@ -98,7 +98,7 @@ export const callsHelp = (style: Paint, width = helpWidth()): string => {
       width,
     ),
     '',
-    wrap('Run `call-control calls <subcommand> --help` for its options.', width),
+    wrap('A subcommand with --help shows its options and examples (`call-control calls end --help`).', width),
   ].join('\n');
 };
 

@@ -38,7 +38,7 @@ const spec = {
     limit: { type: 'string', value: 'n', description: 'At most n records. [default 50]' },
   },
   examples: [
-    'call-control audit --call 3f2a6c1e-...',
+    'call-control audit --call 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab',
     'call-control audit --actor cli:alice --since 2h',
     'call-control audit --since 2026-11-29T00:00:00Z --until 2026-11-29T06:00:00Z -o ndjson',
   ],

@@ -86,7 +86,7 @@ export const command = defineCommand(
     name: 'calls end',
     summary:
       'End calls now, whatever their state and kind (a native call not yet answered is cancelled). Idempotent: a call already over is a success, with its outcome.',
-    args: '<sid>... | -',
+    args: '(<sid>... | -)',
     positionals: { min: 1, max: MAX_SIDS },
     description: [
       'Lists the calls and asks you to type "yes" on a terminal; refuses without --yes when not on one.',
@@ -94,11 +94,11 @@ export const command = defineCommand(
     ],
     options: { api: API_OPTION },
     examples: [
-      'call-control calls end 3f2a6c1e-...',
-      'call-control calls end 3f2a6c1e-... 9b1d0a7f-... --yes -o json',
-      'call-control calls end - --yes < sids.txt              # the SIDs of an incident, one per line',
-      'call-control calls end 3f2a6c1e-... --direct --yes     # the API is down',
-      'call-control calls end 7c41d2b0-... --api calling --yes   # a native call (SWML, AI agent)',
+      'call-control calls end 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab',
+      'call-control calls end 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab 9b1d0a7f-2c3e-4d5f-8a6b-7c8d9e0f1a2b --yes -o json',
+      'call-control calls end - --yes < sids.txt  # the SIDs of an incident, one per line',
+      'call-control calls end 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab --direct --yes  # the API is down',
+      'call-control calls end 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --api calling --yes  # a native call (SWML, AI agent)',
     ],
   },
   async (context) => {

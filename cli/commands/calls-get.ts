@@ -14,9 +14,9 @@ export const command = defineCommand(
     positionals: { min: 1, max: 1 },
     options: { api: API_OPTION },
     examples: [
-      'call-control calls get 3f2a6c1e-...',
-      'call-control calls get 3f2a6c1e-... -o json | jq .status',
-      'call-control calls get 7c41d2b0-... --api calling -o json | jq .api',
+      'call-control calls get 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab',
+      'call-control calls get 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab -o json | jq .status',
+      'call-control calls get 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --api calling -o json | jq .api',
     ],
   },
   async (context) => {

@@ -30,9 +30,9 @@ export const command = defineCommand(
       api: API_OPTION,
     },
     examples: [
-      'call-control calls redirect 3f2a6c1e-... --url https://example.com/hold.xml --method GET',
-      'call-control calls redirect 3f2a6c1e-... --url https://example.com/ivr --yes',
-      'call-control calls redirect 7c41d2b0-... --url https://example.com/hold.swml --api calling',
+      'call-control calls redirect 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab --url https://example.com/hold.xml --method GET',
+      'call-control calls redirect 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab --url https://example.com/ivr --yes',
+      'call-control calls redirect 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --url https://example.com/hold.swml --api calling',
     ],
   },
   (context) => {

@@ -51,8 +51,8 @@ export const command = defineCommand(
       },
     },
     examples: [
-      'call-control calls transfer 7c41d2b0-... --to sip:supervisor@example.com',
-      'call-control calls transfer 7c41d2b0-... --to https://example.com/escalate.swml --api calling --yes',
+      'call-control calls transfer 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --to sip:supervisor@example.com',
+      'call-control calls transfer 7c41d2b0-5e6f-4a7b-9c8d-0e1f2a3b4c5d --to https://example.com/escalate.swml --api calling --yes',
     ],
   },
   (context) => {
@@ -64,7 +64,7 @@ export const command = defineCommand(
       throw new UsageError(
         '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call (cXML), whose API has no transfer',
         (command) =>
-          `Redirect it to cXML that dials the destination instead: \`${forCall(command, sid)('calls redirect <sid> --url URL')}\`, or leave out --api to look the call up.`,
+          `Redirect it to cXML that dials the destination instead: \`${forCall(command, sid)('calls redirect <sid>')} --url\` and that cXML's URL; or leave out --api to look the call up.`,
       );
     }
     return actOnCalls(

@@ -40,8 +40,8 @@ export const command = defineCommand(
       api: API_OPTION,
     },
     examples: [
-      'call-control calls update 3f2a6c1e-... --status-callback https://example.com/status --status-callback-method POST',
-      'call-control calls update 3f2a6c1e-... --status canceled --yes',
+      'call-control calls update 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab --status-callback https://example.com/status --status-callback-method POST',
+      'call-control calls update 3f2a6c1e-9bf0-4a11-8c2d-0123456789ab --status canceled --yes',
     ],
   },
   (context) => {

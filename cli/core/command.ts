@@ -74,6 +74,15 @@ const optionLine = (name: string, option: OptionSpec): [string, string] => [
 ];
 
 /**
+ * A command's usage line, in the convention of every usage line of `call-control` (man pages' synopsis, as POSIX
+ * utility syntax writes it): words typed as they are, `<name>` for a value you give, `[options]` for the options,
+ * `...` after what may be repeated, `(a | b)` for one of two. Only usage lines hold `<…>`: a line meant to be copied
+ * (an example, a hint's line to type) never does.
+ */
+export const usageLine = (spec: Pick<CommandSpec, 'name' | 'args'>): string =>
+  `call-control ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`;
+
+/**
  * A command's `--help`, its prose and option descriptions wrapped to `width` (the terminal's; none on a pipe);
  * examples stay one line each, to be copied whole.
  */
@@ -87,7 +96,7 @@ export const commandHelp = (spec: CommandSpec, style: Paint, width = helpWidth()
   const own = Object.entries(spec.options).map(([name, option]) => optionLine(name, option));
   const global = Object.entries(GLOBAL_OPTIONS).map(([name, option]) => optionLine(name, option));
   return [
-    `${style.bold('Usage:')} call-control ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`,
+    `${style.bold('Usage:')} ${usageLine(spec)}`,
     '',
     prose(spec.summary),
     ...(spec.description ? ['', helpParagraphs(spec.description, width)] : []),

@@ -54,6 +54,20 @@ export class UsageError extends CliError {
   }
 }
 
+/**
+ * No command in the command line (`call-control --stack=prod`), or no subcommand after `calls`: a usage error that
+ * main.ts writes under the list of the commands (or of the `calls` subcommands), so the operator sees what to name.
+ */
+export class MissingCommandError extends UsageError {
+  constructor(
+    message: string,
+    hint: Hint,
+    readonly topic: 'main' | 'calls',
+  ) {
+    super(message, hint);
+  }
+}
+
 /** The operator said no, or pressed Ctrl-C, at a confirmation prompt. */
 export class CancelledError extends CliError {
   override readonly name = 'CancelledError';

@@ -1,4 +1,4 @@
-import { CliError, type Hint } from './errors.ts';
+import { CliError, forCall, type Hint } from './errors.ts';
 
 /**
  * A refusal of a change, said in the words the operator typed. The API's rules (and the call service's, in
@@ -42,7 +42,7 @@ const NATIVE_LACKS: Readonly<Record<string, { why: string; instead: Hint }>> = {
   '--method': {
     why: 'the Calling API fetches the SWML at --url itself, with no method to choose',
     instead: (command) =>
-      `Leave out --method: \`${command('calls redirect <sid> --url URL')}\` redirects a native call.`,
+      `Leave out --method: \`${command('calls redirect <sid>')} --url\` and the same URL redirects a native call.`,
   },
   '--fallback-method': {
     why: 'the Calling API takes a fallback URL with no method',
@@ -78,8 +78,6 @@ export const refusalInFlagWords = (error: unknown, sid: string): unknown => {
   const { message } = error;
   const conflict = error.code === 'CALL_STATE_CONFLICT' && message.startsWith('Status canceled');
   if (error.code !== 'INVALID_REQUEST' && !conflict) return error;
-  const withSid = (hint: Hint): Hint =>
-    typeof hint === 'string' ? hint : (command) => hint((args) => command(args.replace('<sid>', sid)));
   const lacking = COMPATIBILITY_FIELD.exec(message);
   // Stryker disable next-line StringLiteral: the pattern's one group takes part in every match (`?? ''` is for tsc)
   const flag = lacking ? FLAG_OF_FIELD[lacking[1] ?? ''] : undefined;
@@ -91,27 +89,26 @@ export const refusalInFlagWords = (error: unknown, sid: string): unknown => {
       // The native refusal lists only fields the Calling API lacks: the others it counts are of the same kind.
       // Stryker disable next-line Regex: the ")" ending ` (and N more)` is the only one in it
       message: `${flag} is for Compatibility (cXML) calls only, and this call is native (the Calling API owns it): ${native.why}${rest(message).replace(/\)$/, ' of --method, --fallback-method, --status-callback, --status-callback-method, which a native call does not take either)')}`,
-      hint: withSid(native.instead),
+      hint: native.instead,
     };
   } else if (FALLBACK_WITHOUT_URL.test(message)) {
     said = {
       message: `--fallback-url needs --url for a native call: the Calling API sets a fallback only with a redirect${rest(message)}`,
-      hint: withSid(
-        (command) =>
-          `Give --url with it (\`${command('calls update <sid> --url URL --fallback-url URL')}\`), or leave out --fallback-url.`,
-      ),
+      hint: 'Give --url with it (the SWML to redirect the call to), or leave out --fallback-url.',
     };
   } else if (TRANSFER_OF_COMPATIBILITY.test(message)) {
     said = {
       message:
         '`calls transfer` is for native calls (SWML, RELAY, AI agents), and this one is a Compatibility call (cXML), whose API has no transfer',
-      hint: withSid(
-        (command) =>
-          `Redirect it to cXML that dials the destination instead: \`${command('calls redirect <sid> --url URL')}\`.`,
-      ),
+      hint: (command) =>
+        `Redirect it to cXML that dials the destination instead: \`${command('calls redirect <sid>')} --url\` and that cXML's URL.`,
     };
   } else {
     said = { message: inFlagWords(message), hint: error.hint };
   }
-  return new CliError(said.message, said.hint, error.exitCode, error.code, { cause: error });
+  // A line of the hint names the call refused: its `<sid>` is written as the SID, as every hint naming a call is.
+  const { hint } = said;
+  const named: Hint | undefined =
+    typeof hint === 'function' ? (command) => hint(forCall(command, sid)) : hint;
+  return new CliError(said.message, named, error.exitCode, error.code, { cause: error });
 };

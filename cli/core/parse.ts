@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
-import { UsageError } from './errors.ts';
+import { MissingCommandError, UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 import { visible } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -42,19 +42,76 @@ const globalTakesValue = (token: string): boolean => {
  * Where the command's words are: the first one or two words that are neither an option nor the value of a
  * global option, so global options may come first (`call-control --local --port 3001 calls list`).
  */
-const commandWords = (argv: string[]): number[] => {
+const commandWords = (
+  argv: string[],
+  takesValue: (token: string, next: string | undefined) => boolean = globalTakesValue,
+): number[] => {
   const at: number[] = [];
   for (let index = 0; index < argv.length; index++) {
     const token = argv[index]!;
     if (token === '--') break;
     if (token.startsWith('-') && token !== '-') {
-      if (globalTakesValue(token)) index++;
+      if (takesValue(token, argv[index + 1])) index++;
       continue;
     }
     at.push(index);
     if (at.length === 2 || argv[at[0]!] !== 'calls') break;
   }
   return at;
+};
+
+/**
+ * `call-control --to +15551234567 end-all`: the command's own option, with its value, before the command (as global
+ * options may stand; `--to=+1555… end-all` and `--dry-run end-all` are read so already). Read so only when it is
+ * unambiguous: each option before the command that is no global one takes the word after it as its value when
+ * that word is no option and no command's first word (`--dry-run end-all` is a flag and the command), and the
+ * command then named takes every such option with a value. The command's words, or undefined to read the line as
+ * written (an unknown command or option is then named as such).
+ */
+const commandAfterOwnValues = async (
+  argv: string[],
+  registry: Record<string, CommandEntry>,
+): Promise<number[] | undefined> => {
+  const first = new Set(Object.keys(registry).map((name) => name.split(' ')[0]!));
+  const own: string[] = [];
+  const at = commandWords(argv, (token, next) => {
+    if (globalTakesValue(token)) return true;
+    const takes =
+      token.startsWith('--') &&
+      !token.includes('=') &&
+      next !== undefined &&
+      !next.startsWith('-') &&
+      !first.has(next);
+    if (takes) own.push(token.slice(2));
+    return takes;
+  });
+  const entry = registry[at.map((index) => argv[index]).join(' ')];
+  if (own.length === 0 || !entry) return undefined;
+  const { options } = (await entry.load()).spec;
+  return own.every((name) => options[name]?.type === 'string') ? at : undefined;
+};
+
+/**
+ * A command line that names no command (`call-control --stack=prod`), or no subcommand after `calls`: said as such,
+ * with a line to type that names one and keeps the options given (`calls list`, which changes nothing); main.ts
+ * lists the commands above it. `split` says how an option split from its value was read (`--stack= prod`).
+ */
+export const missingCommand = (
+  topic: 'main' | 'calls',
+  argv: string[],
+  split?: string,
+): MissingCommandError => {
+  const first = topic === 'calls' ? commandWords(argv)[0] : undefined;
+  const options = argv.filter((_, index) => index !== first);
+  return new MissingCommandError(
+    `${topic === 'calls' ? '`calls` needs a subcommand' : 'a command is missing'}${split ? ` (${split})` : ''}; nothing was sent`,
+    typeHint(`Name one of the ${topic === 'calls' ? 'subcommands' : 'commands'} above; to list the calls`, [
+      'calls',
+      'list',
+      ...options,
+    ]),
+    topic,
+  );
 };
 
 /** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
@@ -86,6 +143,7 @@ const findCommand = (
   words: string[],
   registry: Record<string, CommandEntry>,
   next: string | undefined,
+  groupFirst: () => string[],
 ): string => {
   const name = words.join(' ');
   if (registry[name]) return name;
@@ -96,7 +154,7 @@ const findCommand = (
   if (registry[`calls ${words[0]}`]) {
     throw new UsageError(
       `unknown command "${next === 'calls' ? `${words[0]} calls` : words[0]}" (did you mean \`calls ${words[0]}\`?)`,
-      `The group comes first: \`call-control calls ${words[0]} …\`; \`call-control calls --help\` lists them.`,
+      `${typeHint('The group comes first', groupFirst())} \`call-control calls --help\` lists the subcommands.`,
     );
   }
   const candidates =
@@ -191,17 +249,17 @@ const refuseSplitGlobal = async (
   // `--to= +1415 end-all`: the command's own option, which may stand before it too (`--to=+1415 end-all`).
   const named = commandWords(retyped).map((index) => retyped[index]);
   const command = registry[named.join(' ')];
+  const joined = `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}`;
+  // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
+  if (named.length === 0 || (named.length === 1 && named[0] === 'calls'))
+    throw missingCommand(named.length === 0 ? 'main' : 'calls', retyped, joined);
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
     refuseUnknownGlobal([flag!]);
     return;
   }
-  throw new SplitWordsError(
-    `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}; nothing was sent`,
-    OPTION_LEAD,
-    retyped,
-  );
+  throw new SplitWordsError(`${joined}; nothing was sent`, OPTION_LEAD, retyped);
 };
 
 /**
@@ -247,7 +305,10 @@ export const parseCommandLine = async (
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  const at = commandWords(argv);
+  const written = commandWords(argv);
+  const at = registry[written.map((index) => argv[index]).join(' ')]
+    ? written
+    : ((await commandAfterOwnValues(argv, registry)) ?? written);
   const words = at.map((index) => argv[index]!);
   const helpAsked = asks(argv, '--help', '-h');
   if (words.length === 0) {
@@ -260,10 +321,17 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   }
   if (words[0] === 'calls' && words.length === 1) return { kind: 'help', topic: 'calls', asked: helpAsked };
   // The word after an unknown one, for a command typed the wrong way round (`end calls`).
-  const after = argv.slice((at[0] ?? 0) + 1).find((token) => !token.startsWith('-'));
+  const afterAt = argv.findIndex((token, index) => index > (at[0] ?? 0) && !token.startsWith('-'));
+  const after = afterAt === -1 ? undefined : argv[afterAt];
+  // The line as meant (`calls end <sid> --local`): the group first, then the rest as typed.
+  const groupFirst = () => [
+    'calls',
+    words[0]!,
+    ...argv.filter((_, index) => index !== at[0] && !(after === 'calls' && index === afterAt)),
+  ];
   const name = await (async () => {
     try {
-      return findCommand(words, registry, after);
+      return findCommand(words, registry, after, groupFirst);
     } catch (error) {
       const lost = valueTakenForCommand(argv, at, registry);
       if (lost) throw lost;

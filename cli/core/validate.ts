@@ -61,7 +61,7 @@ export const checkUpdate = (callSid: string, update: CallUpdate): void => {
   const hint: Hint =
     update.Status !== undefined && update.Url !== undefined
       ? (command) =>
-          `End the call (\`${command(`calls end ${callSid}`)}\`) or redirect it (\`${command(`calls redirect ${callSid} --url URL`)}\`): one or the other, not both.`
+          `End the call (\`${command(`calls end ${callSid}`)}\`) or redirect it (\`${command(`calls redirect ${callSid}`)} --url\` and the URL): one or the other, not both.`
       : 'URLs are absolute http(s) URLs without user:password; methods are GET or POST; --status is completed or canceled.';
   const event = { pathParameters: { callSid }, body: update };
   check(validateUpdateCallEvent(event), validateUpdateCallEvent.errors, hint, event);

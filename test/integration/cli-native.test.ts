@@ -301,7 +301,7 @@ describe('calls transfer', () => {
     );
     // The way out, as for --api compatibility: not "fix the value named above" (the SID is right).
     expect(refused.stderr).toContain(
-      `next: Redirect it to cXML that dials the destination instead: \`call-control calls redirect ${sid} --url URL --direct`,
+      `next: Redirect it to cXML that dials the destination instead: \`call-control calls redirect ${sid} ${DIRECT.join(' ')} --url\` and that cXML's URL.`,
     );
     expect(nativeWrites()).toEqual([]);
     expect(compatStatus(sid)).toBe('in-progress');
@@ -325,7 +325,7 @@ describe('calls transfer', () => {
     expect(compatibility.stderr).toContain(
       '`calls transfer` is for native calls (SWML, RELAY, AI agents); --api compatibility names a Compatibility call',
     );
-    expect(compatibility.stderr).toContain(`calls redirect ${id} --url URL --local`);
+    expect(compatibility.stderr).toContain(`calls redirect ${id} --local --url\` and that cXML's URL`);
     // A SID as typed goes into the line to type only once it is a SID: `;` there would be shell syntax.
     const notSid = await cli(
       'calls',
@@ -571,7 +571,7 @@ describe('transfer and paging through each target', () => {
     const refused = await cli('calls', 'transfer', sid, '--to', 'sip:a@example.com', '--local', '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain(`${sid}  failed: \`calls transfer\` is for native calls`);
-    expect(refused.stderr).toContain(`calls redirect ${sid} --url URL --local`);
+    expect(refused.stderr).toContain(`calls redirect ${sid} --local --url\` and that cXML's URL`);
     expect(refused.stderr).not.toContain('Fix the value named above');
     expect(nativeWrites()).toEqual([]);
   });

@@ -100,7 +100,7 @@ const REFUSALS: Refusal[] = [
     args: ['update', '--fallback-url', 'https://example.com/f'],
     on: 'native',
     says: ['--fallback-url needs --url for a native call'],
-    next: ['Give --url with it', '--url URL --fallback-url URL'],
+    next: ['Give --url with it (the SWML to redirect the call to)'],
   },
   {
     args: ['update', '--status', 'canceled'],

@@ -324,7 +324,7 @@ describe('terminal findings (issue 18, item 8)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--status and --url cannot be sent together');
     expect(run.stderr).toContain(`\`call-control calls end ${sid} --local\``);
-    expect(run.stderr).toContain(`\`call-control calls redirect ${sid} --url URL --local\``);
+    expect(run.stderr).toContain(`\`call-control calls redirect ${sid} --local --url\` and the URL`);
     expect(run.stderr).not.toContain('UUIDs');
     expect(statusOf(sid)).toBe('in-progress');
   });

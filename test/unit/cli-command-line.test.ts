@@ -11,6 +11,7 @@ import { safeJson, visible, visibleBlock } from '../../cli/core/safe-text.ts';
 import { renderTable } from '../../cli/core/table.ts';
 import { paint } from '../../cli/core/terminal.ts';
 import { mainHelp } from '../../cli/registry.ts';
+import { refusalOf } from '../support/cli-command-line.ts';
 
 const listCommand: CommandModule = defineCommand(
   {
@@ -32,15 +33,7 @@ const registry = {
   'end-all': { summary: 'End all.', load: async () => listCommand },
 };
 
-const usageOf = async (argv: string[]): Promise<string> => {
-  try {
-    await parseCommandLine(argv, registry);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error('parsed without a usage error');
-};
+const usageOf = async (argv: string[]): Promise<string> => (await refusalOf(argv, registry)).message;
 
 describe('the command line, read once', () => {
   it('reads global options before or after the command into the same typed values', async () => {

@@ -217,7 +217,7 @@ describe('a refused change, in the flags typed', () => {
       [
         'Method',
         '--method is for Compatibility (cXML) calls only, and this call is native (the Calling API owns it): the Calling API fetches the SWML at --url itself, with no method to choose',
-        'Leave out --method: `call-control calls redirect CA1 --url URL` redirects a native call.',
+        'Leave out --method: `call-control calls redirect CA1 --url` and the same URL redirects a native call.',
       ],
       [
         'FallbackMethod',
@@ -280,7 +280,7 @@ describe('a refused change, in the flags typed', () => {
       '--fallback-url needs --url for a native call: the Calling API sets a fallback only with a redirect (and 1 more)',
     );
     expect(said(fallback.hint)).toBe(
-      'Give --url with it (`call-control calls update CA9 --url URL --fallback-url URL`), or leave out --fallback-url.',
+      'Give --url with it (the SWML to redirect the call to), or leave out --fallback-url.',
     );
     const transfer = refusalInFlagWords(
       refused(
@@ -292,7 +292,7 @@ describe('a refused change, in the flags typed', () => {
       '`calls transfer` is for native calls (SWML, RELAY, AI agents), and this one is a Compatibility call (cXML), whose API has no transfer',
     );
     expect(said(transfer.hint)).toBe(
-      'Redirect it to cXML that dials the destination instead: `call-control calls redirect CA9 --url URL`.',
+      "Redirect it to cXML that dials the destination instead: `call-control calls redirect CA9 --url` and that cXML's URL.",
     );
   });
 

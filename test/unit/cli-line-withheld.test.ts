@@ -1,11 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../cli/core/errors.ts';
-import { parseCommandLine } from '../../cli/core/parse.ts';
 import { visible } from '../../cli/core/safe-text.ts';
-import { COMMANDS } from '../../cli/registry.ts';
-import { collectRun } from '../support/cli-process.ts';
+import { refusalOf, runCliFromSource } from '../support/cli-command-line.ts';
 
 /**
  * A line to type is the exact command line for the operator's shell, or none: a value holding a control,
@@ -13,16 +8,6 @@ import { collectRun } from '../support/cli-process.ts';
  * escape, `\x1b`, the line copied carries four other characters), so the hint says why no line is shown, and
  * never prints terminal control.
  */
-
-const refusal = async (argv: string[]): Promise<UsageError> => {
-  try {
-    await parseCommandLine(argv, COMMANDS);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error(`parsed without a usage error: ${argv.join(' ')}`);
-};
 
 const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -36,7 +21,7 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
     ['a line break', 'a\nb'],
     ['a tab', 'a\tb'],
   ])('is withheld for %s, saying why, with no line and no terminal control', async (_, value) => {
-    const error = await refusal(['calls', 'list', '--to=', value, '--local']);
+    const error = await refusalOf(['calls', 'list', '--to=', value, '--local']);
     const hint = String(error.hint);
     expect(hint).toBe(
       `Type the option and its value as one word; no line to copy is shown, since "${visible(`--to=${value}`)}" ` +
@@ -49,7 +34,7 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
   });
 
   it('is withheld when any split put back holds one, not only the first', async () => {
-    const error = await refusal(['audit', '--call=', sid, '--actor=', 'x\x1b]0;owned\x07']);
+    const error = await refusalOf(['audit', '--call=', sid, '--actor=', 'x\x1b]0;owned\x07']);
     expect(String(error.hint)).toMatch(
       /^Type each SID, and each option with its value, as one word; no line/,
     );
@@ -57,7 +42,7 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
   });
 
   it('is withheld after a global option that lost its value to the command', async () => {
-    const error = await refusal(['--port', 'calls', 'list', '--to', 'a\u202eb']);
+    const error = await refusalOf(['--port', 'calls', 'list', '--to', 'a\u202eb']);
     expect(String(error.hint)).toMatch(
       /^Give --port its value right after it \(--port <n>\), or leave it out; no line to copy is shown/,
     );
@@ -65,7 +50,7 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
 
   it('is shown for text a terminal shows as itself: accents, CJK, an emoji sequence, a joiner inside a word', async () => {
     for (const value of ['Zoë', '漢字', '👩‍💻', 'क्‍ष']) {
-      const error = await refusal(['calls', 'list', '--to=', value]);
+      const error = await refusalOf(['calls', 'list', '--to=', value]);
       expect(error.hint).toBe(
         `Type the option and its value as one word: \`call-control calls list '--to=${value}'\`.`,
       );
@@ -73,26 +58,9 @@ describe('a line to type with a value the terminal cannot show as itself', () =>
   });
 });
 
-/** One run of the CLI from source, with no AWS configuration: nothing it sends can reach AWS. */
-const runCli = (args: string[], variables: NodeJS.ProcessEnv = {}) =>
-  collectRun(
-    spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'call-control.mjs'), ...args], {
-      env: {
-        ...process.env,
-        AWS_REGION: 'us-east-1',
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        ...variables,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    }),
-    30_000,
-  );
-
 describe('a target option holding a control or invisible character', () => {
   it('is refused before anything is read or sent, naming the option, so no hint repeats it', async () => {
-    const run = await runCli(['calls', 'end', sid, '--yes', '--stack', 'prod\u200b']);
+    const run = await runCliFromSource(['calls', 'end', sid, '--yes', '--stack', 'prod\u200b']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       'error: --stack holds a control or invisible character ("prod\\u200b"); nothing was sent\n' +
@@ -107,7 +75,7 @@ describe('an empty target option', () => {
     [['calls', 'end', sid, '--yes', '--region', ''], '--region'],
     [['end-all', '--dry-run', '--profile', ' '], '--profile'],
   ])('%j is refused naming the option, not looked up as the name ""', async (args, flag) => {
-    const run = await runCli(args);
+    const run = await runCliFromSource(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       `error: ${flag} is empty; nothing was sent\nnext:  Give ${flag} its value, or leave it out for the default.\n`,
@@ -121,7 +89,7 @@ describe('an empty target variable', () => {
     ['SIGNALWIRE_SECRET_ID', ' ', ['calls', 'list', '--direct']],
     ['PORT', '', ['calls', 'list', '--local']],
   ])('%s=%j is refused naming the variable, not looked up as the name ""', async (name, value, args) => {
-    const run = await runCli(args, { [name]: value });
+    const run = await runCliFromSource(args, { [name]: value });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       `error: ${name} is set but empty; nothing was sent\nnext:  Set ${name} to its value, or unset it (\`unset ${name}\`) for the default.\n`,
@@ -129,7 +97,7 @@ describe('an empty target variable', () => {
   });
 
   it('is refused holding a control character, shown escaped, never raw', async () => {
-    const run = await runCli(['calls', 'list'], { CALL_CONTROL_STACK: 'prod\x1b[2J' });
+    const run = await runCliFromSource(['calls', 'list'], { CALL_CONTROL_STACK: 'prod\x1b[2J' });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       'error: CALL_CONTROL_STACK holds a control or invisible character ("prod\\x1b[2J")',
@@ -138,9 +106,9 @@ describe('an empty target variable', () => {
   });
 
   it('is not read when its option is given, and a PORT that is no port is named as PORT', async () => {
-    const given = await runCli(['calls', 'list', '--port', 'x'], { PORT: '' });
+    const given = await runCliFromSource(['calls', 'list', '--port', 'x'], { PORT: '' });
     expect(given.stderr).toContain('--port must be a port number, got "x"');
-    const named = await runCli(['calls', 'list', '--local'], { PORT: '80a' });
+    const named = await runCliFromSource(['calls', 'list', '--local'], { PORT: '80a' });
     expect(named.code).toBe(2);
     expect(named.stderr).toContain('error: PORT must be a port number, got "80a"');
   });

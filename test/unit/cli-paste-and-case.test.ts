@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../cli/core/errors.ts';
 import { parseCommandLine } from '../../cli/core/parse.ts';
 import { COMMANDS } from '../../cli/registry.ts';
-
-const refusal = async (argv: string[]): Promise<UsageError> => {
-  try {
-    await parseCommandLine(argv, COMMANDS);
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error(`parsed without a usage error: ${argv.join(' ')}`);
-};
+import { refusalOf } from '../support/cli-command-line.ts';
 
 const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
 const [head, tail] = [sid.slice(0, 28), sid.slice(28)];
@@ -37,10 +27,10 @@ describe('a word of a fixed set given twice in two cases', () => {
   });
 
   it('still refuses two different words, and two spellings of a value read as given (`--to`)', async () => {
-    expect((await refusal(['calls', 'list', '--status', 'queued', '--status', 'RINGING'])).message).toBe(
+    expect((await refusalOf(['calls', 'list', '--status', 'queued', '--status', 'RINGING'])).message).toBe(
       `option '--status' given twice, as "queued" and "RINGING"; it takes one value`,
     );
-    expect((await refusal(['calls', 'list', '--to', 'sip:A@x', '--to', 'sip:a@x'])).message).toContain(
+    expect((await refusalOf(['calls', 'list', '--to', 'sip:A@x', '--to', 'sip:a@x'])).message).toContain(
       `option '--to' given twice`,
     );
   });
@@ -48,8 +38,8 @@ describe('a word of a fixed set given twice in two cases', () => {
 
 describe('a SID split by a paste in the `--call=<sid>` form', () => {
   it('is named as one SID split by a space, with the line to type, as the `--call <sid>` form is', async () => {
-    const spaced = await refusal(['audit', '--call', head, tail, '--local']);
-    const inline = await refusal(['audit', `--call=${head}`, tail, '--local']);
+    const spaced = await refusalOf(['audit', '--call', head, tail, '--local']);
+    const inline = await refusalOf(['audit', `--call=${head}`, tail, '--local']);
     expect(inline.message).toBe(
       `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
     );
@@ -58,7 +48,7 @@ describe('a SID split by a paste in the `--call=<sid>` form', () => {
   });
 
   it('is found when the paste broke the SID at a hyphen, so the second piece is not an unknown option', async () => {
-    const error = await refusal(['audit', `--call=${sid.slice(0, 18)}`, sid.slice(18)]);
+    const error = await refusalOf(['audit', `--call=${sid.slice(0, 18)}`, sid.slice(18)]);
     expect(error.message).toContain(`are one call SID split by a space: ${sid}`);
     expect(error.hint).toBe(`Type the SID as one word: \`call-control audit --call=${sid}\`.`);
   });
@@ -72,7 +62,7 @@ describe('a SID split from its `--option=` by a space, for every option that tak
   ])(
     '`%s %s= <sid>` is named as one option split by a space, with the line to type',
     async (name, flag, more) => {
-      const error = await refusal([...name.split(' '), ...more, `${flag}=`, sid, '--local']);
+      const error = await refusalOf([...name.split(' '), ...more, `${flag}=`, sid, '--local']);
       expect(error.message).toBe(
         `"${flag}=" and "${sid}" are one option split by a space: ${flag}=${sid}; nothing was sent`,
       );
@@ -84,14 +74,14 @@ describe('a SID split from its `--option=` by a space, for every option that tak
 
   it('puts every SID split from its option back in the line to type, so it is not refused again', async () => {
     const other = sid.replace('3f2a', '4e1b');
-    const error = await refusal(['cleanup', '--dry-run', '--never-touch=', sid, '--never-touch=', other]);
+    const error = await refusalOf(['cleanup', '--dry-run', '--never-touch=', sid, '--never-touch=', other]);
     expect(error.hint).toBe(
       `Type the SID as one word: \`call-control cleanup --dry-run --never-touch=${sid} --never-touch=${other}\`.`,
     );
   });
 
   it('puts the SID back after its `--call=` when the SID itself was split too', async () => {
-    const error = await refusal(['audit', '--call=', head, tail]);
+    const error = await refusalOf(['audit', '--call=', head, tail]);
     expect(error.message).toBe(
       `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
     );
@@ -99,7 +89,7 @@ describe('a SID split from its `--option=` by a space, for every option that tak
   });
 
   it('finds a SID split after `calls list --parent`, as after `audit --call`', async () => {
-    const error = await refusal(['calls', 'list', '--parent', head, tail]);
+    const error = await refusalOf(['calls', 'list', '--parent', head, tail]);
     expect(error.message).toBe(
       `"${head}" and "${tail}" are one call SID split by a space: ${sid}; nothing was sent`,
     );
@@ -107,7 +97,7 @@ describe('a SID split from its `--option=` by a space, for every option that tak
   });
 
   it('reads `--to= <number>` as an option split from its value, not as a split SID', async () => {
-    const error = await refusal(['calls', 'list', '--to=', '+14155550100']);
+    const error = await refusalOf(['calls', 'list', '--to=', '+14155550100']);
     expect(error.message).toBe(
       '"--to=" and "+14155550100" are one option split by a space: --to=+14155550100; nothing was sent',
     );
@@ -116,7 +106,7 @@ describe('a SID split from its `--option=` by a space, for every option that tak
 
 describe('any option split from its value by a space (`--status= in-progress`)', () => {
   it('is named as one option split by a space, with the line to type, not as an unexpected argument', async () => {
-    const error = await refusal(['calls', 'list', '--status=', 'in-progress', '--local']);
+    const error = await refusalOf(['calls', 'list', '--status=', 'in-progress', '--local']);
     expect(error.message).toBe(
       '"--status=" and "in-progress" are one option split by a space: --status=in-progress; nothing was sent',
     );
@@ -126,7 +116,7 @@ describe('any option split from its value by a space (`--status= in-progress`)',
   });
 
   it('puts every option split from its value back together in the line to type', async () => {
-    const error = await refusal(['calls', 'list', '--status=', 'in-progress', '--to=', '+14155550100']);
+    const error = await refusalOf(['calls', 'list', '--status=', 'in-progress', '--to=', '+14155550100']);
     expect(error.hint).toBe(
       'Type the option and its value as one word: `call-control calls list --status=in-progress --to=+14155550100`.',
     );
@@ -137,11 +127,11 @@ describe('any option split from its value by a space (`--status= in-progress`)',
     [['calls', 'list', '--local=', 'x'], `option '--local' takes no value`],
     [['end-all', '--yes=', 'x'], `option '--yes' takes no value`],
   ])('refuses %j for its option, not with a line to type that is refused in turn', async (argv, message) => {
-    expect((await refusal(argv)).message).toBe(message);
+    expect((await refusalOf(argv)).message).toBe(message);
   });
 
   it('names a short option split from its value (`-o= json`), as `-o=json` is read as `-o json`', async () => {
-    const error = await refusal(['calls', 'list', '-o=', 'json', '--local']);
+    const error = await refusalOf(['calls', 'list', '-o=', 'json', '--local']);
     expect(error.message).toBe('"-o=" and "json" are one option split by a space: -o=json; nothing was sent');
     expect(error.hint).toBe(
       'Type the option and its value as one word: `call-control calls list -o=json --local`.',
@@ -149,7 +139,7 @@ describe('any option split from its value by a space (`--status= in-progress`)',
   });
 
   it('puts the same split back twice when it was typed twice, so the line to type is not refused again', async () => {
-    const error = await refusal(['cleanup', '--dry-run', '--to-prefix=', '+1', '--to-prefix=', '+1']);
+    const error = await refusalOf(['cleanup', '--dry-run', '--to-prefix=', '+1', '--to-prefix=', '+1']);
     expect(error.hint).toBe(
       'Type the option and its value as one word: `call-control cleanup --dry-run --to-prefix=+1 --to-prefix=+1`.',
     );
@@ -172,7 +162,7 @@ describe('any option split from its value by a space (`--status= in-progress`)',
 
 describe('a command line with several splits of different kinds', () => {
   it('gives one line to type that puts back a SID split from its option and an option split from its value', async () => {
-    const error = await refusal(['audit', '--call=', sid, '--actor=', 'a b', '--local']);
+    const error = await refusalOf(['audit', '--call=', sid, '--actor=', 'a b', '--local']);
     expect(error.message).toBe(
       `"--call=" and "${sid}" are one option split by a space: --call=${sid}; nothing was sent`,
     );
@@ -182,7 +172,7 @@ describe('a command line with several splits of different kinds', () => {
   });
 
   it('puts back a SID split in pieces and the options split from their values around it', async () => {
-    const error = await refusal([
+    const error = await refusalOf([
       'calls',
       'list',
       '--status=',
@@ -199,7 +189,7 @@ describe('a command line with several splits of different kinds', () => {
   });
 
   it('gives a line to type that is itself read without a refusal', async () => {
-    const error = await refusal(['cleanup', '--dry-run', '--never-touch=', sid, '--to-prefix=', '+1']);
+    const error = await refusalOf(['cleanup', '--dry-run', '--never-touch=', sid, '--to-prefix=', '+1']);
     const line = /`call-control (.*)`/.exec(String(error.hint))?.[1]?.split(' ');
     expect(line).toEqual(['cleanup', '--dry-run', `--never-touch=${sid}`, '--to-prefix=+1']);
     await expect(parseCommandLine(line!, COMMANDS)).resolves.toMatchObject({
@@ -228,7 +218,7 @@ describe('a global option split from its value before the command (`--stack= pro
   ])(
     '%j names the split option, not an unknown command, with the line to type',
     async (argv, flag, value, line) => {
-      const error = await refusal(argv);
+      const error = await refusalOf(argv);
       expect(error.message).toBe(
         `"${flag}" and "${value}" are one option split by a space: ${flag}${value}; nothing was sent`,
       );
@@ -237,7 +227,7 @@ describe('a global option split from its value before the command (`--stack= pro
   );
 
   it('puts back the splits after the command in the same line', async () => {
-    const error = await refusal(['--stack=', 'prod', 'calls', 'list', '--status=', 'queued']);
+    const error = await refusalOf(['--stack=', 'prod', 'calls', 'list', '--status=', 'queued']);
     expect(error.hint).toBe(
       'Type the option and its value as one word: `call-control --stack=prod calls list --status=queued`.',
     );
@@ -265,7 +255,7 @@ describe('a global option split from its value before the command (`--stack= pro
   ])(
     '%j: a command option before the command, split, is named as split, not as unknown',
     async (argv, flag, value, line) => {
-      const error = await refusal(argv);
+      const error = await refusalOf(argv);
       expect(error.message).toBe(
         `"${flag}" and "${value}" are one option split by a space: ${flag}${value}; nothing was sent`,
       );
@@ -277,7 +267,7 @@ describe('a global option split from its value before the command (`--stack= pro
   );
 
   it('names a misspelt option split from its value as unknown, with its nearest spelling', async () => {
-    expect((await refusal(['--regoin=', 'us-east-1', 'calls', 'list'])).message).toBe(
+    expect((await refusalOf(['--regoin=', 'us-east-1', 'calls', 'list'])).message).toBe(
       "unknown option '--regoin' (did you mean `--region`?)",
     );
   });

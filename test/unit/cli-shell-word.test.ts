@@ -3,10 +3,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../cli/core/errors.ts';
-import { parseCommandLine } from '../../cli/core/parse.ts';
 import { shellWord } from '../../cli/core/shell-word.ts';
-import { COMMANDS } from '../../cli/registry.ts';
+import { refusalOf } from '../support/cli-command-line.ts';
 
 /**
  * The words of a line to type, as bash, zsh and fish read them back: the CLI cannot know which shell the operator
@@ -129,15 +127,10 @@ const installed = (name: string): boolean => spawnSync(name, ['-c', 'exit 0']).s
 
 /** The line to type of the refusal of `argv`, without its `call-control`. */
 const lineOf = async (argv: string[]): Promise<string> => {
-  try {
-    await parseCommandLine(argv, COMMANDS);
-  } catch (error) {
-    const line =
-      error instanceof UsageError ? /`call-control (.*)`\.$/.exec(String(error.hint))?.[1] : undefined;
-    if (line !== undefined) return line;
-    throw error;
-  }
-  throw new Error(`parsed without a refusal: ${argv.join(' ')}`);
+  const hint = String((await refusalOf(argv)).hint);
+  const line = /`call-control (.*)`\.$/.exec(hint)?.[1];
+  if (line === undefined) throw new Error(`no line to type in: ${hint}`);
+  return line;
 };
 
 const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../cli/core/parse.ts';
+import { COMMANDS } from '../../cli/registry.ts';
+import { refusalOf, runCliFromSource } from '../support/cli-command-line.ts';
+
+/**
+ * Where the command is in a command line: global options may stand before it, and so may the command's own
+ * options with their values when that is unambiguous (the option belongs to the command that follows).
+ */
+
+describe("the command's own option, with its value, before the command", () => {
+  it('`--to +15551234567 end-all` is `end-all --to +15551234567`', async () => {
+    const before = await parseCommandLine(['--to', '+15551234567', 'end-all', '--dry-run'], COMMANDS);
+    const after = await parseCommandLine(['end-all', '--to', '+15551234567', '--dry-run'], COMMANDS);
+    expect(before).toMatchObject({
+      kind: 'command',
+      name: 'end-all',
+      values: { to: '+15551234567', 'dry-run': true },
+      positionals: [],
+    });
+    expect(before).toEqual(after);
+  });
+
+  it('reads several, mixed with global options and flags, before a group command too', async () => {
+    expect(
+      await parseCommandLine(
+        ['--local', '--to', '+13105550100', '--yes', '--from', '+14155550100', 'calls', 'list', '-o', 'json'],
+        COMMANDS,
+      ),
+    ).toMatchObject({
+      name: 'calls list',
+      values: { local: true, to: '+13105550100', from: '+14155550100', yes: true, output: 'json' },
+      positionals: [],
+    });
+  });
+
+  it('is refused, naming the option, when the command that follows has no such option', async () => {
+    expect((await refusalOf(['--to', '+15551234567', 'doctor'])).message).toBe("unknown option '--to'");
+  });
+
+  it('never takes a command word as the value: `--to end-all` lacks its value', async () => {
+    expect((await refusalOf(['--to', 'end-all'])).message).toBe(
+      "option '--to' needs a value (--to <number>)",
+    );
+  });
+});
+
+describe('a command line that names no command', () => {
+  const commands = Object.keys(COMMANDS);
+
+  it.each([
+    [['--stack=', 'prod'], ' ("--stack=" and "prod" are one option split by a space: --stack=prod)'],
+    [['--stack=prod'], ''],
+    [[], ''],
+  ])('%j says a command is missing under the list of commands, exit 2', async (args, split) => {
+    const run = await runCliFromSource(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const [listed, said] = run.stderr.split('\n\nerror: ');
+    for (const name of commands) expect(listed).toMatch(new RegExp(`^  ${name} `, 'm'));
+    const line = ['call-control', 'calls', 'list', ...(args.length > 0 ? ['--stack=prod'] : [])].join(' ');
+    expect(said).toBe(
+      `a command is missing${split}; nothing was sent\n` +
+        `next:  Name one of the commands above; to list the calls: \`${line}\`.\n`,
+    );
+  });
+
+  it('`calls` alone says its subcommand is missing, under the list of them', async () => {
+    const run = await runCliFromSource(['calls', '--local']);
+    expect(run.code).toBe(2);
+    const [listed, said] = run.stderr.split('\n\nerror: ');
+    for (const name of commands.filter((each) => each.startsWith('calls ')))
+      expect(listed).toMatch(new RegExp(`^  ${name} `, 'm'));
+    expect(listed).not.toMatch(/^ {2}end-all /m);
+    expect(said).toBe(
+      '`calls` needs a subcommand; nothing was sent\n' +
+        'next:  Name one of the subcommands above; to list the calls: `call-control calls list --local`.\n',
+    );
+  });
+
+  it('with -o json, the error is on stdout as JSON too', async () => {
+    const run = await runCliFromSource(['-o', 'json', '--stack=prod']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: {
+        code: 'USAGE',
+        message: 'a command is missing; nothing was sent',
+        hint: 'Name one of the commands above; to list the calls: `call-control calls list -o json --stack=prod`.',
+      },
+    });
+  });
+
+  it('--help alone is asked for: the help on stdout, exit 0, no error', async () => {
+    const run = await runCliFromSource(['--local', '--help']);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/^ {2}end-all /m);
+  });
+});
