@@ -200,7 +200,10 @@ describe('issue 18 item 5: one translator of schema errors, one wording on every
     ['https://user@example.com/a', 'it carries user:password@ (or user@), which audit records would keep'],
     ['https://ä"x.com/a', 'its host is not ASCII (write an internationalised domain name in its xn-- form)'],
     ['https://[::1]x/a', 'its host is no name nor an IPv6 address in brackets'],
-    ['https://example.com/a|b', 'it holds a character to percent-encode: one of "<>\\^`{|}[], a second # or a % not in %XX'],
+    [
+      'https://example.com/a|b',
+      'it holds a character to percent-encode: one of "<>\\^`{|}[], a second # or a % not in %XX',
+    ],
   ])('says what is wrong with the URL %s in an event as the HTTP API does', (url, problem) => {
     expect(
       callUpdateRequestViolations(

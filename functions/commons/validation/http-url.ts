@@ -69,7 +69,10 @@ export const urlProblem = (url: string): string | undefined => {
     return 'it holds characters that are not ASCII (percent-encode their UTF-8 bytes: é is %C3%A9)';
   // Brackets only around the whole host, an IPv6 address (as the `uri` format, the URL parser checks it; it takes
   // no leading zero in a dotted part, where the format does).
-  if (/[[\]]/.test(authority) && !URL.canParse(`http://${authority.replace(/(?<=[:.])0{1,2}(?=\d{1,2}[.\]])/g, '')}`))
+  if (
+    /[[\]]/.test(authority) &&
+    !URL.canParse(`http://${authority.replace(/(?<=[:.])0{1,2}(?=\d{1,2}[.\]])/g, '')}`)
+  )
     return 'its host is no name nor an IPv6 address in brackets';
   if (UNSAFE.test(url) || /[[\]]/.test(url.slice(start.length)))
     return 'it holds a character to percent-encode: one of "<>\\^`{|}[], a second # or a % not in %XX';
