@@ -3,7 +3,9 @@
  * with a host and, optionally, a port from 1 to 65535, as SignalWire must be able to fetch it (Ajv's `uri` format
  * takes any digits as a port, and `:http` or `:99999` is no port). No user:password in it: credentials in a URL
  * would be written to audit records and result events. The schemas' pattern is built from the parts below, and
- * {@link urlProblem} words a refusal by the same parts, so the two cannot drift apart.
+ * {@link urlProblem} words a refusal by the same parts, so the two cannot drift apart. A callback URL's schema adds
+ * the `uri` format (characters to percent-encode, the IPv6 address itself), which urlProblem words too; a
+ * transfer's `dest` has the pattern only (and printable ASCII), not the format.
  */
 
 /**
