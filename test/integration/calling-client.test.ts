@@ -391,6 +391,14 @@ describe("a thin command answer's charge, read from a voice log that may lag beh
     expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', price: -0.25 });
   });
 
+  it("nor is its duration: a live log's running figure is not the ended call's (0, not known yet)", async () => {
+    const call = await endAnsweredThin({ status: 'answered', charge: 0.01, duration: 12 });
+    expect(call).toMatchObject({ status: 'ended', duration: null });
+    expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', duration: 0, price: null });
+    const over = await endAnsweredThin({ status: 'ended', charge: 0.25, duration: 42 });
+    expect(nativeCallView(over, PROJECT)).toMatchObject({ duration: 42, price: -0.25 });
+  });
+
   it('is null when the log that shows the call ended gives none', async () => {
     const call = await endAnsweredThin({ status: 'ended' });
     expect(nativeCallView(call, PROJECT)).toMatchObject({ status: 'completed', price: null });

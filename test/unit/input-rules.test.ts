@@ -199,6 +199,11 @@ describe('issue 18 item 5: one translator of schema errors, one wording on every
     ['https://[::1]:080/a', 'its port is not a number from 1 to 65535 (without leading zeros)'],
     ['https://user@example.com/a', 'it carries user:password@ (or user@), which audit records would keep'],
     ['https://ä"x.com/a', 'its host is not ASCII (write an internationalised domain name in its xn-- form)'],
+    ['https://[::1]x/a', 'its host is no name nor an IPv6 address in brackets'],
+    [
+      'https://example.com/a|b',
+      'it holds a character to percent-encode: one of "<>\\^`{|}[], a second # or a % not in %XX',
+    ],
   ])('says what is wrong with the URL %s in an event as the HTTP API does', (url, problem) => {
     expect(
       callUpdateRequestViolations(
@@ -239,6 +244,28 @@ describe('one rule for a callback URL (validation/http-url.ts)', () => {
     'https://example.com/a b',
     'https://exämple.com/a',
     'https://example.com/café',
+    // A host in brackets: only an IPv6 address, the whole host (the format takes a leading zero in a dotted part).
+    'https://[::ffff:192.0.2.1]/a',
+    'https://[::01.2.3.4]/a',
+    'https://[1.2.3.4]/a',
+    'https://[v1.x]/a',
+    'https://[1::2::3]/a',
+    'https://[::0001.2.3.4]/a',
+    'https://[::1]x/a',
+    'https://[::1/a',
+    'https://a[b]/a',
+    'https://a]/a',
+    // What a URL must percent-encode, in its host, path, query or fragment.
+    'https://example.com/a|b',
+    'https://example.com/?a={b}',
+    'https://example.com/a#"b"',
+    'https://exa^mple.com/a',
+    'https://example.com/a[1]',
+    'https://example.com/100%',
+    'https://example.com/%zz',
+    'https://example.com/%41',
+    'https://example.com/a#b#c',
+    "https://example.com/!$&'()*+,;=:@~",
   ])('words a problem with %s exactly when the schemas refuse it', (url) => {
     expect(urlProblem(url) === undefined).toBe(takes(url));
   });

@@ -288,10 +288,11 @@ export class CallingClient implements NativeCallsApi {
     const description = Object.fromEntries(
       DESCRIBING_FIELDS.map((field) => [field, log[field] ?? answered[field] ?? null]),
     );
-    // The log may lag behind the command (still live, its charge a running or empty figure): its charge is the
-    // call's only once it too shows the call over; until then, the answer's own or none (null: not known yet).
+    // The log may lag behind the command (still live, its charge and duration running or empty figures): they are
+    // the call's only once it too shows the call over; until then, the answer's own or none (null: not known yet).
     if (nativeStatusOf(log.status) === null || isLiveNativeStatus(log.status)) {
       description.charge = answered.charge ?? null;
+      description.duration = answered.duration ?? null;
     }
     return { ...call, ...description, id: call.id, status: call.status, created_at: call.created_at };
   }

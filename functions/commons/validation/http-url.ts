@@ -3,7 +3,9 @@
  * with a host and, optionally, a port from 1 to 65535, as SignalWire must be able to fetch it (Ajv's `uri` format
  * takes any digits as a port, and `:http` or `:99999` is no port). No user:password in it: credentials in a URL
  * would be written to audit records and result events. The schemas' pattern is built from the parts below, and
- * {@link urlProblem} words a refusal by the same parts, so the two cannot drift apart.
+ * {@link urlProblem} words a refusal by the same parts, so the two cannot drift apart. A callback URL's schema adds
+ * the `uri` format (characters to percent-encode, the IPv6 address itself), which urlProblem words too; a
+ * transfer's `dest` has the pattern only (and printable ASCII), not the format.
  */
 
 /**
@@ -36,6 +38,8 @@ const AUTHORITY = new RegExp(`^${SCHEME}([^/?#]*)`);
 /** The port after a host (bracketed or not), read leniently: whether it is one is {@link PORT}'s to say. */
 const PORT_PART = /^(?:\[[^\]]*\]|[^:[\]]+):(.*)$/;
 const WHOLE_PORT = new RegExp(`^${PORT}$`);
+/** What the `uri` format refuses in any part: a character to percent-encode, a `%` starting no escape, a 2nd `#`. */
+const UNSAFE = /["<>\\^`{|}]|%(?![\dA-F]{2})|#.*#/i;
 
 /**
  * What makes `url` no absolute http(s) URL, in words a caller can act on; undefined when it is none of these. A
@@ -46,7 +50,7 @@ export const urlProblem = (url: string): string | undefined => {
   if (/[\s\p{Cc}]/u.test(url)) {
     return 'it holds a space, line break or control character (percent-encode it: %20, %0D%0A)';
   }
-  const authority = AUTHORITY.exec(url)?.[1];
+  const [start = '', authority] = AUTHORITY.exec(url) ?? [];
   if (authority === undefined) return 'it does not start with http:// or https://';
   // No host name holds `@` (HOST_NAME): an authority that does carries user info.
   if (authority.includes('@')) return 'it carries user:password@ (or user@), which audit records would keep';
@@ -65,5 +69,14 @@ export const urlProblem = (url: string): string | undefined => {
     return 'its port is not a number from 1 to 65535 (without leading zeros)';
   if (NOT_ASCII.test(url))
     return 'it holds characters that are not ASCII (percent-encode their UTF-8 bytes: é is %C3%A9)';
+  // Brackets only around the whole host, an IPv6 address (as the `uri` format, the URL parser checks it; it takes
+  // no leading zero in a dotted part, where the format does).
+  if (
+    /[[\]]/.test(authority) &&
+    !URL.canParse(`http://${authority.replace(/(?<=[:.])0{1,2}(?=\d{1,2}[.\]])/g, '')}`)
+  )
+    return 'its host is no name nor an IPv6 address in brackets';
+  if (UNSAFE.test(url) || /[[\]]/.test(url.slice(start.length)))
+    return 'it holds a character to percent-encode: one of "<>\\^`{|}[], a second # or a % not in %XX';
   return undefined;
 };
