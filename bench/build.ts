@@ -129,6 +129,13 @@ const REFERENCE_BANNER = { banner: { js: USUAL_ESM_REQUIRE_BANNER } };
 export const designFloorBundle = (root: string, outDir: string): Promise<BundleReport> =>
   bundle(root, 'bench/warm-design-floor.ts', 'warm-design-floor', outDir, { ...REFERENCE_BANNER, alias: {} });
 
+/** bench/warm-required-work.ts, the required-work floor of a warm invocation, bundled as the design floor is. */
+export const requiredWorkBundle = (root: string, outDir: string): Promise<BundleReport> =>
+  bundle(root, 'bench/warm-required-work.ts', 'warm-required-work', outDir, {
+    ...REFERENCE_BANNER,
+    alias: {},
+  });
+
 /**
  * Bundles every function and the reference handler. The reference is bundled as a user would bundle it (the
  * AWS SDK's default credential chain included, no alias); `referenceEnvCredentials` is the same handler with

@@ -40,6 +40,12 @@ export interface WarmDurations {
    */
   floor: number[];
   floorCpu: number[];
+  /**
+   * The required-work floor (bench/warm-required-work.ts) alone in its own process: its durations and its CPU per
+   * counted invocation (ms, one figure per repeat); http only (empty over https).
+   */
+  required: number[];
+  requiredCpu: number[];
 }
 
 /** Every duration of one series over the repeats. */

@@ -7,7 +7,7 @@
  */
 import { percentile } from './harness.ts';
 import { percent } from './measurement.ts';
-import { ms, ratio, spread, us } from './report.ts';
+import { ms, type ResultRow, ratio, spread, us } from './report.ts';
 import { all, TARGET_VS_NODE_HTTP, type WarmDurations } from './warm-alone.ts';
 
 /** The row ids: the floor against the bare request, the project's handler against the floor. */
@@ -39,8 +39,10 @@ export const hasDesignFloor = (repeats: readonly WarmDurations[]): boolean =>
 const p50Ratio = (repeats: readonly WarmDurations[], a: keyof WarmDurations, b: keyof WarmDurations) =>
   spread(repeats.map((w) => percentile(w[a], 50) / percentile(w[b], 50))).median;
 
-const cpuOf = (repeats: readonly WarmDurations[], key: 'floorCpu' | 'httpCpu' | 'handlerCpu') =>
-  spread(all([...repeats], key)).median;
+const cpuOf = (
+  repeats: readonly WarmDurations[],
+  key: 'floorCpu' | 'httpCpu' | 'handlerCpu' | 'requiredCpu',
+) => spread(all([...repeats], key)).median;
 
 /** How much of the target's budget above the bare request (1.3x − 1) a ratio to it takes, in words. */
 export const budgetShare = (floorRatio: number): string => {
@@ -79,3 +81,99 @@ export const designFloorSentence = (repeats: readonly WarmDurations[]): string =
     'other work does not move: `npx tsx bench/warm-instructions.ts bare floor project` (callgrind).'
   );
 };
+
+/** The row ids of the required-work floor: against the bare request, and the project's handler against it. */
+export const REQUIRED_WORK_ROW = 'warm-required-work-vs-node-http';
+export const VS_REQUIRED_WORK_ROW = 'warm-vs-required-work';
+
+/** What the required-work floor does, for the rows' labels and the note. */
+export const REQUIRED_WORK_LABEL =
+  "the required-work floor (bench/warm-required-work.ts: the bare request's own code plus only what the design's " +
+  'contract asks of a terminate in-process, by hand, no library: the API Gateway event read and its JSON body ' +
+  "parsed, one validation, SignalWire's JSON answer parsed and checked, one audit line and one EMF line written " +
+  'to stdout, the call serialised as the answer)';
+
+/** Whether the repeats measured the required-work floor (the http rotation does, the https one does not). */
+export const hasRequiredWork = (repeats: readonly WarmDurations[]): boolean =>
+  repeats.some((w) => w.required.length > 0);
+
+/**
+ * The sentence of the warm note that reads the required-work rows of the same run; empty without them. Unlike the
+ * design floor it is a bound for the work it holds, done plainly: no step of it is optional, so whatever the
+ * handler spends above it goes to the libraries the design keeps and to what the handler does beyond that list.
+ */
+export const requiredWorkSentence = (repeats: readonly WarmDurations[]): string => {
+  if (!hasRequiredWork(repeats)) return '';
+  const p50 = (key: keyof WarmDurations) => ms(percentile(all([...repeats], key), 50));
+  const floorRatio = p50Ratio(repeats, 'required', 'http');
+  const overFloor = p50Ratio(repeats, 'handlerAlone', 'required');
+  const requiredCpu = cpuOf(repeats, 'requiredCpu');
+  const httpCpu = cpuOf(repeats, 'httpCpu');
+  const handlerCpu = cpuOf(repeats, 'handlerCpu');
+  return (
+    ` What the design's contract itself requires, measured (the \`${REQUIRED_WORK_ROW}\` and ` +
+    `\`${VS_REQUIRED_WORK_ROW}\` rows): ${REQUIRED_WORK_LABEL}, alone in its own process in the same rotation, ` +
+    `has a p50 of ${p50('required')} against ${p50('http')} for the bare request (${ratio(floorRatio)}, median ` +
+    `of the per-repeat ratios): that work alone takes ${budgetShare(floorRatio)}. Every step of it is one the ` +
+    'contract asks for, nothing optional and no library, each done the plain way (objects serialised with ' +
+    '`JSON.stringify`, one write per line): a handler comes below it only by doing the same steps more cleverly ' +
+    `(the project writes its audit line from a template). The project's handler is ${ratio(overFloor)} the required-work floor: what it spends above it goes to ` +
+    'the libraries the design keeps (middy, Powertools Logger and Metrics) and to what the handler does beyond ' +
+    "that list (the deadline and the early timeout, retries, the secret's expiry, the error answers' checks). " +
+    `CPU per invocation in the same processes: the required-work floor ${us(requiredCpu)} ` +
+    `(${ratio(requiredCpu / httpCpu)} of the bare request's ${us(httpCpu)}), the handler ${us(handlerCpu)} ` +
+    `(${ratio(handlerCpu / requiredCpu)} of the floor's). In instructions: ` +
+    '`npx tsx bench/warm-instructions.ts bare required project` (callgrind).'
+  );
+};
+
+/** How bench/warm.ts makes a row of two series' percentile ratio (its `warmRows`). */
+type RowOf = (
+  metric: string,
+  project: keyof WarmDurations,
+  reference: keyof WarmDurations,
+  p: number,
+  extra: { id?: string },
+) => ResultRow;
+
+/** The context rows of each floor the repeats measured (http only): against the bare request, the handler against it. */
+export const floorRows = (repeats: readonly WarmDurations[], row: RowOf, over: string): ResultRow[] => [
+  ...(hasDesignFloor(repeats)
+    ? [
+        row(
+          `Context, what the required libraries cost used plainly${over}: warm p50 of ${DESIGN_FLOOR_LABEL} alone in its own ` +
+            'process vs the bare `node:http` request alone in its own',
+          'floor',
+          'http',
+          50,
+          { id: DESIGN_FLOOR_ROW },
+        ),
+        row(
+          `Context: warm p50${over}, the full handler vs that design floor, each alone in its own process`,
+          'handlerAlone',
+          'floor',
+          50,
+          { id: VS_DESIGN_FLOOR_ROW },
+        ),
+      ]
+    : []),
+  ...(hasRequiredWork(repeats)
+    ? [
+        row(
+          `Context, what the design's contract requires${over}: warm p50 of ${REQUIRED_WORK_LABEL} alone in its ` +
+            'own process vs the bare `node:http` request alone in its own',
+          'required',
+          'http',
+          50,
+          { id: REQUIRED_WORK_ROW },
+        ),
+        row(
+          `Context: warm p50${over}, the full handler vs that required-work floor, each alone in its own process`,
+          'handlerAlone',
+          'required',
+          50,
+          { id: VS_REQUIRED_WORK_ROW },
+        ),
+      ]
+    : []),
+];

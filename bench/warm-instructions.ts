@@ -1,13 +1,14 @@
 /**
- * `npx tsx bench/warm-instructions.ts [label=bundle[#layer] | bare | floor | project ...] [--calls N]
+ * `npx tsx bench/warm-instructions.ts [label=bundle[#layer] | bare | floor | required | project ...] [--calls N]
  * [--runs R]`: instructions (valgrind callgrind, `Ir`) per warm invocation of http-api bundles, for A/B
  * comparisons on a shared machine, where CPU time moves with the load of other work. Each arm runs
  * bench/warm-driver.mjs under callgrind (`node --predictable`, bench/cold-instructions.ts says why) in the
  * warm rows' loopback world twice: once with the usual warm-up only, once with `--calls` more invocations;
  * the difference over `--calls` is the instructions of one warm invocation (the emulator runs outside
  * callgrind). `#layer` sets `BENCH_WARM_LAYER` for a bundle of bench/warm-layers-entry.ts; `floor` is the
- * design floor (bench/warm-design-floor.ts, built here as the warm rows build it), `project` this checkout's
- * http-api, `bare` the bare `node:http` request. Defaults: this checkout's http-api bundled the production
+ * design floor (bench/warm-design-floor.ts, built here as the warm rows build it), `required` the required-work
+ * floor (bench/warm-required-work.ts, likewise), `project` this checkout's http-api, `bare` the bare `node:http`
+ * request. Defaults: this checkout's http-api bundled the production
  * way; 300 calls; 1 run. Needs valgrind; an arm takes minutes on a loaded machine. Not a row of the bench: a
  * tool to tell whether a change to the warm path pays. Read its figures with care: a window of a few hundred
  * invocations may or may not hold a mark-compact collection (one window of the full handler counted 3.2 M
@@ -22,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundle, designFloorBundle } from './build.ts';
+import { bundle, designFloorBundle, requiredWorkBundle } from './build.ts';
 import { callgrindTotal, spawnUnderCallgrind } from './callgrind.ts';
 import { median, terminateEvent } from './harness.ts';
 import { WARM_UP } from './warm-process.ts';
@@ -38,6 +39,9 @@ const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'warm-instructions-'));
 
 const floor = positionals.includes('floor') ? (await designFloorBundle(root, work)).outfile : undefined;
+const required = positionals.includes('required')
+  ? (await requiredWorkBundle(root, work)).outfile
+  : undefined;
 const project = positionals.includes('project')
   ? (await bundle(root, 'functions/http-api.ts', 'http-api', work)).outfile
   : undefined;
@@ -45,6 +49,7 @@ const arms: Array<{ label: string; file: string | undefined; layer: string | und
   (given) => {
     if (given === 'bare') return { label: 'bare node:http', file: undefined, layer: undefined };
     if (given === 'floor') return { label: 'design floor', file: floor, layer: undefined };
+    if (given === 'required') return { label: 'required work', file: required, layer: undefined };
     if (given === 'project') return { label: 'this checkout', file: project, layer: undefined };
     const [label, rest] = given.split('=', 2) as [string, string];
     const [file, layer] = rest.split('#', 2) as [string, string | undefined];

@@ -2,7 +2,7 @@
  * Item 3, warm invocations: the processes of a rotation (bench/warm-process.ts), the rows of each arm alone
  * (bench/warm-alone.ts) and the keep-alive rounds against the SDK (bench/warm-keepalive.ts), over http and https.
  */
-import { designFloorBundle } from './build.ts';
+import { designFloorBundle, requiredWorkBundle } from './build.ts';
 import { percentile } from './harness.ts';
 import { type BenchContext, count, type Measurement, REPEATS, scaled, yesNo } from './measurement.ts';
 import { ms, type ResultRow, ratioSpread, spread, spreadValues } from './report.ts';
@@ -14,13 +14,7 @@ import {
   warmCpuRow,
   warmCpuSentence,
 } from './warm-alone.ts';
-import {
-  DESIGN_FLOOR_LABEL,
-  DESIGN_FLOOR_ROW,
-  designFloorSentence,
-  hasDesignFloor,
-  VS_DESIGN_FLOOR_ROW,
-} from './warm-floor.ts';
+import { designFloorSentence, floorRows, requiredWorkSentence } from './warm-floor.ts';
 import {
   KEEPALIVE_PAIRS,
   type KeepAlivePair,
@@ -30,7 +24,7 @@ import {
   pairDetails,
 } from './warm-keepalive.ts';
 import { STEADY_WARM_UP, WARM_UP, type WarmProcesses, warmProcesses, warmSeries } from './warm-process.ts';
-import { startWorld, type World } from './world.ts';
+import { PROJECT_ID, startWorld, type World } from './world.ts';
 
 type Step = (repeat: WarmDurations) => Promise<void>;
 
@@ -113,6 +107,22 @@ const designFloorStep =
     w.floorCpu = [got.cpuPerCall('floor')];
   };
 
+/** The required-work floor (bench/warm-required-work.ts, bundled as `bundle`), its credentials in its environment. */
+const requiredWorkStep =
+  (world: World, processes: WarmProcesses, bundle: string): Step =>
+  async (w) => {
+    const { set, samples, seedMany, run } = processes;
+    const env = {
+      ...set.projectDirect.env,
+      BENCH_LAYER_ORIGIN: world.emulator.url,
+      BENCH_LAYER_PROJECT: PROJECT_ID,
+      BENCH_LAYER_AUTHORIZATION: `Basic ${Buffer.from(`${PROJECT_ID}:${world.apiToken}`).toString('base64')}`,
+    };
+    const got = await run(env, bundle, [warmSeries('required', 'handler', seedMany(samples))]);
+    w.required = got('required');
+    w.requiredCpu = [got.cpuPerCall('required')];
+  };
+
 const emptyDurations = (): WarmDurations => ({
   handler: [],
   fetch: [],
@@ -127,6 +137,8 @@ const emptyDurations = (): WarmDurations => ({
   handlerAlone: [],
   floor: [],
   floorCpu: [],
+  required: [],
+  requiredCpu: [],
 });
 
 /** {@link REPEATS} repeats of every step, each repeat starting one step further on. */
@@ -141,18 +153,24 @@ const rotate = async (steps: readonly Step[]): Promise<WarmDurations[]> => {
 };
 
 /**
- * The rotation's repeats, then the keep-alive rounds; `steady` adds the steady-state steps and the design floor,
- * bundled as `floor` (http only).
+ * The rotation's repeats, then the keep-alive rounds; `steady` adds the steady-state steps, the design floor and
+ * the required-work floor, bundled as `floor` and `required` (http only).
  */
 const measure = async (
   world: World,
   context: BenchContext,
-  steady: { floor: string } | undefined,
+  steady: { floor: string; required: string } | undefined,
 ): Promise<{ repeats: WarmDurations[]; pairs: KeepAlivePair[] }> => {
   const processes = warmProcesses(world, context);
   const steps = [
     ...rotationSteps(world, processes),
-    ...(steady ? [designFloorStep(processes, steady.floor), ...steadySteps(world, processes)] : []),
+    ...(steady
+      ? [
+          designFloorStep(processes, steady.floor),
+          requiredWorkStep(world, processes, steady.required),
+          ...steadySteps(world, processes),
+        ]
+      : []),
   ];
   const repeats = await rotate(steps);
   const pairs = await measureKeepAlive(world, processes);
@@ -200,25 +218,7 @@ export const warmRows = (
       tls ? {} : { id: 'warm-vs-node-http', target: TARGET_VS_NODE_HTTP },
     ),
     warmCpuRow(repeats, tls),
-    ...(hasDesignFloor(repeats)
-      ? [
-          row(
-            `Context, what the required libraries cost used plainly${over}: warm p50 of ${DESIGN_FLOOR_LABEL} alone in its own ` +
-              'process vs the bare `node:http` request alone in its own',
-            'floor',
-            'http',
-            50,
-            { id: DESIGN_FLOOR_ROW },
-          ),
-          row(
-            `Context: warm p50${over}, the full handler vs that design floor, each alone in its own process`,
-            'handlerAlone',
-            'floor',
-            50,
-            { id: VS_DESIGN_FLOOR_ROW },
-          ),
-        ]
-      : []),
+    ...floorRows(repeats, row, over),
     ...(repeats.some((w) => w.handlerSteady.length > 0)
       ? [
           row(
@@ -293,12 +293,13 @@ export const warm: Measurement = {
   async run(context) {
     await context.bundles();
     const floor = (await designFloorBundle(context.root, context.out)).outfile;
+    const required = (await requiredWorkBundle(context.root, context.out)).outfile;
     const world = await startWorld();
     let durations: WarmDurations[];
     let pairs: KeepAlivePair[];
     try {
       context.log('warm invocations (http)');
-      ({ repeats: durations, pairs } = await measure(world, context, { floor }));
+      ({ repeats: durations, pairs } = await measure(world, context, { floor, required }));
     } finally {
       await world.stop();
     }
@@ -330,7 +331,8 @@ export const warm: Measurement = {
         'against a real SignalWire (tens of ms away) they are a few per cent. A terminate that does not name its ' +
         'API is sent write-first (functions/commons/calls/native-calls.ts): a Compatibility call takes the one ' +
         `round trip the bare request makes. ${warmCpuSentence(durations)}${steadySentence(durations)}` +
-        designFloorSentence(durations),
+        designFloorSentence(durations) +
+        requiredWorkSentence(durations),
       keepAliveNote(pairs, rows, false),
     );
     return { rows, notes, details: { percentiles: summary(durations), keepAlivePairs: pairDetails(pairs) } };

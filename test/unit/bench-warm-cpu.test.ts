@@ -16,6 +16,8 @@ const repeat = (http: number[], handlerCpu: number, httpCpu: number): WarmDurati
   handlerAlone: [],
   floor: [],
   floorCpu: [],
+  required: [],
+  requiredCpu: [],
 });
 
 describe("the warm target's CPU context", () => {

@@ -22,6 +22,8 @@ const repeat = (
   handlerAlone: [p50.handler],
   floor: [p50.floor],
   floorCpu: [cpu.floor],
+  required: [],
+  requiredCpu: [],
 });
 
 const cpu = { http: 0.3, handler: 0.6, floor: 0.45 };
