@@ -216,11 +216,11 @@ const REACHED = {
   'cli/core/flag-words.ts': 100,
   'cli/core/policy-refusal.ts': 100,
   'functions/commons/signalwire/dates.ts': 100,
-  'functions/commons/signalwire/answers.ts': 97,
+  'functions/commons/signalwire/answers.ts': 98,
   'infra/shared-resources.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 97.18 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 97.32 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */
