@@ -142,7 +142,12 @@ const MODULES = {
     'test/unit/signalwire-dates.test.ts',
   ],
   // the construct's IAM and authorization (only those lines: INFRA_LINES)
-  'infra/api.ts': ['test/infra/call-control.test.ts', 'test/infra/stack.test.ts'],
+  // (and the reason of the cdk-nag acknowledgement grantInvoke leaves on the grantee's policy)
+  'infra/api.ts': [
+    'test/infra/call-control.test.ts',
+    'test/infra/stack.test.ts',
+    'test/infra/call-control-platform.test.ts',
+  ],
   'infra/call-control.ts': ['test/infra/call-control.test.ts', 'test/infra/stack.test.ts'],
   // the SignalWire secret's grant: GetSecretValue on it alone, kms:Decrypt only via Secrets Manager (INFRA_LINES)
   'infra/shared-resources.ts': ['test/infra/secret-grant.test.ts'],
@@ -203,7 +208,7 @@ const REACHED = {
   'functions/commons/signalwire/sids.ts': 100,
   'cli/core/prompt.ts': 100,
   'functions/commons/http/cursor-seal.ts': 100,
-  'functions/commons/errors.ts': 98,
+  'functions/commons/errors.ts': 99,
   'functions/commons/cleanup/pacer.ts': 100,
   'functions/commons/status-callbacks/callback-replays.ts': 100,
   'functions/commons/update-requests/outcome.ts': 100,
@@ -215,17 +220,17 @@ const REACHED = {
   'functions/commons/signalwire/client.ts': 97,
   'functions/commons/signalwire/outcomes.ts': 100,
   'functions/commons/cleanup/run-cleanup.ts': 83,
-  'infra/api.ts': 92,
+  'infra/api.ts': 100,
   'infra/call-control.ts': 100,
   'cli/core/proxy.ts': 100,
   'cli/core/flag-words.ts': 100,
   'cli/core/policy-refusal.ts': 100,
   'functions/commons/signalwire/dates.ts': 100,
-  'functions/commons/signalwire/answers.ts': 97,
+  'functions/commons/signalwire/answers.ts': 98,
   'infra/shared-resources.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 97.08 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 97.32 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */

@@ -399,8 +399,7 @@ export const describeError = (
   if (isFunctionTimeout(error)) {
     const lost = new SignalWireNetworkError(
       'timeout',
-      // Stryker disable next-line BooleanLiteral: equivalent, what the caller is told of a timeout depends on
-      // whether the action was a redirect, never on this flag (read only by the client's retry rules).
+      // Stryker disable next-line BooleanLiteral: equivalent, only the client's retry rules read this flag
       true,
       'the function ran out of time before SignalWire answered',
     );
@@ -444,6 +443,7 @@ const idempotencyStoreFailure = (error: unknown): string | undefined => {
   const cause = (error as Error).cause as { name?: unknown } | undefined;
   const name =
     typeof cause?.name === 'string' && /^[A-Za-z0-9_.]{1,64}$/.test(cause.name) ? cause.name : 'unknown';
+  // Stryker disable next-line Regex: equivalent, Powertools' only message saying this begins with it
   return /^Failed to save in progress record/.test((error as Error).message)
     ? `the idempotency table could not be written before acting (${name}): nothing was sent to SignalWire, and the request is retried`
     : `the idempotency table could not be used (${name})`;

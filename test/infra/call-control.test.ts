@@ -858,6 +858,25 @@ describe('CallControl variants', () => {
     });
   });
 
+  it('asks for no scope in IAM mode, even when an app switched from JWT keeps its scopes beside type "iam"', () => {
+    // A JavaScript app is not held to the union type: changing only `type` leaves the JWT fields behind.
+    const apiAuth = {
+      type: 'iam',
+      scopes: ['call-control/operate'],
+      readScopes: ['call-control/read'],
+      writeScopes: ['call-control/write'],
+    } as unknown as CallControlProps['apiAuth'];
+    const { template } = synthesise({ secretName: 'signalwire/call-control', apiAuth });
+
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const operatorRoutes = routes.filter((route) => !route.Properties.RouteKey.includes('/webhooks/'));
+    expect(operatorRoutes).toHaveLength(10);
+    for (const route of operatorRoutes) {
+      expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe('AWS_IAM');
+      expect(route.Properties.AuthorizationScopes, route.Properties.RouteKey).toBeUndefined();
+    }
+  });
+
   it('refuses grantInvoke in JWT mode, where access comes from the token issuer', () => {
     const { callControl } = synthesise({
       secretName: 'signalwire/call-control',

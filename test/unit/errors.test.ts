@@ -1,8 +1,10 @@
+import { IdempotencyPersistenceLayerError } from '@aws-lambda-powertools/idempotency';
 import { describe, expect, it } from 'vitest';
 import {
   AccountNotConfiguredError,
   CredentialsError,
   describeError,
+  isCallNotFound,
   isConfigurationFailure,
   MAX_LISTED_VIOLATIONS,
   MAX_VIOLATION_MESSAGE_CHARS,
@@ -173,8 +175,77 @@ describe('describeError maps every failure to one stable code and status', () =>
     ]);
   });
 
+  it('tells a call SignalWire does not know (HTTP 404, or its code 20404) from every other failure', () => {
+    expect([upstream(404), upstream(404, 20404), upstream(400, 20404)].map(isCallNotFound)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const others: unknown[] = [upstream(400, 21220), upstream(409, 10000), upstream(410), upstream(500)];
+    others.push(new SignalWireNetworkError('connection', false, 'refused'));
+    expect([...others, new Error('404'), { status: 404 }, undefined].map(isCallNotFound)).toEqual(
+      Array(others.length + 3).fill(false),
+    );
+  });
+
   it('reveals nothing of an unexpected error', () => {
     expect(describeError(new Error('token=PTsecret')).message).toBe('internal error');
+  });
+
+  it('describes a thrown value that is no Error (undefined, null, text) as an internal error too', () => {
+    for (const thrown of [undefined, null, 'PTsecret', 42]) {
+      expect(describeError(thrown), String(thrown)).toEqual({
+        code: 'INTERNAL_ERROR',
+        httpStatus: 500,
+        message: 'internal error',
+        retryable: true,
+      });
+    }
+  });
+});
+
+describe("the idempotency table failing (Powertools' IdempotencyPersistenceLayerError)", () => {
+  /** An AWS SDK error as the DynamoDB client throws it: its `name` is the exception's. */
+  const awsError = (name: unknown): Error => Object.assign(new Error('the table said no'), { name });
+  const storeFailure = (message: string, cause?: unknown) =>
+    new IdempotencyPersistenceLayerError(message, cause === undefined ? undefined : { cause });
+  const SAVE_IN_PROGRESS = 'Failed to save in progress record to idempotency store';
+
+  it('says nothing was sent when the in-progress record could not be written, naming the AWS error', () => {
+    expect(describeError(storeFailure(SAVE_IN_PROGRESS, awsError('ResourceNotFoundException')))).toEqual({
+      code: 'INTERNAL_ERROR',
+      httpStatus: 500,
+      message:
+        'the idempotency table could not be written before acting (ResourceNotFoundException): nothing was ' +
+        'sent to SignalWire, and the request is retried',
+      retryable: true,
+    });
+  });
+
+  it('says only that the table could not be used when it failed after acting', () => {
+    const failure = storeFailure(
+      'Failed to update success record to idempotency store',
+      awsError('ProvisionedThroughputExceededException'),
+    );
+    expect(describeError(failure)).toEqual({
+      code: 'INTERNAL_ERROR',
+      httpStatus: 500,
+      message: 'the idempotency table could not be used (ProvisionedThroughputExceededException)',
+      retryable: true,
+    });
+  });
+
+  it('names no cause that is absent, nameless or not a plain AWS error name (spaces, markup, too long)', () => {
+    const causes = [undefined, {}, awsError(7), awsError('Access Denied'), awsError('<b>x</b>Exception')];
+    causes.push(awsError(`${'A'.repeat(64)}B`), awsError(''));
+    for (const cause of causes) {
+      expect(describeError(storeFailure(SAVE_IN_PROGRESS, cause)).message, String(cause)).toMatch(
+        /^the idempotency table could not be written before acting \(unknown\): nothing was sent/,
+      );
+    }
+    expect(describeError(storeFailure(SAVE_IN_PROGRESS, awsError('A'.repeat(64)))).message).toContain(
+      `(${'A'.repeat(64)})`,
+    );
   });
 });
 

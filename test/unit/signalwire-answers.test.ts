@@ -8,6 +8,7 @@ import {
   parseRetryAfter,
   scrubCredentials,
   unusableCallReason,
+  unusableNativeReason,
   unusablePageReason,
 } from '#commons/signalwire/answers';
 
@@ -23,6 +24,12 @@ const call = (fields: Record<string, unknown> = {}) => ({ sid: SID, status: 'in-
 /** An object `levels` deep counting itself (`{}` is 1 level, `{ a: {} }` 2). */
 const nested = (levels: number): Record<string, unknown> => {
   let value: Record<string, unknown> = {};
+  for (let level = 1; level < levels; level++) value = { inner: value };
+  return value;
+};
+/** An object `levels` deep counting itself whose deepest object holds `leaf` (a value, not a level). */
+const holding = (levels: number, leaf: unknown): Record<string, unknown> => {
+  let value: Record<string, unknown> = { leaf };
   for (let level = 1; level < levels; level++) value = { inner: value };
   return value;
 };
@@ -107,6 +114,13 @@ describe('a 2xx body as a Call', () => {
       `nests deeper than ${MAX_ANSWER_DEPTH} levels`,
     );
   });
+
+  it('counts a null at the deepest level as a value, like a string or a number, not as one level more', () => {
+    for (const leaf of [null, 'text', 7, false])
+      expect(unusableCallReason(call({ extra: holding(MAX_ANSWER_DEPTH - 1, leaf) })), String(leaf)).toBe(
+        undefined,
+      );
+  });
 });
 
 describe('a 2xx body as a page of List Calls', () => {
@@ -149,5 +163,33 @@ describe('a 2xx body as a page of List Calls', () => {
     expect(unusablePageReason({ calls: [], extra: nested(1000) })).toBe(
       `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`,
     );
+  });
+});
+
+describe("a 2xx body of the Calling API or the voice logs (its shape is the native client's to check)", () => {
+  it(`takes a call nested ${MAX_ANSWER_DEPTH} levels deep, and refuses one level deeper`, () => {
+    expect(unusableNativeReason(nested(MAX_ANSWER_DEPTH), 'call')).toBeUndefined();
+    expect(unusableNativeReason(holding(MAX_ANSWER_DEPTH, null), 'call')).toBeUndefined();
+    expect(unusableNativeReason(nested(MAX_ANSWER_DEPTH + 1), 'call')).toBe(
+      `nests deeper than ${MAX_ANSWER_DEPTH} levels`,
+    );
+  });
+
+  it(`takes a list as deep as a page of Calls (${MAX_ANSWER_DEPTH + 2} levels), and refuses one level deeper`, () => {
+    expect(unusableNativeReason(nested(MAX_ANSWER_DEPTH + 2), 'list')).toBeUndefined();
+    expect(unusableNativeReason({ data: [nested(MAX_ANSWER_DEPTH)] }, 'list')).toBeUndefined();
+    expect(unusableNativeReason(nested(MAX_ANSWER_DEPTH + 3), 'list')).toBe(
+      `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`,
+    );
+    expect(unusableNativeReason({ data: [nested(MAX_ANSWER_DEPTH + 1)] }, 'list')).toBe(
+      `nests deeper than ${MAX_ANSWER_DEPTH + 2} levels`,
+    );
+  });
+
+  it('refuses nothing of a body that is no object or array: its shape is not checked here', () => {
+    for (const body of [null, 'text', 3, true]) {
+      expect(unusableNativeReason(body, 'call'), String(body)).toBeUndefined();
+      expect(unusableNativeReason(body, 'list'), String(body)).toBeUndefined();
+    }
   });
 });

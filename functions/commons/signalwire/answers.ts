@@ -177,7 +177,6 @@ export const unusablePageReason = (body: unknown): string | undefined => {
  */
 export const unusableNativeReason = (body: unknown, answer: 'call' | 'list'): string | undefined => {
   const levels = answer === 'list' ? MAX_ANSWER_DEPTH + 2 : MAX_ANSWER_DEPTH;
-  return typeof body === 'object' && body !== null && nestsDeeper(body, levels)
-    ? `nests deeper than ${levels} levels`
-    : undefined;
+  // As a value one level above it: a body that is no object or array nests nothing.
+  return deeper(body, levels + 1) ? `nests deeper than ${levels} levels` : undefined;
 };
