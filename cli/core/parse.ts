@@ -102,7 +102,9 @@ export const missingCommand = (
   split?: string,
 ): MissingCommandError => {
   const first = topic === 'calls' ? commandWords(argv)[0] : undefined;
-  const options = argv.filter((_, index) => index !== first);
+  // Not from `--` on (`call-control -- end-all`): after it, a word is an argument, which `calls list` refuses.
+  const end = argv.indexOf('--');
+  const options = (end === -1 ? argv : argv.slice(0, end)).filter((_, index) => index !== first);
   return new MissingCommandError(
     `${topic === 'calls' ? '`calls` needs a subcommand' : 'a command is missing'}${split ? ` (${split})` : ''}; nothing was sent`,
     typeHint(`Name one of the ${topic === 'calls' ? 'subcommands' : 'commands'} above; to list the calls`, [
@@ -220,7 +222,8 @@ const valueTakenForCommand = (
     const placeholder = `${token} <${spec?.value ?? 'value'}>`;
     // The line to copy is the one without the option: a placeholder such as `<n>` in it would be a shell
     // redirect from a file `n`, and no value can be made up for the operator. The placeholder stays in the lead.
-    const typed = lineToType(argv.slice(index + 1));
+    // The words before it stay (`--stack prod -o end-all --yes`: without `--stack prod`, another stack's calls).
+    const typed = lineToType([...argv.slice(0, index), ...argv.slice(index + 1)]);
     const lead = `Give ${token} its value right after it (${placeholder}), or leave it out`;
     return new UsageError(
       `option '${token}' needs a value (${placeholder}): "${argv[index + 1]}" was read as its value`,
@@ -250,15 +253,15 @@ const refuseSplitGlobal = async (
   const named = commandWords(retyped).map((index) => retyped[index]);
   const command = registry[named.join(' ')];
   const joined = `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}`;
-  // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
-  if (named.length === 0 || (named.length === 1 && named[0] === 'calls'))
-    throw missingCommand(named.length === 0 ? 'main' : 'calls', retyped, joined);
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
     refuseUnknownGlobal([flag!]);
     return;
   }
+  // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
+  if (named.length === 0 || (named.length === 1 && named[0] === 'calls'))
+    throw missingCommand(named.length === 0 ? 'main' : 'calls', retyped, joined);
   throw new SplitWordsError(`${joined}; nothing was sent`, OPTION_LEAD, retyped);
 };
 

@@ -118,6 +118,10 @@ describe('the command line, read once', () => {
     expect(await hintOf(['-o', 'end-all', '--dry-run'])).toBe(
       'Give -o its value right after it (-o <format>), or leave it out: `call-control end-all --dry-run`.',
     );
+    // The words before the option stay in the line: without `--stack prod`, it would end another stack's calls.
+    expect(await hintOf(['--stack', 'prod', '-o', 'end-all', '--yes'])).toBe(
+      'Give -o its value right after it (-o <format>), or leave it out: `call-control --stack prod end-all --yes`.',
+    );
     for (const line of (await hintOf(['--stack', '--port', 'calls', 'get', 'CA1'])).match(/`[^`]*`/g) ?? [])
       expect(line).not.toMatch(/[<>]/);
   });

@@ -96,3 +96,19 @@ describe('a command line that names no command', () => {
     expect(run.stdout).toMatch(/^ {2}end-all /m);
   });
 });
+
+describe('a command line that names no command, refused so that the line to type runs', () => {
+  it('names a misspelt option split from its value as unknown, not a missing command', async () => {
+    expect((await refusalOf(['--regoin=', 'us-east-1'])).message).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+  });
+
+  it('keeps no word from `--` on in the line to type (after it, `end-all` is an argument `calls list` refuses)', async () => {
+    const run = await runCliFromSource(['--local', '--', 'end-all']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'next:  Name one of the commands above; to list the calls: `call-control calls list --local`.\n',
+    );
+  });
+});
