@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
+import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 import { visible } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -306,6 +307,13 @@ export const parseCommandLine = async (
   }
 };
 
+/** Whether a command line is read as a command, without a refusal (a line to type that is not refused in turn). */
+const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
+  parseOnce(line, registry).then(
+    (read) => read.kind === 'command',
+    () => false,
+  );
+
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
   const written = commandWords(argv);
@@ -392,6 +400,9 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
         usage,
       );
     }
+    // `--secret-id $UNSET --local end-all --yes`: the next option read as the value, `--local` lost with it.
+    if (spec.type === 'string' && !token.inlineValue && OPTION_WORD.test(token.value ?? ''))
+      throw await optionTakenForValue(argv, token.rawName, token.value!, spec.value, readsAs(registry));
     if (spec.type === 'string' && token.value === undefined)
       throw new UsageError(
         `option '${token.rawName}' needs a value (${token.rawName} <${spec.value ?? 'value'}>)`,

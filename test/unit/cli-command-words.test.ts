@@ -97,6 +97,41 @@ describe('a command line that names no command', () => {
   });
 });
 
+describe('an option whose value is missing, followed by another option', () => {
+  it('is refused, not read as the value (`--secret-id $UNSET --local end-all --yes` would end the calls on AWS)', async () => {
+    const error = await refusalOf(['--secret-id', '--local', 'end-all', '--yes']);
+    expect(error.message).toBe(
+      `option '--secret-id' needs a value (--secret-id <id>): "--local" is an option, read as its value`,
+    );
+    expect(error.hint).toBe(
+      'Give --secret-id its value right after it (--secret-id <id>; --secret-id=<id> for one starting with "-"), ' +
+        'or leave it out: `call-control --local end-all --yes`.',
+    );
+  });
+
+  it.each([
+    [['end-all', '--to', '--dry-run'], '--to', '--dry-run'],
+    [['--to', '--dry-run', 'end-all'], '--to', '--dry-run'],
+    [['calls', 'list', '--stack', '--help'], '--stack', '--help'],
+    [['calls', 'list', '--stack', '-o', 'json'], '--stack', '-o'],
+  ])('%j: the option lost is named, not taken as the value', async (argv, flag, value) => {
+    expect((await refusalOf(argv)).message).toMatch(
+      new RegExp(
+        `^option '${flag}' needs a value \\(${flag} <\\w+>\\): "${value}" is an option, read as its value$`,
+      ),
+    );
+  });
+
+  it('still takes a value starting with "-" that is no option, or one given after "="', async () => {
+    expect(await parseCommandLine(['end-all', '--to', '-1', '--dry-run'], COMMANDS)).toMatchObject({
+      values: { to: '-1', 'dry-run': true },
+    });
+    expect(await parseCommandLine(['calls', 'list', '--stack=--local'], COMMANDS)).toMatchObject({
+      values: { stack: '--local' },
+    });
+  });
+});
+
 describe('a command line that names no command, refused so that the line to type runs', () => {
   it('names a misspelt option split from its value as unknown, not a missing command', async () => {
     expect((await refusalOf(['--regoin=', 'us-east-1'])).message).toBe(
