@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
@@ -390,6 +391,9 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
   if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens, options);
+  // `calls end <sid> --stack= prod`: a word no SID where each is one (`--stack= <sid>` may be an empty "$STACK").
+  else if (module.spec.args?.includes('<sid>'))
+    refuseSplitValue(argv, tokens, options, (word) => word !== '-' && !isSid(word.trim()));
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];

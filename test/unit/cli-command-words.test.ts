@@ -147,3 +147,24 @@ describe('a command line that names no command, refused so that the line to type
     );
   });
 });
+
+describe('an option split from its value among call SIDs (`calls end <sid> --stack= prod`)', () => {
+  const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
+
+  it('is named as split when the word after it is no SID, with the line to type', async () => {
+    const error = await refusalOf(['calls', 'end', sid, '--stack=', 'prod', '--local']);
+    expect(error.message).toBe(
+      '"--stack=" and "prod" are one option split by a space: --stack=prod; nothing was sent',
+    );
+    expect(error.hint).toBe(
+      `Type the option and its value as one word: \`call-control calls end ${sid} --stack=prod --local\`.`,
+    );
+  });
+
+  it('stays an empty option before a SID (`--stack="$UNSET" <sid>` is as likely as a split)', async () => {
+    expect(await parseCommandLine(['calls', 'end', '--stack=', sid], COMMANDS)).toMatchObject({
+      values: { stack: '' },
+      positionals: [sid],
+    });
+  });
+});
