@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
+import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
 import { visible } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -102,7 +104,9 @@ export const missingCommand = (
   split?: string,
 ): MissingCommandError => {
   const first = topic === 'calls' ? commandWords(argv)[0] : undefined;
-  const options = argv.filter((_, index) => index !== first);
+  // Not from `--` on (`call-control -- end-all`): after it, a word is an argument, which `calls list` refuses.
+  const end = argv.indexOf('--');
+  const options = (end === -1 ? argv : argv.slice(0, end)).filter((_, index) => index !== first);
   return new MissingCommandError(
     `${topic === 'calls' ? '`calls` needs a subcommand' : 'a command is missing'}${split ? ` (${split})` : ''}; nothing was sent`,
     typeHint(`Name one of the ${topic === 'calls' ? 'subcommands' : 'commands'} above; to list the calls`, [
@@ -220,7 +224,8 @@ const valueTakenForCommand = (
     const placeholder = `${token} <${spec?.value ?? 'value'}>`;
     // The line to copy is the one without the option: a placeholder such as `<n>` in it would be a shell
     // redirect from a file `n`, and no value can be made up for the operator. The placeholder stays in the lead.
-    const typed = lineToType(argv.slice(index + 1));
+    // The words before it stay (`--stack prod -o end-all --yes`: without `--stack prod`, another stack's calls).
+    const typed = lineToType([...argv.slice(0, index), ...argv.slice(index + 1)]);
     const lead = `Give ${token} its value right after it (${placeholder}), or leave it out`;
     return new UsageError(
       `option '${token}' needs a value (${placeholder}): "${argv[index + 1]}" was read as its value`,
@@ -250,15 +255,15 @@ const refuseSplitGlobal = async (
   const named = commandWords(retyped).map((index) => retyped[index]);
   const command = registry[named.join(' ')];
   const joined = `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}`;
-  // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
-  if (named.length === 0 || (named.length === 1 && named[0] === 'calls'))
-    throw missingCommand(named.length === 0 ? 'main' : 'calls', retyped, joined);
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
     refuseUnknownGlobal([flag!]);
     return;
   }
+  // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
+  if (named.length === 0 || (named.length === 1 && named[0] === 'calls'))
+    throw missingCommand(named.length === 0 ? 'main' : 'calls', retyped, joined);
   throw new SplitWordsError(`${joined}; nothing was sent`, OPTION_LEAD, retyped);
 };
 
@@ -302,6 +307,13 @@ export const parseCommandLine = async (
     throw new UsageError(error.message, await retypeAll(error, registry));
   }
 };
+
+/** Whether a command line is read as a command, without a refusal (a line to type that is not refused in turn). */
+const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
+  parseOnce(line, registry).then(
+    (read) => read.kind === 'command',
+    () => false,
+  );
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
@@ -379,6 +391,9 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   // word in another case for an option read in any case (`--status queued --status QUEUED`, as one is read).
   const given = new Map<string, string>();
   if (positionals.length > module.spec.positionals.max) refuseSplitValue(argv, tokens, options);
+  // `calls end <sid> --stack= prod`: a word no SID where each is one (`--stack= <sid>` may be an empty "$STACK").
+  else if (module.spec.args?.includes('<sid>'))
+    refuseSplitValue(argv, tokens, options, (word) => word !== '-' && !isSid(word.trim()));
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];
@@ -389,6 +404,9 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
         usage,
       );
     }
+    // `--secret-id $UNSET --local end-all --yes`: the next option read as the value, `--local` lost with it.
+    if (spec.type === 'string' && !token.inlineValue && OPTION_WORD.test(token.value ?? ''))
+      throw await optionTakenForValue(argv, token.rawName, token.value!, spec.value, readsAs(registry));
     if (spec.type === 'string' && token.value === undefined)
       throw new UsageError(
         `option '${token.rawName}' needs a value (${token.rawName} <${spec.value ?? 'value'}>)`,

@@ -106,7 +106,13 @@ export type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
  * has one argument too many. Said as the option split from its value, with the line to type, not as an
  * unexpected argument "in-progress" (the SID options are caught before the parse, {@link refuseSplitSid}).
  */
-export const refuseSplitValue = (argv: string[], tokens: Token[], options: OptionSpecs): void => {
+export const refuseSplitValue = (
+  argv: string[],
+  tokens: Token[],
+  options: OptionSpecs,
+  /** Whether the word after `--x=` is one its value went to (`calls end <sid> --stack= prod`: not a SID). */
+  meant: (word: string) => boolean = () => true,
+): void => {
   // Where each `--x=` is followed by the word its value went to: every one is put back in the line to type. Only
   // an option that takes a value (an unknown `--bogus=` or a flag `--yes=` is refused as such below), and only a
   // word there is (`--to= ''` has no value to put back).
@@ -116,7 +122,7 @@ export const refuseSplitValue = (argv: string[], tokens: Token[], options: Optio
   const splits = tokens.flatMap((token, at) => {
     const next = tokens[at + 1];
     if (token.kind !== 'option' || token.value !== '' || next?.kind !== 'positional') return [];
-    if (options[token.name]?.type !== 'string' || next.value === '') return [];
+    if (options[token.name]?.type !== 'string' || next.value === '' || !meant(next.value)) return [];
     const flag = `${token.rawName}=`;
     const index = argv.findIndex((word, i) => !used.has(i) && word === flag && argv[i + 1] === next.value);
     if (index === -1) return [];

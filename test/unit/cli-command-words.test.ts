@@ -96,3 +96,75 @@ describe('a command line that names no command', () => {
     expect(run.stdout).toMatch(/^ {2}end-all /m);
   });
 });
+
+describe('an option whose value is missing, followed by another option', () => {
+  it('is refused, not read as the value (`--secret-id $UNSET --local end-all --yes` would end the calls on AWS)', async () => {
+    const error = await refusalOf(['--secret-id', '--local', 'end-all', '--yes']);
+    expect(error.message).toBe(
+      `option '--secret-id' needs a value (--secret-id <id>): "--local" is an option, read as its value`,
+    );
+    expect(error.hint).toBe(
+      'Give --secret-id its value right after it (--secret-id <id>; --secret-id=<id> for one starting with "-"), ' +
+        'or leave it out: `call-control --local end-all --yes`.',
+    );
+  });
+
+  it.each([
+    [['end-all', '--to', '--dry-run'], '--to', '--dry-run'],
+    [['--to', '--dry-run', 'end-all'], '--to', '--dry-run'],
+    [['calls', 'list', '--stack', '--help'], '--stack', '--help'],
+    [['calls', 'list', '--stack', '-o', 'json'], '--stack', '-o'],
+  ])('%j: the option lost is named, not taken as the value', async (argv, flag, value) => {
+    expect((await refusalOf(argv)).message).toMatch(
+      new RegExp(
+        `^option '${flag}' needs a value \\(${flag} <\\w+>\\): "${value}" is an option, read as its value$`,
+      ),
+    );
+  });
+
+  it('still takes a value starting with "-" that is no option, or one given after "="', async () => {
+    expect(await parseCommandLine(['end-all', '--to', '-1', '--dry-run'], COMMANDS)).toMatchObject({
+      values: { to: '-1', 'dry-run': true },
+    });
+    expect(await parseCommandLine(['calls', 'list', '--stack=--local'], COMMANDS)).toMatchObject({
+      values: { stack: '--local' },
+    });
+  });
+});
+
+describe('a command line that names no command, refused so that the line to type runs', () => {
+  it('names a misspelt option split from its value as unknown, not a missing command', async () => {
+    expect((await refusalOf(['--regoin=', 'us-east-1'])).message).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+  });
+
+  it('keeps no word from `--` on in the line to type (after it, `end-all` is an argument `calls list` refuses)', async () => {
+    const run = await runCliFromSource(['--local', '--', 'end-all']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'next:  Name one of the commands above; to list the calls: `call-control calls list --local`.\n',
+    );
+  });
+});
+
+describe('an option split from its value among call SIDs (`calls end <sid> --stack= prod`)', () => {
+  const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
+
+  it('is named as split when the word after it is no SID, with the line to type', async () => {
+    const error = await refusalOf(['calls', 'end', sid, '--stack=', 'prod', '--local']);
+    expect(error.message).toBe(
+      '"--stack=" and "prod" are one option split by a space: --stack=prod; nothing was sent',
+    );
+    expect(error.hint).toBe(
+      `Type the option and its value as one word: \`call-control calls end ${sid} --stack=prod --local\`.`,
+    );
+  });
+
+  it('stays an empty option before a SID (`--stack="$UNSET" <sid>` is as likely as a split)', async () => {
+    expect(await parseCommandLine(['calls', 'end', '--stack=', sid], COMMANDS)).toMatchObject({
+      values: { stack: '' },
+      positionals: [sid],
+    });
+  });
+});
