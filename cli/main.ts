@@ -26,7 +26,7 @@ import {
   outputFormatOf,
   TARGET_OPTIONS,
 } from './core/options.ts';
-import { missingCommand, outputOf, parseCommandLine } from './core/parse.ts';
+import { missingCommand, missingCommandUnoffered, outputOf, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 import { shellWord, writable } from './core/shell-word.ts';
@@ -112,19 +112,48 @@ const refuseUnwritableTarget = (values: GlobalValues): void => {
 
 let parsedValues: GlobalValues | undefined;
 
+/**
+ * Whether the line a missing-command refusal offers (`calls list` and the options given) passes the checks a typed
+ * command line gets before anything is read: it parses as a command, its targets are writable, its `-o` is one.
+ */
+const offersRunnable = async (
+  error: MissingCommandError,
+  commands: Registry['commands'],
+): Promise<boolean> => {
+  if (error.offered.length === 0) return false;
+  try {
+    const line = await parseCommandLine([...error.offered], commands);
+    if (line.kind !== 'command' || line.positionals.length > 0) return false;
+    const values = line.values as GlobalValues;
+    refuseUnwritableTarget(values);
+    globalsOf(values);
+    if (values.output !== undefined) checkChoice(values.output, '-o', OUTPUT_FORMATS);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A missing-command refusal whose line to type is refused in turn loses the line (the sentence stays). */
+const checkedOffer = async (error: unknown, commands: Registry['commands']): Promise<never> => {
+  if (error instanceof MissingCommandError && !(await offersRunnable(error, commands)))
+    throw missingCommandUnoffered(error);
+  throw error;
+};
+
 const run = async (
   { commands, callsHelp, mainHelp, packageVersion }: Registry,
   argv: string[],
   style: BaseContext['style'],
   errStyle: BaseContext['errStyle'],
 ): Promise<number> => {
-  const line = await parseCommandLine(argv, commands);
+  const line = await parseCommandLine(argv, commands).catch((error) => checkedOffer(error, commands));
   if (line.kind === 'version') {
     process.stdout.write(`call-control ${await packageVersion()}\n`);
     return EXIT.ok;
   }
   if (line.kind === 'help') {
-    if (!line.asked) throw missingCommand(line.topic, argv);
+    if (!line.asked) await checkedOffer(missingCommand(line.topic, argv), commands);
     process.stdout.write(`${line.topic === 'calls' ? callsHelp(style) : mainHelp(style)}\n`);
     return EXIT.ok;
   }

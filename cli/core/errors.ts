@@ -63,6 +63,8 @@ export class MissingCommandError extends UsageError {
     message: string,
     hint: Hint,
     readonly topic: 'main' | 'calls',
+    /** The line its hint offers to type (`calls list` and the options given), or none. */
+    readonly offered: readonly string[] = [],
   ) {
     super(message, hint);
   }

@@ -107,16 +107,25 @@ export const missingCommand = (
   // Not from `--` on (`call-control -- end-all`): after it, a word is an argument, which `calls list` refuses.
   const end = argv.indexOf('--');
   const options = (end === -1 ? argv : argv.slice(0, end)).filter((_, index) => index !== first);
+  const offered = ['calls', 'list', ...options];
   return new MissingCommandError(
     `${topic === 'calls' ? '`calls` needs a subcommand' : 'a command is missing'}${split ? ` (${split})` : ''}; nothing was sent`,
-    typeHint(`Name one of the ${topic === 'calls' ? 'subcommands' : 'commands'} above; to list the calls`, [
-      'calls',
-      'list',
-      ...options,
-    ]),
+    typeHint(
+      `Name one of the ${topic === 'calls' ? 'subcommands' : 'commands'} above; to list the calls`,
+      offered,
+    ),
     topic,
+    offered,
   );
 };
+
+/** The same refusal with no line to type: the one it offered is refused in turn (`calls --bogus`, `-o xml`). */
+export const missingCommandUnoffered = (error: MissingCommandError): MissingCommandError =>
+  new MissingCommandError(
+    error.message,
+    `Name one of the ${error.topic === 'calls' ? 'subcommands' : 'commands'} above, with options it takes (its --help lists them).`,
+    error.topic,
+  );
 
 /** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
 export const outputOf = (argv: string[]): OutputFormat => {

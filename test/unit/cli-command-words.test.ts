@@ -90,6 +90,32 @@ describe('a command line that names no command', () => {
     });
   });
 
+  it.each([
+    [['calls', '--bogus'], 'subcommands', '`calls` needs a subcommand'],
+    [['-o', 'xml'], 'commands', 'a command is missing'],
+    [['--stack='], 'commands', 'a command is missing'],
+    [['--region', '\u001b[31m'], 'commands', 'a command is missing'],
+  ])(
+    '%j offers no line to type that is refused in turn, only the sentence (exit 2)',
+    async (args, what, said) => {
+      const run = await runCliFromSource(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n\nerror: ')[1]).toBe(
+        `${said}; nothing was sent\n` +
+          `next:  Name one of the ${what} above, with options it takes (its --help lists them).\n`,
+      );
+    },
+  );
+
+  it('offers no line when the environment refuses it in turn (CALL_CONTROL_STACK empty)', async () => {
+    const run = await runCliFromSource(['--local'], { CALL_CONTROL_STACK: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n\nerror: ')[1]).toBe(
+      'a command is missing; nothing was sent\n' +
+        'next:  Name one of the commands above, with options it takes (its --help lists them).\n',
+    );
+  });
+
   it('--help alone is asked for: the help on stdout, exit 0, no error', async () => {
     const run = await runCliFromSource(['--local', '--help']);
     expect([run.code, run.stderr]).toEqual([0, '']);
