@@ -15,7 +15,8 @@ export interface ConsoleBrowserSuite {
   readonly browser: Browser;
   newContext(width?: number): Promise<BrowserContext>;
   /**
-   * Signs in; with `clock`, the page's timers run only when the test moves its fake clock; `prepare` runs on the
+   * Signs in; with `clock`, the page's timers run on Playwright's fake clock (which the test moves, and which also
+   * flows with real time unless paused: a refresh of the page's own can come every 5 s); `prepare` runs on the
    * new page before it opens the console (a browser setting to emulate, say).
    */
   signIn(
@@ -112,8 +113,9 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
 /**
  * Waits until the live list has been drawn again after `move`: a refresh asks for the list, draws it, then asks for
  * the audit records of its chart (the page's fake clock has no performance entries to wait for). The chart's request
- * counts only after a list request made once `move` began: the first draw's chart request can still be on its way
- * when a test on a busy machine moves the clock, and taken for the next draw's it let a test look too early.
+ * counts only after a list request made once `move` began: Playwright's installed clock still flows with real time,
+ * so on a busy machine a refresh of the page's own (every 5 s) can be under way when the test moves the clock, and
+ * its chart request, taken for the moved clock's, let a test look before the redraw it waits for.
  */
 export const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
   let listed = false;
