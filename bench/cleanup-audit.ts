@@ -11,6 +11,8 @@
  * line from its template): the write of the line, a string of some 20 pieces that the write flattens and converts,
  * is 10.3 k, and the kernel's share comes on top (the system-time row). The SIDs are since made before the CPU is
  * counted (bench/cleanup-driver.ts `run`): a cleanup's SID comes with the listed call, and the listing has its rows.
+ * And each record's result is since made by `auditedResultOf` from the client's outcome, as the ledger's `settle`
+ * makes it (cleanup/report.ts), no longer as an object literal that skipped that step of the project's work.
  *
  * Measured and not kept (2026-12-07): writing the line with `fs.writeSync(1, line)` where stdout is a file or a
  * pipe with nothing queued, which skips Node's stream. Callgrind: 9.6 k → 5.9 k instructions per bare line to

@@ -12,13 +12,12 @@ import https from 'node:https';
 import { CallingClient } from '#commons/calling/client';
 import { scheduleActor } from '#commons/calls/audit-actors';
 import {
-  type AuditedResult,
   auditRecordFrame,
   auditRecordJson,
   changeForAudit,
   writeAuditJson,
 } from '#commons/calls/audit-record';
-import { applyToProject } from '#commons/calls/service';
+import { applyToProject, auditedResultOf, type CallOutcome } from '#commons/calls/service';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
 import { logger } from '#commons/platform/powertools';
@@ -364,12 +363,12 @@ const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome, sids: readonly 
   // frame made once for the run, written as it is.
   const frame = auditRecordFrame({ trigger: 'schedule', actor }, plan.projectId);
   const change = JSON.stringify(changeForAudit({ Status: 'completed' }));
+  // The client's outcome of an ended call (its layer's work); the ledger makes the record's result from it.
+  const ended = { ok: true, outcome: 'updated', call: { status: 'completed' } } as unknown as CallOutcome;
   for (let line = 0; line < lines; line++) {
-    const result: AuditedResult = {
-      outcome: 'updated',
-      resultingStatus: 'completed',
-      reason: `in-progress for 7200 s by start_time; the policy allows ${plan.maxAgeSeconds} s`,
-    };
+    // The rule as run-cleanup.ts `ruleOf` makes it when it acts on the call.
+    const rule = `in-progress for 7200 s by start_time; the policy allows ${plan.maxAgeSeconds} s`;
+    const result = auditedResultOf(ended, rule);
     result.priorStatus = 'in-progress';
     result.api = 'compatibility';
     writeAuditJson(logger, auditRecordJson(frame, sids[line] as string, change, result));

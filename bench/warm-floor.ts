@@ -90,8 +90,9 @@ export const VS_REQUIRED_WORK_ROW = 'warm-vs-required-work';
 export const REQUIRED_WORK_LABEL =
   "the required-work floor (bench/warm-required-work.ts: the bare request's own code plus only what the design's " +
   'contract asks of a terminate in-process, by hand, no library: the API Gateway event read and its JSON body ' +
-  "parsed, one validation, SignalWire's JSON answer parsed and checked, one audit line and one EMF line written " +
-  'to stdout, the call serialised as the answer)';
+  'parsed, one validation, the credentials from a cache that expires, one timer giving up at the request timeout ' +
+  "or 1 s before the function's, SignalWire's JSON answer parsed and checked as a usable Call, one audit line and " +
+  'one EMF line written to stdout, the call serialised as the answer)';
 
 /** Whether the repeats measured the required-work floor (the http rotation does, the https one does not). */
 export const hasRequiredWork = (repeats: readonly WarmDurations[]): boolean =>
@@ -117,9 +118,15 @@ export const requiredWorkSentence = (repeats: readonly WarmDurations[]): string 
     `of the per-repeat ratios): that work alone takes ${budgetShare(floorRatio)}. Every step of it is one the ` +
     'contract asks for, nothing optional and no library, each done the plain way (objects serialised with ' +
     '`JSON.stringify`, one write per line): a handler comes below it only by doing the same steps more cleverly ' +
-    `(the project writes its audit line from a template). The project's handler is ${ratio(overFloor)} the required-work floor: what it spends above it goes to ` +
-    'the libraries the design keeps (middy, Powertools Logger and Metrics) and to what the handler does beyond ' +
-    "that list (the deadline and the early timeout, retries, the secret's expiry, the error answers' checks). " +
+    `(the project writes its audit line from a template). The project's handler is ${ratio(overFloor)} the ` +
+    `required-work floor${
+      overFloor > 1
+        ? ': what it spends above it goes to the libraries the design keeps (middy, Powertools Logger and ' +
+          "Metrics) and to what the handler does beyond that list (the invocation's early timeout, the retries' " +
+          "and the secret re-read's bookkeeping, the error answers' checks)"
+        : ', at or below it in this run: the libraries the design keeps and the work beyond that list cost it ' +
+          'nothing measurable here, or the rows moved within their spread (min–max in the rows)'
+    }. ` +
     `CPU per invocation in the same processes: the required-work floor ${us(requiredCpu)} ` +
     `(${ratio(requiredCpu / httpCpu)} of the bare request's ${us(httpCpu)}), the handler ${us(handlerCpu)} ` +
     `(${ratio(handlerCpu / requiredCpu)} of the floor's). In instructions: ` +

@@ -89,4 +89,18 @@ describe('the required-work floor of the warm target', () => {
       'bench/warm-instructions.ts bare required project',
     ]);
   });
+
+  it('does not say the handler spends anything above the floor in a run where it came at or below it', () => {
+    // Prepare: the handler's p50 at 0.97x the floor's in every repeat.
+    const below = repeats.map((w) => ({ ...w, handlerAlone: [(w.required[0] as number) * 0.97] }));
+
+    // Act
+    const sentence = requiredWorkSentence(below);
+
+    // Assess
+    expect(sentence).toContain(
+      "The project's handler is 0.970 (1/1.0) the required-work floor, at or below it",
+    );
+    expect(sentence).not.toContain('what it spends above it');
+  });
 });
