@@ -31,9 +31,15 @@ const NOT_A_BOUND =
   'Logger and Metrics, writes its audit line from a template and its EMF line from counters kept out of ' +
   "Powertools' store, for less CPU per invocation.";
 
-/** Whether the repeats measured the floor (the http rotation does, the https one does not). */
-export const hasDesignFloor = (repeats: readonly WarmDurations[]): boolean =>
-  repeats.some((w) => w.floor.length > 0);
+/** A floor measured in the warm rotation: the design floor, or the required-work floor. */
+type Floor = 'floor' | 'required';
+
+/** Whether the repeats measured `floor` (the http rotation does, the https one does not). */
+const measured = (repeats: readonly WarmDurations[], floor: Floor): boolean =>
+  repeats.some((w) => w[floor].length > 0);
+
+/** Whether the repeats measured the design floor. */
+export const hasDesignFloor = (repeats: readonly WarmDurations[]): boolean => measured(repeats, 'floor');
 
 /** The median over the repeats of `a`'s p50 over `b`'s, each repeat's own. */
 const p50Ratio = (repeats: readonly WarmDurations[], a: keyof WarmDurations, b: keyof WarmDurations) =>
@@ -43,6 +49,19 @@ const cpuOf = (
   repeats: readonly WarmDurations[],
   key: 'floorCpu' | 'httpCpu' | 'handlerCpu' | 'requiredCpu',
 ) => spread(all([...repeats], key)).median;
+
+/**
+ * What both floors' sentences read of the same run: p50s, the floor's ratio to the bare request and the handler's to
+ * the floor (medians of the per-repeat ratios), and the CPU per invocation of the floor, the bare request, the handler.
+ */
+const floorFigures = (repeats: readonly WarmDurations[], floor: Floor) => ({
+  p50: (key: keyof WarmDurations) => ms(percentile(all([...repeats], key), 50)),
+  floorRatio: p50Ratio(repeats, floor, 'http'),
+  overFloor: p50Ratio(repeats, 'handlerAlone', floor),
+  floorCpu: cpuOf(repeats, floor === 'floor' ? 'floorCpu' : 'requiredCpu'),
+  httpCpu: cpuOf(repeats, 'httpCpu'),
+  handlerCpu: cpuOf(repeats, 'handlerCpu'),
+});
 
 /** How much of the target's budget above the bare request (1.3x − 1) a ratio to it takes, in words. */
 export const budgetShare = (floorRatio: number): string => {
@@ -59,12 +78,7 @@ export const budgetShare = (floorRatio: number): string => {
 /** The sentence of the warm note that reads the floor rows of the same run; empty without them. */
 export const designFloorSentence = (repeats: readonly WarmDurations[]): string => {
   if (!hasDesignFloor(repeats)) return '';
-  const p50 = (key: keyof WarmDurations) => ms(percentile(all([...repeats], key), 50));
-  const floorRatio = p50Ratio(repeats, 'floor', 'http');
-  const overFloor = p50Ratio(repeats, 'handlerAlone', 'floor');
-  const floorCpu = cpuOf(repeats, 'floorCpu');
-  const httpCpu = cpuOf(repeats, 'httpCpu');
-  const handlerCpu = cpuOf(repeats, 'handlerCpu');
+  const { p50, floorRatio, overFloor, floorCpu, httpCpu, handlerCpu } = floorFigures(repeats, 'floor');
   return (
     ` What the required libraries cost used plainly, measured (the \`${DESIGN_FLOOR_ROW}\` and \`${VS_DESIGN_FLOOR_ROW}\` ` +
     `rows): ${DESIGN_FLOOR_LABEL}, alone in its own process in the same rotation, has a p50 of ` +
@@ -94,9 +108,8 @@ export const REQUIRED_WORK_LABEL =
   "or 1 s before the function's, SignalWire's JSON answer parsed and checked as a usable Call, one audit line and " +
   'one EMF line written to stdout, the call serialised as the answer)';
 
-/** Whether the repeats measured the required-work floor (the http rotation does, the https one does not). */
-export const hasRequiredWork = (repeats: readonly WarmDurations[]): boolean =>
-  repeats.some((w) => w.required.length > 0);
+/** Whether the repeats measured the required-work floor. */
+export const hasRequiredWork = (repeats: readonly WarmDurations[]): boolean => measured(repeats, 'required');
 
 /**
  * The sentence of the warm note that reads the required-work rows of the same run; empty without them. Unlike the
@@ -105,12 +118,14 @@ export const hasRequiredWork = (repeats: readonly WarmDurations[]): boolean =>
  */
 export const requiredWorkSentence = (repeats: readonly WarmDurations[]): string => {
   if (!hasRequiredWork(repeats)) return '';
-  const p50 = (key: keyof WarmDurations) => ms(percentile(all([...repeats], key), 50));
-  const floorRatio = p50Ratio(repeats, 'required', 'http');
-  const overFloor = p50Ratio(repeats, 'handlerAlone', 'required');
-  const requiredCpu = cpuOf(repeats, 'requiredCpu');
-  const httpCpu = cpuOf(repeats, 'httpCpu');
-  const handlerCpu = cpuOf(repeats, 'handlerCpu');
+  const {
+    p50,
+    floorRatio,
+    overFloor,
+    floorCpu: requiredCpu,
+    httpCpu,
+    handlerCpu,
+  } = floorFigures(repeats, 'required');
   return (
     ` What the design's contract itself requires, measured (the \`${REQUIRED_WORK_ROW}\` and ` +
     `\`${VS_REQUIRED_WORK_ROW}\` rows): ${REQUIRED_WORK_LABEL}, alone in its own process in the same rotation, ` +
