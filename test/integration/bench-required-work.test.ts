@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignalWireEmulator } from '#local/signalwire-emulator';
 import { terminateEvent } from '../../bench/harness.ts';
+import { invokeCapturingStdout, lambdaContext } from '../support/lambda-context.ts';
 
 const PROJECT = randomUUID();
 const API_TOKEN = `PT${randomBytes(24).toString('hex')}`;
@@ -37,32 +38,11 @@ const against = async <T>(origin: string, act: () => Promise<T>): Promise<T> => 
   }
 };
 
-const context = (): Context =>
-  ({
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'required-work',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:required-work',
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/required-work',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 30_000,
-  }) as Context;
+const context = (): Context => lambdaContext('required-work');
 
 /** Invokes the floor and returns its answer and the lines it wrote to stdout, parsed. */
-const invoke = async (event: APIGatewayProxyEventV2, invocation = context()) => {
-  const lines: Array<Record<string, unknown>> = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-    return true;
-  });
-  try {
-    return { answer: await handler(event, invocation), lines, invocation };
-  } finally {
-    write.mockRestore();
-  }
-};
+const invoke = (event: APIGatewayProxyEventV2, invocation = context()) =>
+  invokeCapturingStdout(handler, event, invocation);
 
 beforeAll(async () => {
   emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });

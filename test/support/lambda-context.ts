@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { vi } from 'vitest';
 
 /** The Lambda context of one invocation of the cleanup function, as the audit-line tests give their loggers. */
 export const cleanupContext = {
@@ -15,3 +17,35 @@ export const cleanupContext = {
   fail: () => undefined,
   succeed: () => undefined,
 } satisfies Context;
+
+/** A fresh Lambda context of one invocation of `functionName` (its own request id), 30 s left. */
+export const lambdaContext = (functionName: string): Context =>
+  ({
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 30_000,
+  }) as Context;
+
+/** Invokes `handler` and returns its answer and the lines it wrote to stdout, parsed (none reach the real stdout). */
+export const invokeCapturingStdout = async <E, A>(
+  handler: (event: E, context: Context) => Promise<A>,
+  event: E,
+  invocation: Context,
+) => {
+  const lines: Array<Record<string, unknown>> = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+    return true;
+  });
+  try {
+    return { answer: await handler(event, invocation), lines, invocation };
+  } finally {
+    write.mockRestore();
+  }
+};
