@@ -506,6 +506,20 @@ describe('delivery at least once', () => {
     expect(stack.emulator.requests).toEqual([]);
   });
 
+  const IN_PROGRESS_MESSAGE =
+    'the same request is being applied by another invocation; leaving it to a retry';
+  /** The event was handed back to Lambda for a retry: no result, nothing sent, one WARN line saying `message`. */
+  const expectHandedBack = (eventId: string, callSid: string, message: string) => {
+    expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
+      expect.any(IdempotencyAlreadyInProgressError),
+    ]);
+    expect(resultsFor(eventId)).toEqual([]);
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(output.records().filter((r) => r.callSid === callSid && r.level === 'WARN')).toEqual([
+      expect.objectContaining({ message }),
+    ]);
+  };
+
   it('hands a request back for a retry while another invocation is still applying it', async () => {
     const call = seed('in-progress');
     const detail = { callSid: call.sid, action: 'terminate', idempotencyKey: 'busy-1' };
@@ -514,16 +528,7 @@ describe('delivery at least once', () => {
 
     const eventId = await request(detail);
 
-    expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
-      expect.any(IdempotencyAlreadyInProgressError),
-    ]);
-    expect(resultsFor(eventId)).toEqual([]);
-    expect(stack.emulator.requests).toHaveLength(0);
-    expect(output.records().filter((r) => r.callSid === call.sid && r.level === 'WARN')).toEqual([
-      expect.objectContaining({
-        message: 'the same request is being applied by another invocation; leaving it to a retry',
-      }),
-    ]);
+    expectHandedBack(eventId, call.sid, IN_PROGRESS_MESSAGE);
   });
   it.each([
     ['an end, first without accountSid', 'terminate', false],
@@ -550,19 +555,11 @@ describe('delivery at least once', () => {
 
       const eventId = await request(namedFirst ? detail : named);
 
-      expect(stack.aws.targetErrors.map((e) => e.error)).toEqual([
-        expect.any(IdempotencyAlreadyInProgressError),
-      ]);
-      expect(resultsFor(eventId)).toEqual([]);
-      expect(stack.emulator.requests).toHaveLength(0);
-      expect(output.records().filter((r) => r.callSid === call.sid && r.level === 'WARN')).toEqual([
-        expect.objectContaining({
-          message:
-            kind === 'terminate'
-              ? 'the same request is being applied by another invocation; leaving it to a retry'
-              : REDIRECT_IN_PROGRESS_MESSAGE,
-        }),
-      ]);
+      expectHandedBack(
+        eventId,
+        call.sid,
+        kind === 'terminate' ? IN_PROGRESS_MESSAGE : REDIRECT_IN_PROGRESS_MESSAGE,
+      );
       // A redirect's record is held for a window from this duplicate, as under its own form; an end's is not.
       const first = { id: randomUUID(), source: SOURCE, detail: namedFirst ? named : detail };
       const held = await running.persistenceStore.getRecord(first);
