@@ -2,7 +2,12 @@
  * The audit-record target (issue 22: one audit line per ended call, at most 0.015 ms of client CPU) and what
  * bounds it: the runs that wrote only audit records as the cleanup writes them, their CPU split into user and
  * system time, and a floor measured beside them, the same number of bare `process.stdout.write` calls of a line
- * of the same length to the same discarded stdout (bench/cleanup-driver.ts `writeLines`), in the same rounds.
+ * of the same length to the same discarded stdout (bench/cleanup-driver.ts `writeLines`), in the same rounds, and
+ * the record's required work: the same line made by hand, written the same way (`requiredLines`). Counted with
+ * callgrind on 2026-12-07 beside the two others (`npx tsx bench/cleanup-instructions.ts audit write audit-required
+ * --calls 2000,6000 --runs 3`, this tree): 38.6 k per audit record, 7.1 k per bare write, 36.5 k per line made by
+ * hand (both records' counts include making each record's SID): the project's record costs 1.06x the instructions
+ * of the contract's line made plainly.
  * Counted with callgrind on 2026-12-07 (`npx tsx bench/cleanup-instructions.ts audit write --runs 3`, user-space
  * instructions only): 59.3 k per audit record, 39.2 k per bare write of its 861-byte line (Node's Writable and
  * SyncWriteStream, the string's conversion, `fs.writeSync`), most of both the first compilations: past them
@@ -27,7 +32,7 @@
  */
 import { type CleanupResult, cpuPerCall } from './cleanup-scenarios.ts';
 import { percent, yesNo } from './measurement.ts';
-import { ms, type ResultRow, ratioSpread, spread } from './report.ts';
+import { ms, type ResultRow, ratio, ratioSpread, spread, spreadValues } from './report.ts';
 
 /** Issue 22's target for the audit record alone. */
 export const TARGET_AUDIT_MS = 0.015;
@@ -127,8 +132,72 @@ export const auditBoundRows = (
   ];
 };
 
+/**
+ * The audit record's required-work floor (bench/cleanup-audit-lines.ts `writeRequired`: the record's fields and
+ * values made by hand, each line written with `process.stdout.write`), in the same rounds: its CPU per line, and
+ * per round the record's CPU over it. None when the rounds did not run it.
+ */
+export const auditRequiredRows = (
+  audits: readonly CleanupResult[],
+  required: readonly CleanupResult[],
+): ResultRow[] => {
+  if (required.length === 0) return [];
+  const floor = spread(required.map(cpuPerCall)).median;
+  const over = spread(audits.map((run, i) => cpuPerCall(run) / cpuPerCall(required[i] ?? run)));
+  const record = spread(audits.map(cpuPerCall)).median;
+  return [
+    perLineRow(
+      'audit-required-work-ms',
+      "Context, what bounds the audit-record target: the audit record's required work, its line made by hand the " +
+        'simplest way the contract allows (the same fields and values; the parts fixed for a run serialised once, ' +
+        "each record's own with `JSON.stringify` and `toISOString`) and written with `process.stdout.write`, no " +
+        'library; client CPU per line, in the same rounds',
+      required,
+      'cpuMs',
+      `audit record ${fineMs(record)}`,
+    ),
+    {
+      item: 4,
+      id: 'audit-record-vs-required-work',
+      metric:
+        'Context: audit record CPU per record vs its required-work floor, same rounds, per-round ratios',
+      project: fineMs(record),
+      reference: `required work ${fineMs(floor)}`,
+      ratio: ratioSpread(over),
+      target: '— (context)',
+      met: 'n/a',
+      values: spreadValues(over, record, floor, 'ms'),
+    },
+  ];
+};
+
+/** The audit note's sentence on the required-work floor, from the figures: bounded by it, or how far above it. */
+const requiredSentence = (audits: readonly CleanupResult[], required: readonly CleanupResult[]): string => {
+  if (required.length === 0) return '';
+  const floor = spread(required.map(cpuPerCall)).median;
+  const over = spread(audits.map((run, i) => cpuPerCall(run) / cpuPerCall(required[i] ?? run))).median;
+  const record = spread(audits.map(cpuPerCall)).median;
+  const verdict =
+    floor > TARGET_AUDIT_MS
+      ? `beyond the ${TARGET_AUDIT_MS} ms target on its own: on this machine the target is bounded by the line ` +
+        'the contract requires and its write'
+      : `within the ${TARGET_AUDIT_MS} ms target (${fineMs(TARGET_AUDIT_MS - floor)} to spare): the target is not ` +
+        `bounded by it, and the record exceeds it by ${fineMs(Math.max(0, record - floor))} per record`;
+  return (
+    ` The required work alone (the \`audit-required-work-ms\` and \`audit-record-vs-required-work\` rows: the ` +
+    "same line made by hand, its run's fixed part serialised once, each record's own parts with `JSON.stringify`, " +
+    `written with \`process.stdout.write\`) takes ${fineMs(floor)} per line: ${verdict}. The record is ` +
+    `${ratio(over)} that floor (median of the per-round ratios). In instructions: ` +
+    '`npx tsx bench/cleanup-instructions.ts audit write audit-required --calls 2000,6000` (callgrind).'
+  );
+};
+
 /** The note under the table: the record's CPU split, and how much of the target the write itself takes. */
-export const auditNote = (audits: readonly CleanupResult[], writes: readonly CleanupResult[]): string => {
+export const auditNote = (
+  audits: readonly CleanupResult[],
+  writes: readonly CleanupResult[],
+  required: readonly CleanupResult[] = [],
+): string => {
   // The split of the run with the median CPU per line, so that its user and system time add up to its figure.
   const middle = (runs: readonly CleanupResult[]) =>
     [...runs].sort((a, b) => perLine(a, 'cpuMs') - perLine(b, 'cpuMs'))[(runs.length - 1) >> 1];
@@ -169,6 +238,7 @@ export const auditNote = (audits: readonly CleanupResult[], writes: readonly Cle
     `record's CPU, ${left} (the record's JSON, the template, the timestamp), ${building}. The totals are exact; ` +
     "their split is not: Linux splits a process's CPU time into user and system time by sampling where its " +
     `scheduler tick (every few ms) finds it, so over a run's ${(recordRun?.cpuMs ?? Number.NaN).toFixed(0)} ms of ` +
-    `CPU each part moves by tens of per cent of the whole from run to run${systemAbove}.`
+    `CPU each part moves by tens of per cent of the whole from run to run${systemAbove}.` +
+    requiredSentence(audits, required)
   );
 };

@@ -10,14 +10,7 @@ import { readFileSync } from 'node:fs';
 import http, { type Agent as HttpAgent } from 'node:http';
 import https from 'node:https';
 import { CallingClient } from '#commons/calling/client';
-import { scheduleActor } from '#commons/calls/audit-actors';
-import {
-  auditRecordFrame,
-  auditRecordJson,
-  changeForAudit,
-  writeAuditJson,
-} from '#commons/calls/audit-record';
-import { applyToProject, auditedResultOf, type CallOutcome } from '#commons/calls/service';
+import { applyToProject } from '#commons/calls/service';
 import { parseCleanupEvent } from '#commons/cleanup/policy';
 import { runCleanup } from '#commons/cleanup/run-cleanup';
 import { logger } from '#commons/platform/powertools';
@@ -25,7 +18,9 @@ import { CALL_ANSWER_MAX_BYTES } from '#commons/signalwire/answer-caps';
 import { type RetryNotice, SignalWireClient } from '#commons/signalwire/client';
 import { exchange, parseOrigin } from '#commons/signalwire/transport';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
+import { sampleAuditLine, writeAudits, writeBare, writeRequired } from './cleanup-audit-lines.ts';
 import { endPaced } from './cleanup-paced-layer.ts';
+import { endRequiredWork } from './cleanup-required-work.ts';
 
 /** What the parent asks for. The token travels over IPC only and is never printed. */
 export interface CleanupPlan {
@@ -80,6 +75,17 @@ export interface CleanupPlan {
    * makes them, before the measured work), to the same stdout: what the write alone costs an audit record.
    */
   writeLines?: number;
+  /**
+   * Instead of ending calls: this many audit lines made by hand the simplest way the contract allows, the audit
+   * record's fields and values (bench/cleanup-audit-lines.ts `writeRequired`), each written with
+   * `process.stdout.write`: the audit record's required-work floor.
+   */
+  requiredLines?: number;
+  /**
+   * Instead of the cleanup: the bare `node:http` pool's ends plus only the work README's cleanup contract requires,
+   * by hand, no library (bench/cleanup-required-work.ts): the cleanup's required-work floor.
+   */
+  requiredWork?: boolean;
   /**
    * Per-attempt timeout of the requests the client and the `transport` layer send: longer where the child runs
    * under callgrind (bench/cleanup-instructions.ts), some 50 times slower, so a loaded machine does not fail calls
@@ -168,7 +174,7 @@ const trackPeaks = (enabled: boolean): PeakTracker => {
   };
 };
 
-const emptyOutcome = (): CleanupOutcome => ({
+export const emptyOutcome = (): CleanupOutcome => ({
   runs: 0,
   wallMs: 0,
   cpuMs: 0,
@@ -345,61 +351,6 @@ const endBare = async (plan: CleanupPlan, sids: string[], outcome: CleanupOutcom
   outcome.found = sids.length;
 };
 
-const writeAudits = (plan: CleanupPlan, outcome: CleanupOutcome, sids: readonly string[]): void => {
-  const lines = plan.auditLines ?? 0;
-  // The actor a scheduled run records: the schedule's name and what EventBridge Scheduler attests.
-  const actor = scheduleActor(
-    'bench-cleanup',
-    {
-      scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench-cleanup',
-      executionId: randomUUID(),
-      scheduledTime: new Date().toISOString(),
-      attemptNumber: '1',
-    },
-    // Through the schedules' alias, as a scheduled run is invoked.
-    'arn:aws:lambda:us-east-1:123456789012:function:call-control-cleanup:scheduler',
-  );
-  // As the cleanup's ledger writes them (cleanup/report.ts `settle`): one pre-serialised record per call, from a
-  // frame made once for the run, written as it is.
-  const frame = auditRecordFrame({ trigger: 'schedule', actor }, plan.projectId);
-  const change = JSON.stringify(changeForAudit({ Status: 'completed' }));
-  // The client's outcome of an ended call (its layer's work); the ledger makes the record's result from it.
-  const ended = { ok: true, outcome: 'updated', call: { status: 'completed' } } as unknown as CallOutcome;
-  for (let line = 0; line < lines; line++) {
-    // The rule as run-cleanup.ts `ruleOf` makes it when it acts on the call.
-    const rule = `in-progress for 7200 s by start_time; the policy allows ${plan.maxAgeSeconds} s`;
-    const result = auditedResultOf(ended, rule);
-    result.priorStatus = 'in-progress';
-    result.api = 'compatibility';
-    writeAuditJson(logger, auditRecordJson(frame, sids[line] as string, change, result));
-  }
-  outcome.runs = 1;
-  outcome.ended = lines;
-};
-
-/** One audit line as `writeAudits` writes it: its text, taken from stdout (nothing reaches the real stdout). */
-const sampleAuditLine = (plan: CleanupPlan): string => {
-  const write = process.stdout.write;
-  let line = '';
-  process.stdout.write = ((chunk: string) => {
-    line = chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    writeAudits({ ...plan, auditLines: 1 }, emptyOutcome(), [randomUUID()]);
-  } finally {
-    process.stdout.write = write;
-  }
-  return line;
-};
-
-const writeBare = (lines: number, line: string, outcome: CleanupOutcome): void => {
-  for (let written = 0; written < lines; written++) process.stdout.write(line);
-  outcome.runs = 1;
-  outcome.ended = lines;
-  outcome.lineBytes = Buffer.byteLength(line);
-};
-
 /** Voluntary context switches of the calling thread so far (Linux), or undefined. */
 const threadWaits = (): number | undefined => {
   try {
@@ -414,15 +365,17 @@ const threadWaits = (): number | undefined => {
 
 const run = async (plan: CleanupPlan): Promise<CleanupOutcome> => {
   const outcome = emptyOutcome();
-  const line = plan.writeLines === undefined ? '' : sampleAuditLine(plan);
+  const line = plan.writeLines === undefined ? '' : sampleAuditLine(plan, emptyOutcome());
   // The records' SIDs, made before the CPU is counted: a cleanup's comes with the listed call (the listing's rows).
-  const sids = Array.from({ length: plan.auditLines ?? 0 }, () => randomUUID());
+  const sids = Array.from({ length: plan.auditLines ?? plan.requiredLines ?? 0 }, () => randomUUID());
   const tracker = trackPeaks(plan.trackMemory ?? true);
   const waitsBefore = threadWaits();
   const cpu = process.cpuUsage();
   const started = performance.now();
   if (plan.auditLines !== undefined) writeAudits(plan, outcome, sids);
   else if (plan.writeLines !== undefined) writeBare(plan.writeLines, line, outcome);
+  else if (plan.requiredLines !== undefined) writeRequired(plan, outcome, sids);
+  else if (plan.requiredWork) await endRequiredWork(plan, outcome);
   else if (plan.bareSids) await endBare(plan, plan.bareSids, outcome);
   else await cleanUp(plan, outcome, tracker);
   outcome.wallMs = performance.now() - started;

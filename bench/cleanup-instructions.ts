@@ -8,7 +8,9 @@
  * `engine` (the cleanup), `listing` (the cleanup under a policy none of the calls is stale by: per listed call),
  * and the `mode` of every layer (`layer-apply`, `layer-paced`, ...), `bare-http`, `audit` (the audit records alone,
  * per record) and `write` (as many bare `process.stdout.write` calls of a line as long, bench/cleanup-audit.ts;
- * callgrind counts the process's own instructions, not the kernel's). Defaults: `engine`,
+ * callgrind counts the process's own instructions, not the kernel's), `audit-required` (the same lines made by hand,
+bench/cleanup-audit-lines.ts `writeRequired`) and `required-work` (the cleanup's required-work floor,
+bench/cleanup-required-work.ts). Defaults: `engine`,
  * `layer-settled`, `layer-paced`, `layer-apply`; 200,600 calls; `--driver FILE`: that driver bundle (built from
  * another commit, for an A/B) instead of this tree's; 5 workers (`--concurrency`); 1 run. Under callgrind the child runs some 50
  * times slower, so the pacer never waits and its timers are not what they are at full speed: read the counts for

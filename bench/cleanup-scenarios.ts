@@ -41,9 +41,19 @@ export interface CleanupScenario {
    * only the audit records of as many calls, nothing sent; `engine-unpaced`: `engine` with the pacer released
    * (bench/build.ts `unpacedCleanupDriver`, bench only); `layer-*`: the same calls ended through one layer of
    * the project above `node:http` and nothing else (CleanupPlan's `bareTransport`); `write`: as many bare
-   * `process.stdout.write` calls of one audit line, the write alone (CleanupPlan's `writeLines`).
+   * `process.stdout.write` calls of one audit line, the write alone (CleanupPlan's `writeLines`);
+   * `audit-required`: as many audit lines made by hand the simplest way the contract allows (`requiredLines`);
+   * `required-work`: the cleanup's required-work floor, bench/cleanup-required-work.ts (`requiredWork`).
    */
-  mode: 'engine' | 'engine-unpaced' | 'handler' | 'audit' | 'write' | keyof typeof BARE_TRANSPORTS;
+  mode:
+    | 'engine'
+    | 'engine-unpaced'
+    | 'handler'
+    | 'audit'
+    | 'write'
+    | 'audit-required'
+    | 'required-work'
+    | keyof typeof BARE_TRANSPORTS;
   /** Serve the emulator over https with this certificate (the child trusts only its CA). */
   certificates?: BenchCertificates;
   /** Sample memory during the run (the memory rows); off where CPU is compared. @default true */
@@ -208,6 +218,8 @@ export const runScenario = async (
         ...(bareTransport ? { bareSids: sids, bareTransport } : {}),
         ...(scenario.mode === 'audit' ? { auditLines: scenario.calls } : {}),
         ...(scenario.mode === 'write' ? { writeLines: scenario.calls } : {}),
+        ...(scenario.mode === 'audit-required' ? { requiredLines: scenario.calls } : {}),
+        ...(scenario.mode === 'required-work' ? { requiredWork: true } : {}),
         trackMemory: scenario.trackMemory ?? true,
         ...(scenario.requestTimeoutMs ? { requestTimeoutMs: scenario.requestTimeoutMs } : {}),
       };

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RateLimit } from '#local/signalwire-emulator';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
-import { auditBoundRows, auditNote, auditRecordRow } from './cleanup-audit.ts';
+import { auditBoundRows, auditNote, auditRecordRow, auditRequiredRows } from './cleanup-audit.ts';
+import { cleanupFloorRows, floorCpuSentence, floorWallSentence } from './cleanup-floor.ts';
 import { LAYERS, type LayerRuns, layerRows, layerSentence } from './cleanup-layers.ts';
 
 export { auditRecordRow };
@@ -96,13 +97,16 @@ const roundsRow = (
   };
 };
 
+/** The arms of the alternated rounds beside the cleanup, the `node:http` pool and the layers. */
+type Arm = 'bare' | 'unpaced' | 'listing' | 'audits' | 'writes' | 'required' | 'auditRequired';
+
 /** What the cleanup measurement ran, for its rows and notes. */
 interface Measured {
   /**
    * Every alternated round of the cleanup, of the two bare pools and of the layers between the `node:http` pool
    * and the cleanup (bench/cleanup-layers.ts), each in its own process.
    */
-  runs: LayerRuns & Record<'bare' | 'unpaced' | 'listing' | 'audits' | 'writes', CleanupResult[]>;
+  runs: LayerRuns & Record<Arm, CleanupResult[]>;
   plain: CleanupResult;
   bare: CleanupResult;
   bareHttp: CleanupResult;
@@ -154,6 +158,7 @@ const targetRows = ({ runs, plain, bareHttp }: Measured): ResultRow[] => {
     ),
     auditRecordRow(runs.audits),
     ...auditBoundRows(runs.audits, runs.writes),
+    ...auditRequiredRows(runs.audits, runs.auditRequired),
   ];
 };
 
@@ -164,6 +169,7 @@ const cleanupRows = (measured: Measured): ResultRow[] => {
   const limitedIdeal = Math.max(ideal, (CLEANUP_CALLS * RATE_LIMIT.windowMs) / RATE_LIMIT.maxPosts);
   const rows: ResultRow[] = [
     ...targetRows(measured),
+    ...cleanupFloorRows(measured.runs, count(CLEANUP_CALLS)),
     ...layerRows(measured.runs, count(CLEANUP_CALLS)),
     unpacedRow(measured.runs, count(CLEANUP_CALLS)),
     listingRow(measured.runs, count(CLEANUP_CALLS)),
@@ -318,9 +324,10 @@ const cleanupNotes = (measured: Measured, rows: ResultRow[]): string[] => {
       `verdict, the pacer (one start every ${ms(1000 / CLEANUP_ENDS_PER_SECOND.max)} on average at the account-wide budget), a timeout timer per ` +
       `request and the retry bookkeeping. ${layerSentence(runs, TARGET_CPU_VS_NODE_HTTP)}` +
       `${waitSentence(plain, bareHttp, timerWake)}${pacerSentence(runs, TARGET_CPU_VS_NODE_HTTP)} On this shared machine the ratios of single ` +
-      'runs move by ±15 %: compare the https row, the same work over TLS in the same run.',
+      `runs move by ±15 %: compare the https row, the same work over TLS in the same run.${floorCpuSentence(runs, TARGET_CPU_VS_NODE_HTTP)}`,
   );
-  notes.push(auditNote(runs.audits, runs.writes));
+  notes.push(auditNote(runs.audits, runs.writes, runs.auditRequired));
+  const wall = floorWallSentence(runs, TARGET_WALL_VS_NODE_HTTP);
   if (plain.wallMs > ideal / 0.9) {
     const demand = (CLEANUP_CONCURRENCY / CLEANUP_LATENCY_MS) * 1000;
     notes.push(
@@ -335,9 +342,9 @@ const cleanupNotes = (measured: Measured, rows: ResultRow[]): string[] => {
         'read, which lengthens every round trip. Against SignalWire, tens of ms away, that work is a smaller ' +
         `share of each round trip. At ${ms(cpu)} of CPU per call one vCPU tops out near ` +
         `${count(Math.round(1000 / cpu))} calls per second, and a ${FUNCTION_MEMORY_MB} MB Lambda has ` +
-        `${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.`,
+        `${(FUNCTION_MEMORY_MB / 1769).toFixed(2)} of one.${wall}`,
     );
-  }
+  } else if (wall) notes.push(`Cleanup wall time:${wall}`);
   if (limited.stillLive > 0 || limited.runs > 1) {
     notes.push(
       `Missed, rate-limited cleanup: ${count(limited.rateLimited)} requests were answered 429; the first ` +
@@ -381,6 +388,8 @@ export const cleanup: Measurement = {
       listing: [],
       audits: [],
       writes: [],
+      required: [],
+      auditRequired: [],
     };
     for (let round = 1; round <= CPU_ROUNDS; round++) {
       context.log(
@@ -401,6 +410,9 @@ export const cleanup: Measurement = {
       runs.audits.push(await runScenario(context, { ...base, mode: 'audit' }));
       // What bounds it: as many bare writes of a line as long to the same stdout, beside it in each round.
       runs.writes.push(await runScenario(context, { ...base, mode: 'write' }));
+      // The contract's required work alone, by hand: the cleanup's (bench/cleanup-required-work.ts), the record's.
+      runs.required.push(await runScenario(context, { ...base, mode: 'required-work' }));
+      runs.auditRequired.push(await runScenario(context, { ...base, mode: 'audit-required' }));
     }
     const plain = medianRun(runs.plain);
     const bare = medianRun(runs.bare);

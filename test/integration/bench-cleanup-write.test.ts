@@ -3,13 +3,13 @@
  * line as long as the audit records the `auditLines` runs write, to stdout, with the run's CPU split into user
  * and system time. The driver runs bundled the production way, as the bench runs it.
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../bench/build.ts';
-import type { CleanupOutcome, CleanupPlan } from '../../bench/cleanup-driver.ts';
+import type { CleanupPlan } from '../../bench/cleanup-driver.ts';
+import { runCleanupDriver } from '../support/cleanup-driver.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'bench-cleanup-write-'));
@@ -32,34 +32,7 @@ const plan = (lines: Partial<CleanupPlan>): CleanupPlan => ({
   ...lines,
 });
 
-/** Runs the driver on `given`, its stdout kept: its outcome and every line it wrote. */
-const runDriver = (given: CleanupPlan): Promise<{ outcome: CleanupOutcome; lines: string[] }> =>
-  new Promise((done, fail) => {
-    const child = fork(driver, [], {
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      env: {
-        PATH: process.env.PATH,
-        TZ: 'UTC',
-        POWERTOOLS_SERVICE_NAME: 'bench',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
-    });
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    let outcome: CleanupOutcome | undefined;
-    child.once('message', (received) => {
-      outcome = received as CleanupOutcome;
-    });
-    child.once('error', fail);
-    child.once('close', (code) =>
-      outcome && code === 0
-        ? done({ outcome, lines: stdout.split(/(?<=\n)/).filter(Boolean) })
-        : fail(new Error(`the cleanup driver exited ${code}`)),
-    );
-    child.send(given);
-  });
+const runDriver = (given: CleanupPlan) => runCleanupDriver(driver, given);
 
 describe("the cleanup bench's write floor", () => {
   it('writes as many lines as long as the audit records, and splits its CPU into user and system time', async () => {
