@@ -277,4 +277,34 @@ describe('listing the calls of one state, page by page', () => {
     expect(requests).toEqual(['first in-progress 2', '/Calls.json?Page=1']);
     expect(pages.map((page) => page.map((call) => call.sid))).toEqual([['CA1', 'CA2'], ['CA3']]);
   });
+
+  it('keeps of each listed call only what the judge reads, which judges it as the whole call does', async () => {
+    const calls = [
+      sampleCall({ sid: 'CA1', start_time: secondsAgo(7200), to: '+15550001', direction: 'inbound' }),
+      sampleCall({ sid: 'CA2', start_time: secondsAgo(60), parent_call_sid: 'CA0' }),
+      sampleCall({ sid: 'CA3', status: 'ringing', date_created: secondsAgo(600), from: '+15550002' }),
+    ];
+    const { api } = pagedApi([calls]);
+    const judge = createCallJudge(
+      policy({ neverTouch: ['+15550002'], directions: ['outbound'], to: { prefixes: ['+1'] } }),
+      NOW,
+    );
+
+    const kept = [];
+    for await (const page of listCallPages(api, 'in-progress', 3)) kept.push(...page.calls);
+
+    for (const call of kept) {
+      expect(Object.keys(call ?? {}).sort()).toEqual([
+        'date_created',
+        'direction',
+        'from',
+        'parent_call_sid',
+        'sid',
+        'start_time',
+        'status',
+        'to',
+      ]);
+    }
+    expect(kept.map((call) => call && judge(call))).toEqual(calls.map((call) => judge(call)));
+  });
 });

@@ -4,8 +4,8 @@ import type { CallsApi, NativeCallsApi } from '../calls/port.ts';
 import { applyToProject } from '../calls/service.ts';
 import { callKey } from '../calls/unique-calls.ts';
 import { describeError } from '../errors.ts';
-import type { ActiveCallStatus, Call } from '../signalwire/types.ts';
-import { createCallJudge, listCallPages, type Verdict } from './find-stale.ts';
+import type { ActiveCallStatus } from '../signalwire/types.ts';
+import { createCallJudge, type ListedCall, listCallPages, type Verdict } from './find-stale.ts';
 import {
   cleanedStateOf,
   createNativeJudge,
@@ -205,7 +205,7 @@ class CleanupRun {
         // An index, not `entries()`: no iterator and no [index, call] pair for every listed call. Each call is
         // dropped from the run's copy of the list as it is taken (find-stale.ts `listedCalls`).
         for (let position = 0; position < calls.length; position++) {
-          const call = calls[position] as Call;
+          const call = calls[position] as ListedCall;
           calls[position] = undefined;
           // Trust the listing's filter no further than the call's own status: a call is judged once, in the
           // state it is in.
