@@ -5,7 +5,8 @@ import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
  * What an operator without a terminal met in the console (Debian's Chromium, driven by playwright-core, against the
- * local stack): a double click on End, and a gateway's 429 without the API's code, in a refresh and in an action.
+ * local stack): a double click on End, a gateway's 429 without the API's code (in a refresh and in an action), and a
+ * call's page whose call or audit trail fails to load.
  */
 
 let stack: LocalStack;
@@ -56,6 +57,43 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await poll(() => page.getByRole('alert').textContent()).toBe(
       `Call ${call.sid} was not ended: the API answered 429 (too many requests): wait a moment before trying again.`,
     );
+    await page.context().close();
+  });
+
+  it('says on a call’s page which part could not be loaded, instead of "Loading…" beside the failure', async () => {
+    const call = live();
+    const page = await signIn('viewer');
+    await page.route(`**/console-api/calls/${call.sid}`, (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: '{"message":"Internal Server Error"}',
+      }),
+    );
+    await page.getByRole('link', { name: call.sid }).click();
+    await poll(() => page.getByRole('alert').textContent()).toContain(
+      'Could not load the call or its audit trail',
+    );
+    await page.getByText('The call could not be loaded.').waitFor();
+    await page.getByText('Its audit trail could not be loaded.').waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('Loading');
+    await page.context().close();
+  });
+
+  it('keeps a loaded call on its page and says only its audit trail could not be loaded when that search fails', async () => {
+    const call = live();
+    const page = await signIn('viewer');
+    await page.route('**/console-api/audit?*', (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: '{"message":"Internal Server Error"}',
+      }),
+    );
+    await page.getByRole('link', { name: call.sid }).click();
+    await page.getByText('Its audit trail could not be loaded.').waitFor();
+    expect(await page.locator('dt:text-is("From") + dd').textContent()).toBe(call.from);
+    expect(await page.locator('main').textContent()).not.toContain('Loading');
     await page.context().close();
   });
 });
