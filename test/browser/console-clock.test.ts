@@ -4,8 +4,9 @@ import { consoleBrowserSuite, nextDraw } from '../support/console-browser.ts';
 
 /**
  * The time the console's browser suites give a page (Debian's Chromium, driven by playwright-core, against the local
- * stack): a page signed in with `clock` stands still until the test moves its clock, and waiting for a redraw that
- * a failed list answer will never bring fails at once, saying which answer.
+ * stack): a page signed in with `clock` stands still until the test moves its clock, a wait for the next draw lasts
+ * until the draw is done (so the next move finds the next refresh scheduled), and one that a failed list answer will
+ * never bring fails at once, saying which answer.
  */
 
 let stack: LocalStack;
@@ -53,6 +54,25 @@ describe('the fake clock of a signed-in page', { timeout: 60_000 }, () => {
       /the live list request failed \(net::ERR_INTERNET_DISCONNECTED, http:\/\/localhost:\d+\/console-api\/calls\?/,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
+    await page.context().close();
+  });
+
+  it('waits for a draw to its end: a refresh moved right after the last one drawn comes, its chart answered slowly', async () => {
+    const page = await signIn('viewer', { clock: true });
+    const lists: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/console-api/calls?')) lists.push(request.url());
+    });
+    // The next refresh is scheduled only once the chart's (slow) answer is drawn: a wait that ended at its request
+    // let the second move come before that, fire nothing, and wait for ever.
+    await page.route('**/console-api/audit?*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    });
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    const first = lists.length;
+    await nextDraw(page, () => page.clock.fastForward(5_000));
+    expect(lists.length).toBe(2 * first);
     await page.context().close();
   });
 });

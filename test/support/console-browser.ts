@@ -130,49 +130,63 @@ const pausedClock = async (page: Page): Promise<void> => {
   await page.clock.pauseAt(now + PAUSE_MARGIN_MS);
 };
 
+/** Set on the live page's charts as they are before a move: the draw `nextDraw` waits for replaces them. */
+const DRAWN_BEFORE = 'data-drawn-before-move';
+
 /**
- * Waits until the live list has been drawn again after `move`: a refresh asks for the list, draws it, then asks for
- * the audit records of its chart (the page's fake clock has no performance entries to wait for). The chart's request
- * counts only after a list request made once `move` began, so a refresh already under way (one an action asked for)
- * is not taken for the one `move` starts. A list answer that fails (an error status, or no answer at all) draws no
- * chart: that fails at once, naming the answer, rather than at the test's timeout.
+ * Waits until the live list has been drawn again after `move`, to its end: a refresh asks for the list, draws it,
+ * asks for the audit records of its chart, draws the charts (replacing the ones marked before `move`) and only then
+ * schedules the next refresh on the page's clock. Waiting for less (the chart's request, as this once did) let a
+ * test move the paused clock again before that refresh was scheduled: the move fired nothing and the wait for its
+ * draw never ended. The draw counts only once a list request was made after `move` began; a refresh already under
+ * way then (one an action asked for) could still be the one that replaces the charts, so move the clock after an
+ * action's refresh is drawn. A list answer that fails (an error status, or no answer at all) draws no chart: that
+ * fails at once, naming the answer, rather than at the test's timeout.
  */
 export const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
-  let listed = false;
-  let off = (): void => {};
-  const isList = (url: string) => url.includes('/console-api/calls?');
-  const charted = new Promise<void>((resolve, reject) => {
-    const onRequest = (request: Request): void => {
-      const url = request.url();
-      if (isList(url)) listed = true;
-      else if (listed && url.includes('/console-api/audit?')) resolve();
-    };
-    const onResponse = (response: Response): void => {
-      if (isList(response.url()) && !response.ok())
-        reject(
-          new Error(
-            `the live list was answered ${response.status()} (${response.url()}): no redraw to wait for`,
-          ),
-        );
-    };
-    const onFailed = (request: Request): void => {
-      if (isList(request.url()))
-        reject(new Error(`the live list request failed (${request.failure()?.errorText}, ${request.url()})`));
-    };
-    off = () => {
-      page.off('request', onRequest);
-      page.off('response', onResponse);
-      page.off('requestfailed', onFailed);
-    };
-    page.on('request', onRequest);
-    page.on('response', onResponse);
-    page.on('requestfailed', onFailed);
+  const before = page.locator(`main .charts > [${DRAWN_BEFORE}]`);
+  await page
+    .locator('main .charts > *')
+    .first()
+    .evaluate((chart, name) => chart.setAttribute(name, ''), DRAWN_BEFORE);
+  let sawList = (): void => {};
+  let fail = (_error: Error): void => {};
+  const listed = new Promise<void>((resolve) => {
+    sawList = resolve;
+  });
+  const failed = new Promise<never>((_resolve, reject) => {
+    fail = reject;
   });
   // A failure while `move` is still being awaited is read once `move` is done, never left unhandled.
-  charted.catch(() => undefined);
+  failed.catch(() => undefined);
+  const isList = (url: string) => url.includes('/console-api/calls?');
+  const onRequest = (request: Request): void => {
+    if (isList(request.url())) sawList();
+  };
+  const onResponse = (response: Response): void => {
+    if (isList(response.url()) && !response.ok())
+      fail(
+        new Error(
+          `the live list was answered ${response.status()} (${response.url()}): no redraw to wait for`,
+        ),
+      );
+  };
+  const onFailed = (request: Request): void => {
+    if (isList(request.url()))
+      fail(new Error(`the live list request failed (${request.failure()?.errorText}, ${request.url()})`));
+  };
+  page.on('request', onRequest);
+  page.on('response', onResponse);
+  page.on('requestfailed', onFailed);
+  const off = () => {
+    page.off('request', onRequest);
+    page.off('response', onResponse);
+    page.off('requestfailed', onFailed);
+  };
   try {
     await move();
-    await charted;
+    await Promise.race([listed, failed]);
+    await Promise.race([before.waitFor({ state: 'detached' }), failed]);
   } finally {
     off();
   }
