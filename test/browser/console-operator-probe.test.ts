@@ -21,6 +21,12 @@ const posts = (sid: string) =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
 /** As API Gateway throttles: 429 with its own `{"message"}`, no error code of the API's. */
 const THROTTLED = { status: 429, contentType: 'application/json', body: '{"message":"Too Many Requests"}' };
+/** A gateway's own 500 (the function failed), without the API's error code. */
+const SERVER_ERROR = {
+  status: 500,
+  contentType: 'application/json',
+  body: '{"message":"Internal Server Error"}',
+};
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
 describe('the console as an operator without a terminal uses it', { timeout: 60_000 }, () => {
@@ -63,13 +69,7 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
   it('says on a call’s page which part could not be loaded, instead of "Loading…" beside the failure', async () => {
     const call = live();
     const page = await signIn('viewer');
-    await page.route(`**/console-api/calls/${call.sid}`, (route) =>
-      route.fulfill({
-        status: 500,
-        contentType: 'application/json',
-        body: '{"message":"Internal Server Error"}',
-      }),
-    );
+    await page.route(`**/console-api/calls/${call.sid}`, (route) => route.fulfill(SERVER_ERROR));
     await page.getByRole('link', { name: call.sid }).click();
     await poll(() => page.getByRole('alert').textContent()).toContain(
       'Could not load the call or its audit trail',
@@ -83,13 +83,7 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
   it('keeps a loaded call on its page and says only its audit trail could not be loaded when that search fails', async () => {
     const call = live();
     const page = await signIn('viewer');
-    await page.route('**/console-api/audit?*', (route) =>
-      route.fulfill({
-        status: 500,
-        contentType: 'application/json',
-        body: '{"message":"Internal Server Error"}',
-      }),
-    );
+    await page.route('**/console-api/audit?*', (route) => route.fulfill(SERVER_ERROR));
     await page.getByRole('link', { name: call.sid }).click();
     await page.getByText('Its audit trail could not be loaded.').waitFor();
     expect(await page.locator('dt:text-is("From") + dd').textContent()).toBe(call.from);
