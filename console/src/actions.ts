@@ -49,6 +49,9 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
   return sentence;
 };
 
+/** The calls whose confirmation this tab is opening or showing now. */
+const asking = new Set<string>();
+
 /**
  * Asks, then sends one change and tells the operator what happened: applied, already done, refused (not
  * applied), or no usable answer (it may or may not have been applied: check the call before trying again). An
@@ -65,11 +68,21 @@ const act = async (
   const sid = call.sid;
   const busy = () =>
     says`A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
-  if (await lockHeld(call.sid)) {
-    announce(busy());
-    return;
+  // A double click's second press comes while the first is still checking the lock, before its modal confirmation
+  // makes the page inert: it opens nothing (two stacked confirmations, one of them left behind the other).
+  if (asking.has(sid)) return;
+  asking.add(sid);
+  let answer: { confirmed: boolean; value: string };
+  try {
+    if (await lockHeld(call.sid)) {
+      announce(busy());
+      return;
+    }
+    answer = await ask();
+  } finally {
+    asking.delete(sid);
   }
-  const { confirmed, value } = await ask();
+  const { confirmed, value } = answer;
   if (!confirmed) return;
   // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
   const sent = await holding(call.sid, async () => {

@@ -67,7 +67,12 @@ const failure = (status: number, parsed: unknown): ApiError => {
   }
   if (status === 403) return new ApiError(403, 'your role does not allow this', code);
   if (status === 429 && !code)
-    return new ApiError(429, 'Too many requests: wait a moment and try again.', code);
+    // Part of the console's sentences ("Call … was not ended: …."): lower case, no full stop of its own.
+    return new ApiError(
+      429,
+      'the API answered 429 (too many requests): wait a moment before trying again',
+      code,
+    );
   const said = message ?? 'no explanation came with it';
   return new ApiError(status, `the API answered ${status}${code ? ` ${code}` : ''}: ${said}`, code);
 };

@@ -52,6 +52,10 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
   const canWrite = currentSession()?.scopes.has('call-control/write') ?? false;
   const details = h('div', {}, h('p', {}, 'Loading the call…'));
   const trail = h('div', {}, h('p', {}, 'Loading its audit trail…'));
+  // What a failed load leaves in a part that never got an answer: no "Loading…" left beside the message.
+  const unanswered = (part: HTMLElement, what: string) => {
+    if (part.textContent?.startsWith('Loading')) replace(part, h('p', {}, `${what} could not be loaded.`));
+  };
   replace(
     main,
     h('h1', {}, 'Call ', h('span', { class: 'sid' }, outside(sid))),
@@ -140,7 +144,10 @@ export const callPage = (main: HTMLElement, sid: string): (() => void) => {
         more ? h('p', {}, `The newest ${records.length} records; older ones are not shown.`) : null,
       );
     } catch (error) {
-      if (live) announce(says`Could not load the call or its audit trail: ${(error as Error).message}.`);
+      if (!live) return;
+      announce(says`Could not load the call or its audit trail: ${(error as Error).message}.`);
+      unanswered(details, 'The call');
+      unanswered(trail, 'Its audit trail');
     }
   };
   void load();

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { launchChromium } from '#local/chromium';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
@@ -15,9 +15,10 @@ export interface ConsoleBrowserSuite {
   readonly browser: Browser;
   newContext(width?: number): Promise<BrowserContext>;
   /**
-   * Signs in; with `clock`, the page's timers run on Playwright's fake clock (which the test moves, and which also
-   * flows with real time unless paused: a refresh of the page's own can come every 5 s); `prepare` runs on the
-   * new page before it opens the console (a browser setting to emulate, say).
+   * Signs in; with `clock`, the page's timers run on Playwright's fake clock, paused before the page opens: its time
+   * moves only when the test moves it (`fastForward`, `runFor`), so no refresh of the page's own (every 5 s) comes
+   * between a test's steps. `prepare` runs on the new page before it opens the console (a browser setting to
+   * emulate, say).
    */
   signIn(
     user: string,
@@ -74,7 +75,7 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
       page.on('pageerror', (error) => {
         throw error;
       });
-      if (options.clock) await page.clock.install();
+      if (options.clock) await pausedClock(page);
       await options.prepare?.(page);
       await page.goto(suite.stack.consoleUrl);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -111,30 +112,81 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
 };
 
 /**
- * Waits until the live list has been drawn again after `move`: a refresh asks for the list, draws it, then asks for
- * the audit records of its chart (the page's fake clock has no performance entries to wait for). The chart's request
- * counts only after a list request made once `move` began: Playwright's installed clock still flows with real time,
- * so on a busy machine a refresh of the page's own (every 5 s) can be under way when the test moves the clock, and
- * its chart request, taken for the moved clock's, let a test look before the redraw it waits for.
+ * How far ahead of the real time the paused clock starts: `pauseAt` refuses a time the page's clock has passed, and
+ * it flows from `install` until the pause; a margin no round trip on a loaded machine comes near. The page has no
+ * timers yet (it is blank), so the jump fires nothing.
+ */
+const PAUSE_MARGIN_MS = 2_000;
+
+/**
+ * Installs Playwright's fake clock at the real time and pauses it there (plus the margin), before the page opens
+ * the console: an installed clock otherwise flows with real time, and a refresh of the page's own, every 5 s, could
+ * come between a test's `page.route` and the refresh the test moved the clock for, drawing an unrouted answer.
+ * Signing in needs no timer of the page's (its answers are fetches), so nothing waits on the stopped clock.
+ */
+const pausedClock = async (page: Page): Promise<void> => {
+  const now = Date.now();
+  await page.clock.install({ time: now });
+  await page.clock.pauseAt(now + PAUSE_MARGIN_MS);
+};
+
+/** Set on the live page's charts as they are before a move: the draw `nextDraw` waits for replaces them. */
+const DRAWN_BEFORE = 'data-drawn-before-move';
+
+/**
+ * Waits until the live list has been drawn again after `move`, to its end: a refresh asks for the list, draws it,
+ * asks for the audit records of its chart, draws the charts (replacing the ones marked before `move`) and only then
+ * schedules the next refresh on the page's clock. Waiting for less (the chart's request, as this once did) let a
+ * test move the paused clock again before that refresh was scheduled: the move fired nothing and the wait for its
+ * draw never ended. The draw counts only once a list request was made after `move` began; a refresh already under
+ * way then (one an action asked for) could still be the one that replaces the charts, so move the clock after an
+ * action's refresh is drawn. A list answer that fails (an error status, or no answer at all) draws no chart: that
+ * fails at once, naming the answer, rather than at the test's timeout.
  */
 export const nextDraw = async (page: Page, move: () => Promise<unknown>): Promise<void> => {
-  let listed = false;
-  let off = (): void => {};
-  const charted = new Promise<void>((resolve) => {
-    const onRequest = (request: { url(): string }): void => {
-      const url = request.url();
-      if (url.includes('/console-api/calls?')) listed = true;
-      else if (listed && url.includes('/console-api/audit?')) {
-        off();
-        resolve();
-      }
-    };
-    off = () => page.off('request', onRequest);
-    page.on('request', onRequest);
+  const before = page.locator(`main .charts > [${DRAWN_BEFORE}]`);
+  await page
+    .locator('main .charts > *')
+    .first()
+    .evaluate((chart, name) => chart.setAttribute(name, ''), DRAWN_BEFORE);
+  let sawList = (): void => {};
+  let fail = (_error: Error): void => {};
+  const listed = new Promise<void>((resolve) => {
+    sawList = resolve;
   });
+  const failed = new Promise<never>((_resolve, reject) => {
+    fail = reject;
+  });
+  // A failure while `move` is still being awaited is read once `move` is done, never left unhandled.
+  failed.catch(() => undefined);
+  const isList = (url: string) => url.includes('/console-api/calls?');
+  const onRequest = (request: Request): void => {
+    if (isList(request.url())) sawList();
+  };
+  const onResponse = (response: Response): void => {
+    if (isList(response.url()) && !response.ok())
+      fail(
+        new Error(
+          `the live list was answered ${response.status()} (${response.url()}): no redraw to wait for`,
+        ),
+      );
+  };
+  const onFailed = (request: Request): void => {
+    if (isList(request.url()))
+      fail(new Error(`the live list request failed (${request.failure()?.errorText}, ${request.url()})`));
+  };
+  page.on('request', onRequest);
+  page.on('response', onResponse);
+  page.on('requestfailed', onFailed);
+  const off = () => {
+    page.off('request', onRequest);
+    page.off('response', onResponse);
+    page.off('requestfailed', onFailed);
+  };
   try {
     await move();
-    await charted;
+    await Promise.race([listed, failed]);
+    await Promise.race([before.waitFor({ state: 'detached' }), failed]);
   } finally {
     off();
   }

@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Call } from '#commons/signalwire/types';
+import type { LocalStack } from '#local/local-stack';
+import { consoleBrowserSuite } from '../support/console-browser.ts';
+
+/**
+ * What an operator without a terminal met in the console (Debian's Chromium, driven by playwright-core, against the
+ * local stack): a double click on End, a gateway's 429 without the API's code (in a refresh and in an action), and a
+ * call's page whose call or audit trail fails to load.
+ */
+
+let stack: LocalStack;
+const suite = consoleBrowserSuite('console-operator-probe');
+const { signIn } = suite;
+beforeAll(() => {
+  stack = suite.stack;
+});
+
+const live = (): Call => stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30 });
+const posts = (sid: string) =>
+  stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.includes(sid)).length;
+/** As API Gateway throttles: 429 with its own `{"message"}`, no error code of the API's. */
+const THROTTLED = { status: 429, contentType: 'application/json', body: '{"message":"Too Many Requests"}' };
+/** A gateway's own 500 (the function failed), without the API's error code. */
+const SERVER_ERROR = {
+  status: 500,
+  contentType: 'application/json',
+  body: '{"message":"Internal Server Error"}',
+};
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
+
+describe('the console as an operator without a terminal uses it', { timeout: 60_000 }, () => {
+  it('opens one confirmation for a double click on End, and leaves none behind once the call is ended', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.getByRole('button', { name: `End ${call.sid}` }).dblclick();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toBe(`Call ${call.sid} is completed.`);
+    expect(await page.locator('dialog').count()).toBe(0);
+    expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it('says a throttled refresh in one sentence (no stray capital, no double full stop) and keeps the list', async () => {
+    const call = live();
+    const page = await signIn('viewer', { clock: true });
+    await page.route('**/console-api/calls?*', (route) => route.fulfill(THROTTLED));
+    await page.clock.fastForward(5_000);
+    await poll(() => page.locator('main > p[role=status]').textContent()).toBe(
+      'Could not refresh the live calls: the API answered 429 (too many requests): wait a moment before trying ' +
+        'again. The list shows the last answer; trying again every 5 s.',
+    );
+    expect(await page.getByRole('link', { name: call.sid }).count()).toBe(1);
+    await page.context().close();
+  });
+
+  it('says an end the gateway throttled was not ended, in one sentence', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.route('**/console-api/calls/*/terminate', (route) => route.fulfill(THROTTLED));
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toBe(
+      `Call ${call.sid} was not ended: the API answered 429 (too many requests): wait a moment before trying again.`,
+    );
+    await page.context().close();
+  });
+
+  it('says on a call’s page which part could not be loaded, instead of "Loading…" beside the failure', async () => {
+    const call = live();
+    const page = await signIn('viewer');
+    await page.route(`**/console-api/calls/${call.sid}`, (route) => route.fulfill(SERVER_ERROR));
+    await page.getByRole('link', { name: call.sid }).click();
+    await poll(() => page.getByRole('alert').textContent()).toContain(
+      'Could not load the call or its audit trail',
+    );
+    await page.getByText('The call could not be loaded.').waitFor();
+    await page.getByText('Its audit trail could not be loaded.').waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('Loading');
+    await page.context().close();
+  });
+
+  it('keeps a loaded call on its page and says only its audit trail could not be loaded when that search fails', async () => {
+    const call = live();
+    const page = await signIn('viewer');
+    await page.route('**/console-api/audit?*', (route) => route.fulfill(SERVER_ERROR));
+    await page.getByRole('link', { name: call.sid }).click();
+    await page.getByText('Its audit trail could not be loaded.').waitFor();
+    expect(await page.locator('dt:text-is("From") + dd').textContent()).toBe(call.from);
+    expect(await page.locator('main').textContent()).not.toContain('Loading');
+    await page.context().close();
+  });
+});
