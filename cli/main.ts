@@ -24,9 +24,10 @@ import {
   type GlobalValues,
   OUTPUT_FORMATS,
   outputFormatOf,
+  outputOf,
   TARGET_OPTIONS,
 } from './core/options.ts';
-import { missingCommand, missingCommandUnoffered, outputOf, parseCommandLine } from './core/parse.ts';
+import { missingCommand, missingCommandUnoffered, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 import { shellWord, writable } from './core/shell-word.ts';

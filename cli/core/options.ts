@@ -98,6 +98,25 @@ export const outputFormatOf = (value: string | undefined): OutputFormat | undefi
     : undefined;
 };
 
+/** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
+export const outputOf = (argv: string[]): OutputFormat => {
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index]!;
+    if (token === '--') break;
+    const value =
+      token === '-o' || token === '--output'
+        ? argv[index + 1]
+        : token.startsWith('--output=')
+          ? token.slice(9)
+          : token.startsWith('-o') && token.length > 2 && !token.startsWith('--')
+            ? token.slice(2).replace(/^=/, '')
+            : undefined;
+    const format = outputFormatOf(value);
+    if (format) return format;
+  }
+  return 'table';
+};
+
 /** Options every command takes: where to act, and as whom. */
 export interface GlobalOptions {
   local: boolean;
