@@ -151,9 +151,11 @@ export const DEFAULT_SECRET_ID = 'signalwire/call-control';
 /**
  * The "nearest valid spelling" of `typed` among `candidates`: within one edit for a short word (three letters or
  * fewer), two for a longer one, or a prefix of three letters or more. An edit is a letter added, dropped or changed,
- * or two neighbours swapped (`--yse` is one edit from `--yes`, `lsit` from `list`).
+ * or two neighbours swapped (`--yse` is one edit from `--yes`, `lsit` from `list`). Case is no edit: every name is
+ * lower case, and `END-ALL` or `calls LIST` (caps lock on) means the name.
  */
-export const nearest = (typed: string, candidates: readonly string[]): string | undefined => {
+export const nearest = (written: string, candidates: readonly string[]): string | undefined => {
+  const typed = written.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {
     const distance = name.startsWith(typed) && typed.length >= 3 ? 1 : editDistance(typed, name);

@@ -85,6 +85,16 @@ describe('the command line, read once', () => {
     expect(await usageOf(['clals', 'list'])).toBe('unknown command "clals" (did you mean `calls`?)');
   });
 
+  it('suggests the name typed in capitals (caps lock on): command, subcommand, option', async () => {
+    expect(await usageOf(['END-ALL'])).toBe('unknown command "END-ALL" (did you mean `end-all`?)');
+    expect(await usageOf(['calls', 'LIST'])).toBe(
+      'unknown command "calls LIST" (did you mean `calls list`?)',
+    );
+    expect(await usageOf(['calls', 'list', '--STATUS', 'ringing'])).toBe(
+      "unknown option '--STATUS' for `call-control calls list` (did you mean `--status`?)",
+    );
+  });
+
   it('names a misspelt option typed with no command (`call-control --hlep`) instead of printing the help alone', async () => {
     expect(await usageOf(['--hlep'])).toBe("unknown option '--hlep' (did you mean `--help`?)");
     expect(await usageOf(['--Help'])).toBe("unknown option '--Help' (did you mean `--help`?)");
