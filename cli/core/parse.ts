@@ -8,6 +8,7 @@ import { GLOBAL_OPTIONS, nearest, type OptionSpecs } from './options.ts';
 import { visible } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
 import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
+import { refuseTypographicDash } from './typographic-dash.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -326,6 +327,7 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
+  await refuseTypographicDash(argv, registry);
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
