@@ -23,10 +23,12 @@ import {
   type GlobalOptions,
   type GlobalValues,
   OUTPUT_FORMATS,
+  type OutputFormat,
   outputFormatOf,
+  outputOf,
   TARGET_OPTIONS,
 } from './core/options.ts';
-import { missingCommand, missingCommandUnoffered, outputOf, parseCommandLine } from './core/parse.ts';
+import { type CommandLine, missingCommand, missingCommandUnoffered, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
 import { visible } from './core/safe-text.ts';
 import { shellWord, writable } from './core/shell-word.ts';
@@ -113,8 +115,29 @@ const refuseUnwritableTarget = (values: GlobalValues): void => {
 let parsedValues: GlobalValues | undefined;
 
 /**
+ * The checks a parsed command line gets before anything is read or sent, in this order (the first refusal is the
+ * one said): its targets are writable, its arguments as many as the command takes, its `-o` a format. Then
+ * {@link globalsOf}, which `run` reads after setting up the proxy. One list, for a typed line and an offered one.
+ */
+const checkedLine = (line: Extract<CommandLine, { kind: 'command' }>): OutputFormat => {
+  const values = line.values as GlobalValues;
+  refuseUnwritableTarget(values);
+  const { spec } = line.module;
+  const { positionals } = line;
+  if (positionals.length < spec.positionals.min || positionals.length > spec.positionals.max) {
+    throw new UsageError(
+      positionals.length < spec.positionals.min
+        ? `missing ${spec.args ?? 'argument'}`
+        : `unexpected argument "${positionals[spec.positionals.max]}"`,
+      `Usage: ${usageLine(spec)}; see --help.`,
+    );
+  }
+  return values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);
+};
+
+/**
  * Whether the line a missing-command refusal offers (`calls list` and the options given) passes the checks a typed
- * command line gets before anything is read: it parses as a command, its targets are writable, its `-o` is one.
+ * command line gets before anything is read ({@link checkedLine}, then the environment's targets).
  */
 const offersRunnable = async (
   error: MissingCommandError,
@@ -123,11 +146,9 @@ const offersRunnable = async (
   if (error.offered.length === 0) return false;
   try {
     const line = await parseCommandLine([...error.offered], commands);
-    if (line.kind !== 'command' || line.positionals.length > 0) return false;
-    const values = line.values as GlobalValues;
-    refuseUnwritableTarget(values);
-    globalsOf(values);
-    if (values.output !== undefined) checkChoice(values.output, '-o', OUTPUT_FORMATS);
+    if (line.kind !== 'command') return false;
+    checkedLine(line);
+    globalsOf(line.values as GlobalValues);
     return true;
   } catch {
     return false;
@@ -164,17 +185,7 @@ const run = async (
     process.stdout.write(`${commandHelp(module.spec, style)}\n`);
     return EXIT.ok;
   }
-  refuseUnwritableTarget(values);
-  const { min, max } = module.spec.positionals;
-  if (positionals.length < min || positionals.length > max) {
-    throw new UsageError(
-      positionals.length < min
-        ? `missing ${module.spec.args ?? 'argument'}`
-        : `unexpected argument "${positionals[max]}"`,
-      `Usage: ${usageLine(module.spec)}; see --help.`,
-    );
-  }
-  const output = values.output === undefined ? 'table' : checkChoice(values.output, '-o', OUTPUT_FORMATS);
+  const output = checkedLine(line);
   // Behind a corporate proxy, as the AWS CLI does; never for the local stack on loopback.
   if (values.local !== true) await useEnvironmentProxy(writers.note);
   else await keepLoopbackDirect();

@@ -98,6 +98,25 @@ export const outputFormatOf = (value: string | undefined): OutputFormat | undefi
     : undefined;
 };
 
+/** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
+export const outputOf = (argv: string[]): OutputFormat => {
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index]!;
+    if (token === '--') break;
+    const value =
+      token === '-o' || token === '--output'
+        ? argv[index + 1]
+        : token.startsWith('--output=')
+          ? token.slice(9)
+          : token.startsWith('-o') && token.length > 2 && !token.startsWith('--')
+            ? token.slice(2).replace(/^=/, '')
+            : undefined;
+    const format = outputFormatOf(value);
+    if (format) return format;
+  }
+  return 'table';
+};
+
 /** Options every command takes: where to act, and as whom. */
 export interface GlobalOptions {
   local: boolean;
@@ -129,26 +148,38 @@ export const CLI_ENV = {
 export const DEFAULT_STACK = DEFAULT_STACK_NAME;
 export const DEFAULT_SECRET_ID = 'signalwire/call-control';
 
-/** The "nearest valid spelling" of `typed` among `candidates` (Levenshtein distance ≤ 2, or a prefix). */
-export const nearest = (typed: string, candidates: readonly string[]): string | undefined => {
+/**
+ * The "nearest valid spelling" of `typed` among `candidates`: within one edit for a short word (three letters or
+ * fewer), two for a longer one, or a prefix of three letters or more. An edit is a letter added, dropped or changed,
+ * or two neighbours swapped (`--yse` is one edit from `--yes`, `lsit` from `list`). Case is no edit: every name is
+ * lower case, and `END-ALL` or `calls LIST` (caps lock on) means the name.
+ */
+export const nearest = (written: string, candidates: readonly string[]): string | undefined => {
+  const typed = written.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {
     const distance = name.startsWith(typed) && typed.length >= 3 ? 1 : editDistance(typed, name);
     if (!best || distance < best.distance) best = { name, distance };
   }
-  // One edit for a short word, two for a longer one (`lsit` is `list`).
   return best && best.distance <= (typed.length <= 3 ? 1 : 2) ? best.name : undefined;
 };
 
+/**
+ * Optimal string alignment distance: Levenshtein's, with a swap of two neighbouring letters as one edit (the
+ * commonest slip of a fast typist). Written here: a dozen lines, not worth a dependency for three callers.
+ */
 const editDistance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  // rows[i][j]: the distance between the first i letters of `a` and the first j of `b`.
+  const rows = [Array.from({ length: b.length + 1 }, (_, index) => index)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 };

@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
+import { ownersOf, unknownOptionError } from './option-owners.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
-import { GLOBAL_OPTIONS, nearest, type OptionSpecs, type OutputFormat, outputFormatOf } from './options.ts';
+import { GLOBAL_OPTIONS, nearest, type OptionSpecs } from './options.ts';
 import { visible } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
 import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
+import { refuseTypographicDash } from './typographic-dash.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -68,7 +70,9 @@ const commandWords = (
  * unambiguous: each option before the command that is no global one takes the word after it as its value when
  * that word is no option and no command's first word (`--dry-run end-all` is a flag and the command), and the
  * command then named takes every such option with a value. The command's words, or undefined to read the line as
- * written (an unknown command or option is then named as such).
+ * written (an unknown command or option is then named as such). An option another command takes is refused here:
+ * named with its commands, as after the command (`--to +1555… calls end <sid>`), or as a missing command when the
+ * line names none (`--to +1555…`, `calls --to +1555…`).
  */
 const commandAfterOwnValues = async (
   argv: string[],
@@ -87,10 +91,17 @@ const commandAfterOwnValues = async (
     if (takes) own.push(token.slice(2));
     return takes;
   });
-  const entry = registry[at.map((index) => argv[index]).join(' ')];
-  if (own.length === 0 || !entry) return undefined;
-  const { options } = (await entry.load()).spec;
-  return own.every((name) => options[name]?.type === 'string') ? at : undefined;
+  const name = at.map((index) => argv[index]).join(' ');
+  const entry = registry[name];
+  const none = at.length === 0 || name === 'calls';
+  if (own.length === 0 || (!entry && !none)) return undefined;
+  const options: OptionSpecs = entry ? (await entry.load()).spec.options : {};
+  const foreign = own.find((option) => options[option]?.type !== 'string');
+  if (foreign === undefined) return at;
+  const owners = await ownersOf(`--${foreign}`, registry);
+  if (owners && !entry) throw missingCommand(at.length === 0 ? 'main' : 'calls', argv, owners);
+  if (owners) throw await unknownOptionError(`--${foreign}`, name, options, registry);
+  return undefined;
 };
 
 /**
@@ -126,25 +137,6 @@ export const missingCommandUnoffered = (error: MissingCommandError): MissingComm
     `Name one of the ${error.topic === 'calls' ? 'subcommands' : 'commands'} above, with options it takes (its --help lists them).`,
     error.topic,
   );
-
-/** The `-o` of a command line, as far as it can be read before the command is known (for error output). */
-export const outputOf = (argv: string[]): OutputFormat => {
-  for (let index = 0; index < argv.length; index++) {
-    const token = argv[index]!;
-    if (token === '--') break;
-    const value =
-      token === '-o' || token === '--output'
-        ? argv[index + 1]
-        : token.startsWith('--output=')
-          ? token.slice(9)
-          : token.startsWith('-o') && token.length > 2 && !token.startsWith('--')
-            ? token.slice(2).replace(/^=/, '')
-            : undefined;
-    const format = outputFormatOf(value);
-    if (format) return format;
-  }
-  return 'table';
-};
 
 const asks = (argv: string[], ...flags: string[]): boolean => {
   const end = argv.indexOf('--');
@@ -188,9 +180,14 @@ const findCommand = (
 
 /**
  * No command, and an option that is no global one (`call-control --hlep`): named, with its nearest spelling,
- * rather than answered with the whole help on stderr and nothing said about what was typed.
+ * rather than answered with the whole help on stderr and nothing said about what was typed. Another command's
+ * option (`--to`) is named with the commands taking it; as a missing command when `argv` is the whole line.
  */
-const refuseUnknownGlobal = (argv: string[]): void => {
+const refuseUnknownGlobal = async (
+  argv: string[],
+  registry: Record<string, CommandEntry>,
+  whole = false,
+): Promise<void> => {
   const end = argv.indexOf('--');
   for (const token of end === -1 ? argv : argv.slice(0, end)) {
     if (!token.startsWith('-') || token === '-') continue;
@@ -201,11 +198,15 @@ const refuseUnknownGlobal = (argv: string[]): void => {
       short ? spec.short === name : long === name,
     );
     if (known) continue;
-    const guess = short
-      ? Object.values(globals).find((spec) => spec.short?.toLowerCase() === name.toLowerCase())?.short
-      : nearest(name.toLowerCase(), Object.keys(GLOBAL_OPTIONS));
+    const owners = await ownersOf(token.replace(/=.*$/s, ''), registry);
+    if (owners && whole) throw missingCommand('main', argv, owners);
+    const guess = owners
+      ? undefined
+      : short
+        ? Object.values(globals).find((spec) => spec.short?.toLowerCase() === name.toLowerCase())?.short
+        : nearest(name.toLowerCase(), Object.keys(GLOBAL_OPTIONS));
     throw new UsageError(
-      `unknown option '${token.replace(/=.*$/s, '')}'${guess ? ` (did you mean \`${short ? '-' : '--'}${guess}\`?)` : ''}`,
+      `unknown option '${token.replace(/=.*$/s, '')}'${owners ? ` (${owners})` : guess ? ` (did you mean \`${short ? '-' : '--'}${guess}\`?)` : ''}`,
       'Run `call-control --help` for the commands and the options every command takes.',
     );
   }
@@ -267,7 +268,7 @@ const refuseSplitGlobal = async (
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
-    refuseUnknownGlobal([flag!]);
+    await refuseUnknownGlobal([flag!], registry);
     return;
   }
   // `call-control --stack= prod`: put back, the line names no command; a line to type that prints the help is no help.
@@ -326,6 +327,7 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
+  await refuseTypographicDash(argv, registry);
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
@@ -335,7 +337,7 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   if (words.length === 0) {
     const lost = valueTakenForCommand(argv, at, registry);
     if (lost) throw lost;
-    refuseUnknownGlobal(argv);
+    await refuseUnknownGlobal(argv, registry, true);
   }
   if (words.length === 0 || words[0] === 'help') {
     return { kind: 'help', topic: 'main', asked: helpAsked || words[0] === 'help' };
@@ -361,7 +363,7 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
       // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
       const before = argv[at[0]! - 1];
       if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))
-        refuseUnknownGlobal(argv.slice(0, at[0]));
+        await refuseUnknownGlobal(argv.slice(0, at[0]), registry);
       throw error;
     }
   })();
@@ -406,13 +408,7 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];
-    if (!spec) {
-      const guess = nearest(token.name, Object.keys(options));
-      throw new UsageError(
-        `unknown option '${token.rawName}' for \`call-control ${name}\`${guess ? ` (did you mean \`--${guess}\`?)` : ''}`,
-        usage,
-      );
-    }
+    if (!spec) throw await unknownOptionError(token.rawName, name, options, registry);
     // `--secret-id $UNSET --local end-all --yes`: the next option read as the value, `--local` lost with it.
     if (spec.type === 'string' && !token.inlineValue && OPTION_WORD.test(token.value ?? ''))
       throw await optionTakenForValue(argv, token.rawName, token.value!, spec.value, readsAs(registry));

@@ -73,6 +73,28 @@ describe('the command line, read once', () => {
     expect(await usageOf(['calls', 'list', '--all=yes'])).toBe("option '--all' takes no value");
   });
 
+  it('suggests a spelling with two letters swapped wherever a word is guessed: command, subcommand, option', async () => {
+    expect(await usageOf(['calls', 'list', '--yse'])).toBe(
+      "unknown option '--yse' for `call-control calls list` (did you mean `--yes`?)",
+    );
+    expect(await usageOf(['--yse'])).toBe("unknown option '--yse' (did you mean `--yes`?)");
+    expect(await usageOf(['calls', 'gte', 'CA1'])).toBe(
+      'unknown command "calls gte" (did you mean `calls get`?)',
+    );
+    expect(await usageOf(['edn-all'])).toBe('unknown command "edn-all" (did you mean `end-all`?)');
+    expect(await usageOf(['clals', 'list'])).toBe('unknown command "clals" (did you mean `calls`?)');
+  });
+
+  it('suggests the name typed in capitals (caps lock on): command, subcommand, option', async () => {
+    expect(await usageOf(['END-ALL'])).toBe('unknown command "END-ALL" (did you mean `end-all`?)');
+    expect(await usageOf(['calls', 'LIST'])).toBe(
+      'unknown command "calls LIST" (did you mean `calls list`?)',
+    );
+    expect(await usageOf(['calls', 'list', '--STATUS', 'ringing'])).toBe(
+      "unknown option '--STATUS' for `call-control calls list` (did you mean `--status`?)",
+    );
+  });
+
   it('names a misspelt option typed with no command (`call-control --hlep`) instead of printing the help alone', async () => {
     expect(await usageOf(['--hlep'])).toBe("unknown option '--hlep' (did you mean `--help`?)");
     expect(await usageOf(['--Help'])).toBe("unknown option '--Help' (did you mean `--help`?)");
@@ -190,8 +212,18 @@ describe('the command line, read once', () => {
 
   it('finds two edits for a longer word, one for a short one', () => {
     expect(nearest('lsit', ['list', 'get'])).toBe('list');
-    expect(nearest('gte', ['list', 'get'])).toBeUndefined();
+    expect(nearest('gtx', ['list', 'get'])).toBeUndefined();
     expect(nearest('cleanp', ['cleanup', 'calls'])).toBe('cleanup');
+  });
+
+  it('counts two neighbouring letters swapped as one edit, so a short word swapped once is suggested', () => {
+    expect(nearest('gte', ['list', 'get'])).toBe('get');
+    expect(nearest('yse', Object.keys(GLOBAL_OPTIONS))).toBe('yes');
+    expect(nearest('edn-all', ['calls', 'end-all', 'cleanup'])).toBe('end-all');
+    expect(nearest('lsit', ['list', 'end'])).toBe('list');
+    // Two swaps (`tge`, `sey`) are two edits: too far from a word of three letters.
+    expect(nearest('tge', ['list', 'get'])).toBeUndefined();
+    expect(nearest('sey', ['yes', 'local'])).toBeUndefined();
   });
 
   it('gives `calls update` one flag per field of Update a Call, and --api for the API owning the call', () => {

@@ -34,13 +34,46 @@ describe("the command's own option, with its value, before the command", () => {
     });
   });
 
-  it('is refused, naming the option, when the command that follows has no such option', async () => {
-    expect((await refusalOf(['--to', '+15551234567', 'doctor'])).message).toBe("unknown option '--to'");
+  it('is refused, naming the option and the commands that take it, when the command that follows has no such option', async () => {
+    expect((await refusalOf(['--to', '+15551234567', 'doctor'])).message).toBe(
+      `unknown option '--to' for \`call-control doctor\`: ${TO_OWNERS}, not of \`doctor\``,
+    );
   });
 
   it('never takes a command word as the value: `--to end-all` lacks its value', async () => {
     expect((await refusalOf(['--to', 'end-all'])).message).toBe(
       "option '--to' needs a value (--to <number>)",
+    );
+  });
+});
+
+const SID = 'CA1234567890abcdef1234567890abcdef';
+const TO_OWNERS = '--to is an option of `calls list`, `calls transfer` and `end-all`';
+
+describe('an option of other commands, typed for one that does not take it (`--to` for `calls end`)', () => {
+  it.each([
+    [['--to', '+15551230000', 'calls', 'end', SID]],
+    [['--to=+15551230000', 'calls', 'end', SID]],
+    [['calls', 'end', SID, '--to', '+15551230000']],
+    [['calls', 'end', SID, '--to=+15551230000', '--local']],
+  ])('%j names the commands taking it, and that `calls end` does not; no line to type', async (args) => {
+    const error = await refusalOf(args);
+    expect(error.message).toBe(
+      `unknown option '--to' for \`call-control calls end\`: ${TO_OWNERS}, not of \`calls end\``,
+    );
+    // Which was meant, the one call or `end-all --to` (every call to the number), is not known: no line offered.
+    expect(error.hint).toBe('Run `call-control calls end --help` for its options and examples.');
+  });
+
+  it('exits 2 with nothing on stdout: refused before anything is read or sent', async () => {
+    const run = await runCliFromSource(['--to', '+15551230000', 'calls', 'end', SID, '--yes']);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toContain(`${TO_OWNERS}, not of \`calls end\``);
+  });
+
+  it('an option no command takes keeps its nearest spelling', async () => {
+    expect((await refusalOf(['calls', 'end', SID, '--yse'])).message).toBe(
+      "unknown option '--yse' for `call-control calls end` (did you mean `--yes`?)",
     );
   });
 });
@@ -64,6 +97,37 @@ describe('a command line that names no command', () => {
         `next:  Name one of the commands above; to list the calls: \`${line}\`.\n`,
     );
   });
+
+  it.each([
+    [
+      ['--to', '+15551230000'],
+      'a command is missing',
+      'commands',
+      '`call-control calls list --to +15551230000`',
+    ],
+    [
+      ['--to=+1555', '--local'],
+      'a command is missing',
+      'commands',
+      '`call-control calls list --to=+1555 --local`',
+    ],
+    [
+      ['calls', '--to', '+1555'],
+      '`calls` needs a subcommand',
+      'subcommands',
+      '`call-control calls list --to +1555`',
+    ],
+  ])(
+    '%j says the command is missing and which commands take --to, offering `calls list` with it',
+    async (args, said, what, line) => {
+      const run = await runCliFromSource(args);
+      expect([run.code, run.stdout]).toEqual([2, '']);
+      expect(run.stderr.split('\n\nerror: ')[1]).toBe(
+        `${said} (${TO_OWNERS}); nothing was sent\n` +
+          `next:  Name one of the ${what} above; to list the calls: ${line}.\n`,
+      );
+    },
+  );
 
   it('`calls` alone says its subcommand is missing, under the list of them', async () => {
     const run = await runCliFromSource(['calls', '--local']);
@@ -95,6 +159,9 @@ describe('a command line that names no command', () => {
     [['-o', 'xml'], 'commands', 'a command is missing'],
     [['--stack='], 'commands', 'a command is missing'],
     [['--region', '\u001b[31m'], 'commands', 'a command is missing'],
+    [['--to'], 'commands', `a command is missing (${TO_OWNERS})`],
+    // `end-all`'s flag: the line offered is never `end-all`, and `calls list --dry-run` is refused in turn.
+    [['--dry-run'], 'commands', 'a command is missing (--dry-run is an option of `end-all` and `cleanup`)'],
   ])(
     '%j offers no line to type that is refused in turn, only the sentence (exit 2)',
     async (args, what, said) => {

@@ -272,3 +272,23 @@ describe('a global option split from its value before the command (`--stack= pro
     );
   });
 });
+
+describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or autocorrect turned `--` into one)', () => {
+  it.each([
+    [['—local', 'calls', 'list'], '—local', 'call-control --local calls list'],
+    [['calls', 'list', '–-local', '--to', '+1555'], '–-local', 'call-control calls list --local --to +1555'],
+    [['calls', 'end', sid, '—yes'], '—yes', `call-control calls end ${sid} --yes`],
+    [['calls', 'list', '—Status=ringing'], '—Status=ringing', 'call-control calls list --status=ringing'],
+    [['−dry-run', 'end-all'], '−dry-run', 'call-control --dry-run end-all'],
+  ])('%j is named as such, with the line to type (nothing sent)', async (args, word, line) => {
+    const error = await refusalOf(args);
+    expect(error.message).toBe(
+      `"${word}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+    );
+    expect(error.hint).toBe(`Type the option with two hyphens: \`${line}\`.`);
+  });
+
+  it('leaves a dashed word that names no option to the refusal it had (`—bogus calls list`: a command)', async () => {
+    expect((await refusalOf(['—bogus', 'calls', 'list'])).message).toBe('unknown command "—bogus"');
+  });
+});
