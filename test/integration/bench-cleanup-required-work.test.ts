@@ -62,6 +62,10 @@ const seed = (stale: number, fresh: number) => ({
 type Line = { message: string; timestamp?: string; audit?: Record<string, unknown> };
 const parsed = (lines: string[]): Line[] => lines.map((line) => JSON.parse(line) as Line);
 
+/** An audit line's text with what differs from call to call (and from run to run) blanked: its fields' order kept. */
+const shape = (line: string): string =>
+  line.replace(/"(timestamp|callSid|reason|executionId|scheduledTime)":"[^"]*"/g, '"$1":""');
+
 /** An audit line without what differs from call to call (and from run to run). */
 const fixedPart = ({ timestamp, audit, ...line }: Line) => {
   const { callSid, reason, actor, ...rest } = audit ?? {};
@@ -89,6 +93,10 @@ describe("the cleanup's required-work floor", () => {
     const audits = written.filter((line) => line.message === 'call-control audit');
     expect(audits.map((line) => line.audit?.callSid).sort()).toEqual([...calls.stale].sort());
     const [own] = parsed(cleanup.lines);
+    const ownShape = shape(cleanup.lines[0] as string);
+    for (const line of lines.filter((text) => text.includes('"call-control audit"'))) {
+      expect(shape(line)).toBe(ownShape);
+    }
     for (const line of audits) {
       expect(fixedPart(line)).toEqual(fixedPart(own as Line));
       expect(line.audit?.reason).toMatch(
@@ -156,5 +164,6 @@ describe("the audit record's required-work floor", () => {
       expect(line.audit?.reason).toBe(record?.audit?.reason);
       expect(Object.keys(line.audit ?? {})).toEqual(Object.keys(record?.audit ?? {}));
     }
+    expect(floor.lines.map(shape)).toEqual(Array(3).fill(shape(records.lines[0] as string)));
   }, 60_000);
 });
