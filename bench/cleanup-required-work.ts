@@ -27,6 +27,9 @@
  *   are sent once more" (here: a reused socket the server closed, as the warm floor has it);
  * - "429 from SignalWire, or 503 ...: retried with exponential backoff and full jitter (200 ms doubling, at most 3 s
  *   per wait), honouring `Retry-After` when sent (delay-seconds or an HTTP-date ...); at most 4 attempts and 12 s";
+ * - "Answers are capped per operation" (Validation rules): a single call's at 1 MiB, a List Calls page's at what the
+ *   function can return and hold (functions/commons/signalwire/answer-caps.ts `answerCaps`), the bytes counted as
+ *   they come and the request dropped past the cap;
  * - the end's answer: "a JSON answer ... that begins with a UTF-8 byte order mark ... the mark is read past"; "a 2xx
  *   that is not a usable Call (`sid` or `status` not a string, another call's `sid`, nested deeper than 16
  *   levels)" is no end;
@@ -42,11 +45,12 @@
  * stale and ended at the first attempt); the secret's read (the plan carries the credentials, as the cleanup's
  * run in this driver gets them); the policy's filters and `neverTouch` (the bench's policy sets none);
  * `CLEANUP_TIME_MARGIN_MS` (the driver's run has no Lambda deadline); native calls (the rounds' policy is
- * `apis: ['compatibility']`, bench/cleanup-driver.ts `cleanUp`); the page's own depth check and the answers' size
- * cap (no README sentence asks for them).
+ * `apis: ['compatibility']`, bench/cleanup-driver.ts `cleanUp`); the page's own depth check (no README sentence asks
+ * for it).
  */
 import http from 'node:http';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
+import { answerCaps } from '../functions/commons/signalwire/answer-caps.ts';
 import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
 
 /** Calls per List Calls page: the cleanup's default (run-options.ts). */
@@ -193,6 +197,7 @@ const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
   const { hostname, port } = new URL(plan.spaceOrigin);
   const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
   const timeoutMs = plan.requestTimeoutMs ?? Number(process.env.SIGNALWIRE_TIMEOUT_MS ?? 5000);
+  const caps = answerCaps();
 
   /** One attempt; a reused socket the server had closed is tried once more. */
   const attempt = (method: string, path: string, body: string, resend = true): Promise<Answer> =>
@@ -202,9 +207,16 @@ const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         headers['content-length'] = String(body.length);
       }
+      // README's Validation rules: "Answers are capped per operation", a List Calls page's and a single call's.
+      const cap = method === 'GET' ? caps.list : caps.call;
       const request = http.request({ hostname, port, path, method, headers, agent }, (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > cap) request.destroy(new Error(`SignalWire's answer exceeded ${cap} bytes`));
+          else chunks.push(chunk);
+        });
         response.on('end', () => {
           clearTimeout(timer);
           const retryAfter = response.headers['retry-after'];

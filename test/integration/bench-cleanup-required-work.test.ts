@@ -147,6 +147,28 @@ describe("the cleanup's required-work floor", () => {
   }, 60_000);
 });
 
+describe("the cleanup's required-work floor's answers", () => {
+  it('refuses an end answer past the 1 MiB cap, a usable Call or not, as the cleanup does', async () => {
+    // Prepare: SignalWire ends the call, then answers with the Call padded past 1 MiB.
+    emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });
+    const [sid] = seed(1, 0).stale;
+    const body = JSON.stringify({ sid, status: 'completed', pad: 'x'.repeat(1024 * 1024) });
+    space().injectFault({ kind: 'garble', body, method: 'POST' });
+
+    // Act
+    const { outcome, lines } = await runCleanupDriver(driver, plan({ requiredWork: true }));
+
+    // Assess
+    expect(outcome).toMatchObject({ ended: 0, failed: 1 });
+    const [audit] = parsed(lines).filter((line) => line.message === 'call-control audit');
+    expect(audit?.audit).toMatchObject({
+      callSid: sid,
+      outcome: 'failed',
+      reason: "SignalWire's answer exceeded 1048576 bytes",
+    });
+  }, 60_000);
+});
+
 describe("the audit record's required-work floor", () => {
   it("writes one line per record with the audit record's fields and values, each with its own SID", async () => {
     // Act
