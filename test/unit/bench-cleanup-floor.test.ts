@@ -93,6 +93,26 @@ describe("the cleanup's required-work floor", () => {
     expect(sentence).not.toContain('bounded by the work');
   });
 
+  it('claims no bound, CPU or wall, when the floor failed calls', () => {
+    // Prepare: the bounded floor, one round of which failed 40 calls (CPU per ended call inflated).
+    const failing: FloorRuns = {
+      ...bounded,
+      required: [run(170, 1100), cleanupRun(180, 960, { wallMs: 1080, failed: 40 }), run(160, 1090)],
+    };
+
+    // Act
+    const cpu = floorCpuSentence(failing, 1.6);
+    const wall = floorWallSentence(failing, 0.95);
+
+    // Assess
+    for (const sentence of [cpu, wall]) {
+      expect(sentence).toContain(
+        "not read as a bound: 40 of the floor's calls failed, so its figures are not the required work's",
+      );
+      expect(sentence).not.toMatch(/bounded by the work|below the 0\.95 target on its own/);
+    }
+  });
+
   it('says the wall target is bounded when the pool over the floor alone is below it', () => {
     const bound: FloorRuns = { ...bounded, required: [run(170, 1100), run(180, 1080), run(160, 1090)] };
 
