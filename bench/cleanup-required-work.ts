@@ -24,7 +24,7 @@
  *   no signal, nothing to abort in the bench's run;
  * - "a timeout per attempt" (`SIGNALWIRE_TIMEOUT_MS`, or the plan's `requestTimeoutMs`), one timer per request,
  *   and "timeout, reset or dropped connection after sending: reads and updates without `Url` (ending a call ...)
- *   are sent once more" (here: a reused socket the server closed, as the warm floor has it);
+ *   are sent once more" (a timeout, or a reset of the connection: a reused socket the server closed among them);
  * - "429 from SignalWire, or 503 ...: retried with exponential backoff and full jitter (200 ms doubling, at most 3 s
  *   per wait), honouring `Retry-After` when sent (delay-seconds or an HTTP-date ...); at most 4 attempts and 12 s";
  * - "Answers are capped per operation" (Validation rules): a single call's at 1 MiB, a List Calls page's at what the
@@ -190,7 +190,7 @@ type Listed = { sid: string; prior: string; reason: string };
 
 /**
  * SignalWire's requests as the contract asks for them (see the header): over one keep-alive agent with Basic auth,
- * a timeout per attempt, one resend on a reused socket the server closed, and the retries of a 429 or a 503.
+ * a timeout per attempt, one resend after a timeout or a reset, and the retries of a 429 or a 503.
  */
 const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
   const agent = new http.Agent({ keepAlive: true });
@@ -226,18 +226,24 @@ const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
             retryAfter,
           });
         });
-        response.on('error', reject);
+        response.on('error', fail);
       });
-      const timer = setTimeout(
-        () => request.destroy(new Error('SignalWire did not answer in time')),
-        timeoutMs,
-      );
-      request.on('error', (error: NodeJS.ErrnoException) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.destroy(new Error('SignalWire did not answer in time'));
+      }, timeoutMs);
+      // "timeout, reset or dropped connection after sending: ... updates without `Url` (ending a call ...) are sent
+      // once more", and reads: once, whichever of the request and its answer reports it first.
+      let failed = false;
+      function fail(error: NodeJS.ErrnoException): void {
         clearTimeout(timer);
-        if (resend && request.reusedSocket && error.code === 'ECONNRESET')
-          resolve(attempt(method, path, body, false));
+        if (failed) return;
+        failed = true;
+        if (resend && (timedOut || error.code === 'ECONNRESET')) resolve(attempt(method, path, body, false));
         else reject(error);
-      });
+      }
+      request.on('error', fail);
       request.end(body);
     });
 

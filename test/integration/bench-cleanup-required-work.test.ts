@@ -169,6 +169,23 @@ describe("the cleanup's required-work floor's answers", () => {
   }, 60_000);
 });
 
+describe("the cleanup's required-work floor's resend", () => {
+  it('sends an end that timed out once more, as README asks, and the call ends', async () => {
+    // Prepare: the first end is answered after 3 s; each attempt may take 500 ms.
+    emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });
+    const [sid] = seed(1, 0).stale;
+    space().injectFault({ kind: 'delay', ms: 3000, times: 1, method: 'POST' });
+
+    // Act
+    const { outcome } = await runCleanupDriver(driver, plan({ requiredWork: true, requestTimeoutMs: 500 }));
+
+    // Assess
+    expect(outcome).toMatchObject({ ended: 1, failed: 0 });
+    expect(space().getCall(PROJECT, sid as string)?.status).toBe('completed');
+    expect(space().requests.filter((request) => request.method === 'POST')).toHaveLength(2);
+  }, 60_000);
+});
+
 describe("the audit record's required-work floor", () => {
   it("writes one line per record with the audit record's fields and values, each with its own SID", async () => {
     // Act
