@@ -169,6 +169,39 @@ describe("the cleanup's required-work floor's answers", () => {
   }, 60_000);
 });
 
+describe("the cleanup's required-work floor's verdicts on answers", () => {
+  it("reads past a byte order mark, fails another call's answer, retries a 503, and ends no more than the cap", async () => {
+    // Prepare
+    emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });
+    const endOne = async (
+      fault: Parameters<SignalWireEmulator['injectFault']>[0] | ((sid: string) => string),
+    ) => {
+      const [sid] = seed(1, 0).stale as [string];
+      space().injectFault(
+        typeof fault === 'function' ? { kind: 'garble', body: fault(sid), method: 'POST' } : fault,
+      );
+      return runCleanupDriver(driver, plan({ requiredWork: true }));
+    };
+
+    // Act
+    const bom = await endOne((sid) => `\ufeff${JSON.stringify({ sid, status: 'completed' })}`);
+    const other = await endOne(() => JSON.stringify({ sid: 'CA-another', status: 'completed' }));
+    const unavailable = await endOne({ kind: 'status', status: 503, method: 'POST' });
+    seed(5, 0);
+    const capped = await runCleanupDriver(driver, plan({ requiredWork: true, maxCallsToEnd: 3 }));
+
+    // Assess
+    expect(bom.outcome).toMatchObject({ ended: 1, failed: 0 });
+    expect(other.outcome).toMatchObject({ ended: 0, failed: 1 });
+    expect(unavailable.outcome).toMatchObject({ ended: 1, failed: 0, retries: { unavailable: 1 } });
+    // The emulator ended the call the misrouted answer was for (garble applies the request): 5 left.
+    expect(capped.outcome).toMatchObject({ found: 5, ended: 3 });
+    expect(parsed(capped.lines).filter((line) => line.message === 'cleanup report')).toMatchObject([
+      { report: { eligible: 5, circuitBreaker: { cap: 3, tripped: true, eligibleBeyondCap: 2 } } },
+    ]);
+  }, 60_000);
+});
+
 describe("the cleanup's required-work floor's resend", () => {
   it('sends an end that timed out once more, as README asks, and the call ends', async () => {
     // Prepare: the first end is answered after 3 s; each attempt may take 500 ms.
