@@ -1,7 +1,8 @@
 /**
  * The audit-record runs of the cleanup bench (bench/cleanup-driver.ts, in its child): the records as the cleanup
  * writes them (`auditLines`), as many bare writes of one such line (`writeLines`), and the same lines made by hand
- * the simplest way the contract allows (`requiredLines`), so that each can be set against the others.
+ * with no work per line the contract does not require (`requiredLines`), so that each can be set against the
+ * others.
  */
 import { randomUUID } from 'node:crypto';
 import { scheduleActor } from '#commons/calls/audit-actors';
@@ -73,10 +74,11 @@ export const writeBare = (lines: number, line: string, outcome: CleanupOutcome):
 
 /**
  * The audit record's required-work floor: `requiredLines` lines with the fields and values of the records
- * `writeAudits` writes (the same actor, project, change, outcome, rule, statuses), made by hand the simplest way the
- * contract allows (bench/cleanup-required-work.ts `auditLineMaker`: the run's fixed part serialised once, each
- * record's timestamp, SID, outcome and rule with `toISOString` and `JSON.stringify`), each written with
- * `process.stdout.write`. No library: not the Logger, nor the project's record builder.
+ * `writeAudits` writes (the same actor, project, change, outcome, rule, statuses), made by hand with no work repeated
+ * per line that the contract does not require (bench/cleanup-required-work.ts `auditLineMaker`: the run's fixed part
+ * serialised once, the outcome's and statuses' JSON once per value, the timestamp's text once a second, each
+ * record's SID and rule with `JSON.stringify`), each written with `process.stdout.write`. No library: not the
+ * Logger, nor the project's record builder.
  */
 export const writeRequired = (plan: CleanupPlan, outcome: CleanupOutcome, sids: readonly string[]): void => {
   const lines = plan.requiredLines ?? 0;

@@ -5,9 +5,12 @@
  * of the same length to the same discarded stdout (bench/cleanup-driver.ts `writeLines`), in the same rounds, and
  * the record's required work: the same line made by hand, written the same way (`requiredLines`). Counted with
  * callgrind on 2026-12-07 beside the two others (`npx tsx bench/cleanup-instructions.ts audit write audit-required
- * --calls 2000,6000 --runs 3`, this tree): 38.6 k per audit record, 7.1 k per bare write, 36.5 k per line made by
- * hand (both records' counts include making each record's SID): the project's record costs 1.06x the instructions
- * of the contract's line made plainly.
+ * --calls 2000,6000 --runs 3`): 38.6 k per audit record, 7.1 k per bare write; the line made by hand, with no
+ * work per line the contract does not require (its statuses' JSON once per value, its timestamp's text once a
+ * second, as the record keeps them), 27.0 k beside the record's 38.5 k (`audit audit-required --calls 2000,6000
+ * --runs 1`; both records' counts include making each record's SID): the project's record costs 1.43x the
+ * instructions of the contract's line made plainly. (Serialising those statuses and formatting that timestamp
+ * per line, as the floor first did, cost it 36.5 k, 1.06x below the record: a floor that bounded what it did not.)
  * Counted with callgrind on 2026-12-07 (`npx tsx bench/cleanup-instructions.ts audit write --runs 3`, user-space
  * instructions only): 59.3 k per audit record, 39.2 k per bare write of its 861-byte line (Node's Writable and
  * SyncWriteStream, the string's conversion, `fs.writeSync`), most of both the first compilations: past them
@@ -149,9 +152,10 @@ export const auditRequiredRows = (
     perLineRow(
       'audit-required-work-ms',
       "Context, what bounds the audit-record target: the audit record's required work, its line made by hand the " +
-        'simplest way the contract allows (the same fields and values; the parts fixed for a run serialised once, ' +
-        "each record's own with `JSON.stringify` and `toISOString`) and written with `process.stdout.write`, no " +
-        'library; client CPU per line, in the same rounds',
+        'cheapest plain way the contract allows (the same fields and values; the parts fixed for a run serialised ' +
+        "once, a status's or outcome's JSON once per value, the timestamp's text once a second, each record's SID " +
+        'and rule with `JSON.stringify`) and written with `process.stdout.write`, no library; client CPU per line, ' +
+        'in the same rounds',
       required,
       'cpuMs',
       `audit record ${fineMs(record)}`,
@@ -185,7 +189,8 @@ const requiredSentence = (audits: readonly CleanupResult[], required: readonly C
         `bounded by it, and the record exceeds it by ${fineMs(Math.max(0, record - floor))} per record`;
   return (
     ` The required work alone (the \`audit-required-work-ms\` and \`audit-record-vs-required-work\` rows: the ` +
-    "same line made by hand, its run's fixed part serialised once, each record's own parts with `JSON.stringify`, " +
+    "same line made by hand, its run's fixed part serialised once, each value of a field of few values once, the " +
+    "timestamp's text once a second, each record's SID and rule with `JSON.stringify`, " +
     `written with \`process.stdout.write\`) takes ${fineMs(floor)} per line: ${verdict}. The record is ` +
     `${ratio(over)} that floor (median of the per-round ratios). In instructions: ` +
     '`npx tsx bench/cleanup-instructions.ts audit write audit-required --calls 2000,6000` (callgrind).'

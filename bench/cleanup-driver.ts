@@ -76,9 +76,9 @@ export interface CleanupPlan {
    */
   writeLines?: number;
   /**
-   * Instead of ending calls: this many audit lines made by hand the simplest way the contract allows, the audit
-   * record's fields and values (bench/cleanup-audit-lines.ts `writeRequired`), each written with
-   * `process.stdout.write`: the audit record's required-work floor.
+   * Instead of ending calls: this many audit lines made by hand with no work per line the contract does not
+   * require, the audit record's fields and values (bench/cleanup-audit-lines.ts `writeRequired`), each written
+   * with `process.stdout.write`: the audit record's required-work floor.
    */
   requiredLines?: number;
   /**

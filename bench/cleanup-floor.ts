@@ -36,6 +36,13 @@ const medianOf = (runs: readonly CleanupResult[], figure: (run: CleanupResult) =
 
 const wallOf = (run: CleanupResult): number => run.wallMs;
 
+/** Calls the floor's runs failed: a floor that did not end every call is no measure of the required work. */
+const floorFailed = (runs: FloorRuns): number => runs.required.reduce((total, run) => total + run.failed, 0);
+
+/** The verdict in place of a bound when the floor's runs failed calls (its CPU per ended call is then inflated). */
+const failedVerdict = (failed: number): string =>
+  `not read as a bound: ${failed} of the floor's calls failed, so its figures are not the required work's`;
+
 /** The four figures both the rows and the sentences read: per-round ratios, their spread. */
 const floorFigures = (runs: FloorRuns) => ({
   cpuFloor: spread(perRound(runs.required, runs.bareHttp, (f, p) => cpuPerCall(f) / cpuPerCall(p))),
@@ -77,7 +84,7 @@ export const cleanupFloorRows = (runs: FloorRuns, calls: string): ResultRow[] =>
     pool: medianOf(runs.bareHttp, wallOf),
     cleanup: medianOf(runs.plain, wallOf),
   };
-  const failed = runs.required.reduce((total, run) => total + run.failed, 0);
+  const failed = floorFailed(runs);
   const floorShown = (figure: string) => `${figure}${failed > 0 ? `, ${failed} calls failed` : ''}`;
   return [
     contextRow(
@@ -119,14 +126,17 @@ export const floorCpuSentence = (runs: FloorRuns, target: number): string => {
   const { cpuFloor, cpuOver } = floorFigures(runs);
   const floorCpu = medianOf(runs.required, cpuPerCall);
   const above = medianOf(runs.plain, cpuPerCall) - floorCpu;
+  const failed = floorFailed(runs);
   const verdict =
-    cpuFloor.median > target
-      ? `beyond the ${target}x target on its own: on this machine the target is bounded by the work the contract ` +
-        `requires, done plainly; the cleanup is ${ratio(cpuOver.median)} that floor`
-      : `within the ${target}x target (${(target - cpuFloor.median).toFixed(2)}x of the pool to spare): the ` +
-        `target is not bounded by it, and the cleanup exceeds it by ${ratio(cpuOver.median)} (${
-          above > 0 ? `${us(above)} per call more` : 'nothing measurable'
-        })`;
+    failed > 0
+      ? failedVerdict(failed)
+      : cpuFloor.median > target
+        ? `beyond the ${target}x target on its own: on this machine the target is bounded by the work the contract ` +
+          `requires, done plainly; the cleanup is ${ratio(cpuOver.median)} that floor`
+        : `within the ${target}x target (${(target - cpuFloor.median).toFixed(2)}x of the pool to spare): the ` +
+          `target is not bounded by it, and the cleanup exceeds it by ${ratio(cpuOver.median)} (${
+            above > 0 ? `${us(above)} per call more` : 'nothing measurable'
+          })`;
   return (
     ` What the contract itself requires, measured (the \`${REQUIRED_WORK_CPU_ROW}\` and ` +
     `\`${VS_REQUIRED_WORK_CPU_ROW}\` rows): ${CLEANUP_FLOOR_LABEL}, in its own process in the same rounds, spends ` +
@@ -140,15 +150,18 @@ export const floorCpuSentence = (runs: FloorRuns, target: number): string => {
 export const floorWallSentence = (runs: FloorRuns, target: number): string => {
   if (runs.required.length === 0) return '';
   const { wallFloor, wallOver } = floorFigures(runs);
+  const failed = floorFailed(runs);
   const verdict =
-    wallFloor.median < target
-      ? `below the ${target} target on its own: the contract's required work alone keeps the pool's pace out of ` +
-        'reach on this machine'
-      : `at or above the ${target} target: the target is not bounded by it, and the cleanup takes ${
-          wallOver.median < 1
-            ? `${((1 / wallOver.median - 1) * 100).toFixed(1)} % longer than`
-            : 'no longer than'
-        } the floor (floor time / cleanup time ${ratio(wallOver.median)})`;
+    failed > 0
+      ? failedVerdict(failed)
+      : wallFloor.median < target
+        ? `below the ${target} target on its own: the contract's required work alone keeps the pool's pace out of ` +
+          'reach on this machine'
+        : `at or above the ${target} target: the target is not bounded by it, and the cleanup takes ${
+            wallOver.median < 1
+              ? `${((1 / wallOver.median - 1) * 100).toFixed(1)} % longer than`
+              : 'no longer than'
+          } the floor (floor time / cleanup time ${ratio(wallOver.median)})`;
   return (
     ` The required-work floor's wall time (the \`${REQUIRED_WORK_WALL_ROW}\` and \`${VS_REQUIRED_WORK_WALL_ROW}\` ` +
     `rows): pool time / floor time ${ratio(wallFloor.median)} (median of the per-round ratios, min–max ` +

@@ -24,16 +24,20 @@
  *   no signal, nothing to abort in the bench's run;
  * - "a timeout per attempt" (`SIGNALWIRE_TIMEOUT_MS`, or the plan's `requestTimeoutMs`), one timer per request,
  *   and "timeout, reset or dropped connection after sending: reads and updates without `Url` (ending a call ...)
- *   are sent once more" (here: a reused socket the server closed, as the warm floor has it);
+ *   are sent once more" (a timeout, or a reset of the connection: a reused socket the server closed among them);
  * - "429 from SignalWire, or 503 ...: retried with exponential backoff and full jitter (200 ms doubling, at most 3 s
  *   per wait), honouring `Retry-After` when sent (delay-seconds or an HTTP-date ...); at most 4 attempts and 12 s";
+ * - "Answers are capped per operation" (Validation rules): a single call's at 1 MiB, a List Calls page's at what the
+ *   function can return and hold (functions/commons/signalwire/answer-caps.ts `answerCaps`), the bytes counted as
+ *   they come and the request dropped past the cap;
  * - the end's answer: "a JSON answer ... that begins with a UTF-8 byte order mark ... the mark is read past"; "a 2xx
  *   that is not a usable Call (`sid` or `status` not a string, another call's `sid`, nested deeper than 16
  *   levels)" is no end;
  * - "Each ended (or would-be-ended) call also gets an audit record" (Audit records: "a log line with `"message":
  *   "call-control audit"` and an `audit` object"): the line the cleanup writes in these rounds, field for field
- *   ({@link auditLineMaker}: the fields made once per run serialised once, each call's own with `JSON.stringify`
- *   and `toISOString`), written with `process.stdout.write`;
+ *   ({@link auditLineMaker}: the fields made once per run serialised once, the JSON of each value of a field of
+ *   few values once, the timestamp's text once a second, each call's SID and rule with `JSON.stringify`), written
+ *   with `process.stdout.write`;
  * - "Each run logs one `cleanup report` line": the run's counts, one line.
  * Left out: middy and Powertools (the function's, not the contract's); refusals' and failures' wording, the
  * redaction of error text, the 401 re-read of the secret, `already-ended` and `stateChanged`, the re-sends after
@@ -41,11 +45,12 @@
  * stale and ended at the first attempt); the secret's read (the plan carries the credentials, as the cleanup's
  * run in this driver gets them); the policy's filters and `neverTouch` (the bench's policy sets none);
  * `CLEANUP_TIME_MARGIN_MS` (the driver's run has no Lambda deadline); native calls (the rounds' policy is
- * `apis: ['compatibility']`, bench/cleanup-driver.ts `cleanUp`); the page's own depth check and the answers' size
- * cap (no README sentence asks for them).
+ * `apis: ['compatibility']`, bench/cleanup-driver.ts `cleanUp`); the page's own depth check (no README sentence asks
+ * for it).
  */
 import http from 'node:http';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
+import { answerCaps } from '../functions/commons/signalwire/answer-caps.ts';
 import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
 
 /** Calls per List Calls page: the cleanup's default (run-options.ts). */
@@ -104,11 +109,17 @@ export interface AuditParts {
   priorStatus: string;
 }
 
+/** Values a record's field of few values (its outcome, a status) takes whose JSON is kept, at most. */
+const QUOTED_MAX = 64;
+
 /**
  * The audit line the cleanup writes, field for field and in its order (`{level, message, timestamp, service,
  * sampling_rate, audit: {trigger, actor, accountSid, callSid, change, outcome, reason, resultingStatus?,
- * priorStatus, api}}`): what is the same for every call of a run serialised once, each call's own parts with
- * `JSON.stringify` (the timestamp with `toISOString`, which needs no escaping).
+ * priorStatus, api}}`), with no work a plain program need repeat per line: what is the same for every call of a
+ * run serialised once; the JSON of the fields of few values (the outcome, the statuses) made once per value; the
+ * timestamp `new Date().toISOString()`'s text formatted once a second, only its milliseconds per line (V8 formats
+ * each `toISOString` with `snprintf`); per line only the SID and the rule with `JSON.stringify`. Anything more per
+ * line would be work the contract does not require, and would make the floor bound what it does not.
  */
 export const auditLineMaker = (frame: AuditFrame): ((parts: AuditParts) => string) => {
   const head = '{"level":"INFO","message":"call-control audit","timestamp":"';
@@ -117,11 +128,31 @@ export const auditLineMaker = (frame: AuditFrame): ((parts: AuditParts) => strin
     `"actor":${JSON.stringify(frame.actor)},"accountSid":${JSON.stringify(frame.accountSid)},"callSid":`;
   const change = `,"change":${JSON.stringify(frame.change)},"outcome":`;
   const tail = `,"api":${JSON.stringify(frame.api)}}}\n`;
+  const quoted = new Map<string, string>();
+  const quote = (value: string): string => {
+    let json = quoted.get(value);
+    if (json === undefined) {
+      json = JSON.stringify(value);
+      if (quoted.size < QUOTED_MAX) quoted.set(value, json);
+    }
+    return json;
+  };
+  let second = Number.NaN;
+  let secondText = '';
+  const timestamp = (): string => {
+    const now = Date.now();
+    const ms = now - second;
+    if (ms >= 0 && ms < 1000) return `${secondText}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+    const text = new Date(now).toISOString();
+    second = now - (now % 1000);
+    secondText = text.slice(0, -4);
+    return text;
+  };
   return ({ callSid, outcome, reason, resultingStatus, priorStatus }) =>
-    `${head}${new Date().toISOString()}${audit}${JSON.stringify(callSid)}${change}${JSON.stringify(outcome)}` +
+    `${head}${timestamp()}${audit}${JSON.stringify(callSid)}${change}${quote(outcome)}` +
     `,"reason":${JSON.stringify(reason)}${
-      resultingStatus === undefined ? '' : `,"resultingStatus":${JSON.stringify(resultingStatus)}`
-    },"priorStatus":${JSON.stringify(priorStatus)}${tail}`;
+      resultingStatus === undefined ? '' : `,"resultingStatus":${quote(resultingStatus)}`
+    },"priorStatus":${quote(priorStatus)}${tail}`;
 };
 
 interface Answer {
@@ -159,13 +190,14 @@ type Listed = { sid: string; prior: string; reason: string };
 
 /**
  * SignalWire's requests as the contract asks for them (see the header): over one keep-alive agent with Basic auth,
- * a timeout per attempt, one resend on a reused socket the server closed, and the retries of a 429 or a 503.
+ * a timeout per attempt, one resend after a timeout or a reset, and the retries of a 429 or a 503.
  */
 const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
   const agent = new http.Agent({ keepAlive: true });
   const { hostname, port } = new URL(plan.spaceOrigin);
   const authorization = `Basic ${Buffer.from(`${plan.projectId}:${plan.apiToken}`).toString('base64')}`;
   const timeoutMs = plan.requestTimeoutMs ?? Number(process.env.SIGNALWIRE_TIMEOUT_MS ?? 5000);
+  const caps = answerCaps();
 
   /** One attempt; a reused socket the server had closed is tried once more. */
   const attempt = (method: string, path: string, body: string, resend = true): Promise<Answer> =>
@@ -175,9 +207,16 @@ const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         headers['content-length'] = String(body.length);
       }
+      // README's Validation rules: "Answers are capped per operation", a List Calls page's and a single call's.
+      const cap = method === 'GET' ? caps.list : caps.call;
       const request = http.request({ hostname, port, path, method, headers, agent }, (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > cap) request.destroy(new Error(`SignalWire's answer exceeded ${cap} bytes`));
+          else chunks.push(chunk);
+        });
         response.on('end', () => {
           clearTimeout(timer);
           const retryAfter = response.headers['retry-after'];
@@ -187,18 +226,24 @@ const signalWire = (plan: CleanupPlan, outcome: CleanupOutcome) => {
             retryAfter,
           });
         });
-        response.on('error', reject);
+        response.on('error', fail);
       });
-      const timer = setTimeout(
-        () => request.destroy(new Error('SignalWire did not answer in time')),
-        timeoutMs,
-      );
-      request.on('error', (error: NodeJS.ErrnoException) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.destroy(new Error('SignalWire did not answer in time'));
+      }, timeoutMs);
+      // "timeout, reset or dropped connection after sending: ... updates without `Url` (ending a call ...) are sent
+      // once more", and reads: once, whichever of the request and its answer reports it first.
+      let failed = false;
+      function fail(error: NodeJS.ErrnoException): void {
         clearTimeout(timer);
-        if (resend && request.reusedSocket && error.code === 'ECONNRESET')
-          resolve(attempt(method, path, body, false));
+        if (failed) return;
+        failed = true;
+        if (resend && (timedOut || error.code === 'ECONNRESET')) resolve(attempt(method, path, body, false));
         else reject(error);
-      });
+      }
+      request.on('error', fail);
       request.end(body);
     });
 

@@ -42,7 +42,8 @@ export interface CleanupScenario {
    * (bench/build.ts `unpacedCleanupDriver`, bench only); `layer-*`: the same calls ended through one layer of
    * the project above `node:http` and nothing else (CleanupPlan's `bareTransport`); `write`: as many bare
    * `process.stdout.write` calls of one audit line, the write alone (CleanupPlan's `writeLines`);
-   * `audit-required`: as many audit lines made by hand the simplest way the contract allows (`requiredLines`);
+   * `audit-required`: as many audit lines made by hand with no work per line the contract does not require
+   * (`requiredLines`);
    * `required-work`: the cleanup's required-work floor, bench/cleanup-required-work.ts (`requiredWork`).
    */
   mode:

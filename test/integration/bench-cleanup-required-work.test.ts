@@ -62,6 +62,10 @@ const seed = (stale: number, fresh: number) => ({
 type Line = { message: string; timestamp?: string; audit?: Record<string, unknown> };
 const parsed = (lines: string[]): Line[] => lines.map((line) => JSON.parse(line) as Line);
 
+/** An audit line's text with what differs from call to call (and from run to run) blanked: its fields' order kept. */
+const shape = (line: string): string =>
+  line.replace(/"(timestamp|callSid|reason|executionId|scheduledTime)":"[^"]*"/g, '"$1":""');
+
 /** An audit line without what differs from call to call (and from run to run). */
 const fixedPart = ({ timestamp, audit, ...line }: Line) => {
   const { callSid, reason, actor, ...rest } = audit ?? {};
@@ -89,6 +93,10 @@ describe("the cleanup's required-work floor", () => {
     const audits = written.filter((line) => line.message === 'call-control audit');
     expect(audits.map((line) => line.audit?.callSid).sort()).toEqual([...calls.stale].sort());
     const [own] = parsed(cleanup.lines);
+    const ownShape = shape(cleanup.lines[0] as string);
+    for (const line of lines.filter((text) => text.includes('"call-control audit"'))) {
+      expect(shape(line)).toBe(ownShape);
+    }
     for (const line of audits) {
       expect(fixedPart(line)).toEqual(fixedPart(own as Line));
       expect(line.audit?.reason).toMatch(
@@ -139,6 +147,78 @@ describe("the cleanup's required-work floor", () => {
   }, 60_000);
 });
 
+describe("the cleanup's required-work floor's answers", () => {
+  it('refuses an end answer past the 1 MiB cap, a usable Call or not, as the cleanup does', async () => {
+    // Prepare: SignalWire ends the call, then answers with the Call padded past 1 MiB.
+    emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });
+    const [sid] = seed(1, 0).stale;
+    const body = JSON.stringify({ sid, status: 'completed', pad: 'x'.repeat(1024 * 1024) });
+    space().injectFault({ kind: 'garble', body, method: 'POST' });
+
+    // Act
+    const { outcome, lines } = await runCleanupDriver(driver, plan({ requiredWork: true }));
+
+    // Assess
+    expect(outcome).toMatchObject({ ended: 0, failed: 1 });
+    const [audit] = parsed(lines).filter((line) => line.message === 'call-control audit');
+    expect(audit?.audit).toMatchObject({
+      callSid: sid,
+      outcome: 'failed',
+      reason: "SignalWire's answer exceeded 1048576 bytes",
+    });
+  }, 60_000);
+});
+
+describe("the cleanup's required-work floor's verdicts on answers", () => {
+  it("reads past a byte order mark, fails another call's answer, retries a 503, and ends no more than the cap", async () => {
+    // Prepare
+    emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });
+    const endOne = async (
+      fault: Parameters<SignalWireEmulator['injectFault']>[0] | ((sid: string) => string),
+    ) => {
+      const [sid] = seed(1, 0).stale as [string];
+      space().injectFault(
+        typeof fault === 'function' ? { kind: 'garble', body: fault(sid), method: 'POST' } : fault,
+      );
+      return runCleanupDriver(driver, plan({ requiredWork: true }));
+    };
+
+    // Act
+    const bom = await endOne((sid) => `\ufeff${JSON.stringify({ sid, status: 'completed' })}`);
+    const other = await endOne(() => JSON.stringify({ sid: 'CA-another', status: 'completed' }));
+    const unavailable = await endOne({ kind: 'status', status: 503, method: 'POST' });
+    seed(5, 0);
+    const capped = await runCleanupDriver(driver, plan({ requiredWork: true, maxCallsToEnd: 3 }));
+
+    // Assess
+    expect(bom.outcome).toMatchObject({ ended: 1, failed: 0 });
+    expect(other.outcome).toMatchObject({ ended: 0, failed: 1 });
+    expect(unavailable.outcome).toMatchObject({ ended: 1, failed: 0, retries: { unavailable: 1 } });
+    // The emulator ended the call the misrouted answer was for (garble applies the request): 5 left.
+    expect(capped.outcome).toMatchObject({ found: 5, ended: 3 });
+    expect(parsed(capped.lines).filter((line) => line.message === 'cleanup report')).toMatchObject([
+      { report: { eligible: 5, circuitBreaker: { cap: 3, tripped: true, eligibleBeyondCap: 2 } } },
+    ]);
+  }, 60_000);
+});
+
+describe("the cleanup's required-work floor's resend", () => {
+  it('sends an end that timed out once more, as README asks, and the call ends', async () => {
+    // Prepare: the first end is answered after 3 s; each attempt may take 500 ms.
+    emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: API_TOKEN }] });
+    const [sid] = seed(1, 0).stale;
+    space().injectFault({ kind: 'delay', ms: 3000, times: 1, method: 'POST' });
+
+    // Act
+    const { outcome } = await runCleanupDriver(driver, plan({ requiredWork: true, requestTimeoutMs: 500 }));
+
+    // Assess
+    expect(outcome).toMatchObject({ ended: 1, failed: 0 });
+    expect(space().getCall(PROJECT, sid as string)?.status).toBe('completed');
+    expect(space().requests.filter((request) => request.method === 'POST')).toHaveLength(2);
+  }, 60_000);
+});
+
 describe("the audit record's required-work floor", () => {
   it("writes one line per record with the audit record's fields and values, each with its own SID", async () => {
     // Act
@@ -156,5 +236,6 @@ describe("the audit record's required-work floor", () => {
       expect(line.audit?.reason).toBe(record?.audit?.reason);
       expect(Object.keys(line.audit ?? {})).toEqual(Object.keys(record?.audit ?? {}));
     }
+    expect(floor.lines.map(shape)).toEqual(Array(3).fill(shape(records.lines[0] as string)));
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { auditNote, auditRequiredRows } from '../../bench/cleanup-audit.ts';
 import {
   cleanupFloorRows,
@@ -6,7 +6,7 @@ import {
   floorCpuSentence,
   floorWallSentence,
 } from '../../bench/cleanup-floor.ts';
-import { pace } from '../../bench/cleanup-required-work.ts';
+import { auditLineMaker, pace } from '../../bench/cleanup-required-work.ts';
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
 import { busiestWindow } from '../support/busiest-window.ts';
 import { cleanupRun } from '../support/cleanup-runs.ts';
@@ -91,6 +91,26 @@ describe("the cleanup's required-work floor", () => {
         'exceeds it by 1.73x (80 µs per call more)',
     ]);
     expect(sentence).not.toContain('bounded by the work');
+  });
+
+  it('claims no bound, CPU or wall, when the floor failed calls', () => {
+    // Prepare: the bounded floor, one round of which failed 40 calls (CPU per ended call inflated).
+    const failing: FloorRuns = {
+      ...bounded,
+      required: [run(170, 1100), cleanupRun(180, 960, { wallMs: 1080, failed: 40 }), run(160, 1090)],
+    };
+
+    // Act
+    const cpu = floorCpuSentence(failing, 1.6);
+    const wall = floorWallSentence(failing, 0.95);
+
+    // Assess
+    for (const sentence of [cpu, wall]) {
+      expect(sentence).toContain(
+        "not read as a bound: 40 of the floor's calls failed, so its figures are not the required work's",
+      );
+      expect(sentence).not.toMatch(/bounded by the work|below the 0\.95 target on its own/);
+    }
   });
 
   it('says the wall target is bounded when the pool over the floor alone is below it', () => {
@@ -186,5 +206,59 @@ describe("the required-work floor's pace", () => {
     expect((starts.at(-1) as number) - (starts[0] as number)).toBeGreaterThanOrEqual(
       (starts.length - 4) * 5 - 5,
     );
+  });
+});
+
+describe("the required-work floor's audit line", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+  const frame = {
+    service: 'bench',
+    actor: { name: 'bench-cleanup', attested: {}, claimed: { scheduleName: 'bench-cleanup' } },
+    accountSid: 'project',
+    change: { Status: 'completed' },
+    api: 'compatibility',
+  };
+  const parts = (callSid: string) => ({
+    callSid,
+    outcome: 'updated',
+    reason: 'in-progress for 7200 s by start_time; the policy allows 3600 s',
+    resultingStatus: 'completed',
+    priorStatus: 'in-progress',
+  });
+
+  it("repeats no work per line but the SID, the rule and the timestamp's milliseconds", () => {
+    // Prepare: the clock inside one second; the project's record keeps the same (audit-record.ts `quote`,
+    // audit-logger.ts `isoNow`), so a floor that serialised more per line would bound what it does not.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-12-07T19:00:00.000Z'));
+    const line = auditLineMaker(frame);
+    line(parts('CA0'));
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const iso = vi.spyOn(Date.prototype, 'toISOString');
+
+    // Act
+    for (let i = 1; i <= 100; i++) {
+      vi.setSystemTime(Date.parse('2026-12-07T19:00:00.000Z') + i * 7);
+      line(parts(`CA${i}`));
+    }
+
+    // Assess
+    expect(stringify).toHaveBeenCalledTimes(200);
+    expect(iso).not.toHaveBeenCalled();
+  });
+
+  it('gives each line the timestamp new Date().toISOString() gives, across seconds', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const line = auditLineMaker(frame);
+    for (const at of [0, 5, 99, 999, 1000, 1001, 61_010, 60_000, 86_400_123]) {
+      const now = Date.parse('2026-12-07T19:00:00.000Z') + at;
+      vi.setSystemTime(now);
+      const written = JSON.parse(line(parts('CA1'))) as { timestamp: string; audit: Record<string, unknown> };
+      expect(written.timestamp).toBe(new Date(now).toISOString());
+      expect(written.audit).toMatchObject({ outcome: 'updated', resultingStatus: 'completed' });
+    }
   });
 });
