@@ -228,6 +228,8 @@ const REACHED = {
   'functions/commons/signalwire/dates.ts': 100,
   'functions/commons/signalwire/answers.ts': 98,
   'infra/shared-resources.ts': 100,
+  'functions/commons/update-requests/project-form.ts': 88,
+  'functions/commons/validation/http-url.ts': 92,
 };
 /**
  * The whole list's total (docs/mutation.md: 97.32 %), floored: the sum of the per-module runs that table
