@@ -395,6 +395,29 @@ describe('delivery at least once', () => {
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
+  it('refuses a reused idempotency key as reused on a handler built without defaultProject (optional for a package user)', async () => {
+    const handler = await eventsHandler();
+    const call = seed('in-progress');
+    const redirect = (url: string) =>
+      requestedEvent({
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: url },
+        idempotencyKey: randomUUID(),
+      });
+    const first = redirect('https://example.com/first-form.xml');
+    const reused = requestedEvent({ ...first.detail, update: { Url: 'https://example.com/other-form.xml' } });
+    const context = () => createLambdaContext({ functionName: 'no-default-project', timeoutMs: 60_000 });
+
+    await handler(first, context());
+    await expect(handler(reused, context())).resolves.toMatchObject({ code: 'INVALID_REQUEST' });
+
+    expect(failed(onlyResult(reused.id)).error.violations).toEqual([
+      expect.objectContaining({ field: 'idempotencyKey', rule: 'reused' }),
+    ]);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
   it('refuses an idempotency key reused for a different update, without calling SignalWire', async () => {
     const call = seed('in-progress');
     await request({
