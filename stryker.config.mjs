@@ -216,7 +216,7 @@ const REACHED = {
   'functions/commons/cleanup/policy.ts': 100,
   'functions/commons/cleanup/report.ts': 97,
   'functions/commons/validation/violations.ts': 99,
-  'functions/commons/update-requests/consumer.ts': 91,
+  'functions/commons/update-requests/consumer.ts': 99,
   'functions/commons/signalwire/client.ts': 97,
   'functions/commons/signalwire/outcomes.ts': 100,
   'functions/commons/cleanup/run-cleanup.ts': 83,
