@@ -31,7 +31,7 @@ import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
 import { REDIRECT_IN_PROGRESS_MESSAGE } from '#commons/update-requests/consumer';
-import { createCallUpdateIdempotency } from '#commons/update-requests/idempotency';
+import { createCallUpdateIdempotency, RENEWAL_FAILED_MESSAGE } from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { answerInternalServerError, startDynamoDbProxy } from '../support/dynamodb-proxy.ts';
@@ -393,6 +393,29 @@ describe('delivery at least once', () => {
       error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
     });
     expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses a reused idempotency key as reused on a handler built without defaultProject (optional for a package user)', async () => {
+    const handler = await eventsHandler();
+    const call = seed('in-progress');
+    const redirect = (url: string) =>
+      requestedEvent({
+        callSid: call.sid,
+        action: 'update',
+        update: { Url: url },
+        idempotencyKey: randomUUID(),
+      });
+    const first = redirect('https://example.com/first-form.xml');
+    const reused = requestedEvent({ ...first.detail, update: { Url: 'https://example.com/other-form.xml' } });
+    const context = () => createLambdaContext({ functionName: 'no-default-project', timeoutMs: 60_000 });
+
+    await handler(first, context());
+    await expect(handler(reused, context())).resolves.toMatchObject({ code: 'INVALID_REQUEST' });
+
+    expect(failed(onlyResult(reused.id)).error.violations).toEqual([
+      expect.objectContaining({ field: 'idempotencyKey', rule: 'reused' }),
+    ]);
+    expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
   });
 
   it('refuses an idempotency key reused for a different update, without calling SignalWire', async () => {
@@ -1160,7 +1183,9 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
    * A loopback proxy in front of the local DynamoDB that stalls (or fails) the COMPLETED write, Powertools'
    * UpdateItem, and passes everything else through.
    */
-  const startTableProxy = async (mode: 'stall' | 'fail' | 'fail-release' | 'lose-put-answer') => {
+  const startTableProxy = async (
+    mode: 'stall' | 'fail' | 'fail-unreadable' | 'fail-release' | 'lose-put-answer',
+  ) => {
     const held: Array<{ destroy(): void }> = [];
     let putWritten = (): void => undefined;
     const written = new Promise<void>((resolve) => {
@@ -1168,7 +1193,9 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     });
     const { url, server } = await startDynamoDbProxy(stack.dynamodb.url, {
       before: (target, incoming, answer) => {
-        if (!target.endsWith(mode === 'fail-release' ? '.DeleteItem' : '.UpdateItem')) return false;
+        const refused = target.endsWith(mode === 'fail-release' ? '.DeleteItem' : '.UpdateItem');
+        // `fail-unreadable`: the record cannot be read back either (GetItem).
+        if (!refused && !(mode === 'fail-unreadable' && target.endsWith('.GetItem'))) return false;
         if (mode === 'stall') held.push(incoming.socket);
         else answerInternalServerError(answer);
         return true;
@@ -1220,7 +1247,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     ['stalls past the SDK request timeout', 'stall', { ...sdkClientDefaults(), maxAttempts: 1 }],
     ['stalls, on a client without any timeout, until the deadline', 'stall', { maxAttempts: 1 }],
   ] as const)(
-    'stalled idempotency write: when the COMPLETED write %s, "Call Updated" is published and audited and a redelivery sends nothing',
+    'stalled idempotency write: when the COMPLETED write %s, "Call Updated" is published and audited (never as a replay) and a redelivery sends nothing',
     async (_name, mode, clientConfig) => {
       const proxy = await startTableProxy(mode);
       try {
@@ -1250,59 +1277,95 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
         expect(output.audits(before).filter((a) => a.callSid === call.sid)).toEqual([
           expect.objectContaining({ outcome: 'updated' }),
         ]);
-        expect(
-          output
-            .records()
-            .slice(before)
-            .map((line) => line.message),
-        ).toContain('the outcome could not be recorded; publishing it anyway');
+        const messages = output
+          .records()
+          .slice(before)
+          .map((line) => line.message);
+        expect(messages).toContain('the outcome could not be recorded; publishing it anyway');
+        // Applied, not replayed: there is no replayed outcome whose record could not be kept.
+        expect(messages).not.toContain(RENEWAL_FAILED_MESSAGE);
       } finally {
         proxy.close();
       }
     },
   );
 
-  it('refused first PutEvents of an applied redirect that could not be recorded: ends normally, logged, never sent again', async () => {
-    const proxy = await startTableProxy('fail');
-    try {
-      const refusing: EventPublisher = {
-        publish: async (detailType) => {
-          throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
-        },
-      };
-      const handler = await handlerOverTable(
-        new DynamoDBClient({
-          endpoint: proxy.url,
-          region: 'us-east-1',
-          maxAttempts: 1,
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        }),
-        refusing,
-      );
-      const call = seed('in-progress');
-      const event = redirectEvent(call.sid, 'https://example.com/unpublished-unrecorded.xml');
-      const before = output.records().length;
-      const context = () => createLambdaContext({ functionName: 'lost-result', timeoutMs: 4_000 });
+  // A redelivery is handed back (the in-progress record stands), or, the table unreadable, fails as transient
+  // before anything is sent (its "Call Update Failed" refused by the same bus).
+  it.each([
+    [
+      'an applied redirect',
+      'fail',
+      undefined,
+      { published: null, eventId: null },
+      CALL_UPDATED,
+      IdempotencyAlreadyInProgressError,
+    ],
+    [
+      'an applied redirect, its record unreadable too',
+      'fail-unreadable',
+      undefined,
+      { published: null, eventId: null },
+      CALL_UPDATED,
+      EventPublishError,
+    ],
+    [
+      'a redirect whose answer was lost',
+      'fail',
+      { kind: 'drop', applyFirst: true, method: 'POST' },
+      { published: null, eventId: null, code: 'REDIRECT_OUTCOME_UNKNOWN' },
+      CALL_UPDATE_FAILED,
+      IdempotencyAlreadyInProgressError,
+    ],
+  ] as const)(
+    'unrecorded outcome, first PutEvents refused (%s): ends normally with the result it could not publish, logged, never sent again',
+    async (_name, mode, fault, returned, detailType, redelivery) => {
+      const proxy = await startTableProxy(mode);
+      try {
+        const refusing: EventPublisher = {
+          publish: async (detailType) => {
+            throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
+          },
+        };
+        const handler = await handlerOverTable(
+          new DynamoDBClient({
+            endpoint: proxy.url,
+            region: 'us-east-1',
+            maxAttempts: 1,
+            credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+          }),
+          refusing,
+        );
+        const call = seed('in-progress');
+        const event = redirectEvent(call.sid, 'https://example.com/unpublished-unrecorded.xml');
+        const before = output.records().length;
+        const context = () => createLambdaContext({ functionName: 'lost-result', timeoutMs: 4_000 });
+        if (fault) stack.emulator.injectFault(fault);
 
-      await expect(handler(structuredClone(event), context())).resolves.toEqual({
-        published: null,
-        eventId: null,
-      });
-      await expect(handler(structuredClone(event), context())).rejects.toThrow(
-        IdempotencyAlreadyInProgressError,
-      );
+        // Not thrown: Lambda's retry would send the redirect again (nothing says it went out).
+        await expect(handler(structuredClone(event), context())).resolves.toEqual(returned);
+        expect(output.audits(before)).toHaveLength(1);
+        await expect(handler(structuredClone(event), context())).rejects.toThrow(redelivery);
 
-      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
-      expect(resultsFor(event.id)).toEqual([]);
-      const lines = output.records().slice(before);
-      expect(lines.filter((line) => line.message === AUDIT_MESSAGE)).toHaveLength(1);
-      expect(lines.map((line) => line.message)).toContain(
-        'SignalWire acted on the call, but its result could be neither recorded nor published',
-      );
-    } finally {
-      proxy.close();
-    }
-  });
+        expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+        expect(resultsFor(event.id)).toEqual([]);
+        const lines = output.records().slice(before);
+        expect(lines.filter((line) => line.level === 'ERROR')).toContainEqual(
+          expect.objectContaining({
+            message: 'SignalWire acted on the call, but its result could be neither recorded nor published',
+            // Which result was lost, and why PutEvents refused it.
+            detailType,
+            error: expect.objectContaining({
+              name: 'EventPublishError',
+              message: expect.stringContaining('throttled'),
+            }),
+          }),
+        );
+      } finally {
+        proxy.close();
+      }
+    },
+  );
 
   it('replayed outcome whose record could not be renewed: publishes the replay, warns that the record keeps its old expiry, and says nothing of an unrecorded outcome', async () => {
     const proxy = await startTableProxy('fail');

@@ -39,6 +39,12 @@ const seed = () => stack.emulator.seedCall(stack.projectId, { status: 'in-progre
 const postsTo = (sid: string) =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${sid}.json`));
 const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+/** The WARN lines written after the first `before` log records. */
+const warningsSince = (before: number) =>
+  output
+    .records()
+    .slice(before)
+    .filter((line) => line.level === 'WARN');
 
 /** Removes a request's idempotency record, as its TTL does once the window has passed. */
 const expireRecord = async (envelope: EventBridgeEnvelope) => {
@@ -104,6 +110,8 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     });
     expect(refused.error.message).toContain(twoDaysAgo);
     expect(refused.error.message).toContain(`${maxAgeSeconds} s`);
+    // Its table was read and held no record: nothing for an operator to look into.
+    expect(warningsSince(before)).toEqual([]);
     expect(output.audits(before)).toEqual([
       expect.objectContaining({
         trigger: 'event',
@@ -179,8 +187,9 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     },
   );
 
-  it('still refuses an old event whose record is not a COMPLETED outcome of the same change: in progress (a redirect whose outcome is unknown), or another change under the key', async () => {
+  it('still refuses an old event whose record is not a COMPLETED outcome of the same change: in progress (a redirect whose outcome is unknown), or another change under the key; no WARN, the table was read', async () => {
     const store = localIdempotencyStore(stack).persistenceStore;
+    const before = output.records().length;
     const key = `crm-unknown-${randomUUID()}`;
     const redirect = (url: string) =>
       envelope(
@@ -201,6 +210,7 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(stack.emulator.requests).toEqual([]);
     expect(failed(onlyResult(unknown.id)).error.code).toBe('EVENT_TOO_OLD');
     expect(failed(onlyResult(other.id)).error.code).toBe('EVENT_TOO_OLD');
+    expect(warningsSince(before)).toEqual([]);
   });
 
   it('still refuses an old event whose COMPLETED record has expired by its time, though DynamoDB has not removed it yet', async () => {
@@ -232,7 +242,7 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
     expect(stack.emulator.requests).toEqual([]);
   });
 
-  it('refuses an old event as too old when its idempotency table cannot be read, with a WARN that names the request', async () => {
+  it('refuses an old event as too old when its idempotency table cannot be read, with a WARN that names the request and what DynamoDB answered', async () => {
     const { url, server } = await startDynamoDbProxy(stack.dynamodb.url, {
       before: (target, _incoming, answer) => {
         if (!target.endsWith('.GetItem')) return false;
@@ -280,16 +290,14 @@ describe('a replayed "Call Update Requested": its EventBridge time against the i
 
       expect(failed(onlyResult(old.id)).error.code).toBe('EVENT_TOO_OLD');
       expect(stack.emulator.requests).toEqual([]);
-      const warned = output
-        .records()
-        .slice(before)
-        .filter((line) => line.level === 'WARN');
-      expect(warned).toEqual([
+      expect(warningsSince(before)).toEqual([
         expect.objectContaining({
           message:
             'the idempotency record of an event too old to apply could not be read: refused as too old',
           requestEventId: old.id,
           callSid: call.sid,
+          // What went wrong, for the operator: DynamoDB's answer.
+          error: expect.objectContaining({ name: 'InternalServerError', $fault: 'server' }),
         }),
       ]);
     } finally {
