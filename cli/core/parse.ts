@@ -155,10 +155,12 @@ const findCommand = (
   const names = Object.keys(registry);
   // `end calls <sid>`: the two words the wrong way round. Said as such, not as the nearest spelling of `end`
   // (`end-all`, the kill switch, is the last thing to suggest to someone who meant one call).
-  // `end <sid>` likewise: a calls subcommand without its group.
-  if (registry[`calls ${words[0]}`]) {
+  // `end <sid>` likewise: a calls subcommand without its group. In capitals too (`END <sid>`, caps lock on), which
+  // `nearest` reads in lower case: read so, `end` is a prefix of `end-all`, the last suggestion for one call.
+  const group = words[0]!.toLowerCase();
+  if (registry[`calls ${group}`]) {
     throw new UsageError(
-      `unknown command "${next === 'calls' ? `${words[0]} calls` : words[0]}" (did you mean \`calls ${words[0]}\`?)`,
+      `unknown command "${next?.toLowerCase() === 'calls' ? `${words[0]} ${next}` : words[0]}" (did you mean \`calls ${group}\`?)`,
       `${typeHint('The group comes first', groupFirst())} \`call-control calls --help\` lists the subcommands.`,
     );
   }
@@ -349,8 +351,8 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   // The line as meant (`calls end <sid> --local`): the group first, then the rest as typed.
   const groupFirst = () => [
     'calls',
-    words[0]!,
-    ...argv.filter((_, index) => index !== at[0] && !(after === 'calls' && index === afterAt)),
+    words[0]!.toLowerCase(),
+    ...argv.filter((_, index) => index !== at[0] && !(after?.toLowerCase() === 'calls' && index === afterAt)),
   ];
   const name = await (async () => {
     try {
