@@ -329,7 +329,7 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  await refuseTypographicDash(argv, registry);
+  await refuseTypographicDash(argv, registry, readsAs(registry));
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
