@@ -208,10 +208,15 @@ describe('an option whose value is missing, followed by another option', () => {
     [['--profile', '-y', 'end-all', '--to', '+15551230000'], '--profile'],
     [['end-all', '--to', '--yes'], '--to'],
     [['end-all', '--to', '+15551230000', '--expect', '--yes'], '--expect'],
-  ])('%j offers no line leaving %s out: with --yes it would act, unasked, on other calls', async (argv, flag) => {
-    const { hint } = await refusalOf(argv);
-    expect(hint).toMatch(new RegExp(`^Give ${flag} its value right after it \\(.*\\), or leave it out\\.$`));
-  });
+  ])(
+    '%j offers no line leaving %s out: with --yes it would act, unasked, on other calls',
+    async (argv, flag) => {
+      const { hint } = await refusalOf(argv);
+      expect(hint).toMatch(
+        new RegExp(`^Give ${flag} its value right after it \\(.*\\), or leave it out\\.$`),
+      );
+    },
+  );
 
   it('still offers the line leaving out an option that changes nothing acted on (`-o`), or one that asks first', async () => {
     expect((await refusalOf(['-o', '--yes', 'end-all', '--to', '+15551230000'])).hint).toMatch(
