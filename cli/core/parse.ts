@@ -69,7 +69,8 @@ const commandWords = (
  * options may stand; `--to=+1555… end-all` and `--dry-run end-all` are read so already). Read so only when it is
  * unambiguous: each option before the command that is no global one takes the word after it as its value when
  * that word is no option and no command's first word (`--dry-run end-all` is a flag and the command), and the
- * command then named takes every such option with a value. The command's words, or undefined to read the line as
+ * command then named takes every such option (a flag of its own leaves that word an argument, refused as one:
+ * `--dry-run +1555… end-all`). The command's words, or undefined to read the line as
  * written (an unknown command or option is then named as such). An option another command takes is refused here:
  * named with its commands, as after the command (`--to +1555… calls end <sid>`), or as a missing command when the
  * line names none (`--to +1555…`, `calls --to +1555…`).
@@ -96,7 +97,9 @@ const commandAfterOwnValues = async (
   const none = at.length === 0 || name === 'calls';
   if (own.length === 0 || (!entry && !none)) return undefined;
   const options: OptionSpecs = entry ? (await entry.load()).spec.options : {};
-  const foreign = own.find((option) => options[option]?.type !== 'string');
+  // The command's own flag (`--dry-run +1555… end-all`) takes no value: the word after it is an argument, refused as
+  // one, not the flag as "an option of `end-all` …, not of `end-all`".
+  const foreign = own.find((option) => options[option] === undefined);
   if (foreign === undefined) return at;
   const owners = await ownersOf(`--${foreign}`, registry);
   if (owners && !entry) throw missingCommand(at.length === 0 ? 'main' : 'calls', argv, owners);

@@ -71,6 +71,18 @@ describe('an option of other commands, typed for one that does not take it (`--t
     expect(run.stderr).toContain(`${TO_OWNERS}, not of \`calls end\``);
   });
 
+  it.each([
+    [['--dry-run', '+15551230000', 'end-all'], '+15551230000'],
+    [['--apply', 'x', 'cleanup'], 'x'],
+  ])(
+    "%j: the command's own flag before it, then a word, refuses the word as an argument",
+    async (args, word) => {
+      const run = await runCliFromSource(args);
+      expect([run.code, run.stdout]).toEqual([2, '']);
+      expect(run.stderr).toContain(`error: unexpected argument "${word}"`);
+    },
+  );
+
   it('an option no command takes keeps its nearest spelling', async () => {
     expect((await refusalOf(['calls', 'end', SID, '--yse'])).message).toBe(
       "unknown option '--yse' for `call-control calls end` (did you mean `--yes`?)",
