@@ -5,6 +5,14 @@ import { typeHint } from './shell-word.ts';
 /** A word that starts as an option does (`--local`, `-o`), not as a value may (`-`, `-5m`, `+1415…`). */
 export const OPTION_WORD = /^--?[A-Za-z]/;
 
+/** `--yes` (or `-y`, alone or among short flags) before `--`: the line acts with no prompt to stop it. */
+const actsUnasked = (line: string[]): boolean => {
+  const end = line.indexOf('--');
+  return (end === -1 ? line : line.slice(0, end)).some(
+    (word) => word === '--yes' || (/^-[A-Za-z]*y/.test(word) && !word.startsWith('--')),
+  );
+};
+
 /**
  * `call-control --secret-id --local end-all --yes` (`--secret-id $UNSET`, unquoted): the option after `flag` was
  * read as its value, so `--local` was lost and the calls of the stack on AWS would be ended. Refused, naming both,
@@ -24,6 +32,10 @@ export const optionTakenForValue = async (
   const lead = `Give ${flag} its value right after it (${placeholder}; ${flag}=<${name}> for one starting with "-"), or leave it out`;
   return new UsageError(
     `option '${flag}' needs a value (${placeholder}): "${visible(value)}" is an option, read as its value`,
-    (await reads(without)) ? typeHint(lead, without) : `${lead}.`,
+    // Left out, an option other than `-o` may change what is acted on (`--stack`, `--secret-id`: another
+    // deployment's calls; `end-all --to`: every call; `--expect`: the guard): not offered with `--yes`, no prompt.
+    (flag === '-o' || flag === '--output' || !actsUnasked(without)) && (await reads(without))
+      ? typeHint(lead, without)
+      : `${lead}.`,
   );
 };

@@ -69,7 +69,8 @@ const commandWords = (
  * options may stand; `--to=+1555… end-all` and `--dry-run end-all` are read so already). Read so only when it is
  * unambiguous: each option before the command that is no global one takes the word after it as its value when
  * that word is no option and no command's first word (`--dry-run end-all` is a flag and the command), and the
- * command then named takes every such option with a value. The command's words, or undefined to read the line as
+ * command then named takes every such option (a flag of its own leaves that word an argument, refused as one:
+ * `--dry-run +1555… end-all`). The command's words, or undefined to read the line as
  * written (an unknown command or option is then named as such). An option another command takes is refused here:
  * named with its commands, as after the command (`--to +1555… calls end <sid>`), or as a missing command when the
  * line names none (`--to +1555…`, `calls --to +1555…`).
@@ -96,7 +97,9 @@ const commandAfterOwnValues = async (
   const none = at.length === 0 || name === 'calls';
   if (own.length === 0 || (!entry && !none)) return undefined;
   const options: OptionSpecs = entry ? (await entry.load()).spec.options : {};
-  const foreign = own.find((option) => options[option]?.type !== 'string');
+  // The command's own flag (`--dry-run +1555… end-all`) takes no value: the word after it is an argument, refused as
+  // one, not the flag as "an option of `end-all` …, not of `end-all`".
+  const foreign = own.find((option) => options[option] === undefined);
   if (foreign === undefined) return at;
   const owners = await ownersOf(`--${foreign}`, registry);
   if (owners && !entry) throw missingCommand(at.length === 0 ? 'main' : 'calls', argv, owners);
@@ -155,10 +158,12 @@ const findCommand = (
   const names = Object.keys(registry);
   // `end calls <sid>`: the two words the wrong way round. Said as such, not as the nearest spelling of `end`
   // (`end-all`, the kill switch, is the last thing to suggest to someone who meant one call).
-  // `end <sid>` likewise: a calls subcommand without its group.
-  if (registry[`calls ${words[0]}`]) {
+  // `end <sid>` likewise: a calls subcommand without its group. In capitals too (`END <sid>`, caps lock on), which
+  // `nearest` reads in lower case: read so, `end` is a prefix of `end-all`, the last suggestion for one call.
+  const group = words[0]!.toLowerCase();
+  if (registry[`calls ${group}`]) {
     throw new UsageError(
-      `unknown command "${next === 'calls' ? `${words[0]} calls` : words[0]}" (did you mean \`calls ${words[0]}\`?)`,
+      `unknown command "${next?.toLowerCase() === 'calls' ? `${words[0]} ${next}` : words[0]}" (did you mean \`calls ${group}\`?)`,
       `${typeHint('The group comes first', groupFirst())} \`call-control calls --help\` lists the subcommands.`,
     );
   }
@@ -327,7 +332,7 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  await refuseTypographicDash(argv, registry);
+  await refuseTypographicDash(argv, registry, readsAs(registry));
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
@@ -349,8 +354,8 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
   // The line as meant (`calls end <sid> --local`): the group first, then the rest as typed.
   const groupFirst = () => [
     'calls',
-    words[0]!,
-    ...argv.filter((_, index) => index !== at[0] && !(after === 'calls' && index === afterAt)),
+    words[0]!.toLowerCase(),
+    ...argv.filter((_, index) => index !== at[0] && !(after?.toLowerCase() === 'calls' && index === afterAt)),
   ];
   const name = await (async () => {
     try {

@@ -12,10 +12,16 @@ import { typeHint } from './shell-word.ts';
 /** A figure dash, en dash, em dash, horizontal bar or minus sign, then perhaps hyphens, then the option's name. */
 const DASHED = /^[\u2012-\u2015\u2212]+-*([a-z][a-z-]*)(=.*)?$/is;
 
-/** Refuses a word before `--` that is an option's name behind a typographic dash (global, or any command's). */
+/**
+ * Refuses a word before `--` that is an option's name behind a typographic dash (global, or any command's), with the
+ * line to type when `reads` says that line is read without a refusal. Not so when the word stands where a value goes
+ * (`end-all --to —yes`, `--to "$NUMBER" —yes` with the variable unset): `--to --yes` is refused in turn, and that
+ * refusal's line leaves `--to` out (`end-all --yes`, every call), two copies from a line never typed.
+ */
 export const refuseTypographicDash = async (
   argv: string[],
   registry: Record<string, CommandEntry>,
+  reads: (line: string[]) => Promise<boolean>,
 ): Promise<void> => {
   const end = argv.indexOf('--');
   const words = end === -1 ? argv : argv.slice(0, end);
@@ -31,8 +37,11 @@ export const refuseTypographicDash = async (
   });
   const first = words.findIndex((word, index) => fixed[index] !== word);
   if (first === -1) return;
+  const line = [...fixed, ...(end === -1 ? [] : argv.slice(end))];
   throw new UsageError(
     `"${visible(words[first]!)}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
-    typeHint('Type the option with two hyphens', [...fixed, ...(end === -1 ? [] : argv.slice(end))]),
+    (await reads(line))
+      ? typeHint('Type the option with two hyphens', line)
+      : 'Type the option with two hyphens, where an option goes: the line with them put back is refused in turn (run the command with --help for its options).',
   );
 };

@@ -71,6 +71,18 @@ describe('an option of other commands, typed for one that does not take it (`--t
     expect(run.stderr).toContain(`${TO_OWNERS}, not of \`calls end\``);
   });
 
+  it.each([
+    [['--dry-run', '+15551230000', 'end-all'], '+15551230000'],
+    [['--apply', 'x', 'cleanup'], 'x'],
+  ])(
+    "%j: the command's own flag before it, then a word, refuses the word as an argument",
+    async (args, word) => {
+      const run = await runCliFromSource(args);
+      expect([run.code, run.stdout]).toEqual([2, '']);
+      expect(run.stderr).toContain(`error: unexpected argument "${word}"`);
+    },
+  );
+
   it('an option no command takes keeps its nearest spelling', async () => {
     expect((await refusalOf(['calls', 'end', SID, '--yse'])).message).toBe(
       "unknown option '--yse' for `call-control calls end` (did you mean `--yes`?)",
@@ -196,9 +208,34 @@ describe('an option whose value is missing, followed by another option', () => {
     expect(error.message).toBe(
       `option '--secret-id' needs a value (--secret-id <id>): "--local" is an option, read as its value`,
     );
+    // No line: left out, `--secret-id` is the default secret, perhaps another project's calls, ended with no prompt.
     expect(error.hint).toBe(
       'Give --secret-id its value right after it (--secret-id <id>; --secret-id=<id> for one starting with "-"), ' +
-        'or leave it out: `call-control --local end-all --yes`.',
+        'or leave it out.',
+    );
+  });
+
+  it.each([
+    [['--stack', '--yes', 'end-all'], '--stack'],
+    [['--profile', '-y', 'end-all', '--to', '+15551230000'], '--profile'],
+    [['end-all', '--to', '--yes'], '--to'],
+    [['end-all', '--to', '+15551230000', '--expect', '--yes'], '--expect'],
+  ])(
+    '%j offers no line leaving %s out: with --yes it would act, unasked, on other calls',
+    async (argv, flag) => {
+      const { hint } = await refusalOf(argv);
+      expect(hint).toMatch(
+        new RegExp(`^Give ${flag} its value right after it \\(.*\\), or leave it out\\.$`),
+      );
+    },
+  );
+
+  it('still offers the line leaving out an option that changes nothing acted on (`-o`), or one that asks first', async () => {
+    expect((await refusalOf(['-o', '--yes', 'end-all', '--to', '+15551230000'])).hint).toMatch(
+      /or leave it out: `call-control --yes end-all --to \+15551230000`\.$/,
+    );
+    expect((await refusalOf(['end-all', '--to', '+15551230000', '--expect', '--dry-run'])).hint).toMatch(
+      /or leave it out: `call-control end-all --to \+15551230000 --dry-run`\.$/,
     );
   });
 

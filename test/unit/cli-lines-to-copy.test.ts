@@ -96,6 +96,20 @@ describe('a hint line to type', () => {
       `The group comes first: \`call-control calls end ${sid} --yes\`. \`call-control calls --help\` lists the subcommands.`,
     );
   });
+
+  it('in capitals (caps lock on: `END <sid>`) is still `calls end`, never `end-all` (the kill switch)', async () => {
+    const sid = '3f2a6c1e-9bf0-4a11-8c2d-0123456789ab';
+    const line = `The group comes first: \`call-control calls end ${sid} --yes\`. \`call-control calls --help\` lists the subcommands.`;
+    for (const [args, typed] of [
+      [['END', sid, '--yes'], 'END'],
+      [['End', 'calls', sid, '--yes'], 'End calls'],
+      [['END', 'CALLS', sid, '--yes'], 'END CALLS'],
+    ] as const) {
+      const error = await refusalOf([...args]);
+      expect(error.message, typed).toBe(`unknown command "${typed}" (did you mean \`calls end\`?)`);
+      expect(error.hint, typed).toBe(line);
+    }
+  });
 });
 
 describe('the line to type of a refused change', () => {

@@ -288,6 +288,21 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
     expect(error.hint).toBe(`Type the option with two hyphens: \`${line}\`.`);
   });
 
+  it.each([
+    [['end-all', '--to', '—yes']],
+    [['--stack', '—yes', 'end-all']],
+    [['cleanup', '--policy-file', '—apply']],
+  ])(
+    '%j, the word where a value goes, offers no line (`--to --yes` is refused, and its line leaves --to out)',
+    async (args) => {
+      const error = await refusalOf(args);
+      expect(error.message).toMatch(/^"—(yes|apply)" begins with a typographic dash, not "--"/);
+      expect(error.hint).toBe(
+        'Type the option with two hyphens, where an option goes: the line with them put back is refused in turn (run the command with --help for its options).',
+      );
+    },
+  );
+
   it('leaves a dashed word that names no option to the refusal it had (`—bogus calls list`: a command)', async () => {
     expect((await refusalOf(['—bogus', 'calls', 'list'])).message).toBe('unknown command "—bogus"');
   });
