@@ -6,12 +6,12 @@ import { consoleBrowserSuite, nextDraw } from '../support/console-browser.ts';
  * The time the console's browser suites give a page (Debian's Chromium, driven by playwright-core, against the local
  * stack): a page signed in with `clock` stands still until the test moves its clock, a wait for the next draw lasts
  * until the draw is done (so the next move finds the next refresh scheduled), and one that a failed list answer will
- * never bring fails at once, saying which answer.
+ * never bring fails at once, saying which answer; `goTo` (which waits a task, not a timer) still returns.
  */
 
 let stack: LocalStack;
 const suite = consoleBrowserSuite('console-clock');
-const { signIn } = suite;
+const { signIn, goTo } = suite;
 beforeAll(() => {
   stack = suite.stack;
   stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30 });
@@ -54,6 +54,15 @@ describe('the fake clock of a signed-in page', { timeout: 60_000 }, () => {
       /the live list request failed \(net::ERR_INTERNET_DISCONNECTED, http:\/\/localhost:\d+\/console-api\/calls\?/,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
+    await page.context().close();
+  });
+
+  it('goes to another page of the console with goTo while the clock stands still', async () => {
+    const page = await signIn('viewer', { clock: true });
+    // goTo waits a task past the console's hashchange listener: a timer of the page's, on its stopped clock, would
+    // never fire.
+    await goTo(page, '#/audit');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Audit');
     await page.context().close();
   });
 

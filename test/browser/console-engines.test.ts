@@ -21,7 +21,8 @@ import { operatorApi } from '../support/operator-api.ts';
  * console-engines.ts). Signing in and the live list; hostile values as text, with control and bidi characters shown
  * as escapes; End by keyboard through its confirmation, the focus kept and given back; no text under the sticky End
  * column at 320 and 1920 px; the confirmation within 320 px; a table's region a Tab stop only while it scrolls; one
- * change per call with Web Locks (two tabs) and without them (one tab).
+ * change per call with Web Locks (two tabs) and without them (one tab); one confirmation for End pressed twice (a double
+ * click, two clicks, two Enters or Spaces) in the list and on a call's page.
  *
  * A browser that is not installed fails the suite under CI (`CI` or `CONSOLE_BROWSERS_REQUIRED` set, as `.ci/run`
  * does); elsewhere its checks are skipped with a message saying how to install it.
@@ -66,6 +67,34 @@ const FOCUSED = `(() => {
   const name = e.id ? '#' + e.id : (e.getAttribute('aria-label') ?? e.textContent.trim());
   return (e.closest('dialog') ? 'dialog: ' : '') + name;
 })()`;
+
+/** Counts the confirmations the page opens from now on, in `window.__dialogs` (which a test may reset). */
+const COUNT_DIALOGS = `(() => {
+  window.__dialogs = 0;
+  new MutationObserver((changes) => {
+    for (const change of changes)
+      for (const node of change.addedNodes) if (node.nodeName === 'DIALOG') window.__dialogs += 1;
+  }).observe(document.body, { childList: true });
+})()`;
+
+/** Two presses of a button in one task, before its confirmation can open (the page's own `click()`). */
+const clickTwice = (selector: string) =>
+  `(() => { const b = document.querySelector(${js(selector)}); b.click(); b.click(); })()`;
+
+/**
+ * Presses twice, as `press` does, before the confirmation opens: it opens once (a second came within milliseconds
+ * of the first, after its lock check: well inside the wait here), and Escape leaves none behind. Needs
+ * COUNT_DIALOGS run in the page.
+ */
+const askedOnce = async (page: EnginePage, press: () => Promise<unknown>): Promise<void> => {
+  await page.evaluate('window.__dialogs = 0');
+  await press();
+  await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(await page.evaluate('window.__dialogs')).toBe(1);
+  await page.press('Escape');
+  await page.waitFor(`document.querySelectorAll('dialog').length === 0`);
+};
 
 /** Signs in through the console's own page and the local sign-in form, as a person would, and waits for the list. */
 const signIn = async (
@@ -298,6 +327,56 @@ for (const engine of ENGINES) {
       await page.click(endButton(call.sid));
       await page.waitFor(alertHas('already on its way (from this tab or another)'));
       await page.waitFor(alertIs(`Call ${call.sid} is completed.`), 20_000);
+      expect(posts(call.sid)).toBe(1);
+      await done();
+    });
+
+    it('opens one confirmation for a double click, two presses, two Enters or two Spaces on End in the list, and asks again after Cancel', async () => {
+      const call = live();
+      const page = await signIn(await open(), 'operator');
+      await page.evaluate(COUNT_DIALOGS);
+      const end = endButton(call.sid);
+      await page.waitFor(`document.querySelector(${js(end)}) !== null`);
+      await askedOnce(page, () => page.dblclick(end));
+      await askedOnce(page, () => page.evaluate(clickTwice(end)));
+      // The keyboard: a second Enter or Space may come once the confirmation holds the focus (on its Cancel, which
+      // it then presses): one confirmation, none left open, nothing sent.
+      for (const key of ['Enter', 'Space']) {
+        await page.evaluate('window.__dialogs = 0');
+        await page.evaluate(`document.querySelector(${js(end)}).focus()`);
+        await page.press(key);
+        await page.press(key);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(await page.evaluate('window.__dialogs')).toBe(1);
+        if (await page.evaluate(`document.querySelector('dialog[open]') !== null`))
+          await page.press('Escape');
+        await page.waitFor(`document.querySelectorAll('dialog').length === 0`);
+      }
+      expect(posts(call.sid)).toBe(0);
+      // Every confirmation was cancelled: End asks again, and one end is sent.
+      await page.click(end);
+      await page.click('dialog button.danger');
+      await page.waitFor(alertIs(`Call ${call.sid} is completed.`));
+      expect(posts(call.sid)).toBe(1);
+      await done();
+    });
+
+    it('opens one confirmation for a double click or two presses on a call’s page’s End call…, and sends one end', async () => {
+      const call = live();
+      const page = await signIn(await open(), 'operator');
+      await page.evaluate(COUNT_DIALOGS);
+      await page.evaluate(`location.hash = ${js(`#/calls/${call.sid}`)}`);
+      const end = 'main button[data-focus-key=end]';
+      await page.waitFor(`document.querySelector(${js(end)})?.textContent === 'End call…'`);
+      await askedOnce(page, () => page.dblclick(end));
+      await askedOnce(page, () => page.evaluate(clickTwice(end)));
+      await page.evaluate('window.__dialogs = 0');
+      await page.dblclick(end);
+      await page.waitFor(`document.querySelector('dialog[open]') !== null`);
+      await page.click('dialog button.danger');
+      await page.waitFor(alertIs(`Call ${call.sid} is completed.`));
+      expect(await page.evaluate('window.__dialogs')).toBe(1);
+      expect(await page.evaluate(`document.querySelectorAll('dialog').length`)).toBe(0);
       expect(posts(call.sid)).toBe(1);
       await done();
     });

@@ -80,6 +80,28 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.context().close();
   });
 
+  it('shows a call page’s failure from outside as text: markup stays text, control and bidi characters escapes', async () => {
+    const call = live();
+    const page = await signIn('viewer');
+    const hostile = '<img src=x onerror="window.__pwned=1">\u001b[31mred\u202eevil';
+    await page.route(`**/console-api/calls/${call.sid}`, (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'CALL_NOT_FOUND', message: hostile } }),
+      }),
+    );
+    await page.getByRole('link', { name: call.sid }).click();
+    await page.getByText('The call could not be loaded.').waitFor();
+    const said = (await page.getByRole('alert').textContent()) ?? '';
+    expect(said).toContain('the API answered 404 CALL_NOT_FOUND: <img src=x onerror="window.__pwned=1">');
+    expect(said).toContain('\\x1b[31mred\\u202eevil');
+    expect(said.includes('\u001b') || said.includes('\u202e')).toBe(false);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.context().close();
+  });
+
   it('keeps a loaded call on its page and says only its audit trail could not be loaded when that search fails', async () => {
     const call = live();
     const page = await signIn('viewer');

@@ -89,18 +89,28 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
       return page;
     },
     // Returns once the console has handled the change (its hashchange listener, registered first, has run, and a
-    // task after it): a fill right after the hash was set could reach the page being left, under load.
+    // task after it): a fill right after the hash was set could reach the page being left, under load. The task is a
+    // message's, not a timer's: a page signed in with `clock` runs its timers on a clock that stands still.
     async goTo(page, hash) {
       await page.evaluate(
         (to) =>
           new Promise<void>((resolve) => {
+            interface Port {
+              onmessage: (() => void) | null;
+              postMessage(message: unknown): void;
+            }
             const w = globalThis as unknown as {
               location: { hash: string };
               addEventListener(type: 'hashchange', listener: () => void, options: { once: true }): void;
-              setTimeout(callback: () => void, ms: number): unknown;
+              MessageChannel: new () => { port1: Port; port2: Port };
             };
             const before = w.location.hash;
-            w.addEventListener('hashchange', () => w.setTimeout(resolve, 0), { once: true });
+            const later = () => {
+              const channel = new w.MessageChannel();
+              channel.port1.onmessage = () => resolve();
+              channel.port2.postMessage(undefined);
+            };
+            w.addEventListener('hashchange', later, { once: true });
             w.location.hash = to;
             if (w.location.hash === before) resolve();
           }),

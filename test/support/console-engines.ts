@@ -17,6 +17,8 @@ export interface EnginePage {
   /** Waits until a page expression (source) is truthy. */
   waitFor(expression: string, timeoutMs?: number): Promise<void>;
   click(selector: string): Promise<void>;
+  /** Two clicks in a row as a mouse's double click makes them (two `click` events, then a `dblclick`). */
+  dblclick(selector: string): Promise<void>;
   type(selector: string, text: string): Promise<void>;
   /** A key as both drivers name it (`Tab`, `Enter`, `Escape`, `ArrowRight`), pressed on the focused element. */
   press(key: string): Promise<void>;
@@ -93,6 +95,7 @@ export const chromiumEngine = (): Engine => {
             waitFor: (expression, timeout = TIMEOUT_MS) =>
               pollUntil((e) => page.evaluate(e), expression, timeout),
             click: (selector) => page.click(selector),
+            dblclick: (selector) => page.dblclick(selector),
             type: (selector, text) => page.fill(selector, text),
             press: (key) => page.keyboard.press(key),
             setViewport: (w, h = HEIGHT) => page.setViewportSize({ width: w, height: h }),
@@ -146,6 +149,7 @@ export const firefoxEngine = (prefs: Record<string, unknown> = {}): Engine => {
             waitFor: (expression, timeout = TIMEOUT_MS) =>
               pollUntil((e) => page.evaluate(e), expression, timeout),
             click: (selector) => page.click(selector),
+            dblclick: (selector) => page.click(selector, { count: 2 }),
             type: async (selector, text) => {
               await page.click(selector);
               await page.keyboard.type(text);
