@@ -1210,6 +1210,14 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
     });
     return {
       url,
+      /** A DynamoDB client of the table through this proxy, one attempt per request (no SDK retry hides a fault). */
+      client: () =>
+        new DynamoDBClient({
+          endpoint: url,
+          region: 'us-east-1',
+          maxAttempts: 1,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
       /** Settles once a PutItem was written and its answer held back (`lose-put-answer`). */
       written,
       close: () => {
@@ -1327,15 +1335,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
             throw new EventPublishError(detailType, 'ThrottlingException', 'throttled');
           },
         };
-        const handler = await handlerOverTable(
-          new DynamoDBClient({
-            endpoint: proxy.url,
-            region: 'us-east-1',
-            maxAttempts: 1,
-            credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-          }),
-          refusing,
-        );
+        const handler = await handlerOverTable(proxy.client(), refusing);
         const call = seed('in-progress');
         const event = redirectEvent(call.sid, 'https://example.com/unpublished-unrecorded.xml');
         const before = output.records().length;
@@ -1416,14 +1416,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
   it("stalled idempotency write, the window closed: a redirect's redelivery after the first invocation's deadline sends nothing to SignalWire and is handed back to Lambda", async () => {
     const proxy = await startTableProxy('fail');
     try {
-      const handler = await handlerOverTable(
-        new DynamoDBClient({
-          endpoint: proxy.url,
-          region: 'us-east-1',
-          maxAttempts: 1,
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        }),
-      );
+      const handler = await handlerOverTable(proxy.client());
       const call = seed('in-progress');
       const event = redirectEvent(call.sid, 'https://example.com/window.xml');
       const timeoutMs = 1_500;
@@ -1458,14 +1451,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
   it("stalled idempotency write of an end: a redelivery after the deadline ends the call again, which is harmless (the in-progress record keeps the invocation's deadline)", async () => {
     const proxy = await startTableProxy('fail');
     try {
-      const handler = await handlerOverTable(
-        new DynamoDBClient({
-          endpoint: proxy.url,
-          region: 'us-east-1',
-          maxAttempts: 1,
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        }),
-      );
+      const handler = await handlerOverTable(proxy.client());
       const call = seed('in-progress');
       const event: CallUpdateRequestedEvent = {
         ...redirectEvent(call.sid, 'https://example.com/unused.xml'),
@@ -1578,14 +1564,7 @@ describe('stalled idempotency write: remembering cannot undo an applied redirect
   it('a redirect refused 429 whose record could not be released: nothing was applied, yet its retry after the deadline sends nothing either (the record says nothing of what was sent) and is handed back to Lambda', async () => {
     const proxy = await startTableProxy('fail-release');
     try {
-      const handler = await handlerOverTable(
-        new DynamoDBClient({
-          endpoint: proxy.url,
-          region: 'us-east-1',
-          maxAttempts: 1,
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        }),
-      );
+      const handler = await handlerOverTable(proxy.client());
       const call = seed('in-progress');
       const event = redirectEvent(call.sid, 'https://example.com/unreleased.xml');
       const timeoutMs = 3_000;
