@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
+import { createLambdaContext } from '#local/lambda-context';
 
 /** The Lambda context of one invocation of the cleanup function, as the audit-line tests give their loggers. */
 export const cleanupContext = {
@@ -18,19 +18,12 @@ export const cleanupContext = {
   succeed: () => undefined,
 } satisfies Context;
 
-/** A fresh Lambda context of one invocation of `functionName` (its own request id), 30 s left. */
+/**
+ * A fresh Lambda context of one invocation of `functionName` (its own request id), 512 MB, 30 s left: the local
+ * stack's own context (local/lambda-context.ts).
+ */
 export const lambdaContext = (functionName: string): Context =>
-  ({
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 30_000,
-  }) as Context;
+  createLambdaContext({ functionName, timeoutMs: 30_000, memoryMB: 512 });
 
 /** Invokes `handler` and returns its answer and the lines it wrote to stdout, parsed (none reach the real stdout). */
 export const invokeCapturingStdout = async <E, A>(
