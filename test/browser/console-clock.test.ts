@@ -32,6 +32,22 @@ describe('the fake clock of a signed-in page', { timeout: 60_000 }, () => {
     await page.context().close();
   });
 
+  it('stands at the real time its sign-in began, not ahead of it', async () => {
+    const before = Date.now();
+    let opened = 0;
+    const page = await signIn('viewer', {
+      clock: true,
+      prepare: async () => {
+        opened = Date.now();
+      },
+    });
+    // The page's time is the real time between the call to signIn and the page opening the console, and stays there.
+    const pageTime = await page.evaluate(() => Date.now());
+    expect(pageTime).toBeGreaterThanOrEqual(before);
+    expect(pageTime).toBeLessThanOrEqual(opened);
+    await page.context().close();
+  });
+
   it('fails a wait for the next draw at once, naming the status and URL, when the list is answered 500', async () => {
     const page = await signIn('viewer', { clock: true });
     await page.route('**/console-api/calls?*', (route) =>

@@ -71,11 +71,11 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
     },
     async signIn(user, options = {}) {
       const context = options.context ?? (await suite.newContext(options.width));
+      if (options.clock) await pausedClock(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => {
         throw error;
       });
-      if (options.clock) await pausedClock(page);
       await options.prepare?.(page);
       await page.goto(suite.stack.consoleUrl);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -122,22 +122,20 @@ export const consoleBrowserSuite = (name: string): ConsoleBrowserSuite => {
 };
 
 /**
- * How far ahead of the real time the paused clock starts: `pauseAt` refuses a time the page's clock has passed, and
- * it flows from `install` until the pause; a margin no round trip on a loaded machine comes near. The page has no
- * timers yet (it is blank), so the jump fires nothing.
+ * Installs Playwright's fake clock on the context and pauses it at the real time, before the context's page opens:
+ * an installed clock otherwise flows with real time, and a refresh of the page's own, every 5 s, could come between a
+ * test's `page.route` and the refresh the test moved the clock for, drawing an unrouted answer. With no page open, the
+ * pause is only recorded, and every page the context opens starts from it: no margin ahead of the real time is needed
+ * (`pauseAt` on an open page refuses a time its flowing clock has passed, which a margin of 2 s once stood in for,
+ * leaving the page's time 2 s ahead of its sign-in). Signing in needs no timer of the page's (its answers are
+ * fetches), so nothing waits on the stopped clock.
  */
-const PAUSE_MARGIN_MS = 2_000;
-
-/**
- * Installs Playwright's fake clock at the real time and pauses it there (plus the margin), before the page opens
- * the console: an installed clock otherwise flows with real time, and a refresh of the page's own, every 5 s, could
- * come between a test's `page.route` and the refresh the test moved the clock for, drawing an unrouted answer.
- * Signing in needs no timer of the page's (its answers are fetches), so nothing waits on the stopped clock.
- */
-const pausedClock = async (page: Page): Promise<void> => {
+const pausedClock = async (context: BrowserContext): Promise<void> => {
+  if (context.pages().length > 0)
+    throw new Error('a page signed in with `clock` needs a context with no page open yet');
   const now = Date.now();
-  await page.clock.install({ time: now });
-  await page.clock.pauseAt(now + PAUSE_MARGIN_MS);
+  await context.clock.install({ time: now });
+  await context.clock.pauseAt(now);
 };
 
 /** Set on the live page's charts as they are before a move: the draw `nextDraw` waits for replaces them. */
