@@ -52,8 +52,14 @@ const errorOf = (parsed: unknown): { code: string; message: string | undefined }
   const body = parsed as { error?: { code?: unknown; message?: unknown }; message?: unknown } | undefined;
   const code = typeof body?.error?.code === 'string' ? body.error.code : '';
   const message = body?.error?.message ?? body?.message;
-  return { code, message: typeof message === 'string' ? visible(message) : undefined };
+  return { code, message: typeof message === 'string' ? clause(visible(message)) : undefined };
 };
+
+/**
+ * A message from outside as a clause of the console's sentences ("Call … was not ended: ….", "…: …. Trying again"):
+ * its own closing full stop goes, so the sentence ends in one.
+ */
+const clause = (message: string): string => message.trimEnd().replace(/\.$/, '');
 
 const failure = (status: number, parsed: unknown): ApiError => {
   const { code, message } = errorOf(parsed);

@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import type { LocalStack } from '#local/local-stack';
@@ -29,6 +30,8 @@ const SERVER_ERROR = {
 };
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
+const alertText = (page: Page) => page.locator('#alert').textContent();
+
 describe('the console as an operator without a terminal uses it', { timeout: 60_000 }, () => {
   it('opens one confirmation for a double click on End, and leaves none behind once the call is ended', async () => {
     const call = live();
@@ -38,6 +41,27 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await poll(() => page.getByRole('alert').textContent()).toBe(`Call ${call.sid} is completed.`);
     expect(await page.locator('dialog').count()).toBe(0);
     expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it.each([
+    ['ends in a full stop', 'SignalWire is limiting requests.'],
+    ['has none', 'SignalWire is limiting requests'],
+  ])('ends a refusal whose message %s with one full stop', async (_, message) => {
+    const call = live();
+    const page = await signIn('operator');
+    await page.route('**/console-api/calls/*/terminate', (route) =>
+      route.fulfill({
+        status: 429,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'UPSTREAM_RATE_LIMITED', message } }),
+      }),
+    );
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toBe(
+      `Call ${call.sid} was not ended: the API answered 429 UPSTREAM_RATE_LIMITED: SignalWire is limiting requests.`,
+    );
     await page.context().close();
   });
 
