@@ -49,8 +49,15 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
   return sentence;
 };
 
-/** The calls whose confirmation this tab is opening or showing now. */
-const asking = new Set<string>();
+/**
+ * The calls whose confirmation this tab is opening (their lock check pending) or showing now: the change asked, and
+ * what a second press was told meanwhile.
+ */
+const asking = new Map<string, { change: Change; checking: boolean; said?: HTMLElement }>();
+
+/** Why nothing was sent when this browser's lock manager failed (a rejected check or lock): one sentence. */
+const lockFailed = (sid: string, verb: Verb, error: unknown): DocumentFragment =>
+  says`Call ${sid} ${own(verb.not)}: this browser could not check that no other change to it is on its way (${(error as Error)?.message ?? String(error)}); nothing was sent, so it can be tried again.`;
 
 /**
  * Asks, then sends one change and tells the operator what happened: applied, already done, refused (not
@@ -68,13 +75,38 @@ const act = async (
   const sid = call.sid;
   const busy = () =>
     says`A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
-  // A double click's second press comes while the first is still checking the lock, before its modal confirmation
-  // makes the page inert: it opens nothing (two stacked confirmations, one of them left behind the other).
-  if (asking.has(sid)) return;
-  asking.add(sid);
+  // A second press while the first is checking the lock (a double click, or Redirect then End), before its modal
+  // confirmation makes the page inert, opens nothing (two stacked confirmations, one of them left behind the other),
+  // but it is answered: the operator sees the check is under way and which confirmation it will open.
+  const first = asking.get(sid);
+  if (first) {
+    // Once it shows, the confirmation itself is the answer (and the page behind it is inert).
+    if (first.checking)
+      first.said = announce(
+        says`Checking that no other change to call ${sid} is on its way, then asking to ${own(first.change)} it…`,
+      );
+    return;
+  }
+  const pressed: { change: Change; checking: boolean; said?: HTMLElement } = {
+    change: verb.change,
+    checking: true,
+  };
+  asking.set(sid, pressed);
   let answer: { confirmed: boolean; value: string };
   try {
-    if (await lockHeld(call.sid)) {
+    let held: boolean;
+    try {
+      held = await lockHeld(sid);
+    } catch (error) {
+      // Never an unhandled rejection: the press is answered, and End stays to be pressed again.
+      announce(lockFailed(sid, verb, error));
+      return;
+    } finally {
+      pressed.checking = false;
+      // The check answered: the confirmation, the busy sentence or the failure takes the place of "Checking…".
+      if (pressed.said?.isConnected) announce(undefined);
+    }
+    if (held) {
       announce(busy());
       return;
     }
@@ -84,34 +116,46 @@ const act = async (
   }
   const { confirmed, value } = answer;
   if (!confirmed) return;
-  // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
-  const sent = await holding(call.sid, async () => {
-    announce(says`${own(verb.doing)} call ${sid}…`);
-    try {
-      const { body, headers } = await send(value);
-      const status = body?.status ?? 'unknown';
-      const already = headers.get('x-call-outcome') === 'already-ended';
-      const wasOpen = openAttempts(call.sid).length > 0;
-      settle(call.sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
-      announce(
-        already
-          ? wasOpen
-            ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
-            : says`Call ${sid} had already ended (${status}): nothing was changed.`
-          : verb.done(sid, status),
-      );
-    } catch (error) {
-      const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-      const earlier = openAttempts(call.sid);
-      if (failure.outcomeUnknown) noteOpen(call.sid, verb.change);
-      announce(
-        failure.outcomeUnknown
-          ? says`Call ${sid} may or may not ${own(verb.unknown)}: ${failure.message}. Check the call before trying again.`
-          : refusal(sid, verb, failure, earlier),
-      );
-    }
-  });
-  if (!sent) return announce(busy());
+  let sending = false;
+  let sent: boolean;
+  try {
+    // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
+    sent = await holding(sid, async () => {
+      sending = true;
+      announce(says`${own(verb.doing)} call ${sid}…`);
+      try {
+        const { body, headers } = await send(value);
+        const status = body?.status ?? 'unknown';
+        const already = headers.get('x-call-outcome') === 'already-ended';
+        const wasOpen = openAttempts(sid).length > 0;
+        settle(sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
+        announce(
+          already
+            ? wasOpen
+              ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
+              : says`Call ${sid} had already ended (${status}): nothing was changed.`
+            : verb.done(sid, status),
+        );
+      } catch (error) {
+        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+        const earlier = openAttempts(sid);
+        if (failure.outcomeUnknown) noteOpen(sid, verb.change);
+        announce(
+          failure.outcomeUnknown
+            ? says`Call ${sid} may or may not ${own(verb.unknown)}: ${failure.message}. Check the call before trying again.`
+            : refusal(sid, verb, failure, earlier),
+        );
+      }
+    });
+  } catch (error) {
+    // The lock was refused before anything was sent; once sending, the answer was said above, whatever it was.
+    if (!sending) announce(lockFailed(sid, verb, error));
+    return;
+  }
+  if (!sent) {
+    announce(busy());
+    return;
+  }
   after();
 };
 

@@ -237,7 +237,12 @@ export const duration = (seconds: number): string => {
 
 const alertRegion = (): HTMLElement => document.getElementById('alert') as HTMLElement;
 
-/** Shows a message to the operator (or clears it): a sentence with outside values in it is made by {@link says}. */
-export const announce = (message: string | Node | undefined): void => {
-  replace(alertRegion(), message ? h('p', {}, message) : null);
+/**
+ * Shows a message to the operator (or clears it): a sentence with outside values in it is made by {@link says}.
+ * Returns the line shown, so a passing message can be cleared only while it is still the one on screen.
+ */
+export const announce = (message: string | Node | undefined): HTMLElement | undefined => {
+  const line = message ? h('p', {}, message) : undefined;
+  replace(alertRegion(), line);
+  return line;
 };

@@ -30,6 +30,50 @@ const SERVER_ERROR = {
 };
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
+/**
+ * This browser's lock manager as a test drives it (`window.__locks`): `query` and `request` pass through, wait until
+ * the test releases them (`hold`), or reject as a browser refusing the Locks API does (`fail`).
+ */
+const DRIVEN_LOCKS = () => {
+  const w = globalThis as unknown as {
+    navigator: { locks: Record<'query' | 'request', (...args: unknown[]) => Promise<unknown>> };
+    DOMException: new (message: string, name: string) => Error;
+    __locks: { query: string; request: string; held: Array<() => void> };
+  };
+  const state = { query: 'pass', request: 'pass', held: [] as Array<() => void> };
+  w.__locks = state;
+  const { locks } = w.navigator;
+  for (const name of ['query', 'request'] as const) {
+    const real = locks[name].bind(locks);
+    locks[name] = (...args: unknown[]) => {
+      if (state[name] === 'fail')
+        return Promise.reject(new w.DOMException('The request was denied.', 'SecurityError'));
+      if (state[name] === 'hold')
+        return new Promise((resolve) => state.held.push(() => resolve(real(...args))));
+      return real(...args);
+    };
+  }
+};
+const driveLocks = async (page: Page): Promise<void> => {
+  await page.addInitScript(DRIVEN_LOCKS);
+};
+type Locks = { query: string; request: string; held: Array<() => void> };
+const setLocks = (page: Page, mode: Partial<Omit<Locks, 'held'>>) =>
+  page.evaluate((m) => Object.assign((globalThis as unknown as { __locks: Locks }).__locks, m), mode);
+const releaseLocks = (page: Page) =>
+  page.evaluate(() => {
+    const state = (globalThis as unknown as { __locks: Locks }).__locks;
+    for (const release of state.held.splice(0)) release();
+  });
+/** What the page threw or left unhandled, and what it logged as an error. */
+const troubles = (page: Page): string[] => {
+  const seen: string[] = [];
+  page.on('pageerror', (error) => seen.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') seen.push(`console: ${message.text()}`);
+  });
+  return seen;
+};
 const alertText = (page: Page) => page.locator('#alert').textContent();
 
 describe('the console as an operator without a terminal uses it', { timeout: 60_000 }, () => {
@@ -41,6 +85,54 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await poll(() => page.getByRole('alert').textContent()).toBe(`Call ${call.sid} is completed.`);
     expect(await page.locator('dialog').count()).toBe(0);
     expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it('answers End pressed again while the call’s lock check is pending, then opens one confirmation', async () => {
+    const call = live();
+    const page = await signIn('operator', { prepare: driveLocks });
+    await setLocks(page, { query: 'hold' });
+    const end = page.getByRole('button', { name: `End ${call.sid}` });
+    await end.click();
+    await end.click();
+    await poll(() => alertText(page)).toBe(
+      `Checking that no other change to call ${call.sid} is on its way, then asking to end it…`,
+    );
+    expect(await page.locator('dialog').count()).toBe(0);
+    await setLocks(page, { query: 'pass' });
+    await releaseLocks(page);
+    await page.getByRole('dialog').waitFor();
+    expect(await page.locator('dialog').count()).toBe(1);
+    // The check answered: "Checking…" is not left under the confirmation.
+    expect(await alertText(page)).toBe('');
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it('says in one sentence that nothing was sent when the browser refuses the lock check or the lock, and End works again', async () => {
+    const call = live();
+    const page = await signIn('operator', { prepare: driveLocks });
+    const seen = troubles(page);
+    const refused = `Call ${call.sid} was not ended: this browser could not check that no other change to it is on its way (The request was denied.); nothing was sent, so it can be tried again.`;
+    const end = page.getByRole('button', { name: `End ${call.sid}` });
+    await setLocks(page, { query: 'fail' });
+    await end.click();
+    await poll(() => alertText(page)).toBe(refused);
+    expect(await page.locator('dialog').count()).toBe(0);
+    // The check passes, the lock for the send is refused: the confirmation was answered, still nothing was sent.
+    await setLocks(page, { query: 'pass', request: 'fail' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toBe(refused);
+    expect(posts(call.sid)).toBe(0);
+    await setLocks(page, { request: 'pass' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(posts(call.sid)).toBe(1);
+    expect(seen).toEqual([]);
     await page.context().close();
   });
 
