@@ -28,6 +28,8 @@ export const confirmAction = (options: {
     // Where the opener is among the page's controls: the live list may redraw while the dialog is open.
     const place = opener ? keyboardPlace(opener, document) : undefined;
     const dialog = h('dialog', { 'aria-labelledby': `${id}-title`, 'aria-describedby': `${id}-what` });
+    // A plain button, not a submit: Enter in the input must press the action, the form's first submit button.
+    const cancel = h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel');
     const form = h(
       'form',
       { method: 'dialog' },
@@ -58,11 +60,13 @@ export const confirmAction = (options: {
       h(
         'div',
         { class: 'buttons' },
-        // A plain button, not a submit: Enter in the input must press the action, the form's first submit button.
-        h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
+        cancel,
         h('button', { type: 'submit', class: 'danger', value: 'go' }, options.action),
       ),
     );
+    // The first thing to take the focus is chosen, not left to the browser: Chromium gives it to the first scroller
+    // (a fact value long enough to scroll in its cell), where Enter does nothing and typing a URL goes nowhere.
+    (options.input ?? cancel).autofocus = true;
     dialog.append(form);
     dialog.addEventListener('close', () => {
       open.delete(dialog);

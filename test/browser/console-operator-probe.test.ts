@@ -136,6 +136,33 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.context().close();
   });
 
+  it('opens a confirmation with the focus on Cancel, or in its URL field, beside a number long enough to scroll', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, {
+      status: 'in-progress',
+      ageSeconds: 30,
+      to: `sip:${'t'.repeat(3000)}@example.com`,
+    });
+    const page = await signIn('operator', { width: 640 });
+    const focused = () =>
+      page.evaluate(() => {
+        const d = globalThis as unknown as { document: { activeElement: { outerHTML: string } | null } };
+        return d.document.activeElement?.outerHTML.slice(0, 60);
+      });
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').waitFor();
+    expect(await focused()).toBe('<button type="button" autofocus="">Cancel</button>');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('dialog').count()).toBe(0);
+    await page.getByRole('link', { name: call.sid }).click();
+    await page.getByRole('button', { name: 'Redirect…' }).click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.type('https://example.com/hold.xml');
+    expect(await page.getByLabel('Instructions URL').inputValue()).toBe('https://example.com/hold.xml');
+    await page.keyboard.press('Escape');
+    expect(posts(call.sid)).toBe(0);
+    await page.context().close();
+  });
+
   it.each([
     ['ends in a full stop', 'SignalWire is limiting requests.'],
     ['has none', 'SignalWire is limiting requests'],
