@@ -12,6 +12,10 @@ type Outcome = 'ended' | 'already ended' | 'failed' | 'unknown' | 'busy';
 const BUSY =
   'not sent: another change to this call (an End, a redirect or a cancel, from this tab or another of this browser) was on its way; check the call';
 
+/** Why a call was not sent when this browser refused its lock (the Web Locks API denied). */
+const lockRefused = (error: unknown): string =>
+  `not sent: this browser could not check that no other change to this call was on its way (${(error as Error)?.message ?? String(error)})`;
+
 /**
  * Sends one end-all request per call, three at a time (fast, and well under SignalWire's account-wide request
  * limit), until done or `stopped`; each holding the call's lock, as a single End does, so a change to the same call
@@ -62,9 +66,16 @@ const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done:
   const worker = async () => {
     for (let call = queue.shift(); call && !stopped(); call = queue.shift()) {
       const current = call;
-      if (!(await holding(current.sid, () => endOne(current)))) {
-        outcomes.busy++;
-        problems.push([current, new ApiError(0, BUSY, 'BUSY')]);
+      try {
+        if (!(await holding(current.sid, () => endOne(current)))) {
+          outcomes.busy++;
+          problems.push([current, new ApiError(0, BUSY, 'BUSY')]);
+        }
+      } catch (error) {
+        // The browser refused the call's lock (endOne never throws): nothing was sent, and the run goes on to its
+        // summary instead of stopping half way with an unhandled rejection and no summary.
+        outcomes.failed++;
+        problems.push([current, new ApiError(0, lockRefused(error), 'LOCK_REFUSED')]);
       }
       progressed(++done);
     }

@@ -136,6 +136,32 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.context().close();
   });
 
+  it('finishes End all with its summary when the browser refuses the calls’ locks: each not sent, and why', async () => {
+    const from = '+14155550188';
+    const calls = [1, 2].map(() =>
+      stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, from }),
+    );
+    const page = await signIn('admin', { prepare: driveLocks });
+    const seen = troubles(page);
+    await setLocks(page, { request: 'fail' });
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'End 2 calls…' }).click();
+    await page.getByLabel('Type the number of calls to end').fill('2');
+    await page.keyboard.press('Enter');
+    await page.getByText('Failed: 2').waitFor();
+    const why = await page.locator('main table').last().textContent();
+    for (const call of calls) expect(why).toContain(call.sid);
+    expect(why).toContain(
+      'not sent: this browser could not check that no other change to this call was on its way (The request was denied.)',
+    );
+    expect(await page.getByRole('button', { name: 'Preview' }).isEnabled()).toBe(true);
+    for (const call of calls) expect(posts(call.sid)).toBe(0);
+    expect(seen).toEqual([]);
+    await page.context().close();
+  });
+
   it('opens a confirmation with the focus on Cancel, or in its URL field, beside a number long enough to scroll', async () => {
     const call = stack.emulator.seedCall(stack.projectId, {
       status: 'in-progress',
