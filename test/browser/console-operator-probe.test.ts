@@ -6,8 +6,10 @@ import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
  * What an operator without a terminal met in the console (Debian's Chromium, driven by playwright-core, against the
- * local stack): a double click on End, a gateway's 429 without the API's code (in a refresh and in an action), and a
- * call's page whose call or audit trail fails to load.
+ * local stack): a double click on End, a press while the call's lock check is pending, a browser refusing the Web Locks
+ * API (End and End all), a confirmation beside a value long enough to scroll, an API message ending in a full stop, a
+ * gateway's 429 without the API's code (in a refresh and in an action), and a call's page whose call or audit trail
+ * fails to load.
  */
 
 let stack: LocalStack;
