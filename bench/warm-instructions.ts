@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/warm-instructions.ts [label=bundle[#layer] | bare | floor | required | project ...] [--calls N]
- * [--runs R]`: instructions (valgrind callgrind, `Ir`) per warm invocation of http-api bundles, for A/B
- * comparisons on a shared machine, where CPU time moves with the load of other work. Each arm runs
+ * [--runs R] [--keep DIR]`: instructions (valgrind callgrind, `Ir`) per warm invocation of http-api bundles, for
+ * A/B comparisons on a shared machine, where CPU time moves with the load of other work. Each arm runs
  * bench/warm-driver.mjs under callgrind (`node --predictable`, bench/cold-instructions.ts says why) in the
  * warm rows' loopback world twice: once with the usual warm-up only, once with `--calls` more invocations;
  * the difference over `--calls` is the instructions of one warm invocation (the emulator runs outside
@@ -17,9 +17,11 @@
  * each invocation's event and context just before it, its 30 s counted from then (when it built them all
  * before the first ran, a window that callgrind stretched past 30 s timed out its last invocations, seen on
  * the route layer). A layer without the client's retries may lose a request to a keep-alive socket the
- * emulator closed (seen on the transport layer).
+ * emulator closed (seen on the transport layer). `--keep DIR` keeps each window's callgrind file there
+ * (`callgrind.<label>.<run>.short` and `.long`): `callgrind_annotate` both and subtract to see which functions the
+ * counted invocations cost (V8's generated code shows as bare addresses, which move between windows).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,7 +32,11 @@ import { WARM_UP } from './warm-process.ts';
 import { assertEnded, PROJECT_ID, seedLive, setups, startWorld, type World } from './world.ts';
 
 const { values, positionals } = parseArgs({
-  options: { calls: { type: 'string', default: '300' }, runs: { type: 'string', default: '1' } },
+  options: {
+    calls: { type: 'string', default: '300' },
+    runs: { type: 'string', default: '1' },
+    keep: { type: 'string' },
+  },
   allowPositionals: true,
 });
 const calls = Number(values.calls);
@@ -68,6 +74,7 @@ const instructions = (
   env: NodeJS.ProcessEnv,
   file: string | undefined,
   count: number,
+  keepAs: string,
 ): Promise<number> =>
   new Promise((done, fail) => {
     const out = join(work, 'callgrind.out');
@@ -94,6 +101,7 @@ const instructions = (
       }
       assertEnded(world, sids, `${file ?? 'bare'} under callgrind`);
       const total = callgrindTotal(out);
+      if (values.keep !== undefined) copyFileSync(out, join(resolve(values.keep), `callgrind.${keepAs}`));
       rmSync(out, { force: true });
       done(total);
     });
@@ -120,8 +128,9 @@ try {
         BENCH_LAYER_PROJECT: PROJECT_ID,
         BENCH_LAYER_AUTHORIZATION: `Basic ${Buffer.from(`${PROJECT_ID}:${world.apiToken}`).toString('base64')}`,
       };
-      const short = await instructions(world, armEnv, file, WARM_UP);
-      const long = await instructions(world, armEnv, file, WARM_UP + calls);
+      const keepAs = `${label}.${run + 1}`;
+      const short = await instructions(world, armEnv, file, WARM_UP, `${keepAs}.short`);
+      const long = await instructions(world, armEnv, file, WARM_UP + calls, `${keepAs}.long`);
       perCall.get(label)?.push((long - short) / calls);
       console.log(
         `${label} run ${run + 1}: ${((long - short) / calls / 1000).toFixed(1)} k instructions/invocation`,

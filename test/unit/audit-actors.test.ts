@@ -55,6 +55,20 @@ describe('audit actors: what AWS attests and what the caller claims', () => {
     });
   });
 
+  it('writes the fields that have a value in their order, as the audit line serialises them', () => {
+    const claims = { sub: 'u-7', iss: 'https://cognito-idp.example.com/pool', 'cognito:username': 'op' };
+    const jwt = httpEvent({ jwt: { claims, scopes: [] } });
+    expect(JSON.stringify(httpActor(jwt, viaApiGateway))).toBe(
+      '{"name":"jwt:op","attested":{"invokedAs":"' +
+        viaApiGateway +
+        '","jwtSubject":"u-7","jwtUsername":"op","jwtIssuer":"https://cognito-idp.example.com/pool"},"claimed":{}}',
+    );
+    const iam = httpEvent({ iam: { userArn: 'arn:aws:iam::111122223333:user/ops' } });
+    expect(JSON.stringify(httpActor(iam, undefined))).toBe(
+      '{"name":"arn:aws:iam::111122223333:user/ops","attested":{},"claimed":{"principal":"arn:aws:iam::111122223333:user/ops"}}',
+    );
+  });
+
   it("names a console user by the verified access token's username, keeping the subject and issuer", () => {
     const claims = { sub: 'u-7', username: 'operator', iss: 'https://cognito-idp.example.com/pool' };
     expect(httpActor(httpEvent({ jwt: { claims, scopes: ['call-control/write'] } }), viaApiGateway)).toEqual({
