@@ -6,7 +6,7 @@
 import { UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS } from './options.ts';
 import type { CommandEntry } from './parse.ts';
-import { visible } from './safe-text.ts';
+import { echo } from './safe-text.ts';
 import { typeHint } from './shell-word.ts';
 
 /** A figure dash, en dash, em dash, horizontal bar or minus sign, then perhaps hyphens, then the option's name. */
@@ -39,7 +39,7 @@ export const refuseTypographicDash = async (
   if (first === -1) return;
   const line = [...fixed, ...(end === -1 ? [] : argv.slice(end))];
   throw new UsageError(
-    `"${visible(words[first]!)}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+    `"${echo(words[first]!)}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
     (await reads(line))
       ? typeHint('Type the option with two hyphens', line)
       : 'Type the option with two hyphens, where an option goes: the line with them put back is refused in turn (run the command with --help for its options).',
