@@ -8,7 +8,7 @@ import { GLOBAL_OPTIONS, nearest, type OptionSpecs } from './options.ts';
 import { echo } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
 import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
-import { refuseTypographicDash } from './typographic-dash.ts';
+import { DASHED_WORD, refuseTypographicDash } from './typographic-dash.ts';
 import { findCommand, misspeltCommand } from './unknown-command.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
@@ -305,7 +305,17 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  await refuseTypographicDash(argv, registry, readsAs(registry));
+  await refuseTypographicDash(argv, registry, readsAs(registry), async () => {
+    // The command as written, a dashed word aside (`—local calls list`): the module a line that runs loads anyway.
+    const words = argv.filter((word) => !DASHED_WORD.test(word));
+    const entry =
+      registry[
+        commandWords(words)
+          .map((index) => words[index])
+          .join(' ')
+      ];
+    return entry && (await entry.load()).spec.options;
+  });
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
