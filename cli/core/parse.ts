@@ -5,6 +5,7 @@ import { MissingCommandError, UsageError } from './errors.ts';
 import { ownersOf, unknownOptionError } from './option-owners.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs } from './options.ts';
+import { refusePastedQuotes } from './pasted-quotes.ts';
 import { echo } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
 import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
@@ -303,19 +304,24 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
     () => false,
   );
 
+/** The options of the command the line names as written, a dashed word aside (`—local calls list`), if any. */
+const namedOptions = async (
+  argv: string[],
+  registry: Record<string, CommandEntry>,
+): Promise<OptionSpecs | undefined> => {
+  const words = argv.filter((word) => !DASHED_WORD.test(word));
+  const entry =
+    registry[
+      commandWords(words)
+        .map((index) => words[index])
+        .join(' ')
+    ];
+  return entry && (await entry.load()).spec.options;
+};
+
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  await refuseTypographicDash(argv, registry, readsAs(registry), async () => {
-    // The command as written, a dashed word aside (`—local calls list`): the module a line that runs loads anyway.
-    const words = argv.filter((word) => !DASHED_WORD.test(word));
-    const entry =
-      registry[
-        commandWords(words)
-          .map((index) => words[index])
-          .join(' ')
-      ];
-    return entry && (await entry.load()).spec.options;
-  });
+  await refuseTypographicDash(argv, registry, readsAs(registry), () => namedOptions(argv, registry));
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
@@ -418,6 +424,7 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
       given.set(token.name, token.value);
     }
   }
+  refusePastedQuotes(tokens, options);
   return {
     kind: 'command',
     name,

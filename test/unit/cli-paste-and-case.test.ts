@@ -348,3 +348,35 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
     expect(loaded).toEqual(new Set(Object.keys(COMMANDS)));
   });
 });
+
+describe('a value pasted with typographic quotes (“+1555…”: a chat or a document; no shell removes them)', () => {
+  it.each([
+    [['end-all', '--to', '“+15551234567”', '--dry-run'], '--to', '“+15551234567”'],
+    [['calls', 'list', '--from=‘+15551234567’'], '--from', '‘+15551234567’'],
+    [['calls', 'list', '--parent', `„${sid}“`], '--parent', `„${sid}“`],
+    [
+      ['calls', 'redirect', sid, '--url', '«https://example.com/a.xml»'],
+      '--url',
+      '«https://example.com/a.xml»',
+    ],
+    [['calls', 'list', '--stack', 'prod”'], '--stack', 'prod”'],
+  ])('%j is refused, naming the quotes (nothing sent)', async (args, flag, value) => {
+    const error = await refusalOf(args);
+
+    expect(error.message).toBe(
+      `${flag} "${value}" holds typographic quotes (“ ” ‘ ’ „ « »), pasted with it; a shell does not remove them; nothing was sent`,
+    );
+    expect(error.hint).toBe(
+      `Type ${flag} again without them (or in plain quotes, ' or ", which the shell removes).`,
+    );
+  });
+
+  it('reads `audit --call “<sid>”` as that SID, as a SID of `calls end` is, and a quote inside a value as data', async () => {
+    expect(await parseCommandLine(['audit', '--call', `“${sid}”`], COMMANDS)).toMatchObject({
+      values: { call: `“${sid}”` },
+    });
+    expect(await parseCommandLine(['audit', '--actor', 'cli:o’brien'], COMMANDS)).toMatchObject({
+      values: { actor: 'cli:o’brien' },
+    });
+  });
+});
