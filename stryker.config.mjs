@@ -208,7 +208,7 @@ const REACHED = {
   'functions/commons/signalwire/sids.ts': 100,
   'cli/core/prompt.ts': 100,
   'functions/commons/http/cursor-seal.ts': 100,
-  'functions/commons/errors.ts': 99,
+  'functions/commons/errors.ts': 100,
   'functions/commons/cleanup/pacer.ts': 100,
   'functions/commons/status-callbacks/callback-replays.ts': 100,
   'functions/commons/update-requests/outcome.ts': 100,
@@ -216,7 +216,7 @@ const REACHED = {
   'functions/commons/cleanup/policy.ts': 100,
   'functions/commons/cleanup/report.ts': 97,
   'functions/commons/validation/violations.ts': 99,
-  'functions/commons/update-requests/consumer.ts': 99,
+  'functions/commons/update-requests/consumer.ts': 100,
   'functions/commons/signalwire/client.ts': 97,
   'functions/commons/signalwire/outcomes.ts': 100,
   'functions/commons/cleanup/run-cleanup.ts': 83,
@@ -228,11 +228,11 @@ const REACHED = {
   'functions/commons/signalwire/dates.ts': 100,
   'functions/commons/signalwire/answers.ts': 98,
   'infra/shared-resources.ts': 100,
-  'functions/commons/update-requests/project-form.ts': 88,
-  'functions/commons/validation/http-url.ts': 92,
+  'functions/commons/update-requests/project-form.ts': 100,
+  'functions/commons/validation/http-url.ts': 100,
 };
 /**
- * The whole list's total (docs/mutation.md: 97.32 %), floored: the sum of the per-module runs that table
+ * The whole list's total (docs/mutation.md: 97.97 %), floored: the sum of the per-module runs that table
  * combines (one run over the whole list runs each mutant against the union of the listed test files, so it can
  * only reach as much or more). Set it again from the table after a run.
  */

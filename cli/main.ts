@@ -30,7 +30,7 @@ import {
 } from './core/options.ts';
 import { type CommandLine, missingCommand, missingCommandUnoffered, parseCommandLine } from './core/parse.ts';
 import { keepLoopbackDirect, useEnvironmentProxy } from './core/proxy.ts';
-import { visible } from './core/safe-text.ts';
+import { echo, visible } from './core/safe-text.ts';
 import { shellWord, writable } from './core/shell-word.ts';
 import type { Registry } from './registry.ts';
 
@@ -63,7 +63,7 @@ const globalsOf = (values: GlobalValues): GlobalOptions => {
     throw new UsageError(
       values.port === undefined
         ? `${CLI_ENV.port} must be a port number, got "${fromPort}"`
-        : `--port must be a port number, got "${values.port}"`,
+        : `--port must be a port number, got "${echo(values.port)}"`,
     );
   return {
     local: values.local === true,
@@ -128,7 +128,7 @@ const checkedLine = (line: Extract<CommandLine, { kind: 'command' }>): OutputFor
     throw new UsageError(
       positionals.length < spec.positionals.min
         ? `missing ${spec.args ?? 'argument'}`
-        : `unexpected argument "${positionals[spec.positionals.max]}"`,
+        : `unexpected argument "${echo(positionals[spec.positionals.max]!)}"`,
       `Usage: ${usageLine(spec)}; see --help.`,
     );
   }

@@ -7,6 +7,7 @@ import { type CommandContext, defineCommand, printJson } from '../core/command.t
 import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { EXIT, UsageError } from '../core/errors.ts';
 import { readLocalState } from '../core/local-state.ts';
+import { echo } from '../core/safe-text.ts';
 import { renderTable, tableWidth } from '../core/table.ts';
 import { targetKind } from '../core/targets.ts';
 import { checkCallSid } from '../core/validate.ts';
@@ -54,7 +55,9 @@ const parseWhen = (value: string, flag: string, now: number): number => {
   if (/^\d[\d\sdhms]*$/.test(value.trim())) return now - parseDuration(value, flag) * 1000;
   const ms = Date.parse(value);
   if (Number.isNaN(ms))
-    throw new UsageError(`${flag} must be a duration (24h) or a date (2026-11-29T00:00:00Z), got "${value}"`);
+    throw new UsageError(
+      `${flag} must be a duration (24h) or a date (2026-11-29T00:00:00Z), got "${echo(value)}"`,
+    );
   return ms;
 };
 
@@ -183,7 +186,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
   const to = values.until !== undefined ? parseWhen(values.until, '--until', now) : now;
   const limit = Number(values.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-    throw new UsageError(`--limit must be an integer from 1 to 10000, got "${values.limit}"`);
+    throw new UsageError(`--limit must be an integer from 1 to 10000, got "${echo(String(values.limit))}"`);
   const call = values.call !== undefined ? checkCallSid(values.call) : undefined;
   const actor = values.actor;
 

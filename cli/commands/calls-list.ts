@@ -6,7 +6,7 @@ import { callsTable } from '../core/calls-view.ts';
 import { checkNotBlank, checkOptionalChoice } from '../core/choice.ts';
 import { type CommandContext, defineCommand, printJson } from '../core/command.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
-import { safeJson, visible } from '../core/safe-text.ts';
+import { echo, safeJson, visible } from '../core/safe-text.ts';
 import { openCalls } from '../core/targets.ts';
 
 const spec = {
@@ -77,7 +77,9 @@ export const command = defineCommand(
     const { values } = context;
     const pageSize = Number(values['page-size'] ?? 50);
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-      throw new UsageError(`--page-size must be an integer from 1 to 1000, got "${values['page-size']}"`);
+      throw new UsageError(
+        `--page-size must be an integer from 1 to 1000, got "${echo(String(values['page-size']))}"`,
+      );
     }
     const api = checkApi(values.api);
     const filter: Record<string, string | number | undefined> = {

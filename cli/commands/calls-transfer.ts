@@ -3,7 +3,7 @@ import { actOnCalls } from '../core/actions.ts';
 import { checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
 import { forCall, UsageError } from '../core/errors.ts';
-import { visible } from '../core/safe-text.ts';
+import { echo } from '../core/safe-text.ts';
 import { checkCallSid } from '../core/validate.ts';
 
 /**
@@ -16,7 +16,7 @@ const checkDestination = (value: string | undefined): string => {
   const dest = value.trim();
   if (!validateTransferCallEvent({ pathParameters: { callSid: SAMPLE_SID }, body: { dest } })) {
     throw new UsageError(
-      `--to must be a SIP URI (sip:agent@example.com), an E.164 number (+13105550100) or an http(s) URL of SWML, got "${visible(value)}"`,
+      `--to must be a SIP URI (sip:agent@example.com), an E.164 number (+13105550100) or an http(s) URL of SWML, got "${echo(value)}"`,
     );
   }
   return dest;

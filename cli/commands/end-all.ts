@@ -10,7 +10,7 @@ import { type CommandContext, defineCommand, holdOutput, printJson } from '../co
 import { CliError, EXIT, mayHaveApplied, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
 import { confirm, interactive } from '../core/prompt.ts';
-import { visible } from '../core/safe-text.ts';
+import { echo, visible } from '../core/safe-text.ts';
 import { openCalls } from '../core/targets.ts';
 import { batchExit, ProgressBar } from '../core/terminal.ts';
 
@@ -222,14 +222,16 @@ const readFilters = (values: EndAllValues) => {
 const checkRate = (raw: string | undefined): number => {
   const rate = Number(raw ?? 20);
   if (!Number.isInteger(rate) || rate < CLEANUP_ENDS_PER_SECOND.min || rate > CLEANUP_ENDS_PER_SECOND.max)
-    throw new UsageError(`--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${raw}"`);
+    throw new UsageError(
+      `--rate must be an integer from 1 to ${CLEANUP_ENDS_PER_SECOND.max}, got "${echo(String(raw))}"`,
+    );
   return rate;
 };
 
 const checkExpect = (raw: string | undefined): number | undefined => {
   if (raw === undefined) return undefined;
   // Digits only: Number('') is 0, and an empty --expect= must not pass for "expect none".
-  if (!/^\d+$/.test(raw)) throw new UsageError(`--expect must be a count, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--expect must be a count, got "${echo(raw)}"`);
   return Number(raw);
 };
 

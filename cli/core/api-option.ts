@@ -1,6 +1,6 @@
 import { CALL_APIS, type CallApi } from '#commons/calling/vocabulary';
 import { UsageError } from './errors.ts';
-import { visible } from './safe-text.ts';
+import { echo } from './safe-text.ts';
 
 /**
  * `--api`: the API that owns the calls a command acts on. Naming it skips the call service's resolution (a
@@ -29,7 +29,7 @@ export const checkApi = (value: string | undefined): CallApi | undefined => {
   const api = value.trim().toLowerCase();
   if ((CALL_APIS as readonly string[]).includes(api)) return api as CallApi;
   throw new UsageError(
-    `--api must be compatibility or calling, got "${visible(value)}"`,
+    `--api must be compatibility or calling, got "${echo(value)}"`,
     'compatibility: calls of the Compatibility (cXML/LaML) API; calling: native calls (SWML, RELAY, AI agents). Leave it out to have each call looked up.',
   );
 };

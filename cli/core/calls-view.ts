@@ -3,7 +3,7 @@ import { parseSignalWireDate } from '#commons/signalwire/dates';
 import type { CallView } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type ListedCall } from './backend.ts';
 import { UsageError } from './errors.ts';
-import { visible } from './safe-text.ts';
+import { echo, visible } from './safe-text.ts';
 import { renderTable, type TableLayout, tableWidth } from './table.ts';
 import type { Paint } from './terminal.ts';
 
@@ -153,11 +153,11 @@ export const parseDuration = (value: string, flag: string): number => {
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) {
     throw new UsageError(
-      `${flag} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d (got "${trimmed}")`,
+      `${flag} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d (got "${echo(trimmed)}")`,
     );
   }
   const refused = () =>
-    new UsageError(`${flag} must be a duration such as 90s, 15m, 2h, 1d or 1h30m, got "${value}"`);
+    new UsageError(`${flag} must be a duration such as 90s, 15m, 2h, 1d or 1h30m, got "${echo(value)}"`);
   if (!/^(?:\d+\s*[dhms]\s*)+$/.test(trimmed)) throw refused();
   let seconds = 0;
   let last = -1;
@@ -170,6 +170,6 @@ export const parseDuration = (value: string, flag: string): number => {
   // A duration past any call's or record's life is a typo: read as given it reaches before 1970 (`--since`
   // then finds nothing) or to Infinity (`--older-than` matches nothing), without a word.
   if (seconds > MAX_DURATION_SECONDS)
-    throw new UsageError(`${flag} must be at most 36500d (100 years), got "${value}"`);
+    throw new UsageError(`${flag} must be at most 36500d (100 years), got "${echo(value)}"`);
   return seconds;
 };

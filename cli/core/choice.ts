@@ -1,5 +1,5 @@
 import { UsageError } from './errors.ts';
-import { visible } from './safe-text.ts';
+import { echo } from './safe-text.ts';
 
 /**
  * A value of a fixed set of lower-case words, as typed: case and surrounding spaces do not matter
@@ -16,7 +16,7 @@ export const checkChoice = <T extends string>(
   const word = value.trim().toLowerCase();
   if ((allowed as readonly string[]).includes(word)) return word as T;
   throw new UsageError(
-    `${flag} must be ${allowed.join(', ')}, got "${visible(value)}"${why ? ` (${why})` : ''}`,
+    `${flag} must be ${allowed.join(', ')}, got "${echo(value)}"${why ? ` (${why})` : ''}`,
   );
 };
 
@@ -39,7 +39,7 @@ export const checkNotBlank = (
 ): string | undefined => {
   if (value === undefined || value.trim() !== '') return value;
   throw new UsageError(
-    `${flag} must not be empty, got "${visible(value)}"`,
+    `${flag} must not be empty, got "${echo(value)}"`,
     `Give it a value (\`${flag} ${example}\`), or leave it out; a shell variable that is empty or unset gives it none.`,
   );
 };

@@ -7,6 +7,7 @@
 import { UsageError } from './errors.ts';
 import { nearest, type OptionSpecs } from './options.ts';
 import type { CommandEntry } from './parse.ts';
+import { echo } from './safe-text.ts';
 
 /** The commands of the registry that take `--name` as their own option, in the registry's order. */
 export const commandsTaking = async (
@@ -47,7 +48,7 @@ export const unknownOptionError = async (
   const guess = owners ? undefined : nearest(rawName.replace(/^--?/, ''), Object.keys(options));
   const why = owners ? `: ${owners}, not of \`${command}\`` : guess ? ` (did you mean \`--${guess}\`?)` : '';
   return new UsageError(
-    `unknown option '${rawName}' for \`call-control ${command}\`${why}`,
+    `unknown option '${echo(rawName)}' for \`call-control ${command}\`${why}`,
     `Run \`call-control ${command} --help\` for its options and examples.`,
   );
 };

@@ -1,5 +1,5 @@
 import { UsageError } from './errors.ts';
-import { visible } from './safe-text.ts';
+import { echo } from './safe-text.ts';
 import { typeHint } from './shell-word.ts';
 
 /** A word that starts as an option does (`--local`, `-o`), not as a value may (`-`, `-5m`, `+1415…`). */
@@ -31,7 +31,7 @@ export const optionTakenForValue = async (
   const placeholder = `${flag} <${name}>`;
   const lead = `Give ${flag} its value right after it (${placeholder}; ${flag}=<${name}> for one starting with "-"), or leave it out`;
   return new UsageError(
-    `option '${flag}' needs a value (${placeholder}): "${visible(value)}" is an option, read as its value`,
+    `option '${flag}' needs a value (${placeholder}): "${echo(value)}" is an option, read as its value`,
     // Left out, an option other than `-o` may change what is acted on (`--stack`, `--secret-id`: another
     // deployment's calls; `end-all --to`: every call; `--expect`: the guard): not offered with `--yes`, no prompt.
     (flag === '-o' || flag === '--output' || !actsUnasked(without)) && (await reads(without))

@@ -5,10 +5,12 @@ import { MissingCommandError, UsageError } from './errors.ts';
 import { ownersOf, unknownOptionError } from './option-owners.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
 import { GLOBAL_OPTIONS, nearest, type OptionSpecs } from './options.ts';
-import { visible } from './safe-text.ts';
+import { refusePastedQuotes } from './pasted-quotes.ts';
+import { echo } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
 import { OPTION_LEAD, refuseSplitSid, refuseSplitValue, SplitWordsError } from './split-words.ts';
-import { refuseTypographicDash } from './typographic-dash.ts';
+import { DASHED_WORD, refuseTypographicDash } from './typographic-dash.ts';
+import { findCommand, misspeltCommand } from './unknown-command.ts';
 
 /** A command of the registry: its one-line summary (for `--help`) and how to load it. */
 export interface CommandEntry {
@@ -95,6 +97,15 @@ const commandAfterOwnValues = async (
   const name = at.map((index) => argv[index]).join(' ');
   const entry = registry[name];
   const none = at.length === 0 || name === 'calls';
+  // `--to +1555… edn-all`: the misspelt command is named first, not `--to` as an option of no command named.
+  const misspelt =
+    own.length > 0 && !entry && !none
+      ? misspeltCommand(
+          at.map((i) => argv[i]!),
+          registry,
+        )
+      : undefined;
+  if (misspelt) throw misspelt;
   if (own.length === 0 || (!entry && !none)) return undefined;
   const options: OptionSpecs = entry ? (await entry.load()).spec.options : {};
   // The command's own flag (`--dry-run +1555… end-all`) takes no value: the word after it is an argument, refused as
@@ -146,43 +157,6 @@ const asks = (argv: string[], ...flags: string[]): boolean => {
   return (end === -1 ? argv : argv.slice(0, end)).some((token) => flags.includes(token));
 };
 
-/** The command named by the words, or a usage error naming what was typed and its nearest spelling. */
-const findCommand = (
-  words: string[],
-  registry: Record<string, CommandEntry>,
-  next: string | undefined,
-  groupFirst: () => string[],
-): string => {
-  const name = words.join(' ');
-  if (registry[name]) return name;
-  const names = Object.keys(registry);
-  // `end calls <sid>`: the two words the wrong way round. Said as such, not as the nearest spelling of `end`
-  // (`end-all`, the kill switch, is the last thing to suggest to someone who meant one call).
-  // `end <sid>` likewise: a calls subcommand without its group. In capitals too (`END <sid>`, caps lock on), which
-  // `nearest` reads in lower case: read so, `end` is a prefix of `end-all`, the last suggestion for one call.
-  const group = words[0]!.toLowerCase();
-  if (registry[`calls ${group}`]) {
-    throw new UsageError(
-      `unknown command "${next?.toLowerCase() === 'calls' ? `${words[0]} ${next}` : words[0]}" (did you mean \`calls ${group}\`?)`,
-      `${typeHint('The group comes first', groupFirst())} \`call-control calls --help\` lists the subcommands.`,
-    );
-  }
-  const candidates =
-    words[0] === 'calls'
-      ? names.filter((entry) => entry.startsWith('calls ')).map((entry) => entry.slice(6))
-      : [...new Set([...names.map((entry) => entry.split(' ')[0]!), 'help'])];
-  const typed = words[0] === 'calls' ? (words[1] ?? '') : words[0]!;
-  // `call-control version`: the version is an option, as `--help` is also the word `help`.
-  const guess = typed === 'version' ? '--version' : nearest(typed, candidates);
-  const suggestion = guess ? (words[0] === 'calls' ? `calls ${guess}` : guess) : undefined;
-  throw new UsageError(
-    `unknown command "${words[0] === 'calls' ? name : typed}"${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
-    words[0] === 'calls'
-      ? 'Run `call-control calls --help` for the calls subcommands.'
-      : 'Run `call-control --help` for the list of commands.',
-  );
-};
-
 /**
  * No command, and an option that is no global one (`call-control --hlep`): named, with its nearest spelling,
  * rather than answered with the whole help on stderr and nothing said about what was typed. Another command's
@@ -211,7 +185,7 @@ const refuseUnknownGlobal = async (
         ? Object.values(globals).find((spec) => spec.short?.toLowerCase() === name.toLowerCase())?.short
         : nearest(name.toLowerCase(), Object.keys(GLOBAL_OPTIONS));
     throw new UsageError(
-      `unknown option '${token.replace(/=.*$/s, '')}'${owners ? ` (${owners})` : guess ? ` (did you mean \`${short ? '-' : '--'}${guess}\`?)` : ''}`,
+      `unknown option '${echo(token.replace(/=.*$/s, ''))}'${owners ? ` (${owners})` : guess ? ` (did you mean \`${short ? '-' : '--'}${guess}\`?)` : ''}`,
       'Run `call-control --help` for the commands and the options every command takes.',
     );
   }
@@ -269,7 +243,7 @@ const refuseSplitGlobal = async (
   // `--to= +1415 end-all`: the command's own option, which may stand before it too (`--to=+1415 end-all`).
   const named = commandWords(retyped).map((index) => retyped[index]);
   const command = registry[named.join(' ')];
-  const joined = `"${flag}" and "${visible(argv[unknown]!)}" are one option split by a space: ${flag}${visible(argv[unknown]!)}`;
+  const joined = `"${flag}" and "${echo(argv[unknown]!)}" are one option split by a space: ${flag}${echo(argv[unknown]!)}`;
   const own = name[1] && command ? (await command.load()).spec.options[name[1]] : undefined;
   if ((spec ?? own)?.type !== 'string') {
     // `--regoin= us-east-1 calls list`: a misspelt option, named as such.
@@ -330,9 +304,24 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
     () => false,
   );
 
+/** The options of the command the line names as written, a dashed word aside (`—local calls list`), if any. */
+const namedOptions = async (
+  argv: string[],
+  registry: Record<string, CommandEntry>,
+): Promise<OptionSpecs | undefined> => {
+  const words = argv.filter((word) => !DASHED_WORD.test(word));
+  const entry =
+    registry[
+      commandWords(words)
+        .map((index) => words[index])
+        .join(' ')
+    ];
+  return entry && (await entry.load()).spec.options;
+};
+
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  await refuseTypographicDash(argv, registry, readsAs(registry));
+  await refuseTypographicDash(argv, registry, readsAs(registry), () => namedOptions(argv, registry));
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written
@@ -429,12 +418,13 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
       const word = (value: string) => (spec.caseless ? value.trim().toLowerCase() : value);
       if (earlier !== undefined && word(earlier) !== word(token.value))
         throw new UsageError(
-          `option '${token.rawName}' given twice, as "${earlier}" and "${token.value}"; it takes one value`,
+          `option '${token.rawName}' given twice, as "${echo(earlier)}" and "${echo(token.value)}"; it takes one value`,
           `Give --${token.name} once. ${usage}`,
         );
       given.set(token.name, token.value);
     }
   }
+  refusePastedQuotes(tokens, options);
   return {
     kind: 'command',
     name,

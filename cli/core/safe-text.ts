@@ -46,6 +46,22 @@ const escapeVisibly = (text: string): string => Array.from(text, escapeOne).join
 /** One value (a table cell, a SID, a URL, a message) with every control character escaped visibly. */
 export const visible = (text: string): string => text.replace(UNSAFE, escapeVisibly);
 
+/** How much of an outside word a refusal echoes: enough to recognise it (a SID is 36, a URL's start fits). */
+export const ECHO_LIMIT = 80;
+
+/**
+ * An outside word (from the command line, a file, the environment) as a refusal echoes it: {@link visible}, and
+ * cut after its first {@link ECHO_LIMIT} characters with how many it has (`abc… (100000 characters)`), so that a
+ * word of 100 KB (a file pasted as an argument, a runaway `$(…)`) does not bury the refusal. Cut by code points
+ * before escaping, so no escape and no character is cut in two.
+ */
+export const echo = (text: string): string => {
+  const chars = Array.from(text);
+  return chars.length <= ECHO_LIMIT
+    ? visible(text)
+    : `${visible(chars.slice(0, ECHO_LIMIT).join(''))}… (${chars.length} characters)`;
+};
+
 /** The styles this CLI itself writes (bold, dim, red, green, yellow and their resets): nothing else passes. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const OWN_STYLE = /\u001b\[(?:1|2|22|31|32|33|39)m/y;

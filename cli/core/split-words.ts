@@ -7,7 +7,7 @@ import type { parseArgs } from 'node:util';
 import { isSid } from '#commons/signalwire/sids';
 import { UsageError } from './errors.ts';
 import type { OptionSpecs } from './options.ts';
-import { visible } from './safe-text.ts';
+import { echo } from './safe-text.ts';
 import { findSplitSid, type SplitSid, splitSidMessage } from './split-sid.ts';
 
 /**
@@ -92,7 +92,7 @@ export const refuseSplitSid = (argv: string[], at: number[], options: OptionSpec
       : [...argv.slice(0, start), sid, ...argv.slice(split.to + 1)];
   if (lone !== -1)
     throw new SplitWordsError(
-      `"${argv[start]}" and "${visible(argv[lone]!)}" are one option split by a space: ${sid}; nothing was sent`,
+      `"${argv[start]}" and "${echo(argv[lone]!)}" are one option split by a space: ${sid}; nothing was sent`,
       SID_LEAD,
       retyped,
     );
@@ -137,7 +137,7 @@ export const refuseSplitValue = (
     return split.index === index ? [`${split.flag}${split.value}`] : [];
   });
   throw new SplitWordsError(
-    `"${first.flag}" and "${visible(first.value)}" are one option split by a space: ${first.flag}${visible(first.value)}; nothing was sent`,
+    `"${first.flag}" and "${echo(first.value)}" are one option split by a space: ${first.flag}${echo(first.value)}; nothing was sent`,
     OPTION_LEAD,
     retyped,
   );

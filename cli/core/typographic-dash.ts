@@ -4,34 +4,55 @@
  * `unexpected argument "–-local"`), which says nothing of the dash. Named as such, with the line to type.
  */
 import { UsageError } from './errors.ts';
-import { GLOBAL_OPTIONS } from './options.ts';
+import { GLOBAL_OPTIONS, type OptionSpecs } from './options.ts';
 import type { CommandEntry } from './parse.ts';
-import { visible } from './safe-text.ts';
+import { echo } from './safe-text.ts';
 import { typeHint } from './shell-word.ts';
 
 /** A figure dash, en dash, em dash, horizontal bar or minus sign, then perhaps hyphens, then the option's name. */
-const DASHED = /^[\u2012-\u2015\u2212]+-*([a-z][a-z-]*)(=.*)?$/is;
+export const DASHED_WORD = /^[\u2012-\u2015\u2212]+-*([a-z][a-z-]*)(=.*)?$/is;
+
+/** Whether `flag` (the word before a value) is an option of `specs` that takes one: `--actor`, `-o`, not `--to=`. */
+const takesValue = (flag: string | undefined, specs: OptionSpecs): boolean => {
+  if (flag === undefined || flag.includes('=')) return false;
+  const long = /^--(.+)$/s.exec(flag)?.[1];
+  const spec = long ? specs[long] : Object.values(specs).find((each) => `-${each.short}` === flag);
+  return spec?.type === 'string';
+};
 
 /**
  * Refuses a word before `--` that is an option's name behind a typographic dash (global, or any command's), with the
  * line to type when `reads` says that line is read without a refusal. Not so when the word stands where a value goes
  * (`end-all --to —yes`, `--to "$NUMBER" —yes` with the variable unset): `--to --yes` is refused in turn, and that
  * refusal's line leaves `--to` out (`end-all --yes`, every call), two copies from a line never typed.
+ * `named` loads the options of the command the line names (undefined when it names none): the only module a line
+ * that runs loads. Every command's options are loaded only for a dashed word that is none of those and stands
+ * where no value goes (a command's place or an argument's, which a refusal is then about); a dashed word that
+ * another command's option would name, standing as the value of this command's option (`audit --actor —to`), is
+ * that value.
  */
 export const refuseTypographicDash = async (
   argv: string[],
   registry: Record<string, CommandEntry>,
   reads: (line: string[]) => Promise<boolean>,
+  named: () => Promise<OptionSpecs | undefined>,
 ): Promise<void> => {
   const end = argv.indexOf('--');
   const words = end === -1 ? argv : argv.slice(0, end);
-  if (!words.some((word) => DASHED.test(word))) return;
-  const names = new Set(Object.keys(GLOBAL_OPTIONS));
+  if (!words.some((word) => DASHED_WORD.test(word))) return;
+  const own = await named();
+  const specs: OptionSpecs = { ...GLOBAL_OPTIONS, ...own };
+  const names = new Set(Object.keys(specs));
+  const unknownArgument = (word: string, index: number) => {
+    const name = DASHED_WORD.exec(word)?.[1]?.toLowerCase();
+    return name !== undefined && !names.has(name) && !(own && takesValue(words[index - 1], specs));
+  };
   // Loaded only for such a word: any command's option (`—dry-run`), not only the one named, may be the one meant.
-  for (const entry of Object.values(registry))
-    for (const name of Object.keys((await entry.load()).spec.options)) names.add(name);
+  if (words.some(unknownArgument))
+    for (const entry of Object.values(registry))
+      for (const name of Object.keys((await entry.load()).spec.options)) names.add(name);
   const fixed = words.map((word) => {
-    const match = DASHED.exec(word);
+    const match = DASHED_WORD.exec(word);
     const name = match?.[1]?.toLowerCase();
     return match && name && names.has(name) ? `--${name}${match[2] ?? ''}` : word;
   });
@@ -39,7 +60,7 @@ export const refuseTypographicDash = async (
   if (first === -1) return;
   const line = [...fixed, ...(end === -1 ? [] : argv.slice(end))];
   throw new UsageError(
-    `"${visible(words[first]!)}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+    `"${echo(words[first]!)}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
     (await reads(line))
       ? typeHint('Type the option with two hyphens', line)
       : 'Type the option with two hyphens, where an option goes: the line with them put back is refused in turn (run the command with --help for its options).',

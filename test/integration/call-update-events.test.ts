@@ -395,6 +395,41 @@ describe('delivery at least once', () => {
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
+  // A refusal decided before the project was read (a transfer said to be on the Compatibility API) names none.
+  const unnamedRefusal = (key: string) => ({
+    callSid: seed('in-progress').sid,
+    action: 'transfer' as const,
+    api: 'compatibility' as const,
+    transfer: { dest: 'sip:desk@example.com' },
+    idempotencyKey: key,
+  });
+
+  it('replays a refusal that named no project to the same request naming the default project', async () => {
+    const detail = unnamedRefusal('k-unnamed-refusal-default');
+    const first = failed(onlyResult(await request(detail)));
+    expect(first.error.violations?.map((v) => v.field)).toEqual(['transfer']);
+
+    const again = failed(onlyResult(await request({ ...detail, accountSid: stack.projectId })));
+
+    expect(again).toMatchObject({ replayed: true, error: { code: 'INVALID_REQUEST' } });
+    expect(again.error.violations?.map((v) => v.field)).toEqual(['transfer']);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses a key reused with another project than the default when its record is a refusal that named no project', async () => {
+    const detail = unnamedRefusal('k-unnamed-refusal-other');
+    await request(detail);
+
+    const eventId = await request({ ...detail, accountSid: '0b0c0d0e-0000-4000-8000-000000000001' });
+
+    expect(failed(onlyResult(eventId))).toMatchObject({
+      final: true,
+      replayed: false,
+      error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
   it('refuses a reused idempotency key as reused on a handler built without defaultProject (optional for a package user)', async () => {
     const handler = await eventsHandler();
     const call = seed('in-progress');

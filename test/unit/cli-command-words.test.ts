@@ -47,6 +47,28 @@ describe("the command's own option, with its value, before the command", () => {
   });
 });
 
+describe("a misspelt command after the command's own options (`--to +1555… edn-all`)", () => {
+  it.each([
+    [['--to', '+15551234567', 'edn-all'], 'unknown command "edn-all" (did you mean `end-all`?)'],
+    [['--to', '+15551234567', 'endall', '--dry-run'], 'unknown command "endall" (did you mean `end-all`?)'],
+    [['--status', 'ringing', 'calls', 'lsit'], 'unknown command "calls lsit" (did you mean `calls list`?)'],
+    [['--actor', 'bob', 'audti'], 'unknown command "audti" (did you mean `audit`?)'],
+  ])('%j names the command and its nearest spelling, not the option before it', async (args, message) => {
+    const error = await refusalOf(args);
+
+    expect(error.message).toBe(message);
+    // Said, never run, and no line to type.
+    expect(error.hint).toMatch(/^Run `call-control (calls )?--help` for the/);
+  });
+
+  it('reads `end` as a calls subcommand typed alone, never as a misspelt `end-all`, and `foo` as no command', async () => {
+    for (const word of ['end', 'END', 'foo'])
+      expect((await refusalOf(['--to', '+15551234567', word, SID])).message).toBe(
+        `unknown option '--to' (${TO_OWNERS})`,
+      );
+  });
+});
+
 const SID = 'CA1234567890abcdef1234567890abcdef';
 const TO_OWNERS = '--to is an option of `calls list`, `calls transfer` and `end-all`';
 

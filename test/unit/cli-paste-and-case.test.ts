@@ -306,4 +306,77 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
   it('leaves a dashed word that names no option to the refusal it had (`—bogus calls list`: a command)', async () => {
     expect((await refusalOf(['—bogus', 'calls', 'list'])).message).toBe('unknown command "—bogus"');
   });
+
+  /** The registry, saying which commands' modules a line loaded (each loads the AWS SDK or the cleanup engine). */
+  const counted = () => {
+    const loaded = new Set<string>();
+    const registry = Object.fromEntries(
+      Object.entries(COMMANDS).map(([name, entry]) => [
+        name,
+        {
+          ...entry,
+          load: () => {
+            loaded.add(name);
+            return entry.load();
+          },
+        },
+      ]),
+    );
+    return { loaded, registry };
+  };
+
+  it.each([
+    [['audit', '--actor', '—bob'], 'audit', { actor: '—bob' }],
+    [['audit', '--actor', '—to'], 'audit', { actor: '—to' }],
+    [['calls', 'list', '-o', '—json', '--status', 'ringing'], 'calls list', { output: '—json' }],
+  ])(
+    '%j, a dashed value of the command named, runs loading that command alone',
+    async (args, name, values) => {
+      const { loaded, registry } = counted();
+
+      expect(await parseCommandLine(args, registry)).toMatchObject({ kind: 'command', name, values });
+      expect([...loaded]).toEqual([name]);
+    },
+  );
+
+  it('loads every command only for a refusal that needs them (`calls end <sid> —dry-run`: an option of others)', async () => {
+    const { loaded, registry } = counted();
+
+    expect((await refusalOf(['calls', 'end', sid, '—dry-run'], registry)).message).toMatch(
+      /^"—dry-run" begins with a typographic dash, not "--"/,
+    );
+    expect(loaded).toEqual(new Set(Object.keys(COMMANDS)));
+  });
+});
+
+describe('a value pasted with typographic quotes (“+1555…”: a chat or a document; no shell removes them)', () => {
+  it.each([
+    [['end-all', '--to', '“+15551234567”', '--dry-run'], '--to', '“+15551234567”'],
+    [['calls', 'list', '--from=‘+15551234567’'], '--from', '‘+15551234567’'],
+    [['calls', 'list', '--parent', `„${sid}“`], '--parent', `„${sid}“`],
+    [
+      ['calls', 'redirect', sid, '--url', '«https://example.com/a.xml»'],
+      '--url',
+      '«https://example.com/a.xml»',
+    ],
+    [['calls', 'list', '--stack', 'prod”'], '--stack', 'prod”'],
+  ])('%j is refused, naming the quotes (nothing sent)', async (args, flag, value) => {
+    const error = await refusalOf(args);
+
+    expect(error.message).toBe(
+      `${flag} "${value}" holds typographic quotes (“ ” ‘ ’ „ « »), pasted with it; a shell does not remove them; nothing was sent`,
+    );
+    expect(error.hint).toBe(
+      `Type ${flag} again without them (or in plain quotes, ' or ", which the shell removes).`,
+    );
+  });
+
+  it('reads `audit --call “<sid>”` as that SID, as a SID of `calls end` is, and a quote inside a value as data', async () => {
+    expect(await parseCommandLine(['audit', '--call', `“${sid}”`], COMMANDS)).toMatchObject({
+      values: { call: `“${sid}”` },
+    });
+    expect(await parseCommandLine(['audit', '--actor', 'cli:o’brien'], COMMANDS)).toMatchObject({
+      values: { actor: 'cli:o’brien' },
+    });
+  });
 });

@@ -251,6 +251,7 @@ describe('one rule for a callback URL (validation/http-url.ts)', () => {
     'https://[v1.x]/a',
     'https://[1::2::3]/a',
     'https://[::0001.2.3.4]/a',
+    'https://[::ffff:001.2.3.040]/a',
     'https://[::1]x/a',
     'https://[::1/a',
     'https://a[b]/a',
@@ -268,5 +269,20 @@ describe('one rule for a callback URL (validation/http-url.ts)', () => {
     "https://example.com/!$&'()*+,;=:@~",
   ])('words a problem with %s exactly when the schemas refuse it', (url) => {
     expect(urlProblem(url) === undefined).toBe(takes(url));
+  });
+
+  it.each([
+    // A character to percent-encode in a host is that, not a host that is "no name": only brackets send a host to
+    // the URL parser, which refuses `^` and `%` in one.
+    ['https://exa^mple.com/a', 'it holds a character to percent-encode'],
+    ['https://exa%zzmple.com/a', 'it holds a character to percent-encode'],
+    ['https://a[b]/a', 'its host is no name nor an IPv6 address in brackets'],
+  ])('says what is wrong with %s', (url, problem) => {
+    expect(urlProblem(url)).toMatch(new RegExp(`^${problem}`));
+  });
+
+  it('takes an IPv4 tail of an IPv6 address with up to two leading zeros in any dotted part', () => {
+    expect(urlProblem('https://[::ffff:001.2.3.040]/a')).toBeUndefined();
+    expect(urlProblem('https://[::ffff:1.02.3.4]/a')).toBeUndefined();
   });
 });

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ECHO_LIMIT, echo } from '../../cli/core/safe-text.ts';
+import { refusalOf, runCliFromSource } from '../support/cli-command-line.ts';
+
+/**
+ * A word from outside echoed in a refusal is cut after its first characters, with how many it has: a word of
+ * 100 KB (a file pasted as an argument, a runaway `$(cat …)`) would otherwise bury the refusal it is named in.
+ */
+const HUGE = 'a'.repeat(100_000);
+const CUT = `${'a'.repeat(ECHO_LIMIT)}… (100000 characters)`;
+
+describe('echo: an outside word as a refusal shows it', () => {
+  it('keeps a word up to the limit whole, escaped as visible() escapes it', () => {
+    expect(echo('+15551234567')).toBe('+15551234567');
+    expect(echo('a\u202eb\x1b[2J')).toBe('a\\u202eb\\x1b[2J');
+    expect(echo('x'.repeat(ECHO_LIMIT))).toBe('x'.repeat(ECHO_LIMIT));
+  });
+
+  it('cuts a longer word after the limit, saying how many characters it has', () => {
+    expect(echo(HUGE)).toBe(CUT);
+  });
+
+  it('counts and cuts by characters, not UTF-16 units, and escapes within the part shown', () => {
+    const word = `\x1b${'😀'.repeat(ECHO_LIMIT)}`;
+
+    expect(echo(word)).toBe(`\\x1b${'😀'.repeat(ECHO_LIMIT - 1)}… (${ECHO_LIMIT + 1} characters)`);
+  });
+});
+
+describe('a refusal names a huge word by its start and length', () => {
+  it.each([
+    ['an unknown command', [HUGE, 'list'], `unknown command "${CUT}"`],
+    [
+      'an unknown option',
+      ['calls', 'list', `--${HUGE}`],
+      `unknown option '--${'a'.repeat(ECHO_LIMIT - 2)}… (100002 characters)' for \`call-control calls list\``,
+    ],
+    [
+      'an option given twice',
+      ['calls', 'list', '--to', HUGE, '--to', '+1'],
+      `option '--to' given twice, as "${CUT}" and "+1"; it takes one value`,
+    ],
+  ])('%s', async (_what, args, message) => {
+    expect((await refusalOf(args)).message).toBe(message);
+  });
+
+  it('in what the command line prints: `calls list <100 KB>` is an unexpected argument, named by its start', async () => {
+    const run = await runCliFromSource(['calls', 'list', HUGE, '--local']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error: unexpected argument "${CUT}"`);
+    expect(run.stderr.length).toBeLessThan(1000);
+  });
+});
