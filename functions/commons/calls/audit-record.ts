@@ -108,12 +108,13 @@ export const auditRecordFrame = (origin: CallOrigin, accountSid: unknown): Audit
   };
 };
 
-/** Outcomes {@link auditRecordJson} keeps the JSON of, at most: a cleanup's records take a handful. */
+/** Values of the fields {@link auditRecordJson} keeps the JSON of, at most: what a cleanup's records take is a handful. */
 const QUOTED_MAX = 64;
 
 /**
- * The JSON of the values a record's outcome takes, made once each: `JSON.stringify` of a short string costs more
- * than the rest of its field. Past {@link QUOTED_MAX} values, a value not kept is serialised each time.
+ * The JSON of the values the record's fields of few values take (the outcome, the statuses, the API, an error code),
+ * made once each: `JSON.stringify` of a short string costs more than the rest of its field. Past
+ * {@link QUOTED_MAX} values, a value not kept is serialised each time.
  */
 const quoted = new Map<string, string>();
 
@@ -138,14 +139,15 @@ export const auditRecordJson = (
   change: string,
   result: AuditedResult,
 ): string => {
-  // The rest in the result's own order, as the record's `...details` spreads it, and as JSON writes it: own keys
-  // only (an inherited one, from a polluted prototype, is no field of the record), `undefined` left out. No loop
-  // over the keys here: one had V8 compile this function again with TurboFan past the 4,000th record of a run.
-  const { outcome, reason, ...details } = result;
-  const rest = JSON.stringify(details);
-  let text = `${frame.head}${JSON.stringify(cutName(callSid, 'unknown'))},"change":${change},"outcome":${quote(outcome)}`;
-  if (reason !== undefined) text += `,"reason":${JSON.stringify(reason)}`;
-  if (rest !== '{}') text += `,${rest.slice(1, -1)}`;
+  let text = `${frame.head}${JSON.stringify(cutName(callSid, 'unknown'))},"change":${change},"outcome":${quote(result.outcome)}`;
+  if (result.reason !== undefined) text += `,"reason":${JSON.stringify(result.reason)}`;
+  // The rest in the result's own order, as the record's `...details` spreads it (own keys only: an inherited one,
+  // from a polluted prototype, is no field of the record); `undefined` is left out as JSON does.
+  for (const key in result) {
+    if (key === 'outcome' || key === 'reason' || !Object.hasOwn(result, key)) continue;
+    const value = result[key as keyof AuditedResult];
+    if (value !== undefined) text += `,"${key}":${quote(value)}`;
+  }
   return text + frame.tail;
 };
 
