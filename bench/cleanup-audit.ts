@@ -14,9 +14,7 @@
  * SyncWriteStream, the string's conversion, `fs.writeSync`; the kernel's share comes on top, the system-time row).
  * The record came to 36.9 k from 38.5 k (its result made by `auditedResultOf` from the client's outcome, as the
  * ledger's `settle` makes it) with `auditedResultOf`'s two object literals instead of one with a spread of a
- * conditional one (38,552, 38,537 -> 36,935, 36,916); then 32.5 k with the logger's line kept per invocation
- * (functions/commons/platform/audit-logger.ts `#line`: no loop over the template's slots, nor its check, per line;
- * one run, of a first draft of it).
+ * conditional one (38,552, 38,537 -> 36,935, 36,916).
  *
  * Which window: V8 tiers a function up to TurboFan by the bytecode it runs, a loop's turns included (`node
  * --trace-opt`, the driver's `auditLines`). On main the two functions of the record's path with a loop per record,
@@ -28,7 +26,10 @@
  * without doing less: `auditRecordJson` with its rest as the JSON of an object rest counted 31.6 k at 2000,6000
  * (TurboFan's share 0.1 k) but 42.3 k at 8000,16000 against main's 36.9 k (its floor 35.2 k in that window), its
  * compile moved to the 10,564th record (18 ms) and its JSON costing ~2.3 k more per record than the loop, so it was
- * reverted. Count an A/B of such a change at 8000,16000 as well. The row's 5,000 lines in a fresh process are the
+ * reverted. So was the logger's line kept per invocation (audit-logger.ts: the template's ids and keys written in
+ * once, three strings around the timestamp and the record, no loop over the slots nor the template's check per
+ * line): 36.9 k -> 32.5 k at 2000,6000 (one run, a first draft) but 36.9 k -> 38.8 k at 8000,16000 (one run each),
+ * about even over the two. Count an A/B of such a change at 8000,16000 as well. The row's 5,000 lines in a fresh process are the
  * cleanup rows' 5,000 calls (CLEANUP_CALLS); a deployed run ends at most `maxCallsToEnd` (100 by default) in a
  * warm process whose earlier runs paid the compilations, so no run length is the deployed one: the row keeps the
  * cleanup rows' in both arms, and its figure is read with the window it holds.

@@ -60,29 +60,16 @@ const mark = (slot: number): string => `\u0000call-control-audit-${slot}\u0000`;
 const UNSPLICED =
   /^(level|message|sampling_rate|service|timestamp|__proto__|constructor|cold_start|function_\w+|xray_trace_id|tenant_id|audit)$/;
 
-/** An audit line cut at its slots. */
+/** An audit line cut at its slots: `parts` is one longer than `slots`. */
 interface Template {
-  /**
-   * Powertools' text of the line cut at its marks: the text up to the first mark, then each mark's slot and the
-   * text after it; `undefined` when Powertools writes the line instead.
-   */
-  readonly cut: readonly string[] | undefined;
+  readonly parts: readonly string[];
+  readonly slots: readonly number[];
   /** The temporary keys spliced in, in Powertools' order; `undefined` when their values are part of the text. */
   readonly keys: readonly string[] | undefined;
   /** The function it serves every warm invocation of; `undefined` when the invocation's ids are part of the text. */
   readonly context: string | undefined;
   readonly traced: boolean;
 }
-
-/**
- * This invocation's audit line around the two values that change per line, the timestamp and then the record (in
- * that order: Powertools writes the timestamp among its first keys, an attribute after them): the template's text
- * with the invocation's ids and keys written in.
- */
-type Line = readonly [head: string, middle: string, tail: string];
-
-/** What a line holds in place of its template's {@link Slot.Time} and {@link Slot.Record}: JSON text holds no NUL. */
-const CUT = '\u0000';
 
 /**
  * Powertools' Logger, with one line written leaner: the audit line (one per ended call: the hot path of a cleanup,
@@ -123,22 +110,20 @@ export class CallControlLogger extends Logger {
   #requestJson = '';
   /** The invocation's trace id as JSON (`undefined`: untraced), or `null` until its first audit line reads it. */
   #traceJson: string | undefined | null = null;
-  /**
-   * The line of this invocation's template, its ids and keys written in; `undefined` from any change of what it
-   * holds (the template, the invocation's ids or trace, a key) to the next audit line. Each line is then five
-   * strings added, straight: no loop over the slots, nor the template's check, per line (a loop per line had V8
-   * compile the writer again with TurboFan between the 2,000th and the 5,000th line of a run).
-   */
-  #line: Line | undefined;
 
   override info(input: LogItemMessage, ...extraInput: LogItemExtraInput): void {
     const attributes = extraInput[0];
-    if (input === AUDIT_MESSAGE && extraInput.length === 1 && isAuditAttributes(attributes)) {
+    if (
+      input === AUDIT_MESSAGE &&
+      this.#templated &&
+      extraInput.length === 1 &&
+      isAuditAttributes(attributes)
+    ) {
+      const template = this.#current();
       // Below INFO the record is not even read: nothing of it is written.
-      const line = this.#lineNow();
-      if (line === null) return;
-      if (line) {
-        this.auditJson(JSON.stringify(attributes.audit));
+      if (template === null) return;
+      if (template.parts.length > 0) {
+        this.#write(template, JSON.stringify(attributes.audit));
         return;
       }
     }
@@ -147,39 +132,48 @@ export class CallControlLogger extends Logger {
 
   /**
    * The audit line of a record already serialised (calls/audit-record.ts `auditRecordJson`, the same text
-   * `JSON.stringify` makes of the record): the line takes it as it is; Powertools, where it writes the line, the
-   * record it holds.
+   * `JSON.stringify` makes of the record): the template takes it as it is; Powertools, where it writes the line,
+   * the record it holds.
    */
   auditJson(json: string): void {
-    const line = this.#line ?? this.#lineNow();
-    if (line === null) return;
-    if (line) writeAuditLine(`${line[0]}${isoNow()}${line[1]}${json}${line[2]}`);
+    const template = this.#templated ? this.#current() : undefined;
+    if (template === null) return;
+    if (template && template.parts.length > 0) this.#write(template, json);
     else super.info(AUDIT_MESSAGE, { audit: JSON.parse(json) as unknown });
   }
 
   /**
-   * This invocation's {@link #line}, from the template rendered again when what it holds changed: `null` below
-   * INFO, `undefined` when Powertools writes the line instead.
+   * The template of this invocation's audit lines, rendered again when what it holds changed; `null` below INFO,
+   * no `parts` when Powertools writes the line instead.
    */
-  #lineNow(): Line | null | undefined {
-    if (!this.#templated) return undefined;
+  #current(): Template | null {
     if (this.#traceJson === null) {
       const trace = getXRayTraceIdFromEnv();
       this.#traceJson = trace ? JSON.stringify(trace) : undefined;
     }
-    let template = this.#template;
-    if (template === undefined || (template !== null && !this.#fits(template))) {
-      template = this.#render();
-      this.#template = template;
+    const template = this.#template;
+    if (template === null || (template !== undefined && this.#fits(template))) return template;
+    this.#template = this.#render();
+    return this.#template;
+  }
+
+  /** Writes the audit line of a record's JSON from the template. */
+  #write({ parts, slots }: Template, record: string): void {
+    let line = parts[0] as string;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as number;
+      line +=
+        (slot === Slot.Time
+          ? `"${isoNow()}"`
+          : slot === Slot.Record
+            ? record
+            : slot === Slot.Request
+              ? this.#requestJson
+              : slot === Slot.Trace
+                ? this.#traceJson
+                : this.#keyJson[slot - Slot.Key]) + (parts[i + 1] as string);
     }
-    if (!template?.cut) return template && undefined;
-    // The template's text with the invocation's ids and keys written in (by slot: the time, the request, the
-    // trace, the record, then the keys), cut where the timestamp goes (its quotes kept around it) and the record.
-    const values = [`"${CUT}"`, this.#requestJson, this.#traceJson, CUT, ...this.#keyJson];
-    let text = '';
-    for (const [i, piece] of template.cut.entries()) text += i % 2 === 0 ? piece : values[Number(piece)];
-    this.#line = text.split(CUT) as unknown as Line;
-    return this.#line;
+    writeAuditLine(line);
   }
 
   /** Whether a template of earlier keys or another invocation holds this line's keys, ids and trace. */
@@ -197,7 +191,7 @@ export class CallControlLogger extends Logger {
    * Powertools' own audit line with marks, cut at them; `null` below INFO. The temporary keys are marked when all
    * can be spliced and none is also persistent; the request id and trace id when the line is a warm invocation's
    * and holds the context's own (no key of a context's name); a line a mark cannot be cut out of once is
-   * Powertools' (no `cut`).
+   * Powertools' (`parts` of the one text).
    */
   #render(): Template | null {
     if (this.level > LogLevelThreshold.INFO) return null;
@@ -222,12 +216,16 @@ export class CallControlLogger extends Logger {
       fields.function_request_id = mark(Slot.Request);
       if (traced) fields.xray_trace_id = mark(Slot.Trace);
     }
-    const cut = JSON.stringify(fields).split(MARKED);
+    const text = JSON.stringify(fields);
+    const cut = text.split(MARKED);
+    const parts = cut.filter((_, index) => index % 2 === 0);
+    const slots = cut.filter((_, index) => index % 2 === 1).map(Number);
     // Each mark was set once, and none vanishes: a mark more is one a value of the text holds.
-    const whole = cut.length >> 1 === (keys?.length ?? 0) + (warm ? (traced ? 4 : 3) : 2);
-    cut.push(`${cut.pop()}\n`);
+    const whole = slots.length === (keys?.length ?? 0) + (warm ? (traced ? 4 : 3) : 2);
+    parts.push(`${parts.pop()}\n`);
     return {
-      cut: whole ? cut : undefined,
+      parts: whole ? parts : [],
+      slots,
       keys: whole ? keys : undefined,
       context: whole && warm ? this.#context : undefined,
       traced,
@@ -265,7 +263,6 @@ export class CallControlLogger extends Logger {
     this.#requestId = typeof awsRequestId === 'string' && awsRequestId !== '' ? awsRequestId : undefined;
     this.#requestJson = JSON.stringify(awsRequestId);
     this.#traceJson = null;
-    this.#line = undefined;
     if (this.#template && (this.#template.context !== this.#context || this.#requestId === undefined)) {
       this.#template = undefined;
     }
@@ -274,7 +271,6 @@ export class CallControlLogger extends Logger {
   override appendKeys(attributes: LogKeys): void {
     super.appendKeys(attributes);
     if (!(#template in this)) return;
-    this.#line = undefined;
     const keys = this.#keys;
     if (keys) {
       for (const [key, value] of Object.entries(attributes)) {
@@ -294,7 +290,6 @@ export class CallControlLogger extends Logger {
   override resetKeys(): void {
     super.resetKeys();
     if (!(#template in this)) return;
-    this.#line = undefined;
     this.#keys = this.#spliceKeys ? [] : undefined;
     this.#keyJson = [];
     if (this.#template && !this.#template.keys) this.#template = undefined;
@@ -305,7 +300,6 @@ export class CallControlLogger extends Logger {
     if (!(#template in this)) return;
     this.#keys = undefined;
     this.#template = undefined;
-    this.#line = undefined;
   }
   override appendPersistentKeys(attributes: LogKeys): void {
     super.appendPersistentKeys(attributes);
@@ -324,16 +318,12 @@ export class CallControlLogger extends Logger {
     this.#spliceKeys = false;
     this.#keys = undefined;
     this.#template = undefined;
-    this.#line = undefined;
   }
   // Set again at every warm invocation (the sampling decision): only a change of the level renders again.
   override setLogLevel(logLevel: LogLevel): void {
     const before = this.level;
     super.setLogLevel(logLevel);
-    if (#template in this && this.level !== before) {
-      this.#template = undefined;
-      this.#line = undefined;
-    }
+    if (#template in this && this.level !== before) this.#template = undefined;
   }
 }
 
