@@ -3,24 +3,36 @@
  * bounds it: the runs that wrote only audit records as the cleanup writes them, their CPU split into user and
  * system time, and a floor measured beside them, the same number of bare `process.stdout.write` calls of a line
  * of the same length to the same discarded stdout (bench/cleanup-driver.ts `writeLines`), in the same rounds, and
- * the record's required work: the same line made by hand, written the same way (`requiredLines`). Counted with
- * callgrind on 2026-12-07 beside the two others (`npx tsx bench/cleanup-instructions.ts audit write audit-required
- * --calls 2000,6000 --runs 3`): 38.6 k per audit record, 7.1 k per bare write; the line made by hand, with no
- * work per line the contract does not require (its statuses' JSON once per value, its timestamp's text once a
- * second, as the record keeps them), 27.0 k beside the record's 38.5 k (`audit audit-required --calls 2000,6000
- * --runs 1`; both records' counts include making each record's SID): the project's record costs 1.43x the
- * instructions of the contract's line made plainly. (Serialising those statuses and formatting that timestamp
- * per line, as the floor first did, cost it 36.5 k, 1.06x below the record: a floor that bounded what it did not.)
- * Counted with callgrind on 2026-12-07 (`npx tsx bench/cleanup-instructions.ts audit write --runs 3`, user-space
- * instructions only): 59.3 k per audit record, 39.2 k per bare write of its 861-byte line (Node's Writable and
- * SyncWriteStream, the string's conversion, `fs.writeSync`), most of both the first compilations: past them
- * (`--calls 2000,6000`) 27.3 k and 7.1 k. Of a record's 27.3 k, a bundle writing records with `process.stdout.write`
- * replaced by a no-op counted 17.2 k (2.9 k of them the bench's `randomUUID`, 9.6 k the record's JSON, 4.7 k the
- * line from its template): the write of the line, a string of some 20 pieces that the write flattens and converts,
- * is 10.3 k, and the kernel's share comes on top (the system-time row). The SIDs are since made before the CPU is
- * counted (bench/cleanup-driver.ts `run`): a cleanup's SID comes with the listed call, and the listing has its rows.
- * And each record's result is since made by `auditedResultOf` from the client's outcome, as the ledger's `settle`
- * makes it (cleanup/report.ts), no longer as an object literal that skipped that step of the project's work.
+ * the record's required work: the same line made by hand, written the same way (`requiredLines`: the line with no
+ * work per line the contract does not require, its outcomes' and statuses' JSON once per value, its timestamp's
+ * text once a second, as the record keeps them; serialising those and formatting that timestamp per line, as the
+ * floor first did, cost it 36.5 k, a floor that bounded what it did not).
+ *
+ * Counted (2026-12-07; `npx tsx bench/cleanup-instructions.ts audit audit-required --calls 2000,6000`,
+ * user-space instructions per line; both counts include making each record's SID): the record 36.9 k on the
+ * session's main, its required work 27.0 k (27,027, 26,957), a bare write of the line 7.1 k (Node's Writable and
+ * SyncWriteStream, the string's conversion, `fs.writeSync`; the kernel's share comes on top, the system-time row).
+ * The record came to 36.9 k from 38.5 k (its result made by `auditedResultOf` from the client's outcome, as the
+ * ledger's `settle` makes it) with `auditedResultOf`'s two object literals instead of one with a spread of a
+ * conditional one (38,552, 38,537 -> 36,935, 36,916).
+ *
+ * Which window: V8 tiers a function up to TurboFan by the bytecode it runs, a loop's turns included (`node
+ * --trace-opt`, the driver's `auditLines`). On main the two functions of the record's path with a loop per record,
+ * `auditRecordJson`'s over the result's keys and the logger's over its template's slots, reached TurboFan at the
+ * 4,004th and 4,717th record (12 and 9 ms of compiling at full speed): 7.0 k of the 36.9 k at 2000,6000, and
+ * inside this row's 5,000 lines. Straight-line functions, the floor's line and Node's `Writable.write`,
+ * `writeOrBuffer` and `fromStringFast` among them, reach it near the 10,500th line in both arms: past both. So a
+ * change that takes a loop out moves its function's compile past the window and the row, and counts less there
+ * without doing less: `auditRecordJson` with its rest as the JSON of an object rest counted 31.6 k at 2000,6000
+ * (TurboFan's share 0.1 k) but 42.3 k at 8000,16000 against main's 36.9 k (its floor 35.2 k in that window), its
+ * compile moved to the 10,564th record (18 ms) and its JSON costing ~2.3 k more per record than the loop, so it was
+ * reverted. So was the logger's line kept per invocation (audit-logger.ts: the template's ids and keys written in
+ * once, three strings around the timestamp and the record, no loop over the slots nor the template's check per
+ * line): 36.9 k -> 32.5 k at 2000,6000 (one run, a first draft) but 36.9 k -> 38.8 k at 8000,16000 (one run each),
+ * about even over the two. Count an A/B of such a change at 8000,16000 as well. The row's 5,000 lines in a fresh process are the
+ * cleanup rows' 5,000 calls (CLEANUP_CALLS); a deployed run ends at most `maxCallsToEnd` (100 by default) in a
+ * warm process whose earlier runs paid the compilations, so no run length is the deployed one: the row keeps the
+ * cleanup rows' in both arms, and its figure is read with the window it holds.
  *
  * Measured and not kept (2026-12-07): writing the line with `fs.writeSync(1, line)` where stdout is a file or a
  * pipe with nothing queued, which skips Node's stream. Callgrind: 9.6 k → 5.9 k instructions per bare line to
@@ -31,16 +43,12 @@
  * (10.8 → 5.2 µs per bare line: the stream's first compilations), which Lambda's pipe would not see. And a write
  * that bypasses the stream must itself handle EAGAIN, short writes and lines queued before it, and its
  * synchronous EPIPE moves the first failed line to stderr (test/integration/log-write-epipe.test.ts would change).
- * Nor did joining the line's pieces once instead of adding them pay: 29.4 k instead of 27.4 k a record.
- *
- * Where the record's instructions above the floor go (2026-12-07, callgrind files of `audit audit-required --calls
- * 2000,6000 --keep DIR` compared function by function): of the 11.5 k, 6.9 k is TurboFan compiling between the
- * 2,000th and 6,000th record (the floor's 0.1 k: its one closure is optimised before), 1.1 k the optimised code
- * itself, 0.6 k more string adding, and the rest the result object's making and completion (a spread's runtime
- * calls, stores, `hasOwn`). `auditedResultOf` since makes its result with two object literals instead of one with
- * a spread of a conditional one: 38.5 k → 36.9 k per record (`audit --calls 2000,6000 --runs 2`: 38,552, 38,537 →
- * 36,935, 36,916), the floor 27.2 k (27,233, 27,182), the bare write 7.1 k. Tried and not kept: `Object.keys` in
- * `auditRecordJson` instead of `for…in` with `Object.hasOwn`, 36.9 k → 37.6 k (37,635, 37,582).
+ * Nor did joining the line's pieces once instead of adding them pay: 29.4 k instead of 27.4 k a record (of an
+ * earlier record, before its result was made by `auditedResultOf`). `Object.keys` in `auditRecordJson` instead
+ * of `for…in` with `Object.hasOwn`: 36.9 k → 37.6 k (37,635, 37,582). The whole result's JSON taken as the
+ * record's fields when it opens with its outcome and then its reason (checked on the text): 31.3 k at 2000,6000,
+ * the same compile moved as the object rest's above, and only with `auditedResultOf`'s result reordered (reason
+ * before resultingStatus), which test/unit/call-service-audit.test.ts pins.
  */
 import { type CleanupResult, cpuPerCall } from './cleanup-scenarios.ts';
 import { percent, yesNo } from './measurement.ts';

@@ -19,9 +19,9 @@ bench/cleanup-required-work.ts). Defaults: `engine`,
  * timer, set and cleared, so the same instructions); a call that still fails stops the run, saying how.
  * With many workers (`--concurrency 25`) the `transport` layer, which does not retry, may still reuse a keep-alive
  * socket the emulator closed after its 5 s idle, the child's own 4 s idle timer late under callgrind: keep 5.
- * At the default counts the difference still holds compilations of the first few hundred calls (an audit record:
- * 56.6 k at 200,600, 27.3 k at 2000,6000, 2026-12-07): compare A and B at the same counts, larger ones for the
- * steady state. Needs valgrind. Not a row of the bench.
+ * At the default counts the difference still holds compilations of the first few hundred calls (an audit record
+ * of an earlier build: 56.6 k at 200,600, 27.3 k at 2000,6000): compare A and B at the same counts, larger ones for
+ * the steady state; and V8 tiers functions up to TurboFan at different counts (bench/cleanup-audit.ts says where). Needs valgrind. Not a row of the bench.
  *
  * Measured and not kept (2026-12-07, cut7; each below the 2 % of the cleanup's ~600 k instructions per ended call
  * that a window's noise allows): (1) the client's answer read without its regular expression (the byte order mark

@@ -10,8 +10,9 @@
  *   refused), `next_page_uri` followed on the space's own origin (the path is sent to the space's host, so the
  *   credentials go nowhere else), stopping at one "leading back to a page already read";
  * - the verdict per call: "Each call's age is judged on the client": an in-progress call's age "since the call was
- *   answered" (`start_time`, read with `Date.parse`), stale when "strictly older" than `maxAgeSeconds.inProgress`;
- *   a call "whose age cannot be established ... is never ended by age"; at most `maxCallsToEnd` ends ("the circuit
+ *   answered" (`start_time`, read as strictly as the project reads it, bench/cleanup-required-dates.ts), stale
+ *   when "strictly older" than `maxAgeSeconds.inProgress`; a call "whose age cannot be established (... a date that
+ *   does not parse) is never ended by age"; at most `maxCallsToEnd` ends ("the circuit
  *   breaker: at most this many end requests per run");
  * - the pace: "at most `CLEANUP_CONCURRENCY` end requests at a time and `CLEANUP_MAX_ENDS_PER_SECOND` per second",
  *   whose promise (Configuration's table, functions/commons/cleanup/pacer.ts) is "in any window of W seconds at
@@ -52,6 +53,7 @@ import http from 'node:http';
 import { CLEANUP_ENDS_PER_SECOND } from '../functions/commons/platform/settings.ts';
 import { answerCaps } from '../functions/commons/signalwire/answer-caps.ts';
 import type { CleanupOutcome, CleanupPlan } from './cleanup-driver.ts';
+import { rfc2822Ms } from './cleanup-required-dates.ts';
 
 /** Calls per List Calls page: the cleanup's default (run-options.ts). */
 const PAGE_SIZE = 200;
@@ -354,7 +356,7 @@ export const endRequiredWork = async (plan: CleanupPlan, outcome: CleanupOutcome
             filtered++;
             continue;
           }
-          const since = typeof call.start_time === 'string' ? Date.parse(call.start_time) : Number.NaN;
+          const since = typeof call.start_time === 'string' ? rfc2822Ms(call.start_time) : Number.NaN;
           if (Number.isNaN(since)) {
             unknownAge++;
             continue;

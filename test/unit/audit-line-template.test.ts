@@ -49,6 +49,24 @@ const capture = () => {
 
 const trace = (root: string) => `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`;
 
+/** Every change of what an audit line carries, in an order that reaches each: one step at a time. */
+const changes: Array<(logger: Logger) => void> = [
+  (logger) => logger.addContext(invocation('req-1')),
+  (logger) => logger.appendKeys({ route: 'POST /calls/{sid}' }),
+  (logger) => logger.addContext(invocation('req-1b')),
+  (logger) => logger.appendKeys({ route: 'PUT /calls/{sid}' }),
+  (logger) => logger.resetKeys(),
+  (logger) => logger.appendKeys({ route: 'GET /calls' }),
+  (logger) => logger.appendPersistentKeys({ tenant: 'acme' }),
+  (logger) => logger.removeKeys(['route']),
+  (logger) => {
+    vi.stubEnv('_X_AMZN_TRACE_ID', trace('1-6759e988-00000000000000000000000a'));
+    logger.addContext(invocation('req-2'));
+  },
+  (logger) => logger.resetKeys(),
+  (logger) => logger.removePersistentKeys(['tenant']),
+];
+
 describe('the templated audit line', () => {
   let powertools: Logger;
   let lean: CallControlLogger;
@@ -71,18 +89,7 @@ describe('the templated audit line', () => {
   it("follows each invocation's context and trace id, and every key change, as Powertools' own line does", () => {
     // Prepare
     const output = capture();
-    const steps: Array<(logger: Logger) => void> = [
-      (logger) => logger.addContext(invocation('req-1')),
-      (logger) => logger.appendKeys({ route: 'POST /calls/{sid}' }),
-      (logger) => logger.appendPersistentKeys({ tenant: 'acme' }),
-      (logger) => logger.removeKeys(['route']),
-      (logger) => {
-        vi.stubEnv('_X_AMZN_TRACE_ID', trace('1-6759e988-00000000000000000000000a'));
-        logger.addContext(invocation('req-2'));
-      },
-      (logger) => logger.resetKeys(),
-      (logger) => logger.removePersistentKeys(['tenant']),
-    ];
+    const steps = changes;
 
     // Act: after every step, one audit line from each logger
     steps.forEach((step, index) => {
@@ -103,13 +110,59 @@ describe('the templated audit line', () => {
       audit: record('CA0'),
     });
     expect(leanLines[1]).toMatchObject({ route: 'POST /calls/{sid}' });
-    expect(leanLines[2]).toMatchObject({ route: 'POST /calls/{sid}', tenant: 'acme' });
-    expect(leanLines[3]).not.toHaveProperty('route');
-    expect(leanLines[4]).toMatchObject({
+    expect(leanLines[2]).toMatchObject({ function_request_id: 'req-1b' });
+    expect(leanLines[3]).toMatchObject({ route: 'PUT /calls/{sid}' });
+    expect(leanLines[4]).not.toHaveProperty('route');
+    expect(leanLines[6]).toMatchObject({ route: 'GET /calls', tenant: 'acme' });
+    expect(leanLines[7]).not.toHaveProperty('route');
+    expect(leanLines[8]).toMatchObject({
       function_request_id: 'req-2',
       xray_trace_id: '1-6759e988-00000000000000000000000a',
     });
-    expect(leanLines[6]).not.toHaveProperty('tenant');
+    expect(leanLines[10]).not.toHaveProperty('tenant');
+  });
+
+  it('follows every change in the lines of records written as their JSON (auditJson), the line kept in between', () => {
+    // Prepare: a line before each change, so that the line the logger keeps for the invocation is there to go stale
+    const output = capture();
+    lean.auditJson(JSON.stringify(record('CA-first')));
+    const first = output.lines.length;
+
+    // Act: after every step, Powertools' own line and two of the lean logger's from the record's JSON
+    changes.forEach((step, index) => {
+      both(step);
+      audit(powertools, record(`CA${index}`));
+      lean.auditJson(JSON.stringify(record(`CA${index}`)));
+      lean.auditJson(JSON.stringify(record(`CA${index}`)));
+    });
+
+    // Assess: the same fields, values and key order as Powertools' line of each step
+    const lines = output.parsed().slice(first);
+    expect(lines).toHaveLength(changes.length * 3);
+    for (let i = 0; i < lines.length; i += 3) {
+      for (const mine of [lines[i + 1], lines[i + 2]]) {
+        expect(mine?.rest).toEqual(lines[i]?.rest);
+        expect(mine?.keys).toEqual(lines[i]?.keys);
+      }
+    }
+  });
+
+  it('writes no line of a record written as its JSON while the level is above INFO, and writes again once lowered', () => {
+    // Prepare
+    const output = capture();
+    lean.auditJson(JSON.stringify(record('CA-before')));
+
+    // Act
+    lean.setLogLevel('WARN');
+    lean.auditJson(JSON.stringify(record('CA-hidden')));
+    lean.setLogLevel('INFO');
+    lean.auditJson(JSON.stringify(record('CA-after')));
+
+    // Assess
+    expect(output.lines.map((line) => (JSON.parse(line) as { audit: AuditRecord }).audit.callSid)).toEqual([
+      'CA-before',
+      'CA-after',
+    ]);
   });
 
   it('writes no audit line while the level is above INFO, and writes again once it is lowered', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { auditNote, auditRequiredRows } from '../../bench/cleanup-audit.ts';
 import {
@@ -6,8 +7,10 @@ import {
   floorCpuSentence,
   floorWallSentence,
 } from '../../bench/cleanup-floor.ts';
+import { rfc2822Ms } from '../../bench/cleanup-required-dates.ts';
 import { auditLineMaker, pace } from '../../bench/cleanup-required-work.ts';
 import type { CleanupResult } from '../../bench/cleanup-scenarios.ts';
+import { parseSignalWireDate } from '../../functions/commons/signalwire/dates.ts';
 import { busiestWindow } from '../support/busiest-window.ts';
 import { cleanupRun } from '../support/cleanup-runs.ts';
 import { expectQuotes, expectRatios } from '../support/layer-rows.ts';
@@ -260,5 +263,81 @@ describe("the required-work floor's audit line", () => {
       expect(written.timestamp).toBe(new Date(now).toISOString());
       expect(written.audit).toMatchObject({ outcome: 'updated', resultingStatus: 'completed' });
     }
+  });
+});
+
+describe("the required-work floor's start_time", () => {
+  /** What the cleanup makes of a date: its instant, or NaN where it refuses it (the call's age is unknown). */
+  const projects = (value: string): number => parseSignalWireDate(value) ?? Number.NaN;
+
+  it('reads a date as the cleanup does, and refuses what it refuses where Date.parse would guess an instant', () => {
+    const dates = [
+      'Wed, 19 Sep 2018 20:00:00 +0000',
+      '19 Sep 2018 20:00 GMT',
+      ' Sat, 29 Feb 2020 23:59:60 -1400 ',
+      '1 Jan 1000 00:00:00 UT',
+      // Read by Date.parse, refused by the cleanup: not RFC 2822, a day or weekday that is not the date's, a zone
+      // that is no offset or a name, a year of two digits or past the range.
+      '2018-09-19T20:00:00Z',
+      'Sep 19 2018 20:00:00',
+      'Thu, 19 Sep 2018 20:00:00 +0000',
+      '31 Sep 2018 20:00:00 +0000',
+      '29 Feb 2019 20:00:00 +0000',
+      '19 Sep 2018 20:00:00 +2500',
+      '19 Sep 2018 20:00:00 EST',
+      '19 Sep 18 20:00:00 +0000',
+      '1 Jan 1000 00:00:00 +0100',
+    ];
+    expect(dates.map(rfc2822Ms)).toEqual(dates.map(projects));
+    const refused = dates.slice(4);
+    expect(refused.filter((date) => Number.isNaN(Date.parse(date)))).toEqual([]);
+    expect(refused.map(rfc2822Ms).filter((ms) => !Number.isNaN(ms))).toEqual([]);
+  });
+
+  it('agrees with the cleanup on every date of the grammar and beside it', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const pick = (...values: string[]) => fc.constantFrom(...values);
+    const date = fc
+      .tuple(
+        pick('', 'Mon, ', 'Tue, ', 'Wed, ', 'Thu, ', 'Fri, ', 'Sat, ', 'Sun, ', 'Wed ,'),
+        fc.oneof(two(39), fc.integer({ min: 0, max: 9 }).map(String)),
+        pick(
+          'Jan',
+          'Feb',
+          'Mar',
+          'Apr',
+          'May',
+          'Jun',
+          'Jul',
+          'Aug',
+          'Sep',
+          'Oct',
+          'Nov',
+          'Dec',
+          'Sept',
+          'jan',
+        ),
+        fc.oneof(
+          fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+          pick('20180'),
+        ),
+        two(29),
+        two(69),
+        fc.option(two(69)),
+        fc.oneof(
+          fc.tuple(pick('+', '-'), two(29), two(99)).map((parts) => parts.join('')),
+          pick('GMT', 'UT', 'UTC', 'EST', 'Z'),
+        ),
+      )
+      .map(
+        ([weekday, day, month, year, hour, minute, second, zone]) =>
+          `${weekday}${day} ${month} ${year} ${hour}:${minute}${second === null ? '' : `:${second}`} ${zone}`,
+      );
+    fc.assert(
+      fc.property(date, (value) => {
+        expect(rfc2822Ms(value)).toBe(projects(value));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
