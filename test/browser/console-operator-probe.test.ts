@@ -77,6 +77,38 @@ const troubles = (page: Page): string[] => {
   return seen;
 };
 const alertText = (page: Page) => page.locator('#alert').textContent();
+/** Holds the page's requests matching `url` until released; `sent` settles once the first has left the page. */
+const holdRequests = async (page: Page, url: string) => {
+  let reached = () => {};
+  const sent = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(url, async (route) => {
+    reached();
+    await released;
+    await route.continue();
+  });
+  return { sent, release };
+};
+/** Another tab of the same browser takes the call's lock from whoever holds it (the Web Locks API's `steal`). */
+const stealLock = async (page: Page, sid: string): Promise<void> => {
+  const other = await page.context().newPage();
+  await other.goto(stack.consoleUrl);
+  await other.evaluate(
+    (name) =>
+      (
+        globalThis as unknown as {
+          navigator: { locks: { request: (n: string, o: object, f: () => void) => Promise<void> } };
+        }
+      ).navigator.locks.request(name, { steal: true }, () => undefined),
+    `call-control-change-${sid}`,
+  );
+  await other.close();
+};
 
 describe('the console as an operator without a terminal uses it', { timeout: 60_000 }, () => {
   it('opens one confirmation for a double click on End, and leaves none behind once the call is ended', async () => {
@@ -160,6 +192,31 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     );
     expect(await page.getByRole('button', { name: 'Preview' }).isEnabled()).toBe(true);
     for (const call of calls) expect(posts(call.sid)).toBe(0);
+    expect(seen).toEqual([]);
+    await page.context().close();
+  });
+
+  it('counts by its answer, not as not sent, an end whose lock another tab took away once it was on its way', async () => {
+    const from = '+14155550189';
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, from });
+    const page = await signIn('admin');
+    const seen = troubles(page);
+    const { sent, release } = await holdRequests(page, '**/console-api/end-all/*');
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'End 1 call…' }).click();
+    await page.getByLabel('Type the number of calls to end').fill('1');
+    await page.keyboard.press('Enter');
+    await sent;
+    // Another tab takes the call's lock (`steal`): the run's own request for it rejects, the end already sent.
+    await stealLock(page, call.sid);
+    release();
+    await page.getByRole('heading', { name: 'Summary' }).waitFor();
+    expect(await page.locator('ul.summary').textContent()).toContain('Ended: 1');
+    expect(await page.locator('ul.summary').textContent()).toContain('Failed: 0');
+    expect(await page.locator('main').textContent()).not.toContain('not sent');
+    expect(posts(call.sid)).toBe(1);
     expect(seen).toEqual([]);
     await page.context().close();
   });
