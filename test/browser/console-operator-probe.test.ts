@@ -221,6 +221,25 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.context().close();
   });
 
+  it('says the answer and reloads the call when its lock is taken away once the End was on its way', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const seen = troubles(page);
+    await page.getByRole('link', { name: call.sid }).click();
+    const { sent, release } = await holdRequests(page, '**/console-api/calls/*/terminate');
+    await page.getByRole('button', { name: 'End call…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await sent;
+    await stealLock(page, call.sid);
+    release();
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    // The page is drawn again from the call as it now is: no End for an ended call.
+    await page.getByRole('button', { name: 'End call…' }).waitFor({ state: 'detached' });
+    expect(posts(call.sid)).toBe(1);
+    expect(seen).toEqual([]);
+    await page.context().close();
+  });
+
   it('opens a confirmation with the focus on Cancel, or in its URL field, beside a number long enough to scroll', async () => {
     const call = stack.emulator.seedCall(stack.projectId, {
       status: 'in-progress',
