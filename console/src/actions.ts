@@ -116,41 +116,47 @@ const act = async (
   }
   const { confirmed, value } = answer;
   if (!confirmed) return;
-  let sending = false;
+  /** Sends the change and says its answer, whatever it is: never throws. */
+  const sendAndSay = async (): Promise<void> => {
+    announce(says`${own(verb.doing)} call ${sid}…`);
+    try {
+      const { body, headers } = await send(value);
+      const status = body?.status ?? 'unknown';
+      const already = headers.get('x-call-outcome') === 'already-ended';
+      const wasOpen = openAttempts(sid).length > 0;
+      settle(sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
+      announce(
+        already
+          ? wasOpen
+            ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
+            : says`Call ${sid} had already ended (${status}): nothing was changed.`
+          : verb.done(sid, status),
+      );
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
+      const earlier = openAttempts(sid);
+      if (failure.outcomeUnknown) noteOpen(sid, verb.change);
+      announce(
+        failure.outcomeUnknown
+          ? says`Call ${sid} may or may not ${own(verb.unknown)}: ${failure.message}. Check the call before trying again.`
+          : refusal(sid, verb, failure, earlier),
+      );
+    }
+  };
+  const sending: { change?: Promise<void> } = {};
   let sent: boolean;
   try {
     // `holding` refuses (nothing sent) while another change to the call is on its way, from this tab or another.
-    sent = await holding(sid, async () => {
-      sending = true;
-      announce(says`${own(verb.doing)} call ${sid}…`);
-      try {
-        const { body, headers } = await send(value);
-        const status = body?.status ?? 'unknown';
-        const already = headers.get('x-call-outcome') === 'already-ended';
-        const wasOpen = openAttempts(sid).length > 0;
-        settle(sid, already || verb.change !== 'redirect' ? 'ended' : 'redirected');
-        announce(
-          already
-            ? wasOpen
-              ? says`Call ${sid} has ended (${status}): this request changed nothing; an earlier attempt whose answer was lost may have ended it.`
-              : says`Call ${sid} had already ended (${status}): nothing was changed.`
-            : verb.done(sid, status),
-        );
-      } catch (error) {
-        const failure = error instanceof ApiError ? error : new ApiError(0, String(error), 'NETWORK');
-        const earlier = openAttempts(sid);
-        if (failure.outcomeUnknown) noteOpen(sid, verb.change);
-        announce(
-          failure.outcomeUnknown
-            ? says`Call ${sid} may or may not ${own(verb.unknown)}: ${failure.message}. Check the call before trying again.`
-            : refusal(sid, verb, failure, earlier),
-        );
-      }
-    });
+    sent = await holding(sid, () => (sending.change = sendAndSay()));
   } catch (error) {
-    // The lock was refused before anything was sent; once sending, the answer was said above, whatever it was.
-    if (!sending) announce(lockFailed(sid, verb, error));
-    return;
+    // The lock was refused before anything was sent. One taken away from a change already on its way (another tab's
+    // `steal`) leaves that change to say its answer, and the page to be drawn again after it, as when it was held.
+    if (!sending.change) {
+      announce(lockFailed(sid, verb, error));
+      return;
+    }
+    await sending.change;
+    sent = true;
   }
   if (!sent) {
     announce(busy());

@@ -57,9 +57,11 @@ const errorOf = (parsed: unknown): { code: string; message: string | undefined }
 
 /**
  * A message from outside as a clause of the console's sentences ("Call … was not ended: ….", "…: …. Trying again"):
- * its own closing full stop goes, so the sentence ends in one.
+ * its own closing full stop goes, so the sentence ends in one. Nothing left (a message of only a full stop or
+ * spaces) is no message: the sentence says none came, rather than ending in ": .".
  */
-const clause = (message: string): string => message.trimEnd().replace(/\.$/, '');
+const clause = (message: string): string | undefined =>
+  message.trimEnd().replace(/\.$/, '').trimEnd() || undefined;
 
 const failure = (status: number, parsed: unknown): ApiError => {
   const { code, message } = errorOf(parsed);

@@ -66,16 +66,21 @@ const endEach = async (calls: Call[], stopped: () => boolean, progressed: (done:
   const worker = async () => {
     for (let call = queue.shift(); call && !stopped(); call = queue.shift()) {
       const current = call;
+      const sending: { end?: Promise<void> } = {};
       try {
-        if (!(await holding(current.sid, () => endOne(current)))) {
+        if (!(await holding(current.sid, () => (sending.end = endOne(current))))) {
           outcomes.busy++;
           problems.push([current, new ApiError(0, BUSY, 'BUSY')]);
         }
       } catch (error) {
-        // The browser refused the call's lock (endOne never throws): nothing was sent, and the run goes on to its
+        // endOne never throws: the browser refused the call's lock, or took it away from an end already on its way
+        // (another tab's `steal`), which its own answer counts. Refused, nothing was sent, and the run goes on to its
         // summary instead of stopping half way with an unhandled rejection and no summary.
-        outcomes.failed++;
-        problems.push([current, new ApiError(0, lockRefused(error), 'LOCK_REFUSED')]);
+        if (sending.end) await sending.end;
+        else {
+          outcomes.failed++;
+          problems.push([current, new ApiError(0, lockRefused(error), 'LOCK_REFUSED')]);
+        }
       }
       progressed(++done);
     }

@@ -77,6 +77,38 @@ const troubles = (page: Page): string[] => {
   return seen;
 };
 const alertText = (page: Page) => page.locator('#alert').textContent();
+/** Holds the page's requests matching `url` until released; `sent` settles once the first has left the page. */
+const holdRequests = async (page: Page, url: string) => {
+  let reached = () => {};
+  const sent = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(url, async (route) => {
+    reached();
+    await released;
+    await route.continue();
+  });
+  return { sent, release };
+};
+/** Another tab of the same browser takes the call's lock from whoever holds it (the Web Locks API's `steal`). */
+const stealLock = async (page: Page, sid: string): Promise<void> => {
+  const other = await page.context().newPage();
+  await other.goto(stack.consoleUrl);
+  await other.evaluate(
+    (name) =>
+      (
+        globalThis as unknown as {
+          navigator: { locks: { request: (n: string, o: object, f: () => void) => Promise<void> } };
+        }
+      ).navigator.locks.request(name, { steal: true }, () => undefined),
+    `call-control-change-${sid}`,
+  );
+  await other.close();
+};
 
 describe('the console as an operator without a terminal uses it', { timeout: 60_000 }, () => {
   it('opens one confirmation for a double click on End, and leaves none behind once the call is ended', async () => {
@@ -164,6 +196,50 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.context().close();
   });
 
+  it('counts by its answer, not as not sent, an end whose lock another tab took away once it was on its way', async () => {
+    const from = '+14155550189';
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'in-progress', ageSeconds: 30, from });
+    const page = await signIn('admin');
+    const seen = troubles(page);
+    const { sent, release } = await holdRequests(page, '**/console-api/end-all/*');
+    await page.getByRole('link', { name: 'End all' }).click();
+    await page.getByLabel('From').fill(from);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'End 1 call…' }).click();
+    await page.getByLabel('Type the number of calls to end').fill('1');
+    await page.keyboard.press('Enter');
+    await sent;
+    // Another tab takes the call's lock (`steal`): the run's own request for it rejects, the end already sent.
+    await stealLock(page, call.sid);
+    release();
+    await page.getByRole('heading', { name: 'Summary' }).waitFor();
+    expect(await page.locator('ul.summary').textContent()).toContain('Ended: 1');
+    expect(await page.locator('ul.summary').textContent()).toContain('Failed: 0');
+    expect(await page.locator('main').textContent()).not.toContain('not sent');
+    expect(posts(call.sid)).toBe(1);
+    expect(seen).toEqual([]);
+    await page.context().close();
+  });
+
+  it('says the answer and reloads the call when its lock is taken away once the End was on its way', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const seen = troubles(page);
+    await page.getByRole('link', { name: call.sid }).click();
+    const { sent, release } = await holdRequests(page, '**/console-api/calls/*/terminate');
+    await page.getByRole('button', { name: 'End call…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await sent;
+    await stealLock(page, call.sid);
+    release();
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    // The page is drawn again from the call as it now is: no End for an ended call.
+    await page.getByRole('button', { name: 'End call…' }).waitFor({ state: 'detached' });
+    expect(posts(call.sid)).toBe(1);
+    expect(seen).toEqual([]);
+    await page.context().close();
+  });
+
   it('opens a confirmation with the focus on Cancel, or in its URL field, beside a number long enough to scroll', async () => {
     const call = stack.emulator.seedCall(stack.projectId, {
       status: 'in-progress',
@@ -180,7 +256,8 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.getByRole('dialog').waitFor();
     expect(await focused()).toBe('<button type="button" autofocus="">Cancel</button>');
     await page.keyboard.press('Enter');
-    expect(await page.locator('dialog').count()).toBe(0);
+    // The dialog's close event, which removes it, is a task of its own after the key.
+    await poll(() => page.locator('dialog').count()).toBe(0);
     await page.getByRole('link', { name: call.sid }).click();
     await page.getByRole('button', { name: 'Redirect…' }).click();
     await page.getByRole('dialog').waitFor();
@@ -211,6 +288,31 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     );
     await page.context().close();
   });
+
+  it.each([
+    ['only a full stop', '.'],
+    ['empty', ''],
+    ['only spaces', '   '],
+  ])(
+    'says no explanation came with a refusal whose message is %s, instead of ending in ": ."',
+    async (_, message) => {
+      const call = live();
+      const page = await signIn('operator');
+      await page.route('**/console-api/calls/*/terminate', (route) =>
+        route.fulfill({
+          status: 429,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'UPSTREAM_RATE_LIMITED', message } }),
+        }),
+      );
+      await page.getByRole('button', { name: `End ${call.sid}` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+      await poll(() => alertText(page)).toBe(
+        `Call ${call.sid} was not ended: the API answered 429 UPSTREAM_RATE_LIMITED: no explanation came with it.`,
+      );
+      await page.context().close();
+    },
+  );
 
   it('says a throttled refresh in one sentence (no stray capital, no double full stop) and keeps the list', async () => {
     const call = live();
