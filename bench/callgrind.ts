@@ -6,7 +6,8 @@
  * outside files (V8's generated code).
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** Starts `node ...nodeArgs` under callgrind, its counts written to `outFile`. Needs valgrind. */
 export const spawnUnderCallgrind = (
@@ -30,3 +31,29 @@ export const spawnUnderCallgrind = (
 /** The instructions a callgrind output file counts in all (its `summary:` or `totals:` line); NaN without one. */
 export const callgrindTotal = (outFile: string): number =>
   Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(outFile, 'utf8'))?.[1]);
+
+/**
+ * The directory `--keep DIR` names, made if missing and checked writable before any run (`undefined` without the
+ * option): found unwritable only after a window under callgrind, the copy would fail after minutes of counting.
+ */
+export const keepDirectory = (dir: string | undefined): string | undefined => {
+  if (dir === undefined) return undefined;
+  const path = resolve(dir);
+  mkdirSync(path, { recursive: true });
+  accessSync(path, constants.W_OK);
+  return path;
+};
+
+/**
+ * Copies a window's callgrind file into the kept directory as `callgrind.<parts joined by dots>`, each part with
+ * anything but letters, digits, `.`, `_` and `-` made a `-`: an arm's label is the caller's text (`bare node:http`,
+ * a `/` would name a directory that is not there).
+ */
+export const keepCallgrind = (outFile: string, dir: string, ...parts: Array<string | number>): string => {
+  const kept = join(
+    dir,
+    `callgrind.${parts.map((part) => String(part).replace(/[^\w.-]+/g, '-')).join('.')}`,
+  );
+  copyFileSync(outFile, kept);
+  return kept;
+};

@@ -23,16 +23,17 @@
  * inside this row's 5,000 lines. Straight-line functions, the floor's line and Node's `Writable.write`,
  * `writeOrBuffer` and `fromStringFast` among them, reach it near the 10,500th line in both arms: past both. So a
  * change that takes a loop out moves its function's compile past the window and the row, and counts less there
- * without doing less: `auditRecordJson` with its rest as the JSON of an object rest counted 31.6 k at 2000,6000
- * (TurboFan's share 0.1 k) but 42.3 k at 8000,16000 against main's 36.9 k (its floor 35.2 k in that window), its
- * compile moved to the 10,564th record (18 ms) and its JSON costing ~2.3 k more per record than the loop, so it was
- * reverted. So was the logger's line kept per invocation (audit-logger.ts: the template's ids and keys written in
- * once, three strings around the timestamp and the record, no loop over the slots nor the template's check per
- * line): 36.9 k -> 32.5 k at 2000,6000 (one run, a first draft) but 36.9 k -> 38.8 k at 8000,16000 (one run each),
- * about even over the two. Count an A/B of such a change at 8000,16000 as well. The row's 5,000 lines in a fresh process are the
- * cleanup rows' 5,000 calls (CLEANUP_CALLS); a deployed run ends at most `maxCallsToEnd` (100 by default) in a
- * warm process whose earlier runs paid the compilations, so no run length is the deployed one: the row keeps the
- * cleanup rows' in both arms, and its figure is read with the window it holds.
+ * without doing less. Two such changes were counted and reverted. The logger's line kept per invocation
+ * (audit-logger.ts: the template's ids and keys written in once, three strings around the timestamp and the record,
+ * no loop over the slots nor the template's check per line): 36.9 k -> 32.5 k at 2000,6000 but 36.9 k -> 38.8 k at
+ * 8000,16000 (one run each), about even over the two. `auditRecordJson` with its rest as the JSON of an object
+ * rest, counted on top of that line (both changes together, 21011a7 and 401058a): 31.6 k at 2000,6000 (two runs;
+ * TurboFan's share 0.1 k) but 42.3 k at 8000,16000 (one run), against main's 36.9 k there (its floor 35.2 k in that
+ * window) and the line's own 38.8 k: its compile moved to the 10,564th record (18 ms) and its JSON cost ~2.3 k more
+ * per record than the loop. Count an A/B of such a change at 8000,16000 as well. The row's 5,000 lines in a fresh
+ * process are the cleanup rows' 5,000 calls (CLEANUP_CALLS); a deployed run ends at most `maxCallsToEnd` (100 by
+ * default) in a warm process whose earlier runs paid the compilations, so no run length is the deployed one: the
+ * row keeps the cleanup rows' in both arms, and its figure is read with the window it holds.
  *
  * Measured and not kept (2026-12-07): writing the line with `fs.writeSync(1, line)` where stdout is a file or a
  * pipe with nothing queued, which skips Node's stream. Callgrind: 9.6 k → 5.9 k instructions per bare line to

@@ -54,7 +54,7 @@ bench/cleanup-required-work.ts). Defaults: `engine`,
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { callgrindTotal } from './callgrind.ts';
+import { callgrindTotal, keepCallgrind, keepDirectory } from './callgrind.ts';
 import { LISTING_MAX_AGE_SECONDS } from './cleanup-listing.ts';
 import { type CleanupScenario, cleanupDriver, runScenario } from './cleanup-scenarios.ts';
 import { median } from './harness.ts';
@@ -71,7 +71,7 @@ const concurrency = Number(option('--concurrency') ?? 5);
 /** A driver bundle built elsewhere (another commit's `cleanup-driver/index.mjs`), run instead of this tree's. */
 const driver = option('--driver');
 /** Keep each run's callgrind file there (`callgrind_annotate` it to see which functions the calls cost). */
-const keep = option('--keep');
+const keep = keepDirectory(option('--keep'));
 const modes = args.filter((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--'));
 if (modes.length === 0) modes.push('engine', 'layer-settled', 'layer-paced', 'layer-apply');
 
@@ -108,7 +108,7 @@ const instructions = async (mode: string, calls: number): Promise<{ ir: number; 
       throw new Error(`${mode}: ${result.failed} calls failed${how ? ` (${how})` : ''}`);
     }
     const ir = callgrindTotal(out);
-    if (keep !== undefined) copyFileSync(out, join(resolve(keep), `callgrind.${mode}.${calls}`));
+    if (keep !== undefined) keepCallgrind(out, keep, mode, calls);
     return { ir, done: mode === 'listing' ? result.found : result.ended };
   } finally {
     delete process.env.BENCH_CALLGRIND_OUT;

@@ -18,15 +18,16 @@
  * before the first ran, a window that callgrind stretched past 30 s timed out its last invocations, seen on
  * the route layer). A layer without the client's retries may lose a request to a keep-alive socket the
  * emulator closed (seen on the transport layer). `--keep DIR` keeps each window's callgrind file there
- * (`callgrind.<label>.<run>.short` and `.long`): `callgrind_annotate` both and subtract to see which functions the
+ * (`callgrind.<label>.<run>.short` and `.long`, the label's characters other than letters, digits, `.`, `_`
+ * and `-` as `-`; DIR made if missing): `callgrind_annotate` both and subtract to see which functions the
  * counted invocations cost (V8's generated code shows as bare addresses, which move between windows).
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, designFloorBundle, requiredWorkBundle } from './build.ts';
-import { callgrindTotal, spawnUnderCallgrind } from './callgrind.ts';
+import { callgrindTotal, keepCallgrind, keepDirectory, spawnUnderCallgrind } from './callgrind.ts';
 import { median, terminateEvent } from './harness.ts';
 import { WARM_UP } from './warm-process.ts';
 import { assertEnded, PROJECT_ID, seedLive, setups, startWorld, type World } from './world.ts';
@@ -41,6 +42,7 @@ const { values, positionals } = parseArgs({
 });
 const calls = Number(values.calls);
 const runs = Number(values.runs);
+const keep = keepDirectory(values.keep);
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'warm-instructions-'));
 
@@ -74,7 +76,7 @@ const instructions = (
   env: NodeJS.ProcessEnv,
   file: string | undefined,
   count: number,
-  keepAs: string,
+  keepAs: Array<string | number>,
 ): Promise<number> =>
   new Promise((done, fail) => {
     const out = join(work, 'callgrind.out');
@@ -99,11 +101,17 @@ const instructions = (
         );
         return;
       }
-      assertEnded(world, sids, `${file ?? 'bare'} under callgrind`);
-      const total = callgrindTotal(out);
-      if (values.keep !== undefined) copyFileSync(out, join(resolve(values.keep), `callgrind.${keepAs}`));
-      rmSync(out, { force: true });
-      done(total);
+      try {
+        assertEnded(world, sids, `${file ?? 'bare'} under callgrind`);
+        const total = callgrindTotal(out);
+        if (keep !== undefined) keepCallgrind(out, keep, ...keepAs);
+        done(total);
+      } catch (error) {
+        // Thrown in this listener, it would end the process before the world stops and the work is removed.
+        fail(error);
+      } finally {
+        rmSync(out, { force: true });
+      }
     });
     child.send({
       ...(file ? { bundle: file } : {}),
@@ -128,9 +136,8 @@ try {
         BENCH_LAYER_PROJECT: PROJECT_ID,
         BENCH_LAYER_AUTHORIZATION: `Basic ${Buffer.from(`${PROJECT_ID}:${world.apiToken}`).toString('base64')}`,
       };
-      const keepAs = `${label}.${run + 1}`;
-      const short = await instructions(world, armEnv, file, WARM_UP, `${keepAs}.short`);
-      const long = await instructions(world, armEnv, file, WARM_UP + calls, `${keepAs}.long`);
+      const short = await instructions(world, armEnv, file, WARM_UP, [label, run + 1, 'short']);
+      const long = await instructions(world, armEnv, file, WARM_UP + calls, [label, run + 1, 'long']);
       perCall.get(label)?.push((long - short) / calls);
       console.log(
         `${label} run ${run + 1}: ${((long - short) / calls / 1000).toFixed(1)} k instructions/invocation`,
