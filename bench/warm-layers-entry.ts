@@ -21,20 +21,32 @@
  * step, by `callgrind_annotate` of the kept windows: +36.5 k in V8's optimising compilers (code still tiering up
  * in a 300-invocation window, more of it on the longer path), +24.5 k in `JSON.stringify` (the call as the answer's
  * body, which the contract asks for), +48 k in V8 builtins (inline caches, calls). The route's pieces alone, each
- * in a loop in its own bundle under callgrind (10,000 iterations after 3,000, less the empty loop's 2.7 k): the
- * request deadline (`withDeadline`: its AbortController 0.5 k, its `setTimeout`/`clearTimeout` 9.8 k, the rest its
- * async frame) 18.3 k; the transport's abort listener added and removed 7.9 k; Powertools' `appendKeys` of one key
- * (through the project's logger) 9.2 k; `httpActor` 11.0 k; the answer (`jsonResponse` of a 600-byte call) 18.5 k,
- * of it `JSON.stringify` of the call 17.3 k. Tried and not kept, each below the 2 % of the path (~21 k) a change
- * must show: `httpActor`'s `defined` as a loop over the keys instead of `Object.fromEntries` of filtered entries
- * (11.0 k -> 6.4 k alone; yet the full handler A/B, `warm-instructions.ts main=… actor=… --runs 2`, counted it
- * 1,074.4 k (1,064.8, 1,084.1) against main's 1,029.2 k (1,041.2, 1,017.3): a window's noise, either way); the
- * answer's headers as one literal instead of `jsonResponse`'s spread (0.8 k alone); `withDeadline` without its
- * async frame, the timer cleared in the work's `then` (21.6 k -> 15.5 k alone, 6.1 k a request). What is left of
- * the route's own step is mostly what the contract asks for (the deadline's timer, the answer's JSON) and Node's
- * cost of it (a `setTimeout` and its `clearTimeout` 9.8 k, of it about 4 k making and dropping the timer list of its
- * duration: 5.8 k while another timer of the same duration waits; an abort listener 7.9 k): three timers a request
- * (the transport's, the route's deadline, middy's early timeout) where the required-work floor has one.
+ * awaited in a loop in one bundle under callgrind (warm8, 2026-12-07, one run each; per iteration: a run of 10,000
+ * iterations after 3,000 less a run of none, then less the empty loop's 2.7 k counted the same way): the request
+ * deadline (`withDeadline` of an `async () => 1`: its AbortController 0.5 k, its `setTimeout`/`clearTimeout` 9.8 k, the
+ * rest its own async frame and the work's) 18.3 k; the transport's abort listener added and removed 7.9 k; Powertools'
+ * `appendKeys` of one key (through the project's logger) 9.2 k; `httpActor` 11.0 k; the answer (`jsonResponse` of a
+ * 600-byte call) 18.5 k, of it `JSON.stringify` of the call 17.3 k. Those are averages over the 10,000-iteration window
+ * and hold the V8 compilations that land in it (`callgrind_annotate` self counts, compiler and parser functions by
+ * name): 9.8 k of `withDeadline`'s 18.3 k, 4.5 k of the timer's, 3.5 k of the listener's, 5.1 k of `appendKeys`', 2.4 k
+ * of `httpActor`'s, 0.3 k of the answer's. Recounted with 4,000 iterations after 3,000 (bench9, 2026-12-07, the same
+ * bundles, one run each, the empty loop 3.0 k there; no compilation in the window but the listener's 0.8 k):
+ * `withDeadline` 8.3 k (so 2.7 k its async frames), the timer 5.1 k, the listener 5.0 k. Tried and not kept, each below
+ * the 2 % of the path (~21 k) a change must show: `httpActor`'s `defined` as a loop over the keys instead of
+ * `Object.fromEntries` of filtered entries (11.0 k -> 6.4 k alone, 10,000 iterations, compilations in; yet the full
+ * handler A/B, `warm-instructions.ts main=… actor=… --runs 2`, counted it 1,074.4 k (1,064.8, 1,084.1) against main's
+ * 1,029.2 k (1,041.2, 1,017.3): a window's noise, either way); the answer's headers as one literal instead of
+ * `jsonResponse`'s spread (0.8 k alone); `withDeadline` without its async frame, the timer cleared in the work's
+ * `then`: 21.6 k -> 15.5 k per iteration as first written, which is the 10,000-iteration window with the empty loop's
+ * 2.7 k left in (18.8 k -> 12.8 k without it; 18.8 k, not the 18.3 k above, in a later bundle that added this variant
+ * and the shared timer below, whose unref'd 5 s timer every piece of that bundle ran beside), of the 6.1 k step 3.9 k
+ * the compilations in the window (10.1 k -> 6.2 k); recounted with 4,000 iterations after 3,000 (bench9, one run each,
+ * no compilation in the window): 8.5 k -> 6.4 k, 2.1 k a request. What is left of the route's own step is mostly what
+ * the contract asks for (the deadline's timer, the answer's JSON) and Node's cost of it (a `setTimeout` and its
+ * `clearTimeout` 9.8 k at 10,000 iterations, of it about 4 k making and dropping the timer list of its duration: 5.8 k
+ * while another timer of the same duration waits; recounted at 4,000, 5.1 k and 2.5 k, so 2.6 k the list; an abort
+ * listener 7.9 k, recounted 5.0 k): three timers a request (the transport's, the route's deadline, middy's early
+ * timeout) where the required-work floor has one.
  */
 import '#commons/platform/bundle-prelude';
 import middy from '@middy/core';
