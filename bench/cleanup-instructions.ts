@@ -31,12 +31,21 @@ bench/cleanup-required-work.ts). Defaults: `engine`,
  * signal (`addEventListener` and `removeEventListener` each walk the signal's ~25 listeners), replaced by one
  * listener per signal over a `Set` of the exchanges in flight: 3.2 k -> 0.6 k per exchange measured alone with 25
  * others in flight, −2.6 k a call. Where an ended call's instructions go past the first compilations (the engine
- * at 2000,6000): ~16 % the old generation's mark-compacts (94 k a call, none in `layer-apply`), ~7 % `JSON.parse`
- * (the page's share and the answer), ~15 % Node's and V8's generic property ICs (its HTTP code, mostly).
+ * at 2000,6000, cut7's one run of main as it was then, 2026-12-07 18:27–18:37: 602.4 k a call; V8's and Node's
+ * functions grouped by name in `callgrind_annotate`'s self counts, marking, sweeping, evacuating and compacting for
+ * the mark-compacts): ~16 % the old generation's mark-compacts (94 k a call, none in `layer-apply`), ~7 %
+ * `JSON.parse` (the page's share and the answer), ~15 % Node's and V8's generic property ICs (its HTTP code, mostly).
+ * The mark-compacts' share follows the timing (below): the same grouping gives cleanup8's two runs of a later main
+ * 76.0 k (the 511.8 k run below) and 57.2 k (its 484.7 k run), so 57 k to 94 k a call over those three runs.
+ * Counted inclusively instead (bench9, from the 511.8 k run's kept 6,000-call child, no mark-compact in the
+ * 2,000-call one): the incremental-marking steps taken on allocation 108.1 M instructions and the marking task
+ * 159.9 M, which holds the three atomic finalisations (`FinalizeIncrementalMarkingAtomically`, 76.6 M), 67.0 k a
+ * call (starting the marking 4.6 M more). The ~86 k first written for that run below is, to 0.1 k, those two plus
+ * `Heap::MarkCompact` (76.2 M), which the finalisations already hold: their mark-compacts counted twice.
  *
  * Layers at 2000,6000 (2026-12-07, cleanup8, one run each, a loaded machine): client 277.1 k, apply 316.1 k (+39.0 k),
  * settled 353.4 k (+37.3 k), engine 511.8 k (+158.5 k: the listing, its `JSON.parse` ~60 k a call, and the
- * mark-compacts ~86 k a call, 3 in the 6,000-call child and none in the 2,000-call one); `layer-transport` failed
+ * mark-compacts ~67 k a call, 3 in the 6,000-call child and none in the 2,000-call one); `layer-transport` failed
  * on a reused socket the emulator had closed (see above). Why the engine has mark-compacts and the required-work
  * floor none (`--trace-gc-nvp` of 6,000-call children at full speed): what is alive at a young-generation
  * collection is copied (and at the second one promoted), and that survival grows the young generation (from 1 MB);
