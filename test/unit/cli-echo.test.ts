@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { editDistance } from '../../cli/core/edit-distance.ts';
+import { nearest } from '../../cli/core/options.ts';
 import { ECHO_LIMIT, echo } from '../../cli/core/safe-text.ts';
 import { refusalOf, runCliFromSource } from '../support/cli-command-line.ts';
+
+// The nearest spelling's edit distance, wrapped to count the table cells each measure fills (|a| × |b|).
+vi.mock('../../cli/core/edit-distance.ts', async (original) => {
+  const real = (await original<typeof import('../../cli/core/edit-distance.ts')>()).editDistance;
+  return { editDistance: vi.fn((a: string, b: string) => real(a, b)) };
+});
+const cellsMeasured = () =>
+  vi.mocked(editDistance).mock.calls.reduce((cells, [a, b]) => cells + a.length * b.length, 0);
 
 /**
  * A word from outside echoed in a refusal is cut after its first characters, with how many it has: a word of
@@ -50,5 +60,40 @@ describe('a refusal names a huge word by its start and length', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`error: unexpected argument "${CUT}"`);
     expect(run.stderr.length).toBeLessThan(1000);
+  });
+});
+
+describe('the nearest spelling of a huge word', () => {
+  it('measures no name whose length is more than two from the word (more than two edits apart: never named)', () => {
+    vi.mocked(editDistance).mockClear();
+
+    expect(nearest(HUGE, ['list', 'end-all', 'calls', 'audit'])).toBeUndefined();
+    expect(nearest(`--${HUGE}`, ['to', 'dry-run'])).toBeUndefined();
+    expect(cellsMeasured()).toBe(0);
+  });
+
+  it('still measures names of a near length (`lsit`, `edn-all`, one letter dropped or added)', () => {
+    vi.mocked(editDistance).mockClear();
+
+    expect(nearest('lsit', ['list', 'end', 'transfer'])).toBe('list');
+    expect(nearest('edn-al', ['end-all', 'calls', 'audit'])).toBe('end-all');
+    expect(nearest('auditt', ['end-all', 'calls', 'audit'])).toBe('audit');
+    expect(cellsMeasured()).toBeGreaterThan(0);
+    expect(cellsMeasured()).toBeLessThan(1000);
+  });
+
+  it.each([
+    [[HUGE, 'list']],
+    [['calls', HUGE]],
+    [['calls', 'list', `--${HUGE}`]],
+    [[`--${HUGE}`]],
+    [['--to', '+1', HUGE]],
+    [[`—${HUGE}`, 'calls', 'list']],
+  ])("a refusal of %# measures no table of the word's length", async (args) => {
+    vi.mocked(editDistance).mockClear();
+
+    await refusalOf(args);
+
+    expect(cellsMeasured()).toBeLessThan(1000);
   });
 });
