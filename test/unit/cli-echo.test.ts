@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { parseDuration } from '../../cli/core/calls-view.ts';
 import { editDistance } from '../../cli/core/edit-distance.ts';
 import { nearest } from '../../cli/core/options.ts';
 import { ECHO_LIMIT, echo } from '../../cli/core/safe-text.ts';
@@ -52,6 +53,25 @@ describe('a refusal names a huge word by its start and length', () => {
     ],
   ])('%s', async (_what, args, message) => {
     expect((await refusalOf(args)).message).toBe(message);
+  });
+
+  it('a number without its unit past the limit: named once, cut, not offered back with each unit', () => {
+    const digits = '9'.repeat(100_000);
+
+    expect(() => parseDuration(digits, '--older-than')).toThrow(
+      `--older-than must be a duration such as 90s, 15m, 2h, 1d or 1h30m, got "${'9'.repeat(ECHO_LIMIT)}… (100000 characters)"`,
+    );
+    expect(() => parseDuration('9'.repeat(ECHO_LIMIT), '--older-than')).toThrow(/needs a unit: 9+s, 9+m/);
+  });
+
+  it('a PORT of 100 KB from the environment is named by its start', async () => {
+    const run = await runCliFromSource(['calls', 'list', '--local'], { PORT: '8'.repeat(100_000) });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error: PORT must be a port number, got "${'8'.repeat(ECHO_LIMIT)}… (100000 characters)"`,
+    );
+    expect(run.stderr.length).toBeLessThan(1000);
   });
 
   it('in what the command line prints: `calls list <100 KB>` is an unexpected argument, named by its start', async () => {
