@@ -62,7 +62,7 @@ const globalsOf = (values: GlobalValues): GlobalOptions => {
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw new UsageError(
       values.port === undefined
-        ? `${CLI_ENV.port} must be a port number, got "${fromPort}"`
+        ? `${CLI_ENV.port} must be a port number, got "${echo(String(fromPort))}"`
         : `--port must be a port number, got "${echo(values.port)}"`,
     );
   return {

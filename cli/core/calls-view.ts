@@ -3,7 +3,7 @@ import { parseSignalWireDate } from '#commons/signalwire/dates';
 import type { CallView } from '#commons/signalwire/types';
 import { apiOf, type CallApi, type ListedCall } from './backend.ts';
 import { UsageError } from './errors.ts';
-import { echo, visible } from './safe-text.ts';
+import { ECHO_LIMIT, echo, visible } from './safe-text.ts';
 import { renderTable, type TableLayout, tableWidth } from './table.ts';
 import type { Paint } from './terminal.ts';
 
@@ -151,7 +151,9 @@ const UNITS = Object.keys(UNIT_SECONDS) as Array<keyof typeof UNIT_SECONDS>;
  */
 export const parseDuration = (value: string, flag: string): number => {
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) {
+  // A number without its unit is offered back with each unit: not one past a refusal's echo (a 100 KB `9…9`, which
+  // four copies would bury), refused below as any word that is no duration.
+  if (/^\d+$/.test(trimmed) && trimmed.length <= ECHO_LIMIT) {
     throw new UsageError(
       `${flag} needs a unit: ${trimmed}s, ${trimmed}m, ${trimmed}h or ${trimmed}d (got "${echo(trimmed)}")`,
     );

@@ -34,7 +34,9 @@ export const optionTakenForValue = async (
     `option '${flag}' needs a value (${placeholder}): "${echo(value)}" is an option, read as its value`,
     // Left out, an option other than `-o` may change what is acted on (`--stack`, `--secret-id`: another
     // deployment's calls; `end-all --to`: every call; `--expect`: the guard): not offered with `--yes`, no prompt.
-    (flag === '-o' || flag === '--output' || !actsUnasked(without)) && (await reads(without))
+    // Not found as two neighbours (`--to end-all --to +1`: the command word stood between them), there is no line
+    // without it to offer: that line would be this one, read again, and refused again, without end.
+    at !== -1 && (flag === '-o' || flag === '--output' || !actsUnasked(without)) && (await reads(without))
       ? typeHint(lead, without)
       : `${lead}.`,
   );

@@ -4,6 +4,7 @@
  */
 
 import { DEFAULT_STACK_NAME, ENV } from '#commons/platform/settings';
+import { editDistance } from './edit-distance.ts';
 
 /** One option of a command, for `util.parseArgs` and for `--help`. */
 export interface OptionSpec {
@@ -158,28 +159,15 @@ export const nearest = (written: string, candidates: readonly string[]): string 
   const typed = written.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {
-    const distance = name.startsWith(typed) && typed.length >= 3 ? 1 : editDistance(typed, name);
+    // A length more than two apart is more than two edits apart, too far to name: not measured, so that a word of
+    // 100 KB (a file pasted as an argument) costs no table of its length by each name's.
+    const distance =
+      name.startsWith(typed) && typed.length >= 3
+        ? 1
+        : Math.abs(typed.length - name.length) > 2
+          ? Number.POSITIVE_INFINITY
+          : editDistance(typed, name);
     if (!best || distance < best.distance) best = { name, distance };
   }
   return best && best.distance <= (typed.length <= 3 ? 1 : 2) ? best.name : undefined;
-};
-
-/**
- * Optimal string alignment distance: Levenshtein's, with a swap of two neighbouring letters as one edit (the
- * commonest slip of a fast typist). Written here: a dozen lines, not worth a dependency for three callers.
- */
-const editDistance = (a: string, b: string): number => {
-  // rows[i][j]: the distance between the first i letters of `a` and the first j of `b`.
-  const rows = [Array.from({ length: b.length + 1 }, (_, index) => index)];
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
-    }
-    rows.push(row);
-  }
-  return rows[a.length]![b.length]!;
 };

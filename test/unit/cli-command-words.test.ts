@@ -284,6 +284,41 @@ describe('an option whose value is missing, followed by another option', () => {
   });
 });
 
+describe('an option whose value is missing, before the command and an option of the same name after it', () => {
+  it('is refused once, not read again without end (`--stack --to end-all --to +1`: the line without `--to` is itself)', async () => {
+    // Each reading of the line loads the command's module: counted, and stopped well past any honest number.
+    let loads = 0;
+    const registry = Object.fromEntries(
+      Object.entries(COMMANDS).map(([name, entry]) => [
+        name,
+        {
+          ...entry,
+          load: () => {
+            if (++loads > 200) throw new Error('read again without end');
+            return entry.load();
+          },
+        },
+      ]),
+    );
+
+    for (const args of [
+      ['--stack', '--to', 'end-all', '--to', '+15551230000'],
+      ['--stack', '--to', 'calls', 'list', '--to', '+15551230000'],
+    ]) {
+      loads = 0;
+      const error = await refusalOf(args, registry);
+
+      expect(error.message).toBe(
+        `option '--stack' needs a value (--stack <name>): "--to" is an option, read as its value`,
+      );
+      expect(error.hint).toBe(
+        'Give --stack its value right after it (--stack <name>; --stack=<name> for one starting with "-"), or leave it out.',
+      );
+      expect(loads).toBeLessThan(50);
+    }
+  });
+});
+
 describe('a command line that names no command, refused so that the line to type runs', () => {
   it('names a misspelt option split from its value as unknown, not a missing command', async () => {
     expect((await refusalOf(['--regoin=', 'us-east-1'])).message).toBe(

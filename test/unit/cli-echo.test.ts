@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { parseDuration } from '../../cli/core/calls-view.ts';
+import { editDistance } from '../../cli/core/edit-distance.ts';
+import { nearest } from '../../cli/core/options.ts';
 import { ECHO_LIMIT, echo } from '../../cli/core/safe-text.ts';
 import { refusalOf, runCliFromSource } from '../support/cli-command-line.ts';
+
+// The nearest spelling's edit distance, wrapped to count the table cells each measure fills (|a| × |b|).
+vi.mock('../../cli/core/edit-distance.ts', async (original) => {
+  const real = (await original<typeof import('../../cli/core/edit-distance.ts')>()).editDistance;
+  return { editDistance: vi.fn((a: string, b: string) => real(a, b)) };
+});
+const cellsMeasured = () =>
+  vi.mocked(editDistance).mock.calls.reduce((cells, [a, b]) => cells + a.length * b.length, 0);
 
 /**
  * A word from outside echoed in a refusal is cut after its first characters, with how many it has: a word of
@@ -44,11 +55,65 @@ describe('a refusal names a huge word by its start and length', () => {
     expect((await refusalOf(args)).message).toBe(message);
   });
 
+  it('a number without its unit past the limit: named once, cut, not offered back with each unit', () => {
+    const digits = '9'.repeat(100_000);
+
+    expect(() => parseDuration(digits, '--older-than')).toThrow(
+      `--older-than must be a duration such as 90s, 15m, 2h, 1d or 1h30m, got "${'9'.repeat(ECHO_LIMIT)}… (100000 characters)"`,
+    );
+    expect(() => parseDuration('9'.repeat(ECHO_LIMIT), '--older-than')).toThrow(/needs a unit: 9+s, 9+m/);
+  });
+
+  it('a PORT of 100 KB from the environment is named by its start', async () => {
+    const run = await runCliFromSource(['calls', 'list', '--local'], { PORT: '8'.repeat(100_000) });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error: PORT must be a port number, got "${'8'.repeat(ECHO_LIMIT)}… (100000 characters)"`,
+    );
+    expect(run.stderr.length).toBeLessThan(1000);
+  });
+
   it('in what the command line prints: `calls list <100 KB>` is an unexpected argument, named by its start', async () => {
     const run = await runCliFromSource(['calls', 'list', HUGE, '--local']);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`error: unexpected argument "${CUT}"`);
     expect(run.stderr.length).toBeLessThan(1000);
+  });
+});
+
+describe('the nearest spelling of a huge word', () => {
+  it('measures no name whose length is more than two from the word (more than two edits apart: never named)', () => {
+    vi.mocked(editDistance).mockClear();
+
+    expect(nearest(HUGE, ['list', 'end-all', 'calls', 'audit'])).toBeUndefined();
+    expect(nearest(`--${HUGE}`, ['to', 'dry-run'])).toBeUndefined();
+    expect(cellsMeasured()).toBe(0);
+  });
+
+  it('still measures names of a near length (`lsit`, `edn-all`, one letter dropped or added)', () => {
+    vi.mocked(editDistance).mockClear();
+
+    expect(nearest('lsit', ['list', 'end', 'transfer'])).toBe('list');
+    expect(nearest('edn-al', ['end-all', 'calls', 'audit'])).toBe('end-all');
+    expect(nearest('auditt', ['end-all', 'calls', 'audit'])).toBe('audit');
+    expect(cellsMeasured()).toBeGreaterThan(0);
+    expect(cellsMeasured()).toBeLessThan(1000);
+  });
+
+  it.each([
+    [[HUGE, 'list']],
+    [['calls', HUGE]],
+    [['calls', 'list', `--${HUGE}`]],
+    [[`--${HUGE}`]],
+    [['--to', '+1', HUGE]],
+    [[`—${HUGE}`, 'calls', 'list']],
+  ])("a refusal of %# measures no table of the word's length", async (args) => {
+    vi.mocked(editDistance).mockClear();
+
+    await refusalOf(args);
+
+    expect(cellsMeasured()).toBeLessThan(1000);
   });
 });
