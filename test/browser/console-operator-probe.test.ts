@@ -6,8 +6,8 @@ import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
  * What an operator without a terminal met in the console (Debian's Chromium, driven by playwright-core, against the
- * local stack): a double click on End, a press while the call's lock check is pending, a second End after another
- * tab took the call's lock from the first, a browser refusing the Web Locks
+ * local stack): a double click on End, a press while the call's lock check is pending (on that call or another), a
+ * second End after another tab took the call's lock from the first, a browser refusing the Web Locks
  * API (End and End all), a confirmation beside a value long enough to scroll, an API message ending in a full stop, a
  * gateway's 429 without the API's code (in a refresh and in an action), and a call's page whose call or audit trail
  * fails to load.
@@ -268,6 +268,35 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
     expect(ends).toHaveLength(1);
     expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it('opens one confirmation at a time: End on another call while the first’s lock check is pending asks nothing', async () => {
+    const [a, b] = [live(), live()];
+    const page = await signIn('operator', { prepare: driveLocks });
+    const confirmEnd = async (sid: string) => {
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      expect(await page.locator('dialog').count()).toBe(1);
+      // The confirmation names the call its End call ends.
+      expect(await dialog.locator('dt:text-is("Call") + dd').textContent()).toBe(sid);
+      await dialog.getByRole('button', { name: 'End call' }).click();
+      await poll(() => alertText(page)).toBe(`Call ${sid} is completed.`);
+    };
+    await setLocks(page, { query: 'hold' });
+    await page.getByRole('button', { name: `End ${a.sid}` }).click();
+    await page.getByRole('button', { name: `End ${b.sid}` }).click();
+    await poll(() => alertText(page)).toBe(
+      `Nothing was asked for call ${b.sid}: the confirmation to end call ${a.sid} opens first; press again once it is answered.`,
+    );
+    await setLocks(page, { query: 'pass' });
+    await releaseLocks(page);
+    await confirmEnd(a.sid);
+    expect([posts(a.sid), posts(b.sid)]).toEqual([1, 0]);
+    // Once the first is answered, End on the other call asks for it.
+    await page.getByRole('button', { name: `End ${b.sid}` }).click();
+    await confirmEnd(b.sid);
+    expect([posts(a.sid), posts(b.sid)]).toEqual([1, 1]);
     await page.context().close();
   });
 
