@@ -50,10 +50,11 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
 };
 
 /**
- * The calls whose confirmation this tab is opening (their lock check pending) or showing now: the change asked, and
- * what a second press was told meanwhile.
+ * The one confirmation this tab is opening (its call's lock check pending) or showing now: the call, the change
+ * asked, and what a second press was told meanwhile. One at a time, whatever the call: two stacked confirmations
+ * would leave one behind the other, its Confirm read as the other's.
  */
-const asking = new Map<string, { change: Change; checking: boolean; said?: HTMLElement }>();
+let asking: { sid: string; change: Change; checking: boolean; said?: HTMLElement } | undefined;
 
 /** Why nothing was sent when this browser's lock manager failed (a rejected check or lock): one sentence. */
 const lockFailed = (sid: string, verb: Verb, error: unknown): DocumentFragment =>
@@ -78,7 +79,15 @@ const act = async (
   // A second press while the first is checking the lock (a double click, or Redirect then End), before its modal
   // confirmation makes the page inert, opens nothing (two stacked confirmations, one of them left behind the other),
   // but it is answered: the operator sees the check is under way and which confirmation it will open.
-  const first = asking.get(sid);
+  const first = asking;
+  if (first && first.sid !== sid) {
+    // Another call's confirmation comes first (End on one row, then on another, both checks pending): nothing is
+    // asked for this one, and the operator is told which call the confirmation that opens names.
+    announce(
+      says`Nothing was asked for call ${sid}: the confirmation to ${own(first.change)} call ${first.sid} ${own(first.checking ? 'opens' : 'is open')} first; press again once it is answered.`,
+    );
+    return;
+  }
   if (first) {
     // Once it shows, the confirmation itself is the answer (and the page behind it is inert).
     if (first.checking)
@@ -87,11 +96,12 @@ const act = async (
       );
     return;
   }
-  const pressed: { change: Change; checking: boolean; said?: HTMLElement } = {
+  const pressed: { sid: string; change: Change; checking: boolean; said?: HTMLElement } = {
+    sid,
     change: verb.change,
     checking: true,
   };
-  asking.set(sid, pressed);
+  asking = pressed;
   let answer: { confirmed: boolean; value: string };
   try {
     let held: boolean;
@@ -112,7 +122,7 @@ const act = async (
     }
     answer = await ask();
   } finally {
-    asking.delete(sid);
+    asking = undefined;
   }
   const { confirmed, value } = answer;
   if (!confirmed) return;

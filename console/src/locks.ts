@@ -28,6 +28,7 @@ export const lockHeld = async (sid: string): Promise<boolean> => {
 export const holding = async (sid: string, send: () => Promise<void>): Promise<boolean> => {
   if (mine.has(sid)) return false;
   mine.add(sid);
+  let sending: Promise<void> | undefined;
   try {
     if (!navigator.locks) {
       await send();
@@ -35,10 +36,14 @@ export const holding = async (sid: string, send: () => Promise<void>): Promise<b
     }
     return await navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
       if (!lock) return false;
-      await send();
+      sending = send();
+      await sending;
       return true;
     });
   } finally {
+    // A lock another tab took away (`steal`) rejects the request at once, the send still on its way: this tab's own
+    // guard holds until that send's answer, so a second press here cannot send the same call a second change.
+    await sending?.catch(() => undefined);
     mine.delete(sid);
   }
 };

@@ -21,7 +21,7 @@ import { operatorApi } from '../support/operator-api.ts';
  * console-engines.ts). Signing in and the live list; hostile values as text, with control and bidi characters shown
  * as escapes; End by keyboard through its confirmation, the focus kept and given back; no text under the sticky End
  * column at 320 and 1920 px; the confirmation within 320 px; a table's region a Tab stop only while it scrolls; one
- * change per call with Web Locks (two tabs) and without them (one tab); one confirmation for End pressed twice (a double
+ * change per call with Web Locks (two tabs, and a tab whose lock another took away mid-End) and without them (one tab); one confirmation for End pressed twice (a double
  * click, two clicks, two Enters or Spaces) in the list and on a call's page.
  *
  * A browser that is not installed fails the suite under CI (`CI` or `CONSOLE_BROWSERS_REQUIRED` set, as `.ci/run`
@@ -285,6 +285,32 @@ for (const engine of ENGINES) {
       await second.click(endButton(call.sid));
       await second.waitFor(alertHas('already on its way (from this tab or another)'));
       await first.waitFor(alertIs(`Call ${call.sid} is completed.`));
+      expect(posts(call.sid)).toBe(1);
+      await done();
+    });
+
+    it('with Web Locks, sends no second end from a tab whose lock another tab took away while its End was on its way', async () => {
+      const call = live();
+      const tabs = await open();
+      const page = await signIn(tabs, 'operator');
+      const other = await tabs.newPage();
+      await other.goto(stack.consoleUrl);
+      // Long enough for the steps below on a loaded machine, short of the API's 5 s SignalWire timeout (it retries).
+      delayEnds(call.sid, 4_000);
+      await page.click(endButton(call.sid));
+      await page.click('dialog button.danger');
+      await page.waitFor(alertIs(`Ending call ${call.sid}…`));
+      const lock = js(`call-control-change-${call.sid}`);
+      await other.evaluate(`navigator.locks.request(${lock}, { steal: true }, () => undefined)`);
+      await page.click(endButton(call.sid));
+      // The tab's guard used to go with the lock: a confirmation opened, and its End call sent a second end.
+      await page.waitFor(
+        `${alertHas('already on its way')} || document.querySelector('dialog[open]') !== null`,
+      );
+      if (await page.evaluate(`document.querySelector('dialog[open]') !== null`))
+        await page.click('dialog button.danger');
+      expect(await page.evaluate(alertHas('already on its way (from this tab or another)'))).toBe(true);
+      await page.waitFor(alertIs(`Call ${call.sid} is completed.`));
       expect(posts(call.sid)).toBe(1);
       await done();
     });

@@ -6,7 +6,8 @@ import { consoleBrowserSuite } from '../support/console-browser.ts';
 
 /**
  * What an operator without a terminal met in the console (Debian's Chromium, driven by playwright-core, against the
- * local stack): a double click on End, a press while the call's lock check is pending, a browser refusing the Web Locks
+ * local stack): a double click on End, a press while the call's lock check is pending (on that call or another), a
+ * second End after another tab took the call's lock from the first, a browser refusing the Web Locks
  * API (End and End all), a confirmation beside a value long enough to scroll, an API message ending in a full stop, a
  * gateway's 429 without the API's code (in a refresh and in an action), and a call's page whose call or audit trail
  * fails to load.
@@ -237,6 +238,65 @@ describe('the console as an operator without a terminal uses it', { timeout: 60_
     await page.getByRole('button', { name: 'End call…' }).waitFor({ state: 'detached' });
     expect(posts(call.sid)).toBe(1);
     expect(seen).toEqual([]);
+    await page.context().close();
+  });
+
+  it('keeps the tab’s own guard for a call until its End’s answer when another tab takes the lock away', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const ends: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith(`/calls/${call.sid}/terminate`)) ends.push(r.url());
+    });
+    await page.getByRole('link', { name: call.sid }).click();
+    const { sent, release } = await holdRequests(page, '**/console-api/calls/*/terminate');
+    const end = page.getByRole('button', { name: 'End call…' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await sent;
+    await stealLock(page, call.sid);
+    await end.click();
+    // The guard used to go with the lock: a confirmation opened, and its End call sent the call a second end.
+    const busy = `A change to call ${call.sid} is already on its way (from this tab or another); wait for its answer.`;
+    const answered = async () =>
+      (await page.locator('dialog').count()) ? 'a confirmation' : alertText(page);
+    await poll(answered).not.toBe(`Ending call ${call.sid}…`);
+    if (await page.locator('dialog').count())
+      await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    expect(await alertText(page)).toBe(busy);
+    release();
+    await poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(ends).toHaveLength(1);
+    expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+
+  it('opens one confirmation at a time: End on another call while the first’s lock check is pending asks nothing', async () => {
+    const [a, b] = [live(), live()];
+    const page = await signIn('operator', { prepare: driveLocks });
+    const confirmEnd = async (sid: string) => {
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      expect(await page.locator('dialog').count()).toBe(1);
+      // The confirmation names the call its End call ends.
+      expect(await dialog.locator('dt:text-is("Call") + dd').textContent()).toBe(sid);
+      await dialog.getByRole('button', { name: 'End call' }).click();
+      await poll(() => alertText(page)).toBe(`Call ${sid} is completed.`);
+    };
+    await setLocks(page, { query: 'hold' });
+    await page.getByRole('button', { name: `End ${a.sid}` }).click();
+    await page.getByRole('button', { name: `End ${b.sid}` }).click();
+    await poll(() => alertText(page)).toBe(
+      `Nothing was asked for call ${b.sid}: the confirmation to end call ${a.sid} opens first; press again once it is answered.`,
+    );
+    await setLocks(page, { query: 'pass' });
+    await releaseLocks(page);
+    await confirmEnd(a.sid);
+    expect([posts(a.sid), posts(b.sid)]).toEqual([1, 0]);
+    // Once the first is answered, End on the other call asks for it.
+    await page.getByRole('button', { name: `End ${b.sid}` }).click();
+    await confirmEnd(b.sid);
+    expect([posts(a.sid), posts(b.sid)]).toEqual([1, 1]);
     await page.context().close();
   });
 
