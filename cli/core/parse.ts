@@ -304,24 +304,22 @@ const readsAs = (registry: Record<string, CommandEntry>) => (line: string[]) =>
     () => false,
   );
 
-/** The options of the command the line names as written, a dashed word aside (`—local calls list`), if any. */
-const namedOptions = async (
+/** The command the line names as written, a dashed word aside (`—local calls list`), and its options, if any. */
+const namedCommand = async (
   argv: string[],
   registry: Record<string, CommandEntry>,
-): Promise<OptionSpecs | undefined> => {
+): Promise<{ name: string; options: OptionSpecs } | undefined> => {
   const words = argv.filter((word) => !DASHED_WORD.test(word));
-  const entry =
-    registry[
-      commandWords(words)
-        .map((index) => words[index])
-        .join(' ')
-    ];
-  return entry && (await entry.load()).spec.options;
+  const name = commandWords(words)
+    .map((index) => words[index])
+    .join(' ');
+  const entry = registry[name];
+  return entry && { name, options: (await entry.load()).spec.options };
 };
 
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
-  await refuseTypographicDash(argv, registry, readsAs(registry), () => namedOptions(argv, registry));
+  await refuseTypographicDash(argv, registry, readsAs(registry), () => namedCommand(argv, registry));
   const written = commandWords(argv);
   const at = registry[written.map((index) => argv[index]).join(' ')]
     ? written

@@ -21,31 +21,41 @@ const takesValue = (flag: string | undefined, specs: OptionSpecs): boolean => {
 };
 
 /**
+ * The commands that change no call. A dashed word standing as the value of one of their options is that value, even
+ * when another command has an option of its name (`audit --actor —to`). Any other command's such value is refused
+ * as before (`cleanup --apply --never-touch —to --yes`: a never-touch that protects nothing, where the plain-hyphen
+ * line is refused as a value missing), which loads every command's options to know it; a command added later is
+ * held to that by default.
+ */
+const CHANGES_NO_CALL = new Set(['calls list', 'calls get', 'audit', 'doctor']);
+
+/**
  * Refuses a word before `--` that is an option's name behind a typographic dash (global, or any command's), with the
  * line to type when `reads` says that line is read without a refusal. Not so when the word stands where a value goes
  * (`end-all --to —yes`, `--to "$NUMBER" —yes` with the variable unset): `--to --yes` is refused in turn, and that
  * refusal's line leaves `--to` out (`end-all --yes`, every call), two copies from a line never typed.
  * `named` loads the options of the command the line names (undefined when it names none): the only module a line
  * that runs loads. Every command's options are loaded only for a dashed word that is none of those and stands
- * where no value goes (a command's place or an argument's, which a refusal is then about); a dashed word that
- * another command's option would name, standing as the value of this command's option (`audit --actor —to`), is
- * that value.
+ * where no value goes (a command's place or an argument's, which a refusal is then about), or as the value of an
+ * option of a command that changes calls (see `CHANGES_NO_CALL`).
  */
 export const refuseTypographicDash = async (
   argv: string[],
   registry: Record<string, CommandEntry>,
   reads: (line: string[]) => Promise<boolean>,
-  named: () => Promise<OptionSpecs | undefined>,
+  named: () => Promise<{ name: string; options: OptionSpecs } | undefined>,
 ): Promise<void> => {
   const end = argv.indexOf('--');
   const words = end === -1 ? argv : argv.slice(0, end);
   if (!words.some((word) => DASHED_WORD.test(word))) return;
-  const own = await named();
-  const specs: OptionSpecs = { ...GLOBAL_OPTIONS, ...own };
+  const command = await named();
+  const specs: OptionSpecs = { ...GLOBAL_OPTIONS, ...command?.options };
   const names = new Set(Object.keys(specs));
+  const valueOfReader = (index: number) =>
+    command !== undefined && CHANGES_NO_CALL.has(command.name) && takesValue(words[index - 1], specs);
   const unknownArgument = (word: string, index: number) => {
     const name = DASHED_WORD.exec(word)?.[1]?.toLowerCase();
-    return name !== undefined && !names.has(name) && !(own && takesValue(words[index - 1], specs));
+    return name !== undefined && !names.has(name) && !valueOfReader(index);
   };
   // Loaded only for such a word: any command's option (`—dry-run`), not only the one named, may be the one meant.
   if (words.some(unknownArgument))

@@ -339,6 +339,26 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
     },
   );
 
+  // `cleanup --never-touch —to` would protect nothing: another command's option, so every module is read to know it.
+  it.each([
+    [['cleanup', '--apply', '--never-touch', '—to', '--yes'], '—to', Object.keys(COMMANDS)],
+    [['cleanup', '--apply', '--never-touch', '–-parent', '--yes'], '–-parent', Object.keys(COMMANDS)],
+    [['end-all', '--to', '—from', '--dry-run'], '—from', ['end-all']],
+    [['calls', 'transfer', sid, '--to', '—yes'], '—yes', ['calls transfer']],
+  ])(
+    '%j, a dashed value naming an option, of a command that changes calls, is refused as before (nothing sent)',
+    async (args, word, loads) => {
+      const { loaded, registry } = counted();
+      const error = await refusalOf(args, registry);
+
+      expect(error.message).toBe(
+        `"${word}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+      );
+      expect(error.hint).not.toMatch(/--yes/);
+      expect(loaded).toEqual(new Set(loads));
+    },
+  );
+
   it('loads every command only for a refusal that needs them (`calls end <sid> —dry-run`: an option of others)', async () => {
     const { loaded, registry } = counted();
 
