@@ -51,20 +51,28 @@ export const refuseTypographicDash = async (
   const command = await named();
   const specs: OptionSpecs = { ...GLOBAL_OPTIONS, ...command?.options };
   const names = new Set(Object.keys(specs));
+  // A short option behind a dash (`–y`, `—o json`) is as much an option as its long name: `-y`, `-o`.
+  const letters = new Set(Object.values(specs).flatMap((spec) => (spec.short ? [spec.short] : [])));
+  const short = (match: RegExpExecArray | null) =>
+    match?.[1] !== undefined && match[2] === undefined && letters.has(match[1]) ? `-${match[1]}` : undefined;
   const valueOfReader = (index: number) =>
     command !== undefined && CHANGES_NO_CALL.has(command.name) && takesValue(words[index - 1], specs);
   const unknownArgument = (word: string, index: number) => {
-    const name = DASHED_WORD.exec(word)?.[1]?.toLowerCase();
-    return name !== undefined && !names.has(name) && !valueOfReader(index);
+    const match = DASHED_WORD.exec(word);
+    const name = match?.[1]?.toLowerCase();
+    return name !== undefined && !names.has(name) && short(match) === undefined && !valueOfReader(index);
   };
   // Loaded only for such a word: any command's option (`—dry-run`), not only the one named, may be the one meant.
   if (words.some(unknownArgument))
     for (const entry of Object.values(registry))
-      for (const name of Object.keys((await entry.load()).spec.options)) names.add(name);
+      for (const [name, spec] of Object.entries((await entry.load()).spec.options)) {
+        names.add(name);
+        if (spec.short) letters.add(spec.short);
+      }
   const fixed = words.map((word) => {
     const match = DASHED_WORD.exec(word);
     const name = match?.[1]?.toLowerCase();
-    return match && name && names.has(name) ? `--${name}${match[2] ?? ''}` : word;
+    return match && name && names.has(name) ? `--${name}${match[2] ?? ''}` : (short(match) ?? word);
   });
   const first = words.findIndex((word, index) => fixed[index] !== word);
   if (first === -1) return;

@@ -359,6 +359,21 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
     },
   );
 
+  // A short option behind a dash is an option too: `--never-touch "$KEEP" –y`, KEEP unset, protected nothing.
+  it.each([
+    [['cleanup', '--apply', '--max-age-in-progress', '1h', '--never-touch', '–y'], '–y', '-y'],
+    [['end-all', '--to', '—y'], '—y', '-y'],
+    [['calls', 'list', '–o', 'json'], '–o', '-o'],
+  ])('%j, a short option behind a typographic dash, is refused (nothing sent)', async (args, word, meant) => {
+    const { registry } = counted();
+    const error = await refusalOf(args, registry);
+
+    expect(error.message).toBe(
+      `"${word}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+    );
+    if (args[0] === 'calls') expect(error.hint).toContain(`calls list ${meant} json`);
+  });
+
   it('loads every command only for a refusal that needs them (`calls end <sid> —dry-run`: an option of others)', async () => {
     const { loaded, registry } = counted();
 
