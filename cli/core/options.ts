@@ -149,6 +149,15 @@ export const CLI_ENV = {
 export const DEFAULT_STACK = DEFAULT_STACK_NAME;
 export const DEFAULT_SECRET_ID = 'signalwire/call-control';
 
+/** Whether `token` is an option of `specs` that takes its value from the next word: `--actor`, `-o`; not `--to=x`. */
+export const takesValue = (token: string, specs: OptionSpecs): boolean => {
+  if (token.includes('=')) return false;
+  const long = /^--(.+)$/s.exec(token)?.[1];
+  // `-o json`, not `-ojson`.
+  const spec = long ? specs[long] : Object.values(specs).find((each) => `-${each.short}` === token);
+  return spec?.type === 'string';
+};
+
 /**
  * The "nearest valid spelling" of `typed` among `candidates`: within one edit for a short word (three letters or
  * fewer), two for a longer one, or a prefix of three letters or more. An edit is a letter added, dropped or changed,

@@ -4,7 +4,7 @@ import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
 import { ownersOf, unknownOptionError } from './option-owners.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
-import { GLOBAL_OPTIONS, nearest, type OptionSpecs } from './options.ts';
+import { GLOBAL_OPTIONS, nearest, type OptionSpecs, takesValue as optionTakesValue } from './options.ts';
 import { refusePastedQuotes } from './pasted-quotes.ts';
 import { echo } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -29,20 +29,7 @@ export type CommandLine =
       positionals: string[];
     };
 
-const globalTakesValue = (token: string): boolean => {
-  if (token.includes('=')) return false;
-  if (token.startsWith('--')) {
-    const spec = (GLOBAL_OPTIONS as OptionSpecs)[token.slice(2)];
-    return spec?.type === 'string';
-  }
-  // `-o json`, not `-ojson`.
-  return (
-    token.length === 2 &&
-    Object.values(GLOBAL_OPTIONS).some(
-      (spec) => 'short' in spec && `-${spec.short}` === token && spec.type === 'string',
-    )
-  );
-};
+const globalTakesValue = (token: string): boolean => optionTakesValue(token, GLOBAL_OPTIONS as OptionSpecs);
 
 /**
  * Where the command's words are: the first one or two words that are neither an option nor the value of a

@@ -4,21 +4,13 @@
  * `unexpected argument "–-local"`), which says nothing of the dash. Named as such, with the line to type.
  */
 import { UsageError } from './errors.ts';
-import { GLOBAL_OPTIONS, type OptionSpecs } from './options.ts';
+import { GLOBAL_OPTIONS, type OptionSpecs, takesValue } from './options.ts';
 import type { CommandEntry } from './parse.ts';
 import { echo } from './safe-text.ts';
 import { typeHint } from './shell-word.ts';
 
 /** A figure dash, en dash, em dash, horizontal bar or minus sign, then perhaps hyphens, then the option's name. */
 export const DASHED_WORD = /^[\u2012-\u2015\u2212]+-*([a-z][a-z-]*)(=.*)?$/is;
-
-/** Whether `flag` (the word before a value) is an option of `specs` that takes one: `--actor`, `-o`, not `--to=`. */
-const takesValue = (flag: string | undefined, specs: OptionSpecs): boolean => {
-  if (flag === undefined || flag.includes('=')) return false;
-  const long = /^--(.+)$/s.exec(flag)?.[1];
-  const spec = long ? specs[long] : Object.values(specs).find((each) => `-${each.short}` === flag);
-  return spec?.type === 'string';
-};
 
 /**
  * The commands that change no call. A dashed word standing as the value of one of their options is that value, even
@@ -56,7 +48,10 @@ export const refuseTypographicDash = async (
   const short = (match: RegExpExecArray | null) =>
     match?.[1] !== undefined && match[2] === undefined && letters.has(match[1]) ? `-${match[1]}` : undefined;
   const valueOfReader = (index: number) =>
-    command !== undefined && CHANGES_NO_CALL.has(command.name) && takesValue(words[index - 1], specs);
+    command !== undefined &&
+    CHANGES_NO_CALL.has(command.name) &&
+    index > 0 &&
+    takesValue(words[index - 1]!, specs);
   const unknownArgument = (word: string, index: number) => {
     const match = DASHED_WORD.exec(word);
     const name = match?.[1]?.toLowerCase();
