@@ -138,25 +138,33 @@ export interface CleanupOutcome {
   peakRssBytes: number;
   /** Largest sampled RSS during each run: a trend here would mean memory that grows with the calls. */
   runPeakRssBytes: number[];
+  /** Largest sampled JS heap (`heapUsed`) during each run. */
+  runPeakHeapBytes: number[];
+  /**
+   * Pages each run read (List Calls and voice logs): a run over a backlog above its cap lists the whole backlog,
+   * to count what is beyond the cap, so the first runs of a large set-up do more than a small one's single run.
+   */
+  runPagesRead: number[];
   peaks: MemoryPeaks;
 }
 
 interface PeakTracker {
   peaks: MemoryPeaks;
-  /** Ends a run: returns its largest sampled RSS and starts counting the next one. */
-  endRun(): number;
+  /** Ends a run: returns its largest sampled RSS and JS heap, and starts counting the next one. */
+  endRun(): { rss: number; heapUsed: number };
   stop(): void;
 }
 
 const trackPeaks = (enabled: boolean): PeakTracker => {
   const peaks: MemoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
-  let runPeak = 0;
+  let runPeak = { rss: 0, heapUsed: 0 };
   const sample = (): void => {
     const usage = process.memoryUsage();
     for (const key of Object.keys(peaks) as Array<keyof MemoryPeaks>) {
       peaks[key] = Math.max(peaks[key], usage[key]);
     }
-    runPeak = Math.max(runPeak, usage.rss);
+    runPeak.rss = Math.max(runPeak.rss, usage.rss);
+    runPeak.heapUsed = Math.max(runPeak.heapUsed, usage.heapUsed);
   };
   const timer = enabled ? setInterval(sample, 20) : undefined;
   return {
@@ -164,7 +172,7 @@ const trackPeaks = (enabled: boolean): PeakTracker => {
     endRun: () => {
       sample();
       const peak = runPeak;
-      runPeak = 0;
+      runPeak = { rss: 0, heapUsed: 0 };
       return peak;
     },
     stop: () => {
@@ -189,6 +197,8 @@ export const emptyOutcome = (): CleanupOutcome => ({
   rssBeforeBytes: process.memoryUsage.rss(),
   peakRssBytes: 0,
   runPeakRssBytes: [],
+  runPeakHeapBytes: [],
+  runPagesRead: [],
   peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
 });
 
@@ -236,7 +246,10 @@ const cleanUp = async (plan: CleanupPlan, outcome: CleanupOutcome, tracker: Peak
     outcome.failed += report.failed;
     outcome.pagesRead += report.pagesRead + report.voiceLogPagesRead;
     outcome.failedPerRun.push(report.failed);
-    outcome.runPeakRssBytes.push(tracker.endRun());
+    outcome.runPagesRead.push(report.pagesRead + report.voiceLogPagesRead);
+    const peak = tracker.endRun();
+    outcome.runPeakRssBytes.push(peak.rss);
+    outcome.runPeakHeapBytes.push(peak.heapUsed);
     if (outcome.failures.length === 0) {
       outcome.failures = report.failedCalls.slice(0, 3).map(({ code, message }) => ({ code, message }));
     }

@@ -176,6 +176,8 @@ const cleanupHandler = async (
       rssBeforeBytes: answer.rssBeforeBytes,
       peakRssBytes: answer.peakRssBytes,
       runPeakRssBytes: [],
+      runPeakHeapBytes: [],
+      runPagesRead: answer.results.map((report) => report.pagesRead),
       peaks: { rss: answer.peakRssBytes, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
     };
   } finally {

@@ -1,3 +1,17 @@
+/**
+ * Item 5 of issue 22: peak RSS of the cleanup under the heap flags of a 128 MB function.
+ *
+ * Growth is measured within the 50,000-call set-up, from its own first run to the worst of its later ones, all in
+ * one process (a warm container serving five scheduled invocations): memory a run keeps for the next one (a cache,
+ * a listener, a Map keyed by call SID) would raise every later run's peak, a little more each run. It is not
+ * measured against the 10,000-call row, because that row's single run does less than the large set-up's first:
+ * a run lists the whole backlog to count the calls beyond its cap, so run 1 of 50,000 reads 250 List Calls pages
+ * (40,000 calls only counted) where the 10,000-call run reads 50, and the process's RSS, which rarely shrinks,
+ * carries that first run's high-water mark into the later ones. The row states run 1 and the 10,000-call row
+ * side by side, so that difference stays in view; the target is unchanged (flat, ≤ +10 %). Checked by hand
+ * (2026-12-08, `--expose-gc`): the JS heap after a forced collection before each of ten runs over 100,000 calls
+ * was 5.4 MiB, then 6.3–6.5 MiB from run 2 to run 10: what run 1 sets up once, nothing kept per call or per run.
+ */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +64,7 @@ const bareNodeRss = (): number =>
     }).toString(),
   );
 
-type HttpsRuns = Record<'engine' | 'pool', CleanupResult[]> | undefined;
+export type HttpsRuns = Record<'engine' | 'pool', CleanupResult[]> | undefined;
 
 /**
  * Over https, as in production: the cleanup and a bare `node:http` pool (its transport, doing nothing else),
@@ -71,7 +85,7 @@ const measureHttps = async (context: BenchContext): Promise<HttpsRuns> => {
 };
 
 /** `rss-https-vs-node-http`: the worst peak of each side. */
-const rssHttpsRow = (httpsRuns: HttpsRuns): ResultRow => {
+export const rssHttpsRow = (httpsRuns: HttpsRuns): ResultRow => {
   const target = `≤ ${TARGET_HTTPS_VS_NODE_HTTP}x and < 100 MiB`;
   if (!httpsRuns) {
     return {
@@ -103,6 +117,61 @@ const rssHttpsRow = (httpsRuns: HttpsRuns): ResultRow => {
     target,
     met: yesNo(value <= TARGET_HTTPS_VS_NODE_HTTP && httpsPeak < TARGET_HTTPS_PEAK_BYTES && left === 0),
     values: { project: httpsPeak, reference: poolPeak, ratio: value, unit: 'bytes' },
+  };
+};
+
+/** The 10,000-call row the growth row shows beside the large set-up's first run. */
+export interface SmallMemory {
+  calls: number;
+  peakRssBytes: number;
+  pagesRead: number;
+}
+
+/**
+ * `rss-growth-over-runs`: the large set-up's later runs against its own first, in one process (see the header).
+ * Not measured with a single run (a scaled-down bench whose large set-up fits under one run's cap).
+ */
+export const growthRow = (
+  large: Pick<CleanupResult, 'runPeakRssBytes' | 'runPeakHeapBytes' | 'runPagesRead'>,
+  calls: number,
+  small: SmallMemory,
+): ResultRow => {
+  const runs = large.runPeakRssBytes.length;
+  const [first = 0, ...later] = large.runPeakRssBytes;
+  const worst = Math.max(...later);
+  const growth = worst - first;
+  const target = `flat (≤ +${FLAT_GROWTH_SHARE * 100} %)`;
+  const row = {
+    item: 5 as const,
+    id: 'rss-growth-over-runs',
+    metric:
+      `Peak RSS growth over ${runs} runs in one process (a warm container serving ${runs} scheduled invocations, ` +
+      `${count(calls)} calls, ≤ ${count(MAX_CALLS_PER_RUN)} ended per run): run 1 → the worst of runs 2–${runs}`,
+    target,
+  };
+  if (later.length === 0) {
+    return {
+      ...row,
+      project: `not measured: ${count(calls)} calls take one run`,
+      reference: '—',
+      ratio: '—',
+      met: 'not measured',
+      values: {},
+    };
+  }
+  const pages = (read: number | undefined) => `${count(read ?? 0)} pages`;
+  return {
+    ...row,
+    project:
+      `${growth >= 0 ? '+' : ''}${mib(growth)} (per run ${large.runPeakRssBytes.map((bytes) => mib(bytes)).join(', ')}; ` +
+      `JS heap peak per run ${large.runPeakHeapBytes.map((bytes) => mib(bytes)).join(', ')}; ` +
+      `pages listed per run ${large.runPagesRead.map((read) => count(read)).join(', ')})`,
+    reference:
+      `run 1: ${mib(first)} (it lists all ${count(calls)} calls, ${pages(large.runPagesRead[0])}, to count those ` +
+      `beyond its cap); the ${count(small.calls)}-call row: ${mib(small.peakRssBytes)} (${pages(small.pagesRead)})`,
+    ratio: ratio(worst / first),
+    met: yesNo(growth <= first * FLAT_GROWTH_SHARE),
+    values: { project: growth, reference: first, ratio: worst / first, unit: 'bytes' },
   };
 };
 
@@ -141,7 +210,6 @@ export const memory: Measurement = {
     const smallPeak = Math.max(...memorySmall.map((result) => result.peakRssBytes));
     const smallLeft = memorySmall.reduce((total, result) => total + result.stillLive, 0);
     const barePeak = memoryBare.peakRssBytes;
-    const heapSmallPeak = Math.max(...memorySmall.map((result) => result.peaks.heapUsed));
     const memoryRow = (metric: string, peak: number, detail: string, left: number): ResultRow => ({
       item: 5,
       metric,
@@ -152,7 +220,6 @@ export const memory: Measurement = {
       met: yesNo(peak < LAMBDA_MIN_MEMORY_BYTES && left === 0),
       values: { project: peak, reference: barePeak, ratio: peak / barePeak, unit: 'bytes' },
     });
-    const growth = memoryLarge.peakRssBytes - smallPeak;
     const httpsRow = rssHttpsRow(httpsRuns);
     const rows: ResultRow[] = [
       httpsRow,
@@ -169,23 +236,11 @@ export const memory: Measurement = {
         `per run ${memoryLarge.runPeakRssBytes.map((bytes) => mib(bytes)).join(', ')}`,
         memoryLarge.stillLive,
       ),
-      {
-        item: 5,
-        metric: `Peak RSS growth, ${count(MEMORY_SMALL)} → ${count(MEMORY_LARGE)} calls`,
-        project:
-          `${growth >= 0 ? '+' : ''}${mib(growth)} (JS heap peak ${mib(heapSmallPeak)} → ` +
-          `${mib(memoryLarge.peaks.heapUsed)})`,
-        reference: `${count(MEMORY_SMALL)} calls: ${mib(smallPeak)}`,
-        ratio: ratio(memoryLarge.peakRssBytes / smallPeak),
-        target: `flat (≤ +${FLAT_GROWTH_SHARE * 100} %)`,
-        met: yesNo(growth <= smallPeak * FLAT_GROWTH_SHARE),
-        values: {
-          project: growth,
-          reference: smallPeak,
-          ratio: memoryLarge.peakRssBytes / smallPeak,
-          unit: 'bytes',
-        },
-      },
+      growthRow(memoryLarge, MEMORY_LARGE, {
+        calls: MEMORY_SMALL,
+        peakRssBytes: smallPeak,
+        pagesRead: Math.max(...memorySmall.map((result) => result.pagesRead)),
+      }),
       memoryRow(
         `Peak RSS, the cleanup function's bundle over ${count(HANDLER_MEMORY_CALLS)} calls (one scheduled invocation, 128 MB heap flags)`,
         handler.peakRssBytes,
@@ -207,7 +262,9 @@ export const memory: Measurement = {
       'Memory: the cleanup child of item 4 with emulator latency 0 and the heap flags Lambda gives a 128 MB ' +
         `function (\`${lambdaHeapFlags(SMALLEST_MEMORY_MB)}\`); peak RSS is \`process.resourceUsage().maxRSS\` ` +
         "of the cleanup's process alone (the emulator runs in the parent). 50,000 calls take five consecutive " +
-        'runs in the same process (a warm container serving five scheduled invocations). The function-bundle ' +
+        'runs in the same process (a warm container serving five scheduled invocations); its growth row compares ' +
+        'the later runs with its own first, which lists all 50,000 calls to count those beyond the cap and so ' +
+        'does more than the 10,000-call run (bench/memory.ts says why). The function-bundle ' +
         "row runs functions/cleanup.ts's own bundle (bench/invoke-driver.mjs) with " +
         `CLEANUP_CONCURRENCY=${CLEANUP_CONCURRENCY} and its secret in the local Secrets Manager. Every child ` +
         'runs with MALLOC_ARENA_MAX=2, as deployed.',

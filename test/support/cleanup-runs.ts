@@ -23,6 +23,8 @@ export const cleanupRun = (
   rssBeforeBytes: 0,
   peakRssBytes: 0,
   runPeakRssBytes: [],
+  runPeakHeapBytes: [],
+  runPagesRead: [],
   peaks: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
   stillLive: 0,
   posts: ended,
