@@ -585,6 +585,23 @@ describe('the published details match their schema files', () => {
     expect(bare).toMatchObject({ status: null, sequenceNumber: null, timestamp: null, duration: null });
   });
 
+  it.each(['constructor', 'hasownproperty', 'tostring', 'valueof'])(
+    '"Call Status Changed" from a callback whose CallStatus is %s, a name every object inherits: status null, still valid',
+    (callStatus) => {
+      const detail = toCallStatusChanged(
+        [
+          ['AccountSid', PROJECT_ID],
+          ['CallSid', CALL_SID],
+          ['CallStatus', callStatus],
+        ],
+        new Date('2026-03-04T10:00:04.250Z'),
+      );
+
+      expect(detail).toMatchObject({ callStatus, status: null });
+      expect(fileAccepts(CALL_STATUS_CHANGED, JSON.parse(JSON.stringify(detail)))).toBe(true);
+    },
+  );
+
   it.each([
     ['a form callback', 'Fri, 01 Jan 10000 00:00:00 +0000'],
     ['a form callback', '+275760-09-13T00:00:00Z'],
