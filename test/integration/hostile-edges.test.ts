@@ -551,8 +551,13 @@ describe('a transfer to a SWML URL whose host is not ASCII', () => {
     const answer = await request('POST', `/calls/${id}/transfer`, { dest, api: 'calling' });
 
     expect(answer.status, answer.text).toBe(400);
+    // Saying why, as a callback URL's refusal does: the host's xn-- form to write instead.
     expect((answer.json.error as { violations: unknown[] }).violations).toEqual([
-      { field: 'dest', rule: 'format', message: words },
+      {
+        field: 'dest',
+        rule: 'format',
+        message: `${words}: its host is not ASCII (write an internationalised domain name in its xn-- form: xn--bcher-kva.example)`,
+      },
     ]);
     expect(stack.emulator.requests).toEqual([]);
   });
