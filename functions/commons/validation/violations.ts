@@ -33,7 +33,7 @@ export interface ViolationContext {
  * What is wrong with a transfer's `dest` of the kind it starts as: an http(s) URL's problem (as a callback URL's is
  * worded), or a SIP URI's `user:password@`; undefined when it says no kind or its problem is none of these.
  */
-const destProblem = (dest: string): string | undefined => {
+export const destProblem = (dest: string): string | undefined => {
   if (/^https?:/i.test(dest)) return urlProblem(dest);
   return /^sips?:[^@]*:[^@]*@/i.test(dest)
     ? 'it carries user:password@ (a SIP URI takes a user only), which audit records would keep'
