@@ -1,4 +1,5 @@
 import { validateTransferCallEvent } from '#commons/generated/validators';
+import { destProblem } from '#commons/validation/violations';
 import { actOnCalls } from '../core/actions.ts';
 import { checkApi } from '../core/api-option.ts';
 import { defineCommand } from '../core/command.ts';
@@ -15,8 +16,10 @@ const checkDestination = (value: string | undefined): string => {
     throw new UsageError('--to is required: the SIP URI, number or SWML URL to transfer to');
   const dest = value.trim();
   if (!validateTransferCallEvent({ pathParameters: { callSid: SAMPLE_SID }, body: { dest } })) {
+    // Why, when it says which kind it meant to be (in words of fixed text and an ASCII host: nothing a terminal reads).
+    const problem = destProblem(dest);
     throw new UsageError(
-      `--to must be a SIP URI (sip:agent@example.com), an E.164 number (+13105550100) or an http(s) URL of SWML, got "${echo(value)}"`,
+      `--to must be a SIP URI (sip:agent@example.com), an E.164 number (+13105550100) or an http(s) URL of SWML, got "${echo(value)}"${problem ? `: ${problem}` : ''}`,
     );
   }
   return dest;

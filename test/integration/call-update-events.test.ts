@@ -316,6 +316,55 @@ describe('delivery at least once', () => {
     },
   );
 
+  it.each([
+    ['fresh', 0],
+    ['older than the window', 2 * 3600_000],
+  ])(
+    'replays to a duplicate (%s) naming the project its record, written without accountSid, was applied to, once the default moved: the same request, nothing sent',
+    async (_age, ageMs) => {
+      const newDefault = '0b0c0d0e-0000-4000-8000-0000000000d4';
+      const handler = await eventsHandler({ defaultProject: () => Promise.resolve(newDefault) });
+      const call = seed('in-progress');
+      const detail = {
+        callSid: call.sid,
+        action: 'update' as const,
+        update: { Url: 'https://example.com/old-default.xml' },
+        idempotencyKey: `k-old-default-${ageMs}`,
+      };
+      const first = await request(detail);
+      expect(updated(onlyResult(first))).toMatchObject({ replayed: false, accountSid: stack.projectId });
+      stack.emulator.clearRequests();
+      const event = requestedEvent({ ...detail, accountSid: stack.projectId.toUpperCase() }, ageMs);
+
+      await handler(event, createLambdaContext({ functionName: 'old-default', timeoutMs: 10_000 }));
+
+      expect(updated(onlyResult(event.id))).toMatchObject({
+        replayed: true,
+        accountSid: stack.projectId,
+        outcome: 'updated',
+      });
+      expect(stack.emulator.requests).toHaveLength(0);
+      expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+    },
+  );
+
+  it('hands back, for a retry, a duplicate naming the old default project while its record without accountSid is in progress: not a reused key', async () => {
+    const newDefault = '0b0c0d0e-0000-4000-8000-0000000000d5';
+    const handler = await eventsHandler({ defaultProject: () => Promise.resolve(newDefault) });
+    const call = seed('in-progress');
+    const detail = { callSid: call.sid, action: 'terminate' as const, idempotencyKey: 'k-old-default-busy' };
+    const running = localIdempotencyStore(stack);
+    await running.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 60_000);
+    const event = requestedEvent({ ...detail, accountSid: stack.projectId });
+
+    await expect(
+      handler(event, createLambdaContext({ functionName: 'old-default-busy', timeoutMs: 10_000 })),
+    ).rejects.toThrow(IdempotencyAlreadyInProgressError);
+
+    expect(resultsFor(event.id)).toEqual([]);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
   const UNKNOWN_CALL = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
   it.each([
     ['an end', { action: 'terminate' as const }],

@@ -360,7 +360,20 @@ describe('calls transfer', () => {
       );
       expect(withPassword.code, mode[0]).toBe(2);
       expect(withPassword.stderr).toContain('--to must be a SIP URI');
+      expect(withPassword.stderr).toContain(': it carries user:password@ (or user@)');
     }
+    // And its every other rule of a callback URL, saying which.
+    const unencoded = await cli(
+      'calls',
+      'transfer',
+      id,
+      '--to',
+      'https://example.com/a<b>.swml',
+      '--local',
+      '--yes',
+    );
+    expect(unencoded.code).toBe(2);
+    expect(unencoded.stderr).toContain(': it holds a character to percent-encode');
     const unconfirmed = await cli('calls', 'transfer', id, '--to', 'sip:a@example.com', '--local');
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('refusing to change calls without confirmation');

@@ -144,6 +144,24 @@ describe('direct invokes API Gateway would never send', () => {
     },
   );
 
+  it.each([
+    ['a megabyte of text', 'r'.repeat(1 << 20), 'r'.repeat(256)],
+    ['an object', { injected: 'key' }, undefined],
+  ])(
+    'a requestId that is %s is logged cut to 256 characters, or not at all',
+    async (_name, requestId, logged) => {
+      const call = seed();
+      const before = output.records().length;
+      const event = directEvent(call.sid, { body: '{"Status":"completed"}' });
+
+      await invokeDirectly({ ...event, requestContext: { ...event.requestContext, requestId } });
+
+      const lines = output.records().slice(before);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line.apiRequestId).toEqual(logged);
+    },
+  );
+
   it('an event without headers is refused as a body without a media type (415), not a 500', async () => {
     const call = seed();
     const before = output.records().length;
@@ -551,8 +569,13 @@ describe('a transfer to a SWML URL whose host is not ASCII', () => {
     const answer = await request('POST', `/calls/${id}/transfer`, { dest, api: 'calling' });
 
     expect(answer.status, answer.text).toBe(400);
+    // Saying why, as a callback URL's refusal does: the host's xn-- form to write instead.
     expect((answer.json.error as { violations: unknown[] }).violations).toEqual([
-      { field: 'dest', rule: 'format', message: words },
+      {
+        field: 'dest',
+        rule: 'format',
+        message: `${words}: its host is not ASCII (write an internationalised domain name in its xn-- form: xn--bcher-kva.example)`,
+      },
     ]);
     expect(stack.emulator.requests).toEqual([]);
   });

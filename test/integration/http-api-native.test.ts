@@ -250,6 +250,34 @@ describe('POST /calls/{callSid}/transfer', () => {
     expect(answer.json.error?.message).toContain(field);
     expect(stack.emulator.requests).toHaveLength(0);
   });
+
+  it.each([
+    [
+      'a character to percent-encode',
+      'https://example.com/a<b>.swml',
+      'it holds a character to percent-encode',
+    ],
+    ['a % not in %XX', 'https://example.com/50%.swml', 'a % not in %XX'],
+    [
+      'an IPv6 host that is none',
+      'https://[1:2]/a.swml',
+      'its host is no name nor an IPv6 address in brackets',
+    ],
+    ['a password', 'https://user:pw@example.com/a.swml', 'it carries user:password@'],
+    ['a SIP password', 'sip:agent:pw@example.com', 'it carries user:password@ (a SIP URI takes a user only)'],
+    ['a SIP % not in %XX', 'sip:agent%zz@example.com', 'or the http(s) URL of a SWML script'],
+  ])(
+    'refuses a dest with %s as a callback URL is refused, saying why, and sends nothing',
+    async (_name, dest, why) => {
+      const answer = await postJson(`/calls/${native.aiAgent.id}/transfer`, { dest });
+
+      expect(answer.status).toBe(400);
+      expect(answer.json.error?.violations).toEqual([
+        { field: 'dest', rule: 'format', message: expect.stringContaining(why) },
+      ]);
+      expect(stack.emulator.requests).toHaveLength(0);
+    },
+  );
 });
 
 describe('the audit record of a transfer', () => {

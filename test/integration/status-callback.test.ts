@@ -176,6 +176,30 @@ describe('POST /webhooks/signalwire/status', () => {
     ).toBe(true);
   });
 
+  it('publishes a signed callback whose headers and CallStatus are names every object inherits, as data: status null', async () => {
+    const url = webhookUrl();
+    const params = callback({ CallStatus: 'constructor' });
+    const callSid = params[1]?.[1] as string;
+
+    const answer = await post(url, params, {
+      'x-signalwire-signature': sign(signingKey, url, params),
+      // Computed, so that it is a header and not the object's prototype.
+      ['__proto__']: 'x',
+      constructor: 'x',
+      toString: 'x',
+      hasOwnProperty: 'x',
+      'X-Forwarded-Proto': 'https',
+    });
+
+    expect(answer.status).toBe(204);
+    const [event] = statusEventsFor(callSid);
+    expect(event?.envelope.detail).toMatchObject({ callStatus: 'constructor', status: null });
+    expect(
+      matchesCallStatusChanged(event?.envelope.detail),
+      JSON.stringify(matchesCallStatusChanged.errors),
+    ).toBe(true);
+  });
+
   it("accepts X-Twilio-Signature, and a URL signed without the port, as SignalWire's validator does", async () => {
     const twilio = callback();
     const portless = callback();

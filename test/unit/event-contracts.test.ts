@@ -350,6 +350,41 @@ describe('"Call Update Requested": the schema file and the runtime validation ag
       { callSid: sid, action: 'update', api: 'compatibility', update: { Status: 'completed' } },
       true,
     ],
+    [
+      'a transfer to a SWML URL with a query, an escape and a fragment',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'https://E.com/a.swml?x=%41#y' } },
+      true,
+    ],
+    [
+      'a transfer to a SWML URL with a character to percent-encode',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'https://e.com/a<b>.swml' } },
+      false,
+    ],
+    [
+      'a transfer to a SWML URL with a % not in %XX',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'https://e.com/50%.swml' } },
+      false,
+    ],
+    [
+      'a transfer to a SWML URL with a second #',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'https://e.com/a.swml#x#y' } },
+      false,
+    ],
+    [
+      'a transfer to a SWML URL at an IPv6 address that is none',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'https://[1:2]/a.swml' } },
+      false,
+    ],
+    [
+      'a transfer to a SIP URI with escapes',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'sip:a%41@e.com;x=%41' } },
+      true,
+    ],
+    [
+      'a transfer to a SIP URI with a % not in %XX',
+      { callSid: sid, action: 'transfer', transfer: { dest: 'sip:a%zz@e.com' } },
+      false,
+    ],
     ['an unknown api', { callSid: sid, action: 'terminate', api: 'laml' }, false],
     ['a transfer without transfer', { callSid: sid, action: 'transfer' }, false],
     ['a transfer without dest', { callSid: sid, action: 'transfer', transfer: {} }, false],
@@ -478,6 +513,23 @@ describe('"Call Update Requested": runtime violations name the field in the HTTP
     ],
   ];
 
+  it.each([
+    ['https://e.com/a<b>.swml', 'it holds a character to percent-encode'],
+    ['https://e.com/50%.swml', 'it holds a character to percent-encode'],
+    ['https://[1:2]/a.swml', 'its host is no name nor an IPv6 address in brackets'],
+    ['https://user:pw@e.com/a.swml', 'it carries user:password@'],
+    ['sip:agent:pw@e.com', 'it carries user:password@ (a SIP URI takes a user only)'],
+  ])('a transfer to %s is refused naming dest and why', (dest, why) => {
+    const violations = callUpdateRequestViolations(
+      envelope({ callSid: CALL_SID, action: 'transfer', transfer: { dest } }),
+    );
+
+    expect(violations).toEqual([
+      { field: 'dest', rule: 'format', message: expect.stringMatching(/^dest must be a SIP URI/) },
+    ]);
+    expect(violations[0]?.message).toContain(`SWML URL: ${why}`);
+  });
+
   it.each(cases)('%s: %s / %s', (_name, detail, field, rule) => {
     expect(callUpdateRequestViolations(envelope(detail))).toContainEqual(
       expect.objectContaining({ field, rule }),
@@ -584,6 +636,23 @@ describe('the published details match their schema files', () => {
     expect(fileAccepts(CALL_STATUS_CHANGED, bare)).toBe(true);
     expect(bare).toMatchObject({ status: null, sequenceNumber: null, timestamp: null, duration: null });
   });
+
+  it.each(['constructor', 'hasownproperty', 'tostring', 'valueof'])(
+    '"Call Status Changed" from a callback whose CallStatus is %s, a name every object inherits: status null, still valid',
+    (callStatus) => {
+      const detail = toCallStatusChanged(
+        [
+          ['AccountSid', PROJECT_ID],
+          ['CallSid', CALL_SID],
+          ['CallStatus', callStatus],
+        ],
+        new Date('2026-03-04T10:00:04.250Z'),
+      );
+
+      expect(detail).toMatchObject({ callStatus, status: null });
+      expect(fileAccepts(CALL_STATUS_CHANGED, JSON.parse(JSON.stringify(detail)))).toBe(true);
+    },
+  );
 
   it.each([
     ['a form callback', 'Fri, 01 Jan 10000 00:00:00 +0000'],

@@ -50,25 +50,35 @@ export const sidSchema = {
   pattern: SID_PATTERN,
 } as const;
 
+/** A percent-encoded octet, the only `%` a SIP URI holds (RFC 3261's `escaped`). */
+const ESCAPED = '%[0-9A-Fa-f]{2}';
+
 /**
  * Where a native call may be transferred (`calling.transfer`'s `dest`): a SIP URI (`sip:`/`sips:`, an optional
- * user, a host: a name, IPv4 or IPv6 in brackets; an optional port from 1 to 65535 and parameters), a phone number
- * in E.164, or the http(s) URL of a SWML script with the callback URLs' rules (a port from 1 to 65535, no
- * `user:password@`, printable ASCII). The one rule of the HTTP transfer route and the "Call Update Requested"
- * event. SignalWire also takes an inline SWML document; this project does not, since the published spec leaves
- * SWML's schema out and a document it cannot check would reach SignalWire unchecked.
+ * user, a host: a name, IPv4 or IPv6 in brackets; an optional port from 1 to 65535 and parameters; `%` only as
+ * `%XX`), a phone number in E.164, or the http(s) URL of a SWML script with the callback URLs' rules (a port from
+ * 1 to 65535, no `user:password@`, printable ASCII, and the `uri` format: {@link transferDestSchema}). The one rule
+ * of the HTTP transfer route and the "Call Update Requested" event. SignalWire also takes an inline SWML document;
+ * this project does not, since the published spec leaves SWML's schema out and a document it cannot check would
+ * reach SignalWire unchecked.
  */
 export const TRANSFER_DEST_PATTERN = /* @__PURE__ */ (() =>
-  `^(?:sips?:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?(?:${IP_LITERAL}|[A-Za-z0-9.-]+)(?::${PORT})?(?:;[A-Za-z0-9._~=%-]+)*$` +
+  `^(?:sips?:(?:(?:[A-Za-z0-9._~!$&'()*+,;=-]|${ESCAPED})+@)?(?:${IP_LITERAL}|[A-Za-z0-9.-]+)(?::${PORT})?(?:;(?:[A-Za-z0-9._~=-]|${ESCAPED})+)*$` +
   '|\\+[1-9][0-9]{6,14}$' +
   // Printable ASCII throughout, the host included (the callback URLs' `uri` format holds them to it; this does).
   `|(?=[!-~]+$)${HTTP_URL}[!-~]*$)`)();
 
+/**
+ * `dest`'s schema: the pattern, and for an http(s) URL the `uri` format too, as a callback URL's schema has it
+ * (the characters to percent-encode, a `%` not in `%XX`, a second `#`, an IPv6 host that is none). In draft-04
+ * words (`anyOf`, no `if`), since the event contract's published schema is draft-04.
+ */
 export const transferDestSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 2048,
   pattern: TRANSFER_DEST_PATTERN,
+  anyOf: [{ pattern: '^(?![Hh][Tt][Tt][Pp][Ss]?:)' }, { format: 'uri' }],
 } as const;
 
 /** The words for a `dest` that is none of the three. */

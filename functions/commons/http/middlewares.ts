@@ -288,11 +288,15 @@ const lowerCased = <T>(headers: Record<string, T>): Record<string, T> => {
   return headers;
 };
 
-/** Adds API Gateway's request id to every log line of the request (Powertools adds Lambda's own). */
+/**
+ * Adds API Gateway's request id to every log line of the request (Powertools adds Lambda's own): text, cut to 256
+ * characters, since a direct invoke may write any value there (a megabyte on every line, an object of keys).
+ */
 export const requestLogKeys = (logger: Logger): HttpMiddleware => ({
   before: ({ event }) => {
-    const requestId = event.requestContext?.requestId;
-    if (requestId) logger.appendKeys({ apiRequestId: requestId });
+    const requestId: unknown = event.requestContext?.requestId;
+    if (typeof requestId === 'string' && requestId !== '')
+      logger.appendKeys({ apiRequestId: requestId.slice(0, 256) });
   },
 });
 

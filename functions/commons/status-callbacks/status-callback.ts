@@ -17,7 +17,10 @@ const STATUS_ALIASES: Readonly<Record<string, CallStatus>> = { answered: 'in-pro
 export const normalizeCallStatus = (callStatus: string): CallStatus | null =>
   (CALL_STATUSES as readonly string[]).includes(callStatus)
     ? (callStatus as CallStatus)
-    : (STATUS_ALIASES[callStatus] ?? null);
+    : // Own names only: `constructor` is a status word by its form, and Object.prototype would answer for it.
+      Object.hasOwn(STATUS_ALIASES, callStatus)
+      ? (STATUS_ALIASES[callStatus] as CallStatus)
+      : null;
 
 const first = (params: FormParams, name: string): string | undefined =>
   params.find(([key]) => key === name)?.[1];

@@ -36,7 +36,7 @@ import {
   recordOf,
   retryUnpublished,
 } from './outcome.ts';
-import { otherProjectForm, recordedForProject } from './project-form.ts';
+import { recordedForProject, recordedOnly, recordFormOf } from './project-form.ts';
 import { callUpdateRequestViolations } from './validate-request.ts';
 
 /** What an invocation returns (logged by Lambda; EventBridge does not read it). */
@@ -206,20 +206,20 @@ const recordedOutcome = async (
 ): Promise<AppliedRequest | undefined> => {
   try {
     let record: Awaited<ReturnType<typeof store.getRecord>>;
+    let owns = (recorded: AppliedRequest) => recordedForProject(event, recorded);
     try {
       record = await store.getRecord(event as unknown as RecordData);
     } catch (error) {
       // Written for the request's other project form: the same request, as a fresh duplicate finds it.
       const other =
-        error instanceof IdempotencyValidationError
-          ? await otherProjectForm(event, defaultProject)
-          : undefined;
+        error instanceof IdempotencyValidationError ? await recordFormOf(event, defaultProject) : undefined;
       if (other === undefined) throw error;
-      record = await store.getRecord(other as unknown as RecordData);
+      record = await store.getRecord(other.form as unknown as RecordData);
+      owns = other.owns;
     }
     if (record.getStatus() !== IdempotencyRecordStatus.COMPLETED) return undefined;
     const response = record.getResponse() as AppliedRequest;
-    return recordedForProject(event, response) ? { ...response, replayed: true } : undefined;
+    return owns(response) ? { ...response, replayed: true } : undefined;
   } catch (error) {
     if (!(error instanceof IdempotencyItemNotFoundError) && !(error instanceof IdempotencyValidationError)) {
       logger.warn(
@@ -393,11 +393,13 @@ export const createCallUpdateConsumer = (deps: CallUpdateConsumerDependencies) =
             return await applyOnce(event, signal, context.invokedFunctionArn);
           } catch (error) {
             if (!(error instanceof IdempotencyValidationError)) throw error;
-            const other = await otherProjectForm(event, deps.defaultProject);
+            const other = await recordFormOf(event, deps.defaultProject);
             if (other === undefined) throw error;
-            recorded = other;
-            const applied = await applyOnce(other, signal, context.invokedFunctionArn);
-            if (!recordedForProject(event, applied)) throw error;
+            recorded = other.form;
+            const applied = other.apply
+              ? await applyOnce(other.form, signal, context.invokedFunctionArn)
+              : await recordedOnly(persistenceStore, other.form, error);
+            if (!other.owns(applied)) throw error;
             return applied;
           }
         });

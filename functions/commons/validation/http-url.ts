@@ -4,8 +4,8 @@
  * takes any digits as a port, and `:http` or `:99999` is no port). No user:password in it: credentials in a URL
  * would be written to audit records and result events. The schemas' pattern is built from the parts below, and
  * {@link urlProblem} words a refusal by the same parts, so the two cannot drift apart. A callback URL's schema adds
- * the `uri` format (characters to percent-encode, the IPv6 address itself), which urlProblem words too; a
- * transfer's `dest` has the pattern only (and printable ASCII), not the format.
+ * the `uri` format (characters to percent-encode, the IPv6 address itself), which urlProblem words too; so does a
+ * transfer's `dest` that is an http(s) URL (printable ASCII besides), and its refusal is worded by urlProblem too.
  */
 
 /**

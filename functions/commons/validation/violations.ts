@@ -29,6 +29,17 @@ export interface ViolationContext {
   input?: unknown;
 }
 
+/**
+ * What is wrong with a transfer's `dest` of the kind it starts as: an http(s) URL's problem (as a callback URL's is
+ * worded), or a SIP URI's `user:password@`; undefined when it says no kind or its problem is none of these.
+ */
+export const destProblem = (dest: string): string | undefined => {
+  if (/^https?:/i.test(dest)) return urlProblem(dest);
+  return /^sips?:[^@]*:[^@]*@/i.test(dest)
+    ? 'it carries user:password@ (a SIP URI takes a user only), which audit records would keep'
+    : undefined;
+};
+
 const param = (error: ErrorObject, name: string): unknown => (error.params as Record<string, unknown>)[name];
 
 /** The value at an Ajv instance path of `input` (own properties only), or undefined. */
@@ -178,11 +189,15 @@ const toViolation = (error: ErrorObject, context: ViolationContext): FieldViolat
       if (field && SID_FIELDS.has(field)) {
         return { field, rule: 'sid', message: `${field} must be a SignalWire SID (a UUID)` };
       }
-      return {
-        field: name,
-        rule: context.patternRules?.[name] ?? 'format',
-        message: `${name} ${context.patterns?.[name] ?? 'is not in the expected format'}`,
-      };
+      {
+        const value = field === 'dest' ? valueAt(context.input, error.instancePath) : undefined;
+        const problem = typeof value === 'string' ? destProblem(value) : undefined;
+        return {
+          field: name,
+          rule: context.patternRules?.[name] ?? 'format',
+          message: `${name} ${context.patterns?.[name] ?? 'is not in the expected format'}${problem ? `: ${problem}` : ''}`,
+        };
+      }
     case 'dependentRequired': {
       const property = fieldLabel(String(param(error, 'property')));
       const missing = fieldLabel(String(param(error, 'missingProperty')));
