@@ -3,8 +3,18 @@ import { h, keyboardPlace, outside } from './dom.ts';
 /** Every confirmation open now: a route change cancels them, so none outlives the page it was asked on. */
 const open = new Set<HTMLDialogElement>();
 
-/** Cancels every open confirmation (nothing is sent for them). */
+/** Which page the operator is on: a new number each time a route change cancels the confirmations. */
+let visit = 0;
+
+/** The page the operator is on now: a press remembers it, and opens its confirmation only while it is the same. */
+export const currentVisit = (): number => visit;
+
+/**
+ * Cancels every open confirmation (nothing is sent for them), and every one still to open: a press whose lock check
+ * answers after this opens nothing.
+ */
 export const cancelConfirmations = (): void => {
+  visit += 1;
   for (const dialog of open) dialog.close('cancel');
 };
 
