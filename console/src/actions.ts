@@ -291,6 +291,7 @@ export const cancelCall = (call: Call, after: () => void): Promise<void> =>
         facts: facts(call),
         lines: ['It has not been answered; canceling stops it ringing.'],
         action: 'Cancel call',
+        dismiss: 'Keep it ringing',
       }),
     () =>
       changeAnswer(`/calls/${encodeURIComponent(call.sid)}`, call.sid, {

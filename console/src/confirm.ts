@@ -22,13 +22,18 @@ export const cancelConfirmations = (): void => {
  * A modal confirmation: the title, the facts that name what will change (each outside value in its own labelled
  * cell, so no value can read as part of the console's sentence), the console's own lines, an optional input, and
  * the button that does it. Resolves true (with the input's value) only on that button; Enter in the input presses
- * it (after the input's own checks), Escape and Cancel do not.
+ * it (after the input's own checks), Escape and Cancel (or `dismiss`) do not.
  */
 export const confirmAction = (options: {
   title: string;
   facts?: Array<[string, string]>;
   lines: string[];
   action: string;
+  /**
+   * The button that sends nothing, when "Cancel" would read as the action's own word (a confirmation to cancel a
+   * call: "Cancel" beside "Cancel call"). @default 'Cancel'
+   */
+  dismiss?: string;
   input?: HTMLInputElement;
   inputLabel?: string;
 }): Promise<{ confirmed: boolean; value: string }> =>
@@ -39,7 +44,11 @@ export const confirmAction = (options: {
     const place = opener ? keyboardPlace(opener, document) : undefined;
     const dialog = h('dialog', { 'aria-labelledby': `${id}-title`, 'aria-describedby': `${id}-what` });
     // A plain button, not a submit: Enter in the input must press the action, the form's first submit button.
-    const cancel = h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel');
+    const cancel = h(
+      'button',
+      { type: 'button', onclick: () => dialog.close('cancel') },
+      options.dismiss ?? 'Cancel',
+    );
     const form = h(
       'form',
       { method: 'dialog' },

@@ -148,3 +148,24 @@ describe('an End while the browser is offline', { timeout: 90_000 }, () => {
     }
   });
 });
+
+describe('a confirmation at 3 a.m.', { timeout: 90_000 }, () => {
+  it('names the buttons of the Cancel confirmation apart: Keep it ringing, which has the focus, and Cancel call', async () => {
+    const call = stack.emulator.seedCall(stack.projectId, { status: 'ringing', ageSeconds: 10 });
+    const page = await signIn('operator');
+    await goTo(page, `#/calls/${call.sid}`);
+    const dialog = page.getByRole('dialog');
+    await page.getByRole('button', { name: 'Cancel ringing…' }).click();
+    // "Cancel" beside "Cancel call" read as the same word: which one stops the call?
+    expect(await dialog.getByRole('button').allTextContents()).toEqual(['Keep it ringing', 'Cancel call']);
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Keep it ringing');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    expect(posts(call.sid)).toBe(0);
+    await page.getByRole('button', { name: 'Cancel ringing…' }).click();
+    await dialog.getByRole('button', { name: 'Cancel call', exact: true }).click();
+    await expect.poll(() => alertText(page)).toBe(`Call ${call.sid} was canceled.`);
+    expect(posts(call.sid)).toBe(1);
+    await page.context().close();
+  });
+});
