@@ -169,3 +169,26 @@ describe('a confirmation at 3 a.m.', { timeout: 90_000 }, () => {
     await page.context().close();
   });
 });
+
+describe('two tabs of the console', { timeout: 90_000 }, () => {
+  it('names each tab after its page, a call’s page after its call, so tabs and a screen reader tell them apart', async () => {
+    const call = live();
+    const page = await signIn('admin');
+    expect(await page.title()).toBe('Live calls – Call control console');
+    const titles: string[] = [];
+    for (const hash of [`#/calls/${call.sid}`, '#/audit', '#/cleanup', '#/end-all', '#/calls']) {
+      await goTo(page, hash);
+      titles.push(await page.title());
+    }
+    expect(titles).toEqual([
+      `Call ${call.sid} – Call control console`,
+      'Audit – Call control console',
+      'Cleanup – Call control console',
+      'End all – Call control console',
+      'Live calls – Call control console',
+    ]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(await page.title()).toBe('Call control console');
+    await page.context().close();
+  });
+});
