@@ -127,6 +127,16 @@ describe('an End while the browser is offline', { timeout: 90_000 }, () => {
     await page.context().close();
   });
 
+  it('still reads the live calls when the browser says it is offline (an API on this machine answers it)', async () => {
+    const page = await signIn('viewer');
+    await page.evaluate('Object.defineProperty(navigator, "onLine", { get: () => false })');
+    const read = await page.waitForResponse((response) => /\/calls\?/.test(response.url()), {
+      timeout: 10_000,
+    });
+    expect(read.status()).toBe(200);
+    await page.context().close();
+  });
+
   it('says an End may or may not have been applied when its request was made and then failed, online or offline', async () => {
     for (const goesOffline of [false, true]) {
       const call = live();
