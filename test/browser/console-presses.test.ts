@@ -53,6 +53,19 @@ describe('a press of End is answered, on the page it was pressed on', { timeout:
       expect(await alertText(page)).not.toContain('Checking');
       if (away.at(-1) !== '#/calls') await goTo(page, '#/calls');
     }
+    // A press left behind on a page the operator left stands in no one's way: End on the page now asks at once.
+    await setLocks(page, { query: 'hold' });
+    await end.click();
+    await lockHeldByTest(page);
+    await goTo(page, '#/audit');
+    await goTo(page, '#/calls');
+    await setLocks(page, { query: 'pass' });
+    await end.click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await releaseLocks(page);
+    await settle();
+    expect(await page.evaluate('window.__dialogs')).toBe(1);
     // On the page it was pressed on, the same check opens the confirmation; nothing was sent before it.
     expect(posts(call.sid)).toBe(0);
     await setLocks(page, { query: 'hold' });
