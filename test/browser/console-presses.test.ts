@@ -196,6 +196,40 @@ describe('a confirmation at 3 a.m.', { timeout: 90_000 }, () => {
   });
 });
 
+describe('a slow API', { timeout: 90_000 }, () => {
+  it('asks before the tab is closed while an End has no answer yet, and not once it has', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    const { promise: answered, resolve: answer } = Promise.withResolvers<void>();
+    stack.emulator.injectFault({
+      kind: 'hold',
+      until: answered,
+      method: 'POST',
+      pathPrefix: `/api/laml/2010-04-01/Accounts/${stack.projectId}/Calls/${call.sid}`,
+    });
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => alertText(page)).toBe(`Ending call ${call.sid}…`);
+    const asked = new Promise<string>((resolve) => {
+      page.once('close', () => resolve('closed without asking'));
+      page.once('dialog', async (dialog) => {
+        resolve(dialog.type());
+        await dialog.dismiss();
+      });
+    });
+    await page.close({ runBeforeUnload: true });
+    expect(await asked).toBe('beforeunload');
+    answer();
+    await expect.poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(page.isClosed()).toBe(false);
+    // Answered: nothing is asked, the tab closes.
+    const closed = page.waitForEvent('close', { timeout: 5_000 });
+    await page.close({ runBeforeUnload: true });
+    await closed;
+    await page.context().close();
+  });
+});
+
 describe('two tabs of the console', { timeout: 90_000 }, () => {
   it('names each tab after its page, a call’s page after its call, so tabs and a screen reader tell them apart', async () => {
     const call = live();
