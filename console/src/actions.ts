@@ -1,6 +1,6 @@
 import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './api.ts';
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
-import { confirmAction } from './confirm.ts';
+import { confirmAction, currentVisit } from './confirm.ts';
 import { announce, h, own, says } from './dom.ts';
 import { holding, lockHeld } from './locks.ts';
 
@@ -51,20 +51,49 @@ const refusal = (sid: string, verb: Verb, failure: ApiError, earlier: OpenAttemp
 
 /**
  * The one confirmation this tab is opening (its call's lock check pending) or showing now: the call, the change
- * asked, and what a second press was told meanwhile. One at a time, whatever the call: two stacked confirmations
- * would leave one behind the other, its Confirm read as the other's.
+ * asked, the page it was pressed on, and what was said meanwhile. One at a time, whatever the call: two stacked
+ * confirmations would leave one behind the other, its Confirm read as the other's.
  */
-let asking: { sid: string; change: Change; checking: boolean; said?: HTMLElement } | undefined;
+interface Asking {
+  sid: string;
+  change: Change;
+  checking: boolean;
+  visit: number;
+  said?: HTMLElement;
+}
+let asking: Asking | undefined;
+
+/** How long a press waits for this browser's lock check (it takes milliseconds) before saying it did not answer. */
+export const LOCK_CHECK_MS = 5_000;
+/** How long a lock check may take before the press is answered "Checking…": a usual check never shows it. */
+const CHECKING_SAID_AFTER_MS = 300;
 
 /** Why nothing was sent when this browser's lock manager failed (a rejected check or lock): one sentence. */
 const lockFailed = (sid: string, verb: Verb, error: unknown): DocumentFragment =>
   says`Call ${sid} ${own(verb.not)}: this browser could not check that no other change to it is on its way (${(error as Error)?.message ?? String(error)}); nothing was sent, so it can be tried again.`;
 
+/** Why nothing was sent when this browser's lock check did not answer in time: one sentence, the console's own. */
+const lockSilent = (sid: string, verb: Verb): DocumentFragment =>
+  says`Call ${sid} ${own(verb.not)}: this browser did not answer within ${own(`${LOCK_CHECK_MS / 1000} s`)} whether another change to it is on its way; nothing was sent, so it can be tried again.`;
+
+/** The lock check's answer: held or not, its failure, or `silent` when it did not answer within {@link LOCK_CHECK_MS}. */
+const checkLock = (sid: string): Promise<{ held: boolean } | { failed: unknown } | 'silent'> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silence = new Promise<'silent'>((resolve) => {
+    timer = setTimeout(() => resolve('silent'), LOCK_CHECK_MS);
+  });
+  const answer = lockHeld(sid).then(
+    (held) => ({ held }),
+    (failed: unknown) => ({ failed }),
+  );
+  return Promise.race([answer, silence]).finally(() => clearTimeout(timer));
+};
+
 /**
  * Asks, then sends one change and tells the operator what happened: applied, already done, refused (not
  * applied), or no usable answer (it may or may not have been applied: check the call before trying again). An
  * attempt whose outcome is open is remembered until an answer settles it: a later refusal never reads as "not
- * applied" while it is open.
+ * applied" while it is open. The confirmation opens only on the page the operator pressed on.
  */
 const act = async (
   call: Call,
@@ -76,10 +105,13 @@ const act = async (
   const sid = call.sid;
   const busy = () =>
     says`A change to call ${sid} is already on its way (from this tab or another); wait for its answer.`;
+  const checking = (first: Asking) =>
+    says`Checking that no other change to call ${first.sid} is on its way, then asking to ${own(first.change)} it…`;
   // A second press while the first is checking the lock (a double click, or Redirect then End), before its modal
   // confirmation makes the page inert, opens nothing (two stacked confirmations, one of them left behind the other),
-  // but it is answered: the operator sees the check is under way and which confirmation it will open.
-  const first = asking;
+  // but it is answered: the operator sees the check is under way and which confirmation it will open. A press left
+  // behind on a page the operator has left opens nothing: it stands in no one's way.
+  const first = asking?.visit === currentVisit() ? asking : undefined;
   if (first && first.sid !== sid) {
     // Another call's confirmation comes first (End on one row, then on another, both checks pending): nothing is
     // asked for this one, and the operator is told which call the confirmation that opens names.
@@ -90,39 +122,44 @@ const act = async (
   }
   if (first) {
     // Once it shows, the confirmation itself is the answer (and the page behind it is inert).
-    if (first.checking)
-      first.said = announce(
-        says`Checking that no other change to call ${sid} is on its way, then asking to ${own(first.change)} it…`,
-      );
+    if (first.checking) first.said = announce(checking(first));
     return;
   }
-  const pressed: { sid: string; change: Change; checking: boolean; said?: HTMLElement } = {
-    sid,
-    change: verb.change,
-    checking: true,
-  };
+  const pressed: Asking = { sid, change: verb.change, checking: true, visit: currentVisit() };
   asking = pressed;
+  // A check slower than usual is answered at once: the press was taken, and is being checked.
+  const slow = setTimeout(() => {
+    if (pressed.checking && pressed.visit === currentVisit()) pressed.said = announce(checking(pressed));
+  }, CHECKING_SAID_AFTER_MS);
   let answer: { confirmed: boolean; value: string };
   try {
-    let held: boolean;
+    let check: Awaited<ReturnType<typeof checkLock>>;
     try {
-      held = await lockHeld(sid);
-    } catch (error) {
-      // Never an unhandled rejection: the press is answered, and End stays to be pressed again.
-      announce(lockFailed(sid, verb, error));
-      return;
+      check = await checkLock(sid);
     } finally {
+      clearTimeout(slow);
       pressed.checking = false;
       // The check answered: the confirmation, the busy sentence or the failure takes the place of "Checking…".
       if (pressed.said?.isConnected) announce(undefined);
     }
-    if (held) {
+    // The operator left the page meanwhile (a link, back, a sign-out): nothing opens on the page they are on now.
+    if (pressed.visit !== currentVisit()) return;
+    // Never an unhandled rejection, nor a press left waiting: it is answered, and End stays to be pressed again.
+    if (check === 'silent') {
+      announce(lockSilent(sid, verb));
+      return;
+    }
+    if ('failed' in check) {
+      announce(lockFailed(sid, verb, check.failed));
+      return;
+    }
+    if (check.held) {
       announce(busy());
       return;
     }
     answer = await ask();
   } finally {
-    asking = undefined;
+    if (asking === pressed) asking = undefined;
   }
   const { confirmed, value } = answer;
   if (!confirmed) return;
@@ -254,6 +291,7 @@ export const cancelCall = (call: Call, after: () => void): Promise<void> =>
         facts: facts(call),
         lines: ['It has not been answered; canceling stops it ringing.'],
         action: 'Cancel call',
+        dismiss: 'Keep it ringing',
       }),
     () =>
       changeAnswer(`/calls/${encodeURIComponent(call.sid)}`, call.sid, {

@@ -3,7 +3,8 @@ import { visible } from './text.ts';
 
 /**
  * A refused or failed API request. `code` is the API's stable error code (`CALL_NOT_FOUND`, …), `NETWORK` when no
- * answer came (offline, connection lost, timed out): then the request may have reached the API and been applied.
+ * answer came (offline, connection lost, timed out): then the request may have reached the API and been applied;
+ * `OFFLINE` when the browser was offline before sending, and nothing was sent.
  */
 export class ApiError extends Error {
   constructor(
@@ -96,6 +97,12 @@ export const apiAnswer = async <T>(
     endSession();
     throw new ApiError(401, 'your session ended (nothing was sent); sign in again');
   }
+  // A change an offline browser would send could leave the moment the network is back, unseen: it is never made, so
+  // that the operator is told for certain that nothing was sent. Once made, a request that fails may have left before
+  // it did (a fetch's rejection never says whether a byte was sent): its outcome is open, offline or not. A read is
+  // tried all the same (it changes nothing, and an API on this machine answers an offline browser).
+  if (method === 'POST' && !navigator.onLine)
+    throw new ApiError(0, 'this browser is offline, so nothing was sent', 'OFFLINE');
   let response: Response;
   let text: string;
   try {

@@ -3,8 +3,18 @@ import { h, keyboardPlace, outside } from './dom.ts';
 /** Every confirmation open now: a route change cancels them, so none outlives the page it was asked on. */
 const open = new Set<HTMLDialogElement>();
 
-/** Cancels every open confirmation (nothing is sent for them). */
+/** Which page the operator is on: a new number each time a route change cancels the confirmations. */
+let visit = 0;
+
+/** The page the operator is on now: a press remembers it, and opens its confirmation only while it is the same. */
+export const currentVisit = (): number => visit;
+
+/**
+ * Cancels every open confirmation (nothing is sent for them), and every one still to open: a press whose lock check
+ * answers after this opens nothing.
+ */
 export const cancelConfirmations = (): void => {
+  visit += 1;
   for (const dialog of open) dialog.close('cancel');
 };
 
@@ -12,13 +22,18 @@ export const cancelConfirmations = (): void => {
  * A modal confirmation: the title, the facts that name what will change (each outside value in its own labelled
  * cell, so no value can read as part of the console's sentence), the console's own lines, an optional input, and
  * the button that does it. Resolves true (with the input's value) only on that button; Enter in the input presses
- * it (after the input's own checks), Escape and Cancel do not.
+ * it (after the input's own checks), Escape and Cancel (or `dismiss`) do not.
  */
 export const confirmAction = (options: {
   title: string;
   facts?: Array<[string, string]>;
   lines: string[];
   action: string;
+  /**
+   * The button that sends nothing, when "Cancel" would read as the action's own word (a confirmation to cancel a
+   * call: "Cancel" beside "Cancel call"). @default 'Cancel'
+   */
+  dismiss?: string;
   input?: HTMLInputElement;
   inputLabel?: string;
 }): Promise<{ confirmed: boolean; value: string }> =>
@@ -29,7 +44,11 @@ export const confirmAction = (options: {
     const place = opener ? keyboardPlace(opener, document) : undefined;
     const dialog = h('dialog', { 'aria-labelledby': `${id}-title`, 'aria-describedby': `${id}-what` });
     // A plain button, not a submit: Enter in the input must press the action, the form's first submit button.
-    const cancel = h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel');
+    const cancel = h(
+      'button',
+      { type: 'button', onclick: () => dialog.close('cancel') },
+      options.dismiss ?? 'Cancel',
+    );
     const form = h(
       'form',
       { method: 'dialog' },

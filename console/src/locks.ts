@@ -12,6 +12,14 @@ const lockName = (sid: string): string => `call-control-change-${sid}`;
  */
 const mine = new Set<string>();
 
+/**
+ * Asks before the tab is closed or reloaded while a change it sent has no answer yet (a slow API): the answer, and
+ * with it whether the call was changed, would be lost with the page.
+ */
+const askBeforeLeaving = (event: BeforeUnloadEvent): void => {
+  event.preventDefault();
+};
+
 /** Whether another change to the call holds its lock now (from this tab or another of this browser). */
 export const lockHeld = async (sid: string): Promise<boolean> => {
   if (mine.has(sid)) return true;
@@ -28,6 +36,7 @@ export const lockHeld = async (sid: string): Promise<boolean> => {
 export const holding = async (sid: string, send: () => Promise<void>): Promise<boolean> => {
   if (mine.has(sid)) return false;
   mine.add(sid);
+  if (mine.size === 1) window.addEventListener('beforeunload', askBeforeLeaving);
   let sending: Promise<void> | undefined;
   try {
     if (!navigator.locks) {
@@ -45,5 +54,6 @@ export const holding = async (sid: string, send: () => Promise<void>): Promise<b
     // guard holds until that send's answer, so a second press here cannot send the same call a second change.
     await sending?.catch(() => undefined);
     mine.delete(sid);
+    if (mine.size === 0) window.removeEventListener('beforeunload', askBeforeLeaving);
   }
 };

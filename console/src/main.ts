@@ -21,6 +21,8 @@ const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 let leave: () => void = () => undefined;
 let config: ConsoleConfig;
+/** The console's name: the signed-out page's title, and the end of every page's. */
+const TITLE = 'Call control console';
 
 const ROLE_OF_SCOPES = (scopes: Set<string>): string =>
   scopes.has('call-control/admin') ? 'admin' : scopes.has('call-control/write') ? 'operator' : 'viewer';
@@ -38,6 +40,7 @@ const signedOut = (message?: string) => {
     h('button', { type: 'button', class: 'primary', onclick: () => void startSignIn(config) }, 'Sign in'),
   );
   announce(message);
+  document.title = TITLE;
 };
 
 const route = () => {
@@ -73,11 +76,14 @@ const route = () => {
     ),
   );
   const callMatch = /^#\/calls\/([0-9A-Za-z-]{1,64})$/.exec(hash);
-  if (callMatch?.[1]) leave = callPage(main, callMatch[1]);
-  else if (hash === '#/end-all' && isAdmin) leave = endAllPage(main);
-  else if (hash === '#/audit') leave = auditPage(main);
-  else if (hash === '#/cleanup') leave = cleanupPage(main);
-  else leave = callsPage(main);
+  // Each page names its tab (and what a screen reader says on arriving): two tabs of the console are told apart.
+  let page: string;
+  if (callMatch?.[1]) [leave, page] = [callPage(main, callMatch[1]), `Call ${callMatch[1]}`];
+  else if (hash === '#/end-all' && isAdmin) [leave, page] = [endAllPage(main), 'End all'];
+  else if (hash === '#/audit') [leave, page] = [auditPage(main), 'Audit'];
+  else if (hash === '#/cleanup') [leave, page] = [cleanupPage(main), 'Cleanup'];
+  else [leave, page] = [callsPage(main), 'Live calls'];
+  document.title = `${page} – ${TITLE}`;
   main.focus({ preventScroll: true });
 };
 

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -78,6 +80,8 @@ export interface RecordedRequest {
  * - `status`: answer that status with a SignalWire error body instead of processing the request; with
  *   `applyFirst` the request is processed first (a gateway in front of SignalWire gave up after forwarding);
  * - `delay`: wait `ms`, then process the request as usual;
+ * - `hold`: wait until the test's `until` settles, then process the request as usual: an answer held exactly as long
+ *   as a test's steps take, with no guessed delay that a slow machine outruns (`until` settling is the release);
  * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
  *   (it "reached" SignalWire, only the answer was lost);
  * - `garble`: process the request, then answer 200 with `body` (by default one that is not JSON);
@@ -104,6 +108,7 @@ type FaultKind =
       method?: 'GET' | 'POST';
     }
   | { kind: 'delay'; ms: number; times?: number; method?: 'GET' | 'POST' }
+  | { kind: 'hold'; until: Promise<unknown>; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'drop'; applyFirst?: boolean; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'garble'; body?: string; times?: number; method?: 'GET' | 'POST' }
   | { kind: 'circle'; times?: number; method?: 'GET' }
@@ -191,6 +196,16 @@ export const FAULT_ERRORS: Record<number, { code: number; message: string }> = {
 export const faultMatches = (fault: Fault, method: string, path: string): boolean =>
   (fault.method === undefined || fault.method === method) &&
   (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix));
+
+/**
+ * Waits as a `delay` or `hold` fault says (no time for any other); rejects once `stopping` aborts, so no answer is
+ * written to a closed server.
+ */
+export const faultWait = async (fault: Fault | undefined, stopping: AbortSignal): Promise<void> => {
+  if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: stopping });
+  if (fault?.kind === 'hold')
+    await Promise.race([fault.until, once(stopping, 'abort').then(() => stopping.throwIfAborted())]);
+};
 
 /** Whether the request is processed (the call changed) before a fault's answer: a `status` only with `applyFirst`. */
 export const faultProcessesRequest = (fault: Fault | undefined): boolean =>
@@ -323,4 +338,14 @@ export const renderCall = (call: StoredCall): Call => {
     audio_out_jitter_avg: metrics ? 3 : null,
     audio_out_lost: metrics ? 0 : null,
   };
+};
+
+/** The fallback and status-callback settings an update carries, to store on its call. */
+export const pickCallbacks = (update: CallUpdate): CallbackSettings => {
+  const settings: CallbackSettings = {};
+  if (update.FallbackUrl !== undefined) settings.FallbackUrl = update.FallbackUrl;
+  if (update.FallbackMethod !== undefined) settings.FallbackMethod = update.FallbackMethod;
+  if (update.StatusCallback !== undefined) settings.StatusCallback = update.StatusCallback;
+  if (update.StatusCallbackMethod !== undefined) settings.StatusCallbackMethod = update.StatusCallbackMethod;
+  return settings;
 };

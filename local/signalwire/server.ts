@@ -21,10 +21,12 @@ import {
   faultError,
   faultMatches,
   faultProcessesRequest,
+  faultWait,
   floorToSecond,
   invalidArgument,
   isFormContentType,
   notFound,
+  pickCallbacks,
   type RateLimit,
   type RecordedRequest,
   type Redirect,
@@ -248,7 +250,7 @@ export class SignalWireEmulator {
     try {
       const request = await this.#receive(req);
       const fault = this.#takeFault(request.method, request.path);
-      if (fault?.kind === 'delay') await this.#pause(fault.ms);
+      await faultWait(fault, this.#stopping.signal);
       if (fault?.kind === 'drop' && !fault.applyFirst) {
         req.socket.destroy();
         return;
@@ -438,12 +440,3 @@ export class SignalWireEmulator {
     return undefined;
   }
 }
-
-const pickCallbacks = (update: CallUpdate): CallbackSettings => {
-  const settings: CallbackSettings = {};
-  if (update.FallbackUrl !== undefined) settings.FallbackUrl = update.FallbackUrl;
-  if (update.FallbackMethod !== undefined) settings.FallbackMethod = update.FallbackMethod;
-  if (update.StatusCallback !== undefined) settings.StatusCallback = update.StatusCallback;
-  if (update.StatusCallbackMethod !== undefined) settings.StatusCallbackMethod = update.StatusCallbackMethod;
-  return settings;
-};

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Call } from '#commons/signalwire/types';
 import type { LocalStack } from '#local/local-stack';
 import { consoleBrowserSuite } from '../support/console-browser.ts';
+import { driveLocks, releaseLocks, setLocks } from '../support/driven-locks.ts';
 
 /**
  * What an operator without a terminal met in the console (Debian's Chromium, driven by playwright-core, against the
@@ -33,41 +34,6 @@ const SERVER_ERROR = {
 };
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
-/**
- * This browser's lock manager as a test drives it (`window.__locks`): `query` and `request` pass through, wait until
- * the test releases them (`hold`), or reject as a browser refusing the Locks API does (`fail`).
- */
-const DRIVEN_LOCKS = () => {
-  const w = globalThis as unknown as {
-    navigator: { locks: Record<'query' | 'request', (...args: unknown[]) => Promise<unknown>> };
-    DOMException: new (message: string, name: string) => Error;
-    __locks: { query: string; request: string; held: Array<() => void> };
-  };
-  const state = { query: 'pass', request: 'pass', held: [] as Array<() => void> };
-  w.__locks = state;
-  const { locks } = w.navigator;
-  for (const name of ['query', 'request'] as const) {
-    const real = locks[name].bind(locks);
-    locks[name] = (...args: unknown[]) => {
-      if (state[name] === 'fail')
-        return Promise.reject(new w.DOMException('The request was denied.', 'SecurityError'));
-      if (state[name] === 'hold')
-        return new Promise((resolve) => state.held.push(() => resolve(real(...args))));
-      return real(...args);
-    };
-  }
-};
-const driveLocks = async (page: Page): Promise<void> => {
-  await page.addInitScript(DRIVEN_LOCKS);
-};
-type Locks = { query: string; request: string; held: Array<() => void> };
-const setLocks = (page: Page, mode: Partial<Omit<Locks, 'held'>>) =>
-  page.evaluate((m) => Object.assign((globalThis as unknown as { __locks: Locks }).__locks, m), mode);
-const releaseLocks = (page: Page) =>
-  page.evaluate(() => {
-    const state = (globalThis as unknown as { __locks: Locks }).__locks;
-    for (const release of state.held.splice(0)) release();
-  });
 /** What the page threw or left unhandled, and what it logged as an error. */
 const troubles = (page: Page): string[] => {
   const seen: string[] = [];

@@ -809,6 +809,48 @@ describe('fault injection', () => {
     expect(fast).toBeLessThan(75);
   });
 
+  it('holds a request, unprocessed and unanswered, until the test releases it, then processes and answers it', async () => {
+    // Prepare
+    const emulator = await startEmulator();
+    const { sid } = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const { promise: until, resolve: release } = Promise.withResolvers<void>();
+    emulator.injectFault({ kind: 'hold', until, method: 'POST' });
+    let answered = false;
+
+    // Act
+    const attempt = updateCall(emulator, sid, { Status: 'completed' }).finally(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whileHeld = {
+      answered,
+      status: emulator.getCall(PROJECT, sid)?.status,
+      seen: emulator.requests.length,
+    };
+    release();
+    const answer = await attempt;
+
+    // Assess
+    expect(whileHeld).toEqual({ answered: false, status: 'in-progress', seen: 1 });
+    expect(asCall(answer).status).toBe('completed');
+    expect(emulator.getCall(PROJECT, sid)?.status).toBe('completed');
+  });
+
+  it('abandons a held request when it stops, released or not', async () => {
+    // Prepare
+    const emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: TOKEN }] });
+    const { sid } = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    emulator.injectFault({ kind: 'hold', until: new Promise(() => undefined) });
+    const attempt = getCall(emulator, sid);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    await emulator.stop();
+
+    // Assess
+    await expect(attempt).rejects.toThrow(TypeError);
+  });
+
   it('spreads the latency over latencyMs to latencyMs + latencySpreadMs, varying from answer to answer', async () => {
     // Prepare
     const emulator = await startEmulator({ latencyMs: 30, latencySpreadMs: 60 });
