@@ -21,6 +21,20 @@ export const commandsTaking = async (
   return owners;
 };
 
+/**
+ * The options that are a flag (no value) of every command taking them: `--dry-run`, `--apply`, `--all`. Before the
+ * command, such a flag never takes the next word as its value (`--dry-run edn-all` names the command misspelt).
+ */
+export const flagsOf = async (registry: Record<string, CommandEntry>): Promise<Set<string>> => {
+  const types = new Map<string, Set<string>>();
+  for (const entry of Object.values(registry))
+    for (const [name, spec] of Object.entries((await entry.load()).spec.options))
+      types.set(name, (types.get(name) ?? new Set()).add(spec.type));
+  return new Set(
+    [...types].filter(([, type]) => type.size === 1 && type.has('boolean')).map(([name]) => name),
+  );
+};
+
 const listed = (commands: string[]): string =>
   new Intl.ListFormat('en-GB', { type: 'conjunction' }).format(commands.map((command) => `\`${command}\``));
 

@@ -2,9 +2,15 @@ import { parseArgs } from 'node:util';
 import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
-import { ownersOf, unknownOptionError } from './option-owners.ts';
+import { flagsOf, ownersOf, unknownOptionError } from './option-owners.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
-import { GLOBAL_OPTIONS, nearest, type OptionSpecs, takesValue as optionTakesValue } from './options.ts';
+import {
+  GLOBAL_OPTIONS,
+  isFlag,
+  nearest,
+  type OptionSpecs,
+  takesValue as optionTakesValue,
+} from './options.ts';
 import { refusePastedQuotes } from './pasted-quotes.ts';
 import { echo } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -69,30 +75,36 @@ const commandAfterOwnValues = async (
   registry: Record<string, CommandEntry>,
 ): Promise<number[] | undefined> => {
   const first = new Set(Object.keys(registry).map((name) => name.split(' ')[0]!));
-  const own: string[] = [];
-  const at = commandWords(argv, (token, next) => {
-    if (globalTakesValue(token)) return true;
-    const takes =
-      token.startsWith('--') &&
-      !token.includes('=') &&
-      next !== undefined &&
-      !next.startsWith('-') &&
-      !first.has(next);
-    if (takes) own.push(token.slice(2));
-    return takes;
-  });
-  const name = at.map((index) => argv[index]).join(' ');
+  const read = (flags: ReadonlySet<string>) => {
+    const own: string[] = [];
+    const at = commandWords(argv, (token, next) => {
+      if (globalTakesValue(token)) return true;
+      const takes =
+        token.startsWith('--') &&
+        !token.includes('=') &&
+        !flags.has(token.slice(2)) &&
+        next !== undefined &&
+        !next.startsWith('-') &&
+        !first.has(next);
+      if (takes) own.push(token.slice(2));
+      return takes;
+    });
+    return { own, at, name: at.map((index) => argv[index]).join(' ') };
+  };
+  let { own, at, name } = read(new Set());
+  // `--dry-run edn-all`: a flag of every command taking it takes no value; the word after it is the command.
+  // Known only by loading every command's module, so only when the line as first read names no command.
+  if (own.length > 0 && !registry[name]) ({ own, at, name } = read(await flagsOf(registry)));
   const entry = registry[name];
   const none = at.length === 0 || name === 'calls';
-  // `--to +1555… edn-all`: the misspelt command is named first, not `--to` as an option of no command named.
-  const misspelt =
-    own.length > 0 && !entry && !none
-      ? misspeltCommand(
-          at.map((i) => argv[i]!),
-          registry,
-        )
-      : undefined;
-  if (misspelt) throw misspelt;
+  // `--to +1555… edn-all`: the misspelt command is named first, not `--to` as an option of no command named; so
+  // is a word like no command (`--to +1555… foo`) when every option before it is some command's.
+  if (own.length > 0 && !entry && !none) {
+    const words = at.map((i) => argv[i]!);
+    const owned = await Promise.all(own.map((option) => ownersOf(`--${option}`, registry)));
+    const unknown = misspeltCommand(words, registry, owned.every(Boolean));
+    if (unknown) throw unknown;
+  }
   if (own.length === 0 || (!entry && !none)) return undefined;
   const options: OptionSpecs = entry ? (await entry.load()).spec.options : {};
   // The command's own flag (`--dry-run +1555… end-all`) takes no value: the word after it is an argument, refused as
@@ -339,9 +351,11 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
       if (lost) throw lost;
       // The unknown word: the group's subcommand (`calls --stack= prod list`), else the command.
       await refuseSplitGlobal(argv, words[0] === 'calls' && at.length === 2 ? at[1]! : at[0]!, registry);
-      // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
+      // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option;
+      // not of a flag (`--dry-run edn-all`), which takes none.
       const before = argv[at[0]! - 1];
-      if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))
+      const option = before?.startsWith('-') && !before.includes('=') && !isFlag(before, GLOBAL_OPTIONS);
+      if (words[0] !== 'calls' && option && !(await flagsOf(registry)).has(before!.slice(2)))
         await refuseUnknownGlobal(argv.slice(0, at[0]), registry);
       throw error;
     }

@@ -11,16 +11,18 @@ import { typeHint } from './shell-word.ts';
 
 /**
  * The unknown command `words` name, refused with its nearest spelling among the commands (the group's
- * subcommands after `calls`), or undefined when none is near: a word that is like no command may be a value.
+ * subcommands after `calls`), or undefined when none is near: a word that is like no command may be a value,
+ * unless `unguessed` says it is read as the command whatever it is (then refused without a spelling).
  */
 export const misspeltCommand = (
   words: string[],
   registry: Record<string, CommandEntry>,
+  unguessed = false,
 ): UsageError | undefined => {
   // `end <sid>`: a calls subcommand typed alone, never read as a misspelt `end-all` (see findCommand).
   if (registry[`calls ${words[0]!.toLowerCase()}`]) return undefined;
   const error = unknownCommand(words, registry);
-  return error.guessed ? error.error : undefined;
+  return error.guessed || unguessed ? error.error : undefined;
 };
 
 const unknownCommand = (
