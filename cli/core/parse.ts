@@ -316,6 +316,18 @@ const namedCommand = async (
   return entry && { name, options: (await entry.load()).spec.options };
 };
 
+/**
+ * `help end-all`, `calls help end` (as `git help <command>`): the line with the command named after the word and
+ * `--help`, or undefined when the word names none (`help` alone is the main help).
+ */
+const helpAsWord = (argv: string[], at: number[]): string[] | undefined => {
+  const words = at.map((index) => argv[index]);
+  const helpAt = words[0] === 'help' ? 0 : words[0] === 'calls' && words[1] === 'help' ? 1 : undefined;
+  if (helpAt === undefined || argv.includes('--')) return undefined;
+  const line = argv.filter((_, index) => index !== at[helpAt]);
+  return helpAt === 1 || commandWords(line).length > 0 ? [...line, '--help'] : undefined;
+};
+
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
   await refuseTypographicDash(argv, registry, readsAs(registry), () => namedCommand(argv, registry));
@@ -330,6 +342,8 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
     if (lost) throw lost;
     await refuseUnknownGlobal(argv, registry, true);
   }
+  const helpLine = helpAsWord(argv, at);
+  if (helpLine) return parseOnce(helpLine, registry);
   if (words.length === 0 || words[0] === 'help') {
     return { kind: 'help', topic: 'main', asked: helpAsked || words[0] === 'help' };
   }
