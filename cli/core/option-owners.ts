@@ -59,8 +59,19 @@ export const unknownOptionError = async (
   registry: Record<string, CommandEntry>,
 ): Promise<UsageError> => {
   const owners = await ownersOf(rawName, registry);
-  const guess = owners ? undefined : nearest(rawName.replace(/^--?/, ''), Object.keys(options));
-  const why = owners ? `: ${owners}, not of \`${command}\`` : guess ? ` (did you mean \`--${guess}\`?)` : '';
+  // A short option's nearest spelling is a letter in the other case (`-O` is `-o`), never a long name (`--to`).
+  const letter = /^-([^-])$/s.exec(rawName)?.[1]?.toLowerCase();
+  const short = letter && Object.values(options).find((spec) => spec.short?.toLowerCase() === letter)?.short;
+  const guess = letter
+    ? short && `-${short}`
+    : owners
+      ? undefined
+      : nearest(rawName.replace(/^--?/, ''), Object.keys(options));
+  const why = owners
+    ? `: ${owners}, not of \`${command}\``
+    : guess
+      ? ` (did you mean \`${letter ? guess : `--${guess}`}\`?)`
+      : '';
   return new UsageError(
     `unknown option '${echo(rawName)}' for \`call-control ${command}\`${why}`,
     `Run \`call-control ${command} --help\` for its options and examples.`,

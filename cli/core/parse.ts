@@ -54,7 +54,8 @@ const commandWords = (
       continue;
     }
     at.push(index);
-    if (at.length === 2 || argv[at[0]!] !== 'calls') break;
+    // `CALLS LIST` (caps lock on) is two words too, refused with `calls list` as its nearest spelling.
+    if (at.length === 2 || argv[at[0]!]!.toLowerCase() !== 'calls') break;
   }
   return at;
 };

@@ -30,7 +30,7 @@ const unknownCommand = (
   registry: Record<string, CommandEntry>,
 ): { error: UsageError; guessed: boolean } => {
   const names = Object.keys(registry);
-  const group = words[0] === 'calls';
+  const group = words[0]!.toLowerCase() === 'calls' && words.length > 1;
   const candidates = group
     ? names.filter((entry) => entry.startsWith('calls ')).map((entry) => entry.slice(6))
     : [...new Set([...names.map((entry) => entry.split(' ')[0]!), 'help'])];

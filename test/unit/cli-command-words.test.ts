@@ -412,3 +412,30 @@ describe('an option split from its value among call SIDs (`calls end <sid> --sta
     });
   });
 });
+
+describe('caps lock on, or a short option in the other case', () => {
+  it.each([
+    [['CALLS', 'LIST', '--local'], 'unknown command "CALLS LIST" (did you mean `calls list`?)'],
+    [['Calls', 'End', SID], 'unknown command "Calls End" (did you mean `calls end`?)'],
+  ])('%j is named whole, with the group command as its nearest spelling', async (args, message) => {
+    const error = await refusalOf(args);
+
+    expect(error.message).toBe(message);
+    expect(error.hint).toBe('Run `call-control calls --help` for the calls subcommands.');
+  });
+
+  it.each([
+    [['calls', 'list', '-O', 'json'], '-O', '-o'],
+    [['end-all', '-Y'], '-Y', '-y'],
+  ])('%j: %s is offered %s, never a long name one letter away (`--to`)', async (args, typed, meant) => {
+    expect((await refusalOf(args)).message).toBe(
+      `unknown option '${typed}' for \`call-control ${args[0] === 'calls' ? 'calls list' : 'end-all'}\` (did you mean \`${meant}\`?)`,
+    );
+  });
+
+  it('offers nothing for a letter no option has', async () => {
+    expect((await refusalOf(['calls', 'list', '-x'])).message).toBe(
+      "unknown option '-x' for `call-control calls list`",
+    );
+  });
+});
