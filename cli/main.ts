@@ -50,7 +50,7 @@ const fromEnvironment = (name: string): string | undefined => {
     );
   if (!writable(value))
     throw new UsageError(
-      `${name} holds a control or invisible character ("${visible(value)}"); nothing was sent`,
+      `${name} holds a control or invisible character ("${echo(value)}"); nothing was sent`,
       `Set ${name} again without it (a paste from a chat or a web page can add one).`,
     );
   return value;
@@ -106,7 +106,7 @@ const refuseUnwritableTarget = (values: GlobalValues): void => {
       );
     if (typeof value === 'string' && !writable(value))
       throw new UsageError(
-        `--${name} holds a control or invisible character ("${visible(value)}"); nothing was sent`,
+        `--${name} holds a control or invisible character ("${echo(value)}"); nothing was sent`,
         `Type --${name} again without it (a paste from a chat or a web page can add one).`,
       );
   }

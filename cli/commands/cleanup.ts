@@ -22,7 +22,7 @@ import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, UsageError } from '../core/errors.ts';
 import { watchInterrupts } from '../core/interrupt.ts';
 import { policyRefusal } from '../core/policy-refusal.ts';
-import { visible } from '../core/safe-text.ts';
+import { echo, echoWords, visible } from '../core/safe-text.ts';
 import { localUser, openSignalWire, targetKind } from '../core/targets.ts';
 import { ProgressBar } from '../core/terminal.ts';
 
@@ -115,9 +115,10 @@ const policyInput = (context: CleanupContext): { input: CleanupPolicyInput; type
     try {
       fromFile = JSON.parse(readFileSync(values['policy-file'], 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new UsageError(
-        `--policy-file ${values['policy-file']}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      // Node's message for a file it cannot open repeats the path after the reason (`ENOENT: …, open '<path>'`).
+      const { message, path } = error as NodeJS.ErrnoException;
+      const why = path === undefined ? message : message.replace(/, \w+ '.*'$/s, '');
+      throw new UsageError(`--policy-file ${echo(values['policy-file'])}: ${echoWords(why)}`);
     }
   }
   const maxAge: Record<string, number> = { ...((fromFile.maxAgeSeconds as Record<string, number>) ?? {}) };
@@ -145,7 +146,7 @@ const policyInput = (context: CleanupContext): { input: CleanupPolicyInput; type
     for (const [at, prefix] of (prefixes ?? []).entries())
       typed.set(`${field}.prefixes[${at}]`, `${flag} ${visible(prefix)}`);
   if (values['max-calls'] !== undefined)
-    typed.set('maxCallsToEnd', `--max-calls ${visible(values['max-calls'])}`);
+    typed.set('maxCallsToEnd', `--max-calls ${echo(values['max-calls'])}`);
   const input = {
     ...fromFile,
     ...(Object.keys(maxAge).length > 0 ? { maxAgeSeconds: maxAge } : {}),

@@ -5,7 +5,7 @@ import { describeDeployedStack } from '../core/deployed-stack.ts';
 import { CliError, EXIT, hintText } from '../core/errors.ts';
 import { readLocalState } from '../core/local-state.ts';
 import type { GlobalOptions } from '../core/options.ts';
-import { visible } from '../core/safe-text.ts';
+import { echo, visible } from '../core/safe-text.ts';
 import { openCalls, openSignalWire, type SignalWireAccess, targetKind } from '../core/targets.ts';
 
 const spec = {
@@ -76,8 +76,8 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
         ok: missing.length === 0,
         detail:
           missing.length === 0
-            ? `${stack.name} (${stack.region}): ApiUrl ${stack.apiUrl}`
-            : `${stack.name} lacks ${missing.join(', ')}`,
+            ? `${echo(stack.name)} (${echo(stack.region)}): ApiUrl ${stack.apiUrl}`
+            : `${echo(stack.name)} lacks ${missing.join(', ')}`,
         hint: 'Redeploy with `npx cdk deploy`.',
       });
     } catch (error) {
@@ -113,7 +113,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
     add({
       name: 'secret',
       ok: true,
-      detail: `${kind === 'local' ? '' : `${globals.secretId}: `}${secret.projects.size} project(s); default ${secret.defaultProjectId}`,
+      detail: `${kind === 'local' ? '' : `${echo(globals.secretId)}: `}${secret.projects.size} project(s); default ${secret.defaultProjectId}`,
     });
   } catch (error) {
     add({
@@ -123,7 +123,7 @@ export const command = defineCommand({ ...spec, examples: [...spec.examples] }, 
         // A read failure names the secret itself; other failures get its name in front.
         kind === 'local' || (error instanceof CliError && error.code === 'SECRET_UNREADABLE')
           ? messageOf(error)
-          : `${globals.secretId}: ${messageOf(error)}`,
+          : `${echo(globals.secretId)}: ${messageOf(error)}`,
       hint:
         error instanceof CliError && error.hint
           ? hintText(error.hint, context.command)

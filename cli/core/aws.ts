@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CliError } from './errors.ts';
 import type { GlobalOptions } from './options.ts';
 import { environmentProxyOn, proxyInUse, proxyRefusalOf, proxyRefusedError } from './proxy.ts';
+import { echo, echoWords } from './safe-text.ts';
 
 let proxyAgents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
 
@@ -47,9 +48,9 @@ export const checkProfile = (options: Pick<GlobalOptions, 'profile'>): void => {
   ]);
   if (known.has(profile)) return;
   throw new CliError(
-    `AWS profile "${profile}" does not exist (not in ${config} nor ${credentials})`,
+    `AWS profile "${echo(profile)}" does not exist (not in ${echo(config)} nor ${echo(credentials)})`,
     known.size > 0
-      ? `Known profiles: ${[...known].join(', ')}; pass one to --profile (or AWS_PROFILE).`
+      ? `Known profiles: ${[...known].map(echo).join(', ')}; pass one to --profile (or AWS_PROFILE).`
       : `Create it with \`aws configure --profile NAME\` (or \`aws configure sso\`), or ${options.profile ? 'leave out --profile' : 'unset AWS_PROFILE'}.`,
     1,
     'AWS_PROFILE_NOT_FOUND',
@@ -94,15 +95,15 @@ export const awsFailure = (
   options?: Pick<GlobalOptions, 'profile' | 'region'>,
 ): CliError => {
   const name = error instanceof Error ? error.name : 'Error';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = echoWords(error instanceof Error ? error.message : String(error));
   const where = [
-    `region ${options?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || '(the profile’s)'}`,
-    `profile ${options?.profile || process.env.AWS_PROFILE || 'default'}`,
+    `region ${echo(options?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || '(the profile’s)')}`,
+    `profile ${echo(options?.profile || process.env.AWS_PROFILE || 'default')}`,
   ].join(', ');
   // The SDK's "Region is missing" names neither the flag nor the variable that would fix it.
   if (/^Region is missing\b/.test(message)) {
     return new CliError(
-      `${what} failed: no AWS region (neither --region, AWS_REGION, AWS_DEFAULT_REGION nor profile ${options?.profile || process.env.AWS_PROFILE || 'default'} names one)`,
+      `${what} failed: no AWS region (neither --region, AWS_REGION, AWS_DEFAULT_REGION nor profile ${echo(options?.profile || process.env.AWS_PROFILE || 'default')} names one)`,
       'Pass --region (e.g. --region us-east-1), set AWS_REGION, or add `region = …` to the profile in ~/.aws/config.',
       1,
       'AWS_REGION_MISSING',

@@ -2,6 +2,7 @@ import { type MarkedOutput, parseMarkedDescription } from '../../infra/stack-out
 import { awsClientConfig, awsFailure, checkProfile } from './aws.ts';
 import { CliError, UsageError } from './errors.ts';
 import type { GlobalOptions } from './options.ts';
+import { echo } from './safe-text.ts';
 
 /** The deployed stack's outputs, read with CloudFormation DescribeStacks. */
 export interface DeployedStack {
@@ -23,11 +24,11 @@ export const describeDeployedStack = async (options: GlobalOptions): Promise<Dep
     // DescribeStacks with a stack name answers ValidationError when no such stack exists.
     if (error instanceof Error && error.name === 'ValidationError') {
       throw new CliError(
-        `CloudFormation stack "${options.stack}" not found in ${await client.config.region()}`,
+        `CloudFormation stack "${echo(options.stack)}" not found in ${echo(await client.config.region())}`,
         'Pass --stack NAME (or set CALL_CONTROL_STACK) and --region; `--local` targets `npm start`, `--direct` SignalWire itself.',
       );
     }
-    throw awsFailure(`reading the outputs of stack "${options.stack}"`, error, options);
+    throw awsFailure(`reading the outputs of stack "${echo(options.stack)}"`, error, options);
   }
   const outputs = Object.fromEntries(
     (stack?.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
@@ -64,16 +65,16 @@ export const callControlOutputs = (
     chosen = byConstruct.get(options.construct);
     if (!chosen) {
       throw new CliError(
-        `stack "${options.stack}" has no CallControl construct at "${options.construct}"`,
+        `stack "${echo(options.stack)}" has no CallControl construct at "${echo(options.construct)}"`,
         paths.length > 0
-          ? `Its CallControl constructs: ${paths.join(', ')}; pass one to --construct.`
+          ? `Its CallControl constructs: ${paths.map(echo).join(', ')}; pass one to --construct.`
           : 'Its CallControl construct declares no CLI outputs (cliOutputs: false?); redeploy with them.',
       );
     }
   } else if (paths.length > 1) {
     throw new UsageError(
-      `stack "${options.stack}" holds ${paths.length} CallControl constructs: ${paths.join(', ')}`,
-      `Pass --construct PATH, e.g. --construct ${paths[0]}.`,
+      `stack "${echo(options.stack)}" holds ${paths.length} CallControl constructs: ${paths.map(echo).join(', ')}`,
+      `Pass --construct PATH, e.g. --construct ${echo(paths[0]!)}.`,
     );
   } else if (paths.length === 1) {
     chosen = byConstruct.get(paths[0]!);
@@ -83,7 +84,7 @@ export const callControlOutputs = (
   }
   if (!chosen?.ApiUrl) {
     throw new CliError(
-      `stack "${options.stack}" has no call-control ApiUrl output`,
+      `stack "${echo(options.stack)}" has no call-control ApiUrl output`,
       'Is it a stack with a CallControl construct (cliOutputs on, the default)? Redeploy it with `npx cdk deploy`.',
     );
   }
@@ -109,7 +110,7 @@ export const secureApiUrl = (stackName: string, value: string): string => {
   }
   if (url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK.test(url.hostname))) return value;
   throw new CliError(
-    `stack "${stackName}" output ApiUrl is ${JSON.stringify(value)}: the API must be reached over https`,
+    `stack "${echo(stackName)}" output ApiUrl is ${echo(JSON.stringify(value))}: the API must be reached over https`,
     'Deploy the CallControl construct as it is (API Gateway serves https only), or point --stack at the right stack.',
   );
 };

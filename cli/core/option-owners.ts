@@ -21,6 +21,20 @@ export const commandsTaking = async (
   return owners;
 };
 
+/**
+ * The options that are a flag (no value) of every command taking them: `--dry-run`, `--apply`, `--all`. Before the
+ * command, such a flag never takes the next word as its value (`--dry-run edn-all` names the command misspelt).
+ */
+export const flagsOf = async (registry: Record<string, CommandEntry>): Promise<Set<string>> => {
+  const types = new Map<string, Set<string>>();
+  for (const entry of Object.values(registry))
+    for (const [name, spec] of Object.entries((await entry.load()).spec.options))
+      types.set(name, (types.get(name) ?? new Set()).add(spec.type));
+  return new Set(
+    [...types].filter(([, type]) => type.size === 1 && type.has('boolean')).map(([name]) => name),
+  );
+};
+
 const listed = (commands: string[]): string =>
   new Intl.ListFormat('en-GB', { type: 'conjunction' }).format(commands.map((command) => `\`${command}\``));
 
@@ -45,8 +59,19 @@ export const unknownOptionError = async (
   registry: Record<string, CommandEntry>,
 ): Promise<UsageError> => {
   const owners = await ownersOf(rawName, registry);
-  const guess = owners ? undefined : nearest(rawName.replace(/^--?/, ''), Object.keys(options));
-  const why = owners ? `: ${owners}, not of \`${command}\`` : guess ? ` (did you mean \`--${guess}\`?)` : '';
+  // A short option's nearest spelling is a letter in the other case (`-O` is `-o`), never a long name (`--to`).
+  const letter = /^-([^-])$/s.exec(rawName)?.[1]?.toLowerCase();
+  const short = letter && Object.values(options).find((spec) => spec.short?.toLowerCase() === letter)?.short;
+  const guess = letter
+    ? short && `-${short}`
+    : owners
+      ? undefined
+      : nearest(rawName.replace(/^--?/, ''), Object.keys(options));
+  const why = owners
+    ? `: ${owners}, not of \`${command}\``
+    : guess
+      ? ` (did you mean \`${letter ? guess : `--${guess}`}\`?)`
+      : '';
   return new UsageError(
     `unknown option '${echo(rawName)}' for \`call-control ${command}\`${why}`,
     `Run \`call-control ${command} --help\` for its options and examples.`,

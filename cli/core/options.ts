@@ -149,14 +149,20 @@ export const CLI_ENV = {
 export const DEFAULT_STACK = DEFAULT_STACK_NAME;
 export const DEFAULT_SECRET_ID = 'signalwire/call-control';
 
-/** Whether `token` is an option of `specs` that takes its value from the next word: `--actor`, `-o`; not `--to=x`. */
-export const takesValue = (token: string, specs: OptionSpecs): boolean => {
-  if (token.includes('=')) return false;
+/** The option of `specs` that `token` names as a whole word (`--actor`, `-o`; not `--to=x` nor `-ojson`). */
+const wholeOption = (token: string, specs: OptionSpecs): OptionSpec | undefined => {
+  if (token.includes('=')) return undefined;
   const long = /^--(.+)$/s.exec(token)?.[1];
-  // `-o json`, not `-ojson`.
-  const spec = long ? specs[long] : Object.values(specs).find((each) => `-${each.short}` === token);
-  return spec?.type === 'string';
+  return long ? specs[long] : Object.values(specs).find((each) => `-${each.short}` === token);
 };
+
+/** Whether `token` is an option of `specs` that takes its value from the next word: `--actor`, `-o`; not `--to=x`. */
+export const takesValue = (token: string, specs: OptionSpecs): boolean =>
+  wholeOption(token, specs)?.type === 'string';
+
+/** Whether `token` is a flag of `specs`, which takes no value (`--local`, `-y`). */
+export const isFlag = (token: string, specs: OptionSpecs): boolean =>
+  wholeOption(token, specs)?.type === 'boolean';
 
 /**
  * The "nearest valid spelling" of `typed` among `candidates`: within one edit for a short word (three letters or

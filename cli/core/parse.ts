@@ -2,9 +2,15 @@ import { parseArgs } from 'node:util';
 import { isSid } from '#commons/signalwire/sids';
 import type { CommandModule } from './command.ts';
 import { MissingCommandError, UsageError } from './errors.ts';
-import { ownersOf, unknownOptionError } from './option-owners.ts';
+import { flagsOf, ownersOf, unknownOptionError } from './option-owners.ts';
 import { OPTION_WORD, optionTakenForValue } from './option-value.ts';
-import { GLOBAL_OPTIONS, nearest, type OptionSpecs, takesValue as optionTakesValue } from './options.ts';
+import {
+  GLOBAL_OPTIONS,
+  isFlag,
+  nearest,
+  type OptionSpecs,
+  takesValue as optionTakesValue,
+} from './options.ts';
 import { refusePastedQuotes } from './pasted-quotes.ts';
 import { echo } from './safe-text.ts';
 import { lineToType, typeHint } from './shell-word.ts';
@@ -48,7 +54,8 @@ const commandWords = (
       continue;
     }
     at.push(index);
-    if (at.length === 2 || argv[at[0]!] !== 'calls') break;
+    // `CALLS LIST` (caps lock on) is two words too, refused with `calls list` as its nearest spelling.
+    if (at.length === 2 || argv[at[0]!]!.toLowerCase() !== 'calls') break;
   }
   return at;
 };
@@ -69,30 +76,36 @@ const commandAfterOwnValues = async (
   registry: Record<string, CommandEntry>,
 ): Promise<number[] | undefined> => {
   const first = new Set(Object.keys(registry).map((name) => name.split(' ')[0]!));
-  const own: string[] = [];
-  const at = commandWords(argv, (token, next) => {
-    if (globalTakesValue(token)) return true;
-    const takes =
-      token.startsWith('--') &&
-      !token.includes('=') &&
-      next !== undefined &&
-      !next.startsWith('-') &&
-      !first.has(next);
-    if (takes) own.push(token.slice(2));
-    return takes;
-  });
-  const name = at.map((index) => argv[index]).join(' ');
+  const read = (flags: ReadonlySet<string>) => {
+    const own: string[] = [];
+    const at = commandWords(argv, (token, next) => {
+      if (globalTakesValue(token)) return true;
+      const takes =
+        token.startsWith('--') &&
+        !token.includes('=') &&
+        !flags.has(token.slice(2)) &&
+        next !== undefined &&
+        !next.startsWith('-') &&
+        !first.has(next);
+      if (takes) own.push(token.slice(2));
+      return takes;
+    });
+    return { own, at, name: at.map((index) => argv[index]).join(' ') };
+  };
+  let { own, at, name } = read(new Set());
+  // `--dry-run edn-all`: a flag of every command taking it takes no value; the word after it is the command.
+  // Known only by loading every command's module, so only when the line as first read names no command.
+  if (own.length > 0 && !registry[name]) ({ own, at, name } = read(await flagsOf(registry)));
   const entry = registry[name];
   const none = at.length === 0 || name === 'calls';
-  // `--to +1555… edn-all`: the misspelt command is named first, not `--to` as an option of no command named.
-  const misspelt =
-    own.length > 0 && !entry && !none
-      ? misspeltCommand(
-          at.map((i) => argv[i]!),
-          registry,
-        )
-      : undefined;
-  if (misspelt) throw misspelt;
+  // `--to +1555… edn-all`: the misspelt command is named first, not `--to` as an option of no command named; so
+  // is a word like no command (`--to +1555… foo`) when every option before it is some command's.
+  if (own.length > 0 && !entry && !none) {
+    const words = at.map((i) => argv[i]!);
+    const owned = await Promise.all(own.map((option) => ownersOf(`--${option}`, registry)));
+    const unknown = misspeltCommand(words, registry, owned.every(Boolean));
+    if (unknown) throw unknown;
+  }
   if (own.length === 0 || (!entry && !none)) return undefined;
   const options: OptionSpecs = entry ? (await entry.load()).spec.options : {};
   // The command's own flag (`--dry-run +1555… end-all`) takes no value: the word after it is an argument, refused as
@@ -304,6 +317,18 @@ const namedCommand = async (
   return entry && { name, options: (await entry.load()).spec.options };
 };
 
+/**
+ * `help end-all`, `calls help end` (as `git help <command>`): the line with the command named after the word and
+ * `--help`, or undefined when the word names none (`help` alone is the main help).
+ */
+const helpAsWord = (argv: string[], at: number[]): string[] | undefined => {
+  const words = at.map((index) => argv[index]);
+  const helpAt = words[0] === 'help' ? 0 : words[0] === 'calls' && words[1] === 'help' ? 1 : undefined;
+  if (helpAt === undefined || argv.includes('--')) return undefined;
+  const line = argv.filter((_, index) => index !== at[helpAt]);
+  return helpAt === 1 || commandWords(line).length > 0 ? [...line, '--help'] : undefined;
+};
+
 const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>): Promise<CommandLine> => {
   if (asks(argv, '--version')) return { kind: 'version' };
   await refuseTypographicDash(argv, registry, readsAs(registry), () => namedCommand(argv, registry));
@@ -318,6 +343,8 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
     if (lost) throw lost;
     await refuseUnknownGlobal(argv, registry, true);
   }
+  const helpLine = helpAsWord(argv, at);
+  if (helpLine) return parseOnce(helpLine, registry);
   if (words.length === 0 || words[0] === 'help') {
     return { kind: 'help', topic: 'main', asked: helpAsked || words[0] === 'help' };
   }
@@ -339,9 +366,11 @@ const parseOnce = async (argv: string[], registry: Record<string, CommandEntry>)
       if (lost) throw lost;
       // The unknown word: the group's subcommand (`calls --stack= prod list`), else the command.
       await refuseSplitGlobal(argv, words[0] === 'calls' && at.length === 2 ? at[1]! : at[0]!, registry);
-      // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option.
+      // `call-control --regoin us-east-1 calls list`: the unknown "command" is the value of a misspelt option;
+      // not of a flag (`--dry-run edn-all`), which takes none.
       const before = argv[at[0]! - 1];
-      if (words[0] !== 'calls' && before?.startsWith('-') && !before.includes('='))
+      const option = before?.startsWith('-') && !before.includes('=') && !isFlag(before, GLOBAL_OPTIONS);
+      if (words[0] !== 'calls' && option && !(await flagsOf(registry)).has(before!.slice(2)))
         await refuseUnknownGlobal(argv.slice(0, at[0]), registry);
       throw error;
     }

@@ -62,6 +62,13 @@ export const echo = (text: string): string => {
     : `${visible(chars.slice(0, ECHO_LIMIT).join(''))}… (${chars.length} characters)`;
 };
 
+/**
+ * Outside text of many words (an AWS error's message, which may repeat a name the operator typed) as a refusal
+ * echoes it: each word {@link echo}ed, so a 100 KB name inside a sentence is cut as it is alone. Only spaces
+ * part words: a line feed or a tab is escaped within its word.
+ */
+export const echoWords = (text: string): string => text.split(/( +)/).map(echo).join('');
+
 /** The styles this CLI itself writes (bold, dim, red, green, yellow and their resets): nothing else passes. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const OWN_STYLE = /\u001b\[(?:1|2|22|31|32|33|39)m/y;

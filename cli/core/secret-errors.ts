@@ -1,5 +1,7 @@
 import { CliError, EXIT } from './errors.ts';
 import { proxyRefusalOf, proxyRefusedError } from './proxy.ts';
+import { echo, echoWords } from './safe-text.ts';
+import { shellWord } from './shell-word.ts';
 import type { TargetKind } from './targets.ts';
 
 /** Reading the SignalWire secret failed: the AWS SDK's error (never the secret) is the cause. */
@@ -11,7 +13,7 @@ export class SecretReadError extends Error {
     /** Undefined when no AWS region is configured at all (nothing was sent). */
     cause: unknown,
   ) {
-    super(`could not read the SignalWire secret "${secretId}"`, { cause });
+    super(`could not read the SignalWire secret "${echo(secretId)}"`, { cause });
   }
 }
 
@@ -27,7 +29,8 @@ const ACCESS_DENIED = new Set([
  * (no region, no credentials, no such secret, access denied), never the secret's content.
  */
 export const secretReadFailure = (failure: SecretReadError, kind: TargetKind): CliError => {
-  const { secretId, cause } = failure;
+  const { cause } = failure;
+  const secretId = echo(failure.secretId);
   const fail = (what: string, hint: string) =>
     new CliError(
       `could not read the SignalWire secret "${secretId}": ${what}`,
@@ -48,7 +51,7 @@ export const secretReadFailure = (failure: SecretReadError, kind: TargetKind): C
   if (refusal)
     return proxyRefusedError(refusal, `reading the SignalWire secret "${secretId}"`, 'AWS (.amazonaws.com)');
   const name = cause instanceof Error ? cause.name : 'Error';
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = echoWords(cause instanceof Error ? cause.message : String(cause));
   if (name === 'CredentialsProviderError') {
     return fail(
       `no AWS credentials (${name})`,
@@ -73,7 +76,10 @@ export const secretReadFailure = (failure: SecretReadError, kind: TargetKind): C
     // What Secrets Manager answers for a secret scheduled for deletion (and other states it will not read in).
     return fail(
       `Secrets Manager refuses to read it (${name}: ${message})`,
-      `If the secret is scheduled for deletion, restore it: aws secretsmanager restore-secret --secret-id "${secretId}".`,
+      // A line to type holds the name itself, or none: a name cut or escaped, typed back, is another secret.
+      secretId === failure.secretId
+        ? `If the secret is scheduled for deletion, restore it: aws secretsmanager restore-secret --secret-id ${shellWord(secretId)}.`
+        : 'If the secret is scheduled for deletion, restore it (aws secretsmanager restore-secret, with its --secret-id).',
     );
   }
   return fail(

@@ -3,7 +3,7 @@
  * know the shell they will paste into, so each word is written the way bash, zsh and fish all read back as the
  * exact value, or the line is withheld, saying why (README, "The command line").
  */
-import { visible } from './safe-text.ts';
+import { echo, visible } from './safe-text.ts';
 
 /**
  * A word all three shells read as it is, bare: letters, digits and `_@%+=:,./-`, none of which any of them
@@ -52,7 +52,7 @@ export const lineToType = (words: readonly string[]): LineToType => {
   if (unwritable === undefined) return { line: ['call-control', ...words.map(shellWord)].join(' ') };
   return {
     withheld:
-      `no line to copy is shown, since "${visible(unwritable)}" holds a control or invisible character: a line ` +
+      `no line to copy is shown, since "${echo(unwritable)}" holds a control or invisible character: a line ` +
       'printed here could only show it as an escape, which typed back is another value',
   };
 };

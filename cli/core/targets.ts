@@ -11,6 +11,7 @@ import { DirectBackend } from './direct-backend.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
 import { LOCAL_STATE_FILE, type LocalStackState, localStateDir, readLocalState } from './local-state.ts';
 import { CLI_ENV, type GlobalOptions } from './options.ts';
+import { echo } from './safe-text.ts';
 import { SecretReadError, secretReadFailure } from './secret-errors.ts';
 
 export type TargetKind = 'deployed' | 'direct' | 'local';
@@ -156,7 +157,7 @@ export const openSignalWire = async (options: GlobalOptions): Promise<SignalWire
     throw new CliError(
       message,
       (command) =>
-        `Fix the secret "${secretId}": {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); \`${command('doctor')}\` checks its shape.`,
+        `Fix the secret "${echo(secretId)}": {"projectId","apiToken","spaceUrl","signingKey"} (README, "The secret"); \`${command('doctor')}\` checks its shape.`,
       EXIT.failed,
       'SECRET_INVALID',
     );

@@ -72,10 +72,20 @@ export const refuseTypographicDash = async (
   const first = words.findIndex((word, index) => fixed[index] !== word);
   if (first === -1) return;
   const line = [...fixed, ...(end === -1 ? [] : argv.slice(end))];
+  // A short option takes one hyphen (`–y` is `-y`), a long one two: said for the words put back.
+  const isShort = (word: string) => !word.startsWith('--');
+  const putBack = fixed.filter((word, index) => word !== words[index]);
+  const lead = putBack.every(isShort)
+    ? putBack.length === 1
+      ? `Type the option with a hyphen (${putBack[0]})`
+      : 'Type each option with a hyphen'
+    : putBack.some(isShort)
+      ? 'Type each option with its hyphens (one before a letter, two before a name)'
+      : 'Type the option with two hyphens';
   throw new UsageError(
-    `"${echo(words[first]!)}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+    `"${echo(words[first]!)}" begins with a typographic dash, not "${isShort(fixed[first]!) ? '-' : '--'}" (a paste or autocorrect changes one); nothing was sent`,
     (await reads(line))
-      ? typeHint('Type the option with two hyphens', line)
-      : 'Type the option with two hyphens, where an option goes: the line with them put back is refused in turn (run the command with --help for its options).',
+      ? typeHint(lead, line)
+      : `${lead}, where an option goes: the line with ${putBack.length > 1 || !isShort(fixed[first]!) ? 'them' : 'it'} put back is refused in turn (run the command with --help for its options).`,
   );
 };

@@ -11,16 +11,18 @@ import { typeHint } from './shell-word.ts';
 
 /**
  * The unknown command `words` name, refused with its nearest spelling among the commands (the group's
- * subcommands after `calls`), or undefined when none is near: a word that is like no command may be a value.
+ * subcommands after `calls`), or undefined when none is near: a word that is like no command may be a value,
+ * unless `unguessed` says it is read as the command whatever it is (then refused without a spelling).
  */
 export const misspeltCommand = (
   words: string[],
   registry: Record<string, CommandEntry>,
+  unguessed = false,
 ): UsageError | undefined => {
   // `end <sid>`: a calls subcommand typed alone, never read as a misspelt `end-all` (see findCommand).
   if (registry[`calls ${words[0]!.toLowerCase()}`]) return undefined;
   const error = unknownCommand(words, registry);
-  return error.guessed ? error.error : undefined;
+  return error.guessed || unguessed ? error.error : undefined;
 };
 
 const unknownCommand = (
@@ -28,7 +30,7 @@ const unknownCommand = (
   registry: Record<string, CommandEntry>,
 ): { error: UsageError; guessed: boolean } => {
   const names = Object.keys(registry);
-  const group = words[0] === 'calls';
+  const group = words[0]!.toLowerCase() === 'calls' && words.length > 1;
   const candidates = group
     ? names.filter((entry) => entry.startsWith('calls ')).map((entry) => entry.slice(6))
     : [...new Set([...names.map((entry) => entry.split(' ')[0]!), 'help'])];

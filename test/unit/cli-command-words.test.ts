@@ -61,11 +61,68 @@ describe("a misspelt command after the command's own options (`--to +1555… edn
     expect(error.hint).toMatch(/^Run `call-control (calls )?--help` for the/);
   });
 
-  it('reads `end` as a calls subcommand typed alone, never as a misspelt `end-all`, and `foo` as no command', async () => {
-    for (const word of ['end', 'END', 'foo'])
+  it('reads `end` as a calls subcommand typed alone, never as a misspelt `end-all`', async () => {
+    for (const word of ['end', 'END'])
       expect((await refusalOf(['--to', '+15551234567', word, SID])).message).toBe(
         `unknown option '--to' (${TO_OWNERS})`,
       );
+  });
+
+  it.each([
+    [['--to', '+15551234567', 'foo'], 'unknown command "foo"'],
+    [['--to', '+15551234567', 'foo', SID], 'unknown command "foo"'],
+    [['--status', 'ringing', 'calls', 'foo'], 'unknown command "calls foo"'],
+  ])(
+    '%j names the word like no command, the first one wrong, not `--to` that some command takes',
+    async (args, message) => {
+      const error = await refusalOf(args);
+
+      expect(error.message).toBe(message);
+      expect(error.hint).toMatch(/^Run `call-control (calls )?--help` for the/);
+    },
+  );
+
+  it('still names an option no command takes before the word (`--regoin us-east-1 foo`)', async () => {
+    expect((await refusalOf(['--regoin', 'us-east-1', 'foo'])).message).toBe(
+      "unknown option '--regoin' (did you mean `--region`?)",
+    );
+  });
+});
+
+describe('a flag before a misspelt command (`--dry-run edn-all`): a flag takes no value', () => {
+  it.each([
+    [['--dry-run', 'edn-all']],
+    [['--apply', 'edn-all']],
+    [['--all', 'edn-all', '--local']],
+    [['--dry-run', '--local', 'edn-all']],
+    [['--local', '--dry-run', 'edn-all', '--yes']],
+    [['--dry-run=true', 'edn-all']],
+    ...['--local', '--direct', '--yes', '-y', '--no-color', '--local=1'].map((flag) => [[flag, 'edn-all']]),
+  ])('%j names the command and its nearest spelling, as `edn-all` alone does', async (args) => {
+    const alone = await refusalOf(['edn-all']);
+    const error = await refusalOf(args);
+
+    expect([error.message, error.hint]).toEqual([alone.message, alone.hint]);
+    expect(error.message).toBe('unknown command "edn-all" (did you mean `end-all`?)');
+  });
+
+  it('names a word like no command after a flag as the unknown command (`--dry-run foo`)', async () => {
+    expect((await refusalOf(['--dry-run', 'foo'])).message).toBe('unknown command "foo"');
+  });
+
+  it('reads `end` after a flag as a calls subcommand typed alone, as without the flag', async () => {
+    expect((await refusalOf(['--dry-run', 'end', SID])).message).toBe(
+      (await refusalOf(['end', SID, '--dry-run'])).message,
+    );
+  });
+
+  it('exits 2 with the misspelling on stderr, no list of commands, nothing on stdout', async () => {
+    const run = await runCliFromSource(['--dry-run', 'edn-all']);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toBe(
+      'error: unknown command "edn-all" (did you mean `end-all`?)\n' +
+        'next:  Run `call-control --help` for the list of commands.\n',
+    );
   });
 });
 
@@ -353,5 +410,32 @@ describe('an option split from its value among call SIDs (`calls end <sid> --sta
       values: { stack: '' },
       positionals: [sid],
     });
+  });
+});
+
+describe('caps lock on, or a short option in the other case', () => {
+  it.each([
+    [['CALLS', 'LIST', '--local'], 'unknown command "CALLS LIST" (did you mean `calls list`?)'],
+    [['Calls', 'End', SID], 'unknown command "Calls End" (did you mean `calls end`?)'],
+  ])('%j is named whole, with the group command as its nearest spelling', async (args, message) => {
+    const error = await refusalOf(args);
+
+    expect(error.message).toBe(message);
+    expect(error.hint).toBe('Run `call-control calls --help` for the calls subcommands.');
+  });
+
+  it.each([
+    [['calls', 'list', '-O', 'json'], '-O', '-o'],
+    [['end-all', '-Y'], '-Y', '-y'],
+  ])('%j: %s is offered %s, never a long name one letter away (`--to`)', async (args, typed, meant) => {
+    expect((await refusalOf(args)).message).toBe(
+      `unknown option '${typed}' for \`call-control ${args[0] === 'calls' ? 'calls list' : 'end-all'}\` (did you mean \`${meant}\`?)`,
+    );
+  });
+
+  it('offers nothing for a letter no option has', async () => {
+    expect((await refusalOf(['calls', 'list', '-x'])).message).toBe(
+      "unknown option '-x' for `call-control calls list`",
+    );
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseDuration } from '../../cli/core/calls-view.ts';
 import { editDistance } from '../../cli/core/edit-distance.ts';
 import { nearest } from '../../cli/core/options.ts';
-import { ECHO_LIMIT, echo } from '../../cli/core/safe-text.ts';
+import { ECHO_LIMIT, echo, echoWords } from '../../cli/core/safe-text.ts';
+import { lineToType } from '../../cli/core/shell-word.ts';
 import { refusalOf, runCliFromSource } from '../support/cli-command-line.ts';
 
 // The nearest spelling's edit distance, wrapped to count the table cells each measure fills (|a| × |b|).
@@ -35,6 +36,21 @@ describe('echo: an outside word as a refusal shows it', () => {
     const word = `\x1b${'😀'.repeat(ECHO_LIMIT)}`;
 
     expect(echo(word)).toBe(`\\x1b${'😀'.repeat(ECHO_LIMIT - 1)}… (${ECHO_LIMIT + 1} characters)`);
+  });
+});
+
+describe('echoWords: outside text of many words (an AWS message repeating a name)', () => {
+  it('cuts each long word as echo does, keeps the spaces, escapes a line feed within its word', () => {
+    expect(echoWords(`no secret ${HUGE} here`)).toBe(`no secret ${CUT} here`);
+    expect(echoWords('a  b\nc')).toBe('a  b\\x0ac');
+  });
+});
+
+describe('a line to type withheld for a huge word holding a control character', () => {
+  it('names the word by its start and length', () => {
+    expect(lineToType(['calls', 'list', '--stack', `\x1b${HUGE}`])).toEqual({
+      withheld: `no line to copy is shown, since "\\x1b${'a'.repeat(ECHO_LIMIT - 1)}… (100001 characters)" holds a control or invisible character: a line printed here could only show it as an escape, which typed back is another value`,
+    });
   });
 });
 

@@ -360,6 +360,7 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
   );
 
   // A short option behind a dash is an option too: `--never-touch "$KEEP" –y`, KEEP unset, protected nothing.
+  // Said with one hyphen, `-y`: "two hyphens" would have it typed as `--y`, an unknown option.
   it.each([
     [['cleanup', '--apply', '--max-age-in-progress', '1h', '--never-touch', '–y'], '–y', '-y'],
     [['end-all', '--to', '—y'], '—y', '-y'],
@@ -369,9 +370,24 @@ describe('an option behind a typographic dash (`—local`, `–-yes`: a paste or
     const error = await refusalOf(args, registry);
 
     expect(error.message).toBe(
-      `"${word}" begins with a typographic dash, not "--" (a paste or autocorrect changes one); nothing was sent`,
+      `"${word}" begins with a typographic dash, not "-" (a paste or autocorrect changes one); nothing was sent`,
     );
+    expect(error.hint).toMatch(new RegExp(`^Type the option with a hyphen \\(${meant}\\)`));
+    expect(error.hint).not.toMatch(/two hyphens/);
     if (args[0] === 'calls') expect(error.hint).toContain(`calls list ${meant} json`);
+    else expect(error.hint).toMatch(/, where an option goes: the line with it put back is refused in turn/);
+  });
+
+  it.each([
+    [
+      ['calls', 'list', '–o', 'json', '—local'],
+      'Type each option with its hyphens (one before a letter, two before a name)',
+    ],
+    [['calls', 'list', '–o', 'json', '–y'], 'Type each option with a hyphen'],
+  ])('%j, short and long options behind dashes, says the hyphens of each', async (args, lead) => {
+    const error = await refusalOf(args);
+
+    expect(error.hint).toMatch(new RegExp(`^${lead.replace(/[()]/g, '\\$&')}: \``));
   });
 
   it('loads every command only for a refusal that needs them (`calls end <sid> —dry-run`: an option of others)', async () => {
