@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepCallgrind, keepDirectory } from '../../bench/callgrind.ts';
+import { extraNodeFlags, keepCallgrind, keepDirectory } from '../../bench/callgrind.ts';
 
 describe("the instruction counters' --keep DIR", () => {
   const made: string[] = [];
@@ -32,5 +32,16 @@ describe("the instruction counters' --keep DIR", () => {
     expect(kept).toBe(join(dir, 'callgrind.bare-node-http.1.short'));
     expect(readFileSync(kept, 'utf8')).toBe('totals: 42\n');
     expect(keepCallgrind(out, dir, 'a/b\\c', 2, 'long')).toBe(join(dir, 'callgrind.a-b-c.2.long'));
+  });
+});
+
+describe("the instruction counters' node flags", () => {
+  it("passes BENCH_CALLGRIND_NODE_FLAGS's words to the child's node, none when it is unset or blank", () => {
+    expect(extraNodeFlags(undefined)).toEqual([]);
+    expect(extraNodeFlags('  ')).toEqual([]);
+    expect(extraNodeFlags('--perf-basic-prof  --max-semi-space-size=8')).toEqual([
+      '--perf-basic-prof',
+      '--max-semi-space-size=8',
+    ]);
   });
 });
