@@ -162,6 +162,26 @@ describe('direct invokes API Gateway would never send', () => {
     },
   );
 
+  it.each([
+    ['a megabyte of text', 'r'.repeat(1 << 20), 'r'.repeat(256)],
+    ['an object', { injected: 'key' }, undefined],
+  ])(
+    'a requestId that is %s is answered in a refusal as it is logged: cut to 256 characters, or not at all',
+    async (_name, requestId, answered) => {
+      const call = seed();
+      const event = directEvent(call.sid, { body: '{"Status":"bogus"}' });
+
+      const result = await invokeDirectly({
+        ...event,
+        requestContext: { ...event.requestContext, requestId },
+      });
+
+      expect(result.statusCode, result.body).toBe(400);
+      expect(JSON.parse(result.body).error.requestId).toEqual(answered);
+      expect(stack.emulator.getCall(stack.projectId, call.sid)?.status).toBe('in-progress');
+    },
+  );
+
   it('an event without headers is refused as a body without a media type (415), not a 500', async () => {
     const call = seed();
     const before = output.records().length;

@@ -501,6 +501,12 @@ export const transferDest: fc.Arbitrary<string> = fc.oneof(
     'tel:+14155550100',
     'sip:a\u0000b',
     '',
+    // SWML URLs that only the callback URLs' `uri` format refuses.
+    'https://example.com/a<b>.swml',
+    'https://example.com/50%.swml',
+    'https://example.com/a.swml#x#y',
+    'https://[1:2]/a.swml',
+    'sip:desk%zz@example.com',
   ),
   fc.string({ maxLength: 30 }),
 );

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { transferDestSchema } from '#commons/calls/call-update-schema';
 import { COMPATIBILITY_ONLY_FIELDS } from '#commons/calls/native-calls';
 import { CALL_UPDATE_FAILED, CALL_UPDATE_REQUESTED, CALL_UPDATED } from '#commons/events/contracts';
+import { uri } from '#commons/validation/formats';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { type LocalStack, startLocalStack } from '#local/local-stack';
 import { captureOutput } from '../support/output-capture.ts';
@@ -64,7 +65,11 @@ const resultsFor = (id: string): PublishedEvent['envelope'][] =>
     )
     .map((e) => e.envelope);
 
-const isDest = (value: string) => value.length <= 2048 && new RegExp(transferDestSchema.pattern).test(value);
+// The schema's pattern, and for an http(s) URL the callback URLs' `uri` format (its anyOf).
+const isDest = (value: string) =>
+  value.length <= 2048 &&
+  new RegExp(transferDestSchema.pattern).test(value) &&
+  (!/^https?:/i.test(value) || uri(value));
 const goodDest = transferDest.filter(isDest);
 const badDest = transferDest.filter((value) => !isDest(value));
 const goodUrl = fc.webUrl().filter((value) => /^https?:\/\/[^\s@]+$/.test(value) && value.length < 2048);

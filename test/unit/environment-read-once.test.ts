@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 const FILES = readdirSync(join(ROOT, 'functions'), { withFileTypes: true, recursive: true })
-  .filter((entry) => entry.isFile() && /\.(?:ts|mts|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+  .filter(
+    (entry) =>
+      entry.isFile() && /\.(?:ts|mts|cts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts'),
+  )
   .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
   // The precompiled validators: Ajv's code, which reads no environment (and takes most of the parse time).
   .filter((file) => !file.startsWith(join('functions', 'commons', 'generated')));
@@ -22,7 +25,7 @@ const isEnv = (node: ts.Node): boolean =>
     ? node.expression.getText() === 'process.env' || node.getText() === 'process.env'
     : false;
 
-/** Where `text` assigns, deletes or merges into `process.env`: `file:line` each. */
+/** Where `text` assigns, deletes, merges or defines into `process.env` (Object's and Reflect's too): `file:line` each. */
 const envWrites = (file: string, text: string): string[] => {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
@@ -34,7 +37,9 @@ const envWrites = (file: string, text: string): string[] => {
         isEnv(node.left)) ||
       (ts.isDeleteExpression(node) && isEnv(node.expression)) ||
       (ts.isCallExpression(node) &&
-        node.expression.getText() === 'Object.assign' &&
+        /^(?:Object\.(?:assign|defineProperty|defineProperties)|Reflect\.(?:set|deleteProperty|defineProperty))$/.test(
+          node.expression.getText(),
+        ) &&
         node.arguments[0]?.getText() === 'process.env');
     if (written) found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
     ts.forEachChild(node, visit);
@@ -49,14 +54,16 @@ describe('the functions’ environment', () => {
     expect(FILES.flatMap((file) => envWrites(file, readFileSync(join(ROOT, file), 'utf8')))).toEqual([]);
   });
 
-  it('finds an assignment, a delete and a merge (the check above is not vacuous)', () => {
+  it('finds an assignment, a delete, a merge and a Reflect or defineProperty write (the check above is not vacuous)', () => {
     const text = [
       "process.env.TZ = 'Europe/Paris';",
       "process.env['POWERTOOLS_DEV'] ??= 'true';",
       'delete process.env.TZ;',
       "Object.assign(process.env, { TZ: 'UTC' });",
+      "Reflect.set(process.env, 'TZ', 'UTC');",
+      "Object.defineProperty(process.env, 'TZ', { value: 'UTC' });",
       'const tz = process.env.TZ;',
     ].join('\n');
-    expect(envWrites('x.ts', text)).toEqual(['x.ts:1', 'x.ts:2', 'x.ts:3', 'x.ts:4']);
+    expect(envWrites('x.ts', text)).toEqual(['x.ts:1', 'x.ts:2', 'x.ts:3', 'x.ts:4', 'x.ts:5', 'x.ts:6']);
   });
 });

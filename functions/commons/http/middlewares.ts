@@ -289,14 +289,17 @@ const lowerCased = <T>(headers: Record<string, T>): Record<string, T> => {
 };
 
 /**
- * Adds API Gateway's request id to every log line of the request (Powertools adds Lambda's own): text, cut to 256
- * characters, since a direct invoke may write any value there (a megabyte on every line, an object of keys).
+ * API Gateway's request id as it may be logged and answered: text, cut to 256 characters, since a direct invoke
+ * may write any value there (a megabyte on every line, an object of keys); undefined otherwise.
  */
+export const apiRequestIdOf = (requestId: unknown): string | undefined =>
+  typeof requestId === 'string' && requestId !== '' ? requestId.slice(0, 256) : undefined;
+
+/** Adds API Gateway's request id ({@link apiRequestIdOf}) to every log line of the request (Powertools adds Lambda's own). */
 export const requestLogKeys = (logger: Logger): HttpMiddleware => ({
   before: ({ event }) => {
-    const requestId: unknown = event.requestContext?.requestId;
-    if (typeof requestId === 'string' && requestId !== '')
-      logger.appendKeys({ apiRequestId: requestId.slice(0, 256) });
+    const apiRequestId = apiRequestIdOf(event.requestContext?.requestId);
+    if (apiRequestId !== undefined) logger.appendKeys({ apiRequestId });
   },
 });
 
@@ -343,7 +346,7 @@ export const failureResponse = (
   logger: Logger,
   described: ErrorDescription,
   cause: unknown,
-  requestId: string | undefined,
+  requestId: unknown,
 ): APIGatewayProxyStructuredResultV2 => {
   if (described.code === 'INTERNAL_ERROR') {
     logger.error('unexpected error', { error: cause as Error });
@@ -352,7 +355,12 @@ export const failureResponse = (
   }
   const headers: Record<string, string> = {};
   if (described.retryAfterSeconds !== undefined) headers['retry-after'] = String(described.retryAfterSeconds);
-  return jsonResponse(described.httpStatus, { error: { ...publicError(described), requestId } }, headers);
+  // As logged (apiRequestIdOf): a direct invoke's object or megabyte is not echoed in the answer.
+  return jsonResponse(
+    described.httpStatus,
+    { error: { ...publicError(described), requestId: apiRequestIdOf(requestId) } },
+    headers,
+  );
 };
 
 /**
