@@ -114,6 +114,35 @@ describe('a press of End is answered, on the page it was pressed on', { timeout:
     expect(posts(call.sid)).toBe(1);
     await page.context().close();
   });
+  it('gives up a lock the browser never grants nor refuses: nothing sent, End asks again, and closing the tab asks nothing', async () => {
+    const call = live();
+    const page = await signIn('operator', { prepare: driveLocks });
+    const end = page.getByRole('button', { name: `End ${call.sid}` });
+    await setLocks(page, { request: 'hold' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await lockHeldByTest(page);
+    await expect
+      .poll(() => alertText(page), { timeout: 10_000 })
+      .toBe(
+        `Call ${call.sid} was not ended: this browser could not check that no other change to it is on its way (it did not answer within 5 s); nothing was sent, so it can be tried again.`,
+      );
+    expect(posts(call.sid)).toBe(0);
+    // The lock given up holds nothing: End on the same call asks again and ends it.
+    await setLocks(page, { request: 'pass' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    // The lock granted at last, long after it was given up, sends nothing.
+    await releaseLocks(page);
+    await settle();
+    expect(posts(call.sid)).toBe(1);
+    // Nothing is on its way: the tab closes without asking (a question would be dismissed, and the tab stay open).
+    const closed = page.waitForEvent('close', { timeout: 5_000 });
+    await page.close({ runBeforeUnload: true });
+    await closed;
+    await page.context().close();
+  });
 });
 
 /** Says the browser is offline (or online again) as `navigator.onLine` reads, whatever the network does. */
