@@ -2,7 +2,7 @@ import { ApiError, apiOf, type Call, changeAnswer, kindOf, namedApi } from './ap
 import { type Change, described, noteOpen, type OpenAttempt, openAttempts, settle } from './attempts.ts';
 import { confirmAction, currentVisit } from './confirm.ts';
 import { announce, h, own, says } from './dom.ts';
-import { holding, lockHeld } from './locks.ts';
+import { holding, LOCK_ANSWER_MS, lockHeld } from './locks.ts';
 
 /** The call's identity and numbers, each a labelled value of its own, for confirmations. */
 const facts = (call: Call): Array<[string, string]> => [
@@ -63,8 +63,6 @@ interface Asking {
 }
 let asking: Asking | undefined;
 
-/** How long a press waits for this browser's lock check (it takes milliseconds) before saying it did not answer. */
-export const LOCK_CHECK_MS = 5_000;
 /** How long a lock check may take before the press is answered "Checking…": a usual check never shows it. */
 const CHECKING_SAID_AFTER_MS = 300;
 
@@ -74,13 +72,13 @@ const lockFailed = (sid: string, verb: Verb, error: unknown): DocumentFragment =
 
 /** Why nothing was sent when this browser's lock check did not answer in time: one sentence, the console's own. */
 const lockSilent = (sid: string, verb: Verb): DocumentFragment =>
-  says`Call ${sid} ${own(verb.not)}: this browser did not answer within ${own(`${LOCK_CHECK_MS / 1000} s`)} whether another change to it is on its way; nothing was sent, so it can be tried again.`;
+  says`Call ${sid} ${own(verb.not)}: this browser did not answer within ${own(`${LOCK_ANSWER_MS / 1000} s`)} whether another change to it is on its way; nothing was sent, so it can be tried again.`;
 
-/** The lock check's answer: held or not, its failure, or `silent` when it did not answer within {@link LOCK_CHECK_MS}. */
+/** The lock check's answer: held or not, its failure, or `silent` when it did not answer within {@link LOCK_ANSWER_MS}. */
 const checkLock = (sid: string): Promise<{ held: boolean } | { failed: unknown } | 'silent'> => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const silence = new Promise<'silent'>((resolve) => {
-    timer = setTimeout(() => resolve('silent'), LOCK_CHECK_MS);
+    timer = setTimeout(() => resolve('silent'), LOCK_ANSWER_MS);
   });
   const answer = lockHeld(sid).then(
     (held) => ({ held }),

@@ -1,10 +1,11 @@
 import { currentSession, endSession } from './auth.ts';
+import { isLoopback } from './loopback.ts';
 import { visible } from './text.ts';
 
 /**
  * A refused or failed API request. `code` is the API's stable error code (`CALL_NOT_FOUND`, …), `NETWORK` when no
  * answer came (offline, connection lost, timed out): then the request may have reached the API and been applied;
- * `OFFLINE` when the browser was offline before sending, and nothing was sent.
+ * `OFFLINE` when the browser was offline before sending a change to an API not on this machine, and nothing was sent.
  */
 export class ApiError extends Error {
   constructor(
@@ -100,8 +101,9 @@ export const apiAnswer = async <T>(
   // A change an offline browser would send could leave the moment the network is back, unseen: it is never made, so
   // that the operator is told for certain that nothing was sent. Once made, a request that fails may have left before
   // it did (a fetch's rejection never says whether a byte was sent): its outcome is open, offline or not. A read is
-  // tried all the same (it changes nothing, and an API on this machine answers an offline browser).
-  if (method === 'POST' && !navigator.onLine)
+  // tried all the same (it changes nothing, and an API on this machine answers an offline browser), and so is a
+  // change to an API on this machine (`npm start` on a laptop with no network): offline says nothing about reaching it.
+  if (method === 'POST' && !navigator.onLine && !isLoopback(new URL(apiBase, location.href)))
     throw new ApiError(0, 'this browser is offline, so nothing was sent', 'OFFLINE');
   let response: Response;
   let text: string;

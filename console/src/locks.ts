@@ -20,6 +20,9 @@ const askBeforeLeaving = (event: BeforeUnloadEvent): void => {
   event.preventDefault();
 };
 
+/** How long this browser's lock manager may take to answer (it takes milliseconds) before it is given up. */
+export const LOCK_ANSWER_MS = 5_000;
+
 /** Whether another change to the call holds its lock now (from this tab or another of this browser). */
 export const lockHeld = async (sid: string): Promise<boolean> => {
   if (mine.has(sid)) return true;
@@ -43,12 +46,31 @@ export const holding = async (sid: string, send: () => Promise<void>): Promise<b
       await send();
       return true;
     }
-    return await navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
-      if (!lock) return false;
+    // A lock manager that never grants nor refuses would leave this guard, and with it the tab's question before
+    // closing, held for good with nothing sent: it is given up (a rejection, nothing sent), and a grant that comes
+    // after that sends nothing.
+    let givenUp = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silence = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        givenUp = true;
+        reject(new Error(`it did not answer within ${LOCK_ANSWER_MS / 1000} s`));
+      }, LOCK_ANSWER_MS);
+    });
+    const granted = navigator.locks.request(lockName(sid), { ifAvailable: true }, async (lock) => {
+      clearTimeout(timer);
+      if (!lock || givenUp) return false;
       sending = send();
       await sending;
       return true;
     });
+    // The losing side of the race is never left an unhandled rejection.
+    granted.catch(() => undefined);
+    try {
+      return await Promise.race([granted, silence]);
+    } finally {
+      clearTimeout(timer);
+    }
   } finally {
     // A lock another tab took away (`steal`) rejects the request at once, the send still on its way: this tab's own
     // guard holds until that send's answer, so a second press here cannot send the same call a second change.

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -80,7 +79,7 @@ export interface RecordedRequest {
  * - `status`: answer that status with a SignalWire error body instead of processing the request; with
  *   `applyFirst` the request is processed first (a gateway in front of SignalWire gave up after forwarding);
  * - `delay`: wait `ms`, then process the request as usual;
- * - `hold`: wait until the test's `until` settles, then process the request as usual: an answer held exactly as long
+ * - `hold`: wait until the test's `until` settles (fulfilled or rejected), then process the request as usual: an answer held exactly as long
  *   as a test's steps take, with no guessed delay that a slow machine outruns (`until` settling is the release);
  * - `drop`: destroy the socket without answering; with `applyFirst` the request is processed first
  *   (it "reached" SignalWire, only the answer was lost);
@@ -198,13 +197,28 @@ export const faultMatches = (fault: Fault, method: string, path: string): boolea
   (fault.pathPrefix === undefined || path.startsWith(fault.pathPrefix));
 
 /**
+ * Until `until` settles, fulfilled or rejected (either releases the request); rejects once `stopping` aborts, already
+ * aborted included. The abort listener goes with the hold: one per held request would otherwise pile up until stop.
+ */
+const holdUntil = (until: Promise<unknown>, stopping: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const stop = () => reject(stopping.reason);
+    if (stopping.aborted) return stop();
+    stopping.addEventListener('abort', stop, { once: true });
+    const release = () => {
+      stopping.removeEventListener('abort', stop);
+      resolve();
+    };
+    until.then(release, release);
+  });
+
+/**
  * Waits as a `delay` or `hold` fault says (no time for any other); rejects once `stopping` aborts, so no answer is
  * written to a closed server.
  */
 export const faultWait = async (fault: Fault | undefined, stopping: AbortSignal): Promise<void> => {
   if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: stopping });
-  if (fault?.kind === 'hold')
-    await Promise.race([fault.until, once(stopping, 'abort').then(() => stopping.throwIfAborted())]);
+  if (fault?.kind === 'hold') await holdUntil(fault.until, stopping);
 };
 
 /** Whether the request is processed (the call changed) before a fault's answer: a `status` only with `applyFirst`. */

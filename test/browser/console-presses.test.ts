@@ -114,14 +114,86 @@ describe('a press of End is answered, on the page it was pressed on', { timeout:
     expect(posts(call.sid)).toBe(1);
     await page.context().close();
   });
+  it('gives up a lock the browser never grants nor refuses: nothing sent, End asks again, and closing the tab asks nothing', async () => {
+    const call = live();
+    const page = await signIn('operator', { prepare: driveLocks });
+    const end = page.getByRole('button', { name: `End ${call.sid}` });
+    await setLocks(page, { request: 'hold' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await lockHeldByTest(page);
+    await expect
+      .poll(() => alertText(page), { timeout: 10_000 })
+      .toBe(
+        `Call ${call.sid} was not ended: this browser could not check that no other change to it is on its way (it did not answer within 5 s); nothing was sent, so it can be tried again.`,
+      );
+    expect(posts(call.sid)).toBe(0);
+    // The lock given up holds nothing: End on the same call asks again and ends it.
+    await setLocks(page, { request: 'pass' });
+    await end.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    // The lock granted at last, long after it was given up, sends nothing.
+    await releaseLocks(page);
+    await settle();
+    expect(posts(call.sid)).toBe(1);
+    // Nothing is on its way: the tab closes without asking (a question would be dismissed, and the tab stay open).
+    const closed = page.waitForEvent('close', { timeout: 5_000 });
+    await page.close({ runBeforeUnload: true });
+    await closed;
+    await page.context().close();
+  });
 });
 
+/** Says the browser is offline (or online again) as `navigator.onLine` reads, whatever the network does. */
+const sayOnline = (page: Page, online: boolean) =>
+  page.evaluate(`Object.defineProperty(navigator, 'onLine', { get: () => ${online}, configurable: true })`);
+
+/** An API origin that is not this machine: the page's API requests to it are answered by the local stack. */
+const ELSEWHERE = 'https://call-api.example.test/api';
+
+/**
+ * Points the console at {@link ELSEWHERE} (its `config.json` rewritten) and answers that origin's requests, CORS
+ * included, from the local stack's API: the console then treats its API as another machine's. The page's context
+ * needs `bypassCSP`, as the console's `connect-src` names only its own origin.
+ */
+const apiElsewhere = async (page: Page): Promise<void> => {
+  let local = '';
+  await page.route('**/console/config.json', async (route) => {
+    const response = await route.fetch();
+    const config = (await response.json()) as { apiBase: string };
+    local = new URL(config.apiBase, route.request().url()).href;
+    await route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ ...config, apiBase: ELSEWHERE }),
+    });
+  });
+  await page.route(`${ELSEWHERE}/**`, async (route) => {
+    const request = route.request();
+    const cors = {
+      'access-control-allow-origin': new URL(stack.consoleUrl).origin,
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-expose-headers': 'x-call-outcome',
+    };
+    if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+    const response = await route.fetch({ url: local + request.url().slice(ELSEWHERE.length) });
+    await route.fulfill({ response, headers: { ...response.headers(), ...cors } });
+  });
+};
+
 describe('an End while the browser is offline', { timeout: 90_000 }, () => {
-  it('says nothing was sent when the browser was offline before sending, and sends nothing', async () => {
+  it('says nothing was sent when the browser was offline before sending to an API on another machine, and sends nothing', async () => {
     const call = live();
-    const page = await signIn('operator');
+    const context = await suite.browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 1280, height: 800 },
+    });
+    context.setDefaultTimeout(15_000);
+    const page = await signIn('operator', { context, prepare: apiElsewhere });
     await page.getByRole('button', { name: `End ${call.sid}` }).click();
-    await page.context().setOffline(true);
+    await sayOnline(page, false);
     const sent: string[] = [];
     page.on('request', (request) => {
       if (request.method() === 'POST') sent.push(request.url());
@@ -133,10 +205,22 @@ describe('an End while the browser is offline', { timeout: 90_000 }, () => {
     expect(sent).toEqual([]);
     expect(posts(call.sid)).toBe(0);
     // Online again, End asks and ends it: no open attempt was noted, so nothing says it may have been ended.
-    await page.context().setOffline(false);
+    await sayOnline(page, true);
     await page.getByRole('button', { name: `End ${call.sid}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
     await expect.poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(sent).toEqual([`${ELSEWHERE}/calls/${call.sid}/terminate`]);
+    await context.close();
+  });
+
+  it('ends a call while the browser says it is offline when the API is on this machine (npm start with no network)', async () => {
+    const call = live();
+    const page = await signIn('operator');
+    await sayOnline(page, false);
+    await page.getByRole('button', { name: `End ${call.sid}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
+    await expect.poll(() => alertText(page)).toBe(`Call ${call.sid} is completed.`);
+    expect(posts(call.sid)).toBe(1);
     await page.context().close();
   });
 

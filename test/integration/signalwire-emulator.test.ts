@@ -836,6 +836,24 @@ describe('fault injection', () => {
     expect(emulator.getCall(PROJECT, sid)?.status).toBe('completed');
   });
 
+  it('releases a held request when its promise rejects, as when it fulfils: processed and answered as usual', async () => {
+    // Prepare
+    const emulator = await startEmulator();
+    const { sid } = emulator.seedCall(PROJECT, { status: 'in-progress' });
+    const { promise: until, reject } = Promise.withResolvers<void>();
+    emulator.injectFault({ kind: 'hold', until, method: 'POST' });
+
+    // Act
+    const attempt = updateCall(emulator, sid, { Status: 'completed' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    reject(new Error('the test is done with it'));
+    const answer = await attempt;
+
+    // Assess
+    expect(asCall(answer).status).toBe('completed');
+    expect(emulator.getCall(PROJECT, sid)?.status).toBe('completed');
+  });
+
   it('abandons a held request when it stops, released or not', async () => {
     // Prepare
     const emulator = await SignalWireEmulator.start({ projects: [{ projectId: PROJECT, apiToken: TOKEN }] });
