@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toApiGatewayEvent } from '#local/api-gateway';
 import { LAMBDA_ON_DEMAND_ENVIRONMENT } from '#local/lambda-context';
 import { FUNCTION_RUNTIME_ENVIRONMENT } from '../infra/runtime.ts';
-import { spawnUnderCallgrind } from './callgrind.ts';
+import { extraNodeFlags, spawnUnderCallgrind } from './callgrind.ts';
 
 /** Nearest-rank percentile of `values` (0 < p <= 100). */
 export const percentile = (values: readonly number[], p: number): number => {
@@ -165,9 +166,30 @@ export const coldRun = (args: string[], env: NodeJS.ProcessEnv, fd3: boolean): P
  */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 
+/** `node ...args` with an IPC channel, as {@link ipcRun} starts it outside callgrind (see there for the variables). */
+const spawnTraced = (args: string[], env: NodeJS.ProcessEnv): ChildProcess => {
+  const file = process.env.BENCH_CHILD_STDOUT;
+  const stdout = file ? openSync(file, 'a') : 'ignore';
+  try {
+    return spawn(process.execPath, [...extraNodeFlags(process.env.BENCH_NODE_FLAGS), ...args], {
+      env,
+      stdio: ['ignore', stdout, 'pipe', 'ipc'],
+    });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    if (typeof stdout === 'number') closeSync(stdout);
+  }
+};
+
 /**
  * Starts `node script` with an IPC channel, sends `message`, and resolves with the child's one answer.
  * Its stdout (the function's log lines) is discarded; stderr is kept for the error message.
+ *
+ * To see why a row's time goes where it does (not for rows: flags change the figures), read at each start:
+ * `BENCH_NODE_FLAGS` (space-separated), Node's own flags for the child (not under callgrind: that is
+ * `BENCH_CALLGRIND_NODE_FLAGS`), those NODE_OPTIONS refuses among them (`--trace-gc`, `--min-semi-space-size=16`);
+ * `BENCH_CHILD_STDOUT`, a file the child's stdout is appended to instead (its log lines, and what such a flag
+ * traces), e.g. `BENCH_NODE_FLAGS=--trace-gc BENCH_CHILD_STDOUT=gc.log` (bench/cleanup-instructions.ts's header).
  */
 export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: unknown): Promise<Answer> =>
   new Promise((resolve, reject) => {
@@ -177,10 +199,7 @@ export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: 
     const callgrindOut = process.env.BENCH_CALLGRIND_OUT;
     const child: ChildProcess = callgrindOut
       ? spawnUnderCallgrind(callgrindOut, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
-      : spawn(process.execPath, args, {
-          env,
-          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        });
+      : spawnTraced(args, env);
     const stderr = collect(child.stderr);
     let answer: unknown;
     child.once('message', (received) => {
