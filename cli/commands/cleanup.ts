@@ -130,7 +130,7 @@ const policyInput = (context: CleanupContext): { input: CleanupPolicyInput; type
     const value = values[flag];
     if (value === undefined) continue;
     maxAge[key] = parseDuration(value, `--${flag}`);
-    typed.set(`maxAgeSeconds.${key}`, `--${flag} ${visible(value)} (${maxAge[key]} s)`);
+    typed.set(`maxAgeSeconds.${key}`, `--${flag} ${echo(value)} (${maxAge[key]} s)`);
   }
   const toPrefixes = list(values['to-prefix']);
   const fromPrefixes = list(values['from-prefix']);
@@ -144,7 +144,7 @@ const policyInput = (context: CleanupContext): { input: CleanupPolicyInput; type
     ['--from-prefix', fromPrefixes, 'from'],
   ] as const)
     for (const [at, prefix] of (prefixes ?? []).entries())
-      typed.set(`${field}.prefixes[${at}]`, `${flag} ${visible(prefix)}`);
+      typed.set(`${field}.prefixes[${at}]`, `${flag} ${echo(prefix)}`);
   if (values['max-calls'] !== undefined)
     typed.set('maxCallsToEnd', `--max-calls ${echo(values['max-calls'])}`);
   const input = {

@@ -117,6 +117,24 @@ describe("a long word in cleanup's policy refusals is cut", () => {
     expect(run.stderr).toContain(`error: invalid policy: --max-calls ${CUT} must be a whole number\n`);
   });
 
+  it.each(['--to-prefix', '--from-prefix'])('names a %s too long by its start and length', async (flag) => {
+    const run = await runCliFromSource([
+      'cleanup',
+      '--local',
+      '--dry-run',
+      '--max-age-ringing',
+      '2m',
+      flag,
+      LONG,
+    ]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error: invalid policy: ${flag} ${CUT} must be at most 256 characters long\n`,
+    );
+    expect(run.stderr).not.toContain('s'.repeat(ECHO_LIMIT + 1));
+  });
+
   it('names a --policy-file it cannot open once, cut, and why', async () => {
     const path = `/nonexistent/${LONG}`;
     const run = await runCliFromSource(['cleanup', '--local', '--dry-run', '--policy-file', path]);
