@@ -78,7 +78,7 @@ export const secretReadFailure = (failure: SecretReadError, kind: TargetKind): C
       `Secrets Manager refuses to read it (${name}: ${message})`,
       // A line to type holds the name itself, or none: a name cut or escaped, typed back, is another secret.
       secretId === failure.secretId
-        ? `If the secret is scheduled for deletion, restore it: aws secretsmanager restore-secret --secret-id ${shellWord(secretId)}.`
+        ? `If the secret is scheduled for deletion, restore it: \`aws secretsmanager restore-secret --secret-id ${shellWord(secretId)}\`.`
         : 'If the secret is scheduled for deletion, restore it (aws secretsmanager restore-secret, with its --secret-id).',
     );
   }

@@ -72,7 +72,7 @@ describe('a long name in an AWS "not found" refusal is cut', () => {
     const run = await onAws(['doctor', '--direct', '--secret-id', 'team/calls']);
 
     expect(run.stdout).toContain(
-      'next: If the secret is scheduled for deletion, restore it: aws secretsmanager restore-secret --secret-id team/calls.',
+      'next: If the secret is scheduled for deletion, restore it: `aws secretsmanager restore-secret --secret-id team/calls`.',
     );
   });
 
