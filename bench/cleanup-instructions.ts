@@ -87,6 +87,22 @@ bench/cleanup-required-work.ts). Defaults: `engine`,
  * runs of 2000,6000 per arm (cleanup8's three runs of main: 57 k to 94 k of mark-compacts a call). A second run of
  * both at 2000,6000: the engine 478.7 k, the floor 348.0 k (1.38x); GC and barriers 81.3 k against 13.0 k (+68.3 k),
  * compilation 58.7 k against 39.0 k (+19.7 k); again one `Heap::MarkCompact` in the 6,000-call child (57.1 M).
+ *
+ * Where the mark-compacts come from (lead, 2026-12-08, `BENCH_NODE_FLAGS='--trace-gc --trace-incremental-marking'
+ * BENCH_CHILD_STDOUT=FILE`, bench/harness.ts; 5,000 calls, latency 20 ms, 25 workers, the 512 MB flags; counts,
+ * which the load does not move): scavenges / mark-compacts of one run each: the bare `node:http` pool 44 / 0, the
+ * paced layer 41 / 0, the settled layer 42 / 2, the engine 36 / 3 (again 35 / 3), the required-work floor 30 / 1
+ * (at 1.5 s, in its start). The old generation grows slowly through a run (7.4 MB to 8.4 MB: compiled code, the
+ * listed set) until incremental marking starts by task at 8 MB of a 15 MB limit; the first mark-compact frees little
+ * (8.7 MB to 8.1 MB), but after it V8 grows the young generation, and while it grows each scavenge promotes some
+ * 1.2 MB (old space 8.1 MB, 9.2, 10.4, 11.7, 13.0), which the next mark-compacts collect; once the young generation
+ * is at its size (some 2 s later, in a 9,000-call run of the settled layer) the scavenges promote nothing again.
+ * So the cost is a transient that comes once a process, when the old generation first reaches its limit: in the
+ * settled layer and the engine it falls in the run, in the paced layer it never comes, in the floor it comes before.
+ * Measured and not kept: a young generation at its size from the start (`--min-semi-space-size=16`, which
+ * NODE_OPTIONS refuses, so a function could only get it through an exec wrapper): 9 scavenges and 4 mark-compacts
+ * instead of 36 and 3, but 557.1 k instructions a call at 2000,6000 against 506.5 k without it (one run each,
+ * `BENCH_CALLGRIND_NODE_FLAGS=--min-semi-space-size=16`): more, not fewer.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
