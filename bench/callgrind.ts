@@ -10,14 +10,15 @@ import { accessSync, constants, copyFileSync, mkdirSync, readFileSync } from 'no
 import { join, resolve } from 'node:path';
 
 /**
- * Node's own flags for the child under callgrind, from `BENCH_CALLGRIND_NODE_FLAGS` (space-separated). With
- * `--perf-basic-prof`, V8 writes `/tmp/perf-PID.map` (PID: the `pid:` line of the callgrind file), which names the
- * JIT code that `callgrind_annotate` shows only as addresses (`???:0x…`): the last entry of the map whose range
- * holds the address is the function's (V8 reuses code space). The map's writing costs instructions of its own
- * (the engine 408 k -> 428 k a call at 1000,3000, one run each, cleanup10): name with it, compare without it.
+ * Node's own flags for the child under callgrind, from `BENCH_CALLGRIND_NODE_FLAGS` (words separated by white
+ * space, no quoting; `BENCH_NODE_FLAGS` outside callgrind is read the same way). With `--perf-basic-prof`, V8
+ * writes `/tmp/perf-PID.map` (PID: the `pid:` line of the callgrind file), which names the JIT code that
+ * `callgrind_annotate` shows only as addresses (`???:0x…`): the last entry of the map whose range holds the
+ * address is the function's (V8 reuses code space). The map's writing costs instructions of its own (the engine
+ * 408 k -> 428 k a call at 1000,3000, one run each, cleanup10): name with it, compare without it.
  */
 export const extraNodeFlags = (value: string | undefined): string[] =>
-  value?.split(' ').filter(Boolean) ?? [];
+  value?.split(/\s+/).filter(Boolean) ?? [];
 
 /** Starts `node ...nodeArgs` under callgrind, its counts written to `outFile`. Needs valgrind. */
 export const spawnUnderCallgrind = (

@@ -186,10 +186,11 @@ const spawnTraced = (args: string[], env: NodeJS.ProcessEnv): ChildProcess => {
  * Its stdout (the function's log lines) is discarded; stderr is kept for the error message.
  *
  * To see why a row's time goes where it does (not for rows: flags change the figures), read at each start:
- * `BENCH_NODE_FLAGS` (space-separated), Node's own flags for the child (not under callgrind: that is
+ * `BENCH_NODE_FLAGS` (words separated by white space), Node's own flags for the child (not under callgrind: that is
  * `BENCH_CALLGRIND_NODE_FLAGS`), those NODE_OPTIONS refuses among them (`--trace-gc`, `--min-semi-space-size=16`);
  * `BENCH_CHILD_STDOUT`, a file the child's stdout is appended to instead (its log lines, and what such a flag
  * traces), e.g. `BENCH_NODE_FLAGS=--trace-gc BENCH_CHILD_STDOUT=gc.log` (bench/cleanup-instructions.ts's header).
+ * With any of them set, `npm run bench` publishes nothing (bench/runner.ts).
  */
 export const ipcRun = <Answer>(script: string, env: NodeJS.ProcessEnv, message: unknown): Promise<Answer> =>
   new Promise((resolve, reject) => {

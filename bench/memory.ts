@@ -45,7 +45,7 @@ const HANDLER_MEMORY_CALLS = scaled(10_000, 200);
 const TARGET_HTTPS_VS_NODE_HTTP = 1.15;
 const TARGET_HTTPS_PEAK_BYTES = 100 * 1024 * 1024;
 const LAMBDA_MIN_MEMORY_BYTES = SMALLEST_MEMORY_MB * 1024 * 1024;
-/** Peak RSS may grow this share from 10,000 to 50,000 calls and still count as flat (GC noise). */
+/** A later run of the large set-up may peak this share above its first and still count as flat (GC noise). */
 const FLAT_GROWTH_SHARE = 0.1;
 
 const scenario = (calls: number, mode: 'engine' | 'bare' | 'bare-http'): CleanupScenario => ({

@@ -24,6 +24,22 @@ const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
 };
 
+/**
+ * Variables that change how the bench's children run, to see where a row's time goes (bench/harness.ts,
+ * bench/callgrind.ts): their figures are not the code's, so a run with any of them set is not published.
+ */
+const DIAGNOSTIC_VARIABLES = [
+  'BENCH_NODE_FLAGS',
+  'BENCH_CHILD_STDOUT',
+  'BENCH_CPU_PROF_DIR',
+  'BENCH_CALLGRIND_OUT',
+  'BENCH_CALLGRIND_NODE_FLAGS',
+] as const;
+
+/** The diagnostic variables set (not blank) in `env`. */
+export const diagnosticsSet = (env: NodeJS.ProcessEnv): string[] =>
+  DIAGNOSTIC_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
+
 const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
   let made: Promise<T> | undefined;
   return () => {
@@ -35,8 +51,8 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 /**
  * Runs `measurements` (all of them, or those named in `only`) and writes the figures. A full run writes
  * bench/results.json, docs/benchmarks.md and the README's summary block; a run of some measurements, or a
- * shortened one (`BENCH_SCALE`), writes bench/.out/results.json only, so the committed page always comes from
- * one complete run.
+ * shortened one (`BENCH_SCALE`) or a diagnostic one ({@link diagnosticsSet}), writes bench/.out/results.json only,
+ * so the committed page always comes from one complete run of the code as it ships.
  */
 export const runBench = async (root: string, measurements: Measurement[], only: string[]): Promise<void> => {
   const unknown = only.filter((name) => !measurements.some((measurement) => measurement.name === name));
@@ -105,12 +121,17 @@ export const runBench = async (root: string, measurements: Measurement[], only: 
     notes,
     details,
   };
-  // A shortened run (BENCH_SCALE) checks the code; its figures never replace the published ones.
-  const full = selected.length === measurements.length && BENCH_SCALE === 1;
+  // A shortened run (BENCH_SCALE) checks the code, a diagnostic one (flags, profiles, callgrind) shows where the
+  // time goes: their figures never replace the published ones.
+  const diagnostics = diagnosticsSet(process.env);
+  const full = selected.length === measurements.length && BENCH_SCALE === 1 && diagnostics.length === 0;
   if (BENCH_SCALE !== 1) {
     notes.push(
       `BENCH_SCALE=${BENCH_SCALE}: sample counts scaled for a check of the code; not for publishing.`,
     );
+  }
+  if (diagnostics.length > 0) {
+    notes.push(`${diagnostics.join(', ')} set: the children ran with diagnostics; not for publishing.`);
   }
   const resultsFile = full ? join(root, 'bench', 'results.json') : join(out, 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);

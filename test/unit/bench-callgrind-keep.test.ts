@@ -44,4 +44,13 @@ describe("the instruction counters' node flags", () => {
       '--max-semi-space-size=8',
     ]);
   });
+
+  it('splits at tabs and newlines too, as a shell variable set over two lines holds them', () => {
+    // One word "--trace-gc\t--trace-gc-verbose" would be refused by node as a bad option.
+    expect(extraNodeFlags('--trace-gc\t--trace-gc-verbose\n --perf-basic-prof\n')).toEqual([
+      '--trace-gc',
+      '--trace-gc-verbose',
+      '--perf-basic-prof',
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -174,6 +174,82 @@ describe('the benchmark report', () => {
       };
       expect(written.rows.map((r) => r.id)).toEqual(['cli-help']);
       expect(written.notes.some((note) => note.startsWith('BENCH_SCALE=0.1'))).toBe(true);
+    } finally {
+      stderr.mockRestore();
+      vi.unstubAllEnvs();
+      vi.resetModules();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['BENCH_NODE_FLAGS', '--min-semi-space-size=16'],
+    ['BENCH_CHILD_STDOUT', '/tmp/child.log'],
+    ['BENCH_CPU_PROF_DIR', '/tmp/profiles'],
+    ['BENCH_CALLGRIND_NODE_FLAGS', '--perf-basic-prof'],
+  ])(
+    'writes a run with %s set (its children traced or flagged) to bench/.out only, with a note saying so',
+    async (name, value) => {
+      // Prepare
+      const root = mkdtempSync(join(tmpdir(), 'bench-diagnostic-'));
+      mkdirSync(join(root, 'bench'), { recursive: true });
+      vi.stubEnv('BENCH_SCALE', '1');
+      vi.stubEnv(name, value);
+      vi.resetModules();
+      const { runBench: run } = await import('../../bench/runner.ts');
+      const measurement = {
+        name: 'only',
+        run: async () => ({ rows: [{ ...row('figure', 'yes'), id: 'cli-help' }], notes: [], details: {} }),
+      };
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+      try {
+        // Act
+        await run(root, [measurement], []);
+
+        // Assess
+        expect(existsSync(join(root, 'bench', 'results.json'))).toBe(false);
+        expect(existsSync(join(root, 'docs', 'benchmarks.md'))).toBe(false);
+        const written = JSON.parse(readFileSync(join(root, 'bench', '.out', 'results.json'), 'utf8')) as {
+          notes: string[];
+        };
+        expect(written.notes).toContain(
+          `${name} set: the children ran with diagnostics; not for publishing.`,
+        );
+      } finally {
+        stderr.mockRestore();
+        vi.unstubAllEnvs();
+        vi.resetModules();
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('publishes a full run when the diagnostic variables are unset or blank', async () => {
+    // Prepare
+    const root = mkdtempSync(join(tmpdir(), 'bench-published-'));
+    mkdirSync(join(root, 'bench'), { recursive: true });
+    vi.stubEnv('BENCH_SCALE', '1');
+    vi.stubEnv('BENCH_NODE_FLAGS', ' ');
+    for (const name of [
+      'BENCH_CHILD_STDOUT',
+      'BENCH_CPU_PROF_DIR',
+      'BENCH_CALLGRIND_OUT',
+      'BENCH_CALLGRIND_NODE_FLAGS',
+    ]) {
+      vi.stubEnv(name, undefined);
+    }
+    vi.resetModules();
+    const { runBench: run } = await import('../../bench/runner.ts');
+    const measurement = { name: 'only', run: async () => ({ rows: [], notes: [], details: {} }) };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+
+    try {
+      // Act
+      await run(root, [measurement], []);
+
+      // Assess
+      expect(existsSync(join(root, 'bench', 'results.json'))).toBe(true);
     } finally {
       stderr.mockRestore();
       vi.unstubAllEnvs();
