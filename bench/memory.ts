@@ -11,6 +11,12 @@
  * side by side, so that difference stays in view; the target is unchanged (flat, ≤ +10 %). Checked by hand
  * (2026-12-08, `--expose-gc`): the JS heap after a forced collection before each of ten runs over 100,000 calls
  * was 5.4 MiB, then 6.3–6.5 MiB from run 2 to run 10: what run 1 sets up once, nothing kept per call or per run.
+ * Open (rv10-bench's review): this baseline leans the other way. Run 1 lists the most (250 pages, later runs 200,
+ * 150, 100, 50), so memory kept from run to run is partly offset by the later runs' smaller listings; and the run
+ * peaks are RSS sampled every 20 ms (measured to miss up to 0.2 MiB of `maxRSS`) where the 10,000-call row is
+ * `maxRSS`. The equal-listing comparison, run 5 (50 pages, 10,000 ended) against the 10,000-call row, was +8.0 MiB
+ * (+9.0 %) in the 2026-12-08 02:12 run, but run 5 inherits run 1's high-water mark. The comparison that settles
+ * it gives every run the same work (the backlog refilled between runs) and reads each run's `maxRSS`; not built yet.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
