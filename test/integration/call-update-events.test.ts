@@ -31,7 +31,11 @@ import { createSignalWireAccess } from '#commons/signalwire/access';
 import { callSchema } from '#commons/signalwire/schemas';
 import type { Call, CallUpdate } from '#commons/signalwire/types';
 import { REDIRECT_IN_PROGRESS_MESSAGE } from '#commons/update-requests/consumer';
-import { createCallUpdateIdempotency, RENEWAL_FAILED_MESSAGE } from '#commons/update-requests/idempotency';
+import {
+  createCallUpdateIdempotency,
+  IDEMPOTENCY_KEY_PREFIX,
+  RENEWAL_FAILED_MESSAGE,
+} from '#commons/update-requests/idempotency';
 import type { EventBridgeEnvelope, PublishedEvent } from '#local/aws-emulator';
 import { createLambdaContext } from '#local/lambda-context';
 import { answerInternalServerError, startDynamoDbProxy } from '../support/dynamodb-proxy.ts';
@@ -54,7 +58,12 @@ const bothKinds = (compatibility?: CallService) => {
 
 /** The event function over both APIs' call services, with the stack's real bus and idempotency table. */
 const eventsHandler = async (
-  deps: { calls?: CallService; publisher?: EventPublisher; defaultProject?: () => Promise<string> } = {},
+  deps: {
+    calls?: CallService;
+    publisher?: EventPublisher;
+    defaultProject?: () => Promise<string>;
+    dynamodb?: DynamoDBClient;
+  } = {},
 ) => {
   const { createCallUpdateEventsHandler } = await import('../../functions/call-update-events.ts');
   return createCallUpdateEventsHandler({
@@ -65,7 +74,7 @@ const eventsHandler = async (
     idempotency: createCallUpdateIdempotency({
       tableName: stack.idempotencyTableName,
       expiresAfterSeconds: 3600,
-      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+      client: deps.dynamodb ?? new DynamoDBClient({ endpoint: stack.dynamodb.url }),
     }),
     allowedSources: [SOURCE],
     ...(deps.defaultProject ? { defaultProject: deps.defaultProject } : {}),
@@ -108,6 +117,28 @@ const overFlakyBus = async () => {
 const seed = (status: Call['status']) => stack.emulator.seedCall(stack.projectId, { status, ageSeconds: 60 });
 const postsTo = (sid: string) =>
   stack.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/Calls/${sid}.json`));
+
+/**
+ * The local idempotency table behind a loopback proxy whose GetItem answers as DynamoDB failing (a 500) whenever
+ * `fails` says so for that read (counted from 1); and a DynamoDB client of it, one attempt per request.
+ */
+const tableFailingGetItem = async (fails: (read: number) => boolean) => {
+  let reads = 0;
+  const { url, server } = await startDynamoDbProxy(stack.dynamodb.url, {
+    before: (target, _incoming, answer) => {
+      if (!target.endsWith('.GetItem') || !fails(++reads)) return false;
+      answerInternalServerError(answer);
+      return true;
+    },
+  });
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return { client, close: () => server.close() };
+};
 
 describe('a "Call Update Requested" event', () => {
   it('redirects the call and publishes "Call Updated" with the exact source, detail-type and detail', async () => {
@@ -357,12 +388,132 @@ describe('delivery at least once', () => {
     await running.persistenceStore.saveInProgress({ id: randomUUID(), source: SOURCE, detail }, 60_000);
     const event = requestedEvent({ ...detail, accountSid: stack.projectId });
 
-    await expect(
-      handler(event, createLambdaContext({ functionName: 'old-default-busy', timeoutMs: 10_000 })),
-    ).rejects.toThrow(IdempotencyAlreadyInProgressError);
+    const handed = handler(
+      event,
+      createLambdaContext({ functionName: 'old-default-busy', timeoutMs: 10_000 }),
+    );
+
+    await expect(handed).rejects.toThrow(IdempotencyAlreadyInProgressError);
+    // The invocation's error, as Lambda reports it: which record is still in progress.
+    await expect(handed).rejects.toThrow('the request is being applied under its form without accountSid');
 
     expect(resultsFor(event.id)).toEqual([]);
     expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['is still the default: its other project form is applied, as the fresh request it now is', false],
+    [
+      'moved since: refused as a reused key, and its form without accountSid never sent to the new default',
+      true,
+    ],
+  ])(
+    'answers a duplicate naming the project its record without accountSid was written for, the record gone (expired) while the default project was read, when that project %s',
+    async (_when, moved) => {
+      const call = seed('in-progress');
+      const detail = {
+        callSid: call.sid,
+        action: 'terminate' as const,
+        idempotencyKey: `k-gone-${randomUUID()}`,
+      };
+      await request(detail);
+      stack.emulator.clearRequests();
+      // The record expires between the idempotency check and the read of the secret's default project.
+      const defaultProject = async () => {
+        await localIdempotencyStore(stack).persistenceStore.deleteRecord(requestedEvent(detail) as never);
+        return moved ? '0b0c0d0e-0000-4000-8000-0000000000d6' : stack.projectId;
+      };
+      const handler = await eventsHandler({ defaultProject });
+      const event = requestedEvent({ ...detail, accountSid: stack.projectId });
+
+      await handler(event, createLambdaContext({ functionName: 'record-gone', timeoutMs: 10_000 }));
+
+      if (moved) {
+        expect(failed(onlyResult(event.id))).toMatchObject({
+          final: true,
+          replayed: false,
+          error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
+        });
+        expect(stack.emulator.requests).toHaveLength(0);
+      } else {
+        expect(updated(onlyResult(event.id))).toMatchObject({ replayed: false, accountSid: stack.projectId });
+        expect(postsTo(call.sid)).toHaveLength(1);
+      }
+    },
+  );
+
+  it('refuses as a reused key a duplicate naming the old default project whose record without accountSid expired while the default was read, though DynamoDB has not removed it yet: an outcome older than the window is not replayed', async () => {
+    const call = seed('in-progress');
+    const detail = {
+      callSid: call.sid,
+      action: 'terminate' as const,
+      idempotencyKey: `k-expired-${randomUUID()}`,
+    };
+    await request(detail);
+    stack.emulator.clearRequests();
+    const store = localIdempotencyStore(stack).persistenceStore;
+    // Rewritten with its expiry ten seconds past: expired, and still in the table.
+    const expired = createCallUpdateIdempotency({
+      tableName: stack.idempotencyTableName,
+      expiresAfterSeconds: -10,
+      client: new DynamoDBClient({ endpoint: stack.dynamodb.url }),
+    });
+    expired.persistenceStore.configure({ config: expired.config, keyPrefix: IDEMPOTENCY_KEY_PREFIX });
+    const defaultProject = async () => {
+      const recorded = await store.getRecord(requestedEvent(detail) as never);
+      await expired.persistenceStore.saveSuccess(requestedEvent(detail) as never, recorded.getResponse());
+      return '0b0c0d0e-0000-4000-8000-0000000000d7';
+    };
+    const handler = await eventsHandler({ defaultProject });
+    const event = requestedEvent({ ...detail, accountSid: stack.projectId });
+
+    await handler(event, createLambdaContext({ functionName: 'record-expired', timeoutMs: 10_000 }));
+
+    expect((await store.getRecord(requestedEvent(detail) as never)).getStatus()).toBe(
+      IdempotencyRecordStatus.EXPIRED,
+    );
+    expect(failed(onlyResult(event.id))).toMatchObject({
+      final: true,
+      replayed: false,
+      error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
+    });
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('fails as transient, not as a reused key, a duplicate naming the old default project whose record without accountSid cannot be read (DynamoDB failing)', async () => {
+    // The table fails from the read of the default project on: the key's check read it, the re-read cannot.
+    let failing = false;
+    const table = await tableFailingGetItem(() => failing);
+    try {
+      const call = seed('in-progress');
+      const detail = {
+        callSid: call.sid,
+        action: 'terminate' as const,
+        idempotencyKey: `k-get-${randomUUID()}`,
+      };
+      await request(detail);
+      stack.emulator.clearRequests();
+      const handler = await eventsHandler({
+        dynamodb: table.client,
+        defaultProject: async () => {
+          failing = true;
+          return '0b0c0d0e-0000-4000-8000-0000000000d8';
+        },
+      });
+      const event = requestedEvent({ ...detail, accountSid: stack.projectId });
+
+      await expect(
+        handler(event, createLambdaContext({ functionName: 'get-fails', timeoutMs: 10_000 })),
+      ).rejects.toMatchObject({ name: 'InternalServerError' });
+
+      expect(failed(onlyResult(event.id))).toMatchObject({
+        final: false,
+        error: { code: 'INTERNAL_ERROR', retryable: true },
+      });
+      expect(stack.emulator.requests).toHaveLength(0);
+    } finally {
+      table.close();
+    }
   });
 
   const UNKNOWN_CALL = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
@@ -427,13 +578,15 @@ describe('delivery at least once', () => {
 
   it('still refuses a key reused with another project than the default, without calling SignalWire', async () => {
     const call = seed('in-progress');
-    await request({ callSid: call.sid, action: 'terminate', idempotencyKey: 'k-other-project' });
+    // A key of its own on each attempt: a retried attempt (vitest.mutation.config.ts) must not meet the first's.
+    const idempotencyKey = `k-other-project-${randomUUID()}`;
+    await request({ callSid: call.sid, action: 'terminate', idempotencyKey });
     stack.emulator.clearRequests();
 
     const eventId = await request({
       callSid: call.sid,
       action: 'terminate',
-      idempotencyKey: 'k-other-project',
+      idempotencyKey,
       accountSid: '0b0c0d0e-0000-4000-8000-000000000001',
     });
 
@@ -450,7 +603,8 @@ describe('delivery at least once', () => {
     action: 'transfer' as const,
     api: 'compatibility' as const,
     transfer: { dest: 'sip:desk@example.com' },
-    idempotencyKey: key,
+    // A key of its own on each attempt: a retried attempt (vitest.mutation.config.ts) must not meet the first's.
+    idempotencyKey: `${key}-${randomUUID()}`,
   });
 
   it('replays a refusal that named no project to the same request naming the default project', async () => {
@@ -500,6 +654,39 @@ describe('delivery at least once', () => {
       expect.objectContaining({ field: 'idempotencyKey', rule: 'reused' }),
     ]);
     expect(stack.emulator.redirectsOf(call.sid)).toHaveLength(1);
+  });
+
+  it('refuses a reused idempotency key on a handler built without defaultProject from the one read of its record: a table failing after it changes nothing', async () => {
+    // The first read is the key's check (the record under it, found for another change); any other fails.
+    const table = await tableFailingGetItem((read) => read > 1);
+    try {
+      const call = seed('in-progress');
+      const detail = {
+        callSid: call.sid,
+        action: 'terminate' as const,
+        idempotencyKey: `k-one-read-${randomUUID()}`,
+      };
+      await request(detail);
+      stack.emulator.clearRequests();
+      const handler = await eventsHandler({
+        dynamodb: table.client,
+      });
+      const reused = requestedEvent({
+        ...detail,
+        action: 'update',
+        update: { Url: 'https://example.com/r.xml' },
+      });
+
+      await handler(reused, createLambdaContext({ functionName: 'one-read', timeoutMs: 10_000 }));
+
+      expect(failed(onlyResult(reused.id))).toMatchObject({
+        final: true,
+        error: { code: 'INVALID_REQUEST', violations: [{ field: 'idempotencyKey', rule: 'reused' }] },
+      });
+      expect(stack.emulator.requests).toHaveLength(0);
+    } finally {
+      table.close();
+    }
   });
 
   it('refuses an idempotency key reused for a different update, without calling SignalWire', async () => {
