@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError } from '#commons/errors';
 import {
+  destProblem,
   fromMiddyValidation,
   keyViolations,
   type ViolationContext,
@@ -207,6 +208,49 @@ describe('refusals name the rule broken, in the words a caller reads', () => {
     expect(refusals(schema, { body: {} })).toEqual([
       { field: 'body', rule: 'required', message: 'body must set at least one of: ' },
     ]);
+  });
+
+  it('leaves `api` out of the fields a change must set one of: it names where a change goes, and is none', () => {
+    const schema = inBody({ api: { type: 'string' }, Status: { type: 'string' } }, { minProperties: 1 });
+
+    expect(refusals(schema, { body: {} }, { allowed: { body: ['api', 'Status', 'Url'] } })).toEqual([
+      { field: 'body', rule: 'required', message: 'body must set at least one of: Status, Url' },
+    ]);
+  });
+
+  it("adds what is wrong with a transfer's dest to its refusal, and to no other field's", () => {
+    const schema = inBody({ dest: { type: 'string', pattern: '^x' }, to: { type: 'string', pattern: '^x' } });
+    const credentials = 'http://user:pw@example.com/a.swml';
+
+    expect(
+      refusals(
+        schema,
+        { body: { dest: credentials, to: credentials } },
+        { input: { body: { dest: credentials, to: credentials } } },
+      ),
+    ).toEqual([
+      {
+        field: 'dest',
+        rule: 'format',
+        message: `dest is not in the expected format: ${destProblem(credentials)}`,
+      },
+      { field: 'to', rule: 'format', message: 'to is not in the expected format' },
+    ]);
+  });
+
+  it('says what is wrong with a dest by the kind its start names, http as well as https, sip as well as sips', () => {
+    expect(destProblem('http://user:pw@example.com/a.swml')).toContain('user:password@');
+    expect(destProblem('https://user:pw@example.com/a.swml')).toContain('user:password@');
+    expect(destProblem('sips:agent:pw@example.com')).toBe(
+      'it carries user:password@ (a SIP URI takes a user only), which audit records would keep',
+    );
+    // A kind named later in the text is not the dest's kind: a SIP URI whose header holds a URL is judged as SIP,
+    // and a text that starts as neither says nothing.
+    expect(destProblem('sip:agent:pw@example.com?x=http:y')).toBe(
+      'it carries user:password@ (a SIP URI takes a user only), which audit records would keep',
+    );
+    expect(destProblem('tel:sip:agent:pw@example.com')).toBeUndefined();
+    expect(destProblem('+15551234567')).toBeUndefined();
   });
 
   it('uses the words and the rule a caller gives for a pattern', () => {
