@@ -149,10 +149,14 @@ describe('the benchmark report', () => {
     expect(page).toContain('| 1 | Cold start `cold-vs-floor` | 1 \\| 2 | 3 | 0.5 | ≤ 1 | yes |');
   });
 
-  it('writes a shortened run (BENCH_SCALE) to bench/.out only, never over the published results, with a note saying so', async () => {
-    // Prepare
-    const root = mkdtempSync(join(tmpdir(), 'bench-scale-'));
-    vi.stubEnv('BENCH_SCALE', '0.1');
+  /**
+   * Runs one measurement through the real runner in a scratch root with `variables` set, and says what it wrote:
+   * whether the published files exist, and the notes of bench/.out/results.json.
+   */
+  const runWith = async (variables: Record<string, string>) => {
+    const root = mkdtempSync(join(tmpdir(), 'bench-unpublished-'));
+    mkdirSync(join(root, 'bench'), { recursive: true });
+    for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
     vi.resetModules();
     const { runBench: run } = await import('../../bench/runner.ts');
     const measurement = {
@@ -160,26 +164,33 @@ describe('the benchmark report', () => {
       run: async () => ({ rows: [{ ...row('figure', 'yes'), id: 'cli-help' }], notes: [], details: {} }),
     };
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-
     try {
-      // Act
       await run(root, [measurement], []);
-
-      // Assess
-      expect(existsSync(join(root, 'bench', 'results.json'))).toBe(false);
-      expect(existsSync(join(root, 'docs', 'benchmarks.md'))).toBe(false);
       const written = JSON.parse(readFileSync(join(root, 'bench', '.out', 'results.json'), 'utf8')) as {
         rows: ResultRow[];
         notes: string[];
       };
-      expect(written.rows.map((r) => r.id)).toEqual(['cli-help']);
-      expect(written.notes.some((note) => note.startsWith('BENCH_SCALE=0.1'))).toBe(true);
+      return {
+        published: ['bench/results.json', 'docs/benchmarks.md'].filter((file) =>
+          existsSync(join(root, file)),
+        ),
+        ids: written.rows.map((r) => r.id),
+        notes: written.notes,
+      };
     } finally {
       stderr.mockRestore();
       vi.unstubAllEnvs();
       vi.resetModules();
       rmSync(root, { recursive: true, force: true });
     }
+  };
+
+  it('writes a shortened run (BENCH_SCALE) to bench/.out only, never over the published results, with a note saying so', async () => {
+    const written = await runWith({ BENCH_SCALE: '0.1' });
+
+    expect(written.published).toEqual([]);
+    expect(written.ids).toEqual(['cli-help']);
+    expect(written.notes.some((note) => note.startsWith('BENCH_SCALE=0.1'))).toBe(true);
   });
 
   it.each([
@@ -190,38 +201,10 @@ describe('the benchmark report', () => {
   ])(
     'writes a run with %s set (its children traced or flagged) to bench/.out only, with a note saying so',
     async (name, value) => {
-      // Prepare
-      const root = mkdtempSync(join(tmpdir(), 'bench-diagnostic-'));
-      mkdirSync(join(root, 'bench'), { recursive: true });
-      vi.stubEnv('BENCH_SCALE', '1');
-      vi.stubEnv(name, value);
-      vi.resetModules();
-      const { runBench: run } = await import('../../bench/runner.ts');
-      const measurement = {
-        name: 'only',
-        run: async () => ({ rows: [{ ...row('figure', 'yes'), id: 'cli-help' }], notes: [], details: {} }),
-      };
-      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const written = await runWith({ BENCH_SCALE: '1', [name]: value });
 
-      try {
-        // Act
-        await run(root, [measurement], []);
-
-        // Assess
-        expect(existsSync(join(root, 'bench', 'results.json'))).toBe(false);
-        expect(existsSync(join(root, 'docs', 'benchmarks.md'))).toBe(false);
-        const written = JSON.parse(readFileSync(join(root, 'bench', '.out', 'results.json'), 'utf8')) as {
-          notes: string[];
-        };
-        expect(written.notes).toContain(
-          `${name} set: the children ran with diagnostics; not for publishing.`,
-        );
-      } finally {
-        stderr.mockRestore();
-        vi.unstubAllEnvs();
-        vi.resetModules();
-        rmSync(root, { recursive: true, force: true });
-      }
+      expect(written.published).toEqual([]);
+      expect(written.notes).toContain(`${name} set: the children ran with diagnostics; not for publishing.`);
     },
   );
 
